@@ -1,0 +1,17 @@
+import { defineCommand, runMain } from "citty";
+import pkg from "../../package.json" with { type: "json" };
+
+export const main = defineCommand({
+  meta: { name: "neo", version: pkg.version, description: "IoT edge gateway: MQTT broker, HTTP API, time-series store" },
+  subCommands: {
+    serve: () => import("./serve.ts").then((m) => m.default),
+    shell: () => import("./shell.ts").then((m) => m.default),
+    config: () => import("./config.ts").then((m) => m.default),
+    service: () => import("./service.ts").then((m) => m.default),
+    version: () => import("./version.ts").then((m) => m.default),
+  },
+});
+
+export async function runCli(argv: string[]): Promise<void> {
+  await runMain(main, { rawArgs: argv });
+}

@@ -1,0 +1,38 @@
+// Journald-friendly logs on stderr: `2026/11/23 06:30:00.123 INFO  http   message`.
+// stdout is kept for machine-readable lines (the ready line) and command output.
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+let threshold: number = order.info;
+let sink: (line: string) => void = (line) => process.stderr.write(line + "\n");
+
+export function setLogLevel(level: LogLevel): void {
+  threshold = order[level];
+}
+export function setLogSink(fn: (line: string) => void): void {
+  sink = fn;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+function stamp(d = new Date()): string {
+  return `${d.getFullYear()}/${pad2(d.getMonth() + 1)}/${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+}
+
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string, cause?: unknown): void;
+}
+
+export function createLogger(subsystem: string): Logger {
+  const emit = (level: LogLevel, msg: string) => {
+    if (order[level] < threshold) return;
+    sink(`${stamp()} ${level.toUpperCase().padEnd(5)} ${subsystem.padEnd(8)} ${msg}`);
+  };
+  return {
+    debug: (m) => emit("debug", m),
+    info: (m) => emit("info", m),
+    warn: (m) => emit("warn", m),
+    error: (m, cause) => emit("error", cause === undefined ? m : `${m}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`),
+  };
+}

@@ -1,0 +1,74 @@
+// The broker knows nothing of auth or storage: the app plugs these hooks in.
+// Outcomes are MQTT v5 reason codes (the broker maps them to v3.1.1 CONNACK codes).
+
+/** Who is on the other end, as far as the transport can tell. */
+export interface PeerInfo {
+  transport: "tcp" | "tls" | "ws" | "wss";
+  remoteAddress: string;
+  /** present when the transport verified a client certificate chaining to the CA */
+  cert?: PeerCert;
+}
+
+export interface PeerCert {
+  /** subject CN */
+  cn: string;
+  /** SHA-256 of the DER, lowercase hex without colons */
+  fingerprint256: string;
+  serialNumber: string;
+  validTo: Date;
+}
+
+export interface ConnectRequest {
+  clientId: string;
+  username?: string;
+  password?: Buffer;
+  protocolVersion: 3 | 4 | 5;
+  peer: PeerInfo;
+}
+
+export type AuthResult =
+  | { ok: true; identity?: string; expiresAt?: number }
+  | { ok: false; reasonCode: number; reason?: string };
+
+/** A connected client as hooks see it. */
+export interface ClientRef {
+  id: string;               // MQTT client id
+  identity?: string;        // authenticated registry client id (token/cert owner)
+  protocolVersion: 3 | 4 | 5;
+  peer: PeerInfo;
+}
+
+export interface InboundPublish {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties?: {
+    responseTopic?: string;
+    correlationData?: Buffer;
+    userProperties?: Record<string, string | string[]>;
+    contentType?: string;
+    payloadFormatIndicator?: boolean;
+    messageExpiryInterval?: number;
+  };
+}
+
+/**
+ * Result of onPublish: `handled: true` means the app consumed the message
+ * (e.g. db/write) and it is NOT routed to subscribers. reasonCode goes into the
+ * v5 PUBACK/PUBREC (0x00 success, 0x99 payload format invalid, ...).
+ */
+export interface PublishOutcome {
+  handled: boolean;
+  reasonCode?: number;
+}
+
+export interface BrokerHooks {
+  authenticate(req: ConnectRequest): Promise<AuthResult> | AuthResult;
+  authorizePublish(client: ClientRef, topic: string): boolean;
+  authorizeSubscribe(client: ClientRef, topicFilter: string): boolean;
+  /** called for every authorized PUBLISH; the PUBACK/PUBREC waits for the promise */
+  onPublish?(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
+  onConnect?(client: ClientRef): void;
+  onDisconnect?(client: ClientRef): void;
+}
