@@ -1,0 +1,12 @@
+// storage: bun:sqlite files, migrations and the time-series tag tables.
+export { openDatabase, type OpenOptions } from "./db.ts";
+export { runMigrations, type Migration } from "./migrations.ts";
+export {
+  openSeriesStore,
+  normalizeTableName,
+  type Row,
+  type WriteBatch,
+  type QueryResult,
+  type SeriesStore,
+} from "./series.ts";
+export { checkReadOnlySql } from "./sql-guard.ts";

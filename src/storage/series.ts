@@ -1,0 +1,207 @@
+// Time-series tag tables in <data>/series.db: NAME text, TIME int64 nanoseconds, VALUE
+// double, indexed by (NAME, TIME). Writes go through one read-write connection in
+// transactions with cached prepared statements; queries run on a second connection
+// that SQLite itself opened read-only, so no statement can change stored data.
+import type { Database, Statement } from "bun:sqlite";
+import { join } from "node:path";
+import { NeoError } from "../lib/errors.ts";
+import { openDatabase } from "./db.ts";
+import { checkReadOnlySql } from "./sql-guard.ts";
+
+export interface Row {
+  name: string;
+  /** nanoseconds since the Unix epoch */
+  time: bigint;
+  value: number | null;
+}
+
+export interface WriteBatch {
+  table: string;
+  rows: Row[];
+}
+
+export interface QueryResult {
+  /** column names, upper-cased like machbase-neo */
+  columns: string[];
+  /** per column: "string" | "datetime" | "double" | "int64" | "binary" */
+  types: string[];
+  /** int64 and datetime cells are bigint, doubles number, text string */
+  rows: unknown[][];
+}
+
+export interface SeriesStore {
+  readonly file: string;
+  /** Insert rows into `table` (created on first use) in one transaction; returns rows written. */
+  write(table: string, rows: Row[]): number;
+  /**
+   * Many batches, one commit. Each batch is validated first; a refused batch gets -1 in
+   * the result (and `onReject` is told why) while the others are written.
+   */
+  writeMany(batches: WriteBatch[], onReject?: (index: number, err: NeoError) => void): number[];
+  /** Run one read-only statement on the read-only connection. */
+  query(sql: string, params?: unknown[]): QueryResult;
+  /** Tag table names, upper-cased, sorted. */
+  tables(): string[];
+  close(): void;
+}
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+const MAX_NAME_LENGTH = 1024;
+
+/** Validate a table name and return its stored (upper-case) form. */
+export function normalizeTableName(table: string): string {
+  if (typeof table !== "string" || !TABLE_NAME.test(table) || /^sqlite_/i.test(table)) {
+    throw new NeoError(
+      "invalid_table",
+      `invalid table name ${JSON.stringify(String(table))}: use a letter then letters, digits or _ (at most 63)`,
+      400,
+    );
+  }
+  return table.toUpperCase();
+}
+
+function checkRow(r: Row, i: number): void {
+  if (typeof r !== "object" || r === null) throw new NeoError("bad_row", `row ${i}: not a row`, 400);
+  if (typeof r.name !== "string" || r.name.length === 0 || r.name.length > MAX_NAME_LENGTH) {
+    throw new NeoError("bad_row", `row ${i}: NAME must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`, 400);
+  }
+  if (typeof r.time !== "bigint" || r.time < -(2n ** 63n) || r.time >= 2n ** 63n) {
+    throw new NeoError("bad_row", `row ${i}: TIME must be int64 nanoseconds`, 400);
+  }
+  if (r.value !== null && (typeof r.value !== "number" || !Number.isFinite(r.value))) {
+    throw new NeoError("bad_row", `row ${i}: VALUE must be a finite number or null`, 400);
+  }
+}
+
+function sqliteError(e: unknown): NeoError {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new NeoError("query_failed", msg, 400, e);
+}
+
+function typeOf(declared: string | null | undefined, actual: string | null | undefined, column: string): string {
+  const d = (declared ?? "").toUpperCase();
+  const a = (actual ?? "").toUpperCase();
+  const t = d || a;
+  if (t.includes("INT")) return column === "TIME" ? "datetime" : "int64";
+  if (t.includes("CHAR") || t.includes("TEXT") || t.includes("CLOB")) return "string";
+  if (t.includes("REAL") || t.includes("FLOA") || t.includes("DOUB")) return "double";
+  if (t.includes("BLOB")) return "binary";
+  return "string";
+}
+
+export function openSeriesStore(dataDir: string): SeriesStore {
+  const file = join(dataDir, "series.db");
+  const db: Database = openDatabase(file);
+  // Make sure the WAL files exist before the read-only connection attaches to them.
+  db.exec("CREATE TABLE IF NOT EXISTS _neo_series_meta (k TEXT PRIMARY KEY, v TEXT)");
+  const ro: Database = openDatabase(file, { readonly: true });
+
+  const inserts = new Map<string, Statement>();
+  const listTables = db.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  );
+  let closed = false;
+
+  function ensureOpen(): void {
+    if (closed) throw new NeoError("store_closed", "series store is closed", 503);
+  }
+
+  function insertFor(table: string): Statement {
+    let st = inserts.get(table);
+    if (!st) {
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS "${table}" (NAME TEXT NOT NULL, TIME INTEGER NOT NULL, VALUE REAL);` +
+          `CREATE INDEX IF NOT EXISTS "_idx_${table}" ON "${table}" (NAME, TIME);`,
+      );
+      st = db.prepare(`INSERT INTO "${table}" (NAME, TIME, VALUE) VALUES (?, ?, ?)`);
+      inserts.set(table, st);
+    }
+    return st;
+  }
+
+  function insertRows(table: string, rows: Row[]): number {
+    const st = insertFor(table);
+    for (const r of rows) st.run(r.name, r.time, r.value);
+    return rows.length;
+  }
+
+  const writeTx = db.transaction((table: string, rows: Row[]) => insertRows(table, rows));
+  const manyTx = db.transaction((items: { table: string; rows: Row[]; index: number }[], out: number[]) => {
+    for (const it of items) out[it.index] = insertRows(it.table, it.rows);
+  });
+
+  return {
+    file,
+    write(table, rows) {
+      ensureOpen();
+      const t = normalizeTableName(table);
+      rows.forEach(checkRow);
+      if (rows.length === 0) return 0;
+      return writeTx(t, rows) as number;
+    },
+    writeMany(batches, onReject) {
+      ensureOpen();
+      const out: number[] = new Array<number>(batches.length).fill(0);
+      const ok: { table: string; rows: Row[]; index: number }[] = [];
+      batches.forEach((b, index) => {
+        try {
+          const t = normalizeTableName(b.table);
+          b.rows.forEach(checkRow);
+          if (b.rows.length > 0) ok.push({ table: t, rows: b.rows, index });
+        } catch (e) {
+          out[index] = -1;
+          onReject?.(index, e instanceof NeoError ? e : new NeoError("bad_row", String(e), 400, e));
+        }
+      });
+      if (ok.length > 0) manyTx(ok, out);
+      return out;
+    },
+    query(sql, params = []) {
+      ensureOpen();
+      const body = checkReadOnlySql(sql);
+      let st: Statement;
+      try {
+        st = ro.prepare(body);
+      } catch (e) {
+        throw sqliteError(e);
+      }
+      try {
+        if (!st.readonly) {
+          throw new NeoError("read_only", "only read-only statements are allowed", 400);
+        }
+        for (const p of params) {
+          const k = typeof p;
+          if (!(p === null || k === "string" || k === "number" || k === "bigint" || k === "boolean")) {
+            throw new NeoError("bad_param", "query parameters must be strings, numbers or null", 400);
+          }
+        }
+        let rows: unknown[][];
+        try {
+          rows = st.values(...(params as (string | number | bigint | boolean | null)[])) as unknown[][];
+        } catch (e) {
+          throw sqliteError(e);
+        }
+        const columns = st.columnNames.map((c) => c.toUpperCase());
+        const declared = st.declaredTypes;
+        const actual = rows.length > 0 ? st.columnTypes : [];
+        const types = columns.map((c, i) => typeOf(declared[i], actual[i], c));
+        return { columns, types, rows };
+      } finally {
+        st.finalize();
+      }
+    },
+    tables() {
+      ensureOpen();
+      return (listTables.values() as [string][]).map((r) => r[0].toUpperCase());
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const st of inserts.values()) st.finalize();
+      listTables.finalize();
+      ro.close();
+      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      db.close();
+    },
+  };
+}
