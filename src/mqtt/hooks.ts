@@ -27,13 +27,14 @@ export interface ConnectRequest {
 }
 
 export type AuthResult =
-  | { ok: true; identity?: string; expiresAt?: number }
+  | { ok: true; identity?: string; expiresAt?: number; meta?: unknown }
   | { ok: false; reasonCode: number; reason?: string };
 
 /** A connected client as hooks see it. */
 export interface ClientRef {
   id: string;               // MQTT client id
   identity?: string;        // authenticated registry client id (token/cert owner)
+  meta?: unknown;           // opaque, copied from AuthResult.meta (the app's credential record)
   protocolVersion: 3 | 4 | 5;
   peer: PeerInfo;
 }
