@@ -1,0 +1,183 @@
+// CA and server certificate bootstrap: <data>/pki/{ca_key,ca_cert,server_key,server_cert}.pem.
+import { X509Certificate as NodeX509 } from "node:crypto";
+import { existsSync, readFileSync, renameSync, rmSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { NeoError } from "../lib/errors.ts";
+import { createLogger } from "../lib/log.ts";
+import { randomSerial } from "./fingerprint.ts";
+import { serverSans, sansCover, type SanSet } from "./hosts.ts";
+import { ensurePrivateDir, writeFileAtomic, writeFileExclusive } from "./files.ts";
+import { EC_KEY_ALG, EC_SIGN_ALG, importEcSigningKey, privateKeyPem, x509 } from "./x509.ts";
+
+const log = createLogger("pki");
+const DAY = 86_400_000;
+const CA_DAYS = 3650;
+const SERVER_DAYS = 825;
+/** reissue the server certificate when less than this is left */
+const SERVER_RENEW_BEFORE = 30 * DAY;
+
+export const PKI_FILES = {
+  caKey: "ca_key.pem",
+  caCert: "ca_cert.pem",
+  serverKey: "server_key.pem",
+  serverCert: "server_cert.pem",
+} as const;
+
+export interface CaMaterial {
+  caCertPem: string;
+  caKeyPem: string;
+  caCert: x509.X509Certificate;
+  caKey: CryptoKey;
+}
+
+export interface ServerMaterial {
+  certPem: string;
+  keyPem: string;
+}
+
+async function createCa(): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: `CN=neo gateway CA ${randomBytes(4).toString("hex")}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + CA_DAYS * DAY),
+    keys,
+    signingAlgorithm: EC_SIGN_ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial> {
+  const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: `CN=${sans.dns[0] ?? "localhost"}`,
+    issuer: ca.caCert.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(Math.min(now + SERVER_DAYS * DAY, ca.caCert.notAfter.getTime())),
+    publicKey: keys.publicKey,
+    signingKey: ca.caKey,
+    signingAlgorithm: EC_SIGN_ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        ...sans.dns.map((value) => ({ type: "dns" as const, value })),
+        ...sans.ip.map((value) => ({ type: "ip" as const, value })),
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.caCert),
+    ],
+  });
+  return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/** SANs of an existing certificate, as text. */
+export function certSans(certPem: string): SanSet {
+  const cert = new x509.X509Certificate(certPem);
+  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  const dns: string[] = [];
+  const ip: string[] = [];
+  for (const n of ext?.names.items ?? []) {
+    if (n.type === "dns") dns.push(n.value);
+    else if (n.type === "ip") ip.push(n.value);
+  }
+  return { dns, ip };
+}
+
+/**
+ * First start: build CA and server cert in a temp dir, then rename it to <data>/pki in
+ * one step, so two processes starting together (a server and a CLI) never end up with
+ * two different CAs: the loser of the rename drops its copy and loads the winner's.
+ */
+async function bootstrap(dataDir: string, pkiDir: string, sans: SanSet): Promise<void> {
+  const ca = await createCa();
+  const tmp = mkdtempSync(join(dataDir, ".pki-tmp-"));
+  try {
+    writeFileExclusive(join(tmp, PKI_FILES.caKey), ca.keyPem, 0o600);
+    writeFileExclusive(join(tmp, PKI_FILES.caCert), ca.certPem, 0o644);
+    const material = await caMaterial(ca.certPem, ca.keyPem);
+    const server = await createServerCert(material, sans);
+    writeFileExclusive(join(tmp, PKI_FILES.serverKey), server.keyPem, 0o600);
+    writeFileExclusive(join(tmp, PKI_FILES.serverCert), server.certPem, 0o644);
+    try {
+      renameSync(tmp, pkiDir); // replaces a missing or empty directory atomically
+      log.info(`created gateway CA "${material.caCert.subject}" in ${pkiDir}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function caMaterial(caCertPem: string, caKeyPem: string): Promise<CaMaterial> {
+  return {
+    caCertPem,
+    caKeyPem,
+    caCert: new x509.X509Certificate(caCertPem),
+    caKey: await importEcSigningKey(caKeyPem),
+  };
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new NeoError("pki_unreadable", `cannot read ${path}: ${(e as Error).message}`, 500, e);
+  }
+}
+
+/** Load the CA (creating everything on first use) and make sure the server cert covers `hosts`. */
+export async function loadCaAndServer(
+  dataDir: string,
+  hosts: readonly string[],
+): Promise<{ dir: string; ca: CaMaterial; server: ServerMaterial }> {
+  ensurePrivateDir(dataDir);
+  const dir = join(dataDir, "pki");
+  const want = serverSans(hosts);
+  if (!existsSync(join(dir, PKI_FILES.caKey))) await bootstrap(dataDir, dir, want);
+
+  const ca = await caMaterial(read(join(dir, PKI_FILES.caCert)), read(join(dir, PKI_FILES.caKey)));
+  let server: ServerMaterial = {
+    certPem: existsSync(join(dir, PKI_FILES.serverCert)) ? read(join(dir, PKI_FILES.serverCert)) : "",
+    keyPem: existsSync(join(dir, PKI_FILES.serverKey)) ? read(join(dir, PKI_FILES.serverKey)) : "",
+  };
+  const why = server.certPem && server.keyPem ? staleReason(server.certPem, ca, want) : "missing";
+  if (why) {
+    const merged = server.certPem && why === "hosts" ? mergeSans(certSans(server.certPem), want) : want;
+    server = await createServerCert(ca, merged);
+    writeFileAtomic(join(dir, PKI_FILES.serverKey), server.keyPem, 0o600);
+    writeFileAtomic(join(dir, PKI_FILES.serverCert), server.certPem, 0o644);
+    log.info(`issued server certificate (${why}) for ${[...merged.dns, ...merged.ip].join(", ")}`);
+  }
+  return { dir, ca, server };
+}
+
+function mergeSans(a: SanSet, b: SanSet): SanSet {
+  return { dns: [...new Set([...a.dns, ...b.dns])].sort(), ip: [...new Set([...a.ip, ...b.ip])].sort() };
+}
+
+/** Why the server cert must be reissued, or "" when it is fine. */
+function staleReason(certPem: string, ca: CaMaterial, want: SanSet): string {
+  let node: NodeX509;
+  try {
+    node = new NodeX509(certPem);
+  } catch {
+    return "unreadable";
+  }
+  if (!node.verify(new NodeX509(ca.caCertPem).publicKey)) return "other CA";
+  if (Date.parse(node.validTo) - Date.now() < SERVER_RENEW_BEFORE) return "expiring";
+  if (!sansCover(certSans(certPem), want)) return "hosts";
+  return "";
+}

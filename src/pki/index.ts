@@ -1,0 +1,27 @@
+// pki: the gateway's own CA, its server certificate, client certificates and CRLs.
+import { loadCaAndServer } from "./ca.ts";
+import { createCrl, createVerifier, issueClientCert } from "./issue.ts";
+import type { Pki } from "./types.ts";
+
+export type { IssueClientCertOptions, IssuedCert, KeyType, Pki, RevocationCause, RevokedCert } from "./types.ts";
+export { fingerprint256, normalizeFingerprint, normalizeSerial } from "./fingerprint.ts";
+export { serverSans } from "./hosts.ts";
+export { PKI_FILES } from "./ca.ts";
+
+/**
+ * Load <data>/pki (creating the CA and server certificate on first use) and make sure
+ * the server certificate covers localhost, 127.0.0.1, ::1 and every host in `opts.hosts`.
+ */
+export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }): Promise<Pki> {
+  const { dir, ca, server } = await loadCaAndServer(dataDir, opts.hosts);
+  const verify = createVerifier(ca.caCertPem);
+  return {
+    dir,
+    caCertPem: ca.caCertPem,
+    serverCertPem: server.certPem,
+    serverKeyPem: server.keyPem,
+    issueClientCert: (o) => issueClientCert(ca, o),
+    createCrl: (revoked) => createCrl(ca, revoked),
+    verifyIssued: verify,
+  };
+}

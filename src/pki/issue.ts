@@ -1,0 +1,78 @@
+// Client certificates, CRLs and chain checks, all signed by the gateway CA.
+import { X509Certificate as NodeX509 } from "node:crypto";
+import { badRequest } from "../lib/errors.ts";
+import type { CaMaterial } from "./ca.ts";
+import { certDer, fingerprint256, normalizeSerial, randomSerial } from "./fingerprint.ts";
+import type { IssueClientCertOptions, IssuedCert, RevocationCause, RevokedCert } from "./types.ts";
+import { EC_KEY_ALG, EC_SIGN_ALG, RSA_KEY_ALG, privateKeyPem, x509 } from "./x509.ts";
+
+const CRL_NEXT_UPDATE_MS = 7 * 86_400_000;
+const CRL_REASON: Record<RevocationCause, x509.X509CrlReason> = {
+  revoked: x509.X509CrlReason.privilegeWithdrawn,
+  deleted: x509.X509CrlReason.cessationOfOperation,
+  rotated: x509.X509CrlReason.superseded,
+};
+
+export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions): Promise<IssuedCert> {
+  if (!(o.notAfter.getTime() > o.notBefore.getTime())) {
+    throw badRequest("invalid_validity", "certificate not-after must be later than not-before");
+  }
+  const keys = await crypto.subtle.generateKey(o.keyType === "rsa" ? RSA_KEY_ALG : EC_KEY_ALG, true, ["sign", "verify"]);
+  let usage = x509.KeyUsageFlags.digitalSignature;
+  if (o.keyType === "rsa") usage |= x509.KeyUsageFlags.keyEncipherment;
+  const serial = randomSerial();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial,
+    subject: [{ CN: [o.clientId] }],
+    issuer: ca.caCert.subject,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: ca.caKey,
+    signingAlgorithm: EC_SIGN_ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(usage, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: "dns", value: o.clientId },
+        { type: "url", value: `urn:neo:client:${o.clientId}` },
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.caCert),
+    ],
+  });
+  const certPem = cert.toString("pem");
+  return { certPem, keyPem: await privateKeyPem(keys.privateKey), fingerprint256: fingerprint256(certPem), serial };
+}
+
+export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[], now = new Date()): Promise<string> {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: ca.caCert.subject,
+    thisUpdate: now,
+    nextUpdate: new Date(now.getTime() + CRL_NEXT_UPDATE_MS),
+    entries: revoked.map((r) => ({
+      serialNumber: normalizeSerial(r.serial),
+      revocationDate: r.revokedAt,
+      // always a non-zero reason: without one the library writes an empty (invalid DER) extension list
+      reason: CRL_REASON[r.cause ?? "revoked"],
+    })),
+    signingKey: ca.caKey,
+    signingAlgorithm: EC_SIGN_ALG,
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.caCert)],
+  });
+  // RFC 7468 label, which openssl and other verifiers expect (the library writes "CRL")
+  return x509.PemConverter.encode(crl.rawData, "X509 CRL");
+}
+
+/** Does the certificate chain to our CA (issuer name matches and the CA key verifies its signature)? */
+export function createVerifier(caCertPem: string): (cert: string | Uint8Array) => boolean {
+  const ca = new NodeX509(caCertPem);
+  return (cert) => {
+    try {
+      const c = new NodeX509(certDer(cert));
+      return c.checkIssued(ca) && c.verify(ca.publicKey);
+    } catch {
+      return false;
+    }
+  };
+}

@@ -1,0 +1,42 @@
+// The gateway's PKI as the rest of the system sees it.
+export type KeyType = "ec" | "rsa";
+
+export interface IssueClientCertOptions {
+  clientId: string;
+  keyType: KeyType;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface IssuedCert {
+  certPem: string;
+  /** PKCS#8 PEM */
+  keyPem: string;
+  /** lowercase hex SHA-256 of the DER, no colons */
+  fingerprint256: string;
+  /** lowercase hex */
+  serial: string;
+}
+
+/** why a certificate left service; becomes the CRL entry's reason code */
+export type RevocationCause = "revoked" | "deleted" | "rotated";
+
+export interface RevokedCert {
+  serial: string;
+  revokedAt: Date;
+  /** default "revoked" */
+  cause?: RevocationCause;
+}
+
+export interface Pki {
+  /** the directory holding the PEM files */
+  readonly dir: string;
+  readonly caCertPem: string;
+  readonly serverCertPem: string;
+  readonly serverKeyPem: string;
+  issueClientCert(o: IssueClientCertOptions): Promise<IssuedCert>;
+  /** PEM CRL signed by the CA */
+  createCrl(revoked: readonly RevokedCert[]): Promise<string>;
+  /** true when the certificate's signature verifies with our CA key and names our CA as issuer */
+  verifyIssued(cert: string | Uint8Array): boolean;
+}
