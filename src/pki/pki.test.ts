@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 
 async function openssl(args: string[]): Promise<{ code: number; out: string }> {
   const p = Bun.spawn(["openssl", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([p.stdout.text(), p.stderr.text(), p.exited]);
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out: out + err };
 }
 
