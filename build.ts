@@ -1,0 +1,119 @@
+// `bun run build`: one self-contained executable per target.
+//   dist/neo-linux-x64, dist/neo-linux-arm64, and dist/neo = the build for this machine.
+// Steps: web UI first (web/build.ts, when present), then Bun.build --compile per target
+// with the build facts baked in through `define` (read back by src/lib/build-info.ts).
+//
+// Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pkg from "./package.json" with { type: "json" };
+import { gitCommit } from "./src/lib/build-info.ts";
+
+type Arch = "x64" | "arm64";
+const ROOT = import.meta.dir;
+const DIST = join(ROOT, "dist");
+const ENTRY = join(ROOT, "src/main.ts");
+
+/**
+ * Folders embedded as assets (Bun `--asset`), reachable in the binary under
+ * `join(import.meta.dir, <folder>)`. Files the UI module imports with
+ * `{ type: "file" }` are embedded by the bundler itself and need no entry here.
+ * A folder listed here but missing at build time is an error, not a silent skip.
+ */
+const ASSET_DIRS: string[] = webAssetDirs();
+
+function webAssetDirs(): string[] {
+  // src/web/assets-dir.txt (optional, one path per line, relative to the repo) lets the
+  // web module ask for whole folders to be embedded without editing this file.
+  const list = join(ROOT, "src/web/assets-dir.txt");
+  if (!existsSync(list)) return [];
+  return readFileSync(list, "utf8")
+    .split("\n")
+    .map((l: string) => l.trim())
+    .filter((l: string) => l !== "" && !l.startsWith("#"));
+}
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    target: { type: "string", multiple: true },
+    "no-bytecode": { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
+  },
+});
+
+const say = (msg: string) => {
+  if (!values.quiet) process.stderr.write(msg + "\n");
+};
+
+const hostArch: Arch | undefined = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64") ? process.arch : undefined;
+const targets: Arch[] = (values.target ?? ["x64", "arm64"]).map((t) => {
+  if (t !== "x64" && t !== "arm64") throw new Error(`unknown --target ${t} (x64 or arm64)`);
+  return t;
+});
+const bytecode = !values["no-bytecode"];
+
+await buildWeb();
+mkdirSync(DIST, { recursive: true });
+
+const facts = { version: pkg.version, commit: gitCommit(ROOT), date: new Date().toISOString() };
+for (const arch of targets) await compile(arch);
+
+if (hostArch && targets.includes(hostArch)) {
+  const host = join(DIST, `neo-linux-${hostArch}`);
+  copyFileSync(host, join(DIST, "neo"));
+  chmodSync(join(DIST, "neo"), 0o755);
+  say(`dist/neo = dist/neo-linux-${hostArch}`);
+}
+
+async function buildWeb(): Promise<void> {
+  const webBuild = join(ROOT, "web/build.ts");
+  if (!existsSync(webBuild)) {
+    say("web/build.ts not found: building without the web UI step");
+    return;
+  }
+  const t0 = performance.now();
+  const p = Bun.spawnSync([process.execPath, webBuild], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+  if (p.exitCode !== 0) throw new Error(`web/build.ts failed with exit code ${p.exitCode}`);
+  say(`web UI built in ${Math.round(performance.now() - t0)} ms`);
+}
+
+async function compile(arch: Arch): Promise<void> {
+  const target = `bun-linux-${arch}` as const;
+  const outfile = join(DIST, `neo-linux-${arch}`);
+  for (const dir of ASSET_DIRS) {
+    if (!existsSync(join(ROOT, dir))) throw new Error(`asset folder ${dir} (from src/web/assets-dir.txt) does not exist`);
+  }
+  const t0 = performance.now();
+  const result = await Bun.build({
+    entrypoints: [ENTRY],
+    target: "bun",
+    format: "esm",
+    minify: true,
+    bytecode,
+    sourcemap: "none",
+    define: {
+      NEO_BUILD_VERSION: JSON.stringify(facts.version),
+      NEO_BUILD_COMMIT: JSON.stringify(facts.commit),
+      NEO_BUILD_DATE: JSON.stringify(facts.date),
+      NEO_BUILD_TARGET: JSON.stringify(target),
+    },
+    compile: {
+      target,
+      outfile,
+      // a stray .env or bunfig.toml in the working directory must change nothing
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+      ...(ASSET_DIRS.length > 0 ? { assets: ASSET_DIRS.map((d) => join(ROOT, d)) } : {}),
+    },
+  });
+  if (!result.success) {
+    for (const log of result.logs) process.stderr.write(`${log}\n`);
+    throw new Error(`compile for ${target} failed`);
+  }
+  const mb = (statSync(outfile).size / 1e6).toFixed(1);
+  say(`dist/neo-linux-${arch}: ${mb} MB, ${Math.round(performance.now() - t0)} ms${bytecode ? ", bytecode" : ""}`);
+}
