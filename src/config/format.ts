@@ -1,0 +1,112 @@
+// Printing configs in the file syntax: the resolved config (`neo config check`) and the
+// commented default (`neo config init`). Both parse back to the config they describe.
+import { formatListen } from "./listen.ts";
+import { DEFAULT_DATA, DEFAULT_HTTP_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_PORT } from "./load.ts";
+import type { NeoConfig, TlsConfig } from "./types.ts";
+
+const q = (s: string) => JSON.stringify(s);
+
+function tlsLines(t: TlsConfig): string[] {
+  const lines = [`    Enabled = ${t.enabled}`, `    ClientAuth = ${q(t.clientAuth)}`];
+  if (t.certFile !== undefined) lines.push(`    CertFile = ${q(t.certFile)}`);
+  if (t.keyFile !== undefined) lines.push(`    KeyFile = ${q(t.keyFile)}`);
+  return ["  Tls {", ...lines, "  }"];
+}
+
+/** The resolved config in file syntax (absolute paths), e.g. for `neo config check`. */
+export function formatConfig(cfg: NeoConfig): string {
+  const out: string[] = [];
+  if (cfg.file !== undefined) out.push(`# resolved from ${cfg.file}, NEO_* environment and flags`);
+  else out.push("# resolved from defaults, NEO_* environment and flags");
+  out.push(
+    `Data = ${q(cfg.data)}`,
+    "",
+    "Log {",
+    `  Level = ${q(cfg.log.level)}`,
+    "}",
+    "",
+    "Http {",
+    `  Listen = ${q(formatListen(cfg.http.listen))}`,
+    `  EnableTokenAuth = ${cfg.http.enableTokenAuth}`,
+    ...tlsLines(cfg.http.tls),
+    "}",
+    "",
+    "Mqtt {",
+    `  Listen = ${q(formatListen(cfg.mqtt.listen))}`,
+    `  EnableTokenAuth = ${cfg.mqtt.enableTokenAuth}`,
+    `  MaxMessageSizeLimit = ${cfg.mqtt.maxMessageSizeLimit}`,
+    `  RequireClientIdMatch = ${cfg.mqtt.requireClientIdMatch}`,
+    ...tlsLines(cfg.mqtt.tls),
+    "}",
+  );
+  return out.join("\n") + "\n";
+}
+
+/** A commented config holding every default; loading it gives exactly the defaults. */
+export function defaultConfigText(): string {
+  return `# neo configuration (HCL-like).
+#
+# Syntax: \`Key = value\` and \`Block { ... }\` (or \`Block = { ... }\`), one entry per
+# line (or separated by commas); \`Tls.Enabled = true\` is short for \`Tls { Enabled = true }\`.
+# Values: "strings" (with \\n \\t \\" \\\\ \\uXXXX escapes), numbers (1048576 or
+# 1_048_576), true/false, lists [a, b]. Comments: #, // and /* ... */. Keys are
+# case-sensitive. \`neo config check FILE\` validates a file and prints the result.
+#
+# Precedence: built-in defaults < this file < NEO_* environment < command-line flags.
+# Relative paths in this file are relative to the directory this file is in.
+
+# Data directory: SQLite database, the gateway CA and keys (created 0700).
+# Default: ${DEFAULT_DATA} under the working directory. Env NEO_DATA, flag --data.
+# Data = "/var/lib/neo"
+
+Log {
+  # debug | info | warn | error. Env NEO_LOG_LEVEL, flag --log-level.
+  Level = "info"
+}
+
+Http {
+  # Address of the HTTP API and web UI: "host:port", "tcp://host:port" or "[::1]:port".
+  # Port 0 picks a free port. Use "0.0.0.0:${DEFAULT_HTTP_PORT}" to listen beyond this machine.
+  # Env NEO_HOST / NEO_HTTP_PORT, flags --host / --http-port.
+  Listen = "127.0.0.1:${DEFAULT_HTTP_PORT}"
+
+  # Require "Authorization: Bearer <token>" on /db/* (tokens from \`neo shell key gen\`).
+  # Env NEO_HTTP_ENABLE_TOKEN_AUTH, flag --http-enable-token-auth.
+  EnableTokenAuth = false
+
+  Tls {
+    # Serve HTTPS with the gateway's own server certificate (or CertFile/KeyFile).
+    Enabled = false
+    # Client certificates: "none" | "optional" | "require".
+    ClientAuth = "none"
+    # Bring your own server certificate and key (PEM); give both or neither.
+    # CertFile = "/etc/neo/server_cert.pem"
+    # KeyFile = "/etc/neo/server_key.pem"
+  }
+}
+
+Mqtt {
+  # Address of the MQTT broker. Env NEO_HOST / NEO_MQTT_PORT, flags --host / --mqtt-port.
+  Listen = "127.0.0.1:${DEFAULT_MQTT_PORT}"
+
+  # CONNECT must carry a valid token as the username.
+  # Env NEO_MQTT_ENABLE_TOKEN_AUTH, flag --mqtt-enable-token-auth.
+  EnableTokenAuth = false
+
+  # Largest MQTT packet accepted, in bytes; bigger ones close the connection.
+  MaxMessageSizeLimit = ${DEFAULT_MAX_MESSAGE_SIZE}
+
+  # The CONNECT client-id must equal the authenticated client's id.
+  RequireClientIdMatch = false
+
+  Tls {
+    # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.
+    Enabled = false
+    # Client certificates: "require" (registered X.509 keys) | "optional" (token otherwise).
+    ClientAuth = "require"
+    # CertFile = "/etc/neo/server_cert.pem"
+    # KeyFile = "/etc/neo/server_key.pem"
+  }
+}
+`;
+}

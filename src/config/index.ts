@@ -1,0 +1,16 @@
+// Public API of the config subsystem: HCL-like file -> typed, validated NeoConfig.
+export type { ClientAuthMode, ListenConfig, NeoConfig, TlsConfig } from "./types.ts";
+export {
+  defaultConfig,
+  loadConfig,
+  parseBool,
+  parseConfigText,
+  DEFAULT_DATA,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MQTT_PORT,
+  type ConfigFlags,
+  type LoadOptions,
+} from "./load.ts";
+export { defaultConfigText, formatConfig } from "./format.ts";
+export { formatListen, parseHost, parseListen, parsePort } from "./listen.ts";

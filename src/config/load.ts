@@ -1,0 +1,218 @@
+// Resolve the configuration: defaults < config file < NEO_* environment < CLI flags.
+// Every problem from every source is collected and thrown together as one
+// NeoError("config_invalid"), one problem per line:
+//   neo.conf:3:21: Http.EnableTokenAuth: expected boolean, got string "yes"
+//   env NEO_HTTP_PORT: invalid port "http" (expected an integer 0-65535)
+//   flag --mqtt-port: port 70000 out of range (0-65535)
+// Relative paths: `Data`, `CertFile`, `KeyFile` in a file are relative to the file's
+// directory; NEO_DATA, --data and the default "./neo-data" are relative to cwd.
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { NeoError } from "../lib/errors.ts";
+import type { LogLevel } from "../lib/log.ts";
+import { formatListen, parseHost, parsePort } from "./listen.ts";
+import { parse } from "./parser.ts";
+import { emptyPatch, LOG_LEVELS, validate, type ConfigPatch } from "./schema.ts";
+import type { NeoConfig, TlsConfig } from "./types.ts";
+
+export interface ConfigFlags {
+  data?: string;
+  host?: string;
+  httpPort?: number;
+  mqttPort?: number;
+  httpEnableTokenAuth?: boolean;
+  mqttEnableTokenAuth?: boolean;
+  mqttEnableTls?: boolean;
+  logLevel?: LogLevel;
+}
+
+export interface LoadOptions {
+  /** config file; falls back to env.NEO_CONFIG; none means defaults + env + flags */
+  file?: string;
+  /** defaults to process.env */
+  env?: Record<string, string | undefined>;
+  flags?: ConfigFlags;
+  /** defaults to process.cwd() */
+  cwd?: string;
+}
+
+export const DEFAULT_DATA = "./neo-data";
+export const DEFAULT_HTTP_PORT = 5654;
+export const DEFAULT_MQTT_PORT = 5653;
+export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
+
+/** true/false, 1/0, yes/no, on/off (any case); anything else is undefined. */
+export function parseBool(s: string): boolean | undefined {
+  switch (s.trim().toLowerCase()) {
+    case "true":
+    case "1":
+    case "yes":
+    case "on":
+      return true;
+    case "false":
+    case "0":
+    case "no":
+    case "off":
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+/** The built-in defaults, with `data` resolved against cwd. */
+export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
+  const tls = (clientAuth: TlsConfig["clientAuth"]): TlsConfig => ({ enabled: false, clientAuth });
+  return {
+    data: resolve(cwd, DEFAULT_DATA),
+    log: { level: "info" },
+    http: { listen: { host: "127.0.0.1", port: DEFAULT_HTTP_PORT }, enableTokenAuth: false, tls: tls("none") },
+    mqtt: {
+      listen: { host: "127.0.0.1", port: DEFAULT_MQTT_PORT },
+      enableTokenAuth: false,
+      maxMessageSizeLimit: DEFAULT_MAX_MESSAGE_SIZE,
+      requireClientIdMatch: false,
+      tls: tls("require"),
+    },
+  };
+}
+
+/** Parse and validate config text; `name` is used in problem locations, `baseDir` for relative paths. */
+export function parseConfigText(text: string, name: string, baseDir: string): { patch: ConfigPatch; problems: string[] } {
+  const parsed = parse(text);
+  const checked = validate(parsed.entries, baseDir);
+  const all = [...parsed.problems, ...checked.problems].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  return { patch: checked.patch, problems: all.map((p) => `${name}:${p.pos.line}:${p.pos.col}: ${p.message}`) };
+}
+
+function readEnv(env: Record<string, string | undefined>, cwd: string, problems: string[]): ConfigPatch {
+  const p = emptyPatch();
+  // an empty variable counts as unset (systemd EnvironmentFile= and `NEO_X= cmd` habits)
+  const get = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v;
+  };
+  const bad = (name: string, msg: string) => problems.push(`env ${name}: ${msg}`);
+  const bool = (name: string, set: (b: boolean) => void) => {
+    const v = get(name);
+    if (v === undefined) return;
+    const b = parseBool(v);
+    if (b === undefined) bad(name, `expected a boolean (true/false, 1/0, yes/no, on/off), got ${JSON.stringify(v)}`);
+    else set(b);
+  };
+  const port = (name: string, set: (n: number) => void) => {
+    const v = get(name);
+    if (v === undefined) return;
+    const r = parsePort(v);
+    if (r.ok) set(r.value);
+    else bad(name, r.error);
+  };
+  const data = get("NEO_DATA");
+  if (data !== undefined) p.data = resolve(cwd, data);
+  const host = get("NEO_HOST");
+  if (host !== undefined) {
+    const r = parseHost(host);
+    if (r.ok) p.http.host = p.mqtt.host = r.value;
+    else bad("NEO_HOST", r.error);
+  }
+  port("NEO_HTTP_PORT", (n) => (p.http.port = n));
+  port("NEO_MQTT_PORT", (n) => (p.mqtt.port = n));
+  bool("NEO_HTTP_ENABLE_TOKEN_AUTH", (b) => (p.http.enableTokenAuth = b));
+  bool("NEO_MQTT_ENABLE_TOKEN_AUTH", (b) => (p.mqtt.enableTokenAuth = b));
+  bool("NEO_MQTT_ENABLE_TLS", (b) => (p.mqtt.tls.enabled = b));
+  const level = get("NEO_LOG_LEVEL");
+  if (level !== undefined) {
+    const hit = LOG_LEVELS.find((l) => l === level.trim().toLowerCase());
+    if (hit) p.logLevel = hit;
+    else bad("NEO_LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
+  }
+  return p;
+}
+
+function readFlags(f: ConfigFlags, cwd: string, problems: string[]): ConfigPatch {
+  const p = emptyPatch();
+  const bad = (flag: string, msg: string) => problems.push(`flag --${flag}: ${msg}`);
+  const port = (flag: string, n: number | undefined, set: (n: number) => void) => {
+    if (n === undefined) return;
+    const r = Number.isInteger(n) ? parsePort(n) : ({ ok: false, error: `invalid port "${n}" (expected an integer 0-65535)` } as const);
+    if (r.ok) set(r.value);
+    else bad(flag, r.error);
+  };
+  if (f.data !== undefined) {
+    if (f.data.trim() === "") bad("data", "expected a directory, got an empty string");
+    else p.data = resolve(cwd, f.data);
+  }
+  if (f.host !== undefined) {
+    const r = parseHost(f.host);
+    if (r.ok) p.http.host = p.mqtt.host = r.value;
+    else bad("host", r.error);
+  }
+  port("http-port", f.httpPort, (n) => (p.http.port = n));
+  port("mqtt-port", f.mqttPort, (n) => (p.mqtt.port = n));
+  if (f.httpEnableTokenAuth !== undefined) p.http.enableTokenAuth = f.httpEnableTokenAuth;
+  if (f.mqttEnableTokenAuth !== undefined) p.mqtt.enableTokenAuth = f.mqttEnableTokenAuth;
+  if (f.mqttEnableTls !== undefined) p.mqtt.tls.enabled = f.mqttEnableTls;
+  if (f.logLevel !== undefined) {
+    if ((LOG_LEVELS as readonly string[]).includes(f.logLevel)) p.logLevel = f.logLevel;
+    else bad("log-level", `expected one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(f.logLevel)}`);
+  }
+  return p;
+}
+
+/** Apply a patch onto a config (mutates and returns it); undefined keys leave the value alone. */
+function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
+  const def = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
+  cfg.data = def(p.data, cfg.data);
+  cfg.log.level = def(p.logLevel, cfg.log.level);
+  for (const svc of ["http", "mqtt"] as const) {
+    const s = p[svc];
+    const c = cfg[svc];
+    c.listen.host = def(s.host, c.listen.host);
+    c.listen.port = def(s.port, c.listen.port);
+    c.enableTokenAuth = def(s.enableTokenAuth, c.enableTokenAuth);
+    c.tls.enabled = def(s.tls.enabled, c.tls.enabled);
+    c.tls.clientAuth = def(s.tls.clientAuth, c.tls.clientAuth);
+    if (s.tls.certFile !== undefined) c.tls.certFile = s.tls.certFile;
+    if (s.tls.keyFile !== undefined) c.tls.keyFile = s.tls.keyFile;
+  }
+  cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
+  cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
+  return cfg;
+}
+
+/** Resolve the configuration from defaults, the file, NEO_* env and flags; throws config_invalid listing every problem. */
+export function loadConfig(opts: LoadOptions = {}): NeoConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const problems: string[] = [];
+  const cfg = defaultConfig(cwd);
+
+  const envFile = env.NEO_CONFIG?.trim() ? env.NEO_CONFIG : undefined;
+  const file = opts.file ?? envFile;
+  if (file !== undefined) {
+    const abs = isAbsolute(file) ? file : resolve(cwd, file);
+    let text: string | undefined;
+    try {
+      text = readFileSync(abs, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(e);
+      problems.push(`${file}: cannot read config file: ${why}`);
+    }
+    if (text !== undefined) {
+      const r = parseConfigText(text, file, dirname(abs));
+      problems.push(...r.problems);
+      apply(cfg, r.patch);
+      cfg.file = abs;
+    }
+  }
+  apply(cfg, readEnv(env, cwd, problems));
+  apply(cfg, readFlags(opts.flags ?? {}, cwd, problems));
+
+  const h = cfg.http.listen;
+  const m = cfg.mqtt.listen;
+  if (h.port !== 0 && h.port === m.port && h.host === m.host) {
+    problems.push(`config: HTTP and MQTT both listen on ${formatListen(h)}; give them different ports`);
+  }
+  if (problems.length > 0) throw new NeoError("config_invalid", problems.join("\n"), 400);
+  return cfg;
+}
