@@ -1,0 +1,72 @@
+// `neo config init`: print (or write) the commented default config.
+// `neo config check [FILE]`: validate a config file and print the resolved config
+// (defaults < file < NEO_* env < --data), or every problem with file:line:col (exit 2).
+import { openSync, writeSync, closeSync } from "node:fs";
+import { defineCommand } from "citty";
+import { defaultConfigText, formatConfig, loadConfig } from "../config/index.ts";
+import { NeoError, usageError } from "../lib/errors.ts";
+import { commonArgs, fail } from "./common.ts";
+
+/** Write text to a new file; refuses to replace an existing one. */
+function writeNew(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new NeoError("file_exists", `${path} already exists; not overwriting it`, 409);
+    throw new NeoError("write_failed", `cannot write ${path}: ${code ?? String(e)}`, 500, e);
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const init = defineCommand({
+  meta: { name: "init", description: "Print a commented default config (or write it with --output)" },
+  args: {
+    output: { type: "string", alias: "o", description: "write to this file instead of stdout (never overwrites)" },
+  },
+  run({ args }) {
+    try {
+      if (args.output === undefined) {
+        process.stdout.write(defaultConfigText());
+        return;
+      }
+      writeNew(args.output, defaultConfigText());
+      process.stdout.write(`Save config ${args.output}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  },
+});
+
+const check = defineCommand({
+  meta: { name: "check", description: "Validate a config file and print the resolved config" },
+  args: {
+    ...commonArgs,
+    file: { type: "positional", required: false, description: "config file (default: --config or NEO_CONFIG)" },
+  },
+  run({ args }) {
+    try {
+      const file = args.file ?? args.config ?? (process.env.NEO_CONFIG?.trim() || undefined);
+      if (file === undefined) throw usageError("config check needs a FILE (or --config / NEO_CONFIG)");
+      const cfg = loadConfig({ file, env: process.env, flags: { data: args.data } });
+      process.stdout.write(formatConfig(cfg));
+    } catch (err) {
+      if (err instanceof NeoError && err.code === "config_invalid") {
+        // one problem per line, each starting with its location; a header line for "neo: "
+        const n = err.message.split("\n").length;
+        fail(new NeoError(err.code, `invalid config, ${n} problem${n === 1 ? "" : "s"}:\n${err.message}`, err.status));
+      }
+      fail(err);
+    }
+  },
+});
+
+export default defineCommand({
+  meta: { name: "config", description: "Create and check configuration files" },
+  subCommands: { init, check },
+});
