@@ -1,0 +1,132 @@
+// /web/api/keys handlers: list, generate (cert + key + token shown once, plus a zip),
+// delete and revoke. Called by api.ts after the session check.
+import { badRequest, conflict, notFound } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { KeyType, Pki } from "../pki/index.ts";
+import { ok } from "./respond.ts";
+import type { KeyRecord, KeyRegistry } from "./types.ts";
+import { createZip } from "./zip.ts";
+
+export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
+const MAX_TIME = Date.UTC(9999, 11, 31);
+
+export interface KeysApiDeps {
+  registry: KeyRegistry;
+  pki: Pki;
+  log: Logger;
+  now: () => number;
+}
+
+export interface KeyView {
+  idx: number;
+  id: string;
+  notBefore: number;
+  notAfter: number;
+  status: "active" | "revoked" | "expired" | "pending";
+  lastUsed: number | null;
+}
+
+export function keyView(r: KeyRecord, idx: number, now: number): KeyView {
+  let status: KeyView["status"] = r.status;
+  if (status === "active" && r.notAfter <= now) status = "expired";
+  else if (status === "active" && r.notBefore > now) status = "pending";
+  return { idx, id: r.id, notBefore: r.notBefore, notAfter: r.notAfter, status, lastUsed: r.lastUsedAt ?? null };
+}
+
+/** A date: ISO 8601 string, epoch milliseconds, or (below 1e11) epoch seconds. */
+export function parseTime(v: unknown, field: string): Date | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  let d: Date | undefined;
+  if (typeof v === "number" && Number.isFinite(v)) d = new Date(Math.abs(v) < 1e11 ? v * 1000 : v);
+  else if (typeof v === "string") d = new Date(v);
+  if (!d || Number.isNaN(d.getTime()) || d.getTime() < 0 || d.getTime() > MAX_TIME) {
+    throw badRequest("invalid_time", `${field} must be an ISO 8601 date or epoch milliseconds`);
+  }
+  return d;
+}
+
+function addYears(d: Date, years: number): Date {
+  const r = new Date(d.getTime());
+  r.setUTCFullYear(r.getUTCFullYear() + years);
+  return r;
+}
+
+const find = (registry: KeyRegistry, id: string) => registry.list().find((r) => r.id === id);
+
+export function createKeysApi(deps: KeysApiDeps) {
+  const { registry, pki, log } = deps;
+
+  return {
+    list(started: number): Response {
+      const now = deps.now();
+      const data = registry.list().map((r, i) => keyView(r, i + 1, now));
+      return ok(started, { data });
+    },
+
+    async create(started: number, body: Record<string, unknown>, user: string): Promise<Response> {
+      const id = body.name ?? body.id;
+      if (typeof id !== "string" || !CLIENT_ID_RE.test(id)) {
+        throw badRequest(
+          "invalid_client_id",
+          "client id must be 1-64 characters of a-z 0-9 _ . @ - and start with a letter or digit",
+        );
+      }
+      const type = body.type ?? "ec";
+      if (type !== "ec" && type !== "rsa") throw badRequest("invalid_key_type", 'type must be "ec" or "rsa"');
+      const notBefore = parseTime(body.notBefore, "notBefore") ?? new Date(deps.now());
+      const notAfter = parseTime(body.notAfter, "notAfter") ?? addYears(notBefore, 3);
+      if (notAfter.getTime() <= notBefore.getTime()) {
+        throw badRequest("invalid_validity", "notAfter must be later than notBefore");
+      }
+      if (find(registry, id)) throw conflict("client_exists", `client id ${id} already exists`);
+
+      const created = await registry.create({ id, keyType: type as KeyType, notBefore, notAfter, pki });
+      log.info(`web: user ${user} generated key ${id} (${type}, until ${notAfter.toISOString()})`);
+      const zip = createZip([
+        { name: "server.pem", data: pki.caCertPem },
+        { name: `${id}_cert.pem`, data: created.certPem },
+        { name: `${id}_key.pem`, data: created.keyPem },
+        { name: `${id}_token`, data: created.token },
+      ]);
+      return ok(
+        started,
+        {
+          serverKey: pki.caCertPem,
+          certificate: created.certPem,
+          privateKey: created.keyPem,
+          token: created.token,
+          zip: Buffer.from(zip).toString("base64"),
+          data: keyView(created.record, registry.list().length, deps.now()),
+        },
+        201,
+      );
+    },
+
+    async remove(started: number, id: string, user: string): Promise<Response> {
+      if (!find(registry, id)) throw notFound("client_not_found", `client id ${id} not found`);
+      await registry.delete(id);
+      log.info(`web: user ${user} deleted key ${id}`);
+      return ok(started);
+    },
+
+    async revoke(started: number, id: string, user: string): Promise<Response> {
+      const rec = find(registry, id);
+      if (!rec) throw notFound("client_not_found", `client id ${id} not found`);
+      if (rec.status !== "revoked") {
+        await registry.revoke(id);
+        log.info(`web: user ${user} revoked key ${id}`);
+      }
+      return ok(started);
+    },
+
+    serverCert(): Response {
+      return new Response(pki.caCertPem, {
+        headers: {
+          "content-type": "application/x-pem-file",
+          "content-disposition": 'attachment; filename="server.pem"',
+          "cache-control": "no-cache",
+        },
+      });
+    },
+  };
+}

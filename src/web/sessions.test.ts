@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { createRateLimiter } from "./rate-limit.ts";
+import { createSessions } from "./sessions.ts";
+
+describe("web sessions", () => {
+  test("a session token names its user and expires after the idle time", () => {
+    let t = 1_000;
+    const s = createSessions({ ttlMs: 100, now: () => t });
+    const token = s.issue("admin");
+    expect(s.check(token)).toBe("admin");
+    t += 99;
+    expect(s.check(token)).toBe("admin"); // and slides the expiry
+    t += 99;
+    expect(s.check(token)).toBe("admin");
+    t += 100;
+    expect(s.check(token)).toBeUndefined();
+    expect(s.size()).toBe(0);
+  });
+
+  test("tokens are random, unknown tokens are refused, and revocation works per token and per user", () => {
+    const s = createSessions();
+    const a = s.issue("admin");
+    const b = s.issue("admin");
+    const c = s.issue("ops");
+    expect(a).not.toBe(b);
+    expect(s.check("")).toBeUndefined();
+    expect(s.check(a.slice(0, -1) + (a.endsWith("A") ? "B" : "A"))).toBeUndefined();
+    s.revoke(a);
+    expect(s.check(a)).toBeUndefined();
+    expect(s.check(b)).toBe("admin");
+    s.revokeUser("admin");
+    expect(s.check(b)).toBeUndefined();
+    expect(s.check(c)).toBe("ops");
+  });
+
+  test("the number of live sessions is capped by dropping the oldest", () => {
+    const s = createSessions({ maxSessions: 3 });
+    const first = s.issue("u");
+    for (let i = 0; i < 3; i++) s.issue("u");
+    expect(s.size()).toBe(3);
+    expect(s.check(first)).toBeUndefined();
+  });
+});
+
+describe("login rate limiter", () => {
+  test("a burst is allowed, then one attempt per refill interval, per key", () => {
+    let t = 0;
+    const rl = createRateLimiter({ burst: 3, refillPerSec: 0.5, now: () => t });
+    expect([rl.take("a").ok, rl.take("a").ok, rl.take("a").ok]).toEqual([true, true, true]);
+    expect(rl.take("a")).toEqual({ ok: false, retryAfterSec: 2 });
+    expect(rl.take("b").ok).toBe(true);
+    t += 2000;
+    expect(rl.take("a").ok).toBe(true);
+    expect(rl.take("a").ok).toBe(false);
+  });
+});
