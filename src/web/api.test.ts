@@ -191,7 +191,7 @@ describe("web api keys", () => {
     let data = (await call("GET", "/web/api/keys", { token })).body.data as { id: string; status: string }[];
     expect(data.find((k) => k.id === "gone-soon")?.status).toBe("revoked");
     expect((await call("DELETE", "/web/api/keys/gone-soon", { token })).status).toBe(200);
-    data = (await call("GET", "/web/api/keys", { token })).body.data as { id: string }[];
+    data = (await call("GET", "/web/api/keys", { token })).body.data as { id: string; status: string }[];
     expect(data.some((k) => k.id === "gone-soon")).toBe(false);
   });
 
