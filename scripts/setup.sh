@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what neo needs on a fresh Debian machine with Node/npm: Bun 1.4.4 and the
+# project's npm packages. With --test it also installs what the test suite drives:
+# real MQTT clients, curl, openssl, Chromium, qemu for the arm64 binary, systemd-analyze.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v bun >/dev/null 2>&1 || [ "$(bun --version)" != "1.4.4" ]; then
+  npm install -g bun@1.4.4 >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  need=()
+  command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+  command -v mosquitto >/dev/null && [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+  command -v curl >/dev/null || need+=(curl)
+  command -v openssl >/dev/null || need+=(openssl)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+  [ -d /usr/aarch64-linux-gnu/lib ] || need+=(libc6-arm64-cross)
+  command -v systemd-analyze >/dev/null || need+=(systemd)
+  if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+
+bun install --frozen-lockfile >/dev/null

@@ -1,0 +1,139 @@
+// machbase-neo compatible data topics on the broker:
+//   db/write/<table>[:json|csv|ndjson[:gzip]], db/append/<table>  -> rows committed to SQLite
+//   db/query  {"q":..., "format":"json", "timeformat":"ns", "reply":"<topic>"} -> answer on reply topic
+// The PUBACK/PUBREC waits for the commit (the broker awaits onPublish).
+import type { ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
+import { parsePayload } from "../ingest/index.ts";
+import type { SeriesStore } from "../storage/index.ts";
+import { isNeoError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+import { queryResponseJson } from "../http/index.ts";
+
+const RC_SUCCESS = 0x00;
+const RC_UNSPECIFIED = 0x80;
+const RC_PAYLOAD_FORMAT_INVALID = 0x99;
+const FORMATS = new Set(["json", "csv", "ndjson"]);
+
+export interface DataTopicDeps {
+  store: SeriesStore;
+  batcher: WriteBatcher;
+  publish(msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
+  log: Logger;
+}
+
+interface WriteTopic {
+  table: string;
+  format: "json" | "csv" | "ndjson";
+  compress?: "gzip";
+}
+
+/** `db/write/T`, `db/write/T:csv`, `db/write/T:json:gzip`, `db/append/T` -> parts, or an error text */
+export function parseWriteTopic(topic: string): WriteTopic | string | undefined {
+  let rest: string;
+  if (topic.startsWith("db/write/")) rest = topic.slice(9);
+  else if (topic.startsWith("db/append/")) rest = topic.slice(10);
+  else return undefined;
+  const [table = "", ...suffix] = rest.split(":");
+  let format: WriteTopic["format"] = "json";
+  let compress: "gzip" | undefined;
+  for (const s of suffix) {
+    const v = s.toLowerCase();
+    if (FORMATS.has(v)) format = v as WriteTopic["format"];
+    else if (v === "gzip") compress = "gzip";
+    else return `unsupported topic suffix "${s}" (use json, csv, ndjson, gzip)`;
+  }
+  if (table === "") return "missing table name in topic";
+  return { table, format, compress };
+}
+
+function userProp(msg: InboundPublish, key: string): string | undefined {
+  const v = msg.properties?.userProperties?.[key];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** a `reply` field inside a JSON object payload, as machbase-neo accepts */
+function jsonField(payload: Buffer, key: string): string | undefined {
+  if (payload[0] !== 0x7b /* { */) return undefined;
+  try {
+    const v = JSON.parse(payload.toString("utf8"))?.[key];
+    return typeof v === "string" && v !== "" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const elapse = (t0: number) => `${(performance.now() - t0).toFixed(3)}ms`;
+
+export function createDataTopics(deps: DataTopicDeps) {
+  const reply = (msg: InboundPublish, topic: string | undefined, body: string) => {
+    if (!topic) return;
+    deps.publish({
+      topic,
+      payload: body,
+      properties: msg.properties?.correlationData ? { correlationData: msg.properties.correlationData } : undefined,
+    });
+  };
+
+  async function handleWrite(client: ClientRef, msg: InboundPublish, wt: WriteTopic | string): Promise<PublishOutcome> {
+    const t0 = performance.now();
+    const replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? jsonField(msg.payload, "reply");
+    try {
+      if (typeof wt === "string") throw new Error(wt);
+      const fmt = (userProp(msg, "format") ?? wt.format).toLowerCase();
+      if (!FORMATS.has(fmt)) throw new Error(`unsupported format "${fmt}"`);
+      const compress = userProp(msg, "compress")?.toLowerCase() === "gzip" ? "gzip" : wt.compress;
+      const header = userProp(msg, "header");
+      const rows = parsePayload(msg.payload, {
+        format: fmt as WriteTopic["format"],
+        compress,
+        timeformat: userProp(msg, "timeformat"),
+        tz: userProp(msg, "tz"),
+        header: header === "skip" || header === "columns" ? header : undefined,
+      });
+      const n = await deps.batcher.write(wt.table, rows);
+      reply(msg, replyTo, JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }));
+      return { handled: true, reasonCode: RC_SUCCESS };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const known = isNeoError(err) || typeof wt === "string" || (err instanceof Error && !(err instanceof TypeError));
+      deps.log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${reason}`);
+      reply(msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      return { handled: true, reasonCode: known ? RC_PAYLOAD_FORMAT_INVALID : RC_UNSPECIFIED };
+    }
+  }
+
+  function handleQuery(client: ClientRef, msg: InboundPublish): PublishOutcome {
+    const t0 = performance.now();
+    let replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? "db/reply";
+    try {
+      let req: { q?: unknown; reply?: unknown; timeformat?: unknown; format?: unknown };
+      try {
+        req = JSON.parse(msg.payload.toString("utf8"));
+      } catch {
+        throw new Error("db/query payload must be JSON {\"q\": \"select ...\"}");
+      }
+      if (typeof req.reply === "string" && req.reply !== "") replyTo = req.reply;
+      if (typeof req.q !== "string" || req.q.trim() === "") throw new Error("missing query \"q\"");
+      if (req.format !== undefined && req.format !== "json") throw new Error(`unsupported format "${String(req.format)}"`);
+      const result = deps.store.query(req.q);
+      const tf = typeof req.timeformat === "string" ? req.timeformat : "ns";
+      reply(msg, replyTo, queryResponseJson(result, tf, elapse(t0)));
+      return { handled: true, reasonCode: RC_SUCCESS };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      deps.log.warn(`db/query from ${client.identity ?? client.id} failed: ${reason}`);
+      reply(msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      return { handled: true, reasonCode: RC_PAYLOAD_FORMAT_INVALID };
+    }
+  }
+
+  return {
+    onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome {
+      if (msg.topic === "db/query") return handleQuery(client, msg);
+      const wt = parseWriteTopic(msg.topic);
+      if (wt === undefined) return { handled: false };
+      return handleWrite(client, msg, wt);
+    },
+  };
+}

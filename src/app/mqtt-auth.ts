@@ -1,0 +1,100 @@
+// Who may connect to the broker, and the live re-check that throws out a client whose
+// key was deleted, revoked, rotated or expired. The broker core knows none of this.
+import type { AuthResult, ClientRef, ConnectRequest } from "../mqtt/index.ts";
+import type { Auth } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+
+// v5 reason codes (the broker maps them for v3.1.1 clients)
+export const RC_NOT_AUTHORIZED = 0x87;
+export const RC_BAD_USER_OR_PASSWORD = 0x86;
+export const RC_CLIENT_ID_NOT_VALID = 0x85;
+export const RC_ADMINISTRATIVE_ACTION = 0x98;
+
+/** what the app remembers about how a session authenticated */
+export interface SessionCredential {
+  clientId: string; // registry client id
+  token?: string; // kept in memory only, to re-check after rotation
+  fingerprint256?: string;
+  cn?: string;
+  expiresAt: number;
+}
+
+export interface MqttAuthDeps {
+  config: NeoConfig["mqtt"];
+  auth: Auth;
+  /** does a registered client with this id exist? */
+  isRegistered(id: string): boolean;
+  /** the live session currently using this MQTT client id, if any */
+  liveClient(mqttClientId: string): ClientRef | undefined;
+}
+
+const refuse = (reasonCode: number, reason: string): AuthResult => ({ ok: false, reasonCode, reason });
+
+export function createMqttAuthenticator(deps: MqttAuthDeps) {
+  const { config, auth } = deps;
+
+  function checkClientId(req: ConnectRequest, identity: string): AuthResult | undefined {
+    if (config.requireClientIdMatch && req.clientId !== identity)
+      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" does not match key "${identity}"`);
+    // any id is fine except another registered client's id
+    if (req.clientId !== identity && deps.isRegistered(req.clientId))
+      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" belongs to another client`);
+    // never take over a live session that belongs to someone else
+    const live = deps.liveClient(req.clientId);
+    if (live && live.identity !== undefined && live.identity !== identity)
+      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use by another client`);
+    return undefined;
+  }
+
+  function authenticate(req: ConnectRequest): AuthResult {
+    const cert = req.peer.cert;
+    const username = req.username && req.username !== "" ? req.username : undefined;
+    if (cert) {
+      // client certificate: chain was verified by TLS; now the registry must agree
+      const c = auth.verifyCert({ fingerprint256: cert.fingerprint256, cn: cert.cn });
+      if (!c.ok) return refuse(RC_NOT_AUTHORIZED, `certificate refused: ${c.reason}`);
+      // seed: "apply client-id": the CONNECT client id must be the certificate's
+      if (req.clientId !== c.clientId)
+        return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" does not match certificate "${c.clientId}"`);
+      let token: string | undefined;
+      let expiresAt = c.expiresAt;
+      if (username !== undefined) {
+        // a second credential must agree with the certificate
+        const t = auth.verifyToken(username);
+        if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
+        if (t.clientId !== c.clientId) return refuse(RC_NOT_AUTHORIZED, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
+        token = username;
+        expiresAt = Math.min(expiresAt, t.expiresAt);
+      }
+      const clash = checkClientId(req, c.clientId);
+      if (clash) return clash;
+      const meta: SessionCredential = { clientId: c.clientId, fingerprint256: cert.fingerprint256, cn: cert.cn, token, expiresAt };
+      return { ok: true, identity: c.clientId, expiresAt, meta };
+    }
+    if (!config.enableTokenAuth) {
+      // open broker: nobody is identified, so a live identified session is never taken over
+      const live = deps.liveClient(req.clientId);
+      if (live?.identity !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
+      return { ok: true };
+    }
+    if (username === undefined) return refuse(RC_NOT_AUTHORIZED, "missing token in username");
+    const t = auth.verifyToken(username);
+    if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
+    const clash = checkClientId(req, t.clientId);
+    if (clash) return clash;
+    const meta: SessionCredential = { clientId: t.clientId, token: username, expiresAt: t.expiresAt };
+    return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
+  }
+
+  /** is this live session's credential still good? (deleted/revoked/rotated/expired -> false) */
+  function stillValid(client: ClientRef, now = Date.now()): boolean {
+    const cred = client.meta as SessionCredential | undefined;
+    if (!cred) return true; // anonymous session on an open broker
+    if (cred.expiresAt <= now) return false;
+    if (cred.token !== undefined && !auth.verifyToken(cred.token).ok) return false;
+    if (cred.fingerprint256 !== undefined && !auth.verifyCert({ fingerprint256: cred.fingerprint256, cn: cred.cn ?? "" }).ok) return false;
+    return true;
+  }
+
+  return { authenticate, stillValid };
+}

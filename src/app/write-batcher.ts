@@ -1,0 +1,81 @@
+// Many db/write messages, one commit. Every message that arrives in the same turn of
+// the event loop joins one transaction; the flush runs on the next macrotask, so a lone
+// message waits well under a millisecond and the PUBACK still follows the commit.
+import type { Row } from "../ingest/index.ts";
+
+export interface WriteTarget {
+  writeMany(batches: { table: string; rows: Row[] }[]): number[];
+}
+
+interface Pending {
+  table: string;
+  rows: Row[];
+  resolve: (n: number) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface WriteBatcher {
+  write(table: string, rows: Row[]): Promise<number>;
+  /** resolves when everything queued so far is committed */
+  flush(): Promise<void>;
+  stats(): { commits: number; rows: number };
+}
+
+export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteBatcher {
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let commits = 0;
+  let rowsTotal = 0;
+  const idle: (() => void)[] = [];
+
+  const run = () => {
+    scheduled = false;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      try {
+        const counts = target.writeMany(batch.map((p) => ({ table: p.table, rows: p.rows })));
+        commits++;
+        batch.forEach((p, i) => {
+          const n = counts[i] ?? 0;
+          rowsTotal += n;
+          p.resolve(n);
+        });
+      } catch (err) {
+        // the whole transaction rolled back: retry each message alone so one bad
+        // message cannot fail the others
+        for (const p of batch) {
+          try {
+            const n = target.writeMany([{ table: p.table, rows: p.rows }])[0] ?? 0;
+            commits++;
+            rowsTotal += n;
+            p.resolve(n);
+          } catch (e) {
+            p.reject(e);
+          }
+        }
+      }
+    }
+    for (const fn of idle.splice(0)) fn();
+  };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(run);
+  };
+
+  return {
+    write(table, rows) {
+      return new Promise<number>((resolve, reject) => {
+        queue.push({ table, rows, resolve, reject });
+        schedule();
+      });
+    },
+    flush() {
+      if (queue.length === 0 && !scheduled) return Promise.resolve();
+      return new Promise<void>((r) => idle.push(r));
+    },
+    stats: () => ({ commits, rows: rowsTotal }),
+  };
+}

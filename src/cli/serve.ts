@@ -1,0 +1,79 @@
+// `neo serve`: start the gateway in the foreground. One JSON ready line goes to stdout
+// for scripts and tests; logs go to stderr.
+import { defineCommand } from "citty";
+import { commonArgs, fail } from "./common.ts";
+import { loadConfig, parseBool, type ConfigFlags } from "../config/index.ts";
+import { setLogLevel, createLogger, type LogLevel } from "../lib/log.ts";
+import { usageError } from "../lib/errors.ts";
+
+function boolFlag(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  const b = parseBool(v);
+  if (b === undefined) throw usageError(`--${name} expects true or false, got "${v}"`);
+  return b;
+}
+
+function portFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw usageError(`--${name} expects a port 0-65535, got "${v}"`);
+  return n;
+}
+
+export default defineCommand({
+  meta: { name: "serve", description: "run the gateway: MQTT broker, HTTP API, time-series store" },
+  args: {
+    ...commonArgs,
+    host: { type: "string", description: "listen address for HTTP and MQTT (default 127.0.0.1)" },
+    "http-port": { type: "string", description: "HTTP port (default 5654, 0 = any free port)" },
+    "mqtt-port": { type: "string", description: "MQTT port (default 5653, 0 = any free port)" },
+    "http-enable-token-auth": { type: "string", description: "require a client token on /db/* (true|false)" },
+    "mqtt-enable-token-auth": { type: "string", description: "require a client token in CONNECT username (true|false)" },
+    "mqtt-enable-tls": { type: "string", description: "MQTT over TLS with client certificates (true|false)" },
+    "log-level": { type: "string", description: "debug|info|warn|error" },
+  },
+  async run({ args }) {
+    let gateway: Awaited<ReturnType<typeof import("../app/index.ts").startGateway>>;
+    try {
+      const flags: ConfigFlags = {
+        data: args.data,
+        host: args.host,
+        httpPort: portFlag("http-port", args["http-port"]),
+        mqttPort: portFlag("mqtt-port", args["mqtt-port"]),
+        httpEnableTokenAuth: boolFlag("http-enable-token-auth", args["http-enable-token-auth"]),
+        mqttEnableTokenAuth: boolFlag("mqtt-enable-token-auth", args["mqtt-enable-token-auth"]),
+        mqttEnableTls: boolFlag("mqtt-enable-tls", args["mqtt-enable-tls"]),
+        logLevel: args["log-level"] as LogLevel | undefined,
+      };
+      const config = loadConfig({ file: args.config, env: process.env, flags });
+      setLogLevel(config.log.level);
+      const { startGateway } = await import("../app/index.ts");
+      gateway = await startGateway(config);
+    } catch (err) {
+      fail(err);
+    }
+    const log = createLogger("neosvr");
+    process.stdout.write(JSON.stringify(gateway.ready) + "\n");
+    const shutdown = (sig: string) => {
+      log.info(`${sig} received, shutting down`);
+      const force = setTimeout(() => {
+        log.error("shutdown took longer than 5 s, exiting");
+        process.exit(1);
+      }, 5000);
+      gateway.stop().then(
+        () => {
+          clearTimeout(force);
+          process.exit(0);
+        },
+        (e) => {
+          log.error("shutdown failed", e);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    // keep running until a signal arrives
+    await new Promise(() => {});
+  },
+});
