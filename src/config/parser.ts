@@ -213,7 +213,10 @@ export function parse(src: string): ParseResult {
       while (cur().kind === "newline") next();
       const sep = cur();
       if (sep.kind === "comma") next();
-      else if (sep.kind !== "rbracket") {
+      else if (sep.kind === "eof") {
+        error(open.pos, `missing "]" to close the list opened here`);
+        return undefined;
+      } else if (sep.kind !== "rbracket") {
         error(sep.pos, `expected "," or "]" in list, got ${describeToken(sep)}`);
         skipList();
         return undefined;

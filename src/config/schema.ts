@@ -205,7 +205,7 @@ function applyEntry(spec: BlockSpec, key: KeySegment[], value: Value, prefix: st
   }
   const first = ctx.seen.get(full);
   if (first) {
-    ctx.problems.push({ pos: seg.pos, message: `${full} is already set at line ${first.line}:${first.col}` });
+    ctx.problems.push({ pos: seg.pos, message: `${full}: duplicate key (first set at ${first.line}:${first.col})` });
     return;
   }
   ctx.seen.set(full, seg.pos);
