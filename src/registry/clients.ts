@@ -1,0 +1,210 @@
+// The client registry: one row per client id, its current certificate and token hash.
+import type { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { NeoError, conflict, notFound } from "../lib/errors.ts";
+import { createLogger } from "../lib/log.ts";
+import { openRegistryDb } from "./db.ts";
+import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
+import type {
+  CertIssuer,
+  ClientCredentials,
+  ClientRecord,
+  ClientStatus,
+  IssuedClient,
+  KeyType,
+  Registry,
+  RevocationCause,
+  RevokedSerial,
+  RotateOptions,
+} from "./types.ts";
+
+const log = createLogger("registry");
+/** last_used_at is written at most this often per client */
+const TOUCH_INTERVAL_MS = 30_000;
+
+type Int = number | bigint | null;
+interface ClientRow {
+  id: string;
+  token_hash: Uint8Array;
+  cert_fingerprint: string;
+  cert_serial: string;
+  key_type: string | null;
+  not_before: Int;
+  not_after: Int;
+  created_at: Int;
+  status: string | null;
+  revoked_at: Int;
+  last_used_at: Int;
+}
+interface RevokedRow {
+  serial: string;
+  client_id: string;
+  cause: string;
+  revoked_at: Int;
+}
+
+const num = (v: Int): number | null => (v === null ? null : Number(v));
+
+function toRecord(r: ClientRow): ClientRecord {
+  return {
+    id: r.id,
+    certFingerprint: r.cert_fingerprint,
+    certSerial: r.cert_serial,
+    keyType: r.key_type === "rsa" ? "rsa" : "ec",
+    notBefore: num(r.not_before) ?? 0,
+    notAfter: num(r.not_after) ?? 0,
+    createdAt: num(r.created_at) ?? 0,
+    status: (r.status === "revoked" ? "revoked" : "active") satisfies ClientStatus,
+    revokedAt: num(r.revoked_at),
+    lastUsedAt: num(r.last_used_at),
+  };
+}
+
+const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
+
+export function openRegistry(dataDir: string): Registry {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const hashToken = createTokenHasher(loadTokenKey(dataDir));
+  const db: Database = openRegistryDb(dataDir);
+
+  const q = {
+    get: db.prepare<ClientRow, [string]>("SELECT * FROM clients WHERE id = ?"),
+    list: db.prepare<ClientRow, []>("SELECT * FROM clients ORDER BY created_at, id"),
+    insert: db.prepare(
+      `INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial, key_type, not_before, not_after, created_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+    ),
+    del: db.prepare("DELETE FROM clients WHERE id = ?"),
+    revoke: db.prepare("UPDATE clients SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"),
+    rotate: db.prepare(
+      `UPDATE clients SET token_hash = ?, cert_fingerprint = ?, cert_serial = ?, key_type = ?, not_before = ?, not_after = ?
+       WHERE id = ? AND cert_serial = ? AND status = 'active'`,
+    ),
+    touch: db.prepare("UPDATE clients SET last_used_at = ? WHERE id = ?"),
+    addRevoked: db.prepare("INSERT OR IGNORE INTO revoked_certs (serial, client_id, cause, revoked_at) VALUES (?, ?, ?, ?)"),
+    revoked: db.prepare<RevokedRow, []>("SELECT * FROM revoked_certs ORDER BY revoked_at, serial"),
+    dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
+  };
+
+  let localWrites = 0;
+  const touchedAt = new Map<string, number>();
+
+  const get = (id: string): ClientRecord | null => {
+    const row = q.get.get(id);
+    return row ? toRecord(row) : null;
+  };
+  const mustGet = (id: string): ClientRecord => {
+    const r = get(id);
+    if (!r) throw notFound("client_not_found", `client ${JSON.stringify(id)} not found`);
+    return r;
+  };
+  const retire = (serial: string, clientId: string, cause: RevocationCause, at: number) =>
+    q.addRevoked.run(serial, clientId, cause, at);
+
+  async function issue(pki: CertIssuer, id: string, keyType: KeyType, notBefore: Date, notAfter: Date) {
+    const cert = await pki.issueClientCert({ clientId: id, keyType, notBefore, notAfter });
+    const token = newToken(id);
+    return { cert, token, tokenHash: hashToken(token) };
+  }
+
+  return {
+    async create({ id, keyType, notBefore, notAfter, pki }) {
+      assertClientId(id);
+      if (get(id)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
+      const { cert, token, tokenHash } = await issue(pki, id, keyType, notBefore, notAfter);
+      try {
+        q.insert.run(id, tokenHash, cert.fingerprint256, cert.serial, keyType, notBefore.getTime(), notAfter.getTime(), Date.now());
+      } catch (e) {
+        if (isUniqueViolation(e)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
+        throw e;
+      }
+      localWrites++;
+      log.info(`registered client ${id} (${keyType}, serial ${cert.serial})`);
+      return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
+    },
+
+    get,
+    credentials(id): ClientCredentials | null {
+      const row = q.get.get(id);
+      return row ? { record: toRecord(row), tokenHash: row.token_hash } : null;
+    },
+    hashToken,
+    list: () => q.list.all().map(toRecord),
+
+    delete(id) {
+      const now = Date.now();
+      db.transaction(() => {
+        const r = mustGet(id);
+        q.del.run(id);
+        retire(r.certSerial, id, "deleted", now);
+      }).immediate();
+      localWrites++;
+      touchedAt.delete(id);
+      log.info(`deleted client ${id}`);
+    },
+
+    revoke(id) {
+      const now = Date.now();
+      db.transaction(() => {
+        const r = mustGet(id);
+        if (r.status === "revoked") return;
+        q.revoke.run(now, id);
+        retire(r.certSerial, id, "revoked", now);
+      }).immediate();
+      localWrites++;
+      log.info(`revoked client ${id}`);
+      return mustGet(id);
+    },
+
+    async rotate(id, pki, o: RotateOptions = {}) {
+      const cur = mustGet(id);
+      if (cur.status !== "active") {
+        throw new NeoError("client_revoked", `client ${JSON.stringify(id)} is revoked; delete it and generate a new key`, 409);
+      }
+      const keyType = o.keyType ?? cur.keyType;
+      const notBefore = o.notBefore ?? new Date();
+      const notAfter = o.notAfter ?? new Date(notBefore.getTime() + Math.max(cur.notAfter - cur.notBefore, 86_400_000));
+      const { cert, token, tokenHash } = await issue(pki, id, keyType, notBefore, notAfter);
+      const now = Date.now();
+      db.transaction(() => {
+        // cert_serial in the WHERE: a concurrent rotate/revoke/delete in another process wins, we fail
+        const res = q.rotate.run(tokenHash, cert.fingerprint256, cert.serial, keyType, notBefore.getTime(), notAfter.getTime(), id, cur.certSerial);
+        if (res.changes !== 1) throw conflict("client_changed", `client ${JSON.stringify(id)} changed while rotating; try again`);
+        retire(cur.certSerial, id, "rotated", now);
+      }).immediate();
+      localWrites++;
+      log.info(`rotated client ${id} (serial ${cur.certSerial} -> ${cert.serial})`);
+      return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
+    },
+
+    touch(id) {
+      const now = Date.now();
+      const last = touchedAt.get(id);
+      if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
+      touchedAt.set(id, now);
+      try {
+        q.touch.run(now, id); // not counted in dataVersion: last use changes no one's rights
+      } catch (e) {
+        log.warn(`could not record last use of ${id}: ${(e as Error).message}`);
+      }
+    },
+
+    revokedSerials(): RevokedSerial[] {
+      return q.revoked.all().map((r) => ({
+        serial: r.serial,
+        clientId: r.client_id,
+        cause: (r.cause === "deleted" || r.cause === "rotated" ? r.cause : "revoked") satisfies RevocationCause,
+        revokedAt: new Date(num(r.revoked_at) ?? 0),
+      }));
+    },
+
+    dataVersion() {
+      // PRAGMA data_version moves only for commits by OTHER connections; add our own.
+      return Number(q.dataVersion.get()?.data_version ?? 0) + localWrites;
+    },
+
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// registry: clients with their certificates and hashed tokens, in <data>/registry.db.
+export { openRegistry } from "./clients.ts";
+export { CLIENT_ID_RE, assertClientId, tokenClientId } from "./token.ts";
+export type {
+  CertIssuer,
+  ClientCredentials,
+  ClientRecord,
+  ClientStatus,
+  CreateClientOptions,
+  IssuedClient,
+  KeyType,
+  Registry,
+  RevocationCause,
+  RevokedSerial,
+  RotateOptions,
+} from "./types.ts";

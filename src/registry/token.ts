@@ -1,0 +1,62 @@
+// Client tokens: `<client-id>:b:<64 lowercase hex>`. Only a keyed hash is ever stored.
+import { createHmac, randomBytes } from "node:crypto";
+import { linkSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { NeoError } from "../lib/errors.ts";
+
+export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
+const TOKEN_RE = /^([a-z0-9][a-z0-9_.@-]{0,63}):b:([0-9a-f]{64})$/;
+const KEY_FILE = "token.key";
+
+export function assertClientId(id: string): void {
+  if (!CLIENT_ID_RE.test(id)) {
+    throw new NeoError(
+      "invalid_client_id",
+      `invalid client id ${JSON.stringify(id)}: use 1-64 of a-z 0-9 _ . @ -, starting with a letter or digit`,
+      400,
+    );
+  }
+}
+
+export function newToken(clientId: string): string {
+  return `${clientId}:b:${randomBytes(32).toString("hex")}`;
+}
+
+/** The client id a well-formed token names, or null. */
+export function tokenClientId(token: string): string | null {
+  const m = TOKEN_RE.exec(token);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The 32-byte HMAC key in <data>/token.key (0600), created on first use. Creation links
+ * a finished temp file into place, so two processes starting together end up with one key.
+ */
+export function loadTokenKey(dataDir: string): Buffer {
+  const file = join(dataDir, KEY_FILE);
+  try {
+    return checkKey(readFileSync(file), file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const tmp = `${file}.tmp-${randomBytes(4).toString("hex")}`;
+  writeFileSync(tmp, randomBytes(32), { mode: 0o600, flag: "wx" });
+  chmodSync(tmp, 0o600);
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return checkKey(readFileSync(file), file);
+}
+
+function checkKey(key: Buffer, file: string): Buffer {
+  if (key.length !== 32) throw new NeoError("token_key_invalid", `${file} must hold 32 bytes, found ${key.length}`, 500);
+  return key;
+}
+
+export function createTokenHasher(key: Buffer): (token: string) => Uint8Array {
+  return (token) => createHmac("sha256", key).update(token).digest();
+}

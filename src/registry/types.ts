@@ -1,0 +1,88 @@
+// What the registry stores about a client and what it hands back when it issues one.
+export type KeyType = "ec" | "rsa";
+export type ClientStatus = "active" | "revoked";
+export type RevocationCause = "revoked" | "deleted" | "rotated";
+
+export interface ClientRecord {
+  id: string;
+  /** lowercase hex SHA-256 of the current certificate's DER */
+  certFingerprint: string;
+  /** lowercase hex serial of the current certificate */
+  certSerial: string;
+  keyType: KeyType;
+  /** ms since epoch; the certificate and the token share this validity */
+  notBefore: number;
+  notAfter: number;
+  createdAt: number;
+  status: ClientStatus;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+/** The record plus the keyed token hash, for constant-time checks in auth. */
+export interface ClientCredentials {
+  record: ClientRecord;
+  tokenHash: Uint8Array;
+}
+
+/** The part of pki the registry needs (pki's `Pki` satisfies it). */
+export interface CertIssuer {
+  issueClientCert(o: { clientId: string; keyType: KeyType; notBefore: Date; notAfter: Date }): Promise<{
+    certPem: string;
+    keyPem: string;
+    fingerprint256: string;
+    serial: string;
+  }>;
+}
+
+export interface CreateClientOptions {
+  id: string;
+  keyType: KeyType;
+  notBefore: Date;
+  notAfter: Date;
+  pki: CertIssuer;
+}
+
+export interface RotateOptions {
+  /** default: the current key type */
+  keyType?: KeyType;
+  /** default: now */
+  notBefore?: Date;
+  /** default: the new not-before plus the current validity length */
+  notAfter?: Date;
+}
+
+/** Returned once, at creation or rotation: the only time key and token exist in clear. */
+export interface IssuedClient {
+  record: ClientRecord;
+  certPem: string;
+  keyPem: string;
+  token: string;
+}
+
+export interface RevokedSerial {
+  serial: string;
+  clientId: string;
+  cause: RevocationCause;
+  revokedAt: Date;
+}
+
+export interface Registry {
+  create(o: CreateClientOptions): Promise<IssuedClient>;
+  get(id: string): ClientRecord | null;
+  /** record + token hash; null when unknown */
+  credentials(id: string): ClientCredentials | null;
+  /** keyed hash (HMAC-SHA256 with <data>/token.key) of a token */
+  hashToken(token: string): Uint8Array;
+  list(): ClientRecord[];
+  delete(id: string): void;
+  revoke(id: string): ClientRecord;
+  rotate(id: string, pki: CertIssuer, o?: RotateOptions): Promise<IssuedClient>;
+  /** record last use; throttled, best effort */
+  touch(id: string): void;
+  /** certificates that left service (revoked, deleted, rotated away), for the CRL */
+  revokedSerials(): RevokedSerial[];
+  /** changes whenever any connection (this one or another process) committed a change to clients */
+  dataVersion(): number;
+  close(): void;
+}
