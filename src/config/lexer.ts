@@ -42,8 +42,9 @@ const PUNCT: Record<string, TokenKind> = {
   ",": "comma",
 };
 
-const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
-const isIdentPart = (c: string) => /[A-Za-z0-9_.-]/.test(c);
+// any letter starts a word so "Ünicode" is one (invalid) key, not a stray "Ü" and a key "nicode"
+const isIdentStart = (c: string) => /[\p{L}_]/u.test(c);
+const isIdentPart = (c: string) => /[\p{L}\p{N}_.-]/u.test(c);
 const isDigit = (c: string) => c >= "0" && c <= "9";
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "/": "/" };

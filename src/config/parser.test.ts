@@ -108,8 +108,23 @@ describe("syntax errors", () => {
     expect(problems("A =\nB = yes\nC = 12abc\n")).toEqual([
       "1:4: expected a value, got end of line",
       '2:5: expected a value, got "yes" (strings need double quotes)',
-      '3:5: invalid number "12abc"',
+      '3:5: invalid number "12abc" (strings need double quotes)',
     ]);
+    expect(problems("N = 1_000_")).toEqual(['1:5: invalid number "1_000_"']);
+  });
+
+  test("an unquoted address gets one error with a quoting hint, not one per fragment", () => {
+    expect(problems("Listen = 127.0.0.1:5654")).toEqual(['1:10: invalid number "127.0.0.1" (strings need double quotes)']);
+  });
+
+  test("a key with non-ASCII letters is reported once as an invalid key", () => {
+    expect(problems("Ünicode = 1")).toEqual(['1:1: invalid key "Ünicode"']);
+  });
+
+  test("CRLF line endings and a byte-order mark are accepted", () => {
+    const r = parse('\uFEFFHttp {\r\n  EnableTokenAuth = true\r\n}\r\n');
+    expect(r.problems).toEqual([]);
+    expect(plain(r.entries)).toEqual({ Http: { EnableTokenAuth: true } });
   });
 
   test("a key without = or { is reported at the token that follows it", () => {

@@ -152,7 +152,8 @@ export function parse(src: string): ParseResult {
       case "number": {
         next();
         if (!NUMBER_RE.test(t.text)) {
-          error(t.pos, `invalid number "${t.text}"`);
+          const hint = /[A-Za-z]|\..*\./.test(t.text) ? " (strings need double quotes)" : "";
+          error(t.pos, `invalid number "${t.text}"${hint}`);
           return undefined;
         }
         return { kind: "number", value: Number(t.text.replaceAll("_", "")), text: t.text, pos: t.pos };
@@ -226,5 +227,7 @@ export function parse(src: string): ParseResult {
 
   const entries = parseBody(undefined);
   problems.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-  return { entries, problems };
+  // one syntax error per line: what follows the first is usually its echo
+  const firstPerLine = problems.filter((p, i) => i === 0 || problems[i - 1]?.pos.line !== p.pos.line);
+  return { entries, problems: firstPerLine };
 }
