@@ -60,6 +60,7 @@ function toRecord(r: ClientRow): ClientRecord {
   };
 }
 
+const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
 const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
 
 export function openRegistry(dataDir: string): Registry {
@@ -101,19 +102,22 @@ export function openRegistry(dataDir: string): Registry {
   const retire = (serial: string, clientId: string, cause: RevocationCause, at: number) =>
     q.addRevoked.run(serial, clientId, cause, at);
 
-  async function issue(pki: CertIssuer, id: string, keyType: KeyType, notBefore: Date, notAfter: Date) {
-    const cert = await pki.issueClientCert({ clientId: id, keyType, notBefore, notAfter });
+  async function issue(pki: CertIssuer, id: string, keyType: KeyType, from: Date, until: Date) {
+    // X.509 times have whole seconds: truncate first so the record and the certificate agree
+    const notBefore = wholeSeconds(from);
+    const notAfter = wholeSeconds(until);
+    const cert = await pki.issueClientCert({ clientId: id, keyType, notBefore: new Date(notBefore), notAfter: new Date(notAfter) });
     const token = newToken(id);
-    return { cert, token, tokenHash: hashToken(token) };
+    return { cert, token, tokenHash: hashToken(token), notBefore, notAfter };
   }
 
   return {
     async create({ id, keyType, notBefore, notAfter, pki }) {
       assertClientId(id);
       if (get(id)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
-      const { cert, token, tokenHash } = await issue(pki, id, keyType, notBefore, notAfter);
+      const { cert, token, tokenHash, ...v } = await issue(pki, id, keyType, notBefore, notAfter);
       try {
-        q.insert.run(id, tokenHash, cert.fingerprint256, cert.serial, keyType, notBefore.getTime(), notAfter.getTime(), Date.now());
+        q.insert.run(id, tokenHash, cert.fingerprint256, cert.serial, keyType, v.notBefore, v.notAfter, Date.now());
       } catch (e) {
         if (isUniqueViolation(e)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
         throw e;
@@ -164,11 +168,11 @@ export function openRegistry(dataDir: string): Registry {
       const keyType = o.keyType ?? cur.keyType;
       const notBefore = o.notBefore ?? new Date();
       const notAfter = o.notAfter ?? new Date(notBefore.getTime() + Math.max(cur.notAfter - cur.notBefore, 86_400_000));
-      const { cert, token, tokenHash } = await issue(pki, id, keyType, notBefore, notAfter);
+      const { cert, token, tokenHash, ...v } = await issue(pki, id, keyType, notBefore, notAfter);
       const now = Date.now();
       db.transaction(() => {
         // cert_serial in the WHERE: a concurrent rotate/revoke/delete in another process wins, we fail
-        const res = q.rotate.run(tokenHash, cert.fingerprint256, cert.serial, keyType, notBefore.getTime(), notAfter.getTime(), id, cur.certSerial);
+        const res = q.rotate.run(tokenHash, cert.fingerprint256, cert.serial, keyType, v.notBefore, v.notAfter, id, cur.certSerial);
         if (res.changes !== 1) throw conflict("client_changed", `client ${JSON.stringify(id)} changed while rotating; try again`);
         retire(cur.certSerial, id, "rotated", now);
       }).immediate();

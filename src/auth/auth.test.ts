@@ -1,0 +1,220 @@
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setLogLevel } from "../lib/log.ts";
+import { loadOrCreatePki, type Pki } from "../pki/index.ts";
+import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
+import { createAuth, type Auth, type LiveSession } from "./index.ts";
+
+setLogLevel("error");
+const DAY = 86_400_000;
+const dirs: string[] = [];
+const regs: Registry[] = [];
+afterAll(() => {
+  for (const r of regs) r.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+let data: string;
+let pki: Pki;
+let reg: Registry;
+let clock: number;
+let auth: Auth;
+beforeEach(async () => {
+  data = mkdtempSync(join(tmpdir(), "neo-auth-"));
+  dirs.push(data);
+  pki = await loadOrCreatePki(data, { hosts: [] });
+  reg = openRegistry(data);
+  regs.push(reg);
+  clock = Date.now();
+  auth = createAuth({ registry: reg, now: () => clock });
+});
+
+const create = (id: string, days = 365, startOffset = 0): Promise<IssuedClient> =>
+  reg.create({ id, keyType: "ec", pki, notBefore: new Date(clock + startOffset), notAfter: new Date(clock + startOffset + days * DAY) });
+
+const peer = (c: IssuedClient) => {
+  const x = new X509Certificate(c.certPem);
+  return { fingerprint256: x.fingerprint256, cn: x.subject.replace(/^CN=/, "") };
+};
+
+describe("verifyToken", () => {
+  test("a fresh token names its client and expires with its key", async () => {
+    const c = await create("myapp01");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: true, clientId: "myapp01", expiresAt: c.record.notAfter, fingerprint256: c.record.certFingerprint });
+  });
+
+  test("missing, wrong, unknown and malformed tokens are refused without throwing", async () => {
+    const c = await create("app");
+    expect(auth.verifyToken(undefined)).toEqual({ ok: false, reason: "missing token" });
+    expect(auth.verifyToken("")).toEqual({ ok: false, reason: "missing token" });
+    const wrongHex = c.token.slice(0, -1) + (c.token.endsWith("0") ? "1" : "0");
+    for (const t of [wrongHex, "app:b:intended-wrong-value", "other:b:" + "0".repeat(64), "garbage", c.token + " ", c.token.toUpperCase(), "\u0000"]) {
+      expect(auth.verifyToken(t)).toEqual({ ok: false, reason: "invalid token" });
+    }
+  });
+
+  test("a token of another client with the id part swapped is refused", async () => {
+    const a = await create("a");
+    await create("b");
+    expect(auth.verifyToken("b" + a.token.slice(1))).toEqual({ ok: false, reason: "invalid token" });
+  });
+
+  test("a deleted key's token fails on the next call", async () => {
+    const c = await create("gone");
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    reg.delete("gone");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "invalid token" });
+  });
+
+  test("a revoked key's token fails as revoked", async () => {
+    const c = await create("rev");
+    reg.revoke("rev");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "key revoked" });
+  });
+
+  test("after rotation the old token fails and the new one works", async () => {
+    const old = await create("rot");
+    const fresh = await reg.rotate("rot", pki, { notBefore: new Date(clock) });
+    expect(auth.verifyToken(old.token)).toEqual({ ok: false, reason: "invalid token" });
+    expect(auth.verifyToken(fresh.token)).toMatchObject({ ok: true, clientId: "rot" });
+  });
+
+  test("a token works from not-before up to but not including not-after", async () => {
+    const c = await create("exp", 1, 1000);
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "token not yet valid" });
+    clock += 1000;
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    clock = c.record.notAfter - 1;
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    clock = c.record.notAfter;
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "token expired" });
+  });
+
+  test("a successful check records last use", async () => {
+    const c = await create("used");
+    auth.verifyToken(c.token);
+    expect(reg.get("used")?.lastUsedAt).toBeNumber();
+  });
+
+  test("a key deleted by another registry connection is refused at once", async () => {
+    const c = await create("shared");
+    const cli = openRegistry(data);
+    regs.push(cli);
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    cli.delete("shared");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "invalid token" });
+  });
+});
+
+describe("verifyCert", () => {
+  test("a registered certificate authenticates its client, with or without colons in the fingerprint", async () => {
+    const c = await create("dev");
+    expect(auth.verifyCert(peer(c))).toMatchObject({ ok: true, clientId: "dev", expiresAt: c.record.notAfter });
+    expect(auth.verifyCert({ cn: "dev", fingerprint256: c.record.certFingerprint }).ok).toBe(true);
+  });
+
+  test("a certificate whose CN is another client's id is refused", async () => {
+    const a = await create("a");
+    await create("b");
+    expect(auth.verifyCert({ ...peer(a), cn: "b" })).toEqual({ ok: false, reason: "unknown certificate" });
+  });
+
+  test("deleted, revoked, rotated-away and expired certificates are refused", async () => {
+    const d = await create("d");
+    reg.delete("d");
+    expect(auth.verifyCert(peer(d))).toEqual({ ok: false, reason: "unknown certificate" });
+    const r = await create("r");
+    reg.revoke("r");
+    expect(auth.verifyCert(peer(r))).toEqual({ ok: false, reason: "key revoked" });
+    const o = await create("o");
+    const n = await reg.rotate("o", pki, { notBefore: new Date(clock) });
+    expect(auth.verifyCert(peer(o))).toEqual({ ok: false, reason: "unknown certificate" });
+    expect(auth.verifyCert(peer(n)).ok).toBe(true);
+    const e = await create("e", 1);
+    clock += 2 * DAY;
+    expect(auth.verifyCert(peer(e))).toEqual({ ok: false, reason: "certificate expired" });
+  });
+
+  test("a certificate from another CA with a registered client's CN is refused", async () => {
+    await create("dev");
+    const foreign = await (await loadOrCreatePki(join(data, "other"), { hosts: [] })).issueClientCert({
+      clientId: "dev", keyType: "ec", notBefore: new Date(clock), notAfter: new Date(clock + DAY),
+    });
+    expect(auth.verifyCert({ cn: "dev", fingerprint256: foreign.fingerprint256 })).toEqual({ ok: false, reason: "unknown certificate" });
+  });
+});
+
+describe("live sessions", () => {
+  test("isStillValid turns false on delete, revoke, rotation and expiry", async () => {
+    const names = ["del", "rev", "rot", "exp"];
+    const ok = new Map<string, string>();
+    for (const n of names) {
+      const c = await create(n, n === "exp" ? 1 : 365);
+      const o = auth.verifyToken(c.token);
+      if (!o.ok) throw new Error(o.reason);
+      ok.set(n, o.fingerprint256);
+      expect(auth.isStillValid(n, { fingerprint256: o.fingerprint256 })).toBe(true);
+    }
+    reg.delete("del");
+    reg.revoke("rev");
+    await reg.rotate("rot", pki);
+    clock += DAY;
+    for (const n of names) expect(auth.isStillValid(n, { fingerprint256: ok.get(n)! })).toBe(false);
+  });
+
+  test("a session watch drops exactly the sessions whose key changed, including changes by another connection", async () => {
+    const sessions: (LiveSession & { name: string })[] = [];
+    for (const n of ["keep", "gone", "rev", "short"]) {
+      const c = await create(n, n === "short" ? 1 : 365);
+      const o = auth.verifyToken(c.token);
+      if (!o.ok) throw new Error(o.reason);
+      sessions.push({ name: n, clientId: o.clientId, fingerprint256: o.fingerprint256, expiresAt: o.expiresAt });
+      sessions.push({ name: n + "-2", clientId: o.clientId, fingerprint256: o.fingerprint256, expiresAt: o.expiresAt });
+    }
+    const watch = auth.createSessionWatch();
+    expect(watch.check(sessions)).toEqual([]);
+    expect(watch.check(sessions)).toEqual([]); // nothing changed: in-memory path
+    const cli = openRegistry(data);
+    regs.push(cli);
+    cli.delete("gone");
+    reg.revoke("rev");
+    const dropped = watch.check(sessions);
+    expect(dropped.map((s) => s.name)).toEqual(["gone", "gone-2", "rev", "rev-2"]);
+    const live = sessions.filter((s) => !dropped.includes(s)); // the caller disconnects what was dropped
+    expect(watch.check(live)).toEqual([]);
+    clock += DAY;
+    expect(watch.check(live).map((s) => s.name)).toEqual(["short", "short-2"]);
+  });
+
+  test("each session watch sees a change even if another watch already checked", async () => {
+    const c = await create("x");
+    const o = auth.verifyToken(c.token);
+    if (!o.ok) throw new Error(o.reason);
+    const s = [{ clientId: "x", fingerprint256: o.fingerprint256, expiresAt: o.expiresAt }];
+    const w1 = auth.createSessionWatch();
+    const w2 = auth.createSessionWatch();
+    w1.check(s);
+    w2.check(s);
+    reg.delete("x");
+    expect(w1.check(s)).toHaveLength(1);
+    expect(w2.check(s)).toHaveLength(1);
+  });
+});
+
+describe("authorization", () => {
+  test("publishing to $SYS is denied and everything else allowed", () => {
+    expect(auth.authorizePublish("a", "$SYS/broker/uptime")).toBe(false);
+    expect(auth.authorizePublish("a", "$SYS")).toBe(false);
+    expect(auth.authorizePublish(undefined, "$SYS/x")).toBe(false);
+    expect(auth.authorizePublish("a", "db/write/EXAMPLE")).toBe(true);
+    expect(auth.authorizePublish("a", "$SYSX/y")).toBe(true);
+  });
+
+  test("any subscription is allowed", () => {
+    expect(auth.authorizeSubscribe("a", "#")).toBe(true);
+    expect(auth.authorizeSubscribe(undefined, "$SYS/#")).toBe(true);
+  });
+});

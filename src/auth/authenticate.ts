@@ -1,0 +1,128 @@
+// Token and client-certificate authentication against the registry. Every call reads the
+// registry (one primary-key lookup), so a key deleted by another process fails at once.
+import { timingSafeEqual } from "node:crypto";
+import { createLogger } from "../lib/log.ts";
+import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
+import { authorizePublish, authorizeSubscribe } from "./authorize.ts";
+import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
+
+const log = createLogger("auth");
+const DUMMY_HASH = new Uint8Array(32);
+
+export interface AuthDeps {
+  registry: Registry;
+  now?: () => number;
+}
+
+const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
+const normalizeFp = (fp: string) => fp.replace(/:/g, "").toLowerCase();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
+  /** validity shared by token and cert checks; null when usable */
+  function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
+    if (r.status !== "active") return "key revoked";
+    if (t < r.notBefore) return kind === "token" ? "token not yet valid" : "certificate not yet valid";
+    if (t >= r.notAfter) return kind === "token" ? "token expired" : "certificate expired";
+    return null;
+  }
+
+  function guarded(what: string, fn: () => AuthOutcome): AuthOutcome {
+    try {
+      return fn();
+    } catch (e) {
+      log.error(`${what}: registry lookup failed`, e);
+      return fail("registry unavailable");
+    }
+  }
+
+  function stillValid(r: ClientRecord | null, fingerprint256: string, t: number): boolean {
+    return r !== null && r.certFingerprint === fingerprint256 && unusable(r, t, "token") === null;
+  }
+
+  return {
+    verifyToken(token) {
+      if (typeof token !== "string" || token.trim() === "") return fail("missing token");
+      return guarded("token", () => {
+        const id = tokenClientId(token);
+        const presented = registry.hashToken(token);
+        const cred = id === null ? null : registry.credentials(id);
+        // compare even when the id is unknown, so timing says nothing about which ids exist
+        const match = sameBytes(presented, cred?.tokenHash ?? DUMMY_HASH) && cred !== null;
+        if (!match || !cred) return fail("invalid token");
+        const why = unusable(cred.record, now(), "token");
+        if (why) return fail(why);
+        registry.touch(cred.record.id);
+        return { ok: true, clientId: cred.record.id, expiresAt: cred.record.notAfter, fingerprint256: cred.record.certFingerprint };
+      });
+    },
+
+    verifyCert(cert) {
+      return guarded("certificate", () => {
+        const fp = normalizeFp(cert.fingerprint256);
+        const r = registry.get(cert.cn);
+        // a fingerprint that is not the CN's current one: another client's, rotated away, or deleted and re-created
+        if (!r || r.certFingerprint !== fp) return fail("unknown certificate");
+        const why = unusable(r, now(), "certificate");
+        if (why) return fail(why);
+        registry.touch(r.id);
+        return { ok: true, clientId: r.id, expiresAt: r.notAfter, fingerprint256: r.certFingerprint };
+      });
+    },
+
+    isStillValid(clientId, via) {
+      try {
+        return stillValid(registry.get(clientId), normalizeFp(via.fingerprint256), now());
+      } catch (e) {
+        log.error(`re-check of ${clientId} failed`, e);
+        return false;
+      }
+    },
+
+    createSessionWatch() {
+      let seen = Number.NaN;
+      return {
+        check<T extends LiveSession>(sessions: Iterable<T>): T[] {
+          const t = now();
+          let version: number;
+          try {
+            version = registry.dataVersion();
+          } catch (e) {
+            log.error("registry version check failed", e);
+            version = Number.NaN; // forces a full re-check below
+          }
+          const drop: T[] = [];
+          if (version === seen) {
+            for (const s of sessions) if (t >= s.expiresAt) drop.push(s);
+            return drop;
+          }
+          const records = new Map<string, ClientRecord | null>();
+          let failed = false;
+          for (const s of sessions) {
+            let r = records.get(s.clientId);
+            if (r === undefined) {
+              try {
+                r = registry.get(s.clientId);
+              } catch (e) {
+                if (!failed) log.error("session re-check failed", e);
+                failed = true;
+                r = null;
+              }
+              records.set(s.clientId, r);
+            }
+            if (t >= s.expiresAt || !stillValid(r, s.fingerprint256, t)) drop.push(s);
+          }
+          // only trust this version next time if every lookup succeeded
+          seen = failed ? Number.NaN : version;
+          return drop;
+        },
+      };
+    },
+
+    authorizePublish,
+    authorizeSubscribe,
+  };
+}
