@@ -1,0 +1,45 @@
+// Command-line flags of bench/run.ts.
+import { parseArgs } from "node:util";
+
+export interface BenchArgs {
+  only: string[] | null;     // scenario keys or prefixes
+  brokers: string[];         // neo, mosquitto, aedes
+  quick: boolean;
+  neoCmd?: string;           // e.g. "dist/neo" or "bun src/main.ts"
+  out: string | null;        // results markdown path, null = don't write
+  help: boolean;
+}
+
+export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...] [--brokers neo,mosquitto,aedes]
+                      [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
+scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint
+  (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
+--quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md
+default    full run (~3-5 min); writes bench/RESULTS.md`;
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: "string" },
+      brokers: { type: "string" },
+      quick: { type: "boolean", default: false },
+      "neo-cmd": { type: "string" },
+      out: { type: "string" },
+      "no-write": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : null);
+  const quick = values.quick ?? false;
+  const out = values["no-write"] ? null : (values.out ?? (quick ? "bench/out/RESULTS-quick.md" : "bench/RESULTS.md"));
+  return {
+    only: list(values.only),
+    brokers: list(values.brokers) ?? ["neo", "mosquitto", "aedes"],
+    quick,
+    ...(values["neo-cmd"] ? { neoCmd: values["neo-cmd"] } : {}),
+    out,
+    help: values.help ?? false,
+  };
+}

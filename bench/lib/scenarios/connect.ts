@@ -1,0 +1,36 @@
+// Authenticated connects per second: C lanes each loop TCP/TLS connect -> CONNECT -> CONNACK 0
+// -> DISCONNECT -> wait for the server to close. Bounded by time and by a total count.
+import { cpuWindow, openLane } from "../gen-common.ts";
+import type { GenResult, GenSpec } from "../spec.ts";
+
+export async function runConnect(spec: GenSpec): Promise<GenResult> {
+  const C = Number(spec.params.concurrency ?? 16);
+  const durationMs = Number(spec.params.durationMs ?? 3000);
+  const maxTotal = Number(spec.params.maxTotal ?? 20_000);
+  let done = 0, failed = 0;
+  let firstError: string | undefined;
+  let running = true;
+  const cpu = cpuWindow(spec.brokerPid);
+  const lane = async (i: number) => {
+    while (running && done + failed < maxTotal) {
+      try {
+        const c = await openLane(spec, "c", i);
+        await c.disconnect(1000);
+        done++;
+      } catch (e) {
+        failed++;
+        firstError ??= (e as Error).message;
+        if (failed > 50 && failed > done) { running = false; }
+      }
+    }
+  };
+  const lanes = Array.from({ length: C }, (_, i) => lane(i));
+  const timer = setTimeout(() => { running = false; }, durationMs);
+  await Promise.all(lanes);
+  clearTimeout(timer);
+  const win = cpu.end();
+  const notes: string[] = [];
+  if (failed > 0) notes.push(`${failed} failed connects (first: ${firstError})`);
+  if (done + failed >= maxTotal) notes.push(`stopped at the ${maxTotal}-connect cap`);
+  return { scenario: "connect", metrics: { rate: done / win.wallSec, done, failed, concurrency: C }, cpu: win, notes };
+}

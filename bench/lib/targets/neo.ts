@@ -1,0 +1,99 @@
+// neo itself: dist/neo when built, else `bun src/main.ts`. Pluggable: `--neo-cmd` overrides.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { run, waitForLine, withNofile } from "../proc.ts";
+import type { Identity, Mode, Running, Target } from "./types.ts";
+
+const ROOT = resolve(import.meta.dir, "../../..");
+
+/** How to invoke neo: the argv prefix before the subcommand. */
+export function neoCommand(override?: string): { argv: string[]; label: string } {
+  if (override) return { argv: override.split(" ").filter(Boolean), label: override };
+  const dist = join(ROOT, "dist/neo");
+  if (existsSync(dist)) return { argv: [dist], label: "dist/neo (compiled)" };
+  return { argv: [process.execPath, join(ROOT, "src/main.ts")], label: "bun src/main.ts (source)" };
+}
+
+/** Null when `neo serve --help` works, else the reason neo cannot be benchmarked yet. */
+export async function probeNeo(argv: string[]): Promise<string | null> {
+  const p = Bun.spawn([...argv, "serve", "--help"], { stdout: "pipe", stderr: "pipe", cwd: ROOT });
+  const timer = setTimeout(() => p.kill("SIGKILL"), 15_000);
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  if (code !== 0) return `\`neo serve --help\` failed (exit ${code}): ${(err || out).trim().split("\n")[0] ?? ""}`;
+  return null;
+}
+
+export function createNeoTarget(opts: { argv: string[]; label: string; nofile: number; unavailable: string | null }): Target {
+  const dir = mkdtempSync(join(tmpdir(), "neo-bench-neo-"));
+  const data = join(dir, "data");
+  const keys: string[] = []; // client ids generated so far
+  let serverCert: string | null = null;
+  let tlsProblem: string | null | undefined;
+  const neo = (args: string[]) => run([...opts.argv, ...args], { cwd: dir });
+
+  async function ensureKeys(n: number): Promise<void> {
+    while (keys.length < n) {
+      const id = `bench${String(keys.length + 1).padStart(2, "0")}`;
+      await neo(["shell", "key", "gen", id, "--output", join(dir, id), "--data", data]);
+      keys.push(id);
+    }
+  }
+  const token = (id: string) => readFileSync(join(dir, `${id}_token`), "utf8").trim();
+
+  return {
+    name: "neo",
+    describe: () => opts.label,
+    unavailable(mode) {
+      if (opts.unavailable) return opts.unavailable;
+      if (mode === "tls" && tlsProblem) return tlsProblem;
+      return null;
+    },
+    async start(mode: Mode, needIds: number): Promise<Running> {
+      await ensureKeys(mode === "tls" ? Math.max(1, needIds) : 1);
+      if (mode === "tls" && !serverCert) {
+        try {
+          await neo(["shell", "key", "server-cert", "--output", join(dir, "neo.crt"), "--data", data]);
+          serverCert = join(dir, "neo.crt");
+        } catch (e) {
+          tlsProblem = `\`neo shell key server-cert\` failed: ${(e as Error).message.split("\n")[0]}`;
+          throw new Error(tlsProblem);
+        }
+      }
+      const args = ["serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0",
+        "--mqtt-enable-token-auth", "true", ...(mode === "tls" ? ["--mqtt-enable-tls", "true"] : [])];
+      const proc = Bun.spawn(withNofile([...opts.argv, ...args], opts.nofile), {
+        cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, `serve-${mode}.log`)),
+      });
+      let ready: { http?: string; mqtt?: string };
+      try {
+        const line = await waitForLine(proc, (l) => l.startsWith("{") && l.includes('"ready"'), 20_000);
+        ready = JSON.parse(line) as { http?: string; mqtt?: string };
+        if (!ready.mqtt) throw new Error(`ready line has no mqtt address: ${line}`);
+      } catch (e) {
+        proc.kill("SIGKILL");
+        await proc.exited;
+        const log = existsSync(join(dir, `serve-${mode}.log`)) ? readFileSync(join(dir, `serve-${mode}.log`), "utf8").trim().split("\n").slice(-3).join(" | ") : "";
+        throw new Error(`neo serve did not become ready: ${(e as Error).message} ${log}`);
+      }
+      const [host, portStr] = ready.mqtt.split(":");
+      const first = keys[0]!;
+      let ids: Identity[];
+      if (mode === "tcp") {
+        ids = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({ clientId: `nb-${i}`, username: token(first) }));
+      } else {
+        ids = keys.slice(0, Math.max(1, needIds)).map((id) => ({
+          clientId: id, tls: { ca: serverCert!, cert: join(dir, `${id}_cert.pem`), key: join(dir, `${id}_key.pem`) },
+        }));
+      }
+      return {
+        proc, pid: proc.pid, host: host ?? "127.0.0.1", port: Number(portStr), ids, fixedIds: mode === "tls",
+        ...(ready.http ? { http: { base: `http://${ready.http}`, token: token(first) } } : {}),
+      };
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
