@@ -109,6 +109,7 @@ describe("neo service install", () => {
     expect(readFileSync(conf, "utf8")).toContain("# edited by operator");
     expect(lines).toContain(`config: kept existing ${conf}`);
     expect(lines).toContain(`unit: ${join(root, "etc/systemd/system/neo.service")} up to date`);
+    expect(lines).toContain(`binary: ${join(root, "usr/local/bin/neo")} up to date`);
   });
 
   test("install from source without a binary at --bin is refused with a clear message", async () => {

@@ -3,7 +3,7 @@
 // tests can run the whole thing in a temp dir; under --root no user is created or
 // removed, nothing is chowned and systemctl is never called.
 import { defineCommand } from "citty";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import unitTemplate from "../../systemd/neo.service" with { type: "text" };
 import { NeoError, usageError } from "../lib/errors.ts";
@@ -116,6 +116,8 @@ export async function installService(opts: ServiceOptions): Promise<void> {
     out(`binary: using existing ${bin}`);
   } else if (existsSync(bin) && realpathSync(bin) === realpathSync(opts.self)) {
     out(`binary: ${bin} is the running binary`);
+  } else if (existsSync(bin) && sameBytes(bin, opts.self)) {
+    out(`binary: ${bin} up to date`);
   } else {
     mkdirSync(dirname(bin), { recursive: true });
     const tmp = `${bin}.tmp-${process.pid}`;
@@ -212,6 +214,11 @@ export async function uninstallService(opts: UninstallOptions): Promise<void> {
     const r = run(["userdel", opts.user]);
     out(r.code === 0 ? `purge: removed user ${opts.user}` : `purge: userdel ${opts.user} failed (${r.stderr || `exit ${r.code}`})`);
   }
+}
+
+function sameBytes(a: string, b: string): boolean {
+  if (statSync(a).size !== statSync(b).size) return false;
+  return Buffer.compare(readFileSync(a), readFileSync(b)) === 0;
 }
 
 /** uid/gid of a local user, or null if there is none. */
