@@ -1,0 +1,53 @@
+// POST /db/write/<table>: JSON {"data":{"columns","rows"}}, CSV (text/csv) or NDJSON
+// (application/x-ndjson); ?timeformat=&tz=&header=&method=append; Content-Encoding: gzip.
+import { NeoError } from "../../lib/errors.ts";
+import { parsePayload, type ParseOptions } from "../../ingest/index.ts";
+import type { SeriesStore } from "../../storage/index.ts";
+import { mediaType, readBody } from "../body.ts";
+import { formatElapse, jsonResponse } from "../json.ts";
+
+const FORMATS: Record<string, ParseOptions["format"]> = {
+  "": "json",
+  "application/json": "json",
+  "text/json": "json",
+  "text/csv": "csv",
+  "application/csv": "csv",
+  "application/x-ndjson": "ndjson",
+  "application/ndjson": "ndjson",
+  "application/jsonl": "ndjson",
+};
+
+export async function handleWrite(req: Request, url: URL, table: string, store: SeriesStore, limit: number): Promise<Response> {
+  const t0 = performance.now();
+  const type = mediaType(req);
+  const format = FORMATS[type];
+  if (!format) {
+    throw new NeoError("unsupported_media_type", `unsupported content type ${type} (use application/json, text/csv or application/x-ndjson)`, 415);
+  }
+  const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
+  if (encoding !== "" && encoding !== "identity" && encoding !== "gzip") {
+    throw new NeoError("unsupported_encoding", `unsupported content encoding ${encoding} (use gzip)`, 415);
+  }
+  const p = url.searchParams;
+  const method = p.get("method");
+  if (method !== null && method !== "" && method !== "append" && method !== "insert") {
+    throw new NeoError("bad_request", `unsupported method "${method}" (use append)`, 400);
+  }
+  const header = p.get("header");
+  if (header !== null && header !== "" && header !== "skip" && header !== "columns") {
+    throw new NeoError("bad_request", `unsupported header "${header}" (use skip or columns)`, 400);
+  }
+  const body = await readBody(req, limit);
+  const rows = parsePayload(body, {
+    format,
+    compress: encoding === "gzip" ? "gzip" : undefined,
+    timeformat: p.get("timeformat") || undefined,
+    tz: p.get("tz") || undefined,
+    header: header === "skip" || header === "columns" ? header : undefined,
+    maxBytes: limit * 4,
+  });
+  const n = store.write(table, rows);
+  return jsonResponse(
+    JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: formatElapse(performance.now() - t0) }),
+  );
+}

@@ -1,0 +1,77 @@
+// Shared by the http tests: a real server on 127.0.0.1:0 over a temp data dir, and a
+// token verifier over an in-memory map standing in for src/auth.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NeoConfig } from "../config/index.ts";
+import { openSeriesStore, type SeriesStore } from "../storage/index.ts";
+import type { TokenVerifier } from "./auth-check.ts";
+import { createHttpServer, type HttpDeps, type HttpServer } from "./server.ts";
+
+export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
+  const tls = { enabled: false, clientAuth: "none" as const };
+  return {
+    data,
+    log: { level: "error" },
+    http: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth, tls },
+    mqtt: {
+      listen: { host: "127.0.0.1", port: 0 },
+      enableTokenAuth: false,
+      maxMessageSizeLimit: 1 << 20,
+      requireClientIdMatch: false,
+      tls: { enabled: false, clientAuth: "require" },
+    },
+  };
+}
+
+export class MapTokens implements TokenVerifier {
+  readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  calls = 0;
+  add(token: string, clientId: string, expiresAt = Date.now() + 3_600_000): void {
+    this.tokens.set(token, { clientId, expiresAt });
+  }
+  verifyToken(token: string) {
+    this.calls++;
+    const t = this.tokens.get(token);
+    if (!t) return { ok: false as const, reason: "invalid token" };
+    if (t.expiresAt <= Date.now()) return { ok: false as const, reason: "token expired" };
+    return { ok: true as const, clientId: t.clientId, expiresAt: t.expiresAt };
+  }
+}
+
+export interface Harness {
+  dir: string;
+  store: SeriesStore;
+  tokens: MapTokens;
+  http: HttpServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function startHarness(opts: { tokenAuth: boolean } & Partial<HttpDeps>): Harness {
+  const dir = mkdtempSync(join(tmpdir(), "neo-http-"));
+  const store = openSeriesStore(dir);
+  const tokens = new MapTokens();
+  const http = createHttpServer({ config: testConfig(dir, opts.tokenAuth), store, auth: tokens, ...opts });
+  return {
+    dir,
+    store,
+    tokens,
+    http,
+    url: http.url,
+    async close() {
+      await http.stop();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Run curl with args; returns HTTP status and body (the status is printed last by -w). */
+export async function curl(args: string[]): Promise<{ status: number; body: string }> {
+  const proc = Bun.spawn(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`curl exited ${code}: ${err}`);
+  const nl = out.lastIndexOf("\n");
+  return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };
+}
