@@ -106,6 +106,11 @@ describe("series store", () => {
     expect(store.query("select count(*) from b").rows).toEqual([[2n]]);
   });
 
+  test("writeMany with one refused batch and no onReject throws like write", () => {
+    expect(errorOf(() => store.writeMany([{ table: "1x", rows: [] }])).code).toBe("invalid_table");
+    expect(store.writeMany([{ table: "1x", rows: [] }, { table: "ok", rows: [] }])).toEqual([-1, 0]);
+  });
+
   test("query refuses writes, DDL, ATTACH, PRAGMA and second statements, and data stays intact", () => {
     store.write("t", [{ name: "a", time: 1n, value: 1 }]);
     const attempts = [

@@ -35,7 +35,8 @@ export interface SeriesStore {
   write(table: string, rows: Row[]): number;
   /**
    * Many batches, one commit. Each batch is validated first; a refused batch gets -1 in
-   * the result (and `onReject` is told why) while the others are written.
+   * the result (and `onReject` is told why) while the others are written. With a single
+   * batch and no `onReject`, a refused batch throws its NeoError (same as write()).
    */
   writeMany(batches: WriteBatch[], onReject?: (index: number, err: NeoError) => void): number[];
   /** Run one read-only statement on the read-only connection. */
@@ -149,8 +150,10 @@ export function openSeriesStore(dataDir: string): SeriesStore {
           b.rows.forEach(checkRow);
           if (b.rows.length > 0) ok.push({ table: t, rows: b.rows, index });
         } catch (e) {
+          const err = e instanceof NeoError ? e : new NeoError("bad_row", String(e), 400, e);
+          if (batches.length === 1 && !onReject) throw err;
           out[index] = -1;
-          onReject?.(index, e instanceof NeoError ? e : new NeoError("bad_row", String(e), 400, e));
+          onReject?.(index, err);
         }
       });
       if (ok.length > 0) manyTx(ok, out);
