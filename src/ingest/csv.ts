@@ -10,6 +10,16 @@ interface Record_ {
 
 /** Split CSV text into records; quoted fields may hold commas, quotes ("") and newlines. */
 export function splitCsv(text: string): Record_[] {
+  if (!text.includes('"')) {
+    // Fast path: no quoting, so records are lines and fields are comma-separated.
+    const out: Record_[] = [];
+    const lines = text.split(/\r\n|\n|\r/);
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.trim() !== "") out.push({ line: i + 1, fields: l.split(",") });
+    }
+    return out;
+  }
   const out: Record_[] = [];
   let fields: string[] = [];
   let field = "";
