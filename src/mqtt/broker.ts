@@ -1,0 +1,177 @@
+// The public broker: listeners, the WebSocket handler, app-side publish, admin
+// disconnect, stats and shutdown. State and routing live in BrokerCore.
+import type { WebSocketHandler } from "bun";
+import type { BrokerHooks, ClientRef, InboundPublish, PeerCert } from "./hooks.ts";
+import type { Message, QoS } from "./types.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import { buildInfo } from "../lib/build-info.ts";
+import { BrokerCore } from "./core.ts";
+import { listenSocket, type ListenOptions, type Listening } from "./listeners.ts";
+import { createWsHandler, type WsData } from "./websocket.ts";
+import { sysMessages } from "./sys.ts";
+import { RC } from "./codes.ts";
+import { HIGH_WATER } from "./transport.ts";
+
+export interface BrokerOptions {
+  hooks: BrokerHooks;
+  /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
+  maxPacketSize?: number;
+  /** close sockets that send no CONNECT in time; default 10000 */
+  connectTimeoutMs?: number;
+  log?: Logger;
+  /** $SYS publish interval; default 10000, 0 disables */
+  sysIntervalMs?: number;
+  /** per-session queue bound; default 1000 */
+  maxQueuedMessages?: number;
+}
+
+export interface BrokerStats {
+  connected: number;
+  sessions: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  retained: number;
+  subscriptions: number;
+  uptimeSeconds: number;
+  droppedQos0: number;
+  droppedQueued: number;
+  droppedTooLarge: number;
+  expired: number;
+}
+
+export interface AppPublish {
+  topic: string;
+  payload: Buffer | string;
+  qos?: QoS;
+  retain?: boolean;
+  properties?: InboundPublish["properties"];
+}
+
+export class Broker {
+  readonly websocket: WebSocketHandler<WsData>;
+  private readonly core: BrokerCore;
+  private readonly listeners = new Set<Listening>();
+  private readonly startedAt = Date.now();
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private readonly sysTimer: ReturnType<typeof setInterval> | null = null;
+  private closed: Promise<void> | null = null;
+
+  constructor(opts: BrokerOptions) {
+    this.core = new BrokerCore(opts.hooks, opts.log ?? createLogger("mqtt"), {
+      maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+      maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
+      outboundHighWater: HIGH_WATER / 4,
+    });
+    this.websocket = createWsHandler(this.core);
+    this.sweepTimer = setInterval(() => this.core.sweep(), 250);
+    this.sweepTimer.unref();
+    const sysMs = opts.sysIntervalMs ?? 10_000;
+    if (sysMs > 0) {
+      this.sysTimer = setInterval(() => this.publishSys(), sysMs);
+      this.sysTimer.unref();
+      this.publishSys();
+    }
+  }
+
+  async listen(o: ListenOptions): Promise<Listening> {
+    const l = listenSocket(this.core, o, (x) => this.listeners.delete(x));
+    this.listeners.add(l);
+    return l;
+  }
+
+  wsData(peer: { transport: "ws" | "wss"; remoteAddress: string; cert?: PeerCert }): WsData {
+    return { peer: { ...peer }, conn: null, transport: null };
+  }
+
+  /** Publish from the application (replies, $SYS): no authorization, no onPublish. */
+  publish(m: AppPublish): void {
+    const msg: Message = {
+      topic: m.topic,
+      payload: typeof m.payload === "string" ? Buffer.from(m.payload) : m.payload,
+      qos: m.qos ?? 0,
+      retain: m.retain ?? false,
+    };
+    if (m.properties) {
+      msg.properties = m.properties;
+      const exp = m.properties.messageExpiryInterval;
+      if (exp !== undefined) msg.expiresAt = Date.now() + exp * 1000;
+    }
+    this.core.ingest(msg);
+  }
+
+  clients(): ClientRef[] {
+    const out: ClientRef[] = [];
+    for (const c of this.core.clients.values()) if (c.client) out.push(c.client);
+    return out;
+  }
+
+  /** Throw a client out; v5 clients get DISCONNECT with the reason code first. */
+  disconnect(clientId: string, reasonCode: number): boolean {
+    const c = this.core.clients.get(clientId);
+    if (!c) return false;
+    c.disconnect(reasonCode);
+    return true;
+  }
+
+  stats(): BrokerStats {
+    const s = this.core.stats;
+    return {
+      connected: this.core.clients.size,
+      sessions: this.core.sessions.size,
+      messagesIn: s.messagesIn,
+      messagesOut: s.messagesOut,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      retained: this.core.retained.size,
+      subscriptions: this.core.subscriptionCount,
+      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      droppedQos0: s.droppedQos0,
+      droppedQueued: s.droppedQueued,
+      droppedTooLarge: s.droppedTooLarge,
+      expired: s.expired,
+    };
+  }
+
+  close(o?: { reasonCode?: number }): Promise<void> {
+    this.closed ??= this.shutdown(o?.reasonCode ?? RC.serverShuttingDown);
+    return this.closed;
+  }
+
+  private async shutdown(reasonCode: number): Promise<void> {
+    const core = this.core;
+    core.shuttingDown = true;
+    clearInterval(this.sweepTimer);
+    if (this.sysTimer) clearInterval(this.sysTimer);
+    for (const c of [...core.connections]) {
+      if (c.isConnected()) c.disconnect(reasonCode);
+      else c.close();
+    }
+    for (const l of [...this.listeners]) l.stop();
+    for (const s of [...core.sessions.values()]) {
+      s.pendingWill = null;
+      core.endSession(s);
+    }
+    await Promise.resolve();
+  }
+
+  private publishSys(): void {
+    const st = this.stats();
+    const snapshot = {
+      connected: st.connected,
+      messagesReceived: st.messagesIn,
+      messagesSent: st.messagesOut,
+      bytesReceived: st.bytesIn,
+      bytesSent: st.bytesOut,
+      retained: st.retained,
+      subscriptions: st.subscriptions,
+      sessions: st.sessions,
+      uptimeSeconds: st.uptimeSeconds,
+    };
+    for (const [topic, value] of sysMessages(snapshot, `neo ${buildInfo().version}`)) {
+      this.publish({ topic, payload: value, retain: true });
+    }
+  }
+}

@@ -1,0 +1,309 @@
+// One network connection: framing, parsing, ordered dispatch, corked writes, close.
+// Shared by TCP, TLS and WebSocket through the Transport interface.
+import mqtt, { type Packet, type IPublishPacket } from "mqtt-packet";
+import type { ClientRef } from "./hooks.ts";
+import type { BrokerCore } from "./core.ts";
+import type { Session } from "./session.ts";
+import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
+import { RC } from "./codes.ts";
+import { dispatchPacket } from "./handlers/index.ts";
+import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
+
+type State = "new" | "connecting" | "connected" | "closed";
+/** publishes awaiting onPublish at once before we stop taking new ones */
+const PIPELINE_LIMIT = 1024;
+const BACKLOG_PAUSE = 4096;
+
+export class Connection {
+  state: State = "new";
+  version: ProtocolVersion = 4;
+  clientId = "";
+  client: ClientRef | null = null;
+  session: Session | null = null;
+  will: WillMessage | null = null;
+  keepaliveMs = 0;
+  lastSeen = Date.now();
+  clientReceiveMaximum = 65535;
+  clientMaximumPacketSize = Infinity;
+  problemInfo = true;
+  readonly aliases = new Map<number, string>();
+  /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
+  inboundPending = 0;
+  readonly pendingPubs: PendingPublish[] = [];
+  private readonly backlog: Packet[] = [];
+  private waiting = false;
+  private readingPaused = false;
+  private rest: Buffer | null = null;
+  private readonly parser = mqtt.parser({ protocolVersion: 4 });
+  private cork: Uint8Array[] = [];
+  private corkBytes = 0;
+  private flushScheduled = false;
+  private connectTimer: ReturnType<typeof setTimeout> | null;
+  private closeReason: "normal" | "abnormal" = "abnormal";
+
+  constructor(
+    readonly core: BrokerCore,
+    readonly transport: Transport,
+  ) {
+    this.parser.on("packet", (p: Packet) => this.onPacket(p));
+    this.parser.on("error", (e: Error) => this.onParseError(e));
+    this.connectTimer = setTimeout(() => {
+      if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
+    }, core.opts.connectTimeoutMs);
+    core.connections.add(this);
+  }
+
+  isConnected(): boolean {
+    return this.state === "connected";
+  }
+
+  congested(): boolean {
+    return this.corkBytes + this.transport.buffered() > this.core.opts.outboundHighWater;
+  }
+
+  // ---- inbound -------------------------------------------------------------
+
+  onData(chunk: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.lastSeen = Date.now();
+    this.core.stats.bytesIn += chunk.byteLength;
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.rest = null;
+    let off = 0;
+    const max = this.core.opts.maxPacketSize;
+    while (buf.length - off >= 2) {
+      let len = 0;
+      let mult = 1;
+      let i = off + 1;
+      let complete = false;
+      for (let n = 0; n < 4 && i < buf.length; n++) {
+        const b = buf[i++] as number;
+        len += (b & 0x7f) * mult;
+        mult *= 128;
+        if ((b & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete) {
+        if (i - off - 1 >= 4) return this.protocolClose(RC.malformedPacket); // remaining length over 4 bytes
+        break;
+      }
+      const total = i - off + len;
+      if (total > max) return this.protocolClose(RC.packetTooLarge);
+      if (this.state === "new" && off === 0 && (buf[0] as number) >> 4 !== 1) return this.close(); // [MQTT-3.1.0-1]
+      if (buf.length - off < total) break;
+      off += total;
+    }
+    if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
+    if (off > 0) {
+      try {
+        this.parser.parse(off === buf.length ? buf : buf.subarray(0, off));
+      } catch (e) {
+        this.core.log.debug(`parser threw: ${String(e)}`);
+        this.protocolClose(RC.malformedPacket);
+      }
+    }
+  }
+
+  private onParseError(e: Error): void {
+    if (this.state === "closed") return;
+    if (this.state === "new" && /protocol version|protocolId/i.test(e.message)) {
+      // [MQTT-3.1.2-2] unsupported protocol level: CONNACK 0x01, then close
+      this.sendPacket({ cmd: "connack", returnCode: 1, sessionPresent: false });
+      return this.close(true);
+    }
+    this.core.log.debug(`malformed packet from ${this.transport.peer.remoteAddress}: ${e.message}`);
+    this.protocolClose(RC.malformedPacket);
+  }
+
+  private onPacket(p: Packet): void {
+    if (this.state === "closed") return;
+    if (this.waiting || this.backlog.length > 0) {
+      this.backlog.push(p);
+      if (this.backlog.length > BACKLOG_PAUSE && !this.readingPaused) {
+        this.readingPaused = true;
+        this.transport.pauseReading();
+      }
+      return;
+    }
+    this.handle(p);
+  }
+
+  private handle(p: Packet): void {
+    if (p.cmd === "publish") {
+      if (this.pendingPubs.length >= PIPELINE_LIMIT) {
+        this.backlog.push(p);
+        return;
+      }
+      return startPublish(this, p);
+    }
+    if (this.pendingPubs.length > 0) {
+      this.backlog.push(p); // keep order behind publishes awaiting the app
+      return;
+    }
+    try {
+      const r = dispatchPacket(this, p);
+      if (r) {
+        this.waiting = true;
+        r.then(
+          () => this.resumeBacklog(),
+          (e: unknown) => {
+            this.core.log.error("handler failed", e);
+            this.protocolClose(RC.unspecifiedError);
+          },
+        );
+      }
+    } catch (e) {
+      this.core.log.error(`handler for ${p.cmd} failed`, e);
+      this.protocolClose(RC.unspecifiedError);
+    }
+  }
+
+  private resumeBacklog(): void {
+    this.waiting = false;
+    while (this.backlog.length > 0 && !this.waiting && this.state !== "closed") {
+      const p = this.backlog[0] as Packet;
+      if (p.cmd !== "publish" && this.pendingPubs.length > 0) break;
+      if (p.cmd === "publish" && this.pendingPubs.length >= PIPELINE_LIMIT) break;
+      this.backlog.shift();
+      this.handle(p);
+    }
+    if (this.readingPaused && this.backlog.length < BACKLOG_PAUSE / 2) {
+      this.readingPaused = false;
+      this.transport.resumeReading();
+    }
+  }
+
+  /** A pipelined publish finished its hook: finish everything ready at the head, in order. */
+  publishSettled(): void {
+    while (this.pendingPubs.length > 0 && (this.pendingPubs[0] as PendingPublish).settled) {
+      finishPublish(this, this.pendingPubs.shift() as PendingPublish);
+    }
+    if (this.pendingPubs.length === 0 || this.backlog.length > 0) this.resumeBacklog();
+  }
+
+  /** Hold further packets until the given async step is done (CONNECT authentication). */
+  hold(): void {
+    this.waiting = true;
+  }
+
+  // ---- outbound ------------------------------------------------------------
+
+  sendPacket(p: Packet): boolean {
+    if (this.state === "closed") return false;
+    let buf: Buffer;
+    try {
+      buf = mqtt.generate(p, { protocolVersion: this.version });
+    } catch (e) {
+      this.core.log.error(`cannot encode ${p.cmd}`, e);
+      return false;
+    }
+    if (buf.length > this.clientMaximumPacketSize) return false; // [MQTT-3.1.2-24]
+    this.push(buf);
+    return true;
+  }
+
+  /** Send one application message; false when it was dropped (expired or too large). */
+  sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
+    const m = d.msg;
+    const pkt: IPublishPacket = { cmd: "publish", topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup };
+    if (d.qos > 0) pkt.messageId = pid;
+    if (this.version === 5) {
+      const props: NonNullable<IPublishPacket["properties"]> = { ...m.properties };
+      if (m.expiresAt !== undefined) {
+        const left = Math.ceil((m.expiresAt - Date.now()) / 1000);
+        if (left <= 0) {
+          this.core.stats.expired++;
+          return false;
+        }
+        props.messageExpiryInterval = left; // remaining lifetime [MQTT-3.3.2-6]
+      }
+      if (d.subscriptionIds && d.subscriptionIds.length > 0) props.subscriptionIdentifier = d.subscriptionIds;
+      pkt.properties = props;
+    } else if (m.expiresAt !== undefined && m.expiresAt <= Date.now()) {
+      this.core.stats.expired++;
+      return false;
+    }
+    if (!this.sendPacket(pkt)) {
+      this.core.stats.droppedTooLarge++;
+      return false;
+    }
+    this.core.stats.messagesOut++;
+    return true;
+  }
+
+  private push(buf: Buffer): void {
+    this.cork.push(buf);
+    this.corkBytes += buf.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.cork.length === 0) return;
+    const out = this.cork.length === 1 ? (this.cork[0] as Uint8Array) : Buffer.concat(this.cork, this.corkBytes);
+    this.core.stats.bytesOut += this.corkBytes;
+    this.cork = [];
+    this.corkBytes = 0;
+    this.transport.write(out);
+  }
+
+  onDrain(): void {
+    this.session?.pump();
+  }
+
+  // ---- closing -------------------------------------------------------------
+
+  /** Close because of a protocol problem: v5 clients get DISCONNECT with the reason first. */
+  protocolClose(reasonCode: number): void {
+    if (this.state === "closed") return;
+    if (this.version === 5 && this.state === "connected") this.sendPacket({ cmd: "disconnect", reasonCode });
+    this.close(true);
+  }
+
+  /** Server-initiated disconnect (takeover, admin, keepalive, shutdown). */
+  disconnect(reasonCode: number): void {
+    this.protocolClose(reasonCode);
+  }
+
+  /** Client sent DISCONNECT. */
+  clientDisconnected(sendWill: boolean): void {
+    this.closeReason = sendWill ? "abnormal" : "normal";
+    if (!sendWill) this.will = null;
+    this.close(true);
+  }
+
+  /** Close the transport (after flushing when `graceful`) and tear the session link down now. */
+  close(graceful = false): void {
+    if (this.state === "closed") return;
+    this.flush();
+    this.teardown();
+    if (graceful) this.transport.end();
+    else this.transport.close();
+  }
+
+  /** The transport closed under us (peer gone, network error). */
+  onTransportClosed(): void {
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.state === "closed") return;
+    const wasConnected = this.state === "connected";
+    this.state = "closed";
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.backlog.length = 0;
+    this.core.connections.delete(this);
+    if (wasConnected) this.core.detach(this, this.closeReason === "abnormal");
+  }
+
+  clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+}

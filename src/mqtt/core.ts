@@ -1,0 +1,271 @@
+// Broker state shared by every connection: sessions, the subscription tries,
+// retained messages, routing, session attach/detach, wills and counters.
+import type { BrokerHooks, ClientRef } from "./hooks.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Connection } from "./connection.ts";
+import type { Delivery, Message, QoS, Subscription, WillMessage } from "./types.ts";
+import { RC } from "./codes.ts";
+import { RetainedStore } from "./retained.ts";
+import { Session, type SessionCounters } from "./session.ts";
+import { TopicTrie } from "./topics.ts";
+
+export interface CoreOptions {
+  maxPacketSize: number;
+  connectTimeoutMs: number;
+  maxQueuedMessages: number;
+  /** bytes waiting for one client above which QoS 0 is queued instead of written */
+  outboundHighWater: number;
+}
+
+export interface CoreCounters extends SessionCounters {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  droppedTooLarge: number;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** setTimeout that survives delays beyond ~24.8 days (v5 expiry intervals go to 136 years). */
+function longTimeout(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
+  const due = Date.now() + ms;
+  const arm = (left: number): ReturnType<typeof setTimeout> =>
+    setTimeout(() => {
+      const rest = due - Date.now();
+      if (rest > 0) arm(rest);
+      else fn();
+    }, Math.min(left, MAX_TIMER));
+  return arm(ms);
+}
+
+interface Target {
+  sub: Subscription;
+  qos: QoS;
+  rap: boolean;
+  ids: number[] | undefined;
+}
+
+export class BrokerCore {
+  readonly sessions = new Map<string, Session>();
+  readonly clients = new Map<string, Connection>();
+  readonly connections = new Set<Connection>();
+  readonly retained = new RetainedStore();
+  readonly stats: CoreCounters = {
+    messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
+    droppedQos0: 0, droppedQueued: 0, droppedTooLarge: 0, expired: 0,
+  };
+  shuttingDown = false;
+  private readonly subs = new TopicTrie<Subscription>();
+  private readonly shared = new TopicTrie<Subscription>();
+  private readonly rr = new Map<string, number>();
+
+  constructor(
+    readonly hooks: BrokerHooks,
+    readonly log: Logger,
+    readonly opts: CoreOptions,
+  ) {}
+
+  get subscriptionCount(): number {
+    return this.subs.size + this.shared.size;
+  }
+
+  assignClientId(): string {
+    // 23 characters or fewer, letters and digits only: valid even for strict 3.1.1 peers
+    return `neo${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+  }
+
+  /** Bind a connection to its session: takeover, clean start, resume. */
+  attach(c: Connection, clientId: string, cleanStart: boolean, expiryMs: number): { session: Session; present: boolean } {
+    const live = this.sessions.get(clientId)?.conn;
+    if (live && live !== c) live.disconnect(RC.sessionTakenOver); // [MQTT-3.1.4-3]
+    let s = this.sessions.get(clientId);
+    if (s && cleanStart) {
+      this.endSession(s); // [MQTT-3.1.2-4] Clean Start discards the old session
+      s = undefined;
+    }
+    const present = s !== undefined; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
+    if (s) {
+      if (s.expiryTimer) clearTimeout(s.expiryTimer);
+      s.expiryTimer = null;
+      if (s.willTimer) clearTimeout(s.willTimer); // back before the will delay ran out
+      s.willTimer = null;
+      s.pendingWill = null;
+    } else {
+      s = new Session(clientId, this.opts.maxQueuedMessages, this.stats);
+      this.sessions.set(clientId, s);
+    }
+    s.expiryMs = expiryMs;
+    s.conn = c;
+    c.session = s;
+    return { session: s, present };
+  }
+
+  connected(c: Connection): void {
+    this.clients.set(c.clientId, c);
+    if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
+  }
+
+  /** The connection is gone: will, session expiry, hooks. */
+  detach(c: Connection, abnormal: boolean): void {
+    const s = c.session;
+    if (!s || s.conn !== c) return;
+    s.conn = null;
+    if (this.clients.get(c.clientId) === c) this.clients.delete(c.clientId);
+    const client = c.client;
+    if (client) this.callHook("onDisconnect", () => this.hooks.onDisconnect?.(client));
+    const will = c.will;
+    c.will = null;
+    if (will && abnormal && client && !this.shuttingDown) {
+      if (will.delayMs > 0 && s.expiryMs > 0) {
+        // v5 Will Delay Interval: wait, unless the session comes back or ends first
+        s.pendingWill = will;
+        s.willTimer = longTimeout(Math.min(will.delayMs, s.expiryMs), () => {
+          s.willTimer = null;
+          const w = s.pendingWill;
+          s.pendingWill = null;
+          if (w) this.publishWill(client, w);
+        });
+      } else {
+        this.publishWill(client, will); // [MQTT-3.1.2-8]
+      }
+    }
+    if (s.expiryMs === 0) this.endSession(s);
+    else if (Number.isFinite(s.expiryMs)) s.expiryTimer = longTimeout(s.expiryMs, () => this.endSession(s));
+  }
+
+  endSession(s: Session): void {
+    if (s.expiryTimer) clearTimeout(s.expiryTimer);
+    if (s.willTimer) clearTimeout(s.willTimer);
+    s.expiryTimer = s.willTimer = null;
+    const w = s.pendingWill;
+    s.pendingWill = null;
+    for (const sub of s.subscriptions.values()) this.untrack(sub);
+    s.subscriptions.clear();
+    s.clearQueue();
+    s.inflight.clear();
+    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    if (w && !this.shuttingDown) this.publishWill({ id: s.id, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "" } }, w);
+  }
+
+  private publishWill(client: ClientRef, will: WillMessage): void {
+    if (!this.hooks.authorizePublish(client, will.msg.topic)) return;
+    const msg: Message = { ...will.msg };
+    const exp = msg.properties?.messageExpiryInterval;
+    if (exp !== undefined) msg.expiresAt = Date.now() + exp * 1000;
+    const onPublish = this.hooks.onPublish;
+    if (!onPublish) return this.ingest(msg);
+    const inbound = { topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ...(msg.properties ? { properties: msg.properties } : {}) };
+    Promise.resolve()
+      .then(() => onPublish(client, inbound))
+      .then(
+        (o) => {
+          if (!o.handled) this.ingest(msg);
+        },
+        (e: unknown) => this.log.error(`onPublish failed for will on ${msg.topic}`, e),
+      );
+  }
+
+  addSubscription(s: Session, sub: Subscription): boolean {
+    const old = s.subscriptions.get(sub.raw);
+    if (old) this.untrack(old);
+    s.subscriptions.set(sub.raw, sub);
+    if (sub.group !== undefined) this.shared.set(sub.filter, `${sub.group}\u0000${sub.clientId}`, sub);
+    else this.subs.set(sub.filter, sub.clientId, sub);
+    return old === undefined;
+  }
+
+  removeSubscription(s: Session, raw: string): boolean {
+    const sub = s.subscriptions.get(raw);
+    if (!sub) return false;
+    s.subscriptions.delete(raw);
+    this.untrack(sub);
+    return true;
+  }
+
+  private untrack(sub: Subscription): void {
+    if (sub.group !== undefined) this.shared.delete(sub.filter, `${sub.group}\u0000${sub.clientId}`);
+    else this.subs.delete(sub.filter, sub.clientId);
+  }
+
+  sendRetained(s: Session, sub: Subscription): void {
+    for (const m of this.retained.matching(sub.filter)) {
+      const d: Delivery = { msg: m, qos: Math.min(m.qos, sub.qos) as QoS, retain: true }; // [MQTT-3.3.1-8]
+      if (sub.subscriptionId !== undefined) d.subscriptionIds = [sub.subscriptionId];
+      s.deliver(d);
+    }
+  }
+
+  /** An accepted message enters the broker: retain, then route. */
+  ingest(msg: Message): void {
+    if (msg.retain) this.retained.set(msg);
+    this.route(msg);
+  }
+
+  route(msg: Message): void {
+    let first: Target | null = null;
+    let many: Map<string, Target> | null = null;
+    this.subs.match(msg.topic, (sub, clientId) => {
+      if (sub.noLocal && clientId === msg.origin) return; // [MQTT-3.8.3-3]
+      const t = first && first.sub.clientId === clientId ? first : many?.get(clientId);
+      if (t) {
+        // overlapping subscriptions of one client: one copy, highest QoS, every identifier
+        if (sub.qos > t.qos) t.qos = sub.qos;
+        t.rap ||= sub.retainAsPublished;
+        if (sub.subscriptionId !== undefined) (t.ids ??= []).push(sub.subscriptionId);
+        return;
+      }
+      const n: Target = { sub, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined };
+      if (!first) first = n;
+      else {
+        if (!many) many = new Map([[first.sub.clientId, first]]);
+        many.set(clientId, n);
+      }
+    });
+    if (many) for (const t of (many as Map<string, Target>).values()) this.deliverTo(t, msg);
+    else if (first) this.deliverTo(first, msg);
+    if (this.shared.size > 0) this.routeShared(msg);
+  }
+
+  private deliverTo(t: Target, msg: Message): void {
+    const s = this.sessions.get(t.sub.clientId);
+    if (!s) return;
+    const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
+    if (t.ids) d.subscriptionIds = t.ids;
+    s.deliver(d);
+  }
+
+  /** `$share/<group>/<filter>`: one member per group gets it, round robin, online members first. */
+  private routeShared(msg: Message): void {
+    const groups = new Map<string, Subscription[]>();
+    this.shared.match(msg.topic, (sub) => {
+      const key = `${sub.group}\u0000${sub.filter}`;
+      const list = groups.get(key);
+      if (list) list.push(sub);
+      else groups.set(key, [sub]);
+    });
+    for (const [key, members] of groups) {
+      const online = members.filter((m) => this.sessions.get(m.clientId)?.conn?.isConnected());
+      const pool = online.length > 0 ? online : members;
+      const i = this.rr.get(key) ?? 0;
+      this.rr.set(key, (i + 1) % 1_000_000_000);
+      const sub = pool[i % pool.length] as Subscription;
+      this.deliverTo({ sub, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined }, msg);
+    }
+  }
+
+  /** Close clients silent for 1.5x their keepalive [MQTT-3.1.2-24]. */
+  sweep(now = Date.now()): void {
+    for (const c of this.clients.values()) {
+      if (c.keepaliveMs > 0 && now - c.lastSeen > c.keepaliveMs * 1.5) c.disconnect(RC.keepAliveTimeout);
+    }
+  }
+
+  private callHook(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error(`${name} hook failed`, e);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// Inbound PUBLISH: alias resolution, validation, authorization, the app's onPublish
+// hook, then routing and the acknowledgement. Hooks may be async: several publishes
+// are in flight at once, but routing and acks happen strictly in arrival order.
+import type { IPublishPacket } from "mqtt-packet";
+import type { Connection } from "../connection.ts";
+import type { InboundPublish, PublishOutcome } from "../hooks.ts";
+import type { Message, PublishProperties } from "../types.ts";
+import { RC } from "../codes.ts";
+import { isValidTopicName } from "../topics.ts";
+import { SERVER_RECEIVE_MAXIMUM, SERVER_TOPIC_ALIAS_MAXIMUM } from "./connect.ts";
+
+export interface PendingPublish {
+  pid: number;
+  qos: 0 | 1 | 2;
+  msg: Message | null;
+  /** "dup": a QoS 2 resend of an id we already hold: only PUBREC again */
+  kind: "route" | "denied" | "dup";
+  outcome: PublishOutcome | null;
+  settled: boolean;
+}
+
+export function startPublish(c: Connection, p: IPublishPacket): void {
+  const core = c.core;
+  const client = c.client;
+  const session = c.session;
+  if (!client || !session) return c.close();
+  core.stats.messagesIn++;
+  const pid = p.messageId ?? 0;
+  let topic = p.topic;
+
+  if (c.version === 5) {
+    const alias = p.properties?.topicAlias;
+    if (alias !== undefined) {
+      if (alias === 0 || alias > SERVER_TOPIC_ALIAS_MAXIMUM) return c.protocolClose(RC.topicAliasInvalid); // [MQTT-3.3.2-9]
+      if (topic === "") {
+        const known = c.aliases.get(alias);
+        if (known === undefined) return c.protocolClose(RC.protocolError); // [MQTT-3.3.4-?] unknown alias
+        topic = known;
+      } else {
+        c.aliases.set(alias, topic);
+      }
+    }
+  }
+  if (!isValidTopicName(topic)) return c.protocolClose(RC.topicNameInvalid); // [MQTT-3.3.2-2]
+
+  const entry: PendingPublish = { pid, qos: p.qos, msg: null, kind: "route", outcome: null, settled: true };
+  if (p.qos > 0) {
+    if (p.qos === 2 && session.inboundQos2.has(pid)) {
+      entry.kind = "dup"; // [MQTT-4.3.3-10] already received: do not deliver twice
+      return queueOrFinish(c, entry);
+    }
+    if (c.inboundPending >= SERVER_RECEIVE_MAXIMUM && c.version === 5) return c.protocolClose(RC.receiveMaximumExceeded); // [MQTT-3.3.4-9]
+    c.inboundPending++;
+    if (p.qos === 2) session.inboundQos2.add(pid);
+  }
+
+  if (!core.hooks.authorizePublish(client, topic)) {
+    entry.kind = "denied";
+    return queueOrFinish(c, entry);
+  }
+
+  const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
+  const msg: Message = { topic, payload, qos: p.qos, retain: p.retain, origin: c.clientId };
+  if (c.version === 5 && p.properties) {
+    const { topicAlias: _a, subscriptionIdentifier: _s, ...rest } = p.properties;
+    if (Object.keys(rest).length > 0) msg.properties = rest as PublishProperties;
+    if (rest.messageExpiryInterval !== undefined) msg.expiresAt = Date.now() + rest.messageExpiryInterval * 1000;
+  }
+  entry.msg = msg;
+
+  const onPublish = core.hooks.onPublish;
+  if (!onPublish) return queueOrFinish(c, entry);
+  const inbound: InboundPublish = { topic, payload, qos: p.qos, retain: p.retain };
+  if (msg.properties) inbound.properties = msg.properties;
+  let r: Promise<PublishOutcome> | PublishOutcome;
+  try {
+    r = onPublish(client, inbound);
+  } catch (e) {
+    core.log.error(`onPublish failed for ${topic}`, e);
+    r = { handled: true, reasonCode: RC.unspecifiedError };
+  }
+  if (!(r instanceof Promise)) {
+    entry.outcome = r;
+    return queueOrFinish(c, entry);
+  }
+  entry.settled = false;
+  c.pendingPubs.push(entry);
+  r.then(
+    (o) => {
+      entry.outcome = o;
+    },
+    (e: unknown) => {
+      core.log.error(`onPublish failed for ${topic}`, e);
+      entry.outcome = { handled: true, reasonCode: RC.unspecifiedError };
+    },
+  ).finally(() => {
+    entry.settled = true;
+    c.publishSettled();
+  });
+}
+
+function queueOrFinish(c: Connection, entry: PendingPublish): void {
+  if (c.pendingPubs.length > 0) c.pendingPubs.push(entry);
+  else finishPublish(c, entry);
+}
+
+/** Route (unless the app handled it or it was denied) and acknowledge. */
+export function finishPublish(c: Connection, e: PendingPublish): void {
+  let reason: number = RC.success;
+  if (e.kind === "denied") {
+    // v5 tells the publisher; v3.1.1 acks as usual and drops the message
+    if (c.version === 5) reason = RC.notAuthorized;
+  } else if (e.kind === "route" && e.msg) {
+    const o = e.outcome;
+    if (o?.reasonCode !== undefined) reason = o.reasonCode;
+    if (!o?.handled) c.core.ingest(e.msg);
+  }
+  if (c.state === "closed") return;
+  if (e.qos === 1) {
+    c.inboundPending = Math.max(0, c.inboundPending - 1);
+    c.sendPacket(c.version === 5 && reason !== 0 ? { cmd: "puback", messageId: e.pid, reasonCode: reason } : { cmd: "puback", messageId: e.pid });
+  } else if (e.qos === 2) {
+    if (reason >= 0x80) {
+      // a failed PUBREC ends the exchange: release the id now
+      c.session?.inboundQos2.delete(e.pid);
+      if (e.kind !== "dup") c.inboundPending = Math.max(0, c.inboundPending - 1);
+    }
+    c.sendPacket(c.version === 5 && reason !== 0 ? { cmd: "pubrec", messageId: e.pid, reasonCode: reason } : { cmd: "pubrec", messageId: e.pid });
+  }
+}

@@ -1,0 +1,139 @@
+// TCP and TLS listeners on Bun.listen. With TLS, nothing is parsed before the handshake
+// finished; a client certificate that does not verify gets terminate(), never end()
+// (end() would still hand its first packets to `data`).
+import type { Socket, TCPSocketListener } from "bun";
+import type { PeerCert, PeerInfo } from "./hooks.ts";
+import type { BrokerCore } from "./core.ts";
+import { Connection } from "./connection.ts";
+import { SocketTransport } from "./transport.ts";
+
+export interface TlsListenOptions {
+  /** PEM text, or a path to a PEM file */
+  cert: string;
+  key: string;
+  ca?: string;
+  requestCert?: boolean;
+  /** false = "optional" client certificates: no certificate is fine, a bad one is not */
+  rejectUnauthorized?: boolean;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  tls?: TlsListenOptions;
+}
+
+export interface Listening {
+  host: string;
+  port: number;
+  transport: "tcp" | "tls";
+  stop(): void;
+}
+
+interface SockData {
+  conn: Connection | null;
+  transport: SocketTransport<SockData> | null;
+  early: Uint8Array[] | null;
+  earlyBytes: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+const pem = (v: string) => (v.includes("-----BEGIN") ? v : Bun.file(v));
+
+/** PeerCert from node-style getPeerCertificate() output. */
+export function toPeerCert(c: { subject?: { CN?: string | string[] }; fingerprint256?: string; serialNumber?: string; valid_to?: string }): PeerCert | undefined {
+  if (!c.subject || !c.fingerprint256) return undefined;
+  const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
+  return {
+    cn,
+    fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
+    serialNumber: c.serialNumber ?? "",
+    validTo: new Date(c.valid_to ?? 0),
+  };
+}
+
+export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Listening) => void): Listening {
+  const tls = o.tls;
+  const strict = tls?.requestCert === true && tls.rejectUnauthorized !== false;
+  const start = (s: Socket<SockData>, cert: PeerCert | undefined) => {
+    const peer: PeerInfo = { transport: tls ? "tls" : "tcp", remoteAddress: s.remoteAddress };
+    if (cert) peer.cert = cert;
+    const t = new SocketTransport<SockData>(s, peer);
+    const conn = new Connection(core, t);
+    t.onDrain = () => conn.onDrain();
+    s.data.transport = t;
+    s.data.conn = conn;
+    const early = s.data.early;
+    s.data.early = null;
+    if (early) for (const chunk of early) conn.onData(chunk);
+  };
+
+  const listener: TCPSocketListener<SockData> = Bun.listen<SockData>({
+    hostname: o.host,
+    port: o.port,
+    ...(tls
+      ? {
+          tls: {
+            cert: pem(tls.cert),
+            key: pem(tls.key),
+            ...(tls.ca ? { ca: pem(tls.ca) } : {}),
+            requestCert: tls.requestCert === true,
+            rejectUnauthorized: tls.requestCert === true ? tls.rejectUnauthorized !== false : false,
+          },
+        }
+      : {}),
+    socket: {
+      open(s) {
+        s.data = { conn: null, transport: null, early: null, earlyBytes: 0, timer: null };
+        if (core.shuttingDown) return s.terminate();
+        if (!tls) return start(s, undefined);
+        s.data.early = [];
+        // the connect timeout also bounds a handshake that never finishes
+        s.data.timer = setTimeout(() => s.terminate(), core.opts.connectTimeoutMs);
+      },
+      handshake(s, success, authorizationError) {
+        if (s.data.timer) clearTimeout(s.data.timer);
+        s.data.timer = null;
+        if (!success) return s.terminate();
+        let cert: PeerCert | undefined;
+        if (tls?.requestCert) {
+          const raw = s.getPeerCertificate() as Parameters<typeof toPeerCert>[0] | null;
+          const presented = raw ? toPeerCert(raw) : undefined;
+          if (strict && (authorizationError || !s.authorized || !presented)) return s.terminate();
+          // optional: no certificate is fine, a certificate that does not verify is not
+          if (!strict && presented && (authorizationError || !s.authorized)) return s.terminate();
+          if (s.authorized) cert = presented;
+        }
+        start(s, cert);
+      },
+      data(s, d) {
+        if (s.data.conn) return s.data.conn.onData(d);
+        if (!s.data.early) return;
+        s.data.earlyBytes += d.byteLength;
+        if (s.data.earlyBytes > core.opts.maxPacketSize) return s.terminate();
+        s.data.early.push(Buffer.from(d));
+      },
+      drain(s) {
+        s.data.transport?.drain();
+      },
+      close(s) {
+        if (s.data.timer) clearTimeout(s.data.timer);
+        s.data.conn?.onTransportClosed();
+      },
+      error(s, e) {
+        core.log.debug(`socket error from ${s.remoteAddress}: ${e.message}`);
+      },
+    },
+  });
+
+  const l: Listening = {
+    host: listener.hostname,
+    port: listener.port,
+    transport: tls ? "tls" : "tcp",
+    stop: () => {
+      listener.stop(true);
+      onStop(l);
+    },
+  };
+  return l;
+}

@@ -1,0 +1,159 @@
+// Session state that outlives a network connection: subscriptions, outbound QoS 1/2
+// in flight, the queue of messages waiting for a slot, and inbound QoS 2 packet ids.
+// In memory only: a broker restart forgets persistent sessions.
+import type { Connection } from "./connection.ts";
+import type { Delivery, Subscription, WillMessage } from "./types.ts";
+
+export interface Outbound {
+  delivery: Delivery;
+  /** "publish": waiting for PUBACK/PUBREC; "pubrel": PUBREL sent, waiting for PUBCOMP */
+  state: "publish" | "pubrel";
+}
+
+export interface SessionCounters {
+  droppedQos0: number;
+  droppedQueued: number;
+  expired: number;
+}
+
+export class Session {
+  conn: Connection | null = null;
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly inflight = new Map<number, Outbound>();
+  /** inbound QoS 2 packet ids received but not yet released by PUBREL */
+  readonly inboundQos2 = new Set<number>();
+  /** session expiry in ms; 0 ends with the connection, Infinity never */
+  expiryMs = 0;
+  expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  pendingWill: WillMessage | null = null;
+  willTimer: ReturnType<typeof setTimeout> | null = null;
+  private queue: Delivery[] = [];
+  private qHead = 0;
+  private nextPid = 1;
+
+  constructor(
+    readonly id: string,
+    private readonly maxQueued: number,
+    private readonly counters: SessionCounters,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length - this.qHead;
+  }
+
+  /** Hand one message to this session: send now, queue, or drop by policy. */
+  deliver(d: Delivery): void {
+    const c = this.conn;
+    if (!c || !c.isConnected()) {
+      if (d.qos === 0) {
+        this.counters.droppedQos0++; // QoS 0 is not kept for offline sessions
+        return;
+      }
+      return this.enqueue(d);
+    }
+    if (this.queued > 0) return this.enqueue(d); // keep order behind what already waits
+    if (d.qos === 0) {
+      if (c.congested()) return this.enqueue(d);
+      c.sendPublish(d, 0, false);
+      return;
+    }
+    if (this.inflight.size >= c.clientReceiveMaximum) return this.enqueue(d);
+    this.sendInflight(c, d);
+  }
+
+  private enqueue(d: Delivery): void {
+    if (this.queued >= this.maxQueued) {
+      if (d.qos === 0) {
+        this.counters.droppedQos0++;
+        return;
+      }
+      const old = this.queue[this.qHead] as Delivery; // drop the oldest
+      this.qHead++;
+      if (old.qos === 0) this.counters.droppedQos0++;
+      else this.counters.droppedQueued++;
+    }
+    this.queue.push(d);
+  }
+
+  private sendInflight(c: Connection, d: Delivery): void {
+    const pid = this.allocPid();
+    if (pid === 0) return this.enqueue(d);
+    if (!c.sendPublish(d, pid, false)) return; // expired or too large for this client: dropped
+    this.inflight.set(pid, { delivery: d, state: "publish" });
+  }
+
+  private allocPid(): number {
+    for (let i = 0; i < 65535; i++) {
+      const pid = this.nextPid;
+      this.nextPid = pid === 65535 ? 1 : pid + 1;
+      if (!this.inflight.has(pid)) return pid;
+    }
+    return 0;
+  }
+
+  /** Send queued messages while the connection has room. */
+  pump(): void {
+    const c = this.conn;
+    while (c && c.isConnected() && this.queued > 0) {
+      const d = this.queue[this.qHead] as Delivery;
+      if (d.msg.expiresAt !== undefined && d.msg.expiresAt <= Date.now()) {
+        this.counters.expired++;
+        this.shift();
+        continue;
+      }
+      if (d.qos === 0) {
+        if (c.congested()) break;
+        this.shift();
+        c.sendPublish(d, 0, false);
+        continue;
+      }
+      if (this.inflight.size >= c.clientReceiveMaximum) break;
+      this.shift();
+      this.sendInflight(c, d);
+    }
+  }
+
+  private shift(): void {
+    this.qHead++;
+    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
+  }
+
+  /** After reconnect: resend unacknowledged messages in order, DUP set [MQTT-4.4.0-1]. */
+  resume(): void {
+    const c = this.conn;
+    if (!c) return;
+    for (const [pid, o] of this.inflight) {
+      if (o.state === "pubrel") c.sendPacket({ cmd: "pubrel", messageId: pid });
+      else if (!c.sendPublish(o.delivery, pid, true)) this.inflight.delete(pid);
+    }
+    this.pump();
+  }
+
+  /** PUBACK or PUBCOMP: the slot is free. */
+  complete(pid: number): boolean {
+    const had = this.inflight.delete(pid);
+    if (had) this.pump();
+    return had;
+  }
+
+  /** PUBREC: move to the release phase. */
+  received(pid: number, failed: boolean): boolean {
+    const o = this.inflight.get(pid);
+    if (!o) return false;
+    if (failed) {
+      // a PUBREC with a failure reason ends the flow [MQTT-4.3.3-8 (v5)]
+      this.complete(pid);
+      return true;
+    }
+    o.state = "pubrel";
+    return true;
+  }
+
+  clearQueue(): void {
+    this.queue = [];
+    this.qHead = 0;
+  }
+}

@@ -1,0 +1,140 @@
+// Byte transports under a Connection: Bun TCP/TLS sockets and Bun.serve websockets.
+// Back-pressure: Bun's socket.write() returns the bytes it took; the rest waits here
+// until `drain`. Reading pauses while too much is waiting, so a client that does not
+// read cannot make us buffer without bound.
+import type { Socket, ServerWebSocket } from "bun";
+import type { PeerInfo } from "./hooks.ts";
+import type { Transport } from "./types.ts";
+
+/** Above this many unsent bytes we stop reading from the peer. */
+export const HIGH_WATER = 4 * 1024 * 1024;
+
+export class SocketTransport<T> implements Transport {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private ending = false;
+  private closed = false;
+  private paused = false;
+  onDrain: (() => void) | null = null;
+
+  constructor(
+    private readonly socket: Socket<T>,
+    readonly peer: PeerInfo,
+  ) {}
+
+  write(chunk: Uint8Array): void {
+    if (this.closed) return;
+    if (this.pending.length > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.byteLength;
+    } else {
+      const n = this.socket.write(chunk);
+      if (n < 0) return; // socket already closed
+      if (n < chunk.byteLength) {
+        const rest = chunk.subarray(n);
+        this.pending.push(rest);
+        this.pendingBytes += rest.byteLength;
+      }
+    }
+    if (this.pendingBytes > HIGH_WATER && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  buffered(): number {
+    return this.pendingBytes;
+  }
+
+  /** Called from the socket's `drain` handler. */
+  drain(): void {
+    while (this.pending.length > 0 && !this.closed) {
+      const head = this.pending[0] as Uint8Array;
+      const n = this.socket.write(head);
+      if (n < 0) return;
+      this.pendingBytes -= Math.max(n, 0);
+      if (n < head.byteLength) {
+        this.pending[0] = head.subarray(n);
+        return;
+      }
+      this.pending.shift();
+    }
+    if (this.ending) return this.finish();
+    if (this.paused && this.pendingBytes < HIGH_WATER / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.onDrain?.();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.ending = true;
+    if (this.pending.length === 0) this.finish();
+  }
+
+  private finish(): void {
+    this.closed = true;
+    this.socket.end();
+  }
+
+  close(): void {
+    if (this.closed && !this.ending) return;
+    this.closed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.socket.terminate();
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.paused) this.socket.resume();
+  }
+}
+
+export class WsTransport<T> implements Transport {
+  private closed = false;
+
+  constructor(
+    private readonly ws: ServerWebSocket<T>,
+    readonly peer: PeerInfo,
+  ) {}
+
+  write(chunk: Uint8Array): void {
+    if (this.closed) return;
+    // Bun buffers internally when the send reports back-pressure (-1); drain follows.
+    this.ws.sendBinary(chunk);
+    if (this.ws.getBufferedAmount() > HIGH_WATER) this.ws.pause();
+  }
+
+  buffered(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  drained(): void {
+    if (this.ws.isPaused && this.ws.getBufferedAmount() < HIGH_WATER / 2) this.ws.resume();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(1000);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.terminate();
+  }
+
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+}
