@@ -1,0 +1,32 @@
+// web: the embedded key-management UI (static files) and its JSON API under /web/api/.
+import type { Logger } from "../lib/log.ts";
+import type { Pki } from "../pki/index.ts";
+import { createWebApi } from "./api.ts";
+import { createWebAssets } from "./assets.ts";
+import type { KeyRegistry } from "./types.ts";
+import type { Users } from "./users.ts";
+
+export { createWebApi, type WebApiDeps, type WebApiHandler } from "./api.ts";
+export { createWebAssets, type WebAssets, type WebSource } from "./assets.ts";
+export { createSessions, type Sessions } from "./sessions.ts";
+export { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
+export { ADMIN_USER, ensureAdmin, generatePassword, openUsers, validatePassword, type Users } from "./users.ts";
+export type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
+export { createZip, crc32, type ZipEntry } from "./zip.ts";
+
+export interface WebHandler {
+  /** The UI and its API; undefined for paths that are not `/`, `/web` or under `/web/`. */
+  (req: Request, url: URL, clientIp?: string): Promise<Response | undefined>;
+  /** Load/build the UI files now (call at startup to fail early); resolves to where they came from. */
+  load: WebAssets["load"];
+}
+type WebAssets = ReturnType<typeof createWebAssets>;
+
+/** One handler for the HTTP server: /web/api/* first, then the static UI. */
+export function createWebHandler(deps: { registry: KeyRegistry; pki: Pki; users: Users; log?: Logger }): WebHandler {
+  const api = createWebApi(deps);
+  const assets = createWebAssets({ log: deps.log });
+  const handler = async (req: Request, url: URL, clientIp?: string) =>
+    (await api(req, url, clientIp)) ?? (await assets.handle(req, url));
+  return Object.assign(handler, { load: () => assets.load() });
+}
