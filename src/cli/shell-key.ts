@@ -1,0 +1,149 @@
+// `neo shell key ...`: client keys, tokens and the gateway CA, in the seed's formats.
+// Every subcommand opens the data dir directly, so it works with or without a running
+// server; a server sees the change on its next lookup.
+import { defineCommand } from "citty";
+import { usageError } from "../lib/errors.ts";
+import { assertClientId } from "../registry/index.ts";
+import { commonArgs, fail } from "./common.ts";
+import { boxTable, clientsJson } from "./shell-key-format.ts";
+import {
+  emitIssued,
+  outputFiles,
+  parseKeyType,
+  parseValidity,
+  refuseExisting,
+  withKeys,
+  writeReplace,
+} from "./shell-key-io.ts";
+
+const out = (s: string) => process.stdout.write(s);
+const idArg = { type: "positional", required: true, description: "client id" } as const;
+const validityArgs = {
+  type: { type: "string", description: "key type: ec (P-256, default) or rsa (2048)" },
+  days: { type: "string", description: "validity in days (default 1095, 3 years)" },
+  "not-after": { type: "string", description: "expiry as an RFC 3339 date, e.g. 2030-01-31T00:00:00Z" },
+} as const;
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+const gen = defineCommand({
+  meta: { name: "gen", description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token" },
+  args: {
+    ...commonArgs,
+    id: idArg,
+    output: { type: "string", alias: "o", description: "write <prefix>_cert.pem, <prefix>_key.pem and <prefix>_token" },
+    ...validityArgs,
+  },
+  run: ({ args }) =>
+    run(async () => {
+      assertClientId(args.id);
+      const keyType = parseKeyType(args.type);
+      const validity = parseValidity({ days: args.days, notAfter: args["not-after"] });
+      if (args.output !== undefined) refuseExisting(outputFiles(args.output));
+      await withKeys(args, async ({ pki, registry }) => {
+        const issued = await registry.create({ id: args.id, keyType, pki, ...validity });
+        try {
+          emitIssued(issued, args.output, out);
+        } catch (e) {
+          registry.delete(args.id); // nothing was handed out: do not leave a key no one holds
+          throw e;
+        }
+      });
+      if (validity.notAfter.getTime() <= Date.now()) process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "List registered clients and their validity" },
+  args: {
+    ...commonArgs,
+    format: { type: "string", description: "box (default) or json" },
+  },
+  run: ({ args }) =>
+    run(async () => {
+      const format = args.format ?? "box";
+      if (format !== "box" && format !== "json") throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+      await withKeys(args, ({ registry }) => {
+        const records = registry.list();
+        const now = Date.now();
+        out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
+      });
+    }),
+});
+
+const del = defineCommand({
+  meta: { name: "del", description: "Delete a client; its token and certificate stop working at once" },
+  args: { ...commonArgs, id: idArg },
+  run: ({ args }) =>
+    run(async () => {
+      await withKeys(args, ({ registry }) => registry.delete(args.id));
+      out("deleted\n");
+    }),
+});
+
+const revoke = defineCommand({
+  meta: { name: "revoke", description: "Revoke a client: kept in the list as revoked, refused everywhere, listed in the CRL" },
+  args: { ...commonArgs, id: idArg },
+  run: ({ args }) =>
+    run(async () => {
+      await withKeys(args, ({ registry }) => registry.revoke(args.id));
+      out("revoked\n");
+    }),
+});
+
+const rotate = defineCommand({
+  meta: { name: "rotate", description: "New key, certificate and token for an existing client; the old ones stop working at once" },
+  args: {
+    ...commonArgs,
+    id: idArg,
+    output: { type: "string", alias: "o", description: "write <prefix>_cert.pem, <prefix>_key.pem and <prefix>_token" },
+    ...validityArgs,
+  },
+  run: ({ args }) =>
+    run(async () => {
+      const keyType = args.type === undefined ? undefined : parseKeyType(args.type);
+      const validity = args.days === undefined && args["not-after"] === undefined ? {} : parseValidity({ days: args.days, notAfter: args["not-after"] });
+      if (args.output !== undefined) refuseExisting(outputFiles(args.output));
+      await withKeys(args, async ({ pki, registry }) => {
+        const issued = await registry.rotate(args.id, pki, { keyType, ...validity });
+        // the old credentials are already gone; if writing fails the operator must rotate again
+        emitIssued(issued, args.output, out);
+      });
+    }),
+});
+
+const serverCert = defineCommand({
+  meta: { name: "server-cert", description: "Print or save the gateway CA certificate (what clients pass as --cafile / --cacert)" },
+  args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
+  run: ({ args }) =>
+    run(async () => {
+      const pem = await withKeys(args, ({ pki }) => pki.caCertPem);
+      if (args.output === undefined) return void out(pem);
+      writeReplace(args.output, pem, 0o644);
+      out(`Save certificate ${args.output}\n`);
+    }),
+});
+
+const crl = defineCommand({
+  meta: { name: "crl", description: "Print or save a CRL, signed by the gateway CA, of revoked, deleted and rotated-away certificates" },
+  args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
+  run: ({ args }) =>
+    run(async () => {
+      const pem = await withKeys(args, ({ pki, registry }) => pki.createCrl(registry.revokedSerials()));
+      if (args.output === undefined) return void out(pem);
+      writeReplace(args.output, pem, 0o644);
+      out(`Save CRL ${args.output}\n`);
+    }),
+});
+
+export default defineCommand({
+  meta: { name: "key", description: "Manage client keys, certificates and tokens" },
+  subCommands: { gen, list, del, revoke, rotate, "server-cert": serverCert, crl },
+});
+

@@ -1,0 +1,9 @@
+// `neo shell`: operator commands that work on the data dir, with or without a running server.
+import { defineCommand } from "citty";
+
+export default defineCommand({
+  meta: { name: "shell", description: "Operator commands (client keys and certificates)" },
+  subCommands: {
+    key: () => import("./shell-key.ts").then((m) => m.default),
+  },
+});
