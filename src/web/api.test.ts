@@ -7,7 +7,7 @@ import { setLogSink } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import { createStandInRegistry } from "./testing/stand-in-registry.ts";
+import { openRegistry, type Registry } from "../registry/index.ts";
 import { openUsers, type Users } from "./users.ts";
 
 setLogSink(() => {});
@@ -18,10 +18,11 @@ let pki: Pki;
 let adminPassword: string;
 let server: ReturnType<typeof Bun.serve>;
 let base: string;
-const registry = createStandInRegistry();
+let registry: Registry;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "neo-web-api-"));
+  registry = openRegistry(dir);
   users = openUsers(dir);
   adminPassword = (await users.ensureAdmin())!;
   pki = await loadOrCreatePki(dir, { hosts: [] });
@@ -38,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop(true);
   users.close();
+  registry.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -160,6 +162,7 @@ describe("web api keys", () => {
     const again = await call("POST", "/web/api/keys", { token, body: { name: "dup-1" } });
     expect(again.status).toBe(409);
     expect(again.body).toEqual({ success: false, reason: "client id dup-1 already exists" });
+    expect(registry.list().filter((r) => r.id === "dup-1")).toHaveLength(1);
   });
 
   test("bad ids, key types and validity periods are 400s with a reason", async () => {
@@ -180,7 +183,7 @@ describe("web api keys", () => {
       expect(r.body.success).toBe(false);
       expect(r.body.reason.length).toBeGreaterThan(5);
     }
-    expect(registry.records.has("ok-id")).toBe(false);
+    expect(registry.get("ok-id")).toBeNull();
   });
 
   test("revoking keeps the key listed as revoked; deleting removes it", async () => {
