@@ -11,7 +11,7 @@ import { Broker, type ClientRef } from "../mqtt/index.ts";
 import { createHttpServer } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
-import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION } from "./mqtt-auth.ts";
+import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 
 const log = createLogger("neosvr");
@@ -58,7 +58,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
     auth,
-    isRegistered: (id) => registry.get(id) !== undefined,
+    isRegistered: (id) => registry.get(id) != null,
     liveClient: (id) => broker.clients().find((c) => c.id === id),
   });
   const dataTopics = createDataTopics({
@@ -84,19 +84,16 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
 
   // Live revocation: when the registry changes (any process) or a key expires, every
   // affected session is thrown out within REVALIDATE_MS.
-  let lastVersion = registry.dataVersion();
+  const watch = auth.createSessionWatch();
   const revalidate = () => {
-    const version = registry.dataVersion();
-    const now = Date.now();
-    const changed = version !== lastVersion;
-    lastVersion = version;
+    const live: (SessionCredential & { ref: ClientRef })[] = [];
     for (const c of broker.clients()) {
-      const exp = (c.meta as { expiresAt?: number } | undefined)?.expiresAt;
-      if (!changed && (exp === undefined || exp > now)) continue;
-      if (!mqttAuth.stillValid(c, now)) {
-        log.info(`disconnecting "${c.id}" (${c.identity}): key deleted, revoked, rotated or expired`);
-        broker.disconnect(c.id, RC_ADMINISTRATIVE_ACTION);
-      }
+      const cred = c.meta as SessionCredential | undefined;
+      if (cred) live.push({ ...cred, ref: c });
+    }
+    for (const s of watch.check(live)) {
+      log.info(`disconnecting "${s.ref.id}" (${s.clientId}): key deleted, revoked, rotated or expired`);
+      broker.disconnect(s.ref.id, RC_ADMINISTRATIVE_ACTION);
     }
   };
   const timer = setInterval(() => {
@@ -122,7 +119,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   createLogger("mqtt-tcp").info(`MQTT Listen ${mqttTls ? "tls" : "tcp"}://${mq.host}:${mq.port}`);
 
-  if (config.http.enableTokenAuth) log.info("HTTP token authentication enabled");
   const web = await createWebUi({ dataDir: config.data, registry, pki, log: createLogger("web") });
   const httpTls = config.http.tls.enabled;
   const http = createHttpServer({
@@ -160,6 +156,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       await http.stop();
       await batcher.flush();
       store.close();
+      web.close();
       registry.close();
       log.info("stopped");
     })());

@@ -1,7 +1,7 @@
 // Who may connect to the broker, and the live re-check that throws out a client whose
 // key was deleted, revoked, rotated or expired. The broker core knows none of this.
 import type { AuthResult, ClientRef, ConnectRequest } from "../mqtt/index.ts";
-import type { Auth } from "../auth/index.ts";
+import type { Auth, LiveSession } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 
 // v5 reason codes (the broker maps them for v3.1.1 clients)
@@ -10,13 +10,9 @@ export const RC_BAD_USER_OR_PASSWORD = 0x86;
 export const RC_CLIENT_ID_NOT_VALID = 0x85;
 export const RC_ADMINISTRATIVE_ACTION = 0x98;
 
-/** what the app remembers about how a session authenticated */
-export interface SessionCredential {
-  clientId: string; // registry client id
-  token?: string; // kept in memory only, to re-check after rotation
-  fingerprint256?: string;
-  cn?: string;
-  expiresAt: number;
+/** what the app remembers about how a session authenticated (checked by the session watch) */
+export interface SessionCredential extends LiveSession {
+  via: "token" | "cert";
 }
 
 export interface MqttAuthDeps {
@@ -56,19 +52,17 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       // seed: "apply client-id": the CONNECT client id must be the certificate's
       if (req.clientId !== c.clientId)
         return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" does not match certificate "${c.clientId}"`);
-      let token: string | undefined;
       let expiresAt = c.expiresAt;
       if (username !== undefined) {
         // a second credential must agree with the certificate
         const t = auth.verifyToken(username);
         if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
         if (t.clientId !== c.clientId) return refuse(RC_NOT_AUTHORIZED, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
-        token = username;
         expiresAt = Math.min(expiresAt, t.expiresAt);
       }
       const clash = checkClientId(req, c.clientId);
       if (clash) return clash;
-      const meta: SessionCredential = { clientId: c.clientId, fingerprint256: cert.fingerprint256, cn: cert.cn, token, expiresAt };
+      const meta: SessionCredential = { clientId: c.clientId, fingerprint256: c.fingerprint256, expiresAt, via: "cert" };
       return { ok: true, identity: c.clientId, expiresAt, meta };
     }
     if (!config.enableTokenAuth) {
@@ -82,19 +76,9 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
     const clash = checkClientId(req, t.clientId);
     if (clash) return clash;
-    const meta: SessionCredential = { clientId: t.clientId, token: username, expiresAt: t.expiresAt };
+    const meta: SessionCredential = { clientId: t.clientId, fingerprint256: t.fingerprint256, expiresAt: t.expiresAt, via: "token" };
     return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
   }
 
-  /** is this live session's credential still good? (deleted/revoked/rotated/expired -> false) */
-  function stillValid(client: ClientRef, now = Date.now()): boolean {
-    const cred = client.meta as SessionCredential | undefined;
-    if (!cred) return true; // anonymous session on an open broker
-    if (cred.expiresAt <= now) return false;
-    if (cred.token !== undefined && !auth.verifyToken(cred.token).ok) return false;
-    if (cred.fingerprint256 !== undefined && !auth.verifyCert({ fingerprint256: cred.fingerprint256, cn: cred.cn ?? "" }).ok) return false;
-    return true;
-  }
-
-  return { authenticate, stillValid };
+  return { authenticate };
 }

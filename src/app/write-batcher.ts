@@ -4,7 +4,8 @@
 import type { Row } from "../ingest/index.ts";
 
 export interface WriteTarget {
-  writeMany(batches: { table: string; rows: Row[] }[]): number[];
+  /** one transaction; a batch refused by validation is reported through onReject and skipped */
+  writeMany(batches: { table: string; rows: Row[] }[], onReject?: (index: number, err: Error) => void): number[];
 }
 
 interface Pending {
@@ -34,9 +35,15 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {
-        const counts = target.writeMany(batch.map((p) => ({ table: p.table, rows: p.rows })));
+        const refused = new Map<number, Error>();
+        const counts = target.writeMany(
+          batch.map((p) => ({ table: p.table, rows: p.rows })),
+          (i, err) => refused.set(i, err),
+        );
         commits++;
         batch.forEach((p, i) => {
+          const err = refused.get(i);
+          if (err) return p.reject(err);
           const n = counts[i] ?? 0;
           rowsTotal += n;
           p.resolve(n);
@@ -46,7 +53,9 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
         // message cannot fail the others
         for (const p of batch) {
           try {
-            const n = target.writeMany([{ table: p.table, rows: p.rows }])[0] ?? 0;
+            let refusal: Error | undefined;
+            const n = target.writeMany([{ table: p.table, rows: p.rows }], (_i, e) => (refusal = e))[0] ?? 0;
+            if (refusal) throw refusal;
             commits++;
             rowsTotal += n;
             p.resolve(n);

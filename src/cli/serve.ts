@@ -53,7 +53,6 @@ export default defineCommand({
       fail(err);
     }
     const log = createLogger("neosvr");
-    process.stdout.write(JSON.stringify(gateway.ready) + "\n");
     const shutdown = (sig: string) => {
       log.info(`${sig} received, shutting down`);
       const force = setTimeout(() => {
@@ -73,6 +72,8 @@ export default defineCommand({
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    // signal handlers are in place before anyone is told we are ready
+    process.stdout.write(JSON.stringify(gateway.ready) + "\n");
     // keep running until a signal arrives
     await new Promise(() => {});
   },

@@ -27,7 +27,7 @@ export interface HttpDeps {
   auth: TokenVerifier;
   log?: Logger;
   websocket?: HttpWebSocket;
-  extraRoutes?: (req: Request, url: URL) => Response | Promise<Response> | undefined;
+  extraRoutes?: (req: Request, url: URL) => Response | Promise<Response | undefined> | undefined;
   tls?: { cert: string; key: string; ca?: string; requestCert?: boolean };
   /** largest request body accepted (default 16 MiB) */
   maxBodyBytes?: number;

@@ -1,0 +1,29 @@
+// Plugs the embedded web UI (static files + /web/api/*) into the HTTP server.
+// The first start creates the web user `admin` with a random password. Secrets never go
+// to the log: the password is written once to <data>/web-admin-password (0600) and the
+// log says where; delete the file after the first login or change the password.
+import { writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "../lib/log.ts";
+import type { Pki } from "../pki/index.ts";
+import type { Registry } from "../registry/index.ts";
+import { createWebHandler, openUsers } from "../web/index.ts";
+
+export const ADMIN_PASSWORD_FILE = "web-admin-password";
+
+export async function createWebUi(deps: { dataDir: string; registry: Registry; pki: Pki; log: Logger }) {
+  const users = openUsers(deps.dataDir);
+  const password = await users.ensureAdmin();
+  if (password) {
+    const file = join(deps.dataDir, ADMIN_PASSWORD_FILE);
+    writeFileSync(file, password + "\n", { mode: 0o600 });
+    chmodSync(file, 0o600);
+    deps.log.info(`web UI user "admin" created; its one-time password is in ${file} (change it with: neo shell user passwd admin)`);
+  }
+  const handler = createWebHandler({ registry: deps.registry, pki: deps.pki, users, log: deps.log });
+  await handler.load();
+  return {
+    routes: (req: Request, url: URL) => handler(req, url),
+    close: () => users.close(),
+  };
+}

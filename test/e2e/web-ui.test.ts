@@ -1,0 +1,240 @@
+// The web UI in headless Chromium (Debian `chromium`, driven by playwright-core):
+// sign in, generate a key, download its zip, see it listed, revoke it, delete it.
+// The first part serves the UI in-process; the second spawns the real `neo serve`.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { setLogSink } from "../../src/lib/log.ts";
+import { loadOrCreatePki } from "../../src/pki/index.ts";
+import { openRegistry, type Registry } from "../../src/registry/index.ts";
+import { createWebHandler, openUsers, type Users } from "../../src/web/index.ts";
+
+setLogSink(() => {});
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = resolve(import.meta.dir, "../..");
+// Screenshots land here (set NEO_WEB_SHOTS to keep them somewhere you can look at).
+const SHOTS = process.env.NEO_WEB_SHOTS ?? mkdtempSync(join(tmpdir(), "neo-web-shots-"));
+mkdirSync(SHOTS, { recursive: true });
+
+async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+async function signIn(page: Page, base: string, password: string): Promise<void> {
+  await page.goto(`${base}/`);
+  expect(page.url()).toBe(`${base}/web/`);
+  await page.locator("#login-view").waitFor();
+  await page.fill("#login-password", password);
+  await page.click("#login-submit");
+  await page.locator("#main-view").waitFor();
+}
+
+/** Generate a key through the dialog; returns the token shown once. */
+async function generateKey(page: Page, id: string): Promise<string> {
+  await page.click("#new-key");
+  await page.fill("#new-id", id);
+  await page.click("#new-submit");
+  await page.locator("#result-dialog").waitFor();
+  const token = await page.locator('#result-files textarea[aria-label="Token"]').inputValue();
+  expect(token).toMatch(new RegExp(`^${id}:b:[0-9a-f]{64}$`));
+  return token;
+}
+
+async function confirm(page: Page, action: string): Promise<void> {
+  await page.locator("#confirm-dialog").waitFor();
+  await page.click(`#confirm-yes:text("${action}")`);
+  await page.locator("#confirm-dialog").waitFor({ state: "hidden" });
+}
+
+describe("web UI in headless Chromium (in-process server)", () => {
+  let dir: string;
+  let registry: Registry;
+  let users: Users;
+  let password: string;
+  let server: ReturnType<typeof Bun.serve>;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "neo-web-e2e-"));
+    registry = openRegistry(dir);
+    users = openUsers(dir);
+    password = (await users.ensureAdmin())!;
+    const pki = await loadOrCreatePki(dir, { hosts: [] });
+    const web = createWebHandler({ registry, pki, users });
+    await web.load();
+    server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (req, srv) =>
+        (await web(req, new URL(req.url), srv.requestIP(req)?.address)) ?? new Response("not found", { status: 404 }),
+    });
+    base = `http://127.0.0.1:${server.port}`;
+    browser = await launch();
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop(true);
+    users?.close();
+    registry?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a wrong password shows an error and keeps the login form", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}/web/`);
+      await page.fill("#login-password", "not-the-password");
+      await page.click("#login-submit");
+      await page.locator("#login-error").waitFor();
+      expect(await page.locator("#login-error").textContent()).toBe("invalid username or password");
+      expect(await page.locator("#main-view").isHidden()).toBe(true);
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  test("an operator signs in, generates a key, downloads the zip, sees it listed, revokes and deletes it", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1180, height: 760 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    try {
+      await page.goto(`${base}/web/`);
+      await page.screenshot({ path: join(SHOTS, "01-login.png") });
+      await signIn(page, base, password);
+      await page.locator("#empty").waitFor();
+      await page.screenshot({ path: join(SHOTS, "02-empty.png") });
+
+      await page.click("#new-key");
+      await page.fill("#new-id", "sensor-01");
+      await page.screenshot({ path: join(SHOTS, "03-new-key.png") });
+      await page.click("#new-cancel");
+      const token = await generateKey(page, "sensor-01");
+      await page.screenshot({ path: join(SHOTS, "04-generated.png") });
+
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-zip")]);
+      expect(download.suggestedFilename()).toBe("sensor-01.zip");
+      const zipPath = join(dir, "download.zip");
+      await download.saveAs(zipPath);
+      const names = Bun.spawnSync(["unzip", "-Z1", zipPath]).stdout.toString().trim().split("\n");
+      expect(names).toEqual(["server.pem", "sensor-01_cert.pem", "sensor-01_key.pem", "sensor-01_token"]);
+      expect(Bun.spawnSync(["unzip", "-p", zipPath, "sensor-01_token"]).stdout.toString()).toBe(token);
+
+      await page.click("#result-close");
+      await confirm(page, "I saved them");
+      await page.locator("#result-dialog").waitFor({ state: "hidden" });
+      // a second key, so the list shows more than one row
+      await generateKey(page, "plc.line-2");
+      await page.click("#result-close");
+      await confirm(page, "I saved them");
+
+      const row = page.locator('tr[data-id="sensor-01"]');
+      await row.waitFor();
+      expect(await row.locator(".badge").textContent()).toBe("Active");
+      expect(await page.locator("#key-count").textContent()).toBe("2 keys");
+      await page.screenshot({ path: join(SHOTS, "05-list.png") });
+
+      await row.locator('button:text("Revoke")').click();
+      await confirm(page, "Revoke");
+      await page.locator('tr[data-id="sensor-01"] .badge.revoked').waitFor();
+      expect(registry.list().find((r) => r.id === "sensor-01")?.status).toBe("revoked");
+      await page.screenshot({ path: join(SHOTS, "06-revoked.png") });
+
+      await page.locator('tr[data-id="sensor-01"] button:text("Delete")').click();
+      await confirm(page, "Delete");
+      await page.locator('tr[data-id="sensor-01"]').waitFor({ state: "detached" });
+      expect(registry.list().map((r) => r.id)).toEqual(["plc.line-2"]);
+
+      // phone-sized: the table becomes cards
+      await page.setViewportSize({ width: 390, height: 760 });
+      await page.screenshot({ path: join(SHOTS, "07-phone.png") });
+
+      await page.click("#logout");
+      await page.locator("#login-view").waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
+  test("a duplicate client id shows the server's reason in the dialog", async () => {
+    const page = await browser.newPage();
+    try {
+      await signIn(page, base, password);
+      await page.click("#new-key");
+      await page.fill("#new-id", "plc.line-2");
+      await page.click("#new-submit");
+      await page.locator("#new-error").waitFor();
+      expect(await page.locator("#new-error").textContent()).toBe("client id plc.line-2 already exists");
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+});
+
+describe("web UI on the real `neo serve`", () => {
+  // Needs the lead's wiring of src/web into `neo serve` (createWebHandler + ensureAdmin).
+  test("neo serve prints a ready line, logs the one-time admin password and serves the UI", async () => {
+    const data = mkdtempSync(join(tmpdir(), "neo-web-serve-"));
+    const proc = Bun.spawn(
+      [process.execPath, join(ROOT, "src/main.ts"), "serve", "--data", data, "--http-port", "0", "--mqtt-port", "0"],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    let stderr = "";
+    let onPassword: (pw: string | null) => void = () => {};
+    const password = new Promise<string | null>((r) => (onPassword = r));
+    const errDone = (async () => {
+      const dec = new TextDecoder();
+      for await (const chunk of proc.stderr) {
+        stderr += dec.decode(chunk);
+        const m = /web UI user admin created, password: (\S+)/.exec(stderr);
+        if (m) onPassword(m[1]!);
+      }
+      onPassword(null); // stderr closed without the line
+    })();
+    let browser: Browser | undefined;
+    try {
+      const reader = proc.stdout.getReader();
+      let out = "";
+      let ready: { event: string; http: string } | undefined;
+      while (!ready) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`neo serve exited before its ready line; stderr:\n${stderr}`);
+        out += new TextDecoder().decode(value);
+        for (const line of out.split("\n")) {
+          if (line.startsWith("{") && line.includes('"ready"')) ready = JSON.parse(line);
+        }
+      }
+      const base = `http://${ready.http}`;
+      // The server logs the password once, on stderr; wait for it (or for stderr to close).
+      const pw = await Promise.race([password, proc.exited.then(() => password)]);
+      expect(pw).not.toBeNull();
+      browser = await launch();
+      const page = await browser.newPage();
+      await signIn(page, base, pw!);
+      await generateKey(page, "served-01");
+      await page.click("#result-close");
+      await confirm(page, "I saved them");
+      await page.locator('tr[data-id="served-01"]').waitFor();
+    } finally {
+      await browser?.close();
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await errDone;
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
