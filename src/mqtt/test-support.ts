@@ -120,6 +120,11 @@ export class RawClient {
     return this.next("connack");
   }
 
+  /** Stop reading, so the broker sees TCP back-pressure. */
+  pause(): void {
+    this.socket.pause();
+  }
+
   end(): void {
     this.socket.end();
   }
