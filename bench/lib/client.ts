@@ -57,7 +57,8 @@ export class MqttConn {
         hostname: ep.host, port: ep.port,
         ...(ep.tls ? { tls: { ca: ep.tls.ca, cert: ep.tls.cert, key: ep.tls.key, serverName: "localhost" } } : {}),
         socket: {
-          open(s) { c.socket = s; if (!ep.tls) c.write(connect); },
+          // small MQTT packets must not wait for Nagle + the peer's delayed ACK
+          open(s) { c.socket = s; s.setNoDelay(true); if (!ep.tls) c.write(connect); },
           handshake(s, ok, err) {
             if (!ok || err) { fail(`TLS handshake failed: ${err?.message ?? "not authorized"}`); s.terminate(); return; }
             c.write(connect);
@@ -148,6 +149,13 @@ export class MqttConn {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.whenClosed(), new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
     clearTimeout(timer);
+    this.destroy();
+  }
+
+  /** DISCONNECT and close our end now, without waiting for the server. */
+  close(): void {
+    if (this.closed) return;
+    this.write(disconnectPacket());
     this.destroy();
   }
 

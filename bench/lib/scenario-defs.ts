@@ -8,6 +8,8 @@ export interface Row {
   unit: string;
   higherIsBetter: boolean;
   digits?: number;
+  /** divide the metric by this for display (KB -> MB: 1024) */
+  scale?: number;
 }
 
 export interface ScenarioDef {
@@ -49,9 +51,9 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
     { key: "idle-rss", scenario: "idle-rss", mode: "tcp", needIds: 1, cpu: false,
       params: { steps, maxConns, concurrency: 64 },
       rows: [
-        { label: "broker RSS, fresh", metric: "baseKb", unit: "MB", higherIsBetter: false },
+        { label: "broker RSS, fresh", metric: "baseKb", unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
         ...steps.flatMap((n): Row[] => [
-          { label: `broker RSS with ${n.toLocaleString("en")} idle auth conns`, metric: `rss${n}Kb`, unit: "MB", higherIsBetter: false },
+          { label: `broker RSS with ${n.toLocaleString("en")} idle auth conns`, metric: `rss${n}Kb`, unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
           { label: `RSS per idle auth conn (${n.toLocaleString("en")})`, metric: `kbPerConn${n}`, unit: "KB", higherIsBetter: false, digits: 2 },
         ]),
       ] },

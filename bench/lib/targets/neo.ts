@@ -31,6 +31,8 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
   const keys: string[] = []; // client ids generated so far
   let serverCert: string | null = null;
   let tlsProblem: string | null | undefined;
+  // until `shell key gen` works, plain-TCP runs go without token auth and say so
+  let keyProblem: string | null = null;
   const neo = (args: string[]) => run([...opts.argv, ...args], { cwd: dir });
 
   async function ensureKeys(n: number): Promise<void> {
@@ -44,14 +46,24 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
 
   return {
     name: "neo",
-    describe: () => opts.label,
+    describe: () => (keyProblem ? `${opts.label}, WITHOUT token auth (${keyProblem})` : opts.label),
     unavailable(mode) {
       if (opts.unavailable) return opts.unavailable;
       if (mode === "tls" && tlsProblem) return tlsProblem;
+      if (mode === "tls" && keyProblem) return keyProblem;
       return null;
     },
     async start(mode: Mode, needIds: number): Promise<Running> {
-      await ensureKeys(mode === "tls" ? Math.max(1, needIds) : 1);
+      if (!keyProblem) {
+        try {
+          await ensureKeys(mode === "tls" ? Math.max(1, needIds) : 1);
+        } catch (e) {
+          if (keys.length > 0) throw e;
+          keyProblem = `\`neo shell key gen\` failed: ${(e as Error).message.split(": ").slice(-1)[0]?.slice(0, 120)}`;
+          if (mode === "tls") throw new Error(keyProblem);
+        }
+      }
+      const auth = !keyProblem;
       if (mode === "tls" && !serverCert) {
         try {
           await neo(["shell", "key", "server-cert", "--output", join(dir, "neo.crt"), "--data", data]);
@@ -62,7 +74,7 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
         }
       }
       const args = ["serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0",
-        "--mqtt-enable-token-auth", "true", ...(mode === "tls" ? ["--mqtt-enable-tls", "true"] : [])];
+        "--mqtt-enable-token-auth", String(auth), ...(mode === "tls" ? ["--mqtt-enable-tls", "true"] : [])];
       const proc = Bun.spawn(withNofile([...opts.argv, ...args], opts.nofile), {
         cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, `serve-${mode}.log`)),
       });
@@ -78,10 +90,11 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
         throw new Error(`neo serve did not become ready: ${(e as Error).message} ${log}`);
       }
       const [host, portStr] = ready.mqtt.split(":");
-      const first = keys[0]!;
+      const first = keys[0];
+      const tok = first ? token(first) : "";
       let ids: Identity[];
       if (mode === "tcp") {
-        ids = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({ clientId: `nb-${i}`, username: token(first) }));
+        ids = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({ clientId: `nb-${i}`, ...(auth ? { username: tok } : {}) }));
       } else {
         ids = keys.slice(0, Math.max(1, needIds)).map((id) => ({
           clientId: id, tls: { ca: serverCert!, cert: join(dir, `${id}_cert.pem`), key: join(dir, `${id}_key.pem`) },
@@ -89,7 +102,7 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
       }
       return {
         proc, pid: proc.pid, host: host ?? "127.0.0.1", port: Number(portStr), ids, fixedIds: mode === "tls",
-        ...(ready.http ? { http: { base: `http://${ready.http}`, token: token(first) } } : {}),
+        ...(ready.http ? { http: { base: `http://${ready.http}`, token: tok } } : {}),
       };
     },
     async cleanup() {

@@ -1,0 +1,157 @@
+// `bun run bench`: neo, Mosquitto and Aedes side by side, one fresh broker per measurement,
+// load from our own generator processes (bench/lib/gen.ts). See bench/README.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseBenchArgs, USAGE } from "./lib/args.ts";
+import { mosquittoFootprint, neoFootprint, type Footprint } from "./lib/footprint.ts";
+import { effectiveNofile } from "./lib/proc.ts";
+import { buildTable, toMarkdown, toText, type Cell, type ExtraRow } from "./lib/report.ts";
+import { runScenario } from "./lib/runner.ts";
+import { scenarioDefs, selected } from "./lib/scenario-defs.ts";
+import { createAedesTarget } from "./lib/targets/aedes.ts";
+import { createMosquittoTarget, ensureMosquitto } from "./lib/targets/mosquitto.ts";
+import { createNeoTarget, neoCommand, probeNeo } from "./lib/targets/neo.ts";
+import type { Target } from "./lib/targets/types.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const argv = process.argv.slice(2);
+let args: ReturnType<typeof parseBenchArgs>;
+try {
+  args = parseBenchArgs(argv);
+} catch (e) {
+  console.error(`${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) { console.log(USAGE); process.exit(0); }
+
+const started = performance.now();
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadBefore = loadavg();
+const log = (msg: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+const WANT_NOFILE = 32_768;
+const nofile = await effectiveNofile(WANT_NOFILE);
+const maxConns = Math.max(0, nofile - 200);
+
+const mosqMissing = args.brokers.includes("mosquitto") ? await ensureMosquitto() : null;
+if (mosqMissing) log(mosqMissing);
+const neoCmd = neoCommand(args.neoCmd);
+const neoProblem = args.brokers.includes("neo") ? await probeNeo(neoCmd.argv) : null;
+if (neoProblem) log(`neo skipped: ${neoProblem}`);
+
+const all: Target[] = [];
+if (args.brokers.includes("neo")) all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem }));
+if (args.brokers.includes("mosquitto")) all.push(createMosquittoTarget({ nofile }));
+if (args.brokers.includes("aedes")) all.push(createAedesTarget({ nofile }));
+const names = all.map((t) => t.name);
+
+const defs = scenarioDefs(args.quick, maxConns).filter((d) => selected(d.key, args.only));
+const cells: Cell[] = [];
+const extra: ExtraRow[] = [];
+const extraNotes: string[] = [];
+const startFailures = new Map<string, number>();
+
+try {
+  for (const def of defs) {
+    for (const t of all) {
+      const fails = startFailures.get(t.name) ?? 0;
+      if (fails >= 2) {
+        cells.push({ def, target: t.name, outcome: { status: "skipped", reason: "broker failed to start twice; not retried" } });
+        continue;
+      }
+      const t0 = performance.now();
+      const outcome = await runScenario(def, t, nofile);
+      cells.push({ def, target: t.name, outcome });
+      if (outcome.status === "failed" && /did not (become ready|start)/.test(outcome.reason)) startFailures.set(t.name, fails + 1);
+      else if (outcome.status === "ok") startFailures.set(t.name, 0);
+      const what = outcome.status === "ok"
+        ? Object.entries(outcome.result.metrics).slice(0, 3).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ")
+        : `${outcome.status}: ${outcome.reason}`;
+      if (!(outcome.status === "skipped" && outcome.reason === "not applicable")) {
+        log(`${def.key.padEnd(12)} ${t.name.padEnd(9)} ${((performance.now() - t0) / 1000).toFixed(1)}s  ${what}`);
+      }
+    }
+  }
+
+  if (selected("footprint", args.only) && names.includes("neo")) {
+    const dist = join(ROOT, "dist/neo");
+    if (!existsSync(dist)) {
+      extraNotes.push("footprint: skipped, dist/neo not built (run `bun run build` first)");
+    } else {
+      const runs = args.quick ? 3 : 10;
+      log(`footprint: ${runs} starts each of dist/neo and mosquitto`);
+      const fp: Record<string, Footprint | undefined> = {};
+      try { fp.neo = await neoFootprint(dist, runs); } catch (e) { extraNotes.push(`footprint / neo: failed: ${(e as Error).message}`); }
+      if (names.includes("mosquitto") && !mosqMissing) {
+        try { fp.mosquitto = await mosquittoFootprint("/usr/sbin/mosquitto", runs); } catch (e) { extraNotes.push(`footprint / mosquitto: failed: ${(e as Error).message}`); }
+      }
+      const row = (label: string, unit: string, pick: (f: Footprint) => number | undefined, digits: number): ExtraRow => ({
+        label, unit, higherIsBetter: false, digits,
+        values: Object.fromEntries(Object.entries(fp).map(([k, f]) => [k, f ? pick(f) : undefined])),
+      });
+      extra.push(
+        row("binary size (dist/neo; mosquitto w/o shared libs) [footprint]", "MB", (f) => f.sizeMb, 1),
+        row("binary size gzip -6 [footprint]", "MB", (f) => f.gzipMb, 1),
+        row(`exec -> accepting MQTT, median of ${runs} [footprint]`, "ms", (f) => f.startupMs, 1),
+        row("idle RSS after start [footprint]", "MB", (f) => f.idleRssMb, 1),
+      );
+      for (const [k, f] of Object.entries(fp)) {
+        if (!f) continue;
+        extraNotes.push(`footprint / ${k}: startup range ${f.startupRangeMs[0].toFixed(1)}-${f.startupRangeMs[1].toFixed(1)} ms` +
+          (f.firstStartMs !== undefined ? `; first start (creates data dir, DB, CA) ${f.firstStartMs.toFixed(1)} ms` : ""));
+      }
+    }
+  }
+} finally {
+  for (const t of all) await t.cleanup();
+}
+
+// ---- report ----
+const table = buildTable(defs, cells, names, extra);
+const notes = [...table.notes, ...extraNotes];
+const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "?";
+const mosqVersion = /mosquitto version (\S+)/.exec(Bun.spawnSync(["/usr/sbin/mosquitto", "-h"]).stdout.toString())?.[1] ?? "not installed";
+const loadAfter = loadavg();
+const busy = Math.max(Number(loadBefore.split(" ")[0]), Number(loadAfter.split(" ")[0])) > 0.5 * cpus().length;
+const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+const command = `bun bench/run.ts${argv.length ? ` ${argv.join(" ")}` : ""}`;
+const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+const machine = [
+  `- date: ${new Date().toISOString()}`,
+  `- command: \`${command}\` (took ${elapsed} s)`,
+  `- machine: ${cpus().length} cores (nproc), ${cpuModel}, Linux ${kernel}, open-files limit ${nofile}`,
+  `- Bun ${Bun.version}; mosquitto ${mosqVersion}`,
+  `- load average before / after: ${loadBefore} / ${loadAfter}${busy ? " — WARNING: other work was running on this machine; absolute figures are unreliable, ratios less so" : ""}`,
+  ...all.map((t) => `- ${t.name}: ${t.describe()}`),
+];
+const legend = [
+  "Ratios are target/mosquitto: above 1 is better for ↑ rows, below 1 is better for ↓ rows.",
+  "Each figure comes from a freshly started broker and one generator process (bench/lib/gen.ts); generator and broker share the machine's cores.",
+  "`CPU generator / broker` is CPU time over the measured window as % of one core (generator: process.cpuUsage; broker: /proc/<pid>/stat).",
+  "`(gen-bound)`: the generator used >= 90% of a core, so the figure is a floor for the broker, not its limit. `*`: see notes (losses, failures).",
+];
+
+console.log(`\n${toText(table)}\n`);
+for (const n of notes) console.log(`note: ${n}`);
+console.log(`\n${machine.join("\n")}`);
+
+if (args.out) {
+  const out = resolve(ROOT, args.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const md = [
+    "# neo benchmarks",
+    "",
+    "Generated by `bench/run.ts`; do not edit by hand. How to run: bench/README.md.",
+    "",
+    ...machine,
+    "",
+    toMarkdown(table),
+    "",
+    ...legend.map((l) => `- ${l}`),
+    "",
+    ...(notes.length ? ["## Notes", "", ...notes.map((n) => `- ${n}`), ""] : []),
+  ].join("\n");
+  writeFileSync(out, md);
+  log(`wrote ${args.out}`);
+}
