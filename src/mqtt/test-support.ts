@@ -66,7 +66,9 @@ export class RawClient {
       hostname: "127.0.0.1",
       port,
       socket: {
-        data: (_s, d) => c.parser.parse(Buffer.from(d)),
+        data: (_s, d) => {
+          c.parser.parse(Buffer.from(d));
+        },
         close: () => c.onClose(),
         end: () => c.onClose(),
         error: () => c.onClose(),

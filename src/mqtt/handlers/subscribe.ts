@@ -12,14 +12,14 @@ export function handleSubscribe(c: Connection, p: ISubscribePacket): void {
   if (!session || !client) return c.close();
   const v5 = c.version === 5;
   const subId = v5 ? p.properties?.subscriptionIdentifier : undefined;
-  if (subId === 0) return c.protocolClose(RC.protocolError); // [MQTT-3.8.2-? ] identifier 0 is a protocol error
+  if (subId === 0) return c.protocolClose(RC.protocolError); // identifier 0 is a Protocol Error (v5 §3.8.2.1.2)
   const granted: number[] = [];
   const retainedFor: { sub: Subscription; isNew: boolean }[] = [];
 
   for (const s of p.subscriptions) {
     const parsed = parseFilter(s.topic);
     if (!parsed.ok) {
-      granted.push(v5 ? RC.topicFilterInvalid : V3_SUBACK_FAILURE); // [MQTT-3.8.3-? ] invalid filter
+      granted.push(v5 ? RC.topicFilterInvalid : V3_SUBACK_FAILURE); // invalid filter (v5 §3.9.3)
       continue;
     }
     if (parsed.group !== undefined && v5 && s.nl) {
@@ -49,7 +49,7 @@ export function handleSubscribe(c: Connection, p: ISubscribePacket): void {
   c.sendPacket(ack); // [MQTT-3.8.4-1]
   for (const { sub, isNew } of retainedFor) {
     // [MQTT-3.3.1-9] retained messages on subscribe; v5 Retain Handling 1 = only if new, 2 = never.
-    // Shared subscriptions never get retained messages [MQTT-4.8.2-? (v5 4.8.2)].
+    // Shared subscriptions never get retained messages (v5 §4.8.2).
     if (sub.group !== undefined || sub.retainHandling === 2 || (sub.retainHandling === 1 && !isNew)) continue;
     core.sendRetained(session, sub);
   }
