@@ -23,14 +23,10 @@ interface Generated extends ApiReply {
   zip: string;
 }
 
+import { ago, busy, confirmDialog, copy, dateInput, download, el, fmtDate, h, showError, toast } from "./ui-kit.ts";
+
 const API = "/web/api";
 const SESSION_KEY = "neo.session";
-
-const el = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`missing #${id}`);
-  return e as T;
-};
 
 class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -57,94 +53,6 @@ async function api<T extends ApiReply>(method: string, path: string, body?: unkn
   }
   if (!res.ok || !reply.success) throw new ApiError(res.status, reply.reason || `server answered ${res.status}`);
   return reply as T;
-}
-
-// ---------- small helpers ----------
-const pad = (n: number) => String(n).padStart(2, "0");
-function fmtDate(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-function dateInput(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-function ago(ms: number | null): string {
-  if (ms === null) return "never";
-  const s = Math.max(0, (Date.now() - ms) / 1000);
-  if (s < 60) return "just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return fmtDate(ms);
-}
-/** Create an element, assign DOM properties (textContent, className, ...) and append children. */
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: object = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e: HTMLElementTagNameMap[K] = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-}
-
-let toastTimer: ReturnType<typeof setTimeout> | undefined;
-function toast(msg: string, bad = false): void {
-  const t = el("toast");
-  t.textContent = msg;
-  t.className = bad ? "toast bad" : "toast";
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (t.hidden = true), 3500);
-}
-
-function showError(id: string, msg: string | null): void {
-  const e = el(id);
-  e.textContent = msg ?? "";
-  e.hidden = !msg;
-}
-
-async function busy<T>(btn: HTMLButtonElement, fn: () => Promise<T>): Promise<T> {
-  btn.disabled = true;
-  try {
-    return await fn();
-  } finally {
-    btn.disabled = false;
-  }
-}
-
-function confirmDialog(title: string, text: string, action: string): Promise<boolean> {
-  const d = el<HTMLDialogElement>("confirm-dialog");
-  el("confirm-title").textContent = title;
-  el("confirm-text").textContent = text;
-  el("confirm-yes").textContent = action;
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      d.close();
-      el("confirm-yes").onclick = null;
-      el("confirm-no").onclick = null;
-      resolve(v);
-    };
-    el("confirm-yes").onclick = () => done(true);
-    el("confirm-no").onclick = () => done(false);
-    d.oncancel = () => resolve(false);
-    d.showModal();
-  });
-}
-
-async function copy(text: string, area: HTMLTextAreaElement): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Plain http on a LAN address is not a secure context: fall back to a selection copy.
-    area.select();
-    document.execCommand("copy");
-  }
-  toast("Copied to clipboard");
-}
-
-function download(name: string, bytes: Uint8Array, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = h("a", { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 // ---------- views ----------
@@ -281,14 +189,14 @@ async function generate(ev: SubmitEvent): Promise<void> {
 function showResult(id: string, r: Generated): void {
   el("result-id").textContent = id;
   const files: [string, string, string, string][] = [
-    ["Server certificate", "server.pem", r.serverKey, "pem"],
+    ["Token", `${id}_token`, r.token, "token"],
     ["Client certificate", `${id}_cert.pem`, r.certificate, "pem"],
     ["Private key", `${id}_key.pem`, r.privateKey, "pem"],
-    ["Token", `${id}_token`, r.token, "token"],
+    ["Server certificate (CA)", "server.pem", r.serverKey, "pem"],
   ];
   el("result-files").replaceChildren(
     ...files.map(([label, name, text, kind]) => {
-      const area = h("textarea", { readOnly: true, value: text, spellcheck: false, rows: kind === "token" ? 1 : 6 });
+      const area = h("textarea", { readOnly: true, value: text, spellcheck: false, rows: kind === "token" ? 2 : 6 });
       area.setAttribute("aria-label", label);
       const btn = h("button", { className: "btn small", type: "button", textContent: "Copy" });
       btn.onclick = () => copy(text, area);

@@ -220,7 +220,9 @@ describe("web UI on the real `neo serve`", () => {
       }
       const base = `http://${ready.http}`;
       // The server logs the password once, on stderr; wait for it (or for stderr to close).
-      const pw = await Promise.race([password, proc.exited.then(() => password)]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const pw = await Promise.race([password, new Promise<null>((r) => (timer = setTimeout(() => r(null), 5000)))]);
+      clearTimeout(timer);
       expect(pw).not.toBeNull();
       browser = await launch();
       const page = await browser.newPage();
