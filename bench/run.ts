@@ -11,7 +11,7 @@ import { runScenario } from "./lib/runner.ts";
 import { scenarioDefs, selected } from "./lib/scenario-defs.ts";
 import { createAedesTarget } from "./lib/targets/aedes.ts";
 import { createMosquittoTarget, ensureMosquitto } from "./lib/targets/mosquitto.ts";
-import { createNeoTarget, neoCommand, probeNeo } from "./lib/targets/neo.ts";
+import { createNeoTarget, pickNeo } from "./lib/targets/neo.ts";
 import type { Target } from "./lib/targets/types.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -36,9 +36,12 @@ const maxConns = Math.max(0, nofile - 200);
 
 const mosqMissing = args.brokers.includes("mosquitto") ? await ensureMosquitto() : null;
 if (mosqMissing) log(mosqMissing);
-const neoCmd = neoCommand(args.neoCmd);
-const neoProblem = args.brokers.includes("neo") ? await probeNeo(neoCmd.argv) : null;
+const neoPick = args.brokers.includes("neo") ? await pickNeo(args.neoCmd) : null;
+const neoCmd = neoPick?.cmd ?? { argv: [], label: "" };
+const neoProblem = neoPick?.problem ?? null;
+for (const s of neoPick?.skipped ?? []) log(`neo: passed over ${s}`);
 if (neoProblem) log(`neo skipped: ${neoProblem}`);
+else if (neoPick) log(`neo: using ${neoCmd.label}`);
 
 const all: Target[] = [];
 if (args.brokers.includes("neo")) all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem }));
@@ -76,8 +79,11 @@ try {
 
   if (selected("footprint", args.only) && names.includes("neo")) {
     const dist = join(ROOT, "dist/neo");
+    const distProblem = neoPick?.skipped.find((x) => x.startsWith("dist/neo"));
     if (!existsSync(dist)) {
       extraNotes.push("footprint: skipped, dist/neo not built (run `bun run build` first)");
+    } else if (distProblem && !args.neoCmd) {
+      extraNotes.push(`footprint: skipped, ${distProblem}`);
     } else {
       const runs = args.quick ? 3 : 10;
       log(`footprint: ${runs} starts each of dist/neo and mosquitto`);
@@ -124,6 +130,7 @@ const machine = [
   `- Bun ${Bun.version}; mosquitto ${mosqVersion}`,
   `- load average before / after: ${loadBefore} / ${loadAfter}${busy ? " — WARNING: other work was running on this machine; absolute figures are unreliable, ratios less so" : ""}`,
   ...all.map((t) => `- ${t.name}: ${t.describe()}`),
+  ...(neoPick && !neoProblem ? neoPick.skipped.map((s) => `- neo: passed over ${s}`) : []),
 ];
 const legend = [
   "Ratios are target/mosquitto: above 1 is better for ↑ rows, below 1 is better for ↓ rows.",

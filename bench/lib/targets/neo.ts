@@ -7,22 +7,47 @@ import type { Identity, Mode, Running, Target } from "./types.ts";
 
 const ROOT = resolve(import.meta.dir, "../../..");
 
-/** How to invoke neo: the argv prefix before the subcommand. */
-export function neoCommand(override?: string): { argv: string[]; label: string } {
-  if (override) return { argv: override.split(" ").filter(Boolean), label: override };
+export interface NeoCommand { argv: string[]; label: string }
+
+/** Ways to invoke neo, preferred first: `--neo-cmd`, else dist/neo (if built), else source. */
+export function neoCandidates(override?: string): NeoCommand[] {
+  if (override) return [{ argv: override.split(" ").filter(Boolean), label: override }];
+  const out: NeoCommand[] = [];
   const dist = join(ROOT, "dist/neo");
-  if (existsSync(dist)) return { argv: [dist], label: "dist/neo (compiled)" };
-  return { argv: [process.execPath, join(ROOT, "src/main.ts")], label: "bun src/main.ts (source)" };
+  if (existsSync(dist)) out.push({ argv: [dist], label: "dist/neo (compiled)" });
+  out.push({ argv: [process.execPath, join(ROOT, "src/main.ts")], label: "bun src/main.ts (source)" });
+  return out;
 }
 
-/** Null when `neo serve --help` works, else the reason neo cannot be benchmarked yet. */
+/** Null when `neo serve` starts and prints its ready line, else the reason it cannot be benchmarked. */
 export async function probeNeo(argv: string[]): Promise<string | null> {
-  const p = Bun.spawn([...argv, "serve", "--help"], { stdout: "pipe", stderr: "pipe", cwd: ROOT });
-  const timer = setTimeout(() => p.kill("SIGKILL"), 15_000);
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  clearTimeout(timer);
-  if (code !== 0) return `\`neo serve --help\` failed (exit ${code}): ${(err || out).trim().split("\n")[0] ?? ""}`;
-  return null;
+  const dir = mkdtempSync(join(tmpdir(), "neo-bench-probe-"));
+  const p = Bun.spawn([...argv, "serve", "--data", join(dir, "data"), "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"], {
+    cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, "serve.log")),
+  });
+  try {
+    await waitForLine(p, (l) => l.startsWith("{") && l.includes('"ready"'), 20_000);
+    return null;
+  } catch (e) {
+    const log = existsSync(join(dir, "serve.log")) ? readFileSync(join(dir, "serve.log"), "utf8").trim().split("\n").slice(-1)[0] ?? "" : "";
+    return `\`neo serve\` did not start: ${log || (e as Error).message.split("\n")[0]}`;
+  } finally {
+    p.kill("SIGKILL");
+    await p.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The first candidate that starts; the reasons the others were passed over go in `skipped`. */
+export async function pickNeo(override?: string): Promise<{ cmd: NeoCommand; problem: string | null; skipped: string[] }> {
+  const cands = neoCandidates(override);
+  const skipped: string[] = [];
+  for (const cmd of cands) {
+    const problem = await probeNeo(cmd.argv);
+    if (!problem) return { cmd, problem: null, skipped };
+    skipped.push(`${cmd.label}: ${problem}`);
+  }
+  return { cmd: cands[cands.length - 1]!, problem: skipped[skipped.length - 1] ?? "no way to run neo", skipped };
 }
 
 export function createNeoTarget(opts: { argv: string[]; label: string; nofile: number; unavailable: string | null }): Target {
@@ -59,7 +84,7 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
           await ensureKeys(mode === "tls" ? Math.max(1, needIds) : 1);
         } catch (e) {
           if (keys.length > 0) throw e;
-          keyProblem = `\`neo shell key gen\` failed: ${(e as Error).message.split(": ").slice(-1)[0]?.slice(0, 120)}`;
+          keyProblem = `\`neo shell key gen\` failed: ${(e as Error).message.split("\n")[0]?.split(": ").slice(-1)[0]?.slice(0, 160)}`;
           if (mode === "tls") throw new Error(keyProblem);
         }
       }
