@@ -2,7 +2,7 @@
 // sign in, generate a key, download its zip, see it listed, revoke it, delete it.
 // The first part serves the UI in-process; the second spawns the real `neo serve`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -186,24 +186,16 @@ describe("web UI in headless Chromium (in-process server)", () => {
 });
 
 describe("web UI on the real `neo serve`", () => {
-  // Needs the lead's wiring of src/web into `neo serve` (createWebHandler + ensureAdmin).
-  test("neo serve prints a ready line, logs the one-time admin password and serves the UI", async () => {
+  test("neo serve prints a ready line, leaves the one-time admin password in a 0600 file and serves the UI", async () => {
     const data = mkdtempSync(join(tmpdir(), "neo-web-serve-"));
     const proc = Bun.spawn(
       [process.execPath, join(ROOT, "src/main.ts"), "serve", "--data", data, "--http-port", "0", "--mqtt-port", "0"],
       { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
     );
     let stderr = "";
-    let onPassword: (pw: string | null) => void = () => {};
-    const password = new Promise<string | null>((r) => (onPassword = r));
     const errDone = (async () => {
       const dec = new TextDecoder();
-      for await (const chunk of proc.stderr) {
-        stderr += dec.decode(chunk);
-        const m = /web UI user admin created, password: (\S+)/.exec(stderr);
-        if (m) onPassword(m[1]!);
-      }
-      onPassword(null); // stderr closed without the line
+      for await (const chunk of proc.stderr) stderr += dec.decode(chunk);
     })();
     let browser: Browser | undefined;
     try {
@@ -219,14 +211,16 @@ describe("web UI on the real `neo serve`", () => {
         }
       }
       const base = `http://${ready.http}`;
-      // The server logs the password once, on stderr; wait for it (or for stderr to close).
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const pw = await Promise.race([password, new Promise<null>((r) => (timer = setTimeout(() => r(null), 5000)))]);
-      clearTimeout(timer);
-      expect(pw).not.toBeNull();
+      // The one-time admin password: the app writes it to <data>/web-admin-password (0600)
+      // before the ready line, so it never appears in a log.
+      const pwFile = join(data, "web-admin-password");
+      expect(existsSync(pwFile)).toBe(true);
+      expect(statSync(pwFile).mode & 0o777).toBe(0o600);
+      const pw = readFileSync(pwFile, "utf8").trim();
+      expect(stderr).not.toContain(pw);
       browser = await launch();
       const page = await browser.newPage();
-      await signIn(page, base, pw!);
+      await signIn(page, base, pw);
       await generateKey(page, "served-01");
       await page.click("#result-close");
       await confirm(page, "I saved them");
