@@ -215,6 +215,11 @@ describe("dist/neo (host build)", () => {
       expect(s.ready.http.endsWith(":1")).toBe(false);
       const health = await fetch(`http://${s.ready.http}/health`);
       expect(health.status).toBe(200);
+      // the web UI comes from inside the binary: no web/ folder exists next to it
+      const page = await fetch(`http://${s.ready.http}/web/`);
+      expect(page.status).toBe(200);
+      expect((await page.text()).toLowerCase()).toContain("<html");
+      for (const asset of ["app.js", "style.css"]) expect((await fetch(`http://${s.ready.http}/web/${asset}`)).status).toBe(200);
     } finally {
       expect(await s.stop()).toBe(0);
     }
