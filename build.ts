@@ -4,7 +4,7 @@
 // with the build facts baked in through `define` (read back by src/lib/build-info.ts).
 //
 // Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "./package.json" with { type: "json" };
@@ -61,9 +61,11 @@ const facts = { version: pkg.version, commit: gitCommit(ROOT), date: new Date().
 for (const arch of targets) await compile(arch);
 
 if (hostArch && targets.includes(hostArch)) {
-  const host = join(DIST, `neo-linux-${hostArch}`);
-  copyFileSync(host, join(DIST, "neo"));
-  chmodSync(join(DIST, "neo"), 0o755);
+  // copy then rename: dist/neo may be running right now (a copy in place gives ETXTBSY)
+  const tmp = join(DIST, `.neo.tmp-${process.pid}`);
+  copyFileSync(join(DIST, `neo-linux-${hostArch}`), tmp);
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, join(DIST, "neo"));
   say(`dist/neo = dist/neo-linux-${hostArch}`);
 }
 
@@ -81,7 +83,9 @@ async function buildWeb(): Promise<void> {
 
 async function compile(arch: Arch): Promise<void> {
   const target = `bun-linux-${arch}` as const;
-  const outfile = join(DIST, `neo-linux-${arch}`);
+  const final = join(DIST, `neo-linux-${arch}`);
+  // compile next to it, then rename over it, so a running copy is never overwritten in place
+  const outfile = join(DIST, `.neo-linux-${arch}.tmp-${process.pid}`);
   for (const dir of ASSET_DIRS) {
     if (!existsSync(join(ROOT, dir))) throw new Error(`asset folder ${dir} (from src/web/assets-dir.txt) does not exist`);
   }
@@ -114,6 +118,7 @@ async function compile(arch: Arch): Promise<void> {
     for (const log of result.logs) process.stderr.write(`${log}\n`);
     throw new Error(`compile for ${target} failed`);
   }
-  const mb = (statSync(outfile).size / 1e6).toFixed(1);
+  renameSync(outfile, final);
+  const mb = (statSync(final).size / 1e6).toFixed(1);
   say(`dist/neo-linux-${arch}: ${mb} MB, ${Math.round(performance.now() - t0)} ms${bytecode ? ", bytecode" : ""}`);
 }
