@@ -106,6 +106,33 @@ describe("web api login", () => {
     expect((await call("GET", "/web/api/check", { token })).status).toBe(401);
   });
 
+  test("a password change from another process ends existing sessions at once", async () => {
+    const token = await login();
+    const cli = openUsers(dir); // what `neo shell user passwd` does: its own connection
+    try {
+      await cli.setPassword("admin", adminPassword); // same password, new hash: still a change
+    } finally {
+      cli.close();
+    }
+    const r = await call("GET", "/web/api/keys", { token });
+    expect(r.status).toBe(401);
+    expect((await call("GET", "/web/api/keys", { token: await login() })).status).toBe(200);
+  });
+
+  test("failed logins are logged without the attempted name of an unknown user", async () => {
+    const lines: string[] = [];
+    setLogSink((l) => lines.push(l));
+    try {
+      await call("POST", "/web/api/login", { body: { loginName: "hunter2-typed-here", password: "x".repeat(9) } });
+      await call("POST", "/web/api/login", { body: { loginName: "admin", password: "x".repeat(9) } });
+    } finally {
+      setLogSink(() => {});
+    }
+    expect(lines.join("\n")).not.toContain("hunter2");
+    expect(lines.some((l) => l.includes("failed login for an unknown user"))).toBe(true);
+    expect(lines.some((l) => l.includes("failed login for user admin"))).toBe(true);
+  });
+
   test("paths outside /web/api/ fall through to the next handler", async () => {
     const res = await fetch(`${base}/db/query`);
     expect(res.status).toBe(418);

@@ -87,11 +87,13 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     }
     // Unknown user and wrong password take the same path and the same argon2id cost.
     if (!(await deps.users.verify(loginName, password))) {
-      log.warn(`web: failed login for ${JSON.stringify(loginName.slice(0, 64))} from ${ip}`);
+      // Never log an unknown name: it may be a password typed into the wrong field.
+      const who = deps.users.exists(loginName) ? `user ${loginName}` : "an unknown user";
+      log.warn(`web: failed login for ${who} from ${ip}`);
       return fail(401, "invalid username or password");
     }
     log.info(`web: user ${loginName} logged in from ${ip}`);
-    return ok(started, { accessToken: sessions.issue(loginName) });
+    return ok(started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });
   }
 
   async function route(req: Request, path: string, started: number, ip: string): Promise<Response> {
@@ -102,8 +104,16 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
 
     const token = bearer(req);
     if (!token) return fail(401, "missing session token");
-    const user = sessions.check(token);
-    if (!user) return fail(401, "invalid or expired session");
+    const session = sessions.check(token);
+    // A password change (even by `neo shell user passwd` in another process) or a removed
+    // user ends every session at once.
+    if (session && deps.users.stamp(session.user) !== session.stamp) sessions.revoke(token);
+    else if (session) return authorized(req, path, started, token, session.user);
+    return fail(401, "invalid or expired session");
+  }
+
+  async function authorized(req: Request, path: string, started: number, token: string, user: string): Promise<Response> {
+    const method = req.method;
 
     const parts = path.split("/");
     const [head, rawId, action] = parts;

@@ -6,14 +6,16 @@
 
 export interface Session {
   user: string;
+  /** the user's password stamp at login; a different stamp later means the password changed */
+  stamp: number;
   expiresAt: number;
 }
 
 export interface Sessions {
   /** Start a session for `user`; returns the bearer token (base64url, 43 chars). */
-  issue(user: string): string;
-  /** The session's user if the token is live (and extend its expiry), else undefined. */
-  check(token: string): string | undefined;
+  issue(user: string, stamp?: number): string;
+  /** The live session for a token (its expiry is extended), else undefined. */
+  check(token: string): Session | undefined;
   revoke(token: string): void;
   revokeUser(user: string): void;
   size(): number;
@@ -45,10 +47,10 @@ export function createSessions(opts: SessionOptions = {}): Sessions {
   };
 
   return {
-    issue(user) {
+    issue(user, stamp = 0) {
       sweep();
       const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-      live.set(key(token), { user, expiresAt: now() + ttl });
+      live.set(key(token), { user, stamp, expiresAt: now() + ttl });
       return token;
     },
     check(token) {
@@ -62,7 +64,7 @@ export function createSessions(opts: SessionOptions = {}): Sessions {
         return undefined;
       }
       s.expiresAt = t + ttl;
-      return s.user;
+      return s;
     },
     revoke(token) {
       live.delete(key(token));

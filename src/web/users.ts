@@ -19,6 +19,8 @@ export interface Users {
   /** Set the password of an existing user (user_not_found otherwise). */
   setPassword(name: string, password: string): Promise<void>;
   exists(name: string): boolean;
+  /** Changes whenever the user's password changes (also from another process); null if no such user. */
+  stamp(name: string): number | null;
   names(): string[];
   close(): void;
 }
@@ -60,6 +62,7 @@ const getDummyHash = () => (dummyHash ??= Bun.password.hash(generatePassword(), 
 export function openUsers(dataDir: string): Users {
   const db = openDb(dataDir);
   const getHash = db.query<{ hash: string }, [string]>("SELECT hash FROM web_users WHERE name = ?");
+  const getStamp = db.query<{ s: bigint }, [string]>("SELECT updated_at AS s FROM web_users WHERE name = ?");
   const count = db.query<{ n: bigint }, []>("SELECT count(*) AS n FROM web_users");
   const insert = db.query("INSERT OR IGNORE INTO web_users (name, hash, created_at, updated_at) VALUES (?, ?, ?, ?)");
   const update = db.query("UPDATE web_users SET hash = ?, updated_at = ? WHERE name = ?");
@@ -86,10 +89,15 @@ export function openUsers(dataDir: string): Users {
       validatePassword(password);
       if (!getHash.get(name)) throw notFound("user_not_found", `no web user named ${JSON.stringify(name)}`);
       const h = await hash(password);
-      update.run(h, Date.now(), name);
+      const prev = Number(db.query<{ s: bigint }, [string]>("SELECT updated_at AS s FROM web_users WHERE name = ?").get(name)?.s ?? 0);
+      update.run(h, Math.max(Date.now(), prev + 1), name);
     },
     exists(name) {
       return getHash.get(name) !== null;
+    },
+    stamp(name) {
+      const row = getStamp.get(name);
+      return row ? Number(row.s) : null;
     },
     names() {
       return db.query<{ name: string }, []>("SELECT name FROM web_users ORDER BY name").all().map((r) => r.name);
