@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { setLogSink } from "../lib/log.ts";
+import { setLogLevel, setLogSink } from "../lib/log.ts";
 import { startHarness, type Harness } from "./test-support.ts";
 
 const logs: string[] = [];
-setLogSink((l) => logs.push(l));
 
 const TOKEN = "app01:b:" + "a".repeat(64);
 const T = "1675851592000000001";
 
 let h: Harness;
 beforeAll(() => {
+  // other test files in the same run may have changed the global log sink or level
+  setLogLevel("info");
+  setLogSink((l) => logs.push(l));
   h = startHarness({ tokenAuth: true });
   h.tokens.add(TOKEN, "app01");
 });
