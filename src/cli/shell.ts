@@ -2,8 +2,9 @@
 import { defineCommand } from "citty";
 
 export default defineCommand({
-  meta: { name: "shell", description: "Operator commands (client keys and certificates)" },
+  meta: { name: "shell", description: "Operator commands (client keys and certificates, web UI users)" },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
+    user: () => import("./shell-user.ts").then((m) => m.default),
   },
 });
