@@ -28,6 +28,10 @@ const refuse = (reasonCode: number, reason: string): AuthResult => ({ ok: false,
 
 export function createMqttAuthenticator(deps: MqttAuthDeps) {
   const { config, auth } = deps;
+  // TLS never turns authentication off: when the TLS listener demands client
+  // certificates, clients arriving without one (WebSocket on the HTTP port) need a
+  // token even if token auth was not switched on.
+  const tokenRequired = config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
 
   function checkClientId(req: ConnectRequest, identity: string): AuthResult | undefined {
     if (config.requireClientIdMatch && req.clientId !== identity)
@@ -65,7 +69,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       const meta: SessionCredential = { clientId: c.clientId, fingerprint256: c.fingerprint256, expiresAt, via: "cert" };
       return { ok: true, identity: c.clientId, expiresAt, meta };
     }
-    if (!config.enableTokenAuth) {
+    if (!tokenRequired) {
       // open broker: nobody is identified, so a live identified session is never taken over
       const live = deps.liveClient(req.clientId);
       if (live?.identity !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);

@@ -7,6 +7,14 @@ export type VerifyResult = { ok: true; clientId: string; expiresAt: number } | {
 
 export interface TokenVerifier {
   verifyToken(token: string): VerifyResult;
+  /** registry check of a client certificate whose chain TLS already verified */
+  verifyCert?(cert: { fingerprint256: string; cn: string }): VerifyResult;
+}
+
+/** a client certificate verified at the TLS handshake (chain to the gateway CA) */
+export interface HandshakeCert {
+  cn: string;
+  fingerprint256: string;
 }
 
 export type AuthOutcome = { ok: true; clientId: string } | { ok: false; response: Response };
@@ -37,4 +45,40 @@ export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger):
     return { ok: false, response: failure(401, "invalid token", { "www-authenticate": 'Bearer realm="neo", error="invalid_token"' }) };
   }
   return { ok: true, clientId: r.clientId };
+}
+
+/**
+ * Who sent this /db request. A client certificate (from the HTTPS front) identifies the
+ * client without a Bearer header, but only if the registry agrees (registered
+ * fingerprint, not revoked or expired, CN = id); a Bearer header sent as well must be a
+ * valid token of the same client. Without a certificate, the token rule applies when
+ * token auth is on; otherwise the request is anonymous.
+ */
+export function checkClient(
+  req: Request,
+  verifier: TokenVerifier,
+  opts: { cert?: HandshakeCert; tokenAuth: boolean },
+  log?: Logger,
+): { ok: true; clientId?: string } | { ok: false; response: Response } {
+  const cert = opts.cert;
+  if (!cert) return opts.tokenAuth ? checkToken(req, verifier, log) : { ok: true };
+  if (!verifier.verifyCert) return { ok: false, response: failure(401, "client certificates are not accepted here") };
+  const c = verifier.verifyCert({ fingerprint256: cert.fingerprint256, cn: cert.cn });
+  if (!c.ok && c.reason === "registry unavailable") {
+    log?.error("certificate check failed: registry unavailable");
+    return { ok: false, response: failure(503, "authentication unavailable, try again") };
+  }
+  if (!c.ok) {
+    log?.warn(`refused client certificate of "${cert.cn}": ${c.reason}`);
+    return { ok: false, response: failure(401, "invalid client certificate") };
+  }
+  if (req.headers.get("authorization") === null) return { ok: true, clientId: c.clientId };
+  // a second credential must agree with the certificate
+  const t = checkToken(req, verifier, log);
+  if (!t.ok) return t;
+  if (t.clientId !== c.clientId) {
+    log?.warn(`refused token of "${t.clientId}" sent with the certificate of "${c.clientId}"`);
+    return { ok: false, response: failure(403, "token and client certificate belong to different clients") };
+  }
+  return { ok: true, clientId: c.clientId };
 }

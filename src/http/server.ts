@@ -6,18 +6,23 @@ import type { NeoConfig } from "../config/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import { checkToken, type TokenVerifier } from "./auth-check.ts";
+import { checkClient, type TokenVerifier } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { failure } from "./json.ts";
 import { handleHealth } from "./routes/health.ts";
 import { handleQuery } from "./routes/query.ts";
 import { handleWrite } from "./routes/write.ts";
+import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
 
 export interface HttpWebSocket {
   /** e.g. "/mqtt" */
   path: string;
-  /** per-connection data for the handlers; return a Response to refuse the upgrade */
-  upgradeData(req: Request, server: Server<unknown>): unknown | Response;
+  /**
+   * per-connection data for the handlers; return a Response to refuse the upgrade.
+   * `peer` is set behind the HTTPS client-certificate front: the real remote address
+   * and the verified client certificate, if any.
+   */
+  upgradeData(req: Request, server: Server<unknown>, peer?: FrontPeer): unknown | Response;
   handlers: WebSocketHandler<unknown>;
 }
 
@@ -28,7 +33,12 @@ export interface HttpDeps {
   log?: Logger;
   websocket?: HttpWebSocket;
   extraRoutes?: (req: Request, url: URL) => Response | Promise<Response | undefined> | undefined;
-  tls?: { cert: string; key: string; ca?: string; requestCert?: boolean };
+  /**
+   * HTTPS. clientAuth "none" (default): Bun.serve terminates TLS. "optional"/"require":
+   * a TLS front on the public port checks client certificates (chain to `ca`) and pipes
+   * to a loopback-only Bun.serve, so handlers can see who the client is.
+   */
+  tls?: { cert: string; key: string; ca?: string; clientAuth?: "none" | "optional" | "require" };
   /** largest request body accepted (default 16 MiB) */
   maxBodyBytes?: number;
 }
@@ -62,7 +72,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     return failure(500, "internal error");
   }
 
-  async function route(req: Request, server: Server<unknown>): Promise<Response | undefined> {
+  async function route(req: Request, server: Server<unknown>, peer: FrontPeer | undefined): Promise<Response | undefined> {
     const url = new URL(req.url);
     const path = url.pathname;
 
@@ -72,7 +82,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
       const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
       if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
-      const data = ws.upgradeData(req, server);
+      const data = ws.upgradeData(req, server, peer);
       if (data instanceof Response) return data;
       if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
       return failure(400, "websocket upgrade failed");
@@ -84,10 +94,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     }
 
     if (path === "/db" || path.startsWith("/db/")) {
-      if (tokenAuth) {
-        const a = checkToken(req, deps.auth, log);
-        if (!a.ok) return a.response;
-      }
+      const a = checkClient(req, deps.auth, { tokenAuth, ...(peer?.cert ? { cert: peer.cert } : {}) }, log);
+      if (!a.ok) return a.response;
       if (path === "/db/query") {
         if (req.method !== "GET" && req.method !== "POST") return methodNotAllowed("GET, POST");
         return handleQuery(req, url, deps.store, limit);
@@ -113,17 +121,26 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   }
 
   const host = deps.config.http.listen.host;
+  const tls = deps.tls;
+  const fronted = tls !== undefined && (tls.clientAuth ?? "none") !== "none";
+  let front: TlsFront | undefined;
   const server = Bun.serve<unknown>({
-    hostname: host,
-    port: deps.config.http.listen.port,
+    // behind the front, the real server listens on loopback only, on a free port
+    hostname: fronted ? "127.0.0.1" : host,
+    port: fronted ? 0 : deps.config.http.listen.port,
     // Bun's own cap (413) for bodies nobody reads; readBody enforces the JSON-shaped limit.
     maxRequestBodySize: limit + 1024,
-    tls: deps.tls
-      ? { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca, requestCert: deps.tls.requestCert ?? false, rejectUnauthorized: deps.tls.requestCert ?? false }
-      : undefined,
+    tls: tls && !fronted ? { cert: tls.cert, key: tls.key } : undefined,
     async fetch(req, srv) {
+      let peer: FrontPeer | undefined;
+      if (fronted) {
+        const ip = srv.requestIP(req);
+        peer = ip ? front?.peer(ip.address, ip.port) : undefined;
+        // a local process that connected to the internal port directly
+        if (!peer) return failure(403, "connect through the HTTPS port");
+      }
       try {
-        return await route(req, srv);
+        return await route(req, srv, peer);
       } catch (err) {
         return errorResponse(err, req);
       }
@@ -135,10 +152,26 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     websocket: deps.websocket?.handlers ?? { message() {} },
   } as Parameters<typeof Bun.serve<unknown>>[0]);
 
-  const scheme = deps.tls ? "https" : "http";
+  if (fronted) {
+    try {
+      front = createTlsFront({
+        host,
+        port: deps.config.http.listen.port,
+        tls: { cert: tls.cert, key: tls.key, ca: tls.ca ?? "", clientAuth: tls.clientAuth === "require" ? "require" : "optional" },
+        upstreamPort: server.port ?? 0,
+        log,
+      });
+    } catch (e) {
+      void server.stop(true);
+      throw e;
+    }
+  }
+  const scheme = tls ? "https" : "http";
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  const url = `${scheme}://${shownHost}:${server.port}`;
-  log.info(`HTTP Listen ${deps.tls ? "tls" : "tcp"}://${shownHost}:${server.port}`);
+  const port = front ? front.port : server.port;
+  const url = `${scheme}://${shownHost}:${port}`;
+  log.info(`HTTP Listen ${tls ? "tls" : "tcp"}://${shownHost}:${port}`);
+  if (front) log.info(`HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`);
   if (tokenAuth) log.info("HTTP token authentication enabled");
 
   let stopping: Promise<void> | undefined;
@@ -148,6 +181,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     stop() {
       stopping ??= (async () => {
         // Let in-flight requests finish, then close whatever is left (idle keep-alives).
+        front?.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const grace = new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS)));
         await Promise.race([server.stop(false), grace]);
