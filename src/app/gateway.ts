@@ -128,12 +128,17 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     log: createLogger("http"),
     websocket: {
       path: "/mqtt",
-      upgradeData: (req, server) =>
-        broker.wsData({ transport: httpTls ? "wss" : "ws", remoteAddress: server.requestIP(req)?.address ?? "" }),
+      // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
+      upgradeData: (req, server, peer) =>
+        broker.wsData({
+          transport: httpTls ? "wss" : "ws",
+          remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
+          ...(peer?.cert ? { cert: peer.cert } : {}),
+        }),
       handlers: broker.websocket,
     },
     extraRoutes: web.routes,
-    tls: httpTls ? { ...(await tlsMaterial(pki, config.http.tls)) } : undefined,
+    tls: httpTls ? { ...(await tlsMaterial(pki, config.http.tls)), clientAuth: config.http.tls.clientAuth } : undefined,
   });
   const httpAddr = new URL(http.url);
 
