@@ -6,6 +6,7 @@ import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
+import { decodePublish, encodePublish } from "./codec.ts";
 import { dispatchPacket } from "./handlers/index.ts";
 import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
 
@@ -70,6 +71,7 @@ export class Connection {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.rest = null;
     let off = 0;
+    let runStart = 0; // start of packets not yet handed to mqtt-packet
     const max = this.core.opts.maxPacketSize;
     while (buf.length - off >= 2) {
       let len = 0;
@@ -93,16 +95,36 @@ export class Connection {
       if (total > max) return this.protocolClose(RC.packetTooLarge);
       if (this.state === "new" && off === 0 && (buf[0] as number) >> 4 !== 1) return this.close(); // [MQTT-3.1.0-1]
       if (buf.length - off < total) break;
+      if ((buf[off] as number) >> 4 === 3 && this.state === "connected") {
+        // hot path: PUBLISH without properties skips mqtt-packet
+        const fast = decodePublish(buf, off, i, off + total, this.version);
+        if (fast === "malformed") {
+          this.parseRun(buf, runStart, off);
+          return this.protocolClose(RC.malformedPacket);
+        }
+        if (fast) {
+          this.parseRun(buf, runStart, off);
+          if ((this.state as State) === "closed") return;
+          off += total;
+          runStart = off;
+          this.onPacket(fast);
+          continue;
+        }
+      }
       off += total;
     }
     if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
-    if (off > 0) {
-      try {
-        this.parser.parse(off === buf.length ? buf : buf.subarray(0, off));
-      } catch (e) {
-        this.core.log.debug(`parser threw: ${String(e)}`);
-        this.protocolClose(RC.malformedPacket);
-      }
+    this.parseRun(buf, runStart, off);
+  }
+
+  /** Hand complete packets in [from, to) to mqtt-packet. */
+  private parseRun(buf: Buffer, from: number, to: number): void {
+    if (to <= from || this.state === "closed") return;
+    try {
+      this.parser.parse(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+    } catch (e) {
+      this.core.log.debug(`parser threw: ${String(e)}`);
+      this.protocolClose(RC.malformedPacket);
     }
   }
 
@@ -207,6 +229,18 @@ export class Connection {
   /** Send one application message; false when it was dropped (expired or too large). */
   sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
     const m = d.msg;
+    if (this.state === "closed") return false;
+    if (m.expiresAt === undefined && (this.version !== 5 || (!m.properties && !d.subscriptionIds))) {
+      // no properties to write: encode directly
+      const buf = encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.version);
+      if (buf.length > this.clientMaximumPacketSize) {
+        this.core.stats.droppedTooLarge++;
+        return false;
+      }
+      this.push(buf);
+      this.core.stats.messagesOut++;
+      return true;
+    }
     const pkt: IPublishPacket = { cmd: "publish", topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup };
     if (d.qos > 0) pkt.messageId = pid;
     if (this.version === 5) {

@@ -12,7 +12,7 @@ export class RetainedStore {
   /** Store or clear [MQTT-3.3.1-5, MQTT-3.3.1-10, MQTT-3.3.1-11]. */
   set(msg: Message): void {
     if (msg.payload.length === 0) this.byTopic.delete(msg.topic);
-    else this.byTopic.set(msg.topic, msg);
+    else this.byTopic.set(msg.topic, { ...msg, payload: Buffer.from(msg.payload) }); // own copy: do not pin a socket chunk
   }
 
   get(topic: string): Message | undefined {
