@@ -7,9 +7,7 @@ import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { Registry } from "../registry/index.ts";
-import { createWebHandler, openUsers } from "../web/index.ts";
-
-export const ADMIN_PASSWORD_FILE = "web-admin-password";
+import { ADMIN_PASSWORD_FILE, createWebHandler, openUsers } from "../web/index.ts";
 
 export async function createWebUi(deps: { dataDir: string; registry: Registry; pki: Pki; log: Logger }) {
   const users = openUsers(deps.dataDir);
@@ -23,7 +21,7 @@ export async function createWebUi(deps: { dataDir: string; registry: Registry; p
   const handler = createWebHandler({ registry: deps.registry, pki: deps.pki, users, log: deps.log });
   await handler.load();
   return {
-    routes: (req: Request, url: URL) => handler(req, url),
+    routes: (req: Request, url: URL, clientIp?: string) => handler(req, url, clientIp),
     close: () => users.close(),
   };
 }

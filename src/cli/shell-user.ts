@@ -8,11 +8,10 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/index.ts";
 import { badRequest } from "../lib/errors.ts";
-import { ADMIN_USER, generatePassword, openUsers, validatePassword } from "../web/index.ts";
+import { ADMIN_PASSWORD_FILE, ADMIN_USER, generatePassword, openUsers, validatePassword } from "../web/index.ts";
 import { commonArgs, fail } from "./common.ts";
 
 // Written by src/app/web-ui.ts on first start; stale once the password has been changed.
-const ADMIN_PASSWORD_FILE = "web-admin-password";
 
 const dataDir = (args: { data?: string; config?: string }) =>
   loadConfig({ file: args.config, env: process.env, flags: { data: args.data } }).data;

@@ -32,7 +32,8 @@ export interface HttpDeps {
   auth: TokenVerifier;
   log?: Logger;
   websocket?: HttpWebSocket;
-  extraRoutes?: (req: Request, url: URL) => Response | Promise<Response | undefined> | undefined;
+  /** app's routes (web UI); clientIp is the real peer address, also behind the HTTPS front */
+  extraRoutes?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
   /**
    * HTTPS. clientAuth "none" (default): Bun.serve terminates TLS. "optional"/"require":
    * a TLS front on the public port checks client certificates (chain to `ca`) and pipes
@@ -114,7 +115,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     }
 
     if (deps.extraRoutes) {
-      const r = await deps.extraRoutes(req, url);
+      const r = await deps.extraRoutes(req, url, peer?.remoteAddress ?? server.requestIP(req)?.address);
       if (r) return r;
     }
     return failure(404, `not found: ${path}`);

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { badRequest, notFound } from "../lib/errors.ts";
 
 export const ADMIN_USER = "admin";
+/** where the server writes the first start's random admin password (0600), never the log */
+export const ADMIN_PASSWORD_FILE = "web-admin-password";
 const NAME_RE = /^[a-z][a-z0-9_.-]{0,31}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
