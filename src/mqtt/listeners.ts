@@ -27,7 +27,8 @@ export interface Listening {
   host: string;
   port: number;
   transport: "tcp" | "tls";
-  stop(): void;
+  /** stop accepting; by default also close this listener's connections (false keeps them, for a reload) */
+  stop(closeConnections?: boolean): void;
 }
 
 interface SockData {
@@ -130,8 +131,8 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
     host: listener.hostname,
     port: listener.port,
     transport: tls ? "tls" : "tcp",
-    stop: () => {
-      listener.stop(true);
+    stop: (closeConnections = true) => {
+      listener.stop(closeConnections);
       onStop(l);
     },
   };
