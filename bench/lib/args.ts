@@ -5,15 +5,18 @@ export interface BenchArgs {
   only: string[] | null;     // scenario keys or prefixes
   brokers: string[];         // neo, mosquitto, aedes
   quick: boolean;
+  repeat: number;            // runs per (scenario, broker); the best is reported
   neoCmd?: string;           // e.g. "dist/neo" or "bun src/main.ts"
   out: string | null;        // results markdown path, null = don't write
   help: boolean;
 }
 
 export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...] [--brokers neo,mosquitto,aedes]
-                      [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
+                      [--repeat N] [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
 scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
+--repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
+           (highest rate / lowest latency): filters out other load on a shared machine
 --quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md
 default    full run (~3-5 min); writes bench/RESULTS.md`;
 
@@ -24,6 +27,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: "string" },
       brokers: { type: "string" },
       quick: { type: "boolean", default: false },
+      repeat: { type: "string" },
       "neo-cmd": { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
@@ -38,6 +42,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     only: list(values.only),
     brokers: list(values.brokers) ?? ["neo", "mosquitto", "aedes"],
     quick,
+    repeat: Math.max(1, Math.min(9, Number(values.repeat ?? 1) || 1)),
     ...(values["neo-cmd"] ? { neoCmd: values["neo-cmd"] } : {}),
     out,
     help: values.help ?? false,

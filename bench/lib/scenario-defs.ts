@@ -25,8 +25,8 @@ export interface ScenarioDef {
 }
 
 export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
-  const d = quick ? 1000 : 3000;           // measured window, ms
-  const w = quick ? 250 : 500;             // warm-up, ms
+  const d = quick ? 800 : 3000;            // measured window, ms
+  const w = quick ? 200 : 500;             // warm-up, ms
   const rate = (label: string, unit = "msgs/s"): Row[] => [{ label, metric: "rate", unit, higherIsBetter: true }];
   const steps = (quick ? [1000] : [1000, 10_000]).filter((n) => n <= maxConns);
   return [
@@ -43,7 +43,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       params: { concurrency: 16, durationMs: d, maxTotal: 20_000 },
       rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s") },
     { key: "latency", scenario: "latency", mode: "tcp", needIds: 2, cpu: false,
-      params: { rate: 2000, durationMs: quick ? 1500 : 5000, warmupMs: w },
+      params: { rate: 2000, durationMs: quick ? 1000 : 5000, warmupMs: w },
       rows: [
         { label: "latency p50 at 2,000 msg/s (QoS 0)", metric: "p50", unit: "ms", higherIsBetter: false, digits: 3 },
         { label: "latency p99 at 2,000 msg/s (QoS 0)", metric: "p99", unit: "ms", higherIsBetter: false, digits: 3 },
