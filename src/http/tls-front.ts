@@ -40,6 +40,8 @@ export interface TlsFront {
   peer(address: string, port: number): FrontPeer | undefined;
   /** live piped connections */
   size(): number;
+  /** bytes held for a side that could not take them yet (its source is paused) */
+  queuedBytes(): number;
   stop(): void;
 }
 
@@ -242,6 +244,11 @@ export function createTlsFront(o: TlsFrontOptions): TlsFront {
     port: listener.port,
     peer: (address, port) => peers.get(`${address}:${port}`),
     size: () => live.size,
+    queuedBytes: () => {
+      let n = 0;
+      for (const p of live) for (const c of [...p.toUpstream.chunks, ...p.toClient.chunks]) n += c.byteLength;
+      return n;
+    },
     stop() {
       listener.stop(true);
       for (const p of [...live]) {

@@ -422,7 +422,7 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
   test("a client that half-closes after its request still gets the whole response", async () => {
     const tls = await import("node:tls");
     const [caPem, certPem, keyPem] = await Promise.all([Bun.file(ca).text(), Bun.file(app.cert).text(), Bun.file(app.key).text()]);
-    const [host, port] = srv.ready.http.split(":");
+    const [host = "127.0.0.1", port] = srv.ready.http.split(":");
     const out = await new Promise<string>((resolve, reject) => {
       const s = tls.connect({ host, port: Number(port), ca: caPem, cert: certPem, key: keyPem, allowHalfOpen: true }, () => {
         s.end("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); // request, then FIN
