@@ -424,7 +424,9 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
     const [caPem, certPem, keyPem] = await Promise.all([Bun.file(ca).text(), Bun.file(app.cert).text(), Bun.file(app.key).text()]);
     const [host = "127.0.0.1", port] = srv.ready.http.split(":");
     const out = await new Promise<string>((resolve, reject) => {
-      const s = tls.connect({ host, port: Number(port), ca: caPem, cert: certPem, key: keyPem, allowHalfOpen: true }, () => {
+      // allowHalfOpen: keep reading after our FIN (Node honours it; its types omit it)
+      const opts = { host, port: Number(port), ca: caPem, cert: certPem, key: keyPem, allowHalfOpen: true };
+      const s = tls.connect(opts, () => {
         s.end("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); // request, then FIN
       });
       let got = "";
