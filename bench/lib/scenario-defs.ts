@@ -40,7 +40,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       params: { publishers: 4, window: 256, durationMs: d, warmupMs: w, payloadBytes: 64 },
       rows: rate("QoS 1 acked, 4 pubs x 256 in flight", "acks/s") },
     { key: "connect", scenario: "connect", mode: "tcp", needIds: 16, cpu: true,
-      params: { concurrency: 16, durationMs: d, maxTotal: 20_000 },
+      params: { concurrency: 16, durationMs: d, maxTotal: 40_000 },
       rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s") },
     { key: "latency", scenario: "latency", mode: "tcp", needIds: 2, cpu: false,
       params: { rate: 2000, durationMs: quick ? 1000 : 5000, warmupMs: w },
