@@ -9,6 +9,7 @@ import { openRegistry, type IssuedClient, type Registry } from "../registry/inde
 import { createAuth, type Auth, type LiveSession } from "./index.ts";
 
 setLogLevel("error");
+afterAll(() => setLogLevel("info")); // the level is global to the test process
 const DAY = 86_400_000;
 const dirs: string[] = [];
 const regs: Registry[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { setLogSink } from "../lib/log.ts";
+import { setLogLevel, setLogSink } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
 import { createRateLimiter } from "./rate-limit.ts";
@@ -121,6 +121,7 @@ describe("web api login", () => {
 
   test("failed logins are logged without the attempted name of an unknown user", async () => {
     const lines: string[] = [];
+    setLogLevel("info"); // another test file in the same run may have raised it
     setLogSink((l) => lines.push(l));
     try {
       await call("POST", "/web/api/login", { body: { loginName: "hunter2-typed-here", password: "x".repeat(9) } });
