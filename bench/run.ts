@@ -125,6 +125,26 @@ try {
       }
     }
   }
+  // issue 4: ECDSA P-256 key + client certificate issuance, via neo's own pki micro-benchmark
+  const issueBench = join(ROOT, "src/pki/issue-bench.ts");
+  if (selected("pki", args.only) && names.includes("neo")) {
+    if (!existsSync(issueBench)) extraNotes.push("pki: skipped, src/pki/issue-bench.ts not present");
+    else {
+      const n = args.quick ? 10 : 20;
+      log(`pki: key + certificate issuance, n=${n}`);
+      const p = Bun.spawn([process.execPath, issueBench, String(n)], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+      const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      clearTimeout(timer);
+      const med = (k: string) => { const m = new RegExp(`^${k}: median ([\\d.]+) ms`, "m").exec(out); return m?.[1] ? Number(m[1]) : undefined; };
+      if (code !== 0 || med("ec") === undefined) extraNotes.push(`pki: issue-bench failed (exit ${code})`);
+      else {
+        extra.push({ label: `ECDSA P-256 key + client cert issuance, median of ${n} [pki]`, unit: "ms", higherIsBetter: false, digits: 2, values: { neo: med("ec") } });
+        if (med("rsa") !== undefined) extra.push({ label: `RSA-2048 key + client cert issuance, median of ${n} [pki]`, unit: "ms", higherIsBetter: false, digits: 1, values: { neo: med("rsa") } });
+        extraNotes.push(`pki: \`bun src/pki/issue-bench.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`);
+      }
+    }
+  }
 } finally {
   for (const t of all) await t.cleanup();
 }

@@ -13,7 +13,7 @@ export interface BenchArgs {
 
 export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...] [--brokers neo,mosquitto,aedes]
                       [--repeat N] [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
-scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint
+scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint pki
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine
