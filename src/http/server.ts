@@ -182,11 +182,12 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     stop() {
       stopping ??= (async () => {
         // Let in-flight requests finish, then close whatever is left (idle keep-alives).
-        front?.stop();
+        front?.stop(false); // no new connections; in-flight requests may finish
         let timer: ReturnType<typeof setTimeout> | undefined;
         const grace = new Promise<void>((r) => (timer = setTimeout(r, STOP_GRACE_MS)));
         await Promise.race([server.stop(false), grace]);
         clearTimeout(timer);
+        front?.stop(true);
         await server.stop(true);
       })();
       return stopping;

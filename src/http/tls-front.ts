@@ -42,7 +42,8 @@ export interface TlsFront {
   size(): number;
   /** bytes held for a side that could not take them yet (its source is paused) */
   queuedBytes(): number;
-  stop(): void;
+  /** stop accepting; with force (default) also cut every piped connection */
+  stop(force?: boolean): void;
 }
 
 /** bytes waiting for a socket that could not take them; its source is paused meanwhile */
@@ -249,8 +250,9 @@ export function createTlsFront(o: TlsFrontOptions): TlsFront {
       for (const p of live) for (const c of [...p.toUpstream.chunks, ...p.toClient.chunks]) n += c.byteLength;
       return n;
     },
-    stop() {
-      listener.stop(true);
+    stop(force = true) {
+      listener.stop(false);
+      if (!force) return;
       for (const p of [...live]) {
         p.upstream?.terminate();
         p.client.terminate();
