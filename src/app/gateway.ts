@@ -2,16 +2,16 @@
 // in order and stops them in reverse.
 import { mkdirSync, existsSync, chmodSync } from "node:fs";
 import type { NeoConfig } from "../config/index.ts";
-import { createLogger } from "../lib/log.ts";
+import { createLogger, setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
 import { Broker, type ClientRef } from "../mqtt/index.ts";
-import { createHttpServer } from "../http/index.ts";
+import { createHttpServer, type HttpServer } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
-import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, type SessionCredential } from "./mqtt-auth.ts";
+import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, RC_NOT_AUTHORIZED, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 
 const log = createLogger("neosvr");
@@ -28,7 +28,9 @@ export interface ReadyInfo {
 }
 
 export interface Gateway {
-  ready: ReadyInfo;
+  readonly ready: ReadyInfo;
+  /** apply a freshly loaded config (SIGHUP); returns what changed */
+  reload(next: NeoConfig): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -105,67 +107,147 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   }, REVALIDATE_MS);
 
   if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
-  const mqttTls = config.mqtt.tls.enabled;
-  const mq = await broker.listen({
-    host: config.mqtt.listen.host,
-    port: config.mqtt.listen.port,
-    tls: mqttTls
-      ? {
-          ...(await tlsMaterial(pki, config.mqtt.tls)),
-          requestCert: config.mqtt.tls.clientAuth !== "none",
-          rejectUnauthorized: config.mqtt.tls.clientAuth === "require",
-        }
-      : undefined,
-  });
-  createLogger("mqtt-tcp").info(`MQTT Listen ${mqttTls ? "tls" : "tcp"}://${mq.host}:${mq.port}`);
+  const startMqtt = async (m: NeoConfig["mqtt"]) => {
+    const l = await broker.listen({
+      host: m.listen.host,
+      port: m.listen.port,
+      tls: m.tls.enabled
+        ? {
+            ...(await tlsMaterial(pki, m.tls)),
+            requestCert: m.tls.clientAuth !== "none",
+            rejectUnauthorized: m.tls.clientAuth === "require",
+          }
+        : undefined,
+    });
+    createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
+    return l;
+  };
+  let mq = await startMqtt(config.mqtt);
 
   const web = await createWebUi({ dataDir: config.data, registry, pki, log: createLogger("web") });
-  const httpTls = config.http.tls.enabled;
-  const http = createHttpServer({
-    config,
-    store,
-    auth,
-    log: createLogger("http"),
-    websocket: {
-      path: "/mqtt",
-      // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
-      upgradeData: (req, server, peer) =>
-        broker.wsData({
-          transport: httpTls ? "wss" : "ws",
-          remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
-          ...(peer?.cert ? { cert: peer.cert } : {}),
-        }),
-      handlers: broker.websocket,
-    },
-    extraRoutes: web.routes,
-    tls: httpTls ? { ...(await tlsMaterial(pki, config.http.tls)), clientAuth: config.http.tls.clientAuth } : undefined,
-  });
-  const httpAddr = new URL(http.url);
+  // `cfg` is the live config object: the server reads its auth switch per request
+  const startHttp = async (cfg: NeoConfig) => {
+    const httpTls = cfg.http.tls.enabled;
+    return createHttpServer({
+      config: cfg,
+      store,
+      auth,
+      log: createLogger("http"),
+      websocket: {
+        path: "/mqtt",
+        // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
+        upgradeData: (req, server, peer) =>
+          broker.wsData({
+            transport: httpTls ? "wss" : "ws",
+            remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
+            ...(peer?.cert ? { cert: peer.cert } : {}),
+          }),
+        handlers: broker.websocket,
+      },
+      extraRoutes: web.routes,
+      tls: httpTls ? { ...(await tlsMaterial(pki, cfg.http.tls)), clientAuth: cfg.http.tls.clientAuth } : undefined,
+    });
+  };
+  let http = await startHttp(config);
+  const retired: HttpServer[] = []; // replaced by a reload; their open connections run on
 
-  const ready: ReadyInfo = {
-    event: "ready",
-    http: `${httpAddr.hostname.replace(/^\[|\]$/g, "")}:${httpAddr.port}`,
-    mqtt: `${mq.host}:${mq.port}`,
-    mqttTls,
-    httpTls,
-    data: config.data,
-    pid: process.pid,
+  const readyInfo = (): ReadyInfo => {
+    const httpAddr = new URL(http.url);
+    return {
+      event: "ready",
+      http: `${httpAddr.hostname.replace(/^\[|\]$/g, "")}:${httpAddr.port}`,
+      mqtt: `${mq.host}:${mq.port}`,
+      mqttTls: config.mqtt.tls.enabled,
+      httpTls: config.http.tls.enabled,
+      data: config.data,
+      pid: process.pid,
+    };
+  };
+
+  /**
+   * SIGHUP: apply a new config without dropping sessions that stay allowed. Auth
+   * switches take effect at once (and sessions they no longer allow are closed);
+   * a changed listener is started anew before the old one stops accepting, and the
+   * old one's connections run on. Data and the packet size limit need a restart.
+   */
+  const reload = async (next: NeoConfig): Promise<string[]> => {
+    const done: string[] = [];
+    if (next.data !== config.data) log.warn("Data changed: it takes effect after a restart");
+    if (next.mqtt.maxMessageSizeLimit !== config.mqtt.maxMessageSizeLimit)
+      log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
+    if (next.log.level !== config.log.level) {
+      setLogLevel(next.log.level);
+      config.log.level = next.log.level;
+      done.push(`log level ${next.log.level}`);
+    }
+    const flip = (name: string, before: boolean, after: boolean) => {
+      if (before !== after) done.push(`${name} ${after ? "enabled" : "disabled"}`);
+      return after;
+    };
+    config.mqtt.enableTokenAuth = flip("MQTT token authentication", config.mqtt.enableTokenAuth, next.mqtt.enableTokenAuth);
+    config.mqtt.requireClientIdMatch = flip("MQTT client id match", config.mqtt.requireClientIdMatch, next.mqtt.requireClientIdMatch);
+    config.http.enableTokenAuth = flip("HTTP token authentication", config.http.enableTokenAuth, next.http.enableTokenAuth);
+
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same([config.mqtt.listen, config.mqtt.tls], [next.mqtt.listen, next.mqtt.tls])) {
+      const prev = { listen: config.mqtt.listen, tls: config.mqtt.tls };
+      try {
+        config.mqtt.listen = next.mqtt.listen;
+        config.mqtt.tls = next.mqtt.tls;
+        const fresh = await startMqtt(config.mqtt);
+        mq.stop(false);
+        mq = fresh;
+        done.push(`MQTT listener ${mq.transport}://${mq.host}:${mq.port}`);
+      } catch (e) {
+        Object.assign(config.mqtt, prev);
+        log.error("reload: the new MQTT listener could not start; keeping the old one", e);
+      }
+    }
+    if (!same([config.http.listen, config.http.tls], [next.http.listen, next.http.tls])) {
+      const prev = { listen: config.http.listen, tls: config.http.tls };
+      try {
+        config.http.listen = next.http.listen;
+        config.http.tls = next.http.tls;
+        const fresh = await startHttp(config);
+        http.stopAccepting();
+        retired.push(http);
+        http = fresh;
+        done.push(`HTTP listener ${http.url}`);
+      } catch (e) {
+        Object.assign(config.http, prev);
+        log.error("reload: the new HTTP listener could not start; keeping the old one", e);
+      }
+    }
+    for (const c of broker.clients()) {
+      if (!mqttAuth.stillAllowed(c)) {
+        log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
+        broker.disconnect(c.id, RC_NOT_AUTHORIZED);
+      }
+    }
+    log.info(done.length ? `config reloaded: ${done.join(", ")}` : "config reloaded: nothing changed");
+    return done;
   };
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
-      mq.stop();
+      mq.stop(false); // stop accepting; broker.close() tells each client before closing
       await broker.close({ reasonCode: 0x8b }); // server shutting down
-      await http.stop();
+      await Promise.all([http, ...retired].map((h) => h.stop()));
       await batcher.flush();
       store.close();
       web.close();
       registry.close();
       log.info("stopped");
     })());
-  return { ready, stop };
+  return {
+    get ready() {
+      return readyInfo();
+    },
+    reload,
+    stop,
+  };
 }
 
 export type { ClientRef };

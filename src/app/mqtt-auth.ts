@@ -31,7 +31,8 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   // TLS never turns authentication off: when the TLS listener demands client
   // certificates, clients arriving without one (WebSocket on the HTTP port) need a
   // token even if token auth was not switched on.
-  const tokenRequired = config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
+  // read on every call: a SIGHUP reload may switch token auth on or off
+  const tokenRequired = () => config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
 
   function checkClientId(req: ConnectRequest, identity: string): AuthResult | undefined {
     if (config.requireClientIdMatch && req.clientId !== identity)
@@ -69,8 +70,15 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       const meta: SessionCredential = { clientId: c.clientId, fingerprint256: c.fingerprint256, expiresAt, via: "cert" };
       return { ok: true, identity: c.clientId, expiresAt, meta };
     }
-    if (!tokenRequired) {
-      // open broker: nobody is identified, so a live identified session is never taken over
+    if (!tokenRequired()) {
+      // open broker: a valid token still identifies its client (so the session survives
+      // a reload that turns token auth on); anything else connects anonymously
+      const t = username !== undefined ? auth.verifyToken(username) : undefined;
+      if (t?.ok && !checkClientId(req, t.clientId)) {
+        const meta: SessionCredential = { clientId: t.clientId, fingerprint256: t.fingerprint256, expiresAt: t.expiresAt, via: "token" };
+        return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
+      }
+      // an anonymous client never takes over an identified live session
       const live = deps.liveClient(req.clientId);
       if (live?.identity !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
       return { ok: true };
@@ -84,5 +92,17 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
   }
 
-  return { authenticate };
+  /**
+   * After a config reload: may this live session stay? Anonymous sessions go when a
+   * token became mandatory; identified ones when the client id must now match the key.
+   * (Deleted, revoked and expired keys are the session watch's job.)
+   */
+  function stillAllowed(c: ClientRef): boolean {
+    const cred = c.meta as SessionCredential | undefined;
+    if (!cred) return !tokenRequired();
+    if (config.requireClientIdMatch && c.id !== cred.clientId) return false;
+    return true;
+  }
+
+  return { authenticate, stillAllowed };
 }

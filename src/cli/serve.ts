@@ -34,6 +34,7 @@ export default defineCommand({
   },
   async run({ args }) {
     let gateway: Awaited<ReturnType<typeof import("../app/index.ts").startGateway>>;
+    let reloadConfig: () => ReturnType<typeof loadConfig>;
     try {
       const flags: ConfigFlags = {
         data: args.data,
@@ -45,7 +46,9 @@ export default defineCommand({
         mqttEnableTls: boolFlag("mqtt-enable-tls", args["mqtt-enable-tls"]),
         logLevel: args["log-level"] as LogLevel | undefined,
       };
-      const config = loadConfig({ file: args.config, env: process.env, flags });
+      // SIGHUP reads the same sources again: file, environment, flags
+      reloadConfig = () => loadConfig({ file: args.config, env: process.env, flags });
+      const config = reloadConfig();
       setLogLevel(config.log.level);
       const { startGateway } = await import("../app/index.ts");
       gateway = await startGateway(config);
@@ -72,6 +75,17 @@ export default defineCommand({
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => {
+      log.info("SIGHUP received, reloading the config");
+      let next;
+      try {
+        next = reloadConfig();
+      } catch (e) {
+        log.error(`reload refused, the running config stays: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      gateway.reload(next).catch((e) => log.error("reload failed", e));
+    });
     // signal handlers are in place before anyone is told we are ready
     process.stdout.write(JSON.stringify(gateway.ready) + "\n");
     // keep running until a signal arrives

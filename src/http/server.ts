@@ -49,6 +49,8 @@ export interface HttpServer {
   /** e.g. "http://127.0.0.1:5654" with the real bound port */
   url: string;
   stop(): Promise<void>;
+  /** stop accepting new connections but let open ones (keep-alive, WebSocket) run on (reload) */
+  stopAccepting(): void;
 }
 
 const WS_PROTOCOLS = ["mqtt", "mqttv3.1"];
@@ -61,7 +63,6 @@ function methodNotAllowed(allow: string): Response {
 export function createHttpServer(deps: HttpDeps): HttpServer {
   const log = deps.log ?? createLogger("http");
   const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
-  const tokenAuth = deps.config.http.enableTokenAuth;
   const startedAt = Date.now();
 
   function errorResponse(err: unknown, req: Request): Response {
@@ -95,6 +96,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     }
 
     if (path === "/db" || path.startsWith("/db/")) {
+      // read per request: a SIGHUP reload may switch token auth on or off
+      const tokenAuth = deps.config.http.enableTokenAuth;
       const a = checkClient(req, deps.auth, { tokenAuth, ...(peer?.cert ? { cert: peer.cert } : {}) }, log);
       if (!a.ok) return a.response;
       if (path === "/db/query") {
@@ -173,12 +176,16 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const url = `${scheme}://${shownHost}:${port}`;
   log.info(`HTTP Listen ${tls ? "tls" : "tcp"}://${shownHost}:${port}`);
   if (front) log.info(`HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`);
-  if (tokenAuth) log.info("HTTP token authentication enabled");
+  if (deps.config.http.enableTokenAuth) log.info("HTTP token authentication enabled");
 
   let stopping: Promise<void> | undefined;
   return {
     server,
     url,
+    stopAccepting() {
+      front?.stop(false);
+      void server.stop(false);
+    },
     stop() {
       stopping ??= (async () => {
         // Let in-flight requests finish, then close whatever is left (idle keep-alives).

@@ -72,10 +72,14 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export async function startServer(extraArgs: string[] = [], opts: { data?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<Server> {
+export async function startServer(
+  extraArgs: string[] = [],
+  opts: { data?: string; env?: Record<string, string>; cwd?: string; noPortFlags?: boolean } = {},
+): Promise<Server> {
   const data = opts.data ?? tempDir();
+  const ports = opts.noPortFlags ? [] : ["--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"];
   const proc = Bun.spawn(
-    [...NEO, "serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0", ...extraArgs],
+    [...NEO, "serve", "--data", data, ...ports, ...extraArgs],
     { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: "1", TZ: "UTC", ...opts.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   let stderr = "";
