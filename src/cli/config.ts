@@ -1,28 +1,11 @@
 // `neo config init`: print (or write) the commented default config.
 // `neo config check [FILE]`: validate a config file and print the resolved config
 // (defaults < file < NEO_* env < --data), or every problem with file:line:col (exit 2).
-import { openSync, writeSync, closeSync } from "node:fs";
 import { defineCommand } from "citty";
 import { defaultConfigText, formatConfig, loadConfig } from "../config/index.ts";
 import { NeoError, usageError } from "../lib/errors.ts";
 import { commonArgs, fail } from "./common.ts";
-
-/** Write text to a new file; refuses to replace an existing one. */
-function writeNew(path: string, text: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o644);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") throw new NeoError("file_exists", `${path} already exists; not overwriting it`, 409);
-    throw new NeoError("write_failed", `cannot write ${path}: ${code ?? String(e)}`, 500, e);
-  }
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
+import { writeNew } from "./shell-key-io.ts";
 
 const init = defineCommand({
   meta: { name: "init", description: "Print a commented default config (or write it with --output)" },
@@ -35,7 +18,7 @@ const init = defineCommand({
         process.stdout.write(defaultConfigText());
         return;
       }
-      writeNew(args.output, defaultConfigText());
+      writeNew(args.output, defaultConfigText(), 0o644);
       process.stdout.write(`Save config ${args.output}\n`);
     } catch (err) {
       fail(err);

@@ -4,19 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import type { ReadyInfo } from "../../src/app/index.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 const NEO = process.env.NEO_BIN ? [process.env.NEO_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
 
-export interface Ready {
-  event: "ready";
-  http: string;
-  mqtt: string;
-  mqttTls: boolean;
-  httpTls: boolean;
-  data: string;
-  pid: number;
-}
+export type Ready = ReadyInfo;
 
 export function tempDir(prefix = "neo-e2e-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
