@@ -106,8 +106,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     }
   }, REVALIDATE_MS);
 
-  if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
-  const startMqtt = async (m: NeoConfig["mqtt"]) => {
+  // `announce` runs once the socket listens: the first local-time log stamp loads the
+  // time zone (~5 ms), which should not delay accepting connections
+  const startMqtt = async (m: NeoConfig["mqtt"], announce?: () => void) => {
     const l = await broker.listen({
       host: m.listen.host,
       port: m.listen.port,
@@ -119,10 +120,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           }
         : undefined,
     });
+    announce?.();
     createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
     return l;
   };
-  let mq = await startMqtt(config.mqtt);
+  let mq = await startMqtt(config.mqtt, () => {
+    if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
+  });
 
   const web = await createWebUi({ dataDir: config.data, registry, pki, log: createLogger("web") });
   // `cfg` is the live config object: the server reads its auth switch per request

@@ -1,9 +1,25 @@
 // Journald-friendly logs on stderr: `2026/11/23 06:30:00.123 INFO  http   message`.
 // stdout is kept for machine-readable lines (the ready line) and command output.
+import { writeSync } from "node:fs";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 let threshold: number = order.info;
-let sink: (line: string) => void = (line) => process.stderr.write(line + "\n");
+let sink: (line: string) => void = writeStderr;
+
+/**
+ * A direct write(2) on fd 2: the first process.stderr.write() builds Node's stream
+ * machinery (~8 ms at startup). Falls back to the stream when the fd would block.
+ */
+function writeStderr(line: string): void {
+  const buf = Buffer.from(line + "\n");
+  let off = 0;
+  try {
+    while (off < buf.length) off += writeSync(2, buf, off);
+  } catch {
+    process.stderr.write(buf.subarray(off));
+  }
+}
 
 export function setLogLevel(level: LogLevel): void {
   threshold = order[level];

@@ -6,9 +6,14 @@ import { randomBytes } from "node:crypto";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { randomSerial } from "./fingerprint.ts";
-import { serverSans, sansCover, type SanSet } from "./hosts.ts";
+import { normalizeIp, serverSans, sansCover, type SanSet } from "./hosts.ts";
 import { ensurePrivateDir, writeFileAtomic, writeFileExclusive } from "./files.ts";
-import { EC_KEY_ALG, EC_SIGN_ALG, importEcSigningKey, privateKeyPem, x509 } from "./x509.ts";
+import type { x509 } from "./x509.ts";
+
+// @peculiar/x509 (with reflect-metadata and tsyringe) costs ~10 ms and several MB to load,
+// and only issuing a certificate or a CRL needs it: starting with an existing CA reads
+// everything through node:crypto and loads the library on first use.
+export const loadX509 = () => import("./x509.ts");
 
 const log = createLogger("pki");
 const DAY = 86_400_000;
@@ -31,12 +36,33 @@ export interface CaMaterial {
   caKey: CryptoKey;
 }
 
+/** The CA's PEM files; the parsed signing material is loaded on first use. */
+export interface CaFiles {
+  caCertPem: string;
+  caKeyPem: string;
+  material(): Promise<CaMaterial>;
+}
+
+export function caFiles(caCertPem: string, caKeyPem: string): CaFiles {
+  let loaded: Promise<CaMaterial> | undefined;
+  return {
+    caCertPem,
+    caKeyPem,
+    material: () => {
+      loaded ??= caMaterial(caCertPem, caKeyPem);
+      loaded.catch(() => (loaded = undefined)); // a failure is retried next time
+      return loaded;
+    },
+  };
+}
+
 export interface ServerMaterial {
   certPem: string;
   keyPem: string;
 }
 
 async function createCa(): Promise<{ certPem: string; keyPem: string }> {
+  const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -56,6 +82,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
 }
 
 export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial> {
+  const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
@@ -81,15 +108,13 @@ export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<Se
   return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
-/** SANs of an existing certificate, as text. */
+/** SANs of an existing certificate, as text (node:crypto: "DNS:a, IP Address:127.0.0.1"). */
 export function certSans(certPem: string): SanSet {
-  const cert = new x509.X509Certificate(certPem);
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const dns: string[] = [];
   const ip: string[] = [];
-  for (const n of ext?.names.items ?? []) {
-    if (n.type === "dns") dns.push(n.value);
-    else if (n.type === "ip") ip.push(n.value);
+  for (const part of (new NodeX509(certPem).subjectAltName ?? "").split(", ")) {
+    if (part.startsWith("DNS:")) dns.push(part.slice(4));
+    else if (part.startsWith("IP Address:")) ip.push(normalizeIp(part.slice(11)));
   }
   return { dns, ip };
 }
@@ -122,6 +147,7 @@ async function bootstrap(dataDir: string, pkiDir: string, sans: SanSet): Promise
 }
 
 export async function caMaterial(caCertPem: string, caKeyPem: string): Promise<CaMaterial> {
+  const { importEcSigningKey, x509 } = await loadX509();
   return {
     caCertPem,
     caKeyPem,
@@ -142,13 +168,13 @@ function read(path: string): string {
 export async function loadCaAndServer(
   dataDir: string,
   hosts: readonly string[],
-): Promise<{ dir: string; ca: CaMaterial; server: ServerMaterial }> {
+): Promise<{ dir: string; ca: CaFiles; server: ServerMaterial }> {
   ensurePrivateDir(dataDir);
   const dir = join(dataDir, "pki");
   const want = serverSans(hosts);
   if (!existsSync(join(dir, PKI_FILES.caKey))) await bootstrap(dataDir, dir, want);
 
-  const ca = await caMaterial(read(join(dir, PKI_FILES.caCert)), read(join(dir, PKI_FILES.caKey)));
+  const ca = caFiles(read(join(dir, PKI_FILES.caCert)), read(join(dir, PKI_FILES.caKey)));
   let server: ServerMaterial = {
     certPem: existsSync(join(dir, PKI_FILES.serverCert)) ? read(join(dir, PKI_FILES.serverCert)) : "",
     keyPem: existsSync(join(dir, PKI_FILES.serverKey)) ? read(join(dir, PKI_FILES.serverKey)) : "",
@@ -156,7 +182,7 @@ export async function loadCaAndServer(
   const why = server.certPem && server.keyPem ? staleReason(server.certPem, ca, want) : "missing";
   if (why) {
     const merged = server.certPem && why === "hosts" ? mergeSans(certSans(server.certPem), want) : want;
-    server = await createServerCert(ca, merged);
+    server = await createServerCert(await ca.material(), merged);
     writeFileAtomic(join(dir, PKI_FILES.serverKey), server.keyPem, 0o600);
     writeFileAtomic(join(dir, PKI_FILES.serverCert), server.certPem, 0o644);
     log.info(`issued server certificate (${why}) for ${[...merged.dns, ...merged.ip].join(", ")}`);
@@ -169,7 +195,7 @@ function mergeSans(a: SanSet, b: SanSet): SanSet {
 }
 
 /** Why the server cert must be reissued, or "" when it is fine. */
-function staleReason(certPem: string, ca: CaMaterial, want: SanSet): string {
+function staleReason(certPem: string, ca: CaFiles, want: SanSet): string {
   let node: NodeX509;
   try {
     node = new NodeX509(certPem);

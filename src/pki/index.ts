@@ -20,8 +20,8 @@ export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }
     caCertPem: ca.caCertPem,
     serverCertPem: server.certPem,
     serverKeyPem: server.keyPem,
-    issueClientCert: (o) => issueClientCert(ca, o),
-    createCrl: (revoked) => createCrl(ca, revoked),
+    issueClientCert: async (o) => issueClientCert(await ca.material(), o),
+    createCrl: async (revoked) => createCrl(await ca.material(), revoked),
     verifyIssued: verify,
   };
 }

@@ -1,22 +1,17 @@
 // Client certificates, CRLs and chain checks, all signed by the gateway CA.
 import { X509Certificate as NodeX509 } from "node:crypto";
 import { badRequest } from "../lib/errors.ts";
-import type { CaMaterial } from "./ca.ts";
+import { loadX509, type CaMaterial } from "./ca.ts";
 import { certDer, fingerprint256, normalizeSerial, randomSerial } from "./fingerprint.ts";
 import type { IssueClientCertOptions, IssuedCert, RevocationCause, RevokedCert } from "./types.ts";
-import { EC_KEY_ALG, EC_SIGN_ALG, RSA_KEY_ALG, privateKeyPem, x509 } from "./x509.ts";
 
 const CRL_NEXT_UPDATE_MS = 7 * 86_400_000;
-const CRL_REASON: Record<RevocationCause, x509.X509CrlReason> = {
-  revoked: x509.X509CrlReason.privilegeWithdrawn,
-  deleted: x509.X509CrlReason.cessationOfOperation,
-  rotated: x509.X509CrlReason.superseded,
-};
 
 export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions): Promise<IssuedCert> {
   if (!(o.notAfter.getTime() > o.notBefore.getTime())) {
     throw badRequest("invalid_validity", "certificate not-after must be later than not-before");
   }
+  const { EC_KEY_ALG, EC_SIGN_ALG, RSA_KEY_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(o.keyType === "rsa" ? RSA_KEY_ALG : EC_KEY_ALG, true, ["sign", "verify"]);
   let usage = x509.KeyUsageFlags.digitalSignature;
   if (o.keyType === "rsa") usage |= x509.KeyUsageFlags.keyEncipherment;
@@ -46,6 +41,12 @@ export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions)
 }
 
 export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[], now = new Date()): Promise<string> {
+  const { EC_SIGN_ALG, x509 } = await loadX509();
+  const reason = {
+    revoked: x509.X509CrlReason.privilegeWithdrawn,
+    deleted: x509.X509CrlReason.cessationOfOperation,
+    rotated: x509.X509CrlReason.superseded,
+  } satisfies Record<RevocationCause, unknown>;
   const crl = await x509.X509CrlGenerator.create({
     issuer: ca.caCert.subject,
     thisUpdate: now,
@@ -54,7 +55,7 @@ export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[],
       serialNumber: normalizeSerial(r.serial),
       revocationDate: r.revokedAt,
       // always a non-zero reason: without one the library writes an empty (invalid DER) extension list
-      reason: CRL_REASON[r.cause ?? "revoked"],
+      reason: reason[r.cause ?? "revoked"],
     })),
     signingKey: ca.caKey,
     signingAlgorithm: EC_SIGN_ALG,
