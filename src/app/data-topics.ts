@@ -18,7 +18,8 @@ const FORMATS = new Set(["json", "csv", "ndjson"]);
 export interface DataTopicDeps {
   store: SeriesStore;
   batcher: WriteBatcher;
-  publish(msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
+  /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
+  replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
   log: Logger;
 }
 
@@ -66,9 +67,9 @@ function jsonField(payload: Buffer, key: string): string | undefined {
 const elapse = (t0: number) => `${(performance.now() - t0).toFixed(3)}ms`;
 
 export function createDataTopics(deps: DataTopicDeps) {
-  const reply = (msg: InboundPublish, topic: string | undefined, body: string) => {
+  const reply = (client: ClientRef, msg: InboundPublish, topic: string | undefined, body: string) => {
     if (!topic) return;
-    deps.publish({
+    deps.replyTo(client.id, {
       topic,
       payload: body,
       properties: msg.properties?.correlationData ? { correlationData: msg.properties.correlationData } : undefined,
@@ -92,13 +93,13 @@ export function createDataTopics(deps: DataTopicDeps) {
         header: header === "skip" || header === "columns" ? header : undefined,
       });
       const n = await deps.batcher.write(wt.table, rows);
-      reply(msg, replyTo, JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }));
+      reply(client, msg, replyTo, JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }));
       return { handled: true, reasonCode: RC_SUCCESS };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const known = isNeoError(err) || typeof wt === "string" || (err instanceof Error && !(err instanceof TypeError));
       deps.log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${reason}`);
-      reply(msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
       return { handled: true, reasonCode: known ? RC_PAYLOAD_FORMAT_INVALID : RC_UNSPECIFIED };
     }
   }
@@ -118,12 +119,12 @@ export function createDataTopics(deps: DataTopicDeps) {
       if (req.format !== undefined && req.format !== "json") throw new Error(`unsupported format "${String(req.format)}"`);
       const result = deps.store.query(req.q);
       const tf = typeof req.timeformat === "string" ? req.timeformat : "ns";
-      reply(msg, replyTo, queryResponseJson(result, tf, elapse(t0)));
+      reply(client, msg, replyTo, queryResponseJson(result, tf, elapse(t0)));
       return { handled: true, reasonCode: RC_SUCCESS };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       deps.log.warn(`db/query from ${client.identity ?? client.id} failed: ${reason}`);
-      reply(msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
       return { handled: true, reasonCode: RC_PAYLOAD_FORMAT_INVALID };
     }
   }

@@ -66,7 +66,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const dataTopics = createDataTopics({
     store,
     batcher,
-    publish: (m) => broker.publish({ topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
+    replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
   });
   broker = new Broker({

@@ -1,5 +1,7 @@
 import { defineCommand, runMain } from "citty";
 import pkg from "../../package.json" with { type: "json" };
+import { fail } from "./common.ts";
+import { checkFlags } from "./flags.ts";
 
 export const main = defineCommand({
   meta: { name: "neo", version: pkg.version, description: "IoT edge gateway: MQTT broker, HTTP API, time-series store" },
@@ -13,5 +15,10 @@ export const main = defineCommand({
 });
 
 export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await checkFlags(main, argv);
+  } catch (err) {
+    fail(err);
+  }
   await runMain(main, { rawArgs: argv });
 }

@@ -14,3 +14,4 @@ export {
 } from "./load.ts";
 export { defaultConfigText, formatConfig } from "./format.ts";
 export { formatListen, parseHost, parseListen, parsePort } from "./listen.ts";
+export { closest } from "./suggest.ts";

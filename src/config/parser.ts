@@ -227,7 +227,12 @@ export function parse(src: string): ParseResult {
 
   const entries = parseBody(undefined);
   problems.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-  // one syntax error per line: what follows the first is usually its echo
-  const firstPerLine = problems.filter((p, i) => i === 0 || problems[i - 1]?.pos.line !== p.pos.line);
-  return { entries, problems: firstPerLine };
+  // one syntax error per line: what follows the first is usually its echo; but an
+  // unterminated string or comment is the cause of whatever else that line reports
+  const perLine = new Map<number, (typeof problems)[number]>();
+  for (const p of problems) {
+    const kept = perLine.get(p.pos.line);
+    if (!kept || (p.message.startsWith("unterminated") && !kept.message.startsWith("unterminated"))) perLine.set(p.pos.line, p);
+  }
+  return { entries, problems: [...perLine.values()] };
 }

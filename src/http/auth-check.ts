@@ -1,6 +1,7 @@
 // Bearer-token check for /db/*: every request, no cache, so a deleted key is refused on
 // the very next request.
 import type { Logger } from "../lib/log.ts";
+import { tokenClientId } from "../registry/index.ts";
 import { failure } from "./json.ts";
 
 export type VerifyResult = { ok: true; clientId: string; expiresAt: number } | { ok: false; reason: string };
@@ -40,8 +41,10 @@ export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger):
     return { ok: false, response: failure(503, "authentication unavailable, try again") };
   }
   if (!r.ok) {
-    // the token is a secret: log only the id part before the first ':'
-    log?.warn(`refused token for "${token.split(":")[0]}": ${r.reason}`);
+    // the token is a secret: log only the client id, and only when the value has the
+    // token's shape (anything else may be a password or a session token pasted here)
+    const id = tokenClientId(token);
+    log?.warn(id ? `refused token for "${id}": ${r.reason}` : `refused a bearer value that is not a client token: ${r.reason}`);
     return { ok: false, response: failure(401, "invalid token", { "www-authenticate": 'Bearer realm="neo", error="invalid_token"' }) };
   }
   return { ok: true, clientId: r.clientId };

@@ -1,12 +1,14 @@
 // JSON replies in the shape users of machbase-neo's /db/* know. BigInt cells (ns times,
 // int64 columns) are written as bare digits: exact, and never quoted.
 import type { QueryResult } from "../storage/index.ts";
-import { formatTime } from "../ingest/index.ts";
+import { assertTimeformat, formatTime } from "../ingest/index.ts";
 
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-const bigintAsDigits = (_k: string, v: unknown) => (typeof v === "bigint" ? rawJSON(v.toString()) : v);
+// bigint -> exact digits; BLOB cells (Uint8Array) -> base64 text, not {"0":..,"1":..}
+const bigintAsDigits = (_k: string, v: unknown) =>
+  typeof v === "bigint" ? rawJSON(v.toString()) : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v;
 
-/** JSON.stringify that writes bigint as exact JSON numbers. */
+/** JSON.stringify that writes bigint as exact JSON numbers and binary as base64. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, bigintAsDigits);
 }
@@ -23,6 +25,7 @@ export function formatElapse(ms: number): string {
  * datetime cells are rendered with `timeformat` (ns -> exact integer digits).
  */
 export function queryResponseJson(result: QueryResult, timeformat = "ns", elapse = "0s", tz?: string): string {
+  assertTimeformat(timeformat);
   const timeCols = result.types.flatMap((t, i) => (t === "datetime" ? [i] : []));
   let rows = result.rows;
   if (timeCols.length > 0 && timeformat.toLowerCase() !== "ns") {

@@ -112,6 +112,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         } catch {
           return failure(400, "invalid table name in path");
         }
+        if (table === "") return failure(400, "missing table name: POST /db/write/<table>");
         return handleWrite(req, url, table, deps.store, limit);
       }
       return failure(404, `not found: ${path}`);
@@ -132,8 +133,10 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     // behind the front, the real server listens on loopback only, on a free port
     hostname: fronted ? "127.0.0.1" : host,
     port: fronted ? 0 : deps.config.http.listen.port,
-    // Bun's own cap (413) for bodies nobody reads; readBody enforces the JSON-shaped limit.
-    maxRequestBodySize: limit + 1024,
+    // Bun's own cap answers 413 with an empty body before any handler (or auth check)
+    // runs, so it sits far above `limit`: readBody enforces the limit while streaming and
+    // answers with a JSON reason, after authentication.
+    maxRequestBodySize: Math.max(limit * 4, 1 << 30),
     tls: tls && !fronted ? { cert: tls.cert, key: tls.key } : undefined,
     async fetch(req, srv) {
       let peer: FrontPeer | undefined;

@@ -1,5 +1,5 @@
 // ingest: payload formats (JSON rows, CSV, NDJSON, gzip) -> rows, and time formats.
 export { parsePayload } from "./parse.ts";
 export { parseJsonExact } from "./json.ts";
-export { formatTime, parseTime, isUnitFormat } from "./time-format.ts";
+export { assertTimeformat, formatTime, parseTime, isUnitFormat } from "./time-format.ts";
 export { RawNumber, type Row, type ParseOptions } from "./row.ts";

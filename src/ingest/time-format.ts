@@ -28,6 +28,21 @@ export function isUnitFormat(timeformat: string): boolean {
   return timeformat.toLowerCase() in UNIT_SCALE;
 }
 
+/**
+ * Refuse a timeformat that is neither a unit (ns/us/ms/s), a named layout (RFC3339...)
+ * nor a Go-style layout with at least one date/time element: "bogus" would otherwise
+ * print itself as every time value.
+ */
+export function assertTimeformat(timeformat: string): void {
+  if (isUnitFormat(timeformat) || NAMED_LAYOUTS[timeformat.toUpperCase()] !== undefined) return;
+  if (tokenize(timeformat).some((t) => t.k !== "lit")) return;
+  throw new NeoError(
+    "bad_timeformat",
+    `unknown timeformat ${JSON.stringify(timeformat)}: use ns, us, ms, s, RFC3339, RFC3339NANO or a Go layout like 2006-01-02 15:04:05`,
+    400,
+  );
+}
+
 function layoutOf(timeformat: string): string {
   return NAMED_LAYOUTS[timeformat.toUpperCase()] ?? timeformat;
 }

@@ -88,6 +88,22 @@ export class Broker {
 
   /** Publish from the application (replies, $SYS): no authorization, no onPublish. */
   publish(m: AppPublish): void {
+    this.core.ingest(this.appMessage(m));
+  }
+
+  /**
+   * Deliver to ONE client's session only, whatever it subscribed to (replies to a
+   * request: nobody else sees them). False when the client has no session.
+   */
+  publishTo(clientId: string, m: AppPublish): boolean {
+    const s = this.core.sessions.get(clientId);
+    if (!s) return false;
+    const msg = this.appMessage(m);
+    s.deliver({ msg, qos: msg.qos, retain: false });
+    return true;
+  }
+
+  private appMessage(m: AppPublish): Message {
     const msg: Message = {
       topic: m.topic,
       payload: typeof m.payload === "string" ? Buffer.from(m.payload) : m.payload,
@@ -99,7 +115,7 @@ export class Broker {
       const exp = m.properties.messageExpiryInterval;
       if (exp !== undefined) msg.expiresAt = Date.now() + exp * 1000;
     }
-    this.core.ingest(msg);
+    return msg;
   }
 
   clients(): ClientRef[] {
