@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import mqttPacket, { type IPublishPacket } from "mqtt-packet";
-import { decodePublish, encodePublish } from "./codec.ts";
+import { decodePublish, encodeAck, encodePublish } from "./codec.ts";
 
 const pubArb = fc.record({
   topic: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !/[+#\u0000]/.test(t)),
@@ -46,4 +46,22 @@ test("QoS 3 and ill-formed UTF-8 topics are malformed; v5 properties go to the f
   expect(decodePublish(Buffer.from([0x36, 3, 0, 1, 0x61]), 0, 2, 5, 4)).toBe("malformed");
   expect(decodePublish(Buffer.from([0x30, 4, 0, 2, 0xc3, 0x28]), 0, 2, 6, 4)).toBe("malformed");
   expect(decodePublish(Buffer.from([0x30, 6, 0, 1, 0x61, 2, 1, 1]), 0, 2, 8, 5)).toBeNull();
+});
+
+test("the fast acknowledgement encoder produces exactly what mqtt-packet generates", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom("puback", "pubrec", "pubrel", "pubcomp"),
+      fc.integer({ min: 1, max: 65535 }),
+      fc.constantFrom(3, 4, 5),
+      fc.constantFrom(undefined, 0, 0x10, 0x80, 0x87, 0x92, 0x99),
+      (cmd, messageId, version, reasonCode) => {
+        if (version !== 5 && reasonCode !== undefined) return;
+        const pkt = { cmd, messageId, ...(reasonCode !== undefined ? { reasonCode } : {}) } as Parameters<typeof mqttPacket.generate>[0];
+        const want = mqttPacket.generate(pkt, { protocolVersion: version });
+        const got = encodeAck(pkt as { cmd: string; messageId: number; reasonCode?: number }, version);
+        expect(got?.equals(want)).toBe(true);
+      },
+    ),
+  );
 });

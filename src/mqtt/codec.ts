@@ -74,3 +74,23 @@ export function encodePublish(topic: string, payload: Buffer, qos: QoS, pid: num
   payload.copy(out, i);
   return out;
 }
+
+const ACK_HEADER: Partial<Record<string, number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+
+/**
+ * Encode PUBACK/PUBREC/PUBREL/PUBCOMP without properties, byte for byte what mqtt-packet
+ * generates (v5 without a reason code: reason 0 and an empty property length). Returns
+ * null for anything else. Spares mqtt-packet's 65,536-buffer packet-id cache.
+ */
+export function encodeAck(p: { cmd: string; messageId?: number; reasonCode?: number; properties?: object }, version: number): Buffer | null {
+  const head = ACK_HEADER[p.cmd];
+  const id = p.messageId;
+  if (head === undefined || typeof id !== "number" || p.properties !== undefined) return null;
+  if (version !== 5) {
+    if (p.reasonCode !== undefined) return null;
+    return Buffer.from([head, 2, id >> 8, id & 0xff]);
+  }
+  const rc = p.reasonCode;
+  if (rc === 0) return Buffer.from([head, 2, id >> 8, id & 0xff]); // [MQTT-3.4.2-1] reason 0, no properties: omitted
+  return Buffer.from([head, 4, id >> 8, id & 0xff, rc ?? 0, 0]);
+}

@@ -6,9 +6,14 @@ import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
-import { decodePublish, encodePublish } from "./codec.ts";
+import { decodePublish, encodeAck, encodePublish } from "./codec.ts";
+import { parsePackets } from "./parser.ts";
 import { dispatchPacket } from "./handlers/index.ts";
 import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
+
+// mqtt-packet would otherwise build 65,536 two-byte Buffers (~7 MB of RSS) on its first
+// generate() to write packet ids from a cache; acks, the hot case, go through encodeAck.
+mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
 /** publishes awaiting onPublish at once before we stop taking new ones */
@@ -27,7 +32,8 @@ export class Connection {
   clientReceiveMaximum = 65535;
   clientMaximumPacketSize = Infinity;
   problemInfo = true;
-  readonly aliases = new Map<number, string>();
+  /** v5 topic aliases from this client, created on first use */
+  aliases: Map<number, string> | null = null;
   /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
   inboundPending = 0;
   readonly pendingPubs: PendingPublish[] = [];
@@ -35,7 +41,6 @@ export class Connection {
   private waiting = false;
   private readingPaused = false;
   private rest: Buffer | null = null;
-  private readonly parser = mqtt.parser({ protocolVersion: 4 });
   private cork: Uint8Array[] = [];
   private corkBytes = 0;
   private flushScheduled = false;
@@ -46,8 +51,6 @@ export class Connection {
     readonly core: BrokerCore,
     readonly transport: Transport,
   ) {
-    this.parser.on("packet", (p: Packet) => this.onPacket(p));
-    this.parser.on("error", (e: Error) => this.onParseError(e));
     this.connectTimer = setTimeout(() => {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
@@ -121,14 +124,14 @@ export class Connection {
   private parseRun(buf: Buffer, from: number, to: number): void {
     if (to <= from || this.state === "closed") return;
     try {
-      this.parser.parse(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+      parsePackets(from === 0 && to === buf.length ? buf : buf.subarray(from, to), this.version, this);
     } catch (e) {
       this.core.log.debug(`parser threw: ${String(e)}`);
       this.protocolClose(RC.malformedPacket);
     }
   }
 
-  private onParseError(e: Error): void {
+  onParseError(e: Error): void {
     if (this.state === "closed") return;
     if (this.state === "new" && /protocol version|protocolId/i.test(e.message)) {
       // [MQTT-3.1.2-2] unsupported protocol level: CONNACK 0x01, then close
@@ -139,7 +142,7 @@ export class Connection {
     this.protocolClose(RC.malformedPacket);
   }
 
-  private onPacket(p: Packet): void {
+  onPacket(p: Packet): void {
     if (this.state === "closed") return;
     if (this.waiting || this.backlog.length > 0) {
       this.backlog.push(p);
@@ -214,9 +217,9 @@ export class Connection {
 
   sendPacket(p: Packet): boolean {
     if (this.state === "closed") return false;
-    let buf: Buffer;
+    let buf: Buffer | null = encodeAck(p, this.version);
     try {
-      buf = mqtt.generate(p, { protocolVersion: this.version });
+      buf ??= mqtt.generate(p, { protocolVersion: this.version });
     } catch (e) {
       this.core.log.error(`cannot encode ${p.cmd}`, e);
       return false;

@@ -45,7 +45,7 @@ export async function handleConnect(c: Connection, p: IConnectPacket): Promise<v
     willDelayMs = (willDelayInterval ?? 0) * 1000;
     will = {
       topic: p.will.topic,
-      payload: Buffer.isBuffer(p.will.payload) ? p.will.payload : Buffer.from(p.will.payload),
+      payload: Buffer.from(p.will.payload), // a copy: never keep the received bytes alive
       qos: (p.will.qos ?? 0) as QoS,
       retain: p.will.retain ?? false,
       origin: clientId,

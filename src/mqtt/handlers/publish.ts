@@ -33,11 +33,11 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     if (alias !== undefined) {
       if (alias === 0 || alias > SERVER_TOPIC_ALIAS_MAXIMUM) return c.protocolClose(RC.topicAliasInvalid); // [MQTT-3.3.2-9]
       if (topic === "") {
-        const known = c.aliases.get(alias);
+        const known = c.aliases?.get(alias);
         if (known === undefined) return c.protocolClose(RC.protocolError); // unknown alias: Protocol Error (v5 §3.3.2.3.4)
         topic = known;
       } else {
-        c.aliases.set(alias, topic);
+        (c.aliases ??= new Map()).set(alias, topic);
       }
     }
   }
