@@ -13,6 +13,7 @@ import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
 import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, RC_NOT_AUTHORIZED, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
+import { createMemorySettler } from "./memory-settle.ts";
 
 const log = createLogger("neosvr");
 const REVALIDATE_MS = 250;
@@ -56,6 +57,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const store = openSeriesStore(config.data);
   const batcher = createWriteBatcher(store);
 
+  const settle = createMemorySettler({ log });
   let broker!: Broker;
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
@@ -79,6 +81,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       authorizePublish: (c, topic) => auth.authorizePublish(c.identity, topic),
       authorizeSubscribe: (c, filter) => auth.authorizeSubscribe(c.identity, filter),
       onPublish: (c, msg) => dataTopics.onPublish(c, msg),
+      onConnect: () => settle.noteConnect(),
     },
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
     log: createLogger("mqtt"),
@@ -236,6 +239,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
+      settle.stop();
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
       await broker.close({ reasonCode: 0x8b }); // server shutting down
       await Promise.all([http, ...retired].map((h) => h.stop()));

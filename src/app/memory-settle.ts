@@ -1,0 +1,80 @@
+// After a burst of MQTT connects (a fleet reconnecting after a restart or a network
+// outage) the JS heap is full of garbage from the CONNECT path (packets, auth lookups,
+// promises) and the runtime keeps those pages for a long time. Once the burst has been
+// quiet for a moment, one full collection gives them back. Bounded: only after at least
+// `minConnects` connects since the last one, never more often than `minIntervalMs`, and
+// no timer runs while nothing connects.
+import type { Logger } from "../lib/log.ts";
+
+export interface MemorySettleOptions {
+  /** connects since the last collection that make a burst; default 256 */
+  minConnects?: number;
+  /** how long connects must have stopped; default 200 ms */
+  quietMs?: number;
+  /** at most one collection per this many ms; default 10 s */
+  minIntervalMs?: number;
+  log?: Logger;
+  /** the collection; default a synchronous full GC, then the runtime's idle shrink */
+  collect?: () => void;
+}
+
+export interface MemorySettler {
+  /** call on every accepted connect */
+  noteConnect(): void;
+  /** collections so far */
+  readonly collections: number;
+  stop(): void;
+}
+
+function fullCollect(): void {
+  Bun.gc(true);
+  // also drops compiled code nobody runs any more and returns free heap pages (it runs when JSC is next idle)
+  if (typeof Bun.shrink === "function") Bun.shrink();
+}
+
+export function createMemorySettler(o: MemorySettleOptions = {}): MemorySettler {
+  const minConnects = o.minConnects ?? 256;
+  const quietMs = o.quietMs ?? 200;
+  const minIntervalMs = o.minIntervalMs ?? 10_000;
+  const collect = o.collect ?? fullCollect;
+  let since = 0; // connects since the last collection
+  let lastAt = -Infinity;
+  let collections = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const fire = () => {
+    timer = null;
+    if (since < minConnects) return;
+    const wait = lastAt + minIntervalMs - performance.now();
+    if (wait > 0) {
+      timer = setTimeout(fire, wait);
+      timer.unref();
+      return;
+    }
+    const t0 = performance.now();
+    collect();
+    lastAt = performance.now();
+    collections++;
+    o.log?.debug(`full GC after ${since} connects took ${(lastAt - t0).toFixed(1)} ms`);
+    since = 0;
+  };
+
+  return {
+    noteConnect() {
+      since++;
+      if (since < minConnects) return;
+      if (timer) timer.refresh(); // still busy: wait until connects stop
+      else {
+        timer = setTimeout(fire, quietMs);
+        timer.unref();
+      }
+    },
+    get collections() {
+      return collections;
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
