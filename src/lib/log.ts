@@ -29,8 +29,10 @@ export function setLogSink(fn: (line: string) => void): void {
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
+// UTC: a fleet's gateways agree on one clock in their logs, journald adds local time
+// itself, and the first local-time conversion would load the time zone data (+3 MB RSS).
 function stamp(d = new Date()): string {
-  return `${d.getFullYear()}/${pad2(d.getMonth() + 1)}/${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+  return `${d.getUTCFullYear()}/${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, "0")}`;
 }
 
 export interface Logger {
