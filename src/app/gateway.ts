@@ -3,7 +3,7 @@
 import { mkdirSync, existsSync, chmodSync } from "node:fs";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger, setLogLevel } from "../lib/log.ts";
-import { loadOrCreatePki, type Pki } from "../pki/index.ts";
+import { loadOrCreatePki } from "../pki/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
@@ -13,6 +13,9 @@ import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
 import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, RC_NOT_AUTHORIZED, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+import { checkWsUpgrade } from "./ws-upgrade.ts";
+import { sameAddress, swapListener } from "./swap-listener.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 
 const log = createLogger("neosvr");
@@ -40,12 +43,6 @@ function ensureDataDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   }
-}
-
-async function tlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"]) {
-  const cert = tls.certFile ? await Bun.file(tls.certFile).text() : pki.serverCertPem;
-  const key = tls.keyFile ? await Bun.file(tls.keyFile).text() : pki.serverKeyPem;
-  return { cert, key, ca: pki.caCertPem };
 }
 
 export async function startGateway(config: NeoConfig): Promise<Gateway> {
@@ -109,6 +106,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     }
   }, REVALIDATE_MS);
 
+  // a bad operator certificate stops the start before anything listens
+  if (config.mqtt.tls.enabled) await loadTlsMaterial(pki, config.mqtt.tls, "Mqtt");
+  if (config.http.tls.enabled) await loadTlsMaterial(pki, config.http.tls, "Http");
+
   // `announce` runs once the socket listens: the first local-time log stamp loads the
   // time zone (~5 ms), which should not delay accepting connections
   const startMqtt = async (m: NeoConfig["mqtt"], announce?: () => void) => {
@@ -117,7 +118,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       port: m.listen.port,
       tls: m.tls.enabled
         ? {
-            ...(await tlsMaterial(pki, m.tls)),
+            ...(await loadTlsMaterial(pki, m.tls, "Mqtt")),
             requestCert: m.tls.clientAuth !== "none",
             rejectUnauthorized: m.tls.clientAuth === "require",
           }
@@ -144,6 +145,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         path: "/mqtt",
         // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
         upgradeData: (req, server, peer) =>
+          checkWsUpgrade(req, auth, peer?.cert) ??
           broker.wsData({
             transport: httpTls ? "wss" : "ws",
             remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
@@ -152,7 +154,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         handlers: broker.websocket,
       },
       extraRoutes: web.routes,
-      tls: httpTls ? { ...(await tlsMaterial(pki, cfg.http.tls)), clientAuth: cfg.http.tls.clientAuth } : undefined,
+      tls: httpTls ? { ...(await loadTlsMaterial(pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth } : undefined,
     });
   };
   let http = await startHttp(config);
@@ -179,6 +181,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
    */
   const reload = async (next: NeoConfig): Promise<string[]> => {
     const done: string[] = [];
+    const failed: string[] = [];
     if (next.data !== config.data) log.warn("Data changed: it takes effect after a restart");
     if (next.mqtt.maxMessageSizeLimit !== config.mqtt.maxMessageSizeLimit)
       log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
@@ -197,32 +200,56 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
 
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     if (!same([config.mqtt.listen, config.mqtt.tls], [next.mqtt.listen, next.mqtt.tls])) {
-      const prev = { listen: config.mqtt.listen, tls: config.mqtt.tls };
+      const prev = { ...config.mqtt };
+      const want = { ...config.mqtt, listen: next.mqtt.listen, tls: next.mqtt.tls };
       try {
-        config.mqtt.listen = next.mqtt.listen;
-        config.mqtt.tls = next.mqtt.tls;
-        const fresh = await startMqtt(config.mqtt);
-        mq.stop(false);
-        mq = fresh;
-        done.push(`MQTT listener ${mq.transport}://${mq.host}:${mq.port}`);
+        const r = await swapListener({
+          samePort: sameAddress(prev.listen, want.listen),
+          current: mq,
+          start: () => startMqtt(want),
+          restore: () => startMqtt(prev),
+          release: (l) => l.stop(false), // its sessions run on (or are re-checked below)
+        });
+        mq = r.listener;
+        if (r.ok) {
+          Object.assign(config.mqtt, { listen: want.listen, tls: want.tls });
+          done.push(`MQTT listener ${mq.transport}://${mq.host}:${mq.port}`);
+        } else {
+          failed.push("MQTT listener (kept the old settings)");
+          log.error("reload: the new MQTT listener could not start; the old settings stay", r.error);
+        }
       } catch (e) {
-        Object.assign(config.mqtt, prev);
-        log.error("reload: the new MQTT listener could not start; keeping the old one", e);
+        failed.push("MQTT listener (NOTHING listens for MQTT now)");
+        log.error("reload: neither the new nor the old MQTT listener could start", e);
       }
     }
     if (!same([config.http.listen, config.http.tls], [next.http.listen, next.http.tls])) {
-      const prev = { listen: config.http.listen, tls: config.http.tls };
+      const prev = { ...config.http };
+      const tlsFlip = prev.tls.enabled !== next.http.tls.enabled;
+      const withHttp = (h: NeoConfig["http"]) => {
+        config.http.listen = h.listen;
+        config.http.tls = h.tls;
+        return startHttp(config);
+      };
       try {
-        config.http.listen = next.http.listen;
-        config.http.tls = next.http.tls;
-        const fresh = await startHttp(config);
-        http.stopAccepting();
-        retired.push(http);
-        http = fresh;
-        done.push(`HTTP listener ${http.url}`);
+        const r = await swapListener({
+          samePort: sameAddress(prev.listen, next.http.listen),
+          current: http,
+          start: () => withHttp(next.http),
+          restore: () => withHttp(prev),
+          // switching TLS on or off: the old server's connections must not go on the old way
+          release: (h) => (tlsFlip ? void h.stop() : (h.stopAccepting(), retired.push(h))),
+        });
+        http = r.listener;
+        if (r.ok) done.push(`HTTP listener ${http.url}`);
+        else {
+          failed.push("HTTP listener (kept the old settings)");
+          log.error("reload: the new HTTP listener could not start; the old settings stay", r.error);
+        }
       } catch (e) {
-        Object.assign(config.http, prev);
-        log.error("reload: the new HTTP listener could not start; keeping the old one", e);
+        Object.assign(config.http, { listen: prev.listen, tls: prev.tls });
+        failed.push("HTTP listener (NOTHING listens for HTTP now)");
+        log.error("reload: neither the new nor the old HTTP listener could start", e);
       }
     }
     for (const c of broker.clients()) {
@@ -231,7 +258,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         broker.disconnect(c.id, RC_NOT_AUTHORIZED);
       }
     }
-    log.info(done.length ? `config reloaded: ${done.join(", ")}` : "config reloaded: nothing changed");
+    if (failed.length) log.error(`config reload incomplete, FAILED: ${failed.join(", ")}`);
+    log.info(done.length ? `config reloaded: ${done.join(", ")}` : failed.length ? "config reloaded: no change applied" : "config reloaded: nothing changed");
     return done;
   };
 

@@ -47,7 +47,14 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     return undefined;
   }
 
+  /** every check passed: only now does the registry record LAST USED */
   function authenticate(req: ConnectRequest): AuthResult {
+    const r = check(req);
+    if (r.ok && r.identity !== undefined) auth.markUsed(r.identity);
+    return r;
+  }
+
+  function check(req: ConnectRequest): AuthResult {
     const cert = req.peer.cert;
     const username = req.username && req.username !== "" ? req.username : undefined;
     if (cert) {
@@ -98,6 +105,8 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
    * (Deleted, revoked and expired keys are the session watch's job.)
    */
   function stillAllowed(c: ClientRef): boolean {
+    // MQTT TLS switched on: a plaintext TCP session no longer meets the config
+    if (config.tls.enabled && c.peer.transport === "tcp") return false;
     const cred = c.meta as SessionCredential | undefined;
     if (!cred) return !tokenRequired();
     if (config.requireClientIdMatch && c.id !== cred.clientId) return false;

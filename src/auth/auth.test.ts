@@ -94,9 +94,11 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "token expired" });
   });
 
-  test("a successful check records last use", async () => {
+  test("a check alone records nothing; markUsed records last use", async () => {
     const c = await create("used");
     auth.verifyToken(c.token);
+    expect(reg.get("used")?.lastUsedAt ?? null).toBeNull();
+    auth.markUsed("used");
     expect(reg.get("used")?.lastUsedAt).toBeNumber();
   });
 

@@ -55,7 +55,6 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
         if (!match || !cred) return fail("invalid token");
         const why = unusable(cred.record, now(), "token");
         if (why) return fail(why);
-        registry.touch(cred.record.id);
         return { ok: true, clientId: cred.record.id, expiresAt: cred.record.notAfter, fingerprint256: cred.record.certFingerprint };
       });
     },
@@ -68,9 +67,16 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
         if (!r || r.certFingerprint !== fp) return fail("unknown certificate");
         const why = unusable(r, now(), "certificate");
         if (why) return fail(why);
-        registry.touch(r.id);
         return { ok: true, clientId: r.id, expiresAt: r.notAfter, fingerprint256: r.certFingerprint };
       });
+    },
+
+    markUsed(clientId) {
+      try {
+        registry.touch(clientId);
+      } catch (e) {
+        log.error(`recording last use of ${clientId} failed`, e);
+      }
     },
 
     isStillValid(clientId, via) {

@@ -41,6 +41,11 @@ export interface SessionWatch {
 export interface Auth {
   verifyToken(token: string | null | undefined): AuthOutcome;
   verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
+  /**
+   * Record that a client was let in (LAST USED). Callers do this only once EVERY check
+   * of a request or CONNECT passed: a refused attempt changes nothing in the registry.
+   */
+  markUsed(clientId: string): void;
   /** one cheap lookup by primary key */
   isStillValid(clientId: string, via: { fingerprint256: string }): boolean;
   /** a watcher with its own view of registry changes; create one per caller */

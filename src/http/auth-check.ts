@@ -10,6 +10,8 @@ export interface TokenVerifier {
   verifyToken(token: string): VerifyResult;
   /** registry check of a client certificate whose chain TLS already verified */
   verifyCert?(cert: { fingerprint256: string; cn: string }): VerifyResult;
+  /** record LAST USED once every check of the request passed */
+  markUsed?(clientId: string): void;
 }
 
 /** a client certificate verified at the TLS handshake (chain to the gateway CA) */
@@ -33,7 +35,11 @@ export function bearerToken(req: Request): string | undefined {
 export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger): AuthOutcome {
   const token = bearerToken(req);
   if (token === undefined) {
-    return { ok: false, response: failure(401, "missing authorization token", CHALLENGE) };
+    const present = req.headers.get("authorization") !== null;
+    return {
+      ok: false,
+      response: failure(401, present ? "malformed authorization header: use Authorization: Bearer <token>" : "missing authorization token", CHALLENGE),
+    };
   }
   const r = verifier.verifyToken(token);
   if (!r.ok && r.reason === "registry unavailable") {

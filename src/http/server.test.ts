@@ -53,10 +53,10 @@ describe("token auth", () => {
     expect(await r.json()).toEqual({ success: false, reason: "invalid token" });
   });
 
-  test("a non-bearer scheme counts as missing", async () => {
+  test("a non-bearer scheme is a 401 that says how to send the token", async () => {
     const r = await get("/db/query?q=select%201", { authorization: `Basic ${btoa("a:b")}` });
     expect(r.status).toBe(401);
-    expect((await r.json()).reason).toBe("missing authorization token");
+    expect((await r.json()).reason).toBe("malformed authorization header: use Authorization: Bearer <token>");
   });
 
   test("the scheme is case-insensitive", async () => {

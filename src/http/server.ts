@@ -100,6 +100,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       const tokenAuth = deps.config.http.enableTokenAuth;
       const a = checkClient(req, deps.auth, { tokenAuth, ...(peer?.cert ? { cert: peer.cert } : {}) }, log);
       if (!a.ok) return a.response;
+      if (a.clientId !== undefined) deps.auth.markUsed?.(a.clientId);
       if (path === "/db/query") {
         if (req.method !== "GET" && req.method !== "POST") return methodNotAllowed("GET, POST");
         return handleQuery(req, url, deps.store, limit);

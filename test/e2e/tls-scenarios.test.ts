@@ -270,6 +270,33 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     await c.endAsync();
   });
 
+  test("on WSS with a certificate, a Bearer header or ?authorization= of another client refuses the upgrade; the same client's is fine", async () => {
+    const other = await genKey(srv.data, "sc-wss-hdr");
+    const upgrade = ["-i", "--max-time", "3", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+      "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: mqtt"];
+    const viaHeader = await curl(app, "/mqtt", [...upgrade, "-H", `Authorization: Bearer ${other.token}`]);
+    expect(viaHeader.stdout).toStartWith("HTTP/1.1 403");
+    expect(viaHeader.stdout).toContain("token and client certificate belong to different clients");
+    const viaQuery = await curl(app, `/mqtt?authorization=${encodeURIComponent(other.token)}`, upgrade);
+    expect(viaQuery.stdout).toStartWith("HTTP/1.1 403");
+    const bogus = await curl(app, "/mqtt", [...upgrade, "-H", "Authorization: Bearer sc-app:b:" + "0".repeat(64)]);
+    expect(bogus.stdout).toStartWith("HTTP/1.1 401");
+    const opts = { ca: await caText(), ...(await pemOf(app)), clientId: "sc-app", reconnectPeriod: 0, connectTimeout: 3000 };
+    const c = await mqtt.connectAsync(`wss://${srv.ready.http}/mqtt`, { ...opts, wsOptions: { headers: { Authorization: `Bearer ${app.token}` } } });
+    await c.endAsync();
+  });
+
+  test("a refused CONNECT or request carrying another client's token does not mark that client's key as used", async () => {
+    const lu = await genKey(srv.data, "sc-lastused");
+    const refused = await pub(app, "sc-app", ROW("lu"), ["-u", lu.token]);
+    expect(refused.stderr + refused.stdout).toContain("not authorised");
+    const r = await curl(app, "/db/query?q=select+1", ["-H", `Authorization: Bearer ${lu.token}`]);
+    expect(r.stdout.endsWith("403")).toBe(true);
+    const list = await neo(["shell", "key", "list", "--format", "json", "--data", srv.data]);
+    const rec = (JSON.parse(list.stdout) as { id: string; lastUsed: string | null }[]).find((x) => x.id === "sc-lastused");
+    expect(rec?.lastUsed ?? null).toBeNull();
+  });
+
   test("HTTPS and MQTTS refuse TLS 1.0/1.1 and non-forward-secret ciphers", async () => {
     const [host, port] = srv.ready.http.split(":");
     for (const v of ["-tls1", "-tls1_1"]) {
@@ -369,6 +396,18 @@ describe("operator server certificate errors stop neo before it is ready", () =>
     expect(half.stdout).toBe("");
     expect(half.stderr).toContain("Mqtt.Tls.CertFile is set but Mqtt.Tls.KeyFile is not; give both or neither");
   }, 30000);
+
+  test("a key that does not match names both settings and files; a bad Http.Tls pair stops neo before MQTT listens", async () => {
+    const own = join(dir, "own.crt");
+    const other = join(dir, "other.key");
+    const m = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${other}" } }\n`);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain(`Mqtt.Tls.KeyFile ${other} does not match Mqtt.Tls.CertFile ${own}`);
+    const h = await serveWith(`Http { Tls { Enabled = true  ClientAuth = "require"  CertFile = "${own}"  KeyFile = "${other}" } }\n`);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toContain("Http.Tls.KeyFile");
+    expect(h.stderr).not.toContain("MQTT Listen");
+  }, 30000);
 });
 
 describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", () => {
@@ -432,12 +471,23 @@ describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", (
     expect((await tlsPub(tlsPort)).code).not.toBe(0);
   }, 30000);
 
-  test.todo("SIGHUP turning Mqtt.Tls.Enabled on for the SAME port switches the listener to TLS (today: 'Failed to listen', plaintext stays, log says 'nothing changed')");
+  test("TLS on for the SAME port: the port now speaks TLS only and a connected plaintext client is dropped", async () => {
+    await write(plainPort, false);
+    srv.proc.kill("SIGHUP");
+    await srv.waitForLog(new RegExp(`config reloaded: MQTT listener tcp://127\\.0\\.0\\.1:${plainPort}`));
+    const plain = await mqtt.connectAsync(`mqtt://127.0.0.1:${plainPort}`, { reconnectPeriod: 0 });
+    const dropped = new Promise<void>((r) => plain.on("close", () => r()));
+    const mark = srv.logs().length;
+    await write(plainPort, true);
+    srv.proc.kill("SIGHUP");
+    await eventually(() => /config reloaded: MQTT listener tls:/.test(srv.logs().slice(mark)));
+    await dropped;
+    expect((await tlsPub(plainPort)).code).toBe(0);
+    expect((await plainPub(plainPort)).code).not.toBe(0);
+    await write(plainPort, false);
+    srv.proc.kill("SIGHUP");
+    await eventually(() => /config reloaded: MQTT listener tcp:/.test(srv.logs().slice(mark)));
+    expect((await plainPub(plainPort)).code).toBe(0);
+  }, 30000);
 });
 
-describe("known shortfalls (see QA report)", () => {
-  test.todo("a refused CONNECT/request carrying another client's token does not mark that client's key as LAST USED");
-  test.todo("a Bearer header of another client on the WSS /mqtt upgrade with a client certificate is refused (Mainflux: header must match the cert)");
-  test.todo("a mismatched Mqtt.Tls/Http.Tls CertFile+KeyFile names the setting and the files instead of KEY_VALUES_MISMATCH");
-  test.todo("a bad Http.Tls CertFile/KeyFile is found before the MQTT listener opens (no 'MQTT Listen' then exit)");
-});

@@ -1,0 +1,48 @@
+// The certificate and key a TLS listener presents: the gateway's own (default) or the
+// operator's files (Mqtt.Tls.CertFile/KeyFile, Http.Tls.CertFile/KeyFile). Checked
+// before anything listens, with errors that name the setting and the file.
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import type { NeoConfig } from "../config/index.ts";
+import { NeoError } from "../lib/errors.ts";
+import type { Pki } from "../pki/index.ts";
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+const bad = (msg: string) => new NeoError("config_invalid", msg, 400);
+
+async function readSetting(path: string, setting: string): Promise<string> {
+  try {
+    return await Bun.file(path).text();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw bad(`${setting}: cannot read ${path} (${code})`);
+  }
+}
+
+export async function loadTlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"], section: "Mqtt" | "Http"): Promise<TlsMaterial> {
+  if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem };
+  const certSetting = `${section}.Tls.CertFile`;
+  const keySetting = `${section}.Tls.KeyFile`;
+  if (!tls.certFile || !tls.keyFile) throw bad(`${certSetting} and ${keySetting} go together: set both or neither`);
+  const [cert, key] = await Promise.all([readSetting(tls.certFile, certSetting), readSetting(tls.keyFile, keySetting)]);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw bad(`${certSetting}: ${tls.certFile} is not a PEM certificate`);
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw bad(`${keySetting}: ${tls.keyFile} is not a PEM private key`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) throw bad(`${keySetting} ${tls.keyFile} does not match ${certSetting} ${tls.certFile}`);
+  if (Date.parse(x509.validTo) <= Date.now()) throw bad(`${certSetting}: ${tls.certFile} expired on ${x509.validTo}`);
+  // client certificates are still issued and verified by the gateway CA
+  return { cert, key, ca: pki.caCertPem };
+}
