@@ -1,4 +1,7 @@
-// Journald-friendly logs on stderr: `2026/11/23 06:30:00.123 INFO  http   message`.
+// Logs on stderr: `2026/11/23 06:30:00.123 INFO  http     message` (UTC).
+// Under systemd (JOURNAL_STREAM is set when stderr is the journal) each line instead
+// starts with its sd-daemon priority, `<6>INFO  http     message`, without our own
+// timestamp: journald stores the time and the level (`journalctl -p warning` works).
 // stdout is kept for machine-readable lines (the ready line) and command output.
 import { writeSync } from "node:fs";
 
@@ -42,10 +45,23 @@ export interface Logger {
   error(msg: string, cause?: unknown): void;
 }
 
+const PRIORITY: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+let journald = Boolean(process.env.JOURNAL_STREAM);
+/** for tests: force the journald form on or off */
+export function setJournald(on: boolean): void {
+  journald = on;
+}
+
+/** one log line; for the journal a newline would split it into entries without a level */
+export function formatLine(level: LogLevel, subsystem: string, msg: string, now = new Date()): string {
+  const head = `${level.toUpperCase().padEnd(5)} ${subsystem.padEnd(8)} `;
+  return journald ? `<${PRIORITY[level]}>${head}${msg.replace(/\r?\n\s*/g, " | ")}` : `${stamp(now)} ${head}${msg}`;
+}
+
 export function createLogger(subsystem: string): Logger {
   const emit = (level: LogLevel, msg: string) => {
     if (order[level] < threshold) return;
-    sink(`${stamp()} ${level.toUpperCase().padEnd(5)} ${subsystem.padEnd(8)} ${msg}`);
+    sink(formatLine(level, subsystem, msg));
   };
   return {
     debug: (m) => emit("debug", m),
