@@ -1,7 +1,7 @@
 // The certificate and key a TLS listener presents: the gateway's own (default) or the
 // operator's files (Mqtt.Tls.CertFile/KeyFile, Http.Tls.CertFile/KeyFile). Checked
 // before anything listens, with errors that name the setting and the file.
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import type { X509Certificate } from "node:crypto";
 import type { NeoConfig } from "../config/index.ts";
 import { NeoError } from "../lib/errors.ts";
 import type { Pki } from "../pki/index.ts";
@@ -29,6 +29,8 @@ export async function loadTlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"], s
   const keySetting = `${section}.Tls.KeyFile`;
   if (!tls.certFile || !tls.keyFile) throw bad(`${certSetting} and ${keySetting} go together: set both or neither`);
   const [cert, key] = await Promise.all([readSetting(tls.certFile, certSetting), readSetting(tls.keyFile, keySetting)]);
+  // only operator files are parsed here; the default path never loads node:crypto
+  const { X509Certificate, createPrivateKey } = await import("node:crypto");
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);

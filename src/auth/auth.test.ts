@@ -7,6 +7,7 @@ import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
 import { createAuth, type Auth, type LiveSession } from "./index.ts";
+import { sameBytes } from "./authenticate.ts";
 
 setLogLevel("error");
 afterAll(() => setLogLevel("info")); // the level is global to the test process
@@ -219,5 +220,19 @@ describe("authorization", () => {
   test("any subscription is allowed", () => {
     expect(auth.authorizeSubscribe("a", "#")).toBe(true);
     expect(auth.authorizeSubscribe(undefined, "$SYS/#")).toBe(true);
+  });
+});
+
+describe("hash comparison", () => {
+  test("equal hashes compare equal; any differing byte, or a different length, does not", () => {
+    const a = crypto.getRandomValues(new Uint8Array(32));
+    expect(sameBytes(a, a.slice())).toBe(true);
+    for (const i of [0, 1, 15, 31]) {
+      const b = a.slice();
+      b[i] = b[i]! ^ 0x01;
+      expect(sameBytes(a, b)).toBe(false);
+    }
+    expect(sameBytes(a, a.slice(0, 31))).toBe(false);
+    expect(sameBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });

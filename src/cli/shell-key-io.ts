@@ -1,6 +1,5 @@
 // Where `neo shell key` commands get their data dir, PKI and registry, and how they write files.
 import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { loadConfig } from "../config/index.ts";
 import { NeoError, usageError } from "../lib/errors.ts";
 import { setLogLevel } from "../lib/log.ts";
@@ -92,7 +91,7 @@ export function writeNew(path: string, text: string, mode: number): void {
 
 /** Replace a public file (CA certificate, CRL) in one step. */
 export function writeReplace(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
+  const tmp = `${path}.tmp-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}`;
   try {
     writeNew(tmp, text, mode);
     renameSync(tmp, path);

@@ -1,18 +1,19 @@
 // CA and server certificate bootstrap: <data>/pki/{ca_key,ca_cert,server_key,server_cert}.pem.
-import { X509Certificate as NodeX509 } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
-import { randomSerial } from "./fingerprint.ts";
+import { randomHex, randomSerial } from "./fingerprint.ts";
 import { normalizeIp, serverSans, sansCover, type SanSet } from "./hosts.ts";
 import { ensurePrivateDir, writeFileAtomic, writeFileExclusive } from "./files.ts";
+import { readServerCheck, writeServerCheck, type ServerCertFacts } from "./server-check.ts";
 import type { x509 } from "./x509.ts";
+import type { X509Certificate } from "node:crypto";
 
 // @peculiar/x509 (with reflect-metadata and tsyringe) costs ~10 ms and several MB to load,
 // and only issuing a certificate or a CRL needs it: starting with an existing CA reads
-// everything through node:crypto and loads the library on first use.
+// everything through node:crypto and loads the library on first use. An unchanged server
+// certificate is not even parsed: see server-check.ts.
 export const loadX509 = () => import("./x509.ts");
 
 const log = createLogger("pki");
@@ -67,7 +68,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: `CN=neo gateway CA ${randomBytes(4).toString("hex")}`,
+    name: `CN=neo gateway CA ${randomHex(4)}`,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + CA_DAYS * DAY),
     keys,
@@ -81,7 +82,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
-export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial> {
+export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial & { facts: ServerCertFacts }> {
   const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
@@ -105,14 +106,19 @@ export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<Se
       await x509.AuthorityKeyIdentifierExtension.create(ca.caCert),
     ],
   });
-  return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
+  return {
+    certPem: cert.toString("pem"),
+    keyPem: await privateKeyPem(keys.privateKey),
+    // X.509 times have whole seconds
+    facts: { notAfter: Math.floor(cert.notAfter.getTime() / 1000) * 1000, sans: { dns: [...sans.dns], ip: [...sans.ip] } },
+  };
 }
 
 /** SANs of an existing certificate, as text (node:crypto: "DNS:a, IP Address:127.0.0.1"). */
-export function certSans(certPem: string): SanSet {
+function certSans(cert: X509Certificate): SanSet {
   const dns: string[] = [];
   const ip: string[] = [];
-  for (const part of (new NodeX509(certPem).subjectAltName ?? "").split(", ")) {
+  for (const part of (cert.subjectAltName ?? "").split(", ")) {
     if (part.startsWith("DNS:")) dns.push(part.slice(4));
     else if (part.startsWith("IP Address:")) ip.push(normalizeIp(part.slice(11)));
   }
@@ -134,6 +140,7 @@ async function bootstrap(dataDir: string, pkiDir: string, sans: SanSet): Promise
     const server = await createServerCert(material, sans);
     writeFileExclusive(join(tmp, PKI_FILES.serverKey), server.keyPem, 0o600);
     writeFileExclusive(join(tmp, PKI_FILES.serverCert), server.certPem, 0o644);
+    writeServerCheck(tmp, server.certPem, ca.certPem, server.facts);
     try {
       renameSync(tmp, pkiDir); // replaces a missing or empty directory atomically
       log.info(`created gateway CA "${material.caCert.subject}" in ${pkiDir}`);
@@ -179,12 +186,18 @@ export async function loadCaAndServer(
     certPem: existsSync(join(dir, PKI_FILES.serverCert)) ? read(join(dir, PKI_FILES.serverCert)) : "",
     keyPem: existsSync(join(dir, PKI_FILES.serverKey)) ? read(join(dir, PKI_FILES.serverKey)) : "",
   };
-  const why = server.certPem && server.keyPem ? staleReason(server.certPem, ca, want) : "missing";
+  const check =
+    server.certPem && server.keyPem
+      ? await checkServerCert(dir, server.certPem, ca.caCertPem, want)
+      : { why: "missing", facts: undefined };
+  const why = check.why;
   if (why) {
-    const merged = server.certPem && why === "hosts" ? mergeSans(certSans(server.certPem), want) : want;
-    server = await createServerCert(await ca.material(), merged);
+    const merged = check.facts && why === "hosts" ? mergeSans(check.facts.sans, want) : want;
+    const issued = await createServerCert(await ca.material(), merged);
+    server = { certPem: issued.certPem, keyPem: issued.keyPem };
     writeFileAtomic(join(dir, PKI_FILES.serverKey), server.keyPem, 0o600);
     writeFileAtomic(join(dir, PKI_FILES.serverCert), server.certPem, 0o644);
+    writeServerCheck(dir, server.certPem, ca.caCertPem, issued.facts);
     log.info(`issued server certificate (${why}) for ${[...merged.dns, ...merged.ip].join(", ")}`);
   }
   return { dir, ca, server };
@@ -194,16 +207,36 @@ function mergeSans(a: SanSet, b: SanSet): SanSet {
   return { dns: [...new Set([...a.dns, ...b.dns])].sort(), ip: [...new Set([...a.ip, ...b.ip])].sort() };
 }
 
-/** Why the server cert must be reissued, or "" when it is fine. */
-function staleReason(certPem: string, ca: CaFiles, want: SanSet): string {
-  let node: NodeX509;
+/**
+ * Why the server cert must be reissued ("" when it is fine), with what is known about it.
+ * When neither PEM file changed since the last full check its record answers; otherwise
+ * the certificate is parsed and its signature verified with node:crypto, and a
+ * certificate that passes is recorded for the next start.
+ */
+async function checkServerCert(
+  dir: string,
+  certPem: string,
+  caCertPem: string,
+  want: SanSet,
+): Promise<{ why: string; facts?: ServerCertFacts }> {
+  const known = readServerCheck(dir, certPem, caCertPem);
+  if (known) return { why: reason(known, want), facts: known };
+  const { X509Certificate } = await import("node:crypto");
+  let cert: X509Certificate;
   try {
-    node = new NodeX509(certPem);
+    cert = new X509Certificate(certPem);
   } catch {
-    return "unreadable";
+    return { why: "unreadable" };
   }
-  if (!node.verify(new NodeX509(ca.caCertPem).publicKey)) return "other CA";
-  if (Date.parse(node.validTo) - Date.now() < SERVER_RENEW_BEFORE) return "expiring";
-  if (!sansCover(certSans(certPem), want)) return "hosts";
+  if (!cert.verify(new X509Certificate(caCertPem).publicKey)) return { why: "other CA" };
+  const facts = { notAfter: Date.parse(cert.validTo), sans: certSans(cert) };
+  const why = reason(facts, want);
+  if (!why) writeServerCheck(dir, certPem, caCertPem, facts);
+  return { why, facts };
+}
+
+function reason(facts: ServerCertFacts, want: SanSet): string {
+  if (facts.notAfter - Date.now() < SERVER_RENEW_BEFORE) return "expiring";
+  if (!sansCover(facts.sans, want)) return "hosts";
   return "";
 }

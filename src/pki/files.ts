@@ -1,6 +1,6 @@
 // Small file helpers with explicit modes: secrets 0600, directories 0700.
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./fingerprint.ts";
 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -8,7 +8,7 @@ export function ensurePrivateDir(dir: string): void {
 
 /** Write via a temp file + rename so readers never see half a file. */
 export function writeFileAtomic(path: string, data: string, mode: number): void {
-  const tmp = `${path}.tmp-${randomBytes(4).toString("hex")}`;
+  const tmp = `${path}.tmp-${randomHex(4)}`;
   try {
     writeFileSync(tmp, data, { mode, flag: "wx" });
     chmodSync(tmp, mode); // umask may have narrowed it

@@ -1,5 +1,4 @@
 // Certificate identity helpers shared by pki, registry and the TLS listeners.
-import { createHash, randomBytes } from "node:crypto";
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/;
 
@@ -17,7 +16,17 @@ export function certDer(cert: string | Uint8Array): Uint8Array {
  * colons stripped and lowercased.
  */
 export function fingerprint256(cert: string | Uint8Array): string {
-  return createHash("sha256").update(certDer(cert)).digest("hex");
+  return sha256Hex(certDer(cert));
+}
+
+/** SHA-256 as lowercase hex with Bun's native hasher (node:crypto stays unloaded in the server). */
+export function sha256Hex(data: string | Uint8Array): string {
+  return new Bun.CryptoHasher("sha256").update(data).digest("hex");
+}
+
+/** Random bytes as lowercase hex. */
+export function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 }
 
 /** Normalise "AB:CD:..." or "abcd..." to lowercase hex without colons. */
@@ -27,9 +36,9 @@ export function normalizeFingerprint(fp: string): string {
 
 /** Random 128-bit serial as lowercase hex; first byte in 0x01..0x7f so the DER INTEGER is positive and 16 bytes long. */
 export function randomSerial(): string {
-  const b = randomBytes(16);
+  const b = crypto.getRandomValues(new Uint8Array(16));
   b[0] = (b[0]! & 0x7f) || 0x01;
-  return b.toString("hex");
+  return Buffer.from(b).toString("hex");
 }
 
 /** Serial numbers compare as lowercase hex without leading zeros or colons. */

@@ -105,6 +105,61 @@ describe("loadOrCreatePki", () => {
   });
 });
 
+describe("server certificate check record", () => {
+  const recordPath = (dir: string) => join(dir, "pki", "server_cert.check.json");
+  const readRecord = (dir: string) => JSON.parse(readFileSync(recordPath(dir), "utf8")) as Record<string, unknown>;
+
+  test("issuing the server certificate records what a full parse of it finds", async () => {
+    const dir = tempDir();
+    const pki = await loadOrCreatePki(dir, { hosts: ["10.1.2.3", "gw.example.org", "::1"] });
+    const issued = readRecord(dir);
+    expect(mode(recordPath(dir))).toBe(0o644);
+    expect(issued.notAfter).toBe(Date.parse(new X509Certificate(pki.serverCertPem).validTo));
+    rmSync(recordPath(dir));
+    const again = await loadOrCreatePki(dir, { hosts: ["gw.example.org"] });
+    expect(again.serverCertPem).toBe(pki.serverCertPem);
+    expect(readRecord(dir)).toEqual(issued); // rewritten by the full check, identical
+  });
+
+  test("a record for other certificate files is ignored: a server certificate from another CA is still reissued", async () => {
+    const dir = tempDir();
+    const mine = await loadOrCreatePki(dir, { hosts: [] });
+    const other = await loadOrCreatePki(tempDir(), { hosts: [] });
+    writeFileSync(join(dir, "pki", "server_cert.pem"), other.serverCertPem);
+    writeFileSync(join(dir, "pki", "server_key.pem"), other.serverKeyPem);
+    const again = await loadOrCreatePki(dir, { hosts: [] });
+    expect(again.serverCertPem).not.toBe(other.serverCertPem);
+    expect(again.serverCertPem).not.toBe(mine.serverCertPem);
+    expect(again.verifyIssued(again.serverCertPem)).toBe(true);
+    expect(readRecord(dir).notAfter).toBe(Date.parse(new X509Certificate(again.serverCertPem).validTo));
+  });
+
+  test("a matching record answers expiry and hosts without parsing: near expiry or a new host reissues", async () => {
+    const dir = tempDir();
+    const a = await loadOrCreatePki(dir, { hosts: [] });
+    const rec = readRecord(dir);
+    writeFileSync(recordPath(dir), JSON.stringify({ ...rec, notAfter: Date.now() + 10 * DAY }));
+    const b = await loadOrCreatePki(dir, { hosts: [] });
+    expect(b.serverCertPem).not.toBe(a.serverCertPem);
+    const c = await loadOrCreatePki(dir, { hosts: ["192.168.7.9"] });
+    expect(c.serverCertPem).not.toBe(b.serverCertPem);
+    expect(sanText(c.serverCertPem)).toContain("IP Address:192.168.7.9");
+    expect(readRecord(dir).ip).toContain("192.168.7.9");
+    const d = await loadOrCreatePki(dir, { hosts: ["192.168.7.9"] });
+    expect(d.serverCertPem).toBe(c.serverCertPem);
+  });
+
+  test("an unreadable record is ignored and replaced after a full check", async () => {
+    const dir = tempDir();
+    const a = await loadOrCreatePki(dir, { hosts: [] });
+    const rec = readRecord(dir);
+    writeFileSync(recordPath(dir), "{not json");
+    const b = await loadOrCreatePki(dir, { hosts: [] });
+    expect(b.serverCertPem).toBe(a.serverCertPem);
+    expect(readRecord(dir)).toEqual(rec);
+  });
+});
+
 describe("issueClientCert", () => {
   let pki: Pki;
   let dir: string;
