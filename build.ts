@@ -5,8 +5,9 @@
 //
 // Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import type { BunPlugin } from "bun";
 import pkg from "./package.json" with { type: "json" };
 import { gitCommit } from "./src/lib/build-info.ts";
 
@@ -22,6 +23,25 @@ const ENTRY = join(ROOT, "src/main.ts");
  * A folder listed here but missing at build time is an error, not a silent skip.
  */
 const ASSET_DIRS: string[] = webAssetDirs();
+
+/**
+ * mqtt-packet's parser uses `bl` only as a buffer list (append, length, readUInt*,
+ * consume, slice, toString), but `bl`'s main module is a Duplex stream that drags all of
+ * readable-stream (~170 KB of source, ~1 MB of bytecode) into the binary, and the whole
+ * embedded bundle is resident at run time (~0.6 MB idle RSS). The binary gets bl's own
+ * BufferList instead, which has every one of those methods; the round trip over MQTT is
+ * covered by test/e2e/binary.test.ts.
+ */
+const bufferListOnly: BunPlugin = {
+  name: "mqtt-packet-bl-buffer-list",
+  setup(build) {
+    build.onResolve({ filter: /^bl$/ }, (args) =>
+      args.importer.includes("/node_modules/mqtt-packet/")
+        ? { path: Bun.resolveSync("bl/BufferList.js", dirname(args.importer)) }
+        : undefined,
+    );
+  },
+};
 
 function webAssetDirs(): string[] {
   // src/web/assets-dir.txt (optional, one path per line, relative to the repo) lets the
@@ -97,6 +117,7 @@ async function compile(arch: Arch): Promise<void> {
     minify: true,
     bytecode,
     sourcemap: "none",
+    plugins: [bufferListOnly],
     define: {
       NEO_BUILD_VERSION: JSON.stringify(facts.version),
       NEO_BUILD_COMMIT: JSON.stringify(facts.commit),
