@@ -2,14 +2,8 @@
 // revoke and delete. Plain DOM; talks to /web/api/* with a bearer session token kept
 // in sessionStorage (gone when the tab closes).
 
-interface KeyRow {
-  idx: number;
-  id: string;
-  notBefore: number;
-  notAfter: number;
-  status: "active" | "revoked" | "expired" | "pending";
-  lastUsed: number | null;
-}
+// the shape GET /web/api/keys returns, from the server's own definition (type only: erased in the bundle)
+type KeyRow = import("../src/web/keys-api.ts").KeyView;
 interface ApiReply {
   success: boolean;
   reason: string;
