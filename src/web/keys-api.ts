@@ -3,11 +3,11 @@
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { KeyType, Pki } from "../pki/index.ts";
+import { CLIENT_ID_RE } from "../registry/index.ts";
 import { ok } from "./respond.ts";
 import type { KeyRecord, KeyRegistry } from "./types.ts";
 import { createZip } from "./zip.ts";
 
-export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 const MAX_TIME = Date.UTC(9999, 11, 31);
 
 export interface KeysApiDeps {
