@@ -139,7 +139,8 @@ function neoWritesUnder(root: string, since: number): string[] {
       if (e.name === "node_modules" || e.name === ".git" || e.name === "dist") continue;
       const p = join(d, e.name);
       if (e.isDirectory()) {
-        if (e.name === "neo-data" || e.name === "$bunfs") found.push(relative(root, p));
+        // a ./neo-data left by the README's serve command predates this test: only a new one counts
+        if (e.name === "$bunfs" || (e.name === "neo-data" && statSync(p).mtimeMs >= since)) found.push(relative(root, p));
         else walk(p);
       } else if (/\.(db|db-wal|db-shm|sqlite3?|pem)$|_token$/.test(e.name) && statSync(p).mtimeMs >= since) {
         found.push(relative(root, p));
