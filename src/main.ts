@@ -3,6 +3,7 @@
 // evaluate; in a minified compiled binary only the entry point's first import is
 // guaranteed to run first.
 import "reflect-metadata";
+import "./cli/plain-output.ts";
 import { runCli } from "./cli/index.ts";
 
 await runCli(process.argv.slice(2));
