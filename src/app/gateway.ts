@@ -60,7 +60,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     config: config.mqtt,
     auth,
     isRegistered: (id) => registry.get(id) != null,
-    liveClient: (id) => broker.clients().find((c) => c.id === id),
+    liveClient: (id) => broker.client(id),
   });
   const dataTopics = createDataTopics({
     store,
@@ -87,15 +87,19 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // Live revocation: when the registry changes (any process) or a key expires, every
   // affected session is thrown out within REVALIDATE_MS.
   const watch = auth.createSessionWatch();
+  // Runs every REVALIDATE_MS with every session: it checks each session's own credential
+  // record (one per connection) and builds no per-session objects.
   const revalidate = () => {
-    const live: (SessionCredential & { ref: ClientRef })[] = [];
-    for (const c of broker.clients()) {
-      const cred = c.meta as SessionCredential | undefined;
-      if (cred) live.push({ ...cred, ref: c });
-    }
-    for (const s of watch.check(live)) {
-      log.info(`disconnecting "${s.ref.id}" (${s.clientId}): key deleted, revoked, rotated or expired`);
-      broker.disconnect(s.ref.id, RC_ADMINISTRATIVE_ACTION);
+    const clients = broker.clients();
+    const live: SessionCredential[] = [];
+    for (const c of clients) if (c.meta) live.push(c.meta as SessionCredential);
+    const drop = watch.check(live);
+    if (drop.length === 0) return;
+    const dropped = new Set(drop);
+    for (const c of clients) {
+      if (!dropped.has(c.meta as SessionCredential)) continue;
+      log.info(`disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`);
+      broker.disconnect(c.id, RC_ADMINISTRATIVE_ACTION);
     }
   };
   const timer = setInterval(() => {

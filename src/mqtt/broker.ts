@@ -124,6 +124,11 @@ export class Broker {
     return out;
   }
 
+  /** The connected client with this MQTT client id: one lookup, no copy of the client list. */
+  client(clientId: string): ClientRef | undefined {
+    return this.core.clients.get(clientId)?.client ?? undefined;
+  }
+
   /** Throw a client out; v5 clients get DISCONNECT with the reason code first. */
   disconnect(clientId: string, reasonCode: number): boolean {
     const c = this.core.clients.get(clientId);
