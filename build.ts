@@ -43,6 +43,34 @@ const bufferListOnly: BunPlugin = {
   },
 };
 
+/**
+ * mqtt-packet calls `debug(...)` on every parse and generate step (~30 calls per CONNECT).
+ * Disabled, each call still allocates its rest-argument array and three scopes: ~120 heap
+ * cells of garbage per CONNECT, most of the connect path's garbage and of the heap growth
+ * a burst of connects leaves behind. `debug` reads DEBUG once, when it loads; so does this
+ * stand-in: with DEBUG set at start the real module runs (DEBUG=mqtt-packet:* works as
+ * before), without it mqtt-packet gets a no-op and the real module is never evaluated.
+ */
+const debugOnlyWhenAsked: BunPlugin = {
+  name: "mqtt-packet-debug-when-asked",
+  setup(build) {
+    // the virtual module's path is the real module's, behind a prefix
+    build.onResolve({ filter: /^debug$/ }, (args) =>
+      args.importer.includes("/node_modules/mqtt-packet/")
+        ? { path: `when-asked:${Bun.resolveSync("debug", dirname(args.importer))}`, namespace: "neo-debug" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "neo-debug" }, (args) => ({
+      loader: "js",
+      contents: [
+        "const off = () => {};",
+        "off.enabled = false;",
+        `module.exports = process.env.DEBUG ? require(${JSON.stringify(args.path.slice("when-asked:".length))}) : function createDebug() { return off; };`,
+      ].join("\n"),
+    }));
+  },
+};
+
 function webAssetDirs(): string[] {
   // src/web/assets-dir.txt (optional, one path per line, relative to the repo) lets the
   // web module ask for whole folders to be embedded without editing this file.
@@ -117,7 +145,7 @@ async function compile(arch: Arch): Promise<void> {
     minify: true,
     bytecode,
     sourcemap: "none",
-    plugins: [bufferListOnly],
+    plugins: [bufferListOnly, debugOnlyWhenAsked],
     define: {
       NEO_BUILD_VERSION: JSON.stringify(facts.version),
       NEO_BUILD_COMMIT: JSON.stringify(facts.commit),
