@@ -21,6 +21,59 @@ interface ParserInternals {
   _resetState(): void;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The byte list mqtt-packet reads from, in place of `bl`'s BufferList. The parser only
+ * ever sees complete packets in one buffer, so one buffer and an offset do; bl answers
+ * every readUInt8/readUInt16BE with a fresh sub-Buffer and an offset array (~40 objects
+ * of garbage per CONNECT). Same methods, same results: views into the received buffer,
+ * RangeError past the end.
+ */
+class FlatList {
+  private buf: Buffer = EMPTY;
+  private off = 0;
+
+  get length(): number {
+    return this.buf.length - this.off;
+  }
+
+  append(b: Buffer): this {
+    this.buf = this.off >= this.buf.length ? b : Buffer.concat([this.buf.subarray(this.off), b]);
+    this.off = 0;
+    return this;
+  }
+
+  consume(n: number): this {
+    this.off += n;
+    if (this.off >= this.buf.length) {
+      this.buf = EMPTY; // keep nothing of the received bytes alive
+      this.off = 0;
+    }
+    return this;
+  }
+
+  readUInt8(i: number): number {
+    return this.buf.readUInt8(this.off + i);
+  }
+
+  readUInt16BE(i: number): number {
+    return this.buf.readUInt16BE(this.off + i);
+  }
+
+  readUInt32BE(i: number): number {
+    return this.buf.readUInt32BE(this.off + i);
+  }
+
+  slice(start = 0, end = this.length): Buffer {
+    return this.buf.subarray(this.off + start, this.off + Math.min(end, this.length));
+  }
+
+  toString(encoding: BufferEncoding = "utf8", start = 0, end = this.length): string {
+    return this.buf.toString(encoding, this.off + start, this.off + Math.min(end, this.length));
+  }
+}
+
 type MqttParser = ReturnType<typeof mqtt.parser>;
 
 const SETTINGS: Record<number, { protocolVersion: number }> = {
@@ -36,6 +89,13 @@ let current: PacketSink | null = null;
 
 function create(to: () => PacketSink | null): MqttParser {
   const p = mqtt.parser({ protocolVersion: 4 });
+  const inner = p as unknown as ParserInternals;
+  const reset = inner._resetState;
+  inner._resetState = function (this: ParserInternals) {
+    reset.call(this);
+    this._list = new FlatList();
+  };
+  inner._list = new FlatList();
   p.on("packet", (pkt: Packet) => to()?.onPacket(pkt));
   p.on("error", (e: Error) => to()?.onParseError(e));
   return p;
