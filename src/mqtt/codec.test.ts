@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import mqttPacket, { type IPublishPacket } from "mqtt-packet";
-import { decodePublish, encodeAck, encodePublish } from "./codec.ts";
+import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 
 const pubArb = fc.record({
   topic: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !/[+#\u0000]/.test(t)),
@@ -64,4 +64,16 @@ test("the fast acknowledgement encoder produces exactly what mqtt-packet generat
       },
     ),
   );
+});
+
+test("the fast v3.1/v3.1.1 CONNACK encoder produces exactly what mqtt-packet generates, and leaves v5 to it", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 255 }), fc.boolean(), fc.constantFrom(3, 4), (returnCode, sessionPresent, version) => {
+      const want = mqttPacket.generate({ cmd: "connack", returnCode, sessionPresent }, { protocolVersion: version });
+      expect(encodeConnack({ cmd: "connack", returnCode, sessionPresent }, version)?.equals(want)).toBe(true);
+    }),
+  );
+  expect(encodeConnack({ cmd: "connack", returnCode: 0, sessionPresent: false }, 5)).toBeNull();
+  expect(encodeConnack({ cmd: "connack", sessionPresent: false }, 4)).toBeNull();
+  expect(encodeConnack({ cmd: "puback", returnCode: 0 }, 4)).toBeNull();
 });

@@ -94,3 +94,14 @@ export function encodeAck(p: { cmd: string; messageId?: number; reasonCode?: num
   if (rc === 0) return Buffer.from([head, 2, id >> 8, id & 0xff]); // [MQTT-3.4.2-1] reason 0, no properties: omitted
   return Buffer.from([head, 4, id >> 8, id & 0xff, rc ?? 0, 0]);
 }
+
+/**
+ * Encode a v3.1/v3.1.1 CONNACK, byte for byte what mqtt-packet generates; null for v5
+ * (properties) and for anything mqtt-packet should judge. Every accepted connect sends
+ * one, and mqtt-packet's generate() builds a stream object and arrays for four bytes.
+ */
+export function encodeConnack(p: { cmd: string; returnCode?: number; sessionPresent?: boolean }, version: number): Buffer | null {
+  const rc = p.returnCode;
+  if (p.cmd !== "connack" || version === 5 || typeof rc !== "number" || !Number.isInteger(rc) || rc < 0 || rc > 255) return null;
+  return Buffer.from([0x20, 2, p.sessionPresent ? 1 : 0, rc]);
+}

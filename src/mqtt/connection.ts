@@ -6,7 +6,7 @@ import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
-import { decodePublish, encodeAck, encodePublish } from "./codec.ts";
+import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import { parsePackets } from "./parser.ts";
 import { dispatchPacket } from "./handlers/index.ts";
 import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
@@ -41,7 +41,7 @@ export class Connection {
   private waiting = false;
   private readingPaused = false;
   private rest: Buffer | null = null;
-  private cork: Uint8Array[] = [];
+  private readonly cork: Uint8Array[] = [];
   private corkBytes = 0;
   private flushScheduled = false;
   private connectTimer: ReturnType<typeof setTimeout> | null;
@@ -217,7 +217,7 @@ export class Connection {
 
   sendPacket(p: Packet): boolean {
     if (this.state === "closed") return false;
-    let buf: Buffer | null = encodeAck(p, this.version);
+    let buf: Buffer | null = encodeAck(p, this.version) ?? encodeConnack(p, this.version);
     try {
       buf ??= mqtt.generate(p, { protocolVersion: this.version });
     } catch (e) {
@@ -284,7 +284,7 @@ export class Connection {
     if (this.cork.length === 0) return;
     const out = this.cork.length === 1 ? (this.cork[0] as Uint8Array) : Buffer.concat(this.cork, this.corkBytes);
     this.core.stats.bytesOut += this.corkBytes;
-    this.cork = [];
+    this.cork.length = 0; // reused: `out` is the single chunk or a copy of them all
     this.corkBytes = 0;
     this.transport.write(out);
   }
