@@ -61,7 +61,6 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
     if (cert) peer.cert = cert;
     const t = new SocketTransport<SockData>(s, peer);
     const conn = new Connection(core, t);
-    t.onDrain = () => conn.onDrain();
     s.data.transport = t;
     s.data.conn = conn;
     const early = s.data.early;
@@ -115,7 +114,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
         s.data.early.push(Buffer.from(d));
       },
       drain(s) {
-        s.data.transport?.drain();
+        if (s.data.transport?.drain()) s.data.conn?.onDrain();
       },
       close(s) {
         if (s.data.timer) clearTimeout(s.data.timer);

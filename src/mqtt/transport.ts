@@ -10,12 +10,12 @@ import type { Transport } from "./types.ts";
 export const HIGH_WATER = 4 * 1024 * 1024;
 
 export class SocketTransport<T> implements Transport {
-  private pending: Uint8Array[] = [];
+  /** bytes the socket did not take yet; null while there are none (most connections, always) */
+  private pending: Uint8Array[] | null = null;
   private pendingBytes = 0;
   private ending = false;
   private closed = false;
   private paused = false;
-  onDrain: (() => void) | null = null;
 
   constructor(
     private readonly socket: Socket<T>,
@@ -24,7 +24,7 @@ export class SocketTransport<T> implements Transport {
 
   write(chunk: Uint8Array): void {
     if (this.closed) return;
-    if (this.pending.length > 0) {
+    if (this.pending) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.byteLength;
     } else {
@@ -32,7 +32,7 @@ export class SocketTransport<T> implements Transport {
       if (n < 0) return; // socket already closed
       if (n < chunk.byteLength) {
         const rest = chunk.subarray(n);
-        this.pending.push(rest);
+        this.pending = [rest];
         this.pendingBytes += rest.byteLength;
       }
     }
@@ -46,31 +46,39 @@ export class SocketTransport<T> implements Transport {
     return this.pendingBytes;
   }
 
-  /** Called from the socket's `drain` handler. */
-  drain(): void {
-    while (this.pending.length > 0 && !this.closed) {
-      const head = this.pending[0] as Uint8Array;
+  /**
+   * Called from the socket's `drain` handler. True when everything waiting went out and
+   * the connection may write more (the caller then tells the connection).
+   */
+  drain(): boolean {
+    const pending = this.pending;
+    while (pending && pending.length > 0 && !this.closed) {
+      const head = pending[0] as Uint8Array;
       const n = this.socket.write(head);
-      if (n < 0) return;
+      if (n < 0) return false;
       this.pendingBytes -= Math.max(n, 0);
       if (n < head.byteLength) {
-        this.pending[0] = head.subarray(n);
-        return;
+        pending[0] = head.subarray(n);
+        return false;
       }
-      this.pending.shift();
+      pending.shift();
     }
-    if (this.ending) return this.finish();
+    if (pending && pending.length === 0) this.pending = null;
+    if (this.ending) {
+      this.finish();
+      return false;
+    }
     if (this.paused && this.pendingBytes < HIGH_WATER / 2) {
       this.paused = false;
       this.socket.resume();
     }
-    this.onDrain?.();
+    return true;
   }
 
   end(): void {
     if (this.closed) return;
     this.ending = true;
-    if (this.pending.length === 0) this.finish();
+    if (!this.pending) this.finish();
   }
 
   private finish(): void {
@@ -81,7 +89,7 @@ export class SocketTransport<T> implements Transport {
   close(): void {
     if (this.closed && !this.ending) return;
     this.closed = true;
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
     this.socket.terminate();
   }
