@@ -15,6 +15,7 @@ import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, RC_NOT_AUTHORIZED, t
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { checkWsUpgrade } from "./ws-upgrade.ts";
+import { listening } from "./listen-error.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 
@@ -117,17 +118,14 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // `announce` runs once the socket listens: the first local-time log stamp loads the
   // time zone (~5 ms), which should not delay accepting connections
   const startMqtt = async (m: NeoConfig["mqtt"], announce?: () => void) => {
-    const l = await broker.listen({
-      host: m.listen.host,
-      port: m.listen.port,
-      tls: m.tls.enabled
-        ? {
-            ...(await loadTlsMaterial(pki, m.tls, "Mqtt")),
-            requestCert: m.tls.clientAuth !== "none",
-            rejectUnauthorized: m.tls.clientAuth === "require",
-          }
-        : undefined,
-    });
+    const tls = m.tls.enabled
+      ? {
+          ...(await loadTlsMaterial(pki, m.tls, "Mqtt")),
+          requestCert: m.tls.clientAuth !== "none",
+          rejectUnauthorized: m.tls.clientAuth === "require",
+        }
+      : undefined;
+    const l = await listening("MQTT", m.listen.host, m.listen.port, () => broker.listen({ host: m.listen.host, port: m.listen.port, tls }));
     announce?.();
     createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
     return l;
@@ -140,7 +138,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // `cfg` is the live config object: the server reads its auth switch per request
   const startHttp = async (cfg: NeoConfig) => {
     const httpTls = cfg.http.tls.enabled;
-    return createHttpServer({
+    const tls = httpTls ? { ...(await loadTlsMaterial(pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth } : undefined;
+    return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () => createHttpServer({
       config: cfg,
       store,
       auth,
@@ -158,8 +157,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         handlers: broker.websocket,
       },
       extraRoutes: web.routes,
-      tls: httpTls ? { ...(await loadTlsMaterial(pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth } : undefined,
-    });
+      tls,
+    }));
   };
   let http = await startHttp(config);
   const retired: HttpServer[] = []; // replaced by a reload; their open connections run on
