@@ -55,7 +55,9 @@ function userProp(msg: InboundPublish, key: string): string | undefined {
 
 /** a `reply` field inside a JSON object payload, as machbase-neo accepts */
 function jsonField(payload: Buffer, key: string): string | undefined {
-  if (payload[0] !== 0x7b /* { */) return undefined;
+  // hot path: a `{"data":...}` write is parsed by ingest anyway; parse it here only when
+  // the key can be in it at all
+  if (payload[0] !== 0x7b /* { */ || !payload.includes(`"${key}"`)) return undefined;
   try {
     const v = JSON.parse(payload.toString("utf8"))?.[key];
     return typeof v === "string" && v !== "" ? v : undefined;

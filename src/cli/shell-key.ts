@@ -3,7 +3,7 @@
 // server; a server sees the change on its next lookup.
 import { defineCommand } from "citty";
 import { usageError } from "../lib/errors.ts";
-import { assertClientId } from "../registry/index.ts";
+import { assertClientId, type Registry } from "../registry/index.ts";
 import { commonArgs, fail } from "./common.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
@@ -77,25 +77,25 @@ const list = defineCommand({
     }),
 });
 
-const del = defineCommand({
-  meta: { name: "del", description: "Delete a client; its token and certificate stop working at once" },
-  args: { ...commonArgs, id: idArg },
-  run: ({ args }) =>
-    run(async () => {
-      await withKeys(args, ({ registry }) => registry.delete(args.id));
-      out("deleted\n");
-    }),
-});
+/** `del` and `revoke`: one registry call on an id, then one word on stdout */
+const idCommand = (name: string, description: string, act: (r: Registry, id: string) => unknown, said: string) =>
+  defineCommand({
+    meta: { name, description },
+    args: { ...commonArgs, id: idArg },
+    run: ({ args }) =>
+      run(async () => {
+        await withKeys(args, ({ registry }) => act(registry, args.id));
+        out(`${said}\n`);
+      }),
+  });
 
-const revoke = defineCommand({
-  meta: { name: "revoke", description: "Revoke a client: kept in the list as revoked, refused everywhere, listed in the CRL" },
-  args: { ...commonArgs, id: idArg },
-  run: ({ args }) =>
-    run(async () => {
-      await withKeys(args, ({ registry }) => registry.revoke(args.id));
-      out("revoked\n");
-    }),
-});
+const del = idCommand("del", "Delete a client; its token and certificate stop working at once", (r, id) => r.delete(id), "deleted");
+const revoke = idCommand(
+  "revoke",
+  "Revoke a client: kept in the list as revoked, refused everywhere, listed in the CRL",
+  (r, id) => r.revoke(id),
+  "revoked",
+);
 
 const rotate = defineCommand({
   meta: { name: "rotate", description: "New key, certificate and token for an existing client; the old ones stop working at once" },
