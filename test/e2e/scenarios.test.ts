@@ -66,17 +66,19 @@ function rawClient(port: number, protocolVersion = 4) {
   const s = net.connect(port, "127.0.0.1");
   const parser = mqttPacket.parser({ protocolVersion });
   const packets: mqttPacket.Packet[] = [];
-  let closedAt = 0;
-  const t0 = Date.now();
+  // null while open; a close within the same millisecond as the connect still counts
+  let closedAt: number | null = null;
+  const t0 = performance.now();
   s.on("data", (d) => parser.parse(Buffer.from(d)));
   parser.on("packet", (p) => packets.push(p));
-  s.on("close", () => (closedAt = Date.now() - t0));
+  s.on("close", () => (closedAt = Math.max(performance.now() - t0, 0.001)));
   s.on("error", () => {});
   return {
     s,
     packets,
     cmds: () => packets.map((p) => p.cmd),
-    closedAfter: () => closedAt,
+    /** ms from creation to close, 0 while open */
+    closedAfter: () => closedAt ?? 0,
     send: (p: object) => s.write(mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion })),
     ready: new Promise<void>((r) => s.on("connect", () => r())),
   };
