@@ -55,14 +55,14 @@ const extra: ExtraRow[] = [];
 const extraNotes: string[] = [];
 const startFailures = new Map<string, number>();
 
-/** The best ok run by the scenario's first row (max rate, min latency); else the last outcome. */
+/** The best ok run by the scenario's first row or `bestBy` (max rate, min latency); else the last outcome. */
 function best(def: ScenarioDef, outs: Outcome[]): Outcome {
-  const row = def.rows[0]!;
+  const row = def.rows.find((r) => r.metric === def.bestBy) ?? def.rows[0]!;
   const oks = outs.filter((o): o is Extract<Outcome, { status: "ok" }> => o.status === "ok");
   if (oks.length === 0) return outs[outs.length - 1] ?? { status: "skipped", reason: "not run" };
   const v = (o: (typeof oks)[number]) => o.result.metrics[row.metric] ?? NaN;
   const pick = oks.reduce((a, b) => (row.higherIsBetter ? (v(b) > v(a) ? b : a) : (v(b) < v(a) ? b : a)));
-  if (oks.length > 1) pick.result.notes.push(`best of ${oks.length} runs: ${oks.map((o) => Math.round(v(o) * 1000) / 1000).join(", ")}`);
+  if (oks.length > 1) pick.result.notes.push(`best of ${oks.length} runs by ${row.metric}: ${oks.map((o) => Math.round(v(o) * 1000) / 1000).join(", ")}`);
   return pick;
 }
 
