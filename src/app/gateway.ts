@@ -18,9 +18,12 @@ import { checkWsUpgrade } from "./ws-upgrade.ts";
 import { listening } from "./listen-error.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 import { createMemorySettler } from "./memory-settle.ts";
+import { sweepOrphanSessions } from "./orphan-sessions.ts";
 
 const log = createLogger("neosvr");
 const REVALIDATE_MS = 250;
+/** offline sessions of expired keys are ended this often (deleted or revoked ones at once) */
+const ORPHAN_SWEEP_MS = 5_000;
 
 export interface ReadyInfo {
   event: "ready";
@@ -61,7 +64,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     config: config.mqtt,
     auth,
     isRegistered: (id) => registry.get(id) != null,
-    liveClient: (id) => broker.client(id),
+    session: (id) => broker.session(id),
   });
   const dataTopics = createDataTopics({
     store,
@@ -103,9 +106,29 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       broker.disconnect(c.id, RC_ADMINISTRATIVE_ACTION);
     }
   };
+  let sinceSweep = 0;
+  let sweptVersion = Number.NaN;
+  const sweep = () =>
+    sweepOrphanSessions({
+      offlineSessions: () => broker.offlineSessions(),
+      discardSession: (id) => broker.discardSession(id),
+      usable: (id, now) => {
+        const r = registry.get(id);
+        return r !== null && r.status === "active" && now < r.notAfter;
+      },
+      log,
+    });
   const timer = setInterval(() => {
     try {
       revalidate();
+      // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
+      sinceSweep += REVALIDATE_MS;
+      const version = registry.dataVersion();
+      if (version !== sweptVersion || sinceSweep >= ORPHAN_SWEEP_MS) {
+        sweptVersion = version;
+        sinceSweep = 0;
+        sweep();
+      }
     } catch (e) {
       log.error("session re-check failed", e);
     }

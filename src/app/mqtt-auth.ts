@@ -20,8 +20,8 @@ export interface MqttAuthDeps {
   auth: Auth;
   /** does a registered client with this id exist? */
   isRegistered(id: string): boolean;
-  /** the live session currently using this MQTT client id, if any */
-  liveClient(mqttClientId: string): ClientRef | undefined;
+  /** the session (connected or not) kept under this MQTT client id, and whose it is */
+  session(mqttClientId: string): { owner: string | undefined; connected: boolean } | undefined;
 }
 
 const refuse = (reasonCode: number, reason: string): AuthResult => ({ ok: false, reasonCode, reason });
@@ -40,10 +40,11 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     // any id is fine except another registered client's id
     if (req.clientId !== identity && deps.isRegistered(req.clientId))
       return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" belongs to another client`);
-    // never take over a live session that belongs to someone else
-    const live = deps.liveClient(req.clientId);
-    if (live && live.identity !== undefined && live.identity !== identity)
-      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use by another client`);
+    // never take over a session that belongs to someone else: a connected one, nor a
+    // persistent one waiting for its client (its queued messages are not ours)
+    const held = deps.session(req.clientId);
+    if (held && held.owner !== undefined && held.owner !== identity)
+      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" ${held.connected ? "is in use by" : "holds the session of"} another client`);
     return undefined;
   }
 
@@ -85,9 +86,8 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
         const meta: SessionCredential = { clientId: t.clientId, fingerprint256: t.fingerprint256, expiresAt: t.expiresAt, via: "token" };
         return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
       }
-      // an anonymous client never takes over an identified live session
-      const live = deps.liveClient(req.clientId);
-      if (live?.identity !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
+      // an anonymous client never takes over an identified session, connected or not
+      if (deps.session(req.clientId)?.owner !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
       return { ok: true };
     }
     if (username === undefined) return refuse(RC_NOT_AUTHORIZED, "missing token in username");

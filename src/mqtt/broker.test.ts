@@ -472,6 +472,30 @@ describe("hooks", () => {
     expect(tb.broker.clients()).toEqual([{ id: "g", identity: "dev-7", meta: { k: 1 }, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "127.0.0.1" } }]);
   });
 
+  test("a session remembers whose it is while its client is away; discardSession ends only offline ones and sends a delayed will", async () => {
+    tb = await startBroker({ hooks: { ...allowAll, authenticate: (req) => ({ ok: true, identity: req.username ?? "" }) } });
+    const w = await client({ clientId: "watcher", username: "w" });
+    await w.subscribeAsync("wills/#", { qos: 1 });
+    const a = await client({
+      clientId: "parked",
+      username: "owner-a",
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+      will: { topic: "wills/parked", payload: Buffer.from("gone"), qos: 1, retain: false, properties: { willDelayInterval: 300 } },
+    });
+    expect(tb.broker.session("parked")).toEqual({ owner: "owner-a", connected: true });
+    expect(tb.broker.discardSession("parked")).toBe(false); // connected: not ours to end
+    (a as unknown as { stream: { destroy(): void } }).stream.destroy();
+    await until(() => tb!.broker.session("parked")?.connected === false);
+    expect([...tb.broker.offlineSessions()]).toEqual([{ clientId: "parked", owner: "owner-a" }]);
+    const will = nextMessage(w);
+    expect(tb.broker.discardSession("parked")).toBe(true);
+    expect((await will).payload).toBe("gone");
+    expect(tb.broker.session("parked")).toBeUndefined();
+    expect(tb.broker.discardSession("parked")).toBe(false);
+  });
+
   test("denied publishes get PUBACK 0x87 in v5 and a plain PUBACK in 3.1.1, and are not routed", async () => {
     tb = await startBroker({ hooks: { ...allowAll, authorizePublish: (_c, t) => !t.startsWith("$SYS") && t !== "secret" } });
     const sub = await client({ clientId: "s" });

@@ -129,6 +129,32 @@ export class Broker {
     return this.core.clients.get(clientId)?.client ?? undefined;
   }
 
+  /**
+   * Does a session (connected or not) exist under this client id, and whose is it?
+   * `{ owner: undefined }` is an anonymous client's session; undefined means no session.
+   */
+  session(clientId: string): { owner: string | undefined; connected: boolean } | undefined {
+    const s = this.core.sessions.get(clientId);
+    return s ? { owner: s.owner, connected: s.conn !== null } : undefined;
+  }
+
+  /** Client ids and owners of the sessions whose client is not connected. */
+  *offlineSessions(): Generator<{ clientId: string; owner: string | undefined }> {
+    for (const s of this.core.sessions.values()) if (s.conn === null) yield { clientId: s.id, owner: s.owner };
+  }
+
+  /**
+   * End a session whose client is not connected, as if it had expired: its queued
+   * messages are dropped, a delayed will goes out now (v5 3.1.3.2.2: the will waits for the delay or the session end). False when there is
+   * no such session or its client is connected.
+   */
+  discardSession(clientId: string): boolean {
+    const s = this.core.sessions.get(clientId);
+    if (!s || s.conn !== null) return false;
+    this.core.endSession(s);
+    return true;
+  }
+
   /** Throw a client out; v5 clients get DISCONNECT with the reason code first. */
   disconnect(clientId: string, reasonCode: number): boolean {
     const c = this.core.clients.get(clientId);

@@ -96,6 +96,7 @@ export class BrokerCore {
       this.sessions.set(clientId, s);
     }
     s.expiryMs = expiryMs;
+    s.owner = c.client?.identity;
     s.conn = c;
     c.session = s;
     return { session: s, present };

@@ -18,6 +18,8 @@ export interface SessionCounters {
 
 export class Session {
   conn: Connection | null = null;
+  /** the identity (from the authenticate hook) of the client that last held it; undefined = anonymous */
+  owner: string | undefined = undefined;
   readonly subscriptions = new Map<string, Subscription>();
   readonly inflight = new Map<number, Outbound>();
   /** inbound QoS 2 packet ids received but not yet released by PUBREL */

@@ -84,6 +84,38 @@ describe("MQTT with token auth", () => {
     }
   });
 
+  test("a persistent session waiting offline cannot be taken over by another client, and ends when its key is deleted", async () => {
+    const owner = await genKey(srv.data, "parked-owner");
+    const url = `mqtt://${srv.mqttHost}:${srv.mqttPort}`;
+    const a = await mqtt.connectAsync(url, { clientId: "parked-id", clean: false, username: owner.token, reconnectPeriod: 0 });
+    await a.subscribeAsync("parked/#", { qos: 1 });
+    await a.endAsync();
+    const p = await mqtt.connectAsync(url, { username: app.token, reconnectPeriod: 0 });
+    await p.publishAsync("parked/x", "for the owner only", { qos: 1 });
+    await p.endAsync();
+
+    // another client's token with the parked id, clean or not: refused, the session stays
+    for (const extra of [["-c"], []]) {
+      const r = await pub("--id", "parked-id", "--username", other.token, ...extra, "-q", "1", "-t", "y", "-m", "1");
+      expect(r.code).not.toBe(0);
+      expect(r.stderr + r.stdout).toContain("not authorised");
+    }
+    // listen before CONNACK: the queued message follows it at once
+    const back = mqtt.connect(url, { clientId: "parked-id", clean: false, username: owner.token, reconnectPeriod: 0 });
+    const got: string[] = [];
+    back.on("message", (_t, m) => got.push(m.toString()));
+    const present = await new Promise<boolean>((resolve) => back.once("connect", (ack) => resolve(ack.sessionPresent)));
+    expect(present).toBe(true);
+    await eventually(() => got.length === 1);
+    expect(got).toEqual(["for the owner only"]);
+    await back.endAsync();
+
+    // the owner's key deleted: its offline session ends, the id is free for others
+    expect((await neo(["shell", "key", "del", "parked-owner", "--data", srv.data])).code).toBe(0);
+    await eventually(async () => (await pub("--id", "parked-id", "--username", other.token, "-t", "y", "-m", "1")).code === 0, 3000);
+    expect(srv.logs()).toContain(`ended the offline session "parked-id"`);
+  });
+
   test("a key deleted while its client is connected: disconnected within a second, and cannot reconnect", async () => {
     const k = await genKey(srv.data, "doomed");
     const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { clientId: "doomed", username: k.token, protocolVersion: 5, reconnectPeriod: 0 });
