@@ -28,7 +28,7 @@ async function serve(mode: Mode, dir: string): Promise<void> {
     data: dir,
     log: { level: "error" },
     http: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth: false, tls: { enabled: mode !== "http", clientAuth: mode === "front" ? "require" : "none" } },
-    mqtt: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth: false, maxMessageSizeLimit: 1 << 20, requireClientIdMatch: false, tls: { enabled: false, clientAuth: "require" } },
+    mqtt: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth: false, maxMessageSizeLimit: 1 << 20, requireClientIdMatch: false, persistence: true, tls: { enabled: false, clientAuth: "require" } },
   };
   const tls = mode === "http" ? undefined : { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem, clientAuth: mode === "front" ? ("require" as const) : ("none" as const) };
   const store = openSeriesStore(dir);

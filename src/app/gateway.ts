@@ -19,6 +19,7 @@ import { listening } from "./listen-error.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
+import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 
 const log = createLogger("neosvr");
 const REVALIDATE_MS = 250;
@@ -87,6 +88,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
     log: createLogger("mqtt"),
   });
+  // retained messages and persistent sessions from the last run, before anyone connects
+  if (config.mqtt.persistence) restoreBrokerState(config.data, broker, createLogger("mqtt"));
+  const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
 
   // Live revocation: when the registry changes (any process) or a key expires, every
   // affected session is thrown out within REVALIDATE_MS.
@@ -295,6 +299,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       clearInterval(timer);
       settle.stop();
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
+      persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: 0x8b }); // server shutting down
       await Promise.all([http, ...retired].map((h) => h.stop()));
       await batcher.flush();

@@ -36,6 +36,7 @@ export function formatConfig(cfg: NeoConfig): string {
     `  EnableTokenAuth = ${cfg.mqtt.enableTokenAuth}`,
     `  MaxMessageSizeLimit = ${cfg.mqtt.maxMessageSizeLimit}`,
     `  RequireClientIdMatch = ${cfg.mqtt.requireClientIdMatch}`,
+    `  Persistence = ${cfg.mqtt.persistence}`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
   );
@@ -98,6 +99,11 @@ Mqtt {
 
   # The CONNECT client-id must equal the authenticated client's id.
   RequireClientIdMatch = false
+
+  # Keep retained messages and persistent sessions (subscriptions, queued and
+  # unacknowledged QoS 1/2 messages) across restarts, in <Data>/mqtt-state.bin:
+  # saved on shutdown and every minute while clients are active.
+  Persistence = true
 
   Tls {
     # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.

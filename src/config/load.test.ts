@@ -41,6 +41,7 @@ describe("defaults and precedence", () => {
         enableTokenAuth: false,
         maxMessageSizeLimit: 1048576,
         requireClientIdMatch: false,
+        persistence: true,
         tls: { enabled: false, clientAuth: "require" },
       },
     });
@@ -209,7 +210,7 @@ describe("printing configs", () => {
 
   test("the default config text explains every key it sets", () => {
     const text = defaultConfigText();
-    for (const key of ["Data", "Level", "Listen", "EnableTokenAuth", "MaxMessageSizeLimit", "RequireClientIdMatch", "ClientAuth", "CertFile", "KeyFile"]) {
+    for (const key of ["Data", "Level", "Listen", "EnableTokenAuth", "MaxMessageSizeLimit", "RequireClientIdMatch", "Persistence", "ClientAuth", "CertFile", "KeyFile"]) {
       expect(text).toContain(key);
     }
     expect(text.split("\n").filter((l) => l.trim().startsWith("#")).length).toBeGreaterThan(20);
@@ -232,6 +233,7 @@ describe("printing configs", () => {
       enableTokenAuth: fc.boolean(),
       maxMessageSizeLimit: fc.integer({ min: 1, max: 268435460 }),
       requireClientIdMatch: fc.boolean(),
+      persistence: fc.boolean(),
       tls: tls(["optional", "require"]),
     }),
   }).filter((c) => c.http.listen.port === 0 || c.http.listen.port !== c.mqtt.listen.port || c.http.listen.host !== c.mqtt.listen.host);

@@ -71,6 +71,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       enableTokenAuth: false,
       maxMessageSizeLimit: DEFAULT_MAX_MESSAGE_SIZE,
       requireClientIdMatch: false,
+      persistence: true,
       tls: tls("require"),
     },
   };
@@ -176,6 +177,7 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   }
   cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
   cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
+  cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
   return cfg;
 }
 

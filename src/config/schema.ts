@@ -24,6 +24,7 @@ export interface ServicePatch {
   enableTokenAuth?: boolean;
   maxMessageSizeLimit?: number;
   requireClientIdMatch?: boolean;
+  persistence?: boolean;
   tls: TlsPatch;
 }
 /** One source's contribution (file, env or flags); later sources override earlier ones key by key. */
@@ -145,6 +146,7 @@ export const schema: BlockSpec = {
         EnableTokenAuth: bool((p, b) => (p.mqtt.enableTokenAuth = b)),
         MaxMessageSizeLimit: int(1, MQTT_MAX_PACKET, (p, n) => (p.mqtt.maxMessageSizeLimit = n)),
         RequireClientIdMatch: bool((p, b) => (p.mqtt.requireClientIdMatch = b)),
+        Persistence: bool((p, b) => (p.mqtt.persistence = b)),
         Tls: tls("mqtt", ["require", "optional"]),
       },
       hints: {

@@ -36,6 +36,8 @@ export interface NeoConfig {
     maxMessageSizeLimit: number;
     /** CONNECT client-id must equal the authenticated client's id */
     requireClientIdMatch: boolean;
+    /** keep retained messages and persistent sessions across restarts (<data>/mqtt-state.bin) */
+    persistence: boolean;
     tls: TlsConfig;
   };
 }

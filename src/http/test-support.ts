@@ -19,6 +19,7 @@ export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
       enableTokenAuth: false,
       maxMessageSizeLimit: 1 << 20,
       requireClientIdMatch: false,
+      persistence: true,
       tls: { enabled: false, clientAuth: "require" },
     },
   };

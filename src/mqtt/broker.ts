@@ -11,6 +11,7 @@ import { createWsHandler, type WsData } from "./websocket.ts";
 import { sysMessages } from "./sys.ts";
 import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
+import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
 export interface BrokerOptions {
   hooks: BrokerHooks;
@@ -136,6 +137,22 @@ export class Broker {
   session(clientId: string): { owner: string | undefined; connected: boolean } | undefined {
     const s = this.core.sessions.get(clientId);
     return s ? { owner: s.owner, connected: s.conn !== null } : undefined;
+  }
+
+  /** Retained messages and persistent sessions as plain data, to keep across a restart. */
+  exportState(): BrokerState {
+    return exportState(this.core);
+  }
+
+  /** Load what exportState() gave, before listening. Throws only for a state of another version. */
+  importState(state: BrokerState): ImportResult {
+    return importState(this.core, state);
+  }
+
+  /** A number that changes whenever clients did anything (for "save only when changed"). */
+  activity(): number {
+    const s = this.core.stats;
+    return s.bytesIn + s.messagesOut + this.core.sessions.size + this.core.retained.size;
   }
 
   /** Client ids and owners of the sessions whose client is not connected. */

@@ -96,6 +96,7 @@ export class BrokerCore {
       this.sessions.set(clientId, s);
     }
     s.expiryMs = expiryMs;
+    s.offlineSince = null;
     s.owner = c.client?.identity;
     s.conn = c;
     c.session = s;
@@ -132,7 +133,14 @@ export class BrokerCore {
       }
     }
     if (s.expiryMs === 0) this.endSession(s);
-    else if (Number.isFinite(s.expiryMs)) s.expiryTimer = longTimeout(s.expiryMs, () => this.endSession(s));
+    else this.park(s, Date.now(), s.expiryMs);
+  }
+
+  /** Keep a session whose client is away (since `since`) for `leftMs` more, then end it. */
+  park(s: Session, since: number, leftMs: number): void {
+    s.offlineSince = since;
+    this.sessions.set(s.id, s);
+    if (Number.isFinite(leftMs)) s.expiryTimer = longTimeout(Math.max(0, leftMs), () => this.endSession(s));
   }
 
   endSession(s: Session): void {

@@ -3,6 +3,7 @@ export { Broker } from "./broker.ts";
 export type { BrokerOptions, BrokerStats, AppPublish } from "./broker.ts";
 export type { ListenOptions, Listening, TlsListenOptions } from "./listeners.ts";
 export type { WsData } from "./websocket.ts";
+export type { BrokerState, ImportResult } from "./state.ts";
 export { RC, connackCodeV3 } from "./codes.ts";
 export { isValidTopicFilter, isValidTopicName, topicMatches } from "./topics.ts";
 export type * from "./hooks.ts";

@@ -33,6 +33,11 @@ export class RetainedStore {
     }
   }
 
+  /** Every unexpired retained message. */
+  *all(now = Date.now()): Generator<Message> {
+    for (const m of this.byTopic.values()) if (!this.expired(m, now)) yield m;
+  }
+
   private expired(m: Message, now: number): boolean {
     if (m.expiresAt === undefined || m.expiresAt > now) return false;
     this.byTopic.delete(m.topic);

@@ -1,6 +1,6 @@
 // Session state that outlives a network connection: subscriptions, outbound QoS 1/2
 // in flight, the queue of messages waiting for a slot, and inbound QoS 2 packet ids.
-// In memory only: a broker restart forgets persistent sessions.
+// Kept in memory; state.ts copies persistent sessions out and back in across restarts.
 import type { Connection } from "./connection.ts";
 import type { Delivery, Subscription, WillMessage } from "./types.ts";
 
@@ -26,6 +26,8 @@ export class Session {
   readonly inboundQos2 = new Set<number>();
   /** session expiry in ms; 0 ends with the connection, Infinity never */
   expiryMs = 0;
+  /** when the client went away (ms epoch); null while connected */
+  offlineSince: number | null = null;
   expiryTimer: ReturnType<typeof setTimeout> | null = null;
   pendingWill: WillMessage | null = null;
   willTimer: ReturnType<typeof setTimeout> | null = null;
@@ -152,6 +154,22 @@ export class Session {
     }
     o.state = "pubrel";
     return true;
+  }
+
+  /** The messages waiting for a slot, oldest first (a copy of the list). */
+  queuedDeliveries(): Delivery[] {
+    return this.queue.slice(this.qHead);
+  }
+
+  /** Put saved state back: queue in order and the next packet id to use. */
+  restore(queue: Delivery[], nextPid: number): void {
+    this.queue = queue.slice(0, this.maxQueued);
+    this.qHead = 0;
+    if (Number.isInteger(nextPid) && nextPid >= 1 && nextPid <= 65535) this.nextPid = nextPid;
+  }
+
+  get nextPacketId(): number {
+    return this.nextPid;
   }
 
   clearQueue(): void {
