@@ -207,7 +207,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
    * SIGHUP: apply a new config without dropping sessions that stay allowed. Auth
    * switches take effect at once (and sessions they no longer allow are closed);
    * a changed listener is started anew before the old one stops accepting, and the
-   * old one's connections run on. Data and the packet size limit need a restart.
+   * old one's connections run on. Data, the packet size limit and persistence need a restart.
    */
   const reload = async (next: NeoConfig): Promise<string[]> => {
     const done: string[] = [];
@@ -215,6 +215,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     if (next.data !== config.data) log.warn("Data changed: it takes effect after a restart");
     if (next.mqtt.maxMessageSizeLimit !== config.mqtt.maxMessageSizeLimit)
       log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
+    if (next.mqtt.persistence !== config.mqtt.persistence) log.warn("Mqtt.Persistence changed: it takes effect after a restart");
     if (next.log.level !== config.log.level) {
       setLogLevel(next.log.level);
       config.log.level = next.log.level;
