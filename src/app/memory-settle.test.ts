@@ -41,3 +41,11 @@ test("collections are at least minIntervalMs apart", async () => {
   expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(145);
   s.stop();
 });
+
+test("a young-generation collection runs every youngEvery connects, burst or not", () => {
+  let young = 0;
+  const s = createMemorySettler({ minConnects: 1_000_000, youngEvery: 4, collect: () => {}, collectYoung: () => young++ });
+  for (let i = 0; i < 10; i++) s.noteConnect();
+  expect(young).toBe(2);
+  s.stop();
+});
