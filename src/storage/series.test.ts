@@ -82,7 +82,7 @@ describe("series store", () => {
     );
     expect(e.code).toBe("bad_row");
     expect(errorOf(() => store.write("t", [{ name: "a", time: 1n, value: Number.NaN }])).code).toBe("bad_row");
-    expect(store.tables()).toEqual([]);
+    expect(store.tables()).toEqual(["EXAMPLE"]); // only the table every new store has
   });
 
   test("writeMany commits good batches and reports refused ones", () => {
@@ -134,7 +134,7 @@ describe("series store", () => {
       expect(e.status).toBe(400);
     }
     expect(store.query("select name, time, value from t").rows).toEqual([["a", 1n, 1]]);
-    expect(store.tables()).toEqual(["T"]);
+    expect(store.tables()).toEqual(["EXAMPLE", "T"]);
   });
 
   test("query allows a trailing semicolon, comments and semicolons inside strings", () => {
@@ -145,9 +145,17 @@ describe("series store", () => {
   });
 
   test("query of an unknown table is a 400 with SQLite's message", () => {
-    const e = errorOf(() => store.query("select * from EXAMPLE"));
+    const e = errorOf(() => store.query("select * from NOPE"));
     expect(e.status).toBe(400);
-    expect(e.message).toBe("no such table: EXAMPLE");
+    expect(e.message).toBe("no such table: NOPE");
+  });
+
+  test("a new store has machbase-neo's EXAMPLE tag table, empty, and keeps it once data is in it", () => {
+    expect(store.query("select * from EXAMPLE limit 2")).toMatchObject({ columns: ["NAME", "TIME", "VALUE"], rows: [] });
+    store.write("EXAMPLE", [{ name: "wave.sin", time: 1675851592000000000n, value: 0 }]);
+    store.close();
+    store = openSeriesStore(dir);
+    expect(store.query("select count(*) from EXAMPLE").rows).toEqual([[1n]]);
   });
 
   test("a query sees rows committed by the writer at once", () => {

@@ -90,6 +90,9 @@ function typeOf(declared: string | null | undefined, actual: string | null | und
   return "string";
 }
 
+/** the tag table every new store has (machbase-neo's examples use it) */
+export const EXAMPLE_TABLE = "EXAMPLE";
+
 export function openSeriesStore(dataDir: string): SeriesStore {
   const file = join(dataDir, "series.db");
   const db: Database = openDatabase(file);
@@ -124,6 +127,16 @@ export function openSeriesStore(dataDir: string): SeriesStore {
     const st = insertFor(table);
     for (const r of rows) st.run(r.name, r.time, r.value);
     return rows.length;
+  }
+
+  // A new store starts with machbase-neo's tutorial table, so the documented
+  // `select * from EXAMPLE` answers (with no rows) before anything was written.
+  const created = db.prepare<{ v: string }, []>("SELECT v FROM _neo_series_meta WHERE k = 'created'").get();
+  if (!created) {
+    db.transaction(() => {
+      insertFor(EXAMPLE_TABLE);
+      db.prepare("INSERT INTO _neo_series_meta (k, v) VALUES ('created', ?)").run(new Date().toISOString());
+    })();
   }
 
   const writeTx = db.transaction((table: string, rows: Row[]) => insertRows(table, rows));

@@ -54,6 +54,12 @@ describe("neo serve with HTTP token auth", () => {
     expect(v.stdout).toContain(": OK");
   });
 
+  test("on a fresh gateway the seed's query of EXAMPLE answers success with no rows (curl --data-urlencode, a form POST)", async () => {
+    const r = split((await curl("/db/query", "--data-urlencode", "q=select * from EXAMPLE limit 2", "-H", `Authorization: Bearer ${key.token}`)).stdout);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ success: true, reason: "success", data: { columns: ["NAME", "TIME", "VALUE"], types: ["string", "datetime", "double"], rows: [] } });
+  });
+
   test("a write and a query with the client's bearer token succeed", async () => {
     const w = split(
       (
