@@ -24,6 +24,14 @@ const validityArgs = {
   "not-after": { type: "string", description: "expiry as an RFC 3339 date, e.g. 2030-01-31T00:00:00Z" },
 } as const;
 
+/** gen and rotate: a client id, where to write the files, and the validity */
+const issueArgs = {
+  ...commonArgs,
+  id: idArg,
+  output: { type: "string", alias: "o", description: "write <prefix>_cert.pem, <prefix>_key.pem and <prefix>_token" },
+  ...validityArgs,
+} as const;
+
 async function run(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
@@ -34,12 +42,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 const gen = defineCommand({
   meta: { name: "gen", description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token" },
-  args: {
-    ...commonArgs,
-    id: idArg,
-    output: { type: "string", alias: "o", description: "write <prefix>_cert.pem, <prefix>_key.pem and <prefix>_token" },
-    ...validityArgs,
-  },
+  args: issueArgs,
   run: ({ args }) =>
     run(async () => {
       assertClientId(args.id);
@@ -99,12 +102,7 @@ const revoke = idCommand(
 
 const rotate = defineCommand({
   meta: { name: "rotate", description: "New key, certificate and token for an existing client; the old ones stop working at once" },
-  args: {
-    ...commonArgs,
-    id: idArg,
-    output: { type: "string", alias: "o", description: "write <prefix>_cert.pem, <prefix>_key.pem and <prefix>_token" },
-    ...validityArgs,
-  },
+  args: issueArgs,
   run: ({ args }) =>
     run(async () => {
       const keyType = args.type === undefined ? undefined : parseKeyType(args.type);
