@@ -162,8 +162,9 @@ export class Broker {
 
   /**
    * End a session whose client is not connected, as if it had expired: its queued
-   * messages are dropped, a delayed will goes out now (v5 3.1.3.2.2: the will waits for the delay or the session end). False when there is
-   * no such session or its client is connected.
+   * messages are dropped and a delayed will goes out now (v5 3.1.3.2.2: a will waits
+   * for its delay or the end of the session). False when there is no such session or
+   * its client is connected.
    */
   discardSession(clientId: string): boolean {
     const s = this.core.sessions.get(clientId);

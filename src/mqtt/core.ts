@@ -139,7 +139,7 @@ export class BrokerCore {
   /** Keep a session whose client is away (since `since`) for `leftMs` more, then end it. */
   park(s: Session, since: number, leftMs: number): void {
     s.offlineSince = since;
-    this.sessions.set(s.id, s);
+    if (!this.sessions.has(s.id)) this.sessions.set(s.id, s); // a restored one joins here
     if (Number.isFinite(leftMs)) s.expiryTimer = longTimeout(Math.max(0, leftMs), () => this.endSession(s));
   }
 
