@@ -496,6 +496,15 @@ describe("hooks", () => {
     expect(tb.broker.discardSession("parked")).toBe(false);
   });
 
+  test("a v5 CONNECT asking for enhanced authentication gets CONNACK 0x8C and is closed, even when the hook would accept it", async () => {
+    tb = await startBroker();
+    const r = await raw(5);
+    const ack = (await r.connectMqtt("scram", { properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: Buffer.from("x") } })) as IConnackPacket;
+    expect(ack.reasonCode).toBe(0x8c);
+    await r.closedPromise;
+    expect(tb.broker.clients()).toEqual([]);
+  });
+
   test("denied publishes get PUBACK 0x87 in v5 and a plain PUBACK in 3.1.1, and are not routed", async () => {
     tb = await startBroker({ hooks: { ...allowAll, authorizePublish: (_c, t) => !t.startsWith("$SYS") && t !== "secret" } });
     const sub = await client({ clientId: "s" });

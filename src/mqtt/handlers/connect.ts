@@ -24,6 +24,10 @@ export async function handleConnect(c: Connection, p: IConnectPacket): Promise<v
   const cleanStart = p.clean !== false;
   const props = p.properties ?? {};
 
+  // no enhanced authentication (AUTH exchange) is offered: a v5 client asking for one is
+  // refused rather than let in on a method nobody checked [MQTT-4.12.0-1]
+  if (version === 5 && props.authenticationMethod !== undefined) return refuse(c, RC.badAuthenticationMethod);
+
   let clientId = p.clientId ?? "";
   let assigned = false;
   if (clientId === "") {
