@@ -101,7 +101,7 @@ function renderKeys(rows: KeyRow[]): void {
       );
       tr.dataset.id = k.id;
       const labels = ["#", "Client ID", "Valid from", "Expires", "Status", "Last used", ""];
-      tr.querySelectorAll("td").forEach((td, i) => (td.dataset.label = labels[i] ?? ""));
+      for (const [i, td] of [...tr.querySelectorAll("td")].entries()) td.dataset.label = labels[i] ?? "";
       return tr;
     }),
   );

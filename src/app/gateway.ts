@@ -269,7 +269,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           start: () => withHttp(next.http),
           restore: () => withHttp(prev),
           // switching TLS on or off: the old server's connections must not go on the old way
-          release: (h) => (tlsFlip ? void h.stop() : (h.stopAccepting(), retired.push(h))),
+          release: (h) => {
+            if (tlsFlip) void h.stop();
+            else {
+              h.stopAccepting();
+              retired.push(h);
+            }
+          },
         });
         http = r.listener;
         if (r.ok) done.push(`HTTP listener ${http.url}`);

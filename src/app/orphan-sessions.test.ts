@@ -13,8 +13,14 @@ test("offline sessions of keys that can no longer connect are ended; anonymous a
   const ended: string[] = [];
   const n = sweepOrphanSessions({
     offlineSessions: () => sessions,
-    discardSession: (id) => (ended.push(id), true),
-    usable: (id) => (lookups.push(id), id === "alive"),
+    discardSession: (id) => {
+      ended.push(id);
+      return true;
+    },
+    usable: (id) => {
+      lookups.push(id);
+      return id === "alive";
+    },
     log: createLogger("test"),
   });
   expect(n).toBe(2);

@@ -37,7 +37,7 @@ export async function loadTlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"], s
   } catch {
     throw bad(`${certSetting}: ${tls.certFile} is not a PEM certificate`);
   }
-  let privateKey;
+  let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch {

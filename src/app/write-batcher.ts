@@ -48,7 +48,7 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
           rowsTotal += n;
           p.resolve(n);
         });
-      } catch (err) {
+      } catch (_err) {
         // the whole transaction rolled back: retry each message alone so one bad
         // message cannot fail the others
         for (const p of batch) {

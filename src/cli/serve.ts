@@ -77,7 +77,7 @@ export default defineCommand({
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGHUP", () => {
       log.info("SIGHUP received, reloading the config");
-      let next;
+      let next: ReturnType<typeof loadConfig>;
       try {
         next = reloadConfig();
       } catch (e) {

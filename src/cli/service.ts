@@ -61,7 +61,7 @@ async function defaultConfigTextOrNull(): Promise<string | null> {
     if (e instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND/.test(`${(e as { code?: string }).code} ${e.message}`)) return null;
     throw e;
   }
-  const fn = mod["defaultConfigText"];
+  const fn = mod.defaultConfigText;
   return typeof fn === "function" ? String(fn()) : null;
 }
 

@@ -145,7 +145,7 @@ describe("neo shell key list, del, revoke, rotate, crl", () => {
     expect(lines[0]).toBe("┌────────┬──────────────────────┬───────────────────────────────┬───────────────────────────────┬─────────┬───────────────────────────────┐");
     expect(lines[1]).toBe("│ ROWNUM │ ID                   │ VALID FROM                    │ EXPIRE                        │ STATUS  │ LAST USED                     │");
     expect(lines[2]).toBe("├────────┼──────────────────────┼───────────────────────────────┼───────────────────────────────┼─────────┼───────────────────────────────┤");
-    expect(lines[3]).toMatch(/^│      1 │ myid2                │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active  │ -                             │$/);
+    expect(lines[3]).toMatch(/^│ {6}1 │ myid2 {16}│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active {2}│ - {29}│$/);
     expect(lines[4]).toStartWith("│      2 │ myid3                │ ");
     expect(lines[5]).toStartWith("└────────┴");
     expect(lines[6]).toBe("");

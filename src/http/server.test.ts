@@ -7,6 +7,9 @@ const logs: string[] = [];
 
 const TOKEN = "app01:b:" + "a".repeat(64);
 const T = "1675851592000000001";
+/** a reply body as the loose shape these assertions read */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
+const json = async (r: Response): Promise<any> => r.json();
 
 let h: Harness;
 beforeAll(() => {
@@ -20,7 +23,7 @@ afterAll(() => h.close());
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const get = (path: string, headers: Record<string, string> = auth) => fetch(h.url + path, { headers });
-const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (path: string, body: Bun.BodyInit, headers: Record<string, string> = {}) =>
   fetch(h.url + path, { method: "POST", body, headers: { ...auth, ...headers } });
 
 describe("startup", () => {
@@ -35,14 +38,14 @@ describe("token auth", () => {
   test("a request without Authorization gets 401 missing authorization token", async () => {
     const r = await fetch(h.url + "/db/query?q=select%201");
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual({ success: false, reason: "missing authorization token" });
+    expect(await json(r)).toEqual({ success: false, reason: "missing authorization token" });
     expect(r.headers.get("www-authenticate")).toContain("Bearer");
   });
 
   test("a wrong token gets 401 invalid token", async () => {
     const r = await get("/db/query?q=select%201", { authorization: "Bearer app01:b:intended-wrong-value" });
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual({ success: false, reason: "invalid token" });
+    expect(await json(r)).toEqual({ success: false, reason: "invalid token" });
     expect(r.headers.get("www-authenticate")).toContain("Bearer");
   });
 
@@ -50,13 +53,13 @@ describe("token auth", () => {
     h.tokens.add("old:b:1", "old", Date.now() - 1);
     const r = await get("/db/query?q=select%201", { authorization: "Bearer old:b:1" });
     expect(r.status).toBe(401);
-    expect(await r.json()).toEqual({ success: false, reason: "invalid token" });
+    expect(await json(r)).toEqual({ success: false, reason: "invalid token" });
   });
 
   test("a non-bearer scheme is a 401 that says how to send the token", async () => {
     const r = await get("/db/query?q=select%201", { authorization: `Basic ${btoa("a:b")}` });
     expect(r.status).toBe(401);
-    expect((await r.json()).reason).toBe("malformed authorization header: use Authorization: Bearer <token>");
+    expect((await json(r)).reason).toBe("malformed authorization header: use Authorization: Bearer <token>");
   });
 
   test("the scheme is case-insensitive", async () => {
@@ -78,7 +81,7 @@ describe("token auth", () => {
   test("/health needs no token", async () => {
     const r = await fetch(h.url + "/health");
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body.success).toBe(true);
     expect(body.reason).toBe("ok");
     expect(typeof body.uptime).toBe("string");
@@ -93,7 +96,7 @@ describe("write and query", () => {
       { "content-type": "application/json" },
     );
     expect(w.status).toBe(200);
-    const wb = await w.json();
+    const wb = await json(w);
     expect(wb.success).toBe(true);
     expect(wb.reason).toBe("success, 2 record(s) inserted");
     expect(wb.elapse).toMatch(/^[0-9.]+(µs|ms|s)$/);
@@ -109,28 +112,28 @@ describe("write and query", () => {
   test("query by POST form, by JSON body, and with a timeformat", async () => {
     const form = await post("/db/query", new URLSearchParams({ q: "select count(*) from example" }));
     expect(await form.text()).toContain('"types":["int64"],"rows":[[2]]');
-    const json = await post("/db/query", JSON.stringify({ q: "select time from example limit 1", timeformat: "RFC3339NANO" }), {
+    const jq = await post("/db/query", JSON.stringify({ q: "select time from example limit 1", timeformat: "RFC3339NANO" }), {
       "content-type": "application/json",
     });
-    expect((await json.json()).data.rows).toEqual([["2023-02-08T10:19:52.000000001Z"]]);
+    expect((await json(jq)).data.rows).toEqual([["2023-02-08T10:19:52.000000001Z"]]);
     const ms = await get("/db/query?timeformat=ms&q=" + encodeURIComponent("select time from example limit 1"));
-    expect((await ms.json()).data.rows).toEqual([[1675851592000]]);
+    expect((await json(ms)).data.rows).toEqual([[1675851592000]]);
   });
 
   test("CSV, NDJSON and gzip bodies are written", async () => {
     const csv = await post("/db/write/multi?header=skip", "name,time,value\na,1,1\nb,2,2\n", { "content-type": "text/csv" });
-    expect((await csv.json()).reason).toBe("success, 2 record(s) inserted");
+    expect((await json(csv)).reason).toBe("success, 2 record(s) inserted");
     const nd = await post("/db/write/multi", '{"NAME":"c","TIME":3,"VALUE":3}\n{"name":"d","time":4,"value":null}\n', {
       "content-type": "application/x-ndjson",
     });
-    expect((await nd.json()).reason).toBe("success, 2 record(s) inserted");
+    expect((await json(nd)).reason).toBe("success, 2 record(s) inserted");
     const gz = await post("/db/write/multi?timeformat=s&method=append", gzipSync(Buffer.from('[["e",5,5]]')), {
       "content-type": "application/json",
       "content-encoding": "gzip",
     });
-    expect((await gz.json()).reason).toBe("success, 1 record(s) inserted");
+    expect((await json(gz)).reason).toBe("success, 1 record(s) inserted");
     const all = await get("/db/query?q=" + encodeURIComponent("select name, time from multi order by time"));
-    expect((await all.json()).data.rows).toEqual([
+    expect((await json(all)).data.rows).toEqual([
       ["a", 1],
       ["b", 2],
       ["c", 3],
@@ -144,7 +147,7 @@ describe("error paths", () => {
   const expectFailure = async (r: Response, status: number, reason?: string | RegExp) => {
     expect(r.status).toBe(status);
     expect(r.headers.get("content-type")).toContain("application/json");
-    const body = await r.json();
+    const body = await json(r);
     expect(body.success).toBe(false);
     if (typeof reason === "string") expect(body.reason).toBe(reason);
     else if (reason) expect(body.reason).toMatch(reason);
@@ -173,7 +176,7 @@ describe("error paths", () => {
       await expectFailure(await get("/db/query?q=" + encodeURIComponent(q)), 400);
     }
     const r = await get("/db/query?q=" + encodeURIComponent("select count(*) from example"));
-    expect((await r.json()).data.rows).toEqual([[2]]);
+    expect((await json(r)).data.rows).toEqual([[2]]);
   });
 
   test("an unknown table is 400 with SQLite's message", async () => {
@@ -222,7 +225,7 @@ describe("error paths", () => {
     try {
       const r = await fetch(broken.url + "/anything");
       expect(r.status).toBe(500);
-      expect(await r.json()).toEqual({ success: false, reason: "internal error" });
+      expect(await json(r)).toEqual({ success: false, reason: "internal error" });
       expect(logs.some((l) => l.includes("boom: secret detail"))).toBe(true);
     } finally {
       await broken.close();

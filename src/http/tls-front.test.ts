@@ -74,7 +74,7 @@ describe("TLS front", () => {
 
   test("a direct connection to the upstream has no registered peer", async () => {
     const r = await fetch(`http://127.0.0.1:${upstream.port}/who`);
-    expect((await r.json()).known).toBe(false);
+    expect(((await r.json()) as { known: boolean }).known).toBe(false);
   });
 
   test("a certificate from another CA is terminated before any byte reaches the upstream", async () => {

@@ -22,7 +22,7 @@ let done: () => void = () => {};
 const subReady = new Promise<void>((r) => (subAcked = r));
 const allIn = new Promise<void>((r) => (done = r));
 const sub = await open((chunk) => {
-  let b = rest ? Buffer.concat([rest, chunk]) : chunk;
+  const b = rest ? Buffer.concat([rest, chunk]) : chunk;
   let off = 0;
   while (b.length - off >= 2) {
     let len = 0, mult = 1, i = off + 1, ok = false;

@@ -4,7 +4,7 @@ import mqttPacket, { type IPublishPacket } from "mqtt-packet";
 import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 
 const pubArb = fc.record({
-  topic: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !/[+#\u0000]/.test(t)),
+  topic: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !t.includes("+") && !t.includes("#") && !t.includes("\0")),
   payload: fc.uint8Array({ maxLength: 300 }),
   qos: fc.constantFrom(0 as const, 1 as const, 2 as const),
   pid: fc.integer({ min: 1, max: 65535 }),

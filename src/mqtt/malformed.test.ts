@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { IConnackPacket, IDisconnectPacket, IPublishPacket } from "mqtt-packet";
 import mqttPacket from "mqtt-packet";
-import { RawClient, startBroker, until, type TestBroker } from "./test-support.ts";
+import { RawClient, startBroker, type TestBroker } from "./test-support.ts";
 
 let tb: TestBroker | null = null;
 const raws: RawClient[] = [];

@@ -48,7 +48,7 @@ export class Session {
   /** Hand one message to this session: send now, queue, or drop by policy. */
   deliver(d: Delivery): void {
     const c = this.conn;
-    if (!c || !c.isConnected()) {
+    if (!c?.isConnected()) {
       if (d.qos === 0) {
         this.counters.droppedQos0++; // QoS 0 is not kept for offline sessions
         return;
@@ -98,7 +98,7 @@ export class Session {
   /** Send queued messages while the connection has room. */
   pump(): void {
     const c = this.conn;
-    while (c && c.isConnected() && this.queued > 0) {
+    while (c?.isConnected() && this.queued > 0) {
       const d = this.queue[this.qHead] as Delivery;
       if (d.msg.expiresAt !== undefined && d.msg.expiresAt <= Date.now()) {
         this.counters.expired++;

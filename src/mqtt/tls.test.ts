@@ -44,7 +44,10 @@ afterEach(async () => {
 
 async function start(requestCert: boolean, rejectUnauthorized: boolean): Promise<ConnectRequest[]> {
   const seen: ConnectRequest[] = [];
-  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => (seen.push(r), { ok: true }) }, sysIntervalMs: 0 });
+  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => {
+        seen.push(r);
+        return { ok: true };
+      } }, sysIntervalMs: 0 });
   listening = await broker.listen({
     host: "127.0.0.1",
     port: 0,

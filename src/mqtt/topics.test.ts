@@ -31,7 +31,7 @@ describe("topic matching", () => {
     fc.assert(
       fc.property(fc.array(filterArb, { minLength: 1, maxLength: 20 }), topicArb, (filters, topic) => {
         const trie = new TopicTrie<string>();
-        filters.forEach((f, i) => trie.set(f, String(i), f));
+        for (const [i, f] of filters.entries()) trie.set(f, String(i), f);
         const got = new Set<string>();
         trie.match(topic, (_v, k) => got.add(k));
         const want = new Set(filters.map((f, i) => (referenceMatch(f, topic) ? String(i) : "")).filter((k) => k !== ""));

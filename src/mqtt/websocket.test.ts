@@ -35,7 +35,10 @@ function serve(b: Broker): Server<WsData> {
 
 test("MQTT.js over ws:// and a TCP client share one broker, both ways", async () => {
   const seen: ConnectRequest[] = [];
-  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => (seen.push(r), { ok: true }) }, sysIntervalMs: 0 });
+  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => {
+        seen.push(r);
+        return { ok: true };
+      } }, sysIntervalMs: 0 });
   const l = await broker.listen({ host: "127.0.0.1", port: 0 });
   server = serve(broker);
   try {

@@ -7,9 +7,9 @@ x509.cryptoProvider.set(crypto);
 
 export { x509 };
 
-export const EC_KEY_ALG: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
-export const EC_SIGN_ALG: EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
-export const RSA_KEY_ALG: RsaHashedKeyGenParams = {
+export const EC_KEY_ALG: { name: "ECDSA"; namedCurve: "P-256" } = { name: "ECDSA", namedCurve: "P-256" };
+export const EC_SIGN_ALG: { name: "ECDSA"; hash: "SHA-256" } = { name: "ECDSA", hash: "SHA-256" };
+export const RSA_KEY_ALG: { name: string; modulusLength: number; publicExponent: Uint8Array; hash: string } = {
   name: "RSASSA-PKCS1-v1_5",
   modulusLength: 2048,
   publicExponent: new Uint8Array([1, 0, 1]),

@@ -10,7 +10,6 @@ import type {
   ClientCredentials,
   ClientRecord,
   ClientStatus,
-  IssuedClient,
   KeyType,
   Registry,
   RevocationCause,

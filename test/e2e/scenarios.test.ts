@@ -106,7 +106,7 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     return { status: r.status, body: (await r.json()) as { success: boolean; reason: string; data: { columns: string[]; types: string[]; rows: unknown[][] } } };
   };
   const write = async (table: string, body: string | Buffer, contentType: string, extra = "", headers: Record<string, string> = {}) => {
-    const r = await http(`/db/write/${table}${extra}`, { method: "POST", body: body as BodyInit, headers: { "Content-Type": contentType, ...headers } });
+    const r = await http(`/db/write/${table}${extra}`, { method: "POST", body: body as Bun.BodyInit, headers: { "Content-Type": contentType, ...headers } });
     return { status: r.status, body: (await r.json()) as { success: boolean; reason: string } };
   };
   const conn = (opts: IClientOptions = {}) => mqtt.connectAsync(url, { username: app.token, reconnectPeriod: 0, connectTimeout: 3000, ...opts });

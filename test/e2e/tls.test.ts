@@ -244,7 +244,7 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   test("HTTPS without a certificate falls back to the token rule (ClientAuth optional)", async () => {
     const none = await https("/db/query?q=select%201");
     expect(none.status).toBe(401);
-    expect((await none.json()).reason).toBe("missing authorization token");
+    expect(((await none.json()) as { reason: string }).reason).toBe("missing authorization token");
     const tok = await https("/db/query?q=select%201", { headers: { Authorization: `Bearer ${app.token}` } });
     expect(tok.status).toBe(200);
   });
