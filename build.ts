@@ -95,7 +95,8 @@ const say = (msg: string) => {
   if (!values.quiet) process.stderr.write(msg + "\n");
 };
 
-const hostArch: Arch | undefined = process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64") ? process.arch : undefined;
+const hostArch: Arch | undefined =
+  process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64") ? process.arch : undefined;
 const targets: Arch[] = (values.target ?? ["x64", "arm64"]).map((t) => {
   if (t !== "x64" && t !== "arm64") throw new Error(`unknown --target ${t} (x64 or arm64)`);
   return t;
@@ -135,7 +136,8 @@ async function compile(arch: Arch): Promise<void> {
   // compile next to it, then rename over it, so a running copy is never overwritten in place
   const outfile = join(DIST, `.neo-linux-${arch}.tmp-${process.pid}`);
   for (const dir of ASSET_DIRS) {
-    if (!existsSync(join(ROOT, dir))) throw new Error(`asset folder ${dir} (from src/web/assets-dir.txt) does not exist`);
+    if (!existsSync(join(ROOT, dir)))
+      throw new Error(`asset folder ${dir} (from src/web/assets-dir.txt) does not exist`);
   }
   const t0 = performance.now();
   const result = await Bun.build({

@@ -27,31 +27,70 @@ async function serve(mode: Mode, dir: string): Promise<void> {
   const config: NeoConfig = {
     data: dir,
     log: { level: "error" },
-    http: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth: false, tls: { enabled: mode !== "http", clientAuth: mode === "front" ? "require" : "none" } },
-    mqtt: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth: false, maxMessageSizeLimit: 1 << 20, requireClientIdMatch: false, persistence: true, tls: { enabled: false, clientAuth: "require" } },
+    http: {
+      listen: { host: "127.0.0.1", port: 0 },
+      enableTokenAuth: false,
+      tls: { enabled: mode !== "http", clientAuth: mode === "front" ? "require" : "none" },
+    },
+    mqtt: {
+      listen: { host: "127.0.0.1", port: 0 },
+      enableTokenAuth: false,
+      maxMessageSizeLimit: 1 << 20,
+      requireClientIdMatch: false,
+      persistence: true,
+      tls: { enabled: false, clientAuth: "require" },
+    },
   };
-  const tls = mode === "http" ? undefined : { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem, clientAuth: mode === "front" ? ("require" as const) : ("none" as const) };
+  const tls =
+    mode === "http"
+      ? undefined
+      : {
+          cert: pki.serverCertPem,
+          key: pki.serverKeyPem,
+          ca: pki.caCertPem,
+          clientAuth: mode === "front" ? ("require" as const) : ("none" as const),
+        };
   const store = openSeriesStore(dir);
   if (mode === "https-enforce") {
     // what Bun.serve alone can do: verify the chain, but the handler never learns who it was
     const s = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem, requestCert: true, rejectUnauthorized: true },
+      tls: {
+        cert: pki.serverCertPem,
+        key: pki.serverKeyPem,
+        ca: pki.caCertPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
       fetch: () => Response.json({ success: true, reason: "ok" }),
     });
     console.log(JSON.stringify({ url: `https://127.0.0.1:${s.port}` }));
     return;
   }
-  const h = createHttpServer({ config, store, auth: { verifyToken: () => ({ ok: false, reason: "invalid token" }) }, ...(tls ? { tls } : {}) });
+  const h = createHttpServer({
+    config,
+    store,
+    auth: { verifyToken: () => ({ ok: false, reason: "invalid token" }) },
+    ...(tls ? { tls } : {}),
+  });
   console.log(JSON.stringify({ url: h.url }));
 }
 
-async function drive(url: string, tlsOpts: object | undefined, seconds: number, conc: number, fresh: boolean): Promise<number> {
+async function drive(
+  url: string,
+  tlsOpts: object | undefined,
+  seconds: number,
+  conc: number,
+  fresh: boolean,
+): Promise<number> {
   const end = performance.now() + seconds * 1000;
   let n = 0;
   let errors = 0;
-  const init = { ...(tlsOpts ? { tls: tlsOpts } : {}), ...(fresh ? { headers: { connection: "close" }, keepalive: false } : {}) } as RequestInit;
+  const init = {
+    ...(tlsOpts ? { tls: tlsOpts } : {}),
+    ...(fresh ? { headers: { connection: "close" }, keepalive: false } : {}),
+  } as RequestInit;
   const lane = async () => {
     while (performance.now() < end) {
       try {
@@ -78,12 +117,22 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-front-"));
   const { loadOrCreatePki } = await import("../src/pki/index.ts");
   const pki = await loadOrCreatePki(dir, { hosts: ["127.0.0.1"] });
-  const c = await pki.issueClientCert({ clientId: "bench", keyType: "ec", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) });
-  console.log(`bun ${Bun.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), ${seconds} s per cell, ${conc} concurrent, client and server on this host`);
+  const c = await pki.issueClientCert({
+    clientId: "bench",
+    keyType: "ec",
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3_600_000),
+  });
+  console.log(
+    `bun ${Bun.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), ${seconds} s per cell, ${conc} concurrent, client and server on this host`,
+  );
   console.log("| mode | keep-alive req/s | new TLS connection per request, req/s |");
   console.log("|---|---|---|");
   for (const mode of MODES) {
-    const child = Bun.spawn([process.execPath, import.meta.path, "--serve", mode, dir], { stdout: "pipe", stderr: "inherit" });
+    const child = Bun.spawn([process.execPath, import.meta.path, "--serve", mode, dir], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
     try {
       const reader = child.stdout.getReader();
       const { value } = await reader.read();

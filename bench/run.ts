@@ -23,7 +23,10 @@ try {
   console.error(`${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-if (args.help) { console.log(USAGE); process.exit(0); }
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const started = performance.now();
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -61,8 +64,11 @@ function best(def: ScenarioDef, outs: Outcome[]): Outcome {
   const oks = outs.filter((o): o is Extract<Outcome, { status: "ok" }> => o.status === "ok");
   if (oks.length === 0) return outs[outs.length - 1] ?? { status: "skipped", reason: "not run" };
   const v = (o: (typeof oks)[number]) => o.result.metrics[row.metric] ?? NaN;
-  const pick = oks.reduce((a, b) => (row.higherIsBetter ? (v(b) > v(a) ? b : a) : (v(b) < v(a) ? b : a)));
-  if (oks.length > 1) pick.result.notes.push(`best of ${oks.length} runs by ${row.metric}: ${oks.map((o) => Math.round(v(o) * 1000) / 1000).join(", ")}`);
+  const pick = oks.reduce((a, b) => (row.higherIsBetter ? (v(b) > v(a) ? b : a) : v(b) < v(a) ? b : a));
+  if (oks.length > 1)
+    pick.result.notes.push(
+      `best of ${oks.length} runs by ${row.metric}: ${oks.map((o) => Math.round(v(o) * 1000) / 1000).join(", ")}`,
+    );
   return pick;
 }
 
@@ -73,20 +79,30 @@ try {
       for (const t of all) {
         const fails = startFailures.get(t.name) ?? 0;
         if (fails >= 2) {
-          runs.set(t.name, [...(runs.get(t.name) ?? []), { status: "skipped", reason: "broker failed to start twice; not retried" }]);
+          runs.set(t.name, [
+            ...(runs.get(t.name) ?? []),
+            { status: "skipped", reason: "broker failed to start twice; not retried" },
+          ]);
           continue;
         }
         const t0 = performance.now();
         const outcome = await runScenario(def, t, nofile);
         runs.set(t.name, [...(runs.get(t.name) ?? []), outcome]);
-        if (outcome.status === "failed" && /did not (become ready|start)/.test(outcome.reason)) startFailures.set(t.name, fails + 1);
+        if (outcome.status === "failed" && /did not (become ready|start)/.test(outcome.reason))
+          startFailures.set(t.name, fails + 1);
         else if (outcome.status === "ok") startFailures.set(t.name, 0);
-        const what = outcome.status === "ok"
-          ? Object.entries(outcome.result.metrics).slice(0, 3).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`).join(" ")
-          : `${outcome.status}: ${outcome.reason}`;
+        const what =
+          outcome.status === "ok"
+            ? Object.entries(outcome.result.metrics)
+                .slice(0, 3)
+                .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`)
+                .join(" ")
+            : `${outcome.status}: ${outcome.reason}`;
         if (!(outcome.status === "skipped" && outcome.reason === "not applicable")) {
           const r = args.repeat > 1 ? ` #${rep + 1}` : "";
-          log(`${def.key.padEnd(12)} ${t.name.padEnd(9)}${r} ${((performance.now() - t0) / 1000).toFixed(1)}s  ${what}`);
+          log(
+            `${def.key.padEnd(12)} ${t.name.padEnd(9)}${r} ${((performance.now() - t0) / 1000).toFixed(1)}s  ${what}`,
+          );
         }
       }
     }
@@ -104,12 +120,28 @@ try {
       const runs = args.quick ? 3 : 10;
       log(`footprint: ${runs} starts each of dist/neo and mosquitto`);
       const fp: Record<string, Footprint | undefined> = {};
-      try { fp.neo = await neoFootprint(dist, runs); } catch (e) { extraNotes.push(`footprint / neo: failed: ${(e as Error).message}`); }
-      if (names.includes("mosquitto") && !mosqMissing) {
-        try { fp.mosquitto = await mosquittoFootprint("/usr/sbin/mosquitto", runs); } catch (e) { extraNotes.push(`footprint / mosquitto: failed: ${(e as Error).message}`); }
+      try {
+        fp.neo = await neoFootprint(dist, runs);
+      } catch (e) {
+        extraNotes.push(`footprint / neo: failed: ${(e as Error).message}`);
       }
-      const row = (label: string, unit: string, pick: (f: Footprint) => number | undefined, digits: number): ExtraRow => ({
-        label, unit, higherIsBetter: false, digits,
+      if (names.includes("mosquitto") && !mosqMissing) {
+        try {
+          fp.mosquitto = await mosquittoFootprint("/usr/sbin/mosquitto", runs);
+        } catch (e) {
+          extraNotes.push(`footprint / mosquitto: failed: ${(e as Error).message}`);
+        }
+      }
+      const row = (
+        label: string,
+        unit: string,
+        pick: (f: Footprint) => number | undefined,
+        digits: number,
+      ): ExtraRow => ({
+        label,
+        unit,
+        higherIsBetter: false,
+        digits,
         values: Object.fromEntries(Object.entries(fp).map(([k, f]) => [k, f ? pick(f) : undefined])),
       });
       extra.push(
@@ -120,8 +152,12 @@ try {
       );
       for (const [k, f] of Object.entries(fp)) {
         if (!f) continue;
-        extraNotes.push(`footprint / ${k}: startup range ${f.startupRangeMs[0].toFixed(1)}-${f.startupRangeMs[1].toFixed(1)} ms` +
-          (f.firstStartMs !== undefined ? `; first start (creates data dir, DB, CA) ${f.firstStartMs.toFixed(1)} ms` : ""));
+        extraNotes.push(
+          `footprint / ${k}: startup range ${f.startupRangeMs[0].toFixed(1)}-${f.startupRangeMs[1].toFixed(1)} ms` +
+            (f.firstStartMs !== undefined
+              ? `; first start (creates data dir, DB, CA) ${f.firstStartMs.toFixed(1)} ms`
+              : ""),
+        );
       }
     }
   }
@@ -136,12 +172,30 @@ try {
       const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
       const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
       clearTimeout(timer);
-      const med = (k: string) => { const m = new RegExp(`^${k}: median ([\\d.]+) ms`, "m").exec(out); return m?.[1] ? Number(m[1]) : undefined; };
+      const med = (k: string) => {
+        const m = new RegExp(`^${k}: median ([\\d.]+) ms`, "m").exec(out);
+        return m?.[1] ? Number(m[1]) : undefined;
+      };
       if (code !== 0 || med("ec") === undefined) extraNotes.push(`pki: issue-bench failed (exit ${code})`);
       else {
-        extra.push({ label: `ECDSA P-256 key + client cert issuance, median of ${n} [pki]`, unit: "ms", higherIsBetter: false, digits: 2, values: { neo: med("ec") } });
-        if (med("rsa") !== undefined) extra.push({ label: `RSA-2048 key + client cert issuance, median of ${n} [pki]`, unit: "ms", higherIsBetter: false, digits: 1, values: { neo: med("rsa") } });
-        extraNotes.push(`pki: \`bun src/pki/issue-bench.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`);
+        extra.push({
+          label: `ECDSA P-256 key + client cert issuance, median of ${n} [pki]`,
+          unit: "ms",
+          higherIsBetter: false,
+          digits: 2,
+          values: { neo: med("ec") },
+        });
+        if (med("rsa") !== undefined)
+          extra.push({
+            label: `RSA-2048 key + client cert issuance, median of ${n} [pki]`,
+            unit: "ms",
+            higherIsBetter: false,
+            digits: 1,
+            values: { neo: med("rsa") },
+          });
+        extraNotes.push(
+          `pki: \`bun src/pki/issue-bench.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`,
+        );
       }
     }
   }
@@ -153,7 +207,9 @@ try {
 const table = buildTable(defs, cells, names, extra);
 const notes = [...table.notes, ...extraNotes];
 const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "?";
-const mosqVersion = /mosquitto version (\S+)/.exec(Bun.spawnSync(["/usr/sbin/mosquitto", "-h"]).stdout.toString())?.[1] ?? "not installed";
+const mosqVersion =
+  /mosquitto version (\S+)/.exec(Bun.spawnSync(["/usr/sbin/mosquitto", "-h"]).stdout.toString())?.[1] ??
+  "not installed";
 const loadAfter = loadavg();
 // only the load before the run says whether other work was going on: the "after" figure
 // includes the broker and the generator this run kept busy itself

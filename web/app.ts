@@ -23,7 +23,10 @@ const API = "/web/api";
 const SESSION_KEY = "neo.session";
 
 class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -116,7 +119,11 @@ async function refresh(): Promise<void> {
 }
 
 async function revokeKey(id: string): Promise<void> {
-  const yes = await confirmDialog(`Revoke ${id}?`, "Its certificate and token stop working at once. The key stays listed as revoked.", "Revoke");
+  const yes = await confirmDialog(
+    `Revoke ${id}?`,
+    "Its certificate and token stop working at once. The key stays listed as revoked.",
+    "Revoke",
+  );
   if (!yes) return;
   try {
     await api("POST", `/keys/${encodeURIComponent(id)}/revoke`);
@@ -128,7 +135,11 @@ async function revokeKey(id: string): Promise<void> {
 }
 
 async function deleteKey(id: string): Promise<void> {
-  const yes = await confirmDialog(`Delete ${id}?`, "The key is removed; its certificate and token stop working at once. This cannot be undone.", "Delete");
+  const yes = await confirmDialog(
+    `Delete ${id}?`,
+    "The key is removed; its certificate and token stop working at once. This cannot be undone.",
+    "Delete",
+  );
   if (!yes) return;
   try {
     await api("DELETE", `/keys/${encodeURIComponent(id)}`);
@@ -212,7 +223,11 @@ function showResult(id: string, r: Generated): void {
 
 async function closeResult(): Promise<void> {
   // Make the reader confirm: this is the only copy of the private key and token.
-  const yes = await confirmDialog("Close without saving?", "Make sure you downloaded the zip or copied every file. They cannot be shown again.", "I saved them");
+  const yes = await confirmDialog(
+    "Close without saving?",
+    "Make sure you downloaded the zip or copied every file. They cannot be shown again.",
+    "I saved them",
+  );
   if (yes) {
     el("result-files").replaceChildren();
     el<HTMLDialogElement>("result-dialog").close();

@@ -23,7 +23,11 @@ export function ago(ms: number | null): string {
   return fmtDate(ms);
 }
 /** Create an element, assign DOM properties (textContent, className, ...) and append children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: object = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: object = {},
+  ...kids: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e: HTMLElementTagNameMap[K] = Object.assign(document.createElement(tag), props);
   e.append(...kids);
   return e;

@@ -2,12 +2,12 @@
 import { parseArgs } from "node:util";
 
 export interface BenchArgs {
-  only: string[] | null;     // scenario keys or prefixes
-  brokers: string[];         // neo, mosquitto, aedes
+  only: string[] | null; // scenario keys or prefixes
+  brokers: string[]; // neo, mosquitto, aedes
   quick: boolean;
-  repeat: number;            // runs per (scenario, broker); the best is reported
-  neoCmd?: string;           // e.g. "dist/neo" or "bun src/main.ts"
-  out: string | null;        // results markdown path, null = don't write
+  repeat: number; // runs per (scenario, broker); the best is reported
+  neoCmd?: string; // e.g. "dist/neo" or "bun src/main.ts"
+  out: string | null; // results markdown path, null = don't write
   help: boolean;
 }
 
@@ -35,7 +35,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
     strict: true,
   });
-  const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : null);
+  const list = (s: string | undefined) =>
+    s
+      ? s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : null;
   const quick = values.quick ?? false;
   const out = values["no-write"] ? null : (values.out ?? (quick ? "bench/out/RESULTS-quick.md" : "bench/RESULTS.md"));
   return {

@@ -5,7 +5,7 @@ import { FrameSplitter, PT, type FrameHandler } from "./frames.ts";
 import { connectPacket, disconnectPacket, subscribePacket, type Credentials } from "./packets.ts";
 
 export interface TlsFiles {
-  ca: string;   // PEM text
+  ca: string; // PEM text
   cert: string;
   key: string;
 }
@@ -43,31 +43,60 @@ export class MqttConn {
     const timeoutMs = o.timeoutMs ?? 10_000;
     const connect = connectPacket(o.clientId, o, o.keepalive ?? 0);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { c.destroy(); reject(new Error(`CONNECT ${o.clientId}: no CONNACK in ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        c.destroy();
+        reject(new Error(`CONNECT ${o.clientId}: no CONNACK in ${timeoutMs} ms`));
+      }, timeoutMs);
       c.handler = (type, _flags, buf, body) => {
         if (type !== PT.CONNACK) return;
         clearTimeout(timer);
         const rc = buf[body + 1];
         c.handler = () => {};
         if (rc === 0) resolve();
-        else { c.destroy(); reject(new Error(`CONNECT ${o.clientId}: refused, return code ${rc}`)); }
+        else {
+          c.destroy();
+          reject(new Error(`CONNECT ${o.clientId}: refused, return code ${rc}`));
+        }
       };
-      const fail = (why: string) => { clearTimeout(timer); reject(new Error(`CONNECT ${o.clientId}: ${why}`)); };
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        reject(new Error(`CONNECT ${o.clientId}: ${why}`));
+      };
       Bun.connect<undefined>({
-        hostname: ep.host, port: ep.port,
+        hostname: ep.host,
+        port: ep.port,
         ...(ep.tls ? { tls: { ca: ep.tls.ca, cert: ep.tls.cert, key: ep.tls.key, serverName: "localhost" } } : {}),
         socket: {
           // small MQTT packets must not wait for Nagle + the peer's delayed ACK
-          open(s) { c.socket = s; s.setNoDelay(true); if (!ep.tls) c.write(connect); },
+          open(s) {
+            c.socket = s;
+            s.setNoDelay(true);
+            if (!ep.tls) c.write(connect);
+          },
           handshake(s, ok, err) {
-            if (!ok || err) { fail(`TLS handshake failed: ${err?.message ?? "not authorized"}`); s.terminate(); return; }
+            if (!ok || err) {
+              fail(`TLS handshake failed: ${err?.message ?? "not authorized"}`);
+              s.terminate();
+              return;
+            }
             c.write(connect);
           },
-          data(_s, d) { c.splitter.push(d); },
-          drain() { c.flush(); },
-          close() { c.onClosed(); fail("closed before CONNACK"); },
-          error(_s, e) { fail(e.message); },
-          connectError(_s, e) { fail(e.message); },
+          data(_s, d) {
+            c.splitter.push(d);
+          },
+          drain() {
+            c.flush();
+          },
+          close() {
+            c.onClosed();
+            fail("closed before CONNACK");
+          },
+          error(_s, e) {
+            fail(e.message);
+          },
+          connectError(_s, e) {
+            fail(e.message);
+          },
         },
       }).catch((e: unknown) => fail(String(e)));
     });
@@ -82,7 +111,11 @@ export class MqttConn {
   /** Write now if the socket takes it, else queue; returns false when back-pressured. */
   write(b: Buffer): boolean {
     if (this.closed || !this.socket) return false;
-    if (this.queue.length > 0) { this.queue.push(b); this.queuedBytes += b.length; return false; }
+    if (this.queue.length > 0) {
+      this.queue.push(b);
+      this.queuedBytes += b.length;
+      return false;
+    }
     const n = this.socket.write(b);
     if (n < b.length) {
       const rest = b.subarray(Math.max(n, 0));
@@ -105,11 +138,16 @@ export class MqttConn {
     while (this.queue.length > 0) {
       const b = this.queue[0]!;
       const n = s.write(b);
-      if (n < b.length) { this.queue[0] = b.subarray(Math.max(n, 0)); this.queuedBytes -= Math.max(n, 0); return; }
+      if (n < b.length) {
+        this.queue[0] = b.subarray(Math.max(n, 0));
+        this.queuedBytes -= Math.max(n, 0);
+        return;
+      }
       this.queue.shift();
       this.queuedBytes -= b.length;
     }
-    const w = this.drainWaiters; this.drainWaiters = [];
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
     for (const r of w) r();
   }
 
@@ -132,7 +170,8 @@ export class MqttConn {
   private onClosed(): void {
     this.closed = true;
     const w = [...this.drainWaiters, ...this.closeWaiters];
-    this.drainWaiters = []; this.closeWaiters = [];
+    this.drainWaiters = [];
+    this.closeWaiters = [];
     for (const r of w) r();
   }
 
@@ -147,7 +186,12 @@ export class MqttConn {
     if (this.closed) return;
     this.write(disconnectPacket());
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.whenClosed(), new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
+    await Promise.race([
+      this.whenClosed(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     this.destroy();
   }

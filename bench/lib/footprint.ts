@@ -8,9 +8,9 @@ import { freePort, killProc, procRssKb, run, waitForPort } from "./proc.ts";
 export interface Footprint {
   sizeMb?: number;
   gzipMb?: number;
-  startupMs: number;      // median
+  startupMs: number; // median
   startupRangeMs: [number, number];
-  firstStartMs?: number;  // neo: first start creates data dir, DB and CA
+  firstStartMs?: number; // neo: first start creates data dir, DB and CA
   idleRssMb: number;
   runs: number;
 }
@@ -20,10 +20,17 @@ async function gzipSize(file: string): Promise<number> {
   return Number(out.trim());
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 /** Spawn `argv(port)` `runs` times; time from spawn to an accepted TCP connect on port. */
-async function startupRuns(argv: (port: number) => string[], runs: number, cwd: string): Promise<{ times: number[]; rssKb: number }> {
+async function startupRuns(
+  argv: (port: number) => string[],
+  runs: number,
+  cwd: string,
+): Promise<{ times: number[]; rssKb: number }> {
   const times: number[] = [];
   let rssKb = 0;
   for (let i = 0; i < runs; i++) {
@@ -33,7 +40,10 @@ async function startupRuns(argv: (port: number) => string[], runs: number, cwd: 
     try {
       await waitForPort(port, 10_000);
       times.push(performance.now() - t0);
-      if (i === runs - 1) { await Bun.sleep(500); rssKb = procRssKb(proc.pid); }
+      if (i === runs - 1) {
+        await Bun.sleep(500);
+        rssKb = procRssKb(proc.pid);
+      }
     } finally {
       await killProc(proc);
     }
@@ -45,8 +55,20 @@ export async function neoFootprint(bin: string, runs: number): Promise<Footprint
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-fp-"));
   try {
     const data = join(dir, "data");
-    const argv = (port: number) => [bin, "serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0",
-      "--mqtt-port", String(port), "--mqtt-enable-token-auth", "true"];
+    const argv = (port: number) => [
+      bin,
+      "serve",
+      "--data",
+      data,
+      "--host",
+      "127.0.0.1",
+      "--http-port",
+      "0",
+      "--mqtt-port",
+      String(port),
+      "--mqtt-enable-token-auth",
+      "true",
+    ];
     const first = await startupRuns(argv, 1, dir);
     const warm = await startupRuns(argv, runs, dir);
     return {
@@ -72,7 +94,10 @@ export async function mosquittoFootprint(bin: string, runs: number): Promise<Foo
     const argv = (port: number) => {
       const conf = join(dir, `m-${port}.conf`);
       const user = process.getuid?.() === 0 ? "user root\n" : "";
-      writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwd}\npersistence false\nlog_dest none\n${user}`);
+      writeFileSync(
+        conf,
+        `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwd}\npersistence false\nlog_dest none\n${user}`,
+      );
       return [bin, "-c", conf];
     };
     const r = await startupRuns(argv, runs, dir);

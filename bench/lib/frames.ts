@@ -27,7 +27,10 @@ export class FrameSplitter {
         const b = buf[j++]!;
         rem += (b & 0x7f) * mult;
         mult *= 128;
-        if ((b & 0x80) === 0) { complete = true; break; }
+        if ((b & 0x80) === 0) {
+          complete = true;
+          break;
+        }
       }
       if (!complete) break; // header split across chunks
       const end = j + rem;
@@ -42,8 +45,16 @@ export class FrameSplitter {
 
 /** Packet types as numbers (fixed header high nibble). */
 export const PT = {
-  CONNACK: 2, PUBLISH: 3, PUBACK: 4, PUBREC: 5, PUBREL: 6, PUBCOMP: 7,
-  SUBACK: 9, UNSUBACK: 11, PINGRESP: 13, DISCONNECT: 14,
+  CONNACK: 2,
+  PUBLISH: 3,
+  PUBACK: 4,
+  PUBREC: 5,
+  PUBREL: 6,
+  PUBCOMP: 7,
+  SUBACK: 9,
+  UNSUBACK: 11,
+  PINGRESP: 13,
+  DISCONNECT: 14,
 } as const;
 
 /** Offset of the payload inside a v3.1.1 PUBLISH body (after topic and packet id). */

@@ -6,7 +6,14 @@ import type { CpuWindow, GenSpec } from "./spec.ts";
 import type { Identity } from "./targets/types.ts";
 
 const pemCache = new Map<string, string>();
-const pem = (p: string) => { let v = pemCache.get(p); if (v === undefined) { v = readFileSync(p, "utf8"); pemCache.set(p, v); } return v; };
+const pem = (p: string) => {
+  let v = pemCache.get(p);
+  if (v === undefined) {
+    v = readFileSync(p, "utf8");
+    pemCache.set(p, v);
+  }
+  return v;
+};
 
 /** Lane `i` of role `tag`: the fixed identity i, or identity 0 with a derived client id. */
 export function identityFor(spec: GenSpec, tag: string, i: number): Identity {
@@ -21,14 +28,16 @@ export function identityFor(spec: GenSpec, tag: string, i: number): Identity {
 }
 
 export function endpointFor(spec: GenSpec, id: Identity): Endpoint {
-  const tls: TlsFiles | undefined = spec.tls && id.tls ? { ca: pem(id.tls.ca), cert: pem(id.tls.cert), key: pem(id.tls.key) } : undefined;
+  const tls: TlsFiles | undefined =
+    spec.tls && id.tls ? { ca: pem(id.tls.ca), cert: pem(id.tls.cert), key: pem(id.tls.key) } : undefined;
   return { host: spec.host, port: spec.port, ...(tls ? { tls } : {}) };
 }
 
 export function openLane(spec: GenSpec, tag: string, i: number, keepalive = 0): Promise<MqttConn> {
   const id = identityFor(spec, tag, i);
   return MqttConn.open(endpointFor(spec, id), {
-    clientId: id.clientId, keepalive,
+    clientId: id.clientId,
+    keepalive,
     ...(id.username !== undefined ? { username: id.username } : {}),
     ...(id.password !== undefined ? { password: id.password } : {}),
   });
@@ -54,25 +63,41 @@ export class Waker {
   private waiters: (() => void)[] = [];
   wait(ms: number): Promise<void> {
     return new Promise((r) => {
-      const t = setTimeout(() => { r(); }, ms);
-      this.waiters.push(() => { clearTimeout(t); r(); });
+      const t = setTimeout(() => {
+        r();
+      }, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        r();
+      });
     });
   }
   signal(): void {
     if (this.waiters.length === 0) return;
-    const w = this.waiters; this.waiters = [];
+    const w = this.waiters;
+    this.waiters = [];
     for (const r of w) r();
   }
 }
 
 /** Run `n` tasks with at most `c` in flight; returns the errors (first few messages). */
-export async function pool(n: number, c: number, task: (i: number) => Promise<void>): Promise<{ failed: number; firstError?: string }> {
-  let next = 0, failed = 0;
+export async function pool(
+  n: number,
+  c: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ failed: number; firstError?: string }> {
+  let next = 0,
+    failed = 0;
   let firstError: string | undefined;
   const lane = async () => {
     while (next < n) {
       const i = next++;
-      try { await task(i); } catch (e) { failed++; firstError ??= (e as Error).message; }
+      try {
+        await task(i);
+      } catch (e) {
+        failed++;
+        firstError ??= (e as Error).message;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(c, n) }, lane));

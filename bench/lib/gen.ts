@@ -9,7 +9,12 @@ import { runQos0 } from "./scenarios/qos0.ts";
 import { runQos1 } from "./scenarios/qos1.ts";
 
 const scenarios: Record<GenSpec["scenario"], (s: GenSpec) => Promise<GenResult>> = {
-  qos0: runQos0, qos1: runQos1, connect: runConnect, latency: runLatency, "idle-rss": runIdleRss, "db-append": runDbAppend,
+  qos0: runQos0,
+  qos1: runQos1,
+  connect: runConnect,
+  latency: runLatency,
+  "idle-rss": runIdleRss,
+  "db-append": runDbAppend,
 };
 
 const spec = JSON.parse(await new Response(Bun.stdin.stream()).text()) as GenSpec;

@@ -7,11 +7,19 @@ export interface Credentials {
 }
 
 export function connectPacket(clientId: string, creds: Credentials, keepalive = 0, protocolVersion: 4 | 5 = 4): Buffer {
-  return mqtt.generate({
-    cmd: "connect", protocolId: "MQTT", protocolVersion, clean: true, clientId, keepalive,
-    ...(creds.username !== undefined ? { username: creds.username } : {}),
-    ...(creds.password !== undefined ? { password: Buffer.from(creds.password) } : {}),
-  }, { protocolVersion });
+  return mqtt.generate(
+    {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion,
+      clean: true,
+      clientId,
+      keepalive,
+      ...(creds.username !== undefined ? { username: creds.username } : {}),
+      ...(creds.password !== undefined ? { password: Buffer.from(creds.password) } : {}),
+    },
+    { protocolVersion },
+  );
 }
 
 export function subscribePacket(topic: string, qos: 0 | 1, messageId = 1): Buffer {

@@ -49,7 +49,10 @@ export async function waitForLine(
   let buf = "";
   let found = false;
   return await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ready line; output: ${buf.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ready line; output: ${buf.slice(-500)}`)),
+      timeoutMs,
+    );
     (async () => {
       for await (const chunk of proc.stdout) {
         if (found) continue;
@@ -58,11 +61,24 @@ export async function waitForLine(
         while ((nl = buf.indexOf("\n")) >= 0) {
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
-          if (pred(line)) { found = true; clearTimeout(timer); resolve(line); break; }
+          if (pred(line)) {
+            found = true;
+            clearTimeout(timer);
+            resolve(line);
+            break;
+          }
         }
       }
-      if (!found) { clearTimeout(timer); reject(new Error(`process exited (code ${proc.exitCode ?? "?"}) before ready; output: ${buf.slice(-500)}`)); }
-    })().catch((e: unknown) => { if (!found) { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); } });
+      if (!found) {
+        clearTimeout(timer);
+        reject(new Error(`process exited (code ${proc.exitCode ?? "?"}) before ready; output: ${buf.slice(-500)}`));
+      }
+    })().catch((e: unknown) => {
+      if (!found) {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
   });
 }
 
@@ -72,11 +88,21 @@ export async function waitForPort(port: number, timeoutMs: number, host = "127.0
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
       Bun.connect({
-        hostname: host, port,
+        hostname: host,
+        port,
         socket: {
-          open(s) { s.end(); resolve(true); },
-          connectError() { resolve(false); },
-          data() {}, close() {}, error() { resolve(false); },
+          open(s) {
+            s.end();
+            resolve(true);
+          },
+          connectError() {
+            resolve(false);
+          },
+          data() {},
+          close() {},
+          error() {
+            resolve(false);
+          },
         },
       }).catch(() => resolve(false));
     });
@@ -90,14 +116,25 @@ export async function waitForPort(port: number, timeoutMs: number, host = "127.0
 export async function killProc(proc: Subprocess, graceMs = 2000): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill("SIGTERM");
-  const t = setTimeout(() => { try { proc.kill("SIGKILL"); } catch { /* gone */ } }, graceMs);
+  const t = setTimeout(() => {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }, graceMs);
   await proc.exited;
   clearTimeout(t);
 }
 
 /** Run a command to completion; throw with its stderr if it fails. */
 export async function run(cmd: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<string> {
-  const p = Bun.spawn(cmd, { cwd: opts.cwd, stdin: opts.stdin ? new Blob([opts.stdin]) : "ignore", stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(cmd, {
+    cwd: opts.cwd,
+    stdin: opts.stdin ? new Blob([opts.stdin]) : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${err.trim() || out.trim()}`);
   return out;
@@ -105,7 +142,13 @@ export async function run(cmd: string[], opts: { cwd?: string; stdin?: string } 
 
 /** Wrap a command so it runs with a raised open-files limit (exec keeps the PID). */
 export function withNofile(cmd: string[], nofile: number): string[] {
-  return ["sh", "-c", `ulimit -n ${nofile} 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"`, "sh", ...cmd];
+  return [
+    "sh",
+    "-c",
+    `ulimit -n ${nofile} 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"`,
+    "sh",
+    ...cmd,
+  ];
 }
 
 /** The open-files limit a child started through withNofile gets. */

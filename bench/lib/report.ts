@@ -2,9 +2,19 @@
 import type { Outcome } from "./runner.ts";
 import type { Row, ScenarioDef } from "./scenario-defs.ts";
 
-export interface Cell { def: ScenarioDef; target: string; outcome: Outcome }
+export interface Cell {
+  def: ScenarioDef;
+  target: string;
+  outcome: Outcome;
+}
 
-export interface ExtraRow { label: string; unit: string; values: Record<string, number | undefined>; higherIsBetter: boolean; digits?: number }
+export interface ExtraRow {
+  label: string;
+  unit: string;
+  values: Record<string, number | undefined>;
+  higherIsBetter: boolean;
+  digits?: number;
+}
 
 const GEN_BOUND = 0.9; // fraction of one core
 
@@ -20,7 +30,11 @@ function ratio(a: number | undefined, b: number | undefined): string {
   return `${(a / b).toFixed(2)}x`;
 }
 
-export interface Table { header: string[]; rows: string[][]; notes: string[] }
+export interface Table {
+  header: string[];
+  rows: string[][];
+  notes: string[];
+}
 
 export function buildTable(defs: ScenarioDef[], cells: Cell[], targets: string[], extra: ExtraRow[]): Table {
   const others = targets.filter((t) => t !== "mosquitto");
@@ -36,8 +50,14 @@ export function buildTable(defs: ScenarioDef[], cells: Cell[], targets: string[]
       const shown: string[] = [];
       for (const t of targets) {
         const o = get(def, t);
-        if (!o) { shown.push(""); continue; }
-        if (o.status !== "ok") { shown.push(o.status === "skipped" && o.reason === "not applicable" ? "-" : o.status); continue; }
+        if (!o) {
+          shown.push("");
+          continue;
+        }
+        if (o.status !== "ok") {
+          shown.push(o.status === "skipped" && o.reason === "not applicable" ? "-" : o.status);
+          continue;
+        }
         const v = o.result.metrics[row.metric];
         values[t] = v;
         let s = v === undefined ? "n/a" : fmt(v, row.digits, row.scale);
@@ -53,7 +73,12 @@ export function buildTable(defs: ScenarioDef[], cells: Cell[], targets: string[]
         const o = get(def, t);
         return o?.status === "ok" && o.result.cpu ? `${pct(o.result.cpu.genCpu)} / ${pct(o.result.cpu.brokerCpu)}` : "";
       });
-      rows.push([`  CPU generator / broker [${def.key}]`, "% core", ...shown, ...(hasMosq ? others.map(() => "") : [])]);
+      rows.push([
+        `  CPU generator / broker [${def.key}]`,
+        "% core",
+        ...shown,
+        ...(hasMosq ? others.map(() => "") : []),
+      ]);
     }
     for (const t of targets) {
       const o = get(def, t);
@@ -75,7 +100,8 @@ const unitLabel = (r: Row) => r.unit + (r.higherIsBetter ? " ↑" : " ↓");
 
 export function toText(t: Table): string {
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(t.header), widths.map((w) => "-".repeat(w)).join("  "), ...t.rows.map(line)].join("\n");
 }
 

@@ -5,13 +5,16 @@ import type { ScenarioDef } from "./scenario-defs.ts";
 import type { GenResult, GenSpec } from "./spec.ts";
 import type { Target } from "./targets/types.ts";
 
-export type Outcome =
-  | { status: "ok"; result: GenResult }
-  | { status: "skipped" | "failed"; reason: string };
+export type Outcome = { status: "ok"; result: GenResult } | { status: "skipped" | "failed"; reason: string };
 
 const GEN = join(import.meta.dir, "gen.ts");
 
-export async function runScenario(def: ScenarioDef, target: Target, nofile: number, timeoutMs = 90_000): Promise<Outcome> {
+export async function runScenario(
+  def: ScenarioDef,
+  target: Target,
+  nofile: number,
+  timeoutMs = 90_000,
+): Promise<Outcome> {
   if (def.targets && !def.targets.includes(target.name)) return { status: "skipped", reason: "not applicable" };
   const why = target.unavailable(def.mode);
   if (why) return { status: "skipped", reason: why };
@@ -25,19 +28,34 @@ export async function runScenario(def: ScenarioDef, target: Target, nofile: numb
   }
   try {
     const spec: GenSpec = {
-      scenario: def.scenario, host: broker.host, port: broker.port, tls: def.mode === "tls",
-      ids: broker.ids, fixedIds: broker.fixedIds, brokerPid: broker.pid,
+      scenario: def.scenario,
+      host: broker.host,
+      port: broker.port,
+      tls: def.mode === "tls",
+      ids: broker.ids,
+      fixedIds: broker.fixedIds,
+      brokerPid: broker.pid,
       ...(broker.http ? { http: broker.http } : {}),
       params: def.params,
     };
     const gen = Bun.spawn(withNofile([process.execPath, GEN], nofile), {
-      stdin: new Blob([JSON.stringify(spec)]), stdout: "pipe", stderr: "pipe",
+      stdin: new Blob([JSON.stringify(spec)]),
+      stdout: "pipe",
+      stderr: "pipe",
     });
     const timer = setTimeout(() => gen.kill("SIGKILL"), timeoutMs);
     try {
-      const [out, err, code] = await Promise.all([new Response(gen.stdout).text(), new Response(gen.stderr).text(), gen.exited]);
+      const [out, err, code] = await Promise.all([
+        new Response(gen.stdout).text(),
+        new Response(gen.stderr).text(),
+        gen.exited,
+      ]);
       if (code !== 0) {
-        const msg = err.trim().split("\n").find((l) => l.trim()) ?? `exit ${code}`;
+        const msg =
+          err
+            .trim()
+            .split("\n")
+            .find((l) => l.trim()) ?? `exit ${code}`;
         return { status: "failed", reason: `generator: ${msg}${gen.signalCode ? ` (${gen.signalCode})` : ""}` };
       }
       const last = out.trim().split("\n").pop() ?? "";
@@ -48,7 +66,10 @@ export async function runScenario(def: ScenarioDef, target: Target, nofile: numb
       return { status: "ok", result };
     } finally {
       clearTimeout(timer);
-      if (gen.exitCode === null) { gen.kill("SIGKILL"); await gen.exited; }
+      if (gen.exitCode === null) {
+        gen.kill("SIGKILL");
+        await gen.exited;
+      }
     }
   } catch (e) {
     return { status: "failed", reason: (e as Error).message };

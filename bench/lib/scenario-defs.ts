@@ -4,7 +4,7 @@ import type { Mode } from "./targets/types.ts";
 
 export interface Row {
   label: string;
-  metric: string;             // key in GenResult.metrics
+  metric: string; // key in GenResult.metrics
   unit: string;
   higherIsBetter: boolean;
   digits?: number;
@@ -16,8 +16,8 @@ export interface ScenarioDef {
   key: string;
   scenario: ScenarioName;
   mode: Mode;
-  targets?: string[];         // restrict to these target names
-  needIds: number;            // identities (lanes) the generator may use
+  targets?: string[]; // restrict to these target names
+  needIds: number; // identities (lanes) the generator may use
   params: Record<string, number | number[] | string>;
   rows: Row[];
   /** show generator/broker CPU for this one */
@@ -27,52 +27,143 @@ export interface ScenarioDef {
 }
 
 export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
-  const d = quick ? 800 : 3000;            // measured window, ms
-  const w = quick ? 200 : 500;             // warm-up, ms
+  const d = quick ? 800 : 3000; // measured window, ms
+  const w = quick ? 200 : 500; // warm-up, ms
   const rate = (label: string, unit = "msgs/s"): Row[] => [{ label, metric: "rate", unit, higherIsBetter: true }];
   const steps = (quick ? [1000] : [1000, 10_000]).filter((n) => n <= maxConns);
   return [
-    { key: "qos0-fanin", scenario: "qos0", mode: "tcp", needIds: 5, cpu: true,
+    {
+      key: "qos0-fanin",
+      scenario: "qos0",
+      mode: "tcp",
+      needIds: 5,
+      cpu: true,
       params: { publishers: 4, subscribers: 1, durationMs: d, warmupMs: w, payloadBytes: 64 },
-      rows: rate("QoS 0 fan-in, 4 pub -> 1 sub, received") },
-    { key: "qos0-fanout", scenario: "qos0", mode: "tcp", needIds: 9, cpu: true,
+      rows: rate("QoS 0 fan-in, 4 pub -> 1 sub, received"),
+    },
+    {
+      key: "qos0-fanout",
+      scenario: "qos0",
+      mode: "tcp",
+      needIds: 9,
+      cpu: true,
       params: { publishers: 1, subscribers: 8, durationMs: d, warmupMs: w, payloadBytes: 64 },
-      rows: rate("QoS 0 fan-out, 1 pub -> 8 subs, deliveries", "deliveries/s") },
-    { key: "qos1", scenario: "qos1", mode: "tcp", needIds: 4, cpu: true,
+      rows: rate("QoS 0 fan-out, 1 pub -> 8 subs, deliveries", "deliveries/s"),
+    },
+    {
+      key: "qos1",
+      scenario: "qos1",
+      mode: "tcp",
+      needIds: 4,
+      cpu: true,
       params: { publishers: 4, window: 256, durationMs: d, warmupMs: w, payloadBytes: 64 },
-      rows: rate("QoS 1 acked, 4 pubs x 256 in flight", "acks/s") },
-    { key: "connect", scenario: "connect", mode: "tcp", needIds: 16, cpu: true,
+      rows: rate("QoS 1 acked, 4 pubs x 256 in flight", "acks/s"),
+    },
+    {
+      key: "connect",
+      scenario: "connect",
+      mode: "tcp",
+      needIds: 16,
+      cpu: true,
       params: { concurrency: 16, durationMs: d, maxTotal: 40_000 },
-      rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s") },
-    { key: "latency", scenario: "latency", mode: "tcp", needIds: 2, cpu: false,
+      rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s"),
+    },
+    {
+      key: "latency",
+      scenario: "latency",
+      mode: "tcp",
+      needIds: 2,
+      cpu: false,
       params: { rate: 2000, durationMs: quick ? 1000 : 5000, warmupMs: w },
       rows: [
         { label: "latency p50 at 2,000 msg/s (QoS 0)", metric: "p50", unit: "ms", higherIsBetter: false, digits: 3 },
         { label: "latency p99 at 2,000 msg/s (QoS 0)", metric: "p99", unit: "ms", higherIsBetter: false, digits: 3 },
-      ] },
-    { key: "idle-rss", scenario: "idle-rss", mode: "tcp", needIds: 1, cpu: false, bestBy: "kbPerConn1000",
+      ],
+    },
+    {
+      key: "idle-rss",
+      scenario: "idle-rss",
+      mode: "tcp",
+      needIds: 1,
+      cpu: false,
+      bestBy: "kbPerConn1000",
       params: { steps, maxConns, concurrency: 64 },
       rows: [
         { label: "broker RSS, fresh", metric: "baseKb", unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
-        { label: "RSS per idle auth conn, first 1,000 on a fresh broker (cold)", metric: "kbPerConnCold", unit: "KB", higherIsBetter: false, digits: 2 },
-        { label: "broker RSS, idle again after those closed", metric: "warmBaseKb", unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
+        {
+          label: "RSS per idle auth conn, first 1,000 on a fresh broker (cold)",
+          metric: "kbPerConnCold",
+          unit: "KB",
+          higherIsBetter: false,
+          digits: 2,
+        },
+        {
+          label: "broker RSS, idle again after those closed",
+          metric: "warmBaseKb",
+          unit: "MB",
+          higherIsBetter: false,
+          scale: 1024,
+          digits: 1,
+        },
         ...steps.flatMap((n): Row[] => [
-          { label: `broker RSS with ${n.toLocaleString("en")} idle auth conns (warm)`, metric: `rss${n}Kb`, unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
-          { label: `RSS per idle auth conn (${n.toLocaleString("en")}, warm)`, metric: `kbPerConn${n}`, unit: "KB", higherIsBetter: false, digits: 2 },
+          {
+            label: `broker RSS with ${n.toLocaleString("en")} idle auth conns (warm)`,
+            metric: `rss${n}Kb`,
+            unit: "MB",
+            higherIsBetter: false,
+            scale: 1024,
+            digits: 1,
+          },
+          {
+            label: `RSS per idle auth conn (${n.toLocaleString("en")}, warm)`,
+            metric: `kbPerConn${n}`,
+            unit: "KB",
+            higherIsBetter: false,
+            digits: 2,
+          },
         ]),
-      ] },
-    { key: "db-append", scenario: "db-append", mode: "tcp", targets: ["neo"], needIds: 2, cpu: true,
+      ],
+    },
+    {
+      key: "db-append",
+      scenario: "db-append",
+      mode: "tcp",
+      targets: ["neo"],
+      needIds: 2,
+      cpu: true,
       params: { publishers: 2, rowsPerMsg: 100, window: 16, durationMs: d },
-      rows: rate("db/append rows committed (QoS 1, 100 rows/msg)", "rows/s") },
-    { key: "tls-connect", scenario: "connect", mode: "tls", targets: ["neo", "mosquitto"], needIds: 8, cpu: true,
+      rows: rate("db/append rows committed (QoS 1, 100 rows/msg)", "rows/s"),
+    },
+    {
+      key: "tls-connect",
+      scenario: "connect",
+      mode: "tls",
+      targets: ["neo", "mosquitto"],
+      needIds: 8,
+      cpu: true,
       params: { concurrency: 8, durationMs: d, maxTotal: 10_000 },
-      rows: rate("mTLS handshake + CONNECT, 8 concurrent", "conn/s") },
-    { key: "tls-qos0", scenario: "qos0", mode: "tls", targets: ["neo", "mosquitto"], needIds: 5, cpu: true,
+      rows: rate("mTLS handshake + CONNECT, 8 concurrent", "conn/s"),
+    },
+    {
+      key: "tls-qos0",
+      scenario: "qos0",
+      mode: "tls",
+      targets: ["neo", "mosquitto"],
+      needIds: 5,
+      cpu: true,
       params: { publishers: 4, subscribers: 1, durationMs: d, warmupMs: w, payloadBytes: 64 },
-      rows: rate("TLS QoS 0 fan-in, 4 pub -> 1 sub, received") },
-    { key: "tls-qos1", scenario: "qos1", mode: "tls", targets: ["neo", "mosquitto"], needIds: 4, cpu: true,
+      rows: rate("TLS QoS 0 fan-in, 4 pub -> 1 sub, received"),
+    },
+    {
+      key: "tls-qos1",
+      scenario: "qos1",
+      mode: "tls",
+      targets: ["neo", "mosquitto"],
+      needIds: 4,
+      cpu: true,
       params: { publishers: 4, window: 256, durationMs: d, warmupMs: w, payloadBytes: 64 },
-      rows: rate("TLS QoS 1 acked, 4 pubs x 256 in flight", "acks/s") },
+      rows: rate("TLS QoS 1 acked, 4 pubs x 256 in flight", "acks/s"),
+    },
   ];
 }
 

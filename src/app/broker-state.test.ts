@@ -9,7 +9,11 @@ import { STATE_FILE, persistBrokerState, restoreBrokerState } from "./broker-sta
 const log = createLogger("test");
 const dirs: string[] = [];
 const brokers: Broker[] = [];
-const allow = { authenticate: () => ({ ok: true as const }), authorizePublish: () => true, authorizeSubscribe: () => true };
+const allow = {
+  authenticate: () => ({ ok: true as const }),
+  authorizePublish: () => true,
+  authorizeSubscribe: () => true,
+};
 const newBroker = () => {
   const b = new Broker({ hooks: allow, sysIntervalMs: 0, log });
   brokers.push(b);

@@ -52,12 +52,19 @@ export function restoreBrokerState(dataDir: string, broker: Broker, log: Logger)
     } catch {
       // leave it; the next save replaces it
     }
-    log.warn(`cannot read ${file} (${(e as Error).message}); starting with no retained messages or sessions, the file is kept as ${aside}`);
+    log.warn(
+      `cannot read ${file} (${(e as Error).message}); starting with no retained messages or sessions, the file is kept as ${aside}`,
+    );
   }
 }
 
 /** Save on change every minute and once more at stop. */
-export function persistBrokerState(dataDir: string, broker: Broker, log: Logger, autosaveMs = AUTOSAVE_MS): BrokerStatePersistence {
+export function persistBrokerState(
+  dataDir: string,
+  broker: Broker,
+  log: Logger,
+  autosaveMs = AUTOSAVE_MS,
+): BrokerStatePersistence {
   const file = join(dataDir, STATE_FILE);
   let savedAt = broker.activity();
   const save = () => {

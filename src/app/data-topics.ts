@@ -95,7 +95,12 @@ export function createDataTopics(deps: DataTopicDeps) {
         header: header === "skip" || header === "columns" ? header : undefined,
       });
       const n = await deps.batcher.write(wt.table, rows);
-      reply(client, msg, replyTo, JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }));
+      reply(
+        client,
+        msg,
+        replyTo,
+        JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }),
+      );
       return { handled: true, reasonCode: RC_SUCCESS };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -114,11 +119,12 @@ export function createDataTopics(deps: DataTopicDeps) {
       try {
         req = JSON.parse(msg.payload.toString("utf8"));
       } catch {
-        throw new Error("db/query payload must be JSON {\"q\": \"select ...\"}");
+        throw new Error('db/query payload must be JSON {"q": "select ..."}');
       }
       if (typeof req.reply === "string" && req.reply !== "") replyTo = req.reply;
-      if (typeof req.q !== "string" || req.q.trim() === "") throw new Error("missing query \"q\"");
-      if (req.format !== undefined && req.format !== "json") throw new Error(`unsupported format "${String(req.format)}"`);
+      if (typeof req.q !== "string" || req.q.trim() === "") throw new Error('missing query "q"');
+      if (req.format !== undefined && req.format !== "json")
+        throw new Error(`unsupported format "${String(req.format)}"`);
       const result = deps.store.query(req.q);
       const tf = typeof req.timeformat === "string" ? req.timeformat : "ns";
       reply(client, msg, replyTo, queryResponseJson(result, tf, elapse(t0)));

@@ -11,7 +11,12 @@ import { Broker, type ClientRef } from "../mqtt/index.ts";
 import { createHttpServer, type HttpServer } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
-import { createMqttAuthenticator, RC_ADMINISTRATIVE_ACTION, RC_NOT_AUTHORIZED, type SessionCredential } from "./mqtt-auth.ts";
+import {
+  createMqttAuthenticator,
+  RC_ADMINISTRATIVE_ACTION,
+  RC_NOT_AUTHORIZED,
+  type SessionCredential,
+} from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { checkWsUpgrade } from "./ws-upgrade.ts";
@@ -77,7 +82,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     hooks: {
       authenticate: (req) => {
         const r = mqttAuth.authenticate(req);
-        if (!r.ok) createLogger("mqtt").warn(`CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`);
+        if (!r.ok)
+          createLogger("mqtt").warn(
+            `CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`,
+          );
         return r;
       },
       authorizePublish: (c, topic) => auth.authorizePublish(c.identity, topic),
@@ -106,7 +114,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     const dropped = new Set(drop);
     for (const c of clients) {
       if (!dropped.has(c.meta as SessionCredential)) continue;
-      log.info(`disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`);
+      log.info(
+        `disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`,
+      );
       broker.disconnect(c.id, RC_ADMINISTRATIVE_ACTION);
     }
   };
@@ -152,7 +162,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           rejectUnauthorized: m.tls.clientAuth === "require",
         }
       : undefined;
-    const l = await listening("MQTT", m.listen.host, m.listen.port, () => broker.listen({ host: m.listen.host, port: m.listen.port, tls }));
+    const l = await listening("MQTT", m.listen.host, m.listen.port, () =>
+      broker.listen({ host: m.listen.host, port: m.listen.port, tls }),
+    );
     announce?.();
     createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
     return l;
@@ -165,27 +177,31 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // `cfg` is the live config object: the server reads its auth switch per request
   const startHttp = async (cfg: NeoConfig) => {
     const httpTls = cfg.http.tls.enabled;
-    const tls = httpTls ? { ...(await loadTlsMaterial(pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth } : undefined;
-    return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () => createHttpServer({
-      config: cfg,
-      store,
-      auth,
-      log: createLogger("http"),
-      websocket: {
-        path: "/mqtt",
-        // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
-        upgradeData: (req, server, peer) =>
-          checkWsUpgrade(req, auth, peer?.cert) ??
-          broker.wsData({
-            transport: httpTls ? "wss" : "ws",
-            remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
-            ...(peer?.cert ? { cert: peer.cert } : {}),
-          }),
-        handlers: broker.websocket,
-      },
-      extraRoutes: web.routes,
-      tls,
-    }));
+    const tls = httpTls
+      ? { ...(await loadTlsMaterial(pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth }
+      : undefined;
+    return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () =>
+      createHttpServer({
+        config: cfg,
+        store,
+        auth,
+        log: createLogger("http"),
+        websocket: {
+          path: "/mqtt",
+          // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
+          upgradeData: (req, server, peer) =>
+            checkWsUpgrade(req, auth, peer?.cert) ??
+            broker.wsData({
+              transport: httpTls ? "wss" : "ws",
+              remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
+              ...(peer?.cert ? { cert: peer.cert } : {}),
+            }),
+          handlers: broker.websocket,
+        },
+        extraRoutes: web.routes,
+        tls,
+      }),
+    );
   };
   let http = await startHttp(config);
   const retired: HttpServer[] = []; // replaced by a reload; their open connections run on
@@ -215,7 +231,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     if (next.data !== config.data) log.warn("Data changed: it takes effect after a restart");
     if (next.mqtt.maxMessageSizeLimit !== config.mqtt.maxMessageSizeLimit)
       log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
-    if (next.mqtt.persistence !== config.mqtt.persistence) log.warn("Mqtt.Persistence changed: it takes effect after a restart");
+    if (next.mqtt.persistence !== config.mqtt.persistence)
+      log.warn("Mqtt.Persistence changed: it takes effect after a restart");
     if (next.log.level !== config.log.level) {
       setLogLevel(next.log.level);
       config.log.level = next.log.level;
@@ -225,9 +242,21 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       if (before !== after) done.push(`${name} ${after ? "enabled" : "disabled"}`);
       return after;
     };
-    config.mqtt.enableTokenAuth = flip("MQTT token authentication", config.mqtt.enableTokenAuth, next.mqtt.enableTokenAuth);
-    config.mqtt.requireClientIdMatch = flip("MQTT client id match", config.mqtt.requireClientIdMatch, next.mqtt.requireClientIdMatch);
-    config.http.enableTokenAuth = flip("HTTP token authentication", config.http.enableTokenAuth, next.http.enableTokenAuth);
+    config.mqtt.enableTokenAuth = flip(
+      "MQTT token authentication",
+      config.mqtt.enableTokenAuth,
+      next.mqtt.enableTokenAuth,
+    );
+    config.mqtt.requireClientIdMatch = flip(
+      "MQTT client id match",
+      config.mqtt.requireClientIdMatch,
+      next.mqtt.requireClientIdMatch,
+    );
+    config.http.enableTokenAuth = flip(
+      "HTTP token authentication",
+      config.http.enableTokenAuth,
+      next.http.enableTokenAuth,
+    );
 
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     if (!same([config.mqtt.listen, config.mqtt.tls], [next.mqtt.listen, next.mqtt.tls])) {
@@ -296,7 +325,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       }
     }
     if (failed.length) log.error(`config reload incomplete, FAILED: ${failed.join(", ")}`);
-    log.info(done.length ? `config reloaded: ${done.join(", ")}` : failed.length ? "config reloaded: no change applied" : "config reloaded: nothing changed");
+    log.info(
+      done.length
+        ? `config reloaded: ${done.join(", ")}`
+        : failed.length
+          ? "config reloaded: no change applied"
+          : "config reloaded: nothing changed",
+    );
     return done;
   };
 

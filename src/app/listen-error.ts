@@ -2,7 +2,12 @@
 // use?": name the listener, the address and the setting that chose it.
 import { NeoError } from "../lib/errors.ts";
 
-export async function listening<T>(what: "MQTT" | "HTTP", host: string, port: number, start: () => T | Promise<T>): Promise<T> {
+export async function listening<T>(
+  what: "MQTT" | "HTTP",
+  host: string,
+  port: number,
+  start: () => T | Promise<T>,
+): Promise<T> {
   try {
     return await start();
   } catch (e) {
@@ -16,6 +21,11 @@ export async function listening<T>(what: "MQTT" | "HTTP", host: string, port: nu
           ? `${host} is not an address of this machine`
           : "the address is in use or not available";
     const setting = what === "MQTT" ? "Mqtt.Listen / --mqtt-port" : "Http.Listen / --http-port";
-    throw new NeoError("listen_failed", `${what} cannot listen on ${host}:${port}: ${hint} (${setting}; ${why})`, 500, e);
+    throw new NeoError(
+      "listen_failed",
+      `${what} cannot listen on ${host}:${port}: ${hint} (${setting}; ${why})`,
+      500,
+      e,
+    );
   }
 }

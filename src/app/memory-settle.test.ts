@@ -31,7 +31,12 @@ test("a few connects never trigger a collection", async () => {
 
 test("collections are at least minIntervalMs apart", async () => {
   const at: number[] = [];
-  const s = createMemorySettler({ minConnects: 2, quietMs: 5, minIntervalMs: 150, collect: () => at.push(performance.now()) });
+  const s = createMemorySettler({
+    minConnects: 2,
+    quietMs: 5,
+    minIntervalMs: 150,
+    collect: () => at.push(performance.now()),
+  });
   s.noteConnect();
   s.noteConnect();
   await until(() => at.length === 1);
@@ -44,7 +49,12 @@ test("collections are at least minIntervalMs apart", async () => {
 
 test("a young-generation collection runs every youngEvery connects, burst or not", () => {
   let young = 0;
-  const s = createMemorySettler({ minConnects: 1_000_000, youngEvery: 4, collect: () => {}, collectYoung: () => young++ });
+  const s = createMemorySettler({
+    minConnects: 1_000_000,
+    youngEvery: 4,
+    collect: () => {},
+    collectYoung: () => young++,
+  });
   for (let i = 0; i < 10; i++) s.noteConnect();
   expect(young).toBe(2);
   s.stop();

@@ -77,7 +77,8 @@ export function createMemorySettler(o: MemorySettleOptions = {}): MemorySettler 
       since++;
       if (youngEvery > 0 && ++connects % youngEvery === 0) collectYoung();
       if (since < minConnects) return;
-      if (timer) timer.refresh(); // still busy: wait until connects stop
+      if (timer)
+        timer.refresh(); // still busy: wait until connects stop
       else {
         timer = setTimeout(fire, quietMs);
         timer.unref();

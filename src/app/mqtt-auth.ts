@@ -44,7 +44,10 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     // persistent one waiting for its client (its queued messages are not ours)
     const held = deps.session(req.clientId);
     if (held && held.owner !== undefined && held.owner !== identity)
-      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" ${held.connected ? "is in use by" : "holds the session of"} another client`);
+      return refuse(
+        RC_NOT_AUTHORIZED,
+        `client id "${req.clientId}" ${held.connected ? "is in use by" : "holds the session of"} another client`,
+      );
     return undefined;
   }
 
@@ -70,12 +73,18 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
         // a second credential must agree with the certificate
         const t = auth.verifyToken(username);
         if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
-        if (t.clientId !== c.clientId) return refuse(RC_NOT_AUTHORIZED, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
+        if (t.clientId !== c.clientId)
+          return refuse(RC_NOT_AUTHORIZED, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
         expiresAt = Math.min(expiresAt, t.expiresAt);
       }
       const clash = checkClientId(req, c.clientId);
       if (clash) return clash;
-      const meta: SessionCredential = { clientId: c.clientId, fingerprint256: c.fingerprint256, expiresAt, via: "cert" };
+      const meta: SessionCredential = {
+        clientId: c.clientId,
+        fingerprint256: c.fingerprint256,
+        expiresAt,
+        via: "cert",
+      };
       return { ok: true, identity: c.clientId, expiresAt, meta };
     }
     if (!tokenRequired()) {
@@ -83,11 +92,17 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       // a reload that turns token auth on); anything else connects anonymously
       const t = username !== undefined ? auth.verifyToken(username) : undefined;
       if (t?.ok && !checkClientId(req, t.clientId)) {
-        const meta: SessionCredential = { clientId: t.clientId, fingerprint256: t.fingerprint256, expiresAt: t.expiresAt, via: "token" };
+        const meta: SessionCredential = {
+          clientId: t.clientId,
+          fingerprint256: t.fingerprint256,
+          expiresAt: t.expiresAt,
+          via: "token",
+        };
         return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
       }
       // an anonymous client never takes over an identified session, connected or not
-      if (deps.session(req.clientId)?.owner !== undefined) return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
+      if (deps.session(req.clientId)?.owner !== undefined)
+        return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
       return { ok: true };
     }
     if (username === undefined) return refuse(RC_NOT_AUTHORIZED, "missing token in username");
@@ -95,7 +110,12 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
     const clash = checkClientId(req, t.clientId);
     if (clash) return clash;
-    const meta: SessionCredential = { clientId: t.clientId, fingerprint256: t.fingerprint256, expiresAt: t.expiresAt, via: "token" };
+    const meta: SessionCredential = {
+      clientId: t.clientId,
+      fingerprint256: t.fingerprint256,
+      expiresAt: t.expiresAt,
+      via: "token",
+    };
     return { ok: true, identity: t.clientId, expiresAt: t.expiresAt, meta };
   }
 

@@ -23,7 +23,11 @@ async function readSetting(path: string, setting: string): Promise<string> {
   }
 }
 
-export async function loadTlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"], section: "Mqtt" | "Http"): Promise<TlsMaterial> {
+export async function loadTlsMaterial(
+  pki: Pki,
+  tls: NeoConfig["mqtt"]["tls"],
+  section: "Mqtt" | "Http",
+): Promise<TlsMaterial> {
   if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem };
   const certSetting = `${section}.Tls.CertFile`;
   const keySetting = `${section}.Tls.KeyFile`;
@@ -43,7 +47,8 @@ export async function loadTlsMaterial(pki: Pki, tls: NeoConfig["mqtt"]["tls"], s
   } catch {
     throw bad(`${keySetting}: ${tls.keyFile} is not a PEM private key`);
   }
-  if (!x509.checkPrivateKey(privateKey)) throw bad(`${keySetting} ${tls.keyFile} does not match ${certSetting} ${tls.certFile}`);
+  if (!x509.checkPrivateKey(privateKey))
+    throw bad(`${keySetting} ${tls.keyFile} does not match ${certSetting} ${tls.certFile}`);
   if (Date.parse(x509.validTo) <= Date.now()) throw bad(`${certSetting}: ${tls.certFile} expired on ${x509.validTo}`);
   // client certificates are still issued and verified by the gateway CA
   return { cert, key, ca: pki.caCertPem };

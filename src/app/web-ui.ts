@@ -16,7 +16,9 @@ export async function createWebUi(deps: { dataDir: string; registry: Registry; p
     const file = join(deps.dataDir, ADMIN_PASSWORD_FILE);
     writeFileSync(file, password + "\n", { mode: 0o600 });
     chmodSync(file, 0o600);
-    deps.log.info(`web UI user "admin" created; its one-time password is in ${file} (change it with: neo shell user passwd admin)`);
+    deps.log.info(
+      `web UI user "admin" created; its one-time password is in ${file} (change it with: neo shell user passwd admin)`,
+    );
   }
   const handler = createWebHandler({ registry: deps.registry, pki: deps.pki, users, log: deps.log });
   await handler.load();

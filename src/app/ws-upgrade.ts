@@ -15,7 +15,8 @@ export function checkWsUpgrade(req: Request, auth: Auth, cert: PeerCert | undefi
   const fromQuery = new URL(req.url).searchParams.get("authorization");
   const hasHeader = req.headers.get("authorization") !== null;
   const token = bearerToken(req) ?? fromQuery ?? undefined;
-  if (hasHeader && bearerToken(req) === undefined) return refuse(401, "malformed authorization header: use Authorization: Bearer <token>");
+  if (hasHeader && bearerToken(req) === undefined)
+    return refuse(401, "malformed authorization header: use Authorization: Bearer <token>");
   if (token === undefined) return undefined;
   const t = auth.verifyToken(token);
   if (!t.ok) return refuse(401, "invalid token");

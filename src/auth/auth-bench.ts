@@ -18,7 +18,13 @@ try {
   const tokens: string[] = [];
   const sessions: LiveSession[] = [];
   for (let i = 0; i < clients; i++) {
-    const c = await registry.create({ id: `dev-${i}`, keyType: "ec", pki, notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) });
+    const c = await registry.create({
+      id: `dev-${i}`,
+      keyType: "ec",
+      pki,
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 86_400_000),
+    });
     tokens.push(c.token);
     sessions.push({ clientId: c.record.id, fingerprint256: c.record.certFingerprint, expiresAt: c.record.notAfter });
   }
@@ -26,7 +32,9 @@ try {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) fn(i);
     const ms = performance.now() - t0;
-    console.log(`${label}: ${Math.round((n / ms) * 1000).toLocaleString("en")} /s (${((ms * 1000) / n).toFixed(2)} µs each)`);
+    console.log(
+      `${label}: ${Math.round((n / ms) * 1000).toLocaleString("en")} /s (${((ms * 1000) / n).toFixed(2)} µs each)`,
+    );
   };
   rate("verifyToken (valid)", 100_000, (i) => {
     if (!auth.verifyToken(tokens[i % clients]!).ok) throw new Error("refused");
@@ -35,7 +43,11 @@ try {
     if (auth.verifyToken(tokens[i % clients]!.slice(0, -4) + "0000").ok) throw new Error("accepted");
   });
   rate("verifyCert", 100_000, (i) => {
-    if (!auth.verifyCert({ cn: sessions[i % clients]!.clientId, fingerprint256: sessions[i % clients]!.fingerprint256 }).ok) throw new Error("refused");
+    if (
+      !auth.verifyCert({ cn: sessions[i % clients]!.clientId, fingerprint256: sessions[i % clients]!.fingerprint256 })
+        .ok
+    )
+      throw new Error("refused");
   });
   const watch = auth.createSessionWatch();
   watch.check(sessions);

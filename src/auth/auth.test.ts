@@ -35,7 +35,13 @@ beforeEach(async () => {
 });
 
 const create = (id: string, days = 365, startOffset = 0): Promise<IssuedClient> =>
-  reg.create({ id, keyType: "ec", pki, notBefore: new Date(clock + startOffset), notAfter: new Date(clock + startOffset + days * DAY) });
+  reg.create({
+    id,
+    keyType: "ec",
+    pki,
+    notBefore: new Date(clock + startOffset),
+    notAfter: new Date(clock + startOffset + days * DAY),
+  });
 
 const peer = (c: IssuedClient) => {
   const x = new X509Certificate(c.certPem);
@@ -45,7 +51,12 @@ const peer = (c: IssuedClient) => {
 describe("verifyToken", () => {
   test("a fresh token names its client and expires with its key", async () => {
     const c = await create("myapp01");
-    expect(auth.verifyToken(c.token)).toEqual({ ok: true, clientId: "myapp01", expiresAt: c.record.notAfter, fingerprint256: c.record.certFingerprint });
+    expect(auth.verifyToken(c.token)).toEqual({
+      ok: true,
+      clientId: "myapp01",
+      expiresAt: c.record.notAfter,
+      fingerprint256: c.record.certFingerprint,
+    });
   });
 
   test("missing, wrong, unknown and malformed tokens are refused without throwing", async () => {
@@ -53,7 +64,15 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(undefined)).toEqual({ ok: false, reason: "missing token" });
     expect(auth.verifyToken("")).toEqual({ ok: false, reason: "missing token" });
     const wrongHex = c.token.slice(0, -1) + (c.token.endsWith("0") ? "1" : "0");
-    for (const t of [wrongHex, "app:b:intended-wrong-value", "other:b:" + "0".repeat(64), "garbage", c.token + " ", c.token.toUpperCase(), "\u0000"]) {
+    for (const t of [
+      wrongHex,
+      "app:b:intended-wrong-value",
+      "other:b:" + "0".repeat(64),
+      "garbage",
+      c.token + " ",
+      c.token.toUpperCase(),
+      "\u0000",
+    ]) {
       expect(auth.verifyToken(t)).toEqual({ ok: false, reason: "invalid token" });
     }
   });
@@ -145,9 +164,15 @@ describe("verifyCert", () => {
   test("a certificate from another CA with a registered client's CN is refused", async () => {
     await create("dev");
     const foreign = await (await loadOrCreatePki(join(data, "other"), { hosts: [] })).issueClientCert({
-      clientId: "dev", keyType: "ec", notBefore: new Date(clock), notAfter: new Date(clock + DAY),
+      clientId: "dev",
+      keyType: "ec",
+      notBefore: new Date(clock),
+      notAfter: new Date(clock + DAY),
     });
-    expect(auth.verifyCert({ cn: "dev", fingerprint256: foreign.fingerprint256 })).toEqual({ ok: false, reason: "unknown certificate" });
+    expect(auth.verifyCert({ cn: "dev", fingerprint256: foreign.fingerprint256 })).toEqual({
+      ok: false,
+      reason: "unknown certificate",
+    });
   });
 });
 

@@ -62,7 +62,12 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
         if (!match || !cred) return fail("invalid token");
         const why = unusable(cred.record, now(), "token");
         if (why) return fail(why);
-        return { ok: true, clientId: cred.record.id, expiresAt: cred.record.notAfter, fingerprint256: cred.record.certFingerprint };
+        return {
+          ok: true,
+          clientId: cred.record.id,
+          expiresAt: cred.record.notAfter,
+          fingerprint256: cred.record.certFingerprint,
+        };
       });
     },
 

@@ -12,7 +12,11 @@ async function neo(...args: string[]): Promise<{ code: number; stdout: string; s
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("NEO_")) env[k] = v;
   const proc = Bun.spawn(["bun", MAIN, ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -29,7 +33,10 @@ describe("neo config", () => {
   });
 
   test("config check lists every problem with file:line:col and exits 2", async () => {
-    writeFileSync(join(dir, "bad.conf"), 'Http {\n  EnableTokenAuht = true\n  Listen = "127.0.0.1:99999"\n}\nMqtt { Tls { Enabled = "yes" } }\n');
+    writeFileSync(
+      join(dir, "bad.conf"),
+      'Http {\n  EnableTokenAuht = true\n  Listen = "127.0.0.1:99999"\n}\nMqtt { Tls { Enabled = "yes" } }\n',
+    );
     const r = await neo("config", "check", "bad.conf");
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");

@@ -19,7 +19,9 @@ export async function checkFlags(root: CommandDef<ArgsDef>, argv: string[]): Pro
   let rest = argv;
   let path = root.meta ? ((await resolve(root.meta))?.name ?? "neo") : "neo";
   for (;;) {
-    const subs = await resolve(cmd.subCommands as Resolvable<Record<string, Resolvable<CommandDef<ArgsDef>>>> | undefined);
+    const subs = await resolve(
+      cmd.subCommands as Resolvable<Record<string, Resolvable<CommandDef<ArgsDef>>>> | undefined,
+    );
     if (!subs) break;
     const i = rest.findIndex((a) => !a.startsWith("-"));
     const name = i >= 0 ? rest[i] : undefined;
@@ -46,7 +48,12 @@ export async function checkFlags(root: CommandDef<ArgsDef>, argv: string[]): Pro
     const name = tok.replace(/^--?/, "").split("=")[0] ?? "";
     if (ALWAYS.has(name) || known.has(name)) continue;
     if (name.startsWith("no-") && booleans.has(known.get(name.slice(3)) ?? "")) continue;
-    const guess = closest(name, [...known.keys()].filter((k) => k.length > 1));
-    throw usageError(`unknown option ${tok.split("=")[0]} for \`${path}\`${guess ? `; did you mean --${guess}?` : ""} (see \`${path} --help\`)`);
+    const guess = closest(
+      name,
+      [...known.keys()].filter((k) => k.length > 1),
+    );
+    throw usageError(
+      `unknown option ${tok.split("=")[0]} for \`${path}\`${guess ? `; did you mean --${guess}?` : ""} (see \`${path} --help\`)`,
+    );
   }
 }

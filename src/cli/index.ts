@@ -4,7 +4,11 @@ import { fail } from "./common.ts";
 import { checkFlags } from "./flags.ts";
 
 export const main = defineCommand({
-  meta: { name: "neo", version: pkg.version, description: "IoT edge gateway: MQTT broker, HTTP API, time-series store" },
+  meta: {
+    name: "neo",
+    version: pkg.version,
+    description: "IoT edge gateway: MQTT broker, HTTP API, time-series store",
+  },
   subCommands: {
     serve: () => import("./serve.ts").then((m) => m.default),
     shell: () => import("./shell.ts").then((m) => m.default),

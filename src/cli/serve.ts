@@ -28,7 +28,10 @@ export default defineCommand({
     "http-port": { type: "string", description: "HTTP port (default 5654, 0 = any free port)" },
     "mqtt-port": { type: "string", description: "MQTT port (default 5653, 0 = any free port)" },
     "http-enable-token-auth": { type: "string", description: "require a client token on /db/* (true|false)" },
-    "mqtt-enable-token-auth": { type: "string", description: "require a client token in CONNECT username (true|false)" },
+    "mqtt-enable-token-auth": {
+      type: "string",
+      description: "require a client token in CONNECT username (true|false)",
+    },
     "mqtt-enable-tls": { type: "string", description: "MQTT over TLS with client certificates (true|false)" },
     "log-level": { type: "string", description: "debug|info|warn|error" },
   },

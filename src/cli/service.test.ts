@@ -3,7 +3,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
-import { ENABLE_HINT, installService, renderUnit, serviceConfigText, uninstallService, type ServiceOptions } from "./service.ts";
+import {
+  ENABLE_HINT,
+  installService,
+  renderUnit,
+  serviceConfigText,
+  uninstallService,
+  type ServiceOptions,
+} from "./service.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const shippedUnit = readFileSync(join(REPO, "systemd/neo.service"), "utf8");
@@ -74,8 +81,13 @@ describe("systemd unit", () => {
     await installService(opts);
     // the root needs the targets the unit refers to
     mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
-    cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
-    const p = Bun.spawnSync(["systemd-analyze", "verify", `--root=${root}`, "/etc/systemd/system/neo.service"], { stderr: "pipe" });
+    cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    const p = Bun.spawnSync(["systemd-analyze", "verify", `--root=${root}`, "/etc/systemd/system/neo.service"], {
+      stderr: "pipe",
+    });
     const stderr = p.stderr.toString();
     expect(stderr).not.toContain("neo.service");
     expect(p.exitCode).toBe(0);

@@ -3,7 +3,19 @@
 // tests can run the whole thing in a temp dir; under --root no user is created or
 // removed, nothing is chowned and systemctl is never called.
 import { defineCommand } from "citty";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import unitTemplate from "../../systemd/neo.service" with { type: "text" };
 import { NeoError, usageError } from "../lib/errors.ts";
@@ -58,7 +70,11 @@ async function defaultConfigTextOrNull(): Promise<string | null> {
     mod = await import("../config/index.ts");
   } catch (e) {
     // only "the config module is not there" falls back; any other failure is real
-    if (e instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND/.test(`${(e as { code?: string }).code} ${e.message}`)) return null;
+    if (
+      e instanceof Error &&
+      /Cannot find module|ERR_MODULE_NOT_FOUND/.test(`${(e as { code?: string }).code} ${e.message}`)
+    )
+      return null;
     throw e;
   }
   const fn = mod.defaultConfigText;
@@ -67,7 +83,10 @@ async function defaultConfigTextOrNull(): Promise<string | null> {
 
 function validate(opts: ServiceOptions): void {
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(opts.user)) throw usageError(`invalid user name "${opts.user}"`);
-  for (const [flag, p] of [["--bin", opts.bin], ["--config", opts.config]] as const) {
+  for (const [flag, p] of [
+    ["--bin", opts.bin],
+    ["--config", opts.config],
+  ] as const) {
     if (!isAbsolute(p) || /\s/.test(p)) throw usageError(`${flag} must be an absolute path without spaces, got "${p}"`);
   }
 }
@@ -111,7 +130,11 @@ export async function installService(opts: ServiceOptions): Promise<void> {
   const bin = at(opts, opts.bin);
   if (opts.self === null) {
     if (!existsSync(bin)) {
-      throw new NeoError("binary_missing", `no neo binary at ${bin}: run the compiled binary (bun run build, then dist/neo service install) or copy it there first`, 400);
+      throw new NeoError(
+        "binary_missing",
+        `no neo binary at ${bin}: run the compiled binary (bun run build, then dist/neo service install) or copy it there first`,
+        400,
+      );
     }
     out(`binary: using existing ${bin}`);
   } else if (existsSync(bin) && realpathSync(bin) === realpathSync(opts.self)) {
@@ -134,8 +157,19 @@ export async function installService(opts: ServiceOptions): Promise<void> {
   } else {
     ids = lookupUser(opts.user, run);
     if (ids === null) {
-      const r = run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", STATE_DIR, "--shell", "/usr/sbin/nologin", opts.user]);
-      if (r.code !== 0) throw new NeoError("useradd_failed", `useradd ${opts.user} failed: ${r.stderr || `exit ${r.code}`}`, 500);
+      const r = run([
+        "useradd",
+        "--system",
+        "--user-group",
+        "--no-create-home",
+        "--home-dir",
+        STATE_DIR,
+        "--shell",
+        "/usr/sbin/nologin",
+        opts.user,
+      ]);
+      if (r.code !== 0)
+        throw new NeoError("useradd_failed", `useradd ${opts.user} failed: ${r.stderr || `exit ${r.code}`}`, 500);
       ids = lookupUser(opts.user, run);
       out(`user: created system user ${opts.user}`);
     } else {
@@ -182,7 +216,11 @@ export async function uninstallService(opts: UninstallOptions): Promise<void> {
 
   if (!isPrefixed(opts) && existsSync(unitFile)) {
     const r = run(["systemctl", "disable", "--now", "neo"]);
-    out(r.code === 0 ? "service: stopped and disabled" : `service: systemctl disable --now neo failed (${r.stderr || `exit ${r.code}`}); continuing`);
+    out(
+      r.code === 0
+        ? "service: stopped and disabled"
+        : `service: systemctl disable --now neo failed (${r.stderr || `exit ${r.code}`}); continuing`,
+    );
   }
   if (existsSync(unitFile)) {
     rmSync(unitFile);
@@ -212,7 +250,11 @@ export async function uninstallService(opts: UninstallOptions): Promise<void> {
     out(`user: skipped (--root)`);
   } else if (lookupUser(opts.user, run) !== null) {
     const r = run(["userdel", opts.user]);
-    out(r.code === 0 ? `purge: removed user ${opts.user}` : `purge: userdel ${opts.user} failed (${r.stderr || `exit ${r.code}`})`);
+    out(
+      r.code === 0
+        ? `purge: removed user ${opts.user}`
+        : `purge: userdel ${opts.user} failed (${r.stderr || `exit ${r.code}`})`,
+    );
   }
 }
 
@@ -262,8 +304,14 @@ const install = defineCommand({
 });
 
 const uninstall = defineCommand({
-  meta: { name: "uninstall", description: "Remove the systemd unit; --purge also removes user, /etc/neo, /var/lib/neo and the binary" },
-  args: { ...sharedArgs, purge: { type: "boolean", description: "also delete config, data, binary and user", default: false } },
+  meta: {
+    name: "uninstall",
+    description: "Remove the systemd unit; --purge also removes user, /etc/neo, /var/lib/neo and the binary",
+  },
+  args: {
+    ...sharedArgs,
+    purge: { type: "boolean", description: "also delete config, data, binary and user", default: false },
+  },
   async run({ args }) {
     try {
       await uninstallService({ ...optionsFrom(args), purge: args.purge });

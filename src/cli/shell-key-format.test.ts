@@ -26,7 +26,11 @@ describe("key list formatting", () => {
 
   test("the box table reproduces the seed's row for the same data", () => {
     const lines = boxTable([rec({})], T0 + 1000).split("\n");
-    expect(lines[3]!.startsWith("│      1 │ myid2                │ 2023-02-05 01:55:18 +0000 UTC │ 2033-02-02 01:55:18 +0000 UTC │")).toBe(true);
+    expect(
+      lines[3]!.startsWith(
+        "│      1 │ myid2                │ 2023-02-05 01:55:18 +0000 UTC │ 2033-02-02 01:55:18 +0000 UTC │",
+      ),
+    ).toBe(true);
   });
 
   test("a long id widens its column and every line keeps the same width", () => {

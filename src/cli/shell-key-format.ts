@@ -54,15 +54,22 @@ export function boxTable(records: readonly ClientRecord[], now: number): string 
   const rule = (l: string, m: string, r: string) => l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
   const line = (cells: string[], header: boolean) =>
     "│" +
-    cells.map((c, i) => " " + (COLUMNS[i]!.right && !header ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)) + " ").join("│") +
+    cells
+      .map((c, i) => " " + (COLUMNS[i]!.right && !header ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)) + " ")
+      .join("│") +
     "│";
-  return [
-    rule("┌", "┬", "┐"),
-    line(COLUMNS.map((c) => c.title), true),
-    rule("├", "┼", "┤"),
-    ...rows.map((r) => line(r, false)),
-    rule("└", "┴", "┘"),
-  ].join("\n") + "\n";
+  return (
+    [
+      rule("┌", "┬", "┐"),
+      line(
+        COLUMNS.map((c) => c.title),
+        true,
+      ),
+      rule("├", "┼", "┤"),
+      ...rows.map((r) => line(r, false)),
+      rule("└", "┴", "┘"),
+    ].join("\n") + "\n"
+  );
 }
 
 export interface ClientJson {

@@ -17,7 +17,10 @@ export interface KeyContext {
 }
 
 /** Open the PKI (creating the CA on first use) and the registry, run `fn`, close. */
-export async function withKeys<T>(args: { data?: string; config?: string }, fn: (ctx: KeyContext) => Promise<T> | T): Promise<T> {
+export async function withKeys<T>(
+  args: { data?: string; config?: string },
+  fn: (ctx: KeyContext) => Promise<T> | T,
+): Promise<T> {
   const data = resolveDataDir(args);
   setLogLevel("warn"); // the commands print their own results; keep stderr for problems
   const pki = await loadOrCreatePki(data, { hosts: ["127.0.0.1", "localhost"] });
@@ -39,15 +42,24 @@ const DAY = 86_400_000;
 export const DEFAULT_DAYS = 1095;
 
 /** Validity from --days or --not-after (default 3 years); a not-after in the past gives a key that is already expired. */
-export function parseValidity(o: { days?: string; notAfter?: string }, now = Date.now()): { notBefore: Date; notAfter: Date } {
+export function parseValidity(
+  o: { days?: string; notAfter?: string },
+  now = Date.now(),
+): { notBefore: Date; notAfter: Date } {
   if (o.days !== undefined && o.notAfter !== undefined) throw usageError("give either --days or --not-after, not both");
   let end: number;
   if (o.notAfter !== undefined) {
-    end = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(o.notAfter) ? Date.parse(o.notAfter) : Number.NaN;
-    if (Number.isNaN(end)) throw usageError(`--not-after must be an RFC 3339 date like 2030-01-31T00:00:00Z, got ${JSON.stringify(o.notAfter)}`);
+    end = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(o.notAfter)
+      ? Date.parse(o.notAfter)
+      : Number.NaN;
+    if (Number.isNaN(end))
+      throw usageError(
+        `--not-after must be an RFC 3339 date like 2030-01-31T00:00:00Z, got ${JSON.stringify(o.notAfter)}`,
+      );
   } else {
     const days = o.days === undefined ? DEFAULT_DAYS : Number(o.days);
-    if (!Number.isInteger(days) || days < 1 || days > 36500) throw usageError(`--days must be a whole number from 1 to 36500, got ${JSON.stringify(o.days)}`);
+    if (!Number.isInteger(days) || days < 1 || days > 36500)
+      throw usageError(`--days must be a whole number from 1 to 36500, got ${JSON.stringify(o.days)}`);
     end = now + days * DAY;
   }
   // a past not-after (for testing refusal of expired keys) still needs not-before < not-after
@@ -98,7 +110,12 @@ export function writeReplace(path: string, text: string, mode: number): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     if (e instanceof NeoError) throw new NeoError(e.code, e.message.replace(tmp, path), e.status, e);
-    throw new NeoError("write_failed", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 500, e);
+    throw new NeoError(
+      "write_failed",
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      500,
+      e,
+    );
   }
 }
 

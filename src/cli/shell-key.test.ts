@@ -28,7 +28,11 @@ const baseEnv = () => {
 
 async function neo(args: string[], env: Record<string, string> = baseEnv()) {
   const p = Bun.spawn(["bun", MAIN, "shell", "key", ...args], { cwd, env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -44,7 +48,9 @@ describe("neo shell key gen", () => {
   test("--output writes cert 0644, key and token 0600 and prints exactly the seed's three lines", async () => {
     const r = await neo(["gen", "myapp01", "--output", "./myapp01"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("Save certificate ./myapp01_cert.pem\nSave private key ./myapp01_key.pem\nSave token ./myapp01_token\n");
+    expect(r.stdout).toBe(
+      "Save certificate ./myapp01_cert.pem\nSave private key ./myapp01_key.pem\nSave token ./myapp01_token\n",
+    );
     expect(mode("myapp01_cert.pem")).toBe(0o644);
     expect(mode("myapp01_key.pem")).toBe(0o600);
     expect(mode("myapp01_token")).toBe(0o600);
@@ -79,7 +85,9 @@ describe("neo shell key gen", () => {
   test("an invalid id is refused with the rule, exit 1 and nothing created", async () => {
     const r = await neo(["gen", "My App", "--output", "x"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('invalid client id "My App": use 1-64 of a-z 0-9 _ . @ -, starting with a letter or digit');
+    expect(r.stderr).toContain(
+      'invalid client id "My App": use 1-64 of a-z 0-9 _ . @ -, starting with a letter or digit',
+    );
     expect(r.stdout).toBe("");
     expect(existsSync(join(cwd, "x_cert.pem"))).toBe(false);
     expect(existsSync(join(cwd, "neo-data"))).toBe(false);
@@ -93,7 +101,9 @@ describe("neo shell key gen", () => {
     expect(existsSync(join(cwd, "second_token"))).toBe(false);
     const reg = openRegistry(join(cwd, "neo-data"));
     try {
-      expect(createAuth({ registry: reg }).verifyToken(readFileSync(join(cwd, "first_token"), "utf8"))).toMatchObject({ ok: true });
+      expect(createAuth({ registry: reg }).verifyToken(readFileSync(join(cwd, "first_token"), "utf8"))).toMatchObject({
+        ok: true,
+      });
     } finally {
       reg.close();
     }
@@ -127,7 +137,13 @@ describe("neo shell key gen", () => {
   });
 
   test("bad --type, --days or --not-after are usage errors (exit 2)", async () => {
-    for (const args of [["--type", "dsa"], ["--days", "0"], ["--days", "x"], ["--not-after", "tomorrow"], ["--days", "1", "--not-after", "2030-01-01"]]) {
+    for (const args of [
+      ["--type", "dsa"],
+      ["--days", "0"],
+      ["--days", "x"],
+      ["--not-after", "tomorrow"],
+      ["--days", "1", "--not-after", "2030-01-01"],
+    ]) {
       const r = await neo(["gen", "u", ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toStartWith("neo: ");
@@ -142,10 +158,18 @@ describe("neo shell key list, del, revoke, rotate, crl", () => {
     const r = await neo(["list"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toBe("┌────────┬──────────────────────┬───────────────────────────────┬───────────────────────────────┬─────────┬───────────────────────────────┐");
-    expect(lines[1]).toBe("│ ROWNUM │ ID                   │ VALID FROM                    │ EXPIRE                        │ STATUS  │ LAST USED                     │");
-    expect(lines[2]).toBe("├────────┼──────────────────────┼───────────────────────────────┼───────────────────────────────┼─────────┼───────────────────────────────┤");
-    expect(lines[3]).toMatch(/^│ {6}1 │ myid2 {16}│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active {2}│ - {29}│$/);
+    expect(lines[0]).toBe(
+      "┌────────┬──────────────────────┬───────────────────────────────┬───────────────────────────────┬─────────┬───────────────────────────────┐",
+    );
+    expect(lines[1]).toBe(
+      "│ ROWNUM │ ID                   │ VALID FROM                    │ EXPIRE                        │ STATUS  │ LAST USED                     │",
+    );
+    expect(lines[2]).toBe(
+      "├────────┼──────────────────────┼───────────────────────────────┼───────────────────────────────┼─────────┼───────────────────────────────┤",
+    );
+    expect(lines[3]).toMatch(
+      /^│ {6}1 │ myid2 {16}│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active {2}│ - {29}│$/,
+    );
     expect(lines[4]).toStartWith("│      2 │ myid3                │ ");
     expect(lines[5]).toStartWith("└────────┴");
     expect(lines[6]).toBe("");
@@ -183,8 +207,14 @@ describe("neo shell key list, del, revoke, rotate, crl", () => {
     const reg = openRegistry(join(cwd, "neo-data"));
     try {
       const auth = createAuth({ registry: reg });
-      expect(auth.verifyToken(readFileSync(join(cwd, "v1_token"), "utf8"))).toEqual({ ok: false, reason: "invalid token" });
-      expect(auth.verifyToken(readFileSync(join(cwd, "v2_token"), "utf8"))).toMatchObject({ ok: true, clientId: "rot" });
+      expect(auth.verifyToken(readFileSync(join(cwd, "v1_token"), "utf8"))).toEqual({
+        ok: false,
+        reason: "invalid token",
+      });
+      expect(auth.verifyToken(readFileSync(join(cwd, "v2_token"), "utf8"))).toMatchObject({
+        ok: true,
+        clientId: "rot",
+      });
     } finally {
       reg.close();
     }
@@ -195,7 +225,11 @@ describe("neo shell key list, del, revoke, rotate, crl", () => {
     expect(existsSync(join(cwd, "d1", "registry.db"))).toBe(true);
     const env = { ...baseEnv(), NEO_DATA: join(cwd, "d2") };
     await neo(["gen", "b", "--output", "b"], env);
-    expect(JSON.parse((await neo(["list", "--format", "json"], env)).stdout).map((c: { id: string }) => c.id)).toEqual(["b"]);
-    expect(JSON.parse((await neo(["list", "--format", "json", "--data", "d1"])).stdout).map((c: { id: string }) => c.id)).toEqual(["a"]);
+    expect(JSON.parse((await neo(["list", "--format", "json"], env)).stdout).map((c: { id: string }) => c.id)).toEqual([
+      "b",
+    ]);
+    expect(
+      JSON.parse((await neo(["list", "--format", "json", "--data", "d1"])).stdout).map((c: { id: string }) => c.id),
+    ).toEqual(["a"]);
   });
 });

@@ -41,7 +41,10 @@ async function run(fn: () => Promise<void>): Promise<void> {
 }
 
 const gen = defineCommand({
-  meta: { name: "gen", description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token" },
+  meta: {
+    name: "gen",
+    description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token",
+  },
   args: issueArgs,
   run: ({ args }) =>
     run(async () => {
@@ -58,7 +61,8 @@ const gen = defineCommand({
           throw e;
         }
       });
-      if (validity.notAfter.getTime() <= Date.now()) process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
+      if (validity.notAfter.getTime() <= Date.now())
+        process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
     }),
 });
 
@@ -71,7 +75,8 @@ const list = defineCommand({
   run: ({ args }) =>
     run(async () => {
       const format = args.format ?? "box";
-      if (format !== "box" && format !== "json") throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+      if (format !== "box" && format !== "json")
+        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
       await withKeys(args, ({ registry }) => {
         const records = registry.list();
         const now = Date.now();
@@ -92,7 +97,12 @@ const idCommand = (name: string, description: string, act: (r: Registry, id: str
       }),
   });
 
-const del = idCommand("del", "Delete a client; its token and certificate stop working at once", (r, id) => r.delete(id), "deleted");
+const del = idCommand(
+  "del",
+  "Delete a client; its token and certificate stop working at once",
+  (r, id) => r.delete(id),
+  "deleted",
+);
 const revoke = idCommand(
   "revoke",
   "Revoke a client: kept in the list as revoked, refused everywhere, listed in the CRL",
@@ -101,12 +111,18 @@ const revoke = idCommand(
 );
 
 const rotate = defineCommand({
-  meta: { name: "rotate", description: "New key, certificate and token for an existing client; the old ones stop working at once" },
+  meta: {
+    name: "rotate",
+    description: "New key, certificate and token for an existing client; the old ones stop working at once",
+  },
   args: issueArgs,
   run: ({ args }) =>
     run(async () => {
       const keyType = args.type === undefined ? undefined : parseKeyType(args.type);
-      const validity = args.days === undefined && args["not-after"] === undefined ? {} : parseValidity({ days: args.days, notAfter: args["not-after"] });
+      const validity =
+        args.days === undefined && args["not-after"] === undefined
+          ? {}
+          : parseValidity({ days: args.days, notAfter: args["not-after"] });
       if (args.output !== undefined) refuseExisting(outputFiles(args.output));
       await withKeys(args, async ({ pki, registry }) => {
         const issued = await registry.rotate(args.id, pki, { keyType, ...validity });
@@ -117,7 +133,10 @@ const rotate = defineCommand({
 });
 
 const serverCert = defineCommand({
-  meta: { name: "server-cert", description: "Print or save the gateway CA certificate (what clients pass as --cafile / --cacert)" },
+  meta: {
+    name: "server-cert",
+    description: "Print or save the gateway CA certificate (what clients pass as --cafile / --cacert)",
+  },
   args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
   run: ({ args }) =>
     run(async () => {
@@ -129,7 +148,10 @@ const serverCert = defineCommand({
 });
 
 const crl = defineCommand({
-  meta: { name: "crl", description: "Print or save a CRL, signed by the gateway CA, of revoked, deleted and rotated-away certificates" },
+  meta: {
+    name: "crl",
+    description: "Print or save a CRL, signed by the gateway CA, of revoked, deleted and rotated-away certificates",
+  },
   args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
   run: ({ args }) =>
     run(async () => {
@@ -144,4 +166,3 @@ export default defineCommand({
   meta: { name: "key", description: "Manage client keys, certificates and tokens" },
   subCommands: { gen, list, del, revoke, rotate, "server-cert": serverCert, crl },
 });
-

@@ -25,7 +25,10 @@ async function readPasswordFromStdin(): Promise<string> {
 }
 
 const passwd = defineCommand({
-  meta: { name: "passwd", description: "Set a web UI user's password (read from stdin with --password-stdin, else generated)" },
+  meta: {
+    name: "passwd",
+    description: "Set a web UI user's password (read from stdin with --password-stdin, else generated)",
+  },
   args: {
     ...commonArgs,
     name: { type: "positional", required: true, description: "user name (the first start creates admin)" },

@@ -3,13 +3,15 @@ import { defineCommand } from "citty";
 import { buildInfo, type BuildInfo } from "../lib/build-info.ts";
 
 export function formatVersion(info: BuildInfo): string {
-  return [
-    `version    ${info.version}`,
-    `commit     ${info.commit}`,
-    `built      ${info.buildDate}`,
-    `bun        ${info.bun}`,
-    `target     ${info.target}`,
-  ].join("\n") + "\n";
+  return (
+    [
+      `version    ${info.version}`,
+      `commit     ${info.commit}`,
+      `built      ${info.buildDate}`,
+      `bun        ${info.bun}`,
+      `target     ${info.target}`,
+    ].join("\n") + "\n"
+  );
 }
 
 export default defineCommand({

@@ -128,7 +128,7 @@ export function tokenize(src: string): { tokens: Token[]; problems: Problem[] } 
     let out = "";
     for (;;) {
       if (i >= src.length || peek() === "\n") {
-        problems.push({ pos: start, message: "unterminated string (missing closing \")" });
+        problems.push({ pos: start, message: 'unterminated string (missing closing ")' });
         return out;
       }
       const c = advance();
@@ -152,7 +152,7 @@ export function tokenize(src: string): { tokens: Token[]; problems: Problem[] } 
         }
       } else {
         if (e === "\n" || e === "") {
-          problems.push({ pos: start, message: "unterminated string (missing closing \")" });
+          problems.push({ pos: start, message: 'unterminated string (missing closing ")' });
           return out;
         }
         problems.push({ pos: escPos, message: `invalid escape "\\${e}" in string` });

@@ -14,10 +14,19 @@ describe("listen addresses", () => {
 
   test("a missing host, port or bracket, and other schemes, are refused with the reason", () => {
     expect(parseListen(":5654")).toEqual({ ok: false, error: "empty host (use 0.0.0.0 to listen on every interface)" });
-    expect(parseListen("localhost")).toEqual({ ok: false, error: 'missing port in "localhost" (expected "host:port")' });
-    expect(parseListen("[::1]5653")).toEqual({ ok: false, error: 'invalid address "[::1]5653" (expected "[::1]:port")' });
+    expect(parseListen("localhost")).toEqual({
+      ok: false,
+      error: 'missing port in "localhost" (expected "host:port")',
+    });
+    expect(parseListen("[::1]5653")).toEqual({
+      ok: false,
+      error: 'invalid address "[::1]5653" (expected "[::1]:port")',
+    });
     expect(parseListen("::1:80").ok).toBe(false);
-    expect(parseListen("ws://h:1")).toMatchObject({ ok: false, error: expect.stringContaining('unsupported scheme "ws://"') });
+    expect(parseListen("ws://h:1")).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unsupported scheme "ws://"'),
+    });
     expect(parseListen("h:-1")).toEqual({ ok: false, error: 'invalid port "-1" (expected an integer 0-65535)' });
     expect(parseListen("bad host:1")).toEqual({ ok: false, error: 'invalid host "bad host"' });
   });
@@ -38,7 +47,10 @@ describe("listen addresses", () => {
   test("IPv6 hosts are printed in brackets so the text parses back", () => {
     expect(formatListen({ host: "::1", port: 1 })).toBe("[::1]:1");
     expect(formatListen({ host: "127.0.0.1", port: 5654 })).toBe("127.0.0.1:5654");
-    expect(parseListen(formatListen({ host: "fe80::1", port: 9 }))).toEqual({ ok: true, value: { host: "fe80::1", port: 9 } });
+    expect(parseListen(formatListen({ host: "fe80::1", port: 9 }))).toEqual({
+      ok: true,
+      value: { host: "fe80::1", port: 9 },
+    });
   });
 });
 

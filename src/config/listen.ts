@@ -33,7 +33,10 @@ export function parseListen(raw: string): Parsed<ListenConfig> {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
   if (scheme) {
     if (scheme[1]?.toLowerCase() !== "tcp") {
-      return { ok: false, error: `unsupported scheme "${scheme[1]}://" in "${raw}" (use "tcp://host:port" or "host:port")` };
+      return {
+        ok: false,
+        error: `unsupported scheme "${scheme[1]}://" in "${raw}" (use "tcp://host:port" or "host:port")`,
+      };
     }
     rest = rest.slice(scheme[0].length);
   }
@@ -41,7 +44,8 @@ export function parseListen(raw: string): Parsed<ListenConfig> {
   let portPart: string;
   if (rest.startsWith("[")) {
     const close = rest.indexOf("]");
-    if (close < 0 || rest[close + 1] !== ":") return { ok: false, error: `invalid address "${raw}" (expected "[::1]:port")` };
+    if (close < 0 || rest[close + 1] !== ":")
+      return { ok: false, error: `invalid address "${raw}" (expected "[::1]:port")` };
     hostPart = rest.slice(0, close + 1);
     portPart = rest.slice(close + 2);
   } else {
@@ -49,7 +53,8 @@ export function parseListen(raw: string): Parsed<ListenConfig> {
     if (colon < 0) return { ok: false, error: `missing port in "${raw}" (expected "host:port")` };
     hostPart = rest.slice(0, colon);
     portPart = rest.slice(colon + 1);
-    if (hostPart.includes(":")) return { ok: false, error: `IPv6 address needs brackets in "${raw}" (e.g. "[::1]:5653")` };
+    if (hostPart.includes(":"))
+      return { ok: false, error: `IPv6 address needs brackets in "${raw}" (e.g. "[::1]:5653")` };
   }
   const host = parseHost(hostPart);
   if (!host.ok) return host;

@@ -35,7 +35,11 @@ describe("defaults and precedence", () => {
     expect(cfg).toEqual({
       data: "/srv/work/neo-data",
       log: { level: "info" },
-      http: { listen: { host: "127.0.0.1", port: 5654 }, enableTokenAuth: false, tls: { enabled: false, clientAuth: "none" } },
+      http: {
+        listen: { host: "127.0.0.1", port: 5654 },
+        enableTokenAuth: false,
+        tls: { enabled: false, clientAuth: "none" },
+      },
       mqtt: {
         listen: { host: "127.0.0.1", port: 5653 },
         enableTokenAuth: false,
@@ -48,14 +52,21 @@ describe("defaults and precedence", () => {
   });
 
   test("file overrides defaults, env overrides file, flags override env", () => {
-    const f = file('Http { Listen = "10.0.0.1:1000", EnableTokenAuth = false }\nMqtt.Listen = "10.0.0.2:2000"\nLog.Level = "warn"');
+    const f = file(
+      'Http { Listen = "10.0.0.1:1000", EnableTokenAuth = false }\nMqtt.Listen = "10.0.0.2:2000"\nLog.Level = "warn"',
+    );
     const fromFile = loadConfig({ file: f, env: {}, cwd });
     expect(fromFile.http.listen).toEqual({ host: "10.0.0.1", port: 1000 });
     expect(fromFile.mqtt.listen).toEqual({ host: "10.0.0.2", port: 2000 });
     expect(fromFile.log.level).toBe("warn");
     expect(fromFile.file).toBe(f);
 
-    const env = { NEO_HTTP_PORT: "3000", NEO_HTTP_ENABLE_TOKEN_AUTH: "yes", NEO_LOG_LEVEL: "error", NEO_HOST: "127.0.0.2" };
+    const env = {
+      NEO_HTTP_PORT: "3000",
+      NEO_HTTP_ENABLE_TOKEN_AUTH: "yes",
+      NEO_LOG_LEVEL: "error",
+      NEO_HOST: "127.0.0.2",
+    };
     const fromEnv = loadConfig({ file: f, env, cwd });
     expect(fromEnv.http.listen).toEqual({ host: "127.0.0.2", port: 3000 });
     expect(fromEnv.mqtt.listen).toEqual({ host: "127.0.0.2", port: 2000 });
@@ -135,7 +146,9 @@ describe("problems from every source are reported together", () => {
     expect(problems(() => loadConfig({ file: "nope.conf", env: {}, cwd: dir }))).toEqual([
       "nope.conf: cannot read config file: no such file",
     ]);
-    expect(problems(() => loadConfig({ file: dir, env: {}, cwd }))).toEqual([`${dir}: cannot read config file: is a directory`]);
+    expect(problems(() => loadConfig({ file: dir, env: {}, cwd }))).toEqual([
+      `${dir}: cannot read config file: is a directory`,
+    ]);
   });
 
   test("bad env values are reported as env NEO_X", () => {
@@ -163,9 +176,7 @@ describe("problems from every source are reported together", () => {
 
   test("bad flag values are reported as flag --x", () => {
     expect(
-      problems(() =>
-        loadConfig({ cwd, env: {}, flags: { httpPort: 65536, mqttPort: 1.5, host: "", data: "" } }),
-      ),
+      problems(() => loadConfig({ cwd, env: {}, flags: { httpPort: 65536, mqttPort: 1.5, host: "", data: "" } })),
     ).toEqual([
       "flag --data: expected a directory, got an empty string",
       "flag --host: empty host (use 0.0.0.0 to listen on every interface)",
@@ -177,7 +188,9 @@ describe("problems from every source are reported together", () => {
   test("file, env and flag problems appear in one error, file first", () => {
     const f = file("Http {\n  EnableTokenAuht = true\n}");
     const name = f.slice(dir.length + 1);
-    expect(problems(() => loadConfig({ file: name, cwd: dir, env: { NEO_MQTT_PORT: "x" }, flags: { httpPort: -1 } }))).toEqual([
+    expect(
+      problems(() => loadConfig({ file: name, cwd: dir, env: { NEO_MQTT_PORT: "x" }, flags: { httpPort: -1 } })),
+    ).toEqual([
       `${name}:2:3: unknown key "EnableTokenAuht" in Http; did you mean "EnableTokenAuth"?`,
       'env NEO_MQTT_PORT: invalid port "x" (expected an integer 0-65535)',
       'flag --http-port: invalid port "-1" (expected an integer 0-65535)',
@@ -210,7 +223,18 @@ describe("printing configs", () => {
 
   test("the default config text explains every key it sets", () => {
     const text = defaultConfigText();
-    for (const key of ["Data", "Level", "Listen", "EnableTokenAuth", "MaxMessageSizeLimit", "RequireClientIdMatch", "Persistence", "ClientAuth", "CertFile", "KeyFile"]) {
+    for (const key of [
+      "Data",
+      "Level",
+      "Listen",
+      "EnableTokenAuth",
+      "MaxMessageSizeLimit",
+      "RequireClientIdMatch",
+      "Persistence",
+      "ClientAuth",
+      "CertFile",
+      "KeyFile",
+    ]) {
       expect(text).toContain(key);
     }
     expect(text.split("\n").filter((l) => l.trim().startsWith("#")).length).toBeGreaterThan(20);
@@ -220,23 +244,32 @@ describe("printing configs", () => {
   const listen = fc.record({ host, port: fc.integer({ min: 0, max: 65535 }) });
   const path = fc.stringMatching(/^\/[a-z0-9 "\\é_.-]{1,20}$/);
   const tls = (modes: ("none" | "optional" | "require")[]) =>
-    fc.record(
-      { enabled: fc.boolean(), clientAuth: fc.constantFrom(...modes), certFile: path, keyFile: path },
-      { requiredKeys: ["enabled", "clientAuth"] },
-    ).filter((t) => (t.certFile === undefined) === (t.keyFile === undefined));
-  const config: fc.Arbitrary<NeoConfig> = fc.record({
-    data: path,
-    log: fc.record({ level: fc.constantFrom("debug" as const, "info" as const, "warn" as const, "error" as const) }),
-    http: fc.record({ listen, enableTokenAuth: fc.boolean(), tls: tls(["none", "optional", "require"]) }),
-    mqtt: fc.record({
-      listen,
-      enableTokenAuth: fc.boolean(),
-      maxMessageSizeLimit: fc.integer({ min: 1, max: 268435460 }),
-      requireClientIdMatch: fc.boolean(),
-      persistence: fc.boolean(),
-      tls: tls(["optional", "require"]),
-    }),
-  }).filter((c) => c.http.listen.port === 0 || c.http.listen.port !== c.mqtt.listen.port || c.http.listen.host !== c.mqtt.listen.host);
+    fc
+      .record(
+        { enabled: fc.boolean(), clientAuth: fc.constantFrom(...modes), certFile: path, keyFile: path },
+        { requiredKeys: ["enabled", "clientAuth"] },
+      )
+      .filter((t) => (t.certFile === undefined) === (t.keyFile === undefined));
+  const config: fc.Arbitrary<NeoConfig> = fc
+    .record({
+      data: path,
+      log: fc.record({ level: fc.constantFrom("debug" as const, "info" as const, "warn" as const, "error" as const) }),
+      http: fc.record({ listen, enableTokenAuth: fc.boolean(), tls: tls(["none", "optional", "require"]) }),
+      mqtt: fc.record({
+        listen,
+        enableTokenAuth: fc.boolean(),
+        maxMessageSizeLimit: fc.integer({ min: 1, max: 268435460 }),
+        requireClientIdMatch: fc.boolean(),
+        persistence: fc.boolean(),
+        tls: tls(["optional", "require"]),
+      }),
+    })
+    .filter(
+      (c) =>
+        c.http.listen.port === 0 ||
+        c.http.listen.port !== c.mqtt.listen.port ||
+        c.http.listen.host !== c.mqtt.listen.host,
+    );
 
   test("a printed resolved config loads back to the same config", () => {
     fc.assert(
@@ -251,6 +284,8 @@ describe("printing configs", () => {
 
   test("the printed config names its source file", () => {
     const f = file('Log.Level = "warn"');
-    expect(formatConfig(loadConfig({ file: f, env: {}, cwd }))).toStartWith(`# resolved from ${f}, NEO_* environment and flags\n`);
+    expect(formatConfig(loadConfig({ file: f, env: {}, cwd }))).toStartWith(
+      `# resolved from ${f}, NEO_* environment and flags\n`,
+    );
   });
 });

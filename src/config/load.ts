@@ -78,10 +78,16 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
 }
 
 /** Parse and validate config text; `name` is used in problem locations, `baseDir` for relative paths. */
-export function parseConfigText(text: string, name: string, baseDir: string): { patch: ConfigPatch; problems: string[] } {
+export function parseConfigText(
+  text: string,
+  name: string,
+  baseDir: string,
+): { patch: ConfigPatch; problems: string[] } {
   const parsed = parse(text);
   const checked = validate(parsed.entries, baseDir);
-  const all = [...parsed.problems, ...checked.problems].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  const all = [...parsed.problems, ...checked.problems].sort(
+    (a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col,
+  );
   return { patch: checked.patch, problems: all.map((p) => `${name}:${p.pos.line}:${p.pos.col}: ${p.message}`) };
 }
 
@@ -134,7 +140,9 @@ function readFlags(f: ConfigFlags, cwd: string, problems: string[]): ConfigPatch
   const bad = (flag: string, msg: string) => problems.push(`flag --${flag}: ${msg}`);
   const port = (flag: string, n: number | undefined, set: (n: number) => void) => {
     if (n === undefined) return;
-    const r = Number.isInteger(n) ? parsePort(n) : ({ ok: false, error: `invalid port "${n}" (expected an integer 0-65535)` } as const);
+    const r = Number.isInteger(n)
+      ? parsePort(n)
+      : ({ ok: false, error: `invalid port "${n}" (expected an integer 0-65535)` } as const);
     if (r.ok) set(r.value);
     else bad(flag, r.error);
   };
@@ -197,7 +205,14 @@ export function loadConfig(opts: LoadOptions = {}): NeoConfig {
       text = readFileSync(abs, "utf8");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(e);
+      const why =
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "is a directory"
+            : code === "EACCES"
+              ? "permission denied"
+              : String(e);
       problems.push(`${file}: cannot read config file: ${why}`);
     }
     if (text !== undefined) {

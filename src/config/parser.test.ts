@@ -21,8 +21,8 @@ const problems = (src: string) => parse(src).problems.map((p) => `${p.pos.line}:
 
 describe("parse forms", () => {
   test("a block and an attribute holding a block parse to the same thing", () => {
-    const a = parse('Tls { Enabled = true }');
-    const b = parse('Tls = { Enabled = true }');
+    const a = parse("Tls { Enabled = true }");
+    const b = parse("Tls = { Enabled = true }");
     expect(a.problems).toEqual([]);
     expect(b.problems).toEqual([]);
     expect(plain(a.entries)).toEqual({ Tls: { Enabled: true } });
@@ -30,7 +30,9 @@ describe("parse forms", () => {
   });
 
   test("attributes are separated by newlines, or by commas on one line", () => {
-    const r = parse('Http {\n  Listen = "127.0.0.1:1"\n  EnableTokenAuth = true\n}\nMqtt { A = 1, B = "x", C = false }\n');
+    const r = parse(
+      'Http {\n  Listen = "127.0.0.1:1"\n  EnableTokenAuth = true\n}\nMqtt { A = 1, B = "x", C = false }\n',
+    );
     expect(r.problems).toEqual([]);
     expect(plain(r.entries)).toEqual({
       Http: { Listen: "127.0.0.1:1", EnableTokenAuth: true },
@@ -39,7 +41,7 @@ describe("parse forms", () => {
   });
 
   test("#, // and /* */ comments are ignored, including a comment spanning lines", () => {
-    const src = '# top\nA = 1 // trailing\n/* a\n   block */ B = 2 # again\nC /* inline */ = 3\n';
+    const src = "# top\nA = 1 // trailing\n/* a\n   block */ B = 2 # again\nC /* inline */ = 3\n";
     const r = parse(src);
     expect(r.problems).toEqual([]);
     expect(plain(r.entries)).toEqual({ A: 1, B: 2, C: 3 });
@@ -100,7 +102,9 @@ describe("syntax errors", () => {
 
   test("a stray character is reported and the rest still parses", () => {
     const r = parse("A = 1\n@\nB = 2");
-    expect(r.problems.map((p) => `${p.pos.line}:${p.pos.col}: ${p.message}`)).toEqual(['2:1: unexpected character "@"']);
+    expect(r.problems.map((p) => `${p.pos.line}:${p.pos.col}: ${p.message}`)).toEqual([
+      '2:1: unexpected character "@"',
+    ]);
     expect(plain(r.entries)).toEqual({ A: 1, B: 2 });
   });
 
@@ -114,7 +118,9 @@ describe("syntax errors", () => {
   });
 
   test("an unquoted address gets one error with a quoting hint, not one per fragment", () => {
-    expect(problems("Listen = 127.0.0.1:5654")).toEqual(['1:10: invalid number "127.0.0.1" (strings need double quotes)']);
+    expect(problems("Listen = 127.0.0.1:5654")).toEqual([
+      '1:10: invalid number "127.0.0.1" (strings need double quotes)',
+    ]);
   });
 
   test("a key with non-ASCII letters is reported once as an invalid key", () => {
@@ -122,7 +128,7 @@ describe("syntax errors", () => {
   });
 
   test("CRLF line endings and a byte-order mark are accepted", () => {
-    const r = parse('\uFEFFHttp {\r\n  EnableTokenAuth = true\r\n}\r\n');
+    const r = parse("\uFEFFHttp {\r\n  EnableTokenAuth = true\r\n}\r\n");
     expect(r.problems).toEqual([]);
     expect(plain(r.entries)).toEqual({ Http: { EnableTokenAuth: true } });
   });

@@ -232,7 +232,8 @@ export function parse(src: string): ParseResult {
   const perLine = new Map<number, (typeof problems)[number]>();
   for (const p of problems) {
     const kept = perLine.get(p.pos.line);
-    if (!kept || (p.message.startsWith("unterminated") && !kept.message.startsWith("unterminated"))) perLine.set(p.pos.line, p);
+    if (!kept || (p.message.startsWith("unterminated") && !kept.message.startsWith("unterminated")))
+      perLine.set(p.pos.line, p);
   }
   return { entries, problems: [...perLine.values()] };
 }

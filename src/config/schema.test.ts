@@ -82,15 +82,19 @@ describe("schema: problems carry file:line:col", () => {
   });
 
   test("an unknown key with nothing close lists the known keys", () => {
-    expect(problemsOf("Log { Verbosity = 3 }")).toEqual(['neo.conf:1:7: unknown key "Verbosity" in Log (known keys in Log: Level)']);
+    expect(problemsOf("Log { Verbosity = 3 }")).toEqual([
+      'neo.conf:1:7: unknown key "Verbosity" in Log (known keys in Log: Level)',
+    ]);
   });
 
   test("wrong types are reported at the value", () => {
-    expect(problemsOf('Http {\n  EnableTokenAuth = "true"\n}\nMqtt { MaxMessageSizeLimit = "1MB" }\nData = 5')).toEqual([
-      'neo.conf:2:21: Http.EnableTokenAuth: expected boolean, got string "true"',
-      'neo.conf:4:30: Mqtt.MaxMessageSizeLimit: expected integer, got string "1MB"',
-      "neo.conf:5:8: Data: expected string, got number 5",
-    ]);
+    expect(problemsOf('Http {\n  EnableTokenAuth = "true"\n}\nMqtt { MaxMessageSizeLimit = "1MB" }\nData = 5')).toEqual(
+      [
+        'neo.conf:2:21: Http.EnableTokenAuth: expected boolean, got string "true"',
+        'neo.conf:4:30: Mqtt.MaxMessageSizeLimit: expected integer, got string "1MB"',
+        "neo.conf:5:8: Data: expected string, got number 5",
+      ],
+    );
   });
 
   test("a block key given a plain value, and a plain key given a block, are both wrong types", () => {
@@ -146,12 +150,14 @@ describe("schema: problems carry file:line:col", () => {
   });
 
   test("syntax errors and schema errors come together, sorted by position", () => {
-    expect(problemsOf('Http {\n  EnableTokenAuth = yes\n  Listn = "1.2.3.4:5"\n}\nMqtt { Tls { Enabled = 1 }')).toEqual([
-      'neo.conf:2:21: expected a value, got "yes" (strings need double quotes)',
-      'neo.conf:3:3: unknown key "Listn" in Http; did you mean "Listen"?',
-      'neo.conf:5:6: missing "}" to close the block opened here',
-      "neo.conf:5:24: Mqtt.Tls.Enabled: expected boolean, got number 1",
-    ]);
+    expect(problemsOf('Http {\n  EnableTokenAuth = yes\n  Listn = "1.2.3.4:5"\n}\nMqtt { Tls { Enabled = 1 }')).toEqual(
+      [
+        'neo.conf:2:21: expected a value, got "yes" (strings need double quotes)',
+        'neo.conf:3:3: unknown key "Listn" in Http; did you mean "Listen"?',
+        'neo.conf:5:6: missing "}" to close the block opened here',
+        "neo.conf:5:24: Mqtt.Tls.Enabled: expected boolean, got number 1",
+      ],
+    );
   });
 });
 

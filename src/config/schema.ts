@@ -152,8 +152,8 @@ export const schema: BlockSpec = {
       hints: {
         Listeners: LISTENERS_HINT,
         EnableTls: "write Tls { Enabled = true } instead",
-        ServerCertPath: "write Tls { CertFile = \"...\" } instead",
-        ServerKeyPath: "write Tls { KeyFile = \"...\" } instead",
+        ServerCertPath: 'write Tls { CertFile = "..." } instead',
+        ServerKeyPath: 'write Tls { KeyFile = "..." } instead',
       },
     },
   },
@@ -183,7 +183,14 @@ function unknownKey(seg: KeySegment, spec: BlockSpec, prefix: string): string {
   return `${head} (known keys${where}: ${names.join(", ")})`;
 }
 
-function applyEntry(spec: BlockSpec, key: KeySegment[], value: Value, prefix: string, patch: ConfigPatch, ctx: Ctx): void {
+function applyEntry(
+  spec: BlockSpec,
+  key: KeySegment[],
+  value: Value,
+  prefix: string,
+  patch: ConfigPatch,
+  ctx: Ctx,
+): void {
   const [seg, ...rest] = key;
   if (!seg) return;
   const full = prefix ? `${prefix}.${seg.name}` : seg.name;
@@ -202,7 +209,10 @@ function applyEntry(spec: BlockSpec, key: KeySegment[], value: Value, prefix: st
     return;
   }
   if (rest.length > 0) {
-    ctx.problems.push({ pos: seg.pos, message: `${full} is not a block, so "${full}.${rest.map((s) => s.name).join(".")}" does not exist` });
+    ctx.problems.push({
+      pos: seg.pos,
+      message: `${full} is not a block, so "${full}.${rest.map((s) => s.name).join(".")}" does not exist`,
+    });
     return;
   }
   const first = ctx.seen.get(full);

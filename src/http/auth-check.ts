@@ -38,7 +38,11 @@ export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger):
     const present = req.headers.get("authorization") !== null;
     return {
       ok: false,
-      response: failure(401, present ? "malformed authorization header: use Authorization: Bearer <token>" : "missing authorization token", CHALLENGE),
+      response: failure(
+        401,
+        present ? "malformed authorization header: use Authorization: Bearer <token>" : "missing authorization token",
+        CHALLENGE,
+      ),
     };
   }
   const r = verifier.verifyToken(token);
@@ -50,8 +54,13 @@ export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger):
     // the token is a secret: log only the client id, and only when the value has the
     // token's shape (anything else may be a password or a session token pasted here)
     const id = tokenClientId(token);
-    log?.warn(id ? `refused token for "${id}": ${r.reason}` : `refused a bearer value that is not a client token: ${r.reason}`);
-    return { ok: false, response: failure(401, "invalid token", { "www-authenticate": 'Bearer realm="neo", error="invalid_token"' }) };
+    log?.warn(
+      id ? `refused token for "${id}": ${r.reason}` : `refused a bearer value that is not a client token: ${r.reason}`,
+    );
+    return {
+      ok: false,
+      response: failure(401, "invalid token", { "www-authenticate": 'Bearer realm="neo", error="invalid_token"' }),
+    };
   }
   return { ok: true, clientId: r.clientId };
 }

@@ -27,7 +27,14 @@ const bearer = () => ["-H", `Authorization: Bearer ${TOKEN}`];
 
 describe("curl", () => {
   test("the seed query with --data-urlencode and a bearer token returns the seed's rows", async () => {
-    const r = await curl(["--output", "-", `${h.url}/db/query`, "--data-urlencode", "q=select * from EXAMPLE limit 2", ...bearer()]);
+    const r = await curl([
+      "--output",
+      "-",
+      `${h.url}/db/query`,
+      "--data-urlencode",
+      "q=select * from EXAMPLE limit 2",
+      ...bearer(),
+    ]);
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body);
     expect(body.data).toEqual({
@@ -44,8 +51,13 @@ describe("curl", () => {
 
   test("the seed's intended-wrong token gets 401 invalid token", async () => {
     const r = await curl([
-      "--output", "-", `${h.url}/db/query`, "--data-urlencode", "q=select * from EXAMPLE limit 2",
-      "-H", "Authorization: Bearer http-api-app01:b:intended-wrong-value",
+      "--output",
+      "-",
+      `${h.url}/db/query`,
+      "--data-urlencode",
+      "q=select * from EXAMPLE limit 2",
+      "-H",
+      "Authorization: Bearer http-api-app01:b:intended-wrong-value",
     ]);
     expect(r.status).toBe(401);
     expect(r.body).toBe('{"success":false,"reason":"invalid token"}');
@@ -60,10 +72,23 @@ describe("curl", () => {
   test("a CSV upload with --data-binary writes every row exactly", async () => {
     const file = join(h.dir, "rows.csv");
     writeFileSync(file, "name,time,value\nc1,1675851592000000001,1.5\nc2,1675851592000000002,2.5\n");
-    const r = await curl([`${h.url}/db/write/csvtab?header=skip`, "-H", "Content-Type: text/csv", "--data-binary", `@${file}`, ...bearer()]);
+    const r = await curl([
+      `${h.url}/db/write/csvtab?header=skip`,
+      "-H",
+      "Content-Type: text/csv",
+      "--data-binary",
+      `@${file}`,
+      ...bearer(),
+    ]);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).reason).toBe("success, 2 record(s) inserted");
-    const q = await curl(["-G", `${h.url}/db/query`, "--data-urlencode", "q=select time from csvtab order by time", ...bearer()]);
+    const q = await curl([
+      "-G",
+      `${h.url}/db/query`,
+      "--data-urlencode",
+      "q=select time from csvtab order by time",
+      ...bearer(),
+    ]);
     expect(q.body).toContain('"rows":[[1675851592000000001],[1675851592000000002]]');
   });
 
@@ -71,21 +96,42 @@ describe("curl", () => {
     const file = join(h.dir, "rows.json.gz");
     writeFileSync(file, gzipSync(Buffer.from('{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["g",1,1]]}}')));
     const r = await curl([
-      `${h.url}/db/write/gz`, "-H", "Content-Type: application/json", "-H", "Content-Encoding: gzip", "--data-binary", `@${file}`, ...bearer(),
+      `${h.url}/db/write/gz`,
+      "-H",
+      "Content-Type: application/json",
+      "-H",
+      "Content-Encoding: gzip",
+      "--data-binary",
+      `@${file}`,
+      ...bearer(),
     ]);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).reason).toBe("success, 1 record(s) inserted");
   });
 
   test("a malformed JSON body is 400 with a reason", async () => {
-    const r = await curl([`${h.url}/db/write/t`, "-H", "Content-Type: application/json", "--data-binary", '{"data":', ...bearer()]);
+    const r = await curl([
+      `${h.url}/db/write/t`,
+      "-H",
+      "Content-Type: application/json",
+      "--data-binary",
+      '{"data":',
+      ...bearer(),
+    ]);
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ success: false });
     expect(JSON.parse(r.body).reason).toContain("not valid JSON");
   });
 
   test("a malformed CSV body is 400 naming the line", async () => {
-    const r = await curl([`${h.url}/db/write/t`, "-H", "Content-Type: text/csv", "--data-binary", "a,1,x", ...bearer()]);
+    const r = await curl([
+      `${h.url}/db/write/t`,
+      "-H",
+      "Content-Type: text/csv",
+      "--data-binary",
+      "a,1,x",
+      ...bearer(),
+    ]);
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).reason).toContain("line 1");
   });

@@ -52,6 +52,15 @@ export function jsonResponse(body: string, status = 200, headers: Record<string,
   return new Response(body, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-export function failure(status: number, reason: string, headers: Record<string, string> = {}, elapse?: string): Response {
-  return jsonResponse(JSON.stringify(elapse ? { success: false, reason, elapse } : { success: false, reason }), status, headers);
+export function failure(
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+  elapse?: string,
+): Response {
+  return jsonResponse(
+    JSON.stringify(elapse ? { success: false, reason, elapse } : { success: false, reason }),
+    status,
+    headers,
+  );
 }

@@ -112,16 +112,22 @@ describe("write and query", () => {
   test("query by POST form, by JSON body, and with a timeformat", async () => {
     const form = await post("/db/query", new URLSearchParams({ q: "select count(*) from example" }));
     expect(await form.text()).toContain('"types":["int64"],"rows":[[2]]');
-    const jq = await post("/db/query", JSON.stringify({ q: "select time from example limit 1", timeformat: "RFC3339NANO" }), {
-      "content-type": "application/json",
-    });
+    const jq = await post(
+      "/db/query",
+      JSON.stringify({ q: "select time from example limit 1", timeformat: "RFC3339NANO" }),
+      {
+        "content-type": "application/json",
+      },
+    );
     expect((await json(jq)).data.rows).toEqual([["2023-02-08T10:19:52.000000001Z"]]);
     const ms = await get("/db/query?timeformat=ms&q=" + encodeURIComponent("select time from example limit 1"));
     expect((await json(ms)).data.rows).toEqual([[1675851592000]]);
   });
 
   test("CSV, NDJSON and gzip bodies are written", async () => {
-    const csv = await post("/db/write/multi?header=skip", "name,time,value\na,1,1\nb,2,2\n", { "content-type": "text/csv" });
+    const csv = await post("/db/write/multi?header=skip", "name,time,value\na,1,1\nb,2,2\n", {
+      "content-type": "text/csv",
+    });
     expect((await json(csv)).reason).toBe("success, 2 record(s) inserted");
     const nd = await post("/db/write/multi", '{"NAME":"c","TIME":3,"VALUE":3}\n{"name":"d","time":4,"value":null}\n', {
       "content-type": "application/x-ndjson",
@@ -155,7 +161,11 @@ describe("error paths", () => {
   };
 
   test("malformed JSON write is 400 with a reason", async () => {
-    await expectFailure(await post("/db/write/t", "[1,", { "content-type": "application/json" }), 400, /not valid JSON/);
+    await expectFailure(
+      await post("/db/write/t", "[1,", { "content-type": "application/json" }),
+      400,
+      /not valid JSON/,
+    );
   });
 
   test("malformed CSV write is 400 with the line", async () => {
@@ -172,7 +182,12 @@ describe("error paths", () => {
   });
 
   test("write statements through /db/query are refused and data is intact", async () => {
-    for (const q of ["delete from example", "drop table example", "select 1; delete from example", "insert into example values ('x',1,1)"]) {
+    for (const q of [
+      "delete from example",
+      "drop table example",
+      "select 1; delete from example",
+      "insert into example values ('x',1,1)",
+    ]) {
       await expectFailure(await get("/db/query?q=" + encodeURIComponent(q)), 400);
     }
     const r = await get("/db/query?q=" + encodeURIComponent("select count(*) from example"));
@@ -180,7 +195,11 @@ describe("error paths", () => {
   });
 
   test("an unknown table is 400 with SQLite's message", async () => {
-    await expectFailure(await get("/db/query?q=" + encodeURIComponent("select * from NOPE")), 400, "no such table: NOPE");
+    await expectFailure(
+      await get("/db/query?q=" + encodeURIComponent("select * from NOPE")),
+      400,
+      "no such table: NOPE",
+    );
   });
 
   test("a missing query is 400", async () => {
@@ -235,7 +254,10 @@ describe("error paths", () => {
 
 describe("without token auth", () => {
   test("/db/* is open and extra routes are served", async () => {
-    const open = startHarness({ tokenAuth: false, extraRoutes: (_req, url) => (url.pathname === "/web/" ? new Response("ui") : undefined) });
+    const open = startHarness({
+      tokenAuth: false,
+      extraRoutes: (_req, url) => (url.pathname === "/web/" ? new Response("ui") : undefined),
+    });
     try {
       expect((await fetch(open.url + "/db/query?q=select%201")).status).toBe(200);
       expect(await (await fetch(open.url + "/web/")).text()).toBe("ui");
@@ -262,7 +284,12 @@ describe("websocket upgrade", () => {
     });
     try {
       const bad = await fetch(ws.url + "/mqtt", {
-        headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" },
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+        },
       });
       expect(bad.status).toBe(400);
       const sock = new WebSocket(ws.url.replace("http", "ws") + "/mqtt", ["mqtt"]);

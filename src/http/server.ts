@@ -74,7 +74,11 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     return failure(500, "internal error");
   }
 
-  async function route(req: Request, server: Server<unknown>, peer: FrontPeer | undefined): Promise<Response | undefined> {
+  async function route(
+    req: Request,
+    server: Server<unknown>,
+    peer: FrontPeer | undefined,
+  ): Promise<Response | undefined> {
     const url = new URL(req.url);
     const path = url.pathname;
 
@@ -165,7 +169,12 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       front = createTlsFront({
         host,
         port: deps.config.http.listen.port,
-        tls: { cert: tls.cert, key: tls.key, ca: tls.ca ?? "", clientAuth: tls.clientAuth === "require" ? "require" : "optional" },
+        tls: {
+          cert: tls.cert,
+          key: tls.key,
+          ca: tls.ca ?? "",
+          clientAuth: tls.clientAuth === "require" ? "require" : "optional",
+        },
         upstreamPort: server.port ?? 0,
         log,
       });
@@ -179,7 +188,10 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const port = front ? front.port : server.port;
   const url = `${scheme}://${shownHost}:${port}`;
   log.info(`HTTP Listen ${tls ? "tls" : "tcp"}://${shownHost}:${port}`);
-  if (front) log.info(`HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`);
+  if (front)
+    log.info(
+      `HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`,
+    );
   if (deps.config.http.enableTokenAuth) log.info("HTTP token authentication enabled");
 
   let stopping: Promise<void> | undefined;

@@ -70,8 +70,15 @@ export function startHarness(opts: { tokenAuth: boolean } & Partial<HttpDeps>): 
 
 /** Run curl with args; returns HTTP status and body (the status is printed last by -w). */
 export async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const proc = Bun.spawn(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const proc = Bun.spawn(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0) throw new Error(`curl exited ${code}: ${err}`);
   const nl = out.lastIndexOf("\n");
   return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };

@@ -26,7 +26,12 @@ let upstreamRequests = 0;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "neo-front-"));
   pki = await loadOrCreatePki(dir, { hosts: ["127.0.0.1"] });
-  client = await pki.issueClientCert({ clientId: "front-app", keyType: "ec", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) });
+  client = await pki.issueClientCert({
+    clientId: "front-app",
+    keyType: "ec",
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3_600_000),
+  });
   upstream = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -40,7 +45,11 @@ beforeAll(async () => {
         const body = Buffer.from(await req.arrayBuffer());
         return Response.json({ bytes: body.length, sha: createHash("sha256").update(body).digest("hex") });
       }
-      return Response.json({ cn: peer?.cert?.cn ?? null, fp: peer?.cert?.fingerprint256 ?? null, known: peer !== undefined });
+      return Response.json({
+        cn: peer?.cert?.cn ?? null,
+        fp: peer?.cert?.fingerprint256 ?? null,
+        known: peer !== undefined,
+      });
     },
   });
   front = createTlsFront({
@@ -81,9 +90,16 @@ describe("TLS front", () => {
     const other = mkdtempSync(join(tmpdir(), "neo-front-other-"));
     try {
       const foreign = await loadOrCreatePki(other, { hosts: ["127.0.0.1"] });
-      const fc = await foreign.issueClientCert({ clientId: "front-app", keyType: "ec", notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) });
+      const fc = await foreign.issueClientCert({
+        clientId: "front-app",
+        keyType: "ec",
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3_600_000),
+      });
       const before = upstreamRequests;
-      await expect(fetch(url("/who"), { tls: { ca: pki.caCertPem, cert: fc.certPem, key: fc.keyPem } } as RequestInit)).rejects.toThrow();
+      await expect(
+        fetch(url("/who"), { tls: { ca: pki.caCertPem, cert: fc.certPem, key: fc.keyPem } } as RequestInit),
+      ).rejects.toThrow();
       expect(upstreamRequests).toBe(before);
     } finally {
       rmSync(other, { recursive: true, force: true });

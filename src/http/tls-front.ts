@@ -69,7 +69,12 @@ const UPSTREAM_HOST = "127.0.0.1";
 const pending = (): Pending => ({ chunks: [], ended: false, shutDown: false });
 
 /** FrontPeerCert from node-style getPeerCertificate() output */
-export function peerCertOf(c: { subject?: { CN?: string | string[] }; fingerprint256?: string; serialNumber?: string; valid_to?: string } | null | undefined): FrontPeerCert | undefined {
+export function peerCertOf(
+  c:
+    | { subject?: { CN?: string | string[] }; fingerprint256?: string; serialNumber?: string; valid_to?: string }
+    | null
+    | undefined,
+): FrontPeerCert | undefined {
   if (!c?.subject || !c.fingerprint256) return undefined;
   const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
   return {
@@ -187,7 +192,16 @@ export function createTlsFront(o: TlsFrontOptions): TlsFront {
     tls: { cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca, requestCert: true, rejectUnauthorized: require },
     socket: {
       open(s) {
-        s.data = { client: s, upstream: null, toUpstream: pending(), toClient: pending(), peer: null, key: null, timer: null, closed: false };
+        s.data = {
+          client: s,
+          upstream: null,
+          toUpstream: pending(),
+          toClient: pending(),
+          peer: null,
+          key: null,
+          timer: null,
+          closed: false,
+        };
         live.add(s.data);
         s.data.timer = setTimeout(() => {
           s.data.closed = true;
@@ -201,7 +215,10 @@ export function createTlsFront(o: TlsFrontOptions): TlsFront {
         p.timer = null;
         const presented = peerCertOf(s.getPeerCertificate() as Parameters<typeof peerCertOf>[0]);
         // terminate, never end: end() would still pass the client's first bytes on
-        const bad = !success || (presented !== undefined && (authorizationError != null || !s.authorized)) || (require && presented === undefined);
+        const bad =
+          !success ||
+          (presented !== undefined && (authorizationError != null || !s.authorized)) ||
+          (require && presented === undefined);
         if (bad) {
           p.closed = true;
           live.delete(p);

@@ -39,7 +39,11 @@ export function splitCsv(text: string): Record_[] {
     const c = text[i]!;
     if (quoted) {
       if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
         quoted = false;
       } else {
         if (c === "\n") line++;
@@ -82,7 +86,14 @@ export function parseCsvRows(text: string, o: ParseOptions): Row[] {
     idx = columnIndexes(head.fields, `line ${head.line}`);
     width = head.fields.length;
     first = 1;
-  } else if (head && head.fields.length === 3 && head.fields.map((f) => f.trim().toUpperCase()).sort().join() === "NAME,TIME,VALUE") {
+  } else if (
+    head &&
+    head.fields.length === 3 &&
+    head.fields
+      .map((f) => f.trim().toUpperCase())
+      .sort()
+      .join() === "NAME,TIME,VALUE"
+  ) {
     idx = columnIndexes(head.fields, `line ${head.line}`);
     first = 1;
   }
@@ -91,7 +102,14 @@ export function parseCsvRows(text: string, o: ParseOptions): Row[] {
     const rec = records[r]!;
     const where = `line ${rec.line}`;
     if (rec.fields.length !== width) throw badPayload(`${where}: expected ${width} fields, got ${rec.fields.length}`);
-    rows.push(rowFrom(rec.fields.map((f, i) => (i === idx[0] ? f : f.trim())), idx, where, o));
+    rows.push(
+      rowFrom(
+        rec.fields.map((f, i) => (i === idx[0] ? f : f.trim())),
+        idx,
+        where,
+        o,
+      ),
+    );
   }
   return rows;
 }

@@ -41,7 +41,9 @@ describe("JSON payloads", () => {
   });
 
   test("accepts bytes as well as strings, and an empty array as no rows", () => {
-    expect(parsePayload(new TextEncoder().encode('["a",1,2]'), { format: "json" })).toEqual([{ name: "a", time: 1n, value: 2 }]);
+    expect(parsePayload(new TextEncoder().encode('["a",1,2]'), { format: "json" })).toEqual([
+      { name: "a", time: 1n, value: 2 },
+    ]);
     expect(parsePayload("[]", { format: "json" })).toEqual([]);
   });
 
@@ -54,7 +56,7 @@ describe("JSON payloads", () => {
     expect(reason(() => parsePayload("[1,2", { format: "json" }))).toContain("not valid JSON");
     expect(reason(() => parsePayload('"x"', { format: "json" }))).toContain("expected");
     expect(reason(() => parsePayload('["a",1]', { format: "json" }))).toContain("3 fields");
-    expect(reason(() => parsePayload('[1,1,1]', { format: "json" }))).toContain("NAME");
+    expect(reason(() => parsePayload("[1,1,1]", { format: "json" }))).toContain("NAME");
     expect(reason(() => parsePayload('["a",null,1]', { format: "json" }))).toContain("TIME");
     expect(reason(() => parsePayload('["a","soon",1]', { format: "json" }))).toContain("not a number");
     expect(reason(() => parsePayload('["a",1,"x"]', { format: "json" }))).toContain("VALUE");
@@ -62,15 +64,17 @@ describe("JSON payloads", () => {
     expect(reason(() => parsePayload('{"data":{"columns":["NAME","TIME"],"rows":[]}}', { format: "json" }))).toContain(
       "missing column VALUE",
     );
-    expect(reason(() => parsePayload('{"data":{"columns":["NAME","TIME","VALUE","X"],"rows":[]}}', { format: "json" }))).toContain(
-      'unknown column "X"',
-    );
-    expect(reason(() => parsePayload('{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["a",1]]}}', { format: "json" }))).toContain(
-      "row 1",
-    );
+    expect(
+      reason(() => parsePayload('{"data":{"columns":["NAME","TIME","VALUE","X"],"rows":[]}}', { format: "json" })),
+    ).toContain('unknown column "X"');
+    expect(
+      reason(() => parsePayload('{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["a",1]]}}', { format: "json" })),
+    ).toContain("row 1");
     expect(reason(() => parsePayload("{}", { format: "json" }))).toContain("data");
     expect(reason(() => parsePayload(new Uint8Array([0xff, 0xfe]), { format: "json" }))).toContain("UTF-8");
-    expect(reason(() => parsePayload(new Uint8Array([1, 2, 3]), { format: "json", compress: "gzip" }))).toContain("gzip");
+    expect(reason(() => parsePayload(new Uint8Array([1, 2, 3]), { format: "json", compress: "gzip" }))).toContain(
+      "gzip",
+    );
   });
 
   test("refuses a gzip payload that expands beyond the limit", () => {
@@ -81,7 +85,8 @@ describe("JSON payloads", () => {
 
 describe("NDJSON payloads", () => {
   test("objects with keys in any case, arrays, and blank lines", () => {
-    const text = '{"NAME":"a","TIME":1675851592000000001,"VALUE":1}\n\n{"name":"b","time":2,"value":null}\r\n["c",3,4]\n';
+    const text =
+      '{"NAME":"a","TIME":1675851592000000001,"VALUE":1}\n\n{"name":"b","time":2,"value":null}\r\n["c",3,4]\n';
     expect(parsePayload(text, { format: "ndjson" })).toEqual([
       { name: "a", time: T, value: 1 },
       { name: "b", time: 2n, value: null },
@@ -90,7 +95,9 @@ describe("NDJSON payloads", () => {
   });
 
   test("names the line of a bad record", () => {
-    expect(reason(() => parsePayload('{"NAME":"a","TIME":1,"VALUE":1}\n{"NAME":"a"', { format: "ndjson" }))).toContain("line 2");
+    expect(reason(() => parsePayload('{"NAME":"a","TIME":1,"VALUE":1}\n{"NAME":"a"', { format: "ndjson" }))).toContain(
+      "line 2",
+    );
     expect(reason(() => parsePayload('{"NAME":"a","VALUE":1}', { format: "ndjson" }))).toContain("TIME");
     expect(reason(() => parsePayload('{"NAME":"a","TIME":1,"X":1}', { format: "ndjson" }))).toContain("unknown field");
   });
@@ -107,8 +114,12 @@ describe("CSV payloads", () => {
   });
 
   test("header=skip drops the first line and header=columns maps columns", () => {
-    expect(parsePayload("whatever\na,1,2", { format: "csv", header: "skip" })).toEqual([{ name: "a", time: 1n, value: 2 }]);
-    expect(parsePayload("time,value,name\n1,2,a", { format: "csv", header: "columns" })).toEqual([{ name: "a", time: 1n, value: 2 }]);
+    expect(parsePayload("whatever\na,1,2", { format: "csv", header: "skip" })).toEqual([
+      { name: "a", time: 1n, value: 2 },
+    ]);
+    expect(parsePayload("time,value,name\n1,2,a", { format: "csv", header: "columns" })).toEqual([
+      { name: "a", time: 1n, value: 2 },
+    ]);
     expect(parsePayload("NAME,TIME,VALUE\na,1,2", { format: "csv" })).toEqual([{ name: "a", time: 1n, value: 2 }]);
   });
 
@@ -116,7 +127,9 @@ describe("CSV payloads", () => {
     expect(reason(() => parsePayload("a,1,2\nb,2", { format: "csv" }))).toContain("line 2");
     expect(reason(() => parsePayload("a,1,abc", { format: "csv" }))).toContain("VALUE");
     expect(reason(() => parsePayload('"a,1,2', { format: "csv" }))).toContain("unterminated");
-    expect(reason(() => parsePayload("time,value\n1,2", { format: "csv", header: "columns" }))).toContain("missing column NAME");
+    expect(reason(() => parsePayload("time,value\n1,2", { format: "csv", header: "columns" }))).toContain(
+      "missing column NAME",
+    );
   });
 });
 
@@ -128,7 +141,9 @@ describe("time formats", () => {
     expect(parseTime("1675851592000000", "us")).toBe(1675851592000000000n);
     expect(parseTime("1.675851592e18", "ns")).toBe(1675851592000000000n);
     expect(parsePayload('["a",1675851592.000000001,1]', { format: "json", timeformat: "s" })[0]!.time).toBe(T);
-    expect(parsePayload('["a",1675851592123,1]', { format: "json", timeformat: "ms" })[0]!.time).toBe(1675851592123000000n);
+    expect(parsePayload('["a",1675851592123,1]', { format: "json", timeformat: "ms" })[0]!.time).toBe(
+      1675851592123000000n,
+    );
   });
 
   test("RFC3339 and RFC3339NANO keep nine fractional digits and honour offsets", () => {

@@ -7,7 +7,11 @@ type Reviver = (this: unknown, key: string, value: unknown, context?: { source?:
 // JSON.parse rounds integers above 2^53; the reviver's source text keeps every digit.
 const keepDigits: Reviver = (_k, v, ctx) => {
   // (a long literal like 1675851592.000000001 may round to a safe integer, hence the length test)
-  if (typeof v === "number" && (!Number.isSafeInteger(v) || (ctx?.source?.length ?? 0) > 15) && ctx?.source !== undefined) {
+  if (
+    typeof v === "number" &&
+    (!Number.isSafeInteger(v) || (ctx?.source?.length ?? 0) > 15) &&
+    ctx?.source !== undefined
+  ) {
     return new RawNumber(ctx.source);
   }
   return v;

@@ -78,11 +78,13 @@ export function columnIndexes(columns: unknown, where: string): [number, number,
     return c.trim().toUpperCase();
   });
   for (const c of upper) {
-    if (!(COLUMNS as readonly string[]).includes(c)) throw badPayload(`${where}: unknown column "${c}" (tables have NAME, TIME, VALUE)`);
+    if (!(COLUMNS as readonly string[]).includes(c))
+      throw badPayload(`${where}: unknown column "${c}" (tables have NAME, TIME, VALUE)`);
   }
   if (new Set(upper).size !== upper.length) throw badPayload(`${where}: duplicate column`);
   const missing = COLUMNS.filter((c) => !upper.includes(c));
-  if (missing.length > 0) throw badPayload(`${where}: missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw badPayload(`${where}: missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
   return [upper.indexOf("NAME"), upper.indexOf("TIME"), upper.indexOf("VALUE")];
 }
 

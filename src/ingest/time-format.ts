@@ -49,16 +49,31 @@ function layoutOf(timeformat: string): string {
 
 type Token =
   | { k: "lit"; s: string }
-  | { k: "year" | "year2" | "month" | "mon" | "day" | "day_" | "hour" | "hour12" | "min" | "sec" | "pm" | "wday" | "tz" }
+  | {
+      k: "year" | "year2" | "month" | "mon" | "day" | "day_" | "hour" | "hour12" | "min" | "sec" | "pm" | "wday" | "tz";
+    }
   | { k: "frac"; digits: number; trim: boolean }
   | { k: "off"; z: boolean; colon: boolean };
 
 const TOKENS: [string, Token][] = [
-  ["2006", { k: "year" }], ["Z07:00", { k: "off", z: true, colon: true }], ["-07:00", { k: "off", z: false, colon: true }],
-  ["Z0700", { k: "off", z: true, colon: false }], ["-0700", { k: "off", z: false, colon: false }],
-  ["Mon", { k: "wday" }], ["MST", { k: "tz" }], ["Jan", { k: "mon" }], ["01", { k: "month" }], ["02", { k: "day" }],
-  ["_2", { k: "day_" }], ["06", { k: "year2" }], ["15", { k: "hour" }], ["03", { k: "hour12" }], ["3", { k: "hour12" }],
-  ["04", { k: "min" }], ["05", { k: "sec" }], ["PM", { k: "pm" }],
+  ["2006", { k: "year" }],
+  ["Z07:00", { k: "off", z: true, colon: true }],
+  ["-07:00", { k: "off", z: false, colon: true }],
+  ["Z0700", { k: "off", z: true, colon: false }],
+  ["-0700", { k: "off", z: false, colon: false }],
+  ["Mon", { k: "wday" }],
+  ["MST", { k: "tz" }],
+  ["Jan", { k: "mon" }],
+  ["01", { k: "month" }],
+  ["02", { k: "day" }],
+  ["_2", { k: "day_" }],
+  ["06", { k: "year2" }],
+  ["15", { k: "hour" }],
+  ["03", { k: "hour12" }],
+  ["3", { k: "hour12" }],
+  ["04", { k: "min" }],
+  ["05", { k: "sec" }],
+  ["PM", { k: "pm" }],
 ];
 
 function tokenize(layout: string): Token[] {
@@ -93,8 +108,14 @@ export function zoneOffsetMinutes(tz: string | undefined, utcMs: number): number
   let parts: Intl.DateTimeFormatPart[];
   try {
     parts = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
-      hour: "numeric", minute: "numeric", second: "numeric",
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
     }).formatToParts(new Date(utcMs));
   } catch {
     throw new NeoError("bad_timezone", `unknown time zone ${JSON.stringify(tz)}`, 400);
@@ -111,17 +132,50 @@ function parseLayout(text: string, layout: string, tz: string | undefined): bigi
   const groups: Token[] = [];
   toks.forEach((t, ti) => {
     switch (t.k) {
-      case "lit": re += t.s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); return;
-      case "year": re += "([+-]?\\d{4})"; break;
-      case "year2": case "month": case "day": case "hour": case "min": case "sec": re += "(\\d{2})"; break;
-      case "hour12": re += "(\\d{1,2})"; break;
-      case "day_": re += " ?(\\d{1,2})"; break;
-      case "mon": re += "([A-Za-z]{3})"; break;
-      case "wday": re += "[A-Za-z]{3}"; return;
-      case "pm": re += "([AaPp][Mm])"; break;
-      case "tz": re += "([A-Z]{1,5})"; break;
-      case "frac": re += t.trim ? "(?:[.,](\\d{1,9}))?" : `[.,](\\d{${t.digits}})`; break;
-      case "off": re += t.z ? (t.colon ? "(Z|[+-]\\d{2}:\\d{2})" : "(Z|[+-]\\d{4})") : t.colon ? "([+-]\\d{2}:\\d{2})" : "([+-]\\d{4})"; break;
+      case "lit":
+        re += t.s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return;
+      case "year":
+        re += "([+-]?\\d{4})";
+        break;
+      case "year2":
+      case "month":
+      case "day":
+      case "hour":
+      case "min":
+      case "sec":
+        re += "(\\d{2})";
+        break;
+      case "hour12":
+        re += "(\\d{1,2})";
+        break;
+      case "day_":
+        re += " ?(\\d{1,2})";
+        break;
+      case "mon":
+        re += "([A-Za-z]{3})";
+        break;
+      case "wday":
+        re += "[A-Za-z]{3}";
+        return;
+      case "pm":
+        re += "([AaPp][Mm])";
+        break;
+      case "tz":
+        re += "([A-Z]{1,5})";
+        break;
+      case "frac":
+        re += t.trim ? "(?:[.,](\\d{1,9}))?" : `[.,](\\d{${t.digits}})`;
+        break;
+      case "off":
+        re += t.z
+          ? t.colon
+            ? "(Z|[+-]\\d{2}:\\d{2})"
+            : "(Z|[+-]\\d{4})"
+          : t.colon
+            ? "([+-]\\d{2}:\\d{2})"
+            : "([+-]\\d{4})";
+        break;
     }
     groups.push(t);
     // Go accepts fractional seconds after "05" even when the layout has none.
@@ -132,24 +186,57 @@ function parseLayout(text: string, layout: string, tz: string | undefined): bigi
   });
   const m = new RegExp(re + "$").exec(text.trim());
   if (!m) return undefined;
-  let y = 1970, mo = 1, d = 1, h = 0, mi = 0, s = 0, pm: boolean | undefined, fracNs = 0n;
+  let y = 1970,
+    mo = 1,
+    d = 1,
+    h = 0,
+    mi = 0,
+    s = 0,
+    pm: boolean | undefined,
+    fracNs = 0n;
   let offMin: number | undefined;
   groups.forEach((t, idx) => {
     const v = m[idx + 1];
     if (v === undefined) return;
     switch (t.k) {
-      case "year": y = Number(v); break;
-      case "year2": y = 2000 + Number(v) - (Number(v) >= 69 ? 100 : 0); break;
-      case "month": mo = Number(v); break;
-      case "mon": mo = MONTHS.findIndex((x) => x.toLowerCase() === v.toLowerCase()) + 1; break;
-      case "day": case "day_": d = Number(v); break;
-      case "hour": case "hour12": h = Number(v); break;
-      case "min": mi = Number(v); break;
-      case "sec": s = Number(v); break;
-      case "pm": pm = v.toUpperCase() === "PM"; break;
-      case "frac": fracNs = BigInt(v.padEnd(9, "0")); break;
-      case "off": offMin = v === "Z" ? 0 : (v[0] === "-" ? -1 : 1) * (Number(v.slice(1, 3)) * 60 + Number(v.slice(-2))); break;
-      case "tz": if (v === "UTC" || v === "GMT" || v === "Z") offMin = 0; break;
+      case "year":
+        y = Number(v);
+        break;
+      case "year2":
+        y = 2000 + Number(v) - (Number(v) >= 69 ? 100 : 0);
+        break;
+      case "month":
+        mo = Number(v);
+        break;
+      case "mon":
+        mo = MONTHS.findIndex((x) => x.toLowerCase() === v.toLowerCase()) + 1;
+        break;
+      case "day":
+      case "day_":
+        d = Number(v);
+        break;
+      case "hour":
+      case "hour12":
+        h = Number(v);
+        break;
+      case "min":
+        mi = Number(v);
+        break;
+      case "sec":
+        s = Number(v);
+        break;
+      case "pm":
+        pm = v.toUpperCase() === "PM";
+        break;
+      case "frac":
+        fracNs = BigInt(v.padEnd(9, "0"));
+        break;
+      case "off":
+        offMin = v === "Z" ? 0 : (v[0] === "-" ? -1 : 1) * (Number(v.slice(1, 3)) * 60 + Number(v.slice(-2)));
+        break;
+      case "tz":
+        if (v === "UTC" || v === "GMT" || v === "Z") offMin = 0;
+        break;
     }
   });
   if (pm !== undefined) h = (h % 12) + (pm ? 12 : 0);
@@ -206,27 +293,57 @@ export function formatTime(ns: bigint, timeformat = "ns", tz?: string): string |
   let out = "";
   for (const t of tokenize(layoutOf(timeformat))) {
     switch (t.k) {
-      case "lit": out += t.s; break;
-      case "year": out += pad(wall.getUTCFullYear(), 4); break;
-      case "year2": out += pad(wall.getUTCFullYear() % 100, 2); break;
-      case "month": out += pad(wall.getUTCMonth() + 1, 2); break;
-      case "mon": out += MONTHS[wall.getUTCMonth()]; break;
-      case "day": out += pad(wall.getUTCDate(), 2); break;
-      case "day_": out += String(wall.getUTCDate()).padStart(2, " "); break;
-      case "wday": out += DAYS[wall.getUTCDay()]; break;
-      case "hour": out += pad(wall.getUTCHours(), 2); break;
-      case "hour12": out += String(wall.getUTCHours() % 12 || 12); break;
-      case "min": out += pad(wall.getUTCMinutes(), 2); break;
-      case "sec": out += pad(wall.getUTCSeconds(), 2); break;
-      case "pm": out += wall.getUTCHours() >= 12 ? "PM" : "AM"; break;
-      case "tz": out += off === 0 ? "UTC" : offsetText(off, false); break;
+      case "lit":
+        out += t.s;
+        break;
+      case "year":
+        out += pad(wall.getUTCFullYear(), 4);
+        break;
+      case "year2":
+        out += pad(wall.getUTCFullYear() % 100, 2);
+        break;
+      case "month":
+        out += pad(wall.getUTCMonth() + 1, 2);
+        break;
+      case "mon":
+        out += MONTHS[wall.getUTCMonth()];
+        break;
+      case "day":
+        out += pad(wall.getUTCDate(), 2);
+        break;
+      case "day_":
+        out += String(wall.getUTCDate()).padStart(2, " ");
+        break;
+      case "wday":
+        out += DAYS[wall.getUTCDay()];
+        break;
+      case "hour":
+        out += pad(wall.getUTCHours(), 2);
+        break;
+      case "hour12":
+        out += String(wall.getUTCHours() % 12 || 12);
+        break;
+      case "min":
+        out += pad(wall.getUTCMinutes(), 2);
+        break;
+      case "sec":
+        out += pad(wall.getUTCSeconds(), 2);
+        break;
+      case "pm":
+        out += wall.getUTCHours() >= 12 ? "PM" : "AM";
+        break;
+      case "tz":
+        out += off === 0 ? "UTC" : offsetText(off, false);
+        break;
       case "frac": {
         let f = pad(fracNs, 9).slice(0, t.digits);
         if (t.trim) f = f.replace(/0+$/, "");
         if (f) out += "." + f;
         break;
       }
-      case "off": out += t.z && off === 0 ? "Z" : offsetText(off, t.colon); break;
+      case "off":
+        out += t.z && off === 0 ? "Z" : offsetText(off, t.colon);
+        break;
     }
   }
   return out;

@@ -67,6 +67,10 @@ export function createLogger(subsystem: string): Logger {
     debug: (m) => emit("debug", m),
     info: (m) => emit("info", m),
     warn: (m) => emit("warn", m),
-    error: (m, cause) => emit("error", cause === undefined ? m : `${m}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`),
+    error: (m, cause) =>
+      emit(
+        "error",
+        cause === undefined ? m : `${m}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+      ),
   };
 }

@@ -11,7 +11,11 @@ const l = await broker.listen({ host: "127.0.0.1", port: 0 });
 const gen = (p: Parameters<typeof mqttPacket.generate>[0]) => mqttPacket.generate(p);
 
 function open(onData: (d: Buffer) => void, onDrain: () => void = () => {}): Promise<Socket<undefined>> {
-  return Bun.connect({ hostname: "127.0.0.1", port: l.port, socket: { data: (_s, d) => onData(d), drain: () => onDrain() } });
+  return Bun.connect({
+    hostname: "127.0.0.1",
+    port: l.port,
+    socket: { data: (_s, d) => onData(d), drain: () => onDrain() },
+  });
 }
 
 // subscriber: counts PUBLISH packets by walking fixed headers (no full parse)
@@ -25,12 +29,18 @@ const sub = await open((chunk) => {
   const b = rest ? Buffer.concat([rest, chunk]) : chunk;
   let off = 0;
   while (b.length - off >= 2) {
-    let len = 0, mult = 1, i = off + 1, ok = false;
+    let len = 0,
+      mult = 1,
+      i = off + 1,
+      ok = false;
     for (let n = 0; n < 4 && i < b.length; n++) {
       const x = b[i++]!;
       len += (x & 127) * mult;
       mult *= 128;
-      if (!(x & 128)) { ok = true; break; }
+      if (!(x & 128)) {
+        ok = true;
+        break;
+      }
     }
     if (!ok || b.length - i < len) break;
     const type = b[off]! >> 4;
@@ -45,7 +55,9 @@ const check = () => {
   if (received + broker.stats().droppedQos0 >= N) done();
 };
 const poll = setInterval(check, 5);
-sub.write(gen({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "bench-sub", clean: true, keepalive: 0 }));
+sub.write(
+  gen({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "bench-sub", clean: true, keepalive: 0 }),
+);
 sub.write(gen({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "bench/t", qos: 0 }] }));
 await subReady;
 
@@ -71,7 +83,9 @@ const pump = () => {
   }
 };
 pubSock = await open(() => {}, pump);
-pubSock.write(gen({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "bench-pub", clean: true, keepalive: 0 }));
+pubSock.write(
+  gen({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "bench-pub", clean: true, keepalive: 0 }),
+);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 pump();
@@ -80,7 +94,18 @@ const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(poll);
 const dropped = broker.stats().droppedQos0;
-console.log(JSON.stringify({ published: N, delivered: received, dropped, payloadBytes: 16, ms: Math.round(ms), publishedPerSec: Math.round((N / ms) * 1000), deliveredPerSec: Math.round((received / ms) * 1000), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }));
+console.log(
+  JSON.stringify({
+    published: N,
+    delivered: received,
+    dropped,
+    payloadBytes: 16,
+    ms: Math.round(ms),
+    publishedPerSec: Math.round((N / ms) * 1000),
+    deliveredPerSec: Math.round((received / ms) * 1000),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  }),
+);
 sub.end();
 pubSock.end();
 await broker.close();

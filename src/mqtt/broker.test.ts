@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import mqtt, { type MqttClient } from "mqtt";
-import type { IConnackPacket, IPublishPacket, ISubackPacket, IUnsubackPacket, IPubackPacket, IDisconnectPacket } from "mqtt-packet";
+import type {
+  IConnackPacket,
+  IPublishPacket,
+  ISubackPacket,
+  IUnsubackPacket,
+  IPubackPacket,
+  IDisconnectPacket,
+} from "mqtt-packet";
 import { RawClient, allowAll, startBroker, until, type TestBroker } from "./test-support.ts";
 
 let tb: TestBroker | null = null;
@@ -25,7 +32,9 @@ async function raw(version: 3 | 4 | 5 = 4): Promise<RawClient> {
   return r;
 }
 function nextMessage(c: MqttClient): Promise<{ topic: string; payload: string; packet: IPublishPacket }> {
-  return new Promise((resolve) => c.once("message", (topic, payload, packet) => resolve({ topic, payload: payload.toString(), packet })));
+  return new Promise((resolve) =>
+    c.once("message", (topic, payload, packet) => resolve({ topic, payload: payload.toString(), packet })),
+  );
 }
 
 describe("publish and subscribe", () => {
@@ -88,7 +97,14 @@ describe("publish and subscribe", () => {
     tb = await startBroker();
     const r4 = await raw(4);
     await r4.connectMqtt("r4");
-    r4.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a/#/b", qos: 0 }, { topic: "ok/+", qos: 1 }] });
+    r4.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [
+        { topic: "a/#/b", qos: 0 },
+        { topic: "ok/+", qos: 1 },
+      ],
+    });
     expect(((await r4.next("suback")) as ISubackPacket).granted).toEqual([0x80, 1]);
     const r5 = await raw(5);
     await r5.connectMqtt("r5");
@@ -178,8 +194,24 @@ describe("publish and subscribe", () => {
     await sub.subscribeAsync("long/topic/name");
     const r = await raw(5);
     await r.connectMqtt("alias");
-    r.send({ cmd: "publish", topic: "long/topic/name", payload: "1", qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } });
-    r.send({ cmd: "publish", topic: "", payload: "2", qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } });
+    r.send({
+      cmd: "publish",
+      topic: "long/topic/name",
+      payload: "1",
+      qos: 0,
+      dup: false,
+      retain: false,
+      properties: { topicAlias: 3 },
+    });
+    r.send({
+      cmd: "publish",
+      topic: "",
+      payload: "2",
+      qos: 0,
+      dup: false,
+      retain: false,
+      properties: { topicAlias: 3 },
+    });
     await until(() => got.length === 2);
     expect(got).toEqual(["long/topic/name=1", "long/topic/name=2"]);
   });
@@ -188,7 +220,15 @@ describe("publish and subscribe", () => {
     tb = await startBroker();
     const r = await raw(5);
     await r.connectMqtt("alias");
-    r.send({ cmd: "publish", topic: "", payload: "2", qos: 0, dup: false, retain: false, properties: { topicAlias: 5 } });
+    r.send({
+      cmd: "publish",
+      topic: "",
+      payload: "2",
+      qos: 0,
+      dup: false,
+      retain: false,
+      properties: { topicAlias: 5 },
+    });
     expect(((await r.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x82);
     await r.closedPromise;
   });
@@ -317,7 +357,15 @@ describe("sessions and QoS flows", () => {
     await sub.subscribeAsync("q2", { qos: 2 });
     const r = await raw();
     await r.connectMqtt("p");
-    const pkt = { cmd: "publish", topic: "q2", payload: "once", qos: 2, messageId: 42, dup: false, retain: false } as const;
+    const pkt = {
+      cmd: "publish",
+      topic: "q2",
+      payload: "once",
+      qos: 2,
+      messageId: 42,
+      dup: false,
+      retain: false,
+    } as const;
     r.send(pkt);
     expect((await r.next("pubrec"))?.messageId).toBe(42);
     r.send({ ...pkt, dup: true });
@@ -358,7 +406,12 @@ describe("sessions and QoS flows", () => {
 
   test("v5 messages expire in the queue and carry the remaining expiry interval", async () => {
     tb = await startBroker();
-    const s = await client({ protocolVersion: 5, clientId: "exp", clean: false, properties: { sessionExpiryInterval: 60 } });
+    const s = await client({
+      protocolVersion: 5,
+      clientId: "exp",
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
     await s.subscribeAsync("e", { qos: 1 });
     await s.endAsync();
     tb.broker.publish({ topic: "e", payload: "short", qos: 1, properties: { messageExpiryInterval: 1 } });
@@ -447,7 +500,10 @@ describe("will messages", () => {
     const got = nextMessage(w);
     await w.subscribeAsync("ka");
     const r = await raw(5);
-    await r.connectMqtt("sleepy", { keepalive: 1, will: { topic: "ka", payload: Buffer.from("timeout"), qos: 0, retain: false } });
+    await r.connectMqtt("sleepy", {
+      keepalive: 1,
+      will: { topic: "ka", payload: Buffer.from("timeout"), qos: 0, retain: false },
+    });
     const d = (await r.next("disconnect", 4000)) as IDisconnectPacket;
     expect(d.reasonCode).toBe(0x8d);
     expect((await got).payload).toBe("timeout");
@@ -459,7 +515,8 @@ describe("hooks", () => {
     tb = await startBroker({
       hooks: {
         ...allowAll,
-        authenticate: (req) => (req.username === "good" ? { ok: true, identity: "dev-7", meta: { k: 1 } } : { ok: false, reasonCode: 0x87 }),
+        authenticate: (req) =>
+          req.username === "good" ? { ok: true, identity: "dev-7", meta: { k: 1 } } : { ok: false, reasonCode: 0x87 },
       },
     });
     const bad4 = await raw(4);
@@ -469,11 +526,21 @@ describe("hooks", () => {
     expect(((await bad5.connectMqtt("b", { username: "nope" })) as IConnackPacket).reasonCode).toBe(0x87);
     const ok = await raw(5);
     await ok.connectMqtt("g", { username: "good" });
-    expect(tb.broker.clients()).toEqual([{ id: "g", identity: "dev-7", meta: { k: 1 }, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "127.0.0.1" } }]);
+    expect(tb.broker.clients()).toEqual([
+      {
+        id: "g",
+        identity: "dev-7",
+        meta: { k: 1 },
+        protocolVersion: 5,
+        peer: { transport: "tcp", remoteAddress: "127.0.0.1" },
+      },
+    ]);
   });
 
   test("a session remembers whose it is while its client is away; discardSession ends only offline ones and sends a delayed will", async () => {
-    tb = await startBroker({ hooks: { ...allowAll, authenticate: (req) => ({ ok: true, identity: req.username ?? "" }) } });
+    tb = await startBroker({
+      hooks: { ...allowAll, authenticate: (req) => ({ ok: true, identity: req.username ?? "" }) },
+    });
     const w = await client({ clientId: "watcher", username: "w" });
     await w.subscribeAsync("wills/#", { qos: 1 });
     const a = await client({
@@ -482,7 +549,13 @@ describe("hooks", () => {
       protocolVersion: 5,
       clean: false,
       properties: { sessionExpiryInterval: 300 },
-      will: { topic: "wills/parked", payload: Buffer.from("gone"), qos: 1, retain: false, properties: { willDelayInterval: 300 } },
+      will: {
+        topic: "wills/parked",
+        payload: Buffer.from("gone"),
+        qos: 1,
+        retain: false,
+        properties: { willDelayInterval: 300 },
+      },
     });
     expect(tb.broker.session("parked")).toEqual({ owner: "owner-a", connected: true });
     expect(tb.broker.discardSession("parked")).toBe(false); // connected: not ours to end
@@ -499,14 +572,18 @@ describe("hooks", () => {
   test("a v5 CONNECT asking for enhanced authentication gets CONNACK 0x8C and is closed, even when the hook would accept it", async () => {
     tb = await startBroker();
     const r = await raw(5);
-    const ack = (await r.connectMqtt("scram", { properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: Buffer.from("x") } })) as IConnackPacket;
+    const ack = (await r.connectMqtt("scram", {
+      properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: Buffer.from("x") },
+    })) as IConnackPacket;
     expect(ack.reasonCode).toBe(0x8c);
     await r.closedPromise;
     expect(tb.broker.clients()).toEqual([]);
   });
 
   test("denied publishes get PUBACK 0x87 in v5 and a plain PUBACK in 3.1.1, and are not routed", async () => {
-    tb = await startBroker({ hooks: { ...allowAll, authorizePublish: (_c, t) => !t.startsWith("$SYS") && t !== "secret" } });
+    tb = await startBroker({
+      hooks: { ...allowAll, authorizePublish: (_c, t) => !t.startsWith("$SYS") && t !== "secret" },
+    });
     const sub = await client({ clientId: "s" });
     const seen: string[] = [];
     sub.on("message", (t) => seen.push(t));
@@ -528,7 +605,14 @@ describe("hooks", () => {
     tb = await startBroker({ hooks: { ...allowAll, authorizeSubscribe: (_c, f) => f !== "no" } });
     const r4 = await raw(4);
     await r4.connectMqtt("a");
-    r4.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "no", qos: 1 }, { topic: "yes", qos: 1 }] });
+    r4.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [
+        { topic: "no", qos: 1 },
+        { topic: "yes", qos: 1 },
+      ],
+    });
     expect(((await r4.next("suback")) as ISubackPacket).granted).toEqual([0x80, 1]);
     const r5 = await raw(5);
     await r5.connectMqtt("b");
@@ -545,7 +629,9 @@ describe("hooks", () => {
         onPublish: async (_c, m) => {
           calls.push(m.topic);
           if (m.topic === "db/slow") await new Promise<void>((r) => gates.push(r));
-          return m.topic.startsWith("db/") ? { handled: true, reasonCode: m.payload.toString() === "bad" ? 0x99 : 0 } : { handled: false };
+          return m.topic.startsWith("db/")
+            ? { handled: true, reasonCode: m.payload.toString() === "bad" ? 0x99 : 0 }
+            : { handled: false };
         },
       },
     });
@@ -562,7 +648,11 @@ describe("hooks", () => {
     expect(r.packets.filter((p) => p.cmd === "puback")).toHaveLength(0); // all wait behind the slow one
     gates[0]!();
     const acks = [await r.next("puback"), await r.next("puback"), await r.next("puback")] as IPubackPacket[];
-    expect(acks.map((a) => [a.messageId, a.reasonCode ?? 0])).toEqual([[1, 0], [2, 0x99], [3, 0]]);
+    expect(acks.map((a) => [a.messageId, a.reasonCode ?? 0])).toEqual([
+      [1, 0],
+      [2, 0x99],
+      [3, 0],
+    ]);
     await until(() => seen.length === 1);
     expect(seen).toEqual(["plain"]);
   });

@@ -4,7 +4,9 @@ import mqttPacket, { type IPublishPacket } from "mqtt-packet";
 import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 
 const pubArb = fc.record({
-  topic: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !t.includes("+") && !t.includes("#") && !t.includes("\0")),
+  topic: fc
+    .string({ minLength: 1, maxLength: 40 })
+    .filter((t) => !t.includes("+") && !t.includes("#") && !t.includes("\0")),
   payload: fc.uint8Array({ maxLength: 300 }),
   qos: fc.constantFrom(0 as const, 1 as const, 2 as const),
   pid: fc.integer({ min: 1, max: 65535 }),
@@ -17,7 +19,14 @@ test("the fast PUBLISH encoder produces exactly what mqtt-packet generates", () 
   fc.assert(
     fc.property(pubArb, (m) => {
       const payload = Buffer.from(m.payload);
-      const pkt: IPublishPacket = { cmd: "publish", topic: m.topic, payload, qos: m.qos, retain: m.retain, dup: m.qos > 0 && m.dup };
+      const pkt: IPublishPacket = {
+        cmd: "publish",
+        topic: m.topic,
+        payload,
+        qos: m.qos,
+        retain: m.retain,
+        dup: m.qos > 0 && m.dup,
+      };
       if (m.qos > 0) pkt.messageId = m.pid;
       const want = mqttPacket.generate(pkt, { protocolVersion: m.version });
       const got = encodePublish(m.topic, payload, m.qos, m.pid, m.retain, m.qos > 0 && m.dup, m.version);
@@ -37,7 +46,14 @@ test("the fast PUBLISH decoder reads back what mqtt-packet generates", () => {
       while ((buf[i] as number) & 0x80) i++;
       const d = decodePublish(buf, 0, i + 1, buf.length, m.version);
       if (d === null || d === "malformed") throw new Error(`unexpected ${d}`);
-      expect([d.topic, Buffer.from(d.payload as Buffer).equals(payload), d.qos, d.retain, d.dup, d.messageId]).toEqual([m.topic, true, m.qos, m.retain, m.dup, m.qos > 0 ? m.pid : undefined]);
+      expect([d.topic, Buffer.from(d.payload as Buffer).equals(payload), d.qos, d.retain, d.dup, d.messageId]).toEqual([
+        m.topic,
+        true,
+        m.qos,
+        m.retain,
+        m.dup,
+        m.qos > 0 ? m.pid : undefined,
+      ]);
     }),
   );
 });
@@ -57,7 +73,9 @@ test("the fast acknowledgement encoder produces exactly what mqtt-packet generat
       fc.constantFrom(undefined, 0, 0x10, 0x80, 0x87, 0x92, 0x99),
       (cmd, messageId, version, reasonCode) => {
         if (version !== 5 && reasonCode !== undefined) return;
-        const pkt = { cmd, messageId, ...(reasonCode !== undefined ? { reasonCode } : {}) } as Parameters<typeof mqttPacket.generate>[0];
+        const pkt = { cmd, messageId, ...(reasonCode !== undefined ? { reasonCode } : {}) } as Parameters<
+          typeof mqttPacket.generate
+        >[0];
         const want = mqttPacket.generate(pkt, { protocolVersion: version });
         const got = encodeAck(pkt as { cmd: string; messageId: number; reasonCode?: number }, version);
         expect(got?.equals(want)).toBe(true);
@@ -68,10 +86,15 @@ test("the fast acknowledgement encoder produces exactly what mqtt-packet generat
 
 test("the fast v3.1/v3.1.1 CONNACK encoder produces exactly what mqtt-packet generates, and leaves v5 to it", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 255 }), fc.boolean(), fc.constantFrom(3, 4), (returnCode, sessionPresent, version) => {
-      const want = mqttPacket.generate({ cmd: "connack", returnCode, sessionPresent }, { protocolVersion: version });
-      expect(encodeConnack({ cmd: "connack", returnCode, sessionPresent }, version)?.equals(want)).toBe(true);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 255 }),
+      fc.boolean(),
+      fc.constantFrom(3, 4),
+      (returnCode, sessionPresent, version) => {
+        const want = mqttPacket.generate({ cmd: "connack", returnCode, sessionPresent }, { protocolVersion: version });
+        expect(encodeConnack({ cmd: "connack", returnCode, sessionPresent }, version)?.equals(want)).toBe(true);
+      },
+    ),
   );
   expect(encodeConnack({ cmd: "connack", returnCode: 0, sessionPresent: false }, 5)).toBeNull();
   expect(encodeConnack({ cmd: "connack", sessionPresent: false }, 4)).toBeNull();

@@ -10,7 +10,13 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * when the packet needs the full parser (v5 with properties) and "malformed" when it is
  * broken.
  */
-export function decodePublish(buf: Buffer, off: number, start: number, end: number, version: number): IPublishPacket | null | "malformed" {
+export function decodePublish(
+  buf: Buffer,
+  off: number,
+  start: number,
+  end: number,
+  version: number,
+): IPublishPacket | null | "malformed" {
   const flags = (buf[off] as number) & 0x0f;
   const qos = (flags >> 1) & 3;
   if (qos === 3) return "malformed"; // [MQTT-3.3.1-4]
@@ -48,7 +54,15 @@ export function decodePublish(buf: Buffer, off: number, start: number, end: numb
 }
 
 /** Encode a PUBLISH that carries no v5 properties. */
-export function encodePublish(topic: string, payload: Buffer, qos: QoS, pid: number, retain: boolean, dup: boolean, version: number): Buffer {
+export function encodePublish(
+  topic: string,
+  payload: Buffer,
+  qos: QoS,
+  pid: number,
+  retain: boolean,
+  dup: boolean,
+  version: number,
+): Buffer {
   const tlen = Buffer.byteLength(topic);
   const rem = 2 + tlen + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payload.length;
   let lenBytes = 1;
@@ -82,7 +96,10 @@ const ACK_HEADER: Partial<Record<string, number>> = { puback: 0x40, pubrec: 0x50
  * generates (v5 without a reason code: reason 0 and an empty property length). Returns
  * null for anything else. Spares mqtt-packet's 65,536-buffer packet-id cache.
  */
-export function encodeAck(p: { cmd: string; messageId?: number; reasonCode?: number; properties?: object }, version: number): Buffer | null {
+export function encodeAck(
+  p: { cmd: string; messageId?: number; reasonCode?: number; properties?: object },
+  version: number,
+): Buffer | null {
   const head = ACK_HEADER[p.cmd];
   const id = p.messageId;
   if (head === undefined || typeof id !== "number" || p.properties !== undefined) return null;
@@ -100,8 +117,12 @@ export function encodeAck(p: { cmd: string; messageId?: number; reasonCode?: num
  * (properties) and for anything mqtt-packet should judge. Every accepted connect sends
  * one, and mqtt-packet's generate() builds a stream object and arrays for four bytes.
  */
-export function encodeConnack(p: { cmd: string; returnCode?: number; sessionPresent?: boolean }, version: number): Buffer | null {
+export function encodeConnack(
+  p: { cmd: string; returnCode?: number; sessionPresent?: boolean },
+  version: number,
+): Buffer | null {
   const rc = p.returnCode;
-  if (p.cmd !== "connack" || version === 5 || typeof rc !== "number" || !Number.isInteger(rc) || rc < 0 || rc > 255) return null;
+  if (p.cmd !== "connack" || version === 5 || typeof rc !== "number" || !Number.isInteger(rc) || rc < 0 || rc > 255)
+    return null;
   return Buffer.from([0x20, 2, p.sessionPresent ? 1 : 0, rc]);
 }

@@ -71,7 +71,9 @@ export class Connection {
     if (this.state === "closed") return;
     this.lastSeen = Date.now();
     this.core.stats.bytesIn += chunk.byteLength;
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = this.rest
+      ? Buffer.concat([this.rest, chunk])
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.rest = null;
     let off = 0;
     let runStart = 0; // start of packets not yet handed to mqtt-packet
@@ -244,7 +246,14 @@ export class Connection {
       this.core.stats.messagesOut++;
       return true;
     }
-    const pkt: IPublishPacket = { cmd: "publish", topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup };
+    const pkt: IPublishPacket = {
+      cmd: "publish",
+      topic: m.topic,
+      payload: m.payload,
+      qos: d.qos,
+      retain: d.retain,
+      dup,
+    };
     if (d.qos > 0) pkt.messageId = pid;
     if (this.version === 5) {
       const props: NonNullable<IPublishPacket["properties"]> = { ...m.properties };

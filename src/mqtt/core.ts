@@ -31,11 +31,14 @@ const MAX_TIMER = 2 ** 31 - 1;
 function longTimeout(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
   const due = Date.now() + ms;
   const arm = (left: number): ReturnType<typeof setTimeout> =>
-    setTimeout(() => {
-      const rest = due - Date.now();
-      if (rest > 0) arm(rest);
-      else fn();
-    }, Math.min(left, MAX_TIMER));
+    setTimeout(
+      () => {
+        const rest = due - Date.now();
+        if (rest > 0) arm(rest);
+        else fn();
+      },
+      Math.min(left, MAX_TIMER),
+    );
   return arm(ms);
 }
 
@@ -52,8 +55,14 @@ export class BrokerCore {
   readonly connections = new Set<Connection>();
   readonly retained = new RetainedStore();
   readonly stats: CoreCounters = {
-    messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
-    droppedQos0: 0, droppedQueued: 0, droppedTooLarge: 0, expired: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    droppedQos0: 0,
+    droppedQueued: 0,
+    droppedTooLarge: 0,
+    expired: 0,
   };
   shuttingDown = false;
   private readonly subs = new TopicTrie<Subscription>();
@@ -76,7 +85,12 @@ export class BrokerCore {
   }
 
   /** Bind a connection to its session: takeover, clean start, resume. */
-  attach(c: Connection, clientId: string, cleanStart: boolean, expiryMs: number): { session: Session; present: boolean } {
+  attach(
+    c: Connection,
+    clientId: string,
+    cleanStart: boolean,
+    expiryMs: number,
+  ): { session: Session; present: boolean } {
     const live = this.sessions.get(clientId)?.conn;
     if (live && live !== c) live.disconnect(RC.sessionTakenOver); // [MQTT-3.1.4-3]
     let s = this.sessions.get(clientId);
@@ -154,7 +168,8 @@ export class BrokerCore {
     s.clearQueue();
     s.inflight.clear();
     if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
-    if (w && !this.shuttingDown) this.publishWill({ id: s.id, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "" } }, w);
+    if (w && !this.shuttingDown)
+      this.publishWill({ id: s.id, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "" } }, w);
   }
 
   private publishWill(client: ClientRef, will: WillMessage): void {
@@ -164,7 +179,13 @@ export class BrokerCore {
     if (exp !== undefined) msg.expiresAt = Date.now() + exp * 1000;
     const onPublish = this.hooks.onPublish;
     if (!onPublish) return this.ingest(msg);
-    const inbound = { topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ...(msg.properties ? { properties: msg.properties } : {}) };
+    const inbound = {
+      topic: msg.topic,
+      payload: msg.payload,
+      qos: msg.qos,
+      retain: msg.retain,
+      ...(msg.properties ? { properties: msg.properties } : {}),
+    };
     Promise.resolve()
       .then(() => onPublish(client, inbound))
       .then(
@@ -224,7 +245,12 @@ export class BrokerCore {
         if (sub.subscriptionId !== undefined) (t.ids ??= []).push(sub.subscriptionId);
         return;
       }
-      const n: Target = { sub, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined };
+      const n: Target = {
+        sub,
+        qos: sub.qos,
+        rap: sub.retainAsPublished,
+        ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+      };
       if (!first) first = n;
       else {
         if (!many) many = new Map([[first.sub.clientId, first]]);
@@ -259,7 +285,15 @@ export class BrokerCore {
       const i = this.rr.get(key) ?? 0;
       this.rr.set(key, (i + 1) % 1_000_000_000);
       const sub = pool[i % pool.length] as Subscription;
-      this.deliverTo({ sub, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined }, msg);
+      this.deliverTo(
+        {
+          sub,
+          qos: sub.qos,
+          rap: sub.retainAsPublished,
+          ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
+        },
+        msg,
+      );
     }
   }
 

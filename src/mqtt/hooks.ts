@@ -32,9 +32,9 @@ export type AuthResult =
 
 /** A connected client as hooks see it. */
 export interface ClientRef {
-  id: string;               // MQTT client id
-  identity?: string;        // authenticated registry client id (token/cert owner)
-  meta?: unknown;           // opaque, copied from AuthResult.meta (the app's credential record)
+  id: string; // MQTT client id
+  identity?: string; // authenticated registry client id (token/cert owner)
+  meta?: unknown; // opaque, copied from AuthResult.meta (the app's credential record)
   protocolVersion: 3 | 4 | 5;
   peer: PeerInfo;
 }

@@ -42,7 +42,12 @@ interface SockData {
 const pem = (v: string) => (v.includes("-----BEGIN") ? v : Bun.file(v));
 
 /** PeerCert from node-style getPeerCertificate() output. */
-export function toPeerCert(c: { subject?: { CN?: string | string[] }; fingerprint256?: string; serialNumber?: string; valid_to?: string }): PeerCert | undefined {
+export function toPeerCert(c: {
+  subject?: { CN?: string | string[] };
+  fingerprint256?: string;
+  serialNumber?: string;
+  valid_to?: string;
+}): PeerCert | undefined {
   if (!c.subject || !c.fingerprint256) return undefined;
   const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
   return {

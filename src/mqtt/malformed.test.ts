@@ -90,7 +90,14 @@ test("a packet over maxPacketSize closes the connection, v5 with DISCONNECT 0x95
 test("an unsupported protocol level gets CONNACK 0x01 and is closed [MQTT-3.1.2-2]", async () => {
   tb = await startBroker();
   const r = await raw(4);
-  const good = mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "v6", clean: true, keepalive: 0 });
+  const good = mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 4,
+    clientId: "v6",
+    clean: true,
+    keepalive: 0,
+  });
   good[8] = 6; // protocol level byte
   r.write(good);
   expect(((await r.next("connack")) as IConnackPacket).returnCode).toBe(1);
@@ -100,7 +107,14 @@ test("an unsupported protocol level gets CONNACK 0x01 and is closed [MQTT-3.1.2-
 test("a CONNECT split into single bytes is still understood", async () => {
   tb = await startBroker();
   const r = await raw(4);
-  const bytes = mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "drip", clean: true, keepalive: 0 });
+  const bytes = mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 4,
+    clientId: "drip",
+    clean: true,
+    keepalive: 0,
+  });
   for (const b of bytes) {
     r.write(Buffer.from([b]));
     await Bun.sleep(0);
@@ -112,7 +126,14 @@ test("several packets in one TCP write are all handled, in order", async () => {
   tb = await startBroker();
   const r = await raw(4);
   const parts = [
-    mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "batch", clean: true, keepalive: 0 }),
+    mqttPacket.generate({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clientId: "batch",
+      clean: true,
+      keepalive: 0,
+    }),
     mqttPacket.generate({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "b", qos: 0 }] }),
     mqttPacket.generate({ cmd: "publish", topic: "b", payload: "self", qos: 0, dup: false, retain: false }),
     mqttPacket.generate({ cmd: "pingreq" }),

@@ -9,7 +9,14 @@ function collect(): PacketSink & { packets: Packet[]; errors: string[] } {
 }
 
 const connect = (version: 4 | 5, clientId: string) =>
-  mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: version, clientId, clean: true, keepalive: 0 });
+  mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: version,
+    clientId,
+    clean: true,
+    keepalive: 0,
+  });
 
 test("a malformed packet from one connection leaves the shared parser clean for the next", () => {
   const bad = collect();

@@ -35,13 +35,26 @@ test("retained messages, subscriptions, in-flight and queued messages and the ow
   r1.end(); // gone without acking
   await r1.closedPromise;
   await until(() => a.broker.stats().connected === 0);
-  a.broker.publish({ topic: "cmd/2", payload: "queued", qos: 2, properties: { correlationData: Buffer.from([1, 2, 3]) } });
+  a.broker.publish({
+    topic: "cmd/2",
+    payload: "queued",
+    qos: 2,
+    properties: { correlationData: Buffer.from([1, 2, 3]) },
+  });
   a.broker.publish({ topic: "state/lamp", payload: "on", qos: 1, retain: true });
-  a.broker.publish({ topic: "state/short", payload: "x", qos: 0, retain: true, properties: { messageExpiryInterval: 1 } });
+  a.broker.publish({
+    topic: "state/short",
+    payload: "x",
+    qos: 0,
+    retain: true,
+    properties: { messageExpiryInterval: 1 },
+  });
 
   const saved = roundTrip(a.broker.exportState());
   expect(saved.retained.map((m) => m.topic).sort()).toEqual(["state/lamp", "state/short"]);
-  expect(saved.sessions.map((s) => [s.id, s.owner, s.subscriptions.length, s.inflight.length, s.queue.length])).toEqual([["dev", "owner-1", 1, 1, 1]]);
+  expect(saved.sessions.map((s) => [s.id, s.owner, s.subscriptions.length, s.inflight.length, s.queue.length])).toEqual(
+    [["dev", "owner-1", 1, 1, 1]],
+  );
 
   const b = await broker("owner-1");
   const res = b.broker.importState(saved);
@@ -49,10 +62,18 @@ test("retained messages, subscriptions, in-flight and queued messages and the ow
   expect(b.broker.session("dev")).toEqual({ owner: "owner-1", connected: false });
 
   const r2 = await raw(b, 5);
-  const ack = (await r2.connectMqtt("dev", { clean: false, properties: { sessionExpiryInterval: 3600 } })) as IConnackPacket;
+  const ack = (await r2.connectMqtt("dev", {
+    clean: false,
+    properties: { sessionExpiryInterval: 3600 },
+  })) as IConnackPacket;
   expect(ack.sessionPresent).toBe(true);
   const again = (await r2.next("publish")) as IPublishPacket;
-  expect([again.topic, again.payload.toString(), again.dup, again.messageId]).toEqual(["cmd/1", "in flight", true, first.messageId]);
+  expect([again.topic, again.payload.toString(), again.dup, again.messageId]).toEqual([
+    "cmd/1",
+    "in flight",
+    true,
+    first.messageId,
+  ]);
   r2.send({ cmd: "puback", messageId: again.messageId! });
   const queued = (await r2.next("publish")) as IPublishPacket;
   expect([queued.topic, queued.payload.toString(), queued.qos]).toEqual(["cmd/2", "queued", 2]);
@@ -108,7 +129,11 @@ test("an entry that does not make sense is skipped, the rest is restored, and no
     ],
   };
   const b = await broker();
-  const res = b.broker.importState({ ...st, sessions: [bad, good], retained: [{ topic: "a/+", payload: Buffer.from("x"), qos: 0, retain: true }] });
+  const res = b.broker.importState({
+    ...st,
+    sessions: [bad, good],
+    retained: [{ topic: "a/+", payload: Buffer.from("x"), qos: 0, retain: true }],
+  });
   expect(res).toEqual({ retained: 0, sessions: 1, skipped: 2 });
   expect(b.broker.session("bad")).toBeUndefined();
   expect(b.broker.stats().subscriptions).toBe(1);

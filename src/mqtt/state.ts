@@ -43,7 +43,8 @@ export function exportState(core: BrokerCore, now = Date.now()): BrokerState {
       c = { ...m, payload: new Uint8Array(m.payload) as Buffer };
       if (m.properties) {
         c.properties = { ...m.properties };
-        if (m.properties.correlationData) c.properties.correlationData = new Uint8Array(m.properties.correlationData) as Buffer;
+        if (m.properties.correlationData)
+          c.properties.correlationData = new Uint8Array(m.properties.correlationData) as Buffer;
       }
       copies.set(m, c);
     }
@@ -82,9 +83,11 @@ function asBuffer(b: unknown): Buffer {
 function message(m: Message, seen: Map<Message, Message>): Message {
   let out = seen.get(m);
   if (out) return out;
-  if (typeof m.topic !== "string" || !isValidTopicName(m.topic)) throw new Error(`bad topic ${JSON.stringify(m.topic)}`);
+  if (typeof m.topic !== "string" || !isValidTopicName(m.topic))
+    throw new Error(`bad topic ${JSON.stringify(m.topic)}`);
   out = { ...m, payload: asBuffer(m.payload) };
-  if (m.properties?.correlationData) out.properties = { ...m.properties, correlationData: asBuffer(m.properties.correlationData) };
+  if (m.properties?.correlationData)
+    out.properties = { ...m.properties, correlationData: asBuffer(m.properties.correlationData) };
   seen.set(m, out);
   return out;
 }
@@ -126,10 +129,12 @@ export function importState(core: BrokerCore, st: BrokerState, now = Date.now())
       s.expiryMs = saved.expiryMs;
       if (saved.owner !== undefined) s.owner = saved.owner;
       for (const sub of saved.subscriptions) {
-        if (!isValidTopicFilter(sub.filter) || sub.clientId !== saved.id) throw new Error(`bad subscription ${JSON.stringify(sub.raw)}`);
+        if (!isValidTopicFilter(sub.filter) || sub.clientId !== saved.id)
+          throw new Error(`bad subscription ${JSON.stringify(sub.raw)}`);
         core.addSubscription(s, { ...sub });
       }
-      for (const f of saved.inflight) s.inflight.set(f.pid, { state: f.state, delivery: { ...f.delivery, msg: message(f.delivery.msg, seen) } });
+      for (const f of saved.inflight)
+        s.inflight.set(f.pid, { state: f.state, delivery: { ...f.delivery, msg: message(f.delivery.msg, seen) } });
       for (const pid of saved.inboundQos2) s.inboundQos2.add(pid);
       s.restore(
         saved.queue.filter((d) => live(d.msg)).map((d) => ({ ...d, msg: message(d.msg, seen) })),

@@ -117,8 +117,19 @@ export class RawClient {
     }
   }
 
-  async connectMqtt(clientId: string, extra: Partial<Extract<Packet, { cmd: "connect" }>> = {}): Promise<Packet | null> {
-    this.send({ cmd: "connect", protocolId: this.version === 3 ? "MQIsdp" : "MQTT", protocolVersion: this.version, clientId, clean: true, keepalive: 0, ...extra });
+  async connectMqtt(
+    clientId: string,
+    extra: Partial<Extract<Packet, { cmd: "connect" }>> = {},
+  ): Promise<Packet | null> {
+    this.send({
+      cmd: "connect",
+      protocolId: this.version === 3 ? "MQIsdp" : "MQTT",
+      protocolVersion: this.version,
+      clientId,
+      clean: true,
+      keepalive: 0,
+      ...extra,
+    });
     return this.next("connack");
   }
 

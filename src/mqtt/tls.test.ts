@@ -16,12 +16,60 @@ function sh(args: string[]): void {
   if (r.exitCode !== 0) throw new Error(`${args.join(" ")}: ${r.stderr.toString()}`);
 }
 function makeCa(name: string): void {
-  sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f(`${name}.key`), "-out", f(`${name}.crt`), "-days", "2", "-subj", `/CN=${name}`]);
+  sh([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    f(`${name}.key`),
+    "-out",
+    f(`${name}.crt`),
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  ]);
 }
 function issue(ca: string, name: string, cn: string, ext: string): void {
-  sh(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`]);
+  sh([
+    "openssl",
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    f(`${name}.key`),
+    "-out",
+    f(`${name}.csr`),
+    "-subj",
+    `/CN=${cn}`,
+  ]);
   Bun.spawnSync(["sh", "-c", `printf '%s\\n' '${ext}' > ${name}.ext`], { cwd: dir });
-  sh(["openssl", "x509", "-req", "-in", f(`${name}.csr`), "-CA", f(`${ca}.crt`), "-CAkey", f(`${ca}.key`), "-CAcreateserial", "-out", f(`${name}.crt`), "-days", "2", "-extfile", f(`${name}.ext`)]);
+  sh([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    f(`${name}.csr`),
+    "-CA",
+    f(`${ca}.crt`),
+    "-CAkey",
+    f(`${ca}.key`),
+    "-CAcreateserial",
+    "-out",
+    f(`${name}.crt`),
+    "-days",
+    "2",
+    "-extfile",
+    f(`${name}.ext`),
+  ]);
 }
 
 beforeAll(() => {
@@ -44,20 +92,52 @@ afterEach(async () => {
 
 async function start(requestCert: boolean, rejectUnauthorized: boolean): Promise<ConnectRequest[]> {
   const seen: ConnectRequest[] = [];
-  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => {
+  broker = new Broker({
+    hooks: {
+      ...allowAll,
+      authenticate: (r) => {
         seen.push(r);
         return { ok: true };
-      } }, sysIntervalMs: 0 });
+      },
+    },
+    sysIntervalMs: 0,
+  });
   listening = await broker.listen({
     host: "127.0.0.1",
     port: 0,
-    tls: { cert: f("server.crt"), key: await Bun.file(f("server.key")).text(), ca: f("ca.crt"), requestCert, rejectUnauthorized },
+    tls: {
+      cert: f("server.crt"),
+      key: await Bun.file(f("server.key")).text(),
+      ca: f("ca.crt"),
+      requestCert,
+      rejectUnauthorized,
+    },
   });
   return seen;
 }
 
 async function pub(extra: string[]): Promise<number> {
-  const p = Bun.spawn(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(listening!.port), "--cafile", f("ca.crt"), "-t", "t", "-m", "x", "-q", "1", "-i", "device-1", ...extra], { stdout: "ignore", stderr: "ignore" });
+  const p = Bun.spawn(
+    [
+      "mosquitto_pub",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(listening!.port),
+      "--cafile",
+      f("ca.crt"),
+      "-t",
+      "t",
+      "-m",
+      "x",
+      "-q",
+      "1",
+      "-i",
+      "device-1",
+      ...extra,
+    ],
+    { stdout: "ignore", stderr: "ignore" },
+  );
   return p.exited;
 }
 const withCert = (name: string) => ["--cert", f(`${name}.crt`), "--key", f(`${name}.key`)];
@@ -66,7 +146,15 @@ test("a client certificate from the CA connects and its CN and fingerprint reach
   const seen = await start(true, true);
   expect(listening!.transport).toBe("tls");
   expect(await pub(withCert("client"))).toBe(0);
-  const fp = Bun.spawnSync(["openssl", "x509", "-in", f("client.crt"), "-noout", "-fingerprint", "-sha256"]).stdout.toString();
+  const fp = Bun.spawnSync([
+    "openssl",
+    "x509",
+    "-in",
+    f("client.crt"),
+    "-noout",
+    "-fingerprint",
+    "-sha256",
+  ]).stdout.toString();
   const want = fp.split("=")[1]!.trim().replaceAll(":", "").toLowerCase();
   expect(seen).toHaveLength(1);
   expect(seen[0]!.peer.transport).toBe("tls");

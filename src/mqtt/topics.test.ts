@@ -20,7 +20,10 @@ function referenceMatch(filter: string, topic: string): boolean {
 }
 
 const level = fc.constantFrom("a", "b", "c", "", "$SYS", "x y", "ü");
-const topicArb = fc.array(level, { minLength: 1, maxLength: 5 }).map((l) => l.join("/")).filter((t) => t.length > 0);
+const topicArb = fc
+  .array(level, { minLength: 1, maxLength: 5 })
+  .map((l) => l.join("/"))
+  .filter((t) => t.length > 0);
 const filterArb = fc
   .tuple(fc.array(fc.oneof(level, fc.constant("+")), { minLength: 0, maxLength: 5 }), fc.boolean())
   .map(([ls, hash]) => [...ls, ...(hash ? ["#"] : [])].join("/"))
@@ -34,7 +37,9 @@ describe("topic matching", () => {
         for (const [i, f] of filters.entries()) trie.set(f, String(i), f);
         const got = new Set<string>();
         trie.match(topic, (_v, k) => got.add(k));
-        const want = new Set(filters.map((f, i) => (referenceMatch(f, topic) ? String(i) : "")).filter((k) => k !== ""));
+        const want = new Set(
+          filters.map((f, i) => (referenceMatch(f, topic) ? String(i) : "")).filter((k) => k !== ""),
+        );
         expect([...got].sort()).toEqual([...want].sort());
       }),
       { numRuns: 2000 },

@@ -27,9 +27,7 @@ export function isValidTopicFilter(filter: string): boolean {
   return true;
 }
 
-export type ParsedFilter =
-  | { ok: true; filter: string; group?: string }
-  | { ok: false };
+export type ParsedFilter = { ok: true; filter: string; group?: string } | { ok: false };
 
 /** Split `$share/<group>/<filter>` and validate both parts [MQTT-4.8.2-1, MQTT-4.8.2-2]. */
 export function parseFilter(raw: string): ParsedFilter {

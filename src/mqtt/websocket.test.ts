@@ -23,7 +23,10 @@ function serve(b: Broker): Server<WsData> {
     port: 0,
     fetch(req, srv) {
       if (new URL(req.url).pathname !== "/mqtt") return new Response("not found", { status: 404 });
-      const proto = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim()).find((p) => p === "mqtt" || p === "mqttv3.1");
+      const proto = (req.headers.get("sec-websocket-protocol") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .find((p) => p === "mqtt" || p === "mqttv3.1");
       if (!proto) return new Response("MQTT subprotocol required", { status: 400 });
       const data = b.wsData({ transport: "ws", remoteAddress: srv.requestIP(req)?.address ?? "" });
       if (srv.upgrade(req, { headers: { "Sec-WebSocket-Protocol": proto }, data })) return undefined;
@@ -35,14 +38,24 @@ function serve(b: Broker): Server<WsData> {
 
 test("MQTT.js over ws:// and a TCP client share one broker, both ways", async () => {
   const seen: ConnectRequest[] = [];
-  broker = new Broker({ hooks: { ...allowAll, authenticate: (r) => {
+  broker = new Broker({
+    hooks: {
+      ...allowAll,
+      authenticate: (r) => {
         seen.push(r);
         return { ok: true };
-      } }, sysIntervalMs: 0 });
+      },
+    },
+    sysIntervalMs: 0,
+  });
   const l = await broker.listen({ host: "127.0.0.1", port: 0 });
   server = serve(broker);
   try {
-    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${server.port}/mqtt`, { clientId: "browser", protocolVersion: 5, reconnectPeriod: 0 });
+    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${server.port}/mqtt`, {
+      clientId: "browser",
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     const tcp = await mqtt.connectAsync(`mqtt://127.0.0.1:${l.port}`, { clientId: "device", reconnectPeriod: 0 });
     clients.push(ws, tcp);
     expect(seen.find((r) => r.clientId === "browser")?.peer.transport).toBe("ws");

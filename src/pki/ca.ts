@@ -82,7 +82,10 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
-export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial & { facts: ServerCertFacts }> {
+export async function createServerCert(
+  ca: CaMaterial,
+  sans: SanSet,
+): Promise<ServerMaterial & { facts: ServerCertFacts }> {
   const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
@@ -110,7 +113,10 @@ export async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<Se
     certPem: cert.toString("pem"),
     keyPem: await privateKeyPem(keys.privateKey),
     // X.509 times have whole seconds
-    facts: { notAfter: Math.floor(cert.notAfter.getTime() / 1000) * 1000, sans: { dns: [...sans.dns], ip: [...sans.ip] } },
+    facts: {
+      notAfter: Math.floor(cert.notAfter.getTime() / 1000) * 1000,
+      sans: { dns: [...sans.dns], ip: [...sans.ip] },
+    },
   };
 }
 

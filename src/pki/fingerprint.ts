@@ -37,11 +37,14 @@ export function normalizeFingerprint(fp: string): string {
 /** Random 128-bit serial as lowercase hex; first byte in 0x01..0x7f so the DER INTEGER is positive and 16 bytes long. */
 export function randomSerial(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
-  b[0] = (b[0]! & 0x7f) || 0x01;
+  b[0] = b[0]! & 0x7f || 0x01;
   return Buffer.from(b).toString("hex");
 }
 
 /** Serial numbers compare as lowercase hex without leading zeros or colons. */
 export function normalizeSerial(serial: string): string {
-  return serial.replace(/:/g, "").toLowerCase().replace(/^0+(?=.)/, "");
+  return serial
+    .replace(/:/g, "")
+    .toLowerCase()
+    .replace(/^0+(?=.)/, "");
 }

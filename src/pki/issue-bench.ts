@@ -14,12 +14,19 @@ try {
     const ms: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      await pki.issueClientCert({ clientId: `bench-${i}`, keyType, notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) });
+      await pki.issueClientCert({
+        clientId: `bench-${i}`,
+        keyType,
+        notBefore: new Date(),
+        notAfter: new Date(Date.now() + 86_400_000),
+      });
       ms.push(performance.now() - t0);
     }
     ms.sort((a, b) => a - b);
     const med = (ms[Math.floor((n - 1) / 2)]! + ms[Math.ceil((n - 1) / 2)]!) / 2;
-    console.log(`${keyType}: median ${med.toFixed(2)} ms, min ${ms[0]!.toFixed(2)}, max ${ms[n - 1]!.toFixed(2)} (n=${n})`);
+    console.log(
+      `${keyType}: median ${med.toFixed(2)} ms, min ${ms[0]!.toFixed(2)}, max ${ms[n - 1]!.toFixed(2)} (n=${n})`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

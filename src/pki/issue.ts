@@ -12,7 +12,10 @@ export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions)
     throw badRequest("invalid_validity", "certificate not-after must be later than not-before");
   }
   const { EC_KEY_ALG, EC_SIGN_ALG, RSA_KEY_ALG, privateKeyPem, x509 } = await loadX509();
-  const keys = (await crypto.subtle.generateKey(o.keyType === "rsa" ? RSA_KEY_ALG : EC_KEY_ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(o.keyType === "rsa" ? RSA_KEY_ALG : EC_KEY_ALG, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
   let usage = x509.KeyUsageFlags.digitalSignature;
   if (o.keyType === "rsa") usage |= x509.KeyUsageFlags.keyEncipherment;
   const serial = randomSerial();

@@ -66,10 +66,22 @@ describe("loadOrCreatePki", () => {
     const dir = tempDir();
     const pki = await loadOrCreatePki(dir, { hosts: ["10.1.2.3", "gw.example.org", "0.0.0.0"] });
     const san = sanText(pki.serverCertPem);
-    for (const want of ["DNS:localhost", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1", "IP Address:10.1.2.3", "DNS:gw.example.org", `DNS:${hostname().toLowerCase()}`]) {
+    for (const want of [
+      "DNS:localhost",
+      "IP Address:127.0.0.1",
+      "IP Address:0:0:0:0:0:0:0:1",
+      "IP Address:10.1.2.3",
+      "DNS:gw.example.org",
+      `DNS:${hostname().toLowerCase()}`,
+    ]) {
       expect(san).toContain(want);
     }
-    const r = await openssl(["verify", "-CAfile", join(dir, "pki", "ca_cert.pem"), join(dir, "pki", "server_cert.pem")]);
+    const r = await openssl([
+      "verify",
+      "-CAfile",
+      join(dir, "pki", "ca_cert.pem"),
+      join(dir, "pki", "server_cert.pem"),
+    ]);
     expect(r.out).toContain(": OK");
     expect(r.code).toBe(0);
     expect(new X509Certificate(pki.serverCertPem).keyUsage).toContain("1.3.6.1.5.5.7.3.1");
@@ -226,7 +238,9 @@ describe("issueClientCert", () => {
 
   test("a not-after before not-before is refused", async () => {
     const now = new Date();
-    await expect(pki.issueClientCert({ clientId: "x", keyType: "ec", notBefore: now, notAfter: now })).rejects.toThrow(/not-after/);
+    await expect(pki.issueClientCert({ clientId: "x", keyType: "ec", notBefore: now, notAfter: now })).rejects.toThrow(
+      /not-after/,
+    );
   });
 
   test("certificates from another CA, self-signed ones and garbage do not verify as ours", async () => {

@@ -25,13 +25,24 @@ let onPeer: ((p: Peer) => void) | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "neo-tls-"));
   pki = await loadOrCreatePki(dir, { hosts: ["127.0.0.1"] });
-  client = await pki.issueClientCert({ clientId: "dev1", keyType: "ec", notBefore: new Date(Date.now() - 1000), notAfter: new Date(Date.now() + 86_400_000) });
+  client = await pki.issueClientCert({
+    clientId: "dev1",
+    keyType: "ec",
+    notBefore: new Date(Date.now() - 1000),
+    notAfter: new Date(Date.now() + 86_400_000),
+  });
   writeFileSync(join(dir, "dev1_cert.pem"), client.certPem);
   writeFileSync(join(dir, "dev1_key.pem"), client.keyPem, { mode: 0o600 });
   server = Bun.listen({
     hostname: "127.0.0.1",
     port: 0,
-    tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem, requestCert: true, rejectUnauthorized: true },
+    tls: {
+      cert: pki.serverCertPem,
+      key: pki.serverKeyPem,
+      ca: pki.caCertPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     socket: {
       handshake(s: Socket<undefined>, success: boolean, err: Error | null) {
         const p: Peer = { authorized: success && !err && s.authorized };
@@ -63,7 +74,17 @@ async function sClient(extra: string[]) {
   const ca = join(dir, "pki", "ca_cert.pem");
   const p = Bun.spawn(
     // -ign_eof: wait for the server to close instead of leaving at stdin's EOF
-    ["openssl", "s_client", "-connect", `127.0.0.1:${server.port}`, "-CAfile", ca, "-verify_return_error", "-ign_eof", ...extra],
+    [
+      "openssl",
+      "s_client",
+      "-connect",
+      `127.0.0.1:${server.port}`,
+      "-CAfile",
+      ca,
+      "-verify_return_error",
+      "-ign_eof",
+      ...extra,
+    ],
     { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
@@ -72,7 +93,10 @@ async function sClient(extra: string[]) {
 
 describe("TLS with the gateway PKI", () => {
   test("openssl verifies the server for 127.0.0.1 and localhost and the server sees the client's registered fingerprint", async () => {
-    for (const check of [["-verify_ip", "127.0.0.1"], ["-verify_hostname", "localhost", "-servername", "localhost"]]) {
+    for (const check of [
+      ["-verify_ip", "127.0.0.1"],
+      ["-verify_hostname", "localhost", "-servername", "localhost"],
+    ]) {
       const seen = nextPeer();
       const r = await sClient([...check, "-cert", "dev1_cert.pem", "-key", "dev1_key.pem"]);
       expect(r.out).toContain("Verify return code: 0 (ok)");
@@ -83,14 +107,26 @@ describe("TLS with the gateway PKI", () => {
   });
 
   test("a host name the certificate does not cover fails verification", async () => {
-    const r = await sClient(["-verify_hostname", "not-this-host.example", "-cert", "dev1_cert.pem", "-key", "dev1_key.pem"]);
+    const r = await sClient([
+      "-verify_hostname",
+      "not-this-host.example",
+      "-cert",
+      "dev1_cert.pem",
+      "-key",
+      "dev1_key.pem",
+    ]);
     expect(r.out).toMatch(/hostname mismatch|Verify return code: 62/);
     expect(r.code).not.toBe(0);
   });
 
   test("a client certificate from another CA is not authorized", async () => {
     const other = await loadOrCreatePki(join(dir, "other"), { hosts: [] });
-    const foreign = await other.issueClientCert({ clientId: "dev1", keyType: "ec", notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) });
+    const foreign = await other.issueClientCert({
+      clientId: "dev1",
+      keyType: "ec",
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 86_400_000),
+    });
     writeFileSync(join(dir, "f_cert.pem"), foreign.certPem);
     writeFileSync(join(dir, "f_key.pem"), foreign.keyPem, { mode: 0o600 });
     const seen = nextPeer();

@@ -81,7 +81,9 @@ export function openRegistry(dataDir: string): Registry {
        WHERE id = ? AND cert_serial = ? AND status = 'active'`,
     ),
     touch: db.prepare("UPDATE clients SET last_used_at = ? WHERE id = ?"),
-    addRevoked: db.prepare("INSERT OR IGNORE INTO revoked_certs (serial, client_id, cause, revoked_at) VALUES (?, ?, ?, ?)"),
+    addRevoked: db.prepare(
+      "INSERT OR IGNORE INTO revoked_certs (serial, client_id, cause, revoked_at) VALUES (?, ?, ?, ?)",
+    ),
     revoked: db.prepare<RevokedRow, []>("SELECT * FROM revoked_certs ORDER BY revoked_at, serial"),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
@@ -105,7 +107,12 @@ export function openRegistry(dataDir: string): Registry {
     // X.509 times have whole seconds: truncate first so the record and the certificate agree
     const notBefore = wholeSeconds(from);
     const notAfter = wholeSeconds(until);
-    const cert = await pki.issueClientCert({ clientId: id, keyType, notBefore: new Date(notBefore), notAfter: new Date(notAfter) });
+    const cert = await pki.issueClientCert({
+      clientId: id,
+      keyType,
+      notBefore: new Date(notBefore),
+      notAfter: new Date(notAfter),
+    });
     const token = newToken(id);
     return { cert, token, tokenHash: hashToken(token), notBefore, notAfter };
   }
@@ -162,7 +169,11 @@ export function openRegistry(dataDir: string): Registry {
     async rotate(id, pki, o: RotateOptions = {}) {
       const cur = mustGet(id);
       if (cur.status !== "active") {
-        throw new NeoError("client_revoked", `client ${JSON.stringify(id)} is revoked; delete it and generate a new key`, 409);
+        throw new NeoError(
+          "client_revoked",
+          `client ${JSON.stringify(id)} is revoked; delete it and generate a new key`,
+          409,
+        );
       }
       const keyType = o.keyType ?? cur.keyType;
       const notBefore = o.notBefore ?? new Date();
@@ -171,8 +182,18 @@ export function openRegistry(dataDir: string): Registry {
       const now = Date.now();
       db.transaction(() => {
         // cert_serial in the WHERE: a concurrent rotate/revoke/delete in another process wins, we fail
-        const res = q.rotate.run(tokenHash, cert.fingerprint256, cert.serial, keyType, v.notBefore, v.notAfter, id, cur.certSerial);
-        if (res.changes !== 1) throw conflict("client_changed", `client ${JSON.stringify(id)} changed while rotating; try again`);
+        const res = q.rotate.run(
+          tokenHash,
+          cert.fingerprint256,
+          cert.serial,
+          keyType,
+          v.notBefore,
+          v.notAfter,
+          id,
+          cur.certSerial,
+        );
+        if (res.changes !== 1)
+          throw conflict("client_changed", `client ${JSON.stringify(id)} changed while rotating; try again`);
         retire(cur.certSerial, id, "rotated", now);
       }).immediate();
       localWrites++;

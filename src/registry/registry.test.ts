@@ -47,8 +47,16 @@ describe("create", () => {
     expect(c.token).toMatch(/^myapp01:b:[0-9a-f]{64}$/);
     expect(tokenClientId(c.token)).toBe("myapp01");
     expect(new X509Certificate(c.certPem).subject).toBe("CN=myapp01");
-    expect(c.record).toMatchObject({ id: "myapp01", keyType: "ec", status: "active", revokedAt: null, lastUsedAt: null });
-    expect(c.record.certFingerprint).toBe(new X509Certificate(c.certPem).fingerprint256.replace(/:/g, "").toLowerCase());
+    expect(c.record).toMatchObject({
+      id: "myapp01",
+      keyType: "ec",
+      status: "active",
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    expect(c.record.certFingerprint).toBe(
+      new X509Certificate(c.certPem).fingerprint256.replace(/:/g, "").toLowerCase(),
+    );
     expect(c.record.certSerial).toBe(new X509Certificate(c.certPem).serialNumber.toLowerCase());
   });
 

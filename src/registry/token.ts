@@ -52,7 +52,8 @@ export function loadTokenKey(dataDir: string): Buffer {
 }
 
 function checkKey(key: Buffer, file: string): Buffer {
-  if (key.length !== 32) throw new NeoError("token_key_invalid", `${file} must hold 32 bytes, found ${key.length}`, 500);
+  if (key.length !== 32)
+    throw new NeoError("token_key_invalid", `${file} must hold 32 bytes, found ${key.length}`, 500);
   return key;
 }
 

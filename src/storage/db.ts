@@ -30,8 +30,6 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   }
   chmodSync(file, 0o600);
   const db = new Database(file, { create: true, readwrite: true, safeIntegers: true });
-  db.exec(
-    "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-  );
+  db.exec("PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   return db;
 }

@@ -91,7 +91,13 @@ describe("series store", () => {
       [
         { table: "a", rows: [{ name: "x", time: 1n, value: 1 }] },
         { table: "_bad", rows: [{ name: "x", time: 1n, value: 1 }] },
-        { table: "b", rows: [{ name: "x", time: 1n, value: 1 }, { name: "y", time: 2n, value: 2 }] },
+        {
+          table: "b",
+          rows: [
+            { name: "x", time: 1n, value: 1 },
+            { name: "y", time: 2n, value: 2 },
+          ],
+        },
         { table: "a", rows: [{ name: "", time: 1n, value: 1 }] },
         { table: "a", rows: [] },
       ],
@@ -108,7 +114,12 @@ describe("series store", () => {
 
   test("writeMany with one refused batch and no onReject throws like write", () => {
     expect(errorOf(() => store.writeMany([{ table: "1x", rows: [] }])).code).toBe("invalid_table");
-    expect(store.writeMany([{ table: "1x", rows: [] }, { table: "ok", rows: [] }])).toEqual([-1, 0]);
+    expect(
+      store.writeMany([
+        { table: "1x", rows: [] },
+        { table: "ok", rows: [] },
+      ]),
+    ).toEqual([-1, 0]);
   });
 
   test("query refuses writes, DDL, ATTACH, PRAGMA and second statements, and data stays intact", () => {
@@ -151,7 +162,10 @@ describe("series store", () => {
   });
 
   test("a new store has machbase-neo's EXAMPLE tag table, empty, and keeps it once data is in it", () => {
-    expect(store.query("select * from EXAMPLE limit 2")).toMatchObject({ columns: ["NAME", "TIME", "VALUE"], rows: [] });
+    expect(store.query("select * from EXAMPLE limit 2")).toMatchObject({
+      columns: ["NAME", "TIME", "VALUE"],
+      rows: [],
+    });
     store.write("EXAMPLE", [{ name: "wave.sin", time: 1675851592000000000n, value: 0 }]);
     store.close();
     store = openSeriesStore(dir);

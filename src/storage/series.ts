@@ -64,7 +64,11 @@ export function normalizeTableName(table: string): string {
 function checkRow(r: Row, i: number): void {
   if (typeof r !== "object" || r === null) throw new NeoError("bad_row", `row ${i + 1}: not a row`, 400);
   if (typeof r.name !== "string" || r.name.length === 0 || r.name.length > MAX_NAME_LENGTH) {
-    throw new NeoError("bad_row", `row ${i + 1}: NAME must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`, 400);
+    throw new NeoError(
+      "bad_row",
+      `row ${i + 1}: NAME must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`,
+      400,
+    );
   }
   if (typeof r.time !== "bigint" || r.time < -(2n ** 63n) || r.time >= 2n ** 63n) {
     throw new NeoError("bad_row", `row ${i + 1}: TIME must be int64 nanoseconds`, 400);

@@ -31,7 +31,10 @@ function firstSemicolon(sql: string): number {
       i++;
       while (i < sql.length) {
         if (sql[i] === close) {
-          if (close !== "]" && sql[i + 1] === close) { i += 2; continue; } // doubled quote escape
+          if (close !== "]" && sql[i + 1] === close) {
+            i += 2;
+            continue;
+          } // doubled quote escape
           break;
         }
         i++;
@@ -62,7 +65,11 @@ export function checkReadOnlySql(sql: string): string {
   }
   const word = /^[A-Za-z]+/.exec(sql.slice(start))?.[0]?.toUpperCase() ?? "";
   if (!READ_KEYWORDS.has(word)) {
-    throw new NeoError("read_only", `only read-only statements are allowed (SELECT, WITH, VALUES, EXPLAIN), got ${word || "?"}`, 400);
+    throw new NeoError(
+      "read_only",
+      `only read-only statements are allowed (SELECT, WITH, VALUES, EXPLAIN), got ${word || "?"}`,
+      400,
+    );
   }
   return body;
 }

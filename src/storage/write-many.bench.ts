@@ -22,6 +22,8 @@ for (let run = 0; run < 10; run++) {
 }
 rates.sort((a, b) => a - b);
 const f = (x: number) => Math.round(x).toLocaleString("en-US");
-console.log(`writeMany 1000 msgs x 10 rows, 10 commits: median ${f(rates[5]!)} rows/s (min ${f(rates[0]!)}, max ${f(rates[9]!)})`);
+console.log(
+  `writeMany 1000 msgs x 10 rows, 10 commits: median ${f(rates[5]!)} rows/s (min ${f(rates[0]!)}, max ${f(rates[9]!)})`,
+);
 store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -244,10 +244,18 @@ describe("web api keys", () => {
 
 describe("login rate limit", () => {
   test("repeated logins from one address get 429 with Retry-After once the bucket is empty", async () => {
-    const api = createWebApi({ registry, pki, users, loginLimiter: createRateLimiter({ burst: 2, refillPerSec: 0.1 }) });
+    const api = createWebApi({
+      registry,
+      pki,
+      users,
+      loginLimiter: createRateLimiter({ burst: 2, refillPerSec: 0.1 }),
+    });
     const attempt = () =>
       api(
-        new Request("http://x/web/api/login", { method: "POST", body: JSON.stringify({ loginName: "admin", password: "wrong-pass" }) }),
+        new Request("http://x/web/api/login", {
+          method: "POST",
+          body: JSON.stringify({ loginName: "admin", password: "wrong-pass" }),
+        }),
         new URL("http://x/web/api/login"),
         "10.0.0.9",
       );

@@ -112,7 +112,13 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     return fail(401, "invalid or expired session");
   }
 
-  async function authorized(req: Request, path: string, started: number, token: string, user: string): Promise<Response> {
+  async function authorized(
+    req: Request,
+    path: string,
+    started: number,
+    token: string,
+    user: string,
+  ): Promise<Response> {
     const method = req.method;
 
     const parts = path.split("/");

@@ -108,49 +108,45 @@ describe("web assets from a source checkout", () => {
 });
 
 describe("web assets in a compiled binary", () => {
-  test(
-    "a bun --compile binary run from an empty directory serves the embedded UI",
-    async () => {
-      const { writeWebDist } = await import("../../web/build.ts");
-      await writeWebDist();
-      const dir = mkdtempSync(join(tmpdir(), "neo-web-bin-"));
-      let proc: ReturnType<typeof Bun.spawn> | undefined;
-      try {
-        const entry = join(dir, "entry.ts");
-        await Bun.write(
-          entry,
-          `import { createWebAssets } from ${JSON.stringify(join(import.meta.dir, "assets.ts"))};
+  test("a bun --compile binary run from an empty directory serves the embedded UI", async () => {
+    const { writeWebDist } = await import("../../web/build.ts");
+    await writeWebDist();
+    const dir = mkdtempSync(join(tmpdir(), "neo-web-bin-"));
+    let proc: ReturnType<typeof Bun.spawn> | undefined;
+    try {
+      const entry = join(dir, "entry.ts");
+      await Bun.write(
+        entry,
+        `import { createWebAssets } from ${JSON.stringify(join(import.meta.dir, "assets.ts"))};
 const a = createWebAssets();
 const info = await a.load();
 const s = Bun.serve({ hostname: "127.0.0.1", port: 0,
   fetch: async (req) => (await a.handle(req, new URL(req.url))) ?? new Response("nf", { status: 404 }) });
 console.log(JSON.stringify({ port: s.port, ...info }));\n`,
-        );
-        const bin = join(dir, "ui-bin");
-        const build = Bun.spawnSync(["bun", "build", "--compile", entry, "--outfile", bin], { stderr: "pipe" });
-        expect(build.exitCode).toBe(0);
-        const run = mkdtempSync(join(dir, "run-"));
-        proc = Bun.spawn([bin], { cwd: run, stdout: "pipe", stderr: "pipe" });
-        const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-        let text = "";
-        while (!text.includes("\n")) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          text += new TextDecoder().decode(value);
-        }
-        const ready = JSON.parse(text.split("\n")[0]!) as { port: number; source: string };
-        expect(ready.source).toBe("embedded");
-        const html = await (await fetch(`http://127.0.0.1:${ready.port}/web/`)).text();
-        expect(html).toContain("Client keys");
-        const js = await fetch(`http://127.0.0.1:${ready.port}/web/app.js`);
-        expect(js.status).toBe(200);
-        expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
-      } finally {
-        proc?.kill();
-        await proc?.exited;
-        rmSync(dir, { recursive: true, force: true });
+      );
+      const bin = join(dir, "ui-bin");
+      const build = Bun.spawnSync(["bun", "build", "--compile", entry, "--outfile", bin], { stderr: "pipe" });
+      expect(build.exitCode).toBe(0);
+      const run = mkdtempSync(join(dir, "run-"));
+      proc = Bun.spawn([bin], { cwd: run, stdout: "pipe", stderr: "pipe" });
+      const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
       }
-    },
-    60_000,
-  );
+      const ready = JSON.parse(text.split("\n")[0]!) as { port: number; source: string };
+      expect(ready.source).toBe("embedded");
+      const html = await (await fetch(`http://127.0.0.1:${ready.port}/web/`)).text();
+      expect(html).toContain("Client keys");
+      const js = await fetch(`http://127.0.0.1:${ready.port}/web/app.js`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    } finally {
+      proc?.kill();
+      await proc?.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

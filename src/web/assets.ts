@@ -118,9 +118,10 @@ export function createWebAssets(opts: { log?: Logger } = {}): WebAssets {
       vary: "accept-encoding",
       "x-content-type-options": "nosniff",
       // Versioned links (?v=<hash> from index.html) never change; anything else revalidates.
-      "cache-control": name !== "index.html" && url.searchParams.get("v") === a.hash
-        ? "public, max-age=31536000, immutable"
-        : "no-cache",
+      "cache-control":
+        name !== "index.html" && url.searchParams.get("v") === a.hash
+          ? "public, max-age=31536000, immutable"
+          : "no-cache",
     };
     if (name === "index.html") {
       headers["content-security-policy"] = CSP;

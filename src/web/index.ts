@@ -10,7 +10,15 @@ export { createWebApi, type WebApiDeps, type WebApiHandler } from "./api.ts";
 export { createWebAssets, type WebAssets, type WebSource } from "./assets.ts";
 export { createSessions, type Sessions } from "./sessions.ts";
 export { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
-export { ADMIN_USER, ADMIN_PASSWORD_FILE, ensureAdmin, generatePassword, openUsers, validatePassword, type Users } from "./users.ts";
+export {
+  ADMIN_USER,
+  ADMIN_PASSWORD_FILE,
+  ensureAdmin,
+  generatePassword,
+  openUsers,
+  validatePassword,
+  type Users,
+} from "./users.ts";
 export type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
 export { createZip, crc32, type ZipEntry } from "./zip.ts";
 

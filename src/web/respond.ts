@@ -21,7 +21,10 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 export function ok(started: number, extra: Record<string, unknown> = {}, status = 200): Response {
-  return json({ success: true, reason: "success", elapse: formatElapse(performance.now() - started), ...extra }, status);
+  return json(
+    { success: true, reason: "success", elapse: formatElapse(performance.now() - started), ...extra },
+    status,
+  );
 }
 
 export function fail(status: number, reason: string, headers: Record<string, string> = {}): Response {

@@ -82,8 +82,14 @@ describe("web users", () => {
     await users.setPassword("admin", "correct horse battery");
     expect(await users.verify("admin", "correct horse battery")).toBe(true);
     expect(await users.verify("admin", old)).toBe(false);
-    await expect(users.setPassword("admin", "short")).rejects.toMatchObject({ code: "password_too_short", status: 400 });
-    await expect(users.setPassword("root", "long enough pw")).rejects.toMatchObject({ code: "user_not_found", status: 404 });
+    await expect(users.setPassword("admin", "short")).rejects.toMatchObject({
+      code: "password_too_short",
+      status: 400,
+    });
+    await expect(users.setPassword("root", "long enough pw")).rejects.toMatchObject({
+      code: "user_not_found",
+      status: 404,
+    });
     users.close();
   });
 });

@@ -91,7 +91,9 @@ export function openUsers(dataDir: string): Users {
       validatePassword(password);
       if (!getHash.get(name)) throw notFound("user_not_found", `no web user named ${JSON.stringify(name)}`);
       const h = await hash(password);
-      const prev = Number(db.query<{ s: bigint }, [string]>("SELECT updated_at AS s FROM web_users WHERE name = ?").get(name)?.s ?? 0);
+      const prev = Number(
+        db.query<{ s: bigint }, [string]>("SELECT updated_at AS s FROM web_users WHERE name = ?").get(name)?.s ?? 0,
+      );
       update.run(h, Math.max(Date.now(), prev + 1), name);
     },
     exists(name) {
@@ -102,7 +104,10 @@ export function openUsers(dataDir: string): Users {
       return row ? Number(row.s) : null;
     },
     names() {
-      return db.query<{ name: string }, []>("SELECT name FROM web_users ORDER BY name").all().map((r) => r.name);
+      return db
+        .query<{ name: string }, []>("SELECT name FROM web_users ORDER BY name")
+        .all()
+        .map((r) => r.name);
     },
     close() {
       db.close();

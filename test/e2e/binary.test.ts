@@ -3,7 +3,16 @@
 // file. Each binary runs copied alone into an empty directory, next to a stray .env and
 // bunfig.toml that must change nothing. Every process is stopped by PID.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -36,7 +45,8 @@ function newestMtime(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = st.mtimeMs;
-  for (const e of readdirSync(path)) if (e !== "node_modules" && e !== "dist") newest = Math.max(newest, newestMtime(join(path, e)));
+  for (const e of readdirSync(path))
+    if (e !== "node_modules" && e !== "dist") newest = Math.max(newest, newestMtime(join(path, e)));
   return newest;
 }
 
@@ -48,10 +58,20 @@ function isFresh(bin: string): boolean {
 
 /** Run to completion with a hard deadline; returns exit code and output. */
 async function runCmd(cmd: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
-  const proc = Bun.spawn(cmd, { cwd: opts.cwd ?? tmpdir(), env: opts.env ?? cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.cwd ?? tmpdir(),
+    env: opts.env ?? cleanEnv(),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   live.add(proc);
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   live.delete(proc);
   return { stdout, stderr, code };
@@ -126,7 +146,10 @@ function strayDir(bin: string): { dir: string; exe: string; marker: string } {
   copyFileSync(bin, exe);
   const marker = join(dir, "PRELOAD-RAN");
   writeFileSync(join(dir, ".env"), "NEO_HTTP_PORT=1\nNEO_LOG_LEVEL=not-a-level\n");
-  writeFileSync(join(dir, "evil.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x"); console.log("EVIL PRELOAD");\n`);
+  writeFileSync(
+    join(dir, "evil.ts"),
+    `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x"); console.log("EVIL PRELOAD");\n`,
+  );
   writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./evil.ts"]\n');
   return { dir, exe, marker };
 }
@@ -140,7 +163,8 @@ function neoWritesUnder(root: string, since: number): string[] {
       const p = join(d, e.name);
       if (e.isDirectory()) {
         // a ./neo-data left by the README's serve command predates this test: only a new one counts
-        if (e.name === "$bunfs" || (e.name === "neo-data" && statSync(p).mtimeMs >= since)) found.push(relative(root, p));
+        if (e.name === "$bunfs" || (e.name === "neo-data" && statSync(p).mtimeMs >= since))
+          found.push(relative(root, p));
         else walk(p);
       } else if (/\.(db|db-wal|db-shm|sqlite3?|pem)$|_token$/.test(e.name) && statSync(p).mtimeMs >= since) {
         found.push(relative(root, p));
@@ -151,8 +175,14 @@ function neoWritesUnder(root: string, since: number): string[] {
   return found;
 }
 
-async function query(base: string, token: string, sql: string): Promise<{ success: boolean; data?: { rows: unknown[][] } }> {
-  const r = await fetch(`${base}/db/query?q=${encodeURIComponent(sql)}`, { headers: { authorization: `Bearer ${token}` } });
+async function query(
+  base: string,
+  token: string,
+  sql: string,
+): Promise<{ success: boolean; data?: { rows: unknown[][] } }> {
+  const r = await fetch(`${base}/db/query?q=${encodeURIComponent(sql)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   return (await r.json()) as { success: boolean; data?: { rows: unknown[][] } };
 }
 
@@ -220,7 +250,8 @@ describe("dist/neo (host build)", () => {
       const page = await fetch(`http://${s.ready.http}/web/`);
       expect(page.status).toBe(200);
       expect((await page.text()).toLowerCase()).toContain("<html");
-      for (const asset of ["app.js", "style.css"]) expect((await fetch(`http://${s.ready.http}/web/${asset}`)).status).toBe(200);
+      for (const asset of ["app.js", "style.css"])
+        expect((await fetch(`http://${s.ready.http}/web/${asset}`)).status).toBe(200);
     } finally {
       expect(await s.stop()).toBe(0);
     }
@@ -243,32 +274,89 @@ describe("dist/neo-linux-arm64 under qemu-aarch64", () => {
     const { dir, exe } = strayDir(ARM_BIN);
     const data = tempDir("neo-arm-data-");
     const s = await serve(
-      [...QEMU, exe, "serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0",
-        "--http-enable-token-auth", "true", "--mqtt-enable-token-auth", "true"],
+      [
+        ...QEMU,
+        exe,
+        "serve",
+        "--data",
+        data,
+        "--host",
+        "127.0.0.1",
+        "--http-port",
+        "0",
+        "--mqtt-port",
+        "0",
+        "--http-enable-token-auth",
+        "true",
+        "--mqtt-enable-token-auth",
+        "true",
+      ],
       { cwd: dir, timeoutMs: 90_000 },
     );
     try {
       const base = `http://${s.ready.http}`;
       const keys = tempDir("neo-arm-keys-");
-      const gen = await runCmd([...QEMU, exe, "shell", "key", "gen", "dev1", "--output", join(keys, "dev1"), "--data", data], { cwd: dir, timeoutMs: 60_000 });
+      const gen = await runCmd(
+        [...QEMU, exe, "shell", "key", "gen", "dev1", "--output", join(keys, "dev1"), "--data", data],
+        { cwd: dir, timeoutMs: 60_000 },
+      );
       expect(gen.code).toBe(0);
       expect(gen.stdout).toContain(`Save token ${join(keys, "dev1")}_token`);
       const tokenFile = `${join(keys, "dev1")}_token`;
       const token = readFileSync(tokenFile, "utf8").trim();
 
       // no token: refused
-      const anon = await runCmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `${base}/db/query?q=select%201`]);
+      const anon = await runCmd([
+        "curl",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        `${base}/db/query?q=select%201`,
+      ]);
       expect(anon.stdout).toBe("401");
 
-      const body = JSON.stringify({ data: { columns: ["NAME", "TIME", "VALUE"], rows: [["wave.http", 1675851592000000000, 1.5]] } });
-      const w = await runCmd(["curl", "-s", "-X", "POST", "-H", `Authorization: Bearer ${token}`, "-H", "Content-Type: application/json", "--data-binary", body, `${base}/db/write/EXAMPLE`]);
+      const body = JSON.stringify({
+        data: { columns: ["NAME", "TIME", "VALUE"], rows: [["wave.http", 1675851592000000000, 1.5]] },
+      });
+      const w = await runCmd([
+        "curl",
+        "-s",
+        "-X",
+        "POST",
+        "-H",
+        `Authorization: Bearer ${token}`,
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        body,
+        `${base}/db/write/EXAMPLE`,
+      ]);
       expect(JSON.parse(w.stdout)).toMatchObject({ success: true, reason: "success, 1 record(s) inserted" });
       const q = await query(base, token, "select NAME, VALUE from EXAMPLE where NAME = 'wave.http'");
       expect(q.success).toBe(true);
       expect(q.data?.rows).toEqual([["wave.http", 1.5]]);
 
       const [host, port] = s.ready.mqtt.split(/:(?=\d+$)/) as [string, string];
-      const pub = await runCmd(["mosquitto_pub", "-h", host, "-p", port, "--username", token, "-q", "1", "-t", "db/write/EXAMPLE", "-m", '[ "wave.pi", 1675851592000000000, 3.1415]'], { timeoutMs: 30_000 });
+      const pub = await runCmd(
+        [
+          "mosquitto_pub",
+          "-h",
+          host,
+          "-p",
+          port,
+          "--username",
+          token,
+          "-q",
+          "1",
+          "-t",
+          "db/write/EXAMPLE",
+          "-m",
+          '[ "wave.pi", 1675851592000000000, 3.1415]',
+        ],
+        { timeoutMs: 30_000 },
+      );
       expect(pub.code).toBe(0);
       const rows = await eventually(async () => {
         const r = await query(base, token, "select NAME, VALUE from EXAMPLE where NAME = 'wave.pi'");

@@ -71,10 +71,13 @@ export async function startServer(
 ): Promise<Server> {
   const data = opts.data ?? tempDir();
   const ports = opts.noPortFlags ? [] : ["--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"];
-  const proc = Bun.spawn(
-    [...NEO, "serve", "--data", data, ...ports, ...extraArgs],
-    { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: "1", TZ: "UTC", ...opts.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-  );
+  const proc = Bun.spawn([...NEO, "serve", "--data", data, ...ports, ...extraArgs], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: "1", TZ: "UTC", ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   let stderr = "";
   const waiters: { re: RegExp; resolve: (s: string) => void }[] = [];
   (async () => {
@@ -158,7 +161,10 @@ export function cleanup(dir: string): void {
 }
 
 /** poll until fn returns a truthy value, awaiting between tries (no fixed sleeps in tests) */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

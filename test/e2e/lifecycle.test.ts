@@ -77,7 +77,9 @@ describe("SIGHUP reload", () => {
     const got = new Promise<string>((r) => c.on("message", (_t, p) => r(p.toString())));
     await d.publishAsync("moved/x", "hello", { qos: 1 });
     expect(await got).toBe("hello");
-    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${p1}`, { reconnectPeriod: 0, connectTimeout: 2000 })).rejects.toThrow();
+    await expect(
+      mqtt.connectAsync(`mqtt://127.0.0.1:${p1}`, { reconnectPeriod: 0, connectTimeout: 2000 }),
+    ).rejects.toThrow();
     await c.endAsync();
     await d.endAsync();
   });
@@ -101,9 +103,14 @@ describe("SIGTERM", () => {
     servers.push(srv);
     dirs.push(srv.data);
     const key = await genKey(srv.data, "writer");
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { protocolVersion: 5, username: key.token, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      protocolVersion: 5,
+      username: key.token,
+      reconnectPeriod: 0,
+    });
     const acks: Promise<unknown>[] = [];
-    for (let i = 0; i < 200; i++) acks.push(c.publishAsync("db/append/SHUT", JSON.stringify(["s", 1700000000000000000 + i, i]), { qos: 1 }));
+    for (let i = 0; i < 200; i++)
+      acks.push(c.publishAsync("db/append/SHUT", JSON.stringify(["s", 1700000000000000000 + i, i]), { qos: 1 }));
     await Promise.all(acks);
     const gone = closed(c);
     const t0 = Date.now();

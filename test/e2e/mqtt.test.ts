@@ -23,7 +23,9 @@ describe("MQTT with token auth", () => {
     run(["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), ...args], { timeoutMs: 10000 });
 
   const query = async (q: string) => {
-    const r = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent(q)}`, { headers: { Authorization: `Bearer ${app.token}` } });
+    const r = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent(q)}`, {
+      headers: { Authorization: `Bearer ${app.token}` },
+    });
     return (await r.json()) as { success: boolean; reason: string; data: { rows: unknown[][] } };
   };
 
@@ -33,16 +35,36 @@ describe("MQTT with token auth", () => {
   });
 
   test("the seed's mosquitto_pub with the token as username writes a row that HTTP can query at once", async () => {
-    const r = await pub("--username", app.token, "-t", "db/write/EXAMPLE", "-m", '[ "wave.pi", 1675851592000000000, 3.1415]', "-q", "1");
+    const r = await pub(
+      "--username",
+      app.token,
+      "-t",
+      "db/write/EXAMPLE",
+      "-m",
+      '[ "wave.pi", 1675851592000000000, 3.1415]',
+      "-q",
+      "1",
+    );
     expect(r.code).toBe(0);
     const q = await query("select NAME, TIME, VALUE from EXAMPLE where NAME = 'wave.pi'");
     expect(q.data.rows).toEqual([["wave.pi", 1675851592000000000, 3.1415]]);
   });
 
   test("the seed 001 form with --id equal to the key id works too", async () => {
-    const r = await pub("--id", "mqtt-api-app01", "--username", app.token, "-t", "db/write/EXAMPLE", "-m", '[ "wave.id", 1675851592000000000, 1]');
+    const r = await pub(
+      "--id",
+      "mqtt-api-app01",
+      "--username",
+      app.token,
+      "-t",
+      "db/write/EXAMPLE",
+      "-m",
+      '[ "wave.id", 1675851592000000000, 1]',
+    );
     expect(r.code).toBe(0);
-    await eventually(async () => (await query("select count(*) from EXAMPLE where NAME = 'wave.id'")).data.rows[0]?.[0] === 1);
+    await eventually(
+      async () => (await query("select count(*) from EXAMPLE where NAME = 'wave.id'")).data.rows[0]?.[0] === 1,
+    );
   });
 
   test("without a token mosquitto_pub prints Connection Refused: not authorised", async () => {
@@ -73,10 +95,19 @@ describe("MQTT with token auth", () => {
   });
 
   test("a live session's id cannot be taken over by another client", async () => {
-    const a = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { clientId: "shared-id", username: app.token, reconnectPeriod: 0 });
+    const a = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      clientId: "shared-id",
+      username: app.token,
+      reconnectPeriod: 0,
+    });
     try {
       await expect(
-        mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { clientId: "shared-id", username: other.token, reconnectPeriod: 0, connectTimeout: 3000 }),
+        mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+          clientId: "shared-id",
+          username: other.token,
+          reconnectPeriod: 0,
+          connectTimeout: 3000,
+        }),
       ).rejects.toThrow();
       expect(a.connected).toBe(true);
     } finally {
@@ -87,7 +118,12 @@ describe("MQTT with token auth", () => {
   test("a persistent session waiting offline cannot be taken over by another client, and ends when its key is deleted", async () => {
     const owner = await genKey(srv.data, "parked-owner");
     const url = `mqtt://${srv.mqttHost}:${srv.mqttPort}`;
-    const a = await mqtt.connectAsync(url, { clientId: "parked-id", clean: false, username: owner.token, reconnectPeriod: 0 });
+    const a = await mqtt.connectAsync(url, {
+      clientId: "parked-id",
+      clean: false,
+      username: owner.token,
+      reconnectPeriod: 0,
+    });
     await a.subscribeAsync("parked/#", { qos: 1 });
     await a.endAsync();
     const p = await mqtt.connectAsync(url, { username: app.token, reconnectPeriod: 0 });
@@ -112,13 +148,21 @@ describe("MQTT with token auth", () => {
 
     // the owner's key deleted: its offline session ends, the id is free for others
     expect((await neo(["shell", "key", "del", "parked-owner", "--data", srv.data])).code).toBe(0);
-    await eventually(async () => (await pub("--id", "parked-id", "--username", other.token, "-t", "y", "-m", "1")).code === 0, 3000);
+    await eventually(
+      async () => (await pub("--id", "parked-id", "--username", other.token, "-t", "y", "-m", "1")).code === 0,
+      3000,
+    );
     expect(srv.logs()).toContain(`ended the offline session "parked-id"`);
   });
 
   test("a key deleted while its client is connected: disconnected within a second, and cannot reconnect", async () => {
     const k = await genKey(srv.data, "doomed");
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { clientId: "doomed", username: k.token, protocolVersion: 5, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      clientId: "doomed",
+      username: k.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     const closed = new Promise<number>((resolve) => {
       let code = -1;
       c.on("disconnect", (p) => (code = p.reasonCode ?? -1));
@@ -135,17 +179,26 @@ describe("MQTT with token auth", () => {
   });
 
   test("a payload that is not JSON is refused with PUBACK 0x99 and a reply; the connection stays up", async () => {
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { username: app.token, protocolVersion: 5, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      username: app.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     try {
       await c.subscribeAsync("replies/bad", { qos: 1 });
       const got = new Promise<string>((resolve) => c.on("message", (_t, p) => resolve(p.toString())));
       const puback = await new Promise<number>((resolve, reject) =>
-        c.publish("db/write/EXAMPLE", "this is not json", { qos: 1, properties: { responseTopic: "replies/bad" } }, (err, pkt) => {
-          // MQTT.js reports a failure reason code as an error carrying the code
-          if (err && (err as { code?: number }).code !== undefined) return resolve((err as { code: number }).code);
-          if (err) return reject(err);
-          resolve((pkt as { reasonCode?: number } | undefined)?.reasonCode ?? 0);
-        }),
+        c.publish(
+          "db/write/EXAMPLE",
+          "this is not json",
+          { qos: 1, properties: { responseTopic: "replies/bad" } },
+          (err, pkt) => {
+            // MQTT.js reports a failure reason code as an error carrying the code
+            if (err && (err as { code?: number }).code !== undefined) return resolve((err as { code: number }).code);
+            if (err) return reject(err);
+            resolve((pkt as { reasonCode?: number } | undefined)?.reasonCode ?? 0);
+          },
+        ),
       );
       expect(puback).toBe(0x99);
       const reply = JSON.parse(await got);
@@ -159,11 +212,19 @@ describe("MQTT with token auth", () => {
   });
 
   test("a v5 response topic gets the machbase-style success reply", async () => {
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { username: app.token, protocolVersion: 5, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      username: app.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     try {
       await c.subscribeAsync("replies/ok", { qos: 1 });
       const got = new Promise<string>((resolve) => c.on("message", (_t, p) => resolve(p.toString())));
-      await c.publishAsync("db/write/EXAMPLE", '[["wave.r", 1675851600000000000, 1],["wave.r", 1675851601000000000, 2]]', { qos: 1, properties: { responseTopic: "replies/ok" } });
+      await c.publishAsync(
+        "db/write/EXAMPLE",
+        '[["wave.r", 1675851600000000000, 1],["wave.r", 1675851601000000000, 2]]',
+        { qos: 1, properties: { responseTopic: "replies/ok" } },
+      );
       const reply = JSON.parse(await got);
       expect(reply).toMatchObject({ success: true, reason: "success, 2 record(s) inserted" });
     } finally {
@@ -172,16 +233,55 @@ describe("MQTT with token auth", () => {
   });
 
   test("csv suffix and db/append land rows; db/query answers on the reply topic", async () => {
-    expect((await pub("--username", app.token, "-q", "1", "-t", "db/write/EXAMPLE:csv", "-m", "wave.csv,1675851610000000000,4.5")).code).toBe(0);
-    expect((await pub("--username", app.token, "-q", "1", "-t", "db/append/EXAMPLE", "-m", '["wave.app", 1675851611000000000, 5]')).code).toBe(0);
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { username: app.token, reconnectPeriod: 0 });
+    expect(
+      (
+        await pub(
+          "--username",
+          app.token,
+          "-q",
+          "1",
+          "-t",
+          "db/write/EXAMPLE:csv",
+          "-m",
+          "wave.csv,1675851610000000000,4.5",
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await pub(
+          "--username",
+          app.token,
+          "-q",
+          "1",
+          "-t",
+          "db/append/EXAMPLE",
+          "-m",
+          '["wave.app", 1675851611000000000, 5]',
+        )
+      ).code,
+    ).toBe(0);
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      username: app.token,
+      reconnectPeriod: 0,
+    });
     try {
       await c.subscribeAsync("my/answers", { qos: 1 });
       const got = new Promise<string>((resolve) => c.on("message", (_t, p) => resolve(p.toString())));
-      await c.publishAsync("db/query", JSON.stringify({ q: "select NAME, VALUE from EXAMPLE where NAME in ('wave.csv','wave.app') order by NAME", reply: "my/answers" }), { qos: 1 });
+      await c.publishAsync(
+        "db/query",
+        JSON.stringify({
+          q: "select NAME, VALUE from EXAMPLE where NAME in ('wave.csv','wave.app') order by NAME",
+          reply: "my/answers",
+        }),
+        { qos: 1 },
+      );
       const ans = JSON.parse(await got);
       expect(ans.success).toBe(true);
-      expect(ans.data.rows).toEqual([["wave.app", 5], ["wave.csv", 4.5]]);
+      expect(ans.data.rows).toEqual([
+        ["wave.app", 5],
+        ["wave.csv", 4.5],
+      ]);
     } finally {
       await c.endAsync();
     }
@@ -189,16 +289,38 @@ describe("MQTT with token auth", () => {
 
   test("mosquitto_sub receives what mosquitto_pub sends, retained included", async () => {
     await pub("--username", app.token, "-t", "sensors/room1", "-m", "21.5", "-r", "-q", "1");
-    const r = await run(["mosquitto_sub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "--username", app.token, "-t", "sensors/#", "-C", "1", "-W", "5"]);
+    const r = await run([
+      "mosquitto_sub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "--username",
+      app.token,
+      "-t",
+      "sensors/#",
+      "-C",
+      "1",
+      "-W",
+      "5",
+    ]);
     expect(r.stdout.trim()).toBe("21.5");
   });
 
   test("no client may publish to $SYS", async () => {
-    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { username: app.token, protocolVersion: 5, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      username: app.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     try {
       const rc = await new Promise<number>((resolve) =>
         c.publish("$SYS/broker/uptime", "0", { qos: 1 }, (err, pkt) =>
-          resolve(err ? ((err as { code?: number }).code ?? -1) : ((pkt as { reasonCode?: number } | undefined)?.reasonCode ?? 0)),
+          resolve(
+            err
+              ? ((err as { code?: number }).code ?? -1)
+              : ((pkt as { reasonCode?: number } | undefined)?.reasonCode ?? 0),
+          ),
         ),
       );
       expect(rc).toBe(0x87);
@@ -228,7 +350,10 @@ describe("MQTT limits", () => {
     await Bun.write(conf, "Mqtt {\n  MaxMessageSizeLimit = 1024\n}\n");
     const srv = await startServer(["--config", conf]);
     try {
-      const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, { protocolVersion: 5, reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+        protocolVersion: 5,
+        reconnectPeriod: 0,
+      });
       const closed = new Promise<number>((resolve) => {
         let code = -1;
         c.on("disconnect", (p) => (code = p.reasonCode ?? -1));

@@ -27,9 +27,14 @@ test("after a restart the retained message is still there and a persistent subsc
   const panel = await genKey(data, "panel-1");
   const a = await serve(data);
   // a persistent session (-c) subscribed at QoS 1, then away
-  expect((await mq(a, "mosquitto_sub", "-u", panel.token, "-i", "panel-1", "-c", "-q", "1", "-t", "cmd/#", "-W", "1")).code).not.toBe(1);
-  expect((await mq(a, "mosquitto_pub", "-u", sensor.token, "-r", "-q", "1", "-t", "state/lamp", "-m", "on")).code).toBe(0);
-  for (const m of ["first", "second"]) expect((await mq(a, "mosquitto_pub", "-u", sensor.token, "-q", "1", "-t", "cmd/panel", "-m", m)).code).toBe(0);
+  expect(
+    (await mq(a, "mosquitto_sub", "-u", panel.token, "-i", "panel-1", "-c", "-q", "1", "-t", "cmd/#", "-W", "1")).code,
+  ).not.toBe(1);
+  expect((await mq(a, "mosquitto_pub", "-u", sensor.token, "-r", "-q", "1", "-t", "state/lamp", "-m", "on")).code).toBe(
+    0,
+  );
+  for (const m of ["first", "second"])
+    expect((await mq(a, "mosquitto_pub", "-u", sensor.token, "-q", "1", "-t", "cmd/panel", "-m", m)).code).toBe(0);
   expect(await a.stop()).toBe(0);
   expect(statSync(join(data, "mqtt-state.bin")).mode & 0o777).toBe(0o600);
 
@@ -37,7 +42,24 @@ test("after a restart the retained message is still there and a persistent subsc
   expect(b.logs()).toContain("MQTT state restored from mqtt-state.bin: 1 retained message(s), 1 persistent session(s)");
   const retained = await mq(b, "mosquitto_sub", "-u", sensor.token, "-t", "state/#", "-v", "-C", "1", "-W", "5");
   expect(retained.stdout.trim()).toBe("state/lamp on");
-  const queued = await mq(b, "mosquitto_sub", "-u", panel.token, "-i", "panel-1", "-c", "-q", "1", "-t", "cmd/#", "-v", "-C", "2", "-W", "5");
+  const queued = await mq(
+    b,
+    "mosquitto_sub",
+    "-u",
+    panel.token,
+    "-i",
+    "panel-1",
+    "-c",
+    "-q",
+    "1",
+    "-t",
+    "cmd/#",
+    "-v",
+    "-C",
+    "2",
+    "-W",
+    "5",
+  );
   expect(queued.stdout.trim().split("\n")).toEqual(["cmd/panel first", "cmd/panel second"]);
   // the restored session is still the panel's: another client's token cannot take its id
   const other = await mq(b, "mosquitto_pub", "-u", sensor.token, "-i", "panel-1", "-t", "x", "-m", "1");

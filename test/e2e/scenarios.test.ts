@@ -29,7 +29,14 @@ function connectCollect(url: string, opts: IClientOptions) {
   const got: Msg[] = [];
   let sessionPresent: boolean | undefined;
   c.on("message", (topic, p, pk) =>
-    got.push({ topic, payload: p.toString(), qos: pk.qos, retain: pk.retain, dup: pk.dup, props: pk.properties as Record<string, unknown> | undefined }),
+    got.push({
+      topic,
+      payload: p.toString(),
+      qos: pk.qos,
+      retain: pk.retain,
+      dup: pk.dup,
+      props: pk.properties as Record<string, unknown> | undefined,
+    }),
   );
   const ready = new Promise<void>((resolve, reject) => {
     c.once("connect", (ck) => {
@@ -51,7 +58,12 @@ function closedWith(c: MqttClient): Promise<number> {
 }
 
 /** publish and return the PUBACK reason code (MQTT.js reports failures as an error with .code) */
-function pubCode(c: MqttClient, topic: string, payload: string | Buffer, opts: Record<string, unknown> = {}): Promise<number> {
+function pubCode(
+  c: MqttClient,
+  topic: string,
+  payload: string | Buffer,
+  opts: Record<string, unknown> = {},
+): Promise<number> {
   return new Promise((resolve, reject) =>
     c.publish(topic, payload, { qos: 1, ...opts }, (err, pkt) => {
       if (err && (err as { code?: number }).code !== undefined) return resolve((err as { code: number }).code);
@@ -100,16 +112,37 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   });
 
   const http = (path: string, init: RequestInit = {}, token: string | null = app.token) =>
-    fetch(`${srv.httpUrl}${path}`, { ...init, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+    fetch(`${srv.httpUrl}${path}`, {
+      ...init,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+    });
   const query = async (q: string, extra = "", token: string | null = app.token) => {
     const r = await http(`/db/query?q=${encodeURIComponent(q)}${extra}`, {}, token);
-    return { status: r.status, body: (await r.json()) as { success: boolean; reason: string; data: { columns: string[]; types: string[]; rows: unknown[][] } } };
+    return {
+      status: r.status,
+      body: (await r.json()) as {
+        success: boolean;
+        reason: string;
+        data: { columns: string[]; types: string[]; rows: unknown[][] };
+      },
+    };
   };
-  const write = async (table: string, body: string | Buffer, contentType: string, extra = "", headers: Record<string, string> = {}) => {
-    const r = await http(`/db/write/${table}${extra}`, { method: "POST", body: body as Bun.BodyInit, headers: { "Content-Type": contentType, ...headers } });
+  const write = async (
+    table: string,
+    body: string | Buffer,
+    contentType: string,
+    extra = "",
+    headers: Record<string, string> = {},
+  ) => {
+    const r = await http(`/db/write/${table}${extra}`, {
+      method: "POST",
+      body: body as Bun.BodyInit,
+      headers: { "Content-Type": contentType, ...headers },
+    });
     return { status: r.status, body: (await r.json()) as { success: boolean; reason: string } };
   };
-  const conn = (opts: IClientOptions = {}) => mqtt.connectAsync(url, { username: app.token, reconnectPeriod: 0, connectTimeout: 3000, ...opts });
+  const conn = (opts: IClientOptions = {}) =>
+    mqtt.connectAsync(url, { username: app.token, reconnectPeriod: 0, connectTimeout: 3000, ...opts });
 
   // ---------- CLI: neo shell key ----------
 
@@ -122,7 +155,9 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("invalid client id");
     }
-    const list = JSON.parse((await neo(["shell", "key", "list", "--format", "json", "--data", srv.data])).stdout) as { id: string }[];
+    const list = JSON.parse((await neo(["shell", "key", "list", "--format", "json", "--data", srv.data])).stdout) as {
+      id: string;
+    }[];
     expect(list.map((k) => k.id)).toEqual(["qa-app01"]);
   });
 
@@ -199,7 +234,10 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const after = await query("select 1", "", k.token);
     expect(after.status).toBe(401);
     expect(after.body.reason).toBe("invalid token");
-    const list = JSON.parse((await neo(["shell", "key", "list", "--format", "json", "--data", srv.data])).stdout) as { id: string; status: string }[];
+    const list = JSON.parse((await neo(["shell", "key", "list", "--format", "json", "--data", srv.data])).stdout) as {
+      id: string;
+      status: string;
+    }[];
     expect(list.find((x) => x.id === "qa-rev01")?.status).toBe("revoked");
     const rot = await neo(["shell", "key", "rotate", "qa-rev01", "--output", `${k.prefix}-rot`, "--data", srv.data]);
     expect(rot.code).toBe(1);
@@ -211,25 +249,58 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const prefix = `${k.prefix}-new`;
     const r = await neo(["shell", "key", "rotate", "qa-rot01", "--output", prefix, "--data", srv.data]);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split("\n")).toEqual([`Save certificate ${prefix}_cert.pem`, `Save private key ${prefix}_key.pem`, `Save token ${prefix}_token`]);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      `Save certificate ${prefix}_cert.pem`,
+      `Save private key ${prefix}_key.pem`,
+      `Save token ${prefix}_token`,
+    ]);
     const fresh = (await Bun.file(`${prefix}_token`).text()).trim();
     expect(fresh).not.toBe(k.token);
     expect((await query("select 1", "", k.token)).status).toBe(401);
     expect((await query("select 1", "", fresh)).status).toBe(200);
-    const old = await run(["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", k.token, "-t", "x", "-m", "1"]);
+    const old = await run([
+      "mosquitto_pub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-u",
+      k.token,
+      "-t",
+      "x",
+      "-m",
+      "1",
+    ]);
     expect(old.stderr).toContain("not authorised");
-    const ok = await run(["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", fresh, "-t", "x", "-m", "1"]);
+    const ok = await run([
+      "mosquitto_pub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-u",
+      fresh,
+      "-t",
+      "x",
+      "-m",
+      "1",
+    ]);
     expect(ok.code).toBe(0);
   });
 
   // ---------- HTTP API ----------
 
   test("query timeformat ns, us, ms, s and RFC3339 render the same instant", async () => {
-    const w = await write("QATF", JSON.stringify({ data: { columns: ["NAME", "TIME", "VALUE"], rows: [["t", 1675851592123456789, 1]] } }), "application/json");
+    const w = await write(
+      "QATF",
+      JSON.stringify({ data: { columns: ["NAME", "TIME", "VALUE"], rows: [["t", 1675851592123456789, 1]] } }),
+      "application/json",
+    );
     // the literal above loses precision as a JS number: send it exactly instead
     expect(w.status).toBe(200);
     await write("QATF", "exact,1675851592123456789,2\n", "text/csv");
-    const at = async (tf: string) => (await query("select TIME from QATF where NAME = 'exact'", `&timeformat=${tf}`)).body.data.rows[0]![0];
+    const at = async (tf: string) =>
+      (await query("select TIME from QATF where NAME = 'exact'", `&timeformat=${tf}`)).body.data.rows[0]![0];
     expect(await at("ns")).toBe(1675851592123456789);
     expect(await at("us")).toBe(1675851592123456);
     expect(await at("ms")).toBe(1675851592123);
@@ -238,13 +309,22 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   });
 
   test("write timeformat s, ms, us and RFC3339 (fractions and offsets) store exact nanoseconds", async () => {
-    const rows = (name: string, t: unknown) => JSON.stringify({ data: { columns: ["NAME", "TIME", "VALUE"], rows: [[name, t, 1]] } });
+    const rows = (name: string, t: unknown) =>
+      JSON.stringify({ data: { columns: ["NAME", "TIME", "VALUE"], rows: [[name, t, 1]] } });
     expect((await write("QAWTF", rows("s", 1675851592), "application/json", "?timeformat=s")).status).toBe(200);
     expect((await write("QAWTF", rows("ms", 1675851592123), "application/json", "?timeformat=ms")).status).toBe(200);
     expect((await write("QAWTF", rows("us", 1675851592123456), "application/json", "?timeformat=us")).status).toBe(200);
-    expect((await write("QAWTF", rows("rfc", "2023-02-08T10:19:52.123456789Z"), "application/json", "?timeformat=RFC3339")).status).toBe(200);
-    expect((await write("QAWTF", rows("rfcoff", "2023-02-08T19:19:52+09:00"), "application/json", "?timeformat=RFC3339")).status).toBe(200);
-    expect((await write("QAWTF", "csvrfc,2023-02-08T10:19:52Z,2\n", "text/csv", "?timeformat=RFC3339")).status).toBe(200);
+    expect(
+      (await write("QAWTF", rows("rfc", "2023-02-08T10:19:52.123456789Z"), "application/json", "?timeformat=RFC3339"))
+        .status,
+    ).toBe(200);
+    expect(
+      (await write("QAWTF", rows("rfcoff", "2023-02-08T19:19:52+09:00"), "application/json", "?timeformat=RFC3339"))
+        .status,
+    ).toBe(200);
+    expect((await write("QAWTF", "csvrfc,2023-02-08T10:19:52Z,2\n", "text/csv", "?timeformat=RFC3339")).status).toBe(
+      200,
+    );
     const q = await query("select NAME, TIME from QAWTF order by NAME");
     expect(q.body.data.rows).toEqual([
       ["csvrfc", 1675851592000000000],
@@ -260,22 +340,36 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   });
 
   test("a gzip-encoded CSV body is written; broken gzip and a gzip bomb get 400 with a reason", async () => {
-    const ok = await write("QAGZ", gzipSync("gz,1675851592000000000,1\ngz,1675851592000000001,2\n"), "text/csv", "", { "Content-Encoding": "gzip" });
-    expect(ok).toEqual({ status: 200, body: expect.objectContaining({ success: true, reason: "success, 2 record(s) inserted" }) });
+    const ok = await write("QAGZ", gzipSync("gz,1675851592000000000,1\ngz,1675851592000000001,2\n"), "text/csv", "", {
+      "Content-Encoding": "gzip",
+    });
+    expect(ok).toEqual({
+      status: 200,
+      body: expect.objectContaining({ success: true, reason: "success, 2 record(s) inserted" }),
+    });
     const broken = await write("QAGZ", "notgzip", "text/csv", "", { "Content-Encoding": "gzip" });
     expect(broken.status).toBe(400);
     expect(broken.body.reason).toContain("gzip");
-    const bomb = await write("QAGZ", gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x61), { level: 1 }), "text/csv", "", { "Content-Encoding": "gzip" });
+    const bomb = await write("QAGZ", gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x61), { level: 1 }), "text/csv", "", {
+      "Content-Encoding": "gzip",
+    });
     expect(bomb.status).toBe(400);
     expect(bomb.body.reason).toContain("exceeds");
     expect((await http("/health")).status).toBe(200);
   });
 
   test("a CSV header line is skipped and header=columns reorders the fields", async () => {
-    expect((await write("QAHDR", "NAME,TIME,VALUE\nh1,1675851592000000000,1\n", "text/csv")).body.reason).toBe("success, 1 record(s) inserted");
-    expect((await write("QAHDR", "TIME,NAME,VALUE\n1675851592000000000,h2,2\n", "text/csv", "?header=columns")).status).toBe(200);
+    expect((await write("QAHDR", "NAME,TIME,VALUE\nh1,1675851592000000000,1\n", "text/csv")).body.reason).toBe(
+      "success, 1 record(s) inserted",
+    );
+    expect(
+      (await write("QAHDR", "TIME,NAME,VALUE\n1675851592000000000,h2,2\n", "text/csv", "?header=columns")).status,
+    ).toBe(200);
     const q = await query("select NAME, VALUE from QAHDR order by NAME");
-    expect(q.body.data.rows).toEqual([["h1", 1], ["h2", 2]]);
+    expect(q.body.data.rows).toEqual([
+      ["h1", 1],
+      ["h2", 2],
+    ]);
   });
 
   test("tricky writes through /db/query are refused 400 and leave no file behind", async () => {
@@ -302,7 +396,11 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   test("query takes q from a form body and a JSON body; wrong shapes get 400 with a reason", async () => {
     const form = await http("/db/query", { method: "POST", body: new URLSearchParams({ q: "select 2 as N" }) });
     expect(((await form.json()) as { data: { rows: unknown[][] } }).data.rows).toEqual([[2]]);
-    const json = await http("/db/query", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ q: "select TIME from QAWTF where NAME='s'", timeformat: "s" }) });
+    const json = await http("/db/query", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ q: "select TIME from QAWTF where NAME='s'", timeformat: "s" }),
+    });
     expect(((await json.json()) as { data: { rows: unknown[][] } }).data.rows).toEqual([[1675851592]]);
     for (const body of ['{"q":1}', "{bad", "[]", "null"]) {
       const r = await http("/db/query", { method: "POST", headers: { "Content-Type": "application/json" }, body });
@@ -324,23 +422,58 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   });
 
   test("int64 results beyond 2^53 come back exact, not rounded", async () => {
-    const r = await http(`/db/query?q=${encodeURIComponent("select 9223372036854775807 as X, 1675851592123456789 + 1 as T")}`);
+    const r = await http(
+      `/db/query?q=${encodeURIComponent("select 9223372036854775807 as X, 1675851592123456789 + 1 as T")}`,
+    );
     const text = await r.text();
     expect(text).toContain("[9223372036854775807,1675851592123456790]");
   });
 
   test("a lower-case Bearer scheme and extra spaces are accepted; Basic is not", async () => {
-    expect((await fetch(`${srv.httpUrl}/db/query?q=select+1`, { headers: { Authorization: `bearer  ${app.token}` } })).status).toBe(200);
-    expect((await fetch(`${srv.httpUrl}/db/query?q=select+1`, { headers: { Authorization: `Basic ${app.token}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${srv.httpUrl}/db/query?q=select+1`, { headers: { Authorization: `bearer  ${app.token}` } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${srv.httpUrl}/db/query?q=select+1`, { headers: { Authorization: `Basic ${app.token}` } })).status,
+    ).toBe(401);
   });
 
   // ---------- MQTT: sessions and delivery ----------
 
   test("mosquitto_pub -V mqttv31 with the token writes a QoS 2 row", async () => {
-    const r = await run(["mosquitto_pub", "-V", "mqttv31", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "--username", app.token, "-q", "2", "-t", "db/write/QAV31", "-m", '["v31", 1675851592000000000, 3.1]']);
+    const r = await run([
+      "mosquitto_pub",
+      "-V",
+      "mqttv31",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "--username",
+      app.token,
+      "-q",
+      "2",
+      "-t",
+      "db/write/QAV31",
+      "-m",
+      '["v31", 1675851592000000000, 3.1]',
+    ]);
     expect(r.code).toBe(0);
     expect((await query("select NAME, VALUE from QAV31")).body.data.rows).toEqual([["v31", 3.1]]);
-    const anon = await run(["mosquitto_pub", "-V", "mqttv31", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-t", "x", "-m", "1"]);
+    const anon = await run([
+      "mosquitto_pub",
+      "-V",
+      "mqttv31",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-t",
+      "x",
+      "-m",
+      "1",
+    ]);
     expect(anon.stderr).toContain("not authorised");
   });
 
@@ -356,13 +489,24 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     await s2.ready;
     expect(s2.sessionPresent()).toBe(true);
     await eventually(() => s2.got.length >= 2);
-    expect(s2.got.map((m) => [m.topic, m.payload, m.qos])).toEqual([["qapersist/a", "q1", 1], ["qapersist/b", "q2", 2]]);
+    expect(s2.got.map((m) => [m.topic, m.payload, m.qos])).toEqual([
+      ["qapersist/a", "q1", 1],
+      ["qapersist/b", "q2", 2],
+    ]);
     await s2.c.endAsync();
   });
 
   test("an unacknowledged QoS 1 delivery is sent again with DUP after the subscriber reconnects", async () => {
     // a raw subscriber that never sends PUBACK, then drops the socket
-    const connect = { cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: false, clientId: "qa-noack", keepalive: 60, username: app.token };
+    const connect = {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: false,
+      clientId: "qa-noack",
+      keepalive: 60,
+      username: app.token,
+    };
     const s = rawClient(srv.mqttPort);
     await s.ready;
     s.send(connect);
@@ -389,19 +533,40 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const sub = connectCollect(url, { username: app.token });
     await sub.ready;
     await sub.c.subscribeAsync("qaq2/#", { qos: 2 });
-    const connect = { cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: false, clientId: "qa-q2pub", keepalive: 60, username: app.token };
+    const connect = {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: false,
+      clientId: "qa-q2pub",
+      keepalive: 60,
+      username: app.token,
+    };
     let r = rawClient(srv.mqttPort);
     await r.ready;
     r.send(connect);
     r.send({ cmd: "publish", topic: "qaq2/a", payload: "exactly-once", qos: 2, messageId: 11 });
-    r.send({ cmd: "publish", topic: "db/write/QAQ2", payload: '["q2", 1675851592000000000, 1]', qos: 2, messageId: 12 });
+    r.send({
+      cmd: "publish",
+      topic: "db/write/QAQ2",
+      payload: '["q2", 1675851592000000000, 1]',
+      qos: 2,
+      messageId: 12,
+    });
     await eventually(() => r.cmds().filter((c) => c === "pubrec").length === 2);
     r.s.destroy();
     r = rawClient(srv.mqttPort);
     await r.ready;
     r.send(connect);
     r.send({ cmd: "publish", topic: "qaq2/a", payload: "exactly-once", qos: 2, messageId: 11, dup: true });
-    r.send({ cmd: "publish", topic: "db/write/QAQ2", payload: '["q2", 1675851592000000000, 1]', qos: 2, messageId: 12, dup: true });
+    r.send({
+      cmd: "publish",
+      topic: "db/write/QAQ2",
+      payload: '["q2", 1675851592000000000, 1]',
+      qos: 2,
+      messageId: 12,
+      dup: true,
+    });
     r.send({ cmd: "pubrel", messageId: 11 });
     r.send({ cmd: "pubrel", messageId: 12 });
     await eventually(() => r.cmds().filter((c) => c === "pubcomp").length === 2);
@@ -414,10 +579,20 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   });
 
   test("a v5 session with expiry 1 s is gone after 1.5 s; message expiry drops stale queued messages", async () => {
-    const s = await conn({ clientId: "qa-sx", clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 1 } });
+    const s = await conn({
+      clientId: "qa-sx",
+      clean: false,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 1 },
+    });
     await s.subscribeAsync("qasx/#", { qos: 1 });
     await s.endAsync();
-    const m = await conn({ clientId: "qa-mexp", clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 60 } });
+    const m = await conn({
+      clientId: "qa-mexp",
+      clean: false,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 60 },
+    });
     await m.subscribeAsync("qamexp/#", { qos: 1 });
     await m.endAsync();
     const p = await conn({ protocolVersion: 5 });
@@ -443,13 +618,25 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const w = connectCollect(url, { username: app.token });
     await w.ready;
     await w.c.subscribeAsync("qawill/#", { qos: 1 });
-    const d = await conn({ clientId: "qa-dier", will: { topic: "qawill/a", payload: Buffer.from("gone"), qos: 1, retain: false } });
-    const polite = await conn({ clientId: "qa-polite", will: { topic: "qawill/b", payload: Buffer.from("never"), qos: 1, retain: false } });
+    const d = await conn({
+      clientId: "qa-dier",
+      will: { topic: "qawill/a", payload: Buffer.from("gone"), qos: 1, retain: false },
+    });
+    const polite = await conn({
+      clientId: "qa-polite",
+      will: { topic: "qawill/b", payload: Buffer.from("never"), qos: 1, retain: false },
+    });
     const late = await conn({
       clientId: "qa-late",
       protocolVersion: 5,
       properties: { sessionExpiryInterval: 10 },
-      will: { topic: "qawill/c", payload: Buffer.from("late"), qos: 0, retain: false, properties: { willDelayInterval: 1 } },
+      will: {
+        topic: "qawill/c",
+        payload: Buffer.from("late"),
+        qos: 0,
+        retain: false,
+        properties: { willDelayInterval: 1 },
+      },
     });
     await polite.endAsync();
     (d as unknown as { stream: { destroy(): void } }).stream.destroy();
@@ -469,7 +656,21 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     await p.publishAsync("qaret/b", "b", { qos: 1, retain: true });
     await p.publishAsync("qaret/b", "", { qos: 1, retain: true });
     await p.endAsync();
-    const r = await run(["mosquitto_sub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", app.token, "-t", "qaret/+", "-v", "--retained-only", "-W", "1"]);
+    const r = await run([
+      "mosquitto_sub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-u",
+      app.token,
+      "-t",
+      "qaret/+",
+      "-v",
+      "--retained-only",
+      "-W",
+      "1",
+    ]);
     expect(r.stdout.trim()).toBe("qaret/a 2");
   });
 
@@ -510,8 +711,27 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     await sleep(200);
     expect(s.got.filter((m) => m.topic.startsWith("$"))).toEqual([]);
     await s.c.endAsync();
-    const r = await run(["mosquitto_sub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", app.token, "-t", "$SYS/#", "-v", "--retained-only", "-W", "1"]);
-    for (const t of ["$SYS/broker/uptime", "$SYS/broker/clients/connected", "$SYS/broker/messages/received", "$SYS/broker/bytes/sent"]) {
+    const r = await run([
+      "mosquitto_sub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-u",
+      app.token,
+      "-t",
+      "$SYS/#",
+      "-v",
+      "--retained-only",
+      "-W",
+      "1",
+    ]);
+    for (const t of [
+      "$SYS/broker/uptime",
+      "$SYS/broker/clients/connected",
+      "$SYS/broker/messages/received",
+      "$SYS/broker/bytes/sent",
+    ]) {
       expect(r.stdout).toContain(t);
     }
   });
@@ -524,23 +744,46 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     await p.publishAsync("qata/one", "first", { qos: 1, properties: { topicAlias: 1 } });
     await p.publishAsync("", "second", { qos: 1, properties: { topicAlias: 1 } });
     await eventually(() => s.got.length === 2);
-    expect(s.got.map((m) => [m.topic, m.payload])).toEqual([["qata/one", "first"], ["qata/one", "second"]]);
+    expect(s.got.map((m) => [m.topic, m.payload])).toEqual([
+      ["qata/one", "first"],
+      ["qata/one", "second"],
+    ]);
     await Promise.all([s.c.endAsync(), p.endAsync()]);
 
     const r = rawClient(srv.mqttPort, 5);
     await r.ready;
-    r.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "qa-alias", keepalive: 60, username: app.token });
+    r.send({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 5,
+      clean: true,
+      clientId: "qa-alias",
+      keepalive: 60,
+      username: app.token,
+    });
     await eventually(() => r.packets.length >= 1);
     const max = (r.packets[0] as mqttPacket.IConnackPacket).properties?.topicAliasMaximum ?? 0;
     r.send({ cmd: "publish", topic: "t", payload: "x", qos: 0, properties: { topicAlias: max + 1 } });
     await eventually(() => r.closedAfter() > 0);
-    expect(r.packets.map((p) => `${p.cmd}:${(p as { reasonCode?: number }).reasonCode ?? ""}`)).toEqual(["connack:0", "disconnect:148"]);
+    expect(r.packets.map((p) => `${p.cmd}:${(p as { reasonCode?: number }).reasonCode ?? ""}`)).toEqual([
+      "connack:0",
+      "disconnect:148",
+    ]);
   });
 
   test("a v5 client's receive maximum and maximum packet size are respected", async () => {
     const r = rawClient(srv.mqttPort, 5);
     await r.ready;
-    r.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "qa-rm", keepalive: 60, username: app.token, properties: { receiveMaximum: 2, maximumPacketSize: 200 } });
+    r.send({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 5,
+      clean: true,
+      clientId: "qa-rm",
+      keepalive: 60,
+      username: app.token,
+      properties: { receiveMaximum: 2, maximumPacketSize: 200 },
+    });
     r.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "qarm/#", qos: 1 }] });
     await eventually(() => r.cmds().includes("suback"));
     const p = await conn();
@@ -561,7 +804,15 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   // ---------- MQTT: protocol abuse ----------
 
   test("garbage, a PUBLISH before CONNECT, a second CONNECT, an over-long length and a wildcard PUBLISH topic are each closed; the broker goes on", async () => {
-    const connect = () => ({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, clientId: `qa-raw-${Math.random().toString(36).slice(2, 7)}`, keepalive: 60, username: app.token });
+    const connect = () => ({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      clientId: `qa-raw-${Math.random().toString(36).slice(2, 7)}`,
+      keepalive: 60,
+      username: app.token,
+    });
     const cases: ((r: ReturnType<typeof rawClient>) => void)[] = [
       (r) => r.s.write("GET / HTTP/1.1\r\n\r\n"),
       (r) => r.send({ cmd: "publish", topic: "a", payload: "x", qos: 0 }),
@@ -592,7 +843,17 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
   test("an unsupported protocol level gets CONNACK 0x01; an invalid subscribe filter gets 0x80 in SUBACK", async () => {
     const r = rawClient(srv.mqttPort);
     await r.ready;
-    const bytes = Buffer.from(mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, clientId: "qa-lvl", keepalive: 60, username: app.token } as mqttPacket.IConnectPacket));
+    const bytes = Buffer.from(
+      mqttPacket.generate({
+        cmd: "connect",
+        protocolId: "MQTT",
+        protocolVersion: 4,
+        clean: true,
+        clientId: "qa-lvl",
+        keepalive: 60,
+        username: app.token,
+      } as mqttPacket.IConnectPacket),
+    );
     bytes[8] = 9; // protocol level byte
     r.s.write(bytes);
     await eventually(() => r.packets.length >= 1);
@@ -600,15 +861,37 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
 
     const s = rawClient(srv.mqttPort);
     await s.ready;
-    s.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, clientId: "qa-sub", keepalive: 60, username: app.token });
-    s.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a/#/b", qos: 0 }, { topic: "ok/+", qos: 1 }] });
+    s.send({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      clientId: "qa-sub",
+      keepalive: 60,
+      username: app.token,
+    });
+    s.send({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [
+        { topic: "a/#/b", qos: 0 },
+        { topic: "ok/+", qos: 1 },
+      ],
+    });
     await eventually(() => s.cmds().includes("suback"));
     expect((s.packets.find((p) => p.cmd === "suback") as mqttPacket.ISubackPacket).granted).toEqual([128, 1]);
     s.s.destroy();
   });
 
   test("keepalive: silence past 1.5x closes the connection, PINGREQs keep it open", async () => {
-    const connect = { cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, keepalive: 1, username: app.token };
+    const connect = {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 1,
+      username: app.token,
+    };
     const quiet = rawClient(srv.mqttPort);
     const chatty = rawClient(srv.mqttPort);
     await Promise.all([quiet.ready, chatty.ready]);
@@ -643,7 +926,10 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     await c.subscribeAsync("qarep/#", { qos: 1 });
     const cases: [string, string | Buffer, Record<string, unknown>?][] = [
       ["db/write/QAMT:json", '["sfxjson", 1675851592000000000, 1]'],
-      ["db/write/QAMT:ndjson", '{"NAME":"sfxnd","TIME":1675851592000000000,"VALUE":1}\n{"NAME":"sfxnd","TIME":1675851592000000001,"VALUE":2}'],
+      [
+        "db/write/QAMT:ndjson",
+        '{"NAME":"sfxnd","TIME":1675851592000000000,"VALUE":1}\n{"NAME":"sfxnd","TIME":1675851592000000001,"VALUE":2}',
+      ],
       ["db/write/QAMT:csv:gzip", gzipSync("sfxcsvgz,1675851592000000000,1")],
       ["db/write/QAMT:ndjson:gzip", gzipSync('{"NAME":"sfxndgz","TIME":1675851592000000000,"VALUE":1}')],
       ["db/write/QAMT", "upcsv,1675851592000000000,1", { userProperties: { format: "csv", reply: "qarep/up" } }],
@@ -651,10 +937,14 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
       ["db/write/QAMT", gzipSync('["upgz", 1675851592000000000, 1]'), { userProperties: { compress: "gzip" } }],
       ["db/write/QAMT", '["uprfc", "2023-02-08T10:19:52.5Z", 1]', { userProperties: { timeformat: "RFC3339" } }],
       ["db/write/QAMT:csv", "NAME,TIME,VALUE\nhdrskip,1675851592000000000,1", { userProperties: { header: "skip" } }],
-      ["db/write/QAMT", '{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["field",1675851592000000000,1]]},"reply":"qarep/field"}'],
+      [
+        "db/write/QAMT",
+        '{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["field",1675851592000000000,1]]},"reply":"qarep/field"}',
+      ],
       ["db/append/QAMT:csv", "appcsv,1675851592000000000,1\nappcsv,1675851592000000001,1"],
     ];
-    for (const [topic, payload, properties] of cases) expect(await pubCode(c, topic, payload, properties ? { properties } : {})).toBe(0);
+    for (const [topic, payload, properties] of cases)
+      expect(await pubCode(c, topic, payload, properties ? { properties } : {})).toBe(0);
     await c.publishAsync("db/write/QAMT", '["q2", 1675851592000000000, 1]', { qos: 2 });
     const rows = (await query("select NAME, count(*), min(TIME) from QAMT group by NAME order by NAME")).body.data.rows;
     expect(rows).toEqual([
@@ -673,7 +963,8 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     ]);
     await eventually(() => replies.length >= 2);
     expect(replies.map(([t]) => t).sort()).toEqual(["qarep/field", "qarep/up"]);
-    for (const [, body] of replies) expect(JSON.parse(body)).toMatchObject({ success: true, reason: "success, 1 record(s) inserted" });
+    for (const [, body] of replies)
+      expect(JSON.parse(body)).toMatchObject({ success: true, reason: "success, 1 record(s) inserted" });
     await c.endAsync();
   });
 
@@ -707,9 +998,16 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const replies = new Map<string, string>();
     c.on("message", (t, p) => replies.set(t, p.toString()));
     await c.subscribeAsync("qaq/#", { qos: 1 });
-    await c.publishAsync("db/query", JSON.stringify({ q: "select TIME from QAMT where NAME = 'sfxjson'", timeformat: "RFC3339", reply: "qaq/tf" }), { qos: 1 });
+    await c.publishAsync(
+      "db/query",
+      JSON.stringify({ q: "select TIME from QAMT where NAME = 'sfxjson'", timeformat: "RFC3339", reply: "qaq/tf" }),
+      { qos: 1 },
+    );
     expect(await pubCode(c, "db/query", JSON.stringify({ q: "delete from QAMT", reply: "qaq/del" }))).toBe(0x99);
-    await c.publishAsync("db/query", JSON.stringify({ q: "select count(*) from QAMT" }), { qos: 1, properties: { responseTopic: "qaq/rt" } });
+    await c.publishAsync("db/query", JSON.stringify({ q: "select count(*) from QAMT" }), {
+      qos: 1,
+      properties: { responseTopic: "qaq/rt" },
+    });
     await eventually(() => replies.size === 3);
     expect(JSON.parse(replies.get("qaq/tf")!).data.rows).toEqual([["2023-02-08T10:19:52Z"]]);
     expect(JSON.parse(replies.get("qaq/del")!)).toMatchObject({ success: false });
@@ -736,7 +1034,9 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
     const c = await conn({ username: k.token, clientId: "qa-live-rot" });
     const gone = closedWith(c);
     const t0 = Date.now();
-    expect((await neo(["shell", "key", "rotate", "qa-live-rot", "--output", `${k.prefix}-2`, "--data", srv.data])).code).toBe(0);
+    expect(
+      (await neo(["shell", "key", "rotate", "qa-live-rot", "--output", `${k.prefix}-2`, "--data", srv.data])).code,
+    ).toBe(0);
     await gone;
     expect(Date.now() - t0).toBeLessThan(1500);
   });
@@ -753,7 +1053,11 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
 
   test("a key deleted while its WebSocket client is connected: DISCONNECT 0x98 within a second", async () => {
     const k = await genKey(srv.data, "qa-live-ws");
-    const c = await mqtt.connectAsync(`ws://${srv.ready.http}/mqtt`, { username: k.token, protocolVersion: 5, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`ws://${srv.ready.http}/mqtt`, {
+      username: k.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
     const gone = closedWith(c);
     const t0 = Date.now();
     expect((await neo(["shell", "key", "del", "qa-live-ws", "--data", srv.data])).code).toBe(0);
@@ -763,7 +1067,14 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
 
   test("WebSocket refuses a v5 client without a token and a bogus token with a proper CONNACK", async () => {
     for (const username of [undefined, `qa-app01:b:${"0".repeat(64)}`]) {
-      await expect(mqtt.connectAsync(`ws://${srv.ready.http}/mqtt`, { username, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow(/Not authorized/i);
+      await expect(
+        mqtt.connectAsync(`ws://${srv.ready.http}/mqtt`, {
+          username,
+          protocolVersion: 5,
+          reconnectPeriod: 0,
+          connectTimeout: 3000,
+        }),
+      ).rejects.toThrow(/Not authorized/i);
     }
   });
 
@@ -771,19 +1082,53 @@ describe("a token-auth gateway used the way Mosquitto/EMQX users use a broker", 
 
   test("the web API: a key created there works on MQTT at once; deleting it there refuses it on HTTP at once", async () => {
     const password = readFileSync(join(srv.data, "web-admin-password"), "utf8").trim();
-    const bad = await fetch(`${srv.httpUrl}/web/api/login`, { method: "POST", body: JSON.stringify({ loginName: "admin", password: "wrong" }) });
+    const bad = await fetch(`${srv.httpUrl}/web/api/login`, {
+      method: "POST",
+      body: JSON.stringify({ loginName: "admin", password: "wrong" }),
+    });
     expect(bad.status).toBe(401);
-    const login = (await (await fetch(`${srv.httpUrl}/web/api/login`, { method: "POST", body: JSON.stringify({ loginName: "admin", password }) })).json()) as { accessToken: string };
+    const login = (await (
+      await fetch(`${srv.httpUrl}/web/api/login`, {
+        method: "POST",
+        body: JSON.stringify({ loginName: "admin", password }),
+      })
+    ).json()) as { accessToken: string };
     const auth = { Authorization: `Bearer ${login.accessToken}` };
     // the web session is not a /db token, and a client token is not a web session
     expect((await query("select 1", "", login.accessToken)).status).toBe(401);
-    expect((await fetch(`${srv.httpUrl}/web/api/keys`, { headers: { Authorization: `Bearer ${app.token}` } })).status).toBe(401);
-    const created = (await (await fetch(`${srv.httpUrl}/web/api/keys`, { method: "POST", headers: auth, body: JSON.stringify({ name: "qa-web01" }) })).json()) as { success: boolean; token: string };
+    expect(
+      (await fetch(`${srv.httpUrl}/web/api/keys`, { headers: { Authorization: `Bearer ${app.token}` } })).status,
+    ).toBe(401);
+    const created = (await (
+      await fetch(`${srv.httpUrl}/web/api/keys`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ name: "qa-web01" }),
+      })
+    ).json()) as { success: boolean; token: string };
     expect(created.success).toBe(true);
     expect(created.token).toMatch(/^qa-web01:b:[0-9a-f]{64}$/);
-    const dup = await fetch(`${srv.httpUrl}/web/api/keys`, { method: "POST", headers: auth, body: JSON.stringify({ name: "qa-web01" }) });
+    const dup = await fetch(`${srv.httpUrl}/web/api/keys`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "qa-web01" }),
+    });
     expect(dup.status).toBe(409);
-    const pub = await run(["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", created.token, "-q", "1", "-t", "db/write/QAWEB", "-m", '["web", 1675851592000000000, 1]']);
+    const pub = await run([
+      "mosquitto_pub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-u",
+      created.token,
+      "-q",
+      "1",
+      "-t",
+      "db/write/QAWEB",
+      "-m",
+      '["web", 1675851592000000000, 1]',
+    ]);
     expect(pub.code).toBe(0);
     const del = await fetch(`${srv.httpUrl}/web/api/keys/qa-web01`, { method: "DELETE", headers: auth });
     expect(del.status).toBe(200);
@@ -808,7 +1153,19 @@ describe("RequireClientIdMatch", () => {
     const srv = await startServer(["--config", join(dir, "neo.conf")]);
     try {
       const k = await genKey(srv.data, "dev1");
-      const base = ["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-u", k.token, "-t", "x", "-m", "1"];
+      const base = [
+        "mosquitto_pub",
+        "-h",
+        srv.mqttHost,
+        "-p",
+        String(srv.mqttPort),
+        "-u",
+        k.token,
+        "-t",
+        "x",
+        "-m",
+        "1",
+      ];
       expect((await run(base)).stderr).toContain("not authorised");
       expect((await run([...base, "-i", "other"])).stderr).toContain("not authorised");
       const v5 = await run([...base, "-i", "other", "-V", "5"]);
@@ -841,7 +1198,18 @@ describe("configuration", () => {
     const f = join(dir, "bad.conf");
     await Bun.write(
       f,
-      ['// comment', 'Htpp { Listen = "127.0.0.1:0" }', "Http {", '  EnableTokenAuth = "yes"', "  Listen = 5654", "}", "Mqtt = { MaxMessageSizeLimit = -5 }", 'log { Level = "info" }', "Http.EnableTokenAuth = true", ""].join("\n"),
+      [
+        "// comment",
+        'Htpp { Listen = "127.0.0.1:0" }',
+        "Http {",
+        '  EnableTokenAuth = "yes"',
+        "  Listen = 5654",
+        "}",
+        "Mqtt = { MaxMessageSizeLimit = -5 }",
+        'log { Level = "info" }',
+        "Http.EnableTokenAuth = true",
+        "",
+      ].join("\n"),
     );
     const r = await neo(["config", "check", f]);
     expect(r.code).toBe(2);
@@ -858,7 +1226,17 @@ describe("configuration", () => {
   test("an unterminated block comment and a missing file are reported, and the server does not start", async () => {
     const dir = tempDir();
     await Bun.write(join(dir, "c.conf"), "/* never closed\n");
-    const r = await neo(["serve", "--config", join(dir, "c.conf"), "--data", join(dir, "data"), "--http-port", "0", "--mqtt-port", "0"]);
+    const r = await neo([
+      "serve",
+      "--config",
+      join(dir, "c.conf"),
+      "--data",
+      join(dir, "data"),
+      "--http-port",
+      "0",
+      "--mqtt-port",
+      "0",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unterminated /* comment");
     expect(existsSync(join(dir, "data"))).toBe(false);
@@ -872,7 +1250,14 @@ describe("configuration", () => {
     const dir = tempDir();
     const f = join(dir, "p.conf");
     await Bun.write(f, 'Http { Listen = "127.0.0.1:1111"\n EnableTokenAuth = true }\nLog { Level = "warn" }\n');
-    const r = await neo(["config", "check", f], { env: { NEO_HTTP_PORT: "3333", NEO_HTTP_ENABLE_TOKEN_AUTH: "false", NEO_LOG_LEVEL: "debug", NEO_DATA: join(dir, "envdata") } });
+    const r = await neo(["config", "check", f], {
+      env: {
+        NEO_HTTP_PORT: "3333",
+        NEO_HTTP_ENABLE_TOKEN_AUTH: "false",
+        NEO_LOG_LEVEL: "debug",
+        NEO_DATA: join(dir, "envdata"),
+      },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Listen = "127.0.0.1:3333"');
     expect(r.stdout).toMatch(/Http \{\n\s+Listen = "127.0.0.1:3333"\n\s+EnableTokenAuth = false/);
@@ -883,7 +1268,9 @@ describe("configuration", () => {
     const bad = await neo(["config", "check", f], { env: { NEO_HTTP_PORT: "abc" } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("NEO_HTTP_PORT");
-    const badBool = await neo(["serve", "--config", f, "--data", join(dir, "d")], { env: { NEO_HTTP_ENABLE_TOKEN_AUTH: "maybe" } });
+    const badBool = await neo(["serve", "--config", f, "--data", join(dir, "d")], {
+      env: { NEO_HTTP_ENABLE_TOKEN_AUTH: "maybe" },
+    });
     expect(badBool.code).toBe(2);
     expect(badBool.stderr).toContain("NEO_HTTP_ENABLE_TOKEN_AUTH");
     cleanup(dir);
@@ -908,7 +1295,11 @@ describe("configuration", () => {
   });
 
   test("bad serve flags are usage errors (exit 2) naming the flag", async () => {
-    for (const [flag, v] of [["--http-port", "abc"], ["--http-port", "70000"], ["--mqtt-enable-token-auth", "maybe"]] as const) {
+    for (const [flag, v] of [
+      ["--http-port", "abc"],
+      ["--http-port", "70000"],
+      ["--mqtt-enable-token-auth", "maybe"],
+    ] as const) {
       const r = await neo(["serve", "--data", tempDir(), flag, v]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(flag);
@@ -918,7 +1309,24 @@ describe("configuration", () => {
   test("under umask 000 the data dir is still 0700 and keys and tokens 0600", async () => {
     const dir = tempDir();
     const data = join(dir, "data");
-    const p = Bun.spawnSync(["sh", "-c", `umask 000 && exec "$0" "$@"`, process.execPath, join(import.meta.dir, "../../src/main.ts"), "shell", "key", "gen", "um1", "--output", join(dir, "um1"), "--data", data], { env: { ...process.env, NO_COLOR: "1" } });
+    const p = Bun.spawnSync(
+      [
+        "sh",
+        "-c",
+        `umask 000 && exec "$0" "$@"`,
+        process.execPath,
+        join(import.meta.dir, "../../src/main.ts"),
+        "shell",
+        "key",
+        "gen",
+        "um1",
+        "--output",
+        join(dir, "um1"),
+        "--data",
+        data,
+      ],
+      { env: { ...process.env, NO_COLOR: "1" } },
+    );
     expect(p.exitCode).toBe(0);
     expect(mode(data)).toBe("700");
     expect(mode(join(data, "pki", "ca_key.pem"))).toBe("600");
@@ -972,9 +1380,17 @@ describe("fixed after the QA report", () => {
 
   test("a body over the HTTP limit gets 413 with a JSON reason after authentication; without a token it is 401", async () => {
     const big = new Uint8Array(20 * 1024 * 1024);
-    const noAuth = await fetch(`${srv.httpUrl}/db/write/BIG`, { method: "POST", body: big, headers: { "content-type": "text/csv" } });
+    const noAuth = await fetch(`${srv.httpUrl}/db/write/BIG`, {
+      method: "POST",
+      body: big,
+      headers: { "content-type": "text/csv" },
+    });
     expect(noAuth.status).toBe(401);
-    const r = await fetch(`${srv.httpUrl}/db/write/BIG`, { method: "POST", body: big, headers: { "content-type": "text/csv", authorization: `Bearer ${a.token}` } });
+    const r = await fetch(`${srv.httpUrl}/db/write/BIG`, {
+      method: "POST",
+      body: big,
+      headers: { "content-type": "text/csv", authorization: `Bearer ${a.token}` },
+    });
     expect(r.status).toBe(413);
     const body = (await r.json()) as { success: boolean; reason: string };
     expect(body.success).toBe(false);

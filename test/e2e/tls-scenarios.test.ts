@@ -38,10 +38,25 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
   beforeAll(async () => {
     dir = tempDir("neo-tlss-");
     const conf = join(dir, "neo.conf");
-    await Bun.write(conf, 'Http {\n  EnableTokenAuth = true\n  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n}\nMqtt {\n  Tls {\n    Enabled = true\n    ClientAuth = "require"\n  }\n}\n');
-    srv = await startServer(["--host", HOST, "--http-port", "0", "--mqtt-port", "0", "--config", conf], { noPortFlags: true });
+    await Bun.write(
+      conf,
+      'Http {\n  EnableTokenAuth = true\n  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n}\nMqtt {\n  Tls {\n    Enabled = true\n    ClientAuth = "require"\n  }\n}\n',
+    );
+    srv = await startServer(["--host", HOST, "--http-port", "0", "--mqtt-port", "0", "--config", conf], {
+      noPortFlags: true,
+    });
     ca = join(dir, "neo.crt");
-    await mustRun([process.execPath, join(ROOT, "src/main.ts"), "shell", "key", "server-cert", "--output", ca, "--data", srv.data]);
+    await mustRun([
+      process.execPath,
+      join(ROOT, "src/main.ts"),
+      "shell",
+      "key",
+      "server-cert",
+      "--output",
+      ca,
+      "--data",
+      srv.data,
+    ]);
     app = await genKey(srv.data, "sc-app");
   }, 30000);
   afterAll(async () => {
@@ -51,13 +66,49 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
   });
 
   const pub = (k: { cert: string; key: string }, id: string, msg: string, extra: string[] = []) =>
-    run(["mosquitto_pub", "-h", HOST, "-p", String(srv.mqttPort), "--cafile", ca, "--id", id, "--cert", k.cert, "--key", k.key,
-      "-q", "1", "-t", "db/append/SCN", "-m", msg, ...extra], { timeoutMs: 10000 });
+    run(
+      [
+        "mosquitto_pub",
+        "-h",
+        HOST,
+        "-p",
+        String(srv.mqttPort),
+        "--cafile",
+        ca,
+        "--id",
+        id,
+        "--cert",
+        k.cert,
+        "--key",
+        k.key,
+        "-q",
+        "1",
+        "-t",
+        "db/append/SCN",
+        "-m",
+        msg,
+        ...extra,
+      ],
+      { timeoutMs: 10000 },
+    );
   const curl = (k: { cert: string; key: string } | null, path: string, extra: string[] = []) =>
-    run(["curl", "-s", "-w", "\n%{http_code}", "--cacert", ca, ...(k ? ["--cert", k.cert, "--key", k.key] : []), ...extra, `${srv.httpUrl}${path}`]);
+    run([
+      "curl",
+      "-s",
+      "-w",
+      "\n%{http_code}",
+      "--cacert",
+      ca,
+      ...(k ? ["--cert", k.cert, "--key", k.key] : []),
+      ...extra,
+      `${srv.httpUrl}${path}`,
+    ]);
   const count = async (): Promise<number> => {
     const r = await curl(app, `/db/query?q=${encodeURIComponent("select count(*) from SCN")}`);
-    const j = JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("\n"))) as { success: boolean; data?: { rows: number[][] } };
+    const j = JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("\n"))) as {
+      success: boolean;
+      data?: { rows: number[][] };
+    };
     return j.success ? (j.data?.rows[0]?.[0] ?? 0) : 0;
   };
   async function unchanged(fn: () => Promise<void>): Promise<void> {
@@ -66,18 +117,53 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     expect(await count()).toBe(before);
   }
   const caText = () => Bun.file(ca).text();
-  const pemOf = async (k: { cert: string; key: string }) => ({ cert: await Bun.file(k.cert).text(), key: await Bun.file(k.key).text() });
+  const pemOf = async (k: { cert: string; key: string }) => ({
+    cert: await Bun.file(k.cert).text(),
+    key: await Bun.file(k.key).text(),
+  });
 
   test("the server certificate carries the configured host 127.0.0.2 as an IP SAN and openssl verifies it by IP", async () => {
     expect(srv.ready.mqtt).toBe(`${HOST}:${srv.mqttPort}`);
-    const r = await run(["openssl", "s_client", "-connect", `${HOST}:${srv.mqttPort}`, "-CAfile", ca, "-cert", app.cert, "-key", app.key,
-      "-verify_ip", HOST, "-verify_return_error"], { stdin: "" });
+    const r = await run(
+      [
+        "openssl",
+        "s_client",
+        "-connect",
+        `${HOST}:${srv.mqttPort}`,
+        "-CAfile",
+        ca,
+        "-cert",
+        app.cert,
+        "-key",
+        app.key,
+        "-verify_ip",
+        HOST,
+        "-verify_return_error",
+      ],
+      { stdin: "" },
+    );
     expect(r.stdout).toContain("Verify return code: 0 (ok)");
     const pem = r.stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0] ?? "";
     const sans = await run(["openssl", "x509", "-noout", "-ext", "subjectAltName"], { stdin: pem });
     expect(sans.stdout).toContain("IP Address:127.0.0.2");
-    const wrongIp = await run(["openssl", "s_client", "-connect", `${HOST}:${srv.mqttPort}`, "-CAfile", ca, "-cert", app.cert, "-key", app.key,
-      "-verify_ip", "10.9.8.7", "-verify_return_error"], { stdin: "" });
+    const wrongIp = await run(
+      [
+        "openssl",
+        "s_client",
+        "-connect",
+        `${HOST}:${srv.mqttPort}`,
+        "-CAfile",
+        ca,
+        "-cert",
+        app.cert,
+        "-key",
+        app.key,
+        "-verify_ip",
+        "10.9.8.7",
+        "-verify_return_error",
+      ],
+      { stdin: "" },
+    );
     expect(wrongIp.stdout).not.toContain("Verify return code: 0 (ok)");
   });
 
@@ -123,7 +209,12 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
   test("a certificate whose not-after passes while connected is disconnected within a second of expiry, then refused", async () => {
     const notAfter = new Date(Math.ceil((Date.now() + 3500) / 1000) * 1000);
     const k = await genKey(srv.data, "sc-expiring", ["--not-after", notAfter.toISOString().replace(/\.\d+Z$/, "Z")]);
-    const c = await mqtt.connectAsync(`mqtts://${HOST}:${srv.mqttPort}`, { clientId: "sc-expiring", ca: await caText(), ...(await pemOf(k)), reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`mqtts://${HOST}:${srv.mqttPort}`, {
+      clientId: "sc-expiring",
+      ca: await caText(),
+      ...(await pemOf(k)),
+      reconnectPeriod: 0,
+    });
     const closedAt = await new Promise<number>((resolve) => c.on("close", () => resolve(Date.now())));
     // X.509 not-after is inclusive to the second
     expect(closedAt).toBeGreaterThanOrEqual(notAfter.getTime() - 1000);
@@ -139,7 +230,14 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const k = await genKey(srv.data, "sc-keepalive");
     const [host, port] = srv.ready.http.split(":");
     const [caPem, pem] = await Promise.all([caText(), pemOf(k)]);
-    const sock = tlsConnect({ host, port: Number(port), ca: caPem, cert: pem.cert, key: pem.key, servername: undefined });
+    const sock = tlsConnect({
+      host,
+      port: Number(port),
+      ca: caPem,
+      cert: pem.cert,
+      key: pem.key,
+      servername: undefined,
+    });
     let buf = "";
     sock.on("data", (d: Buffer) => (buf += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -167,16 +265,52 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const f = (n: string) => join(dir, n);
     const pki = join(srv.data, "pki");
     await Bun.write(f("cli.ext"), "extendedKeyUsage=clientAuth\n");
-    await mustRun(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f("forged.key"), "-out", f("forged.csr"), "-subj", "/CN=sc-app"]);
-    await mustRun(["openssl", "x509", "-req", "-in", f("forged.csr"), "-CA", join(pki, "ca_cert.pem"), "-CAkey", join(pki, "ca_key.pem"),
-      "-CAcreateserial", "-out", f("forged.crt"), "-days", "2", "-extfile", f("cli.ext")]);
+    await mustRun([
+      "openssl",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      f("forged.key"),
+      "-out",
+      f("forged.csr"),
+      "-subj",
+      "/CN=sc-app",
+    ]);
+    await mustRun([
+      "openssl",
+      "x509",
+      "-req",
+      "-in",
+      f("forged.csr"),
+      "-CA",
+      join(pki, "ca_cert.pem"),
+      "-CAkey",
+      join(pki, "ca_key.pem"),
+      "-CAcreateserial",
+      "-out",
+      f("forged.crt"),
+      "-days",
+      "2",
+      "-extfile",
+      f("cli.ext"),
+    ]);
     const forged = { cert: f("forged.crt"), key: f("forged.key") };
     expect((await run(["openssl", "verify", "-CAfile", ca, forged.cert])).stdout).toContain(": OK"); // the chain is fine
     await unchanged(async () => {
       const r = await pub(forged, "sc-app", ROW("forged"));
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain("not authorised");
-      const h = await curl(forged, "/db/write/SCN", ["-H", "Content-Type: text/csv", "--data-binary", "forged,1675851592000000000,1"]);
+      const h = await curl(forged, "/db/write/SCN", [
+        "-H",
+        "Content-Type: text/csv",
+        "--data-binary",
+        "forged,1675851592000000000,1",
+      ]);
       expect(h.stdout).toBe('{"success":false,"reason":"invalid client certificate"}\n401');
     });
   });
@@ -186,16 +320,59 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const pki = join(srv.data, "pki");
     await Bun.write(f("index.txt"), "");
     await Bun.write(f("serial"), "01\n");
-    await Bun.write(f("ca.cnf"), "[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\nserial=serial\nnew_certs_dir=.\ndefault_md=sha256\npolicy=p\nx509_extensions=e\n[p]\ncommonName=supplied\n[e]\nextendedKeyUsage=clientAuth\n");
-    await mustRun(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f("nyv.key"), "-out", f("nyv.csr"), "-subj", "/CN=sc-app"]);
-    await mustRun(["openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", join(pki, "ca_cert.pem"), "-keyfile", join(pki, "ca_key.pem"),
-      "-in", "nyv.csr", "-out", "nyv.crt", "-startdate", "20301010000000Z", "-enddate", "20311010000000Z"], { cwd: join(dir, "nyv") });
+    await Bun.write(
+      f("ca.cnf"),
+      "[ca]\ndefault_ca=c\n[c]\ndatabase=index.txt\nserial=serial\nnew_certs_dir=.\ndefault_md=sha256\npolicy=p\nx509_extensions=e\n[p]\ncommonName=supplied\n[e]\nextendedKeyUsage=clientAuth\n",
+    );
+    await mustRun([
+      "openssl",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      f("nyv.key"),
+      "-out",
+      f("nyv.csr"),
+      "-subj",
+      "/CN=sc-app",
+    ]);
+    await mustRun(
+      [
+        "openssl",
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        join(pki, "ca_cert.pem"),
+        "-keyfile",
+        join(pki, "ca_key.pem"),
+        "-in",
+        "nyv.csr",
+        "-out",
+        "nyv.crt",
+        "-startdate",
+        "20301010000000Z",
+        "-enddate",
+        "20311010000000Z",
+      ],
+      { cwd: join(dir, "nyv") },
+    );
     const nyv = { cert: f("nyv.crt"), key: f("nyv.key") };
     await unchanged(async () => {
       const r = await pub(nyv, "sc-app", ROW("not.yet"));
       expect(r.code).not.toBe(0);
       expect(r.stderr).not.toContain("not authorised"); // refused before MQTT
-      const h = await curl(nyv, "/db/write/SCN", ["-H", "Content-Type: text/csv", "--data-binary", "nyv,1675851592000000000,1"]);
+      const h = await curl(nyv, "/db/write/SCN", [
+        "-H",
+        "Content-Type: text/csv",
+        "--data-binary",
+        "nyv,1675851592000000000,1",
+      ]);
       expect(h.code).not.toBe(0);
     });
   });
@@ -221,7 +398,9 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const newToken = (await Bun.file(`${prefix}_token`).text()).trim();
     expect(newToken).not.toBe(old.token);
     await unchanged(async () => {
-      expect((await pub(fresh, "sc-rot", ROW("rot.oldtoken"), ["--username", old.token])).stderr).toContain("not authorised");
+      expect((await pub(fresh, "sc-rot", ROW("rot.oldtoken"), ["--username", old.token])).stderr).toContain(
+        "not authorised",
+      );
       const h = await curl(fresh, "/db/query?q=select%201", ["-H", `Authorization: Bearer ${old.token}`]);
       expect(h.stdout).toEndWith("\n401");
     });
@@ -244,7 +423,8 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const next = Date.parse(text.stdout.match(/Next Update: (.+)/)?.[1] ?? "");
     expect(next).toBeGreaterThan(last);
     expect(Math.abs(last - Date.now())).toBeLessThan(120_000);
-    const serial = async (c: string) => (await mustRun(["openssl", "x509", "-in", c, "-noout", "-serial"])).stdout.trim().split("=")[1]!.toUpperCase();
+    const serial = async (c: string) =>
+      (await mustRun(["openssl", "x509", "-in", c, "-noout", "-serial"])).stdout.trim().split("=")[1]!.toUpperCase();
     for (const c of [gone.cert, rot.cert]) {
       expect(text.stdout.toUpperCase()).toContain(await serial(c));
       const v = await run(["openssl", "verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl, c]);
@@ -252,14 +432,22 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
       expect(v.stdout + v.stderr).toContain("certificate revoked");
     }
     for (const c of [`${prefix}_cert.pem`, app.cert]) {
-      expect((await run(["openssl", "verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl, c])).stdout).toContain(": OK");
+      expect((await run(["openssl", "verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl, c])).stdout).toContain(
+        ": OK",
+      );
     }
   });
 
   test("MQTT.js wss:// with a certificate: the same client's token as username is accepted, another client's token is not", async () => {
     const other = await genKey(srv.data, "sc-wss-other");
     const url = `wss://${srv.ready.http}/mqtt`;
-    const opts = { ca: await caText(), ...(await pemOf(app)), clientId: "sc-app", reconnectPeriod: 0, connectTimeout: 3000 };
+    const opts = {
+      ca: await caText(),
+      ...(await pemOf(app)),
+      clientId: "sc-app",
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+    };
     await unchanged(async () => {
       await expect(mqtt.connectAsync(url, { ...opts, username: other.token })).rejects.toThrow(/Not authorized/i);
     });
@@ -272,8 +460,21 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
 
   test("on WSS with a certificate, a Bearer header or ?authorization= of another client refuses the upgrade; the same client's is fine", async () => {
     const other = await genKey(srv.data, "sc-wss-hdr");
-    const upgrade = ["-i", "--max-time", "3", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
-      "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: mqtt"];
+    const upgrade = [
+      "-i",
+      "--max-time",
+      "3",
+      "-H",
+      "Connection: Upgrade",
+      "-H",
+      "Upgrade: websocket",
+      "-H",
+      "Sec-WebSocket-Version: 13",
+      "-H",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "-H",
+      "Sec-WebSocket-Protocol: mqtt",
+    ];
     const viaHeader = await curl(app, "/mqtt", [...upgrade, "-H", `Authorization: Bearer ${other.token}`]);
     expect(viaHeader.stdout).toStartWith("HTTP/1.1 403");
     expect(viaHeader.stdout).toContain("token and client certificate belong to different clients");
@@ -281,8 +482,17 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     expect(viaQuery.stdout).toStartWith("HTTP/1.1 403");
     const bogus = await curl(app, "/mqtt", [...upgrade, "-H", "Authorization: Bearer sc-app:b:" + "0".repeat(64)]);
     expect(bogus.stdout).toStartWith("HTTP/1.1 401");
-    const opts = { ca: await caText(), ...(await pemOf(app)), clientId: "sc-app", reconnectPeriod: 0, connectTimeout: 3000 };
-    const c = await mqtt.connectAsync(`wss://${srv.ready.http}/mqtt`, { ...opts, wsOptions: { headers: { Authorization: `Bearer ${app.token}` } } });
+    const opts = {
+      ca: await caText(),
+      ...(await pemOf(app)),
+      clientId: "sc-app",
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+    };
+    const c = await mqtt.connectAsync(`wss://${srv.ready.http}/mqtt`, {
+      ...opts,
+      wsOptions: { headers: { Authorization: `Bearer ${app.token}` } },
+    });
     await c.endAsync();
   });
 
@@ -293,7 +503,9 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
     const r = await curl(app, "/db/query?q=select+1", ["-H", `Authorization: Bearer ${lu.token}`]);
     expect(r.stdout.endsWith("403")).toBe(true);
     const list = await neo(["shell", "key", "list", "--format", "json", "--data", srv.data]);
-    const rec = (JSON.parse(list.stdout) as { id: string; lastUsed: string | null }[]).find((x) => x.id === "sc-lastused");
+    const rec = (JSON.parse(list.stdout) as { id: string; lastUsed: string | null }[]).find(
+      (x) => x.id === "sc-lastused",
+    );
     expect(rec?.lastUsed ?? null).toBeNull();
   });
 
@@ -304,18 +516,54 @@ describe("MQTT TLS (require) and HTTPS (optional) on --host 127.0.0.2", () => {
       expect(r.stdout).toContain("Cipher is (NONE)");
     }
     for (const p of [port, String(srv.mqttPort)]) {
-      const r = await run(["openssl", "s_client", "-connect", `${host}:${p}`, "-CAfile", ca, "-cert", app.cert, "-key", app.key, "-tls1_2", "-cipher", "AES128-SHA"], { stdin: "" });
+      const r = await run(
+        [
+          "openssl",
+          "s_client",
+          "-connect",
+          `${host}:${p}`,
+          "-CAfile",
+          ca,
+          "-cert",
+          app.cert,
+          "-key",
+          app.key,
+          "-tls1_2",
+          "-cipher",
+          "AES128-SHA",
+        ],
+        { stdin: "" },
+      );
       expect(r.stdout).toContain("Cipher is (NONE)");
     }
-    const ok = await run(["openssl", "s_client", "-connect", `${host}:${port}`, "-CAfile", ca, "-tls1_2", "-verify_return_error"], { stdin: "" });
+    const ok = await run(
+      ["openssl", "s_client", "-connect", `${host}:${port}`, "-CAfile", ca, "-tls1_2", "-verify_return_error"],
+      { stdin: "" },
+    );
     expect(ok.stdout).toMatch(/New, TLSv1\.2, Cipher is ECDHE-/);
   });
 
   test("the internal server behind the TLS front refuses a WebSocket upgrade to /mqtt as well", async () => {
     const line = await srv.waitForLog(/TLS front -> 127\.0\.0\.1:\d+/);
     const internal = Number(line.split(":").pop());
-    const r = await run(["curl", "-s", "-i", "--max-time", "3", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
-      "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: mqtt", `http://127.0.0.1:${internal}/mqtt`]);
+    const r = await run([
+      "curl",
+      "-s",
+      "-i",
+      "--max-time",
+      "3",
+      "-H",
+      "Connection: Upgrade",
+      "-H",
+      "Upgrade: websocket",
+      "-H",
+      "Sec-WebSocket-Version: 13",
+      "-H",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "-H",
+      "Sec-WebSocket-Protocol: mqtt",
+      `http://127.0.0.1:${internal}/mqtt`,
+    ]);
     expect(r.stdout.startsWith("HTTP/1.1 403")).toBe(true);
     expect(r.stdout).toContain("connect through the HTTPS port");
   });
@@ -349,12 +597,20 @@ describe("HTTPS without client certificates (ClientAuth none) while MQTT TLS req
     const caPem = await Bun.file(ca).text();
     const base = { ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 };
     await expect(mqtt.connectAsync(url, base)).rejects.toThrow(/Not authorized/i);
-    await expect(mqtt.connectAsync(url, { ...base, clientId: "none-app", cert: await Bun.file(app.cert).text(), key: await Bun.file(app.key).text() }))
-      .rejects.toThrow(/Not authorized/i);
+    await expect(
+      mqtt.connectAsync(url, {
+        ...base,
+        clientId: "none-app",
+        cert: await Bun.file(app.cert).text(),
+        key: await Bun.file(app.key).text(),
+      }),
+    ).rejects.toThrow(/Not authorized/i);
     const c = await mqtt.connectAsync(url, { ...base, clientId: "none-app", username: app.token });
     await c.publishAsync("db/append/NONE", ROW("wss.token"), { qos: 1 });
     await c.endAsync();
-    const q = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select NAME from NONE")}`, { tls: { ca: Bun.file(ca) } } as RequestInit);
+    const q = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select NAME from NONE")}`, {
+      tls: { ca: Bun.file(ca) },
+    } as RequestInit);
     expect(((await q.json()) as { data: { rows: string[][] } }).data.rows).toEqual([["wss.token"]]);
   });
 });
@@ -365,29 +621,79 @@ describe("operator server certificate errors stop neo before it is ready", () =>
     dir = tempDir("neo-tlss-bad-");
     const f = (n: string) => join(dir, n);
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    await mustRun(["openssl", "req", "-x509", ...ec, "-keyout", f("own.key"), "-out", f("own.crt"), "-days", "2", "-subj", "/CN=own", "-addext", "subjectAltName=IP:127.0.0.1"]);
-    await mustRun(["openssl", "req", "-x509", ...ec, "-keyout", f("other.key"), "-out", f("other.crt"), "-days", "2", "-subj", "/CN=other"]);
+    await mustRun([
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("own.key"),
+      "-out",
+      f("own.crt"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=own",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
+    await mustRun([
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("other.key"),
+      "-out",
+      f("other.crt"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=other",
+    ]);
   });
   afterAll(() => cleanup(dir));
 
   async function serveWith(conf: string) {
     const p = join(dir, `c${Math.random().toString(36).slice(2, 8)}.conf`);
     await Bun.write(p, conf);
-    const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--data", join(dir, "data"), "--http-port", "0", "--mqtt-port", "0", "--config", p],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        join(ROOT, "src/main.ts"),
+        "serve",
+        "--data",
+        join(dir, "data"),
+        "--http-port",
+        "0",
+        "--mqtt-port",
+        "0",
+        "--config",
+        p,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
     const t = setTimeout(() => proc.kill("SIGKILL"), 15000);
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     clearTimeout(t);
     return { stdout, stderr, code };
   }
 
   test("a missing CertFile, a key that does not match, or CertFile without KeyFile: non-zero exit and no ready line", async () => {
     const own = join(dir, "own.crt");
-    const missing = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${join(dir, "nope.crt")}"  KeyFile = "${join(dir, "own.key")}" } }\n`);
+    const missing = await serveWith(
+      `Mqtt { Tls { Enabled = true  CertFile = "${join(dir, "nope.crt")}"  KeyFile = "${join(dir, "own.key")}" } }\n`,
+    );
     expect(missing.code).not.toBe(0);
     expect(missing.stdout).toBe("");
     expect(missing.stderr).toContain("nope.crt");
-    const mismatch = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${join(dir, "other.key")}" } }\n`);
+    const mismatch = await serveWith(
+      `Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${join(dir, "other.key")}" } }\n`,
+    );
     expect(mismatch.code).not.toBe(0);
     expect(mismatch.stdout).toBe("");
     expect(mismatch.stderr).not.toContain("MQTT Listen");
@@ -403,7 +709,9 @@ describe("operator server certificate errors stop neo before it is ready", () =>
     const m = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${other}" } }\n`);
     expect(m.code).toBe(2);
     expect(m.stderr).toContain(`Mqtt.Tls.KeyFile ${other} does not match Mqtt.Tls.CertFile ${own}`);
-    const h = await serveWith(`Http { Tls { Enabled = true  ClientAuth = "require"  CertFile = "${own}"  KeyFile = "${other}" } }\n`);
+    const h = await serveWith(
+      `Http { Tls { Enabled = true  ClientAuth = "require"  CertFile = "${own}"  KeyFile = "${other}" } }\n`,
+    );
     expect(h.code).toBe(2);
     expect(h.stderr).toContain("Http.Tls.KeyFile");
     expect(h.stderr).not.toContain("MQTT Listen");
@@ -420,7 +728,10 @@ describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", (
   let plainPort: number;
   let tlsPort: number;
   const write = (mqttPort: number, tls: boolean) =>
-    Bun.write(conf, `Http { Listen = "tcp://127.0.0.1:${httpPort}" }\nMqtt {\n  Listen = "tcp://127.0.0.1:${mqttPort}"\n  Tls { Enabled = ${tls} }\n}\n`);
+    Bun.write(
+      conf,
+      `Http { Listen = "tcp://127.0.0.1:${httpPort}" }\nMqtt {\n  Listen = "tcp://127.0.0.1:${mqttPort}"\n  Tls { Enabled = ${tls} }\n}\n`,
+    );
 
   beforeAll(async () => {
     dir = tempDir("neo-tlss-hup-");
@@ -438,12 +749,37 @@ describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", (
     cleanup(dir);
   });
 
-  const plainPub = (port: number) => run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "-t", "hup/x", "-m", "plain"], { timeoutMs: 5000 });
+  const plainPub = (port: number) =>
+    run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "-t", "hup/x", "-m", "plain"], { timeoutMs: 5000 });
   const tlsPub = (port: number) =>
-    run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(port), "--cafile", ca, "--id", "hup-app", "--cert", app.cert, "--key", app.key, "-t", "hup/x", "-m", "tls"], { timeoutMs: 5000 });
+    run(
+      [
+        "mosquitto_pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "--cafile",
+        ca,
+        "--id",
+        "hup-app",
+        "--cert",
+        app.cert,
+        "--key",
+        app.key,
+        "-t",
+        "hup/x",
+        "-m",
+        "tls",
+      ],
+      { timeoutMs: 5000 },
+    );
   const wsAnon = async () => {
     try {
-      const c = await mqtt.connectAsync(`ws://127.0.0.1:${httpPort}/mqtt`, { reconnectPeriod: 0, connectTimeout: 3000 });
+      const c = await mqtt.connectAsync(`ws://127.0.0.1:${httpPort}/mqtt`, {
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+      });
       await c.endAsync();
       return true;
     } catch {
@@ -490,4 +826,3 @@ describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", (
     expect((await plainPub(plainPort)).code).toBe(0);
   }, 30000);
 });
-

@@ -14,16 +14,60 @@ async function foreignCerts(dir: string, cn: string) {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   const f = (n: string) => join(dir, n);
   const steps = [
-    ["openssl", "req", "-x509", ...ec, "-keyout", f("fca.key"), "-out", f("fca.crt"), "-days", "2", "-subj", "/CN=foreign-ca"],
+    [
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("fca.key"),
+      "-out",
+      f("fca.crt"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=foreign-ca",
+    ],
     ["openssl", "req", ...ec, "-keyout", f("foreign.key"), "-out", f("foreign.csr"), "-subj", `/CN=${cn}`],
-    ["openssl", "x509", "-req", "-in", f("foreign.csr"), "-CA", f("fca.crt"), "-CAkey", f("fca.key"), "-CAcreateserial", "-out", f("foreign.crt"), "-days", "2"],
-    ["openssl", "req", "-x509", ...ec, "-keyout", f("self.key"), "-out", f("self.crt"), "-days", "2", "-subj", `/CN=${cn}`],
+    [
+      "openssl",
+      "x509",
+      "-req",
+      "-in",
+      f("foreign.csr"),
+      "-CA",
+      f("fca.crt"),
+      "-CAkey",
+      f("fca.key"),
+      "-CAcreateserial",
+      "-out",
+      f("foreign.crt"),
+      "-days",
+      "2",
+    ],
+    [
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("self.key"),
+      "-out",
+      f("self.crt"),
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${cn}`,
+    ],
   ];
   for (const s of steps) {
     const r = await run(s);
     if (r.code !== 0) throw new Error(`${s.join(" ")}: ${r.stderr}`);
   }
-  return { foreign: { cert: f("foreign.crt"), key: f("foreign.key") }, self: { cert: f("self.crt"), key: f("self.key") } };
+  return {
+    foreign: { cert: f("foreign.crt"), key: f("foreign.key") },
+    self: { cert: f("self.crt"), key: f("self.key") },
+  };
 }
 
 async function writeConf(dir: string, text: string): Promise<string> {
@@ -46,12 +90,19 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
 
   beforeAll(async () => {
     dir = tempDir("neo-tls-");
-    const conf = await writeConf(dir, 'Http {\n  EnableTokenAuth = true\n  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n}\n');
+    const conf = await writeConf(
+      dir,
+      'Http {\n  EnableTokenAuth = true\n  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n}\n',
+    );
     srv = await startServer(["--config", conf, "--mqtt-enable-tls", "true"]);
     ca = join(dir, "neo.crt");
     const sc = await neo(["shell", "key", "server-cert", "--output", ca, "--data", srv.data]);
     if (sc.code !== 0) throw new Error(sc.stderr);
-    [app, other, bad] = await Promise.all([genKey(srv.data, "tls-app01"), genKey(srv.data, "tls-other"), foreignCerts(dir, "tls-app01")]);
+    [app, other, bad] = await Promise.all([
+      genKey(srv.data, "tls-app01"),
+      genKey(srv.data, "tls-other"),
+      foreignCerts(dir, "tls-app01"),
+    ]);
   }, 30000);
   afterAll(async () => {
     await srv?.stop();
@@ -60,7 +111,25 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   });
 
   const pub = (args: string[], id = "tls-app01") =>
-    run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--cafile", ca, "--id", id, "-q", "1", "-t", "db/append/TLSX", ...args], { timeoutMs: 10000 });
+    run(
+      [
+        "mosquitto_pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(srv.mqttPort),
+        "--cafile",
+        ca,
+        "--id",
+        id,
+        "-q",
+        "1",
+        "-t",
+        "db/append/TLSX",
+        ...args,
+      ],
+      { timeoutMs: 10000 },
+    );
   const withCert = (k: { cert: string; key: string }) => ["--cert", k.cert, "--key", k.key];
 
   const https = (path: string, init: RequestInit & { cert?: { cert: string; key: string } } = {}) =>
@@ -69,7 +138,9 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
       tls: { ca: Bun.file(ca), ...(init.cert ? { cert: Bun.file(init.cert.cert), key: Bun.file(init.cert.key) } : {}) },
     } as RequestInit);
   const count = async (): Promise<number> => {
-    const r = await https(`/db/query?q=${encodeURIComponent("select count(*) from TLSX")}`, { headers: { Authorization: `Bearer ${app.token}` } });
+    const r = await https(`/db/query?q=${encodeURIComponent("select count(*) from TLSX")}`, {
+      headers: { Authorization: `Bearer ${app.token}` },
+    });
     const j = (await r.json()) as { success: boolean; data?: { rows: number[][] } };
     return j.success ? (j.data?.rows[0]?.[0] ?? 0) : 0; // the table appears with the first row
   };
@@ -104,12 +175,46 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
 
   test("mosquitto_sub with a certificate receives what is published", async () => {
     const sub = Bun.spawn(
-      ["mosquitto_sub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--cafile", ca, "--id", "tls-other", ...withCert(other), "-t", "tls/news", "-C", "1", "-W", "8"],
+      [
+        "mosquitto_sub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(srv.mqttPort),
+        "--cafile",
+        ca,
+        "--id",
+        "tls-other",
+        ...withCert(other),
+        "-t",
+        "tls/news",
+        "-C",
+        "1",
+        "-W",
+        "8",
+      ],
       { stdout: "pipe", stderr: "pipe" },
     );
     const out = new Response(sub.stdout).text();
     const ok = await eventually(async () => {
-      const r = await run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--cafile", ca, "--id", "tls-app01", ...withCert(app), "-t", "tls/news", "-m", "hello", "-q", "1"]);
+      const r = await run([
+        "mosquitto_pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(srv.mqttPort),
+        "--cafile",
+        ca,
+        "--id",
+        "tls-app01",
+        ...withCert(app),
+        "-t",
+        "tls/news",
+        "-m",
+        "hello",
+        "-q",
+        "1",
+      ]);
       return r.code === 0 && sub.exitCode !== null ? true : undefined;
     }, 8000);
     expect(ok).toBe(true);
@@ -117,7 +222,19 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   });
 
   test("openssl s_client completes the handshake with a certificate (TLS 1.2 and 1.3) and cannot use TLS 1.1", async () => {
-    const base = ["openssl", "s_client", "-connect", `127.0.0.1:${srv.mqttPort}`, "-CAfile", ca, "-cert", app.cert, "-key", app.key, "-verify_return_error"];
+    const base = [
+      "openssl",
+      "s_client",
+      "-connect",
+      `127.0.0.1:${srv.mqttPort}`,
+      "-CAfile",
+      ca,
+      "-cert",
+      app.cert,
+      "-key",
+      app.key,
+      "-verify_return_error",
+    ];
     for (const v of ["1_2", "1_3"]) {
       const r = await run([...base, `-tls${v}`], { stdin: "" });
       expect(r.stdout).toContain("Verify return code: 0 (ok)");
@@ -164,8 +281,16 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   });
 
   test("a username token must belong to the certificate's client", async () => {
-    await refusedPub([...withCert(app), "--username", other.token, "-m", ROW("other.token")], "tls-app01", "not authorised");
-    await refusedPub([...withCert(app), "--username", "tls-app01:b:" + "0".repeat(64), "-m", ROW("bad.token")], "tls-app01", "not authorised");
+    await refusedPub(
+      [...withCert(app), "--username", other.token, "-m", ROW("other.token")],
+      "tls-app01",
+      "not authorised",
+    );
+    await refusedPub(
+      [...withCert(app), "--username", "tls-app01:b:" + "0".repeat(64), "-m", ROW("bad.token")],
+      "tls-app01",
+      "not authorised",
+    );
     const before = await count();
     expect((await pub([...withCert(app), "--username", app.token, "-m", ROW("same.token")])).code).toBe(0);
     expect(await count()).toBe(before + 1);
@@ -173,7 +298,12 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
 
   test("MQTT.js mqtts:// with ca, cert and key round-trips QoS 1", async () => {
     const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${srv.mqttPort}`, {
-      clientId: "tls-app01", ca: await Bun.file(ca).text(), cert: await Bun.file(app.cert).text(), key: await Bun.file(app.key).text(), reconnectPeriod: 0, protocolVersion: 5,
+      clientId: "tls-app01",
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(app.cert).text(),
+      key: await Bun.file(app.key).text(),
+      reconnectPeriod: 0,
+      protocolVersion: 5,
     });
     try {
       await c.subscribeAsync("tls/echo", { qos: 1 });
@@ -188,7 +318,11 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   test("a key deleted while its mqtts:// client is connected: disconnected within a second", async () => {
     const k = await genKey(srv.data, "tls-doomed");
     const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${srv.mqttPort}`, {
-      clientId: "tls-doomed", ca: await Bun.file(ca).text(), cert: await Bun.file(k.cert).text(), key: await Bun.file(k.key).text(), reconnectPeriod: 0,
+      clientId: "tls-doomed",
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(k.cert).text(),
+      key: await Bun.file(k.key).text(),
+      reconnectPeriod: 0,
     });
     const closed = closedWithin(c);
     // time from the moment the CLI has committed the deletion (its exit)
@@ -202,7 +336,11 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   test("rotate: the old certificate is refused at once, the new one works", async () => {
     const k = await genKey(srv.data, "tls-rot");
     const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${srv.mqttPort}`, {
-      clientId: "tls-rot", ca: await Bun.file(ca).text(), cert: await Bun.file(k.cert).text(), key: await Bun.file(k.key).text(), reconnectPeriod: 0,
+      clientId: "tls-rot",
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(k.cert).text(),
+      key: await Bun.file(k.key).text(),
+      reconnectPeriod: 0,
     });
     const closed = closedWithin(c);
     const prefix = join(dir, "tls-rot-new");
@@ -212,7 +350,9 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
     expect((await closed) - t0).toBeLessThan(1000);
     await refusedPub([...withCert(k), "-m", ROW("rot.old")], "tls-rot", "not authorised");
     const before = await count();
-    expect((await pub(["--cert", `${prefix}_cert.pem`, "--key", `${prefix}_key.pem`, "-m", ROW("rot.new")], "tls-rot")).code).toBe(0);
+    expect(
+      (await pub(["--cert", `${prefix}_cert.pem`, "--key", `${prefix}_key.pem`, "-m", ROW("rot.new")], "tls-rot")).code,
+    ).toBe(0);
     expect(await count()).toBe(before + 1);
   });
 
@@ -232,11 +372,35 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
   });
 
   test("curl over HTTPS: a certificate alone authenticates /db/*, no Bearer header needed", async () => {
-    const r = await run(["curl", "-s", "--cacert", ca, "--cert", app.cert, "--key", app.key, `${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from TLSX")}`]);
+    const r = await run([
+      "curl",
+      "-s",
+      "--cacert",
+      ca,
+      "--cert",
+      app.cert,
+      "--key",
+      app.key,
+      `${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from TLSX")}`,
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).success).toBe(true);
     const before = await count();
-    const w = await run(["curl", "-s", "--cacert", ca, "--cert", app.cert, "--key", app.key, "-H", "Content-Type: text/csv", "--data-binary", "wave.https,1675851592000000000,1", `${srv.httpUrl}/db/write/TLSX`]);
+    const w = await run([
+      "curl",
+      "-s",
+      "--cacert",
+      ca,
+      "--cert",
+      app.cert,
+      "--key",
+      app.key,
+      "-H",
+      "Content-Type: text/csv",
+      "--data-binary",
+      "wave.https,1675851592000000000,1",
+      `${srv.httpUrl}/db/write/TLSX`,
+    ]);
     expect(JSON.parse(w.stdout).success).toBe(true);
     expect(await count()).toBe(before + 1);
   });
@@ -251,8 +415,24 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
 
   test("HTTPS certificate matrix: foreign and self-signed fail the handshake; deleted, revoked, other's token refused; nothing written", async () => {
     const curlWrite = (k: { cert: string; key: string }, extra: string[] = []) =>
-      run(["curl", "-s", "-w", "\n%{http_code}", "--cacert", ca, "--cert", k.cert, "--key", k.key, ...extra,
-        "-H", "Content-Type: text/csv", "--data-binary", "refused,1675851592000000000,1", `${srv.httpUrl}/db/write/TLSX`]);
+      run([
+        "curl",
+        "-s",
+        "-w",
+        "\n%{http_code}",
+        "--cacert",
+        ca,
+        "--cert",
+        k.cert,
+        "--key",
+        k.key,
+        ...extra,
+        "-H",
+        "Content-Type: text/csv",
+        "--data-binary",
+        "refused,1675851592000000000,1",
+        `${srv.httpUrl}/db/write/TLSX`,
+      ]);
     await unchanged(async () => {
       for (const k of [bad.foreign, bad.self]) {
         const r = await curlWrite(k);
@@ -268,18 +448,28 @@ describe("MQTT over TLS with required client certificates, HTTPS with optional o
       await neo(["shell", "key", "revoke", "https-revoked", "--data", srv.data]);
       expect((await curlWrite(rv)).stdout).toEndWith("\n401");
       const mix = await curlWrite(app, ["-H", `Authorization: Bearer ${other.token}`]);
-      expect(mix.stdout).toBe('{"success":false,"reason":"token and client certificate belong to different clients"}\n403');
+      expect(mix.stdout).toBe(
+        '{"success":false,"reason":"token and client certificate belong to different clients"}\n403',
+      );
       expect((await curlWrite(app, ["-H", "Authorization: Bearer tls-app01:b:nope"])).stdout).toEndWith("\n401");
     });
     // the same client's token with its certificate is fine
-    const same = await https("/db/query?q=select%201", { cert: app, headers: { Authorization: `Bearer ${app.token}` } });
+    const same = await https("/db/query?q=select%201", {
+      cert: app,
+      headers: { Authorization: `Bearer ${app.token}` },
+    });
     expect(same.status).toBe(200);
   });
 
   test("MQTT.js wss:// with a client certificate is that client; the key's revocation drops it within a second", async () => {
     const k = await genKey(srv.data, "wss-app");
     const url = `${srv.httpUrl.replace("https", "wss")}/mqtt`;
-    const opts = { ca: await Bun.file(ca).text(), cert: await Bun.file(k.cert).text(), key: await Bun.file(k.key).text(), reconnectPeriod: 0 };
+    const opts = {
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(k.cert).text(),
+      key: await Bun.file(k.key).text(),
+      reconnectPeriod: 0,
+    };
     await expect(mqtt.connectAsync(url, { ...opts, clientId: "someone-else", connectTimeout: 3000 })).rejects.toThrow();
     const c = await mqtt.connectAsync(url, { ...opts, clientId: "wss-app" });
     const before = await count();
@@ -317,11 +507,32 @@ describe("the seed setup: --mqtt-enable-tls true and nothing else", () => {
   });
 
   test("the seed commands work verbatim from the client's directory", async () => {
-    expect((await neo(["shell", "key", "gen", "myapp01", "--output", "./myapp01", "--data", srv.data], { cwd: dir })).code).toBe(0);
-    expect((await neo(["shell", "key", "server-cert", "--output", "./neo.crt", "--data", srv.data], { cwd: dir })).code).toBe(0);
+    expect(
+      (await neo(["shell", "key", "gen", "myapp01", "--output", "./myapp01", "--data", srv.data], { cwd: dir })).code,
+    ).toBe(0);
+    expect(
+      (await neo(["shell", "key", "server-cert", "--output", "./neo.crt", "--data", srv.data], { cwd: dir })).code,
+    ).toBe(0);
     const r = await run(
-      ["mosquitto_pub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--id", "myapp01", "--cert", "./myapp01_cert.pem", "--key", "./myapp01_key.pem",
-        "--cafile", "./neo.crt", "-t", "db/append/EXAMPLE", "-m", '[ "wave.pi", 1675851592000000000, 3.1415]'],
+      [
+        "mosquitto_pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(srv.mqttPort),
+        "--id",
+        "myapp01",
+        "--cert",
+        "./myapp01_cert.pem",
+        "--key",
+        "./myapp01_key.pem",
+        "--cafile",
+        "./neo.crt",
+        "-t",
+        "db/append/EXAMPLE",
+        "-m",
+        '[ "wave.pi", 1675851592000000000, 3.1415]',
+      ],
       { cwd: dir },
     );
     expect(r.stderr).toBe("");
@@ -371,7 +582,22 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
   });
 
   const pub = (args: string[]) =>
-    run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--cafile", ca, "-q", "1", "-t", "db/append/OPT", "-m", ROW("opt"), ...args]);
+    run([
+      "mosquitto_pub",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(srv.mqttPort),
+      "--cafile",
+      ca,
+      "-q",
+      "1",
+      "-t",
+      "db/append/OPT",
+      "-m",
+      ROW("opt"),
+      ...args,
+    ]);
   const certTls = () => ({ ca: Bun.file(ca), cert: Bun.file(app.cert), key: Bun.file(app.key) });
 
   test("over MQTT TLS without a certificate a token is enough, and nothing at all is refused", async () => {
@@ -383,7 +609,16 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
   test("over MQTT TLS with a certificate the certificate rules apply; a foreign one fails the handshake", async () => {
     expect((await pub(["--id", "opt-app", "--cert", app.cert, "--key", app.key])).code).toBe(0);
     expect((await pub(["--id", "other-id", "--cert", app.cert, "--key", app.key])).stderr).toContain("not authorised");
-    const f = await pub(["--id", "opt-app", "--cert", bad.foreign.cert, "--key", bad.foreign.key, "--username", app.token]);
+    const f = await pub([
+      "--id",
+      "opt-app",
+      "--cert",
+      bad.foreign.cert,
+      "--key",
+      bad.foreign.key,
+      "--username",
+      app.token,
+    ]);
     expect(f.code).not.toBe(0);
     expect(f.stderr).not.toContain("not authorised"); // refused before MQTT
   });
@@ -409,9 +644,17 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
     for (let i = 0; i < n; i++) lines.push(`bulk.${i % 7},${1675851592000000000n + BigInt(i)},${i}.5`);
     const body = lines.join("\n") + "\n";
     expect(body.length).toBeGreaterThan(3_000_000);
-    const w = await fetch(`${srv.httpUrl}/db/write/BULK`, { method: "POST", body, headers: { "Content-Type": "text/csv" }, tls: certTls() } as RequestInit);
+    const w = await fetch(`${srv.httpUrl}/db/write/BULK`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "text/csv" },
+      tls: certTls(),
+    } as RequestInit);
     expect(((await w.json()) as { reason: string }).reason).toBe(`success, ${n} record(s) inserted`);
-    const q = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select NAME, TIME, VALUE from BULK order by TIME")}`, { tls: certTls() } as RequestInit);
+    const q = await fetch(
+      `${srv.httpUrl}/db/query?q=${encodeURIComponent("select NAME, TIME, VALUE from BULK order by TIME")}`,
+      { tls: certTls() } as RequestInit,
+    );
     const text = await q.text();
     expect(text.length).toBeGreaterThan(2_000_000);
     const j = JSON.parse(text) as { data: { rows: [string, number, number][] } };
@@ -421,7 +664,11 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
 
   test("a client that half-closes after its request still gets the whole response", async () => {
     const tls = await import("node:tls");
-    const [caPem, certPem, keyPem] = await Promise.all([Bun.file(ca).text(), Bun.file(app.cert).text(), Bun.file(app.key).text()]);
+    const [caPem, certPem, keyPem] = await Promise.all([
+      Bun.file(ca).text(),
+      Bun.file(app.cert).text(),
+      Bun.file(app.key).text(),
+    ]);
     const [host = "127.0.0.1", port] = srv.ready.http.split(":");
     const out = await new Promise<string>((resolve, reject) => {
       // allowHalfOpen: keep reading after our FIN (Node honours it; its types omit it)
@@ -440,7 +687,11 @@ describe("MQTT TLS with optional client certificates, HTTPS requiring them", () 
 
   test("MQTT.js wss:// with a certificate works on the HTTPS port", async () => {
     const c = await mqtt.connectAsync(`${srv.httpUrl.replace("https", "wss")}/mqtt`, {
-      clientId: "opt-app", ca: await Bun.file(ca).text(), cert: await Bun.file(app.cert).text(), key: await Bun.file(app.key).text(), reconnectPeriod: 0,
+      clientId: "opt-app",
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(app.cert).text(),
+      key: await Bun.file(app.key).text(),
+      reconnectPeriod: 0,
     });
     await c.publishAsync("db/append/OPT", ROW("wss.opt"), { qos: 1 });
     await c.endAsync();
@@ -458,9 +709,39 @@ describe("an operator's own server certificate (company CA)", () => {
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
     await Bun.write(f("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
     for (const s of [
-      ["openssl", "req", "-x509", ...ec, "-keyout", f("company-ca.key"), "-out", f("company-ca.crt"), "-days", "2", "-subj", "/CN=Example Corp CA"],
+      [
+        "openssl",
+        "req",
+        "-x509",
+        ...ec,
+        "-keyout",
+        f("company-ca.key"),
+        "-out",
+        f("company-ca.crt"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Example Corp CA",
+      ],
       ["openssl", "req", ...ec, "-keyout", f("gw.key"), "-out", f("gw.csr"), "-subj", "/CN=gateway.example"],
-      ["openssl", "x509", "-req", "-in", f("gw.csr"), "-CA", f("company-ca.crt"), "-CAkey", f("company-ca.key"), "-CAcreateserial", "-out", f("gw.crt"), "-days", "2", "-extfile", f("san.ext")],
+      [
+        "openssl",
+        "x509",
+        "-req",
+        "-in",
+        f("gw.csr"),
+        "-CA",
+        f("company-ca.crt"),
+        "-CAkey",
+        f("company-ca.key"),
+        "-CAcreateserial",
+        "-out",
+        f("gw.crt"),
+        "-days",
+        "2",
+        "-extfile",
+        f("san.ext"),
+      ],
     ]) {
       const r = await run(s);
       if (r.code !== 0) throw new Error(r.stderr);
@@ -480,16 +761,55 @@ describe("an operator's own server certificate (company CA)", () => {
 
   test("clients verify the server with the company CA; their certificates still come from the gateway CA", async () => {
     const companyCa = join(dir, "company-ca.crt");
-    const r = await run(["mosquitto_pub", "-h", "127.0.0.1", "-p", String(srv.mqttPort), "--id", "own-app", "--cert", app.cert, "--key", app.key,
-      "--cafile", companyCa, "-q", "1", "-t", "db/append/OWN", "-m", ROW("own")]);
+    const r = await run([
+      "mosquitto_pub",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(srv.mqttPort),
+      "--id",
+      "own-app",
+      "--cert",
+      app.cert,
+      "--key",
+      app.key,
+      "--cafile",
+      companyCa,
+      "-q",
+      "1",
+      "-t",
+      "db/append/OWN",
+      "-m",
+      ROW("own"),
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const q = await run(["curl", "-s", "--cacert", companyCa, "--cert", app.cert, "--key", app.key, `${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from OWN")}`]);
+    const q = await run([
+      "curl",
+      "-s",
+      "--cacert",
+      companyCa,
+      "--cert",
+      app.cert,
+      "--key",
+      app.key,
+      `${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from OWN")}`,
+    ]);
     expect(JSON.parse(q.stdout).data.rows).toEqual([[1]]);
     // the gateway CA no longer vouches for the server
     const ca = join(dir, "neo.crt");
     await neo(["shell", "key", "server-cert", "--output", ca, "--data", srv.data]);
-    const wrong = await run(["curl", "-s", "--cacert", ca, "--cert", app.cert, "--key", app.key, `${srv.httpUrl}/health`]);
+    const wrong = await run([
+      "curl",
+      "-s",
+      "--cacert",
+      ca,
+      "--cert",
+      app.cert,
+      "--key",
+      app.key,
+      `${srv.httpUrl}/health`,
+    ]);
     expect(wrong.code).not.toBe(0);
   });
 });

@@ -24,11 +24,16 @@ const ALLOWED: Record<string, string[]> = {
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? files(join(dir, e.name))
+      : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
-const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm;
 
 function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
@@ -61,7 +66,8 @@ describe("import rules", () => {
         if (to === from || to === "lib") continue;
         const rel = relative(SRC, file);
         if (!ALLOWED[from]?.includes(to)) problems.push(`${rel}: ${from} may not import ${to} (${spec})`);
-        else if (relative(join(SRC, to), target) !== "index.ts") problems.push(`${rel}: import ${to} through its index.ts, not ${spec}`);
+        else if (relative(join(SRC, to), target) !== "index.ts")
+          problems.push(`${rel}: import ${to} through its index.ts, not ${spec}`);
       }
     }
     expect(problems).toEqual([]);

@@ -7,7 +7,8 @@ export async function runConnect(spec: GenSpec): Promise<GenResult> {
   const C = Number(spec.params.concurrency ?? 16);
   const durationMs = Number(spec.params.durationMs ?? 3000);
   const maxTotal = Number(spec.params.maxTotal ?? 20_000);
-  let done = 0, failed = 0;
+  let done = 0,
+    failed = 0;
   let firstError: string | undefined;
   let running = true;
   const cpu = cpuWindow(spec.brokerPid);
@@ -23,12 +24,16 @@ export async function runConnect(spec: GenSpec): Promise<GenResult> {
       } catch (e) {
         failed++;
         firstError ??= (e as Error).message;
-        if (failed > 50 && failed > done) { running = false; }
+        if (failed > 50 && failed > done) {
+          running = false;
+        }
       }
     }
   };
   const lanes = Array.from({ length: C }, (_, i) => lane(i));
-  const timer = setTimeout(() => { running = false; }, durationMs);
+  const timer = setTimeout(() => {
+    running = false;
+  }, durationMs);
   await Promise.all(lanes);
   clearTimeout(timer);
   const win = cpu.end();

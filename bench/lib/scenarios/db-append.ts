@@ -33,18 +33,30 @@ export async function runDbAppend(spec: GenSpec): Promise<GenResult> {
   let lastAckAt = performance.now();
   const send = (i: number) => {
     while (running && inflight[i]! < window) {
-      pubs[i]!.write(mqtt.generate({ cmd: "publish", topic, payload: payload(), qos: 1, messageId: ids[i]!, retain: false, dup: false }));
+      pubs[i]!.write(
+        mqtt.generate({
+          cmd: "publish",
+          topic,
+          payload: payload(),
+          qos: 1,
+          messageId: ids[i]!,
+          retain: false,
+          dup: false,
+        }),
+      );
       ids[i] = nextId(ids[i]!);
       inflight[i]!++;
     }
   };
-  pubs.forEach((c, i) => c.onFrame((type) => {
-    if (type !== PT.PUBACK) return;
-    ackedMsgs++;
-    inflight[i]!--;
-    lastAckAt = performance.now();
-    send(i);
-  }));
+  pubs.forEach((c, i) =>
+    c.onFrame((type) => {
+      if (type !== PT.PUBACK) return;
+      ackedMsgs++;
+      inflight[i]!--;
+      lastAckAt = performance.now();
+      send(i);
+    }),
+  );
 
   const t0 = performance.now();
   const cpu = cpuWindow(spec.brokerPid);
@@ -72,7 +84,8 @@ export async function runDbAppend(spec: GenSpec): Promise<GenResult> {
     notes.push(`count query failed: ${(e as Error).message}`);
   }
   if (Number.isFinite(onDisk) && onDisk < rows) notes.push(`only ${onDisk} of ${rows} acknowledged rows found on disk`);
-  if (Number.isFinite(onDisk) && onDisk >= rows) notes.push(`verified: select count(*) = ${onDisk} >= ${rows} acknowledged rows`);
+  if (Number.isFinite(onDisk) && onDisk >= rows)
+    notes.push(`verified: select count(*) = ${onDisk} >= ${rows} acknowledged rows`);
   return {
     scenario: "db-append",
     metrics: { rate: rows / elapsed, rows, onDisk, rowsPerMsg, publishers: P, window },

@@ -14,7 +14,8 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
   const sub = await openLane(spec, "s", 0);
   const pub = await openLane(spec, "p", 1);
   const samples = new Float64Array(Math.ceil((rate * (durationMs + warmupMs)) / 1000) + 1000);
-  let n = 0, received = 0;
+  let n = 0,
+    received = 0;
   let measuring = false;
   sub.onFrame((type, flags, buf, body) => {
     if (type !== PT.PUBLISH) return;
@@ -46,11 +47,18 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
         pub.write(out);
         sent = due;
       }
-      if (running) setTimeout(tick, 0); else resolve();
+      if (running) setTimeout(tick, 0);
+      else resolve();
     };
     tick();
-    setTimeout(() => { measuring = true; cpu = cpuWindow(spec.brokerPid); }, warmupMs);
-    setTimeout(() => { running = false; win = cpu?.end(); }, warmupMs + durationMs);
+    setTimeout(() => {
+      measuring = true;
+      cpu = cpuWindow(spec.brokerPid);
+    }, warmupMs);
+    setTimeout(() => {
+      running = false;
+      win = cpu?.end();
+    }, warmupMs + durationMs);
   });
   const deadline = performance.now() + 1000;
   while (received < sent && performance.now() < deadline) await Bun.sleep(5);
@@ -59,7 +67,14 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
   const lost = sent - received;
   return {
     scenario: "latency",
-    metrics: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100), samples: n, rate, lost },
+    metrics: {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: percentile(sorted, 100),
+      samples: n,
+      rate,
+      lost,
+    },
     ...(win ? { cpu: win } : {}),
     notes: lost > 0 ? [`${lost} of ${sent} messages not delivered`] : [],
   };

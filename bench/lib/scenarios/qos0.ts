@@ -21,13 +21,18 @@ export async function runQos0(spec: GenSpec): Promise<GenResult> {
   let received = 0;
   const waker = new Waker();
   for (const s of subs) {
-    s.onFrame((type) => { if (type === PT.PUBLISH) { received++; if ((received & 0x3ff) === 0) waker.signal(); } });
+    s.onFrame((type) => {
+      if (type === PT.PUBLISH) {
+        received++;
+        if ((received & 0x3ff) === 0) waker.signal();
+      }
+    });
     await s.subscribe(topic, 0);
   }
   const buf = qos0Batch(topic, Buffer.alloc(payloadBytes, 0x61), batch);
 
-  let sent = 0;          // messages published
-  let writtenOff = 0;    // deliveries given up on after a stall
+  let sent = 0; // messages published
+  let writtenOff = 0; // deliveries given up on after a stall
   let stalls = 0;
   let running = true;
   const pump = (async () => {
@@ -44,8 +49,10 @@ export async function runQos0(spec: GenSpec): Promise<GenResult> {
         continue;
       }
       await waker.wait(20);
-      if (received !== lastReceived) { lastReceived = received; lastProgress = performance.now(); }
-      else if (performance.now() - lastProgress > 1000) {
+      if (received !== lastReceived) {
+        lastReceived = received;
+        lastProgress = performance.now();
+      } else if (performance.now() - lastProgress > 1000) {
         stalls++;
         writtenOff = sent * S - received;
         lastProgress = performance.now();

@@ -13,7 +13,9 @@ const wantHash = createHash("sha256").update(pass).digest();
 
 const broker = await Aedes.createBroker({
   authenticate(_client, username, password, done) {
-    const got = createHash("sha256").update(password ?? Buffer.alloc(0)).digest();
+    const got = createHash("sha256")
+      .update(password ?? Buffer.alloc(0))
+      .digest();
     const ok = username === user && timingSafeEqual(got, wantHash);
     if (ok) return done(null, true);
     const err = Object.assign(new Error("bad credentials"), { returnCode: 4 as const });
@@ -26,6 +28,10 @@ server.listen(Number(portArg), "127.0.0.1", () => {
   const port = typeof addr === "object" && addr ? addr.port : 0;
   process.stdout.write(`${JSON.stringify({ event: "ready", mqtt: `127.0.0.1:${port}` })}\n`);
 });
-const stop = () => { server.close(); broker.close(() => process.exit(0)); setTimeout(() => process.exit(0), 500).unref(); };
+const stop = () => {
+  server.close();
+  broker.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 500).unref();
+};
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -14,7 +14,10 @@ export function createAedesTarget(opts: { nofile: number }): Target {
     describe: () => `aedes ${version} on Bun ${Bun.version} (net.createServer)`,
     unavailable: (mode) => (mode === "tls" ? "TLS is compared with Mosquitto only" : null),
     async start(_mode: Mode, needIds: number): Promise<Running> {
-      const proc = Bun.spawn(withNofile([process.execPath, script, "0", USER, PASS], opts.nofile), { stdout: "pipe", stderr: "inherit" });
+      const proc = Bun.spawn(withNofile([process.execPath, script, "0", USER, PASS], opts.nofile), {
+        stdout: "pipe",
+        stderr: "inherit",
+      });
       let port = 0;
       try {
         const line = await waitForLine(proc, (l) => l.startsWith("{") && l.includes('"ready"'), 10_000);
@@ -23,7 +26,11 @@ export function createAedesTarget(opts: { nofile: number }): Target {
         proc.kill("SIGKILL");
         throw e;
       }
-      const ids: Identity[] = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({ clientId: `ae-${i}`, username: USER, password: PASS }));
+      const ids: Identity[] = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({
+        clientId: `ae-${i}`,
+        username: USER,
+        password: PASS,
+      }));
       return { proc, pid: proc.pid, host: "127.0.0.1", port, ids, fixedIds: false };
     },
     async cleanup() {},

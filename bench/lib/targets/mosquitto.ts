@@ -36,9 +36,14 @@ export function createMosquittoTarget(opts: { nofile: number }): Target {
         version = /mosquitto version (\S+)/.exec(p.stdout.toString())?.[1] ?? "?";
       }
       const port = await freePort();
-      const lines = [`listener ${port} 127.0.0.1`, "persistence false", "log_dest none", "allow_anonymous false",
+      const lines = [
+        `listener ${port} 127.0.0.1`,
+        "persistence false",
+        "log_dest none",
+        "allow_anonymous false",
         // tuned, not default: without it Nagle + delayed ACKs cap TLS and QoS 1 round trips (see README)
-        "set_tcp_nodelay true"];
+        "set_tcp_nodelay true",
+      ];
       // as root mosquitto would switch to user "mosquitto", who cannot read our 0700 temp dir
       if (process.getuid?.() === 0) lines.push("user root");
       if (mode === "tcp") {
@@ -50,8 +55,13 @@ export function createMosquittoTarget(opts: { nofile: number }): Target {
         lines.push(`password_file ${passwd}`);
       } else {
         pki ??= await makePki(dir, "bench01");
-        lines.push(`cafile ${pki.ca}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`,
-          "require_certificate true", "use_identity_as_username true");
+        lines.push(
+          `cafile ${pki.ca}`,
+          `certfile ${pki.serverCert}`,
+          `keyfile ${pki.serverKey}`,
+          "require_certificate true",
+          "use_identity_as_username true",
+        );
       }
       const conf = join(dir, `mosquitto-${mode}.conf`);
       writeFileSync(conf, `${lines.join("\n")}\n`);
@@ -65,9 +75,11 @@ export function createMosquittoTarget(opts: { nofile: number }): Target {
       }
       const ids: Identity[] = [];
       for (let i = 0; i < Math.max(1, needIds); i++) {
-        ids.push(mode === "tcp"
-          ? { clientId: `mq-${i}`, username: USER, password: PASS }
-          : { clientId: `mq-${i}`, tls: { ca: pki!.ca, cert: pki!.clientCert, key: pki!.clientKey } });
+        ids.push(
+          mode === "tcp"
+            ? { clientId: `mq-${i}`, username: USER, password: PASS }
+            : { clientId: `mq-${i}`, tls: { ca: pki!.ca, cert: pki!.clientCert, key: pki!.clientKey } },
+        );
       }
       return { proc, pid: proc.pid, host: "127.0.0.1", port, ids, fixedIds: false };
     },

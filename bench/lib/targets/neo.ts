@@ -7,7 +7,10 @@ import type { Identity, Mode, Running, Target } from "./types.ts";
 
 const ROOT = resolve(import.meta.dir, "../../..");
 
-export interface NeoCommand { argv: string[]; label: string }
+export interface NeoCommand {
+  argv: string[];
+  label: string;
+}
 
 /** Ways to invoke neo, preferred first: `--neo-cmd`, else dist/neo (if built), else source. */
 export function neoCandidates(override?: string): NeoCommand[] {
@@ -22,14 +25,21 @@ export function neoCandidates(override?: string): NeoCommand[] {
 /** Null when `neo serve` starts and prints its ready line, else the reason it cannot be benchmarked. */
 export async function probeNeo(argv: string[]): Promise<string | null> {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-probe-"));
-  const p = Bun.spawn([...argv, "serve", "--data", join(dir, "data"), "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"], {
-    cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, "serve.log")),
-  });
+  const p = Bun.spawn(
+    [...argv, "serve", "--data", join(dir, "data"), "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"],
+    {
+      cwd: dir,
+      stdout: "pipe",
+      stderr: Bun.file(join(dir, "serve.log")),
+    },
+  );
   try {
     await waitForLine(p, (l) => l.startsWith("{") && l.includes('"ready"'), 20_000);
     return null;
   } catch (e) {
-    const log = existsSync(join(dir, "serve.log")) ? readFileSync(join(dir, "serve.log"), "utf8").trim().split("\n").slice(-1)[0] ?? "" : "";
+    const log = existsSync(join(dir, "serve.log"))
+      ? (readFileSync(join(dir, "serve.log"), "utf8").trim().split("\n").slice(-1)[0] ?? "")
+      : "";
     return `\`neo serve\` did not start: ${log || (e as Error).message.split("\n")[0]}`;
   } finally {
     p.kill("SIGKILL");
@@ -39,7 +49,9 @@ export async function probeNeo(argv: string[]): Promise<string | null> {
 }
 
 /** The first candidate that starts; the reasons the others were passed over go in `skipped`. */
-export async function pickNeo(override?: string): Promise<{ cmd: NeoCommand; problem: string | null; skipped: string[] }> {
+export async function pickNeo(
+  override?: string,
+): Promise<{ cmd: NeoCommand; problem: string | null; skipped: string[] }> {
   const cands = neoCandidates(override);
   const skipped: string[] = [];
   for (const cmd of cands) {
@@ -50,7 +62,12 @@ export async function pickNeo(override?: string): Promise<{ cmd: NeoCommand; pro
   return { cmd: cands[cands.length - 1]!, problem: skipped[skipped.length - 1] ?? "no way to run neo", skipped };
 }
 
-export function createNeoTarget(opts: { argv: string[]; label: string; nofile: number; unavailable: string | null }): Target {
+export function createNeoTarget(opts: {
+  argv: string[];
+  label: string;
+  nofile: number;
+  unavailable: string | null;
+}): Target {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-neo-"));
   const data = join(dir, "data");
   const keys: string[] = []; // client ids generated so far
@@ -98,10 +115,24 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
           throw new Error(tlsProblem);
         }
       }
-      const args = ["serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0",
-        "--mqtt-enable-token-auth", String(auth), ...(mode === "tls" ? ["--mqtt-enable-tls", "true"] : [])];
+      const args = [
+        "serve",
+        "--data",
+        data,
+        "--host",
+        "127.0.0.1",
+        "--http-port",
+        "0",
+        "--mqtt-port",
+        "0",
+        "--mqtt-enable-token-auth",
+        String(auth),
+        ...(mode === "tls" ? ["--mqtt-enable-tls", "true"] : []),
+      ];
       const proc = Bun.spawn(withNofile([...opts.argv, ...args], opts.nofile), {
-        cwd: dir, stdout: "pipe", stderr: Bun.file(join(dir, `serve-${mode}.log`)),
+        cwd: dir,
+        stdout: "pipe",
+        stderr: Bun.file(join(dir, `serve-${mode}.log`)),
       });
       let ready: { http?: string; mqtt?: string };
       try {
@@ -111,7 +142,13 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
       } catch (e) {
         proc.kill("SIGKILL");
         await proc.exited;
-        const log = existsSync(join(dir, `serve-${mode}.log`)) ? readFileSync(join(dir, `serve-${mode}.log`), "utf8").trim().split("\n").slice(-3).join(" | ") : "";
+        const log = existsSync(join(dir, `serve-${mode}.log`))
+          ? readFileSync(join(dir, `serve-${mode}.log`), "utf8")
+              .trim()
+              .split("\n")
+              .slice(-3)
+              .join(" | ")
+          : "";
         throw new Error(`neo serve did not become ready: ${(e as Error).message} ${log}`);
       }
       const [host, portStr] = ready.mqtt.split(":");
@@ -119,14 +156,23 @@ export function createNeoTarget(opts: { argv: string[]; label: string; nofile: n
       const tok = first ? token(first) : "";
       let ids: Identity[];
       if (mode === "tcp") {
-        ids = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({ clientId: `nb-${i}`, ...(auth ? { username: tok } : {}) }));
+        ids = Array.from({ length: Math.max(1, needIds) }, (_, i) => ({
+          clientId: `nb-${i}`,
+          ...(auth ? { username: tok } : {}),
+        }));
       } else {
         ids = keys.slice(0, Math.max(1, needIds)).map((id) => ({
-          clientId: id, tls: { ca: serverCert!, cert: join(dir, `${id}_cert.pem`), key: join(dir, `${id}_key.pem`) },
+          clientId: id,
+          tls: { ca: serverCert!, cert: join(dir, `${id}_cert.pem`), key: join(dir, `${id}_key.pem`) },
         }));
       }
       return {
-        proc, pid: proc.pid, host: host ?? "127.0.0.1", port: Number(portStr), ids, fixedIds: mode === "tls",
+        proc,
+        pid: proc.pid,
+        host: host ?? "127.0.0.1",
+        port: Number(portStr),
+        ids,
+        fixedIds: mode === "tls",
         ...(ready.http ? { http: { base: `http://${ready.http}`, token: tok } } : {}),
       };
     },

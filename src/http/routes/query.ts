@@ -61,5 +61,7 @@ export async function handleQuery(req: Request, url: URL, store: SeriesStore, li
     throw new NeoError("bad_request", `unsupported format "${q.format}" (use json)`, 400);
   }
   const result = store.query(q.q);
-  return jsonResponse(queryResponseJson(result, q.timeformat || "ns", formatElapse(performance.now() - t0), q.tz || undefined));
+  return jsonResponse(
+    queryResponseJson(result, q.timeformat || "ns", formatElapse(performance.now() - t0), q.tz || undefined),
+  );
 }

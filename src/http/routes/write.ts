@@ -17,12 +17,22 @@ const FORMATS: Record<string, ParseOptions["format"]> = {
   "application/jsonl": "ndjson",
 };
 
-export async function handleWrite(req: Request, url: URL, table: string, store: SeriesStore, limit: number): Promise<Response> {
+export async function handleWrite(
+  req: Request,
+  url: URL,
+  table: string,
+  store: SeriesStore,
+  limit: number,
+): Promise<Response> {
   const t0 = performance.now();
   const type = mediaType(req);
   const format = FORMATS[type];
   if (!format) {
-    throw new NeoError("unsupported_media_type", `unsupported content type ${type} (use application/json, text/csv or application/x-ndjson)`, 415);
+    throw new NeoError(
+      "unsupported_media_type",
+      `unsupported content type ${type} (use application/json, text/csv or application/x-ndjson)`,
+      415,
+    );
   }
   const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
   if (encoding !== "" && encoding !== "identity" && encoding !== "gzip") {
@@ -48,6 +58,10 @@ export async function handleWrite(req: Request, url: URL, table: string, store: 
   });
   const n = store.write(table, rows);
   return jsonResponse(
-    JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: formatElapse(performance.now() - t0) }),
+    JSON.stringify({
+      success: true,
+      reason: `success, ${n} record(s) inserted`,
+      elapse: formatElapse(performance.now() - t0),
+    }),
   );
 }

@@ -72,7 +72,9 @@ export async function handleConnect(c: Connection, p: IConnectPacket): Promise<v
   }
   if (c.state !== "connecting") return; // socket went away while we waited
   if (!res.ok) {
-    core.log.debug(`connect refused for ${clientId}: 0x${res.reasonCode.toString(16)}${res.reason ? ` ${res.reason}` : ""}`);
+    core.log.debug(
+      `connect refused for ${clientId}: 0x${res.reasonCode.toString(16)}${res.reason ? ` ${res.reason}` : ""}`,
+    );
     return refuse(c, res.reasonCode);
   }
 

@@ -24,7 +24,8 @@ export function handlePubrel(c: Connection, p: IPubrelPacket): void {
   const pid = p.messageId ?? 0;
   const known = c.session?.inboundQos2.delete(pid) ?? false;
   if (known) c.inboundPending = Math.max(0, c.inboundPending - 1);
-  if (!known && c.version === 5) c.sendPacket({ cmd: "pubcomp", messageId: pid, reasonCode: RC.packetIdentifierNotFound });
+  if (!known && c.version === 5)
+    c.sendPacket({ cmd: "pubcomp", messageId: pid, reasonCode: RC.packetIdentifierNotFound });
   else c.sendPacket({ cmd: "pubcomp", messageId: pid });
 }
 

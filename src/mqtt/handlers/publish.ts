@@ -49,7 +49,8 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
       entry.kind = "dup"; // [MQTT-4.3.3-10] already received: do not deliver twice
       return queueOrFinish(c, entry);
     }
-    if (c.inboundPending >= SERVER_RECEIVE_MAXIMUM && c.version === 5) return c.protocolClose(RC.receiveMaximumExceeded); // [MQTT-3.3.4-9]
+    if (c.inboundPending >= SERVER_RECEIVE_MAXIMUM && c.version === 5)
+      return c.protocolClose(RC.receiveMaximumExceeded); // [MQTT-3.3.4-9]
     c.inboundPending++;
     if (p.qos === 2) session.inboundQos2.add(pid);
   }
@@ -118,13 +119,21 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
   if (c.state === "closed") return;
   if (e.qos === 1) {
     c.inboundPending = Math.max(0, c.inboundPending - 1);
-    c.sendPacket(c.version === 5 && reason !== 0 ? { cmd: "puback", messageId: e.pid, reasonCode: reason } : { cmd: "puback", messageId: e.pid });
+    c.sendPacket(
+      c.version === 5 && reason !== 0
+        ? { cmd: "puback", messageId: e.pid, reasonCode: reason }
+        : { cmd: "puback", messageId: e.pid },
+    );
   } else if (e.qos === 2) {
     if (reason >= 0x80) {
       // a failed PUBREC ends the exchange: release the id now
       c.session?.inboundQos2.delete(e.pid);
       if (e.kind !== "dup") c.inboundPending = Math.max(0, c.inboundPending - 1);
     }
-    c.sendPacket(c.version === 5 && reason !== 0 ? { cmd: "pubrec", messageId: e.pid, reasonCode: reason } : { cmd: "pubrec", messageId: e.pid });
+    c.sendPacket(
+      c.version === 5 && reason !== 0
+        ? { cmd: "pubrec", messageId: e.pid, reasonCode: reason }
+        : { cmd: "pubrec", messageId: e.pid },
+    );
   }
 }
