@@ -1,6 +1,6 @@
 // `bun run build`: one self-contained executable per target.
 //   dist/neo-linux-x64, dist/neo-linux-arm64, and dist/neo = the build for this machine.
-// Steps: web UI first (web/build.ts, when present), then Bun.build --compile per target
+// Steps: web UI first (ui/build.ts, when present), then Bun.build --compile per target
 // with the build facts baked in through `define` (read back by src/lib/build-info.ts).
 //
 // Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet.
@@ -119,14 +119,14 @@ if (hostArch && targets.includes(hostArch)) {
 }
 
 async function buildWeb(): Promise<void> {
-  const webBuild = join(ROOT, "web/build.ts");
+  const webBuild = join(ROOT, "ui/build.ts");
   if (!existsSync(webBuild)) {
-    say("web/build.ts not found: building without the web UI step");
+    say("ui/build.ts not found: building without the web UI step");
     return;
   }
   const t0 = performance.now();
   const p = Bun.spawnSync([process.execPath, webBuild], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
-  if (p.exitCode !== 0) throw new Error(`web/build.ts failed with exit code ${p.exitCode}`);
+  if (p.exitCode !== 0) throw new Error(`ui/build.ts failed with exit code ${p.exitCode}`);
   say(`web UI built in ${Math.round(performance.now() - t0)} ms`);
 }
 

@@ -162,9 +162,9 @@ try {
     }
   }
   // issue 4: ECDSA P-256 key + client certificate issuance, via neo's own pki micro-benchmark
-  const issueBench = join(ROOT, "src/pki/issue-bench.ts");
+  const issueBench = join(ROOT, "bench/micro/pki-issue.ts");
   if (selected("pki", args.only) && names.includes("neo")) {
-    if (!existsSync(issueBench)) extraNotes.push("pki: skipped, src/pki/issue-bench.ts not present");
+    if (!existsSync(issueBench)) extraNotes.push("pki: skipped, bench/micro/pki-issue.ts not present");
     else {
       const n = args.quick ? 10 : 20;
       log(`pki: key + certificate issuance, n=${n}`);
@@ -194,7 +194,7 @@ try {
             values: { neo: med("rsa") },
           });
         extraNotes.push(
-          `pki: \`bun src/pki/issue-bench.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`,
+          `pki: \`bun bench/micro/pki-issue.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`,
         );
       }
     }

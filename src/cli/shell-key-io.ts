@@ -24,9 +24,26 @@ export async function withKeys<T>(
   const data = resolveDataDir(args);
   setLogLevel("warn"); // the commands print their own results; keep stderr for problems
   const pki = await loadOrCreatePki(data, { hosts: ["127.0.0.1", "localhost"] });
+  return withOpenRegistry(data, (registry) => fn({ pki, registry }));
+}
+
+/**
+ * The registry alone, for commands that issue nothing (list, del, revoke): they must not
+ * create a CA on an empty data dir.
+ */
+export async function withRegistry<T>(
+  args: { data?: string; config?: string },
+  fn: (registry: Registry) => Promise<T> | T,
+): Promise<T> {
+  const data = resolveDataDir(args);
+  setLogLevel("warn");
+  return withOpenRegistry(data, fn);
+}
+
+async function withOpenRegistry<T>(data: string, fn: (registry: Registry) => Promise<T> | T): Promise<T> {
   const registry = openRegistry(data);
   try {
-    return await fn({ pki, registry });
+    return await fn(registry);
   } finally {
     registry.close();
   }

@@ -220,6 +220,13 @@ describe("neo shell key list, del, revoke, rotate, crl", () => {
     }
   });
 
+  test("list, del and revoke on an empty data dir create no CA (only gen, rotate and serve need the PKI)", async () => {
+    expect((await neo(["list", "--format", "json", "--data", "empty"])).stdout).toBe("[]\n");
+    expect((await neo(["del", "nobody", "--data", "empty"])).code).toBe(1);
+    expect((await neo(["revoke", "nobody", "--data", "empty"])).code).toBe(1);
+    expect(existsSync(join(cwd, "empty", "pki"))).toBe(false);
+  });
+
   test("--data and NEO_DATA choose the data dir", async () => {
     await neo(["gen", "a", "--data", "d1", "--output", "a"]);
     expect(existsSync(join(cwd, "d1", "registry.db"))).toBe(true);

@@ -13,6 +13,7 @@ import {
   parseValidity,
   refuseExisting,
   withKeys,
+  withRegistry,
   writeReplace,
 } from "./shell-key-io.ts";
 
@@ -77,7 +78,7 @@ const list = defineCommand({
       const format = args.format ?? "box";
       if (format !== "box" && format !== "json")
         throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      await withKeys(args, ({ registry }) => {
+      await withRegistry(args, (registry) => {
         const records = registry.list();
         const now = Date.now();
         out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
@@ -92,7 +93,7 @@ const idCommand = (name: string, description: string, act: (r: Registry, id: str
     args: { ...commonArgs, id: idArg },
     run: ({ args }) =>
       run(async () => {
-        await withKeys(args, ({ registry }) => act(registry, args.id));
+        await withRegistry(args, (registry) => act(registry, args.id));
         out(`${said}\n`);
       }),
   });

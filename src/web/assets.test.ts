@@ -109,7 +109,7 @@ describe("web assets from a source checkout", () => {
 
 describe("web assets in a compiled binary", () => {
   test("a bun --compile binary run from an empty directory serves the embedded UI", async () => {
-    const { writeWebDist } = await import("../../web/build.ts");
+    const { writeWebDist } = await import("../../ui/build.ts");
     await writeWebDist();
     const dir = mkdtempSync(join(tmpdir(), "neo-web-bin-"));
     let proc: ReturnType<typeof Bun.spawn> | undefined;

@@ -4,10 +4,10 @@
 //
 // Where the files come from (first match):
 //   1. inside a `bun build --compile` binary: the copies embedded via ./embedded.ts
-//      (see the comment there; the release build runs `bun web/build.ts` first);
-//   2. from a source checkout (web/app.ts exists): web/build.ts bundles them in memory
+//      (see the comment there; the release build runs `bun ui/build.ts` first);
+//   2. from a source checkout (ui/app.ts exists): ui/build.ts bundles them in memory
 //      on first use (~20 ms), so `bun src/main.ts serve` needs no build step;
-//   3. a prebuilt web/dist.
+//   3. a prebuilt ui/dist.
 // Only these three names are ever served, from an in-memory table: no request path is
 // ever joined onto a filesystem path, so traversal (`/web/../../etc/passwd`,
 // `%2e%2e`) has nothing to reach and gets a 404.
@@ -44,7 +44,7 @@ export interface WebAssets {
   load(): Promise<{ source: WebSource; bytes: number }>;
 }
 
-const WEB_DIR = join(import.meta.dir, "..", "..", "web");
+const WEB_DIR = join(import.meta.dir, "..", "..", "ui");
 const isCompiled = () => import.meta.dir.includes("$bunfs") || import.meta.dir.includes("~BUN");
 
 async function readFiles(): Promise<{ source: WebSource; files: Record<FileName, string | Uint8Array> }> {
@@ -57,7 +57,7 @@ async function readFiles(): Promise<{ source: WebSource; files: Record<FileName,
   if (existsSync(join(WEB_DIR, "app.ts")) && existsSync(join(WEB_DIR, "build.ts"))) {
     // A computed specifier keeps the bundler from pulling the build script into a binary.
     const buildScript = join(WEB_DIR, "build.ts");
-    const mod = (await import(buildScript)) as typeof import("../../web/build.ts");
+    const mod = (await import(buildScript)) as typeof import("../../ui/build.ts");
     return { source: "build", files: await mod.buildWeb() };
   }
   const dist = join(WEB_DIR, "dist");
@@ -66,7 +66,7 @@ async function readFiles(): Promise<{ source: WebSource; files: Record<FileName,
     for (const n of NAMES) files[n] = readFileSync(join(dist, n));
     return { source: "dist", files };
   }
-  throw new NeoError("web_ui_missing", "web UI files not found (run `bun web/build.ts`)", 503);
+  throw new NeoError("web_ui_missing", "web UI files not found (run `bun ui/build.ts`)", 503);
 }
 
 const sha = (b: Uint8Array | string) => new Bun.CryptoHasher("sha256").update(b).digest("hex");

@@ -246,7 +246,7 @@ describe("dist/neo (host build)", () => {
       expect(s.ready.http.endsWith(":1")).toBe(false);
       const health = await fetch(`http://${s.ready.http}/health`);
       expect(health.status).toBe(200);
-      // the web UI comes from inside the binary: no web/ folder exists next to it
+      // the web UI comes from inside the binary: no ui/ folder exists next to it
       const page = await fetch(`http://${s.ready.http}/web/`);
       expect(page.status).toBe(200);
       expect((await page.text()).toLowerCase()).toContain("<html");

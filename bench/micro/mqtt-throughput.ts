@@ -1,9 +1,9 @@
 // In-process QoS 0 throughput: one publisher to one subscriber over loopback, broker,
-// publisher and subscriber on the same thread. Run: bun src/mqtt/bench-throughput.ts [count]
+// publisher and subscriber on the same thread. Run: bun bench/micro/mqtt-throughput.ts [count]
 import mqttPacket from "mqtt-packet";
 import type { Socket } from "bun";
-import { Broker } from "./broker.ts";
-import { allowAll } from "./test-support.ts";
+import { Broker } from "../../src/mqtt/broker.ts";
+import { allowAll } from "../../src/mqtt/test-support.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const broker = new Broker({ hooks: allowAll, sysIntervalMs: 0 });

@@ -1,12 +1,12 @@
-// Cost of authentication against a real registry file: `bun src/auth/auth-bench.ts`.
+// Cost of authentication against a real registry file: `bun bench/micro/auth-cost.ts`.
 // Prints verifyToken/verifyCert calls per second and the cost of one session-watch pass.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setLogLevel } from "../lib/log.ts";
-import { loadOrCreatePki } from "../pki/index.ts";
-import { openRegistry } from "../registry/index.ts";
-import { createAuth, type LiveSession } from "./index.ts";
+import { setLogLevel } from "../../src/lib/log.ts";
+import { loadOrCreatePki } from "../../src/pki/index.ts";
+import { openRegistry } from "../../src/registry/index.ts";
+import { createAuth, type LiveSession } from "../../src/auth/index.ts";
 
 setLogLevel("warn");
 const dir = mkdtempSync(join(tmpdir(), "neo-auth-bench-"));

@@ -1,6 +1,6 @@
 // Bundles the web UI into three files with fixed names: index.html, app.js, style.css.
 //
-//   bun web/build.ts            -> writes web/dist/ (git-ignored)
+//   bun ui/build.ts            -> writes ui/dist/ (git-ignored)
 //   import { buildWeb }         -> the same files in memory (src/web/assets.ts uses this
 //                                  when running from a source checkout)
 //

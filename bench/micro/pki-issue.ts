@@ -1,10 +1,10 @@
-// Issuance cost: `bun src/pki/issue-bench.ts [n]` prints the median ECDSA P-256 and
+// Issuance cost: `bun bench/micro/pki-issue.ts [n]` prints the median ECDSA P-256 and
 // RSA-2048 key + client certificate time over n runs (default 20).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadOrCreatePki } from "./index.ts";
-import type { KeyType } from "./types.ts";
+import { loadOrCreatePki } from "../../src/pki/index.ts";
+import type { KeyType } from "../../src/pki/types.ts";
 
 const n = Number(process.argv[2] ?? 20);
 const dir = mkdtempSync(join(tmpdir(), "neo-pki-bench-"));

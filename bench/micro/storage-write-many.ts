@@ -1,9 +1,9 @@
 // Throughput of SeriesStore.writeMany: 1000 messages x 10 rows per commit, the shape the
-// broker's batcher produces under load. Run: bun src/storage/write-many.bench.ts
+// broker's batcher produces under load. Run: bun bench/micro/storage-write-many.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSeriesStore } from "./index.ts";
+import { openSeriesStore } from "../../src/storage/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "neo-bench-"));
 const store = openSeriesStore(dir);
