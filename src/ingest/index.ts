@@ -1,5 +1,13 @@
-// ingest: payload formats (JSON rows, CSV, NDJSON, gzip) -> rows, and time formats.
+// ingest: payload formats (JSON rows, CSV, NDJSON, gzip, SenML) -> rows, and time formats.
 export { parsePayload } from "./parse.ts";
 export { parseJsonExact } from "./json.ts";
 export { assertTimeformat, formatTime, parseTime, isUnitFormat } from "./time-format.ts";
 export { RawNumber, type Row, type ParseOptions } from "./row.ts";
+export {
+  looksLikeSenml,
+  parseSenml,
+  resolveSenml,
+  SENML_VERSION,
+  type SenmlOptions,
+  type SenmlRecord,
+} from "./senml.ts";
