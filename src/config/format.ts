@@ -2,7 +2,7 @@
 // commented default (`neo config init`). Both parse back to the config they describe.
 import { formatListen } from "./listen.ts";
 import { DEFAULT_DATA, DEFAULT_HTTP_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_PORT } from "./load.ts";
-import type { NeoConfig, TlsConfig } from "./types.ts";
+import type { BridgeConfig, NeoConfig, TlsConfig } from "./types.ts";
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -11,6 +11,42 @@ function tlsLines(t: TlsConfig): string[] {
   if (t.certFile !== undefined) lines.push(`    CertFile = ${q(t.certFile)}`);
   if (t.keyFile !== undefined) lines.push(`    KeyFile = ${q(t.keyFile)}`);
   return ["  Tls {", ...lines, "  }"];
+}
+
+const list = (xs: string[]) => `[${xs.map(q).join(", ")}]`;
+
+/** A bridge block; the password is never printed. */
+function bridgeLines(b: BridgeConfig): string[] {
+  const out = [
+    "",
+    `Bridge ${q(b.name)} {`,
+    `  Address = ${q(b.address)}`,
+    `  ClientId = ${q(b.clientId)}`,
+    `  Protocol = ${b.protocol}`,
+  ];
+  if (b.username !== undefined) out.push(`  Username = ${q(b.username)}`);
+  if (b.password !== undefined) out.push("  # Password is set (not shown)");
+  const t = b.tls;
+  const tls = [
+    t.caFile !== undefined ? `CaFile = ${q(t.caFile)}` : "",
+    t.certFile !== undefined ? `CertFile = ${q(t.certFile)}` : "",
+    t.keyFile !== undefined ? `KeyFile = ${q(t.keyFile)}` : "",
+    t.serverName !== undefined ? `ServerName = ${q(t.serverName)}` : "",
+  ].filter(Boolean);
+  if (tls.length) out.push(`  Tls { ${tls.join(", ")} }`);
+  out.push(
+    `  Forward = ${list(b.forward)}`,
+    `  Prefix = ${q(b.prefix)}`,
+    `  Subscribe = ${list(b.subscribe)}`,
+    `  Qos = ${b.qos}`,
+    `  Buffer { MaxMessages = ${b.buffer.maxMessages}, MaxBytes = ${b.buffer.maxBytes}, Policy = ${q(b.buffer.policy)} }`,
+    `  MaxRate = ${b.maxRate}`,
+    `  KeepAlive = ${b.keepAlive}`,
+    `  SessionExpiry = ${b.sessionExpiry}`,
+    `  Scopes = ${list(b.scopes)}`,
+    "}",
+  );
+  return out;
 }
 
 /** The resolved config in file syntax (absolute paths), e.g. for `neo config check`. */
@@ -39,6 +75,7 @@ export function formatConfig(cfg: NeoConfig): string {
     `  Persistence = ${cfg.mqtt.persistence}`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
+    ...(cfg.bridges ?? []).flatMap(bridgeLines),
   );
   return out.join("\n") + "\n";
 }

@@ -7,13 +7,14 @@
 // Relative paths: `Data`, `CertFile`, `KeyFile` in a file are relative to the file's
 // directory; NEO_DATA, --data and the default "./neo-data" are relative to cwd.
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import type { LogLevel } from "../lib/log.ts";
 import { formatListen, parseHost, parsePort } from "./listen.ts";
 import { parse } from "./parser.ts";
-import { emptyPatch, LOG_LEVELS, validate, type ConfigPatch } from "./schema.ts";
-import type { NeoConfig, TlsConfig } from "./types.ts";
+import { emptyPatch, LOG_LEVELS, validate, type BridgePatch, type ConfigPatch } from "./schema.ts";
+import type { BridgeConfig, NeoConfig, TlsConfig } from "./types.ts";
 
 export interface ConfigFlags {
   data?: string;
@@ -40,6 +41,45 @@ export const DEFAULT_DATA = "./neo-data";
 export const DEFAULT_HTTP_PORT = 5654;
 export const DEFAULT_MQTT_PORT = 5653;
 export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
+
+export const BRIDGE_DEFAULTS = {
+  protocol: 5,
+  qos: 1,
+  maxMessages: 1_000_000,
+  maxBytes: 256_000_000,
+  policy: "drop-oldest",
+  maxRate: 0,
+  keepAlive: 60,
+  sessionExpiry: 7 * 86_400,
+} as const;
+
+/** A bridge block with the defaults filled in (ClientId: the host name). */
+export function resolveBridge(b: BridgePatch): BridgeConfig {
+  const d = BRIDGE_DEFAULTS;
+  const out: BridgeConfig = {
+    name: b.name,
+    address: b.address ?? "",
+    clientId: b.clientId ?? hostname(),
+    protocol: b.protocol ?? d.protocol,
+    tls: { ...b.tls },
+    forward: b.forward ?? [],
+    prefix: b.prefix ?? "",
+    subscribe: b.subscribe ?? [],
+    qos: b.qos ?? d.qos,
+    buffer: {
+      maxMessages: b.buffer.maxMessages ?? d.maxMessages,
+      maxBytes: b.buffer.maxBytes ?? d.maxBytes,
+      policy: b.buffer.policy ?? d.policy,
+    },
+    maxRate: b.maxRate ?? d.maxRate,
+    keepAlive: b.keepAlive ?? d.keepAlive,
+    sessionExpiry: b.sessionExpiry ?? d.sessionExpiry,
+    scopes: b.scopes ?? [],
+  };
+  if (b.username !== undefined) out.username = b.username;
+  if (b.password !== undefined) out.password = b.password;
+  return out;
+}
 
 /** true/false, 1/0, yes/no, on/off (any case); anything else is undefined. */
 export function parseBool(s: string): boolean | undefined {
@@ -186,6 +226,7 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
   cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
   cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
+  if (p.bridges) cfg.bridges = p.bridges.map(resolveBridge);
   return cfg;
 }
 

@@ -134,10 +134,20 @@ describe("syntax errors", () => {
   });
 
   test("a key without = or { is reported at the token that follows it", () => {
-    expect(problems('Http "x" {\n}\nMqtt\n')).toEqual([
-      '1:6: expected "=" or "{" after "Http", got string "x"',
+    expect(problems("Http 5 {\n}\nMqtt\n")).toEqual([
+      '1:6: expected "=" or "{" after "Http", got number 5',
       '3:5: expected "=" or "{" after "Mqtt", got end of line',
     ]);
+  });
+
+  test("a labelled block carries its label and where it was written", () => {
+    const r = parse('Bridge "cloud" {\n  Address = "mqtt://h"\n}\nBridge "b" { Qos = 1 }');
+    expect(r.problems).toEqual([]);
+    expect(r.entries.map((e) => e.label)).toEqual([
+      { name: "cloud", pos: { line: 1, col: 8 } },
+      { name: "b", pos: { line: 4, col: 8 } },
+    ]);
+    expect(plain(r.entries.slice(0, 1))).toEqual({ Bridge: { Address: "mqtt://h" } });
   });
 
   test("an unclosed block is reported where it opens", () => {

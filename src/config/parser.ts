@@ -1,6 +1,7 @@
 // Parser for neo's HCL-like config: a body is a sequence of entries, each either
 //   Key = value          (value: string, number, true/false, [list], { block })
 //   Key { ...entries }   (same as Key = { ... })
+//   Key "label" { ... }  (a labelled block: `Bridge "cloud" { ... }`; a key may have several)
 // Keys may be dotted (`Tls.Enabled = true` is `Tls { Enabled = true }`). Entries are
 // separated by newlines or commas. On a syntax error the parser records it, skips to
 // the end of the line and carries on, so one run reports every problem it can.
@@ -24,6 +25,8 @@ export interface Entry {
   /** `Tls.Enabled` gives two segments */
   key: KeySegment[];
   value: Value;
+  /** `Bridge "cloud" { ... }`: the label and where it was written */
+  label?: { name: string; pos: Pos };
 }
 
 export interface ParseResult {
@@ -123,7 +126,18 @@ export function parse(src: string): ParseResult {
   const parseEntry = (): Entry | undefined => {
     const keyTok = next();
     const key = parseKey(keyTok);
-    const t = cur();
+    let t = cur();
+    let label: Entry["label"];
+    if (t.kind === "string") {
+      next();
+      label = { name: t.text, pos: t.pos };
+      t = cur();
+      if (t.kind !== "lbrace") {
+        error(t.pos, `expected "{" after the label of "${keyTok.text}" "${label.name}", got ${describeToken(t)}`);
+        recover();
+        return undefined;
+      }
+    }
     let value: Value | undefined;
     if (t.kind === "equals") {
       next();
@@ -140,7 +154,8 @@ export function parse(src: string): ParseResult {
       recover();
       return undefined;
     }
-    return key ? { key, value } : undefined;
+    if (!key) return undefined;
+    return label ? { key, value, label } : { key, value };
   };
 
   const parseValue = (): Value | undefined => {

@@ -6,7 +6,7 @@ import type { LogLevel } from "../lib/log.ts";
 import type { Entry, KeySegment, Pos, Problem, Value } from "./parser.ts";
 import { parseListen } from "./listen.ts";
 import { closest } from "./suggest.ts";
-import type { ClientAuthMode } from "./types.ts";
+import type { BridgeConfig, ClientAuthMode } from "./types.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 /** The largest packet MQTT can frame: 268,435,455 bytes of remaining length plus a 5-byte header. */
@@ -27,12 +27,21 @@ export interface ServicePatch {
   persistence?: boolean;
   tls: TlsPatch;
 }
+/** A `Bridge "name" { ... }` block as written (defaults are filled in by load). */
+export type BridgePatch = Partial<Omit<BridgeConfig, "tls" | "buffer">> & {
+  name: string;
+  pos: Pos;
+  tls: BridgeConfig["tls"];
+  buffer: Partial<BridgeConfig["buffer"]>;
+};
 /** One source's contribution (file, env or flags); later sources override earlier ones key by key. */
 export interface ConfigPatch {
   data?: string;
   logLevel?: LogLevel;
   http: ServicePatch;
   mqtt: ServicePatch;
+  /** only a file has them */
+  bridges?: BridgePatch[];
 }
 
 export const emptyPatch = (): ConfigPatch => ({ http: { tls: {} }, mqtt: { tls: {} } });
@@ -59,7 +68,15 @@ interface BlockSpec {
   /** machbase-neo keys neo does not take, with what to write instead */
   hints?: Record<string, string>;
 }
-type Spec = LeafSpec | BlockSpec;
+/** `Key "label" { ... }`, any number of them: `start` opens a new one, `fields` fill it */
+interface LabelledSpec {
+  kind: "labelled";
+  fields: Record<string, Spec>;
+  /** checks the label; returns an error message or undefined */
+  label(name: string): string | undefined;
+  start(p: ConfigPatch, label: string, pos: Pos): void;
+}
+type Spec = LeafSpec | BlockSpec | LabelledSpec;
 
 const typeName = (v: Value) => (v.kind === "bool" ? "boolean" : v.kind);
 const got = (v: Value) =>
@@ -123,11 +140,166 @@ const tls = (svc: "http" | "mqtt", modes: readonly ClientAuthMode[]): BlockSpec 
   },
 });
 
+// ---- Bridge "name" { ... } ----
+const bridge = (p: ConfigPatch): BridgePatch => p.bridges?.at(-1) as BridgePatch;
+const str = (set: (p: ConfigPatch, s: string) => void, allowEmpty = false): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "string") return `expected string, got ${got(v)}`;
+    if (!allowEmpty && v.value === "") return "expected a value, got an empty string";
+    return (p) => set(p, v.value);
+  },
+});
+/** A topic filter's shape (MQTT 4.7.1): `#` only last and alone in its level, `+` alone in its level. */
+export function filterProblem(f: string): string | undefined {
+  if (f === "") return "empty topic filter";
+  if (f.includes("\u0000")) return `topic filter ${JSON.stringify(f)} holds a NUL character`;
+  const levels = f.split("/");
+  for (const [i, l] of levels.entries()) {
+    if (l.includes("#") && (l !== "#" || i !== levels.length - 1))
+      return `topic filter ${JSON.stringify(f)}: "#" must be the whole last level`;
+    if (l.includes("+") && l !== "+") return `topic filter ${JSON.stringify(f)}: "+" must be a whole level`;
+  }
+  return undefined;
+}
+const filters = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "list") return `expected a list of topic filters ["a/#", ...], got ${got(v)}`;
+    const out: string[] = [];
+    for (const item of v.items) {
+      if (item.kind !== "string") return `expected topic filters as strings, got ${got(item)}`;
+      const bad = filterProblem(item.value);
+      if (bad) return bad;
+      out.push(item.value);
+    }
+    return (p) => set(p, out);
+  },
+});
+const strings = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "list") return `expected a list of strings, got ${got(v)}`;
+    const out: string[] = [];
+    for (const item of v.items) {
+      if (item.kind !== "string") return `expected strings, got ${got(item)}`;
+      out.push(item.value);
+    }
+    return (p) => set(p, out);
+  },
+});
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KIB: 1024,
+  MIB: 1024 ** 2,
+  GIB: 1024 ** 3,
+};
+/** "256MB", "1.5GiB", "1000" or a plain number of bytes */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = SIZE_UNITS[(m?.[2] ?? "").toUpperCase()];
+  if (!m || unit === undefined) return undefined;
+  const n = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+const size = (min: number, set: (p: ConfigPatch, n: number) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    const n = v.kind === "number" ? v.value : v.kind === "string" ? parseSize(v.value) : undefined;
+    if (n === undefined || !Number.isInteger(n))
+      return `expected a size like "256MB", "1GiB" or a number of bytes, got ${got(v)}`;
+    if (n < min) return `${n} bytes is too small (at least ${min})`;
+    return (p) => set(p, n);
+  },
+});
+export const BRIDGE_SCHEMES = ["mqtt:", "mqtts:", "ws:", "wss:"];
+const address: LeafSpec = {
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "string") return `expected a URL like "mqtts://broker.example.com:8883", got ${got(v)}`;
+    let u: URL;
+    try {
+      u = new URL(v.value);
+    } catch {
+      return `invalid URL ${JSON.stringify(v.value)} (expected mqtt://, mqtts://, ws:// or wss://host:port)`;
+    }
+    if (!BRIDGE_SCHEMES.includes(u.protocol))
+      return `unsupported scheme "${u.protocol.slice(0, -1)}" (use mqtt, mqtts, ws or wss)`;
+    if (u.hostname === "") return `no host in ${JSON.stringify(v.value)}`;
+    if (u.username || u.password) return "put credentials in Username and Password, not in the URL";
+    return (p) => (bridge(p).address = v.value);
+  },
+};
+const bridgeSpec: LabelledSpec = {
+  kind: "labelled",
+  label: (name) =>
+    /^[A-Za-z0-9_-]{1,64}$/.test(name)
+      ? undefined
+      : `bridge name ${JSON.stringify(name)}: use 1-64 letters, digits, "-" or "_" (it names a file and a $SYS topic)`,
+  start: (p, name, pos) => (p.bridges ??= []).push({ name, pos, tls: {}, buffer: {} }),
+  fields: {
+    Address: address,
+    ClientId: str((p, s) => (bridge(p).clientId = s)),
+    Protocol: {
+      kind: "leaf",
+      read: (v) =>
+        v.kind === "number" && (v.value === 4 || v.value === 5)
+          ? (p) => (bridge(p).protocol = v.value as 4 | 5)
+          : `expected 4 (MQTT 3.1.1) or 5, got ${got(v)}`,
+    },
+    Username: str((p, s) => (bridge(p).username = s)),
+    Password: str((p, s) => (bridge(p).password = s), true),
+    Tls: {
+      kind: "block",
+      fields: {
+        CaFile: path((p, f) => (bridge(p).tls.caFile = f)),
+        CertFile: path((p, f) => (bridge(p).tls.certFile = f)),
+        KeyFile: path((p, f) => (bridge(p).tls.keyFile = f)),
+        ServerName: str((p, s) => (bridge(p).tls.serverName = s)),
+      },
+    },
+    Forward: filters((p, l) => (bridge(p).forward = l)),
+    Prefix: {
+      kind: "leaf",
+      read: (v) => {
+        if (v.kind !== "string") return `expected string, got ${got(v)}`;
+        if (/[#+]/.test(v.value) || v.value.includes("\u0000")) return `a prefix cannot hold "#", "+" or NUL`;
+        return (p) => (bridge(p).prefix = v.value);
+      },
+    },
+    Subscribe: filters((p, l) => (bridge(p).subscribe = l)),
+    Qos: {
+      kind: "leaf",
+      read: (v) =>
+        v.kind === "number" && (v.value === 0 || v.value === 1)
+          ? (p) => (bridge(p).qos = v.value as 0 | 1)
+          : `expected 0 or 1, got ${got(v)}`,
+    },
+    Buffer: {
+      kind: "block",
+      fields: {
+        MaxMessages: int(1, 1_000_000_000, (p, n) => (bridge(p).buffer.maxMessages = n)),
+        MaxBytes: size(1024, (p, n) => (bridge(p).buffer.maxBytes = n)),
+        Policy: oneOf(["drop-oldest", "refuse-new"] as const, (p, x) => (bridge(p).buffer.policy = x)),
+      },
+    },
+    MaxRate: int(0, 10_000_000, (p, n) => (bridge(p).maxRate = n)),
+    KeepAlive: int(0, 65535, (p, n) => (bridge(p).keepAlive = n)),
+    SessionExpiry: int(0, 4_294_967_295, (p, n) => (bridge(p).sessionExpiry = n)),
+    Scopes: strings((p, l) => (bridge(p).scopes = l)),
+  },
+};
+
 const LISTENERS_HINT = 'neo takes one address per service: Listen = "tcp://host:port"';
 
 export const schema: BlockSpec = {
   kind: "block",
   fields: {
+    Bridge: bridgeSpec,
     Data: path((p, d) => (p.data = d)),
     Log: { kind: "block", fields: { Level: oneOf(LOG_LEVELS, (p, l) => (p.logLevel = l)) } },
     Http: {
@@ -150,6 +322,7 @@ export const schema: BlockSpec = {
         Tls: tls("mqtt", ["require", "optional"]),
       },
       hints: {
+        Bridge: 'a bridge is its own top-level block: Bridge "name" { Address = "mqtts://..." }',
         Listeners: LISTENERS_HINT,
         EnableTls: "write Tls { Enabled = true } instead",
         ServerCertPath: 'write Tls { CertFile = "..." } instead',
@@ -160,18 +333,19 @@ export const schema: BlockSpec = {
 };
 
 /** Every full key path in the schema, e.g. "Mqtt.Tls.Enabled", for "it belongs in ..." hints. */
-function allPaths(spec: BlockSpec, prefix: string): string[] {
+function allPaths(spec: BlockSpec | LabelledSpec, prefix: string): string[] {
   return Object.entries(spec.fields).flatMap(([k, s]) => {
     const full = prefix ? `${prefix}.${k}` : k;
-    return s.kind === "block" ? [full, ...allPaths(s, full)] : [full];
+    // bridge keys are not suggested as homes for misplaced service keys
+    return s.kind === "leaf" ? [full] : s.kind === "labelled" ? [] : [full, ...allPaths(s, full)];
   });
 }
 const ALL_PATHS = allPaths(schema, "");
 
-function unknownKey(seg: KeySegment, spec: BlockSpec, prefix: string): string {
+function unknownKey(seg: KeySegment, spec: BlockSpec | LabelledSpec, prefix: string): string {
   const where = prefix ? ` in ${prefix}` : "";
   const head = `unknown key "${seg.name}"${where}`;
-  const hint = spec.hints?.[seg.name];
+  const hint = spec.kind === "block" ? spec.hints?.[seg.name] : undefined;
   if (hint) return `${head}; ${hint}`;
   const names = Object.keys(spec.fields);
   const sameButCase = names.find((n) => n.toLowerCase() === seg.name.toLowerCase());
@@ -184,12 +358,13 @@ function unknownKey(seg: KeySegment, spec: BlockSpec, prefix: string): string {
 }
 
 function applyEntry(
-  spec: BlockSpec,
+  spec: BlockSpec | LabelledSpec,
   key: KeySegment[],
   value: Value,
   prefix: string,
   patch: ConfigPatch,
   ctx: Ctx,
+  label?: Entry["label"],
 ): void {
   const [seg, ...rest] = key;
   if (!seg) return;
@@ -197,6 +372,31 @@ function applyEntry(
   const field = spec.fields[seg.name];
   if (!field) {
     ctx.problems.push({ pos: seg.pos, message: unknownKey(seg, spec, prefix) });
+    return;
+  }
+  if (label && field.kind !== "labelled") {
+    ctx.problems.push({ pos: label.pos, message: `${full} takes no label: write ${full} { ... }` });
+    return;
+  }
+  if (field.kind === "labelled") {
+    if (!label || rest.length > 0 || value.kind !== "block") {
+      ctx.problems.push({ pos: seg.pos, message: `${full} needs a name: ${seg.name} "name" { ... }` });
+      return;
+    }
+    const bad = field.label(label.name);
+    if (bad) {
+      ctx.problems.push({ pos: label.pos, message: `${full}: ${bad}` });
+      return;
+    }
+    const named = `${full} ${JSON.stringify(label.name)}`;
+    const first = ctx.seen.get(named);
+    if (first) {
+      ctx.problems.push({ pos: label.pos, message: `${named}: defined twice (first at ${first.line}:${first.col})` });
+      return;
+    }
+    ctx.seen.set(named, label.pos);
+    field.start(patch, label.name, label.pos);
+    for (const e of value.entries) applyEntry(field, e.key, e.value, named, patch, ctx, e.label);
     return;
   }
   if (field.kind === "block") {
@@ -230,7 +430,7 @@ function applyEntry(
 export function validate(entries: Entry[], baseDir: string): { patch: ConfigPatch; problems: Problem[] } {
   const ctx: Ctx = { baseDir, problems: [], seen: new Map() };
   const patch = emptyPatch();
-  for (const e of entries) applyEntry(schema, e.key, e.value, "", patch, ctx);
+  for (const e of entries) applyEntry(schema, e.key, e.value, "", patch, ctx, e.label);
   for (const svc of ["Http", "Mqtt"] as const) {
     const cert = ctx.seen.get(`${svc}.Tls.CertFile`);
     const key = ctx.seen.get(`${svc}.Tls.KeyFile`);
@@ -242,5 +442,23 @@ export function validate(entries: Entry[], baseDir: string): { patch: ConfigPatc
       });
     }
   }
+  for (const b of patch.bridges ?? []) checkBridge(b, ctx);
   return { patch, problems: ctx.problems };
+}
+
+function checkBridge(b: BridgePatch, ctx: Ctx): void {
+  const at = (key: string) => ctx.seen.get(`Bridge ${JSON.stringify(b.name)}.${key}`) ?? b.pos;
+  const say = (pos: Pos, message: string) => ctx.problems.push({ pos, message: `Bridge "${b.name}": ${message}` });
+  if (!ctx.seen.has(`Bridge ${JSON.stringify(b.name)}.Address`))
+    say(b.pos, 'Address is required (e.g. Address = "mqtts://broker.example.com:8883")');
+  if ((b.tls.certFile === undefined) !== (b.tls.keyFile === undefined))
+    say(at(b.tls.certFile ? "Tls.CertFile" : "Tls.KeyFile"), "give both Tls.CertFile and Tls.KeyFile, or neither");
+  const secure = b.address?.startsWith("mqtts:") || b.address?.startsWith("wss:");
+  const tlsKey = ["CaFile", "CertFile", "KeyFile", "ServerName"].find((k) =>
+    ctx.seen.has(`Bridge ${JSON.stringify(b.name)}.Tls.${k}`),
+  );
+  if (b.address && !secure && tlsKey) say(at(`Tls.${tlsKey}`), "Tls settings need an mqtts:// or wss:// Address");
+  if (!b.forward?.length && !b.subscribe?.length)
+    say(b.pos, "nothing to do: give Forward and/or Subscribe topic filters");
+  if (b.password !== undefined && b.username === undefined) say(at("Password"), "Password needs a Username");
 }

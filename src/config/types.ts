@@ -18,6 +18,36 @@ export interface ListenConfig {
   port: number; // 0 = pick a free port
 }
 
+/** One `Bridge "name" { ... }` block: an upstream MQTT broker this gateway forwards to. */
+export interface BridgeConfig {
+  /** the block's label: names the queue file (bridge-<name>.db) and $SYS/neo/bridge/<name>/ */
+  name: string;
+  /** mqtt://, mqtts://, ws:// or wss:// URL */
+  address: string;
+  clientId: string;
+  protocol: 4 | 5;
+  username?: string;
+  password?: string;
+  tls: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+  /** local topic filters sent upstream */
+  forward: string[];
+  /** prepended to forwarded topics upstream, stripped from topics that come back */
+  prefix: string;
+  /** upstream topic filters delivered locally */
+  subscribe: string[];
+  /** QoS of what the bridge publishes upstream and subscribes with */
+  qos: 0 | 1;
+  buffer: { maxMessages: number; maxBytes: number; policy: "drop-oldest" | "refuse-new" };
+  /** messages/s sent upstream at most (catch-up after an outage); 0 = no limit */
+  maxRate: number;
+  /** seconds */
+  keepAlive: number;
+  /** seconds the upstream keeps our session while we are away (v5; v3.1.1: clean session off) */
+  sessionExpiry: number;
+  /** what messages from upstream may do locally, e.g. "topics:publish:commands/#" */
+  scopes: string[];
+}
+
 export interface NeoConfig {
   /** data directory (absolute after load) */
   data: string;
@@ -40,4 +70,6 @@ export interface NeoConfig {
     persistence: boolean;
     tls: TlsConfig;
   };
+  /** `Bridge "name" { ... }` blocks (file only); none when absent */
+  bridges?: BridgeConfig[];
 }
