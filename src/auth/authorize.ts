@@ -1,6 +1,165 @@
-// The single place publish/subscribe permissions are decided; scoped permissions land here later.
+// The ONE place that decides what a principal may do. Every listener and endpoint asks
+// `authorize(principal, operation, resource)`; nothing else matches scopes.
+import { covers, intersect, overlaps } from "./filters.ts";
+import { parseScopes, type Operation, type Scope } from "./scopes.ts";
 
-/** Anyone may publish anywhere except the broker's own $SYS tree. */
+/** Who is asking: a client key, a user, or an anonymous MQTT client. */
+export interface Principal {
+  /** the key's client id (or user name); `%c` in a scope stands for it */
+  readonly id: string;
+  readonly kind: "client" | "user" | "anonymous";
+  readonly scopes: readonly Scope[];
+}
+
+export type Decision =
+  | {
+      allow: true;
+      /** a topic filter only partly allowed: each message must still be checked */
+      partial: boolean;
+    }
+  | {
+      allow: false;
+      /** e.g. `not allowed to write table X` */
+      reason: string;
+      /** the deny scope that decided it, when one did */
+      scope?: string;
+    };
+
+interface Rule {
+  scope: Scope;
+  /** topics: the filter's levels with %c filled in; null when %c cannot be filled safely */
+  levels: readonly string[] | null;
+  /** clients: the glob compiled */
+  glob: RegExp | null;
+}
+type Compiled = Map<Operation, { allow: Rule[]; deny: Rule[] }>;
+
+const compiled = new WeakMap<Principal, Compiled>();
+
+/** A principal from scope texts (parsed and validated: throws NeoError on a bad one). */
+export function makePrincipal(id: string, kind: Principal["kind"], scopes: readonly string[] | readonly Scope[]) {
+  const parsed = scopes.every((s) => typeof s === "string")
+    ? parseScopes(scopes as readonly string[])
+    : (scopes as readonly Scope[]);
+  return { id, kind, scopes: parsed } satisfies Principal;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** `%c` may fill a topic level only with an id that cannot widen the filter */
+const safeInTopic = (id: string) => id !== "" && !id.includes("/") && !id.includes("+") && !id.includes("#");
+
+function compileRule(scope: Scope, id: string): Rule {
+  if (scope.type === "topics") {
+    const has = scope.target.includes("%c");
+    const levels = has && !safeInTopic(id) ? null : scope.target.replaceAll("%c", id).split("/");
+    return { scope, levels, glob: null };
+  }
+  if (scope.type === "clients") {
+    const re = scope.target
+      .split("%c")
+      .map((part) => part.split("*").map(escapeRe).join(".*"))
+      .join(escapeRe(id));
+    return { scope, levels: null, glob: new RegExp(`^${re}$`, "s") };
+  }
+  return { scope, levels: null, glob: null };
+}
+
+function compile(p: Principal): Compiled {
+  let c = compiled.get(p);
+  if (c) return c;
+  c = new Map();
+  for (const s of p.scopes) {
+    let e = c.get(s.operation);
+    if (!e) c.set(s.operation, (e = { allow: [], deny: [] }));
+    (s.deny ? e.deny : e.allow).push(compileRule(s, p.id));
+  }
+  compiled.set(p, c);
+  return c;
+}
+
+/** equality targets: `*`, the exact name, or `%c` for the principal's own id */
+function targetMatches(r: Rule, resource: string, id: string): boolean {
+  const t = r.scope.target;
+  if (t === "*") return true;
+  if (r.scope.type === "tables") return t === resource.toUpperCase();
+  if (t === "%c") return resource === id;
+  return t === resource;
+}
+
+function describe(op: Operation, resource: string): string {
+  switch (op) {
+    case "tables:read":
+      return `not allowed to read table ${resource}`;
+    case "tables:write":
+      return `not allowed to write table ${resource}`;
+    case "topics:publish":
+      return `not allowed to publish to ${resource}`;
+    case "topics:subscribe":
+      return `not allowed to subscribe to ${resource}`;
+    case "clients:connect":
+      return `not allowed to connect with client id "${resource}"`;
+    case "metrics:read":
+      return "not allowed to read metrics";
+    case "channels:publish":
+      return `not allowed to publish to channel ${resource}`;
+    case "channels:subscribe":
+      return `not allowed to subscribe to channel ${resource}`;
+    default:
+      return `not allowed to ${op.split(":")[1]} key ${resource}`;
+  }
+}
+
+const ALLOW_ALL: Decision = { allow: true, partial: false };
+const ALLOW_PART: Decision = { allow: true, partial: true };
+
+function decideTopics(rules: { allow: Rule[]; deny: Rule[] } | undefined, op: Operation, resource: string): Decision {
+  const levels = resource.split("/");
+  if (op === "topics:publish" && (levels[0] === "$SYS" || resource === "$SYS"))
+    return { allow: false, reason: `${describe(op, resource)}: $SYS belongs to the broker` };
+  let partial = false;
+  for (const r of rules?.deny ?? []) {
+    if (!r.levels) continue;
+    if (covers(r.levels, levels)) return { allow: false, reason: describe(op, resource), scope: r.scope.text };
+    if (!partial && overlaps(r.levels, levels)) partial = true;
+  }
+  let full = false;
+  let some = false;
+  for (const r of rules?.allow ?? []) {
+    if (!r.levels) continue;
+    const common = intersect(r.levels, levels);
+    // an allow counts only for the part of the filter no single deny takes back
+    if (!common || rules?.deny.some((d) => d.levels && covers(d.levels, common))) continue;
+    some = true;
+    if (covers(r.levels, levels)) {
+      full = true;
+      break;
+    }
+  }
+  if (!full && !some) return { allow: false, reason: describe(op, resource) };
+  return partial || !full ? ALLOW_PART : ALLOW_ALL;
+}
+
+/**
+ * May `principal` do `operation` on `resource`? A deny scope that matches always wins;
+ * otherwise an allow scope must match; otherwise the answer is no.
+ *
+ * Resources: a table name (tables), a topic name or filter (topics: a filter that is
+ * only partly allowed is allowed with `partial: true`, and each message must then be
+ * checked by its topic name), a client id (keys, clients:connect), a channel id, `*`.
+ */
+export function authorize(principal: Principal, operation: Operation, resource: string): Decision {
+  const rules = compile(principal).get(operation);
+  if (operation.startsWith("topics:")) return decideTopics(rules, operation, resource);
+  const id = principal.id;
+  const hit = (r: Rule) => (r.glob ? r.glob.test(resource) : targetMatches(r, resource, id));
+  const deny = rules?.deny.find(hit);
+  if (deny) return { allow: false, reason: describe(operation, resource), scope: deny.scope.text };
+  if (rules?.allow.some(hit)) return ALLOW_ALL;
+  return { allow: false, reason: describe(operation, resource) };
+}
+
+/** Anyone may publish anywhere except the broker's own $SYS tree. (Before scopes; goes with issue 10's enforcement.) */
 export function authorizePublish(_clientId: string | undefined, topic: string): boolean {
   return !(topic === "$SYS" || topic.startsWith("$SYS/"));
 }

@@ -1,4 +1,22 @@
-// auth: who is this (token, client certificate) and may they do this (publish, subscribe).
+// auth: who is this (identify: token, client certificate) and may they do this (authorize: scopes).
 export { createAuth, type AuthDeps } from "./authenticate.ts";
-export { authorizePublish, authorizeSubscribe } from "./authorize.ts";
+export {
+  authorize,
+  authorizePublish,
+  authorizeSubscribe,
+  makePrincipal,
+  type Decision,
+  type Principal,
+} from "./authorize.ts";
+export {
+  ALL_ACCESS_SCOPES,
+  parseScope,
+  parseScopes,
+  scopeProblem,
+  summarizeScopes,
+  SCOPE_TYPES,
+  type Operation,
+  type Scope,
+  type ScopeType,
+} from "./scopes.ts";
 export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";
