@@ -40,6 +40,7 @@ async function serve(mode: Mode, dir: string): Promise<void> {
       persistence: true,
       tls: { enabled: false, clientAuth: "require" },
     },
+    storage: { sync: "full" },
   };
   const tls =
     mode === "http"

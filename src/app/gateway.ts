@@ -61,7 +61,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const pki = await loadOrCreatePki(config.data, { hosts });
   const registry = openRegistry(config.data);
   const auth = createAuth({ registry });
-  const store = openSeriesStore(config.data);
+  const store = openSeriesStore(config.data, { sync: config.storage.sync });
   const batcher = createWriteBatcher(store);
 
   const settle = createMemorySettler({ log });
@@ -233,6 +233,11 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
     if (next.mqtt.persistence !== config.mqtt.persistence)
       log.warn("Mqtt.Persistence changed: it takes effect after a restart");
+    if (next.storage.sync !== config.storage.sync) {
+      store.setSync(next.storage.sync);
+      config.storage.sync = next.storage.sync;
+      done.push(`storage sync ${next.storage.sync}`);
+    }
     if (next.log.level !== config.log.level) {
       setLogLevel(next.log.level);
       config.log.level = next.log.level;

@@ -76,6 +76,10 @@ export function formatConfig(cfg: NeoConfig): string {
     ...tlsLines(cfg.mqtt.tls),
     "}",
     ...(cfg.bridges ?? []).flatMap(bridgeLines),
+    "",
+    "Storage {",
+    `  Sync = ${q(cfg.storage.sync)}`,
+    "}",
   );
   return out.join("\n") + "\n";
 }
@@ -150,6 +154,14 @@ Mqtt {
     # CertFile = "/etc/neo/server_cert.pem"
     # KeyFile = "/etc/neo/server_key.pem"
   }
+}
+
+Storage {
+  # When a write (HTTP 200, MQTT PUBACK) is acknowledged: "full" = after the series
+  # store's WAL is fsynced, so it survives a power cut; "normal" = once the commit is
+  # in the OS (survives a crash or kill -9, may lose the last commits on power loss),
+  # faster on slow SD cards. Many messages share one fsync either way.
+  Sync = "full"
 }
 `;
 }

@@ -48,6 +48,7 @@ describe("defaults and precedence", () => {
         persistence: true,
         tls: { enabled: false, clientAuth: "require" },
       },
+      storage: { sync: "full" },
     });
   });
 
@@ -263,6 +264,7 @@ describe("printing configs", () => {
         persistence: fc.boolean(),
         tls: tls(["optional", "require"]),
       }),
+      storage: fc.record({ sync: fc.constantFrom("full" as const, "normal" as const) }),
     })
     .filter(
       (c) =>

@@ -114,6 +114,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       persistence: true,
       tls: tls("require"),
     },
+    storage: { sync: "full" },
   };
 }
 
@@ -227,6 +228,7 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
   cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
   if (p.bridges) cfg.bridges = p.bridges.map(resolveBridge);
+  cfg.storage.sync = def(p.storage.sync, cfg.storage.sync);
   return cfg;
 }
 

@@ -41,6 +41,7 @@ Mqtt = {
         requireClientIdMatch: true,
         tls: { enabled: true, clientAuth: "optional" },
       },
+      storage: {},
     });
   });
 

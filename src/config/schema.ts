@@ -42,9 +42,13 @@ export interface ConfigPatch {
   mqtt: ServicePatch;
   /** only a file has them */
   bridges?: BridgePatch[];
+  storage: StoragePatch;
+}
+export interface StoragePatch {
+  sync?: "full" | "normal";
 }
 
-export const emptyPatch = (): ConfigPatch => ({ http: { tls: {} }, mqtt: { tls: {} } });
+export const emptyPatch = (): ConfigPatch => ({ http: { tls: {} }, mqtt: { tls: {} }, storage: {} });
 
 interface Ctx {
   /** directory that relative paths in the file are resolved against */
@@ -327,6 +331,12 @@ export const schema: BlockSpec = {
         EnableTls: "write Tls { Enabled = true } instead",
         ServerCertPath: 'write Tls { CertFile = "..." } instead',
         ServerKeyPath: 'write Tls { KeyFile = "..." } instead',
+      },
+    },
+    Storage: {
+      kind: "block",
+      fields: {
+        Sync: oneOf(["full", "normal"] as const, (p, s) => (p.storage.sync = s)),
       },
     },
   },

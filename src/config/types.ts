@@ -72,4 +72,13 @@ export interface NeoConfig {
   };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
+  storage: StorageConfig;
+}
+
+export interface StorageConfig {
+  /**
+   * "full": a write is acknowledged only after the WAL is fsynced (survives a power cut);
+   * "normal": acknowledged after the commit reaches the OS (survives a crash, not a power cut).
+   */
+  sync: "full" | "normal";
 }

@@ -22,6 +22,7 @@ export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
       persistence: true,
       tls: { enabled: false, clientAuth: "require" },
     },
+    storage: { sync: "full" },
   };
 }
 

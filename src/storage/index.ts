@@ -8,5 +8,7 @@ export {
   type WriteBatch,
   type QueryResult,
   type SeriesStore,
+  type SeriesOptions,
+  type SyncMode,
 } from "./series.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";

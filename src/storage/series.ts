@@ -43,6 +43,8 @@ export interface SeriesStore {
   query(sql: string, params?: unknown[]): QueryResult;
   /** Tag table names, upper-cased, sorted. */
   tables(): string[];
+  /** "full": every commit fsyncs the WAL before it returns; "normal": it does not (WAL mode). */
+  setSync(mode: SyncMode): void;
   close(): void;
 }
 
@@ -97,9 +99,18 @@ function typeOf(declared: string | null | undefined, actual: string | null | und
 /** the tag table every new store has (machbase-neo's examples use it) */
 export const EXAMPLE_TABLE = "EXAMPLE";
 
-export function openSeriesStore(dataDir: string): SeriesStore {
+export type SyncMode = "full" | "normal";
+
+export interface SeriesOptions {
+  /** default "full": a commit returns only after the WAL is on disk, so acked = fsynced */
+  sync?: SyncMode;
+}
+
+export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
   const file = join(dataDir, "series.db");
   const db: Database = openDatabase(file);
+  const setSync = (mode: SyncMode) => db.exec(`PRAGMA synchronous=${mode === "normal" ? "NORMAL" : "FULL"}`);
+  setSync(opts.sync ?? "full");
   // Make sure the WAL files exist before the read-only connection attaches to them.
   db.exec("CREATE TABLE IF NOT EXISTS _neo_series_meta (k TEXT PRIMARY KEY, v TEXT)");
   const ro: Database = openDatabase(file, { readonly: true });
@@ -214,6 +225,7 @@ export function openSeriesStore(dataDir: string): SeriesStore {
       ensureOpen();
       return (listTables.values() as [string][]).map((r) => r[0].toUpperCase());
     },
+    setSync,
     close() {
       if (closed) return;
       closed = true;

@@ -67,11 +67,18 @@ export interface Server {
 
 export async function startServer(
   extraArgs: string[] = [],
-  opts: { data?: string; env?: Record<string, string>; cwd?: string; noPortFlags?: boolean } = {},
+  opts: {
+    data?: string;
+    env?: Record<string, string>;
+    cwd?: string;
+    noPortFlags?: boolean;
+    /** run neo under another command, e.g. ["strace", "-f", "-o", file] (stop() then signals ready.pid) */
+    wrap?: string[];
+  } = {},
 ): Promise<Server> {
   const data = opts.data ?? tempDir();
   const ports = opts.noPortFlags ? [] : ["--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"];
-  const proc = Bun.spawn([...NEO, "serve", "--data", data, ...ports, ...extraArgs], {
+  const proc = Bun.spawn([...(opts.wrap ?? []), ...NEO, "serve", "--data", data, ...ports, ...extraArgs], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", TZ: "UTC", ...opts.env },
     stdin: "ignore",
@@ -110,6 +117,7 @@ export async function startServer(
     await proc.exited;
     throw new Error(`neo serve did not become ready (exit ${proc.exitCode}):\n${stderr}`);
   }
+  const readyPid = ready.pid;
   const [mqttHost = "127.0.0.1", mqttPort = "0"] = ready.mqtt.split(/:(?=\d+$)/);
   return {
     ready,
@@ -135,7 +143,13 @@ export async function startServer(
       });
     },
     async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null) proc.kill(signal);
+      if (proc.exitCode === null) {
+        if (opts.wrap) {
+          try {
+            process.kill(readyPid, signal);
+          } catch {}
+        } else proc.kill(signal);
+      }
       const t = setTimeout(() => proc.kill("SIGKILL"), 8000);
       const code = await proc.exited;
       clearTimeout(t);
