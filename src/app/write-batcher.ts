@@ -2,21 +2,27 @@
 // the event loop joins one transaction; the flush runs on the next macrotask, so a lone
 // message waits well under a millisecond and the PUBACK still follows the commit.
 import type { Row } from "../ingest/index.ts";
+import type { SenmlRow } from "../storage/index.ts";
 
 export interface WriteTarget {
   /** one transaction; a batch refused by validation is reported through onReject and skipped */
-  writeMany(batches: { table: string; rows: Row[] }[], onReject?: (index: number, err: Error) => void): number[];
+  writeMany(
+    batches: { table: string; rows: Row[]; senml?: SenmlRow[] }[],
+    onReject?: (index: number, err: Error) => void,
+  ): number[];
 }
 
 interface Pending {
   table: string;
   rows: Row[];
+  senml?: SenmlRow[];
   resolve: (n: number) => void;
   reject: (e: unknown) => void;
 }
 
 export interface WriteBatcher {
-  write(table: string, rows: Row[]): Promise<number>;
+  /** `senml`: the message's SenML records in full, for the table's side table (same commit) */
+  write(table: string, rows: Row[], senml?: SenmlRow[]): Promise<number>;
   /** resolves when everything queued so far is committed */
   flush(): Promise<void>;
   stats(): { commits: number; rows: number };
@@ -37,7 +43,7 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
       try {
         const refused = new Map<number, Error>();
         const counts = target.writeMany(
-          batch.map((p) => ({ table: p.table, rows: p.rows })),
+          batch.map((p) => ({ table: p.table, rows: p.rows, senml: p.senml })),
           (i, err) => refused.set(i, err),
         );
         commits++;
@@ -54,7 +60,8 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
         for (const p of batch) {
           try {
             let refusal: Error | undefined;
-            const n = target.writeMany([{ table: p.table, rows: p.rows }], (_i, e) => (refusal = e))[0] ?? 0;
+            const n =
+              target.writeMany([{ table: p.table, rows: p.rows, senml: p.senml }], (_i, e) => (refusal = e))[0] ?? 0;
             if (refusal) throw refusal;
             commits++;
             rowsTotal += n;
@@ -75,9 +82,9 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
   };
 
   return {
-    write(table, rows) {
+    write(table, rows, senml) {
       return new Promise<number>((resolve, reject) => {
-        queue.push({ table, rows, resolve, reject });
+        queue.push({ table, rows, senml, resolve, reject });
         schedule();
       });
     },

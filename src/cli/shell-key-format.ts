@@ -26,7 +26,7 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-interface Column {
+export interface Column {
   title: string;
   min: number;
   right?: boolean;
@@ -41,6 +41,30 @@ const COLUMNS: Column[] = [
   { title: "LAST USED", min: 29 },
 ];
 
+/** machbase-neo's box table: a header row, then one line per row (cells already text). */
+export function renderBox(columns: readonly Column[], rows: readonly string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.min, c.title.length, ...rows.map((row) => row[i]!.length)));
+  const rule = (l: string, m: string, r: string) => l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
+  const line = (cells: string[], header: boolean) =>
+    "│" +
+    cells
+      .map((c, i) => " " + (columns[i]!.right && !header ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)) + " ")
+      .join("│") +
+    "│";
+  return (
+    [
+      rule("┌", "┬", "┐"),
+      line(
+        columns.map((c) => c.title),
+        true,
+      ),
+      rule("├", "┼", "┤"),
+      ...rows.map((r) => line(r, false)),
+      rule("└", "┴", "┘"),
+    ].join("\n") + "\n"
+  );
+}
+
 export function boxTable(records: readonly ClientRecord[], now: number): string {
   const rows = records.map((r, i) => [
     String(i + 1),
@@ -50,26 +74,7 @@ export function boxTable(records: readonly ClientRecord[], now: number): string 
     displayStatus(r, now),
     r.lastUsedAt === null ? "-" : formatTime(r.lastUsedAt),
   ]);
-  const widths = COLUMNS.map((c, i) => Math.max(c.min, c.title.length, ...rows.map((row) => row[i]!.length)));
-  const rule = (l: string, m: string, r: string) => l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
-  const line = (cells: string[], header: boolean) =>
-    "│" +
-    cells
-      .map((c, i) => " " + (COLUMNS[i]!.right && !header ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)) + " ")
-      .join("│") +
-    "│";
-  return (
-    [
-      rule("┌", "┬", "┐"),
-      line(
-        COLUMNS.map((c) => c.title),
-        true,
-      ),
-      rule("├", "┼", "┤"),
-      ...rows.map((r) => line(r, false)),
-      rule("└", "┴", "┘"),
-    ].join("\n") + "\n"
-  );
+  return renderBox(COLUMNS, rows);
 }
 
 export interface ClientJson {

@@ -2,9 +2,10 @@
 import { defineCommand } from "citty";
 
 export default defineCommand({
-  meta: { name: "shell", description: "Operator commands (client keys and certificates, web UI users)" },
+  meta: { name: "shell", description: "Operator commands (client keys and certificates, web UI users, channels)" },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
     user: () => import("./shell-user.ts").then((m) => m.default),
+    channel: () => import("./shell-channel.ts").then((m) => m.default),
   },
 });

@@ -31,13 +31,43 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
+// Channels and who is connected to them (src/registry/channels.ts). Their own migration
+// scope, so they never collide with the clients' migration ids. A connection goes when
+// its channel or its client is deleted (foreign keys are on for every connection).
+const CHANNEL_MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE IF NOT EXISTS channels (
+        id         TEXT PRIMARY KEY,
+        name       TEXT,
+        metadata   TEXT,             -- JSON object
+        table_name TEXT NOT NULL,    -- where its SenML records are stored
+        created_at INTEGER NOT NULL  -- ms
+      );
+      CREATE TABLE IF NOT EXISTS channel_connections (
+        channel_id TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        client_id  TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+        publish    INTEGER NOT NULL,
+        subscribe  INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, client_id)
+      );
+      CREATE INDEX IF NOT EXISTS channel_connections_client ON channel_connections (client_id);`,
+  },
+];
+
+function migrate(db: Database): void {
+  runMigrations(db, "registry", MIGRATIONS);
+  runMigrations(db, "channels", CHANNEL_MIGRATIONS);
+}
+
 export function openRegistryDb(dataDir: string): Database {
   const db = openDatabase(join(dataDir, "registry.db"));
   try {
-    runMigrations(db, "registry", MIGRATIONS);
+    migrate(db);
   } catch {
     // another process (CLI or server) migrated the same file at the same moment: its work is done, ours re-checks
-    runMigrations(db, "registry", MIGRATIONS);
+    migrate(db);
   }
   return db;
 }

@@ -14,3 +14,13 @@ export type {
   RevokedSerial,
   RotateOptions,
 } from "./types.ts";
+export {
+  assertChannelId,
+  defaultChannelTable,
+  openChannels,
+  type Channel,
+  type ChannelConnection,
+  type ChannelOperation,
+  type Channels,
+  type CreateChannelOptions,
+} from "./channels.ts";

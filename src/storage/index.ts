@@ -12,3 +12,4 @@ export {
   type SyncMode,
 } from "./series.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
+export { senmlTableOf, SENML_SUFFIX, type SenmlRow } from "./senml-table.ts";

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { openDatabase } from "./db.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
+import { checkSenmlRow, createSenmlWriter, senmlTableOf, type SenmlRow } from "./senml-table.ts";
 
 export interface Row {
   name: string;
@@ -18,6 +19,8 @@ export interface Row {
 export interface WriteBatch {
   table: string;
   rows: Row[];
+  /** a SenML message's records in full, for the table's `<TABLE>_SENML` side table (same commit) */
+  senml?: SenmlRow[];
 }
 
 export interface QueryResult {
@@ -138,9 +141,11 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     return st;
   }
 
-  function insertRows(table: string, rows: Row[]): number {
+  const senmlWriter = createSenmlWriter(db);
+  function insertRows(table: string, rows: Row[], senml?: SenmlRow[]): number {
     const st = insertFor(table);
     for (const r of rows) st.run(r.name, r.time, r.value);
+    if (senml && senml.length > 0) senmlWriter.insert(table, senml);
     return rows.length;
   }
 
@@ -155,9 +160,11 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   }
 
   const writeTx = db.transaction((table: string, rows: Row[]) => insertRows(table, rows));
-  const manyTx = db.transaction((items: { table: string; rows: Row[]; index: number }[], out: number[]) => {
-    for (const it of items) out[it.index] = insertRows(it.table, it.rows);
-  });
+  const manyTx = db.transaction(
+    (items: { table: string; rows: Row[]; senml?: SenmlRow[]; index: number }[], out: number[]) => {
+      for (const it of items) out[it.index] = insertRows(it.table, it.rows, it.senml);
+    },
+  );
 
   return {
     file,
@@ -171,12 +178,16 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     writeMany(batches, onReject) {
       ensureOpen();
       const out: number[] = new Array<number>(batches.length).fill(0);
-      const ok: { table: string; rows: Row[]; index: number }[] = [];
+      const ok: { table: string; rows: Row[]; senml?: SenmlRow[]; index: number }[] = [];
       batches.forEach((b, index) => {
         try {
           const t = normalizeTableName(b.table);
           b.rows.forEach(checkRow);
-          if (b.rows.length > 0) ok.push({ table: t, rows: b.rows, index });
+          if (b.senml) {
+            normalizeTableName(senmlTableOf(t));
+            b.senml.forEach(checkSenmlRow);
+          }
+          if (b.rows.length > 0) ok.push({ table: t, rows: b.rows, senml: b.senml, index });
         } catch (e) {
           const err = e instanceof NeoError ? e : new NeoError("bad_row", String(e), 400, e);
           if (batches.length === 1 && !onReject) throw err;
@@ -230,6 +241,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       if (closed) return;
       closed = true;
       for (const st of inserts.values()) st.finalize();
+      senmlWriter.close();
       listTables.finalize();
       ro.close();
       db.exec("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -1,0 +1,169 @@
+// `neo shell channel ...`: Mainflux/Magistrala channels and which clients are connected
+// to them. Works on the data dir directly, with or without a running server; a running
+// server applies a connect or disconnect to live sessions within a second.
+import { defineCommand } from "citty";
+import { setLogLevel } from "../lib/log.ts";
+import { usageError } from "../lib/errors.ts";
+import { openChannels, type Channel, type ChannelConnection, type Channels } from "../registry/index.ts";
+import { commonArgs, fail } from "./common.ts";
+import { formatTime, renderBox, rfc3339 } from "./shell-key-format.ts";
+import { resolveDataDir } from "./shell-key-io.ts";
+
+const out = (s: string) => process.stdout.write(s);
+const channelArg = { type: "positional", required: true, description: "channel id" } as const;
+const clientArg = { type: "positional", required: true, description: "client id" } as const;
+
+async function withChannels<T>(args: { data?: string; config?: string }, fn: (c: Channels) => T): Promise<T> {
+  const data = resolveDataDir(args);
+  setLogLevel("warn");
+  const channels = openChannels(data);
+  try {
+    return fn(channels);
+  } finally {
+    channels.close();
+  }
+}
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+const rights = (c: ChannelConnection) =>
+  [c.publish ? "publish" : "", c.subscribe ? "subscribe" : ""].filter(Boolean).join(",");
+
+export function channelsJson(channels: readonly Channel[], connections: readonly ChannelConnection[]) {
+  return channels.map((c) => ({
+    id: c.id,
+    name: c.name,
+    table: c.table,
+    metadata: c.metadata,
+    createdAt: rfc3339(c.createdAt),
+    connections: connections
+      .filter((x) => x.channelId === c.id)
+      .map((x) => ({ clientId: x.clientId, publish: x.publish, subscribe: x.subscribe })),
+  }));
+}
+
+export function channelsBox(channels: readonly Channel[], connections: readonly ChannelConnection[]): string {
+  const rows = channels.map((c, i) => [
+    String(i + 1),
+    c.id,
+    c.name ?? "-",
+    c.table,
+    connections
+      .filter((x) => x.channelId === c.id)
+      .map((x) => `${x.clientId}(${rights(x)})`)
+      .join(" ") || "-",
+    formatTime(c.createdAt),
+  ]);
+  return renderBox(
+    [
+      { title: "ROWNUM", min: 6, right: true },
+      { title: "ID", min: 20 },
+      { title: "NAME", min: 10 },
+      { title: "TABLE", min: 10 },
+      { title: "CONNECTED", min: 10 },
+      { title: "CREATED", min: 29 },
+    ],
+    rows,
+  );
+}
+
+function parseMetadata(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw usageError(`--metadata must be a JSON object, e.g. '{"site":"north"}'`);
+}
+
+const create = defineCommand({
+  meta: {
+    name: "create",
+    description: "Create a channel; its SenML records go to --table (default: the id upper-cased)",
+  },
+  args: {
+    ...commonArgs,
+    id: channelArg,
+    name: { type: "string", description: "a display name" },
+    table: { type: "string", description: "table for its SenML records (default: id upper-cased, - . @ as _)" },
+    metadata: { type: "string", description: "metadata as a JSON object" },
+  },
+  run: ({ args }) =>
+    run(async () => {
+      const metadata = parseMetadata(args.metadata);
+      const c = await withChannels(args, (ch) =>
+        ch.create({ id: args.id, name: args.name, table: args.table, ...(metadata ? { metadata } : {}) }),
+      );
+      out(`created channel ${c.id} (table ${c.table})\n`);
+    }),
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "List channels, their tables and connected clients" },
+  args: { ...commonArgs, format: { type: "string", description: "box (default) or json" } },
+  run: ({ args }) =>
+    run(async () => {
+      const format = args.format ?? "box";
+      if (format !== "box" && format !== "json")
+        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+      await withChannels(args, (ch) => {
+        const all = ch.list();
+        const conns = ch.connections();
+        out(format === "json" ? `${JSON.stringify(channelsJson(all, conns), null, 2)}\n` : channelsBox(all, conns));
+      });
+    }),
+});
+
+const del = defineCommand({
+  meta: { name: "del", description: "Delete a channel and disconnect every client from it (stored rows stay)" },
+  args: { ...commonArgs, id: channelArg },
+  run: ({ args }) =>
+    run(async () => {
+      await withChannels(args, (ch) => ch.delete(args.id));
+      out("deleted\n");
+    }),
+});
+
+const connect = defineCommand({
+  meta: {
+    name: "connect",
+    description: "Let a client publish to and/or subscribe on a channel (both unless one is given)",
+  },
+  args: {
+    ...commonArgs,
+    id: channelArg,
+    client: clientArg,
+    publish: { type: "boolean", description: "may publish to the channel" },
+    subscribe: { type: "boolean", description: "may subscribe on the channel" },
+  },
+  run: ({ args }) =>
+    run(async () => {
+      const c = await withChannels(args, (ch) =>
+        ch.connect(args.id, args.client, { publish: args.publish === true, subscribe: args.subscribe === true }),
+      );
+      out(`connected ${c.clientId} to ${c.channelId} (${rights(c)})\n`);
+    }),
+});
+
+const disconnect = defineCommand({
+  meta: { name: "disconnect", description: "Take a client's rights on a channel away (live sessions within a second)" },
+  args: { ...commonArgs, id: channelArg, client: clientArg },
+  run: ({ args }) =>
+    run(async () => {
+      const had = await withChannels(args, (ch) => ch.disconnect(args.id, args.client));
+      out(had ? "disconnected\n" : `${args.client} was not connected to ${args.id}\n`);
+    }),
+});
+
+export default defineCommand({
+  meta: { name: "channel", description: "Manage Mainflux-style channels and which clients are connected to them" },
+  subCommands: { create, list, del, connect, disconnect },
+});
