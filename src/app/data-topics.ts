@@ -2,17 +2,15 @@
 //   db/write/<table>[:json|csv|ndjson[:gzip]], db/append/<table>  -> rows committed to SQLite
 //   db/query  {"q":..., "format":"json", "timeformat":"ns", "reply":"<topic>"} -> answer on reply topic
 // The PUBACK/PUBREC waits for the commit (the broker awaits onPublish).
-import type { ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
+import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
 import { parsePayload } from "../ingest/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 import { queryResponseJson } from "../http/index.ts";
+import { elapseSince } from "../lib/http/elapse.ts";
 
-const RC_SUCCESS = 0x00;
-const RC_UNSPECIFIED = 0x80;
-const RC_PAYLOAD_FORMAT_INVALID = 0x99;
 const FORMATS = new Set(["json", "csv", "ndjson"]);
 
 export interface DataTopicDeps {
@@ -66,7 +64,7 @@ function jsonField(payload: Buffer, key: string): string | undefined {
   }
 }
 
-const elapse = (t0: number) => `${(performance.now() - t0).toFixed(3)}ms`;
+const elapse = elapseSince;
 
 export function createDataTopics(deps: DataTopicDeps) {
   const reply = (client: ClientRef, msg: InboundPublish, topic: string | undefined, body: string) => {
@@ -101,13 +99,13 @@ export function createDataTopics(deps: DataTopicDeps) {
         replyTo,
         JSON.stringify({ success: true, reason: `success, ${n} record(s) inserted`, elapse: elapse(t0) }),
       );
-      return { handled: true, reasonCode: RC_SUCCESS };
+      return { handled: true, reasonCode: RC.success };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const known = isNeoError(err) || typeof wt === "string" || (err instanceof Error && !(err instanceof TypeError));
       deps.log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${reason}`);
       reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
-      return { handled: true, reasonCode: known ? RC_PAYLOAD_FORMAT_INVALID : RC_UNSPECIFIED };
+      return { handled: true, reasonCode: known ? RC.payloadFormatInvalid : RC.unspecifiedError };
     }
   }
 
@@ -128,12 +126,12 @@ export function createDataTopics(deps: DataTopicDeps) {
       const result = deps.store.query(req.q);
       const tf = typeof req.timeformat === "string" ? req.timeformat : "ns";
       reply(client, msg, replyTo, queryResponseJson(result, tf, elapse(t0)));
-      return { handled: true, reasonCode: RC_SUCCESS };
+      return { handled: true, reasonCode: RC.success };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       deps.log.warn(`db/query from ${client.identity ?? client.id} failed: ${reason}`);
       reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
-      return { handled: true, reasonCode: RC_PAYLOAD_FORMAT_INVALID };
+      return { handled: true, reasonCode: RC.payloadFormatInvalid };
     }
   }
 

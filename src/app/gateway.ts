@@ -7,16 +7,11 @@ import { loadOrCreatePki } from "../pki/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
-import { Broker, type ClientRef } from "../mqtt/index.ts";
+import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createHttpServer, type HttpServer } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
-import {
-  createMqttAuthenticator,
-  RC_ADMINISTRATIVE_ACTION,
-  RC_NOT_AUTHORIZED,
-  type SessionCredential,
-} from "./mqtt-auth.ts";
+import { createMqttAuthenticator, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { checkWsUpgrade } from "./ws-upgrade.ts";
@@ -117,7 +112,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       log.info(
         `disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`,
       );
-      broker.disconnect(c.id, RC_ADMINISTRATIVE_ACTION);
+      broker.disconnect(c.id, RC.administrativeAction);
     }
   };
   let sinceSweep = 0;
@@ -326,7 +321,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     for (const c of broker.clients()) {
       if (!mqttAuth.stillAllowed(c)) {
         log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
-        broker.disconnect(c.id, RC_NOT_AUTHORIZED);
+        broker.disconnect(c.id, RC.notAuthorized);
       }
     }
     if (failed.length) log.error(`config reload incomplete, FAILED: ${failed.join(", ")}`);
@@ -347,7 +342,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       settle.stop();
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
-      await broker.close({ reasonCode: 0x8b }); // server shutting down
+      await broker.close({ reasonCode: RC.serverShuttingDown });
       await Promise.all([http, ...retired].map((h) => h.stop()));
       await batcher.flush();
       store.close();

@@ -1,14 +1,8 @@
 // Who may connect to the broker, and the live re-check that throws out a client whose
 // key was deleted, revoked, rotated or expired. The broker core knows none of this.
-import type { AuthResult, ClientRef, ConnectRequest } from "../mqtt/index.ts";
+import { type AuthResult, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
 import type { Auth, LiveSession } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-
-// v5 reason codes (the broker maps them for v3.1.1 clients)
-export const RC_NOT_AUTHORIZED = 0x87;
-export const RC_BAD_USER_OR_PASSWORD = 0x86;
-export const RC_CLIENT_ID_NOT_VALID = 0x85;
-export const RC_ADMINISTRATIVE_ACTION = 0x98;
 
 /** what the app remembers about how a session authenticated (checked by the session watch) */
 export interface SessionCredential extends LiveSession {
@@ -36,16 +30,16 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
 
   function checkClientId(req: ConnectRequest, identity: string): AuthResult | undefined {
     if (config.requireClientIdMatch && req.clientId !== identity)
-      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" does not match key "${identity}"`);
+      return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match key "${identity}"`);
     // any id is fine except another registered client's id
     if (req.clientId !== identity && deps.isRegistered(req.clientId))
-      return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" belongs to another client`);
+      return refuse(RC.notAuthorized, `client id "${req.clientId}" belongs to another client`);
     // never take over a session that belongs to someone else: a connected one, nor a
     // persistent one waiting for its client (its queued messages are not ours)
     const held = deps.session(req.clientId);
     if (held && held.owner !== undefined && held.owner !== identity)
       return refuse(
-        RC_NOT_AUTHORIZED,
+        RC.notAuthorized,
         `client id "${req.clientId}" ${held.connected ? "is in use by" : "holds the session of"} another client`,
       );
     return undefined;
@@ -64,17 +58,17 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (cert) {
       // client certificate: chain was verified by TLS; now the registry must agree
       const c = auth.verifyCert({ fingerprint256: cert.fingerprint256, cn: cert.cn });
-      if (!c.ok) return refuse(RC_NOT_AUTHORIZED, `certificate refused: ${c.reason}`);
+      if (!c.ok) return refuse(RC.notAuthorized, `certificate refused: ${c.reason}`);
       // seed: "apply client-id": the CONNECT client id must be the certificate's
       if (req.clientId !== c.clientId)
-        return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" does not match certificate "${c.clientId}"`);
+        return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match certificate "${c.clientId}"`);
       let expiresAt = c.expiresAt;
       if (username !== undefined) {
         // a second credential must agree with the certificate
         const t = auth.verifyToken(username);
-        if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
+        if (!t.ok) return refuse(RC.notAuthorized, `token refused: ${t.reason}`);
         if (t.clientId !== c.clientId)
-          return refuse(RC_NOT_AUTHORIZED, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
+          return refuse(RC.notAuthorized, `token of "${t.clientId}" with certificate of "${c.clientId}"`);
         expiresAt = Math.min(expiresAt, t.expiresAt);
       }
       const clash = checkClientId(req, c.clientId);
@@ -102,12 +96,12 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       }
       // an anonymous client never takes over an identified session, connected or not
       if (deps.session(req.clientId)?.owner !== undefined)
-        return refuse(RC_NOT_AUTHORIZED, `client id "${req.clientId}" is in use`);
+        return refuse(RC.notAuthorized, `client id "${req.clientId}" is in use`);
       return { ok: true };
     }
-    if (username === undefined) return refuse(RC_NOT_AUTHORIZED, "missing token in username");
+    if (username === undefined) return refuse(RC.notAuthorized, "missing token in username");
     const t = auth.verifyToken(username);
-    if (!t.ok) return refuse(RC_NOT_AUTHORIZED, `token refused: ${t.reason}`);
+    if (!t.ok) return refuse(RC.notAuthorized, `token refused: ${t.reason}`);
     const clash = checkClientId(req, t.clientId);
     if (clash) return clash;
     const meta: SessionCredential = {

@@ -5,7 +5,7 @@
 // client (seed: "Authorization header or authorization query parameter must match cert
 // key"). Nothing is let through on the strength of it alone.
 import type { Auth } from "../auth/index.ts";
-import { bearerToken } from "../http/index.ts";
+import { bearerToken } from "../lib/http/bearer.ts";
 import type { PeerCert } from "../mqtt/index.ts";
 
 const refuse = (status: number, reason: string) => Response.json({ success: false, reason }, { status });

@@ -1,8 +1,10 @@
 // Bearer-token check for /db/*: every request, no cache, so a deleted key is refused on
 // the very next request.
 import type { Logger } from "../lib/log.ts";
+import type { PeerCert } from "../lib/peer-cert.ts";
 import { tokenClientId } from "../registry/index.ts";
-import { failure } from "./json.ts";
+import { bearerToken } from "../lib/http/bearer.ts";
+import { failure } from "../lib/http/respond.ts";
 
 export type VerifyResult = { ok: true; clientId: string; expiresAt: number } | { ok: false; reason: string };
 
@@ -15,22 +17,11 @@ export interface TokenVerifier {
 }
 
 /** a client certificate verified at the TLS handshake (chain to the gateway CA) */
-export interface HandshakeCert {
-  cn: string;
-  fingerprint256: string;
-}
+export type HandshakeCert = Pick<PeerCert, "cn" | "fingerprint256">;
 
 export type AuthOutcome = { ok: true; clientId: string } | { ok: false; response: Response };
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="neo"' };
-
-/** Extract the token from `Authorization: Bearer <token>` (scheme any case); undefined if absent. */
-export function bearerToken(req: Request): string | undefined {
-  const h = req.headers.get("authorization");
-  if (!h) return undefined;
-  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(h);
-  return m?.[1];
-}
 
 export function checkToken(req: Request, verifier: TokenVerifier, log?: Logger): AuthOutcome {
   const token = bearerToken(req);

@@ -1,4 +1,12 @@
 // http: Bun.serve with the /db/* API, /health and the MQTT WebSocket upgrade.
-export { createHttpServer, type HttpDeps, type HttpServer, type HttpWebSocket } from "./server.ts";
-export { queryResponseJson, toJson, formatElapse } from "./json.ts";
-export { bearerToken, type TokenVerifier, type VerifyResult } from "./auth-check.ts";
+export {
+  createHttpFetch,
+  createHttpServer,
+  type HttpDeps,
+  type HttpServer,
+  type HttpWebSocket,
+} from "./server.ts";
+export type { HttpHandler } from "./handler.ts";
+export type { Connection, HttpAuth, HttpContext, HttpRoute } from "./types.ts";
+export { queryResponseJson, toJson } from "./json.ts";
+export { checkClient, type TokenVerifier, type VerifyResult } from "./auth-check.ts";

@@ -1,5 +1,6 @@
-// JSON replies in the shape users of machbase-neo's /db/* know. BigInt cells (ns times,
-// int64 columns) are written as bare digits: exact, and never quoted.
+// The /db/query reply body in the shape users of machbase-neo's /db/* know. BigInt cells
+// (ns times, int64 columns) are written as bare digits: exact, and never quoted. The
+// generic replies (ok, failure, errors) are in lib/http/respond.ts.
 import type { QueryResult } from "../storage/index.ts";
 import { assertTimeformat, formatTime } from "../ingest/index.ts";
 
@@ -11,13 +12,6 @@ const bigintAsDigits = (_k: string, v: unknown) =>
 /** JSON.stringify that writes bigint as exact JSON numbers and binary as base64. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, bigintAsDigits);
-}
-
-/** Elapsed time in Go's Duration style, as machbase-neo prints it: "812.4µs", "1.23ms", "2.5s". */
-export function formatElapse(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toFixed(1)}µs`;
-  if (ms < 1000) return `${ms.toFixed(3).replace(/\.?0+$/, "")}ms`;
-  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")}s`;
 }
 
 /**
@@ -44,23 +38,4 @@ export function queryResponseJson(result: QueryResult, timeformat = "ns", elapse
     reason: "success",
     elapse,
   });
-}
-
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
-
-export function jsonResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { ...JSON_HEADERS, ...headers } });
-}
-
-export function failure(
-  status: number,
-  reason: string,
-  headers: Record<string, string> = {},
-  elapse?: string,
-): Response {
-  return jsonResponse(
-    JSON.stringify(elapse ? { success: false, reason, elapse } : { success: false, reason }),
-    status,
-    headers,
-  );
 }

@@ -1,18 +1,17 @@
-// The HTTP server: /db/query, /db/write/<table>, /health, MQTT over WebSocket at the
-// configured path, then whatever extra routes app plugs in (web UI). Every failure
-// becomes {"success":false,"reason":...}; nothing a client sends can crash it.
+// The HTTP server: Bun.serve (or the HTTPS client-certificate front) around handler.ts's
+// fetch(req), which routes by the table in routes/index.ts: /db/query, /db/write/<table>,
+// /health, MQTT over WebSocket at the configured path, then whatever app plugs in (web UI).
+// Every failure becomes {"success":false,"reason":...}; nothing a client sends can crash it.
 import type { Server, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
-import { isNeoError } from "../lib/errors.ts";
+import { failure } from "../lib/http/respond.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import { checkClient, type TokenVerifier } from "./auth-check.ts";
+import type { TokenVerifier } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
-import { failure } from "./json.ts";
-import { handleHealth } from "./routes/health.ts";
-import { handleQuery } from "./routes/query.ts";
-import { handleWrite } from "./routes/write.ts";
+import { createHttpHandler, type HttpHandler } from "./handler.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
+import type { HttpContext, HttpRoute } from "./types.ts";
 
 export interface HttpWebSocket {
   /** e.g. "/mqtt" */
@@ -32,7 +31,9 @@ export interface HttpDeps {
   auth: TokenVerifier;
   log?: Logger;
   websocket?: HttpWebSocket;
-  /** app's routes (web UI); clientIp is the real peer address, also behind the HTTPS front */
+  /** more routes in the server's table (404/405 and the auth requirement come from it) */
+  routes?: HttpRoute[];
+  /** app's other handlers (web UI), tried for paths no route has; clientIp is the real peer address */
   extraRoutes?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
   /**
    * HTTPS. clientAuth "none" (default): Bun.serve terminates TLS. "optional"/"require":
@@ -48,6 +49,8 @@ export interface HttpServer {
   server: Server<unknown>;
   /** e.g. "http://127.0.0.1:5654" with the real bound port */
   url: string;
+  /** the same handler Bun.serve calls, for callers that want no socket */
+  handler: HttpHandler;
   stop(): Promise<void>;
   /** stop accepting new connections but let open ones (keep-alive, WebSocket) run on (reload) */
   stopAccepting(): void;
@@ -56,79 +59,45 @@ export interface HttpServer {
 const WS_PROTOCOLS = ["mqtt", "mqttv3.1"];
 const STOP_GRACE_MS = 2000;
 
-function methodNotAllowed(allow: string): Response {
-  return failure(405, "method not allowed", { allow });
+/** GET <path> with Upgrade: websocket -> MQTT over WebSocket (auth happens in MQTT CONNECT) */
+function mqttOverWebSocket(ws: HttpWebSocket): HttpRoute {
+  return {
+    method: "GET",
+    path: ws.path,
+    auth: "none",
+    handler(req: Request, c: HttpContext) {
+      if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+        return failure(426, "MQTT over WebSocket: send a WebSocket upgrade", { upgrade: "websocket" });
+      const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
+      const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
+      if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
+      if (!c.server) return failure(400, "websocket upgrade needs a listening server");
+      const data = ws.upgradeData(req, c.server, c.peer);
+      if (data instanceof Response) return data;
+      if (c.server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
+      return failure(400, "websocket upgrade failed");
+    },
+  };
+}
+
+/** The handler alone (no socket): what createHttpServer serves. */
+export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("http")): HttpHandler {
+  return createHttpHandler({
+    config: deps.config,
+    auth: deps.auth,
+    log,
+    store: deps.store,
+    limit: deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
+    startedAt: Date.now(),
+    extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],
+    ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
+  });
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {
   const log = deps.log ?? createLogger("http");
   const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
-  const startedAt = Date.now();
-
-  function errorResponse(err: unknown, req: Request): Response {
-    if (isNeoError(err)) {
-      if (err.status >= 500) log.error(`${req.method} ${new URL(req.url).pathname}: ${err.message}`, err.cause);
-      return failure(err.status, err.message);
-    }
-    log.error(`${req.method} ${new URL(req.url).pathname} failed`, err);
-    return failure(500, "internal error");
-  }
-
-  async function route(
-    req: Request,
-    server: Server<unknown>,
-    peer: FrontPeer | undefined,
-  ): Promise<Response | undefined> {
-    const url = new URL(req.url);
-    const path = url.pathname;
-
-    const ws = deps.websocket;
-    if (ws && path === ws.path && req.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      if (req.method !== "GET") return methodNotAllowed("GET");
-      const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
-      const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
-      if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
-      const data = ws.upgradeData(req, server, peer);
-      if (data instanceof Response) return data;
-      if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
-      return failure(400, "websocket upgrade failed");
-    }
-
-    if (path === "/health") {
-      if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed("GET, HEAD");
-      return handleHealth(startedAt);
-    }
-
-    if (path === "/db" || path.startsWith("/db/")) {
-      // read per request: a SIGHUP reload may switch token auth on or off
-      const tokenAuth = deps.config.http.enableTokenAuth;
-      const a = checkClient(req, deps.auth, { tokenAuth, ...(peer?.cert ? { cert: peer.cert } : {}) }, log);
-      if (!a.ok) return a.response;
-      if (a.clientId !== undefined) deps.auth.markUsed?.(a.clientId);
-      if (path === "/db/query") {
-        if (req.method !== "GET" && req.method !== "POST") return methodNotAllowed("GET, POST");
-        return handleQuery(req, url, deps.store, limit);
-      }
-      if (path.startsWith("/db/write/")) {
-        if (req.method !== "POST") return methodNotAllowed("POST");
-        let table: string;
-        try {
-          table = decodeURIComponent(path.slice("/db/write/".length));
-        } catch {
-          return failure(400, "invalid table name in path");
-        }
-        if (table === "") return failure(400, "missing table name: POST /db/write/<table>");
-        return handleWrite(req, url, table, deps.store, limit);
-      }
-      return failure(404, `not found: ${path}`);
-    }
-
-    if (deps.extraRoutes) {
-      const r = await deps.extraRoutes(req, url, peer?.remoteAddress ?? server.requestIP(req)?.address);
-      if (r) return r;
-    }
-    return failure(404, `not found: ${path}`);
-  }
+  const handler = createHttpFetch(deps, log);
 
   const host = deps.config.http.listen.host;
   const tls = deps.tls;
@@ -151,11 +120,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         // a local process that connected to the internal port directly
         if (!peer) return failure(403, "connect through the HTTPS port");
       }
-      try {
-        return await route(req, srv, peer);
-      } catch (err) {
-        return errorResponse(err, req);
-      }
+      const clientIp = peer?.remoteAddress ?? srv.requestIP(req)?.address;
+      return handler.fetch(req, { server: srv, ...(peer ? { peer } : {}), ...(clientIp ? { clientIp } : {}) });
     },
     error(err) {
       log.error("request failed", err);
@@ -198,6 +164,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   return {
     server,
     url,
+    handler,
     stopAccepting() {
       front?.stop(false);
       void server.stop(false);

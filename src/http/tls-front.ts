@@ -6,20 +6,13 @@
 // to the internal server that is not registered did not come through the front.
 import type { Socket, TCPSocketListener } from "bun";
 import type { Logger } from "../lib/log.ts";
-
-export interface FrontPeerCert {
-  cn: string;
-  /** SHA-256 of the DER, lowercase hex without colons */
-  fingerprint256: string;
-  serialNumber: string;
-  validTo: Date;
-}
+import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
 
 /** who is on the public side of one piped connection */
 export interface FrontPeer {
   remoteAddress: string;
   /** present only when a client certificate chained to the CA at the handshake */
-  cert?: FrontPeerCert;
+  cert?: PeerCert;
 }
 
 export interface TlsFrontOptions {
@@ -67,23 +60,6 @@ interface Pipe {
 
 const UPSTREAM_HOST = "127.0.0.1";
 const pending = (): Pending => ({ chunks: [], ended: false, shutDown: false });
-
-/** FrontPeerCert from node-style getPeerCertificate() output */
-export function peerCertOf(
-  c:
-    | { subject?: { CN?: string | string[] }; fingerprint256?: string; serialNumber?: string; valid_to?: string }
-    | null
-    | undefined,
-): FrontPeerCert | undefined {
-  if (!c?.subject || !c.fingerprint256) return undefined;
-  const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
-  return {
-    cn,
-    fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
-    serialNumber: (c.serialNumber ?? "").toLowerCase(),
-    validTo: new Date(c.valid_to ?? 0),
-  };
-}
 
 /** write what fits; keep the rest and pause the source until dst drains */
 function forward(dst: Socket<Pipe> | null, q: Pending, chunk: Uint8Array, src: Socket<Pipe>): void {
@@ -213,7 +189,7 @@ export function createTlsFront(o: TlsFrontOptions): TlsFront {
         const p = s.data;
         if (p.timer) clearTimeout(p.timer);
         p.timer = null;
-        const presented = peerCertOf(s.getPeerCertificate() as Parameters<typeof peerCertOf>[0]);
+        const presented = peerCertOf(s.getPeerCertificate() as RawPeerCertificate | null);
         // terminate, never end: end() would still pass the client's first bytes on
         const bad =
           !success ||

@@ -1,5 +1,8 @@
 // The broker knows nothing of auth or storage: the app plugs these hooks in.
 // Outcomes are MQTT v5 reason codes (the broker maps them to v3.1.1 CONNACK codes).
+import type { PeerCert } from "../lib/peer-cert.ts";
+
+export type { PeerCert };
 
 /** Who is on the other end, as far as the transport can tell. */
 export interface PeerInfo {
@@ -7,15 +10,6 @@ export interface PeerInfo {
   remoteAddress: string;
   /** present when the transport verified a client certificate chaining to the CA */
   cert?: PeerCert;
-}
-
-export interface PeerCert {
-  /** subject CN */
-  cn: string;
-  /** SHA-256 of the DER, lowercase hex without colons */
-  fingerprint256: string;
-  serialNumber: string;
-  validTo: Date;
 }
 
 export interface ConnectRequest {

@@ -2,7 +2,8 @@
 // finished; a client certificate that does not verify gets terminate(), never end()
 // (end() would still hand its first packets to `data`).
 import type { Socket, TCPSocketListener } from "bun";
-import type { PeerCert, PeerInfo } from "./hooks.ts";
+import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
+import type { PeerInfo } from "./hooks.ts";
 import type { BrokerCore } from "./core.ts";
 import { Connection } from "./connection.ts";
 import { SocketTransport } from "./transport.ts";
@@ -40,23 +41,6 @@ interface SockData {
 }
 
 const pem = (v: string) => (v.includes("-----BEGIN") ? v : Bun.file(v));
-
-/** PeerCert from node-style getPeerCertificate() output. */
-export function toPeerCert(c: {
-  subject?: { CN?: string | string[] };
-  fingerprint256?: string;
-  serialNumber?: string;
-  valid_to?: string;
-}): PeerCert | undefined {
-  if (!c.subject || !c.fingerprint256) return undefined;
-  const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
-  return {
-    cn,
-    fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
-    serialNumber: c.serialNumber ?? "",
-    validTo: new Date(c.valid_to ?? 0),
-  };
-}
 
 export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Listening) => void): Listening {
   const tls = o.tls;
@@ -102,8 +86,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
         if (!success) return s.terminate();
         let cert: PeerCert | undefined;
         if (tls?.requestCert) {
-          const raw = s.getPeerCertificate() as Parameters<typeof toPeerCert>[0] | null;
-          const presented = raw ? toPeerCert(raw) : undefined;
+          const presented = peerCertOf(s.getPeerCertificate() as RawPeerCertificate | null);
           if (strict && (authorizationError || !s.authorized || !presented)) return s.terminate();
           // optional: no certificate is fine, a certificate that does not verify is not
           if (!strict && presented && (authorizationError || !s.authorized)) return s.terminate();

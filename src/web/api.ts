@@ -1,21 +1,15 @@
-// The web UI's JSON API under /web/api/*. Everything except login needs a session
-// token (Authorization: Bearer <token>) from POST /web/api/login. Bearer headers, not
-// cookies, so there is no CSRF surface: another site cannot make the browser send it.
-//
-//   POST   /web/api/login            {loginName, password} -> {success, accessToken, reason, elapse}
-//   POST   /web/api/logout
-//   GET    /web/api/check            -> {success, user}
-//   GET    /web/api/keys             -> {success, data: [{idx,id,notBefore,notAfter,status,lastUsed}]}
-//   POST   /web/api/keys             {name, notBefore?, notAfter?, type?} -> cert, key, token, zip (once)
-//   DELETE /web/api/keys/:id
-//   POST   /web/api/keys/:id/revoke
-//   GET    /web/api/server-cert      the CA certificate clients use as --cafile
+// The web UI's JSON API under /web/api/*, as one route table. Everything except login
+// needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
+// headers, not cookies, so there is no CSRF surface: another site cannot make the
+// browser send it. The table answers 404 and 405; `auth` says what a route needs.
 import { badRequest } from "../lib/errors.ts";
+import { bearerToken } from "../lib/http/bearer.ts";
+import { errorResponse, failure, ok } from "../lib/http/respond.ts";
+import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
-import { errorResponse, fail, ok } from "./respond.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "./users.ts";
@@ -33,11 +27,32 @@ export interface WebApiDeps {
 }
 
 /**
+ * What a /web/api route asks of the caller: "none" (login) or "session" (a live session
+ * token of a user whose password has not changed since). Extended here for new kinds.
+ */
+export type WebAuth = "none" | "session";
+
+export interface WebContext {
+  url: URL;
+  params: Params;
+  /** performance.now() when the request arrived (for `elapse`) */
+  started: number;
+  /** the peer address, for per-IP login limits ("unknown" without one) */
+  ip: string;
+  /** set for "session" routes */
+  session?: { token: string; user: string };
+}
+
+export type WebRoute = Route<WebContext, WebAuth>;
+
+/**
  * Handles /web/api/*; returns undefined for any other path so the HTTP server can fall
  * through. Pass the peer address as `clientIp` (Bun: `server.requestIP(req)?.address`)
  * so login attempts are rate limited per IP; without it all callers share one bucket.
  */
-export type WebApiHandler = (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
+export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>) & {
+  readonly routes: readonly WebRoute[];
+};
 
 const PREFIX = "/web/api/";
 const MAX_BODY = 64 * 1024;
@@ -59,12 +74,6 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
   return v as Record<string, unknown>;
 }
 
-function bearer(req: Request): string | undefined {
-  const h = req.headers.get("authorization");
-  const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
-  return m?.[1];
-}
-
 export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const log = deps.log ?? createLogger("web");
   const now = deps.now ?? Date.now;
@@ -72,11 +81,11 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const limiter = deps.loginLimiter ?? createRateLimiter();
   const keys = createKeysApi({ registry: deps.registry, pki: deps.pki, log, now });
 
-  async function login(req: Request, started: number, ip: string): Promise<Response> {
-    const slot = limiter.take(ip);
+  async function login(req: Request, c: WebContext): Promise<Response> {
+    const slot = limiter.take(c.ip);
     if (!slot.ok) {
-      log.warn(`web: login rate limit hit for ${ip}`);
-      return fail(429, `too many login attempts, retry in ${slot.retryAfterSec}s`, {
+      log.warn(`web: login rate limit hit for ${c.ip}`);
+      return failure(429, `too many login attempts, retry in ${slot.retryAfterSec}s`, {
         "retry-after": String(slot.retryAfterSec),
       });
     }
@@ -89,80 +98,79 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     if (!(await deps.users.verify(loginName, password))) {
       // Never log an unknown name: it may be a password typed into the wrong field.
       const who = deps.users.exists(loginName) ? `user ${loginName}` : "an unknown user";
-      log.warn(`web: failed login for ${who} from ${ip}`);
-      return fail(401, "invalid username or password");
+      log.warn(`web: failed login for ${who} from ${c.ip}`);
+      return failure(401, "invalid username or password");
     }
-    log.info(`web: user ${loginName} logged in from ${ip}`);
-    return ok(started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });
+    log.info(`web: user ${loginName} logged in from ${c.ip}`);
+    return ok(c.started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });
   }
 
-  async function route(req: Request, path: string, started: number, ip: string): Promise<Response> {
-    const method = req.method;
-    if (path === "login") {
-      return method === "POST" ? login(req, started, ip) : fail(405, "method not allowed", { allow: "POST" });
-    }
-
-    const token = bearer(req);
-    if (!token) return fail(401, "missing session token");
+  /** the session behind the Bearer token, or the 401 to send */
+  function checkSession(req: Request): { token: string; user: string } | Response {
+    const token = bearerToken(req);
+    if (!token) return failure(401, "missing session token");
     const session = sessions.check(token);
     // A password change (even by `neo shell user passwd` in another process) or a removed
     // user ends every session at once.
     if (session && deps.users.stamp(session.user) !== session.stamp) sessions.revoke(token);
-    else if (session) return authorized(req, path, started, token, session.user);
-    return fail(401, "invalid or expired session");
+    else if (session) return { token, user: session.user };
+    return failure(401, "invalid or expired session");
   }
 
-  async function authorized(
-    req: Request,
-    path: string,
-    started: number,
-    token: string,
-    user: string,
-  ): Promise<Response> {
-    const method = req.method;
+  const user = (c: WebContext) => c.session?.user ?? "";
+  const table = routeTable<WebContext, WebAuth>([
+    { method: "POST", path: "/web/api/login", auth: "none", handler: login },
+    {
+      method: "POST",
+      path: "/web/api/logout",
+      auth: "session",
+      handler: (_, c) => {
+        if (c.session) sessions.revoke(c.session.token);
+        return ok(c.started);
+      },
+    },
+    { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
+    { method: "GET", path: "/web/api/server-cert", auth: "session", handler: () => keys.serverCert() },
+    { method: "GET", path: "/web/api/keys", auth: "session", handler: (_, c) => keys.list(c.started) },
+    {
+      method: "POST",
+      path: "/web/api/keys",
+      auth: "session",
+      handler: async (req, c) => keys.create(c.started, await readJson(req), user(c)),
+    },
+    {
+      method: "DELETE",
+      path: "/web/api/keys/:id",
+      auth: "session",
+      handler: (_, c) => keys.remove(c.started, c.params.id!, user(c)),
+    },
+    {
+      method: "POST",
+      path: "/web/api/keys/:id/revoke",
+      auth: "session",
+      handler: (_, c) => keys.revoke(c.started, c.params.id!, user(c)),
+    },
+  ]);
 
-    const parts = path.split("/");
-    const [head, rawId, action] = parts;
-    if (parts.length === 1 && head === "logout") {
-      if (method !== "POST") return fail(405, "method not allowed", { allow: "POST" });
-      sessions.revoke(token);
-      return ok(started);
+  async function handle(req: Request, url: URL, ip: string, started: number): Promise<Response | undefined> {
+    const found = table.match(req.method, url.pathname);
+    if ("response" in found) return found.response;
+    const c: WebContext = { url, params: found.params, started, ip };
+    if (found.route.auth === "session") {
+      const s = checkSession(req);
+      if (s instanceof Response) return s;
+      c.session = s;
     }
-    if (parts.length === 1 && head === "check") return ok(started, { user });
-    if (parts.length === 1 && head === "server-cert" && (method === "GET" || method === "HEAD")) {
-      return keys.serverCert();
-    }
-    if (head === "keys") {
-      if (parts.length === 1) {
-        if (method === "GET") return keys.list(started);
-        if (method === "POST") return keys.create(started, await readJson(req), user);
-        return fail(405, "method not allowed", { allow: "GET, POST" });
-      }
-      let id: string;
-      try {
-        id = decodeURIComponent(rawId ?? "");
-      } catch {
-        return fail(400, "invalid client id");
-      }
-      if (parts.length === 2) {
-        if (method === "DELETE") return keys.remove(started, id, user);
-        return fail(405, "method not allowed", { allow: "DELETE" });
-      }
-      if (parts.length === 3 && action === "revoke") {
-        if (method === "POST") return keys.revoke(started, id, user);
-        return fail(405, "method not allowed", { allow: "POST" });
-      }
-    }
-    return fail(404, "not found");
+    return found.route.handler(req, c);
   }
 
-  return async (req, url, clientIp) => {
-    if (!url.pathname.startsWith(PREFIX)) return url.pathname === "/web/api" ? fail(404, "not found") : undefined;
-    const started = performance.now();
+  const handler = async (req: Request, url: URL, clientIp?: string) => {
+    if (!url.pathname.startsWith(PREFIX)) return url.pathname === "/web/api" ? failure(404, "not found") : undefined;
     try {
-      return await route(req, url.pathname.slice(PREFIX.length), started, clientIp ?? "unknown");
+      return await handle(req, url, clientIp ?? "unknown", performance.now());
     } catch (err) {
-      return errorResponse(err, log);
+      return errorResponse(err, log, `${req.method} ${url.pathname}`);
     }
   };
+  return Object.assign(handler, { routes: table.routes });
 }

@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { KeyType, Pki } from "../pki/index.ts";
 import { CLIENT_ID_RE } from "../registry/index.ts";
-import { ok } from "./respond.ts";
+import { ok } from "../lib/http/respond.ts";
 import type { KeyRecord, KeyRegistry } from "./types.ts";
 import { createZip } from "./zip.ts";
 

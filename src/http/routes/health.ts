@@ -1,7 +1,7 @@
 // GET /health: no auth, for probes.
-import { jsonResponse } from "../json.ts";
+import { jsonResponse } from "../../lib/http/respond.ts";
 
 export function handleHealth(startedAt: number): Response {
   const uptime = Math.round((Date.now() - startedAt) / 1000);
-  return jsonResponse(JSON.stringify({ success: true, reason: "ok", uptime: `${uptime}s`, uptimeSeconds: uptime }));
+  return jsonResponse({ success: true, reason: "ok", uptime: `${uptime}s`, uptimeSeconds: uptime });
 }

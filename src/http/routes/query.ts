@@ -2,7 +2,9 @@
 import { NeoError } from "../../lib/errors.ts";
 import type { SeriesStore } from "../../storage/index.ts";
 import { mediaType, readBody } from "../body.ts";
-import { formatElapse, jsonResponse, queryResponseJson } from "../json.ts";
+import { formatElapse } from "../../lib/http/elapse.ts";
+import { jsonResponse } from "../../lib/http/respond.ts";
+import { queryResponseJson } from "../json.ts";
 
 interface QueryRequest {
   q?: string;

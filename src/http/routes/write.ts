@@ -4,7 +4,8 @@ import { NeoError } from "../../lib/errors.ts";
 import { parsePayload, type ParseOptions } from "../../ingest/index.ts";
 import type { SeriesStore } from "../../storage/index.ts";
 import { mediaType, readBody } from "../body.ts";
-import { formatElapse, jsonResponse } from "../json.ts";
+import { formatElapse } from "../../lib/http/elapse.ts";
+import { jsonResponse } from "../../lib/http/respond.ts";
 
 const FORMATS: Record<string, ParseOptions["format"]> = {
   "": "json",
@@ -57,11 +58,9 @@ export async function handleWrite(
     maxBytes: limit * 4,
   });
   const n = store.write(table, rows);
-  return jsonResponse(
-    JSON.stringify({
-      success: true,
-      reason: `success, ${n} record(s) inserted`,
-      elapse: formatElapse(performance.now() - t0),
-    }),
-  );
+  return jsonResponse({
+    success: true,
+    reason: `success, ${n} record(s) inserted`,
+    elapse: formatElapse(performance.now() - t0),
+  });
 }

@@ -1,0 +1,74 @@
+// The HTTP request handler as a pure fetch(req): route table lookup (404/405), the
+// route's auth requirement, the handler, and every failure as {"success":false,"reason"}.
+// server.ts puts it behind Bun.serve; tests call it directly, no port needed.
+import type { NeoConfig } from "../config/index.ts";
+import { failure } from "../lib/http/respond.ts";
+import { errorResponse } from "../lib/http/respond.ts";
+import { routeTable } from "../lib/http/routes.ts";
+import type { Logger } from "../lib/log.ts";
+import { checkClient, type TokenVerifier } from "./auth-check.ts";
+import { httpRoutes } from "./routes/index.ts";
+import type { Connection, HttpAuth, HttpContext, HttpRoute, RouteDeps } from "./types.ts";
+
+export interface HandlerDeps extends RouteDeps {
+  config: NeoConfig;
+  auth: TokenVerifier;
+  log: Logger;
+  /** app's other handlers (web UI), tried when no route has the path */
+  fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
+}
+
+export interface HttpHandler {
+  /** undefined: the connection was upgraded to a WebSocket */
+  fetch(req: Request, conn?: Connection): Promise<Response | undefined>;
+  readonly routes: readonly HttpRoute[];
+}
+
+type Authenticated = { ok: true; clientId?: string } | { ok: false; response: Response };
+
+export function createHttpHandler(deps: HandlerDeps): HttpHandler {
+  const { log } = deps;
+  const table = routeTable(httpRoutes(deps));
+
+  function authenticate(auth: HttpAuth, req: Request, conn: Connection): Authenticated {
+    if (auth === "none") return { ok: true };
+    // read per request: a SIGHUP reload may switch token auth on or off
+    const tokenAuth = deps.config.http.enableTokenAuth;
+    const cert = conn.peer?.cert;
+    const a = checkClient(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, log);
+    if (a.ok && a.clientId !== undefined) deps.auth.markUsed?.(a.clientId);
+    return a;
+  }
+
+  async function handle(req: Request, url: URL, conn: Connection): Promise<Response | undefined> {
+    const found = table.match(req.method, url.pathname);
+    if ("response" in found) {
+      if (found.response.status === 404 && deps.fallback) {
+        const r = await deps.fallback(req, url, conn.clientIp);
+        if (r) return r;
+      }
+      return found.response;
+    }
+    const a = authenticate(found.route.auth, req, conn);
+    if (!a.ok) return a.response;
+    const ctx: HttpContext = { ...conn, url, params: found.params, ...(a.clientId ? { clientId: a.clientId } : {}) };
+    return found.route.handler(req, ctx);
+  }
+
+  return {
+    routes: table.routes,
+    async fetch(req, conn = {}) {
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch {
+        return failure(400, "invalid request URL");
+      }
+      try {
+        return await handle(req, url, conn);
+      } catch (err) {
+        return errorResponse(err, log, `${req.method} ${url.pathname}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// The HTTP server's route table: one line per route (method, path, auth requirement,
+// handler). The table answers 404 and 405; handler.ts runs the auth requirement before
+// the handler. To add a route, add a line here (and its handler under routes/).
+import { badRequest } from "../../lib/errors.ts";
+import type { HttpContext, HttpRoute, RouteDeps } from "../types.ts";
+import { handleHealth } from "./health.ts";
+import { handleQuery } from "./query.ts";
+import { handleWrite } from "./write.ts";
+
+export function httpRoutes(d: RouteDeps): HttpRoute[] {
+  const query = (req: Request, c: HttpContext) => handleQuery(req, c.url, d.store, d.limit);
+  return [
+    { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt) },
+    { method: "GET", path: "/db/query", auth: "client", handler: query },
+    { method: "POST", path: "/db/query", auth: "client", handler: query },
+    {
+      method: "POST",
+      path: "/db/write/:table",
+      auth: "client",
+      handler: (req, c) => handleWrite(req, c.url, c.params.table!, d.store, d.limit),
+    },
+    { method: "POST", path: "/db/write/", auth: "client", handler: missingTable },
+    ...(d.extra ?? []),
+  ];
+}
+
+const missingTable = () => {
+  throw badRequest("bad_request", "missing table name: POST /db/write/<table>");
+};

@@ -1,0 +1,95 @@
+// A small declarative route table: method + path + auth requirement + handler, one line
+// per route. The table answers 404 (no route has the path) and 405 with an Allow header
+// (the path exists, not with this method); the server that owns the table decides what
+// its auth requirements mean and runs the check before the handler.
+//
+//   const table = routeTable<Ctx, Auth>([
+//     { method: "GET", path: "/health", auth: "none", handler: health },
+//     { method: "POST", path: "/db/write/:table", auth: "client", handler: write },
+//   ]);
+//
+// Paths: literal segments, and `:name` for one non-empty segment, handed to the handler
+// percent-decoded in `params.name` (a segment that does not decode is a 400). A GET route
+// answers HEAD too.
+import { failure, methodNotAllowed } from "./respond.ts";
+
+export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+export type Params = Record<string, string>;
+
+export interface Route<C, A> {
+  method: Method;
+  path: string;
+  /** what the caller must prove before the handler runs; each server defines its own values */
+  auth: A;
+  /** undefined: the handler took the connection over (a WebSocket upgrade) */
+  handler: (req: Request, ctx: C) => Response | undefined | Promise<Response | undefined>;
+}
+
+export type Lookup<C, A> = { route: Route<C, A>; params: Params } | { response: Response };
+
+export interface RouteTable<C, A> {
+  readonly routes: readonly Route<C, A>[];
+  /** the route for this request, or the 404/405/400 reply the table gives */
+  match(method: string, path: string): Lookup<C, A>;
+}
+
+interface Compiled<C, A> {
+  route: Route<C, A>;
+  /** literal text, or a parameter name prefixed with ":" */
+  parts: string[];
+}
+
+export function routeTable<C, A>(routes: Route<C, A>[]): RouteTable<C, A> {
+  const compiled: Compiled<C, A>[] = routes.map((route) => {
+    if (!route.path.startsWith("/")) throw new Error(`route path must start with /: ${route.path}`);
+    return { route, parts: route.path.split("/").slice(1) };
+  });
+  for (const [i, a] of compiled.entries()) {
+    const twin = compiled.findIndex(
+      (b, j) => j < i && b.route.method === a.route.method && b.route.path === a.route.path,
+    );
+    if (twin >= 0) throw new Error(`route ${a.route.method} ${a.route.path} is declared twice`);
+  }
+
+  return {
+    routes,
+    match(method, path) {
+      const segments = path.split("/").slice(1);
+      const allow = new Set<string>();
+      for (const c of compiled) {
+        const params = matchPath(c.parts, segments);
+        if (params === undefined) continue;
+        const m = c.route.method;
+        if (m === method || (m === "GET" && method === "HEAD")) {
+          if (params instanceof Response) return { response: params };
+          return { route: c.route, params };
+        }
+        allow.add(m);
+        if (m === "GET") allow.add("HEAD");
+      }
+      if (allow.size === 0) return { response: failure(404, `not found: ${path}`) };
+      return { response: methodNotAllowed([...allow].join(", ")) };
+    },
+  };
+}
+
+function matchPath(parts: string[], segments: string[]): Params | Response | undefined {
+  if (parts.length !== segments.length) return undefined;
+  let params: Params | undefined;
+  let bad: string | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const seg = segments[i]!;
+    if (part.startsWith(":")) {
+      if (seg === "") return undefined;
+      params ??= {};
+      try {
+        params[part.slice(1)] = decodeURIComponent(seg);
+      } catch {
+        bad = part.slice(1);
+      }
+    } else if (part !== seg) return undefined;
+  }
+  if (bad !== undefined) return failure(400, `invalid ${bad} in path: not valid percent-encoding`);
+  return params ?? {};
+}

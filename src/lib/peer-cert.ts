@@ -1,0 +1,34 @@
+// The client certificate a TLS handshake verified (chain to the gateway CA), in one shape
+// for every transport: MQTT over TLS/WSS (mqtt/listeners.ts) and the HTTPS front
+// (http/tls-front.ts). Hex values are lower case without colons, so they compare equal
+// to what pki/fingerprint.ts computes and the registry stores.
+
+export interface PeerCert {
+  /** subject CN */
+  cn: string;
+  /** SHA-256 of the DER, lowercase hex without colons */
+  fingerprint256: string;
+  /** lowercase hex */
+  serialNumber: string;
+  validTo: Date;
+}
+
+/** What node-style `getPeerCertificate()` returns (Bun's TLS sockets), the fields we read. */
+export interface RawPeerCertificate {
+  subject?: { CN?: string | string[] };
+  fingerprint256?: string;
+  serialNumber?: string;
+  valid_to?: string;
+}
+
+/** PeerCert from `getPeerCertificate()` output; undefined when no certificate was sent. */
+export function peerCertOf(c: RawPeerCertificate | null | undefined): PeerCert | undefined {
+  if (!c?.subject || !c.fingerprint256) return undefined;
+  const cn = Array.isArray(c.subject.CN) ? (c.subject.CN[0] ?? "") : (c.subject.CN ?? "");
+  return {
+    cn,
+    fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
+    serialNumber: (c.serialNumber ?? "").replaceAll(":", "").toLowerCase(),
+    validTo: new Date(c.valid_to ?? 0),
+  };
+}
