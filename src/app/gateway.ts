@@ -5,7 +5,7 @@ import type { NeoConfig } from "../config/index.ts";
 import { createLogger, setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { openRegistry } from "../registry/index.ts";
-import { createAuth } from "../auth/index.ts";
+import { ALL_ACCESS_SCOPES, createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createHttpServer, type HttpServer } from "../http/index.ts";
@@ -168,7 +168,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
   });
 
-  const web = await createWebUi({ dataDir: config.data, registry, pki, log: createLogger("web") });
+  const web = await createWebUi({
+    dataDir: config.data,
+    registry,
+    pki,
+    log: createLogger("web"),
+    defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
+  });
   // `cfg` is the live config object: the server reads its auth switch per request
   const startHttp = async (cfg: NeoConfig) => {
     const httpTls = cfg.http.tls.enabled;
@@ -259,6 +265,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     );
 
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(config.auth, next.auth)) {
+      config.auth = next.auth; // DefaultScopes for new keys, AnonymousScopes for anonymous sessions
+      done.push("Auth scopes");
+    }
     if (!same([config.mqtt.listen, config.mqtt.tls], [next.mqtt.listen, next.mqtt.tls])) {
       const prev = { ...config.mqtt };
       const want = { ...config.mqtt, listen: next.mqtt.listen, tls: next.mqtt.tls };

@@ -9,7 +9,13 @@ import type { Pki } from "../pki/index.ts";
 import type { Registry } from "../registry/index.ts";
 import { ADMIN_PASSWORD_FILE, createWebHandler, openUsers } from "../web/index.ts";
 
-export async function createWebUi(deps: { dataDir: string; registry: Registry; pki: Pki; log: Logger }) {
+export async function createWebUi(deps: {
+  dataDir: string;
+  registry: Registry;
+  pki: Pki;
+  log: Logger;
+  defaultScopes?: () => readonly string[];
+}) {
   const users = openUsers(deps.dataDir);
   const password = await users.ensureAdmin();
   if (password) {
@@ -20,7 +26,13 @@ export async function createWebUi(deps: { dataDir: string; registry: Registry; p
       `web UI user "admin" created; its one-time password is in ${file} (change it with: neo shell user passwd admin)`,
     );
   }
-  const handler = createWebHandler({ registry: deps.registry, pki: deps.pki, users, log: deps.log });
+  const handler = createWebHandler({
+    registry: deps.registry,
+    pki: deps.pki,
+    users,
+    log: deps.log,
+    ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
+  });
   await handler.load();
   return {
     routes: (req: Request, url: URL, clientIp?: string) => handler(req, url, clientIp),

@@ -1,7 +1,7 @@
 // The ONE place that decides what a principal may do. Every listener and endpoint asks
 // `authorize(principal, operation, resource)`; nothing else matches scopes.
 import { covers, intersect, overlaps } from "./filters.ts";
-import { parseScopes, type Operation, type Scope } from "./scopes.ts";
+import { parseScopes, type Operation, type Scope } from "../lib/scopes.ts";
 
 /** Who is asking: a client key, a user, or an anonymous MQTT client. */
 export interface Principal {

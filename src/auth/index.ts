@@ -18,5 +18,5 @@ export {
   type Operation,
   type Scope,
   type ScopeType,
-} from "./scopes.ts";
+} from "../lib/scopes.ts";
 export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";

@@ -13,6 +13,7 @@ const rec = (o: Partial<ClientRecord>): ClientRecord => ({
   notAfter: T1,
   createdAt: T0,
   status: "active",
+  scopes: ["tables:read:*"],
   revokedAt: null,
   lastUsedAt: null,
   ...o,
@@ -62,6 +63,7 @@ describe("key list formatting", () => {
         keyType: "ec",
         fingerprint: "ab".repeat(32),
         lastUsed: "2023-02-05T01:55:18Z",
+        scopes: ["tables:read:*"],
       },
     ]);
   });

@@ -1,5 +1,6 @@
 // Output shapes of `neo shell key list`: machbase-neo's box table and a JSON array.
 import type { ClientRecord } from "../registry/index.ts";
+import { summarizeScopes } from "../lib/scopes.ts";
 
 export type DisplayStatus = "active" | "revoked" | "expired" | "not yet valid";
 
@@ -39,6 +40,7 @@ const COLUMNS: Column[] = [
   { title: "EXPIRE", min: 29 },
   { title: "STATUS", min: 7 },
   { title: "LAST USED", min: 29 },
+  { title: "SCOPES", min: 6 },
 ];
 
 /** machbase-neo's box table: a header row, then one line per row (cells already text). */
@@ -73,6 +75,7 @@ export function boxTable(records: readonly ClientRecord[], now: number): string 
     formatTime(r.notAfter),
     displayStatus(r, now),
     r.lastUsedAt === null ? "-" : formatTime(r.lastUsedAt),
+    summarizeScopes(r.scopes),
   ]);
   return renderBox(COLUMNS, rows);
 }
@@ -85,6 +88,7 @@ export interface ClientJson {
   keyType: string;
   fingerprint: string;
   lastUsed: string | null;
+  scopes: string[];
 }
 
 export function clientsJson(records: readonly ClientRecord[], now: number): ClientJson[] {
@@ -96,5 +100,6 @@ export function clientsJson(records: readonly ClientRecord[], now: number): Clie
     keyType: r.keyType,
     fingerprint: r.certFingerprint,
     lastUsed: r.lastUsedAt === null ? null : rfc3339(r.lastUsedAt),
+    scopes: r.scopes,
   }));
 }

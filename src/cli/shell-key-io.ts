@@ -8,7 +8,12 @@ import { openRegistry, type IssuedClient, type KeyType, type Registry } from "..
 
 /** The one place the key commands resolve the data dir: defaults < config file < NEO_* env < --data. */
 export function resolveDataDir(args: { data?: string; config?: string }): string {
-  return loadConfig({ file: args.config, env: process.env, flags: { data: args.data } }).data;
+  return resolveConfig(args).data;
+}
+
+/** The config the key commands see (data dir, Auth.DefaultScopes). */
+export function resolveConfig(args: { data?: string; config?: string }) {
+  return loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
 }
 
 export interface KeyContext {

@@ -152,23 +152,23 @@ describe("neo shell key gen", () => {
 });
 
 describe("neo shell key list, del, revoke, rotate, crl", () => {
-  test("list prints the seed's box table with status and last-used columns", async () => {
+  test("list prints the seed's box table with status and last-used columns, and a scope summary last", async () => {
     await neo(["gen", "myid2", "--output", "a"]);
     await neo(["gen", "myid3", "--output", "b"]);
     const r = await neo(["list"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(
-      "┌────────┬──────────────────────┬───────────────────────────────┬───────────────────────────────┬─────────┬───────────────────────────────┐",
+      "┌────────┬──────────────────────┬───────────────────────────────┬───────────────────────────────┬─────────┬───────────────────────────────┬────────────┐",
     );
     expect(lines[1]).toBe(
-      "│ ROWNUM │ ID                   │ VALID FROM                    │ EXPIRE                        │ STATUS  │ LAST USED                     │",
+      "│ ROWNUM │ ID                   │ VALID FROM                    │ EXPIRE                        │ STATUS  │ LAST USED                     │ SCOPES     │",
     );
     expect(lines[2]).toBe(
-      "├────────┼──────────────────────┼───────────────────────────────┼───────────────────────────────┼─────────┼───────────────────────────────┤",
+      "├────────┼──────────────────────┼───────────────────────────────┼───────────────────────────────┼─────────┼───────────────────────────────┼────────────┤",
     );
     expect(lines[3]).toMatch(
-      /^│ {6}1 │ myid2 {16}│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active {2}│ - {29}│$/,
+      /^│ {6}1 │ myid2 {16}│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC │ active {2}│ - {29}│ all access │$/,
     );
     expect(lines[4]).toStartWith("│      2 │ myid3                │ ");
     expect(lines[5]).toStartWith("└────────┴");

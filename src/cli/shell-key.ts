@@ -4,7 +4,9 @@
 import { defineCommand } from "citty";
 import { usageError } from "../lib/errors.ts";
 import { assertClientId, type Registry } from "../registry/index.ts";
+import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
 import { commonArgs, fail } from "./common.ts";
+import scope, { repeatedOption } from "./shell-key-scope.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
   emitIssued,
@@ -12,6 +14,7 @@ import {
   parseKeyType,
   parseValidity,
   refuseExisting,
+  resolveConfig,
   withKeys,
   withRegistry,
   writeReplace,
@@ -46,15 +49,21 @@ const gen = defineCommand({
     name: "gen",
     description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token",
   },
-  args: issueArgs,
-  run: ({ args }) =>
+  args: {
+    ...issueArgs,
+    scope: { type: "string", description: "a scope (repeat for more); default Auth.DefaultScopes" },
+  },
+  run: ({ args, rawArgs }) =>
     run(async () => {
       assertClientId(args.id);
+      const given = repeatedOption(rawArgs, "scope");
+      const defaults = resolveConfig(args).auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
+      const scopes = parseScopes(given.length ? given : defaults).map((s) => s.text);
       const keyType = parseKeyType(args.type);
       const validity = parseValidity({ days: args.days, notAfter: args["not-after"] });
       if (args.output !== undefined) refuseExisting(outputFiles(args.output));
       await withKeys(args, async ({ pki, registry }) => {
-        const issued = await registry.create({ id: args.id, keyType, pki, ...validity });
+        const issued = await registry.create({ id: args.id, keyType, pki, scopes, ...validity });
         try {
           emitIssued(issued, args.output, out);
         } catch (e) {
@@ -68,7 +77,7 @@ const gen = defineCommand({
 });
 
 const list = defineCommand({
-  meta: { name: "list", description: "List registered clients and their validity" },
+  meta: { name: "list", description: "List registered clients, their validity and scopes (json: every scope)" },
   args: {
     ...commonArgs,
     format: { type: "string", description: "box (default) or json" },
@@ -165,5 +174,5 @@ const crl = defineCommand({
 
 export default defineCommand({
   meta: { name: "key", description: "Manage client keys, certificates and tokens" },
-  subCommands: { gen, list, del, revoke, rotate, "server-cert": serverCert, crl },
+  subCommands: { gen, list, del, revoke, rotate, scope, "server-cert": serverCert, crl },
 });

@@ -1,5 +1,6 @@
 // Printing configs in the file syntax: the resolved config (`neo config check`) and the
 // commented default (`neo config init`). Both parse back to the config they describe.
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { formatListen } from "./listen.ts";
 import { DEFAULT_DATA, DEFAULT_HTTP_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_PORT } from "./load.ts";
 import type { BridgeConfig, NeoConfig, TlsConfig } from "./types.ts";
@@ -75,6 +76,15 @@ export function formatConfig(cfg: NeoConfig): string {
     `  Persistence = ${cfg.mqtt.persistence}`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
+    ...(cfg.auth
+      ? [
+          "",
+          "Auth {",
+          `  DefaultScopes = ${list(cfg.auth.defaultScopes)}`,
+          `  AnonymousScopes = ${list(cfg.auth.anonymousScopes)}`,
+          "}",
+        ]
+      : []),
     ...(cfg.bridges ?? []).flatMap(bridgeLines),
     "",
     "Storage {",
@@ -162,6 +172,25 @@ Storage {
   # in the OS (survives a crash or kill -9, may lose the last commits on power loss),
   # faster on slow SD cards. Many messages share one fsync either way.
   Sync = "full"
+}
+
+Auth {
+  # Scopes say what a principal may do: "<type>:<operation>:<target>", a leading "!"
+  # denies and a deny always wins. Types: tables:read|write:<table|*>,
+  # topics:publish|subscribe:<MQTT filter, %c = own client id>, clients:connect:<id glob>,
+  # keys:list|create|delete|revoke|rotate:<id|*>, metrics:read:*,
+  # channels:publish|subscribe:<channel|*>. "#" never reaches $SYS/... .
+
+  # What \`neo shell key gen\` gives a key made without --scope. The default is every
+  # table and topic:
+  # DefaultScopes = ${list([...ALL_ACCESS_SCOPES])}
+  # Least privilege for a fleet of sensors (each one its own topics, one table):
+  # DefaultScopes = ["clients:connect:%c", "topics:publish:devices/%c/#",
+  #                  "topics:subscribe:commands/%c/#", "tables:write:SENSORS"]
+
+  # Clients connecting without credentials while token auth is off (default: the same
+  # all-access set), e.g. everything but one topic:
+  # AnonymousScopes = ["topics:publish:#", "topics:subscribe:#", "!topics:subscribe:test/nosubscribe"]
 }
 `;
 }

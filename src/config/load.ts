@@ -6,6 +6,7 @@
 //   flag --mqtt-port: port 70000 out of range (0-65535)
 // Relative paths: `Data`, `CertFile`, `KeyFile` in a file are relative to the file's
 // directory; NEO_DATA, --data and the default "./neo-data" are relative to cwd.
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -229,6 +230,11 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
   if (p.bridges) cfg.bridges = p.bridges.map(resolveBridge);
   cfg.storage.sync = def(p.storage.sync, cfg.storage.sync);
+  if (p.auth) {
+    const a = (cfg.auth ??= { defaultScopes: [...ALL_ACCESS_SCOPES], anonymousScopes: [...ALL_ACCESS_SCOPES] });
+    if (p.auth.defaultScopes) a.defaultScopes = p.auth.defaultScopes;
+    if (p.auth.anonymousScopes) a.anonymousScopes = p.auth.anonymousScopes;
+  }
   return cfg;
 }
 

@@ -6,6 +6,7 @@ import type { LogLevel } from "../lib/log.ts";
 import type { Entry, KeySegment, Pos, Problem, Value } from "./parser.ts";
 import { parseListen } from "./listen.ts";
 import { closest } from "./suggest.ts";
+import { scopeProblem } from "../lib/scopes.ts";
 import type { BridgeConfig, ClientAuthMode } from "./types.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
@@ -42,6 +43,7 @@ export interface ConfigPatch {
   mqtt: ServicePatch;
   /** only a file has them */
   bridges?: BridgePatch[];
+  auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
   storage: StoragePatch;
 }
 export interface StoragePatch {
@@ -192,6 +194,22 @@ const strings = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
     return (p) => set(p, out);
   },
 });
+/** a list of scopes, each checked against the grammar (every bad one is named) */
+const scopeList = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "list") return `expected a list of scopes ["topics:publish:devices/%c/#", ...], got ${got(v)}`;
+    const out: string[] = [];
+    const bad: string[] = [];
+    for (const item of v.items) {
+      if (item.kind !== "string") return `expected scopes as strings, got ${got(item)}`;
+      const problem = scopeProblem(item.value);
+      if (problem) bad.push(problem);
+      else out.push(item.value.trim());
+    }
+    return bad.length ? bad.join("; ") : (p) => set(p, out);
+  },
+});
 const SIZE_UNITS: Record<string, number> = {
   "": 1,
   B: 1,
@@ -305,6 +323,13 @@ export const schema: BlockSpec = {
   fields: {
     Bridge: bridgeSpec,
     Data: path((p, d) => (p.data = d)),
+    Auth: {
+      kind: "block",
+      fields: {
+        DefaultScopes: scopeList((p, l) => ((p.auth ??= {}).defaultScopes = l)),
+        AnonymousScopes: scopeList((p, l) => ((p.auth ??= {}).anonymousScopes = l)),
+      },
+    },
     Log: { kind: "block", fields: { Level: oneOf(LOG_LEVELS, (p, l) => (p.logLevel = l)) } },
     Http: {
       kind: "block",

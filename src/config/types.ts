@@ -70,6 +70,9 @@ export interface NeoConfig {
     persistence: boolean;
     tls: TlsConfig;
   };
+  /** scopes (see README "Who may do what"): what a new key gets, what anonymous clients get;
+   *  absent = the all-access set for both (ALL_ACCESS_SCOPES) */
+  auth?: { defaultScopes: string[]; anonymousScopes: string[] };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
   storage: StorageConfig;

@@ -2,6 +2,7 @@
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { createLogger } from "../lib/log.ts";
 import { openRegistryDb } from "./db.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
@@ -34,12 +35,24 @@ interface ClientRow {
   status: string | null;
   revoked_at: Int;
   last_used_at: Int;
+  scopes: string | null;
 }
 interface RevokedRow {
   serial: string;
   client_id: string;
   cause: string;
   revoked_at: Int;
+}
+
+/** a JSON array of strings; anything else (hand-edited row) is no scopes at all */
+function parseStoredScopes(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every((s) => typeof s === "string") ? v : [];
+  } catch {
+    return [];
+  }
 }
 
 const num = (v: Int): number | null => (v === null ? null : Number(v));
@@ -56,6 +69,7 @@ function toRecord(r: ClientRow): ClientRecord {
     status: (r.status === "revoked" ? "revoked" : "active") satisfies ClientStatus,
     revokedAt: num(r.revoked_at),
     lastUsedAt: num(r.last_used_at),
+    scopes: parseStoredScopes(r.scopes),
   };
 }
 
@@ -71,8 +85,8 @@ export function openRegistry(dataDir: string): Registry {
     get: db.prepare<ClientRow, [string]>("SELECT * FROM clients WHERE id = ?"),
     list: db.prepare<ClientRow, []>("SELECT * FROM clients ORDER BY created_at, id"),
     insert: db.prepare(
-      `INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial, key_type, not_before, not_after, created_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')`,
+      `INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial, key_type, not_before, not_after, created_at, status, scopes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
     ),
     del: db.prepare("DELETE FROM clients WHERE id = ?"),
     revoke: db.prepare("UPDATE clients SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"),
@@ -81,6 +95,7 @@ export function openRegistry(dataDir: string): Registry {
        WHERE id = ? AND cert_serial = ? AND status = 'active'`,
     ),
     touch: db.prepare("UPDATE clients SET last_used_at = ? WHERE id = ?"),
+    setScopes: db.prepare("UPDATE clients SET scopes = ? WHERE id = ?"),
     addRevoked: db.prepare(
       "INSERT OR IGNORE INTO revoked_certs (serial, client_id, cause, revoked_at) VALUES (?, ?, ?, ?)",
     ),
@@ -118,12 +133,22 @@ export function openRegistry(dataDir: string): Registry {
   }
 
   return {
-    async create({ id, keyType, notBefore, notAfter, pki }) {
+    async create({ id, keyType, notBefore, notAfter, pki, scopes }) {
       assertClientId(id);
       if (get(id)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
       const { cert, token, tokenHash, ...v } = await issue(pki, id, keyType, notBefore, notAfter);
       try {
-        q.insert.run(id, tokenHash, cert.fingerprint256, cert.serial, keyType, v.notBefore, v.notAfter, Date.now());
+        q.insert.run(
+          id,
+          tokenHash,
+          cert.fingerprint256,
+          cert.serial,
+          keyType,
+          v.notBefore,
+          v.notAfter,
+          Date.now(),
+          JSON.stringify(scopes ?? ALL_ACCESS_SCOPES),
+        );
       } catch (e) {
         if (isUniqueViolation(e)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
         throw e;
@@ -199,6 +224,17 @@ export function openRegistry(dataDir: string): Registry {
       localWrites++;
       log.info(`rotated client ${id} (serial ${cur.certSerial} -> ${cert.serial})`);
       return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
+    },
+
+    updateScopes(id, change) {
+      let next: string[] = [];
+      db.transaction(() => {
+        next = change([...mustGet(id).scopes]);
+        q.setScopes.run(JSON.stringify(next), id);
+      }).immediate();
+      localWrites++; // a live session's rights change: the session watch must look
+      log.info(`scopes of client ${id}: ${next.join(" ") || "(none)"}`);
+      return next;
     },
 
     touch(id) {

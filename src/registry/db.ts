@@ -29,6 +29,14 @@ const MIGRATIONS: Migration[] = [
         revoked_at INTEGER NOT NULL
       );`,
   },
+  {
+    // scopes (JSON array of scope texts); keys made before scopes keep what they could
+    // do: the all-access set, written out so \`key scope list\` shows it
+    id: 2,
+    sql: `
+      ALTER TABLE clients ADD COLUMN scopes TEXT;
+      UPDATE clients SET scopes = '["tables:read:*","tables:write:*","topics:publish:#","topics:subscribe:#","topics:subscribe:$SYS/#","clients:connect:*"]' WHERE scopes IS NULL;`,
+  },
 ];
 
 // Channels and who is connected to them (src/registry/channels.ts). Their own migration

@@ -205,3 +205,42 @@ describe("dataVersion and sharing the file", () => {
     expect(a.hashToken("x:b:00")).toEqual(b.hashToken("x:b:00"));
   });
 });
+
+describe("scopes", () => {
+  test("a key is stored with the scopes it was made with, and without any gets the all-access set", async () => {
+    await reg.create({ id: "s1", keyType: "ec", pki, scopes: ["tables:read:TAG"], ...validity() });
+    await create("s2");
+    expect(reg.get("s1")?.scopes).toEqual(["tables:read:TAG"]);
+    expect(reg.get("s2")?.scopes).toContain("topics:subscribe:#");
+  });
+
+  test("changing scopes is one transaction other processes see through the data version", async () => {
+    await create("s1");
+    const other = openRegistry(data);
+    open.push(other);
+    const before = other.dataVersion();
+    reg.updateScopes("s1", () => ["topics:publish:devices/%c/#"]);
+    expect(other.dataVersion()).not.toBe(before);
+    expect(other.get("s1")?.scopes).toEqual(["topics:publish:devices/%c/#"]);
+    expect(await codeOf(() => reg.updateScopes("nobody", (s) => s))).toStartWith("client_not_found");
+  });
+
+  test("keys made before scopes existed keep all access, written out", async () => {
+    await create("old");
+    reg.close();
+    const { Database } = await import("bun:sqlite");
+    const db = new Database(join(data, "registry.db"));
+    db.exec("ALTER TABLE clients DROP COLUMN scopes; DELETE FROM _neo_migrations WHERE scope = 'registry' AND id = 2");
+    db.close();
+    reg = openRegistry(data);
+    open.push(reg);
+    expect(reg.get("old")?.scopes).toEqual([
+      "tables:read:*",
+      "tables:write:*",
+      "topics:publish:#",
+      "topics:subscribe:#",
+      "topics:subscribe:$SYS/#",
+      "clients:connect:*",
+    ]);
+  });
+});

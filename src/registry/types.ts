@@ -17,6 +17,8 @@ export interface ClientRecord {
   status: ClientStatus;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** scope texts, validated by whoever stored them (see lib/scopes.ts) */
+  scopes: string[];
 }
 
 /** The record plus the keyed token hash, for constant-time checks in auth. */
@@ -41,6 +43,8 @@ export interface CreateClientOptions {
   notBefore: Date;
   notAfter: Date;
   pki: CertIssuer;
+  /** validated scope texts; default the all-access set (callers pass Auth.DefaultScopes) */
+  scopes?: readonly string[];
 }
 
 export interface RotateOptions {
@@ -78,6 +82,12 @@ export interface Registry {
   delete(id: string): void;
   revoke(id: string): ClientRecord;
   rotate(id: string, pki: CertIssuer, o?: RotateOptions): Promise<IssuedClient>;
+  /**
+   * Change a client's scopes in one transaction: `change` gets the current list and
+   * returns the new one (already validated). Returns the stored list. Live sessions see
+   * it through dataVersion().
+   */
+  updateScopes(id: string, change: (current: string[]) => string[]): string[];
   /** record last use; throttled, best effort */
   touch(id: string): void;
   /** certificates that left service (revoked, deleted, rotated away), for the CRL */

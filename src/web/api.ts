@@ -11,6 +11,7 @@ import type { Pki } from "../pki/index.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "./users.ts";
 
@@ -24,6 +25,8 @@ export interface WebApiDeps {
   /** default: 10 attempts burst, then one every 6 s, per client IP */
   loginLimiter?: RateLimiter;
   now?: () => number;
+  /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
+  defaultScopes?: () => readonly string[];
 }
 
 /**
@@ -79,7 +82,13 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const now = deps.now ?? Date.now;
   const sessions = deps.sessions ?? createSessions();
   const limiter = deps.loginLimiter ?? createRateLimiter();
-  const keys = createKeysApi({ registry: deps.registry, pki: deps.pki, log, now });
+  const keys = createKeysApi({
+    registry: deps.registry,
+    pki: deps.pki,
+    log,
+    now,
+    defaultScopes: deps.defaultScopes ?? (() => ALL_ACCESS_SCOPES),
+  });
 
   async function login(req: Request, c: WebContext): Promise<Response> {
     const slot = limiter.take(c.ip);

@@ -31,7 +31,13 @@ export interface WebHandler {
 type WebAssets = ReturnType<typeof createWebAssets>;
 
 /** One handler for the HTTP server: /web/api/* first, then the static UI. */
-export function createWebHandler(deps: { registry: KeyRegistry; pki: Pki; users: Users; log?: Logger }): WebHandler {
+export function createWebHandler(deps: {
+  registry: KeyRegistry;
+  pki: Pki;
+  users: Users;
+  log?: Logger;
+  defaultScopes?: () => readonly string[];
+}): WebHandler {
   const api = createWebApi(deps);
   const assets = createWebAssets({ log: deps.log });
   const handler = async (req: Request, url: URL, clientIp?: string) =>

@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { KeyType, Pki } from "../pki/index.ts";
 import { CLIENT_ID_RE } from "../registry/index.ts";
+import { parseScopes } from "../lib/scopes.ts";
 import { ok } from "../lib/http/respond.ts";
 import type { KeyRecord, KeyRegistry } from "./types.ts";
 import { createZip } from "./zip.ts";
@@ -15,6 +16,7 @@ export interface KeysApiDeps {
   pki: Pki;
   log: Logger;
   now: () => number;
+  defaultScopes: () => readonly string[];
 }
 
 export interface KeyView {
@@ -24,13 +26,22 @@ export interface KeyView {
   notAfter: number;
   status: "active" | "revoked" | "expired" | "pending";
   lastUsed: number | null;
+  scopes: string[];
 }
 
 export function keyView(r: KeyRecord, idx: number, now: number): KeyView {
   let status: KeyView["status"] = r.status;
   if (status === "active" && r.notAfter <= now) status = "expired";
   else if (status === "active" && r.notBefore > now) status = "pending";
-  return { idx, id: r.id, notBefore: r.notBefore, notAfter: r.notAfter, status, lastUsed: r.lastUsedAt ?? null };
+  return {
+    idx,
+    id: r.id,
+    notBefore: r.notBefore,
+    notAfter: r.notAfter,
+    status,
+    lastUsed: r.lastUsedAt ?? null,
+    scopes: r.scopes,
+  };
 }
 
 /** A date: ISO 8601 string, epoch milliseconds, or (below 1e11) epoch seconds. */
@@ -49,6 +60,14 @@ function addYears(d: Date, years: number): Date {
   const r = new Date(d.getTime());
   r.setUTCFullYear(r.getUTCFullYear() + years);
   return r;
+}
+
+/** optional `scopes: ["topics:publish:devices/%c/#", ...]`; a bad one is a 400 naming it */
+function parseScopeField(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string"))
+    throw badRequest("invalid_scope", 'scopes must be a list of strings like "tables:read:TAG"');
+  return parseScopes(v).map((s) => s.text);
 }
 
 const find = (registry: KeyRegistry, id: string) => registry.list().find((r) => r.id === id);
@@ -78,9 +97,10 @@ export function createKeysApi(deps: KeysApiDeps) {
       if (notAfter.getTime() <= notBefore.getTime()) {
         throw badRequest("invalid_validity", "notAfter must be later than notBefore");
       }
+      const scopes = parseScopeField(body.scopes) ?? parseScopes(deps.defaultScopes()).map((s) => s.text);
       if (find(registry, id)) throw conflict("client_exists", `client id ${id} already exists`);
 
-      const created = await registry.create({ id, keyType: type as KeyType, notBefore, notAfter, pki });
+      const created = await registry.create({ id, keyType: type as KeyType, notBefore, notAfter, pki, scopes });
       log.info(`web: user ${user} generated key ${id} (${type}, until ${notAfter.toISOString()})`);
       const zip = createZip([
         { name: "server.pem", data: pki.caCertPem },

@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   app: ["config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web"],
   http: ["auth", "registry", "pki", "ingest", "storage", "config"],
   web: ["registry", "auth", "pki"],
-  auth: ["registry", "pki", "mqtt"],
+  auth: ["registry", "pki"],
   registry: ["storage"],
   mqtt: [],
   storage: [],

@@ -1,8 +1,8 @@
 // Scopes: what a principal may do, written `<type>:<operation>:<target>`; a leading `!`
 // makes a deny, and a deny always wins over an allow. This module only parses and
-// validates; matching and the decision live in authorize.ts.
-import { NeoError } from "../lib/errors.ts";
-import { isValidTopicFilter } from "../mqtt/index.ts";
+// validates (it lives in lib so config can check scopes at load); matching and the
+// decision live in auth/authorize.ts.
+import { NeoError } from "./errors.ts";
 
 /** Every scope type and the operations it knows. Add a type here and nowhere else. */
 export const SCOPE_TYPES = {
@@ -65,6 +65,14 @@ function hasSpaceOrControl(s: string): boolean {
   return false;
 }
 
+/** MQTT 4.7.1: `+` and `#` each fill a whole level, `#` only as the last one */
+function isFilter(f: string): boolean {
+  const levels = f.split("/");
+  return levels.every(
+    (l, i) => (!l.includes("#") || (l === "#" && i === levels.length - 1)) && (!l.includes("+") || l === "+"),
+  );
+}
+
 /** null when the target is fine for this type, else why not */
 function targetProblem(type: ScopeType, target: string): string | null {
   if (target === "") return "missing target after the operation (use * for every one)";
@@ -80,7 +88,7 @@ function targetProblem(type: ScopeType, target: string): string | null {
         return "a scope names topics, not a shared subscription: drop the $share/<group>/ prefix";
       const p = checkPercent(target, `invalid topic filter "${target}"`);
       if (p) return p;
-      if (!isValidTopicFilter(target))
+      if (!isFilter(target))
         return `invalid topic filter "${target}": + and # must each fill a whole level, # only last`;
       return null;
     }
