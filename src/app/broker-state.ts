@@ -3,10 +3,11 @@
 // (temp file, fsync, rename) on shutdown and every minute while clients are active, read
 // once at start before the broker listens. A file that cannot be read is set aside and
 // the broker starts empty: never a reason not to start.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "bun:jsc";
 import type { Broker, BrokerState } from "../mqtt/index.ts";
+import { writeFileAtomic } from "../lib/files.ts";
 import type { Logger } from "../lib/log.ts";
 
 export const STATE_FILE = "mqtt-state.bin";
@@ -17,19 +18,6 @@ export interface BrokerStatePersistence {
   save(): void;
   /** stop the autosave timer and write a last time */
   stop(): void;
-}
-
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }
 
 /** Load the saved state into `broker` (call before it listens). */
@@ -75,7 +63,7 @@ export function persistBrokerState(
       if (state.retained.length === 0 && state.sessions.length === 0) {
         rmSync(file, { force: true });
       } else {
-        writeAtomic(file, serialize(state, { binaryType: "nodebuffer" }));
+        writeFileAtomic(file, serialize(state, { binaryType: "nodebuffer" }), 0o600);
       }
       savedAt = now;
     } catch (e) {

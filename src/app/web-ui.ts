@@ -2,8 +2,8 @@
 // The first start creates the web user `admin` with a random password. Secrets never go
 // to the log: the password is written once to <data>/web-admin-password (0600) and the
 // log says where; delete the file after the first login or change the password.
-import { writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../lib/files.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { Registry } from "../registry/index.ts";
@@ -20,8 +20,7 @@ export async function createWebUi(deps: {
   const password = await users.ensureAdmin();
   if (password) {
     const file = join(deps.dataDir, ADMIN_PASSWORD_FILE);
-    writeFileSync(file, password + "\n", { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeFileAtomic(file, password + "\n", 0o600);
     deps.log.info(
       `web UI user "admin" created; its one-time password is in ${file} (change it with: neo shell user passwd admin)`,
     );

@@ -3,22 +3,11 @@
 // tests can run the whole thing in a temp dir; under --root no user is created or
 // removed, nothing is chowned and systemctl is never called.
 import { defineCommand } from "citty";
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import unitTemplate from "../../systemd/neo.service" with { type: "text" };
 import { NeoError, usageError } from "../lib/errors.ts";
+import { copyFileAtomic, writeFileAtomic } from "../lib/files.ts";
 import { fail } from "./common.ts";
 
 export const UNIT_PATH = "/etc/systemd/system/neo.service";
@@ -111,13 +100,10 @@ function defaultRun(cmd: string[]): RunResult {
   }
 }
 
-/** Write `text` to `file` atomically (temp file + rename) with `mode`. */
+/** Write `text` to `file` atomically and durably with `mode`, creating its folder. */
 function writeAtomic(file: string, text: string | Uint8Array, mode: number): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
+  writeFileAtomic(file, text, mode);
 }
 
 export async function installService(opts: ServiceOptions): Promise<void> {
@@ -143,10 +129,7 @@ export async function installService(opts: ServiceOptions): Promise<void> {
     out(`binary: ${bin} up to date`);
   } else {
     mkdirSync(dirname(bin), { recursive: true });
-    const tmp = `${bin}.tmp-${process.pid}`;
-    copyFileSync(opts.self, tmp);
-    chmodSync(tmp, 0o755);
-    renameSync(tmp, bin);
+    copyFileAtomic(opts.self, bin, 0o755);
     out(`binary: installed ${opts.self} -> ${bin}`);
   }
 

@@ -1,7 +1,8 @@
 // Where `neo shell key` commands get their data dir, PKI and registry, and how they write files.
-import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { loadConfig } from "../config/index.ts";
 import { NeoError, usageError } from "../lib/errors.ts";
+import { writeFileAtomic, writeFileExclusive } from "../lib/files.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry, type IssuedClient, type KeyType, type Registry } from "../registry/index.ts";
@@ -105,39 +106,28 @@ export function refuseExisting(files: OutputFiles): void {
   }
 }
 
+/** Turn a failed write into the CLI's error: EEXIST -> "not overwriting", else the errno code. */
+function writeError(path: string, e: unknown): NeoError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EEXIST") return new NeoError("file_exists", `${path} already exists; not overwriting it`, 409);
+  return new NeoError("write_failed", `cannot write ${path}: ${code ?? String(e)}`, 500, e);
+}
+
 /** Create a new file with `mode`; never replaces an existing one. */
 export function writeNew(path: string, text: string, mode: number): void {
-  let fd: number;
   try {
-    fd = openSync(path, "wx", mode);
+    writeFileExclusive(path, text, mode);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") throw new NeoError("file_exists", `${path} already exists; not overwriting it`, 409);
-    throw new NeoError("write_failed", `cannot write ${path}: ${code ?? String(e)}`, 500, e);
+    throw writeError(path, e);
   }
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(path, mode); // umask may have narrowed it
 }
 
 /** Replace a public file (CA certificate, CRL) in one step. */
 export function writeReplace(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}`;
   try {
-    writeNew(tmp, text, mode);
-    renameSync(tmp, path);
+    writeFileAtomic(path, text, mode);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if (e instanceof NeoError) throw new NeoError(e.code, e.message.replace(tmp, path), e.status, e);
-    throw new NeoError(
-      "write_failed",
-      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      500,
-      e,
-    );
+    throw writeError(path, e);
   }
 }
 

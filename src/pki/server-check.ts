@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../lib/log.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeFileAtomic } from "../lib/files.ts";
 import { sha256Hex } from "./fingerprint.ts";
 import type { SanSet } from "./hosts.ts";
 

@@ -1,7 +1,8 @@
 // Client tokens: `<client-id>:b:<64 lowercase hex>`. Only a keyed hash is ever stored.
-import { linkSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/files.ts";
 
 export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 const TOKEN_RE = /^([a-z0-9][a-z0-9_.@-]{0,63}):b:([0-9a-f]{64})$/;
@@ -38,15 +39,10 @@ export function loadTokenKey(dataDir: string): Buffer {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const tmp = `${file}.tmp-${randomHex(4)}`;
-  writeFileSync(tmp, crypto.getRandomValues(new Uint8Array(32)), { mode: 0o600, flag: "wx" });
-  chmodSync(tmp, 0o600);
   try {
-    linkSync(tmp, file);
+    writeFileAtomic(file, crypto.getRandomValues(new Uint8Array(32)), 0o600, { exclusive: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-  } finally {
-    rmSync(tmp, { force: true });
   }
   return checkKey(readFileSync(file), file);
 }
