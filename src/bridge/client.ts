@@ -1,0 +1,260 @@
+// A small MQTT client for the bridge's uplink, on mqtt-packet (wire format only) over
+// the pipes in transport.ts. One instance is one connection: CONNECT (clean start off,
+// session expiry, keep-alive), SUBSCRIBE, outgoing PUBLISH at QoS 0/1, incoming PUBLISH
+// at QoS 0/1/2. Flow control, queueing and reconnecting belong to the bridge.
+import mqtt, { type IPublishPacket, type Packet } from "mqtt-packet";
+import { openPipe, type Pipe, type TlsFiles } from "./transport.ts";
+
+export interface ClientOptions {
+  url: string;
+  clientId: string;
+  protocol: 4 | 5;
+  username?: string;
+  password?: string;
+  tls: TlsFiles;
+  keepAlive: number;
+  sessionExpiry: number;
+  connectTimeoutMs?: number;
+}
+
+export interface ConnectInfo {
+  sessionPresent: boolean;
+  /** how many QoS 1 messages may be unacknowledged at once (v5 Receive Maximum) */
+  receiveMaximum: number;
+  /** largest packet the server takes (v5), or undefined */
+  maximumPacketSize?: number;
+}
+
+export interface Incoming {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties?: IPublishPacket["properties"];
+}
+
+export interface ClientEvents {
+  puback(messageId: number, reasonCode: number): void;
+  /** an upstream message; its acknowledgement goes out after the returned promise */
+  message(m: Incoming): Promise<void> | void;
+  closed(reason: string): void;
+}
+
+export interface UpstreamClient {
+  readonly info: ConnectInfo;
+  publish(p: { topic: string; payload: Buffer; qos: 0 | 1; retain: boolean; messageId?: number; dup?: boolean; properties?: IPublishPacket["properties"] }): void;
+  subscribe(filters: { topic: string; qos: 0 | 1 }[]): Promise<number[]>;
+  /** bytes written but not yet taken by the socket */
+  buffered(): number;
+  close(): void;
+}
+
+/** CONNACK reason codes worth naming in a log line (v3.1.1 return codes map to v5 ones). */
+const CONNACK_REASONS: Record<number, string> = {
+  1: "unacceptable protocol version",
+  2: "client identifier rejected",
+  3: "server unavailable",
+  4: "bad user name or password",
+  5: "not authorized",
+  0x84: "unsupported protocol version",
+  0x85: "client identifier not valid",
+  0x86: "bad user name or password",
+  0x87: "not authorized",
+  0x88: "server unavailable",
+  0x89: "server busy",
+  0x8a: "banned",
+  0x8c: "bad authentication method",
+  0x90: "topic name invalid",
+  0x95: "packet too large",
+  0x97: "quota exceeded",
+  0x9f: "connection rate exceeded",
+};
+
+export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<UpstreamClient> {
+  const v = o.protocol;
+  const parser = mqtt.parser({ protocolVersion: v });
+  const gen = (p: Packet) => mqtt.generate(p, { protocolVersion: v });
+  let pipe: Pipe | undefined;
+  let done = false;
+  let up = false;
+  let lastIn = Date.now();
+  let lastOut = Date.now();
+  let keepTimer: ReturnType<typeof setInterval> | undefined;
+  let subId = 1;
+  const subWaits = new Map<number, (codes: number[]) => void>();
+  const inboundQos2 = new Set<number>();
+  // acks to incoming messages leave in arrival order, after each message was delivered
+  let ackChain: Promise<void> = Promise.resolve();
+
+  let connected: (i: ConnectInfo) => void = () => {};
+  let refused: (e: Error) => void = () => {};
+  const connack = new Promise<ConnectInfo>((res, rej) => {
+    connected = res;
+    refused = rej;
+  });
+
+  const send = (p: Packet) => {
+    if (!pipe || done) return;
+    lastOut = Date.now();
+    pipe.write(gen(p));
+  };
+  const finish = (reason: string) => {
+    if (done) return;
+    done = true;
+    if (keepTimer) clearInterval(keepTimer);
+    refused(new Error(reason));
+    pipe?.close();
+    if (up) ev.closed(reason);
+  };
+
+  parser.on("packet", (p: Packet) => {
+    lastIn = Date.now();
+    switch (p.cmd) {
+      case "connack": {
+        const rc = v === 5 ? (p.reasonCode ?? 0) : (p.returnCode ?? 0);
+        if (rc !== 0) {
+          const why = p.properties?.reasonString ?? CONNACK_REASONS[rc] ?? "refused";
+          return finish(`CONNACK 0x${rc.toString(16).padStart(2, "0")} (${why})`);
+        }
+        const info: ConnectInfo = {
+          sessionPresent: p.sessionPresent,
+          receiveMaximum: p.properties?.receiveMaximum ?? 65535,
+        };
+        if (p.properties?.maximumPacketSize) info.maximumPacketSize = p.properties.maximumPacketSize;
+        return connected(info);
+      }
+      case "puback":
+        return ev.puback(p.messageId ?? 0, p.reasonCode ?? 0);
+      case "suback": {
+        const w = subWaits.get(p.messageId ?? 0);
+        subWaits.delete(p.messageId ?? 0);
+        return w?.(p.granted.map((g) => (typeof g === "number" ? g : g.qos)));
+      }
+      case "publish":
+        return onPublish(p);
+      case "pubrel":
+        inboundQos2.delete(p.messageId ?? 0);
+        return send({ cmd: "pubcomp", messageId: p.messageId ?? 0 });
+      case "pingresp":
+        return;
+      case "disconnect":
+        return finish(`upstream sent DISCONNECT 0x${(p.reasonCode ?? 0).toString(16)}${p.properties?.reasonString ? ` (${p.properties.reasonString})` : ""}`);
+      default:
+        return;
+    }
+  });
+  parser.on("error", (e: Error) => finish(`malformed packet from upstream: ${e.message}`));
+
+  function onPublish(p: IPublishPacket): void {
+    const pid = p.messageId ?? 0;
+    if (p.qos === 2 && inboundQos2.has(pid)) {
+      send({ cmd: "pubrec", messageId: pid }); // already delivered once
+      return;
+    }
+    if (p.qos === 2) inboundQos2.add(pid);
+    const m: Incoming = {
+      topic: p.topic,
+      payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload),
+      qos: p.qos,
+      retain: p.retain,
+    };
+    if (p.properties) m.properties = p.properties;
+    let r: Promise<void> | void;
+    try {
+      r = ev.message(m);
+    } catch {
+      r = undefined;
+    }
+    const ack = () => {
+      if (p.qos === 1) send({ cmd: "puback", messageId: pid });
+      else if (p.qos === 2) send({ cmd: "pubrec", messageId: pid });
+    };
+    ackChain = ackChain.then(() => r).then(ack, ack);
+  }
+
+  return (async () => {
+    pipe = await openPipe(
+      o.url,
+      o.tls,
+      {
+        data: (b) => parser.parse(b),
+        closed: (err) => finish(err ? `connection lost: ${err.message}` : "connection closed by upstream"),
+      },
+      o.connectTimeoutMs,
+    );
+    const connect: Packet = {
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: v,
+      clientId: o.clientId,
+      clean: false, // resume the session: what we subscribed to and what waits for us
+      keepalive: o.keepAlive,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
+      ...(v === 5 ? { properties: { sessionExpiryInterval: o.sessionExpiry, receiveMaximum: 1024 } } : {}),
+    };
+    send(connect);
+    const timer = setTimeout(() => finish("no CONNACK in time"), o.connectTimeoutMs ?? 10_000);
+    let info: ConnectInfo;
+    try {
+      info = await connack;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (done) throw new Error("connection closed right after CONNACK");
+    up = true;
+    if (o.keepAlive > 0) {
+      const ka = o.keepAlive * 1000;
+      keepTimer = setInterval(
+        () => {
+          const now = Date.now();
+          if (now - lastIn > ka * 1.5) return finish(`no answer from upstream for ${Math.round((now - lastIn) / 1000)} s`);
+          if (now - lastOut >= ka / 2) send({ cmd: "pingreq" });
+        },
+        Math.max(250, ka / 4),
+      );
+    }
+    return {
+      info,
+      publish(m) {
+        const p: IPublishPacket = {
+          cmd: "publish",
+          topic: m.topic,
+          payload: m.payload,
+          qos: m.qos,
+          retain: m.retain,
+          dup: m.dup ?? false,
+        };
+        if (m.messageId !== undefined) p.messageId = m.messageId;
+        if (v === 5 && m.properties) p.properties = m.properties;
+        send(p);
+      },
+      subscribe(filters) {
+        if (filters.length === 0) return Promise.resolve([]);
+        const messageId = subId++ & 0xffff || subId++;
+        const p: Packet = {
+          cmd: "subscribe",
+          messageId,
+          // v5: No Local, so what we forward up does not come straight back down
+          subscriptions: filters.map((f) => (v === 5 ? { topic: f.topic, qos: f.qos, nl: true } : { topic: f.topic, qos: f.qos })),
+        };
+        return new Promise<number[]>((res) => {
+          subWaits.set(messageId, res);
+          send(p);
+        });
+      },
+      buffered: () => pipe?.buffered() ?? 0,
+      close() {
+        if (done) return;
+        send(v === 5 ? { cmd: "disconnect", reasonCode: 0 } : { cmd: "disconnect" });
+        finish("closed by neo");
+      },
+    };
+  })().catch((e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    done = true;
+    if (keepTimer) clearInterval(keepTimer);
+    pipe?.close();
+    throw new Error(msg);
+  });
+}

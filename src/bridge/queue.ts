@@ -1,0 +1,259 @@
+// The bridge's store-and-forward queue: one SQLite file per bridge
+// (<data>/bridge-<name>.db, WAL, synchronous=FULL so a commit is fsynced).
+// offer() batches every message that arrives in one turn of the event loop into one
+// transaction and resolves after its commit: the local publisher's PUBACK waits for
+// that. A row leaves only through ack() (the upstream PUBACKed it) or the buffer
+// policy (drop-oldest). Rows are sent in `seq` order, so order per topic is kept.
+import type { Database, Statement } from "bun:sqlite";
+import { openDatabase, runMigrations } from "../storage/index.ts";
+
+export type BufferPolicy = "drop-oldest" | "refuse-new";
+
+export interface QueueLimits {
+  maxMessages: number;
+  maxBytes: number;
+  policy: BufferPolicy;
+}
+
+export interface OutMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
+  /** v5 properties kept across the queue (user properties, content type, format indicator) */
+  properties?: OutProperties;
+}
+
+export interface OutProperties {
+  userProperties?: Record<string, string | string[]>;
+  contentType?: string;
+  payloadFormatIndicator?: boolean;
+}
+
+export interface QueuedMessage extends OutMessage {
+  seq: number;
+  /** ms since the epoch when it was queued */
+  at: number;
+  bytes: number;
+}
+
+/** "queued": committed; "refused": the buffer is full and the policy is refuse-new */
+export type OfferResult = "queued" | "refused";
+
+export interface QueueStats {
+  messages: number;
+  bytes: number;
+  /** ms since the epoch of the oldest queued message, or null when empty */
+  oldestAt: number | null;
+  /** messages dropped (either policy) since the file was created */
+  dropped: number;
+}
+
+export interface BridgeQueue {
+  offer(m: OutMessage): Promise<OfferResult>;
+  /** up to `limit` committed messages with seq > after, oldest first */
+  peek(after: number, limit: number): QueuedMessage[];
+  /** the upstream has the message: delete it (batched with the next commit) */
+  ack(seq: number): void;
+  stats(): QueueStats;
+  /** drops since the last call (for the once-a-minute log line) */
+  takeDropped(): number;
+  /** a small JSON status row the CLI reads (`neo bridge status`) */
+  writeStatus(status: unknown): void;
+  /** commit what is pending now */
+  flush(): void;
+  close(): void;
+  readonly limits: QueueLimits;
+}
+
+const MIGRATIONS = [
+  {
+    id: 1,
+    sql: `CREATE TABLE queue (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      topic TEXT NOT NULL,
+      payload BLOB NOT NULL,
+      qos INTEGER NOT NULL,
+      retain INTEGER NOT NULL,
+      props TEXT,
+      at INTEGER NOT NULL,
+      bytes INTEGER NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
+];
+
+interface Pending {
+  m: OutMessage;
+  resolve: (r: OfferResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Row {
+  seq: bigint;
+  topic: string;
+  payload: Uint8Array;
+  qos: bigint;
+  retain: bigint;
+  props: string | null;
+  at: bigint;
+  bytes: bigint;
+}
+
+const sizeOf = (m: OutMessage, props: string | null) =>
+  Buffer.byteLength(m.topic) + m.payload.length + (props ? Buffer.byteLength(props) : 0);
+
+export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
+  const db: Database = openDatabase(file);
+  // WAL + FULL: every commit is fsynced before offer() resolves (power-cut safe)
+  db.exec("PRAGMA synchronous=FULL");
+  runMigrations(db, "bridge", MIGRATIONS);
+  const insert = db.prepare("INSERT INTO queue (topic, payload, qos, retain, props, at, bytes) VALUES (?,?,?,?,?,?,?)");
+  const del: Statement = db.prepare("DELETE FROM queue WHERE seq = ? RETURNING bytes");
+  const oldest = db.prepare<{ seq: bigint; bytes: bigint }, [number]>(
+    "SELECT seq, bytes FROM queue ORDER BY seq LIMIT ?",
+  );
+  const select = db.prepare<Row, [number, number]>(
+    "SELECT seq, topic, payload, qos, retain, props, at, bytes FROM queue WHERE seq > ? ORDER BY seq LIMIT ?",
+  );
+  const oldestAt = db.prepare<{ at: bigint }, []>("SELECT at FROM queue ORDER BY seq LIMIT 1");
+  const getMeta = db.prepare<{ value: string }, [string]>("SELECT value FROM meta WHERE key = ?");
+  const setMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+  const totals = db.query<{ n: bigint; b: bigint | null }, []>("SELECT count(*) AS n, sum(bytes) AS b FROM queue").get();
+  let messages = Number(totals?.n ?? 0);
+  let bytes = Number(totals?.b ?? 0);
+  let dropped = Number(getMeta.get("dropped")?.value ?? 0);
+  let droppedSinceTake = 0;
+  let droppedDirty = false;
+
+  let pending: Pending[] = [];
+  let acks: number[] = [];
+  let scheduled = false;
+  let closed = false;
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  const drop = (n: number) => {
+    dropped += n;
+    droppedSinceTake += n;
+    droppedDirty = true;
+  };
+
+  /** drop-oldest: delete the oldest rows until `need` more bytes and one more message fit */
+  const makeRoom = (need: number): boolean => {
+    if (need > limits.maxBytes) return false;
+    while (messages + 1 > limits.maxMessages || bytes + need > limits.maxBytes) {
+      const batch = oldest.all(256);
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        if (messages + 1 <= limits.maxMessages && bytes + need <= limits.maxBytes) break;
+        del.run(r.seq);
+        messages--;
+        bytes -= Number(r.bytes);
+        drop(1);
+      }
+    }
+    return true;
+  };
+
+  const commit = db.transaction((batch: Pending[], acked: number[], out: OfferResult[]) => {
+    for (const seq of acked) {
+      const r = del.get(seq) as { bytes: bigint } | null;
+      if (r) {
+        messages--;
+        bytes -= Number(r.bytes);
+      }
+    }
+    const now = Date.now();
+    for (const { m } of batch) {
+      const props = m.properties ? JSON.stringify(m.properties) : null;
+      const size = sizeOf(m, props);
+      const full = messages + 1 > limits.maxMessages || bytes + size > limits.maxBytes;
+      if (full && (limits.policy === "refuse-new" || !makeRoom(size))) {
+        drop(1);
+        out.push("refused");
+        continue;
+      }
+      insert.run(m.topic, m.payload, m.qos, m.retain ? 1 : 0, props, now, size);
+      messages++;
+      bytes += size;
+      out.push("queued");
+    }
+    if (droppedDirty) {
+      setMeta.run("dropped", String(dropped));
+      droppedDirty = false;
+    }
+  });
+
+  function flush(): void {
+    scheduled = false;
+    if (closed || (pending.length === 0 && acks.length === 0)) return;
+    const batch = pending;
+    const acked = acks;
+    pending = [];
+    acks = [];
+    const out: OfferResult[] = [];
+    try {
+      commit(batch, acked, out);
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    for (const [i, p] of batch.entries()) p.resolve(out[i] ?? "refused");
+  }
+
+  return {
+    limits,
+    offer(m) {
+      if (closed) return Promise.reject(new Error("bridge queue closed"));
+      return new Promise<OfferResult>((resolve, reject) => {
+        pending.push({ m, resolve, reject });
+        schedule();
+      });
+    },
+    peek(after, limit) {
+      return select.all(after, limit).map((r) => {
+        const q: QueuedMessage = {
+          seq: Number(r.seq),
+          topic: r.topic,
+          payload: Buffer.from(r.payload),
+          qos: Number(r.qos) === 1 ? 1 : 0,
+          retain: r.retain === 1n,
+          at: Number(r.at),
+          bytes: Number(r.bytes),
+        };
+        if (r.props) q.properties = JSON.parse(r.props) as OutProperties;
+        return q;
+      });
+    },
+    ack(seq) {
+      if (closed) return;
+      acks.push(seq);
+      schedule();
+    },
+    stats() {
+      const o = messages > 0 ? oldestAt.get() : null;
+      return { messages, bytes, oldestAt: o ? Number(o.at) : null, dropped };
+    },
+    takeDropped() {
+      const n = droppedSinceTake;
+      droppedSinceTake = 0;
+      return n;
+    },
+    writeStatus(status) {
+      if (!closed) setMeta.run("status", JSON.stringify(status));
+    },
+    flush,
+    close() {
+      if (closed) return;
+      flush();
+      closed = true;
+      db.close();
+    },
+  };
+}
