@@ -20,6 +20,7 @@ import { sameAddress, swapListener } from "./swap-listener.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
+import { checkBridgeScopes, combineOutcomes, startBridges, type BridgeSet } from "./bridges.ts";
 
 const log = createLogger("neosvr");
 const REVALIDATE_MS = 250;
@@ -85,12 +86,21 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       },
       authorizePublish: (c, topic) => auth.authorizePublish(c.identity, topic),
       authorizeSubscribe: (c, filter) => auth.authorizeSubscribe(c.identity, filter),
-      onPublish: (c, msg) => dataTopics.onPublish(c, msg),
+      // a bridged topic enters the bridge's queue before the PUBACK, beside any db/write
+      onPublish: (c, msg) => combineOutcomes(dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg)),
       onConnect: () => settle.noteConnect(),
     },
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
     log: createLogger("mqtt"),
   });
+  const bridgeDeps = { dataDir: config.data, publish: (m: Parameters<Broker["publish"]>[0]) => broker.publish(m) };
+  let bridges: BridgeSet | undefined = config.bridges?.length
+    ? startBridges({ ...bridgeDeps, bridges: config.bridges })
+    : undefined;
+  const bridgeSys = setInterval(() => {
+    for (const [topic, payload] of bridges?.sys() ?? []) broker.publish({ topic, payload, retain: true });
+  }, 10_000);
+  bridgeSys.unref();
   // retained messages and persistent sessions from the last run, before anyone connects
   if (config.mqtt.persistence) restoreBrokerState(config.data, broker, createLogger("mqtt"));
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
@@ -328,6 +338,19 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         log.error("reload: neither the new nor the old HTTP listener could start", e);
       }
     }
+    if (JSON.stringify(next.bridges ?? []) !== JSON.stringify(config.bridges ?? [])) {
+      const bad = checkBridgeScopes(next.bridges ?? []);
+      if (bad.length > 0) {
+        failed.push("bridges (kept the old ones)");
+        log.error(`reload: bridge settings refused: ${bad.join("; ")}`);
+      } else {
+        // queues are files: stopping and starting again loses nothing
+        await bridges?.stop();
+        bridges = next.bridges?.length ? startBridges({ ...bridgeDeps, bridges: next.bridges }) : undefined;
+        config.bridges = next.bridges ?? [];
+        done.push(`bridges ${(next.bridges ?? []).map((b) => b.name).join(", ") || "none"}`);
+      }
+    }
     for (const c of broker.clients()) {
       if (!mqttAuth.stillAllowed(c)) {
         log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
@@ -353,6 +376,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });
+      clearInterval(bridgeSys);
+      await bridges?.stop(); // after the broker: nothing is offered to a closed queue
       await Promise.all([http, ...retired].map((h) => h.stop()));
       await batcher.flush();
       store.close();

@@ -128,7 +128,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       case "suback": {
         const w = subWaits.get(p.messageId ?? 0);
         subWaits.delete(p.messageId ?? 0);
-        return w?.(p.granted.map((g) => (typeof g === "number" ? g : g.qos)));
+        return w?.((p.granted as (number | { qos: number })[]).map((g) => (typeof g === "number" ? g : g.qos)));
       }
       case "publish":
         return onPublish(p);
@@ -214,7 +214,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
         Math.max(250, ka / 4),
       );
     }
-    return {
+    const api: UpstreamClient = {
       info,
       publish(m) {
         const p: IPublishPacket = {
@@ -250,6 +250,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
         finish("closed by neo");
       },
     };
+    return api;
   })().catch((e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     done = true;

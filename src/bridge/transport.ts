@@ -77,6 +77,7 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
     opened = res;
     failed = rej;
   });
+  ready.catch(() => {}); // awaited below, unless Bun.connect itself fails first
   const timer = setTimeout(() => failed(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
   const socket = await Bun.connect({
     hostname: host,
@@ -115,7 +116,8 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
     },
   }).catch((e: unknown) => {
     clearTimeout(timer);
-    throw e instanceof Error ? e : new Error(String(e));
+    const err = e as { code?: string; message?: string };
+    throw new Error(err.code ? `${err.code} (${err.message ?? "connect failed"})` : String(e));
   });
   try {
     await ready;

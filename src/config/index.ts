@@ -1,5 +1,5 @@
 // Public API of the config subsystem: HCL-like file -> typed, validated NeoConfig.
-export type { ClientAuthMode, ListenConfig, NeoConfig, TlsConfig } from "./types.ts";
+export type { BridgeConfig, ClientAuthMode, ListenConfig, NeoConfig, TlsConfig } from "./types.ts";
 export {
   defaultConfig,
   loadConfig,

@@ -8,14 +8,15 @@ const SRC = resolve(import.meta.dir, "../../src");
 
 // folder -> folders it may import (lib is always allowed; a folder may import itself)
 const ALLOWED: Record<string, string[]> = {
-  cli: ["app", "config", "registry", "pki", "auth", "storage", "web", "mqtt", "http", "ingest"],
-  app: ["config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web"],
+  cli: ["bridge", "app", "config", "registry", "pki", "auth", "storage", "web", "mqtt", "http", "ingest"],
+  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web"],
   http: ["auth", "registry", "pki", "ingest", "storage", "config"],
   web: ["registry", "auth", "pki"],
   auth: ["registry", "pki"],
   registry: ["storage"],
   mqtt: [],
   storage: [],
+  bridge: ["storage"],
   config: [],
   pki: [],
   ingest: [],

@@ -1,0 +1,139 @@
+// Wires the `Bridge "name"` blocks to the broker: local publishes that match a bridge's
+// Forward filters enter its queue before the publisher's PUBACK; messages from the
+// upstream are published locally if the bridge principal's scopes allow the topic.
+// Messages the app publishes (these included) never pass onPublish, so what came
+// from an upstream is not forwarded back up.
+import type { BridgeConfig } from "../config/index.ts";
+import type { AppPublish, ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
+import { topicMatches } from "../mqtt/index.ts";
+import { authorize, makePrincipal, type Principal } from "../auth/index.ts";
+import { createBridge, type Bridge, type BridgeStatus, type OfferResult } from "../bridge/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { NeoError } from "../lib/errors.ts";
+
+const RC_QUOTA_EXCEEDED = 0x97;
+const RC_UNSPECIFIED = 0x80;
+
+export interface BridgeSet {
+  /** queue the message in every bridge that forwards its topic; undefined when none does */
+  onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | undefined;
+  statuses(): BridgeStatus[];
+  /** $SYS/neo/bridge/<name>/... topics and values */
+  sys(): [string, string][];
+  stop(): Promise<void>;
+}
+
+/** The scopes a bridge's messages from upstream get: its Scopes, or publish on what it subscribes to. */
+export function bridgeScopes(b: BridgeConfig): string[] {
+  if (b.scopes.length > 0) return b.scopes;
+  return b.subscribe.map((f) => `topics:publish:${b.prefix && f.startsWith(b.prefix) ? f.slice(b.prefix.length) : f}`);
+}
+
+/** Check every bridge's scopes; the problems as config lines (empty when all are fine). */
+export function checkBridgeScopes(bridges: BridgeConfig[]): string[] {
+  const out: string[] = [];
+  for (const b of bridges) {
+    try {
+      makePrincipal(`bridge:${b.name}`, "client", bridgeScopes(b));
+    } catch (e) {
+      out.push(`Bridge "${b.name}".Scopes: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return out;
+}
+
+export function startBridges(opts: {
+  bridges: BridgeConfig[];
+  dataDir: string;
+  publish(m: AppPublish): void;
+}): BridgeSet {
+  const problems = checkBridgeScopes(opts.bridges);
+  if (problems.length > 0) throw new NeoError("config_invalid", problems.join("\n"), 400);
+  const list: { cfg: BridgeConfig; bridge: Bridge; principal: Principal }[] = opts.bridges.map((cfg) => {
+    const principal = makePrincipal(`bridge:${cfg.name}`, "client", bridgeScopes(cfg));
+    const bridge = createBridge({
+      settings: cfg,
+      dataDir: opts.dataDir,
+      log: createLogger("bridge"),
+      deliver: (m) => {
+        const d = authorize(principal, "topics:publish", m.topic);
+        if (!d.allow) return { ok: false, reason: d.reason };
+        opts.publish(m);
+        return { ok: true };
+      },
+    });
+    return { cfg, bridge, principal };
+  });
+  for (const b of list) b.bridge.start();
+
+  const outcome = (results: OfferResult[]): PublishOutcome =>
+    results.includes("refused") ? { handled: false, reasonCode: RC_QUOTA_EXCEEDED } : { handled: false };
+
+  return {
+    onPublish(_client, msg) {
+      let pending: Promise<OfferResult>[] | undefined;
+      for (const { cfg, bridge } of list) {
+        if (!cfg.forward.some((f) => topicMatches(f, msg.topic))) continue;
+        const out = {
+          topic: msg.topic,
+          payload: msg.payload,
+          qos: (msg.qos > 0 ? 1 : 0) as 0 | 1,
+          retain: msg.retain,
+          ...(msg.properties && (msg.properties.userProperties || msg.properties.contentType || msg.properties.payloadFormatIndicator !== undefined)
+            ? {
+                properties: {
+                  ...(msg.properties.userProperties ? { userProperties: msg.properties.userProperties } : {}),
+                  ...(msg.properties.contentType ? { contentType: msg.properties.contentType } : {}),
+                  ...(msg.properties.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: msg.properties.payloadFormatIndicator } : {}),
+                },
+              }
+            : {}),
+        };
+        (pending ??= []).push(bridge.forward(out));
+      }
+      if (!pending) return undefined;
+      // QoS 0 publishers get no acknowledgement: queue without holding anything up
+      if (msg.qos === 0) {
+        Promise.all(pending).catch(() => {});
+        return undefined;
+      }
+      return Promise.all(pending).then(outcome, () => ({ handled: false, reasonCode: RC_UNSPECIFIED }));
+    },
+    statuses: () => list.map((b) => b.bridge.status()),
+    sys() {
+      const out: [string, string][] = [];
+      for (const { bridge } of list) {
+        const s = bridge.status();
+        const base = `$SYS/neo/bridge/${s.name}`;
+        out.push(
+          [`${base}/connected`, s.connected ? "1" : "0"],
+          [`${base}/queued/messages`, String(s.queuedMessages)],
+          [`${base}/queued/bytes`, String(s.queuedBytes)],
+          [`${base}/queued/oldest_age_seconds`, s.oldestAgeSeconds === null ? "0" : s.oldestAgeSeconds.toFixed(0)],
+          [`${base}/sent/total`, String(s.sentTotal)],
+          [`${base}/sent/per_second`, s.sentPerSecond.toFixed(1)],
+          [`${base}/dropped`, String(s.dropped)],
+          [`${base}/received`, String(s.receivedFromUpstream)],
+          [`${base}/denied`, String(s.deniedFromUpstream)],
+        );
+      }
+      return out;
+    },
+    async stop() {
+      await Promise.all(list.map((b) => b.bridge.stop()));
+    },
+  };
+}
+
+/** Combine two onPublish results: handled if either handled it, the worse reason code wins. */
+export function combineOutcomes(
+  a: Promise<PublishOutcome> | PublishOutcome,
+  b: Promise<PublishOutcome> | undefined,
+): Promise<PublishOutcome> | PublishOutcome {
+  if (!b) return a;
+  const merge = (x: PublishOutcome, y: PublishOutcome): PublishOutcome => {
+    const rc = Math.max(x.reasonCode ?? 0, y.reasonCode ?? 0);
+    return rc > 0 ? { handled: x.handled || y.handled, reasonCode: rc } : { handled: x.handled || y.handled };
+  };
+  return Promise.all([a, b]).then(([x, y]) => merge(x, y));
+}

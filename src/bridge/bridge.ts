@@ -1,0 +1,297 @@
+// One bridge: the uplink to an upstream broker. Local messages the app hands to
+// forward() enter the SQLite queue (the caller's PUBACK waits for the commit) and leave
+// it only when the upstream PUBACKed them. Messages from the upstream subscriptions go
+// to deliver(), which the app checks against the bridge principal's scopes.
+import { join } from "node:path";
+import type { Logger } from "../lib/log.ts";
+import { connectUpstream, type Incoming, type UpstreamClient } from "./client.ts";
+import { openQueue, type BridgeQueue, type OfferResult, type OutMessage, type QueuedMessage } from "./queue.ts";
+import { nextDelay, RateLimiter, RateMeter } from "./pacing.ts";
+import type { BridgeSettings, BridgeStatus, LocalDelivery } from "./types.ts";
+
+/** QoS 1 messages in flight at most, whatever the upstream allows */
+const MAX_WINDOW = 1000;
+/** rows read from the queue at a time */
+const PEEK = 256;
+const STATUS_EVERY_MS = 2000;
+const DROP_LOG_EVERY_MS = 60_000;
+
+export interface BridgeDeps {
+  settings: BridgeSettings;
+  dataDir: string;
+  /** publish an upstream message locally (the app checks the bridge's scopes) */
+  deliver(m: LocalDelivery): { ok: true } | { ok: false; reason: string };
+  log: Logger;
+}
+
+export interface Bridge {
+  readonly name: string;
+  /** queue a local message for the upstream; resolves after the commit */
+  forward(m: OutMessage): Promise<OfferResult>;
+  status(): BridgeStatus;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createBridge(deps: BridgeDeps): Bridge {
+  const s = deps.settings;
+  const log = deps.log;
+  const tag = `bridge "${s.name}"`;
+  const queue: BridgeQueue = openQueue(join(deps.dataDir, `bridge-${s.name}.db`), s.buffer);
+  let client: UpstreamClient | null = null;
+  let connecting = false;
+  let stopped = true;
+  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastError = "";
+  let connectedSince: number | null = null;
+  // this connection's in-flight QoS 1 messages: packet id -> queue seq
+  const inflight = new Map<number, number>();
+  let lastSent = 0; // highest seq sent on this connection
+  let nextId = 1;
+  let window = MAX_WINDOW;
+  let pumping = false;
+  let sentTotal = 0;
+  let rejected = 0;
+  let deliveredIn = 0;
+  let deniedIn = 0;
+  const meter = new RateMeter();
+  const limiter = new RateLimiter(s.maxRate);
+  let statusTimer: ReturnType<typeof setInterval> | undefined;
+  let dropLogTimer: ReturnType<typeof setInterval> | undefined;
+
+  const allocId = (): number => {
+    for (let i = 0; i < 65535; i++) {
+      const id = nextId;
+      nextId = nextId >= 65535 ? 1 : nextId + 1;
+      if (!inflight.has(id)) return id;
+    }
+    return 0;
+  };
+
+  const upstreamTopic = (m: QueuedMessage) => s.prefix + m.topic;
+
+  /** send what the window, the rate limit and the socket allow */
+  function pump(): void {
+    if (!client || pumping) return;
+    pumping = true;
+    try {
+      while (client && inflight.size < window && client.buffered() < 1 << 20) {
+        const room = Math.min(PEEK, window - inflight.size, limiter.available(PEEK));
+        if (room <= 0) {
+          pumpTimer ??= setTimeout(() => {
+            pumpTimer = undefined;
+            pump();
+          }, limiter.waitMs());
+          break;
+        }
+        const rows = queue.peek(lastSent, room);
+        if (rows.length === 0) break;
+        for (const m of rows) {
+          lastSent = m.seq;
+          limiter.take(1);
+          const qos = Math.min(m.qos, s.qos) as 0 | 1;
+          const out = { topic: upstreamTopic(m), payload: m.payload, qos, retain: m.retain, ...(m.properties ? { properties: m.properties } : {}) };
+          if (qos === 1) {
+            const id = allocId();
+            inflight.set(id, m.seq);
+            client.publish({ ...out, messageId: id });
+          } else {
+            client.publish(out);
+            queue.ack(m.seq);
+            sentTotal++;
+            meter.add(1);
+          }
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function onPuback(id: number, reasonCode: number): void {
+    const seq = inflight.get(id);
+    if (seq === undefined) return;
+    inflight.delete(id);
+    queue.ack(seq);
+    if (reasonCode >= 0x80) {
+      // the upstream will never take it (not authorized, topic invalid, ...): keeping it would block the queue
+      rejected++;
+      if (rejected <= 10 || rejected % 1000 === 0)
+        log.warn(`${tag}: upstream refused a message with reason 0x${reasonCode.toString(16)} (${rejected} refused so far)`);
+    } else {
+      sentTotal++;
+      meter.add(1);
+    }
+    pump();
+  }
+
+  function onMessage(m: Incoming): void {
+    const topic = s.prefix && m.topic.startsWith(s.prefix) ? m.topic.slice(s.prefix.length) : m.topic;
+    if (topic === "") return;
+    const d: LocalDelivery = { topic, payload: m.payload, qos: m.qos > 0 ? 1 : 0, retain: m.retain };
+    const p = m.properties;
+    if (p && (p.userProperties || p.contentType || p.responseTopic || p.correlationData || p.payloadFormatIndicator !== undefined)) {
+      d.properties = {};
+      if (p.userProperties) d.properties.userProperties = p.userProperties as Record<string, string | string[]>;
+      if (p.contentType) d.properties.contentType = p.contentType;
+      if (p.responseTopic) d.properties.responseTopic = p.responseTopic;
+      if (p.correlationData) d.properties.correlationData = p.correlationData;
+      if (p.payloadFormatIndicator !== undefined) d.properties.payloadFormatIndicator = p.payloadFormatIndicator;
+    }
+    const r = deps.deliver(d);
+    if (r.ok) deliveredIn++;
+    else {
+      deniedIn++;
+      log.warn(`${tag}: dropped a message from upstream on "${topic}": ${r.reason} (bridge Scopes)`);
+    }
+  }
+
+  function onClosed(reason: string): void {
+    client = null;
+    connectedSince = null;
+    inflight.clear();
+    lastSent = 0;
+    lastError = reason;
+    if (pumpTimer) clearTimeout(pumpTimer);
+    pumpTimer = undefined;
+    if (stopped) return;
+    log.warn(`${tag}: disconnected from ${s.address}: ${reason}`);
+    scheduleConnect();
+  }
+
+  function scheduleConnect(): void {
+    if (stopped || retryTimer) return;
+    const ms = nextDelay(attempt++);
+    log.info(`${tag}: reconnecting in ${(ms / 1000).toFixed(1)} s`);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void connect();
+    }, ms);
+  }
+
+  async function connect(): Promise<void> {
+    if (stopped || client || connecting) return;
+    connecting = true;
+    try {
+      const c = await connectUpstream(
+        {
+          url: s.address,
+          clientId: s.clientId,
+          protocol: s.protocol,
+          ...(s.username !== undefined ? { username: s.username } : {}),
+          ...(s.password !== undefined ? { password: s.password } : {}),
+          tls: {
+            ...(s.tls.caFile ? { ca: s.tls.caFile } : {}),
+            ...(s.tls.certFile ? { cert: s.tls.certFile } : {}),
+            ...(s.tls.keyFile ? { key: s.tls.keyFile } : {}),
+            ...(s.tls.serverName ? { serverName: s.tls.serverName } : {}),
+          },
+          keepAlive: s.keepAlive,
+          sessionExpiry: s.sessionExpiry,
+        },
+        { puback: onPuback, message: onMessage, closed: onClosed },
+      );
+      if (stopped) {
+        c.close();
+        return;
+      }
+      client = c;
+      attempt = 0;
+      connectedSince = Date.now();
+      lastError = "";
+      window = Math.max(1, Math.min(MAX_WINDOW, c.info.receiveMaximum));
+      queue.flush(); // acks of the last connection first, so nothing acked is sent again
+      const st = queue.stats();
+      log.info(
+        `${tag}: connected to ${s.address} as "${s.clientId}" (session ${c.info.sessionPresent ? "resumed" : "new"}; ${st.messages} queued)`,
+      );
+      if (s.subscribe.length > 0) {
+        const codes = await c.subscribe(s.subscribe.map((topic) => ({ topic, qos: s.qos })));
+        codes.forEach((code, i) => {
+          if (code >= 0x80) log.warn(`${tag}: upstream refused the subscription to "${s.subscribe[i]}" (0x${code.toString(16)})`);
+        });
+      }
+      pump();
+    } catch (e) {
+      lastError = e instanceof Error ? e.message : String(e);
+      log.warn(`${tag}: cannot connect to ${s.address}: ${lastError}`);
+      scheduleConnect();
+    } finally {
+      connecting = false;
+    }
+  }
+
+  function status(): BridgeStatus {
+    const st = queue.stats();
+    return {
+      name: s.name,
+      address: s.address,
+      connected: client !== null,
+      connectedSince,
+      lastError,
+      queuedMessages: st.messages,
+      queuedBytes: st.bytes,
+      oldestAgeSeconds: st.oldestAt === null ? null : Math.max(0, (Date.now() - st.oldestAt) / 1000),
+      inflight: inflight.size,
+      sentTotal,
+      sentPerSecond: meter.perSecond(),
+      dropped: st.dropped,
+      rejectedByUpstream: rejected,
+      receivedFromUpstream: deliveredIn,
+      deniedFromUpstream: deniedIn,
+      policy: s.buffer.policy,
+      updatedAt: Date.now(),
+    };
+  }
+
+  function logDrops(): void {
+    const n = queue.takeDropped();
+    if (n === 0) return;
+    const st = queue.stats();
+    const why = s.buffer.policy === "drop-oldest" ? "dropped the oldest" : "refused";
+    log.warn(
+      `${tag}: buffer full (${s.buffer.maxMessages} messages / ${s.buffer.maxBytes} bytes, ${s.buffer.policy}): ${why} ${n} message(s) in the last minute, ${st.dropped} in all`,
+    );
+  }
+
+  return {
+    name: s.name,
+    forward(m) {
+      const r = queue.offer(m);
+      // a committed message may go out at once
+      r.then(() => pump()).catch(() => {});
+      return r;
+    },
+    status,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      statusTimer = setInterval(() => {
+        try {
+          queue.writeStatus(status());
+        } catch (e) {
+          log.error(`${tag}: cannot write status`, e);
+        }
+      }, STATUS_EVERY_MS);
+      dropLogTimer = setInterval(logDrops, DROP_LOG_EVERY_MS);
+      queue.writeStatus(status());
+      void connect();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(statusTimer);
+      clearInterval(dropLogTimer);
+      if (retryTimer) clearTimeout(retryTimer);
+      if (pumpTimer) clearTimeout(pumpTimer);
+      client?.close();
+      client = null;
+      logDrops();
+      queue.flush();
+      queue.writeStatus({ ...status(), connected: false, stopped: true });
+      queue.close();
+    },
+  };
+}
