@@ -79,12 +79,17 @@ export function startBridges(opts: {
           payload: msg.payload,
           qos: (msg.qos > 0 ? 1 : 0) as 0 | 1,
           retain: msg.retain,
-          ...(msg.properties && (msg.properties.userProperties || msg.properties.contentType || msg.properties.payloadFormatIndicator !== undefined)
+          ...(msg.properties &&
+          (msg.properties.userProperties ||
+            msg.properties.contentType ||
+            msg.properties.payloadFormatIndicator !== undefined)
             ? {
                 properties: {
                   ...(msg.properties.userProperties ? { userProperties: msg.properties.userProperties } : {}),
                   ...(msg.properties.contentType ? { contentType: msg.properties.contentType } : {}),
-                  ...(msg.properties.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: msg.properties.payloadFormatIndicator } : {}),
+                  ...(msg.properties.payloadFormatIndicator !== undefined
+                    ? { payloadFormatIndicator: msg.properties.payloadFormatIndicator }
+                    : {}),
                 },
               }
             : {}),

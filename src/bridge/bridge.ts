@@ -92,7 +92,13 @@ export function createBridge(deps: BridgeDeps): Bridge {
           lastSent = m.seq;
           limiter.take(1);
           const qos = Math.min(m.qos, s.qos) as 0 | 1;
-          const out = { topic: upstreamTopic(m), payload: m.payload, qos, retain: m.retain, ...(m.properties ? { properties: m.properties } : {}) };
+          const out = {
+            topic: upstreamTopic(m),
+            payload: m.payload,
+            qos,
+            retain: m.retain,
+            ...(m.properties ? { properties: m.properties } : {}),
+          };
           if (qos === 1) {
             const id = allocId();
             inflight.set(id, m.seq);
@@ -119,7 +125,9 @@ export function createBridge(deps: BridgeDeps): Bridge {
       // the upstream will never take it (not authorized, topic invalid, ...): keeping it would block the queue
       rejected++;
       if (rejected <= 10 || rejected % 1000 === 0)
-        log.warn(`${tag}: upstream refused a message with reason 0x${reasonCode.toString(16)} (${rejected} refused so far)`);
+        log.warn(
+          `${tag}: upstream refused a message with reason 0x${reasonCode.toString(16)} (${rejected} refused so far)`,
+        );
     } else {
       sentTotal++;
       meter.add(1);
@@ -132,7 +140,14 @@ export function createBridge(deps: BridgeDeps): Bridge {
     if (topic === "") return;
     const d: LocalDelivery = { topic, payload: m.payload, qos: m.qos > 0 ? 1 : 0, retain: m.retain };
     const p = m.properties;
-    if (p && (p.userProperties || p.contentType || p.responseTopic || p.correlationData || p.payloadFormatIndicator !== undefined)) {
+    if (
+      p &&
+      (p.userProperties ||
+        p.contentType ||
+        p.responseTopic ||
+        p.correlationData ||
+        p.payloadFormatIndicator !== undefined)
+    ) {
       d.properties = {};
       if (p.userProperties) d.properties.userProperties = p.userProperties as Record<string, string | string[]>;
       if (p.contentType) d.properties.contentType = p.contentType;
@@ -210,7 +225,8 @@ export function createBridge(deps: BridgeDeps): Bridge {
       if (s.subscribe.length > 0) {
         const codes = await c.subscribe(s.subscribe.map((topic) => ({ topic, qos: s.qos })));
         codes.forEach((code, i) => {
-          if (code >= 0x80) log.warn(`${tag}: upstream refused the subscription to "${s.subscribe[i]}" (0x${code.toString(16)})`);
+          if (code >= 0x80)
+            log.warn(`${tag}: upstream refused the subscription to "${s.subscribe[i]}" (0x${code.toString(16)})`);
         });
       }
       pump();
@@ -246,14 +262,20 @@ export function createBridge(deps: BridgeDeps): Bridge {
     };
   }
 
-  function logDrops(): void {
-    const n = queue.takeDropped();
-    if (n === 0) return;
+  // drops are logged at once, then at most once a minute with the count since the last line
+  let unlogged = 0;
+  let lastDropLog = 0;
+  function logDrops(force = false): void {
+    unlogged += queue.takeDropped();
+    if (unlogged === 0 || (!force && Date.now() - lastDropLog < DROP_LOG_EVERY_MS)) return;
     const st = queue.stats();
     const why = s.buffer.policy === "drop-oldest" ? "dropped the oldest" : "refused";
+    const since = lastDropLog === 0 ? "" : ` since ${new Date(lastDropLog).toISOString()}`;
     log.warn(
-      `${tag}: buffer full (${s.buffer.maxMessages} messages / ${s.buffer.maxBytes} bytes, ${s.buffer.policy}): ${why} ${n} message(s) in the last minute, ${st.dropped} in all`,
+      `${tag}: buffer full (${s.buffer.maxMessages} messages / ${s.buffer.maxBytes} bytes, ${s.buffer.policy}): ${why} ${unlogged} message(s)${since}, ${st.dropped} in all`,
     );
+    unlogged = 0;
+    lastDropLog = Date.now();
   }
 
   return {
@@ -275,7 +297,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
           log.error(`${tag}: cannot write status`, e);
         }
       }, STATUS_EVERY_MS);
-      dropLogTimer = setInterval(logDrops, DROP_LOG_EVERY_MS);
+      dropLogTimer = setInterval(() => logDrops(), 1000);
       queue.writeStatus(status());
       void connect();
     },
@@ -288,8 +310,8 @@ export function createBridge(deps: BridgeDeps): Bridge {
       if (pumpTimer) clearTimeout(pumpTimer);
       client?.close();
       client = null;
-      logDrops();
       queue.flush();
+      logDrops(true);
       queue.writeStatus({ ...status(), connected: false, stopped: true });
       queue.close();
     },

@@ -42,7 +42,15 @@ export interface ClientEvents {
 
 export interface UpstreamClient {
   readonly info: ConnectInfo;
-  publish(p: { topic: string; payload: Buffer; qos: 0 | 1; retain: boolean; messageId?: number; dup?: boolean; properties?: IPublishPacket["properties"] }): void;
+  publish(p: {
+    topic: string;
+    payload: Buffer;
+    qos: 0 | 1;
+    retain: boolean;
+    messageId?: number;
+    dup?: boolean;
+    properties?: IPublishPacket["properties"];
+  }): void;
   subscribe(filters: { topic: string; qos: 0 | 1 }[]): Promise<number[]>;
   /** bytes written but not yet taken by the socket */
   buffered(): number;
@@ -50,25 +58,25 @@ export interface UpstreamClient {
 }
 
 /** CONNACK reason codes worth naming in a log line (v3.1.1 return codes map to v5 ones). */
-const CONNACK_REASONS: Record<number, string> = {
-  1: "unacceptable protocol version",
-  2: "client identifier rejected",
-  3: "server unavailable",
-  4: "bad user name or password",
-  5: "not authorized",
-  0x84: "unsupported protocol version",
-  0x85: "client identifier not valid",
-  0x86: "bad user name or password",
-  0x87: "not authorized",
-  0x88: "server unavailable",
-  0x89: "server busy",
-  0x8a: "banned",
-  0x8c: "bad authentication method",
-  0x90: "topic name invalid",
-  0x95: "packet too large",
-  0x97: "quota exceeded",
-  0x9f: "connection rate exceeded",
-};
+const CONNACK_REASONS = new Map<number, string>([
+  [1, "unacceptable protocol version"],
+  [2, "client identifier rejected"],
+  [3, "server unavailable"],
+  [4, "bad user name or password"],
+  [5, "not authorized"],
+  [0x84, "unsupported protocol version"],
+  [0x85, "client identifier not valid"],
+  [0x86, "bad user name or password"],
+  [0x87, "not authorized"],
+  [0x88, "server unavailable"],
+  [0x89, "server busy"],
+  [0x8a, "banned"],
+  [0x8c, "bad authentication method"],
+  [0x90, "topic name invalid"],
+  [0x95, "packet too large"],
+  [0x97, "quota exceeded"],
+  [0x9f, "connection rate exceeded"],
+]);
 
 export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<UpstreamClient> {
   const v = o.protocol;
@@ -113,7 +121,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       case "connack": {
         const rc = v === 5 ? (p.reasonCode ?? 0) : (p.returnCode ?? 0);
         if (rc !== 0) {
-          const why = p.properties?.reasonString ?? CONNACK_REASONS[rc] ?? "refused";
+          const why = p.properties?.reasonString ?? CONNACK_REASONS.get(rc) ?? "refused";
           return finish(`CONNACK 0x${rc.toString(16).padStart(2, "0")} (${why})`);
         }
         const info: ConnectInfo = {
@@ -138,7 +146,9 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       case "pingresp":
         return;
       case "disconnect":
-        return finish(`upstream sent DISCONNECT 0x${(p.reasonCode ?? 0).toString(16)}${p.properties?.reasonString ? ` (${p.properties.reasonString})` : ""}`);
+        return finish(
+          `upstream sent DISCONNECT 0x${(p.reasonCode ?? 0).toString(16)}${p.properties?.reasonString ? ` (${p.properties.reasonString})` : ""}`,
+        );
       default:
         return;
     }
@@ -208,7 +218,8 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       keepTimer = setInterval(
         () => {
           const now = Date.now();
-          if (now - lastIn > ka * 1.5) return finish(`no answer from upstream for ${Math.round((now - lastIn) / 1000)} s`);
+          if (now - lastIn > ka * 1.5)
+            return finish(`no answer from upstream for ${Math.round((now - lastIn) / 1000)} s`);
           if (now - lastOut >= ka / 2) send({ cmd: "pingreq" });
         },
         Math.max(250, ka / 4),
@@ -236,7 +247,9 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
           cmd: "subscribe",
           messageId,
           // v5: No Local, so what we forward up does not come straight back down
-          subscriptions: filters.map((f) => (v === 5 ? { topic: f.topic, qos: f.qos, nl: true } : { topic: f.topic, qos: f.qos })),
+          subscriptions: filters.map((f) =>
+            v === 5 ? { topic: f.topic, qos: f.qos, nl: true } : { topic: f.topic, qos: f.qos },
+          ),
         };
         return new Promise<number[]>((res) => {
           subWaits.set(messageId, res);

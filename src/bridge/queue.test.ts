@@ -25,7 +25,11 @@ describe("bridge queue", () => {
     const { q } = fresh();
     const r = await Promise.all([
       q.offer(msg("a", "1")),
-      q.offer({ ...msg("b", "2"), retain: true, properties: { contentType: "text/plain", userProperties: { k: "v" } } }),
+      q.offer({
+        ...msg("b", "2"),
+        retain: true,
+        properties: { contentType: "text/plain", userProperties: { k: "v" } },
+      }),
       q.offer(msg("a", "3")),
     ]);
     expect(r).toEqual(["queued", "queued", "queued"]);

@@ -118,9 +118,13 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
   );
   const oldestAt = db.prepare<{ at: bigint }, []>("SELECT at FROM queue ORDER BY seq LIMIT 1");
   const getMeta = db.prepare<{ value: string }, [string]>("SELECT value FROM meta WHERE key = ?");
-  const setMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  const setMeta = db.prepare(
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  );
 
-  const totals = db.query<{ n: bigint; b: bigint | null }, []>("SELECT count(*) AS n, sum(bytes) AS b FROM queue").get();
+  const totals = db
+    .query<{ n: bigint; b: bigint | null }, []>("SELECT count(*) AS n, sum(bytes) AS b FROM queue")
+    .get();
   let messages = Number(totals?.n ?? 0);
   let bytes = Number(totals?.b ?? 0);
   let dropped = Number(getMeta.get("dropped")?.value ?? 0);

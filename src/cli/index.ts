@@ -14,6 +14,7 @@ export const main = defineCommand({
     shell: () => import("./shell.ts").then((m) => m.default),
     config: () => import("./config.ts").then((m) => m.default),
     service: () => import("./service.ts").then((m) => m.default),
+    bridge: () => import("./bridge.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

@@ -25,3 +25,4 @@ export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }
     verifyIssued: verify,
   };
 }
+export { makeIdentity, type Identity, type IdentityOptions } from "./identity.ts";
