@@ -47,6 +47,9 @@ export function startBridges(opts: {
   dataDir: string;
   publish(m: AppPublish): void;
 }): BridgeSet {
+  const publishSys = () => {
+    for (const [topic, payload] of set.sys()) opts.publish({ topic, payload, retain: true });
+  };
   const problems = checkBridgeScopes(opts.bridges);
   if (problems.length > 0) throw new NeoError("config_invalid", problems.join("\n"), 400);
   const list: { cfg: BridgeConfig; bridge: Bridge; principal: Principal }[] = opts.bridges.map((cfg) => {
@@ -55,6 +58,7 @@ export function startBridges(opts: {
       settings: cfg,
       dataDir: opts.dataDir,
       log: createLogger("bridge"),
+      onStateChange: () => queueMicrotask(publishSys),
       deliver: (m) => {
         const d = authorize(principal, "topics:publish", m.topic);
         if (!d.allow) return { ok: false, reason: d.reason };
@@ -64,12 +68,13 @@ export function startBridges(opts: {
     });
     return { cfg, bridge, principal };
   });
-  for (const b of list) b.bridge.start();
+  const sysTimer = setInterval(publishSys, 10_000);
+  sysTimer.unref();
 
   const outcome = (results: OfferResult[]): PublishOutcome =>
     results.includes("refused") ? { handled: false, reasonCode: RC_QUOTA_EXCEEDED } : { handled: false };
 
-  return {
+  const set: BridgeSet = {
     onPublish(_client, msg) {
       let pending: Promise<OfferResult>[] | undefined;
       for (const { cfg, bridge } of list) {
@@ -125,9 +130,12 @@ export function startBridges(opts: {
       return out;
     },
     async stop() {
+      clearInterval(sysTimer);
       await Promise.all(list.map((b) => b.bridge.stop()));
     },
   };
+  for (const b of list) b.bridge.start();
+  return set;
 }
 
 /** Combine two onPublish results: handled if either handled it, the worse reason code wins. */

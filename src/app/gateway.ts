@@ -97,10 +97,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   let bridges: BridgeSet | undefined = config.bridges?.length
     ? startBridges({ ...bridgeDeps, bridges: config.bridges })
     : undefined;
-  const bridgeSys = setInterval(() => {
-    for (const [topic, payload] of bridges?.sys() ?? []) broker.publish({ topic, payload, retain: true });
-  }, 10_000);
-  bridgeSys.unref();
   // retained messages and persistent sessions from the last run, before anyone connects
   if (config.mqtt.persistence) restoreBrokerState(config.data, broker, createLogger("mqtt"));
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
@@ -376,7 +372,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });
-      clearInterval(bridgeSys);
       await bridges?.stop(); // after the broker: nothing is offered to a closed queue
       await Promise.all([http, ...retired].map((h) => h.stop()));
       await batcher.flush();

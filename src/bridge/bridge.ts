@@ -22,6 +22,8 @@ export interface BridgeDeps {
   /** publish an upstream message locally (the app checks the bridge's scopes) */
   deliver(m: LocalDelivery): { ok: true } | { ok: false; reason: string };
   log: Logger;
+  /** called when the uplink connects or disconnects */
+  onStateChange?(): void;
 }
 
 export interface Bridge {
@@ -172,6 +174,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     if (pumpTimer) clearTimeout(pumpTimer);
     pumpTimer = undefined;
     if (stopped) return;
+    deps.onStateChange?.();
     log.warn(`${tag}: disconnected from ${s.address}: ${reason}`);
     scheduleConnect();
   }
@@ -217,6 +220,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       connectedSince = Date.now();
       lastError = "";
       window = Math.max(1, Math.min(MAX_WINDOW, c.info.receiveMaximum));
+      deps.onStateChange?.();
       queue.flush(); // acks of the last connection first, so nothing acked is sent again
       const st = queue.stats();
       log.info(
