@@ -76,10 +76,11 @@ describe.skipIf(!existsSync(MOSQUITTO))("bridge buffer limits", () => {
 
     await upstream.start();
     const w = await upstreamSubscriber(upstream.url, "#", { clientId: subId });
-    await eventually(() => w.got.length >= 10, 20_000);
+    // the bridges retry with back-off (1 s doubling, jittered), so the next attempt may be ~30 s away
+    await eventually(() => w.got.length >= 10, 45_000);
     const by = (t: string) => w.got.filter((m) => m.topic === t).map((m) => m.payload);
     expect(by("a/x")).toEqual(["a4", "a5", "a6", "a7", "a8"]);
     expect(by("b/x")).toEqual(["b1", "b2", "b3", "b4", "b5"]);
     await w.close();
-  }, 40_000);
+  }, 70_000);
 });
