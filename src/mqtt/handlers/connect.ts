@@ -1,124 +1,200 @@
-// CONNECT: client id rules, authentication through the hook, takeover, session
-// resume, CONNACK. A refusal is always a proper CONNACK, then close.
+// CONNECT as named steps, run in order until one refuses (like Aedes' connectActions):
+//   validate -> will -> authenticate -> limits -> attach -> connack -> resume
+// Each step is small and exported for its test. A refusal is always a proper CONNACK
+// (or, where the spec says so, a plain close); the steps after it never run.
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import type { Connection } from "../connection.ts";
 import type { AuthResult } from "../hooks.ts";
 import type { Message, ProtocolVersion, QoS } from "../types.ts";
+import type { Session } from "../session.ts";
 import { RC, connackCodeV3 } from "../codes.ts";
 import { isValidTopicName } from "../topics.ts";
 
 export const SERVER_RECEIVE_MAXIMUM = 1024;
 export const SERVER_TOPIC_ALIAS_MAXIMUM = 64;
 
-export function refuse(c: Connection, v5Code: number): void {
+/** What the steps learn about one CONNECT as they go. */
+export interface ConnectState {
+  readonly c: Connection;
+  readonly p: IConnectPacket;
+  readonly version: ProtocolVersion;
+  readonly cleanStart: boolean;
+  readonly props: NonNullable<IConnectPacket["properties"]>;
+  clientId: string;
+  /** the server chose the id (empty id from the client) */
+  assigned: boolean;
+  will: { msg: Message; delayMs: number } | null;
+  auth: Extract<AuthResult, { ok: true }> | null;
+  session: Session | null;
+  sessionPresent: boolean;
+}
+
+/** false (or a promise of false): the CONNECT was refused or the socket went away; stop. */
+export type ConnectStep = (s: ConnectState) => boolean | Promise<boolean>;
+
+export function refuse(c: Connection, v5Code: number): false {
   if (c.version === 5) c.sendPacket({ cmd: "connack", reasonCode: v5Code, sessionPresent: false });
   else c.sendPacket({ cmd: "connack", returnCode: connackCodeV3(v5Code), sessionPresent: false }); // [MQTT-3.2.2-4]
   c.close(true);
+  return false;
 }
 
-export async function handleConnect(c: Connection, p: IConnectPacket): Promise<void> {
-  const core = c.core;
-  c.state = "connecting";
-  const version = (p.protocolVersion ?? 4) as ProtocolVersion;
-  c.version = version;
-  const cleanStart = p.clean !== false;
-  const props = p.properties ?? {};
-
+/** Client id rules and what this broker does not offer. */
+export const validate: ConnectStep = (s) => {
   // no enhanced authentication (AUTH exchange) is offered: a v5 client asking for one is
   // refused rather than let in on a method nobody checked [MQTT-4.12.0-1]
-  if (version === 5 && props.authenticationMethod !== undefined) return refuse(c, RC.badAuthenticationMethod);
+  if (s.version === 5 && s.props.authenticationMethod !== undefined) return refuse(s.c, RC.badAuthenticationMethod);
+  if (s.clientId !== "") return true;
+  // [MQTT-3.1.3-8] an empty id needs a clean session (3.1 never allowed it)
+  if (s.version === 3 || !s.cleanStart) return refuse(s.c, RC.clientIdentifierNotValid);
+  s.clientId = s.c.core.assignClientId();
+  s.assigned = true; // [MQTT-3.1.3-6] / v5 Assigned Client Identifier
+  return true;
+};
 
-  let clientId = p.clientId ?? "";
-  let assigned = false;
-  if (clientId === "") {
-    // [MQTT-3.1.3-8] an empty id needs a clean session (3.1 never allowed it)
-    if (version === 3 || !cleanStart) return refuse(c, RC.clientIdentifierNotValid);
-    clientId = core.assignClientId();
-    assigned = true; // [MQTT-3.1.3-6] / v5 Assigned Client Identifier
+/** The will message: a valid topic, a copy of the payload, v5 properties and delay. */
+export const will: ConnectStep = (s) => {
+  const w = s.p.will;
+  if (!w) return true;
+  if (!isValidTopicName(w.topic)) {
+    if (s.version === 5) return refuse(s.c, RC.topicNameInvalid);
+    s.c.close();
+    return false;
   }
+  const { willDelayInterval, ...msgProps } = w.properties ?? {};
+  const msg: Message = {
+    topic: w.topic,
+    payload: Buffer.from(w.payload), // a copy: never keep the received bytes alive
+    qos: (w.qos ?? 0) as QoS,
+    retain: w.retain ?? false,
+    origin: s.clientId,
+  };
+  if (s.version === 5 && Object.keys(msgProps).length > 0) msg.properties = msgProps;
+  s.will = { msg, delayMs: (willDelayInterval ?? 0) * 1000 };
+  return true;
+};
 
-  let will: Message | null = null;
-  let willDelayMs = 0;
-  if (p.will) {
-    if (!isValidTopicName(p.will.topic)) {
-      if (version === 5) return refuse(c, RC.topicNameInvalid);
-      return c.close();
-    }
-    const wp = p.will.properties ?? {};
-    const { willDelayInterval, ...msgProps } = wp;
-    willDelayMs = (willDelayInterval ?? 0) * 1000;
-    will = {
-      topic: p.will.topic,
-      payload: Buffer.from(p.will.payload), // a copy: never keep the received bytes alive
-      qos: (p.will.qos ?? 0) as QoS,
-      retain: p.will.retain ?? false,
-      origin: clientId,
-    };
-    if (version === 5 && Object.keys(msgProps).length > 0) will.properties = msgProps;
-  }
-
+/** The app's authenticate hook decides; a hook that throws is "server unavailable". */
+export const authenticate: ConnectStep = async (s) => {
+  const { c, p } = s;
+  const core = c.core;
   let res: AuthResult;
   try {
     res = await core.hooks.authenticate({
-      clientId,
+      clientId: s.clientId,
       username: p.username,
       password: p.password,
-      protocolVersion: version,
+      protocolVersion: s.version,
       peer: c.transport.peer,
     });
   } catch (e) {
-    core.log.error(`authenticate hook failed for ${clientId}`, e);
+    core.log.error(`authenticate hook failed for ${s.clientId}`, e);
     res = { ok: false, reasonCode: RC.serverUnavailable };
   }
-  if (c.state !== "connecting") return; // socket went away while we waited
+  if (c.state !== "connecting") return false; // socket went away while we waited
   if (!res.ok) {
     core.log.debug(
-      `connect refused for ${clientId}: 0x${res.reasonCode.toString(16)}${res.reason ? ` ${res.reason}` : ""}`,
+      `connect refused for ${s.clientId}: 0x${res.reasonCode.toString(16)}${res.reason ? ` ${res.reason}` : ""}`,
     );
     return refuse(c, res.reasonCode);
   }
+  s.auth = res;
+  return true;
+};
 
-  c.clientId = clientId;
-  c.client = { id: clientId, protocolVersion: version, peer: c.transport.peer };
-  if (res.identity !== undefined) c.client.identity = res.identity;
-  if (res.meta !== undefined) c.client.meta = res.meta;
-  c.keepaliveMs = (p.keepalive ?? 0) * 1000;
-  if (version === 5) {
+/** Session expiry in ms: v5's property (0xFFFFFFFF = never), v3 clean session = 0, else forever. */
+export function sessionExpiryMs(version: ProtocolVersion, cleanStart: boolean, expiryInterval?: number): number {
+  if (version !== 5) return cleanStart ? 0 : Infinity;
+  const e = expiryInterval ?? 0;
+  return e === 0xffffffff ? Infinity : e * 1000;
+}
+
+/** The connection takes its identity and the client's limits (keep-alive, v5 receive/packet maximum). */
+export const limits: ConnectStep = (s) => {
+  const { c, props } = s;
+  c.clientId = s.clientId;
+  c.client = { id: s.clientId, protocolVersion: s.version, peer: c.transport.peer };
+  if (s.auth?.identity !== undefined) c.client.identity = s.auth.identity;
+  if (s.auth?.meta !== undefined) c.client.meta = s.auth.meta;
+  c.keepaliveMs = (s.p.keepalive ?? 0) * 1000;
+  if (s.version === 5) {
     if (props.receiveMaximum) c.clientReceiveMaximum = props.receiveMaximum;
     if (props.maximumPacketSize) c.clientMaximumPacketSize = props.maximumPacketSize;
     if (props.requestProblemInformation === false) c.problemInfo = false;
   }
-  if (will) c.will = { msg: will, delayMs: willDelayMs };
+  if (s.will) c.will = s.will;
+  return true;
+};
 
-  let expiryMs: number;
-  if (version === 5) {
-    const e = props.sessionExpiryInterval ?? 0;
-    expiryMs = e === 0xffffffff ? Infinity : e * 1000;
-  } else {
-    expiryMs = cleanStart ? 0 : Infinity;
-  }
+/** Take over, resume or create the session (Clean Start, expiry). */
+export const attach: ConnectStep = (s) => {
+  const expiry = sessionExpiryMs(s.version, s.cleanStart, s.props.sessionExpiryInterval);
+  const { session, present } = s.c.core.attach(s.c, s.clientId, s.cleanStart, expiry);
+  s.session = session;
+  s.sessionPresent = present;
+  s.c.clearConnectTimer();
+  return true;
+};
 
-  const { session, present } = core.attach(c, clientId, cleanStart, expiryMs);
-  c.clearConnectTimer();
-
-  const ack: IConnackPacket = { cmd: "connack", sessionPresent: present }; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
-  if (version === 5) {
-    ack.reasonCode = RC.success;
-    ack.properties = {
-      receiveMaximum: SERVER_RECEIVE_MAXIMUM,
-      maximumPacketSize: core.opts.maxPacketSize,
-      topicAliasMaximum: SERVER_TOPIC_ALIAS_MAXIMUM,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
-    };
-    if (assigned) ack.properties.assignedClientIdentifier = clientId;
-  } else {
+/** The CONNACK this broker sends on success. */
+export function connackFor(s: ConnectState, maxPacketSize: number): IConnackPacket {
+  const ack: IConnackPacket = { cmd: "connack", sessionPresent: s.sessionPresent }; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
+  if (s.version !== 5) {
     ack.returnCode = 0;
+    return ack;
   }
-  c.sendPacket(ack);
-  c.state = "connected";
-  core.connected(c);
-  session.resume(); // redeliver in-flight with DUP, then the queue
+  ack.reasonCode = RC.success;
+  ack.properties = {
+    receiveMaximum: SERVER_RECEIVE_MAXIMUM,
+    maximumPacketSize: maxPacketSize,
+    topicAliasMaximum: SERVER_TOPIC_ALIAS_MAXIMUM,
+    retainAvailable: true,
+    wildcardSubscriptionAvailable: true,
+    subscriptionIdentifiersAvailable: true,
+    sharedSubscriptionAvailable: true,
+  };
+  if (s.assigned) ack.properties.assignedClientIdentifier = s.clientId;
+  return ack;
+}
+
+export const connack: ConnectStep = (s) => {
+  s.c.sendPacket(connackFor(s, s.c.core.opts.maxPacketSize));
+  s.c.state = "connected";
+  s.c.core.connected(s.c);
+  return true;
+};
+
+/** Redeliver in-flight messages with DUP, then the queue. */
+export const resume: ConnectStep = (s) => {
+  s.session?.resume();
+  return true;
+};
+
+export const CONNECT_STEPS: readonly ConnectStep[] = [validate, will, authenticate, limits, attach, connack, resume];
+
+export function connectState(c: Connection, p: IConnectPacket): ConnectState {
+  const version = (p.protocolVersion ?? 4) as ProtocolVersion;
+  return {
+    c,
+    p,
+    version,
+    cleanStart: p.clean !== false,
+    props: p.properties ?? {},
+    clientId: p.clientId ?? "",
+    assigned: false,
+    will: null,
+    auth: null,
+    session: null,
+    sessionPresent: false,
+  };
+}
+
+export async function handleConnect(c: Connection, p: IConnectPacket): Promise<void> {
+  const s = connectState(c, p);
+  c.state = "connecting";
+  c.version = s.version;
+  for (const step of CONNECT_STEPS) {
+    const r = step(s);
+    if (!(r === true || (r !== false && (await r)))) return;
+  }
 }
