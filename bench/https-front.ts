@@ -24,24 +24,9 @@ async function serve(mode: Mode, dir: string): Promise<void> {
   const { setLogLevel } = await import("../src/lib/log.ts");
   setLogLevel("error");
   const pki = await loadOrCreatePki(dir, { hosts: ["127.0.0.1"] });
-  const config: NeoConfig = {
-    data: dir,
-    log: { level: "error" },
-    http: {
-      listen: { host: "127.0.0.1", port: 0 },
-      enableTokenAuth: false,
-      tls: { enabled: mode !== "http", clientAuth: mode === "front" ? "require" : "none" },
-    },
-    mqtt: {
-      listen: { host: "127.0.0.1", port: 0 },
-      enableTokenAuth: false,
-      maxMessageSizeLimit: 1 << 20,
-      requireClientIdMatch: false,
-      persistence: true,
-      tls: { enabled: false, clientAuth: "require" },
-    },
-    storage: { sync: "full" },
-  };
+  const { testConfig } = await import("../src/http/test-support.ts");
+  const config: NeoConfig = testConfig(dir, false);
+  config.http.tls = { enabled: mode !== "http", clientAuth: mode === "front" ? "require" : "none" };
   const tls =
     mode === "http"
       ? undefined
@@ -69,9 +54,12 @@ async function serve(mode: Mode, dir: string): Promise<void> {
     console.log(JSON.stringify({ url: `https://127.0.0.1:${s.port}` }));
     return;
   }
+  const { createQueryService } = await import("../src/query/index.ts");
+  const { createLogger } = await import("../src/lib/log.ts");
   const h = createHttpServer({
     config,
     store,
+    queries: createQueryService(store.file, config.query, createLogger("query")),
     auth: { verifyToken: () => ({ ok: false, reason: "invalid token" }) },
     ...(tls ? { tls } : {}),
   });

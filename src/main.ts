@@ -3,7 +3,13 @@
 // evaluate; in a minified compiled binary only the entry point's first import is
 // guaranteed to run first.
 import "reflect-metadata";
-import "./cli/plain-output.ts";
-import { runCli } from "./cli/index.ts";
 
-await runCli(process.argv.slice(2));
+if (process.env.NEO_QUERY_DB) {
+  // started by the query pool as a query process (src/query/child.ts)
+  const { runQueryChild } = await import("./query/child.ts");
+  runQueryChild();
+} else {
+  await import("./cli/plain-output.ts");
+  const { runCli } = await import("./cli/index.ts");
+  await runCli(process.argv.slice(2));
+}

@@ -8,13 +8,15 @@ import type { SeriesStore } from "../storage/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-import { queryResponseJson } from "../http/index.ts";
 import { elapseSince } from "../lib/http/elapse.ts";
+import { refusalBody, type QueryService } from "../query/index.ts";
 
 const FORMATS = new Set(["json", "csv", "ndjson"]);
 
 export interface DataTopicDeps {
   store: SeriesStore;
+  /** where db/query runs: the same service as HTTP /db/query */
+  queries: QueryService;
   batcher: WriteBatcher;
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
   replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
@@ -109,11 +111,11 @@ export function createDataTopics(deps: DataTopicDeps) {
     }
   }
 
-  function handleQuery(client: ClientRef, msg: InboundPublish): PublishOutcome {
+  async function handleQuery(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
     const t0 = performance.now();
     let replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? "db/reply";
     try {
-      let req: { q?: unknown; reply?: unknown; timeformat?: unknown; format?: unknown };
+      let req: { q?: unknown; reply?: unknown; timeformat?: unknown; format?: unknown; tz?: unknown };
       try {
         req = JSON.parse(msg.payload.toString("utf8"));
       } catch {
@@ -123,10 +125,22 @@ export function createDataTopics(deps: DataTopicDeps) {
       if (typeof req.q !== "string" || req.q.trim() === "") throw new Error('missing query "q"');
       if (req.format !== undefined && req.format !== "json")
         throw new Error(`unsupported format "${String(req.format)}"`);
-      const result = deps.store.query(req.q);
-      const tf = typeof req.timeformat === "string" ? req.timeformat : "ns";
-      reply(client, msg, replyTo, queryResponseJson(result, tf, elapse(t0)));
-      return { handled: true, reasonCode: RC.success };
+      const a = await deps.queries.run({
+        sql: req.q,
+        timeformat: typeof req.timeformat === "string" ? req.timeformat : undefined,
+        tz: typeof req.tz === "string" ? req.tz : undefined,
+      });
+      if (a.ok) {
+        reply(client, msg, replyTo, a.body);
+        return { handled: true, reasonCode: RC.success };
+      }
+      deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${a.reason}`);
+      reply(client, msg, replyTo, refusalBody(a, elapse(t0)));
+      // a bad statement is the payload's fault; a timeout or a full pool is not
+      return {
+        handled: true,
+        reasonCode: a.status < 500 && a.status !== 413 ? RC.payloadFormatInvalid : RC.unspecifiedError,
+      };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       deps.log.warn(`db/query from ${client.identity ?? client.id} failed: ${reason}`);

@@ -9,6 +9,7 @@ import { ALL_ACCESS_SCOPES, createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createHttpServer, type HttpServer } from "../http/index.ts";
+import { createQueryService } from "../query/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
 import { createMqttAuthenticator, type SessionCredential } from "./mqtt-auth.ts";
@@ -59,6 +60,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const auth = createAuth({ registry });
   const store = openSeriesStore(config.data, { sync: config.storage.sync });
   const batcher = createWriteBatcher(store);
+  const queries = createQueryService(store.file, config.query, createLogger("query"));
 
   const settle = createMemorySettler({ log });
   let broker!: Broker;
@@ -70,6 +72,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   const dataTopics = createDataTopics({
     store,
+    queries,
     batcher,
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
@@ -191,6 +194,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       createHttpServer({
         config: cfg,
         store,
+        queries,
         auth,
         log: createLogger("http"),
         websocket: {
@@ -369,6 +373,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     (stopping ??= (async () => {
       clearInterval(timer);
       settle.stop();
+      queries.close(); // a query still running is killed, not waited for
       mq.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });

@@ -2,7 +2,14 @@
 // commented default (`neo config init`). Both parse back to the config they describe.
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { formatListen } from "./listen.ts";
-import { DEFAULT_DATA, DEFAULT_HTTP_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_PORT } from "./load.ts";
+import {
+  DEFAULT_DATA,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MQTT_LIMITS,
+  DEFAULT_MQTT_PORT,
+  DEFAULT_QUERY,
+} from "./load.ts";
 import type { BridgeConfig, NeoConfig, TlsConfig } from "./types.ts";
 
 const q = (s: string) => JSON.stringify(s);
@@ -65,7 +72,16 @@ export function formatConfig(cfg: NeoConfig): string {
     "Http {",
     `  Listen = ${q(formatListen(cfg.http.listen))}`,
     `  EnableTokenAuth = ${cfg.http.enableTokenAuth}`,
+    `  AllowedHosts = [${cfg.http.allowedHosts.map(q).join(", ")}]`,
     ...tlsLines(cfg.http.tls),
+    "}",
+    "",
+    "Query {",
+    `  Timeout = "${cfg.query.timeoutMs}ms"`,
+    `  MaxRows = ${cfg.query.maxRows}`,
+    `  MaxBytes = ${cfg.query.maxBytes}`,
+    `  MaxMemory = ${cfg.query.maxMemory}`,
+    `  Workers = ${cfg.query.workers}`,
     "}",
     "",
     "Mqtt {",
@@ -74,6 +90,12 @@ export function formatConfig(cfg: NeoConfig): string {
     `  MaxMessageSizeLimit = ${cfg.mqtt.maxMessageSizeLimit}`,
     `  RequireClientIdMatch = ${cfg.mqtt.requireClientIdMatch}`,
     `  Persistence = ${cfg.mqtt.persistence}`,
+    `  MaxConnectSize = ${cfg.mqtt.maxConnectSize}`,
+    `  MaxUnauthenticatedBytes = ${cfg.mqtt.maxUnauthenticatedBytes}`,
+    `  MaxRetainedMessages = ${cfg.mqtt.maxRetainedMessages}`,
+    `  MaxRetainedBytes = ${cfg.mqtt.maxRetainedBytes}`,
+    `  MaxRetainedBytesPerClient = ${cfg.mqtt.maxRetainedBytesPerClient}`,
+    `  MaxKeepAlive = ${cfg.mqtt.maxKeepAlive}`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
     ...(cfg.auth
@@ -126,6 +148,10 @@ Http {
   # Env NEO_HTTP_ENABLE_TOKEN_AUTH, flag --http-enable-token-auth.
   EnableTokenAuth = false
 
+  # Host names the gateway answers to, besides its listen address, localhost and IP
+  # addresses: a request naming any other Host is refused (DNS rebinding).
+  AllowedHosts = []
+
   Tls {
     # Serve HTTPS with the gateway's own server certificate (or CertFile/KeyFile).
     Enabled = false
@@ -135,6 +161,18 @@ Http {
     # CertFile = "/etc/neo/server_cert.pem"
     # KeyFile = "/etc/neo/server_key.pem"
   }
+}
+
+Query {
+  # /db/query and the db/query topic run in separate query processes (at most Workers,
+  # each about 25 MB while alive, gone after a minute idle). A query running longer
+  # than Timeout, or whose process grows past MaxMemory bytes, is stopped and refused;
+  # a result over MaxRows rows or MaxBytes bytes of JSON is cut and says so.
+  Timeout = "${DEFAULT_QUERY.timeoutMs / 1000}s"
+  MaxRows = ${DEFAULT_QUERY.maxRows}
+  MaxBytes = ${DEFAULT_QUERY.maxBytes}
+  MaxMemory = ${DEFAULT_QUERY.maxMemory}
+  Workers = ${DEFAULT_QUERY.workers}
 }
 
 Mqtt {
@@ -155,6 +193,22 @@ Mqtt {
   # unacknowledged QoS 1/2 messages) across restarts, in <Data>/mqtt-state.bin:
   # saved on shutdown and every minute while clients are active.
   Persistence = true
+
+  # Before its CONNECT is accepted a connection may send at most MaxConnectSize bytes,
+  # and all such connections together hold at most MaxUnauthenticatedBytes; past
+  # that, new connections are refused until some finish.
+  MaxConnectSize = ${DEFAULT_MQTT_LIMITS.maxConnectSize}
+  MaxUnauthenticatedBytes = ${DEFAULT_MQTT_LIMITS.maxUnauthenticatedBytes}
+
+  # Retained messages: at most this many, this many payload bytes in all and per
+  # client; a retained PUBLISH past a limit is refused (MQTT 5: PUBACK 0x97).
+  MaxRetainedMessages = ${DEFAULT_MQTT_LIMITS.maxRetainedMessages}
+  MaxRetainedBytes = ${DEFAULT_MQTT_LIMITS.maxRetainedBytes}
+  MaxRetainedBytesPerClient = ${DEFAULT_MQTT_LIMITS.maxRetainedBytesPerClient}
+
+  # Seconds; an MQTT 5 client asking for a longer Keep Alive is told this one
+  # (Server Keep Alive), an MQTT 3.1.1 client is held to it.
+  MaxKeepAlive = ${DEFAULT_MQTT_LIMITS.maxKeepAlive}
 
   Tls {
     # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.

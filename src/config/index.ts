@@ -1,5 +1,13 @@
 // Public API of the config subsystem: HCL-like file -> typed, validated NeoConfig.
-export type { BridgeConfig, ClientAuthMode, ListenConfig, NeoConfig, TlsConfig } from "./types.ts";
+export type {
+  BridgeConfig,
+  ClientAuthMode,
+  ListenConfig,
+  MqttLimits,
+  NeoConfig,
+  QueryConfig,
+  TlsConfig,
+} from "./types.ts";
 export {
   defaultConfig,
   loadConfig,

@@ -15,7 +15,7 @@ import type { LogLevel } from "../lib/log.ts";
 import { formatListen, parseHost, parsePort } from "./listen.ts";
 import { parse } from "./parser.ts";
 import { emptyPatch, LOG_LEVELS, validate, type BridgePatch, type ConfigPatch } from "./schema.ts";
-import type { BridgeConfig, NeoConfig, TlsConfig } from "./types.ts";
+import type { BridgeConfig, MqttLimits, NeoConfig, QueryConfig, TlsConfig } from "./types.ts";
 
 export interface ConfigFlags {
   data?: string;
@@ -42,6 +42,23 @@ export const DEFAULT_DATA = "./neo-data";
 export const DEFAULT_HTTP_PORT = 5654;
 export const DEFAULT_MQTT_PORT = 5653;
 export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
+/** Query.* defaults for a 1 GB Raspberry Pi (README "Query limits" says why) */
+export const DEFAULT_QUERY: QueryConfig = {
+  workers: 2,
+  timeoutMs: 10_000,
+  maxRows: 1_000_000,
+  maxBytes: 16 * 1024 * 1024,
+  maxMemory: 256 * 1024 * 1024,
+};
+/** Mqtt limits (README "Limits on unauthenticated and retained data") */
+export const DEFAULT_MQTT_LIMITS: MqttLimits = {
+  maxConnectSize: 64 * 1024,
+  maxUnauthenticatedBytes: 16 * 1024 * 1024,
+  maxRetainedMessages: 10_000,
+  maxRetainedBytes: 64 * 1024 * 1024,
+  maxRetainedBytesPerClient: 8 * 1024 * 1024,
+  maxKeepAlive: 3600,
+};
 
 export const BRIDGE_DEFAULTS = {
   protocol: 5,
@@ -106,8 +123,15 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
   return {
     data: resolve(cwd, DEFAULT_DATA),
     log: { level: "info" },
-    http: { listen: { host: "127.0.0.1", port: DEFAULT_HTTP_PORT }, enableTokenAuth: false, tls: tls("none") },
+    http: {
+      listen: { host: "127.0.0.1", port: DEFAULT_HTTP_PORT },
+      enableTokenAuth: false,
+      tls: tls("none"),
+      allowedHosts: [],
+    },
+    query: { ...DEFAULT_QUERY },
     mqtt: {
+      ...DEFAULT_MQTT_LIMITS,
       listen: { host: "127.0.0.1", port: DEFAULT_MQTT_PORT },
       enableTokenAuth: false,
       maxMessageSizeLimit: DEFAULT_MAX_MESSAGE_SIZE,
@@ -235,6 +259,9 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
     if (p.auth.defaultScopes) a.defaultScopes = p.auth.defaultScopes;
     if (p.auth.anonymousScopes) a.anonymousScopes = p.auth.anonymousScopes;
   }
+  if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
+  if (p.query) Object.assign(cfg.query, p.query);
+  if (p.mqtt.limits) Object.assign(cfg.mqtt, p.mqtt.limits);
   return cfg;
 }
 

@@ -7,7 +7,7 @@ import type { Entry, KeySegment, Pos, Problem, Value } from "./parser.ts";
 import { parseListen } from "./listen.ts";
 import { closest } from "./suggest.ts";
 import { scopeProblem } from "../lib/scopes.ts";
-import type { BridgeConfig, ClientAuthMode } from "./types.ts";
+import type { BridgeConfig, ClientAuthMode, MqttLimits, QueryConfig } from "./types.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const satisfies readonly LogLevel[];
 /** The largest packet MQTT can frame: 268,435,455 bytes of remaining length plus a 5-byte header. */
@@ -26,6 +26,8 @@ export interface ServicePatch {
   maxMessageSizeLimit?: number;
   requireClientIdMatch?: boolean;
   persistence?: boolean;
+  allowedHosts?: string[];
+  limits?: Partial<MqttLimits>;
   tls: TlsPatch;
 }
 /** A `Bridge "name" { ... }` block as written (defaults are filled in by load). */
@@ -41,6 +43,7 @@ export interface ConfigPatch {
   logLevel?: LogLevel;
   http: ServicePatch;
   mqtt: ServicePatch;
+  query?: Partial<QueryConfig>;
   /** only a file has them */
   bridges?: BridgePatch[];
   auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
@@ -101,6 +104,49 @@ const int = (min: number, max: number, set: (p: ConfigPatch, n: number) => void)
     return (p) => set(p, v.value);
   },
 });
+
+/** A duration: "10s", "500ms", "2m", or a number of seconds; stored in ms. */
+const duration = (minMs: number, maxMs: number, set: (p: ConfigPatch, ms: number) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    let ms: number;
+    if (v.kind === "number") ms = v.value * 1000;
+    else if (v.kind === "string") {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(v.value);
+      if (!m) return `expected a duration like "10s", "500ms" or "2m", got ${got(v)}`;
+      ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+    } else return `expected a duration like "10s", got ${got(v)}`;
+    if (!(ms >= minMs && ms <= maxMs)) return `${got(v)} out of range (${minMs / 1000}s-${maxMs / 1000}s)`;
+    return (p) => set(p, Math.round(ms));
+  },
+});
+
+const hostList = (set: (p: ConfigPatch, hosts: string[]) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "list") return `expected a list of host names like ["gateway.local"], got ${got(v)}`;
+    const out: string[] = [];
+    for (const it of v.items) {
+      if (it.kind !== "string" || !/^[A-Za-z0-9.:[\]_-]+$/.test(it.value))
+        return `expected host names (letters, digits, . - : [ ]), got ${got(it)}`;
+      out.push(it.value.toLowerCase());
+    }
+    return (p) => set(p, out);
+  },
+});
+
+const query =
+  <K extends keyof QueryConfig>(k: K) =>
+  (p: ConfigPatch, n: number) => {
+    p.query ??= {};
+    p.query[k] = n as QueryConfig[K];
+  };
+const mqttLimit =
+  <K extends keyof MqttLimits>(k: K) =>
+  (p: ConfigPatch, n: number) => {
+    p.mqtt.limits ??= {};
+    p.mqtt.limits[k] = n as MqttLimits[K];
+  };
 
 const oneOf = <T extends string>(values: readonly T[], set: (p: ConfigPatch, x: T) => void): LeafSpec => ({
   kind: "leaf",
@@ -336,9 +382,20 @@ export const schema: BlockSpec = {
       fields: {
         Listen: listen("http"),
         EnableTokenAuth: bool((p, b) => (p.http.enableTokenAuth = b)),
+        AllowedHosts: hostList((p, h) => (p.http.allowedHosts = h)),
         Tls: tls("http", ["none", "optional", "require"]),
       },
       hints: { Listeners: LISTENERS_HINT },
+    },
+    Query: {
+      kind: "block",
+      fields: {
+        Timeout: duration(100, 3_600_000, (p, ms) => query("timeoutMs")(p, ms)),
+        MaxRows: int(1, 100_000_000, query("maxRows")),
+        MaxBytes: int(1024, 2 ** 32, query("maxBytes")),
+        MaxMemory: int(32 * 1024 * 1024, 2 ** 40, query("maxMemory")),
+        Workers: int(1, 64, query("workers")),
+      },
     },
     Mqtt: {
       kind: "block",
@@ -348,6 +405,12 @@ export const schema: BlockSpec = {
         MaxMessageSizeLimit: int(1, MQTT_MAX_PACKET, (p, n) => (p.mqtt.maxMessageSizeLimit = n)),
         RequireClientIdMatch: bool((p, b) => (p.mqtt.requireClientIdMatch = b)),
         Persistence: bool((p, b) => (p.mqtt.persistence = b)),
+        MaxConnectSize: int(64, MQTT_MAX_PACKET, mqttLimit("maxConnectSize")),
+        MaxUnauthenticatedBytes: int(65_536, 2 ** 40, mqttLimit("maxUnauthenticatedBytes")),
+        MaxRetainedMessages: int(0, 100_000_000, mqttLimit("maxRetainedMessages")),
+        MaxRetainedBytes: int(0, 2 ** 40, mqttLimit("maxRetainedBytes")),
+        MaxRetainedBytesPerClient: int(0, 2 ** 40, mqttLimit("maxRetainedBytesPerClient")),
+        MaxKeepAlive: int(1, 65_535, mqttLimit("maxKeepAlive")),
         Tls: tls("mqtt", ["require", "optional"]),
       },
       hints: {

@@ -48,6 +48,31 @@ export interface BridgeConfig {
   scopes: string[];
 }
 
+/** Query.* (issue 9): how much one read-only query may take; see README "Query limits". */
+export interface QueryConfig {
+  /** query processes at most (Query.Workers) */
+  workers: number;
+  /** Query.Timeout in ms */
+  timeoutMs: number;
+  maxRows: number;
+  maxBytes: number;
+  /** resident memory of one query process, bytes */
+  maxMemory: number;
+}
+
+/** limits on what MQTT clients may make the broker hold (issue 9) */
+export interface MqttLimits {
+  /** largest packet a connection may send before its CONNECT is accepted */
+  maxConnectSize: number;
+  /** bytes all not-yet-authenticated connections together may hold */
+  maxUnauthenticatedBytes: number;
+  maxRetainedMessages: number;
+  maxRetainedBytes: number;
+  maxRetainedBytesPerClient: number;
+  /** seconds; a v5 client asking for more gets Server Keep Alive */
+  maxKeepAlive: number;
+}
+
 export interface NeoConfig {
   /** data directory (absolute after load) */
   data: string;
@@ -58,8 +83,11 @@ export interface NeoConfig {
     listen: ListenConfig;
     enableTokenAuth: boolean;
     tls: TlsConfig;
+    /** host names (besides the listen address, localhost and IP literals) the Host header may carry */
+    allowedHosts: string[];
   };
-  mqtt: {
+  query: QueryConfig;
+  mqtt: MqttLimits & {
     listen: ListenConfig;
     enableTokenAuth: boolean;
     /** max MQTT packet size in bytes (default 1 MiB) */

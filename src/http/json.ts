@@ -4,15 +4,8 @@
 import type { QueryResult } from "../storage/index.ts";
 import { assertTimeformat, formatTime } from "../ingest/index.ts";
 
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-// bigint -> exact digits; BLOB cells (Uint8Array) -> base64 text, not {"0":..,"1":..}
-const bigintAsDigits = (_k: string, v: unknown) =>
-  typeof v === "bigint" ? rawJSON(v.toString()) : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v;
-
-/** JSON.stringify that writes bigint as exact JSON numbers and binary as base64. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, bigintAsDigits);
-}
+export { toJson } from "../lib/json-text.ts";
+import { toJson } from "../lib/json-text.ts";
 
 /**
  * The full /db/query reply: {"data":{"columns","types","rows"},"success":true,"reason":"success","elapse"}.

@@ -6,6 +6,7 @@ import type { Server, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { TokenVerifier } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
@@ -28,6 +29,8 @@ export interface HttpWebSocket {
 export interface HttpDeps {
   config: NeoConfig;
   store: SeriesStore;
+  /** where /db/query runs (a pool of query processes) */
+  queries: QueryService;
   auth: TokenVerifier;
   log?: Logger;
   websocket?: HttpWebSocket;
@@ -87,6 +90,7 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     auth: deps.auth,
     log,
     store: deps.store,
+    queries: deps.queries,
     limit: deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
     startedAt: Date.now(),
     extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],

@@ -3,27 +3,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NeoConfig } from "../config/index.ts";
+import { defaultConfig, type NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { createQueryService, type QueryService } from "../query/index.ts";
 import { openSeriesStore, type SeriesStore } from "../storage/index.ts";
 import type { TokenVerifier } from "./auth-check.ts";
 import { createHttpServer, type HttpDeps, type HttpServer } from "./server.ts";
 
 export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
-  const tls = { enabled: false, clientAuth: "none" as const };
-  return {
-    data,
-    log: { level: "error" },
-    http: { listen: { host: "127.0.0.1", port: 0 }, enableTokenAuth, tls },
-    mqtt: {
-      listen: { host: "127.0.0.1", port: 0 },
-      enableTokenAuth: false,
-      maxMessageSizeLimit: 1 << 20,
-      requireClientIdMatch: false,
-      persistence: true,
-      tls: { enabled: false, clientAuth: "require" },
-    },
-    storage: { sync: "full" },
-  };
+  const cfg = defaultConfig(data);
+  cfg.data = data;
+  cfg.log.level = "error";
+  cfg.http.listen = { host: "127.0.0.1", port: 0 };
+  cfg.http.enableTokenAuth = enableTokenAuth;
+  cfg.mqtt.listen = { host: "127.0.0.1", port: 0 };
+  return cfg;
 }
 
 export class MapTokens implements TokenVerifier {
@@ -44,6 +38,7 @@ export class MapTokens implements TokenVerifier {
 export interface Harness {
   dir: string;
   store: SeriesStore;
+  queries: QueryService;
   tokens: MapTokens;
   http: HttpServer;
   url: string;
@@ -54,15 +49,19 @@ export function startHarness(opts: { tokenAuth: boolean } & Partial<HttpDeps>): 
   const dir = mkdtempSync(join(tmpdir(), "neo-http-"));
   const store = openSeriesStore(dir);
   const tokens = new MapTokens();
-  const http = createHttpServer({ config: testConfig(dir, opts.tokenAuth), store, auth: tokens, ...opts });
+  const config = opts.config ?? testConfig(dir, opts.tokenAuth);
+  const queries = opts.queries ?? createQueryService(store.file, config.query, createLogger("query"));
+  const http = createHttpServer({ config, store, queries, auth: tokens, ...opts });
   return {
     dir,
     store,
+    queries,
     tokens,
     http,
     url: http.url,
     async close() {
       await http.stop();
+      queries.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

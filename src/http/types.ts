@@ -1,6 +1,7 @@
 // Types shared by the HTTP server, its handler and its route table.
 import type { Server } from "bun";
 import type { Params, Route } from "../lib/http/routes.ts";
+import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { FrontPeer } from "./tls-front.ts";
 
@@ -37,6 +38,8 @@ export type HttpRoute = Route<HttpContext, HttpAuth>;
 
 export interface RouteDeps {
   store: SeriesStore;
+  /** where /db/query runs (query processes, src/query) */
+  queries: QueryService;
   /** largest request body accepted */
   limit: number;
   startedAt: number;

@@ -275,6 +275,9 @@ describe("dist/neo-linux-arm64 under qemu-aarch64", () => {
     const data = tempDir("neo-arm-data-");
     const s = await serve(
       [
+        // no binfmt_misc here: the gateway starts its query processes through qemu too
+        "env",
+        `NEO_QUERY_LAUNCHER=${QEMU.join(" ")}`,
         ...QEMU,
         exe,
         "serve",

@@ -9,8 +9,9 @@ const SRC = resolve(import.meta.dir, "../../src");
 // folder -> folders it may import (lib is always allowed; a folder may import itself)
 const ALLOWED: Record<string, string[]> = {
   cli: ["bridge", "app", "config", "registry", "pki", "auth", "storage", "web", "mqtt", "http", "ingest"],
-  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web"],
-  http: ["auth", "registry", "pki", "ingest", "storage", "config"],
+  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web", "query"],
+  http: ["auth", "registry", "pki", "ingest", "storage", "config", "query"],
+  query: ["config", "ingest", "storage"],
   web: ["registry", "auth", "pki"],
   auth: ["registry", "pki"],
   registry: ["storage"],

@@ -8,7 +8,7 @@ import { handleQuery } from "./query.ts";
 import { handleWrite } from "./write.ts";
 
 export function httpRoutes(d: RouteDeps): HttpRoute[] {
-  const query = (req: Request, c: HttpContext) => handleQuery(req, c.url, d.store, d.limit);
+  const query = (req: Request, c: HttpContext) => handleQuery(req, c.url, d.queries, d.limit);
   return [
     { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt) },
     { method: "GET", path: "/db/query", auth: "client", handler: query },

@@ -1,10 +1,9 @@
 // GET|POST /db/query: q from the query string, a form body or JSON {"q", "timeformat", "format", "tz"}.
 import { NeoError } from "../../lib/errors.ts";
-import type { SeriesStore } from "../../storage/index.ts";
+import { refusalBody, type QueryService } from "../../query/index.ts";
 import { mediaType, readBody } from "../body.ts";
 import { formatElapse } from "../../lib/http/elapse.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
-import { queryResponseJson } from "../json.ts";
 
 interface QueryRequest {
   q?: string;
@@ -55,15 +54,15 @@ async function readRequest(req: Request, url: URL, limit: number): Promise<Query
   return out;
 }
 
-export async function handleQuery(req: Request, url: URL, store: SeriesStore, limit: number): Promise<Response> {
+export async function handleQuery(req: Request, url: URL, queries: QueryService, limit: number): Promise<Response> {
   const t0 = performance.now();
   const q = await readRequest(req, url, limit);
   if (q.q === undefined || q.q.trim() === "") throw new NeoError("empty_query", "missing query (q)", 400);
   if (q.format !== undefined && q.format.toLowerCase() !== "json") {
     throw new NeoError("bad_request", `unsupported format "${q.format}" (use json)`, 400);
   }
-  const result = store.query(q.q);
-  return jsonResponse(
-    queryResponseJson(result, q.timeformat || "ns", formatElapse(performance.now() - t0), q.tz || undefined),
-  );
+  // off the event loop, under Query.Timeout / MaxRows / MaxBytes / MaxMemory
+  const a = await queries.run({ sql: q.q, timeformat: q.timeformat || undefined, tz: q.tz || undefined });
+  if (a.ok) return jsonResponse(a.body, 200, a.cut ? { "x-neo-truncated": a.cut } : {});
+  return jsonResponse(refusalBody(a, formatElapse(performance.now() - t0)), a.status);
 }

@@ -1,0 +1,35 @@
+// query: read-only SQL off the event loop. ONE entry point, `QueryService.run`, used by
+// HTTP /db/query and the MQTT db/query topic alike (authorization, when it comes, sits
+// in front of it). Limits: Query.Timeout, Query.MaxRows, Query.MaxBytes, Query.MaxMemory,
+// Query.Workers (see README "Query limits").
+import type { QueryConfig } from "../config/index.ts";
+import type { Logger } from "../lib/log.ts";
+import type { QueryAnswer, QueryRequest } from "./execute.ts";
+import { createQueryPool } from "./pool.ts";
+
+export type { QueryAnswer, QueryRefusal, QueryRequest } from "./execute.ts";
+export { executeQuery } from "./execute.ts";
+
+export type QueryLimits = QueryConfig;
+
+export interface QueryService {
+  /** Run one read-only statement; resolves with the reply body or a status + reason. Never rejects. */
+  run(req: QueryRequest): Promise<QueryAnswer>;
+  /** pids of the query processes alive now */
+  pids(): number[];
+  close(): void;
+}
+
+export function createQueryService(file: string, limits: QueryLimits, log: Logger): QueryService {
+  const pool = createQueryPool({ file, ...limits, maxWaiting: 64, log });
+  return {
+    run: (req) => pool.run(req),
+    pids: () => pool.pids(),
+    close: () => pool.close(),
+  };
+}
+
+/** the JSON body for a refused or failed query, in the /db/* reply shape */
+export function refusalBody(a: { reason: string }, elapse?: string): string {
+  return JSON.stringify(elapse ? { success: false, reason: a.reason, elapse } : { success: false, reason: a.reason });
+}

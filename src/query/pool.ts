@@ -1,0 +1,249 @@
+// The query pool: up to `workers` query processes (child.ts), started when a query
+// needs one, each running one query at a time; further queries wait in a bounded line.
+// The pool enforces the limits a process cannot enforce on itself while SQLite runs:
+// the deadline (Query.Timeout) and the memory of the query process (Query.MaxMemory),
+// both by killing the process; the next query gets a fresh one.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import type { Logger } from "../lib/log.ts";
+import type { ChildAnswer, ChildRequest } from "./child.ts";
+import type { QueryAnswer, QueryCaps, QueryRequest } from "./execute.ts";
+
+export interface PoolOptions extends QueryCaps {
+  /** the series store file the query processes open read-only */
+  file: string;
+  workers: number;
+  timeoutMs: number;
+  /** resident memory one query process may reach, bytes */
+  maxMemory: number;
+  /** queries that may wait for a free process before new ones are refused */
+  maxWaiting: number;
+  /** a query process idle this long exits (its memory goes back to the system) */
+  idleMs?: number;
+  log: Logger;
+}
+
+interface Job {
+  req: QueryRequest;
+  deadline: number;
+  resolve(a: QueryAnswer): void;
+}
+
+interface Slot {
+  proc: Subprocess;
+  job: Job | null;
+  id: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  idle: ReturnType<typeof setTimeout> | null;
+}
+
+/** how often a running query's process memory is looked at */
+const MEMORY_CHECK_MS = 10;
+// compiled: the executable itself is the query process (main.ts looks at NEO_QUERY_DB)
+const COMPILED = import.meta.dir.startsWith("/$bunfs");
+
+function childCommand(): string[] {
+  // NEO_QUERY_LAUNCHER: a command prefix for query processes, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"
+  // when an arm64 build runs under qemu-user on a machine without binfmt_misc
+  const launcher = (process.env.NEO_QUERY_LAUNCHER ?? "").split(/\s+/).filter(Boolean);
+  return [...launcher, ...(COMPILED ? [process.execPath] : [process.execPath, join(import.meta.dir, "child.ts")])];
+}
+
+/** resident set of a process in bytes, or 0 when it is gone */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
+
+export interface QueryPool {
+  run(req: QueryRequest): Promise<QueryAnswer>;
+  /** query processes running now (for tests and /health-like checks) */
+  pids(): number[];
+  close(): void;
+}
+
+export function createQueryPool(opts: PoolOptions): QueryPool {
+  const slots: Slot[] = [];
+  const waiting: Job[] = [];
+  let nextId = 1;
+  let closed = false;
+  let memoryTimer: ReturnType<typeof setInterval> | null = null;
+
+  const timedOut = (): QueryAnswer => ({
+    ok: false,
+    status: 504,
+    reason: `query timed out after ${seconds(opts.timeoutMs)}`,
+  });
+
+  function spawn(): Slot {
+    const slot: Slot = { proc: undefined as unknown as Subprocess, job: null, id: 0, timer: null, idle: null };
+    slot.proc = spawnChild(slot);
+    slots.push(slot);
+    return slot;
+  }
+
+  function spawnChild(slot: Slot): Subprocess {
+    return Bun.spawn(childCommand(), {
+      env: { ...process.env, NEO_QUERY_DB: opts.file },
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "inherit",
+      serialization: "advanced",
+      ipc(m: ChildAnswer) {
+        if (!slot.job || m.id !== slot.id) return;
+        const { id: _id, ...answer } = m;
+        finish(slot, answer as QueryAnswer);
+      },
+      onExit(_p, code, signal) {
+        const i = slots.indexOf(slot);
+        if (i >= 0) slots.splice(i, 1);
+        if (slot.timer) clearTimeout(slot.timer);
+        if (slot.idle) clearTimeout(slot.idle);
+        const job = slot.job;
+        slot.job = null;
+        if (job) {
+          opts.log.warn(`query process ${slot.proc.pid} ended (${signal ?? `exit ${code}`}) during a query`);
+          job.resolve({ ok: false, status: 500, reason: "query failed: the query process ended" });
+        }
+        pump();
+      },
+    });
+  }
+
+  function kill(slot: Slot, answer: QueryAnswer): void {
+    const job = slot.job;
+    slot.job = null;
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.proc.kill("SIGKILL");
+    job?.resolve(answer);
+    pump();
+  }
+
+  function finish(slot: Slot, answer: QueryAnswer): void {
+    const job = slot.job;
+    slot.job = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    job?.resolve(answer);
+    const idleMs = opts.idleMs ?? 60_000;
+    slot.idle = setTimeout(() => {
+      if (slot.job) return;
+      const i = slots.indexOf(slot);
+      if (i >= 0) slots.splice(i, 1);
+      slot.proc.kill("SIGKILL");
+    }, idleMs);
+    slot.idle.unref?.();
+    pump();
+  }
+
+  function start(slot: Slot, job: Job): void {
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
+    slot.job = job;
+    slot.id = nextId++;
+    const left = job.deadline - performance.now();
+    slot.timer = setTimeout(() => kill(slot, timedOut()), Math.max(0, left));
+    const msg: ChildRequest = { ...job.req, id: slot.id, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
+    slot.proc.send(msg);
+    watchMemory();
+  }
+
+  function watchMemory(): void {
+    if (memoryTimer) return;
+    memoryTimer = setInterval(() => {
+      let busy = false;
+      for (const s of [...slots]) {
+        if (!s.job) continue;
+        busy = true;
+        const rss = rssOf(s.proc.pid);
+        if (rss > opts.maxMemory) {
+          opts.log.warn(
+            `query stopped: its process reached ${rss} bytes of memory (Query.MaxMemory ${opts.maxMemory})`,
+          );
+          kill(s, {
+            ok: false,
+            status: 413,
+            reason: `query stopped: it needed more than ${opts.maxMemory} bytes of memory (Query.MaxMemory)`,
+          });
+        }
+      }
+      if (!busy && memoryTimer) {
+        clearInterval(memoryTimer);
+        memoryTimer = null;
+      }
+    }, MEMORY_CHECK_MS);
+  }
+
+  function pump(): void {
+    while (waiting.length > 0 && !closed) {
+      const job = waiting[0] as Job;
+      if (job.deadline <= performance.now()) {
+        waiting.shift();
+        job.resolve(timedOut());
+        continue;
+      }
+      let slot = slots.find((s) => !s.job);
+      if (!slot) {
+        if (slots.length >= opts.workers) return;
+        try {
+          slot = spawn();
+        } catch (e) {
+          waiting.shift();
+          opts.log.error("cannot start a query process", e);
+          job.resolve({ ok: false, status: 503, reason: `cannot start a query process: ${String(e)}` });
+          continue;
+        }
+      }
+      waiting.shift();
+      start(slot, job);
+    }
+  }
+
+  return {
+    run(req) {
+      if (closed) return Promise.resolve({ ok: false, status: 503, reason: "the query service is shutting down" });
+      if (waiting.length >= opts.maxWaiting) {
+        return Promise.resolve({
+          ok: false,
+          status: 503,
+          reason: `too many queries at once (${opts.workers} running, ${waiting.length} waiting); try again`,
+        });
+      }
+      return new Promise<QueryAnswer>((resolve) => {
+        const job: Job = { req, deadline: performance.now() + opts.timeoutMs, resolve };
+        waiting.push(job);
+        // a query that waited for its whole time in line still gets its answer on time
+        const t = setTimeout(() => {
+          const i = waiting.indexOf(job);
+          if (i >= 0) {
+            waiting.splice(i, 1);
+            resolve(timedOut());
+          }
+        }, opts.timeoutMs);
+        const done = job.resolve;
+        job.resolve = (a) => {
+          clearTimeout(t);
+          done(a);
+        };
+        pump();
+      });
+    },
+    pids: () => slots.map((s) => s.proc.pid),
+    close() {
+      if (closed) return;
+      closed = true;
+      if (memoryTimer) clearInterval(memoryTimer);
+      for (const job of waiting.splice(0)) job.resolve({ ok: false, status: 503, reason: "the gateway is stopping" });
+      for (const s of [...slots]) kill(s, { ok: false, status: 503, reason: "the gateway is stopping" });
+    },
+  };
+}
