@@ -12,7 +12,7 @@ import { createHttpServer, type HttpServer } from "../http/index.ts";
 import { createQueryService } from "../query/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
-import { createMqttAuthenticator, type SessionCredential } from "./mqtt-auth.ts";
+import { createMqttAuthenticator, isGuess, type SessionCredential } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { checkWsUpgrade } from "./ws-upgrade.ts";
@@ -22,6 +22,7 @@ import { createMemorySettler } from "./memory-settle.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 import { checkBridgeScopes, combineOutcomes, startBridges, type BridgeSet } from "./bridges.ts";
+import { createServerGuard } from "./guard.ts";
 
 const log = createLogger("neosvr");
 const REVALIDATE_MS = 250;
@@ -63,6 +64,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const queries = createQueryService(store.file, config.query, createLogger("query"));
 
   const settle = createMemorySettler({ log });
+  const serverGuard = createServerGuard({ dataDir: config.data, config: config.guard, log: createLogger("guard") });
+  const guard = serverGuard.guard;
   let broker!: Broker;
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
@@ -80,11 +83,21 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   broker = new Broker({
     hooks: {
       authenticate: (req) => {
+        // a banned address is refused before any credential is looked at
+        const banned = guard.check(req.peer.remoteAddress);
+        if (!banned.ok)
+          return {
+            ok: false,
+            reasonCode: RC.connectionRateExceeded,
+            reason: `address banned ${banned.retryAfterSec}s`,
+          };
         const r = mqttAuth.authenticate(req);
-        if (!r.ok)
+        if (!r.ok) {
           createLogger("mqtt").warn(
             `CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`,
           );
+          if (isGuess(r)) guard.failed(req.peer.remoteAddress);
+        }
         return r;
       },
       authorizePublish: (c, topic) => auth.authorizePublish(c.identity, topic),
@@ -138,6 +151,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     });
   const timer = setInterval(() => {
     try {
+      serverGuard.sync();
       revalidate();
       // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
       sinceSweep += REVALIDATE_MS;
@@ -182,6 +196,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     registry,
     pki,
     log: createLogger("web"),
+    guard,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
   });
   // `cfg` is the live config object: the server reads its auth switch per request
@@ -210,6 +225,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           handlers: broker.websocket,
         },
         extraRoutes: web.routes,
+        guard,
         tls,
       }),
     );
@@ -382,6 +398,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       await batcher.flush();
       store.close();
       web.close();
+      serverGuard.close();
       registry.close();
       log.info("stopped");
     })());

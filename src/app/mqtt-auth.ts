@@ -20,6 +20,15 @@ export interface MqttAuthDeps {
 
 const refuse = (reasonCode: number, reason: string): AuthResult => ({ ok: false, reasonCode, reason });
 
+/** a refusal because a presented secret did not match (a guess): the brute-force guard counts these */
+export const GUESS_REASONS = new Set(["invalid token"]);
+/** did this CONNECT fail on a secret that did not match? (not: expired, revoked, missing, certificate, client id) */
+export function isGuess(r: AuthResult): boolean {
+  return (
+    !r.ok && r.reason !== undefined && r.reason.startsWith("token refused: ") && GUESS_REASONS.has(r.reason.slice(15))
+  );
+}
+
 export function createMqttAuthenticator(deps: MqttAuthDeps) {
   const { config, auth } = deps;
   // TLS never turns authentication off: when the TLS listener demands client

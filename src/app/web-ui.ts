@@ -4,6 +4,7 @@
 // log says where; delete the file after the first login or change the password.
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/files.ts";
+import type { Guard } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { Registry } from "../registry/index.ts";
@@ -15,6 +16,7 @@ export async function createWebUi(deps: {
   pki: Pki;
   log: Logger;
   defaultScopes?: () => readonly string[];
+  guard: Guard;
 }) {
   const users = openUsers(deps.dataDir);
   const password = await users.ensureAdmin();
@@ -30,6 +32,7 @@ export async function createWebUi(deps: {
     pki: deps.pki,
     users,
     log: deps.log,
+    guard: deps.guard,
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
   });
   await handler.load();

@@ -20,3 +20,4 @@ export {
   type ScopeType,
 } from "../lib/scopes.ts";
 export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";
+export { createGuard, type Ban, type Guard, type GuardCheck, type GuardOptions } from "./guard.ts";

@@ -103,3 +103,14 @@ export function clientsJson(records: readonly ClientRecord[], now: number): Clie
     scopes: r.scopes,
   }));
 }
+
+/** A plain column table (ban, audit, user, pat listings): capital headers, two-space gaps, no borders. */
+export function plainTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+}

@@ -1,6 +1,7 @@
 // Printing configs in the file syntax: the resolved config (`neo config check`) and the
 // commented default (`neo config init`). Both parse back to the config they describe.
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
+import { formatDuration } from "../lib/duration.ts";
 import { formatListen } from "./listen.ts";
 import {
   DEFAULT_DATA,
@@ -98,19 +99,28 @@ export function formatConfig(cfg: NeoConfig): string {
     `  MaxKeepAlive = ${cfg.mqtt.maxKeepAlive}`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
+    "",
+    "Auth {",
     ...(cfg.auth
-      ? [
-          "",
-          "Auth {",
-          `  DefaultScopes = ${list(cfg.auth.defaultScopes)}`,
-          `  AnonymousScopes = ${list(cfg.auth.anonymousScopes)}`,
-          "}",
-        ]
+      ? [`  DefaultScopes = ${list(cfg.auth.defaultScopes)}`, `  AnonymousScopes = ${list(cfg.auth.anonymousScopes)}`]
       : []),
+    `  AccessTokenDuration = ${q(formatDuration(cfg.login.accessTokenDurationMs))}`,
+    `  RefreshTokenDuration = ${q(formatDuration(cfg.login.refreshTokenDurationMs))}`,
+    "}",
     ...(cfg.bridges ?? []).flatMap(bridgeLines),
     "",
     "Storage {",
     `  Sync = ${q(cfg.storage.sync)}`,
+    "}",
+    "",
+    "Guard {",
+    `  MaxFailures = ${cfg.guard.maxFailures}`,
+    `  Window = ${q(formatDuration(cfg.guard.windowMs))}`,
+    `  MaxBan = ${q(formatDuration(cfg.guard.maxBanMs))}`,
+    "}",
+    "",
+    "Audit {",
+    `  MaxEvents = ${cfg.audit.maxEvents}`,
     "}",
   );
   return out.join("\n") + "\n";
@@ -228,6 +238,22 @@ Storage {
   Sync = "full"
 }
 
+Guard {
+  # Brute-force guard on every listener: this many wrong secrets (token, password, PAT)
+  # from one remote address within Window ban that address (MQTT CONNACK 0x9F / 5,
+  # HTTP 429 + Retry-After) for one minute, doubling on each new ban up to MaxBan.
+  # \`neo shell ban list\` / \`neo shell ban clear [ADDR]\`.
+  MaxFailures = 10
+  Window = "1m"
+  MaxBan = "15m"
+}
+
+Audit {
+  # Authentication outcomes and changes to keys, users and PATs, in <Data>/audit.db;
+  # the oldest events are dropped beyond this many. \`neo shell audit\`, GET /audit.
+  MaxEvents = 100000
+}
+
 Auth {
   # Scopes say what a principal may do: "<type>:<operation>:<target>", a leading "!"
   # denies and a deny always wins. Types: tables:read|write:<table|*>,
@@ -245,6 +271,10 @@ Auth {
   # Clients connecting without credentials while token auth is off (default: the same
   # all-access set), e.g. everything but one topic:
   # AnonymousScopes = ["topics:publish:#", "topics:subscribe:#", "!topics:subscribe:test/nosubscribe"]
+
+  # Lifetimes of the keys POST /users/tokens/issue hands out (durations: "90s", "15m", "24h", "30d").
+  AccessTokenDuration = "1h"
+  RefreshTokenDuration = "24h"
 }
 `;
 }

@@ -140,6 +140,9 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       tls: tls("require"),
     },
     storage: { sync: "full" },
+    guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 },
+    audit: { maxEvents: 100_000 },
+    login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 24 * 3_600_000 },
   };
 }
 
@@ -233,6 +236,10 @@ function readFlags(f: ConfigFlags, cwd: string, problems: string[]): ConfigPatch
   return p;
 }
 
+/** the keys of a patch block that are set */
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /** Apply a patch onto a config (mutates and returns it); undefined keys leave the value alone. */
 function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   const def = <T>(v: T | undefined, fallback: T): T => (v === undefined ? fallback : v);
@@ -262,6 +269,9 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
   if (p.query) Object.assign(cfg.query, p.query);
   if (p.mqtt.limits) Object.assign(cfg.mqtt, p.mqtt.limits);
+  Object.assign(cfg.guard, defined(p.guard));
+  Object.assign(cfg.audit, defined(p.audit));
+  Object.assign(cfg.login, defined(p.login));
   return cfg;
 }
 

@@ -42,6 +42,9 @@ Mqtt = {
         tls: { enabled: true, clientAuth: "optional" },
       },
       storage: {},
+      guard: {},
+      audit: {},
+      login: {},
     });
   });
 
@@ -172,5 +175,19 @@ describe("did-you-mean distance", () => {
   test("closest suggests only names within a third of the length", () => {
     expect(closest("Lisen", ["Listen", "Tls"])).toBe("Listen");
     expect(closest("Port", ["Listen", "Tls"])).toBeUndefined();
+  });
+});
+
+describe("guard, audit and login-key settings", () => {
+  test("durations are strings with a unit and stay in range; each problem names the key", () => {
+    const good = check('Guard { MaxFailures = 5, Window = "30s", MaxBan = "1h" }\nAuth.AccessTokenDuration = "15m"');
+    expect(good.problems).toEqual([]);
+    expect(good.patch.guard).toEqual({ maxFailures: 5, windowMs: 30_000, maxBanMs: 3_600_000 });
+    expect(good.patch.login).toEqual({ accessTokenDurationMs: 900_000 });
+    expect(problemsOf('Guard { Window = 0, MaxBan = "forever" }\nAudit.MaxEvents = 10')).toEqual([
+      "neo.conf:1:18: Guard.Window: number 0 out of range (1s-86400s)",
+      'neo.conf:1:30: Guard.MaxBan: expected a duration like "10s", "500ms" or "2m", got string "forever"',
+      "neo.conf:2:19: Audit.MaxEvents: 10 out of range (1000-100000000)",
+    ]);
   });
 });

@@ -4,6 +4,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { LogLevel } from "../lib/log.ts";
 import type { Entry, KeySegment, Pos, Problem, Value } from "./parser.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { parseListen } from "./listen.ts";
 import { closest } from "./suggest.ts";
 import { scopeProblem } from "../lib/scopes.ts";
@@ -44,6 +45,9 @@ export interface ConfigPatch {
   http: ServicePatch;
   mqtt: ServicePatch;
   query?: Partial<QueryConfig>;
+  guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
+  audit: { maxEvents?: number };
+  login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number };
   /** only a file has them */
   bridges?: BridgePatch[];
   auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
@@ -53,7 +57,14 @@ export interface StoragePatch {
   sync?: "full" | "normal";
 }
 
-export const emptyPatch = (): ConfigPatch => ({ http: { tls: {} }, mqtt: { tls: {} }, storage: {} });
+export const emptyPatch = (): ConfigPatch => ({
+  http: { tls: {} },
+  mqtt: { tls: {} },
+  storage: {},
+  guard: {},
+  audit: {},
+  login: {},
+});
 
 interface Ctx {
   /** directory that relative paths in the file are resolved against */
@@ -105,16 +116,16 @@ const int = (min: number, max: number, set: (p: ConfigPatch, n: number) => void)
   },
 });
 
-/** A duration: "10s", "500ms", "2m", or a number of seconds; stored in ms. */
+/** A duration: "10s", "500ms", "2m", "24h", "30d", "1h30m", or a number of seconds; stored in ms. */
 const duration = (minMs: number, maxMs: number, set: (p: ConfigPatch, ms: number) => void): LeafSpec => ({
   kind: "leaf",
   read: (v) => {
     let ms: number;
     if (v.kind === "number") ms = v.value * 1000;
     else if (v.kind === "string") {
-      const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(v.value);
-      if (!m) return `expected a duration like "10s", "500ms" or "2m", got ${got(v)}`;
-      ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+      const r = parseDuration(v.value);
+      if (!r.ok) return `expected a duration like "10s", "500ms" or "2m", got ${got(v)}`;
+      ms = r.ms;
     } else return `expected a duration like "10s", got ${got(v)}`;
     if (!(ms >= minMs && ms <= maxMs)) return `${got(v)} out of range (${minMs / 1000}s-${maxMs / 1000}s)`;
     return (p) => set(p, Math.round(ms));
@@ -374,6 +385,8 @@ export const schema: BlockSpec = {
       fields: {
         DefaultScopes: scopeList((p, l) => ((p.auth ??= {}).defaultScopes = l)),
         AnonymousScopes: scopeList((p, l) => ((p.auth ??= {}).anonymousScopes = l)),
+        AccessTokenDuration: duration(60_000, 7 * 86_400_000, (p, ms) => (p.login.accessTokenDurationMs = ms)),
+        RefreshTokenDuration: duration(60_000, 365 * 86_400_000, (p, ms) => (p.login.refreshTokenDurationMs = ms)),
       },
     },
     Log: { kind: "block", fields: { Level: oneOf(LOG_LEVELS, (p, l) => (p.logLevel = l)) } },
@@ -420,6 +433,18 @@ export const schema: BlockSpec = {
         ServerCertPath: 'write Tls { CertFile = "..." } instead',
         ServerKeyPath: 'write Tls { KeyFile = "..." } instead',
       },
+    },
+    Guard: {
+      kind: "block",
+      fields: {
+        MaxFailures: int(1, 1_000_000, (p, n) => (p.guard.maxFailures = n)),
+        Window: duration(1000, 86_400_000, (p, ms) => (p.guard.windowMs = ms)),
+        MaxBan: duration(1000, 7 * 86_400_000, (p, ms) => (p.guard.maxBanMs = ms)),
+      },
+    },
+    Audit: {
+      kind: "block",
+      fields: { MaxEvents: int(1000, 100_000_000, (p, n) => (p.audit.maxEvents = n)) },
     },
     Storage: {
       kind: "block",

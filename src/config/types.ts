@@ -101,6 +101,12 @@ export interface NeoConfig {
   /** scopes (see README "Who may do what"): what a new key gets, what anonymous clients get;
    *  absent = the all-access set for both (ALL_ACCESS_SCOPES) */
   auth?: { defaultScopes: string[]; anonymousScopes: string[] };
+  /** brute-force guard: failures per remote address before a ban, and the back-off */
+  guard: { maxFailures: number; windowMs: number; maxBanMs: number };
+  /** audit trail in <data>/audit.db, oldest events dropped beyond maxEvents */
+  audit: { maxEvents: number };
+  /** lifetimes of login keys (POST /users/tokens/issue) */
+  login: { accessTokenDurationMs: number; refreshTokenDurationMs: number };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
   storage: StorageConfig;

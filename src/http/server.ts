@@ -7,6 +7,7 @@ import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
+import type { Guard } from "../auth/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { TokenVerifier } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
@@ -46,6 +47,12 @@ export interface HttpDeps {
   tls?: { cert: string; key: string; ca?: string; clientAuth?: "none" | "optional" | "require" };
   /** largest request body accepted (default 16 MiB) */
   maxBodyBytes?: number;
+  /**
+   * The brute-force guard: a banned address gets 429 + Retry-After before any route
+   * (or hash) runs; a 401 to a request that carried an Authorization header counts as
+   * one failure. Login endpoints (credentials in the body) count their own failures.
+   */
+  guard?: Pick<Guard, "check" | "failed">;
 }
 
 export interface HttpServer {
@@ -83,9 +90,28 @@ function mqttOverWebSocket(ws: HttpWebSocket): HttpRoute {
   };
 }
 
+/** The handler with the brute-force guard in front (MQTT over WebSocket and /health pass: the broker answers CONNACK 0x9F). */
+function guarded(handler: HttpHandler, guard: NonNullable<HttpDeps["guard"]>): HttpHandler {
+  return {
+    routes: handler.routes,
+    async fetch(req, conn = {}) {
+      if (req.headers.get("upgrade") !== null || req.url.endsWith("/health")) return handler.fetch(req, conn);
+      const address = conn.clientIp ?? "";
+      const g = guard.check(address);
+      if (!g.ok)
+        return failure(429, `too many failed authentications from this address, retry in ${g.retryAfterSec}s`, {
+          "retry-after": String(g.retryAfterSec),
+        });
+      const res = await handler.fetch(req, conn);
+      if (res?.status === 401 && req.headers.get("authorization") !== null) guard.failed(address);
+      return res;
+    },
+  };
+}
+
 /** The handler alone (no socket): what createHttpServer serves. */
 export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("http")): HttpHandler {
-  return createHttpHandler({
+  const handler = createHttpHandler({
     config: deps.config,
     auth: deps.auth,
     log,
@@ -96,6 +122,7 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],
     ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
   });
+  return deps.guard ? guarded(handler, deps.guard) : handler;
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {

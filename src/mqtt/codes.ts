@@ -34,6 +34,7 @@ export const RC = {
   administrativeAction: 0x98,
   payloadFormatInvalid: 0x99,
   sharedSubscriptionsNotSupported: 0x9e,
+  connectionRateExceeded: 0x9f,
 } as const;
 
 /** v3.1.1 CONNACK return codes [MQTT-3.2.2.3]. */
@@ -59,6 +60,7 @@ export function connackCodeV3(v5: number): number {
       return V3_CONNACK.badUserNameOrPassword;
     case RC.notAuthorized:
     case RC.banned:
+    case RC.connectionRateExceeded:
       return V3_CONNACK.notAuthorized;
     case RC.serverUnavailable:
     case RC.serverBusy:

@@ -1,5 +1,6 @@
 // registry: clients with their certificates and hashed tokens, in <data>/registry.db.
 export { openRegistry } from "./clients.ts";
+export { openBanStore, type BanRow, type BanStore } from "./bans.ts";
 export { CLIENT_ID_RE, assertClientId, tokenClientId } from "./token.ts";
 export type {
   CertIssuer,

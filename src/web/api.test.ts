@@ -6,7 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { setLogLevel, setLogSink } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
-import { createRateLimiter } from "./rate-limit.ts";
+import { createGuard } from "../auth/index.ts";
 import { openRegistry, type Registry } from "../registry/index.ts";
 import { openUsers, type Users } from "./users.ts";
 
@@ -26,7 +26,12 @@ beforeAll(async () => {
   users = openUsers(dir);
   adminPassword = (await users.ensureAdmin())!;
   pki = await loadOrCreatePki(dir, { hosts: [] });
-  const api = createWebApi({ registry, pki, users, loginLimiter: createRateLimiter({ burst: 1000 }) });
+  const api = createWebApi({
+    registry,
+    pki,
+    users,
+    guard: createGuard({ maxFailures: 1000, windowMs: 60_000, maxBanMs: 60_000 }),
+  });
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -242,28 +247,27 @@ describe("web api keys", () => {
   });
 });
 
-describe("login rate limit", () => {
-  test("repeated logins from one address get 429 with Retry-After once the bucket is empty", async () => {
-    const api = createWebApi({
-      registry,
-      pki,
-      users,
-      loginLimiter: createRateLimiter({ burst: 2, refillPerSec: 0.1 }),
-    });
-    const attempt = () =>
-      api(
-        new Request("http://x/web/api/login", {
-          method: "POST",
-          body: JSON.stringify({ loginName: "admin", password: "wrong-pass" }),
-        }),
-        new URL("http://x/web/api/login"),
-        "10.0.0.9",
-      );
-    expect((await attempt())!.status).toBe(401);
-    expect((await attempt())!.status).toBe(401);
-    const limited = (await attempt())!;
+describe("login brute-force guard", () => {
+  const attempt = (api: ReturnType<typeof createWebApi>, ip: string, password: string) =>
+    api(
+      new Request("http://x/web/api/login", {
+        method: "POST",
+        body: JSON.stringify({ loginName: "admin", password }),
+      }),
+      new URL("http://x/web/api/login"),
+      ip,
+    );
+
+  test("wrong passwords from one address get it banned (429 + Retry-After) while another address logs in", async () => {
+    const guard = createGuard({ maxFailures: 2, windowMs: 60_000, maxBanMs: 60_000 });
+    const api = createWebApi({ registry, pki, users, guard });
+    expect((await attempt(api, "10.0.0.9", "wrong-pass"))!.status).toBe(401);
+    expect((await attempt(api, "10.0.0.9", "wrong-pass"))!.status).toBe(401);
+    const limited = (await attempt(api, "10.0.0.9", adminPassword))!;
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("retry-after")).toBe("10");
+    expect(limited.headers.get("retry-after")).toBe("60");
     expect(((await limited.json()) as Body).success).toBe(false);
+    // the owner elsewhere is not locked out
+    expect((await attempt(api, "10.0.0.1", adminPassword))!.status).toBe(200);
   });
 });

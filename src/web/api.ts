@@ -2,6 +2,7 @@
 // needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
+import { createGuard, type Guard } from "../auth/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
@@ -9,7 +10,6 @@ import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createKeysApi } from "./keys-api.ts";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { KeyRegistry } from "./types.ts";
@@ -22,8 +22,8 @@ export interface WebApiDeps {
   log?: Logger;
   /** default: 60 min sliding sessions */
   sessions?: Sessions;
-  /** default: 10 attempts burst, then one every 6 s, per client IP */
-  loginLimiter?: RateLimiter;
+  /** the brute-force guard shared with every listener (default: a private one, 10 failures/min) */
+  guard?: Guard;
   now?: () => number;
   /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes?: () => readonly string[];
@@ -81,7 +81,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const log = deps.log ?? createLogger("web");
   const now = deps.now ?? Date.now;
   const sessions = deps.sessions ?? createSessions();
-  const limiter = deps.loginLimiter ?? createRateLimiter();
+  const guard = deps.guard ?? createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 });
+  const tooMany = (retryAfterSec: number) =>
+    failure(429, `too many failed logins, retry in ${retryAfterSec}s`, { "retry-after": String(retryAfterSec) });
   const keys = createKeysApi({
     registry: deps.registry,
     pki: deps.pki,
@@ -91,24 +93,35 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   });
 
   async function login(req: Request, c: WebContext): Promise<Response> {
-    const slot = limiter.take(c.ip);
-    if (!slot.ok) {
-      log.warn(`web: login rate limit hit for ${c.ip}`);
-      return failure(429, `too many login attempts, retry in ${slot.retryAfterSec}s`, {
-        "retry-after": String(slot.retryAfterSec),
-      });
-    }
+    // a banned address is answered before the body is read or anything is hashed
+    const banned = guard.check(c.ip);
+    if (!banned.ok) return tooMany(banned.retryAfterSec);
     const body = await readJson(req);
     const { loginName, password } = body;
     if (typeof loginName !== "string" || typeof password !== "string") {
       throw badRequest("invalid_login", "loginName and password are required");
     }
-    // Unknown user and wrong password take the same path and the same argon2id cost.
-    if (!(await deps.users.verify(loginName, password))) {
-      // Never log an unknown name: it may be a password typed into the wrong field.
-      const who = deps.users.exists(loginName) ? `user ${loginName}` : "an unknown user";
-      log.warn(`web: failed login for ${who} from ${c.ip}`);
-      return failure(401, "invalid username or password");
+    const again = guard.check(c.ip); // other attempts from this address may have failed meanwhile
+    if (!again.ok) return tooMany(again.retryAfterSec);
+    const release = guard.begin(c.ip);
+    try {
+      const known = deps.users.exists(loginName);
+      if (known) {
+        // a user under attack: addresses that failed before wait their turn (others do not)
+        const d = guard.userDelay(loginName, c.ip);
+        if ("refuse" in d) return tooMany(d.retryAfterSec);
+        if (d.waitMs > 0) await Bun.sleep(d.waitMs);
+      }
+      // Unknown user and wrong password take the same path and the same argon2id cost.
+      if (!(await deps.users.verify(loginName, password))) {
+        // Never log an unknown name: it may be a password typed into the wrong field.
+        const who = known ? `user ${loginName}` : "an unknown user";
+        log.warn(`web: failed login for ${who} from ${c.ip}`);
+        guard.failed(c.ip, known ? loginName : undefined);
+        return failure(401, "invalid username or password");
+      }
+    } finally {
+      release();
     }
     log.info(`web: user ${loginName} logged in from ${c.ip}`);
     return ok(c.started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });

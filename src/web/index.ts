@@ -1,4 +1,5 @@
 // web: the embedded key-management UI (static files) and its JSON API under /web/api/.
+import type { Guard } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
@@ -9,7 +10,6 @@ import type { Users } from "./users.ts";
 export { createWebApi, type WebApiDeps, type WebApiHandler } from "./api.ts";
 export { createWebAssets, type WebAssets, type WebSource } from "./assets.ts";
 export { createSessions, type Sessions } from "./sessions.ts";
-export { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 export {
   ADMIN_USER,
   ADMIN_PASSWORD_FILE,
@@ -37,6 +37,7 @@ export function createWebHandler(deps: {
   users: Users;
   log?: Logger;
   defaultScopes?: () => readonly string[];
+  guard?: Guard;
 }): WebHandler {
   const api = createWebApi(deps);
   const assets = createWebAssets({ log: deps.log });

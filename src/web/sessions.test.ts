@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { createRateLimiter } from "./rate-limit.ts";
 import { createSessions } from "./sessions.ts";
 
 describe("web sessions", () => {
@@ -39,18 +38,5 @@ describe("web sessions", () => {
     for (let i = 0; i < 3; i++) s.issue("u");
     expect(s.size()).toBe(3);
     expect(s.check(first)).toBeUndefined();
-  });
-});
-
-describe("login rate limiter", () => {
-  test("a burst is allowed, then one attempt per refill interval, per key", () => {
-    let t = 0;
-    const rl = createRateLimiter({ burst: 3, refillPerSec: 0.5, now: () => t });
-    expect([rl.take("a").ok, rl.take("a").ok, rl.take("a").ok]).toEqual([true, true, true]);
-    expect(rl.take("a")).toEqual({ ok: false, retryAfterSec: 2 });
-    expect(rl.take("b").ok).toBe(true);
-    t += 2000;
-    expect(rl.take("a").ok).toBe(true);
-    expect(rl.take("a").ok).toBe(false);
   });
 });

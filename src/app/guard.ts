@@ -1,0 +1,49 @@
+// The brute-force guard as the server runs it: one guard for every listener, its bans
+// mirrored to <data>/registry.db (table `bans`) so `neo shell ban list|clear` in another
+// process sees and lifts them, and bans survive a restart.
+import { type Ban, createGuard, type Guard } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import type { Logger } from "../lib/log.ts";
+import { openBanStore } from "../registry/index.ts";
+
+export interface ServerGuard {
+  guard: Guard;
+  /** pick up bans added or cleared by another process; cheap when nothing changed */
+  sync(): void;
+  close(): void;
+}
+
+export function createServerGuard(deps: {
+  dataDir: string;
+  config: NeoConfig["guard"];
+  log: Logger;
+  onBan?: (ban: Ban) => void;
+}): ServerGuard {
+  const store = openBanStore(deps.dataDir);
+  const { config, log } = deps;
+  const guard = createGuard({
+    maxFailures: config.maxFailures,
+    windowMs: config.windowMs,
+    maxBanMs: config.maxBanMs,
+    onBan(ban) {
+      const secs = Math.round((ban.until - ban.since) / 1000);
+      log.warn(`guard: ${ban.address} banned for ${secs}s after ${ban.failures} failed authentications`);
+      try {
+        store.put(ban);
+      } catch (e) {
+        log.error("guard: could not record a ban", e);
+      }
+      deps.onBan?.(ban);
+    },
+  });
+  let seen = Number.NaN;
+  const sync = () => {
+    const v = store.version();
+    if (v === seen) return;
+    seen = v;
+    store.prune(Date.now() - config.maxBanMs);
+    guard.setBans(store.all());
+  };
+  sync(); // bans from before a restart
+  return { guard, sync, close: () => store.close() };
+}
