@@ -107,6 +107,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       onConnect: () => settle.noteConnect(),
     },
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
+    maxConnectSize: config.mqtt.maxConnectSize,
+    maxUnauthenticatedBytes: config.mqtt.maxUnauthenticatedBytes,
     log: createLogger("mqtt"),
   });
   const bridgeDeps = { dataDir: config.data, publish: (m: Parameters<Broker["publish"]>[0]) => broker.publish(m) };

@@ -17,6 +17,10 @@ export interface BrokerOptions {
   hooks: BrokerHooks;
   /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
   maxPacketSize?: number;
+  /** largest CONNECT (any packet before the CONNECT is accepted); default 64 KiB */
+  maxConnectSize?: number;
+  /** bytes all connections not yet accepted may hold together; default 16 MiB */
+  maxUnauthenticatedBytes?: number;
   /** close sockets that send no CONNECT in time; default 10000 */
   connectTimeoutMs?: number;
   log?: Logger;
@@ -62,6 +66,8 @@ export class Broker {
   constructor(opts: BrokerOptions) {
     this.core = new BrokerCore(opts.hooks, opts.log ?? createLogger("mqtt"), {
       maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
+      maxConnectSize: opts.maxConnectSize ?? 64 * 1024,
+      maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes ?? 16 * 1024 * 1024,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
       outboundHighWater: HIGH_WATER / 4,

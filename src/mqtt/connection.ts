@@ -16,6 +16,12 @@ import { startPublish, type PendingPublish, finishPublish } from "./handlers/pub
 mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
+/**
+ * What a connection not yet accepted is charged against the broker's unauthenticated
+ * budget besides the bytes it holds: its socket, objects and timers (so a flood of
+ * silent connections spends the budget too).
+ */
+export const UNAUTHENTICATED_OVERHEAD = 4096;
 /** publishes awaiting onPublish at once before we stop taking new ones */
 const PIPELINE_LIMIT = 1024;
 const BACKLOG_PAUSE = 4096;
@@ -40,7 +46,13 @@ export class Connection {
   private readonly backlog: Packet[] = [];
   private waiting = false;
   private readingPaused = false;
-  private rest: Buffer | null = null;
+  /** pieces of an incomplete packet, joined once it is complete (linear in bytes) */
+  private rest: Buffer[] | null = null;
+  private restBytes = 0;
+  /** total length of the incomplete packet in `rest`, 0 while its header is incomplete */
+  private restNeed = 0;
+  /** bytes charged to core.unauthenticatedBytes (until the CONNECT is accepted) */
+  private charged = 0;
   private readonly cork: Uint8Array[] = [];
   private corkBytes = 0;
   private flushScheduled = false;
@@ -55,6 +67,54 @@ export class Connection {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
     core.connections.add(this);
+    // the unauthenticated budget is spent: refuse, do not buffer
+    if (!this.charge(UNAUTHENTICATED_OVERHEAD)) {
+      core.refusedUnauthenticated++;
+      if (core.refusedUnauthenticated % 1000 === 1)
+        core.log.warn(
+          `refusing new MQTT connections: connections not yet authenticated hold ${core.unauthenticatedBytes} bytes (Mqtt.MaxUnauthenticatedBytes ${core.opts.maxUnauthenticatedBytes}); ${core.refusedUnauthenticated} refused so far`,
+        );
+      this.close();
+    }
+  }
+
+  /** Charge `n` bytes to the unauthenticated budget; false (nothing charged) when it is spent. */
+  private charge(n: number): boolean {
+    const core = this.core;
+    if (core.unauthenticatedBytes + n > core.opts.maxUnauthenticatedBytes) return false;
+    core.unauthenticatedBytes += n;
+    this.charged += n;
+    return true;
+  }
+
+  /**
+   * Bytes received before the CONNECT is accepted: at most a CONNECT's worth (and what a
+   * client pipelines behind it) per connection, and all such connections together within
+   * Mqtt.MaxUnauthenticatedBytes. False when the connection was closed for it.
+   */
+  private chargeUnaccepted(n: number): boolean {
+    const o = this.core.opts;
+    if (this.charged === 0) return true; // refused at open; closing already
+    if (this.charged + n > UNAUTHENTICATED_OVERHEAD + 2 * o.maxConnectSize) {
+      this.core.log.debug(
+        `closing ${this.transport.peer.remoteAddress}: over ${2 * o.maxConnectSize} bytes before its CONNECT was accepted (Mqtt.MaxConnectSize ${o.maxConnectSize})`,
+      );
+      this.close();
+      return false;
+    }
+    if (!this.charge(n)) {
+      this.core.refusedUnauthenticated++;
+      this.core.log.debug(`closing ${this.transport.peer.remoteAddress}: unauthenticated budget spent`);
+      this.close();
+      return false;
+    }
+    return true;
+  }
+
+  /** The CONNECT was accepted (or the connection is gone): give its charge back. */
+  releaseCharge(): void {
+    this.core.unauthenticatedBytes -= this.charged;
+    this.charged = 0;
   }
 
   isConnected(): boolean {
@@ -71,13 +131,27 @@ export class Connection {
     if (this.state === "closed") return;
     this.lastSeen = Date.now();
     this.core.stats.bytesIn += chunk.byteLength;
-    const buf = this.rest
-      ? Buffer.concat([this.rest, chunk])
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.rest = null;
+    const accepted = this.state === "connected";
+    if (!accepted && !this.chargeUnaccepted(chunk.byteLength)) return;
+    let buf: Buffer;
+    if (this.rest) {
+      // the socket may reuse `chunk`'s memory: keep a copy; join only once complete
+      this.rest.push(Buffer.from(chunk));
+      this.restBytes += chunk.byteLength;
+      if (this.restNeed > 0 && this.restBytes < this.restNeed) return;
+      buf = this.rest.length === 1 ? (this.rest[0] as Buffer) : Buffer.concat(this.rest, this.restBytes);
+      this.rest = null;
+      this.restBytes = 0;
+    } else {
+      buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
     let off = 0;
     let runStart = 0; // start of packets not yet handed to mqtt-packet
-    const max = this.core.opts.maxPacketSize;
+    // before the CONNECT is accepted only a small packet may come (Mqtt.MaxConnectSize)
+    const max = accepted
+      ? this.core.opts.maxPacketSize
+      : Math.min(this.core.opts.maxPacketSize, this.core.opts.maxConnectSize);
+    let need = 0;
     while (buf.length - off >= 2) {
       let len = 0;
       let mult = 1;
@@ -99,7 +173,10 @@ export class Connection {
       const total = i - off + len;
       if (total > max) return this.protocolClose(RC.packetTooLarge);
       if (this.state === "new" && off === 0 && (buf[0] as number) >> 4 !== 1) return this.close(); // [MQTT-3.1.0-1]
-      if (buf.length - off < total) break;
+      if (buf.length - off < total) {
+        need = total;
+        break;
+      }
       if ((buf[off] as number) >> 4 === 3 && this.state === "connected") {
         // hot path: PUBLISH without properties skips mqtt-packet
         const fast = decodePublish(buf, off, i, off + total, this.version);
@@ -118,7 +195,11 @@ export class Connection {
       }
       off += total;
     }
-    if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
+    if (off < buf.length) {
+      this.rest = [Buffer.from(buf.subarray(off))];
+      this.restBytes = buf.length - off;
+      this.restNeed = need;
+    }
     this.parseRun(buf, runStart, off);
   }
 
@@ -344,6 +425,8 @@ export class Connection {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.backlog.length = 0;
+    this.rest = null;
+    this.releaseCharge();
     this.core.connections.delete(this);
     if (wasConnected) this.core.detach(this, this.closeReason === "abnormal");
   }

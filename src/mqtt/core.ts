@@ -11,6 +11,10 @@ import { TopicTrie } from "./topics.ts";
 
 export interface CoreOptions {
   maxPacketSize: number;
+  /** largest packet (the CONNECT) a connection may send before it is accepted */
+  maxConnectSize: number;
+  /** bytes all not-yet-accepted connections together may hold; past it new ones are refused */
+  maxUnauthenticatedBytes: number;
   connectTimeoutMs: number;
   maxQueuedMessages: number;
   /** bytes waiting for one client above which QoS 0 is queued instead of written */
@@ -65,6 +69,10 @@ export class BrokerCore {
     expired: 0,
   };
   shuttingDown = false;
+  /** bytes held now by connections whose CONNECT was not accepted yet (see Connection.charge) */
+  unauthenticatedBytes = 0;
+  /** connections refused because the unauthenticated budget was spent */
+  refusedUnauthenticated = 0;
   private readonly subs = new TopicTrie<Subscription>();
   private readonly shared = new TopicTrie<Subscription>();
   private readonly rr = new Map<string, number>();
@@ -118,6 +126,7 @@ export class BrokerCore {
   }
 
   connected(c: Connection): void {
+    c.releaseCharge();
     this.clients.set(c.clientId, c);
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
   }

@@ -5,6 +5,7 @@
 import { createGuard, type Guard } from "../auth/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
+import { readBody } from "../lib/http/body.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
 import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
@@ -61,10 +62,8 @@ const PREFIX = "/web/api/";
 const MAX_BODY = 64 * 1024;
 
 async function readJson(req: Request): Promise<Record<string, unknown>> {
-  const len = Number(req.headers.get("content-length") ?? "0");
-  if (len > MAX_BODY) throw badRequest("body_too_large", "request body too large");
-  const text = await req.text();
-  if (text.length > MAX_BODY) throw badRequest("body_too_large", "request body too large");
+  // capped while reading: a chunked gigabyte costs at most MAX_BODY bytes
+  const text = new TextDecoder().decode(await readBody(req, MAX_BODY));
   let v: unknown;
   try {
     v = text === "" ? {} : JSON.parse(text);

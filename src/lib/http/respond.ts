@@ -48,6 +48,7 @@ export function genericReason(status: number): string {
  * path) and answered with a generic reason.
  */
 export function errorResponse(err: unknown, log: Logger, where = "request"): Response {
+  if (isNeoError(err) && err.code === "body_aborted") log.debug(`${where}: ${err.message} (client went away)`);
   if (isNeoError(err) && err.status < 500) return failure(err.status, err.message);
   const status = isNeoError(err) ? err.status : 500;
   log.error(`${where} failed: ${err instanceof Error ? err.message : String(err)}`, isNeoError(err) ? err.cause : err);

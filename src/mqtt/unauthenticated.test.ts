@@ -1,0 +1,98 @@
+// Before its CONNECT is accepted a connection may hold only a small packet, all such
+// connections together a bounded budget, and reassembling a CONNECT costs time linear in
+// its bytes however it is split.
+import { afterEach, expect, test } from "bun:test";
+import type { IConnackPacket } from "mqtt-packet";
+import mqttPacket from "mqtt-packet";
+import type { BrokerOptions } from "./broker.ts";
+import { UNAUTHENTICATED_OVERHEAD } from "./connection.ts";
+import { RawClient, startBroker, type TestBroker, until } from "./test-support.ts";
+
+let tb: TestBroker | null = null;
+const raws: RawClient[] = [];
+afterEach(async () => {
+  for (const r of raws.splice(0)) r.end();
+  await tb?.stop();
+  tb = null;
+});
+async function raw(version: 3 | 4 | 5 = 4): Promise<RawClient> {
+  const r = await RawClient.connect(tb!.port, version);
+  raws.push(r);
+  return r;
+}
+const core = () => (tb!.broker as unknown as { core: { unauthenticatedBytes: number } }).core;
+
+function connectBytes(clientId: string, passwordBytes = 0): Buffer {
+  return mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 4,
+    clientId,
+    clean: true,
+    keepalive: 0,
+    username: "u",
+    ...(passwordBytes > 0 ? { password: Buffer.alloc(passwordBytes, 0x70) } : {}),
+  });
+}
+
+async function start(opts: Partial<BrokerOptions>): Promise<void> {
+  tb = await startBroker(opts);
+}
+
+test("a CONNECT declaring more than Mqtt.MaxConnectSize is closed at its header, before its body is buffered", async () => {
+  await start({ maxConnectSize: 64 * 1024 });
+  const r = await raw();
+  // CONNECT, remaining length 1,000,000 (varint c0 84 3d), then the first bytes only
+  r.write(Buffer.concat([Buffer.from([0x10, 0xc0, 0x84, 0x3d]), connectBytes("big").subarray(2), Buffer.alloc(1000)]));
+  await r.closedPromise;
+  expect(core().unauthenticatedBytes).toBe(0);
+  // a CONNECT under the limit is fine, and so is a big PUBLISH once connected
+  const ok = await raw();
+  expect(((await ok.connectMqtt("ok")) as IConnackPacket).returnCode).toBe(0);
+});
+
+test("past Mqtt.MaxUnauthenticatedBytes new connections are refused, and accepted again once the holders leave", async () => {
+  const budget = 16 * UNAUTHENTICATED_OVERHEAD + 8 * 4096;
+  await start({ maxConnectSize: 8192, maxUnauthenticatedBytes: budget });
+  const holders: RawClient[] = [];
+  // each holds an unfinished 8 KB CONNECT: 4 KB in, 4 KB of overhead
+  for (let i = 0; i < 40; i++) {
+    const r = await raw();
+    r.write(connectBytes(`h${i}`, 7000).subarray(0, 4096));
+    holders.push(r);
+  }
+  await until(() => holders.some((h) => h.closed), 3000, "a holder refused");
+  await until(() => core().unauthenticatedBytes > budget - UNAUTHENTICATED_OVERHEAD, 3000, "budget spent");
+  expect(core().unauthenticatedBytes).toBeLessThanOrEqual(budget);
+  expect(holders.filter((h) => !h.closed).length).toBeLessThanOrEqual(12);
+  const late = await raw();
+  await late.closedPromise; // refused at once, nothing buffered
+  for (const h of holders) h.end();
+  await until(() => core().unauthenticatedBytes === 0, 3000, "budget released");
+  const ok = await raw();
+  expect(((await ok.connectMqtt("after")) as IConnackPacket).returnCode).toBe(0);
+});
+
+test("a 60 KB CONNECT in 256-byte pieces is accepted and reassembled with linear copying", async () => {
+  await start({});
+  const bytes = connectBytes("drip", 60_000);
+  const concat = Buffer.concat;
+  let copied = 0;
+  Buffer.concat = ((list: readonly Uint8Array[], total?: number) => {
+    const out = concat(list, total);
+    copied += out.length;
+    return out;
+  }) as typeof Buffer.concat;
+  try {
+    const r = await raw();
+    for (let i = 0; i < bytes.length; i += 256) {
+      r.write(bytes.subarray(i, i + 256));
+      if (i % 4096 === 0) await Bun.sleep(0);
+    }
+    expect(((await r.next("connack")) as IConnackPacket).returnCode).toBe(0);
+  } finally {
+    Buffer.concat = concat;
+  }
+  // one join of the whole packet (plus small header joins), not one per piece (~7 MB)
+  expect(copied).toBeLessThan(3 * bytes.length);
+});
