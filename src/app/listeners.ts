@@ -1,0 +1,80 @@
+// Starting the MQTT and HTTP listeners from config, shared by the first start and by a
+// reload that replaces one of them.
+import type { Auth } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { createHttpServer, type HttpDeps, type HttpServer } from "../http/index.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import type { Broker, Listening } from "../mqtt/index.ts";
+import type { Pki } from "../pki/index.ts";
+import type { QueryService } from "../query/index.ts";
+import type { SeriesStore } from "../storage/index.ts";
+import { listening } from "./listen-error.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+import { checkWsUpgrade } from "./ws-upgrade.ts";
+
+export type MqttListener = Listening;
+
+export interface ListenerDeps {
+  pki: Pki;
+  broker: Broker;
+  store: SeriesStore;
+  queries: QueryService;
+  auth: Auth;
+  /** the brute-force guard in front of every route */
+  guard: HttpDeps["guard"];
+  /** app's other HTTP handlers (the web UI) */
+  extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
+}
+
+export function createListeners(d: ListenerDeps) {
+  /** `announce` runs once the socket listens (the first local-time log stamp loads the zone) */
+  const startMqtt = async (m: NeoConfig["mqtt"], announce?: () => void): Promise<MqttListener> => {
+    const tls = m.tls.enabled
+      ? {
+          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
+          requestCert: m.tls.clientAuth !== "none",
+          rejectUnauthorized: m.tls.clientAuth === "require",
+        }
+      : undefined;
+    const l = await listening("MQTT", m.listen.host, m.listen.port, () =>
+      d.broker.listen({ host: m.listen.host, port: m.listen.port, tls }),
+    );
+    announce?.();
+    createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
+    return l;
+  };
+
+  /** `cfg` is the live config object: the server reads its auth switch per request */
+  const startHttp = async (cfg: NeoConfig, log: Logger = createLogger("http")): Promise<HttpServer> => {
+    const httpTls = cfg.http.tls.enabled;
+    const tls = httpTls
+      ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth }
+      : undefined;
+    return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () =>
+      createHttpServer({
+        config: cfg,
+        store: d.store,
+        queries: d.queries,
+        auth: d.auth,
+        log,
+        websocket: {
+          path: "/mqtt",
+          // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
+          upgradeData: (req, server, peer) =>
+            checkWsUpgrade(req, d.auth, peer?.cert) ??
+            d.broker.wsData({
+              transport: httpTls ? "wss" : "ws",
+              remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
+              ...(peer?.cert ? { cert: peer.cert } : {}),
+            }),
+          handlers: d.broker.websocket,
+        },
+        extraRoutes: d.extraRoutes,
+        ...(d.guard ? { guard: d.guard } : {}),
+        tls,
+      }),
+    );
+  };
+
+  return { startMqtt, startHttp };
+}

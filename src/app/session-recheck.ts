@@ -1,0 +1,83 @@
+// Live revocation: when the registry changes (any process) or a key expires, every
+// affected session is thrown out within RECHECK_MS (v5: DISCONNECT 0x98), and offline
+// persistent sessions of keys that can no longer be used are ended.
+import type { Auth } from "../auth/index.ts";
+import type { Logger } from "../lib/log.ts";
+import { type Broker, RC } from "../mqtt/index.ts";
+import type { Registry } from "../registry/index.ts";
+import type { SessionCredential } from "./mqtt-auth.ts";
+import { sweepOrphanSessions } from "./orphan-sessions.ts";
+
+export const RECHECK_MS = 250;
+/** offline sessions of expired keys are ended this often (deleted or revoked ones at once) */
+export const ORPHAN_SWEEP_MS = 5_000;
+
+export interface SessionRecheck {
+  /** one pass now (the timer calls this every RECHECK_MS) */
+  tick(): void;
+  stop(): void;
+}
+
+export function startSessionRecheck(o: {
+  broker: Broker;
+  auth: Auth;
+  registry: Registry;
+  log: Logger;
+  everyMs?: number;
+  /** other periodic work that shares the timer (the brute-force guard's sync) */
+  onTick?: () => void;
+}): SessionRecheck {
+  const { broker, registry, log } = o;
+  const everyMs = o.everyMs ?? RECHECK_MS;
+  const watch = o.auth.createSessionWatch();
+
+  // Every session's own credential record (one per connection) is checked; no
+  // per-session objects are built.
+  const revalidate = () => {
+    const clients = broker.clients();
+    const live: SessionCredential[] = [];
+    for (const c of clients) if (c.meta) live.push(c.meta as SessionCredential);
+    const drop = watch.check(live);
+    if (drop.length === 0) return;
+    const dropped = new Set(drop);
+    for (const c of clients) {
+      if (!dropped.has(c.meta as SessionCredential)) continue;
+      log.info(
+        `disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`,
+      );
+      broker.disconnect(c.id, RC.administrativeAction);
+    }
+  };
+
+  let sinceSweep = 0;
+  let sweptVersion = Number.NaN;
+  const sweep = () =>
+    sweepOrphanSessions({
+      offlineSessions: () => broker.offlineSessions(),
+      discardSession: (id) => broker.discardSession(id),
+      usable: (id, now) => {
+        const r = registry.get(id);
+        return r !== null && r.status === "active" && now < r.notAfter;
+      },
+      log,
+    });
+
+  const tick = () => {
+    try {
+      o.onTick?.();
+      revalidate();
+      // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
+      sinceSweep += everyMs;
+      const version = registry.dataVersion();
+      if (version !== sweptVersion || sinceSweep >= ORPHAN_SWEEP_MS) {
+        sweptVersion = version;
+        sinceSweep = 0;
+        sweep();
+      }
+    } catch (e) {
+      log.error("session re-check failed", e);
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  return { tick, stop: () => clearInterval(timer) };
+}
