@@ -53,7 +53,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const hosts = [...new Set([config.http.listen.host, config.mqtt.listen.host])];
   const pki = await loadOrCreatePki(config.data, { hosts });
   const registry = openRegistry(config.data);
-  const auth = createAuth({ registry });
+  const auth = createAuth({
+    registry,
+    anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
+  });
   const store = openSeriesStore(config.data, { sync: config.storage.sync });
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
@@ -61,12 +64,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const settle = createMemorySettler({ log });
   const serverGuard = createServerGuard({ dataDir: config.data, config: config.guard, log: createLogger("guard") });
   const guard = serverGuard.guard;
-  let broker!: Broker;
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
     auth,
     isRegistered: (id) => registry.get(id) != null,
-    session: (id) => broker.session(id),
   });
   const dataTopics = createDataTopics({
     store,
@@ -75,7 +76,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
   });
-  broker = new Broker({
+  const broker: Broker = new Broker({
     hooks: {
       authenticate: (req) => {
         // a banned address is refused before any credential is looked at

@@ -36,7 +36,10 @@ export function startSessionRecheck(o: {
   const revalidate = () => {
     const clients = broker.clients();
     const live: SessionCredential[] = [];
-    for (const c of clients) if (c.meta) live.push(c.meta as SessionCredential);
+    for (const c of clients) {
+      const m = c.meta as SessionCredential | undefined;
+      if (m && m.via !== "anonymous") live.push(m); // anonymous sessions have no key to lose
+    }
     const drop = watch.check(live);
     if (drop.length === 0) return;
     const dropped = new Set(drop);

@@ -56,6 +56,7 @@ describe("verifyToken", () => {
       clientId: "myapp01",
       expiresAt: c.record.notAfter,
       fingerprint256: c.record.certFingerprint,
+      scopes: c.record.scopes,
     });
   });
 

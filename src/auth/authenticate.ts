@@ -2,7 +2,9 @@
 // registry (one primary-key lookup), so a key deleted by another process fails at once.
 import { createLogger } from "../lib/log.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { authorizePublish, authorizeSubscribe } from "./authorize.ts";
+import { createIdentify } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
 
 const log = createLogger("auth");
@@ -11,6 +13,8 @@ const DUMMY_HASH = new Uint8Array(32);
 export interface AuthDeps {
   registry: Registry;
   now?: () => number;
+  /** Auth.AnonymousScopes, read per identification (a reload may change it) */
+  anonymousScopes?: () => readonly string[];
 }
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
@@ -28,7 +32,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
+export function createAuth({ registry, now = Date.now, anonymousScopes = () => ALL_ACCESS_SCOPES }: AuthDeps): Auth {
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
     if (r.status !== "active") return "key revoked";
@@ -50,7 +54,8 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
     return r !== null && r.certFingerprint === fingerprint256 && unusable(r, t, "token") === null;
   }
 
-  return {
+  const auth: Auth = {
+    identify: (c) => identify(c),
     verifyToken(token) {
       if (typeof token !== "string" || token.trim() === "") return fail("missing token");
       return guarded("token", () => {
@@ -67,6 +72,7 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
           clientId: cred.record.id,
           expiresAt: cred.record.notAfter,
           fingerprint256: cred.record.certFingerprint,
+          scopes: cred.record.scopes,
         };
       });
     },
@@ -79,7 +85,7 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
         if (!r || r.certFingerprint !== fp) return fail("unknown certificate");
         const why = unusable(r, now(), "certificate");
         if (why) return fail(why);
-        return { ok: true, clientId: r.id, expiresAt: r.notAfter, fingerprint256: r.certFingerprint };
+        return { ok: true, clientId: r.id, expiresAt: r.notAfter, fingerprint256: r.certFingerprint, scopes: r.scopes };
       });
     },
 
@@ -143,4 +149,10 @@ export function createAuth({ registry, now = Date.now }: AuthDeps): Auth {
     authorizePublish,
     authorizeSubscribe,
   };
+  const identify = createIdentify({
+    verifyToken: (t) => auth.verifyToken(t),
+    verifyCert: (c) => auth.verifyCert(c),
+    anonymousScopes,
+  });
+  return auth;
 }

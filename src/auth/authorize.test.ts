@@ -221,3 +221,13 @@ describe("filter intersection", () => {
     );
   });
 });
+
+describe("clients:connect default", () => {
+  test("a key with no clients:connect scope may use any client id, but a deny still narrows it", () => {
+    expect(authorize(makePrincipal("k", "client", ["tables:read:*"]), "clients:connect", "anything").allow).toBe(true);
+    const p = makePrincipal("k", "client", ["!clients:connect:admin-*"]);
+    expect(authorize(p, "clients:connect", "admin-1").allow).toBe(false);
+    expect(authorize(p, "clients:connect", "k").allow).toBe(true);
+    expect(authorize(makePrincipal("k", "client", ["clients:connect:%c"]), "clients:connect", "j").allow).toBe(false);
+  });
+});

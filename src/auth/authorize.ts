@@ -142,7 +142,8 @@ function decideTopics(rules: { allow: Rule[]; deny: Rule[] } | undefined, op: Op
 
 /**
  * May `principal` do `operation` on `resource`? A deny scope that matches always wins;
- * otherwise an allow scope must match; otherwise the answer is no.
+ * otherwise an allow scope must match; otherwise the answer is no. One exception:
+ * `clients:connect` without any allow scope means `clients:connect:*` (any client id).
  *
  * Resources: a table name (tables), a topic name or filter (topics: a filter that is
  * only partly allowed is allowed with `partial: true`, and each message must then be
@@ -156,6 +157,8 @@ export function authorize(principal: Principal, operation: Operation, resource: 
   const deny = rules?.deny.find(hit);
   if (deny) return { allow: false, reason: describe(operation, resource), scope: deny.scope.text };
   if (rules?.allow.some(hit)) return ALLOW_ALL;
+  // a key that says nothing about client ids may use any (only denies narrow it)
+  if (operation === "clients:connect" && !rules?.allow.length) return ALLOW_ALL;
   return { allow: false, reason: describe(operation, resource) };
 }
 

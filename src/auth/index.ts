@@ -19,5 +19,12 @@ export {
   type Scope,
   type ScopeType,
 } from "../lib/scopes.ts";
+export {
+  createIdentify,
+  type Credentials,
+  type Identified,
+  type Identity,
+  type IdentifyFailure,
+} from "./identify.ts";
 export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";
 export { createGuard, type Ban, type Guard, type GuardCheck, type GuardOptions } from "./guard.ts";

@@ -1,3 +1,4 @@
+import type { Credentials, Identity } from "./identify.ts";
 // Outcomes of authentication. Failures carry a precise reason for logs; HTTP shows
 // "invalid token" for every token failure except a missing one (seed behaviour).
 export type AuthOutcome =
@@ -8,6 +9,8 @@ export type AuthOutcome =
       expiresAt: number;
       /** the client's certificate fingerprint at verification time; identifies the credential generation (rotation changes it) */
       fingerprint256: string;
+      /** the key's scopes as stored beside it */
+      scopes: readonly string[];
     }
   | { ok: false; reason: AuthFailureReason };
 
@@ -50,6 +53,8 @@ export interface Auth {
   isStillValid(clientId: string, via: { fingerprint256: string }): boolean;
   /** a watcher with its own view of registry changes; create one per caller */
   createSessionWatch(): SessionWatch;
+  /** the one identity step (see identify.ts) */
+  identify(c: Credentials): Identity;
   authorizePublish(clientId: string | undefined, topic: string): boolean;
   authorizeSubscribe(clientId: string | undefined, topicFilter: string): boolean;
 }

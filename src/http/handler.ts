@@ -6,13 +6,14 @@ import { failure } from "../lib/http/respond.ts";
 import { errorResponse } from "../lib/http/respond.ts";
 import { routeTable } from "../lib/http/routes.ts";
 import type { Logger } from "../lib/log.ts";
-import { checkClient, type TokenVerifier } from "./auth-check.ts";
+import type { Identified } from "../auth/index.ts";
+import { identifyRequest, type HttpIdentify } from "./auth-check.ts";
 import { httpRoutes } from "./routes/index.ts";
 import type { Connection, HttpAuth, HttpContext, HttpRoute, RouteDeps } from "./types.ts";
 
 export interface HandlerDeps extends RouteDeps {
   config: NeoConfig;
-  auth: TokenVerifier;
+  auth: HttpIdentify;
   log: Logger;
   /** app's other handlers (web UI), tried when no route has the path */
   fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
@@ -24,7 +25,7 @@ export interface HttpHandler {
   readonly routes: readonly HttpRoute[];
 }
 
-type Authenticated = { ok: true; clientId?: string } | { ok: false; response: Response };
+type Authenticated = { ok: true; principal?: Identified } | { ok: false; response: Response };
 
 export function createHttpHandler(deps: HandlerDeps): HttpHandler {
   const { log } = deps;
@@ -35,8 +36,8 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
     // read per request: a SIGHUP reload may switch token auth on or off
     const tokenAuth = deps.config.http.enableTokenAuth;
     const cert = conn.peer?.cert;
-    const a = checkClient(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, log);
-    if (a.ok && a.clientId !== undefined) deps.auth.markUsed?.(a.clientId);
+    const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, log);
+    if (a.ok && a.principal.kind === "client") deps.auth.markUsed?.(a.principal.id);
     return a;
   }
 
@@ -51,7 +52,14 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
     }
     const a = authenticate(found.route.auth, req, conn);
     if (!a.ok) return a.response;
-    const ctx: HttpContext = { ...conn, url, params: found.params, ...(a.clientId ? { clientId: a.clientId } : {}) };
+    const p = a.principal;
+    const ctx: HttpContext = {
+      ...conn,
+      url,
+      params: found.params,
+      ...(p ? { principal: p } : {}),
+      ...(p && p.kind !== "anonymous" ? { clientId: p.id } : {}),
+    };
     return found.route.handler(req, ctx);
   }
 

@@ -9,4 +9,4 @@ export {
 export type { HttpHandler } from "./handler.ts";
 export type { Connection, HttpAuth, HttpContext, HttpRoute } from "./types.ts";
 export { queryResponseJson, toJson } from "./json.ts";
-export { checkClient, type TokenVerifier, type VerifyResult } from "./auth-check.ts";
+export { identifyRequest, type HttpIdentify, type Identification } from "./auth-check.ts";

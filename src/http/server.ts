@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
 import type { Guard } from "../auth/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import type { TokenVerifier } from "./auth-check.ts";
+import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { createHttpHandler, type HttpHandler } from "./handler.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
@@ -32,7 +32,7 @@ export interface HttpDeps {
   store: SeriesStore;
   /** where /db/query runs (a pool of query processes) */
   queries: QueryService;
-  auth: TokenVerifier;
+  auth: HttpIdentify;
   log?: Logger;
   websocket?: HttpWebSocket;
   /** more routes in the server's table (404/405 and the auth requirement come from it) */

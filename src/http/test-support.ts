@@ -7,7 +7,9 @@ import { defaultConfig, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createQueryService, type QueryService } from "../query/index.ts";
 import { openSeriesStore, type SeriesStore } from "../storage/index.ts";
-import type { TokenVerifier } from "./auth-check.ts";
+import { createIdentify } from "../auth/index.ts";
+import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
+import type { HttpIdentify } from "./auth-check.ts";
 import { createHttpServer, type HttpDeps, type HttpServer } from "./server.ts";
 
 export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
@@ -20,19 +22,25 @@ export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {
   return cfg;
 }
 
-export class MapTokens implements TokenVerifier {
-  readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
+/** tokens in a map in place of the registry; identify() is auth's own */
+export class MapTokens implements HttpIdentify {
+  readonly tokens = new Map<string, { clientId: string; expiresAt: number; scopes: readonly string[] }>();
   calls = 0;
-  add(token: string, clientId: string, expiresAt = Date.now() + 3_600_000): void {
-    this.tokens.set(token, { clientId, expiresAt });
+  add(token: string, clientId: string, expiresAt = Date.now() + 3_600_000, scopes = ALL_ACCESS_SCOPES): void {
+    this.tokens.set(token, { clientId, expiresAt, scopes });
   }
   verifyToken(token: string) {
     this.calls++;
     const t = this.tokens.get(token);
-    if (!t) return { ok: false as const, reason: "invalid token" };
-    if (t.expiresAt <= Date.now()) return { ok: false as const, reason: "token expired" };
-    return { ok: true as const, clientId: t.clientId, expiresAt: t.expiresAt };
+    if (!t) return { ok: false as const, reason: "invalid token" as const };
+    if (t.expiresAt <= Date.now()) return { ok: false as const, reason: "token expired" as const };
+    return { ok: true as const, clientId: t.clientId, expiresAt: t.expiresAt, fingerprint256: "", scopes: t.scopes };
   }
+  readonly identify = createIdentify({
+    verifyToken: (t) => this.verifyToken(t),
+    verifyCert: () => ({ ok: false, reason: "unknown certificate" }),
+    anonymousScopes: () => ALL_ACCESS_SCOPES,
+  });
 }
 
 export interface Harness {

@@ -1,6 +1,7 @@
 // Types shared by the HTTP server, its handler and its route table.
 import type { Server } from "bun";
 import type { Params, Route } from "../lib/http/routes.ts";
+import type { Identified } from "../auth/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { FrontPeer } from "./tls-front.ts";
@@ -30,8 +31,10 @@ export interface HttpContext extends Connection {
   url: URL;
   /** `:name` path segments, percent-decoded */
   params: Params;
-  /** the client the "client" requirement identified (undefined if anonymous access is on) */
+  /** the client the "client" requirement identified (undefined if anonymous) */
   clientId?: string;
+  /** who is asking (a key, or anonymous with Auth.AnonymousScopes); set by the "client" requirement */
+  principal?: Identified;
 }
 
 export type HttpRoute = Route<HttpContext, HttpAuth>;

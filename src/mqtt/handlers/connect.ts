@@ -98,6 +98,15 @@ export const authenticate: ConnectStep = async (s) => {
     );
     return refuse(c, res.reasonCode);
   }
+  // a session belongs to the client that made it: never take over another identity's
+  // session, connected or waiting with its queued messages (an anonymous one is anyone's)
+  const held = core.sessions.get(s.clientId);
+  if (held && held.owner !== undefined && held.owner !== res.identity) {
+    core.log.warn(
+      `CONNECT refused for "${s.clientId}": the client id ${held.conn ? "is in use by" : "holds the session of"} another client`,
+    );
+    return refuse(c, RC.notAuthorized);
+  }
   s.auth = res;
   return true;
 };

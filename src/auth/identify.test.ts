@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setLogLevel } from "../lib/log.ts";
+import { loadOrCreatePki, type Pki } from "../pki/index.ts";
+import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
+import { createAuth, type Auth, type Identity } from "./index.ts";
+
+setLogLevel("error");
+afterAll(() => setLogLevel("info"));
+const DAY = 86_400_000;
+
+let data: string;
+let pki: Pki;
+let reg: Registry;
+let auth: Auth;
+let a: IssuedClient;
+let b: IssuedClient;
+let anonymous: string[] = ["topics:subscribe:#"];
+beforeAll(async () => {
+  data = mkdtempSync(join(tmpdir(), "neo-identify-"));
+  pki = await loadOrCreatePki(data, { hosts: [] });
+  reg = openRegistry(data);
+  auth = createAuth({ registry: reg, anonymousScopes: () => anonymous });
+  const v = () => ({ keyType: "ec" as const, pki, notBefore: new Date(), notAfter: new Date(Date.now() + DAY) });
+  a = await reg.create({ id: "sensor-a", scopes: ["topics:publish:devices/%c/#"], ...v() });
+  b = await reg.create({ id: "sensor-b", ...v() });
+});
+afterAll(() => {
+  reg.close();
+  rmSync(data, { recursive: true, force: true });
+});
+
+const cert = (c: IssuedClient) => {
+  const x = new X509Certificate(c.certPem);
+  return { fingerprint256: x.fingerprint256, cn: x.subject.replace(/^CN=/, "") };
+};
+const who = (r: Identity) => (r.ok ? `${r.principal.via}:${r.principal.id}` : `refused:${r.code}`);
+const closed = { allowAnonymous: false };
+const open = { allowAnonymous: true, anonymousId: "mqtt-cid" };
+
+describe("identify: every credential form names the same principal", () => {
+  test("machbase form: the token as username, no password", () => {
+    expect(who(auth.identify({ ...closed, username: a.token }))).toBe("token:sensor-a");
+    expect(who(auth.identify({ ...closed, username: a.token, password: "" }))).toBe("token:sensor-a");
+  });
+
+  test("Mainflux form: username = client id, password = token", () => {
+    expect(who(auth.identify({ ...closed, username: "sensor-a", password: a.token }))).toBe("token:sensor-a");
+    expect(who(auth.identify({ ...closed, password: a.token }))).toBe("token:sensor-a");
+    expect(who(auth.identify({ ...closed, username: "sensor-b", password: a.token }))).toBe("refused:mismatch");
+  });
+
+  test("HTTP and WebSocket: a token", () => {
+    const r = auth.identify({ ...closed, token: a.token });
+    expect(who(r)).toBe("token:sensor-a");
+    if (r.ok) expect(r.principal.scopes.map((s) => s.text)).toEqual(["topics:publish:devices/%c/#"]);
+    expect(who(auth.identify({ ...closed, token: `${a.token.slice(0, -2)}xx` }))).toBe("refused:invalid_token");
+  });
+
+  test("certificate alone, or with the same client's token as password, username or bearer", () => {
+    const c = cert(a);
+    expect(who(auth.identify({ ...closed, certificate: c }))).toBe("cert:sensor-a");
+    expect(who(auth.identify({ ...closed, certificate: c, username: "sensor-a" }))).toBe("cert:sensor-a");
+    expect(who(auth.identify({ ...closed, certificate: c, username: "sensor-a", password: a.token }))).toBe(
+      "cert:sensor-a",
+    );
+    expect(who(auth.identify({ ...closed, certificate: c, username: a.token }))).toBe("cert:sensor-a");
+    expect(who(auth.identify({ ...closed, certificate: c, token: a.token }))).toBe("cert:sensor-a");
+  });
+
+  test("a certificate with another client's token, or a wrong one, is refused, also on an open broker", () => {
+    const c = cert(a);
+    for (const base of [closed, open]) {
+      expect(who(auth.identify({ ...base, certificate: c, password: b.token }))).toBe("refused:mismatch");
+      expect(who(auth.identify({ ...base, certificate: c, token: b.token }))).toBe("refused:mismatch");
+      expect(who(auth.identify({ ...base, certificate: c, password: "wrong" }))).toBe("refused:invalid_token");
+      expect(who(auth.identify({ ...base, certificate: c, username: "sensor-b", password: a.token }))).toBe(
+        "refused:mismatch",
+      );
+    }
+  });
+
+  test("nothing presented: anonymous with AnonymousScopes where allowed, refused where not", () => {
+    expect(who(auth.identify(closed))).toBe("refused:missing_credentials");
+    const r = auth.identify(open);
+    expect(who(r)).toBe("anonymous:mqtt-cid");
+    if (r.ok) expect(r.principal.scopes.map((s) => s.text)).toEqual(["topics:subscribe:#"]);
+  });
+
+  test("on an open broker a username that is no token is anonymous, a wrong password is refused", () => {
+    expect(who(auth.identify({ ...open, username: "whoever" }))).toBe("anonymous:mqtt-cid");
+    expect(who(auth.identify({ ...open, username: "sensor-a", password: "wrong" }))).toBe("refused:invalid_token");
+  });
+
+  test("scope changes are seen by the next identification", () => {
+    reg.updateScopes("sensor-b", () => ["tables:read:TAG"]);
+    const r = auth.identify({ ...closed, token: b.token });
+    expect(r.ok && r.principal.scopes.map((s) => s.text)).toEqual(["tables:read:TAG"]);
+    anonymous = ["topics:publish:#"];
+    const n = auth.identify(open);
+    expect(n.ok && n.principal.scopes.map((s) => s.text)).toEqual(["topics:publish:#"]);
+  });
+});
