@@ -41,7 +41,12 @@ function fakeConnection(auth: AuthResult | Error = { ok: true, identity: "dev1" 
     core: {
       assignClientId: () => "auto-1",
       opts: { maxPacketSize: 1024 },
-      log: { debug: (m: string) => void log.push(m), error: (m: string) => void log.push(m) },
+      log: {
+        debug: (m: string) => void log.push(m),
+        warn: (m: string) => void log.push(m),
+        error: (m: string) => void log.push(m),
+      },
+      sessions: new Map<string, { owner: string | undefined; conn: object | null }>(),
       hooks: {
         authenticate: async () => {
           if (auth instanceof Error) throw auth;
@@ -121,6 +126,19 @@ describe("CONNECT steps", () => {
     const s = stateFor(ok, {});
     expect(await authenticate(s)).toBe(true);
     expect(s.auth?.identity).toBe("dev1");
+  });
+
+  test("authenticate: a session held by another identity, connected or not, is refused; an anonymous one is anyone's", async () => {
+    const c = fakeConnection(); // the hook says dev1
+    c.core.sessions.set("cid", { owner: "dev2", conn: null });
+    expect(await authenticate(stateFor(c, { clientId: "cid" }))).toBe(false);
+    expect(c.sent[0]).toMatchObject({ cmd: "connack", returnCode: 5 });
+    const mine = fakeConnection();
+    mine.core.sessions.set("cid", { owner: "dev1", conn: {} });
+    expect(await authenticate(stateFor(mine, { clientId: "cid" }))).toBe(true);
+    const anon = fakeConnection();
+    anon.core.sessions.set("cid", { owner: undefined, conn: null });
+    expect(await authenticate(stateFor(anon, { clientId: "cid" }))).toBe(true);
   });
 
   test("authenticate: a socket that closed while the hook ran gets nothing", async () => {
