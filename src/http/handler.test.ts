@@ -47,7 +47,10 @@ describe("http handler as a pure fetch(req)", () => {
 
   test("a /db route needs the token; with it a write and a query round-trip", async () => {
     expect((await call("GET", "/db/query?q=select%201")).status).toBe(401);
-    const w = await call("POST", "/db/write/t1", { headers: bearer, body: '[["a", 1, 1.5]]' });
+    const w = await call("POST", "/db/write/t1", {
+      headers: { ...bearer, "content-type": "application/json" },
+      body: '[["a", 1, 1.5]]',
+    });
     expect(w.status).toBe(200);
     expect(((await w.json()) as { elapse: string }).elapse).toMatch(/^[0-9.]+(ns|µs|ms|s)$/);
     const q = await call("GET", "/db/query?q=select%20value%20from%20t1", { headers: bearer });

@@ -9,6 +9,7 @@ import type { Logger } from "../lib/log.ts";
 import type { Identified } from "../auth/index.ts";
 import { identifyRequest, type HttpIdentify } from "./auth-check.ts";
 import { httpRoutes } from "./routes/index.ts";
+import { checkSite } from "./site-guard.ts";
 import type { Connection, HttpAuth, HttpContext, HttpRoute, RouteDeps } from "./types.ts";
 
 export interface HandlerDeps extends RouteDeps {
@@ -72,6 +73,11 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
       } catch {
         return failure(400, "invalid request URL");
       }
+      const refused = checkSite(req, {
+        listenHost: deps.config.http.listen.host,
+        allowedHosts: deps.config.http.allowedHosts,
+      });
+      if (refused) return refused;
       try {
         return await handle(req, url, conn);
       } catch (err) {

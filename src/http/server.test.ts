@@ -177,8 +177,9 @@ describe("error paths", () => {
   });
 
   test("an invalid table name is 400", async () => {
-    await expectFailure(await post("/db/write/_secret", '["a",1,1]'), 400, /invalid table name/);
-    await expectFailure(await post("/db/write/sqlite_master", '["a",1,1]'), 400, /invalid table name/);
+    const json = { "content-type": "application/json" };
+    await expectFailure(await post("/db/write/_secret", '["a",1,1]', json), 400, /invalid table name/);
+    await expectFailure(await post("/db/write/sqlite_master", '["a",1,1]', json), 400, /invalid table name/);
   });
 
   test("write statements through /db/query are refused and data is intact", async () => {
@@ -225,9 +226,17 @@ describe("error paths", () => {
   test("an oversized body is 413 and the server keeps serving", async () => {
     const small = startHarness({ tokenAuth: false, maxBodyBytes: 1024 });
     try {
-      const r = await fetch(small.url + "/db/write/t", { method: "POST", body: "x".repeat(5000) });
+      const r = await fetch(small.url + "/db/write/t", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "x".repeat(5000),
+      });
       expect(r.status).toBe(413);
-      const ok = await fetch(small.url + "/db/write/t", { method: "POST", body: '["a",1,1]' });
+      const ok = await fetch(small.url + "/db/write/t", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '["a",1,1]',
+      });
       expect(ok.status).toBe(200);
     } finally {
       await small.close();

@@ -152,7 +152,14 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         if (!peer) return failure(403, "connect through the HTTPS port");
       }
       const clientIp = peer?.remoteAddress ?? srv.requestIP(req)?.address;
-      return handler.fetch(req, { server: srv, ...(peer ? { peer } : {}), ...(clientIp ? { clientIp } : {}) });
+      const res = await handler.fetch(req, {
+        server: srv,
+        ...(peer ? { peer } : {}),
+        ...(clientIp ? { clientIp } : {}),
+      });
+      // under HTTPS, browsers are told to use nothing else for this host
+      if (tls && res) res.headers.set("strict-transport-security", "max-age=31536000");
+      return res;
     },
     error(err) {
       log.error("request failed", err);

@@ -7,8 +7,9 @@ import { mediaType, readBody } from "../body.ts";
 import { formatElapse } from "../../lib/http/elapse.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 
+// No Content-Type is no longer taken as JSON: a cross-site HTML form can send a body with
+// none (or text/plain), never one of these, so a browser cannot be made to write here.
 const FORMATS: Record<string, ParseOptions["format"]> = {
-  "": "json",
   "application/json": "json",
   "text/json": "json",
   "text/csv": "csv",
@@ -28,6 +29,13 @@ export async function handleWrite(
   const t0 = performance.now();
   const type = mediaType(req);
   const format = FORMATS[type];
+  if (type === "") {
+    throw new NeoError(
+      "unsupported_media_type",
+      "missing Content-Type (use application/json, text/csv or application/x-ndjson)",
+      415,
+    );
+  }
   if (!format) {
     throw new NeoError(
       "unsupported_media_type",
