@@ -3,6 +3,7 @@
 import { mkdirSync, existsSync, chmodSync } from "node:fs";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
+import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, createAuth } from "../auth/index.ts";
@@ -76,6 +77,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
   });
+  // refused CONNECTs: a few per address in full, then one count per address and minute
+  const connectRefusals = createLogAggregator(createLogger("mqtt"), "refused MQTT CONNECTs");
   const broker: Broker = new Broker({
     hooks: {
       authenticate: (req) => {
@@ -89,7 +92,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           };
         const r = mqttAuth.authenticate(req);
         if (!r.ok) {
-          createLogger("mqtt").warn(
+          connectRefusals.warn(
+            req.peer.remoteAddress,
             `CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`,
           );
           if (isGuess(r)) guard.failed(req.peer.remoteAddress);
@@ -193,6 +197,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     (stopping ??= (async () => {
       recheck.stop();
       settle.stop();
+      connectRefusals.stop(); // the last minute's counts
       queries.close(); // a query still running is killed, not waited for
       mq.current.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session

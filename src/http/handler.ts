@@ -6,6 +6,7 @@ import { failure } from "../lib/http/respond.ts";
 import { errorResponse } from "../lib/http/respond.ts";
 import { routeTable } from "../lib/http/routes.ts";
 import type { Logger } from "../lib/log.ts";
+import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Identified } from "../auth/index.ts";
 import { identifyRequest, type HttpIdentify } from "./auth-check.ts";
 import { httpRoutes } from "./routes/index.ts";
@@ -31,13 +32,16 @@ type Authenticated = { ok: true; principal?: Identified } | { ok: false; respons
 export function createHttpHandler(deps: HandlerDeps): HttpHandler {
   const { log } = deps;
   const table = routeTable(httpRoutes(deps));
+  // refused tokens and certificates: a few per address in full, then a count per minute
+  const refusals = createLogAggregator(log, "refused HTTP authentications");
 
   function authenticate(auth: HttpAuth, req: Request, conn: Connection): Authenticated {
     if (auth === "none") return { ok: true };
     // read per request: a SIGHUP reload may switch token auth on or off
     const tokenAuth = deps.config.http.enableTokenAuth;
     const cert = conn.peer?.cert;
-    const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, log);
+    const who = conn.peer?.remoteAddress ?? conn.clientIp ?? "an unknown address";
+    const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, refusals.forSource(who));
     if (a.ok && a.principal.kind === "client") deps.auth.markUsed?.(a.principal.id);
     return a;
   }

@@ -9,6 +9,7 @@ import { readBody } from "../lib/http/body.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
 import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Pki } from "../pki/index.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
@@ -78,6 +79,8 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
 
 export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const log = deps.log ?? createLogger("web");
+  // an attacker guessing passwords must not also flood the journal
+  const failedLogins = createLogAggregator(log, "web: failed logins");
   const now = deps.now ?? Date.now;
   const sessions = deps.sessions ?? createSessions();
   const guard = deps.guard ?? createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 });
@@ -115,7 +118,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       if (!(await deps.users.verify(loginName, password))) {
         // Never log an unknown name: it may be a password typed into the wrong field.
         const who = known ? `user ${loginName}` : "an unknown user";
-        log.warn(`web: failed login for ${who} from ${c.ip}`);
+        failedLogins.warn(c.ip, `web: failed login for ${who} from ${c.ip}`);
         guard.failed(c.ip, known ? loginName : undefined);
         return failure(401, "invalid username or password");
       }
