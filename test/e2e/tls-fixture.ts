@@ -4,10 +4,23 @@
 import { afterAll, beforeAll, expect } from "bun:test";
 import { join } from "node:path";
 import type mqtt from "mqtt";
-import { cleanup, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
+import { cleanup, genKey, neo, ROOT, run, startServer, tempDir, type Server } from "./harness.ts";
 
 export type Key = Awaited<ReturnType<typeof genKey>>;
-export const ROW = (name: string) => `[ "${name}", 1675851592000000000, 3.1415]`;
+export const ROW = (name: string, i = 0) => `[ "${name}", ${1675851592000000000n + BigInt(i)}, 3.1415]`;
+
+export async function mustRun(cmd: string[], opts: { cwd?: string } = {}) {
+  const r = await run(cmd, opts);
+  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
+  return r;
+}
+
+export async function freePort(): Promise<number> {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const p = l.port;
+  l.stop(true);
+  return p;
+}
 
 /** a foreign openssl CA with a client cert for `cn`, and a self-signed cert for `cn` */
 export async function foreignCerts(dir: string, cn: string) {
@@ -167,4 +180,105 @@ export function useTlsMatrix() {
     unchanged,
     refusedPub,
   };
+}
+
+/**
+ * MQTT TLS requiring certificates and HTTPS taking optional ones (token auth on HTTP),
+ * listening on 127.0.0.2, not a default SAN, so every client also checks the server SANs.
+ */
+export function useTlsOnHost() {
+  const HOST = "127.0.0.2";
+  let srv: Server;
+  let dir: string;
+  let ca: string;
+  let app: Key;
+
+  beforeAll(async () => {
+    dir = tempDir("neo-tlss-");
+    const conf = join(dir, "neo.conf");
+    await Bun.write(
+      conf,
+      'Http {\n  EnableTokenAuth = true\n  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n}\nMqtt {\n  Tls {\n    Enabled = true\n    ClientAuth = "require"\n  }\n}\n',
+    );
+    srv = await startServer(["--host", HOST, "--http-port", "0", "--mqtt-port", "0", "--config", conf], {
+      noPortFlags: true,
+    });
+    ca = join(dir, "neo.crt");
+    await mustRun([
+      process.execPath,
+      join(ROOT, "src/main.ts"),
+      "shell",
+      "key",
+      "server-cert",
+      "--output",
+      ca,
+      "--data",
+      srv.data,
+    ]);
+    app = await genKey(srv.data, "sc-app");
+  }, 30000);
+  afterAll(async () => {
+    await srv?.stop();
+    if (srv) cleanup(srv.data);
+    cleanup(dir);
+  });
+
+  const pub = (k: { cert: string; key: string }, id: string, msg: string, extra: string[] = []) =>
+    run(
+      [
+        "mosquitto_pub",
+        "-h",
+        HOST,
+        "-p",
+        String(srv.mqttPort),
+        "--cafile",
+        ca,
+        "--id",
+        id,
+        "--cert",
+        k.cert,
+        "--key",
+        k.key,
+        "-q",
+        "1",
+        "-t",
+        "db/append/SCN",
+        "-m",
+        msg,
+        ...extra,
+      ],
+      { timeoutMs: 10000 },
+    );
+  const curl = (k: { cert: string; key: string } | null, path: string, extra: string[] = []) =>
+    run([
+      "curl",
+      "-s",
+      "-w",
+      "\n%{http_code}",
+      "--cacert",
+      ca,
+      ...(k ? ["--cert", k.cert, "--key", k.key] : []),
+      ...extra,
+      `${srv.httpUrl}${path}`,
+    ]);
+  const count = async (): Promise<number> => {
+    const r = await curl(app, `/db/query?q=${encodeURIComponent("select count(*) from SCN")}`);
+    const j = JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf("\n"))) as {
+      success: boolean;
+      data?: { rows: number[][] };
+    };
+    return j.success ? (j.data?.rows[0]?.[0] ?? 0) : 0;
+  };
+  async function unchanged(fn: () => Promise<void>): Promise<void> {
+    const before = await count();
+    await fn();
+    expect(await count()).toBe(before);
+  }
+  const caText = () => Bun.file(ca).text();
+  const pemOf = async (k: { cert: string; key: string }) => ({
+    cert: await Bun.file(k.cert).text(),
+    key: await Bun.file(k.key).text(),
+  });
+
+  return { HOST, state: () => ({ srv, dir, ca, app }), pub, curl, count, unchanged, caText, pemOf };
 }

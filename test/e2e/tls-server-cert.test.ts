@@ -2,8 +2,8 @@
 // from the gateway CA.
 import { beforeAll, afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cleanup, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
-import { type Key, ROW, writeConf } from "./tls-fixture.ts";
+import { cleanup, genKey, neo, ROOT, run, startServer, tempDir, type Server } from "./harness.ts";
+import { type Key, mustRun, ROW, writeConf } from "./tls-fixture.ts";
 
 describe("an operator's own server certificate (company CA)", () => {
   let srv: Server;
@@ -119,4 +119,107 @@ describe("an operator's own server certificate (company CA)", () => {
     ]);
     expect(wrong.code).not.toBe(0);
   });
+});
+
+describe("operator server certificate errors stop neo before it is ready", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir("neo-tlss-bad-");
+    const f = (n: string) => join(dir, n);
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    await mustRun([
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("own.key"),
+      "-out",
+      f("own.crt"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=own",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
+    await mustRun([
+      "openssl",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("other.key"),
+      "-out",
+      f("other.crt"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=other",
+    ]);
+  });
+  afterAll(() => cleanup(dir));
+
+  async function serveWith(conf: string) {
+    const p = join(dir, `c${Math.random().toString(36).slice(2, 8)}.conf`);
+    await Bun.write(p, conf);
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        join(ROOT, "src/main.ts"),
+        "serve",
+        "--data",
+        join(dir, "data"),
+        "--http-port",
+        "0",
+        "--mqtt-port",
+        "0",
+        "--config",
+        p,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    const t = setTimeout(() => proc.kill("SIGKILL"), 15000);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    clearTimeout(t);
+    return { stdout, stderr, code };
+  }
+
+  test("a missing CertFile, a key that does not match, or CertFile without KeyFile: non-zero exit and no ready line", async () => {
+    const own = join(dir, "own.crt");
+    const missing = await serveWith(
+      `Mqtt { Tls { Enabled = true  CertFile = "${join(dir, "nope.crt")}"  KeyFile = "${join(dir, "own.key")}" } }\n`,
+    );
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain("nope.crt");
+    const mismatch = await serveWith(
+      `Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${join(dir, "other.key")}" } }\n`,
+    );
+    expect(mismatch.code).not.toBe(0);
+    expect(mismatch.stdout).toBe("");
+    expect(mismatch.stderr).not.toContain("MQTT Listen");
+    const half = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${own}" } }\n`);
+    expect(half.code).toBe(2);
+    expect(half.stdout).toBe("");
+    expect(half.stderr).toContain("Mqtt.Tls.CertFile is set but Mqtt.Tls.KeyFile is not; give both or neither");
+  }, 30000);
+
+  test("a key that does not match names both settings and files; a bad Http.Tls pair stops neo before MQTT listens", async () => {
+    const own = join(dir, "own.crt");
+    const other = join(dir, "other.key");
+    const m = await serveWith(`Mqtt { Tls { Enabled = true  CertFile = "${own}"  KeyFile = "${other}" } }\n`);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain(`Mqtt.Tls.KeyFile ${other} does not match Mqtt.Tls.CertFile ${own}`);
+    const h = await serveWith(
+      `Http { Tls { Enabled = true  ClientAuth = "require"  CertFile = "${own}"  KeyFile = "${other}" } }\n`,
+    );
+    expect(h.code).toBe(2);
+    expect(h.stderr).toContain("Http.Tls.KeyFile");
+    expect(h.stderr).not.toContain("MQTT Listen");
+  }, 30000);
 });
