@@ -22,6 +22,7 @@ import { startSessionRecheck } from "./session-recheck.ts";
 import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
+import { auditConnect, createServerAudit } from "./audit.ts";
 
 const log = createLogger("neosvr");
 
@@ -63,7 +64,21 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const queries = createQueryService(store.file, config.query, createLogger("query"));
 
   const settle = createMemorySettler({ log });
-  const serverGuard = createServerGuard({ dataDir: config.data, config: config.guard, log: createLogger("guard") });
+  const audit = createServerAudit(config.data, config.audit, createLogger("audit"));
+  const serverGuard = createServerGuard({
+    dataDir: config.data,
+    config: config.guard,
+    log: createLogger("guard"),
+    onBan: (b) =>
+      audit.record({
+        kind: "ban",
+        action: "ban",
+        result: "fail",
+        address: b.address,
+        reason: `${b.failures} failed authentications`,
+        detail: JSON.stringify({ until: new Date(b.until).toISOString(), level: b.level }),
+      }),
+  });
   const guard = serverGuard.guard;
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
@@ -84,13 +99,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       authenticate: (req) => {
         // a banned address is refused before any credential is looked at
         const banned = guard.check(req.peer.remoteAddress);
-        if (!banned.ok)
-          return {
-            ok: false,
-            reasonCode: RC.connectionRateExceeded,
-            reason: `address banned ${banned.retryAfterSec}s`,
-          };
+        if (!banned.ok) {
+          const reason = `address banned for ${banned.retryAfterSec}s more`;
+          auditConnect(audit, req, { ok: false, reason });
+          return { ok: false, reasonCode: RC.connectionRateExceeded, reason };
+        }
         const r = mqttAuth.authenticate(req);
+        auditConnect(audit, req, r);
         if (!r.ok) {
           connectRefusals.warn(
             req.peer.remoteAddress,
@@ -134,6 +149,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     queries,
     auth,
     guard,
+    audit,
     extraRoutes: (req, url, ip) => web.routes(req, url, ip),
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it
@@ -146,6 +162,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     pki,
     log: createLogger("web"),
     guard,
+    audit,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
   });
   const http = await startHttp(config);
@@ -208,6 +225,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       store.close();
       web.close();
       serverGuard.close();
+      audit.close();
       registry.close();
       log.info("stopped");
     })());

@@ -22,6 +22,8 @@ export interface ListenerDeps {
   auth: Auth;
   /** the brute-force guard in front of every route */
   guard: HttpDeps["guard"];
+  /** the audit trail: one row per authenticated request */
+  audit: HttpDeps["audit"];
   /** app's other HTTP handlers (the web UI) */
   extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
 }
@@ -71,6 +73,7 @@ export function createListeners(d: ListenerDeps) {
         },
         extraRoutes: d.extraRoutes,
         ...(d.guard ? { guard: d.guard } : {}),
+        ...(d.audit ? { audit: d.audit } : {}),
         tls,
       }),
     );

@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../lib/files.ts";
 import type { Guard } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
-import type { Registry } from "../registry/index.ts";
+import type { AuditLog, Registry } from "../registry/index.ts";
 import { ADMIN_PASSWORD_FILE, createWebHandler, openUsers } from "../web/index.ts";
 
 export async function createWebUi(deps: {
@@ -17,6 +17,7 @@ export async function createWebUi(deps: {
   log: Logger;
   defaultScopes?: () => readonly string[];
   guard: Guard;
+  audit: AuditLog;
 }) {
   const users = openUsers(deps.dataDir);
   const password = await users.ensureAdmin();
@@ -34,6 +35,7 @@ export async function createWebUi(deps: {
     log: deps.log,
     guard: deps.guard,
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
+    audit: deps.audit,
   });
   await handler.load();
   return {

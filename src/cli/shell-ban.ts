@@ -1,6 +1,7 @@
 // `neo shell ban list` / `neo shell ban clear [ADDR]`: the brute-force guard's bans.
 // Works on the data dir; a running server picks a clear up within a quarter second.
 import { defineCommand } from "citty";
+import { auditChange } from "./audit-cli.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
 import { openBanStore } from "../registry/index.ts";
@@ -63,6 +64,7 @@ const clear = defineCommand({
       try {
         const address = args.address === undefined || args.address === "" ? undefined : String(args.address);
         const n = store.clear(address, Date.now());
+        auditChange(args, "ban.clear", address ?? "*", { lifted: n });
         if (address !== undefined && n === 0) process.stdout.write(`${address} was not banned\n`);
         else process.stdout.write(`lifted ${n} ban${n === 1 ? "" : "s"}\n`);
       } finally {

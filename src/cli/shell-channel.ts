@@ -2,6 +2,7 @@
 // to them. Works on the data dir directly, with or without a running server; a running
 // server applies a connect or disconnect to live sessions within a second.
 import { defineCommand } from "citty";
+import { auditChange } from "./audit-cli.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
 import { openChannels, type Channel, type ChannelConnection, type Channels } from "../registry/index.ts";
@@ -102,6 +103,7 @@ const create = defineCommand({
       const c = await withChannels(args, (ch) =>
         ch.create({ id: args.id, name: args.name, table: args.table, ...(metadata ? { metadata } : {}) }),
       );
+      auditChange(args, "channel.create", c.id, { table: c.table });
       out(`created channel ${c.id} (table ${c.table})\n`);
     }),
 });
@@ -128,6 +130,7 @@ const del = defineCommand({
   run: ({ args }) =>
     run(async () => {
       await withChannels(args, (ch) => ch.delete(args.id));
+      auditChange(args, "channel.delete", args.id);
       out("deleted\n");
     }),
 });
@@ -149,6 +152,7 @@ const connect = defineCommand({
       const c = await withChannels(args, (ch) =>
         ch.connect(args.id, args.client, { publish: args.publish === true, subscribe: args.subscribe === true }),
       );
+      auditChange(args, "channel.connect", c.channelId, { client: c.clientId, rights: rights(c) });
       out(`connected ${c.clientId} to ${c.channelId} (${rights(c)})\n`);
     }),
 });
@@ -159,6 +163,7 @@ const disconnect = defineCommand({
   run: ({ args }) =>
     run(async () => {
       const had = await withChannels(args, (ch) => ch.disconnect(args.id, args.client));
+      if (had) auditChange(args, "channel.disconnect", args.id, { client: args.client });
       out(had ? "disconnected\n" : `${args.client} was not connected to ${args.id}\n`);
     }),
 });

@@ -2,6 +2,7 @@
 // Every subcommand opens the data dir directly, so it works with or without a running
 // server; a server sees the change on its next lookup.
 import { defineCommand } from "citty";
+import { auditChange } from "./audit-cli.ts";
 import { usageError } from "../lib/errors.ts";
 import { assertClientId, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
@@ -71,6 +72,7 @@ const gen = defineCommand({
           throw e;
         }
       });
+      auditChange(args, "key.create", args.id, { notAfter: validity.notAfter.toISOString() });
       if (validity.notAfter.getTime() <= Date.now())
         process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
     }),
@@ -96,13 +98,20 @@ const list = defineCommand({
 });
 
 /** `del` and `revoke`: one registry call on an id, then one word on stdout */
-const idCommand = (name: string, description: string, act: (r: Registry, id: string) => unknown, said: string) =>
+const idCommand = (
+  name: string,
+  description: string,
+  act: (r: Registry, id: string) => unknown,
+  said: string,
+  action: string,
+) =>
   defineCommand({
     meta: { name, description },
     args: { ...commonArgs, id: idArg },
     run: ({ args }) =>
       run(async () => {
         await withRegistry(args, (registry) => act(registry, args.id));
+        auditChange(args, action, args.id);
         out(`${said}\n`);
       }),
   });
@@ -112,12 +121,14 @@ const del = idCommand(
   "Delete a client; its token and certificate stop working at once",
   (r, id) => r.delete(id),
   "deleted",
+  "key.delete",
 );
 const revoke = idCommand(
   "revoke",
   "Revoke a client: kept in the list as revoked, refused everywhere, listed in the CRL",
   (r, id) => r.revoke(id),
   "revoked",
+  "key.revoke",
 );
 
 const rotate = defineCommand({
@@ -139,6 +150,7 @@ const rotate = defineCommand({
         // the old credentials are already gone; if writing fails the operator must rotate again
         emitIssued(issued, args.output, out);
       });
+      auditChange(args, "key.rotate", args.id);
     }),
 });
 

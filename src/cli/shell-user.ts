@@ -4,6 +4,7 @@
 // Works on the data dir directly, with or without a running server. Sessions already
 // open in a running server stay valid until they expire (at most 60 min idle).
 import { defineCommand } from "citty";
+import { auditChange } from "./audit-cli.ts";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../config/index.ts";
@@ -51,6 +52,7 @@ const passwd = defineCommand({
         const stale = join(data, ADMIN_PASSWORD_FILE);
         if (existsSync(stale)) rmSync(stale);
       }
+      auditChange(args, "user.passwd", args.name);
       process.stdout.write(`password changed for ${args.name}\n`);
       if (!fromStdin) process.stdout.write(`new password: ${password}\n(shown once; it is stored only as a hash)\n`);
     } catch (err) {

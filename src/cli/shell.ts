@@ -2,11 +2,15 @@
 import { defineCommand } from "citty";
 
 export default defineCommand({
-  meta: { name: "shell", description: "Operator commands (client keys and certificates, users, channels, bans)" },
+  meta: {
+    name: "shell",
+    description: "Operator commands (client keys and certificates, users, channels, bans, audit)",
+  },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
     user: () => import("./shell-user.ts").then((m) => m.default),
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     ban: () => import("./shell-ban.ts").then((m) => m.default),
+    audit: () => import("./shell-audit.ts").then((m) => m.default),
   },
 });

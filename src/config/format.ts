@@ -120,6 +120,7 @@ export function formatConfig(cfg: NeoConfig): string {
     "}",
     "",
     "Audit {",
+    `  Enabled = ${cfg.audit.enabled}`,
     `  MaxEvents = ${cfg.audit.maxEvents}`,
     "}",
   );
@@ -250,7 +251,8 @@ Guard {
 
 Audit {
   # Authentication outcomes and changes to keys, users and PATs, in <Data>/audit.db;
-  # the oldest events are dropped beyond this many. \`neo shell audit\`, GET /audit.
+  # the oldest events are dropped beyond MaxEvents. \`neo shell audit\`, GET /audit.
+  Enabled = true
   MaxEvents = 100000
 }
 

@@ -58,7 +58,7 @@ describe("defaults and precedence", () => {
       },
       storage: { sync: "full" },
       guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000 },
-      audit: { maxEvents: 100_000 },
+      audit: { enabled: true, maxEvents: 100_000 },
       login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 86_400_000 },
     });
   });
@@ -299,7 +299,7 @@ describe("printing configs", () => {
         windowMs: fc.integer({ min: 1, max: 86_400 }).map((s) => s * 1000),
         maxBanMs: fc.integer({ min: 1, max: 604_800 }).map((s) => s * 1000),
       }),
-      audit: fc.record({ maxEvents: fc.integer({ min: 1000, max: 10_000_000 }) }),
+      audit: fc.record({ enabled: fc.boolean(), maxEvents: fc.integer({ min: 1000, max: 10_000_000 }) }),
       login: fc.record({
         accessTokenDurationMs: fc.integer({ min: 1, max: 10_080 }).map((m) => m * 60_000),
         refreshTokenDurationMs: fc.integer({ min: 1, max: 525_600 }).map((m) => m * 60_000),

@@ -141,7 +141,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
     },
     storage: { sync: "full" },
     guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 },
-    audit: { maxEvents: 100_000 },
+    audit: { enabled: true, maxEvents: 100_000 },
     login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 24 * 3_600_000 },
   };
 }

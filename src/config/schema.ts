@@ -46,7 +46,7 @@ export interface ConfigPatch {
   mqtt: ServicePatch;
   query?: Partial<QueryConfig>;
   guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
-  audit: { maxEvents?: number };
+  audit: { enabled?: boolean; maxEvents?: number };
   login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number };
   /** only a file has them */
   bridges?: BridgePatch[];
@@ -444,7 +444,10 @@ export const schema: BlockSpec = {
     },
     Audit: {
       kind: "block",
-      fields: { MaxEvents: int(1000, 100_000_000, (p, n) => (p.audit.maxEvents = n)) },
+      fields: {
+        Enabled: bool((p, b) => (p.audit.enabled = b)),
+        MaxEvents: int(1000, 100_000_000, (p, n) => (p.audit.maxEvents = n)),
+      },
     },
     Storage: {
       kind: "block",

@@ -104,7 +104,7 @@ export interface NeoConfig {
   /** brute-force guard: failures per remote address before a ban, and the back-off */
   guard: { maxFailures: number; windowMs: number; maxBanMs: number };
   /** audit trail in <data>/audit.db, oldest events dropped beyond maxEvents */
-  audit: { maxEvents: number };
+  audit: { enabled: boolean; maxEvents: number };
   /** lifetimes of login keys (POST /users/tokens/issue) */
   login: { accessTokenDurationMs: number; refreshTokenDurationMs: number };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */

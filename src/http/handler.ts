@@ -9,6 +9,8 @@ import type { Logger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Identified } from "../auth/index.ts";
 import { identifyRequest, type HttpIdentify } from "./auth-check.ts";
+import { type AuditLog, tokenClientId } from "../registry/index.ts";
+import { bearerToken } from "../lib/http/bearer.ts";
 import { httpRoutes } from "./routes/index.ts";
 import { checkSite } from "./site-guard.ts";
 import type { Connection, HttpAuth, HttpContext, HttpRoute, RouteDeps } from "./types.ts";
@@ -17,6 +19,8 @@ export interface HandlerDeps extends RouteDeps {
   config: NeoConfig;
   auth: HttpIdentify;
   log: Logger;
+  /** where authentication outcomes of "client" routes are recorded (the audit trail) */
+  audit?: Pick<AuditLog, "record">;
   /** app's other handlers (web UI), tried when no route has the path */
   fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
 }
@@ -28,6 +32,27 @@ export interface HttpHandler {
 }
 
 type Authenticated = { ok: true; principal?: Identified } | { ok: false; response: Response };
+
+/** one audit row per authentication (an anonymous request on an open server is none) */
+function auditOutcome(audit: Pick<AuditLog, "record">, req: Request, conn: Connection, a: Authenticated): void {
+  const bearer = req.headers.get("authorization") !== null;
+  const cert = conn.peer?.cert;
+  if (!bearer && !cert && (!a.ok || a.principal?.kind !== "client")) return;
+  const presented = bearerToken(req);
+  const claimed =
+    a.ok && a.principal?.kind === "client" ? a.principal.id : ((presented && tokenClientId(presented)) ?? cert?.cn);
+  audit.record({
+    kind: "auth",
+    action: "request",
+    result: a.ok ? "ok" : "fail",
+    method: cert ? "certificate" : bearer ? "token" : "none",
+    listener: conn.peer ? "https" : "http",
+    ...(conn.clientIp ? { address: conn.clientIp } : {}),
+    ...(claimed ? { client: claimed } : {}),
+    target: `${req.method} ${new URL(req.url).pathname}`,
+    ...(a.ok ? {} : { reason: `HTTP ${a.response.status}` }),
+  });
+}
 
 export function createHttpHandler(deps: HandlerDeps): HttpHandler {
   const { log } = deps;
@@ -43,6 +68,7 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
     const who = conn.peer?.remoteAddress ?? conn.clientIp ?? "an unknown address";
     const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, refusals.forSource(who));
     if (a.ok && a.principal.kind === "client") deps.auth.markUsed?.(a.principal.id);
+    if (deps.audit) auditOutcome(deps.audit, req, conn, a);
     return a;
   }
 

@@ -8,6 +8,7 @@ import { failure } from "../lib/http/respond.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
 import type { Guard } from "../auth/index.ts";
+import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
@@ -53,6 +54,8 @@ export interface HttpDeps {
    * one failure. Login endpoints (credentials in the body) count their own failures.
    */
   guard?: Pick<Guard, "check" | "failed">;
+  /** the audit trail: one row per authenticated request */
+  audit?: Pick<AuditLog, "record">;
 }
 
 export interface HttpServer {
@@ -91,17 +94,35 @@ function mqttOverWebSocket(ws: HttpWebSocket): HttpRoute {
 }
 
 /** The handler with the brute-force guard in front (MQTT over WebSocket and /health pass: the broker answers CONNACK 0x9F). */
-function guarded(handler: HttpHandler, guard: NonNullable<HttpDeps["guard"]>): HttpHandler {
+/** endpoints that take a password in the body (their own failures count, see web/api.ts) */
+const LOGIN_PATHS = new Set(["/web/api/login", "/users/tokens/issue", "/users/password/reset"]);
+
+function guarded(handler: HttpHandler, guard: NonNullable<HttpDeps["guard"]>, audit?: HttpDeps["audit"]): HttpHandler {
   return {
     routes: handler.routes,
     async fetch(req, conn = {}) {
       if (req.headers.get("upgrade") !== null || req.url.endsWith("/health")) return handler.fetch(req, conn);
       const address = conn.clientIp ?? "";
       const g = guard.check(address);
-      if (!g.ok)
+      if (!g.ok) {
+        // a refused attempt that carried credentials is an authentication outcome too
+        const bearer = req.headers.get("authorization") !== null;
+        const login = LOGIN_PATHS.has(new URL(req.url).pathname);
+        if (audit && (bearer || login))
+          audit.record({
+            kind: "auth",
+            action: login ? "login" : "request",
+            result: "fail",
+            method: login ? "password" : "token",
+            listener: conn.peer ? "https" : "http",
+            address,
+            target: `${req.method} ${new URL(req.url).pathname}`,
+            reason: `address banned for ${g.retryAfterSec}s more`,
+          });
         return failure(429, `too many failed authentications from this address, retry in ${g.retryAfterSec}s`, {
           "retry-after": String(g.retryAfterSec),
         });
+      }
       const res = await handler.fetch(req, conn);
       if (res?.status === 401 && req.headers.get("authorization") !== null) guard.failed(address);
       return res;
@@ -121,8 +142,9 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     startedAt: Date.now(),
     extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],
     ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
   });
-  return deps.guard ? guarded(handler, deps.guard) : handler;
+  return deps.guard ? guarded(handler, deps.guard, deps.audit) : handler;
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {

@@ -1,6 +1,17 @@
 // registry: clients with their certificates and hashed tokens, in <data>/registry.db.
 export { openRegistry } from "./clients.ts";
 export { openBanStore, type BanRow, type BanStore } from "./bans.ts";
+export {
+  auditJson,
+  openAuditLog,
+  parseAuditFilter,
+  type AuditEvent,
+  type AuditFilter,
+  type AuditKind,
+  type AuditLog,
+  type AuditMethod,
+  type StoredAuditEvent,
+} from "./audit.ts";
 export { CLIENT_ID_RE, assertClientId, tokenClientId } from "./token.ts";
 export type {
   CertIssuer,

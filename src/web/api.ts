@@ -3,6 +3,7 @@
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
 import { createGuard, type Guard } from "../auth/index.ts";
+import { type AuditLog, auditJson, parseAuditFilter } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -26,6 +27,8 @@ export interface WebApiDeps {
   sessions?: Sessions;
   /** the brute-force guard shared with every listener (default: a private one, 10 failures/min) */
   guard?: Guard;
+  /** the audit trail: logins and changes made through the UI; GET /audit reads it */
+  audit?: Pick<AuditLog, "record" | "query">;
   now?: () => number;
   /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes?: () => readonly string[];
@@ -60,6 +63,8 @@ export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Prom
 };
 
 const PREFIX = "/web/api/";
+/** user-facing endpoints served by the same table and sessions, outside /web/api/ */
+const OUTSIDE_PREFIX = new Set(["/audit"]);
 const MAX_BODY = 64 * 1024;
 
 async function readJson(req: Request): Promise<Record<string, unknown>> {
@@ -84,6 +89,31 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const now = deps.now ?? Date.now;
   const sessions = deps.sessions ?? createSessions();
   const guard = deps.guard ?? createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 });
+  const audit = deps.audit ?? { record() {}, query: () => [] };
+  /** GET /audit?client=&user=&result=ok|fail&kind=&since=1h&limit=: newest first */
+  const readAudit = (_: Request, c: WebContext) => {
+    const q = Object.fromEntries(c.url.searchParams);
+    const events = audit.query(parseAuditFilter({ limit: "1000", ...q }, now()));
+    return ok(c.started, { data: events.map(auditJson) });
+  };
+  const loginEvent = (c: WebContext, result: "ok" | "fail", user?: string, reason?: string) =>
+    audit.record({
+      kind: "auth",
+      action: "login",
+      result,
+      method: "password",
+      listener: c.url.protocol === "https:" ? "https" : "http",
+      address: c.ip,
+      ...(user ? { user } : {}),
+      ...(reason ? { reason } : {}),
+    });
+  /** a change made through the UI, recorded once it succeeded */
+  const changed = async (c: WebContext, action: string, target: string, run: () => Promise<Response> | Response) => {
+    const res = await run();
+    if (res.status < 300)
+      audit.record({ kind: "change", action, result: "ok", user: user(c), address: c.ip, listener: "http", target });
+    return res;
+  };
   const tooMany = (retryAfterSec: number) =>
     failure(429, `too many failed logins, retry in ${retryAfterSec}s`, { "retry-after": String(retryAfterSec) });
   const keys = createKeysApi({
@@ -120,12 +150,14 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
         const who = known ? `user ${loginName}` : "an unknown user";
         failedLogins.warn(c.ip, `web: failed login for ${who} from ${c.ip}`);
         guard.failed(c.ip, known ? loginName : undefined);
+        loginEvent(c, "fail", known ? loginName : undefined, known ? "wrong password" : "unknown user");
         return failure(401, "invalid username or password");
       }
     } finally {
       release();
     }
     log.info(`web: user ${loginName} logged in from ${c.ip}`);
+    loginEvent(c, "ok", loginName);
     return ok(c.started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });
   }
 
@@ -154,25 +186,32 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
+    { method: "GET", path: "/web/api/audit", auth: "session", handler: readAudit },
+    { method: "GET", path: "/audit", auth: "session", handler: readAudit },
     { method: "GET", path: "/web/api/server-cert", auth: "session", handler: () => keys.serverCert() },
     { method: "GET", path: "/web/api/keys", auth: "session", handler: (_, c) => keys.list(c.started) },
     {
       method: "POST",
       path: "/web/api/keys",
       auth: "session",
-      handler: async (req, c) => keys.create(c.started, await readJson(req), user(c)),
+      handler: async (req, c) => {
+        const body = await readJson(req);
+        return changed(c, "key.create", String(body.name ?? body.id ?? ""), () =>
+          keys.create(c.started, body, user(c)),
+        );
+      },
     },
     {
       method: "DELETE",
       path: "/web/api/keys/:id",
       auth: "session",
-      handler: (_, c) => keys.remove(c.started, c.params.id!, user(c)),
+      handler: (_, c) => changed(c, "key.delete", c.params.id!, () => keys.remove(c.started, c.params.id!, user(c))),
     },
     {
       method: "POST",
       path: "/web/api/keys/:id/revoke",
       auth: "session",
-      handler: (_, c) => keys.revoke(c.started, c.params.id!, user(c)),
+      handler: (_, c) => changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
     },
   ]);
 
@@ -189,7 +228,8 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   }
 
   const handler = async (req: Request, url: URL, clientIp?: string) => {
-    if (!url.pathname.startsWith(PREFIX)) return url.pathname === "/web/api" ? failure(404, "not found") : undefined;
+    if (!url.pathname.startsWith(PREFIX) && !OUTSIDE_PREFIX.has(url.pathname))
+      return url.pathname === "/web/api" ? failure(404, "not found") : undefined;
     try {
       return await handle(req, url, clientIp ?? "unknown", performance.now());
     } catch (err) {

@@ -1,5 +1,6 @@
 // web: the embedded key-management UI (static files) and its JSON API under /web/api/.
 import type { Guard } from "../auth/index.ts";
+import type { AuditLog } from "../registry/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
@@ -38,6 +39,7 @@ export function createWebHandler(deps: {
   log?: Logger;
   defaultScopes?: () => readonly string[];
   guard?: Guard;
+  audit?: Pick<AuditLog, "record" | "query">;
 }): WebHandler {
   const api = createWebApi(deps);
   const assets = createWebAssets({ log: deps.log });

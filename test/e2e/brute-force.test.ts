@@ -117,6 +117,23 @@ describe("brute-force guard", () => {
     // bounded: the whole storm is answered quickly because banned attempts cost no hashing
     expect(performance.now() - t0).toBeLessThan(60_000);
     await srv.waitForLog(/guard: 127\.0\.0\.2 banned for 60s after 10 failed authentications/);
+
+    // the audit trail has the ban and every refused attempt of the storm
+    const events = await eventually(async () => {
+      const r = await neo(["shell", "audit", "--data", srv.data, "--format", "json", "--limit", "5000"]);
+      const all = JSON.parse(r.stdout) as {
+        kind: string;
+        action: string;
+        result: string;
+        address?: string;
+        reason?: string;
+      }[];
+      return all.filter((e) => e.address === ATTACKER).length >= 2000 ? all : undefined;
+    }, 10_000);
+    const attacker = events.filter((e) => e.address === ATTACKER);
+    expect(attacker.filter((e) => e.kind === "ban")).toHaveLength(1);
+    expect(attacker.filter((e) => e.kind === "auth" && e.result === "fail").length).toBe(2000);
+    expect(attacker.filter((e) => e.reason?.startsWith("address banned")).length).toBeGreaterThan(980);
   });
 
   test("`neo shell ban list` shows the ban and `neo shell ban clear` lifts it for the running server", async () => {

@@ -1,0 +1,54 @@
+// The audit trail as the server runs it: <data>/audit.db, batched every 200 ms, or a
+// sink that drops everything when Audit.Enabled = false.
+import type { NeoConfig } from "../config/index.ts";
+import type { Logger } from "../lib/log.ts";
+import type { ConnectRequest } from "../mqtt/index.ts";
+import { type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
+
+const FLUSH_MS = 200;
+
+export function createServerAudit(dataDir: string, config: NeoConfig["audit"], log: Logger): AuditLog {
+  if (!config.enabled) {
+    return { record() {}, flush() {}, query: () => [], dropped: () => 0, close() {} };
+  }
+  let reported = 0;
+  const audit = openAuditLog(dataDir, {
+    maxEvents: config.maxEvents,
+    flushMs: FLUSH_MS,
+    onError: (e) => {
+      // one line per failing flush at most every minute, not one per event
+      if (Date.now() - reported > 60_000) {
+        reported = Date.now();
+        log.error("audit: writing events failed", e);
+      }
+    },
+  });
+  return audit;
+}
+
+const LISTENER = { tcp: "mqtt", tls: "mqtts", ws: "ws", wss: "wss" } as const;
+
+/** One CONNECT outcome as an audit event. */
+export function auditConnect(
+  audit: AuditLog,
+  req: ConnectRequest,
+  r: { ok: true; identity?: string } | { ok: false; reason?: string },
+): void {
+  const username = req.username !== undefined && req.username !== "" ? req.username : undefined;
+  const claimed = r.ok
+    ? r.identity
+    : username !== undefined
+      ? (tokenClientId(username) ?? undefined)
+      : req.peer.cert?.cn;
+  audit.record({
+    kind: "auth",
+    action: "connect",
+    result: r.ok ? "ok" : "fail",
+    method: req.peer.cert ? "certificate" : username !== undefined ? "token" : "none",
+    listener: LISTENER[req.peer.transport],
+    address: req.peer.remoteAddress,
+    ...(claimed ? { client: claimed } : {}),
+    target: req.clientId,
+    ...(!r.ok && r.reason ? { reason: r.reason } : {}),
+  });
+}
