@@ -30,7 +30,7 @@ const ASSET_DIRS: string[] = webAssetDirs();
  * readable-stream (~170 KB of source, ~1 MB of bytecode) into the binary, and the whole
  * embedded bundle is resident at run time (~0.6 MB idle RSS). The binary gets bl's own
  * BufferList instead, which has every one of those methods; the round trip over MQTT is
- * covered by test/e2e/binary.test.ts.
+ * covered by test/e2e/appliance.test.ts.
  */
 const bufferListOnly: BunPlugin = {
   name: "mqtt-packet-bl-buffer-list",

@@ -1,9 +1,10 @@
-// Issue 5 lifecycle: SIGHUP reloads listeners and auth switches without dropping the
-// sessions that stay allowed; SIGTERM tells v5 clients and commits what was acked.
+// Lifecycle: SIGTERM and SIGINT stop cleanly, a bad config stops the start, SIGHUP reloads
+// listeners and auth switches without dropping the sessions that stay allowed, and SIGTERM
+// tells v5 clients and commits what was acked.
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { cleanup, eventually, genKey, startServer, tempDir, type Server } from "./harness.ts";
+import { cleanup, eventually, genKey, neo, startServer, tempDir, type Server } from "./harness.ts";
 
 function freePort(): number {
   const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -127,3 +128,39 @@ describe("SIGTERM", () => {
 });
 
 void eventually;
+
+describe("neo serve lifecycle", () => {
+  test("SIGTERM stops the server with exit code 0", async () => {
+    const srv = await startServer();
+    expect(await srv.stop("SIGTERM")).toBe(0);
+    cleanup(srv.data);
+  });
+
+  test("SIGINT stops the server with exit code 0", async () => {
+    const srv = await startServer();
+    expect(await srv.stop("SIGINT")).toBe(0);
+    cleanup(srv.data);
+  });
+
+  test("a bad config file stops the server before it starts, with file:line:col", async () => {
+    const dir = tempDir();
+    const file = join(dir, "neo.conf");
+    await Bun.write(file, 'Http {\n  EnableTokenAuht = true\n}\nMqtt { MaxMessageSizeLimit = "big" }\n');
+    const r = await neo([
+      "serve",
+      "--config",
+      file,
+      "--data",
+      join(dir, "data"),
+      "--http-port",
+      "0",
+      "--mqtt-port",
+      "0",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2:3`);
+    expect(r.stderr).toContain('did you mean "EnableTokenAuth"');
+    expect(r.stderr).toContain(`${file}:4:`);
+    cleanup(dir);
+  });
+});

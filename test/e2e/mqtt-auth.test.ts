@@ -1,22 +1,20 @@
-// Issue 3 end to end: the seed's mosquitto_pub commands against a token-auth broker,
-// rows queryable over HTTP at once, live revocation, takeover, WebSocket, bad payloads.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+// MQTT token auth end to end: machbase-neo's documented mosquitto_pub commands against a
+// token-auth broker, rows queryable over HTTP at once, who may use which client id, live
+// revocation, WebSocket, bad payloads and the packet size limit.
+import { beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
-import { cleanup, eventually, genKey, neo, run, startServer, type Server } from "./harness.ts";
+import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
+import { type Key, TOKEN_AUTH, useGateway } from "./fixture.ts";
 
 describe("MQTT with token auth", () => {
+  const gw = useGateway({ args: TOKEN_AUTH, keys: ["mqtt-api-app01", "other-app"] });
   let srv: Server;
-  let app: Awaited<ReturnType<typeof genKey>>;
-  let other: Awaited<ReturnType<typeof genKey>>;
-
-  beforeAll(async () => {
-    srv = await startServer(["--mqtt-enable-token-auth", "true", "--http-enable-token-auth", "true"]);
-    app = await genKey(srv.data, "mqtt-api-app01");
-    other = await genKey(srv.data, "other-app");
-  });
-  afterAll(async () => {
-    await srv.stop();
-    cleanup(srv.data);
+  let app: Key;
+  let other: Key;
+  beforeAll(() => {
+    srv = gw.srv;
+    app = gw.keys["mqtt-api-app01"]!;
+    other = gw.keys["other-app"]!;
   });
 
   const pub = (...args: string[]) =>
@@ -34,7 +32,7 @@ describe("MQTT with token auth", () => {
     await srv.waitForLog(new RegExp(`MQTT Listen tcp://127\\.0\\.0\\.1:${srv.mqttPort}`));
   });
 
-  test("the seed's mosquitto_pub with the token as username writes a row that HTTP can query at once", async () => {
+  test("machbase-neo's mosquitto_pub with the token as username writes a row that HTTP can query at once", async () => {
     const r = await pub(
       "--username",
       app.token,
@@ -50,7 +48,7 @@ describe("MQTT with token auth", () => {
     expect(q.data.rows).toEqual([["wave.pi", 1675851592000000000, 3.1415]]);
   });
 
-  test("the seed 001 form with --id equal to the key id works too", async () => {
+  test("machbase-neo's form with --id equal to the key id works too", async () => {
     const r = await pub(
       "--id",
       "mqtt-api-app01",
@@ -345,7 +343,7 @@ describe("MQTT with token auth", () => {
 
 describe("MQTT limits", () => {
   test("a packet over Mqtt.MaxMessageSizeLimit closes the connection with 0x95 on v5", async () => {
-    const dir = (await import("./harness.ts")).tempDir();
+    const dir = tempDir();
     const conf = `${dir}/neo.conf`;
     await Bun.write(conf, "Mqtt {\n  MaxMessageSizeLimit = 1024\n}\n");
     const srv = await startServer(["--config", conf]);
