@@ -39,7 +39,8 @@ const maxConns = Math.max(0, nofile - 200);
 
 const mosqMissing = args.brokers.includes("mosquitto") ? await ensureMosquitto() : null;
 if (mosqMissing) log(mosqMissing);
-const neoPick = args.brokers.includes("neo") ? await pickNeo(args.neoCmd) : null;
+const wantsNeo = args.brokers.includes("neo") || args.brokers.includes("neo-scraped");
+const neoPick = wantsNeo ? await pickNeo(args.neoCmd) : null;
 const neoCmd = neoPick?.cmd ?? { argv: [], label: "" };
 const neoProblem = neoPick?.problem ?? null;
 for (const s of neoPick?.skipped ?? []) log(`neo: passed over ${s}`);
@@ -48,6 +49,9 @@ else if (neoPick) log(`neo: using ${neoCmd.label}`);
 
 const all: Target[] = [];
 if (args.brokers.includes("neo")) all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem }));
+// neo with GET /metrics every second while it works (15x Prometheus' default interval)
+if (args.brokers.includes("neo-scraped"))
+  all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem, name: "neo-scraped", scrapeMs: 1000 }));
 if (args.brokers.includes("mosquitto")) all.push(createMosquittoTarget({ nofile }));
 if (args.brokers.includes("aedes")) all.push(createAedesTarget({ nofile }));
 const names = all.map((t) => t.name);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what neo needs on a fresh Debian machine with Node/npm: Bun 1.4.4 and the
 # project's npm packages. With --test it also installs what the test suite drives:
-# real MQTT clients, curl, openssl, Chromium, qemu for the arm64 binary, systemd-analyze.
+# real MQTT clients, curl, openssl, Chromium, qemu for the arm64 binary, systemd-analyze,
+# Prometheus (scrapes /metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
   [ -d /usr/aarch64-linux-gnu/lib ] || need+=(libc6-arm64-cross)
   command -v systemd-analyze >/dev/null || need+=(systemd)
+  [ -x /usr/bin/prometheus ] || need+=(prometheus) # a real scrape of /metrics (test/e2e/metrics.test.ts)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 
 export interface BenchArgs {
   only: string[] | null; // scenario keys or prefixes
-  brokers: string[]; // neo, mosquitto, aedes
+  brokers: string[]; // neo, mosquitto, aedes, neo-scraped (neo with /metrics read every second)
   quick: boolean;
   repeat: number; // runs per (scenario, broker); the best is reported
   neoCmd?: string; // e.g. "dist/neo" or "bun src/main.ts"
@@ -15,6 +15,7 @@ export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...
                       [--repeat N] [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
 scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint pki
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
+--brokers also takes neo-scraped: neo with GET /metrics every second during the run
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine
 --quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md

@@ -23,6 +23,7 @@ import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
 import { auditConnect, createServerAudit } from "./audit.ts";
+import { createGatewayMetrics, meteredStore } from "./metrics.ts";
 
 const log = createLogger("neosvr");
 
@@ -59,7 +60,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     registry,
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
   });
-  const store = openSeriesStore(config.data, { sync: config.storage.sync });
+  let broker!: Broker;
+  // bans: the brute-force guard below (read only when metrics are rendered)
+  const metrics = createGatewayMetrics(
+    () => broker,
+    () => serverGuard.guard.bans().length,
+  );
+  const store = meteredStore(openSeriesStore(config.data, { sync: config.storage.sync }), metrics);
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
 
@@ -94,7 +101,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   // refused CONNECTs: a few per address in full, then one count per address and minute
   const connectRefusals = createLogAggregator(createLogger("mqtt"), "refused MQTT CONNECTs");
-  const broker: Broker = new Broker({
+  broker = new Broker({
     hooks: {
       authenticate: (req) => {
         // a banned address is refused before any credential is looked at
@@ -106,6 +113,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         }
         const r = mqttAuth.authenticate(req);
         auditConnect(audit, req, r);
+        const method = req.peer.cert ? "cert" : req.username || req.password ? "token" : "anonymous";
+        metrics.authAttempt(req.peer.transport, method, r.ok ? "success" : "failure");
         if (!r.ok) {
           connectRefusals.warn(
             req.peer.remoteAddress,
@@ -151,6 +160,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     guard,
     audit,
     extraRoutes: (req, url, ip) => web.routes(req, url, ip),
+    metrics: {
+      metrics: () => metrics.render(),
+      onAuth: (listener, method, result) => metrics.authAttempt(listener, method, result),
+    },
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it
   const mqtt = await startMqtt(config.mqtt, () => {

@@ -26,6 +26,8 @@ export interface ListenerDeps {
   audit: HttpDeps["audit"];
   /** app's other HTTP handlers (the web UI) */
   extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
+  /** GET /metrics and the HTTP auth-attempt count */
+  metrics?: Pick<HttpDeps, "metrics" | "onAuth">;
 }
 
 export function createListeners(d: ListenerDeps) {
@@ -74,6 +76,7 @@ export function createListeners(d: ListenerDeps) {
         extraRoutes: d.extraRoutes,
         ...(d.guard ? { guard: d.guard } : {}),
         ...(d.audit ? { audit: d.audit } : {}),
+        ...d.metrics,
         tls,
       }),
     );

@@ -95,6 +95,11 @@ function applySettings(t: ReloadTarget, next: NeoConfig): string[] {
     config.http.enableTokenAuth,
     next.http.enableTokenAuth,
   );
+  config.http.metricsPublic = flip(
+    "public /metrics",
+    config.http.metricsPublic === true,
+    next.http.metricsPublic === true,
+  );
   if (!same(config.auth, next.auth)) {
     config.auth = next.auth; // DefaultScopes for new keys, AnonymousScopes for anonymous sessions
     done.push("Auth scopes");

@@ -74,6 +74,7 @@ export function formatConfig(cfg: NeoConfig): string {
     `  Listen = ${q(formatListen(cfg.http.listen))}`,
     `  EnableTokenAuth = ${cfg.http.enableTokenAuth}`,
     `  AllowedHosts = [${cfg.http.allowedHosts.map(q).join(", ")}]`,
+    ...(cfg.http.metricsPublic === undefined ? [] : [`  MetricsPublic = ${cfg.http.metricsPublic}`]),
     ...tlsLines(cfg.http.tls),
     "}",
     "",

@@ -193,6 +193,7 @@ function readEnv(env: Record<string, string | undefined>, cwd: string, problems:
   port("NEO_HTTP_PORT", (n) => (p.http.port = n));
   port("NEO_MQTT_PORT", (n) => (p.mqtt.port = n));
   bool("NEO_HTTP_ENABLE_TOKEN_AUTH", (b) => (p.http.enableTokenAuth = b));
+  bool("NEO_HTTP_METRICS_PUBLIC", (b) => (p.http.metricsPublic = b));
   bool("NEO_MQTT_ENABLE_TOKEN_AUTH", (b) => (p.mqtt.enableTokenAuth = b));
   bool("NEO_MQTT_ENABLE_TLS", (b) => (p.mqtt.tls.enabled = b));
   const level = get("NEO_LOG_LEVEL");
@@ -259,6 +260,7 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
   cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
   cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
+  if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
   if (p.bridges) cfg.bridges = p.bridges.map(resolveBridge);
   cfg.storage.sync = def(p.storage.sync, cfg.storage.sync);
   if (p.auth) {

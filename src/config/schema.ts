@@ -29,6 +29,7 @@ export interface ServicePatch {
   persistence?: boolean;
   allowedHosts?: string[];
   limits?: Partial<MqttLimits>;
+  metricsPublic?: boolean;
   tls: TlsPatch;
 }
 /** A `Bridge "name" { ... }` block as written (defaults are filled in by load). */
@@ -396,6 +397,7 @@ export const schema: BlockSpec = {
         Listen: listen("http"),
         EnableTokenAuth: bool((p, b) => (p.http.enableTokenAuth = b)),
         AllowedHosts: hostList((p, h) => (p.http.allowedHosts = h)),
+        MetricsPublic: bool((p, b) => (p.http.metricsPublic = b)),
         Tls: tls("http", ["none", "optional", "require"]),
       },
       hints: { Listeners: LISTENERS_HINT },

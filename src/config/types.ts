@@ -82,6 +82,8 @@ export interface NeoConfig {
   http: {
     listen: ListenConfig;
     enableTokenAuth: boolean;
+    /** GET /metrics without a token even when token auth is on (a scraper on a trusted network) */
+    metricsPublic?: boolean;
     tls: TlsConfig;
     /** host names (besides the listen address, localhost and IP literals) the Host header may carry */
     allowedHosts: string[];

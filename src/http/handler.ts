@@ -1,6 +1,7 @@
 // The HTTP request handler as a pure fetch(req): route table lookup (404/405), the
 // route's auth requirement, the handler, and every failure as {"success":false,"reason"}.
 // server.ts puts it behind Bun.serve; tests call it directly, no port needed.
+import { authorize } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { errorResponse } from "../lib/http/respond.ts";
@@ -21,6 +22,8 @@ export interface HandlerDeps extends RouteDeps {
   log: Logger;
   /** where authentication outcomes of "client" routes are recorded (the audit trail) */
   audit?: Pick<AuditLog, "record">;
+  /** told of every credential check: http or https, token or cert, success or failure */
+  onAuth?: (listener: "http" | "https", method: "token" | "cert", result: "success" | "failure") => void;
   /** app's other handlers (web UI), tried when no route has the path */
   fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
 }
@@ -62,13 +65,26 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
 
   function authenticate(auth: HttpAuth, req: Request, conn: Connection): Authenticated {
     if (auth === "none") return { ok: true };
-    // read per request: a SIGHUP reload may switch token auth on or off
+    // read per request: a SIGHUP reload may switch these on or off
+    if (auth === "metrics" && deps.config.http.metricsPublic === true) return { ok: true };
     const tokenAuth = deps.config.http.enableTokenAuth;
     const cert = conn.peer?.cert;
     const who = conn.peer?.remoteAddress ?? conn.clientIp ?? "an unknown address";
     const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, refusals.forSource(who));
-    if (a.ok && a.principal.kind === "client") deps.auth.markUsed?.(a.principal.id);
     if (deps.audit) auditOutcome(deps.audit, req, conn, a);
+    if (tokenAuth || cert)
+      deps.onAuth?.(
+        deps.config.http.tls.enabled ? "https" : "http",
+        cert ? "cert" : "token",
+        a.ok ? "success" : "failure",
+      );
+    if (!a.ok) return a;
+    // /metrics: an identified caller needs metrics:read:* (anonymous only when token auth is off)
+    if (auth === "metrics" && a.principal.kind !== "anonymous") {
+      const d = authorize(a.principal, "metrics:read", "*");
+      if (!d.allow) return { ok: false, response: failure(403, `${d.reason} (needs the scope metrics:read:*)`) };
+    }
+    if (a.principal.kind === "client") deps.auth.markUsed?.(a.principal.id);
     return a;
   }
 

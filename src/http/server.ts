@@ -12,7 +12,7 @@ import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
-import { createHttpHandler, type HttpHandler } from "./handler.ts";
+import { createHttpHandler, type HandlerDeps, type HttpHandler } from "./handler.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
 import type { HttpContext, HttpRoute } from "./types.ts";
 
@@ -56,6 +56,10 @@ export interface HttpDeps {
   guard?: Pick<Guard, "check" | "failed">;
   /** the audit trail: one row per authenticated request */
   audit?: Pick<AuditLog, "record">;
+  /** GET /metrics: the Prometheus text (no route without it) */
+  metrics?: () => string;
+  /** told of every HTTP credential check (the auth attempts metric) */
+  onAuth?: HandlerDeps["onAuth"];
 }
 
 export interface HttpServer {
@@ -143,6 +147,8 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],
     ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.onAuth ? { onAuth: deps.onAuth } : {}),
   });
   return deps.guard ? guarded(handler, deps.guard, deps.audit) : handler;
 }

@@ -12,9 +12,11 @@ import type { FrontPeer } from "./tls-front.ts";
  *            authenticate in the protocol);
  *   "client" a registered client: its token (Bearer, when Http.EnableTokenAuth is on)
  *            and/or its client certificate (behind the HTTPS front).
+ *   "metrics" GET /metrics: open with Http.MetricsPublic; else like "client", and a
+ *            client that was identified needs the scope `metrics:read:*`.
  * New requirements (scopes, users, PATs) are added here and in handler.ts's `authenticate`.
  */
-export type HttpAuth = "none" | "client";
+export type HttpAuth = "none" | "client" | "metrics";
 
 /** How the request reached us; all optional, so a test can call fetch(req) alone. */
 export interface Connection {
@@ -48,4 +50,6 @@ export interface RouteDeps {
   startedAt: number;
   /** routes app adds (same table: 404/405/auth from it) */
   extra?: HttpRoute[];
+  /** the Prometheus text for GET /metrics (404 without it) */
+  metrics?: () => string;
 }

@@ -46,6 +46,23 @@ export interface BrokerStats {
   expired: number;
 }
 
+/** One connected client as the console shows it. */
+export interface ClientDetails {
+  clientId: string;
+  /** the registry client it authenticated as; undefined when anonymous */
+  identity: string | undefined;
+  transport: ClientRef["peer"]["transport"];
+  remoteAddress: string;
+  protocolVersion: 3 | 4 | 5;
+  /** ms since epoch */
+  connectedAt: number;
+  messagesIn: number;
+  messagesOut: number;
+  subscriptions: number;
+  /** the app's credential record (AuthResult.meta) */
+  meta: unknown;
+}
+
 export interface AppPublish {
   topic: string;
   payload: Buffer | string;
@@ -128,6 +145,27 @@ export class Broker {
   clients(): ClientRef[] {
     const out: ClientRef[] = [];
     for (const c of this.core.clients.values()) if (c.client) out.push(c.client);
+    return out;
+  }
+
+  /** Every connected client with its own counters (a copy: for the console, not the hot path). */
+  clientDetails(): ClientDetails[] {
+    const out: ClientDetails[] = [];
+    for (const c of this.core.clients.values()) {
+      if (!c.client) continue;
+      out.push({
+        clientId: c.clientId,
+        identity: c.client.identity,
+        transport: c.client.peer.transport,
+        remoteAddress: c.client.peer.remoteAddress,
+        protocolVersion: c.client.protocolVersion,
+        connectedAt: c.connectedAt,
+        messagesIn: c.messagesIn,
+        messagesOut: c.messagesOut,
+        subscriptions: c.session?.subscriptions.size ?? 0,
+        meta: c.client.meta,
+      });
+    }
     return out;
   }
 

@@ -42,6 +42,10 @@ export class Connection {
   aliases: Map<number, string> | null = null;
   /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
   inboundPending = 0;
+  /** this connection's own PUBLISH counts and when its CONNECT was accepted (the console's Connections) */
+  messagesIn = 0;
+  messagesOut = 0;
+  connectedAt = 0;
   readonly pendingPubs: PendingPublish[] = [];
   private readonly backlog: Packet[] = [];
   private waiting = false;
@@ -325,6 +329,7 @@ export class Connection {
       }
       this.push(buf);
       this.core.stats.messagesOut++;
+      this.messagesOut++;
       return true;
     }
     const pkt: IPublishPacket = {
@@ -357,6 +362,7 @@ export class Connection {
       return false;
     }
     this.core.stats.messagesOut++;
+    this.messagesOut++;
     return true;
   }
 

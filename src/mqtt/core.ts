@@ -127,6 +127,7 @@ export class BrokerCore {
 
   connected(c: Connection): void {
     c.releaseCharge();
+    c.connectedAt = Date.now();
     this.clients.set(c.clientId, c);
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
   }

@@ -1,6 +1,6 @@
 // Public API of the MQTT broker core.
 export { Broker } from "./broker.ts";
-export type { BrokerOptions, BrokerStats, AppPublish } from "./broker.ts";
+export type { BrokerOptions, BrokerStats, AppPublish, ClientDetails } from "./broker.ts";
 export type { ListenOptions, Listening, TlsListenOptions } from "./listeners.ts";
 export type { WsData } from "./websocket.ts";
 export type { BrokerState, ImportResult } from "./state.ts";

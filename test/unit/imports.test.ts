@@ -9,7 +9,7 @@ const SRC = resolve(import.meta.dir, "../../src");
 // folder -> folders it may import (lib is always allowed; a folder may import itself)
 const ALLOWED: Record<string, string[]> = {
   cli: ["bridge", "app", "config", "registry", "pki", "auth", "storage", "web", "mqtt", "http", "ingest"],
-  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web", "query"],
+  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web", "query", "metrics"],
   http: ["auth", "registry", "pki", "ingest", "storage", "config", "query"],
   query: ["config", "ingest", "storage"],
   web: ["registry", "auth", "pki"],
@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   config: [],
   pki: [],
   ingest: [],
+  metrics: [],
   lib: [],
 };
 

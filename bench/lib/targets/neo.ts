@@ -67,6 +67,10 @@ export function createNeoTarget(opts: {
   label: string;
   nofile: number;
   unavailable: string | null;
+  /** target name (default "neo") */
+  name?: string;
+  /** GET /metrics this often while the broker runs (the cost of being scraped) */
+  scrapeMs?: number;
 }): Target {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-neo-"));
   const data = join(dir, "data");
@@ -87,7 +91,7 @@ export function createNeoTarget(opts: {
   const token = (id: string) => readFileSync(join(dir, `${id}_token`), "utf8").trim();
 
   return {
-    name: "neo",
+    name: opts.name ?? "neo",
     describe: () => (keyProblem ? `${opts.label}, WITHOUT token auth (${keyProblem})` : opts.label),
     unavailable(mode) {
       if (opts.unavailable) return opts.unavailable;
@@ -150,6 +154,15 @@ export function createNeoTarget(opts: {
               .join(" | ")
           : "";
         throw new Error(`neo serve did not become ready: ${(e as Error).message} ${log}`);
+      }
+      if (opts.scrapeMs && ready.http) {
+        const url = `http://${ready.http}/metrics`;
+        const timer = setInterval(() => {
+          fetch(url)
+            .then((r) => r.arrayBuffer())
+            .catch(() => {});
+        }, opts.scrapeMs);
+        void proc.exited.then(() => clearInterval(timer));
       }
       const [host, portStr] = ready.mqtt.split(":");
       const first = keys[0];

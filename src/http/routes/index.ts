@@ -4,6 +4,7 @@
 import { badRequest } from "../../lib/errors.ts";
 import type { HttpContext, HttpRoute, RouteDeps } from "../types.ts";
 import { handleHealth } from "./health.ts";
+import { handleMetrics } from "./metrics.ts";
 import { handleQuery } from "./query.ts";
 import { handleWrite } from "./write.ts";
 
@@ -20,9 +21,17 @@ export function httpRoutes(d: RouteDeps): HttpRoute[] {
       handler: (req, c) => handleWrite(req, c.url, c.params.table!, d.store, d.limit),
     },
     { method: "POST", path: "/db/write/", auth: "client", handler: missingTable },
+    ...(d.metrics ? [metricsRoute(d.metrics)] : []),
     ...(d.extra ?? []),
   ];
 }
+
+const metricsRoute = (render: () => string): HttpRoute => ({
+  method: "GET",
+  path: "/metrics",
+  auth: "metrics",
+  handler: () => handleMetrics(render),
+});
 
 const missingTable = () => {
   throw badRequest("bad_request", "missing table name: POST /db/write/<table>");

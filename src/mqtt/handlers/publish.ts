@@ -25,6 +25,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
   const session = c.session;
   if (!client || !session) return c.close();
   core.stats.messagesIn++;
+  c.messagesIn++;
   const pid = p.messageId ?? 0;
   let topic = p.topic;
 

@@ -1,0 +1,44 @@
+// Wires the metrics to what they count: the broker's own counters (read on demand),
+// and the series store's commits (timed and counted around the store's write calls,
+// so every writer — MQTT batches and HTTP /db/write alike — is seen once).
+import { type BrokerFigures, createNeoMetrics, type NeoMetrics } from "../metrics/index.ts";
+import type { Broker } from "../mqtt/index.ts";
+import type { SeriesStore } from "../storage/index.ts";
+
+export function brokerFigures(broker: Broker): BrokerFigures {
+  const connections: Record<string, number> = {};
+  for (const c of broker.clients()) connections[c.peer.transport] = (connections[c.peer.transport] ?? 0) + 1;
+  const s = broker.stats();
+  return {
+    connections,
+    messagesReceived: s.messagesIn,
+    messagesSent: s.messagesOut,
+    subscriptions: s.subscriptions,
+    retained: s.retained,
+  };
+}
+
+export function createGatewayMetrics(broker: () => Broker, bans?: () => number): NeoMetrics {
+  return createNeoMetrics({ broker: () => brokerFigures(broker()), ...(bans ? { bans } : {}) });
+}
+
+/** The same store, with each commit's rows and duration going to the metrics. */
+export function meteredStore(store: SeriesStore, metrics: NeoMetrics): SeriesStore {
+  const metered: SeriesStore = Object.create(store);
+  metered.write = (table, rows) => {
+    const t = performance.now();
+    const n = store.write(table, rows);
+    metrics.dbWrite([{ table: table.toUpperCase(), rows: n }], (performance.now() - t) / 1000);
+    return n;
+  };
+  metered.writeMany = (batches, onReject) => {
+    const t = performance.now();
+    const counts = store.writeMany(batches, onReject);
+    metrics.dbWrite(
+      batches.map((b, i) => ({ table: b.table.toUpperCase(), rows: Math.max(0, counts[i] ?? 0) })),
+      (performance.now() - t) / 1000,
+    );
+    return counts;
+  };
+  return metered;
+}

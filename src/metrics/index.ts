@@ -1,0 +1,13 @@
+// metrics: one set of counters for GET /metrics (Prometheus text format), $SYS and the
+// console's Overview. Imports only lib.
+export { createMetricsRegistry, formatValue, type Counter, type Histogram, type MetricsRegistry } from "./registry.ts";
+export {
+  createNeoMetrics,
+  LISTENERS,
+  type AuthResult,
+  type BrokerFigures,
+  type MetricsSnapshot,
+  type MetricsSources,
+  type NeoMetrics,
+} from "./neo.ts";
+export { processFigures } from "./process.ts";

@@ -1,0 +1,140 @@
+// neo's metrics: what the broker, the store and authentication count, in one place.
+// The broker's message and subscription figures are its own counters (the same ones
+// its $SYS topics publish), read here only when /metrics or the console asks.
+import { createMetricsRegistry, type Sample } from "./registry.ts";
+import { processFigures } from "./process.ts";
+
+/** what the broker tells (app reads it from the broker's stats and client list) */
+export interface BrokerFigures {
+  /** connected clients per listener: tcp, tls, ws, wss */
+  connections: Record<string, number>;
+  messagesReceived: number;
+  messagesSent: number;
+  subscriptions: number;
+  retained: number;
+}
+
+export interface MetricsSources {
+  broker(): BrokerFigures;
+  /** how many peers are banned now (the brute-force guard); 0 without one */
+  bans?(): number;
+}
+
+export const LISTENERS = ["tcp", "tls", "ws", "wss"] as const;
+export type AuthResult = "success" | "failure";
+
+/** what the console's Overview polls: running totals, the page makes rates from them */
+export interface MetricsSnapshot {
+  at: number;
+  connections: number;
+  connectionsByListener: Record<string, number>;
+  messagesReceived: number;
+  messagesSent: number;
+  subscriptions: number;
+  retained: number;
+  rowsWritten: number;
+  authFailures: number;
+  authAttempts: number;
+  bans: number;
+  residentMemoryBytes: number;
+  cpuSeconds: number;
+  startTimeSeconds: number;
+}
+
+export interface NeoMetrics {
+  /** one committed write: rows per table and how long the commit took */
+  dbWrite(rowsByTable: readonly { table: string; rows: number }[], seconds: number): void;
+  /** one authentication decision (`listener`: tcp, tls, ws, wss, http, https, web) */
+  authAttempt(listener: string, method: string, result: AuthResult): void;
+  render(): string;
+  snapshot(): MetricsSnapshot;
+}
+
+const BATCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export function createNeoMetrics(src: MetricsSources): NeoMetrics {
+  const reg = createMetricsRegistry();
+  const bans = () => src.bans?.() ?? 0;
+
+  reg.gauge("neo_mqtt_connections", "MQTT clients connected now, per listener", () => {
+    const c = src.broker().connections;
+    const names = new Set<string>([...LISTENERS, ...Object.keys(c)]);
+    return [...names].map((listener): Sample => ({ labels: { listener }, value: c[listener] ?? 0 }));
+  });
+  reg.gauge(
+    "neo_mqtt_messages_received_total",
+    "PUBLISH packets received from clients",
+    () => src.broker().messagesReceived,
+    "counter",
+  );
+  reg.gauge(
+    "neo_mqtt_messages_sent_total",
+    "PUBLISH packets sent to clients",
+    () => src.broker().messagesSent,
+    "counter",
+  );
+  reg.gauge("neo_mqtt_subscriptions", "subscriptions held by sessions now", () => src.broker().subscriptions);
+  reg.gauge("neo_mqtt_retained_messages", "retained messages held now", () => src.broker().retained);
+  const rows = reg.counter("neo_db_rows_written_total", "rows committed to the series store, per table");
+  const batch = reg.histogram(
+    "neo_db_write_batch_seconds",
+    "time to commit one write batch (one transaction, fsync included)",
+    BATCH_BUCKETS,
+  );
+  const auth = reg.counter(
+    "neo_auth_attempts_total",
+    "authentication decisions per listener, credential kind and result",
+  );
+  reg.gauge("neo_bans", "peers banned now by the brute-force guard", bans);
+  reg.gauge(
+    "process_resident_memory_bytes",
+    "resident memory size in bytes",
+    () => processFigures().residentMemoryBytes,
+  );
+  reg.gauge(
+    "process_cpu_seconds_total",
+    "user and system CPU time spent, in seconds",
+    () => processFigures().cpuSeconds,
+    "counter",
+  );
+  reg.gauge(
+    "process_start_time_seconds",
+    "start time of the process since the Unix epoch, in seconds",
+    () => processFigures().startTimeSeconds,
+  );
+
+  let failures = 0;
+  return {
+    dbWrite(byTable, seconds) {
+      for (const t of byTable) if (t.rows > 0) rows.inc({ table: t.table }, t.rows);
+      batch.observe(seconds);
+    },
+    authAttempt(listener, method, result) {
+      auth.inc({ listener, method, result });
+      if (result === "failure") failures++;
+    },
+    render: () => reg.render(),
+    snapshot() {
+      const b = src.broker();
+      const p = processFigures();
+      let connections = 0;
+      for (const n of Object.values(b.connections)) connections += n;
+      return {
+        at: Date.now(),
+        connections,
+        connectionsByListener: { ...b.connections },
+        messagesReceived: b.messagesReceived,
+        messagesSent: b.messagesSent,
+        subscriptions: b.subscriptions,
+        retained: b.retained,
+        rowsWritten: rows.total(),
+        authFailures: failures,
+        authAttempts: auth.total(),
+        bans: bans(),
+        residentMemoryBytes: p.residentMemoryBytes,
+        cpuSeconds: p.cpuSeconds,
+        startTimeSeconds: p.startTimeSeconds,
+      };
+    },
+  };
+}
