@@ -49,6 +49,11 @@ else if (neoPick) log(`neo: using ${neoCmd.label}`);
 
 const all: Target[] = [];
 if (args.brokers.includes("neo")) all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem }));
+if (args.brokers.includes("neo-base")) {
+  if (!args.neoBaseCmd) throw new Error("--brokers neo-base needs --neo-base-cmd");
+  const argv = args.neoBaseCmd.split(" ").filter(Boolean);
+  all.push(createNeoTarget({ argv, label: args.neoBaseCmd, nofile, unavailable: null, name: "neo-base" }));
+}
 // neo with GET /metrics every second while it works (15x Prometheus' default interval)
 if (args.brokers.includes("neo-scraped"))
   all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem, name: "neo-scraped", scrapeMs: 1000 }));

@@ -7,6 +7,7 @@ export interface BenchArgs {
   quick: boolean;
   repeat: number; // runs per (scenario, broker); the best is reported
   neoCmd?: string; // e.g. "dist/neo" or "bun src/main.ts"
+  neoBaseCmd?: string; // argv prefix of the neo-base broker
   out: string | null; // results markdown path, null = don't write
   help: boolean;
 }
@@ -15,7 +16,8 @@ export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...
                       [--repeat N] [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
 scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint pki
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
---brokers also takes neo-scraped: neo with GET /metrics every second during the run
+--brokers also takes neo-scraped: neo with GET /metrics every second during the run, and
+           neo-base: neo run by --neo-base-cmd "<argv prefix>" (e.g. another checkout, for before/after)
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine
 --quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md
@@ -30,6 +32,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       quick: { type: "boolean", default: false },
       repeat: { type: "string" },
       "neo-cmd": { type: "string" },
+      "neo-base-cmd": { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -51,6 +54,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     quick,
     repeat: Math.max(1, Math.min(9, Number(values.repeat ?? 1) || 1)),
     ...(values["neo-cmd"] ? { neoCmd: values["neo-cmd"] } : {}),
+    ...(values["neo-base-cmd"] ? { neoBaseCmd: values["neo-base-cmd"] } : {}),
     out,
     help: values.help ?? false,
   };
