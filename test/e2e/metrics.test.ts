@@ -24,7 +24,16 @@ const families = async () => {
 beforeAll(async () => {
   srv = await startServer(["--http-enable-token-auth", "true", "--mqtt-enable-token-auth", "true"]);
   metricsToken = (await genKey(srv.data, "scraper", ["--scope", "metrics:read:*"])).token;
-  plainToken = (await genKey(srv.data, "sensor1", ["--scope", "tables:write:*", "--scope", "topics:publish:#"])).token;
+  plainToken = (
+    await genKey(srv.data, "sensor1", [
+      "--scope",
+      "tables:write:*",
+      "--scope",
+      "topics:publish:#",
+      "--scope",
+      "topics:subscribe:#",
+    ])
+  ).token;
 });
 afterAll(async () => {
   await srv.stop();
@@ -93,7 +102,7 @@ describe("GET /metrics", () => {
     ]);
     const w = await fetch(`${srv.httpUrl}/db/write/METRICS_T`, {
       method: "POST",
-      headers: { authorization: `Bearer ${plainToken}` },
+      headers: { authorization: `Bearer ${plainToken}`, "content-type": "application/json" },
       body: '[["m3", 1700000000000000001, 3.5]]',
     });
     expect(w.status).toBe(200);
@@ -123,7 +132,8 @@ describe("GET /metrics", () => {
     try {
       const f = await eventually(async () => {
         const x = await families();
-        return (sampleValue(x, "neo_mqtt_connections", { listener: "tcp" }) ?? 0) >= 1 ? x : undefined;
+        const connected = (sampleValue(x, "neo_mqtt_connections", { listener: "tcp" }) ?? 0) >= 1;
+        return connected && (sampleValue(x, "neo_mqtt_subscriptions") ?? 0) >= 1 ? x : undefined;
       });
       expect(sampleValue(f, "neo_mqtt_subscriptions")).toBeGreaterThanOrEqual(1);
     } finally {
