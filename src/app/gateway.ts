@@ -133,6 +133,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
     maxConnectSize: config.mqtt.maxConnectSize,
     maxUnauthenticatedBytes: config.mqtt.maxUnauthenticatedBytes,
+    maxKeepAlive: config.mqtt.maxKeepAlive,
     log: createLogger("mqtt"),
   });
   const bridgeDeps = { dataDir: config.data, publish: (m: Parameters<Broker["publish"]>[0]) => broker.publish(m) };

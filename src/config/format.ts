@@ -218,8 +218,9 @@ Mqtt {
   MaxRetainedBytes = ${DEFAULT_MQTT_LIMITS.maxRetainedBytes}
   MaxRetainedBytesPerClient = ${DEFAULT_MQTT_LIMITS.maxRetainedBytesPerClient}
 
-  # Seconds; an MQTT 5 client asking for a longer Keep Alive is told this one
-  # (Server Keep Alive), an MQTT 3.1.1 client is held to it.
+  # Seconds (65535 = no limit). Below that, an MQTT 5 client asking for a longer Keep
+  # Alive, or none, is told this one (Server Keep Alive in CONNACK); an MQTT 3.1.1
+  # client asking for more is refused (CONNACK 2, identifier rejected), as in Mosquitto.
   MaxKeepAlive = ${DEFAULT_MQTT_LIMITS.maxKeepAlive}
 
   Tls {

@@ -53,7 +53,7 @@ describe("defaults and precedence", () => {
         maxRetainedMessages: 10_000,
         maxRetainedBytes: 67_108_864,
         maxRetainedBytesPerClient: 8_388_608,
-        maxKeepAlive: 3600,
+        maxKeepAlive: 65_535,
         tls: { enabled: false, clientAuth: "require" },
       },
       storage: { sync: "full" },

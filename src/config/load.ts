@@ -57,7 +57,7 @@ export const DEFAULT_MQTT_LIMITS: MqttLimits = {
   maxRetainedMessages: 10_000,
   maxRetainedBytes: 64 * 1024 * 1024,
   maxRetainedBytesPerClient: 8 * 1024 * 1024,
-  maxKeepAlive: 3600,
+  maxKeepAlive: 65_535,
 };
 
 export const BRIDGE_DEFAULTS = {

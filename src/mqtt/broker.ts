@@ -21,6 +21,8 @@ export interface BrokerOptions {
   maxConnectSize?: number;
   /** bytes all connections not yet accepted may hold together; default 16 MiB */
   maxUnauthenticatedBytes?: number;
+  /** seconds; default 65535 (no limit): see CoreOptions.maxKeepAlive */
+  maxKeepAlive?: number;
   /** close sockets that send no CONNECT in time; default 10000 */
   connectTimeoutMs?: number;
   log?: Logger;
@@ -85,6 +87,7 @@ export class Broker {
       maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
       maxConnectSize: opts.maxConnectSize ?? 64 * 1024,
       maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes ?? 16 * 1024 * 1024,
+      maxKeepAlive: opts.maxKeepAlive ?? 65_535,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
       outboundHighWater: HIGH_WATER / 4,

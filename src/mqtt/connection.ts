@@ -9,6 +9,7 @@ import { RC } from "./codes.ts";
 import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import { parsePackets } from "./parser.ts";
 import { dispatchPacket } from "./handlers/index.ts";
+import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
 
 // mqtt-packet would otherwise build 65,536 two-byte Buffers (~7 MB of RSS) on its first
@@ -16,6 +17,18 @@ import { startPublish, type PendingPublish, finishPublish } from "./handlers/pub
 mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
+
+/** Can this parsed packet be encoded again? Only packets with properties need asking. */
+function encodable(p: Packet, version: ProtocolVersion): boolean {
+  const v = p.cmd === "connect" ? (p.protocolVersion ?? version) : version;
+  if (v !== 5) return true;
+  try {
+    mqtt.generate(p, { protocolVersion: 5 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 /**
  * What a connection not yet accepted is charged against the broker's unauthenticated
  * budget besides the bytes it holds: its socket, objects and timers (so a flood of
@@ -40,6 +53,10 @@ export class Connection {
   problemInfo = true;
   /** v5 topic aliases from this client, created on first use */
   aliases: Map<number, string> | null = null;
+  /** v5: how many topic aliases the client accepts from us (its Topic Alias Maximum) */
+  clientTopicAliasMaximum = 0;
+  /** v5 topic aliases we gave this client, topic -> alias, up to clientTopicAliasMaximum */
+  private outAliases: Map<string, number> | null = null;
   /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
   inboundPending = 0;
   /** this connection's own PUBLISH counts and when its CONNECT was accepted (the console's Connections) */
@@ -48,6 +65,8 @@ export class Connection {
   connectedAt = 0;
   readonly pendingPubs: PendingPublish[] = [];
   private readonly backlog: Packet[] = [];
+  /** QoS 1/2 publishes waiting in `backlog` (they count against Receive Maximum) */
+  private queuedQos = 0;
   private waiting = false;
   private readingPaused = false;
   /** pieces of an incomplete packet, joined once it is complete (linear in bytes) */
@@ -231,8 +250,19 @@ export class Connection {
 
   onPacket(p: Packet): void {
     if (this.state === "closed") return;
+    if ("properties" in p && p.properties && !encodable(p, this.version)) {
+      // a property mqtt-packet read but could not write back (e.g. a user property with
+      // no value): a Malformed Packet, refused before anything is routed or acknowledged
+      this.core.log.debug(`malformed ${p.cmd} properties from ${this.transport.peer.remoteAddress}`);
+      return this.protocolClose(RC.malformedPacket);
+    }
+    if (p.cmd === "publish" && p.qos > 0 && this.version === 5 && this.state === "connected") {
+      // QoS 1/2 publishes not yet acknowledged, waiting here included [MQTT-3.3.4-9]
+      if (this.inboundPending + this.queuedQos >= SERVER_RECEIVE_MAXIMUM)
+        return this.protocolClose(RC.receiveMaximumExceeded);
+    }
     if (this.waiting || this.backlog.length > 0) {
-      this.backlog.push(p);
+      this.enqueue(p);
       if (this.backlog.length > BACKLOG_PAUSE && !this.readingPaused) {
         this.readingPaused = true;
         this.transport.pauseReading();
@@ -242,16 +272,21 @@ export class Connection {
     this.handle(p);
   }
 
+  private enqueue(p: Packet): void {
+    this.backlog.push(p);
+    if (p.cmd === "publish" && p.qos > 0) this.queuedQos++;
+  }
+
   private handle(p: Packet): void {
     if (p.cmd === "publish") {
       if (this.pendingPubs.length >= PIPELINE_LIMIT) {
-        this.backlog.push(p);
+        this.enqueue(p);
         return;
       }
       return startPublish(this, p);
     }
     if (this.pendingPubs.length > 0) {
-      this.backlog.push(p); // keep order behind publishes awaiting the app
+      this.enqueue(p); // keep order behind publishes awaiting the app
       return;
     }
     try {
@@ -279,6 +314,7 @@ export class Connection {
       if (p.cmd !== "publish" && this.pendingPubs.length > 0) break;
       if (p.cmd === "publish" && this.pendingPubs.length >= PIPELINE_LIMIT) break;
       this.backlog.shift();
+      if (p.cmd === "publish" && p.qos > 0) this.queuedQos--;
       this.handle(p);
     }
     if (this.readingPaused && this.backlog.length < BACKLOG_PAUSE / 2) {
@@ -320,7 +356,10 @@ export class Connection {
   sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
     const m = d.msg;
     if (this.state === "closed") return false;
-    if (m.expiresAt === undefined && (this.version !== 5 || (!m.properties && !d.subscriptionIds))) {
+    if (
+      m.expiresAt === undefined &&
+      (this.version !== 5 || (!m.properties && !d.subscriptionIds && this.clientTopicAliasMaximum === 0))
+    ) {
       // no properties to write: encode directly
       const buf = encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.version);
       if (buf.length > this.clientMaximumPacketSize) {
@@ -352,6 +391,20 @@ export class Connection {
         props.messageExpiryInterval = left; // remaining lifetime [MQTT-3.3.2-6]
       }
       if (d.subscriptionIds && d.subscriptionIds.length > 0) props.subscriptionIdentifier = d.subscriptionIds;
+      delete props.topicAlias; // an alias from the publisher means nothing on this connection
+      if (this.clientTopicAliasMaximum > 0) {
+        // outbound topic aliases: the first message on a topic names it and its alias,
+        // later ones send the alias and an empty topic [MQTT-3.3.2-8]
+        const aliases = (this.outAliases ??= new Map());
+        const known = aliases.get(m.topic);
+        if (known !== undefined) {
+          props.topicAlias = known;
+          pkt.topic = "";
+        } else if (aliases.size < this.clientTopicAliasMaximum) {
+          props.topicAlias = aliases.size + 1;
+          aliases.set(m.topic, props.topicAlias);
+        }
+      }
       pkt.properties = props;
     } else if (m.expiresAt !== undefined && m.expiresAt <= Date.now()) {
       this.core.stats.expired++;
@@ -431,6 +484,7 @@ export class Connection {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.backlog.length = 0;
+    this.queuedQos = 0;
     this.rest = null;
     this.releaseCharge();
     this.core.connections.delete(this);

@@ -15,6 +15,8 @@ export interface CoreOptions {
   maxConnectSize: number;
   /** bytes all not-yet-accepted connections together may hold; past it new ones are refused */
   maxUnauthenticatedBytes: number;
+  /** seconds; v5 clients asking for more (or none) get Server Keep Alive, 3.1.1 ones are refused */
+  maxKeepAlive?: number;
   connectTimeoutMs: number;
   maxQueuedMessages: number;
   /** bytes waiting for one client above which QoS 0 is queued instead of written */

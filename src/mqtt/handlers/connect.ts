@@ -27,6 +27,8 @@ export interface ConnectState {
   auth: Extract<AuthResult, { ok: true }> | null;
   session: Session | null;
   sessionPresent: boolean;
+  /** v5: the keep alive the server imposes (Server Keep Alive in CONNACK) */
+  serverKeepAlive?: number;
 }
 
 /** false (or a promise of false): the CONNECT was refused or the socket went away; stop. */
@@ -125,9 +127,19 @@ export const limits: ConnectStep = (s) => {
   c.client = { id: s.clientId, protocolVersion: s.version, peer: c.transport.peer };
   if (s.auth?.identity !== undefined) c.client.identity = s.auth.identity;
   if (s.auth?.meta !== undefined) c.client.meta = s.auth.meta;
-  c.keepaliveMs = (s.p.keepalive ?? 0) * 1000;
+  let keepalive = s.p.keepalive ?? 0;
+  const max = c.core.opts.maxKeepAlive ?? 65_535;
+  if (s.version === 5 && (keepalive > max || (keepalive === 0 && max < 65_535))) {
+    keepalive = max; // the client must use ours [MQTT-3.2.2-21]
+    s.serverKeepAlive = max;
+  } else if (s.version !== 5 && keepalive > max) {
+    // 3.1.1 cannot be told another value: refused, as Mosquitto does (identifier rejected)
+    return refuse(c, RC.clientIdentifierNotValid);
+  }
+  c.keepaliveMs = keepalive * 1000;
   if (s.version === 5) {
     if (props.receiveMaximum) c.clientReceiveMaximum = props.receiveMaximum;
+    if (props.topicAliasMaximum) c.clientTopicAliasMaximum = props.topicAliasMaximum;
     if (props.maximumPacketSize) c.clientMaximumPacketSize = props.maximumPacketSize;
     if (props.requestProblemInformation === false) c.problemInfo = false;
   }
@@ -163,6 +175,7 @@ export function connackFor(s: ConnectState, maxPacketSize: number): IConnackPack
     sharedSubscriptionAvailable: true,
   };
   if (s.assigned) ack.properties.assignedClientIdentifier = s.clientId;
+  if (s.serverKeepAlive !== undefined) ack.properties.serverKeepAlive = s.serverKeepAlive;
   return ack;
 }
 

@@ -10,6 +10,8 @@ export function handleSubscribe(c: Connection, p: ISubscribePacket): void {
   const session = c.session;
   const client = c.client;
   if (!session || !client) return c.close();
+  // a SUBSCRIBE without a topic filter is a Protocol Error [MQTT-3.8.3-2]
+  if (!p.subscriptions || p.subscriptions.length === 0) return c.protocolClose(RC.protocolError);
   const v5 = c.version === 5;
   const subId = v5 ? p.properties?.subscriptionIdentifier : undefined;
   if (subId === 0) return c.protocolClose(RC.protocolError); // identifier 0 is a Protocol Error (v5 §3.8.2.1.2)

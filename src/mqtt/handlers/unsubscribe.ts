@@ -6,6 +6,8 @@ import { RC } from "../codes.ts";
 export function handleUnsubscribe(c: Connection, p: IUnsubscribePacket): void {
   const session = c.session;
   if (!session) return c.close();
+  // an UNSUBSCRIBE without a topic filter is a Protocol Error [MQTT-3.10.3-2]
+  if (!p.unsubscriptions || p.unsubscriptions.length === 0) return c.protocolClose(RC.protocolError);
   const codes: number[] = [];
   for (const raw of p.unsubscriptions) {
     const existed = c.core.removeSubscription(session, raw);
