@@ -134,6 +134,11 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     maxConnectSize: config.mqtt.maxConnectSize,
     maxUnauthenticatedBytes: config.mqtt.maxUnauthenticatedBytes,
     maxKeepAlive: config.mqtt.maxKeepAlive,
+    retained: {
+      maxMessages: config.mqtt.maxRetainedMessages,
+      maxBytes: config.mqtt.maxRetainedBytes,
+      maxBytesPerOwner: config.mqtt.maxRetainedBytesPerClient,
+    },
     log: createLogger("mqtt"),
   });
   const bridgeDeps = { dataDir: config.data, publish: (m: Parameters<Broker["publish"]>[0]) => broker.publish(m) };

@@ -11,6 +11,7 @@ import { createWsHandler, type WsData } from "./websocket.ts";
 import { sysMessages } from "./sys.ts";
 import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
+import type { RetainedLimits } from "./retained.ts";
 import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
 export interface BrokerOptions {
@@ -21,6 +22,8 @@ export interface BrokerOptions {
   maxConnectSize?: number;
   /** bytes all connections not yet accepted may hold together; default 16 MiB */
   maxUnauthenticatedBytes?: number;
+  /** limits on retained messages from clients; default none */
+  retained?: RetainedLimits;
   /** seconds; default 65535 (no limit): see CoreOptions.maxKeepAlive */
   maxKeepAlive?: number;
   /** close sockets that send no CONNECT in time; default 10000 */
@@ -88,6 +91,7 @@ export class Broker {
       maxConnectSize: opts.maxConnectSize ?? 64 * 1024,
       maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes ?? 16 * 1024 * 1024,
       maxKeepAlive: opts.maxKeepAlive ?? 65_535,
+      ...(opts.retained ? { retained: opts.retained } : {}),
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
       outboundHighWater: HIGH_WATER / 4,

@@ -5,7 +5,7 @@ import type { Logger } from "../lib/log.ts";
 import type { Connection } from "./connection.ts";
 import type { Delivery, Message, QoS, Subscription, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
-import { RetainedStore } from "./retained.ts";
+import { type RetainedLimits, RetainedStore } from "./retained.ts";
 import { Session, type SessionCounters } from "./session.ts";
 import { TopicTrie } from "./topics.ts";
 
@@ -17,6 +17,8 @@ export interface CoreOptions {
   maxUnauthenticatedBytes: number;
   /** seconds; v5 clients asking for more (or none) get Server Keep Alive, 3.1.1 ones are refused */
   maxKeepAlive?: number;
+  /** Mqtt.MaxRetained*: what clients may make the broker keep as retained messages */
+  retained?: RetainedLimits;
   connectTimeoutMs: number;
   maxQueuedMessages: number;
   /** bytes waiting for one client above which QoS 0 is queued instead of written */
@@ -29,6 +31,8 @@ export interface CoreCounters extends SessionCounters {
   bytesIn: number;
   bytesOut: number;
   droppedTooLarge: number;
+  /** retained messages not kept because of Mqtt.MaxRetained* */
+  retainedRefused: number;
 }
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -69,6 +73,7 @@ export class BrokerCore {
     droppedQueued: 0,
     droppedTooLarge: 0,
     expired: 0,
+    retainedRefused: 0,
   };
   shuttingDown = false;
   /** bytes held now by connections whose CONNECT was not accepted yet (see Connection.charge) */
@@ -83,7 +88,9 @@ export class BrokerCore {
     readonly hooks: BrokerHooks,
     readonly log: Logger,
     readonly opts: CoreOptions,
-  ) {}
+  ) {
+    if (opts.retained) this.retained.limits = opts.retained;
+  }
 
   get subscriptionCount(): number {
     return this.subs.size + this.shared.size;
@@ -239,8 +246,8 @@ export class BrokerCore {
   }
 
   /** An accepted message enters the broker: retain, then route. */
-  ingest(msg: Message): void {
-    if (msg.retain) this.retained.set(msg);
+  ingest(msg: Message, owner?: string): void {
+    if (msg.retain) this.retained.set(msg, owner);
     this.route(msg);
   }
 

@@ -115,7 +115,17 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
   } else if (e.kind === "route" && e.msg) {
     const o = e.outcome;
     if (o?.reasonCode !== undefined) reason = o.reasonCode;
-    if (!o?.handled) c.core.ingest(e.msg);
+    if (!o?.handled) {
+      const m = e.msg;
+      const owner = c.client?.identity ?? c.clientId;
+      if (m.retain && !c.core.retained.admits(m, owner)) {
+        // over Mqtt.MaxRetained*: v5 with an ack is told (0x97) and nothing is delivered;
+        // otherwise the message is delivered but not kept
+        c.core.stats.retainedRefused++;
+        if (c.version === 5 && e.qos > 0) reason = RC.quotaExceeded;
+        else c.core.route(m);
+      } else c.core.ingest(m, owner);
+    }
   }
   if (c.state === "closed") return;
   if (e.qos === 1) {
