@@ -2,10 +2,9 @@
 // outage) the JS heap is full of garbage from the CONNECT path (packets, auth lookups,
 // promises) and the runtime keeps those pages for a long time. Two measures, both bounded:
 // - during the burst, a young-generation collection every `youngEvery` connects, so the
-//   garbage is gone before the heap grows to hold it (the first 1,000 token connects to
-//   a fresh broker: ~1 KB less RSS per connection once settled, ~3 KB less right after
-//   the burst; it costs ~10 % of the connects/s of a CONNECT/DISCONNECT loop; figures and
-//   commands in bench/RESULTS.md);
+//   garbage is gone before the heap grows to hold it (less RSS per connection, settled
+//   and right after the burst, for a small share of connects/s; the figures and their
+//   commands are in bench/RESULTS.md);
 // - once the burst has been quiet for a moment, one full collection gives back the rest:
 //   only after at least `minConnects` connects since the last one, never more often than
 //   `minIntervalMs`, and no timer runs while nothing connects.

@@ -40,7 +40,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   /** which MQTT client ids this principal may use (sessions held by others are the broker's rule) */
   function checkClientId(req: ConnectRequest, p: Identified): AuthResult | undefined {
     if (p.via === "cert" && req.clientId !== p.id)
-      // seed: "apply client-id": the CONNECT client id must be the certificate's
+      // machbase-neo: "apply client-id": the CONNECT client id must be the certificate's
       return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match certificate "${p.id}"`);
     if (p.kind !== "anonymous") {
       if (config.requireClientIdMatch && req.clientId !== p.id)

@@ -2,7 +2,7 @@
 // authenticated like any other; but a credential sent with the upgrade itself (an
 // `Authorization: Bearer|Thing|Client` header or an `?authorization=` query, the
 // Mainflux/Magistrala WSS habit) must be valid, and with a client certificate it must
-// belong to the same client (seed: "Authorization header or authorization query parameter
+// belong to the same client (Mainflux docs: "Authorization header or authorization query parameter
 // must match cert key"). Nothing is let through on the strength of it alone. The check
 // is identify()'s, like every other.
 import type { Auth } from "../auth/index.ts";

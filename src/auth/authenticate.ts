@@ -23,7 +23,7 @@ const normalizeFp = (fp: string) => fp.replace(/:/g, "").toLowerCase();
 /**
  * Constant-time equality of two hashes (32 bytes each): every byte is looked at, no early
  * exit. Written here rather than node's timingSafeEqual so the server never loads
- * node:crypto (~2.6 MB resident) just for this.
+ * node:crypto (several MB resident: bench/RESULTS.md, "Module costs") just for this.
  */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false; // lengths are public (always 32 for HMAC-SHA256)

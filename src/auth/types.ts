@@ -1,6 +1,6 @@
 import type { Credentials, Identity } from "./identify.ts";
 // Outcomes of authentication. Failures carry a precise reason for logs; HTTP shows
-// "invalid token" for every token failure except a missing one (seed behaviour).
+// "invalid token" for every token failure except a missing one (as machbase-neo answers).
 export type AuthOutcome =
   | {
       ok: true;

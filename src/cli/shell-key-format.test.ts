@@ -20,12 +20,12 @@ const rec = (o: Partial<ClientRecord>): ClientRecord => ({
 });
 
 describe("key list formatting", () => {
-  test("times print like Go's default UTC format in the seed", () => {
+  test("times print like Go's default UTC format, as machbase-neo prints them", () => {
     expect(formatTime(T0)).toBe("2023-02-05 01:55:18 +0000 UTC");
     expect(rfc3339(T0 + 123)).toBe("2023-02-05T01:55:18Z");
   });
 
-  test("the box table reproduces the seed's row for the same data", () => {
+  test("the box table reproduces machbase-neo's row for the same data", () => {
     const lines = boxTable([rec({})], T0 + 1000).split("\n");
     expect(
       lines[3]!.startsWith(

@@ -13,7 +13,7 @@ export function displayStatus(r: ClientRecord, now: number): DisplayStatus {
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
-/** Go's default time format in UTC, as the seed shows: `2023-02-05 01:55:18 +0000 UTC`. */
+/** Go's default time format in UTC, as machbase-neo shows: `2023-02-05 01:55:18 +0000 UTC`. */
 export function formatTime(ms: number): string {
   const d = new Date(ms);
   return (

@@ -131,7 +131,7 @@ export function writeReplace(path: string, text: string, mode: number): void {
   }
 }
 
-/** Write the three files of a freshly issued client and print the seed's lines; or print everything. */
+/** Write the three files of a freshly issued client and print machbase-neo's lines; or print everything. */
 export function emitIssued(issued: IssuedClient, prefix: string | undefined, out: (s: string) => void): void {
   if (prefix === undefined) {
     out(issued.certPem.trimEnd() + "\n");

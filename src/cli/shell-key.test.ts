@@ -45,7 +45,7 @@ async function openssl(args: string[]) {
 const mode = (f: string) => statSync(join(cwd, f)).mode & 0o777;
 
 describe("neo shell key gen", () => {
-  test("--output writes cert 0644, key and token 0600 and prints exactly the seed's three lines", async () => {
+  test("--output writes cert 0644, key and token 0600 and prints exactly machbase-neo's three lines", async () => {
     const r = await neo(["gen", "myapp01", "--output", "./myapp01"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
@@ -152,7 +152,7 @@ describe("neo shell key gen", () => {
 });
 
 describe("neo shell key list, del, revoke, rotate, crl", () => {
-  test("list prints the seed's box table with status and last-used columns, and a scope summary last", async () => {
+  test("list prints machbase-neo's box table with status and last-used columns, and a scope summary last", async () => {
     await neo(["gen", "myid2", "--output", "a"]);
     await neo(["gen", "myid3", "--output", "b"]);
     const r = await neo(["list"]);

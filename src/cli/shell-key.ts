@@ -1,4 +1,4 @@
-// `neo shell key ...`: client keys, tokens and the gateway CA, in the seed's formats.
+// `neo shell key ...`: client keys, tokens and the gateway CA, in machbase-neo's formats.
 // Every subcommand opens the data dir directly, so it works with or without a running
 // server; a server sees the change on its next lookup.
 import { defineCommand } from "citty";

@@ -48,7 +48,7 @@ Mqtt = {
     });
   });
 
-  test("dotted keys (the seed's Tls.Enabled form) merge with blocks of the same name", () => {
+  test("dotted keys (machbase-neo's Tls.Enabled form) merge with blocks of the same name", () => {
     const r = check('Mqtt.Tls.Enabled = true\nMqtt { EnableTokenAuth = true }\nMqtt { Tls.ClientAuth = "optional" }');
     expect(r.problems).toEqual([]);
     expect(r.patch.mqtt).toEqual({ enableTokenAuth: true, tls: { enabled: true, clientAuth: "optional" } });

@@ -1,4 +1,4 @@
-// The seed's curl commands, run with the real curl against the real server.
+// machbase-neo's documented curl commands, run with the real curl against the real server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +26,7 @@ afterAll(() => h.close());
 const bearer = () => ["-H", `Authorization: Bearer ${TOKEN}`];
 
 describe("curl", () => {
-  test("the seed query with --data-urlencode and a bearer token returns the seed's rows", async () => {
+  test("machbase-neo's query with --data-urlencode and a bearer token returns its documented rows", async () => {
     const r = await curl([
       "--output",
       "-",
@@ -49,7 +49,7 @@ describe("curl", () => {
     expect(body.reason).toBe("success");
   });
 
-  test("the seed's intended-wrong token gets 401 invalid token", async () => {
+  test("machbase-neo's intended-wrong token gets 401 invalid token", async () => {
     const r = await curl([
       "--output",
       "-",

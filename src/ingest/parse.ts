@@ -10,7 +10,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 function gunzip(body: Uint8Array, max: number): Uint8Array {
   try {
     // node:zlib rather than Bun.gunzipSync: it can cap the output (gzip bombs). Loaded on
-    // the first gzip payload: a static import keeps it resident in every server (~0.5 MB).
+    // the first gzip payload: a static import keeps it resident in every server (bench/RESULTS.md, "Module costs").
     return process.getBuiltinModule("node:zlib").gunzipSync(body, { maxOutputLength: max });
   } catch (e) {
     const code = (e as { code?: string }).code;

@@ -12,7 +12,7 @@ let sink: (line: string) => void = writeStderr;
 
 /**
  * A direct write(2) on fd 2: the first process.stderr.write() builds Node's stream
- * machinery (~8 ms at startup). Falls back to the stream when the fd would block.
+ * machinery (milliseconds at startup). Falls back to the stream when the fd would block.
  */
 function writeStderr(line: string): void {
   const buf = Buffer.from(line + "\n");

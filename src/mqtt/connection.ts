@@ -12,7 +12,7 @@ import { dispatchPacket } from "./handlers/index.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import { startPublish, type PendingPublish, finishPublish } from "./handlers/publish.ts";
 
-// mqtt-packet would otherwise build 65,536 two-byte Buffers (~7 MB of RSS) on its first
+// mqtt-packet would otherwise build 65,536 two-byte Buffers (megabytes of RSS) on its first
 // generate() to write packet ids from a cache; acks, the hot case, go through encodeAck.
 mqtt.writeToStream.cacheNumbers = false;
 

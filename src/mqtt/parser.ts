@@ -1,5 +1,5 @@
 // One mqtt-packet parser shared by every connection. A parser per connection cost
-// ~3 KB each (an EventEmitter, a BufferList that is a full Duplex stream, a state
+// several KB each (an EventEmitter, a BufferList that is a full Duplex stream, a state
 // array) and kept the CONNECT packet alive for the connection's life (mqtt-packet
 // stores it as its `settings`). Connection frames the bytes itself and only ever hands
 // over complete packets, so between two parse() calls the parser holds no state, and

@@ -11,7 +11,7 @@ import { readServerCheck, writeServerCheck, type ServerCertFacts } from "./serve
 import type { x509 } from "./x509.ts";
 import type { X509Certificate } from "node:crypto";
 
-// @peculiar/x509 (with reflect-metadata and tsyringe) costs ~10 ms and several MB to load,
+// @peculiar/x509 (with reflect-metadata and tsyringe) costs tens of ms and many MB to load (bench/RESULTS.md, "Module costs"),
 // and only issuing a certificate or a CRL needs it: starting with an existing CA reads
 // everything through node:crypto and loads the library on first use. An unchanged server
 // certificate is not even parsed: see server-check.ts.

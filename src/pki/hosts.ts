@@ -1,6 +1,6 @@
 // Which names the server certificate must cover.
 // No node:net / node:os imports: importing node:net alone made the compiled binary's
-// embedded bundle ~0.5 MB larger and idle RSS ~0.8 MB higher (measured, bench/RESULTS.md).
+// embedded bundle larger and idle RSS higher (measured: bench/RESULTS.md).
 
 export interface SanSet {
   dns: string[];

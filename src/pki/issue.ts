@@ -70,7 +70,7 @@ export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[],
 
 /** Does the certificate chain to our CA (issuer name matches and the CA key verifies its signature)? */
 export function createVerifier(caCertPem: string): (cert: string | Uint8Array) => boolean {
-  // node:crypto (~2.6 MB resident) is loaded on the first check, not when the server starts
+  // node:crypto (bench/RESULTS.md, "Module costs") is loaded on the first check, not when the server starts
   let ca: X509Certificate | undefined;
   return (cert) => {
     const { X509Certificate: NodeX509 } = process.getBuiltinModule("node:crypto");

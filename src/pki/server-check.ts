@@ -1,7 +1,7 @@
 // <data>/pki/server_cert.check.json: what the last full check of the server certificate
 // found (its SANs and notAfter, and that the CA signed it), bound to the SHA-256 of the
 // exact server and CA certificate PEM files. A start where neither file changed reads this
-// instead of parsing X.509, so the server never loads node:crypto (~2.6 MB resident) for
+// instead of parsing X.509, so the server never loads node:crypto (several MB resident: bench/RESULTS.md, "Module costs") for
 // it. A missing, unreadable or stale record just means the full check runs again.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

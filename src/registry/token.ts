@@ -55,7 +55,7 @@ function checkKey(key: Buffer, file: string): Buffer {
 
 /**
  * HMAC-SHA256(key, token). Bun's native hasher gives the same bytes as node's createHmac
- * (a known vector is in the tests) without loading node:crypto (~2.6 MB) into the server.
+ * (a known vector is in the tests) without loading node:crypto (bench/RESULTS.md, "Module costs") into the server.
  */
 export function createTokenHasher(key: Buffer): (token: string) => Uint8Array {
   return (token) => new Bun.CryptoHasher("sha256", key).update(token).digest();

@@ -6,7 +6,7 @@
 //   1. inside a `bun build --compile` binary: the copies embedded via ./embedded.ts
 //      (see the comment there; the release build runs `bun ui/build.ts` first);
 //   2. from a source checkout (ui/app.ts exists): ui/build.ts bundles them in memory
-//      on first use (~20 ms), so `bun src/main.ts serve` needs no build step;
+//      on first use, so `bun src/main.ts serve` needs no build step;
 //   3. a prebuilt ui/dist.
 // Only these three names are ever served, from an in-memory table: no request path is
 // ever joined onto a filesystem path, so traversal (`/web/../../etc/passwd`,

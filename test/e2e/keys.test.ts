@@ -75,7 +75,7 @@ describe("neo shell key on a running gateway", () => {
     }
   });
 
-  test("key list shows the seed's box header plus status, and --format rejects unknown formats", async () => {
+  test("key list shows machbase-neo's box header plus status, and --format rejects unknown formats", async () => {
     const r = await neo(["shell", "key", "list", "--data", gw.srv.data]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/│ ROWNUM │ ID\s+│ VALID FROM\s+│ EXPIRE\s+│/);

@@ -64,7 +64,7 @@ describe("client certificates over MQTTS and HTTPS on --host 127.0.0.2", () => {
     expect(wrongIp.stdout).not.toContain("Verify return code: 0 (ok)");
   });
 
-  test("the seed's mosquitto_pub works against 127.0.0.2 without --insecure and the row is queryable over HTTPS by certificate", async () => {
+  test("machbase-neo's mosquitto_pub works against 127.0.0.2 without --insecure and the row is queryable over HTTPS by certificate", async () => {
     const before = await count();
     const r = await pub(app, "sc-app", ROW("host2"));
     expect(r.stderr).toBe("");

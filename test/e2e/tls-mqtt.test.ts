@@ -26,7 +26,7 @@ describe("MQTT over TLS with required client certificates", () => {
     expect(srv.ready.httpTls).toBe(true);
   });
 
-  test("the seed's mosquitto_pub with --cert/--key/--cafile and no --insecure writes the row", async () => {
+  test("machbase-neo's mosquitto_pub with --cert/--key/--cafile and no --insecure writes the row", async () => {
     const before = await count();
     const r = await pub(["--cert", app.cert, "--key", app.key, "-m", ROW("wave.pi")]);
     expect(r.stderr).toBe("");

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, neo, run, startServer, tempDir, type Server } from "./harness.ts";
 
-describe("the seed setup: --mqtt-enable-tls true and nothing else", () => {
+describe("machbase-neo's TLS setup: --mqtt-enable-tls true and nothing else", () => {
   let srv: Server;
   let dir: string;
   beforeAll(async () => {
-    dir = tempDir("neo-tls-seed-");
+    dir = tempDir("neo-tls-setup-");
     srv = await startServer(["--mqtt-enable-tls", "true"]);
   });
   afterAll(async () => {
@@ -17,7 +17,7 @@ describe("the seed setup: --mqtt-enable-tls true and nothing else", () => {
     cleanup(dir);
   });
 
-  test("the seed commands work verbatim from the client's directory", async () => {
+  test("machbase-neo's documented commands work verbatim from the client's directory", async () => {
     expect(
       (await neo(["shell", "key", "gen", "myapp01", "--output", "./myapp01", "--data", srv.data], { cwd: dir })).code,
     ).toBe(0);
