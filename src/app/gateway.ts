@@ -5,20 +5,24 @@ import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
-import { openRegistry } from "../registry/index.ts";
+import { openChannels, openRegistry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, createAuth } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createQueryService } from "../query/index.ts";
+import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { createDataTopics } from "./data-topics.ts";
+import { createChannelMessages } from "./channel-messages.ts";
+import { createChannelAdapters } from "./channel-adapters.ts";
+import { createChannelMqtt } from "./channel-mqtt.ts";
 import { createMqttAuthenticator, isGuess } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 import { checkBridgeScopes, combineOutcomes, startBridges, type BridgeSet } from "./bridges.ts";
-import { startSessionRecheck } from "./session-recheck.ts";
+import { ORPHAN_SWEEP_MS, RECHECK_MS, startSessionRecheck } from "./session-recheck.ts";
 import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
@@ -69,6 +73,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const store = meteredStore(openSeriesStore(config.data, { sync: config.storage.sync }), metrics);
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
+  const channels = openChannels(config.data);
+  const channelMessages = createChannelMessages({ channels, batcher, log: createLogger("channels") });
 
   const settle = createMemorySettler({ log });
   const audit = createServerAudit(config.data, config.audit, createLogger("audit"));
@@ -101,6 +107,19 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   // refused CONNECTs: a few per address in full, then one count per address and minute
   const connectRefusals = createLogAggregator(createLogger("mqtt"), "refused MQTT CONNECTs");
+  const channelAdapters = createChannelAdapters({
+    messages: channelMessages,
+    auth,
+    publish: (topic, payload) => broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
+    maxBodyBytes: DEFAULT_BODY_LIMIT,
+    log: createLogger("channels"),
+  });
+  const channelMqtt = createChannelMqtt({
+    messages: channelMessages,
+    replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
+    delivered: (topic, payload) => channelAdapters.sockets.fanout(topic, payload),
+    log: createLogger("channels"),
+  });
   broker = new Broker({
     hooks: {
       authenticate: (req) => {
@@ -124,10 +143,16 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         }
         return r;
       },
-      authorizePublish: (c, topic) => auth.authorizePublish(c.identity, topic),
-      authorizeSubscribe: (c, filter) => auth.authorizeSubscribe(c.identity, filter),
-      // a bridged topic enters the bridge's queue before the PUBACK, beside any db/write
-      onPublish: (c, msg) => combineOutcomes(dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg)),
+      // channel topics: the channel's connections decide; every other topic: the general rules
+      authorizePublish: (c, topic) =>
+        channelMqtt.mayPublish(c.identity, topic) ?? auth.authorizePublish(c.identity, topic),
+      authorizeSubscribe: (c, filter) =>
+        channelMqtt.maySubscribe(c.identity, filter) ?? auth.authorizeSubscribe(c.identity, filter),
+      authorizeDeliver: (owner, topic) => channelMqtt.mayDeliver(owner, topic),
+      // a channel's SenML is stored (or a db/write committed) and a bridged topic enters the
+      // bridge's queue, all before the PUBACK
+      onPublish: (c, msg) =>
+        combineOutcomes(channelMqtt.onPublish(c, msg) ?? dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg)),
       onConnect: () => settle.noteConnect(),
     },
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
@@ -150,7 +175,25 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
 
   // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
-  const recheck = startSessionRecheck({ broker, auth, registry, log, onTick: () => serverGuard.sync() });
+  // channel connections changed (or now and then, for expiry): re-check the channel sockets
+  let sinceSockets = 0;
+  const channelTick = () => {
+    sinceSockets += RECHECK_MS;
+    if (channelMessages.refresh() || sinceSockets >= ORPHAN_SWEEP_MS) {
+      sinceSockets = 0;
+      channelAdapters.sockets.revalidate();
+    }
+  };
+  const recheck = startSessionRecheck({
+    broker,
+    auth,
+    registry,
+    log,
+    onTick: () => {
+      serverGuard.sync();
+      channelTick();
+    },
+  });
 
   // a bad operator certificate stops the start before anything listens
   if (config.mqtt.tls.enabled) await loadTlsMaterial(pki, config.mqtt.tls, "Mqtt");
@@ -170,6 +213,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       metrics: () => metrics.render(),
       onAuth: (listener, method, result) => metrics.authAttempt(listener, method, result),
     },
+    routes: channelAdapters.routes,
+    sockets: channelAdapters.socketKind,
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it
   const mqtt = await startMqtt(config.mqtt, () => {
@@ -239,12 +284,14 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });
       await bridges?.stop(); // after the broker: nothing is offered to a closed queue
+      channelAdapters.sockets.closeAll();
       await Promise.all([hs.current, ...hs.retired].map((h) => h.stop()));
       await batcher.flush();
       store.close();
       web.close();
       serverGuard.close();
       audit.close();
+      channels.close();
       registry.close();
       log.info("stopped");
     })());

@@ -28,6 +28,9 @@ export interface ListenerDeps {
   extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
   /** GET /metrics and the HTTP auth-attempt count */
   metrics?: Pick<HttpDeps, "metrics" | "onAuth">;
+  /** more routes in the HTTP server's table, and the kind of WebSocket they upgrade to (channel adapters) */
+  routes?: HttpDeps["routes"];
+  sockets?: HttpDeps["sockets"];
 }
 
 export function createListeners(d: ListenerDeps) {
@@ -77,6 +80,8 @@ export function createListeners(d: ListenerDeps) {
         ...(d.guard ? { guard: d.guard } : {}),
         ...(d.audit ? { audit: d.audit } : {}),
         ...d.metrics,
+        ...(d.routes ? { routes: d.routes } : {}),
+        ...(d.sockets ? { sockets: d.sockets } : {}),
         tls,
       }),
     );

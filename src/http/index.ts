@@ -4,8 +4,11 @@ export {
   createHttpServer,
   type HttpDeps,
   type HttpServer,
+  type HttpSockets,
   type HttpWebSocket,
 } from "./server.ts";
+export type { FrontPeer } from "./tls-front.ts";
+export { DEFAULT_BODY_LIMIT, mediaType, readBody } from "./body.ts";
 export type { HttpHandler } from "./handler.ts";
 export type { Connection, HttpAuth, HttpContext, HttpRoute } from "./types.ts";
 export { queryResponseJson, toJson } from "./json.ts";

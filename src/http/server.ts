@@ -2,7 +2,7 @@
 // fetch(req), which routes by the table in routes/index.ts: /db/query, /db/write/<table>,
 // /health, MQTT over WebSocket at the configured path, then whatever app plugs in (web UI).
 // Every failure becomes {"success":false,"reason":...}; nothing a client sends can crash it.
-import type { Server, WebSocketHandler } from "bun";
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
@@ -60,6 +60,28 @@ export interface HttpDeps {
   metrics?: () => string;
   /** told of every HTTP credential check (the auth attempts metric) */
   onAuth?: HandlerDeps["onAuth"];
+  /** other kinds of WebSocket (the channel adapter's), told apart by their upgrade data */
+  sockets?: HttpSockets;
+}
+
+/** A kind of WebSocket a route upgrades: `owns` recognises its sockets' data. */
+export interface HttpSockets {
+  owns(data: unknown): boolean;
+  handlers: WebSocketHandler<unknown>;
+}
+
+/** One Bun.serve has one set of WebSocket handlers: MQTT's, and another kind's for its own sockets. */
+function socketHandlers(mqtt: WebSocketHandler<unknown> | undefined, other: HttpSockets | undefined) {
+  if (!other) return mqtt ?? { message() {} };
+  const pick = (ws: ServerWebSocket<unknown>) => (other.owns(ws.data) ? other.handlers : mqtt);
+  return {
+    ...(mqtt?.maxPayloadLength !== undefined ? { maxPayloadLength: mqtt.maxPayloadLength } : {}),
+    idleTimeout: 0,
+    open: (ws) => pick(ws)?.open?.(ws),
+    message: (ws, m) => pick(ws)?.message?.(ws, m),
+    drain: (ws) => pick(ws)?.drain?.(ws),
+    close: (ws, code, reason) => pick(ws)?.close?.(ws, code, reason),
+  } satisfies WebSocketHandler<unknown>;
 }
 
 export interface HttpServer {
@@ -193,7 +215,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       log.error("request failed", err);
       return failure(500, "internal error");
     },
-    websocket: deps.websocket?.handlers ?? { message() {} },
+    websocket: socketHandlers(deps.websocket?.handlers, deps.sockets),
   } as Parameters<typeof Bun.serve<unknown>>[0]);
 
   if (fronted) {

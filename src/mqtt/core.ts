@@ -238,7 +238,9 @@ export class BrokerCore {
   }
 
   sendRetained(s: Session, sub: Subscription): void {
+    const may = this.hooks.authorizeDeliver;
     for (const m of this.retained.matching(sub.filter)) {
+      if (may && !may(s.owner, m.topic)) continue;
       const d: Delivery = { msg: m, qos: Math.min(m.qos, sub.qos) as QoS, retain: true }; // [MQTT-3.3.1-8]
       if (sub.subscriptionId !== undefined) d.subscriptionIds = [sub.subscriptionId];
       s.deliver(d);
@@ -284,6 +286,8 @@ export class BrokerCore {
   private deliverTo(t: Target, msg: Message): void {
     const s = this.sessions.get(t.sub.clientId);
     if (!s) return;
+    const may = this.hooks.authorizeDeliver;
+    if (may && !may(s.owner, msg.topic)) return;
     const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;
     s.deliver(d);

@@ -62,6 +62,11 @@ export interface BrokerHooks {
   authenticate(req: ConnectRequest): Promise<AuthResult> | AuthResult;
   authorizePublish(client: ClientRef, topic: string): boolean;
   authorizeSubscribe(client: ClientRef, topicFilter: string): boolean;
+  /**
+   * called for each delivery to a subscriber (retained messages included) with the identity
+   * that owns the session; false drops that copy. Absent: everything routed is delivered.
+   */
+  authorizeDeliver?(owner: string | undefined, topic: string): boolean;
   /** called for every authorized PUBLISH; the PUBACK/PUBREC waits for the promise */
   onPublish?(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
   onConnect?(client: ClientRef): void;

@@ -56,4 +56,16 @@ describe("route table", () => {
       ]),
     ).toThrow("declared twice");
   });
+
+  test("a last *name part takes one or more segments, each decoded, joined with /", () => {
+    const t = routeTable<Ctx, "none">([
+      { method: "POST", path: "/c/:id/messages", auth: "none", handler: reply("top") },
+      { method: "POST", path: "/c/:id/messages/*sub", auth: "none", handler: reply("sub") },
+    ]);
+    const top = t.match("POST", "/c/x/messages");
+    expect("route" in top && top.route.path).toBe("/c/:id/messages");
+    const sub = t.match("POST", "/c/x/messages/room%201/temp");
+    expect("params" in sub && sub.params).toEqual({ id: "x", sub: "room 1/temp" });
+    for (const p of ["/c/x/messages/", "/c/x/messages/a//b"]) expect("response" in t.match("POST", p)).toBe(true);
+  });
 });

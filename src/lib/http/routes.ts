@@ -9,8 +9,9 @@
 //   ]);
 //
 // Paths: literal segments, and `:name` for one non-empty segment, handed to the handler
-// percent-decoded in `params.name` (a segment that does not decode is a 400). A GET route
-// answers HEAD too.
+// percent-decoded in `params.name` (a segment that does not decode is a 400); a last part
+// `*name` takes one or more non-empty segments, each decoded, joined with "/". A GET
+// route answers HEAD too.
 import { failure, methodNotAllowed } from "./respond.ts";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
@@ -74,13 +75,23 @@ export function routeTable<C, A>(routes: Route<C, A>[]): RouteTable<C, A> {
 }
 
 function matchPath(parts: string[], segments: string[]): Params | Response | undefined {
-  if (parts.length !== segments.length) return undefined;
+  const rest = parts[parts.length - 1]?.startsWith("*") === true;
+  if (rest ? segments.length < parts.length : parts.length !== segments.length) return undefined;
   let params: Params | undefined;
   let bad: string | undefined;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     const seg = segments[i]!;
-    if (part.startsWith(":")) {
+    if (rest && i === parts.length - 1) {
+      const tail = segments.slice(i);
+      if (tail.some((t) => t === "")) return undefined;
+      params ??= {};
+      try {
+        params[part.slice(1)] = tail.map((t) => decodeURIComponent(t)).join("/");
+      } catch {
+        bad = part.slice(1);
+      }
+    } else if (part.startsWith(":")) {
       if (seg === "") return undefined;
       params ??= {};
       try {

@@ -1,0 +1,150 @@
+// The Mainflux/Magistrala HTTP and WebSocket adapters:
+//   POST /http/channels/<id>/messages[/<subtopic>...]   -> 202 Accepted (stored when SenML)
+//   GET  /ws/channels/<id>/messages[/<subtopic>...]     -> a plain WebSocket on the channel
+// Errors are JSON {"success":false,"reason":...}: 401 no or bad credentials, 403 not
+// connected to the channel, 404 unknown channel, 415 another content type, 400 invalid SenML.
+import type { Server } from "bun";
+import type { Auth } from "../auth/index.ts";
+import {
+  mediaType,
+  readBody,
+  type FrontPeer,
+  type HttpContext,
+  type HttpRoute,
+  type HttpSockets,
+} from "../http/index.ts";
+import { failure } from "../lib/http/respond.ts";
+import type { Logger } from "../lib/log.ts";
+import { identifyCaller } from "./channel-credentials.ts";
+import { channelTopic, SENML_JSON, type ChannelMessages } from "./channel-messages.ts";
+import {
+  createChannelSockets,
+  isChannelSocket,
+  type ChannelSocketData,
+  type ChannelSockets,
+} from "./channel-sockets.ts";
+
+export interface ChannelAdapterDeps {
+  messages: ChannelMessages;
+  auth: Auth;
+  /** publish to the broker's MQTT subscribers (no authorization: the adapter checked it) */
+  publish(topic: string, payload: Uint8Array): void;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
+
+/** route params -> channel id and subtopic, or a reason */
+function target(c: HttpContext): { channelId: string; subtopic: string } | string {
+  const channelId = c.params.id ?? "";
+  const subtopic = c.params.subtopic ?? "";
+  if (subtopic.split("/").some((s) => s === "" || s.includes("+") || s.includes("#")) && subtopic !== "")
+    return "invalid subtopic: no empty levels and no + or #";
+  return { channelId, subtopic };
+}
+
+export function createChannelAdapters(deps: ChannelAdapterDeps) {
+  const { messages, auth, log } = deps;
+  let sockets!: ChannelSockets;
+
+  /** store (when SenML), then deliver to MQTT subscribers and channel sockets */
+  async function accept(
+    channelId: string,
+    subtopic: string,
+    payload: Uint8Array,
+    contentType: string | undefined,
+    from?: unknown,
+  ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }> {
+    const channel = messages.channelOf(channelTopic(channelId, subtopic))?.channel;
+    if (!channel) return { ok: false, status: 404, reason: `channel ${JSON.stringify(channelId)} not found` };
+    const r = await messages.ingest(channel, payload, contentType);
+    if (!r.ok) return r;
+    const topic = channelTopic(channelId, subtopic);
+    deps.publish(topic, payload);
+    sockets.fanout(topic, payload, from);
+    return { ok: true, stored: r.stored };
+  }
+
+  sockets = createChannelSockets({
+    messages,
+    log,
+    stillValid: (d) => auth.isStillValid(d.clientId, { fingerprint256: d.fingerprint256 }),
+    publish: async (d: ChannelSocketData, payload, from) => {
+      const sub = d.topic.split("/").slice(3).join("/");
+      const r = await accept(d.channelId, sub, payload, undefined, from);
+      return r.ok ? { ok: true } : { ok: false, reason: r.reason };
+    },
+  });
+
+  /** who, and may they do it: a Response when not */
+  function gate(
+    req: Request,
+    url: URL,
+    peer: FrontPeer | undefined,
+    channelId: string,
+    ops: ("publish" | "subscribe")[],
+  ) {
+    const who = identifyCaller(req, url, auth, peer);
+    if (!who.ok) {
+      log.warn(`${req.method} ${url.pathname} refused: ${who.reason}`);
+      return failure(who.status, who.reason, who.status === 401 ? { "www-authenticate": 'Thing realm="neo"' } : {});
+    }
+    if (!messages.channelOf(channelTopic(channelId, "")))
+      return failure(404, `channel ${JSON.stringify(channelId)} not found`);
+    if (!ops.some((op) => messages.allowed(who.clientId, channelId, op))) {
+      log.warn(`${req.method} ${url.pathname} refused: ${who.clientId} is not connected to channel ${channelId}`);
+      return failure(403, `client ${who.clientId} is not connected to channel ${channelId}`);
+    }
+    return who;
+  }
+
+  async function post(req: Request, c: HttpContext): Promise<Response> {
+    const p = target(c);
+    if (typeof p === "string") return failure(400, p);
+    const who = gate(req, c.url, c.peer, p.channelId, ["publish"]);
+    if (who instanceof Response) return who;
+    const type = mediaType(req);
+    if (!CONTENT_TYPES.has(type))
+      return failure(415, `unsupported content type ${type || "(none)"}: use ${SENML_JSON} or application/json`);
+    const body = await readBody(req, deps.maxBodyBytes);
+    const r = await accept(p.channelId, p.subtopic, body, type);
+    if (!r.ok) return failure(r.status, r.reason);
+    auth.markUsed(who.clientId);
+    return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
+  }
+
+  function upgrade(req: Request, c: HttpContext): Response | undefined {
+    const p = target(c);
+    if (typeof p === "string") return failure(400, p);
+    const who = gate(req, c.url, c.peer, p.channelId, ["publish", "subscribe"]);
+    if (who instanceof Response) return who;
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return failure(426, "this is a WebSocket endpoint: send Upgrade: websocket", { upgrade: "websocket" });
+    const data: ChannelSocketData = {
+      kind: "channel-socket",
+      clientId: who.clientId,
+      channelId: p.channelId,
+      topic: channelTopic(p.channelId, p.subtopic),
+      fingerprint256: who.fingerprint256,
+      expiresAt: who.expiresAt,
+    };
+    const server: Server<unknown> | undefined = c.server;
+    if (!server?.upgrade(req, { data })) return failure(400, "websocket upgrade failed");
+    auth.markUsed(who.clientId);
+    return undefined;
+  }
+
+  // the adapters identify the caller themselves (Thing/Client/Bearer/Basic, query, certificate)
+  const routes: HttpRoute[] = [
+    { method: "POST", path: "/http/channels/:id/messages", auth: "none", handler: post },
+    { method: "POST", path: "/http/channels/:id/messages/*subtopic", auth: "none", handler: post },
+    { method: "GET", path: "/ws/channels/:id/messages", auth: "none", handler: upgrade },
+    { method: "GET", path: "/ws/channels/:id/messages/*subtopic", auth: "none", handler: upgrade },
+  ];
+  const socketKind: HttpSockets = { owns: isChannelSocket, handlers: sockets.handlers };
+
+  return { routes, socketKind, sockets, accept };
+}
+
+export type ChannelAdapters = ReturnType<typeof createChannelAdapters>;

@@ -1,0 +1,162 @@
+// Channel messages (Mainflux/Magistrala): `channels/<id>/messages[/<subtopic>...]`.
+// One place decides, for MQTT, the HTTP adapter and the WebSocket adapter alike:
+//   - who may publish to / receive from a channel: its connections (cached per client and
+//     channel, dropped whenever the registry changes, so a connect or disconnect reaches
+//     live sessions within one re-check, 250 ms);
+//   - what is stored: a SenML pack (content type application/senml+json, or a JSON array
+//     of objects) is resolved and written to the channel's table (NAME/TIME/VALUE) and its
+//     `<TABLE>_SENML` side table (every field) in one commit, BEFORE it is delivered;
+//     invalid SenML is refused whole and not delivered; anything else (plain JSON, text,
+//     binary) is delivered unchanged and not stored.
+import { isNeoError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import { looksLikeSenml, parseJsonExact, resolveSenml, type SenmlRecord } from "../ingest/index.ts";
+import type { Channel, ChannelOperation, Channels } from "../registry/index.ts";
+import type { SenmlRow } from "../storage/index.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+export const SENML_JSON = "application/senml+json";
+const PREFIX = "channels/";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export interface ChannelTopic {
+  channelId: string;
+  /** "" or "room1/temp" */
+  subtopic: string;
+}
+
+/** `channels/<id>/messages[/sub...]` -> its parts; undefined for any other topic */
+export function parseChannelTopic(topic: string): ChannelTopic | undefined {
+  if (!topic.startsWith(PREFIX)) return undefined;
+  const slash = topic.indexOf("/", PREFIX.length);
+  if (slash < 0) return undefined;
+  const rest = topic.slice(slash + 1);
+  if (rest !== "messages" && !rest.startsWith("messages/")) return undefined;
+  const channelId = topic.slice(PREFIX.length, slash);
+  if (channelId === "") return undefined;
+  return { channelId, subtopic: rest.slice("messages/".length) };
+}
+
+export const channelTopic = (channelId: string, subtopic: string) =>
+  subtopic === "" ? `${PREFIX}${channelId}/messages` : `${PREFIX}${channelId}/messages/${subtopic}`;
+
+/** The outcome of one message: stored (n SenML records), delivered only (not SenML), or refused. */
+export type IngestResult =
+  | { ok: true; stored: number; senml: boolean }
+  | { ok: false; reason: string; status: 400 | 415 | 500 };
+
+export interface ChannelMessagesDeps {
+  channels: Channels;
+  batcher: WriteBatcher;
+  log: Logger;
+  now?: () => bigint;
+}
+
+function toRows(records: SenmlRecord[]) {
+  const rows = records.map((r) => ({ name: r.name, time: r.time, value: r.value ?? null }));
+  const senml: SenmlRow[] = records.map((r) => ({
+    name: r.name,
+    time: r.time,
+    value: r.value ?? null,
+    unit: r.unit ?? null,
+    stringValue: r.stringValue ?? null,
+    boolValue: r.boolValue ?? null,
+    dataValue: r.dataValue ?? null,
+    sum: r.sum ?? null,
+  }));
+  return { rows, senml };
+}
+
+export function createChannelMessages(deps: ChannelMessagesDeps) {
+  const { channels, log } = deps;
+  const nowNs = deps.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+  // "<client>\0<channel>" -> [publish, subscribe]; cleared when the registry changes
+  let rights = new Map<string, [boolean, boolean]>();
+  let version = channels.dataVersion();
+  // channel id -> channel (null: none); cleared with the rights
+  let known = new Map<string, Channel | null>();
+
+  /** call often (the gateway's 250 ms re-check): drops the cache when anything changed */
+  function refresh(): boolean {
+    const v = channels.dataVersion();
+    if (v === version) return false;
+    version = v;
+    rights = new Map();
+    known = new Map();
+    return true;
+  }
+
+  function allowed(identity: string | undefined, channelId: string, op: ChannelOperation): boolean {
+    if (identity === undefined) return false; // anonymous clients are connected to no channel
+    const key = `${identity}\u0000${channelId}`;
+    let r = rights.get(key);
+    if (!r) {
+      r = [channels.allowed(identity, channelId, "publish"), channels.allowed(identity, channelId, "subscribe")];
+      if (rights.size > 100_000) rights = new Map();
+      rights.set(key, r);
+    }
+    return op === "publish" ? r[0] : r[1];
+  }
+
+  /**
+   * Parse, resolve and store a channel message. `contentType` is the HTTP Content-Type or
+   * the MQTT v5 content type (undefined when none was given: SenML is recognised by shape).
+   */
+  async function ingest(channel: Channel, payload: Uint8Array, contentType: string | undefined): Promise<IngestResult> {
+    const type = contentType?.split(";")[0]?.trim().toLowerCase();
+    const declared = type === SENML_JSON;
+    if (type !== undefined && type !== "" && !declared && type !== "application/json")
+      return { ok: true, stored: 0, senml: false }; // another format: delivered as it is
+    let records: SenmlRecord[];
+    try {
+      let text: string;
+      try {
+        text = utf8.decode(payload);
+      } catch {
+        if (declared) return { ok: false, reason: "SenML pack is not valid UTF-8", status: 400 };
+        return { ok: true, stored: 0, senml: false };
+      }
+      let doc: unknown;
+      try {
+        doc = parseJsonExact(text, "SenML pack");
+      } catch (e) {
+        if (declared || type === "application/json") throw e;
+        return { ok: true, stored: 0, senml: false }; // not JSON at all: a blob
+      }
+      if (!declared && !looksLikeSenml(doc)) return { ok: true, stored: 0, senml: false }; // plain JSON
+      records = resolveSenml(doc, { now: nowNs() });
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e), status: 400 };
+    }
+    if (records.length === 0) return { ok: true, stored: 0, senml: true };
+    const { rows, senml } = toRows(records);
+    try {
+      const n = await deps.batcher.write(channel.table, rows, senml);
+      return { ok: true, stored: n, senml: true };
+    } catch (e) {
+      if (isNeoError(e) && e.status < 500) return { ok: false, reason: e.message, status: 400 };
+      log.error(`storing a message of channel ${channel.id} in ${channel.table} failed`, e);
+      return { ok: false, reason: isNeoError(e) ? e.message : "storage failed", status: 500 };
+    }
+  }
+
+  return {
+    refresh,
+    allowed,
+    ingest,
+    /** the channel behind a topic, or undefined (not a channel topic, or no such channel) */
+    channelOf(topic: string): { channel: Channel; topic: ChannelTopic } | undefined {
+      const t = parseChannelTopic(topic);
+      if (!t) return undefined;
+      let channel = known.get(t.channelId);
+      if (channel === undefined) {
+        channel = channels.get(t.channelId);
+        if (known.size > 10_000) known = new Map();
+        known.set(t.channelId, channel);
+      }
+      return channel ? { channel, topic: t } : undefined;
+    },
+  };
+}
+
+export type ChannelMessages = ReturnType<typeof createChannelMessages>;

@@ -1,0 +1,87 @@
+// Channels on the MQTT broker: `channels/<id>/messages[/...]` may be published and
+// subscribed only by clients connected to the channel; a filter with a wildcard at the
+// channel level (`channels/+/messages/#`, `#`) is accepted, and each delivery is checked,
+// so it only ever carries the channels the client is connected to. A SenML message is
+// stored before it is delivered (unchanged); invalid SenML gets v5 PUBACK 0x99 with the
+// reason on the response topic, and is neither stored nor delivered.
+import type { ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
+import type { Logger } from "../lib/log.ts";
+import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
+
+const RC_SUCCESS = 0x00;
+const RC_UNSPECIFIED = 0x80;
+const RC_NOT_AUTHORIZED = 0x87;
+const RC_PAYLOAD_FORMAT_INVALID = 0x99;
+
+export interface ChannelMqttDeps {
+  messages: ChannelMessages;
+  /** a reply to the publisher only (its response topic) */
+  replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
+  /** a stored or passed-through channel message, for the WebSocket adapter's sockets */
+  delivered(topic: string, payload: Uint8Array): void;
+  log: Logger;
+}
+
+export function createChannelMqtt(deps: ChannelMqttDeps) {
+  const { messages, log } = deps;
+
+  /** undefined: not a channel topic (the general rules decide) */
+  function mayPublish(identity: string | undefined, topic: string): boolean | undefined {
+    const t = parseChannelTopic(topic);
+    if (!t) return undefined;
+    return messages.allowed(identity, t.channelId, "publish");
+  }
+
+  /**
+   * undefined: the filter names no single channel (the general rules decide, and every
+   * delivery is checked by mayDeliver); else may this client subscribe on that channel?
+   */
+  function maySubscribe(identity: string | undefined, filter: string): boolean | undefined {
+    const levels = filter.split("/");
+    if (levels[0] !== "channels" || levels.length < 3) return undefined;
+    const id = levels[1]!;
+    if (id === "+" || id === "#") return undefined;
+    const third = levels[2];
+    if (third !== "messages" && third !== "+" && third !== "#") return undefined;
+    return messages.allowed(identity, id, "subscribe");
+  }
+
+  function mayDeliver(owner: string | undefined, topic: string): boolean {
+    const t = parseChannelTopic(topic);
+    return !t || messages.allowed(owner, t.channelId, "subscribe");
+  }
+
+  async function store(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
+    const found = messages.channelOf(msg.topic);
+    if (!found) return { handled: true, reasonCode: RC_NOT_AUTHORIZED }; // deleted after the check
+    const r = await messages.ingest(found.channel, msg.payload, msg.properties?.contentType);
+    const responseTopic = msg.properties?.responseTopic;
+    const reply = (body: unknown) => {
+      if (!responseTopic) return;
+      deps.replyTo(client.id, {
+        topic: responseTopic,
+        payload: JSON.stringify(body),
+        properties: msg.properties?.correlationData ? { correlationData: msg.properties.correlationData } : undefined,
+      });
+    };
+    if (!r.ok) {
+      log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${r.reason}`);
+      reply({ success: false, reason: r.reason });
+      return { handled: true, reasonCode: r.status === 500 ? RC_UNSPECIFIED : RC_PAYLOAD_FORMAT_INVALID };
+    }
+    reply({ success: true, reason: r.senml ? `success, ${r.stored} record(s) stored` : "delivered, not stored" });
+    deps.delivered(msg.topic, msg.payload);
+    return { handled: false, reasonCode: RC_SUCCESS };
+  }
+
+  return {
+    mayPublish,
+    maySubscribe,
+    mayDeliver,
+    /** undefined: not a channel topic */
+    onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | undefined {
+      if (!msg.topic.startsWith("channels/") || !parseChannelTopic(msg.topic)) return undefined;
+      return store(client, msg);
+    },
+  };
+}
