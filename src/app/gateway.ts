@@ -70,7 +70,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     () => broker,
     () => serverGuard.guard.bans().length,
   );
-  const store = meteredStore(openSeriesStore(config.data, { sync: config.storage.sync }), metrics);
+  const store = meteredStore(
+    openSeriesStore(config.data, { sync: config.storage.sync, log: createLogger("storage") }),
+    metrics,
+  );
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
   const channels = openChannels(config.data);

@@ -13,3 +13,5 @@ export {
 } from "./series.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
 export { senmlTableOf, SENML_SUFFIX, type SenmlRow } from "./senml-table.ts";
+export { userTableOf, dataTable, namesTable } from "./layout.ts";
+export { migrateLegacyTables, legacyTables } from "./migrate-layout.ts";

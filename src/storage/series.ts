@@ -1,20 +1,19 @@
-// Time-series tag tables in <data>/series.db: NAME text, TIME int64 nanoseconds, VALUE
-// double, indexed by (NAME, TIME). Writes go through one read-write connection in
-// transactions with cached prepared statements; queries run on a second connection
+// Time-series tag tables in <data>/series.db: users see tables of NAME text, TIME int64
+// nanoseconds, VALUE double; each is a view over a name dictionary and a WITHOUT ROWID
+// table keyed by (name id, TIME) (layout.ts). Writes go through one read-write connection
+// in transactions with cached prepared statements; queries run on a second connection
 // that SQLite itself opened read-only, so no statement can change stored data.
 import type { Database, Statement } from "bun:sqlite";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
 import { openDatabase } from "./db.ts";
+import { migrateLegacyTables } from "./migrate-layout.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
 import { checkSenmlRow, createSenmlWriter, senmlTableOf, type SenmlRow } from "./senml-table.ts";
+import { openTableWriter, type Row, type TableWriter } from "./table-writer.ts";
 
-export interface Row {
-  name: string;
-  /** nanoseconds since the Unix epoch */
-  time: bigint;
-  value: number | null;
-}
+export type { Row };
 
 export interface WriteBatch {
   table: string;
@@ -96,6 +95,8 @@ function typeOf(declared: string | null | undefined, actual: string | null | und
   if (t.includes("CHAR") || t.includes("TEXT") || t.includes("CLOB")) return "string";
   if (t.includes("REAL") || t.includes("FLOA") || t.includes("DOUB")) return "double";
   if (t.includes("BLOB")) return "binary";
+  // a view's VALUE is an expression (no declared type); with no rows or a NULL first it is still a double
+  if (column === "VALUE" && (a === "" || a === "NULL")) return "double";
   return "string";
 }
 
@@ -107,6 +108,8 @@ export type SyncMode = "full" | "normal";
 export interface SeriesOptions {
   /** default "full": a commit returns only after the WAL is on disk, so acked = fsynced */
   sync?: SyncMode;
+  /** where the start-up migration of old-layout tables reports progress */
+  log?: Logger;
 }
 
 export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
@@ -118,9 +121,10 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   db.exec("CREATE TABLE IF NOT EXISTS _neo_series_meta (k TEXT PRIMARY KEY, v TEXT)");
   const ro: Database = openDatabase(file, { readonly: true });
 
-  const inserts = new Map<string, Statement>();
+  migrateLegacyTables(db, { log: opts.log });
+  const writers = new Map<string, TableWriter>();
   const listTables = db.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
   );
   let closed = false;
 
@@ -128,25 +132,32 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     if (closed) throw new NeoError("store_closed", "series store is closed", 503);
   }
 
-  function insertFor(table: string): Statement {
-    let st = inserts.get(table);
-    if (!st) {
-      db.exec(
-        `CREATE TABLE IF NOT EXISTS "${table}" (NAME TEXT NOT NULL, TIME INTEGER NOT NULL, VALUE REAL);` +
-          `CREATE INDEX IF NOT EXISTS "_idx_${table}" ON "${table}" (NAME, TIME);`,
-      );
-      st = db.prepare(`INSERT INTO "${table}" (NAME, TIME, VALUE) VALUES (?, ?, ?)`);
-      inserts.set(table, st);
+  function writerFor(table: string): TableWriter {
+    let w = writers.get(table);
+    if (!w) {
+      w = openTableWriter(db, table);
+      writers.set(table, w);
     }
-    return st;
+    return w;
   }
 
   const senmlWriter = createSenmlWriter(db);
   function insertRows(table: string, rows: Row[], senml?: SenmlRow[]): number {
-    const st = insertFor(table);
-    for (const r of rows) st.run(r.name, r.time, r.value);
+    const n = writerFor(table).insert(rows);
     if (senml && senml.length > 0) senmlWriter.insert(table, senml);
-    return rows.length;
+    return n;
+  }
+
+  /** run a write transaction; on failure no cached name id may outlive the rollback */
+  function inTx<A extends unknown[], R>(tx: (...a: A) => R, ...a: A): R {
+    try {
+      return tx(...a);
+    } catch (e) {
+      // a table or name created in the rolled-back transaction is gone again
+      for (const w of writers.values()) w.finalize();
+      writers.clear();
+      throw e;
+    }
   }
 
   // A new store starts with machbase-neo's tutorial table, so the documented
@@ -154,7 +165,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   const created = db.prepare<{ v: string }, []>("SELECT v FROM _neo_series_meta WHERE k = 'created'").get();
   if (!created) {
     db.transaction(() => {
-      insertFor(EXAMPLE_TABLE);
+      writerFor(EXAMPLE_TABLE);
       db.prepare("INSERT INTO _neo_series_meta (k, v) VALUES ('created', ?)").run(new Date().toISOString());
     })();
   }
@@ -173,7 +184,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       const t = normalizeTableName(table);
       rows.forEach(checkRow);
       if (rows.length === 0) return 0;
-      return writeTx(t, rows) as number;
+      return inTx(writeTx, t, rows) as number;
     },
     writeMany(batches, onReject) {
       ensureOpen();
@@ -195,7 +206,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
           onReject?.(index, err);
         }
       });
-      if (ok.length > 0) manyTx(ok, out);
+      if (ok.length > 0) inTx(manyTx, ok, out);
       return out;
     },
     query(sql, params = []) {
@@ -240,7 +251,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     close() {
       if (closed) return;
       closed = true;
-      for (const st of inserts.values()) st.finalize();
+      for (const w of writers.values()) w.finalize();
       senmlWriter.close();
       listTables.finalize();
       ro.close();

@@ -1,0 +1,106 @@
+// The series store on issue 15's benchmark: 1,000,000 rows, 100 names like `sensor.7`,
+// one row every 10 ms, one-decimal values, written 1,000 rows per commit. For the compact
+// layout (today's code) and the previous plain-table layout (its SQL, in the same run):
+// bytes a row (data files after a checkpoint), rows/s written, and three queries (median
+// of 7, in process on a read-only connection):
+//   range:     a 10-minute range of one name
+//   latest:    the latest value per name
+//   perMinute: per-minute averages of one name
+// Run: bun bench/micro/storage-layout.ts [--rows N] [--sync full|normal]
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { openSeriesStore } from "../../src/storage/index.ts";
+import { sensorRows } from "../../src/storage/legacy-fixture.ts";
+
+const { values: args } = parseArgs({ options: { rows: { type: "string" }, sync: { type: "string" } } });
+const N = Number(args.rows ?? 1_000_000);
+const sync = args.sync === "normal" ? "normal" : "full";
+const BATCH = 1000;
+const rows = sensorRows(N, 100);
+const t0 = 1700000000000000000n;
+const QUERIES: Record<string, string> = {
+  range: `select * from T where NAME = 'sensor.7' and TIME between ${t0 + 3_600_000_000_000n} and ${t0 + 4_200_000_000_000n}`,
+  latest: "select NAME, max(TIME), VALUE from T group by NAME",
+  perMinute: "select TIME / 60000000000 * 60000000000 as M, avg(VALUE) from T where NAME = 'sensor.7' group by M",
+};
+
+const fileSize = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+
+function timeQueries(q: (sql: string) => unknown[][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, sql] of Object.entries(QUERIES)) {
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const a = performance.now();
+      q(sql);
+      times.push(performance.now() - a);
+    }
+    out[k] = median(times);
+  }
+  return out;
+}
+
+function compact(dir: string) {
+  const store = openSeriesStore(dir, { sync });
+  const a = performance.now();
+  for (let i = 0; i < N; i += BATCH) store.writeMany([{ table: "T", rows: rows.slice(i, i + BATCH) }]);
+  const rate = N / ((performance.now() - a) / 1000);
+  store.close(); // checkpoints
+  const size = fileSize(join(dir, "series.db")) + fileSize(join(dir, "series.db-wal"));
+  const ro = openSeriesStore(dir);
+  const times = timeQueries((sql) => ro.query(sql).rows);
+  ro.close();
+  return { rate, size, times };
+}
+
+function plain(dir: string) {
+  // the previous layout's SQL and pragmas (synchronous=NORMAL was its only setting)
+  const file = join(dir, "series.db");
+  const db = new Database(file, { create: true, safeIntegers: true });
+  db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  db.exec(
+    'CREATE TABLE T (NAME TEXT NOT NULL, TIME INTEGER NOT NULL, VALUE REAL); CREATE INDEX "_idx_T" ON T (NAME, TIME);',
+  );
+  const ins = db.prepare("INSERT INTO T (NAME, TIME, VALUE) VALUES (?, ?, ?)");
+  const tx = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(from + BATCH, N); i++) ins.run(rows[i]!.name, rows[i]!.time, rows[i]!.value);
+  });
+  const a = performance.now();
+  for (let i = 0; i < N; i += BATCH) tx(i);
+  const rate = N / ((performance.now() - a) / 1000);
+  ins.finalize();
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  db.close();
+  const size = fileSize(file) + fileSize(`${file}-wal`);
+  const ro = new Database(file, { readonly: true, safeIntegers: true });
+  const times = timeQueries((sql) => ro.query(sql).values() as unknown[][]);
+  ro.close();
+  return { rate, size, times };
+}
+
+const f = (x: number) => Math.round(x).toLocaleString("en-US");
+const results: [string, ReturnType<typeof plain>][] = [];
+for (const [label, fn] of [
+  ["plain tables (before)", plain],
+  [`compact, Sync=${sync}`, compact],
+] as const) {
+  const dir = mkdtempSync(join(tmpdir(), "neo-bench-layout-"));
+  try {
+    results.push([label, fn(dir)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(`${f(N)} rows, 100 names, 10 ms apart, one-decimal values, ${BATCH} rows per commit`);
+console.log("| layout | bytes/row | rows/s written | range ms | latest ms | perMinute ms |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const [label, r] of results) {
+  const t = r.times;
+  console.log(
+    `| ${label} | ${(r.size / N).toFixed(2)} | ${f(r.rate)} | ${t.range!.toFixed(2)} | ${t.latest!.toFixed(1)} | ${t.perMinute!.toFixed(2)} |`,
+  );
+}
