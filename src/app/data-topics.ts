@@ -104,6 +104,14 @@ export function createDataTopics(deps: DataTopicDeps) {
       return { handled: true, reasonCode: RC.success };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (isNeoError(err) && err.code === "storage_full") {
+        // nothing stored: v5 gets Quota exceeded, a v3.1.1 client is disconnected before
+        // the PUBACK so it resends the message later (the store logs one WARN a minute)
+        reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+        return client.protocolVersion === 5
+          ? { handled: true, reasonCode: RC.quotaExceeded }
+          : { handled: true, reasonCode: RC.unspecifiedError, disconnect: true };
+      }
       const known = isNeoError(err) || typeof wt === "string" || (err instanceof Error && !(err instanceof TypeError));
       deps.log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${reason}`);
       reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));

@@ -12,6 +12,7 @@ import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createQueryService } from "../query/index.ts";
 import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
+import { startStorageLifecycle, storageOptions } from "./storage-lifecycle.ts";
 import { createDataTopics } from "./data-topics.ts";
 import { createChannelMessages } from "./channel-messages.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
@@ -71,9 +72,14 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     () => serverGuard.guard.bans().length,
   );
   const store = meteredStore(
-    openSeriesStore(config.data, { sync: config.storage.sync, log: createLogger("storage") }),
+    openSeriesStore(config.data, {
+      sync: config.storage.sync,
+      log: createLogger("storage"),
+      ...storageOptions(config),
+    }),
     metrics,
   );
+  const lifecycle = startStorageLifecycle(store, createLogger("storage"));
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
   const channels = openChannels(config.data);
@@ -290,6 +296,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       channelAdapters.sockets.closeAll();
       await Promise.all([hs.current, ...hs.retired].map((h) => h.stop()));
       await batcher.flush();
+      await lifecycle.stop();
       store.close();
       web.close();
       serverGuard.close();

@@ -7,6 +7,7 @@ import type { HttpServer } from "../http/index.ts";
 import { type Logger, setLogLevel } from "../lib/log.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
+import { storageOptions } from "./storage-lifecycle.ts";
 import type { MqttListener } from "./listeners.ts";
 import type { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
@@ -70,6 +71,13 @@ function applySettings(t: ReloadTarget, next: NeoConfig): string[] {
     t.store.setSync(next.storage.sync);
     config.storage.sync = next.storage.sync;
     done.push(`storage sync ${next.storage.sync}`);
+  }
+  const s0 = config.storage;
+  const s1 = next.storage;
+  if (s0.retention !== s1.retention || s0.maxSize !== s1.maxSize || s0.whenFull !== s1.whenFull) {
+    t.store.configureStorage(storageOptions(next));
+    config.storage = { ...s1 };
+    done.push("storage retention and size limit");
   }
   if (next.log.level !== config.log.level) {
     setLogLevel(next.log.level);

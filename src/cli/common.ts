@@ -7,8 +7,25 @@ export const commonArgs = {
   config: { type: "string", description: "config file (env NEO_CONFIG)" },
 } as const satisfies ArgsDef;
 
+/** A full disk in words an operator acts on, or null when `err` is something else. */
+export function diskFullMessage(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === "string" ? e.code : "";
+  const msg = typeof e?.message === "string" ? e.message : String(err);
+  if (code === "ENOSPC" || code === "SQLITE_FULL" || /database or disk is full|no space left/i.test(msg))
+    return `cannot write to the data directory: the disk is full (${msg}); free some space and try again`;
+  if (code.startsWith("SQLITE_IOERR") || /disk I\/O error/i.test(msg))
+    return `cannot write to the data directory: ${msg} (is the disk full? check free space with df)`;
+  return null;
+}
+
 /** Print a one-line error and exit: 2 for usage/config problems, 1 otherwise. */
 export function fail(err: unknown): never {
+  const full = diskFullMessage(err);
+  if (full) {
+    process.stderr.write(`neo: ${full}\n`);
+    process.exit(1);
+  }
   if (isNeoError(err)) {
     process.stderr.write(`neo: ${err.message}\n`);
     process.exit(err.code === "usage" || err.code === "config_invalid" ? 2 : 1);

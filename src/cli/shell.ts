@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 export default defineCommand({
   meta: {
     name: "shell",
-    description: "Operator commands (client keys and certificates, users, channels, bans, audit)",
+    description: "Operator commands (client keys and certificates, users, channels, bans, audit, tag tables)",
   },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
@@ -12,5 +12,6 @@ export default defineCommand({
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     ban: () => import("./shell-ban.ts").then((m) => m.default),
     audit: () => import("./shell-audit.ts").then((m) => m.default),
+    table: () => import("./shell-table.ts").then((m) => m.default),
   },
 });

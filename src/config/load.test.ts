@@ -56,7 +56,7 @@ describe("defaults and precedence", () => {
         maxKeepAlive: 65_535,
         tls: { enabled: false, clientAuth: "require" },
       },
-      storage: { sync: "full" },
+      storage: { sync: "full", retention: "off", whenFull: "refuse" },
       guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000 },
       audit: { enabled: true, maxEvents: 100_000 },
       login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 86_400_000 },
@@ -293,7 +293,15 @@ describe("printing configs", () => {
         maxKeepAlive: fc.integer({ min: 1, max: 65_535 }),
         tls: tls(["optional", "require"]),
       }),
-      storage: fc.record({ sync: fc.constantFrom("full" as const, "normal" as const) }),
+      storage: fc.record(
+        {
+          sync: fc.constantFrom("full" as const, "normal" as const),
+          retention: fc.constantFrom("off", "90d", "12h", "1y"),
+          maxSize: fc.integer({ min: 1_000_000, max: 2 ** 40 }),
+          whenFull: fc.constantFrom("refuse" as const, "drop-oldest" as const),
+        },
+        { requiredKeys: ["sync", "retention", "whenFull"] },
+      ),
       guard: fc.record({
         maxFailures: fc.integer({ min: 1, max: 1000 }),
         windowMs: fc.integer({ min: 1, max: 86_400 }).map((s) => s * 1000),

@@ -139,7 +139,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       persistence: true,
       tls: tls("require"),
     },
-    storage: { sync: "full" },
+    storage: { sync: "full", retention: "off", whenFull: "refuse" },
     guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 },
     audit: { enabled: true, maxEvents: 100_000 },
     login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 24 * 3_600_000 },
@@ -263,6 +263,9 @@ function apply(cfg: NeoConfig, p: ConfigPatch): NeoConfig {
   if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
   if (p.bridges) cfg.bridges = p.bridges.map(resolveBridge);
   cfg.storage.sync = def(p.storage.sync, cfg.storage.sync);
+  cfg.storage.retention = def(p.storage.retention, cfg.storage.retention);
+  if (p.storage.maxSize !== undefined) cfg.storage.maxSize = p.storage.maxSize;
+  cfg.storage.whenFull = def(p.storage.whenFull, cfg.storage.whenFull);
   if (p.auth) {
     const a = (cfg.auth ??= { defaultScopes: [...ALL_ACCESS_SCOPES], anonymousScopes: [...ALL_ACCESS_SCOPES] });
     if (p.auth.defaultScopes) a.defaultScopes = p.auth.defaultScopes;

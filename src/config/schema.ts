@@ -7,6 +7,7 @@ import type { Entry, KeySegment, Pos, Problem, Value } from "./parser.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { parseListen } from "./listen.ts";
 import { closest } from "./suggest.ts";
+import { formatDuration, parseRetention } from "../lib/durations.ts";
 import { scopeProblem } from "../lib/scopes.ts";
 import type { BridgeConfig, ClientAuthMode, MqttLimits, QueryConfig } from "./types.ts";
 
@@ -56,6 +57,9 @@ export interface ConfigPatch {
 }
 export interface StoragePatch {
   sync?: "full" | "normal";
+  retention?: string;
+  maxSize?: number;
+  whenFull?: "refuse" | "drop-oldest";
 }
 
 export const emptyPatch = (): ConfigPatch => ({
@@ -65,6 +69,20 @@ export const emptyPatch = (): ConfigPatch => ({
   guard: {},
   audit: {},
   login: {},
+});
+
+/** "90d" / "off" (canonical text), checked with the store's own parser */
+const retentionValue = (set: (p: ConfigPatch, r: string) => void): LeafSpec => ({
+  kind: "leaf",
+  read: (v) => {
+    if (v.kind !== "string") return `expected a duration like "90d" or "off", got ${got(v)}`;
+    try {
+      const r = parseRetention(v.value);
+      return (p) => set(p, r === null ? "off" : formatDuration(r));
+    } catch (e) {
+      return (e as Error).message;
+    }
+  },
 });
 
 interface Ctx {
@@ -455,6 +473,9 @@ export const schema: BlockSpec = {
       kind: "block",
       fields: {
         Sync: oneOf(["full", "normal"] as const, (p, s) => (p.storage.sync = s)),
+        Retention: retentionValue((p, r) => (p.storage.retention = r)),
+        MaxSize: size(1_000_000, (p, n) => (p.storage.maxSize = n)),
+        WhenFull: oneOf(["refuse", "drop-oldest"] as const, (p, w) => (p.storage.whenFull = w)),
       },
     },
   },

@@ -120,4 +120,10 @@ export interface StorageConfig {
    * "normal": acknowledged after the commit reaches the OS (survives a crash, not a power cut).
    */
   sync: "full" | "normal";
+  /** default retention of every tag table: "90d", or "off" (keep everything, the default) */
+  retention: string;
+  /** bytes the series store may use; undefined = leave 10% of the file system free */
+  maxSize?: number;
+  /** at the limit: refuse writes (507 / PUBACK 0x97) or delete the oldest rows */
+  whenFull: "refuse" | "drop-oldest";
 }

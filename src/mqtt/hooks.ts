@@ -56,6 +56,11 @@ export interface InboundPublish {
 export interface PublishOutcome {
   handled: boolean;
   reasonCode?: number;
+  /**
+   * close the connection instead of acknowledging (QoS 1/2): the client resends the
+   * message after reconnecting (v3.1.1 has no reason code to refuse a PUBLISH with)
+   */
+  disconnect?: boolean;
 }
 
 export interface BrokerHooks {

@@ -10,8 +10,13 @@ export {
   type SeriesStore,
   type SeriesOptions,
   type SyncMode,
+  type StorageOptions,
 } from "./series.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
 export { senmlTableOf, SENML_SUFFIX, type SenmlRow } from "./senml-table.ts";
 export { userTableOf, dataTable, namesTable } from "./layout.ts";
 export { migrateLegacyTables, legacyTables } from "./migrate-layout.ts";
+export type { StorageState, WhenFull } from "./capacity.ts";
+export type { TableInfo } from "./lifecycle.ts";
+export type { TableOptions, TableSettings } from "./table-settings.ts";
+export { tableInfoJson, type TableInfoJson } from "./table-info-json.ts";

@@ -8,7 +8,11 @@ import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { openDatabase } from "./db.ts";
+import type { StorageState, WhenFull } from "./capacity.ts";
+import { createLifecycle, type TableInfo } from "./lifecycle.ts";
 import { migrateLegacyTables } from "./migrate-layout.ts";
+import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
+import type { TableOptions, TableSettings } from "./table-settings.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
 import { checkSenmlRow, createSenmlWriter, senmlTableOf, type SenmlRow } from "./senml-table.ts";
 import { openTableWriter, type Row, type TableWriter } from "./table-writer.ts";
@@ -47,6 +51,16 @@ export interface SeriesStore {
   tables(): string[];
   /** "full": every commit fsyncs the WAL before it returns; "normal": it does not (WAL mode). */
   setSync(mode: SyncMode): void;
+  /** ok or full (and why), bytes used, the limit */
+  storageState(): StorageState;
+  /** delete rows older than each table's retention, in small transactions; returns rows deleted */
+  runRetention(stop?: () => boolean): Promise<number>;
+  /** each tag table's rows, bytes, oldest/newest time, retention and rollups */
+  tableInfo(): TableInfo[];
+  /** set a table's retention and/or rollups (see table-settings.ts) */
+  setTableOptions(table: string, opts: TableOptions): TableSettings;
+  /** apply new Storage settings (SIGHUP) */
+  configureStorage(opts: StorageOptions): void;
   close(): void;
 }
 
@@ -105,9 +119,19 @@ export const EXAMPLE_TABLE = "EXAMPLE";
 
 export type SyncMode = "full" | "normal";
 
-export interface SeriesOptions {
+export interface StorageOptions {
+  /** Storage.Retention: ns, null/undefined = keep everything */
+  retention?: bigint | null;
+  /** Storage.MaxSize in bytes; undefined = leave 10% of the file system free */
+  maxSize?: number;
+  whenFull?: WhenFull;
+}
+
+export interface SeriesOptions extends StorageOptions {
   /** default "full": a commit returns only after the WAL is on disk, so acked = fsynced */
   sync?: SyncMode;
+  /** the clock retention uses, ns (tests fix it) */
+  now?: () => bigint;
   /** where the start-up migration of old-layout tables reports progress */
   log?: Logger;
 }
@@ -122,7 +146,10 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   const ro: Database = openDatabase(file, { readonly: true });
 
   migrateLegacyTables(db, { log: opts.log });
+  const life = createLifecycle(db, file, opts);
   const writers = new Map<string, TableWriter>();
+  const rollups = new Map<string, RollupUpdater>();
+  let settingsSeen = life.settings();
   const listTables = db.prepare(
     "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
   );
@@ -143,20 +170,48 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
 
   const senmlWriter = createSenmlWriter(db);
   function insertRows(table: string, rows: Row[], senml?: SenmlRow[]): number {
-    const n = writerFor(table).insert(rows);
+    const w = writerFor(table);
+    const specs = settingsSeen.get(table)?.rollups ?? [];
+    let n: number;
+    if (specs.length === 0) n = w.insert(rows);
+    else {
+      let u = rollups.get(table);
+      if (!u) {
+        u = createRollupUpdater(db, table, specs);
+        rollups.set(table, u);
+      }
+      const up = u;
+      n = w.insert(rows, (nid, r) => {
+        if (r.value !== null) up.add(nid, r.time, r.value);
+      });
+      up.flush();
+    }
     if (senml && senml.length > 0) senmlWriter.insert(table, senml);
+    life.wrote(n);
     return n;
   }
 
+  /** inside a write transaction: pick up settings another process changed */
+  function refreshSettings(): void {
+    const s = life.settings();
+    if (s === settingsSeen) return;
+    settingsSeen = s;
+    for (const u of rollups.values()) u.finalize();
+    rollups.clear();
+  }
+
   /** run a write transaction; on failure no cached name id may outlive the rollback */
-  function inTx<A extends unknown[], R>(tx: (...a: A) => R, ...a: A): R {
+  function inTx<R>(tx: () => R): R {
+    life.checkRoom();
     try {
-      return tx(...a);
+      return tx();
     } catch (e) {
       // a table or name created in the rolled-back transaction is gone again
       for (const w of writers.values()) w.finalize();
       writers.clear();
-      throw e;
+      for (const u of rollups.values()) u.finalize();
+      rollups.clear();
+      throw life.mapWriteError(e);
     }
   }
 
@@ -170,9 +225,13 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     })();
   }
 
-  const writeTx = db.transaction((table: string, rows: Row[]) => insertRows(table, rows));
+  const writeTx = db.transaction((table: string, rows: Row[]) => {
+    refreshSettings();
+    return insertRows(table, rows);
+  });
   const manyTx = db.transaction(
     (items: { table: string; rows: Row[]; senml?: SenmlRow[]; index: number }[], out: number[]) => {
+      refreshSettings();
       for (const it of items) out[it.index] = insertRows(it.table, it.rows, it.senml);
     },
   );
@@ -184,7 +243,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       const t = normalizeTableName(table);
       rows.forEach(checkRow);
       if (rows.length === 0) return 0;
-      return inTx(writeTx, t, rows) as number;
+      return inTx(() => writeTx.immediate(t, rows) as number);
     },
     writeMany(batches, onReject) {
       ensureOpen();
@@ -206,7 +265,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
           onReject?.(index, err);
         }
       });
-      if (ok.length > 0) inTx(manyTx, ok, out);
+      if (ok.length > 0) inTx(() => manyTx.immediate(ok, out));
       return out;
     },
     query(sql, params = []) {
@@ -248,14 +307,34 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       return (listTables.values() as [string][]).map((r) => r[0].toUpperCase());
     },
     setSync,
+    storageState: () => life.state(),
+    runRetention: (stop = () => false) => (closed ? Promise.resolve(0) : life.retention(() => closed || stop())),
+    tableInfo: () => {
+      ensureOpen();
+      return life.tableInfo();
+    },
+    setTableOptions(table, o) {
+      ensureOpen();
+      const s = life.setTableOptions(normalizeTableName(table), o);
+      refreshSettings();
+      return s;
+    },
+    configureStorage: (o) => life.configure(o),
     close() {
       if (closed) return;
       closed = true;
       for (const w of writers.values()) w.finalize();
       senmlWriter.close();
+      for (const u of rollups.values()) u.finalize();
+      life.finalize();
       listTables.finalize();
       ro.close();
-      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      try {
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch (e) {
+        // a full disk: the WAL keeps every commit and is checkpointed at the next start
+        opts.log?.warn(`could not checkpoint the WAL at close: ${e instanceof Error ? e.message : String(e)}`);
+      }
       db.close();
     },
   };

@@ -6,12 +6,14 @@ import type { HttpContext, HttpRoute, RouteDeps } from "../types.ts";
 import { handleHealth } from "./health.ts";
 import { handleMetrics } from "./metrics.ts";
 import { handleQuery } from "./query.ts";
+import { handleTables } from "./tables.ts";
 import { handleWrite } from "./write.ts";
 
 export function httpRoutes(d: RouteDeps): HttpRoute[] {
   const query = (req: Request, c: HttpContext) => handleQuery(req, c.url, d.queries, d.limit);
   return [
-    { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt) },
+    { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt, d.store.storageState()) },
+    { method: "GET", path: "/db/tables", auth: "client", handler: () => handleTables(d.store) },
     { method: "GET", path: "/db/query", auth: "client", handler: query },
     { method: "POST", path: "/db/query", auth: "client", handler: query },
     {

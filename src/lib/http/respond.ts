@@ -50,6 +50,8 @@ export function genericReason(status: number): string {
 export function errorResponse(err: unknown, log: Logger, where = "request"): Response {
   if (isNeoError(err) && err.code === "body_aborted") log.debug(`${where}: ${err.message} (client went away)`);
   if (isNeoError(err) && err.status < 500) return failure(err.status, err.message);
+  // a full disk is an answer, not a crash: the reason says why (no paths), the store warns once a minute
+  if (isNeoError(err) && err.code === "storage_full") return failure(507, err.message);
   const status = isNeoError(err) ? err.status : 500;
   log.error(`${where} failed: ${err instanceof Error ? err.message : String(err)}`, isNeoError(err) ? err.cause : err);
   return failure(status, genericReason(status));

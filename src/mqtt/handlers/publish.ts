@@ -126,6 +126,13 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
         else c.core.route(m);
       } else c.core.ingest(m, owner);
     }
+    if (o?.disconnect && e.qos > 0) {
+      // no ack: the id is free again, so the client's resend is stored, not taken for a duplicate
+      if (e.qos === 2) c.session?.inboundQos2.delete(e.pid);
+      c.inboundPending = Math.max(0, c.inboundPending - 1);
+      if (c.state !== "closed") c.close();
+      return;
+    }
   }
   if (c.state === "closed") return;
   if (e.qos === 1) {

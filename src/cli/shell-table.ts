@@ -1,0 +1,119 @@
+// `neo shell table ...`: the series store's tag tables.
+//   neo shell table list [--format box|json]    rows, bytes, oldest/newest, retention, rollups
+//   neo shell table set <TABLE> [--retention 7d|off|default] [--rollup 1m,1h|1m:30d|off]
+// Works on the data dir directly, with or without a running server: a running server's
+// writer sees new settings before its next commit, its retention pass within a minute.
+import { defineCommand } from "citty";
+import { loadConfig } from "../config/index.ts";
+import { usageError } from "../lib/errors.ts";
+import { storageOptions } from "../app/storage-lifecycle.ts";
+import { openSeriesStore, type SeriesStore, type TableInfo, tableInfoJson } from "../storage/index.ts";
+import { commonArgs, fail } from "./common.ts";
+import { formatTime, renderBox } from "./shell-key-format.ts";
+
+const out = (s: string) => process.stdout.write(s);
+
+function withStore<T>(args: { data?: string; config?: string }, fn: (s: SeriesStore) => T): T {
+  const config = loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
+  const store = openSeriesStore(config.data, { sync: config.storage.sync, ...storageOptions(config) });
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+const human = (n: number) =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(2)} GiB`;
+const when = (ns: bigint | null) => (ns === null ? "-" : formatTime(Number(ns / 1_000_000n)));
+
+export function tablesBox(tables: readonly TableInfo[]): string {
+  const rows = tables.map((t, i) => [
+    String(i + 1),
+    t.name,
+    String(t.rows),
+    human(t.bytes),
+    when(t.oldest),
+    when(t.newest),
+    t.retention,
+    t.rollups.length === 0
+      ? "-"
+      : t.rollups.map((r) => `${r.every}${r.retention === "off" ? "" : `:${r.retention}`}`).join(","),
+  ]);
+  return renderBox(
+    [
+      { title: "ROWNUM", min: 6, right: true },
+      { title: "NAME", min: 4 },
+      { title: "ROWS", min: 4, right: true },
+      { title: "BYTES", min: 5, right: true },
+      { title: "OLDEST", min: 6 },
+      { title: "NEWEST", min: 6 },
+      { title: "RETENTION", min: 9 },
+      { title: "ROLLUPS", min: 7 },
+    ],
+    rows,
+  );
+}
+
+const list = defineCommand({
+  meta: {
+    name: "list",
+    description: "List tag tables: rows, bytes on disk, oldest and newest time, retention, rollups",
+  },
+  args: { ...commonArgs, format: { type: "string", description: "box (default) or json" } },
+  run({ args }) {
+    try {
+      const format = args.format ?? "box";
+      if (format !== "box" && format !== "json")
+        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+      const tables = withStore(args, (s) => s.tableInfo());
+      out(format === "json" ? `${JSON.stringify(tables.map(tableInfoJson), null, 2)}\n` : tablesBox(tables));
+    } catch (err) {
+      fail(err);
+    }
+  },
+});
+
+const set = defineCommand({
+  meta: { name: "set", description: "Set a table's retention and rollups" },
+  args: {
+    ...commonArgs,
+    table: { type: "positional", required: true, description: "tag table name" },
+    retention: {
+      type: "string",
+      description: 'delete rows older than this ("7d", "12w", "1y"), "off", or "default" (Storage.Retention)',
+    },
+    rollup: {
+      type: "string",
+      description: 'rollup intervals, e.g. "1m,1h" or "1m:30d,1h" (interval:retention), or "off"',
+    },
+  },
+  run({ args }) {
+    try {
+      if (args.retention === undefined && args.rollup === undefined)
+        throw usageError("give --retention and/or --rollup");
+      const info = withStore(args, (s) => {
+        s.setTableOptions(args.table, {
+          ...(args.retention !== undefined ? { retention: args.retention } : {}),
+          ...(args.rollup !== undefined ? { rollups: args.rollup } : {}),
+        });
+        return s.tableInfo().filter((t) => t.name === args.table.toUpperCase());
+      });
+      out(tablesBox(info));
+      for (const r of info[0]?.rollups ?? []) out(`rollup ${r.every}: select * from ${r.table}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  },
+});
+
+export default defineCommand({
+  meta: { name: "table", description: "Tag tables: list, retention, rollups" },
+  subCommands: { list, set },
+});
