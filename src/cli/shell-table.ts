@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
-import { storageOptions } from "../app/storage-lifecycle.ts";
+import { storageOptions } from "../app/index.ts";
 import { openSeriesStore, type SeriesStore, type TableInfo, tableInfoJson } from "../storage/index.ts";
 import { commonArgs, fail } from "./common.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";

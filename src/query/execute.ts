@@ -35,6 +35,8 @@ function cellType(declared: string | null | undefined, sample: unknown, column: 
   if (d.includes("REAL") || d.includes("FLOA") || d.includes("DOUB") || (!d && typeof sample === "number"))
     return "double";
   if (d.includes("BLOB") || (!d && sample instanceof Uint8Array)) return "binary";
+  // a tag table's VALUE is an expression of its view (no declared type): a double even when NULL or absent
+  if (column === "VALUE" && (sample === null || sample === undefined)) return "double";
   return "string";
 }
 
