@@ -6,7 +6,9 @@
 //   range:     a 10-minute range of one name
 //   latest:    the latest value per name
 //   perMinute: per-minute averages of one name
-// Run: bun bench/micro/storage-layout.ts [--rows N] [--sync full|normal]
+// With --http, the compact store is also queried over HTTP through a real `neo serve`
+// (src/main.ts) on the same data dir: what a client of /db/query sees.
+// Run: bun bench/micro/storage-layout.ts [--rows N] [--sync full|normal] [--http]
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,9 @@ import { parseArgs } from "node:util";
 import { openSeriesStore } from "../../src/storage/index.ts";
 import { sensorRows } from "../../src/storage/legacy-fixture.ts";
 
-const { values: args } = parseArgs({ options: { rows: { type: "string" }, sync: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { rows: { type: "string" }, sync: { type: "string" }, http: { type: "boolean" } },
+});
 const N = Number(args.rows ?? 1_000_000);
 const sync = args.sync === "normal" ? "normal" : "full";
 const BATCH = 1000;
@@ -44,7 +48,7 @@ function timeQueries(q: (sql: string) => unknown[][]): Record<string, number> {
   return out;
 }
 
-function compact(dir: string) {
+async function compact(dir: string) {
   const store = openSeriesStore(dir, { sync });
   const a = performance.now();
   for (let i = 0; i < N; i += BATCH) store.writeMany([{ table: "T", rows: rows.slice(i, i + BATCH) }]);
@@ -54,10 +58,48 @@ function compact(dir: string) {
   const ro = openSeriesStore(dir);
   const times = timeQueries((sql) => ro.query(sql).rows);
   ro.close();
-  return { rate, size, times };
+  const http = args.http ? await overHttp(dir) : undefined;
+  return { rate, size, times, http };
 }
 
-function plain(dir: string) {
+/** the same three queries through GET /db/query of a real server on `dir` (median of 7) */
+async function overHttp(dir: string): Promise<Record<string, number>> {
+  const main = join(import.meta.dir, "../../src/main.ts");
+  const p = Bun.spawn(
+    [process.execPath, main, "serve", "--data", dir, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"],
+    {
+      stdout: "pipe",
+      stderr: "ignore",
+    },
+  );
+  try {
+    const reader = p.stdout.getReader();
+    let buf = "";
+    while (!buf.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("neo serve exited before it was ready");
+      buf += new TextDecoder().decode(value);
+    }
+    const ready = JSON.parse(buf.slice(0, buf.indexOf("\n"))) as { http: string };
+    const out: Record<string, number> = {};
+    for (const [k, sql] of Object.entries(QUERIES)) {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const a = performance.now();
+        const r = await fetch(`http://${ready.http}/db/query?q=${encodeURIComponent(sql)}`);
+        if (!((await r.json()) as { success: boolean }).success) throw new Error(`query failed: ${sql}`);
+        times.push(performance.now() - a);
+      }
+      out[k] = median(times);
+    }
+    return out;
+  } finally {
+    p.kill("SIGTERM");
+    await p.exited;
+  }
+}
+
+async function plain(dir: string) {
   // the previous layout's SQL and pragmas (synchronous=NORMAL was its only setting)
   const file = join(dir, "series.db");
   const db = new Database(file, { create: true, safeIntegers: true });
@@ -79,18 +121,18 @@ function plain(dir: string) {
   const ro = new Database(file, { readonly: true, safeIntegers: true });
   const times = timeQueries((sql) => ro.query(sql).values() as unknown[][]);
   ro.close();
-  return { rate, size, times };
+  return { rate, size, times, http: undefined as Record<string, number> | undefined };
 }
 
 const f = (x: number) => Math.round(x).toLocaleString("en-US");
-const results: [string, ReturnType<typeof plain>][] = [];
+const results: [string, Awaited<ReturnType<typeof plain>>][] = [];
 for (const [label, fn] of [
   ["plain tables (before)", plain],
   [`compact, Sync=${sync}`, compact],
 ] as const) {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-layout-"));
   try {
-    results.push([label, fn(dir)]);
+    results.push([label, await fn(dir)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -103,4 +145,9 @@ for (const [label, r] of results) {
   console.log(
     `| ${label} | ${(r.size / N).toFixed(2)} | ${f(r.rate)} | ${t.range!.toFixed(2)} | ${t.latest!.toFixed(1)} | ${t.perMinute!.toFixed(2)} |`,
   );
+  const h = r.http;
+  if (h)
+    console.log(
+      `| ${label}, over HTTP | | | ${h.range!.toFixed(2)} | ${h.latest!.toFixed(1)} | ${h.perMinute!.toFixed(2)} |`,
+    );
 }
