@@ -1,2 +1,3 @@
 export { startGateway, type Gateway, type ReadyInfo } from "./gateway.ts";
 export { storageOptions } from "./storage-lifecycle.ts";
+export { listTables, setTable, tableInfoJson, type TableInfo, type TableOptions } from "./tables.ts";

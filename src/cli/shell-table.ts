@@ -4,24 +4,15 @@
 // Works on the data dir directly, with or without a running server: a running server's
 // writer sees new settings before its next commit, its retention pass within a minute.
 import { defineCommand } from "citty";
+import { listTables, setTable, type TableInfo, tableInfoJson } from "../app/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
-import { storageOptions } from "../app/index.ts";
-import { openSeriesStore, type SeriesStore, type TableInfo, tableInfoJson } from "../storage/index.ts";
 import { commonArgs, fail } from "./common.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 
 const out = (s: string) => process.stdout.write(s);
-
-function withStore<T>(args: { data?: string; config?: string }, fn: (s: SeriesStore) => T): T {
-  const config = loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
-  const store = openSeriesStore(config.data, { sync: config.storage.sync, ...storageOptions(config) });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
+const configOf = (args: { data?: string; config?: string }) =>
+  loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
 
 const human = (n: number) =>
   n < 1024
@@ -72,7 +63,7 @@ const list = defineCommand({
       const format = args.format ?? "box";
       if (format !== "box" && format !== "json")
         throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      const tables = withStore(args, (s) => s.tableInfo());
+      const tables = listTables(configOf(args));
       out(format === "json" ? `${JSON.stringify(tables.map(tableInfoJson), null, 2)}\n` : tablesBox(tables));
     } catch (err) {
       fail(err);
@@ -98,12 +89,9 @@ const set = defineCommand({
     try {
       if (args.retention === undefined && args.rollup === undefined)
         throw usageError("give --retention and/or --rollup");
-      const info = withStore(args, (s) => {
-        s.setTableOptions(args.table, {
-          ...(args.retention !== undefined ? { retention: args.retention } : {}),
-          ...(args.rollup !== undefined ? { rollups: args.rollup } : {}),
-        });
-        return s.tableInfo().filter((t) => t.name === args.table.toUpperCase());
+      const info = setTable(configOf(args), args.table, {
+        ...(args.retention !== undefined ? { retention: args.retention } : {}),
+        ...(args.rollup !== undefined ? { rollups: args.rollup } : {}),
       });
       out(tablesBox(info));
       for (const r of info[0]?.rollups ?? []) out(`rollup ${r.every}: select * from ${r.table}\n`);

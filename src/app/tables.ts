@@ -1,0 +1,34 @@
+// `neo shell table ...` on the data dir: the CLI reaches the series store through here.
+import type { NeoConfig } from "../config/index.ts";
+import {
+  openSeriesStore,
+  type SeriesStore,
+  type TableInfo,
+  type TableInfoJson,
+  type TableOptions,
+  tableInfoJson,
+} from "../storage/index.ts";
+import { storageOptions } from "./storage-lifecycle.ts";
+
+export type { TableInfo, TableInfoJson, TableOptions };
+export { tableInfoJson };
+
+function withStore<T>(config: NeoConfig, fn: (s: SeriesStore) => T): T {
+  const store = openSeriesStore(config.data, { sync: config.storage.sync, ...storageOptions(config) });
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** every tag table: rows, bytes, oldest/newest, retention, rollups */
+export const listTables = (config: NeoConfig): TableInfo[] => withStore(config, (s) => s.tableInfo());
+
+/** set a table's retention and/or rollups; returns that table's new picture */
+export function setTable(config: NeoConfig, table: string, opts: TableOptions): TableInfo[] {
+  return withStore(config, (s) => {
+    s.setTableOptions(table, opts);
+    return s.tableInfo().filter((t) => t.name === table.toUpperCase());
+  });
+}
