@@ -4,7 +4,7 @@
 // Errors are JSON {"success":false,"reason":...}: 401 no or bad credentials, 403 not
 // connected to the channel, 404 unknown channel, 415 another content type, 400 invalid SenML.
 import type { Server } from "bun";
-import type { Auth } from "../auth/index.ts";
+import { authorize, type Auth } from "../auth/index.ts";
 import {
   mediaType,
   readBody,
@@ -85,16 +85,22 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     channelId: string,
     ops: ("publish" | "subscribe")[],
   ) {
-    const who = identifyCaller(req, url, auth, peer);
-    if (!who.ok) {
-      log.warn(`${req.method} ${url.pathname} refused: ${who.reason}`);
-      return failure(who.status, who.reason, who.status === 401 ? { "www-authenticate": 'Thing realm="neo"' } : {});
+    const caller = identifyCaller(req, url, (c) => auth.identify(c), peer);
+    if (!caller.ok) {
+      log.warn(`${req.method} ${url.pathname} refused: ${caller.reason}`);
+      return failure(
+        caller.status,
+        caller.reason,
+        caller.status === 401 ? { "www-authenticate": 'Thing realm="neo"' } : {},
+      );
     }
+    const who = caller.principal;
     if (!messages.channelOf(channelTopic(channelId, "")))
       return failure(404, `channel ${JSON.stringify(channelId)} not found`);
-    if (!ops.some((op) => messages.allowed(who.clientId, channelId, op))) {
-      log.warn(`${req.method} ${url.pathname} refused: ${who.clientId} is not connected to channel ${channelId}`);
-      return failure(403, `client ${who.clientId} is not connected to channel ${channelId}`);
+    // the channel scopes of the key, as identify() read them for this request
+    if (!ops.some((op) => authorize(who, `channels:${op}`, channelId).allow)) {
+      log.warn(`${req.method} ${url.pathname} refused: ${who.id} is not connected to channel ${channelId}`);
+      return failure(403, `client ${who.id} is not connected to channel ${channelId}`);
     }
     return who;
   }
@@ -110,7 +116,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     const body = await readBody(req, deps.maxBodyBytes);
     const r = await accept(p.channelId, p.subtopic, body, type);
     if (!r.ok) return failure(r.status, r.reason);
-    auth.markUsed(who.clientId);
+    auth.markUsed(who.id);
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
   }
 
@@ -123,7 +129,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
       return failure(426, "this is a WebSocket endpoint: send Upgrade: websocket", { upgrade: "websocket" });
     const data: ChannelSocketData = {
       kind: "channel-socket",
-      clientId: who.clientId,
+      clientId: who.id,
       channelId: p.channelId,
       topic: channelTopic(p.channelId, p.subtopic),
       fingerprint256: who.fingerprint256,
@@ -131,7 +137,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     };
     const server: Server<unknown> | undefined = c.server;
     if (!server?.upgrade(req, { data })) return failure(400, "websocket upgrade failed");
-    auth.markUsed(who.clientId);
+    auth.markUsed(who.id);
     return undefined;
   }
 

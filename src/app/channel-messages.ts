@@ -1,13 +1,15 @@
 // Channel messages (Mainflux/Magistrala): `channels/<id>/messages[/<subtopic>...]`.
 // One place decides, for MQTT, the HTTP adapter and the WebSocket adapter alike:
-//   - who may publish to / receive from a channel: its connections (cached per client and
-//     channel, dropped whenever the registry changes, so a connect or disconnect reaches
-//     live sessions within one re-check, 250 ms);
+//   - who may publish to / receive from a channel: the `channels:publish|subscribe:<id>`
+//     scopes of the client's key, decided by auth's authorize() (the client's principal
+//     is cached, and dropped whenever the registry changes, so a connect or disconnect
+//     reaches live sessions within one re-check, 250 ms);
 //   - what is stored: a SenML pack (content type application/senml+json, or a JSON array
 //     of objects) is resolved and written to the channel's table (NAME/TIME/VALUE) and its
 //     `<TABLE>_SENML` side table (every field) in one commit, BEFORE it is delivered;
 //     invalid SenML is refused whole and not delivered; anything else (plain JSON, text,
 //     binary) is delivered unchanged and not stored.
+import { authorize, type Principal } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { looksLikeSenml, parseJsonExact, resolveSenml, type SenmlRecord } from "../ingest/index.ts";
@@ -47,6 +49,8 @@ export type IngestResult =
 
 export interface ChannelMessagesDeps {
   channels: Channels;
+  /** the principal of a registered client (null: no usable key), or of anonymous clients (undefined id) */
+  principalOf(clientId: string | undefined): Principal | null;
   batcher: WriteBatcher;
   log: Logger;
   now?: () => bigint;
@@ -70,8 +74,8 @@ function toRows(records: SenmlRecord[]) {
 export function createChannelMessages(deps: ChannelMessagesDeps) {
   const { channels, log } = deps;
   const nowNs = deps.now ?? (() => BigInt(Date.now()) * 1_000_000n);
-  // "<client>\0<channel>" -> [publish, subscribe]; cleared when the registry changes
-  let rights = new Map<string, [boolean, boolean]>();
+  // client id ("" for anonymous) -> its principal; cleared when the registry changes
+  let principals = new Map<string, Principal | null>();
   let version = channels.dataVersion();
   // channel id -> channel (null: none); cleared with the rights
   let known = new Map<string, Channel | null>();
@@ -81,21 +85,25 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     const v = channels.dataVersion();
     if (v === version) return false;
     version = v;
-    rights = new Map();
+    principals = new Map();
     known = new Map();
     return true;
   }
 
   function allowed(identity: string | undefined, channelId: string, op: ChannelOperation): boolean {
-    if (identity === undefined) return false; // anonymous clients are connected to no channel
-    const key = `${identity}\u0000${channelId}`;
-    let r = rights.get(key);
-    if (!r) {
-      r = [channels.allowed(identity, channelId, "publish"), channels.allowed(identity, channelId, "subscribe")];
-      if (rights.size > 100_000) rights = new Map();
-      rights.set(key, r);
+    const key = identity ?? "";
+    let p = principals.get(key);
+    if (p === undefined) {
+      try {
+        p = deps.principalOf(identity);
+      } catch (e) {
+        log.error(`the scopes of ${identity ?? "anonymous clients"} cannot be read; no channel rights`, e);
+        p = null;
+      }
+      if (principals.size > 100_000) principals = new Map();
+      principals.set(key, p);
     }
-    return op === "publish" ? r[0] : r[1];
+    return p !== null && authorize(p, `channels:${op}`, channelId).allow;
   }
 
   /**

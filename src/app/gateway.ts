@@ -6,7 +6,7 @@ import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { openChannels, openRegistry } from "../registry/index.ts";
-import { ALL_ACCESS_SCOPES, createAuth } from "../auth/index.ts";
+import { ALL_ACCESS_SCOPES, createAuth, makePrincipal } from "../auth/index.ts";
 import { openSeriesStore } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createQueryService } from "../query/index.ts";
@@ -82,8 +82,18 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const lifecycle = startStorageLifecycle(store, createLogger("storage"));
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
-  const channels = openChannels(config.data);
-  const channelMessages = createChannelMessages({ channels, batcher, log: createLogger("channels") });
+  const channels = openChannels(config.data, registry);
+  const channelMessages = createChannelMessages({
+    channels,
+    batcher,
+    // a channel's rights are scopes: of the client's key, or Auth.AnonymousScopes
+    principalOf: (id) => {
+      if (id === undefined) return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
+      const r = registry.get(id);
+      return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
+    },
+    log: createLogger("channels"),
+  });
 
   const settle = createMemorySettler({ log });
   const audit = createServerAudit(config.data, config.audit, createLogger("audit"));

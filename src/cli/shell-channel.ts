@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
-import { openChannels, type Channel, type ChannelConnection, type Channels } from "../registry/index.ts";
+import { openChannels, openRegistry, type Channel, type ChannelConnection, type Channels } from "../registry/index.ts";
 import { commonArgs, fail } from "./common.ts";
 import { formatTime, renderBox, rfc3339 } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
@@ -17,11 +17,13 @@ const clientArg = { type: "positional", required: true, description: "client id"
 async function withChannels<T>(args: { data?: string; config?: string }, fn: (c: Channels) => T): Promise<T> {
   const data = resolveDataDir(args);
   setLogLevel("warn");
-  const channels = openChannels(data);
+  const registry = openRegistry(data);
+  const channels = openChannels(data, registry);
   try {
     return fn(channels);
   } finally {
     channels.close();
+    registry.close();
   }
 }
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   data = mkdtempSync(join(tmpdir(), "neo-chan-"));
   const pki = await loadOrCreatePki(data, { hosts: [] });
   reg = openRegistry(data);
-  ch = openChannels(data);
+  ch = openChannels(data, reg);
   for (const id of ["dev-1", "dev-2"])
     await reg.create({ id, keyType: "ec", pki, notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) });
 });
@@ -61,23 +61,25 @@ describe("channels", () => {
     expect(codeOf(() => ch.create({ id: "a".repeat(64) }))).toBe("invalid_table");
   });
 
-  test("connect grants publish and subscribe (both by default), adds to what is held, and disconnect removes both", () => {
+  const has = (client: string, scope: string) => reg.get(client)?.scopes.includes(scope) ?? false;
+
+  test("connect adds the channel scopes to the key (both by default), keeps what is held, and disconnect removes both", () => {
     expect(ch.connect("plant-a", "dev-1", { publish: true })).toEqual({
       channelId: "plant-a",
       clientId: "dev-1",
       publish: true,
       subscribe: false,
     });
-    expect(ch.allowed("dev-1", "plant-a", "publish")).toBe(true);
-    expect(ch.allowed("dev-1", "plant-a", "subscribe")).toBe(false);
+    expect(has("dev-1", "channels:publish:plant-a")).toBe(true);
+    expect(has("dev-1", "channels:subscribe:plant-a")).toBe(false);
+    expect(has("dev-1", "tables:read:*")).toBe(true); // the key's other scopes stay
     ch.connect("plant-a", "dev-1", { subscribe: true });
-    expect(ch.allowed("dev-1", "plant-a", "subscribe")).toBe(true);
+    expect(has("dev-1", "channels:subscribe:plant-a")).toBe(true);
     expect(ch.connect("plant-a", "dev-2")).toMatchObject({ publish: true, subscribe: true });
     expect(ch.connections("plant-a").map((c) => c.clientId)).toEqual(["dev-1", "dev-2"]);
     expect(ch.disconnect("plant-a", "dev-2")).toBe(true);
     expect(ch.disconnect("plant-a", "dev-2")).toBe(false);
-    expect(ch.allowed("dev-2", "plant-a", "publish")).toBe(false);
-    expect(ch.allowed("dev-1", "nope", "publish")).toBe(false);
+    expect(has("dev-2", "channels:publish:plant-a")).toBe(false);
   });
 
   test("connecting an unknown client or to an unknown channel is refused", () => {
@@ -96,6 +98,7 @@ describe("channels", () => {
     expect(codeOf(() => ch.delete("tmp"))).toBe("channel_not_found");
     reg.delete("dev-2");
     expect(ch.connections("other")).toEqual([]);
-    expect(ch.allowed("dev-2", "other", "publish")).toBe(false);
+    expect(ch.connections().map((c) => `${c.channelId}/${c.clientId}`)).toEqual(["plant-a/dev-1"]);
+    expect(has("dev-1", "channels:publish:tmp")).toBe(false);
   });
 });

@@ -1,13 +1,15 @@
 // Channels (Mainflux/Magistrala): a named message stream `channels/<id>/messages[/...]`
-// whose SenML records are stored in one table. Which clients may publish to or
-// subscribe on a channel are its connections. Kept in <data>/registry.db beside the
-// clients, so deleting a client removes its connections in the same transaction.
+// whose SenML records are stored in one table, kept in <data>/registry.db. A client's
+// connection to a channel IS a pair of scopes on its key (`channels:publish:<id>`,
+// `channels:subscribe:<id>`): connect and disconnect add and remove them, so live
+// sessions see the change like any scope change, and deleting a key ends its connections.
 import type { Database } from "bun:sqlite";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { normalizeTableName, senmlTableOf } from "../storage/index.ts";
 import { openRegistryDb } from "./db.ts";
 import { assertClientId } from "./token.ts";
+import type { Registry } from "./types.ts";
 
 const log = createLogger("registry");
 
@@ -42,19 +44,22 @@ export interface Channels {
   list(): Channel[];
   /** delete the channel and every connection to it (its stored rows stay in its table) */
   delete(id: string): void;
-  /** add rights (both when neither is asked for); rights already held stay */
+  /** add the channel scopes to the client's key (both when neither is asked for); rights already held stay */
   connect(channelId: string, clientId: string, ops?: { publish?: boolean; subscribe?: boolean }): ChannelConnection;
-  /** remove the client's rights on the channel; false when it had none */
+  /** remove the client's channel scopes; false when it had none */
   disconnect(channelId: string, clientId: string): boolean;
+  /** clients whose keys name the channel (or `*`) in a channel scope */
   connections(channelId?: string): ChannelConnection[];
-  /** may this client do `op` on this channel? (unknown channel: no) */
-  allowed(clientId: string, channelId: string, op: ChannelOperation): boolean;
   /** changes whenever any connection (this process or another) committed a change */
   dataVersion(): number;
   close(): void;
 }
 
 const MAX_NAME = 256;
+
+/** the scope that lets a client do `op` on a channel */
+export const channelScope = (channelId: string, op: ChannelOperation) => `channels:${op}:${channelId}`;
+const CHANNEL_SCOPE = /^channels:(publish|subscribe):(.+)$/;
 const MAX_METADATA = 16 * 1024;
 
 /** The default table of a channel: its id upper-cased, `-`, `.` and `@` as `_`; `CH_` first when it starts with a digit. */
@@ -83,12 +88,6 @@ interface ChannelRow {
   table_name: string;
   created_at: Int;
 }
-interface ConnectionRow {
-  channel_id: string;
-  client_id: string;
-  publish: Int;
-  subscribe: Int;
-}
 
 function toChannel(r: ChannelRow): Channel {
   let metadata: Record<string, unknown> = {};
@@ -100,13 +99,6 @@ function toChannel(r: ChannelRow): Channel {
   return { id: r.id, name: r.name, metadata, table: r.table_name, createdAt: Number(r.created_at) };
 }
 
-const toConnection = (r: ConnectionRow): ChannelConnection => ({
-  channelId: r.channel_id,
-  clientId: r.client_id,
-  publish: Number(r.publish) === 1,
-  subscribe: Number(r.subscribe) === 1,
-});
-
 function checkMetadata(m: unknown): string {
   if (typeof m !== "object" || m === null || Array.isArray(m))
     throw new NeoError("invalid_metadata", "channel metadata must be a JSON object", 400);
@@ -116,27 +108,14 @@ function checkMetadata(m: unknown): string {
   return text;
 }
 
-export function openChannels(dataDir: string): Channels {
+/** The channels in `dataDir`; their connections are scopes on the keys of `registry` (same data dir). */
+export function openChannels(dataDir: string, registry: Registry): Channels {
   const db: Database = openRegistryDb(dataDir);
   const q = {
     get: db.prepare<ChannelRow, [string]>("SELECT * FROM channels WHERE id = ?"),
     list: db.prepare<ChannelRow, []>("SELECT * FROM channels ORDER BY created_at, rowid"),
     insert: db.prepare("INSERT INTO channels (id, name, metadata, table_name, created_at) VALUES (?, ?, ?, ?, ?)"),
     del: db.prepare("DELETE FROM channels WHERE id = ?"),
-    delConnections: db.prepare("DELETE FROM channel_connections WHERE channel_id = ?"),
-    client: db.prepare<{ id: string }, [string]>("SELECT id FROM clients WHERE id = ?"),
-    connection: db.prepare<ConnectionRow, [string, string]>(
-      "SELECT * FROM channel_connections WHERE channel_id = ? AND client_id = ?",
-    ),
-    upsert: db.prepare(
-      `INSERT INTO channel_connections (channel_id, client_id, publish, subscribe) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (channel_id, client_id) DO UPDATE SET publish = max(publish, ?3), subscribe = max(subscribe, ?4)`,
-    ),
-    disconnect: db.prepare("DELETE FROM channel_connections WHERE channel_id = ? AND client_id = ?"),
-    connections: db.prepare<ConnectionRow, []>("SELECT * FROM channel_connections ORDER BY channel_id, client_id"),
-    connectionsOf: db.prepare<ConnectionRow, [string]>(
-      "SELECT * FROM channel_connections WHERE channel_id = ? ORDER BY client_id",
-    ),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
   let localWrites = 0;
@@ -150,6 +129,12 @@ export function openChannels(dataDir: string): Channels {
     if (!c) throw notFound("channel_not_found", `channel ${JSON.stringify(id)} not found`);
     return c;
   };
+  const mustGetClient = (id: string) => {
+    const c = registry.get(id);
+    if (!c) throw notFound("client_not_found", `client ${JSON.stringify(id)} not found`);
+    return c;
+  };
+  const both = (channelId: string) => [channelScope(channelId, "publish"), channelScope(channelId, "subscribe")];
 
   return {
     create(o) {
@@ -185,42 +170,58 @@ export function openChannels(dataDir: string): Channels {
     get,
     list: () => q.list.all().map(toChannel),
     delete(id) {
-      db.transaction(() => {
-        mustGet(id);
-        q.delConnections.run(id);
-        q.del.run(id);
-      }).immediate();
+      mustGet(id);
+      // everyone is disconnected first: a channel made again later starts with no one
+      const mine = both(id);
+      for (const c of registry.list())
+        if (c.scopes.some((x) => mine.includes(x)))
+          registry.updateScopes(c.id, (cur) => cur.filter((x) => !mine.includes(x)));
+      q.del.run(id);
       localWrites++;
       log.info(`deleted channel ${id}`);
     },
     connect(channelId, clientId, ops = {}) {
-      const both = !ops.publish && !ops.subscribe;
-      const pub = both || ops.publish === true ? 1 : 0;
-      const sub = both || ops.subscribe === true ? 1 : 0;
-      db.transaction(() => {
-        mustGet(channelId);
-        if (!q.client.get(clientId)) throw notFound("client_not_found", `client ${JSON.stringify(clientId)} not found`);
-        q.upsert.run(channelId, clientId, pub, sub);
-      }).immediate();
-      localWrites++;
-      const c = q.connection.get(channelId, clientId);
-      if (!c) throw new NeoError("internal", "connection not stored", 500);
+      mustGet(channelId);
+      mustGetClient(clientId);
+      const all = !ops.publish && !ops.subscribe;
+      const add: string[] = [];
+      if (all || ops.publish) add.push(channelScope(channelId, "publish"));
+      if (all || ops.subscribe) add.push(channelScope(channelId, "subscribe"));
+      const now = registry.updateScopes(clientId, (cur) => [...cur, ...add.filter((x) => !cur.includes(x))]);
       log.info(`connected client ${clientId} to channel ${channelId}`);
-      return toConnection(c);
+      return {
+        channelId,
+        clientId,
+        publish: now.includes(channelScope(channelId, "publish")),
+        subscribe: now.includes(channelScope(channelId, "subscribe")),
+      };
     },
     disconnect(channelId, clientId) {
       mustGet(channelId);
-      const n = q.disconnect.run(channelId, clientId).changes;
-      localWrites++;
-      if (n > 0) log.info(`disconnected client ${clientId} from channel ${channelId}`);
-      return n > 0;
+      const mine = both(channelId);
+      if (!mustGetClient(clientId).scopes.some((x) => mine.includes(x))) return false;
+      registry.updateScopes(clientId, (cur) => cur.filter((x) => !mine.includes(x)));
+      log.info(`disconnected client ${clientId} from channel ${channelId}`);
+      return true;
     },
     connections(channelId) {
-      return (channelId === undefined ? q.connections.all() : q.connectionsOf.all(channelId)).map(toConnection);
-    },
-    allowed(clientId, channelId, op) {
-      const c = q.connection.get(channelId, clientId);
-      return c != null && Number(op === "publish" ? c.publish : c.subscribe) === 1;
+      const ids = channelId === undefined ? q.list.all().map((r) => r.id) : [channelId];
+      const clients = registry.list();
+      const out: ChannelConnection[] = [];
+      for (const ch of ids) {
+        for (const c of clients) {
+          let publish = false;
+          let subscribe = false;
+          for (const x of c.scopes) {
+            const m = CHANNEL_SCOPE.exec(x);
+            if (!m || (m[2] !== ch && m[2] !== "*")) continue;
+            if (m[1] === "publish") publish = true;
+            else subscribe = true;
+          }
+          if (publish || subscribe) out.push({ channelId: ch, clientId: c.id, publish, subscribe });
+        }
+      }
+      return out;
     },
     dataVersion() {
       return Number(q.dataVersion.get()?.data_version ?? 0) + localWrites;

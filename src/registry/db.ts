@@ -39,9 +39,9 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-// Channels and who is connected to them (src/registry/channels.ts). Their own migration
-// scope, so they never collide with the clients' migration ids. A connection goes when
-// its channel or its client is deleted (foreign keys are on for every connection).
+// Channels (src/registry/channels.ts), in their own migration scope so they never collide
+// with the clients' migration ids. Who is connected to a channel is in the clients'
+// scopes (channel_connections held it before scopes existed).
 const CHANNEL_MIGRATIONS: Migration[] = [
   {
     id: 1,
@@ -61,6 +61,20 @@ const CHANNEL_MIGRATIONS: Migration[] = [
         PRIMARY KEY (channel_id, client_id)
       );
       CREATE INDEX IF NOT EXISTS channel_connections_client ON channel_connections (client_id);`,
+  },
+  {
+    // connections became scopes on the client's key (channels:publish|subscribe:<id>)
+    id: 2,
+    sql: `
+      UPDATE clients SET scopes = (
+        SELECT json_group_array(v) FROM (
+          SELECT value AS v FROM json_each(COALESCE(clients.scopes, '[]'))
+          UNION SELECT 'channels:publish:' || channel_id FROM channel_connections
+            WHERE client_id = clients.id AND publish = 1
+          UNION SELECT 'channels:subscribe:' || channel_id FROM channel_connections
+            WHERE client_id = clients.id AND subscribe = 1))
+      WHERE id IN (SELECT client_id FROM channel_connections);
+      DROP TABLE channel_connections;`,
   },
 ];
 
