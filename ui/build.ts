@@ -4,10 +4,10 @@
 //   import { buildWeb }         -> the same files in memory (src/web/assets.ts uses this
 //                                  when running from a source checkout)
 //
-// Names are fixed so src/web/embedded.ts can import them with { type: "file" } and a
-// `bun build --compile` binary carries them. Cache busting is done by the HTML instead:
-// it links `app.js?v=<hash>` and `style.css?v=<hash>`, so those can be cached forever
-// while index.html is always revalidated.
+// Names on disk are fixed so src/web/embedded.ts can import them with { type: "file" } and
+// a `bun build --compile` binary carries them. The HTML links them by hashed names,
+// `app.<hash>.js` and `style.<hash>.css` (src/web/assets.ts serves those), so they can be
+// cached forever (immutable) while index.html is always revalidated.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -18,6 +18,10 @@ export type WebFileName = (typeof WEB_FILES)[number];
 
 export const contentHash = (data: string | Uint8Array) =>
   new Bun.CryptoHasher("sha256").update(data).digest("hex").slice(0, 12);
+
+/** `app.js` -> `app.<12 hex of its SHA-256>.js`: the name the HTML links and the server serves */
+export const hashedName = (name: string, data: string | Uint8Array) =>
+  name.replace(/\.(js|css)$/, `.${contentHash(data)}.$1`);
 
 export async function buildWeb(opts: { minify?: boolean } = {}): Promise<Record<WebFileName, string>> {
   const minify = opts.minify ?? true;
@@ -46,8 +50,8 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<Record<
     if (!html.includes(from)) throw new Error(`index.html does not contain ${from}`);
     html = html.replace(from, to);
   };
-  link(`href="style.css"`, `href="style.css?v=${contentHash(css)}"`);
-  link(`src="app.js"`, `src="app.js?v=${contentHash(js)}"`);
+  link(`href="style.css"`, `href="${hashedName("style.css", css)}"`);
+  link(`src="app.js"`, `src="${hashedName("app.js", js)}"`);
   return { "index.html": html, "app.js": js, "style.css": css };
 }
 

@@ -29,6 +29,7 @@ import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
 import { auditConnect, createServerAudit } from "./audit.ts";
 import { createGatewayMetrics, meteredStore } from "./metrics.ts";
+import { consoleConnect, createConsoleSource, isConsoleSession } from "./console.ts";
 
 const log = createLogger("neosvr");
 
@@ -65,6 +66,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     registry,
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
   });
+  const startedAt = Date.now();
   let broker!: Broker;
   // bans: the brute-force guard below (read only when metrics are rendered)
   const metrics = createGatewayMetrics(
@@ -149,9 +151,25 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
           auditConnect(audit, req, { ok: false, reason });
           return { ok: false, reasonCode: RC.connectionRateExceeded, reason };
         }
-        const r = mqttAuth.authenticate(req);
-        auditConnect(audit, req, r);
-        const method = req.peer.cert ? "cert" : req.username || req.password ? "token" : "anonymous";
+        // the console's Live page: a web session over WebSocket (watch only)
+        const viaConsole = consoleConnect(
+          req,
+          (t) => web?.sessionUser(t),
+          (id) => broker.session(id)?.owner,
+        );
+        const r = viaConsole
+          ? viaConsole.ok
+            ? { ok: true as const, meta: viaConsole.meta }
+            : { ok: false as const, reasonCode: RC.notAuthorized, reason: viaConsole.reason }
+          : mqttAuth.authenticate(req);
+        if (!viaConsole) auditConnect(audit, req, r);
+        const method = viaConsole
+          ? "console"
+          : req.peer.cert
+            ? "cert"
+            : req.username || req.password
+              ? "token"
+              : "anonymous";
         metrics.authAttempt(req.peer.transport, method, r.ok ? "success" : "failure");
         if (!r.ok) {
           connectRefusals.warn(
@@ -163,8 +181,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         return r;
       },
       // channel topics: the channel's connections decide; every other topic: the general rules
+      // the console's Live page only watches
       authorizePublish: (c, topic) =>
-        channelMqtt.mayPublish(c.identity, topic) ?? auth.authorizePublish(c.identity, topic),
+        !isConsoleSession(c.meta) &&
+        (channelMqtt.mayPublish(c.identity, topic) ?? auth.authorizePublish(c.identity, topic)),
       authorizeSubscribe: (c, filter) =>
         channelMqtt.maySubscribe(c.identity, filter) ?? auth.authorizeSubscribe(c.identity, filter),
       authorizeDeliver: (owner, topic) => channelMqtt.mayDeliver(owner, topic),
@@ -212,6 +232,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       serverGuard.sync();
       channelTick();
     },
+    // a console session ends with its web session (sign-out, expiry, password change)
+    consoleSessionLive: (m) => web?.sessionUser(m.token) === m.user,
   });
 
   // a bad operator certificate stops the start before anything listens
@@ -219,6 +241,16 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   if (config.http.tls.enabled) await loadTlsMaterial(pki, config.http.tls, "Http");
 
   let web!: Awaited<ReturnType<typeof createWebUi>>;
+  const consoleSource = createConsoleSource({
+    config,
+    broker: () => broker,
+    store,
+    queries,
+    metrics,
+    startedAt,
+    addresses: () => readyInfo(),
+    bodyLimit: 64 * 1024,
+  });
   const { startMqtt, startHttp } = createListeners({
     pki,
     broker,
@@ -247,6 +279,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     guard,
     audit,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
+    console: consoleSource,
   });
   const http = await startHttp(config);
   // what a reload swaps: the listeners (and the servers it retired, whose connections run on)

@@ -11,6 +11,7 @@ import { storageOptions } from "./storage-lifecycle.ts";
 import type { MqttListener } from "./listeners.ts";
 import type { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
+import { isConsoleSession } from "./console.ts";
 
 /** What a reload may touch: the live config (changed in place) and the running parts. */
 export interface ReloadTarget {
@@ -42,7 +43,7 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
     else done.push(`bridges ${(next.bridges ?? []).map((b) => b.name).join(", ") || "none"}`);
   }
   for (const c of t.broker.clients()) {
-    if (!t.mqttAuth.stillAllowed(c)) {
+    if (!isConsoleSession(c.meta) && !t.mqttAuth.stillAllowed(c)) {
       log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
       t.broker.disconnect(c.id, RC.notAuthorized);
     }

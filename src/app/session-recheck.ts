@@ -7,6 +7,7 @@ import { type Broker, RC } from "../mqtt/index.ts";
 import type { Registry } from "../registry/index.ts";
 import type { SessionCredential } from "./mqtt-auth.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
+import { type ConsoleMqttSession, isConsoleSession } from "./console.ts";
 
 export const RECHECK_MS = 250;
 /** offline sessions of expired keys are ended this often (deleted or revoked ones at once) */
@@ -26,6 +27,8 @@ export function startSessionRecheck(o: {
   everyMs?: number;
   /** other periodic work that shares the timer (the brute-force guard's sync) */
   onTick?: () => void;
+  /** is the web session behind a console MQTT session still live? (it is disconnected when not) */
+  consoleSessionLive?: (m: ConsoleMqttSession) => boolean;
 }): SessionRecheck {
   const { broker, registry, log } = o;
   const everyMs = o.everyMs ?? RECHECK_MS;
@@ -37,6 +40,13 @@ export function startSessionRecheck(o: {
     const clients = broker.clients();
     const live: SessionCredential[] = [];
     for (const c of clients) {
+      if (isConsoleSession(c.meta)) {
+        if (o.consoleSessionLive && !o.consoleSessionLive(c.meta)) {
+          log.info(`disconnecting "${c.id}": the console session of ${c.meta.user} ended`);
+          broker.disconnect(c.id, RC.administrativeAction);
+        }
+        continue;
+      }
       const m = c.meta as SessionCredential | undefined;
       if (m && m.via !== "anonymous") live.push(m); // anonymous sessions have no key to lose
     }

@@ -8,7 +8,7 @@ import type { Guard } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { AuditLog, Registry } from "../registry/index.ts";
-import { ADMIN_PASSWORD_FILE, createWebHandler, openUsers } from "../web/index.ts";
+import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler, openUsers } from "../web/index.ts";
 
 export async function createWebUi(deps: {
   dataDir: string;
@@ -18,6 +18,7 @@ export async function createWebUi(deps: {
   defaultScopes?: () => readonly string[];
   guard: Guard;
   audit: AuditLog;
+  console?: ConsoleSource;
 }) {
   const users = openUsers(deps.dataDir);
   const password = await users.ensureAdmin();
@@ -36,10 +37,12 @@ export async function createWebUi(deps: {
     guard: deps.guard,
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
     audit: deps.audit,
+    ...(deps.console ? { console: deps.console } : {}),
   });
   await handler.load();
   return {
     routes: (req: Request, url: URL, clientIp?: string) => handler(req, url, clientIp),
+    sessionUser: (token: string) => handler.sessionUser(token),
     close: () => users.close(),
   };
 }

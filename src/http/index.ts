@@ -13,3 +13,4 @@ export type { HttpHandler } from "./handler.ts";
 export type { Connection, HttpAuth, HttpContext, HttpRoute } from "./types.ts";
 export { queryResponseJson, toJson } from "./json.ts";
 export { identifyRequest, type HttpIdentify, type Identification } from "./auth-check.ts";
+export { handleQuery } from "./routes/query.ts";

@@ -12,6 +12,7 @@ import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Pki } from "../pki/index.ts";
+import { createConsoleApi, type ConsoleSource } from "./console-api.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
@@ -32,6 +33,8 @@ export interface WebApiDeps {
   now?: () => number;
   /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes?: () => readonly string[];
+  /** what the console pages show (overview, tables, query, connections, settings); no console routes without it */
+  console?: ConsoleSource;
 }
 
 /**
@@ -60,6 +63,8 @@ export type WebRoute = Route<WebContext, WebAuth>;
  */
 export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>) & {
   readonly routes: readonly WebRoute[];
+  /** the web user whose live session this token is (MQTT over WebSocket from the console), else undefined */
+  sessionUser(token: string): string | undefined;
 };
 
 const PREFIX = "/web/api/";
@@ -174,6 +179,49 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   }
 
   const user = (c: WebContext) => c.session?.user ?? "";
+  const consoleApi = deps.console
+    ? createConsoleApi({
+        source: deps.console,
+        revokeKey: async (id, by) => {
+          await keys.revoke(performance.now(), id, by);
+        },
+      })
+    : undefined;
+  const consoleRoutes: WebRoute[] = consoleApi
+    ? [
+        {
+          method: "GET",
+          path: "/web/api/console/overview",
+          auth: "session",
+          handler: (_, c) => consoleApi.overview(c.started),
+        },
+        {
+          method: "GET",
+          path: "/web/api/console/tables",
+          auth: "session",
+          handler: (_, c) => consoleApi.tables(c.started),
+        },
+        {
+          method: "POST",
+          path: "/web/api/console/query",
+          auth: "session",
+          handler: (req, c) => consoleApi.query(req, c.url),
+        },
+        {
+          method: "GET",
+          path: "/web/api/console/connections",
+          auth: "session",
+          handler: (_, c) => consoleApi.connections(c.started),
+        },
+        {
+          method: "POST",
+          path: "/web/api/console/connections/:id/disconnect",
+          auth: "session",
+          handler: async (req, c) => consoleApi.disconnect(c.started, c.params.id!, await readJson(req), user(c)),
+        },
+        { method: "GET", path: "/web/api/console/settings", auth: "session", handler: () => consoleApi.settings() },
+      ]
+    : [];
   const table = routeTable<WebContext, WebAuth>([
     { method: "POST", path: "/web/api/login", auth: "none", handler: login },
     {
@@ -213,6 +261,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       auth: "session",
       handler: (_, c) => changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
     },
+    ...consoleRoutes,
   ]);
 
   async function handle(req: Request, url: URL, ip: string, started: number): Promise<Response | undefined> {
@@ -236,5 +285,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       return errorResponse(err, log, `${req.method} ${url.pathname}`);
     }
   };
-  return Object.assign(handler, { routes: table.routes });
+  const sessionUser = (token: string) => {
+    const s = sessions.check(token);
+    return s && deps.users.stamp(s.user) === s.stamp ? s.user : undefined;
+  };
+  return Object.assign(handler, { routes: table.routes, sessionUser });
 }

@@ -46,23 +46,28 @@ describe("web assets from a source checkout", () => {
     expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     const html = await res.text();
-    expect(html).toMatch(/src="app\.js\?v=[0-9a-f]{12}"/);
-    expect(html).toMatch(/href="style\.css\?v=[0-9a-f]{12}"/);
+    expect(html).toMatch(/src="app\.[0-9a-f]{12}\.js"/);
+    expect(html).toMatch(/href="style\.[0-9a-f]{12}\.css"/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    expect(res.headers.get("content-security-policy")).not.toContain("unsafe");
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//); // nothing from outside: the gateway is offline
   });
 
-  test("versioned script and style links are cacheable forever with the right MIME types", async () => {
+  test("hashed script and style names are cacheable forever with the right MIME types", async () => {
     const html = await (await get("/web/")).text();
-    const js = /src="(app\.js\?v=[0-9a-f]+)"/.exec(html)![1]!;
-    const css = /href="(style\.css\?v=[0-9a-f]+)"/.exec(html)![1]!;
+    const js = /src="(app\.[0-9a-f]{12}\.js)"/.exec(html)![1]!;
+    const css = /href="(style\.[0-9a-f]{12}\.css)"/.exec(html)![1]!;
     const jsRes = await get(`/web/${js}`);
     expect(jsRes.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(jsRes.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect((await jsRes.text()).length).toBeGreaterThan(1000);
     const cssRes = await get(`/web/${css}`);
     expect(cssRes.headers.get("content-type")).toBe("text/css; charset=utf-8");
-    // without the matching version the same file must be revalidated
-    expect((await get("/web/app.js?v=stale")).headers.get("cache-control")).toBe("no-cache");
+    // the plain name is revalidated; a hash of another build is gone
+    expect((await get("/web/app.js")).headers.get("cache-control")).toBe("no-cache");
+    expect((await get("/web/app.000000000000.js")).status).toBe(404);
+    const gz = await get(`/web/${js}`, { "accept-encoding": "gzip, br" });
+    expect(gz.headers.get("content-encoding")).toBe("gzip");
   });
 
   test("a matching If-None-Match gets 304 and gzip is used when accepted", async () => {
@@ -139,7 +144,7 @@ console.log(JSON.stringify({ port: s.port, ...info }));\n`,
       const ready = JSON.parse(text.split("\n")[0]!) as { port: number; source: string };
       expect(ready.source).toBe("embedded");
       const html = await (await fetch(`http://127.0.0.1:${ready.port}/web/`)).text();
-      expect(html).toContain("Client keys");
+      expect(html).toMatch(/src="app\.[0-9a-f]{12}\.js"/);
       const js = await fetch(`http://127.0.0.1:${ready.port}/web/app.js`);
       expect(js.status).toBe(200);
       expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");

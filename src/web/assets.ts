@@ -1,6 +1,8 @@
-// Serves the web UI: `/` -> 302 `/web/`, `/web/` -> index.html, `/web/app.js`,
-// `/web/style.css`. Everything else under /web/ (except /web/api/) is a 404; other
-// paths return undefined so the HTTP server can fall through.
+// Serves the web UI: `/` -> 302 `/web/`, `/web/` -> index.html, `/web/app.<hash>.js` and
+// `/web/style.<hash>.css` (the names index.html links; cached forever, `immutable`), and
+// the plain `/web/app.js`, `/web/style.css` (revalidated). Everything else under /web/
+// (except /web/api/) is a 404; other paths return undefined so the HTTP server can fall
+// through. Every file is sent gzipped when the browser accepts it.
 //
 // Where the files come from (first match):
 //   1. inside a `bun build --compile` binary: the copies embedded via ./embedded.ts
@@ -18,6 +20,8 @@ import { createLogger, type Logger } from "../lib/log.ts";
 
 type FileName = "index.html" | "app.js" | "style.css";
 const NAMES: readonly FileName[] = ["index.html", "app.js", "style.css"];
+/** `app.<12 hex>.js`, `style.<12 hex>.css` (ui/build.ts hashedName) */
+const HASHED = /^(app|style)\.([0-9a-f]{12})\.(js|css)$/;
 export type WebSource = "embedded" | "build" | "dist";
 
 const MIME: Record<FileName, string> = {
@@ -100,10 +104,12 @@ export function createWebAssets(opts: { log?: Logger } = {}): WebAssets {
     if (req.method !== "GET" && req.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
-    const name = p === "/web/" || p === "/web/index.html" ? "index.html" : p.slice("/web/".length);
-    if (!(NAMES as readonly string[]).includes(name)) {
-      return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
-    }
+    const requested = p === "/web/" || p === "/web/index.html" ? "index.html" : p.slice("/web/".length);
+    const hashed = HASHED.exec(requested);
+    const name = hashed ? `${hashed[1]}.${hashed[3]}` : requested;
+    const notFound = () =>
+      new Response("not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    if (!(NAMES as readonly string[]).includes(name)) return notFound();
     let assets: Map<FileName, Asset>;
     try {
       ({ assets } = await load());
@@ -112,16 +118,15 @@ export function createWebAssets(opts: { log?: Logger } = {}): WebAssets {
       return new Response("web UI unavailable\n", { status: 503 });
     }
     const a = assets.get(name as FileName)!;
+    // a hashed name of another build (a page loaded before an upgrade) is gone
+    if (hashed && hashed[2] !== a.hash) return notFound();
     const headers: Record<string, string> = {
       "content-type": MIME[name as FileName],
       etag: a.etag,
       vary: "accept-encoding",
       "x-content-type-options": "nosniff",
-      // Versioned links (?v=<hash> from index.html) never change; anything else revalidates.
-      "cache-control":
-        name !== "index.html" && url.searchParams.get("v") === a.hash
-          ? "public, max-age=31536000, immutable"
-          : "no-cache",
+      // hashed names (what index.html links) never change; anything else revalidates
+      "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
     };
     if (name === "index.html") {
       headers["content-security-policy"] = CSP;

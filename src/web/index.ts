@@ -5,6 +5,7 @@ import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
 import { createWebAssets } from "./assets.ts";
+import type { ConsoleSource } from "./console-api.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "./users.ts";
 
@@ -21,6 +22,7 @@ export {
   type Users,
 } from "./users.ts";
 export type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
+export type { ConnectionView, ConsoleSource, ListenerView, OverviewView, TableView } from "./console-api.ts";
 export { createZip, crc32, type ZipEntry } from "./zip.ts";
 
 export interface WebHandler {
@@ -28,6 +30,8 @@ export interface WebHandler {
   (req: Request, url: URL, clientIp?: string): Promise<Response | undefined>;
   /** Load/build the UI files now (call at startup to fail early); resolves to where they came from. */
   load: WebAssets["load"];
+  /** the web user whose live session this token is, else undefined */
+  sessionUser(token: string): string | undefined;
 }
 type WebAssets = ReturnType<typeof createWebAssets>;
 
@@ -40,10 +44,11 @@ export function createWebHandler(deps: {
   defaultScopes?: () => readonly string[];
   guard?: Guard;
   audit?: Pick<AuditLog, "record" | "query">;
+  console?: ConsoleSource;
 }): WebHandler {
   const api = createWebApi(deps);
   const assets = createWebAssets({ log: deps.log });
   const handler = async (req: Request, url: URL, clientIp?: string) =>
     (await api(req, url, clientIp)) ?? (await assets.handle(req, url));
-  return Object.assign(handler, { load: () => assets.load() });
+  return Object.assign(handler, { load: () => assets.load(), sessionUser: api.sessionUser });
 }

@@ -1,0 +1,197 @@
+// What the operator console shows, built from the parts app owns: the broker (through
+// a few calls, never handed to web), the query workers, the store, the config and the
+// metrics. web/console-api.ts turns it into /web/api/console/*.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { NeoConfig } from "../config/index.ts";
+import { formatConfig } from "../config/index.ts";
+import { handleQuery } from "../http/index.ts";
+import { buildInfo } from "../lib/build-info.ts";
+import type { NeoMetrics } from "../metrics/index.ts";
+import { type Broker, RC } from "../mqtt/index.ts";
+import type { QueryService } from "../query/index.ts";
+import type { SeriesStore } from "../storage/index.ts";
+import type { ConnectionView, ConsoleSource, ListenerView, TableView } from "../web/index.ts";
+import type { SessionCredential } from "./mqtt-auth.ts";
+
+/** the app's record of a console (web session) MQTT connection, kept as the client's meta */
+export interface ConsoleMqttSession {
+  via: "console";
+  user: string;
+  token: string;
+}
+
+export const isConsoleSession = (meta: unknown): meta is ConsoleMqttSession =>
+  typeof meta === "object" && meta !== null && (meta as { via?: unknown }).via === "console";
+
+/** the tables the console lists at most (each is one count over its rows) */
+const MAX_TABLES = 200;
+
+export interface ConsoleDeps {
+  config: NeoConfig;
+  broker: () => Broker;
+  store: SeriesStore;
+  queries: QueryService;
+  metrics: NeoMetrics;
+  startedAt: number;
+  /** the addresses bound now: "host:port" */
+  addresses: () => { http: string; mqtt: string };
+  bodyLimit: number;
+}
+
+function dirBytes(dir: string, depth = 0): number {
+  let total = 0;
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    try {
+      if (e.isDirectory() && depth < 4) total += dirBytes(p, depth + 1);
+      else if (e.isFile()) total += statSync(p).size;
+    } catch {
+      // removed while we looked
+    }
+  }
+  return total;
+}
+
+function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string }): ListenerView[] {
+  const m = cfg.mqtt;
+  const mqttAuth = m.tls.enabled
+    ? `client certificate (${m.tls.clientAuth})${m.enableTokenAuth ? " and token" : ""}`
+    : m.enableTokenAuth
+      ? "token"
+      : "none (anonymous allowed)";
+  const httpAuth = cfg.http.enableTokenAuth ? "token on /db/*" : "none on /db/* (anonymous allowed)";
+  const httpTls = cfg.http.tls.enabled;
+  return [
+    { name: "MQTT", address: addr.mqtt, tls: m.tls.enabled, auth: mqttAuth },
+    {
+      name: "MQTT over WebSocket (/mqtt)",
+      address: addr.http,
+      tls: httpTls,
+      auth: m.enableTokenAuth ? "token or console session" : "none (anonymous allowed)",
+    },
+    {
+      name: "HTTP API and console",
+      address: addr.http,
+      tls: httpTls,
+      auth: `${httpAuth}${httpTls && cfg.http.tls.clientAuth !== "none" ? `; client certificate (${cfg.http.tls.clientAuth})` : ""}`,
+    },
+  ];
+}
+
+const quoteIdent = (t: string) => `"${t.replace(/"/g, '""')}"`;
+
+export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
+  return {
+    overview() {
+      const info = buildInfo();
+      const s = d.metrics.snapshot();
+      return {
+        version: info.version,
+        commit: info.commit,
+        startedAt: d.startedAt,
+        dataDir: d.config.data,
+        dataDirBytes: dirBytes(d.config.data),
+        listeners: listeners(d.config, d.addresses()),
+        metrics: {
+          at: s.at,
+          connections: s.connections,
+          connectionsByListener: s.connectionsByListener,
+          messagesReceived: s.messagesReceived,
+          messagesSent: s.messagesSent,
+          rowsWritten: s.rowsWritten,
+          authFailures: s.authFailures,
+          subscriptions: s.subscriptions,
+          retained: s.retained,
+          residentMemoryBytes: s.residentMemoryBytes,
+        },
+      };
+    },
+
+    async tables() {
+      const names = d.store.tables().slice(0, MAX_TABLES);
+      if (names.length === 0) return [];
+      // one statement, run by a query worker like any /db/query (never on the event loop)
+      const sql = names
+        .map(
+          (t, i) =>
+            `SELECT ${i} AS I, count(*) AS N, min(TIME) / 1000000 AS F, max(TIME) / 1000000 AS L FROM ${quoteIdent(t)}`,
+        )
+        .join(" UNION ALL ");
+      const a = await d.queries.run({ sql });
+      if (!a.ok) throw new Error(`table listing failed: ${a.reason}`);
+      const body = JSON.parse(a.body) as { data?: { rows?: unknown[][] } };
+      const out: TableView[] = names.map((name) => ({ name, rows: 0, from: null, to: null }));
+      for (const r of body.data?.rows ?? []) {
+        const t = out[Number(r[0])];
+        if (!t) continue;
+        t.rows = Number(r[1] ?? 0);
+        t.from = r[2] === null || r[2] === undefined ? null : Number(r[2]);
+        t.to = r[3] === null || r[3] === undefined ? null : Number(r[3]);
+      }
+      return out;
+    },
+
+    query: (req, url) => handleQuery(req, url, d.queries, d.bodyLimit),
+
+    connections() {
+      return d
+        .broker()
+        .clientDetails()
+        .map((c): ConnectionView => {
+          const meta = c.meta;
+          const authMethod = isConsoleSession(meta)
+            ? `console session (${meta.user})`
+            : meta && (meta as SessionCredential).via === "cert"
+              ? "client certificate"
+              : meta && (meta as SessionCredential).via === "token"
+                ? "token"
+                : "anonymous";
+          return {
+            clientId: c.clientId,
+            key: isConsoleSession(meta) ? null : (c.identity ?? null),
+            listener: c.transport,
+            authMethod,
+            remoteAddress: c.remoteAddress,
+            since: c.connectedAt,
+            messagesIn: c.messagesIn,
+            messagesOut: c.messagesOut,
+            subscriptions: c.subscriptions,
+          };
+        });
+    },
+
+    disconnect(clientId) {
+      // v5 clients are told why: administrative action
+      return d.broker().disconnect(clientId, RC.administrativeAction);
+    },
+
+    settings: () => formatConfig(d.config),
+  };
+}
+
+/**
+ * A CONNECT from the console's Live page: over WebSocket, username = the web user,
+ * password = that user's live console session token. The session may only subscribe
+ * (gateway.ts refuses its publishes) and ends when the web session does. Undefined:
+ * not a console credential, let the normal checks decide.
+ */
+export function consoleConnect(
+  req: { clientId: string; username?: string; password?: Buffer; peer: { transport: string } },
+  sessionUser: (token: string) => string | undefined,
+  heldBy: (clientId: string) => string | undefined,
+): { ok: true; meta: ConsoleMqttSession } | { ok: false; reason: string } | undefined {
+  if (req.peer.transport !== "ws" && req.peer.transport !== "wss") return undefined;
+  if (!req.username || !req.password || req.password.length === 0 || req.password.length > 256) return undefined;
+  const token = req.password.toString("utf8");
+  if (sessionUser(token) !== req.username) return undefined;
+  if (heldBy(req.clientId) !== undefined)
+    return { ok: false, reason: `client id "${req.clientId}" holds another client's session` };
+  return { ok: true, meta: { via: "console", user: req.username, token } };
+}

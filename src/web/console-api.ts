@@ -1,0 +1,106 @@
+// The operator console's read-mostly API under /web/api/console/*: overview figures,
+// tables, queries (the same query path as /db/query), connected clients (with
+// disconnect and "disconnect and revoke") and the resolved config. What it shows comes
+// from a ConsoleSource that app builds from the broker handle, the store and the
+// config: web never sees the broker itself.
+import { badRequest, notFound } from "../lib/errors.ts";
+import { jsonResponse, ok } from "../lib/http/respond.ts";
+
+export interface ListenerView {
+  /** "MQTT", "MQTT over WebSocket", "HTTP" */
+  name: string;
+  address: string;
+  tls: boolean;
+  /** how clients authenticate there, in words */
+  auth: string;
+}
+
+export interface OverviewView {
+  version: string;
+  commit: string;
+  startedAt: number;
+  dataDir: string;
+  dataDirBytes: number;
+  listeners: ListenerView[];
+  /** running totals; the page makes rates from two readings */
+  metrics: {
+    at: number;
+    connections: number;
+    connectionsByListener: Record<string, number>;
+    messagesReceived: number;
+    messagesSent: number;
+    rowsWritten: number;
+    authFailures: number;
+    subscriptions: number;
+    retained: number;
+    residentMemoryBytes: number;
+  };
+}
+
+export interface TableView {
+  name: string;
+  rows: number;
+  /** ms since epoch; null for an empty table */
+  from: number | null;
+  to: number | null;
+}
+
+export interface ConnectionView {
+  clientId: string;
+  /** the key it authenticated with; null when anonymous */
+  key: string | null;
+  listener: "tcp" | "tls" | "ws" | "wss";
+  /** "token", "certificate", "console session", "anonymous" */
+  authMethod: string;
+  remoteAddress: string;
+  since: number;
+  messagesIn: number;
+  messagesOut: number;
+  subscriptions: number;
+}
+
+export interface ConsoleSource {
+  overview(): OverviewView;
+  tables(): Promise<TableView[]>;
+  /** run a read-only query exactly as POST /db/query would (same workers, limits, JSON) */
+  query(req: Request, url: URL): Promise<Response>;
+  connections(): ConnectionView[];
+  /** false when no such client is connected */
+  disconnect(clientId: string): boolean;
+  /** the resolved config as text, secrets replaced */
+  settings(): string;
+}
+
+export interface ConsoleRoutesDeps {
+  source: ConsoleSource;
+  /** revoke a key (the same path as the keys page) */
+  revokeKey(id: string, user: string): Promise<void>;
+}
+
+export function createConsoleApi(d: ConsoleRoutesDeps) {
+  const { source } = d;
+  return {
+    overview: (started: number) => ok(started, { data: source.overview() }),
+    async tables(started: number) {
+      return ok(started, { data: await source.tables() });
+    },
+    query: (req: Request, url: URL) => source.query(req, url),
+    connections: (started: number) => ok(started, { data: source.connections() }),
+    async disconnect(started: number, clientId: string, body: Record<string, unknown>, user: string) {
+      const revoke = body.revoke ?? false;
+      if (typeof revoke !== "boolean") throw badRequest("bad_request", '"revoke" must be true or false');
+      const conn = source.connections().find((c) => c.clientId === clientId);
+      if (!conn) throw notFound("not_connected", `client ${clientId} is not connected`);
+      if (revoke) {
+        if (!conn.key) throw badRequest("no_key", `client ${clientId} connected without a key: nothing to revoke`);
+        await d.revokeKey(conn.key, user);
+      }
+      source.disconnect(clientId);
+      return ok(started, { revoked: revoke ? conn.key : null });
+    },
+    settings: () =>
+      jsonResponse({ success: true, reason: "success", data: { config: source.settings() } }, 200, {
+        "cache-control": "no-store",
+      }),
+  };
+}

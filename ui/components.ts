@@ -1,0 +1,161 @@
+// Shared pieces: labelled modal dialogs (native <dialog>), a confirm dialog and a toast
+// any page can call, sentences for loading / empty / error, and a uPlot chart.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import uPlot from "uplot";
+import { html } from "./html.ts";
+
+/**
+ * A modal dialog named by its heading (aria-labelledby). Esc calls onClose; focus goes
+ * to the first field (or `autofocus`) on open and back where it was on close (native).
+ */
+export function Dialog(p: {
+  id: string;
+  open: boolean;
+  title: ComponentChildren;
+  onClose: () => void;
+  wide?: boolean;
+  describedBy?: string;
+  children?: ComponentChildren;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (p.open && !d.open) d.showModal();
+    else if (!p.open && d.open) d.close();
+  }, [p.open]);
+  return html`<dialog
+    id=${p.id}
+    ref=${ref}
+    class=${p.wide ? "dialog dialog-wide" : "dialog"}
+    aria-labelledby=${`${p.id}-title`}
+    aria-describedby=${p.describedBy}
+    onCancel=${(e: Event) => {
+      e.preventDefault();
+      p.onClose();
+    }}
+  >
+    ${p.open ? html`<h2 id=${`${p.id}-title`}>${p.title}</h2>${p.children}` : null}
+  </dialog>`;
+}
+
+interface ConfirmRequest {
+  title: string;
+  text: string;
+  action: string;
+  resolve: (yes: boolean) => void;
+}
+let showConfirm: (r: ConfirmRequest) => void = (r) => r.resolve(window.confirm(`${r.title}\n\n${r.text}`));
+
+/** Ask before doing something that cannot be undone; resolves true for the action button. */
+export function confirmDialog(title: string, text: string, action: string): Promise<boolean> {
+  return new Promise((resolve) => showConfirm({ title, text, action, resolve }));
+}
+
+export function ConfirmHost() {
+  const [req, setReq] = useState<ConfirmRequest | null>(null);
+  showConfirm = setReq;
+  const done = (v: boolean) => {
+    req?.resolve(v);
+    setReq(null);
+  };
+  return html`<${Dialog} id="confirm-dialog" open=${req !== null} title=${req?.title ?? ""} onClose=${() => done(false)}
+    describedBy="confirm-text">
+    <p id="confirm-text" class="muted">${req?.text}</p>
+    <div class="dialog-actions">
+      <button id="confirm-no" class="btn ghost" type="button" onClick=${() => done(false)}>Cancel</button>
+      <button id="confirm-yes" class="btn danger" type="button" onClick=${() => done(true)}>${req?.action}</button>
+    </div>
+  <//>`;
+}
+
+let showToast: (t: { text: string; bad: boolean }) => void = () => {};
+export function toast(text: string, bad = false): void {
+  showToast({ text, bad });
+}
+
+export function ToastHost() {
+  const [t, setT] = useState<{ text: string; bad: boolean } | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  showToast = (v) => {
+    setT(v);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => setT(null), 3500);
+  };
+  return html`<div id="toast" class=${t?.bad ? "toast bad" : "toast"} role="status" aria-live="polite" hidden=${!t}>
+    ${t?.text}
+  </div>`;
+}
+
+/** A sentence in place of content: loading, empty or failed (role=alert for failures). */
+export function Note(p: { kind: "loading" | "empty" | "error"; children: ComponentChildren; id?: string }) {
+  return html`<p id=${p.id} class=${`note ${p.kind}`} role=${p.kind === "error" ? "alert" : "status"}>${p.children}</p>`;
+}
+
+export interface Series {
+  label: string;
+  values: (number | null)[];
+}
+
+const COLORS = ["#0f766e", "#b45309", "#1d4ed8", "#be123c", "#7c3aed", "#15803d", "#a16207", "#0e7490"];
+
+/**
+ * A uPlot line chart. `x` are seconds since the epoch; one line per series. Redrawn in
+ * place when the data changes; re-created only when the series change.
+ */
+export function Chart(p: {
+  id?: string;
+  label: string;
+  x: number[];
+  series: Series[];
+  height?: number;
+  unit?: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const shape = p.series.map((s) => s.label).join("\u0000");
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const width = Math.max(240, el.clientWidth || 300);
+    const u = new uPlot(
+      {
+        width,
+        height: p.height ?? 160,
+        legend: { show: p.series.length > 1 },
+        cursor: { drag: { x: true, y: false } },
+        scales: { x: { time: true } },
+        axes: [{ stroke: "#888" }, { stroke: "#888", size: 56 }],
+        series: [
+          {},
+          ...p.series.map((s, i) => ({
+            label: s.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 1.5,
+            spanGaps: true,
+          })),
+        ],
+      },
+      [p.x, ...p.series.map((s) => s.values)] as uPlot.AlignedData,
+      el,
+    );
+    plot.current = u;
+    const resize = new ResizeObserver(() =>
+      u.setSize({ width: Math.max(240, el.clientWidth), height: p.height ?? 160 }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [shape]);
+  useEffect(() => {
+    plot.current?.setData([p.x, ...p.series.map((s) => s.values)] as uPlot.AlignedData);
+  }, [p.x, p.series]);
+  return html`<figure class="chart" id=${p.id} data-series=${p.series.length}>
+    <figcaption>${p.label}</figcaption>
+    <div ref=${box} class="chart-box" role="img" aria-label=${`${p.label}: line chart`}></div>
+  </figure>`;
+}
