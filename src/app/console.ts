@@ -24,7 +24,7 @@ export interface ConsoleMqttSession {
 export const isConsoleSession = (meta: unknown): meta is ConsoleMqttSession =>
   typeof meta === "object" && meta !== null && (meta as { via?: unknown }).via === "console";
 
-/** the tables the console lists at most (each is one count over its rows) */
+/** the tables the console lists at most */
 const MAX_TABLES = 200;
 
 export interface ConsoleDeps {
@@ -85,8 +85,6 @@ function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string }): Listen
   ];
 }
 
-const quoteIdent = (t: string) => `"${t.replace(/"/g, '""')}"`;
-
 export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
   return {
     overview() {
@@ -115,27 +113,12 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
     },
 
     async tables() {
-      const names = d.store.tables().slice(0, MAX_TABLES);
-      if (names.length === 0) return [];
-      // one statement, run by a query worker like any /db/query (never on the event loop)
-      const sql = names
-        .map(
-          (t, i) =>
-            `SELECT ${i} AS I, count(*) AS N, min(TIME) / 1000000 AS F, max(TIME) / 1000000 AS L FROM ${quoteIdent(t)}`,
-        )
-        .join(" UNION ALL ");
-      const a = await d.queries.run({ sql });
-      if (!a.ok) throw new Error(`table listing failed: ${a.reason}`);
-      const body = JSON.parse(a.body) as { data?: { rows?: unknown[][] } };
-      const out: TableView[] = names.map((name) => ({ name, rows: 0, from: null, to: null }));
-      for (const r of body.data?.rows ?? []) {
-        const t = out[Number(r[0])];
-        if (!t) continue;
-        t.rows = Number(r[1] ?? 0);
-        t.from = r[2] === null || r[2] === undefined ? null : Number(r[2]);
-        t.to = r[3] === null || r[3] === undefined ? null : Number(r[3]);
-      }
-      return out;
+      // the storage's own listing (what GET /db/tables and `neo shell table list` show)
+      const ms = (ns: bigint | null) => (ns === null ? null : Number(ns / 1_000_000n));
+      return d.store
+        .tableInfo()
+        .slice(0, MAX_TABLES)
+        .map((t): TableView => ({ name: t.name, rows: t.rows, bytes: t.bytes, from: ms(t.oldest), to: ms(t.newest) }));
     },
 
     query: (req, url) => handleQuery(req, url, d.queries, d.bodyLimit),

@@ -40,6 +40,8 @@ export interface OverviewView {
 export interface TableView {
   name: string;
   rows: number;
+  /** bytes on disk */
+  bytes: number;
   /** ms since epoch; null for an empty table */
   from: number | null;
   to: number | null;

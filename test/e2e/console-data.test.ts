@@ -39,7 +39,7 @@ describe("Data page", () => {
     const row = page.locator('#tables tr[data-table="PLANT"]');
     await row.waitFor();
     expect(await row.locator("td").nth(1).textContent()).toBe("12");
-    expect(await row.locator("td").nth(2).textContent()).not.toBe("—");
+    expect(await row.locator("td").nth(3).textContent()).not.toBe("—");
 
     await row.locator("button").click();
     await page.locator("#result").waitFor();

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type ApiReply, type QueryReply, runQuery } from "../api.ts";
 import { Chart, Note, type Series } from "../components.ts";
-import { download, fmtDate, fmtTime, num } from "../format.ts";
+import { bytes, download, fmtDate, fmtTime, num } from "../format.ts";
 import { html } from "../html.ts";
 
 type TableView = import("../../src/web/console-api.ts").TableView;
@@ -133,12 +133,13 @@ export function DataPage() {
       ${
         tables && tables.length > 0
           ? html`<table class="cards" id="tables">
-          <thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
+          <thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">Size</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
           <tbody>${tables.map(
             (t) => html`<tr key=${t.name} data-table=${t.name}>
               <td data-label="Table"><button class="btn link" type="button" onClick=${() => pick(t.name)}
                 aria-label=${`Query table ${t.name}`}>${t.name}</button></td>
               <td data-label="Rows" class="count">${num(t.rows)}</td>
+              <td data-label="Size">${bytes(t.bytes)}</td>
               <td data-label="From">${t.from === null ? "—" : fmtDate(t.from)}</td>
               <td data-label="To">${t.to === null ? "—" : fmtDate(t.to)}</td></tr>`,
           )}</tbody></table>`
