@@ -39,8 +39,12 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
 
   /** which MQTT client ids this principal may use (sessions held by others are the broker's rule) */
   function checkClientId(req: ConnectRequest, p: Identified): AuthResult | undefined {
-    if (p.via === "cert" && req.clientId !== p.id)
-      // machbase-neo: "apply client-id": the CONNECT client id must be the certificate's
+    // machbase-neo: "apply client-id": with a certificate alone the CONNECT client id must be
+    // the certificate's. Mainflux/Magistrala things send the certificate AND `-u <id> -P <token>`
+    // with any MQTT client id (their documented mosquitto_pub sets none): with that second
+    // factor the client id follows the token rules below.
+    const mainflux = req.username === p.id && req.password !== undefined && req.password.length > 0;
+    if (p.via === "cert" && req.clientId !== p.id && !mainflux)
       return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match certificate "${p.id}"`);
     if (p.kind !== "anonymous") {
       if (config.requireClientIdMatch && req.clientId !== p.id)
