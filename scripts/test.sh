@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a clean checkout: install what is needed, then typecheck
-# (server and web UI), lint, and run the unit and end-to-end halves. Ends with one
-# line: `N passed, N failed` (a failed typecheck or lint counts as one failure each).
+# (server and web UI), lint, format check, unused files and dependencies (knip, knip.json
+# names the entry points), and run the unit and end-to-end halves. Ends with one line:
+# `N passed, N failed` (a failed check counts as one failure each).
 # Arguments are passed to both `bun test` runs (e.g. a name filter: -t "scope").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ suite() { # name, bun test args...: adds the runner's own pass/fail counts
 
 step typecheck bun run --silent typecheck
 step lint bunx biome lint --error-on-warnings .
+step unused-files-and-deps bun run --silent unused
 step format bunx biome format .
 suite unit ./src ./test/unit "$@"
 suite e2e ./test/e2e "$@"
