@@ -280,6 +280,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     audit,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
     console: consoleSource,
+    channels,
   });
   const http = await startHttp(config);
   // what a reload swaps: the listeners (and the servers it retired, whose connections run on)

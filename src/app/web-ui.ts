@@ -7,7 +7,7 @@ import { writeFileAtomic } from "../lib/files.ts";
 import type { Guard } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
-import type { AuditLog, Registry } from "../registry/index.ts";
+import type { AuditLog, Channels, Registry } from "../registry/index.ts";
 import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler, openUsers } from "../web/index.ts";
 
 export async function createWebUi(deps: {
@@ -19,6 +19,7 @@ export async function createWebUi(deps: {
   guard: Guard;
   audit: AuditLog;
   console?: ConsoleSource;
+  channels?: Channels;
 }) {
   const users = openUsers(deps.dataDir);
   const password = await users.ensureAdmin();
@@ -38,6 +39,7 @@ export async function createWebUi(deps: {
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
     audit: deps.audit,
     ...(deps.console ? { console: deps.console } : {}),
+    ...(deps.channels ? { channels: deps.channels } : {}),
   });
   await handler.load();
   return {

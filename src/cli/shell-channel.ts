@@ -5,9 +5,16 @@ import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
-import { openChannels, openRegistry, type Channel, type ChannelConnection, type Channels } from "../registry/index.ts";
+import {
+  channelsJson,
+  openChannels,
+  openRegistry,
+  type Channel,
+  type ChannelConnection,
+  type Channels,
+} from "../registry/index.ts";
 import { commonArgs, fail } from "./common.ts";
-import { formatTime, renderBox, rfc3339 } from "./shell-key-format.ts";
+import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
 const out = (s: string) => process.stdout.write(s);
@@ -37,19 +44,6 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 const rights = (c: ChannelConnection) =>
   [c.publish ? "publish" : "", c.subscribe ? "subscribe" : ""].filter(Boolean).join(",");
-
-export function channelsJson(channels: readonly Channel[], connections: readonly ChannelConnection[]) {
-  return channels.map((c) => ({
-    id: c.id,
-    name: c.name,
-    table: c.table,
-    metadata: c.metadata,
-    createdAt: rfc3339(c.createdAt),
-    connections: connections
-      .filter((x) => x.channelId === c.id)
-      .map((x) => ({ clientId: x.clientId, publish: x.publish, subscribe: x.subscribe })),
-  }));
-}
 
 export function channelsBox(channels: readonly Channel[], connections: readonly ChannelConnection[]): string {
   const rows = channels.map((c, i) => [

@@ -231,3 +231,17 @@ export function openChannels(dataDir: string, registry: Registry): Channels {
     },
   };
 }
+
+/** Channels with their connections, as the CLI's `--format json` and the web API show them. */
+export function channelsJson(channels: readonly Channel[], connections: readonly ChannelConnection[]) {
+  return channels.map((c) => ({
+    id: c.id,
+    name: c.name,
+    table: c.table,
+    metadata: c.metadata,
+    createdAt: new Date(c.createdAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    connections: connections
+      .filter((x) => x.channelId === c.id)
+      .map((x) => ({ clientId: x.clientId, publish: x.publish, subscribe: x.subscribe })),
+  }));
+}

@@ -28,6 +28,8 @@ export type {
 } from "./types.ts";
 export {
   assertChannelId,
+  channelScope,
+  channelsJson,
   defaultChannelTable,
   openChannels,
   type Channel,

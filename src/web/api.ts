@@ -3,7 +3,7 @@
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
 import { createGuard, type Guard } from "../auth/index.ts";
-import { type AuditLog, auditJson, parseAuditFilter } from "../registry/index.ts";
+import { type AuditLog, auditJson, type Channels, parseAuditFilter } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -14,6 +14,7 @@ import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Pki } from "../pki/index.ts";
 import { createConsoleApi, type ConsoleSource } from "./console-api.ts";
 import { createKeysApi } from "./keys-api.ts";
+import { createChannelsApi } from "./channels-api.ts";
 import { createSessions, type Sessions } from "./sessions.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { KeyRegistry } from "./types.ts";
@@ -35,6 +36,8 @@ export interface WebApiDeps {
   defaultScopes?: () => readonly string[];
   /** what the console pages show (overview, tables, query, connections, settings); no console routes without it */
   console?: ConsoleSource;
+  /** Mainflux-style channels; no channel routes without it */
+  channels?: Channels;
 }
 
 /**
@@ -222,6 +225,50 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
         { method: "GET", path: "/web/api/console/settings", auth: "session", handler: () => consoleApi.settings() },
       ]
     : [];
+  const channelsApi = deps.channels ? createChannelsApi(deps.channels) : undefined;
+  const channelRoutes: WebRoute[] = channelsApi
+    ? [
+        { method: "GET", path: "/web/api/channels", auth: "session", handler: (_, c) => channelsApi.list(c.started) },
+        {
+          method: "POST",
+          path: "/web/api/channels",
+          auth: "session",
+          handler: async (req, c) => {
+            const body = await readJson(req);
+            return changed(c, "channel.create", String(body.id ?? ""), () => channelsApi.create(c.started, body));
+          },
+        },
+        {
+          method: "DELETE",
+          path: "/web/api/channels/:id",
+          auth: "session",
+          handler: (_, c) =>
+            changed(c, "channel.delete", c.params.id!, () => channelsApi.remove(c.started, c.params.id!)),
+        },
+        {
+          method: "POST",
+          path: "/web/api/channels/:id/connect",
+          auth: "session",
+          handler: async (req, c) => {
+            const body = await readJson(req);
+            return changed(c, "channel.connect", c.params.id!, () =>
+              channelsApi.connect(c.started, c.params.id!, body),
+            );
+          },
+        },
+        {
+          method: "POST",
+          path: "/web/api/channels/:id/disconnect",
+          auth: "session",
+          handler: async (req, c) => {
+            const body = await readJson(req);
+            return changed(c, "channel.disconnect", c.params.id!, () =>
+              channelsApi.disconnect(c.started, c.params.id!, body),
+            );
+          },
+        },
+      ]
+    : [];
   const table = routeTable<WebContext, WebAuth>([
     { method: "POST", path: "/web/api/login", auth: "none", handler: login },
     {
@@ -262,6 +309,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       handler: (_, c) => changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
     },
     ...consoleRoutes,
+    ...channelRoutes,
   ]);
 
   async function handle(req: Request, url: URL, ip: string, started: number): Promise<Response | undefined> {

@@ -1,6 +1,6 @@
 // web: the embedded key-management UI (static files) and its JSON API under /web/api/.
 import type { Guard } from "../auth/index.ts";
-import type { AuditLog } from "../registry/index.ts";
+import type { AuditLog, Channels } from "../registry/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
@@ -45,6 +45,7 @@ export function createWebHandler(deps: {
   guard?: Guard;
   audit?: Pick<AuditLog, "record" | "query">;
   console?: ConsoleSource;
+  channels?: Channels;
 }): WebHandler {
   const api = createWebApi(deps);
   const assets = createWebAssets({ log: deps.log });

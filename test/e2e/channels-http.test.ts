@@ -2,6 +2,8 @@
 // MQTT.js and Bun's WebSocket client: 202 + stored for SenML, every credential form,
 // JSON reasons for 401/403/404/415/400, WebSocket frames in both directions.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, genKey, neo, run, startServer, type Server } from "./harness.ts";
 
@@ -222,5 +224,58 @@ describe("WebSocket adapter", () => {
     await shell("channel", "disconnect", "plant-c", "stranger");
     expect(await closed).toBe(1008);
     expect(Date.now() - t0).toBeLessThan(1000 + 700 /* CLI start-up */);
+  });
+});
+
+describe("channel management over HTTP (web session)", () => {
+  test("create, connect, list, disconnect and delete a channel as JSON; without a session 401", async () => {
+    const api = (path: string, init: RequestInit = {}, token?: string) =>
+      fetch(`${srv.httpUrl}/web/api${path}`, {
+        ...init,
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
+    expect((await api("/channels")).status).toBe(401);
+    const password = readFileSync(join(srv.data, "web-admin-password"), "utf8").trim();
+    const login = (await (
+      await api("/login", { method: "POST", body: JSON.stringify({ loginName: "admin", password }) })
+    ).json()) as { accessToken: string };
+    const t = login.accessToken;
+    const made = await api("/channels", { method: "POST", body: JSON.stringify({ id: "web-ch", name: "Web" }) }, t);
+    expect(made.status).toBe(201);
+    expect(((await made.json()) as { data: { table: string } }).data.table).toBe("WEB_CH");
+    const dup = await api("/channels", { method: "POST", body: JSON.stringify({ id: "web-ch" }) }, t);
+    expect(dup.status).toBe(409);
+    const conn = await api(
+      "/channels/web-ch/connect",
+      { method: "POST", body: JSON.stringify({ client: "stranger", publish: true }) },
+      t,
+    );
+    expect(((await conn.json()) as { data: unknown }).data).toEqual({
+      clientId: "stranger",
+      publish: true,
+      subscribe: false,
+    });
+    // the key can publish there at once, over the HTTP adapter
+    const r = await post("/http/channels/web-ch/messages", SENML, {
+      ...senml,
+      authorization: `Thing ${stranger.token}`,
+    });
+    expect(r.status).toBe(202);
+    const list = (await (await api("/channels", {}, t)).json()) as { data: { id: string; connections: unknown[] }[] };
+    expect(list.data.find((c) => c.id === "web-ch")?.connections).toEqual([
+      { clientId: "stranger", publish: true, subscribe: false },
+    ]);
+    const off = await api(
+      "/channels/web-ch/disconnect",
+      { method: "POST", body: JSON.stringify({ client: "stranger" }) },
+      t,
+    );
+    expect(((await off.json()) as { data: unknown }).data).toEqual({ disconnected: true });
+    expect(
+      (await post("/http/channels/web-ch/messages", SENML, { ...senml, authorization: `Thing ${stranger.token}` }))
+        .status,
+    ).toBe(403);
+    expect((await api("/channels/web-ch", { method: "DELETE" }, t)).status).toBe(200);
+    expect((await api("/channels/web-ch", { method: "DELETE" }, t)).status).toBe(404);
   });
 });
