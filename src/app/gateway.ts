@@ -190,8 +190,12 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       authorizeDeliver: (owner, topic) => channelMqtt.mayDeliver(owner, topic),
       // a channel's SenML is stored (or a db/write committed) and a bridged topic enters the
       // bridge's queue, all before the PUBACK
-      onPublish: (c, msg) =>
-        combineOutcomes(channelMqtt.onPublish(c, msg) ?? dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg)),
+      onPublish: (c, msg) => {
+        // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
+        const channel = channelMqtt.onPublish(c, msg);
+        if (channel) return channel.then((o) => (o.handled ? o : combineOutcomes(o, bridges?.onPublish(c, msg))));
+        return combineOutcomes(dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg));
+      },
       onConnect: () => settle.noteConnect(),
     },
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
