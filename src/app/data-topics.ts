@@ -17,6 +17,8 @@ export interface DataTopicDeps {
   store: SeriesStore;
   /** where db/query runs: the same service as HTTP /db/query */
   queries: QueryService;
+  /** scopes: may this client read every table the statement reads? (undefined = yes) */
+  readCheck?: (client: ClientRef, sql: string) => { status: number; reason: string } | undefined;
   batcher: WriteBatcher;
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
   replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
@@ -133,6 +135,12 @@ export function createDataTopics(deps: DataTopicDeps) {
       if (typeof req.q !== "string" || req.q.trim() === "") throw new Error('missing query "q"');
       if (req.format !== undefined && req.format !== "json")
         throw new Error(`unsupported format "${String(req.format)}"`);
+      const refused = deps.readCheck?.(client, req.q);
+      if (refused) {
+        deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${refused.reason}`);
+        reply(client, msg, replyTo, refusalBody(refused, elapse(t0)));
+        return { handled: true, reasonCode: RC.notAuthorized };
+      }
       const a = await deps.queries.run({
         sql: req.q,
         timeformat: typeof req.timeformat === "string" ? req.timeformat : undefined,

@@ -7,9 +7,9 @@ import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { openChannels, openRegistry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, createAuth, makePrincipal } from "../auth/index.ts";
-import { openSeriesStore } from "../storage/index.ts";
+import { openSeriesStore, userTableOf } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
-import { createQueryService } from "../query/index.ts";
+import { createQueryService, openTableFinder } from "../query/index.ts";
 import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { startStorageLifecycle, storageOptions } from "./storage-lifecycle.ts";
@@ -17,6 +17,7 @@ import { createDataTopics } from "./data-topics.ts";
 import { createChannelMessages } from "./channel-messages.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
 import { createChannelMqtt } from "./channel-mqtt.ts";
+import { parseChannelTopic } from "./channel-messages.ts";
 import { createMqttAuthenticator, isGuess } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
@@ -24,6 +25,8 @@ import { createMemorySettler } from "./memory-settle.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 import { checkBridgeScopes, combineOutcomes, startBridges, type BridgeSet } from "./bridges.ts";
 import { ORPHAN_SWEEP_MS, RECHECK_MS, startSessionRecheck } from "./session-recheck.ts";
+import { createMqttAuthorizer } from "./mqtt-authz.ts";
+import { createReadCheck } from "./query-authz.ts";
 import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
@@ -67,7 +70,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
   });
   const startedAt = Date.now();
-  let broker!: Broker;
   // bans: the brute-force guard below (read only when metrics are rendered)
   const metrics = createGatewayMetrics(
     () => broker,
@@ -96,6 +98,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     },
     log: createLogger("channels"),
   });
+  // storage's user tables are views over internal tables: map what SQLite reads back to them
+  const finder = openTableFinder(store.file, userTableOf);
 
   const settle = createMemorySettler({ log });
   const audit = createServerAudit(config.data, config.audit, createLogger("audit"));
@@ -114,14 +118,21 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       }),
   });
   const guard = serverGuard.guard;
+  const authz = createMqttAuthorizer({
+    registry,
+    anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
+    log: createLogger("mqtt"),
+  });
   const mqttAuth = createMqttAuthenticator({
     config: config.mqtt,
     auth,
     isRegistered: (id) => registry.get(id) != null,
   });
+  const readCheck = createReadCheck(finder);
   const dataTopics = createDataTopics({
     store,
     queries,
+    readCheck: (c, sql) => readCheck(authz.principalOf(c), sql),
     batcher,
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
@@ -141,7 +152,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     delivered: (topic, payload) => channelAdapters.sockets.fanout(topic, payload),
     log: createLogger("channels"),
   });
-  broker = new Broker({
+  const broker: Broker = new Broker({
     hooks: {
       authenticate: (req) => {
         // a banned address is refused before any credential is looked at
@@ -180,14 +191,15 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         }
         return r;
       },
-      // channel topics: the channel's connections decide; every other topic: the general rules
-      // the console's Live page only watches
+      // the console's Live page only watches (every topic, as an operator); channel topics: the
+      // channel's connections decide; every other topic: the key's scopes
       authorizePublish: (c, topic) =>
-        !isConsoleSession(c.meta) &&
-        (channelMqtt.mayPublish(c.identity, topic) ?? auth.authorizePublish(c.identity, topic)),
+        !isConsoleSession(c.meta) && (channelMqtt.mayPublish(c.identity, topic) ?? authz.publish(c, topic)),
       authorizeSubscribe: (c, filter) =>
-        channelMqtt.maySubscribe(c.identity, filter) ?? auth.authorizeSubscribe(c.identity, filter),
-      authorizeDeliver: (owner, topic) => channelMqtt.mayDeliver(owner, topic),
+        isConsoleSession(c.meta) || (channelMqtt.maySubscribe(c.identity, filter) ?? authz.subscribe(c, filter)),
+      authorizeDeliver: (t, topic) =>
+        isConsoleSession(t.client?.meta) ||
+        (parseChannelTopic(topic) ? channelMqtt.mayDeliver(t.owner, topic) : authz.deliver(t, topic)),
       // a channel's SenML is stored (or a db/write committed) and a bridged topic enters the
       // bridge's queue, all before the PUBACK
       onPublish: (c, msg) => {
@@ -238,6 +250,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     },
     // a console session ends with its web session (sign-out, expiry, password change)
     consoleSessionLive: (m) => web?.sessionUser(m.token) === m.user,
+    onRegistryChange: () => authz.changed(),
   });
 
   // a bad operator certificate stops the start before anything listens
@@ -260,6 +273,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     broker,
     store,
     queries,
+    readCheck,
     auth,
     guard,
     audit,
@@ -305,6 +319,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   };
 
   const reload = (next: NeoConfig) =>
+    // AnonymousScopes may have changed: cached MQTT decisions go either way
     reloadConfig(
       {
         config,
@@ -328,7 +343,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         },
       },
       next,
-    );
+    ).finally(() => authz.changed());
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -337,6 +352,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       settle.stop();
       connectRefusals.stop(); // the last minute's counts
       queries.close(); // a query still running is killed, not waited for
+      finder.close();
       mq.current.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });

@@ -1,6 +1,7 @@
 // Starting the MQTT and HTTP listeners from config, shared by the first start and by a
 // reload that replaces one of them.
 import type { Auth } from "../auth/index.ts";
+import type { ReadCheck } from "./query-authz.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createHttpServer, type HttpDeps, type HttpServer } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
@@ -19,6 +20,8 @@ export interface ListenerDeps {
   broker: Broker;
   store: SeriesStore;
   queries: QueryService;
+  /** scopes: may a principal read what a statement reads */
+  readCheck?: ReadCheck;
   auth: Auth;
   /** the brute-force guard in front of every route */
   guard: HttpDeps["guard"];
@@ -62,6 +65,7 @@ export function createListeners(d: ListenerDeps) {
         config: cfg,
         store: d.store,
         queries: d.queries,
+        ...(d.readCheck ? { readCheck: d.readCheck } : {}),
         auth: d.auth,
         log,
         websocket: {

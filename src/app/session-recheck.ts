@@ -29,6 +29,8 @@ export function startSessionRecheck(o: {
   onTick?: () => void;
   /** is the web session behind a console MQTT session still live? (it is disconnected when not) */
   consoleSessionLive?: (m: ConsoleMqttSession) => boolean;
+  /** the registry changed (any process): scopes may have, too */
+  onRegistryChange?: () => void;
 }): SessionRecheck {
   const { broker, registry, log } = o;
   const everyMs = o.everyMs ?? RECHECK_MS;
@@ -64,6 +66,7 @@ export function startSessionRecheck(o: {
 
   let sinceSweep = 0;
   let sweptVersion = Number.NaN;
+  let seenVersion = Number.NaN;
   const sweep = () =>
     sweepOrphanSessions({
       offlineSessions: () => broker.offlineSessions(),
@@ -82,6 +85,10 @@ export function startSessionRecheck(o: {
       // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
       sinceSweep += everyMs;
       const version = registry.dataVersion();
+      if (version !== seenVersion) {
+        seenVersion = version;
+        o.onRegistryChange?.();
+      }
       if (version !== sweptVersion || sinceSweep >= ORPHAN_SWEEP_MS) {
         sweptVersion = version;
         sinceSweep = 0;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
-import { createAuth, type Auth, type LiveSession } from "./index.ts";
+import { ALL_ACCESS_SCOPES, authorize, createAuth, makePrincipal, type Auth, type LiveSession } from "./index.ts";
 import { sameBytes } from "./authenticate.ts";
 
 setLogLevel("error");
@@ -234,18 +234,19 @@ describe("live sessions", () => {
   });
 });
 
-describe("authorization", () => {
-  test("publishing to $SYS is denied and everything else allowed", () => {
-    expect(auth.authorizePublish("a", "$SYS/broker/uptime")).toBe(false);
-    expect(auth.authorizePublish("a", "$SYS")).toBe(false);
-    expect(auth.authorizePublish(undefined, "$SYS/x")).toBe(false);
-    expect(auth.authorizePublish("a", "db/write/EXAMPLE")).toBe(true);
-    expect(auth.authorizePublish("a", "$SYSX/y")).toBe(true);
+describe("authorization with the all-access set", () => {
+  const all = makePrincipal("a", "client", ALL_ACCESS_SCOPES);
+  test("publishing to $SYS is denied, other $ topics need their own scope, everything else is allowed", () => {
+    expect(authorize(all, "topics:publish", "$SYS/broker/uptime").allow).toBe(false);
+    expect(authorize(all, "topics:publish", "$SYS").allow).toBe(false);
+    expect(authorize(all, "topics:publish", "db/write/EXAMPLE").allow).toBe(true);
+    expect(authorize(all, "topics:publish", "$SYSX/y").allow).toBe(false); // # never reaches $ topics
+    expect(authorize(all, "topics:publish", "a/$SYS").allow).toBe(true);
   });
 
-  test("any subscription is allowed", () => {
-    expect(auth.authorizeSubscribe("a", "#")).toBe(true);
-    expect(auth.authorizeSubscribe(undefined, "$SYS/#")).toBe(true);
+  test("any subscription is allowed, $SYS statistics included", () => {
+    expect(authorize(all, "topics:subscribe", "#").allow).toBe(true);
+    expect(authorize(all, "topics:subscribe", "$SYS/#").allow).toBe(true);
   });
 });
 

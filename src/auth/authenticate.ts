@@ -3,7 +3,6 @@
 import { createLogger } from "../lib/log.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
-import { authorizePublish, authorizeSubscribe } from "./authorize.ts";
 import { createIdentify } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
 
@@ -145,9 +144,6 @@ export function createAuth({ registry, now = Date.now, anonymousScopes = () => A
         },
       };
     },
-
-    authorizePublish,
-    authorizeSubscribe,
   };
   const identify = createIdentify({
     verifyToken: (t) => auth.verifyToken(t),

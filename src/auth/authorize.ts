@@ -161,13 +161,3 @@ export function authorize(principal: Principal, operation: Operation, resource: 
   if (operation === "clients:connect" && !rules?.allow.length) return ALLOW_ALL;
   return { allow: false, reason: describe(operation, resource) };
 }
-
-/** Anyone may publish anywhere except the broker's own $SYS tree. (Before scopes; goes with issue 10's enforcement.) */
-export function authorizePublish(_clientId: string | undefined, topic: string): boolean {
-  return !(topic === "$SYS" || topic.startsWith("$SYS/"));
-}
-
-/** Any filter may be subscribed to (reading $SYS statistics included). */
-export function authorizeSubscribe(_clientId: string | undefined, _topicFilter: string): boolean {
-  return true;
-}

@@ -2,8 +2,6 @@
 export { createAuth, type AuthDeps } from "./authenticate.ts";
 export {
   authorize,
-  authorizePublish,
-  authorizeSubscribe,
   makePrincipal,
   type Decision,
   type Principal,

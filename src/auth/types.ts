@@ -55,6 +55,4 @@ export interface Auth {
   createSessionWatch(): SessionWatch;
   /** the one identity step (see identify.ts) */
   identify(c: Credentials): Identity;
-  authorizePublish(clientId: string | undefined, topic: string): boolean;
-  authorizeSubscribe(clientId: string | undefined, topicFilter: string): boolean;
 }

@@ -13,6 +13,7 @@ import type { SeriesStore } from "../storage/index.ts";
 import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { createHttpHandler, type HandlerDeps, type HttpHandler } from "./handler.ts";
+import type { RouteDeps } from "./types.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
 import type { HttpContext, HttpRoute } from "./types.ts";
 
@@ -34,6 +35,8 @@ export interface HttpDeps {
   /** where /db/query runs (a pool of query processes) */
   queries: QueryService;
   auth: HttpIdentify;
+  /** scopes: may the principal read what a statement reads (app: the table finder) */
+  readCheck?: RouteDeps["readCheck"];
   log?: Logger;
   websocket?: HttpWebSocket;
   /** more routes in the server's table (404/405 and the auth requirement come from it) */
@@ -164,6 +167,7 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     log,
     store: deps.store,
     queries: deps.queries,
+    ...(deps.readCheck ? { readCheck: deps.readCheck } : {}),
     limit: deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
     startedAt: Date.now(),
     extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],

@@ -45,6 +45,8 @@ export interface RouteDeps {
   store: SeriesStore;
   /** where /db/query runs (query processes, src/query) */
   queries: QueryService;
+  /** may this principal read every table the statement reads? (undefined = yes) */
+  readCheck?: (principal: Identified, sql: string) => { status: number; reason: string } | undefined;
   /** largest request body accepted */
   limit: number;
   startedAt: number;

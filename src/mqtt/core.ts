@@ -188,7 +188,15 @@ export class BrokerCore {
     s.inflight.clear();
     if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
     if (w && !this.shuttingDown)
-      this.publishWill({ id: s.id, protocolVersion: 5, peer: { transport: "tcp", remoteAddress: "" } }, w);
+      this.publishWill(
+        {
+          id: s.id,
+          protocolVersion: 5,
+          peer: { transport: "tcp", remoteAddress: "" },
+          ...(s.owner !== undefined ? { identity: s.owner } : {}),
+        },
+        w,
+      );
   }
 
   private publishWill(client: ClientRef, will: WillMessage): void {
@@ -237,10 +245,22 @@ export class BrokerCore {
     else this.subs.delete(sub.filter, sub.clientId);
   }
 
+  /** the app's per-message check; true when it has none */
+  mayDeliver(s: Session, topic: string): boolean {
+    const check = this.hooks.authorizeDeliver;
+    if (!check) return true;
+    try {
+      return check({ clientId: s.id, owner: s.owner, client: s.conn?.client ?? null }, topic);
+    } catch (e) {
+      this.log.error("authorizeDeliver hook failed", e);
+      return false;
+    }
+  }
+
   sendRetained(s: Session, sub: Subscription): void {
     const may = this.hooks.authorizeDeliver;
     for (const m of this.retained.matching(sub.filter)) {
-      if (may && !may(s.owner, m.topic)) continue;
+      if (!this.mayDeliver(s, m.topic)) continue;
       const d: Delivery = { msg: m, qos: Math.min(m.qos, sub.qos) as QoS, retain: true }; // [MQTT-3.3.1-8]
       if (sub.subscriptionId !== undefined) d.subscriptionIds = [sub.subscriptionId];
       s.deliver(d);
@@ -285,9 +305,7 @@ export class BrokerCore {
 
   private deliverTo(t: Target, msg: Message): void {
     const s = this.sessions.get(t.sub.clientId);
-    if (!s) return;
-    const may = this.hooks.authorizeDeliver;
-    if (may && !may(s.owner, msg.topic)) return;
+    if (!s || !this.mayDeliver(s, msg.topic)) return;
     const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;
     s.deliver(d);

@@ -24,6 +24,16 @@ export type AuthResult =
   | { ok: true; identity?: string; expiresAt?: number; meta?: unknown }
   | { ok: false; reasonCode: number; reason?: string };
 
+/** Whom a message is about to be delivered to. */
+export interface DeliveryTarget {
+  /** MQTT client id of the session */
+  clientId: string;
+  /** the identity that holds the session (undefined = anonymous) */
+  owner: string | undefined;
+  /** the connected client, when there is one */
+  client: ClientRef | null;
+}
+
 /** A connected client as hooks see it. */
 export interface ClientRef {
   id: string; // MQTT client id
@@ -65,13 +75,15 @@ export interface PublishOutcome {
 
 export interface BrokerHooks {
   authenticate(req: ConnectRequest): Promise<AuthResult> | AuthResult;
+  /** may this client publish here (wills too, when they are published)? v5 gets 0x87, v3.1.1 a silent drop */
   authorizePublish(client: ClientRef, topic: string): boolean;
+  /** may this filter be subscribed to at all? (a filter allowed only in part is accepted; deliveries are then checked) */
   authorizeSubscribe(client: ClientRef, topicFilter: string): boolean;
   /**
-   * called for each delivery to a subscriber (retained messages included) with the identity
-   * that owns the session; false drops that copy. Absent: everything routed is delivered.
+   * Called for EVERY message about to go to a session (routed or retained, connected or
+   * offline): false drops it for that session. Runs on the hot path: keep it a lookup.
    */
-  authorizeDeliver?(owner: string | undefined, topic: string): boolean;
+  authorizeDeliver?(target: DeliveryTarget, topic: string): boolean;
   /** called for every authorized PUBLISH; the PUBACK/PUBREC waits for the promise */
   onPublish?(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
   onConnect?(client: ClientRef): void;

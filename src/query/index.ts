@@ -9,6 +9,7 @@ import { createQueryPool } from "./pool.ts";
 
 export type { QueryAnswer, QueryRefusal, QueryRequest } from "./execute.ts";
 export { executeQuery } from "./execute.ts";
+export { openTableFinder, type TableFinder, type TablesRead } from "./read-tables.ts";
 
 export type QueryLimits = QueryConfig;
 

@@ -1,7 +1,8 @@
 // The HTTP server's route table: one line per route (method, path, auth requirement,
 // handler). The table answers 404 and 405; handler.ts runs the auth requirement before
 // the handler. To add a route, add a line here (and its handler under routes/).
-import { badRequest } from "../../lib/errors.ts";
+import { authorize } from "../../auth/index.ts";
+import { badRequest, forbidden } from "../../lib/errors.ts";
 import type { HttpContext, HttpRoute, RouteDeps } from "../types.ts";
 import { handleHealth } from "./health.ts";
 import { handleMetrics } from "./metrics.ts";
@@ -10,7 +11,8 @@ import { handleTables } from "./tables.ts";
 import { handleWrite } from "./write.ts";
 
 export function httpRoutes(d: RouteDeps): HttpRoute[] {
-  const query = (req: Request, c: HttpContext) => handleQuery(req, c.url, d.queries, d.limit);
+  const query = (req: Request, c: HttpContext) =>
+    handleQuery(req, c.url, d.queries, d.limit, (sql) => (c.principal ? d.readCheck?.(c.principal, sql) : undefined));
   return [
     { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt, d.store.storageState()) },
     { method: "GET", path: "/db/tables", auth: "client", handler: () => handleTables(d.store) },
@@ -20,7 +22,13 @@ export function httpRoutes(d: RouteDeps): HttpRoute[] {
       method: "POST",
       path: "/db/write/:table",
       auth: "client",
-      handler: (req, c) => handleWrite(req, c.url, c.params.table!, d.store, d.limit),
+      handler: (req, c) => {
+        const table = c.params.table!;
+        const p = c.principal;
+        const may = p ? authorize(p, "tables:write", table) : undefined;
+        if (may && !may.allow) throw forbidden("forbidden", may.reason);
+        return handleWrite(req, c.url, table, d.store, d.limit);
+      },
     },
     { method: "POST", path: "/db/write/", auth: "client", handler: missingTable },
     ...(d.metrics ? [metricsRoute(d.metrics)] : []),

@@ -54,13 +54,22 @@ async function readRequest(req: Request, url: URL, limit: number): Promise<Query
   return out;
 }
 
-export async function handleQuery(req: Request, url: URL, queries: QueryService, limit: number): Promise<Response> {
+export async function handleQuery(
+  req: Request,
+  url: URL,
+  queries: QueryService,
+  limit: number,
+  readCheck?: (sql: string) => { status: number; reason: string } | undefined,
+): Promise<Response> {
   const t0 = performance.now();
   const q = await readRequest(req, url, limit);
   if (q.q === undefined || q.q.trim() === "") throw new NeoError("empty_query", "missing query (q)", 400);
   if (q.format !== undefined && q.format.toLowerCase() !== "json") {
     throw new NeoError("bad_request", `unsupported format "${q.format}" (use json)`, 400);
   }
+  // scopes: every table the statement reads must be readable (403 naming the first that is not)
+  const refused = readCheck?.(q.q);
+  if (refused) return jsonResponse(refusalBody(refused, formatElapse(performance.now() - t0)), refused.status);
   // off the event loop, under Query.Timeout / MaxRows / MaxBytes / MaxMemory
   const a = await queries.run({ sql: q.q, timeformat: q.timeformat || undefined, tz: q.tz || undefined });
   if (a.ok) return jsonResponse(a.body, 200, a.cut ? { "x-neo-truncated": a.cut } : {});
