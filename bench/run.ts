@@ -11,7 +11,7 @@ import { runScenario, type Outcome } from "./lib/runner.ts";
 import { scenarioDefs, selected, type ScenarioDef } from "./lib/scenario-defs.ts";
 import { createAedesTarget } from "./lib/targets/aedes.ts";
 import { createMosquittoTarget, ensureMosquitto } from "./lib/targets/mosquitto.ts";
-import { createNeoTarget, pickNeo } from "./lib/targets/neo.ts";
+import { BENCH_SCOPES, createNeoTarget, pickNeo } from "./lib/targets/neo.ts";
 import type { Target } from "./lib/targets/types.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -39,7 +39,8 @@ const maxConns = Math.max(0, nofile - 200);
 
 const mosqMissing = args.brokers.includes("mosquitto") ? await ensureMosquitto() : null;
 if (mosqMissing) log(mosqMissing);
-const wantsNeo = args.brokers.includes("neo") || args.brokers.includes("neo-scraped");
+const wantsNeo =
+  args.brokers.includes("neo") || args.brokers.includes("neo-scraped") || args.brokers.includes("neo-scoped");
 const neoPick = wantsNeo ? await pickNeo(args.neoCmd) : null;
 const neoCmd = neoPick?.cmd ?? { argv: [], label: "" };
 const neoProblem = neoPick?.problem ?? null;
@@ -57,6 +58,9 @@ if (args.brokers.includes("neo-base")) {
 // neo with GET /metrics every second while it works (15x Prometheus' default interval)
 if (args.brokers.includes("neo-scraped"))
   all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem, name: "neo-scraped", scrapeMs: 1000 }));
+// the same neo with 20 scopes per key (issue: scopes must not cost throughput)
+if (args.brokers.includes("neo-scoped"))
+  all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem, name: "neo-scoped", scopes: BENCH_SCOPES }));
 if (args.brokers.includes("mosquitto")) all.push(createMosquittoTarget({ nofile }));
 if (args.brokers.includes("aedes")) all.push(createAedesTarget({ nofile }));
 const names = all.map((t) => t.name);

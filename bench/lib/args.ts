@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 
 export interface BenchArgs {
   only: string[] | null; // scenario keys or prefixes
-  brokers: string[]; // neo, mosquitto, aedes, neo-scraped (neo with /metrics read every second)
+  brokers: string[]; // neo, mosquitto, aedes, neo-scraped (neo with /metrics read every second),
+  // neo-scoped (20 scopes per key)
   quick: boolean;
   repeat: number; // runs per (scenario, broker); the best is reported
   neoCmd?: string; // e.g. "dist/neo" or "bun src/main.ts"
@@ -18,6 +19,7 @@ scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-co
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
 --brokers also takes neo-scraped: neo with GET /metrics every second during the run, and
            neo-base: neo run by --neo-base-cmd "<argv prefix>" (e.g. another checkout, for before/after)
+--brokers  also "neo-scoped": neo with 20 scopes per key (%c, denies), for the cost of scopes
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine
 --quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md

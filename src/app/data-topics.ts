@@ -139,7 +139,8 @@ export function createDataTopics(deps: DataTopicDeps) {
       if (refused) {
         deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${refused.reason}`);
         reply(client, msg, replyTo, refusalBody(refused, elapse(t0)));
-        return { handled: true, reasonCode: RC.notAuthorized };
+        // not allowed: 0x87; a statement SQLite cannot compile is the payload's fault, as below
+        return { handled: true, reasonCode: refused.status === 403 ? RC.notAuthorized : RC.payloadFormatInvalid };
       }
       const a = await deps.queries.run({
         sql: req.q,

@@ -62,6 +62,33 @@ export async function pickNeo(
   return { cmd: cands[cands.length - 1]!, problem: skipped[skipped.length - 1] ?? "no way to run neo", skipped };
 }
 
+/**
+ * 20 scopes with `%c` and denies, the bench topic among them but not first: what a
+ * least-privilege fleet key looks like (see README "Who may do what").
+ */
+export const BENCH_SCOPES = [
+  "clients:connect:nb-*",
+  "topics:publish:devices/%c/#",
+  "topics:subscribe:devices/%c/#",
+  "topics:subscribe:commands/%c/#",
+  "topics:publish:sensors/+/temperature",
+  "topics:publish:sensors/+/humidity",
+  "topics:subscribe:alerts/#",
+  "!topics:subscribe:alerts/internal/#",
+  "!topics:publish:bench/forbidden",
+  "!topics:subscribe:bench/forbidden",
+  "topics:publish:status/%c",
+  "topics:subscribe:status/+",
+  "topics:publish:db/append/BENCH",
+  "tables:write:BENCH",
+  "tables:read:BENCH",
+  "!tables:read:AUDIT",
+  "keys:rotate:%c",
+  "metrics:read:*",
+  "topics:publish:bench/#",
+  "topics:subscribe:bench/#",
+];
+
 export function createNeoTarget(opts: {
   argv: string[];
   label: string;
@@ -71,6 +98,8 @@ export function createNeoTarget(opts: {
   name?: string;
   /** GET /metrics this often while the broker runs (the cost of being scraped) */
   scrapeMs?: number;
+  /** scopes for the bench keys (default: the all-access set) */
+  scopes?: readonly string[];
 }): Target {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-neo-"));
   const data = join(dir, "data");
@@ -84,7 +113,8 @@ export function createNeoTarget(opts: {
   async function ensureKeys(n: number): Promise<void> {
     while (keys.length < n) {
       const id = `bench${String(keys.length + 1).padStart(2, "0")}`;
-      await neo(["shell", "key", "gen", id, "--output", join(dir, id), "--data", data]);
+      const scoped = (opts.scopes ?? []).flatMap((s) => ["--scope", s]);
+      await neo(["shell", "key", "gen", id, "--output", join(dir, id), "--data", data, ...scoped]);
       keys.push(id);
     }
   }
@@ -92,7 +122,9 @@ export function createNeoTarget(opts: {
 
   return {
     name: opts.name ?? "neo",
-    describe: () => (keyProblem ? `${opts.label}, WITHOUT token auth (${keyProblem})` : opts.label),
+    describe: () =>
+      (opts.scopes ? `${opts.scopes.length} scopes per key, ` : "") +
+      (keyProblem ? `${opts.label}, WITHOUT token auth (${keyProblem})` : opts.label),
     unavailable(mode) {
       if (opts.unavailable) return opts.unavailable;
       if (mode === "tls" && tlsProblem) return tlsProblem;
