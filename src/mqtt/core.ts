@@ -258,7 +258,6 @@ export class BrokerCore {
   }
 
   sendRetained(s: Session, sub: Subscription): void {
-    const may = this.hooks.authorizeDeliver;
     for (const m of this.retained.matching(sub.filter)) {
       if (!this.mayDeliver(s, m.topic)) continue;
       const d: Delivery = { msg: m, qos: Math.min(m.qos, sub.qos) as QoS, retain: true }; // [MQTT-3.3.1-8]

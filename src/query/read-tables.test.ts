@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "../storage/index.ts";
+import { openDatabase, openSeriesStore, userTableOf } from "../storage/index.ts";
 import { openTableFinder, type TableFinder } from "./read-tables.ts";
 
 let dir: string;
@@ -98,5 +98,29 @@ describe("the table finder asks SQLite which tables a statement reads", () => {
       reason: "not allowed to read table SECRET",
     });
     mapped.close();
+  });
+});
+
+describe("with the series store's own layout (views over internal tables)", () => {
+  test("a view, its internal tables and its rollups all map back to the user table", () => {
+    const d = mkdtempSync(join(tmpdir(), "neo-finder-store-"));
+    const store = openSeriesStore(d);
+    store.write("TAG", [{ name: "a", time: 1n, value: 1 }]);
+    store.write("SECRET", [{ name: "s", time: 1n, value: 2 }]);
+    const f = openTableFinder(store.file, userTableOf);
+    try {
+      expect(f.tablesRead("SELECT * FROM TAG")).toEqual({ ok: true, tables: ["TAG"] });
+      expect(f.tablesRead("SELECT * FROM TAG JOIN SECRET USING (NAME)")).toEqual({
+        ok: true,
+        tables: ["SECRET", "TAG"],
+      });
+      expect(f.tablesRead('SELECT * FROM "_SECRET_data"')).toEqual({ ok: true, tables: ["SECRET"] });
+      expect(f.tablesRead("SELECT * FROM _neo_series_meta")).toMatchObject({ ok: false, status: 403 });
+      expect(f.tablesRead("SELECT name FROM sqlite_master")).toEqual({ ok: true, tables: ["sqlite_schema"] });
+    } finally {
+      f.close();
+      store.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -102,7 +102,8 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
     for (const root of roots) {
       const name = schema.get(root);
       if (name === undefined) return refuse(403, `not allowed to read an unknown b-tree (root page ${root})`);
-      const user = mapTable ? mapTable(name) : undefined;
+      // the schema itself (table names and their SQL) is for keys that may read every table
+      const user = mapTable && root !== 1 ? mapTable(name) : undefined;
       if (user === null) return refuse(403, `not allowed to read table ${name}`);
       tables.add(user ?? name);
     }
