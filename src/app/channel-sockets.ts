@@ -19,6 +19,8 @@ type Socket = ServerWebSocket<ChannelSocketData>;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** WebSocket close code 1008: policy violation */
 const POLICY = 1008;
+/** a socket that does not read what it is sent is closed (1013) beyond this much queued */
+const MAX_BUFFERED = 8 * 1024 * 1024;
 
 export interface ChannelSocketDeps {
   messages: ChannelMessages;
@@ -52,6 +54,12 @@ export function createChannelSockets(deps: ChannelSocketDeps) {
     for (const ws of set) {
       if (ws === except) continue;
       if (!messages.allowed(ws.data.clientId, ws.data.channelId, "subscribe")) continue;
+      if (ws.getBufferedAmount() > MAX_BUFFERED) {
+        log.warn(`closing channel socket of ${ws.data.clientId} on ${topic}: it does not read its messages`);
+        set.delete(ws);
+        ws.close(1013, "too slow: messages are not being read");
+        continue;
+      }
       if (text !== undefined) ws.send(text);
       else ws.sendBinary(payload);
     }
