@@ -121,6 +121,35 @@ describe("channels over MQTT", () => {
     expect((await query("select count(*) from PLANT_A"))[0]).toEqual([3]);
   });
 
+  test("MQTT over WebSocket with the Mainflux form (username = id, password = token) publishes to a channel", async () => {
+    const c = await mqtt.connectAsync(`ws://${srv.ready.http}/mqtt`, {
+      username: "thing-1",
+      password: thing.token,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+    try {
+      const rc = await pubackOf(c, "channels/plant-b/messages", '[{"n":"ws:x","t":1700000000,"v":5}]');
+      expect(rc).toBe(0);
+    } finally {
+      await c.endAsync();
+    }
+    expect(await query("select NAME, cast(TIME as text), VALUE from PLANT_B")).toEqual([
+      ["ws:x", "1700000000000000000", 5],
+    ]);
+    const wrong = await mqtt
+      .connectAsync(`ws://${srv.ready.http}/mqtt`, {
+        username: "thing-1",
+        password: `${thing.token.slice(0, -2)}00`,
+        reconnectPeriod: 0,
+      })
+      .then(
+        (x) => x.endAsync().then(() => "connected"),
+        (e: Error) => e.message,
+      );
+    expect(wrong).toMatch(/Not authorized|Bad User Name or Password/i);
+  });
+
   test("invalid SenML gets PUBACK 0x99 with the reason on the response topic, and nothing is stored", async () => {
     const c = await connect(thing, "thing-1");
     try {
