@@ -6,7 +6,7 @@ import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { openChannels, openRegistry } from "../registry/index.ts";
-import { ALL_ACCESS_SCOPES, createAuth, makePrincipal } from "../auth/index.ts";
+import { ALL_ACCESS_SCOPES, createAuth, makePrincipal, personIdentify } from "../auth/index.ts";
 import { openSeriesStore, userTableOf } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
@@ -30,6 +30,7 @@ import { createReadCheck } from "./query-authz.ts";
 import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
+import { openPeople } from "./people.ts";
 import { auditConnect, createServerAudit } from "./audit.ts";
 import { createGatewayMetrics, meteredStore } from "./metrics.ts";
 import { consoleConnect, createConsoleSource, isConsoleSession } from "./console.ts";
@@ -65,9 +66,11 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const hosts = [...new Set([config.http.listen.host, config.mqtt.listen.host])];
   const pki = await loadOrCreatePki(config.data, { hosts });
   const registry = openRegistry(config.data);
+  const people = openPeople(config.data, () => config.login);
   const auth = createAuth({
     registry,
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
+    person: personIdentify(people.people),
   });
   const startedAt = Date.now();
   // bans: the brute-force guard below (read only when metrics are rendered)
@@ -296,6 +299,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     log: createLogger("web"),
     guard,
     audit,
+    people,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
     console: consoleSource,
     channels,
@@ -363,6 +367,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       await lifecycle.stop();
       store.close();
       web.close();
+      people.close();
       serverGuard.close();
       audit.close();
       channels.close();

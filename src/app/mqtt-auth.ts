@@ -6,7 +6,7 @@ import type { NeoConfig } from "../config/index.ts";
 
 /** what the app remembers about how a session authenticated (checked by the session watch) */
 export interface SessionCredential extends LiveSession {
-  via: "token" | "cert" | "anonymous";
+  via: "token" | "cert" | "anonymous" | "user" | "pat";
   /** who the session acts as: its scopes decide what it may do */
   principal: Identified;
 }

@@ -5,10 +5,11 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/files.ts";
 import type { Guard } from "../auth/index.ts";
+import type { PeopleStack } from "./people.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { AuditLog, Channels, Registry } from "../registry/index.ts";
-import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler, openUsers } from "../web/index.ts";
+import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler } from "../web/index.ts";
 
 export async function createWebUi(deps: {
   dataDir: string;
@@ -20,8 +21,10 @@ export async function createWebUi(deps: {
   audit: AuditLog;
   console?: ConsoleSource;
   channels?: Channels;
+  /** users and their keys, shared with identify() */
+  people: PeopleStack;
 }) {
-  const users = openUsers(deps.dataDir);
+  const { users, people } = deps.people;
   const password = await users.ensureAdmin();
   if (password) {
     const file = join(deps.dataDir, ADMIN_PASSWORD_FILE);
@@ -34,6 +37,7 @@ export async function createWebUi(deps: {
     registry: deps.registry,
     pki: deps.pki,
     users,
+    people,
     log: deps.log,
     guard: deps.guard,
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),
@@ -45,6 +49,6 @@ export async function createWebUi(deps: {
   return {
     routes: (req: Request, url: URL, clientIp?: string) => handler(req, url, clientIp),
     sessionUser: (token: string) => handler.sessionUser(token),
-    close: () => users.close(),
+    close: () => {},
   };
 }

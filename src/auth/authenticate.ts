@@ -3,7 +3,7 @@
 import { createLogger } from "../lib/log.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
-import { createIdentify } from "./identify.ts";
+import { createIdentify, type Credentials, type Identity } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
 
 const log = createLogger("auth");
@@ -14,6 +14,8 @@ export interface AuthDeps {
   now?: () => number;
   /** Auth.AnonymousScopes, read per identification (a reload may change it) */
   anonymousScopes?: () => readonly string[];
+  /** login access keys, sessions and PATs (auth/people.ts) */
+  person?: (c: Credentials) => Identity | undefined;
 }
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
@@ -31,7 +33,12 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export function createAuth({ registry, now = Date.now, anonymousScopes = () => ALL_ACCESS_SCOPES }: AuthDeps): Auth {
+export function createAuth({
+  registry,
+  now = Date.now,
+  anonymousScopes = () => ALL_ACCESS_SCOPES,
+  person,
+}: AuthDeps): Auth {
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
     if (r.status !== "active") return "key revoked";
@@ -149,6 +156,7 @@ export function createAuth({ registry, now = Date.now, anonymousScopes = () => A
     verifyToken: (t) => auth.verifyToken(t),
     verifyCert: (c) => auth.verifyCert(c),
     anonymousScopes,
+    ...(person ? { person } : {}),
   });
   return auth;
 }

@@ -33,7 +33,8 @@ export interface Credentials {
 
 /** A principal as identify() hands it out. */
 export interface Identified extends Principal {
-  via: "token" | "cert" | "anonymous";
+  /** "user": a login access key or web session; "pat": a personal access token */
+  via: "token" | "cert" | "anonymous" | "user" | "pat";
   /** ms since epoch; Infinity for anonymous */
   expiresAt: number;
   /** the credential generation (certificate fingerprint; rotation changes it); "" for anonymous */
@@ -54,6 +55,11 @@ export interface IdentifyDeps {
   verifyToken(token: string): AuthOutcome;
   verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
   anonymousScopes(): readonly string[];
+  /**
+   * People's credentials (login access keys, sessions, PATs; auth/people.ts): an Identity
+   * when the credential is one of theirs, undefined to go on with client tokens.
+   */
+  person?(c: Credentials): Identity | undefined;
 }
 
 const fail = (code: IdentifyFailure, reason: string): Identity => ({ ok: false, code, reason });
@@ -140,6 +146,8 @@ export function createIdentify(deps: IdentifyDeps) {
    */
   function identify(c: Credentials): Identity {
     if (c.certificate) return withCertificate(c, c.certificate);
+    const person = deps.person?.(c);
+    if (person) return person;
     const token = present(c.token);
     const username = present(c.username);
     const password = present(c.password);

@@ -26,3 +26,12 @@ export {
 } from "./identify.ts";
 export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";
 export { createGuard, type Ban, type Guard, type GuardCheck, type GuardOptions } from "./guard.ts";
+export {
+  ADMIN_SCOPES,
+  createPeople,
+  personIdentify,
+  userPrincipal,
+  type LoginKeys,
+  type People,
+  type UserIdentity,
+} from "./people.ts";

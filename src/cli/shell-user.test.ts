@@ -73,14 +73,40 @@ describe("neo shell user", () => {
     expect(short.stderr).toBe("neo: password must be at least 8 characters\n");
     const unknown = await user(["passwd", "root", "--password-stdin", "--data", data], "long enough pw\n");
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe('neo: no web user named "root"\n');
+    expect(unknown.stderr).toBe('neo: no user named "root"\n');
   });
 
-  test("list prints the web users", async () => {
+  test("list prints the users with their roles and scopes", async () => {
     const data = join(dir, "d4");
     await user(["passwd", "admin", "--data", data]);
     const r = await user(["list", "--data", data]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("admin\n");
+    expect(r.stdout).toBe("NAME   ROLE   SCOPES\nadmin  admin  (everything)\n");
+  });
+
+  test("add, scope, role and del manage users; the last admin stays; a bad scope is refused", async () => {
+    const data = join(dir, "d5");
+    await user(["passwd", "admin", "--data", data]);
+    const added = await user(["add", "ops", "--scope", "tables:read:*", "--scope", "keys:list:*", "--data", data]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toStartWith("added user ops\npassword: ");
+    expect((await user(["scope", "add", "ops", "tables:write:SENSORS", "--data", data])).stdout).toBe(
+      "tables:read:*\nkeys:list:*\ntables:write:SENSORS\n",
+    );
+    expect((await user(["scope", "remove", "ops", "keys:list:*", "--data", data])).stdout).toBe(
+      "tables:read:*\ntables:write:SENSORS\n",
+    );
+    const bad = await user(["scope", "add", "ops", "tables:drop:*", "--data", data]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("drop");
+    const json = JSON.parse((await user(["list", "--format", "json", "--data", data])).stdout);
+    expect(json.map((u: { name: string; role: string }) => `${u.name}:${u.role}`)).toEqual(["admin:admin", "ops:user"]);
+    const last = await user(["del", "admin", "--data", data]);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toBe("neo: admin is the last admin and cannot be deleted\n");
+    expect((await user(["role", "ops", "admin", "--data", data])).stdout).toBe("ops is now an admin\n");
+    expect((await user(["del", "admin", "--data", data])).stdout).toBe("deleted\n");
+    const rec = await user(["recover", "ops", "--data", data]);
+    expect(rec.stdout).toMatch(/^recovery key for ops \(one use, until .*\):\nnrc_[0-9a-f]{16}_/);
   });
 });

@@ -1,29 +1,21 @@
-// `neo shell user ...`: web UI login users (mounted under `neo shell` by the lead).
+// `neo shell user ...`: people (web UI, login keys, PATs).
+//   neo shell user add <name> [--role admin|user] [--scope S ...] [--password-stdin]
+//   neo shell user del <name>
+//   neo shell user list [--format json]
 //   neo shell user passwd <name> [--password-stdin]   set a password (generated and printed if not given)
-//   neo shell user list
-// Works on the data dir directly, with or without a running server. Sessions already
-// open in a running server stay valid until they expire (at most 60 min idle).
+//   neo shell user scope list|add|remove <name> [S ...]   /   neo shell user role <name> admin|user
+//   neo shell user recover <name>                     a one-time recovery key (15 min)
+// Works on the data dir directly, with or without a running server; a password change
+// ends that user's sessions and login keys at once.
 import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../config/index.ts";
-import { badRequest } from "../lib/errors.ts";
-import { ADMIN_PASSWORD_FILE, ADMIN_USER, generatePassword, openUsers, validatePassword } from "../web/index.ts";
+import { ADMIN_PASSWORD_FILE, ADMIN_USER, generatePassword, openUsers, validatePassword } from "../registry/index.ts";
+import { add, dataDir, del, list, readPasswordFromStdin, recover, role, scope } from "./shell-user-manage.ts";
 import { commonArgs, fail } from "./common.ts";
 
 // Written by src/app/web-ui.ts on first start; stale once the password has been changed.
-
-const dataDir = (args: { data?: string; config?: string }) =>
-  loadConfig({ file: args.config, env: process.env, flags: { data: args.data } }).data;
-
-/** The password piped on stdin: one line, the trailing newline is not part of it. */
-async function readPasswordFromStdin(): Promise<string> {
-  const text = await Bun.stdin.text();
-  const pw = text.replace(/\r?\n$/, "");
-  if (pw.includes("\n")) throw badRequest("password_multiline", "the password on stdin must be a single line");
-  return pw;
-}
 
 const passwd = defineCommand({
   meta: {
@@ -61,24 +53,7 @@ const passwd = defineCommand({
   },
 });
 
-const list = defineCommand({
-  meta: { name: "list", description: "List web UI users" },
-  args: { ...commonArgs },
-  run({ args }) {
-    try {
-      const users = openUsers(dataDir(args));
-      try {
-        for (const n of users.names()) process.stdout.write(`${n}\n`);
-      } finally {
-        users.close();
-      }
-    } catch (err) {
-      fail(err);
-    }
-  },
-});
-
 export default defineCommand({
-  meta: { name: "user", description: "Web UI users" },
-  subCommands: { passwd, list },
+  meta: { name: "user", description: "Users: web UI, login keys (POST /users/tokens/issue) and PATs" },
+  subCommands: { add, del, list, passwd, scope, role, recover },
 });

@@ -40,18 +40,28 @@ type Authenticated = { ok: true; principal?: Identified } | { ok: false; respons
 function auditOutcome(audit: Pick<AuditLog, "record">, req: Request, conn: Connection, a: Authenticated): void {
   const bearer = req.headers.get("authorization") !== null;
   const cert = conn.peer?.cert;
-  if (!bearer && !cert && (!a.ok || a.principal?.kind !== "client")) return;
+  const p = a.ok ? a.principal : undefined;
+  if (!bearer && !cert && (p === undefined || p.kind === "anonymous")) return;
   const presented = bearerToken(req);
-  const claimed =
-    a.ok && a.principal?.kind === "client" ? a.principal.id : ((presented && tokenClientId(presented)) ?? cert?.cn);
+  const person =
+    p?.via === "user" || p?.via === "pat" || presented?.startsWith("pat_") || /^n(ac|ws)_/.test(presented ?? "");
+  const claimed = p && p.kind !== "anonymous" ? p.id : ((presented && tokenClientId(presented)) ?? cert?.cn);
   audit.record({
     kind: "auth",
     action: "request",
     result: a.ok ? "ok" : "fail",
-    method: cert ? "certificate" : bearer ? "token" : "none",
+    method: cert
+      ? "certificate"
+      : p?.via === "pat" || presented?.startsWith("pat_")
+        ? "pat"
+        : person
+          ? "access_key"
+          : bearer
+            ? "token"
+            : "none",
     listener: conn.peer ? "https" : "http",
     ...(conn.clientIp ? { address: conn.clientIp } : {}),
-    ...(claimed ? { client: claimed } : {}),
+    ...(claimed ? (person ? { user: claimed } : { client: claimed }) : {}),
     target: `${req.method} ${new URL(req.url).pathname}`,
     ...(a.ok ? {} : { reason: `HTTP ${a.response.status}` }),
   });

@@ -38,3 +38,16 @@ export {
   type Channels,
   type CreateChannelOptions,
 } from "./channels.ts";
+export {
+  ADMIN_PASSWORD_FILE,
+  ADMIN_USER,
+  ensureAdmin,
+  generatePassword,
+  openUsers,
+  USER_NAME_RE,
+  validatePassword,
+  type Role,
+  type UserRecord,
+  type Users,
+} from "./users.ts";
+export { openUserKeys, type UserKeyCheck, type UserKeyInfo, type UserKeyKind, type UserKeys } from "./user-keys.ts";

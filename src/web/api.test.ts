@@ -6,9 +6,11 @@ import { X509Certificate } from "node:crypto";
 import { setLogLevel, setLogSink } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { createWebApi } from "./api.ts";
-import { createGuard } from "../auth/index.ts";
+import { createGuard, createPeople, type Guard } from "../auth/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { createPasswordLogin } from "./login.ts";
 import { openRegistry, type Registry } from "../registry/index.ts";
-import { openUsers, type Users } from "./users.ts";
+import { openUserKeys, openUsers, type Users } from "../registry/index.ts";
 
 setLogSink(() => {});
 
@@ -20,18 +22,25 @@ let server: ReturnType<typeof Bun.serve>;
 let base: string;
 let registry: Registry;
 
+/** the web API as the server builds it: sessions from the user-key store, logins behind `guard` */
+function makeApi(guard: Guard) {
+  const people = createPeople({
+    users,
+    keys: openUserKeys(dir),
+    accessTtlMs: () => 3_600_000,
+    refreshTtlMs: () => 86_400_000,
+  });
+  const login = createPasswordLogin({ users, guard, audit: { record() {} }, log: createLogger("web") });
+  return createWebApi({ registry, pki, users, people, login });
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "neo-web-api-"));
   registry = openRegistry(dir);
   users = openUsers(dir);
   adminPassword = (await users.ensureAdmin())!;
   pki = await loadOrCreatePki(dir, { hosts: [] });
-  const api = createWebApi({
-    registry,
-    pki,
-    users,
-    guard: createGuard({ maxFailures: 1000, windowMs: 60_000, maxBanMs: 60_000 }),
-  });
+  const api = makeApi(createGuard({ maxFailures: 1000, windowMs: 60_000, maxBanMs: 60_000 }));
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -74,7 +83,7 @@ describe("web api login", () => {
     expect(r.status).toBe(200);
     expect(r.body.success).toBe(true);
     expect(r.body.reason).toBe("success");
-    expect(r.body.accessToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(r.body.accessToken).toMatch(/^nws_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(typeof r.body.elapse).toBe("string");
     expect(r.headers.get("cache-control")).toBe("no-store");
   });
@@ -98,10 +107,13 @@ describe("web api login", () => {
   test("key endpoints refuse requests without a session or with a bad one", async () => {
     const none = await call("GET", "/web/api/keys");
     expect(none.status).toBe(401);
-    expect(none.body).toEqual({ success: false, reason: "missing session token" });
+    expect(none.body).toMatchObject({
+      success: false,
+      reason: "missing authorization: use Authorization: Bearer <access key>",
+    });
     const bad = await call("GET", "/web/api/keys", { token: "x".repeat(43) });
     expect(bad.status).toBe(401);
-    expect(bad.body.reason).toBe("invalid or expired session");
+    expect(bad.body.reason).toBe("invalid or expired key");
   });
 
   test("logout ends the session at once", async () => {
@@ -260,7 +272,7 @@ describe("login brute-force guard", () => {
 
   test("wrong passwords from one address get it banned (429 + Retry-After) while another address logs in", async () => {
     const guard = createGuard({ maxFailures: 2, windowMs: 60_000, maxBanMs: 60_000 });
-    const api = createWebApi({ registry, pki, users, guard });
+    const api = makeApi(guard);
     expect((await attempt(api, "10.0.0.9", "wrong-pass"))!.status).toBe(401);
     expect((await attempt(api, "10.0.0.9", "wrong-pass"))!.status).toBe(401);
     const limited = (await attempt(api, "10.0.0.9", adminPassword))!;

@@ -2,35 +2,34 @@
 // needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
-import { createGuard, type Guard } from "../auth/index.ts";
-import { type AuditLog, auditJson, type Channels, parseAuditFilter } from "../registry/index.ts";
+import { authorize, type Operation, type People, type UserIdentity } from "../auth/index.ts";
+import type { AuditLog, Channels } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
-import { bearerToken } from "../lib/http/bearer.ts";
 import { readBody } from "../lib/http/body.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
 import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Pki } from "../pki/index.ts";
 import { createConsoleApi, type ConsoleSource } from "./console-api.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createChannelsApi } from "./channels-api.ts";
-import { createSessions, type Sessions } from "./sessions.ts";
+import type { PasswordLogin } from "./login.ts";
+import { bearerUser } from "./people-api.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { KeyRegistry } from "./types.ts";
-import type { Users } from "./users.ts";
+import type { Users } from "../registry/index.ts";
 
 export interface WebApiDeps {
   registry: KeyRegistry;
   pki: Pki;
   users: Users;
   log?: Logger;
-  /** default: 60 min sliding sessions */
-  sessions?: Sessions;
-  /** the brute-force guard shared with every listener (default: a private one, 10 failures/min) */
-  guard?: Guard;
-  /** the audit trail: logins and changes made through the UI; GET /audit reads it */
-  audit?: Pick<AuditLog, "record" | "query">;
+  /** sessions, login keys and the users they belong to */
+  people: People;
+  /** the password check behind the brute-force guard */
+  login: PasswordLogin;
+  /** the audit trail: changes made through the UI */
+  audit?: Pick<AuditLog, "record">;
   now?: () => number;
   /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes?: () => readonly string[];
@@ -53,8 +52,8 @@ export interface WebContext {
   started: number;
   /** the peer address, for per-IP login limits ("unknown" without one) */
   ip: string;
-  /** set for "session" routes */
-  session?: { token: string; user: string };
+  /** set for "session" routes: the user and the session (or access key) */
+  session?: UserIdentity;
 }
 
 export type WebRoute = Route<WebContext, WebAuth>;
@@ -71,8 +70,6 @@ export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Prom
 };
 
 const PREFIX = "/web/api/";
-/** user-facing endpoints served by the same table and sessions, outside /web/api/ */
-const OUTSIDE_PREFIX = new Set(["/audit"]);
 const MAX_BODY = 64 * 1024;
 
 async function readJson(req: Request): Promise<Record<string, unknown>> {
@@ -92,29 +89,9 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
 
 export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const log = deps.log ?? createLogger("web");
-  // an attacker guessing passwords must not also flood the journal
-  const failedLogins = createLogAggregator(log, "web: failed logins");
   const now = deps.now ?? Date.now;
-  const sessions = deps.sessions ?? createSessions();
-  const guard = deps.guard ?? createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 });
-  const audit = deps.audit ?? { record() {}, query: () => [] };
-  /** GET /audit?client=&user=&result=ok|fail&kind=&since=1h&limit=: newest first */
-  const readAudit = (_: Request, c: WebContext) => {
-    const q = Object.fromEntries(c.url.searchParams);
-    const events = audit.query(parseAuditFilter({ limit: "1000", ...q }, now()));
-    return ok(c.started, { data: events.map(auditJson) });
-  };
-  const loginEvent = (c: WebContext, result: "ok" | "fail", user?: string, reason?: string) =>
-    audit.record({
-      kind: "auth",
-      action: "login",
-      result,
-      method: "password",
-      listener: c.url.protocol === "https:" ? "https" : "http",
-      address: c.ip,
-      ...(user ? { user } : {}),
-      ...(reason ? { reason } : {}),
-    });
+  const { people } = deps;
+  const audit = deps.audit ?? { record() {} };
   /** a change made through the UI, recorded once it succeeded */
   const changed = async (c: WebContext, action: string, target: string, run: () => Promise<Response> | Response) => {
     const res = await run();
@@ -122,8 +99,12 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       audit.record({ kind: "change", action, result: "ok", user: user(c), address: c.ip, listener: "http", target });
     return res;
   };
-  const tooMany = (retryAfterSec: number) =>
-    failure(429, `too many failed logins, retry in ${retryAfterSec}s`, { "retry-after": String(retryAfterSec) });
+  /** may this user do `op` on key `id`? (admins may do everything) */
+  const denied = (c: WebContext, op: Operation, id: string): Response | undefined => {
+    if (!c.session) return failure(401, "invalid or expired session");
+    const d = authorize(c.session.principal, op, id);
+    return d.allow ? undefined : failure(403, d.reason);
+  };
   const keys = createKeysApi({
     registry: deps.registry,
     pki: deps.pki,
@@ -133,55 +114,20 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   });
 
   async function login(req: Request, c: WebContext): Promise<Response> {
-    // a banned address is answered before the body is read or anything is hashed
-    const banned = guard.check(c.ip);
-    if (!banned.ok) return tooMany(banned.retryAfterSec);
     const body = await readJson(req);
     const { loginName, password } = body;
     if (typeof loginName !== "string" || typeof password !== "string") {
       throw badRequest("invalid_login", "loginName and password are required");
     }
-    const again = guard.check(c.ip); // other attempts from this address may have failed meanwhile
-    if (!again.ok) return tooMany(again.retryAfterSec);
-    const release = guard.begin(c.ip);
-    try {
-      const known = deps.users.exists(loginName);
-      if (known) {
-        // a user under attack: addresses that failed before wait their turn (others do not)
-        const d = guard.userDelay(loginName, c.ip);
-        if ("refuse" in d) return tooMany(d.retryAfterSec);
-        if (d.waitMs > 0) await Bun.sleep(d.waitMs);
-      }
-      // Unknown user and wrong password take the same path and the same argon2id cost.
-      if (!(await deps.users.verify(loginName, password))) {
-        // Never log an unknown name: it may be a password typed into the wrong field.
-        const who = known ? `user ${loginName}` : "an unknown user";
-        failedLogins.warn(c.ip, `web: failed login for ${who} from ${c.ip}`);
-        guard.failed(c.ip, known ? loginName : undefined);
-        loginEvent(c, "fail", known ? loginName : undefined, known ? "wrong password" : "unknown user");
-        return failure(401, "invalid username or password");
-      }
-    } finally {
-      release();
-    }
-    log.info(`web: user ${loginName} logged in from ${c.ip}`);
-    loginEvent(c, "ok", loginName);
-    return ok(c.started, { accessToken: sessions.issue(loginName, deps.users.stamp(loginName) ?? 0) });
+    const r = await deps.login(loginName, password, {
+      ip: c.ip,
+      listener: c.url.protocol === "https:" ? "https" : "http",
+    });
+    if (!r.ok) return r.response;
+    return ok(c.started, { accessToken: people.startSession(r.user) });
   }
 
-  /** the session behind the Bearer token, or the 401 to send */
-  function checkSession(req: Request): { token: string; user: string } | Response {
-    const token = bearerToken(req);
-    if (!token) return failure(401, "missing session token");
-    const session = sessions.check(token);
-    // A password change (even by `neo shell user passwd` in another process) or a removed
-    // user ends every session at once.
-    if (session && deps.users.stamp(session.user) !== session.stamp) sessions.revoke(token);
-    else if (session) return { token, user: session.user };
-    return failure(401, "invalid or expired session");
-  }
-
-  const user = (c: WebContext) => c.session?.user ?? "";
+  const user = (c: WebContext) => c.session?.user.name ?? "";
   const consoleApi = deps.console
     ? createConsoleApi({
         source: deps.console,
@@ -276,37 +222,45 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       path: "/web/api/logout",
       auth: "session",
       handler: (_, c) => {
-        if (c.session) sessions.revoke(c.session.token);
+        if (c.session) people.endSession(c.session.key);
         return ok(c.started);
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
-    { method: "GET", path: "/web/api/audit", auth: "session", handler: readAudit },
-    { method: "GET", path: "/audit", auth: "session", handler: readAudit },
     { method: "GET", path: "/web/api/server-cert", auth: "session", handler: () => keys.serverCert() },
-    { method: "GET", path: "/web/api/keys", auth: "session", handler: (_, c) => keys.list(c.started) },
+    {
+      method: "GET",
+      path: "/web/api/keys",
+      auth: "session",
+      handler: (_, c) => denied(c, "keys:list", "*") ?? keys.list(c.started),
+    },
     {
       method: "POST",
       path: "/web/api/keys",
       auth: "session",
       handler: async (req, c) => {
         const body = await readJson(req);
-        return changed(c, "key.create", String(body.name ?? body.id ?? ""), () =>
-          keys.create(c.started, body, user(c)),
-        );
+        const id = String(body.name ?? body.id ?? "");
+        const no = denied(c, "keys:create", id);
+        if (no) return no;
+        return changed(c, "key.create", id, () => keys.create(c.started, body, user(c)));
       },
     },
     {
       method: "DELETE",
       path: "/web/api/keys/:id",
       auth: "session",
-      handler: (_, c) => changed(c, "key.delete", c.params.id!, () => keys.remove(c.started, c.params.id!, user(c))),
+      handler: (_, c) =>
+        denied(c, "keys:delete", c.params.id!) ??
+        changed(c, "key.delete", c.params.id!, () => keys.remove(c.started, c.params.id!, user(c))),
     },
     {
       method: "POST",
       path: "/web/api/keys/:id/revoke",
       auth: "session",
-      handler: (_, c) => changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
+      handler: (_, c) =>
+        denied(c, "keys:revoke", c.params.id!) ??
+        changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
     },
     ...consoleRoutes,
     ...channelRoutes,
@@ -317,7 +271,8 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     if ("response" in found) return found.response;
     const c: WebContext = { url, params: found.params, started, ip };
     if (found.route.auth === "session") {
-      const s = checkSession(req);
+      // a session from POST /web/api/login, or a login access key (one implementation)
+      const s = bearerUser(req, people, false);
       if (s instanceof Response) return s;
       c.session = s;
     }
@@ -325,17 +280,17 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   }
 
   const handler = async (req: Request, url: URL, clientIp?: string) => {
-    if (!url.pathname.startsWith(PREFIX) && !OUTSIDE_PREFIX.has(url.pathname))
-      return url.pathname === "/web/api" ? failure(404, "not found") : undefined;
+    if (!url.pathname.startsWith(PREFIX)) return url.pathname === "/web/api" ? failure(404, "not found") : undefined;
     try {
       return await handle(req, url, clientIp ?? "unknown", performance.now());
     } catch (err) {
       return errorResponse(err, log, `${req.method} ${url.pathname}`);
     }
   };
+  /** the user a web session (or access key) belongs to, for the console's MQTT connection */
   const sessionUser = (token: string) => {
-    const s = sessions.check(token);
-    return s && deps.users.stamp(s.user) === s.stamp ? s.user : undefined;
+    const who = people.identify(token);
+    return who.ok ? who.user.name : undefined;
   };
   return Object.assign(handler, { routes: table.routes, sessionUser });
 }

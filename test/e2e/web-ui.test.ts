@@ -6,9 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { setLogSink } from "../../src/lib/log.ts";
+import { createGuard, createPeople } from "../../src/auth/index.ts";
+import { createLogger, setLogSink } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
-import { openRegistry, type Registry } from "../../src/registry/index.ts";
+import { openRegistry, openUserKeys, type Registry } from "../../src/registry/index.ts";
 import { createWebHandler, openUsers, type Users } from "../../src/web/index.ts";
 
 setLogSink(() => {});
@@ -77,7 +78,15 @@ describe("web UI in headless Chromium (in-process server)", () => {
     users = openUsers(dir);
     password = (await users.ensureAdmin())!;
     const pki = await loadOrCreatePki(dir, { hosts: [] });
-    const web = createWebHandler({ registry, pki, users });
+    const people = createPeople({
+      users,
+      keys: openUserKeys(dir),
+      accessTtlMs: () => 3_600_000,
+      refreshTtlMs: () => 86_400_000,
+    });
+    const guard = createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 60_000 });
+    const audit = { record() {}, query: () => [] };
+    const web = createWebHandler({ registry, pki, users, people, guard, audit, log: createLogger("web") });
     await web.load();
     server = Bun.serve({
       hostname: "127.0.0.1",

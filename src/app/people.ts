@@ -1,0 +1,51 @@
+// The people side of the gateway, opened once and shared: users, their keys (login
+// access/refresh, web sessions, recovery) and the login-key service. identify() asks it
+// about `nac_`/`nws_` bearers; the web UI and /users/* use it for logins.
+import { createPeople, type People } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { openUserKeys, openUsers, type UserKeys, type Users } from "../registry/index.ts";
+
+export interface PeopleStack {
+  users: Users;
+  keys: UserKeys;
+  people: People;
+  close(): void;
+}
+
+/** `login` is read per login, so a reload's new key lifetimes apply to the next one */
+export function openPeople(dataDir: string, login: () => NeoConfig["login"]): PeopleStack {
+  const users = openUsers(dataDir);
+  const keys = openUserKeys(dataDir);
+  const people = createPeople({
+    users,
+    keys,
+    accessTtlMs: () => login().accessTokenDurationMs,
+    refreshTtlMs: () => login().refreshTokenDurationMs,
+  });
+  return {
+    users,
+    keys,
+    people,
+    close() {
+      keys.close();
+      users.close();
+    },
+  };
+}
+
+/** `neo shell user recover <name>`: a one-time recovery key for that user (null: no such user) */
+export function recoverUser(
+  dataDir: string,
+  login: NeoConfig["login"],
+  name: string,
+): { user: string; token: string; expiresAt: number } | null {
+  const stack = openPeople(dataDir, () => login);
+  try {
+    const u = stack.users.get(name);
+    if (!u) return null;
+    const r = stack.people.recover(u);
+    return { user: u.name, ...r };
+  } finally {
+    stack.close();
+  }
+}
