@@ -1,5 +1,5 @@
 // Authenticated connects/s with the audit trail on and off, as a same-run ratio:
-// `bun bench/audit-connect.ts [slices=10] [sliceMs=1000]`.
+// `bun bench/micro/audit-connect.ts [slices=10] [sliceMs=1000]`.
 //
 // Two `neo serve` processes run side by side (Audit.Enabled true / false, token auth on,
 // a key each); the generator (this process, 16 lanes of TCP connect + CONNECT + CONNACK +
@@ -10,9 +10,9 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import mqttPacket from "mqtt-packet";
-import { killProc, waitForLine } from "./lib/proc.ts";
+import { killProc, waitForLine } from "../lib/proc.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
+const ROOT = resolve(import.meta.dir, "../..");
 const slices = Number(process.argv[2] ?? 10);
 const sliceMs = Number(process.argv[3] ?? 1000);
 const LANES = 16;
