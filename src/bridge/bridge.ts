@@ -54,6 +54,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   let nextId = 1;
   let window = MAX_WINDOW;
   let pumping = false;
+  let pumpAfterCommit = false;
   let sentTotal = 0;
   let rejected = 0;
   let deliveredIn = 0;
@@ -134,7 +135,8 @@ export function createBridge(deps: BridgeDeps): Bridge {
       sentTotal++;
       meter.add(1);
     }
-    pump();
+    // refill in steps, not one row per PUBACK
+    if (window - inflight.size >= Math.min(64, Math.max(1, window >> 2)) || inflight.size === 0) pump();
   }
 
   function onMessage(m: Incoming): void {
@@ -286,8 +288,14 @@ export function createBridge(deps: BridgeDeps): Bridge {
     name: s.name,
     forward(m) {
       const r = queue.offer(m);
-      // a committed message may go out at once
-      r.then(() => pump()).catch(() => {});
+      // a committed message may go out at once; one pump per commit is enough
+      if (!pumpAfterCommit) {
+        pumpAfterCommit = true;
+        r.finally(() => {
+          pumpAfterCommit = false;
+          pump();
+        }).catch(() => {});
+      }
       return r;
     },
     status,

@@ -3,6 +3,8 @@
 // session expiry, keep-alive), SUBSCRIBE, outgoing PUBLISH at QoS 0/1, incoming PUBLISH
 // at QoS 0/1/2. Flow control, queueing and reconnecting belong to the bridge.
 import mqtt, { type IPublishPacket, type Packet } from "mqtt-packet";
+import { encodePublish } from "../lib/mqtt-publish.ts";
+import { FrameReader } from "./frames.ts";
 import { openPipe, type Pipe, type TlsFiles } from "./transport.ts";
 
 export interface ClientOptions {
@@ -101,11 +103,24 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
     refused = rej;
   });
 
-  const send = (p: Packet) => {
+  // packets sent in one turn leave in one write (one TCP segment or WebSocket frame)
+  let corked: Buffer[] = [];
+  let corkedBytes = 0;
+  const uncork = () => {
+    if (!pipe || corked.length === 0) return;
+    const buf = corked.length === 1 ? (corked[0] as Buffer) : Buffer.concat(corked, corkedBytes);
+    corked = [];
+    corkedBytes = 0;
+    pipe.write(buf);
+  };
+  const sendRaw = (b: Buffer) => {
     if (!pipe || done) return;
     lastOut = Date.now();
-    pipe.write(gen(p));
+    if (corked.length === 0) queueMicrotask(uncork);
+    corked.push(b);
+    corkedBytes += b.length;
   };
+  const send = (p: Packet) => sendRaw(gen(p));
   const finish = (reason: string) => {
     if (done) return;
     done = true;
@@ -154,6 +169,20 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
     }
   });
   parser.on("error", (e: Error) => finish(`malformed packet from upstream: ${e.message}`));
+  // whole packets only: a PUBACK (one per forwarded message) is read here, the rest by mqtt-packet
+  const frames = new FrameReader(
+    (buf, start, end) => {
+      const len = end - start;
+      if (buf[start] === 0x40 && (len === 4 || (v === 5 && len >= 5 && buf[start + 1] === len - 2))) {
+        lastIn = Date.now();
+        const id = ((buf[start + 2] as number) << 8) | (buf[start + 3] as number);
+        ev.puback(id, len >= 5 ? (buf[start + 4] as number) : 0);
+        return;
+      }
+      parser.parse(buf.subarray(start, end));
+    },
+    (why) => finish(`malformed packet from upstream: ${why}`),
+  );
 
   function onPublish(p: IPublishPacket): void {
     const pid = p.messageId ?? 0;
@@ -187,7 +216,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       o.url,
       o.tls,
       {
-        data: (b) => parser.parse(b),
+        data: (b) => frames.push(b),
         closed: (err) => finish(err ? `connection lost: ${err.message}` : "connection closed by upstream"),
       },
       o.connectTimeoutMs,
@@ -228,6 +257,10 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
     const api: UpstreamClient = {
       info,
       publish(m) {
+        if (!m.properties || v !== 5) {
+          sendRaw(encodePublish(m.topic, m.payload, m.qos, m.messageId ?? 0, m.retain, m.dup ?? false, v));
+          return;
+        }
         const p: IPublishPacket = {
           cmd: "publish",
           topic: m.topic,
@@ -256,10 +289,11 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
           send(p);
         });
       },
-      buffered: () => pipe?.buffered() ?? 0,
+      buffered: () => (pipe?.buffered() ?? 0) + corkedBytes,
       close() {
         if (done) return;
         send(v === 5 ? { cmd: "disconnect", reasonCode: 0 } : { cmd: "disconnect" });
+        uncork();
         finish("closed by neo");
       },
     };

@@ -1,11 +1,12 @@
 // The bridge's store-and-forward queue: one SQLite file per bridge
-// (<data>/bridge-<name>.db, WAL, synchronous=FULL so a commit is fsynced).
-// offer() batches every message that arrives in one turn of the event loop into one
-// transaction and resolves after its commit: the local publisher's PUBACK waits for
+// (<data>/bridge-<name>.db, WAL). offer() batches every message that arrives in one turn
+// of the event loop into one transaction and resolves after its commit AND an fdatasync
+// of the WAL (wal-sync.ts, off the event loop): the local publisher's PUBACK waits for
 // that. A row leaves only through ack() (the upstream PUBACKed it) or the buffer
 // policy (drop-oldest). Rows are sent in `seq` order, so order per topic is kept.
 import type { Database, Statement } from "bun:sqlite";
 import { openDatabase, runMigrations } from "../storage/index.ts";
+import { createWalSyncer } from "./wal-sync.ts";
 
 export type BufferPolicy = "drop-oldest" | "refuse-new";
 
@@ -83,6 +84,10 @@ const MIGRATIONS = [
   },
 ];
 
+const ACK_FLUSH_MS = 20;
+/** checkpoint once about this much was written to the WAL */
+const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
 interface Pending {
   m: OutMessage;
   resolve: (r: OfferResult) => void;
@@ -105,9 +110,12 @@ const sizeOf = (m: OutMessage, props: string | null) =>
 
 export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
   const db: Database = openDatabase(file);
-  // WAL + FULL: every commit is fsynced before offer() resolves (power-cut safe)
-  db.exec("PRAGMA synchronous=FULL");
   runMigrations(db, "bridge", MIGRATIONS);
+  // commits do not sync by themselves: wal-sync.ts does it off the event loop, and
+  // checkpoints run from here (see checkpoint()) instead of inside a commit
+  db.exec("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864");
+  const walSync = createWalSyncer(file);
+  let walBytes = 0;
   const insert = db.prepare("INSERT INTO queue (topic, payload, qos, retain, props, at, bytes) VALUES (?,?,?,?,?,?,?)");
   const del: Statement = db.prepare("DELETE FROM queue WHERE seq = ? RETURNING bytes");
   const oldest = db.prepare<{ seq: bigint; bytes: bigint }, [number]>(
@@ -134,12 +142,29 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
   let pending: Pending[] = [];
   let acks: number[] = [];
   let scheduled = false;
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  /** copy the WAL into the database (syncing both) once it has grown; blocks briefly, rarely */
+  const checkpoint = () => {
+    walBytes = 0;
+    db.exec("PRAGMA synchronous=NORMAL");
+    try {
+      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } finally {
+      db.exec("PRAGMA synchronous=OFF");
+    }
+  };
 
+  /** offers commit in the next turn of the event loop (their PUBACKs wait for it) */
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
     setImmediate(flush);
+  };
+  /** acks alone wait a little longer and need no sync: losing one only means sending a message again */
+  const scheduleAcks = () => {
+    if (scheduled || ackTimer) return;
+    ackTimer = setTimeout(flush, ACK_FLUSH_MS);
   };
 
   const drop = (n: number) => {
@@ -196,6 +221,8 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
 
   function flush(): void {
     scheduled = false;
+    if (ackTimer) clearTimeout(ackTimer);
+    ackTimer = undefined;
     if (closed || (pending.length === 0 && acks.length === 0)) return;
     const batch = pending;
     const acked = acks;
@@ -208,7 +235,14 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
       for (const p of batch) p.reject(e);
       return;
     }
-    for (const [i, p] of batch.entries()) p.resolve(out[i] ?? "refused");
+    for (const m of batch) walBytes += m.m.payload.length + m.m.topic.length + 64;
+    walBytes += acked.length * 64;
+    if (batch.length > 0)
+      walSync.after((err) => {
+        if (err) for (const p of batch) p.reject(err);
+        else for (const [i, p] of batch.entries()) p.resolve(out[i] ?? "refused");
+      });
+    if (walBytes > CHECKPOINT_BYTES) checkpoint();
   }
 
   return {
@@ -238,7 +272,7 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
     ack(seq) {
       if (closed) return;
       acks.push(seq);
-      schedule();
+      scheduleAcks();
     },
     stats() {
       const o = messages > 0 ? oldestAt.get() : null;
@@ -256,7 +290,9 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
     close() {
       if (closed) return;
       flush();
+      checkpoint(); // syncs what is left
       closed = true;
+      walSync.close();
       db.close();
     },
   };

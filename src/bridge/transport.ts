@@ -85,6 +85,7 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
     ...(secure ? { tls: await tlsOptions(tls, host) } : {}),
     socket: {
       open(s) {
+        s.setNoDelay(true); // small PUBLISH/PUBACK packets must not wait for Nagle
         if (!secure) opened(s);
       },
       handshake(s, ok, err) {

@@ -128,6 +128,14 @@ Brige "b" { Address = "mqtt://h" }`);
     ]);
   });
 
+  test("a bad scope in a bridge is reported at its place", () => {
+    const p = problemsOf(
+      'Bridge "c" {\n  Address = "mqtt://h"\n  Subscribe = ["c/#"]\n  Scopes = ["topics:write:c/#"]\n}',
+    );
+    expect(p).toHaveLength(1);
+    expect(p[0]).toStartWith('neo.conf:4:12: Bridge "c".Scopes:');
+  });
+
   test("a label not followed by a block is a syntax error", () => {
     expect(problemsOf('Bridge "a" = 1')).toEqual([
       'neo.conf:1:12: expected "{" after the label of "Bridge" "a", got "="',

@@ -258,18 +258,6 @@ const filters = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
     return (p) => set(p, out);
   },
 });
-const strings = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
-  kind: "leaf",
-  read: (v) => {
-    if (v.kind !== "list") return `expected a list of strings, got ${got(v)}`;
-    const out: string[] = [];
-    for (const item of v.items) {
-      if (item.kind !== "string") return `expected strings, got ${got(item)}`;
-      out.push(item.value);
-    }
-    return (p) => set(p, out);
-  },
-});
 /** a list of scopes, each checked against the grammar (every bad one is named) */
 const scopeList = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
   kind: "leaf",
@@ -388,7 +376,7 @@ const bridgeSpec: LabelledSpec = {
     MaxRate: int(0, 10_000_000, (p, n) => (bridge(p).maxRate = n)),
     KeepAlive: int(0, 65535, (p, n) => (bridge(p).keepAlive = n)),
     SessionExpiry: int(0, 4_294_967_295, (p, n) => (bridge(p).sessionExpiry = n)),
-    Scopes: strings((p, l) => (bridge(p).scopes = l)),
+    Scopes: scopeList((p, l) => (bridge(p).scopes = l)),
   },
 };
 

@@ -1,0 +1,337 @@
+// `bun bench/bridge.ts [--outage 60] [--count 100000] [--queued 1000000] [--loss 10000] [--publishers 4] [--only neo,mosquitto]`
+//
+// neo's Bridge beside Mosquitto's own bridge (`connection` block), same upstream (Debian's
+// mosquitto, persistence on), same generator (bench/bridge/gen.ts: QoS 1, 100-byte
+// payloads, `publishers` connections with 512 in flight each) and the same sink (bench/bridge/sink.ts: a persistent QoS 1
+// subscriber on the upstream). Per target, in one run:
+//   sustained  messages/s delivered upstream while the generator publishes `count`
+//   catch-up   the upstream is stopped, `count` messages are published (acknowledged by the
+//              local broker), the outage lasts `outage` s, the upstream comes back: time to the
+//              first message (reconnect back-off) and messages/s while the backlog drains
+//   loss       upstream stopped, `loss` messages published and acknowledged, the local broker
+//              is kill -9'ed and restarted, upstream back: how many reach the upstream
+//   rss        upstream stopped, `queued` messages published: the local broker's VmRSS
+// Loopback only; every process is started and stopped by PID.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort, procCpuSeconds, procRssKb, waitForPort } from "./lib/proc.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const MOSQUITTO = "/usr/sbin/mosquitto";
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const OUTAGE_S = arg("outage", 60);
+const COUNT = arg("count", 100_000);
+const QUEUED = arg("queued", 1_000_000);
+const LOSS = arg("loss", 10_000);
+/** generator connections publishing at once, each with 512 QoS 1 messages in flight */
+const PUBLISHERS = arg("publishers", 4);
+const onlyIdx = process.argv.indexOf("--only");
+const TARGETS = (onlyIdx > 0 ? (process.argv[onlyIdx + 1] ?? "") : "neo,mosquitto").split(",");
+const asRoot = process.getuid?.() === 0 ? ["user root"] : [];
+
+const work = mkdtempSync(join(tmpdir(), "neo-bench-bridge-"));
+const procs = new Set<Subprocess>();
+const spawn = (cmd: string[], stdout: "pipe" | "ignore" = "ignore") => {
+  const p = Bun.spawn(cmd, { cwd: ROOT, stdout, stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  procs.add(p);
+  return p;
+};
+async function stop(p: Subprocess | null, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+  if (!p) return;
+  procs.delete(p);
+  if (p.exitCode === null && p.signalCode === null) p.kill(signal);
+  const t = setTimeout(() => p.kill("SIGKILL"), 5000);
+  await p.exited;
+  clearTimeout(t);
+}
+
+// ---- upstream and sink ----
+const upPort = await freePort();
+const upDir = join(work, "upstream");
+await Bun.$`mkdir -p ${upDir}`;
+writeFileSync(
+  join(upDir, "mosquitto.conf"),
+  [
+    `listener ${upPort} 127.0.0.1`,
+    "allow_anonymous true",
+    "persistence true",
+    `persistence_location ${upDir}/`,
+    "max_queued_messages 0",
+    "set_tcp_nodelay true",
+    "log_dest none",
+    ...asRoot,
+    "",
+  ].join("\n"),
+);
+let upstream: Subprocess | null = null;
+const startUpstream = async () => {
+  upstream = spawn([MOSQUITTO, "-c", join(upDir, "mosquitto.conf")]);
+  await waitForPort(upPort, 5000);
+};
+const stopUpstream = async () => {
+  await stop(upstream);
+  upstream = null;
+};
+
+type Counts = Record<string, { n: number; unique: number; first: number; last: number }>;
+let counts: Counts = {};
+async function startSink() {
+  const p = spawn(["bun", "bench/bridge/sink.ts", String(upPort)], "pipe");
+  (async () => {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const chunk of p.stdout as ReadableStream<Uint8Array>) {
+      buf += dec.decode(chunk);
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      const last = lines.at(-1);
+      if (last) counts = JSON.parse(last) as Counts;
+    }
+  })();
+  return p;
+}
+const group = (target: string, phase: string) => counts[`sites/${target}/bench/${phase}`];
+async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (pred()) return true;
+    await Bun.sleep(20);
+  }
+  return pred();
+}
+
+async function generate(port: number, phase: string, count: number): Promise<{ acked: number; seconds: number }> {
+  const lanes = Math.max(1, Math.min(PUBLISHERS, count));
+  const per = Math.ceil(count / lanes);
+  const t0 = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: lanes }, async (_, i) => {
+      const n = Math.min(per, count - i * per);
+      const p = spawn(
+        ["bun", "bench/bridge/gen.ts", JSON.stringify({ port, count: n, phase, first: i * per })],
+        "pipe",
+      );
+      const out = await new Response(p.stdout as ReadableStream<Uint8Array>).text();
+      await p.exited;
+      procs.delete(p);
+      return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { acked: number };
+    }),
+  );
+  return { acked: results.reduce((a, r) => a + (r.acked ?? 0), 0), seconds: (performance.now() - t0) / 1000 };
+}
+
+// ---- the local brokers ----
+interface Local {
+  port: number;
+  proc: Subprocess;
+}
+type Starter = () => Promise<Local>;
+
+function neoStarter(dir: string): Starter {
+  const conf = join(dir, "neo.conf");
+  writeFileSync(
+    conf,
+    `Log { Level = "warn" }
+Bridge "cloud" {
+  Address = "mqtt://127.0.0.1:${upPort}"
+  ClientId = "neo-bench"
+  Protocol = 4
+  Forward = ["bench/#"]
+  Prefix = "sites/neo/"
+  Buffer { MaxMessages = 2000000, MaxBytes = "1GB" }
+}
+`,
+  );
+  return async () => {
+    const proc = spawn(
+      [
+        "bun",
+        "src/main.ts",
+        "serve",
+        "--config",
+        conf,
+        "--data",
+        join(dir, "data"),
+        "--host",
+        "127.0.0.1",
+        "--mqtt-port",
+        "0",
+        "--http-port",
+        "0",
+      ],
+      "pipe",
+    );
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("neo exited before its ready line");
+      text += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    const ready = JSON.parse(text.split("\n")[0] ?? "{}") as { mqtt: string };
+    return { port: Number(ready.mqtt.split(":").at(-1)), proc };
+  };
+}
+
+function mosquittoStarter(dir: string): Starter {
+  let port = 0;
+  return async () => {
+    port ||= await freePort();
+    const conf = join(dir, "local.conf");
+    writeFileSync(
+      conf,
+      [
+        `listener ${port} 127.0.0.1`,
+        "allow_anonymous true",
+        "persistence true",
+        `persistence_location ${dir}/`,
+        "set_tcp_nodelay true",
+        "log_dest none",
+        // Mosquitto's default (1000) would drop everything past 1000 queued messages
+        "max_queued_messages 2000000",
+        ...asRoot,
+        "connection cloud",
+        `address 127.0.0.1:${upPort}`,
+        'topic bench/# out 1 "" sites/mosquitto/',
+        "cleansession false",
+        "clientid mosquitto-bench",
+        "bridge_protocol_version mqttv311",
+        "restart_timeout 1 60",
+        "",
+      ].join("\n"),
+    );
+    const proc = spawn([MOSQUITTO, "-c", conf]);
+    await waitForPort(port, 5000);
+    return { port, proc };
+  };
+}
+
+interface Row {
+  target: string;
+  sustained: number;
+  /** local broker CPU seconds per wall second during the sustained phase */
+  cpu: number;
+  genAck: number;
+  reconnectS: number;
+  catchup: number;
+  catchupLost: number;
+  lossSent: number;
+  lossGot: number;
+  rssMb: number;
+  rssIdleMb: number;
+}
+
+async function runTarget(target: string, start: Starter): Promise<Row> {
+  const row: Row = {
+    target,
+    sustained: 0,
+    cpu: 0,
+    genAck: 0,
+    reconnectS: 0,
+    catchup: 0,
+    catchupLost: 0,
+    lossSent: 0,
+    lossGot: 0,
+    rssMb: 0,
+    rssIdleMb: 0,
+  };
+  let local = await start();
+  try {
+    // the link is up when a probe arrives
+    const probe = await generate(local.port, "probe", 1);
+    if (!(await waitFor(() => (group(target, "probe")?.n ?? 0) >= 1, 30_000)))
+      throw new Error(`${target}: the bridge never delivered a probe (${JSON.stringify(probe)})`);
+
+    // sustained
+    const t0 = Date.now();
+    const cpu0 = procCpuSeconds(local.proc.pid);
+    const g = await generate(local.port, "sustained", COUNT);
+    row.genAck = g.acked / g.seconds;
+    await waitFor(() => (group(target, "sustained")?.unique ?? 0) >= COUNT, 120_000);
+    const s = group(target, "sustained");
+    const wall = ((s?.last ?? Date.now()) - t0) / 1000;
+    row.cpu = (procCpuSeconds(local.proc.pid) - cpu0) / wall;
+    row.sustained = (s?.unique ?? 0) / wall;
+
+    // catch-up after an outage
+    await stopUpstream();
+    const outageStart = Date.now();
+    await generate(local.port, "catchup", COUNT);
+    await Bun.sleep(Math.max(0, OUTAGE_S * 1000 - (Date.now() - outageStart)));
+    await startUpstream();
+    const back = Date.now();
+    await waitFor(() => (group(target, "catchup")?.unique ?? 0) >= COUNT, 180_000);
+    const c = group(target, "catchup");
+    row.reconnectS = ((c?.first ?? Date.now()) - back) / 1000;
+    row.catchup = (c?.unique ?? 0) / (((c?.last ?? Date.now()) - (c?.first ?? back)) / 1000);
+    row.catchupLost = COUNT - (c?.unique ?? 0);
+
+    // loss across a kill -9 during an outage
+    await stopUpstream();
+    const l = await generate(local.port, "loss", LOSS);
+    row.lossSent = l.acked;
+    await stop(local.proc, "SIGKILL");
+    local = await start();
+    await startUpstream();
+    // neo resends everything; Mosquitto's queue is gone, so 30 s is plenty to see that
+    await waitFor(() => (group(target, "loss")?.unique ?? 0) >= LOSS, 30_000);
+    row.lossGot = group(target, "loss")?.unique ?? 0;
+
+    // RSS with QUEUED messages waiting
+    await stopUpstream();
+    await generate(local.port, "rss", QUEUED);
+    row.rssMb = procRssKb(local.proc.pid) / 1024;
+    await Bun.sleep(3000);
+    row.rssIdleMb = procRssKb(local.proc.pid) / 1024;
+    await startUpstream();
+    return row;
+  } finally {
+    await stop(local.proc, "SIGKILL");
+    if (!upstream) await startUpstream();
+  }
+}
+
+const load0 = loadavg();
+const rows: Row[] = [];
+try {
+  await startUpstream();
+  await startSink();
+  for (const t of TARGETS) {
+    const dir = join(work, t);
+    await Bun.$`mkdir -p ${dir}`;
+    const started = Date.now();
+    const row = await runTarget(t, t === "neo" ? neoStarter(dir) : mosquittoStarter(dir));
+    rows.push(row);
+    console.error(`${t} done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(row)}`);
+  }
+} finally {
+  for (const p of [...procs]) await stop(p, "SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
+const lines = [
+  `bun bench/bridge.ts --outage ${OUTAGE_S} --count ${COUNT} --queued ${QUEUED} --loss ${LOSS} --publishers ${PUBLISHERS}`,
+  `load average before the run: ${load0.map((x) => x.toFixed(2)).join(" ")} (2 cores, shared with other developers' work)`,
+  "",
+  "| broker (bridge) | sustained msgs/s upstream | broker CPU (s/s) | generator acks/s | reconnect after outage | catch-up msgs/s | catch-up lost | acked before kill -9 | reached upstream | RSS with queued (after 3 s) |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map(
+    (r) =>
+      `| ${r.target} | ${f0(r.sustained)} | ${r.cpu.toFixed(2)} | ${f0(r.genAck)} | ${r.reconnectS.toFixed(1)} s | ${f0(r.catchup)} | ${r.catchupLost} | ${r.lossSent} | ${r.lossGot} (lost ${r.lossSent - r.lossGot}) | ${r.rssMb.toFixed(0)} MB (${r.rssIdleMb.toFixed(0)} MB) |`,
+  ),
+];
+const neo = rows.find((r) => r.target === "neo");
+const mq = rows.find((r) => r.target === "mosquitto");
+if (neo && mq)
+  lines.push(
+    "",
+    `neo / Mosquitto: sustained ${(neo.sustained / mq.sustained).toFixed(2)}x, catch-up ${(neo.catchup / mq.catchup).toFixed(2)}x`,
+  );
+console.log(lines.join("\n"));
