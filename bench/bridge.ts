@@ -5,17 +5,20 @@
 // payloads, `publishers` connections with 512 in flight each) and the same sink (bench/bridge/sink.ts: a persistent QoS 1
 // subscriber on the upstream). Per target, in one run:
 //   sustained  messages/s delivered upstream while the generator publishes `count`
-//   catch-up   the upstream is stopped, `count` messages are published (acknowledged by the
-//              local broker), the outage lasts `outage` s, the upstream comes back: time to the
-//              first message (reconnect back-off) and messages/s while the backlog drains
-//   loss       upstream stopped, `loss` messages published and acknowledged, the local broker
-//              is kill -9'ed and restarted, upstream back: how many reach the upstream
-//   rss        upstream stopped, `queued` messages published: the local broker's VmRSS
+//   catch-up   the uplink is cut (the bridges reach the upstream through a relay in this
+//              process, bench/bridge/link.ts; the upstream and the sink stay up), `count`
+//              messages are published (acknowledged by the local broker), the outage lasts
+//              `outage` s, the link comes back: time to the first message (reconnect
+//              back-off) and messages/s while the backlog drains
+//   loss       link cut, `loss` messages published and acknowledged, the local broker is
+//              kill -9'ed and restarted, link back: how many reach the upstream
+//   rss        link cut, `queued` messages published: the local broker's VmRSS
 // Loopback only; every process is started and stopped by PID.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { createLink } from "./bridge/link.ts";
 import { freePort, procCpuSeconds, procRssKb, waitForPort } from "./lib/proc.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -62,6 +65,8 @@ writeFileSync(
     "persistence true",
     `persistence_location ${upDir}/`,
     "max_queued_messages 0",
+    // the sink must not be what limits the rates: 1000 QoS 1 messages in flight to it
+    "max_inflight_messages 1000",
     "set_tcp_nodelay true",
     "log_dest none",
     ...asRoot,
@@ -73,9 +78,17 @@ const startUpstream = async () => {
   upstream = spawn([MOSQUITTO, "-c", join(upDir, "mosquitto.conf")]);
   await waitForPort(upPort, 5000);
 };
-const stopUpstream = async () => {
-  await stop(upstream);
-  upstream = null;
+// the bridges reach the upstream through a relay the bench cuts for an outage
+const linkPort = await freePort();
+const link = createLink(linkPort, upPort);
+let linkUp = false;
+const cutLink = () => {
+  link.down();
+  linkUp = false;
+};
+const restoreLink = () => {
+  link.up();
+  linkUp = true;
 };
 
 type Counts = Record<string, { n: number; unique: number; first: number; last: number }>;
@@ -138,7 +151,7 @@ function neoStarter(dir: string): Starter {
     conf,
     `Log { Level = "warn" }
 Bridge "cloud" {
-  Address = "mqtt://127.0.0.1:${upPort}"
+  Address = "mqtt://127.0.0.1:${linkPort}"
   ClientId = "neo-bench"
   Protocol = 4
   Forward = ["bench/#"]
@@ -195,9 +208,11 @@ function mosquittoStarter(dir: string): Starter {
         "log_dest none",
         // Mosquitto's default (1000) would drop everything past 1000 queued messages
         "max_queued_messages 2000000",
+        // the bridge's window: neo keeps up to 1000 in flight, Mosquitto's default is 20
+        "max_inflight_messages 1000",
         ...asRoot,
         "connection cloud",
-        `address 127.0.0.1:${upPort}`,
+        `address 127.0.0.1:${linkPort}`,
         'topic bench/# out 1 "" sites/mosquitto/',
         "cleansession false",
         "clientid mosquitto-bench",
@@ -217,6 +232,8 @@ interface Row {
   sustained: number;
   /** local broker CPU seconds per wall second during the sustained phase */
   cpu: number;
+  /** the same while the backlog drains after the outage */
+  catchupCpu: number;
   genAck: number;
   reconnectS: number;
   catchup: number;
@@ -232,6 +249,7 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
     target,
     sustained: 0,
     cpu: 0,
+    catchupCpu: 0,
     genAck: 0,
     reconnectS: 0,
     catchup: 0,
@@ -260,40 +278,43 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
     row.sustained = (s?.unique ?? 0) / wall;
 
     // catch-up after an outage
-    await stopUpstream();
+    cutLink();
     const outageStart = Date.now();
     await generate(local.port, "catchup", COUNT);
     await Bun.sleep(Math.max(0, OUTAGE_S * 1000 - (Date.now() - outageStart)));
-    await startUpstream();
+    restoreLink();
     const back = Date.now();
+    await waitFor(() => (group(target, "catchup")?.n ?? 0) > 0, 120_000);
+    const ccpu0 = procCpuSeconds(local.proc.pid);
+    const cwall0 = Date.now();
     await waitFor(() => (group(target, "catchup")?.unique ?? 0) >= COUNT, 180_000);
+    row.catchupCpu = (procCpuSeconds(local.proc.pid) - ccpu0) / ((Date.now() - cwall0) / 1000);
     const c = group(target, "catchup");
     row.reconnectS = ((c?.first ?? Date.now()) - back) / 1000;
     row.catchup = (c?.unique ?? 0) / (((c?.last ?? Date.now()) - (c?.first ?? back)) / 1000);
     row.catchupLost = COUNT - (c?.unique ?? 0);
 
     // loss across a kill -9 during an outage
-    await stopUpstream();
+    cutLink();
     const l = await generate(local.port, "loss", LOSS);
     row.lossSent = l.acked;
     await stop(local.proc, "SIGKILL");
     local = await start();
-    await startUpstream();
+    restoreLink();
     // neo resends everything; Mosquitto's queue is gone, so 30 s is plenty to see that
     await waitFor(() => (group(target, "loss")?.unique ?? 0) >= LOSS, 30_000);
     row.lossGot = group(target, "loss")?.unique ?? 0;
 
     // RSS with QUEUED messages waiting
-    await stopUpstream();
+    cutLink();
     await generate(local.port, "rss", QUEUED);
     row.rssMb = procRssKb(local.proc.pid) / 1024;
     await Bun.sleep(3000);
     row.rssIdleMb = procRssKb(local.proc.pid) / 1024;
-    await startUpstream();
     return row;
   } finally {
     await stop(local.proc, "SIGKILL");
-    if (!upstream) await startUpstream();
+    if (!linkUp) restoreLink();
   }
 }
 
@@ -301,6 +322,7 @@ const load0 = loadavg();
 const rows: Row[] = [];
 try {
   await startUpstream();
+  restoreLink();
   await startSink();
   for (const t of TARGETS) {
     const dir = join(work, t);
@@ -311,6 +333,8 @@ try {
     console.error(`${t} done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(row)}`);
   }
 } finally {
+  link.down();
+  await stop(upstream);
   for (const p of [...procs]) await stop(p, "SIGKILL");
   rmSync(work, { recursive: true, force: true });
 }
@@ -320,11 +344,11 @@ const lines = [
   `bun bench/bridge.ts --outage ${OUTAGE_S} --count ${COUNT} --queued ${QUEUED} --loss ${LOSS} --publishers ${PUBLISHERS}`,
   `load average before the run: ${load0.map((x) => x.toFixed(2)).join(" ")} (2 cores, shared with other developers' work)`,
   "",
-  "| broker (bridge) | sustained msgs/s upstream | broker CPU (s/s) | generator acks/s | reconnect after outage | catch-up msgs/s | catch-up lost | acked before kill -9 | reached upstream | RSS with queued (after 3 s) |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| broker (bridge) | sustained msgs/s upstream | broker CPU (s/s) | generator acks/s | reconnect after outage | catch-up msgs/s | broker CPU (s/s) | catch-up lost | acked before kill -9 | reached upstream | RSS with queued (after 3 s) |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map(
     (r) =>
-      `| ${r.target} | ${f0(r.sustained)} | ${r.cpu.toFixed(2)} | ${f0(r.genAck)} | ${r.reconnectS.toFixed(1)} s | ${f0(r.catchup)} | ${r.catchupLost} | ${r.lossSent} | ${r.lossGot} (lost ${r.lossSent - r.lossGot}) | ${r.rssMb.toFixed(0)} MB (${r.rssIdleMb.toFixed(0)} MB) |`,
+      `| ${r.target} | ${f0(r.sustained)} | ${r.cpu.toFixed(2)} | ${f0(r.genAck)} | ${r.reconnectS.toFixed(1)} s | ${f0(r.catchup)} | ${r.catchupCpu.toFixed(2)} | ${r.catchupLost} | ${r.lossSent} | ${r.lossGot} (lost ${r.lossSent - r.lossGot}) | ${r.rssMb.toFixed(0)} MB (${r.rssIdleMb.toFixed(0)} MB) |`,
   ),
 ];
 const neo = rows.find((r) => r.target === "neo");

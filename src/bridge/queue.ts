@@ -118,6 +118,9 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
   let walBytes = 0;
   const insert = db.prepare("INSERT INTO queue (topic, payload, qos, retain, props, at, bytes) VALUES (?,?,?,?,?,?,?)");
   const del: Statement = db.prepare("DELETE FROM queue WHERE seq = ? RETURNING bytes");
+  const delRange = db.prepare<{ bytes: bigint }, [number, number]>(
+    "DELETE FROM queue WHERE seq BETWEEN ? AND ? RETURNING bytes",
+  );
   const oldest = db.prepare<{ seq: bigint; bytes: bigint }, [number]>(
     "SELECT seq, bytes FROM queue ORDER BY seq LIMIT ?",
   );
@@ -191,12 +194,16 @@ export function openQueue(file: string, limits: QueueLimits): BridgeQueue {
   };
 
   const commit = db.transaction((batch: Pending[], acked: number[], out: OfferResult[]) => {
-    for (const seq of acked) {
-      const r = del.get(seq) as { bytes: bigint } | null;
-      if (r) {
+    // acks come mostly in order: delete runs of consecutive seqs with one statement each
+    acked.sort((a, b) => a - b);
+    for (let i = 0; i < acked.length; ) {
+      let j = i;
+      while (j + 1 < acked.length && (acked[j + 1] as number) - (acked[j] as number) <= 1) j++;
+      for (const r of delRange.all(acked[i] as number, acked[j] as number)) {
         messages--;
         bytes -= Number(r.bytes);
       }
+      i = j + 1;
     }
     const now = Date.now();
     for (const { m } of batch) {

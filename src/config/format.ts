@@ -283,5 +283,19 @@ Auth {
   AccessTokenDuration = "1h"
   RefreshTokenDuration = "24h"
 }
+
+# Bridges to upstream MQTT brokers (any number, each with its own name). Forwarded
+# QoS 1 messages are kept in <data>/bridge-<name>.db until the upstream acknowledged
+# them; \`neo bridge status\` shows each one. None by default; for example:
+# Bridge "cloud" {
+#   Address   = "mqtts://broker.example.com:8883"   # mqtt://, mqtts://, ws://, wss://
+#   ClientId  = "site-17"                           # default: the host name
+#   Tls { CaFile = "cloud-ca.pem", CertFile = "site-17.crt", KeyFile = "site-17.key" }
+#   Forward   = ["sensors/#"]                       # local topics sent upstream
+#   Prefix    = "sites/site-17/"                    # prepended upstream, stripped coming back
+#   Subscribe = ["sites/site-17/commands/#"]        # upstream topics delivered locally
+#   Scopes    = ["topics:publish:commands/#"]       # what upstream messages may do here
+#   Buffer { MaxMessages = 1000000, MaxBytes = "256MB", Policy = "drop-oldest" }
+# }
 `;
 }
