@@ -61,7 +61,7 @@ export function createLink(listenPort: number, upstreamPort: number) {
                   const early = client.data.early.splice(0);
                   for (const b of early) relay(b, up, up.data);
                 },
-                data(up, d) {
+                data(_up, d) {
                   relay(d, client, client.data);
                 },
                 drain,
