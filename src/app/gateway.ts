@@ -73,10 +73,12 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     person: personIdentify(people.people),
   });
   const startedAt = Date.now();
+  let bridges: BridgeSet | undefined;
   // bans: the brute-force guard below (read only when metrics are rendered)
   const metrics = createGatewayMetrics(
     () => broker,
     () => serverGuard.guard.bans().length,
+    () => bridges?.statuses() ?? [],
   );
   const store = meteredStore(
     openSeriesStore(config.data, {
@@ -225,9 +227,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     log: createLogger("mqtt"),
   });
   const bridgeDeps = { dataDir: config.data, publish: (m: Parameters<Broker["publish"]>[0]) => broker.publish(m) };
-  let bridges: BridgeSet | undefined = config.bridges?.length
-    ? startBridges({ ...bridgeDeps, bridges: config.bridges })
-    : undefined;
+  bridges = config.bridges?.length ? startBridges({ ...bridgeDeps, bridges: config.bridges }) : undefined;
   // retained messages and persistent sessions from the last run, before anyone connects
   if (config.mqtt.persistence) restoreBrokerState(config.data, broker, createLogger("mqtt"));
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;

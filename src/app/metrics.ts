@@ -1,7 +1,7 @@
 // Wires the metrics to what they count: the broker's own counters (read on demand),
 // and the series store's commits (timed and counted around the store's write calls,
 // so every writer — MQTT batches and HTTP /db/write alike — is seen once).
-import { type BrokerFigures, createNeoMetrics, type NeoMetrics } from "../metrics/index.ts";
+import { type BridgeFigures, type BrokerFigures, createNeoMetrics, type NeoMetrics } from "../metrics/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 
@@ -18,8 +18,16 @@ export function brokerFigures(broker: Broker): BrokerFigures {
   };
 }
 
-export function createGatewayMetrics(broker: () => Broker, bans?: () => number): NeoMetrics {
-  return createNeoMetrics({ broker: () => brokerFigures(broker()), ...(bans ? { bans } : {}) });
+export function createGatewayMetrics(
+  broker: () => Broker,
+  bans?: () => number,
+  bridges?: () => BridgeFigures[],
+): NeoMetrics {
+  return createNeoMetrics({
+    broker: () => brokerFigures(broker()),
+    ...(bans ? { bans } : {}),
+    ...(bridges ? { bridges } : {}),
+  });
 }
 
 /** The same store, with each commit's rows and duration going to the metrics. */

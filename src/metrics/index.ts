@@ -5,6 +5,7 @@ export {
   createNeoMetrics,
   LISTENERS,
   type AuthResult,
+  type BridgeFigures,
   type BrokerFigures,
   type MetricsSnapshot,
   type MetricsSources,

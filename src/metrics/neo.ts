@@ -14,8 +14,21 @@ export interface BrokerFigures {
   retained: number;
 }
 
+/** one bridge's uplink and queue (app reads it from the bridge's status) */
+export interface BridgeFigures {
+  name: string;
+  connected: boolean;
+  queuedMessages: number;
+  queuedBytes: number;
+  oldestAgeSeconds: number | null;
+  sentTotal: number;
+  dropped: number;
+}
+
 export interface MetricsSources {
   broker(): BrokerFigures;
+  /** the Bridge blocks' figures; none without bridges */
+  bridges?(): BridgeFigures[];
   /** how many peers are banned now (the brute-force guard); 0 without one */
   bans?(): number;
 }
@@ -86,6 +99,40 @@ export function createNeoMetrics(src: MetricsSources): NeoMetrics {
     "authentication decisions per listener, credential kind and result",
   );
   reg.gauge("neo_bans", "peers banned now by the brute-force guard", bans);
+  const perBridge = (f: (b: BridgeFigures) => number) => (): Sample[] =>
+    (src.bridges?.() ?? []).map((b) => ({ labels: { bridge: b.name }, value: f(b) }));
+  reg.gauge(
+    "neo_bridge_connected",
+    "1 when the bridge's uplink is connected",
+    perBridge((b) => (b.connected ? 1 : 0)),
+  );
+  reg.gauge(
+    "neo_bridge_queued_messages",
+    "messages waiting in the bridge's queue",
+    perBridge((b) => b.queuedMessages),
+  );
+  reg.gauge(
+    "neo_bridge_queued_bytes",
+    "bytes waiting in the bridge's queue",
+    perBridge((b) => b.queuedBytes),
+  );
+  reg.gauge(
+    "neo_bridge_oldest_age_seconds",
+    "age of the oldest queued message (0 when empty)",
+    perBridge((b) => b.oldestAgeSeconds ?? 0),
+  );
+  reg.gauge(
+    "neo_bridge_sent_total",
+    "messages the upstream acknowledged since start",
+    perBridge((b) => b.sentTotal),
+    "counter",
+  );
+  reg.gauge(
+    "neo_bridge_dropped_total",
+    "messages dropped or refused by the buffer policy",
+    perBridge((b) => b.dropped),
+    "counter",
+  );
   reg.gauge(
     "process_resident_memory_bytes",
     "resident memory size in bytes",

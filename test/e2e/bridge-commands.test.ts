@@ -74,6 +74,13 @@ describe.skipIf(!existsSync(MOSQUITTO))("commands from the upstream", () => {
     await cloud.endAsync();
   });
 
+  test("/metrics reports each bridge's uplink and queue", async () => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(text).toContain('neo_bridge_connected{bridge="cloud"} 1');
+    expect(text).toMatch(/neo_bridge_queued_messages\{bridge="cloud"\} \d+/);
+    expect(text).toMatch(/neo_bridge_sent_total\{bridge="cloud"\} [1-9]/);
+  });
+
   test("$SYS/neo/bridge/<name>/ reports the bridge", async () => {
     const c = await mqtt.connectAsync(`mqtt://${server.mqttHost}:${server.mqttPort}`, { reconnectPeriod: 0 });
     const sys = new Map<string, string>();

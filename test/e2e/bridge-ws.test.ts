@@ -59,7 +59,10 @@ describe("bridge over WebSocket", () => {
   test("a broken Bridge block on SIGHUP is refused with its place and a suggestion; the bridge runs on", async () => {
     writeFileSync(config, block(`ws://${upstream.ready.http}/mqtt`, "Adress"));
     gateway.proc.kill("SIGHUP");
-    await gateway.waitForLog(/reload refused[\s\S]*neo\.conf:2:3: unknown key "Adress" in Bridge "cloud"; did you mean "Address"\?/, 10_000);
+    await gateway.waitForLog(
+      /reload refused[\s\S]*neo\.conf:2:3: unknown key "Adress" in Bridge "cloud"; did you mean "Address"\?/,
+      10_000,
+    );
     await local.publishAsync("x/t", "after", { qos: 1 });
     await eventually(() => cloudGot.includes("a/x/t after"), 10_000);
   });
