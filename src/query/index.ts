@@ -16,6 +16,8 @@ export type QueryLimits = QueryConfig;
 export interface QueryService {
   /** Run one read-only statement; resolves with the reply body or a status + reason. Never rejects. */
   run(req: QueryRequest): Promise<QueryAnswer>;
+  /** Query.Timeout in ms (callers size their own transport timeouts after it) */
+  readonly timeoutMs: number;
   /** pids of the query processes alive now */
   pids(): number[];
   close(): void;
@@ -24,6 +26,7 @@ export interface QueryService {
 export function createQueryService(file: string, limits: QueryLimits, log: Logger): QueryService {
   const pool = createQueryPool({ file, ...limits, maxWaiting: 64, log });
   return {
+    timeoutMs: limits.timeoutMs,
     run: (req) => pool.run(req),
     pids: () => pool.pids(),
     close: () => pool.close(),

@@ -123,6 +123,21 @@ describe("query limits", () => {
   });
 });
 
+test("a query longer than Bun's 10 s idle timeout still gets its 504 answer, not a reset connection", async () => {
+  const dir = tempDir();
+  const srv = await startServer(["--config", configFile(dir, 'Query { Timeout = "11s" }\n')], {
+    data: join(dir, "data"),
+  });
+  try {
+    const r = await query(srv, ENDLESS);
+    expect(r.status).toBe(504);
+    expect(r.body.reason).toBe("query timed out after 11s");
+  } finally {
+    await srv.stop();
+    cleanup(dir);
+  }
+}, 30_000);
+
 describe("stopping while a query runs", () => {
   test("SIGTERM exits cleanly within 5 s and leaves no query process behind", async () => {
     const dir = tempDir();

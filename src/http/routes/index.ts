@@ -11,8 +11,13 @@ import { handleTables } from "./tables.ts";
 import { handleWrite } from "./write.ts";
 
 export function httpRoutes(d: RouteDeps): HttpRoute[] {
-  const query = (req: Request, c: HttpContext) =>
-    handleQuery(req, c.url, d.queries, d.limit, (sql) => (c.principal ? d.readCheck?.(c.principal, sql) : undefined));
+  const query = (req: Request, c: HttpContext) => {
+    // Bun closes a request idle for 10 s; a query may run up to Query.Timeout, then answers 504
+    c.server?.timeout(req, Math.ceil(d.queries.timeoutMs / 1000) + 30);
+    return handleQuery(req, c.url, d.queries, d.limit, (sql) =>
+      c.principal ? d.readCheck?.(c.principal, sql) : undefined,
+    );
+  };
   return [
     { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt, d.store.storageState()) },
     { method: "GET", path: "/db/tables", auth: "client", handler: () => handleTables(d.store) },
