@@ -1,6 +1,6 @@
 // neo operator console: one embedded app (Preact + htm, uPlot), same login as before.
 // Pages by URL hash: #/keys (default: seed 000's flow), #/overview, #/data, #/live,
-// #/connections, #/settings. Talks to /web/api/* with the session token.
+// #/connections, #/audit, #/settings. Talks to /web/api/* with the session token.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
@@ -15,6 +15,7 @@ import {
 } from "./api.ts";
 import { ConfirmHost, ToastHost } from "./components.ts";
 import { html } from "./html.ts";
+import { AuditPage } from "./pages/audit.ts";
 import { ConnectionsPage } from "./pages/connections.ts";
 import { DataPage } from "./pages/data.ts";
 import { KeysPage } from "./pages/keys.ts";
@@ -28,6 +29,7 @@ const PAGES = [
   { path: "live", label: "Live", view: LivePage },
   { path: "connections", label: "Connections", view: ConnectionsPage },
   { path: "keys", label: "Keys", view: KeysPage },
+  { path: "audit", label: "Audit", view: AuditPage },
   { path: "settings", label: "Settings", view: SettingsPage },
 ] as const;
 type PagePath = (typeof PAGES)[number]["path"];

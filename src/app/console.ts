@@ -11,7 +11,7 @@ import type { NeoMetrics } from "../metrics/index.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import type { ConnectionView, ConsoleSource, ListenerView, TableView } from "../web/index.ts";
+import type { BanView, ConnectionView, ConsoleSource, ListenerView, TableView } from "../web/index.ts";
 import type { SessionCredential } from "./mqtt-auth.ts";
 
 /** the app's record of a console (web session) MQTT connection, kept as the client's meta */
@@ -37,6 +37,8 @@ export interface ConsoleDeps {
   /** the addresses bound now: "host:port" */
   addresses: () => { http: string; mqtt: string };
   bodyLimit: number;
+  /** the brute-force guard's bans */
+  bans: { list(): BanView[]; clear(address?: string): number };
 }
 
 function dirBytes(dir: string, depth = 0): number {
@@ -156,6 +158,15 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
     },
 
     settings: () => formatConfig(d.config),
+    bans: () =>
+      d.bans.list().map((b) => ({
+        address: b.address,
+        since: b.since,
+        until: b.until,
+        failures: b.failures,
+        level: b.level,
+      })),
+    clearBans: (address) => d.bans.clear(address),
   };
 }
 

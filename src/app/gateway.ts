@@ -270,6 +270,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     startedAt,
     addresses: () => readyInfo(),
     bodyLimit: 64 * 1024,
+    bans: { list: () => serverGuard.guard.bans(), clear: (a) => serverGuard.clear(a) },
   });
   const { startMqtt, startHttp } = createListeners({
     pki,

@@ -10,6 +10,8 @@ export interface ServerGuard {
   guard: Guard;
   /** pick up bans added or cleared by another process; cheap when nothing changed */
   sync(): void;
+  /** lift one address's ban (or all), here and in registry.db; how many were lifted */
+  clear(address?: string): number;
   close(): void;
 }
 
@@ -45,5 +47,10 @@ export function createServerGuard(deps: {
     guard.setBans(store.all());
   };
   sync(); // bans from before a restart
-  return { guard, sync, close: () => store.close() };
+  const clear = (address?: string) => {
+    const n = store.clear(address, Date.now());
+    guard.clear(address);
+    return n;
+  };
+  return { guard, sync, clear, close: () => store.close() };
 }

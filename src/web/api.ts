@@ -169,6 +169,22 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           handler: async (req, c) => consoleApi.disconnect(c.started, c.params.id!, await readJson(req), user(c)),
         },
         { method: "GET", path: "/web/api/console/settings", auth: "session", handler: () => consoleApi.settings() },
+        {
+          method: "GET",
+          path: "/web/api/console/bans",
+          auth: "session",
+          handler: (_, c) => consoleApi.bans(c.started),
+        },
+        {
+          method: "POST",
+          path: "/web/api/console/bans/clear",
+          auth: "session",
+          handler: async (req, c) => {
+            const body = await readJson(req);
+            const target = typeof body.address === "string" ? body.address : "*";
+            return changed(c, "ban.clear", target, () => consoleApi.clearBans(c.started, body));
+          },
+        },
       ]
     : [];
   const channelsApi = deps.channels ? createChannelsApi(deps.channels) : undefined;

@@ -61,6 +61,16 @@ export interface ConnectionView {
   subscriptions: number;
 }
 
+export interface BanView {
+  address: string;
+  /** ms since epoch */
+  since: number;
+  until: number;
+  failures: number;
+  /** 0 the first time; the back-off doubles with each level */
+  level: number;
+}
+
 export interface ConsoleSource {
   overview(): OverviewView;
   tables(): Promise<TableView[]>;
@@ -71,6 +81,10 @@ export interface ConsoleSource {
   disconnect(clientId: string): boolean;
   /** the resolved config as text, secrets replaced */
   settings(): string;
+  /** bans in force now (the brute-force guard) */
+  bans(): BanView[];
+  /** lift one address's ban, or all; how many were lifted */
+  clearBans(address?: string): number;
 }
 
 export interface ConsoleRoutesDeps {
@@ -99,6 +113,13 @@ export function createConsoleApi(d: ConsoleRoutesDeps) {
       }
       source.disconnect(clientId);
       return ok(started, { revoked: revoke ? conn.key : null });
+    },
+    bans: (started: number) => ok(started, { data: source.bans() }),
+    clearBans(started: number, body: Record<string, unknown>) {
+      const address = body.address;
+      if (address !== undefined && (typeof address !== "string" || address === "" || address.length > 64))
+        throw badRequest("bad_request", '"address" must be an address, or left out to lift every ban');
+      return ok(started, { lifted: source.clearBans(address) });
     },
     settings: () =>
       jsonResponse({ success: true, reason: "success", data: { config: source.settings() } }, 200, {

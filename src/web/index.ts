@@ -33,7 +33,14 @@ export {
   type Users,
 } from "../registry/index.ts";
 export type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
-export type { ConnectionView, ConsoleSource, ListenerView, OverviewView, TableView } from "./console-api.ts";
+export type {
+  BanView,
+  ConnectionView,
+  ConsoleSource,
+  ListenerView,
+  OverviewView,
+  TableView,
+} from "./console-api.ts";
 export { createZip, crc32, type ZipEntry } from "./zip.ts";
 
 export interface WebHandler {
