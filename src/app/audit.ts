@@ -52,3 +52,22 @@ export function auditConnect(
     ...(!r.ok && r.reason ? { reason: r.reason } : {}),
   });
 }
+
+/** A CONNECT from the console's Live page (a web session over WebSocket) as an audit event. */
+export function auditConsoleConnect(
+  audit: AuditLog,
+  req: ConnectRequest,
+  r: { ok: true; meta?: unknown } | { ok: false; reason?: string },
+): void {
+  audit.record({
+    kind: "auth",
+    action: "connect",
+    result: r.ok ? "ok" : "fail",
+    method: "session",
+    listener: LISTENER[req.peer.transport],
+    address: req.peer.remoteAddress,
+    ...(req.username ? { user: req.username } : {}),
+    target: req.clientId,
+    ...(!r.ok && r.reason ? { reason: r.reason } : {}),
+  });
+}

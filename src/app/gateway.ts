@@ -31,8 +31,8 @@ import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
 import { openPeople } from "./people.ts";
-import { auditConnect, createServerAudit } from "./audit.ts";
-import { createGatewayMetrics, meteredStore } from "./metrics.ts";
+import { auditConnect, auditConsoleConnect, createServerAudit } from "./audit.ts";
+import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
 import { consoleConnect, createConsoleSource, isConsoleSession } from "./console.ts";
 
 const log = createLogger("neosvr");
@@ -107,7 +107,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const finder = openTableFinder(store.file, userTableOf);
 
   const settle = createMemorySettler({ log });
-  const audit = createServerAudit(config.data, config.audit, createLogger("audit"));
+  // every authentication the trail records is also counted for /metrics and the Overview
+  const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
   const serverGuard = createServerGuard({
     dataDir: config.data,
     config: config.guard,
@@ -178,15 +179,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
             ? { ok: true as const, meta: viaConsole.meta }
             : { ok: false as const, reasonCode: RC.notAuthorized, reason: viaConsole.reason }
           : mqttAuth.authenticate(req);
-        if (!viaConsole) auditConnect(audit, req, r);
-        const method = viaConsole
-          ? "console"
-          : req.peer.cert
-            ? "cert"
-            : req.username || req.password
-              ? "token"
-              : "anonymous";
-        metrics.authAttempt(req.peer.transport, method, r.ok ? "success" : "failure");
+        if (viaConsole) auditConsoleConnect(audit, req, r);
+        else auditConnect(audit, req, r);
         if (!r.ok) {
           connectRefusals.warn(
             req.peer.remoteAddress,
@@ -284,7 +278,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     extraRoutes: (req, url, ip) => web.routes(req, url, ip),
     metrics: {
       metrics: () => metrics.render(),
-      onAuth: (listener, method, result) => metrics.authAttempt(listener, method, result),
     },
     routes: channelAdapters.routes,
     sockets: channelAdapters.socketKind,

@@ -29,8 +29,8 @@ export interface ListenerDeps {
   audit: HttpDeps["audit"];
   /** app's other HTTP handlers (the web UI) */
   extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
-  /** GET /metrics and the HTTP auth-attempt count */
-  metrics?: Pick<HttpDeps, "metrics" | "onAuth">;
+  /** GET /metrics */
+  metrics?: Pick<HttpDeps, "metrics">;
   /** more routes in the HTTP server's table, and the kind of WebSocket they upgrade to (channel adapters) */
   routes?: HttpDeps["routes"];
   sockets?: HttpDeps["sockets"];

@@ -3,6 +3,7 @@
 // so every writer — MQTT batches and HTTP /db/write alike — is seen once).
 import { type BridgeFigures, type BrokerFigures, createNeoMetrics, type NeoMetrics } from "../metrics/index.ts";
 import type { Broker } from "../mqtt/index.ts";
+import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 
 export function brokerFigures(broker: Broker): BrokerFigures {
@@ -49,4 +50,29 @@ export function meteredStore(store: SeriesStore, metrics: NeoMetrics): SeriesSto
     return counts;
   };
   return metered;
+}
+
+/** the audit trail's listener names -> the metric's (the same as neo_mqtt_connections') */
+const LISTENER: Record<string, string> = { mqtt: "tcp", mqtts: "tls" };
+
+/**
+ * The same audit trail, with every authentication it records also counted in
+ * neo_auth_attempts_total: one place sees every decision (MQTT CONNECT on each listener,
+ * HTTP requests, web logins), so the metric and the trail cannot disagree. Counted even
+ * when Audit.Enabled = false drops the events.
+ */
+export function countedAudit(audit: AuditLog, metrics: NeoMetrics): AuditLog {
+  const counted: AuditLog = Object.create(audit);
+  counted.record = (e) => {
+    if (e.kind === "auth") {
+      const listener = e.listener ?? "unknown";
+      metrics.authAttempt(
+        LISTENER[listener] ?? listener,
+        e.method ?? "none",
+        e.result === "ok" ? "success" : "failure",
+      );
+    }
+    audit.record(e);
+  };
+  return counted;
 }

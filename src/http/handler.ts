@@ -22,8 +22,6 @@ export interface HandlerDeps extends RouteDeps {
   log: Logger;
   /** where authentication outcomes of "client" routes are recorded (the audit trail) */
   audit?: Pick<AuditLog, "record">;
-  /** told of every credential check: http or https, token or cert, success or failure */
-  onAuth?: (listener: "http" | "https", method: "token" | "cert", result: "success" | "failure") => void;
   /** app's other handlers (web UI), tried when no route has the path */
   fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
 }
@@ -82,12 +80,6 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
     const who = conn.peer?.remoteAddress ?? conn.clientIp ?? "an unknown address";
     const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, refusals.forSource(who));
     if (deps.audit) auditOutcome(deps.audit, req, conn, a);
-    if (tokenAuth || cert)
-      deps.onAuth?.(
-        deps.config.http.tls.enabled ? "https" : "http",
-        cert ? "cert" : "token",
-        a.ok ? "success" : "failure",
-      );
     if (!a.ok) return a;
     // /metrics: an identified caller needs metrics:read:* (anonymous only when token auth is off)
     if (auth === "metrics" && a.principal.kind !== "anonymous") {

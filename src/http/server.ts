@@ -12,7 +12,7 @@ import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
-import { createHttpHandler, type HandlerDeps, type HttpHandler } from "./handler.ts";
+import { createHttpHandler, type HttpHandler } from "./handler.ts";
 import type { RouteDeps } from "./types.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
 import type { HttpContext, HttpRoute } from "./types.ts";
@@ -61,8 +61,6 @@ export interface HttpDeps {
   audit?: Pick<AuditLog, "record">;
   /** GET /metrics: the Prometheus text (no route without it) */
   metrics?: () => string;
-  /** told of every HTTP credential check (the auth attempts metric) */
-  onAuth?: HandlerDeps["onAuth"];
   /** other kinds of WebSocket (the channel adapter's), told apart by their upgrade data */
   sockets?: HttpSockets;
 }
@@ -174,7 +172,6 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
-    ...(deps.onAuth ? { onAuth: deps.onAuth } : {}),
   });
   return deps.guard ? guarded(handler, deps.guard, deps.audit) : handler;
 }

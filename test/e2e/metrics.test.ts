@@ -106,6 +106,8 @@ describe("GET /metrics", () => {
       body: '[["m3", 1700000000000000001, 3.5]]',
     });
     expect(w.status).toBe(200);
+    const bad = await fetch(`${srv.httpUrl}/db/query?q=select%201`, { headers: { authorization: "Bearer nope" } });
+    expect(bad.status).toBe(401);
 
     const after = await families();
     expect(sampleValue(after, "neo_mqtt_messages_received_total")).toBeGreaterThanOrEqual(received + 1);
@@ -164,7 +166,10 @@ describe("Http.MetricsPublic", () => {
     }
     const open = await startServer([], { env: { NEO_HTTP_METRICS_PUBLIC: "true" } });
     const dir = mkdtempSync(join(tmpdir(), "neo-prom-"));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // a port the kernel just handed out (and we let go of)
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
     writeFileSync(
       join(dir, "prometheus.yml"),
       `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: neo\n    static_configs:\n      - targets: ["${open.ready.http}"]\n`,
@@ -176,7 +181,7 @@ describe("Http.MetricsPublic", () => {
         `--storage.tsdb.path=${join(dir, "tsdb")}`,
         `--web.listen-address=127.0.0.1:${port}`,
       ],
-      { stdout: "ignore", stderr: "ignore" },
+      { stdout: "ignore", stderr: "pipe" },
     );
     try {
       const up = await eventually(async () => {
@@ -185,9 +190,11 @@ describe("Http.MetricsPublic", () => {
           const j = (await r.json()) as { data?: { result?: { metric: Record<string, string> }[] } };
           return (j.data?.result?.length ?? 0) >= 4 ? j.data?.result : undefined;
         } catch {
+          if (prom.exitCode !== null)
+            throw new Error(`prometheus exited ${prom.exitCode}: ${await new Response(prom.stderr).text()}`);
           return undefined;
         }
-      }, 20_000);
+      }, 30_000);
       expect(up.map((x) => x.metric.listener).sort()).toEqual(["tcp", "tls", "ws", "wss"]);
       const t = await fetch(`http://127.0.0.1:${port}/api/v1/targets`);
       expect(JSON.stringify(await t.json())).toContain('"health":"up"');
@@ -198,5 +205,5 @@ describe("Http.MetricsPublic", () => {
       cleanup(open.data);
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 50_000);
 });
