@@ -2,6 +2,7 @@
 // sink that drops everything when Audit.Enabled = false.
 import type { NeoConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
+import { warnIfDiskFull } from "../lib/disk-full.ts";
 import type { ConnectRequest } from "../mqtt/index.ts";
 import { type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
 
@@ -16,6 +17,7 @@ export function createServerAudit(dataDir: string, config: NeoConfig["audit"], l
     maxEvents: config.maxEvents,
     flushMs: FLUSH_MS,
     onError: (e) => {
+      if (warnIfDiskFull(log, "audit: writing events", e)) return;
       // one line per failing flush at most every minute, not one per event
       if (Date.now() - reported > 60_000) {
         reported = Date.now();

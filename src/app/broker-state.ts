@@ -9,6 +9,7 @@ import { deserialize, serialize } from "bun:jsc";
 import type { Broker, BrokerState } from "../mqtt/index.ts";
 import { writeFileAtomic } from "../lib/files.ts";
 import type { Logger } from "../lib/log.ts";
+import { warnIfDiskFull } from "../lib/disk-full.ts";
 
 export const STATE_FILE = "mqtt-state.bin";
 const AUTOSAVE_MS = 60_000;
@@ -67,7 +68,7 @@ export function persistBrokerState(
       }
       savedAt = now;
     } catch (e) {
-      log.error(`saving MQTT state to ${file} failed`, e);
+      if (!warnIfDiskFull(log, "saving MQTT state", e)) log.error(`saving MQTT state to ${file} failed`, e);
     }
   };
   const timer = setInterval(save, autosaveMs);

@@ -1,6 +1,7 @@
 // Token and client-certificate authentication against the registry. Every call reads the
 // registry (one primary-key lookup), so a key deleted by another process fails at once.
 import { createLogger } from "../lib/log.ts";
+import { warnIfDiskFull } from "../lib/disk-full.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { createIdentify, type Credentials, type Identity } from "./identify.ts";
@@ -99,7 +100,9 @@ export function createAuth({
       try {
         registry.touch(clientId);
       } catch (e) {
-        log.error(`recording last use of ${clientId} failed`, e);
+        // a full disk: reads go on, the last-use time waits for space
+        if (!warnIfDiskFull(log, "recording the last use of keys", e))
+          log.error(`recording last use of ${clientId} failed`, e);
       }
     },
 

@@ -1,6 +1,7 @@
 // Arguments every command accepts, and the one place CLI errors become exit codes.
 import type { ArgsDef } from "citty";
 import { isNeoError } from "../lib/errors.ts";
+import { isDiskFull } from "../lib/disk-full.ts";
 
 export const commonArgs = {
   data: { type: "string", description: "data directory (env NEO_DATA, default ./neo-data)" },
@@ -12,7 +13,7 @@ export function diskFullMessage(err: unknown): string | null {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === "string" ? e.code : "";
   const msg = typeof e?.message === "string" ? e.message : String(err);
-  if (code === "ENOSPC" || code === "SQLITE_FULL" || /database or disk is full|no space left/i.test(msg))
+  if (isDiskFull(err))
     return `cannot write to the data directory: the disk is full (${msg}); free some space and try again`;
   if (code.startsWith("SQLITE_IOERR") || /disk I\/O error/i.test(msg))
     return `cannot write to the data directory: ${msg} (is the disk full? check free space with df)`;

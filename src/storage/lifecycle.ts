@@ -3,6 +3,7 @@
 import type { Database } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
+import { isDiskFull } from "../lib/disk-full.ts";
 import { createCapacity, type StorageState, type WhenFull } from "./capacity.ts";
 import { formatDuration } from "../lib/durations.ts";
 import { dataTable, namesTable } from "./layout.ts";
@@ -136,9 +137,8 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
     },
     /** a write failed: SQLITE_FULL becomes storage_full (507), anything else is returned as is */
     mapWriteError(e: unknown): unknown {
-      const code = (e as { code?: unknown })?.code;
       const msg = e instanceof Error ? e.message : String(e);
-      if (code === "SQLITE_FULL" || /database or disk is full/i.test(msg)) {
+      if (isDiskFull(e)) {
         const st = capacity.diskFull(msg);
         warnFull(st.reason ?? msg);
         return new NeoError("storage_full", st.reason ?? `storage full: ${msg}`, 507, e);
