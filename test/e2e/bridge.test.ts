@@ -85,6 +85,8 @@ async function outageScenario(s: Setup, total: number): Promise<void> {
     await server.waitForLog(/bridge "cloud": connected/, 10_000);
     await publishBatch(server, 0, quarter);
     await eventually(() => s.subscriber.got.length >= quarter, 20_000);
+    // every PUBACK back at neo before the outage: QoS 1 would send again what was in flight
+    await eventually(async () => (await bridgeStatus(data, s.config))[0]?.queuedMessages === 0, 10_000);
 
     await s.upstream.stop();
     await server.waitForLog(/bridge "cloud": disconnected/, 10_000);

@@ -164,7 +164,8 @@ export interface Received {
 /** A persistent-session subscriber on the upstream; it reconnects by itself after outages. */
 export async function upstreamSubscriber(url: string, filter: string, extra: IClientOptions = {}) {
   const got: Received[] = [];
-  const client: MqttClient = await mqtt.connectAsync(url, {
+  // handlers first: a resumed session's queued messages arrive right behind the CONNACK
+  const client: MqttClient = mqtt.connect(url, {
     clientId: `sub-${Math.random().toString(36).slice(2, 8)}`,
     clean: false,
     protocolVersion: 4,
@@ -175,6 +176,7 @@ export async function upstreamSubscriber(url: string, filter: string, extra: ICl
   });
   client.on("error", () => {});
   client.on("message", (topic, payload, packet) => got.push({ topic, payload: payload.toString(), dup: packet.dup }));
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
   await client.subscribeAsync(filter, { qos: 1 });
   return { got, client, close: () => client.endAsync(true) };
 }
