@@ -74,8 +74,14 @@ function toRows(records: SenmlRecord[]) {
 export function createChannelMessages(deps: ChannelMessagesDeps) {
   const { channels, log } = deps;
   const nowNs = deps.now ?? (() => BigInt(Date.now()) * 1_000_000n);
-  // client id ("" for anonymous) -> its principal; cleared when the registry changes
-  let principals = new Map<string, Principal | null>();
+  // client id ("" for anonymous) -> its principal and its decisions per channel; all
+  // dropped when the registry changes (the hot path is two map lookups)
+  interface Rights {
+    principal: Principal | null;
+    publish: Map<string, boolean>;
+    subscribe: Map<string, boolean>;
+  }
+  let principals = new Map<string, Rights>();
   let version = channels.dataVersion();
   // channel id -> channel (null: none); cleared with the rights
   let known = new Map<string, Channel | null>();
@@ -90,20 +96,33 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     return true;
   }
 
-  function allowed(identity: string | undefined, channelId: string, op: ChannelOperation): boolean {
+  function rightsOf(identity: string | undefined): Rights {
     const key = identity ?? "";
-    let p = principals.get(key);
-    if (p === undefined) {
-      try {
-        p = deps.principalOf(identity);
-      } catch (e) {
-        log.error(`the scopes of ${identity ?? "anonymous clients"} cannot be read; no channel rights`, e);
-        p = null;
-      }
-      if (principals.size > 100_000) principals = new Map();
-      principals.set(key, p);
+    let r = principals.get(key);
+    if (r) return r;
+    let principal: Principal | null;
+    try {
+      principal = deps.principalOf(identity);
+    } catch (e) {
+      log.error(`the scopes of ${identity ?? "anonymous clients"} cannot be read; no channel rights`, e);
+      principal = null;
     }
-    return p !== null && authorize(p, `channels:${op}`, channelId).allow;
+    r = { principal, publish: new Map(), subscribe: new Map() };
+    if (principals.size > 100_000) principals = new Map();
+    principals.set(key, r);
+    return r;
+  }
+
+  function allowed(identity: string | undefined, channelId: string, op: ChannelOperation): boolean {
+    const r = rightsOf(identity);
+    const decided = r[op];
+    let yes = decided.get(channelId);
+    if (yes === undefined) {
+      yes = r.principal !== null && authorize(r.principal, `channels:${op}`, channelId).allow;
+      if (decided.size > 10_000) decided.clear();
+      decided.set(channelId, yes);
+    }
+    return yes;
   }
 
   /**
