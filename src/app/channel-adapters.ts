@@ -15,6 +15,7 @@ import {
 } from "../http/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
+import type { AuditLog } from "../registry/index.ts";
 import { identifyCaller } from "./channel-credentials.ts";
 import { channelTopic, SENML_JSON, type ChannelMessages } from "./channel-messages.ts";
 import {
@@ -31,6 +32,8 @@ export interface ChannelAdapterDeps {
   publish(topic: string, payload: Uint8Array): void;
   maxBodyBytes: number;
   log: Logger;
+  /** the audit trail: one row per authentication of an adapter request or upgrade */
+  audit?: Pick<AuditLog, "record">;
 }
 
 const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
@@ -82,10 +85,21 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     req: Request,
     url: URL,
     peer: FrontPeer | undefined,
+    address: string | undefined,
     channelId: string,
     ops: ("publish" | "subscribe")[],
   ) {
     const caller = identifyCaller(req, url, (c) => auth.identify(c), peer);
+    deps.audit?.record({
+      kind: "auth",
+      action: "request",
+      result: caller.ok ? "ok" : "fail",
+      method: peer?.cert ? "certificate" : "token",
+      listener: peer ? "https" : "http",
+      ...(address ? { address } : {}),
+      ...(caller.ok ? { client: caller.principal.id } : { reason: `HTTP ${caller.status}` }),
+      target: `${req.method} ${url.pathname}`,
+    });
     if (!caller.ok) {
       log.warn(`${req.method} ${url.pathname} refused: ${caller.reason}`);
       return failure(
@@ -108,7 +122,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   async function post(req: Request, c: HttpContext): Promise<Response> {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
-    const who = gate(req, c.url, c.peer, p.channelId, ["publish"]);
+    const who = gate(req, c.url, c.peer, c.clientIp, p.channelId, ["publish"]);
     if (who instanceof Response) return who;
     const type = mediaType(req);
     if (!CONTENT_TYPES.has(type))
@@ -123,7 +137,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   function upgrade(req: Request, c: HttpContext): Response | undefined {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
-    const who = gate(req, c.url, c.peer, p.channelId, ["publish", "subscribe"]);
+    const who = gate(req, c.url, c.peer, c.clientIp, p.channelId, ["publish", "subscribe"]);
     if (who instanceof Response) return who;
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return failure(426, "this is a WebSocket endpoint: send Upgrade: websocket", { upgrade: "websocket" });

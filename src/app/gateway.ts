@@ -151,6 +151,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     publish: (topic, payload) => broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
     maxBodyBytes: DEFAULT_BODY_LIMIT,
     log: createLogger("channels"),
+    audit,
   });
   const channelMqtt = createChannelMqtt({
     messages: channelMessages,
