@@ -91,6 +91,36 @@ describe("compact layout", () => {
   });
 });
 
+describe("writing to a table that is not a tag table", () => {
+  test("is refused with a clear reason and the table keeps its rows", () => {
+    // a SenML side table (SIDE_SENML) is a plain table with more columns than a tag table
+    store.writeMany([
+      {
+        table: "side",
+        rows: [{ name: "a", time: 3n, value: 3 }],
+        senml: [
+          {
+            name: "a",
+            time: 3n,
+            value: 3,
+            unit: "Cel",
+            stringValue: null,
+            boolValue: null,
+            dataValue: null,
+            sum: null,
+          },
+        ],
+      },
+    ]);
+    expect(() => store.write("side_senml", [{ name: "x", time: 1n, value: 1 }])).toThrow(
+      "table SIDE_SENML is not a tag table (NAME, TIME, VALUE); it cannot be written to",
+    );
+    expect(store.query("select NAME, UNIT from SIDE_SENML").rows).toEqual([["a", "Cel"]]);
+    store.write("side", [{ name: "a", time: 4n, value: 4 }]);
+    expect(store.query("select count(*) from side").rows).toEqual([[2n]]);
+  });
+});
+
 describe("userTableOf (for the table finder)", () => {
   test("maps each internal table to the one user table it belongs to", () => {
     expect(userTableOf("EXAMPLE")).toBe("EXAMPLE");

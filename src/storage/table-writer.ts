@@ -2,6 +2,7 @@
 // is cached per table, values are stored in their compact form, a repeated (name, time)
 // gets the next seq so no row is ever dropped. Runs inside the caller's transaction.
 import type { Database, Statement } from "bun:sqlite";
+import { NeoError } from "../lib/errors.ts";
 import { createTableSql, createViewSql, dataTable, namesTable, scaledValue } from "./layout.ts";
 
 export interface Row {
@@ -25,6 +26,20 @@ export interface TableWriter {
 
 /** Create table `t` (internal tables + view) if needed and return its writer. */
 export function openTableWriter(db: Database, t: string, withView = true): TableWriter {
+  if (withView) {
+    // a plain table of that name (a SenML side table) is not a tag table: rows written here
+    // would land where no one sees them
+    const kind = db
+      .query<{ type: string }, [string]>("SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE")
+      .get(t);
+    if (kind && kind.type !== "view") {
+      throw new NeoError(
+        "not_tag_table",
+        `table ${t} is not a tag table (NAME, TIME, VALUE); it cannot be written to`,
+        400,
+      );
+    }
+  }
   db.exec(createTableSql(t));
   if (withView) db.exec(createViewSql(t));
   const data = dataTable(t);
