@@ -37,19 +37,23 @@ export function auditConnect(
   r: { ok: true; identity?: string } | { ok: false; reason?: string },
 ): void {
   const username = req.username !== undefined && req.username !== "" ? req.username : undefined;
+  // a PAT as the password: the username is its owner's user name
+  const pat = req.password !== undefined && req.password.subarray(0, 4).toString() === "pat_";
   const claimed = r.ok
     ? r.identity
-    : username !== undefined
-      ? (tokenClientId(username) ?? undefined)
-      : req.peer.cert?.cn;
+    : pat
+      ? username
+      : username !== undefined
+        ? (tokenClientId(username) ?? undefined)
+        : req.peer.cert?.cn;
   audit.record({
     kind: "auth",
     action: "connect",
     result: r.ok ? "ok" : "fail",
-    method: req.peer.cert ? "certificate" : username !== undefined ? "token" : "none",
+    method: req.peer.cert ? "certificate" : pat ? "pat" : username !== undefined ? "token" : "none",
     listener: LISTENER[req.peer.transport],
     address: req.peer.remoteAddress,
-    ...(claimed ? { client: claimed } : {}),
+    ...(claimed ? (pat ? { user: claimed } : { client: claimed }) : {}),
     target: req.clientId,
     ...(!r.ok && r.reason ? { reason: r.reason } : {}),
   });

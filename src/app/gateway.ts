@@ -70,7 +70,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const auth = createAuth({
     registry,
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
-    person: personIdentify(people.people),
+    person: personIdentify(people.people, people.patAuth),
   });
   const startedAt = Date.now();
   let bridges: BridgeSet | undefined;
@@ -126,6 +126,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const guard = serverGuard.guard;
   const authz = createMqttAuthorizer({
     registry,
+    person: (p) => ("fingerprint256" in p ? people.patAuth.principalOf(String(p.fingerprint256)) : null),
     anonymousScopes: () => config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES,
     log: createLogger("mqtt"),
   });
@@ -249,6 +250,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     // a console session ends with its web session (sign-out, expiry, password change)
     consoleSessionLive: (m) => web?.sessionUser(m.token) === m.user,
     onRegistryChange: () => authz.changed(),
+    personLive: (m) => m.via === "pat" && people.patAuth.stillValid(m.fingerprint256),
   });
 
   // a bad operator certificate stops the start before anything listens

@@ -33,6 +33,8 @@ export interface MqttAuthzDeps {
   registry: Pick<Registry, "get">;
   anonymousScopes(): readonly string[];
   log: Logger;
+  /** a user's principal (a PAT session) as it is now; null when it is gone */
+  person?(p: Principal): Principal | null;
 }
 
 export function createMqttAuthorizer(deps: MqttAuthzDeps) {
@@ -73,7 +75,15 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     if (cred?.principal) {
       let e = byCredential.get(cred);
       if (!e) byCredential.set(cred, (e = fresh(cred.principal)));
-      else if (e.epoch !== epoch) byCredential.set(cred, (e = fresh(current(e.principal.id, e.principal.kind))));
+      else if (e.epoch !== epoch)
+        byCredential.set(
+          cred,
+          (e = fresh(
+            cred.principal.kind === "user"
+              ? (deps.person?.(cred.principal) ?? makePrincipal(cred.principal.id, "user", []))
+              : current(e.principal.id, e.principal.kind),
+          )),
+        );
       return e;
     }
     const key = owner !== undefined ? owner : `\u0000${clientId}`;

@@ -1,14 +1,16 @@
 // The people side of the gateway, opened once and shared: users, their keys (login
 // access/refresh, web sessions, recovery) and the login-key service. identify() asks it
 // about `nac_`/`nws_` bearers; the web UI and /users/* use it for logins.
-import { createPeople, type People } from "../auth/index.ts";
+import { createPatAuth, createPeople, type PatAuth, type People } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-import { openUserKeys, openUsers, type UserKeys, type Users } from "../registry/index.ts";
+import { openPats, openUserKeys, openUsers, type Pats, type UserKeys, type Users } from "../registry/index.ts";
 
 export interface PeopleStack {
   users: Users;
   keys: UserKeys;
   people: People;
+  pats: Pats;
+  patAuth: PatAuth;
   close(): void;
 }
 
@@ -16,6 +18,7 @@ export interface PeopleStack {
 export function openPeople(dataDir: string, login: () => NeoConfig["login"]): PeopleStack {
   const users = openUsers(dataDir);
   const keys = openUserKeys(dataDir);
+  const pats = openPats(dataDir);
   const people = createPeople({
     users,
     keys,
@@ -26,7 +29,10 @@ export function openPeople(dataDir: string, login: () => NeoConfig["login"]): Pe
     users,
     keys,
     people,
+    pats,
+    patAuth: createPatAuth({ users, pats }),
     close() {
+      pats.close();
       keys.close();
       users.close();
     },

@@ -29,6 +29,8 @@ export function startSessionRecheck(o: {
   onTick?: () => void;
   /** is the web session behind a console MQTT session still live? (it is disconnected when not) */
   consoleSessionLive?: (m: ConsoleMqttSession) => boolean;
+  /** is a person's session (a PAT) still usable? (it is disconnected when not) */
+  personLive?: (m: SessionCredential) => boolean;
   /** the registry changed (any process): scopes may have, too */
   onRegistryChange?: () => void;
 }): SessionRecheck {
@@ -50,6 +52,14 @@ export function startSessionRecheck(o: {
         continue;
       }
       const m = c.meta as SessionCredential | undefined;
+      if (m && (m.via === "pat" || m.via === "user")) {
+        // a PAT revoked, reset, deleted or expired ends its sessions within one pass
+        if (!o.personLive?.(m)) {
+          log.info(`disconnecting "${c.id}" (${m.clientId}): its personal access token was revoked, reset or expired`);
+          broker.disconnect(c.id, RC.administrativeAction);
+        }
+        continue;
+      }
       if (m && m.via !== "anonymous") live.push(m); // anonymous sessions have no key to lose
     }
     const drop = watch.check(live);

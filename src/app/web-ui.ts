@@ -9,7 +9,7 @@ import type { PeopleStack } from "./people.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { AuditLog, Channels, Registry } from "../registry/index.ts";
-import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler } from "../web/index.ts";
+import { ADMIN_PASSWORD_FILE, type ConsoleSource, createWebHandler, patRoutes } from "../web/index.ts";
 
 export async function createWebUi(deps: {
   dataDir: string;
@@ -38,6 +38,7 @@ export async function createWebUi(deps: {
     pki: deps.pki,
     users,
     people,
+    peopleRoutes: patRoutes({ pats: deps.people.pats, audit: deps.audit }),
     log: deps.log,
     guard: deps.guard,
     ...(deps.defaultScopes ? { defaultScopes: deps.defaultScopes } : {}),

@@ -9,6 +9,11 @@ export interface Principal {
   readonly id: string;
   readonly kind: "client" | "user" | "anonymous";
   readonly scopes: readonly Scope[];
+  /**
+   * Acting on behalf of another principal (a PAT for its owner): every decision must be
+   * allowed for that one too, so a PAT never exceeds its owner's rights.
+   */
+  readonly within?: Principal;
 }
 
 export type Decision =
@@ -150,6 +155,14 @@ function decideTopics(rules: { allow: Rule[]; deny: Rule[] } | undefined, op: Op
  * checked by its topic name), a client id (keys, clients:connect), a channel id, `*`.
  */
 export function authorize(principal: Principal, operation: Operation, resource: string): Decision {
+  const d = decide(principal, operation, resource);
+  if (!d.allow || !principal.within) return d;
+  const owner = authorize(principal.within, operation, resource);
+  if (!owner.allow) return owner;
+  return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
+}
+
+function decide(principal: Principal, operation: Operation, resource: string): Decision {
   const rules = compile(principal).get(operation);
   if (operation.startsWith("topics:")) return decideTopics(rules, operation, resource);
   const id = principal.id;

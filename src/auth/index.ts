@@ -35,3 +35,5 @@ export {
   type People,
   type UserIdentity,
 } from "./people.ts";
+export { createPatAuth, type PatAuth } from "./pats.ts";
+export { neoScopesOf, PAT_ENTITY_TYPES, parseSeedScopes, type SeedScope } from "./pat-scopes.ts";

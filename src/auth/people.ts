@@ -5,6 +5,7 @@ import { SCOPE_TYPES } from "../lib/scopes.ts";
 import { type UserKeyInfo, type UserKeys, type UserRecord, type Users, validatePassword } from "../registry/index.ts";
 import { makePrincipal, type Principal } from "./authorize.ts";
 import type { Credentials, Identity } from "./identify.ts";
+import type { PatAuth } from "./pats.ts";
 
 /** what `admin` may do: every operation of every scope type, on everything */
 export const ADMIN_SCOPES: readonly string[] = Object.entries(SCOPE_TYPES).flatMap(([type, ops]) =>
@@ -152,8 +153,15 @@ export type People = ReturnType<typeof createPeople>;
  * session is refused here (it works on /web/api and /users only). Anything else is not
  * ours (undefined): client tokens go on as before.
  */
-export function personIdentify(people: People): (c: Credentials) => Identity | undefined {
+export function personIdentify(people: People, pats?: PatAuth): (c: Credentials) => Identity | undefined {
   return (c) => {
+    if (pats) {
+      // a PAT: the HTTP bearer, or the MQTT password with username = the owner's name
+      if (c.token !== undefined && pats.looksLike(c.token)) return pats.identify(c.token);
+      if (c.password !== undefined && pats.looksLike(c.password)) return pats.identify(c.password, c.username);
+      if (c.password === undefined && c.username !== undefined && pats.looksLike(c.username))
+        return pats.identify(c.username);
+    }
     const token = c.token;
     if (token === undefined || !people.looksLike(token)) return undefined;
     const r = people.identify(token);

@@ -12,6 +12,7 @@ export default defineCommand({
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     ban: () => import("./shell-ban.ts").then((m) => m.default),
     audit: () => import("./shell-audit.ts").then((m) => m.default),
+    pat: () => import("./shell-pat.ts").then((m) => m.default),
     table: () => import("./shell-table.ts").then((m) => m.default),
   },
 });

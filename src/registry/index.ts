@@ -51,3 +51,4 @@ export {
   type Users,
 } from "./users.ts";
 export { openUserKeys, type UserKeyCheck, type UserKeyInfo, type UserKeyKind, type UserKeys } from "./user-keys.ts";
+export { openPats, type PatCheck, type PatRecord, type PatScope, type Pats } from "./pats.ts";

@@ -82,3 +82,4 @@ export function createWebHandler(deps: {
     (await api(req, url, clientIp)) ?? (await people(req, url, clientIp)) ?? (await assets.handle(req, url));
   return Object.assign(handler, { load: () => assets.load(), sessionUser: api.sessionUser });
 }
+export { asUuid, parseTtl, patJson, patRoutes } from "./pats-api.ts";

@@ -8,7 +8,7 @@
 //
 // Errors carry both neo's {"success":false,"reason"} and SuperMQ's {"message"}.
 import type { People, UserIdentity } from "../auth/index.ts";
-import { badRequest } from "../lib/errors.ts";
+import { badRequest, isNeoError } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
 import { readBody } from "../lib/http/body.ts";
 import { errorResponse, jsonResponse, ok } from "../lib/http/respond.ts";
@@ -171,6 +171,8 @@ export function createPeopleApi(deps: PeopleApiDeps): PeopleApiHandler {
       }
       return await found.route.handler(req, c);
     } catch (err) {
+      // our own refusals in both shapes; anything else the generic way (5xx without detail)
+      if (isNeoError(err) && err.status < 500) return apiError(err.status, err.message);
       return errorResponse(err, log, `${req.method} ${path}`);
     }
   };
