@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { consoleConnect, isConsoleSession } from "./console.ts";
+import { makePrincipal } from "../auth/index.ts";
+import { consoleConnect, consoleMay, isConsoleSession } from "./console.ts";
 
-const sessions = new Map([["tok-1", "admin"]]);
+const viewer = { name: "viewer", principal: makePrincipal("viewer", "user", ["topics:subscribe:plant/#"]) };
+const sessions = new Map([
+  ["tok-1", { name: "admin", principal: makePrincipal("admin", "user", ["topics:subscribe:#"]) }],
+  ["tok-2", viewer],
+]);
 const sessionUser = (t: string) => sessions.get(t);
 const req = (o: { transport?: string; username?: string; password?: string; clientId?: string } = {}) => ({
   clientId: o.clientId ?? "neo-console-1",
@@ -34,5 +39,15 @@ describe("console MQTT sessions", () => {
       () => "sensor-1",
     );
     expect(r).toEqual({ ok: false, reason: 'client id "sensor-1" holds another client\'s session' });
+  });
+
+  test("a console session watches only what its user's topics:subscribe scopes allow", () => {
+    const r = consoleConnect(req({ username: "viewer", password: "tok-2" }), sessionUser, () => undefined);
+    if (!r?.ok) throw new Error("viewer not let in");
+    expect(consoleMay(r.meta, "plant/line1")).toBe(true);
+    expect(consoleMay(r.meta, "plant/#")).toBe(true);
+    expect(consoleMay(r.meta, "office/door")).toBe(false);
+    // "#" overlaps plant/#: the SUBSCRIBE is let in and each delivery is checked (office/door above)
+    expect(consoleMay(r.meta, "#")).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // What the operator console shows, built from the parts app owns: the broker (through
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
+import { authorize, type Principal } from "../auth/index.ts";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { NeoConfig } from "../config/index.ts";
@@ -13,12 +14,15 @@ import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { BanView, ConnectionView, ConsoleSource, ListenerView, TableView } from "../web/index.ts";
 import type { SessionCredential } from "./mqtt-auth.ts";
+import type { ReadCheck } from "./query-authz.ts";
 
 /** the app's record of a console (web session) MQTT connection, kept as the client's meta */
 export interface ConsoleMqttSession {
   via: "console";
   user: string;
   token: string;
+  /** the web user's scopes decide what the Live page may watch */
+  principal: Principal;
 }
 
 export const isConsoleSession = (meta: unknown): meta is ConsoleMqttSession =>
@@ -37,6 +41,8 @@ export interface ConsoleDeps {
   /** the addresses bound now: "host:port" */
   addresses: () => { http: string; mqtt: string };
   bodyLimit: number;
+  /** may this principal run this statement? (the same check as /db/query) */
+  readCheck: ReadCheck;
   /** the brute-force guard's bans */
   bans: { list(): BanView[]; clear(address?: string): number };
 }
@@ -123,7 +129,7 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
         .map((t): TableView => ({ name: t.name, rows: t.rows, bytes: t.bytes, from: ms(t.oldest), to: ms(t.newest) }));
     },
 
-    query: (req, url) => handleQuery(req, url, d.queries, d.bodyLimit),
+    query: (req, url, principal) => handleQuery(req, url, d.queries, d.bodyLimit, (sql) => d.readCheck(principal, sql)),
 
     connections() {
       return d
@@ -178,14 +184,19 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
  */
 export function consoleConnect(
   req: { clientId: string; username?: string; password?: Buffer; peer: { transport: string } },
-  sessionUser: (token: string) => string | undefined,
+  sessionUser: (token: string) => { name: string; principal: Principal } | undefined,
   heldBy: (clientId: string) => string | undefined,
 ): { ok: true; meta: ConsoleMqttSession } | { ok: false; reason: string } | undefined {
   if (req.peer.transport !== "ws" && req.peer.transport !== "wss") return undefined;
   if (!req.username || !req.password || req.password.length === 0 || req.password.length > 256) return undefined;
   const token = req.password.toString("utf8");
-  if (sessionUser(token) !== req.username) return undefined;
+  const who = sessionUser(token);
+  if (!who || who.name !== req.username) return undefined;
   if (heldBy(req.clientId) !== undefined)
     return { ok: false, reason: `client id "${req.clientId}" holds another client's session` };
-  return { ok: true, meta: { via: "console", user: req.username, token } };
+  return { ok: true, meta: { via: "console", user: req.username, token, principal: who.principal } };
 }
+
+/** may a console session watch this filter (SUBSCRIBE) or get this message (delivery)? its user's scopes */
+export const consoleMay = (m: ConsoleMqttSession, topicOrFilter: string): boolean =>
+  authorize(m.principal, "topics:subscribe", topicOrFilter).allow;

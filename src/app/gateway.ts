@@ -33,7 +33,7 @@ import { createServerGuard } from "./guard.ts";
 import { openPeople } from "./people.ts";
 import { auditConnect, auditConsoleConnect, createServerAudit } from "./audit.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
-import { consoleConnect, createConsoleSource, isConsoleSession } from "./console.ts";
+import { consoleConnect, consoleMay, createConsoleSource, isConsoleSession } from "./console.ts";
 
 const log = createLogger("neosvr");
 
@@ -192,15 +192,20 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
         }
         return r;
       },
-      // the console's Live page only watches (every topic, as an operator); channel topics: the
-      // channel's connections decide; every other topic: the key's scopes
+      // the console's Live page only watches, within its web user's topics:subscribe scopes;
+      // channel topics: the channel's connections decide; every other topic: the key's scopes
       authorizePublish: (c, topic) =>
         !isConsoleSession(c.meta) && (channelMqtt.mayPublish(c.identity, topic) ?? authz.publish(c, topic)),
       authorizeSubscribe: (c, filter) =>
-        isConsoleSession(c.meta) || (channelMqtt.maySubscribe(c.identity, filter) ?? authz.subscribe(c, filter)),
+        isConsoleSession(c.meta)
+          ? consoleMay(c.meta, filter)
+          : (channelMqtt.maySubscribe(c.identity, filter) ?? authz.subscribe(c, filter)),
       authorizeDeliver: (t, topic) =>
-        isConsoleSession(t.client?.meta) ||
-        (parseChannelTopic(topic) ? channelMqtt.mayDeliver(t.owner, topic) : authz.deliver(t, topic)),
+        isConsoleSession(t.client?.meta)
+          ? consoleMay(t.client.meta, topic)
+          : parseChannelTopic(topic)
+            ? channelMqtt.mayDeliver(t.owner, topic)
+            : authz.deliver(t, topic),
       // a channel's SenML is stored (or a db/write committed) and a bridged topic enters the
       // bridge's queue, all before the PUBACK
       onPublish: (c, msg) => {
@@ -248,7 +253,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       channelTick();
     },
     // a console session ends with its web session (sign-out, expiry, password change)
-    consoleSessionLive: (m) => web?.sessionUser(m.token) === m.user,
+    consoleSessionLive: (m) => web?.sessionUser(m.token)?.name === m.user,
     onRegistryChange: () => authz.changed(),
     personLive: (m) => m.via === "pat" && people.patAuth.stillValid(m.fingerprint256),
   });
@@ -267,6 +272,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     startedAt,
     addresses: () => readyInfo(),
     bodyLimit: 64 * 1024,
+    readCheck,
     bans: { list: () => serverGuard.guard.bans(), clear: (a) => serverGuard.clear(a) },
   });
   const { startMqtt, startHttp } = createListeners({

@@ -2,7 +2,7 @@
 // needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
-import { authorize, type Operation, type People, type UserIdentity } from "../auth/index.ts";
+import { authorize, type Operation, type People, type Principal, type UserIdentity } from "../auth/index.ts";
 import type { AuditLog, Channels } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -63,10 +63,16 @@ export type WebRoute = Route<WebContext, WebAuth>;
  * through. Pass the peer address as `clientIp` (Bun: `server.requestIP(req)?.address`)
  * so login attempts are rate limited per IP; without it all callers share one bucket.
  */
+/** who a live web session (or access key) is, and what they may do */
+export interface SessionUser {
+  name: string;
+  principal: Principal;
+}
+
 export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>) & {
   readonly routes: readonly WebRoute[];
   /** the web user whose live session this token is (MQTT over WebSocket from the console), else undefined */
-  sessionUser(token: string): string | undefined;
+  sessionUser(token: string): SessionUser | undefined;
 };
 
 const PREFIX = "/web/api/";
@@ -105,6 +111,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     const d = authorize(c.session.principal, op, id);
     return d.allow ? undefined : failure(403, d.reason);
   };
+  /** bans and the resolved config are the administrator's */
+  const adminOnly = (c: WebContext): Response | undefined =>
+    c.session?.user.role === "admin" ? undefined : failure(403, "only an admin may do this");
   const keys = createKeysApi({
     registry: deps.registry,
     pki: deps.pki,
@@ -142,44 +151,65 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           method: "GET",
           path: "/web/api/console/overview",
           auth: "session",
-          handler: (_, c) => consoleApi.overview(c.started),
+          handler: (_, c) => denied(c, "metrics:read", "*") ?? consoleApi.overview(c.started),
         },
         {
           method: "GET",
           path: "/web/api/console/tables",
           auth: "session",
-          handler: (_, c) => consoleApi.tables(c.started),
+          handler: (_, c) =>
+            consoleApi.tables(c.started, (t) => !!c.session && authorize(c.session.principal, "tables:read", t).allow),
         },
         {
           method: "POST",
           path: "/web/api/console/query",
           auth: "session",
-          handler: (req, c) => consoleApi.query(req, c.url),
+          // the same path as /db/query: every table read must pass the user's tables:read scopes
+          handler: (req, c) =>
+            (c.session ? consoleApi.query(req, c.url, c.session.principal) : undefined) ??
+            failure(401, "invalid or expired session"),
         },
         {
           method: "GET",
           path: "/web/api/console/connections",
           auth: "session",
-          handler: (_, c) => consoleApi.connections(c.started),
+          handler: (_, c) => denied(c, "keys:list", "*") ?? consoleApi.connections(c.started),
         },
         {
           method: "POST",
           path: "/web/api/console/connections/:id/disconnect",
           auth: "session",
-          handler: async (req, c) => consoleApi.disconnect(c.started, c.params.id!, await readJson(req), user(c)),
+          handler: async (req, c) => {
+            const body = await readJson(req);
+            const key = consoleApi.keyOf(c.params.id!);
+            // throwing a client out is key management: revoke rights on its key
+            return (
+              denied(c, "keys:revoke", key ?? "*") ??
+              changed(c, body.revoke === true ? "client.disconnect_revoke" : "client.disconnect", c.params.id!, () =>
+                consoleApi.disconnect(c.started, c.params.id!, body, user(c)),
+              )
+            );
+          },
         },
-        { method: "GET", path: "/web/api/console/settings", auth: "session", handler: () => consoleApi.settings() },
+        {
+          method: "GET",
+          path: "/web/api/console/settings",
+          auth: "session",
+          handler: (_, c) => adminOnly(c) ?? consoleApi.settings(),
+        },
         {
           method: "GET",
           path: "/web/api/console/bans",
           auth: "session",
-          handler: (_, c) => consoleApi.bans(c.started),
+          handler: (_, c) => adminOnly(c) ?? consoleApi.bans(c.started),
         },
         {
           method: "POST",
           path: "/web/api/console/bans/clear",
           auth: "session",
           handler: async (req, c) => {
+            const no = adminOnly(c);
+            if (no) return no;
             const body = await readJson(req);
             const target = typeof body.address === "string" ? body.address : "*";
             return changed(c, "ban.clear", target, () => consoleApi.clearBans(c.started, body));
@@ -304,9 +334,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     }
   };
   /** the user a web session (or access key) belongs to, for the console's MQTT connection */
-  const sessionUser = (token: string) => {
+  const sessionUser = (token: string): SessionUser | undefined => {
     const who = people.identify(token);
-    return who.ok ? who.user.name : undefined;
+    return who.ok ? { name: who.user.name, principal: who.principal } : undefined;
   };
   return Object.assign(handler, { routes: table.routes, sessionUser });
 }

@@ -3,6 +3,7 @@
 // disconnect and "disconnect and revoke") and the resolved config. What it shows comes
 // from a ConsoleSource that app builds from the broker handle, the store and the
 // config: web never sees the broker itself.
+import type { Principal } from "../auth/index.ts";
 import { badRequest, notFound } from "../lib/errors.ts";
 import { jsonResponse, ok } from "../lib/http/respond.ts";
 
@@ -75,7 +76,7 @@ export interface ConsoleSource {
   overview(): OverviewView;
   tables(): Promise<TableView[]>;
   /** run a read-only query exactly as POST /db/query would (same workers, limits, JSON) */
-  query(req: Request, url: URL): Promise<Response>;
+  query(req: Request, url: URL, principal: Principal): Promise<Response>;
   connections(): ConnectionView[];
   /** false when no such client is connected */
   disconnect(clientId: string): boolean;
@@ -97,10 +98,13 @@ export function createConsoleApi(d: ConsoleRoutesDeps) {
   const { source } = d;
   return {
     overview: (started: number) => ok(started, { data: source.overview() }),
-    async tables(started: number) {
-      return ok(started, { data: await source.tables() });
+    /** only the tables this user may read */
+    async tables(started: number, readable: (table: string) => boolean) {
+      return ok(started, { data: (await source.tables()).filter((t) => readable(t.name)) });
     },
-    query: (req: Request, url: URL) => source.query(req, url),
+    query: (req: Request, url: URL, principal: Principal) => source.query(req, url, principal),
+    /** the key a connected client authenticated with, if any */
+    keyOf: (clientId: string) => source.connections().find((c) => c.clientId === clientId)?.key ?? undefined,
     connections: (started: number) => ok(started, { data: source.connections() }),
     async disconnect(started: number, clientId: string, body: Record<string, unknown>, user: string) {
       const revoke = body.revoke ?? false;

@@ -10,6 +10,7 @@ import { createWebAssets } from "./assets.ts";
 import type { ConsoleSource } from "./console-api.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "../registry/index.ts";
+import type { SessionUser } from "./api.ts";
 
 export { createWebApi, type WebApiDeps, type WebApiHandler } from "./api.ts";
 export { createWebAssets, type WebAssets, type WebSource } from "./assets.ts";
@@ -49,7 +50,7 @@ export interface WebHandler {
   /** Load/build the UI files now (call at startup to fail early); resolves to where they came from. */
   load: WebAssets["load"];
   /** the web user whose live session this token is, else undefined */
-  sessionUser(token: string): string | undefined;
+  sessionUser(token: string): SessionUser | undefined;
 }
 type WebAssets = ReturnType<typeof createWebAssets>;
 

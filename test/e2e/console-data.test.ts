@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { openBrowser, signIn, type Browser } from "./console-browser.ts";
-import { cleanup, type Server, startServer } from "./harness.ts";
+import { cleanup, neo, type Server, startServer } from "./harness.ts";
 
 let srv: Server;
 let b: Browser;
@@ -99,5 +99,55 @@ describe("Data page", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await b.shot("data-phone");
     expect(b.errors).toEqual([]);
+  }, 30_000);
+
+  test("a user with tables:read:PLANT sees only PLANT and its query of another table is refused with the reason", async () => {
+    const w = await fetch(`${srv.httpUrl}/db/write/SECRET`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([["s", Date.now() * 1_000_000, 1]]),
+    });
+    expect(w.status).toBe(200);
+    const add = await neo(
+      [
+        "shell",
+        "user",
+        "add",
+        "viewer",
+        "--role",
+        "user",
+        "--scope",
+        "tables:read:PLANT",
+        "--password-stdin",
+        "--data",
+        srv.data,
+      ],
+      { stdin: "viewer-password-1\n" },
+    );
+    expect(add.code).toBe(0);
+    const login = await fetch(`${srv.httpUrl}/web/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ loginName: "viewer", password: "viewer-password-1" }),
+    });
+    const session = ((await login.json()) as { accessToken: string }).accessToken;
+    const as = { authorization: `Bearer ${session}`, "content-type": "application/json" };
+    const tables = await fetch(`${srv.httpUrl}/web/api/console/tables`, { headers: as });
+    expect(((await tables.json()) as { data: { name: string }[] }).data.map((t) => t.name)).toEqual(["PLANT"]);
+    const okq = await fetch(`${srv.httpUrl}/web/api/console/query`, {
+      method: "POST",
+      headers: as,
+      body: JSON.stringify({ q: "select count(*) from PLANT" }),
+    });
+    expect(okq.status).toBe(200);
+    const no = await fetch(`${srv.httpUrl}/web/api/console/query`, {
+      method: "POST",
+      headers: as,
+      body: JSON.stringify({ q: "select * from SECRET" }),
+    });
+    expect(no.status).toBe(403);
+    expect(((await no.json()) as { reason: string }).reason).toContain("SECRET");
+    // and the pages that are an admin's say so
+    expect((await fetch(`${srv.httpUrl}/web/api/console/settings`, { headers: as })).status).toBe(403);
   }, 30_000);
 });
