@@ -43,13 +43,14 @@ export function clearSession(): void {
 
 const ENDED = "Your session ended. Please sign in again.";
 
-export async function api<T extends ApiReply>(method: string, path: string, body?: unknown): Promise<T> {
+/** `base`: "/web/api" for the console's own API, "" for the gateway's (e.g. GET /audit takes a web session too) */
+export async function api<T extends ApiReply>(method: string, path: string, body?: unknown, base = API): Promise<T> {
   const headers: Record<string, string> = {};
   if (session) headers.authorization = `Bearer ${session}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {
-    res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, "The gateway cannot be reached. Check the network and try again.");
   }

@@ -99,7 +99,8 @@ export function AuditPage() {
     setLoading(true);
     const q = new URLSearchParams(Object.entries(f).filter(([, v]) => v !== ""));
     try {
-      const r = await api<ApiReply & { data: AuditRow[] }>("GET", `/audit?${q}`);
+      // GET /audit: the gateway's audit API (admins; a web session is accepted)
+      const r = await api<ApiReply & { data: AuditRow[] }>("GET", `/audit?${q}`, undefined, "");
       setRows(r.data);
       setError(null);
     } catch (e) {
