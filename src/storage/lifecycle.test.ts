@@ -66,6 +66,14 @@ describe("retention", () => {
     expect(count("big")).toBe(0);
   });
 
+  test("a table with more names than one step visits is cleaned in several steps", async () => {
+    store.write("many", sensorRows(7_500, 2_500, T0 - 100n * DAY));
+    store.write("many", [{ name: "sensor.1", time: T0, value: 1 }]);
+    store.setTableOptions("many", { retention: "1d" });
+    expect(await store.runRetention()).toBe(7_500);
+    expect(store.query("select NAME, TIME from many").rows).toEqual([["sensor.1", T0]]);
+  });
+
   test("bad settings are refused with a clear reason", () => {
     const reason = (fn: () => unknown) => {
       try {

@@ -7,7 +7,15 @@ import { isDiskFull } from "../lib/disk-full.ts";
 import { createCapacity, type StorageState, type WhenFull } from "./capacity.ts";
 import { formatDuration } from "../lib/durations.ts";
 import { dataTable, namesTable } from "./layout.ts";
-import { dataTarget, deleteStep, newestTime, oldestTime, rollupTarget, type DeleteTarget } from "./retention.ts";
+import {
+  dataTarget,
+  deleteAll,
+  deleteAllNow,
+  newestTime,
+  oldestTime,
+  rollupTarget,
+  type DeleteTarget,
+} from "./retention.ts";
 import { rollupStore, rollupView } from "./rollup.ts";
 import {
   ensureSettingsTable,
@@ -99,11 +107,7 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
       const span = pick.newest - pick.oldest;
       // the oldest tenth of its time span, so a full store is not trimmed on every write
       const cutoff = pick.oldest + (span > 10n ? span / 10n : 1n);
-      let n = 0;
-      for (let step = deleteStep(db, dataTarget(pick.t, cutoff), 50_000); step > 0; ) {
-        n += step;
-        step = step < 50_000 ? 0 : deleteStep(db, dataTarget(pick.t, cutoff), 50_000);
-      }
+      const n = deleteAllNow(db, dataTarget(pick.t, cutoff), 50_000);
       if (n > 0)
         options.log?.info(
           `storage full: dropped the ${n} oldest row(s) of ${pick.t} (Storage.WhenFull = "drop-oldest")`,
@@ -150,13 +154,11 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
       this.settings();
       let total = 0;
       for (const target of targets()) {
-        for (;;) {
-          if (stop()) return total;
-          const n = deleteStep(db, target, STEP_ROWS);
-          total += n;
-          if (n < STEP_ROWS) break;
+        if (stop()) return total;
+        total += await deleteAll(db, target, STEP_ROWS, async () => {
           await yieldToLoop();
-        }
+          return !stop();
+        });
         await yieldToLoop();
       }
       if (total > 0) options.log?.info(`retention: deleted ${total} row(s) older than their table's retention`);
