@@ -50,6 +50,8 @@ export interface TableInfo {
 }
 
 const STEP_ROWS = 5000;
+/** an I/O error with less than this free on the file system is taken for a full disk */
+const LOW_FREE_BYTES = 16 * 1024 * 1024;
 const WARN_EVERY_MS = 60_000;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -142,7 +144,10 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
     /** a write failed: SQLITE_FULL becomes storage_full (507), anything else is returned as is */
     mapWriteError(e: unknown): unknown {
       const msg = e instanceof Error ? e.message : String(e);
-      if (isDiskFull(e)) {
+      const code = String((e as { code?: unknown } | null)?.code ?? "");
+      // SQLite reports some out-of-space cases (growing the -shm or WAL) as I/O errors
+      const ioOnFullDisk = code.startsWith("SQLITE_IOERR") && capacity.state(true).fsFreeBytes < LOW_FREE_BYTES;
+      if (isDiskFull(e) || ioOnFullDisk) {
         const st = capacity.diskFull(msg);
         warnFull(st.reason ?? msg);
         return new NeoError("storage_full", st.reason ?? `storage full: ${msg}`, 507, e);
