@@ -5,14 +5,11 @@
 // from an upstream is not forwarded back up.
 import type { BridgeConfig } from "../config/index.ts";
 import type { AppPublish, ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
-import { topicMatches } from "../mqtt/index.ts";
+import { RC, topicMatches } from "../mqtt/index.ts";
 import { authorize, makePrincipal, type Principal } from "../auth/index.ts";
 import { createBridge, type Bridge, type BridgeStatus, type OfferResult } from "../bridge/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { NeoError } from "../lib/errors.ts";
-
-const RC_QUOTA_EXCEEDED = 0x97;
-const RC_UNSPECIFIED = 0x80;
 
 export interface BridgeSet {
   /** queue the message in every bridge that forwards its topic; undefined when none does */
@@ -72,7 +69,7 @@ export function startBridges(opts: {
   sysTimer.unref();
 
   const outcome = (results: OfferResult[]): PublishOutcome =>
-    results.includes("refused") ? { handled: false, reasonCode: RC_QUOTA_EXCEEDED } : { handled: false };
+    results.includes("refused") ? { handled: false, reasonCode: RC.quotaExceeded } : { handled: false };
 
   const set: BridgeSet = {
     onPublish(_client, msg) {
@@ -107,7 +104,7 @@ export function startBridges(opts: {
         Promise.all(pending).catch(() => {});
         return undefined;
       }
-      return Promise.all(pending).then(outcome, () => ({ handled: false, reasonCode: RC_UNSPECIFIED }));
+      return Promise.all(pending).then(outcome, () => ({ handled: false, reasonCode: RC.unspecifiedError }));
     },
     statuses: () => list.map((b) => b.bridge.status()),
     sys() {

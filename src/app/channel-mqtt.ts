@@ -4,14 +4,9 @@
 // so it only ever carries the channels the client is connected to. A SenML message is
 // stored before it is delivered (unchanged); invalid SenML gets v5 PUBACK 0x99 with the
 // reason on the response topic, and is neither stored nor delivered.
-import type { ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
+import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
-
-const RC_SUCCESS = 0x00;
-const RC_UNSPECIFIED = 0x80;
-const RC_NOT_AUTHORIZED = 0x87;
-const RC_PAYLOAD_FORMAT_INVALID = 0x99;
 
 export interface ChannelMqttDeps {
   messages: ChannelMessages;
@@ -53,7 +48,7 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
 
   async function store(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
     const found = messages.channelOf(msg.topic);
-    if (!found) return { handled: true, reasonCode: RC_NOT_AUTHORIZED }; // deleted after the check
+    if (!found) return { handled: true, reasonCode: RC.notAuthorized }; // deleted after the check
     const r = await messages.ingest(found.channel, msg.payload, msg.properties?.contentType);
     const responseTopic = msg.properties?.responseTopic;
     const reply = (body: unknown) => {
@@ -67,11 +62,11 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
     if (!r.ok) {
       log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${r.reason}`);
       reply({ success: false, reason: r.reason });
-      return { handled: true, reasonCode: r.status === 500 ? RC_UNSPECIFIED : RC_PAYLOAD_FORMAT_INVALID };
+      return { handled: true, reasonCode: r.status === 500 ? RC.unspecifiedError : RC.payloadFormatInvalid };
     }
     reply({ success: true, reason: r.senml ? `success, ${r.stored} record(s) stored` : "delivered, not stored" });
     deps.delivered(msg.topic, msg.payload);
-    return { handled: false, reasonCode: RC_SUCCESS };
+    return { handled: false, reasonCode: RC.success };
   }
 
   return {

@@ -5,35 +5,32 @@ import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
-import { openChannels, openRegistry } from "../registry/index.ts";
-import { ALL_ACCESS_SCOPES, createAuth, makePrincipal, personIdentify } from "../auth/index.ts";
+import { openRegistry } from "../registry/index.ts";
+import { ALL_ACCESS_SCOPES, createAuth, personIdentify } from "../auth/index.ts";
 import { openSeriesStore, userTableOf } from "../storage/index.ts";
 import { Broker, type ClientRef, RC } from "../mqtt/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
-import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
 import { startStorageLifecycle, storageOptions } from "./storage-lifecycle.ts";
 import { createDataTopics } from "./data-topics.ts";
-import { createChannelMessages } from "./channel-messages.ts";
-import { createChannelAdapters } from "./channel-adapters.ts";
-import { createChannelMqtt } from "./channel-mqtt.ts";
-import { parseChannelTopic } from "./channel-messages.ts";
-import { createMqttAuthenticator, isGuess } from "./mqtt-auth.ts";
+import { wireChannels } from "./channels-wiring.ts";
+import { createBrokerHooks } from "./broker-hooks.ts";
+import { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
-import { checkBridgeScopes, combineOutcomes, startBridges, type BridgeSet } from "./bridges.ts";
-import { ORPHAN_SWEEP_MS, RECHECK_MS, startSessionRecheck } from "./session-recheck.ts";
+import { checkBridgeScopes, startBridges, type BridgeSet } from "./bridges.ts";
+import { startSessionRecheck } from "./session-recheck.ts";
 import { createMqttAuthorizer } from "./mqtt-authz.ts";
 import { createReadCheck } from "./query-authz.ts";
 import { createListeners } from "./listeners.ts";
 import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
 import { openPeople } from "./people.ts";
-import { auditConnect, auditConsoleConnect, createServerAudit } from "./audit.ts";
+import { createServerAudit } from "./audit.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
-import { consoleConnect, consoleMay, createConsoleSource, isConsoleSession } from "./console.ts";
+import { createConsoleSource } from "./console.ts";
 
 const log = createLogger("neosvr");
 
@@ -91,24 +88,13 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const lifecycle = startStorageLifecycle(store, createLogger("storage"));
   const batcher = createWriteBatcher(store);
   const queries = createQueryService(store.file, config.query, createLogger("query"));
-  const channels = openChannels(config.data, registry);
-  const channelMessages = createChannelMessages({
-    channels,
-    batcher,
-    // a channel's rights are scopes: of the client's key, or Auth.AnonymousScopes
-    principalOf: (id) => {
-      if (id === undefined) return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
-      const r = registry.get(id);
-      return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
-    },
-    log: createLogger("channels"),
-  });
   // storage's user tables are views over internal tables: map what SQLite reads back to them
   const finder = openTableFinder(store.file, userTableOf);
 
   const settle = createMemorySettler({ log });
   // every authentication the trail records is also counted for /metrics and the Overview
   const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
+  const ch = wireChannels({ config, registry, batcher, auth, audit, broker: () => broker });
   const serverGuard = createServerGuard({
     dataDir: config.data,
     config: config.guard,
@@ -146,76 +132,20 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   // refused CONNECTs: a few per address in full, then one count per address and minute
   const connectRefusals = createLogAggregator(createLogger("mqtt"), "refused MQTT CONNECTs");
-  const channelAdapters = createChannelAdapters({
-    messages: channelMessages,
-    auth,
-    publish: (topic, payload) => broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
-    maxBodyBytes: DEFAULT_BODY_LIMIT,
-    log: createLogger("channels"),
-    audit,
-  });
-  const channelMqtt = createChannelMqtt({
-    messages: channelMessages,
-    replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
-    delivered: (topic, payload) => channelAdapters.sockets.fanout(topic, payload),
-    log: createLogger("channels"),
-  });
   const broker: Broker = new Broker({
-    hooks: {
-      authenticate: (req) => {
-        // a banned address is refused before any credential is looked at
-        const banned = guard.check(req.peer.remoteAddress);
-        if (!banned.ok) {
-          const reason = `address banned for ${banned.retryAfterSec}s more`;
-          auditConnect(audit, req, { ok: false, reason });
-          return { ok: false, reasonCode: RC.connectionRateExceeded, reason };
-        }
-        // the console's Live page: a web session over WebSocket (watch only)
-        const viaConsole = consoleConnect(
-          req,
-          (t) => web?.sessionUser(t),
-          (id) => broker.session(id)?.owner,
-        );
-        const r = viaConsole
-          ? viaConsole.ok
-            ? { ok: true as const, meta: viaConsole.meta }
-            : { ok: false as const, reasonCode: RC.notAuthorized, reason: viaConsole.reason }
-          : mqttAuth.authenticate(req);
-        if (viaConsole) auditConsoleConnect(audit, req, r);
-        else auditConnect(audit, req, r);
-        if (!r.ok) {
-          connectRefusals.warn(
-            req.peer.remoteAddress,
-            `CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`,
-          );
-          if (isGuess(r)) guard.failed(req.peer.remoteAddress);
-        }
-        return r;
-      },
-      // the console's Live page only watches, within its web user's topics:subscribe scopes;
-      // channel topics: the channel's connections decide; every other topic: the key's scopes
-      authorizePublish: (c, topic) =>
-        !isConsoleSession(c.meta) && (channelMqtt.mayPublish(c.identity, topic) ?? authz.publish(c, topic)),
-      authorizeSubscribe: (c, filter) =>
-        isConsoleSession(c.meta)
-          ? consoleMay(c.meta, filter)
-          : (channelMqtt.maySubscribe(c.identity, filter) ?? authz.subscribe(c, filter)),
-      authorizeDeliver: (t, topic) =>
-        isConsoleSession(t.client?.meta)
-          ? consoleMay(t.client.meta, topic)
-          : parseChannelTopic(topic)
-            ? channelMqtt.mayDeliver(t.owner, topic)
-            : authz.deliver(t, topic),
-      // a channel's SenML is stored (or a db/write committed) and a bridged topic enters the
-      // bridge's queue, all before the PUBACK
-      onPublish: (c, msg) => {
-        // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
-        const channel = channelMqtt.onPublish(c, msg);
-        if (channel) return channel.then((o) => (o.handled ? o : combineOutcomes(o, bridges?.onPublish(c, msg))));
-        return combineOutcomes(dataTopics.onPublish(c, msg), bridges?.onPublish(c, msg));
-      },
+    hooks: createBrokerHooks({
+      authz,
+      mqttAuth,
+      guard,
+      audit,
+      refusals: connectRefusals,
+      channelMqtt: ch.mqtt,
+      dataTopics,
+      bridges: () => bridges,
+      sessionUser: (t) => web?.sessionUser(t),
+      sessionOwner: (id) => broker.session(id)?.owner,
       onConnect: () => settle.noteConnect(),
-    },
+    }),
     maxPacketSize: config.mqtt.maxMessageSizeLimit,
     maxConnectSize: config.mqtt.maxConnectSize,
     maxUnauthenticatedBytes: config.mqtt.maxUnauthenticatedBytes,
@@ -234,15 +164,6 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
 
   // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
-  // channel connections changed (or now and then, for expiry): re-check the channel sockets
-  let sinceSockets = 0;
-  const channelTick = () => {
-    sinceSockets += RECHECK_MS;
-    if (channelMessages.refresh() || sinceSockets >= ORPHAN_SWEEP_MS) {
-      sinceSockets = 0;
-      channelAdapters.sockets.revalidate();
-    }
-  };
   const recheck = startSessionRecheck({
     broker,
     auth,
@@ -250,7 +171,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     log,
     onTick: () => {
       serverGuard.sync();
-      channelTick();
+      ch.tick();
     },
     // a console session ends with its web session (sign-out, expiry, password change)
     consoleSessionLive: (m) => web?.sessionUser(m.token)?.name === m.user,
@@ -288,8 +209,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     metrics: {
       metrics: () => metrics.render(),
     },
-    routes: channelAdapters.routes,
-    sockets: channelAdapters.socketKind,
+    routes: ch.adapters.routes,
+    sockets: ch.adapters.socketKind,
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it
   const mqtt = await startMqtt(config.mqtt, () => {
@@ -305,7 +226,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     people,
     defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
     console: consoleSource,
-    channels,
+    channels: ch.channels,
   });
   const http = await startHttp(config);
   // what a reload swaps: the listeners (and the servers it retired, whose connections run on)
@@ -364,7 +285,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       persisted?.stop(); // before close(), which ends every session
       await broker.close({ reasonCode: RC.serverShuttingDown });
       await bridges?.stop(); // after the broker: nothing is offered to a closed queue
-      channelAdapters.sockets.closeAll();
+      ch.adapters.sockets.closeAll();
       await Promise.all([hs.current, ...hs.retired].map((h) => h.stop()));
       await batcher.flush();
       await lifecycle.stop();
@@ -373,7 +294,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       people.close();
       serverGuard.close();
       audit.close();
-      channels.close();
+      ch.channels.close();
       registry.close();
       log.info("stopped");
     })());

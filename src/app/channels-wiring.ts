@@ -1,0 +1,63 @@
+// Channels (Mainflux-style) wired into the gateway: the registry's channels, the message
+// path (SenML stored before delivery), the HTTP and WebSocket adapters and the MQTT side.
+// `tick` runs with the session re-check: when channel connections changed (or now and
+// then, for expiry) the channel sockets are re-checked.
+import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
+import { createLogger } from "../lib/log.ts";
+import type { Broker } from "../mqtt/index.ts";
+import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
+import { createChannelAdapters } from "./channel-adapters.ts";
+import { createChannelMessages } from "./channel-messages.ts";
+import { createChannelMqtt } from "./channel-mqtt.ts";
+import { ORPHAN_SWEEP_MS, RECHECK_MS } from "./session-recheck.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+export function wireChannels(d: {
+  config: NeoConfig;
+  registry: Registry;
+  batcher: WriteBatcher;
+  auth: Auth;
+  audit: AuditLog;
+  broker: () => Broker;
+}) {
+  const { config, registry } = d;
+  const log = createLogger("channels");
+  const channels = openChannels(config.data, registry);
+  const messages = createChannelMessages({
+    channels,
+    batcher: d.batcher,
+    // a channel's rights are scopes: of the client's key, or Auth.AnonymousScopes
+    principalOf: (id) => {
+      if (id === undefined) return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
+      const r = registry.get(id);
+      return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
+    },
+    log,
+  });
+  const adapters = createChannelAdapters({
+    messages,
+    auth: d.auth,
+    publish: (topic, payload) => d.broker().publish({ topic, payload: Buffer.from(payload), qos: 1 }),
+    maxBodyBytes: DEFAULT_BODY_LIMIT,
+    log,
+    audit: d.audit,
+  });
+  const mqtt = createChannelMqtt({
+    messages,
+    replyTo: (id, m) =>
+      d.broker().publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
+    delivered: (topic, payload) => adapters.sockets.fanout(topic, payload),
+    log,
+  });
+  let sinceSockets = 0;
+  const tick = () => {
+    sinceSockets += RECHECK_MS;
+    if (messages.refresh() || sinceSockets >= ORPHAN_SWEEP_MS) {
+      sinceSockets = 0;
+      adapters.sockets.revalidate();
+    }
+  };
+  return { channels, messages, adapters, mqtt, tick };
+}
