@@ -286,6 +286,33 @@ ws.on('error', (e) => {
     }
   });
 
+  test("WSS with the certificate alone is let in; with another client's token beside it, 403", async () => {
+    const tls = {
+      ca: await Bun.file(ca).text(),
+      cert: await Bun.file(thing.cert).text(),
+      key: await Bun.file(thing.key).text(),
+    };
+    const ws = new WebSocket(`wss://127.0.0.1:${new URL(srv.httpUrl).port}/ws/channels/ch-1/messages`, {
+      tls,
+    } as unknown as string[]);
+    const opened = await new Promise<boolean>((resolve) => {
+      ws.onopen = () => resolve(true);
+      ws.onerror = () => resolve(false);
+    });
+    ws.close();
+    expect(opened).toBe(true);
+    const mixed = await fetch(`${srv.httpUrl}/ws/channels/ch-1/messages?authorization=${stranger.token}`, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+      tls,
+    } as RequestInit);
+    expect(mixed.status).toBe(403);
+  });
+
   test("a client not connected to the channel is refused on MQTTS, HTTPS and WSS", async () => {
     const before = (await query(srv, "select count(*) from CH_1"))[0]?.[0] as number;
     const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${srv.mqttPort}`, {
