@@ -16,7 +16,7 @@ afterAll(() => {
 
 interface Trace {
   /** sequence of events in syscall order */
-  events: { kind: "wal-write" | "wal-sync" | "puback"; line: string; acks?: number }[];
+  events: { kind: "wal-write" | "wal-sync" | "puback" | "http-ok"; line: string; acks?: number }[];
 }
 
 // strace -x prints binary buffers as \xNN; a QoS 1 PUBACK is 40 02 <id hi> <id lo>, and
@@ -28,6 +28,7 @@ function parseTrace(file: string): Trace {
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (/(?:pwrite64|write)\(\d+<[^>]*series\.db-wal>/.test(line)) events.push({ kind: "wal-write", line });
     else if (/(?:fsync|fdatasync)\(\d+<[^>]*series\.db-wal>/.test(line)) events.push({ kind: "wal-sync", line });
+    else if (HTTP_OK.test(unescape(line))) events.push({ kind: "http-ok", line });
     else {
       const m = PUBACK.exec(line);
       if (m) events.push({ kind: "puback", line, acks: Number(m[1]) / 4 });
@@ -35,6 +36,14 @@ function parseTrace(file: string): Trace {
   }
   return { events };
 }
+
+/** strace -x writes a string holding any non-ASCII byte (a "µs" elapse) wholly as \xNN */
+const unescape = (line: string) =>
+  line.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+
+// the 200 of a POST /db/write (head and body are written in one piece)
+const HTTP_OK =
+  /^\d+\s+(?:write|sendto|writev|sendmsg)\(\d+<(?:TCP|socket)[^>]*>, .*"HTTP\/1\.1 200 OK.*record\(s\) inserted/s;
 
 const countAcks = (t: Trace) => t.events.reduce((n, e) => n + (e.acks ?? 0), 0);
 
@@ -60,7 +69,7 @@ async function tracedRun(sync: "full" | "normal" | undefined, messages: number) 
     writeFileSync(conf, `Storage { Sync = "${sync}" }\n`);
     env.NEO_CONFIG = conf;
   }
-  const wrap = ["strace", "-f", "-qq", "-x", "-y", "-s", "64", "-o", traceFile];
+  const wrap = ["strace", "-f", "-qq", "-x", "-y", "-s", "512", "-o", traceFile];
   wrap.push("-e", "trace=fsync,fdatasync,write,pwrite64,writev,sendto,sendmsg");
   const srv = await startServer([], { data, env, wrap });
   try {
@@ -70,9 +79,17 @@ async function tracedRun(sync: "full" | "normal" | undefined, messages: number) 
       { stdin: `${lines.join("\n")}\n`, timeoutMs: 30000 },
     );
     expect(r.code).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const w = await fetch(`${srv.httpUrl}/db/write/SYNCT`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["http.s",${1800000000000000000 + i},1.5]]}}`,
+      });
+      expect(w.status).toBe(200);
+    }
     const q = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from SYNCT")}`);
     const body = (await q.json()) as { data: { rows: unknown[][] } };
-    expect(Number(body.data.rows[0]?.[0])).toBe(messages);
+    expect(Number(body.data.rows[0]?.[0])).toBe(messages + 3);
   } finally {
     await srv.stop();
   }
@@ -80,8 +97,9 @@ async function tracedRun(sync: "full" | "normal" | undefined, messages: number) 
 }
 
 describe.skipIf(!hasStrace)("Storage.Sync", () => {
-  test('with the default ("full"), every PUBACK follows an fsync of the WAL, and one fsync covers many messages', async () => {
+  test('with the default ("full"), every PUBACK and /db/write 200 follows an fsync of the WAL, and one fsync covers many messages', async () => {
     const t = await tracedRun(undefined, 300);
+    expect(t.events.filter((e) => e.kind === "http-ok").length).toBe(3);
     const acks = countAcks(t);
     const syncs = t.events.filter((e) => e.kind === "wal-sync").length;
     expect(acks).toBe(300);
