@@ -28,7 +28,7 @@ function parseTrace(file: string): Trace {
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (/(?:pwrite64|write)\(\d+<[^>]*series\.db-wal>/.test(line)) events.push({ kind: "wal-write", line });
     else if (/(?:fsync|fdatasync)\(\d+<[^>]*series\.db-wal>/.test(line)) events.push({ kind: "wal-sync", line });
-    else if (HTTP_OK.test(unescape(line))) events.push({ kind: "http-ok", line });
+    else if (HTTP_OK.test(fromHex(line))) events.push({ kind: "http-ok", line });
     else {
       const m = PUBACK.exec(line);
       if (m) events.push({ kind: "puback", line, acks: Number(m[1]) / 4 });
@@ -38,7 +38,7 @@ function parseTrace(file: string): Trace {
 }
 
 /** strace -x writes a string holding any non-ASCII byte (a "µs" elapse) wholly as \xNN */
-const unescape = (line: string) =>
+const fromHex = (line: string) =>
   line.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 
 // the 200 of a POST /db/write (head and body are written in one piece)
