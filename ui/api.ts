@@ -109,3 +109,29 @@ export interface QueryReply extends ApiReply {
   data: { columns: string[]; types: string[]; rows: unknown[][] };
   truncated?: boolean;
 }
+
+/**
+ * The gateway's own JSON APIs that answer SuperMQ-style (a plain object, 204 with no
+ * body): /pats. A failure's `reason` (or `message`) becomes the error.
+ */
+export async function gatewayCall<T>(method: string, path: string, body?: unknown): Promise<T | null> {
+  const headers: Record<string, string> = { authorization: `Bearer ${session}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "The gateway cannot be reached. Check the network and try again.");
+  }
+  if (res.status === 401) {
+    clearSession();
+    signedOut(ENDED);
+    throw new ApiError(401, ENDED);
+  }
+  if (res.status === 204) return null;
+  const j = (await res.json().catch(() => null)) as
+    | (Record<string, unknown> & { reason?: string; message?: string })
+    | null;
+  if (!res.ok) throw new ApiError(res.status, j?.reason ?? j?.message ?? `The gateway answered ${res.status}.`);
+  return j as T;
+}

@@ -1,6 +1,6 @@
 // neo operator console: one embedded app (Preact + htm, uPlot), same login as before.
 // Pages by URL hash: #/keys (default: seed 000's flow), #/overview, #/data, #/live,
-// #/connections, #/audit, #/settings. Talks to /web/api/* with the session token.
+// #/connections, #/channels, #/tokens, #/audit, #/settings. Talks to /web/api/* with the session token.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
@@ -16,6 +16,8 @@ import {
 import { ConfirmHost, ToastHost } from "./components.ts";
 import { html } from "./html.ts";
 import { AuditPage } from "./pages/audit.ts";
+import { ChannelsPage } from "./pages/channels.ts";
+import { TokensPage } from "./pages/tokens.ts";
 import { ConnectionsPage } from "./pages/connections.ts";
 import { DataPage } from "./pages/data.ts";
 import { KeysPage } from "./pages/keys.ts";
@@ -28,7 +30,9 @@ const PAGES = [
   { path: "data", label: "Data", view: DataPage },
   { path: "live", label: "Live", view: LivePage },
   { path: "connections", label: "Connections", view: ConnectionsPage },
+  { path: "channels", label: "Channels", view: ChannelsPage },
   { path: "keys", label: "Keys", view: KeysPage },
+  { path: "tokens", label: "Tokens", view: TokensPage },
   { path: "audit", label: "Audit", view: AuditPage },
   { path: "settings", label: "Settings", view: SettingsPage },
 ] as const;
@@ -78,7 +82,7 @@ function Login(p: { message: string | null; onIn: (user: string) => void }) {
       ${error ? html`<p id="login-error" class="error" role="alert">${error}</p>` : null}
       <button id="login-submit" class="btn primary wide" type="submit" disabled=${busy}>Sign in</button>
       <p class="hint">On first start neo writes the <code>admin</code> password to
-        <code>&lt;data&gt;/web-admin-password</code>. Change it with <code>neo shell user passwd admin</code>.</p>
+        <code>${"<data>"}/web-admin-password</code>. Change it with <code>neo shell user passwd admin</code>.</p>
     </form>
   </section>`;
 }
@@ -94,7 +98,7 @@ function Shell(p: { user: string; onOut: () => void }) {
     const label = PAGES.find((x) => x.path === page)?.label ?? "";
     document.title = `neo · ${label}`;
   }, [page]);
-  const current = PAGES.find((x) => x.path === page) ?? PAGES[4];
+  const current = PAGES.find((x) => x.path === page) ?? PAGES.find((x) => x.path === DEFAULT_PAGE)!;
   const View = current.view;
   return html`<div id="main-view">
     <a class="skip" href="#content" onClick=${(e: Event) => {

@@ -129,7 +129,7 @@ export function DataPage() {
       <h2>Tables</h2>
       ${tablesError ? html`<${Note} kind="error">${tablesError}<//>` : null}
       ${!tables && !tablesError ? html`<${Note} kind="loading">Listing the tables…<//>` : null}
-      ${tables && tables.length === 0 ? html`<${Note} kind="empty">There are no tables yet. Write rows with <code>db/write/&lt;table&gt;</code> or <code>POST /db/write/&lt;table&gt;</code>.<//>` : null}
+      ${tables && tables.length === 0 ? html`<${Note} kind="empty">There are no tables yet. Write rows with <code>db/write/${"<table>"}</code> or <code>POST /db/write/${"<table>"}</code>.<//>` : null}
       ${
         tables && tables.length > 0
           ? html`<table class="cards" id="tables">
