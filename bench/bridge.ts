@@ -14,7 +14,7 @@
 //              kill -9'ed and restarted, link back: how many reach the upstream
 //   rss        link cut, `queued` messages published: the local broker's VmRSS
 // Loopback only; every process is started and stopped by PID.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -118,7 +118,12 @@ async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean>
   return pred();
 }
 
-async function generate(port: number, phase: string, count: number): Promise<{ acked: number; seconds: number }> {
+async function generate(
+  port: number,
+  phase: string,
+  count: number,
+  root = "bench",
+): Promise<{ acked: number; seconds: number }> {
   const lanes = Math.max(1, Math.min(PUBLISHERS, count));
   const per = Math.ceil(count / lanes);
   const t0 = performance.now();
@@ -232,6 +237,8 @@ interface Row {
   sustained: number;
   /** local broker CPU seconds per wall second during the sustained phase */
   cpu: number;
+  /** generator acks/s on a topic no bridge forwards: the broker's own QoS 1 path */
+  localAck: number;
   /** the same while the backlog drains after the outage */
   catchupCpu: number;
   genAck: number;
@@ -250,6 +257,7 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
     sustained: 0,
     cpu: 0,
     catchupCpu: 0,
+    localAck: 0,
     genAck: 0,
     reconnectS: 0,
     catchup: 0,
@@ -265,6 +273,10 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
     const probe = await generate(local.port, "probe", 1);
     if (!(await waitFor(() => (group(target, "probe")?.n ?? 0) >= 1, 30_000)))
       throw new Error(`${target}: the bridge never delivered a probe (${JSON.stringify(probe)})`);
+
+    // the same generator on a topic no bridge forwards: what the broker alone acknowledges
+    const plain = await generate(local.port, "plain", COUNT, "local");
+    row.localAck = plain.acked / plain.seconds;
 
     // sustained
     const t0 = Date.now();
@@ -318,7 +330,26 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
   }
 }
 
+/** what one durable commit costs on this disk now: 4 KB appended + fdatasync, 40 times */
+function fsyncLatency(): { median: number; p90: number } {
+  const fd = openSync(join(work, "fsync-probe"), "a");
+  const ms: number[] = [];
+  try {
+    for (let i = 0; i < 40; i++) {
+      const t = performance.now();
+      writeSync(fd, Buffer.alloc(4096, i));
+      fdatasyncSync(fd);
+      ms.push(performance.now() - t);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[20] ?? 0, p90: ms[36] ?? 0 };
+}
+
 const load0 = loadavg();
+const fsync0 = fsyncLatency();
 const rows: Row[] = [];
 try {
   await startUpstream();
@@ -343,12 +374,13 @@ const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 const lines = [
   `bun bench/bridge.ts --outage ${OUTAGE_S} --count ${COUNT} --queued ${QUEUED} --loss ${LOSS} --publishers ${PUBLISHERS}`,
   `load average before the run: ${load0.map((x) => x.toFixed(2)).join(" ")} (2 cores, shared with other developers' work)`,
+  `fdatasync of a 4 KB append in the data dir's file system: median ${fsync0.median.toFixed(1)} ms, p90 ${fsync0.p90.toFixed(1)} ms`,
   "",
-  "| broker (bridge) | sustained msgs/s upstream | broker CPU (s/s) | generator acks/s | reconnect after outage | catch-up msgs/s | broker CPU (s/s) | catch-up lost | acked before kill -9 | reached upstream | RSS with queued (after 3 s) |",
+  "| broker (bridge) | sustained msgs/s upstream | broker CPU (s/s) | generator acks/s (not forwarded) | reconnect after outage | catch-up msgs/s | broker CPU (s/s) | catch-up lost | acked before kill -9 | reached upstream | RSS with queued (after 3 s) |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map(
     (r) =>
-      `| ${r.target} | ${f0(r.sustained)} | ${r.cpu.toFixed(2)} | ${f0(r.genAck)} | ${r.reconnectS.toFixed(1)} s | ${f0(r.catchup)} | ${r.catchupCpu.toFixed(2)} | ${r.catchupLost} | ${r.lossSent} | ${r.lossGot} (lost ${r.lossSent - r.lossGot}) | ${r.rssMb.toFixed(0)} MB (${r.rssIdleMb.toFixed(0)} MB) |`,
+      `| ${r.target} | ${f0(r.sustained)} | ${r.cpu.toFixed(2)} | ${f0(r.genAck)} (${f0(r.localAck)}) | ${r.reconnectS.toFixed(1)} s | ${f0(r.catchup)} | ${r.catchupCpu.toFixed(2)} | ${r.catchupLost} | ${r.lossSent} | ${r.lossGot} (lost ${r.lossSent - r.lossGot}) | ${r.rssMb.toFixed(0)} MB (${r.rssIdleMb.toFixed(0)} MB) |`,
   ),
 ];
 const neo = rows.find((r) => r.target === "neo");
@@ -357,5 +389,9 @@ if (neo && mq)
   lines.push(
     "",
     `neo / Mosquitto: sustained ${(neo.sustained / mq.sustained).toFixed(2)}x, catch-up ${(neo.catchup / mq.catchup).toFixed(2)}x`,
+  );
+if (neo)
+  lines.push(
+    `neo acks/s forwarded / not forwarded (the bridge's cost on the publish path): ${(neo.genAck / neo.localAck).toFixed(2)}x`,
   );
 console.log(lines.join("\n"));

@@ -1,5 +1,5 @@
 // Bridge bench generator (child process): publish `count` QoS 1 messages of 100 bytes to
-// a local broker, round-robin over 4 topics under bench/<phase>/, `window` in flight;
+// a local broker, round-robin over 4 topics under <root>/<phase>/ (root: bench), `window` in flight;
 // the payload starts with the message's number (10 digits) so the sink can count
 // unique messages. Prints {"acked":N,"seconds":S} when every PUBLISH is acknowledged.
 import { MqttConn } from "../lib/client.ts";
@@ -13,10 +13,12 @@ const o = JSON.parse(process.argv[2] ?? "{}") as {
   phase: string;
   first?: number;
   window?: number;
+  /** first topic level; "bench" is what the bridges forward */
+  root?: string;
 };
 const first = o.first ?? 0;
 const window = o.window ?? 512;
-const topics = [0, 1, 2, 3].map((t) => `bench/${o.phase}/t${t}`);
+const topics = [0, 1, 2, 3].map((t) => `${o.root ?? "bench"}/${o.phase}/t${t}`);
 const c = await MqttConn.open({ host: "127.0.0.1", port: o.port }, { clientId: `gen-${o.phase}-${process.pid}` });
 let sent = 0;
 let acked = 0;
