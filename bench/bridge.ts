@@ -131,7 +131,7 @@ async function generate(
     Array.from({ length: lanes }, async (_, i) => {
       const n = Math.min(per, count - i * per);
       const p = spawn(
-        ["bun", "bench/bridge/gen.ts", JSON.stringify({ port, count: n, phase, first: i * per })],
+        ["bun", "bench/bridge/gen.ts", JSON.stringify({ port, count: n, phase, first: i * per, root })],
         "pipe",
       );
       const out = await new Response(p.stdout as ReadableStream<Uint8Array>).text();
