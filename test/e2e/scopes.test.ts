@@ -73,6 +73,26 @@ describe("tables", () => {
     }
   });
 
+  test("curl sees the same 403 and reason as any HTTP client", async () => {
+    const k = await scopedKey("t-curl", ["tables:write:MINE"]);
+    const r = await run([
+      "curl",
+      "-s",
+      "-w",
+      "\n%{http_code}",
+      "-H",
+      `Authorization: Bearer ${k.token}`,
+      "-H",
+      "Content-Type: application/json",
+      "--data",
+      ROW("c"),
+      `${gw.srv.httpUrl}/db/write/OTHER`,
+    ]);
+    const [body, status] = r.stdout.trim().split("\n");
+    expect(status).toBe("403");
+    expect(JSON.parse(body!)).toEqual({ success: false, reason: "not allowed to write table OTHER" });
+  });
+
   test("over MQTT the same key gets PUBACK 0x87 (v5) for another table, and db/query answers 403", async () => {
     const k = await scopedKey("t-mqtt", ["tables:write:MINE", "tables:read:MINE", "topics:publish:db/#"]);
     const c = connectCollect(gw.url, { username: k.token, clientId: "t-mqtt", protocolVersion: 5 });
