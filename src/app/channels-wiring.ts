@@ -4,7 +4,6 @@
 // then, for expiry) the channel sockets are re-checked.
 import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-import { DEFAULT_BODY_LIMIT } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
@@ -40,7 +39,8 @@ export function wireChannels(d: {
     messages,
     auth: d.auth,
     publish: (topic, payload) => d.broker().publish({ topic, payload: Buffer.from(payload), qos: 1 }),
-    maxBodyBytes: DEFAULT_BODY_LIMIT,
+    // a channel message becomes an MQTT message: no larger than the broker takes one
+    maxBodyBytes: config.mqtt.maxMessageSizeLimit,
     log,
     audit: d.audit,
   });

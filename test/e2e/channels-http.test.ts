@@ -145,6 +145,13 @@ describe("HTTP adapter", () => {
       expect(j.success).toBe(false);
       expect(j.reason).toMatch(re);
     }
+    // a channel message is an MQTT message: no larger than Mqtt.MaxMessageSizeLimit (1 MiB)
+    const big = await post("/http/channels/plant-a/messages", `[${'{"n":"x","v":1},'.repeat(70_000)}{"n":"x","v":1}]`, {
+      ...senml,
+      authorization: `Thing ${thing.token}`,
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { reason: string }).reason).toBe("request body exceeds 1048576 bytes");
     const get = await fetch(`${srv.httpUrl}/http/channels/plant-a/messages`);
     expect(get.status).toBe(405);
     expect((await query("select count(*) from PLANT_A"))[0]).toEqual([3]);
