@@ -30,6 +30,7 @@ export interface ChannelAdapterDeps {
   auth: Auth;
   /** publish to the broker's MQTT subscribers (no authorization: the adapter checked it) */
   publish(topic: string, payload: Uint8Array): void;
+  /** largest message accepted (HTTP body or WebSocket frame): the broker's packet limit */
   maxBodyBytes: number;
   log: Logger;
   /** the audit trail: one row per authentication of an adapter request or upgrade */
@@ -74,6 +75,8 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     log,
     stillValid: (d) => auth.isStillValid(d.clientId, { fingerprint256: d.fingerprint256 }),
     publish: async (d: ChannelSocketData, payload, from) => {
+      if (payload.byteLength > deps.maxBodyBytes)
+        return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };
       const sub = d.topic.split("/").slice(3).join("/");
       const r = await accept(d.channelId, sub, payload, undefined, from);
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };

@@ -202,6 +202,15 @@ describe("WebSocket adapter", () => {
     ]);
   });
 
+  test("a frame larger than a broker message is refused with a reason on the socket, not published", async () => {
+    const ws = new WebSocket(wsUrl(`/ws/channels/plant-a/messages?authorization=${thing.token}`));
+    await open(ws);
+    const reply = new Promise<string>((resolve) => (ws.onmessage = (e) => resolve(String(e.data))));
+    ws.send("x".repeat(1_100_000));
+    expect(JSON.parse(await reply)).toEqual({ success: false, reason: "message exceeds 1048576 bytes" });
+    ws.close();
+  });
+
   test("an upgrade without credentials, with a bad token, to an unknown channel or by a stranger is refused", async () => {
     const status = async (path: string, headers: Record<string, string> = {}) =>
       (
