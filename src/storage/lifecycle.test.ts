@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/durations.ts";
 import { openSeriesStore, type SeriesOptions, type SeriesStore } from "./index.ts";
+import { openDatabase } from "./db.ts";
 import { sensorRows } from "./legacy-fixture.ts";
+import { setTableOptions } from "./table-settings.ts";
 
 const DAY = 86_400_000_000_000n;
 const T0 = 1_700_000_000_000_000_000n;
@@ -123,6 +125,35 @@ describe("rollups", () => {
     ]);
     store.setTableOptions("r", { rollups: "1h" });
     expect(() => store.query("select * from _R_ROLLUP_1M")).toThrow("no such table");
+  });
+
+  test("rows the running writer commits while another process fills a new rollup count exactly once", () => {
+    store.write("bf", sensorRows(12_000, 3, T0));
+    const cli = openDatabase(join(dir, "series.db"));
+    let extra = 0;
+    setTableOptions(
+      cli,
+      "BF",
+      { rollups: "1s" },
+      {
+        betweenChunks: () => {
+          store.write("bf", [
+            // sensor.2 is filled last: a fill that read live rows would count these twice
+            { name: "sensor.2", time: T0 + BigInt(extra), value: 1 },
+            { name: `late.${extra}`, time: T0, value: 2 },
+          ]);
+          extra++;
+        },
+      },
+    );
+    cli.close();
+    expect(extra).toBe(3);
+    const [rows] = store.query("select count(*) from bf").rows[0] as [bigint];
+    const [counted, sum] = store.query("select sum(COUNT), sum(SUM) from _BF_ROLLUP_1S").rows[0] as [bigint, number];
+    expect(counted).toBe(rows);
+    expect(rows).toBe(12_006n);
+    const [rawSum] = store.query("select sum(VALUE) from bf").rows[0] as [number];
+    expect(sum).toBeCloseTo(rawSum, 6);
   });
 
   test("a rollup has its own retention", async () => {

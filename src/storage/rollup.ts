@@ -60,16 +60,6 @@ export function dropRollupSql(t: string, every: bigint): string {
   return `DROP VIEW IF EXISTS "${rollupView(t, every)}"; DROP TABLE IF EXISTS "${rollupStore(t, every)}";`;
 }
 
-/** fill a new rollup from the rows already stored */
-export function backfillRollupSql(t: string, every: bigint): string {
-  const v = decodeValueSql("v");
-  return (
-    `INSERT INTO "${rollupStore(t, every)}" (nid, bucket, min, max, sum, cnt) ` +
-    `SELECT nid, time - (((time % ${every}) + ${every}) % ${every}) AS b, min(${v}), max(${v}), sum(${v}), count(v) ` +
-    `FROM "${dataTable(t)}" WHERE v IS NOT NULL GROUP BY nid, b`
-  );
-}
-
 interface Agg {
   nid: number;
   bucket: bigint;
@@ -86,15 +76,26 @@ export interface RollupUpdater {
   finalize(): void;
 }
 
+/** merge one (name, interval) aggregate into a rollup: ?1 nid, ?2 bucket, ?3 min, ?4 max, ?5 sum, ?6 count */
+export const upsertRollupSql = (t: string, every: bigint) =>
+  `INSERT INTO "${rollupStore(t, every)}" (nid, bucket, min, max, sum, cnt) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ` +
+  "ON CONFLICT (nid, bucket) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), " +
+  "sum = sum + excluded.sum, cnt = cnt + excluded.cnt";
+
+/** per interval of one name: the aggregates of the rows stored (?1 = nid) */
+export function aggregateRollupSql(t: string, every: bigint): string {
+  const v = decodeValueSql("v");
+  return (
+    `SELECT time - (((time % ${every}) + ${every}) % ${every}) AS b, min(${v}) AS mn, max(${v}) AS mx, ` +
+    `sum(${v}) AS sm, count(v) AS n FROM "${dataTable(t)}" WHERE nid = ?1 AND v IS NOT NULL GROUP BY b`
+  );
+}
+
 export function createRollupUpdater(db: Database, t: string, specs: readonly RollupSpec[]): RollupUpdater {
   const parts = specs.map((s) => ({
     every: s.every,
     pending: new Map<string, Agg>(),
-    upsert: db.prepare(
-      `INSERT INTO "${rollupStore(t, s.every)}" (nid, bucket, min, max, sum, cnt) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ` +
-        "ON CONFLICT (nid, bucket) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), " +
-        "sum = sum + excluded.sum, cnt = cnt + excluded.cnt",
-    ) as Statement,
+    upsert: db.prepare(upsertRollupSql(t, s.every)) as Statement,
   }));
   return {
     add(nid, time, value) {
