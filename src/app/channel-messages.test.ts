@@ -107,3 +107,17 @@ describe("what a channel message becomes", () => {
     expect(s.writes).toEqual([]);
   });
 });
+
+describe("a store failure", () => {
+  test("is a 500 with a generic reason: the internal message (a path, SQLite's words) stays in the log", async () => {
+    const channels = { get: () => CH, dataVersion: () => 1 } as unknown as Channels;
+    const batcher = {
+      write: async () => {
+        throw new Error("SQLITE_IOERR: disk I/O error at /var/lib/neo/series.db");
+      },
+    } as unknown as WriteBatcher;
+    const m = createChannelMessages({ channels, batcher, principalOf: () => null, log: createLogger("test") });
+    const r = await m.ingest(CH, enc('[{"n":"t","v":1}]'), "application/senml+json");
+    expect(r).toEqual({ ok: false, status: 500, reason: "internal error" });
+  });
+});

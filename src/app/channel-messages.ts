@@ -11,6 +11,7 @@
 //     binary) is delivered unchanged and not stored.
 import { authorize, type Principal } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
+import { genericReason } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
 import { looksLikeSenml, parseJsonExact, resolveSenml, type SenmlRecord } from "../ingest/index.ts";
 import type { Channel, ChannelOperation, Channels } from "../registry/index.ts";
@@ -163,7 +164,9 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     } catch (e) {
       if (isNeoError(e) && e.status < 500) return { ok: false, reason: e.message, status: 400 };
       log.error(`storing a message of channel ${channel.id} in ${channel.table} failed`, e);
-      return { ok: false, reason: isNeoError(e) ? e.message : "storage failed", status: 500 };
+      // a 5xx never carries the internal message (it is in the log above); a full disk says so
+      const full = isNeoError(e) && e.code === "storage_full";
+      return { ok: false, reason: full ? e.message : genericReason(500), status: 500 };
     }
   }
 
