@@ -3,7 +3,7 @@
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
 import { authorize, type Operation, type People, type Principal, type UserIdentity } from "../auth/index.ts";
-import type { AuditLog, Channels } from "../registry/index.ts";
+import { type AuditLog, auditJson, type Channels, parseAuditFilter } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { readBody } from "../lib/http/body.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
@@ -28,8 +28,8 @@ export interface WebApiDeps {
   people: People;
   /** the password check behind the brute-force guard */
   login: PasswordLogin;
-  /** the audit trail: changes made through the UI */
-  audit?: Pick<AuditLog, "record">;
+  /** the audit trail: changes made through the UI; the console reads it */
+  audit?: Pick<AuditLog, "record" | "query">;
   now?: () => number;
   /** scopes of a key generated without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes?: () => readonly string[];
@@ -97,7 +97,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
   const log = deps.log ?? createLogger("web");
   const now = deps.now ?? Date.now;
   const { people } = deps;
-  const audit = deps.audit ?? { record() {} };
+  const audit = deps.audit ?? { record() {}, query: () => [] };
   /** a change made through the UI, recorded once it succeeded */
   const changed = async (c: WebContext, action: string, target: string, run: () => Promise<Response> | Response) => {
     const res = await run();
@@ -273,6 +273,17 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
+    // the console's Audit page: the same filters as GET /audit, admins only
+    {
+      method: "GET",
+      path: "/web/api/audit",
+      auth: "session",
+      handler: (_, c) => {
+        if (c.session?.user.role !== "admin") return failure(403, "only an admin may read the audit trail");
+        const q = Object.fromEntries(c.url.searchParams);
+        return ok(c.started, { data: audit.query(parseAuditFilter({ limit: "1000", ...q }, now())).map(auditJson) });
+      },
+    },
     { method: "GET", path: "/web/api/server-cert", auth: "session", handler: () => keys.serverCert() },
     {
       method: "GET",

@@ -176,4 +176,35 @@ describe("brute-force guard", () => {
     expect(bad.filter((c) => c === "401").length).toBeLessThanOrEqual(10);
     expect(bad.filter((c) => c === "429").length).toBeGreaterThanOrEqual(20);
   });
+
+  test("guessing the admin's password from 10 rotating addresses is slowed per user while the admin logs in at once", async () => {
+    const password = readFileSync(join(srv.data, "web-admin-password"), "utf8").trim();
+    const login = (pw: string, iface?: string) =>
+      run(
+        [
+          "curl",
+          "-s",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          ...(iface ? ["--interface", iface] : []),
+          "-H",
+          "content-type: application/json",
+          "-d",
+          JSON.stringify({ loginName: "admin", password: pw }),
+          `${srv.httpUrl}/web/api/login`,
+        ],
+        { timeoutMs: 60_000 },
+      ).then((x) => x.stdout);
+    // 10 addresses x 4 guesses: below the per-address limit, so no address is banned
+    const guesses = pool(40, 10, (i) => login(`rotate-${i}-xxxx`, `127.0.1.${(i % 10) + 1}`));
+    // meanwhile the admin, from an address that never failed, is never delayed
+    const admin = await login(password);
+    const codes = await guesses;
+    expect(admin).toBe("200");
+    // the later guesses waited their turn per user, and those that would wait too long were told to retry later
+    expect(codes.filter((c) => c === "429").length).toBeGreaterThan(0);
+    expect(codes.filter((c) => c === "401").length).toBeLessThan(40);
+  }, 90_000);
 });
