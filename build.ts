@@ -15,6 +15,7 @@ type Arch = "x64" | "arm64";
 const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src/main.ts");
+const WORKERS = { parse: join(ROOT, "src/ingest/parse-worker.ts") };
 
 /**
  * Folders embedded as assets (Bun `--asset`), reachable in the binary under
@@ -141,7 +142,9 @@ async function compile(arch: Arch): Promise<void> {
   }
   const t0 = performance.now();
   const result = await Bun.build({
-    entrypoints: [ENTRY],
+    // Worker entry points are bundled beside the main one (Bun: workers in a compiled
+    // executable must be listed); src/ingest/parse-async.ts starts this one
+    entrypoints: [ENTRY, WORKERS.parse],
     target: "bun",
     format: "esm",
     minify: true,

@@ -3,7 +3,7 @@
 //   db/query  {"q":..., "format":"json", "timeformat":"ns", "reply":"<topic>"} -> answer on reply topic
 // The PUBACK/PUBREC waits for the commit (the broker awaits onPublish).
 import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
-import { parsePayload } from "../ingest/index.ts";
+import { BIG_BODY, parseInSlices, parsePayload } from "../ingest/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -89,14 +89,21 @@ export function createDataTopics(deps: DataTopicDeps) {
       if (!FORMATS.has(fmt)) throw new Error(`unsupported format "${fmt}"`);
       const compress = userProp(msg, "compress")?.toLowerCase() === "gzip" ? "gzip" : wt.compress;
       const header = userProp(msg, "header");
-      const rows = parsePayload(msg.payload, {
+      const opts = {
         format: fmt as WriteTopic["format"],
         compress,
         timeformat: userProp(msg, "timeformat"),
         tz: userProp(msg, "tz"),
         header: header === "skip" || header === "columns" ? header : undefined,
-      });
-      const n = await deps.batcher.write(wt.table, rows);
+      } as const;
+      let n = 0;
+      if (msg.payload.length <= BIG_BODY) n = await deps.batcher.write(wt.table, parsePayload(msg.payload, opts));
+      else {
+        // a big payload: parsed off the event loop, committed slice by slice; PUBACK after the last
+        await parseInSlices(msg.payload, opts, async (rows) => {
+          n += await deps.batcher.write(wt.table, rows);
+        });
+      }
       reply(
         client,
         msg,

@@ -1,7 +1,7 @@
 // POST /db/write/<table>: JSON {"data":{"columns","rows"}}, CSV (text/csv) or NDJSON
 // (application/x-ndjson); ?timeformat=&tz=&header=&method=append; Content-Encoding: gzip.
-import { NeoError } from "../../lib/errors.ts";
-import { parsePayload, type ParseOptions } from "../../ingest/index.ts";
+import { isNeoError, NeoError } from "../../lib/errors.ts";
+import { parseInSlices, type ParseOptions } from "../../ingest/index.ts";
 import type { SeriesStore } from "../../storage/index.ts";
 import { mediaType, readBody } from "../body.ts";
 import { formatElapse } from "../../lib/http/elapse.ts";
@@ -57,15 +57,31 @@ export async function handleWrite(
     throw new NeoError("bad_request", `unsupported header "${header}" (use skip or columns)`, 400);
   }
   const body = await readBody(req, limit);
-  const rows = parsePayload(body, {
-    format,
-    compress: encoding === "gzip" ? "gzip" : undefined,
-    timeformat: p.get("timeformat") || undefined,
-    tz: p.get("tz") || undefined,
-    header: header === "skip" || header === "columns" ? header : undefined,
-    maxBytes: limit * 4,
-  });
-  const n = store.write(table, rows);
+  // Big bodies are parsed off the event loop and committed in slices of a few thousand
+  // rows, each its own short transaction, so nobody waits long behind a 10 MB upload. The
+  // 200 leaves after the last slice is committed; if a later slice fails (a bad row, a
+  // full disk), the reply says how many rows earlier slices committed (machbase-neo's
+  // append is not all-or-nothing either).
+  let n = 0;
+  try {
+    await parseInSlices(
+      body,
+      {
+        format,
+        compress: encoding === "gzip" ? "gzip" : undefined,
+        timeformat: p.get("timeformat") || undefined,
+        tz: p.get("tz") || undefined,
+        header: header === "skip" || header === "columns" ? header : undefined,
+        maxBytes: limit * 4,
+      },
+      (rows) => {
+        n += store.write(table, rows);
+      },
+    );
+  } catch (e) {
+    if (n > 0 && isNeoError(e)) throw new NeoError(e.code, `${e.message} (after ${n} record(s) inserted)`, e.status, e);
+    throw e;
+  }
   return jsonResponse({
     success: true,
     reason: `success, ${n} record(s) inserted`,
