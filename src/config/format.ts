@@ -163,6 +163,11 @@ Http {
   # Env NEO_HTTP_ENABLE_TOKEN_AUTH, flag --http-enable-token-auth.
   EnableTokenAuth = false
 
+  # GET /metrics (Prometheus text format) without a token, for a scraper on a trusted
+  # network; otherwise, with token auth on, it needs a key with metrics:read:*.
+  # Env NEO_HTTP_METRICS_PUBLIC.
+  # MetricsPublic = false
+
   # Host names the gateway answers to, besides its listen address, localhost and IP
   # addresses: a request naming any other Host is refused (DNS rebinding).
   AllowedHosts = []
