@@ -29,7 +29,7 @@ import { reloadConfig, type ReloadTarget } from "./reload.ts";
 import { createServerGuard } from "./guard.ts";
 import { openPeople } from "./people.ts";
 import { createServerAudit } from "./audit.ts";
-import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
+import { countedAudit, createGatewayMetrics, meteredStore, startNeoSys } from "./metrics.ts";
 import { createConsoleSource } from "./console.ts";
 
 const log = createLogger("neosvr");
@@ -162,6 +162,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // retained messages and persistent sessions from the last run, before anyone connects
   if (config.mqtt.persistence) restoreBrokerState(config.data, broker, createLogger("mqtt"));
   const persisted = config.mqtt.persistence ? persistBrokerState(config.data, broker, createLogger("mqtt")) : null;
+  // $SYS/neo/...: rows written, auth attempts and failures, bans, connections per listener
+  const neoSys = startNeoSys(metrics, (topic, value) => broker.publish({ topic, payload: value, retain: true }));
 
   // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
   const recheck = startSessionRecheck({
@@ -283,6 +285,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       finder.close();
       mq.current.stop(false); // stop accepting; broker.close() tells each client before closing
       persisted?.stop(); // before close(), which ends every session
+      neoSys.stop();
       await broker.close({ reasonCode: RC.serverShuttingDown });
       await bridges?.stop(); // after the broker: nothing is offered to a closed queue
       ch.adapters.sockets.closeAll();

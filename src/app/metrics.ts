@@ -1,7 +1,14 @@
 // Wires the metrics to what they count: the broker's own counters (read on demand),
 // and the series store's commits (timed and counted around the store's write calls,
 // so every writer — MQTT batches and HTTP /db/write alike — is seen once).
-import { type BridgeFigures, type BrokerFigures, createNeoMetrics, type NeoMetrics } from "../metrics/index.ts";
+import {
+  type BridgeFigures,
+  type BrokerFigures,
+  createNeoMetrics,
+  LISTENERS,
+  type MetricsSnapshot,
+  type NeoMetrics,
+} from "../metrics/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
@@ -75,4 +82,35 @@ export function countedAudit(audit: AuditLog, metrics: NeoMetrics): AuditLog {
     audit.record(e);
   };
   return counted;
+}
+
+/** the $SYS topics neo adds beside the broker's own $SYS/broker/..., from the same snapshot */
+export function neoSysMessages(s: MetricsSnapshot): [topic: string, value: string][] {
+  const out: [string, string][] = [
+    ["$SYS/neo/db/rows/written", String(s.rowsWritten)],
+    ["$SYS/neo/auth/attempts", String(s.authAttempts)],
+    ["$SYS/neo/auth/failures", String(s.authFailures)],
+    ["$SYS/neo/bans", String(s.bans)],
+  ];
+  for (const listener of new Set([...LISTENERS, ...Object.keys(s.connectionsByListener)]))
+    out.push([`$SYS/neo/clients/connected/${listener}`, String(s.connectionsByListener[listener] ?? 0)]);
+  return out;
+}
+
+/**
+ * Publish neo's $SYS topics (retained) now and every `everyMs`, as the broker does its
+ * own: rows written, auth attempts and failures, bans, connections per listener.
+ */
+export function startNeoSys(
+  metrics: NeoMetrics,
+  publish: (topic: string, value: string) => void,
+  everyMs = 10_000,
+): { stop(): void } {
+  const tick = () => {
+    for (const [topic, value] of neoSysMessages(metrics.snapshot())) publish(topic, value);
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -153,6 +153,30 @@ describe("Http.MetricsPublic", () => {
       expect(r.status).toBe(200);
       expect(parseMetrics(await r.text()).has("neo_mqtt_connections")).toBe(true);
       expect((await fetch(`${open.httpUrl}/db/query?q=select%201`)).status).toBe(401);
+      // the same figures as retained $SYS/neo/... topics, beside the broker's $SYS/broker/...
+      const sys = await run([
+        "mosquitto_sub",
+        "-h",
+        open.mqttHost,
+        "-p",
+        String(open.mqttPort),
+        "-t",
+        "$SYS/neo/#",
+        "-v",
+        "-C",
+        "8",
+        "-W",
+        "10",
+      ]);
+      const topics = new Map(
+        sys.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ") as [string, string]),
+      );
+      expect(topics.get("$SYS/neo/db/rows/written")).toMatch(/^\d+$/);
+      expect(topics.get("$SYS/neo/auth/failures")).toMatch(/^\d+$/);
+      expect(topics.get("$SYS/neo/clients/connected/tcp")).toMatch(/^\d+$/);
     } finally {
       await open.stop();
       cleanup(open.data);
