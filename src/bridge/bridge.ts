@@ -93,6 +93,14 @@ export function createBridge(deps: BridgeDeps): Bridge {
         if (rows.length === 0) break;
         for (const m of rows) {
           lastSent = m.seq;
+          // a message larger than the upstream takes (v5 Maximum Packet Size) would get us
+          // disconnected again and again: it is refused here, counted and logged
+          const max = client.info.maximumPacketSize;
+          if (max !== undefined && m.bytes + s.prefix.length + 16 > max) {
+            queue.ack(m.seq);
+            refuse(`${m.bytes + s.prefix.length} bytes, the upstream takes at most ${max}`);
+            continue;
+          }
           limiter.take(1);
           const qos = Math.min(m.qos, s.qos) as 0 | 1;
           const out = {
@@ -117,6 +125,12 @@ export function createBridge(deps: BridgeDeps): Bridge {
     } finally {
       pumping = false;
     }
+  }
+
+  function refuse(why: string): void {
+    rejected++;
+    if (rejected <= 10 || rejected % 1000 === 0)
+      log.warn(`${tag}: upstream refused a message (${why}); ${rejected} refused so far`);
   }
 
   function onPuback(id: number, reasonCode: number): void {
