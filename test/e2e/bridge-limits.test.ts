@@ -78,10 +78,10 @@ describe.skipIf(!existsSync(MOSQUITTO))("bridge buffer limits", () => {
     );
     await server.waitForLog(/bridge "new": buffer full \(5 messages .*refuse-new\): refused [1-3] message/, 5000);
 
-    // the upstream comes back; a restart of neo (queues are files) connects at once instead
-    // of waiting out the reconnect back-off (up to a minute by then)
-    await upstream.start();
+    // neo restarts (queues are files) while the upstream comes back, so it connects at once
+    // instead of waiting out the reconnect back-off (up to a minute by then)
     await server.stop();
+    await upstream.start();
     server = await startServer(["--config", config], { data: join(dir, "data") });
     const w = await upstreamSubscriber(upstream.url, "#", { clientId: subId });
     await eventually(() => w.got.length >= 10, 20_000);
