@@ -81,6 +81,8 @@ export interface AuditOptions {
 }
 
 const BATCH = 2000;
+/** events per INSERT statement (12 parameters each; SQLite allows 32,766) */
+const ROWS = 50;
 const MAX_QUEUE = 100_000;
 const COLUMNS = [
   "at",
@@ -129,28 +131,45 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     migrate(); // another process migrated at the same moment
   }
   const now = opts.now ?? Date.now;
-  const insert = db.prepare(`INSERT INTO audit (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`);
+  // one statement per ROWS events: the per-call cost between JS and SQLite, not the
+  // row itself, is most of an insert's price
+  const insertSql = (rows: number) =>
+    `INSERT INTO audit (${COLUMNS.join(", ")}) VALUES ${Array(rows)
+      .fill(`(${COLUMNS.map(() => "?").join(", ")})`)
+      .join(", ")}`;
+  const insertMany = db.prepare(insertSql(ROWS));
+  const insertOne = db.prepare(insertSql(1));
   const trim = db.prepare("DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?");
   let queue: AuditEvent[] = [];
   let dropped = 0;
   let closed = false;
 
+  const values = (e: AuditEvent, out: (string | number | null)[]) =>
+    out.push(
+      e.at ?? now(),
+      e.kind,
+      e.action,
+      e.result,
+      e.method ?? null,
+      e.listener ?? null,
+      e.address ?? null,
+      e.client ?? null,
+      e.user ?? null,
+      e.target ?? null,
+      e.reason ?? null,
+      e.detail ?? null,
+    );
   const writeAll = db.transaction((events: AuditEvent[]) => {
-    for (const e of events) {
-      insert.run(
-        e.at ?? now(),
-        e.kind,
-        e.action,
-        e.result,
-        e.method ?? null,
-        e.listener ?? null,
-        e.address ?? null,
-        e.client ?? null,
-        e.user ?? null,
-        e.target ?? null,
-        e.reason ?? null,
-        e.detail ?? null,
-      );
+    let i = 0;
+    for (; i + ROWS <= events.length; i += ROWS) {
+      const args: (string | number | null)[] = [];
+      for (let k = i; k < i + ROWS; k++) values(events[k]!, args);
+      insertMany.run(...args);
+    }
+    for (; i < events.length; i++) {
+      const args: (string | number | null)[] = [];
+      values(events[i]!, args);
+      insertOne.run(...args);
     }
     trim.run(opts.maxEvents);
   });
