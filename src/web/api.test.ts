@@ -259,6 +259,27 @@ describe("web api keys", () => {
   });
 });
 
+describe("web api key scopes", () => {
+  test("a key gets the default scopes, or the scopes asked for; a bad scope is a 400 naming it", async () => {
+    const token = await login();
+    await call("POST", "/web/api/keys", { token, body: { name: "scoped-default" } });
+    expect(registry.get("scoped-default")?.scopes).toContain("topics:subscribe:#");
+    const r = await call("POST", "/web/api/keys", {
+      token,
+      body: { name: "scoped-one", scopes: ["tables:read:tag", "!topics:subscribe:secret/#"] },
+    });
+    expect(r.status).toBe(201);
+    expect(registry.get("scoped-one")?.scopes).toEqual(["tables:read:TAG", "!topics:subscribe:secret/#"]);
+    const bad = await call("POST", "/web/api/keys", {
+      token,
+      body: { name: "scoped-bad", scopes: ["tables:erase:x"] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.reason).toContain('unknown operation "erase"');
+    expect(registry.get("scoped-bad")).toBeNull();
+  });
+});
+
 describe("login brute-force guard", () => {
   const attempt = (api: ReturnType<typeof createWebApi>, ip: string, password: string) =>
     api(
