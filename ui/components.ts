@@ -110,7 +110,8 @@ export function Chart(p: {
   x: number[];
   series: Series[];
   height?: number;
-  unit?: string;
+  /** show this many seconds up to the newest point (live charts), instead of fitting the data */
+  windowSeconds?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -125,7 +126,11 @@ export function Chart(p: {
         height: p.height ?? 160,
         legend: { show: p.series.length > 1 },
         cursor: { drag: { x: true, y: false } },
-        scales: { x: { time: true } },
+        scales: {
+          x: p.windowSeconds
+            ? { time: true, range: (_u: uPlot, _min: number, max: number) => [max - (p.windowSeconds ?? 0), max] }
+            : { time: true },
+        },
         axes: [{ stroke: "#888" }, { stroke: "#888", size: 56 }],
         series: [
           {},

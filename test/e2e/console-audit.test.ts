@@ -42,8 +42,10 @@ describe("Audit page", () => {
     await page.locator("#audit").waitFor();
     await page.selectOption("#audit-result", "fail");
     await page.click("#audit-apply");
-    await page.waitForFunction(
-      "document.querySelectorAll('#audit tbody tr').length > 0 && document.querySelectorAll('#audit tbody tr[data-result=ok]').length === 0",
+    await eventually(() =>
+      page.evaluate<boolean>(
+        "document.querySelectorAll('#audit tbody tr').length > 0 && document.querySelectorAll('#audit tbody tr[data-result=ok]').length === 0",
+      ),
     );
     expect(await page.locator("#audit tbody").textContent()).toContain("auth · connect");
     await page.selectOption("#audit-result", "");

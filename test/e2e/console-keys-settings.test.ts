@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openBrowser, type Browser } from "./console-browser.ts";
-import { cleanup, type Server, startServer } from "./harness.ts";
+import { cleanup, eventually, type Server, startServer } from "./harness.ts";
 
 let srv: Server;
 let b: Browser;
@@ -75,7 +75,10 @@ describe("key screen with the keyboard only, at phone width", () => {
     await page.keyboard.press("Enter");
     await page.locator('tr[data-id="kb-01"] .badge.revoked').waitFor();
     // the Revoke button is gone with the revoke; focus went to the row's Delete, not to the page
-    await page.waitForFunction("document.activeElement && document.activeElement !== document.body");
+    // (no waitForFunction: the page's CSP forbids the eval it uses)
+    await eventually(() =>
+      page.evaluate<boolean>("!!document.activeElement && document.activeElement !== document.body"),
+    );
     expect(await activeName()).toBe("Delete key kb-01");
     await b.shot("keys-revoked-phone");
   }, 40_000);

@@ -142,3 +142,21 @@ describe("Connections", () => {
     expect(b.errors).toEqual([]);
   }, 40_000);
 });
+
+describe("every page at phone width", () => {
+  test("at 390 px no page scrolls sideways, and each says something (content or a sentence)", async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const name of ["overview", "data", "live", "connections", "channels", "keys", "tokens", "audit", "settings"]) {
+      await page.click(`#nav-${name}`);
+      await page.locator(`#nav-${name}[aria-current="page"]`).waitFor();
+      // wait for the page's first answer: no "loading" sentence left
+      await page.locator(".note.loading").first().waitFor({ state: "detached" });
+      const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+      expect({ name, overflow }).toEqual({ name, overflow: 0 });
+      expect(((await page.locator("main").textContent()) ?? "").trim().length).toBeGreaterThan(20);
+      await b.shot(`phone-${name}`);
+    }
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+});

@@ -85,13 +85,13 @@ export function OverviewPage() {
         <div><dt>Messages received</dt><dd id="ov-received">${num(m.messagesReceived)}</dd></div>
       </dl>
       <div class="charts">
-        <${Chart} id="chart-connections" label="Connections" x=${x} series=${[{ label: "connections", values: points.map((p) => p.connections) }]} />
-        <${Chart} id="chart-messages" label="Messages per second" x=${x} series=${[
+        <${Chart} windowSeconds=${300} id="chart-connections" label="Connections" x=${x} series=${[{ label: "connections", values: points.map((p) => p.connections) }]} />
+        <${Chart} windowSeconds=${300} id="chart-messages" label="Messages per second" x=${x} series=${[
           { label: "in", values: points.map((p) => p.inPerS) },
           { label: "out", values: points.map((p) => p.outPerS) },
         ]} />
-        <${Chart} id="chart-rows" label="Rows written per second" x=${x} series=${[{ label: "rows/s", values: points.map((p) => p.rowsPerS) }]} />
-        <${Chart} id="chart-auth" label="Auth failures per minute" x=${x} series=${[{ label: "failures/min", values: points.map((p) => p.failPerMin) }]} />
+        <${Chart} windowSeconds=${300} id="chart-rows" label="Rows written per second" x=${x} series=${[{ label: "rows/s", values: points.map((p) => p.rowsPerS) }]} />
+        <${Chart} windowSeconds=${300} id="chart-auth" label="Auth failures per minute" x=${x} series=${[{ label: "failures/min", values: points.map((p) => p.failPerMin) }]} />
       </div>
       <div class="card pad">
         <h2>Gateway</h2>
