@@ -4,8 +4,8 @@
 // re-check notices data_version within 250 ms and calls `changed()`) or the config was
 // reloaded, so a narrowed scope reaches live sessions within a second and the hot path
 // costs a map lookup.
-import { authorize, makePrincipal, type Decision, type Principal } from "../auth/index.ts";
-import { parseScopes, type Scope } from "../lib/scopes.ts";
+import { authorize, makePrincipal, parseScopesCached, type Decision, type Principal } from "../auth/index.ts";
+import type { Scope } from "../lib/scopes.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ClientRef, DeliveryTarget } from "../mqtt/index.ts";
 import type { Registry } from "../registry/index.ts";
@@ -43,22 +43,13 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
   const byCredential = new WeakMap<SessionCredential, Entry>();
   /** offline sessions and clients without a record: by owner ("" + client id when anonymous) */
   const byOwner = new Map<string, Entry>();
-  const parsed = new Map<string, readonly Scope[]>();
-
   function scopes(list: readonly string[]): readonly Scope[] {
-    const key = list.join("\n");
-    let p = parsed.get(key);
-    if (!p) {
-      try {
-        p = parseScopes(list);
-      } catch (e) {
-        deps.log.error("stored scopes are invalid: nothing is allowed until they are fixed", e);
-        p = [];
-      }
-      if (parsed.size > 256) parsed.clear();
-      parsed.set(key, p);
+    try {
+      return parseScopesCached(list);
+    } catch (e) {
+      deps.log.error("stored scopes are invalid: nothing is allowed until they are fixed", e);
+      return [];
     }
-    return p;
   }
 
   /** the principal as the registry says now (a deleted key: nothing allowed; the watch ends it) */

@@ -67,7 +67,8 @@ const present = (s: string | undefined) => (s !== undefined && s !== "" ? s : un
 
 /** parsed scope lists by their text: the same few lists are read over and over */
 const parsedCache = new Map<string, readonly Scope[]>();
-function parsed(list: readonly string[]): readonly Scope[] {
+/** parseScopes with a bounded cache (throws NeoError on a bad scope, like parseScopes) */
+export function parsed(list: readonly string[]): readonly Scope[] {
   const key = list.join("\n");
   let p = parsedCache.get(key);
   if (!p) {

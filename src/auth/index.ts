@@ -19,6 +19,7 @@ export {
 } from "../lib/scopes.ts";
 export {
   createIdentify,
+  parsed as parseScopesCached,
   type Credentials,
   type Identified,
   type Identity,
