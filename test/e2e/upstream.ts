@@ -159,6 +159,8 @@ export interface Received {
   topic: string;
   payload: string;
   dup: boolean;
+  /** ms since the epoch when it arrived */
+  at: number;
 }
 
 /** A persistent-session subscriber on the upstream; it reconnects by itself after outages. */
@@ -175,7 +177,9 @@ export async function upstreamSubscriber(url: string, filter: string, extra: ICl
     ...extra,
   });
   client.on("error", () => {});
-  client.on("message", (topic, payload, packet) => got.push({ topic, payload: payload.toString(), dup: packet.dup }));
+  client.on("message", (topic, payload, packet) =>
+    got.push({ topic, payload: payload.toString(), dup: packet.dup, at: Date.now() }),
+  );
   await new Promise<void>((resolve) => client.once("connect", () => resolve()));
   await client.subscribeAsync(filter, { qos: 1 });
   return { got, client, close: () => client.endAsync(true) };
