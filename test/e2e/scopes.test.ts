@@ -73,6 +73,25 @@ describe("tables", () => {
     }
   });
 
+  test("GET /db/tables lists only the tables the caller may read", async () => {
+    await write("OTHER", gw.key.token);
+    await write("MINE", gw.key.token);
+    const names = async (token: string) => {
+      const r = await http("/db/tables", token);
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { data: { tables: { name: string }[] } }).data.tables.map((t) => t.name);
+    };
+    const k = await scopedKey("t-list", ["tables:read:MINE", "tables:write:OTHER"]);
+    expect(await names(k.token)).toEqual(["MINE"]);
+    const none = await scopedKey("t-list-none", ["topics:publish:x/#"]);
+    expect(await names(none.token)).toEqual([]);
+    const denied = await scopedKey("t-list-deny", ["tables:read:*", "!tables:read:OTHER"]);
+    const seen = await names(denied.token);
+    expect(seen).toContain("MINE");
+    expect(seen).not.toContain("OTHER");
+    expect(await names(gw.key.token)).toEqual(expect.arrayContaining(["MINE", "OTHER"]));
+  });
+
   test("curl sees the same 403 and reason as any HTTP client", async () => {
     const k = await scopedKey("t-curl", ["tables:write:MINE"]);
     const r = await run([

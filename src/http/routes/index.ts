@@ -20,7 +20,14 @@ export function httpRoutes(d: RouteDeps): HttpRoute[] {
   };
   return [
     { method: "GET", path: "/health", auth: "none", handler: () => handleHealth(d.startedAt, d.store.storageState()) },
-    { method: "GET", path: "/db/tables", auth: "client", handler: () => handleTables(d.store) },
+    {
+      method: "GET",
+      path: "/db/tables",
+      auth: "client",
+      // without a principal (Auth off) every table is listed, as every table may be read
+      handler: (_req, c) =>
+        handleTables(d.store, (t) => !c.principal || authorize(c.principal, "tables:read", t).allow),
+    },
     { method: "GET", path: "/db/query", auth: "client", handler: query },
     { method: "POST", path: "/db/query", auth: "client", handler: query },
     {
