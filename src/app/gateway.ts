@@ -17,6 +17,7 @@ import { wireChannels } from "./channels-wiring.ts";
 import { createBrokerHooks } from "./broker-hooks.ts";
 import { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { createWebUi } from "./web-ui.ts";
+import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
@@ -198,6 +199,17 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     readCheck,
     bans: { list: () => serverGuard.guard.bans(), clear: (a) => serverGuard.clear(a) },
   });
+  // /keys: the web UI's key handlers for token/certificate/PAT callers, decided by keys:* scopes
+  const keyRoutes = keyManagementRoutes(
+    createKeysApi({
+      registry,
+      pki,
+      log: createLogger("keys"),
+      now: Date.now,
+      defaultScopes: () => config.auth?.defaultScopes ?? ALL_ACCESS_SCOPES,
+    }),
+    audit,
+  );
   const { startMqtt, startHttp } = createListeners({
     pki,
     broker,
@@ -211,7 +223,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     metrics: {
       metrics: () => metrics.render(),
     },
-    routes: ch.adapters.routes,
+    routes: [...ch.adapters.routes, ...keyRoutes],
     sockets: ch.adapters.socketKind,
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it

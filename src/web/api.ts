@@ -141,7 +141,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     ? createConsoleApi({
         source: deps.console,
         revokeKey: async (id, by) => {
-          await keys.revoke(performance.now(), id, by);
+          await keys.revoke(performance.now(), id, `user ${by}`);
         },
       })
     : undefined;
@@ -300,7 +300,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
         const id = String(body.name ?? body.id ?? "");
         const no = denied(c, "keys:create", id);
         if (no) return no;
-        return changed(c, "key.create", id, () => keys.create(c.started, body, user(c)));
+        return changed(c, "key.create", id, () => keys.create(c.started, body, `user ${user(c)}`));
       },
     },
     {
@@ -309,7 +309,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       auth: "session",
       handler: (_, c) =>
         denied(c, "keys:delete", c.params.id!) ??
-        changed(c, "key.delete", c.params.id!, () => keys.remove(c.started, c.params.id!, user(c))),
+        changed(c, "key.delete", c.params.id!, () => keys.remove(c.started, c.params.id!, `user ${user(c)}`)),
     },
     {
       method: "POST",
@@ -317,7 +317,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       auth: "session",
       handler: (_, c) =>
         denied(c, "keys:revoke", c.params.id!) ??
-        changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, user(c))),
+        changed(c, "key.revoke", c.params.id!, () => keys.revoke(c.started, c.params.id!, `user ${user(c)}`)),
     },
     ...consoleRoutes,
     ...channelRoutes,

@@ -43,6 +43,8 @@ export type {
   TableView,
 } from "./console-api.ts";
 export { createZip, crc32, type ZipEntry } from "./zip.ts";
+export { createKeysApi, type KeysApiDeps } from "./keys-api.ts";
+export { keyManagementRoutes, type KeyCaller } from "./keys-http.ts";
 
 export interface WebHandler {
   /** The UI and its API; undefined for paths that are not `/`, `/web` or under `/web/`. */

@@ -1,12 +1,13 @@
-// /web/api/keys handlers: list, generate (cert + key + token shown once, plus a zip),
-// delete and revoke. Called by api.ts after the session check.
+// Key management handlers: list, generate and rotate (cert + key + token shown once, plus
+// a zip), delete and revoke. Called by api.ts (/web/api/keys, after the session check) and
+// by keys-http.ts (/keys, token-authenticated), each after authorize() said yes.
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { KeyType, Pki } from "../pki/index.ts";
 import { CLIENT_ID_RE } from "../registry/index.ts";
 import { parseScopes } from "../lib/scopes.ts";
 import { ok } from "../lib/http/respond.ts";
-import type { KeyRecord, KeyRegistry } from "./types.ts";
+import type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
 import { createZip } from "./zip.ts";
 
 const MAX_TIME = Date.UTC(9999, 11, 31);
@@ -75,10 +76,37 @@ const find = (registry: KeyRegistry, id: string) => registry.list().find((r) => 
 export function createKeysApi(deps: KeysApiDeps) {
   const { registry, pki, log } = deps;
 
+  /** the secrets, shown this once: PEMs, token and a zip of the files `neo shell key gen` writes */
+  function issued(started: number, c: CreatedKey, status: number): Response {
+    const id = c.record.id;
+    const zip = createZip([
+      { name: "server.pem", data: pki.caCertPem },
+      { name: `${id}_cert.pem`, data: c.certPem },
+      { name: `${id}_key.pem`, data: c.keyPem },
+      { name: `${id}_token`, data: c.token },
+    ]);
+    const idx = registry.list().findIndex((r) => r.id === id) + 1;
+    return ok(
+      started,
+      {
+        serverKey: pki.caCertPem,
+        certificate: c.certPem,
+        privateKey: c.keyPem,
+        token: c.token,
+        zip: Buffer.from(zip).toString("base64"),
+        data: keyView(c.record, idx, deps.now()),
+      },
+      status,
+    );
+  }
+
   return {
-    list(started: number): Response {
+    list(started: number, visible: (id: string) => boolean = () => true): Response {
       const now = deps.now();
-      const data = registry.list().map((r, i) => keyView(r, i + 1, now));
+      const data = registry
+        .list()
+        .map((r, i) => keyView(r, i + 1, now))
+        .filter((k) => visible(k.id));
       return ok(started, { data });
     },
 
@@ -101,31 +129,34 @@ export function createKeysApi(deps: KeysApiDeps) {
       if (find(registry, id)) throw conflict("client_exists", `client id ${id} already exists`);
 
       const created = await registry.create({ id, keyType: type as KeyType, notBefore, notAfter, pki, scopes });
-      log.info(`web: user ${user} generated key ${id} (${type}, until ${notAfter.toISOString()})`);
-      const zip = createZip([
-        { name: "server.pem", data: pki.caCertPem },
-        { name: `${id}_cert.pem`, data: created.certPem },
-        { name: `${id}_key.pem`, data: created.keyPem },
-        { name: `${id}_token`, data: created.token },
-      ]);
-      return ok(
-        started,
-        {
-          serverKey: pki.caCertPem,
-          certificate: created.certPem,
-          privateKey: created.keyPem,
-          token: created.token,
-          zip: Buffer.from(zip).toString("base64"),
-          data: keyView(created.record, registry.list().length, deps.now()),
-        },
-        201,
-      );
+      log.info(`web: ${user} generated key ${id} (${type}, until ${notAfter.toISOString()})`);
+      return issued(started, created, 201);
+    },
+
+    /** new certificate, private key and token; the old ones stop working at once */
+    async rotate(started: number, id: string, body: Record<string, unknown>, user: string): Promise<Response> {
+      if (!find(registry, id)) throw notFound("client_not_found", `client id ${id} not found`);
+      const type = body.type;
+      if (type !== undefined && type !== "ec" && type !== "rsa")
+        throw badRequest("invalid_key_type", 'type must be "ec" or "rsa"');
+      const notBefore = parseTime(body.notBefore, "notBefore");
+      const notAfter = parseTime(body.notAfter, "notAfter");
+      if (notAfter && notAfter.getTime() <= (notBefore ?? new Date(deps.now())).getTime()) {
+        throw badRequest("invalid_validity", "notAfter must be later than notBefore");
+      }
+      const rotated = await registry.rotate(id, pki, {
+        ...(type ? { keyType: type as KeyType } : {}),
+        ...(notBefore ? { notBefore } : {}),
+        ...(notAfter ? { notAfter } : {}),
+      });
+      log.info(`web: ${user} rotated key ${id}`);
+      return issued(started, rotated, 200);
     },
 
     async remove(started: number, id: string, user: string): Promise<Response> {
       if (!find(registry, id)) throw notFound("client_not_found", `client id ${id} not found`);
       await registry.delete(id);
-      log.info(`web: user ${user} deleted key ${id}`);
+      log.info(`web: ${user} deleted key ${id}`);
       return ok(started);
     },
 
@@ -134,7 +165,7 @@ export function createKeysApi(deps: KeysApiDeps) {
       if (!rec) throw notFound("client_not_found", `client id ${id} not found`);
       if (rec.status !== "revoked") {
         await registry.revoke(id);
-        log.info(`web: user ${user} revoked key ${id}`);
+        log.info(`web: ${user} revoked key ${id}`);
       }
       return ok(started);
     },
