@@ -21,11 +21,15 @@ const out = (s: string) => process.stdout.write(s);
 const channelArg = { type: "positional", required: true, description: "channel id" } as const;
 const clientArg = { type: "positional", required: true, description: "client id" } as const;
 
-async function withChannels<T>(args: { data?: string; config?: string }, fn: (c: Channels) => T): Promise<T> {
+async function withChannels<T>(
+  args: { data?: string; config?: string },
+  fn: (c: Channels) => T,
+  opts: { readOnly?: boolean } = {},
+): Promise<T> {
   const data = resolveDataDir(args);
   setLogLevel("warn");
-  const registry = openRegistry(data);
-  const channels = openChannels(data, registry);
+  const registry = openRegistry(data, opts);
+  const channels = openChannels(data, registry, opts);
   try {
     return fn(channels);
   } finally {
@@ -112,11 +116,15 @@ const list = defineCommand({
       const format = args.format ?? "box";
       if (format !== "box" && format !== "json")
         throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      await withChannels(args, (ch) => {
-        const all = ch.list();
-        const conns = ch.connections();
-        out(format === "json" ? `${JSON.stringify(channelsJson(all, conns), null, 2)}\n` : channelsBox(all, conns));
-      });
+      await withChannels(
+        args,
+        (ch) => {
+          const all = ch.list();
+          const conns = ch.connections();
+          out(format === "json" ? `${JSON.stringify(channelsJson(all, conns), null, 2)}\n` : channelsBox(all, conns));
+        },
+        { readOnly: true }, // works on a full disk
+      );
     }),
 });
 

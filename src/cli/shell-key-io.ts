@@ -40,14 +40,20 @@ export async function withKeys<T>(
 export async function withRegistry<T>(
   args: { data?: string; config?: string },
   fn: (registry: Registry) => Promise<T> | T,
+  opts: { readOnly?: boolean } = {},
 ): Promise<T> {
   const data = resolveDataDir(args);
   setLogLevel("warn");
-  return withOpenRegistry(data, fn);
+  return withOpenRegistry(data, fn, opts);
 }
 
-async function withOpenRegistry<T>(data: string, fn: (registry: Registry) => Promise<T> | T): Promise<T> {
-  const registry = openRegistry(data);
+/** `readOnly`: a command that only reads, so it still answers on a full disk */
+async function withOpenRegistry<T>(
+  data: string,
+  fn: (registry: Registry) => Promise<T> | T,
+  opts: { readOnly?: boolean } = {},
+): Promise<T> {
+  const registry = openRegistry(data, opts);
   try {
     return await fn(registry);
   } finally {

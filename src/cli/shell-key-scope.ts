@@ -43,11 +43,15 @@ const list = defineCommand({
       const format = args.format ?? "lines";
       if (format !== "lines" && format !== "json")
         throw usageError(`--format must be lines or json, got ${JSON.stringify(format)}`);
-      const scopes = await withRegistry(args, (r) => {
-        const rec = r.get(args.id);
-        if (!rec) throw usageError(`client ${JSON.stringify(args.id)} not found`);
-        return rec.scopes;
-      });
+      const scopes = await withRegistry(
+        args,
+        (r) => {
+          const rec = r.get(args.id);
+          if (!rec) throw usageError(`client ${JSON.stringify(args.id)} not found`);
+          return rec.scopes;
+        },
+        { readOnly: true },
+      );
       out(format === "json" ? `${JSON.stringify(scopes)}\n` : scopes.map((s) => `${s}\n`).join(""));
     } catch (e) {
       fail(e);

@@ -89,11 +89,15 @@ const list = defineCommand({
       const format = args.format ?? "box";
       if (format !== "box" && format !== "json")
         throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      await withRegistry(args, (registry) => {
-        const records = registry.list();
-        const now = Date.now();
-        out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
-      });
+      await withRegistry(
+        args,
+        (registry) => {
+          const records = registry.list();
+          const now = Date.now();
+          out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
+        },
+        { readOnly: true }, // works on a full disk
+      );
     }),
 });
 

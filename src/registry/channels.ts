@@ -7,7 +7,7 @@ import type { Database } from "bun:sqlite";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { normalizeTableName, senmlTableOf } from "../storage/index.ts";
-import { openRegistryDb } from "./db.ts";
+import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
 import { assertClientId } from "./token.ts";
 import type { Registry } from "./types.ts";
 
@@ -109,8 +109,8 @@ function checkMetadata(m: unknown): string {
 }
 
 /** The channels in `dataDir`; their connections are scopes on the keys of `registry` (same data dir). */
-export function openChannels(dataDir: string, registry: Registry): Channels {
-  const db: Database = openRegistryDb(dataDir);
+export function openChannels(dataDir: string, registry: Registry, opts: RegistryOpenOptions = {}): Channels {
+  const db: Database = openRegistryDb(dataDir, opts);
   const q = {
     get: db.prepare<ChannelRow, [string]>("SELECT * FROM channels WHERE id = ?"),
     list: db.prepare<ChannelRow, []>("SELECT * FROM channels ORDER BY created_at, rowid"),

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { createLogger } from "../lib/log.ts";
-import { openRegistryDb } from "./db.ts";
+import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
   CertIssuer,
@@ -76,10 +76,10 @@ function toRecord(r: ClientRow): ClientRecord {
 const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
 const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
 
-export function openRegistry(dataDir: string): Registry {
+export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): Registry {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const hashToken = createTokenHasher(loadTokenKey(dataDir));
-  const db: Database = openRegistryDb(dataDir);
+  const db: Database = openRegistryDb(dataDir, opts);
 
   const q = {
     get: db.prepare<ClientRow, [string]>("SELECT * FROM clients WHERE id = ?"),

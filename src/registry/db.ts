@@ -1,8 +1,10 @@
 // The registry's own SQLite file, <data>/registry.db, kept apart from the time-series
 // database so read-only queries over series data can never reach token hashes.
 import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase, runMigrations, type Migration } from "../storage/index.ts";
+import { isDiskFull } from "../lib/disk-full.ts";
+import { explainOpenError, openDatabase, openSnapshot, runMigrations, type Migration } from "../storage/index.ts";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -83,8 +85,21 @@ function migrate(db: Database): void {
   runMigrations(db, "channels", CHANNEL_MIGRATIONS);
 }
 
-export function openRegistryDb(dataDir: string): Database {
-  const db = openDatabase(join(dataDir, "registry.db"));
+export interface RegistryOpenOptions {
+  /** reads only: on a full disk fall back to an in-memory copy (see openSnapshot) */
+  readOnly?: boolean;
+}
+
+export function openRegistryDb(dataDir: string, opts: RegistryOpenOptions = {}): Database {
+  const file = join(dataDir, "registry.db");
+  let db: Database;
+  try {
+    db = openDatabase(file);
+  } catch (e) {
+    const why = explainOpenError(file, e);
+    if (opts.readOnly && isDiskFull(why) && existsSync(file)) return openSnapshot(file);
+    throw why;
+  }
   try {
     migrate(db);
   } catch {

@@ -1,5 +1,5 @@
 // storage: bun:sqlite files, migrations and the time-series tag tables.
-export { openDatabase, type OpenOptions } from "./db.ts";
+export { explainOpenError, openDatabase, openSnapshot, type OpenOptions } from "./db.ts";
 export { runMigrations, type Migration } from "./migrations.ts";
 export {
   openSeriesStore,

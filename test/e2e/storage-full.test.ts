@@ -175,4 +175,33 @@ describe("a full disk", () => {
     }
     expect(srv.logs()).not.toMatch(/ERROR/);
   }, 60000);
+
+  test("with no server running, `key list`, `key scope list` and `channel list` answer on a full disk and `key gen` says the disk is full", async () => {
+    if (!mounted) return;
+    const data = join(mnt, "data3");
+    mkdirSync(data);
+    const gen = (id: string) => neo(["shell", "key", "gen", id, "--data", data, "--output", join(data, id)]);
+    try {
+      expect((await gen("before")).code).toBe(0);
+      fill(0);
+      const list = await neo(["shell", "key", "list", "--format", "json", "--data", data]);
+      expect(list.stderr).toBe("");
+      expect(list.code).toBe(0);
+      expect(JSON.parse(list.stdout).map((k: { id: string }) => k.id)).toEqual(["before"]);
+      const scopes = await neo(["shell", "key", "scope", "list", "before", "--data", data]);
+      expect(scopes.code).toBe(0);
+      expect(scopes.stdout).toMatch(/^tables:read:\*$/m);
+      expect((await neo(["shell", "channel", "list", "--data", data])).code).toBe(0);
+
+      const refused = await gen("after");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^neo: cannot write to the data directory: the disk is full \(no space left on device/,
+      );
+      rmSync(filler());
+      expect((await gen("after")).code).toBe(0);
+    } finally {
+      rmSync(filler(), { force: true });
+    }
+  }, 60000);
 });
