@@ -160,6 +160,25 @@ describe("authorize on tables, keys, clients, channels, metrics", () => {
     expect(authorize(p, "tables:read", "Secret").allow).toBe(false);
   });
 
+  test("a channel's SenML table T_SENML is read under T's scope or its own, and a deny of either wins", () => {
+    const p = makePrincipal("s1", "client", ["tables:read:room", "tables:read:hall_senml", "!tables:read:lab"]);
+    expect(authorize(p, "tables:read", "ROOM_SENML").allow).toBe(true);
+    expect(authorize(p, "tables:read", "HALL_SENML").allow).toBe(true);
+    expect(authorize(p, "tables:read", "HALL").allow).toBe(false);
+    expect(authorize(p, "tables:read", "OTHER_SENML")).toEqual({
+      allow: false,
+      reason: "not allowed to read table OTHER_SENML",
+    });
+    expect(authorize(p, "tables:write", "ROOM_SENML").allow).toBe(false);
+    const q = makePrincipal("s1", "client", ["tables:read:*", "!tables:read:lab", "!tables:read:room_senml"]);
+    expect(authorize(q, "tables:read", "LAB_SENML")).toMatchObject({
+      allow: false,
+      reason: "not allowed to read table LAB_SENML (the SenML table of LAB)",
+    });
+    expect(authorize(q, "tables:read", "ROOM_SENML").allow).toBe(false);
+    expect(authorize(q, "tables:read", "ROOM").allow).toBe(true);
+  });
+
   test("clients:connect globs bind MQTT client ids to a key", () => {
     const glob = (pattern: string, s: string) =>
       new RegExp(

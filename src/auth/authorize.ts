@@ -162,7 +162,21 @@ export function authorize(principal: Principal, operation: Operation, resource: 
   return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
 }
 
+/** `T_SENML`, a SenML channel's side table, holds T's data: the T it belongs to, else null */
+const SENML_SIDE = /^([A-Z][A-Z0-9_]*)_SENML$/;
+
 function decide(principal: Principal, operation: Operation, resource: string): Decision {
+  const base = operation === "tables:read" ? SENML_SIDE.exec(resource.toUpperCase())?.[1] : undefined;
+  if (!base) return decideOne(principal, operation, resource);
+  // readable under its own name or its table's; a deny of either wins
+  const own = decideOne(principal, operation, resource);
+  if (!own.allow && own.scope) return own;
+  const of = decideOne(principal, operation, base);
+  if (!of.allow && of.scope) return { ...of, reason: `${describe(operation, resource)} (the SenML table of ${base})` };
+  return own.allow || of.allow ? ALLOW_ALL : own;
+}
+
+function decideOne(principal: Principal, operation: Operation, resource: string): Decision {
   const rules = compile(principal).get(operation);
   if (operation.startsWith("topics:")) return decideTopics(rules, operation, resource);
   const id = principal.id;
