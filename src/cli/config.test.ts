@@ -73,6 +73,28 @@ describe("neo config", () => {
     expect(check.stdout).toContain(`Data = "${join(dir, "neo-data")}"`);
   });
 
+  test("config init's least-privilege and anonymous examples, uncommented, pass config check", async () => {
+    const init = await neo("config", "init");
+    const lines = init.stdout.split("\n");
+    const intro = lines.findIndex((l) => l.startsWith("  # Least privilege"));
+    expect(intro).toBeGreaterThan(0);
+    // the example's lines up to the closing bracket, and the AnonymousScopes example
+    const start = lines.findIndex((l, i) => i > intro && l.startsWith("  # DefaultScopes = ["));
+    let end = start;
+    while (!lines[end]!.includes("]")) end++;
+    for (let i = start; i <= end; i++) lines[i] = lines[i]!.replace("  # ", "  ");
+    const anon = lines.findIndex((l) => l.startsWith("  # AnonymousScopes = ["));
+    lines[anon] = lines[anon]!.replace("  # ", "  ");
+    writeFileSync(join(dir, "least.conf"), lines.join("\n"));
+    const check = await neo("config", "check", "least.conf");
+    expect(check.stderr).toBe("");
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('"topics:publish:db/append/SENSORS", "tables:write:SENSORS"]');
+    expect(check.stdout).toContain(
+      'AnonymousScopes = ["topics:publish:#", "topics:subscribe:#", "!topics:subscribe:test/nosubscribe"]',
+    );
+  });
+
   test("config init --output writes the file once and refuses to overwrite it", async () => {
     const out = join(dir, "written.conf");
     const first = await neo("config", "init", "--output", out);

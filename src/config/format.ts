@@ -276,9 +276,11 @@ Auth {
   # What \`neo shell key gen\` gives a key made without --scope. The default is every
   # table and topic:
   # DefaultScopes = ${list([...ALL_ACCESS_SCOPES])}
-  # Least privilege for a fleet of sensors (each one its own topics, one table):
+  # Least privilege for a fleet of sensors (each one its own topics, one table, written
+  # over HTTP or MQTT db/append/SENSORS):
   # DefaultScopes = ["clients:connect:%c", "topics:publish:devices/%c/#",
-  #                  "topics:subscribe:commands/%c/#", "tables:write:SENSORS"]
+  #                  "topics:subscribe:commands/%c/#", "topics:publish:db/append/SENSORS",
+  #                  "tables:write:SENSORS"]
 
   # Clients connecting without credentials while token auth is off (default: the same
   # all-access set), e.g. everything but one topic:
