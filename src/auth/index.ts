@@ -29,6 +29,7 @@ export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } 
 export { createGuard, type Ban, type Guard, type GuardCheck, type GuardOptions } from "./guard.ts";
 export {
   ADMIN_SCOPES,
+  SESSION_TTL_MS,
   createPeople,
   personIdentify,
   userPrincipal,

@@ -50,7 +50,11 @@ export function createPatAuth(deps: { users: Users; pats: Pats }) {
       const [id = "", stamp = ""] = fingerprint.split("@");
       const p = pats.getAny(id);
       return (
-        p !== null && !p.revoked && (p.expiresAt === null || Date.now() < p.expiresAt) && String(p.updatedAt) === stamp
+        p !== null &&
+        !p.revoked &&
+        (p.expiresAt === null || Date.now() < p.expiresAt) &&
+        String(p.updatedAt) === stamp &&
+        users.getById(p.userId) !== null // a deleted owner takes its PATs along
       );
     },
   };

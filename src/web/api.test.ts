@@ -123,6 +123,22 @@ describe("web api login", () => {
     expect((await call("GET", "/web/api/check", { token })).status).toBe(401);
   });
 
+  test("the session is also an HttpOnly, SameSite=Strict cookie that works without a header and ends at logout", async () => {
+    const res = await fetch(`${base}/web/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ loginName: "admin", password: adminPassword }),
+    });
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^neo_session=nws_[^;]+; HttpOnly; SameSite=Strict; Path=\/web\/api; Max-Age=3600$/);
+    const jar = { cookie: cookie.split(";")[0]! };
+    const check = await fetch(`${base}/web/api/check`, { headers: jar });
+    expect(((await check.json()) as Body).user).toBe("admin");
+    const out = await fetch(`${base}/web/api/logout`, { method: "POST", headers: jar });
+    expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
+    expect((await fetch(`${base}/web/api/check`, { headers: jar })).status).toBe(401);
+  });
+
   test("a password change from another process ends existing sessions at once", async () => {
     const token = await login();
     const cli = openUsers(dir); // what `neo shell user passwd` does: its own connection

@@ -2,7 +2,14 @@
 // needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
-import { authorize, type Operation, type People, type Principal, type UserIdentity } from "../auth/index.ts";
+import {
+  authorize,
+  type Operation,
+  type People,
+  type Principal,
+  SESSION_TTL_MS,
+  type UserIdentity,
+} from "../auth/index.ts";
 import { type AuditLog, auditJson, type Channels, parseAuditFilter } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -14,7 +21,7 @@ import { createConsoleApi, type ConsoleSource } from "./console-api.ts";
 import { createKeysApi } from "./keys-api.ts";
 import { createChannelsApi } from "./channels-api.ts";
 import type { PasswordLogin } from "./login.ts";
-import { bearerUser } from "./people-api.ts";
+import { bearerUser, SESSION_COOKIE } from "./people-api.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "../registry/index.ts";
@@ -133,7 +140,16 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       listener: c.url.protocol === "https:" ? "https" : "http",
     });
     if (!r.ok) return r.response;
-    return ok(c.started, { accessToken: people.startSession(r.user) });
+    const token = people.startSession(r.user);
+    const res = ok(c.started, { accessToken: token });
+    // the same session as an HttpOnly cookie: script on the page cannot read it, and
+    // SameSite=Strict keeps other sites from sending it (the cross-site check is there too)
+    const secure = c.url.protocol === "https:" ? "; Secure" : "";
+    res.headers.set(
+      "set-cookie",
+      `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/web/api; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,
+    );
+    return res;
   }
 
   const user = (c: WebContext) => c.session?.user.name ?? "";
@@ -269,7 +285,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       auth: "session",
       handler: (_, c) => {
         if (c.session) people.endSession(c.session.key);
-        return ok(c.started);
+        const res = ok(c.started);
+        res.headers.set("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/web/api; Max-Age=0`);
+        return res;
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
@@ -329,7 +347,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     const c: WebContext = { url, params: found.params, started, ip };
     if (found.route.auth === "session") {
       // a session from POST /web/api/login, or a login access key (one implementation)
-      const s = bearerUser(req, people, false);
+      const s = bearerUser(req, people, false, true);
       if (s instanceof Response) return s;
       c.session = s;
     }

@@ -63,8 +63,27 @@ export async function readJsonBody(req: Request): Promise<Record<string, unknown
 }
 
 /** The user behind `Authorization: Bearer <access key | session>`, or the 401/403 to send. */
-export function bearerUser(req: Request, people: People, admin: boolean): UserIdentity | Response {
-  const token = bearerToken(req);
+/** the web UI's HttpOnly session cookie (SameSite=Strict, path /web/api) */
+export const SESSION_COOKIE = "neo_session";
+
+/** the session cookie's value, if the request carries one */
+export function sessionCookie(req: Request): string | undefined {
+  const h = req.headers.get("cookie");
+  if (!h) return undefined;
+  for (const part of h.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return part.slice(i + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The user behind `Authorization: Bearer <access key | session>` (or, with `cookie`, the
+ * web UI's session cookie when no header is sent), or the 401/403 to send.
+ */
+export function bearerUser(req: Request, people: People, admin: boolean, cookie = false): UserIdentity | Response {
+  const token =
+    bearerToken(req) ?? (cookie && req.headers.get("authorization") === null ? sessionCookie(req) : undefined);
   if (!token) return apiError(401, "missing authorization: use Authorization: Bearer <access key>");
   if (token.startsWith("pat_")) return apiError(403, "a personal access token cannot be used here: log in");
   const who = people.identify(token);
