@@ -68,6 +68,24 @@ function applySettings(t: ReloadTarget, next: NeoConfig): string[] {
     log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
   if (next.mqtt.persistence !== config.mqtt.persistence)
     log.warn("Mqtt.Persistence changed: it takes effect after a restart");
+  // limits read when the query pool and the broker start
+  if (JSON.stringify(next.query) !== JSON.stringify(config.query))
+    log.warn("Query.* changed: it takes effect after a restart");
+  for (const k of [
+    "maxConnectSize",
+    "maxUnauthenticatedBytes",
+    "maxRetainedMessages",
+    "maxRetainedBytes",
+    "maxRetainedBytesPerClient",
+    "maxKeepAlive",
+  ] as const) {
+    if (next.mqtt[k] !== config.mqtt[k])
+      log.warn(`Mqtt.${k[0]!.toUpperCase()}${k.slice(1)} changed: it takes effect after a restart`);
+  }
+  if (JSON.stringify(next.http.allowedHosts) !== JSON.stringify(config.http.allowedHosts)) {
+    config.http.allowedHosts = next.http.allowedHosts; // read per request
+    done.push(`Http.AllowedHosts ${JSON.stringify(next.http.allowedHosts)}`);
+  }
   if (next.storage.sync !== config.storage.sync) {
     t.store.setSync(next.storage.sync);
     config.storage.sync = next.storage.sync;
