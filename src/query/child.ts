@@ -15,7 +15,7 @@ export interface ChildRequest extends QueryRequest, QueryCaps {
 export type ChildAnswer = QueryAnswer & { id: number };
 
 export function runQueryChild(): void {
-  dieWithParent();
+  dieWithParent(Number(process.env.NEO_QUERY_PARENT ?? process.ppid));
   const file = process.env.NEO_QUERY_DB ?? "";
   let db: Database | null = null;
   process.on("message", (m: ChildRequest) => {

@@ -6,10 +6,13 @@ import { dlopen, FFIType } from "bun:ffi";
 const PR_SET_PDEATHSIG = 1;
 const SIGKILL = 9;
 
-/** true when the kernel will kill this process with its parent */
-export function dieWithParent(): boolean {
+/**
+ * True when the kernel will kill this process with its parent. `parent` is the pid the
+ * parent gave us: if it is gone already (killed while we were starting), we exit now.
+ */
+export function dieWithParent(parent: number): boolean {
+  if (process.ppid !== parent) process.exit(0);
   if (process.platform !== "linux") return false;
-  const parent = process.ppid;
   for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
     try {
       const lib = dlopen(name, {

@@ -91,7 +91,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
 
   function spawnChild(slot: Slot): Subprocess {
     return Bun.spawn(childCommand(), {
-      env: { ...process.env, NEO_QUERY_DB: opts.file },
+      env: { ...process.env, NEO_QUERY_DB: opts.file, NEO_QUERY_PARENT: String(process.pid) },
       stdin: "ignore",
       stdout: "ignore",
       stderr: "inherit",
@@ -126,6 +126,24 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     slot.proc.kill("SIGKILL");
     job?.resolve(answer);
     pump();
+    // a warm replacement, so the next query does not pay for starting a process
+    if (!closed && slots.length < opts.workers) {
+      try {
+        idleAfterStart(spawn());
+      } catch {
+        // the next query will try again
+      }
+    }
+  }
+
+  function idleAfterStart(slot: Slot): void {
+    slot.idle = setTimeout(() => {
+      if (slot.job) return;
+      const i = slots.indexOf(slot);
+      if (i >= 0) slots.splice(i, 1);
+      slot.proc.kill("SIGKILL");
+    }, opts.idleMs ?? 60_000);
+    slot.idle.unref?.();
   }
 
   function finish(slot: Slot, answer: QueryAnswer): void {
@@ -134,14 +152,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     job?.resolve(answer);
-    const idleMs = opts.idleMs ?? 60_000;
-    slot.idle = setTimeout(() => {
-      if (slot.job) return;
-      const i = slots.indexOf(slot);
-      if (i >= 0) slots.splice(i, 1);
-      slot.proc.kill("SIGKILL");
-    }, idleMs);
-    slot.idle.unref?.();
+    idleAfterStart(slot);
     pump();
   }
 
