@@ -3,6 +3,8 @@
 //   GET  /ws/channels/<id>/messages[/<subtopic>...]     -> a plain WebSocket on the channel
 // Errors are JSON {"success":false,"reason":...}: 401 no or bad credentials, 403 not
 // connected to the channel, 404 unknown channel, 415 another content type, 400 invalid SenML.
+// With HTTP token auth off, a caller without credentials is anonymous and may use a
+// channel that Auth.AnonymousScopes connects (else 401, as before).
 import type { Server } from "bun";
 import { authorize, type Auth } from "../auth/index.ts";
 import {
@@ -35,9 +37,12 @@ export interface ChannelAdapterDeps {
   log: Logger;
   /** the audit trail: one row per authentication of an adapter request or upgrade */
   audit?: Pick<AuditLog, "record">;
+  /** read per request (a reload may change it): is HTTP token auth on? */
+  tokenAuth(): boolean;
 }
 
 const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
+const anonymous = (p: { kind: string }) => p.kind === "anonymous";
 
 /** route params -> channel id and subtopic, or a reason */
 function target(c: HttpContext): { channelId: string; subtopic: string } | string {
@@ -73,7 +78,9 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   sockets = createChannelSockets({
     messages,
     log,
-    stillValid: (d) => auth.isStillValid(d.clientId, { fingerprint256: d.fingerprint256 }),
+    // an anonymous socket ("" client id) lasts while token auth stays off; its rights are re-checked too
+    stillValid: (d) =>
+      d.clientId === "" ? !deps.tokenAuth() : auth.isStillValid(d.clientId, { fingerprint256: d.fingerprint256 }),
     publish: async (d: ChannelSocketData, payload, from) => {
       if (payload.byteLength > deps.maxBodyBytes)
         return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };
@@ -92,17 +99,20 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     channelId: string,
     ops: ("publish" | "subscribe")[],
   ) {
-    const caller = identifyCaller(req, url, (c) => auth.identify(c), peer);
-    deps.audit?.record({
-      kind: "auth",
-      action: "request",
-      result: caller.ok ? "ok" : "fail",
-      method: peer?.cert ? "certificate" : "token",
-      listener: peer ? "https" : "http",
-      ...(address ? { address } : {}),
-      ...(caller.ok ? { client: caller.principal.id } : { reason: `HTTP ${caller.status}` }),
-      target: `${req.method} ${url.pathname}`,
-    });
+    const caller = identifyCaller(req, url, (c) => auth.identify(c), peer, !deps.tokenAuth());
+    const anon = caller.ok && anonymous(caller.principal);
+    // like the HTTP API: an anonymous request on an open server is no authentication to record
+    if (!anon)
+      deps.audit?.record({
+        kind: "auth",
+        action: "request",
+        result: caller.ok ? "ok" : "fail",
+        method: peer?.cert ? "certificate" : "token",
+        listener: peer ? "https" : "http",
+        ...(address ? { address } : {}),
+        ...(caller.ok ? { client: caller.principal.id } : { reason: `HTTP ${caller.status}` }),
+        target: `${req.method} ${url.pathname}`,
+      });
     if (!caller.ok) {
       log.warn(`${req.method} ${url.pathname} refused: ${caller.reason}`);
       return failure(
@@ -112,10 +122,18 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
       );
     }
     const who = caller.principal;
+    // the channel scopes of the key (or Auth.AnonymousScopes), as identify() read them for this request
+    const may = ops.some((op) => authorize(who, `channels:${op}`, channelId).allow);
+    // no credentials and no anonymous right: the same 401 as before, whether the channel exists or not
+    if (anon && !may)
+      return failure(
+        401,
+        `missing credentials: send Authorization: Thing <token> or a client certificate (Auth.AnonymousScopes does not connect anonymous callers to channel ${channelId})`,
+        { "www-authenticate": 'Thing realm="neo"' },
+      );
     if (!messages.channelOf(channelTopic(channelId, "")))
       return failure(404, `channel ${JSON.stringify(channelId)} not found`);
-    // the channel scopes of the key, as identify() read them for this request
-    if (!ops.some((op) => authorize(who, `channels:${op}`, channelId).allow)) {
+    if (!may) {
       log.warn(`${req.method} ${url.pathname} refused: ${who.id} is not connected to channel ${channelId}`);
       return failure(403, `client ${who.id} is not connected to channel ${channelId}`);
     }
@@ -133,7 +151,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     const body = await readBody(req, deps.maxBodyBytes);
     const r = await accept(p.channelId, p.subtopic, body, type);
     if (!r.ok) return failure(r.status, r.reason);
-    auth.markUsed(who.id);
+    if (!anonymous(who)) auth.markUsed(who.id);
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
   }
 
@@ -154,7 +172,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     };
     const server: Server<unknown> | undefined = c.server;
     if (!server?.upgrade(req, { data })) return failure(400, "websocket upgrade failed");
-    auth.markUsed(who.id);
+    if (!anonymous(who)) auth.markUsed(who.id);
     return undefined;
   }
 

@@ -5,6 +5,8 @@
 //   ?authorization=<token>  (the WebSocket habit; accepted on both)
 //   a client certificate over HTTPS/WSS; a header or query sent with it must be a token
 //   of the same client (Mainflux docs: "it must be the same as the key in the cert").
+// Nothing at all, while HTTP token auth is off, is the anonymous principal
+// (Auth.AnonymousScopes); a credential that is sent is always checked, never ignored.
 import type { Credentials, Identified, Identity } from "../auth/index.ts";
 import type { FrontPeer } from "../http/index.ts";
 import { clientAuthorization } from "../lib/http/bearer.ts";
@@ -38,13 +40,15 @@ export function identifyCaller(
   url: URL,
   identify: (c: Credentials) => Identity,
   peer: FrontPeer | undefined,
+  /** may a caller with no credential at all go on as anonymous (HTTP token auth off)? */
+  anonymousAllowed = false,
 ): Caller {
   const sent = presented(req, url);
   if (typeof sent === "string") return { ok: false, status: 401, reason: sent };
   const cert = peer?.cert;
   const r = identify({
     ...sent,
-    allowAnonymous: false,
+    allowAnonymous: anonymousAllowed && !cert && Object.keys(sent).length === 0,
     ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
   });
   if (r.ok) return r;

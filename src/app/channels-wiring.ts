@@ -5,6 +5,7 @@
 import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
+import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
@@ -29,7 +30,9 @@ export function wireChannels(d: {
     batcher: d.batcher,
     // a channel's rights are scopes: of the client's key, or Auth.AnonymousScopes
     principalOf: (id) => {
-      if (id === undefined) return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
+      // "" is an anonymous channel socket (no key has an empty id)
+      if (id === undefined || id === "")
+        return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
       const r = registry.get(id);
       return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
     },
@@ -43,6 +46,8 @@ export function wireChannels(d: {
     maxBodyBytes: config.mqtt.maxMessageSizeLimit,
     log,
     audit: d.audit,
+    // read per request: a SIGHUP reload may switch it
+    tokenAuth: () => config.http.enableTokenAuth,
   });
   const mqtt = createChannelMqtt({
     messages,
@@ -59,5 +64,7 @@ export function wireChannels(d: {
       adapters.sockets.revalidate();
     }
   };
-  return { channels, messages, adapters, mqtt, tick };
+  // the adapters, and channel management for scripts (/channels, decided by channels:* scopes)
+  const routes = [...adapters.routes, ...channelManagementRoutes(createChannelsApi(channels), d.audit)];
+  return { channels, messages, adapters, mqtt, tick, routes };
 }

@@ -223,7 +223,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     metrics: {
       metrics: () => metrics.render(),
     },
-    routes: [...ch.adapters.routes, ...keyRoutes],
+    routes: [...ch.routes, ...keyRoutes],
     sockets: ch.adapters.socketKind,
   });
   // MQTT first: the web UI's first start (admin password hash, UI bundle) must not delay it

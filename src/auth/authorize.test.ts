@@ -214,6 +214,28 @@ describe("authorize on tables, keys, clients, channels, metrics", () => {
     expect(authorize(p, "metrics:read", "*").allow).toBe(true);
   });
 
+  test("channel management is decided per operation and channel id, a deny winning over *", () => {
+    const p = makePrincipal("ops", "client", ["channels:connect:*", "!channels:connect:plant", "channels:list:plant"]);
+    expect(authorize(p, "channels:connect", "line-1").allow).toBe(true);
+    expect(authorize(p, "channels:connect", "plant")).toMatchObject({
+      allow: false,
+      reason: "not allowed to connect clients to channel plant",
+      scope: "!channels:connect:plant",
+    });
+    expect(authorize(p, "channels:list", "plant").allow).toBe(true);
+    expect(authorize(p, "channels:list", "other")).toMatchObject({
+      allow: false,
+      reason: "not allowed to list channel other",
+    });
+    expect(authorize(p, "channels:create", "*")).toMatchObject({
+      allow: false,
+      reason: "not allowed to create channels",
+    });
+    expect(authorize(p, "channels:disconnect", "line-1").allow).toBe(false);
+    // managing a channel is not using it
+    expect(authorize(p, "channels:publish", "line-1").allow).toBe(false);
+  });
+
   test("no scopes means nothing is allowed", () => {
     const p = makePrincipal("s1", "client", []);
     expect(authorize(p, "tables:read", "TAG").allow).toBe(false);

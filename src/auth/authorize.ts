@@ -110,6 +110,14 @@ function describe(op: Operation, resource: string): string {
       return `not allowed to publish to channel ${resource}`;
     case "channels:subscribe":
       return `not allowed to subscribe to channel ${resource}`;
+    case "channels:list":
+    case "channels:create":
+    case "channels:delete":
+      return `not allowed to ${op.split(":")[1]} ${resource === "*" ? "channels" : `channel ${resource}`}`;
+    case "channels:connect":
+      return `not allowed to connect clients to channel ${resource}`;
+    case "channels:disconnect":
+      return `not allowed to disconnect clients from channel ${resource}`;
     default:
       return `not allowed to ${op.split(":")[1]} key ${resource}`;
   }

@@ -7,6 +7,14 @@ describe("seed PAT scopes on neo's scope model", () => {
     expect(neoScopesOf({ entity_type: "channels", operation: "publish", entity_id: "plant" })).toEqual([
       "channels:publish:plant",
     ]);
+    // the seed's own example: a PAT that may create one channel
+    expect(neoScopesOf({ entity_type: "channels", operation: "create", entity_id: "plant" })).toEqual([
+      "channels:create:plant",
+    ]);
+    expect(neoScopesOf({ entity_type: "channels", operation: "update", entity_id: "*" })).toEqual([
+      "channels:connect:*",
+      "channels:disconnect:*",
+    ]);
     expect(neoScopesOf({ entity_type: "clients", operation: "create", entity_id: "*" })).toEqual(["keys:create:*"]);
     expect(neoScopesOf({ entity_type: "clients", operation: "update", entity_id: "dev1" })).toEqual([
       "keys:rotate:dev1",

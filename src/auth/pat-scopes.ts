@@ -1,6 +1,9 @@
 // The seed's PAT scopes ({"entity_type","operation","entity_id","optional_domain_id"})
 // onto neo's scope model (lib/scopes.ts). SuperMQ's entity types that neo has:
 //   channels publish|subscribe      -> channels:publish|subscribe:<id>
+//   channels create|read|list|delete|update -> channels:create, channels:list, channels:list,
+//                                      channels:delete, channels:connect + channels:disconnect
+//                                      (and neo's own connect|disconnect)
 //   clients create|read|list|update|delete|connect -> keys:create, keys:list, keys:list,
 //                                      keys:rotate + keys:revoke, keys:delete, clients:connect
 //   messages read|publish|subscribe -> tables:read:<table>, channels:publish|subscribe:<id>
@@ -12,7 +15,17 @@ import { badRequest } from "../lib/errors.ts";
 import { parseScope } from "../lib/scopes.ts";
 
 const MAP: Record<string, Record<string, readonly string[]>> = {
-  channels: { publish: ["channels:publish"], subscribe: ["channels:subscribe"] },
+  channels: {
+    publish: ["channels:publish"],
+    subscribe: ["channels:subscribe"],
+    create: ["channels:create"],
+    read: ["channels:list"],
+    list: ["channels:list"],
+    update: ["channels:connect", "channels:disconnect"],
+    delete: ["channels:delete"],
+    connect: ["channels:connect"],
+    disconnect: ["channels:disconnect"],
+  },
   clients: {
     create: ["keys:create"],
     read: ["keys:list"],

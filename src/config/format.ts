@@ -271,7 +271,9 @@ Auth {
   # denies and a deny always wins. Types: tables:read|write:<table|*>,
   # topics:publish|subscribe:<MQTT filter, %c = own client id>, clients:connect:<id glob>,
   # keys:list|create|delete|revoke|rotate:<id|*>, metrics:read:*,
-  # channels:publish|subscribe:<channel|*>. "#" never reaches $SYS/... .
+  # channels:publish|subscribe:<channel|*> (its messages),
+  # channels:list|create|delete|connect|disconnect:<channel|*> (managing it over HTTP).
+  # "#" never reaches $SYS/... .
 
   # What \`neo shell key gen\` gives a key made without --scope. The default is every
   # table and topic:

@@ -32,6 +32,11 @@ describe("scope grammar", () => {
       "clients:connect:%c-*",
       "channels:publish:3f2a-channel",
       "channels:subscribe:*",
+      "channels:list:*",
+      "channels:create:plant-7",
+      "channels:delete:plant-7",
+      "channels:connect:*",
+      "!channels:disconnect:plant.a_b",
     ])
       expect(scopeProblem(s)).toBeNull();
   });
@@ -50,6 +55,10 @@ describe("scope grammar", () => {
     expect(scopeProblem("metrics:read:cpu")).toContain("metrics takes * only");
     expect(scopeProblem("keys:list:Bad Id")).toContain("whitespace");
     expect(scopeProblem("channels:publish:a/b")).toContain("invalid channel id");
+    expect(scopeProblem("channels:connect:%c")).toContain("invalid channel id");
+    expect(scopeProblem("channels:manage:x")).toContain(
+      'unknown operation "manage" for channels (known: publish, subscribe, list, create, delete, connect, disconnect)',
+    );
   });
 
   test("a list reports every bad entry at once and drops duplicates", () => {
@@ -67,6 +76,27 @@ describe("scope grammar", () => {
           expect((e as { code?: string }).code).toBe("invalid_scope");
           expect((e as Error).message.length).toBeGreaterThan(10);
         }
+      }),
+    );
+  });
+
+  test("every channel operation takes any valid channel id or *, and refuses the rest naming the id", () => {
+    const ops = ["publish", "subscribe", "list", "create", "delete", "connect", "disconnect"];
+    const id = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/);
+    fc.assert(
+      fc.property(fc.constantFrom(...ops), fc.oneof(id, fc.constant("*")), fc.boolean(), (op, target, deny) => {
+        const p = parseScope(`${deny ? "!" : ""}channels:${op}:${target}`);
+        expect(p).toMatchObject({ deny, type: "channels", operation: `channels:${op}`, target });
+        expect(parseScope(p.text).text).toBe(p.text);
+      }),
+    );
+    // printable ASCII without whitespace (whitespace has its own message)
+    const bad = fc
+      .string({ unit: fc.constantFrom(..."aZ09_.-/#+:%$@!*&?é"), minLength: 1, maxLength: 20 })
+      .filter((s) => s !== "*" && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(s));
+    fc.assert(
+      fc.property(fc.constantFrom(...ops), bad, (op, target) => {
+        expect(scopeProblem(`channels:${op}:${target}`)).toContain(`invalid channel id "${target}"`);
       }),
     );
   });

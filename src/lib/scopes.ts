@@ -11,7 +11,8 @@ export const SCOPE_TYPES = {
   keys: ["list", "create", "delete", "revoke", "rotate"],
   metrics: ["read"],
   clients: ["connect"],
-  channels: ["publish", "subscribe"],
+  /** publish/subscribe: a channel's messages; the rest: managing channels (issue 11) */
+  channels: ["publish", "subscribe", "list", "create", "delete", "connect", "disconnect"],
 } as const;
 
 export type ScopeType = keyof typeof SCOPE_TYPES;

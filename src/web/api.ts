@@ -112,7 +112,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       audit.record({ kind: "change", action, result: "ok", user: user(c), address: c.ip, listener: "http", target });
     return res;
   };
-  /** may this user do `op` on key `id`? (admins may do everything) */
+  /** may this user do `op` on `id` (a key, a channel)? (admins may do everything) */
   const denied = (c: WebContext, op: Operation, id: string): Response | undefined => {
     if (!c.session) return failure(401, "invalid or expired session");
     const d = authorize(c.session.principal, op, id);
@@ -234,16 +234,30 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       ]
     : [];
   const channelsApi = deps.channels ? createChannelsApi(deps.channels) : undefined;
+  // the same channels:<op>:<id> decisions as /channels (admins hold every one)
   const channelRoutes: WebRoute[] = channelsApi
     ? [
-        { method: "GET", path: "/web/api/channels", auth: "session", handler: (_, c) => channelsApi.list(c.started) },
+        {
+          method: "GET",
+          path: "/web/api/channels",
+          auth: "session",
+          handler: (_, c) =>
+            channelsApi.list(
+              c.started,
+              (id) => !!c.session && authorize(c.session.principal, "channels:list", id).allow,
+            ),
+        },
         {
           method: "POST",
           path: "/web/api/channels",
           auth: "session",
           handler: async (req, c) => {
             const body = await readJson(req);
-            return changed(c, "channel.create", String(body.id ?? ""), () => channelsApi.create(c.started, body));
+            const id = String(body.id ?? "");
+            return (
+              denied(c, "channels:create", id) ??
+              changed(c, "channel.create", id, () => channelsApi.create(c.started, body))
+            );
           },
         },
         {
@@ -251,6 +265,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           path: "/web/api/channels/:id",
           auth: "session",
           handler: (_, c) =>
+            denied(c, "channels:delete", c.params.id!) ??
             changed(c, "channel.delete", c.params.id!, () => channelsApi.remove(c.started, c.params.id!)),
         },
         {
@@ -259,8 +274,9 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           auth: "session",
           handler: async (req, c) => {
             const body = await readJson(req);
-            return changed(c, "channel.connect", c.params.id!, () =>
-              channelsApi.connect(c.started, c.params.id!, body),
+            return (
+              denied(c, "channels:connect", c.params.id!) ??
+              changed(c, "channel.connect", c.params.id!, () => channelsApi.connect(c.started, c.params.id!, body))
             );
           },
         },
@@ -270,8 +286,11 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           auth: "session",
           handler: async (req, c) => {
             const body = await readJson(req);
-            return changed(c, "channel.disconnect", c.params.id!, () =>
-              channelsApi.disconnect(c.started, c.params.id!, body),
+            return (
+              denied(c, "channels:disconnect", c.params.id!) ??
+              changed(c, "channel.disconnect", c.params.id!, () =>
+                channelsApi.disconnect(c.started, c.params.id!, body),
+              )
             );
           },
         },

@@ -1,12 +1,15 @@
-// Channels over HTTP for the web UI and scripts (a web session, like the key endpoints):
-//   GET    /web/api/channels                      -> {success, data: [{id,name,table,metadata,createdAt,connections}]}
-//   POST   /web/api/channels                      {id, name?, table?, metadata?} -> {success, data: channel}
-//   DELETE /web/api/channels/:id                  disconnects everyone (stored rows stay)
-//   POST   /web/api/channels/:id/connect          {client, publish?, subscribe?} (both when neither)
-//   POST   /web/api/channels/:id/disconnect       {client}
+// Channel management handlers, shared by the web UI (/web/api/channels, a web session) and
+// scripts (/channels, a client token, certificate or PAT: channels-http.ts); the caller
+// has already been through authorize() for the operation and channel:
+//   list   -> {success, data: [{id,name,table,metadata,createdAt,connections}]}
+//   get    -> {success, data: channel}                     404 unknown channel
+//   create {id, name?, table?, metadata?} -> 201 {success, data: channel}
+//   remove disconnects everyone (stored rows stay)
+//   connect {client_id (or client), publish?, subscribe?} (both when neither)
+//   disconnect {client_id (or client)}
 // The same operations as `neo shell channel`; connect/disconnect change the key's channel
 // scopes, so a running broker applies them to live sessions within a second.
-import { badRequest } from "../lib/errors.ts";
+import { badRequest, notFound } from "../lib/errors.ts";
 import { ok } from "../lib/http/respond.ts";
 import { channelsJson, type Channels } from "../registry/index.ts";
 
@@ -21,11 +24,24 @@ const flag = (v: unknown, what: string): boolean | undefined => {
   return v;
 };
 
+/** the client a connect/disconnect body names: `client_id` (Mainflux's word) or `client` */
+const clientOf = (body: Record<string, unknown>): string => {
+  const client = text(body.client_id, "client_id") ?? text(body.client, "client");
+  if (client === undefined) throw badRequest("bad_request", "client_id is required");
+  return client;
+};
+
 export function createChannelsApi(channels: Channels) {
   const one = (id: string) => channelsJson([channels.get(id)!], channels.connections(id))[0];
   return {
-    list(started: number): Response {
-      return ok(started, { data: channelsJson(channels.list(), channels.connections()) });
+    /** every channel, or those `visible` lets through */
+    list(started: number, visible: (id: string) => boolean = () => true): Response {
+      const shown = channels.list().filter((c) => visible(c.id));
+      return ok(started, { data: channelsJson(shown, channels.connections()) });
+    },
+    get(started: number, id: string): Response {
+      if (!channels.get(id)) throw notFound("channel_not_found", `channel ${JSON.stringify(id)} not found`);
+      return ok(started, { data: one(id) });
     },
     create(started: number, body: Record<string, unknown>): Response {
       const id = text(body.id, "id");
@@ -46,8 +62,7 @@ export function createChannelsApi(channels: Channels) {
       return ok(started);
     },
     connect(started: number, id: string, body: Record<string, unknown>): Response {
-      const client = text(body.client, "client");
-      if (client === undefined) throw badRequest("bad_request", "client is required");
+      const client = clientOf(body);
       const publish = flag(body.publish, "publish");
       const subscribe = flag(body.subscribe, "subscribe");
       const c = channels.connect(id, client, {
@@ -57,8 +72,7 @@ export function createChannelsApi(channels: Channels) {
       return ok(started, { data: { clientId: c.clientId, publish: c.publish, subscribe: c.subscribe } });
     },
     disconnect(started: number, id: string, body: Record<string, unknown>): Response {
-      const client = text(body.client, "client");
-      if (client === undefined) throw badRequest("bad_request", "client is required");
+      const client = clientOf(body);
       return ok(started, { data: { disconnected: channels.disconnect(id, client) } });
     },
   };
