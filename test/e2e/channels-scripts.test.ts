@@ -105,11 +105,16 @@ describe("channel management over HTTP with channels:* scopes", () => {
     expect(dis.body.data).toEqual({ disconnected: true });
     expect((await curl("DELETE", "/channels/plant-a", ops.token)).status).toBe(200);
     expect(await shell("channel", "list", "--format", "json")).not.toContain('"plant-a"');
-    // the changes are in the audit trail with the key that made them
-    const audit = JSON.parse(await shell("audit", "--kind", "change", "--format", "json")) as Record<string, string>[];
-    const mine = audit.filter((e) => e.client === "ops-a").map((e) => e.action);
-    for (const a of ["channel.create", "channel.connect", "channel.disconnect", "channel.delete"])
-      expect(mine).toContain(a);
+    // the changes are in the audit trail with the key that made them (written in batches: wait for it)
+    const want = ["channel.create", "channel.connect", "channel.disconnect", "channel.delete"];
+    await eventually(async () => {
+      const audit = JSON.parse(await shell("audit", "--kind", "change", "--format", "json")) as Record<
+        string,
+        string
+      >[];
+      const mine = new Set(audit.filter((e) => e.client === "ops-a").map((e) => e.action));
+      return want.every((a) => mine.has(a));
+    });
   });
 
   test("an unknown channel is 404 to a caller allowed to see it; a bad channel id or scope is 400 with its reason", async () => {
