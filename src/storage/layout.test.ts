@@ -1,10 +1,11 @@
+import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSeriesStore, type SeriesStore, userTableOf } from "./index.ts";
-import { scaledValue } from "./layout.ts";
+import { scaledValue, staleViews } from "./layout.ts";
 
 let dir: string;
 let store: SeriesStore;
@@ -134,5 +135,49 @@ describe("userTableOf (for the table finder)", () => {
   test("bookkeeping and SQLite's own tables belong to no user", () => {
     for (const t of ["_neo_series_meta", "_neo_migrations", "_neo_table_settings", "sqlite_schema", "sqlite_stat1"])
       expect(userTableOf(t)).toBeNull();
+  });
+});
+
+describe("table views", () => {
+  const t0 = 1700000000000000000n;
+  const fill = (s: SeriesStore) => {
+    const rows = [];
+    for (let i = 0; i < 300; i++) rows.push({ name: `s${i % 3}`, time: t0 + BigInt(i) * 1000n, value: i / 10 });
+    s.writeMany([{ table: "V", rows }]);
+  };
+  const LATEST = "select NAME, TIME, VALUE from V t where TIME = (select max(TIME) from V where NAME = t.NAME)";
+
+  test("the latest row per name (correlated max) is a key seek per name, not a scan of every row", () => {
+    fill(store);
+    const db = new Database(join(dir, "series.db"), { readonly: true });
+    const plan = db
+      .query<{ detail: string }, []>(`explain query plan ${LATEST}`)
+      .all()
+      .map((r) => r.detail);
+    db.close();
+    expect(plan[0]).toMatch(/^SCAN n\b/);
+    expect(plan).toContain("SEARCH d USING PRIMARY KEY (nid=? AND time=?)");
+    expect(store.query(`${LATEST} order by NAME`).rows).toEqual([
+      ["s0", t0 + 297_000n, 29.7],
+      ["s1", t0 + 298_000n, 29.8],
+      ["s2", t0 + 299_000n, 29.9],
+    ]);
+  });
+
+  test("a view made before the CROSS JOIN is replaced at start-up; the rows and their order stay", () => {
+    fill(store);
+    const before = store.query("select * from V").rows;
+    store.close();
+    const db = new Database(join(dir, "series.db"));
+    db.exec(
+      'DROP VIEW V; CREATE VIEW "V" AS SELECT n.name AS NAME, d.time AS TIME, d.v / 100.0 AS VALUE FROM "_V_data" AS d JOIN "_V_names" AS n ON n.id = d.nid',
+    );
+    expect(staleViews(db)).toEqual(["V"]);
+    db.close();
+    store = openSeriesStore(dir);
+    const after = new Database(join(dir, "series.db"), { readonly: true });
+    expect(staleViews(after)).toEqual([]);
+    after.close();
+    expect(store.query("select * from V").rows).toEqual(before);
   });
 });

@@ -9,6 +9,8 @@
 // by 100.0, which gives back the identical double (IEEE division is correctly rounded).
 // Rollups of T (see rollup.ts) are _T_r<interval> tables with _T_ROLLUP_<INTERVAL> views.
 
+import type { Database } from "bun:sqlite";
+
 /** the table of NAME -> id for user table `t` (t already normalized, upper case) */
 export const namesTable = (t: string) => `_${t}_names`;
 /** the rows of user table `t` */
@@ -39,11 +41,39 @@ export function createTableSql(t: string): string {
   );
 }
 
+// CROSS JOIN fixes SQLite's loop order: names outside, each name's rows (by the key
+// (nid, time)) inside. Then a condition on TIME is a key seek per name, not a scan of every
+// row: the latest row per name written as `where TIME = (select max(TIME) from T where
+// NAME = t.NAME)` and a time range over all names become ~100 seeks instead of 1M rows.
+// Rows come out in the same order as before (name id, then time).
 export function createViewSql(t: string): string {
   return (
     `CREATE VIEW IF NOT EXISTS "${t}" AS SELECT n.name AS NAME, d.time AS TIME, ${decodeValueSql("d.v")} AS VALUE ` +
-    `FROM "${dataTable(t)}" AS d JOIN "${namesTable(t)}" AS n ON n.id = d.nid`
+    `FROM "${namesTable(t)}" AS n CROSS JOIN "${dataTable(t)}" AS d ON d.nid = n.id`
   );
+}
+
+/** views made before the CROSS JOIN (see createViewSql), to be replaced at start-up */
+export function staleViews(db: Database): string[] {
+  return db
+    .query<{ name: string; sql: string }, []>(
+      "SELECT v.name, v.sql FROM sqlite_master v JOIN sqlite_master d ON d.type = 'table' AND d.name = '_' || v.name || '_data' WHERE v.type = 'view'",
+    )
+    .all()
+    .filter((v) => !v.sql.includes(" CROSS JOIN "))
+    .map((v) => v.name);
+}
+
+/** replace the views staleViews finds, each in one transaction (same rows, faster plans) */
+export function refreshViews(db: Database): string[] {
+  const stale = staleViews(db);
+  for (const t of stale) {
+    db.transaction(() => {
+      db.exec(`DROP VIEW IF EXISTS "${t}"`); // IF: another process may be doing the same
+      db.exec(createViewSql(t));
+    })();
+  }
+  return stale;
 }
 
 const INTERNAL = /^_([A-Za-z][A-Za-z0-9_]{0,62})_(?:data|names|r\d+[smhd]|ROLLUP_\d+[SMHD])$/i;

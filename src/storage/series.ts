@@ -10,6 +10,7 @@ import type { Logger } from "../lib/log.ts";
 import { openDatabase } from "./db.ts";
 import type { StorageState, WhenFull } from "./capacity.ts";
 import { createLifecycle, type TableInfo } from "./lifecycle.ts";
+import { refreshViews } from "./layout.ts";
 import { migrateLegacyTables } from "./migrate-layout.ts";
 import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
 import type { TableOptions, TableSettings } from "./table-settings.ts";
@@ -146,6 +147,13 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   const ro: Database = openDatabase(file, { readonly: true });
 
   migrateLegacyTables(db, { log: opts.log });
+  try {
+    const refreshed = refreshViews(db);
+    if (refreshed.length > 0) opts.log?.info(`table views updated for faster per-name plans: ${refreshed.join(", ")}`);
+  } catch (e) {
+    // e.g. a full disk: the old views give the same rows, only slower; tried again at the next start
+    opts.log?.warn(`could not update the table views: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const life = createLifecycle(db, file, opts);
   const writers = new Map<string, TableWriter>();
   const rollups = new Map<string, RollupUpdater>();
