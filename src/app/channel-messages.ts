@@ -87,10 +87,13 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
   // channel id -> channel (null: none); cleared with the rights
   let known = new Map<string, Channel | null>();
 
-  /** call often (the gateway's 250 ms re-check): drops the cache when anything changed */
-  function refresh(): boolean {
+  /**
+   * Call often (the gateway's 250 ms re-check): drops the cache when anything changed in
+   * the registry, or when `force` says something else did (a reload of Auth.AnonymousScopes).
+   */
+  function refresh(force = false): boolean {
     const v = channels.dataVersion();
-    if (v === version) return false;
+    if (v === version && !force) return false;
     version = v;
     principals = new Map();
     known = new Map();

@@ -57,9 +57,16 @@ export function wireChannels(d: {
     log,
   });
   let sinceSockets = 0;
+  // a SIGHUP reload replaces config.auth (AnonymousScopes) and may flip HTTP token auth:
+  // anonymous rights are then decided again, and anonymous sockets re-checked, at once
+  let seenAuth = config.auth;
+  let seenTokenAuth = config.http.enableTokenAuth;
   const tick = () => {
     sinceSockets += RECHECK_MS;
-    if (messages.refresh() || sinceSockets >= ORPHAN_SWEEP_MS) {
+    const reloaded = config.auth !== seenAuth || config.http.enableTokenAuth !== seenTokenAuth;
+    seenAuth = config.auth;
+    seenTokenAuth = config.http.enableTokenAuth;
+    if (messages.refresh(reloaded) || sinceSockets >= ORPHAN_SWEEP_MS) {
       sinceSockets = 0;
       adapters.sockets.revalidate();
     }

@@ -2,6 +2,7 @@
 // token auth off, Auth.AnonymousScopes decides (curl, Bun's WebSocket client, MQTT.js);
 // with token auth on, credentials stay required whatever AnonymousScopes says.
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import mqtt from "mqtt";
 import { eventually, neo, run } from "./harness.ts";
 import { TOKEN_AUTH, useGateway, type Gateway } from "./fixture.ts";
@@ -103,6 +104,21 @@ describe("token auth off: Auth.AnonymousScopes connects credential-less callers 
       },
     });
     expect(refused.status).toBe(401);
+  });
+});
+
+describe("reloading Auth.AnonymousScopes", () => {
+  test("taking the channel out of AnonymousScopes with SIGHUP closes the anonymous socket (1008) and refuses new posts (401)", async () => {
+    const s = await socket(open, "open-ch");
+    expect(s.opened).toBe(true);
+    const closed = new Promise<number>((resolve) => {
+      s.ws.onclose = (e) => resolve(e.code);
+    });
+    await Bun.write(join(open.dir, "neo.conf"), 'Auth {\n  AnonymousScopes = ["topics:subscribe:#"]\n}\n');
+    open.srv.proc.kill("SIGHUP");
+    await open.srv.waitForLog(/config reloaded/);
+    expect(await closed).toBe(1008);
+    expect((await post(open, "open-ch")).status).toBe(401);
   });
 });
 
