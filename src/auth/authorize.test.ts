@@ -272,3 +272,19 @@ describe("clients:connect default", () => {
     expect(authorize(makePrincipal("k", "client", ["clients:connect:%c"]), "clients:connect", "j").allow).toBe(false);
   });
 });
+
+describe("compiled rules shared between principals", () => {
+  test("principals sharing one scope list each match %c against their own id", () => {
+    const scopes = makePrincipal("x", "client", ["topics:publish:dev/%c/#", "clients:connect:%c-*"]).scopes;
+    const a: Principal = { id: "a", kind: "client", scopes };
+    const b: Principal = { id: "b", kind: "client", scopes };
+    for (let i = 0; i < 2; i++) {
+      expect(authorize(a, "topics:publish", "dev/a/t").allow).toBe(true);
+      expect(authorize(a, "topics:publish", "dev/b/t").allow).toBe(false);
+      expect(authorize(b, "topics:publish", "dev/b/t").allow).toBe(true);
+      expect(authorize({ ...b }, "topics:publish", "dev/a/t").allow).toBe(false);
+      expect(authorize(a, "clients:connect", "a-1").allow).toBe(true);
+      expect(authorize(b, "clients:connect", "a-1").allow).toBe(false);
+    }
+  });
+});

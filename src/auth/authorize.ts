@@ -39,7 +39,13 @@ interface Rule {
 }
 type Compiled = Map<Operation, { allow: Rule[]; deny: Rule[] }>;
 
-const compiled = new WeakMap<Principal, Compiled>();
+/**
+ * Compiled rules by scope list (identify() hands out the same parsed list for the same
+ * stored text) and then by id: every CONNECT makes a new principal, but not new rules.
+ */
+const compiled = new WeakMap<readonly Scope[], Map<string, Compiled>>();
+/** ids per scope list kept compiled (a fleet sharing one list); past it the list starts over */
+const MAX_IDS_PER_LIST = 4096;
 
 /** A principal from scope texts (parsed and validated: throws NeoError on a bad one). */
 export function makePrincipal(id: string, kind: Principal["kind"], scopes: readonly string[] | readonly Scope[]) {
@@ -71,7 +77,8 @@ function compileRule(scope: Scope, id: string): Rule {
 }
 
 function compile(p: Principal): Compiled {
-  let c = compiled.get(p);
+  let byId = compiled.get(p.scopes);
+  let c = byId?.get(p.id);
   if (c) return c;
   c = new Map();
   for (const s of p.scopes) {
@@ -79,7 +86,9 @@ function compile(p: Principal): Compiled {
     if (!e) c.set(s.operation, (e = { allow: [], deny: [] }));
     (s.deny ? e.deny : e.allow).push(compileRule(s, p.id));
   }
-  compiled.set(p, c);
+  if (!byId) compiled.set(p.scopes, (byId = new Map()));
+  else if (byId.size >= MAX_IDS_PER_LIST) byId.clear();
+  byId.set(p.id, c);
   return c;
 }
 

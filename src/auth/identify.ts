@@ -67,8 +67,12 @@ const present = (s: string | undefined) => (s !== undefined && s !== "" ? s : un
 
 /** parsed scope lists by their text: the same few lists are read over and over */
 const parsedCache = new Map<string, readonly Scope[]>();
+/** by a frozen list itself (the registry hands out one per stored text): no key to build */
+const parsedFrozen = new WeakMap<readonly string[], readonly Scope[]>();
 /** parseScopes with a bounded cache (throws NeoError on a bad scope, like parseScopes) */
 export function parsed(list: readonly string[]): readonly Scope[] {
+  const known = parsedFrozen.get(list);
+  if (known) return known;
   const key = list.join("\n");
   let p = parsedCache.get(key);
   if (!p) {
@@ -76,6 +80,7 @@ export function parsed(list: readonly string[]): readonly Scope[] {
     if (parsedCache.size >= 1024) parsedCache.clear();
     parsedCache.set(key, p);
   }
+  if (Object.isFrozen(list)) parsedFrozen.set(list, p);
   return p;
 }
 

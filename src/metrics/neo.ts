@@ -1,7 +1,7 @@
 // neo's metrics: what the broker, the store and authentication count, in one place.
 // The broker's message and subscription figures are its own counters (the same ones
 // its $SYS topics publish), read here only when /metrics or the console asks.
-import { createMetricsRegistry, type Sample } from "./registry.ts";
+import { createMetricsRegistry, type Labels, type Sample } from "./registry.ts";
 import { processFigures } from "./process.ts";
 
 /** what the broker tells (app reads it from the broker's stats and client list) */
@@ -151,13 +151,21 @@ export function createNeoMetrics(src: MetricsSources): NeoMetrics {
   );
 
   let failures = 0;
+  const authLabels = new Map<string, Labels>();
   return {
     dbWrite(byTable, seconds) {
       for (const t of byTable) if (t.rows > 0) rows.inc({ table: t.table }, t.rows);
       batch.observe(seconds);
     },
     authAttempt(listener, method, result) {
-      auth.inc({ listener, method, result });
+      // one frozen label set per combination: counted on every CONNECT, its text is built once
+      const key = `${listener}\n${method}\n${result}`;
+      let labels = authLabels.get(key);
+      if (!labels) {
+        if (authLabels.size >= 256) authLabels.clear();
+        authLabels.set(key, (labels = Object.freeze({ listener, method, result })));
+      }
+      auth.inc(labels);
       if (result === "failure") failures++;
     },
     render: () => reg.render(),

@@ -33,11 +33,24 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** a label value as the text format wants it: backslash, quote and newline escaped */
-const escapeValue = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const NEEDS_ESCAPE = /[\\"\n]/;
+const escapeValue = (v: string) =>
+  NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
 const escapeHelp = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+
+/** label texts of frozen label sets (they cannot change): a hot counter passes the same one again */
+const frozenText = new WeakMap<Labels, string>();
 
 function labelText(labels: Labels | undefined): string {
   if (!labels) return "";
+  const known = frozenText.get(labels);
+  if (known !== undefined) return known;
+  const text = labelTextOf(labels);
+  if (Object.isFrozen(labels)) frozenText.set(labels, text);
+  return text;
+}
+
+function labelTextOf(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return "";
   keys.sort();

@@ -55,6 +55,21 @@ function parseStoredScopes(text: string | null): string[] {
   }
 }
 
+/**
+ * The same few scope lists are read on every CONNECT: one frozen array per stored text
+ * (bounded), so identify() finds its parsed scopes by the array and builds nothing.
+ */
+const storedScopes = new Map<string, string[]>();
+function scopesOf(text: string | null): string[] {
+  if (text === null) return [];
+  let v = storedScopes.get(text);
+  if (!v) {
+    if (storedScopes.size >= 1024) storedScopes.clear();
+    storedScopes.set(text, (v = Object.freeze(parseStoredScopes(text)) as string[]));
+  }
+  return v;
+}
+
 const num = (v: Int): number | null => (v === null ? null : Number(v));
 
 function toRecord(r: ClientRow): ClientRecord {
@@ -69,7 +84,7 @@ function toRecord(r: ClientRow): ClientRecord {
     status: (r.status === "revoked" ? "revoked" : "active") satisfies ClientStatus,
     revokedAt: num(r.revoked_at),
     lastUsedAt: num(r.last_used_at),
-    scopes: parseStoredScopes(r.scopes),
+    scopes: scopesOf(r.scopes),
   };
 }
 
