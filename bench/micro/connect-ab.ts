@@ -1,5 +1,5 @@
 // Authenticated connects/s of two neo builds side by side, as a same-run ratio:
-// `bun bench/micro/connect-ab.ts [--a "<argv prefix>"] [--b "<argv prefix>"] [--slices 10] [--slice-ms 1000] [--conf "<neo.conf text>"]`
+// `bun bench/micro/connect-ab.ts [--a "<argv prefix>"] [--b "<argv prefix>"] [--slices 10] [--slice-ms 1000] [--conf-a|--conf-b "<neo.conf text>"]`
 // (default a = this checkout from source, b = the same; e.g. --b "bun /tmp/old/src/main.ts").
 //
 // Both `neo serve` processes run at once (token auth on, a key each); this process drives
@@ -23,12 +23,12 @@ const self = `${process.execPath} ${join(ROOT, "src/main.ts")}`;
 const cmds = { a: arg("a", self), b: arg("b", self) };
 const slices = Number(arg("slices", "10"));
 const sliceMs = Number(arg("slice-ms", "1000"));
-const conf = arg("conf", "");
+const confs = { a: arg("conf-a", ""), b: arg("conf-b", "") };
 const LANES = 16;
 
 async function start(label: "a" | "b") {
   const dir = mkdtempSync(join(tmpdir(), `neo-bench-connect-${label}-`));
-  writeFileSync(join(dir, "neo.conf"), `${conf}\n`);
+  writeFileSync(join(dir, "neo.conf"), `${confs[label]}\n`);
   const neo = cmds[label].split(" ").filter(Boolean);
   const data = ["--data", join(dir, "d")];
   const gen = Bun.spawnSync([...neo, "shell", "key", "gen", "bench01", "--output", join(dir, "k"), ...data]);
@@ -41,7 +41,7 @@ async function start(label: "a" | "b") {
   });
   const line = await waitForLine(proc, (l) => l.includes('"ready"'), 20_000);
   const port = Number((JSON.parse(line) as { mqtt: string }).mqtt.split(":").pop());
-  return { label, dir, proc, port, token, rates: [] as number[], cpuUs: [] as number[] };
+  return { label, dir, proc, port, token, rates: [] as number[], cpuUs: [] as number[], total: 0 };
 }
 
 const connectPacket = (token: string, i: number) =>
@@ -94,6 +94,7 @@ async function slice(b: Broker, record: boolean): Promise<void> {
   );
   const secs = (performance.now() - t0) / 1000;
   const cpu = procCpuSeconds(b.proc.pid) - cpu0;
+  b.total += n;
   if (!record || n === 0) return;
   b.rates.push(n / secs);
   b.cpuUs.push((cpu * 1e6) / n);

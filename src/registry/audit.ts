@@ -140,37 +140,18 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   const insertMany = db.prepare(insertSql(ROWS));
   const insertOne = db.prepare(insertSql(1));
   const trim = db.prepare("DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?");
-  let queue: AuditEvent[] = [];
+  // queued events as their column values, one after another (COLUMNS.length per event):
+  // no object per event stays alive until the flush, and the flush binds slices of it as is
+  const WIDTH = COLUMNS.length;
+  let queue: (string | number | null)[] = [];
   let dropped = 0;
   let closed = false;
 
-  const values = (e: AuditEvent, out: (string | number | null)[]) =>
-    out.push(
-      e.at ?? now(),
-      e.kind,
-      e.action,
-      e.result,
-      e.method ?? null,
-      e.listener ?? null,
-      e.address ?? null,
-      e.client ?? null,
-      e.user ?? null,
-      e.target ?? null,
-      e.reason ?? null,
-      e.detail ?? null,
-    );
-  const writeAll = db.transaction((events: AuditEvent[]) => {
+  const writeAll = db.transaction((values: (string | number | null)[]) => {
+    const per = ROWS * WIDTH;
     let i = 0;
-    for (; i + ROWS <= events.length; i += ROWS) {
-      const args: (string | number | null)[] = [];
-      for (let k = i; k < i + ROWS; k++) values(events[k]!, args);
-      insertMany.run(...args);
-    }
-    for (; i < events.length; i++) {
-      const args: (string | number | null)[] = [];
-      values(events[i]!, args);
-      insertOne.run(...args);
-    }
+    for (; i + per <= values.length; i += per) insertMany.run(...values.slice(i, i + per));
+    for (; i < values.length; i += WIDTH) insertOne.run(...values.slice(i, i + WIDTH));
     trim.run(opts.maxEvents);
   });
 
@@ -192,12 +173,25 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   return {
     record(e) {
       if (closed) return;
-      if (queue.length >= MAX_QUEUE) {
+      if (queue.length >= MAX_QUEUE * WIDTH) {
         dropped++;
         return;
       }
-      queue.push(e.at === undefined ? { ...e, at: now() } : e);
-      if (queue.length >= BATCH && soon === undefined) {
+      queue.push(
+        e.at ?? now(),
+        e.kind,
+        e.action,
+        e.result,
+        e.method ?? null,
+        e.listener ?? null,
+        e.address ?? null,
+        e.client ?? null,
+        e.user ?? null,
+        e.target ?? null,
+        e.reason ?? null,
+        e.detail ?? null,
+      );
+      if (queue.length >= BATCH * WIDTH && soon === undefined) {
         soon = setTimeout(() => {
           soon = undefined;
           flush();
