@@ -13,8 +13,11 @@ import { readJsonBody } from "./people-api.ts";
 /** what a route gets from the HTTP server (a subset of its context) */
 export interface KeyCaller {
   params: Params;
+  url: URL;
   principal?: Identified;
   clientIp?: string;
+  /** set behind the HTTPS client-certificate front */
+  peer?: unknown;
 }
 
 type KeysApi = ReturnType<typeof createKeysApi>;
@@ -39,7 +42,7 @@ export function keyManagementRoutes(keys: KeysApi, audit?: Pick<AuditLog, "recor
         result: "ok",
         ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
         ...(c.clientIp ? { address: c.clientIp } : {}),
-        listener: "http",
+        listener: c.peer || c.url.protocol === "https:" ? "https" : "http",
         target: id,
       });
     return res;
