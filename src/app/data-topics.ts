@@ -25,6 +25,9 @@ export interface DataTopicDeps {
   log: Logger;
 }
 
+/** not a data topic: the broker routes it as usual (one shared, frozen outcome) */
+const NOT_OURS: PublishOutcome = Object.freeze({ handled: false });
+
 interface WriteTopic {
   table: string;
   format: "json" | "csv" | "ndjson";
@@ -175,9 +178,10 @@ export function createDataTopics(deps: DataTopicDeps) {
 
   return {
     onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome {
+      if (!msg.topic.startsWith("db/")) return NOT_OURS; // the hot path: every other publish
       if (msg.topic === "db/query") return handleQuery(client, msg);
       const wt = parseWriteTopic(msg.topic);
-      if (wt === undefined) return { handled: false };
+      if (wt === undefined) return NOT_OURS;
       return handleWrite(client, msg, wt);
     },
   };

@@ -249,8 +249,13 @@ export class BrokerCore {
   mayDeliver(s: Session, topic: string): boolean {
     const check = this.hooks.authorizeDeliver;
     if (!check) return true;
+    // one target object per session and connection, not one per delivery
+    const client = s.conn?.client ?? null;
+    let t = s.deliveryTarget;
+    if (t === null || t.client !== client || t.owner !== s.owner)
+      t = s.deliveryTarget = { clientId: s.id, owner: s.owner, client };
     try {
-      return check({ clientId: s.id, owner: s.owner, client: s.conn?.client ?? null }, topic);
+      return check(t, topic);
     } catch (e) {
       this.log.error("authorizeDeliver hook failed", e);
       return false;

@@ -2,6 +2,7 @@
 // in flight, the queue of messages waiting for a slot, and inbound QoS 2 packet ids.
 // Kept in memory; state.ts copies persistent sessions out and back in across restarts.
 import type { Connection } from "./connection.ts";
+import type { DeliveryTarget } from "./hooks.ts";
 import type { Delivery, Subscription, WillMessage } from "./types.ts";
 
 export interface Outbound {
@@ -20,6 +21,8 @@ export class Session {
   conn: Connection | null = null;
   /** the identity (from the authenticate hook) of the client that last held it; undefined = anonymous */
   owner: string | undefined = undefined;
+  /** what the deliver hook is asked about, rebuilt only when the owner or the connection changed */
+  deliveryTarget: DeliveryTarget | null = null;
   readonly subscriptions = new Map<string, Subscription>();
   readonly inflight = new Map<number, Outbound>();
   /** inbound QoS 2 packet ids received but not yet released by PUBREL */

@@ -72,8 +72,8 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
 
   const onPublish = core.hooks.onPublish;
   if (!onPublish) return queueOrFinish(c, entry);
-  const inbound: InboundPublish = { topic, payload, qos: p.qos, retain: p.retain };
-  if (msg.properties) inbound.properties = msg.properties;
+  // the message itself is what the hook sees (no copy per publish); hooks only read it
+  const inbound: InboundPublish = msg;
   let r: Promise<PublishOutcome> | PublishOutcome;
   try {
     r = onPublish(client, inbound);
