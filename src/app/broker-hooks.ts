@@ -6,7 +6,7 @@
 //                 every other topic: the key's scopes (mqtt-authz.ts);
 //   onPublish:    channel SenML, db/write topics and bridged topics, all before the PUBACK.
 import type { LogAggregator } from "../lib/log-aggregate.ts";
-import { type BrokerHooks, type ConnectRequest, RC } from "../mqtt/index.ts";
+import { type BrokerHooks, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import type { Guard } from "../auth/index.ts";
 import { auditConnect, auditConsoleConnect } from "./audit.ts";
@@ -15,7 +15,7 @@ import type { createChannelMqtt } from "./channel-mqtt.ts";
 import { parseChannelTopic } from "./channel-messages.ts";
 import { consoleConnect, consoleMay, isConsoleSession } from "./console.ts";
 import type { createDataTopics } from "./data-topics.ts";
-import { type createMqttAuthenticator, isGuess } from "./mqtt-auth.ts";
+import { type createMqttAuthenticator, isGuess, type SessionCredential } from "./mqtt-auth.ts";
 import type { MqttAuthorizer } from "./mqtt-authz.ts";
 
 export interface HookDeps {
@@ -38,19 +38,23 @@ export interface HookDeps {
 
 export function createBrokerHooks(d: HookDeps): BrokerHooks {
   const { authz, channelMqtt } = d;
+  // channel rights: a user's session (a PAT) acts as its own principal (its scopes within
+  // its owner's rights, kept current by authz); a client key's by its id (the channel cache)
+  const asker = (c: ClientRef | null, owner: string | undefined) =>
+    c !== null && (c.meta as SessionCredential | undefined)?.principal?.kind === "user" ? authz.principalOf(c) : owner;
   return {
     authenticate: (req) => authenticate(d, req),
     authorizePublish: (c, topic) =>
-      !isConsoleSession(c.meta) && (channelMqtt.mayPublish(c.identity, topic) ?? authz.publish(c, topic)),
+      !isConsoleSession(c.meta) && (channelMqtt.mayPublish(asker(c, c.identity), topic) ?? authz.publish(c, topic)),
     authorizeSubscribe: (c, filter) =>
       isConsoleSession(c.meta)
         ? consoleMay(c.meta, filter)
-        : (channelMqtt.maySubscribe(c.identity, filter) ?? authz.subscribe(c, filter)),
+        : (channelMqtt.maySubscribe(asker(c, c.identity), filter) ?? authz.subscribe(c, filter)),
     authorizeDeliver: (t, topic) =>
       isConsoleSession(t.client?.meta)
         ? consoleMay(t.client.meta, topic)
         : parseChannelTopic(topic)
-          ? channelMqtt.mayDeliver(t.owner, topic)
+          ? channelMqtt.mayDeliver(asker(t.client, t.owner), topic)
           : authz.deliver(t, topic),
     onPublish: (c, msg) => {
       // a channel message is offered to a bridge only once it was accepted (not invalid SenML)

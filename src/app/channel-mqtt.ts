@@ -4,6 +4,7 @@
 // so it only ever carries the channels the client is connected to. A SenML message is
 // stored before it is delivered (unchanged); invalid SenML gets v5 PUBACK 0x99 with the
 // reason on the response topic, and is neither stored nor delivered.
+import { authorize, type Principal } from "../auth/index.ts";
 import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
@@ -17,33 +18,41 @@ export interface ChannelMqttDeps {
   log: Logger;
 }
 
+/**
+ * Who asks: a registered client's id (undefined: anonymous), whose rights the channel
+ * cache keeps; or a session's own principal (a PAT: its scopes within its owner's rights).
+ */
+export type ChannelAsker = string | undefined | Principal;
+
 export function createChannelMqtt(deps: ChannelMqttDeps) {
   const { messages, log } = deps;
+  const may = (who: ChannelAsker, channelId: string, op: "publish" | "subscribe") =>
+    typeof who === "object" ? authorize(who, `channels:${op}`, channelId).allow : messages.allowed(who, channelId, op);
 
   /** undefined: not a channel topic (the general rules decide) */
-  function mayPublish(identity: string | undefined, topic: string): boolean | undefined {
+  function mayPublish(identity: ChannelAsker, topic: string): boolean | undefined {
     const t = parseChannelTopic(topic);
     if (!t) return undefined;
-    return messages.allowed(identity, t.channelId, "publish");
+    return may(identity, t.channelId, "publish");
   }
 
   /**
    * undefined: the filter names no single channel (the general rules decide, and every
    * delivery is checked by mayDeliver); else may this client subscribe on that channel?
    */
-  function maySubscribe(identity: string | undefined, filter: string): boolean | undefined {
+  function maySubscribe(identity: ChannelAsker, filter: string): boolean | undefined {
     const levels = filter.split("/");
     if (levels[0] !== "channels" || levels.length < 3) return undefined;
     const id = levels[1]!;
     if (id === "+" || id === "#") return undefined;
     const third = levels[2];
     if (third !== "messages" && third !== "+" && third !== "#") return undefined;
-    return messages.allowed(identity, id, "subscribe");
+    return may(identity, id, "subscribe");
   }
 
-  function mayDeliver(owner: string | undefined, topic: string): boolean {
+  function mayDeliver(owner: ChannelAsker, topic: string): boolean {
     const t = parseChannelTopic(topic);
-    return !t || messages.allowed(owner, t.channelId, "subscribe");
+    return !t || may(owner, t.channelId, "subscribe");
   }
 
   async function store(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
 import { connack } from "./mqtt-connack.ts";
+import mqtt from "mqtt";
 
 let srv: Server;
 let access: string;
@@ -303,5 +304,69 @@ describe("neo shell pat", () => {
     expect((await curl("GET", "/db/query?q=select+count(*)+from+EXAMPLE", { bearer: fresh })).status).toBe(200);
     expect((await pat(["del", j.id!])).stdout).toBe("deleted\n");
     expect((await pat(["del", j.id!])).code).toBe(1);
+  });
+});
+
+describe("a PAT on a channel's MQTT topics", () => {
+  const SENML = '[{"bn":"pat:","n":"temp","u":"Cel","v":21.5,"t":1700000000}]';
+  const patWith = async (name: string, scopes: { entity_type: string; operation: string; entity_id: string }[]) =>
+    ((await curl("POST", "/pats", { bearer: access, json: { name, scopes } })).body as Record<string, string>).secret!;
+  const mq = (tool: "mosquitto_pub" | "mosquitto_sub", secret: string, ...args: string[]) =>
+    run([tool, "-h", "127.0.0.1", "-p", String(srv.mqttPort), "-u", "alice", "-P", secret, "-V", "mqttv5", ...args], {
+      timeoutMs: 10_000,
+    });
+
+  test("channels:publish/subscribe scopes let mosquitto publish (stored) and subscribe; without them 0x87", async () => {
+    const secret = await patWith("chan", [
+      { entity_type: "channels", operation: "publish", entity_id: "plant" },
+      { entity_type: "channels", operation: "subscribe", entity_id: "plant" },
+    ]);
+    const sub = mq("mosquitto_sub", secret, "-t", "channels/plant/messages/#", "-C", "1", "-W", "8", "-i", "pat-sub");
+    await Bun.sleep(700);
+    const pub = await mq("mosquitto_pub", secret, "-t", "channels/plant/messages/t", "-m", SENML, "-q", "1");
+    expect(pub.code).toBe(0);
+    const got = await sub;
+    expect(got.stdout.trim()).toBe(SENML);
+    const rows = await eventually(async () => {
+      const r = await curl(
+        "GET",
+        `/db/query?q=${encodeURIComponent("select name, value from PLANT where name = 'pat:temp'")}`,
+        {
+          bearer: access,
+        },
+      );
+      const data = (r.body.data as { rows: unknown[][] } | undefined)?.rows;
+      return data && data.length > 0 ? data : undefined;
+    });
+    expect(rows).toEqual([["pat:temp", 21.5]]);
+
+    // a PAT without the channel scopes is refused: PUBACK 0x87, SUBACK 0x87
+    const other = await patWith("nochan", [{ entity_type: "topics", operation: "publish", entity_id: "plant/#" }]);
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${srv.mqttPort}`, {
+      clientId: "pat-nochan",
+      username: "alice",
+      password: other,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+    try {
+      const puback = await new Promise<number>((resolve) =>
+        c.publish("channels/plant/messages", SENML, { qos: 1 }, (err, pkt) =>
+          resolve(
+            err
+              ? ((err as { code?: number }).code ?? -1)
+              : ((pkt as { reasonCode?: number } | undefined)?.reasonCode ?? 0),
+          ),
+        ),
+      );
+      expect(puback).toBe(0x87);
+      const suback = await c.subscribeAsync("channels/plant/messages", { qos: 1 }).then(
+        (g) => g[0]?.qos,
+        (e: { packet?: { granted?: number[] } }) => e.packet?.granted?.[0],
+      );
+      expect(suback).toBe(0x87);
+    } finally {
+      await c.endAsync();
+    }
   });
 });
