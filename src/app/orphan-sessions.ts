@@ -8,6 +8,8 @@ export interface OrphanSweepDeps {
   discardSession(clientId: string): boolean;
   /** may this registered client still connect (exists, not revoked, not expired)? */
   usable(identity: string, now: number): boolean;
+  /** a session that is not a key's (a PAT's): may it stay? undefined: decided by its owner's key */
+  sessionUsable?(clientId: string, owner: string): boolean | undefined;
   log: Logger;
 }
 
@@ -17,6 +19,11 @@ export function sweepOrphanSessions(deps: OrphanSweepDeps, now = Date.now()): nu
   const gone: string[] = [];
   for (const s of deps.offlineSessions()) {
     if (s.owner === undefined) continue; // anonymous: nobody's key to lose
+    const own = deps.sessionUsable?.(s.clientId, s.owner);
+    if (own !== undefined) {
+      if (!own) gone.push(s.clientId);
+      continue;
+    }
     let ok = verdict.get(s.owner);
     if (ok === undefined) {
       ok = deps.usable(s.owner, now);
@@ -28,7 +35,7 @@ export function sweepOrphanSessions(deps: OrphanSweepDeps, now = Date.now()): nu
   for (const id of gone) {
     if (!deps.discardSession(id)) continue;
     n++;
-    deps.log.info(`ended the offline session "${id}": its key was deleted, revoked or has expired`);
+    deps.log.info(`ended the offline session "${id}": its key or PAT was deleted, revoked or has expired`);
   }
   return n;
 }

@@ -37,6 +37,9 @@ export function startSessionRecheck(o: {
   const { broker, registry, log } = o;
   const everyMs = o.everyMs ?? RECHECK_MS;
   const watch = o.auth.createSessionWatch();
+  // session id -> the PAT credential it last connected with: its offline persistent
+  // session stays while that PAT is usable (the broker keeps only the owner's name)
+  const patSessions = new Map<string, SessionCredential>();
 
   // Every session's own credential record (one per connection) is checked; no
   // per-session objects are built.
@@ -53,6 +56,7 @@ export function startSessionRecheck(o: {
       }
       const m = c.meta as SessionCredential | undefined;
       if (m && (m.via === "pat" || m.via === "user")) {
+        patSessions.set(c.id, m);
         // a PAT revoked, reset, deleted or expired ends its sessions within one pass
         if (!o.personLive?.(m)) {
           log.info(`disconnecting "${c.id}" (${m.clientId}): its personal access token was revoked, reset or expired`);
@@ -77,7 +81,8 @@ export function startSessionRecheck(o: {
   let sinceSweep = 0;
   let sweptVersion = Number.NaN;
   let seenVersion = Number.NaN;
-  const sweep = () =>
+  const sweep = () => {
+    const held = new Set<string>();
     sweepOrphanSessions({
       offlineSessions: () => broker.offlineSessions(),
       discardSession: (id) => broker.discardSession(id),
@@ -85,8 +90,20 @@ export function startSessionRecheck(o: {
         const r = registry.get(id);
         return r !== null && r.status === "active" && now < r.notAfter;
       },
+      sessionUsable: (clientId, owner) => {
+        const m = patSessions.get(clientId);
+        if (!m || m.principal.id !== owner) return undefined;
+        held.add(clientId);
+        return o.personLive?.(m) ?? false;
+      },
       log,
     });
+    // forget the PAT of sessions that are neither offline-persistent nor connected
+    if (patSessions.size > held.size) {
+      for (const c of broker.clients()) held.add(c.id);
+      for (const id of patSessions.keys()) if (!held.has(id)) patSessions.delete(id);
+    }
+  };
 
   const tick = () => {
     try {

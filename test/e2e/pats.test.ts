@@ -370,3 +370,45 @@ describe("a PAT on a channel's MQTT topics", () => {
     }
   });
 });
+
+describe("a PAT's persistent MQTT session", () => {
+  const connect = (secret: string, clean: boolean) =>
+    mqtt.connectAsync(`mqtt://127.0.0.1:${srv.mqttPort}`, {
+      clientId: "pat-persist",
+      username: "alice",
+      password: secret,
+      protocolVersion: 5,
+      clean,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 0,
+    });
+  const present = async (secret: string) => {
+    const c = await connect(secret, false);
+    const p = (c as unknown as { connackPacket?: { sessionPresent?: boolean } }).connackPacket?.sessionPresent;
+    await c.endAsync();
+    return p;
+  };
+  const patOf = async (name: string) =>
+    (
+      await curl("POST", "/pats", {
+        bearer: access,
+        json: { name, scopes: [{ entity_type: "topics", operation: "subscribe", entity_id: "plant/#" }] },
+      })
+    ).body as Record<string, string>;
+
+  test("outlives the orphan sweep while the PAT is valid, ends when it is revoked", async () => {
+    const a = await patOf("persist-a");
+    const c = await connect(a.secret!, true);
+    await c.subscribeAsync("plant/#", { qos: 1 });
+    await Bun.sleep(600); // the re-check sees the live session
+    await c.endAsync();
+    await patOf("persist-b"); // a registry change: the sweep runs at once
+    await Bun.sleep(800);
+    expect(await present(a.secret!)).toBe(true);
+    const b = await patOf("persist-c");
+    await Bun.sleep(600);
+    expect((await curl("PATCH", `/pats/${a.id}/revoke`, { bearer: access })).status).toBe(204);
+    await Bun.sleep(800);
+    expect(await present(b.secret!)).toBe(false);
+  });
+});
