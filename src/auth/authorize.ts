@@ -127,6 +127,22 @@ function describe(op: Operation, resource: string): string {
       return `not allowed to connect clients to channel ${resource}`;
     case "channels:disconnect":
       return `not allowed to disconnect clients from channel ${resource}`;
+    case "audit:read":
+      return "not allowed to read the audit trail";
+    case "settings:read":
+      return "not allowed to read the settings";
+    case "bans:list":
+    case "bans:clear":
+      return `not allowed to ${op.split(":")[1]} bans`;
+    case "users:list":
+    case "users:create":
+    case "users:update":
+    case "users:delete":
+      return `not allowed to ${op.split(":")[1]} users`;
+    case "pats:list":
+    case "pats:revoke":
+    case "pats:reset":
+      return `not allowed to ${op.split(":")[1]} other users' personal access tokens`;
     default:
       return `not allowed to ${op.split(":")[1]} key ${resource}`;
   }

@@ -13,7 +13,15 @@ export const SCOPE_TYPES = {
   clients: ["connect"],
   /** publish/subscribe: a channel's messages; the rest: managing channels (issue 11) */
   channels: ["publish", "subscribe", "list", "create", "delete", "connect", "disconnect"],
+  /** the operator's actions (the ADMIN role holds them all; target `*` only) */
+  audit: ["read"],
+  bans: ["list", "clear"],
+  settings: ["read"],
+  users: ["list", "create", "update", "delete"],
+  /** other users' PATs: an operator's revoke, and reviving a PAT an operator revoked */
+  pats: ["list", "revoke", "reset"],
 } as const;
+
 
 export type ScopeType = keyof typeof SCOPE_TYPES;
 /** `tables:read`, `topics:subscribe`, ...: what `authorize` is asked about */
@@ -97,7 +105,12 @@ function targetProblem(type: ScopeType, target: string): string | null {
       if (target === "*" || target === "%c" || KEY_ID_RE.test(target)) return null;
       return `invalid client id "${target}": a key id (lowercase letters, digits, _ . @ -), %c or *`;
     case "metrics":
-      return target === "*" ? null : `invalid target "${target}": metrics takes * only`;
+    case "audit":
+    case "bans":
+    case "settings":
+    case "users":
+    case "pats":
+      return target === "*" ? null : `invalid target "${target}": ${type} takes * only`;
     case "clients":
       return checkPercent(target, `invalid client id pattern "${target}"`);
     case "channels":

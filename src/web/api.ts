@@ -118,9 +118,6 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
     const d = authorize(c.session.principal, op, id);
     return d.allow ? undefined : failure(403, d.reason);
   };
-  /** bans and the resolved config are the administrator's */
-  const adminOnly = (c: WebContext): Response | undefined =>
-    c.session?.user.role === "admin" ? undefined : failure(403, "only an admin may do this");
   const keys = createKeysApi({
     registry: deps.registry,
     pki: deps.pki,
@@ -211,20 +208,20 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           method: "GET",
           path: "/web/api/console/settings",
           auth: "session",
-          handler: (_, c) => adminOnly(c) ?? consoleApi.settings(),
+          handler: (_, c) => denied(c, "settings:read", "*") ?? consoleApi.settings(),
         },
         {
           method: "GET",
           path: "/web/api/console/bans",
           auth: "session",
-          handler: (_, c) => adminOnly(c) ?? consoleApi.bans(c.started),
+          handler: (_, c) => denied(c, "bans:list", "*") ?? consoleApi.bans(c.started),
         },
         {
           method: "POST",
           path: "/web/api/console/bans/clear",
           auth: "session",
           handler: async (req, c) => {
-            const no = adminOnly(c);
+            const no = denied(c, "bans:clear", "*");
             if (no) return no;
             const body = await readJson(req);
             const target = typeof body.address === "string" ? body.address : "*";
@@ -310,13 +307,14 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
-    // the console's Audit page: the same filters as GET /audit, admins only
+    // the console's Audit page: the same filters as GET /audit (audit:read:*)
     {
       method: "GET",
       path: "/web/api/audit",
       auth: "session",
       handler: (_, c) => {
-        if (c.session?.user.role !== "admin") return failure(403, "only an admin may read the audit trail");
+        const no = denied(c, "audit:read", "*");
+        if (no) return no;
         const q = Object.fromEntries(c.url.searchParams);
         return ok(c.started, { data: audit.query(parseAuditFilter({ limit: "1000", ...q }, now())).map(auditJson) });
       },

@@ -7,7 +7,7 @@
 //   GET  /audit                 admin: the audit trail (client, user, result, kind, since, limit)
 //
 // Errors carry both neo's {"success":false,"reason"} and SuperMQ's {"message"}.
-import type { People, UserIdentity } from "../auth/index.ts";
+import { authorize, type People, type UserIdentity } from "../auth/index.ts";
 import { badRequest, isNeoError } from "../lib/errors.ts";
 import { bearerToken } from "../lib/http/bearer.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -88,7 +88,10 @@ export function bearerUser(req: Request, people: People, admin: boolean, cookie 
   if (token.startsWith("pat_")) return apiError(403, "a personal access token cannot be used here: log in");
   const who = people.identify(token);
   if (!who.ok) return apiError(401, who.reason);
-  if (admin && who.user.role !== "admin") return apiError(403, "only an admin may do this");
+  if (admin) {
+    const d = authorize(who.principal, "audit:read", "*");
+    if (!d.allow) return apiError(403, d.reason);
+  }
   return who;
 }
 

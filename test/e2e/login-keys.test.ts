@@ -47,7 +47,7 @@ describe("login keys", () => {
     // a user (not an admin) may not read the audit trail
     const a = await curl("GET", "/audit", { bearer: r.body.access_token });
     expect(a.status).toBe(403);
-    expect(a.body.message).toBe("only an admin may do this");
+    expect(a.body.message).toBe("not allowed to read the audit trail");
     expect((await issue("ops", "wrong-password")).status).toBe(401);
   });
 
