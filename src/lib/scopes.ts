@@ -22,7 +22,6 @@ export const SCOPE_TYPES = {
   pats: ["list", "revoke", "reset"],
 } as const;
 
-
 export type ScopeType = keyof typeof SCOPE_TYPES;
 /** `tables:read`, `topics:subscribe`, ...: what `authorize` is asked about */
 export type Operation = { [T in ScopeType]: `${T}:${(typeof SCOPE_TYPES)[T][number]}` }[ScopeType];
