@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseConfigText } from "./load.ts";
 import { formatConfig } from "./format.ts";
-import { parseSize } from "./schema.ts";
+import { parseSize } from "./schema/leaves.ts";
 
 const problemsOf = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo").problems;
 

@@ -10,16 +10,13 @@ export type {
 } from "./types.ts";
 export {
   defaultConfig,
-  loadConfig,
-  parseBool,
-  parseConfigText,
   DEFAULT_DATA,
   DEFAULT_HTTP_PORT,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MQTT_PORT,
-  type ConfigFlags,
-  type LoadOptions,
-} from "./load.ts";
+} from "./defaults.ts";
+export { loadConfig, parseConfigText, type LoadOptions } from "./load.ts";
+export { parseBool, type ConfigFlags } from "./sources.ts";
 export { defaultConfigText, formatConfig } from "./format.ts";
 export { formatListen, parseHost, parseListen, parsePort } from "./listen.ts";
 export { closest } from "./suggest.ts";

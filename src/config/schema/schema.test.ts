@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseConfigText } from "./load.ts";
-import { editDistance, closest } from "./suggest.ts";
+import { parseConfigText } from "../load.ts";
+import { editDistance, closest } from "../suggest.ts";
 
 const check = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo");
 const problemsOf = (text: string) => check(text).problems;

@@ -1,0 +1,54 @@
+// The built-in defaults: the lowest layer under the file, NEO_* env and flags.
+import { resolve } from "node:path";
+import type { MqttLimits, NeoConfig, QueryConfig, TlsConfig } from "./types.ts";
+
+export const DEFAULT_DATA = "./neo-data";
+export const DEFAULT_HTTP_PORT = 5654;
+export const DEFAULT_MQTT_PORT = 5653;
+export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
+/** Query.* defaults for a 1 GB Raspberry Pi (docs/storage.md "Query limits" says why) */
+export const DEFAULT_QUERY: QueryConfig = {
+  workers: 2,
+  timeoutMs: 10_000,
+  maxRows: 1_000_000,
+  maxBytes: 16 * 1024 * 1024,
+  maxMemory: 256 * 1024 * 1024,
+};
+/** Mqtt limits ("Limits on unauthenticated and retained data") */
+export const DEFAULT_MQTT_LIMITS: MqttLimits = {
+  maxConnectSize: 64 * 1024,
+  maxUnauthenticatedBytes: 16 * 1024 * 1024,
+  maxRetainedMessages: 10_000,
+  maxRetainedBytes: 64 * 1024 * 1024,
+  maxRetainedBytesPerClient: 8 * 1024 * 1024,
+  maxKeepAlive: 65_535,
+};
+
+/** The built-in defaults, with `data` resolved against cwd. A new section adds its defaults here. */
+export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
+  const tls = (clientAuth: TlsConfig["clientAuth"]): TlsConfig => ({ enabled: false, clientAuth });
+  return {
+    data: resolve(cwd, DEFAULT_DATA),
+    log: { level: "info" },
+    http: {
+      listen: { host: "127.0.0.1", port: DEFAULT_HTTP_PORT },
+      enableTokenAuth: false,
+      tls: tls("none"),
+      allowedHosts: [],
+    },
+    query: { ...DEFAULT_QUERY },
+    mqtt: {
+      ...DEFAULT_MQTT_LIMITS,
+      listen: { host: "127.0.0.1", port: DEFAULT_MQTT_PORT },
+      enableTokenAuth: false,
+      maxMessageSizeLimit: DEFAULT_MAX_MESSAGE_SIZE,
+      requireClientIdMatch: false,
+      persistence: true,
+      tls: tls("require"),
+    },
+    storage: { sync: "full", retention: "off", whenFull: "refuse" },
+    guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 },
+    audit: { enabled: true, maxEvents: 100_000 },
+    login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 24 * 3_600_000 },
+  };
+}

@@ -1,0 +1,64 @@
+// Http { Listen, EnableTokenAuth, AllowedHosts, MetricsPublic, Tls { ... } }
+import { DEFAULT_HTTP_PORT } from "../defaults.ts";
+import { bool, hostList } from "./leaves.ts";
+import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
+import { q, type Section } from "./spec.ts";
+
+export const httpSection: Section = {
+  key: "Http",
+  spec: {
+    kind: "block",
+    fields: {
+      Listen: listen("http"),
+      EnableTokenAuth: bool((p, b) => (p.http.enableTokenAuth = b)),
+      AllowedHosts: hostList((p, h) => (p.http.allowedHosts = h)),
+      MetricsPublic: bool((p, b) => (p.http.metricsPublic = b)),
+      Tls: tls("http", ["none", "optional", "require"]),
+    },
+    hints: { Listeners: LISTENERS_HINT },
+  },
+  check: (_p, ctx) => checkTlsPair("Http", ctx),
+  apply: (cfg, p) => {
+    applyService(cfg, p, "http");
+    if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
+    if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
+  },
+  format: (cfg) => [
+    "Http {",
+    listenLine(cfg, "http"),
+    `  EnableTokenAuth = ${cfg.http.enableTokenAuth}`,
+    `  AllowedHosts = [${cfg.http.allowedHosts.map(q).join(", ")}]`,
+    ...(cfg.http.metricsPublic === undefined ? [] : [`  MetricsPublic = ${cfg.http.metricsPublic}`]),
+    ...tlsLines(cfg.http.tls),
+    "}",
+  ],
+  sample: () => `Http {
+  # Address of the HTTP API and web UI: "host:port", "tcp://host:port" or "[::1]:port".
+  # Port 0 picks a free port. Use "0.0.0.0:${DEFAULT_HTTP_PORT}" to listen beyond this machine.
+  # Env NEO_HOST / NEO_HTTP_PORT, flags --host / --http-port.
+  Listen = "127.0.0.1:${DEFAULT_HTTP_PORT}"
+
+  # Require "Authorization: Bearer <token>" on /db/* (tokens from \`neo shell key gen\`).
+  # Env NEO_HTTP_ENABLE_TOKEN_AUTH, flag --http-enable-token-auth.
+  EnableTokenAuth = false
+
+  # GET /metrics (Prometheus text format) without a token, for a scraper on a trusted
+  # network; otherwise, with token auth on, it needs a key with metrics:read:*.
+  # Env NEO_HTTP_METRICS_PUBLIC.
+  # MetricsPublic = false
+
+  # Host names the gateway answers to, besides its listen address, localhost and IP
+  # addresses: a request naming any other Host is refused (DNS rebinding).
+  AllowedHosts = []
+
+  Tls {
+    # Serve HTTPS with the gateway's own server certificate (or CertFile/KeyFile).
+    Enabled = false
+    # Client certificates: "none" | "optional" | "require".
+    ClientAuth = "none"
+    # Bring your own server certificate and key (PEM); give both or neither.
+    # CertFile = "/etc/neo/server_cert.pem"
+    # KeyFile = "/etc/neo/server_key.pem"
+  }
+}`,
+};

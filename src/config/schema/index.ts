@@ -1,0 +1,6 @@
+// What the rest of config uses from the schema: the sections, an empty patch, validation.
+export { SECTIONS } from "./sections.ts";
+export { emptyPatch, type ConfigPatch } from "./patch.ts";
+export { LOG_LEVELS } from "./log.ts";
+export { validate } from "./validate.ts";
+export type { BlockSpec, LabelledSpec, LeafSpec, Section, Spec } from "./spec.ts";

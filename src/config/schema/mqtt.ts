@@ -1,0 +1,114 @@
+// Mqtt { Listen, EnableTokenAuth, sizes and limits, Persistence, Tls { ... } }
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_LIMITS, DEFAULT_MQTT_PORT } from "../defaults.ts";
+import type { MqttLimits } from "../types.ts";
+import { bool, int } from "./leaves.ts";
+import type { ConfigPatch } from "./patch.ts";
+import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
+import { def, type Section } from "./spec.ts";
+
+/** The largest packet MQTT can frame: 268,435,455 bytes of remaining length plus a 5-byte header. */
+const MQTT_MAX_PACKET = 268_435_460;
+
+const limit =
+  <K extends keyof MqttLimits>(k: K) =>
+  (p: ConfigPatch, n: number) => {
+    p.mqtt.limits ??= {};
+    p.mqtt.limits[k] = n as MqttLimits[K];
+  };
+
+export const mqttSection: Section = {
+  key: "Mqtt",
+  spec: {
+    kind: "block",
+    fields: {
+      Listen: listen("mqtt"),
+      EnableTokenAuth: bool((p, b) => (p.mqtt.enableTokenAuth = b)),
+      MaxMessageSizeLimit: int(1, MQTT_MAX_PACKET, (p, n) => (p.mqtt.maxMessageSizeLimit = n)),
+      RequireClientIdMatch: bool((p, b) => (p.mqtt.requireClientIdMatch = b)),
+      Persistence: bool((p, b) => (p.mqtt.persistence = b)),
+      MaxConnectSize: int(64, MQTT_MAX_PACKET, limit("maxConnectSize")),
+      MaxUnauthenticatedBytes: int(65_536, 2 ** 40, limit("maxUnauthenticatedBytes")),
+      MaxRetainedMessages: int(0, 100_000_000, limit("maxRetainedMessages")),
+      MaxRetainedBytes: int(0, 2 ** 40, limit("maxRetainedBytes")),
+      MaxRetainedBytesPerClient: int(0, 2 ** 40, limit("maxRetainedBytesPerClient")),
+      MaxKeepAlive: int(1, 65_535, limit("maxKeepAlive")),
+      Tls: tls("mqtt", ["require", "optional"]),
+    },
+    hints: {
+      Bridge: 'a bridge is its own top-level block: Bridge "name" { Address = "mqtts://..." }',
+      Listeners: LISTENERS_HINT,
+      EnableTls: "write Tls { Enabled = true } instead",
+      ServerCertPath: 'write Tls { CertFile = "..." } instead',
+      ServerKeyPath: 'write Tls { KeyFile = "..." } instead',
+    },
+  },
+  check: (_p, ctx) => checkTlsPair("Mqtt", ctx),
+  apply: (cfg, p) => {
+    applyService(cfg, p, "mqtt");
+    cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
+    cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
+    cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
+    if (p.mqtt.limits) Object.assign(cfg.mqtt, p.mqtt.limits);
+  },
+  format: (cfg) => [
+    "Mqtt {",
+    listenLine(cfg, "mqtt"),
+    `  EnableTokenAuth = ${cfg.mqtt.enableTokenAuth}`,
+    `  MaxMessageSizeLimit = ${cfg.mqtt.maxMessageSizeLimit}`,
+    `  RequireClientIdMatch = ${cfg.mqtt.requireClientIdMatch}`,
+    `  Persistence = ${cfg.mqtt.persistence}`,
+    `  MaxConnectSize = ${cfg.mqtt.maxConnectSize}`,
+    `  MaxUnauthenticatedBytes = ${cfg.mqtt.maxUnauthenticatedBytes}`,
+    `  MaxRetainedMessages = ${cfg.mqtt.maxRetainedMessages}`,
+    `  MaxRetainedBytes = ${cfg.mqtt.maxRetainedBytes}`,
+    `  MaxRetainedBytesPerClient = ${cfg.mqtt.maxRetainedBytesPerClient}`,
+    `  MaxKeepAlive = ${cfg.mqtt.maxKeepAlive}`,
+    ...tlsLines(cfg.mqtt.tls),
+    "}",
+  ],
+  sample: () => `Mqtt {
+  # Address of the MQTT broker. Env NEO_HOST / NEO_MQTT_PORT, flags --host / --mqtt-port.
+  Listen = "127.0.0.1:${DEFAULT_MQTT_PORT}"
+
+  # CONNECT must carry a valid token as the username.
+  # Env NEO_MQTT_ENABLE_TOKEN_AUTH, flag --mqtt-enable-token-auth.
+  EnableTokenAuth = false
+
+  # Largest MQTT packet accepted, in bytes; bigger ones close the connection.
+  MaxMessageSizeLimit = ${DEFAULT_MAX_MESSAGE_SIZE}
+
+  # The CONNECT client-id must equal the authenticated client's id.
+  RequireClientIdMatch = false
+
+  # Keep retained messages and persistent sessions (subscriptions, queued and
+  # unacknowledged QoS 1/2 messages) across restarts, in <Data>/mqtt-state.bin:
+  # saved on shutdown and every minute while clients are active.
+  Persistence = true
+
+  # Before its CONNECT is accepted a connection may send at most MaxConnectSize bytes,
+  # and all such connections together hold at most MaxUnauthenticatedBytes; past
+  # that, new connections are refused until some finish.
+  MaxConnectSize = ${DEFAULT_MQTT_LIMITS.maxConnectSize}
+  MaxUnauthenticatedBytes = ${DEFAULT_MQTT_LIMITS.maxUnauthenticatedBytes}
+
+  # Retained messages: at most this many, this many payload bytes in all and per
+  # client; a retained PUBLISH past a limit is refused (MQTT 5: PUBACK 0x97).
+  MaxRetainedMessages = ${DEFAULT_MQTT_LIMITS.maxRetainedMessages}
+  MaxRetainedBytes = ${DEFAULT_MQTT_LIMITS.maxRetainedBytes}
+  MaxRetainedBytesPerClient = ${DEFAULT_MQTT_LIMITS.maxRetainedBytesPerClient}
+
+  # Seconds (65535 = no limit). Below that, an MQTT 5 client asking for a longer Keep
+  # Alive, or none, is told this one (Server Keep Alive in CONNACK); an MQTT 3.1.1
+  # client asking for more is refused (CONNACK 2, identifier rejected), as in Mosquitto.
+  MaxKeepAlive = ${DEFAULT_MQTT_LIMITS.maxKeepAlive}
+
+  Tls {
+    # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.
+    Enabled = false
+    # Client certificates: "require" (registered X.509 keys) | "optional" (token otherwise).
+    ClientAuth = "require"
+    # CertFile = "/etc/neo/server_cert.pem"
+    # KeyFile = "/etc/neo/server_key.pem"
+  }
+}`,
+};

@@ -1,0 +1,62 @@
+// What one source (file, env or flags) says: every key optional, so later sources override
+// earlier ones key by key. A new section adds its own `xPatch` here and one field below.
+import type { LogLevel } from "../../lib/log.ts";
+import type { Pos } from "../parser.ts";
+import type { BridgeConfig, ClientAuthMode, MqttLimits, QueryConfig } from "../types.ts";
+
+export interface TlsPatch {
+  enabled?: boolean;
+  clientAuth?: ClientAuthMode;
+  certFile?: string;
+  keyFile?: string;
+}
+export interface ServicePatch {
+  host?: string;
+  port?: number;
+  enableTokenAuth?: boolean;
+  maxMessageSizeLimit?: number;
+  requireClientIdMatch?: boolean;
+  persistence?: boolean;
+  allowedHosts?: string[];
+  limits?: Partial<MqttLimits>;
+  metricsPublic?: boolean;
+  tls: TlsPatch;
+}
+/** A `Bridge "name" { ... }` block as written (defaults are filled in by load). */
+export type BridgePatch = Partial<Omit<BridgeConfig, "tls" | "buffer">> & {
+  name: string;
+  pos: Pos;
+  tls: BridgeConfig["tls"];
+  buffer: Partial<BridgeConfig["buffer"]>;
+};
+export interface StoragePatch {
+  sync?: "full" | "normal";
+  retention?: string;
+  maxSize?: number;
+  whenFull?: "refuse" | "drop-oldest";
+}
+
+/** One source's contribution (file, env or flags); later sources override earlier ones key by key. */
+export interface ConfigPatch {
+  audit: { enabled?: boolean; maxEvents?: number };
+  auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
+  /** only a file has them */
+  bridges?: BridgePatch[];
+  data?: string;
+  guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
+  http: ServicePatch;
+  logLevel?: LogLevel;
+  login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number };
+  mqtt: ServicePatch;
+  query?: Partial<QueryConfig>;
+  storage: StoragePatch;
+}
+
+export const emptyPatch = (): ConfigPatch => ({
+  http: { tls: {} },
+  mqtt: { tls: {} },
+  storage: {},
+  guard: {},
+  audit: {},
+  login: {},
+});

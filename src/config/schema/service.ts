@@ -1,0 +1,69 @@
+// What Http and Mqtt share: the listen address and the Tls block.
+import { formatListen, parseListen } from "../listen.ts";
+import type { TlsConfig } from "../types.ts";
+import type { ClientAuthMode, NeoConfig } from "../types.ts";
+import { bool, oneOf, path } from "./leaves.ts";
+import type { ConfigPatch } from "./patch.ts";
+import { def, got, q, type BlockSpec, type Ctx, type LeafSpec } from "./spec.ts";
+
+export const listen = (svc: "http" | "mqtt"): LeafSpec => ({
+  kind: "leaf",
+  type: '"host:port", "tcp://host:port" or "[::1]:port" (port 0 picks a free port)',
+  read: (v) => {
+    if (v.kind !== "string") return `expected string "host:port", got ${got(v)}`;
+    const r = parseListen(v.value);
+    if (!r.ok) return r.error;
+    return (p) => {
+      p[svc].host = r.value.host;
+      p[svc].port = r.value.port;
+    };
+  },
+});
+
+export const tls = (svc: "http" | "mqtt", modes: readonly ClientAuthMode[]): BlockSpec => ({
+  kind: "block",
+  fields: {
+    Enabled: bool((p, b) => (p[svc].tls.enabled = b)),
+    ClientAuth: oneOf(modes, (p, m) => (p[svc].tls.clientAuth = m)),
+    CertFile: path((p, f) => (p[svc].tls.certFile = f)),
+    KeyFile: path((p, f) => (p[svc].tls.keyFile = f)),
+  },
+});
+
+/** Listen, EnableTokenAuth and Tls of one service onto the config */
+export function applyService(cfg: NeoConfig, p: ConfigPatch, svc: "http" | "mqtt"): void {
+  const s = p[svc];
+  const c = cfg[svc];
+  c.listen.host = def(s.host, c.listen.host);
+  c.listen.port = def(s.port, c.listen.port);
+  c.enableTokenAuth = def(s.enableTokenAuth, c.enableTokenAuth);
+  c.tls.enabled = def(s.tls.enabled, c.tls.enabled);
+  c.tls.clientAuth = def(s.tls.clientAuth, c.tls.clientAuth);
+  if (s.tls.certFile !== undefined) c.tls.certFile = s.tls.certFile;
+  if (s.tls.keyFile !== undefined) c.tls.keyFile = s.tls.keyFile;
+}
+
+/** CertFile and KeyFile come together */
+export function checkTlsPair(key: "Http" | "Mqtt", ctx: Ctx): void {
+  const cert = ctx.seen.get(`${key}.Tls.CertFile`);
+  const keyFile = ctx.seen.get(`${key}.Tls.KeyFile`);
+  if ((cert === undefined) === (keyFile === undefined)) return;
+  const [has, missing] = cert ? ["CertFile", "KeyFile"] : ["KeyFile", "CertFile"];
+  const pos = cert ?? keyFile;
+  if (pos)
+    ctx.problems.push({
+      pos,
+      message: `${key}.Tls.${has} is set but ${key}.Tls.${missing} is not; give both or neither`,
+    });
+}
+
+export const listenLine = (cfg: NeoConfig, svc: "http" | "mqtt") => `  Listen = ${q(formatListen(cfg[svc].listen))}`;
+
+export function tlsLines(t: TlsConfig): string[] {
+  const lines = [`    Enabled = ${t.enabled}`, `    ClientAuth = ${q(t.clientAuth)}`];
+  if (t.certFile !== undefined) lines.push(`    CertFile = ${q(t.certFile)}`);
+  if (t.keyFile !== undefined) lines.push(`    KeyFile = ${q(t.keyFile)}`);
+  return ["  Tls {", ...lines, "  }"];
+}
+
+export const LISTENERS_HINT = 'neo takes one address per service: Listen = "tcp://host:port"';
