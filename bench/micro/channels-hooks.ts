@@ -3,6 +3,7 @@
 // for a topic that is not a channel's that is one prefix test, for a channel topic a
 // cached scope decision. Prints ns per call next to the broker's own cost per message.
 import { makePrincipal } from "../../src/auth/index.ts";
+import { createLogAggregator } from "../../src/lib/log-aggregate.ts";
 import { createLogger, setLogLevel } from "../../src/lib/log.ts";
 import type { Channel, Channels } from "../../src/registry/index.ts";
 import { createChannelMessages } from "../../src/app/channel-messages.ts";
@@ -18,7 +19,12 @@ const messages = createChannelMessages({
   principalOf: (id) => makePrincipal(id ?? "", "client", ["topics:publish:#", "channels:subscribe:ch-1"]),
   log: createLogger("bench"),
 });
-const hooks = createChannelMqtt({ messages, replyTo() {}, delivered() {}, log: createLogger("bench") });
+const hooks = createChannelMqtt({
+  messages,
+  replyTo() {},
+  delivered() {},
+  refusals: createLogAggregator(createLogger("bench"), "refused"),
+});
 
 function rate(label: string, fn: (i: number) => unknown): void {
   for (let i = 0; i < 100_000; i++) fn(i); // warm up

@@ -46,7 +46,7 @@ export const channelTopic = (channelId: string, subtopic: string) =>
 /** The outcome of one message: stored (n SenML records), delivered only (not SenML), or refused. */
 export type IngestResult =
   | { ok: true; stored: number; senml: boolean }
-  | { ok: false; reason: string; status: 400 | 415 | 500 };
+  | { ok: false; reason: string; status: 400 | 415 | 500 | 507 };
 
 export interface ChannelMessagesDeps {
   channels: Channels;
@@ -169,7 +169,9 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
       log.error(`storing a message of channel ${channel.id} in ${channel.table} failed`, e);
       // a 5xx never carries the internal message (it is in the log above); a full disk says so
       const full = isNeoError(e) && e.code === "storage_full";
-      return { ok: false, reason: full ? e.message : genericReason(500), status: 500 };
+      return full
+        ? { ok: false, reason: e.message, status: 507 }
+        : { ok: false, reason: genericReason(500), status: 500 };
     }
   }
 

@@ -6,7 +6,7 @@
 // reason on the response topic, and is neither stored nor delivered.
 import { authorize, type Principal } from "../auth/index.ts";
 import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
-import type { Logger } from "../lib/log.ts";
+import type { LogAggregator } from "../lib/log-aggregate.ts";
 import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
 
 export interface ChannelMqttDeps {
@@ -15,7 +15,8 @@ export interface ChannelMqttDeps {
   replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
   /** a stored or passed-through channel message, for the WebSocket adapter's sockets */
   delivered(topic: string, payload: Uint8Array): void;
-  log: Logger;
+  /** refused messages: a few per client in full, then a count a minute */
+  refusals: LogAggregator;
 }
 
 /**
@@ -25,7 +26,7 @@ export interface ChannelMqttDeps {
 export type ChannelAsker = string | undefined | Principal;
 
 export function createChannelMqtt(deps: ChannelMqttDeps) {
-  const { messages, log } = deps;
+  const { messages, refusals } = deps;
   const may = (who: ChannelAsker, channelId: string, op: "publish" | "subscribe") =>
     typeof who === "object" ? authorize(who, `channels:${op}`, channelId).allow : messages.allowed(who, channelId, op);
 
@@ -69,9 +70,15 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
       });
     };
     if (!r.ok) {
-      log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${r.reason}`);
+      const who = client.identity ?? client.id;
+      refusals.warn(who, `refused ${msg.topic} from ${who}: ${r.reason}`);
       reply({ success: false, reason: r.reason });
-      return { handled: true, reasonCode: r.status === 500 ? RC.unspecifiedError : RC.payloadFormatInvalid };
+      if (r.status < 500) return { handled: true, reasonCode: RC.payloadFormatInvalid };
+      // not stored: never acknowledged. v5 gets a failure code, a v3.1.1 client (which has
+      // none) is disconnected before the PUBACK and sends the message again
+      return client.protocolVersion === 5
+        ? { handled: true, reasonCode: r.status === 507 ? RC.quotaExceeded : RC.unspecifiedError }
+        : { handled: true, reasonCode: RC.unspecifiedError, disconnect: true };
     }
     reply({ success: true, reason: r.senml ? `success, ${r.stored} record(s) stored` : "delivered, not stored" });
     deps.delivered(msg.topic, msg.payload);

@@ -5,6 +5,7 @@
 import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
+import type { LogAggregator } from "../lib/log-aggregate.ts";
 import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
@@ -21,6 +22,8 @@ export function wireChannels(d: {
   auth: Auth;
   audit: AuditLog;
   broker: () => Broker;
+  /** per-message warnings, summed up per client and minute */
+  refusals: LogAggregator;
 }) {
   const { config, registry } = d;
   const log = createLogger("channels");
@@ -54,7 +57,7 @@ export function wireChannels(d: {
     replyTo: (id, m) =>
       d.broker().publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     delivered: (topic, payload) => adapters.sockets.fanout(topic, payload),
-    log,
+    refusals: d.refusals,
   });
   let sinceSockets = 0;
   // a SIGHUP reload replaces config.auth (AnonymousScopes) and may flip HTTP token auth:

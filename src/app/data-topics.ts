@@ -7,6 +7,7 @@ import { BIG_BODY, parseInSlices, parsePayload } from "../ingest/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
+import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 import { elapseSince } from "../lib/http/elapse.ts";
 import { refusalBody, type QueryService } from "../query/index.ts";
@@ -23,6 +24,19 @@ export interface DataTopicDeps {
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
   replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
   log: Logger;
+  /** per-message warnings (refused payloads, failed writes, db/query errors), summed up per client and minute */
+  refusals: LogAggregator;
+}
+
+const who = (c: ClientRef) => c.identity ?? c.id;
+
+/**
+ * The payload's own fault (bad format, bad table name, ...): answered with 0x99 and
+ * never retried. Anything else that kept a message from being stored (a NeoError of a
+ * 5xx status, an SQLite error, a bug) must never be acknowledged.
+ */
+export function isPayloadFault(err: unknown): boolean {
+  return isNeoError(err) && err.status < 500;
 }
 
 /** not a data topic: the broker routes it as usual (one shared, frozen outcome) */
@@ -116,18 +130,23 @@ export function createDataTopics(deps: DataTopicDeps) {
       return { handled: true, reasonCode: RC.success };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (isNeoError(err) && err.code === "storage_full") {
-        // nothing stored: v5 gets Quota exceeded, a v3.1.1 client is disconnected before
-        // the PUBACK so it resends the message later (the store logs one WARN a minute)
-        reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
+      if (typeof wt !== "string" && !isPayloadFault(err)) {
+        // not stored, and not the payload's fault (a full disk, SQLite busy or an I/O
+        // error): nothing is acknowledged. v5 gets a failure code (Quota exceeded for a
+        // full disk); a v3.1.1 client, which has no failure PUBACK, is disconnected
+        // before the PUBACK so it sends the message again later
+        if (!(isNeoError(err) && err.code === "storage_full"))
+          deps.refusals.warn(who(client), `storing ${msg.topic} from ${who(client)} failed: ${reason}`);
         return client.protocolVersion === 5
-          ? { handled: true, reasonCode: RC.quotaExceeded }
+          ? {
+              handled: true,
+              reasonCode: isNeoError(err) && err.code === "storage_full" ? RC.quotaExceeded : RC.unspecifiedError,
+            }
           : { handled: true, reasonCode: RC.unspecifiedError, disconnect: true };
       }
-      const known = isNeoError(err) || typeof wt === "string" || (err instanceof Error && !(err instanceof TypeError));
-      deps.log.warn(`refused ${msg.topic} from ${client.identity ?? client.id}: ${reason}`);
-      reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
-      return { handled: true, reasonCode: known ? RC.payloadFormatInvalid : RC.unspecifiedError };
+      deps.refusals.warn(who(client), `refused ${msg.topic} from ${who(client)}: ${reason}`);
+      return { handled: true, reasonCode: RC.payloadFormatInvalid };
     }
   }
 
@@ -170,7 +189,7 @@ export function createDataTopics(deps: DataTopicDeps) {
       };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      deps.log.warn(`db/query from ${client.identity ?? client.id} failed: ${reason}`);
+      deps.refusals.warn(who(client), `db/query from ${who(client)} failed: ${reason}`);
       reply(client, msg, replyTo, JSON.stringify({ success: false, reason, elapse: elapse(t0) }));
       return { handled: true, reasonCode: RC.payloadFormatInvalid };
     }

@@ -81,6 +81,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const store = meteredStore(
     openSeriesStore(config.data, {
       sync: config.storage.sync,
+      busyTimeoutMs: config.storage.busyTimeoutMs,
       log: createLogger("storage"),
       ...storageOptions(config),
     }),
@@ -95,7 +96,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const settle = createMemorySettler({ log });
   // every authentication the trail records is also counted for /metrics and the Overview
   const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
-  const ch = wireChannels({ config, registry, batcher, auth, audit, broker: () => broker });
+  // refused payloads, failed writes, db/query errors: a few per client in full, then a count a minute
+  const messageRefusals = createLogAggregator(createLogger("mqtt"), "refused or failed MQTT messages");
+  const ch = wireChannels({ config, registry, batcher, auth, audit, broker: () => broker, refusals: messageRefusals });
   const serverGuard = createServerGuard({
     dataDir: config.data,
     config: config.guard,
@@ -124,6 +127,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   });
   const readCheck = createReadCheck(finder);
   const dataTopics = createDataTopics({
+    refusals: messageRefusals,
     store,
     queries,
     readCheck: (c, sql) => readCheck(authz.principalOf(c), sql),
@@ -293,6 +297,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
       recheck.stop();
       settle.stop();
       connectRefusals.stop(); // the last minute's counts
+      messageRefusals.stop();
       queries.close(); // a query still running is killed, not waited for
       finder.close();
       mq.current.stop(false); // stop accepting; broker.close() tells each client before closing

@@ -14,11 +14,16 @@ export type { TableInfo, TableInfoJson, TableOptions };
 export { tableInfoJson };
 
 function withStore<T>(config: NeoConfig, fn: (s: SeriesStore) => T): T {
-  const store = openSeriesStore(config.data, { sync: config.storage.sync, ...storageOptions(config) });
+  const store = openSeriesStore(config.data, {
+    sync: config.storage.sync,
+    busyTimeoutMs: config.storage.busyTimeoutMs,
+    ...storageOptions(config),
+  });
   try {
     return fn(store);
   } finally {
-    store.close();
+    // PASSIVE: a TRUNCATE checkpoint waits for every reader and holds the server's writer meanwhile
+    store.close({ checkpoint: "passive" });
   }
 }
 

@@ -20,6 +20,15 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** SQLite result codes (and NeoError statuses) that say the store, not the message, failed */
+const STORE_FAULT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOMEM|PROTOCOL)/;
+
+export function isStoreFault(err: unknown): boolean {
+  const e = err as { code?: unknown; status?: unknown } | null;
+  if (typeof e?.status === "number" && e.status >= 500) return true;
+  return STORE_FAULT.test(String(e?.code ?? ""));
+}
+
 export interface WriteBatcher {
   /** `senml`: the message's SenML records in full, for the table's side table (same commit) */
   write(table: string, rows: Row[], senml?: SenmlRow[]): Promise<number>;
@@ -54,7 +63,14 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
           rowsTotal += n;
           p.resolve(n);
         });
-      } catch (_err) {
+      } catch (err) {
+        // the store itself failed (busy past its timeout, an I/O error, a full disk): every
+        // message of the batch is refused, none retried here (each retry would wait for the
+        // busy timeout again); the publishers are not acknowledged and send again
+        if (isStoreFault(err)) {
+          for (const p of batch) p.reject(err);
+          continue;
+        }
         // the whole transaction rolled back: retry each message alone so one bad
         // message cannot fail the others
         for (const p of batch) {

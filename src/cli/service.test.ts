@@ -51,6 +51,9 @@ describe("systemd unit", () => {
       "User=neo",
       "StateDirectory=neo",
       "Restart=on-failure",
+      // never gives up (systemd's default start limit would), with a pause between starts
+      "StartLimitIntervalSec=0",
+      "RestartSec=5",
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",

@@ -126,4 +126,6 @@ export interface StorageConfig {
   maxSize?: number;
   /** at the limit: refuse writes (507 / PUBACK 0x97) or delete the oldest rows */
   whenFull: "refuse" | "drop-oldest";
+  /** how long a write waits for another process's lock on series.db before it fails (unacknowledged), ms */
+  busyTimeoutMs: number;
 }

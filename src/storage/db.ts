@@ -8,7 +8,13 @@ import { NeoError } from "../lib/errors.ts";
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** how long a statement waits for another connection's lock before SQLITE_BUSY (default 5 s) */
+  busyTimeoutMs?: number;
 }
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const busy = (o: OpenOptions) => Math.max(0, Math.floor(o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
 
 /**
  * Open (creating if needed, mode 0600) a database file in an existing directory.
@@ -19,7 +25,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   if (opts.readonly) {
     if (!existsSync(file)) throw new NeoError("db_missing", `database file not found: ${file}`, 500);
     const db = new Database(file, { readonly: true, safeIntegers: true });
-    db.exec("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;");
+    db.exec(`PRAGMA busy_timeout=${busy(opts)}; PRAGMA query_only=ON;`);
     return db;
   }
   if (!existsSync(dirname(file))) {
@@ -32,7 +38,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   chmodSync(file, 0o600);
   const db = new Database(file, { create: true, readwrite: true, safeIntegers: true });
   try {
-    db.exec("PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    db.exec(
+      `PRAGMA busy_timeout=${busy(opts)}; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;`,
+    );
   } catch (e) {
     db.close();
     throw explainOpenError(file, e);

@@ -62,7 +62,11 @@ export interface SeriesStore {
   setTableOptions(table: string, opts: TableOptions): TableSettings;
   /** apply new Storage settings (SIGHUP) */
   configureStorage(opts: StorageOptions): void;
-  close(): void;
+  /**
+   * `checkpoint`: "truncate" (default, the server at its stop) or "passive" (the CLI: never
+   * waits for readers, so it cannot hold a running server's writer)
+   */
+  close(opts?: { checkpoint?: "truncate" | "passive" }): void;
 }
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
@@ -135,11 +139,13 @@ export interface SeriesOptions extends StorageOptions {
   now?: () => bigint;
   /** where the start-up migration of old-layout tables reports progress */
   log?: Logger;
+  /** Storage.BusyTimeout: how long a write waits for another process's lock, ms (default 5 s) */
+  busyTimeoutMs?: number;
 }
 
 export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
   const file = join(dataDir, "series.db");
-  const db: Database = openDatabase(file);
+  const db: Database = openDatabase(file, { busyTimeoutMs: opts.busyTimeoutMs });
   const setSync = (mode: SyncMode) => db.exec(`PRAGMA synchronous=${mode === "normal" ? "NORMAL" : "FULL"}`);
   setSync(opts.sync ?? "full");
   // Make sure the WAL files exist before the read-only connection attaches to them.
@@ -328,7 +334,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       return s;
     },
     configureStorage: (o) => life.configure(o),
-    close() {
+    close(o = {}) {
       if (closed) return;
       closed = true;
       for (const w of writers.values()) w.finalize();
@@ -338,7 +344,7 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       listTables.finalize();
       ro.close();
       try {
-        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        db.exec(`PRAGMA wal_checkpoint(${o.checkpoint === "passive" ? "PASSIVE" : "TRUNCATE"})`);
       } catch (e) {
         // a full disk: the WAL keeps every commit and is checkpointed at the next start
         opts.log?.warn(`could not checkpoint the WAL at close: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import mqtt from "mqtt";
 import { cleanup, startServer, tempDir, type Server } from "./harness.ts";
 
 const lines = (text: string, re: RegExp) => text.split("\n").filter((l) => re.test(l));
@@ -54,5 +55,34 @@ describe("logs under a flood of refused credentials", () => {
     expect(await srv.stop()).toBe(0);
     const all = srv.logs();
     expect(all).toMatch(/refused MQTT CONNECTs from 127\.0\.0\.1: \d+ more in the last 60s/);
+  });
+});
+
+describe("logs under a flood of refused messages", () => {
+  let srv: Server;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    srv = await startServer([], { data: join(dir, "data") });
+  });
+  afterAll(async () => {
+    if (srv.proc.exitCode === null) await srv.stop();
+    cleanup(dir);
+  });
+
+  test("2,000 unparseable payloads and 50 failing db/query requests from one client write 5 lines, then a count", async () => {
+    const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      clientId: "noisy",
+      reconnectPeriod: 0,
+    });
+    for (let i = 0; i < 2000; i++) c.publish("db/write/FLOOD", `not json ${i}`, { qos: 0 });
+    for (let i = 0; i < 50; i++) c.publish("db/query", `{"q": ${i}`, { qos: 0 });
+    // a QoS 1 message last: its PUBACK says every message before it was handled
+    await c.publishAsync("db/write/FLOOD", "still not json", { qos: 1 }).catch(() => {});
+    await srv.waitForLog(/summed up each minute/);
+    await c.endAsync();
+    expect(lines(srv.logs(), /WARN .*(refused db\/write|db\/query from)/).length).toBe(5);
+    expect(await srv.stop()).toBe(0);
+    expect(srv.logs()).toMatch(/refused or failed MQTT messages from noisy: 2,046 more in the last 60s/);
   });
 });

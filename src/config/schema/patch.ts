@@ -34,6 +34,7 @@ export interface StoragePatch {
   retention?: string;
   maxSize?: number;
   whenFull?: "refuse" | "drop-oldest";
+  busyTimeoutMs?: number;
 }
 
 /** One source's contribution (file, env or flags); later sources override earlier ones key by key. */

@@ -1,6 +1,7 @@
-// Storage { Sync, Retention, MaxSize, WhenFull }: the series store.
+// Storage { Sync, Retention, MaxSize, WhenFull, BusyTimeout }: the series store.
+import { formatDuration as formatMs } from "../../lib/duration.ts";
 import { formatDuration, parseRetention } from "../../lib/durations.ts";
-import { oneOf, size } from "./leaves.ts";
+import { duration, oneOf, size } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
 import { def, got, q, type LeafSpec, type Section } from "./spec.ts";
 
@@ -28,6 +29,7 @@ export const storageSection: Section = {
       Retention: retention((p, r) => (p.storage.retention = r)),
       MaxSize: size(1_000_000, (p, n) => (p.storage.maxSize = n)),
       WhenFull: oneOf(["refuse", "drop-oldest"] as const, (p, w) => (p.storage.whenFull = w)),
+      BusyTimeout: duration(10, 60_000, (p, ms) => (p.storage.busyTimeoutMs = ms)),
     },
   },
   apply: (cfg, p) => {
@@ -35,6 +37,7 @@ export const storageSection: Section = {
     cfg.storage.retention = def(p.storage.retention, cfg.storage.retention);
     if (p.storage.maxSize !== undefined) cfg.storage.maxSize = p.storage.maxSize;
     cfg.storage.whenFull = def(p.storage.whenFull, cfg.storage.whenFull);
+    cfg.storage.busyTimeoutMs = def(p.storage.busyTimeoutMs, cfg.storage.busyTimeoutMs);
   },
   format: (cfg) => [
     "Storage {",
@@ -42,6 +45,7 @@ export const storageSection: Section = {
     `  Retention = ${q(cfg.storage.retention)}`,
     ...(cfg.storage.maxSize !== undefined ? [`  MaxSize = ${cfg.storage.maxSize}`] : []),
     `  WhenFull = ${q(cfg.storage.whenFull)}`,
+    `  BusyTimeout = ${q(formatMs(cfg.storage.busyTimeoutMs))}`,
     "}",
   ],
   sample: () => `Storage {
@@ -50,5 +54,8 @@ export const storageSection: Section = {
   # in the OS (survives a crash or kill -9, may lose the last commits on power loss),
   # faster on slow SD cards. Many messages share one fsync either way.
   Sync = "full"
+  # How long a write waits for another process's lock on series.db (a long query snapshot,
+  # a CLI) before it is refused: never acknowledged, the publisher sends it again.
+  BusyTimeout = "5s"
 }`,
 };
