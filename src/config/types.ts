@@ -48,7 +48,7 @@ export interface BridgeConfig {
   scopes: string[];
 }
 
-/** Query.* (issue 9): how much one read-only query may take; see README "Query limits". */
+/** Query.* (issue 9): how much one read-only query may take; see docs/storage.md "Query limits". */
 export interface QueryConfig {
   /** query processes at most (Query.Workers) */
   workers: number;
@@ -100,7 +100,7 @@ export interface NeoConfig {
     persistence: boolean;
     tls: TlsConfig;
   };
-  /** scopes (see README "Who may do what"): what a new key gets, what anonymous clients get;
+  /** scopes (see docs/scopes.md): what a new key gets, what anonymous clients get;
    *  absent = the all-access set for both (ALL_ACCESS_SCOPES) */
   auth?: { defaultScopes: string[]; anonymousScopes: string[] };
   /** brute-force guard: failures per remote address before a ban, and the back-off */

@@ -1,4 +1,5 @@
-// machbase-neo's documented curl commands, run with the real curl against the real server.
+// machbase-neo's documented curl commands (docs/http-api.md and the README's quick start), run
+// with the real curl against the real server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

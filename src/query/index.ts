@@ -1,7 +1,7 @@
 // query: read-only SQL off the event loop. ONE entry point, `QueryService.run`, used by
 // HTTP /db/query and the MQTT db/query topic alike (authorization, when it comes, sits
 // in front of it). Limits: Query.Timeout, Query.MaxRows, Query.MaxBytes, Query.MaxMemory,
-// Query.Workers (see README "Query limits").
+// Query.Workers (see docs/storage.md "Query limits").
 import type { QueryConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { QueryAnswer, QueryRequest } from "./execute.ts";

@@ -64,7 +64,7 @@ export async function pickNeo(
 
 /**
  * 20 scopes with `%c` and denies, the bench topic among them but not first: what a
- * least-privilege fleet key looks like (see README "Who may do what").
+ * least-privilege fleet key looks like (see docs/scopes.md).
  */
 export const BENCH_SCOPES = [
   "clients:connect:nb-*",
