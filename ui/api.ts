@@ -75,10 +75,16 @@ export async function api<T extends ApiReply>(method: string, path: string, body
  * A file from the API, only when the gateway really sent it: an error reply (JSON, or
  * any non-2xx) is never handed back as the file's content.
  */
-export async function apiFile(path: string, expectType: RegExp): Promise<Uint8Array> {
+export async function apiFile(path: string, expectType: RegExp, post?: unknown): Promise<Uint8Array> {
   let res: Response;
+  const headers: Record<string, string> = { authorization: `Bearer ${session}` };
+  if (post !== undefined) headers["content-type"] = "application/json";
   try {
-    res = await fetch(API + path, { headers: { authorization: `Bearer ${session}` } });
+    res = await fetch(API + path, {
+      method: post === undefined ? "GET" : "POST",
+      headers,
+      body: post === undefined ? undefined : JSON.stringify(post),
+    });
   } catch {
     throw new ApiError(0, "The gateway cannot be reached. Check the network and try again.");
   }
@@ -103,6 +109,11 @@ export async function apiFile(path: string, expectType: RegExp): Promise<Uint8Ar
 export async function runQuery(q: string): Promise<QueryReply> {
   const r = await api<ApiReply & QueryReply>("POST", "/console/query", { q, timeformat: "ms" });
   return r;
+}
+
+/** the whole result of a query as a file (csv or ndjson), within the gateway's query limits */
+export function queryFile(q: string, format: "csv" | "ndjson"): Promise<Uint8Array> {
+  return apiFile("/console/query", format === "csv" ? /^text\/csv/ : /^application\/x-ndjson/, { q, format });
 }
 
 export interface QueryReply extends ApiReply {

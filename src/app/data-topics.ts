@@ -10,7 +10,7 @@ import type { Logger } from "../lib/log.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 import { elapseSince } from "../lib/http/elapse.ts";
-import { refusalBody, type QueryService } from "../query/index.ts";
+import { parseCompress, parseOutputOptions, refusalBody, type QueryService } from "../query/index.ts";
 
 const FORMATS = new Set(["json", "csv", "ndjson"]);
 
@@ -22,7 +22,10 @@ export interface DataTopicDeps {
   readCheck?: (client: ClientRef, sql: string) => { status: number; reason: string } | undefined;
   batcher: WriteBatcher;
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
-  replyTo(clientId: string, msg: { topic: string; payload: string; properties?: InboundPublish["properties"] }): void;
+  replyTo(
+    clientId: string,
+    msg: { topic: string; payload: string | Buffer; properties?: InboundPublish["properties"] },
+  ): void;
   log: Logger;
   /** per-message warnings (refused payloads, failed writes, db/query errors), summed up per client and minute */
   refusals: LogAggregator;
@@ -88,7 +91,7 @@ function jsonField(payload: Buffer, key: string): string | undefined {
 const elapse = elapseSince;
 
 export function createDataTopics(deps: DataTopicDeps) {
-  const reply = (client: ClientRef, msg: InboundPublish, topic: string | undefined, body: string) => {
+  const reply = (client: ClientRef, msg: InboundPublish, topic: string | undefined, body: string | Buffer) => {
     if (!topic) return;
     deps.replyTo(client.id, {
       topic,
@@ -154,16 +157,22 @@ export function createDataTopics(deps: DataTopicDeps) {
     const t0 = performance.now();
     let replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? "db/reply";
     try {
-      let req: { q?: unknown; reply?: unknown; timeformat?: unknown; format?: unknown; tz?: unknown };
+      let req: { q?: unknown; reply?: unknown; timeformat?: unknown; tz?: unknown; compress?: unknown };
       try {
         req = JSON.parse(msg.payload.toString("utf8"));
       } catch {
         throw new Error('db/query payload must be JSON {"q": "select ..."}');
       }
+      if (typeof req !== "object" || req === null) throw new Error('db/query payload must be JSON {"q": "select ..."}');
       if (typeof req.reply === "string" && req.reply !== "") replyTo = req.reply;
       if (typeof req.q !== "string" || req.q.trim() === "") throw new Error('missing query "q"');
-      if (req.format !== undefined && req.format !== "json")
-        throw new Error(`unsupported format "${String(req.format)}"`);
+      // machbase-neo's output options, as on /db/query: format, heading, precision, rownum, ...
+      const fields = req as Record<string, unknown>;
+      const output = parseOutputOptions((k) => {
+        const v = fields[k];
+        return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
+      });
+      const gzip = parseCompress(typeof req.compress === "string" ? req.compress : undefined) === "gzip";
       const refused = deps.readCheck?.(client, req.q);
       if (refused) {
         deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${refused.reason}`);
@@ -175,9 +184,10 @@ export function createDataTopics(deps: DataTopicDeps) {
         sql: req.q,
         timeformat: typeof req.timeformat === "string" ? req.timeformat : undefined,
         tz: typeof req.tz === "string" ? req.tz : undefined,
+        output,
       });
       if (a.ok) {
-        reply(client, msg, replyTo, a.body);
+        reply(client, msg, replyTo, gzip ? Buffer.from(Bun.gzipSync(Buffer.from(a.body))) : a.body);
         return { handled: true, reasonCode: RC.success };
       }
       deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${a.reason}`);

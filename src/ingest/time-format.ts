@@ -17,6 +17,14 @@ const NAMED_LAYOUTS: Record<string, string> = {
   RFC822: "02 Jan 06 15:04 MST",
   RFC822Z: "02 Jan 06 15:04 -0700",
   ANSIC: "Mon Jan _2 15:04:05 2006",
+  "-": "2006-01-02 15:04:05.999",
+  NUMERIC: "01/02 03:04:05PM '06 -0700",
+  UNIX: "Mon Jan _2 15:04:05 MST 2006",
+  RUBY: "Mon Jan 02 15:04:05 -0700 2006",
+  STAMP: "Jan _2 15:04:05",
+  STAMPMILI: "Jan _2 15:04:05.000",
+  STAMPMICRO: "Jan _2 15:04:05.000000",
+  STAMPNANO: "Jan _2 15:04:05.000000000",
 };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -4,29 +4,63 @@
 // statement running in a Worker (Worker.terminate() waits for it, sqlite3_interrupt is
 // not reachable from bun:sqlite): the pool ends a query that runs too long or grows too
 // big by killing this process, and the gateway's own memory never holds its rows.
+// A large answer goes out in pieces ({id, chunk}); at most WINDOW of them wait for the
+// pool's {id, ack} at a time, so a slow reader slows the query instead of filling memory.
 import type { Database } from "bun:sqlite";
 import { openDatabase } from "../storage/index.ts";
 import { dieWithParent } from "./die-with-parent.ts";
-import { executeQuery, type QueryAnswer, type QueryCaps, type QueryRequest } from "./execute.ts";
+import { type QueryAnswer, type QueryCaps, type QueryRequest, queryChunks } from "./execute.ts";
 
 export interface ChildRequest extends QueryRequest, QueryCaps {
   id: number;
 }
+/** pool -> child: a query, or the acknowledgement of one piece of the running answer */
+export type ToChild = ChildRequest | { id: number; ack: true };
 export type ChildAnswer = QueryAnswer & { id: number };
+/** child -> pool: a piece of the running answer, or the end of it */
+export type FromChild = ChildAnswer | { id: number; chunk: string };
+
+/** pieces sent and not yet acknowledged before the query waits */
+export const WINDOW = 4;
 
 export function runQueryChild(): void {
   dieWithParent(Number(process.env.NEO_QUERY_PARENT ?? process.ppid));
   const file = process.env.NEO_QUERY_DB ?? "";
   let db: Database | null = null;
-  process.on("message", (m: ChildRequest) => {
-    let answer: QueryAnswer;
+  let unacked = 0;
+  let wake: (() => void) | null = null;
+
+  async function answer(m: ChildRequest): Promise<void> {
+    let result: QueryAnswer;
+    unacked = 0;
     try {
       db ??= openDatabase(file, { readonly: true });
-      answer = executeQuery(db, m, m);
+      const gen = queryChunks(db, m, m);
+      for (;;) {
+        const step = gen.next();
+        if (step.done) {
+          result = step.value;
+          break;
+        }
+        process.send?.({ id: m.id, chunk: step.value } satisfies FromChild);
+        unacked++;
+        while (unacked >= WINDOW) await new Promise<void>((r) => (wake = r));
+      }
     } catch (e) {
-      answer = { ok: false, status: 500, reason: e instanceof Error ? e.message : String(e) };
+      result = { ok: false, status: 500, reason: e instanceof Error ? e.message : String(e) };
     }
-    process.send?.({ ...answer, id: m.id });
+    process.send?.({ ...result, id: m.id } satisfies FromChild);
+  }
+
+  process.on("message", (m: ToChild) => {
+    if ("ack" in m) {
+      unacked--;
+      const w = wake;
+      wake = null;
+      w?.();
+      return;
+    }
+    void answer(m);
   });
   // the gateway is gone (or closed the channel): nothing is left to answer
   process.on("disconnect", () => process.exit(0));

@@ -1,18 +1,22 @@
-// Runs one read-only statement and writes the /db/query JSON reply, row by row, under
-// a row and a byte cap. This is what a query process does (child.ts); it runs on the
-// caller's thread, so only a query process should call it with user SQL.
+// Runs one read-only statement and writes its answer in the requested format, row by
+// row, under a row and a byte cap. This is what a query process does (child.ts); it runs
+// on the caller's thread, so only a query process should call it with user SQL.
+// queryChunks() hands the answer out in pieces of about CHUNK_BYTES as it is written (a
+// large answer is streamed, never built whole); executeQuery() joins them.
 import type { Database, Statement } from "bun:sqlite";
 import { assertTimeformat, formatTime } from "../ingest/index.ts";
 import { NeoError } from "../lib/errors.ts";
-import { checkReadOnlySql } from "../storage/index.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
-import { toJson } from "../lib/json-text.ts";
+import { checkReadOnlySql } from "../storage/index.ts";
+import { createEncoder, DEFAULT_OUTPUT, type OutputOptions } from "./format/index.ts";
 
 export interface QueryRequest {
   sql: string;
   /** "ns" (default), "ms", "s", "rfc3339", a Go layout... */
   timeformat?: string;
   tz?: string;
+  /** format and its options (machbase-neo's); json by default */
+  output?: OutputOptions;
 }
 
 export interface QueryCaps {
@@ -20,13 +24,22 @@ export interface QueryCaps {
   maxBytes: number;
 }
 
-/** what a query process answers: the reply body on success, or a status and reason */
-export type QueryAnswer = { ok: true; body: string; rows: number; cut?: "rows" | "bytes" } | QueryRefusal;
+/**
+ * what a query process answers: on success the (rest of the) reply body, after any
+ * chunks sent before it; or a status and reason
+ */
+export type QueryAnswer =
+  | { ok: true; body: string; rows: number; cut?: "rows" | "bytes"; contentType: string }
+  | QueryRefusal;
+
 export interface QueryRefusal {
   ok: false;
   status: number;
   reason: string;
 }
+
+/** an answer is handed out in pieces of at least this size; a smaller one comes whole */
+export const CHUNK_BYTES = 64 * 1024;
 
 function cellType(declared: string | null | undefined, sample: unknown, column: string): string {
   const d = (declared ?? "").toUpperCase();
@@ -42,10 +55,11 @@ function cellType(declared: string | null | undefined, sample: unknown, column: 
 
 const refuse = (status: number, reason: string): QueryRefusal => ({ ok: false, status, reason });
 
-/** Run `req` on the read-only connection `db`; never throws for bad SQL. */
-export function executeQuery(db: Database, req: QueryRequest, caps: QueryCaps): QueryAnswer {
+/** Run `req` on the read-only connection `db`, yielding the answer's pieces; never throws for bad SQL. */
+export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): Generator<string, QueryAnswer> {
   const t0 = performance.now();
   const timeformat = req.timeformat || "ns";
+  const enc = createEncoder(req.output ?? DEFAULT_OUTPUT, timeformat, req.tz);
   let body: string;
   let st: Statement;
   try {
@@ -55,6 +69,7 @@ export function executeQuery(db: Database, req: QueryRequest, caps: QueryCaps): 
   } catch (e) {
     return refuse(e instanceof NeoError ? e.status : 400, e instanceof Error ? e.message : String(e));
   }
+  let sent = false;
   try {
     if (!st.readonly) return refuse(400, "only read-only statements are allowed");
     const names = st.columnNames;
@@ -70,18 +85,21 @@ export function executeQuery(db: Database, req: QueryRequest, caps: QueryCaps): 
       st = wrapped;
     }
     const formatTimes = timeformat.toLowerCase() !== "ns";
-    let types: string[] | null = null;
+    let typed = false;
     let timeCols: number[] = [];
-    const parts: string[] = [];
+    let out = "";
+    let rows = 0;
     let bytes = 0;
     let cut: "rows" | "bytes" | undefined;
     for (const row of st.iterate() as IterableIterator<Record<string, unknown>>) {
       const cells = keys.map((k) => row[k]);
-      if (types === null) {
-        types = columns.map((c, i) => cellType(declared[i], cells[i], c));
+      if (!typed) {
+        const types = columns.map((c, i) => cellType(declared[i], cells[i], c));
         timeCols = types.flatMap((t, i) => (t === "datetime" ? [i] : []));
+        out += enc.head(columns, types);
+        typed = true;
       }
-      if (parts.length >= caps.maxRows) {
+      if (rows >= caps.maxRows) {
         cut = "rows";
         break;
       }
@@ -90,30 +108,51 @@ export function executeQuery(db: Database, req: QueryRequest, caps: QueryCaps): 
           const v = cells[i];
           if (typeof v === "bigint") cells[i] = formatTime(v, timeformat, req.tz);
         }
-      const text = toJson(cells);
+      const text = enc.encode(cells);
       if (bytes + text.length + 1 > caps.maxBytes) {
         cut = "bytes";
         break;
       }
       bytes += text.length + 1;
-      parts.push(text);
+      rows++;
+      out += enc.push(text);
+      if (out.length >= CHUNK_BYTES) {
+        sent = true;
+        yield out;
+        out = "";
+      }
     }
-    types ??= columns.map((c, i) => cellType(declared[i], undefined, c));
+    if (!typed)
+      out += enc.head(
+        columns,
+        columns.map((c, i) => cellType(declared[i], undefined, c)),
+      );
     const reason =
       cut === "rows"
-        ? `success, result cut at ${parts.length} rows (Query.MaxRows)`
+        ? `success, result cut at ${rows} rows (Query.MaxRows)`
         : cut === "bytes"
-          ? `success, result cut at ${parts.length} rows: over ${caps.maxBytes} bytes (Query.MaxBytes)`
+          ? `success, result cut at ${rows} rows: over ${caps.maxBytes} bytes (Query.MaxBytes)`
           : "success";
-    const head = `{"data":{"columns":${JSON.stringify(columns)},"types":${JSON.stringify(types)},"rows":[`;
-    const tail = `]},"success":true,"reason":${JSON.stringify(reason)}${cut ? `,"truncated":true,"cut":"${cut}"` : ""},"elapse":${JSON.stringify(formatElapse(performance.now() - t0))}}`;
-    const answer: QueryAnswer = { ok: true, body: head + parts.join(",") + tail, rows: parts.length };
+    out += enc.end({ reason, cut, rows, elapse: formatElapse(performance.now() - t0) });
+    const answer: QueryAnswer = { ok: true, body: out, rows, contentType: enc.contentType };
     if (cut) answer.cut = cut;
     return answer;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return refuse(/too big|out of memory/i.test(msg) ? 413 : 400, msg);
+    // after a piece went out the status is sent already: the caller ends the stream as failed
+    return refuse(/too big|out of memory/i.test(msg) ? 413 : sent ? 500 : 400, msg);
   } finally {
     st.finalize();
+  }
+}
+
+/** Run `req` and return the whole answer (tests, small callers). */
+export function executeQuery(db: Database, req: QueryRequest, caps: QueryCaps): QueryAnswer {
+  const gen = queryChunks(db, req, caps);
+  let head = "";
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return step.value.ok ? { ...step.value, body: head + step.value.body } : step.value;
+    head += step.value;
   }
 }

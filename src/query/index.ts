@@ -5,17 +5,28 @@
 import type { QueryConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { QueryAnswer, QueryRequest } from "./execute.ts";
-import { createQueryPool } from "./pool.ts";
+import { type ChunkSink, createQueryPool } from "./pool.ts";
 
 export type { QueryAnswer, QueryRefusal, QueryRequest } from "./execute.ts";
-export { executeQuery } from "./execute.ts";
+export { CHUNK_BYTES, executeQuery } from "./execute.ts";
+export {
+  contentTypeOf,
+  DEFAULT_OUTPUT,
+  FORMATS,
+  OUTPUT_FIELDS,
+  type OutputFormat,
+  type OutputOptions,
+  parseCompress,
+  parseOutputOptions,
+} from "./format/index.ts";
+export type { ChunkSink } from "./pool.ts";
 export { openTableFinder, type TableFinder, type TablesRead } from "./read-tables.ts";
 
 export type QueryLimits = QueryConfig;
 
 export interface QueryService {
   /** Run one read-only statement; resolves with the reply body or a status + reason. Never rejects. */
-  run(req: QueryRequest): Promise<QueryAnswer>;
+  run(req: QueryRequest, sink?: ChunkSink): Promise<QueryAnswer>;
   /** Query.Timeout in ms (callers size their own transport timeouts after it) */
   readonly timeoutMs: number;
   /** pids of the query processes alive now */
@@ -27,7 +38,7 @@ export function createQueryService(file: string, limits: QueryLimits, log: Logge
   const pool = createQueryPool({ file, ...limits, maxWaiting: 64, log });
   return {
     timeoutMs: limits.timeoutMs,
-    run: (req) => pool.run(req),
+    run: (req, sink) => pool.run(req, sink),
     pids: () => pool.pids(),
     close: () => pool.close(),
   };

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Logger } from "../lib/log.ts";
-import type { ChildAnswer, ChildRequest } from "./child.ts";
+import type { ChildRequest, FromChild, ToChild } from "./child.ts";
 import type { QueryAnswer, QueryCaps, QueryRequest } from "./execute.ts";
 
 export interface PoolOptions extends QueryCaps {
@@ -24,10 +24,20 @@ export interface PoolOptions extends QueryCaps {
   log: Logger;
 }
 
+/** where a streamed answer's pieces go; `ack` asks the query process for more */
+export interface ChunkSink {
+  chunk(text: string, ack: () => void): void;
+  /** aborted: the reader went away; the query is stopped */
+  signal?: AbortSignal;
+}
+
 interface Job {
   req: QueryRequest;
   deadline: number;
   resolve(a: QueryAnswer): void;
+  sink?: ChunkSink;
+  /** pieces of an answer nobody streams, joined in front of its end */
+  parts: string[];
 }
 
 interface Slot {
@@ -63,7 +73,8 @@ export function rssOf(pid: number): number {
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
 
 export interface QueryPool {
-  run(req: QueryRequest): Promise<QueryAnswer>;
+  /** with a sink, a large answer's pieces go to it as they come (the answer's body is the rest) */
+  run(req: QueryRequest, sink?: ChunkSink): Promise<QueryAnswer>;
   /** query processes running now (for tests and /health-like checks) */
   pids(): number[];
   close(): void;
@@ -96,9 +107,22 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
       stdout: "ignore",
       stderr: "inherit",
       serialization: "advanced",
-      ipc(m: ChildAnswer) {
-        if (!slot.job || m.id !== slot.id) return;
+      ipc(m: FromChild) {
+        const job = slot.job;
+        if (!job || m.id !== slot.id) return;
+        if ("chunk" in m) {
+          const ack = () => {
+            if (slot.job === job) slot.proc.send({ id: m.id, ack: true } satisfies ToChild);
+          };
+          if (job.sink) job.sink.chunk(m.chunk, ack);
+          else {
+            job.parts.push(m.chunk);
+            ack();
+          }
+          return;
+        }
         const { id: _id, ...answer } = m;
+        if (answer.ok && job.parts.length > 0) answer.body = job.parts.join("") + answer.body;
         finish(slot, answer as QueryAnswer);
       },
       onExit(_p, code, signal) {
@@ -165,6 +189,12 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     slot.timer = setTimeout(() => kill(slot, timedOut()), Math.max(0, left));
     const msg: ChildRequest = { ...job.req, id: slot.id, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
     slot.proc.send(msg);
+    const signal = job.sink?.signal;
+    const gone = () => {
+      if (slot.job === job) kill(slot, { ok: false, status: 499, reason: "the reader went away" });
+    };
+    if (signal?.aborted) gone();
+    else signal?.addEventListener("abort", gone, { once: true });
     watchMemory();
   }
 
@@ -220,7 +250,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   }
 
   return {
-    run(req) {
+    run(req, sink) {
       if (closed) return Promise.resolve({ ok: false, status: 503, reason: "the query service is shutting down" });
       if (waiting.length >= opts.maxWaiting) {
         return Promise.resolve({
@@ -230,7 +260,8 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
         });
       }
       return new Promise<QueryAnswer>((resolve) => {
-        const job: Job = { req, deadline: performance.now() + opts.timeoutMs, resolve };
+        const job: Job = { req, deadline: performance.now() + opts.timeoutMs, resolve, parts: [] };
+        if (sink) job.sink = sink;
         waiting.push(job);
         // a query that waited for its whole time in line still gets its answer on time
         const t = setTimeout(() => {

@@ -62,7 +62,7 @@ describe("Data page", () => {
     await b.shot("data-chart");
   }, 30_000);
 
-  test("Ctrl+Enter runs what is typed; a failing query says why in a sentence; CSV has every row", async () => {
+  test("Ctrl+Enter runs what is typed; a failing query says why in a sentence; CSV and NDJSON have every row", async () => {
     const { page } = b;
     await page.fill("#sql", "SELECT NAME, VALUE FROM PLANT WHERE NAME = 'temp.b' ORDER BY VALUE");
     await page.press("#sql", "Control+Enter");
@@ -73,9 +73,17 @@ describe("Data page", () => {
     expect(download.suggestedFilename()).toBe("query.csv");
     const csv = readFileSync((await download.path())!, "utf8")
       .trim()
-      .split("\r\n");
+      .split("\n");
     expect(csv[0]).toBe("NAME,VALUE");
     expect(csv.length).toBe(5);
+    // NDJSON too, written by the gateway: one object a row
+    const [nd] = await Promise.all([page.waitForEvent("download"), page.click("#ndjson")]);
+    expect(nd.suggestedFilename()).toBe("query.ndjson");
+    const lines = readFileSync((await nd.path())!, "utf8")
+      .trim()
+      .split("\n");
+    expect(lines.length).toBe(4);
+    expect(Object.keys(JSON.parse(lines[0]!))).toEqual(["NAME", "VALUE"]);
 
     await page.fill("#sql", "DELETE FROM PLANT");
     await page.press("#sql", "Control+Enter");

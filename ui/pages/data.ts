@@ -1,9 +1,10 @@
 // Data: the tables (row counts, time range), a query box (Ctrl+Enter runs it) whose
 // result shows as a table AND, when it has NAME, TIME and VALUE columns, as a line chart
-// of VALUE over TIME with one series per NAME; a time range; CSV download. Queries go
+// of VALUE over TIME with one series per NAME; a time range; the whole result as CSV or
+// NDJSON, written by the gateway (/db/query's formats). Queries go
 // through the same read-only path as /db/query.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type ApiReply, type QueryReply, runQuery } from "../api.ts";
+import { api, ApiError, type ApiReply, type QueryReply, queryFile, runQuery } from "../api.ts";
 import { Chart, Note, type Series } from "../components.ts";
 import { bytes, download, fmtDate, fmtTime, num } from "../format.ts";
 import { html } from "../html.ts";
@@ -62,11 +63,6 @@ function cell(v: unknown, isTime: boolean): string {
   return String(v);
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function DataPage() {
   const [tables, setTables] = useState<TableView[] | null>(null);
   const [tablesError, setTablesError] = useState<string | null>(null);
@@ -75,6 +71,9 @@ export function DataPage() {
   const [result, setResult] = useState<QueryReply | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  /** the statement behind the result shown: what a download runs again, whole */
+  const [ran, setRan] = useState("");
+  const [saving, setSaving] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -95,6 +94,7 @@ export function DataPage() {
     setError(null);
     try {
       setResult(await runQuery(q));
+      setRan(q);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) {
         setResult(null);
@@ -112,11 +112,18 @@ export function DataPage() {
     box.current?.focus();
   }
 
-  function csv() {
-    if (!result) return;
-    const lines = [result.data.columns.map(csvCell).join(",")];
-    for (const r of result.data.rows) lines.push(r.map(csvCell).join(","));
-    download("query.csv", `${lines.join("\r\n")}\r\n`, "text/csv");
+  /** the whole result (not only the rows shown), written by the gateway in the format asked */
+  async function save(format: "csv" | "ndjson") {
+    if (!ran) return;
+    setSaving(true);
+    try {
+      const file = await queryFile(ran, format);
+      download(`query.${format}`, file, format === "csv" ? "text/csv" : "application/x-ndjson");
+    } catch (e) {
+      setError(`The download failed: ${(e as Error).message}`);
+    } finally {
+      setSaving(false);
+    }
   }
 
   const chart = result ? seriesOf(result.data) : null;
@@ -164,7 +171,10 @@ export function DataPage() {
           </select>
         </label>
         <button id="run" class="btn primary" type="button" disabled=${running} onClick=${() => run()}>${running ? "Running…" : "Run"}</button>
-        <button id="csv" class="btn" type="button" disabled=${!result || rows.length === 0} onClick=${csv}>Download CSV</button>
+        <button id="csv" class="btn" type="button" disabled=${!result || rows.length === 0 || saving}
+          onClick=${() => save("csv")}>Download CSV</button>
+        <button id="ndjson" class="btn" type="button" disabled=${!result || rows.length === 0 || saving}
+          onClick=${() => save("ndjson")}>Download NDJSON</button>
       </div>
     </div>
     <div aria-live="polite">

@@ -1,28 +1,26 @@
-// GET|POST /db/query: q from the query string, a form body or JSON {"q", "timeformat", "format", "tz"}.
+// GET|POST /db/query: q and machbase-neo's options (format, timeformat, tz, heading, precision,
+// rownum, transpose, rowsArray, rowsFlatten, compress, ...) from the query string, a form
+// body or a JSON object. The answer is sent as the query process writes it (query-stream.ts).
 import { NeoError } from "../../lib/errors.ts";
-import { refusalBody, type QueryService } from "../../query/index.ts";
-import { mediaType, readBody } from "../body.ts";
 import { formatElapse } from "../../lib/http/elapse.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
+import { OUTPUT_FIELDS, parseCompress, parseOutputOptions, type QueryService, refusalBody } from "../../query/index.ts";
+import { mediaType, readBody } from "../body.ts";
+import { streamQuery } from "./query-stream.ts";
 
-interface QueryRequest {
-  q?: string;
-  timeformat?: string;
-  format?: string;
-  tz?: string;
-}
+type Raw = string | number | boolean;
+const TEXT_FIELDS = ["q", "timeformat", "tz", "compress"] as const;
+const FIELDS: readonly string[] = [...TEXT_FIELDS, ...OUTPUT_FIELDS];
 
-const FIELDS = ["q", "timeformat", "format", "tz"] as const;
-
-function fromParams(p: URLSearchParams, into: QueryRequest): void {
+function fromParams(p: URLSearchParams, into: Map<string, Raw>): void {
   for (const f of FIELDS) {
     const v = p.get(f);
-    if (v !== null) into[f] = v;
+    if (v !== null) into.set(f, v);
   }
 }
 
-async function readRequest(req: Request, url: URL, limit: number): Promise<QueryRequest> {
-  const out: QueryRequest = {};
+async function readRequest(req: Request, url: URL, limit: number): Promise<Map<string, Raw>> {
+  const out = new Map<string, Raw>();
   fromParams(url.searchParams, out);
   if (req.method !== "POST") return out;
   const body = new TextDecoder().decode(await readBody(req, limit));
@@ -40,18 +38,26 @@ async function readRequest(req: Request, url: URL, limit: number): Promise<Query
     }
     for (const f of FIELDS) {
       const v = (doc as Record<string, unknown>)[f];
-      if (v === undefined) continue;
-      if (typeof v !== "string") throw new NeoError("bad_request", `"${f}" must be a string`, 400);
-      out[f] = v;
+      if (v === undefined || v === null) continue;
+      const text = (TEXT_FIELDS as readonly string[]).includes(f);
+      if (typeof v !== "string" && (text || (typeof v !== "number" && typeof v !== "boolean")))
+        throw new NeoError("bad_request", `"${f}" must be a ${text ? "string" : "string, number or boolean"}`, 400);
+      out.set(f, v);
     }
   } else if (type === "application/x-www-form-urlencoded" || type === "") {
     fromParams(new URLSearchParams(body), out);
   } else if (type === "text/plain") {
-    out.q = body;
+    out.set("q", body);
   } else {
     throw new NeoError("unsupported_media_type", `unsupported content type ${type} (use JSON or a form)`, 415);
   }
   return out;
+}
+
+/** gzip when asked (compress=gzip), or when the client accepts it and the answer is worth it */
+function acceptsGzip(req: Request): boolean {
+  const ae = req.headers.get("accept-encoding") ?? "";
+  return /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(ae);
 }
 
 export async function handleQuery(
@@ -62,16 +68,20 @@ export async function handleQuery(
   readCheck?: (sql: string) => { status: number; reason: string } | undefined,
 ): Promise<Response> {
   const t0 = performance.now();
-  const q = await readRequest(req, url, limit);
-  if (q.q === undefined || q.q.trim() === "") throw new NeoError("empty_query", "missing query (q)", 400);
-  if (q.format !== undefined && q.format.toLowerCase() !== "json") {
-    throw new NeoError("bad_request", `unsupported format "${q.format}" (use json)`, 400);
-  }
+  const f = await readRequest(req, url, limit);
+  const q = f.get("q");
+  if (typeof q !== "string" || q.trim() === "") throw new NeoError("empty_query", "missing query (q)", 400);
+  const output = parseOutputOptions((k) => f.get(k));
+  const compress = parseCompress(f.get("compress"));
   // scopes: every table the statement reads must be readable (403 naming the first that is not)
-  const refused = readCheck?.(q.q);
+  const refused = readCheck?.(q);
   if (refused) return jsonResponse(refusalBody(refused, formatElapse(performance.now() - t0)), refused.status);
+  const str = (k: string) => {
+    const v = f.get(k);
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
   // off the event loop, under Query.Timeout / MaxRows / MaxBytes / MaxMemory
-  const a = await queries.run({ sql: q.q, timeformat: q.timeformat || undefined, tz: q.tz || undefined });
-  if (a.ok) return jsonResponse(a.body, 200, a.cut ? { "x-neo-truncated": a.cut } : {});
-  return jsonResponse(refusalBody(a, formatElapse(performance.now() - t0)), a.status);
+  return streamQuery(queries, { sql: q, timeformat: str("timeformat"), tz: str("tz"), output }, t0, {
+    gzip: compress === "gzip" ? "always" : acceptsGzip(req) ? "large" : "never",
+  });
 }
