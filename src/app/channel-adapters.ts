@@ -19,7 +19,7 @@ import { failure } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AuditLog } from "../registry/index.ts";
 import { identifyCaller } from "./channel-credentials.ts";
-import { channelTopic, SENML_JSON, type ChannelMessages } from "./channel-messages.ts";
+import { channelTopic, SENML_JSON, type ChannelMessages, type MessageOrigin } from "./channel-messages.ts";
 import {
   createChannelSockets,
   isChannelSocket,
@@ -63,11 +63,12 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     subtopic: string,
     payload: Uint8Array,
     contentType: string | undefined,
+    origin: MessageOrigin,
     from?: unknown,
   ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }> {
     const channel = messages.channelOf(channelTopic(channelId, subtopic))?.channel;
     if (!channel) return { ok: false, status: 404, reason: `channel ${JSON.stringify(channelId)} not found` };
-    const r = await messages.ingest(channel, payload, contentType);
+    const r = await messages.ingest(channel, payload, contentType, origin);
     if (!r.ok) return r;
     const topic = channelTopic(channelId, subtopic);
     deps.publish(topic, payload);
@@ -85,7 +86,8 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
       if (payload.byteLength > deps.maxBodyBytes)
         return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };
       const sub = d.topic.split("/").slice(3).join("/");
-      const r = await accept(d.channelId, sub, payload, undefined, from);
+      const origin: MessageOrigin = { publisher: d.clientId, protocol: "websocket", subtopic: sub };
+      const r = await accept(d.channelId, sub, payload, undefined, origin, from);
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };
     },
   });
@@ -149,7 +151,8 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     if (!CONTENT_TYPES.has(type))
       return failure(415, `unsupported content type ${type || "(none)"}: use ${SENML_JSON} or application/json`);
     const body = await readBody(req, deps.maxBodyBytes);
-    const r = await accept(p.channelId, p.subtopic, body, type);
+    const origin: MessageOrigin = { publisher: anonymous(who) ? "" : who.id, protocol: "http", subtopic: p.subtopic };
+    const r = await accept(p.channelId, p.subtopic, body, type, origin);
     if (!r.ok) return failure(r.status, r.reason);
     if (!anonymous(who)) auth.markUsed(who.id);
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });

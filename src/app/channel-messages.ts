@@ -57,7 +57,15 @@ export interface ChannelMessagesDeps {
   now?: () => bigint;
 }
 
-function toRows(records: SenmlRecord[]) {
+/** where a channel message came from, kept beside its records for Mainflux's readers */
+export interface MessageOrigin {
+  /** the client id (or user) that published; "" when anonymous */
+  publisher: string;
+  protocol: "mqtt" | "http" | "websocket";
+  subtopic: string;
+}
+
+function toRows(records: SenmlRecord[], channel: string, origin?: MessageOrigin) {
   const rows = records.map((r) => ({ name: r.name, time: r.time, value: r.value ?? null }));
   const senml: SenmlRow[] = records.map((r) => ({
     name: r.name,
@@ -68,6 +76,10 @@ function toRows(records: SenmlRecord[]) {
     boolValue: r.boolValue ?? null,
     dataValue: r.dataValue ?? null,
     sum: r.sum ?? null,
+    channel,
+    publisher: origin?.publisher || null,
+    subtopic: origin?.subtopic ?? null,
+    protocol: origin?.protocol ?? null,
   }));
   return { rows, senml };
 }
@@ -133,7 +145,12 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
    * Parse, resolve and store a channel message. `contentType` is the HTTP Content-Type or
    * the MQTT v5 content type (undefined when none was given: SenML is recognised by shape).
    */
-  async function ingest(channel: Channel, payload: Uint8Array, contentType: string | undefined): Promise<IngestResult> {
+  async function ingest(
+    channel: Channel,
+    payload: Uint8Array,
+    contentType: string | undefined,
+    origin?: MessageOrigin,
+  ): Promise<IngestResult> {
     const type = contentType?.split(";")[0]?.trim().toLowerCase();
     const declared = type === SENML_JSON;
     if (type !== undefined && type !== "" && !declared && type !== "application/json")
@@ -160,7 +177,7 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e), status: 400 };
     }
     if (records.length === 0) return { ok: true, stored: 0, senml: true };
-    const { rows, senml } = toRows(records);
+    const { rows, senml } = toRows(records, channel.id, origin);
     try {
       const n = await deps.batcher.write(channel.table, rows, senml);
       return { ok: true, stored: n, senml: true };

@@ -59,7 +59,11 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
   async function store(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
     const found = messages.channelOf(msg.topic);
     if (!found) return { handled: true, reasonCode: RC.notAuthorized }; // deleted after the check
-    const r = await messages.ingest(found.channel, msg.payload, msg.properties?.contentType);
+    const r = await messages.ingest(found.channel, msg.payload, msg.properties?.contentType, {
+      publisher: client.identity ?? client.id,
+      protocol: "mqtt",
+      subtopic: found.topic.subtopic,
+    });
     const responseTopic = msg.properties?.responseTopic;
     const reply = (body: unknown) => {
       if (!responseTopic) return;

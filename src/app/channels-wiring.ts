@@ -6,7 +6,8 @@ import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
-import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
+import type { QueryService } from "../query/index.ts";
+import { channelManagementRoutes, channelReaderRoutes, createChannelsApi, type ReadRows } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
@@ -24,6 +25,8 @@ export function wireChannels(d: {
   broker: () => Broker;
   /** per-message warnings, summed up per client and minute */
   refusals: LogAggregator;
+  /** the query processes: Mainflux's readers API reads a channel's records through them */
+  queries: QueryService;
 }) {
   const { config, registry } = d;
   const log = createLogger("channels");
@@ -75,6 +78,15 @@ export function wireChannels(d: {
     }
   };
   // the adapters, and channel management for scripts (/channels, decided by channels:* scopes)
-  const routes = [...adapters.routes, ...channelManagementRoutes(createChannelsApi(channels), d.audit)];
+  // and Mainflux's readers API (GET /channels/<id>/messages)
+  const read = async (sql: string): Promise<ReadRows> => {
+    const a = await d.queries.run({ sql });
+    if (a.ok) return { ok: true, rows: (JSON.parse(a.body) as { data: { rows: unknown[][] } }).data.rows };
+    // nothing stored yet on this channel: its side table does not exist
+    if (a.status === 400 && a.reason.startsWith("no such table")) return { ok: true, rows: [] };
+    return a;
+  };
+  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
+  const routes = [...adapters.routes, ...channelManagementRoutes(createChannelsApi(channels), d.audit), ...readers];
   return { channels, messages, adapters, mqtt, tick, routes };
 }

@@ -98,7 +98,16 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
   // refused payloads, failed writes, db/query errors: a few per client in full, then a count a minute
   const messageRefusals = createLogAggregator(createLogger("mqtt"), "refused or failed MQTT messages");
-  const ch = wireChannels({ config, registry, batcher, auth, audit, broker: () => broker, refusals: messageRefusals });
+  const ch = wireChannels({
+    config,
+    registry,
+    batcher,
+    auth,
+    audit,
+    broker: () => broker,
+    refusals: messageRefusals,
+    queries,
+  });
   const serverGuard = createServerGuard({
     dataDir: config.data,
     config: config.guard,

@@ -1,0 +1,95 @@
+// Mainflux/SuperMQ's readers API: GET /channels/<id>/messages answers what a channel
+// stored, as SenML messages, paged and filtered with the readers' parameters
+// (readers-query.ts), in their JSON shape: {offset, limit, ...the filters, total,
+// messages: [{channel, subtopic, publisher, protocol, name, unit, time, value, ...}]}.
+// The caller comes from the route table's "client" requirement (client token as
+// `Thing`/`Client`/`Bearer`, certificate, PAT, access key; anonymous by
+// Auth.AnonymousScopes while token auth is off), and reading is the channel's subscribe
+// right, decided by authorize(). The SQL runs in the query processes (Query.Timeout).
+// SuperMQ's `/<domain>/channels/<id>/messages` form waits for domains.
+import { authorize } from "../auth/index.ts";
+import { forbidden, notFound, unauthorized } from "../lib/errors.ts";
+import type { Route } from "../lib/http/routes.ts";
+import { toJson } from "../lib/json-text.ts";
+import type { ChannelCaller } from "./channels-http.ts";
+import { parseReaderQuery, type ReaderQuery, readerSql } from "./readers-query.ts";
+
+export type ReadRows = { ok: true; rows: unknown[][] } | { ok: false; status: number; reason: string };
+
+export interface ReaderDeps {
+  /** the table channel `id` stores its records in; undefined: no such channel */
+  tableOf(id: string): string | undefined;
+  /** run one read-only statement in a query process; a missing table reads as no rows */
+  read(sql: string): Promise<ReadRows>;
+}
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+const FIELDS = ["channel", "publisher", "protocol", "subtopic", "name", "unit"] as const;
+
+/** one stored row as SuperMQ's SenML message (empty fields left out, time exact) */
+function message(row: unknown[], channel: string, aggregated: boolean): Record<string, unknown> {
+  const [ts, ...rest] = row;
+  const m: Record<string, unknown> = { channel };
+  FIELDS.forEach((f, i) => {
+    const v = rest[i];
+    if (typeof v === "string" && v !== "") m[f] = v;
+  });
+  m.channel = channel;
+  if (typeof ts === "string" && /^-?\d+$/.test(ts)) m.time = rawJSON(ts);
+  const [value, vs, vb, vd, sum] = rest.slice(FIELDS.length);
+  if (typeof value === "number") m.value = value;
+  if (aggregated) return m;
+  if (typeof vs === "string") m.string_value = vs;
+  if (vb === 0 || vb === 1) m.bool_value = vb === 1;
+  if (typeof vd === "string") m.data_value = vd;
+  if (typeof sum === "number") m.sum = sum;
+  return m;
+}
+
+/** the page's metadata as SuperMQ echoes it (omitempty), then total and messages */
+function page(q: ReaderQuery, p: URLSearchParams, total: number, messages: unknown[]): string {
+  const out: Record<string, unknown> = { offset: q.offset, limit: q.limit, order: q.order, dir: q.dir };
+  for (const k of ["subtopic", "publisher", "protocol", "name", "comparator", "vs", "vd"] as const)
+    if (q[k] !== undefined) out[k] = q[k];
+  if (q.v !== undefined) out.v = q.v;
+  if (q.vb) out.vb = true;
+  for (const k of ["from", "to"] as const) if (q[k] !== undefined) out[k] = Number(p.get(k));
+  out.format = "messages";
+  if (q.aggregation) {
+    out.aggregation = q.aggregation;
+    out.interval = q.interval;
+  }
+  out.total = total;
+  out.messages = messages;
+  return toJson(out);
+}
+
+export function channelReaderRoutes(d: ReaderDeps): Route<ChannelCaller, "client">[] {
+  return [
+    {
+      method: "GET",
+      path: "/channels/:id/messages",
+      auth: "client",
+      handler: async (req, c) => {
+        const id = c.params.id!;
+        const p = c.principal;
+        if (!p) throw unauthorized("unauthorized", "reading a channel needs a token or client certificate");
+        const may = authorize(p, "channels:subscribe", id);
+        if (!may.allow) throw forbidden("forbidden", `${may.reason} (needs the scope channels:subscribe:${id})`);
+        const table = d.tableOf(id);
+        if (table === undefined) throw notFound("not_found", `channel ${JSON.stringify(id)} not found`);
+        const params = new URL(req.url).searchParams;
+        const q = parseReaderQuery(params);
+        const sql = readerSql(`${table}_SENML`, id, q);
+        const [rows, count] = await Promise.all([d.read(sql.page), d.read(sql.total)]);
+        for (const r of [rows, count])
+          if (!r.ok) return Response.json({ success: false, reason: r.reason }, { status: r.status });
+        const total = rows.ok && count.ok ? Number(count.rows[0]?.[0] ?? 0) : 0;
+        const list = rows.ok ? rows.rows.map((r) => message(r, id, q.aggregation !== undefined)) : [];
+        return new Response(page(q, params, total, list), {
+          headers: { "content-type": "application/json", "cache-control": "no-store" },
+        });
+      },
+    },
+  ];
+}
