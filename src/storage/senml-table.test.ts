@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSeriesStore, type SenmlRow, type SeriesStore } from "./index.ts";
+import { createSenmlWriter } from "./senml-table.ts";
 
 let dir: string;
 let store: SeriesStore;
@@ -44,7 +46,7 @@ describe("SenML side table", () => {
       ["dev:light", T, null],
       ["dev:voltage", T, 120.1],
     ]);
-    const side = store.query("select * from PLANT_SENML order by NAME");
+    const side = store.query("select NAME, TIME, VALUE, UNIT, VS, VB, VD, SUM from PLANT_SENML order by NAME");
     expect(side.columns).toEqual(["NAME", "TIME", "VALUE", "UNIT", "VS", "VB", "VD", "SUM"]);
     expect(side.types[1]).toBe("datetime");
     expect(side.rows).toEqual([
@@ -54,6 +56,24 @@ describe("SenML side table", () => {
       ["dev:voltage", T, 120.1, "V", null, null, null, null],
     ]);
     expect(store.tables()).toContain("PLANT_SENML");
+  });
+
+  test("where a record came from is kept, and a side table made before gets those columns", () => {
+    const db = new Database(":memory:");
+    db.exec(
+      "CREATE TABLE X_SENML (NAME TEXT NOT NULL, TIME INTEGER NOT NULL, VALUE REAL, UNIT TEXT, VS TEXT, VB INTEGER, VD TEXT, SUM REAL)",
+    );
+    db.exec("INSERT INTO X_SENML (NAME, TIME) VALUES ('old', 1)");
+    const w = createSenmlWriter(db);
+    w.insert("X", [{ ...rec({ value: 2 }), channel: "ch", publisher: "p1", subtopic: "a/b", protocol: "mqtt" }]);
+    w.close();
+    expect(
+      db.prepare("select NAME, CHANNEL, PUBLISHER, SUBTOPIC, PROTOCOL from X_SENML order by TIME").values(),
+    ).toEqual([
+      ["old", null, null, null, null],
+      ["dev:voltage", "ch", "p1", "a/b", "mqtt"],
+    ]);
+    db.close();
   });
 
   test("a refused batch stores neither its tag rows nor its SenML records", () => {
