@@ -50,9 +50,7 @@ async function build(root: string): Promise<{ parts: Hook; close(): void }> {
     anonymousScopes: () => ALL_ACCESS_SCOPES,
     person: personIdentify(people.people, people.patAuth),
   });
-  const metrics = createGatewayMetrics(() => {
-    throw new Error("not read here");
-  });
+  const metrics = createGatewayMetrics();
   const audit = countedAudit(createServerAudit(dir, config.audit, log.createLogger("audit")), metrics);
   const guard = createServerGuard({ dataDir: dir, config: config.guard, log: log.createLogger("guard") });
   const mqttAuth = createMqttAuthenticator({

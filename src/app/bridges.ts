@@ -135,6 +135,30 @@ export function startBridges(opts: {
   return set;
 }
 
+/**
+ * The running bridges as one handle that outlives reloads: a changed Bridge list stops
+ * the old set and starts the new one (the queues are files: nothing is lost).
+ */
+export function createBridges(opts: { dataDir: string; publish(m: AppPublish): void; bridges?: BridgeConfig[] }) {
+  const start = (list: BridgeConfig[] | undefined) =>
+    list?.length ? startBridges({ dataDir: opts.dataDir, publish: opts.publish, bridges: list }) : undefined;
+  let running = start(opts.bridges);
+  return {
+    onPublish: (c: ClientRef, msg: InboundPublish) => running?.onPublish(c, msg),
+    statuses: () => running?.statuses() ?? [],
+    /** apply a changed list; returns why it was refused (the old bridges then run on) */
+    async replace(list: BridgeConfig[] | undefined): Promise<string | undefined> {
+      const bad = checkBridgeScopes(list ?? []);
+      if (bad.length > 0) return bad.join("; ");
+      await running?.stop();
+      running = start(list);
+      return undefined;
+    },
+    stop: () => running?.stop(),
+  };
+}
+export type Bridges = ReturnType<typeof createBridges>;
+
 /** Combine two onPublish results: handled if either handled it, the worse reason code wins. */
 export function combineOutcomes(
   a: Promise<PublishOutcome> | PublishOutcome,

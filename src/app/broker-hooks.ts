@@ -27,8 +27,8 @@ export interface HookDeps {
   refusals: LogAggregator;
   channelMqtt: ReturnType<typeof createChannelMqtt>;
   dataTopics: ReturnType<typeof createDataTopics>;
-  /** the running bridges (replaced by a reload) */
-  bridges: () => BridgeSet | undefined;
+  /** the running bridges (a reload replaces them behind this handle) */
+  bridges: Pick<BridgeSet, "onPublish">;
   /** the web user of a console session token */
   sessionUser: Parameters<typeof consoleConnect>[1];
   /** who holds a session id now */
@@ -59,8 +59,8 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks {
     onPublish: (c, msg) => {
       // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
       const channel = channelMqtt.onPublish(c, msg);
-      if (channel) return channel.then((o) => (o.handled ? o : combineOutcomes(o, d.bridges()?.onPublish(c, msg))));
-      return combineOutcomes(d.dataTopics.onPublish(c, msg), d.bridges()?.onPublish(c, msg));
+      if (channel) return channel.then((o) => (o.handled ? o : combineOutcomes(o, d.bridges.onPublish(c, msg))));
+      return combineOutcomes(d.dataTopics.onPublish(c, msg), d.bridges.onPublish(c, msg));
     },
     onConnect: d.onConnect,
   };

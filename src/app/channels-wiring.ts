@@ -1,9 +1,11 @@
 // Channels (Mainflux-style) wired into the gateway: the registry's channels, the message
 // path (SenML stored before delivery), the HTTP and WebSocket adapters and the MQTT side.
 // `tick` runs with the session re-check: when channel connections changed (or now and
-// then, for expiry) the channel sockets are re-checked.
+// then, for expiry) the channel sockets are re-checked; a settings change (AnonymousScopes,
+// HTTP token auth) decides anonymous rights again at the next tick.
 import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
+import type { Settings } from "../lib/settings.ts";
 import { createLogger } from "../lib/log.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { QueryService } from "../query/index.ts";
@@ -17,20 +19,20 @@ import { ORPHAN_SWEEP_MS, RECHECK_MS } from "./session-recheck.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
 export function wireChannels(d: {
-  config: NeoConfig;
+  settings: Settings<NeoConfig>;
   registry: Registry;
   batcher: WriteBatcher;
   auth: Auth;
   audit: AuditLog;
-  broker: () => Broker;
+  broker: Pick<Broker, "publish" | "publishTo">;
   /** per-message warnings, summed up per client and minute */
   refusals: LogAggregator;
   /** the query processes: Mainflux's readers API reads a channel's records through them */
   queries: QueryService;
 }) {
-  const { config, registry } = d;
+  const { settings, registry } = d;
   const log = createLogger("channels");
-  const channels = openChannels(config.data, registry);
+  const channels = openChannels(settings.get().data, registry);
   const messages = createChannelMessages({
     channels,
     batcher: d.batcher,
@@ -38,7 +40,7 @@ export function wireChannels(d: {
     principalOf: (id) => {
       // "" is an anonymous channel socket (no key has an empty id)
       if (id === undefined || id === "")
-        return makePrincipal("", "anonymous", config.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
+        return makePrincipal("", "anonymous", settings.get().auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
       const r = registry.get(id);
       return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
     },
@@ -47,32 +49,33 @@ export function wireChannels(d: {
   const adapters = createChannelAdapters({
     messages,
     auth: d.auth,
-    publish: (topic, payload) => d.broker().publish({ topic, payload: Buffer.from(payload), qos: 1 }),
+    publish: (topic, payload) => d.broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
     // a channel message becomes an MQTT message: no larger than the broker takes one
-    maxBodyBytes: config.mqtt.maxMessageSizeLimit,
+    maxBodyBytes: settings.get().mqtt.maxMessageSizeLimit,
     log,
     audit: d.audit,
     // read per request: a SIGHUP reload may switch it
-    tokenAuth: () => config.http.enableTokenAuth,
+    tokenAuth: () => settings.get().http.enableTokenAuth,
   });
   const mqtt = createChannelMqtt({
     messages,
     replyTo: (id, m) =>
-      d.broker().publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
+      d.broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     delivered: (topic, payload) => adapters.sockets.fanout(topic, payload),
     refusals: d.refusals,
   });
   let sinceSockets = 0;
-  // a SIGHUP reload replaces config.auth (AnonymousScopes) and may flip HTTP token auth:
-  // anonymous rights are then decided again, and anonymous sockets re-checked, at once
-  let seenAuth = config.auth;
-  let seenTokenAuth = config.http.enableTokenAuth;
+  // a reload may change AnonymousScopes or flip HTTP token auth: anonymous rights are then
+  // decided again, and anonymous sockets re-checked, at the next tick
+  let reloaded = false;
+  settings.onChange(() => {
+    reloaded = true;
+  });
   const tick = () => {
     sinceSockets += RECHECK_MS;
-    const reloaded = config.auth !== seenAuth || config.http.enableTokenAuth !== seenTokenAuth;
-    seenAuth = config.auth;
-    seenTokenAuth = config.http.enableTokenAuth;
-    if (messages.refresh(reloaded) || sinceSockets >= ORPHAN_SWEEP_MS) {
+    const changed = messages.refresh(reloaded);
+    reloaded = false;
+    if (changed || sinceSockets >= ORPHAN_SWEEP_MS) {
       sinceSockets = 0;
       adapters.sockets.revalidate();
     }

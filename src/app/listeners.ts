@@ -36,25 +36,29 @@ export interface ListenerDeps {
   sockets?: HttpDeps["sockets"];
 }
 
-export function createListeners(d: ListenerDeps) {
-  /** `announce` runs once the socket listens (the first local-time log stamp loads the zone) */
-  const startMqtt = async (m: NeoConfig["mqtt"], announce?: () => void): Promise<MqttListener> => {
-    const tls = m.tls.enabled
-      ? {
-          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
-          requestCert: m.tls.clientAuth !== "none",
-          rejectUnauthorized: m.tls.clientAuth === "require",
-        }
-      : undefined;
-    const l = await listening("MQTT", m.listen.host, m.listen.port, () =>
-      d.broker.listen({ host: m.listen.host, port: m.listen.port, tls }),
-    );
-    announce?.();
-    createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
-    return l;
-  };
+/** The MQTT listener from its settings; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
+export async function startMqttListener(
+  d: Pick<ListenerDeps, "pki" | "broker">,
+  m: NeoConfig["mqtt"],
+  announce?: () => void,
+): Promise<MqttListener> {
+  const tls = m.tls.enabled
+    ? {
+        ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
+        requestCert: m.tls.clientAuth !== "none",
+        rejectUnauthorized: m.tls.clientAuth === "require",
+      }
+    : undefined;
+  const l = await listening("MQTT", m.listen.host, m.listen.port, () =>
+    d.broker.listen({ host: m.listen.host, port: m.listen.port, tls }),
+  );
+  announce?.();
+  createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
+  return l;
+}
 
-  /** `cfg` is the live config object: the server reads its auth switch per request */
+export function createListeners(d: ListenerDeps) {
+  /** `cfg` is read per request (a live view of the settings): the server reads its auth switch then */
   const startHttp = async (cfg: NeoConfig, log: Logger = createLogger("http")): Promise<HttpServer> => {
     const httpTls = cfg.http.tls.enabled;
     const tls = httpTls
@@ -91,5 +95,5 @@ export function createListeners(d: ListenerDeps) {
     );
   };
 
-  return { startMqtt, startHttp };
+  return { startHttp };
 }

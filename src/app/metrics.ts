@@ -2,7 +2,6 @@
 // and the series store's commits (timed and counted around the store's write calls,
 // so every writer — MQTT batches and HTTP /db/write alike — is seen once).
 import {
-  type BridgeFigures,
   type BrokerFigures,
   createNeoMetrics,
   LISTENERS,
@@ -26,17 +25,8 @@ export function brokerFigures(broker: Broker): BrokerFigures {
   };
 }
 
-export function createGatewayMetrics(
-  broker: () => Broker,
-  bans?: () => number,
-  bridges?: () => BridgeFigures[],
-): NeoMetrics {
-  return createNeoMetrics({
-    broker: () => brokerFigures(broker()),
-    ...(bans ? { bans } : {}),
-    ...(bridges ? { bridges } : {}),
-  });
-}
+/** The gateway's metrics: counters now; the broker, the guard and the bridges provide their figures as they start. */
+export const createGatewayMetrics = (): NeoMetrics => createNeoMetrics();
 
 /** The same store, with each commit's rows and duration going to the metrics. */
 export function meteredStore(store: SeriesStore, metrics: NeoMetrics): SeriesStore {

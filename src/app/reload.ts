@@ -1,47 +1,102 @@
-// SIGHUP: apply a new config without dropping sessions that stay allowed. Auth switches
-// take effect at once (and sessions they no longer allow are closed); a changed listener
-// is started anew before the old one stops accepting, and the old one's connections run
-// on. Data, the packet size limit and persistence need a restart.
+// SIGHUP: the freshly loaded config becomes the new settings value, without dropping
+// sessions that stay allowed. Nothing is changed in place: this computes the settings
+// that will really run (a listener that cannot start, refused bridges and restart-only
+// keys keep their old values), swaps listeners, then announces the new value once;
+// each part reacts to what it owns (store sync and retention, rights caches, log level).
+// Sessions the new settings no longer allow are closed.
 import type { NeoConfig } from "../config/index.ts";
-import type { HttpServer } from "../http/index.ts";
-import { type Logger, setLogLevel } from "../lib/log.ts";
+import type { Logger } from "../lib/log.ts";
+import type { SettingsOwner } from "../lib/settings.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
-import type { SeriesStore } from "../storage/index.ts";
-import { storageOptions } from "./storage-lifecycle.ts";
-import type { MqttListener } from "./listeners.ts";
-import type { createMqttAuthenticator } from "./mqtt-auth.ts";
-import { sameAddress, swapListener } from "./swap-listener.ts";
 import { isConsoleSession } from "./console.ts";
+import type { createMqttAuthenticator } from "./mqtt-auth.ts";
+import type { ListenerSlots } from "./phase-listeners.ts";
+import { sameAddress, swapListener } from "./swap-listener.ts";
 
-/** What a reload may touch: the live config (changed in place) and the running parts. */
 export interface ReloadTarget {
-  config: NeoConfig;
-  store: SeriesStore;
+  settings: SettingsOwner<NeoConfig>;
   broker: Broker;
   mqttAuth: Pick<ReturnType<typeof createMqttAuthenticator>, "stillAllowed">;
   log: Logger;
-  mqtt: { current: MqttListener; start(m: NeoConfig["mqtt"]): Promise<MqttListener> };
-  http: { current: HttpServer; start(cfg: NeoConfig): Promise<HttpServer>; retired: HttpServer[] };
-  /** apply a changed bridge list; returns a failure text when refused (old bridges kept) */
-  bridges(next: NeoConfig["bridges"]): Promise<string | undefined>;
+  listeners: Pick<ListenerSlots, "mqtt" | "http">;
+  /** apply a changed bridge list; returns why it was refused (the old bridges run on) */
+  bridges: { replace(next: NeoConfig["bridges"]): Promise<string | undefined> };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const MQTT_AT_START = [
+  "maxMessageSizeLimit",
+  "persistence",
+  "maxConnectSize",
+  "maxUnauthenticatedBytes",
+  "maxRetainedMessages",
+  "maxRetainedBytes",
+  "maxRetainedBytesPerClient",
+  "maxKeepAlive",
+] as const;
+
+/** `next` with what only a restart changes kept as it runs, each such change warned about */
+function runnable(prev: NeoConfig, next: NeoConfig, log: Logger): NeoConfig {
+  const later = (what: string) => log.warn(`${what} changed: it takes effect after a restart`);
+  if (next.data !== prev.data) later("Data");
+  if (!same(next.query, prev.query)) later("Query.*");
+  if (!same(next.guard, prev.guard)) later("Guard.*");
+  if (!same(next.audit, prev.audit)) later("Audit.*");
+  const mqtt = { ...next.mqtt };
+  for (const k of MQTT_AT_START) {
+    if (next.mqtt[k] === prev.mqtt[k]) continue;
+    later(`Mqtt.${k[0]?.toUpperCase()}${k.slice(1)}`);
+    Object.assign(mqtt, { [k]: prev.mqtt[k] });
+  }
+  return { ...next, data: prev.data, query: prev.query, guard: prev.guard, audit: prev.audit, mqtt };
+}
+
+/** what a new settings value changes in place, in words for the log */
+function describe(prev: NeoConfig, next: NeoConfig): string[] {
+  const done: string[] = [];
+  if (!same(next.http.allowedHosts, prev.http.allowedHosts))
+    done.push(`Http.AllowedHosts ${JSON.stringify(next.http.allowedHosts)}`);
+  if (next.storage.sync !== prev.storage.sync) done.push(`storage sync ${next.storage.sync}`);
+  const [a, b] = [prev.storage, next.storage];
+  if (a.retention !== b.retention || a.maxSize !== b.maxSize || a.whenFull !== b.whenFull)
+    done.push("storage retention and size limit");
+  if (next.log.level !== prev.log.level) done.push(`log level ${next.log.level}`);
+  const flip = (name: string, before: boolean, after: boolean) => {
+    if (before !== after) done.push(`${name} ${after ? "enabled" : "disabled"}`);
+  };
+  flip("MQTT token authentication", prev.mqtt.enableTokenAuth, next.mqtt.enableTokenAuth);
+  flip("MQTT client id match", prev.mqtt.requireClientIdMatch, next.mqtt.requireClientIdMatch);
+  flip("HTTP token authentication", prev.http.enableTokenAuth, next.http.enableTokenAuth);
+  flip("public /metrics", prev.http.metricsPublic === true, next.http.metricsPublic === true);
+  if (!same(prev.auth, next.auth)) done.push("Auth scopes");
+  if (!same(prev.login, next.login)) done.push("Auth token durations");
+  return done;
+}
 
 /** Apply `next`; returns what changed (also logged). */
 export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<string[]> {
-  const { config, log } = t;
-  const done = applySettings(t, next);
+  const { log } = t;
+  const prev = t.settings.get();
+  let run = runnable(prev, next, log);
+  const done = describe(prev, run);
   const failed: string[] = [];
-  if (!same([config.mqtt.listen, config.mqtt.tls], [next.mqtt.listen, next.mqtt.tls]))
-    await swapMqtt(t, next, done, failed);
-  if (!same([config.http.listen, config.http.tls], [next.http.listen, next.http.tls]))
-    await swapHttp(t, next, done, failed);
-  if (!same(next.bridges ?? [], config.bridges ?? [])) {
-    const refused = await t.bridges(next.bridges);
-    if (refused) failed.push(refused);
-    else done.push(`bridges ${(next.bridges ?? []).map((b) => b.name).join(", ") || "none"}`);
+  if (!same([prev.mqtt.listen, prev.mqtt.tls], [run.mqtt.listen, run.mqtt.tls])) {
+    const ok = await swapMqtt(t, prev, run, done, failed);
+    if (!ok) run = { ...run, mqtt: { ...run.mqtt, listen: prev.mqtt.listen, tls: prev.mqtt.tls } };
   }
+  if (!same([prev.http.listen, prev.http.tls], [run.http.listen, run.http.tls])) {
+    const ok = await swapHttp(t, prev, run, done, failed);
+    if (!ok) run = { ...run, http: { ...run.http, listen: prev.http.listen, tls: prev.http.tls } };
+  }
+  if (!same(run.bridges ?? [], prev.bridges ?? [])) {
+    const refused = await t.bridges.replace(run.bridges);
+    if (refused) {
+      log.error(`reload: bridge settings refused: ${refused}`);
+      failed.push("bridges (kept the old ones)");
+      run = { ...run, bridges: prev.bridges ?? [] };
+    } else done.push(`bridges ${(run.bridges ?? []).map((b) => b.name).join(", ") || "none"}`);
+  }
+  t.settings.set(run);
   for (const c of t.broker.clients()) {
     if (!isConsoleSession(c.meta) && !t.mqttAuth.stillAllowed(c)) {
       log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
@@ -59,140 +114,61 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
   return done;
 }
 
-/** Settings that change in place: storage sync, log level, auth switches, scopes. */
-function applySettings(t: ReloadTarget, next: NeoConfig): string[] {
-  const { config, log } = t;
-  const done: string[] = [];
-  if (next.data !== config.data) log.warn("Data changed: it takes effect after a restart");
-  if (next.mqtt.maxMessageSizeLimit !== config.mqtt.maxMessageSizeLimit)
-    log.warn("Mqtt.MaxMessageSizeLimit changed: it takes effect after a restart");
-  if (next.mqtt.persistence !== config.mqtt.persistence)
-    log.warn("Mqtt.Persistence changed: it takes effect after a restart");
-  // limits read when the query pool and the broker start
-  if (JSON.stringify(next.query) !== JSON.stringify(config.query))
-    log.warn("Query.* changed: it takes effect after a restart");
-  for (const k of [
-    "maxConnectSize",
-    "maxUnauthenticatedBytes",
-    "maxRetainedMessages",
-    "maxRetainedBytes",
-    "maxRetainedBytesPerClient",
-    "maxKeepAlive",
-  ] as const) {
-    if (next.mqtt[k] !== config.mqtt[k])
-      log.warn(`Mqtt.${k[0]!.toUpperCase()}${k.slice(1)} changed: it takes effect after a restart`);
-  }
-  if (JSON.stringify(next.http.allowedHosts) !== JSON.stringify(config.http.allowedHosts)) {
-    config.http.allowedHosts = next.http.allowedHosts; // read per request
-    done.push(`Http.AllowedHosts ${JSON.stringify(next.http.allowedHosts)}`);
-  }
-  if (next.storage.sync !== config.storage.sync) {
-    t.store.setSync(next.storage.sync);
-    config.storage.sync = next.storage.sync;
-    done.push(`storage sync ${next.storage.sync}`);
-  }
-  const s0 = config.storage;
-  const s1 = next.storage;
-  if (s0.retention !== s1.retention || s0.maxSize !== s1.maxSize || s0.whenFull !== s1.whenFull) {
-    t.store.configureStorage(storageOptions(next));
-    config.storage = { ...s1 };
-    done.push("storage retention and size limit");
-  }
-  if (next.log.level !== config.log.level) {
-    setLogLevel(next.log.level);
-    config.log.level = next.log.level;
-    done.push(`log level ${next.log.level}`);
-  }
-  const flip = (name: string, before: boolean, after: boolean) => {
-    if (before !== after) done.push(`${name} ${after ? "enabled" : "disabled"}`);
-    return after;
-  };
-  config.mqtt.enableTokenAuth = flip(
-    "MQTT token authentication",
-    config.mqtt.enableTokenAuth,
-    next.mqtt.enableTokenAuth,
-  );
-  config.mqtt.requireClientIdMatch = flip(
-    "MQTT client id match",
-    config.mqtt.requireClientIdMatch,
-    next.mqtt.requireClientIdMatch,
-  );
-  config.http.enableTokenAuth = flip(
-    "HTTP token authentication",
-    config.http.enableTokenAuth,
-    next.http.enableTokenAuth,
-  );
-  config.http.metricsPublic = flip(
-    "public /metrics",
-    config.http.metricsPublic === true,
-    next.http.metricsPublic === true,
-  );
-  if (!same(config.auth, next.auth)) {
-    config.auth = next.auth; // DefaultScopes for new keys, AnonymousScopes for anonymous sessions
-    done.push("Auth scopes");
-  }
-  return done;
-}
-
-async function swapMqtt(t: ReloadTarget, next: NeoConfig, done: string[], failed: string[]): Promise<void> {
-  const { config, log } = t;
-  const prev = { ...config.mqtt };
-  const want = { ...config.mqtt, listen: next.mqtt.listen, tls: next.mqtt.tls };
+/** true when the new listener runs */
+async function swapMqtt(t: ReloadTarget, prev: NeoConfig, run: NeoConfig, done: string[], failed: string[]) {
+  const slot = t.listeners.mqtt;
   try {
     const r = await swapListener({
-      samePort: sameAddress(prev.listen, want.listen),
-      current: t.mqtt.current,
-      start: () => t.mqtt.start(want),
-      restore: () => t.mqtt.start(prev),
+      samePort: sameAddress(prev.mqtt.listen, run.mqtt.listen),
+      current: slot.current,
+      start: () => slot.start(run.mqtt),
+      restore: () => slot.start(prev.mqtt),
       release: (l) => l.stop(false), // its sessions run on (or are re-checked after the reload)
     });
-    t.mqtt.current = r.listener;
+    slot.current = r.listener;
     if (r.ok) {
-      Object.assign(config.mqtt, { listen: want.listen, tls: want.tls });
       done.push(`MQTT listener ${r.listener.transport}://${r.listener.host}:${r.listener.port}`);
-    } else {
-      failed.push("MQTT listener (kept the old settings)");
-      log.error("reload: the new MQTT listener could not start; the old settings stay", r.error);
+      return true;
     }
+    failed.push("MQTT listener (kept the old settings)");
+    t.log.error("reload: the new MQTT listener could not start; the old settings stay", r.error);
+    return false;
   } catch (e) {
     failed.push("MQTT listener (NOTHING listens for MQTT now)");
-    log.error("reload: neither the new nor the old MQTT listener could start", e);
+    t.log.error("reload: neither the new nor the old MQTT listener could start", e);
+    return false;
   }
 }
 
-async function swapHttp(t: ReloadTarget, next: NeoConfig, done: string[], failed: string[]): Promise<void> {
-  const { config, log } = t;
-  const prev = { ...config.http };
-  const tlsFlip = prev.tls.enabled !== next.http.tls.enabled;
-  const withHttp = (h: NeoConfig["http"]) => {
-    config.http.listen = h.listen;
-    config.http.tls = h.tls;
-    return t.http.start(config);
-  };
+async function swapHttp(t: ReloadTarget, prev: NeoConfig, run: NeoConfig, done: string[], failed: string[]) {
+  const slot = t.listeners.http;
+  const tlsFlip = prev.http.tls.enabled !== run.http.tls.enabled;
   try {
     const r = await swapListener({
-      samePort: sameAddress(prev.listen, next.http.listen),
-      current: t.http.current,
-      start: () => withHttp(next.http),
-      restore: () => withHttp(prev),
+      samePort: sameAddress(prev.http.listen, run.http.listen),
+      current: slot.current,
+      start: () => slot.start(run.http),
+      restore: () => slot.start(prev.http),
       // switching TLS on or off: the old server's connections must not go on the old way
       release: (h) => {
         if (tlsFlip) void h.stop();
         else {
           h.stopAccepting();
-          t.http.retired.push(h);
+          slot.retired.push(h);
         }
       },
     });
-    t.http.current = r.listener;
-    if (r.ok) done.push(`HTTP listener ${r.listener.url}`);
-    else {
-      failed.push("HTTP listener (kept the old settings)");
-      log.error("reload: the new HTTP listener could not start; the old settings stay", r.error);
+    slot.current = r.listener;
+    if (r.ok) {
+      done.push(`HTTP listener ${r.listener.url}`);
+      return true;
     }
+    failed.push("HTTP listener (kept the old settings)");
+    t.log.error("reload: the new HTTP listener could not start; the old settings stay", r.error);
+    return false;
   } catch (e) {
-    Object.assign(config.http, { listen: prev.listen, tls: prev.tls });
     failed.push("HTTP listener (NOTHING listens for HTTP now)");
-    log.error("reload: neither the new nor the old HTTP listener could start", e);
+    t.log.error("reload: neither the new nor the old HTTP listener could start", e);
+    return false;
   }
 }

@@ -25,6 +25,7 @@ export interface BridgeFigures {
   dropped: number;
 }
 
+/** Where the figures come from; each part registers when it exists (provide), until then it reads as zero. */
 export interface MetricsSources {
   broker(): BrokerFigures;
   /** the Bridge blocks' figures; none without bridges */
@@ -59,13 +60,24 @@ export interface NeoMetrics {
   dbWrite(rowsByTable: readonly { table: string; rows: number }[], seconds: number): void;
   /** one authentication decision (`listener`: tcp, tls, ws, wss, http, https, web) */
   authAttempt(listener: string, method: string, result: AuthResult): void;
+  /** a part that counts itself registers here once it runs (the broker, the guard, the bridges) */
+  provide(sources: Partial<MetricsSources>): void;
   render(): string;
   snapshot(): MetricsSnapshot;
 }
 
+const NO_BROKER: BrokerFigures = {
+  connections: {},
+  messagesReceived: 0,
+  messagesSent: 0,
+  subscriptions: 0,
+  retained: 0,
+};
+
 const BATCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-export function createNeoMetrics(src: MetricsSources): NeoMetrics {
+export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetrics {
+  const src: MetricsSources = { broker: () => NO_BROKER, ...sources };
   const reg = createMetricsRegistry();
   const bans = () => src.bans?.() ?? 0;
 
@@ -167,6 +179,9 @@ export function createNeoMetrics(src: MetricsSources): NeoMetrics {
       }
       auth.inc(labels);
       if (result === "failure") failures++;
+    },
+    provide(more) {
+      Object.assign(src, more);
     },
     render: () => reg.render(),
     snapshot() {

@@ -15,7 +15,8 @@ import type { RetainedLimits } from "./retained.ts";
 import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
 export interface BrokerOptions {
-  hooks: BrokerHooks;
+  /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
+  hooks?: BrokerHooks;
   /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
   maxPacketSize?: number;
   /** largest CONNECT (any packet before the CONNECT is accepted); default 64 KiB */
@@ -76,6 +77,14 @@ export interface AppPublish {
   properties?: InboundPublish["properties"];
 }
 
+/** Before the app's hooks are in place nobody gets in: no door, no entry. */
+const NO_DOOR: BrokerHooks = {
+  authenticate: () => ({ ok: false, reasonCode: RC.serverUnavailable, reason: "the gateway is starting" }),
+  authorizePublish: () => false,
+  authorizeSubscribe: () => false,
+  authorizeDeliver: () => false,
+};
+
 export class Broker {
   readonly websocket: WebSocketHandler<WsData>;
   private readonly core: BrokerCore;
@@ -84,9 +93,11 @@ export class Broker {
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private readonly sysTimer: ReturnType<typeof setInterval> | null = null;
   private closed: Promise<void> | null = null;
+  private hooked: boolean;
 
   constructor(opts: BrokerOptions) {
-    this.core = new BrokerCore(opts.hooks, opts.log ?? createLogger("mqtt"), {
+    this.hooked = opts.hooks !== undefined;
+    this.core = new BrokerCore(opts.hooks ?? NO_DOOR, opts.log ?? createLogger("mqtt"), {
       maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
       maxConnectSize: opts.maxConnectSize ?? 64 * 1024,
       maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes ?? 16 * 1024 * 1024,
@@ -105,6 +116,16 @@ export class Broker {
       this.sysTimer.unref();
       this.publishSys();
     }
+  }
+
+  /**
+   * Install the app's hooks (once): the parts that answer them may need the broker
+   * themselves (to publish replies), so they are made after it, then plugged in here.
+   */
+  setHooks(hooks: BrokerHooks): void {
+    if (this.hooked) throw new Error("the broker's hooks are already set");
+    this.hooked = true;
+    this.core.hooks = hooks;
   }
 
   async listen(o: ListenOptions): Promise<Listening> {

@@ -85,7 +85,8 @@ export class BrokerCore {
   private readonly rr = new Map<string, number>();
 
   constructor(
-    readonly hooks: BrokerHooks,
+    /** the app's answers; replaced once by Broker.setHooks before anyone connects */
+    public hooks: BrokerHooks,
     readonly log: Logger,
     readonly opts: CoreOptions,
   ) {

@@ -1,0 +1,40 @@
+// Start phase 3, the broker: made with its limits, last run's retained messages and
+// persistent sessions restored before anyone connects, its figures registered with the
+// metrics. It refuses every CONNECT until phase 4 installs the hooks (Broker.setHooks).
+import type { NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import type { Settings } from "../lib/settings.ts";
+import { Broker, RC } from "../mqtt/index.ts";
+import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
+import { brokerFigures, startNeoSys } from "./metrics.ts";
+import type { Stores } from "./phase-stores.ts";
+import type { StopList } from "./stop-list.ts";
+
+export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: StopList): Broker {
+  const { mqtt, data } = settings.get();
+  const log = createLogger("mqtt");
+  const broker = new Broker({
+    maxPacketSize: mqtt.maxMessageSizeLimit,
+    maxConnectSize: mqtt.maxConnectSize,
+    maxUnauthenticatedBytes: mqtt.maxUnauthenticatedBytes,
+    maxKeepAlive: mqtt.maxKeepAlive,
+    retained: {
+      maxMessages: mqtt.maxRetainedMessages,
+      maxBytes: mqtt.maxRetainedBytes,
+      maxBytesPerOwner: mqtt.maxRetainedBytesPerClient,
+    },
+    log,
+  });
+  stops.add("broker", "broker", () => broker.close({ reasonCode: RC.serverShuttingDown }));
+  s.metrics.provide({ broker: () => brokerFigures(broker) });
+  // retained messages and persistent sessions from the last run, before anyone connects
+  if (mqtt.persistence) {
+    restoreBrokerState(data, broker, log);
+    const persisted = persistBrokerState(data, broker, log);
+    stops.add("services", "broker state", () => persisted.stop()); // before close(), which ends every session
+  }
+  // $SYS/neo/...: rows written, auth attempts and failures, bans, connections per listener
+  const neoSys = startNeoSys(s.metrics, (topic, value) => broker.publish({ topic, payload: value, retain: true }));
+  stops.add("services", "$SYS/neo", () => neoSys.stop());
+  return broker;
+}

@@ -1,0 +1,64 @@
+// Start phase 2, the door: identify (auth), the brute-force guard, the MQTT authenticator
+// and authorizer, the read check of queries. Each reads the settings when it decides, and
+// cached decisions are dropped when the settings change.
+import { ALL_ACCESS_SCOPES, createAuth, personIdentify } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { live, type Settings } from "../lib/settings.ts";
+import { createServerGuard } from "./guard.ts";
+import { createMqttAuthenticator } from "./mqtt-auth.ts";
+import { createMqttAuthorizer } from "./mqtt-authz.ts";
+import type { Stores } from "./phase-stores.ts";
+import { createReadCheck } from "./query-authz.ts";
+import type { StopList } from "./stop-list.ts";
+
+export type Door = ReturnType<typeof openDoor>;
+
+export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopList) {
+  const { registry, people, audit } = s;
+  const anonymousScopes = () => settings.get().auth?.anonymousScopes ?? ALL_ACCESS_SCOPES;
+  const auth = createAuth({ registry, anonymousScopes, person: personIdentify(people.people, people.patAuth) });
+  const serverGuard = createServerGuard({
+    dataDir: settings.get().data,
+    config: settings.get().guard,
+    log: createLogger("guard"),
+    onBan: (b) =>
+      audit.record({
+        kind: "ban",
+        action: "ban",
+        result: "fail",
+        address: b.address,
+        reason: `${b.failures} failed authentications`,
+        detail: JSON.stringify({ until: new Date(b.until).toISOString(), level: b.level }),
+      }),
+  });
+  stops.add("stores", "guard", () => serverGuard.close());
+  s.metrics.provide({ bans: () => serverGuard.guard.bans().length });
+  const authz = createMqttAuthorizer({
+    registry,
+    person: (p) => ("fingerprint256" in p ? people.patAuth.principalOf(String(p.fingerprint256)) : null),
+    anonymousScopes,
+    log: createLogger("mqtt"),
+  });
+  // AnonymousScopes (or anything else a decision read) may have changed: decide again
+  settings.onChange(() => authz.changed());
+  const mqttAuth = createMqttAuthenticator({
+    config: live(() => settings.get().mqtt),
+    auth,
+    isRegistered: (id) => registry.get(id) != null,
+  });
+  /** the web user a console session token belongs to (the console's MQTT connection) */
+  const sessionUser = (token: string) => {
+    const who = people.people.identify(token);
+    return who.ok ? { name: who.user.name, principal: who.principal } : undefined;
+  };
+  return {
+    auth,
+    serverGuard,
+    guard: serverGuard.guard,
+    authz,
+    mqttAuth,
+    readCheck: createReadCheck(s.finder),
+    sessionUser,
+  };
+}

@@ -1,0 +1,149 @@
+// Start phase 5, listeners: MQTT first (the web UI's first start, an admin password hash,
+// must not delay it), then the web UI and the HTTP server with every route. The slots
+// hold the running listeners; a reload swaps what is in them.
+import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import type { HttpServer } from "../http/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { live, type Settings } from "../lib/settings.ts";
+import type { Broker } from "../mqtt/index.ts";
+import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
+import { createConsoleSource } from "./console.ts";
+import { createListeners, type MqttListener, startMqttListener } from "./listeners.ts";
+import type { Door } from "./phase-door.ts";
+import type { Services } from "./phase-services.ts";
+import type { Stores } from "./phase-stores.ts";
+import type { StopList } from "./stop-list.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+import { createWebUi } from "./web-ui.ts";
+
+export interface ReadyInfo {
+  event: "ready";
+  http: string;
+  mqtt: string;
+  mqttTls: boolean;
+  httpTls: boolean;
+  data: string;
+  pid: number;
+}
+
+/** The running listeners; a reload puts new ones in (an HTTP server it retired keeps its connections). */
+export interface ListenerSlots {
+  mqtt: { current: MqttListener; start(m: NeoConfig["mqtt"]): Promise<MqttListener> };
+  http: {
+    current: HttpServer;
+    start(h: Pick<NeoConfig["http"], "listen" | "tls">): Promise<HttpServer>;
+    retired: HttpServer[];
+  };
+  ready(): ReadyInfo;
+}
+
+/** the settings as they are now, with this HTTP server's own address and TLS (read per request) */
+function withHttp(settings: Settings<NeoConfig>, h: Pick<NeoConfig["http"], "listen" | "tls">): NeoConfig {
+  let base: NeoConfig | undefined;
+  let view: NeoConfig | undefined;
+  return live(() => {
+    const now = settings.get();
+    if (now !== base || !view) {
+      base = now;
+      view = { ...now, http: { ...now.http, listen: h.listen, tls: h.tls } };
+    }
+    return view;
+  });
+}
+
+export async function startListeners(
+  settings: Settings<NeoConfig>,
+  s: Stores,
+  door: Door,
+  broker: Broker,
+  services: Services,
+  stops: StopList,
+): Promise<ListenerSlots> {
+  const log = createLogger("neosvr");
+  const config = settings.get();
+  // a bad operator certificate stops the start before anything listens
+  if (config.mqtt.tls.enabled) await loadTlsMaterial(s.pki, config.mqtt.tls, "Mqtt");
+  if (config.http.tls.enabled) await loadTlsMaterial(s.pki, config.http.tls, "Http");
+
+  const startMqtt = (m: NeoConfig["mqtt"], announce?: () => void) =>
+    startMqttListener({ pki: s.pki, broker }, m, announce);
+  const mq: ListenerSlots["mqtt"] = {
+    current: await startMqtt(config.mqtt, () => {
+      if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
+    }),
+    start: (m) => startMqtt(m),
+  };
+  stops.add("accept", "MQTT listener", () => mq.current.stop(false)); // broker.close() tells each client
+  // what listens now (the console's Overview shows it): the HTTP server joins below
+  const bound: { http?: ListenerSlots["http"] } = {};
+  const ready = (): ReadyInfo => {
+    const now = settings.get();
+    const httpAddr = new URL(bound.http?.current.url ?? "http://-:0");
+    return {
+      event: "ready",
+      http: `${httpAddr.hostname.replace(/^\[|\]$/g, "")}:${httpAddr.port}`,
+      mqtt: `${mq.current.host}:${mq.current.port}`,
+      mqttTls: now.mqtt.tls.enabled,
+      httpTls: now.http.tls.enabled,
+      data: now.data,
+      pid: process.pid,
+    };
+  };
+  const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
+  const web = await createWebUi({
+    dataDir: config.data,
+    registry: s.registry,
+    pki: s.pki,
+    log: createLogger("web"),
+    guard: door.guard,
+    audit: s.audit,
+    people: s.people,
+    defaultScopes,
+    console: createConsoleSource({
+      config: settings.view,
+      broker: () => broker,
+      store: s.store,
+      queries: s.queries,
+      metrics: s.metrics,
+      startedAt: Date.now(),
+      addresses: () => ready(),
+      bodyLimit: 64 * 1024,
+      readCheck: door.readCheck,
+      bans: { list: () => door.guard.bans(), clear: (a) => door.serverGuard.clear(a) },
+    }),
+    channels: services.ch.channels,
+  });
+  stops.add("stores", "web UI", () => web.close());
+  // /keys: the web UI's key handlers for token/certificate/PAT callers, decided by keys:* scopes
+  const keyApi = createKeysApi({
+    registry: s.registry,
+    pki: s.pki,
+    log: createLogger("keys"),
+    now: Date.now,
+    defaultScopes,
+  });
+  const { startHttp } = createListeners({
+    pki: s.pki,
+    broker,
+    store: s.store,
+    queries: s.queries,
+    readCheck: door.readCheck,
+    auth: door.auth,
+    guard: door.guard,
+    audit: s.audit,
+    extraRoutes: (req, url, ip) => web.routes(req, url, ip),
+    metrics: { metrics: () => s.metrics.render() },
+    routes: [...services.ch.routes, ...keyManagementRoutes(keyApi, s.audit)],
+    sockets: services.ch.adapters.socketKind,
+  });
+  const startHttpWith = (h: Pick<NeoConfig["http"], "listen" | "tls">) => startHttp(withHttp(settings, h));
+  const hs: ListenerSlots["http"] = {
+    current: await startHttpWith(config.http),
+    start: startHttpWith,
+    retired: [],
+  };
+  stops.add("links", "HTTP servers", () => Promise.all([hs.current, ...hs.retired].map((h) => h.stop())));
+  bound.http = hs;
+  return { mqtt: mq, http: hs, ready };
+}

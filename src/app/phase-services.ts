@@ -1,0 +1,96 @@
+// Start phase 4, services: what answers the broker (channels, db/ topics, bridges), the
+// live re-check of sessions, and the broker's hooks, installed last (Broker.setHooks).
+// Everything here gets the broker itself; nothing refers to a part not made yet.
+import type { NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import { createLogAggregator } from "../lib/log-aggregate.ts";
+import type { Settings } from "../lib/settings.ts";
+import type { Broker } from "../mqtt/index.ts";
+import { createBridges } from "./bridges.ts";
+import { createBrokerHooks } from "./broker-hooks.ts";
+import { wireChannels } from "./channels-wiring.ts";
+import { createDataTopics } from "./data-topics.ts";
+import { createMemorySettler } from "./memory-settle.ts";
+import type { Door } from "./phase-door.ts";
+import type { Stores } from "./phase-stores.ts";
+import { startSessionRecheck } from "./session-recheck.ts";
+import type { StopList } from "./stop-list.ts";
+
+export type Services = ReturnType<typeof startServices>;
+
+export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Door, broker: Broker, stops: StopList) {
+  const log = createLogger("neosvr");
+  const { registry, audit, people } = s;
+  const { authz, serverGuard } = door;
+  const settle = createMemorySettler({ log });
+  stops.add("services", "memory settler", () => settle.stop());
+  // refused payloads, failed writes, db/query errors: a few per client in full, then a count a minute
+  const messageRefusals = createLogAggregator(createLogger("mqtt"), "refused or failed MQTT messages");
+  stops.add("services", "message refusal counts", () => messageRefusals.stop()); // the last minute's counts
+  // refused CONNECTs: a few per address in full, then one count per address and minute
+  const connectRefusals = createLogAggregator(createLogger("mqtt"), "refused MQTT CONNECTs");
+  stops.add("services", "connect refusal counts", () => connectRefusals.stop());
+
+  const ch = wireChannels({
+    settings,
+    registry,
+    batcher: s.batcher,
+    auth: door.auth,
+    audit,
+    broker,
+    refusals: messageRefusals,
+    queries: s.queries,
+  });
+  stops.add("stores", "channels", () => ch.channels.close());
+  stops.add("links", "channel sockets", () => ch.adapters.sockets.closeAll());
+  const dataTopics = createDataTopics({
+    refusals: messageRefusals,
+    store: s.store,
+    queries: s.queries,
+    readCheck: (c, sql) => door.readCheck(authz.principalOf(c), sql),
+    batcher: s.batcher,
+    replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
+    log: createLogger("mqtt"),
+  });
+  const bridges = createBridges({
+    dataDir: settings.get().data,
+    publish: (m) => broker.publish(m),
+    ...(settings.get().bridges ? { bridges: settings.get().bridges } : {}),
+  });
+  stops.add("links", "bridges", () => bridges.stop()); // after the broker: nothing is offered to a closed queue
+  s.metrics.provide({ bridges: () => bridges.statuses() });
+
+  // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
+  const recheck = startSessionRecheck({
+    broker,
+    auth: door.auth,
+    registry,
+    log,
+    onTick: () => {
+      serverGuard.sync();
+      ch.tick();
+    },
+    // a console session ends with its web session (sign-out, expiry, password change)
+    consoleSessionLive: (m) => door.sessionUser(m.token)?.name === m.user,
+    onRegistryChange: () => authz.changed(),
+    personLive: (m) => m.via === "pat" && people.patAuth.stillValid(m.fingerprint256),
+  });
+  stops.add("services", "session re-check", () => recheck.stop());
+
+  broker.setHooks(
+    createBrokerHooks({
+      authz,
+      mqttAuth: door.mqttAuth,
+      guard: door.guard,
+      audit,
+      refusals: connectRefusals,
+      channelMqtt: ch.mqtt,
+      dataTopics,
+      bridges,
+      sessionUser: door.sessionUser,
+      sessionOwner: (id) => broker.session(id)?.owner,
+      onConnect: () => settle.noteConnect(),
+    }),
+  );
+  return { ch, bridges };
+}

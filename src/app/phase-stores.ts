@@ -1,0 +1,73 @@
+// Start phase 1, stores: the data dir and every file the gateway keeps open (CA, registry,
+// people, series store, audit trail), the write path into the store and the query
+// processes. Nothing here listens or knows the broker.
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import type { NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import type { Settings } from "../lib/settings.ts";
+import { loadOrCreatePki } from "../pki/index.ts";
+import { createQueryService, openTableFinder } from "../query/index.ts";
+import { openRegistry } from "../registry/index.ts";
+import { openSeriesStore, userTableOf } from "../storage/index.ts";
+import { createServerAudit } from "./audit.ts";
+import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
+import { openPeople } from "./people.ts";
+import type { StopList } from "./stop-list.ts";
+import { startStorageLifecycle, storageOptions } from "./storage-lifecycle.ts";
+import { createWriteBatcher } from "./write-batcher.ts";
+
+function ensureDataDir(dir: string): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+}
+
+export type Stores = Awaited<ReturnType<typeof openStores>>;
+
+export async function openStores(settings: Settings<NeoConfig>, stops: StopList) {
+  const config = settings.get();
+  ensureDataDir(config.data);
+  const pki = await loadOrCreatePki(config.data, {
+    hosts: [...new Set([config.http.listen.host, config.mqtt.listen.host])],
+  });
+  const registry = openRegistry(config.data);
+  stops.add("stores", "registry", () => registry.close());
+  const people = openPeople(config.data, () => settings.get().login);
+  stops.add("stores", "users", () => people.close());
+
+  // counters now; the broker, the guard and the bridges register their figures as they start
+  const metrics = createGatewayMetrics();
+  const storageLog = createLogger("storage");
+  const store = meteredStore(
+    openSeriesStore(config.data, {
+      sync: config.storage.sync,
+      busyTimeoutMs: config.storage.busyTimeoutMs,
+      log: storageLog,
+      ...storageOptions(config),
+    }),
+    metrics,
+  );
+  stops.add("stores", "series store", () => store.close());
+  settings.onChange((next, prev) => {
+    if (next.storage.sync !== prev.storage.sync) store.setSync(next.storage.sync);
+    const [a, b] = [prev.storage, next.storage];
+    if (a.retention !== b.retention || a.maxSize !== b.maxSize || a.whenFull !== b.whenFull)
+      store.configureStorage(storageOptions(next));
+  });
+  const lifecycle = startStorageLifecycle(store, storageLog);
+  stops.add("writes", "retention", () => lifecycle.stop());
+  const batcher = createWriteBatcher(store);
+  stops.add("writes", "write batcher", () => batcher.flush());
+
+  const queries = createQueryService(store.file, config.query, createLogger("query"));
+  stops.add("services", "query processes", () => queries.close()); // a running query is killed, not waited for
+  // storage's user tables are views over internal tables: map what SQLite reads back to them
+  const finder = openTableFinder(store.file, userTableOf);
+  stops.add("services", "table finder", () => finder.close());
+
+  // every authentication the trail records is also counted for /metrics and the Overview
+  const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
+  stops.add("stores", "audit trail", () => audit.close());
+  return { pki, registry, people, metrics, store, batcher, queries, finder, audit };
+}
