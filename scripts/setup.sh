@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what neo needs on a fresh Debian machine with Node/npm: Bun 1.4.4 and the
 # project's npm packages. With --test it also installs what the test suite drives:
-# real MQTT clients, curl, openssl, Chromium, qemu for the arm64 binary, systemd-analyze,
-# Prometheus (scrapes /metrics).
+# real MQTT clients and broker, curl, openssl, Chromium, qemu for the arm64 binary,
+# systemd-analyze, Prometheus (scrapes /metrics), strace (the fsync-before-PUBACK proof).
+# Under CI=true a test whose tool is missing fails (test/e2e/requires.ts), so every tool a
+# test needs is in this list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,7 @@ if [ "${1:-}" = "--test" ]; then
   [ -d /usr/aarch64-linux-gnu/lib ] || need+=(libc6-arm64-cross)
   command -v systemd-analyze >/dev/null || need+=(systemd)
   [ -x /usr/bin/prometheus ] || need+=(prometheus) # a real scrape of /metrics (test/e2e/metrics.test.ts)
+  command -v strace >/dev/null || need+=(strace)    # every PUBACK after an fsync (test/e2e/storage-sync.test.ts)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

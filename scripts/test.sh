@@ -8,6 +8,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+# setup installed every tool the tests drive: from here a missing one is a failure, not a skip
+export CI=true
 
 pass=0
 fail=0

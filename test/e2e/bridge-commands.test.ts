@@ -1,13 +1,17 @@
 // Commands from the upstream: delivered to local subscribers with the prefix stripped,
 // only where the bridge principal's Scopes allow, and never forwarded back up.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { cleanup, eventually, startServer, tempDir, type Server } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
 import { createUpstream, MOSQUITTO, upstreamSubscriber, type Upstream } from "./upstream.ts";
 
-describe.skipIf(!existsSync(MOSQUITTO))("commands from the upstream", () => {
+const upstreamBroker = requiresTool(MOSQUITTO, "scripts/setup.sh --test installs mosquitto");
+
+describe.skipIf(upstreamBroker.skip)("commands from the upstream", () => {
+  beforeAll(() => upstreamBroker.check());
   let dir: string;
   let upstream: Upstream;
   let server: Server;

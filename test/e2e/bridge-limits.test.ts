@@ -2,13 +2,17 @@
 // keeps the oldest and tells v5 publishers 0x97; both count every drop, log it, and
 // `neo bridge status` reports it. What was kept reaches the upstream when it is back.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, neo, startServer, tempDir, type Server } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
 import { createUpstream, MOSQUITTO, upstreamSubscriber, type Upstream } from "./upstream.ts";
 
-describe.skipIf(!existsSync(MOSQUITTO))("bridge buffer limits", () => {
+const upstreamBroker = requiresTool(MOSQUITTO, "scripts/setup.sh --test installs mosquitto");
+
+describe.skipIf(upstreamBroker.skip)("bridge buffer limits", () => {
+  beforeAll(() => upstreamBroker.check());
   let dir: string;
   let config: string;
   let upstream: Upstream;

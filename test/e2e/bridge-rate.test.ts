@@ -1,13 +1,17 @@
 // Bridge.MaxRate: a backlog goes out no faster than the limit (a one-second burst, then
 // the rate), so a reconnect after an outage does not flood a thin uplink.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, startServer, tempDir, type Server } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
 import { createUpstream, MOSQUITTO, upstreamSubscriber, type Upstream } from "./upstream.ts";
 
-describe.skipIf(!existsSync(MOSQUITTO))("bridge catch-up limit", () => {
+const upstreamBroker = requiresTool(MOSQUITTO, "scripts/setup.sh --test installs mosquitto");
+
+describe.skipIf(upstreamBroker.skip)("bridge catch-up limit", () => {
+  beforeAll(() => upstreamBroker.check());
   let dir: string;
   let upstream: Upstream;
   let server: Server | undefined;

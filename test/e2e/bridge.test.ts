@@ -2,10 +2,11 @@
 // neo acknowledged reach the upstream exactly once and in order per topic, across an
 // upstream outage and a kill -9 of neo in the middle of it; plain TCP and mTLS.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, neo, startServer, tempDir, type Server } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
 import {
   createUpstream,
   makeUpstreamCa,
@@ -132,7 +133,10 @@ function writeConfig(dir: string, address: string, tls = ""): string {
   return file;
 }
 
-describe.skipIf(!existsSync(MOSQUITTO))("bridge to an upstream mosquitto", () => {
+const upstreamBroker = requiresTool(MOSQUITTO, "scripts/setup.sh --test installs mosquitto");
+
+describe.skipIf(upstreamBroker.skip)("bridge to an upstream mosquitto", () => {
+  beforeAll(() => upstreamBroker.check());
   const dirs: string[] = [];
   let plain: Setup;
   let secure: Setup;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseMetrics, sampleValue } from "../support/prom-text.ts";
 import { cleanup, eventually, genKey, run, type Server, startServer } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
 
 let srv: Server;
 let metricsToken: string;
@@ -183,51 +184,53 @@ describe("Http.MetricsPublic", () => {
     }
   });
 
-  test("a real Prometheus scrapes it (when Debian's prometheus is installed)", async () => {
-    if (!(await Bun.file(PROMETHEUS).exists())) {
-      console.warn("prometheus not installed: skipping the real scrape (scripts/setup.sh --test installs it)");
-      return;
-    }
-    const open = await startServer([], { env: { NEO_HTTP_METRICS_PUBLIC: "true" } });
-    const dir = mkdtempSync(join(tmpdir(), "neo-prom-"));
-    // a port the kernel just handed out (and we let go of)
-    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = probe.port;
-    probe.stop(true);
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: neo\n    static_configs:\n      - targets: ["${open.ready.http}"]\n`,
-    );
-    const prom = Bun.spawn(
-      [
-        PROMETHEUS,
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "tsdb")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    try {
-      const up = await eventually(async () => {
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=neo_mqtt_connections`);
-          const j = (await r.json()) as { data?: { result?: { metric: Record<string, string> }[] } };
-          return (j.data?.result?.length ?? 0) >= 4 ? j.data?.result : undefined;
-        } catch {
-          if (prom.exitCode !== null)
-            throw new Error(`prometheus exited ${prom.exitCode}: ${await new Response(prom.stderr).text()}`);
-          return undefined;
-        }
-      }, 30_000);
-      expect(up.map((x) => x.metric.listener).sort()).toEqual(["tcp", "tls", "ws", "wss"]);
-      const t = await fetch(`http://127.0.0.1:${port}/api/v1/targets`);
-      expect(JSON.stringify(await t.json())).toContain('"health":"up"');
-    } finally {
-      prom.kill();
-      await prom.exited;
-      await open.stop();
-      cleanup(open.data);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 50_000);
+  const prometheus = requiresTool(PROMETHEUS, "scripts/setup.sh --test installs prometheus");
+  test.skipIf(prometheus.skip)(
+    "a real Prometheus scrapes it",
+    async () => {
+      prometheus.check();
+      const open = await startServer([], { env: { NEO_HTTP_METRICS_PUBLIC: "true" } });
+      const dir = mkdtempSync(join(tmpdir(), "neo-prom-"));
+      // a port the kernel just handed out (and we let go of)
+      const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const port = probe.port;
+      probe.stop(true);
+      writeFileSync(
+        join(dir, "prometheus.yml"),
+        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: neo\n    static_configs:\n      - targets: ["${open.ready.http}"]\n`,
+      );
+      const prom = Bun.spawn(
+        [
+          PROMETHEUS,
+          `--config.file=${join(dir, "prometheus.yml")}`,
+          `--storage.tsdb.path=${join(dir, "tsdb")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { stdout: "ignore", stderr: "pipe" },
+      );
+      try {
+        const up = await eventually(async () => {
+          try {
+            const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=neo_mqtt_connections`);
+            const j = (await r.json()) as { data?: { result?: { metric: Record<string, string> }[] } };
+            return (j.data?.result?.length ?? 0) >= 4 ? j.data?.result : undefined;
+          } catch {
+            if (prom.exitCode !== null)
+              throw new Error(`prometheus exited ${prom.exitCode}: ${await new Response(prom.stderr).text()}`);
+            return undefined;
+          }
+        }, 30_000);
+        expect(up.map((x) => x.metric.listener).sort()).toEqual(["tcp", "tls", "ws", "wss"]);
+        const t = await fetch(`http://127.0.0.1:${port}/api/v1/targets`);
+        expect(JSON.stringify(await t.json())).toContain('"health":"up"');
+      } finally {
+        prom.kill();
+        await prom.exited;
+        await open.stop();
+        cleanup(open.data);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    50_000,
+  );
 });

@@ -1,14 +1,19 @@
 // Storage.Sync: with "full" (the default) every PUBACK for a db/write message leaves only
 // after the series store's WAL was fsynced; one fsync covers many messages. Shown with
 // strace on the real server and mosquitto_pub; "normal" is the contrast.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, run, startServer, tempDir } from "./harness.ts";
+import { requires } from "./requires.ts";
 
 // (the trace and config files live in the temp data dir, removed with it)
 
-const hasStrace = Bun.which("strace") !== null && Bun.which("mosquitto_pub") !== null;
+const tracer = requires(
+  "strace and mosquitto_pub",
+  Bun.which("strace") && Bun.which("mosquitto_pub") ? undefined : "not installed",
+  "scripts/setup.sh --test installs strace and mosquitto-clients",
+);
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) cleanup(d);
@@ -96,7 +101,8 @@ async function tracedRun(sync: "full" | "normal" | undefined, messages: number) 
   return parseTrace(traceFile);
 }
 
-describe.skipIf(!hasStrace)("Storage.Sync", () => {
+describe.skipIf(tracer.skip)("Storage.Sync", () => {
+  beforeAll(() => tracer.check());
   test('with the default ("full"), every PUBACK and /db/write 200 follows an fsync of the WAL, and one fsync covers many messages', async () => {
     const t = await tracedRun(undefined, 300);
     expect(t.events.filter((e) => e.kind === "http-ok").length).toBe(3);
@@ -115,5 +121,3 @@ describe.skipIf(!hasStrace)("Storage.Sync", () => {
     expect(unsyncedAcks(t)).toBeGreaterThan(0);
   }, 60000);
 });
-
-if (!hasStrace) console.warn("storage-sync: skipped, strace or mosquitto_pub is not installed");
