@@ -9,6 +9,7 @@
 import type { Database } from "bun:sqlite";
 import { openDatabase } from "../storage/index.ts";
 import { dieWithParent } from "./die-with-parent.ts";
+import { startMemoryGuard } from "./memory-guard.ts";
 import { type QueryAnswer, type QueryCaps, type QueryRequest, queryChunks } from "./execute.ts";
 
 export interface ChildRequest extends QueryRequest, QueryCaps {
@@ -25,6 +26,9 @@ export const WINDOW = 4;
 
 export function runQueryChild(): void {
   dieWithParent(Number(process.env.NEO_QUERY_PARENT ?? process.ppid));
+  // Query.MaxMemory, held from inside: a statement blocks this thread, not the guard's
+  const max = Number(process.env.NEO_QUERY_MAX_MEMORY ?? 0);
+  if (max > 0) startMemoryGuard(max);
   const file = process.env.NEO_QUERY_DB ?? "";
   let db: Database | null = null;
   let unacked = 0;

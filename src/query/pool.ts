@@ -1,14 +1,14 @@
 // The query pool: up to `workers` query processes (child.ts), started when a query
 // needs one, each running one query at a time; further queries wait in a bounded line.
-// The pool enforces the limits a process cannot enforce on itself while SQLite runs:
-// the deadline (Query.Timeout) and the memory of the query process (Query.MaxMemory),
-// both by killing the process; the next query gets a fresh one.
-import { readFileSync } from "node:fs";
+// The pool enforces the deadline (Query.Timeout) by killing the process; the process
+// holds itself to Query.MaxMemory (memory-guard.ts: it ends itself with SIGUSR2, read
+// here as 413). Either way the next query gets a fresh process.
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Logger } from "../lib/log.ts";
 import type { ChildRequest, FromChild, ToChild } from "./child.ts";
 import type { QueryAnswer, QueryCaps, QueryRequest } from "./execute.ts";
+import { MEMORY_SIGNAL } from "./memory-guard.ts";
 
 export interface PoolOptions extends QueryCaps {
   /** the series store file the query processes open read-only */
@@ -48,8 +48,6 @@ interface Slot {
   idle: ReturnType<typeof setTimeout> | null;
 }
 
-/** how often a running query's process memory is looked at */
-const MEMORY_CHECK_MS = 10;
 // compiled: the executable itself is the query process (main.ts looks at NEO_QUERY_DB)
 const COMPILED = import.meta.dir.startsWith("/$bunfs");
 
@@ -58,16 +56,6 @@ function childCommand(): string[] {
   // when an arm64 build runs under qemu-user on a machine without binfmt_misc
   const launcher = (process.env.NEO_QUERY_LAUNCHER ?? "").split(/\s+/).filter(Boolean);
   return [...launcher, ...(COMPILED ? [process.execPath] : [process.execPath, join(import.meta.dir, "child.ts")])];
-}
-
-/** resident set of a process in bytes, or 0 when it is gone */
-export function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
@@ -85,7 +73,6 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   const waiting: Job[] = [];
   let nextId = 1;
   let closed = false;
-  let memoryTimer: ReturnType<typeof setInterval> | null = null;
 
   const timedOut = (): QueryAnswer => ({
     ok: false,
@@ -102,7 +89,12 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
 
   function spawnChild(slot: Slot): Subprocess {
     return Bun.spawn(childCommand(), {
-      env: { ...process.env, NEO_QUERY_DB: opts.file, NEO_QUERY_PARENT: String(process.pid) },
+      env: {
+        ...process.env,
+        NEO_QUERY_DB: opts.file,
+        NEO_QUERY_PARENT: String(process.pid),
+        NEO_QUERY_MAX_MEMORY: String(opts.maxMemory),
+      },
       stdin: "ignore",
       stdout: "ignore",
       stderr: "inherit",
@@ -132,7 +124,16 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
         if (slot.idle) clearTimeout(slot.idle);
         const job = slot.job;
         slot.job = null;
-        if (job) {
+        if (signal === MEMORY_SIGNAL) {
+          opts.log.warn(
+            `query process ${slot.proc.pid} stopped itself ${job ? "during a query" : "between queries"}: it passed Query.MaxMemory (${opts.maxMemory} bytes)`,
+          );
+          job?.resolve({
+            ok: false,
+            status: 413,
+            reason: `query stopped: it needed more than ${opts.maxMemory} bytes of memory (Query.MaxMemory)`,
+          });
+        } else if (job) {
           opts.log.warn(`query process ${slot.proc.pid} ended (${signal ?? `exit ${code}`}) during a query`);
           job.resolve({ ok: false, status: 500, reason: "query failed: the query process ended" });
         }
@@ -195,33 +196,6 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     };
     if (signal?.aborted) gone();
     else signal?.addEventListener("abort", gone, { once: true });
-    watchMemory();
-  }
-
-  function watchMemory(): void {
-    if (memoryTimer) return;
-    memoryTimer = setInterval(() => {
-      let busy = false;
-      for (const s of [...slots]) {
-        if (!s.job) continue;
-        busy = true;
-        const rss = rssOf(s.proc.pid);
-        if (rss > opts.maxMemory) {
-          opts.log.warn(
-            `query stopped: its process reached ${rss} bytes of memory (Query.MaxMemory ${opts.maxMemory})`,
-          );
-          kill(s, {
-            ok: false,
-            status: 413,
-            reason: `query stopped: it needed more than ${opts.maxMemory} bytes of memory (Query.MaxMemory)`,
-          });
-        }
-      }
-      if (!busy && memoryTimer) {
-        clearInterval(memoryTimer);
-        memoryTimer = null;
-      }
-    }, MEMORY_CHECK_MS);
   }
 
   function pump(): void {
@@ -283,7 +257,6 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     close() {
       if (closed) return;
       closed = true;
-      if (memoryTimer) clearInterval(memoryTimer);
       for (const job of waiting.splice(0)) job.resolve({ ok: false, status: 503, reason: "the gateway is stopping" });
       for (const s of [...slots]) kill(s, { ok: false, status: 503, reason: "the gateway is stopping" });
     },
