@@ -20,7 +20,8 @@ const NEO = process.argv.includes("--neo-cmd")
   : [process.execPath, join(ROOT, "src/main.ts")];
 const CLIENTS = Number(arg("--clients", "150"));
 const SECONDS = Number(arg("--seconds", "60"));
-const Q = "with recursive c(x) as (select 1 union all select x+1 from c where x < 150000) select x, printf('%.30c', 'v') from c";
+const Q =
+  "with recursive c(x) as (select 1 union all select x+1 from c where x < 150000) select x, printf('%.30c', 'v') from c";
 
 const rssMb = (pid: number, key = "VmRSS") => {
   try {
@@ -39,11 +40,14 @@ const children = (pid: number) =>
   });
 
 const data = mkdtempSync(join(tmpdir(), "neo-slow-"));
-const proc = Bun.spawn([...NEO, "serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"], {
-  stdout: "pipe",
-  stderr: "ignore",
-  env: { ...process.env, NO_COLOR: "1" },
-});
+const proc = Bun.spawn(
+  [...NEO, "serve", "--data", data, "--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", "0"],
+  {
+    stdout: "pipe",
+    stderr: "ignore",
+    env: { ...process.env, NO_COLOR: "1" },
+  },
+);
 const reader = proc.stdout.getReader();
 let buf = "";
 while (!buf.includes("\n")) buf += new TextDecoder().decode((await reader.read()).value);

@@ -221,7 +221,6 @@ test("back-to-back queries that grow fast never take a query process far past Qu
     cleanup(dir);
   }
   // the guard looks every 2 ms from inside the process: what it lets through is what grows in 2 ms
-  console.log("query process peak MiB", (peak / 2 ** 20).toFixed(1));
   expect(peak).toBeGreaterThan(0);
   expect(peak).toBeLessThan(max + 24 * 1024 * 1024);
 }, 60_000);
