@@ -31,6 +31,20 @@ describe("executeQuery", () => {
     );
   });
 
+  test("binds parameters and answers typed cells with exact int64 times, under the same caps", () => {
+    const a = executeQuery(ro, { sql: "select * from t where name = ? or value > ?", params: ["b", 1], cells: true }, caps);
+    expect(a.ok && a.cells).toEqual({
+      columns: ["NAME", "TIME", "VALUE"],
+      types: ["string", "datetime", "double"],
+      rows: [
+        ["a", 1_700_000_000_000_000_000n, 1.5],
+        ["b", 1_700_000_001_000_000_000n, null],
+      ],
+    });
+    const cut = executeQuery(ro, { sql: "select * from t", cells: true }, { maxRows: 1, maxBytes: 1 << 20 });
+    expect(cut.ok && [cut.rows, cut.cut, cut.cells?.rows.length]).toEqual([1, "rows", 1]);
+  });
+
   test("renders times with the requested timeformat", () => {
     const r = json(executeQuery(ro, { sql: "select time from t where name = 'a'", timeformat: "s" }, caps));
     expect(r.data.rows).toEqual([[1_700_000_000]]);

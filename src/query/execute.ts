@@ -3,7 +3,7 @@
 // on the caller's thread, so only a query process should call it with user SQL.
 // queryChunks() hands the answer out in pieces of about CHUNK_BYTES as it is written (a
 // large answer is streamed, never built whole); executeQuery() joins them.
-import type { Database, Statement } from "bun:sqlite";
+import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { assertTimeformat, formatTime } from "../ingest/index.ts";
 import { NeoError } from "../lib/errors.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
@@ -17,6 +17,20 @@ export interface QueryRequest {
   tz?: string;
   /** format and its options (machbase-neo's); json by default */
   output?: OutputOptions;
+  /** values for the statement's `?` placeholders, in order */
+  params?: QueryParam[];
+  /** answer the cells themselves (exact int64 as bigint, blobs as bytes) instead of a body: gRPC sends typed values */
+  cells?: boolean;
+}
+
+/** a value bound to a `?` of the statement (gRPC clients send parameters) */
+export type QueryParam = string | number | bigint | boolean | Uint8Array | null;
+
+/** the result as values, for callers that send typed cells (gRPC) */
+export interface QueryCells {
+  columns: string[];
+  types: string[];
+  rows: unknown[][];
 }
 
 export interface QueryCaps {
@@ -29,7 +43,7 @@ export interface QueryCaps {
  * chunks sent before it; or a status and reason
  */
 export type QueryAnswer =
-  | { ok: true; body: string; rows: number; cut?: "rows" | "bytes"; contentType: string }
+  | { ok: true; body: string; rows: number; cut?: "rows" | "bytes"; contentType: string; cells?: QueryCells }
   | QueryRefusal;
 
 export interface QueryRefusal {
@@ -86,15 +100,18 @@ export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): 
     }
     const formatTimes = timeformat.toLowerCase() !== "ns";
     let typed = false;
+    let types: string[] = [];
     let timeCols: number[] = [];
+    const cellRows: unknown[][] | null = req.cells ? [] : null;
     let out = "";
     let rows = 0;
     let bytes = 0;
     let cut: "rows" | "bytes" | undefined;
-    for (const row of st.iterate() as IterableIterator<Record<string, unknown>>) {
+    const params = (req.params ?? []) as SQLQueryBindings[];
+    for (const row of st.iterate(...params) as IterableIterator<Record<string, unknown>>) {
       const cells = keys.map((k) => row[k]);
       if (!typed) {
-        const types = columns.map((c, i) => cellType(declared[i], cells[i], c));
+        types = columns.map((c, i) => cellType(declared[i], cells[i], c));
         timeCols = types.flatMap((t, i) => (t === "datetime" ? [i] : []));
         out += enc.head(columns, types);
         typed = true;
@@ -103,6 +120,7 @@ export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): 
         cut = "rows";
         break;
       }
+      const raw = cellRows ? cells.slice() : null;
       if (formatTimes)
         for (const i of timeCols) {
           const v = cells[i];
@@ -115,6 +133,11 @@ export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): 
       }
       bytes += text.length + 1;
       rows++;
+      // typed cells replace the body's rows (the caps count the same bytes either way)
+      if (raw && cellRows) {
+        cellRows.push(raw);
+        continue;
+      }
       out += enc.push(text);
       if (out.length >= CHUNK_BYTES) {
         sent = true;
@@ -122,11 +145,10 @@ export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): 
         out = "";
       }
     }
-    if (!typed)
-      out += enc.head(
-        columns,
-        columns.map((c, i) => cellType(declared[i], undefined, c)),
-      );
+    if (!typed) {
+      types = columns.map((c, i) => cellType(declared[i], undefined, c));
+      out += enc.head(columns, types);
+    }
     const reason =
       cut === "rows"
         ? `success, result cut at ${rows} rows (Query.MaxRows)`
@@ -136,6 +158,7 @@ export function* queryChunks(db: Database, req: QueryRequest, caps: QueryCaps): 
     out += enc.end({ reason, cut, rows, elapse: formatElapse(performance.now() - t0) });
     const answer: QueryAnswer = { ok: true, body: out, rows, contentType: enc.contentType };
     if (cut) answer.cut = cut;
+    if (cellRows) answer.cells = { columns, types, rows: cellRows };
     return answer;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -7,7 +7,7 @@ import type { Logger } from "../lib/log.ts";
 import type { QueryAnswer, QueryRequest } from "./execute.ts";
 import { type ChunkSink, createQueryPool } from "./pool.ts";
 
-export type { QueryAnswer, QueryRefusal, QueryRequest } from "./execute.ts";
+export type { QueryAnswer, QueryCells, QueryParam, QueryRefusal, QueryRequest } from "./execute.ts";
 export { CHUNK_BYTES, executeQuery } from "./execute.ts";
 export {
   contentTypeOf,
