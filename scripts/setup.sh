@@ -2,7 +2,8 @@
 # Installs what neo needs on a fresh Debian machine with Node/npm: Bun 1.4.4 and the
 # project's npm packages. With --test it also installs what the test suite drives:
 # real MQTT clients and broker, curl, openssl, Chromium, qemu for the arm64 binary,
-# systemd-analyze, Prometheus (scrapes /metrics), strace (the fsync-before-PUBACK proof).
+# systemd-analyze, Prometheus (scrapes /metrics), strace (the fsync-before-PUBACK proof),
+# Python's grpcio and grpc_tools and Node (the gRPC clients).
 # Under CI=true a test whose tool is missing fails (test/e2e/requires.ts), so every tool a
 # test needs is in this list.
 set -euo pipefail
@@ -24,6 +25,10 @@ if [ "${1:-}" = "--test" ]; then
   command -v systemd-analyze >/dev/null || need+=(systemd)
   [ -x /usr/bin/prometheus ] || need+=(prometheus) # a real scrape of /metrics (test/e2e/metrics.test.ts)
   command -v strace >/dev/null || need+=(strace)    # every PUBACK after an fsync (test/e2e/storage-sync.test.ts)
+  # machbase-neo gRPC clients (test/e2e/grpc-*.test.ts): Debian's grpcio, stubs from grpc_tools; Node runs @grpc/grpc-js
+  /usr/bin/python3 -c "import grpc" 2>/dev/null || need+=(python3-grpcio)
+  /usr/bin/python3 -c "import grpc_tools" 2>/dev/null || need+=(python3-grpc-tools)
+  command -v node >/dev/null || need+=(nodejs)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

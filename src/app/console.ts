@@ -39,7 +39,7 @@ export interface ConsoleDeps {
   metrics: NeoMetrics;
   startedAt: number;
   /** the addresses bound now: "host:port" */
-  addresses: () => { http: string; mqtt: string };
+  addresses: () => { http: string; mqtt: string; grpc?: string };
   bodyLimit: number;
   /** may this principal run this statement? (the same check as /db/query) */
   readCheck: ReadCheck;
@@ -67,7 +67,7 @@ function dirBytes(dir: string, depth = 0): number {
   return total;
 }
 
-function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string }): ListenerView[] {
+function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string; grpc?: string }): ListenerView[] {
   const m = cfg.mqtt;
   const mqttAuth = m.tls.enabled
     ? `client certificate (${m.tls.clientAuth})${m.enableTokenAuth ? " and token" : ""}`
@@ -90,6 +90,18 @@ function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string }): Listen
       tls: httpTls,
       auth: `${httpAuth}${httpTls && cfg.http.tls.clientAuth !== "none" ? `; client certificate (${cfg.http.tls.clientAuth})` : ""}`,
     },
+    ...(cfg.grpc && addr.grpc
+      ? [
+          {
+            name: "gRPC (machbase-neo API)",
+            address: addr.grpc,
+            tls: cfg.grpc.tls.enabled,
+            auth: cfg.grpc.tls.enabled
+              ? `client certificate (${cfg.grpc.tls.clientAuth}) or token in metadata`
+              : "token in metadata",
+          },
+        ]
+      : []),
   ];
 }
 

@@ -3,7 +3,7 @@
 import { NeoError } from "../lib/errors.ts";
 
 export async function listening<T>(
-  what: "MQTT" | "HTTP",
+  what: "MQTT" | "HTTP" | "gRPC",
   host: string,
   port: number,
   start: () => T | Promise<T>,
@@ -20,7 +20,8 @@ export async function listening<T>(
         : code === "EADDRNOTAVAIL" || /not available/i.test(why)
           ? `${host} is not an address of this machine`
           : "the address is in use or not available";
-    const setting = what === "MQTT" ? "Mqtt.Listen / --mqtt-port" : "Http.Listen / --http-port";
+    const setting =
+      what === "MQTT" ? "Mqtt.Listen / --mqtt-port" : what === "HTTP" ? "Http.Listen / --http-port" : "Grpc.Listen";
     throw new NeoError(
       "listen_failed",
       `${what} cannot listen on ${host}:${port}: ${hint} (${setting}; ${why})`,

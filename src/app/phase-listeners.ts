@@ -9,6 +9,7 @@ import { live, type Settings } from "../lib/settings.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
 import { createConsoleSource } from "./console.ts";
+import { startGrpcListener } from "./grpc-wiring.ts";
 import { createListeners, type MqttListener, startMqttListener } from "./listeners.ts";
 import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
@@ -23,6 +24,9 @@ export interface ReadyInfo {
   mqtt: string;
   mqttTls: boolean;
   httpTls: boolean;
+  /** the gRPC listener ("host:port"), when a Grpc block configures one */
+  grpc?: string;
+  grpcTls?: boolean;
   data: string;
   pid: number;
 }
@@ -76,7 +80,7 @@ export async function startListeners(
   };
   stops.add("accept", "MQTT listener", () => mq.current.stop(false)); // broker.close() tells each client
   // what listens now (the console's Overview shows it): the HTTP server joins below
-  const bound: { http?: ListenerSlots["http"] } = {};
+  const bound: { http?: ListenerSlots["http"]; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
   const ready = (): ReadyInfo => {
     const now = settings.get();
     const httpAddr = new URL(bound.http?.current.url ?? "http://-:0");
@@ -86,10 +90,12 @@ export async function startListeners(
       mqtt: `${mq.current.host}:${mq.current.port}`,
       mqttTls: now.mqtt.tls.enabled,
       httpTls: now.http.tls.enabled,
+      ...(bound.grpc ? { grpc: `${bound.grpc.host}:${bound.grpc.port}`, grpcTls: bound.grpc.tls } : {}),
       data: now.data,
       pid: process.pid,
     };
   };
+  const startedAt = Date.now();
   const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
   const web = await createWebUi({
     dataDir: config.data,
@@ -106,7 +112,7 @@ export async function startListeners(
       store: s.store,
       queries: s.queries,
       metrics: s.metrics,
-      startedAt: Date.now(),
+      startedAt,
       addresses: () => ready(),
       bodyLimit: 64 * 1024,
       readCheck: door.readCheck,
@@ -145,5 +151,16 @@ export async function startListeners(
   };
   stops.add("links", "HTTP servers", () => Promise.all([hs.current, ...hs.retired].map((h) => h.stop())));
   bound.http = hs;
+  // machbase-neo's gRPC API (docs/grpc.md), when a Grpc block asks for it
+  const grpc = await startGrpcListener({
+    ...{ config, pki: s.pki, auth: door.auth, registry: s.registry, readCheck: door.readCheck, queries: s.queries },
+    ...{ batcher: s.batcher, keysApi: keyApi, audit: s.audit, guard: door.guard, metrics: s.metrics },
+    ...{ patAuth: s.people.patAuth, users: s.people.users, startedAt, addresses: ready, log: createLogger("grpc") },
+  });
+  if (grpc) {
+    bound.grpc = grpc;
+    s.metrics.provide({ grpcConnections: () => grpc.connections() });
+    stops.add("accept", "gRPC listener", () => grpc.stop()); // open Append streams end; committed rows stay
+  }
   return { mqtt: mq, http: hs, ready };
 }

@@ -42,13 +42,17 @@ function runnable(prev: NeoConfig, next: NeoConfig, log: Logger): NeoConfig {
   if (!same(next.query, prev.query)) later("Query.*");
   if (!same(next.guard, prev.guard)) later("Guard.*");
   if (!same(next.audit, prev.audit)) later("Audit.*");
+  if (!same(next.grpc, prev.grpc)) later("Grpc.*");
   const mqtt = { ...next.mqtt };
   for (const k of MQTT_AT_START) {
     if (next.mqtt[k] === prev.mqtt[k]) continue;
     later(`Mqtt.${k[0]?.toUpperCase()}${k.slice(1)}`);
     Object.assign(mqtt, { [k]: prev.mqtt[k] });
   }
-  return { ...next, data: prev.data, query: prev.query, guard: prev.guard, audit: prev.audit, mqtt };
+  const kept = { ...next, data: prev.data, query: prev.query, guard: prev.guard, audit: prev.audit, mqtt };
+  if (prev.grpc) kept.grpc = prev.grpc;
+  else delete kept.grpc;
+  return kept;
 }
 
 /** what a new settings value changes in place, in words for the log */

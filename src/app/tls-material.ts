@@ -26,7 +26,7 @@ async function readSetting(path: string, setting: string): Promise<string> {
 export async function loadTlsMaterial(
   pki: Pki,
   tls: NeoConfig["mqtt"]["tls"],
-  section: "Mqtt" | "Http",
+  section: "Mqtt" | "Http" | "Grpc",
 ): Promise<TlsMaterial> {
   if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem };
   const certSetting = `${section}.Tls.CertFile`;

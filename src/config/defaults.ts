@@ -5,6 +5,8 @@ import type { MqttLimits, NeoConfig, QueryConfig, TlsConfig } from "./types.ts";
 export const DEFAULT_DATA = "./neo-data";
 export const DEFAULT_HTTP_PORT = 5654;
 export const DEFAULT_MQTT_PORT = 5653;
+/** machbase-neo's gRPC port (the Grpc block's default Listen) */
+export const DEFAULT_GRPC_PORT = 5655;
 export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
 /** Query.* defaults for a 1 GB Raspberry Pi (docs/storage.md "Query limits" says why) */
 export const DEFAULT_QUERY: QueryConfig = {

@@ -100,6 +100,8 @@ export interface NeoConfig {
     persistence: boolean;
     tls: TlsConfig;
   };
+  /** machbase-neo's gRPC API (docs/grpc.md); absent = no gRPC listener */
+  grpc?: { listen: ListenConfig; tls: TlsConfig };
   /** scopes (see docs/scopes.md): what a new key gets, what anonymous clients get;
    *  absent = the all-access set for both (ALL_ACCESS_SCOPES) */
   auth?: { defaultScopes: string[]; anonymousScopes: string[] };

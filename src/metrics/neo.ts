@@ -32,6 +32,8 @@ export interface MetricsSources {
   bridges?(): BridgeFigures[];
   /** how many peers are banned now (the brute-force guard); 0 without one */
   bans?(): number;
+  /** gRPC connections open now; undefined while there is no gRPC listener */
+  grpcConnections?(): number | undefined;
 }
 
 export const LISTENERS = ["tcp", "tls", "ws", "wss"] as const;
@@ -62,6 +64,8 @@ export interface NeoMetrics {
   authAttempt(listener: string, method: string, result: AuthResult): void;
   /** a part that counts itself registers here once it runs (the broker, the guard, the bridges) */
   provide(sources: Partial<MetricsSources>): void;
+  /** one gRPC call answered: its method (e.g. "Append") and status code name (e.g. "OK") */
+  grpcCall(method: string, code: string): void;
   render(): string;
   snapshot(): MetricsSnapshot;
 }
@@ -111,6 +115,8 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     "authentication decisions per listener, credential kind and result",
   );
   reg.gauge("neo_bans", "peers banned now by the brute-force guard", bans);
+  reg.gauge("neo_grpc_connections", "gRPC connections open now", () => src.grpcConnections?.() ?? 0);
+  const grpcCalls = reg.counter("neo_grpc_calls_total", "gRPC calls answered, per method and status code");
   const perBridge = (f: (b: BridgeFigures) => number) => (): Sample[] =>
     (src.bridges?.() ?? []).map((b) => ({ labels: { bridge: b.name }, value: f(b) }));
   reg.gauge(
@@ -183,16 +189,28 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     provide(more) {
       Object.assign(src, more);
     },
+    grpcCall(method, code) {
+      const key = `grpc\n${method}\n${code}`;
+      let labels = authLabels.get(key);
+      if (!labels) {
+        if (authLabels.size >= 256) authLabels.clear();
+        authLabels.set(key, (labels = Object.freeze({ method, code })));
+      }
+      grpcCalls.inc(labels);
+    },
     render: () => reg.render(),
     snapshot() {
       const b = src.broker();
       const p = processFigures();
+      const byListener: Record<string, number> = { ...b.connections };
+      const grpc = src.grpcConnections?.();
+      if (grpc !== undefined) byListener.grpc = grpc;
       let connections = 0;
-      for (const n of Object.values(b.connections)) connections += n;
+      for (const n of Object.values(byListener)) connections += n;
       return {
         at: Date.now(),
         connections,
-        connectionsByListener: { ...b.connections },
+        connectionsByListener: byListener,
         messagesReceived: b.messagesReceived,
         messagesSent: b.messagesSent,
         subscriptions: b.subscriptions,

@@ -32,7 +32,11 @@ describe("executeQuery", () => {
   });
 
   test("binds parameters and answers typed cells with exact int64 times, under the same caps", () => {
-    const a = executeQuery(ro, { sql: "select * from t where name = ? or value > ?", params: ["b", 1], cells: true }, caps);
+    const a = executeQuery(
+      ro,
+      { sql: "select * from t where name = ? or value > ?", params: ["b", 1], cells: true },
+      caps,
+    );
     expect(a.ok && a.cells).toEqual({
       columns: ["NAME", "TIME", "VALUE"],
       types: ["string", "datetime", "double"],

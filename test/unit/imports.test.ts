@@ -10,7 +10,22 @@ const SRC = resolve(import.meta.dir, "../../src");
 const ALLOWED: Record<string, string[]> = {
   // what the commands need without a server (docs/architecture.md says why each)
   cli: ["bridge", "app", "config", "registry", "pki", "web"],
-  app: ["bridge", "config", "http", "mqtt", "auth", "registry", "pki", "ingest", "storage", "web", "query", "metrics"],
+  app: [
+    "bridge",
+    "config",
+    "http",
+    "mqtt",
+    "auth",
+    "registry",
+    "pki",
+    "ingest",
+    "storage",
+    "web",
+    "query",
+    "metrics",
+    "grpc",
+  ],
+  grpc: ["auth", "registry", "ingest", "query"],
   http: ["auth", "registry", "pki", "ingest", "storage", "config", "query"],
   query: ["config", "ingest", "storage"],
   web: ["registry", "auth", "pki"],

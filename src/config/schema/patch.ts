@@ -22,6 +22,12 @@ export interface ServicePatch {
   metricsPublic?: boolean;
   tls: TlsPatch;
 }
+/** the `Grpc { ... }` block; absent when the file has none (the listener stays off) */
+export interface GrpcPatch {
+  host?: string;
+  port?: number;
+  tls: TlsPatch;
+}
 /** A `Bridge "name" { ... }` block as written (defaults are filled in by load). */
 export type BridgePatch = Partial<Omit<BridgeConfig, "tls" | "buffer">> & {
   name: string;
@@ -45,6 +51,7 @@ export interface ConfigPatch {
   bridges?: BridgePatch[];
   data?: string;
   guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
+  grpc?: GrpcPatch;
   http: ServicePatch;
   logLevel?: LogLevel;
   login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number };

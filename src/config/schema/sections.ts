@@ -6,6 +6,7 @@ import { auditSection } from "./audit.ts";
 import { authSection } from "./auth.ts";
 import { bridgeSection } from "./bridge.ts";
 import { dataSection } from "./data.ts";
+import { grpcSection } from "./grpc.ts";
 import { guardSection } from "./guard.ts";
 import { httpSection } from "./http.ts";
 import { logSection } from "./log.ts";
@@ -20,6 +21,7 @@ export const SECTIONS: readonly Section[] = [
   httpSection,
   querySection,
   mqttSection,
+  grpcSection,
   storageSection,
   guardSection,
   auditSection,

@@ -44,7 +44,7 @@ export function applyService(cfg: NeoConfig, p: ConfigPatch, svc: "http" | "mqtt
 }
 
 /** CertFile and KeyFile come together */
-export function checkTlsPair(key: "Http" | "Mqtt", ctx: Ctx): void {
+export function checkTlsPair(key: "Http" | "Mqtt" | "Grpc", ctx: Ctx): void {
   const cert = ctx.seen.get(`${key}.Tls.CertFile`);
   const keyFile = ctx.seen.get(`${key}.Tls.KeyFile`);
   if ((cert === undefined) === (keyFile === undefined)) return;

@@ -28,6 +28,8 @@ export interface BlockSpec {
   fields: Record<string, Spec>;
   /** machbase-neo keys neo does not take, with what to write instead */
   hints?: Record<string, string>;
+  /** the block is in the file (even empty): a section that is off unless written turns on */
+  present?(p: ConfigPatch): void;
 }
 /** `Key "label" { ... }`, any number of them: `start` opens a new one, `fields` fill it */
 export interface LabelledSpec {

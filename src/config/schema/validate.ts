@@ -87,6 +87,7 @@ function applyEntry(
   }
   if (field.kind === "labelled") return applyLabelled(field, seg, full, rest, value, label, patch, ctx);
   if (field.kind === "block") {
+    field.present?.(patch);
     if (rest.length > 0) return applyEntry(field, rest, value, full, patch, ctx);
     if (value.kind !== "block") {
       ctx.problems.push({ pos: value.pos, message: `${full}: expected a block { ... }, got ${got(value)}` });

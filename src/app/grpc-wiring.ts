@@ -1,0 +1,157 @@
+// The gRPC listener's wiring: what the adapter asks (identify, the live re-check, the
+// /db/query read check and query pool, the write batcher, key management, the password
+// check, the audit trail, the guard, metrics) built from the gateway's own parts.
+import type { Auth, Guard, PatAuth } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { type GrpcDeps, type GrpcListener, type KeyOps, startGrpc } from "../grpc/index.ts";
+import { buildInfo } from "../lib/build-info.ts";
+import { isNeoError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { NeoMetrics } from "../metrics/index.ts";
+import type { Pki } from "../pki/index.ts";
+import type { QueryService } from "../query/index.ts";
+import type { AuditLog, Registry, Users } from "../registry/index.ts";
+import { type createKeysApi, createPasswordLogin } from "../web/index.ts";
+import { listening } from "./listen-error.ts";
+import type { ReadCheck } from "./query-authz.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+export interface GrpcWiring {
+  config: NeoConfig;
+  pki: Pki;
+  auth: Auth;
+  patAuth: PatAuth;
+  users: Users;
+  registry: Registry;
+  readCheck: ReadCheck;
+  queries: QueryService;
+  batcher: WriteBatcher;
+  keysApi: ReturnType<typeof createKeysApi>;
+  audit: AuditLog;
+  guard: Guard;
+  metrics: NeoMetrics;
+  startedAt: number;
+  /** the ready line's addresses, for ServicePorts */
+  addresses(): { mqtt: string; mqttTls: boolean; http: string; httpTls: boolean; grpc?: string; grpcTls?: boolean };
+  log: Logger;
+}
+
+/** mgmt's key calls through the same handlers as /keys (their validation, logs and errors) */
+function keyOps(w: GrpcWiring): KeyOps {
+  const api = w.keysApi;
+  const run = async <T>(f: () => Promise<Response>, ok: (body: Record<string, unknown>) => T) => {
+    try {
+      const res = await f();
+      const body = (await res.json()) as Record<string, unknown>;
+      return res.status < 300 ? ok(body) : { ok: false as const, reason: String(body.reason ?? res.statusText) };
+    } catch (e) {
+      if (isNeoError(e)) return { ok: false as const, reason: e.message };
+      throw e;
+    }
+  };
+  return {
+    list: () =>
+      w.registry.list().map((r) => ({
+        id: r.id,
+        notBefore: Math.floor(r.notBefore / 1000),
+        notAfter: Math.floor(r.notAfter / 1000),
+      })),
+    create: (req, actor) =>
+      run(
+        () =>
+          api.create(
+            performance.now(),
+            {
+              id: req.id,
+              type: req.type,
+              ...(req.notBefore ? { notBefore: req.notBefore.toISOString() } : {}),
+              ...(req.notAfter ? { notAfter: req.notAfter.toISOString() } : {}),
+            },
+            actor,
+          ),
+        (b) => ({
+          ok: true as const,
+          certificate: String(b.certificate),
+          key: String(b.privateKey),
+          token: String(b.token),
+        }),
+      ),
+    remove: (id, actor) =>
+      run(
+        () => api.remove(performance.now(), id, actor),
+        () => ({ ok: true as const }),
+      ),
+    serverCert: () => w.pki.caCertPem,
+  };
+}
+
+export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | undefined> {
+  const g = w.config.grpc;
+  if (!g) return undefined;
+  const watch = w.auth.createSessionWatch();
+  const login = createPasswordLogin({ users: w.users, guard: w.guard, audit: w.audit, log: w.log });
+  const v = buildInfo();
+  const [major = 0, minor = 0, patch = 0] = v.version.split(/[.-]/).map((n) => Number(n) || 0);
+  const deps: GrpcDeps = {
+    identify: (c) => w.auth.identify(c),
+    // the live re-check the broker's sessions use (registry data_version, expiry, PATs)
+    revoked(live) {
+      const now = Date.now();
+      const keys = live.filter((l) => l.principal.via === "cert" || l.principal.via === "token");
+      const gone = new Set(
+        watch
+          .check(
+            keys.map((l) => ({
+              clientId: l.principal.id,
+              fingerprint256: l.principal.fingerprint256,
+              expiresAt: l.principal.expiresAt,
+              l,
+            })),
+          )
+          .map((s) => s.l),
+      );
+      for (const l of live) {
+        const p = l.principal;
+        if (p.via === "pat" && !w.patAuth.stillValid(p.fingerprint256)) gone.add(l);
+        else if (p.via === "user" && now >= p.expiresAt) gone.add(l);
+      }
+      return live.filter((l) => gone.has(l));
+    },
+    readCheck: (p, sql) => w.readCheck(p, sql),
+    runQuery: (req) => w.queries.run(req),
+    write: (table, rows) => w.batcher.write(table, rows),
+    keys: keyOps(w),
+    async userAuth(name, password, address) {
+      const r = await login(name, password, { ip: address, listener: g.tls.enabled ? "grpcs" : "grpc" });
+      return r.ok;
+    },
+    audit: w.audit,
+    guard: { check: (a) => w.guard.check(a), failed: (a) => void w.guard.failed(a) },
+    metrics: { call: (m, c) => w.metrics.grpcCall(m, c) },
+    server: {
+      version: { major, minor, patch, gitSHA: v.commit, buildTimestamp: v.buildDate },
+      startedAt: w.startedAt,
+      ports: () => {
+        const r = w.addresses();
+        return [
+          { service: "mqtt", address: `${r.mqttTls ? "tls" : "tcp"}://${r.mqtt}` },
+          { service: "http", address: `${r.httpTls ? "https" : "http"}://${r.http}` },
+          ...(r.grpc ? [{ service: "grpc", address: `${r.grpcTls ? "tls" : "tcp"}://${r.grpc}` }] : []),
+        ];
+      },
+    },
+    log: w.log,
+  };
+  const tls = g.tls.enabled
+    ? { ...(await loadTlsMaterial(w.pki, g.tls, "Grpc")), clientAuth: g.tls.clientAuth }
+    : undefined;
+  const l = await listening("gRPC", g.listen.host, g.listen.port, () =>
+    startGrpc(deps, { host: g.listen.host, port: g.listen.port, ...(tls ? { tls } : {}) }),
+  );
+  w.log.info(
+    `gRPC Listen ${tls ? "tls" : "tcp"}://${l.host}:${l.port}${tls ? ` (client certificates: ${g.tls.clientAuth})` : ""}`,
+  );
+  if (!tls) w.log.warn("gRPC without TLS: every call needs a token in its metadata, and it travels in clear text");
+  return l;
+}

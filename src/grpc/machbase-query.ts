@@ -1,0 +1,111 @@
+// machrpc.Machbase reads: Query / Columns / RowsFetch / RowsClose, QueryRow, Explain.
+// Every statement goes the way of /db/query: the table finder and authorize(tables:read)
+// first, then the query process pool (timeout, memory, row and byte caps, fairness). The
+// result set comes back as typed cells and waits under a handle for RowsFetch.
+import type { QueryCells, QueryParam } from "../query/index.ts";
+import type { Handles } from "./handles.ts";
+import { callerWith } from "./machbase-conn.ts";
+import { type CallLike, type Framing, Refusal } from "./rpc.ts";
+import type { Caller, GrpcDeps } from "./types.ts";
+import { type AnyValue, anyToParam, cellToAny, columnInfo } from "./values.ts";
+
+type Call<Req> = CallLike & { request: Req };
+interface SqlRequest {
+  conn?: { handle?: string } | null;
+  sql: string;
+  params?: AnyValue[];
+}
+interface RowsRef {
+  handle: string;
+  conn?: { handle?: string } | null;
+}
+
+const paramsOf = (ps: AnyValue[] | undefined): QueryParam[] => (ps ?? []).map((p) => anyToParam(p));
+
+export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
+  /** authorize and run one read-only statement; the reply's reason on refusal */
+  async function select(
+    call: Call<SqlRequest>,
+    method: string,
+    sql: string,
+    params: QueryParam[],
+    run = sql,
+  ): Promise<{ caller: Caller; cells: QueryCells; reason: string }> {
+    const { caller, conn } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
+    if (sql.trim() === "") throw new Refusal("empty sql");
+    const refused = deps.readCheck(caller.principal, sql);
+    if (refused) throw refused.status === 403 ? f.refused(caller, method, refused.reason) : new Refusal(refused.reason);
+    if (conn) {
+      conn.latestSql = sql;
+      conn.latestSqlTime = Date.now();
+    }
+    const a = await deps.runQuery({ sql: run, params, cells: true }, caller.principal);
+    if (!a.ok) throw new Refusal(a.reason);
+    if (!a.cells) throw new Error("the query process answered without cells");
+    return { caller, cells: a.cells, reason: a.cut ? `success, result cut at ${a.rows} rows` : "success" };
+  }
+
+  const columnsOf = (cells: QueryCells) => cells.columns.map((c, i) => columnInfo(c, cells.types[i] ?? "string"));
+  const valuesOf = (cells: QueryCells, row: unknown[]) => row.map((v, i) => cellToAny(v, cells.types[i] ?? ""));
+
+  /** the result set behind a handle, if the caller owns it */
+  function rowsOf(call: Call<RowsRef>) {
+    const { caller } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
+    const h = handles.rows.get(call.request.handle, caller.principal);
+    if (!h) throw new Refusal(`handle '${call.request.handle}' not found`);
+    return h;
+  }
+
+  return {
+    Query: f.unary<SqlRequest, object>("Query", async (call) => {
+      const { sql } = call.request;
+      const r = await select(call, "Query", sql, paramsOf(call.request.params));
+      const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql });
+      if (typeof h === "string") throw f.refused(r.caller, "Query", h);
+      return { reason: r.reason, rowsHandle: { handle: h.id, conn: call.request.conn ?? null }, rowsAffected: "0" };
+    }),
+
+    QueryRow: f.unary<SqlRequest, object>("QueryRow", async (call) => {
+      const r = await select(call, "QueryRow", call.request.sql, paramsOf(call.request.params));
+      const row = r.cells.rows[0];
+      // machbase-neo's answer for an empty result (database/sql's ErrNoRows)
+      if (!row) throw new Refusal("sql: no rows in result set");
+      return { reason: r.reason, values: valuesOf(r.cells, row), rowsAffected: "0", columns: columnsOf(r.cells) };
+    }),
+
+    Columns: f.unary<RowsRef, object>("Columns", (call) => ({ columns: columnsOf(rowsOf(call).cells) })),
+
+    RowsFetch: f.unary<RowsRef, object>("RowsFetch", (call) => {
+      const h = rowsOf(call);
+      const row = h.cells.rows[h.pos];
+      if (!row) return { hasNoRows: true, values: [] };
+      h.cells.rows[h.pos++] = []; // fetched rows are not kept
+      return { hasNoRows: false, values: valuesOf(h.cells, row) };
+    }),
+
+    RowsClose: f.unary<RowsRef, object>("RowsClose", (call) => {
+      handles.rows.delete(rowsOf(call).id);
+      return {};
+    }),
+
+    Explain: f.unary<SqlRequest & { full: boolean }, object>("Explain", async (call) => {
+      const { sql, full } = call.request;
+      // the plan of a statement the caller could not run is refused the same way
+      const r = await select(call, "Explain", sql, [], `${full ? "EXPLAIN" : "EXPLAIN QUERY PLAN"} ${sql}`);
+      return { plan: planText(r.cells, full) };
+    }),
+  };
+}
+
+/** SQLite's EXPLAIN QUERY PLAN rows (id, parent, notused, detail) as an indented tree; EXPLAIN as a listing */
+export function planText(cells: QueryCells, full: boolean): string {
+  if (full) return cells.rows.map((r) => r.map((v) => (v === null ? "" : String(v))).join("\t")).join("\n");
+  const depth = new Map<number, number>();
+  const lines: string[] = [];
+  for (const [id, parent, , detail] of cells.rows) {
+    const d = (depth.get(Number(parent)) ?? -1) + 1;
+    depth.set(Number(id), d);
+    lines.push(`${"  ".repeat(d)}${String(detail)}`);
+  }
+  return lines.join("\n");
+}

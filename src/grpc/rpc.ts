@@ -1,0 +1,147 @@
+// One RPC's frame: who is calling (the transport's certificate, a token in metadata, what
+// Conn bound to the handle: all handed to identify() together), the machbase-neo reply
+// shape (success, reason, elapse), metrics per method and status code, and the audit row
+// of every refusal. Handlers only translate their request into questions.
+import { type Metadata, status } from "@grpc/grpc-js";
+import type { Credentials, Identified } from "../auth/index.ts";
+import { formatElapse } from "../lib/http/elapse.ts";
+import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
+import type { Caller, GrpcDeps } from "./types.ts";
+
+/** what a handler reads of a call (unary and streaming calls alike) */
+export interface CallLike {
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getAuthContext(): { sslPeerCertificate?: object | undefined };
+}
+
+/** a gRPC status with a message: ends the call with that code (not a machbase-neo reply) */
+export class RpcError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** machbase-neo's way to say no: a reply with success=false and the reason */
+export class Refusal extends Error {}
+
+const SCHEME = /^\s*(?:bearer|thing|client)\s+(\S+)\s*$/i;
+
+/** the token of `authorization: Bearer <token>` metadata (machbase-neo's token form over gRPC) */
+export function metadataToken(md: Metadata): string | undefined {
+  const v = md.get("authorization")[0];
+  if (typeof v !== "string") return undefined;
+  return SCHEME.exec(v)?.[1] ?? (v.trim() !== "" && !/\s/.test(v.trim()) ? v.trim() : undefined);
+}
+
+/** what the transport tells about a call's peer */
+export function peerOf(call: CallLike): { address: string; cert?: PeerCert } {
+  const peer = call.getPeer();
+  const address = peer.replace(/^\[?(.*?)\]?:\d+$/, "$1");
+  const raw = call.getAuthContext().sslPeerCertificate as RawPeerCertificate | undefined;
+  const cert = peerCertOf(raw);
+  return cert ? { address, cert } : { address };
+}
+
+export interface Framing {
+  listener: string;
+  /**
+   * Who is calling: identify() with the transport's certificate, the metadata token and
+   * what Conn presented (`bound`). Throws RpcError(UNAUTHENTICATED) when it says no.
+   */
+  caller(call: CallLike, bound?: { user?: string; password?: string }): Caller;
+  /** record a refusal in the audit trail (and answer it as machbase-neo does) */
+  refused(c: Caller, method: string, reason: string, target?: string): Refusal;
+  /** a unary handler in machbase-neo's reply shape; `run` returns the reply's own fields */
+  unary<Req, Res extends object>(
+    method: string,
+    run: (call: CallLike & { request: Req }) => Promise<Res> | Res,
+  ): (call: CallLike & { request: Req }, cb: (e: { code: status; details: string } | null, r?: object) => void) => void;
+  count(method: string, code: status): void;
+}
+
+/** the audit trail's name for how a principal authenticated */
+export const auditMethod = (c: Identified) =>
+  c.via === "cert" ? "certificate" : c.via === "user" ? "access_key" : c.via === "anonymous" ? "none" : c.via;
+
+export function createFraming(deps: GrpcDeps, listener: string): Framing {
+  const count = (method: string, code: status) => deps.metrics?.call(method, status[code] ?? String(code));
+
+  const caller: Framing["caller"] = (call, bound) => {
+    const { address, cert } = peerOf(call);
+    if (!deps.guard.check(address).ok) throw new RpcError(status.UNAVAILABLE, "too many failed authentications");
+    const token = metadataToken(call.metadata);
+    const c: Credentials = {
+      allowAnonymous: false,
+      ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+      ...(token ? { token } : {}),
+      ...(bound?.user ? { username: bound.user } : {}),
+      ...(bound?.password ? { password: bound.password } : {}),
+    };
+    const r = deps.identify(c);
+    if (r.ok) return { principal: r.principal, address, listener };
+    if (r.code === "invalid_token" || r.code === "mismatch") deps.guard.failed(address);
+    deps.audit.record({
+      kind: "auth",
+      action: "request",
+      result: "fail",
+      method: cert ? "certificate" : token || bound?.password ? "token" : "none",
+      listener,
+      address,
+      ...(cert ? { client: cert.cn } : {}),
+      reason: r.reason,
+    });
+    throw new RpcError(
+      r.code === "unavailable" ? status.UNAVAILABLE : status.UNAUTHENTICATED,
+      r.code === "missing_credentials"
+        ? "a client certificate or an `authorization: Bearer <token>` metadata entry is required"
+        : r.reason,
+    );
+  };
+
+  const refused: Framing["refused"] = (c, method, reason, target) => {
+    const p = c.principal;
+    deps.audit.record({
+      kind: "auth",
+      action: `grpc.${method}`,
+      result: "fail",
+      method: auditMethod(p),
+      listener: c.listener,
+      address: c.address,
+      ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
+      ...(target ? { target } : {}),
+      reason,
+    });
+    return new Refusal(reason);
+  };
+
+  const unary: Framing["unary"] = (method, run) => (call, cb) => {
+    const t0 = performance.now();
+    const elapse = () => formatElapse(performance.now() - t0);
+    Promise.resolve()
+      .then(() => run(call))
+      .then(
+        (res) => {
+          count(method, status.OK);
+          cb(null, { success: true, reason: "success", ...res, elapse: elapse() });
+        },
+        (e: unknown) => {
+          if (e instanceof RpcError) {
+            count(method, e.code);
+            return cb({ code: e.code, details: e.message });
+          }
+          // machbase-neo answers refusals and SQL errors in the reply, not as a status
+          count(method, status.OK);
+          const reason = e instanceof Error ? e.message : String(e);
+          if (!(e instanceof Refusal)) deps.log.debug(`gRPC ${method}: ${reason}`);
+          cb(null, { success: false, reason, elapse: elapse() });
+        },
+      )
+      .catch((e: unknown) => deps.log.error(`gRPC ${method}: reply failed`, e));
+  };
+
+  return { listener, caller, refused, unary, count };
+}

@@ -1,0 +1,105 @@
+// The gRPC listener's sockets. node:tls (under Bun) does the mutual-TLS handshake; once it
+// is over, before any HTTP/2 byte is read, the peer is admitted or not: a banned address,
+// a certificate that did not chain to the gateway CA, or one the registry does not hold
+// (deleted, revoked, expired: `admit` asks identify()) is cut there. Admitted sockets are
+// handed to @grpc/grpc-js through its connection injector, so handlers still see the peer
+// certificate (call.getAuthContext()). Without Tls the same is done over plain TCP.
+import net from "node:net";
+import tls from "node:tls";
+import { type Server, ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "../lib/log.ts";
+import { type PeerCert, peerCertOf } from "../lib/peer-cert.ts";
+
+export interface TransportOptions {
+  host: string;
+  port: number;
+  tls?: { cert: string; key: string; ca: string; clientAuth: "none" | "optional" | "require" };
+  /** may this peer go on? (the brute-force guard, then the certificate's registration) */
+  admit(peer: { address: string; cert?: PeerCert }): boolean;
+  server: Server;
+  log: Logger;
+  /** a handshake that takes longer is dropped (default 10 s) */
+  handshakeTimeoutMs?: number;
+}
+
+export interface GrpcTransport {
+  host: string;
+  port: number;
+  /** connections admitted and open now */
+  connections(): number;
+  stop(): Promise<void>;
+}
+
+export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
+  const injector = o.server.createConnectionInjector(ServerCredentials.createInsecure());
+  const open = new Set<net.Socket>();
+  const inject = (s: net.Socket) => {
+    open.add(s);
+    s.once("close", () => open.delete(s));
+    injector.injectConnection(s);
+  };
+  const address = (s: net.Socket) => s.remoteAddress ?? "";
+
+  let server: net.Server;
+  if (o.tls) {
+    const t = o.tls;
+    server = tls.createServer(
+      {
+        cert: t.cert,
+        key: t.key,
+        ca: t.ca,
+        requestCert: t.clientAuth !== "none",
+        rejectUnauthorized: t.clientAuth === "require",
+        ALPNProtocols: ["h2"],
+        handshakeTimeout: o.handshakeTimeoutMs ?? 10_000,
+      },
+      (s) => {
+        const raw = s.getPeerCertificate();
+        const cert = peerCertOf(raw && Object.keys(raw).length > 0 ? raw : undefined);
+        // "optional": a certificate that did not chain to the CA is refused, never ignored
+        if (cert && !s.authorized) {
+          o.log.debug(`gRPC: ${address(s)} sent a certificate the CA did not sign (${String(s.authorizationError)})`);
+          s.destroy();
+          return;
+        }
+        if (!o.admit({ address: address(s), ...(cert ? { cert } : {}) })) {
+          s.destroy();
+          return;
+        }
+        inject(s);
+      },
+    );
+    server.on("tlsClientError", (e: Error, s: tls.TLSSocket) => {
+      o.log.debug(`gRPC: TLS handshake from ${s?.remoteAddress ?? "?"} failed: ${e.message}`);
+    });
+  } else {
+    server = net.createServer((s) => {
+      if (!o.admit({ address: address(s) })) {
+        s.destroy();
+        return;
+      }
+      inject(s);
+    });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const port = typeof bound === "object" && bound ? bound.port : o.port;
+  return {
+    host: o.host,
+    port,
+    connections: () => open.size,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        injector.destroy();
+        for (const s of open) s.destroy();
+      });
+    },
+  };
+}
