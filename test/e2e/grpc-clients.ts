@@ -7,10 +7,21 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Key } from "./fixture.ts";
 import { ROOT, run } from "./harness.ts";
+import { requires, requiresTool } from "./requires.ts";
 
 /** Debian's python3 (a pyenv python3 earlier on PATH does not see Debian's grpc packages) */
 export const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const PROTO_DIR = join(ROOT, "src/grpc/proto");
+
+/** Debian's python3 with grpcio and grpc_tools (scripts/setup.sh --test installs them) */
+export const needPython = requires(
+  "python3 with grpcio and grpc_tools",
+  Bun.spawnSync([PYTHON, "-c", "import grpc, grpc_tools"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0
+    ? undefined
+    : "not installed",
+  "apt-get install python3-grpcio python3-grpc-tools (scripts/setup.sh --test)",
+);
+export const needNode = requiresTool("node", "apt-get install nodejs (scripts/setup.sh --test)");
 const CLIENT_PY = join(ROOT, "test/e2e/grpc/neo_client.py");
 const CLIENT_MJS = join(ROOT, "test/e2e/grpc/node_client.mjs");
 

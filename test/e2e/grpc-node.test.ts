@@ -3,17 +3,19 @@
 // revoked meanwhile ends (UNAUTHENTICATED) at the next live re-check, and what it streamed
 // before is stored.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { GRPC_CONFIG, nodeClient } from "./grpc-clients.ts";
+import { GRPC_CONFIG, needNode, nodeClient } from "./grpc-clients.ts";
 import { useGateway } from "./fixture.ts";
 import { eventually, neo } from "./harness.ts";
 
 const gw = useGateway({ config: GRPC_CONFIG, keys: ["dev1", "streamer", "other"], ca: true });
 let addr = "";
 beforeAll(() => {
+  if (needNode.skip) return;
+  needNode.check();
   addr = gw.srv.ready.grpc ?? "";
 });
 
-describe("gRPC from Node's @grpc/grpc-js", () => {
+describe.skipIf(needNode.skip)("gRPC from Node's @grpc/grpc-js", () => {
   test("queries over mutual TLS with a key's certificate", async () => {
     expect((await gw.write("NODEQ", '[["a", 1, 1], ["a", 2, 2], ["b", 3, 3]]', "application/json")).status).toBe(200);
     const c = nodeClient(addr, gw.ca, gw.key, "query", "select * from NODEQ");

@@ -5,7 +5,7 @@
 // and nothing more, and an unknown certificate is refused at the handshake.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { GRPC_CONFIG, py, pythonStubs } from "./grpc-clients.ts";
+import { GRPC_CONFIG, needPython, py, pythonStubs } from "./grpc-clients.ts";
 import { useGateway } from "./fixture.ts";
 import { genKey, neo, run } from "./harness.ts";
 
@@ -16,6 +16,8 @@ const keys: Record<string, Awaited<ReturnType<typeof genKey>>> = {};
 const call = (id: string, ...cmd: string[]) => py(stubs, addr, gw.ca, keys[id] ?? gw.key, ...cmd);
 
 beforeAll(async () => {
+  if (needPython.skip) return;
+  needPython.check();
   stubs = await pythonStubs(gw.dir);
   addr = gw.srv.ready.grpc ?? "";
   const data = gw.srv.data;
@@ -34,7 +36,7 @@ beforeAll(async () => {
   expect((await gw.write("SECRET", '[["s", 1700000000000000000, 42]]', "application/json")).status).toBe(200);
 }, 60_000);
 
-describe("gRPC with machbase-neo's Python stubs over mutual TLS", () => {
+describe.skipIf(needPython.skip)("gRPC with machbase-neo's Python stubs over mutual TLS", () => {
   test("the ready line names the gRPC listener and that it is TLS", () => {
     expect(gw.srv.ready.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(gw.srv.ready.grpcTls).toBe(true);
