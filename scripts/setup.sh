@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what neo needs on a fresh Debian machine with Node/npm: Bun 1.4.4 and the
 # project's npm packages. With --test it also installs what the test suite drives:
-# real MQTT clients and broker, curl, openssl, Chromium, qemu for the arm64 binary,
+# real MQTT clients and broker, libcoap's CoAP client, curl, openssl, Chromium, qemu for the arm64 binary,
 # systemd-analyze, Prometheus (scrapes /metrics), strace (the fsync-before-PUBACK proof),
 # Python's grpcio and grpc_tools and Node (the gRPC clients).
 # Under CI=true a test whose tool is missing fails (test/e2e/requires.ts), so every tool a
@@ -16,6 +16,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
   need=()
   command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
+  command -v coap-client-openssl >/dev/null || need+=(libcoap3-bin) # CoAP over UDP and coaps+tcp (test/e2e/coap-*.test.ts)
   command -v mosquitto >/dev/null && [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
   command -v curl >/dev/null || need+=(curl)
   command -v openssl >/dev/null || need+=(openssl)

@@ -39,6 +39,8 @@ export interface ChannelAdapterDeps {
   audit?: Pick<AuditLog, "record">;
   /** read per request (a reload may change it): is HTTP token auth on? */
   tokenAuth(): boolean;
+  /** a message went out on a channel topic: other adapters' subscribers (CoAP observers) */
+  delivered?(topic: string, payload: Uint8Array): void;
 }
 
 const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
@@ -73,6 +75,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     const topic = channelTopic(channelId, subtopic);
     deps.publish(topic, payload);
     sockets.fanout(topic, payload, from);
+    deps.delivered?.(topic, payload);
     return { ok: true, stored: r.stored };
   }
 

@@ -61,7 +61,7 @@ export interface ChannelMessagesDeps {
 export interface MessageOrigin {
   /** the client id (or user) that published; "" when anonymous */
   publisher: string;
-  protocol: "mqtt" | "http" | "websocket";
+  protocol: "mqtt" | "http" | "websocket" | "coap";
   subtopic: string;
 }
 

@@ -46,7 +46,13 @@ export function wireChannels(d: {
     },
     log,
   });
+  // other adapters' subscribers (CoAP observers) get every message delivered on a channel
+  const taps = new Set<(topic: string, payload: Uint8Array) => void>();
+  const delivered = (topic: string, payload: Uint8Array) => {
+    for (const t of taps) t(topic, payload);
+  };
   const adapters = createChannelAdapters({
+    delivered,
     messages,
     auth: d.auth,
     publish: (topic, payload) => d.broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
@@ -61,7 +67,10 @@ export function wireChannels(d: {
     messages,
     replyTo: (id, m) =>
       d.broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
-    delivered: (topic, payload) => adapters.sockets.fanout(topic, payload),
+    delivered: (topic, payload) => {
+      adapters.sockets.fanout(topic, payload);
+      delivered(topic, payload);
+    },
     refusals: d.refusals,
   });
   let sinceSockets = 0;
@@ -78,7 +87,9 @@ export function wireChannels(d: {
     if (changed || sinceSockets >= ORPHAN_SWEEP_MS) {
       sinceSockets = 0;
       adapters.sockets.revalidate();
+      return true;
     }
+    return false;
   };
   // the adapters, and channel management for scripts (/channels, decided by channels:* scopes)
   // and Mainflux's readers API (GET /channels/<id>/messages)
@@ -91,5 +102,14 @@ export function wireChannels(d: {
   };
   const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
   const routes = [...adapters.routes, ...channelManagementRoutes(createChannelsApi(channels), d.audit), ...readers];
-  return { channels, messages, adapters, mqtt, tick, routes };
+  return {
+    channels,
+    messages,
+    adapters,
+    mqtt,
+    /** true when live channel rights were re-checked (a registry change, or now and then for expiry) */
+    tick,
+    routes,
+    onDelivered: (fn: (topic: string, payload: Uint8Array) => void) => taps.add(fn),
+  };
 }

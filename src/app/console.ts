@@ -39,7 +39,7 @@ export interface ConsoleDeps {
   metrics: NeoMetrics;
   startedAt: number;
   /** the addresses bound now: "host:port" */
-  addresses: () => { http: string; mqtt: string; grpc?: string };
+  addresses: () => { http: string; mqtt: string; grpc?: string; coap?: string; coapsTcp?: string };
   bodyLimit: number;
   /** may this principal run this statement? (the same check as /db/query) */
   readCheck: ReadCheck;
@@ -67,7 +67,7 @@ function dirBytes(dir: string, depth = 0): number {
   return total;
 }
 
-function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string; grpc?: string }): ListenerView[] {
+function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): ListenerView[] {
   const m = cfg.mqtt;
   const mqttAuth = m.tls.enabled
     ? `client certificate (${m.tls.clientAuth})${m.enableTokenAuth ? " and token" : ""}`
@@ -102,6 +102,17 @@ function listeners(cfg: NeoConfig, addr: { http: string; mqtt: string; grpc?: st
           },
         ]
       : []),
+    ...(addr.coap ? [{ name: "CoAP (UDP)", address: addr.coap, tls: false, auth: "key (?auth=)" }] : []),
+    ...(addr.coapsTcp
+      ? [
+          {
+            name: "CoAP over TLS (coaps+tcp)",
+            address: addr.coapsTcp,
+            tls: true,
+            auth: `client certificate (${cfg.coap.tls.clientAuth})${cfg.coap.tls.clientAuth === "optional" ? " or key (?auth=)" : ""}`,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -127,6 +138,7 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
           authFailures: s.authFailures,
           subscriptions: s.subscriptions,
           retained: s.retained,
+          ...(s.coap ? { coap: s.coap } : {}),
           residentMemoryBytes: s.residentMemoryBytes,
         },
       };

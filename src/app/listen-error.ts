@@ -3,7 +3,7 @@
 import { NeoError } from "../lib/errors.ts";
 
 export async function listening<T>(
-  what: "MQTT" | "HTTP" | "gRPC",
+  what: "MQTT" | "HTTP" | "gRPC" | "CoAP" | "CoAP over TLS",
   host: string,
   port: number,
   start: () => T | Promise<T>,
@@ -21,7 +21,15 @@ export async function listening<T>(
           ? `${host} is not an address of this machine`
           : "the address is in use or not available";
     const setting =
-      what === "MQTT" ? "Mqtt.Listen / --mqtt-port" : what === "HTTP" ? "Http.Listen / --http-port" : "Grpc.Listen";
+      what === "MQTT"
+        ? "Mqtt.Listen / --mqtt-port"
+        : what === "HTTP"
+          ? "Http.Listen / --http-port"
+          : what === "gRPC"
+            ? "Grpc.Listen"
+            : what === "CoAP"
+              ? "Coap.Listen"
+              : "Coap.Tls.Listen";
     throw new NeoError(
       "listen_failed",
       `${what} cannot listen on ${host}:${port}: ${hint} (${setting}; ${why})`,

@@ -1,7 +1,9 @@
 // Wires the metrics to what they count: the broker's own counters (read on demand),
 // and the series store's commits (timed and counted around the store's write calls,
 // so every writer — MQTT batches and HTTP /db/write alike — is seen once).
+import type { CoapFigures as CoapAdapterFigures } from "../coap/index.ts";
 import {
+  type CoapFigures,
   type BrokerFigures,
   createNeoMetrics,
   LISTENERS,
@@ -27,6 +29,25 @@ export function brokerFigures(broker: Broker): BrokerFigures {
 
 /** The gateway's metrics: counters now; the broker, the guard and the bridges provide their figures as they start. */
 export const createGatewayMetrics = (): NeoMetrics => createNeoMetrics();
+
+/** the CoAP adapter's counters in the metrics' shape */
+export function coapFigures(c: CoapAdapterFigures | undefined): CoapFigures | undefined {
+  if (!c) return undefined;
+  const s = c.stats;
+  return {
+    requests: s.requests,
+    responses: { ...s.responses },
+    duplicates: s.duplicates,
+    malformed: s.malformed,
+    observers: c.observers,
+    notifications: s.notifications,
+    notificationsDropped: s.notificationsDropped,
+    retransmissions: s.retransmissions,
+    tlsConnections: s.tcpConnections,
+    dedupEntries: c.dedupEntries,
+    uploads: c.uploads,
+  };
+}
 
 /** The same store, with each commit's rows and duration going to the metrics. */
 export function meteredStore(store: SeriesStore, metrics: NeoMetrics): SeriesStore {

@@ -8,6 +8,7 @@ import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
+import { listenCoap } from "./coap-wiring.ts";
 import { createConsoleSource } from "./console.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
 import { createListeners, type MqttListener, startMqttListener } from "./listeners.ts";
@@ -27,6 +28,10 @@ export interface ReadyInfo {
   /** the gRPC listener ("host:port"), when a Grpc block configures one */
   grpc?: string;
   grpcTls?: boolean;
+  /** CoAP over UDP, when Coap.Listen is set */
+  coap?: string;
+  /** CoAP over TLS (coaps+tcp), when Coap.Tls.Listen is set */
+  coapsTcp?: string;
   data: string;
   pid: number;
 }
@@ -81,6 +86,7 @@ export async function startListeners(
   stops.add("accept", "MQTT listener", () => mq.current.stop(false)); // broker.close() tells each client
   // what listens now (the console's Overview shows it): the HTTP server joins below
   const bound: { http?: ListenerSlots["http"]; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
+  let coapAt: { udp?: string; tls?: string } = {};
   const ready = (): ReadyInfo => {
     const now = settings.get();
     const httpAddr = new URL(bound.http?.current.url ?? "http://-:0");
@@ -91,6 +97,8 @@ export async function startListeners(
       mqttTls: now.mqtt.tls.enabled,
       httpTls: now.http.tls.enabled,
       ...(bound.grpc ? { grpc: `${bound.grpc.host}:${bound.grpc.port}`, grpcTls: bound.grpc.tls } : {}),
+      ...(coapAt.udp ? { coap: coapAt.udp } : {}),
+      ...(coapAt.tls ? { coapsTcp: coapAt.tls } : {}),
       data: now.data,
       pid: process.pid,
     };
@@ -161,6 +169,10 @@ export async function startListeners(
     bound.grpc = grpc;
     s.metrics.provide({ grpcConnections: () => grpc.connections() });
     stops.add("accept", "gRPC listener", () => grpc.stop()); // open Append streams end; committed rows stay
+  }
+  if (services.coap) {
+    await listenCoap(services.coap, config.coap, s.pki);
+    coapAt = services.coap.addresses();
   }
   return { mqtt: mq, http: hs, ready };
 }

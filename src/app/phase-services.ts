@@ -9,6 +9,8 @@ import type { Broker } from "../mqtt/index.ts";
 import { createBridges } from "./bridges.ts";
 import { createBrokerHooks } from "./broker-hooks.ts";
 import { wireChannels } from "./channels-wiring.ts";
+import { createCoapService } from "./coap-wiring.ts";
+import { coapFigures } from "./metrics.ts";
 import { createDataTopics } from "./data-topics.ts";
 import { createMemorySettler } from "./memory-settle.ts";
 import type { Door } from "./phase-door.ts";
@@ -60,6 +62,20 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
   stops.add("links", "bridges", () => bridges.stop()); // after the broker: nothing is offered to a closed queue
   s.metrics.provide({ bridges: () => bridges.statuses() });
 
+  // CoAP (made here: the re-check and the metrics need it; it listens with the listeners)
+  const coap = createCoapService({
+    config: settings.get(),
+    auth: door.auth,
+    guard: door.guard,
+    audit,
+    ch,
+    registry,
+  });
+  if (coap) {
+    stops.add("accept", "CoAP listeners", () => coap.stop());
+    s.metrics.provide({ coap: () => coapFigures(coap.figures()) });
+  }
+
   // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
   const recheck = startSessionRecheck({
     broker,
@@ -68,7 +84,8 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
     log,
     onTick: () => {
       serverGuard.sync();
-      ch.tick();
+      // channel rights re-checked: CoAP observations too (the same rule as channel sockets)
+      if (ch.tick()) coap?.revalidate();
     },
     // a console session ends with its web session (sign-out, expiry, password change)
     consoleSessionLive: (m) => door.sessionUser(m.token)?.name === m.user,
@@ -92,5 +109,5 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
       onConnect: () => settle.noteConnect(),
     }),
   );
-  return { ch, bridges };
+  return { ch, bridges, coap };
 }

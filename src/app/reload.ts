@@ -43,13 +43,22 @@ function runnable(prev: NeoConfig, next: NeoConfig, log: Logger): NeoConfig {
   if (!same(next.guard, prev.guard)) later("Guard.*");
   if (!same(next.audit, prev.audit)) later("Audit.*");
   if (!same(next.grpc, prev.grpc)) later("Grpc.*");
+  if (!same(next.coap, prev.coap)) later("Coap.*");
   const mqtt = { ...next.mqtt };
   for (const k of MQTT_AT_START) {
     if (next.mqtt[k] === prev.mqtt[k]) continue;
     later(`Mqtt.${k[0]?.toUpperCase()}${k.slice(1)}`);
     Object.assign(mqtt, { [k]: prev.mqtt[k] });
   }
-  const kept = { ...next, data: prev.data, query: prev.query, guard: prev.guard, audit: prev.audit, mqtt };
+  const kept = {
+    ...next,
+    data: prev.data,
+    query: prev.query,
+    guard: prev.guard,
+    audit: prev.audit,
+    coap: prev.coap,
+    mqtt,
+  };
   if (prev.grpc) kept.grpc = prev.grpc;
   else delete kept.grpc;
   return kept;

@@ -25,8 +25,8 @@ async function readSetting(path: string, setting: string): Promise<string> {
 
 export async function loadTlsMaterial(
   pki: Pki,
-  tls: NeoConfig["mqtt"]["tls"],
-  section: "Mqtt" | "Http" | "Grpc",
+  tls: Pick<NeoConfig["mqtt"]["tls"], "certFile" | "keyFile">,
+  section: "Mqtt" | "Http" | "Grpc" | "Coap",
 ): Promise<TlsMaterial> {
   if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem };
   const certSetting = `${section}.Tls.CertFile`;

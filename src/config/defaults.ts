@@ -48,6 +48,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       persistence: true,
       tls: tls("require"),
     },
+    coap: { tls: { clientAuth: "require" } },
     storage: { sync: "full", retention: "off", whenFull: "refuse", busyTimeoutMs: 5000 },
     guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000 },
     audit: { enabled: true, maxEvents: 100_000 },

@@ -56,6 +56,7 @@ describe("defaults and precedence", () => {
         maxKeepAlive: 65_535,
         tls: { enabled: false, clientAuth: "require" },
       },
+      coap: { tls: { clientAuth: "require" } },
       storage: { sync: "full", retention: "off", whenFull: "refuse", busyTimeoutMs: 5000 },
       guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000 },
       audit: { enabled: true, maxEvents: 100_000 },
@@ -293,6 +294,27 @@ describe("printing configs", () => {
         maxKeepAlive: fc.integer({ min: 1, max: 65_535 }),
         tls: tls(["optional", "require"]),
       }),
+      coap: fc
+        .record(
+          {
+            listen,
+            tls: fc.record(
+              {
+                listen,
+                clientAuth: fc.constantFrom("require" as const, "optional" as const),
+                certFile: path,
+                keyFile: path,
+              },
+              { requiredKeys: ["clientAuth"] },
+            ),
+          },
+          { requiredKeys: ["tls"] },
+        )
+        .filter(
+          (c) =>
+            (c.tls.certFile === undefined) === (c.tls.keyFile === undefined) &&
+            (c.tls.listen !== undefined || (c.tls.clientAuth === "require" && c.tls.certFile === undefined)),
+        ),
       storage: fc.record(
         {
           sync: fc.constantFrom("full" as const, "normal" as const),

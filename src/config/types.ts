@@ -114,6 +114,15 @@ export interface NeoConfig {
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
   storage: StorageConfig;
+  /** CoAP listeners (docs/coap.md); each off while its Listen is undefined */
+  coap: CoapConfig;
+}
+
+export interface CoapConfig {
+  /** CoAP over UDP (coap://) */
+  listen?: ListenConfig;
+  /** CoAP over TLS (RFC 8323, coaps+tcp://) */
+  tls: { listen?: ListenConfig; clientAuth: "require" | "optional"; certFile?: string; keyFile?: string };
 }
 
 export interface StorageConfig {

@@ -7,6 +7,7 @@ export {
   type AuthResult,
   type BridgeFigures,
   type BrokerFigures,
+  type CoapFigures,
   type MetricsSnapshot,
   type MetricsSources,
   type NeoMetrics,

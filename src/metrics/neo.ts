@@ -25,9 +25,28 @@ export interface BridgeFigures {
   dropped: number;
 }
 
+/** the CoAP listeners (app reads them from the CoAP adapter); undefined while CoAP is off */
+export interface CoapFigures {
+  /** requests handled per listener ("coap", "coaps+tcp"), duplicates not counted */
+  requests: number;
+  /** responses by class: "2", "4", "5" */
+  responses: Record<string, number>;
+  duplicates: number;
+  malformed: number;
+  observers: number;
+  notifications: number;
+  notificationsDropped: number;
+  retransmissions: number;
+  tlsConnections: number;
+  dedupEntries: number;
+  uploads: number;
+}
+
 /** Where the figures come from; each part registers when it exists (provide), until then it reads as zero. */
 export interface MetricsSources {
   broker(): BrokerFigures;
+  /** the CoAP listeners' figures; undefined (no samples) while CoAP is off */
+  coap?(): CoapFigures | undefined;
   /** the Bridge blocks' figures; none without bridges */
   bridges?(): BridgeFigures[];
   /** how many peers are banned now (the brute-force guard); 0 without one */
@@ -52,6 +71,8 @@ export interface MetricsSnapshot {
   authFailures: number;
   authAttempts: number;
   bans: number;
+  /** CoAP requests handled and observations now; undefined while CoAP is off */
+  coap?: { requests: number; observers: number };
   residentMemoryBytes: number;
   cpuSeconds: number;
   startTimeSeconds: number;
@@ -77,6 +98,9 @@ const NO_BROKER: BrokerFigures = {
   subscriptions: 0,
   retained: 0,
 };
+
+const coapSnapshot = (c: CoapFigures | undefined) =>
+  c ? { coap: { requests: c.requests, observers: c.observers } } : {};
 
 const BATCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -117,6 +141,55 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
   reg.gauge("neo_bans", "peers banned now by the brute-force guard", bans);
   reg.gauge("neo_grpc_connections", "gRPC connections open now", () => src.grpcConnections?.() ?? 0);
   const grpcCalls = reg.counter("neo_grpc_calls_total", "gRPC calls answered, per method and status code");
+  const coap = (f: (c: CoapFigures) => number | Sample[]) => (): Sample[] => {
+    const c = src.coap?.();
+    if (!c) return [];
+    const v = f(c);
+    return typeof v === "number" ? [{ value: v }] : v;
+  };
+  const counter = (name: string, help: string, f: (c: CoapFigures) => number | Sample[]) =>
+    reg.gauge(name, help, coap(f), "counter");
+  counter(
+    "neo_coap_requests_total",
+    "CoAP requests handled (duplicates answered from the dedup table not counted)",
+    (c) => c.requests,
+  );
+  counter("neo_coap_responses_total", "CoAP responses by class (2.xx, 4.xx, 5.xx)", (c) =>
+    Object.entries(c.responses).map(([k, value]) => ({ labels: { class: `${k}.xx` }, value })),
+  );
+  counter("neo_coap_duplicates_total", "CoAP requests seen again within the exchange lifetime", (c) => c.duplicates);
+  counter("neo_coap_malformed_total", "CoAP datagrams and frames that could not be read", (c) => c.malformed);
+  counter("neo_coap_notifications_total", "Observe notifications sent", (c) => c.notifications);
+  counter(
+    "neo_coap_notifications_dropped_total",
+    "notifications dropped for an observer that does not acknowledge",
+    (c) => c.notificationsDropped,
+  );
+  counter(
+    "neo_coap_retransmissions_total",
+    "confirmable notifications sent again for want of an ACK",
+    (c) => c.retransmissions,
+  );
+  reg.gauge(
+    "neo_coap_observers",
+    "CoAP observations now",
+    coap((c) => c.observers),
+  );
+  reg.gauge(
+    "neo_coap_tls_connections",
+    "CoAP over TLS (coaps+tcp) connections now",
+    coap((c) => c.tlsConnections),
+  );
+  reg.gauge(
+    "neo_coap_dedup_entries",
+    "message ids remembered for deduplication",
+    coap((c) => c.dedupEntries),
+  );
+  reg.gauge(
+    "neo_coap_block_uploads",
+    "block-wise uploads being put together",
+    coap((c) => c.uploads),
+  );
   const perBridge = (f: (b: BridgeFigures) => number) => (): Sample[] =>
     (src.bridges?.() ?? []).map((b) => ({ labels: { bridge: b.name }, value: f(b) }));
   reg.gauge(
@@ -219,6 +292,7 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
         authFailures: failures,
         authAttempts: auth.total(),
         bans: bans(),
+        ...coapSnapshot(src.coap?.()),
         residentMemoryBytes: p.residentMemoryBytes,
         cpuSeconds: p.cpuSeconds,
         startTimeSeconds: p.startTimeSeconds,

@@ -22,7 +22,7 @@ export interface SenmlRow {
   /** vd, base64url text */
   dataValue: string | null;
   sum: number | null;
-  /** the channel, who published, the subtopic ("" for none), "mqtt" | "http" | "websocket" */
+  /** the channel, who published, the subtopic ("" for none), "mqtt" | "http" | "websocket" | "coap" */
   channel?: string | null;
   publisher?: string | null;
   subtopic?: string | null;

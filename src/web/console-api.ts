@@ -34,6 +34,8 @@ export interface OverviewView {
     authFailures: number;
     subscriptions: number;
     retained: number;
+    /** CoAP requests handled and observations now; absent while CoAP is off */
+    coap?: { requests: number; observers: number };
     residentMemoryBytes: number;
   };
 }

@@ -101,6 +101,7 @@ export function OverviewPage() {
           <dt>Data directory</dt><dd id="ov-data"><code>${ov.dataDir}</code>, ${bytes(ov.dataDirBytes)}</dd>
           <dt>Memory (resident)</dt><dd>${bytes(m.residentMemoryBytes)}</dd>
           <dt>Subscriptions / retained</dt><dd>${num(m.subscriptions)} / ${num(m.retained)}</dd>
+          ${m.coap ? html`<dt>CoAP requests / observations</dt><dd id="ov-coap">${num(m.coap.requests)} / ${num(m.coap.observers)}</dd>` : null}
         </dl>
         <h2>Listeners</h2>
         <table class="cards" id="ov-listeners">

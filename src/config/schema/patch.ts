@@ -2,7 +2,7 @@
 // earlier ones key by key. A new section adds its own `xPatch` here and one field below.
 import type { LogLevel } from "../../lib/log.ts";
 import type { Pos } from "../parser.ts";
-import type { BridgeConfig, ClientAuthMode, MqttLimits, QueryConfig } from "../types.ts";
+import type { BridgeConfig, ClientAuthMode, ListenConfig, MqttLimits, QueryConfig } from "../types.ts";
 
 export interface TlsPatch {
   enabled?: boolean;
@@ -49,6 +49,13 @@ export interface ConfigPatch {
   auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
   /** only a file has them */
   bridges?: BridgePatch[];
+  coap: {
+    listen?: ListenConfig;
+    tlsListen?: ListenConfig;
+    clientAuth?: "require" | "optional";
+    certFile?: string;
+    keyFile?: string;
+  };
   data?: string;
   guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
   grpc?: GrpcPatch;
@@ -64,6 +71,7 @@ export const emptyPatch = (): ConfigPatch => ({
   http: { tls: {} },
   mqtt: { tls: {} },
   storage: {},
+  coap: {},
   guard: {},
   audit: {},
   login: {},

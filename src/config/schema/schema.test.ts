@@ -42,6 +42,7 @@ Mqtt = {
         tls: { enabled: true, clientAuth: "optional" },
       },
       storage: {},
+      coap: {},
       guard: {},
       audit: {},
       login: {},
@@ -74,7 +75,7 @@ describe("schema: problems carry file:line:col", () => {
       'neo.conf:1:8: unknown key "MaxMessageSizeLimit" in Http; it belongs in "Mqtt.MaxMessageSizeLimit"',
     ]);
     expect(problemsOf("Tls { Enabled = true }")).toEqual([
-      'neo.conf:1:1: unknown key "Tls"; it belongs in "Http.Tls" or "Mqtt.Tls" or "Grpc.Tls"',
+      'neo.conf:1:1: unknown key "Tls"; it belongs in "Http.Tls" or "Mqtt.Tls" or "Grpc.Tls" or "Coap.Tls"',
     ]);
   });
 

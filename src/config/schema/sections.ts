@@ -5,6 +5,7 @@
 import { auditSection } from "./audit.ts";
 import { authSection } from "./auth.ts";
 import { bridgeSection } from "./bridge.ts";
+import { coapSection } from "./coap.ts";
 import { dataSection } from "./data.ts";
 import { grpcSection } from "./grpc.ts";
 import { guardSection } from "./guard.ts";
@@ -22,6 +23,7 @@ export const SECTIONS: readonly Section[] = [
   querySection,
   mqttSection,
   grpcSection,
+  coapSection,
   storageSection,
   guardSection,
   auditSection,

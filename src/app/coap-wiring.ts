@@ -1,0 +1,66 @@
+// The CoAP listeners wired into the gateway (docs/coap.md): identity and rights through
+// auth (identify, authorize, the guard, the audit trail), messages through the channel
+// message path (stored as SenML like MQTT and HTTP, published to the broker), and every
+// channel message delivered to CoAP observers. Off unless Coap.Listen or Coap.Tls.Listen is set.
+// Made with the services (the re-check and the metrics need it), listening with the listeners.
+import { type Auth, type Guard, makePrincipal } from "../auth/index.ts";
+import { type Coap, createCoap } from "../coap/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import { createLogger } from "../lib/log.ts";
+import type { Pki } from "../pki/index.ts";
+import type { AuditLog, Registry } from "../registry/index.ts";
+import { channelTopic } from "./channel-messages.ts";
+import type { wireChannels } from "./channels-wiring.ts";
+import { listening } from "./listen-error.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+
+type Channels = ReturnType<typeof wireChannels>;
+const log = createLogger("coap");
+
+export function createCoapService(d: {
+  config: NeoConfig;
+  auth: Auth;
+  guard: Guard;
+  audit: Pick<AuditLog, "record">;
+  ch: Channels;
+  registry: Pick<Registry, "get">;
+}): Coap | undefined {
+  const { config, auth, ch } = d;
+  if (!config.coap.listen && !config.coap.tls.listen) return undefined;
+  const coap = createCoap({
+    identify: (cred) => auth.identify(cred),
+    guard: d.guard,
+    audit: d.audit,
+    markUsed: (id) => auth.markUsed(id),
+    channelExists: (id) => ch.messages.channelOf(channelTopic(id, "")) !== undefined,
+    accept: (id, sub, payload, type, publisher) =>
+      ch.adapters.accept(id, sub, payload, type, { publisher, protocol: "coap", subtopic: sub }),
+    // the same re-check as the channel WebSocket sockets: the credential, then the key's scopes now
+    current: (o) => {
+      if (!auth.isStillValid(o.clientId, { fingerprint256: o.fingerprint256 })) return null;
+      const r = d.registry.get(o.clientId);
+      return r && r.status === "active" ? makePrincipal(o.clientId, "client", r.scopes) : null;
+    },
+    // a channel message becomes an MQTT message: no larger than the broker takes one
+    maxBodyBytes: config.mqtt.maxMessageSizeLimit,
+    log,
+  });
+  ch.onDelivered((topic, payload) => coap.fanout(topic, payload));
+  return coap;
+}
+
+/** start the configured CoAP listeners (a bad certificate or a busy port stops the start) */
+export async function listenCoap(coap: Coap, c: NeoConfig["coap"], pki: Pki): Promise<void> {
+  const tls = c.tls.listen
+    ? { ...c.tls.listen, ...(await loadTlsMaterial(pki, c.tls, "Coap")), clientAuth: c.tls.clientAuth }
+    : undefined;
+  const udp = c.listen;
+  if (udp) {
+    const a = await listening("CoAP", udp.host, udp.port, () => coap.listen({ udp }));
+    log.info(`CoAP Listen coap://${a.udp}`);
+  }
+  if (tls) {
+    const a = await listening("CoAP over TLS", tls.host, tls.port, () => coap.listen({ tls }));
+    log.info(`CoAP Listen coaps+tcp://${a.tls} (client certificates: ${c.tls.clientAuth})`);
+  }
+}

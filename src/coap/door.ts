@@ -1,0 +1,103 @@
+// Who is asking, and may they: a CoAP request's credential (`?auth=<key>` as Mainflux
+// devices send it, and over coaps+tcp the client certificate the handshake verified)
+// goes to auth's identify(), its action to authorize() (`channels:publish|subscribe:<id>`).
+// The brute-force guard is asked first (a banned address costs a map lookup) and told of
+// every guessed key; every refusal is audited, and a success once per key, address and
+// listener a minute (a device posting every second would otherwise fill the trail).
+import { authorize, type Credentials, type Guard, type Identified, type Identity } from "../auth/index.ts";
+import type { PeerCert } from "../lib/peer-cert.ts";
+import type { AuditLog } from "../registry/index.ts";
+import { CODE } from "./options.ts";
+
+export interface DoorDeps {
+  identify(c: Credentials): Identity;
+  guard: Pick<Guard, "check" | "failed">;
+  audit?: Pick<AuditLog, "record">;
+  /** LAST USED of a key (called at most once a minute per key and address) */
+  markUsed(clientId: string): void;
+}
+
+export interface Caller {
+  address: string;
+  listener: "coap" | "coaps+tcp";
+  cert?: PeerCert;
+}
+
+export type Admitted =
+  | { ok: true; principal: Identified }
+  | { ok: false; code: number; reason: string; maxAge?: number };
+
+const SUCCESS_EVERY_MS = 60_000;
+
+export function createDoor(deps: DoorDeps) {
+  // listener|address|client -> when its success was last recorded
+  const recorded = new Map<string, number>();
+
+  function audit(c: Caller, target: string, ok: boolean, client: string | undefined, reason?: string): void {
+    deps.audit?.record({
+      kind: "auth",
+      action: "request",
+      result: ok ? "ok" : "fail",
+      method: c.cert ? "certificate" : "token",
+      listener: c.listener,
+      address: c.address,
+      ...(client !== undefined ? { client } : {}),
+      ...(reason ? { reason } : {}),
+      target,
+    });
+  }
+
+  function refuse(c: Caller, target: string, code: number, reason: string, client?: string): Admitted {
+    audit(c, target, false, client, reason);
+    return { ok: false, code, reason };
+  }
+
+  /** identify + authorize one request; `target` is e.g. "POST /channels/c1/messages" */
+  function admit(c: Caller, token: string | undefined, op: "publish" | "subscribe", channelId: string, target: string) {
+    const g = deps.guard.check(c.address);
+    if (!g.ok)
+      return {
+        ok: false,
+        code: CODE.TOO_MANY_REQUESTS,
+        reason: `too many failed authentications from this address, retry in ${g.retryAfterSec}s`,
+        maxAge: g.retryAfterSec,
+      } satisfies Admitted;
+    if (token === undefined && !c.cert)
+      return refuse(c, target, CODE.UNAUTHORIZED, "missing credentials: add ?auth=<key> to the URI");
+    const who = deps.identify({
+      ...(token !== undefined ? { token } : {}),
+      ...(c.cert ? { certificate: { cn: c.cert.cn, fingerprint256: c.cert.fingerprint256 } } : {}),
+      allowAnonymous: false,
+    });
+    if (!who.ok) {
+      // a key that matched nothing is a guess: the guard counts it against the address
+      if (who.code === "invalid_token" && /invalid token/.test(who.reason)) deps.guard.failed(c.address);
+      const code =
+        who.code === "unavailable"
+          ? CODE.SERVICE_UNAVAILABLE
+          : who.code === "invalid_scopes" || (who.code === "mismatch" && c.cert)
+            ? CODE.FORBIDDEN
+            : CODE.UNAUTHORIZED;
+      const reason =
+        who.code === "unavailable" ? "authentication unavailable, try again" : who.code.replaceAll("_", " ");
+      return refuse(c, target, code, reason);
+    }
+    const p = who.principal;
+    const d = authorize(p, `channels:${op}`, channelId);
+    if (!d.allow) return refuse(c, target, CODE.FORBIDDEN, `not allowed to ${op} on channel ${channelId}`, p.id);
+    const key = `${c.listener}|${c.address}|${p.id}`;
+    const now = Date.now();
+    const last = recorded.get(key);
+    if (last === undefined || now - last >= SUCCESS_EVERY_MS) {
+      if (recorded.size >= 10_000) recorded.clear();
+      recorded.set(key, now);
+      audit(c, target, true, p.id);
+      if (p.kind !== "anonymous") deps.markUsed(p.id);
+    }
+    return { ok: true, principal: p } satisfies Admitted;
+  }
+
+  return { admit };
+}
+
+export type Door = ReturnType<typeof createDoor>;

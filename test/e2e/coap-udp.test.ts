@@ -1,0 +1,261 @@
+// CoAP over UDP as a Mainflux device uses it, driven by Debian's libcoap client
+// (coap-client-openssl) and a raw UDP socket: SenML stored as MQTT and HTTP store it,
+// CoAP and MQTT in both directions, Observe with its end when the key loses the channel,
+// block-wise uploads and notifications, deduplication, Resets, and no amplification.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { decode } from "../../src/coap/codec.ts";
+import { coap, coapBackground, coapClient, rawUdp, request } from "./coap-clients.ts";
+import { openGateway, type Gateway } from "./fixture.ts";
+import { eventually, neo } from "./harness.ts";
+import { connectCollect } from "./mqtt-clients.ts";
+
+let gw: Gateway & { close(): Promise<void> };
+let port: number;
+let base: string;
+const shell = async (...args: string[]) => {
+  const r = await neo(["shell", ...args, "--data", gw.srv.data]);
+  if (r.code !== 0) throw new Error(`neo shell ${args.join(" ")}: ${r.stderr}`);
+};
+const rows = async (table: string) => (await gw.query(`select count(*) from ${table}`)).body.data?.rows[0]?.[0] ?? 0;
+
+beforeAll(async () => {
+  if (!coapClient.skip) coapClient.check(); // CI: a missing client fails here
+  gw = await openGateway({
+    config: 'Coap { Listen = "127.0.0.1:0" }\nMqtt { MaxMessageSizeLimit = 4096 }\nHttp { MetricsPublic = true }\n',
+    keys: ["dev1", "stranger", "watcher"],
+  });
+  port = Number(gw.srv.ready.coap?.split(":")[1]);
+  base = `coap://127.0.0.1:${port}`;
+  for (const ch of ["ch1", "ch2"]) await shell("channel", "create", ch);
+  await shell("channel", "connect", "ch1", "dev1");
+  await shell("channel", "connect", "ch2", "dev1");
+  await shell("channel", "connect", "ch1", "watcher");
+  // a right on a channel that does not exist (any more)
+  await shell("key", "scope", "add", "dev1", "channels:publish:gone");
+}, 30_000);
+afterAll(async () => {
+  await gw?.close();
+});
+
+const url = (ch: string, key: string, sub = "") => `${base}/channels/${ch}/messages${sub}?auth=${key}`;
+
+describe.skipIf(coapClient.skip)("coap-client against neo's CoAP listener", () => {
+  test("the ready line names the UDP listener", () => {
+    expect(gw.srv.ready.coap).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  test("a confirmable POST of SenML is stored in the channel's table and answered 2.04", async () => {
+    const body = '[{"bn":"dev1:","n":"temp","u":"Cel","t":1700000000,"v":21.5},{"n":"hum","t":1700000001,"v":40}]';
+    const r = await coap(["-m", "post", "-t", "110", "-e", body, "-v", "6", url("ch1", gw.keys.dev1!.token)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain("c:2.04");
+    const q = await gw.query("select NAME, TIME, VALUE from ch1 order by NAME");
+    expect(q.body.data.rows).toEqual([
+      ["dev1:hum", 1700000001000000000, 40],
+      ["dev1:temp", 1700000000000000000, 21.5],
+    ]);
+  });
+
+  test("refusals carry the Mainflux codes: 4.01 bad key, 4.03 not connected, 4.04 no channel or path, 4.05, 4.15, 4.00", async () => {
+    const out = async (args: string[]) => (await coap(["-v", "6", ...args])).stdout;
+    expect(await out(["-m", "post", "-e", "x", url("ch1", "nope:b:00")])).toContain("c:4.01");
+    expect(await out(["-m", "post", "-e", "x", `${base}/channels/ch1/messages`])).toContain("c:4.01");
+    expect(await out(["-m", "post", "-e", "x", url("ch1", gw.keys.stranger!.token)])).toContain("c:4.03");
+    expect(await out(["-m", "post", "-e", "x", url("gone", gw.keys.dev1!.token)])).toContain("c:4.04");
+    expect(await out(["-m", "post", "-e", "x", `${base}/things/x?auth=${gw.keys.dev1!.token}`])).toContain("c:4.04");
+    expect(await out(["-m", "put", "-e", "x", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.05");
+    expect(await out(["-m", "post", "-t", "112", "-e", "x", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.15");
+    expect(await out(["-m", "post", "-t", "110", "-e", "[{oops", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.00");
+    expect(await out(["-m", "get", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.00");
+  });
+
+  test("refusals are in the audit trail with the CoAP listener", async () => {
+    await eventually(async () => {
+      const r = await neo(["shell", "audit", "--data", gw.srv.data, "--format", "json", "--result", "fail"]);
+      const events = JSON.parse(r.stdout) as { listener?: string; client?: string; reason?: string }[];
+      return events.some(
+        (e) => e.listener === "coap" && e.client === "stranger" && /not allowed to publish/.test(e.reason ?? ""),
+      );
+    });
+  });
+
+  test("a CoAP observer gets what an MQTT publisher sends, and an MQTT subscriber what CoAP posts", async () => {
+    const obs = coapBackground(["-s", "30", url("ch1", gw.keys.watcher!.token, "/room1")]);
+    try {
+      await eventually(async () => (await gw.http("/metrics").then((r) => r.text())).includes("neo_coap_observers 1"));
+      const sub = connectCollect(gw.url, { username: "dev1", password: gw.keys.dev1!.token });
+      await sub.ready;
+      await sub.c.subscribeAsync("channels/ch1/messages/#", { qos: 1 });
+      await sub.c.publishAsync("channels/ch1/messages/room1", "from-mqtt-1", { qos: 1 });
+      await obs.waitFor("from-mqtt-1");
+      const r = await coap(["-m", "post", "-e", "from-coap-1", url("ch1", gw.keys.dev1!.token, "/room1")]);
+      expect(r.code).toBe(0);
+      await obs.waitFor("from-coap-1");
+      await eventually(() =>
+        sub.got.some((m) => m.topic === "channels/ch1/messages/room1" && m.payload === "from-coap-1"),
+      );
+      // HTTP adapter too
+      const h = await gw.http("/http/channels/ch1/messages/room1", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"from":"http"}',
+      });
+      expect(h.status).toBe(202);
+      await obs.waitFor('{"from":"http"}');
+      await sub.c.endAsync();
+    } finally {
+      await obs.stop();
+    }
+  });
+
+  test("block-wise upload (-b 64) puts the blocks together and stores every record; past the limit 4.13", async () => {
+    const pack = JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ n: "blk", t: 1700000100 + i, v: i })));
+    expect(pack.length).toBeGreaterThan(64 * 10);
+    const file = join(gw.dir, "pack.json");
+    await Bun.write(file, pack);
+    const r = await coap([
+      "-m",
+      "post",
+      "-t",
+      "110",
+      "-b",
+      "64",
+      "-f",
+      file,
+      "-v",
+      "6",
+      url("ch2", gw.keys.dev1!.token),
+    ]);
+    expect(r.stdout).toContain("Block1:0/M/64");
+    expect(r.stdout).toMatch(/c:2\.04 .*Block1:\d+\/_\/64/);
+    expect(await rows("ch2")).toBe(40);
+    const big = join(gw.dir, "big.bin");
+    await Bun.write(big, "x".repeat(6000));
+    const tooBig = await coap(["-m", "post", "-b", "1024", "-f", big, "-v", "6", url("ch2", gw.keys.dev1!.token)]);
+    expect(tooBig.stdout).toContain("c:4.13");
+    expect(tooBig.stdout).toMatch(/Size1:4096/);
+  });
+
+  test("a notification larger than a block reaches the observer whole (Block2)", async () => {
+    const obs = coapBackground(["-s", "30", url("ch1", gw.keys.watcher!.token, "/big")]);
+    try {
+      await eventually(async () => (await gw.http("/metrics").then((r) => r.text())).includes("neo_coap_observers 1"));
+      const text = `${"0123456789".repeat(300)}END`;
+      const r = await coap(["-m", "post", "-b", "1024", "-e", text, url("ch1", gw.keys.dev1!.token, "/big")]);
+      expect(r.code).toBe(0);
+      await obs.waitFor(text);
+    } finally {
+      await obs.stop();
+    }
+  });
+
+  test("an observer whose key is disconnected from the channel gets 4.03 and nothing after it", async () => {
+    await shell("channel", "connect", "ch2", "watcher");
+    const obs = coapBackground(["-s", "60", "-v", "6", url("ch2", gw.keys.watcher!.token)]);
+    try {
+      await obs.waitFor("Observe:");
+      const pub = await gw.conn({ username: "dev1", password: gw.keys.dev1!.token });
+      await pub.publishAsync("channels/ch2/messages", "before", { qos: 1 });
+      await obs.waitFor("before");
+      await shell("channel", "disconnect", "ch2", "watcher");
+      await obs.waitFor(/c:4\.03/);
+      await pub.publishAsync("channels/ch2/messages", "after", { qos: 1 });
+      await pub.endAsync();
+      expect(obs.output()).not.toContain("after");
+    } finally {
+      await obs.stop();
+    }
+  });
+});
+
+describe("the message layer, with a raw UDP socket", () => {
+  test("a duplicate CON gets the same ACK and is stored once", async () => {
+    const u = await rawUdp(port);
+    try {
+      const m = request({ mid: 0x4242, auth: gw.keys.dev1!.token }, '[{"n":"dup","t":1700000500,"v":1}]');
+      u.send(m);
+      const first = await u.next(0);
+      u.send(m);
+      const second = await u.next(1);
+      expect(first.msg).toMatchObject({ type: 2, code: 0x44, messageId: 0x4242 });
+      expect([...second.bytes]).toEqual([...first.bytes]);
+      expect((await gw.query("select count(*) from ch1 where NAME = 'dup'")).body.data.rows[0]?.[0]).toBe(1);
+    } finally {
+      u.close();
+    }
+  });
+
+  test("no amplification: replies to unauthenticated requests are never larger than the request", async () => {
+    const u = await rawUdp(port);
+    try {
+      const cases = [
+        request({ mid: 1, token: [] }),
+        request({ mid: 2, auth: "x" }),
+        request({ mid: 3, auth: "nope:b:00", channel: "ch1" }, "some payload"),
+        request({ mid: 4, code: 3, token: [] }),
+        request({ mid: 5, channel: "unknown", token: [1, 2, 3, 4, 5, 6, 7, 8] }),
+        { ...request({ mid: 6 }), options: [] },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const sent = u.send(c);
+        const reply = await u.next(i);
+        expect(reply.bytes.length).toBeLessThanOrEqual(sent);
+        expect(reply.msg?.code ?? 0).toBeGreaterThanOrEqual(0x80);
+      }
+    } finally {
+      u.close();
+    }
+  });
+
+  test("a CoAP ping and a malformed CON get a 4-byte Reset; a malformed NON gets nothing", async () => {
+    const u = await rawUdp(port);
+    try {
+      u.send(new Uint8Array([0x40, 0, 0x12, 0x34]));
+      const ping = await u.next(0);
+      expect([...ping.bytes]).toEqual([0x70, 0, 0x12, 0x34]);
+      u.send(new Uint8Array([0x51, 0x02, 0x00, 0x07, 0xaa, 0xff])); // NON, marker without payload
+      u.send(new Uint8Array([0x41, 0x02, 0x00, 0x08, 0xaa, 0xff])); // CON, the same
+      const rst = await u.next(1);
+      expect([...rst.bytes]).toEqual([0x70, 0, 0x00, 0x08]);
+      expect(decode(rst.bytes)).toMatchObject({ ok: true, msg: { type: 3 } });
+    } finally {
+      u.close();
+    }
+  });
+
+  test("a Reset to a notification ends the observation; Observe 1 does too", async () => {
+    const u = await rawUdp(port);
+    try {
+      const metric = async () => Number(/neo_coap_observers (\d+)/.exec(await (await gw.http("/metrics")).text())?.[1]);
+      // observers the coap-client runs above left behind (killed, they never said goodbye)
+      const before = await metric();
+      u.send(request({ mid: 10, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [7] }));
+      expect((await u.next(0)).msg).toMatchObject({ code: 0x45 });
+      expect(await metric()).toBe(before + 1);
+      const pub = await gw.conn({ username: "dev1", password: gw.keys.dev1!.token });
+      await pub.publishAsync("channels/ch1/messages", "n1", { qos: 1 });
+      const n = await u.next(1);
+      expect(n.msg).toMatchObject({ type: 0, code: 0x45, token: new Uint8Array([7]) });
+      u.send({
+        type: 3,
+        code: 0,
+        messageId: n.msg!.messageId,
+        token: new Uint8Array(0),
+        options: [],
+        payload: new Uint8Array(0),
+      });
+      await eventually(async () => (await metric()) <= before);
+      const left = await metric();
+      u.send(request({ mid: 11, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [8] }));
+      await u.next(2);
+      expect(await metric()).toBe(left + 1);
+      u.send(request({ mid: 12, code: 1, observe: 1, auth: gw.keys.watcher!.token, token: [8] }));
+      expect((await u.next(3)).msg).toMatchObject({ code: 0x45, options: [] });
+      expect(await metric()).toBe(left);
+      await pub.endAsync();
+    } finally {
+      u.close();
+    }
+  });
+});
