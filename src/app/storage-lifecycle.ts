@@ -1,7 +1,7 @@
 // The series store's housekeeping while the gateway runs: a retention pass at start-up and
 // every minute (each pass deletes in small transactions between which ingest goes on).
 import type { NeoConfig } from "../config/index.ts";
-import { parseRetention } from "../lib/durations.ts";
+import { parseRetention } from "../lib/duration.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SeriesStore, StorageOptions } from "../storage/index.ts";
 

@@ -7,7 +7,6 @@ import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, authorize, createAuth, makePrincipal, type Auth, type LiveSession } from "./index.ts";
-import { sameBytes } from "./authenticate.ts";
 
 setLogLevel("error");
 afterAll(() => setLogLevel("info")); // the level is global to the test process
@@ -247,19 +246,5 @@ describe("authorization with the all-access set", () => {
   test("any subscription is allowed, $SYS statistics included", () => {
     expect(authorize(all, "topics:subscribe", "#").allow).toBe(true);
     expect(authorize(all, "topics:subscribe", "$SYS/#").allow).toBe(true);
-  });
-});
-
-describe("hash comparison", () => {
-  test("equal hashes compare equal; any differing byte, or a different length, does not", () => {
-    const a = crypto.getRandomValues(new Uint8Array(32));
-    expect(sameBytes(a, a.slice())).toBe(true);
-    for (const i of [0, 1, 15, 31]) {
-      const b = a.slice();
-      b[i] = b[i]! ^ 0x01;
-      expect(sameBytes(a, b)).toBe(false);
-    }
-    expect(sameBytes(a, a.slice(0, 31))).toBe(false);
-    expect(sameBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });

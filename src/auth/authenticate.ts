@@ -6,6 +6,7 @@ import { tokenClientId, type ClientRecord, type Registry } from "../registry/ind
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { createIdentify, type Credentials, type Identity } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
+import { sameBytes } from "../lib/secret-bytes.ts";
 
 const log = createLogger("auth");
 const DUMMY_HASH = new Uint8Array(32);
@@ -21,18 +22,6 @@ export interface AuthDeps {
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
 const normalizeFp = (fp: string) => fp.replace(/:/g, "").toLowerCase();
-
-/**
- * Constant-time equality of two hashes (32 bytes each): every byte is looked at, no early
- * exit. Written here rather than node's timingSafeEqual so the server never loads
- * node:crypto (several MB resident: bench/RESULTS.md, "Module costs") just for this.
- */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false; // lengths are public (always 32 for HMAC-SHA256)
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
 
 export function createAuth({
   registry,

@@ -125,7 +125,7 @@ export async function installService(opts: ServiceOptions): Promise<void> {
     out(`binary: using existing ${bin}`);
   } else if (existsSync(bin) && realpathSync(bin) === realpathSync(opts.self)) {
     out(`binary: ${bin} is the running binary`);
-  } else if (existsSync(bin) && sameBytes(bin, opts.self)) {
+  } else if (existsSync(bin) && sameFileContent(bin, opts.self)) {
     out(`binary: ${bin} up to date`);
   } else {
     mkdirSync(dirname(bin), { recursive: true });
@@ -241,7 +241,7 @@ export async function uninstallService(opts: UninstallOptions): Promise<void> {
   }
 }
 
-function sameBytes(a: string, b: string): boolean {
+function sameFileContent(a: string, b: string): boolean {
   if (statSync(a).size !== statSync(b).size) return false;
   return Buffer.compare(readFileSync(a), readFileSync(b)) === 0;
 }

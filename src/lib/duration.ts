@@ -1,17 +1,33 @@
-// Durations the way operators and SuperMQ scripts write them: "90s", "15m", "24h",
-// "720h", "30d", "1h30m", "500ms". A bare number is not accepted (its unit would be a guess).
+// The one duration grammar of neo: config keys (Query.Timeout, Storage.Retention, Guard,
+// Auth), `neo shell table set --retention`, `neo shell audit --since`, PAT lifetimes.
+// One or more <number><unit> with units ms, s, m, h, d, w (7d), y (365d): "90s", "15m",
+// "24h", "30d", "1h30m", "500ms", "1.5s", "2w", "1y". A bare number is not a duration
+// (its unit would be a guess); zero, negatives and more than 100 years are refused.
+import { NeoError } from "./errors.ts";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/y;
 /** longer than any sensible lifetime (100 years): refused rather than overflowing a date */
 const MAX_MS = 100 * 365 * 86_400_000;
+export const NS_PER_SECOND = 1_000_000_000n;
 
 /** Milliseconds, or an error message saying what is wrong. */
-export function parseDuration(text: string): { ok: true; ms: number } | { ok: false; error: string } {
+export function parseDuration(
+  text: string,
+  what = "duration",
+): { ok: true; ms: number } | { ok: false; error: string } {
   const s = text.trim();
   const bad = {
     ok: false as const,
-    error: `invalid duration ${JSON.stringify(text)}: use e.g. "90s", "15m", "24h", "30d"`,
+    error: `invalid ${what} ${JSON.stringify(text)}: use e.g. "90s", "15m", "24h", "30d", "1h30m" (units ms, s, m, h, d, w, y)`,
   };
   if (s === "" || s.length > 32) return bad;
   let ms = 0;
@@ -23,12 +39,25 @@ export function parseDuration(text: string): { ok: true; ms: number } | { ok: fa
     ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
   }
   ms = Math.round(ms);
-  if (ms <= 0) return { ok: false, error: `invalid duration ${JSON.stringify(text)}: must be longer than zero` };
-  if (ms > MAX_MS) return { ok: false, error: `invalid duration ${JSON.stringify(text)}: longer than 100 years` };
+  if (ms <= 0) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: must be longer than zero` };
+  if (ms > MAX_MS) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: longer than 100 years` };
   return { ok: true, ms };
 }
 
-/** "15m", "1h", "1h30m", "2d", "500ms": the shortest exact spelling. */
+/** The same grammar in nanoseconds (the series store's clock); a clear 400 otherwise. */
+export function durationNs(text: string, what = "duration"): bigint {
+  const r = parseDuration(text, what);
+  if (!r.ok) throw new NeoError("bad_duration", r.error, 400);
+  return BigInt(r.ms) * 1_000_000n;
+}
+
+/** a retention: a duration, or "off" (keep everything) -> null */
+export function parseRetention(text: string): bigint | null {
+  if (text.trim().toLowerCase() === "off") return null;
+  return durationNs(text, "retention");
+}
+
+/** "15m", "1h", "1h30m", "2d", "500ms": the shortest exact spelling of milliseconds. */
 export function formatDuration(ms: number): string {
   if (ms <= 0) return "0s";
   if (ms % 1000 !== 0) return `${ms}ms`;
@@ -46,4 +75,23 @@ export function formatDuration(ms: number): string {
     }
   }
   return out;
+}
+
+const UNIT_NS: [string, bigint][] = [
+  ["y", 365n * 86_400n * NS_PER_SECOND],
+  ["w", 7n * 86_400n * NS_PER_SECOND],
+  ["d", 86_400n * NS_PER_SECOND],
+  ["h", 3_600n * NS_PER_SECOND],
+  ["m", 60n * NS_PER_SECOND],
+  ["s", NS_PER_SECOND],
+];
+
+/**
+ * Nanoseconds in their largest whole unit ("60m" -> "1h", "90m" stays "90m"): the stored
+ * spelling of retentions and rollup intervals, which name rollup tables (_T_ROLLUP_1H),
+ * so it never changes.
+ */
+export function formatNs(ns: bigint): string {
+  for (const [u, n] of UNIT_NS) if (ns % n === 0n) return `${ns / n}${u}`;
+  return `${ns}ns`;
 }

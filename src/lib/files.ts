@@ -14,9 +14,9 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
+import { randomHex } from "./secret-bytes.ts";
 
-const tempName = (path: string) =>
-  `${path}.tmp-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}`;
+const tempName = (path: string) => `${path}.tmp-${randomHex(4)}`;
 
 /**
  * Replace (or create) `path` with `data` atomically and durably, with exactly `mode`.

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, renameSync, rmSync, mkdtempSync } from "node:
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
-import { randomHex, randomSerial } from "./fingerprint.ts";
+import { randomSerial } from "./fingerprint.ts";
+import { randomHex } from "../lib/secret-bytes.ts";
 import { normalizeIp, serverSans, sansCover, type SanSet } from "./hosts.ts";
 import { writeFileAtomic, writeFileExclusive } from "../lib/files.ts";
 import { ensurePrivateDir } from "./files.ts";

@@ -1,4 +1,5 @@
 // Certificate identity helpers shared by pki, registry and the TLS listeners.
+import { randomBytes } from "../lib/secret-bytes.ts";
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/;
 
@@ -24,11 +25,6 @@ export function sha256Hex(data: string | Uint8Array): string {
   return new Bun.CryptoHasher("sha256").update(data).digest("hex");
 }
 
-/** Random bytes as lowercase hex. */
-export function randomHex(bytes: number): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-}
-
 /** Normalise "AB:CD:..." or "abcd..." to lowercase hex without colons. */
 export function normalizeFingerprint(fp: string): string {
   return fp.replace(/:/g, "").toLowerCase();
@@ -36,7 +32,7 @@ export function normalizeFingerprint(fp: string): string {
 
 /** Random 128-bit serial as lowercase hex; first byte in 0x01..0x7f so the DER INTEGER is positive and 16 bytes long. */
 export function randomSerial(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
+  const b = randomBytes(16);
   b[0] = b[0]! & 0x7f || 0x01;
   return Buffer.from(b).toString("hex");
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { notFound } from "../lib/errors.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 import { createTokenHasher, loadTokenKey } from "./token.ts";
+import { randomBytes, sameBytes } from "../lib/secret-bytes.ts";
 
 export interface PatScope {
   id: string;
@@ -97,12 +98,6 @@ const toUuid = (b: Buffer) => {
   const h = b.toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
 const DUMMY = new Uint8Array(32);
 
 export function openPats(dataDir: string, opts: { now?: () => number } = {}): Pats {
@@ -161,7 +156,7 @@ export function openPats(dataDir: string, opts: { now?: () => number } = {}): Pa
 
   const secretFor = (userId: string, id: string) =>
     `pat_${Buffer.concat([Buffer.from(userId, "hex"), uuidBytes(id)]).toString("base64")}_${Buffer.from(
-      crypto.getRandomValues(new Uint8Array(32)),
+      randomBytes(32),
     ).toString("base64url")}`;
 
   function mine(userId: string, id: string): PatRecord {
@@ -261,7 +256,7 @@ export function openPats(dataDir: string, opts: { now?: () => number } = {}): Pa
         }
       }
       // compare even when nothing matched, so timing says nothing about which PATs exist
-      const same = equal(hash(secret), row ? row.hash : DUMMY) && row !== null;
+      const same = sameBytes(hash(secret), row ? row.hash : DUMMY) && row !== null;
       if (!row || !same) return { ok: false, reason: "invalid" };
       const pat = toRecord(row);
       if (pat.revoked) return { ok: false, reason: "revoked", pat };

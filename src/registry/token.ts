@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/files.ts";
+import { randomBytes, randomHex } from "../lib/secret-bytes.ts";
 
 export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 const TOKEN_RE = /^([a-z0-9][a-z0-9_.@-]{0,63}):b:([0-9a-f]{64})$/;
@@ -40,7 +41,7 @@ export function loadTokenKey(dataDir: string): Buffer {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   try {
-    writeFileAtomic(file, crypto.getRandomValues(new Uint8Array(32)), 0o600, { exclusive: true });
+    writeFileAtomic(file, randomBytes(32), 0o600, { exclusive: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
@@ -59,8 +60,4 @@ function checkKey(key: Buffer, file: string): Buffer {
  */
 export function createTokenHasher(key: Buffer): (token: string) => Uint8Array {
   return (token) => new Bun.CryptoHasher("sha256", key).update(token).digest();
-}
-
-function randomHex(bytes: number): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 }

@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 import { createTokenHasher, loadTokenKey } from "./token.ts";
+import { randomBytes, randomHex, sameBytes } from "../lib/secret-bytes.ts";
 
 export type UserKeyKind = "access" | "refresh" | "session" | "recovery";
 
@@ -80,14 +81,6 @@ const toInfo = (r: Row): UserKeyInfo => ({
   revokedAt: n(r.revoked_at),
 });
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-const random = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes));
 const DUMMY = new Uint8Array(32);
 
 export function openUserKeys(dataDir: string, opts: { now?: () => number } = {}): UserKeys {
@@ -140,8 +133,8 @@ export function openUserKeys(dataDir: string, opts: { now?: () => number } = {})
         pruned = t;
         q.prune.run(t - 86_400_000, t - 86_400_000);
       }
-      const id = Buffer.from(random(8)).toString("hex");
-      const token = `${PREFIX[kind]}_${id}_${Buffer.from(random(32)).toString("base64url")}`;
+      const id = randomHex(8);
+      const token = `${PREFIX[kind]}_${id}_${Buffer.from(randomBytes(32)).toString("base64url")}`;
       const family = o.family ?? id;
       q.insert.run(id, userId, kind, family, hash(token), o.stamp, t, t + ttlMs);
       return {
@@ -164,7 +157,7 @@ export function openUserKeys(dataDir: string, opts: { now?: () => number } = {})
       const m = KEY_RE.exec(token);
       const row = m ? q.get.get(m[2]!) : null;
       // compare even for unknown ids, so timing says nothing about which exist
-      const same = equal(hash(token), row ? row.hash : DUMMY) && row !== null;
+      const same = sameBytes(hash(token), row ? row.hash : DUMMY) && row !== null;
       if (!row || !same || PREFIX[row.kind as UserKeyKind] !== m?.[1]) return { ok: false, reason: "invalid" };
       const key = toInfo(row);
       if (key.revokedAt !== null) return { ok: false, reason: "revoked", key };

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { parseScopes } from "../lib/scopes.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
+import { randomBytes, randomHex } from "../lib/secret-bytes.ts";
 
 export const ADMIN_USER = "admin";
 /** where the server writes the first start's random admin password (0600), never the log */
@@ -56,7 +57,7 @@ export interface Users {
 
 /** A random password: 18 bytes, base64url, 24 characters. */
 export function generatePassword(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
+  return Buffer.from(randomBytes(18)).toString("base64url");
 }
 
 export function validatePassword(password: string): void {
@@ -86,7 +87,7 @@ const MIGRATIONS = [
   },
 ];
 
-const newId = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
+const newId = () => randomHex(16);
 
 function openDb(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

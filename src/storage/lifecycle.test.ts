@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
-import { parseDuration } from "../lib/durations.ts";
+import { durationNs } from "../lib/duration.ts";
 import { openSeriesStore, type SeriesOptions, type SeriesStore } from "./index.ts";
 import { openDatabase } from "./db.ts";
 import { sensorRows } from "./legacy-fixture.ts";
@@ -49,7 +49,7 @@ describe("retention", () => {
 
   test("Storage.Retention applies to every table without its own; off overrides it", async () => {
     store.close();
-    store = open({ retention: parseDuration("10d") });
+    store = open({ retention: durationNs("10d") });
     store.write("a", daily(30));
     store.write("b", daily(30));
     store.setTableOptions("b", { retention: "off" });

@@ -5,7 +5,7 @@ import { NeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { isDiskFull } from "../lib/disk-full.ts";
 import { createCapacity, type StorageState, type WhenFull } from "./capacity.ts";
-import { formatDuration } from "../lib/durations.ts";
+import { formatNs } from "../lib/duration.ts";
 import { dataTable, namesTable } from "./layout.ts";
 import {
   dataTarget,
@@ -197,7 +197,7 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
           const own = settings.get(t);
           const r = retentionOf(t);
           const rollups = (own?.rollups ?? []).map((ru) => ({
-            every: formatDuration(ru.every),
+            every: formatNs(ru.every),
             table: rollupView(t, ru.every),
             retention: formatRetention(ru.retention),
             rows: count(rollupStore(t, ru.every)),

@@ -4,7 +4,7 @@
 //   _T_ROLLUP_1M  VIEW: NAME, TIME (start of the interval, ns), MIN, MAX, AVG, COUNT, SUM
 import type { Database, Statement } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
-import { NS_PER_SECOND, formatDuration, parseDuration, parseRetention } from "../lib/durations.ts";
+import { durationNs, formatNs, NS_PER_SECOND, parseRetention } from "../lib/duration.ts";
 import { dataTable, decodeValueSql, namesTable } from "./layout.ts";
 
 export interface RollupSpec {
@@ -29,7 +29,7 @@ export function parseRollups(text: string): RollupSpec[] {
         400,
       );
     }
-    const ns = parseDuration(every, "rollup interval");
+    const ns = durationNs(every, "rollup interval");
     if (ns < NS_PER_SECOND) throw new NeoError("bad_rollup", "a rollup interval is at least 1s", 400);
     if (out.some((r) => r.every === ns))
       throw new NeoError("bad_rollup", `rollup interval ${every.trim()} given twice`, 400);
@@ -39,9 +39,9 @@ export function parseRollups(text: string): RollupSpec[] {
   return out.sort((a, b) => (a.every < b.every ? -1 : 1));
 }
 
-export const rollupStore = (t: string, every: bigint) => `_${t}_r${formatDuration(every)}`;
+export const rollupStore = (t: string, every: bigint) => `_${t}_r${formatNs(every)}`;
 /** the queryable view, e.g. _EXAMPLE_ROLLUP_1M */
-export const rollupView = (t: string, every: bigint) => `_${t}_ROLLUP_${formatDuration(every).toUpperCase()}`;
+export const rollupView = (t: string, every: bigint) => `_${t}_ROLLUP_${formatNs(every).toUpperCase()}`;
 
 /** start of the interval holding `time` (floor, also for times before 1970) */
 export const bucketOf = (time: bigint, every: bigint) => time - (((time % every) + every) % every);

@@ -4,7 +4,7 @@
 // change before its next commit (PRAGMA data_version).
 import type { Database } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
-import { formatDuration, parseRetention } from "../lib/durations.ts";
+import { formatNs, parseRetention } from "../lib/duration.ts";
 import { dataTable, namesTable } from "./layout.ts";
 import { openDatabase } from "./db.ts";
 import {
@@ -105,8 +105,8 @@ export function setTableOptions(
         added.push(r.every);
       }
       const stored: StoredRollup[] = rollups.map((r) => ({
-        every: formatDuration(r.every),
-        retention: r.retention === null ? null : formatDuration(r.retention),
+        every: formatNs(r.every),
+        retention: r.retention === null ? null : formatNs(r.retention),
       }));
       db.prepare("UPDATE _neo_table_settings SET rollups = ? WHERE tbl = ?").run(JSON.stringify(stored), table);
     }
@@ -174,4 +174,4 @@ function backfill(db: Database, snap: Database, t: string, added: bigint[], betw
   }
 }
 
-export const formatRetention = (r: bigint | null): string => (r === null ? "off" : formatDuration(r));
+export const formatRetention = (r: bigint | null): string => (r === null ? "off" : formatNs(r));

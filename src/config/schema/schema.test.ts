@@ -192,3 +192,12 @@ describe("guard, audit and login-key settings", () => {
     ]);
   });
 });
+
+describe("durations: one grammar", () => {
+  test('Storage.Retention takes the spellings Query.Timeout takes ("1h30m", "1m30s")', () => {
+    const r = check('Query { Timeout = "1m30s" }\nStorage { Retention = "1h30m" }');
+    expect(r.problems).toEqual([]);
+    expect(r.patch.storage.retention).toBe("90m");
+    expect(r.patch.query?.timeoutMs).toBe(90_000);
+  });
+});

@@ -1,6 +1,5 @@
 // Storage { Sync, Retention, MaxSize, WhenFull, BusyTimeout }: the series store.
-import { formatDuration as formatMs } from "../../lib/duration.ts";
-import { formatDuration, parseRetention } from "../../lib/durations.ts";
+import { formatDuration as formatMs, formatNs, parseRetention } from "../../lib/duration.ts";
 import { duration, oneOf, size } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
 import { def, got, q, type LeafSpec, type Section } from "./spec.ts";
@@ -13,7 +12,7 @@ const retention = (set: (p: ConfigPatch, r: string) => void): LeafSpec => ({
     if (v.kind !== "string") return `expected a duration like "90d" or "off", got ${got(v)}`;
     try {
       const r = parseRetention(v.value);
-      return (p) => set(p, r === null ? "off" : formatDuration(r));
+      return (p) => set(p, r === null ? "off" : formatNs(r));
     } catch (e) {
       return (e as Error).message;
     }
