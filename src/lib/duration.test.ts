@@ -39,5 +39,6 @@ describe("one grammar everywhere", () => {
     expect(formatNs(3_600n * NS_PER_SECOND)).toBe("1h");
     expect(formatNs(5_400n * NS_PER_SECOND)).toBe("90m");
     expect(formatNs(365n * 86_400n * NS_PER_SECOND)).toBe("1y");
+    expect(formatNs(7n * 86_400n * NS_PER_SECOND)).toBe("7d");
   });
 });

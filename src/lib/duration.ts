@@ -77,9 +77,9 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
+// (no weeks: "7d" stays "7d", as it always was stored)
 const UNIT_NS: [string, bigint][] = [
   ["y", 365n * 86_400n * NS_PER_SECOND],
-  ["w", 7n * 86_400n * NS_PER_SECOND],
   ["d", 86_400n * NS_PER_SECOND],
   ["h", 3_600n * NS_PER_SECOND],
   ["m", 60n * NS_PER_SECOND],
