@@ -15,6 +15,8 @@ export function createServerAudit(dataDir: string, config: NeoConfig["audit"], l
   let reported = 0;
   const audit = openAuditLog(dataDir, {
     maxEvents: config.maxEvents,
+    keepChangesMs: config.keepChangesMs,
+    inFull: config.refusalsInFull,
     flushMs: FLUSH_MS,
     onError: (e) => {
       if (warnIfDiskFull(log, "audit: writing events", e)) return;
@@ -27,6 +29,9 @@ export function createServerAudit(dataDir: string, config: NeoConfig["audit"], l
   });
   return audit;
 }
+
+/** detail of an event whose client or user is what a refused credential claimed, not a fact */
+const CLAIMED = JSON.stringify({ claimed: true });
 
 const LISTENER = { tcp: "mqtt", tls: "mqtts", ws: "ws", wss: "wss" } as const;
 
@@ -46,6 +51,8 @@ export function auditConnect(
       : username !== undefined
         ? (tokenClientId(username) ?? undefined)
         : req.peer.cert?.cn;
+  // a refused token's client id is only what its unverified prefix says: marked as claimed
+  const unverified = !r.ok && claimed !== undefined && req.peer.cert === undefined;
   audit.record({
     kind: "auth",
     action: "connect",
@@ -56,6 +63,7 @@ export function auditConnect(
     ...(claimed ? (pat ? { user: claimed } : { client: claimed }) : {}),
     target: req.clientId,
     ...(!r.ok && r.reason ? { reason: r.reason } : {}),
+    ...(unverified ? { detail: CLAIMED } : {}),
   });
 }
 

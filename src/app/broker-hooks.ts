@@ -6,6 +6,7 @@
 //                 every other topic: the key's scopes (mqtt-authz.ts);
 //   onPublish:    channel SenML, db/write topics and bridged topics, all before the PUBACK.
 import type { LogAggregator } from "../lib/log-aggregate.ts";
+import { hasControl } from "../lib/safe-text.ts";
 import { type BrokerHooks, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import type { Guard } from "../auth/index.ts";
@@ -21,7 +22,7 @@ import type { MqttAuthorizer } from "./mqtt-authz.ts";
 export interface HookDeps {
   authz: MqttAuthorizer;
   mqttAuth: ReturnType<typeof createMqttAuthenticator>;
-  guard: Pick<Guard, "check" | "failed">;
+  guard: Pick<Guard, "check" | "failed" | "refused">;
   audit: AuditLog;
   /** refused CONNECTs: a few per address in full, then one count per address and minute */
   refusals: LogAggregator;
@@ -67,12 +68,21 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks {
 }
 
 function authenticate(d: HookDeps, req: ConnectRequest) {
-  // a banned address is refused before any credential is looked at
+  // a banned address is refused before any credential is looked at (the audit trail
+  // aggregates these per address and minute)
   const banned = d.guard.check(req.peer.remoteAddress);
   if (!banned.ok) {
     const reason = `address banned for ${banned.retryAfterSec}s more`;
     auditConnect(d.audit, req, { ok: false, reason });
     return { ok: false as const, reasonCode: RC.connectionRateExceeded, reason };
+  }
+  // MQTT 1.5.4: control characters in a string MAY be treated as malformed; in a client
+  // id they only serve to forge lines on an operator's terminal, so they are refused
+  if (hasControl(req.clientId)) {
+    const reason = "client id contains control characters";
+    auditConnect(d.audit, req, { ok: false, reason });
+    d.guard.refused(req.peer.remoteAddress);
+    return { ok: false as const, reasonCode: RC.clientIdentifierNotValid, reason };
   }
   // the console's Live page: a web session over WebSocket (watch only)
   const viaConsole = consoleConnect(req, d.sessionUser, d.sessionOwner);
@@ -90,6 +100,8 @@ function authenticate(d: HookDeps, req: ConnectRequest) {
       `CONNECT refused for "${req.clientId}" from ${req.peer.remoteAddress}: ${r.reason}`,
     );
     if (isGuess(r)) d.guard.failed(req.peer.remoteAddress);
+    // no guess, but a flood of refusals (no credential, expired, bad client id) bans too
+    else if (r.reasonCode !== RC.serverUnavailable) d.guard.refused(req.peer.remoteAddress);
   }
   return r;
 }

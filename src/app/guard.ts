@@ -5,6 +5,7 @@ import { type Ban, createGuard, type Guard } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { openBanStore } from "../registry/index.ts";
+import { addressSet } from "../lib/ip.ts";
 
 export interface ServerGuard {
   guard: Guard;
@@ -27,6 +28,9 @@ export function createServerGuard(deps: {
     maxFailures: config.maxFailures,
     windowMs: config.windowMs,
     maxBanMs: config.maxBanMs,
+    maxRefusals: config.maxRefusals,
+    ipv6Prefix: config.ipv6Prefix,
+    allow: addressSet(config.allowList),
     onBan(ban) {
       const secs = Math.round((ban.until - ban.since) / 1000);
       log.warn(`guard: ${ban.address} banned for ${secs}s after ${ban.failures} failed authentications`);

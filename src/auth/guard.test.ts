@@ -135,3 +135,62 @@ describe("checks in flight", () => {
     expect(guard.check("q").ok).toBe(true);
   });
 });
+
+describe("refusals, address groups and the allow-list", () => {
+  test("refusals that guessed nothing ban an address past maxRefusals", () => {
+    const banned: Ban[] = [];
+    const guard = createGuard({
+      maxFailures: 10,
+      maxRefusals: 5,
+      windowMs: MIN,
+      maxBanMs: MIN,
+      onBan: (b) => banned.push(b),
+    });
+    for (let i = 0; i < 4; i++) guard.refused("10.0.0.5");
+    expect(guard.check("10.0.0.5").ok).toBe(true);
+    guard.refused("10.0.0.5");
+    expect(guard.check("10.0.0.5").ok).toBe(false);
+    expect(banned).toHaveLength(1);
+  });
+
+  test("maxRefusals 0 counts nothing", () => {
+    const guard = createGuard({ maxFailures: 1, maxRefusals: 0, windowMs: MIN, maxBanMs: MIN });
+    for (let i = 0; i < 100; i++) guard.refused("10.0.0.5");
+    expect(guard.check("10.0.0.5").ok).toBe(true);
+  });
+
+  test("IPv6 addresses of one /64 share one state; another /64 is free", () => {
+    const guard = createGuard({ maxFailures: 3, windowMs: MIN, maxBanMs: MIN });
+    guard.failed("2001:db8:1:2::1");
+    guard.failed("2001:db8:1:2:aaaa::9");
+    guard.failed("2001:db8:1:2:ffff:ffff:ffff:ffff");
+    expect(guard.check("2001:db8:1:2::77").ok).toBe(false);
+    expect(guard.check("2001:db8:1:3::1").ok).toBe(true);
+    expect(guard.bans().map((b) => b.address)).toEqual(["2001:db8:1:2::/64"]);
+    expect(guard.clear("2001:db8:1:2::5")).toBe(1);
+  });
+
+  test("allow-listed addresses are never counted or banned", () => {
+    const guard = createGuard({
+      maxFailures: 1,
+      maxRefusals: 1,
+      windowMs: MIN,
+      maxBanMs: MIN,
+      allow: { has: (a) => a.startsWith("10.") },
+    });
+    guard.failed("10.1.1.1", "alice");
+    guard.refused("10.1.1.1");
+    expect(guard.check("10.1.1.1").ok).toBe(true);
+    guard.failed("192.0.2.1");
+    expect(guard.check("192.0.2.1").ok).toBe(false);
+  });
+
+  test("an unknown user name gets the same per-name state and delays as a known one", () => {
+    const { guard } = setup({ maxFailures: 1000 });
+    const delays = (name: string) => {
+      for (let i = 0; i < 6; i++) guard.failed("192.0.2.9", name);
+      return guard.userDelay(name, "192.0.2.9");
+    };
+    expect(delays("mallory")).toEqual(delays("alice"));
+  });
+});

@@ -6,15 +6,22 @@
 //    minute and doubles on each new ban up to `maxBanMs`. `check()` is a map lookup and
 //    runs BEFORE any hashing, so a banned address costs nothing. Other addresses are
 //    never affected.
-// 2. Per user (names that exist): failed passwords for a user, from any address, slow
+// 2. Per user name (known or not: the same state and delays, so nothing tells them apart): failed passwords for a user, from any address, slow
 //    down further password checks for that user from addresses that have failed before
 //    (growing spacing, 250 ms doubling to 10 s). An address with no failures on record
 //    is never delayed, so an attacker rotating addresses cannot lock the owner out.
 //
-// Only guesses count: a secret that did not match. A known secret that is expired or
-// revoked, a certificate, or a missing credential is not a guess and counts nothing.
+// Guesses count toward `maxFailures`: a secret that did not match. Other refusals (no
+// credential at all, an expired or revoked key, a certificate or client id refused) are
+// no guess, but a flood of them is abuse all the same: they count toward `maxRefusals`
+// per address and window (EMQX's flapping detection), which bans the same way.
+// Addresses are grouped: IPv6 by `ipv6Prefix` bits (one host owns a /64), so rotating
+// through its own addresses gains an attacker nothing. Addresses in `allow` (the
+// operator's Guard.AllowList) are never counted, delayed or banned.
 // Everything is in memory, bounded by `maxEntries`; bans are mirrored to the registry by
 // the app (so `neo shell ban` sees and clears them) through `onBan` and `setBans`.
+
+import { addressGroup } from "../lib/ip.ts";
 
 export interface Ban {
   address: string;
@@ -29,6 +36,12 @@ export interface Ban {
 
 export interface GuardOptions {
   maxFailures: number;
+  /** refusals that were no guess (no credential, expired...) per address and window before a ban; 0 = off */
+  maxRefusals?: number;
+  /** IPv6 addresses count per this many leading bits (default 64; 128 = each address) */
+  ipv6Prefix?: number;
+  /** addresses never counted or banned */
+  allow?: { has(address: string): boolean };
   windowMs: number;
   maxBanMs: number;
   now?: () => number;
@@ -48,8 +61,12 @@ export interface Guard {
    * in `check()`, so parallel guesses cannot slip past the limit while hashes run.
    */
   begin(address: string): () => void;
-  /** A secret from `address` did not match; `user` when the attempt named an existing user. */
+  /** A secret from `address` did not match; `user`: the user name the attempt named (known or not). */
   failed(address: string, user?: string): Ban | undefined;
+  /** A refusal from `address` that was no guess (no credential, expired, revoked...). */
+  refused(address: string): Ban | undefined;
+  /** the key `address` counts under (an IPv6 /64, or the address) */
+  keyOf(address: string): string;
   /**
    * How long (ms) to wait before checking a password for `user` from `address`, or
    * `refuse` when that address would wait longer than is sensible (it has failed before).
@@ -96,6 +113,10 @@ export function createGuard(opts: GuardOptions): Guard {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 100_000;
   const failures = new Map<string, Failures>();
+  const refusals = new Map<string, Failures>();
+  const prefix = opts.ipv6Prefix ?? 64;
+  const keyOf = (address: string) => addressGroup(address, prefix);
+  const allowed = (key: string) => opts.allow?.has(key.split("/")[0] ?? key) === true;
   const banned = new Map<string, Ban>();
   const users = new Map<string, UserState>();
   const inFlight = new Map<string, number>();
@@ -105,7 +126,9 @@ export function createGuard(opts: GuardOptions): Guard {
   // a ban's level is remembered until the address has stayed quiet for maxBan after it ended
   const forgotten = (t: number) => (b: Ban) => t - b.until > opts.maxBanMs;
 
-  function check(address: string): GuardCheck {
+  function check(raw: string): GuardCheck {
+    const address = keyOf(raw);
+    if (allowed(address)) return { ok: true };
     const b = banned.get(address);
     const t = now();
     if (b && t < b.until)
@@ -128,9 +151,29 @@ export function createGuard(opts: GuardOptions): Guard {
     u.count++;
   }
 
+  function count(map: Map<string, Failures>, limit: number, address: string, t: number): Ban | undefined {
+    let f = map.get(address);
+    if (!f || t - f.since > opts.windowMs) {
+      f = { count: 0, since: t };
+      touch(map, address, f, max, stale(t));
+    }
+    f.count++;
+    const current = banned.get(address);
+    if (f.count < limit || (current && t < current.until)) return undefined;
+    const level = current && !forgotten(t)(current) ? current.level + 1 : 0;
+    const ban: Ban = { address, until: t + banLength(level), level, failures: f.count, since: t };
+    touch(banned, address, ban, max, forgotten(t));
+    failures.delete(address);
+    refusals.delete(address);
+    opts.onBan?.(ban);
+    return ban;
+  }
+
   return {
     check,
-    begin(address) {
+    keyOf,
+    begin(raw) {
+      const address = keyOf(raw);
       inFlight.set(address, (inFlight.get(address) ?? 0) + 1);
       let done = false;
       return () => {
@@ -141,26 +184,23 @@ export function createGuard(opts: GuardOptions): Guard {
         else inFlight.set(address, n);
       };
     },
-    failed(address, user) {
+    failed(raw, user) {
       const t = now();
       if (user !== undefined) userFailed(user, t);
-      let f = failures.get(address);
-      if (!f || t - f.since > opts.windowMs) {
-        f = { count: 0, since: t };
-        touch(failures, address, f, max, stale(t));
-      }
-      f.count++;
-      const current = banned.get(address);
-      if (f.count < opts.maxFailures || (current && t < current.until)) return undefined;
-      const level = current && !forgotten(t)(current) ? current.level + 1 : 0;
-      const ban: Ban = { address, until: t + banLength(level), level, failures: f.count, since: t };
-      touch(banned, address, ban, max, forgotten(t));
-      failures.delete(address);
-      opts.onBan?.(ban);
-      return ban;
+      const address = keyOf(raw);
+      if (allowed(address)) return undefined;
+      return count(failures, opts.maxFailures, address, t);
     },
-    userDelay(user, address) {
+    refused(raw) {
+      const limit = opts.maxRefusals ?? 0;
+      const address = keyOf(raw);
+      if (limit <= 0 || allowed(address)) return undefined;
+      return count(refusals, limit, address, now());
+    },
+    userDelay(user, raw) {
       const t = now();
+      const address = keyOf(raw);
+      if (allowed(address)) return { waitMs: 0 };
       const u = users.get(user);
       if (!u || t - u.since > USER_WINDOW_MS || u.count < USER_FREE_FAILURES) return { waitMs: 0 };
       // an address that never failed (in the window) and is not banned goes straight through
@@ -176,22 +216,33 @@ export function createGuard(opts: GuardOptions): Guard {
       const t = now();
       return [...banned.values()].filter((b) => b.until > t).sort((a, b) => a.since - b.since);
     },
-    clear(address) {
+    clear(raw) {
       const t = now();
+      const address = raw === undefined ? undefined : keyOf(raw);
       let n = 0;
       for (const [a, b] of banned) {
         if (address !== undefined && a !== address) continue;
         if (b.until > t) n++;
         banned.delete(a);
         failures.delete(a);
+        refusals.delete(a);
       }
-      if (address === undefined) failures.clear();
-      else failures.delete(address);
+      if (address === undefined) {
+        failures.clear();
+        refusals.clear();
+      } else {
+        failures.delete(address);
+        refusals.delete(address);
+      }
       return n;
     },
     setBans(list) {
       const t = now();
-      for (const a of banned.keys()) if (!list.some((b) => b.address === a)) failures.delete(a);
+      for (const a of banned.keys())
+        if (!list.some((b) => b.address === a)) {
+          failures.delete(a);
+          refusals.delete(a);
+        }
       banned.clear();
       for (const b of list) if (!forgotten(t)(b)) banned.set(b.address, { ...b });
     },

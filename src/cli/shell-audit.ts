@@ -7,6 +7,12 @@ import { auditJson, openAuditLog, parseAuditFilter } from "../registry/index.ts"
 import { commonArgs, fail } from "./common.ts";
 import { plainTable, rfc3339 } from "./shell-key-format.ts";
 
+/** a refused credential's client or user is only claimed: shown as `claimed:<name>` */
+function claimedOr(e: { detail?: string }, name: string | undefined): string {
+  if (name === undefined) return "-";
+  return e.detail?.includes('"claimed":true') ? `claimed:${name}` : name;
+}
+
 export default defineCommand({
   meta: { name: "audit", description: "Authentication outcomes and changes to keys, channels, users and PATs" },
   args: {
@@ -59,8 +65,8 @@ export default defineCommand({
           e.method ?? "-",
           e.listener ?? "-",
           e.address ?? "-",
-          e.client ?? "-",
-          e.user ?? "-",
+          claimedOr(e, e.client),
+          claimedOr(e, e.user),
           e.target ?? "-",
           e.reason ?? "",
         ]);

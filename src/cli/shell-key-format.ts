@@ -1,6 +1,7 @@
 // Output shapes of `neo shell key list`: machbase-neo's box table and a JSON array.
 import type { ClientRecord } from "../registry/index.ts";
 import { summarizeScopes } from "../lib/scopes.ts";
+import { safeText } from "../lib/safe-text.ts";
 
 export type DisplayStatus = "active" | "revoked" | "expired" | "not yet valid";
 
@@ -44,7 +45,8 @@ const COLUMNS: Column[] = [
 ];
 
 /** machbase-neo's box table: a header row, then one line per row (cells already text). */
-export function renderBox(columns: readonly Column[], rows: readonly string[][]): string {
+export function renderBox(columns: readonly Column[], raw: readonly string[][]): string {
+  const rows = raw.map((r) => r.map(safeText));
   const widths = columns.map((c, i) => Math.max(c.min, c.title.length, ...rows.map((row) => row[i]!.length)));
   const rule = (l: string, m: string, r: string) => l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
   const line = (cells: string[], header: boolean) =>
@@ -105,7 +107,9 @@ export function clientsJson(records: readonly ClientRecord[], now: number): Clie
 }
 
 /** A plain column table (ban, audit, user, pat listings): capital headers, two-space gaps, no borders. */
-export function plainTable(headers: string[], rows: string[][]): string {
+export function plainTable(headers: string[], raw: string[][]): string {
+  // every cell terminal-safe: a client id or reason may carry control characters
+  const rows = raw.map((r) => r.map(safeText));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

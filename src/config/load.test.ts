@@ -40,6 +40,7 @@ describe("defaults and precedence", () => {
         enableTokenAuth: false,
         tls: { enabled: false, clientAuth: "none" },
         allowedHosts: [],
+        trustedProxies: [],
       },
       query: { workers: 2, timeoutMs: 10_000, maxRows: 1_000_000, maxBytes: 16_777_216, maxMemory: 268_435_456 },
       mqtt: {
@@ -58,8 +59,8 @@ describe("defaults and precedence", () => {
       },
       coap: { tls: { clientAuth: "require" } },
       storage: { sync: "full", retention: "off", whenFull: "refuse", busyTimeoutMs: 5000 },
-      guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000 },
-      audit: { enabled: true, maxEvents: 100_000 },
+      guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000, maxRefusals: 60, ipv6Prefix: 64, allowList: [] },
+      audit: { enabled: true, maxEvents: 100_000, keepChangesMs: 0, refusalsInFull: 10 },
       login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 86_400_000 },
     });
   });
@@ -272,6 +273,7 @@ describe("printing configs", () => {
         enableTokenAuth: fc.boolean(),
         tls: tls(["none", "optional", "require"]),
         allowedHosts: fc.array(fc.constantFrom("gw.example", "neo.local", "[::1]", "10.0.0.2"), { maxLength: 3 }),
+        trustedProxies: fc.array(fc.constantFrom("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"), { maxLength: 3 }),
       }),
       query: fc.record({
         workers: fc.integer({ min: 1, max: 64 }),
@@ -329,8 +331,16 @@ describe("printing configs", () => {
         maxFailures: fc.integer({ min: 1, max: 1000 }),
         windowMs: fc.integer({ min: 1, max: 86_400 }).map((s) => s * 1000),
         maxBanMs: fc.integer({ min: 1, max: 604_800 }).map((s) => s * 1000),
+        maxRefusals: fc.integer({ min: 0, max: 1000 }),
+        ipv6Prefix: fc.integer({ min: 8, max: 128 }),
+        allowList: fc.array(fc.constantFrom("10.0.0.1", "192.168.0.0/16", "2001:db8::/32"), { maxLength: 3 }),
       }),
-      audit: fc.record({ enabled: fc.boolean(), maxEvents: fc.integer({ min: 1000, max: 10_000_000 }) }),
+      audit: fc.record({
+        enabled: fc.boolean(),
+        maxEvents: fc.integer({ min: 1000, max: 10_000_000 }),
+        keepChangesMs: fc.constantFrom(0, 3_600_000, 400 * 86_400_000),
+        refusalsInFull: fc.integer({ min: 0, max: 1000 }),
+      }),
       login: fc.record({
         accessTokenDurationMs: fc.integer({ min: 1, max: 10_080 }).map((m) => m * 60_000),
         refreshTokenDurationMs: fc.integer({ min: 1, max: 525_600 }).map((m) => m * 60_000),

@@ -87,6 +87,8 @@ export interface NeoConfig {
     tls: TlsConfig;
     /** host names (besides the listen address, localhost and IP literals) the Host header may carry */
     allowedHosts: string[];
+    /** reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges) */
+    trustedProxies: string[];
   };
   query: QueryConfig;
   mqtt: MqttLimits & {
@@ -106,9 +108,9 @@ export interface NeoConfig {
    *  absent = the all-access set for both (ALL_ACCESS_SCOPES) */
   auth?: { defaultScopes: string[]; anonymousScopes: string[] };
   /** brute-force guard: failures per remote address before a ban, and the back-off */
-  guard: { maxFailures: number; windowMs: number; maxBanMs: number };
-  /** audit trail in <data>/audit.db, oldest events dropped beyond maxEvents */
-  audit: { enabled: boolean; maxEvents: number };
+  guard: GuardConfig;
+  /** audit trail in <data>/audit.db: authentication events capped at maxEvents, changes kept keepChangesMs */
+  audit: { enabled: boolean; maxEvents: number; keepChangesMs: number; refusalsInFull: number };
   /** lifetimes of login keys (POST /users/tokens/issue) */
   login: { accessTokenDurationMs: number; refreshTokenDurationMs: number };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
@@ -123,6 +125,19 @@ export interface CoapConfig {
   listen?: ListenConfig;
   /** CoAP over TLS (RFC 8323, coaps+tcp://) */
   tls: { listen?: ListenConfig; clientAuth: "require" | "optional"; certFile?: string; keyFile?: string };
+}
+
+/** Guard { ... } (issue 19): see README "Brute-force guard" */
+export interface GuardConfig {
+  maxFailures: number;
+  windowMs: number;
+  maxBanMs: number;
+  /** refusals that were no guess (no credential, expired, bad client id) per address and Window before a ban; 0 = off */
+  maxRefusals: number;
+  /** IPv6 addresses count per this many leading bits (64: one host's /64) */
+  ipv6Prefix: number;
+  /** addresses and CIDR ranges never counted or banned */
+  allowList: string[];
 }
 
 export interface StorageConfig {

@@ -62,6 +62,8 @@ function auditOutcome(audit: Pick<AuditLog, "record">, req: Request, conn: Conne
     ...(claimed ? (person ? { user: claimed } : { client: claimed }) : {}),
     target: `${req.method} ${new URL(req.url).pathname}`,
     ...(a.ok ? {} : { reason: `HTTP ${a.response.status}` }),
+    // a refused token's id is only what its unverified prefix claims
+    ...(!a.ok && claimed !== undefined && !cert ? { detail: JSON.stringify({ claimed: true }) } : {}),
   });
 }
 

@@ -3,7 +3,10 @@
 // starts with its sd-daemon priority, `<6>INFO  http     message`, without our own
 // timestamp: journald stores the time and the level (`journalctl -p warning` works).
 // stdout is kept for machine-readable lines (the ready line) and command output.
+// Every line is terminal-safe: control characters in a message (a client id, a topic)
+// become visible escapes (safe-text.ts), so nothing logged can forge a line or steer a terminal.
 import { writeSync } from "node:fs";
+import { safeLines, safeText } from "./safe-text.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -55,7 +58,9 @@ export function setJournald(on: boolean): void {
 /** one log line; for the journal a newline would split it into entries without a level */
 export function formatLine(level: LogLevel, subsystem: string, msg: string, now = new Date()): string {
   const head = `${level.toUpperCase().padEnd(5)} ${subsystem.padEnd(8)} `;
-  return journald ? `<${PRIORITY[level]}>${head}${msg.replace(/\r?\n\s*/g, " | ")}` : `${stamp(now)} ${head}${msg}`;
+  return journald
+    ? `<${PRIORITY[level]}>${head}${safeText(msg.replace(/\r?\n\s*/g, " | "))}`
+    : `${stamp(now)} ${head}${safeLines(msg)}`;
 }
 
 export function createLogger(subsystem: string): Logger {
@@ -64,13 +69,16 @@ export function createLogger(subsystem: string): Logger {
     sink(formatLine(level, subsystem, msg));
   };
   return {
-    debug: (m) => emit("debug", m),
-    info: (m) => emit("info", m),
-    warn: (m) => emit("warn", m),
+    debug: (m) => emit("debug", safeText(m)),
+    info: (m) => emit("info", safeText(m)),
+    warn: (m) => emit("warn", safeText(m)),
+    // the message itself is one line (a newline in it is escaped); a cause's stack keeps its lines
     error: (m, cause) =>
       emit(
         "error",
-        cause === undefined ? m : `${m}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+        cause === undefined
+          ? safeText(m)
+          : `${safeText(m)}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
       ),
   };
 }

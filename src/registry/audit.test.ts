@@ -88,3 +88,49 @@ describe("audit log", () => {
     again.close();
   });
 });
+
+describe("audit that cannot be flushed", () => {
+  test("refused authentications are recorded in full up to inFull per address and minute, then as one count row", () => {
+    let clock = 10 * 60_000;
+    const log = openAuditLog(fresh(), { maxEvents: 1000, inFull: 3, now: () => clock });
+    for (let i = 0; i < 500; i++)
+      log.record({ kind: "auth", action: "connect", result: "fail", address: "10.0.0.9", target: `c${i}` });
+    // IPv6: one /64 is one source, whatever its last 64 bits say
+    for (let i = 0; i < 50; i++)
+      log.record({ kind: "auth", action: "connect", result: "fail", address: `2001:db8::${i.toString(16)}` });
+    log.record({ kind: "auth", action: "connect", result: "ok", address: "10.0.0.9", client: "dev1" });
+    expect(log.query({ limit: 5000 })).toHaveLength(3 + 3 + 1);
+    clock += 60_000; // the minute ended: the next flush writes the counts
+    log.flush();
+    const counts = log.query({ limit: 5000 }).filter((e) => e.action === "refused");
+    expect(counts.map((e) => [e.address, JSON.parse(e.detail ?? "{}").count]).sort()).toEqual([
+      ["10.0.0.9", 497],
+      ["2001:db8::/64", 47],
+    ]);
+    log.close();
+  });
+
+  test("changes and bans are never deleted to make room for authentication events", () => {
+    const log = openAuditLog(fresh(), { maxEvents: 1000 });
+    log.record({ kind: "change", action: "key.create", result: "ok", target: "dev1" });
+    log.record({ kind: "ban", action: "ban", result: "fail", address: "10.0.0.1" });
+    for (let i = 0; i < 5000; i++) log.record({ kind: "auth", action: "connect", result: "ok", target: String(i) });
+    log.flush();
+    const all = log.query({ limit: 100_000 });
+    expect(all.filter((e) => e.kind === "auth").length).toBeLessThanOrEqual(1010);
+    expect(all.filter((e) => e.kind !== "auth").map((e) => e.action)).toEqual(["ban", "key.create"]);
+    log.close();
+  });
+
+  test("changes older than keepChangesMs go, newer ones stay", () => {
+    let clock = 1_000_000_000;
+    const log = openAuditLog(fresh(), { maxEvents: 1000, keepChangesMs: 3_600_000, now: () => clock });
+    log.record({ kind: "change", action: "key.create", result: "ok", target: "old" });
+    log.flush();
+    clock += 2 * 3_600_000;
+    log.record({ kind: "change", action: "key.create", result: "ok", target: "new" });
+    log.flush();
+    expect(log.query().map((e) => e.target)).toEqual(["new"]);
+    log.close();
+  });
+});

@@ -2,12 +2,13 @@
 // channels, users and PATs, in its own SQLite file <data>/audit.db (0600), so a storm of
 // audit writes never contends with the registry's lookups and `/db/query` can never read
 // it. Writes are queued in memory and committed in batches (one transaction every
-// FLUSH_MS or BATCH rows) off the request path; the table keeps the newest `maxEvents`
-// rows (older ids deleted after each batch).
+// FLUSH_MS or BATCH rows) off the request path. Authentication events are the noise: they
+// are aggregated (audit-aggregate.ts: refused ones per address and minute, the first few
+// in full, then one count row) and capped at the newest `maxEvents`; changes and bans are
+// never deleted to make room for them, only once older than `keepChangesMs`.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { parseDuration } from "../lib/duration.ts";
-import { badRequest } from "../lib/errors.ts";
+import { type AggregateRule, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 
 export type AuditKind = "auth" | "change" | "ban";
@@ -73,7 +74,14 @@ export interface AuditLog {
 }
 
 export interface AuditOptions {
+  /** authentication events kept (the newest); changes and bans are not counted */
   maxEvents: number;
+  /** changes and bans are deleted once older than this (ms); 0 or absent = kept */
+  keepChangesMs?: number;
+  /** refused authentications recorded in full per address and minute (default 10; the rest are counted) */
+  inFull?: number;
+  /** the aggregation rules (default: refused authentications per address) */
+  aggregate?: readonly AggregateRule[];
   /** flush interval; 0 = only on flush()/close() and when a batch is full (CLI) */
   flushMs?: number;
   now?: () => number;
@@ -84,6 +92,8 @@ const BATCH = 2000;
 /** events per INSERT statement (12 parameters each; SQLite allows 32,766) */
 const ROWS = 50;
 const MAX_QUEUE = 100_000;
+/** the kinds capped by maxEvents: everything else (changes, bans) is history */
+const NOISY_KINDS = ["auth"];
 const COLUMNS = [
   "at",
   "kind",
@@ -124,6 +134,8 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
         );
         CREATE INDEX IF NOT EXISTS audit_at ON audit (at);`,
       },
+      // authentication events are capped by count, changes by age: both need their kind
+      { id: 2, sql: "CREATE INDEX IF NOT EXISTS audit_kind ON audit (kind, id);" },
     ]);
   try {
     migrate();
@@ -139,11 +151,23 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
       .join(", ")}`;
   const insertMany = db.prepare(insertSql(ROWS));
   const insertOne = db.prepare(insertSql(1));
-  const trim = db.prepare("DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?");
+  const noisy = NOISY_KINDS.map((k) => `'${k}'`).join(", ");
+  // the oldest authentication events beyond the newest maxEvents (an index walk, so it runs
+  // only once the table holds `slack` more than that)
+  const trim = db.prepare(
+    `DELETE FROM audit WHERE kind IN (${noisy}) AND id <= (SELECT id FROM audit WHERE kind IN (${noisy}) ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+  );
+  const trimChanges = db.prepare(`DELETE FROM audit WHERE kind NOT IN (${noisy}) AND at < ?`);
+  const countNoisy = db.prepare<{ n: number }, []>(`SELECT count(*) AS n FROM audit WHERE kind IN (${noisy})`);
+  let noisyRows = Number(countNoisy.get()?.n ?? 0);
+  const slack = Math.floor(opts.maxEvents / 100);
+  const aggregator = createAuditAggregator(opts.aggregate ?? [refusedAuthentications], opts.inFull ?? 10);
+  let lastChangeTrim = 0;
   // queued events as their column values, one after another (COLUMNS.length per event):
   // no object per event stays alive until the flush, and the flush binds slices of it as is
   const WIDTH = COLUMNS.length;
   let queue: (string | number | null)[] = [];
+  let queuedNoisy = 0;
   let dropped = 0;
   let closed = false;
 
@@ -152,13 +176,25 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     let i = 0;
     for (; i + per <= values.length; i += per) insertMany.run(...values.slice(i, i + per));
     for (; i < values.length; i += WIDTH) insertOne.run(...values.slice(i, i + WIDTH));
-    trim.run(opts.maxEvents);
+    if (noisyRows > opts.maxEvents + slack) {
+      trim.run(opts.maxEvents);
+      noisyRows = Number(countNoisy.get()?.n ?? 0);
+    }
+    const t = now();
+    if (opts.keepChangesMs && t - lastChangeTrim > 60_000) {
+      lastChangeTrim = t;
+      trimChanges.run(t - opts.keepChangesMs);
+    }
   });
 
-  function flush(): void {
-    if (queue.length === 0 || closed) return;
+  function flush(final = false): void {
+    if (closed) return;
+    for (const e of aggregator.drain(final ? undefined : now())) push(e, e.at ?? now());
+    if (queue.length === 0) return;
     const batch = queue;
     queue = [];
+    noisyRows += queuedNoisy;
+    queuedNoisy = 0;
     try {
       writeAll(batch);
     } catch (e) {
@@ -166,8 +202,26 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     }
   }
 
+  function push(e: AuditEvent, at: number): void {
+    if (NOISY_KINDS.includes(e.kind)) queuedNoisy++;
+    queue.push(
+      at,
+      e.kind,
+      e.action,
+      e.result,
+      e.method ?? null,
+      e.listener ?? null,
+      e.address ?? null,
+      e.client ?? null,
+      e.user ?? null,
+      e.target ?? null,
+      e.reason ?? null,
+      e.detail ?? null,
+    );
+  }
+
   let soon: ReturnType<typeof setTimeout> | undefined;
-  const timer = opts.flushMs ? setInterval(flush, opts.flushMs) : undefined;
+  const timer = opts.flushMs ? setInterval(() => flush(), opts.flushMs) : undefined;
   timer?.unref?.();
 
   return {
@@ -177,20 +231,9 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
         dropped++;
         return;
       }
-      queue.push(
-        e.at ?? now(),
-        e.kind,
-        e.action,
-        e.result,
-        e.method ?? null,
-        e.listener ?? null,
-        e.address ?? null,
-        e.client ?? null,
-        e.user ?? null,
-        e.target ?? null,
-        e.reason ?? null,
-        e.detail ?? null,
-      );
+      const at = e.at ?? now();
+      if (!aggregator.admit(e, at)) return;
+      push(e, at);
       if (queue.length >= BATCH * WIDTH && soon === undefined) {
         soon = setTimeout(() => {
           soon = undefined;
@@ -198,7 +241,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
         }, 0);
       }
     },
-    flush,
+    flush: () => flush(),
     query(f = {}) {
       flush();
       const where: string[] = [];
@@ -248,74 +291,9 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
       if (closed) return;
       if (soon) clearTimeout(soon);
       if (timer) clearInterval(timer);
-      flush();
+      flush(true);
       closed = true;
       db.close();
     },
   };
-}
-
-/**
- * The filters of `neo shell audit` and `GET /audit`, from their text form:
- * client, user, result (ok|fail), kind, since (a duration back from now, "1h", or a
- * date, "2026-11-30T00:00:00Z"), limit (1-100000). Unknown values are a 400.
- */
-export function parseAuditFilter(p: Record<string, string | undefined>, now: number): AuditFilter {
-  const f: AuditFilter = {};
-  const text = (k: string) => {
-    const v = p[k];
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const client = text("client");
-  if (client !== undefined) f.client = client;
-  const user = text("user");
-  if (user !== undefined) f.user = user;
-  const result = text("result");
-  if (result !== undefined) {
-    if (result !== "ok" && result !== "fail")
-      throw badRequest("invalid_filter", `result must be ok or fail, got ${JSON.stringify(result)}`);
-    f.result = result;
-  }
-  const kind = text("kind");
-  if (kind !== undefined) {
-    if (kind !== "auth" && kind !== "change" && kind !== "ban")
-      throw badRequest("invalid_filter", `kind must be auth, change or ban, got ${JSON.stringify(kind)}`);
-    f.kind = kind;
-  }
-  const since = text("since");
-  if (since !== undefined) {
-    const d = parseDuration(since);
-    if (d.ok) f.since = now - d.ms;
-    else {
-      const t = /^\d{4}-\d\d-\d\d/.test(since) ? Date.parse(since) : Number.NaN;
-      if (Number.isNaN(t))
-        throw badRequest(
-          "invalid_filter",
-          `since must be a duration ("1h", "30m", "7d") or a date, got ${JSON.stringify(since)}`,
-        );
-      f.since = t;
-    }
-  }
-  const limit = text("limit");
-  if (limit !== undefined) {
-    const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 100_000)
-      throw badRequest("invalid_filter", `limit must be an integer 1-100000, got ${JSON.stringify(limit)}`);
-    f.limit = n;
-  }
-  return f;
-}
-
-/** An event as JSON for scripts: times in RFC 3339, detail parsed back. */
-export function auditJson(e: StoredAuditEvent): Record<string, unknown> {
-  const { detail, at, ...rest } = e;
-  let parsed: unknown = detail;
-  if (detail !== undefined) {
-    try {
-      parsed = JSON.parse(detail);
-    } catch {
-      parsed = detail;
-    }
-  }
-  return { ...rest, at: new Date(at).toISOString(), ...(detail !== undefined ? { detail: parsed } : {}) };
 }

@@ -1,10 +1,10 @@
 // registry: clients with their certificates and hashed tokens, in <data>/registry.db.
 export { openRegistry } from "./clients.ts";
 export { openBanStore, type BanRow, type BanStore } from "./bans.ts";
+export { auditJson, parseAuditFilter } from "./audit-filter.ts";
+export { type AggregateRule, refusedAuthentications } from "./audit-aggregate.ts";
 export {
-  auditJson,
   openAuditLog,
-  parseAuditFilter,
   type AuditEvent,
   type AuditFilter,
   type AuditKind,

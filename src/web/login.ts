@@ -48,18 +48,17 @@ export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
     const release = guard.begin(ip);
     try {
       const known = users.exists(name);
-      if (known) {
-        // a user under attack: addresses that failed before wait their turn (others do not)
-        const d = guard.userDelay(name, ip);
-        if ("refuse" in d) return { ok: false, response: tooMany(d.retryAfterSec) };
-        if (d.waitMs > 0) await Bun.sleep(d.waitMs);
-      }
+      // a name under attack: addresses that failed before wait their turn (others do not);
+      // unknown names get the same state and delays, so the timing tells no name apart
+      const d = guard.userDelay(name, ip);
+      if ("refuse" in d) return { ok: false, response: tooMany(d.retryAfterSec) };
+      if (d.waitMs > 0) await Bun.sleep(d.waitMs);
       // Unknown user and wrong password take the same path and the same argon2id cost.
       if (!(await users.verify(name, password))) {
         // Never log an unknown name: it may be a password typed into the wrong field.
         const who = known ? `user ${name}` : "an unknown user";
         failedLogins.warn(ip, `web: failed login for ${who} from ${ip}`);
-        guard.failed(ip, known ? name : undefined);
+        guard.failed(ip, name);
         event(where, "fail", known ? name : undefined, known ? "wrong password" : "unknown user");
         return { ok: false, response: failure(401, "invalid username or password") };
       }

@@ -118,7 +118,8 @@ describe("brute-force guard", () => {
     expect(performance.now() - t0).toBeLessThan(60_000);
     await srv.waitForLog(/guard: 127\.0\.0\.2 banned for 60s after 10 failed authentications/);
 
-    // the audit trail has the ban and every refused attempt of the storm
+    // the audit trail has the ban and the storm's first refusals in full (Audit.RefusalsInFull
+    // per address and minute; the rest become one count row per minute, see abuse-audit)
     const events = await eventually(async () => {
       const r = await neo(["shell", "audit", "--data", srv.data, "--format", "json", "--limit", "5000"]);
       const all = JSON.parse(r.stdout) as {
@@ -128,12 +129,13 @@ describe("brute-force guard", () => {
         address?: string;
         reason?: string;
       }[];
-      return all.filter((e) => e.address === ATTACKER).length >= 2000 ? all : undefined;
+      return all.some((e) => e.address === ATTACKER && e.kind === "ban") ? all : undefined;
     }, 10_000);
     const attacker = events.filter((e) => e.address === ATTACKER);
     expect(attacker.filter((e) => e.kind === "ban")).toHaveLength(1);
-    expect(attacker.filter((e) => e.kind === "auth" && e.result === "fail").length).toBe(2000);
-    expect(attacker.filter((e) => e.reason?.startsWith("address banned")).length).toBeGreaterThan(980);
+    const full = attacker.filter((e) => e.kind === "auth" && e.action !== "refused");
+    expect(full.length).toBeGreaterThanOrEqual(10);
+    expect(full.length).toBeLessThanOrEqual(30); // at most 10 per minute the storm touched
   });
 
   test("`neo shell ban list` shows the ban and `neo shell ban clear` lifts it for the running server", async () => {

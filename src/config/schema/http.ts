@@ -1,6 +1,6 @@
-// Http { Listen, EnableTokenAuth, AllowedHosts, MetricsPublic, Tls { ... } }
+// Http { Listen, EnableTokenAuth, AllowedHosts, TrustedProxies, MetricsPublic, Tls { ... } }
 import { DEFAULT_HTTP_PORT } from "../defaults.ts";
-import { bool, hostList } from "./leaves.ts";
+import { addressList, bool, hostList } from "./leaves.ts";
 import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
 import { q, type Section } from "./spec.ts";
 
@@ -12,6 +12,7 @@ export const httpSection: Section = {
       Listen: listen("http"),
       EnableTokenAuth: bool((p, b) => (p.http.enableTokenAuth = b)),
       AllowedHosts: hostList((p, h) => (p.http.allowedHosts = h)),
+      TrustedProxies: addressList((p, l) => (p.http.trustedProxies = l)),
       MetricsPublic: bool((p, b) => (p.http.metricsPublic = b)),
       Tls: tls("http", ["none", "optional", "require"]),
     },
@@ -22,12 +23,14 @@ export const httpSection: Section = {
     applyService(cfg, p, "http");
     if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
     if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
+    if (p.http.trustedProxies !== undefined) cfg.http.trustedProxies = p.http.trustedProxies;
   },
   format: (cfg) => [
     "Http {",
     listenLine(cfg, "http"),
     `  EnableTokenAuth = ${cfg.http.enableTokenAuth}`,
     `  AllowedHosts = [${cfg.http.allowedHosts.map(q).join(", ")}]`,
+    `  TrustedProxies = [${cfg.http.trustedProxies.map(q).join(", ")}]`,
     ...(cfg.http.metricsPublic === undefined ? [] : [`  MetricsPublic = ${cfg.http.metricsPublic}`]),
     ...tlsLines(cfg.http.tls),
     "}",
@@ -50,6 +53,12 @@ export const httpSection: Section = {
   # Host names the gateway answers to, besides its listen address, localhost and IP
   # addresses: a request naming any other Host is refused (DNS rebinding).
   AllowedHosts = []
+
+  # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For header names the
+  # client: only a request whose TCP peer is listed is believed, and the right-most
+  # address in the header that is not itself a listed proxy becomes the client's
+  # address for the guard, the audit trail and the logs. Empty: the header is ignored.
+  TrustedProxies = []
 
   Tls {
     # Serve HTTPS with the gateway's own server certificate (or CertFile/KeyFile).

@@ -2,6 +2,7 @@
 // Each returns how to set the value on a patch, or the problem (the key path is added by
 // the caller). `type` says in words what the value may be, for the configuration reference.
 import { isAbsolute, resolve } from "node:path";
+import { rangeProblem } from "../../lib/ip.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { scopeProblem } from "../../lib/scopes.ts";
 import type { ConfigPatch } from "./patch.ts";
@@ -83,6 +84,37 @@ export const hostList = (set: (p: ConfigPatch, hosts: string[]) => void): LeafSp
       if (it.kind !== "string" || !/^[A-Za-z0-9.:[\]_-]+$/.test(it.value))
         return `expected host names (letters, digits, . - : [ ]), got ${got(it)}`;
       out.push(it.value.toLowerCase());
+    }
+    return (p) => set(p, out);
+  },
+});
+
+/** "off" (0) or a duration */
+export const offOrDuration = (
+  minMs: number,
+  maxMs: number,
+  set: (p: ConfigPatch, ms: number) => void,
+): LeafSpec => {
+  const d = duration(minMs, maxMs, set);
+  return {
+    kind: "leaf",
+    type: `"off" or a ${d.type}`,
+    read: (v, ctx) => (v.kind === "string" && v.value === "off" ? (p) => set(p, 0) : d.read(v, ctx)),
+  };
+};
+
+/** addresses and CIDR ranges: ["10.0.0.0/8", "::1"] */
+export const addressList = (set: (p: ConfigPatch, list: string[]) => void): LeafSpec => ({
+  kind: "leaf",
+  type: 'list of addresses or CIDR ranges, e.g. ["10.0.0.0/8", "::1"]',
+  read: (v) => {
+    if (v.kind !== "list") return `expected a list of addresses or ranges like ["10.0.0.0/8", "::1"], got ${got(v)}`;
+    const out: string[] = [];
+    for (const it of v.items) {
+      if (it.kind !== "string") return `expected addresses as strings, got ${got(it)}`;
+      const bad = rangeProblem(it.value);
+      if (bad) return bad;
+      out.push(it.value);
     }
     return (p) => set(p, out);
   },

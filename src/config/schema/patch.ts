@@ -2,7 +2,7 @@
 // earlier ones key by key. A new section adds its own `xPatch` here and one field below.
 import type { LogLevel } from "../../lib/log.ts";
 import type { Pos } from "../parser.ts";
-import type { BridgeConfig, ClientAuthMode, ListenConfig, MqttLimits, QueryConfig } from "../types.ts";
+import type { BridgeConfig, ClientAuthMode, GuardConfig, ListenConfig, MqttLimits, QueryConfig } from "../types.ts";
 
 export interface TlsPatch {
   enabled?: boolean;
@@ -18,6 +18,7 @@ export interface ServicePatch {
   requireClientIdMatch?: boolean;
   persistence?: boolean;
   allowedHosts?: string[];
+  trustedProxies?: string[];
   limits?: Partial<MqttLimits>;
   metricsPublic?: boolean;
   tls: TlsPatch;
@@ -45,7 +46,7 @@ export interface StoragePatch {
 
 /** One source's contribution (file, env or flags); later sources override earlier ones key by key. */
 export interface ConfigPatch {
-  audit: { enabled?: boolean; maxEvents?: number };
+  audit: { enabled?: boolean; maxEvents?: number; keepChangesMs?: number; refusalsInFull?: number };
   auth?: { defaultScopes?: string[]; anonymousScopes?: string[] };
   /** only a file has them */
   bridges?: BridgePatch[];
@@ -57,7 +58,7 @@ export interface ConfigPatch {
     keyFile?: string;
   };
   data?: string;
-  guard: { maxFailures?: number; windowMs?: number; maxBanMs?: number };
+  guard: Partial<GuardConfig>;
   grpc?: GrpcPatch;
   http: ServicePatch;
   logLevel?: LogLevel;

@@ -1,0 +1,39 @@
+import { describe, expect, test } from "bun:test";
+import { addressGroup, addressSet, forwardedClient, rangeProblem } from "./ip.ts";
+
+describe("address groups", () => {
+  test("IPv4 stays itself, IPv4-mapped IPv6 is its IPv4, IPv6 is cut to its prefix", () => {
+    expect(addressGroup("192.0.2.7")).toBe("192.0.2.7");
+    expect(addressGroup("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(addressGroup("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(addressGroup("2001:db8::1")).toBe("2001:db8::/64");
+    expect(addressGroup("::1")).toBe("::/64");
+    expect(addressGroup("2001:db8:1:2:3:4:5:6", 48)).toBe("2001:db8:1::/48");
+    expect(addressGroup("2001:db8:1:2:3:4:5:6", 128)).toBe("2001:db8:1:2:3:4:5:6");
+    expect(addressGroup("fe80::1%eth0")).toBe("fe80::/64");
+    expect(addressGroup("not an address")).toBe("not an address");
+  });
+
+  test("address lists take addresses and ranges, and say what is wrong", () => {
+    expect(rangeProblem("10.0.0.0/8")).toBeNull();
+    expect(rangeProblem("::1")).toBeNull();
+    expect(rangeProblem("10.0.0.0/33")).toContain("0-32");
+    expect(rangeProblem("example.com")).toContain("not an IPv4 or IPv6");
+    const s = addressSet(["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"]);
+    expect(s.has("10.9.9.9")).toBe(true);
+    expect(s.has("::ffff:10.9.9.9")).toBe(true);
+    expect(s.has("2001:db8:ffff::1")).toBe(true);
+    expect(s.has("192.0.2.1")).toBe(true);
+    expect(s.has("192.0.2.2")).toBe(false);
+    expect(addressSet([]).has("10.0.0.1")).toBe(false);
+  });
+
+  test("X-Forwarded-For is believed only from a trusted proxy, right-most untrusted hop first", () => {
+    const proxies = addressSet(["127.0.0.1", "10.0.0.0/8"]);
+    expect(forwardedClient("127.0.0.1", "203.0.113.5", proxies)).toBe("203.0.113.5");
+    expect(forwardedClient("127.0.0.1", "198.51.100.1, 203.0.113.5, 10.1.1.1", proxies)).toBe("203.0.113.5");
+    expect(forwardedClient("192.0.2.1", "203.0.113.5", proxies)).toBe("192.0.2.1");
+    expect(forwardedClient("127.0.0.1", null, proxies)).toBe("127.0.0.1");
+    expect(forwardedClient("127.0.0.1", "garbage", proxies)).toBe("127.0.0.1");
+  });
+});

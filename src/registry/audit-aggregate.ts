@@ -1,0 +1,96 @@
+// Noisy audit events are aggregated before they reach the table, so a flood cannot push
+// the trail's history out: per group (e.g. refused authentications per address) and
+// clock minute, the first `inFull` events are recorded as they are, the rest only
+// counted, and one count row per group says how many more there were when the minute
+// ends. The rules are a list: refused authentications per address are the first (an
+// IPv6 address by its /64); authorization refusals per principal, operation and minute
+// can be another with its own key and summary.
+import { addressGroup } from "../lib/ip.ts";
+import type { AuditEvent } from "./audit.ts";
+
+export interface AggregateRule {
+  /** the group an event counts in, or undefined when this rule does not apply */
+  group(e: AuditEvent): string | undefined;
+  /** the count row for `count` events of `group` beyond the first ones in `minute` (ms epoch), like `sample` */
+  summary(sample: AuditEvent, count: number, minute: number, group: string): AuditEvent;
+}
+
+export interface AuditAggregator {
+  /** true: record `e` in full; false: it was counted */
+  admit(e: AuditEvent, at: number): boolean;
+  /** the count rows of minutes that ended before `now` (all of them when `now` is undefined) */
+  drain(now?: number): AuditEvent[];
+}
+
+const MINUTE = 60_000;
+/** groups tracked per minute; beyond, events share one group per rule */
+const MAX_GROUPS = 10_000;
+const OTHERS = "(other groups)";
+
+/** refused authentications (kind auth, result fail), grouped by address (IPv6: its /64) */
+export const refusedAuthentications: AggregateRule = {
+  group: (e) => (e.kind === "auth" && e.result === "fail" ? addressGroup(e.address ?? "", 64) : undefined),
+  summary: (sample, count, minute, group) => ({
+    at: minute + MINUTE - 1,
+    kind: "auth",
+    action: "refused",
+    result: "fail",
+    ...(sample.listener !== undefined ? { listener: sample.listener } : {}),
+    ...(group !== "" && group !== OTHERS ? { address: group } : {}),
+    reason: `${count} more refused authentications from this address in this minute (not recorded one by one)`,
+    detail: JSON.stringify({
+      count,
+      from: new Date(minute).toISOString(),
+      to: new Date(minute + MINUTE).toISOString(),
+    }),
+  }),
+};
+
+interface Tally {
+  rule: AggregateRule;
+  group: string;
+  sample: AuditEvent;
+  full: number;
+  counted: number;
+}
+
+export function createAuditAggregator(rules: readonly AggregateRule[], inFull: number): AuditAggregator {
+  // minute -> group key -> tally
+  const minutes = new Map<number, Map<string, Tally>>();
+  return {
+    admit(e, at) {
+      for (const [i, rule] of rules.entries()) {
+        const g = rule.group(e);
+        if (g === undefined) continue;
+        const minute = at - (at % MINUTE);
+        let groups = minutes.get(minute);
+        if (!groups) minutes.set(minute, (groups = new Map()));
+        let key = `${i}\u0000${g}`;
+        if (!groups.has(key) && groups.size >= MAX_GROUPS) key = `${i}\u0000${OTHERS}`;
+        let t = groups.get(key);
+        if (!t) {
+          const { address: _mixed, ...sample } = e;
+          const group = key.slice(key.indexOf("\u0000") + 1);
+          groups.set(key, (t = { rule, group, sample: group === OTHERS ? sample : e, full: 0, counted: 0 }));
+        }
+        if (t.full < inFull) {
+          t.full++;
+          return true;
+        }
+        t.counted++;
+        return false;
+      }
+      return true;
+    },
+    drain(now) {
+      const out: AuditEvent[] = [];
+      for (const [minute, groups] of minutes) {
+        if (now !== undefined && minute + MINUTE > now) continue;
+        minutes.delete(minute);
+        for (const t of groups.values())
+          if (t.counted > 0) out.push(t.rule.summary(t.sample, t.counted, minute, t.group));
+      }
+      return out;
+    },
+  };
+}
