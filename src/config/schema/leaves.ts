@@ -90,11 +90,7 @@ export const hostList = (set: (p: ConfigPatch, hosts: string[]) => void): LeafSp
 });
 
 /** "off" (0) or a duration */
-export const offOrDuration = (
-  minMs: number,
-  maxMs: number,
-  set: (p: ConfigPatch, ms: number) => void,
-): LeafSpec => {
+export const offOrDuration = (minMs: number, maxMs: number, set: (p: ConfigPatch, ms: number) => void): LeafSpec => {
   const d = duration(minMs, maxMs, set);
   return {
     kind: "leaf",
