@@ -5,6 +5,7 @@ import { auditChange } from "./audit-cli.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
 import { openBanStore } from "../registry/index.ts";
+import { addressGroup } from "../lib/ip.ts";
 import { commonArgs, fail } from "./common.ts";
 import { plainTable, rfc3339 } from "./shell-key-format.ts";
 
@@ -60,9 +61,13 @@ const clear = defineCommand({
   args: { ...commonArgs, address: { type: "positional", required: false, description: "address; all when omitted" } },
   run({ args }) {
     try {
-      const store = openBanStore(dataDir(args));
+      const cfg = loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
+      const store = openBanStore(cfg.data);
       try {
-        const address = args.address === undefined || args.address === "" ? undefined : String(args.address);
+        // an IPv6 address lifts the ban of its group (Guard.IPv6Prefix, "2001:db8:1:2::/64")
+        const given = args.address === undefined || args.address === "" ? undefined : String(args.address);
+        const address =
+          given === undefined ? undefined : addressGroup(given.replace(/\/\d+$/, ""), cfg.guard.ipv6Prefix);
         const n = store.clear(address, Date.now());
         auditChange(args, "ban.clear", address ?? "*", { lifted: n });
         if (address !== undefined && n === 0) process.stdout.write(`${address} was not banned\n`);

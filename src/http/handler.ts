@@ -79,7 +79,7 @@ export function createHttpHandler(deps: HandlerDeps): HttpHandler {
     if (auth === "metrics" && deps.config.http.metricsPublic === true) return { ok: true };
     const tokenAuth = deps.config.http.enableTokenAuth;
     const cert = conn.peer?.cert;
-    const who = conn.peer?.remoteAddress ?? conn.clientIp ?? "an unknown address";
+    const who = conn.clientIp ?? conn.peer?.remoteAddress ?? "an unknown address";
     const a = identifyRequest(req, deps.auth, { tokenAuth, ...(cert ? { cert } : {}) }, refusals.forSource(who));
     if (deps.audit) auditOutcome(deps.audit, req, conn, a);
     if (!a.ok) return a;

@@ -5,6 +5,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
+import { addressSet, forwardedClient } from "../lib/ip.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
 import type { Guard } from "../auth/index.ts";
@@ -13,6 +14,7 @@ import type { SeriesStore } from "../storage/index.ts";
 import type { HttpIdentify } from "./auth-check.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
 import { createHttpHandler, type HttpHandler } from "./handler.ts";
+import { guarded } from "./guarded.ts";
 import type { RouteDeps } from "./types.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
 import type { HttpContext, HttpRoute } from "./types.ts";
@@ -112,47 +114,12 @@ function mqttOverWebSocket(ws: HttpWebSocket): HttpRoute {
       const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
       if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
       if (!c.server) return failure(400, "websocket upgrade needs a listening server");
-      const data = ws.upgradeData(req, c.server, c.peer);
+      // the client's address (behind a trusted proxy: the forwarded one) is the session's
+      const peer = c.clientIp ? { ...c.peer, remoteAddress: c.clientIp } : c.peer;
+      const data = ws.upgradeData(req, c.server, peer);
       if (data instanceof Response) return data;
       if (c.server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
       return failure(400, "websocket upgrade failed");
-    },
-  };
-}
-
-/** The handler with the brute-force guard in front (MQTT over WebSocket and /health pass: the broker answers CONNACK 0x9F). */
-/** endpoints that take a password in the body (their own failures count, see web/api.ts) */
-const LOGIN_PATHS = new Set(["/web/api/login", "/users/tokens/issue", "/users/password/reset"]);
-
-function guarded(handler: HttpHandler, guard: NonNullable<HttpDeps["guard"]>, audit?: HttpDeps["audit"]): HttpHandler {
-  return {
-    routes: handler.routes,
-    async fetch(req, conn = {}) {
-      if (req.headers.get("upgrade") !== null || req.url.endsWith("/health")) return handler.fetch(req, conn);
-      const address = conn.clientIp ?? "";
-      const g = guard.check(address);
-      if (!g.ok) {
-        // a refused attempt that carried credentials is an authentication outcome too
-        const bearer = req.headers.get("authorization") !== null;
-        const login = LOGIN_PATHS.has(new URL(req.url).pathname);
-        if (audit && (bearer || login))
-          audit.record({
-            kind: "auth",
-            action: login ? "login" : "request",
-            result: "fail",
-            method: login ? "password" : "token",
-            listener: conn.peer ? "https" : "http",
-            address,
-            target: `${req.method} ${new URL(req.url).pathname}`,
-            reason: `address banned for ${g.retryAfterSec}s more`,
-          });
-        return failure(429, `too many failed authentications from this address, retry in ${g.retryAfterSec}s`, {
-          "retry-after": String(g.retryAfterSec),
-        });
-      }
-      const res = await handler.fetch(req, conn);
-      if (res?.status === 401 && req.headers.get("authorization") !== null) guard.failed(address);
-      return res;
     },
   };
 }
@@ -173,13 +140,14 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
-  return deps.guard ? guarded(handler, deps.guard, deps.audit) : handler;
+  return deps.guard ? guarded(handler, deps.guard, deps.audit, deps.websocket?.path) : handler;
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {
   const log = deps.log ?? createLogger("http");
   const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const handler = createHttpFetch(deps, log);
+  const trusted = addressSet(deps.config.http.trustedProxies ?? []);
 
   const host = deps.config.http.listen.host;
   const tls = deps.tls;
@@ -202,7 +170,12 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         // a local process that connected to the internal port directly
         if (!peer) return failure(403, "connect through the HTTPS port");
       }
-      const clientIp = peer?.remoteAddress ?? srv.requestIP(req)?.address;
+      const tcpPeer = peer?.remoteAddress ?? srv.requestIP(req)?.address;
+      // behind a listed reverse proxy, the client is who X-Forwarded-For says (Http.TrustedProxies)
+      const clientIp =
+        tcpPeer !== undefined && trusted.size > 0
+          ? forwardedClient(tcpPeer, req.headers.get("x-forwarded-for"), trusted)
+          : tcpPeer;
       const res = await handler.fetch(req, {
         server: srv,
         ...(peer ? { peer } : {}),
