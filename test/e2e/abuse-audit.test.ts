@@ -113,17 +113,19 @@ describe("terminal-safe output", () => {
       ["shell", "audit", "--data", gw.srv.data],
       ["shell", "channel", "list", "--data", gw.srv.data],
     ]) {
+      const shown = "\\x1b]0;owned\\x07\\x1b[2J\\x1b[8mhidden\\nauth connect ok";
+      // the audit rows are committed in batches: poll until they are there
       const r = await eventually(async () => {
         const out = await run(["sh", "-c", `${sh([...NEO, ...cmd])} | cat -v`]);
-        expect(out.stdout).toContain("\\x1b]0;owned\\x07\\x1b[2J\\x1b[8mhidden\\nauth connect ok");
-        return out;
+        return out.stdout.includes(shown) ? out : undefined;
       });
       expect(r.stdout).not.toContain("^["); // cat -v shows a raw ESC as ^[
       expect(r.stdout).not.toContain("^G");
     }
     // the token's client id is only claimed: shown as such
-    const audit = await neo(["shell", "audit", "--data", gw.srv.data, "--result", "fail"]);
-    expect(audit.stdout).toContain("claimed:dev1");
+    await eventually(async () =>
+      (await neo(["shell", "audit", "--data", gw.srv.data, "--result", "fail"])).stdout.includes("claimed:dev1"),
+    );
     // JSON stays exact
     const json = await neo(["shell", "audit", "--data", gw.srv.data, "--format", "json"]);
     expect((JSON.parse(json.stdout) as AuditRow[]).some((e) => e.target === EVIL)).toBe(true);
