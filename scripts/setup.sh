@@ -30,6 +30,7 @@ if [ "${1:-}" = "--test" ]; then
   /usr/bin/python3 -c "import grpc" 2>/dev/null || need+=(python3-grpcio)
   /usr/bin/python3 -c "import grpc_tools" 2>/dev/null || need+=(python3-grpc-tools)
   command -v node >/dev/null || need+=(nodejs)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql) # Export to PostgreSQL (test/e2e/export-postgres.test.ts)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -10,6 +10,7 @@ import { createQueryService, openTableFinder } from "../query/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { openSeriesStore, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
+import { createExports } from "./exports.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
 import { openPeople } from "./people.ts";
 import type { StopList } from "./stop-list.ts";
@@ -39,14 +40,21 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   // counters now; the broker, the guard and the bridges register their figures as they start
   const metrics = createGatewayMetrics();
   const storageLog = createLogger("storage");
-  const store = meteredStore(
-    openSeriesStore(config.data, {
-      sync: config.storage.sync,
-      busyTimeoutMs: config.storage.busyTimeoutMs,
-      log: storageLog,
-      ...storageOptions(config),
-    }),
-    metrics,
+  // replication to PostgreSQL: every commit of an exported table also enters its queue
+  const exports = createExports(config.exports, config.data);
+  metrics.provide({ exports: () => exports.statuses() });
+  stops.add("stores", "exports", () => exports.stop());
+  settings.onChange((next) => void exports.replace(next.exports));
+  const store = exports.wrap(
+    meteredStore(
+      openSeriesStore(config.data, {
+        sync: config.storage.sync,
+        busyTimeoutMs: config.storage.busyTimeoutMs,
+        log: storageLog,
+        ...storageOptions(config),
+      }),
+      metrics,
+    ),
   );
   stops.add("stores", "series store", () => store.close());
   settings.onChange((next, prev) => {
@@ -69,5 +77,5 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   // every authentication the trail records is also counted for /metrics and the Overview
   const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
   stops.add("stores", "audit trail", () => audit.close());
-  return { pki, registry, people, metrics, store, batcher, queries, finder, audit };
+  return { pki, registry, people, metrics, store, batcher, queries, finder, audit, exports };
 }

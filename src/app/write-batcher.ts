@@ -10,6 +10,8 @@ export interface WriteTarget {
     batches: { table: string; rows: Row[]; senml?: SenmlRow[] }[],
     onReject?: (index: number, err: Error) => void,
   ): number[];
+  /** resolves once the committed rows are also in every export queue (undefined: nothing waits) */
+  settled?(): Promise<void> | undefined;
 }
 
 interface Pending {
@@ -56,12 +58,15 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
           (i, err) => refused.set(i, err),
         );
         commits++;
+        // acknowledged = stored, and in every export queue that copies the table
+        const wait = target.settled?.();
         batch.forEach((p, i) => {
           const err = refused.get(i);
           if (err) return p.reject(err);
           const n = counts[i] ?? 0;
           rowsTotal += n;
-          p.resolve(n);
+          if (wait) wait.then(() => p.resolve(n), p.reject);
+          else p.resolve(n);
         });
       } catch (err) {
         // the store itself failed (busy past its timeout, an I/O error, a full disk): every
@@ -81,7 +86,9 @@ export function createWriteBatcher(target: WriteTarget, maxBatch = 5000): WriteB
             if (refusal) throw refusal;
             commits++;
             rowsTotal += n;
-            p.resolve(n);
+            const wait = target.settled?.();
+            if (wait) wait.then(() => p.resolve(n), p.reject);
+            else p.resolve(n);
           } catch (e) {
             p.reject(e);
           }

@@ -15,6 +15,7 @@ export const main = defineCommand({
     config: () => import("./config.ts").then((m) => m.default),
     service: () => import("./service.ts").then((m) => m.default),
     bridge: () => import("./bridge.ts").then((m) => m.default),
+    export: () => import("./export.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

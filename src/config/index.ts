@@ -1,6 +1,7 @@
 // Public API of the config subsystem: HCL-like file -> typed, validated NeoConfig.
 export type {
   BridgeConfig,
+  ExportConfig,
   ClientAuthMode,
   ListenConfig,
   MqttLimits,

@@ -18,6 +18,28 @@ export interface ListenConfig {
   port: number; // 0 = pick a free port
 }
 
+/** One `Export "name" { ... }` block: tables replicated to a PostgreSQL database. */
+export interface ExportConfig {
+  /** the block's label: names the queue file (export-<name>.db) and $SYS/neo/export/<name>/ */
+  name: string;
+  /** postgres://user:password@host:port/database (never printed) */
+  postgres: string;
+  /** the neo tables whose rows are copied (upper case) */
+  tables: string[];
+  /** this gateway's id in every row (twenty gateways share one table) */
+  gateway: string;
+  /** TLS to the database: mode "disable" | "require" | "verify-ca" | "verify-full", CA and client cert */
+  tls: {
+    mode?: "disable" | "require" | "verify-ca" | "verify-full";
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+  };
+  /** rows per INSERT */
+  batch: number;
+  buffer: { maxBytes: number };
+}
+
 /** One `Bridge "name" { ... }` block: an upstream MQTT broker this gateway forwards to. */
 export interface BridgeConfig {
   /** the block's label: names the queue file (bridge-<name>.db) and $SYS/neo/bridge/<name>/ */
@@ -115,6 +137,8 @@ export interface NeoConfig {
   login: { accessTokenDurationMs: number; refreshTokenDurationMs: number };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
+  /** `Export "name" { ... }` blocks (file only); none when absent */
+  exports?: ExportConfig[];
   storage: StorageConfig;
   /** CoAP listeners (docs/coap.md); each off while its Listen is undefined */
   coap: CoapConfig;

@@ -2,6 +2,7 @@
 // The broker's message and subscription figures are its own counters (the same ones
 // its $SYS topics publish), read here only when /metrics or the console asks.
 import { createMetricsRegistry, type Labels, type Sample } from "./registry.ts";
+import { type ExportFigures, exportGauges } from "./export-gauges.ts";
 import { processFigures } from "./process.ts";
 
 /** what the broker tells (app reads it from the broker's stats and client list) */
@@ -49,6 +50,8 @@ export interface MetricsSources {
   coap?(): CoapFigures | undefined;
   /** the Bridge blocks' figures; none without bridges */
   bridges?(): BridgeFigures[];
+  /** the Export blocks' figures; none without exports */
+  exports?(): ExportFigures[];
   /** how many peers are banned now (the brute-force guard); 0 without one */
   bans?(): number;
   /** gRPC connections open now; undefined while there is no gRPC listener */
@@ -224,6 +227,7 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     perBridge((b) => b.dropped),
     "counter",
   );
+  exportGauges(reg, () => src.exports?.() ?? []);
   reg.gauge(
     "process_resident_memory_bytes",
     "resident memory size in bytes",

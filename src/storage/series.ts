@@ -46,6 +46,12 @@ export interface SeriesStore {
    * batch and no `onReject`, a refused batch throws its NeoError (same as write()).
    */
   writeMany(batches: WriteBatch[], onReject?: (index: number, err: NeoError) => void): number[];
+  /**
+   * After a write: resolves once what was committed so far is also wherever a wrapper
+   * copies it (an export's queue, fsynced); undefined when nothing waits. Writers
+   * acknowledge after it.
+   */
+  settled?(): Promise<void> | undefined;
   /** Run one read-only statement on the read-only connection. */
   query(sql: string, params?: unknown[]): QueryResult;
   /** Tag table names, upper-cased, sorted. */

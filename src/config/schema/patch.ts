@@ -2,7 +2,15 @@
 // earlier ones key by key. A new section adds its own `xPatch` here and one field below.
 import type { LogLevel } from "../../lib/log.ts";
 import type { Pos } from "../parser.ts";
-import type { BridgeConfig, ClientAuthMode, GuardConfig, ListenConfig, MqttLimits, QueryConfig } from "../types.ts";
+import type {
+  BridgeConfig,
+  ClientAuthMode,
+  ExportConfig,
+  GuardConfig,
+  ListenConfig,
+  MqttLimits,
+  QueryConfig,
+} from "../types.ts";
 
 export interface TlsPatch {
   enabled?: boolean;
@@ -36,6 +44,13 @@ export type BridgePatch = Partial<Omit<BridgeConfig, "tls" | "buffer">> & {
   tls: BridgeConfig["tls"];
   buffer: Partial<BridgeConfig["buffer"]>;
 };
+/** An `Export "name" { ... }` block as written. */
+export type ExportPatch = Partial<Omit<ExportConfig, "tls" | "buffer">> & {
+  name: string;
+  pos: Pos;
+  tls: ExportConfig["tls"];
+  buffer: Partial<ExportConfig["buffer"]>;
+};
 export interface StoragePatch {
   sync?: "full" | "normal";
   retention?: string;
@@ -57,6 +72,7 @@ export interface ConfigPatch {
     certFile?: string;
     keyFile?: string;
   };
+  exports?: ExportPatch[];
   data?: string;
   guard: Partial<GuardConfig>;
   grpc?: GrpcPatch;

@@ -8,6 +8,7 @@ import { bridgeSection } from "./bridge.ts";
 import { coapSection } from "./coap.ts";
 import { dataSection } from "./data.ts";
 import { grpcSection } from "./grpc.ts";
+import { exportSection } from "./export.ts";
 import { guardSection } from "./guard.ts";
 import { httpSection } from "./http.ts";
 import { logSection } from "./log.ts";
@@ -29,4 +30,5 @@ export const SECTIONS: readonly Section[] = [
   auditSection,
   authSection,
   bridgeSection,
+  exportSection,
 ];

@@ -78,6 +78,8 @@ export async function handleWrite(
         n += store.write(table, rows);
       },
     );
+    // the rows are also in every export queue that copies the table before the 200
+    await store.settled?.();
   } catch (e) {
     if (n > 0 && isNeoError(e)) throw new NeoError(e.code, `${e.message} (after ${n} record(s) inserted)`, e.status, e);
     throw e;
