@@ -2,10 +2,13 @@
 // length), so the client can read the frequent small ones (PUBACK) itself and hand only
 // complete packets to mqtt-packet.
 
+import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
+
 const MAX_PACKET = 268_435_460;
 
 export class FrameReader {
   private pending: Buffer | null = null;
+  private readonly remaining: VarInt = { value: 0, end: 0 };
   constructor(
     private readonly onFrame: (buf: Buffer, start: number, end: number) => void,
     private readonly onError: (why: string) => void,
@@ -18,24 +21,13 @@ export class FrameReader {
       this.pending = null;
     }
     let i = 0;
+    const rl = this.remaining;
     while (i < buf.length) {
-      let rem = 0;
-      let mult = 1;
-      let j = i + 1;
-      let complete = false;
-      for (let k = 0; k < 4 && j < buf.length; k++) {
-        const b = buf[j++] as number;
-        rem += (b & 0x7f) * mult;
-        mult *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-        if (k === 3) return this.onError("remaining length longer than 4 bytes");
-      }
-      if (!complete) break;
-      if (rem > MAX_PACKET) return this.onError("packet too large");
-      const end = j + rem;
+      const read = readVarInt(buf, i + 1, rl);
+      if (read === "malformed") return this.onError("remaining length longer than 4 bytes");
+      if (read === "incomplete") break;
+      if (rl.value > MAX_PACKET) return this.onError("packet too large");
+      const end = rl.end + rl.value;
       if (end > buf.length) break;
       this.onFrame(buf, i, end);
       i = end;

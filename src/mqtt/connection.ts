@@ -5,6 +5,7 @@ import type { ClientRef } from "./hooks.ts";
 import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
+import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
 import { RC } from "./codes.ts";
 import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import { parsePackets } from "./parser.ts";
@@ -70,6 +71,8 @@ export class Connection {
   private waiting = false;
   private readingPaused = false;
   /** pieces of an incomplete packet, joined once it is complete (linear in bytes) */
+  /** the Remaining Length of the packet being framed (filled in place) */
+  private readonly remaining: VarInt = { value: 0, end: 0 };
   private rest: Buffer[] | null = null;
   private restBytes = 0;
   /** total length of the incomplete packet in `rest`, 0 while its header is incomplete */
@@ -175,25 +178,13 @@ export class Connection {
       ? this.core.opts.maxPacketSize
       : Math.min(this.core.opts.maxPacketSize, this.core.opts.maxConnectSize);
     let need = 0;
+    const rl = this.remaining;
     while (buf.length - off >= 2) {
-      let len = 0;
-      let mult = 1;
-      let i = off + 1;
-      let complete = false;
-      for (let n = 0; n < 4 && i < buf.length; n++) {
-        const b = buf[i++] as number;
-        len += (b & 0x7f) * mult;
-        mult *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) {
-        if (i - off - 1 >= 4) return this.protocolClose(RC.malformedPacket); // remaining length over 4 bytes
-        break;
-      }
-      const total = i - off + len;
+      const read = readVarInt(buf, off + 1, rl);
+      if (read === "malformed") return this.protocolClose(RC.malformedPacket); // remaining length over 4 bytes
+      if (read === "incomplete") break;
+      const i = rl.end;
+      const total = i - off + rl.value;
       if (total > max) return this.protocolClose(RC.packetTooLarge);
       if (this.state === "new" && off === 0 && (buf[0] as number) >> 4 !== 1) return this.close(); // [MQTT-3.1.0-1]
       if (buf.length - off < total) {
