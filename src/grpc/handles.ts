@@ -2,7 +2,7 @@
 // result sets (Query -> RowsFetch) and appenders, each owned by the principal that opened
 // it, bounded per owner and in all, dropped when idle, and ended at once when the owner's
 // credential stops being usable (the live re-check calls `sweep`).
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../lib/secret-bytes.ts";
 import type { Identified } from "../auth/index.ts";
 import type { QueryCells } from "../query/index.ts";
 
@@ -49,7 +49,7 @@ function table<T extends Owned>(what: string) {
       if (owned >= MAX_PER_OWNER) return `too many open ${what}s (${MAX_PER_OWNER}); close some first`;
       if (map.size >= MAX_TOTAL) return `too many open ${what}s on this server; try again later`;
       const now = Date.now();
-      const h = { ...item, id: randomBytes(12).toString("hex"), created: now, used: now } as T;
+      const h = { ...item, id: randomHex(12), created: now, used: now } as T;
       map.set(h.id, h);
       return h;
     },
