@@ -3,12 +3,11 @@
 // a certificate request (or a self-signed certificate) for enrolling upstream.
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { defineCommand } from "citty";
 import { bridgeNames, readBridgeStatus, type StoredBridgeStatus } from "../bridge/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { NeoError, usageError } from "../lib/errors.ts";
 import { makeIdentity } from "../pki/index.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { writeNew } from "./shell-key-io.ts";
 
 /** the running bridge refreshes its status every 2 s; older than this means it is not running */
@@ -44,7 +43,7 @@ function describe(s: StoredBridgeStatus, now: number): Record<string, unknown> {
   };
 }
 
-const status = defineCommand({
+const status = command({
   meta: {
     name: "status",
     description: "Show each bridge: connected, queued messages and bytes, oldest age, sent/s, dropped",
@@ -55,47 +54,43 @@ const status = defineCommand({
     json: { type: "boolean", description: "print JSON (one object per bridge, in an array)" },
   },
   run({ args }) {
-    try {
-      const cfg = loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
-      const names = [...new Set([...(cfg.bridges ?? []).map((b) => b.name), ...bridgeNames(cfg.data)])].sort();
-      const wanted = args.name ? [args.name] : names;
-      if (args.name && !names.includes(args.name))
-        throw new NeoError("not_found", `no bridge "${args.name}" (known: ${names.join(", ") || "none"})`, 404);
-      const now = Date.now();
-      const have = new Set(bridgeNames(cfg.data));
-      const rows = wanted.map((n) =>
-        have.has(n)
-          ? describe(readBridgeStatus(cfg.data, n, now), now)
-          : { name: n, running: false, connected: false, queuedMessages: 0, queuedBytes: 0, note: "never started" },
+    const cfg = loadConfig({ file: args.config, env: process.env, flags: { data: args.data } });
+    const names = [...new Set([...(cfg.bridges ?? []).map((b) => b.name), ...bridgeNames(cfg.data)])].sort();
+    const wanted = args.name ? [args.name] : names;
+    if (args.name && !names.includes(args.name))
+      throw new NeoError("not_found", `no bridge "${args.name}" (known: ${names.join(", ") || "none"})`, 404);
+    const now = Date.now();
+    const have = new Set(bridgeNames(cfg.data));
+    const rows = wanted.map((n) =>
+      have.has(n)
+        ? describe(readBridgeStatus(cfg.data, n, now), now)
+        : { name: n, running: false, connected: false, queuedMessages: 0, queuedBytes: 0, note: "never started" },
+    );
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (rows.length === 0) {
+      process.stdout.write(`no bridges (none configured, no bridge-*.db in ${cfg.data})\n`);
+      return;
+    }
+    for (const r of rows) {
+      const state = !r.running
+        ? "not running"
+        : r.connected
+          ? "connected"
+          : `disconnected${r.lastError ? ` (${r.lastError})` : ""}`;
+      process.stdout.write(
+        `${r.name}: ${state}${r.address ? ` to ${r.address}` : ""}\n` +
+          `  queued ${r.queuedMessages} messages, ${r.queuedBytes} bytes, oldest ${age((r.oldestAgeSeconds as number | null) ?? null)}\n` +
+          `  sent ${(r.sentPerSecond as number | undefined)?.toFixed(1) ?? "0.0"}/s, dropped ${r.dropped ?? 0}${r.policy ? ` (${r.policy})` : ""}` +
+          `, from upstream ${r.receivedFromUpstream ?? 0} delivered, ${r.deniedFromUpstream ?? 0} denied\n`,
       );
-      if (args.json) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        return;
-      }
-      if (rows.length === 0) {
-        process.stdout.write(`no bridges (none configured, no bridge-*.db in ${cfg.data})\n`);
-        return;
-      }
-      for (const r of rows) {
-        const state = !r.running
-          ? "not running"
-          : r.connected
-            ? "connected"
-            : `disconnected${r.lastError ? ` (${r.lastError})` : ""}`;
-        process.stdout.write(
-          `${r.name}: ${state}${r.address ? ` to ${r.address}` : ""}\n` +
-            `  queued ${r.queuedMessages} messages, ${r.queuedBytes} bytes, oldest ${age((r.oldestAgeSeconds as number | null) ?? null)}\n` +
-            `  sent ${(r.sentPerSecond as number | undefined)?.toFixed(1) ?? "0.0"}/s, dropped ${r.dropped ?? 0}${r.policy ? ` (${r.policy})` : ""}` +
-            `, from upstream ${r.receivedFromUpstream ?? 0} delivered, ${r.deniedFromUpstream ?? 0} denied\n`,
-        );
-      }
-    } catch (err) {
-      fail(err);
     }
   },
 });
 
-const identity = defineCommand({
+const identity = command({
   meta: {
     name: "identity",
     description:
@@ -114,45 +109,41 @@ const identity = defineCommand({
     days: { type: "string", description: "validity of a self-signed certificate in days (default 825)" },
   },
   async run({ args }) {
-    try {
-      const cn = args.cn ?? hostname();
-      const keyType = args["key-type"] ?? "ec";
-      if (keyType !== "ec" && keyType !== "rsa")
-        throw usageError(`--key-type: expected ec or rsa, got ${JSON.stringify(keyType)}`);
-      const days = args.days === undefined ? 825 : Number(args.days);
-      if (!Number.isInteger(days) || days < 1 || days > 3650)
-        throw usageError(`--days: expected 1-3650, got ${JSON.stringify(args.days)}`);
-      if (args.days !== undefined && !args["self-signed"]) throw usageError("--days goes with --self-signed");
-      const prefix = args.output ?? join(process.cwd(), `bridge-${cn.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
-      const id = await makeIdentity({
-        commonName: cn,
-        keyType,
-        dnsNames: args.dns
-          ? args.dns
-              .split(",")
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [],
-        ...(args["self-signed"] ? { selfSignedDays: days } : {}),
-      });
-      const second = id.certPem
-        ? { file: `${prefix}.crt`, text: id.certPem }
-        : { file: `${prefix}.csr`, text: id.csrPem ?? "" };
-      writeNew(`${prefix}.key`, id.keyPem, 0o600);
-      writeNew(second.file, second.text, 0o644);
-      process.stdout.write(
-        `Save key ${prefix}.key (0600)\nSave ${id.certPem ? "self-signed certificate" : "certificate request"} ${second.file}\n` +
-          (id.certPem
-            ? "Give the certificate to the upstream broker to trust; point Bridge Tls { CertFile, KeyFile } at these files.\n"
-            : "Have the upstream CA sign the request; point Bridge Tls { CertFile, KeyFile } at the signed certificate and the key.\n"),
-      );
-    } catch (err) {
-      fail(err);
-    }
+    const cn = args.cn ?? hostname();
+    const keyType = args["key-type"] ?? "ec";
+    if (keyType !== "ec" && keyType !== "rsa")
+      throw usageError(`--key-type: expected ec or rsa, got ${JSON.stringify(keyType)}`);
+    const days = args.days === undefined ? 825 : Number(args.days);
+    if (!Number.isInteger(days) || days < 1 || days > 3650)
+      throw usageError(`--days: expected 1-3650, got ${JSON.stringify(args.days)}`);
+    if (args.days !== undefined && !args["self-signed"]) throw usageError("--days goes with --self-signed");
+    const prefix = args.output ?? join(process.cwd(), `bridge-${cn.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
+    const id = await makeIdentity({
+      commonName: cn,
+      keyType,
+      dnsNames: args.dns
+        ? args.dns
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+      ...(args["self-signed"] ? { selfSignedDays: days } : {}),
+    });
+    const second = id.certPem
+      ? { file: `${prefix}.crt`, text: id.certPem }
+      : { file: `${prefix}.csr`, text: id.csrPem ?? "" };
+    writeNew(`${prefix}.key`, id.keyPem, 0o600);
+    writeNew(second.file, second.text, 0o644);
+    process.stdout.write(
+      `Save key ${prefix}.key (0600)\nSave ${id.certPem ? "self-signed certificate" : "certificate request"} ${second.file}\n` +
+        (id.certPem
+          ? "Give the certificate to the upstream broker to trust; point Bridge Tls { CertFile, KeyFile } at these files.\n"
+          : "Have the upstream CA sign the request; point Bridge Tls { CertFile, KeyFile } at the signed certificate and the key.\n"),
+    );
   },
 });
 
-export default defineCommand({
+export default command({
   meta: {
     name: "bridge",
     description: "Bridges to upstream MQTT brokers: status, and the gateway's identity for enrolling",

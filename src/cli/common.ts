@@ -1,5 +1,6 @@
-// Arguments every command accepts, and the one place CLI errors become exit codes.
-import type { ArgsDef } from "citty";
+// Arguments every command accepts, and the one place CLI errors become exit codes:
+// every command is made with command(), whose run hands anything thrown to fail().
+import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { isNeoError } from "../lib/errors.ts";
 import { isDiskFull } from "../lib/disk-full.ts";
 
@@ -33,4 +34,23 @@ export function fail(err: unknown): never {
   }
   process.stderr.write(`neo: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
+}
+
+/**
+ * citty's defineCommand with the one error wrapper: whatever `run` throws (a NeoError, a
+ * full disk, anything) becomes one line `neo: ...` and an exit code (fail). Commands just throw.
+ */
+export function command<const T extends ArgsDef = ArgsDef>(def: CommandDef<T>): CommandDef<T> {
+  const run = def.run;
+  if (!run) return defineCommand(def);
+  return defineCommand({
+    ...def,
+    async run(ctx) {
+      try {
+        return await run(ctx);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  });
 }

@@ -1,32 +1,27 @@
 // `neo config init`: print (or write) the commented default config.
 // `neo config check [FILE]`: validate a config file and print the resolved config
 // (defaults < file < NEO_* env < --data), or every problem with file:line:col (exit 2).
-import { defineCommand } from "citty";
 import { defaultConfigText, formatConfig, loadConfig } from "../config/index.ts";
 import { NeoError, usageError } from "../lib/errors.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { writeNew } from "./shell-key-io.ts";
 
-const init = defineCommand({
+const init = command({
   meta: { name: "init", description: "Print a commented default config (or write it with --output)" },
   args: {
     output: { type: "string", alias: "o", description: "write to this file instead of stdout (never overwrites)" },
   },
   run({ args }) {
-    try {
-      if (args.output === undefined) {
-        process.stdout.write(defaultConfigText());
-        return;
-      }
-      writeNew(args.output, defaultConfigText(), 0o644);
-      process.stdout.write(`Save config ${args.output}\n`);
-    } catch (err) {
-      fail(err);
+    if (args.output === undefined) {
+      process.stdout.write(defaultConfigText());
+      return;
     }
+    writeNew(args.output, defaultConfigText(), 0o644);
+    process.stdout.write(`Save config ${args.output}\n`);
   },
 });
 
-const check = defineCommand({
+const check = command({
   meta: { name: "check", description: "Validate a config file and print the resolved config" },
   args: {
     ...commonArgs,
@@ -39,17 +34,15 @@ const check = defineCommand({
       const cfg = loadConfig({ file, env: process.env, flags: { data: args.data } });
       process.stdout.write(formatConfig(cfg));
     } catch (err) {
-      if (err instanceof NeoError && err.code === "config_invalid") {
-        // one problem per line, each starting with its location; a header line for "neo: "
-        const n = err.message.split("\n").length;
-        fail(new NeoError(err.code, `invalid config, ${n} problem${n === 1 ? "" : "s"}:\n${err.message}`, err.status));
-      }
-      fail(err);
+      if (!(err instanceof NeoError && err.code === "config_invalid")) throw err;
+      // one problem per line, each starting with its location; a header line for "neo: "
+      const n = err.message.split("\n").length;
+      throw new NeoError(err.code, `invalid config, ${n} problem${n === 1 ? "" : "s"}:\n${err.message}`, err.status);
     }
   },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "config", description: "Create and check configuration files" },
   subCommands: { init, check },
 });

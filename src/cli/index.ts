@@ -1,9 +1,9 @@
-import { defineCommand, runMain } from "citty";
+import { runMain } from "citty";
 import pkg from "../../package.json" with { type: "json" };
-import { fail } from "./common.ts";
+import { fail, command } from "./common.ts";
 import { checkFlags } from "./flags.ts";
 
-export const main = defineCommand({
+export const main = command({
   meta: {
     name: "neo",
     version: pkg.version,

@@ -1,7 +1,6 @@
 // `neo serve`: start the gateway in the foreground. One JSON ready line goes to stdout
 // for scripts and tests; logs go to stderr.
-import { defineCommand } from "citty";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { loadConfig, parseBool, type ConfigFlags } from "../config/index.ts";
 import { setLogLevel, createLogger, type LogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
@@ -20,7 +19,7 @@ function portFlag(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-export default defineCommand({
+export default command({
   meta: { name: "serve", description: "run the gateway: MQTT broker, HTTP API, time-series store" },
   args: {
     ...commonArgs,
@@ -38,26 +37,22 @@ export default defineCommand({
   async run({ args }) {
     let gateway: Awaited<ReturnType<typeof import("../app/index.ts").startGateway>>;
     let reloadConfig: () => ReturnType<typeof loadConfig>;
-    try {
-      const flags: ConfigFlags = {
-        data: args.data,
-        host: args.host,
-        httpPort: portFlag("http-port", args["http-port"]),
-        mqttPort: portFlag("mqtt-port", args["mqtt-port"]),
-        httpEnableTokenAuth: boolFlag("http-enable-token-auth", args["http-enable-token-auth"]),
-        mqttEnableTokenAuth: boolFlag("mqtt-enable-token-auth", args["mqtt-enable-token-auth"]),
-        mqttEnableTls: boolFlag("mqtt-enable-tls", args["mqtt-enable-tls"]),
-        logLevel: args["log-level"] as LogLevel | undefined,
-      };
-      // SIGHUP reads the same sources again: file, environment, flags
-      reloadConfig = () => loadConfig({ file: args.config, env: process.env, flags });
-      const config = reloadConfig();
-      setLogLevel(config.log.level);
-      const { startGateway } = await import("../app/index.ts");
-      gateway = await startGateway(config);
-    } catch (err) {
-      fail(err);
-    }
+    const flags: ConfigFlags = {
+      data: args.data,
+      host: args.host,
+      httpPort: portFlag("http-port", args["http-port"]),
+      mqttPort: portFlag("mqtt-port", args["mqtt-port"]),
+      httpEnableTokenAuth: boolFlag("http-enable-token-auth", args["http-enable-token-auth"]),
+      mqttEnableTokenAuth: boolFlag("mqtt-enable-token-auth", args["mqtt-enable-token-auth"]),
+      mqttEnableTls: boolFlag("mqtt-enable-tls", args["mqtt-enable-tls"]),
+      logLevel: args["log-level"] as LogLevel | undefined,
+    };
+    // SIGHUP reads the same sources again: file, environment, flags
+    reloadConfig = () => loadConfig({ file: args.config, env: process.env, flags });
+    const config = reloadConfig();
+    setLogLevel(config.log.level);
+    const { startGateway } = await import("../app/index.ts");
+    gateway = await startGateway(config);
     const log = createLogger("neosvr");
     const shutdown = (sig: string) => {
       log.info(`${sig} received, shutting down`);

@@ -2,13 +2,12 @@
 // /etc/neo/neo.conf in place (or take them away). `--root DIR` prefixes every path so
 // tests can run the whole thing in a temp dir; under --root no user is created or
 // removed, nothing is chowned and systemctl is never called.
-import { defineCommand } from "citty";
 import { chownSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import unitTemplate from "../../systemd/neo.service" with { type: "text" };
 import { NeoError, usageError } from "../lib/errors.ts";
 import { copyFileAtomic, writeFileAtomic } from "../lib/files.ts";
-import { fail } from "./common.ts";
+import { command } from "./common.ts";
 
 export const UNIT_PATH = "/etc/systemd/system/neo.service";
 export const STATE_DIR = "/var/lib/neo";
@@ -274,19 +273,15 @@ function optionsFrom(args: { user: string; config: string; bin: string; root: st
   };
 }
 
-const install = defineCommand({
+const install = command({
   meta: { name: "install", description: "Install the binary, systemd unit, system user and /etc/neo/neo.conf (root)" },
   args: sharedArgs,
   async run({ args }) {
-    try {
-      await installService(optionsFrom(args));
-    } catch (err) {
-      fail(err);
-    }
+    await installService(optionsFrom(args));
   },
 });
 
-const uninstall = defineCommand({
+const uninstall = command({
   meta: {
     name: "uninstall",
     description: "Remove the systemd unit; --purge also removes user, /etc/neo, /var/lib/neo and the binary",
@@ -296,15 +291,11 @@ const uninstall = defineCommand({
     purge: { type: "boolean", description: "also delete config, data, binary and user", default: false },
   },
   async run({ args }) {
-    try {
-      await uninstallService({ ...optionsFrom(args), purge: args.purge });
-    } catch (err) {
-      fail(err);
-    }
+    await uninstallService({ ...optionsFrom(args), purge: args.purge });
   },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "service", description: "Run neo as a systemd service" },
   subCommands: { install, uninstall },
 });

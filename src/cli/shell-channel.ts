@@ -1,7 +1,6 @@
 // `neo shell channel ...`: Mainflux/Magistrala channels and which clients are connected
 // to them. Works on the data dir directly, with or without a running server; a running
 // server applies a connect or disconnect to live sessions within a second.
-import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
@@ -13,7 +12,7 @@ import {
   type ChannelConnection,
   type Channels,
 } from "../registry/index.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
@@ -35,14 +34,6 @@ async function withChannels<T>(
   } finally {
     channels.close();
     registry.close();
-  }
-}
-
-async function run(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    fail(err);
   }
 }
 
@@ -85,7 +76,7 @@ function parseMetadata(text: string | undefined): Record<string, unknown> | unde
   throw usageError(`--metadata must be a JSON object, e.g. '{"site":"north"}'`);
 }
 
-const create = defineCommand({
+const create = command({
   meta: {
     name: "create",
     description: "Create a channel; its SenML records go to --table (default: the id upper-cased)",
@@ -97,49 +88,46 @@ const create = defineCommand({
     table: { type: "string", description: "table for its SenML records (default: id upper-cased, - . @ as _)" },
     metadata: { type: "string", description: "metadata as a JSON object" },
   },
-  run: ({ args }) =>
-    run(async () => {
-      const metadata = parseMetadata(args.metadata);
-      const c = await withChannels(args, (ch) =>
-        ch.create({ id: args.id, name: args.name, table: args.table, ...(metadata ? { metadata } : {}) }),
-      );
-      auditChange(args, "channel.create", c.id, { table: c.table });
-      out(`created channel ${c.id} (table ${c.table})\n`);
-    }),
+  async run({ args }) {
+    const metadata = parseMetadata(args.metadata);
+    const c = await withChannels(args, (ch) =>
+      ch.create({ id: args.id, name: args.name, table: args.table, ...(metadata ? { metadata } : {}) }),
+    );
+    auditChange(args, "channel.create", c.id, { table: c.table });
+    out(`created channel ${c.id} (table ${c.table})\n`);
+  },
 });
 
-const list = defineCommand({
+const list = command({
   meta: { name: "list", description: "List channels, their tables and connected clients" },
   args: { ...commonArgs, format: { type: "string", description: "box (default) or json" } },
-  run: ({ args }) =>
-    run(async () => {
-      const format = args.format ?? "box";
-      if (format !== "box" && format !== "json")
-        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      await withChannels(
-        args,
-        (ch) => {
-          const all = ch.list();
-          const conns = ch.connections();
-          out(format === "json" ? `${JSON.stringify(channelsJson(all, conns), null, 2)}\n` : channelsBox(all, conns));
-        },
-        { readOnly: true }, // works on a full disk
-      );
-    }),
+  async run({ args }) {
+    const format = args.format ?? "box";
+    if (format !== "box" && format !== "json")
+      throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+    await withChannels(
+      args,
+      (ch) => {
+        const all = ch.list();
+        const conns = ch.connections();
+        out(format === "json" ? `${JSON.stringify(channelsJson(all, conns), null, 2)}\n` : channelsBox(all, conns));
+      },
+      { readOnly: true }, // works on a full disk
+    );
+  },
 });
 
-const del = defineCommand({
+const del = command({
   meta: { name: "del", description: "Delete a channel and disconnect every client from it (stored rows stay)" },
   args: { ...commonArgs, id: channelArg },
-  run: ({ args }) =>
-    run(async () => {
-      await withChannels(args, (ch) => ch.delete(args.id));
-      auditChange(args, "channel.delete", args.id);
-      out("deleted\n");
-    }),
+  async run({ args }) {
+    await withChannels(args, (ch) => ch.delete(args.id));
+    auditChange(args, "channel.delete", args.id);
+    out("deleted\n");
+  },
 });
 
-const connect = defineCommand({
+const connect = command({
   meta: {
     name: "connect",
     description: "Let a client publish to and/or subscribe on a channel (both unless one is given)",
@@ -151,28 +139,26 @@ const connect = defineCommand({
     publish: { type: "boolean", description: "may publish to the channel" },
     subscribe: { type: "boolean", description: "may subscribe on the channel" },
   },
-  run: ({ args }) =>
-    run(async () => {
-      const c = await withChannels(args, (ch) =>
-        ch.connect(args.id, args.client, { publish: args.publish === true, subscribe: args.subscribe === true }),
-      );
-      auditChange(args, "channel.connect", c.channelId, { client: c.clientId, rights: rights(c) });
-      out(`connected ${c.clientId} to ${c.channelId} (${rights(c)})\n`);
-    }),
+  async run({ args }) {
+    const c = await withChannels(args, (ch) =>
+      ch.connect(args.id, args.client, { publish: args.publish === true, subscribe: args.subscribe === true }),
+    );
+    auditChange(args, "channel.connect", c.channelId, { client: c.clientId, rights: rights(c) });
+    out(`connected ${c.clientId} to ${c.channelId} (${rights(c)})\n`);
+  },
 });
 
-const disconnect = defineCommand({
+const disconnect = command({
   meta: { name: "disconnect", description: "Take a client's rights on a channel away (live sessions within a second)" },
   args: { ...commonArgs, id: channelArg, client: clientArg },
-  run: ({ args }) =>
-    run(async () => {
-      const had = await withChannels(args, (ch) => ch.disconnect(args.id, args.client));
-      if (had) auditChange(args, "channel.disconnect", args.id, { client: args.client });
-      out(had ? "disconnected\n" : `${args.client} was not connected to ${args.id}\n`);
-    }),
+  async run({ args }) {
+    const had = await withChannels(args, (ch) => ch.disconnect(args.id, args.client));
+    if (had) auditChange(args, "channel.disconnect", args.id, { client: args.client });
+    out(had ? "disconnected\n" : `${args.client} was not connected to ${args.id}\n`);
+  },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "channel", description: "Manage Mainflux-style channels and which clients are connected to them" },
   subCommands: { create, list, del, connect, disconnect },
 });

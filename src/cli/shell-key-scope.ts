@@ -1,10 +1,9 @@
 // `neo shell key scope list|add|remove <id> ...`: what a client key may do. Like `key del`,
 // a change is written to the registry and a running server sees it within a second,
 // live sessions included.
-import { defineCommand } from "citty";
 import { usageError } from "../lib/errors.ts";
 import { parseScopes } from "../lib/scopes.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { withRegistry } from "./shell-key-io.ts";
 
 const out = (s: string) => process.stdout.write(s);
@@ -35,54 +34,46 @@ function scopeArgs(rest: readonly unknown[], verb: string): string[] {
 const idArg = { type: "positional", required: true, description: "client id" } as const;
 const scopesArg = { type: "positional", required: false, description: "scopes, e.g. tables:read:TAG" } as const;
 
-const list = defineCommand({
+const list = command({
   meta: { name: "list", description: "Print a client's scopes, one a line" },
   args: { ...commonArgs, id: idArg, format: { type: "string", description: "lines (default) or json" } },
   run: async ({ args }) => {
-    try {
-      const format = args.format ?? "lines";
-      if (format !== "lines" && format !== "json")
-        throw usageError(`--format must be lines or json, got ${JSON.stringify(format)}`);
-      const scopes = await withRegistry(
-        args,
-        (r) => {
-          const rec = r.get(args.id);
-          if (!rec) throw usageError(`client ${JSON.stringify(args.id)} not found`);
-          return rec.scopes;
-        },
-        { readOnly: true },
-      );
-      out(format === "json" ? `${JSON.stringify(scopes)}\n` : scopes.map((s) => `${s}\n`).join(""));
-    } catch (e) {
-      fail(e);
-    }
+    const format = args.format ?? "lines";
+    if (format !== "lines" && format !== "json")
+      throw usageError(`--format must be lines or json, got ${JSON.stringify(format)}`);
+    const scopes = await withRegistry(
+      args,
+      (r) => {
+        const rec = r.get(args.id);
+        if (!rec) throw usageError(`client ${JSON.stringify(args.id)} not found`);
+        return rec.scopes;
+      },
+      { readOnly: true },
+    );
+    out(format === "json" ? `${JSON.stringify(scopes)}\n` : scopes.map((s) => `${s}\n`).join(""));
   },
 });
 
 const change = (name: "add" | "remove", description: string) =>
-  defineCommand({
+  command({
     meta: { name, description },
     args: { ...commonArgs, id: idArg, scopes: scopesArg },
     run: async ({ args }) => {
-      try {
-        const given = parseScopes(scopeArgs(args._, name)).map((s) => s.text);
-        const next = await withRegistry(args, (r) =>
-          r.updateScopes(args.id, (current) => {
-            if (name === "add") return [...current, ...given.filter((s) => !current.includes(s))];
-            const missing = given.filter((s) => !current.includes(s));
-            if (missing.length)
-              throw usageError(`${args.id} has no scope ${missing.map((s) => JSON.stringify(s)).join(", ")}`);
-            return current.filter((s) => !given.includes(s));
-          }),
-        );
-        out(next.map((s) => `${s}\n`).join("") || "(no scopes: this key may do nothing)\n");
-      } catch (e) {
-        fail(e);
-      }
+      const given = parseScopes(scopeArgs(args._, name)).map((s) => s.text);
+      const next = await withRegistry(args, (r) =>
+        r.updateScopes(args.id, (current) => {
+          if (name === "add") return [...current, ...given.filter((s) => !current.includes(s))];
+          const missing = given.filter((s) => !current.includes(s));
+          if (missing.length)
+            throw usageError(`${args.id} has no scope ${missing.map((s) => JSON.stringify(s)).join(", ")}`);
+          return current.filter((s) => !given.includes(s));
+        }),
+      );
+      out(next.map((s) => `${s}\n`).join("") || "(no scopes: this key may do nothing)\n");
     },
   });
 
-export default defineCommand({
+export default command({
   meta: { name: "scope", description: "List or change what a client key may do (scopes)" },
   subCommands: {
     list,

@@ -1,12 +1,11 @@
 // `neo shell key ...`: client keys, tokens and the gateway CA, in machbase-neo's formats.
 // Every subcommand opens the data dir directly, so it works with or without a running
 // server; a server sees the change on its next lookup.
-import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { usageError } from "../lib/errors.ts";
 import { assertClientId, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import scope, { repeatedOption } from "./shell-key-scope.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
@@ -37,15 +36,7 @@ const issueArgs = {
   ...validityArgs,
 } as const;
 
-async function run(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    fail(err);
-  }
-}
-
-const gen = defineCommand({
+const gen = command({
   meta: {
     name: "gen",
     description: "Register a client: X.509 key and certificate signed by the gateway CA, and a token",
@@ -54,51 +45,49 @@ const gen = defineCommand({
     ...issueArgs,
     scope: { type: "string", description: "a scope (repeat for more); default Auth.DefaultScopes" },
   },
-  run: ({ args, rawArgs }) =>
-    run(async () => {
-      assertClientId(args.id);
-      const given = repeatedOption(rawArgs, "scope");
-      const defaults = resolveConfig(args).auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
-      const scopes = parseScopes(given.length ? given : defaults).map((s) => s.text);
-      const keyType = parseKeyType(args.type);
-      const validity = parseValidity({ days: args.days, notAfter: args["not-after"] });
-      if (args.output !== undefined) refuseExisting(outputFiles(args.output));
-      await withKeys(args, async ({ pki, registry }) => {
-        const issued = await registry.create({ id: args.id, keyType, pki, scopes, ...validity });
-        try {
-          emitIssued(issued, args.output, out);
-        } catch (e) {
-          registry.delete(args.id); // nothing was handed out: do not leave a key no one holds
-          throw e;
-        }
-      });
-      auditChange(args, "key.create", args.id, { notAfter: validity.notAfter.toISOString() });
-      if (validity.notAfter.getTime() <= Date.now())
-        process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
-    }),
+  async run({ args, rawArgs }) {
+    assertClientId(args.id);
+    const given = repeatedOption(rawArgs, "scope");
+    const defaults = resolveConfig(args).auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
+    const scopes = parseScopes(given.length ? given : defaults).map((s) => s.text);
+    const keyType = parseKeyType(args.type);
+    const validity = parseValidity({ days: args.days, notAfter: args["not-after"] });
+    if (args.output !== undefined) refuseExisting(outputFiles(args.output));
+    await withKeys(args, async ({ pki, registry }) => {
+      const issued = await registry.create({ id: args.id, keyType, pki, scopes, ...validity });
+      try {
+        emitIssued(issued, args.output, out);
+      } catch (e) {
+        registry.delete(args.id); // nothing was handed out: do not leave a key no one holds
+        throw e;
+      }
+    });
+    auditChange(args, "key.create", args.id, { notAfter: validity.notAfter.toISOString() });
+    if (validity.notAfter.getTime() <= Date.now())
+      process.stderr.write(`neo: warning: ${args.id}'s key is already expired\n`);
+  },
 });
 
-const list = defineCommand({
+const list = command({
   meta: { name: "list", description: "List registered clients, their validity and scopes (json: every scope)" },
   args: {
     ...commonArgs,
     format: { type: "string", description: "box (default) or json" },
   },
-  run: ({ args }) =>
-    run(async () => {
-      const format = args.format ?? "box";
-      if (format !== "box" && format !== "json")
-        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      await withRegistry(
-        args,
-        (registry) => {
-          const records = registry.list();
-          const now = Date.now();
-          out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
-        },
-        { readOnly: true }, // works on a full disk
-      );
-    }),
+  async run({ args }) {
+    const format = args.format ?? "box";
+    if (format !== "box" && format !== "json")
+      throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+    await withRegistry(
+      args,
+      (registry) => {
+        const records = registry.list();
+        const now = Date.now();
+        out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
+      },
+      { readOnly: true }, // works on a full disk
+    );
+  },
 });
 
 /** `del` and `revoke`: one registry call on an id, then one word on stdout */
@@ -109,15 +98,14 @@ const idCommand = (
   said: string,
   action: string,
 ) =>
-  defineCommand({
+  command({
     meta: { name, description },
     args: { ...commonArgs, id: idArg },
-    run: ({ args }) =>
-      run(async () => {
-        await withRegistry(args, (registry) => act(registry, args.id));
-        auditChange(args, action, args.id);
-        out(`${said}\n`);
-      }),
+    async run({ args }) {
+      await withRegistry(args, (registry) => act(registry, args.id));
+      auditChange(args, action, args.id);
+      out(`${said}\n`);
+    },
   });
 
 const del = idCommand(
@@ -135,60 +123,57 @@ const revoke = idCommand(
   "key.revoke",
 );
 
-const rotate = defineCommand({
+const rotate = command({
   meta: {
     name: "rotate",
     description: "New key, certificate and token for an existing client; the old ones stop working at once",
   },
   args: issueArgs,
-  run: ({ args }) =>
-    run(async () => {
-      const keyType = args.type === undefined ? undefined : parseKeyType(args.type);
-      const validity =
-        args.days === undefined && args["not-after"] === undefined
-          ? {}
-          : parseValidity({ days: args.days, notAfter: args["not-after"] });
-      if (args.output !== undefined) refuseExisting(outputFiles(args.output));
-      await withKeys(args, async ({ pki, registry }) => {
-        const issued = await registry.rotate(args.id, pki, { keyType, ...validity });
-        // the old credentials are already gone; if writing fails the operator must rotate again
-        emitIssued(issued, args.output, out);
-      });
-      auditChange(args, "key.rotate", args.id);
-    }),
+  async run({ args }) {
+    const keyType = args.type === undefined ? undefined : parseKeyType(args.type);
+    const validity =
+      args.days === undefined && args["not-after"] === undefined
+        ? {}
+        : parseValidity({ days: args.days, notAfter: args["not-after"] });
+    if (args.output !== undefined) refuseExisting(outputFiles(args.output));
+    await withKeys(args, async ({ pki, registry }) => {
+      const issued = await registry.rotate(args.id, pki, { keyType, ...validity });
+      // the old credentials are already gone; if writing fails the operator must rotate again
+      emitIssued(issued, args.output, out);
+    });
+    auditChange(args, "key.rotate", args.id);
+  },
 });
 
-const serverCert = defineCommand({
+const serverCert = command({
   meta: {
     name: "server-cert",
     description: "Print or save the gateway CA certificate (what clients pass as --cafile / --cacert)",
   },
   args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
-  run: ({ args }) =>
-    run(async () => {
-      const pem = await withKeys(args, ({ pki }) => pki.caCertPem);
-      if (args.output === undefined) return void out(pem);
-      writeReplace(args.output, pem, 0o644);
-      out(`Save certificate ${args.output}\n`);
-    }),
+  async run({ args }) {
+    const pem = await withKeys(args, ({ pki }) => pki.caCertPem);
+    if (args.output === undefined) return void out(pem);
+    writeReplace(args.output, pem, 0o644);
+    out(`Save certificate ${args.output}\n`);
+  },
 });
 
-const crl = defineCommand({
+const crl = command({
   meta: {
     name: "crl",
     description: "Print or save a CRL, signed by the gateway CA, of revoked, deleted and rotated-away certificates",
   },
   args: { ...commonArgs, output: { type: "string", alias: "o", description: "write the PEM to this file" } },
-  run: ({ args }) =>
-    run(async () => {
-      const pem = await withKeys(args, ({ pki, registry }) => pki.createCrl(registry.revokedSerials()));
-      if (args.output === undefined) return void out(pem);
-      writeReplace(args.output, pem, 0o644);
-      out(`Save CRL ${args.output}\n`);
-    }),
+  async run({ args }) {
+    const pem = await withKeys(args, ({ pki, registry }) => pki.createCrl(registry.revokedSerials()));
+    if (args.output === undefined) return void out(pem);
+    writeReplace(args.output, pem, 0o644);
+    out(`Save CRL ${args.output}\n`);
+  },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "key", description: "Manage client keys, certificates and tokens" },
   subCommands: { gen, list, del, revoke, rotate, scope, "server-cert": serverCert, crl },
 });

@@ -3,11 +3,10 @@
 //   neo shell table set <TABLE> [--retention 7d|off|default] [--rollup 1m,1h|1m:30d|off]
 // Works on the data dir directly, with or without a running server: a running server's
 // writer sees new settings before its next commit, its retention pass within a minute.
-import { defineCommand } from "citty";
 import { listTables, setTable, type TableInfo, tableInfoJson } from "../app/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 
 const out = (s: string) => process.stdout.write(s);
@@ -52,26 +51,22 @@ export function tablesBox(tables: readonly TableInfo[]): string {
   );
 }
 
-const list = defineCommand({
+const list = command({
   meta: {
     name: "list",
     description: "List tag tables: rows, bytes on disk, oldest and newest time, retention, rollups",
   },
   args: { ...commonArgs, format: { type: "string", description: "box (default) or json" } },
   run({ args }) {
-    try {
-      const format = args.format ?? "box";
-      if (format !== "box" && format !== "json")
-        throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-      const tables = listTables(configOf(args));
-      out(format === "json" ? `${JSON.stringify(tables.map(tableInfoJson), null, 2)}\n` : tablesBox(tables));
-    } catch (err) {
-      fail(err);
-    }
+    const format = args.format ?? "box";
+    if (format !== "box" && format !== "json")
+      throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+    const tables = listTables(configOf(args));
+    out(format === "json" ? `${JSON.stringify(tables.map(tableInfoJson), null, 2)}\n` : tablesBox(tables));
   },
 });
 
-const set = defineCommand({
+const set = command({
   meta: { name: "set", description: "Set a table's retention and rollups" },
   args: {
     ...commonArgs,
@@ -86,22 +81,17 @@ const set = defineCommand({
     },
   },
   run({ args }) {
-    try {
-      if (args.retention === undefined && args.rollup === undefined)
-        throw usageError("give --retention and/or --rollup");
-      const info = setTable(configOf(args), args.table, {
-        ...(args.retention !== undefined ? { retention: args.retention } : {}),
-        ...(args.rollup !== undefined ? { rollups: args.rollup } : {}),
-      });
-      out(tablesBox(info));
-      for (const r of info[0]?.rollups ?? []) out(`rollup ${r.every}: select * from ${r.table}\n`);
-    } catch (err) {
-      fail(err);
-    }
+    if (args.retention === undefined && args.rollup === undefined) throw usageError("give --retention and/or --rollup");
+    const info = setTable(configOf(args), args.table, {
+      ...(args.retention !== undefined ? { retention: args.retention } : {}),
+      ...(args.rollup !== undefined ? { rollups: args.rollup } : {}),
+    });
+    out(tablesBox(info));
+    for (const r of info[0]?.rollups ?? []) out(`rollup ${r.every}: select * from ${r.table}\n`);
   },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "table", description: "Tag tables: list, retention, rollups" },
   subCommands: { list, set },
 });

@@ -7,17 +7,16 @@
 //   neo shell user recover <name>                     a one-time recovery key (15 min)
 // Works on the data dir directly, with or without a running server; a password change
 // ends that user's sessions and login keys at once.
-import { defineCommand } from "citty";
 import { auditChange } from "./audit-cli.ts";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ADMIN_PASSWORD_FILE, ADMIN_USER, generatePassword, openUsers, validatePassword } from "../registry/index.ts";
 import { add, dataDir, del, list, readPasswordFromStdin, recover, role, scope } from "./shell-user-manage.ts";
-import { commonArgs, fail } from "./common.ts";
+import { commonArgs, command } from "./common.ts";
 
 // Written by src/app/web-ui.ts on first start; stale once the password has been changed.
 
-const passwd = defineCommand({
+const passwd = command({
   meta: {
     name: "passwd",
     description: "Set a web UI user's password (read from stdin with --password-stdin, else generated)",
@@ -28,32 +27,28 @@ const passwd = defineCommand({
     "password-stdin": { type: "boolean", description: "read the new password from stdin (one line)" },
   },
   async run({ args }) {
+    const fromStdin = args["password-stdin"] === true;
+    const password = fromStdin ? await readPasswordFromStdin() : generatePassword();
+    validatePassword(password);
+    const data = dataDir(args);
+    const users = openUsers(data);
     try {
-      const fromStdin = args["password-stdin"] === true;
-      const password = fromStdin ? await readPasswordFromStdin() : generatePassword();
-      validatePassword(password);
-      const data = dataDir(args);
-      const users = openUsers(data);
-      try {
-        await users.ensureAdmin(); // a data dir no server has started yet still gets its admin
-        await users.setPassword(args.name, password);
-      } finally {
-        users.close();
-      }
-      if (args.name === ADMIN_USER) {
-        const stale = join(data, ADMIN_PASSWORD_FILE);
-        if (existsSync(stale)) rmSync(stale);
-      }
-      auditChange(args, "user.passwd", args.name);
-      process.stdout.write(`password changed for ${args.name}\n`);
-      if (!fromStdin) process.stdout.write(`new password: ${password}\n(shown once; it is stored only as a hash)\n`);
-    } catch (err) {
-      fail(err);
+      await users.ensureAdmin(); // a data dir no server has started yet still gets its admin
+      await users.setPassword(args.name, password);
+    } finally {
+      users.close();
     }
+    if (args.name === ADMIN_USER) {
+      const stale = join(data, ADMIN_PASSWORD_FILE);
+      if (existsSync(stale)) rmSync(stale);
+    }
+    auditChange(args, "user.passwd", args.name);
+    process.stdout.write(`password changed for ${args.name}\n`);
+    if (!fromStdin) process.stdout.write(`new password: ${password}\n(shown once; it is stored only as a hash)\n`);
   },
 });
 
-export default defineCommand({
+export default command({
   meta: { name: "user", description: "Users: web UI, login keys (POST /users/tokens/issue) and PATs" },
   subCommands: { add, del, list, passwd, scope, role, recover },
 });

@@ -1,7 +1,7 @@
 // `neo shell`: operator commands that work on the data dir, with or without a running server.
-import { defineCommand } from "citty";
+import { command } from "./common.ts";
 
-export default defineCommand({
+export default command({
   meta: {
     name: "shell",
     description: "Operator commands (client keys and certificates, users, channels, bans, audit, tag tables)",

@@ -1,5 +1,5 @@
 // `neo version`: what build this is, one fact per line (or JSON with --json).
-import { defineCommand } from "citty";
+import { command } from "./common.ts";
 import { buildInfo, type BuildInfo } from "../lib/build-info.ts";
 
 export function formatVersion(info: BuildInfo): string {
@@ -14,7 +14,7 @@ export function formatVersion(info: BuildInfo): string {
   );
 }
 
-export default defineCommand({
+export default command({
   meta: { name: "version", description: "Print version, commit, build date, Bun version and target" },
   args: {
     json: { type: "boolean", description: "print as one JSON object", default: false },
