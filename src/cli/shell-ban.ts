@@ -60,8 +60,7 @@ const clear = command({
     try {
       // an IPv6 address lifts the ban of its group (Guard.IPv6Prefix, "2001:db8:1:2::/64")
       const given = args.address === undefined || args.address === "" ? undefined : String(args.address);
-      const address =
-        given === undefined ? undefined : addressGroup(given.replace(/\/\d+$/, ""), cfg.guard.ipv6Prefix);
+      const address = given === undefined ? undefined : addressGroup(given.replace(/\/\d+$/, ""), cfg.guard.ipv6Prefix);
       const n = store.clear(address, Date.now());
       auditChange(args, "ban.clear", address ?? "*", { lifted: n });
       if (address !== undefined && n === 0) process.stdout.write(`${address} was not banned\n`);
