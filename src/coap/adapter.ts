@@ -154,7 +154,8 @@ export function createAdapter(deps: AdapterDeps) {
     // the rest of a notification too large for one block (RFC 7959 §2.6)
     if (b2 && b2.num > 0) {
       const etag = option(req, OPT.ETAG)?.value;
-      const rep = observers.representation(peer.key, topic, etag) ?? observers.representation(peer.key, topic);
+      const rep =
+        observers.representation(peer.key, topic, b2.num, etag) ?? observers.representation(peer.key, topic, b2.num);
       if (!rep) return refusal(req, peer, CODE.NOT_FOUND, "no notification to continue");
       const size = blockSize(b2.szx);
       const from = b2.num * size;

@@ -23,6 +23,8 @@ export interface ConSenderDeps {
   retransmitted?(): void;
   /** the last message was acknowledged and nothing waits */
   idle?(): void;
+  /** an ACK came: the endpoint is really at that address */
+  acknowledged?(): void;
 }
 
 /** `build(mid)` makes the datagram once its message id is known */
@@ -90,6 +92,7 @@ export function createConSender(deps: ConSenderDeps, nextMid: () => number) {
       if (!inflight || inflight.mid !== mid) return false;
       clearTimer(inflight.timer);
       inflight = null;
+      deps.acknowledged?.();
       const next = queue.shift();
       if (next && !closed) start(next);
       else deps.idle?.();

@@ -25,7 +25,7 @@ function setup(allowed = { v: true }, valid = { v: true }) {
       fingerprint256: "f",
       expiresAt: Number.POSITIVE_INFINITY,
       szx: 2,
-      sink: { send: (n) => got.push(n), closed: () => closed++ },
+      sink: { send: (n) => got.push(n), closed: () => closed++, confirmed: () => true },
     });
   return { obs, got, reg, closed: () => closed };
 }
@@ -42,7 +42,7 @@ test("notifications carry increasing Observe numbers; a large one goes out as it
   expect(readBlock(got[1]!, OPT.BLOCK2)).toEqual({ num: 0, more: true, szx: 2 });
   expect(got[1]!.payload.length).toBe(64);
   expect(readUint(option(got[1]!, OPT.SIZE2)!.value)).toBe(200);
-  expect(obs.representation("p", "channels/c/messages")?.payload.length).toBe(200);
+  expect(obs.representation("p", "channels/c/messages", 1)?.payload.length).toBe(200);
 });
 
 test("rights lost: a final 4.03 without Observe ends it; a dead key gets 4.01 at the re-check", () => {
@@ -78,4 +78,28 @@ test("bounded per peer; the same token again replaces; Observe 1 / Reset deregis
   obs.dropPeer("p");
   expect(obs.count()).toBe(0);
   expect(got.length).toBe(0);
+});
+
+test("until the client acknowledged one, each block of a large notification is served once", () => {
+  const obs = createObservers({ current: () => connected });
+  let confirmed = false;
+  obs.register({
+    peer: "p",
+    token: new Uint8Array([1]),
+    topic: "channels/c/messages",
+    principal: connected,
+    channelId: "c",
+    clientId: "dev",
+    fingerprint256: "f",
+    expiresAt: Number.POSITIVE_INFINITY,
+    szx: 2,
+    sink: { send: () => {}, closed: () => {}, confirmed: () => confirmed },
+  });
+  obs.fanout("channels/c/messages", new Uint8Array(300));
+  expect(obs.representation("p", "channels/c/messages", 1)).toBeDefined();
+  expect(obs.representation("p", "channels/c/messages", 1)).toBeUndefined();
+  expect(obs.representation("p", "channels/c/messages", 2)).toBeDefined();
+  confirmed = true;
+  expect(obs.representation("p", "channels/c/messages", 1)).toBeDefined();
+  expect(obs.representation("p", "channels/c/messages", 1)).toBeDefined();
 });

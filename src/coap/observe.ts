@@ -21,6 +21,13 @@ export interface Notification {
 /** how an observation's notifications reach its client (UDP endpoint or TCP connection) */
 export interface ObserverSink {
   send(n: Notification): void;
+  /**
+   * Has the client shown it is at its address (TLS: always; UDP: it acknowledged a
+   * confirmable notification)? Until then each block of a large notification is served
+   * once (libcoap asks for block 1 before it acknowledges block 0): a forged source
+   * address gets at most one copy of one message per observation.
+   */
+  confirmed(): boolean;
   /** the observation was removed here: free what the transport kept for it */
   closed(): void;
 }
@@ -45,7 +52,7 @@ export interface Observer extends ObserverCredential {
   seq: number;
   sink: ObserverSink;
   /** the last notification too large for one block, for the rest of its blocks */
-  big?: { etag: Uint8Array; payload: Uint8Array };
+  big?: { etag: Uint8Array; payload: Uint8Array; served: Set<number> };
 }
 
 export interface ObserveDeps {
@@ -111,7 +118,7 @@ export function createObservers(deps: ObserveDeps) {
       etags = (etags + 1) >>> 0;
       const etag = new Uint8Array(4);
       new DataView(etag.buffer).setUint32(0, etags);
-      o.big = { etag, payload };
+      o.big = { etag, payload, served: new Set() };
       options.push(
         { number: OPT.ETAG, value: etag },
         blockOption(OPT.BLOCK2, { num: 0, more: true, szx: o.szx }),
@@ -171,11 +178,15 @@ export function createObservers(deps: ObserveDeps) {
       }
       return ended;
     },
-    /** the large notification a peer is fetching block by block on `topic` */
-    representation(peer: string, topic: string, etag?: Uint8Array): Observer["big"] | undefined {
+    /** block `num` of the large notification a peer is fetching block by block on `topic` */
+    representation(peer: string, topic: string, num: number, etag?: Uint8Array): Observer["big"] | undefined {
       for (const o of byPeer.get(peer) ?? []) {
         if (o.topic !== topic || !o.big) continue;
         if (etag && hex(etag) !== hex(o.big.etag)) continue;
+        if (!o.sink.confirmed()) {
+          if (o.big.served.has(num)) continue;
+          o.big.served.add(num);
+        }
         return o.big;
       }
       return undefined;

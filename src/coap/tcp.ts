@@ -89,6 +89,8 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
       write(s, { code: n.code, token, options: n.options, payload: n.payload });
     },
     closed() {},
+    // TCP: the handshake showed the client is at its address
+    confirmed: () => true,
   });
 
   async function request(s: Socket<Conn>, m: TcpMessage, bytes: number): Promise<void> {

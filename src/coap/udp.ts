@@ -67,6 +67,7 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
     let sender: ConSender | undefined;
     let count = 0;
     let ended = false;
+    let confirmed = false;
     const forget = () => {
       if (!sender) return;
       sender.close();
@@ -89,6 +90,9 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
             observers.deregister(peerKey, token);
           },
           dropped: () => stats.notificationsDropped++,
+          acknowledged: () => {
+            confirmed = true;
+          },
           retransmitted: () => stats.retransmissions++,
           // the observation is over and its last message was acknowledged
           idle: () => {
@@ -107,9 +111,14 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
       send(n) {
         stats.notifications++;
         count++;
-        if (con || n.final || count % CON_EVERY === 0) senderOf().enqueue(build(n, TYPE.CON));
+        // a NON observation's first notification is confirmable, and nothing goes out NON
+        // until the client acknowledged one: a forged registration costs its victim at most
+        // one notification and its retransmissions
+        const probe = !confirmed || (sender?.outstanding() ?? undefined) !== undefined;
+        if (con || n.final || probe || count % CON_EVERY === 0) senderOf().enqueue(build(n, TYPE.CON));
         else sendTo(build(n, TYPE.NON)(nextMid()), port, address);
       },
+      confirmed: () => confirmed,
       closed() {
         ended = true;
         // a final notification still in flight keeps its sender until it is acknowledged or given up

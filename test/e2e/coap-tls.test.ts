@@ -150,3 +150,127 @@ describe("the brute-force guard counts CoAP guesses", () => {
     }
   });
 });
+
+describe.skipIf(coapClient.skip)('coaps+tcp with ClientAuth = "optional"', () => {
+  let opt: Gateway & { close(): Promise<void> };
+  let at: string;
+  beforeAll(async () => {
+    opt = await openGateway({
+      config: 'Coap {\n  Tls {\n    Listen = "127.0.0.1:0"\n    ClientAuth = "optional"\n  }\n}\n',
+      keys: ["dev2"],
+      ca: true,
+    });
+    at = `coaps+tcp://${opt.srv.ready.coapsTcp}/channels/ch2/messages`;
+    for (const args of [
+      ["channel", "create", "ch2"],
+      ["channel", "connect", "ch2", "dev2"],
+    ]) {
+      const r = await neo(["shell", ...args, "--data", opt.srv.data]);
+      expect(r.code).toBe(0);
+    }
+  }, 30_000);
+  afterAll(async () => {
+    await opt?.close();
+  });
+
+  test("without a certificate ?auth=<key> is the credential; without either, 4.01", async () => {
+    const ok = await coap([
+      "-m",
+      "post",
+      "-e",
+      "no-cert",
+      "-v",
+      "6",
+      "-C",
+      opt.ca,
+      `${at}?auth=${opt.keys.dev2!.token}`,
+    ]);
+    expect(ok.stdout).toContain("c:2.04");
+    const none = await coap(["-m", "post", "-e", "no-cert", "-v", "6", "-C", opt.ca, at]);
+    expect(none.stdout).toContain("c:4.01");
+    expect(none.stdout).toContain("missing credentials");
+  });
+
+  test("a certificate with another key's token in ?auth= is refused (4.03); a foreign certificate in the handshake", async () => {
+    const other = await neo(["shell", "key", "gen", "other", "--output", `${opt.dir}/other`, "--data", opt.srv.data]);
+    expect(other.code).toBe(0);
+    const otherToken = (await Bun.file(`${opt.dir}/other_token`).text()).trim();
+    const mixed = await coap([
+      "-m",
+      "post",
+      "-e",
+      "x",
+      "-v",
+      "6",
+      "-c",
+      opt.keys.dev2!.cert,
+      "-j",
+      opt.keys.dev2!.key,
+      "-C",
+      opt.ca,
+      `${at}?auth=${otherToken}`,
+    ]);
+    expect(mixed.stdout).toContain("c:4.03");
+    const self = await run([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=dev2",
+      "-keyout",
+      join(opt.dir, "self.key"),
+      "-out",
+      join(opt.dir, "self.crt"),
+    ]);
+    expect(self.code).toBe(0);
+    const foreign = await coap([
+      "-m",
+      "post",
+      "-e",
+      "x",
+      "-v",
+      "6",
+      "-c",
+      join(opt.dir, "self.crt"),
+      "-j",
+      join(opt.dir, "self.key"),
+      "-C",
+      opt.ca,
+      `${at}?auth=${opt.keys.dev2!.token}`,
+    ]);
+    expect(foreign.stdout).not.toContain("c:2.04");
+  });
+
+  test("a block-wise upload over TLS is put together and stored", async () => {
+    const pack = JSON.stringify(Array.from({ length: 30 }, (_, i) => ({ n: "tcpblk", t: 1700000200 + i, v: i })));
+    await Bun.write(join(opt.dir, "pack.json"), pack);
+    const r = await coap([
+      "-m",
+      "post",
+      "-t",
+      "110",
+      "-b",
+      "64",
+      "-f",
+      join(opt.dir, "pack.json"),
+      "-v",
+      "6",
+      "-c",
+      opt.keys.dev2!.cert,
+      "-j",
+      opt.keys.dev2!.key,
+      "-C",
+      opt.ca,
+      at,
+    ]);
+    expect(r.stdout).toContain("c:2.04");
+    expect((await opt.query("select count(*) from ch2 where NAME = 'tcpblk'")).body.data.rows[0]?.[0]).toBe(30);
+  });
+});

@@ -258,4 +258,69 @@ describe("the message layer, with a raw UDP socket", () => {
       u.close();
     }
   });
+
+  test("a NON observation gets nothing more until it acknowledges its first (confirmable) notification", async () => {
+    const u = await rawUdp(port);
+    const sent = async () =>
+      Number(/neo_coap_notifications_total (\d+)/.exec(await (await gw.http("/metrics")).text())?.[1] ?? 0);
+    try {
+      u.send(request({ type: 1, mid: 20, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [9] }));
+      expect((await u.next(0)).msg).toMatchObject({ type: 1, code: 0x45 });
+      const before = await sent();
+      const pub = await gw.conn({ username: "dev1", password: gw.keys.dev1!.token });
+      for (let i = 0; i < 5; i++) await pub.publishAsync("channels/ch1/messages", `non-${i}`, { qos: 1 });
+      const first = await u.next(1);
+      expect(first.msg).toMatchObject({ type: 0, code: 0x45, token: new Uint8Array([9]) });
+      // all five were handed to the observation; only the first went out (a forged address gets no more)
+      await eventually(async () => (await sent()) >= before + 5);
+      expect(u.got.length).toBe(2);
+      u.send({
+        type: 2,
+        code: 0,
+        messageId: first.msg!.messageId,
+        token: new Uint8Array(0),
+        options: [],
+        payload: new Uint8Array(0),
+      });
+      const second = await u.next(2);
+      expect(new TextDecoder().decode(second.msg!.payload)).toBe("non-1");
+      u.send({
+        type: 2,
+        code: 0,
+        messageId: second.msg!.messageId,
+        token: new Uint8Array(0),
+        options: [],
+        payload: new Uint8Array(0),
+      });
+      await pub.endAsync();
+    } finally {
+      u.send(request({ mid: 21, code: 1, observe: 1, auth: gw.keys.watcher!.token, token: [9] }));
+      u.close();
+    }
+  });
+
+  test("random datagrams never stop the listener: it still answers a good request after 3,000 of them", async () => {
+    const u = await rawUdp(port);
+    try {
+      let seed = 7;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+      for (let i = 0; i < 3000; i++) {
+        const b = new Uint8Array(rnd() % 80);
+        for (let j = 0; j < b.length; j++) b[j] = rnd() & 0xff;
+        // mostly version 1 headers, so the option parser is what gets exercised
+        if (b.length > 0 && i % 4 !== 0) b[0] = 0x40 | (b[0]! & 0x3f);
+        u.send(b);
+      }
+      // the burst may overflow the socket buffer: ask again (a new message id each time) until answered
+      const asked = new Set<number>();
+      await eventually(() => {
+        const mid = 0x7000 + asked.size;
+        asked.add(mid);
+        u.send(request({ mid, auth: gw.keys.dev1!.token }, "after-fuzz"));
+        return u.got.some((g) => asked.has(g.msg?.messageId ?? -1) && g.msg?.code === 0x44 && g.msg.type === 2);
+      });
+    } finally {
+      u.close();
+    }
+  });
 });
