@@ -1,7 +1,7 @@
 // What the operator console shows, built from the parts app owns: the broker (through
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
-import { authorize, type Principal } from "../auth/index.ts";
+import { authorize, type Principal, shareKey } from "../auth/index.ts";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { NeoConfig } from "../config/index.ts";
@@ -153,7 +153,15 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
         .map((t): TableView => ({ name: t.name, rows: t.rows, bytes: t.bytes, from: ms(t.oldest), to: ms(t.newest) }));
     },
 
-    query: (req, url, principal) => handleQuery(req, url, d.queries, d.bodyLimit, (sql) => d.readCheck(principal, sql)),
+    query: (req, url, principal) =>
+      handleQuery(
+        req,
+        url,
+        d.queries,
+        d.bodyLimit,
+        (sql) => d.readCheck(principal, sql),
+        shareKey(principal, undefined),
+      ),
 
     connections() {
       return d

@@ -20,6 +20,8 @@ export interface DataTopicDeps {
   queries: QueryService;
   /** scopes: may this client read every table the statement reads? (undefined = yes) */
   readCheck?: (client: ClientRef, sql: string) => { status: number; reason: string } | undefined;
+  /** whose share of the query pool a client's db/query uses (default: its client id) */
+  shareOf?: (client: ClientRef) => string;
   batcher: WriteBatcher;
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
   replyTo(
@@ -180,22 +182,32 @@ export function createDataTopics(deps: DataTopicDeps) {
         // not allowed: 0x87; a statement SQLite cannot compile is the payload's fault, as below
         return { handled: true, reasonCode: refused.status === 403 ? RC.notAuthorized : RC.payloadFormatInvalid };
       }
-      const a = await deps.queries.run({
-        sql: req.q,
-        timeformat: typeof req.timeformat === "string" ? req.timeformat : undefined,
-        tz: typeof req.tz === "string" ? req.tz : undefined,
-        output,
-      });
+      const a = await deps.queries.run(
+        {
+          sql: req.q,
+          timeformat: typeof req.timeformat === "string" ? req.timeformat : undefined,
+          tz: typeof req.tz === "string" ? req.tz : undefined,
+          output,
+        },
+        undefined,
+        deps.shareOf?.(client) ?? `mqtt:${client.id}`,
+      );
       if (a.ok) {
         reply(client, msg, replyTo, gzip ? Buffer.from(Bun.gzipSync(Buffer.from(a.body))) : a.body);
         return { handled: true, reasonCode: RC.success };
       }
       deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${a.reason}`);
       reply(client, msg, replyTo, refusalBody(a, elapse(t0)));
-      // a bad statement is the payload's fault; a timeout or a full pool is not
+      // a bad statement is the payload's fault; a timeout or a full pool is not; the
+      // client's own share of the pool being full is its quota (0x97)
       return {
         handled: true,
-        reasonCode: a.status < 500 && a.status !== 413 ? RC.payloadFormatInvalid : RC.unspecifiedError,
+        reasonCode:
+          a.status === 429
+            ? RC.quotaExceeded
+            : a.status < 500 && a.status !== 413
+              ? RC.payloadFormatInvalid
+              : RC.unspecifiedError,
       };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);

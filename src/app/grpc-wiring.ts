@@ -1,7 +1,7 @@
 // The gRPC listener's wiring: what the adapter asks (identify, the live re-check, the
 // /db/query read check and query pool, the write batcher, key management, the password
 // check, the audit trail, the guard, metrics) built from the gateway's own parts.
-import type { Auth, Guard, PatAuth } from "../auth/index.ts";
+import { type Auth, type Guard, type PatAuth, shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { type GrpcDeps, type GrpcListener, type KeyOps, startGrpc } from "../grpc/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
@@ -119,7 +119,7 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
       return live.filter((l) => gone.has(l));
     },
     readCheck: (p, sql) => w.readCheck(p, sql),
-    runQuery: (req) => w.queries.run(req),
+    runQuery: (req, p) => w.queries.run(req, undefined, shareKey(p, undefined)),
     write: (table, rows) => w.batcher.write(table, rows),
     keys: keyOps(w),
     async userAuth(name, password, address) {

@@ -1,6 +1,7 @@
 // Start phase 4, services: what answers the broker (channels, db/ topics, bridges), the
 // live re-check of sessions, and the broker's hooks, installed last (Broker.setHooks).
 // Everything here gets the broker itself; nothing refers to a part not made yet.
+import { shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
@@ -50,6 +51,7 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
     store: s.store,
     queries: s.queries,
     readCheck: (c, sql) => door.readCheck(authz.principalOf(c), sql),
+    shareOf: (c) => shareKey(authz.principalOf(c), c.peer.remoteAddress),
     batcher: s.batcher,
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),

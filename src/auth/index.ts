@@ -1,5 +1,6 @@
 // auth: who is this (identify: token, client certificate) and may they do this (authorize: scopes).
 export { createAuth, type AuthDeps } from "./authenticate.ts";
+export { shareKey } from "./share-key.ts";
 export {
   authorize,
   makePrincipal,

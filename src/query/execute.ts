@@ -50,6 +50,8 @@ export interface QueryRefusal {
   ok: false;
   status: number;
   reason: string;
+  /** 429: when the caller's own share of the pool has room again (Retry-After) */
+  retryAfterSec?: number;
 }
 
 /** an answer is handed out in pieces of at least this size; a smaller one comes whole */

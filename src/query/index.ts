@@ -1,6 +1,6 @@
 // query: read-only SQL off the event loop. ONE entry point, `QueryService.run`, used by
-// HTTP /db/query and the MQTT db/query topic alike (authorization, when it comes, sits
-// in front of it). Limits: Query.Timeout, Query.MaxRows, Query.MaxBytes, Query.MaxMemory,
+// HTTP /db/query, the MQTT db/query topic and the console alike (authorization sits in
+// front of it; each caller names its principal, whose fair share of the pool it uses). Limits: Query.Timeout, Query.MaxRows, Query.MaxBytes, Query.MaxMemory,
 // Query.Workers (see docs/storage.md "Query limits").
 import type { QueryConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
@@ -26,7 +26,7 @@ export type QueryLimits = QueryConfig;
 
 export interface QueryService {
   /** Run one read-only statement; resolves with the reply body or a status + reason. Never rejects. */
-  run(req: QueryRequest, sink?: ChunkSink): Promise<QueryAnswer>;
+  run(req: QueryRequest, sink?: ChunkSink, who?: string): Promise<QueryAnswer>;
   /** Query.Timeout in ms (callers size their own transport timeouts after it) */
   readonly timeoutMs: number;
   /** pids of the query processes alive now */
@@ -38,7 +38,7 @@ export function createQueryService(file: string, limits: QueryLimits, log: Logge
   const pool = createQueryPool({ file, ...limits, maxWaiting: 64, log });
   return {
     timeoutMs: limits.timeoutMs,
-    run: (req, sink) => pool.run(req, sink),
+    run: (req, sink, who) => pool.run(req, sink, who),
     pids: () => pool.pids(),
     close: () => pool.close(),
   };

@@ -1,5 +1,8 @@
 // The query pool: up to `workers` query processes (child.ts), started when a query
-// needs one, each running one query at a time; further queries wait in a bounded line.
+// needs one, each running one query at a time; further queries wait in line, one line per
+// principal taking turns (fair-queue.ts): a principal runs at most half the workers (at
+// least one) and queues at most `maxQueuedPerPrincipal` (429 beyond), the pool at most
+// `maxWaiting` (503 beyond).
 // The pool enforces the deadline (Query.Timeout) by killing the process; the process
 // holds itself to Query.MaxMemory (memory-guard.ts: it ends itself with SIGUSR2, read
 // here as 413). Either way the next query gets a fresh process.
@@ -8,6 +11,7 @@ import type { Subprocess } from "bun";
 import type { Logger } from "../lib/log.ts";
 import type { ChildRequest, FromChild, ToChild } from "./child.ts";
 import type { QueryAnswer, QueryCaps, QueryRequest } from "./execute.ts";
+import { createFairQueue } from "./fair-queue.ts";
 import { MEMORY_SIGNAL } from "./memory-guard.ts";
 
 export interface PoolOptions extends QueryCaps {
@@ -19,6 +23,8 @@ export interface PoolOptions extends QueryCaps {
   maxMemory: number;
   /** queries that may wait for a free process before new ones are refused */
   maxWaiting: number;
+  /** queries one principal may have waiting (default 4) */
+  maxQueuedPerPrincipal?: number;
   /** a query process idle this long exits (its memory goes back to the system) */
   idleMs?: number;
   log: Logger;
@@ -32,6 +38,8 @@ export interface ChunkSink {
 }
 
 interface Job {
+  /** whose share it uses (a principal key; "" for the gateway's own reads) */
+  who: string;
   req: QueryRequest;
   deadline: number;
   resolve(a: QueryAnswer): void;
@@ -61,8 +69,11 @@ function childCommand(): string[] {
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
 
 export interface QueryPool {
-  /** with a sink, a large answer's pieces go to it as they come (the answer's body is the rest) */
-  run(req: QueryRequest, sink?: ChunkSink): Promise<QueryAnswer>;
+  /**
+   * With a sink, a large answer's pieces go to it as they come (the answer's body is the
+   * rest). `who` names the principal whose share of the pool the query uses.
+   */
+  run(req: QueryRequest, sink?: ChunkSink, who?: string): Promise<QueryAnswer>;
   /** query processes running now (for tests and /health-like checks) */
   pids(): number[];
   close(): void;
@@ -70,7 +81,12 @@ export interface QueryPool {
 
 export function createQueryPool(opts: PoolOptions): QueryPool {
   const slots: Slot[] = [];
-  const waiting: Job[] = [];
+  const maxRunning = Math.max(1, Math.floor(opts.workers / 2));
+  const queue = createFairQueue<Job>({
+    maxRunning,
+    maxQueued: opts.maxQueuedPerPrincipal ?? 4,
+    maxWaiting: opts.maxWaiting,
+  });
   let nextId = 1;
   let closed = false;
 
@@ -184,6 +200,13 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   function start(slot: Slot, job: Job): void {
     if (slot.idle) clearTimeout(slot.idle);
     slot.idle = null;
+    // the principal's share is taken until the job ends, whichever way it ends
+    queue.started(job.who);
+    const ended = job.resolve;
+    job.resolve = (a) => {
+      queue.finished(job.who);
+      ended(a);
+    };
     slot.job = job;
     slot.id = nextId++;
     const left = job.deadline - performance.now();
@@ -199,51 +222,62 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   }
 
   function pump(): void {
-    while (waiting.length > 0 && !closed) {
-      const job = waiting[0] as Job;
+    while (queue.waiting > 0 && !closed) {
+      const free = slots.find((s) => !s.job);
+      if (!free && slots.length >= opts.workers) return;
+      const next = queue.take();
+      if (!next) return; // everyone waiting has their share running already
+      const { job } = next;
       if (job.deadline <= performance.now()) {
-        waiting.shift();
         job.resolve(timedOut());
         continue;
       }
-      let slot = slots.find((s) => !s.job);
+      let slot = free;
       if (!slot) {
-        if (slots.length >= opts.workers) return;
         try {
           slot = spawn();
         } catch (e) {
-          waiting.shift();
           opts.log.error("cannot start a query process", e);
           job.resolve({ ok: false, status: 503, reason: `cannot start a query process: ${String(e)}` });
           continue;
         }
       }
-      waiting.shift();
       start(slot, job);
     }
   }
 
+  /** seconds until one of `who`'s running queries must have ended (its deadline) */
+  function retryAfter(who: string): number {
+    const now = performance.now();
+    const left = slots.filter((s) => s.job?.who === who).map((s) => (s.job as Job).deadline - now);
+    return Math.max(1, Math.ceil(Math.min(opts.timeoutMs, ...left) / 1000));
+  }
+
   return {
-    run(req, sink) {
+    run(req, sink, who = "") {
       if (closed) return Promise.resolve({ ok: false, status: 503, reason: "the query service is shutting down" });
-      if (waiting.length >= opts.maxWaiting) {
-        return Promise.resolve({
-          ok: false,
-          status: 503,
-          reason: `too many queries at once (${opts.workers} running, ${waiting.length} waiting); try again`,
-        });
-      }
       return new Promise<QueryAnswer>((resolve) => {
-        const job: Job = { req, deadline: performance.now() + opts.timeoutMs, resolve, parts: [] };
+        const job: Job = { who, req, deadline: performance.now() + opts.timeoutMs, resolve, parts: [] };
         if (sink) job.sink = sink;
-        waiting.push(job);
+        const admitted = queue.push(who, job);
+        if (admitted === "own") {
+          const retryAfterSec = retryAfter(who);
+          return resolve({
+            ok: false,
+            status: 429,
+            reason: `too many queries of yours at once (${queue.running(who)} running, ${opts.maxQueuedPerPrincipal ?? 4} waiting); retry in ${retryAfterSec}s`,
+            retryAfterSec,
+          });
+        }
+        if (admitted === "pool")
+          return resolve({
+            ok: false,
+            status: 503,
+            reason: `too many queries at once (${opts.workers} running, ${queue.waiting} waiting); try again`,
+          });
         // a query that waited for its whole time in line still gets its answer on time
         const t = setTimeout(() => {
-          const i = waiting.indexOf(job);
-          if (i >= 0) {
-            waiting.splice(i, 1);
-            resolve(timedOut());
-          }
+          if (queue.remove(who, job)) resolve(timedOut());
         }, opts.timeoutMs);
         const done = job.resolve;
         job.resolve = (a) => {
@@ -257,7 +291,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     close() {
       if (closed) return;
       closed = true;
-      for (const job of waiting.splice(0)) job.resolve({ ok: false, status: 503, reason: "the gateway is stopping" });
+      for (const job of queue.drain()) job.resolve({ ok: false, status: 503, reason: "the gateway is stopping" });
       for (const s of [...slots]) kill(s, { ok: false, status: 503, reason: "the gateway is stopping" });
     },
   };

@@ -1,7 +1,7 @@
 // The HTTP server's route table: one line per route (method, path, auth requirement,
 // handler). The table answers 404 and 405; handler.ts runs the auth requirement before
 // the handler. To add a route, add a line here (and its handler under routes/).
-import { authorize } from "../../auth/index.ts";
+import { authorize, shareKey } from "../../auth/index.ts";
 import { badRequest, forbidden } from "../../lib/errors.ts";
 import type { HttpContext, HttpRoute, RouteDeps } from "../types.ts";
 import { handleHealth } from "./health.ts";
@@ -14,8 +14,13 @@ export function httpRoutes(d: RouteDeps): HttpRoute[] {
   const query = (req: Request, c: HttpContext) => {
     // Bun closes a request idle for 10 s; a query may run up to Query.Timeout, then answers 504
     c.server?.timeout(req, Math.ceil(d.queries.timeoutMs / 1000) + 30);
-    return handleQuery(req, c.url, d.queries, d.limit, (sql) =>
-      c.principal ? d.readCheck?.(c.principal, sql) : undefined,
+    return handleQuery(
+      req,
+      c.url,
+      d.queries,
+      d.limit,
+      (sql) => (c.principal ? d.readCheck?.(c.principal, sql) : undefined),
+      shareKey(c.principal, c.clientIp),
     );
   };
   return [

@@ -32,6 +32,7 @@ export async function streamQuery(
   req: QueryRequest,
   t0: number,
   opts: StreamOptions,
+  who?: string,
 ): Promise<Response> {
   const ac = new AbortController();
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -52,19 +53,28 @@ export async function streamQuery(
     },
     { highWaterMark: 2 },
   );
-  const answer = queries.run(req, {
-    signal: ac.signal,
-    chunk(text, ack) {
-      controller?.enqueue(utf8.encode(text));
-      if ((controller?.desiredSize ?? 0) > 0) ack();
-      else waitingAck = ack;
-      streaming?.();
+  const answer = queries.run(
+    req,
+    {
+      signal: ac.signal,
+      chunk(text, ack) {
+        controller?.enqueue(utf8.encode(text));
+        if ((controller?.desiredSize ?? 0) > 0) ack();
+        else waitingAck = ack;
+        streaming?.();
+      },
     },
-  });
+    who,
+  );
   const first: QueryAnswer | "stream" = await Promise.race([answer, started]);
   if (first !== "stream") {
     ac.abort(); // nothing runs any more; the stream object is dropped
-    if (!first.ok) return jsonResponse(refusalBody(first, formatElapse(performance.now() - t0)), first.status);
+    if (!first.ok) {
+      const res = jsonResponse(refusalBody(first, formatElapse(performance.now() - t0)), first.status);
+      // 429: the caller's own share of the query pool is full; it has room again then
+      if (first.retryAfterSec !== undefined) res.headers.set("retry-after", String(first.retryAfterSec));
+      return res;
+    }
     const gzip = opts.gzip === "always" || (opts.gzip === "large" && first.body.length >= 1024);
     const headers: Record<string, string> = {
       ...BASE_HEADERS,

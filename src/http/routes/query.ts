@@ -66,6 +66,7 @@ export async function handleQuery(
   queries: QueryService,
   limit: number,
   readCheck?: (sql: string) => { status: number; reason: string } | undefined,
+  who?: string,
 ): Promise<Response> {
   const t0 = performance.now();
   const f = await readRequest(req, url, limit);
@@ -81,7 +82,13 @@ export async function handleQuery(
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   // off the event loop, under Query.Timeout / MaxRows / MaxBytes / MaxMemory
-  return streamQuery(queries, { sql: q, timeformat: str("timeformat"), tz: str("tz"), output }, t0, {
-    gzip: compress === "gzip" ? "always" : acceptsGzip(req) ? "large" : "never",
-  });
+  return streamQuery(
+    queries,
+    { sql: q, timeformat: str("timeformat"), tz: str("tz"), output },
+    t0,
+    {
+      gzip: compress === "gzip" ? "always" : acceptsGzip(req) ? "large" : "never",
+    },
+    who,
+  );
 }
