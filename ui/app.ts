@@ -1,5 +1,5 @@
 // neo operator console: one embedded app (Preact + htm, uPlot), same login as before.
-// Pages by URL hash: #/keys (default: seed 000's flow), #/overview, #/data, #/live,
+// Pages by URL hash: #/keys (default: machbase-neo's key flow), #/overview, #/data, #/live,
 // #/connections, #/channels, #/tokens, #/audit, #/settings. Talks to /web/api/* with the session token.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";

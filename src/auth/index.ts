@@ -39,4 +39,4 @@ export {
   type UserIdentity,
 } from "./people.ts";
 export { createPatAuth, type PatAuth } from "./pats.ts";
-export { neoScopesOf, PAT_ENTITY_TYPES, parseSeedScopes, type SeedScope } from "./pat-scopes.ts";
+export { neoScopesOf, PAT_ENTITY_TYPES, parsePatScopes, type PatScope } from "./pat-scopes.ts";

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { makePrincipal, authorize } from "./authorize.ts";
-import { neoScopesOf, parseSeedScopes } from "./pat-scopes.ts";
+import { neoScopesOf, parsePatScopes } from "./pat-scopes.ts";
 
-describe("seed PAT scopes on neo's scope model", () => {
+describe("SuperMQ PAT scopes on neo's scope model", () => {
   test("SuperMQ's entity types map onto neo's scopes; * is every entity", () => {
     expect(neoScopesOf({ entity_type: "channels", operation: "publish", entity_id: "plant" })).toEqual([
       "channels:publish:plant",
     ]);
-    // the seed's own example: a PAT that may create one channel
+    // SuperMQ's own example: a PAT that may create one channel
     expect(neoScopesOf({ entity_type: "channels", operation: "create", entity_id: "plant" })).toEqual([
       "channels:create:plant",
     ]);
@@ -36,11 +36,11 @@ describe("seed PAT scopes on neo's scope model", () => {
     expect(() => neoScopesOf({ entity_type: "channels", operation: "share", entity_id: "*" })).toThrow(
       'unknown operation "share"',
     );
-    expect(() => parseSeedScopes([{ entity_type: "tables", operation: "read", entity_id: "no such" }])).toThrow(
+    expect(() => parsePatScopes([{ entity_type: "tables", operation: "read", entity_id: "no such" }])).toThrow(
       "entity_id",
     );
-    expect(() => parseSeedScopes([])).toThrow("non-empty");
-    expect(() => parseSeedScopes([{ operation: "read" }])).toThrow("scopes[0].entity_type is required");
+    expect(() => parsePatScopes([])).toThrow("non-empty");
+    expect(() => parsePatScopes([{ operation: "read" }])).toThrow("scopes[0].entity_type is required");
   });
 
   test("a PAT never exceeds its owner: both must allow", () => {

@@ -1,4 +1,4 @@
-// The seed's PAT scopes ({"entity_type","operation","entity_id","optional_domain_id"})
+// SuperMQ's PAT scopes ({"entity_type","operation","entity_id","optional_domain_id"})
 // onto neo's scope model (lib/scopes.ts). SuperMQ's entity types that neo has:
 //   channels publish|subscribe      -> channels:publish|subscribe:<id>
 //   channels create|read|list|delete|update -> channels:create, channels:list, channels:list,
@@ -49,7 +49,7 @@ const MAP: Record<string, Record<string, readonly string[]>> = {
 
 export const PAT_ENTITY_TYPES = Object.keys(MAP);
 
-export interface SeedScope {
+export interface PatScope {
   entity_type: string;
   operation: string;
   entity_id: string;
@@ -59,8 +59,8 @@ export interface SeedScope {
 const target = (op: string, entity: string) =>
   entity === "*" ? (op.startsWith("topics:") ? "#" : "*") : op === "metrics:read" ? "*" : entity;
 
-/** neo scope texts for one seed scope; throws a 400 naming what neo does not have */
-export function neoScopesOf(s: SeedScope): string[] {
+/** neo scope texts for one PAT scope; throws a 400 naming what neo does not have */
+export function neoScopesOf(s: PatScope): string[] {
   if (s.entity_type === "*") {
     if (s.operation !== "*") throw badRequest("invalid_scope", 'entity_type "*" needs operation "*" (everything)');
     return Object.values(MAP).flatMap((ops) =>
@@ -89,8 +89,8 @@ export function neoScopesOf(s: SeedScope): string[] {
   });
 }
 
-/** A request's `scopes` array checked into seed scopes (each with entity_type, operation, entity_id). */
-export function parseSeedScopes(v: unknown): SeedScope[] {
+/** A request's `scopes` array checked into PAT scopes (each with entity_type, operation, entity_id). */
+export function parsePatScopes(v: unknown): PatScope[] {
   if (!Array.isArray(v) || v.length === 0) throw badRequest("invalid_scopes", "scopes must be a non-empty array");
   if (v.length > 256) throw badRequest("invalid_scopes", "at most 256 scopes at once");
   return v.map((x, i) => {
@@ -106,7 +106,7 @@ export function parseSeedScopes(v: unknown): SeedScope[] {
         throw badRequest("invalid_scope", `scopes[${i}].${k} must be a string`);
       return val;
     };
-    const s: SeedScope = {
+    const s: PatScope = {
       entity_type: str("entity_type", true)!,
       operation: str("operation", true)!,
       entity_id: str("entity_id", false) ?? "*",

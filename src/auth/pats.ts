@@ -1,6 +1,6 @@
 // A PAT as a credential: `Authorization: Bearer pat_...` over HTTP, or the MQTT password
 // with username = the owner's user name. The principal is the PAT's scopes (mapped from
-// the seed's shape) acting within its owner's rights (authorize checks both).
+// SuperMQ's shape) acting within its owner's rights (authorize checks both).
 import { makePrincipal, type Principal } from "./authorize.ts";
 import type { Identity } from "./identify.ts";
 import { neoScopesOf } from "./pat-scopes.ts";

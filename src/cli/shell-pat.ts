@@ -2,7 +2,7 @@
 // access tokens from the operator's shell (the same store and checks as /pats). A
 // running server sees every change on the next request; revoke, reset and del also end
 // the PAT's live MQTT sessions within a second.
-import { parseSeedScopes } from "../app/index.ts";
+import { parsePatScopes } from "../app/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
 import { openPats, openUsers, type Pats, type UserRecord } from "../registry/index.ts";
@@ -33,9 +33,9 @@ function withPats<T>(
   }
 }
 
-/** `--scope channels:publish:plant` (entity_type:operation:entity_id[:domain]) as the seed's object */
+/** `--scope channels:publish:plant` (entity_type:operation:entity_id[:domain]) as SuperMQ's scope object */
 function cliScopes(rawArgs: readonly string[]) {
-  return parseSeedScopes(
+  return parsePatScopes(
     repeatedOption(rawArgs, "scope").map((t) => {
       const [entity_type = "", operation = "", entity_id = "*", optional_domain_id] = t.split(":");
       return { entity_type, operation, entity_id, ...(optional_domain_id ? { optional_domain_id } : {}) };

@@ -18,13 +18,13 @@ function reason(text: string): string {
   throw new Error(`expected ${text} to be refused`);
 }
 
-// the pack of seeds 002/003 (Mainflux and Magistrala docs)
-const SEED =
+// the pack from the Mainflux and Magistrala docs
+const MAINFLUX_PACK =
   '[{"bn":"some-base-name:","bt":1.276020076001e+09, "bu":"A","bver":5, "n":"voltage","u":"V","v":120.1}, {"n":"current","t":-5,"v":1.2}, {"n":"current","t":-4,"v":1.3}]';
 
 describe("SenML resolution (RFC 8428 examples)", () => {
-  test("the seed's pack resolves to exact nanosecond times, names and units", () => {
-    expect(parse(SEED)).toEqual([
+  test("Mainflux's documented pack resolves to exact nanosecond times, names and units", () => {
+    expect(parse(MAINFLUX_PACK)).toEqual([
       { name: "some-base-name:voltage", time: 1276020076001000000n, unit: "V", value: 120.1 },
       { name: "some-base-name:current", time: 1276020071001000000n, unit: "A", value: 1.2 },
       { name: "some-base-name:current", time: 1276020072001000000n, unit: "A", value: 1.3 },

@@ -1,7 +1,7 @@
 // Personal access tokens (SuperMQ's PATs), in <data>/registry.db tables `pats` and
 // `pat_scopes`. The secret is `pat_<base64(user id 16 bytes ‖ PAT id 16 bytes)>_<43
 // base64url chars>`, shown once; only HMAC-SHA256(token.key, secret) is stored and it is
-// compared in constant time. Scopes are stored in the seed's shape (entity_type,
+// compared in constant time. Scopes are stored in SuperMQ's shape (entity_type,
 // operation, entity_id, optional_domain_id); auth/pat-scopes.ts maps them onto neo's.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// Personal access tokens over HTTP, the seed's API and SuperMQ's current spellings, for
+// Personal access tokens over HTTP, SuperMQ's API, its older and current spellings, for
 // the owner (a login access key or web session; a PAT cannot manage PATs):
 //
 //   POST   /pats {"name","description","duration"}   201, the secret shown once
@@ -9,7 +9,7 @@
 //   GET    /pats/<id>/scopes  (also /scope)
 //   PATCH  /pats/<id>/revoke  (also /secret/revoke)   204
 //   PATCH  /pats/<id>/reset {"duration"}  (also /secret/reset)   a new secret; the old one is dead
-import { parseSeedScopes, type SeedScope } from "../auth/index.ts";
+import { parsePatScopes, type PatScope } from "../auth/index.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { badRequest, notFound } from "../lib/errors.ts";
 import { jsonResponse } from "../lib/http/respond.ts";
@@ -104,7 +104,7 @@ export function patRoutes(deps: { pats: Pats; audit: Pick<AuditLog, "record">; n
     const name = text(b.name, "name", MAX_NAME, true)!;
     const description = text(b.description, "description", MAX_DESCRIPTION, false) ?? "";
     const ttlMs = parseTtl(b.duration);
-    const scopes = b.scopes === undefined ? [] : parseSeedScopes(b.scopes);
+    const scopes = b.scopes === undefined ? [] : parsePatScopes(b.scopes);
     const r = pats.create(owner(c).id, { name, description, ttlMs });
     if (scopes.length) pats.addScopes(r.pat.id, scopes);
     changed(c, "pat.create", r.pat.id, { name, duration: b.duration ?? null });
@@ -132,7 +132,7 @@ export function patRoutes(deps: { pats: Pats; audit: Pick<AuditLog, "record">; n
 
   const addScopes = async (req: Request, c: PeopleContext) => {
     const p = mine(c);
-    const scopes = parseSeedScopes((await readJsonBody(req)).scopes);
+    const scopes = parsePatScopes((await readJsonBody(req)).scopes);
     const all = pats.addScopes(p.id, scopes);
     changed(c, "pat.scope_add", p.id, scopes);
     return jsonResponse({ total: all.length, scopes: all });
@@ -145,9 +145,9 @@ export function patRoutes(deps: { pats: Pats; audit: Pick<AuditLog, "record">; n
     let ids: string[];
     if (Array.isArray(b.scopes_id) && b.scopes_id.every((x) => typeof x === "string")) ids = b.scopes_id as string[];
     else if (b.scopes !== undefined) {
-      const same = (a: SeedScope, s: SeedScope) =>
+      const same = (a: PatScope, s: PatScope) =>
         a.entity_type === s.entity_type && a.operation === s.operation && a.entity_id === s.entity_id;
-      const given = parseSeedScopes(b.scopes);
+      const given = parsePatScopes(b.scopes);
       ids = current.filter((s) => given.some((g) => same(g, s))).map((s) => s.id);
     } else throw badRequest("invalid_scopes", "give scopes_id (the scope ids) or scopes (as added)");
     const missing = ids.filter((id) => !current.some((s) => s.id === id));

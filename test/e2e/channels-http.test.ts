@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("HTTP adapter", () => {
-  test("curl posts the seed's SenML with Authorization: Thing: 202, delivered to MQTT subscribers, stored exactly", async () => {
+  test("curl posts Mainflux's documented SenML with Authorization: Thing: 202, delivered to MQTT subscribers, stored exactly", async () => {
     const sub = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
       username: thing.token,
       reconnectPeriod: 0,

@@ -73,7 +73,7 @@ describe("Mainflux clients over TCP", () => {
   const tcp = (tool: "mosquitto_pub" | "mosquitto_sub", ...args: string[]) =>
     run([tool, "-h", "127.0.0.1", "-p", String(plain.mqttPort), ...args], { timeoutMs: 10_000 });
 
-  test("mosquitto_pub -u <id> -P <token> publishes the seed's SenML, stored with exact times", async () => {
+  test("mosquitto_pub -u <id> -P <token> publishes Mainflux's documented SenML, stored with exact times", async () => {
     const r = await tcp(
       "mosquitto_pub",
       "-u",
@@ -120,7 +120,7 @@ describe("Mainflux clients over TCP", () => {
 });
 
 describe("Mainflux clients over MQTTS, HTTPS and WSS with the client certificate", () => {
-  test("the seed's mosquitto_sub receives what the seed's mosquitto_pub sends; the SenML is stored exactly", async () => {
+  test("Mainflux's documented mosquitto_sub receives what its mosquitto_pub sends; the SenML is stored exactly", async () => {
     const sub = mqtts(
       "mosquitto_sub",
       thing,
@@ -179,7 +179,7 @@ describe("Mainflux clients over MQTTS, HTTPS and WSS with the client certificate
     }
   });
 
-  test("the seed's curl over HTTPS with the certificate gets 202 and the records are stored", async () => {
+  test("Mainflux's documented curl over HTTPS with the certificate gets 202 and the records are stored", async () => {
     const before = (await query(srv, "select count(*) from CH_1"))[0]?.[0] as number;
     const r = await run([
       "curl",
@@ -229,7 +229,7 @@ describe("Mainflux clients over MQTTS, HTTPS and WSS with the client certificate
     expect(mixed.stdout).toBe("403");
   });
 
-  test("the seed's ws (Node) script with ?authorization= and the certificate works both ways", async () => {
+  test("Mainflux's documented ws (Node) script with ?authorization= and the certificate works both ways", async () => {
     const script = join(dir, "ws-client.js");
     // the documentation's script, with real values filled in; it prints what it receives
     await Bun.write(

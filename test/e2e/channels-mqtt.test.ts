@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe("channels over MQTT", () => {
-  test("the seed's SenML pack is delivered unchanged and stored with exact times, units kept", async () => {
+  test("Mainflux's documented SenML pack is delivered unchanged and stored with exact times, units kept", async () => {
     const sub = connect(reader, "reader-sub");
     const c = await sub;
     try {

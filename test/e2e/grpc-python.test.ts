@@ -1,4 +1,4 @@
-// Seed 000: "The generated keys (X.509) are used for ... gRPC connections." A key from
+// machbase-neo's key docs: "The generated keys (X.509) are used for ... gRPC connections." A key from
 // `neo shell key gen` talks to neo's gRPC listener with machbase-neo's own API through
 // Python stubs generated from the .proto files (Debian's python3-grpcio), over mutual TLS:
 // it appends and reads back what /db/query answers, a scoped key gets what its scopes allow

@@ -1,4 +1,4 @@
-// The seed's PAT lifecycle with curl (SuperMQ's API and spellings): create with a
+// SuperMQ's PAT lifecycle with curl (SuperMQ's API and spellings): create with a
 // duration, add scopes, use it on /db/query and on a channel, list scopes, refused
 // outside its scopes (403), revoke, reset (old secret dead), expiry after its duration;
 // MQTT with username = the user's name and the PAT as password, cut when revoked.
@@ -45,7 +45,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
 }
 
 describe("personal access tokens", () => {
-  test("the seed's lifecycle: create, add scopes, use, list scopes, out-of-scope 403, revoke, reset", async () => {
+  test("SuperMQ's documented lifecycle: create, add scopes, use, list scopes, out-of-scope 403, revoke, reset", async () => {
     const created = await curl("POST", "/pats", {
       bearer: access,
       json: { name: "test pat", description: "testing pat", duration: "24h" },

@@ -1,4 +1,4 @@
-// Client keys (seed 000's flow, unchanged): list, generate (cert, key and token shown
+// Client keys (machbase-neo's key flow, unchanged): list, generate (cert, key and token shown
 // once, with a zip), revoke, delete, and the CA certificate for clients' --cafile.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, apiFile, type ApiReply } from "../api.ts";

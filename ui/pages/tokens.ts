@@ -16,7 +16,7 @@ interface Pat {
   status: "active" | "revoked" | "expired";
   secret?: string;
 }
-interface SeedScope {
+interface PatScope {
   entity_type: string;
   operation: string;
   entity_id: string;
@@ -50,13 +50,13 @@ function SecretDialog(p: { shown: { title: string; secret: string } | null; onDo
 }
 
 function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat: Pat) => void }) {
-  const [scopes, setScopes] = useState<SeedScope[]>([{ entity_type: "tables", operation: "read", entity_id: "*" }]);
+  const [scopes, setScopes] = useState<PatScope[]>([{ entity_type: "tables", operation: "read", entity_id: "*" }]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     if (p.open) setError(null);
   }, [p.open]);
-  const setScope = (i: number, k: keyof SeedScope) => (e: Event) => {
+  const setScope = (i: number, k: keyof PatScope) => (e: Event) => {
     const v = (e.currentTarget as HTMLInputElement).value;
     setScopes((l) => l.map((s, j) => (j === i ? { ...s, [k]: v } : s)));
   };
@@ -117,7 +117,7 @@ function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat
 }
 
 export function TokensPage() {
-  const [pats, setPats] = useState<(Pat & { scopes: SeedScope[] })[] | null>(null);
+  const [pats, setPats] = useState<(Pat & { scopes: PatScope[] })[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [newOpen, setNewOpen] = useState(false);
   const [secret, setSecret] = useState<{ title: string; secret: string } | null>(null);
@@ -130,7 +130,7 @@ export function TokensPage() {
         list.map(async (p) => ({
           ...p,
           scopes:
-            (await gatewayCall<{ scopes: SeedScope[] }>("GET", `/pats/${encodeURIComponent(p.id)}/scopes`))?.scopes ??
+            (await gatewayCall<{ scopes: PatScope[] }>("GET", `/pats/${encodeURIComponent(p.id)}/scopes`))?.scopes ??
             [],
         })),
       );
