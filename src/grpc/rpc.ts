@@ -4,9 +4,11 @@
 // of every refusal. Handlers only translate their request into questions.
 import { type Metadata, status } from "@grpc/grpc-js";
 import type { Credentials, Identified } from "../auth/index.ts";
+import { isNeoError } from "../lib/errors.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
 import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
 import type { Caller, GrpcDeps } from "./types.ts";
+import { ValueError } from "./values.ts";
 
 /** what a handler reads of a call (unary and streaming calls alike) */
 export interface CallLike {
@@ -37,12 +39,17 @@ export function metadataToken(md: Metadata): string | undefined {
   return SCHEME.exec(v)?.[1] ?? (v.trim() !== "" && !/\s/.test(v.trim()) ? v.trim() : undefined);
 }
 
-/** what the transport tells about a call's peer */
-export function peerOf(call: CallLike): { address: string; cert?: PeerCert } {
+/**
+ * what the transport tells about a call's peer: the certificate its connection was admitted
+ * with (`known`, by "address:port"), else what grpc-js's auth context says
+ */
+export function peerOf(
+  call: CallLike,
+  known?: (peer: string) => PeerCert | undefined,
+): { address: string; cert?: PeerCert } {
   const peer = call.getPeer();
   const address = peer.replace(/^\[?(.*?)\]?:\d+$/, "$1");
-  const raw = call.getAuthContext().sslPeerCertificate as RawPeerCertificate | undefined;
-  const cert = peerCertOf(raw);
+  const cert = known?.(peer) ?? peerCertOf(call.getAuthContext().sslPeerCertificate as RawPeerCertificate | undefined);
   return cert ? { address, cert } : { address };
 }
 
@@ -67,11 +74,15 @@ export interface Framing {
 export const auditMethod = (c: Identified) =>
   c.via === "cert" ? "certificate" : c.via === "user" ? "access_key" : c.via === "anonymous" ? "none" : c.via;
 
-export function createFraming(deps: GrpcDeps, listener: string): Framing {
+export function createFraming(
+  deps: GrpcDeps,
+  listener: string,
+  known?: (peer: string) => PeerCert | undefined,
+): Framing {
   const count = (method: string, code: status) => deps.metrics?.call(method, status[code] ?? String(code));
 
   const caller: Framing["caller"] = (call, bound) => {
-    const { address, cert } = peerOf(call);
+    const { address, cert } = peerOf(call, known);
     if (!deps.guard.check(address).ok) throw new RpcError(status.UNAVAILABLE, "too many failed authentications");
     const token = metadataToken(call.metadata);
     const c: Credentials = {
@@ -133,10 +144,12 @@ export function createFraming(deps: GrpcDeps, listener: string): Framing {
             count(method, e.code);
             return cb({ code: e.code, details: e.message });
           }
-          // machbase-neo answers refusals and SQL errors in the reply, not as a status
+          // machbase-neo answers refusals and bad requests in the reply, not as a status;
+          // anything unexpected is logged in full and answered with a generic reason
           count(method, status.OK);
-          const reason = e instanceof Error ? e.message : String(e);
-          if (!(e instanceof Refusal)) deps.log.debug(`gRPC ${method}: ${reason}`);
+          const known = e instanceof Refusal || e instanceof ValueError || isNeoError(e);
+          if (!known) deps.log.error(`gRPC ${method} failed`, e);
+          const reason = known ? (e as Error).message : "internal error (see the gateway log)";
           cb(null, { success: false, reason, elapse: elapse() });
         },
       )

@@ -11,7 +11,7 @@ import { writeHandlers } from "./machbase-write.ts";
 import { mgmtHandlers } from "./mgmt.ts";
 import { loadServices } from "./protos.ts";
 import { createFraming } from "./rpc.ts";
-import { listenGrpc } from "./transport.ts";
+import { type GrpcTransport, listenGrpc } from "./transport.ts";
 import type { GrpcDeps } from "./types.ts";
 
 const RECHECK_MS = 250;
@@ -38,10 +38,13 @@ export interface GrpcListener {
 export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<GrpcListener> {
   const listener = o.tls ? "grpcs" : "grpc";
   const handles = createHandles();
-  const f = createFraming(deps, listener);
+  let transport: GrpcTransport | undefined;
+  const f = createFraming(deps, listener, (peer) => transport?.peerCert(peer));
   const server = new Server({
     "grpc.max_receive_message_length": MAX_MESSAGE,
     "grpc.max_send_message_length": MAX_MESSAGE,
+    // channelz keeps per-call statistics nobody reads here
+    "grpc.enable_channelz": 0,
   });
   const services = loadServices();
   server.addService(services.machbase, {
@@ -75,7 +78,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     return false;
   };
 
-  const transport = await listenGrpc({
+  transport = await listenGrpc({
     host: o.host,
     port: o.port,
     ...(o.tls ? { tls: o.tls } : {}),
@@ -96,13 +99,13 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     host: transport.host,
     port: transport.port,
     tls: o.tls !== undefined,
-    connections: () => transport.connections(),
+    connections: () => transport?.connections() ?? 0,
     handles,
     async stop() {
       clearInterval(timer);
       handles.clear();
       server.forceShutdown();
-      await transport.stop();
+      await transport?.stop();
     },
   };
 }

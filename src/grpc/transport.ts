@@ -25,6 +25,8 @@ export interface TransportOptions {
 export interface GrpcTransport {
   host: string;
   port: number;
+  /** the certificate an admitted connection presented, by its peer "address:port" (what call.getPeer() says) */
+  peerCert(peer: string): PeerCert | undefined;
   /** connections admitted and open now */
   connections(): number;
   stop(): Promise<void>;
@@ -33,9 +35,16 @@ export interface GrpcTransport {
 export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
   const injector = o.server.createConnectionInjector(ServerCredentials.createInsecure());
   const open = new Set<net.Socket>();
-  const inject = (s: net.Socket) => {
+  // getPeerCertificate() builds the whole certificate object: once per connection, not per call
+  const certs = new Map<string, PeerCert>();
+  const inject = (s: net.Socket, cert?: PeerCert) => {
     open.add(s);
-    s.once("close", () => open.delete(s));
+    const key = `${s.remoteAddress}:${s.remotePort}`;
+    if (cert) certs.set(key, cert);
+    s.once("close", () => {
+      open.delete(s);
+      certs.delete(key);
+    });
     injector.injectConnection(s);
   };
   const address = (s: net.Socket) => s.remoteAddress ?? "";
@@ -66,7 +75,7 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
           s.destroy();
           return;
         }
-        inject(s);
+        inject(s, cert);
       },
     );
     server.on("tlsClientError", (e: Error, s: tls.TLSSocket) => {
@@ -94,6 +103,7 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
     host: o.host,
     port,
     connections: () => open.size,
+    peerCert: (peer) => certs.get(peer),
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -26,8 +26,14 @@ describe("machbase-neo's values on the wire", () => {
     expect(() => anyToParam({ type_url: "type.googleapis.com/foo.Bar", value: new Uint8Array() })).toThrow(
       "unsupported",
     );
-    expect(datumToCell({ value: "v_time", v_time: "1700000000123456789" })).toBe(1_700_000_000_123_456_789n);
-    expect(datumToCell({ value: "v_double", v_double: 2.5 })).toBe(2.5);
-    expect(datumToCell({ value: "v_null", v_null: true })).toBeNull();
+    expect(datumToCell({ v_time: "1700000000123456789" })).toBe(1_700_000_000_123_456_789n);
+    expect(datumToCell({ v_double: 2.5 })).toBe(2.5);
+    expect(datumToCell({ v_null: true })).toBeNull();
+    // as protobufjs decodes them: int64 as Long objects, negative ones too
+    const AppendDatum = protoRoot.lookupType("machrpc.AppendDatum");
+    for (const t of ["1700000000123456789", "-5", "9223372036854775807"]) {
+      const d = AppendDatum.decode(AppendDatum.encode(AppendDatum.fromObject({ v_time: t })).finish());
+      expect(datumToCell(d as unknown as Record<string, unknown>)).toBe(BigInt(t));
+    }
   });
 });

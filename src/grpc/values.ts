@@ -93,29 +93,62 @@ export function anyToParam(a: AnyValue | null | undefined): QueryParam {
   }
 }
 
-/** One AppendDatum (proto-loader object with `oneofs: true`) -> a cell. */
-export function datumToCell(d: Record<string, unknown>): string | number | bigint | null {
-  switch (d.value) {
-    case "v_string":
-    case "v_ip":
-      return String(d[d.value]);
-    case "v_double":
-    case "v_float":
-    case "v_int32":
-    case "v_uint32":
-      return Number(d[d.value]);
-    case "v_int64":
-    case "v_uint64":
-    case "v_time":
-      return BigInt(String(d[d.value]));
-    case "v_bool":
-      return d.v_bool === true ? 1 : 0;
-    case "v_null":
-    case undefined:
-      return null;
-    default:
-      throw new ValueError(`unsupported value kind ${String(d.value)}`);
+/** an int64 as protobufjs hands it over: a Long ({low, high}), a number or decimal text */
+export function int64Of(v: unknown): bigint {
+  if (typeof v === "object" && v !== null && "low" in v && "high" in v) {
+    const { low, high, unsigned } = v as { low: number; high: number; unsigned?: boolean };
+    const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return unsigned ? bits : BigInt.asIntN(64, bits);
   }
+  if (typeof v === "number") return BigInt(Math.trunc(v));
+  return BigInt(String(v));
+}
+
+/** AppendDatum's oneof members, the common ones first */
+const DATUM_KINDS = [
+  "v_string",
+  "v_time",
+  "v_double",
+  "v_int64",
+  "v_float",
+  "v_int32",
+  "v_null",
+  "v_uint32",
+  "v_uint64",
+  "v_bool",
+  "v_ip",
+  "v_bytes",
+] as const;
+
+/**
+ * One AppendDatum -> a cell. A decoded message holds the member that was sent as its own
+ * property (the rest are prototype defaults); asking that is ~2x faster than protobufjs's
+ * oneof getter, which walks every member. Plain objects ({ v_double: 1 }) work the same.
+ */
+export function datumToCell(d: Record<string, unknown>): string | number | bigint | null {
+  for (const k of DATUM_KINDS) {
+    if (!Object.hasOwn(d, k)) continue;
+    const v = d[k];
+    if (v === undefined || v === null) continue;
+    switch (k) {
+      case "v_string":
+      case "v_ip":
+        return String(v);
+      case "v_time":
+      case "v_int64":
+      case "v_uint64":
+        return int64Of(v);
+      case "v_bool":
+        return v === true ? 1 : 0;
+      case "v_null":
+        return null;
+      case "v_bytes":
+        throw new ValueError("bytes cannot be a tag value");
+      default:
+        return Number(v);
+    }
+  }
+  return null;
 }
 
 /** machbase-neo's column description (api.Column) for a result column */

@@ -62,10 +62,13 @@ export async function py(
   stubs: string,
   addr: string,
   ca: string,
-  key: Pick<Key, "cert" | "key">,
+  key: Pick<Key, "cert" | "key"> & { token?: string },
   ...cmd: string[]
 ): Promise<PyReply> {
-  const r = await run([PYTHON, CLIENT_PY, stubs, addr, ca, key.cert, key.key, ...cmd], { timeoutMs: 30_000 });
+  const r = await run([PYTHON, CLIENT_PY, stubs, addr, ca, key.cert, key.key, ...cmd], {
+    timeoutMs: 30_000,
+    ...(key.token ? { env: { NEO_TOKEN: key.token } } : {}),
+  });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   try {
     return { ...(JSON.parse(line) as PyReply), raw: line };

@@ -33,13 +33,16 @@ export async function neo(args: string[], opts: { cwd?: string; env?: Record<str
 }
 
 /** run any command (curl, mosquitto_pub, openssl) to completion */
-export async function run(cmd: string[], opts: { cwd?: string; timeoutMs?: number; stdin?: string } = {}) {
+export async function run(
+  cmd: string[],
+  opts: { cwd?: string; timeoutMs?: number; stdin?: string; env?: Record<string, string> } = {},
+) {
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd,
     stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, TZ: "UTC" },
+    env: { ...process.env, TZ: "UTC", ...opts.env },
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 15000);
   const [stdout, stderr, code] = await Promise.all([
