@@ -3,7 +3,7 @@
 // check, the audit trail, the guard, metrics) built from the gateway's own parts.
 import { type Auth, type Guard, type PatAuth, shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-import { type GrpcDeps, type GrpcListener, type KeyOps, startGrpc } from "../grpc/index.ts";
+import type { GrpcDeps, GrpcListener, KeyOps } from "../grpc/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -89,6 +89,8 @@ function keyOps(w: GrpcWiring): KeyOps {
 export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | undefined> {
   const g = w.config.grpc;
   if (!g) return undefined;
+  // grpc-js, protobufjs, node:tls and node:net load only when a Grpc block asks for them
+  const { startGrpc } = await import("../grpc/index.ts");
   const watch = w.auth.createSessionWatch();
   const login = createPasswordLogin({ users: w.users, guard: w.guard, audit: w.audit, log: w.log });
   const v = buildInfo();
