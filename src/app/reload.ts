@@ -83,6 +83,11 @@ function describe(prev: NeoConfig, next: NeoConfig): string[] {
   flip("public /metrics", prev.http.metricsPublic === true, next.http.metricsPublic === true);
   if (!same(prev.auth, next.auth)) done.push("Auth scopes");
   if (!same(prev.login, next.login)) done.push("Auth token durations");
+  // each changed export restarts by itself (app/exports.ts); the others run on
+  const exportsOf = (c: NeoConfig) => new Map((c.exports ?? []).map((e) => [e.name, JSON.stringify(e)]));
+  const [ea, eb] = [exportsOf(prev), exportsOf(next)];
+  const changed = [...new Set([...ea.keys(), ...eb.keys()])].filter((n) => ea.get(n) !== eb.get(n));
+  if (changed.length > 0) done.push(`exports ${changed.join(", ")}`);
   return done;
 }
 

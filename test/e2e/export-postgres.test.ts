@@ -117,4 +117,26 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
       { name: "m1:temp", unit: "Cel", value: 21.5, string_value: null, ...common },
     ]);
   }, 60_000);
+
+  test("a SIGHUP that changes one export restarts only that one", async () => {
+    const block = (name: string, tables: string, batch: number) =>
+      `Export "${name}" {\n  Postgres = "${pg.url}"\n  Tables = [${tables}]\n  Gateway = "gw-1"\n  Batch = ${batch}\n}\n`;
+    const central = block("central", '"SENSORS", "PLANT"', 2000); // as the file had it
+    writeFileSync(conf, central + block("lab", '"LAB"', 100));
+    process.kill(srv.proc.pid, "SIGHUP");
+    await srv.waitForLog(/export "lab": LAB to/, 10_000);
+    writeFileSync(conf, central + block("lab", '"LAB"', 200));
+    process.kill(srv.proc.pid, "SIGHUP");
+    await srv.waitForLog(/export "lab": settings changed, restarting/, 10_000);
+    expect(srv.logs()).not.toMatch(/export "central": (settings changed|removed)/);
+    const r = await fetch(`${srv.httpUrl}/db/write/LAB`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "x,1,1\n",
+    });
+    expect(r.status).toBe(200);
+    // the table is made with the export's first send
+    const lab = () => pg.sql()`SELECT count(*) AS n FROM lab`.then((r) => Number(r[0].n)).catch(() => 0);
+    await eventually(async () => (await lab()) === 1, 20_000);
+  }, 60_000);
 });
