@@ -1,11 +1,15 @@
 // The series store's housekeeping while the gateway runs: a retention pass at start-up and
-// every minute (each pass deletes in small transactions between which ingest goes on).
+// every minute (each pass deletes in small transactions between which ingest goes on),
+// and pending rollup fills (`neo shell table set --rollup` cut off by SIGHUP, kill, a
+// crash; or still running in the CLI) finished step by step, looked for every 5 s.
 import type { NeoConfig } from "../config/index.ts";
 import { parseRetention } from "../lib/duration.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SeriesStore, StorageOptions } from "../storage/index.ts";
 
 export const RETENTION_EVERY_MS = 60_000;
+/** how often the server looks for a rollup fill to finish */
+export const FILL_CHECK_MS = 5_000;
 
 /** Storage.* config -> the store's options */
 export function storageOptions(config: NeoConfig): StorageOptions {
@@ -31,12 +35,39 @@ export function startStorageLifecycle(store: SeriesStore, log: Logger) {
   pass();
   const timer = setInterval(pass, RETENTION_EVERY_MS);
   timer.unref?.();
+
+  // rollup fills: one short transaction per step, the event loop free between steps
+  let filling: Promise<void> | null = null;
+  const fill = () => {
+    if (filling || stopped) return;
+    filling = (async () => {
+      let steps = 0;
+      try {
+        while (!stopped && store.fillRollups()) {
+          if (steps++ === 0) log.info("finishing a pending rollup fill (neo shell table list shows how far)");
+          await new Promise((r) => setImmediate(r));
+        }
+        if (steps > 0 && !stopped) log.info("rollup fill complete");
+      } catch (e) {
+        log.warn(
+          `rollup fill step failed (tried again in ${FILL_CHECK_MS / 1000}s): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    })().finally(() => {
+      filling = null;
+    });
+  };
+  fill();
+  const fillTimer = setInterval(fill, FILL_CHECK_MS);
+  fillTimer.unref?.();
   return {
-    /** stop the timer and wait for a pass in progress */
+    /** stop the timers and wait for a pass or fill step in progress */
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);
+      clearInterval(fillTimer);
       await running;
+      await filling;
     },
   };
 }

@@ -1,6 +1,9 @@
 // `neo shell table ...`: the series store's tag tables.
 //   neo shell table list [--format box|json]    rows, bytes, oldest/newest, retention, rollups
 //   neo shell table set <TABLE> [--retention 7d|off|default] [--rollup 1m,1h|1m:30d|off]
+// A new rollup is filled from the stored rows in small steps recorded in the store: if this
+// command is stopped before the end, a running server (or the next start) finishes it, and
+// `table list` shows "1m (filling 45%)" meanwhile.
 // Works on the data dir directly, with or without a running server: a running server's
 // writer sees new settings before its next commit, its retention pass within a minute.
 import { listTables, setTable, type TableInfo, tableInfoJson } from "../app/index.ts";
@@ -21,6 +24,8 @@ const human = (n: number) =>
       : n < 1024 ** 3
         ? `${(n / 1024 ** 2).toFixed(1)} MiB`
         : `${(n / 1024 ** 3).toFixed(2)} GiB`;
+const fillPercent = (f: { done: number; total: number }) =>
+  `${f.total === 0 ? 0 : Math.min(99, Math.floor((100 * f.done) / f.total))}%`;
 const when = (ns: bigint | null) => (ns === null ? "-" : formatTime(Number(ns / 1_000_000n)));
 
 export function tablesBox(tables: readonly TableInfo[]): string {
@@ -34,7 +39,12 @@ export function tablesBox(tables: readonly TableInfo[]): string {
     t.retention,
     t.rollups.length === 0
       ? "-"
-      : t.rollups.map((r) => `${r.every}${r.retention === "off" ? "" : `:${r.retention}`}`).join(","),
+      : t.rollups
+          .map(
+            (r) =>
+              `${r.every}${r.retention === "off" ? "" : `:${r.retention}`}${r.filling ? ` (filling ${fillPercent(r.filling)})` : ""}`,
+          )
+          .join(","),
   ]);
   return renderBox(
     [
@@ -81,6 +91,9 @@ const set = command({
     },
   },
   run({ args }) {
+    // a dropped SSH session must not stop a rollup fill half-way (a running server or the
+    // next start would finish it anyway: the fill is recorded as pending in the store)
+    process.on("SIGHUP", () => {});
     if (args.retention === undefined && args.rollup === undefined) throw usageError("give --retention and/or --rollup");
     const info = setTable(configOf(args), args.table, {
       ...(args.retention !== undefined ? { retention: args.retention } : {}),

@@ -7,6 +7,7 @@ import { durationNs } from "../lib/duration.ts";
 import { openSeriesStore, type SeriesOptions, type SeriesStore } from "./index.ts";
 import { openDatabase } from "./db.ts";
 import { sensorRows } from "./legacy-fixture.ts";
+import { pendingFills } from "./rollup-fill.ts";
 import { setTableOptions } from "./table-settings.ts";
 
 const DAY = 86_400_000_000_000n;
@@ -136,6 +137,7 @@ describe("rollups", () => {
       "BF",
       { rollups: "1s" },
       {
+        stepRows: 2000,
         betweenChunks: () => {
           store.write("bf", [
             // sensor.2 is filled last: a fill that read live rows would count these twice
@@ -147,13 +149,47 @@ describe("rollups", () => {
       },
     );
     cli.close();
-    expect(extra).toBe(3);
+    expect(extra).toBeGreaterThanOrEqual(6); // 12,000 rows in steps of 2,000 (late names are the writer's alone)
     const [rows] = store.query("select count(*) from bf").rows[0] as [bigint];
     const [counted, sum] = store.query("select sum(COUNT), sum(SUM) from _BF_ROLLUP_1S").rows[0] as [bigint, number];
     expect(counted).toBe(rows);
-    expect(rows).toBe(12_006n);
+    expect(rows).toBe(12_000n + 2n * BigInt(extra));
     const [rawSum] = store.query("select sum(VALUE) from bf").rows[0] as [number];
     expect(sum).toBeCloseTo(rawSum, 6);
+  });
+
+  test("a fill cut off after its first step stays pending, says how far it got, and any connection finishes it", () => {
+    store.write("cut", sensorRows(12_000, 3, T0));
+    const cli = openDatabase(join(dir, "series.db"));
+    expect(() =>
+      setTableOptions(
+        cli,
+        "CUT",
+        { rollups: "1s" },
+        {
+          stepRows: 2000,
+          betweenChunks: () => {
+            throw new Error("SIGKILL");
+          },
+        },
+      ),
+    ).toThrow("SIGKILL");
+    cli.close();
+    const pending = pendingFills(openDatabase(join(dir, "series.db"), { readonly: true }));
+    expect(pending).toEqual([
+      { table: "CUT", every: "1s", done: expect.any(Number), total: 12_000, started: expect.any(String) },
+    ]);
+    expect(pending[0]!.done).toBeGreaterThan(0);
+    expect(pending[0]!.done).toBeLessThan(12_000);
+    // writes go on meanwhile, then the server (any connection) takes the remaining steps
+    store.write("cut", [{ name: "sensor.0", time: T0 + 7n, value: 5 }]);
+    while (store.fillRollups()) {}
+    const [rows] = store.query("select count(*) from cut").rows[0] as [bigint];
+    const [counted, sum] = store.query("select sum(COUNT), sum(SUM) from _CUT_ROLLUP_1S").rows[0] as [bigint, number];
+    expect(counted).toBe(rows);
+    const [rawSum] = store.query("select sum(VALUE) from cut").rows[0] as [number];
+    expect(sum).toBeCloseTo(rawSum, 6);
+    expect(store.tableInfo().find((t) => t.name === "CUT")?.rollups[0]?.filling).toBeUndefined();
   });
 
   test("a rollup has its own retention", async () => {

@@ -16,6 +16,7 @@ import {
   rollupTarget,
   type DeleteTarget,
 } from "./retention.ts";
+import { pendingFills } from "./rollup-fill.ts";
 import { rollupStore, rollupView } from "./rollup.ts";
 import {
   ensureSettingsTable,
@@ -46,7 +47,14 @@ export interface TableInfo {
   newest: bigint | null;
   /** "7d", "off", with " (default)" when it comes from Storage.Retention */
   retention: string;
-  rollups: { every: string; table: string; retention: string; rows: number }[];
+  rollups: {
+    every: string;
+    table: string;
+    retention: string;
+    rows: number;
+    /** still being filled from the rows stored before it was set: rows aggregated so far, of how many */
+    filling?: { done: number; total: number };
+  }[];
 }
 
 const STEP_ROWS = 5000;
@@ -191,17 +199,23 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
             ),
           0,
         );
+      const fills = pendingFills(db);
       return tagTables()
         .sort()
         .map((t) => {
           const own = settings.get(t);
           const r = retentionOf(t);
-          const rollups = (own?.rollups ?? []).map((ru) => ({
-            every: formatNs(ru.every),
-            table: rollupView(t, ru.every),
-            retention: formatRetention(ru.retention),
-            rows: count(rollupStore(t, ru.every)),
-          }));
+          const rollups = (own?.rollups ?? []).map((ru) => {
+            const every = formatNs(ru.every);
+            const f = fills.find((x) => x.table === t && x.every === every);
+            return {
+              every,
+              table: rollupView(t, ru.every),
+              retention: formatRetention(ru.retention),
+              rows: count(rollupStore(t, ru.every)),
+              ...(f ? { filling: { done: f.done, total: f.total } } : {}),
+            };
+          });
           return {
             name: t,
             rows: count(dataTable(t)),

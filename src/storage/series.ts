@@ -13,6 +13,7 @@ import { createLifecycle, type TableInfo } from "./lifecycle.ts";
 import { refreshViews } from "./layout.ts";
 import { migrateLegacyTables } from "./migrate-layout.ts";
 import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
+import { fillStep } from "./rollup-fill.ts";
 import type { TableOptions, TableSettings } from "./table-settings.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
 import { checkSenmlRow, createSenmlWriter, senmlTableOf, type SenmlRow } from "./senml-table.ts";
@@ -68,6 +69,11 @@ export interface SeriesStore {
   setTableOptions(table: string, opts: TableOptions): TableSettings;
   /** apply new Storage settings (SIGHUP) */
   configureStorage(opts: StorageOptions): void;
+  /**
+   * One step of a pending rollup fill (rollup-fill.ts), whoever started it; false when
+   * none is left. The server calls it until false, yielding between steps.
+   */
+  fillRollups(): boolean;
   /**
    * `checkpoint`: "truncate" (default, the server at its stop) or "passive" (the CLI: never
    * waits for readers, so it cannot hold a running server's writer)
@@ -340,6 +346,15 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       return s;
     },
     configureStorage: (o) => life.configure(o),
+    fillRollups() {
+      ensureOpen();
+      life.checkRoom();
+      try {
+        return fillStep(db);
+      } catch (e) {
+        throw life.mapWriteError(e);
+      }
+    },
     close(o = {}) {
       if (closed) return;
       closed = true;

@@ -5,16 +5,9 @@
 import type { Database } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
 import { formatNs, parseRetention } from "../lib/duration.ts";
-import { dataTable, namesTable } from "./layout.ts";
-import { openDatabase } from "./db.ts";
-import {
-  aggregateRollupSql,
-  createRollupSql,
-  dropRollupSql,
-  parseRollups,
-  type RollupSpec,
-  upsertRollupSql,
-} from "./rollup.ts";
+import { dataTable } from "./layout.ts";
+import { createRollupSql, dropRollupSql, parseRollups, type RollupSpec } from "./rollup.ts";
+import { fillAll, forgetFill, recordFill } from "./rollup-fill.ts";
 
 export interface TableSettings {
   /** undefined: the Storage.Retention default; null: off; else ns */
@@ -60,22 +53,18 @@ export interface TableOptions {
   rollups?: string;
 }
 
-/** aggregates merged per transaction while a new rollup is filled */
-const BACKFILL_ROWS = 5000;
-
 /**
  * Change a table's settings in one short transaction (dropping removed rollups, creating
- * new ones), then fill new rollups from the rows stored before that commit, name by name in
- * small transactions. Those rows are read from a snapshot taken while the settings
- * transaction still held the write lock; every row committed after it is merged by the
- * writer that commits it (it sees the new settings first), so each row counts once while
- * ingest goes on. `betweenChunks` is for tests.
+ * new ones and recording each new one's fill as pending in _neo_rollup_fill), then fill
+ * them here (rollup-fill.ts: small idempotent steps any process may take, so a fill this
+ * process does not finish is finished by a running server or the next start).
+ * `betweenChunks` runs between steps (tests; the CLI's progress).
  */
 export function setTableOptions(
   db: Database,
   table: string,
   opts: TableOptions,
-  hooks: { betweenChunks?: () => void } = {},
+  hooks: { betweenChunks?: () => void; stepRows?: number } = {},
 ): TableSettings {
   ensureSettingsTable(db);
   const retention =
@@ -84,7 +73,6 @@ export function setTableOptions(
       : formatRetention(parseRetention(opts.retention));
   const rollups = opts.rollups === undefined ? undefined : parseRollups(opts.rollups);
   const added: bigint[] = [];
-  let snapshot: Database | null = null;
   const tx = db.transaction(() => {
     const exists = db
       .query<{ n: bigint }, [string]>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
@@ -98,10 +86,14 @@ export function setTableOptions(
     }
     if (rollups !== undefined) {
       for (const r of before.rollups)
-        if (!rollups.some((x) => x.every === r.every)) db.exec(dropRollupSql(table, r.every));
+        if (!rollups.some((x) => x.every === r.every)) {
+          db.exec(dropRollupSql(table, r.every));
+          forgetFill(db, table, r.every);
+        }
       for (const r of rollups) {
         if (before.rollups.some((x) => x.every === r.every)) continue;
         db.exec(createRollupSql(table, r.every));
+        recordFill(db, table, r.every);
         added.push(r.every);
       }
       const stored: StoredRollup[] = rollups.map((r) => ({
@@ -110,68 +102,11 @@ export function setTableOptions(
       }));
       db.prepare("UPDATE _neo_table_settings SET rollups = ? WHERE tbl = ?").run(JSON.stringify(stored), table);
     }
-    if (added.length > 0 && db.filename && db.filename !== ":memory:") {
-      // the committed state as of now: everything this commit's rollups must be filled from
-      snapshot = openDatabase(db.filename, { readonly: true });
-      snapshot.exec("BEGIN");
-      snapshot.query("SELECT count(*) FROM sqlite_master").get();
-    }
     return readSettings(db).get(table)!;
   });
-  let result: TableSettings;
-  try {
-    result = tx.immediate();
-  } catch (e) {
-    (snapshot as Database | null)?.close();
-    throw e;
-  }
-  const snap = snapshot as Database | null;
-  if (snap) {
-    try {
-      backfill(db, snap, table, added, hooks.betweenChunks);
-    } finally {
-      snap.exec("COMMIT");
-      snap.close();
-    }
-  }
+  const result = tx.immediate();
+  if (added.length > 0) fillAll(db, hooks.betweenChunks, hooks.stepRows);
   return result;
-}
-
-interface Agg {
-  b: bigint;
-  mn: number;
-  mx: number;
-  sm: number;
-  n: bigint;
-}
-
-function backfill(db: Database, snap: Database, t: string, added: bigint[], between?: () => void): void {
-  const ids = snap.query(`SELECT id FROM "${namesTable(t)}" ORDER BY id`).values() as [bigint][];
-  for (const every of added) {
-    const read = snap.prepare<Agg, [bigint]>(aggregateRollupSql(t, every));
-    const up = db.prepare(upsertRollupSql(t, every));
-    const merge = db.transaction((nid: bigint, rows: Agg[]) => {
-      for (const r of rows) up.run(nid, r.b, r.mn, r.mx, r.sm, r.n);
-    });
-    try {
-      for (const [nid] of ids) {
-        let chunk: Agg[] = [];
-        for (const r of read.iterate(nid)) {
-          chunk.push(r);
-          if (chunk.length >= BACKFILL_ROWS) {
-            merge.immediate(nid, chunk);
-            chunk = [];
-            between?.();
-          }
-        }
-        if (chunk.length > 0) merge.immediate(nid, chunk);
-        between?.();
-      }
-    } finally {
-      read.finalize();
-      up.finalize();
-    }
-  }
 }
 
 export const formatRetention = (r: bigint | null): string => (r === null ? "off" : formatNs(r));

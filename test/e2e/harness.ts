@@ -7,7 +7,7 @@ import type { Subprocess } from "bun";
 import type { ReadyInfo } from "../../src/app/index.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
-const NEO = process.env.NEO_BIN ? [process.env.NEO_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
+export const NEO = process.env.NEO_BIN ? [process.env.NEO_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
 
 export type Ready = ReadyInfo;
 
