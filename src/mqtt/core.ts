@@ -8,6 +8,7 @@ import { RC } from "./codes.ts";
 import { type RetainedLimits, RetainedStore } from "./retained.ts";
 import { Session, type SessionCounters } from "./session.ts";
 import { TopicTrie } from "./topics.ts";
+import { routeShared } from "./shared-route.ts";
 
 export interface CoreOptions {
   maxPacketSize: number;
@@ -305,7 +306,8 @@ export class BrokerCore {
     });
     if (many) for (const t of (many as Map<string, Target>).values()) this.deliverTo(t, msg);
     else if (first) this.deliverTo(first, msg);
-    if (this.shared.size > 0) this.routeShared(msg);
+    if (this.shared.size > 0)
+      routeShared(this.shared, this.rr, this.sessions, (ss, topic) => this.mayDeliver(ss, topic), msg);
   }
 
   private deliverTo(t: Target, msg: Message): void {
@@ -314,33 +316,6 @@ export class BrokerCore {
     const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;
     s.deliver(d);
-  }
-
-  /** `$share/<group>/<filter>`: one member per group gets it, round robin, online members first. */
-  private routeShared(msg: Message): void {
-    const groups = new Map<string, Subscription[]>();
-    this.shared.match(msg.topic, (sub) => {
-      const key = `${sub.group}\u0000${sub.filter}`;
-      const list = groups.get(key);
-      if (list) list.push(sub);
-      else groups.set(key, [sub]);
-    });
-    for (const [key, members] of groups) {
-      const online = members.filter((m) => this.sessions.get(m.clientId)?.conn?.isConnected());
-      const pool = online.length > 0 ? online : members;
-      const i = this.rr.get(key) ?? 0;
-      this.rr.set(key, (i + 1) % 1_000_000_000);
-      const sub = pool[i % pool.length] as Subscription;
-      this.deliverTo(
-        {
-          sub,
-          qos: sub.qos,
-          rap: sub.retainAsPublished,
-          ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
-        },
-        msg,
-      );
-    }
   }
 
   /** Close clients silent for 1.5x their keepalive [MQTT-3.1.2-24]. */
