@@ -121,7 +121,8 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
       return live.filter((l) => gone.has(l));
     },
     readCheck: (p, sql) => w.readCheck(p, sql),
-    runQuery: (req, p) => w.queries.run(req, undefined, shareKey(p, undefined)),
+    // the same fair line per principal as /db/query
+    runQuery: (req, who) => w.queries.run(req, undefined, shareKey(who.principal, who.address)),
     write: (table, rows) => w.batcher.write(table, rows),
     keys: keyOps(w),
     async userAuth(name, password, address) {
@@ -129,7 +130,11 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
       return r.ok;
     },
     audit: w.audit,
-    guard: { check: (a) => w.guard.check(a), failed: (a) => void w.guard.failed(a) },
+    guard: {
+      check: (a) => w.guard.check(a),
+      failed: (a) => void w.guard.failed(a),
+      refused: (a) => void w.guard.refused(a),
+    },
     metrics: { call: (m, c) => w.metrics.grpcCall(m, c) },
     server: {
       version: { major, minor, patch, gitSHA: v.commit, buildTimestamp: v.buildDate },

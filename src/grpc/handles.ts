@@ -27,6 +27,10 @@ export interface RowsHandle extends Owned {
 export interface AppenderHandle extends Owned {
   table: string;
 }
+/** a prepared statement (Prepare): its text, run by PreparedQuery / PreparedExec */
+export interface StatementHandle extends Owned {
+  sql: string;
+}
 /** an open Append stream: ended with `end(reason)` when its credential goes */
 export interface LiveStream {
   principal: Identified;
@@ -68,13 +72,15 @@ export function createHandles() {
   const conns = table<ConnHandle>("connection");
   const rows = table<RowsHandle>("result set");
   const appenders = table<AppenderHandle>("appender");
+  const stmts = table<StatementHandle>("prepared statement");
   const streams = new Set<LiveStream>();
-  const all = () => [...conns.map.values(), ...rows.map.values(), ...appenders.map.values()];
+  const all = () => [...conns.map.values(), ...rows.map.values(), ...appenders.map.values(), ...stmts.map.values()];
 
   return {
     conns,
     rows,
     appenders,
+    stmts,
     streams,
     /** everything a principal holds, for mgmt Sessions */
     list: () => [...conns.map.values()],
@@ -88,7 +94,7 @@ export function createHandles() {
      */
     sweep(revoked: <T extends { principal: Identified }>(live: readonly T[]) => T[], now = Date.now()): number {
       let dropped = 0;
-      for (const t of [conns.map, rows.map, appenders.map] as Map<string, Owned>[])
+      for (const t of [conns.map, rows.map, appenders.map, stmts.map] as Map<string, Owned>[])
         for (const [id, h] of t)
           if (now - h.used > IDLE_MS) {
             t.delete(id);
@@ -103,6 +109,7 @@ export function createHandles() {
           conns.delete((g as Owned).id);
           rows.delete((g as Owned).id);
           appenders.delete((g as Owned).id);
+          stmts.delete((g as Owned).id);
         }
         dropped++;
       }
@@ -115,6 +122,7 @@ export function createHandles() {
       conns.map.clear();
       rows.map.clear();
       appenders.map.clear();
+      stmts.map.clear();
     },
   };
 }

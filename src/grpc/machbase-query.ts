@@ -25,13 +25,14 @@ const paramsOf = (ps: AnyValue[] | undefined): QueryParam[] => (ps ?? []).map((p
 export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
   /** authorize and run one read-only statement; the reply's reason on refusal */
   async function select(
-    call: Call<SqlRequest>,
+    call: CallLike,
+    connHandle: string | undefined,
     method: string,
     sql: string,
     params: QueryParam[],
     run = sql,
   ): Promise<{ caller: Caller; cells: QueryCells; reason: string }> {
-    const { caller, conn } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
+    const { caller, conn } = callerWith(f, handles, call, connHandle);
     if (sql.trim() === "") throw new Refusal("empty sql");
     const refused = deps.readCheck(caller.principal, sql);
     if (refused) throw refused.status === 403 ? f.refused(caller, method, refused.reason) : new Refusal(refused.reason);
@@ -39,7 +40,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       conn.latestSql = sql;
       conn.latestSqlTime = Date.now();
     }
-    const a = await deps.runQuery({ sql: run, params, cells: true }, caller.principal);
+    const a = await deps.runQuery({ sql: run, params, cells: true }, caller);
     if (!a.ok) throw new Refusal(a.reason);
     if (!a.cells) throw new Error("the query process answered without cells");
     return { caller, cells: a.cells, reason: a.cut ? `success, result cut at ${a.rows} rows` : "success" };
@@ -56,17 +57,28 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     return h;
   }
 
+  /** Query's reply: the result set kept under a new handle (PreparedQuery answers the same) */
+  async function openRows(
+    call: CallLike,
+    conn: { handle?: string } | null | undefined,
+    sql: string,
+    params: AnyValue[],
+  ) {
+    const r = await select(call, conn?.handle || undefined, "Query", sql, paramsOf(params));
+    const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql });
+    if (typeof h === "string") throw f.refused(r.caller, "Query", h);
+    return { reason: r.reason, rowsHandle: { handle: h.id, conn: conn ?? null }, rowsAffected: "0" };
+  }
+
   return {
-    Query: f.unary<SqlRequest, object>("Query", async (call) => {
-      const { sql } = call.request;
-      const r = await select(call, "Query", sql, paramsOf(call.request.params));
-      const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql });
-      if (typeof h === "string") throw f.refused(r.caller, "Query", h);
-      return { reason: r.reason, rowsHandle: { handle: h.id, conn: call.request.conn ?? null }, rowsAffected: "0" };
-    }),
+    openRows,
+    Query: f.unary<SqlRequest, object>("Query", (call) =>
+      openRows(call, call.request.conn, call.request.sql, call.request.params ?? []),
+    ),
 
     QueryRow: f.unary<SqlRequest, object>("QueryRow", async (call) => {
-      const r = await select(call, "QueryRow", call.request.sql, paramsOf(call.request.params));
+      const conn = call.request.conn?.handle || undefined;
+      const r = await select(call, conn, "QueryRow", call.request.sql, paramsOf(call.request.params));
       const row = r.cells.rows[0];
       // machbase-neo's answer for an empty result (database/sql's ErrNoRows)
       if (!row) throw new Refusal("sql: no rows in result set");
@@ -91,7 +103,9 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     Explain: f.unary<SqlRequest & { full: boolean }, object>("Explain", async (call) => {
       const { sql, full } = call.request;
       // the plan of a statement the caller could not run is refused the same way
-      const r = await select(call, "Explain", sql, [], `${full ? "EXPLAIN" : "EXPLAIN QUERY PLAN"} ${sql}`);
+      const conn = call.request.conn?.handle || undefined;
+      const plan = `${full ? "EXPLAIN" : "EXPLAIN QUERY PLAN"} ${sql}`;
+      const r = await select(call, conn, "Explain", sql, [], plan);
       return { plan: planText(r.cells, full) };
     }),
   };

@@ -10,7 +10,7 @@ import { formatElapse } from "../lib/http/elapse.ts";
 import type { Handles, LiveStream } from "./handles.ts";
 import { bind, parseInsert, timeOf } from "./insert-sql.ts";
 import { callerWith } from "./machbase-conn.ts";
-import { type Framing, Refusal, RpcError } from "./rpc.ts";
+import { type CallLike, type Framing, Refusal, RpcError } from "./rpc.ts";
 import type { Caller, GrpcDeps } from "./types.ts";
 import { type AnyValue, anyToParam, datumToCell, TABLE_TYPE_TAG, TAG_COLUMNS } from "./values.ts";
 
@@ -48,7 +48,26 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     return t;
   }
 
+  /** Exec's work (PreparedExec's too): INSERT ... VALUES into rows, committed through the batcher */
+  async function insert(call: CallLike, connHandle: string | undefined, sql: string, params: AnyValue[]) {
+    const { caller } = callerWith(f, handles, call, connHandle);
+    let rows: Row[];
+    let table: string;
+    try {
+      const st = parseInsert(sql);
+      table = mayWrite(caller, "Exec", st.table);
+      const values = params.map((p) => anyToParam(p));
+      rows = st.tuples.map((t) => rowOf(bind(t, values), st.order));
+    } catch (e) {
+      if (e instanceof Refusal) throw e;
+      throw new Refusal(e instanceof Error ? e.message : String(e));
+    }
+    const n = await deps.write(table, rows);
+    return { reason: `${n} row${n === 1 ? "" : "s"} inserted.`, rowsAffected: String(n) };
+  }
+
   return {
+    insert,
     Appender: f.unary<{ conn?: { handle?: string } | null; tableName: string }, object>("Appender", (call) => {
       const { caller } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
       const table = mayWrite(caller, "Appender", call.request.tableName);
@@ -62,24 +81,8 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       };
     }),
 
-    Exec: f.unary<{ conn?: { handle?: string } | null; sql: string; params?: AnyValue[] }, object>(
-      "Exec",
-      async (call) => {
-        const { caller } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
-        let rows: Row[];
-        let table: string;
-        try {
-          const st = parseInsert(call.request.sql);
-          table = mayWrite(caller, "Exec", st.table);
-          const params = (call.request.params ?? []).map((p: AnyValue) => anyToParam(p));
-          rows = st.tuples.map((t) => rowOf(bind(t, params), st.order));
-        } catch (e) {
-          if (e instanceof Refusal) throw e;
-          throw new Refusal(e instanceof Error ? e.message : String(e));
-        }
-        const n = await deps.write(table, rows);
-        return { reason: `${n} row${n === 1 ? "" : "s"} inserted.`, rowsAffected: String(n) };
-      },
+    Exec: f.unary<{ conn?: { handle?: string } | null; sql: string; params?: AnyValue[] }, object>("Exec", (call) =>
+      insert(call, call.request.conn?.handle || undefined, call.request.sql, call.request.params ?? []),
     ),
 
     Append(call: ServerReadableStream<AppendData, object>, cb: sendUnaryData<object>) {

@@ -95,6 +95,7 @@ export function createFraming(
     const r = deps.identify(c);
     if (r.ok) return { principal: r.principal, address, listener };
     if (r.code === "invalid_token" || r.code === "mismatch") deps.guard.failed(address);
+    else if (r.code !== "unavailable") deps.guard.refused(address);
     deps.audit.record({
       kind: "auth",
       action: "request",

@@ -6,6 +6,7 @@ import { Server } from "@grpc/grpc-js";
 import type { PeerCert } from "../lib/peer-cert.ts";
 import { createHandles, type Handles } from "./handles.ts";
 import { connHandlers } from "./machbase-conn.ts";
+import { prepareHandlers } from "./machbase-prepare.ts";
 import { queryHandlers } from "./machbase-query.ts";
 import { writeHandlers } from "./machbase-write.ts";
 import { mgmtHandlers } from "./mgmt.ts";
@@ -47,10 +48,13 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     "grpc.enable_channelz": 0,
   });
   const services = loadServices();
+  const { openRows, ...query } = queryHandlers(deps, f, handles);
+  const { insert, ...write } = writeHandlers(deps, f, handles);
   server.addService(services.machbase, {
     ...connHandlers(deps, f, handles),
-    ...queryHandlers(deps, f, handles),
-    ...writeHandlers(deps, f, handles),
+    ...query,
+    ...write,
+    ...prepareHandlers(f, handles, { openRows, insert }),
   });
   server.addService(services.management, mgmtHandlers(deps, f, handles));
 
@@ -63,7 +67,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
       allowAnonymous: false,
     });
     if (r.ok) return true;
-    deps.guard.failed(peer.address);
+    if (r.code !== "unavailable") deps.guard.refused(peer.address);
     deps.audit.record({
       kind: "auth",
       action: "connect",
@@ -83,6 +87,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     port: o.port,
     ...(o.tls ? { tls: o.tls } : {}),
     admit,
+    rejected: (a) => deps.guard.refused(a),
     server,
     log: deps.log,
   });

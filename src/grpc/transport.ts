@@ -16,6 +16,8 @@ export interface TransportOptions {
   tls?: { cert: string; key: string; ca: string; clientAuth: "none" | "optional" | "require" };
   /** may this peer go on? (the brute-force guard, then the certificate's registration) */
   admit(peer: { address: string; cert?: PeerCert }): boolean;
+  /** a handshake failed (no certificate, or one the gateway CA did not sign) */
+  rejected?(address: string): void;
   server: Server;
   log: Logger;
   /** a handshake that takes longer is dropped (default 10 s) */
@@ -68,6 +70,7 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
         // "optional": a certificate that did not chain to the CA is refused, never ignored
         if (cert && !s.authorized) {
           o.log.debug(`gRPC: ${address(s)} sent a certificate the CA did not sign (${String(s.authorizationError)})`);
+          o.rejected?.(address(s));
           s.destroy();
           return;
         }
@@ -80,6 +83,7 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
     );
     server.on("tlsClientError", (e: Error, s: tls.TLSSocket) => {
       o.log.debug(`gRPC: TLS handshake from ${s?.remoteAddress ?? "?"} failed: ${e.message}`);
+      if (s?.remoteAddress) o.rejected?.(s.remoteAddress);
     });
   } else {
     server = net.createServer((s) => {

@@ -34,16 +34,19 @@ export interface GrpcDeps {
   revoked<T extends { principal: Identified }>(live: readonly T[]): T[];
   /** the table finder + authorize(tables:read) of /db/query */
   readCheck(p: Principal, sql: string): QueryRefusal | undefined;
-  /** the query process pool of /db/query (limits, timeouts, fairness) */
-  runQuery(req: QueryRequest, p: Principal): Promise<QueryAnswer>;
+  /** the query process pool of /db/query (limits, timeouts, each principal's fair share) */
+  runQuery(req: QueryRequest, who: { principal: Principal; address: string }): Promise<QueryAnswer>;
   /** rows into `table` through the write batcher: resolves once committed (and fsynced with Storage.Sync full) */
   write(table: string, rows: Row[]): Promise<number>;
   keys: KeyOps;
   /** a user's password (the one password check: guard, slow-down, audit); absent = UserAuth says no */
   userAuth?(name: string, password: string, address: string): Promise<boolean>;
   audit: { record(e: AuditEvent): void };
-  /** the brute-force guard: may this address try, and count a wrong credential */
-  guard: { check(address: string): { ok: boolean }; failed(address: string): void };
+  /**
+   * the brute-force guard: may this address try; `failed` counts a guess (a wrong token),
+   * `refused` a refusal that guessed nothing (no credential, a revoked key's certificate)
+   */
+  guard: { check(address: string): { ok: boolean }; failed(address: string): void; refused(address: string): void };
   metrics?: { call(method: string, code: string): void };
   server: ServerFacts;
   log: Logger;

@@ -95,6 +95,24 @@ describe.skipIf(needPython.skip)("gRPC with machbase-neo's Python stubs over mut
     expect(String(plan.plan)).toContain("SEARCH");
   });
 
+  test("prepared statements run as Query and Exec do, with parameters and the same checks", async () => {
+    const ins = await call(
+      "dev1",
+      "prepared",
+      "insert into EXAMPLE values (?, ?, ?)",
+      '"prep"',
+      "1700000000000000005",
+      "2.5",
+    );
+    expect(ins).toMatchObject({ ok: true, rows: 1 });
+    const q = await call("dev1", "prepared", "select value from EXAMPLE where name = ?", '"prep"');
+    expect(q).toMatchObject({ ok: true, rows: [[2.5]] });
+    expect(await call("reader", "prepared", "select * from SECRET where name = ?", '"s"')).toMatchObject({
+      ok: false,
+      reason: "not allowed to read table SECRET",
+    });
+  });
+
   test("a scoped key queries what its scopes allow and nothing more; refusals reach the audit trail", async () => {
     expect((await call("reader", "queryrow", "select count(*) from EXAMPLE")).ok).toBe(true);
     for (const sql of [

@@ -3,6 +3,8 @@
 // (there is no anonymous gRPC caller); a Conn with machbase-neo's database user is not a
 // neo credential. /metrics counts the calls by method and code.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { needPython, py, pythonStubs } from "./grpc-clients.ts";
 import { useGateway } from "./fixture.ts";
 
@@ -58,5 +60,29 @@ describe.skipIf(needPython.skip)("gRPC with a token in metadata (ClientAuth opti
     expect(text).toMatch(/neo_grpc_calls_total\{code="OK",method="QueryRow"\} [1-9]/);
     expect(text).toMatch(/neo_grpc_calls_total\{code="UNAUTHENTICATED",method="Conn"\} [1-9]/);
     expect(text).toContain("neo_grpc_connections ");
+  });
+
+  test("the console's Overview lists the gRPC listener and how its callers authenticate", async () => {
+    const password = readFileSync(join(gw.srv.data, "web-admin-password"), "utf8").trim();
+    const login = await gw.http(
+      "/web/api/login",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ loginName: "admin", password }),
+      },
+      null,
+    );
+    const session = ((await login.json()) as { accessToken: string }).accessToken;
+    const r = await gw.http("/web/api/console/overview", {}, session);
+    const ov = (
+      (await r.json()) as { data: { listeners: { name: string; address: string; tls: boolean; auth: string }[] } }
+    ).data;
+    expect(ov.listeners).toContainEqual({
+      name: "gRPC (machbase-neo API)",
+      address: gw.srv.ready.grpc ?? "",
+      tls: true,
+      auth: "client certificate (optional) or token in metadata",
+    });
   });
 });

@@ -99,6 +99,26 @@ try:
             rows.append([value(v) for v in f.values])
         db.RowsClose(q.rowsHandle)
         out(ok=True, columns=[c.name for c in cols.columns], types=[c.dataType for c in cols.columns], rows=rows)
+    elif cmd == "prepared":
+        st = db.Prepare(pb.PrepareRequest(conn=conn.conn, sql=args[0]))
+        if not st.success:
+            out(ok=False, reason=st.reason)
+            sys.exit(0)
+        params = [param(json.loads(p)) for p in args[1:]]
+        if args[0].lower().startswith("insert"):
+            r = db.PreparedExec(pb.PreparedExecRequest(stmt=st.stmtHandle, params=params))
+            out(ok=r.success, reason=r.reason, rows=r.rowsAffected)
+        else:
+            q = db.PreparedQuery(pb.PreparedQueryRequest(stmt=st.stmtHandle, params=params))
+            if not q.success:
+                out(ok=False, reason=q.reason)
+                sys.exit(0)
+            rows = []
+            while not (f := db.RowsFetch(q.rowsHandle)).hasNoRows:
+                rows.append([value(v) for v in f.values])
+            db.RowsClose(q.rowsHandle)
+            out(ok=True, rows=rows)
+        db.PrepareClose(st.stmtHandle)
     elif cmd == "queryrow":
         r = db.QueryRow(pb.QueryRowRequest(conn=conn.conn, sql=args[0]))
         out(ok=r.success, reason=r.reason, values=[value(v) for v in r.values])

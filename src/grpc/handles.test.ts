@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import type { Identified } from "../auth/index.ts";
+import { createHandles, IDLE_MS, MAX_PER_OWNER } from "./handles.ts";
+
+const who = (id: string, kind: Identified["kind"] = "client"): Identified => ({
+  id,
+  kind,
+  scopes: [],
+  via: "cert",
+  expiresAt: Number.POSITIVE_INFINITY,
+  fingerprint256: `fp-${id}`,
+});
+const cells = { columns: [], types: [], rows: [] };
+
+describe("gRPC handles", () => {
+  test("a handle is found only by the principal that opened it (same kind and id)", () => {
+    const h = createHandles();
+    const c = h.conns.add({ principal: who("dev1") });
+    if (typeof c === "string") throw new Error(c);
+    expect(h.conns.get(c.id, who("dev1"))).toBe(c);
+    expect(h.conns.get(c.id, who("other"))).toBeUndefined();
+    expect(h.conns.get(c.id, who("dev1", "user"))).toBeUndefined();
+    expect(h.conns.get("nope", who("dev1"))).toBeUndefined();
+  });
+
+  test("each principal holds a bounded number of each kind", () => {
+    const h = createHandles();
+    for (let i = 0; i < MAX_PER_OWNER; i++)
+      expect(typeof h.rows.add({ principal: who("a"), cells, pos: 0, sql: "" })).toBe("object");
+    expect(h.rows.add({ principal: who("a"), cells, pos: 0, sql: "" })).toContain("too many open result sets");
+    expect(typeof h.rows.add({ principal: who("b"), cells, pos: 0, sql: "" })).toBe("object");
+  });
+
+  test("sweep drops what idled too long and ends everything of a revoked principal", () => {
+    const h = createHandles();
+    const old = h.appenders.add({ principal: who("a"), table: "T" });
+    const gone = h.stmts.add({ principal: who("revoked"), sql: "select 1" });
+    if (typeof old === "string" || typeof gone === "string") throw new Error("add failed");
+    const ended: string[] = [];
+    h.streams.add({ principal: who("revoked"), end: (r) => ended.push(r) });
+    h.streams.add({ principal: who("a"), end: (r) => ended.push(`a: ${r}`) });
+    const dropped = h.sweep((live) => live.filter((l) => l.principal.id === "revoked"), old.used + IDLE_MS + 1);
+    expect(dropped).toBe(3);
+    expect(h.appenders.map.size).toBe(0);
+    expect(h.stmts.map.size).toBe(0);
+    expect(ended).toEqual(["the key was deleted, revoked, rotated or has expired"]);
+    expect(h.stats().streams).toBe(1);
+  });
+});
