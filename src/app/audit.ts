@@ -5,6 +5,7 @@ import type { Logger } from "../lib/log.ts";
 import { warnIfDiskFull } from "../lib/disk-full.ts";
 import type { ConnectRequest } from "../mqtt/index.ts";
 import { type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
+import type { ClientRef } from "../mqtt/index.ts";
 
 const FLUSH_MS = 200;
 
@@ -83,5 +84,29 @@ export function auditConsoleConnect(
     ...(req.username ? { user: req.username } : {}),
     target: req.clientId,
     ...(!r.ok && r.reason ? { reason: r.reason } : {}),
+  });
+}
+
+/**
+ * An MQTT authorization refusal (PUBACK/SUBACK 0x87, a will refused) as a `deny` event
+ * (the trail aggregates them per principal, operation and minute). `user` is set for a
+ * person's session (a PAT, the console); otherwise the key, or the client id it claimed.
+ */
+export function auditMqttRefusal(
+  audit: Pick<AuditLog, "record">,
+  c: ClientRef,
+  operation: "topics:publish" | "topics:subscribe",
+  target: string,
+  user?: string,
+): void {
+  audit.record({
+    kind: "deny",
+    action: operation,
+    result: "fail",
+    ...(user !== undefined ? { user } : { client: c.identity ?? c.id }),
+    target,
+    listener: LISTENER[c.peer.transport],
+    address: c.peer.remoteAddress,
+    reason: `not allowed to ${operation === "topics:publish" ? "publish to" : "subscribe to"} ${target}`,
   });
 }

@@ -10,7 +10,7 @@ import { hasControl } from "../lib/safe-text.ts";
 import { type BrokerHooks, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import type { Guard } from "../auth/index.ts";
-import { auditConnect, auditConsoleConnect } from "./audit.ts";
+import { auditConnect, auditConsoleConnect, auditMqttRefusal } from "./audit.ts";
 import { type BridgeSet, combineOutcomes } from "./bridges.ts";
 import type { createChannelMqtt } from "./channel-mqtt.ts";
 import { parseChannelTopic } from "./channel-messages.ts";
@@ -43,14 +43,23 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks {
   // its owner's rights, kept current by authz); a client key's by its id (the channel cache)
   const asker = (c: ClientRef | null, owner: string | undefined) =>
     c !== null && (c.meta as SessionCredential | undefined)?.principal?.kind === "user" ? authz.principalOf(c) : owner;
+  /** a refusal goes to the audit trail (the person's name for a PAT or console session) */
+  const refused = (c: ClientRef, op: "topics:publish" | "topics:subscribe", target: string) => {
+    const who = isConsoleSession(c.meta) ? c.meta.user : (c.meta as SessionCredential | undefined)?.principal;
+    const user = typeof who === "string" ? who : who?.kind === "user" ? who.id : undefined;
+    auditMqttRefusal(d.audit, c, op, target, user);
+    return false;
+  };
   return {
     authenticate: (req) => authenticate(d, req),
     authorizePublish: (c, topic) =>
-      !isConsoleSession(c.meta) && (channelMqtt.mayPublish(asker(c, c.identity), topic) ?? authz.publish(c, topic)),
+      (!isConsoleSession(c.meta) && (channelMqtt.mayPublish(asker(c, c.identity), topic) ?? authz.publish(c, topic))) ||
+      refused(c, "topics:publish", topic),
     authorizeSubscribe: (c, filter) =>
-      isConsoleSession(c.meta)
+      (isConsoleSession(c.meta)
         ? consoleMay(c.meta, filter)
-        : (channelMqtt.maySubscribe(asker(c, c.identity), filter) ?? authz.subscribe(c, filter)),
+        : (channelMqtt.maySubscribe(asker(c, c.identity), filter) ?? authz.subscribe(c, filter))) ||
+      refused(c, "topics:subscribe", filter),
     authorizeDeliver: (t, topic) =>
       isConsoleSession(t.client?.meta)
         ? consoleMay(t.client.meta, topic)

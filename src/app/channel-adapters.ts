@@ -11,8 +11,8 @@ import {
   mediaType,
   readBody,
   type FrontPeer,
-  type HttpContext,
-  type HttpRoute,
+  type RouteContext,
+  type RouteSpec,
   type HttpSockets,
 } from "../http/index.ts";
 import { failure } from "../lib/http/respond.ts";
@@ -47,7 +47,7 @@ const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
 const anonymous = (p: { kind: string }) => p.kind === "anonymous";
 
 /** route params -> channel id and subtopic, or a reason */
-function target(c: HttpContext): { channelId: string; subtopic: string } | string {
+function target(c: RouteContext): { channelId: string; subtopic: string } | string {
   const channelId = c.params.id ?? "";
   const subtopic = c.params.subtopic ?? "";
   if (subtopic.split("/").some((s) => s === "" || s.includes("+") || s.includes("#")) && subtopic !== "")
@@ -145,7 +145,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     return who;
   }
 
-  async function post(req: Request, c: HttpContext): Promise<Response> {
+  async function post(req: Request, c: RouteContext): Promise<Response> {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
     const who = gate(req, c.url, c.peer, c.clientIp, p.channelId, ["publish"]);
@@ -161,7 +161,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
   }
 
-  function upgrade(req: Request, c: HttpContext): Response | undefined {
+  function upgrade(req: Request, c: RouteContext): Response | undefined {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
     const who = gate(req, c.url, c.peer, c.clientIp, p.channelId, ["publish", "subscribe"]);
@@ -183,11 +183,11 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   }
 
   // the adapters identify the caller themselves (Thing/Client/Bearer/Basic, query, certificate)
-  const routes: HttpRoute[] = [
-    { method: "POST", path: "/http/channels/:id/messages", auth: "none", handler: post },
-    { method: "POST", path: "/http/channels/:id/messages/*subtopic", auth: "none", handler: post },
-    { method: "GET", path: "/ws/channels/:id/messages", auth: "none", handler: upgrade },
-    { method: "GET", path: "/ws/channels/:id/messages/*subtopic", auth: "none", handler: upgrade },
+  const routes: RouteSpec[] = [
+    { method: "POST", path: "/http/channels/:id/messages", who: "public", handler: post },
+    { method: "POST", path: "/http/channels/:id/messages/*subtopic", who: "public", handler: post },
+    { method: "GET", path: "/ws/channels/:id/messages", who: "public", handler: upgrade },
+    { method: "GET", path: "/ws/channels/:id/messages/*subtopic", who: "public", handler: upgrade },
   ];
   const socketKind: HttpSockets = { owns: isChannelSocket, handlers: sockets.handlers };
 

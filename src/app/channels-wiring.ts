@@ -11,6 +11,7 @@ import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { QueryService } from "../query/index.ts";
 import { channelManagementRoutes, channelReaderRoutes, createChannelsApi, type ReadRows } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
+import { API, type RouteSpec } from "../http/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
 import { createChannelMessages } from "./channel-messages.ts";
@@ -100,8 +101,15 @@ export function wireChannels(d: {
     if (a.status === 400 && a.reason.startsWith("no such table")) return { ok: true, rows: [] };
     return a;
   };
-  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
-  const routes = [...adapters.routes, ...channelManagementRoutes(createChannelsApi(channels), d.audit), ...readers];
+  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read }).map(({ auth: _, ...r }) => ({
+    ...r,
+    who: API,
+  }));
+  const manage = channelManagementRoutes(createChannelsApi(channels), d.audit).map(({ auth: _, ...r }) => ({
+    ...r,
+    who: API,
+  }));
+  const routes: RouteSpec[] = [...adapters.routes, ...manage, ...readers];
   return {
     channels,
     messages,

@@ -3,21 +3,44 @@
 // process. A principal with no tables:read scope at all may run no query (not even one
 // that reads no table: `with recursive ...` costs a query process all the same).
 // HTTP /db/query, the MQTT db/query topic, the console and gRPC all ask here.
+// A table that does not exist is answered like one the caller may not read (403 naming it),
+// so a scoped key cannot learn which tables exist; a caller that may read it hears "no such table".
 import { authorize, type Principal } from "../auth/index.ts";
 import type { QueryRefusal, TableFinder } from "../query/index.ts";
 
-export type ReadCheck = (principal: Principal, sql: string) => QueryRefusal | undefined;
+/** the decision for one table (HTTP passes its runner's, which audits a refusal) */
+export type TableDecision = (table: string) => { allow: boolean; reason?: string };
+
+export type ReadCheck = (principal: Principal, sql: string, decide?: TableDecision) => QueryRefusal | undefined;
+
+const MISSING = /^no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)$/;
 
 export function createReadCheck(finder: TableFinder): ReadCheck {
-  return (principal, sql) => {
+  return (principal, sql, decide) => {
     if (!readsSomething(principal))
       return { ok: false, status: 403, reason: "not allowed to run queries (needs a tables:read scope)" };
+    const may: TableDecision =
+      decide ??
+      ((t) => {
+        const d = authorize(principal, "tables:read", t);
+        return d.allow ? d : { allow: false, reason: d.reason };
+      });
+    const refused = (t: string) => {
+      const d = may(t);
+      return d.allow
+        ? undefined
+        : { ok: false as const, status: 403, reason: d.reason ?? `not allowed to read table ${t}` };
+    };
     const found = finder.tablesRead(sql);
-    // a statement SQLite cannot compile is refused the same way the query process would
-    if (!found.ok) return { ok: false, status: found.status, reason: found.reason };
+    if (!found.ok) {
+      const missing = MISSING.exec(found.reason)?.[1];
+      const hidden = missing === undefined ? undefined : refused(missing.toUpperCase());
+      // a statement SQLite cannot compile is refused the same way the query process would
+      return hidden ?? { ok: false, status: found.status, reason: found.reason };
+    }
     for (const t of found.tables) {
-      const d = authorize(principal, "tables:read", t);
-      if (!d.allow) return { ok: false, status: 403, reason: d.reason };
+      const r = refused(t);
+      if (r) return r;
     }
     return undefined;
   };

@@ -1,4 +1,4 @@
-// `neo shell audit [--client ID] [--user NAME] [--result ok|fail] [--kind auth|change|ban]
+// `neo shell audit [--client ID] [--user NAME] [--result ok|fail] [--kind auth|change|ban|deny]
 //  [--since 1h] [--limit N] [--format plain|json]`: the audit trail, newest first.
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
@@ -13,13 +13,16 @@ function claimedOr(e: { detail?: string }, name: string | undefined): string {
 }
 
 export default command({
-  meta: { name: "audit", description: "Authentication outcomes and changes to keys, channels, users and PATs" },
+  meta: {
+    name: "audit",
+    description: "Authentication outcomes, authorization refusals and changes to keys, channels, users and PATs",
+  },
   args: {
     ...commonArgs,
     client: { type: "string", description: "only events about this client id" },
     user: { type: "string", description: "only events about (or by) this user" },
     result: { type: "string", description: "ok or fail" },
-    kind: { type: "string", description: "auth, change or ban" },
+    kind: { type: "string", description: "auth, change, ban or deny (authorization refusals)" },
     since: { type: "string", description: 'how far back ("1h", "30m", "7d") or a date' },
     limit: { type: "string", description: "at most this many events (default 100)" },
     format: { type: "string", description: "plain (default) or json" },

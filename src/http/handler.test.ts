@@ -63,7 +63,8 @@ describe("http handler as a pure fetch(req)", () => {
     expect(((await r.json()) as { reason: string }).reason).toBe("missing table name: POST /db/write/<table>");
   });
 
-  test("the table lists each route with its auth requirement", () => {
-    expect(handler.routes.map((r) => `${r.method} ${r.path} ${r.auth}`)).toContain("POST /db/write/:table client");
+  test("the table lists each route with its requirement", () => {
+    const w = handler.routes.find((r) => r.path === "/db/write/:table");
+    expect(w?.scope).toEqual({ op: "tables:write", target: ":table" });
   });
 });

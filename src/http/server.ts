@@ -1,6 +1,6 @@
-// The HTTP server: Bun.serve (or the HTTPS client-certificate front) around handler.ts's
-// fetch(req), which routes by the table in routes/index.ts: /db/query, /db/write/<table>,
-// /health, MQTT over WebSocket at the configured path, then whatever app plugs in (web UI).
+// The HTTP server: Bun.serve (or the HTTPS client-certificate front) around the runner's
+// fetch(req) (runner.ts), over ONE route table: /health, /db/*, /metrics, MQTT over
+// WebSocket at the configured path, and the routes app adds (routes/<resource>.ts).
 // Every failure becomes {"success":false,"reason":...}; nothing a client sends can crash it.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
@@ -8,28 +8,17 @@ import { failure } from "../lib/http/respond.ts";
 import { addressSet, forwardedClient } from "../lib/ip.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
-import type { Guard } from "../auth/index.ts";
-import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import type { HttpIdentify } from "./auth-check.ts";
+import type { HttpAudit } from "./audit-events.ts";
 import { DEFAULT_BODY_LIMIT } from "./body.ts";
-import { createHttpHandler, type HttpHandler } from "./handler.ts";
-import { guarded } from "./guarded.ts";
-import type { RouteDeps } from "./types.ts";
+import type { HttpIdentify } from "./caller.ts";
+import type { RouteSpec } from "./route.ts";
+import { dbRoutes, type DbDeps } from "./routes/db.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { type HttpWebSocket, mqttWsRoutes } from "./routes/mqtt-ws.ts";
+import { createRunner, type HttpHandler, type RunnerDeps } from "./runner.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
-import type { HttpContext, HttpRoute } from "./types.ts";
-
-export interface HttpWebSocket {
-  /** e.g. "/mqtt" */
-  path: string;
-  /**
-   * per-connection data for the handlers; return a Response to refuse the upgrade.
-   * `peer` is set behind the HTTPS client-certificate front: the real remote address
-   * and the verified client certificate, if any.
-   */
-  upgradeData(req: Request, server: Server<unknown>, peer?: FrontPeer): unknown | Response;
-  handlers: WebSocketHandler<unknown>;
-}
 
 export interface HttpDeps {
   config: NeoConfig;
@@ -38,11 +27,11 @@ export interface HttpDeps {
   queries: QueryService;
   auth: HttpIdentify;
   /** scopes: may the principal read what a statement reads (app: the table finder) */
-  readCheck?: RouteDeps["readCheck"];
+  readCheck?: DbDeps["readCheck"];
   log?: Logger;
   websocket?: HttpWebSocket;
   /** more routes in the server's table (404/405 and the auth requirement come from it) */
-  routes?: HttpRoute[];
+  routes?: RouteSpec[];
   /** app's other handlers (web UI), tried for paths no route has; clientIp is the real peer address */
   extraRoutes?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
   /**
@@ -58,9 +47,10 @@ export interface HttpDeps {
    * (or hash) runs; a 401 to a request that carried an Authorization header counts as
    * one failure. Login endpoints (credentials in the body) count their own failures.
    */
-  guard?: Pick<Guard, "check" | "failed">;
-  /** the audit trail: one row per authenticated request */
-  audit?: Pick<AuditLog, "record">;
+  guard?: RunnerDeps["guard"];
+  /** the audit trail: authentication outcomes, changes, authorization refusals (deny) */
+  audit?: HttpAudit;
+
   /** GET /metrics: the Prometheus text (no route without it) */
   metrics?: () => string;
   /** other kinds of WebSocket (the channel adapter's), told apart by their upgrade data */
@@ -87,6 +77,8 @@ function socketHandlers(mqtt: WebSocketHandler<unknown> | undefined, other: Http
   } satisfies WebSocketHandler<unknown>;
 }
 
+const STOP_GRACE_MS = 2000;
+
 export interface HttpServer {
   server: Server<unknown>;
   /** e.g. "http://127.0.0.1:5654" with the real bound port */
@@ -98,49 +90,29 @@ export interface HttpServer {
   stopAccepting(): void;
 }
 
-const WS_PROTOCOLS = ["mqtt", "mqttv3.1"];
-const STOP_GRACE_MS = 2000;
-
-/** GET <path> with Upgrade: websocket -> MQTT over WebSocket (auth happens in MQTT CONNECT) */
-function mqttOverWebSocket(ws: HttpWebSocket): HttpRoute {
-  return {
-    method: "GET",
-    path: ws.path,
-    auth: "none",
-    handler(req: Request, c: HttpContext) {
-      if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
-        return failure(426, "MQTT over WebSocket: send a WebSocket upgrade", { upgrade: "websocket" });
-      const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
-      const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
-      if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
-      if (!c.server) return failure(400, "websocket upgrade needs a listening server");
-      // the client's address (behind a trusted proxy: the forwarded one) is the session's
-      const peer = c.clientIp ? { ...c.peer, remoteAddress: c.clientIp } : c.peer;
-      const data = ws.upgradeData(req, c.server, peer);
-      if (data instanceof Response) return data;
-      if (c.server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
-      return failure(400, "websocket upgrade failed");
-    },
-  };
-}
-
 /** The handler alone (no socket): what createHttpServer serves. */
 export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("http")): HttpHandler {
-  const handler = createHttpHandler({
+  const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  const routes: RouteSpec[] = [
+    ...healthRoutes({ startedAt: Date.now(), store: deps.store }),
+    ...dbRoutes({
+      store: deps.store,
+      queries: deps.queries,
+      limit,
+      ...(deps.readCheck ? { readCheck: deps.readCheck } : {}),
+    }),
+    ...(deps.metrics ? metricsRoutes(deps.metrics) : []),
+    ...(deps.websocket ? mqttWsRoutes(deps.websocket) : []),
+    ...(deps.routes ?? []),
+  ];
+  return createRunner(routes, {
     config: deps.config,
     auth: deps.auth,
     log,
-    store: deps.store,
-    queries: deps.queries,
-    ...(deps.readCheck ? { readCheck: deps.readCheck } : {}),
-    limit: deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
-    startedAt: Date.now(),
-    extra: [...(deps.websocket ? [mqttOverWebSocket(deps.websocket)] : []), ...(deps.routes ?? [])],
-    ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
+    ...(deps.guard ? { guard: deps.guard } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
-    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
   });
-  return deps.guard ? guarded(handler, deps.guard, deps.audit, deps.websocket?.path) : handler;
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {
@@ -178,6 +150,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
           : tcpPeer;
       const res = await handler.fetch(req, {
         server: srv,
+        listener: tls ? "https" : "http",
         ...(peer ? { peer } : {}),
         ...(clientIp ? { clientIp } : {}),
       });

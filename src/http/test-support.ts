@@ -9,7 +9,7 @@ import { createQueryService, type QueryService } from "../query/index.ts";
 import { openSeriesStore, type SeriesStore } from "../storage/index.ts";
 import { createIdentify } from "../auth/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
-import type { HttpIdentify } from "./auth-check.ts";
+import type { HttpIdentify } from "./caller.ts";
 import { createHttpServer, type HttpDeps, type HttpServer } from "./server.ts";
 
 export function testConfig(data: string, enableTokenAuth: boolean): NeoConfig {

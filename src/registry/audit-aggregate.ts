@@ -46,6 +46,31 @@ export const refusedAuthentications: AggregateRule = {
   }),
 };
 
+/**
+ * authorization refusals (kind deny: an HTTP 403, a PUBACK/SUBACK 0x87), grouped by
+ * principal (the key, or the user) and operation, so a misbehaving device cannot flood
+ * the trail; the count row keeps the principal and names the last target.
+ */
+export const authorizationRefusals: AggregateRule = {
+  group: (e) => (e.kind === "deny" ? `${e.client ?? ""}\u0000${e.user ?? ""}\u0000${e.action}` : undefined),
+  summary: (sample, count, minute) => ({
+    at: minute + MINUTE - 1,
+    kind: "deny",
+    action: sample.action,
+    result: "fail",
+    ...(sample.listener !== undefined ? { listener: sample.listener } : {}),
+    ...(sample.client !== undefined ? { client: sample.client } : {}),
+    ...(sample.user !== undefined ? { user: sample.user } : {}),
+    ...(sample.target !== undefined ? { target: sample.target } : {}),
+    reason: `${count} more refusals of ${sample.action} in this minute (not recorded one by one)`,
+    detail: JSON.stringify({
+      count,
+      from: new Date(minute).toISOString(),
+      to: new Date(minute + MINUTE).toISOString(),
+    }),
+  }),
+};
+
 interface Tally {
   rule: AggregateRule;
   group: string;

@@ -27,8 +27,8 @@ export function parseAuditFilter(p: Record<string, string | undefined>, now: num
   }
   const kind = text("kind");
   if (kind !== undefined) {
-    if (kind !== "auth" && kind !== "change" && kind !== "ban")
-      throw badRequest("invalid_filter", `kind must be auth, change or ban, got ${JSON.stringify(kind)}`);
+    if (kind !== "auth" && kind !== "change" && kind !== "ban" && kind !== "deny")
+      throw badRequest("invalid_filter", `kind must be auth, change, ban or deny, got ${JSON.stringify(kind)}`);
     f.kind = kind;
   }
   const since = text("since");

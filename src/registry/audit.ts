@@ -8,10 +8,18 @@
 // never deleted to make room for them, only once older than `keepChangesMs`.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { type AggregateRule, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
+import {
+  type AggregateRule,
+  authorizationRefusals,
+  createAuditAggregator,
+  refusedAuthentications,
+} from "./audit-aggregate.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 
-export type AuditKind = "auth" | "change" | "ban";
+/** auth: an authentication outcome; change: a change made; ban: the guard banned an address;
+ * deny: an authorization refusal (a 403, a PUBACK/SUBACK 0x87), aggregated per principal, operation
+ * and minute (audit-aggregate.ts authorizationRefusals) */
+export type AuditKind = "auth" | "change" | "ban" | "deny";
 export type AuditMethod =
   | "token"
   | "certificate"
@@ -27,7 +35,8 @@ export interface AuditEvent {
   /** ms epoch; set on record() when absent */
   at?: number;
   kind: AuditKind;
-  /** auth: "connect" / "login" / "request"; change: e.g. "key.create", "pat.revoke", "user.passwd" */
+  /** auth: "connect" / "login" / "request"; change: e.g. "key.create", "pat.revoke", "user.passwd";
+   *  deny: the operation refused, e.g. "topics:publish", "tables:read" */
   action: string;
   result: "ok" | "fail";
   method?: AuditMethod;
@@ -161,7 +170,10 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   const countNoisy = db.prepare<{ n: number }, []>(`SELECT count(*) AS n FROM audit WHERE kind IN (${noisy})`);
   let noisyRows = Number(countNoisy.get()?.n ?? 0);
   const slack = Math.floor(opts.maxEvents / 100);
-  const aggregator = createAuditAggregator(opts.aggregate ?? [refusedAuthentications], opts.inFull ?? 10);
+  const aggregator = createAuditAggregator(
+    opts.aggregate ?? [refusedAuthentications, authorizationRefusals],
+    opts.inFull ?? 10,
+  );
   let lastChangeTrim = 0;
   // queued events as their column values, one after another (COLUMNS.length per event):
   // no object per event stays alive until the flush, and the flush binds slices of it as is

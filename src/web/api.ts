@@ -10,7 +10,7 @@ import {
   SESSION_TTL_MS,
   type UserIdentity,
 } from "../auth/index.ts";
-import { type AuditLog, auditJson, type Channels, parseAuditFilter } from "../registry/index.ts";
+import type { AuditLog, Channels } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { readBody } from "../lib/http/body.ts";
 import { errorResponse, failure, ok } from "../lib/http/respond.ts";
@@ -19,7 +19,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import { createConsoleApi, type ConsoleSource } from "./console-api.ts";
 import { createKeysApi } from "./keys-api.ts";
-import { createChannelsApi } from "./channels-api.ts";
+import { createChannelsApi, grantsPublish } from "./channels-api.ts";
 import type { PasswordLogin } from "./login.ts";
 import { bearerUser, SESSION_COOKIE } from "./people-api.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
@@ -251,8 +251,10 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           handler: async (req, c) => {
             const body = await readJson(req);
             const id = String(body.id ?? "");
+            const table = channelsApi.tableOf(id, body);
             return (
               denied(c, "channels:create", id) ??
+              (table !== undefined ? denied(c, "tables:write", table) : undefined) ??
               changed(c, "channel.create", id, () => channelsApi.create(c.started, body))
             );
           },
@@ -271,8 +273,10 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
           auth: "session",
           handler: async (req, c) => {
             const body = await readJson(req);
+            const table = grantsPublish(body) ? channelsApi.tableOf(c.params.id!) : undefined;
             return (
               denied(c, "channels:connect", c.params.id!) ??
+              (table !== undefined ? denied(c, "tables:write", table) : undefined) ??
               changed(c, "channel.connect", c.params.id!, () => channelsApi.connect(c.started, c.params.id!, body))
             );
           },
@@ -293,7 +297,7 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
         },
       ]
     : [];
-  const table = routeTable<WebContext, WebAuth>([
+  const table = routeTable<WebRoute>([
     { method: "POST", path: "/web/api/login", auth: "none", handler: login },
     {
       method: "POST",
@@ -307,18 +311,6 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       },
     },
     { method: "GET", path: "/web/api/check", auth: "session", handler: (_, c) => ok(c.started, { user: user(c) }) },
-    // the console's Audit page: the same filters as GET /audit (audit:read:*)
-    {
-      method: "GET",
-      path: "/web/api/audit",
-      auth: "session",
-      handler: (_, c) => {
-        const no = denied(c, "audit:read", "*");
-        if (no) return no;
-        const q = Object.fromEntries(c.url.searchParams);
-        return ok(c.started, { data: audit.query(parseAuditFilter({ limit: "1000", ...q }, now())).map(auditJson) });
-      },
-    },
     { method: "GET", path: "/web/api/server-cert", auth: "session", handler: () => keys.serverCert() },
     {
       method: "GET",

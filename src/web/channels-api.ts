@@ -11,7 +11,10 @@
 // scopes, so a running broker applies them to live sessions within a second.
 import { badRequest, notFound } from "../lib/errors.ts";
 import { ok } from "../lib/http/respond.ts";
-import { channelsJson, type Channels } from "../registry/index.ts";
+import { assertChannelId, channelsJson, type Channels, defaultChannelTable } from "../registry/index.ts";
+
+/** a name a table may have (an invalid one is refused by create with its reason) */
+const TABLE_RE = /^[A-Z][A-Z0-9_]{0,62}$/;
 
 const text = (v: unknown, what: string): string | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -31,9 +34,29 @@ const clientOf = (body: Record<string, unknown>): string => {
   return client;
 };
 
+/** does a connect body ask for the publish right? (both rights when neither is named) */
+export const grantsPublish = (body: Record<string, unknown>): boolean =>
+  body.publish === true || (body.publish === undefined && body.subscribe === undefined);
+
 export function createChannelsApi(channels: Channels) {
   const one = (id: string) => channelsJson([channels.get(id)!], channels.connections(id))[0];
   return {
+    /**
+     * The table a channel writes (a channel is a way to write it): of an existing channel,
+     * or the one a create body names (its default from the id otherwise); undefined when
+     * the id gives no valid table name (create refuses it).
+     */
+    tableOf(id: string, body?: Record<string, unknown>): string | undefined {
+      if (body === undefined) return channels.get(id)?.table;
+      let t: string;
+      try {
+        assertChannelId(id);
+        t = typeof body.table === "string" ? body.table.toUpperCase() : defaultChannelTable(id);
+      } catch {
+        return undefined;
+      }
+      return TABLE_RE.test(t) ? t : undefined;
+    },
     /** every channel, or those `visible` lets through */
     list(started: number, visible: (id: string) => boolean = () => true): Response {
       const shown = channels.list().filter((c) => visible(c.id));

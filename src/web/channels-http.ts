@@ -14,7 +14,7 @@ import { authorize, type Identified, type Operation } from "../auth/index.ts";
 import { badRequest, forbidden, unauthorized } from "../lib/errors.ts";
 import type { Params, Route } from "../lib/http/routes.ts";
 import type { AuditLog } from "../registry/index.ts";
-import type { createChannelsApi } from "./channels-api.ts";
+import { type createChannelsApi, grantsPublish } from "./channels-api.ts";
 import { readJsonBody } from "./people-api.ts";
 
 /** what a route gets from the HTTP server (a subset of its context) */
@@ -82,6 +82,9 @@ export function channelManagementRoutes(
         const ch = body.id;
         if (typeof ch !== "string" || ch === "") throw badRequest("bad_request", 'give the new channel\'s "id"');
         const p = allowed(c, "channels:create", ch);
+        // a channel is a way to write its table: creating one at T needs tables:write:T
+        const table = api.tableOf(ch, body);
+        if (table !== undefined) allowed(c, "tables:write", table);
         return changed(c, p, "channel.create", ch, () => api.create(started(), body));
       },
     },
@@ -110,6 +113,9 @@ export function channelManagementRoutes(
       handler: async (req, c) => {
         const p = allowed(c, "channels:connect", id(c));
         const body = await readJsonBody(req);
+        // connecting a publisher lets it write the channel's table: the caller must hold that right
+        const table = grantsPublish(body) ? api.tableOf(id(c)) : undefined;
+        if (table !== undefined) allowed(c, "tables:write", table);
         return changed(c, p, "channel.connect", id(c), () => api.connect(started(), id(c), body));
       },
     },

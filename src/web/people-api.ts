@@ -14,7 +14,7 @@ import { readBody } from "../lib/http/body.ts";
 import { errorResponse, jsonResponse, ok } from "../lib/http/respond.ts";
 import { type Params, type Route, routeTable } from "../lib/http/routes.ts";
 import type { Logger } from "../lib/log.ts";
-import { type AuditLog, auditJson, parseAuditFilter } from "../registry/index.ts";
+import type { AuditLog } from "../registry/index.ts";
 import type { PasswordLogin } from "./login.ts";
 
 /** "none"; "user": a login access key or web session (never a PAT); "admin": that, of an admin */
@@ -101,7 +101,7 @@ export type PeopleApiHandler = ((req: Request, url: URL, clientIp?: string) => P
 
 export function createPeopleApi(deps: PeopleApiDeps): PeopleApiHandler {
   const { people, audit, log } = deps;
-  const now = deps.now ?? Date.now;
+  const _now = deps.now ?? Date.now;
 
   async function issue(req: Request, c: PeopleContext): Promise<Response> {
     const body = await readJsonBody(req);
@@ -156,19 +156,11 @@ export function createPeopleApi(deps: PeopleApiDeps): PeopleApiHandler {
     return ok(c.started);
   }
 
-  /** GET /audit?client=&user=&result=ok|fail&kind=&since=1h&limit=: newest first */
-  const readAudit = (_: Request, c: PeopleContext) => {
-    const q = Object.fromEntries(c.url.searchParams);
-    const events = audit.query(parseAuditFilter({ limit: "1000", ...q }, now()));
-    return ok(c.started, { data: events.map(auditJson) });
-  };
-
-  const table = routeTable<PeopleContext, PeopleAuth>([
+  const table = routeTable<PeopleRoute>([
     { method: "POST", path: "/users/tokens/issue", auth: "none", handler: issue },
     { method: "POST", path: "/users/tokens/refresh", auth: "none", handler: refresh },
     { method: "POST", path: "/users/password/reset", auth: "none", handler: reset },
     { method: "PUT", path: "/users/password/reset", auth: "none", handler: reset },
-    { method: "GET", path: "/audit", auth: "admin", handler: readAudit },
     ...(deps.extra ?? []),
   ]);
 

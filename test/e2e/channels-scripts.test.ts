@@ -55,6 +55,8 @@ describe("channel management over HTTP with channels:* scopes", () => {
       "channels:connect:plant-a",
       "channels:disconnect:plant-a",
       "channels:delete:plant-a",
+      // a channel is a way to write its table: creating it and connecting a publisher need this
+      "tables:write:PLANT_A",
     ]);
     const made = await curl("POST", "/channels", ops.token, { id: "plant-a", name: "Plant A", metadata: { site: 7 } });
     expect(made.status).toBe(201);

@@ -1,7 +1,9 @@
-// GET /health: no auth, for probes. `storage` says whether writes are accepted
-// ("ok" or "full" with the reason), so a monitor sees a full disk before users do.
+// GET /health: no credential, for probes, and never behind the brute-force guard (matched
+// on the parsed path only). `storage` says whether writes are accepted ("ok" or "full"
+// with the reason), so a monitor sees a full disk before users do.
 import { jsonResponse } from "../../lib/http/respond.ts";
-import type { StorageState } from "../../storage/index.ts";
+import type { SeriesStore, StorageState } from "../../storage/index.ts";
+import type { RouteSpec } from "../route.ts";
 
 export function handleHealth(startedAt: number, storage?: StorageState): Response {
   const uptime = Math.round((Date.now() - startedAt) / 1000);
@@ -13,3 +15,7 @@ export function handleHealth(startedAt: number, storage?: StorageState): Respons
     ...(storage ? { storage } : {}),
   });
 }
+
+export const healthRoutes = (d: { startedAt: number; store: SeriesStore }): RouteSpec[] => [
+  { method: "GET", path: "/health", who: "public", handler: () => handleHealth(d.startedAt, d.store.storageState()) },
+];

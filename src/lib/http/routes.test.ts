@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { routeTable } from "./routes.ts";
 
-type Ctx = { params: Record<string, string> };
 const reply = (text: string) => () => new Response(text);
-const table = routeTable<Ctx, "none" | "client">([
+const table = routeTable([
   { method: "GET", path: "/health", auth: "none", handler: reply("health") },
   { method: "GET", path: "/db/query", auth: "client", handler: reply("query") },
   { method: "POST", path: "/db/query", auth: "client", handler: reply("query") },
@@ -58,7 +57,7 @@ describe("route table", () => {
   });
 
   test("a last *name part takes one or more segments, each decoded, joined with /", () => {
-    const t = routeTable<Ctx, "none">([
+    const t = routeTable([
       { method: "POST", path: "/c/:id/messages", auth: "none", handler: reply("top") },
       { method: "POST", path: "/c/:id/messages/*sub", auth: "none", handler: reply("sub") },
     ]);

@@ -1,11 +1,11 @@
-// A small declarative route table: method + path + auth requirement + handler, one line
-// per route. The table answers 404 (no route has the path) and 405 with an Allow header
-// (the path exists, not with this method); the server that owns the table decides what
-// its auth requirements mean and runs the check before the handler.
+// A small route matcher: routes are objects with a method and a path (and whatever the
+// server that owns the table declares beside them: its requirements, its handler). The
+// table answers 404 (no route has the path) and 405 with an Allow header (the path
+// exists, not with this method).
 //
-//   const table = routeTable<Ctx, Auth>([
-//     { method: "GET", path: "/health", auth: "none", handler: health },
-//     { method: "POST", path: "/db/write/:table", auth: "client", handler: write },
+//   const table = routeTable([
+//     { method: "GET", path: "/health", who: "public", handler: health },
+//     { method: "POST", path: "/db/write/:table", who: API, handler: write },
 //   ]);
 //
 // Paths: literal segments, and `:name` for one non-empty segment, handed to the handler
@@ -17,31 +17,34 @@ import { failure, methodNotAllowed } from "./respond.ts";
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 export type Params = Record<string, string>;
 
-export interface Route<C, A> {
+/** what the table needs of a route */
+export interface RouteKey {
   method: Method;
   path: string;
-  /** what the caller must prove before the handler runs; each server defines its own values */
+}
+
+/** a route with an auth value and a handler (the console's own tables, until they move) */
+export interface Route<C, A> extends RouteKey {
   auth: A;
-  /** undefined: the handler took the connection over (a WebSocket upgrade) */
   handler: (req: Request, ctx: C) => Response | undefined | Promise<Response | undefined>;
 }
 
-export type Lookup<C, A> = { route: Route<C, A>; params: Params } | { response: Response };
+export type Lookup<R> = { route: R; params: Params } | { response: Response };
 
-export interface RouteTable<C, A> {
-  readonly routes: readonly Route<C, A>[];
+export interface RouteTable<R extends RouteKey> {
+  readonly routes: readonly R[];
   /** the route for this request, or the 404/405/400 reply the table gives */
-  match(method: string, path: string): Lookup<C, A>;
+  match(method: string, path: string): Lookup<R>;
 }
 
-interface Compiled<C, A> {
-  route: Route<C, A>;
+interface Compiled<R> {
+  route: R;
   /** literal text, or a parameter name prefixed with ":" */
   parts: string[];
 }
 
-export function routeTable<C, A>(routes: Route<C, A>[]): RouteTable<C, A> {
-  const compiled: Compiled<C, A>[] = routes.map((route) => {
+export function routeTable<R extends RouteKey>(routes: R[]): RouteTable<R> {
+  const compiled: Compiled<R>[] = routes.map((route) => {
     if (!route.path.startsWith("/")) throw new Error(`route path must start with /: ${route.path}`);
     return { route, parts: route.path.split("/").slice(1) };
   });

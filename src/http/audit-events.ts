@@ -1,0 +1,101 @@
+// The rows the runner writes to the audit trail: an authentication outcome per request
+// that presented a credential, a change once a change route answered 2xx, and an
+// authorization refusal (a `deny` event; the trail aggregates them, registry/audit-aggregate.ts). The shapes are
+// the audit trail's (registry/audit.ts), declared here so http needs no registry import.
+import type { Identified } from "../auth/index.ts";
+import type { Caller, HttpIdentify, Presented } from "./caller.ts";
+import type { RouteContext } from "./route.ts";
+
+export type AuditMethod = "token" | "certificate" | "password" | "pat" | "session" | "access_key" | "none";
+
+export interface HttpAuditEvent {
+  kind: "auth" | "change" | "deny";
+  action: string;
+  result: "ok" | "fail";
+  method?: AuditMethod;
+  listener?: string;
+  address?: string;
+  client?: string;
+  user?: string;
+  target?: string;
+  reason?: string;
+  detail?: string;
+}
+
+export interface HttpAudit {
+  record(e: HttpAuditEvent): void;
+}
+
+const METHOD: Record<Presented["form"], AuditMethod> = {
+  token: "token",
+  mainflux: "token",
+  cert: "certificate",
+  access_key: "access_key",
+  pat: "pat",
+  session: "session",
+  cookie: "session",
+};
+
+const personForm = (f: Presented["form"] | undefined) =>
+  f === "pat" || f === "access_key" || f === "session" || f === "cookie";
+
+/** who a principal is in the trail: a key is `client`, a person (or their PAT) is `user` */
+function whoFields(p: Identified | undefined, person: boolean, claimed?: string): { client?: string; user?: string } {
+  if (p && p.kind !== "anonymous") return p.kind === "user" ? { user: p.id } : { client: p.id };
+  if (!claimed) return {};
+  return person ? { user: claimed } : { client: claimed };
+}
+
+export function authRow(req: Request, c: RouteContext, r: Caller, auth: HttpIdentify, target: string): HttpAuditEvent {
+  const sent = r.presented;
+  const cert = c.peer?.cert;
+  const p = r.ok ? r.principal : undefined;
+  const fromToken = sent?.token !== undefined ? auth.claimedBy?.(sent.token) : undefined;
+  const claimed = sent?.username ?? fromToken ?? cert?.cn;
+  void req;
+  return {
+    kind: "auth",
+    action: "request",
+    result: r.ok ? "ok" : "fail",
+    method: sent ? METHOD[sent.form] : "none",
+    listener: c.listener,
+    ...(c.address ? { address: c.address } : {}),
+    ...whoFields(p, personForm(sent?.form), claimed ?? undefined),
+    target,
+    ...(r.ok ? {} : { reason: `HTTP ${r.response.status}` }),
+  };
+}
+
+export function changeRow(
+  c: RouteContext,
+  p: Identified,
+  action: string,
+  changed: { target: string; detail?: unknown },
+): HttpAuditEvent {
+  return {
+    kind: "change",
+    action,
+    result: "ok",
+    ...(c.credential ? { method: METHOD[c.credential.form] } : {}),
+    ...whoFields(p, false),
+    ...(c.address ? { address: c.address } : {}),
+    listener: c.listener,
+    target: changed.target,
+    ...(changed.detail !== undefined ? { detail: JSON.stringify(changed.detail) } : {}),
+  };
+}
+
+/** an authorization refusal: a `deny` event (the audit trail aggregates them per principal, operation, minute) */
+export function denyRow(c: RouteContext, p: Identified, op: string, target: string, reason: string): HttpAuditEvent {
+  return {
+    kind: "deny",
+    action: op,
+    result: "fail",
+    ...whoFields(p, false),
+    target,
+    listener: c.listener,
+    ...(c.address ? { address: c.address } : {}),
+    ...(c.credential ? { method: METHOD[c.credential.form] } : {}),
+    reason,
+  };
+}

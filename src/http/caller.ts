@@ -1,0 +1,184 @@
+// Who sent this request: the credential in the forms the route accepts is read once and
+// handed to auth's identify(), every request, no cache. A credential that is sent is
+// ALWAYS checked, token auth on or off, and a form the route does not take is still
+// checked: a valid one gets 403 (it may not be used here), a wrong one 401. Only a
+// request that sends nothing is anonymous, and only where the route allows it while
+// Http.EnableTokenAuth is off. This file maps the outcome to HTTP; the runner audits it.
+import type { Credentials, Identified, Identity } from "../auth/index.ts";
+import { failure } from "../lib/http/respond.ts";
+import type { Form, Who } from "./route.ts";
+import type { FrontPeer } from "./tls-front.ts";
+
+/** The part of auth the HTTP server uses. */
+export interface HttpIdentify {
+  identify(c: Credentials): Identity;
+  /** a web console session token (bearer or cookie): whose (people's sessions) */
+  session?(token: string): Identity;
+  /** record LAST USED once every check of the request passed */
+  markUsed?(clientId: string): void;
+  /** the client a token claims to be (for the audit row of a refusal) */
+  claimedBy?(token: string): string | null;
+}
+
+export const SESSION_COOKIE = "neo_session";
+
+/** what the request presented, before anyone looked it up */
+export interface Presented {
+  form: Form;
+  token?: string;
+  username?: string;
+  password?: string;
+}
+
+export type Caller =
+  | { ok: true; principal: Identified; presented?: Presented }
+  | {
+      ok: false;
+      response: Response;
+      /** a credential was sent and it was wrong: the brute-force guard counts it */
+      guess: boolean;
+      presented?: Presented;
+      reason: string;
+      /** identify()'s own reason, for the log (never the secret) */
+      detail?: string;
+    };
+
+const CLIENT = /^\s*(?:bearer|thing|client)\s+(\S+)\s*$/i;
+const BASIC = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
+const SCHEME = /^\s*(?:bearer|thing|client)\s+/i;
+
+/** a bearer value's form by its prefix */
+function formOf(token: string): Form {
+  if (token.startsWith("pat_")) return "pat";
+  if (token.startsWith("nws_")) return "session";
+  if (token.startsWith("nac_")) return "access_key";
+  return "token";
+}
+
+function sessionCookie(req: Request): string | undefined {
+  const h = req.headers.get("cookie");
+  if (!h) return undefined;
+  for (const part of h.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return part.slice(i + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/** the credential sent, undefined for none, a string for a header that cannot be read */
+export function presented(req: Request, url: URL, who: Who): Presented | undefined | string {
+  const things = who.forms.includes("mainflux");
+  const h = req.headers.get("authorization");
+  if (h !== null) {
+    const t = CLIENT.exec(h)?.[1];
+    if (t !== undefined) return { form: formOf(t), token: t };
+    const basic = things ? BASIC.exec(h) : null;
+    if (basic) {
+      const text = Buffer.from(basic[1]!, "base64").toString("utf8");
+      const i = text.indexOf(":");
+      if (i > 0) return { form: "mainflux", username: text.slice(0, i), password: text.slice(i + 1) };
+    }
+    const bare = h.trim();
+    if (things && bare !== "" && !/\s/.test(bare)) return { form: formOf(bare), token: bare };
+    return things
+      ? "malformed authorization header: use Authorization: Thing <token> (or Client, Bearer)"
+      : "malformed authorization header: use Authorization: Bearer <token>";
+  }
+  if (things) {
+    const q = url.searchParams.get("authorization")?.replace(SCHEME, "").trim();
+    if (q) return { form: formOf(q), token: q };
+  }
+  if (who.forms.includes("cookie")) {
+    const c = sessionCookie(req);
+    if (c) return { form: "cookie", token: c };
+  }
+  return undefined;
+}
+
+const LABEL: Record<Form, string> = {
+  token: "a client token",
+  mainflux: "a client token",
+  cert: "a client certificate",
+  access_key: "a login access key",
+  pat: "a personal access token",
+  session: "a web session",
+  cookie: "a web session",
+};
+
+/** is this form one the route takes? (a client token in a Mainflux form is a client token) */
+function accepted(who: Who, form: Form): boolean {
+  if (who.forms.includes(form)) return true;
+  if (form === "cookie") return false;
+  return form === "mainflux" && who.forms.includes("token");
+}
+
+export interface IdentifyOptions {
+  auth: HttpIdentify;
+  /** Http.EnableTokenAuth, read per request */
+  tokenAuth: boolean;
+  peer?: FrontPeer;
+}
+
+export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOptions): Caller {
+  const realm = who.realm ?? "Bearer";
+  const challenge = { "www-authenticate": `${realm} realm="neo"` };
+  let detail: string | undefined;
+  const refuse = (status: number, reason: string, guess: boolean, p?: Presented, headers = {}): Caller => ({
+    ok: false,
+    response: failure(status, reason, headers),
+    guess,
+    reason,
+    ...(p ? { presented: p } : {}),
+    ...(detail ? { detail } : {}),
+  });
+  const sent = presented(req, url, who);
+  if (typeof sent === "string") return refuse(401, sent, true, undefined, challenge);
+  const cert = who.forms.includes("cert") ? o.peer?.cert : undefined;
+  let r: Identity;
+  if (sent?.form === "session" || sent?.form === "cookie") {
+    r = o.auth.session ? o.auth.session(sent.token!) : { ok: false, code: "invalid_token", reason: "no sessions here" };
+  } else {
+    const c: Credentials = {
+      allowAnonymous: sent === undefined && !cert && who.anonymous === true && !o.tokenAuth,
+      ...(sent?.token !== undefined ? { token: sent.token } : {}),
+      ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),
+      ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+    };
+    r = o.auth.identify(c);
+  }
+  const shown = sent ?? (cert ? { form: "cert" as const } : undefined);
+  if (r.ok) {
+    if (shown && !accepted(who, shown.form))
+      return refuse(403, `${LABEL[shown.form]} cannot be used here`, false, shown);
+    return { ok: true, principal: r.principal, ...(shown ? { presented: shown } : {}) };
+  }
+  detail = r.reason;
+  switch (r.code) {
+    case "unavailable":
+      return refuse(503, "authentication unavailable, try again", false, shown);
+    case "missing_credentials":
+      return refuse(
+        401,
+        realm === "Thing"
+          ? "missing credentials: send Authorization: Thing <token> or a client certificate"
+          : "missing authorization token",
+        false,
+        shown,
+        challenge,
+      );
+    case "invalid_certificate":
+      return refuse(401, "invalid client certificate", true, shown);
+    case "mismatch":
+      return cert
+        ? refuse(403, "token and client certificate belong to different clients", false, shown)
+        : refuse(401, "invalid client id or token", true, shown, challenge);
+    case "invalid_scopes":
+      return refuse(403, "this key's stored scopes are invalid; fix them with neo shell key scope", false, shown);
+    default: {
+      const session = shown?.form === "session" || shown?.form === "cookie";
+      return refuse(401, session ? r.reason : "invalid token", true, shown, {
+        "www-authenticate": `${realm} realm="neo", error="invalid_token"`,
+      });
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The one requirement vocabulary of every HTTP route (runner.ts runs it). A route is
+// declared beside its handler in routes/<resource>.ts:
+//
+//   { method: "POST", path: "/keys/:id/revoke", who: API, scope: { op: "keys:revoke", target: ":id" },
+//     change: "key.revoke", handler: (req, c) => ... }
+//
+//   who      which credential forms identify the caller ("public": nobody is identified);
+//   scope    what the principal needs, its target from the path (":id") or fixed ("*");
+//            a handler asks about targets it reads from the body with `c.need(op, target)`;
+//   change   the audit action recorded once the handler answered 2xx (auth outcomes and
+//            refusals are recorded by the runner for every route that identifies);
+//   guard    "password": the handler checks a password (login.ts counts its failures);
+//            "secret": the handler checks a bearer of its own (refresh, recovery key): its
+//            401s count toward the brute-force guard like a wrong token.
+import type { Server } from "bun";
+import type { Identified, Operation } from "../auth/index.ts";
+import type { NeoConfig } from "../config/index.ts";
+import type { Method, Params } from "../lib/http/routes.ts";
+import type { FrontPeer } from "./tls-front.ts";
+
+/**
+ * A credential form a route accepts:
+ *   token       a client token: Authorization: Bearer|Thing|Client <token>
+ *   mainflux    also Basic base64(<client id>:<token>), a bare token and ?authorization=
+ *   cert        the client certificate from the HTTPS front
+ *   access_key  a user's login access key (nac_...)
+ *   pat         a personal access token (pat_...)
+ *   session     a web console session (nws_...) as a bearer
+ *   cookie      the console's HttpOnly session cookie (when no Authorization is sent)
+ */
+export type Form = "token" | "mainflux" | "cert" | "access_key" | "pat" | "session" | "cookie";
+
+export interface Who {
+  forms: readonly Form[];
+  /** nothing sent while Http.EnableTokenAuth is off: the anonymous principal (Auth.AnonymousScopes) */
+  anonymous?: boolean;
+  /** the realm of the 401 challenge ("Bearer" by default; the Mainflux adapters say "Thing") */
+  realm?: "Bearer" | "Thing";
+}
+
+/** Everything that names a key, a table or a channel: scripts, devices, people and their PATs. */
+export const API: Who = { forms: ["token", "cert", "access_key", "pat"], anonymous: true };
+/** The Mainflux/SuperMQ adapters: the API forms plus Basic, bare and ?authorization= */
+export const THINGS: Who = {
+  forms: ["token", "mainflux", "cert", "access_key", "pat"],
+  anonymous: true,
+  realm: "Thing",
+};
+/** The console: a web session (bearer or cookie) or a login access key; never a PAT */
+export const CONSOLE: Who = { forms: ["session", "cookie", "access_key"] };
+/** A person managing their own things (PATs): access key or web session */
+export const PERSON: Who = { forms: ["session", "access_key"] };
+/** Anyone holding any credential neo knows (the audit trail: the scope decides) */
+export const ANY: Who = { forms: ["token", "cert", "access_key", "pat", "session"] };
+
+/** the scope a route needs; `target` ":name" is that path parameter, anything else is literal */
+export interface ScopeNeed {
+  op: Operation;
+  target: string;
+  /** an anonymous caller (token auth off) passes without the scope (/metrics, as before) */
+  anonymousPasses?: boolean;
+}
+
+/** How the request reached us; all optional, so a test can call fetch(req) alone. */
+export interface Connection {
+  /** behind the HTTPS client-certificate front: real remote address and verified certificate */
+  peer?: FrontPeer;
+  /** the real peer address */
+  clientIp?: string;
+  /** the Bun server, for WebSocket upgrades */
+  server?: Server<unknown>;
+  /** the listener: "https" when the server terminates TLS (itself or behind the front) */
+  listener?: "http" | "https";
+}
+
+/** What a handler gets besides the request. */
+export interface RouteContext extends Connection {
+  url: URL;
+  /** `:name` path segments, percent-decoded */
+  params: Params;
+  /** performance.now() when the request arrived (for `elapse`) */
+  started: number;
+  listener: "http" | "https";
+  /** the peer address ("" when unknown) */
+  address: string;
+  /** who is asking; undefined on public routes */
+  principal?: Identified;
+  /** the credential that identified the caller (logout ends this session) */
+  credential?: { form: Form; secret?: string };
+  /** a client's id, when a client key or certificate identified the caller */
+  clientId?: string;
+  /** may the caller do `op` on `target`? No: the refusal is audited and a 403 thrown */
+  need(op: Operation, target: string): void;
+  /** the same decision as `need`, answered (a refusal is audited) instead of thrown */
+  check(op: Operation, target: string): { allow: boolean; reason: string };
+  /** may the caller do `op` on `target`? (for filtering a list: nothing is audited) */
+  may(op: Operation, target: string): boolean;
+  /** a change route's audit target and detail, when not the path's `:id` */
+  changed?: { target: string; detail?: unknown };
+}
+
+export interface RouteSpec {
+  method: Method;
+  path: string;
+  who: Who | "public";
+  /** open to anyone when this says so (Http.MetricsPublic), read per request */
+  openWhen?: (config: NeoConfig) => boolean;
+  scope?: ScopeNeed;
+  change?: string;
+  guard?: "password" | "secret";
+  /** a WebSocket route: a real upgrade of it skips the brute-force guard (the protocol answers) */
+  upgrade?: "mqtt";
+  /** undefined: the handler took the connection over (a WebSocket upgrade) */
+  handler: (req: Request, ctx: RouteContext) => Response | undefined | Promise<Response | undefined>;
+}

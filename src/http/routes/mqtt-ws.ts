@@ -1,0 +1,48 @@
+// GET <path> (/mqtt) with Upgrade: websocket -> MQTT over WebSocket. The MQTT CONNECT that
+// follows authenticates (and meets the brute-force guard in the broker: 0x9F), so a real
+// upgrade skips the HTTP guard; a credential sent with the upgrade itself (the Mainflux
+// habit: header or ?authorization=) must be valid, and with a client certificate it
+// must belong to the same client: app's upgradeData asks identify().
+import type { Server, WebSocketHandler } from "bun";
+import { failure } from "../../lib/http/respond.ts";
+import type { RouteSpec } from "../route.ts";
+import type { FrontPeer } from "../tls-front.ts";
+
+export interface HttpWebSocket {
+  /** e.g. "/mqtt" */
+  path: string;
+  /**
+   * per-connection data for the handlers; return a Response to refuse the upgrade.
+   * `peer` is set behind the HTTPS client-certificate front: the real remote address
+   * and the verified client certificate, if any.
+   */
+  upgradeData(req: Request, server: Server<unknown>, peer?: FrontPeer): unknown | Response;
+  handlers: WebSocketHandler<unknown>;
+}
+
+const WS_PROTOCOLS = ["mqtt", "mqttv3.1"];
+
+export function mqttWsRoutes(ws: HttpWebSocket): RouteSpec[] {
+  return [
+    {
+      method: "GET",
+      path: ws.path,
+      who: "public",
+      upgrade: "mqtt",
+      handler(req, c) {
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+          return failure(426, "MQTT over WebSocket: send a WebSocket upgrade", { upgrade: "websocket" });
+        const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
+        const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
+        if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
+        if (!c.server) return failure(400, "websocket upgrade needs a listening server");
+        // the client's address (behind a trusted proxy: the forwarded one) is the session's
+        const peer = c.clientIp ? { ...c.peer, remoteAddress: c.clientIp } : c.peer;
+        const data = ws.upgradeData(req, c.server, peer);
+        if (data instanceof Response) return data;
+        if (c.server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": proto } })) return undefined;
+        return failure(400, "websocket upgrade failed");
+      },
+    },
+  ];
+}

@@ -1,0 +1,30 @@
+import { describe, expect, test } from "bun:test";
+import { authorizationRefusals, createAuditAggregator } from "./audit-aggregate.ts";
+import type { AuditEvent } from "./audit.ts";
+
+const deny = (client: string, action = "topics:publish", target = "secret/x"): AuditEvent => ({
+  kind: "deny",
+  action,
+  result: "fail",
+  listener: "mqtt",
+  client,
+  target,
+  reason: `not allowed to publish to ${target}`,
+});
+
+describe("authorization refusals in the audit trail", () => {
+  test("per principal, operation and minute: the first few in full, then one count row", () => {
+    const a = createAuditAggregator([authorizationRefusals], 3);
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    const kept = [...Array(1000)].map(() => a.admit(deny("lim"), t)).filter(Boolean).length;
+    expect(kept).toBe(3);
+    // another operation, another key: their own groups
+    expect(a.admit(deny("lim", "topics:subscribe", "secret/#"), t)).toBe(true);
+    expect(a.admit(deny("other"), t)).toBe(true);
+    expect(a.drain(t)).toEqual([]); // the minute is not over
+    const rows = a.drain(t + 60_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: "deny", action: "topics:publish", result: "fail", client: "lim" });
+    expect(JSON.parse(rows[0]!.detail!).count).toBe(997);
+  });
+});
