@@ -12,7 +12,6 @@ import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { listening } from "./listen-error.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
-import { checkWsUpgrade } from "./ws-upgrade.ts";
 
 export type MqttListener = Listening;
 
@@ -84,7 +83,6 @@ export function createListeners(d: ListenerDeps) {
           path: "/mqtt",
           // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
           upgradeData: (req, server, peer) =>
-            checkWsUpgrade(req, d.auth, peer?.cert) ??
             d.broker.wsData({
               transport: httpTls ? "wss" : "ws",
               remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",

@@ -34,6 +34,11 @@ export interface Who {
   forms: readonly Form[];
   /** nothing sent while Http.EnableTokenAuth is off: the anonymous principal (Auth.AnonymousScopes) */
   anonymous?: boolean;
+  /**
+   * nothing sent is fine: the caller stays unidentified (the MQTT WebSocket, where MQTT
+   * CONNECT authenticates); a credential that IS sent must be valid all the same
+   */
+  optional?: boolean;
   /** the realm of the 401 challenge ("Bearer" by default; the Mainflux adapters say "Thing") */
   realm?: "Bearer" | "Thing";
 }
@@ -46,6 +51,8 @@ export const THINGS: Who = {
   anonymous: true,
   realm: "Thing",
 };
+/** The MQTT WebSocket upgrade: a credential sent with it (header, ?authorization=) is checked, none is needed */
+export const UPGRADE: Who = { forms: ["token", "mainflux", "cert", "access_key", "pat"], optional: true };
 /** The console: a web session (bearer or cookie) or a login access key; never a PAT */
 export const CONSOLE: Who = { forms: ["session", "cookie", "access_key"] };
 /** A person managing their own things (PATs): access key or web session */

@@ -13,7 +13,7 @@ import { errorResponse, failure, jsonResponse } from "../lib/http/respond.ts";
 import { routeTable } from "../lib/http/routes.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Logger } from "../lib/log.ts";
-import { type Caller, type HttpIdentify, identifyCaller, type Presented } from "./caller.ts";
+import { type Caller, type HttpIdentify, identifyCaller, type Presented, presented } from "./caller.ts";
 import type { Connection, RouteContext, RouteSpec, Who } from "./route.ts";
 import { checkSite } from "./site-guard.ts";
 import { authRow, changeRow, denyRow, type HttpAudit } from "./audit-events.ts";
@@ -166,7 +166,10 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       }
     }
 
-    const open = route.who === "public" || route.openWhen?.(deps.config) === true;
+    const open =
+      route.who === "public" ||
+      route.openWhen?.(deps.config) === true ||
+      (route.who.optional === true && presented(req, url, route.who) === undefined);
     if (!open && route.who !== "public") {
       const r = identify(req, url, route.who, c);
       if (!r.ok) return r.response;

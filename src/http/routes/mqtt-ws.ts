@@ -1,11 +1,12 @@
 // GET <path> (/mqtt) with Upgrade: websocket -> MQTT over WebSocket. The MQTT CONNECT that
 // follows authenticates (and meets the brute-force guard in the broker: 0x9F), so a real
-// upgrade skips the HTTP guard; a credential sent with the upgrade itself (the Mainflux
-// habit: header or ?authorization=) must be valid, and with a client certificate it
-// must belong to the same client: app's upgradeData asks identify().
+// upgrade skips the HTTP guard's check; a credential sent with the upgrade itself (the
+// Mainflux habit: header or ?authorization=) must be valid, and with a client certificate
+// it must belong to the same client (the runner identifies it: a wrong one is 401 and
+// counts toward a ban). Nothing is let through on the strength of it alone.
 import type { Server, WebSocketHandler } from "bun";
 import { failure } from "../../lib/http/respond.ts";
-import type { RouteSpec } from "../route.ts";
+import { type RouteSpec, UPGRADE } from "../route.ts";
 import type { FrontPeer } from "../tls-front.ts";
 
 export interface HttpWebSocket {
@@ -27,7 +28,7 @@ export function mqttWsRoutes(ws: HttpWebSocket): RouteSpec[] {
     {
       method: "GET",
       path: ws.path,
-      who: "public",
+      who: UPGRADE,
       upgrade: "mqtt",
       handler(req, c) {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
