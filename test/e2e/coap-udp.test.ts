@@ -323,4 +323,22 @@ describe("the message layer, with a raw UDP socket", () => {
       u.close();
     }
   });
+
+  test("observations are bounded per endpoint: the 65th gets 5.03 and the first 64 end with Observe 1", async () => {
+    const u = await rawUdp(port);
+    try {
+      for (let i = 0; i < 65; i++) {
+        u.send(request({ mid: 300 + i, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [0xc0, i] }));
+        const r = await u.next(i);
+        expect(r.msg?.code).toBe(i < 64 ? 0x45 : 0xa3);
+        if (i === 64) expect(new TextDecoder().decode(r.msg!.payload)).toContain("at most 64 observations");
+      }
+      for (let i = 0; i < 64; i++) {
+        u.send(request({ mid: 400 + i, code: 1, observe: 1, auth: gw.keys.watcher!.token, token: [0xc0, i] }));
+        expect((await u.next(65 + i)).msg?.code).toBe(0x45);
+      }
+    } finally {
+      u.close();
+    }
+  });
 });
