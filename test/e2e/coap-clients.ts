@@ -18,27 +18,35 @@ export function coapBackground(args: string[]) {
   // line-buffered: a notification is printed when it arrives, not when the client exits
   const proc = Bun.spawn(["stdbuf", "-oL", COAP_CLIENT, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   let out = "";
-  const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  const pump = async (s: ReadableStream<Uint8Array>) => {
+  let stdout = "";
+  const waiters: { test: () => boolean; resolve: () => void }[] = [];
+  /** stdout without the `-v` message dumps: the data as the client printed it (blocks one after another) */
+  const data = () => stdout.replace(/v:1 [^\n]*\n/g, "");
+  const pump = async (s: ReadableStream<Uint8Array>, isStdout: boolean) => {
     const dec = new TextDecoder();
     for await (const chunk of s) {
-      out += dec.decode(chunk);
+      const text = dec.decode(chunk);
+      out += text;
+      if (isStdout) stdout += text;
       for (const w of waiters.slice()) {
-        if (!w.test(out)) continue;
+        if (!w.test()) continue;
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
     }
   };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
+  void pump(proc.stdout, true);
+  void pump(proc.stderr, false);
   return {
     proc,
     output: () => out,
-    /** resolves once the output contains `what` (or the timeout fails the test) */
-    waitFor(what: string | RegExp, timeoutMs = 10_000): Promise<void> {
-      const test = (s: string) => (typeof what === "string" ? s.includes(what) : what.test(s));
-      if (test(out)) return Promise.resolve();
+    /** resolves once the output (or, `inData`, the data alone) contains `what`; a timeout fails the test */
+    waitFor(what: string | RegExp, timeoutMs = 10_000, inData = false): Promise<void> {
+      const test = () => {
+        const s = inData ? data() : out;
+        return typeof what === "string" ? s.includes(what) : what.test(s);
+      };
+      if (test()) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const w = { test, resolve };
         waiters.push(w);
@@ -74,6 +82,25 @@ export async function rawUdp(port: number) {
       const b = m instanceof Uint8Array ? m : encode(m);
       s.send(b, port, "127.0.0.1");
       return b.length;
+    },
+    /**
+     * A confirmable request and its reply, sent again with the same message id while no
+     * reply comes (as a CoAP client does; the server answers a repeat from its dedup table).
+     */
+    async ask(m: CoapMessage): Promise<{ bytes: Uint8Array; msg?: CoapMessage }> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        s.send(encode(m), port, "127.0.0.1");
+        const end = Date.now() + 1000;
+        while (Date.now() < end) {
+          const hit = got.find((g) => g.msg?.type === 2 && g.msg.messageId === m.messageId);
+          if (hit) return hit;
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 20);
+          });
+        }
+      }
+      throw new Error(`no reply to message id ${m.messageId}`);
     },
     /** the next reply after the `n` already seen */
     async next(n = got.length, timeoutMs = 5000): Promise<{ bytes: Uint8Array; msg?: CoapMessage }> {

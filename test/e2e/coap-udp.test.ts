@@ -81,9 +81,9 @@ describe.skipIf(coapClient.skip)("coap-client against neo's CoAP listener", () =
   });
 
   test("a CoAP observer gets what an MQTT publisher sends, and an MQTT subscriber what CoAP posts", async () => {
-    const obs = coapBackground(["-s", "30", url("ch1", gw.keys.watcher!.token, "/room1")]);
+    const obs = coapBackground(["-s", "30", "-v", "6", url("ch1", gw.keys.watcher!.token, "/room1")]);
     try {
-      await eventually(async () => (await gw.http("/metrics").then((r) => r.text())).includes("neo_coap_observers 1"));
+      await obs.waitFor("t:ACK c:2.05"); // registered (the piggybacked 2.05 with Observe)
       const sub = connectCollect(gw.url, { username: "dev1", password: gw.keys.dev1!.token });
       await sub.ready;
       await sub.c.subscribeAsync("channels/ch1/messages/#", { qos: 1 });
@@ -138,13 +138,13 @@ describe.skipIf(coapClient.skip)("coap-client against neo's CoAP listener", () =
   });
 
   test("a notification larger than a block reaches the observer whole (Block2)", async () => {
-    const obs = coapBackground(["-s", "30", url("ch1", gw.keys.watcher!.token, "/big")]);
+    const obs = coapBackground(["-s", "30", "-v", "6", url("ch1", gw.keys.watcher!.token, "/big")]);
     try {
-      await eventually(async () => (await gw.http("/metrics").then((r) => r.text())).includes("neo_coap_observers 1"));
+      await obs.waitFor("t:ACK c:2.05"); // registered (the piggybacked 2.05 with Observe)
       const text = `${"0123456789".repeat(300)}END`;
       const r = await coap(["-m", "post", "-b", "1024", "-e", text, url("ch1", gw.keys.dev1!.token, "/big")]);
       expect(r.code).toBe(0);
-      await obs.waitFor(text);
+      await obs.waitFor(text, 10_000, true);
     } finally {
       await obs.stop();
     }
@@ -328,14 +328,17 @@ describe("the message layer, with a raw UDP socket", () => {
     const u = await rawUdp(port);
     try {
       for (let i = 0; i < 65; i++) {
-        u.send(request({ mid: 300 + i, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [0xc0, i] }));
-        const r = await u.next(i);
+        const r = await u.ask(
+          request({ mid: 300 + i, code: 1, observe: 0, auth: gw.keys.watcher!.token, token: [0xc0, i] }),
+        );
         expect(r.msg?.code).toBe(i < 64 ? 0x45 : 0xa3);
         if (i === 64) expect(new TextDecoder().decode(r.msg!.payload)).toContain("at most 64 observations");
       }
       for (let i = 0; i < 64; i++) {
-        u.send(request({ mid: 400 + i, code: 1, observe: 1, auth: gw.keys.watcher!.token, token: [0xc0, i] }));
-        expect((await u.next(65 + i)).msg?.code).toBe(0x45);
+        const r = await u.ask(
+          request({ mid: 400 + i, code: 1, observe: 1, auth: gw.keys.watcher!.token, token: [0xc0, i] }),
+        );
+        expect(r.msg?.code).toBe(0x45);
       }
     } finally {
       u.close();
