@@ -6,7 +6,9 @@ import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { connectUpstream, type Incoming, type UpstreamClient } from "./client.ts";
 import { openQueue, type BridgeQueue, type OfferResult, type OutMessage, type QueuedMessage } from "./queue.ts";
+import { createDropLog } from "./drop-log.ts";
 import { nextDelay, RateLimiter, RateMeter } from "./pacing.ts";
+import { connectOptions, localDelivery } from "./upstream-in.ts";
 import type { BridgeSettings, BridgeStatus, LocalDelivery } from "./types.ts";
 
 /** QoS 1 messages in flight at most, whatever the upstream allows */
@@ -14,7 +16,6 @@ const MAX_WINDOW = 1000;
 /** rows read from the queue at a time */
 const PEEK = 256;
 const STATUS_EVERY_MS = 2000;
-const DROP_LOG_EVERY_MS = 60_000;
 
 export interface BridgeDeps {
   settings: BridgeSettings;
@@ -154,30 +155,13 @@ export function createBridge(deps: BridgeDeps): Bridge {
   }
 
   function onMessage(m: Incoming): void {
-    const topic = s.prefix && m.topic.startsWith(s.prefix) ? m.topic.slice(s.prefix.length) : m.topic;
-    if (topic === "") return;
-    const d: LocalDelivery = { topic, payload: m.payload, qos: m.qos > 0 ? 1 : 0, retain: m.retain };
-    const p = m.properties;
-    if (
-      p &&
-      (p.userProperties ||
-        p.contentType ||
-        p.responseTopic ||
-        p.correlationData ||
-        p.payloadFormatIndicator !== undefined)
-    ) {
-      d.properties = {};
-      if (p.userProperties) d.properties.userProperties = p.userProperties as Record<string, string | string[]>;
-      if (p.contentType) d.properties.contentType = p.contentType;
-      if (p.responseTopic) d.properties.responseTopic = p.responseTopic;
-      if (p.correlationData) d.properties.correlationData = p.correlationData;
-      if (p.payloadFormatIndicator !== undefined) d.properties.payloadFormatIndicator = p.payloadFormatIndicator;
-    }
+    const d = localDelivery(m, s.prefix);
+    if (!d) return;
     const r = deps.deliver(d);
     if (r.ok) deliveredIn++;
     else {
       deniedIn++;
-      log.warn(`${tag}: dropped a message from upstream on "${topic}": ${r.reason} (bridge Scopes)`);
+      log.warn(`${tag}: dropped a message from upstream on "${d.topic}": ${r.reason} (bridge Scopes)`);
     }
   }
 
@@ -209,24 +193,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     if (stopped || client || connecting) return;
     connecting = true;
     try {
-      const c = await connectUpstream(
-        {
-          url: s.address,
-          clientId: s.clientId,
-          protocol: s.protocol,
-          ...(s.username !== undefined ? { username: s.username } : {}),
-          ...(s.password !== undefined ? { password: s.password } : {}),
-          tls: {
-            ...(s.tls.caFile ? { ca: s.tls.caFile } : {}),
-            ...(s.tls.certFile ? { cert: s.tls.certFile } : {}),
-            ...(s.tls.keyFile ? { key: s.tls.keyFile } : {}),
-            ...(s.tls.serverName ? { serverName: s.tls.serverName } : {}),
-          },
-          keepAlive: s.keepAlive,
-          sessionExpiry: s.sessionExpiry,
-        },
-        { puback: onPuback, message: onMessage, closed: onClosed },
-      );
+      const c = await connectUpstream(connectOptions(s), { puback: onPuback, message: onMessage, closed: onClosed });
       if (stopped) {
         c.close();
         return;
@@ -282,21 +249,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     };
   }
 
-  // drops are logged at once, then at most once a minute with the count since the last line
-  let unlogged = 0;
-  let lastDropLog = 0;
-  function logDrops(force = false): void {
-    unlogged += queue.takeDropped();
-    if (unlogged === 0 || (!force && Date.now() - lastDropLog < DROP_LOG_EVERY_MS)) return;
-    const st = queue.stats();
-    const why = s.buffer.policy === "drop-oldest" ? "dropped the oldest" : "refused";
-    const since = lastDropLog === 0 ? "" : ` since ${new Date(lastDropLog).toISOString()}`;
-    log.warn(
-      `${tag}: buffer full (${s.buffer.maxMessages} messages / ${s.buffer.maxBytes} bytes, ${s.buffer.policy}): ${why} ${unlogged} message(s)${since}, ${st.dropped} in all`,
-    );
-    unlogged = 0;
-    lastDropLog = Date.now();
-  }
+  const logDrops = createDropLog(queue, s, log, tag);
 
   return {
     name: s.name,

@@ -5,80 +5,11 @@
 import mqtt, { type IPublishPacket, type Packet } from "mqtt-packet";
 import { encodePublish } from "../lib/mqtt-publish.ts";
 import { FrameReader } from "./frames.ts";
-import { openPipe, type Pipe, type TlsFiles } from "./transport.ts";
+import type { ClientEvents, ClientOptions, ConnectInfo, Incoming, UpstreamClient } from "./client-types.ts";
+import { CONNACK_REASONS } from "./connack-reasons.ts";
+import { openPipe, type Pipe } from "./transport.ts";
 
-export interface ClientOptions {
-  url: string;
-  clientId: string;
-  protocol: 4 | 5;
-  username?: string;
-  password?: string;
-  tls: TlsFiles;
-  keepAlive: number;
-  sessionExpiry: number;
-  connectTimeoutMs?: number;
-}
-
-export interface ConnectInfo {
-  sessionPresent: boolean;
-  /** how many QoS 1 messages may be unacknowledged at once (v5 Receive Maximum) */
-  receiveMaximum: number;
-  /** largest packet the server takes (v5), or undefined */
-  maximumPacketSize?: number;
-}
-
-export interface Incoming {
-  topic: string;
-  payload: Buffer;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  properties?: IPublishPacket["properties"];
-}
-
-export interface ClientEvents {
-  puback(messageId: number, reasonCode: number): void;
-  /** an upstream message; its acknowledgement goes out after the returned promise */
-  message(m: Incoming): Promise<void> | void;
-  closed(reason: string): void;
-}
-
-export interface UpstreamClient {
-  readonly info: ConnectInfo;
-  publish(p: {
-    topic: string;
-    payload: Buffer;
-    qos: 0 | 1;
-    retain: boolean;
-    messageId?: number;
-    dup?: boolean;
-    properties?: IPublishPacket["properties"];
-  }): void;
-  subscribe(filters: { topic: string; qos: 0 | 1 }[]): Promise<number[]>;
-  /** bytes written but not yet taken by the socket */
-  buffered(): number;
-  close(): void;
-}
-
-/** CONNACK reason codes worth naming in a log line (v3.1.1 return codes map to v5 ones). */
-const CONNACK_REASONS = new Map<number, string>([
-  [1, "unacceptable protocol version"],
-  [2, "client identifier rejected"],
-  [3, "server unavailable"],
-  [4, "bad user name or password"],
-  [5, "not authorized"],
-  [0x84, "unsupported protocol version"],
-  [0x85, "client identifier not valid"],
-  [0x86, "bad user name or password"],
-  [0x87, "not authorized"],
-  [0x88, "server unavailable"],
-  [0x89, "server busy"],
-  [0x8a, "banned"],
-  [0x8c, "bad authentication method"],
-  [0x90, "topic name invalid"],
-  [0x95, "packet too large"],
-  [0x97, "quota exceeded"],
-  [0x9f, "connection rate exceeded"],
-]);
+export type { ClientOptions, ConnectInfo, Incoming, UpstreamClient } from "./client-types.ts";
 
 export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<UpstreamClient> {
   const v = o.protocol;
