@@ -1,17 +1,16 @@
 // storage: bun:sqlite files, migrations and the time-series tag tables.
 export { explainOpenError, openDatabase, openSnapshot, type OpenOptions } from "./db.ts";
 export { runMigrations, type Migration } from "./migrations.ts";
-export {
-  openSeriesStore,
-  normalizeTableName,
-  type Row,
-  type WriteBatch,
-  type QueryResult,
-  type SeriesStore,
-  type SeriesOptions,
-  type SyncMode,
-  type StorageOptions,
-} from "./series.ts";
+export { openSeriesStore, type Row } from "./series.ts";
+export { normalizeTableName } from "./row-checks.ts";
+export type {
+  WriteBatch,
+  QueryResult,
+  SeriesStore,
+  SeriesOptions,
+  SyncMode,
+  StorageOptions,
+} from "./series-types.ts";
 export { checkReadOnlySql } from "./sql-guard.ts";
 export { senmlTableOf, SENML_SUFFIX, type SenmlRow } from "./senml-table.ts";
 export { userTableOf, dataTable, namesTable } from "./layout.ts";
