@@ -7,7 +7,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { openDatabase } from "./db.ts";
-import { createLifecycle, } from "./lifecycle.ts";
+import { createLifecycle } from "./lifecycle.ts";
 import { refreshViews } from "./layout.ts";
 import { migrateLegacyTables } from "./migrate-layout.ts";
 import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
