@@ -12,7 +12,6 @@ import { refreshViews } from "./layout.ts";
 import { migrateLegacyTables } from "./migrate-layout.ts";
 import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
 import { fillStep } from "./rollup-fill.ts";
-import type { TableOptions, TableSettings } from "./table-settings.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
 import { checkSenmlRow, createSenmlWriter, senmlTableOf, type SenmlRow } from "./senml-table.ts";
 import { openTableWriter, type Row, type TableWriter } from "./table-writer.ts";
