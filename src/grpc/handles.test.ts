@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Identified } from "../auth/index.ts";
-import { createHandles, IDLE_MS, MAX_PER_OWNER } from "./handles.ts";
+import { createHandles, IDLE_MS, MAX_PER_OWNER, RESULT_BUDGET } from "./handles.ts";
 
 const who = (id: string, kind: Identified["kind"] = "client"): Identified => ({
   id,
@@ -26,9 +26,22 @@ describe("gRPC handles", () => {
   test("each principal holds a bounded number of each kind", () => {
     const h = createHandles();
     for (let i = 0; i < MAX_PER_OWNER; i++)
-      expect(typeof h.rows.add({ principal: who("a"), cells, pos: 0, sql: "" })).toBe("object");
-    expect(h.rows.add({ principal: who("a"), cells, pos: 0, sql: "" })).toContain("too many open result sets");
-    expect(typeof h.rows.add({ principal: who("b"), cells, pos: 0, sql: "" })).toBe("object");
+      expect(typeof h.rows.add({ principal: who("a"), cells, pos: 0, sql: "", bytes: 1 })).toBe("object");
+    expect(h.rows.add({ principal: who("a"), cells, pos: 0, sql: "", bytes: 1 })).toContain(
+      "too many open result sets",
+    );
+    expect(typeof h.rows.add({ principal: who("b"), cells, pos: 0, sql: "", bytes: 1 })).toBe("object");
+  });
+
+  test("result sets waiting to be fetched are held within a memory budget, per principal and in all", () => {
+    const h = createHandles();
+    const half = RESULT_BUDGET.perOwner / 2;
+    expect(typeof h.rows.add({ principal: who("a"), cells, pos: 0, sql: "", bytes: half })).toBe("object");
+    expect(typeof h.rows.add({ principal: who("a"), cells, pos: 0, sql: "", bytes: half })).toBe("object");
+    expect(h.rows.add({ principal: who("a"), cells, pos: 0, sql: "", bytes: 1 })).toContain("hold too much memory");
+    expect(typeof h.rows.add({ principal: who("b"), cells, pos: 0, sql: "", bytes: half })).toBe("object");
+    expect(typeof h.rows.add({ principal: who("c"), cells, pos: 0, sql: "", bytes: half })).toBe("object");
+    expect(h.rows.add({ principal: who("d"), cells, pos: 0, sql: "", bytes: 1 })).toContain("on this server");
   });
 
   test("sweep drops what idled too long and ends everything of a revoked principal", () => {

@@ -21,6 +21,8 @@ export interface ConnHandle extends Owned {
 }
 export interface RowsHandle extends Owned {
   cells: QueryCells;
+  /** estimated memory the unread rows hold (counted against the result budgets) */
+  bytes: number;
   pos: number;
   sql: string;
 }
@@ -40,18 +42,31 @@ export interface LiveStream {
 export const MAX_PER_OWNER = 64;
 const MAX_TOTAL = 10_000;
 export const IDLE_MS = 30 * 60_000;
+/** memory result sets waiting for RowsFetch may hold, in all and per principal */
+export const RESULT_BUDGET = { total: 64 * 1024 * 1024, perOwner: 32 * 1024 * 1024 };
 
 /** same principal: the same kind and id (a key, or a user) */
 export const samePrincipal = (a: Identified, b: Identified) => a.kind === b.kind && a.id === b.id;
 
-function table<T extends Owned>(what: string) {
+function table<T extends Owned & { bytes?: number }>(what: string, budget?: typeof RESULT_BUDGET) {
   const map = new Map<string, T>();
   return {
     map,
     add(item: Omit<T, "id" | "created" | "used">): T | string {
-      const owned = [...map.values()].filter((h) => samePrincipal(h.principal, item.principal)).length;
-      if (owned >= MAX_PER_OWNER) return `too many open ${what}s (${MAX_PER_OWNER}); close some first`;
+      const owned = [...map.values()].filter((h) => samePrincipal(h.principal, item.principal));
+      if (owned.length >= MAX_PER_OWNER) return `too many open ${what}s (${MAX_PER_OWNER}); close some first`;
       if (map.size >= MAX_TOTAL) return `too many open ${what}s on this server; try again later`;
+      if (budget && item.bytes !== undefined) {
+        const sum = (hs: Iterable<T>) => {
+          let n = 0;
+          for (const h of hs) n += h.bytes ?? 0;
+          return n;
+        };
+        if (sum(owned) + item.bytes > budget.perOwner)
+          return `your unread ${what}s hold too much memory (${budget.perOwner} bytes); fetch or close some first`;
+        if (sum(map.values()) + item.bytes > budget.total)
+          return `unread ${what}s on this server hold too much memory; try again later`;
+      }
       const now = Date.now();
       const h = { ...item, id: randomHex(12), created: now, used: now } as T;
       map.set(h.id, h);
@@ -70,7 +85,7 @@ function table<T extends Owned>(what: string) {
 
 export function createHandles() {
   const conns = table<ConnHandle>("connection");
-  const rows = table<RowsHandle>("result set");
+  const rows = table<RowsHandle>("result set", RESULT_BUDGET);
   const appenders = table<AppenderHandle>("appender");
   const stmts = table<StatementHandle>("prepared statement");
   const streams = new Set<LiveStream>();

@@ -65,7 +65,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     params: AnyValue[],
   ) {
     const r = await select(call, conn?.handle || undefined, "Query", sql, paramsOf(params));
-    const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql });
+    const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql, bytes: sizeOf(r.cells) });
     if (typeof h === "string") throw f.refused(r.caller, "Query", h);
     return { reason: r.reason, rowsHandle: { handle: h.id, conn: conn ?? null }, rowsAffected: "0" };
   }
@@ -92,6 +92,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       const row = h.cells.rows[h.pos];
       if (!row) return { hasNoRows: true, values: [] };
       h.cells.rows[h.pos++] = []; // fetched rows are not kept
+      h.bytes = Math.max(0, h.bytes - rowSize(row));
       return { hasNoRows: false, values: valuesOf(h.cells, row) };
     }),
 
@@ -110,6 +111,14 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     }),
   };
 }
+
+/** about what one row's cells take in memory (object and value overhead included) */
+function rowSize(row: unknown[]): number {
+  let n = 32;
+  for (const v of row) n += typeof v === "string" ? 24 + v.length * 2 : v instanceof Uint8Array ? 64 + v.length : 16;
+  return n;
+}
+const sizeOf = (cells: QueryCells) => cells.rows.reduce((n: number, r) => n + rowSize(r), 0);
 
 /** SQLite's EXPLAIN QUERY PLAN rows (id, parent, notused, detail) as an indented tree; EXPLAIN as a listing */
 export function planText(cells: QueryCells, full: boolean): string {

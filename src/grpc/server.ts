@@ -46,6 +46,9 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     "grpc.max_send_message_length": MAX_MESSAGE,
     // channelz keeps per-call statistics nobody reads here
     "grpc.enable_channelz": 0,
+    // one connection cannot open streams without bound, and an idle one is closed
+    "grpc.max_concurrent_streams": 100,
+    "grpc.max_connection_idle_ms": 5 * 60_000,
   });
   const services = loadServices();
   const { openRows, ...query } = queryHandlers(deps, f, handles);

@@ -34,6 +34,9 @@ export interface GrpcTransport {
   stop(): Promise<void>;
 }
 
+/** connections (in the handshake or admitted) the listener holds at most; more are cut at once */
+export const MAX_CONNECTIONS = 1024;
+
 export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
   const injector = o.server.createConnectionInjector(ServerCredentials.createInsecure());
   const open = new Set<net.Socket>();
@@ -94,6 +97,17 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
       inject(s);
     });
   }
+  // every TCP connection, before its handshake: a flood of them is bounded
+  let raw = 0;
+  server.on("connection", (s: net.Socket) => {
+    if (raw >= MAX_CONNECTIONS) {
+      o.rejected?.(address(s));
+      s.destroy();
+      return;
+    }
+    raw++;
+    s.once("close", () => raw--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.host, () => {
