@@ -2,8 +2,10 @@
 // devices send it, and over coaps+tcp the client certificate the handshake verified)
 // goes to auth's identify(), its action to authorize() (`channels:publish|subscribe:<id>`).
 // The brute-force guard is asked first (a banned address costs a map lookup) and told of
-// every guessed key; every refusal is audited, and a success once per key, address and
-// listener a minute (a device posting every second would otherwise fill the trail).
+// every guessed key; every refusal is audited (a refused credential as `auth`/fail, a
+// refused action as `deny`, both aggregated by the trail past a few a minute), and a
+// success once per key, address and listener a minute (a device posting every second
+// would otherwise fill the trail).
 import { authorize, type Credentials, type Guard, type Identified, type Identity } from "../auth/index.ts";
 import type { PeerCert } from "../lib/peer-cert.ts";
 import type { AuditLog } from "../registry/index.ts";
@@ -47,8 +49,8 @@ export function createDoor(deps: DoorDeps) {
     });
   }
 
-  function refuse(c: Caller, target: string, code: number, reason: string, client?: string): Admitted {
-    audit(c, target, false, client, reason);
+  function refuse(c: Caller, target: string, code: number, reason: string): Admitted {
+    audit(c, target, false, undefined, reason);
     return { ok: false, code, reason };
   }
 
@@ -84,7 +86,22 @@ export function createDoor(deps: DoorDeps) {
     }
     const p = who.principal;
     const d = authorize(p, `channels:${op}`, channelId);
-    if (!d.allow) return refuse(c, target, CODE.FORBIDDEN, `not allowed to ${op} on channel ${channelId}`, p.id);
+    if (!d.allow) {
+      // an authorization refusal is a `deny` event (the trail aggregates them per principal, operation, minute)
+      const reason = `not allowed to ${op} on channel ${channelId}`;
+      deps.audit?.record({
+        kind: "deny",
+        action: `channels:${op}`,
+        result: "fail",
+        ...(p.kind === "user" ? { user: p.id } : { client: p.id }),
+        target: channelId,
+        listener: c.listener,
+        address: c.address,
+        method: c.cert ? "certificate" : "token",
+        reason,
+      });
+      return { ok: false, code: CODE.FORBIDDEN, reason } satisfies Admitted;
+    }
     const key = `${c.listener}|${c.address}|${p.id}`;
     const now = Date.now();
     const last = recorded.get(key);

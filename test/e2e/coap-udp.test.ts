@@ -70,13 +70,21 @@ describe.skipIf(coapClient.skip)("coap-client against neo's CoAP listener", () =
     expect(await out(["-m", "get", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.00");
   });
 
-  test("refusals are in the audit trail with the CoAP listener", async () => {
+  test("refusals are in the audit trail with the CoAP listener: a bad key as auth, a refused action as deny", async () => {
     await eventually(async () => {
       const r = await neo(["shell", "audit", "--data", gw.srv.data, "--format", "json", "--result", "fail"]);
-      const events = JSON.parse(r.stdout) as { listener?: string; client?: string; reason?: string }[];
-      return events.some(
-        (e) => e.listener === "coap" && e.client === "stranger" && /not allowed to publish/.test(e.reason ?? ""),
+      const events = JSON.parse(r.stdout) as {
+        kind: string;
+        action: string;
+        listener?: string;
+        client?: string;
+        reason?: string;
+      }[];
+      const deny = events.some(
+        (e) => e.kind === "deny" && e.action === "channels:publish" && e.listener === "coap" && e.client === "stranger",
       );
+      const auth = events.some((e) => e.kind === "auth" && e.listener === "coap" && e.reason === "invalid token");
+      return deny && auth;
     });
   });
 
