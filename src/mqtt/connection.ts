@@ -37,6 +37,9 @@ function encodable(p: Packet, version: ProtocolVersion): boolean {
  */
 export const UNAUTHENTICATED_OVERHEAD = 4096;
 /** publishes awaiting onPublish at once before we stop taking new ones */
+/** after a DISCONNECT with a reason: how long, and how many more bytes, the client may still send */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1 << 20;
 const PIPELINE_LIMIT = 1024;
 const BACKLOG_PAUSE = 4096;
 
@@ -154,7 +157,7 @@ export class Connection {
   // ---- inbound -------------------------------------------------------------
 
   onData(chunk: Uint8Array): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed") return this.transport.discarded?.(chunk.byteLength);
     this.lastSeen = Date.now();
     this.core.stats.bytesIn += chunk.byteLength;
     const accepted = this.state === "connected";
@@ -438,7 +441,16 @@ export class Connection {
   /** Close because of a protocol problem: v5 clients get DISCONNECT with the reason first. */
   protocolClose(reasonCode: number): void {
     if (this.state === "closed") return;
-    if (this.version === 5 && this.state === "connected") this.sendPacket({ cmd: "disconnect", reasonCode });
+    if (this.version === 5 && this.state === "connected") {
+      this.sendPacket({ cmd: "disconnect", reasonCode });
+      // a client still writing (beyond Receive Maximum, say) must be able to read why:
+      // stop reading it, let the reason drain, close after a short bounded linger
+      if (this.transport.linger) {
+        this.flush();
+        this.teardown();
+        return this.transport.linger(LINGER_MS, LINGER_BYTES);
+      }
+    }
     this.close(true);
   }
 

@@ -16,6 +16,9 @@ export class SocketTransport<T> implements Transport {
   private ending = false;
   private closed = false;
   private paused = false;
+  /** bytes the client may still send while we linger; -1 when not lingering */
+  private lingerLeft = -1;
+  private lingerTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly socket: Socket<T>,
@@ -83,12 +86,32 @@ export class SocketTransport<T> implements Transport {
 
   private finish(): void {
     this.closed = true;
-    this.socket.end();
+    if (this.lingerLeft < 0) return void this.socket.end();
+    // the reason is out: FIN our side, go on reading (and discarding) until the client closes
+    this.socket.shutdown();
+    this.socket.resume();
+  }
+
+  linger(ms: number, maxBytes: number): void {
+    if (this.closed) return;
+    this.lingerLeft = maxBytes;
+    this.lingerTimer = setTimeout(() => this.close(), ms);
+    this.lingerTimer.unref?.();
+    this.end();
+  }
+
+  discarded(bytes: number): void {
+    if (this.lingerLeft < 0) return;
+    this.lingerLeft -= bytes;
+    if (this.lingerLeft < 0) this.close();
   }
 
   close(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     if (this.closed && !this.ending) return;
     this.closed = true;
+    this.ending = false;
     this.pending = null;
     this.pendingBytes = 0;
     this.socket.terminate();

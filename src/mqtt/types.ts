@@ -52,6 +52,14 @@ export interface Transport {
   end(): void;
   /** close at once */
   close(): void;
+  /**
+   * After a DISCONNECT with a reason: flush, stop sending (FIN) but keep reading and
+   * discarding what the client still sends, so it can read the reason instead of a broken
+   * pipe; close for good after `ms` or `maxBytes` discarded, whichever comes first.
+   */
+  linger?(ms: number, maxBytes: number): void;
+  /** bytes that arrived after the connection was closed (counted against the linger) */
+  discarded?(bytes: number): void;
   pauseReading(): void;
   resumeReading(): void;
 }
