@@ -24,6 +24,11 @@ export function brokerFigures(broker: Broker): BrokerFigures {
     messagesSent: s.messagesOut,
     subscriptions: s.subscriptions,
     retained: s.retained,
+    persistentSessions: s.persistentSessions,
+    queuedBytes: s.queuedBytes,
+    refusedSessions: s.refusedSessions,
+    droppedQueuedBytes: s.droppedQueuedBytes,
+    expiredSessions: s.expiredSessions,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Settings } from "../lib/settings.ts";
 import { Broker, RC } from "../mqtt/index.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 import { brokerFigures, startNeoSys } from "./metrics.ts";
+import { logSessionBounds } from "./session-bounds-log.ts";
 import type { Stores } from "./phase-stores.ts";
 import type { StopList } from "./stop-list.ts";
 
@@ -23,9 +24,18 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
       maxBytes: mqtt.maxRetainedBytes,
       maxBytesPerOwner: mqtt.maxRetainedBytesPerClient,
     },
+    sessions: {
+      maxPersistent: mqtt.maxPersistentSessions,
+      maxPersistentPerOwner: mqtt.maxPersistentSessionsPerClient,
+      maxQueuedBytes: mqtt.maxQueuedBytes,
+      maxQueuedBytesPerOwner: mqtt.maxQueuedBytesPerClient,
+      persistentExpiryMs: mqtt.persistentSessionExpiryMs,
+    },
     log,
   });
   stops.add("broker", "broker", () => broker.close({ reasonCode: RC.serverShuttingDown }));
+  const bounds = logSessionBounds(broker, log);
+  stops.add("services", "session bounds log", () => bounds.stop());
   s.metrics.provide({ broker: () => brokerFigures(broker) });
   // retained messages and persistent sessions from the last run, before anyone connects
   if (mqtt.persistence) {

@@ -33,6 +33,11 @@ const MQTT_AT_START = [
   "maxRetainedBytes",
   "maxRetainedBytesPerClient",
   "maxKeepAlive",
+  "maxPersistentSessions",
+  "maxPersistentSessionsPerClient",
+  "maxQueuedBytes",
+  "maxQueuedBytesPerClient",
+  "persistentSessionExpiryMs",
 ] as const;
 
 /** `next` with what only a restart changes kept as it runs, each such change warned about */

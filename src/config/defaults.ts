@@ -24,6 +24,11 @@ export const DEFAULT_MQTT_LIMITS: MqttLimits = {
   maxRetainedBytes: 64 * 1024 * 1024,
   maxRetainedBytesPerClient: 8 * 1024 * 1024,
   maxKeepAlive: 65_535,
+  maxPersistentSessions: 10_000,
+  maxPersistentSessionsPerClient: 100,
+  maxQueuedBytes: 128 * 1024 * 1024,
+  maxQueuedBytesPerClient: 16 * 1024 * 1024,
+  persistentSessionExpiryMs: 7 * 86_400_000,
 };
 
 /** The built-in defaults, with `data` resolved against cwd. A new section adds its defaults here. */

@@ -93,6 +93,14 @@ export interface MqttLimits {
   maxRetainedBytesPerClient: number;
   /** seconds; a v5 client asking for more gets Server Keep Alive */
   maxKeepAlive: number;
+  /** persistent sessions (clean=false, v5 expiry > 0) in all, and per key (anonymous: per address) */
+  maxPersistentSessions: number;
+  maxPersistentSessionsPerClient: number;
+  /** bytes of messages queued for sessions in all, and per key (anonymous: per address) */
+  maxQueuedBytes: number;
+  maxQueuedBytesPerClient: number;
+  /** a persistent session that would never expire (3.1.1, v5 0xFFFFFFFF) ends this long after its client left, ms */
+  persistentSessionExpiryMs: number;
 }
 
 export interface NeoConfig {

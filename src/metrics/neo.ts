@@ -13,6 +13,12 @@ export interface BrokerFigures {
   messagesSent: number;
   subscriptions: number;
   retained: number;
+  /** session bounds (Mqtt.MaxPersistentSessions*, MaxQueuedBytes*, PersistentSessionExpiry) */
+  persistentSessions?: number;
+  queuedBytes?: number;
+  refusedSessions?: number;
+  droppedQueuedBytes?: number;
+  expiredSessions?: number;
 }
 
 /** one bridge's uplink and queue (app reads it from the bridge's status) */
@@ -131,6 +137,34 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
   );
   reg.gauge("neo_mqtt_subscriptions", "subscriptions held by sessions now", () => src.broker().subscriptions);
   reg.gauge("neo_mqtt_retained_messages", "retained messages held now", () => src.broker().retained);
+  reg.gauge(
+    "neo_mqtt_persistent_sessions",
+    "persistent MQTT sessions held now",
+    () => src.broker().persistentSessions ?? 0,
+  );
+  reg.gauge(
+    "neo_mqtt_queued_bytes",
+    "bytes of messages queued for MQTT sessions now",
+    () => src.broker().queuedBytes ?? 0,
+  );
+  reg.gauge(
+    "neo_mqtt_sessions_refused_total",
+    "CONNECTs refused at Mqtt.MaxPersistentSessions or MaxPersistentSessionsPerClient",
+    () => src.broker().refusedSessions ?? 0,
+    "counter",
+  );
+  reg.gauge(
+    "neo_mqtt_queued_dropped_total",
+    "messages not queued for a session at Mqtt.MaxQueuedBytes or MaxQueuedBytesPerClient",
+    () => src.broker().droppedQueuedBytes ?? 0,
+    "counter",
+  );
+  reg.gauge(
+    "neo_mqtt_sessions_expired_total",
+    "persistent sessions ended because their expiry ran out",
+    () => src.broker().expiredSessions ?? 0,
+    "counter",
+  );
   const rows = reg.counter("neo_db_rows_written_total", "rows committed to the series store, per table");
   const batch = reg.histogram(
     "neo_db_write_batch_seconds",

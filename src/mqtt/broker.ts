@@ -12,6 +12,7 @@ import { sysMessages } from "./sys.ts";
 import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
 import type { RetainedLimits } from "./retained.ts";
+import type { SessionLimits } from "./session-limits.ts";
 import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
 export interface BrokerOptions {
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   sysIntervalMs?: number;
   /** per-session queue bound; default 1000 */
   maxQueuedMessages?: number;
+  /** caps on persistent sessions and queued bytes, the expiry of "never" sessions; default none */
+  sessions?: SessionLimits;
 }
 
 export interface BrokerStats {
@@ -50,6 +53,13 @@ export interface BrokerStats {
   droppedQueued: number;
   droppedTooLarge: number;
   expired: number;
+  /** persistent sessions now, and bytes queued for sessions (Mqtt.MaxPersistentSessions*, MaxQueuedBytes*) */
+  persistentSessions: number;
+  queuedBytes: number;
+  /** CONNECTs refused at a persistent-session cap; messages dropped at a queued-bytes cap; sessions that expired */
+  refusedSessions: number;
+  droppedQueuedBytes: number;
+  expiredSessions: number;
 }
 
 /** One connected client as the console shows it. */
@@ -106,6 +116,7 @@ export class Broker {
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
       outboundHighWater: HIGH_WATER / 4,
+      ...(opts.sessions ? { sessionLimits: opts.sessions } : {}),
     });
     this.websocket = createWsHandler(this.core);
     this.sweepTimer = setInterval(() => this.core.sweep(), 250);
@@ -269,6 +280,7 @@ export class Broker {
       droppedQueued: s.droppedQueued,
       droppedTooLarge: s.droppedTooLarge,
       expired: s.expired,
+      ...this.core.budget.figures(),
     };
   }
 

@@ -7,6 +7,7 @@ import type { Delivery, Message, QoS, Subscription, WillMessage } from "./types.
 import { RC } from "./codes.ts";
 import { type RetainedLimits, RetainedStore } from "./retained.ts";
 import { Session, type SessionCounters } from "./session.ts";
+import { SessionBudget, type SessionLimits } from "./session-limits.ts";
 import { TopicTrie } from "./topics.ts";
 import { routeShared } from "./shared-route.ts";
 
@@ -24,6 +25,8 @@ export interface CoreOptions {
   maxQueuedMessages: number;
   /** bytes waiting for one client above which QoS 0 is queued instead of written */
   outboundHighWater: number;
+  /** caps on persistent sessions and queued bytes, the expiry of "never" sessions */
+  sessionLimits?: SessionLimits;
 }
 
 export interface CoreCounters extends SessionCounters {
@@ -84,6 +87,8 @@ export class BrokerCore {
   private readonly subs = new TopicTrie<Subscription>();
   private readonly shared = new TopicTrie<Subscription>();
   private readonly rr = new Map<string, number>();
+  /** persistent sessions and queued bytes per owner and in all (session-limits.ts) */
+  readonly budget: SessionBudget;
 
   constructor(
     /** the app's answers; replaced once by Broker.setHooks before anyone connects */
@@ -92,6 +97,22 @@ export class BrokerCore {
     readonly opts: CoreOptions,
   ) {
     if (opts.retained) this.retained.limits = opts.retained;
+    this.budget = new SessionBudget(opts.sessionLimits);
+  }
+
+  /** a new, empty session counted against the session budget */
+  newSession(id: string): Session {
+    const s = new Session(id, this.opts.maxQueuedMessages, this.stats);
+    s.budget = this.budget;
+    return s;
+  }
+
+  /** count `s` as a persistent session of `key`, or (null) as none */
+  private setPersistent(s: Session, key: string | null): void {
+    if (s.persistentKey === key) return;
+    if (s.persistentKey !== null) this.budget.addPersistent(s.persistentKey, -1);
+    if (key !== null) this.budget.addPersistent(key, 1);
+    s.persistentKey = key;
   }
 
   get subscriptionCount(): number {
@@ -109,8 +130,14 @@ export class BrokerCore {
     clientId: string,
     cleanStart: boolean,
     expiryMs: number,
-  ): { session: Session; present: boolean } {
-    const live = this.sessions.get(clientId)?.conn;
+  ): { session: Session; present: boolean } | null {
+    // whose quota: the key it authenticated as, else (anonymous) its address
+    const key = c.client?.identity ?? `address:${c.transport.peer.remoteAddress}`;
+    const old = this.sessions.get(clientId);
+    // one more persistent session (not the resumption of one this owner already has)?
+    const resumes = old !== undefined && !cleanStart && old.persistentKey === key;
+    if (expiryMs > 0 && !resumes && !this.budget.mayPersist(key)) return null;
+    const live = old?.conn;
     if (live && live !== c) live.disconnect(RC.sessionTakenOver); // [MQTT-3.1.4-3]
     let s = this.sessions.get(clientId);
     if (s && cleanStart) {
@@ -125,10 +152,12 @@ export class BrokerCore {
       s.willTimer = null;
       s.pendingWill = null;
     } else {
-      s = new Session(clientId, this.opts.maxQueuedMessages, this.stats);
+      s = this.newSession(clientId);
       this.sessions.set(clientId, s);
     }
     s.expiryMs = expiryMs;
+    s.setQuotaKey(key);
+    this.setPersistent(s, expiryMs > 0 ? key : null);
     s.offlineSince = null;
     s.owner = c.client?.identity;
     s.conn = c;
@@ -174,8 +203,16 @@ export class BrokerCore {
   /** Keep a session whose client is away (since `since`) for `leftMs` more, then end it. */
   park(s: Session, since: number, leftMs: number): void {
     s.offlineSince = since;
-    if (!this.sessions.has(s.id)) this.sessions.set(s.id, s); // a restored one joins here
-    if (Number.isFinite(leftMs)) s.expiryTimer = longTimeout(Math.max(0, leftMs), () => this.endSession(s));
+    if (!this.sessions.has(s.id)) {
+      // a restored one joins here: it counts, though it was let in before the caps
+      this.sessions.set(s.id, s);
+      if (s.persistentKey === null) this.setPersistent(s, s.quotaKey);
+    }
+    if (Number.isFinite(leftMs))
+      s.expiryTimer = longTimeout(Math.max(0, leftMs), () => {
+        this.budget.counts.expiredSessions++;
+        this.endSession(s);
+      });
   }
 
   endSession(s: Session): void {
@@ -188,6 +225,7 @@ export class BrokerCore {
     s.subscriptions.clear();
     s.clearQueue();
     s.inflight.clear();
+    this.setPersistent(s, null);
     if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
     if (w && !this.shuttingDown)
       this.publishWill(

@@ -4,6 +4,7 @@
 import type { Connection } from "./connection.ts";
 import type { DeliveryTarget } from "./hooks.ts";
 import type { Delivery, Subscription, WillMessage } from "./types.ts";
+import { deliveryCost, type SessionBudget } from "./session-limits.ts";
 
 export interface Outbound {
   delivery: Delivery;
@@ -34,6 +35,14 @@ export class Session {
   expiryTimer: ReturnType<typeof setTimeout> | null = null;
   pendingWill: WillMessage | null = null;
   willTimer: ReturnType<typeof setTimeout> | null = null;
+  /** the gateway-wide tallies of persistent sessions and queued bytes (session-limits.ts); null = unbounded */
+  budget: SessionBudget | null = null;
+  /** whose quota its queued bytes count against: the owner, or for anonymous clients their address */
+  quotaKey = "";
+  /** the quota key it counts against as a persistent session; null while it is not one */
+  persistentKey: string | null = null;
+  /** bytes its queued messages count for (deliveryCost) */
+  queuedBytes = 0;
   private queue: Delivery[] = [];
   private qHead = 0;
   private nextPid = 1;
@@ -75,11 +84,21 @@ export class Session {
         return;
       }
       const old = this.queue[this.qHead] as Delivery; // drop the oldest
-      this.qHead++;
+      this.shift();
       if (old.qos === 0) this.counters.droppedQos0++;
       else this.counters.droppedQueued++;
     }
+    const cost = deliveryCost(d);
+    if (this.budget && !this.budget.take(this.quotaKey, cost)) return; // past Mqtt.MaxQueuedBytes*: dropped, counted there
+    this.queuedBytes += cost;
     this.queue.push(d);
+  }
+
+  /** count its queued bytes against another owner's quota (the session changed hands) */
+  setQuotaKey(key: string): void {
+    if (key === this.quotaKey) return;
+    if (this.budget && this.queuedBytes > 0) this.budget.move(this.quotaKey, key, this.queuedBytes);
+    this.quotaKey = key;
   }
 
   private sendInflight(c: Connection, d: Delivery): void {
@@ -121,6 +140,12 @@ export class Session {
   }
 
   private shift(): void {
+    const head = this.queue[this.qHead];
+    if (head) {
+      const cost = deliveryCost(head);
+      this.queuedBytes -= cost;
+      this.budget?.give(this.quotaKey, cost);
+    }
     this.qHead++;
     if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.qHead);
@@ -166,8 +191,13 @@ export class Session {
 
   /** Put saved state back: queue in order and the next packet id to use. */
   restore(queue: Delivery[], nextPid: number): void {
-    this.queue = queue.slice(0, this.maxQueued);
-    this.qHead = 0;
+    this.clearQueue();
+    for (const d of queue.slice(0, this.maxQueued)) {
+      const cost = deliveryCost(d);
+      if (this.budget && !this.budget.take(this.quotaKey, cost)) continue;
+      this.queuedBytes += cost;
+      this.queue.push(d);
+    }
     if (Number.isInteger(nextPid) && nextPid >= 1 && nextPid <= 65535) this.nextPid = nextPid;
   }
 
@@ -176,6 +206,8 @@ export class Session {
   }
 
   clearQueue(): void {
+    this.budget?.give(this.quotaKey, this.queuedBytes);
+    this.queuedBytes = 0;
     this.queue = [];
     this.qHead = 0;
   }

@@ -2,8 +2,7 @@
 // sessions (subscriptions, messages in flight and queued, inbound QoS 2 ids). The app
 // decides where it is kept and when; this file only copies it out and back in.
 import type { BrokerCore } from "./core.ts";
-import type { Outbound } from "./session.ts";
-import { Session } from "./session.ts";
+import type { Outbound, Session } from "./session.ts";
 import type { Delivery, Message, Subscription } from "./types.ts";
 import { isValidTopicFilter, isValidTopicName } from "./topics.ts";
 
@@ -125,9 +124,10 @@ export function importState(core: BrokerCore, st: BrokerState, now = Date.now())
         res.skipped++;
         continue;
       }
-      s = new Session(saved.id, core.opts.maxQueuedMessages, core.stats);
+      s = core.newSession(saved.id);
       s.expiryMs = saved.expiryMs;
       if (saved.owner !== undefined) s.owner = saved.owner;
+      s.quotaKey = saved.owner ?? "address:";
       for (const sub of saved.subscriptions) {
         if (!isValidTopicFilter(sub.filter) || sub.clientId !== saved.id)
           throw new Error(`bad subscription ${JSON.stringify(sub.raw)}`);

@@ -1,7 +1,8 @@
 // Mqtt { Listen, EnableTokenAuth, sizes and limits, Persistence, Tls { ... } }
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_LIMITS, DEFAULT_MQTT_PORT } from "../defaults.ts";
 import type { MqttLimits } from "../types.ts";
-import { bool, int } from "./leaves.ts";
+import { formatDuration } from "../../lib/duration.ts";
+import { bool, duration, int } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
 import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
 import { def, type Section } from "./spec.ts";
@@ -32,6 +33,11 @@ export const mqttSection: Section = {
       MaxRetainedBytes: int(0, 2 ** 40, limit("maxRetainedBytes")),
       MaxRetainedBytesPerClient: int(0, 2 ** 40, limit("maxRetainedBytesPerClient")),
       MaxKeepAlive: int(1, 65_535, limit("maxKeepAlive")),
+      MaxPersistentSessions: int(0, 100_000_000, limit("maxPersistentSessions")),
+      MaxPersistentSessionsPerClient: int(0, 100_000_000, limit("maxPersistentSessionsPerClient")),
+      MaxQueuedBytes: int(0, 2 ** 40, limit("maxQueuedBytes")),
+      MaxQueuedBytesPerClient: int(0, 2 ** 40, limit("maxQueuedBytesPerClient")),
+      PersistentSessionExpiry: duration(1000, 3650 * 86_400_000, limit("persistentSessionExpiryMs")),
       Tls: tls("mqtt", ["require", "optional"]),
     },
     hints: {
@@ -63,6 +69,11 @@ export const mqttSection: Section = {
     `  MaxRetainedBytes = ${cfg.mqtt.maxRetainedBytes}`,
     `  MaxRetainedBytesPerClient = ${cfg.mqtt.maxRetainedBytesPerClient}`,
     `  MaxKeepAlive = ${cfg.mqtt.maxKeepAlive}`,
+    `  MaxPersistentSessions = ${cfg.mqtt.maxPersistentSessions}`,
+    `  MaxPersistentSessionsPerClient = ${cfg.mqtt.maxPersistentSessionsPerClient}`,
+    `  MaxQueuedBytes = ${cfg.mqtt.maxQueuedBytes}`,
+    `  MaxQueuedBytesPerClient = ${cfg.mqtt.maxQueuedBytesPerClient}`,
+    `  PersistentSessionExpiry = "${formatDuration(cfg.mqtt.persistentSessionExpiryMs)}"`,
     ...tlsLines(cfg.mqtt.tls),
     "}",
   ],
@@ -101,6 +112,18 @@ export const mqttSection: Section = {
   # Alive, or none, is told this one (Server Keep Alive in CONNACK); an MQTT 3.1.1
   # client asking for more is refused (CONNACK 2, identifier rejected), as in Mosquitto.
   MaxKeepAlive = ${DEFAULT_MQTT_LIMITS.maxKeepAlive}
+
+  # Persistent sessions (clean=false, or a v5 session expiry) in all and per key
+  # (anonymous clients: per address): one more is refused with CONNACK 0x97 (v5) / 3
+  # (3.1.1). Messages queued for sessions count their payload, topic and ~100 bytes: past
+  # MaxQueuedBytes in all or MaxQueuedBytesPerClient for one key, new ones are dropped and
+  # counted. A session that asked to live for ever (3.1.1 clean=false, v5 0xFFFFFFFF) ends
+  # PersistentSessionExpiry after its client left (Mosquitto's persistent_client_expiration).
+  MaxPersistentSessions = ${DEFAULT_MQTT_LIMITS.maxPersistentSessions}
+  MaxPersistentSessionsPerClient = ${DEFAULT_MQTT_LIMITS.maxPersistentSessionsPerClient}
+  MaxQueuedBytes = ${DEFAULT_MQTT_LIMITS.maxQueuedBytes}
+  MaxQueuedBytesPerClient = ${DEFAULT_MQTT_LIMITS.maxQueuedBytesPerClient}
+  PersistentSessionExpiry = "7d"
 
   Tls {
     # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.

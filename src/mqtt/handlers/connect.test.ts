@@ -41,6 +41,7 @@ function fakeConnection(auth: AuthResult | Error = { ok: true, identity: "dev1" 
     core: {
       assignClientId: () => "auto-1",
       opts: { maxPacketSize: 1024 },
+      budget: { limits: { persistentExpiryMs: 3_600_000 } },
       log: {
         debug: (m: string) => void log.push(m),
         warn: (m: string) => void log.push(m),
@@ -189,5 +190,22 @@ describe("CONNECT steps", () => {
     });
     expect(c.state).toBe("connected");
     expect(c.resumed).toBe(1);
+  });
+
+  test("attach: a session that asks to live for ever gets Mqtt.PersistentSessionExpiry (v5: in CONNACK)", () => {
+    const v3 = fakeConnection();
+    const s3 = stateFor(v3, { protocolVersion: 4, clientId: "p3", clean: false });
+    expect(attach(s3)).toBe(true);
+    expect(v3.log).toEqual(["attach p3 clean=false expiry=3600000"]);
+    const v5 = fakeConnection();
+    const s5 = stateFor(v5, {
+      protocolVersion: 5,
+      clientId: "p5",
+      clean: false,
+      properties: { sessionExpiryInterval: 0xffffffff },
+    });
+    expect(attach(s5) && connack(s5)).toBe(true);
+    expect(v5.log[0]).toBe("attach p5 clean=false expiry=3600000");
+    expect(v5.sent[0]).toMatchObject({ properties: { sessionExpiryInterval: 3600 } });
   });
 });

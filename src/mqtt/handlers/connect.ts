@@ -29,6 +29,8 @@ export interface ConnectState {
   sessionPresent: boolean;
   /** v5: the keep alive the server imposes (Server Keep Alive in CONNACK) */
   serverKeepAlive?: number;
+  /** v5: the session expiry (s) the server uses instead of the client's "never" (CONNACK property) */
+  serverSessionExpiry?: number;
 }
 
 /** false (or a promise of false): the CONNECT was refused or the socket went away; stop. */
@@ -149,8 +151,21 @@ export const limits: ConnectStep = (s) => {
 
 /** Take over, resume or create the session (Clean Start, expiry). */
 export const attach: ConnectStep = (s) => {
-  const expiry = sessionExpiryMs(s.version, s.cleanStart, s.props.sessionExpiryInterval);
-  const { session, present } = s.c.core.attach(s.c, s.clientId, s.cleanStart, expiry);
+  let expiry = sessionExpiryMs(s.version, s.cleanStart, s.props.sessionExpiryInterval);
+  // a session that would never end ends this long after its client left (Mqtt.PersistentSessionExpiry)
+  const cap = s.c.core.budget.limits.persistentExpiryMs;
+  if (expiry === Infinity && Number.isFinite(cap)) {
+    expiry = cap;
+    if (s.version === 5) s.serverSessionExpiry = Math.ceil(cap / 1000);
+  }
+  const got = s.c.core.attach(s.c, s.clientId, s.cleanStart, expiry);
+  if (!got) {
+    s.c.core.log.debug(
+      `CONNECT refused for "${s.clientId}": no more persistent sessions allowed (Mqtt.MaxPersistentSessions*)`,
+    );
+    return refuse(s.c, RC.quotaExceeded); // 3.1.1: return code 3, server unavailable
+  }
+  const { session, present } = got;
   s.session = session;
   s.sessionPresent = present;
   s.c.clearConnectTimer();
@@ -176,6 +191,7 @@ export function connackFor(s: ConnectState, maxPacketSize: number): IConnackPack
   };
   if (s.assigned) ack.properties.assignedClientIdentifier = s.clientId;
   if (s.serverKeepAlive !== undefined) ack.properties.serverKeepAlive = s.serverKeepAlive;
+  if (s.serverSessionExpiry !== undefined) ack.properties.sessionExpiryInterval = s.serverSessionExpiry;
   return ack;
 }
 
