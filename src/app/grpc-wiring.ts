@@ -120,7 +120,7 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
       }
       return live.filter((l) => gone.has(l));
     },
-    readCheck: (p, sql) => w.readCheck(p, sql),
+    readCheck: (p, sql, decide) => w.readCheck(p, sql, decide),
     // the same fair line per principal as /db/query
     runQuery: (req, who) => w.queries.run(req, undefined, shareKey(who.principal, who.address)),
     write: (table, rows) => w.batcher.write(table, rows),

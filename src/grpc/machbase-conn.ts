@@ -35,7 +35,7 @@ export function connHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       const { user, password } = call.request;
       const caller = f.caller(call, { user, password });
       const h = handles.conns.add({ principal: caller.principal, user, password });
-      if (typeof h === "string") throw f.refused(caller, "Conn", h);
+      if (typeof h === "string") throw new Refusal(h);
       const p = caller.principal;
       deps.audit.record({
         kind: "auth",
@@ -79,7 +79,7 @@ export function connHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     KillSession: f.unary<{ id: string }, object>("KillSession", (call) => {
       const caller = f.caller(call);
       const c = handles.conns.get(call.request.id, caller.principal);
-      if (!c) throw f.refused(caller, "KillSession", `session "${call.request.id}" not found`, call.request.id);
+      if (!c) throw new Refusal(`session "${call.request.id}" not found`);
       handles.closeConn(c.id);
       deps.log.info(`gRPC: ${actor(caller)} closed session ${c.id}`);
       return {};

@@ -34,7 +34,7 @@ export function prepareHandlers(
       const { caller } = callerWith(f, handles, call, call.request.conn?.handle || undefined);
       if (call.request.sql.trim() === "") throw new Refusal("empty sql");
       const h = handles.stmts.add({ principal: caller.principal, sql: call.request.sql });
-      if (typeof h === "string") throw f.refused(caller, "Prepare", h);
+      if (typeof h === "string") throw new Refusal(h);
       return { stmtHandle: { handle: h.id, conn: call.request.conn ?? null } };
     }),
 

@@ -2,6 +2,7 @@
 // Every statement goes the way of /db/query: the table finder and authorize(tables:read)
 // first, then the query process pool (timeout, memory, row and byte caps, fairness). The
 // result set comes back as typed cells and waits under a handle for RowsFetch.
+import { authorize } from "../auth/index.ts";
 import type { QueryCells, QueryParam } from "../query/index.ts";
 import type { Handles } from "./handles.ts";
 import { callerWith } from "./machbase-conn.ts";
@@ -27,15 +28,25 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
   async function select(
     call: CallLike,
     connHandle: string | undefined,
-    method: string,
     sql: string,
     params: QueryParam[],
     run = sql,
   ): Promise<{ caller: Caller; cells: QueryCells; reason: string }> {
     const { caller, conn } = callerWith(f, handles, call, connHandle);
     if (sql.trim() === "") throw new Refusal("empty sql");
-    const refused = deps.readCheck(caller.principal, sql);
-    if (refused) throw refused.status === 403 ? f.refused(caller, method, refused.reason) : new Refusal(refused.reason);
+    // each table's decision is authorize()'s; a refused one is a deny event in the audit trail
+    let denied = false;
+    const refused = deps.readCheck(caller.principal, sql, (t) => {
+      const d = authorize(caller.principal, "tables:read", t);
+      if (d.allow) return d;
+      denied = true;
+      f.denied(caller, "tables:read", t, d.reason);
+      return { allow: false, reason: d.reason };
+    });
+    if (refused) {
+      if (refused.status === 403 && !denied) f.denied(caller, "tables:read", "*", refused.reason);
+      throw new Refusal(refused.reason);
+    }
     if (conn) {
       conn.latestSql = sql;
       conn.latestSqlTime = Date.now();
@@ -64,9 +75,9 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     sql: string,
     params: AnyValue[],
   ) {
-    const r = await select(call, conn?.handle || undefined, "Query", sql, paramsOf(params));
+    const r = await select(call, conn?.handle || undefined, sql, paramsOf(params));
     const h = handles.rows.add({ principal: r.caller.principal, cells: r.cells, pos: 0, sql, bytes: sizeOf(r.cells) });
-    if (typeof h === "string") throw f.refused(r.caller, "Query", h);
+    if (typeof h === "string") throw new Refusal(h);
     return { reason: r.reason, rowsHandle: { handle: h.id, conn: conn ?? null }, rowsAffected: "0" };
   }
 
@@ -78,7 +89,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
 
     QueryRow: f.unary<SqlRequest, object>("QueryRow", async (call) => {
       const conn = call.request.conn?.handle || undefined;
-      const r = await select(call, conn, "QueryRow", call.request.sql, paramsOf(call.request.params));
+      const r = await select(call, conn, call.request.sql, paramsOf(call.request.params));
       const row = r.cells.rows[0];
       // machbase-neo's answer for an empty result (database/sql's ErrNoRows)
       if (!row) throw new Refusal("sql: no rows in result set");
@@ -106,7 +117,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       // the plan of a statement the caller could not run is refused the same way
       const conn = call.request.conn?.handle || undefined;
       const plan = `${full ? "EXPLAIN" : "EXPLAIN QUERY PLAN"} ${sql}`;
-      const r = await select(call, conn, "Explain", sql, [], plan);
+      const r = await select(call, conn, sql, [], plan);
       return { plan: planText(r.cells, full) };
     }),
   };

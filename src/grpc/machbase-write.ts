@@ -40,11 +40,14 @@ const ORDER = [0, 1, 2] as const;
 
 export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
   /** may the caller write this table? (the table name as storage names it) */
-  function mayWrite(c: Caller, method: string, table: string): string {
+  function mayWrite(c: Caller, table: string): string {
     const t = table.trim().toUpperCase();
     if (!/^[A-Z_][A-Z0-9_]*$/.test(t)) throw new Refusal(`invalid table name ${JSON.stringify(table)}`);
     const d = authorize(c.principal, "tables:write", t);
-    if (!d.allow) throw f.refused(c, method, d.reason, t);
+    if (!d.allow) {
+      f.denied(c, "tables:write", t, d.reason);
+      throw new Refusal(d.reason);
+    }
     return t;
   }
 
@@ -55,7 +58,7 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     let table: string;
     try {
       const st = parseInsert(sql);
-      table = mayWrite(caller, "Exec", st.table);
+      table = mayWrite(caller, st.table);
       const values = params.map((p) => anyToParam(p));
       rows = st.tuples.map((t) => rowOf(bind(t, values), st.order));
     } catch (e) {
@@ -70,9 +73,9 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     insert,
     Appender: f.unary<{ conn?: { handle?: string } | null; tableName: string }, object>("Appender", (call) => {
       const { caller } = callerWith(f, handles, call, call.request.conn?.handle ?? undefined);
-      const table = mayWrite(caller, "Appender", call.request.tableName);
+      const table = mayWrite(caller, call.request.tableName);
       const h = handles.appenders.add({ principal: caller.principal, table });
-      if (typeof h === "string") throw f.refused(caller, "Appender", h, table);
+      if (typeof h === "string") throw new Refusal(h);
       return {
         handle: { handle: h.id, conn: call.request.conn ?? null },
         tableName: table,

@@ -16,9 +16,12 @@ const secondsToDate = (s: string | undefined) => {
 };
 
 export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
-  const allowed = (c: Caller, method: string, op: Operation, id: string) => {
+  const allowed = (c: Caller, op: Operation, id: string) => {
     const d = authorize(c.principal, op, id);
-    if (!d.allow) throw f.refused(c, method, `${d.reason} (needs the scope ${op}:${id})`, id);
+    if (!d.allow) {
+      f.denied(c, op, id, d.reason);
+      throw new Refusal(`${d.reason} (needs the scope ${op}:${id})`);
+    }
   };
   const actor = (c: Caller) => `${c.principal.kind === "client" ? "client" : "user"} ${c.principal.id}`;
   const changed = (c: Caller, action: string, id: string) => {
@@ -38,7 +41,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     ListKey: f.unary<object, object>("ListKey", (call) => {
       const c = f.caller(call);
       const p = c.principal;
-      if (!p.scopes.some((s) => s.operation === "keys:list" && !s.deny)) allowed(c, "ListKey", "keys:list", "*");
+      if (!p.scopes.some((s) => s.operation === "keys:list" && !s.deny)) allowed(c, "keys:list", "*");
       const keys = deps.keys
         .list()
         .filter((k) => authorize(p, "keys:list", k.id).allow)
@@ -52,7 +55,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         const c = f.caller(call);
         const { id, type } = call.request;
         if (!id) throw new Refusal("give the new key's id");
-        allowed(c, "GenKey", "keys:create", id);
+        allowed(c, "keys:create", id);
         const notBefore = secondsToDate(call.request.notBefore);
         const notAfter = secondsToDate(call.request.notAfter);
         // machbase-neo's types are "ec"/"ecdsa" and "rsa"
@@ -70,7 +73,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     DelKey: f.unary<{ id: string }, object>("DelKey", async (call) => {
       const c = f.caller(call);
       const { id } = call.request;
-      allowed(c, "DelKey", "keys:delete", id);
+      allowed(c, "keys:delete", id);
       const r = await deps.keys.remove(id, actor(c));
       if (!r.ok) throw new Refusal(r.reason);
       changed(c, "key.delete", id);
@@ -119,7 +122,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       const h = handles.conns.map.get(call.request.id);
       const mine = h && samePrincipal(h.principal, c.principal);
       // another principal's session: the right to revoke its key
-      if (h && !mine) allowed(c, "KillSession", "keys:revoke", h.principal.id);
+      if (h && !mine) allowed(c, "keys:revoke", h.principal.id);
       if (!h) throw new Refusal(`session "${call.request.id}" not found`);
       handles.closeConn(h.id);
       deps.log.info(`gRPC: ${actor(c)} closed session ${h.id} of ${h.principal.id}`);

@@ -60,8 +60,8 @@ export interface Framing {
    * what Conn presented (`bound`). Throws RpcError(UNAUTHENTICATED) when it says no.
    */
   caller(call: CallLike, bound?: { user?: string; password?: string }): Caller;
-  /** record a refusal in the audit trail (and answer it as machbase-neo does) */
-  refused(c: Caller, method: string, reason: string, target?: string): Refusal;
+  /** an authorize() refusal as a `deny` event in the audit trail (aggregated per principal, operation and minute) */
+  denied(c: Caller, op: string, target: string, reason: string): void;
   /** a unary handler in machbase-neo's reply shape; `run` returns the reply's own fields */
   unary<Req, Res extends object>(
     method: string,
@@ -114,20 +114,19 @@ export function createFraming(
     );
   };
 
-  const refused: Framing["refused"] = (c, method, reason, target) => {
+  const denied: Framing["denied"] = (c, op, target, reason) => {
     const p = c.principal;
     deps.audit.record({
-      kind: "auth",
-      action: `grpc.${method}`,
+      kind: "deny",
+      action: op,
       result: "fail",
       method: auditMethod(p),
       listener: c.listener,
       address: c.address,
-      ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
-      ...(target ? { target } : {}),
+      ...(p.kind === "user" ? { user: p.id } : p.kind === "client" ? { client: p.id } : {}),
+      target,
       reason,
     });
-    return new Refusal(reason);
   };
 
   const unary: Framing["unary"] = (method, run) => (call, cb) => {
@@ -157,5 +156,5 @@ export function createFraming(
       .catch((e: unknown) => deps.log.error(`gRPC ${method}: reply failed`, e));
   };
 
-  return { listener, caller, refused, unary, count };
+  return { listener, caller, denied, unary, count };
 }

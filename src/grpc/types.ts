@@ -32,8 +32,12 @@ export interface GrpcDeps {
   identify(c: Credentials): Identity;
   /** of these principals, the ones whose credential is no longer usable (deleted, revoked, rotated, expired) */
   revoked<T extends { principal: Identified }>(live: readonly T[]): T[];
-  /** the table finder + authorize(tables:read) of /db/query */
-  readCheck(p: Principal, sql: string): QueryRefusal | undefined;
+  /** the table finder of /db/query; `decide` answers for each table it reads (authorize(tables:read)) */
+  readCheck(
+    p: Principal,
+    sql: string,
+    decide: (table: string) => { allow: boolean; reason?: string },
+  ): QueryRefusal | undefined;
   /** the query process pool of /db/query (limits, timeouts, each principal's fair share) */
   runQuery(req: QueryRequest, who: { principal: Principal; address: string }): Promise<QueryAnswer>;
   /** rows into `table` through the write batcher: resolves once committed (and fsynced with Storage.Sync full) */

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { GRPC_CONFIG, needPython, py, pythonStubs } from "./grpc-clients.ts";
 import { useGateway } from "./fixture.ts";
-import { genKey, neo, run } from "./harness.ts";
+import { eventually, genKey, neo, run } from "./harness.ts";
 
 const gw = useGateway({ config: GRPC_CONFIG, keys: ["dev1"], ca: true });
 let stubs = "";
@@ -133,21 +133,18 @@ describe.skipIf(needPython.skip)("gRPC with machbase-neo's Python stubs over mut
       reason: "not allowed to write table EXAMPLE",
     });
     expect((await call("reader", "listkey")).ok).toBe(false);
-    const audit = await neo([
-      "shell",
-      "audit",
-      "--client",
-      "reader",
-      "--result",
-      "fail",
-      "--format",
-      "json",
-      "--data",
-      gw.srv.data,
-    ]);
-    expect(audit.stdout).toContain("grpc.Query");
-    expect(audit.stdout).toContain("grpc.Appender");
-    expect(audit.stdout).toContain("not allowed to read table SECRET");
+    // authorization refusals are deny events: the operation, the table, the reason (the trail
+    // is written in batches: read it until the last refusal is there)
+    const denies = await eventually(async () => {
+      const args = ["shell", "audit", "--client", "reader", "--kind", "deny", "--format", "json"];
+      const audit = await neo([...args, "--data", gw.srv.data]);
+      const rows = (JSON.parse(audit.stdout) as { action: string; target?: string; listener?: string }[]).map(
+        (e) => `${e.action} ${e.target} ${e.listener}`,
+      );
+      return rows.includes("keys:list * grpcs") && rows;
+    });
+    expect(denies).toContain("tables:read SECRET grpcs");
+    expect(denies).toContain("tables:write EXAMPLE grpcs");
   });
 
   test("mgmt.Management key calls are decided by keys:<op>:<id> scopes", async () => {
@@ -190,18 +187,10 @@ describe.skipIf(needPython.skip)("gRPC with machbase-neo's Python stubs over mut
       "select 1",
     );
     expect(foreign).toMatchObject({ ok: false, code: "UNAVAILABLE" });
-    const audit = await neo([
-      "shell",
-      "audit",
-      "--client",
-      "gone",
-      "--result",
-      "fail",
-      "--format",
-      "json",
-      "--data",
-      gw.srv.data,
-    ]);
-    expect(audit.stdout).toContain("grpcs");
+    // the handshake refusal is in the trail (written in batches)
+    await eventually(async () => {
+      const args = ["shell", "audit", "--client", "gone", "--result", "fail", "--format", "json"];
+      return (await neo([...args, "--data", gw.srv.data])).stdout.includes("grpcs");
+    });
   });
 });
