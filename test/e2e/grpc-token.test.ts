@@ -55,6 +55,16 @@ describe.skipIf(needPython.skip)("gRPC with a token in metadata (ClientAuth opti
     expect(await call({ cert: gw.key.cert, key: gw.key.key }, "conn-as", "dev1")).toMatchObject({ ok: true });
   });
 
+  test("UserAuth checks a neo user's password through the one password check", async () => {
+    const password = readFileSync(join(gw.srv.data, "web-admin-password"), "utf8").trim();
+    const dev1 = { cert: gw.key.cert, key: gw.key.key };
+    expect(await call(dev1, "userauth", "admin", password)).toMatchObject({ ok: true });
+    expect(await call(dev1, "userauth", "admin", "wrong")).toMatchObject({
+      ok: false,
+      reason: "invalid username or password",
+    });
+  });
+
   test("/metrics counts gRPC calls by method and status code, and open connections", async () => {
     const text = await (await gw.http("/metrics")).text();
     expect(text).toMatch(/neo_grpc_calls_total\{code="OK",method="QueryRow"\} [1-9]/);

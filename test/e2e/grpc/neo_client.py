@@ -139,6 +139,9 @@ try:
         out(ok=r.success, reason=r.reason)
     elif cmd == "conn-as":
         out(ok=True)
+    elif cmd == "userauth":
+        r = db.UserAuth(pb.UserAuthRequest(loginName=args[0], password=args[1]))
+        out(ok=r.success, reason=r.reason)
     db.ConnClose(pb.ConnCloseRequest(conn=conn.conn))
 except grpc.RpcError as e:
     out(ok=False, code=e.code().name, details=e.details())
