@@ -51,6 +51,7 @@ export function coapFigures(c: CoapAdapterFigures | undefined): CoapFigures | un
     tlsConnections: s.tcpConnections,
     dedupEntries: c.dedupEntries,
     uploads: c.uploads,
+    overloaded: s.overloaded,
   };
 }
 

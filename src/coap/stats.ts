@@ -17,6 +17,8 @@ export interface CoapStats {
   /** observations ended because notifications were never acknowledged */
   observersGivenUp: number;
   tcpConnections: number;
+  /** requests not handled because too many were in progress (UDP: dropped, the client retransmits; TLS: 5.03) */
+  overloaded: number;
   response(code: number): void;
 }
 
@@ -34,6 +36,7 @@ export function createCoapStats(): CoapStats {
     observersReset: 0,
     observersGivenUp: 0,
     tcpConnections: 0,
+    overloaded: 0,
     response(code) {
       const cls = String(code >> 5);
       this.responses[cls] = (this.responses[cls] ?? 0) + 1;

@@ -41,6 +41,10 @@ interface Conn {
   ready: boolean;
   csm: boolean;
   admitted: boolean;
+  /** requests being handled now */
+  inflight: number;
+  /** bytes of `buf` counted in the unauthenticated budget */
+  counted: number;
   closed: boolean;
   buf: Uint8Array;
   out: Uint8Array[];
@@ -49,6 +53,10 @@ interface Conn {
 }
 
 const MAX_QUEUED = 8 * 1024 * 1024;
+/** what all connections without a certificate or an admitted request may hold together */
+const UNAUTHENTICATED_BUDGET = 16 * 1024 * 1024;
+/** requests one connection may have in progress; more get 5.03 with Max-Age */
+const MAX_INFLIGHT = 64;
 /** CSM option 2 (RFC 8323 §5.3.1) */
 const MAX_MESSAGE_SIZE = 2;
 const EMPTY = new Uint8Array(0);
@@ -59,6 +67,13 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
   const strict = d.tls.clientAuth === "require";
   let ids = 0;
   const live = new Set<Socket<Conn>>();
+  let unauthenticated = 0;
+  /** keep the unauthenticated budget in step with what this connection buffers */
+  const account = (c: Conn) => {
+    const now = c.cert || c.admitted || c.closed ? 0 : c.buf.length;
+    unauthenticated += now - c.counted;
+    c.counted = now;
+  };
 
   function write(s: Socket<Conn>, m: TcpMessage): void {
     const c = s.data;
@@ -95,7 +110,13 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
 
   async function request(s: Socket<Conn>, m: TcpMessage, bytes: number): Promise<void> {
     const c = s.data;
+    if (c.inflight >= MAX_INFLIGHT) {
+      stats.overloaded++;
+      const busy = new TextEncoder().encode("too many requests in progress on this connection");
+      return write(s, { code: CODE.SERVICE_UNAVAILABLE, token: m.token, options: [uint(14, 1)], payload: busy });
+    }
     stats.requests++;
+    c.inflight++;
     const peer: CoapPeer = {
       key: `tcp|${c.id}`,
       address: s.remoteAddress,
@@ -120,9 +141,11 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
         reply = { code: CODE.INTERNAL_SERVER_ERROR, options: [], payload: EMPTY };
       }
     }
+    c.inflight--;
     stats.response(reply.code);
     if (reply.code >> 5 === 2 && !c.admitted) {
       c.admitted = true;
+      account(c);
       if (c.timer) clearTimeout(c.timer);
       c.timer = null;
     }
@@ -166,6 +189,12 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
       b = b.subarray(size);
     }
     c.buf = b.length ? Buffer.from(b) : EMPTY;
+    account(c);
+    if (unauthenticated > UNAUTHENTICATED_BUDGET) {
+      c.buf = EMPTY;
+      account(c);
+      abort(s, "too much data before authentication: send a request with ?auth=<key> first, or a certificate");
+    }
   }
 
   const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
@@ -185,6 +214,8 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
           ready: false,
           csm: false,
           admitted: false,
+          inflight: 0,
+          counted: 0,
           closed: false,
           buf: EMPTY,
           out: [],
@@ -232,6 +263,7 @@ export function listenTcp(d: TcpDeps): TcpEndpoint {
       },
       close(s) {
         s.data.closed = true;
+        account(s.data);
         if (s.data.timer) clearTimeout(s.data.timer);
         live.delete(s);
         stats.tcpConnections--;

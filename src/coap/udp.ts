@@ -34,6 +34,8 @@ export interface UdpEndpoint {
 /** a NON observation gets a CON notification at least this often, to learn it is still there */
 const CON_EVERY = 20;
 const RECENT_MAX = 20_000;
+/** requests in progress at most (all peers); beyond, a request is dropped and its client retransmits it */
+const MAX_PENDING = 1024;
 
 export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
   const { adapter, observers, dedup, stats, log } = d;
@@ -135,6 +137,7 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
     }
   }
 
+  let pending = 0;
   async function request(m: CoapMessage, bytes: number, port: number, address: string): Promise<void> {
     const peerKey = `udp|${address}|${port}`;
     const con = m.type === TYPE.CON;
@@ -146,6 +149,7 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
       return;
     }
     stats.requests++;
+    pending++;
     const peer: CoapPeer = {
       key: peerKey,
       address,
@@ -167,6 +171,7 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
         reply = { code: CODE.INTERNAL_SERVER_ERROR, options: [], payload: new Uint8Array(0) };
       }
     }
+    pending--;
     stats.response(reply.code);
     const out = encode({
       type: con ? TYPE.ACK : TYPE.NON,
@@ -218,6 +223,10 @@ export async function listenUdp(d: UdpDeps): Promise<UdpEndpoint> {
           port,
           address,
         );
+      return;
+    }
+    if (pending >= MAX_PENDING) {
+      stats.overloaded++; // not remembered in the dedup table: the retransmission is handled
       return;
     }
     request(m, buf.length, port, address).catch((e: unknown) => log.error("CoAP request failed", e));

@@ -47,6 +47,8 @@ export interface CoapFigures {
   tlsConnections: number;
   dedupEntries: number;
   uploads: number;
+  /** requests not handled because too many were in progress */
+  overloaded: number;
 }
 
 /** Where the figures come from; each part registers when it exists (provide), until then it reads as zero. */
@@ -206,6 +208,11 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     "neo_coap_retransmissions_total",
     "confirmable notifications sent again for want of an ACK",
     (c) => c.retransmissions,
+  );
+  counter(
+    "neo_coap_overloaded_total",
+    "CoAP requests not handled because too many were in progress (UDP: dropped, retransmitted; TLS: 5.03)",
+    (c) => c.overloaded,
   );
   reg.gauge(
     "neo_coap_observers",
