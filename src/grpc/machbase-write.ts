@@ -14,6 +14,8 @@ import { type CallLike, type Framing, Refusal, RpcError } from "./rpc.ts";
 import type { Caller, GrpcDeps } from "./types.ts";
 import { type AnyValue, anyToParam, datumToCell, TABLE_TYPE_TAG, TAG_COLUMNS } from "./values.ts";
 
+/** how often an open Append stream asks identify() and authorize() again (a narrowed scope stops it) */
+const RECHECK_MS = 250;
 /** rows read from a stream but not yet committed, before the stream is paused (HTTP/2 flow control pushes back) */
 const MAX_PENDING_ROWS = 100_000;
 
@@ -112,13 +114,33 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         cb(null, { success: true, reason: "success", elapse, successCount: String(ok), failCount: String(failed) });
       };
       let live: LiveStream | undefined;
+      let bound: { user?: string; password?: string } | undefined;
+      let checkedAt = 0;
+      /** the caller and its right to write the table, asked again now and then while the stream runs */
+      const recheck = () => {
+        if (performance.now() - checkedAt < RECHECK_MS || !table) return;
+        checkedAt = performance.now();
+        const now = f.caller(call, bound);
+        const d = authorize(now.principal, "tables:write", table);
+        if (!d.allow) {
+          f.denied(now, "tables:write", table, d.reason);
+          throw new RpcError(status.PERMISSION_DENIED, d.reason);
+        }
+      };
 
       call.on("data", (m: AppendData) => {
         if (done) return;
         try {
           if (!caller) {
             handleId = m.handle?.handle ?? "";
-            const c = (caller = callerWith(f, handles, call, m.handle?.conn?.handle || undefined).caller);
+            const who = callerWith(f, handles, call, m.handle?.conn?.handle || undefined);
+            const c = (caller = who.caller);
+            if (who.conn)
+              bound = {
+                ...(who.conn.user ? { user: who.conn.user } : {}),
+                ...(who.conn.password ? { password: who.conn.password } : {}),
+              };
+            checkedAt = performance.now();
             const h = handles.appenders.get(handleId, c.principal);
             if (!h) throw new RpcError(status.NOT_FOUND, `handle '${handleId}' not found`);
             table = h.table;
@@ -126,7 +148,7 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
             handles.streams.add(live);
           } else if ((m.handle?.handle ?? handleId) !== handleId) {
             throw new RpcError(status.INVALID_ARGUMENT, "not allowed changing handle in a stream");
-          }
+          } else recheck();
         } catch (e) {
           if (e instanceof RpcError) return finish(e);
           const msg = e instanceof Error ? e.message : String(e);

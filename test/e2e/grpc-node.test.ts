@@ -7,7 +7,7 @@ import { GRPC_CONFIG, needNode, nodeClient } from "./grpc-clients.ts";
 import { useGateway } from "./fixture.ts";
 import { eventually, neo } from "./harness.ts";
 
-const gw = useGateway({ config: GRPC_CONFIG, keys: ["dev1", "streamer", "other"], ca: true });
+const gw = useGateway({ config: GRPC_CONFIG, keys: ["dev1", "streamer", "other", "narrowed"], ca: true });
 let addr = "";
 beforeAll(() => {
   if (needNode.skip) return;
@@ -45,6 +45,21 @@ describe.skipIf(needNode.skip)("gRPC from Node's @grpc/grpc-js", () => {
       c.stop();
       bystander.stop();
       await Promise.all([c.proc.exited, bystander.proc.exited]);
+    }
+  });
+
+  test("a scope taken away while an Append stream is open ends it (PERMISSION_DENIED)", async () => {
+    const c = nodeClient(addr, gw.ca, gw.keys.narrowed!, "append-hold", "HOLD3");
+    try {
+      await c.line((l) => l.event === "open" || l.event === "error");
+      const r = await neo(["shell", "key", "scope", "add", "narrowed", "!tables:write:HOLD3", "--data", gw.srv.data]);
+      expect(r.code).toBe(0);
+      const ended = await c.line((l) => l.event === "ended" || l.event === "error" || l.event === "done", 5000);
+      expect(ended).toMatchObject({ event: "ended", code: "PERMISSION_DENIED" });
+      expect(String(ended.details)).toContain("not allowed to write table HOLD3");
+    } finally {
+      c.stop();
+      await c.proc.exited;
     }
   });
 });
