@@ -100,6 +100,15 @@ export interface Series {
 
 const COLORS = ["#0f766e", "#b45309", "#1d4ed8", "#be123c", "#7c3aed", "#15803d", "#a16207", "#0e7490"];
 
+const pad2 = (n: number) => String(n).padStart(2, "0");
+/** an axis label in local time: 14:05; with "day", the date instead at midnight */
+function timeLabel(t: number, mode: "hm" | "day" | undefined): string {
+  const d = new Date(t * 1000);
+  if (mode === "day" && d.getHours() === 0 && d.getMinutes() === 0)
+    return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
 /**
  * A uPlot line chart. `x` are seconds since the epoch; one line per series. Redrawn in
  * place when the data changes; re-created only when the series change.
@@ -112,6 +121,8 @@ export function Chart(p: {
   height?: number;
   /** show this many seconds up to the newest point (live charts), instead of fitting the data */
   windowSeconds?: number;
+  /** time labels: "hm" (14:05) or "day" (14:05, and the date where a day starts); uPlot's own otherwise */
+  timeLabels?: "hm" | "day";
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -131,7 +142,16 @@ export function Chart(p: {
             ? { time: true, range: (_u: uPlot, _min: number, max: number) => [max - (p.windowSeconds ?? 0), max] }
             : { time: true },
         },
-        axes: [{ stroke: "#888" }, { stroke: "#888", size: 56 }],
+        axes: [
+          p.timeLabels
+            ? {
+                stroke: "#888",
+                space: 64,
+                values: (_u: uPlot, splits: number[]) => splits.map((t) => timeLabel(t, p.timeLabels)),
+              }
+            : { stroke: "#888" },
+          { stroke: "#888", size: 56 },
+        ],
         series: [
           {},
           ...p.series.map((s, i) => ({

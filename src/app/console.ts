@@ -2,8 +2,6 @@
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
 import { authorize, type Principal, shareKey } from "../auth/index.ts";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { NeoConfig } from "../config/index.ts";
 import { formatConfig } from "../config/index.ts";
 import { handleQuery } from "../http/index.ts";
@@ -12,8 +10,9 @@ import type { NeoMetrics } from "../metrics/index.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import type { BanView, ConnectionView, ConsoleSource, ListenerView, TableView } from "../web/index.ts";
+import type { BanView, ConnectionView, ConsoleSource, ExportView, ListenerView, TableView } from "../web/index.ts";
 import type { SessionCredential } from "./mqtt-auth.ts";
+import { dirBytes, readHistory } from "./self-record.ts";
 import type { ReadCheck } from "./query-authz.ts";
 
 /** the app's record of a console (web session) MQTT connection, kept as the client's meta */
@@ -45,26 +44,8 @@ export interface ConsoleDeps {
   readCheck: ReadCheck;
   /** the brute-force guard's bans */
   bans: { list(): BanView[]; clear(address?: string): number };
-}
-
-function dirBytes(dir: string, depth = 0): number {
-  let total = 0;
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    try {
-      if (e.isDirectory() && depth < 4) total += dirBytes(p, depth + 1);
-      else if (e.isFile()) total += statSync(p).size;
-    } catch {
-      // removed while we looked
-    }
-  }
-  return total;
+  /** the Export blocks' state */
+  exports?: () => ExportView[];
 }
 
 function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): ListenerView[] {
@@ -118,10 +99,12 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
 
 export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
   return {
+    history: (range) => readHistory(d.store, range),
     overview() {
       const info = buildInfo();
       const s = d.metrics.snapshot();
       return {
+        exports: d.exports?.() ?? [],
         version: info.version,
         commit: info.commit,
         startedAt: d.startedAt,

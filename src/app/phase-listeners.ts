@@ -127,6 +127,7 @@ export async function startListeners(
       bodyLimit: 64 * 1024,
       readCheck: door.readCheck,
       bans: { list: () => door.guard.bans(), clear: (a) => door.serverGuard.clear(a) },
+      exports: () => s.exports.statuses(),
     }),
     channels: services.ch.channels,
   });

@@ -11,6 +11,7 @@ import { openRegistry } from "../registry/index.ts";
 import { openSeriesStore, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
 import { createExports } from "./exports.ts";
+import { startSelfRecord } from "./self-record.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
 import { openPeople } from "./people.ts";
 import type { StopList } from "./stop-list.ts";
@@ -45,17 +46,13 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   metrics.provide({ exports: () => exports.statuses() });
   stops.add("stores", "exports", () => exports.stop());
   settings.onChange((next) => void exports.replace(next.exports));
-  const store = exports.wrap(
-    meteredStore(
-      openSeriesStore(config.data, {
-        sync: config.storage.sync,
-        busyTimeoutMs: config.storage.busyTimeoutMs,
-        log: storageLog,
-        ...storageOptions(config),
-      }),
-      metrics,
-    ),
-  );
+  const seriesStore = openSeriesStore(config.data, {
+    sync: config.storage.sync,
+    busyTimeoutMs: config.storage.busyTimeoutMs,
+    log: storageLog,
+    ...storageOptions(config),
+  });
+  const store = exports.wrap(meteredStore(seriesStore, metrics));
   stops.add("stores", "series store", () => store.close());
   settings.onChange((next, prev) => {
     if (next.storage.sync !== prev.storage.sync) store.setSync(next.storage.sync);
@@ -77,5 +74,13 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   // every authentication the trail records is also counted for /metrics and the Overview
   const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
   stops.add("stores", "audit trail", () => audit.close());
+  // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as users' rows
+  const recorder = startSelfRecord({
+    store: seriesStore,
+    snapshot: () => metrics.snapshot(),
+    dataDir: config.data,
+    warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
+  });
+  stops.add("writes", "own figures", () => recorder.stop());
   return { pki, registry, people, metrics, store, batcher, queries, finder, audit, exports };
 }

@@ -168,6 +168,13 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
         },
         {
           method: "GET",
+          path: "/web/api/console/history",
+          auth: "session",
+          handler: (_, c) =>
+            denied(c, "metrics:read", "*") ?? consoleApi.history(c.started, c.url.searchParams.get("range")),
+        },
+        {
+          method: "GET",
           path: "/web/api/console/tables",
           auth: "session",
           handler: (_, c) =>

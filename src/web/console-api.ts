@@ -16,7 +16,24 @@ export interface ListenerView {
   auth: string;
 }
 
+/** one Export block's state (replication to PostgreSQL) */
+export interface ExportView {
+  name: string;
+  /** the database URL without its password */
+  database: string;
+  tables: string[];
+  connected: boolean;
+  lastError: string;
+  queuedEntries: number;
+  queuedBytes: number;
+  oldestAgeSeconds: number | null;
+  sentRows: number;
+  sentPerSecond: number;
+}
+
 export interface OverviewView {
+  /** the Export blocks; none without exports */
+  exports: ExportView[];
   version: string;
   commit: string;
   startedAt: number;
@@ -74,8 +91,17 @@ export interface BanView {
   level: number;
 }
 
+/** the Overview's charts: x in seconds since the epoch, each figure aligned on x */
+export interface HistoryView {
+  range: "1h" | "24h";
+  x: number[];
+  series: Record<string, (number | null)[]>;
+}
+
 export interface ConsoleSource {
   overview(): OverviewView;
+  /** what the gateway recorded of itself: the last hour (10 s readings) or day (1 min) */
+  history(range: "1h" | "24h"): HistoryView;
   tables(): Promise<TableView[]>;
   /** run a read-only query exactly as POST /db/query would (same workers, limits, JSON) */
   query(req: Request, url: URL, principal: Principal): Promise<Response>;
@@ -100,6 +126,10 @@ export function createConsoleApi(d: ConsoleRoutesDeps) {
   const { source } = d;
   return {
     overview: (started: number) => ok(started, { data: source.overview() }),
+    history(started: number, range: string | null) {
+      if (range !== "1h" && range !== "24h") throw badRequest("bad_request", "range must be 1h or 24h");
+      return ok(started, { data: source.history(range) });
+    },
     /** only the tables this user may read */
     async tables(started: number, readable: (table: string) => boolean) {
       return ok(started, { data: (await source.tables()).filter((t) => readable(t.name)) });

@@ -39,6 +39,8 @@ export type {
   ConnectionView,
   ConsoleSource,
   ListenerView,
+  ExportView,
+  HistoryView,
   OverviewView,
   TableView,
 } from "./console-api.ts";

@@ -33,6 +33,13 @@ describe("Tokens page", () => {
     await page.click("#pat-new");
     await page.getByRole("dialog", { name: "New personal access token" }).waitFor();
     await page.fill("#pat-name", "ci-reader");
+    // nothing is granted by default (no tables:read:* behind a quick token's back)
+    expect(await page.getByLabel("Scope 1 type").inputValue()).toBe("");
+    await page.click("#pat-create");
+    await page.locator("#pat-error").waitFor();
+    await page.getByLabel("Scope 1 type").selectOption("tables");
+    await page.getByLabel("Scope 1 operation").fill("read");
+    await page.getByLabel("Scope 1 target").fill("*");
     await page.click("#pat-create");
     await page.getByRole("dialog", { name: "Token ci-reader" }).waitFor();
     pat = await page.locator("#pat-secret").inputValue();

@@ -69,8 +69,8 @@ describe("Overview", () => {
     for (let i = 0; i < 5; i++) expect((await pub("plant/line1", `${i}`)).code).toBe(0);
     await eventually(async () => Number(await page.locator("#ov-received").textContent()) >= 5, 10_000);
     await eventually(async () => Number(await page.locator("#ov-in").textContent()) > 0, 10_000);
-    expect(await page.locator("#chart-messages").getAttribute("data-series")).toBe("2");
-    expect(await page.locator("#chart-connections canvas").count()).toBe(1);
+    expect(await page.locator("#hour-messages").getAttribute("data-series")).toBe("2");
+    expect(await page.locator("#hour-connections canvas").count()).toBe(1);
     const listeners = await page.locator("#ov-listeners").textContent();
     expect(listeners).toContain(srv.ready.mqtt);
     expect(listeners).toContain("token");

@@ -4,7 +4,7 @@
 // one while they were being sent); channel SenML keeps its fields; `neo export status`,
 // /metrics and $SYS say what waits.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, eventually, genKey, neo, run, type Server, startServer, tempDir } from "./harness.ts";
 import { needPostgres, type Postgres, startPostgres } from "./postgres.ts";
@@ -69,6 +69,22 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
     const s = JSON.parse(st.stdout)[0];
     expect(s).toMatchObject({ name: "central", running: true });
     expect(s.queuedEntries).toBeGreaterThan(0);
+    // the console's Overview says the same
+    const password = readFileSync(join(data, "web-admin-password"), "utf8").trim();
+    const login = await fetch(`${srv.httpUrl}/web/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ loginName: "admin", password }),
+    });
+    const session = ((await login.json()) as { accessToken: string }).accessToken;
+    const ov = await fetch(`${srv.httpUrl}/web/api/console/overview`, {
+      headers: { authorization: `Bearer ${session}` },
+    });
+    const exp = (
+      (await ov.json()) as { data: { exports: { name: string; connected: boolean; queuedEntries: number }[] } }
+    ).data.exports;
+    expect(exp).toMatchObject([{ name: "central", connected: false }]);
+    expect(exp[0]?.queuedEntries).toBeGreaterThan(0);
     const metrics = await (await fetch(`${srv.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/neo_export_connected\{export="central"\} 0/);
     expect(metrics).toMatch(/neo_export_queued_entries\{export="central"\} [1-9]/);

@@ -148,9 +148,10 @@ describe("web UI in headless Chromium (in-process server)", () => {
       expect(names).toEqual(["server.pem", "sensor-01_cert.pem", "sensor-01_key.pem", "sensor-01_token"]);
       expect(Bun.spawnSync(["unzip", "-p", zipPath, "sensor-01_token"]).stdout.toString()).toBe(token);
 
+      // the zip was downloaded: Done closes without asking "Close without saving?"
       await page.click("#result-close");
-      await confirm(page, "I saved them");
       await page.locator("#result-dialog").waitFor({ state: "hidden" });
+      expect(await page.getByRole("dialog", { name: "Close without saving?" }).count()).toBe(0);
       // a second key, so the list shows more than one row
       await generateKey(page, "plc.line-2");
       await page.click("#result-close");

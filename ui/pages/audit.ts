@@ -149,7 +149,7 @@ export function AuditPage() {
     </div>
     ${
       rows && rows.length > 0
-        ? html`<div class="card table-card scroll"><table id="audit" class="result">
+        ? html`<div class="card table-card"><table id="audit" class="cards">
         <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Result</th><th scope="col">Who</th>
           <th scope="col">How</th><th scope="col">From</th><th scope="col">Detail</th></tr></thead>
         <tbody>${rows.slice(0, SHOW).map(

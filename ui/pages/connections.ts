@@ -61,7 +61,7 @@ export function ConnectionsPage() {
         <thead><tr>
           <th scope="col">Client ID</th><th scope="col">Listener</th><th scope="col">Authenticated by</th>
           <th scope="col">Remote address</th><th scope="col">Since</th><th scope="col">In</th><th scope="col">Out</th>
-          <th scope="col">Subscriptions</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <th scope="col"><abbr title="Subscriptions">Subs.</abbr></th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${list.map(
           (c) => html`<tr key=${c.clientId} data-client=${c.clientId}>
             <td data-label="Client ID" class="id">${c.clientId}${c.key && c.key !== c.clientId ? html` <small class="muted">(key ${c.key})</small>` : null}</td>

@@ -105,7 +105,15 @@ function ResultDialog(p: { shown: { id: string; r: Generated } | null; onDone: (
   const id = p.shown?.id ?? "";
   const r = p.shown?.r;
   const areas = useRef<Record<string, HTMLTextAreaElement | null>>({});
+  // saved: the zip was downloaded, or every file copied; then closing needs no question
+  const [zipped, setZipped] = useState(false);
+  const [copied, setCopied] = useState<string[]>([]);
+  useEffect(() => {
+    setZipped(false);
+    setCopied([]);
+  }, [id, r]);
   async function close() {
+    if (zipped || copied.length >= 4) return p.onDone();
     // the only copy of the private key and token: make the reader confirm
     const yes = await confirmDialog(
       "Close without saving?",
@@ -132,7 +140,11 @@ function ResultDialog(p: { shown: { id: string; r: Generated } | null; onDone: (
           <div class="file-head">
             <span>${label}<code>${name}</code></span>
             <button class="btn small" type="button" aria-label=${`Copy ${label}`}
-              onClick=${() => copyText(text, areas.current[name]).then(() => toast("Copied to clipboard"))}>Copy</button>
+              onClick=${() =>
+                copyText(text, areas.current[name]).then(() => {
+                  setCopied((c) => (c.includes(name) ? c : [...c, name]));
+                  toast("Copied to clipboard");
+                })}>Copy</button>
           </div>
           <textarea readOnly spellcheck=${false} rows=${kind === "token" ? 2 : 6} aria-label=${label}
             ref=${(a: HTMLTextAreaElement | null) => (areas.current[name] = a)} value=${text}></textarea>
@@ -141,13 +153,15 @@ function ResultDialog(p: { shown: { id: string; r: Generated } | null; onDone: (
     </div>
     <div class="dialog-actions split">
       <button id="download-zip" class="btn primary" type="button"
-        onClick=${() =>
-          r &&
+        onClick=${() => {
+          if (!r) return;
           download(
             `${id}.zip`,
             Uint8Array.from(atob(r.zip), (c) => c.charCodeAt(0)),
             "application/zip",
-          )}>
+          );
+          setZipped(true);
+        }}>
         Download .zip</button>
       <button id="result-close" class="btn" type="button" onClick=${() => void close()}>Done</button>
     </div>

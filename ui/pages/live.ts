@@ -103,7 +103,9 @@ export function LivePage() {
 
   return html`<section aria-labelledby="live-h">
     <div class="toolbar"><div><h1 id="live-h">Live</h1>
-      <p class="muted">Messages as they pass through the broker (newest first, at most ${CAP} kept).</p></div></div>
+      <p class="muted">Messages routed to subscribers, as they pass through the broker (newest first, at most ${CAP}
+        kept). Rows written with <code>db/write/…</code> and <code>db/append/…</code> are stored, not routed, so they
+        do not appear here: see them on the Data page.</p></div></div>
     <form class="card pad row-actions" id="live-form" onSubmit=${subscribe}>
       <label class="inline grow">Topic filter
         <input id="live-filter" value=${filter} spellcheck=${false} autocapitalize="off"

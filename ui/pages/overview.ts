@@ -1,11 +1,13 @@
 // Overview: connections, messages in/out per second, rows written per second and auth
-// failures per minute as live charts over the last minutes (the same counters /metrics
-// exports, read every 2 s); version, uptime, data dir size and the listeners.
+// failures per minute, live (the same counters /metrics exports, read every 2 s), and as
+// charts of the last hour and day from what the gateway recorded of itself
+// (overview-history.ts); version, uptime, data dir size and the listeners.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type ApiReply } from "../api.ts";
-import { Chart, Note } from "../components.ts";
+import { Note } from "../components.ts";
 import { bytes, duration, fmtDate, num } from "../format.ts";
 import { html } from "../html.ts";
+import { type LivePoint, OverviewHistory } from "./overview-history.ts";
 
 type Overview = import("../../src/web/console-api.ts").OverviewView;
 
@@ -19,6 +21,9 @@ interface Point {
   outPerS: number | null;
   rowsPerS: number | null;
   failPerMin: number | null;
+  byListener: Record<string, number>;
+  rss: number;
+  disk: number;
 }
 
 export function OverviewPage() {
@@ -40,6 +45,9 @@ export function OverviewPage() {
         const p: Point = {
           t: m.at / 1000,
           connections: m.connections,
+          byListener: m.connectionsByListener,
+          rss: m.residentMemoryBytes,
+          disk: r.data.dataDirBytes,
           inPerS: rate(m.messagesReceived, last?.messagesReceived),
           outPerS: rate(m.messagesSent, last?.messagesSent),
           rowsPerS: rate(m.rowsWritten, last?.rowsWritten),
@@ -65,12 +73,23 @@ export function OverviewPage() {
     };
   }, []);
 
-  const x = points.map((p) => p.t);
   const latest = points[points.length - 1];
+  const live: LivePoint[] = points.map((p) => ({
+    t: p.t,
+    connections: p.connections,
+    byListener: p.byListener,
+    inPerS: p.inPerS,
+    outPerS: p.outPerS,
+    rowsPerS: p.rowsPerS,
+    failPerS: p.failPerMin === null ? null : p.failPerMin / 60,
+    rss: p.rss,
+    disk: p.disk,
+  }));
   const m = ov?.metrics;
   return html`<section aria-labelledby="ov-h">
     <div class="toolbar"><div><h1 id="ov-h">Overview</h1>
-      <p class="muted">Live figures, read every 2 seconds; the charts keep the last 5 minutes.</p></div></div>
+      <p class="muted">The figures just below are live (read every 2 seconds); the charts show what
+        the gateway recorded of itself every 10 seconds: the last hour and the last day.</p></div></div>
     ${error ? html`<${Note} kind="error">${error}<//>` : null}
     ${!ov && !error ? html`<${Note} kind="loading">Reading the gateway's figures…<//>` : null}
     ${
@@ -84,15 +103,7 @@ export function OverviewPage() {
         <div><dt>Auth failures / min</dt><dd id="ov-fail">${latest?.failPerMin == null ? "…" : num(latest.failPerMin)}</dd></div>
         <div><dt>Messages received</dt><dd id="ov-received">${num(m.messagesReceived)}</dd></div>
       </dl>
-      <div class="charts">
-        <${Chart} windowSeconds=${300} id="chart-connections" label="Connections" x=${x} series=${[{ label: "connections", values: points.map((p) => p.connections) }]} />
-        <${Chart} windowSeconds=${300} id="chart-messages" label="Messages per second" x=${x} series=${[
-          { label: "in", values: points.map((p) => p.inPerS) },
-          { label: "out", values: points.map((p) => p.outPerS) },
-        ]} />
-        <${Chart} windowSeconds=${300} id="chart-rows" label="Rows written per second" x=${x} series=${[{ label: "rows/s", values: points.map((p) => p.rowsPerS) }]} />
-        <${Chart} windowSeconds=${300} id="chart-auth" label="Auth failures per minute" x=${x} series=${[{ label: "failures/min", values: points.map((p) => p.failPerMin) }]} />
-      </div>
+      <${OverviewHistory} live=${live} />
       <div class="card pad">
         <h2>Gateway</h2>
         <dl class="facts">
@@ -103,6 +114,24 @@ export function OverviewPage() {
           <dt>Subscriptions / retained</dt><dd>${num(m.subscriptions)} / ${num(m.retained)}</dd>
           ${m.coap ? html`<dt>CoAP requests / observations</dt><dd id="ov-coap">${num(m.coap.requests)} / ${num(m.coap.observers)}</dd>` : null}
         </dl>
+        ${
+          ov.exports.length > 0
+            ? html`<h2>Exports to PostgreSQL</h2>
+        <table class="cards" id="ov-exports">
+          <thead><tr><th scope="col">Export</th><th scope="col">Database</th><th scope="col">State</th>
+            <th scope="col">Waiting</th><th scope="col">Sent rows</th></tr></thead>
+          <tbody>
+            ${ov.exports.map(
+              (e) => html`<tr key=${e.name} data-export=${e.name}>
+                <td data-label="Export" class="id">${e.name}</td><td data-label="Database"><code>${e.database}</code></td>
+                <td data-label="State">${e.connected ? "connected" : `waiting for the database${e.lastError ? `: ${e.lastError}` : ""}`}</td>
+                <td data-label="Waiting">${num(e.queuedEntries)} writes, ${bytes(e.queuedBytes)}${e.oldestAgeSeconds ? `, oldest ${duration(e.oldestAgeSeconds)}` : ""}</td>
+                <td data-label="Sent rows">${num(e.sentRows)}</td></tr>`,
+            )}
+          </tbody>
+        </table>`
+            : null
+        }
         <h2>Listeners</h2>
         <table class="cards" id="ov-listeners">
           <thead><tr><th scope="col">Listener</th><th scope="col">Address</th><th scope="col">TLS</th><th scope="col">Authentication</th></tr></thead>

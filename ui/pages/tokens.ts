@@ -50,11 +50,16 @@ function SecretDialog(p: { shown: { title: string; secret: string } | null; onDo
 }
 
 function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat: Pat) => void }) {
-  const [scopes, setScopes] = useState<PatScope[]>([{ entity_type: "tables", operation: "read", entity_id: "*" }]);
+  // nothing granted until the user says what: a quick publisher token must not also read every table
+  const blank = (): PatScope[] => [{ entity_type: "", operation: "", entity_id: "" }];
+  const [scopes, setScopes] = useState<PatScope[]>(blank);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (p.open) setError(null);
+    if (p.open) {
+      setError(null);
+      setScopes(blank());
+    }
   }, [p.open]);
   const setScope = (i: number, k: keyof PatScope) => (e: Event) => {
     const v = (e.currentTarget as HTMLInputElement).value;
@@ -65,6 +70,12 @@ function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat
     const f = ev.currentTarget as HTMLFormElement;
     const val = (n: string) => (f.elements.namedItem(n) as HTMLInputElement).value;
     const duration = val("duration");
+    const chosen = scopes.filter((s) => s.entity_type || s.operation || s.entity_id);
+    const incomplete = chosen.find((s) => !s.entity_type || !s.operation || !s.entity_id);
+    if (chosen.length === 0 || incomplete) {
+      setError("Give each scope a type, an operation and a target, e.g. topics · publish · plant/#.");
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -72,7 +83,7 @@ function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat
         name: val("name").trim(),
         description: val("description"),
         ...(duration ? { duration } : {}),
-        scopes,
+        scopes: chosen,
       });
       if (pat) p.onCreated(pat);
     } catch (e) {
@@ -94,17 +105,18 @@ function NewTokenDialog(p: { open: boolean; onClose: () => void; onCreated: (pat
           (s, i) => html`<div class="row-actions" key=${i}>
             <label class="inline">Type
               <select aria-label=${`Scope ${i + 1} type`} value=${s.entity_type} onChange=${setScope(i, "entity_type")}>
+                <option value="" disabled>choose…</option>
                 ${TYPES.map((t) => html`<option value=${t}>${t}</option>`)}</select></label>
             <label class="inline">Operation
-              <input aria-label=${`Scope ${i + 1} operation`} size="9" value=${s.operation} onInput=${setScope(i, "operation")} /></label>
+              <input aria-label=${`Scope ${i + 1} operation`} size="9" placeholder="read" value=${s.operation} onInput=${setScope(i, "operation")} /></label>
             <label class="inline">On
-              <input aria-label=${`Scope ${i + 1} target`} size="9" value=${s.entity_id} onInput=${setScope(i, "entity_id")} /></label>
+              <input aria-label=${`Scope ${i + 1} target`} size="9" placeholder="*" value=${s.entity_id} onInput=${setScope(i, "entity_id")} /></label>
             <button class="btn small ghost" type="button" aria-label=${`Remove scope ${i + 1}`}
               onClick=${() => setScopes((l) => l.filter((_, j) => j !== i))}>×</button>
           </div>`,
         )}
         <button class="btn small" type="button" id="pat-add-scope"
-          onClick=${() => setScopes((l) => [...l, { entity_type: "topics", operation: "subscribe", entity_id: "*" }])}>Add scope</button>
+          onClick=${() => setScopes((l) => [...l, { entity_type: "", operation: "", entity_id: "" }])}>Add scope</button>
         <small class="muted">For example tables · read · * (every table), topics · subscribe · plant/#.</small>
       </fieldset>
       ${error ? html`<p id="pat-error" class="error" role="alert">${error}</p>` : null}

@@ -1,0 +1,65 @@
+// Every console page at 390, 1,440 and 1,920 px, with the content that broke it before:
+// a channel whose table is a UUID (a long table name), connected clients with long ids,
+// audit rows. Each width gets a screenshot (test/artifacts/layout-<page>-<width>.png) and
+// an overflow measure: no element wider than its container, no page scrolling sideways.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Browser, layoutAtWidths, openBrowser, signIn } from "./console-browser.ts";
+import { cleanup, eventually, genKey, neo, type Server, startServer } from "./harness.ts";
+
+const PAGES = ["overview", "data", "live", "connections", "channels", "keys", "tokens", "audit", "settings"];
+const UUID = "6f1c2a9e-3b7d-4e8f-9a10-2c3d4e5f6a7b";
+const CHANNEL_TABLE = `CH_${UUID.toUpperCase().replaceAll("-", "_")}`;
+
+let srv: Server;
+let b: Browser;
+const subs: ReturnType<typeof Bun.spawn>[] = [];
+
+beforeAll(async () => {
+  srv = await startServer(["--mqtt-enable-token-auth", "true"]);
+  const key = await genKey(srv.data, "line-7-temperature-sensor-with-a-long-id-0001");
+  expect((await neo(["shell", "channel", "create", UUID, "--data", srv.data])).code).toBe(0);
+  // a channel named by a UUID stores into a table with a long name
+  for (const t of ["PLANT", CHANNEL_TABLE])
+    await fetch(`${srv.httpUrl}/db/write/${t}`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "temp.a,1700000000000000000,21.5\n",
+    });
+  for (const id of ["line-7-temperature-sensor-with-a-long-id-0001", "b"]) {
+    const sub = Bun.spawn(
+      ["mosquitto_sub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-i", id, "-u", key.token, "-t", "plant/#"],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    subs.push(sub);
+  }
+  b = await openBrowser();
+  await signIn(b.page, srv, "#/overview");
+}, 60_000);
+afterAll(async () => {
+  for (const s of subs) {
+    s.kill();
+    await s.exited;
+  }
+  await b?.close();
+  await srv?.stop();
+  if (srv) cleanup(srv.data);
+});
+
+describe("every console page at 390, 1,440 and 1,920 px", () => {
+  for (const name of PAGES)
+    test(`${name}: nothing wider than its container`, async () => {
+      await b.page.click(`#nav-${name}`);
+      await b.page.locator(`#main-view [aria-current="page"], #nav-${name}[aria-current="page"]`).first().waitFor();
+      // the page has said something (content, or a sentence while it loads)
+      await eventually(async () => ((await b.page.locator("main").textContent()) ?? "").trim().length > 20, 10_000);
+      if (name === "connections")
+        await b.page.locator("text=line-7-temperature-sensor-with-a-long-id-0001").first().waitFor();
+      if (name === "data")
+        await b.page
+          .locator(`text=${UUID.toUpperCase().replaceAll("-", "_")}`)
+          .first()
+          .waitFor();
+      const found = await layoutAtWidths(b, `layout-${name}`);
+      expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
+    }, 60_000);
+});
