@@ -29,6 +29,7 @@ export function brokerFigures(broker: Broker): BrokerFigures {
     refusedSessions: s.refusedSessions,
     droppedQueuedBytes: s.droppedQueuedBytes,
     expiredSessions: s.expiredSessions,
+    refusedConnections: { descriptors: s.refusedDescriptors, address: s.refusedPerAddress, client: s.refusedPerClient },
   };
 }
 

@@ -8,6 +8,7 @@ import { Broker, RC } from "../mqtt/index.ts";
 import { persistBrokerState, restoreBrokerState } from "./broker-state.ts";
 import { brokerFigures, startNeoSys } from "./metrics.ts";
 import { logSessionBounds } from "./session-bounds-log.ts";
+import { brokerDescriptors } from "./descriptors.ts";
 import type { Stores } from "./phase-stores.ts";
 import type { StopList } from "./stop-list.ts";
 
@@ -30,6 +31,11 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
       maxQueuedBytes: mqtt.maxQueuedBytes,
       maxQueuedBytesPerOwner: mqtt.maxQueuedBytesPerClient,
       persistentExpiryMs: mqtt.persistentSessionExpiryMs,
+    },
+    connections: {
+      maxConnections: brokerDescriptors(),
+      maxPerAddress: mqtt.maxConnectionsPerAddress,
+      maxPerClient: mqtt.maxConnectionsPerClient,
     },
     log,
   });

@@ -38,6 +38,8 @@ const MQTT_AT_START = [
   "maxQueuedBytes",
   "maxQueuedBytesPerClient",
   "persistentSessionExpiryMs",
+  "maxConnectionsPerClient",
+  "maxConnectionsPerAddress",
 ] as const;
 
 /** `next` with what only a restart changes kept as it runs, each such change warned about */

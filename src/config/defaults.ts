@@ -29,6 +29,8 @@ export const DEFAULT_MQTT_LIMITS: MqttLimits = {
   maxQueuedBytes: 128 * 1024 * 1024,
   maxQueuedBytesPerClient: 16 * 1024 * 1024,
   persistentSessionExpiryMs: 7 * 86_400_000,
+  maxConnectionsPerClient: 1000,
+  maxConnectionsPerAddress: 5000,
 };
 
 /** The built-in defaults, with `data` resolved against cwd. A new section adds its defaults here. */

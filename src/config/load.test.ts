@@ -60,6 +60,8 @@ describe("defaults and precedence", () => {
         maxQueuedBytes: 134_217_728,
         maxQueuedBytesPerClient: 16_777_216,
         persistentSessionExpiryMs: 604_800_000,
+        maxConnectionsPerClient: 1000,
+        maxConnectionsPerAddress: 5000,
         tls: { enabled: false, clientAuth: "require" },
       },
       coap: { tls: { clientAuth: "require" } },
@@ -304,6 +306,8 @@ describe("printing configs", () => {
         maxQueuedBytes: fc.integer({ min: 0, max: 2 ** 40 }),
         maxQueuedBytesPerClient: fc.integer({ min: 0, max: 2 ** 40 }),
         persistentSessionExpiryMs: fc.constantFrom(1000, 3_600_000, 604_800_000),
+        maxConnectionsPerClient: fc.integer({ min: 1, max: 100_000_000 }),
+        maxConnectionsPerAddress: fc.integer({ min: 1, max: 100_000_000 }),
         tls: tls(["optional", "require"]),
       }),
       coap: fc

@@ -101,6 +101,9 @@ export interface MqttLimits {
   maxQueuedBytesPerClient: number;
   /** a persistent session that would never expire (3.1.1, v5 0xFFFFFFFF) ends this long after its client left, ms */
   persistentSessionExpiryMs: number;
+  /** connections per key and per remote address; past either a CONNECT is refused (0x97 / 0x9F) */
+  maxConnectionsPerClient: number;
+  maxConnectionsPerAddress: number;
 }
 
 export interface NeoConfig {

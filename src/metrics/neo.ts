@@ -19,6 +19,8 @@ export interface BrokerFigures {
   refusedSessions?: number;
   droppedQueuedBytes?: number;
   expiredSessions?: number;
+  /** connections refused: no descriptors left for the broker, per-address cap, per-key cap */
+  refusedConnections?: { descriptors: number; address: number; client: number };
 }
 
 /** one bridge's uplink and queue (app reads it from the bridge's status) */
@@ -159,6 +161,15 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     "neo_mqtt_queued_dropped_total",
     "messages not queued for a session at Mqtt.MaxQueuedBytes or MaxQueuedBytesPerClient",
     () => src.broker().droppedQueuedBytes ?? 0,
+    "counter",
+  );
+  reg.gauge(
+    "neo_mqtt_connections_refused_total",
+    "MQTT connections refused at a cap: descriptors (the broker's share used up), address (Mqtt.MaxConnectionsPerAddress), client (Mqtt.MaxConnectionsPerClient)",
+    () => {
+      const r = src.broker().refusedConnections ?? { descriptors: 0, address: 0, client: 0 };
+      return Object.entries(r).map(([reason, value]): Sample => ({ labels: { reason }, value }));
+    },
     "counter",
   );
   reg.gauge(

@@ -13,6 +13,7 @@ import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
 import type { RetainedLimits } from "./retained.ts";
 import type { SessionLimits } from "./session-limits.ts";
+import type { ConnectionLimits } from "./connection-limits.ts";
 import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
 export interface BrokerOptions {
@@ -37,6 +38,8 @@ export interface BrokerOptions {
   maxQueuedMessages?: number;
   /** caps on persistent sessions and queued bytes, the expiry of "never" sessions; default none */
   sessions?: SessionLimits;
+  /** caps on connections in all (the broker's share of descriptors), per address, per key; default none */
+  connections?: ConnectionLimits;
 }
 
 export interface BrokerStats {
@@ -60,6 +63,10 @@ export interface BrokerStats {
   refusedSessions: number;
   droppedQueuedBytes: number;
   expiredSessions: number;
+  /** connections refused: no descriptors left for the broker, over the per-address cap, over the per-key cap */
+  refusedDescriptors: number;
+  refusedPerAddress: number;
+  refusedPerClient: number;
 }
 
 /** One connected client as the console shows it. */
@@ -117,6 +124,7 @@ export class Broker {
       maxQueuedMessages: opts.maxQueuedMessages ?? 1000,
       outboundHighWater: HIGH_WATER / 4,
       ...(opts.sessions ? { sessionLimits: opts.sessions } : {}),
+      ...(opts.connections ? { connectionLimits: opts.connections } : {}),
     });
     this.websocket = createWsHandler(this.core);
     this.sweepTimer = setInterval(() => this.core.sweep(), 250);
@@ -281,6 +289,7 @@ export class Broker {
       droppedTooLarge: s.droppedTooLarge,
       expired: s.expired,
       ...this.core.budget.figures(),
+      ...this.core.conns.counts,
     };
   }
 

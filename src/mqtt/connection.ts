@@ -68,6 +68,8 @@ export class Connection {
   messagesOut = 0;
   connectedAt = 0;
   readonly pendingPubs: PendingPublish[] = [];
+  /** the key this connection counts against in the per-key connection cap, once connected */
+  countedIdentity: string | undefined = undefined;
   private readonly backlog: Packet[] = [];
   /** QoS 1/2 publishes waiting in `backlog` (they count against Receive Maximum) */
   private queuedQos = 0;
@@ -96,6 +98,12 @@ export class Connection {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
     core.connections.add(this);
+    core.conns.addAddress(transport.peer.remoteAddress, 1);
+    // the broker's share of file descriptors is used up: close at once, read nothing
+    if (!core.conns.opened(core.connections.size)) {
+      this.close();
+      return;
+    }
     // the unauthenticated budget is spent: refuse, do not buffer
     if (!this.charge(UNAUTHENTICATED_OVERHEAD)) {
       core.refusedUnauthenticated++;
@@ -490,7 +498,9 @@ export class Connection {
     this.queuedQos = 0;
     this.rest = null;
     this.releaseCharge();
-    this.core.connections.delete(this);
+    if (this.core.connections.delete(this)) this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
+    if (this.countedIdentity !== undefined) this.core.conns.addClient(this.countedIdentity, -1);
+    this.countedIdentity = undefined;
     if (wasConnected) this.core.detach(this, this.closeReason === "abnormal");
   }
 

@@ -8,6 +8,7 @@ import { RC } from "./codes.ts";
 import { type RetainedLimits, RetainedStore } from "./retained.ts";
 import { Session, type SessionCounters } from "./session.ts";
 import { SessionBudget, type SessionLimits } from "./session-limits.ts";
+import { ConnectionBudget, type ConnectionLimits } from "./connection-limits.ts";
 import { TopicTrie } from "./topics.ts";
 import { routeShared } from "./shared-route.ts";
 
@@ -27,6 +28,8 @@ export interface CoreOptions {
   outboundHighWater: number;
   /** caps on persistent sessions and queued bytes, the expiry of "never" sessions */
   sessionLimits?: SessionLimits;
+  /** caps on connections in all (the broker's share of descriptors), per address, per key */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface CoreCounters extends SessionCounters {
@@ -89,6 +92,8 @@ export class BrokerCore {
   private readonly rr = new Map<string, number>();
   /** persistent sessions and queued bytes per owner and in all (session-limits.ts) */
   readonly budget: SessionBudget;
+  /** connections per address, per key and in all (connection-limits.ts) */
+  readonly conns: ConnectionBudget;
 
   constructor(
     /** the app's answers; replaced once by Broker.setHooks before anyone connects */
@@ -98,6 +103,7 @@ export class BrokerCore {
   ) {
     if (opts.retained) this.retained.limits = opts.retained;
     this.budget = new SessionBudget(opts.sessionLimits);
+    this.conns = new ConnectionBudget(opts.connectionLimits);
   }
 
   /** a new, empty session counted against the session budget */
@@ -166,6 +172,10 @@ export class BrokerCore {
   }
 
   connected(c: Connection): void {
+    if (c.client?.identity !== undefined) {
+      this.conns.addClient(c.client.identity, 1);
+      c.countedIdentity = c.client.identity;
+    }
     c.releaseCharge();
     c.connectedAt = Date.now();
     this.clients.set(c.clientId, c);

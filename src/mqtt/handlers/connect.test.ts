@@ -42,6 +42,8 @@ function fakeConnection(auth: AuthResult | Error = { ok: true, identity: "dev1" 
       assignClientId: () => "auto-1",
       opts: { maxPacketSize: 1024 },
       budget: { limits: { persistentExpiryMs: 3_600_000 } },
+      conns: { overAddress: () => false, mayConnect: () => true },
+      clients: new Map(),
       log: {
         debug: (m: string) => void log.push(m),
         warn: (m: string) => void log.push(m),

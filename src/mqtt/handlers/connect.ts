@@ -45,6 +45,8 @@ export function refuse(c: Connection, v5Code: number): false {
 
 /** Client id rules and what this broker does not offer. */
 export const validate: ConnectStep = (s) => {
+  // too many connections from this address (Mqtt.MaxConnectionsPerAddress): at once, before any credential work
+  if (s.c.core.conns.overAddress(s.c.transport.peer.remoteAddress)) return refuse(s.c, RC.connectionRateExceeded);
   // no enhanced authentication (AUTH exchange) is offered: a v5 client asking for one is
   // refused rather than let in on a method nobody checked [MQTT-4.12.0-1]
   if (s.version === 5 && s.props.authenticationMethod !== undefined) return refuse(s.c, RC.badAuthenticationMethod);
@@ -110,6 +112,13 @@ export const authenticate: ConnectStep = async (s) => {
       `CONNECT refused for "${s.clientId}": the client id ${held.conn ? "is in use by" : "holds the session of"} another client`,
     );
     return refuse(c, RC.notAuthorized);
+  }
+  // too many connected clients of this key (Mqtt.MaxConnectionsPerClient); taking over one's own client id is not one more
+  if (res.identity !== undefined && core.clients.get(s.clientId)?.countedIdentity !== res.identity) {
+    if (!core.conns.mayConnect(res.identity)) {
+      core.log.debug(`CONNECT refused for "${s.clientId}": ${res.identity} has its maximum of connections`);
+      return refuse(c, RC.quotaExceeded);
+    }
   }
   s.auth = res;
   return true;
