@@ -50,13 +50,13 @@ describe("gRPC handles", () => {
     const gone = h.stmts.add({ principal: who("revoked"), sql: "select 1" });
     if (typeof old === "string" || typeof gone === "string") throw new Error("add failed");
     const ended: string[] = [];
-    h.streams.add({ principal: who("revoked"), end: (r) => ended.push(r) });
-    h.streams.add({ principal: who("a"), end: (r) => ended.push(`a: ${r}`) });
+    h.streams.add({ principal: who("revoked"), end: (why, r) => ended.push(`${why}: ${r}`) });
+    h.streams.add({ principal: who("a"), end: (why, r) => ended.push(`a ${why}: ${r}`) });
     const dropped = h.sweep((live) => live.filter((l) => l.principal.id === "revoked"), old.used + IDLE_MS + 1);
     expect(dropped).toBe(3);
     expect(h.appenders.map.size).toBe(0);
     expect(h.stmts.map.size).toBe(0);
-    expect(ended).toEqual(["the key was deleted, revoked, rotated or has expired"]);
+    expect(ended).toEqual(["revoked: the key was deleted, revoked, rotated or has expired"]);
     expect(h.stats().streams).toBe(1);
   });
 });

@@ -33,10 +33,10 @@ export interface AppenderHandle extends Owned {
 export interface StatementHandle extends Owned {
   sql: string;
 }
-/** an open Append stream: ended with `end(reason)` when its credential goes */
+/** an open Append stream: ended when its credential goes ("revoked") or the server stops */
 export interface LiveStream {
   principal: Identified;
-  end(reason: string): void;
+  end(why: "revoked" | "stopping", reason: string): void;
 }
 
 export const MAX_PER_OWNER = 64;
@@ -119,7 +119,7 @@ export function createHandles() {
       for (const g of gone) {
         if ("end" in g) {
           streams.delete(g);
-          g.end("the key was deleted, revoked, rotated or has expired");
+          g.end("revoked", "the key was deleted, revoked, rotated or has expired");
         } else {
           conns.delete((g as Owned).id);
           rows.delete((g as Owned).id);
@@ -132,7 +132,7 @@ export function createHandles() {
     },
     stats: () => ({ conns: conns.map.size, rows: rows.map.size, appenders: appenders.map.size, streams: streams.size }),
     clear() {
-      for (const s of streams) s.end("the gateway is stopping");
+      for (const s of streams) s.end("stopping", "the gateway is stopping");
       streams.clear();
       conns.map.clear();
       rows.map.clear();

@@ -144,7 +144,11 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
             const h = handles.appenders.get(handleId, c.principal);
             if (!h) throw new RpcError(status.NOT_FOUND, `handle '${handleId}' not found`);
             table = h.table;
-            live = { principal: c.principal, end: (reason) => finish(new RpcError(status.UNAUTHENTICATED, reason)) };
+            live = {
+              principal: c.principal,
+              end: (why, reason) =>
+                finish(new RpcError(why === "revoked" ? status.UNAUTHENTICATED : status.UNAVAILABLE, reason)),
+            };
             handles.streams.add(live);
           } else if ((m.handle?.handle ?? handleId) !== handleId) {
             throw new RpcError(status.INVALID_ARGUMENT, "not allowed changing handle in a stream");
