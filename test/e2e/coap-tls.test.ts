@@ -4,6 +4,7 @@
 // observation over TLS that ends when its key is revoked, and the brute-force guard
 // counting CoAP guesses until the address is refused (4.29).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { coap, coapBackground, coapClient, rawUdp, request } from "./coap-clients.ts";
 import { openGateway, type Gateway } from "./fixture.ts";
@@ -126,6 +127,48 @@ describe.skipIf(coapClient.skip)("coaps+tcp with client certificates", () => {
     } finally {
       await obs.stop();
     }
+  });
+});
+
+describe.skipIf(coapClient.skip)("the console and /metrics show the CoAP listeners", () => {
+  test("the Overview lists both CoAP listeners, how callers authenticate, and the CoAP figures", async () => {
+    const password = readFileSync(join(gw.srv.data, "web-admin-password"), "utf8").trim();
+    const login = await gw.http(
+      "/web/api/login",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ loginName: "admin", password }),
+      },
+      null,
+    );
+    const session = ((await login.json()) as { accessToken: string }).accessToken;
+    const r = await gw.http("/web/api/console/overview", {}, session);
+    const ov = (
+      (await r.json()) as {
+        data: {
+          listeners: { name: string; address: string; tls: boolean; auth: string }[];
+          metrics: { coap?: { requests: number; observers: number } };
+        };
+      }
+    ).data;
+    expect(ov.listeners).toContainEqual({
+      name: "CoAP (UDP)",
+      address: gw.srv.ready.coap ?? "",
+      tls: false,
+      auth: "key (?auth=)",
+    });
+    expect(ov.listeners).toContainEqual({
+      name: "CoAP over TLS (coaps+tcp)",
+      address: gw.srv.ready.coapsTcp ?? "",
+      tls: true,
+      auth: "client certificate (require)",
+    });
+    expect(ov.metrics.coap?.requests).toBeGreaterThan(0);
+    const text = await (await gw.http("/metrics")).text();
+    expect(text).toMatch(/neo_coap_requests_total [1-9]/);
+    expect(text).toMatch(/neo_coap_responses_total\{class="2\.xx"\} [1-9]/);
+    expect(text).toContain("neo_coap_tls_connections ");
   });
 });
 
