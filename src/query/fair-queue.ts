@@ -1,7 +1,8 @@
 // Who runs next in the query pool: each principal has its own line, and the lines take
 // turns (round-robin), so one key's endless statements cannot starve everyone else's.
-// A principal may have at most `maxRunning` queries running and `maxQueued` waiting;
-// the whole pool holds at most `maxWaiting` waiting queries. A query that does not fit
+// A principal's share is `maxRunning` queries running; it may borrow idle workers beyond
+// that while nobody within their share waits (the pool takes a borrowed worker back the
+// moment someone does). At most `maxQueued` waiting per principal, `maxWaiting` in all. A query that does not fit
 // its principal's share is refused with "own" (HTTP 429 + Retry-After); only when the
 // whole line is full is it "pool" (503).
 
@@ -16,8 +17,17 @@ export type Admission = "ok" | "own" | "pool";
 export interface FairQueue<J> {
   /** queue `job` for `who` (or say why not) */
   push(who: string, job: J): Admission;
-  /** the next job whose principal may start one more (lines in turn), taken out of the queue */
-  take(): { who: string; job: J } | undefined;
+  /**
+   * The next job whose principal is within its share (lines in turn), taken out of the
+   * queue; with `borrow`, when there is none, the next job of anyone.
+   */
+  take(borrow: boolean): { who: string; job: J } | undefined;
+  /** does a principal within its share have a job waiting? (then borrowed workers go back) */
+  shareWaiting(): boolean;
+  /** is `who` running more than its share? */
+  borrowing(who: string): boolean;
+  /** a borrowed job that was stopped goes back to the front of its line */
+  requeue(who: string, job: J): void;
   /** a job left the line without running (timed out, aborted) */
   remove(who: string, job: J): boolean;
   /** `who` started / finished running a job */
@@ -47,16 +57,29 @@ export function createFairQueue<J>(o: FairQueueOptions): FairQueue<J> {
       waiting++;
       return "ok";
     },
-    take() {
-      for (const [who, line] of lines) {
-        if (running(who) >= o.maxRunning) continue;
-        const job = line.shift() as J;
-        waiting--;
-        lines.delete(who);
-        if (line.length > 0) lines.set(who, line); // to the back of the turn order
-        return { who, job };
+    take(borrow) {
+      for (const pass of borrow ? [false, true] : [false]) {
+        for (const [who, line] of lines) {
+          if (!pass && running(who) >= o.maxRunning) continue;
+          const job = line.shift() as J;
+          waiting--;
+          lines.delete(who);
+          if (line.length > 0) lines.set(who, line); // to the back of the turn order
+          return { who, job };
+        }
       }
       return undefined;
+    },
+    shareWaiting() {
+      for (const who of lines.keys()) if (running(who) < o.maxRunning) return true;
+      return false;
+    },
+    borrowing: (who) => running(who) > o.maxRunning,
+    requeue(who, job) {
+      const line = lines.get(who);
+      if (line) line.unshift(job);
+      else lines.set(who, [job]);
+      waiting++;
     },
     remove(who, job) {
       const line = lines.get(who);

@@ -16,7 +16,7 @@ new Database(file).close();
 const ENDLESS = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c";
 
 describe("query pool fairness", () => {
-  test("an endless principal fills its share and gets 429 with Retry-After; another still gets answers", async () => {
+  test("an endless principal fills its share (and borrows the idle worker) and gets 429 with Retry-After; another principal takes the borrowed worker back and gets answers", async () => {
     const pool = createQueryPool({
       file,
       workers: 2,
@@ -28,8 +28,9 @@ describe("query pool fairness", () => {
       log: createLogger("query"),
     });
     try {
-      const attack = Array.from({ length: 6 }, () => pool.run({ sql: ENDLESS }, undefined, "client:bad"));
-      const refused = (await attack[5]) as { ok: false; status: number; retryAfterSec?: number };
+      // both idle workers (its own share and one borrowed), four waiting, the seventh refused
+      const attack = Array.from({ length: 7 }, () => pool.run({ sql: ENDLESS }, undefined, "client:bad"));
+      const refused = (await attack[6]) as { ok: false; status: number; retryAfterSec?: number };
       expect(refused).toMatchObject({ ok: false, status: 429 });
       expect(refused.retryAfterSec ?? 0).toBeGreaterThanOrEqual(1);
       for (let i = 0; i < 5; i++) {

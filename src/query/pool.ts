@@ -1,72 +1,20 @@
 // The query pool: up to `workers` query processes (child.ts), started when a query
 // needs one, each running one query at a time; further queries wait in line, one line per
-// principal taking turns (fair-queue.ts): a principal runs at most half the workers (at
-// least one) and queues at most `maxQueuedPerPrincipal` (429 beyond), the pool at most
-// `maxWaiting` (503 beyond).
+// principal taking turns (fair-queue.ts): a principal's share is half the workers (at
+// least one); it may borrow idle ones, which are taken back (the borrowed query is stopped
+// and queued again) as soon as another principal within its share waits. A principal
+// queues at most `maxQueuedPerPrincipal` (429 beyond), the pool `maxWaiting` (503 beyond).
 // The pool enforces the deadline (Query.Timeout) by killing the process; the process
 // holds itself to Query.MaxMemory (memory-guard.ts: it ends itself with SIGUSR2, read
 // here as 413). Either way the next query gets a fresh process.
-import { join } from "node:path";
 import type { Subprocess } from "bun";
-import type { Logger } from "../lib/log.ts";
 import type { ChildRequest, FromChild, ToChild } from "./child.ts";
-import type { QueryAnswer, QueryCaps, QueryRequest } from "./execute.ts";
+import type { QueryAnswer, QueryRequest } from "./execute.ts";
 import { createFairQueue } from "./fair-queue.ts";
 import { MEMORY_SIGNAL } from "./memory-guard.ts";
+import { type ChunkSink, childCommand, type Job, type PoolOptions, type Slot, seconds } from "./pool-types.ts";
 
-export interface PoolOptions extends QueryCaps {
-  /** the series store file the query processes open read-only */
-  file: string;
-  workers: number;
-  timeoutMs: number;
-  /** resident memory one query process may reach, bytes */
-  maxMemory: number;
-  /** queries that may wait for a free process before new ones are refused */
-  maxWaiting: number;
-  /** queries one principal may have waiting (default 4) */
-  maxQueuedPerPrincipal?: number;
-  /** a query process idle this long exits (its memory goes back to the system) */
-  idleMs?: number;
-  log: Logger;
-}
-
-/** where a streamed answer's pieces go; `ack` asks the query process for more */
-export interface ChunkSink {
-  chunk(text: string, ack: () => void): void;
-  /** aborted: the reader went away; the query is stopped */
-  signal?: AbortSignal;
-}
-
-interface Job {
-  /** whose share it uses (a principal key; "" for the gateway's own reads) */
-  who: string;
-  req: QueryRequest;
-  deadline: number;
-  resolve(a: QueryAnswer): void;
-  sink?: ChunkSink;
-  /** pieces of an answer nobody streams, joined in front of its end */
-  parts: string[];
-}
-
-interface Slot {
-  proc: Subprocess;
-  job: Job | null;
-  id: number;
-  timer: ReturnType<typeof setTimeout> | null;
-  idle: ReturnType<typeof setTimeout> | null;
-}
-
-// compiled: the executable itself is the query process (main.ts looks at NEO_QUERY_DB)
-const COMPILED = import.meta.dir.startsWith("/$bunfs");
-
-function childCommand(): string[] {
-  // NEO_QUERY_LAUNCHER: a command prefix for query processes, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"
-  // when an arm64 build runs under qemu-user on a machine without binfmt_misc
-  const launcher = (process.env.NEO_QUERY_LAUNCHER ?? "").split(/\s+/).filter(Boolean);
-  return [...launcher, ...(COMPILED ? [process.execPath] : [process.execPath, join(import.meta.dir, "child.ts")])];
-}
-
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
+export type { ChunkSink, PoolOptions } from "./pool-types.ts";
 
 export interface QueryPool {
   /**
@@ -122,6 +70,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
           const ack = () => {
             if (slot.job === job) slot.proc.send({ id: m.id, ack: true } satisfies ToChild);
           };
+          job.streamed = true;
           if (job.sink) job.sink.chunk(m.chunk, ack);
           else {
             job.parts.push(m.chunk);
@@ -202,10 +151,19 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     slot.idle = null;
     // the principal's share is taken until the job ends, whichever way it ends
     queue.started(job.who);
-    const ended = job.resolve;
+    let held = true;
+    const release = () => {
+      if (held) queue.finished(job.who);
+      held = false;
+    };
+    const settle = job.resolve;
     job.resolve = (a) => {
-      queue.finished(job.who);
-      ended(a);
+      release();
+      settle(a);
+    };
+    job.giveBack = () => {
+      release();
+      job.resolve = settle;
     };
     slot.job = job;
     slot.id = nextId++;
@@ -221,11 +179,33 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     else signal?.addEventListener("abort", gone, { once: true });
   }
 
+  /**
+   * Take a borrowed worker back: its query process is killed and the job goes back to the
+   * front of its principal's line (it runs again later, within its own deadline).
+   */
+  function takeBack(): boolean {
+    const slot = slots.findLast((s) => s.job && !s.job.streamed && queue.borrowing(s.job.who));
+    const job = slot?.job;
+    if (!slot || !job) return false;
+    slot.job = null;
+    slots.splice(slots.indexOf(slot), 1);
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.proc.kill("SIGKILL");
+    job.giveBack?.();
+    job.parts = [];
+    queue.requeue(job.who, job);
+    return true;
+  }
+
   function pump(): void {
     while (queue.waiting > 0 && !closed) {
       const free = slots.find((s) => !s.job);
-      if (!free && slots.length >= opts.workers) return;
-      const next = queue.take();
+      if (!free && slots.length >= opts.workers) {
+        // someone within their share waits while another borrows a worker: take it back
+        if (queue.shareWaiting() && takeBack()) continue;
+        return;
+      }
+      const next = queue.take(true);
       if (!next) return; // everyone waiting has their share running already
       const { job } = next;
       if (job.deadline <= performance.now()) {
