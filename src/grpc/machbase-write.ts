@@ -6,6 +6,7 @@
 import { type ServerReadableStream, type sendUnaryData, status } from "@grpc/grpc-js";
 import { authorize } from "../auth/index.ts";
 import type { Row } from "../ingest/index.ts";
+import { normalizeTableName } from "../storage/index.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
 import type { Handles, LiveStream } from "./handles.ts";
 import { bind, parseInsert, timeOf } from "./insert-sql.ts";
@@ -43,8 +44,8 @@ const ORDER = [0, 1, 2] as const;
 export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
   /** may the caller write this table? (the table name as storage names it) */
   function mayWrite(c: Caller, table: string): string {
-    const t = table.trim().toUpperCase();
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(t)) throw new Refusal(`invalid table name ${JSON.stringify(table)}`);
+    // the store's own rule for table names (its NeoError is answered as the reply's reason)
+    const t = normalizeTableName(table.trim());
     const d = authorize(c.principal, "tables:write", t);
     if (!d.allow) {
       f.denied(c, "tables:write", t, d.reason);

@@ -27,7 +27,7 @@ const ALLOWED: Record<string, string[]> = {
     "grpc",
     "coap",
   ],
-  grpc: ["auth", "registry", "ingest", "query"],
+  grpc: ["auth", "registry", "ingest", "query", "storage"],
   coap: ["auth", "registry"],
   http: ["auth", "registry", "pki", "ingest", "storage", "config", "query"],
   query: ["config", "ingest", "storage"],
