@@ -44,7 +44,7 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
     conf = join(tempDir("neo-export-conf-"), "neo.conf");
     writeFileSync(
       conf,
-      `Export "central" {\n  Postgres = "${pg.url}"\n  Tables = ["SENSORS", "PLANT"]\n  Gateway = "gw-1"\n  Batch = 2000\n}\n`,
+      `Export "central" {\n  Postgres = "${pg.url}"\n  Tables = ["SENSORS", "PLANT", "MQ"]\n  Gateway = "gw-1"\n  Batch = 2000\n}\n`,
     );
     await start();
   }, 60_000);
@@ -61,6 +61,26 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
     const [row] = await pg.sql()`SELECT gateway, name, time::text AS time, value FROM sensors ORDER BY time LIMIT 1`;
     expect(row).toEqual({ gateway: "gw-1", name: "s0", time: String(T0), value: 0 });
   }, 60_000);
+
+  test("a QoS 1 db/write over MQTT (mosquitto_pub) arrives too", async () => {
+    const r = await run([
+      "mosquitto_pub",
+      "-h",
+      srv.mqttHost,
+      "-p",
+      String(srv.mqttPort),
+      "-q",
+      "1",
+      "-t",
+      "db/write/MQ",
+      "-m",
+      '[["mq.a",1700000000000000000,1.25]]',
+    ]);
+    expect(r.code).toBe(0);
+    const mq = () => pg.sql()`SELECT name, value FROM mq`.then((x) => [...x]).catch(() => []);
+    await eventually(async () => (await mq()).length === 1, 20_000);
+    expect(await mq()).toEqual([{ name: "mq.a", value: 1.25 }]);
+  }, 30_000);
 
   test("through a database outage and a kill -9 with rows waiting: nothing lost", async () => {
     await pg.stop();
@@ -137,7 +157,7 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
   test("a SIGHUP that changes one export restarts only that one", async () => {
     const block = (name: string, tables: string, batch: number) =>
       `Export "${name}" {\n  Postgres = "${pg.url}"\n  Tables = [${tables}]\n  Gateway = "gw-1"\n  Batch = ${batch}\n}\n`;
-    const central = block("central", '"SENSORS", "PLANT"', 2000); // as the file had it
+    const central = block("central", '"SENSORS", "PLANT", "MQ"', 2000); // as the file had it
     writeFileSync(conf, central + block("lab", '"LAB"', 100));
     process.kill(srv.proc.pid, "SIGHUP");
     await srv.waitForLog(/export "lab": LAB to/, 10_000);

@@ -1,7 +1,7 @@
 // A real PostgreSQL (Debian's `postgresql` package) for the export tests and benchmarks:
 // initdb into a temp dir, postgres on a free loopback port, stopped by its PID. Run as
 // root (CI), the server runs as `nobody` (postgres refuses root).
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL, type Subprocess } from "bun";
@@ -45,7 +45,8 @@ export interface Postgres {
   destroy(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<Postgres> {
+/** `tls`: PEM certificate and key for the server (ssl = on; plain connections still work) */
+export async function startPostgres(opts: { tls?: { cert: string; key: string } } = {}): Promise<Postgres> {
   needPostgres.check();
   const bin = binDir() as string;
   const dir = mkdtempSync(join(tmpdir(), "neo-pg-"));
@@ -61,6 +62,15 @@ export async function startPostgres(): Promise<Postgres> {
     },
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
+  const ssl: string[] = [];
+  if (opts.tls) {
+    const cert = join(dir, "server.crt");
+    const key = join(dir, "server.key");
+    writeFileSync(cert, opts.tls.cert);
+    writeFileSync(key, opts.tls.key, { mode: 0o600 });
+    if (root) for (const f of [cert, key]) chownSync(f, 65534, 65534);
+    ssl.push("-c", "ssl=on", "-c", `ssl_cert_file=${cert}`, "-c", `ssl_key_file=${key}`);
+  }
   const port = await freePort();
   const url = `postgres://neo@127.0.0.1:${port}/postgres`;
   let proc: Subprocess | undefined;
@@ -81,6 +91,7 @@ export async function startPostgres(): Promise<Postgres> {
         "listen_addresses=127.0.0.1",
         "-c",
         "fsync=off",
+        ...ssl,
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
