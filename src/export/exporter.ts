@@ -58,6 +58,8 @@ export interface Export {
 }
 
 const STATUS_EVERY_MS = 2000;
+/** queue entries read at a time while a transaction is filled */
+const PEEK = 32;
 /** the longest wait before trying the database again */
 const MAX_RETRY_MS = 5000;
 
@@ -116,25 +118,32 @@ export function createExport(s: ExportSettings, dataDir: string, log: Logger): E
 
   /** one transaction: up to `batch` rows of the oldest entries; false when nothing waits */
   async function sendOnce(): Promise<boolean> {
-    const entries = queue.peek(done, s.batch);
-    if (entries.length === 0) return false;
+    // read the oldest entries a few at a time until Batch rows (an entry can hold thousands:
+    // never load more of the queue than one transaction sends)
+    const byTable = new Map<string, Columns>();
+    const seqs: number[] = [];
+    let rows = 0;
+    let last = done;
+    while (rows < s.batch) {
+      const page = queue.peek(last, PEEK);
+      if (page.length === 0) break;
+      for (const e of page) {
+        let c = byTable.get(e.topic);
+        if (!c) byTable.set(e.topic, (c = emptyColumns()));
+        rows += decodeEntry(e.payload, e.seq, c);
+        seqs.push(e.seq);
+        last = e.seq;
+        if (rows >= s.batch) break;
+      }
+    }
+    if (seqs.length === 0) return false;
     pg ??= connectPg({ url: s.postgres, tls: s.tls });
     if (!prepared) {
       timescale = (await pg.prepare([...tables])).timescale;
       prepared = true;
     }
-    const byTable = new Map<string, Columns>();
-    let rows = 0;
-    let last = done;
-    for (const e of entries) {
-      if (rows > 0 && rows >= s.batch) break;
-      let c = byTable.get(e.topic);
-      if (!c) byTable.set(e.topic, (c = emptyColumns()));
-      rows += decodeEntry(e.payload, e.seq, c);
-      last = e.seq;
-    }
     await pg.insert(s.gateway, byTable);
-    for (const e of entries) if (e.seq <= last) queue.ack(e.seq);
+    for (const q of seqs) queue.ack(q);
     done = last;
     sentRows += rows;
     meter.add(rows);
