@@ -8,7 +8,7 @@ import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
 import { openRegistry } from "../registry/index.ts";
-import { openSeriesStore, userTableOf } from "../storage/index.ts";
+import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
 import { createExports } from "./exports.ts";
 import { startSelfRecord } from "./self-record.ts";
@@ -30,6 +30,13 @@ export type Stores = Awaited<ReturnType<typeof openStores>>;
 export async function openStores(settings: Settings<NeoConfig>, stops: StopList) {
   const config = settings.get();
   ensureDataDir(config.data);
+  // a full disk: the reserve file gives SQLite room for its -shm files, so the gateway
+  // starts degraded (routing and reads work, writes are refused until space returns)
+  if (releaseReserve(config.data))
+    createLogger("storage").warn(
+      "the data directory's file system is full: starting degraded (reserve file released); writes are refused until space returns",
+    );
+  else keepReserve(config.data);
   const pki = await loadOrCreatePki(config.data, {
     hosts: [...new Set([config.http.listen.host, config.mqtt.listen.host])],
   });
@@ -60,7 +67,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     if (a.retention !== b.retention || a.maxSize !== b.maxSize || a.whenFull !== b.whenFull)
       store.configureStorage(storageOptions(next));
   });
-  const lifecycle = startStorageLifecycle(store, storageLog);
+  const lifecycle = startStorageLifecycle(store, storageLog, () => keepReserve(config.data));
   stops.add("writes", "retention", () => lifecycle.stop());
   const batcher = createWriteBatcher(store);
   stops.add("writes", "write batcher", () => batcher.flush());

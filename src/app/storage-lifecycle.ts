@@ -20,11 +20,12 @@ export function storageOptions(config: NeoConfig): StorageOptions {
   };
 }
 
-export function startStorageLifecycle(store: SeriesStore, log: Logger) {
+export function startStorageLifecycle(store: SeriesStore, log: Logger, keepReserve?: () => void) {
   let running: Promise<unknown> | null = null;
   let stopped = false;
   const pass = () => {
     if (running || stopped) return;
+    keepReserve?.(); // the room to start on a full disk, made again once space returned
     running = store
       .runRetention(() => stopped)
       .catch((e: unknown) => log.warn(`retention pass failed: ${e instanceof Error ? e.message : String(e)}`))

@@ -19,3 +19,4 @@ export type { StorageState, WhenFull } from "./capacity.ts";
 export type { TableInfo } from "./lifecycle.ts";
 export type { TableOptions, TableSettings } from "./table-settings.ts";
 export { tableInfoJson, type TableInfoJson } from "./table-info-json.ts";
+export { keepReserve, releaseReserve, RESERVE_FILE } from "./reserve.ts";

@@ -59,7 +59,9 @@ export function migrateLegacyTables(db: Database, opts: MigrateOptions = {}): st
           );
           setMeta.run(metaKey(t), expected);
         })();
-        opts.log?.info(`migrating table ${t} to the compact layout: ${expected} rows`);
+        opts.log?.info(
+          `migrating table ${t} to the compact layout: ${expected} rows (the gateway listens when it is done; progress and time left every 2 s)`,
+        );
       } else {
         opts.log?.info(`resuming the migration of table ${t}: ${expected} rows in all`);
       }
@@ -82,6 +84,8 @@ export function migrateLegacyTables(db: Database, opts: MigrateOptions = {}): st
         return batch.length;
       });
       let lastLog = performance.now();
+      const began = performance.now();
+      const movedBefore = count(`SELECT count(*) AS n FROM "${dataTable(t)}"`);
       for (;;) {
         if (budget <= 0) {
           read.finalize();
@@ -100,8 +104,12 @@ export function migrateLegacyTables(db: Database, opts: MigrateOptions = {}): st
         if (performance.now() - lastLog > 2000) {
           lastLog = performance.now();
           const moved = count(`SELECT count(*) AS n FROM "${dataTable(t)}"`);
+          // the expected time from this run's own pace (the gateway listens once it is done)
+          const rate = (moved - movedBefore) / ((performance.now() - began) / 1000);
+          const left = rate > 0 ? Math.ceil((total - moved) / rate) : undefined;
           opts.log?.info(
-            `migrating table ${t}: ${moved}/${total} rows (${Math.floor((moved / Math.max(total, 1)) * 100)}%)`,
+            `migrating table ${t}: ${moved}/${total} rows (${Math.floor((moved / Math.max(total, 1)) * 100)}%)` +
+              (left !== undefined ? `, about ${left}s left at ${Math.round(rate)} rows/s` : ""),
           );
         }
       }
