@@ -64,9 +64,11 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
   stops.add("links", "bridges", () => bridges.stop()); // after the broker: nothing is offered to a closed queue
   s.metrics.provide({ bridges: () => bridges.statuses() });
   // the exports' state as retained $SYS/neo/export/<name>/... topics, every 10 s
-  const exportSys = setInterval(() => {
+  const publishExportSys = () => {
     for (const [topic, payload] of s.exports.sys()) broker.publish({ topic, payload, retain: true });
-  }, 10_000);
+  };
+  publishExportSys();
+  const exportSys = setInterval(publishExportSys, 10_000);
   exportSys.unref();
   stops.add("services", "export $SYS", () => clearInterval(exportSys));
 

@@ -77,6 +77,26 @@ describe.skipIf(needPostgres.skip)("Export to PostgreSQL", () => {
       '[["mq.a",1700000000000000000,1.25]]',
     ]);
     expect(r.code).toBe(0);
+    // $SYS says how the export is doing (retained, refreshed every 10 s)
+    const sys = await run(
+      [
+        "mosquitto_sub",
+        "-h",
+        srv.mqttHost,
+        "-p",
+        String(srv.mqttPort),
+        "-t",
+        "$SYS/neo/export/central/#",
+        "-v",
+        "-C",
+        "7",
+        "-W",
+        "15",
+      ],
+      { timeoutMs: 20_000 },
+    );
+    expect(sys.stdout).toContain("$SYS/neo/export/central/connected");
+    expect(sys.stdout).toContain("$SYS/neo/export/central/queued/entries");
     const mq = () => pg.sql()`SELECT name, value FROM mq`.then((x) => [...x]).catch(() => []);
     await eventually(async () => (await mq()).length === 1, 20_000);
     expect(await mq()).toEqual([{ name: "mq.a", value: 1.25 }]);
