@@ -60,7 +60,7 @@ async function serve(mode: Mode, dir: string): Promise<void> {
     config,
     store,
     queries: createQueryService(store.file, config.query, createLogger("query")),
-    auth: { identify: () => ({ ok: false, code: "invalid_token", reason: "invalid token" }) },
+    auth: { identify: () => ({ ok: false, kind: "guess", form: "token", reason: "invalid token" }) },
     ...(tls ? { tls } : {}),
   });
   console.log(JSON.stringify({ url: h.url }));

@@ -1,12 +1,13 @@
 // Cost of authentication against a real registry file: `bun bench/micro/auth-cost.ts`.
-// Prints verifyToken/verifyCert calls per second and the cost of one session-watch pass.
+// Prints verifyToken/verifyCert calls per second and the cost of current() (the live re-check)
+// over every session after another process wrote to the registry.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setLogLevel } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
 import { openRegistry } from "../../src/registry/index.ts";
-import { createAuth, type LiveSession } from "../../src/auth/index.ts";
+import { createAuth, type CredentialRef } from "../../src/auth/index.ts";
 
 setLogLevel("warn");
 const dir = mkdtempSync(join(tmpdir(), "neo-auth-bench-"));
@@ -16,7 +17,8 @@ try {
   const auth = createAuth({ registry });
   const clients = 1000;
   const tokens: string[] = [];
-  const sessions: LiveSession[] = [];
+  const sessions: { clientId: string; fingerprint256: string }[] = [];
+  const refs: CredentialRef[] = [];
   for (let i = 0; i < clients; i++) {
     const c = await registry.create({
       id: `dev-${i}`,
@@ -26,7 +28,8 @@ try {
       notAfter: new Date(Date.now() + 86_400_000),
     });
     tokens.push(c.token);
-    sessions.push({ clientId: c.record.id, fingerprint256: c.record.certFingerprint, expiresAt: c.record.notAfter });
+    sessions.push({ clientId: c.record.id, fingerprint256: c.record.certFingerprint });
+    refs.push({ kind: "client", id: c.record.id, form: "token", generation: c.record.certFingerprint });
   }
   const rate = (label: string, n: number, fn: (i: number) => void) => {
     const t0 = performance.now();
@@ -49,13 +52,10 @@ try {
     )
       throw new Error("refused");
   });
-  const watch = auth.createSessionWatch();
-  watch.check(sessions);
-  rate(`session watch, ${clients} sessions, registry unchanged`, 1000, () => watch.check(sessions));
   const other = openRegistry(dir);
-  rate(`session watch, ${clients} sessions, after another process wrote`, 100, (i) => {
-    other.touch(`dev-${i}`); // any commit by another connection forces a full re-check
-    watch.check(sessions);
+  rate(`current() of ${clients} sessions, after another process wrote`, 100, (i) => {
+    other.touch(`dev-${i}`); // any commit by another connection makes the re-check ask every session
+    for (const r of refs) if (!auth.current(r).ok) throw new Error("dead");
   });
   other.close();
 } finally {

@@ -2,7 +2,7 @@
 // The broker hooks ask the channel module first on every publish and every delivery;
 // for a topic that is not a channel's that is one prefix test, for a channel topic a
 // cached scope decision. Prints ns per call next to the broker's own cost per message.
-import { makePrincipal } from "../../src/auth/index.ts";
+import { type CredentialRef, makePrincipal } from "../../src/auth/index.ts";
 import { createLogAggregator } from "../../src/lib/log-aggregate.ts";
 import { createLogger, setLogLevel } from "../../src/lib/log.ts";
 import type { Channel, Channels } from "../../src/registry/index.ts";
@@ -16,7 +16,8 @@ const channel: Channel = { id: "ch-1", name: null, metadata: {}, table: "CH_1", 
 const messages = createChannelMessages({
   channels: { get: () => channel, dataVersion: () => 1 } as unknown as Channels,
   batcher: {} as WriteBatcher,
-  principalOf: (id) => makePrincipal(id ?? "", "client", ["topics:publish:#", "channels:subscribe:ch-1"]),
+  principalOf: (ref) =>
+    makePrincipal(ref.kind === "client" ? ref.id : "", "client", ["topics:publish:#", "channels:subscribe:ch-1"]),
   log: createLogger("bench"),
 });
 const hooks = createChannelMqtt({
@@ -35,10 +36,15 @@ function rate(label: string, fn: (i: number) => unknown): void {
   console.log(`${label}: ${ns.toFixed(1)} ns/call${sink < 0 ? "" : ""}`);
 }
 
-const owners = Array.from({ length: 64 }, (_, i) => `dev-${i}`);
-rate("publish check, not a channel topic (sensors/room1/temp)", () => hooks.mayPublish("dev-1", "sensors/room1/temp"));
-rate("delivery check, not a channel topic", (i) => hooks.mayDeliver(owners[i & 63], "sensors/room1/temp"));
+const owners = Array.from(
+  { length: 64 },
+  (_, i): CredentialRef => ({ kind: "client", id: `dev-${i}`, form: "token", generation: "" }),
+);
+rate("publish check, not a channel topic (sensors/room1/temp)", () =>
+  hooks.mayPublish(owners[1]!, "sensors/room1/temp"),
+);
+rate("delivery check, not a channel topic", (i) => hooks.mayDeliver(owners[i & 63]!, "sensors/room1/temp"));
 rate("delivery check, channel topic (cached decision)", (i) =>
-  hooks.mayDeliver(owners[i & 63], "channels/ch-1/messages"),
+  hooks.mayDeliver(owners[i & 63]!, "channels/ch-1/messages"),
 );
 rate("onPublish, not a channel topic", () => hooks.onPublish({} as never, { topic: "sensors/room1/temp" } as never));

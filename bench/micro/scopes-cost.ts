@@ -6,12 +6,11 @@
 // Run: bun bench/micro/scopes-cost.ts [messages per round] [rounds]
 import type { Socket } from "bun";
 import mqttPacket from "mqtt-packet";
-import { ALL_ACCESS_SCOPES, makePrincipal } from "../../src/auth/index.ts";
+import { ALL_ACCESS_SCOPES, type CredentialRef, makePrincipal } from "../../src/auth/index.ts";
 import { createMqttAuthorizer } from "../../src/app/mqtt-authz.ts";
 import type { SessionCredential } from "../../src/app/mqtt-auth.ts";
 import { createLogger, setLogLevel } from "../../src/lib/log.ts";
 import { Broker } from "../../src/mqtt/broker.ts";
-import type { ClientRecord } from "../../src/registry/index.ts";
 import { BENCH_SCOPES } from "../lib/targets/neo.ts";
 
 setLogLevel("warn");
@@ -22,25 +21,18 @@ const gen = (p: Parameters<typeof mqttPacket.generate>[0]) => mqttPacket.generat
 
 /** one broker whose every client acts as key `bench01` with `scopes` */
 async function run(scopes: readonly string[], subscribers: number): Promise<{ cpuUsPerMsg: number; rate: number }> {
-  const registry = { get: (id: string) => ({ id, scopes: [...scopes] }) as unknown as ClientRecord };
-  const authz = createMqttAuthorizer({ registry, anonymousScopes: () => [], log: createLogger("bench") });
+  const ref: CredentialRef = { kind: "client", id: "bench01", form: "token", generation: "" };
+  const principal = { ...makePrincipal("bench01", "client", scopes), ref, expiresAt: Infinity };
+  const authz = createMqttAuthorizer({
+    current: () => ({ ok: true, principal }),
+    keyRef: () => ref,
+    log: createLogger("bench"),
+  });
   const broker = new Broker({
     sysIntervalMs: 0,
     hooks: {
       authenticate: () => {
-        const principal = {
-          ...makePrincipal("bench01", "client", scopes),
-          via: "token" as const,
-          expiresAt: 0,
-          fingerprint256: "",
-        };
-        const meta: SessionCredential = {
-          clientId: "bench01",
-          fingerprint256: "",
-          expiresAt: Infinity,
-          via: "token",
-          principal,
-        };
+        const meta: SessionCredential = { principal, epoch: 0 };
         return { ok: true, identity: "bench01", meta };
       },
       authorizePublish: (c, t) => authz.publish(c, t),

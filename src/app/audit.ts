@@ -6,6 +6,8 @@ import { warnIfDiskFull } from "../lib/disk-full.ts";
 import type { ConnectRequest } from "../mqtt/index.ts";
 import { type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
 import type { ClientRef } from "../mqtt/index.ts";
+import { formOf, type PresentedForm } from "../auth/index.ts";
+import { credentialOf, type MqttAuthOutcome } from "./mqtt-auth.ts";
 
 const FLUSH_MS = 200;
 
@@ -36,54 +38,24 @@ const CLAIMED = JSON.stringify({ claimed: true });
 
 const LISTENER = { tcp: "mqtt", tls: "mqtts", ws: "ws", wss: "wss" } as const;
 
-/** One CONNECT outcome as an audit event. */
-export function auditConnect(
-  audit: AuditLog,
-  req: ConnectRequest,
-  r: { ok: true; identity?: string } | { ok: false; reason?: string },
-): void {
-  const username = req.username !== undefined && req.username !== "" ? req.username : undefined;
-  // a PAT as the password: the username is its owner's user name
-  const pat = req.password !== undefined && req.password.subarray(0, 4).toString() === "pat_";
-  const claimed = r.ok
-    ? r.identity
-    : pat
-      ? username
-      : username !== undefined
-        ? (tokenClientId(username) ?? undefined)
-        : req.peer.cert?.cn;
+/** One CONNECT outcome as an audit event: who (the principal, or whom the refused credential claimed) and by which form. */
+export function auditConnect(audit: AuditLog, req: ConnectRequest, r: MqttAuthOutcome): void {
+  const p = r.ok ? credentialOf(r)?.principal : undefined;
+  const method: PresentedForm = p ? formOf(p.ref) : r.ok ? "none" : (r.form ?? "none");
+  const claimed = p ? (p.kind === "anonymous" ? undefined : p.id) : r.ok ? undefined : r.claimed;
   // a refused token's client id is only what its unverified prefix says: marked as claimed
   const unverified = !r.ok && claimed !== undefined && req.peer.cert === undefined;
   audit.record({
     kind: "auth",
     action: "connect",
     result: r.ok ? "ok" : "fail",
-    method: req.peer.cert ? "certificate" : pat ? "pat" : username !== undefined ? "token" : "none",
+    method,
     listener: LISTENER[req.peer.transport],
     address: req.peer.remoteAddress,
-    ...(claimed ? (pat ? { user: claimed } : { client: claimed }) : {}),
+    ...(claimed ? (claimed.startsWith("user:") ? { user: claimed.slice(5) } : { client: claimed }) : {}),
     target: req.clientId,
     ...(!r.ok && r.reason ? { reason: r.reason } : {}),
     ...(unverified ? { detail: CLAIMED } : {}),
-  });
-}
-
-/** A CONNECT from the console's Live page (a web session over WebSocket) as an audit event. */
-export function auditConsoleConnect(
-  audit: AuditLog,
-  req: ConnectRequest,
-  r: { ok: true; meta?: unknown } | { ok: false; reason?: string },
-): void {
-  audit.record({
-    kind: "auth",
-    action: "connect",
-    result: r.ok ? "ok" : "fail",
-    method: "session",
-    listener: LISTENER[req.peer.transport],
-    address: req.peer.remoteAddress,
-    ...(req.username ? { user: req.username } : {}),
-    target: req.clientId,
-    ...(!r.ok && r.reason ? { reason: r.reason } : {}),
   });
 }
 

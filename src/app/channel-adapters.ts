@@ -6,7 +6,7 @@
 // With HTTP token auth off, a caller without credentials is anonymous and may use a
 // channel that Auth.AnonymousScopes connects (else 401, as before).
 import type { Server } from "bun";
-import { authorize, type Auth } from "../auth/index.ts";
+import { authorize, type Auth, formOf, principalName } from "../auth/index.ts";
 import {
   mediaType,
   readBody,
@@ -83,8 +83,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     messages,
     log,
     // an anonymous socket ("" client id) lasts while token auth stays off; its rights are re-checked too
-    stillValid: (d) =>
-      d.clientId === "" ? !deps.tokenAuth() : auth.isStillValid(d.clientId, { fingerprint256: d.fingerprint256 }),
+    stillValid: (d) => (d.ref.kind === "anonymous" ? !deps.tokenAuth() : auth.current(d.ref).ok),
     publish: async (d: ChannelSocketData, payload, from) => {
       if (payload.byteLength > deps.maxBodyBytes)
         return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };
@@ -112,10 +111,14 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
         kind: "auth",
         action: "request",
         result: caller.ok ? "ok" : "fail",
-        method: peer?.cert ? "certificate" : "token",
+        method: caller.ok ? formOf(caller.principal.ref) : peer?.cert ? "certificate" : "token",
         listener: peer ? "https" : "http",
         ...(address ? { address } : {}),
-        ...(caller.ok ? { client: caller.principal.id } : { reason: `HTTP ${caller.status}` }),
+        ...(caller.ok
+          ? caller.principal.kind === "user"
+            ? { user: principalName(caller.principal) }
+            : { client: caller.principal.id }
+          : { reason: `HTTP ${caller.status}` }),
         target: `${req.method} ${url.pathname}`,
       });
     if (!caller.ok) {
@@ -157,7 +160,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     const origin: MessageOrigin = { publisher: anonymous(who) ? "" : who.id, protocol: "http", subtopic: p.subtopic };
     const r = await accept(p.channelId, p.subtopic, body, type, origin);
     if (!r.ok) return failure(r.status, r.reason);
-    if (!anonymous(who)) auth.markUsed(who.id);
+    if (who.kind === "client") auth.markUsed(who.id);
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
   }
 
@@ -171,14 +174,14 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     const data: ChannelSocketData = {
       kind: "channel-socket",
       clientId: who.id,
+      ref: who.ref,
       channelId: p.channelId,
       topic: channelTopic(p.channelId, p.subtopic),
-      fingerprint256: who.fingerprint256,
       expiresAt: who.expiresAt,
     };
     const server: Server<unknown> | undefined = c.server;
     if (!server?.upgrade(req, { data })) return failure(400, "websocket upgrade failed");
-    if (!anonymous(who)) auth.markUsed(who.id);
+    if (who.kind === "client") auth.markUsed(who.id);
     return undefined;
   }
 

@@ -52,14 +52,14 @@ export function identifyCaller(
     ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
   });
   if (r.ok) return r;
-  switch (r.code) {
-    case "missing_credentials":
+  switch (r.kind) {
+    case "missing":
       return {
         ok: false,
         status: 401,
         reason: "missing credentials: send Authorization: Thing <token> or a client certificate",
       };
-    case "invalid_certificate":
+    case "unknown_certificate":
       return { ok: false, status: 401, reason: "invalid client certificate" };
     case "mismatch":
       return cert
@@ -74,6 +74,11 @@ export function identifyCaller(
         reason: "this key's stored scopes are invalid; fix them with neo shell key scope",
       };
     default:
-      return { ok: false, status: 401, reason: "invalid token" };
+      // expired, revoked or a not-yet-valid certificate says so like an unknown one
+      return {
+        ok: false,
+        status: 401,
+        reason: r.form === "certificate" ? "invalid client certificate" : "invalid token",
+      };
   }
 }

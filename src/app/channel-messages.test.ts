@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { makePrincipal } from "../auth/index.ts";
+import { type CredentialRef, makePrincipal } from "../auth/index.ts";
 import { setLogLevel, createLogger } from "../lib/log.ts";
 import type { Channel, Channels } from "../registry/index.ts";
 import { channelTopic, createChannelMessages, parseChannelTopic } from "./channel-messages.ts";
@@ -8,6 +8,8 @@ import type { WriteBatcher } from "./write-batcher.ts";
 setLogLevel("error");
 const CH: Channel = { id: "ch-1", name: null, metadata: {}, table: "CH_1", createdAt: 0 };
 const enc = (s: string) => new TextEncoder().encode(s);
+const key = (id: string): CredentialRef => ({ kind: "client", id, form: "token", generation: "g" });
+const ANON: CredentialRef = { kind: "anonymous", id: "" };
 
 function setup(scopes: Record<string, string[]> = {}) {
   const writes: { table: string; rows: unknown[]; senml: unknown[] | undefined }[] = [];
@@ -25,7 +27,8 @@ function setup(scopes: Record<string, string[]> = {}) {
   const m = createChannelMessages({
     channels,
     batcher,
-    principalOf: (id) => (id && scopes[id] ? makePrincipal(id, "client", scopes[id]) : null),
+    principalOf: (ref) =>
+      ref.kind === "client" && scopes[ref.id] ? makePrincipal(ref.id, "client", scopes[ref.id]!) : null,
     log: createLogger("test"),
     now: () => 1_700_000_000_000_000_000n,
   });
@@ -46,17 +49,17 @@ describe("channel topics", () => {
 describe("channel rights", () => {
   test("a client's channel scopes decide; the answer changes only after the registry moved", () => {
     const s = setup({ dev: ["channels:publish:ch-1"] });
-    expect(s.m.allowed("dev", "ch-1", "publish")).toBe(true);
-    expect(s.m.allowed("dev", "ch-1", "subscribe")).toBe(false);
-    expect(s.m.allowed("dev", "ch-2", "publish")).toBe(false);
-    expect(s.m.allowed(undefined, "ch-1", "publish")).toBe(false);
+    expect(s.m.allowed(key("dev"), "ch-1", "publish")).toBe(true);
+    expect(s.m.allowed(key("dev"), "ch-1", "subscribe")).toBe(false);
+    expect(s.m.allowed(key("dev"), "ch-2", "publish")).toBe(false);
+    expect(s.m.allowed(ANON, "ch-1", "publish")).toBe(false);
     s.scopes.dev = ["channels:subscribe:*"];
-    expect(s.m.allowed("dev", "ch-1", "publish")).toBe(true); // cached until the registry changes
+    expect(s.m.allowed(key("dev"), "ch-1", "publish")).toBe(true); // cached until the registry changes
     s.bump();
     expect(s.m.refresh()).toBe(true);
     expect(s.m.refresh()).toBe(false);
-    expect(s.m.allowed("dev", "ch-1", "publish")).toBe(false);
-    expect(s.m.allowed("dev", "ch-9", "subscribe")).toBe(true);
+    expect(s.m.allowed(key("dev"), "ch-1", "publish")).toBe(false);
+    expect(s.m.allowed(key("dev"), "ch-9", "subscribe")).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@
 //     `<TABLE>_SENML` side table (every field) in one commit, BEFORE it is delivered;
 //     invalid SenML is refused whole and not delivered; anything else (plain JSON, text,
 //     binary) is delivered unchanged and not stored.
-import { authorize, type Principal } from "../auth/index.ts";
+import { authorize, type CredentialRef, type Principal } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import { genericReason } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
@@ -40,6 +40,21 @@ export function parseChannelTopic(topic: string): ChannelTopic | undefined {
   return { channelId, subtopic: rest.slice("messages/".length) };
 }
 
+/** one cache key per credential (anonymous callers share Auth.AnonymousScopes) */
+function refKey(ref: CredentialRef): string {
+  switch (ref.kind) {
+    case "client":
+      return `c\u0000${ref.id}\u0000${ref.generation}`;
+    case "pat":
+      return `p\u0000${ref.id}\u0000${ref.generation}`;
+    case "user":
+    case "session":
+      return `u\u0000${ref.key}`;
+    case "anonymous":
+      return "a";
+  }
+}
+
 export const channelTopic = (channelId: string, subtopic: string) =>
   subtopic === "" ? `${PREFIX}${channelId}/messages` : `${PREFIX}${channelId}/messages/${subtopic}`;
 
@@ -50,8 +65,8 @@ export type IngestResult =
 
 export interface ChannelMessagesDeps {
   channels: Channels;
-  /** the principal of a registered client (null: no usable key), or of anonymous clients (undefined id) */
-  principalOf(clientId: string | undefined): Principal | null;
+  /** the principal behind a credential now (auth.current; null: no longer usable) */
+  principalOf(ref: CredentialRef): Principal | null;
   batcher: WriteBatcher;
   log: Logger;
   now?: () => bigint;
@@ -87,8 +102,8 @@ function toRows(records: SenmlRecord[], channel: string, origin?: MessageOrigin)
 export function createChannelMessages(deps: ChannelMessagesDeps) {
   const { channels, log } = deps;
   const nowNs = deps.now ?? (() => BigInt(Date.now()) * 1_000_000n);
-  // client id ("" for anonymous) -> its principal and its decisions per channel; all
-  // dropped when the registry changes (the hot path is two map lookups)
+  // credential -> its principal now and its decisions per channel; all dropped when the
+  // registry changes (the hot path is two map lookups)
   interface Rights {
     principal: Principal | null;
     publish: Map<string, boolean>;
@@ -112,15 +127,15 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     return true;
   }
 
-  function rightsOf(identity: string | undefined): Rights {
-    const key = identity ?? "";
+  function rightsOf(ref: CredentialRef): Rights {
+    const key = refKey(ref);
     let r = principals.get(key);
     if (r) return r;
     let principal: Principal | null;
     try {
-      principal = deps.principalOf(identity);
+      principal = deps.principalOf(ref);
     } catch (e) {
-      log.error(`the scopes of ${identity ?? "anonymous clients"} cannot be read; no channel rights`, e);
+      log.error(`the scopes of a ${ref.kind} credential cannot be read; no channel rights`, e);
       principal = null;
     }
     r = { principal, publish: new Map(), subscribe: new Map() };
@@ -129,8 +144,9 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     return r;
   }
 
-  function allowed(identity: string | undefined, channelId: string, op: ChannelOperation): boolean {
-    const r = rightsOf(identity);
+  /** may the holder of this credential do `op` on the channel (as its rights are now)? */
+  function allowed(ref: CredentialRef, channelId: string, op: ChannelOperation): boolean {
+    const r = rightsOf(ref);
     const decided = r[op];
     let yes = decided.get(channelId);
     if (yes === undefined) {

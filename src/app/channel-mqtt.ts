@@ -4,7 +4,7 @@
 // so it only ever carries the channels the client is connected to. A SenML message is
 // stored before it is delivered (unchanged); invalid SenML gets v5 PUBACK 0x99 with the
 // reason on the response topic, and is neither stored nor delivered.
-import { authorize, type Principal } from "../auth/index.ts";
+import type { CredentialRef } from "../auth/index.ts";
 import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
@@ -19,16 +19,13 @@ export interface ChannelMqttDeps {
   refusals: LogAggregator;
 }
 
-/**
- * Who asks: a registered client's id (undefined: anonymous), whose rights the channel
- * cache keeps; or a session's own principal (a PAT: its scopes within its owner's rights).
- */
-export type ChannelAsker = string | undefined | Principal;
+/** who asks: the session's credential (its rights now are the channel cache's) */
+export type ChannelAsker = CredentialRef;
 
 export function createChannelMqtt(deps: ChannelMqttDeps) {
   const { messages, refusals } = deps;
   const may = (who: ChannelAsker, channelId: string, op: "publish" | "subscribe") =>
-    typeof who === "object" ? authorize(who, `channels:${op}`, channelId).allow : messages.allowed(who, channelId, op);
+    messages.allowed(who, channelId, op);
 
   /** undefined: not a channel topic (the general rules decide) */
   function mayPublish(identity: ChannelAsker, topic: string): boolean | undefined {

@@ -3,15 +3,18 @@
 // the channel's topic (from MQTT, HTTP or another socket) goes to every socket on that
 // topic whose client may subscribe. A socket never gets its own frames back.
 import type { ServerWebSocket, WebSocketHandler } from "bun";
+import type { CredentialRef } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ChannelMessages } from "./channel-messages.ts";
 
 export interface ChannelSocketData {
   kind: "channel-socket";
+  /** who, for logs: the client id, `user:<name>`, or "" (anonymous) */
   clientId: string;
+  /** the credential it opened with: its rights now decide every frame and delivery */
+  ref: CredentialRef;
   channelId: string;
   topic: string;
-  fingerprint256: string;
   expiresAt: number;
 }
 
@@ -30,7 +33,7 @@ export interface ChannelSocketDeps {
     payload: Uint8Array,
     from: Socket,
   ): Promise<{ ok: true } | { ok: false; reason: string }>;
-  /** is this credential still good (key not deleted, revoked or rotated away)? */
+  /** is this credential still usable (current(): not deleted, revoked, rotated away or expired)? */
   stillValid(data: ChannelSocketData): boolean;
   log: Logger;
 }
@@ -53,7 +56,7 @@ export function createChannelSockets(deps: ChannelSocketDeps) {
     }
     for (const ws of set) {
       if (ws === except) continue;
-      if (!messages.allowed(ws.data.clientId, ws.data.channelId, "subscribe")) continue;
+      if (!messages.allowed(ws.data.ref, ws.data.channelId, "subscribe")) continue;
       if (ws.getBufferedAmount() > MAX_BUFFERED) {
         log.warn(`closing channel socket of ${ws.data.clientId} on ${topic}: it does not read its messages`);
         set.delete(ws);
@@ -72,10 +75,7 @@ export function createChannelSockets(deps: ChannelSocketDeps) {
         const d = ws.data;
         let why: string | undefined;
         if (now >= d.expiresAt || !deps.stillValid(d)) why = "key deleted, revoked or expired";
-        else if (
-          !messages.allowed(d.clientId, d.channelId, "publish") &&
-          !messages.allowed(d.clientId, d.channelId, "subscribe")
-        )
+        else if (!messages.allowed(d.ref, d.channelId, "publish") && !messages.allowed(d.ref, d.channelId, "subscribe"))
           why = `not connected to channel ${d.channelId}`;
         if (why) {
           log.info(`closing channel socket of ${d.clientId} on ${d.topic}: ${why}`);
@@ -94,7 +94,7 @@ export function createChannelSockets(deps: ChannelSocketDeps) {
     },
     message(ws, m) {
       const d = ws.data;
-      if (!messages.allowed(d.clientId, d.channelId, "publish")) {
+      if (!messages.allowed(d.ref, d.channelId, "publish")) {
         ws.send(JSON.stringify({ success: false, reason: `not allowed to publish to channel ${d.channelId}` }));
         return;
       }

@@ -3,7 +3,7 @@
 // `tick` runs with the session re-check: when channel connections changed (or now and
 // then, for expiry) the channel sockets are re-checked; a settings change (AnonymousScopes,
 // HTTP token auth) decides anonymous rights again at the next tick.
-import { ALL_ACCESS_SCOPES, type Auth, makePrincipal } from "../auth/index.ts";
+import type { Auth } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import type { Settings } from "../lib/settings.ts";
 import { createLogger } from "../lib/log.ts";
@@ -37,13 +37,11 @@ export function wireChannels(d: {
   const messages = createChannelMessages({
     channels,
     batcher: d.batcher,
-    // a channel's rights are scopes: of the client's key, or Auth.AnonymousScopes
-    principalOf: (id) => {
-      // "" is an anonymous channel socket (no key has an empty id)
-      if (id === undefined || id === "")
-        return makePrincipal("", "anonymous", settings.get().auth?.anonymousScopes ?? ALL_ACCESS_SCOPES);
-      const r = registry.get(id);
-      return r && r.status === "active" ? makePrincipal(id, "client", r.scopes) : null;
+    // a channel's rights are the credential's scopes now (current(): status, expiry, owner,
+    // role), or Auth.AnonymousScopes
+    principalOf: (ref) => {
+      const now = d.auth.current(ref);
+      return now.ok ? now.principal : null;
     },
     log,
   });

@@ -3,7 +3,7 @@
 // message path (stored as SenML like MQTT and HTTP, published to the broker), and every
 // channel message delivered to CoAP observers. Off unless Coap.Listen or Coap.Tls.Listen is set.
 // Made with the services (the re-check and the metrics need it), listening with the listeners.
-import { type Auth, type Guard, makePrincipal } from "../auth/index.ts";
+import type { Auth, Guard } from "../auth/index.ts";
 import { type Coap, createCoap } from "../coap/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
@@ -35,11 +35,10 @@ export function createCoapService(d: {
     channelExists: (id) => ch.messages.channelOf(channelTopic(id, "")) !== undefined,
     accept: (id, sub, payload, type, publisher) =>
       ch.adapters.accept(id, sub, payload, type, { publisher, protocol: "coap", subtopic: sub }),
-    // the same re-check as the channel WebSocket sockets: the credential, then the key's scopes now
+    // the one live re-check (as channel sockets and MQTT sessions): the credential's rights now
     current: (o) => {
-      if (!auth.isStillValid(o.clientId, { fingerprint256: o.fingerprint256 })) return null;
-      const r = d.registry.get(o.clientId);
-      return r && r.status === "active" ? makePrincipal(o.clientId, "client", r.scopes) : null;
+      const now = auth.current(o.ref);
+      return now.ok ? now.principal : null;
     },
     // a channel message becomes an MQTT message: no larger than the broker takes one
     maxBodyBytes: config.mqtt.maxMessageSizeLimit,

@@ -1,7 +1,7 @@
 // What the operator console shows, built from the parts app owns: the broker (through
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
-import { authorize, type Principal, shareKey } from "../auth/index.ts";
+import { type CredentialRef, principalName, shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { formatConfig } from "../config/index.ts";
 import { handleQuery } from "../http/index.ts";
@@ -11,21 +11,9 @@ import { type Broker, RC } from "../mqtt/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { BanView, ConnectionView, ConsoleSource, ExportView, ListenerView, TableView } from "../web/index.ts";
-import type { SessionCredential } from "./mqtt-auth.ts";
+import { credentialOf } from "./mqtt-auth.ts";
 import { dirBytes, readHistory } from "./self-record.ts";
 import type { ReadCheck } from "./query-authz.ts";
-
-/** the app's record of a console (web session) MQTT connection, kept as the client's meta */
-export interface ConsoleMqttSession {
-  via: "console";
-  user: string;
-  token: string;
-  /** the web user's scopes decide what the Live page may watch */
-  principal: Principal;
-}
-
-export const isConsoleSession = (meta: unknown): meta is ConsoleMqttSession =>
-  typeof meta === "object" && meta !== null && (meta as { via?: unknown }).via === "console";
 
 /** the tables the console lists at most */
 const MAX_TABLES = 200;
@@ -151,19 +139,13 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
         .broker()
         .clientDetails()
         .map((c): ConnectionView => {
-          const meta = c.meta;
-          const authMethod = isConsoleSession(meta)
-            ? `console session (${meta.user})`
-            : meta && (meta as SessionCredential).via === "cert"
-              ? "client certificate"
-              : meta && (meta as SessionCredential).via === "token"
-                ? "token"
-                : "anonymous";
+          const p = credentialOf(c)?.principal;
           return {
             clientId: c.clientId,
-            key: isConsoleSession(meta) ? null : (c.identity ?? null),
+            key: p?.kind === "client" ? p.id : null,
             listener: c.transport,
-            authMethod,
+            authMethod: p ? credentialLabel(p.ref) : "anonymous",
+            ...(p && p.kind === "user" ? { user: principalName(p) } : {}),
             remoteAddress: c.remoteAddress,
             since: c.connectedAt,
             messagesIn: c.messagesIn,
@@ -191,27 +173,18 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
   };
 }
 
-/**
- * A CONNECT from the console's Live page: over WebSocket, username = the web user,
- * password = that user's live console session token. The session may only subscribe
- * (gateway.ts refuses its publishes) and ends when the web session does. Undefined:
- * not a console credential, let the normal checks decide.
- */
-export function consoleConnect(
-  req: { clientId: string; username?: string; password?: Buffer; peer: { transport: string } },
-  sessionUser: (token: string) => { name: string; principal: Principal } | undefined,
-  heldBy: (clientId: string) => string | undefined,
-): { ok: true; meta: ConsoleMqttSession } | { ok: false; reason: string } | undefined {
-  if (req.peer.transport !== "ws" && req.peer.transport !== "wss") return undefined;
-  if (!req.username || !req.password || req.password.length === 0 || req.password.length > 256) return undefined;
-  const token = req.password.toString("utf8");
-  const who = sessionUser(token);
-  if (!who || who.name !== req.username) return undefined;
-  if (heldBy(req.clientId) !== undefined)
-    return { ok: false, reason: `client id "${req.clientId}" holds another client's session` };
-  return { ok: true, meta: { via: "console", user: req.username, token, principal: who.principal } };
+/** how the Connections page names a session's credential */
+export function credentialLabel(ref: CredentialRef): string {
+  switch (ref.kind) {
+    case "client":
+      return ref.form === "cert" ? "client certificate" : "token";
+    case "pat":
+      return `personal access token (${ref.user})`;
+    case "user":
+      return `access key (${ref.user})`;
+    case "session":
+      return `console session (${ref.user})`;
+    case "anonymous":
+      return "anonymous";
+  }
 }
-
-/** may a console session watch this filter (SUBSCRIBE) or get this message (delivery)? its user's scopes */
-export const consoleMay = (m: ConsoleMqttSession, topicOrFilter: string): boolean =>
-  authorize(m.principal, "topics:subscribe", topicOrFilter).allow;

@@ -91,34 +91,25 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
   if (!g) return undefined;
   // grpc-js, protobufjs, node:tls and node:net load only when a Grpc block asks for them
   const { startGrpc } = await import("../grpc/index.ts");
-  const watch = w.auth.createSessionWatch();
+  let seen = Number.NaN;
   const login = createPasswordLogin({ users: w.users, guard: w.guard, audit: w.audit, log: w.log });
   const v = buildInfo();
   const [major = 0, minor = 0, patch = 0] = v.version.split(/[.-]/).map((n) => Number(n) || 0);
   const deps: GrpcDeps = {
     identify: (c) => w.auth.identify(c),
-    // the live re-check the broker's sessions use (registry data_version, expiry, PATs)
+    // the one live re-check the broker's sessions use: current(ref) of every live handle when
+    // the registry changed (data_version, any process) or its credential's expiry passed
     revoked(live) {
       const now = Date.now();
-      const keys = live.filter((l) => l.principal.via === "cert" || l.principal.via === "token");
-      const gone = new Set(
-        watch
-          .check(
-            keys.map((l) => ({
-              clientId: l.principal.id,
-              fingerprint256: l.principal.fingerprint256,
-              expiresAt: l.principal.expiresAt,
-              l,
-            })),
-          )
-          .map((s) => s.l),
-      );
-      for (const l of live) {
-        const p = l.principal;
-        if (p.via === "pat" && !w.patAuth.stillValid(p.fingerprint256)) gone.add(l);
-        else if (p.via === "user" && now >= p.expiresAt) gone.add(l);
+      let version = Number.NaN;
+      try {
+        version = w.registry.dataVersion();
+      } catch (e) {
+        w.log.error("gRPC: registry version check failed", e);
       }
-      return live.filter((l) => gone.has(l));
+      const changed = version !== seen;
+      seen = version;
+      return live.filter((l) => (changed || now >= l.principal.expiresAt) && !w.auth.current(l.principal.ref).ok);
     },
     readCheck: (p, sql, decide) => w.readCheck(p, sql, decide),
     // the same fair line per principal as /db/query

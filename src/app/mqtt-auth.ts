@@ -1,33 +1,64 @@
-// Who may connect to the broker, and the live re-check that throws out a client whose
-// key was deleted, revoked, rotated or expired. The broker core knows none of this.
+// Who may connect to the broker: the CONNECT's credentials go to identify() (every form,
+// the console's web session over WebSocket included), then the client-id rules. The
+// session keeps the principal (with its credential reference) as the broker's meta; the
+// live re-check (session-recheck.ts) asks current() about it. The broker core knows none of this.
 import { type AuthResult, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
-import { authorize, type Auth, type Identified, type LiveSession } from "../auth/index.ts";
+import {
+  authorize,
+  type Auth,
+  formOf,
+  type Identified,
+  type PresentedForm,
+  type Refusal,
+  type RefusalKind,
+} from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 
-/** what the app remembers about how a session authenticated (checked by the session watch) */
-export interface SessionCredential extends LiveSession {
-  via: "token" | "cert" | "anonymous" | "user" | "pat";
-  /** who the session acts as: its scopes decide what it may do */
-  principal: Identified;
+/** what the app keeps on each MQTT session (the broker's meta) */
+export interface SessionCredential {
+  /** who the session acts as, as identified at CONNECT (current() says who it is now) */
+  readonly principal: Identified;
+  /** the re-check's epoch when it was identified: any change seen after it makes current() ask again */
+  readonly epoch: number;
 }
+
+/** the app's record of a session (one typed read of the broker's opaque meta) */
+export const credentialOf = (c: Pick<ClientRef, "meta"> | null | undefined): SessionCredential | undefined =>
+  c?.meta as SessionCredential | undefined;
+
+/** the console's Live page: a web session over WebSocket, watch only */
+export const isConsole = (m: SessionCredential | undefined): boolean => m?.principal.ref.kind === "session";
+
+/** a CONNECT outcome with, when refused, why (the brute-force guard counts `guess`) */
+export type MqttRefusal = Extract<AuthResult, { ok: false }> & {
+  kind: RefusalKind | "client_id" | "banned";
+  form?: PresentedForm;
+  claimed?: string;
+};
+export type MqttAuthOutcome = Extract<AuthResult, { ok: true }> | MqttRefusal;
 
 export interface MqttAuthDeps {
   config: NeoConfig["mqtt"];
   auth: Auth;
   /** does a registered client with this id exist? */
   isRegistered(id: string): boolean;
+  /** the live re-check's epoch now (mqtt-authz.ts) */
+  epoch(): number;
 }
 
-const refuse = (reasonCode: number, reason: string): AuthResult => ({ ok: false, reasonCode, reason });
-
-/** a refusal because a presented secret did not match (a guess): the brute-force guard counts these */
-export const GUESS_REASONS = new Set(["invalid token"]);
-/** did this CONNECT fail on a secret that did not match? (not: expired, revoked, missing, certificate, client id) */
-export function isGuess(r: AuthResult): boolean {
-  return (
-    !r.ok && r.reason !== undefined && r.reason.startsWith("token refused: ") && GUESS_REASONS.has(r.reason.slice(15))
-  );
-}
+const refuse = (
+  kind: MqttRefusal["kind"],
+  reasonCode: number,
+  reason: string,
+  who?: Pick<Refusal, "form" | "claimed">,
+): MqttRefusal => ({
+  ok: false,
+  kind,
+  reasonCode,
+  reason,
+  ...(who?.form ? { form: who.form } : {}),
+  ...(who?.claimed ? { claimed: who.claimed } : {}),
+});
 
 export function createMqttAuthenticator(deps: MqttAuthDeps) {
   const { config, auth } = deps;
@@ -38,71 +69,72 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   const tokenRequired = () => config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
 
   /** which MQTT client ids this principal may use (sessions held by others are the broker's rule) */
-  function checkClientId(req: ConnectRequest, p: Identified): AuthResult | undefined {
+  function checkClientId(req: ConnectRequest, p: Identified): MqttRefusal | undefined {
+    const ref = p.ref;
+    // the console watches with a session of its own (broker-hooks.ts: never one that exists)
+    if (ref.kind === "session") return undefined;
     // machbase-neo: "apply client-id": with a certificate alone the CONNECT client id must be
     // the certificate's. Mainflux/Magistrala things send the certificate AND `-u <id> -P <token>`
     // with any MQTT client id (their documented mosquitto_pub sets none): with that second
     // factor the client id follows the token rules below.
     const mainflux = req.username === p.id && req.password !== undefined && req.password.length > 0;
-    if (p.via === "cert" && req.clientId !== p.id && !mainflux)
-      return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match certificate "${p.id}"`);
-    if (p.kind !== "anonymous") {
-      if (config.requireClientIdMatch && req.clientId !== p.id)
-        return refuse(RC.notAuthorized, `client id "${req.clientId}" does not match key "${p.id}"`);
-      // any id is fine except another registered client's id
-      if (req.clientId !== p.id && deps.isRegistered(req.clientId))
-        return refuse(RC.notAuthorized, `client id "${req.clientId}" belongs to another client`);
-    }
+    if (ref.kind === "client" && ref.form === "cert" && req.clientId !== p.id && !mainflux)
+      return refuse("client_id", RC.notAuthorized, `client id "${req.clientId}" does not match certificate "${p.id}"`);
+    if (p.kind === "client" && config.requireClientIdMatch && req.clientId !== p.id)
+      return refuse("client_id", RC.notAuthorized, `client id "${req.clientId}" does not match key "${p.id}"`);
+    // any id is fine except a registered key's, unless it is this key's own: an anonymous
+    // client or a user never takes a key's id (nor its retained messages and session)
+    if ((p.kind !== "client" || req.clientId !== p.id) && deps.isRegistered(req.clientId))
+      return refuse("client_id", RC.notAuthorized, `client id "${req.clientId}" belongs to a registered key`);
     const d = authorize(p, "clients:connect", req.clientId);
-    if (!d.allow) return refuse(RC.notAuthorized, d.scope ? `${d.reason} (${d.scope})` : d.reason);
+    if (!d.allow) return refuse("client_id", RC.notAuthorized, d.scope ? `${d.reason} (${d.scope})` : d.reason);
     return undefined;
   }
 
   /** every check passed: only now does the registry record LAST USED */
-  function authenticate(req: ConnectRequest): AuthResult {
+  function authenticate(req: ConnectRequest): MqttAuthOutcome {
     const r = check(req);
-    if (r.ok && r.identity !== undefined) auth.markUsed(r.identity);
+    if (r.ok && r.identity !== undefined && credentialOf(r)?.principal.kind === "client") auth.markUsed(r.identity);
     return r;
   }
 
-  function check(req: ConnectRequest): AuthResult {
+  function check(req: ConnectRequest): MqttAuthOutcome {
     const cert = req.peer.cert;
+    const ws = req.peer.transport === "ws" || req.peer.transport === "wss";
     const who = auth.identify({
       ...(req.username !== undefined ? { username: req.username } : {}),
       ...(req.password !== undefined ? { password: req.password.toString("utf8") } : {}),
       ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+      // the console's Live page signs in with its web session, over WebSocket only
+      sessions: ws && cert === undefined,
       allowAnonymous: !tokenRequired(),
       anonymousId: req.clientId,
     });
     if (!who.ok) {
-      if (who.code === "unavailable") return refuse(RC.serverUnavailable, who.reason);
-      return refuse(RC.notAuthorized, who.code === "missing_credentials" ? "missing token in username" : who.reason);
+      if (who.kind === "unavailable") return refuse(who.kind, RC.serverUnavailable, who.reason, who);
+      return refuse(who.kind, RC.notAuthorized, who.kind === "missing" ? "missing token in username" : who.reason, who);
     }
     const p = who.principal;
     const clash = checkClientId(req, p);
-    if (clash) return clash;
-    const meta: SessionCredential = {
-      clientId: p.id,
-      fingerprint256: p.fingerprint256,
-      expiresAt: p.expiresAt,
-      via: p.via,
-      principal: p,
-    };
-    if (p.kind === "anonymous") return { ok: true, meta };
+    if (clash) return { ...clash, form: formOf(p.ref), ...(p.kind !== "anonymous" ? { claimed: p.id } : {}) };
+    const meta: SessionCredential = { principal: p, epoch: deps.epoch() };
+    // anonymous clients and the console hold no identity: their sessions are nobody's
+    if (p.kind === "anonymous" || p.ref.kind === "session") return { ok: true, meta };
     return { ok: true, identity: p.id, expiresAt: p.expiresAt, meta };
   }
 
   /**
    * After a config reload: may this live session stay? Anonymous sessions go when a
    * token became mandatory; identified ones when the client id must now match the key.
-   * (Deleted, revoked and expired keys are the session watch's job.)
+   * (Deleted, revoked and expired credentials are the re-check's job: current().)
    */
   function stillAllowed(c: ClientRef): boolean {
+    const cred = credentialOf(c);
+    if (isConsole(cred)) return true;
     // MQTT TLS switched on: a plaintext TCP session no longer meets the config
     if (config.tls.enabled && c.peer.transport === "tcp") return false;
-    const cred = c.meta as SessionCredential | undefined;
-    if (!cred || cred.via === "anonymous") return !tokenRequired();
-    if (config.requireClientIdMatch && c.id !== cred.clientId) return false;
+    if (!cred || cred.principal.kind === "anonymous") return !tokenRequired();
+    if (config.requireClientIdMatch && cred.principal.kind === "client" && c.id !== cred.principal.id) return false;
     return true;
   }
 

@@ -1,31 +1,30 @@
 import { describe, expect, test } from "bun:test";
-import { makePrincipal } from "../auth/index.ts";
+import { type Current, type CredentialRef, makePrincipal } from "../auth/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { ClientRef } from "../mqtt/index.ts";
-import type { ClientRecord } from "../registry/index.ts";
 import { createMqttAuthorizer } from "./mqtt-authz.ts";
 import type { SessionCredential } from "./mqtt-auth.ts";
 
 function setup(scopes: Record<string, string[]>, anonymous: string[] = ["topics:subscribe:#"]) {
   let reads = 0;
-  const registry = {
-    get: (id: string) => {
-      reads++;
-      return scopes[id] ? ({ id, scopes: scopes[id] } as unknown as ClientRecord) : null;
-    },
+  const current = (ref: CredentialRef): Current => {
+    if (ref.kind === "anonymous")
+      return { ok: true, principal: { ...makePrincipal(ref.id, "anonymous", anonymous), ref, expiresAt: Infinity } };
+    reads++;
+    const id = ref.kind === "client" ? ref.id : "";
+    const list = scopes[id];
+    return list
+      ? { ok: true, principal: { ...makePrincipal(id, "client", list), ref, expiresAt: Infinity } }
+      : { ok: false, kind: "revoked", reason: "key deleted" };
   };
-  const authz = createMqttAuthorizer({ registry, anonymousScopes: () => anonymous, log: createLogger("test") });
+  const keyRef = (owner: string): CredentialRef => ({ kind: "client", id: owner, form: "token", generation: "" });
+  const authz = createMqttAuthorizer({ current, keyRef, log: createLogger("test") });
   const client = (id: string, key?: string): ClientRef => {
+    const ref: CredentialRef = key ? keyRef(key) : { kind: "anonymous", id };
     const principal = key
-      ? { ...makePrincipal(key, "client", scopes[key]!), via: "token" as const, expiresAt: 0, fingerprint256: "" }
-      : { ...makePrincipal(id, "anonymous", anonymous), via: "anonymous" as const, expiresAt: 0, fingerprint256: "" };
-    const meta: SessionCredential = {
-      clientId: key ?? id,
-      fingerprint256: "",
-      expiresAt: 0,
-      via: principal.via,
-      principal,
-    };
+      ? { ...makePrincipal(key, "client", scopes[key]!), ref, expiresAt: Infinity }
+      : { ...makePrincipal(id, "anonymous", anonymous), ref, expiresAt: Infinity };
+    const meta: SessionCredential = { principal, epoch: 0 };
     return {
       id,
       protocolVersion: 5,
@@ -86,5 +85,18 @@ describe("MQTT authorization hooks", () => {
     const { authz, client } = setup({ k: ["topics:publish:#"] });
     const c = client("k", "k");
     for (let i = 0; i < 5000; i++) expect(authz.publish(c, `t/${i}`)).toBe(true);
+  });
+
+  test("a dead credential is allowed nothing once the change is seen: no publish (so no will), no delivery", () => {
+    const scopes: Record<string, string[]> = { k: ["topics:publish:#", "topics:subscribe:#"] };
+    const { authz, client } = setup(scopes);
+    const c = client("k", "k");
+    expect(authz.publish(c, "will/k")).toBe(true);
+    delete scopes.k;
+    authz.changed();
+    const live = authz.live(c);
+    expect(live.ok ? "ok" : live.kind).toBe("revoked");
+    expect(authz.publish(c, "will/k")).toBe(false);
+    expect(authz.deliver({ clientId: "k", owner: "k", client: c }, "a")).toBe(false);
   });
 });

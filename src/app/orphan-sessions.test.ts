@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { createLogger } from "../lib/log.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
 
-test("offline sessions of keys that can no longer connect are ended; anonymous and usable ones stay; each owner is looked up once", () => {
+test("offline sessions of keys that can no longer connect are ended; anonymous and usable ones stay", () => {
   const sessions = [
     { clientId: "a1", owner: "alive" },
     { clientId: "d1", owner: "dead" },
@@ -17,15 +17,15 @@ test("offline sessions of keys that can no longer connect are ended; anonymous a
       ended.push(id);
       return true;
     },
-    usable: (id) => {
-      lookups.push(id);
-      return id === "alive";
+    usable: (clientId, owner) => {
+      lookups.push(clientId);
+      return owner === "alive";
     },
     log: createLogger("test"),
   });
   expect(n).toBe(2);
   expect(ended).toEqual(["d1", "d2"]);
-  expect(lookups).toEqual(["alive", "dead"]);
+  expect(lookups).toEqual(["a1", "d1", "d2"]);
 });
 
 test("a session whose client came back in the meantime is not counted", () => {

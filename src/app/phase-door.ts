@@ -18,7 +18,12 @@ export type Door = ReturnType<typeof openDoor>;
 export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopList) {
   const { registry, people, audit } = s;
   const anonymousScopes = () => settings.get().auth?.anonymousScopes ?? ALL_ACCESS_SCOPES;
-  const auth = createAuth({ registry, anonymousScopes, person: personIdentify(people.people, people.patAuth) });
+  const auth = createAuth({
+    registry,
+    anonymousScopes,
+    person: personIdentify(people.people, people.patAuth),
+    people: { users: people.users, keys: people.keys, pats: people.pats },
+  });
   const serverGuard = createServerGuard({
     dataDir: settings.get().data,
     config: settings.get().guard,
@@ -35,10 +40,14 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
   });
   stops.add("stores", "guard", () => serverGuard.close());
   s.metrics.provide({ bans: () => serverGuard.guard.bans().length });
+  // every MQTT session's rights as current() says they are now
   const authz = createMqttAuthorizer({
-    registry,
-    person: (p) => ("fingerprint256" in p ? people.patAuth.principalOf(String(p.fingerprint256)) : null),
-    anonymousScopes,
+    current: (ref) => auth.current(ref),
+    // a session restored from mqtt-state.bin, whose client has not come back yet: its key now
+    keyRef: (owner) => {
+      const r = owner.startsWith("user:") ? null : registry.get(owner);
+      return r ? { kind: "client", id: r.id, form: "token", generation: r.certFingerprint } : null;
+    },
     log: createLogger("mqtt"),
   });
   // AnonymousScopes (or anything else a decision read) may have changed: decide again
@@ -47,21 +56,16 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     config: live(() => settings.get().mqtt),
     auth,
     isRegistered: (id) => registry.get(id) != null,
+    epoch: () => authz.epoch(),
   });
-  /** the web user a console session token belongs to (the console's MQTT connection) */
-  const sessionUser = (token: string) => {
-    const who = people.people.identify(token);
-    return who.ok ? { name: who.user.name, principal: who.principal } : undefined;
-  };
   return {
     auth,
     /** a web console session (or login access key) as an identity, for the routes that take one */
-    session: (token: string) => sessionIdentity(people.people, token),
+    session: (token: string) => sessionIdentity(auth, people.people, token),
     serverGuard,
     guard: serverGuard.guard,
     authz,
     mqttAuth,
     readCheck: createReadCheck(s.finder),
-    sessionUser,
   };
 }

@@ -23,7 +23,7 @@ export type Services = ReturnType<typeof startServices>;
 
 export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Door, broker: Broker, stops: StopList) {
   const log = createLogger("neosvr");
-  const { registry, audit, people } = s;
+  const { registry, audit } = s;
   const { authz, serverGuard } = door;
   const settle = createMemorySettler({ log });
   stops.add("services", "memory settler", () => settle.stop());
@@ -50,8 +50,14 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
     refusals: messageRefusals,
     store: s.store,
     queries: s.queries,
-    readCheck: (c, sql) => door.readCheck(authz.principalOf(c), sql),
-    shareOf: (c) => shareKey(authz.principalOf(c), c.peer.remoteAddress),
+    readCheck: (c, sql) => {
+      const p = authz.principalOf(c);
+      return p ? door.readCheck(p, sql) : { ok: false, status: 403, reason: "this credential is no longer usable" };
+    },
+    shareOf: (c) => {
+      const p = authz.principalOf(c);
+      return p ? shareKey(p, c.peer.remoteAddress) : `dead:${c.id}`;
+    },
     batcher: s.batcher,
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
@@ -86,10 +92,11 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
     s.metrics.provide({ coap: () => coapFigures(coap.figures()) });
   }
 
-  // live revocation: deleted, revoked, rotated and expired keys lose their sessions at once
+  // live revocation: every session's credential asked current() again when the registry
+  // changed (deleted, revoked, rotated, expired keys and PATs, demoted users, ended web sessions)
   const recheck = startSessionRecheck({
     broker,
-    auth: door.auth,
+    authz,
     registry,
     log,
     onTick: () => {
@@ -97,10 +104,6 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
       // channel rights re-checked: CoAP observations too (the same rule as channel sockets)
       if (ch.tick()) coap?.revalidate();
     },
-    // a console session ends with its web session (sign-out, expiry, password change)
-    consoleSessionLive: (m) => door.sessionUser(m.token)?.name === m.user,
-    onRegistryChange: () => authz.changed(),
-    personLive: (m) => m.via === "pat" && people.patAuth.stillValid(m.fingerprint256),
   });
   stops.add("services", "session re-check", () => recheck.stop());
 
@@ -114,9 +117,11 @@ export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Do
       channelMqtt: ch.mqtt,
       dataTopics,
       bridges,
-      sessionUser: door.sessionUser,
-      sessionOwner: (id) => broker.session(id)?.owner,
-      onConnect: () => settle.noteConnect(),
+      sessionExists: (id) => broker.session(id) !== undefined,
+      onConnect: (c) => {
+        authz.connected(c);
+        settle.noteConnect();
+      },
     }),
   );
   return { ch, bridges, coap };

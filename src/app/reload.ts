@@ -8,7 +8,6 @@ import type { NeoConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SettingsOwner } from "../lib/settings.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
-import { isConsoleSession } from "./console.ts";
 import type { createMqttAuthenticator } from "./mqtt-auth.ts";
 import type { ListenerSlots } from "./phase-listeners.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
@@ -123,7 +122,7 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
   }
   t.settings.set(run);
   for (const c of t.broker.clients()) {
-    if (!isConsoleSession(c.meta) && !t.mqttAuth.stillAllowed(c)) {
+    if (!t.mqttAuth.stillAllowed(c)) {
       log.info(`disconnecting "${c.id}": not allowed under the reloaded config`);
       t.broker.disconnect(c.id, RC.notAuthorized);
     }

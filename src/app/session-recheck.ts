@@ -1,16 +1,17 @@
-// Live revocation: when the registry changes (any process) or a key expires, every
-// affected session is thrown out within RECHECK_MS (v5: DISCONNECT 0x98), and offline
-// persistent sessions of keys that can no longer be used are ended.
-import type { Auth } from "../auth/index.ts";
+// The live re-check of MQTT sessions: when the registry changes (any process: SQLite's
+// data_version) or a credential's expiry passes, every session's credential is asked
+// current() again (auth's one rule, mqtt-authz.ts caches the answer); a session whose
+// credential is dead is thrown out (v5: DISCONNECT 0x98) and publishes no will, because
+// its rights are dropped BEFORE the disconnect. Offline persistent sessions of dead
+// credentials are ended. Every kind alike: token, certificate, PAT, access key, the console.
 import type { Logger } from "../lib/log.ts";
 import { type Broker, RC } from "../mqtt/index.ts";
 import type { Registry } from "../registry/index.ts";
-import type { SessionCredential } from "./mqtt-auth.ts";
+import type { MqttAuthorizer } from "./mqtt-authz.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
-import { type ConsoleMqttSession, isConsoleSession } from "./console.ts";
 
 export const RECHECK_MS = 250;
-/** offline sessions of expired keys are ended this often (deleted or revoked ones at once) */
+/** offline sessions of expired credentials are ended this often (deleted or revoked ones at once) */
 export const ORPHAN_SWEEP_MS = 5_000;
 
 export interface SessionRecheck {
@@ -21,103 +22,61 @@ export interface SessionRecheck {
 
 export function startSessionRecheck(o: {
   broker: Broker;
-  auth: Auth;
-  registry: Registry;
+  authz: MqttAuthorizer;
+  registry: Pick<Registry, "dataVersion">;
   log: Logger;
   everyMs?: number;
-  /** other periodic work that shares the timer (the brute-force guard's sync) */
+  /** other periodic work that shares the timer (the brute-force guard's sync, channels) */
   onTick?: () => void;
-  /** is the web session behind a console MQTT session still live? (it is disconnected when not) */
-  consoleSessionLive?: (m: ConsoleMqttSession) => boolean;
-  /** is a person's session (a PAT) still usable? (it is disconnected when not) */
-  personLive?: (m: SessionCredential) => boolean;
-  /** the registry changed (any process): scopes may have, too */
+  /** the registry changed (any process): rights may have, too (before any session is judged) */
   onRegistryChange?: () => void;
 }): SessionRecheck {
-  const { broker, registry, log } = o;
+  const { broker, authz, registry, log } = o;
   const everyMs = o.everyMs ?? RECHECK_MS;
-  const watch = o.auth.createSessionWatch();
-  // session id -> the PAT credential it last connected with: its offline persistent
-  // session stays while that PAT is usable (the broker keeps only the owner's name)
-  const patSessions = new Map<string, SessionCredential>();
 
-  // Every session's own credential record (one per connection) is checked; no
-  // per-session objects are built.
+  // each connected session's credential, as current() says now (cached until a change or its expiry)
   const revalidate = () => {
-    const clients = broker.clients();
-    const live: SessionCredential[] = [];
-    for (const c of clients) {
-      if (isConsoleSession(c.meta)) {
-        if (o.consoleSessionLive && !o.consoleSessionLive(c.meta)) {
-          log.info(`disconnecting "${c.id}": the console session of ${c.meta.user} ended`);
-          broker.disconnect(c.id, RC.administrativeAction);
-        }
-        continue;
-      }
-      const m = c.meta as SessionCredential | undefined;
-      if (m && (m.via === "pat" || m.via === "user")) {
-        patSessions.set(c.id, m);
-        // a PAT revoked, reset, deleted or expired ends its sessions within one pass
-        if (!o.personLive?.(m)) {
-          log.info(`disconnecting "${c.id}" (${m.clientId}): its personal access token was revoked, reset or expired`);
-          broker.disconnect(c.id, RC.administrativeAction);
-        }
-        continue;
-      }
-      if (m && m.via !== "anonymous") live.push(m); // anonymous sessions have no key to lose
-    }
-    const drop = watch.check(live);
-    if (drop.length === 0) return;
-    const dropped = new Set(drop);
-    for (const c of clients) {
-      if (!dropped.has(c.meta as SessionCredential)) continue;
-      log.info(
-        `disconnecting "${c.id}" (${(c.meta as SessionCredential).clientId}): key deleted, revoked, rotated or expired`,
-      );
+    for (const c of broker.clients()) {
+      const now = authz.live(c);
+      if (now.ok || now.kind === "unavailable") continue; // a registry that cannot be read ends no session
+      log.info(`disconnecting "${c.id}": its credential is no longer usable (${now.reason})`);
       broker.disconnect(c.id, RC.administrativeAction);
     }
   };
 
-  let sinceSweep = 0;
-  let sweptVersion = Number.NaN;
-  let seenVersion = Number.NaN;
   const sweep = () => {
-    const held = new Set<string>();
     sweepOrphanSessions({
       offlineSessions: () => broker.offlineSessions(),
       discardSession: (id) => broker.discardSession(id),
-      usable: (id, now) => {
-        const r = registry.get(id);
-        return r !== null && r.status === "active" && now < r.notAfter;
-      },
-      sessionUsable: (clientId, owner) => {
-        const m = patSessions.get(clientId);
-        if (!m || m.principal.id !== owner) return undefined;
-        held.add(clientId);
-        return o.personLive?.(m) ?? false;
-      },
+      usable: (clientId, owner) => authz.liveOffline(clientId, owner).ok,
       log,
     });
-    // forget the PAT of sessions that are neither offline-persistent nor connected
-    if (patSessions.size > held.size) {
-      for (const c of broker.clients()) held.add(c.id);
-      for (const id of patSessions.keys()) if (!held.has(id)) patSessions.delete(id);
-    }
+    authz.forget((id) => broker.session(id) !== undefined);
   };
 
+  let sinceSweep = 0;
+  let seenVersion = Number.NaN;
   const tick = () => {
     try {
       o.onTick?.();
-      revalidate();
       // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
       sinceSweep += everyMs;
-      const version = registry.dataVersion();
-      if (version !== seenVersion) {
-        seenVersion = version;
+      let version: number;
+      try {
+        version = registry.dataVersion();
+      } catch (e) {
+        log.error("registry version check failed", e);
+        version = Number.NaN;
+      }
+      const changed = version !== seenVersion;
+      seenVersion = version;
+      if (changed) {
+        // rights first: a session thrown out below must not publish its will with its old rights
+        authz.changed();
         o.onRegistryChange?.();
       }
-      if (version !== sweptVersion || sinceSweep >= ORPHAN_SWEEP_MS) {
-        sweptVersion = version;
+      revalidate();
+      if (changed || sinceSweep >= ORPHAN_SWEEP_MS) {
         sinceSweep = 0;
         sweep();
       }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
 import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
-import { ALL_ACCESS_SCOPES, authorize, createAuth, makePrincipal, type Auth, type LiveSession } from "./index.ts";
+import { ALL_ACCESS_SCOPES, authorize, createAuth, makePrincipal, type Auth, type CredentialRef } from "./index.ts";
 
 setLogLevel("error");
 afterAll(() => setLogLevel("info")); // the level is global to the test process
@@ -176,60 +176,33 @@ describe("verifyCert", () => {
   });
 });
 
-describe("live sessions", () => {
-  test("isStillValid turns false on delete, revoke, rotation and expiry", async () => {
+describe("live sessions: current()", () => {
+  test("current() turns dead on delete, revoke, rotation and expiry", async () => {
     const names = ["del", "rev", "rot", "exp"];
-    const ok = new Map<string, string>();
+    const refs = new Map<string, CredentialRef>();
     for (const n of names) {
       const c = await create(n, n === "exp" ? 1 : 365);
-      const o = auth.verifyToken(c.token);
+      const o = auth.identify({ token: c.token, allowAnonymous: false });
       if (!o.ok) throw new Error(o.reason);
-      ok.set(n, o.fingerprint256);
-      expect(auth.isStillValid(n, { fingerprint256: o.fingerprint256 })).toBe(true);
+      refs.set(n, o.principal.ref);
+      expect(auth.current(o.principal.ref).ok).toBe(true);
     }
     reg.delete("del");
     reg.revoke("rev");
     await reg.rotate("rot", pki);
     clock += DAY;
-    for (const n of names) expect(auth.isStillValid(n, { fingerprint256: ok.get(n)! })).toBe(false);
+    for (const n of names) expect(auth.current(refs.get(n)!).ok).toBe(false);
   });
 
-  test("a session watch drops exactly the sessions whose key changed, including changes by another connection", async () => {
-    const sessions: (LiveSession & { name: string })[] = [];
-    for (const n of ["keep", "gone", "rev", "short"]) {
-      const c = await create(n, n === "short" ? 1 : 365);
-      const o = auth.verifyToken(c.token);
-      if (!o.ok) throw new Error(o.reason);
-      sessions.push({ name: n, clientId: o.clientId, fingerprint256: o.fingerprint256, expiresAt: o.expiresAt });
-      sessions.push({ name: n + "-2", clientId: o.clientId, fingerprint256: o.fingerprint256, expiresAt: o.expiresAt });
-    }
-    const watch = auth.createSessionWatch();
-    expect(watch.check(sessions)).toEqual([]);
-    expect(watch.check(sessions)).toEqual([]); // nothing changed: in-memory path
+  test("a change by another connection is seen at once", async () => {
+    const c = await create("x");
+    const o = auth.identify({ token: c.token, allowAnonymous: false });
+    if (!o.ok) throw new Error(o.reason);
     const cli = openRegistry(data);
     regs.push(cli);
-    cli.delete("gone");
-    reg.revoke("rev");
-    const dropped = watch.check(sessions);
-    expect(dropped.map((s) => s.name)).toEqual(["gone", "gone-2", "rev", "rev-2"]);
-    const live = sessions.filter((s) => !dropped.includes(s)); // the caller disconnects what was dropped
-    expect(watch.check(live)).toEqual([]);
-    clock += DAY;
-    expect(watch.check(live).map((s) => s.name)).toEqual(["short", "short-2"]);
-  });
-
-  test("each session watch sees a change even if another watch already checked", async () => {
-    const c = await create("x");
-    const o = auth.verifyToken(c.token);
-    if (!o.ok) throw new Error(o.reason);
-    const s = [{ clientId: "x", fingerprint256: o.fingerprint256, expiresAt: o.expiresAt }];
-    const w1 = auth.createSessionWatch();
-    const w2 = auth.createSessionWatch();
-    w1.check(s);
-    w2.check(s);
-    reg.delete("x");
-    expect(w1.check(s)).toHaveLength(1);
-    expect(w2.check(s)).toHaveLength(1);
+    cli.delete("x");
+    const now = auth.current(o.principal.ref);
+    expect(now.ok ? "ok" : now.kind).toBe("revoked");
   });
 });
 

@@ -4,8 +4,10 @@ import { createLogger } from "../lib/log.ts";
 import { warnIfDiskFull } from "../lib/disk-full.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
-import { createIdentify, type Credentials, type Identity } from "./identify.ts";
-import type { Auth, AuthFailureReason, AuthOutcome, LiveSession } from "./types.ts";
+import type { Identity } from "./credential.ts";
+import { type CurrentDeps, createCurrent } from "./current.ts";
+import { createIdentify, type Credentials } from "./identify.ts";
+import type { Auth, AuthFailureReason, AuthOutcome } from "./types.ts";
 import { sameBytes } from "../lib/secret-bytes.ts";
 
 const log = createLogger("auth");
@@ -18,6 +20,8 @@ export interface AuthDeps {
   anonymousScopes?: () => readonly string[];
   /** login access keys, sessions and PATs (auth/people.ts) */
   person?: (c: Credentials) => Identity | undefined;
+  /** people's stores, for current() of PATs, access keys and sessions */
+  people?: CurrentDeps["people"];
 }
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
@@ -28,6 +32,7 @@ export function createAuth({
   now = Date.now,
   anonymousScopes = () => ALL_ACCESS_SCOPES,
   person,
+  people,
 }: AuthDeps): Auth {
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
@@ -46,12 +51,9 @@ export function createAuth({
     }
   }
 
-  function stillValid(r: ClientRecord | null, fingerprint256: string, t: number): boolean {
-    return r !== null && r.certFingerprint === fingerprint256 && unusable(r, t, "token") === null;
-  }
-
   const auth: Auth = {
     identify: (c) => identify(c),
+    current: (ref) => current(ref),
     verifyToken(token) {
       if (typeof token !== "string" || token.trim() === "") return fail("missing token");
       return guarded("token", () => {
@@ -94,55 +96,6 @@ export function createAuth({
           log.error(`recording last use of ${clientId} failed`, e);
       }
     },
-
-    isStillValid(clientId, via) {
-      try {
-        return stillValid(registry.get(clientId), normalizeFp(via.fingerprint256), now());
-      } catch (e) {
-        log.error(`re-check of ${clientId} failed`, e);
-        return false;
-      }
-    },
-
-    createSessionWatch() {
-      let seen = Number.NaN;
-      return {
-        check<T extends LiveSession>(sessions: Iterable<T>): T[] {
-          const t = now();
-          let version: number;
-          try {
-            version = registry.dataVersion();
-          } catch (e) {
-            log.error("registry version check failed", e);
-            version = Number.NaN; // forces a full re-check below
-          }
-          const drop: T[] = [];
-          if (version === seen) {
-            for (const s of sessions) if (t >= s.expiresAt) drop.push(s);
-            return drop;
-          }
-          const records = new Map<string, ClientRecord | null>();
-          let failed = false;
-          for (const s of sessions) {
-            let r = records.get(s.clientId);
-            if (r === undefined) {
-              try {
-                r = registry.get(s.clientId);
-              } catch (e) {
-                if (!failed) log.error("session re-check failed", e);
-                failed = true;
-                r = null;
-              }
-              records.set(s.clientId, r);
-            }
-            if (t >= s.expiresAt || !stillValid(r, s.fingerprint256, t)) drop.push(s);
-          }
-          // only trust this version next time if every lookup succeeded
-          seen = failed ? Number.NaN : version;
-          return drop;
-        },
-      };
-    },
   };
   const identify = createIdentify({
     verifyToken: (t) => auth.verifyToken(t),
@@ -150,5 +103,6 @@ export function createAuth({
     anonymousScopes,
     ...(person ? { person } : {}),
   });
+  const current = createCurrent({ registry, anonymousScopes, now, ...(people ? { people } : {}) });
   return auth;
 }

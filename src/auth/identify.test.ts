@@ -37,7 +37,11 @@ const cert = (c: IssuedClient) => {
   const x = new X509Certificate(c.certPem);
   return { fingerprint256: x.fingerprint256, cn: x.subject.replace(/^CN=/, "") };
 };
-const who = (r: Identity) => (r.ok ? `${r.principal.via}:${r.principal.id}` : `refused:${r.code}`);
+const who = (r: Identity) => {
+  if (!r.ok) return `refused:${r.kind}`;
+  const ref = r.principal.ref;
+  return `${ref.kind === "client" ? ref.form : ref.kind}:${r.principal.id}`;
+};
 const closed = { allowAnonymous: false };
 const open = { allowAnonymous: true, anonymousId: "mqtt-cid" };
 
@@ -57,7 +61,7 @@ describe("identify: every credential form names the same principal", () => {
     const r = auth.identify({ ...closed, token: a.token });
     expect(who(r)).toBe("token:sensor-a");
     if (r.ok) expect(r.principal.scopes.map((s) => s.text)).toEqual(["topics:publish:devices/%c/#"]);
-    expect(who(auth.identify({ ...closed, token: `${a.token.slice(0, -2)}xx` }))).toBe("refused:invalid_token");
+    expect(who(auth.identify({ ...closed, token: `${a.token.slice(0, -2)}xx` }))).toBe("refused:guess");
   });
 
   test("certificate alone, or with the same client's token as password, username or bearer", () => {
@@ -76,7 +80,7 @@ describe("identify: every credential form names the same principal", () => {
     for (const base of [closed, open]) {
       expect(who(auth.identify({ ...base, certificate: c, password: b.token }))).toBe("refused:mismatch");
       expect(who(auth.identify({ ...base, certificate: c, token: b.token }))).toBe("refused:mismatch");
-      expect(who(auth.identify({ ...base, certificate: c, password: "wrong" }))).toBe("refused:invalid_token");
+      expect(who(auth.identify({ ...base, certificate: c, password: "wrong" }))).toBe("refused:guess");
       expect(who(auth.identify({ ...base, certificate: c, username: "sensor-b", password: a.token }))).toBe(
         "refused:mismatch",
       );
@@ -84,7 +88,7 @@ describe("identify: every credential form names the same principal", () => {
   });
 
   test("nothing presented: anonymous with AnonymousScopes where allowed, refused where not", () => {
-    expect(who(auth.identify(closed))).toBe("refused:missing_credentials");
+    expect(who(auth.identify(closed))).toBe("refused:missing");
     const r = auth.identify(open);
     expect(who(r)).toBe("anonymous:mqtt-cid");
     if (r.ok) expect(r.principal.scopes.map((s) => s.text)).toEqual(["topics:subscribe:#"]);
@@ -92,7 +96,57 @@ describe("identify: every credential form names the same principal", () => {
 
   test("on an open broker a username that is no token is anonymous, a wrong password is refused", () => {
     expect(who(auth.identify({ ...open, username: "whoever" }))).toBe("anonymous:mqtt-cid");
-    expect(who(auth.identify({ ...open, username: "sensor-a", password: "wrong" }))).toBe("refused:invalid_token");
+    expect(who(auth.identify({ ...open, username: "sensor-a", password: "wrong" }))).toBe("refused:guess");
+  });
+
+  test("a sent credential is always checked: a wrong token is refused (kind guess) on an open broker too", () => {
+    // a token's shape (hex secret), a wrong secret
+    const wrong = `${a.token.slice(0, -1)}${a.token.endsWith("0") ? "1" : "0"}`;
+    const u = auth.identify({ ...open, username: wrong });
+    expect(who(u)).toBe("refused:guess");
+    if (!u.ok) expect(u.claimed).toBe("sensor-a");
+    expect(who(auth.identify({ ...open, token: wrong }))).toBe("refused:guess");
+  });
+
+  test("refusals say what happened as a kind, with the claimed name: expired, revoked", async () => {
+    const old = await reg.create({
+      id: "old",
+      keyType: "ec",
+      pki,
+      notBefore: new Date(Date.now() - 2 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    const r = auth.identify({ ...closed, token: old.token });
+    expect(who(r)).toBe("refused:expired");
+    if (!r.ok) expect([r.claimed, r.form]).toEqual(["old", "token"]);
+    const gone = await reg.create({
+      id: "gone",
+      ...{ keyType: "ec" as const, pki },
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + DAY),
+    });
+    reg.revoke("gone");
+    expect(who(auth.identify({ ...closed, token: gone.token }))).toBe("refused:revoked");
+  });
+
+  test("current() follows the credential: rights now, and dead once deleted, revoked, rotated or expired", async () => {
+    const k = await reg.create({
+      id: "live",
+      keyType: "ec",
+      pki,
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + DAY),
+    });
+    const r = auth.identify({ ...closed, token: k.token });
+    if (!r.ok) throw new Error(r.reason);
+    reg.updateScopes("live", () => ["tables:read:NOW"]);
+    const now = auth.current(r.principal.ref);
+    expect(now.ok && now.principal.scopes.map((s) => s.text)).toEqual(["tables:read:NOW"]);
+    await reg.rotate("live", pki);
+    const after = auth.current(r.principal.ref);
+    expect(after.ok ? "ok" : after.kind).toBe("revoked");
+    const anon = auth.current({ kind: "anonymous", id: "x" });
+    expect(anon.ok && anon.principal.kind).toBe("anonymous");
   });
 
   test("scope changes are seen by the next identification", () => {

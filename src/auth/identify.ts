@@ -1,6 +1,6 @@
-// identify(): the ONE identity step. MQTT CONNECT (TCP, TLS, WS, WSS), HTTP(S) requests
-// and the WebSocket upgrade hand it what the client presented and get back a principal
-// (client id, how it authenticated, credential generation, scopes) or why not.
+// identify(): the ONE identity step. MQTT CONNECT (TCP, TLS, WS, WSS), HTTP(S) requests,
+// the web API and the WebSocket upgrades hand it what the caller presented and get back a
+// principal with a typed credential reference (credential.ts) or a refusal with a kind.
 //
 // Credential forms:
 //   token                 HTTP `Authorization: Bearer|Thing|Client <token>`, WS `?authorization=`
@@ -9,10 +9,17 @@
 //   certificate           verified by TLS; the registry must agree (fingerprint, status, validity).
 //                         Anything sent besides it (token, password, token as username) must be
 //                         the SAME client's valid token: a wrong one is refused, also on an open broker.
+//   PAT, login access key, web session   people's credentials (auth/people.ts); a web session
+//                         only where the caller says `sessions` (the web API, the console's MQTT)
+//   nothing               anonymous, where the caller allows it (token auth off)
+// A credential that is sent is always checked, token auth on or off: a wrong one is refused
+// (and counted by the brute-force guard), never quietly turned into anonymous.
 import { createLogger } from "../lib/log.ts";
 import { parseScopes, type Scope } from "../lib/scopes.ts";
+import { tokenClientId } from "../registry/index.ts";
 import type { Principal } from "./authorize.ts";
-import type { AuthOutcome } from "./types.ts";
+import { type Identified, type Identity, refusal } from "./credential.ts";
+import type { AuthFailureReason, AuthOutcome } from "./types.ts";
 
 const log = createLogger("auth");
 
@@ -25,31 +32,15 @@ export interface Credentials {
   password?: string;
   /** a client certificate whose chain TLS verified */
   certificate?: { cn: string; fingerprint256: string };
+  /** the web UI's session cookie (its value) */
+  session?: string;
+  /** does this door take web sessions (the web API, the console's MQTT session over WebSocket)? */
+  sessions?: boolean;
   /** may the caller go on without a credential (token auth off)? */
   allowAnonymous: boolean;
   /** what `%c` means for an anonymous principal (the MQTT client id) */
   anonymousId?: string;
 }
-
-/** A principal as identify() hands it out. */
-export interface Identified extends Principal {
-  /** "user": a login access key or web session; "pat": a personal access token */
-  via: "token" | "cert" | "anonymous" | "user" | "pat";
-  /** ms since epoch; Infinity for anonymous */
-  expiresAt: number;
-  /** the credential generation (certificate fingerprint; rotation changes it); "" for anonymous */
-  fingerprint256: string;
-}
-
-export type IdentifyFailure =
-  | "missing_credentials"
-  | "invalid_token"
-  | "invalid_certificate"
-  | "mismatch"
-  | "unavailable"
-  | "invalid_scopes";
-
-export type Identity = { ok: true; principal: Identified } | { ok: false; code: IdentifyFailure; reason: string };
 
 export interface IdentifyDeps {
   verifyToken(token: string): AuthOutcome;
@@ -62,7 +53,6 @@ export interface IdentifyDeps {
   person?(c: Credentials): Identity | undefined;
 }
 
-const fail = (code: IdentifyFailure, reason: string): Identity => ({ ok: false, code, reason });
 const present = (s: string | undefined) => (s !== undefined && s !== "" ? s : undefined);
 
 /** parsed scope lists by their text: the same few lists are read over and over */
@@ -84,6 +74,22 @@ export function parsed(list: readonly string[]): readonly Scope[] {
   return p;
 }
 
+/** a token or certificate refusal from the registry check, as a kind */
+const KIND: Record<AuthFailureReason, Parameters<typeof refusal>[0]> = {
+  "missing token": "missing",
+  "invalid token": "guess",
+  "token expired": "expired",
+  "token not yet valid": "not_yet_valid",
+  "key revoked": "revoked",
+  "unknown certificate": "unknown_certificate",
+  "certificate expired": "expired",
+  "certificate not yet valid": "not_yet_valid",
+  "registry unavailable": "unavailable",
+};
+
+/** the client id a token names, if it has a token's shape (for the audit trail; no lookup) */
+const claimedBy = (token: string) => tokenClientId(token) ?? undefined;
+
 export function createIdentify(deps: IdentifyDeps) {
   function principal(
     id: string,
@@ -95,49 +101,46 @@ export function createIdentify(deps: IdentifyDeps) {
       return { ok: true, principal: { id, kind, scopes: parsed(list), ...rest } };
     } catch (e) {
       log.error(`scopes of ${kind === "anonymous" ? "anonymous clients" : `"${id}"`} are invalid`, e);
-      return fail("invalid_scopes", "stored scopes are invalid");
+      return refusal("invalid_scopes", "none", "stored scopes are invalid", kind === "anonymous" ? undefined : id);
     }
   }
 
-  function fromOutcome(o: AuthOutcome, via: "token" | "cert"): Identity {
+  function fromOutcome(o: AuthOutcome, form: "token" | "cert", presented: string | undefined): Identity {
     if (!o.ok) {
-      if (o.reason === "registry unavailable") return fail("unavailable", o.reason);
-      return via === "cert"
-        ? fail("invalid_certificate", `certificate refused: ${o.reason}`)
-        : fail(o.reason === "missing token" ? "missing_credentials" : "invalid_token", `token refused: ${o.reason}`);
+      const f = form === "cert" ? "certificate" : "token";
+      return refusal(KIND[o.reason], f, `${f} refused: ${o.reason}`, presented);
     }
     return principal(o.clientId, "client", o.scopes, {
-      via,
+      ref: { kind: "client", id: o.clientId, form, generation: o.fingerprint256 },
       expiresAt: o.expiresAt,
-      fingerprint256: o.fingerprint256,
     });
   }
 
+  const viaToken = (token: string) => fromOutcome(deps.verifyToken(token), "token", claimedBy(token));
+
   function anonymous(c: Credentials): Identity {
-    return principal(c.anonymousId ?? "", "anonymous", deps.anonymousScopes(), {
-      via: "anonymous",
+    const id = c.anonymousId ?? "";
+    return principal(id, "anonymous", deps.anonymousScopes(), {
+      ref: { kind: "anonymous", id },
       expiresAt: Number.POSITIVE_INFINITY,
-      fingerprint256: "",
     });
   }
 
   function withCertificate(c: Credentials, cert: NonNullable<Credentials["certificate"]>): Identity {
-    const byCert = fromOutcome(deps.verifyCert(cert), "cert");
+    const byCert = fromOutcome(deps.verifyCert(cert), "cert", cert.cn);
     if (!byCert.ok) return byCert;
     const id = byCert.principal.id;
     const username = present(c.username);
     const password = present(c.password);
     if (password !== undefined && username !== undefined && username !== id)
-      return fail("mismatch", `username "${username}" is not the certificate's client "${id}"`);
+      return refusal("mismatch", "certificate", `username "${username}" is not the certificate's client "${id}"`, id);
     // a second credential: the token, the password, or a username that is not the id
     const second = present(c.token) ?? password ?? (username !== id ? username : undefined);
     if (second === undefined) return byCert;
     const t = deps.verifyToken(second);
-    if (!t.ok)
-      return t.reason === "registry unavailable"
-        ? fail("unavailable", t.reason)
-        : fail("invalid_token", `token refused: ${t.reason}`);
-    if (t.clientId !== id) return fail("mismatch", `token of "${t.clientId}" with certificate of "${id}"`);
+    if (!t.ok) return refusal(KIND[t.reason], "token", `token refused: ${t.reason}`, claimedBy(second) ?? id);
+    if (t.clientId !== id)
+      return refusal("mismatch", "certificate", `token of "${t.clientId}" with certificate of "${id}"`, id);
     return {
       ok: true,
       principal: { ...byCert.principal, expiresAt: Math.min(byCert.principal.expiresAt, t.expiresAt) },
@@ -145,10 +148,11 @@ export function createIdentify(deps: IdentifyDeps) {
   }
 
   /**
-   * Who is this? Without a certificate: the token, else the password (username = client
-   * id, if given), else the username as a token. Nothing presented is anonymous when the
-   * caller allows it. On an open broker a username that is no valid token still connects
-   * anonymously (machbase-neo clients often send one); a password, never.
+   * Who is this? Without a certificate: people's credentials, then the token, else the
+   * password (username = client id, if given), else the username as a token. Nothing
+   * presented is anonymous when the caller allows it. On an open broker a username that
+   * does not have a credential's shape is no credential (machbase-neo clients often send
+   * one) and the client connects anonymously; anything with a credential's shape is checked.
    */
   function identify(c: Credentials): Identity {
     if (c.certificate) return withCertificate(c, c.certificate);
@@ -157,21 +161,18 @@ export function createIdentify(deps: IdentifyDeps) {
     const token = present(c.token);
     const username = present(c.username);
     const password = present(c.password);
-    if (token !== undefined) {
-      const r = fromOutcome(deps.verifyToken(token), "token");
-      return !r.ok && c.allowAnonymous && r.code === "invalid_token" ? anonymous(c) : r;
-    }
+    if (token !== undefined) return viaToken(token);
     if (password !== undefined) {
-      const r = fromOutcome(deps.verifyToken(password), "token");
+      const r = viaToken(password);
       if (r.ok && username !== undefined && username !== r.principal.id)
-        return fail("mismatch", `username "${username}" is not the client of this token`);
+        return refusal("mismatch", "token", `username "${username}" is not the client of this token`, username);
       return r;
     }
     if (username !== undefined) {
-      const r = fromOutcome(deps.verifyToken(username), "token");
-      return !r.ok && c.allowAnonymous && r.code === "invalid_token" ? anonymous(c) : r;
+      if (c.allowAnonymous && claimedBy(username) === undefined) return anonymous(c);
+      return viaToken(username);
     }
-    return c.allowAnonymous ? anonymous(c) : fail("missing_credentials", "missing token");
+    return c.allowAnonymous ? anonymous(c) : refusal("missing", "none", "missing token");
   }
 
   return identify;

@@ -1,4 +1,5 @@
-// auth: who is this (identify: token, client certificate) and may they do this (authorize: scopes).
+// auth: who is this (identify: every credential form), is it still (current: the live re-check)
+// and may they do this (authorize: scopes).
 export { createAuth, type AuthDeps } from "./authenticate.ts";
 export { shareKey } from "./share-key.ts";
 export {
@@ -18,15 +19,22 @@ export {
   type Scope,
   type ScopeType,
 } from "../lib/scopes.ts";
+export { createIdentify, parsed as parseScopesCached, type Credentials } from "./identify.ts";
 export {
-  createIdentify,
-  parsed as parseScopesCached,
-  type Credentials,
+  formOf,
+  principalName,
+  refusal,
+  userPrincipalId,
+  type CredentialKind,
+  type CredentialRef,
   type Identified,
   type Identity,
-  type IdentifyFailure,
-} from "./identify.ts";
-export type { Auth, AuthFailureReason, AuthOutcome, LiveSession, SessionWatch } from "./types.ts";
+  type PresentedForm,
+  type Refusal,
+  type RefusalKind,
+} from "./credential.ts";
+export { createCurrent, type Current } from "./current.ts";
+export type { Auth, AuthFailureReason, AuthOutcome } from "./types.ts";
 export { createGuard, type Ban, type Guard, type GuardCheck, type GuardOptions } from "./guard.ts";
 export {
   ADMIN_SCOPES,

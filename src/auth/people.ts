@@ -4,7 +4,8 @@
 import { SCOPE_TYPES } from "../lib/scopes.ts";
 import { type UserKeyInfo, type UserKeys, type UserRecord, type Users, validatePassword } from "../registry/index.ts";
 import { makePrincipal, type Principal } from "./authorize.ts";
-import type { Credentials, Identity } from "./identify.ts";
+import { type Identity, refusal, userPrincipalId } from "./credential.ts";
+import type { Credentials } from "./identify.ts";
 import type { PatAuth } from "./pats.ts";
 
 /** what `admin` may do: every operation of every scope type, on everything */
@@ -44,8 +45,9 @@ export interface LoginKeys {
   refresh_expires_at: string;
 }
 
+/** a user as a principal (`user:<name>`, never a key's id): the ADMIN role holds every scope */
 export function userPrincipal(u: UserRecord): Principal {
-  return makePrincipal(u.name, "user", u.role === "admin" ? ADMIN_SCOPES : u.scopes);
+  return makePrincipal(userPrincipalId(u.name), "user", u.role === "admin" ? ADMIN_SCOPES : u.scopes);
 }
 
 export function createPeople(deps: PeopleDeps) {
@@ -109,6 +111,22 @@ export function createPeople(deps: PeopleDeps) {
       return keys.issue(u.id, "session", sessionTtl, { stamp: u.updatedAt }).token;
     },
 
+    /**
+     * Any live key (access, session, ...) and its user, for identify(); a session's expiry
+     * slides forward (the caller is using it now).
+     */
+    check(
+      token: string,
+    ): ({ ok: true } & UserIdentity) | { ok: false; reason: "invalid" | "expired" | "revoked" | "used"; text: string } {
+      const c = keys.check(token);
+      if (!c.ok)
+        return { ok: false, reason: c.reason, text: c.reason === "expired" ? "key expired" : "invalid or expired key" };
+      const u = owner(c.key);
+      if (!u) return { ok: false, reason: "revoked", text: "invalid or expired key" };
+      if (c.key.kind === "session") keys.extend(c.key, now() + sessionTtl);
+      return { ok: true, user: u, principal: userPrincipal(u), key: c.key };
+    },
+
     /** an access key or a web session as a bearer: who it is */
     identify(token: string): ({ ok: true } & UserIdentity) | KeyFailure {
       const c = keys.check(token);
@@ -148,12 +166,36 @@ export function createPeople(deps: PeopleDeps) {
 
 export type People = ReturnType<typeof createPeople>;
 
+const KEY_REFUSAL = { expired: "expired", revoked: "revoked", used: "revoked", invalid: "guess" } as const;
+
 /**
- * identify()'s hook for people: a login access key as a token (HTTP Bearer); a web UI
- * session is refused here (it works on /web/api and /users only). Anything else is not
- * ours (undefined): client tokens go on as before.
+ * identify()'s hook for people: a PAT (HTTP bearer, or the MQTT password with username =
+ * its owner), a login access key as a token, and a web UI session where the door takes
+ * them (`sessions`: the web API's bearer or cookie, the console's MQTT session with
+ * username = the user and password = the session). Anything else is not ours
+ * (undefined): client tokens go on as before.
  */
 export function personIdentify(people: People, pats?: PatAuth): (c: Credentials) => Identity | undefined {
+  function byKey(token: string, username: string | undefined, sessions: boolean): Identity {
+    const c = people.check(token);
+    if (!c.ok) return refusal(KEY_REFUSAL[c.reason], "access_key", `token refused: ${c.text}`);
+    const form = c.key.kind === "session" ? "session" : "access_key";
+    const id = userPrincipalId(c.user.name);
+    if (c.key.kind !== "access" && c.key.kind !== "session")
+      return refusal("not_here", form, "token refused: not an access key", id);
+    // a web UI session stays in the web UI: scripts use a login access key
+    if (c.key.kind === "session" && !sessions)
+      return refusal("not_here", "session", "token refused: a web UI session is not an API key", id);
+    if (username !== undefined && username !== c.user.name)
+      return refusal("mismatch", form, `username "${username}" is not the user of this key`, id);
+    const ref = {
+      kind: c.key.kind === "session" ? ("session" as const) : ("user" as const),
+      user: c.user.name,
+      key: c.key.id,
+    };
+    return { ok: true, principal: { ...c.principal, ref, expiresAt: c.key.expiresAt } };
+  }
+
   return (c) => {
     if (pats) {
       // a PAT: the HTTP bearer, or the MQTT password with username = the owner's name
@@ -162,16 +204,12 @@ export function personIdentify(people: People, pats?: PatAuth): (c: Credentials)
       if (c.password === undefined && c.username !== undefined && pats.looksLike(c.username))
         return pats.identify(c.username);
     }
-    const token = c.token;
-    if (token === undefined || !people.looksLike(token)) return undefined;
-    const r = people.identify(token);
-    if (!r.ok) return { ok: false, code: "invalid_token", reason: `token refused: ${r.reason}` };
-    // a web UI session stays in the web UI: scripts use a login access key
-    if (r.key.kind === "session")
-      return { ok: false, code: "invalid_token", reason: "token refused: a web UI session is not an API key" };
-    return {
-      ok: true,
-      principal: { ...r.principal, via: "user", expiresAt: r.key.expiresAt, fingerprint256: r.key.id },
-    };
+    const sessions = c.sessions === true;
+    if (c.token !== undefined && people.looksLike(c.token)) return byKey(c.token, undefined, sessions);
+    // the console's Live page: username = the web user, password = its session
+    if (sessions && c.password !== undefined && people.looksLike(c.password))
+      return byKey(c.password, c.username ?? "", sessions);
+    if (sessions && c.token === undefined && c.session !== undefined) return byKey(c.session, undefined, sessions);
+    return undefined;
   };
 }

@@ -1,4 +1,6 @@
-import type { Credentials, Identity } from "./identify.ts";
+import type { CredentialRef, Identity } from "./credential.ts";
+import type { Current } from "./current.ts";
+import type { Credentials } from "./identify.ts";
 // Outcomes of authentication. Failures carry a precise reason for logs; HTTP shows
 // "invalid token" for every token failure except a missing one (as machbase-neo answers).
 export type AuthOutcome =
@@ -25,22 +27,6 @@ export type AuthFailureReason =
   | "certificate not yet valid"
   | "registry unavailable";
 
-/** What a long-lived session (MQTT connection) remembers about its credential. */
-export interface LiveSession {
-  clientId: string;
-  fingerprint256: string;
-  expiresAt: number;
-}
-
-export interface SessionWatch {
-  /**
-   * The sessions that must be dropped now (key deleted, revoked, rotated, expired).
-   * When nothing was written to the registry since the last call, this only compares
-   * expiry times in memory; otherwise it reads each distinct client once.
-   */
-  check<T extends LiveSession>(sessions: Iterable<T>): T[];
-}
-
 export interface Auth {
   verifyToken(token: string | null | undefined): AuthOutcome;
   verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
@@ -49,10 +35,8 @@ export interface Auth {
    * of a request or CONNECT passed: a refused attempt changes nothing in the registry.
    */
   markUsed(clientId: string): void;
-  /** one cheap lookup by primary key */
-  isStillValid(clientId: string, via: { fingerprint256: string }): boolean;
-  /** a watcher with its own view of registry changes; create one per caller */
-  createSessionWatch(): SessionWatch;
+  /** the one live re-check (see current.ts): usable now, and with which rights */
+  current(ref: CredentialRef): Current;
   /** the one identity step (see identify.ts) */
   identify(c: Credentials): Identity;
 }

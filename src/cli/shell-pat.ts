@@ -126,7 +126,7 @@ const revoke = command({
   meta: { name: "revoke", description: "Revoke a PAT: refused at once, live MQTT sessions cut" },
   args: { ...commonArgs, user: userArg, id: idArg },
   run({ args }) {
-    withPats(args, (pats, owner) => pats.revoke(owner.id, args.id));
+    withPats(args, (pats, owner) => pats.revoke(owner.id, args.id, "operator"));
     auditChange(args, "pat.revoke", args.id);
     out("revoked\n");
   },
@@ -137,7 +137,7 @@ const reset = command({
   args: { ...commonArgs, user: userArg, id: idArg, duration: { type: "string", description: "new lifetime" } },
   run({ args }) {
     const ttl = parseTtl(args.duration);
-    const r = withPats(args, (pats, owner) => pats.reset(owner.id, args.id, ttl));
+    const r = withPats(args, (pats, owner) => pats.reset(owner.id, args.id, ttl, "operator"));
     auditChange(args, "pat.reset", args.id);
     out(`${JSON.stringify(patJson(r.pat, Date.now(), r.secret), null, 2)}\n(the secret is shown once)\n`);
   },

@@ -134,7 +134,7 @@ export function createAdapter(deps: AdapterDeps) {
     }
     if (observe === 0) {
       const p = who.principal;
-      if (p.via !== "token" && p.via !== "cert")
+      if (p.ref.kind !== "client")
         return refusal(req, peer, CODE.FORBIDDEN, "observing a channel needs a device key or its certificate");
       const r = observers.register({
         peer: peer.key,
@@ -143,7 +143,7 @@ export function createAdapter(deps: AdapterDeps) {
         channelId: target.channelId,
         principal: p,
         clientId: p.id,
-        fingerprint256: p.fingerprint256,
+        ref: p.ref,
         expiresAt: p.expiresAt,
         szx: Math.min(b2?.szx ?? 6, 6),
         sink: peer.sink(req.token, req.confirmable),

@@ -6,10 +6,31 @@
 // refused action as `deny`, both aggregated by the trail past a few a minute), and a
 // success once per key, address and listener a minute (a device posting every second
 // would otherwise fill the trail).
-import { authorize, type Credentials, type Guard, type Identified, type Identity } from "../auth/index.ts";
+import {
+  authorize,
+  type Credentials,
+  type Guard,
+  type Identified,
+  type Identity,
+  principalName,
+  type RefusalKind,
+} from "../auth/index.ts";
 import type { PeerCert } from "../lib/peer-cert.ts";
 import type { AuditLog } from "../registry/index.ts";
 import { CODE } from "./options.ts";
+
+/** what a refused CoAP client is told (the kind, in words; the old `code` spellings) */
+const COAP_REASON: Record<Exclude<RefusalKind, "unavailable">, string> = {
+  missing: "missing credentials",
+  guess: "invalid token",
+  expired: "invalid token",
+  not_yet_valid: "invalid token",
+  revoked: "invalid token",
+  unknown_certificate: "invalid certificate",
+  mismatch: "mismatch",
+  not_here: "invalid token",
+  invalid_scopes: "invalid scopes",
+};
 
 export interface DoorDeps {
   identify(c: Credentials): Identity;
@@ -73,15 +94,14 @@ export function createDoor(deps: DoorDeps) {
     });
     if (!who.ok) {
       // a key that matched nothing is a guess: the guard counts it against the address
-      if (who.code === "invalid_token" && /invalid token/.test(who.reason)) deps.guard.failed(c.address);
+      if (who.kind === "guess") deps.guard.failed(c.address);
       const code =
-        who.code === "unavailable"
+        who.kind === "unavailable"
           ? CODE.SERVICE_UNAVAILABLE
-          : who.code === "invalid_scopes" || (who.code === "mismatch" && c.cert)
+          : who.kind === "invalid_scopes" || (who.kind === "mismatch" && c.cert)
             ? CODE.FORBIDDEN
             : CODE.UNAUTHORIZED;
-      const reason =
-        who.code === "unavailable" ? "authentication unavailable, try again" : who.code.replaceAll("_", " ");
+      const reason = who.kind === "unavailable" ? "authentication unavailable, try again" : COAP_REASON[who.kind];
       return refuse(c, target, code, reason);
     }
     const p = who.principal;
@@ -93,7 +113,7 @@ export function createDoor(deps: DoorDeps) {
         kind: "deny",
         action: `channels:${op}`,
         result: "fail",
-        ...(p.kind === "user" ? { user: p.id } : { client: p.id }),
+        ...(p.kind === "user" ? { user: principalName(p) } : { client: p.id }),
         target: channelId,
         listener: c.listener,
         address: c.address,

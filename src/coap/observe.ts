@@ -6,7 +6,7 @@
 // observation ends on a deregistering GET (Observe: 1), a Reset, a notification never
 // acknowledged, the connection's end, or when the key loses its right to the channel:
 // then a final 4.01/4.03 without Observe tells the client (RFC 7641 §3.2).
-import { authorize, type Principal } from "../auth/index.ts";
+import { authorize, type CredentialRef, type Principal } from "../auth/index.ts";
 import type { CoapOption } from "./codec.ts";
 import { blockOption, blockSize, CODE, OPT, uint } from "./options.ts";
 
@@ -35,7 +35,8 @@ export interface ObserverSink {
 /** the credential an observation was registered with: the live re-check asks about it */
 export interface ObserverCredential {
   clientId: string;
-  fingerprint256: string;
+  /** the credential it registered with: current(ref) says whether it still may */
+  ref: CredentialRef;
   expiresAt: number;
 }
 

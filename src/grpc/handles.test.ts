@@ -6,9 +6,8 @@ const who = (id: string, kind: Identified["kind"] = "client"): Identified => ({
   id,
   kind,
   scopes: [],
-  via: "cert",
+  ref: { kind: "client", id, form: "cert", generation: `fp-${id}` },
   expiresAt: Number.POSITIVE_INFINITY,
-  fingerprint256: `fp-${id}`,
 });
 const cells = { columns: [], types: [], rows: [] };
 

@@ -3,6 +3,7 @@
 // the transport's certificate and the metadata token, exactly like an MQTT CONNECT's
 // username/password: user = the key id (or empty) with no password, or password = the
 // same key's token. machbase-neo's database users (sys/manager) are not neo credentials.
+import { principalName } from "../auth/index.ts";
 import type { ConnHandle, Handles } from "./handles.ts";
 import { samePrincipal } from "./handles.ts";
 import { auditMethod, type CallLike, type Framing, Refusal } from "./rpc.ts";
@@ -44,7 +45,7 @@ export function connHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         method: auditMethod(p),
         listener: caller.listener,
         address: caller.address,
-        ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
+        ...(p.kind === "client" ? { client: p.id } : { user: principalName(p) }),
       });
       return { conn: { handle: h.id } };
     }),

@@ -3,7 +3,7 @@
 // on /keys, with the same handlers behind it and the change in the audit trail. The
 // methods neo has no counterpart for (SSH keys, shells, shutdown, limits, debug mode) are
 // left out of the implementation: grpc-js answers them UNIMPLEMENTED.
-import { authorize, type Operation } from "../auth/index.ts";
+import { authorize, type Operation, principalName } from "../auth/index.ts";
 import type { Handles } from "./handles.ts";
 import { samePrincipal } from "./handles.ts";
 import { sessionsReply } from "./machbase-conn.ts";
@@ -30,7 +30,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       kind: "change",
       action,
       result: "ok",
-      ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
+      ...(p.kind === "client" ? { client: p.id } : { user: principalName(p) }),
       address: c.address,
       listener: c.listener,
       target: id,

@@ -3,7 +3,7 @@
 // shape (success, reason, elapse), metrics per method and status code, and the audit row
 // of every refusal. Handlers only translate their request into questions.
 import { type Metadata, status } from "@grpc/grpc-js";
-import type { Credentials, Identified } from "../auth/index.ts";
+import { type Credentials, formOf, type Identified, principalName } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
 import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
@@ -71,8 +71,7 @@ export interface Framing {
 }
 
 /** the audit trail's name for how a principal authenticated */
-export const auditMethod = (c: Identified) =>
-  c.via === "cert" ? "certificate" : c.via === "user" ? "access_key" : c.via === "anonymous" ? "none" : c.via;
+export const auditMethod = (c: Identified) => formOf(c.ref);
 
 export function createFraming(
   deps: GrpcDeps,
@@ -94,8 +93,8 @@ export function createFraming(
     };
     const r = deps.identify(c);
     if (r.ok) return { principal: r.principal, address, listener };
-    if (r.code === "invalid_token" || r.code === "mismatch") deps.guard.failed(address);
-    else if (r.code !== "unavailable") deps.guard.refused(address);
+    if (r.kind === "guess" || r.kind === "mismatch") deps.guard.failed(address);
+    else if (r.kind !== "unavailable") deps.guard.refused(address);
     deps.audit.record({
       kind: "auth",
       action: "request",
@@ -107,8 +106,8 @@ export function createFraming(
       reason: r.reason,
     });
     throw new RpcError(
-      r.code === "unavailable" ? status.UNAVAILABLE : status.UNAUTHENTICATED,
-      r.code === "missing_credentials"
+      r.kind === "unavailable" ? status.UNAVAILABLE : status.UNAUTHENTICATED,
+      r.kind === "missing"
         ? "a client certificate or an `authorization: Bearer <token>` metadata entry is required"
         : r.reason,
     );
@@ -123,7 +122,7 @@ export function createFraming(
       method: auditMethod(p),
       listener: c.listener,
       address: c.address,
-      ...(p.kind === "user" ? { user: p.id } : p.kind === "client" ? { client: p.id } : {}),
+      ...(p.kind === "user" ? { user: principalName(p) } : p.kind === "client" ? { client: p.id } : {}),
       target,
       reason,
     });

@@ -70,7 +70,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
       allowAnonymous: false,
     });
     if (r.ok) return true;
-    if (r.code !== "unavailable") deps.guard.refused(peer.address);
+    if (r.kind !== "unavailable") deps.guard.refused(peer.address);
     deps.audit.record({
       kind: "auth",
       action: "connect",

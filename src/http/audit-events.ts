@@ -2,7 +2,7 @@
 // that presented a credential, a change once a change route answered 2xx, and an
 // authorization refusal (a `deny` event; the trail aggregates them, registry/audit-aggregate.ts). The shapes are
 // the audit trail's (registry/audit.ts), declared here so http needs no registry import.
-import type { Identified } from "../auth/index.ts";
+import { type Identified, principalName } from "../auth/index.ts";
 import type { Caller, HttpIdentify, Presented } from "./caller.ts";
 import type { RouteContext } from "./route.ts";
 
@@ -41,7 +41,7 @@ const personForm = (f: Presented["form"] | undefined) =>
 
 /** who a principal is in the trail: a key is `client`, a person (or their PAT) is `user` */
 function whoFields(p: Identified | undefined, person: boolean, claimed?: string): { client?: string; user?: string } {
-  if (p && p.kind !== "anonymous") return p.kind === "user" ? { user: p.id } : { client: p.id };
+  if (p && p.kind !== "anonymous") return p.kind === "user" ? { user: principalName(p) } : { client: p.id };
   if (!claimed) return {};
   return person ? { user: claimed } : { client: claimed };
 }

@@ -4,7 +4,7 @@
 // checked: a valid one gets 403 (it may not be used here), a wrong one 401. Only a
 // request that sends nothing is anonymous, and only where the route allows it while
 // Http.EnableTokenAuth is off. This file maps the outcome to HTTP; the runner audits it.
-import type { Credentials, Identified, Identity } from "../auth/index.ts";
+import { type Credentials, type Identified, type Identity, refusal } from "../auth/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import type { Form, Who } from "./route.ts";
 import type { FrontPeer } from "./tls-front.ts";
@@ -136,7 +136,7 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
   const cert = who.forms.includes("cert") ? o.peer?.cert : undefined;
   let r: Identity;
   if (sent?.form === "session" || sent?.form === "cookie") {
-    r = o.auth.session ? o.auth.session(sent.token!) : { ok: false, code: "invalid_token", reason: "no sessions here" };
+    r = o.auth.session ? o.auth.session(sent.token!) : refusal("not_here", "session", "no sessions here");
   } else {
     const c: Credentials = {
       allowAnonymous: sent === undefined && !cert && who.anonymous === true && !o.tokenAuth,
@@ -153,10 +153,12 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
     return { ok: true, principal: r.principal, ...(shown ? { presented: shown } : {}) };
   }
   detail = r.reason;
-  switch (r.code) {
+  if (r.form === "certificate" && r.kind !== "unavailable" && r.kind !== "mismatch")
+    return refuse(401, "invalid client certificate", true, shown);
+  switch (r.kind) {
     case "unavailable":
       return refuse(503, "authentication unavailable, try again", false, shown);
-    case "missing_credentials":
+    case "missing":
       return refuse(
         401,
         realm === "Thing"
@@ -166,8 +168,6 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
         shown,
         challenge,
       );
-    case "invalid_certificate":
-      return refuse(401, "invalid client certificate", true, shown);
     case "mismatch":
       return cert
         ? refuse(403, "token and client certificate belong to different clients", false, shown)

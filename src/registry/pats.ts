@@ -5,7 +5,7 @@
 // operation, entity_id, optional_domain_id); auth/pat-scopes.ts maps them onto neo's.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { notFound } from "../lib/errors.ts";
+import { forbidden, notFound } from "../lib/errors.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 import { createTokenHasher, loadTokenKey } from "./token.ts";
 import { randomBytes, sameBytes } from "../lib/secret-bytes.ts";
@@ -30,7 +30,12 @@ export interface PatRecord {
   revoked: boolean;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** who revoked it (null: not revoked) */
+  revokedBy: PatActor | null;
 }
+
+/** who acts on a PAT: its owner (the web API, /pats) or an operator (`neo shell pat`) */
+export type PatActor = "owner" | "operator";
 
 export type PatCheck =
   | { ok: true; pat: PatRecord }
@@ -45,8 +50,9 @@ export interface Pats {
   get(userId: string, id: string): PatRecord | null;
   getAny(id: string): PatRecord | null;
   /** a new secret (the old one dead at once), a new expiry, and un-revoked (SuperMQ's reset) */
-  reset(userId: string, id: string, ttlMs: number | null): { pat: PatRecord; secret: string };
-  revoke(userId: string, id: string): PatRecord;
+  /** a new secret (and lifetime); the owner may not revive a PAT an operator revoked (403) */
+  reset(userId: string, id: string, ttlMs: number | null, by?: PatActor): { pat: PatRecord; secret: string };
+  revoke(userId: string, id: string, by?: PatActor): PatRecord;
   remove(userId: string, id: string): void;
   update(userId: string, id: string, o: { name?: string; description?: string }): PatRecord;
   scopes(id: string): PatScope[];
@@ -75,6 +81,7 @@ interface Row {
   revoked: Int;
   revoked_at: Int;
   last_used_at: Int;
+  revoked_by: string | null;
 }
 
 const TOUCH_MS = 5_000;
@@ -91,6 +98,7 @@ const toRecord = (r: Row): PatRecord => ({
   revoked: Number(r.revoked ?? 0) === 1,
   revokedAt: n(r.revoked_at),
   lastUsedAt: n(r.last_used_at),
+  revokedBy: Number(r.revoked ?? 0) === 1 ? (r.revoked_by === "operator" ? "operator" : "owner") : null,
 });
 
 const uuidBytes = (u: string) => Buffer.from(u.replaceAll("-", ""), "hex");
@@ -132,6 +140,8 @@ export function openPats(dataDir: string, opts: { now?: () => number } = {}): Pa
           UNIQUE (pat_id, optional_domain_id, entity_type, operation, entity_id)
         );`,
       },
+      // who revoked it: a PAT an operator revoked may be revived (reset) only by an operator
+      { id: 2, sql: "ALTER TABLE pats ADD COLUMN revoked_by TEXT" },
     ]);
   try {
     migrate();
@@ -183,23 +193,26 @@ export function openPats(dataDir: string, opts: { now?: () => number } = {}): Pa
       const r = q.get.get(id);
       return r ? toRecord(r) : null;
     },
-    reset(userId, id, ttlMs) {
-      mine(userId, id);
+    reset(userId, id, ttlMs, by = "owner") {
+      const p = mine(userId, id);
+      if (by === "owner" && p.revokedBy === "operator")
+        throw forbidden(
+          "pat_revoked_by_operator",
+          `PAT ${id} was revoked by an operator: only an operator may reset it`,
+        );
       const t = now();
       const secret = secretFor(userId, id);
       db.query(
-        "UPDATE pats SET hash = ?, expires_at = ?, updated_at = ?, revoked = 0, revoked_at = NULL WHERE id = ?",
+        "UPDATE pats SET hash = ?, expires_at = ?, updated_at = ?, revoked = 0, revoked_at = NULL, revoked_by = NULL WHERE id = ?",
       ).run(hash(secret), ttlMs === null ? null : t + ttlMs, t, id);
       return { pat: mine(userId, id), secret };
     },
-    revoke(userId, id) {
+    revoke(userId, id, by = "owner") {
       mine(userId, id);
       const t = now();
-      db.query("UPDATE pats SET revoked = 1, revoked_at = ?, updated_at = ? WHERE id = ? AND revoked = 0").run(
-        t,
-        t,
-        id,
-      );
+      db.query(
+        "UPDATE pats SET revoked = 1, revoked_at = ?, updated_at = ?, revoked_by = ? WHERE id = ? AND revoked = 0",
+      ).run(t, t, by, id);
       return mine(userId, id);
     },
     remove(userId, id) {

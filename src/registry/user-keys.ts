@@ -43,6 +43,8 @@ export interface UserKeys {
   looksLike(token: string): boolean;
   /** The key behind a token, checked: known, hash equal, not revoked, not expired (used keys say "used"). */
   check(token: string): UserKeyCheck;
+  /** The key with this id as stored (no check, no extension): what a live re-check reads. */
+  get(id: string): UserKeyInfo | null;
   /** Mark a key used, once: false if it already was (a refresh key presented twice). */
   consume(id: string): boolean;
   /** Revoke every live key of a family (refresh reuse), or of a user (password reset). */
@@ -164,6 +166,10 @@ export function openUserKeys(dataDir: string, opts: { now?: () => number } = {})
       if (now() >= key.expiresAt) return { ok: false, reason: "expired", key };
       if (key.usedAt !== null) return { ok: false, reason: "used", key };
       return { ok: true, key };
+    },
+    get(id) {
+      const row = q.get.get(id);
+      return row ? toInfo(row) : null;
     },
     consume: (id) => q.consume.run(now(), id).changes > 0,
     revokeFamily: (family) => q.revokeFamily.run(now(), family).changes,

@@ -10,7 +10,7 @@
 // The handlers are the web UI's (channels-api.ts); every action is first decided by
 // authorize(), and every change is audited like the web API's. The HTTP server's route
 // table mounts these with its "client" requirement.
-import { authorize, type Identified, type Operation } from "../auth/index.ts";
+import { authorize, type Identified, type Operation, principalName } from "../auth/index.ts";
 import { badRequest, forbidden, unauthorized } from "../lib/errors.ts";
 import type { Params, Route } from "../lib/http/routes.ts";
 import type { AuditLog } from "../registry/index.ts";
@@ -51,7 +51,7 @@ export function channelManagementRoutes(
         kind: "change",
         action,
         result: "ok",
-        ...(p.kind === "user" ? { user: p.id } : p.kind === "client" ? { client: p.id } : {}),
+        ...(p.kind === "user" ? { user: principalName(p) } : p.kind === "client" ? { client: p.id } : {}),
         ...(c.clientIp ? { address: c.clientIp } : {}),
         listener: "http",
         target: id,

@@ -72,8 +72,10 @@ export interface ConnectionView {
   /** the key it authenticated with; null when anonymous */
   key: string | null;
   listener: "tcp" | "tls" | "ws" | "wss";
-  /** "token", "certificate", "console session", "anonymous" */
+  /** by its credential kind: "token", "client certificate", "personal access token (bob)", "access key (bob)", "console session (bob)", "anonymous" */
   authMethod: string;
+  /** the web user it acts for (a PAT, access key or console session) */
+  user?: string;
   remoteAddress: string;
   since: number;
   messagesIn: number;

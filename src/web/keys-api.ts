@@ -133,14 +133,26 @@ export function createKeysApi(deps: KeysApiDeps) {
       return issued(started, created, 201);
     },
 
-    /** new certificate, private key and token; the old ones stop working at once */
-    async rotate(started: number, id: string, body: Record<string, unknown>, user: string): Promise<Response> {
-      if (!find(registry, id)) throw notFound("client_not_found", `client id ${id} not found`);
+    /**
+     * New certificate, private key and token; the old ones stop working at once. A key
+     * rotating itself (`self`) keeps at most its current expiry: a credential never extends
+     * itself (an operator may set any lifetime).
+     */
+    async rotate(
+      started: number,
+      id: string,
+      body: Record<string, unknown>,
+      user: string,
+      opts: { self?: boolean } = {},
+    ): Promise<Response> {
+      const cur = find(registry, id);
+      if (!cur) throw notFound("client_not_found", `client id ${id} not found`);
       const type = body.type;
       if (type !== undefined && type !== "ec" && type !== "rsa")
         throw badRequest("invalid_key_type", 'type must be "ec" or "rsa"');
       const notBefore = parseTime(body.notBefore, "notBefore");
-      const notAfter = parseTime(body.notAfter, "notAfter");
+      let notAfter = parseTime(body.notAfter, "notAfter");
+      if (opts.self && (notAfter === undefined || notAfter.getTime() > cur.notAfter)) notAfter = new Date(cur.notAfter);
       if (notAfter && notAfter.getTime() <= (notBefore ?? new Date(deps.now())).getTime()) {
         throw badRequest("invalid_validity", "notAfter must be later than notBefore");
       }

@@ -3,7 +3,7 @@
 // The same handlers as /web/api/keys (keys-api.ts); every action is first decided by
 // authorize() with the caller's `keys:<list|create|delete|revoke|rotate>:<id>` scopes.
 // The HTTP server's route table mounts these with its "client" requirement.
-import { authorize, type Identified, type Operation } from "../auth/index.ts";
+import { authorize, type Identified, type Operation, principalName } from "../auth/index.ts";
 import { badRequest, forbidden, unauthorized } from "../lib/errors.ts";
 import type { Params, Route } from "../lib/http/routes.ts";
 import type { AuditLog } from "../registry/index.ts";
@@ -32,7 +32,7 @@ export function keyManagementRoutes(keys: KeysApi, audit?: Pick<AuditLog, "recor
     return p;
   };
   const actor = (p: Identified) =>
-    `${p.kind === "client" ? "client" : p.kind === "user" ? "user" : "anonymous"} ${p.id}`;
+    `${p.kind === "client" ? "client" : p.kind === "user" ? "user" : "anonymous"} ${principalName(p)}`;
   const changed = async (c: KeyCaller, p: Identified, action: string, id: string, run: () => Promise<Response>) => {
     const res = await run();
     if (res.status < 300)
@@ -40,7 +40,7 @@ export function keyManagementRoutes(keys: KeysApi, audit?: Pick<AuditLog, "recor
         kind: "change",
         action,
         result: "ok",
-        ...(p.kind === "client" ? { client: p.id } : { user: p.id }),
+        ...(p.kind === "client" ? { client: p.id } : { user: principalName(p) }),
         ...(c.clientIp ? { address: c.clientIp } : {}),
         listener: c.peer || c.url.protocol === "https:" ? "https" : "http",
         target: id,
@@ -103,7 +103,9 @@ export function keyManagementRoutes(keys: KeysApi, audit?: Pick<AuditLog, "recor
         const id = c.params.id!;
         const p = allowed(c, "keys:rotate", id);
         const body = await readJsonBody(req);
-        return changed(c, p, "key.rotate", id, () => keys.rotate(started(), id, body, actor(p)));
+        // a key rotating itself cannot outlive its current expiry (it cannot extend itself)
+        const self = p.kind === "client" && p.id === id;
+        return changed(c, p, "key.rotate", id, () => keys.rotate(started(), id, body, actor(p), { self }));
       },
     },
   ];

@@ -1,0 +1,106 @@
+// current(ref): the ONE live re-check. "Is the credential behind this principal still
+// usable, and with which rights now?" with one rule for every kind: status, validity
+// window, rotation (generation), owner alive, role and scopes as stored now. Every live
+// thing asks it: MQTT sessions of every kind (token, certificate, PAT, the console's
+// web session), channel rights and sockets, bridge principals. It only reads: it never
+// extends a web session (only a request the user makes does that).
+import { createLogger } from "../lib/log.ts";
+import type { Pats, Registry, UserKeys, Users } from "../registry/index.ts";
+import { type CredentialRef, type Identified, type RefusalKind, userPrincipalId } from "./credential.ts";
+import { parsed } from "./identify.ts";
+import { neoScopesOf } from "./pat-scopes.ts";
+import { userPrincipal } from "./people.ts";
+
+const log = createLogger("auth");
+
+export type Current = { ok: true; principal: Identified } | { ok: false; kind: RefusalKind; reason: string };
+
+export interface CurrentDeps {
+  registry: Pick<Registry, "get">;
+  /** Auth.AnonymousScopes, read per call (a reload may change them) */
+  anonymousScopes(): readonly string[];
+  /** people's stores; without them a PAT, access key or session is never current */
+  people?: { users: Pick<Users, "getById">; keys: Pick<UserKeys, "get">; pats: Pick<Pats, "getAny" | "scopes"> };
+  now?: () => number;
+}
+
+const gone = (kind: RefusalKind, reason: string): Current => ({ ok: false, kind, reason });
+
+export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Current {
+  const now = deps.now ?? Date.now;
+
+  function client(ref: Extract<CredentialRef, { kind: "client" }>, t: number): Current {
+    const r = deps.registry.get(ref.id);
+    if (!r) return gone("revoked", "key deleted");
+    if (r.status !== "active") return gone("revoked", "key revoked");
+    if (r.certFingerprint !== ref.generation) return gone("revoked", "key rotated");
+    if (t < r.notBefore) return gone("not_yet_valid", "key not yet valid");
+    if (t >= r.notAfter) return gone("expired", "key expired");
+    return { ok: true, principal: { id: r.id, kind: "client", scopes: parsed(r.scopes), ref, expiresAt: r.notAfter } };
+  }
+
+  function pat(ref: Extract<CredentialRef, { kind: "pat" }>, t: number): Current {
+    const people = deps.people;
+    const p = people?.pats.getAny(ref.id);
+    if (!people || !p) return gone("revoked", "PAT deleted");
+    if (p.revoked) return gone("revoked", "PAT revoked");
+    if (p.expiresAt !== null && t >= p.expiresAt) return gone("expired", "PAT expired");
+    // reset, or any change to it (scopes, name): the session ends, as it always did
+    if (p.updatedAt !== ref.generation) return gone("revoked", "PAT reset or changed");
+    const owner = people.users.getById(p.userId);
+    if (!owner) return gone("revoked", "the PAT's owner was deleted");
+    const scopes = people.pats.scopes(p.id).flatMap((s) => neoScopesOf(s));
+    return {
+      ok: true,
+      principal: {
+        id: userPrincipalId(owner.name),
+        kind: "user",
+        scopes: parsed(scopes),
+        within: userPrincipal(owner),
+        ref,
+        expiresAt: p.expiresAt ?? Number.POSITIVE_INFINITY,
+      },
+    };
+  }
+
+  function userKey(ref: Extract<CredentialRef, { kind: "user" | "session" }>, t: number): Current {
+    const people = deps.people;
+    const k = people?.keys.get(ref.key);
+    if (!people || !k || k.revokedAt !== null) return gone("revoked", "signed out or key revoked");
+    if (t >= k.expiresAt) return gone("expired", ref.kind === "session" ? "session expired" : "key expired");
+    const u = people.users.getById(k.userId);
+    // a deleted user, or a password change since the key was issued
+    if (!u || u.updatedAt !== k.stamp) return gone("revoked", "the user's keys were ended");
+    return { ok: true, principal: { ...userPrincipal(u), ref, expiresAt: k.expiresAt } };
+  }
+
+  return (ref) => {
+    try {
+      const t = now();
+      switch (ref.kind) {
+        case "client":
+          return client(ref, t);
+        case "pat":
+          return pat(ref, t);
+        case "user":
+        case "session":
+          return userKey(ref, t);
+        case "anonymous":
+          return {
+            ok: true,
+            principal: {
+              id: ref.id,
+              kind: "anonymous",
+              scopes: parsed(deps.anonymousScopes()),
+              ref,
+              expiresAt: Number.POSITIVE_INFINITY,
+            },
+          };
+      }
+    } catch (e) {
+      // a registry that cannot be read, or stored scopes that do not parse: nothing is allowed
+      log.error(`re-check of a ${ref.kind} credential failed`, e);
+      return gone("unavailable", "re-check failed");
+    }
+  };
+}
