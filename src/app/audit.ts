@@ -42,7 +42,9 @@ const LISTENER = { tcp: "mqtt", tls: "mqtts", ws: "ws", wss: "wss" } as const;
 export function auditConnect(audit: AuditLog, req: ConnectRequest, r: MqttAuthOutcome): void {
   const p = r.ok ? credentialOf(r)?.principal : undefined;
   const method: PresentedForm = p ? formOf(p.ref) : r.ok ? "none" : (r.form ?? "none");
-  const claimed = p ? (p.kind === "anonymous" ? undefined : p.id) : r.ok ? undefined : r.claimed;
+  // refused before identify() (a banned address, a bad client id): what the username's token shape claims
+  const presented = req.username ? (tokenClientId(req.username) ?? undefined) : req.peer.cert?.cn;
+  const claimed = p ? (p.kind === "anonymous" ? undefined : p.id) : r.ok ? undefined : (r.claimed ?? presented);
   // a refused token's client id is only what its unverified prefix says: marked as claimed
   const unverified = !r.ok && claimed !== undefined && req.peer.cert === undefined;
   audit.record({

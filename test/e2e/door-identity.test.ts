@@ -38,7 +38,16 @@ beforeAll(async () => {
   srv = await startServer(["--mqtt-enable-token-auth", "true", "--http-enable-token-auth", "true"]);
   device = (await genKey(srv.data, "bob")).token;
   const add = await neo(
-    ["shell", "user", "add", "bob", "--scope", "keys:rotate:%c", "--password-stdin", "--data", srv.data],
+    [
+      "shell",
+      "user",
+      "add",
+      "bob",
+      ...["--scope", "keys:rotate:%c", "--scope", "tables:read:*"],
+      "--password-stdin",
+      "--data",
+      srv.data,
+    ],
     { stdin: `${password}\n` },
   );
   if (add.code !== 0) throw new Error(add.stderr);
