@@ -11,9 +11,8 @@ import { CODE, OPT } from "./options.ts";
 const enc = new TextEncoder();
 const device = {
   ...makePrincipal("dev", "client", ["channels:publish:c1", "channels:subscribe:c1"]),
-  via: "token" as const,
+  ref: { kind: "client", id: "dev", form: "token", generation: "f" } as const,
   expiresAt: Number.POSITIVE_INFINITY,
-  fingerprint256: "f",
 };
 
 function setup(accept: (...a: unknown[]) => Promise<AcceptResult> = async () => ({ ok: true, stored: 1 })) {
@@ -24,7 +23,7 @@ function setup(accept: (...a: unknown[]) => Promise<AcceptResult> = async () => 
       identify: (c) =>
         c.token === "good"
           ? { ok: true, principal: device }
-          : { ok: false, code: "invalid_token", reason: "token refused: invalid token" },
+          : { ok: false, kind: "guess", form: "token", reason: "token refused: invalid token" },
       guard: { check: () => ({ ok: true }), failed: () => undefined },
       audit: { record: (e) => audit.push(e) },
       markUsed: () => {},
