@@ -1,6 +1,7 @@
 // The public broker: listeners, the WebSocket handler, app-side publish, admin
 // disconnect, stats and shutdown. State and routing live in BrokerCore.
 import type { WebSocketHandler } from "bun";
+import type { AppPublish, BrokerStats, ClientDetails } from "./broker-types.ts";
 import type { BrokerHooks, ClientRef, InboundPublish, PeerCert } from "./hooks.ts";
 import type { Message, QoS } from "./types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
@@ -40,58 +41,6 @@ export interface BrokerOptions {
   sessions?: SessionLimits;
   /** caps on connections in all (the broker's share of descriptors), per address, per key; default none */
   connections?: ConnectionLimits;
-}
-
-export interface BrokerStats {
-  connected: number;
-  sessions: number;
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  retained: number;
-  subscriptions: number;
-  uptimeSeconds: number;
-  droppedQos0: number;
-  droppedQueued: number;
-  droppedTooLarge: number;
-  expired: number;
-  /** persistent sessions now, and bytes queued for sessions (Mqtt.MaxPersistentSessions*, MaxQueuedBytes*) */
-  persistentSessions: number;
-  queuedBytes: number;
-  /** CONNECTs refused at a persistent-session cap; messages dropped at a queued-bytes cap; sessions that expired */
-  refusedSessions: number;
-  droppedQueuedBytes: number;
-  expiredSessions: number;
-  /** connections refused: no descriptors left for the broker, over the per-address cap, over the per-key cap */
-  refusedDescriptors: number;
-  refusedPerAddress: number;
-  refusedPerClient: number;
-}
-
-/** One connected client as the console shows it. */
-export interface ClientDetails {
-  clientId: string;
-  /** the registry client it authenticated as; undefined when anonymous */
-  identity: string | undefined;
-  transport: ClientRef["peer"]["transport"];
-  remoteAddress: string;
-  protocolVersion: 3 | 4 | 5;
-  /** ms since epoch */
-  connectedAt: number;
-  messagesIn: number;
-  messagesOut: number;
-  subscriptions: number;
-  /** the app's credential record (AuthResult.meta) */
-  meta: unknown;
-}
-
-export interface AppPublish {
-  topic: string;
-  payload: Buffer | string;
-  qos?: QoS;
-  retain?: boolean;
-  properties?: InboundPublish["properties"];
 }
 
 /** Before the app's hooks are in place nobody gets in: no door, no entry. */

@@ -1,6 +1,7 @@
 // Public API of the MQTT broker core.
 export { Broker } from "./broker.ts";
-export type { BrokerOptions, BrokerStats, AppPublish, ClientDetails } from "./broker.ts";
+export type { BrokerOptions } from "./broker.ts";
+export type { BrokerStats, AppPublish, ClientDetails } from "./broker-types.ts";
 export type { ListenOptions, Listening, TlsListenOptions } from "./listeners.ts";
 export type { WsData } from "./websocket.ts";
 export type { BrokerState, ImportResult } from "./state.ts";
