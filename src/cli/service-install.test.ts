@@ -10,7 +10,7 @@ import {
   serviceConfigText,
   uninstallService,
   type ServiceOptions,
-} from "./service.ts";
+} from "./service-install.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const shippedUnit = readFileSync(join(REPO, "systemd/neo.service"), "utf8");
