@@ -2,8 +2,8 @@
 // disconnect, stats and shutdown. State and routing live in BrokerCore.
 import type { WebSocketHandler } from "bun";
 import type { AppPublish, BrokerStats, ClientDetails } from "./broker-types.ts";
-import type { BrokerHooks, ClientRef, InboundPublish, PeerCert } from "./hooks.ts";
-import type { Message, QoS } from "./types.ts";
+import type { BrokerHooks, ClientRef, PeerCert } from "./hooks.ts";
+import type { Message } from "./types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import { BrokerCore } from "./core.ts";
