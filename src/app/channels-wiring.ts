@@ -9,9 +9,9 @@ import type { Settings } from "../lib/settings.ts";
 import { createLogger } from "../lib/log.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { QueryService } from "../query/index.ts";
-import { channelManagementRoutes, channelReaderRoutes, createChannelsApi, type ReadRows } from "../web/index.ts";
+import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
-import { API, type RouteSpec } from "../http/index.ts";
+import { API, channelReaderRoutes, type ReadRows, type RouteSpec } from "../http/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
 import { createChannelAdapters } from "./channel-adapters.ts";
 import { createChannelMessages } from "./channel-messages.ts";
@@ -99,10 +99,7 @@ export function wireChannels(d: {
     if (a.status === 400 && a.reason.startsWith("no such table")) return { ok: true, rows: [] };
     return a;
   };
-  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read }).map(({ auth: _, ...r }) => ({
-    ...r,
-    who: API,
-  }));
+  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
   const manage = channelManagementRoutes(createChannelsApi(channels), d.audit).map(({ auth: _, ...r }) => ({
     ...r,
     who: API,

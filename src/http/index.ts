@@ -20,3 +20,4 @@ export type { HttpWebSocket } from "./routes/mqtt-ws.ts";
 export { queryResponseJson, toJson } from "./json.ts";
 export { handleQuery } from "./routes/query.ts";
 export { auditRoutes } from "./routes/audit.ts";
+export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";

@@ -48,3 +48,4 @@ export function createQueryService(file: string, limits: QueryLimits, log: Logge
 export function refusalBody(a: { reason: string }, elapse?: string): string {
   return JSON.stringify(elapse ? { success: false, reason: a.reason, elapse } : { success: false, reason: a.reason });
 }
+export { parseReaderQuery, type ReaderQuery, readerSql } from "./readers.ts";

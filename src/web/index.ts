@@ -49,7 +49,6 @@ export { createKeysApi, type KeysApiDeps } from "./keys-api.ts";
 export { keyManagementRoutes, type KeyCaller } from "./keys-http.ts";
 export { createChannelsApi } from "./channels-api.ts";
 export { channelManagementRoutes, type ChannelCaller } from "./channels-http.ts";
-export { channelReaderRoutes, type ReadRows } from "./channel-readers.ts";
 
 export interface WebHandler {
   /** The UI and its API; undefined for paths that are not `/`, `/web` or under `/web/`. */

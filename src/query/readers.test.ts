@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { goDurationNs, parseReaderQuery, readerSql } from "./readers-query.ts";
+import { goDurationNs, parseReaderQuery, readerSql } from "./readers.ts";
 
 const q = (s: string) => parseReaderQuery(new URLSearchParams(s));
 

@@ -2,17 +2,16 @@
 // stored, as SenML messages, paged and filtered with the readers' parameters
 // (readers-query.ts), in their JSON shape: {offset, limit, ...the filters, total,
 // messages: [{channel, subtopic, publisher, protocol, name, unit, time, value, ...}]}.
-// The caller comes from the route table's "client" requirement (client token as
-// `Thing`/`Client`/`Bearer`, certificate, PAT, access key; anonymous by
-// Auth.AnonymousScopes while token auth is off), and reading is the channel's subscribe
-// right, decided by authorize(). The SQL runs in the query processes (Query.Timeout).
+// The runner identifies the caller (THINGS: client token as `Thing`/`Client`/`Bearer`,
+// Basic, ?authorization=, certificate, PAT, access key; anonymous by Auth.AnonymousScopes
+// while token auth is off) and decides the channel's subscribe right
+// (`channels:subscribe:<id>`) before the handler runs. The SQL runs in the query processes
+// (Query.Timeout).
 // SuperMQ's `/<domain>/channels/<id>/messages` form waits for domains.
-import { authorize } from "../auth/index.ts";
-import { forbidden, notFound, unauthorized } from "../lib/errors.ts";
-import type { Route } from "../lib/http/routes.ts";
-import { toJson } from "../lib/json-text.ts";
-import type { ChannelCaller } from "./channels-http.ts";
-import { parseReaderQuery, type ReaderQuery, readerSql } from "./readers-query.ts";
+import { notFound } from "../../lib/errors.ts";
+import { toJson } from "../../lib/json-text.ts";
+import { parseReaderQuery, type ReaderQuery, readerSql } from "../../query/index.ts";
+import { THINGS, type RouteSpec } from "../route.ts";
 
 export type ReadRows = { ok: true; rows: unknown[][] } | { ok: false; status: number; reason: string };
 
@@ -64,18 +63,15 @@ function page(q: ReaderQuery, p: URLSearchParams, total: number, messages: unkno
   return toJson(out);
 }
 
-export function channelReaderRoutes(d: ReaderDeps): Route<ChannelCaller, "client">[] {
+export function channelReaderRoutes(d: ReaderDeps): RouteSpec[] {
   return [
     {
       method: "GET",
       path: "/channels/:id/messages",
-      auth: "client",
+      who: THINGS,
+      scope: { op: "channels:subscribe", target: ":id" },
       handler: async (req, c) => {
         const id = c.params.id!;
-        const p = c.principal;
-        if (!p) throw unauthorized("unauthorized", "reading a channel needs a token or client certificate");
-        const may = authorize(p, "channels:subscribe", id);
-        if (!may.allow) throw forbidden("forbidden", `${may.reason} (needs the scope channels:subscribe:${id})`);
         const table = d.tableOf(id);
         if (table === undefined) throw notFound("not_found", `channel ${JSON.stringify(id)} not found`);
         const params = new URL(req.url).searchParams;
