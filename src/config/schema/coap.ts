@@ -31,7 +31,10 @@ export const coapSection: Section = {
         kind: "block",
         fields: {
           Listen: address((p, l) => (p.coap.tlsListen = l)),
-          ClientAuth: oneOf(["require", "optional"] as const, (p, m) => (p.coap.clientAuth = m)),
+          ClientAuth: {
+            ...oneOf(["require", "optional"] as const, (p, m) => (p.coap.clientAuth = m)),
+            type: 'one of "require", "optional" ("require" unless set)',
+          },
           CertFile: path((p, f) => (p.coap.certFile = f)),
           KeyFile: path((p, f) => (p.coap.keyFile = f)),
         },
