@@ -48,6 +48,8 @@ export interface Slot {
   id: number;
   timer: ReturnType<typeof setTimeout> | null;
   idle: ReturnType<typeof setTimeout> | null;
+  /** performance.now() when its job started */
+  startedAt: number;
 }
 
 // compiled: the executable itself is the query process (main.ts looks at NEO_QUERY_DB)

@@ -11,6 +11,7 @@ import type { Subprocess } from "bun";
 import type { ChildRequest, FromChild, ToChild } from "./child.ts";
 import type { QueryAnswer, QueryRequest } from "./execute.ts";
 import { createFairQueue } from "./fair-queue.ts";
+import { createBorrowing } from "./pool-borrow.ts";
 import { MEMORY_SIGNAL } from "./memory-guard.ts";
 import { type ChunkSink, childCommand, type Job, type PoolOptions, type Slot, seconds } from "./pool-types.ts";
 
@@ -45,7 +46,14 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   });
 
   function spawn(): Slot {
-    const slot: Slot = { proc: undefined as unknown as Subprocess, job: null, id: 0, timer: null, idle: null };
+    const slot: Slot = {
+      proc: undefined as unknown as Subprocess,
+      job: null,
+      id: 0,
+      timer: null,
+      idle: null,
+      startedAt: 0,
+    };
     slot.proc = spawnChild(slot);
     slots.push(slot);
     return slot;
@@ -167,6 +175,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     };
     slot.job = job;
     slot.id = nextId++;
+    slot.startedAt = performance.now();
     const left = job.deadline - performance.now();
     slot.timer = setTimeout(() => kill(slot, timedOut()), Math.max(0, left));
     const msg: ChildRequest = { ...job.req, id: slot.id, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
@@ -179,30 +188,14 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     else signal?.addEventListener("abort", gone, { once: true });
   }
 
-  /**
-   * Take a borrowed worker back: its query process is killed and the job goes back to the
-   * front of its principal's line (it runs again later, within its own deadline).
-   */
-  function takeBack(): boolean {
-    const slot = slots.findLast((s) => s.job && !s.job.streamed && queue.borrowing(s.job.who));
-    const job = slot?.job;
-    if (!slot || !job) return false;
-    slot.job = null;
-    slots.splice(slots.indexOf(slot), 1);
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.proc.kill("SIGKILL");
-    job.giveBack?.();
-    job.parts = [];
-    queue.requeue(job.who, job);
-    return true;
-  }
+  const borrowing = createBorrowing(slots, queue, () => pump());
 
   function pump(): void {
     while (queue.waiting > 0 && !closed) {
       const free = slots.find((s) => !s.job);
       if (!free && slots.length >= opts.workers) {
         // someone within their share waits while another borrows a worker: take it back
-        if (queue.shareWaiting() && takeBack()) continue;
+        if (queue.shareWaiting() && borrowing.takeBack()) continue;
         return;
       }
       const next = queue.take(true);
@@ -271,6 +264,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     close() {
       if (closed) return;
       closed = true;
+      borrowing.stop();
       for (const job of queue.drain()) job.resolve({ ok: false, status: 503, reason: "the gateway is stopping" });
       for (const s of [...slots]) kill(s, { ok: false, status: 503, reason: "the gateway is stopping" });
     },
