@@ -5,6 +5,7 @@
 // over complete packets, so between two parse() calls the parser holds no state, and
 // each call says which protocol version applies.
 import mqtt, { type Packet } from "mqtt-packet";
+import type { ProtocolVersion } from "./types.ts";
 
 export interface PacketSink {
   onPacket(p: Packet): void;
@@ -128,5 +129,17 @@ export function parsePackets(buf: Buffer, version: number, sink: PacketSink): vo
       inner._resetState(); // after a malformed packet: start clean (_resetState leaves _pos)
       inner._pos = 0;
     }
+  }
+}
+
+/** Can this parsed packet be encoded again? Only packets with properties need asking. */
+export function encodable(p: Packet, version: ProtocolVersion): boolean {
+  const v = p.cmd === "connect" ? (p.protocolVersion ?? version) : version;
+  if (v !== 5) return true;
+  try {
+    mqtt.generate(p, { protocolVersion: 5 });
+    return true;
+  } catch {
+    return false;
   }
 }

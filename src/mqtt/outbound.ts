@@ -1,0 +1,87 @@
+// A connection's way out: packets encoded (acks, CONNACK and property-less PUBLISHes by
+// hand, the rest by mqtt-packet), refused when larger than the client takes, corked until
+// the end of the event-loop turn and written in one piece.
+import mqtt, { type Packet } from "mqtt-packet";
+import { encodeAck, encodeConnack, encodePublish } from "./codec.ts";
+import type { Connection } from "./connection.ts";
+import { publishPacket } from "./outbound-publish.ts";
+import type { Delivery } from "./types.ts";
+
+export class Outbound {
+  private readonly cork: Uint8Array[] = [];
+  private corkBytes = 0;
+  private flushScheduled = false;
+
+  constructor(private readonly c: Connection) {}
+
+  /** bytes corked and not yet written */
+  get bytes(): number {
+    return this.corkBytes;
+  }
+
+  sendPacket(p: Packet): boolean {
+    if (this.c.state === "closed") return false;
+    let buf: Buffer | null = encodeAck(p, this.c.version) ?? encodeConnack(p, this.c.version);
+    try {
+      buf ??= mqtt.generate(p, { protocolVersion: this.c.version });
+    } catch (e) {
+      this.c.core.log.error(`cannot encode ${p.cmd}`, e);
+      return false;
+    }
+    if (buf.length > this.c.clientMaximumPacketSize) return false; // [MQTT-3.1.2-24]
+    this.push(buf);
+    return true;
+  }
+
+  /** Send one application message; false when it was dropped (expired or too large). */
+  sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
+    const m = d.msg;
+    if (this.c.state === "closed") return false;
+    if (
+      m.expiresAt === undefined &&
+      (this.c.version !== 5 || (!m.properties && !d.subscriptionIds && this.c.clientTopicAliasMaximum === 0))
+    ) {
+      // no properties to write: encode directly
+      const buf = encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.c.version);
+      if (buf.length > this.c.clientMaximumPacketSize) {
+        this.c.core.stats.droppedTooLarge++;
+        return false;
+      }
+      this.push(buf);
+      this.c.core.stats.messagesOut++;
+      this.c.messagesOut++;
+      return true;
+    }
+    const pkt = publishPacket(this.c, d, pid, dup);
+    if (!pkt) {
+      this.c.core.stats.expired++;
+      return false;
+    }
+    if (!this.sendPacket(pkt)) {
+      this.c.core.stats.droppedTooLarge++;
+      return false;
+    }
+    this.c.core.stats.messagesOut++;
+    this.c.messagesOut++;
+    return true;
+  }
+
+  private push(buf: Buffer): void {
+    this.cork.push(buf);
+    this.corkBytes += buf.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.cork.length === 0) return;
+    const out = this.cork.length === 1 ? (this.cork[0] as Uint8Array) : Buffer.concat(this.cork, this.corkBytes);
+    this.c.core.stats.bytesOut += this.corkBytes;
+    this.cork.length = 0; // reused: `out` is the single chunk or a copy of them all
+    this.corkBytes = 0;
+    this.c.transport.write(out);
+  }
+}
