@@ -7,7 +7,7 @@
 //   onPublish:    channel SenML, db/write topics and bridged topics, all before the PUBACK.
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import { hasControl } from "../lib/safe-text.ts";
-import { type BrokerHooks, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
+import { type BrokerHooks, type ConnectRequest, RC } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import { type Guard, principalName } from "../auth/index.ts";
 import { auditConnect, auditMqttRefusal } from "./audit.ts";
@@ -15,7 +15,14 @@ import { type BridgeSet, combineOutcomes } from "./bridges.ts";
 import type { createChannelMqtt } from "./channel-mqtt.ts";
 import { parseChannelTopic } from "./channel-messages.ts";
 import type { createDataTopics } from "./data-topics.ts";
-import { type createMqttAuthenticator, credentialOf, isConsole, type MqttRefusal } from "./mqtt-auth.ts";
+import {
+  type createMqttAuthenticator,
+  credentialOf,
+  isConsole,
+  type MqttRefusal,
+  type NeoClient,
+  type SessionCredential,
+} from "./mqtt-auth.ts";
 import type { MqttAuthorizer } from "./mqtt-authz.ts";
 
 export interface HookDeps {
@@ -31,15 +38,15 @@ export interface HookDeps {
   bridges: Pick<BridgeSet, "onPublish">;
   /** does a session with this client id exist (connected or offline)? */
   sessionExists(clientId: string): boolean;
-  onConnect: (c: ClientRef) => void;
+  onConnect: (c: NeoClient) => void;
 }
 
-export function createBrokerHooks(d: HookDeps): BrokerHooks {
+export function createBrokerHooks(d: HookDeps): BrokerHooks<SessionCredential> {
   const { authz, channelMqtt } = d;
   // channel rights are the session's credential's (kept current by authz); the console only watches
-  const ref = (c: ClientRef) => authz.refOf({ client: c, owner: c.identity, clientId: c.id });
+  const ref = (c: NeoClient) => authz.refOf({ client: c, owner: c.identity, clientId: c.id });
   /** a refusal goes to the audit trail (the person's name for a PAT, access key or console session) */
-  const refused = (c: ClientRef, op: "topics:publish" | "topics:subscribe", target: string) => {
+  const refused = (c: NeoClient, op: "topics:publish" | "topics:subscribe", target: string) => {
     const p = credentialOf(c)?.principal;
     auditMqttRefusal(d.audit, c, op, target, p?.kind === "user" ? principalName(p) : undefined);
     return false;

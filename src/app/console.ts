@@ -7,11 +7,12 @@ import { formatConfig } from "../config/index.ts";
 import { handleQuery } from "../http/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import type { NeoMetrics } from "../metrics/index.ts";
-import { type Broker, RC } from "../mqtt/index.ts";
+import { RC } from "../mqtt/index.ts";
+
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import type { BanView, ConnectionView, ConsoleSource, ExportView, ListenerView, TableView } from "../web/index.ts";
-import { credentialOf } from "./mqtt-auth.ts";
+import { credentialOf, type NeoBroker } from "./mqtt-auth.ts";
 import { dirBytes, readHistory } from "./self-record.ts";
 import type { ReadCheck } from "./query-authz.ts";
 
@@ -20,7 +21,7 @@ const MAX_TABLES = 200;
 
 export interface ConsoleDeps {
   config: NeoConfig;
-  broker: () => Broker;
+  broker: () => NeoBroker;
   store: SeriesStore;
   queries: QueryService;
   metrics: NeoMetrics;

@@ -2,7 +2,8 @@
 //   db/write/<table>[:json|csv|ndjson[:gzip]], db/append/<table>  -> rows committed to SQLite
 //   db/query  {"q":..., "format":"json", "timeformat":"ns", "reply":"<topic>"} -> answer on reply topic
 // The PUBACK/PUBREC waits for the commit (the broker awaits onPublish).
-import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
+import { type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
+import type { NeoClient } from "./mqtt-auth.ts";
 import { BIG_BODY, parseInSlices, parsePayload } from "../ingest/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { isNeoError } from "../lib/errors.ts";
@@ -19,9 +20,9 @@ export interface DataTopicDeps {
   /** where db/query runs: the same service as HTTP /db/query */
   queries: QueryService;
   /** scopes: may this client read every table the statement reads? (undefined = yes) */
-  readCheck?: (client: ClientRef, sql: string) => { status: number; reason: string } | undefined;
+  readCheck?: (client: NeoClient, sql: string) => { status: number; reason: string } | undefined;
   /** whose share of the query pool a client's db/query uses (default: its client id) */
-  shareOf?: (client: ClientRef) => string;
+  shareOf?: (client: NeoClient) => string;
   batcher: WriteBatcher;
   /** deliver a reply to the requesting client only (machbase-neo: replies go to the requester) */
   replyTo(
@@ -33,7 +34,7 @@ export interface DataTopicDeps {
   refusals: LogAggregator;
 }
 
-const who = (c: ClientRef) => c.identity ?? c.id;
+const who = (c: NeoClient) => c.identity ?? c.id;
 
 /**
  * The payload's own fault (bad format, bad table name, ...): answered with 0x99 and
@@ -93,7 +94,7 @@ function jsonField(payload: Buffer, key: string): string | undefined {
 const elapse = elapseSince;
 
 export function createDataTopics(deps: DataTopicDeps) {
-  const reply = (client: ClientRef, msg: InboundPublish, topic: string | undefined, body: string | Buffer) => {
+  const reply = (client: NeoClient, msg: InboundPublish, topic: string | undefined, body: string | Buffer) => {
     if (!topic) return;
     deps.replyTo(client.id, {
       topic,
@@ -102,7 +103,7 @@ export function createDataTopics(deps: DataTopicDeps) {
     });
   };
 
-  async function handleWrite(client: ClientRef, msg: InboundPublish, wt: WriteTopic | string): Promise<PublishOutcome> {
+  async function handleWrite(client: NeoClient, msg: InboundPublish, wt: WriteTopic | string): Promise<PublishOutcome> {
     const t0 = performance.now();
     const replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? jsonField(msg.payload, "reply");
     try {
@@ -155,7 +156,7 @@ export function createDataTopics(deps: DataTopicDeps) {
     }
   }
 
-  async function handleQuery(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
+  async function handleQuery(client: NeoClient, msg: InboundPublish): Promise<PublishOutcome> {
     const t0 = performance.now();
     let replyTo = msg.properties?.responseTopic ?? userProp(msg, "reply") ?? "db/reply";
     try {
@@ -218,7 +219,7 @@ export function createDataTopics(deps: DataTopicDeps) {
   }
 
   return {
-    onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome {
+    onPublish(client: NeoClient, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome {
       if (!msg.topic.startsWith("db/")) return NOT_OURS; // the hot path: every other publish
       if (msg.topic === "db/query") return handleQuery(client, msg);
       const wt = parseWriteTopic(msg.topic);

@@ -2,7 +2,7 @@
 // the console's web session over WebSocket included), then the client-id rules. The
 // session keeps the principal (with its credential reference) as the broker's meta; the
 // live re-check (session-recheck.ts) asks current() about it. The broker core knows none of this.
-import { type AuthResult, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
+import { type AuthResult, type Broker, type ClientRef, type ConnectRequest, RC } from "../mqtt/index.ts";
 import {
   authorize,
   type Auth,
@@ -22,20 +22,23 @@ export interface SessionCredential {
   readonly epoch: number;
 }
 
-/** the app's record of a session (one typed read of the broker's opaque meta) */
-export const credentialOf = (c: Pick<ClientRef, "meta"> | null | undefined): SessionCredential | undefined =>
-  c?.meta as SessionCredential | undefined;
+/** the broker as the app runs it: each session's meta is its SessionCredential */
+export type NeoBroker = Broker<SessionCredential>;
+export type NeoClient = ClientRef<SessionCredential>;
+
+/** the app's record of a session */
+export const credentialOf = (c: Pick<NeoClient, "meta"> | null | undefined): SessionCredential | undefined => c?.meta;
 
 /** the console's Live page: a web session over WebSocket, watch only */
 export const isConsole = (m: SessionCredential | undefined): boolean => m?.principal.ref.kind === "session";
 
 /** a CONNECT outcome with, when refused, why (the brute-force guard counts `guess`) */
-export type MqttRefusal = Extract<AuthResult, { ok: false }> & {
+export type MqttRefusal = Extract<AuthResult<SessionCredential>, { ok: false }> & {
   kind: RefusalKind | "client_id" | "banned";
   form?: PresentedForm;
   claimed?: string;
 };
-export type MqttAuthOutcome = Extract<AuthResult, { ok: true }> | MqttRefusal;
+export type MqttAuthOutcome = Extract<AuthResult<SessionCredential>, { ok: true }> | MqttRefusal;
 
 export interface MqttAuthDeps {
   config: NeoConfig["mqtt"];
@@ -128,7 +131,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
    * token became mandatory; identified ones when the client id must now match the key.
    * (Deleted, revoked and expired credentials are the re-check's job: current().)
    */
-  function stillAllowed(c: ClientRef): boolean {
+  function stillAllowed(c: NeoClient): boolean {
     const cred = credentialOf(c);
     if (isConsole(cred)) return true;
     // MQTT TLS switched on: a plaintext TCP session no longer meets the config

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { type Current, type CredentialRef, makePrincipal } from "../auth/index.ts";
 import { createLogger } from "../lib/log.ts";
-import type { ClientRef } from "../mqtt/index.ts";
+
 import { createMqttAuthorizer } from "./mqtt-authz.ts";
-import type { SessionCredential } from "./mqtt-auth.ts";
+import type { NeoClient, SessionCredential } from "./mqtt-auth.ts";
 
 function setup(scopes: Record<string, string[]>, anonymous: string[] = ["topics:subscribe:#"]) {
   let reads = 0;
@@ -19,7 +19,7 @@ function setup(scopes: Record<string, string[]>, anonymous: string[] = ["topics:
   };
   const keyRef = (owner: string): CredentialRef => ({ kind: "client", id: owner, form: "token", generation: "" });
   const authz = createMqttAuthorizer({ current, keyRef, log: createLogger("test") });
-  const client = (id: string, key?: string): ClientRef => {
+  const client = (id: string, key?: string): NeoClient => {
     const ref: CredentialRef = key ? keyRef(key) : { kind: "anonymous", id };
     const principal = key
       ? { ...makePrincipal(key, "client", scopes[key]!), ref, expiresAt: Infinity }

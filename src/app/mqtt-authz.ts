@@ -7,9 +7,9 @@
 // map lookup. A dead credential is allowed nothing, its will included.
 import { authorize, type Current, type CredentialRef, type Decision, type Identified } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ClientRef, DeliveryTarget } from "../mqtt/index.ts";
+import type { DeliveryTarget } from "../mqtt/index.ts";
 import { parseWriteTopic } from "./data-topics.ts";
-import { credentialOf, isConsole, type SessionCredential } from "./mqtt-auth.ts";
+import { credentialOf, isConsole, type NeoClient, type SessionCredential } from "./mqtt-auth.ts";
 
 /** a session's cache never grows past this many topics (a client cycling topics costs no memory) */
 const MAX_CACHED = 1024;
@@ -103,7 +103,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     return known.entry;
   }
 
-  function entryFor(client: ClientRef | null, owner: string | undefined, clientId: string): Entry {
+  function entryFor(client: NeoClient | null, owner: string | undefined, clientId: string): Entry {
     const cred = credentialOf(client);
     return cred ? connected(cred) : offline(clientId, owner);
   }
@@ -129,7 +129,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     epoch: () => epoch,
 
     /** a session connected: its credential decides its offline deliveries later */
-    connected(client: ClientRef): void {
+    connected(client: NeoClient): void {
       const cred = credentialOf(client);
       if (cred) refs.set(client.id, { ref: cred.principal.ref });
     },
@@ -140,7 +140,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     },
 
     /** the credential of a session now: usable (with its principal) or why not */
-    live(client: ClientRef): Current {
+    live(client: NeoClient): Current {
       const e = entryFor(client, client.identity, client.id);
       return e.principal
         ? { ok: true, principal: e.principal }
@@ -156,16 +156,16 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     },
 
     /** the credential a session (connected or offline) acts with, for channel rights */
-    refOf(t: DeliveryTarget): CredentialRef {
+    refOf(t: DeliveryTarget<SessionCredential>): CredentialRef {
       return entryFor(t.client, t.owner, t.clientId).ref;
     },
 
     /** the principal a connected client acts as, with its current scopes (null: its credential is dead) */
-    principalOf(client: ClientRef): Identified | null {
+    principalOf(client: NeoClient): Identified | null {
       return entryFor(client, client.identity, client.id).principal;
     },
 
-    publish(client: ClientRef, topic: string): boolean {
+    publish(client: NeoClient, topic: string): boolean {
       const e = entryFor(client, client.identity, client.id);
       const hit = e.publish.get(topic);
       if (hit !== undefined) return hit;
@@ -177,7 +177,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
       return remember(e.publish, topic, ok);
     },
 
-    subscribe(client: ClientRef, filter: string): boolean {
+    subscribe(client: NeoClient, filter: string): boolean {
       const e = entryFor(client, client.identity, client.id);
       if (!e.principal) return false;
       // $share/<group>/<filter>: the scope is about the filter
@@ -185,7 +185,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
       return decided(authorize(e.principal, "topics:subscribe", plain), client.id, `SUBSCRIBE to ${filter}`);
     },
 
-    deliver(t: DeliveryTarget, topic: string): boolean {
+    deliver(t: DeliveryTarget<SessionCredential>, topic: string): boolean {
       const e = entryFor(t.client, t.owner, t.clientId);
       const hit = e.deliver.get(topic);
       if (hit !== undefined) return hit;

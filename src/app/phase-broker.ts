@@ -11,11 +11,12 @@ import { logSessionBounds } from "./session-bounds-log.ts";
 import { brokerDescriptors } from "./descriptors.ts";
 import type { Stores } from "./phase-stores.ts";
 import type { StopList } from "./stop-list.ts";
+import type { NeoBroker, SessionCredential } from "./mqtt-auth.ts";
 
-export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: StopList): Broker {
+export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: StopList): NeoBroker {
   const { mqtt, data } = settings.get();
   const log = createLogger("mqtt");
-  const broker = new Broker({
+  const broker: NeoBroker = new Broker<SessionCredential>({
     maxPacketSize: mqtt.maxMessageSizeLimit,
     maxConnectSize: mqtt.maxConnectSize,
     maxUnauthenticatedBytes: mqtt.maxUnauthenticatedBytes,

@@ -6,7 +6,6 @@ import type { NeoConfig } from "../config/index.ts";
 import type { HttpServer } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
-import type { Broker } from "../mqtt/index.ts";
 import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createConsoleSource } from "./console.ts";
@@ -18,6 +17,7 @@ import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
 import type { Stores } from "./phase-stores.ts";
 import type { StopList } from "./stop-list.ts";
+import type { NeoBroker } from "./mqtt-auth.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { createWebUi } from "./web-ui.ts";
 
@@ -67,7 +67,7 @@ export async function startListeners(
   settings: Settings<NeoConfig>,
   s: Stores,
   door: Door,
-  broker: Broker,
+  broker: NeoBroker,
   services: Services,
   stops: StopList,
 ): Promise<ListenerSlots> {

@@ -1,12 +1,12 @@
 // Start phase 4, services: what answers the broker (channels, db/ topics, bridges), the
 // live re-check of sessions, and the broker's hooks, installed last (Broker.setHooks).
 // Everything here gets the broker itself; nothing refers to a part not made yet.
+import type { NeoBroker } from "./mqtt-auth.ts";
 import { shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Settings } from "../lib/settings.ts";
-import type { Broker } from "../mqtt/index.ts";
 import { createBridges } from "./bridges.ts";
 import { createBrokerHooks } from "./broker-hooks.ts";
 import { wireChannels } from "./channels-wiring.ts";
@@ -21,7 +21,13 @@ import type { StopList } from "./stop-list.ts";
 
 export type Services = ReturnType<typeof startServices>;
 
-export function startServices(settings: Settings<NeoConfig>, s: Stores, door: Door, broker: Broker, stops: StopList) {
+export function startServices(
+  settings: Settings<NeoConfig>,
+  s: Stores,
+  door: Door,
+  broker: NeoBroker,
+  stops: StopList,
+) {
   const log = createLogger("neosvr");
   const { registry, audit } = s;
   const { authz, serverGuard } = door;

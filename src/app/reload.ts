@@ -7,14 +7,14 @@
 import type { NeoConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SettingsOwner } from "../lib/settings.ts";
-import { type Broker, RC } from "../mqtt/index.ts";
-import type { createMqttAuthenticator } from "./mqtt-auth.ts";
+import { RC } from "../mqtt/index.ts";
+import type { createMqttAuthenticator, NeoBroker } from "./mqtt-auth.ts";
 import type { ListenerSlots } from "./phase-listeners.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 
 export interface ReloadTarget {
   settings: SettingsOwner<NeoConfig>;
-  broker: Broker;
+  broker: NeoBroker;
   mqttAuth: Pick<ReturnType<typeof createMqttAuthenticator>, "stillAllowed">;
   log: Logger;
   listeners: Pick<ListenerSlots, "mqtt" | "http">;

@@ -5,7 +5,8 @@
 // its rights are dropped BEFORE the disconnect. Offline persistent sessions of dead
 // credentials are ended. Every kind alike: token, certificate, PAT, access key, the console.
 import type { Logger } from "../lib/log.ts";
-import { type Broker, RC } from "../mqtt/index.ts";
+import { RC } from "../mqtt/index.ts";
+import type { NeoBroker } from "./mqtt-auth.ts";
 import type { Registry } from "../registry/index.ts";
 import type { MqttAuthorizer } from "./mqtt-authz.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
@@ -21,7 +22,7 @@ export interface SessionRecheck {
 }
 
 export function startSessionRecheck(o: {
-  broker: Broker;
+  broker: NeoBroker;
   authz: MqttAuthorizer;
   registry: Pick<Registry, "dataVersion">;
   log: Logger;

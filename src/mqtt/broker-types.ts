@@ -30,7 +30,7 @@ export interface BrokerStats {
 }
 
 /** One connected client as the console shows it. */
-export interface ClientDetails {
+export interface ClientDetails<M = unknown> {
   clientId: string;
   /** the registry client it authenticated as; undefined when anonymous */
   identity: string | undefined;
@@ -43,7 +43,7 @@ export interface ClientDetails {
   messagesOut: number;
   subscriptions: number;
   /** the app's credential record (AuthResult.meta) */
-  meta: unknown;
+  meta: M | undefined;
 }
 
 export interface AppPublish {

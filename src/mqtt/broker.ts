@@ -17,9 +17,9 @@ import type { SessionLimits } from "./session-limits.ts";
 import type { ConnectionLimits } from "./connection-limits.ts";
 import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
 
-export interface BrokerOptions {
+export interface BrokerOptions<M = unknown> {
   /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
-  hooks?: BrokerHooks;
+  hooks?: BrokerHooks<M>;
   /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
   maxPacketSize?: number;
   /** largest CONNECT (any packet before the CONNECT is accepted); default 64 KiB */
@@ -51,7 +51,11 @@ const NO_DOOR: BrokerHooks = {
   authorizeDeliver: () => false,
 };
 
-export class Broker {
+/**
+ * `M` is what the app keeps on each session (AuthResult.meta): the hooks and the client
+ * lists are typed with it; the broker core itself only carries it along.
+ */
+export class Broker<M = unknown> {
   readonly websocket: WebSocketHandler<WsData>;
   private readonly core: BrokerCore;
   private readonly listeners = new Set<Listening>();
@@ -61,7 +65,7 @@ export class Broker {
   private closed: Promise<void> | null = null;
   private hooked: boolean;
 
-  constructor(opts: BrokerOptions) {
+  constructor(opts: BrokerOptions<M>) {
     this.hooked = opts.hooks !== undefined;
     this.core = new BrokerCore(opts.hooks ?? NO_DOOR, opts.log ?? createLogger("mqtt"), {
       maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
@@ -90,10 +94,10 @@ export class Broker {
    * Install the app's hooks (once): the parts that answer them may need the broker
    * themselves (to publish replies), so they are made after it, then plugged in here.
    */
-  setHooks(hooks: BrokerHooks): void {
+  setHooks(hooks: BrokerHooks<M>): void {
     if (this.hooked) throw new Error("the broker's hooks are already set");
     this.hooked = true;
-    this.core.hooks = hooks;
+    this.core.hooks = hooks; // the core carries the meta along without looking at it
   }
 
   async listen(o: ListenOptions): Promise<Listening> {
@@ -138,15 +142,15 @@ export class Broker {
     return msg;
   }
 
-  clients(): ClientRef[] {
-    const out: ClientRef[] = [];
-    for (const c of this.core.clients.values()) if (c.client) out.push(c.client);
+  clients(): ClientRef<M>[] {
+    const out: ClientRef<M>[] = [];
+    for (const c of this.core.clients.values()) if (c.client) out.push(c.client as ClientRef<M>);
     return out;
   }
 
   /** Every connected client with its own counters (a copy: for the console, not the hot path). */
-  clientDetails(): ClientDetails[] {
-    const out: ClientDetails[] = [];
+  clientDetails(): ClientDetails<M>[] {
+    const out: ClientDetails<M>[] = [];
     for (const c of this.core.clients.values()) {
       if (!c.client) continue;
       out.push({
@@ -159,15 +163,15 @@ export class Broker {
         messagesIn: c.messagesIn,
         messagesOut: c.messagesOut,
         subscriptions: c.session?.subscriptions.size ?? 0,
-        meta: c.client.meta,
+        meta: c.client.meta as M | undefined,
       });
     }
     return out;
   }
 
   /** The connected client with this MQTT client id: one lookup, no copy of the client list. */
-  client(clientId: string): ClientRef | undefined {
-    return this.core.clients.get(clientId)?.client ?? undefined;
+  client(clientId: string): ClientRef<M> | undefined {
+    return (this.core.clients.get(clientId)?.client ?? undefined) as ClientRef<M> | undefined;
   }
 
   /**

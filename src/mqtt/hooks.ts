@@ -20,25 +20,26 @@ export interface ConnectRequest {
   peer: PeerInfo;
 }
 
-export type AuthResult =
-  | { ok: true; identity?: string; expiresAt?: number; meta?: unknown }
+/** `M`: what the app keeps on each session (its credential record); the broker never looks inside */
+export type AuthResult<M = unknown> =
+  | { ok: true; identity?: string; expiresAt?: number; meta?: M }
   | { ok: false; reasonCode: number; reason?: string };
 
 /** Whom a message is about to be delivered to. */
-export interface DeliveryTarget {
+export interface DeliveryTarget<M = unknown> {
   /** MQTT client id of the session */
   clientId: string;
   /** the identity that holds the session (undefined = anonymous) */
   owner: string | undefined;
   /** the connected client, when there is one */
-  client: ClientRef | null;
+  client: ClientRef<M> | null;
 }
 
 /** A connected client as hooks see it. */
-export interface ClientRef {
+export interface ClientRef<M = unknown> {
   id: string; // MQTT client id
   identity?: string; // authenticated registry client id (token/cert owner)
-  meta?: unknown; // opaque, copied from AuthResult.meta (the app's credential record)
+  meta?: M; // copied from AuthResult.meta (the app's credential record)
   protocolVersion: 3 | 4 | 5;
   peer: PeerInfo;
 }
@@ -73,19 +74,19 @@ export interface PublishOutcome {
   disconnect?: boolean;
 }
 
-export interface BrokerHooks {
-  authenticate(req: ConnectRequest): Promise<AuthResult> | AuthResult;
+export interface BrokerHooks<M = unknown> {
+  authenticate(req: ConnectRequest): Promise<AuthResult<M>> | AuthResult<M>;
   /** may this client publish here (wills too, when they are published)? v5 gets 0x87, v3.1.1 a silent drop */
-  authorizePublish(client: ClientRef, topic: string): boolean;
+  authorizePublish(client: ClientRef<M>, topic: string): boolean;
   /** may this filter be subscribed to at all? (a filter allowed only in part is accepted; deliveries are then checked) */
-  authorizeSubscribe(client: ClientRef, topicFilter: string): boolean;
+  authorizeSubscribe(client: ClientRef<M>, topicFilter: string): boolean;
   /**
    * Called for EVERY message about to go to a session (routed or retained, connected or
    * offline): false drops it for that session. Runs on the hot path: keep it a lookup.
    */
-  authorizeDeliver?(target: DeliveryTarget, topic: string): boolean;
+  authorizeDeliver?(target: DeliveryTarget<M>, topic: string): boolean;
   /** called for every authorized PUBLISH; the PUBACK/PUBREC waits for the promise */
-  onPublish?(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
-  onConnect?(client: ClientRef): void;
-  onDisconnect?(client: ClientRef): void;
+  onPublish?(client: ClientRef<M>, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
+  onConnect?(client: ClientRef<M>): void;
+  onDisconnect?(client: ClientRef<M>): void;
 }
