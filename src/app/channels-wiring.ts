@@ -92,8 +92,8 @@ export function wireChannels(d: {
   };
   // the adapters, and channel management for scripts (/channels, decided by channels:* scopes)
   // and Mainflux's readers API (GET /channels/<id>/messages)
-  const read = async (sql: string): Promise<ReadRows> => {
-    const a = await d.queries.run({ sql });
+  const read = async (sql: string, who: string): Promise<ReadRows> => {
+    const a = await d.queries.run({ sql }, undefined, who);
     if (a.ok) return { ok: true, rows: (JSON.parse(a.body) as { data: { rows: unknown[][] } }).data.rows };
     // nothing stored yet on this channel: its side table does not exist
     if (a.status === 400 && a.reason.startsWith("no such table")) return { ok: true, rows: [] };

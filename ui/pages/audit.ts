@@ -20,6 +20,17 @@ interface AuditRow {
   user?: string;
   target?: string;
   reason?: string;
+  /** extra facts; `claimed: true` when the client or user is only what a refused credential claimed */
+  detail?: unknown;
+}
+
+/** a refused credential's client or user is only claimed, not a fact */
+function who(r: AuditRow): string {
+  const name = r.client ?? r.user;
+  if (name === undefined) return "—";
+  const claimed =
+    typeof r.detail === "object" && r.detail !== null && (r.detail as { claimed?: unknown }).claimed === true;
+  return claimed ? `claimed: ${name}` : name;
 }
 
 const SHOW = 500;
@@ -157,7 +168,7 @@ export function AuditPage() {
             <td data-label="When" class="date">${when(r.at)}</td>
             <td data-label="What">${r.kind} · ${r.action}</td>
             <td data-label="Result"><span class=${`badge ${r.result === "ok" ? "active" : "revoked"}`}>${r.result === "ok" ? "ok" : "failed"}</span></td>
-            <td data-label="Who">${r.client ?? r.user ?? "—"}</td>
+            <td data-label="Who">${who(r)}</td>
             <td data-label="How">${[r.method, r.listener].filter(Boolean).join(" / ") || "—"}</td>
             <td data-label="From"><code>${r.address ?? ""}</code></td>
             <td data-label="Detail">${[r.target, r.reason].filter(Boolean).join(": ")}</td></tr>`,

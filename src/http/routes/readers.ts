@@ -8,6 +8,7 @@
 // (`channels:subscribe:<id>`) before the handler runs. The SQL runs in the query processes
 // (Query.Timeout).
 // SuperMQ's `/<domain>/channels/<id>/messages` form waits for domains.
+import { shareKey } from "../../auth/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { toJson } from "../../lib/json-text.ts";
 import { parseReaderQuery, type ReaderQuery, readerSql } from "../../query/index.ts";
@@ -18,8 +19,8 @@ export type ReadRows = { ok: true; rows: unknown[][] } | { ok: false; status: nu
 export interface ReaderDeps {
   /** the table channel `id` stores its records in; undefined: no such channel */
   tableOf(id: string): string | undefined;
-  /** run one read-only statement in a query process; a missing table reads as no rows */
-  read(sql: string): Promise<ReadRows>;
+  /** run one read-only statement in a query process (in `who`'s share of the pool); a missing table reads as no rows */
+  read(sql: string, who: string): Promise<ReadRows>;
 }
 
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
@@ -77,7 +78,8 @@ export function channelReaderRoutes(d: ReaderDeps): RouteSpec[] {
         const params = new URL(req.url).searchParams;
         const q = parseReaderQuery(params);
         const sql = readerSql(`${table}_SENML`, id, q);
-        const [rows, count] = await Promise.all([d.read(sql.page), d.read(sql.total)]);
+        const who = shareKey(c.principal, c.address);
+        const [rows, count] = await Promise.all([d.read(sql.page, who), d.read(sql.total, who)]);
         for (const r of [rows, count])
           if (!r.ok) return Response.json({ success: false, reason: r.reason }, { status: r.status });
         const total = rows.ok && count.ok ? Number(count.rows[0]?.[0] ?? 0) : 0;
