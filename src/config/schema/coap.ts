@@ -1,36 +1,23 @@
 // Coap { Listen, Tls { Listen, ClientAuth, CertFile, KeyFile } }: the CoAP listeners for
 // Mainflux-style devices, both off unless configured: Listen is CoAP over UDP (coap://),
 // Tls.Listen CoAP over TLS (RFC 8323, coaps+tcp://) with client certificates.
-import { formatListen, parseListen } from "../listen.ts";
-import type { ListenConfig } from "../types.ts";
-import { oneOf, path } from "./leaves.ts";
-import type { ConfigPatch } from "./patch.ts";
-import { got, q, type LeafSpec, type Section } from "./spec.ts";
+import { formatListen } from "../listen.ts";
+import { listenAt, oneOf, path } from "./leaves.ts";
+import { q, type Section } from "./spec.ts";
 
 export const DEFAULT_COAP_PORT = 5683;
 export const DEFAULT_COAPS_TCP_PORT = 5684;
-
-const address = (set: (p: ConfigPatch, l: ListenConfig) => void): LeafSpec => ({
-  kind: "leaf",
-  type: '"host:port" (port 0 picks a free port)',
-  read: (v) => {
-    if (v.kind !== "string") return `expected string "host:port", got ${got(v)}`;
-    const r = parseListen(v.value);
-    if (!r.ok) return r.error;
-    return (p) => set(p, r.value);
-  },
-});
 
 export const coapSection: Section = {
   key: "Coap",
   spec: {
     kind: "block",
     fields: {
-      Listen: address((p, l) => (p.coap.listen = l)),
+      Listen: listenAt((p, l) => (p.coap.listen = l)),
       Tls: {
         kind: "block",
         fields: {
-          Listen: address((p, l) => (p.coap.tlsListen = l)),
+          Listen: listenAt((p, l) => (p.coap.tlsListen = l)),
           ClientAuth: {
             ...oneOf(["require", "optional"] as const, (p, m) => (p.coap.clientAuth = m)),
             type: 'one of "require", "optional" ("require" unless set)',

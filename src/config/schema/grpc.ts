@@ -2,29 +2,20 @@
 // (docs/grpc.md). Off unless the block is in the file; inside it the defaults are
 // machbase-neo's port and mutual TLS with the client keys `neo shell key gen` issues.
 import { DEFAULT_GRPC_PORT } from "../defaults.ts";
-import { formatListen, parseListen } from "../listen.ts";
+import { formatListen } from "../listen.ts";
 import type { ClientAuthMode, NeoConfig } from "../types.ts";
-import { bool, oneOf, path } from "./leaves.ts";
+import { bool, listenAt, oneOf, path } from "./leaves.ts";
 import type { ConfigPatch, GrpcPatch } from "./patch.ts";
 import { checkTlsPair, tlsLines } from "./service.ts";
-import { def, got, q, type LeafSpec, type Section } from "./spec.ts";
+import { def, q, type Section } from "./spec.ts";
 
 const grpc = (p: ConfigPatch): GrpcPatch => (p.grpc ??= { tls: {} });
 const MODES: readonly ClientAuthMode[] = ["none", "optional", "require"];
 
-const listen: LeafSpec = {
-  kind: "leaf",
-  type: '"host:port", "tcp://host:port" or "[::1]:port" (port 0 picks a free port)',
-  read: (v) => {
-    if (v.kind !== "string") return `expected string "host:port", got ${got(v)}`;
-    const r = parseListen(v.value);
-    if (!r.ok) return r.error;
-    return (p) => {
-      grpc(p).host = r.value.host;
-      grpc(p).port = r.value.port;
-    };
-  },
-};
+const listen = listenAt((p, at) => {
+  grpc(p).host = at.host;
+  grpc(p).port = at.port;
+});
 
 /** the listener's settings once the block is there: machbase-neo's port, mutual TLS */
 export function grpcDefaults(): NonNullable<NeoConfig["grpc"]> {

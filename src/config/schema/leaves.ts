@@ -5,6 +5,8 @@ import { isAbsolute, resolve } from "node:path";
 import { rangeProblem } from "../../lib/ip.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { scopeProblem } from "../../lib/scopes.ts";
+import { parseListen } from "../listen.ts";
+import type { ListenConfig } from "../types.ts";
 import type { ConfigPatch } from "./patch.ts";
 import { got, type LeafSpec } from "./spec.ts";
 
@@ -189,5 +191,17 @@ export const size = (min: number, set: (p: ConfigPatch, n: number) => void): Lea
       return `expected a size like "256MB", "1GiB" or a number of bytes, got ${got(v)}`;
     if (n < min) return `${n} bytes is too small (at least ${min})`;
     return (p) => set(p, n);
+  },
+});
+
+/** A listen address: "host:port", "tcp://host:port" or "[::1]:port" (port 0 picks a free port). */
+export const listenAt = (set: (p: ConfigPatch, at: ListenConfig) => void): LeafSpec => ({
+  kind: "leaf",
+  type: '"host:port", "tcp://host:port" or "[::1]:port" (port 0 picks a free port)',
+  read: (v) => {
+    if (v.kind !== "string") return `expected string "host:port", got ${got(v)}`;
+    const r = parseListen(v.value);
+    if (!r.ok) return r.error;
+    return (p) => set(p, r.value);
   },
 });

@@ -1,24 +1,16 @@
 // What Http and Mqtt share: the listen address and the Tls block.
-import { formatListen, parseListen } from "../listen.ts";
+import { formatListen } from "../listen.ts";
 import type { TlsConfig } from "../types.ts";
 import type { ClientAuthMode, NeoConfig } from "../types.ts";
-import { bool, oneOf, path } from "./leaves.ts";
+import { bool, listenAt, oneOf, path } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
-import { def, got, q, type BlockSpec, type Ctx, type LeafSpec } from "./spec.ts";
+import { def, q, type BlockSpec, type Ctx, type LeafSpec } from "./spec.ts";
 
-export const listen = (svc: "http" | "mqtt"): LeafSpec => ({
-  kind: "leaf",
-  type: '"host:port", "tcp://host:port" or "[::1]:port" (port 0 picks a free port)',
-  read: (v) => {
-    if (v.kind !== "string") return `expected string "host:port", got ${got(v)}`;
-    const r = parseListen(v.value);
-    if (!r.ok) return r.error;
-    return (p) => {
-      p[svc].host = r.value.host;
-      p[svc].port = r.value.port;
-    };
-  },
-});
+export const listen = (svc: "http" | "mqtt"): LeafSpec =>
+  listenAt((p, at) => {
+    p[svc].host = at.host;
+    p[svc].port = at.port;
+  });
 
 export const tls = (svc: "http" | "mqtt", modes: readonly ClientAuthMode[]): BlockSpec => ({
   kind: "block",
