@@ -134,3 +134,15 @@ describe("audit that cannot be flushed", () => {
     log.close();
   });
 });
+
+test("authorization refusals (deny) are capped with authentication events; changes are not", () => {
+  const log = openAuditLog(fresh(), { maxEvents: 1000, inFull: 1_000_000, aggregate: [] });
+  log.record({ kind: "change", action: "key.create", result: "ok", target: "dev1" });
+  for (let i = 0; i < 3000; i++)
+    log.record({ kind: i % 2 ? "deny" : "auth", action: "x", result: "fail", target: String(i) });
+  log.flush();
+  const all = log.query({ limit: 100_000 });
+  expect(all.filter((e) => e.kind !== "change").length).toBeLessThanOrEqual(1010);
+  expect(all.some((e) => e.action === "key.create")).toBe(true);
+  log.close();
+});

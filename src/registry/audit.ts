@@ -101,8 +101,8 @@ const BATCH = 2000;
 /** events per INSERT statement (12 parameters each; SQLite allows 32,766) */
 const ROWS = 50;
 const MAX_QUEUE = 100_000;
-/** the kinds capped by maxEvents: everything else (changes, bans) is history */
-const NOISY_KINDS = ["auth"];
+/** the kinds capped by maxEvents (per-request noise: authentications, authorization refusals); changes and bans are history */
+const NOISY_KINDS = ["auth", "deny"];
 const COLUMNS = [
   "at",
   "kind",

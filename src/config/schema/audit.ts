@@ -29,7 +29,7 @@ export const auditSection: Section = {
   # Authentication outcomes and changes to keys, users and PATs, in <Data>/audit.db.
   # \`neo shell audit\`, GET /audit. Refused authentications are recorded in full up to
   # RefusalsInFull per address and minute, then counted in one row per minute. The
-  # oldest authentication events go beyond MaxEvents; changes and bans never make room
+  # oldest authentication events and authorization refusals go beyond MaxEvents; changes and bans never make room
   # for them: they are kept ("off"), or deleted once older than KeepChanges ("400d").
   Enabled = true
   MaxEvents = 100000
