@@ -6,44 +6,22 @@ import { join, relative, resolve, dirname } from "node:path";
 
 const SRC = resolve(import.meta.dir, "../../src");
 
-// folder -> folders it may import (lib is always allowed; a folder may import itself)
-const ALLOWED: Record<string, string[]> = {
-  // what the commands need without a server (docs/architecture.md says why each)
-  cli: ["bridge", "export", "app", "config", "registry", "pki", "web"],
-  app: [
-    "bridge",
-    "export",
-    "config",
-    "http",
-    "mqtt",
-    "auth",
-    "registry",
-    "pki",
-    "ingest",
-    "storage",
-    "web",
-    "query",
-    "metrics",
-    "grpc",
-    "coap",
-  ],
-  grpc: ["auth", "registry", "ingest", "query", "storage"],
-  coap: ["auth", "registry"],
-  http: ["auth", "registry", "pki", "ingest", "storage", "config", "query"],
-  query: ["config", "ingest", "storage"],
-  web: ["registry", "auth", "pki"],
-  auth: ["registry", "pki"],
-  registry: ["storage"],
-  mqtt: [],
-  storage: [],
-  bridge: ["storage"],
-  export: ["bridge", "storage"],
-  config: [],
-  pki: [],
-  ingest: [],
-  metrics: [],
-  lib: [],
-};
+// folder -> folders it may import (lib is always allowed; a folder may import itself),
+// read from the table in docs/architecture.md "Which may import which": the page and the
+// code cannot say different things.
+const DOC = readFileSync(resolve(import.meta.dir, "../../docs/architecture.md"), "utf8");
+
+function allowedFromDoc(doc: string): Record<string, string[]> {
+  const section = doc.split(/^## Which may import which$/m)[1]?.split(/^## /m)[0] ?? "";
+  const out: Record<string, string[]> = {};
+  for (const line of section.split("\n")) {
+    const m = /^\|\s*`([a-z]+)`\s*\|([^|]*)\|/.exec(line);
+    if (!m?.[1]) continue;
+    out[m[1]] = [...(m[2] ?? "").matchAll(/`([a-z]+)`/g)].map((x) => x[1] as string);
+  }
+  return out;
+}
+const ALLOWED = allowedFromDoc(DOC);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -103,5 +81,32 @@ describe("import rules", () => {
         if (target.startsWith(SRC)) expect(folderOf(target)).toBe("lib");
       }
     }
+  });
+
+  test("the architecture's table lists every folder and no folder twice", () => {
+    expect(Object.keys(ALLOWED).length).toBeGreaterThan(10);
+    for (const [from, tos] of Object.entries(ALLOWED)) {
+      expect(new Set(tos).size).toBe(tos.length);
+      for (const to of tos) expect(Object.keys(ALLOWED)).toContain(to);
+      expect(tos).not.toContain(from);
+    }
+  });
+
+  test("the allowed imports have no cycle between folders", () => {
+    const seen = new Map<string, "open" | "done">();
+    const cycle: string[] = [];
+    const visit = (f: string, path: string[]): boolean => {
+      if (seen.get(f) === "done") return false;
+      if (seen.get(f) === "open") {
+        cycle.push(...path, f);
+        return true;
+      }
+      seen.set(f, "open");
+      for (const to of ALLOWED[f] ?? []) if (visit(to, [...path, f])) return true;
+      seen.set(f, "done");
+      return false;
+    };
+    for (const f of Object.keys(ALLOWED)) if (visit(f, [])) break;
+    expect(cycle).toEqual([]);
   });
 });
