@@ -6,8 +6,7 @@ import { type CredentialRef, makePrincipal } from "../../src/auth/index.ts";
 import { createLogAggregator } from "../../src/lib/log-aggregate.ts";
 import { createLogger, setLogLevel } from "../../src/lib/log.ts";
 import type { Channel, Channels } from "../../src/registry/index.ts";
-import { createChannelMessages } from "../../src/app/channel-messages.ts";
-import { createChannelMqtt } from "../../src/app/channel-mqtt.ts";
+import { createChannelMessages, createChannelMqtt } from "../../src/channels/index.ts";
 import type { WriteBatcher } from "../../src/app/write-batcher.ts";
 
 setLogLevel("warn");
@@ -43,8 +42,8 @@ const owners = Array.from(
 rate("publish check, not a channel topic (sensors/room1/temp)", () =>
   hooks.mayPublish(owners[1]!, "sensors/room1/temp"),
 );
-rate("delivery check, not a channel topic", (i) => hooks.mayDeliver(owners[i & 63]!, "sensors/room1/temp"));
+rate("delivery check, not a channel topic", (i) => hooks.mayDeliver(() => owners[i & 63]!, "sensors/room1/temp"));
 rate("delivery check, channel topic (cached decision)", (i) =>
-  hooks.mayDeliver(owners[i & 63]!, "channels/ch-1/messages"),
+  hooks.mayDeliver(() => owners[i & 63]!, "channels/ch-1/messages"),
 );
 rate("onPublish, not a channel topic", () => hooks.onPublish({} as never, { topic: "sensors/room1/temp" } as never));

@@ -12,8 +12,7 @@ import type { AuditLog } from "../registry/index.ts";
 import { type Guard, principalName } from "../auth/index.ts";
 import { auditConnect, auditMqttRefusal } from "./audit.ts";
 import { type BridgeSet, combineOutcomes } from "./bridges.ts";
-import type { createChannelMqtt } from "./channel-mqtt.ts";
-import { parseChannelTopic } from "./channel-messages.ts";
+import type { ChannelMqtt } from "../channels/index.ts";
 import type { createDataTopics } from "./data-topics.ts";
 import {
   type createMqttAuthenticator,
@@ -32,7 +31,7 @@ export interface HookDeps {
   audit: AuditLog;
   /** refused CONNECTs: a few per address in full, then one count per address and minute */
   refusals: LogAggregator;
-  channelMqtt: ReturnType<typeof createChannelMqtt>;
+  channelMqtt: ChannelMqtt;
   dataTopics: ReturnType<typeof createDataTopics>;
   /** the running bridges (a reload replaces them behind this handle) */
   bridges: Pick<BridgeSet, "onPublish">;
@@ -62,9 +61,8 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks<SessionCredential> {
         : (channelMqtt.maySubscribe(ref(c), filter) ?? authz.subscribe(c, filter))) ||
       refused(c, "topics:subscribe", filter),
     authorizeDeliver: (t, topic) =>
-      parseChannelTopic(topic) && !isConsole(credentialOf(t.client))
-        ? channelMqtt.mayDeliver(authz.refOf(t), topic)
-        : authz.deliver(t, topic),
+      (isConsole(credentialOf(t.client)) ? undefined : channelMqtt.mayDeliver(() => authz.refOf(t), topic)) ??
+      authz.deliver(t, topic),
     onPublish: (c, msg) => {
       // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
       const channel = channelMqtt.onPublish(c, msg);

@@ -13,9 +13,7 @@ import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 import { API, channelReaderRoutes, type ReadRows, type RouteSpec } from "../http/index.ts";
 import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
-import { createChannelAdapters } from "./channel-adapters.ts";
-import { createChannelMessages } from "./channel-messages.ts";
-import { createChannelMqtt } from "./channel-mqtt.ts";
+import { createChannelAdapters, createChannelMessages, createChannelMqtt } from "../channels/index.ts";
 import { ORPHAN_SWEEP_MS, RECHECK_MS } from "./session-recheck.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 

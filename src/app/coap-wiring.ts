@@ -9,7 +9,7 @@ import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
 import type { AuditLog, Registry } from "../registry/index.ts";
-import { channelTopic } from "./channel-messages.ts";
+import { channelTopic } from "../channels/index.ts";
 import type { wireChannels } from "./channels-wiring.ts";
 import { listening } from "./listen-error.ts";
 import { loadTlsMaterial } from "./tls-material.ts";

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { type CredentialRef, makePrincipal } from "../auth/index.ts";
 import { setLogLevel, createLogger } from "../lib/log.ts";
 import type { Channel, Channels } from "../registry/index.ts";
-import { channelTopic, createChannelMessages, parseChannelTopic } from "./channel-messages.ts";
-import type { WriteBatcher } from "./write-batcher.ts";
+import { channelTopic, createChannelMessages, parseChannelTopic } from "./messages.ts";
+import type { ChannelWriter } from "./messages.ts";
 
 setLogLevel("error");
 const CH: Channel = { id: "ch-1", name: null, metadata: {}, table: "CH_1", createdAt: 0 };
@@ -23,7 +23,7 @@ function setup(scopes: Record<string, string[]> = {}) {
       writes.push({ table, rows, senml });
       return rows.length;
     },
-  } as unknown as WriteBatcher;
+  } as unknown as ChannelWriter;
   const m = createChannelMessages({
     channels,
     batcher,
@@ -118,7 +118,7 @@ describe("a store failure", () => {
       write: async () => {
         throw new Error("SQLITE_IOERR: disk I/O error at /var/lib/neo/series.db");
       },
-    } as unknown as WriteBatcher;
+    } as unknown as ChannelWriter;
     const m = createChannelMessages({ channels, batcher, principalOf: () => null, log: createLogger("test") });
     const r = await m.ingest(CH, enc('[{"n":"t","v":1}]'), "application/senml+json");
     expect(r).toEqual({ ok: false, status: 500, reason: "internal error" });

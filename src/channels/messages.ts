@@ -15,31 +15,13 @@ import { genericReason } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
 import { looksLikeSenml, parseJsonExact, resolveSenml, type SenmlRecord } from "../ingest/index.ts";
 import type { Channel, ChannelOperation, Channels } from "../registry/index.ts";
-import type { SenmlRow } from "../storage/index.ts";
-import type { WriteBatcher } from "./write-batcher.ts";
+import type { Row, SenmlRow } from "../storage/index.ts";
+import { type ChannelTopic, parseChannelTopic } from "./topics.ts";
+
+export { channelTopic, type ChannelTopic, parseChannelTopic } from "./topics.ts";
 
 export const SENML_JSON = "application/senml+json";
-const PREFIX = "channels/";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-export interface ChannelTopic {
-  channelId: string;
-  /** "" or "room1/temp" */
-  subtopic: string;
-}
-
-/** `channels/<id>/messages[/sub...]` -> its parts; undefined for any other topic */
-export function parseChannelTopic(topic: string): ChannelTopic | undefined {
-  if (!topic.startsWith(PREFIX)) return undefined;
-  const slash = topic.indexOf("/", PREFIX.length);
-  if (slash < 0) return undefined;
-  const rest = topic.slice(slash + 1);
-  if (rest !== "messages" && !rest.startsWith("messages/")) return undefined;
-  const channelId = topic.slice(PREFIX.length, slash);
-  if (channelId === "") return undefined;
-  return { channelId, subtopic: rest.slice("messages/".length) };
-}
-
 /** one cache key per credential (anonymous callers share Auth.AnonymousScopes) */
 function refKey(ref: CredentialRef): string {
   switch (ref.kind) {
@@ -55,19 +37,21 @@ function refKey(ref: CredentialRef): string {
   }
 }
 
-export const channelTopic = (channelId: string, subtopic: string) =>
-  subtopic === "" ? `${PREFIX}${channelId}/messages` : `${PREFIX}${channelId}/messages/${subtopic}`;
-
 /** The outcome of one message: stored (n SenML records), delivered only (not SenML), or refused. */
 export type IngestResult =
   | { ok: true; stored: number; senml: boolean }
   | { ok: false; reason: string; status: 400 | 415 | 500 | 507 };
 
+/** where a channel's SenML goes: the gateway's write batcher (one commit, then the ack) */
+export interface ChannelWriter {
+  write(table: string, rows: Row[], senml?: SenmlRow[]): Promise<number>;
+}
+
 export interface ChannelMessagesDeps {
   channels: Channels;
   /** the principal behind a credential now (auth.current; null: no longer usable) */
   principalOf(ref: CredentialRef): Principal | null;
-  batcher: WriteBatcher;
+  batcher: ChannelWriter;
   log: Logger;
   now?: () => bigint;
 }

@@ -5,7 +5,7 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import type { CredentialRef } from "../auth/index.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ChannelMessages } from "./channel-messages.ts";
+import type { ChannelMessages } from "./messages.ts";
 
 export interface ChannelSocketData {
   kind: "channel-socket";

@@ -18,14 +18,9 @@ import {
 import { failure } from "../lib/http/respond.ts";
 import type { Logger } from "../lib/log.ts";
 import type { AuditLog } from "../registry/index.ts";
-import { identifyCaller } from "./channel-credentials.ts";
-import { channelTopic, SENML_JSON, type ChannelMessages, type MessageOrigin } from "./channel-messages.ts";
-import {
-  createChannelSockets,
-  isChannelSocket,
-  type ChannelSocketData,
-  type ChannelSockets,
-} from "./channel-sockets.ts";
+import { identifyCaller } from "./credentials.ts";
+import { channelTopic, SENML_JSON, type ChannelMessages, type MessageOrigin } from "./messages.ts";
+import { createChannelSockets, isChannelSocket, type ChannelSocketData, type ChannelSockets } from "./sockets.ts";
 
 export interface ChannelAdapterDeps {
   messages: ChannelMessages;

@@ -7,7 +7,7 @@
 import type { CredentialRef } from "../auth/index.ts";
 import { type ClientRef, type InboundPublish, type PublishOutcome, RC } from "../mqtt/index.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
-import { parseChannelTopic, type ChannelMessages } from "./channel-messages.ts";
+import { parseChannelTopic, type ChannelMessages } from "./messages.ts";
 
 export interface ChannelMqttDeps {
   messages: ChannelMessages;
@@ -48,9 +48,10 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
     return may(identity, id, "subscribe");
   }
 
-  function mayDeliver(owner: ChannelAsker, topic: string): boolean {
+  /** undefined: not a channel topic (the general rules decide); `owner` is asked only for one */
+  function mayDeliver(owner: () => ChannelAsker, topic: string): boolean | undefined {
     const t = parseChannelTopic(topic);
-    return !t || may(owner, t.channelId, "subscribe");
+    return t && may(owner(), t.channelId, "subscribe");
   }
 
   async function store(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> {
@@ -92,7 +93,7 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
     mayDeliver,
     /** undefined: not a channel topic */
     onPublish(client: ClientRef, msg: InboundPublish): Promise<PublishOutcome> | undefined {
-      if (!msg.topic.startsWith("channels/") || !parseChannelTopic(msg.topic)) return undefined;
+      if (!parseChannelTopic(msg.topic)) return undefined;
       return store(client, msg);
     },
   };
