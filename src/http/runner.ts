@@ -188,7 +188,10 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
     }
 
     const res = await route.handler(req, c);
-    if (res && route.guard === "secret" && res.status === 401) deps.guard?.failed(address);
+    // a 401 from the handler (its own bearer check, a channel adapter's credential, a
+    // WebSocket upgrade's ?authorization=) counts when a credential was sent
+    if (res && res.status === 401 && (route.guard === "secret" || carriesCredential(req, url)))
+      deps.guard?.failed(address);
     if (res && route.change && res.status < 300 && c.principal)
       deps.audit?.record(changeRow(c, c.principal, route.change, c.changed ?? { target: found.params.id ?? "" }));
     return res;

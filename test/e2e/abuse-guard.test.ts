@@ -75,6 +75,12 @@ describe("the HTTP guard has one entrance", () => {
     ];
     for (let i = 0; i < 5; i++) expect(await curl(from, `/mqtt?authorization=${BAD}`, ws)).toBe(401);
     expect(await bans()).toContain(from);
+    // the channel adapter's WebSocket the same way
+    const other = "127.0.0.10";
+    const plain = ws.filter((h) => !h.startsWith("Sec-WebSocket-Protocol"));
+    for (let i = 0; i < 5; i++)
+      expect(await curl(other, `/ws/channels/plant/messages?authorization=${BAD}`, plain)).toBe(401);
+    expect(await bans()).toContain(other);
   });
 
   test("a malformed Host from a banned address is a 400, never a 500 with a stack trace", async () => {
