@@ -46,9 +46,11 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
   s.metrics.provide({ broker: () => brokerFigures(broker) });
   // retained messages and persistent sessions from the last run, before anyone connects
   if (mqtt.persistence) {
-    restoreBrokerState(data, broker, log);
-    const persisted = persistBrokerState(data, broker, log);
-    stops.add("services", "broker state", () => persisted.stop()); // before close(), which ends every session
+    const store = restoreBrokerState(data, broker, log);
+    if (store) {
+      const persisted = persistBrokerState(store, broker, log);
+      stops.add("services", "broker state", () => persisted.stop()); // before close(), which ends every session
+    }
   }
   // $SYS/neo/...: rows written, auth attempts and failures, bans, connections per listener
   const neoSys = startNeoSys(s.metrics, (topic, value) => broker.publish({ topic, payload: value, retain: true }));

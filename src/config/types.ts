@@ -131,7 +131,7 @@ export interface NeoConfig {
     maxMessageSizeLimit: number;
     /** CONNECT client-id must equal the authenticated client's id */
     requireClientIdMatch: boolean;
-    /** keep retained messages and persistent sessions across restarts (<data>/mqtt-state.bin) */
+    /** keep retained messages and persistent sessions across restarts (<data>/mqtt-state.db) */
     persistence: boolean;
     tls: TlsConfig;
   };

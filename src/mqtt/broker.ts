@@ -15,7 +15,15 @@ import { HIGH_WATER } from "./transport.ts";
 import type { RetainedLimits } from "./retained.ts";
 import type { SessionLimits } from "./session-limits.ts";
 import type { ConnectionLimits } from "./connection-limits.ts";
-import { exportState, importState, type BrokerState, type ImportResult } from "./state.ts";
+import {
+  exportSession,
+  exportState,
+  importState,
+  type BrokerState,
+  type ImportResult,
+  type SavedSession,
+  sessionMark,
+} from "./state.ts";
 
 export interface BrokerOptions<M = unknown> {
   /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
@@ -191,6 +199,25 @@ export class Broker<M = unknown> {
   /** Load what exportState() gave, before listening. Throws only for a state of another version. */
   importState(state: BrokerState): ImportResult {
     return importState(this.core, state);
+  }
+
+  /**
+   * The persistent sessions now, each with a mark that changes whenever its saved form
+   * would (for a saver that writes only what changed) and its saved form (messages not copied).
+   */
+  *persistentSessions(): Generator<{ id: string; mark: string; save(now: number): SavedSession }> {
+    for (const s of this.core.sessions.values()) {
+      if (s.expiryMs <= 0) continue;
+      yield { id: s.id, mark: sessionMark(s), save: (now) => exportSession(s, now) };
+    }
+  }
+
+  /** retained messages now ($SYS left out), and a number that moves whenever they change */
+  retainedNow(): { version: number; messages: Message[] } {
+    return {
+      version: this.core.retained.version,
+      messages: [...this.core.retained.all(Date.now())].filter((m) => !m.topic.startsWith("$SYS/")),
+    };
   }
 
   /** A number that changes whenever clients did anything (for "save only when changed"). */

@@ -274,6 +274,7 @@ export class BrokerCore {
   }
 
   addSubscription(s: Session, sub: Subscription): boolean {
+    s.changes++;
     const old = s.subscriptions.get(sub.raw);
     if (old) this.untrack(old);
     s.subscriptions.set(sub.raw, sub);
@@ -283,6 +284,7 @@ export class BrokerCore {
   }
 
   removeSubscription(s: Session, raw: string): boolean {
+    s.changes++;
     const sub = s.subscriptions.get(raw);
     if (!sub) return false;
     s.subscriptions.delete(raw);

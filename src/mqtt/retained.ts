@@ -21,6 +21,8 @@ export class RetainedStore {
   private readonly ownerOf = new Map<string, string>();
   private readonly ownerBytes = new Map<string, number>();
   private total = 0;
+  /** moves on every store or clear (what a saver compares) */
+  version = 0;
 
   constructor(public limits: RetainedLimits = UNLIMITED) {}
 
@@ -47,6 +49,7 @@ export class RetainedStore {
 
   /** Store or clear [MQTT-3.3.1-5, MQTT-3.3.1-10, MQTT-3.3.1-11]. */
   set(msg: Message, owner = msg.origin ?? ""): void {
+    this.version++;
     this.remove(msg.topic);
     if (msg.payload.length === 0) return;
     const kept = { ...msg, payload: Buffer.from(msg.payload) }; // own copy: do not pin a socket chunk

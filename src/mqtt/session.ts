@@ -43,6 +43,8 @@ export class Session {
   persistentKey: string | null = null;
   /** bytes its queued messages count for (deliveryCost) */
   queuedBytes = 0;
+  /** moves whenever its queue, messages in flight or subscriptions change (what a saver compares) */
+  changes = 0;
   private queue: Delivery[] = [];
   private qHead = 0;
   private nextPid = 1;
@@ -91,6 +93,7 @@ export class Session {
     const cost = deliveryCost(d);
     if (this.budget && !this.budget.take(this.quotaKey, cost)) return; // past Mqtt.MaxQueuedBytes*: dropped, counted there
     this.queuedBytes += cost;
+    this.changes++;
     this.queue.push(d);
   }
 
@@ -106,6 +109,7 @@ export class Session {
     if (pid === 0) return this.enqueue(d);
     if (!c.sendPublish(d, pid, false)) return; // expired or too large for this client: dropped
     this.inflight.set(pid, { delivery: d, state: "publish" });
+    this.changes++;
   }
 
   private allocPid(): number {
@@ -140,6 +144,7 @@ export class Session {
   }
 
   private shift(): void {
+    this.changes++;
     const head = this.queue[this.qHead];
     if (head) {
       const cost = deliveryCost(head);
@@ -159,7 +164,10 @@ export class Session {
     if (!c) return;
     for (const [pid, o] of this.inflight) {
       if (o.state === "pubrel") c.sendPacket({ cmd: "pubrel", messageId: pid });
-      else if (!c.sendPublish(o.delivery, pid, true)) this.inflight.delete(pid);
+      else if (!c.sendPublish(o.delivery, pid, true)) {
+        this.inflight.delete(pid);
+        this.changes++;
+      }
     }
     this.pump();
   }
@@ -167,6 +175,7 @@ export class Session {
   /** PUBACK or PUBCOMP: the slot is free. */
   complete(pid: number): boolean {
     const had = this.inflight.delete(pid);
+    if (had) this.changes++;
     if (had) this.pump();
     return had;
   }
@@ -181,6 +190,7 @@ export class Session {
       return true;
     }
     o.state = "pubrel";
+    this.changes++;
     return true;
   }
 
@@ -206,6 +216,7 @@ export class Session {
   }
 
   clearQueue(): void {
+    this.changes++;
     this.budget?.give(this.quotaKey, this.queuedBytes);
     this.queuedBytes = 0;
     this.queue = [];

@@ -49,27 +49,39 @@ export function exportState(core: BrokerCore, now = Date.now()): BrokerState {
     }
     return c;
   };
-  const delivery = (d: Delivery): Delivery => ({ ...d, msg: copy(d.msg) });
-
   const retained: Message[] = [];
   for (const m of core.retained.all(now)) if (!m.topic.startsWith("$SYS/")) retained.push(copy(m)); // $SYS is the broker's own, rebuilt at start
   const sessions: SavedSession[] = [];
   for (const s of core.sessions.values()) {
     if (s.expiryMs <= 0) continue; // ends with its connection anyway
-    const saved: SavedSession = {
-      id: s.id,
-      expiryMs: s.expiryMs,
-      offlineSince: s.offlineSince ?? now,
-      subscriptions: [...s.subscriptions.values()].map((x) => ({ ...x })),
-      inflight: [...s.inflight].map(([pid, o]) => ({ pid, state: o.state, delivery: delivery(o.delivery) })),
-      queue: s.queuedDeliveries().map(delivery),
-      inboundQos2: [...s.inboundQos2],
-      nextPid: s.nextPacketId,
-    };
-    if (s.owner !== undefined) saved.owner = s.owner;
-    sessions.push(saved);
+    sessions.push(exportSession(s, now, copy));
   }
   return { version: STATE_VERSION, savedAt: now, retained, sessions };
+}
+
+/**
+ * One persistent session as plain data. `copy` maps each message (a saver that keeps
+ * messages apart from sessions passes the message itself and stores it once).
+ */
+export function exportSession(s: Session, now = Date.now(), copy: (m: Message) => Message = (m) => m): SavedSession {
+  const delivery = (d: Delivery): Delivery => ({ ...d, msg: copy(d.msg) });
+  const saved: SavedSession = {
+    id: s.id,
+    expiryMs: s.expiryMs,
+    offlineSince: s.offlineSince ?? now,
+    subscriptions: [...s.subscriptions.values()].map((x) => ({ ...x })),
+    inflight: [...s.inflight].map(([pid, o]) => ({ pid, state: o.state, delivery: delivery(o.delivery) })),
+    queue: s.queuedDeliveries().map(delivery),
+    inboundQos2: [...s.inboundQos2],
+    nextPid: s.nextPacketId,
+  };
+  if (s.owner !== undefined) saved.owner = s.owner;
+  return saved;
+}
+
+/** changes whenever exportSession(s) would give something else (apart from offlineSince of a connected session) */
+export function sessionMark(s: Session): string {
+  return `${s.changes}|${s.nextPacketId}|${s.expiryMs}|${s.owner ?? ""}|${s.offlineSince ?? "on"}|${s.subscriptions.size}|${s.inflight.size}|${s.inboundQos2.size}`;
 }
 
 /** A deserializer gives Uint8Array back where Buffers went in. */

@@ -36,10 +36,10 @@ test("after a restart the retained message is still there and a persistent subsc
   for (const m of ["first", "second"])
     expect((await mq(a, "mosquitto_pub", "-u", sensor.token, "-q", "1", "-t", "cmd/panel", "-m", m)).code).toBe(0);
   expect(await a.stop()).toBe(0);
-  expect(statSync(join(data, "mqtt-state.bin")).mode & 0o777).toBe(0o600);
+  expect(statSync(join(data, "mqtt-state.db")).mode & 0o777).toBe(0o600);
 
   const b = await serve(data);
-  expect(b.logs()).toContain("MQTT state restored from mqtt-state.bin: 1 retained message(s), 1 persistent session(s)");
+  expect(b.logs()).toContain("MQTT state restored from mqtt-state.db: 1 retained message(s), 1 persistent session(s)");
   const retained = await mq(b, "mosquitto_sub", "-u", sensor.token, "-t", "state/#", "-v", "-C", "1", "-W", "5");
   expect(retained.stdout.trim()).toBe("state/lamp on");
   const queued = await mq(

@@ -96,7 +96,7 @@ export const mqttSection: Section = {
   RequireClientIdMatch = false
 
   # Keep retained messages and persistent sessions (subscriptions, queued and
-  # unacknowledged QoS 1/2 messages) across restarts, in <Data>/mqtt-state.bin:
+  # unacknowledged QoS 1/2 messages) across restarts, in <Data>/mqtt-state.db:
   # saved on shutdown and every minute while clients are active.
   Persistence = true
 
