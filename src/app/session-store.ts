@@ -143,7 +143,7 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
       if (sessions.length === 0 && retained.length === 0 && messages.size === 0) return undefined;
       const result = broker.importState({ version: STATE_VERSION, savedAt: Date.now(), retained, sessions });
       // what is in the file now: the rows loaded count as written (their marks as imported)
-      for (const [id, msgs] of loaded) for (const m of msgs) refs.set(m, (refs.get(m) ?? 0) + 1);
+      for (const msgs of loaded.values()) for (const m of msgs) refs.set(m, (refs.get(m) ?? 0) + 1);
       for (const p of broker.persistentSessions()) {
         const msgs = loaded.get(p.id);
         if (msgs) written.set(p.id, { mark: p.mark, msgs });
