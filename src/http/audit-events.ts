@@ -63,8 +63,12 @@ export function authRow(req: Request, c: RouteContext, r: Caller, auth: HttpIden
     ...whoFields(p, personForm(sent?.form), claimed ?? undefined),
     target,
     ...(r.ok ? {} : { reason: `HTTP ${r.response.status}` }),
+    // a refused credential's name is only what it claims (a token's unverified prefix, a username)
+    ...(!r.ok && claimed && (sent?.username !== undefined || fromToken) ? { detail: CLAIMED } : {}),
   };
 }
+
+const CLAIMED = JSON.stringify({ claimed: true });
 
 export function changeRow(
   c: RouteContext,

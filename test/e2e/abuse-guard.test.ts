@@ -4,7 +4,7 @@
 // believed only from Http.TrustedProxies, IPv6 clients count per /64, and
 // Guard.AllowList addresses are never banned.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { neo, run } from "./harness.ts";
+import { eventually, neo, run } from "./harness.ts";
 import { type Gateway, openGateway, TOKEN_AUTH } from "./fixture.ts";
 
 const PROXY = "127.0.0.9";
@@ -53,6 +53,15 @@ describe("the HTTP guard has one entrance", () => {
       await curl(from, "/db/write/T?/health", [bearer(gw.key.token), "content-type: text/csv"], ["-d", "a,1,1"]),
     ).toBe(429);
     expect(await curl(from, "/health")).toBe(200); // the parsed path /health itself stays open
+    // the refused token's client id is only claimed, and shown so
+    const audit = await eventually(async () => {
+      const r = await neo(["shell", "audit", "--data", gw.srv.data, "--result", "fail", "--format", "json"]);
+      const rows = JSON.parse(r.stdout) as { listener?: string; client?: string; detail?: { claimed?: boolean } }[];
+      return rows.some((e) => e.listener === "http" && e.client === "dev1") ? rows : undefined;
+    });
+    expect(audit.filter((e) => e.listener === "http" && e.client === "dev1").every((e) => e.detail?.claimed)).toBe(
+      true,
+    );
   });
 
   test("an Upgrade: header does not skip the guard", async () => {
