@@ -9,18 +9,7 @@ import { NeoError, usageError } from "../lib/errors.ts";
 import { makeIdentity } from "../pki/index.ts";
 import { commonArgs, command } from "./common.ts";
 import { writeNew } from "./shell-key-io.ts";
-
-/** the running bridge refreshes its status every 2 s; older than this means it is not running */
-const STALE_MS = 10_000;
-
-const age = (s: number | null) =>
-  s === null
-    ? "-"
-    : s < 120
-      ? `${s.toFixed(0)} s`
-      : s < 7200
-        ? `${(s / 60).toFixed(0)} min`
-        : `${(s / 3600).toFixed(1)} h`;
+import { age, linkState, printedAsJsonOrNone, STALE_MS } from "./uplink-status.ts";
 
 function describe(s: StoredBridgeStatus, now: number): Record<string, unknown> {
   const live = s.live && !s.live.stopped && now - s.live.updatedAt < STALE_MS ? s.live : null;
@@ -66,20 +55,9 @@ const status = command({
         ? describe(readBridgeStatus(cfg.data, n, now), now)
         : { name: n, running: false, connected: false, queuedMessages: 0, queuedBytes: 0, note: "never started" },
     );
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      return;
-    }
-    if (rows.length === 0) {
-      process.stdout.write(`no bridges (none configured, no bridge-*.db in ${cfg.data})\n`);
-      return;
-    }
+    if (printedAsJsonOrNone(rows, args.json, `no bridges (none configured, no bridge-*.db in ${cfg.data})`)) return;
     for (const r of rows) {
-      const state = !r.running
-        ? "not running"
-        : r.connected
-          ? "connected"
-          : `disconnected${r.lastError ? ` (${r.lastError})` : ""}`;
+      const state = linkState(r);
       process.stdout.write(
         `${r.name}: ${state}${r.address ? ` to ${r.address}` : ""}\n` +
           `  queued ${r.queuedMessages} messages, ${r.queuedBytes} bytes, oldest ${age((r.oldestAgeSeconds as number | null) ?? null)}\n` +
