@@ -97,6 +97,7 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
   const [major = 0, minor = 0, patch = 0] = v.version.split(/[.-]/).map((n) => Number(n) || 0);
   const deps: GrpcDeps = {
     identify: (c) => w.auth.identify(c),
+    current: (p) => w.auth.current(p.ref),
     // the one live re-check the broker's sessions use: current(ref) of every live handle when
     // the registry changed (data_version, any process) or its credential's expiry passed
     revoked(live) {

@@ -115,13 +115,14 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         cb(null, { success: true, reason: "success", elapse, successCount: String(ok), failCount: String(failed) });
       };
       let live: LiveStream | undefined;
-      let bound: { user?: string; password?: string } | undefined;
       let checkedAt = 0;
-      /** the caller and its right to write the table, asked again now and then while the stream runs */
+      /** current(ref) now and then while the stream runs: still usable, and may it still write the table? */
       const recheck = () => {
-        if (performance.now() - checkedAt < RECHECK_MS || !table) return;
+        if (performance.now() - checkedAt < RECHECK_MS || !table || !caller) return;
         checkedAt = performance.now();
-        const now = f.caller(call, bound);
+        const cur = deps.current(caller.principal);
+        if (!cur.ok) throw new RpcError(status.UNAUTHENTICATED, cur.reason);
+        const now = { ...caller, principal: cur.principal };
         const d = authorize(now.principal, "tables:write", table);
         if (!d.allow) {
           f.denied(now, "tables:write", table, d.reason);
@@ -134,13 +135,7 @@ export function writeHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         try {
           if (!caller) {
             handleId = m.handle?.handle ?? "";
-            const who = callerWith(f, handles, call, m.handle?.conn?.handle || undefined);
-            const c = (caller = who.caller);
-            if (who.conn)
-              bound = {
-                ...(who.conn.user ? { user: who.conn.user } : {}),
-                ...(who.conn.password ? { password: who.conn.password } : {}),
-              };
+            const c = (caller = callerWith(f, handles, call, m.handle?.conn?.handle || undefined).caller);
             checkedAt = performance.now();
             const h = handles.appenders.get(handleId, c.principal);
             if (!h) throw new RpcError(status.NOT_FOUND, `handle '${handleId}' not found`);

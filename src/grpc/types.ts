@@ -30,6 +30,8 @@ export interface ServerFacts {
 export interface GrpcDeps {
   /** the one identity step */
   identify(c: Credentials): Identity;
+  /** the one live re-check of a principal's credential: usable now, and with which rights */
+  current(p: Identified): { ok: true; principal: Identified } | { ok: false; reason: string };
   /** of these principals, the ones whose credential is no longer usable (deleted, revoked, rotated, expired) */
   revoked<T extends { principal: Identified }>(live: readonly T[]): T[];
   /** the table finder of /db/query; `decide` answers for each table it reads (authorize(tables:read)) */
