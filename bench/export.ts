@@ -1,4 +1,4 @@
-// `bun bench/export.ts [--rows 200000] [--outage 60] [--cpu 0]`
+// `bun bench/export.ts [--rows 200000] [--outage 60] [--cpu 0] [--ab 2]`
 //
 // Export to PostgreSQL (Debian's postgresql, started here in a temp dir, stopped by PID),
 // with neo pinned to one core (`taskset -c <cpu>`):
@@ -23,6 +23,8 @@ const arg = (name: string, def: number) => {
 const ROWS = arg("rows", 200_000);
 const OUTAGE_S = arg("outage", 60);
 const CPU = arg("cpu", 0);
+/** ingest runs per mode (off, on, off, on, ...) */
+const AB = arg("ab", 2);
 const T0 = 1_700_000_000_000_000_000n;
 
 const work = mkdtempSync(join(tmpdir(), "neo-bench-export-"));
@@ -86,7 +88,7 @@ async function until(t: string, n: number, timeoutS = 600): Promise<number> {
 
 const results: string[] = [];
 try {
-  const names = Array.from({ length: 6 }, () => `BENCH${table++}`);
+  const names = Array.from({ length: 2 * AB + 2 }, () => `BENCH${table++}`);
   const conf = join(work, "neo.conf");
   writeFileSync(join(work, "off.conf"), "");
   writeFileSync(conf, `Export "central" {\n  Postgres = "${pg.url}"\n  Tables = ${JSON.stringify(names)}\n}\n`);
@@ -94,7 +96,8 @@ try {
 
   // ingest: off, on, off, on (alternating on fresh data dirs, so both see the same load)
   const ingest: Record<string, number[]> = { off: [], on: [] };
-  for (const [i, mode] of ["off", "on", "off", "on"].entries()) {
+  const modes = Array.from({ length: 2 * AB }, (_, i) => (i % 2 === 0 ? "off" : "on"));
+  for (const [i, mode] of modes.entries()) {
     const data = join(work, `ingest-${i}`);
     const n = await neo(mode === "on" ? conf : join(work, "off.conf"), data);
     ingest[mode]?.push(await write(n.url, names[i] as string));
@@ -109,15 +112,17 @@ try {
   let n = await neo(conf, data);
   const c0 = procCpuSeconds(n.proc.pid);
   const t0 = performance.now();
-  const acked = await write(n.url, names[4] as string);
-  const t1 = await until(names[4] as string, ROWS);
+  const main = names[2 * AB] as string;
+  const later = names[2 * AB + 1] as string;
+  const acked = await write(n.url, main);
+  const t1 = await until(main, ROWS);
   const sustained = ROWS / ((t1 - t0) / 1000);
   const cpu = (procCpuSeconds(n.proc.pid) - c0) / ((t1 - t0) / 1000);
 
   // catch-up after an outage
   await pg.stop();
   const tw = performance.now();
-  await write(n.url, names[5] as string);
+  await write(n.url, later);
   const left = OUTAGE_S * 1000 - (performance.now() - tw);
   if (left > 0) await Bun.sleep(left);
   const outage = (performance.now() - tw) / 1000;
@@ -125,11 +130,11 @@ try {
   const back = performance.now();
   await pg.start();
   let first = 0;
-  while ((await count(names[5] as string)) === 0) await Bun.sleep(20);
+  while ((await count(later)) === 0) await Bun.sleep(20);
   first = (performance.now() - back) / 1000;
   const tf = performance.now();
-  const before = await count(names[5] as string);
-  const done = await until(names[5] as string, ROWS);
+  const before = await count(later);
+  const done = await until(later, ROWS);
   const catchup = (ROWS - before) / ((done - tf) / 1000);
   const cpu2 = (procCpuSeconds(n.proc.pid) - c1) / ((done - back) / 1000);
   n.proc.kill("SIGKILL");

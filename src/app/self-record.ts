@@ -66,15 +66,19 @@ export function startSelfRecord(d: {
   everyMs?: number;
 }): Recorder {
   let configured = false;
+  let failing = false; // one warning per failing spell (a full disk), not one every 10 s
   const tick = () => {
     try {
       d.store.write(SYSTEM_TABLE, readingRows(d.snapshot(), dirBytes(d.dataDir)));
+      failing = false;
       if (!configured) {
         configured = true;
         d.store.setTableOptions(SYSTEM_TABLE, { retention: "2d", rollups: "1m:30d" });
       }
     } catch (e) {
-      d.warn(`the gateway's own figures could not be stored in ${SYSTEM_TABLE}`, e);
+      if (!failing)
+        d.warn(`the gateway's own figures could not be stored in ${SYSTEM_TABLE} (said once until it works)`, e);
+      failing = true;
     }
   };
   tick();
