@@ -86,6 +86,27 @@ describe("machbase-neo's query formats over curl", () => {
     );
   });
 
+  test("a client that sends Accept-Encoding: gzip gets answers over 1 KiB gzipped, small ones plain", async () => {
+    const big = "with recursive c(x) as (select 1 union all select x+1 from c where x < 500) select x from c";
+    const head = async (q: string) =>
+      (
+        await run([
+          "curl",
+          "-s",
+          "--compressed",
+          "-D",
+          "-",
+          "-o",
+          "/dev/null",
+          `${gw.srv.httpUrl}/db/query`,
+          "--data-urlencode",
+          `q=${q}`,
+        ])
+      ).stdout.toLowerCase();
+    expect(await head(big)).toContain("content-encoding: gzip");
+    expect(await head("select 1")).not.toContain("content-encoding");
+  });
+
   test("format=json: transpose, rowsFlatten and rowsArray give machbase-neo's shapes", async () => {
     const j = async (opt: string) =>
       JSON.parse((await curl("q=select * from EXAMPLE limit 2", "timeformat=s", opt)).body).data;
