@@ -5,66 +5,16 @@ import type { Logger } from "../lib/log.ts";
 import type { Connection } from "./connection.ts";
 import type { Delivery, Message, QoS, Subscription, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
-import { type RetainedLimits, RetainedStore } from "./retained.ts";
-import { Session, type SessionCounters } from "./session.ts";
-import { SessionBudget, type SessionLimits } from "./session-limits.ts";
-import { ConnectionBudget, type ConnectionLimits } from "./connection-limits.ts";
+import { RetainedStore } from "./retained.ts";
+import { Session } from "./session.ts";
+import { SessionBudget } from "./session-limits.ts";
+import { ConnectionBudget } from "./connection-limits.ts";
 import { TopicTrie } from "./topics.ts";
 import { routeShared } from "./shared-route.ts";
-
-export interface CoreOptions {
-  maxPacketSize: number;
-  /** largest packet (the CONNECT) a connection may send before it is accepted */
-  maxConnectSize: number;
-  /** bytes all not-yet-accepted connections together may hold; past it new ones are refused */
-  maxUnauthenticatedBytes: number;
-  /** seconds; v5 clients asking for more (or none) get Server Keep Alive, 3.1.1 ones are refused */
-  maxKeepAlive?: number;
-  /** Mqtt.MaxRetained*: what clients may make the broker keep as retained messages */
-  retained?: RetainedLimits;
-  connectTimeoutMs: number;
-  maxQueuedMessages: number;
-  /** bytes waiting for one client above which QoS 0 is queued instead of written */
-  outboundHighWater: number;
-  /** caps on persistent sessions and queued bytes, the expiry of "never" sessions */
-  sessionLimits?: SessionLimits;
-  /** caps on connections in all (the broker's share of descriptors), per address, per key */
-  connectionLimits?: ConnectionLimits;
-}
-
-export interface CoreCounters extends SessionCounters {
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  droppedTooLarge: number;
-  /** retained messages not kept because of Mqtt.MaxRetained* */
-  retainedRefused: number;
-}
-
-const MAX_TIMER = 2 ** 31 - 1;
-
-/** setTimeout that survives delays beyond ~24.8 days (v5 expiry intervals go to 136 years). */
-function longTimeout(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
-  const due = Date.now() + ms;
-  const arm = (left: number): ReturnType<typeof setTimeout> =>
-    setTimeout(
-      () => {
-        const rest = due - Date.now();
-        if (rest > 0) arm(rest);
-        else fn();
-      },
-      Math.min(left, MAX_TIMER),
-    );
-  return arm(ms);
-}
-
-interface Target {
-  sub: Subscription;
-  qos: QoS;
-  rap: boolean;
-  ids: number[] | undefined;
-}
+import { matchTargets, type Target } from "./route-targets.ts";
+import type { CoreCounters, CoreOptions } from "./core-types.ts";
+import { longTimeout } from "../lib/long-timeout.ts";
+import { publishWill } from "./will.ts";
 
 export class BrokerCore {
   readonly sessions = new Map<string, Session>();
@@ -250,27 +200,7 @@ export class BrokerCore {
   }
 
   private publishWill(client: ClientRef, will: WillMessage): void {
-    if (!this.hooks.authorizePublish(client, will.msg.topic)) return;
-    const msg: Message = { ...will.msg };
-    const exp = msg.properties?.messageExpiryInterval;
-    if (exp !== undefined) msg.expiresAt = Date.now() + exp * 1000;
-    const onPublish = this.hooks.onPublish;
-    if (!onPublish) return this.ingest(msg);
-    const inbound = {
-      topic: msg.topic,
-      payload: msg.payload,
-      qos: msg.qos,
-      retain: msg.retain,
-      ...(msg.properties ? { properties: msg.properties } : {}),
-    };
-    Promise.resolve()
-      .then(() => onPublish(client, inbound))
-      .then(
-        (o) => {
-          if (!o.handled) this.ingest(msg);
-        },
-        (e: unknown) => this.log.error(`onPublish failed for will on ${msg.topic}`, e),
-      );
+    publishWill(this, client, will);
   }
 
   addSubscription(s: Session, sub: Subscription): boolean {
@@ -330,32 +260,9 @@ export class BrokerCore {
   }
 
   route(msg: Message): void {
-    let first: Target | null = null;
-    let many: Map<string, Target> | null = null;
-    this.subs.match(msg.topic, (sub, clientId) => {
-      if (sub.noLocal && clientId === msg.origin) return; // [MQTT-3.8.3-3]
-      const t = first && first.sub.clientId === clientId ? first : many?.get(clientId);
-      if (t) {
-        // overlapping subscriptions of one client: one copy, highest QoS, every identifier
-        if (sub.qos > t.qos) t.qos = sub.qos;
-        t.rap ||= sub.retainAsPublished;
-        if (sub.subscriptionId !== undefined) (t.ids ??= []).push(sub.subscriptionId);
-        return;
-      }
-      const n: Target = {
-        sub,
-        qos: sub.qos,
-        rap: sub.retainAsPublished,
-        ids: sub.subscriptionId !== undefined ? [sub.subscriptionId] : undefined,
-      };
-      if (!first) first = n;
-      else {
-        if (!many) many = new Map([[first.sub.clientId, first]]);
-        many.set(clientId, n);
-      }
-    });
-    if (many) for (const t of (many as Map<string, Target>).values()) this.deliverTo(t, msg);
-    else if (first) this.deliverTo(first, msg);
+    const targets = matchTargets(this.subs, msg);
+    if (targets instanceof Map) for (const t of targets.values()) this.deliverTo(t, msg);
+    else if (targets) this.deliverTo(targets, msg);
     if (this.shared.size > 0)
       routeShared(this.shared, this.rr, this.sessions, (ss, topic) => this.mayDeliver(ss, topic), msg);
   }
