@@ -19,9 +19,9 @@ export interface FairQueue<J> {
   push(who: string, job: J): Admission;
   /**
    * The next job whose principal is within its share (lines in turn), taken out of the
-   * queue; with `borrow`, when there is none, the next job of anyone.
+   * queue; with `borrow`, when there is none, the next job of anyone `borrow` allows.
    */
-  take(borrow: boolean): { who: string; job: J } | undefined;
+  take(borrow: boolean | ((who: string) => boolean)): { who: string; job: J } | undefined;
   /** does a principal within its share have a job waiting? (then borrowed workers go back) */
   shareWaiting(): boolean;
   /** is `who` running more than its share? */
@@ -58,9 +58,10 @@ export function createFairQueue<J>(o: FairQueueOptions): FairQueue<J> {
       return "ok";
     },
     take(borrow) {
+      const may = typeof borrow === "function" ? borrow : () => borrow;
       for (const pass of borrow ? [false, true] : [false]) {
         for (const [who, line] of lines) {
-          if (!pass && running(who) >= o.maxRunning) continue;
+          if (running(who) >= o.maxRunning && (!pass || !may(who))) continue;
           const job = line.shift() as J;
           waiting--;
           lines.delete(who);

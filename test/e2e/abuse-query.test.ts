@@ -5,6 +5,7 @@
 // when its own share is full.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { genKey } from "./harness.ts";
+import { pubCode } from "./mqtt-clients.ts";
 import { type Gateway, openGateway, TOKEN_AUTH } from "./fixture.ts";
 
 const ENDLESS = "with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c";
@@ -17,7 +18,8 @@ let greedy: string;
 beforeAll(async () => {
   gw = await openGateway({ args: TOKEN_AUTH, keys: ["good"], config: 'Query {\n  Timeout = "3s"\n  Workers = 2\n}\n' });
   device = (await genKey(gw.srv.data, "dev1", ["--scope", "topics:publish:devices/%c/#"])).token;
-  greedy = (await genKey(gw.srv.data, "greedy", ["--scope", "tables:read:*"])).token;
+  greedy = (await genKey(gw.srv.data, "greedy", ["--scope", "tables:read:*", "--scope", "topics:publish:db/query"]))
+    .token;
 });
 afterAll(() => gw.close());
 
@@ -75,5 +77,37 @@ describe("fair queries", () => {
     // the greedy key was told to wait for its own share, with a time to come back
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(seen.get(503) ?? 0).toBe(0);
+  }, 120_000);
+
+  test("the same over MQTT db/query: six connections of one key loop the endless CTE, another key's queries succeed", async () => {
+    const greedyConns = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => gw.conn({ username: greedy, clientId: `greedy-${i}`, protocolVersion: 5 })),
+    );
+    let stop = false;
+    const codes = new Map<number, number>();
+    const loops = greedyConns.map(async (c) => {
+      while (!stop) {
+        const code = await pubCode(c, "db/query", JSON.stringify({ q: ENDLESS, reply: "greedy/reply" }));
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+    });
+    const good = await gw.conn({ clientId: "good-mqtt", protocolVersion: 5 });
+    const results: number[] = [];
+    try {
+      // the attack is under way: the greedy key's answers come back as time-outs or its quota
+      for (;;) {
+        if ([...codes.keys()].length > 0) break;
+        await Bun.sleep(20);
+      }
+      for (let i = 0; i < 40; i++)
+        results.push(await pubCode(good, "db/query", JSON.stringify({ q: "select 1 as one", reply: "good/reply" })));
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+      for (const c of [...greedyConns, good]) c.end(true);
+    }
+    expect(results.filter((c) => c === 0).length / results.length).toBeGreaterThanOrEqual(0.95);
+    // the greedy key hit its own quota (0x97) or Query.Timeout (0x80), never a full pool
+    for (const code of codes.keys()) expect([0x97, 0x80]).toContain(code);
   }, 120_000);
 });
