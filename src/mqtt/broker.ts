@@ -2,6 +2,7 @@
 // disconnect, stats and shutdown. State and routing live in BrokerCore.
 import type { WebSocketHandler } from "bun";
 import type { AppPublish, BrokerStats, ClientDetails } from "./broker-types.ts";
+import { clientDetailsOf, statsOf, sysSnapshot } from "./broker-views.ts";
 import type { BrokerHooks, ClientRef, PeerCert } from "./hooks.ts";
 import type { Message } from "./types.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
@@ -158,23 +159,7 @@ export class Broker<M = unknown> {
 
   /** Every connected client with its own counters (a copy: for the console, not the hot path). */
   clientDetails(): ClientDetails<M>[] {
-    const out: ClientDetails<M>[] = [];
-    for (const c of this.core.clients.values()) {
-      if (!c.client) continue;
-      out.push({
-        clientId: c.clientId,
-        identity: c.client.identity,
-        transport: c.client.peer.transport,
-        remoteAddress: c.client.peer.remoteAddress,
-        protocolVersion: c.client.protocolVersion,
-        connectedAt: c.connectedAt,
-        messagesIn: c.messagesIn,
-        messagesOut: c.messagesOut,
-        subscriptions: c.session?.subscriptions.size ?? 0,
-        meta: c.client.meta as M | undefined,
-      });
-    }
-    return out;
+    return clientDetailsOf<M>(this.core);
   }
 
   /** The connected client with this MQTT client id: one lookup, no copy of the client list. */
@@ -253,24 +238,7 @@ export class Broker<M = unknown> {
   }
 
   stats(): BrokerStats {
-    const s = this.core.stats;
-    return {
-      connected: this.core.clients.size,
-      sessions: this.core.sessions.size,
-      messagesIn: s.messagesIn,
-      messagesOut: s.messagesOut,
-      bytesIn: s.bytesIn,
-      bytesOut: s.bytesOut,
-      retained: this.core.retained.size,
-      subscriptions: this.core.subscriptionCount,
-      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
-      droppedQos0: s.droppedQos0,
-      droppedQueued: s.droppedQueued,
-      droppedTooLarge: s.droppedTooLarge,
-      expired: s.expired,
-      ...this.core.budget.figures(),
-      ...this.core.conns.counts,
-    };
+    return statsOf(this.core, this.startedAt);
   }
 
   close(o?: { reasonCode?: number }): Promise<void> {
@@ -296,19 +264,7 @@ export class Broker<M = unknown> {
   }
 
   private publishSys(): void {
-    const st = this.stats();
-    const snapshot = {
-      connected: st.connected,
-      messagesReceived: st.messagesIn,
-      messagesSent: st.messagesOut,
-      bytesReceived: st.bytesIn,
-      bytesSent: st.bytesOut,
-      retained: st.retained,
-      subscriptions: st.subscriptions,
-      sessions: st.sessions,
-      uptimeSeconds: st.uptimeSeconds,
-    };
-    for (const [topic, value] of sysMessages(snapshot, `neo ${buildInfo().version}`)) {
+    for (const [topic, value] of sysMessages(sysSnapshot(this.stats()), `neo ${buildInfo().version}`)) {
       this.publish({ topic, payload: value, retain: true });
     }
   }
