@@ -1,5 +1,5 @@
 // Slow HTTP readers against the gateway: `bun bench/micro/slow-readers.ts
-// [--neo-cmd "<command>"] [--clients 150] [--seconds 20]`. Loopback only, bounded.
+// [--neo-cmd "<command>"] [--clients 150] [--seconds 60] [--all-at-once]`. Loopback only, bounded.
 // Each client asks /db/query for a ~6 MB answer and never reads it (the socket is
 // paused; two at a time, the next once the previous got its status line, so the pool's
 // waiting line is not what refuses them); then 60 more read 16 KiB every 3 s. Samples, every 20 ms, the resident
@@ -93,17 +93,22 @@ function ask(read: boolean): Client {
 const t0 = Date.now();
 const left = () => SECONDS * 1000 - (Date.now() - t0);
 const stalled: Client[] = [];
-let next = 0;
-await Promise.all(
-  [0, 1].map(async () => {
-    while (next < CLIENTS && left() > 0) {
-      next++;
-      const c = ask(false);
-      stalled.push(c);
-      while (!c.status && !c.closed && left() > 0) await Bun.sleep(10);
-    }
-  }),
-);
+if (process.argv.includes("--all-at-once")) {
+  // as the issue's attack: every client asks at once (past the pool's line they get 503)
+  for (let k = 0; k < CLIENTS; k++) stalled.push(ask(false));
+} else {
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < CLIENTS && left() > 0) {
+        next++;
+        const c = ask(false);
+        stalled.push(c);
+        while (!c.status && !c.closed && left() > 0) await Bun.sleep(10);
+      }
+    }),
+  );
+}
 // 60 readers that take 16 KiB every 3 s
 const trickle: Client[] = [];
 for (let k = 0; k < 60; k++) trickle.push(ask(false));
