@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { authorizationRefusals, createAuditAggregator } from "./audit-aggregate.ts";
-import type { AuditEvent } from "./audit.ts";
+import type { AuditEvent } from "./audit-types.ts";
 
 const deny = (client: string, action = "topics:publish", target = "secret/x"): AuditEvent => ({
   kind: "deny",

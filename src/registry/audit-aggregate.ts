@@ -6,7 +6,7 @@
 // IPv6 address by its /64); authorization refusals per principal, operation and minute
 // can be another with its own key and summary.
 import { addressGroup } from "../lib/ip.ts";
-import type { AuditEvent } from "./audit.ts";
+import type { AuditEvent } from "./audit-types.ts";
 
 export interface AggregateRule {
   /** the group an event counts in, or undefined when this rule does not apply */

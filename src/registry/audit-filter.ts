@@ -2,7 +2,7 @@
 // as JSON for scripts.
 import { parseDuration } from "../lib/duration.ts";
 import { badRequest } from "../lib/errors.ts";
-import type { AuditFilter, StoredAuditEvent } from "./audit.ts";
+import type { AuditFilter, StoredAuditEvent } from "./audit-types.ts";
 
 /**
  * The filters of `neo shell audit` and `GET /audit`, from their text form:

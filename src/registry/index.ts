@@ -3,15 +3,15 @@ export { openRegistry } from "./clients.ts";
 export { openBanStore, type BanRow, type BanStore } from "./bans.ts";
 export { auditJson, parseAuditFilter } from "./audit-filter.ts";
 export { type AggregateRule, refusedAuthentications } from "./audit-aggregate.ts";
-export {
-  openAuditLog,
-  type AuditEvent,
-  type AuditFilter,
-  type AuditKind,
-  type AuditLog,
-  type AuditMethod,
-  type StoredAuditEvent,
-} from "./audit.ts";
+export { openAuditLog } from "./audit.ts";
+export type {
+  AuditEvent,
+  AuditFilter,
+  AuditKind,
+  AuditLog,
+  AuditMethod,
+  StoredAuditEvent,
+} from "./audit-types.ts";
 export { CLIENT_ID_RE, assertClientId, tokenClientId } from "./token.ts";
 export type {
   CertIssuer,

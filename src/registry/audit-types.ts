@@ -1,0 +1,83 @@
+// The audit trail's contract: what an event is, how the trail is asked, how it is opened.
+import type { AggregateRule } from "./audit-aggregate.ts";
+
+/** auth: an authentication outcome; change: a change made; ban: the guard banned an address;
+ * deny: an authorization refusal (a 403, a PUBACK/SUBACK 0x87), aggregated per principal, operation
+ * and minute (audit-aggregate.ts authorizationRefusals) */
+export type AuditKind = "auth" | "change" | "ban" | "deny";
+export type AuditMethod =
+  | "token"
+  | "certificate"
+  | "password"
+  | "pat"
+  | "session"
+  | "access_key"
+  | "refresh_key"
+  | "recovery_key"
+  | "none";
+
+export interface AuditEvent {
+  /** ms epoch; set on record() when absent */
+  at?: number;
+  kind: AuditKind;
+  /** auth: "connect" / "login" / "request"; change: e.g. "key.create", "pat.revoke", "user.passwd";
+   *  deny: the operation refused, e.g. "topics:publish", "tables:read" */
+  action: string;
+  result: "ok" | "fail";
+  method?: AuditMethod;
+  /** mqtt, mqtts, ws, wss, http, https, cli */
+  listener?: string;
+  address?: string;
+  /** the client key involved (who connected, or the key changed) */
+  client?: string;
+  /** the user involved (who logged in, or who made the change) */
+  user?: string;
+  /** what was changed (a key id, a PAT id, a user name, a channel) */
+  target?: string;
+  reason?: string;
+  /** extra facts as JSON text (e.g. the scopes added) */
+  detail?: string;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: number;
+  at: number;
+}
+
+export interface AuditFilter {
+  client?: string;
+  user?: string;
+  result?: "ok" | "fail";
+  /** ms epoch: events at or after */
+  since?: number;
+  kind?: AuditKind;
+  /** newest first, at most this many (default 1000) */
+  limit?: number;
+}
+
+export interface AuditLog {
+  /** queue one event (never throws, never blocks on the disk) */
+  record(e: AuditEvent): void;
+  /** commit what is queued now */
+  flush(): void;
+  /** newest first; flushes first so a caller sees its own events */
+  query(f?: AuditFilter): StoredAuditEvent[];
+  /** events dropped because the queue was full (a storm faster than the disk) */
+  dropped(): number;
+  close(): void;
+}
+
+export interface AuditOptions {
+  /** authentication events kept (the newest); changes and bans are not counted */
+  maxEvents: number;
+  /** changes and bans are deleted once older than this (ms); 0 or absent = kept */
+  keepChangesMs?: number;
+  /** refused authentications recorded in full per address and minute (default 10; the rest are counted) */
+  inFull?: number;
+  /** the aggregation rules (default: refused authentications per address) */
+  aggregate?: readonly AggregateRule[];
+  /** flush interval; 0 = only on flush()/close() and when a batch is full (CLI) */
+  flushMs?: number;
+  now?: () => number;
+  onError?: (e: unknown) => void;
+}
