@@ -70,6 +70,9 @@ export interface Framing {
   count(method: string, code: status): void;
 }
 
+/** detail of an audit row whose client or user is only what a refused credential claimed */
+const CLAIMED = JSON.stringify({ claimed: true });
+
 /** the audit trail's name for how a principal authenticated */
 export const auditMethod = (c: Identified) => formOf(c.ref);
 
@@ -95,14 +98,16 @@ export function createFraming(
     if (r.ok) return { principal: r.principal, address, listener };
     if (r.kind === "guess" || r.kind === "mismatch") deps.guard.failed(address);
     else if (r.kind !== "unavailable") deps.guard.refused(address);
+    // who it claimed to be: a verified certificate's CN is a fact, a refused token's prefix is not
+    const claimed = r.claimed?.startsWith("user:") ? { user: r.claimed.slice(5) } : { client: r.claimed };
     deps.audit.record({
       kind: "auth",
       action: "request",
       result: "fail",
-      method: cert ? "certificate" : token || bound?.password ? "token" : "none",
+      method: r.form,
       listener,
       address,
-      ...(cert ? { client: cert.cn } : {}),
+      ...(cert ? { client: cert.cn } : r.claimed ? { ...claimed, detail: CLAIMED } : {}),
       reason: r.reason,
     });
     throw new RpcError(
