@@ -1,54 +1,69 @@
 // The one duration grammar of neo: config keys (Query.Timeout, Storage.Retention, Guard,
-// Auth), `neo shell table set --retention`, `neo shell audit --since`, PAT lifetimes.
-// One or more <number><unit> with units ms, s, m, h, d, w (7d), y (365d): "90s", "15m",
-// "24h", "30d", "1h30m", "500ms", "1.5s", "2w", "1y". A bare number is not a duration
-// (its unit would be a guess); zero, negatives and more than 100 years are refused.
+// Auth), `neo shell table set --retention`, `neo shell audit --since`, PAT lifetimes, the
+// SuperMQ readers' aggregation interval. One or more <number><unit> with units ns, us (µs),
+// ms, s, m, h, d, w (7d), y (365d): "90s", "15m", "24h", "30d", "1h30m", "500ms", "1.5s",
+// "2w", "1y" (Go's time.ParseDuration spellings plus d, w, y). A bare number is not a
+// duration (its unit would be a guess); zero, negatives and more than 100 years are refused.
 import { NeoError } from "./errors.ts";
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  y: 365 * 86_400_000,
+const UNIT_NS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3_600e9,
+  d: 86_400e9,
+  w: 7 * 86_400e9,
+  y: 365 * 86_400e9,
 };
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/y;
+const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)/y;
 /** longer than any sensible lifetime (100 years): refused rather than overflowing a date */
-const MAX_MS = 100 * 365 * 86_400_000;
+const MAX_NS = 100 * 365 * 86_400e9;
 export const NS_PER_SECOND = 1_000_000_000n;
 
-/** Milliseconds, or an error message saying what is wrong. */
-export function parseDuration(
+/** Nanoseconds, or an error message saying what is wrong. */
+export function parseDurationNs(
   text: string,
   what = "duration",
-): { ok: true; ms: number } | { ok: false; error: string } {
+): { ok: true; ns: bigint } | { ok: false; error: string } {
   const s = text.trim();
   const bad = {
     ok: false as const,
-    error: `invalid ${what} ${JSON.stringify(text)}: use e.g. "90s", "15m", "24h", "30d", "1h30m" (units ms, s, m, h, d, w, y)`,
+    error: `invalid ${what} ${JSON.stringify(text)}: use e.g. "90s", "15m", "24h", "30d", "1h30m" (units ns, us, ms, s, m, h, d, w, y)`,
   };
   if (s === "" || s.length > 32) return bad;
-  let ms = 0;
+  let ns = 0;
   PART.lastIndex = 0;
   while (PART.lastIndex < s.length) {
     const at = PART.lastIndex;
     const m = PART.exec(s);
     if (!m || m.index !== at) return bad;
-    ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
+    ns += Number(m[1]) * (UNIT_NS[m[2] as string] ?? 0);
   }
-  ms = Math.round(ms);
-  if (ms <= 0) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: must be longer than zero` };
-  if (ms > MAX_MS) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: longer than 100 years` };
-  return { ok: true, ms };
+  ns = Math.round(ns);
+  if (ns <= 0) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: must be longer than zero` };
+  if (ns > MAX_NS) return { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: longer than 100 years` };
+  return { ok: true, ns: BigInt(ns) };
+}
+
+/** Milliseconds (rounded), or an error message saying what is wrong. */
+export function parseDuration(
+  text: string,
+  what = "duration",
+): { ok: true; ms: number } | { ok: false; error: string } {
+  const r = parseDurationNs(text, what);
+  if (!r.ok) return r;
+  const ms = Math.round(Number(r.ns) / 1e6);
+  return ms > 0 ? { ok: true, ms } : { ok: false, error: `invalid ${what} ${JSON.stringify(text)}: shorter than 1ms` };
 }
 
 /** The same grammar in nanoseconds (the series store's clock); a clear 400 otherwise. */
 export function durationNs(text: string, what = "duration"): bigint {
-  const r = parseDuration(text, what);
+  const r = parseDurationNs(text, what);
   if (!r.ok) throw new NeoError("bad_duration", r.error, 400);
-  return BigInt(r.ms) * 1_000_000n;
+  return r.ns;
 }
 
 /** a retention: a duration, or "off" (keep everything) -> null */
@@ -78,7 +93,7 @@ export function formatDuration(ms: number): string {
 }
 
 // (no weeks: "7d" stays "7d", as it always was stored)
-const UNIT_NS: [string, bigint][] = [
+const STORED_UNITS: [string, bigint][] = [
   ["y", 365n * 86_400n * NS_PER_SECOND],
   ["d", 86_400n * NS_PER_SECOND],
   ["h", 3_600n * NS_PER_SECOND],
@@ -92,6 +107,6 @@ const UNIT_NS: [string, bigint][] = [
  * so it never changes.
  */
 export function formatNs(ns: bigint): string {
-  for (const [u, n] of UNIT_NS) if (ns % n === 0n) return `${ns / n}${u}`;
+  for (const [u, n] of STORED_UNITS) if (ns % n === 0n) return `${ns / n}${u}`;
   return `${ns}ns`;
 }

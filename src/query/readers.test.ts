@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { goDurationNs, parseReaderQuery, readerSql } from "./readers.ts";
+import { parseReaderQuery, readerSql } from "./readers.ts";
 
 const q = (s: string) => parseReaderQuery(new URLSearchParams(s));
 
@@ -12,10 +12,12 @@ describe("the readers' parameters", () => {
     for (const t of ["1320067464", "1320067464000", "1320067464000000", "1320067464000000000"])
       expect(q(`from=${t}`).from).toBe(1_320_067_464_000_000_000n);
   });
-  test("Go durations for the interval", () => {
-    expect(goDurationNs("1m30s")).toBe(90_000_000_000n);
-    expect(goDurationNs("500ms")).toBe(500_000_000n);
-    expect(goDurationNs("1d")).toBeUndefined();
+  test("the interval takes neo's one duration grammar (Go's spellings included)", () => {
+    const at = (i: string) => q(`from=1&to=2&aggregation=avg&interval=${i}`).intervalNs;
+    expect(at("1m30s")).toBe(90_000_000_000n);
+    expect(at("500ms")).toBe(500_000_000n);
+    expect(at("1d")).toBe(86_400_000_000_000n);
+    expect(() => at("1x")).toThrow('invalid interval "1x"');
   });
   test("bad values are refused with a reason", () => {
     for (const bad of [

@@ -5,6 +5,7 @@
 // `<TABLE>_SENML` side table. Values become SQL literals only after they were checked
 // (numbers) or quoted (text), and the SQL runs in a read-only query process.
 import { badRequest } from "../lib/errors.ts";
+import { parseDurationNs } from "../lib/duration.ts";
 
 const COMPARATORS = { eq: "=", lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
 type Comparator = keyof typeof COMPARATORS;
@@ -66,16 +67,6 @@ function toNanos(t: number): bigint {
   return BigInt(Math.round(t * 1e3)) * 1_000_000n;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** a Go duration ("1s", "1m30s", "500ms") in nanoseconds, or undefined */
-export function goDurationNs(text: string): bigint | undefined {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((m) => m[0]).join("") !== text) return undefined;
-  const ns = parts.reduce((sum, m) => sum + Number(m[1]) * (GO_UNITS[m[2] as string] ?? 0), 0);
-  return ns >= 1 && Number.isFinite(ns) ? BigInt(Math.round(ns)) : undefined;
-}
-
 export function parseReaderQuery(p: URLSearchParams): ReaderQuery {
   const q: ReaderQuery = { offset: whole(p, "offset", 0), limit: whole(p, "limit", 10), order: "time", dir: "desc" };
   if (q.limit < 1 || q.limit > MAX_LIMIT) throw badRequest("bad_request", `limit must be from 1 to ${MAX_LIMIT}`);
@@ -125,10 +116,9 @@ export function parseReaderQuery(p: URLSearchParams): ReaderQuery {
     if (q.to === undefined) throw badRequest("bad_request", "aggregation needs to");
     q.aggregation = a;
     q.interval = p.get("interval") || "1s";
-    const ns = goDurationNs(q.interval);
-    if (ns === undefined)
-      throw badRequest("bad_request", `invalid interval ${JSON.stringify(q.interval)} (a Go duration: 10s, 1m, 1h)`);
-    q.intervalNs = ns;
+    const d = parseDurationNs(q.interval, "interval");
+    if (!d.ok) throw badRequest("bad_request", d.error);
+    q.intervalNs = d.ns;
   }
   return q;
 }

@@ -8,11 +8,7 @@
 // never deleted to make room for them, only once older than `keepChangesMs`.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
-import {
-  authorizationRefusals,
-  createAuditAggregator,
-  refusedAuthentications,
-} from "./audit-aggregate.ts";
+import { authorizationRefusals, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 
 import type { AuditEvent, AuditKind, AuditLog, AuditOptions, StoredAuditEvent } from "./audit-types.ts";
