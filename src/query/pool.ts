@@ -17,9 +17,6 @@ import { type ChunkSink, childCommand, type Job, type PoolOptions, type Slot, se
 
 export type { ChunkSink, PoolOptions } from "./pool-types.ts";
 
-/** a principal lends no worker beyond its share while another one started a query this recently */
-const QUIET_MS = 1000;
-
 export interface QueryPool {
   /**
    * With a sink, a large answer's pieces go to it as they come (the answer's body is the
@@ -162,7 +159,6 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     slot.idle = null;
     // the principal's share is taken until the job ends, whichever way it ends
     queue.started(job.who);
-    lastStart.set(job.who, performance.now());
     let held = true;
     const release = () => {
       if (held) queue.finished(job.who);
@@ -193,18 +189,7 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
   }
 
   const borrowing = createBorrowing(slots, queue, () => pump());
-  // when each principal last started a query: a worker is lent beyond a share only when no
-  // other principal has used the pool lately (else every query of theirs would first have
-  // to take a worker back)
-  const lastStart = new Map<string, number>();
-  const mayBorrow = (who: string): boolean => {
-    const now = performance.now();
-    for (const [w, t] of lastStart) {
-      if (now - t > QUIET_MS) lastStart.delete(w);
-      else if (w !== who) return false;
-    }
-    return true;
-  };
+  const mayBorrow = (who: string) => borrowing.mayBorrow(who);
 
   function pump(): void {
     while (queue.waiting > 0 && !closed) {
