@@ -122,6 +122,8 @@ export interface NeoConfig {
     allowedHosts: string[];
     /** reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges) */
     trustedProxies: string[];
+    /** requests one address may have in progress (an answer being read counts); past it 503 + Retry-After; default 1000 */
+    maxRequestsPerAddress?: number;
   };
   query: QueryConfig;
   mqtt: MqttLimits & {

@@ -19,6 +19,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { type HttpWebSocket, mqttWsRoutes } from "./routes/mqtt-ws.ts";
 import { createRunner, type HttpHandler, type RunnerDeps } from "./runner.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
+import { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS } from "./inflight.ts";
 
 export interface HttpDeps {
   config: NeoConfig;
@@ -120,6 +121,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const handler = createHttpFetch(deps, log);
   const trusted = addressSet(deps.config.http.trustedProxies ?? []);
+  const inflight = createInflightLimit(
+    () => deps.config.http.maxRequestsPerAddress ?? DEFAULT_MAX_REQUESTS_PER_ADDRESS,
+  );
 
   const host = deps.config.http.listen.host;
   const tls = deps.tls;
@@ -148,12 +152,15 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         tcpPeer !== undefined && trusted.size > 0
           ? forwardedClient(tcpPeer, req.headers.get("x-forwarded-for"), trusted)
           : tcpPeer;
-      const res = await handler.fetch(req, {
-        server: srv,
-        listener: tls ? "https" : "http",
-        ...(peer ? { peer } : {}),
-        ...(clientIp ? { clientIp } : {}),
-      });
+      // one address's requests in progress are capped (Http.MaxRequestsPerAddress): 503 past it
+      const res = await inflight.run(clientIp, new URL(req.url).pathname, async () =>
+        handler.fetch(req, {
+          server: srv,
+          listener: tls ? "https" : "http",
+          ...(peer ? { peer } : {}),
+          ...(clientIp ? { clientIp } : {}),
+        }),
+      );
       // under HTTPS, browsers are told to use nothing else for this host
       if (tls && res) res.headers.set("strict-transport-security", "max-age=31536000");
       return res;

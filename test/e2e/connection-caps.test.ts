@@ -121,3 +121,38 @@ describe("connection caps", () => {
     expect(srv.logs()).not.toMatch(/Failed to get memory usage|uncaught|EMFILE/i);
   });
 });
+
+test("an address past Http.MaxRequestsPerAddress gets 503 with Retry-After until its answers are read; /health still answers", async () => {
+  const dir = tempDir();
+  await Bun.write(join(dir, "neo.conf"), "Http { MaxRequestsPerAddress = 3 }\n");
+  const srv = await startServer(["--config", join(dir, "neo.conf")], { data: join(dir, "data") });
+  try {
+    const port = Number(srv.ready.http.split(":").pop());
+    // three requests whose ~12 MB answers are not read hold the address's three slots
+    const big =
+      "with recursive c(x) as (select 1 union all select x+1 from c where x < 300000) select x, printf('%.30c', 'v') from c";
+    const held: net.Socket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      const first = new Promise<void>((r) => s.once("data", () => r()));
+      s.write(`GET /db/query?q=${encodeURIComponent(big)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      s.pause();
+      held.push(s);
+      s.resume();
+      await first;
+      s.pause();
+    }
+    const r = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select 1")}`);
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
+    expect(((await r.json()) as { reason: string }).reason).toContain("Http.MaxRequestsPerAddress");
+    expect((await fetch(`${srv.httpUrl}/health`)).status).toBe(200);
+    // the readers go away: their slots come back
+    for (const s of held) s.destroy();
+    await eventually(async () => (await fetch(`${srv.httpUrl}/db/query?q=select%201`)).status === 200, 20_000);
+  } finally {
+    await srv.stop();
+    cleanup(dir);
+  }
+}, 60_000);

@@ -1,6 +1,6 @@
 // Http { Listen, EnableTokenAuth, AllowedHosts, TrustedProxies, MetricsPublic, Tls { ... } }
 import { DEFAULT_HTTP_PORT } from "../defaults.ts";
-import { addressList, bool, hostList } from "./leaves.ts";
+import { addressList, bool, hostList, int } from "./leaves.ts";
 import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
 import { q, type Section } from "./spec.ts";
 
@@ -14,6 +14,7 @@ export const httpSection: Section = {
       AllowedHosts: hostList((p, h) => (p.http.allowedHosts = h)),
       TrustedProxies: addressList((p, l) => (p.http.trustedProxies = l)),
       MetricsPublic: bool((p, b) => (p.http.metricsPublic = b)),
+      MaxRequestsPerAddress: int(1, 1_000_000, (p, n) => (p.http.maxRequestsPerAddress = n)),
       Tls: tls("http", ["none", "optional", "require"]),
     },
     hints: { Listeners: LISTENERS_HINT },
@@ -24,6 +25,7 @@ export const httpSection: Section = {
     if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
     if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
     if (p.http.trustedProxies !== undefined) cfg.http.trustedProxies = p.http.trustedProxies;
+    if (p.http.maxRequestsPerAddress !== undefined) cfg.http.maxRequestsPerAddress = p.http.maxRequestsPerAddress;
   },
   format: (cfg) => [
     "Http {",
@@ -32,6 +34,9 @@ export const httpSection: Section = {
     `  AllowedHosts = [${cfg.http.allowedHosts.map(q).join(", ")}]`,
     `  TrustedProxies = [${cfg.http.trustedProxies.map(q).join(", ")}]`,
     ...(cfg.http.metricsPublic === undefined ? [] : [`  MetricsPublic = ${cfg.http.metricsPublic}`]),
+    ...(cfg.http.maxRequestsPerAddress === undefined
+      ? []
+      : [`  MaxRequestsPerAddress = ${cfg.http.maxRequestsPerAddress}`]),
     ...tlsLines(cfg.http.tls),
     "}",
   ],
@@ -40,6 +45,10 @@ export const httpSection: Section = {
   # Port 0 picks a free port. Use "0.0.0.0:${DEFAULT_HTTP_PORT}" to listen beyond this machine.
   # Env NEO_HOST / NEO_HTTP_PORT, flags --host / --http-port.
   Listen = "127.0.0.1:${DEFAULT_HTTP_PORT}"
+
+  # Requests one client address may have in progress (an answer still being read counts);
+  # past it 503 with Retry-After, at once. /health is never counted or refused.
+  MaxRequestsPerAddress = 1000
 
   # Require "Authorization: Bearer <token>" on /db/* (tokens from \`neo shell key gen\`).
   # Env NEO_HTTP_ENABLE_TOKEN_AUTH, flag --http-enable-token-auth.

@@ -29,6 +29,7 @@ export interface ServicePatch {
   trustedProxies?: string[];
   limits?: Partial<MqttLimits>;
   metricsPublic?: boolean;
+  maxRequestsPerAddress?: number;
   tls: TlsPatch;
 }
 /** the `Grpc { ... }` block; absent when the file has none (the listener stays off) */

@@ -3,6 +3,7 @@
 // process writes it, read on demand (the process waits while the reader is slow). A
 // stream that fails after it started (Query.Timeout) is cut off, never closed as if whole.
 import { formatElapse } from "../../lib/http/elapse.ts";
+import { streamedResponses } from "../inflight.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import {
   contentTypeOf,
@@ -98,7 +99,7 @@ export async function streamQuery(
   });
   const gzip = opts.gzip !== "never";
   const contentType = contentTypeOf(req.output ?? DEFAULT_OUTPUT);
-  return new Response(
+  const res = new Response(
     gzip
       ? stream.pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
       : stream,
@@ -107,4 +108,7 @@ export async function streamQuery(
       headers: { ...BASE_HEADERS, "content-type": contentType, ...encodingHeaders(gzip, opts) },
     },
   );
+  // its request stays in progress until the client has read it (Http.MaxRequestsPerAddress)
+  streamedResponses.add(res);
+  return res;
 }
