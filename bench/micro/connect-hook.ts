@@ -57,6 +57,7 @@ async function build(root: string): Promise<{ parts: Hook; close(): void }> {
     config: { ...config.mqtt, enableTokenAuth: true },
     auth,
     isRegistered: (id: string) => registry.get(id) != null,
+    epoch: () => 0, // the live re-check's epoch (checkouts before issue 18 ignore it)
   });
   const req = {
     clientId: "b1",

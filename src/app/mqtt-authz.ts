@@ -34,10 +34,6 @@ function writtenTable(topic: string): string | null {
   return typeof w === "object" ? w.table : null;
 }
 
-/** the owner the broker records for a principal of this credential (undefined: nobody's) */
-const ownerOf = (ref: CredentialRef): string | undefined =>
-  ref.kind === "client" ? ref.id : ref.kind === "pat" || ref.kind === "user" ? `user:${ref.user}` : undefined;
-
 export interface MqttAuthzDeps {
   /** the one live re-check (auth.current) */
   current(ref: CredentialRef): Current;
@@ -50,10 +46,10 @@ export interface MqttAuthzDeps {
 export function createMqttAuthorizer(deps: MqttAuthzDeps) {
   const now = deps.now ?? Date.now;
   let epoch = 0;
-  /** connected sessions: by their credential record (one per connection) */
+  /** every session, connected or offline: by its credential record (one per connection, kept by the broker's session) */
   const byCredential = new WeakMap<SessionCredential, Entry>();
-  /** every session's credential by client id (offline deliveries are decided with it) */
-  const refs = new Map<string, { ref: CredentialRef; entry?: Entry }>();
+  /** sessions restored from mqtt-state.bin whose client has not come back (no record): by owner */
+  const restored = new Map<string, Entry>();
 
   function derive(ref: CredentialRef): Entry {
     const c = deps.current(ref);
@@ -90,23 +86,31 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     return e;
   }
 
-  function offline(clientId: string, owner: string | undefined): Entry {
-    let known = refs.get(clientId);
-    if (!known || ownerOf(known.ref) !== owner) {
+  /** a restored session (no credential record survives a restart): its key now, anonymous scopes, or nothing */
+  function restoredEntry(clientId: string, owner: string | undefined): Entry {
+    const key = owner ?? `\u0000${clientId}`;
+    let e = restored.get(key);
+    if (!e || stale(e)) {
       const ref: CredentialRef | null = owner === undefined ? { kind: "anonymous", id: clientId } : deps.keyRef(owner);
       if (!ref) return DENY_ALL;
-      known = { ref };
-      if (refs.size > 100_000) refs.clear();
-      refs.set(clientId, known);
+      e = derive(ref);
+      if (restored.size > 10_000) restored.clear();
+      restored.set(key, e);
     }
-    if (!known.entry || stale(known.entry)) known.entry = derive(known.ref);
-    return known.entry;
+    return e;
   }
 
-  function entryFor(client: NeoClient | null, owner: string | undefined, clientId: string): Entry {
-    const cred = credentialOf(client);
-    return cred ? connected(cred) : offline(clientId, owner);
+  function entryFor(t: {
+    client: NeoClient | null;
+    owner: string | undefined;
+    clientId: string;
+    meta?: SessionCredential;
+  }): Entry {
+    const cred = credentialOf(t.client) ?? t.meta;
+    return cred ? connected(cred) : restoredEntry(t.clientId, t.owner);
   }
+
+  const of = (c: NeoClient) => entryFor({ client: c, owner: c.identity, clientId: c.id });
 
   const remember = (m: Map<string, boolean>, topic: string, ok: boolean) => {
     if (m.size >= MAX_CACHED) m.clear();
@@ -128,28 +132,17 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     /** the epoch now: a session identified now is current until the next change */
     epoch: () => epoch,
 
-    /** a session connected: its credential decides its offline deliveries later */
-    connected(client: NeoClient): void {
-      const cred = credentialOf(client);
-      if (cred) refs.set(client.id, { ref: cred.principal.ref });
-    },
-
-    /** drop what is remembered of sessions that no longer exist */
-    forget(exists: (clientId: string) => boolean): void {
-      for (const id of refs.keys()) if (!exists(id)) refs.delete(id);
-    },
-
     /** the credential of a session now: usable (with its principal) or why not */
     live(client: NeoClient): Current {
-      const e = entryFor(client, client.identity, client.id);
+      const e = of(client);
       return e.principal
         ? { ok: true, principal: e.principal }
         : (e.dead ?? { ok: false, kind: "revoked", reason: "" });
     },
 
-    /** the credential of an offline session now */
-    liveOffline(clientId: string, owner: string | undefined): Current {
-      const e = offline(clientId, owner);
+    /** the credential of an offline session now (its record, as the broker keeps it) */
+    liveOffline(s: { clientId: string; owner: string | undefined; meta: SessionCredential | undefined }): Current {
+      const e = entryFor({ client: null, ...s, ...(s.meta ? { meta: s.meta } : {}) });
       return e.principal
         ? { ok: true, principal: e.principal }
         : (e.dead ?? { ok: false, kind: "revoked", reason: "" });
@@ -157,16 +150,16 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
 
     /** the credential a session (connected or offline) acts with, for channel rights */
     refOf(t: DeliveryTarget<SessionCredential>): CredentialRef {
-      return entryFor(t.client, t.owner, t.clientId).ref;
+      return entryFor(t).ref;
     },
 
     /** the principal a connected client acts as, with its current scopes (null: its credential is dead) */
     principalOf(client: NeoClient): Identified | null {
-      return entryFor(client, client.identity, client.id).principal;
+      return of(client).principal;
     },
 
     publish(client: NeoClient, topic: string): boolean {
-      const e = entryFor(client, client.identity, client.id);
+      const e = of(client);
       const hit = e.publish.get(topic);
       if (hit !== undefined) return hit;
       // the console's Live page only watches; a dead credential does nothing (not even its will)
@@ -178,7 +171,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     },
 
     subscribe(client: NeoClient, filter: string): boolean {
-      const e = entryFor(client, client.identity, client.id);
+      const e = of(client);
       if (!e.principal) return false;
       // $share/<group>/<filter>: the scope is about the filter
       const plain = filter.startsWith("$share/") ? filter.split("/").slice(2).join("/") : filter;
@@ -186,7 +179,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     },
 
     deliver(t: DeliveryTarget<SessionCredential>, topic: string): boolean {
-      const e = entryFor(t.client, t.owner, t.clientId);
+      const e = entryFor(t);
       const hit = e.deliver.get(topic);
       if (hit !== undefined) return hit;
       return remember(

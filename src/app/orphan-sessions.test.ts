@@ -17,9 +17,9 @@ test("offline sessions of keys that can no longer connect are ended; anonymous a
       ended.push(id);
       return true;
     },
-    usable: (clientId, owner) => {
-      lookups.push(clientId);
-      return owner === "alive";
+    usable: (s) => {
+      lookups.push(s.clientId);
+      return s.owner === "alive";
     },
     log: createLogger("test"),
   });

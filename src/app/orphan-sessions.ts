@@ -3,20 +3,22 @@
 // that can never come back, and its client id must not stay held for it.
 import type { Logger } from "../lib/log.ts";
 
-export interface OrphanSweepDeps {
-  offlineSessions(): Iterable<{ clientId: string; owner: string | undefined }>;
+export interface OrphanSweepDeps<S extends { clientId: string; owner: string | undefined }> {
+  offlineSessions(): Iterable<S>;
   discardSession(clientId: string): boolean;
   /** is the credential this offline session was made with still usable? (current()) */
-  usable(clientId: string, owner: string): boolean;
+  usable(session: S): boolean;
   log: Logger;
 }
 
 /** End every offline session whose credential can no longer connect; returns how many. */
-export function sweepOrphanSessions(deps: OrphanSweepDeps): number {
+export function sweepOrphanSessions<S extends { clientId: string; owner: string | undefined }>(
+  deps: OrphanSweepDeps<S>,
+): number {
   const gone: string[] = [];
   for (const s of deps.offlineSessions()) {
     if (s.owner === undefined) continue; // anonymous: nobody's credential to lose
-    if (!deps.usable(s.clientId, s.owner)) gone.push(s.clientId);
+    if (!deps.usable(s)) gone.push(s.clientId);
   }
   let n = 0;
   for (const id of gone) {

@@ -124,10 +124,7 @@ export function startServices(
       dataTopics,
       bridges,
       sessionExists: (id) => broker.session(id) !== undefined,
-      onConnect: (c) => {
-        authz.connected(c);
-        settle.noteConnect();
-      },
+      onConnect: () => settle.noteConnect(),
     }),
   );
   return { ch, bridges, coap };

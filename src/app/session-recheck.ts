@@ -49,10 +49,9 @@ export function startSessionRecheck(o: {
     sweepOrphanSessions({
       offlineSessions: () => broker.offlineSessions(),
       discardSession: (id) => broker.discardSession(id),
-      usable: (clientId, owner) => authz.liveOffline(clientId, owner).ok,
+      usable: (s) => authz.liveOffline(s).ok,
       log,
     });
-    authz.forget((id) => broker.session(id) !== undefined);
   };
 
   let sinceSweep = 0;

@@ -49,7 +49,6 @@ export async function createWebUi(deps: {
   await handler.load();
   return {
     routes: (req: Request, url: URL, clientIp?: string) => handler(req, url, clientIp),
-    sessionUser: (token: string) => handler.sessionUser(token),
     close: () => {},
   };
 }

@@ -561,7 +561,7 @@ describe("hooks", () => {
     expect(tb.broker.discardSession("parked")).toBe(false); // connected: not ours to end
     (a as unknown as { stream: { destroy(): void } }).stream.destroy();
     await until(() => tb!.broker.session("parked")?.connected === false);
-    expect([...tb.broker.offlineSessions()]).toEqual([{ clientId: "parked", owner: "owner-a" }]);
+    expect([...tb.broker.offlineSessions()]).toEqual([{ clientId: "parked", owner: "owner-a", meta: undefined }]);
     const will = nextMessage(w);
     expect(tb.broker.discardSession("parked")).toBe(true);
     expect((await will).payload).toBe("gone");

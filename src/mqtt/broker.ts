@@ -212,8 +212,9 @@ export class Broker<M = unknown> {
   }
 
   /** Client ids and owners of the sessions whose client is not connected. */
-  *offlineSessions(): Generator<{ clientId: string; owner: string | undefined }> {
-    for (const s of this.core.sessions.values()) if (s.conn === null) yield { clientId: s.id, owner: s.owner };
+  *offlineSessions(): Generator<{ clientId: string; owner: string | undefined; meta: M | undefined }> {
+    for (const s of this.core.sessions.values())
+      if (s.conn === null) yield { clientId: s.id, owner: s.owner, meta: s.meta as M | undefined };
   }
 
   /**

@@ -116,6 +116,7 @@ export class BrokerCore {
     this.setPersistent(s, expiryMs > 0 ? key : null);
     s.offlineSince = null;
     s.owner = c.client?.identity;
+    s.meta = c.client?.meta;
     s.conn = c;
     c.session = s;
     return { session: s, present };
@@ -234,8 +235,8 @@ export class BrokerCore {
     // one target object per session and connection, not one per delivery
     const client = s.conn?.client ?? null;
     let t = s.deliveryTarget;
-    if (t === null || t.client !== client || t.owner !== s.owner)
-      t = s.deliveryTarget = { clientId: s.id, owner: s.owner, client };
+    if (t === null || t.client !== client || t.owner !== s.owner || t.meta !== s.meta)
+      t = s.deliveryTarget = { clientId: s.id, owner: s.owner, client, meta: s.meta };
     try {
       return check(t, topic);
     } catch (e) {

@@ -33,6 +33,8 @@ export interface DeliveryTarget<M = unknown> {
   owner: string | undefined;
   /** the connected client, when there is one */
   client: ClientRef<M> | null;
+  /** the app's record of the client that last held the session (also while it is offline; not kept across restarts) */
+  meta?: M;
 }
 
 /** A connected client as hooks see it. */

@@ -22,6 +22,8 @@ export class Session {
   conn: Connection | null = null;
   /** the identity (from the authenticate hook) of the client that last held it; undefined = anonymous */
   owner: string | undefined = undefined;
+  /** the app's record (AuthResult.meta) of the client that last held it: offline deliveries are decided with it */
+  meta: unknown = undefined;
   /** what the deliver hook is asked about, rebuilt only when the owner or the connection changed */
   deliveryTarget: DeliveryTarget | null = null;
   readonly subscriptions = new Map<string, Subscription>();

@@ -2,14 +2,7 @@
 // needs a session token (Authorization: Bearer <token>) from POST /web/api/login. Bearer
 // headers, not cookies, so there is no CSRF surface: another site cannot make the
 // browser send it. The table answers 404 and 405; `auth` says what a route needs.
-import {
-  authorize,
-  type Operation,
-  type People,
-  type Principal,
-  SESSION_TTL_MS,
-  type UserIdentity,
-} from "../auth/index.ts";
+import { authorize, type Operation, type People, SESSION_TTL_MS, type UserIdentity } from "../auth/index.ts";
 import type { AuditLog, Channels } from "../registry/index.ts";
 import { badRequest } from "../lib/errors.ts";
 import { readBody } from "../lib/http/body.ts";
@@ -70,16 +63,8 @@ export type WebRoute = Route<WebContext, WebAuth>;
  * through. Pass the peer address as `clientIp` (Bun: `server.requestIP(req)?.address`)
  * so login attempts are rate limited per IP; without it all callers share one bucket.
  */
-/** who a live web session (or access key) is, and what they may do */
-export interface SessionUser {
-  name: string;
-  principal: Principal;
-}
-
 export type WebApiHandler = ((req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>) & {
   readonly routes: readonly WebRoute[];
-  /** the web user whose live session this token is (MQTT over WebSocket from the console), else undefined */
-  sessionUser(token: string): SessionUser | undefined;
 };
 
 const PREFIX = "/web/api/";
@@ -378,10 +363,5 @@ export function createWebApi(deps: WebApiDeps): WebApiHandler {
       return errorResponse(err, log, `${req.method} ${url.pathname}`);
     }
   };
-  /** the user a web session (or access key) belongs to, for the console's MQTT connection */
-  const sessionUser = (token: string): SessionUser | undefined => {
-    const who = people.identify(token);
-    return who.ok ? { name: who.user.name, principal: who.principal } : undefined;
-  };
-  return Object.assign(handler, { routes: table.routes, sessionUser });
+  return Object.assign(handler, { routes: table.routes });
 }

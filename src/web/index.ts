@@ -10,7 +10,6 @@ import { createWebAssets } from "./assets.ts";
 import type { ConsoleSource } from "./console-api.ts";
 import type { KeyRegistry } from "./types.ts";
 import type { Users } from "../registry/index.ts";
-import type { SessionUser } from "./api.ts";
 
 export { createWebApi, type WebApiDeps, type WebApiHandler } from "./api.ts";
 export { createWebAssets, type WebAssets, type WebSource } from "./assets.ts";
@@ -55,8 +54,6 @@ export interface WebHandler {
   (req: Request, url: URL, clientIp?: string): Promise<Response | undefined>;
   /** Load/build the UI files now (call at startup to fail early); resolves to where they came from. */
   load: WebAssets["load"];
-  /** the web user whose live session this token is, else undefined */
-  sessionUser(token: string): SessionUser | undefined;
 }
 type WebAssets = ReturnType<typeof createWebAssets>;
 
@@ -87,6 +84,6 @@ export function createWebHandler(deps: {
   const assets = createWebAssets({ log: deps.log });
   const handler = async (req: Request, url: URL, clientIp?: string) =>
     (await api(req, url, clientIp)) ?? (await people(req, url, clientIp)) ?? (await assets.handle(req, url));
-  return Object.assign(handler, { load: () => assets.load(), sessionUser: api.sessionUser });
+  return Object.assign(handler, { load: () => assets.load() });
 }
 export { asUuid, parseTtl, patJson, patRoutes } from "./pats-api.ts";
