@@ -45,6 +45,7 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
       tls: tls("none"),
       allowedHosts: [],
       trustedProxies: [],
+      maxRequestsPerAddress: 1000,
     },
     query: { ...DEFAULT_QUERY },
     mqtt: {

@@ -41,6 +41,7 @@ describe("defaults and precedence", () => {
         tls: { enabled: false, clientAuth: "none" },
         allowedHosts: [],
         trustedProxies: [],
+        maxRequestsPerAddress: 1000,
       },
       query: { workers: 2, timeoutMs: 10_000, maxRows: 1_000_000, maxBytes: 16_777_216, maxMemory: 268_435_456 },
       mqtt: {
@@ -281,6 +282,7 @@ describe("printing configs", () => {
         tls: tls(["none", "optional", "require"]),
         allowedHosts: fc.array(fc.constantFrom("gw.example", "neo.local", "[::1]", "10.0.0.2"), { maxLength: 3 }),
         trustedProxies: fc.array(fc.constantFrom("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"), { maxLength: 3 }),
+        maxRequestsPerAddress: fc.integer({ min: 1, max: 1_000_000 }),
       }),
       query: fc.record({
         workers: fc.integer({ min: 1, max: 64 }),
