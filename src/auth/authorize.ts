@@ -143,8 +143,18 @@ function describe(op: Operation, resource: string): string {
     case "pats:revoke":
     case "pats:reset":
       return `not allowed to ${op.split(":")[1]} other users' personal access tokens`;
+    case "domains:list":
+    case "domains:read":
+    case "domains:create":
+    case "domains:update":
+    case "domains:enable":
+    case "domains:disable":
+    case "domains:freeze":
+    case "domains:delete":
+      return `not allowed to ${op.split(":")[1]} ${resource === "*" ? "domains" : `domain ${resource}`}`;
     default:
-      return `not allowed to ${op.split(":")[1]} key ${resource}`;
+      if (op.startsWith("keys:")) return `not allowed to ${op.split(":")[1]} key ${resource}`;
+      return `not allowed to ${op.split(":")[1]} ${op.split(":")[0]} ${resource}`;
   }
 }
 

@@ -7,10 +7,16 @@
 //   clients create|read|list|update|delete|connect -> keys:create, keys:list, keys:list,
 //                                      keys:rotate + keys:revoke, keys:delete, clients:connect
 //   messages read|publish|subscribe -> tables:read:<table>, channels:publish|subscribe:<id>
+//   users create|read|list|update|delete -> users:create, users:list, users:list, users:update, users:delete
+//   domains create|read|list|update|enable|disable|freeze|delete -> domains:<op>:<domain id>
+//   dashboards, groups list|read|create|update|delete|share|unshare -> dashboards:<op>:<id>,
+//                                      groups:<op>:<id> (neo has no dashboards or groups yet:
+//                                      kept and shown, asked by no route, so they grant nothing)
 // and neo's own: tables read|write, topics publish|subscribe, metrics read, keys <op>.
+// SuperMQ's stored spellings (create_clients, list_channels, dashboard_share,
+// message_publish, ...) are read as the plain operation.
 // entity_id "*" is every entity (for topics: "#"); entity_type "*" with operation "*" is
-// everything. optional_domain_id is kept and shown (neo has no domains). Anything else is
-// a 400 that names it.
+// everything. Anything else is a 400 that names it.
 import { badRequest } from "../lib/errors.ts";
 import { parseScope } from "../lib/scopes.ts";
 
@@ -34,6 +40,22 @@ const MAP: Record<string, Record<string, readonly string[]>> = {
     delete: ["keys:delete"],
     connect: ["clients:connect"],
   },
+  users: {
+    create: ["users:create"],
+    read: ["users:list"],
+    list: ["users:list"],
+    update: ["users:update"],
+    delete: ["users:delete"],
+  },
+  domains: Object.fromEntries(
+    ["list", "read", "create", "update", "enable", "disable", "freeze", "delete"].map((op) => [op, [`domains:${op}`]]),
+  ),
+  dashboards: Object.fromEntries(
+    ["list", "read", "create", "update", "delete", "share", "unshare"].map((op) => [op, [`dashboards:${op}`]]),
+  ),
+  groups: Object.fromEntries(
+    ["list", "read", "create", "update", "delete", "share", "unshare"].map((op) => [op, [`groups:${op}`]]),
+  ),
   messages: { read: ["tables:read"], publish: ["channels:publish"], subscribe: ["channels:subscribe"] },
   tables: { read: ["tables:read"], write: ["tables:write"] },
   topics: { publish: ["topics:publish"], subscribe: ["topics:subscribe"] },
@@ -59,6 +81,12 @@ export interface PatScope {
 const target = (op: string, entity: string) =>
   entity === "*" ? (op.startsWith("topics:") ? "#" : "*") : op === "metrics:read" ? "*" : entity;
 
+/** SuperMQ stores some operations per type (create_clients, dashboard_share, message_publish) */
+function plainOperation(op: string): string {
+  const m = /^(create|list)_(clients|channels|groups)$/.exec(op) ?? /^(?:dashboard|message)_(\w+)$/.exec(op);
+  return m?.[1] ?? op;
+}
+
 /** neo scope texts for one PAT scope; throws a 400 naming what neo does not have */
 export function neoScopesOf(s: PatScope): string[] {
   if (s.entity_type === "*") {
@@ -73,7 +101,7 @@ export function neoScopesOf(s: PatScope): string[] {
       "invalid_scope",
       `unknown entity_type ${JSON.stringify(s.entity_type)}: neo has ${PAT_ENTITY_TYPES.join(", ")}`,
     );
-  const list = s.operation === "*" ? [...new Set(Object.values(ops).flat())] : ops[s.operation];
+  const list = s.operation === "*" ? [...new Set(Object.values(ops).flat())] : ops[plainOperation(s.operation)];
   if (!list)
     throw badRequest(
       "invalid_scope",

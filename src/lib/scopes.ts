@@ -20,6 +20,11 @@ export const SCOPE_TYPES = {
   users: ["list", "create", "update", "delete"],
   /** other users' PATs: an operator's revoke, and reviving a PAT an operator revoked */
   pats: ["list", "revoke", "reset"],
+  /** SuperMQ domains (tenants): managing them; target a domain id or * */
+  domains: ["list", "read", "create", "update", "enable", "disable", "freeze", "delete"],
+  /** SuperMQ's entities neo does not have yet: accepted and kept, asked by nothing yet */
+  dashboards: ["list", "read", "create", "update", "delete", "share", "unshare"],
+  groups: ["list", "read", "create", "update", "delete", "share", "unshare"],
 } as const;
 
 export type ScopeType = keyof typeof SCOPE_TYPES;
@@ -113,8 +118,11 @@ function targetProblem(type: ScopeType, target: string): string | null {
     case "clients":
       return checkPercent(target, `invalid client id pattern "${target}"`);
     case "channels":
+    case "domains":
+    case "dashboards":
+    case "groups":
       if (target === "*" || CHANNEL_ID_RE.test(target)) return null;
-      return `invalid channel id "${target}": letters, digits, _ . - (at most 128), or *`;
+      return `invalid ${type === "channels" ? "channel" : type.slice(0, -1)} id "${target}": letters, digits, _ . - (at most 128), or *`;
   }
 }
 

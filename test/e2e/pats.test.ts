@@ -150,16 +150,58 @@ describe("personal access tokens", () => {
     expect(p.expires_at).toBeNull(); // no duration: never expires
     const dash = await curl("PATCH", `/pats/${p.id}/scope/add`, {
       bearer: access,
-      json: { scopes: [{ entity_type: "dashboards", operation: "read", entity_id: "*" }] },
+      json: { scopes: [{ entity_type: "widgets", operation: "read", entity_id: "*" }] },
     });
     expect(dash.status).toBe(400);
-    expect(dash.body.message as string).toContain('unknown entity_type "dashboards"');
+    expect(dash.body.message as string).toContain('unknown entity_type "widgets"');
     const op = await curl("PATCH", `/pats/${p.id}/scope/add`, {
       bearer: access,
       json: { scopes: [{ entity_type: "channels", operation: "share", entity_id: "*" }] },
     });
     expect(op.status).toBe(400);
     expect(op.body.message as string).toContain('unknown operation "share"');
+  });
+
+  test("the seed's three-scope body (clients, channels, dashboards) is a 200 and every seed entity type is accepted", async () => {
+    const p = (await curl("POST", "/pats", { bearer: access, json: { name: "seed", duration: "24h" } })).body as Record<
+      string,
+      string
+    >;
+    const domain = "c16c980a-9d4c-4793-8fb2-c81304cf1d9f";
+    const seed = {
+      scopes: [
+        { optional_domain_id: domain, entity_type: "clients", operation: "create", entity_id: "*" },
+        {
+          optional_domain_id: domain,
+          entity_type: "channels",
+          operation: "create",
+          entity_id: "cfbc6936-5748-4339-a8ef-37b64b02bc96",
+        },
+        { entity_type: "dashboards", optional_domain_id: domain, operation: "read", entity_id: "*" },
+      ],
+    };
+    const add = await curl("PATCH", `/pats/${p.id}/scope/add`, { bearer: access, raw: JSON.stringify(seed, null, 4) });
+    expect(add.status).toBe(200);
+    const more = await curl("PATCH", `/pats/${p.id}/scope/add`, {
+      bearer: access,
+      json: {
+        scopes: [
+          { optional_domain_id: domain, entity_type: "groups", operation: "share", entity_id: "*" },
+          { optional_domain_id: domain, entity_type: "domains", operation: "read", entity_id: domain },
+          { entity_type: "users", operation: "list", entity_id: "*" },
+          { optional_domain_id: domain, entity_type: "messages", operation: "publish", entity_id: "plant" },
+          { optional_domain_id: domain, entity_type: "dashboards", operation: "dashboard_share", entity_id: "*" },
+          { optional_domain_id: domain, entity_type: "clients", operation: "list_clients", entity_id: "*" },
+        ],
+      },
+    });
+    expect(more.status).toBe(200);
+    const listed = await curl("GET", `/pats/${p.id}/scopes`, { bearer: access });
+    expect(listed.body.total).toBe(9);
+    const types = (listed.body.scopes as { entity_type: string }[]).map((s) => s.entity_type);
+    expect(new Set(types)).toEqual(
+      new Set(["clients", "channels", "dashboards", "groups", "domains", "users", "messages"]),
+    );
   });
 
   test("a PAT expires after its duration", async () => {
@@ -293,8 +335,8 @@ describe("neo shell pat", () => {
     expect((await pat(["scopes", j.id!, "--add", "channels:publish:plant"])).stdout).toBe(
       "tables:read:*\nchannels:publish:plant\n",
     );
-    expect((await pat(["create", "--name", "bad", "--scope", "groups:read:*"])).stderr).toContain(
-      'unknown entity_type "groups"',
+    expect((await pat(["create", "--name", "bad", "--scope", "widgets:read:*"])).stderr).toContain(
+      'unknown entity_type "widgets"',
     );
     expect((await pat(["revoke", j.id!])).stdout).toBe("revoked\n");
     expect((await curl("GET", "/db/query?q=select+count(*)+from+EXAMPLE", { bearer: j.secret })).status).toBe(401);
