@@ -52,7 +52,7 @@ export function auditConnect(audit: AuditLog, req: ConnectRequest, r: MqttAuthOu
     action: "connect",
     result: r.ok ? "ok" : "fail",
     method,
-    listener: LISTENER[req.peer.transport],
+    listener: req.peer.listener ?? LISTENER[req.peer.transport],
     address: req.peer.remoteAddress,
     ...(claimed ? (claimed.startsWith("user:") ? { user: claimed.slice(5) } : { client: claimed }) : {}),
     target: req.clientId,
@@ -79,7 +79,7 @@ export function auditMqttRefusal(
     result: "fail",
     ...(user !== undefined ? { user } : { client: c.identity ?? c.id }),
     target,
-    listener: LISTENER[c.peer.transport],
+    listener: c.peer.listener ?? LISTENER[c.peer.transport],
     address: c.peer.remoteAddress,
     reason: `not allowed to ${operation === "topics:publish" ? "publish to" : "subscribe to"} ${target}`,
   });

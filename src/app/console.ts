@@ -2,7 +2,7 @@
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
 import { type CredentialRef, principalName, shareKey } from "../auth/index.ts";
-import type { NeoConfig } from "../config/index.ts";
+import { mqttListeners, type ResolvedMqttListener, type NeoConfig } from "../config/index.ts";
 import { formatConfig } from "../config/index.ts";
 import { handleQuery } from "../http/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
@@ -27,7 +27,14 @@ export interface ConsoleDeps {
   metrics: NeoMetrics;
   startedAt: number;
   /** the addresses bound now: "host:port" */
-  addresses: () => { http: string; mqtt: string; grpc?: string; coap?: string; coapsTcp?: string };
+  addresses: () => {
+    http: string;
+    mqtt: string;
+    mqttListeners?: { name: string; address: string }[];
+    grpc?: string;
+    coap?: string;
+    coapsTcp?: string;
+  };
   bodyLimit: number;
   /** may this principal run this statement? (the same check as /db/query) */
   readCheck: ReadCheck;
@@ -46,8 +53,24 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
       : "none (anonymous allowed)";
   const httpAuth = cfg.http.enableTokenAuth ? "token on /db/*" : "none on /db/* (anonymous allowed)";
   const httpTls = cfg.http.tls.enabled;
+  // Listener blocks: each by its name with its own rules
+  const named = mqttListeners(m).filter((l) => l.named);
+  const rulesOf = (l: ResolvedMqttListener) =>
+    l.transport === "tls" && l.clientAuth !== "none"
+      ? `client certificate (${l.clientAuth})${l.enableTokenAuth ? " and token" : ""}`
+      : l.enableTokenAuth
+        ? "token"
+        : "none (anonymous allowed)";
+  const mqttViews: ListenerView[] = named.length
+    ? named.map((l) => ({
+        name: `MQTT "${l.name}"`,
+        address: addr.mqttListeners?.find((x) => x.name === l.name)?.address ?? "not listening",
+        tls: l.transport === "tls",
+        auth: rulesOf(l),
+      }))
+    : [{ name: "MQTT", address: addr.mqtt, tls: m.tls.enabled, auth: mqttAuth }];
   return [
-    { name: "MQTT", address: addr.mqtt, tls: m.tls.enabled, auth: mqttAuth },
+    ...mqttViews,
     {
       name: "MQTT over WebSocket (/mqtt)",
       address: addr.http,

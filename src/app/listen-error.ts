@@ -3,10 +3,12 @@
 import { NeoError } from "../lib/errors.ts";
 
 export async function listening<T>(
-  what: "MQTT" | "HTTP" | "gRPC" | "CoAP" | "CoAP over TLS",
+  what: "MQTT" | "HTTP" | "gRPC" | "CoAP" | "CoAP over TLS" | `MQTT listener "${string}"`,
   host: string,
   port: number,
   start: () => T | Promise<T>,
+  /** the setting that chose the address, when not the service's Listen (a Listener block: "neo.conf:12:3") */
+  chosenBy?: string,
 ): Promise<T> {
   try {
     return await start();
@@ -20,8 +22,9 @@ export async function listening<T>(
         : code === "EADDRNOTAVAIL" || /not available/i.test(why)
           ? `${host} is not an address of this machine`
           : "the address is in use or not available";
-    const setting =
-      what === "MQTT"
+    const setting = chosenBy
+      ? chosenBy
+      : what === "MQTT"
         ? "Mqtt.Listen / --mqtt-port"
         : what === "HTTP"
           ? "Http.Listen / --http-port"

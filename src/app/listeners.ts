@@ -2,7 +2,7 @@
 // reload that replaces one of them.
 import type { Auth } from "../auth/index.ts";
 import type { ReadCheck } from "./query-authz.ts";
-import type { NeoConfig } from "../config/index.ts";
+import type { NeoConfig, ResolvedMqttListener } from "../config/index.ts";
 import { createHttpServer, type HttpDeps, type HttpIdentify, type HttpServer } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Broker, Listening } from "../mqtt/index.ts";
@@ -38,25 +38,36 @@ export interface ListenerDeps {
   sockets?: HttpDeps["sockets"];
 }
 
-/** The MQTT listener from its settings; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
+/** One MQTT listener from its rules; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
 export async function startMqttListener(
   d: Pick<ListenerDeps, "pki" | "broker">,
   m: NeoConfig["mqtt"],
+  l: ResolvedMqttListener,
   announce?: () => void,
+  file?: string,
 ): Promise<MqttListener> {
-  const tls = m.tls.enabled
-    ? {
-        ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
-        requestCert: m.tls.clientAuth !== "none",
-        rejectUnauthorized: m.tls.clientAuth === "require",
-      }
-    : undefined;
-  const l = await listening("MQTT", m.listen.host, m.listen.port, () =>
-    d.broker.listen({ host: m.listen.host, port: m.listen.port, tls }),
+  const tls =
+    l.transport === "tls"
+      ? {
+          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
+          requestCert: l.clientAuth !== "none",
+          rejectUnauthorized: l.clientAuth === "require",
+        }
+      : undefined;
+  const what = l.named ? (`MQTT listener "${l.name}"` as const) : "MQTT";
+  const at = await listening(
+    what,
+    l.listen.host,
+    l.listen.port,
+    () => d.broker.listen({ ...(l.named ? { name: l.name } : {}), host: l.listen.host, port: l.listen.port, tls }),
+    l.named ? `${file ?? "config"}:${l.at ?? "?"} Mqtt.Listener "${l.name}"` : undefined,
   );
   announce?.();
-  createLogger("mqtt-tcp").info(`MQTT Listen ${m.tls.enabled ? "tls" : "tcp"}://${l.host}:${l.port}`);
-  return l;
+  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${tls ? `, client certificate ${l.clientAuth}` : ""}`;
+  createLogger("mqtt-tcp").info(
+    `MQTT Listen ${l.transport}://${at.host}:${at.port}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
+  );
+  return at;
 }
 
 export function createListeners(d: ListenerDeps) {

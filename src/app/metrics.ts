@@ -16,7 +16,11 @@ import type { SeriesStore } from "../storage/index.ts";
 
 export function brokerFigures(broker: Broker): BrokerFigures {
   const connections: Record<string, number> = {};
-  for (const c of broker.clients()) connections[c.peer.transport] = (connections[c.peer.transport] ?? 0) + 1;
+  // a named listener (Listener block) by its name, the service's one listener and WebSocket by transport
+  for (const c of broker.clients()) {
+    const at = c.peer.listener ?? c.peer.transport;
+    connections[at] = (connections[at] ?? 0) + 1;
+  }
   const s = broker.stats();
   return {
     connections,

@@ -69,7 +69,17 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   // certificates, clients arriving without one (WebSocket on the HTTP port) need a
   // token even if token auth was not switched on.
   // read on every call: a SIGHUP reload may switch token auth on or off
-  const tokenRequired = () => config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
+  const serviceRule = () => config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
+  /** the named listener's own rules (a Listener block), undefined for the service's one listener and WebSocket */
+  const rulesOf = (peer: ConnectRequest["peer"]) =>
+    peer.listener === undefined ? undefined : config.listeners?.find((l) => l.name === peer.listener);
+  /** must this connection present a credential? A named listener says so itself (Mqtt.EnableTokenAuth by default) */
+  const tokenRequired = (peer: ConnectRequest["peer"]) => {
+    if (peer.listener === undefined) return serviceRule();
+    const own = rulesOf(peer);
+    // a listener a reload removed: its connections are closed; nothing new is let in anonymously
+    return own ? (own.enableTokenAuth ?? config.enableTokenAuth) : true;
+  };
 
   /** which MQTT client ids this principal may use (sessions held by others are the broker's rule) */
   function checkClientId(req: ConnectRequest, p: Identified): MqttRefusal | undefined {
@@ -110,8 +120,9 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
       // the console's Live page signs in with its web session, over WebSocket only
       sessions: ws && cert === undefined,
-      allowAnonymous: !tokenRequired(),
+      allowAnonymous: !tokenRequired(req.peer),
       anonymousId: req.clientId,
+      ...(req.peer.listener !== undefined ? { listener: req.peer.listener } : {}),
     });
     if (!who.ok) {
       if (who.kind === "unavailable") return refuse(who.kind, RC.serverUnavailable, who.reason, who);
@@ -134,9 +145,9 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   function stillAllowed(c: NeoClient): boolean {
     const cred = credentialOf(c);
     if (isConsole(cred)) return true;
-    // MQTT TLS switched on: a plaintext TCP session no longer meets the config
-    if (config.tls.enabled && c.peer.transport === "tcp") return false;
-    if (!cred || cred.principal.kind === "anonymous") return !tokenRequired();
+    // MQTT TLS switched on: a plaintext TCP session of the one listener no longer meets the config
+    if (c.peer.listener === undefined && config.tls.enabled && c.peer.transport === "tcp") return false;
+    if (!cred || cred.principal.kind === "anonymous") return !tokenRequired(c.peer);
     if (config.requireClientIdMatch && cred.principal.kind === "client" && c.id !== cred.principal.id) return false;
     return true;
   }

@@ -17,7 +17,12 @@ export type Door = ReturnType<typeof openDoor>;
 
 export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopList) {
   const { registry, people, audit } = s;
-  const anonymousScopes = () => settings.get().auth?.anonymousScopes ?? ALL_ACCESS_SCOPES;
+  // a named MQTT listener's AnonymousScopes, else Auth.AnonymousScopes
+  const anonymousScopes = (listener?: string) => {
+    const now = settings.get();
+    const own = listener === undefined ? undefined : now.mqtt.listeners?.find((l) => l.name === listener);
+    return own?.anonymousScopes ?? now.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES;
+  };
   const auth = createAuth({
     registry,
     anonymousScopes,

@@ -12,7 +12,8 @@ import { createConsoleSource } from "./console.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
 import { API, auditRoutes } from "../http/index.ts";
 import { auditJson, parseAuditFilter } from "../registry/index.ts";
-import { createListeners, type MqttListener, startMqttListener } from "./listeners.ts";
+import { createListeners, startMqttListener } from "./listeners.ts";
+import { type MqttListenerSet, startMqttListeners } from "./mqtt-listener-set.ts";
 import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
 import type { Stores } from "./phase-stores.ts";
@@ -24,8 +25,11 @@ import { createWebUi } from "./web-ui.ts";
 export interface ReadyInfo {
   event: "ready";
   http: string;
+  /** the first MQTT listener */
   mqtt: string;
   mqttTls: boolean;
+  /** every MQTT listener by name (Listener blocks; the one listener is "tcp" or "tls") */
+  mqttListeners: { name: string; transport: "tcp" | "tls"; address: string }[];
   httpTls: boolean;
   /** the gRPC listener ("host:port"), when a Grpc block configures one */
   grpc?: string;
@@ -40,7 +44,7 @@ export interface ReadyInfo {
 
 /** The running listeners; a reload puts new ones in (an HTTP server it retired keeps its connections). */
 export interface ListenerSlots {
-  mqtt: { current: MqttListener; start(m: NeoConfig["mqtt"]): Promise<MqttListener> };
+  mqtt: MqttListenerSet;
   http: {
     current: HttpServer;
     start(h: Pick<NeoConfig["http"], "listen" | "tls">): Promise<HttpServer>;
@@ -77,26 +81,43 @@ export async function startListeners(
   if (config.mqtt.tls.enabled) await loadTlsMaterial(s.pki, config.mqtt.tls, "Mqtt");
   if (config.http.tls.enabled) await loadTlsMaterial(s.pki, config.http.tls, "Http");
 
-  const startMqtt = (m: NeoConfig["mqtt"], announce?: () => void) =>
-    startMqttListener({ pki: s.pki, broker }, m, announce);
+  let announced = false;
   const mq: ListenerSlots["mqtt"] = {
-    current: await startMqtt(config.mqtt, () => {
-      if (config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
-    }),
-    start: (m) => startMqtt(m),
+    running: new Map(),
+    start: (m, l) =>
+      startMqttListener(
+        { pki: s.pki, broker },
+        m,
+        l,
+        () => {
+          if (!announced && config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
+          announced = true;
+        },
+        settings.get().file,
+      ),
   };
-  stops.add("accept", "MQTT listener", () => mq.current.stop(false)); // broker.close() tells each client
+  await startMqttListeners(mq, config.mqtt);
+  // broker.close() tells each client
+  stops.add("accept", "MQTT listeners", () => {
+    for (const r of mq.running.values()) r.listener.stop(false);
+  });
   // what listens now (the console's Overview shows it): the HTTP server joins below
   const bound: { http?: ListenerSlots["http"]; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
   let coapAt: { udp?: string; tls?: string } = {};
   const ready = (): ReadyInfo => {
     const now = settings.get();
     const httpAddr = new URL(bound.http?.current.url ?? "http://-:0");
+    const mqttAll = [...mq.running.values()].map((r) => ({
+      name: r.rules.name,
+      transport: r.listener.transport,
+      address: `${r.listener.host}:${r.listener.port}`,
+    }));
     return {
       event: "ready",
       http: `${httpAddr.hostname.replace(/^\[|\]$/g, "")}:${httpAddr.port}`,
-      mqtt: `${mq.current.host}:${mq.current.port}`,
-      mqttTls: now.mqtt.tls.enabled,
+      mqtt: mqttAll[0]?.address ?? "",
+      mqttTls: mqttAll[0]?.transport === "tls",
+      mqttListeners: mqttAll,
       httpTls: now.http.tls.enabled,
       ...(bound.grpc ? { grpc: `${bound.grpc.host}:${bound.grpc.port}`, grpcTls: bound.grpc.tls } : {}),
       ...(coapAt.udp ? { coap: coapAt.udp } : {}),

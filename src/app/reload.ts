@@ -10,6 +10,7 @@ import type { SettingsOwner } from "../lib/settings.ts";
 import { RC } from "../mqtt/index.ts";
 import type { createMqttAuthenticator, NeoBroker } from "./mqtt-auth.ts";
 import type { ListenerSlots } from "./phase-listeners.ts";
+import { reconcileMqttListeners, runningMqttSettings } from "./mqtt-listener-set.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 
 export interface ReloadTarget {
@@ -104,9 +105,13 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
   let run = runnable(prev, next, log);
   const done = describe(prev, run);
   const failed: string[] = [];
-  if (!same([prev.mqtt.listen, prev.mqtt.tls], [run.mqtt.listen, run.mqtt.tls])) {
-    const ok = await swapMqtt(t, prev, run, done, failed);
-    if (!ok) run = { ...run, mqtt: { ...run.mqtt, listen: prev.mqtt.listen, tls: prev.mqtt.tls } };
+  if (
+    !same([prev.mqtt.listen, prev.mqtt.tls, prev.mqtt.listeners], [run.mqtt.listen, run.mqtt.tls, run.mqtt.listeners])
+  ) {
+    const r = await reconcileMqttListeners(t.listeners.mqtt, prev.mqtt, run.mqtt, log);
+    done.push(...r.done);
+    failed.push(...r.failed);
+    if (r.failed.length) run = { ...run, mqtt: runningMqttSettings(t.listeners.mqtt, prev.mqtt, run.mqtt) };
   }
   if (!same([prev.http.listen, prev.http.tls], [run.http.listen, run.http.tls])) {
     const ok = await swapHttp(t, prev, run, done, failed);
@@ -136,32 +141,6 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
         : "config reloaded: nothing changed",
   );
   return done;
-}
-
-/** true when the new listener runs */
-async function swapMqtt(t: ReloadTarget, prev: NeoConfig, run: NeoConfig, done: string[], failed: string[]) {
-  const slot = t.listeners.mqtt;
-  try {
-    const r = await swapListener({
-      samePort: sameAddress(prev.mqtt.listen, run.mqtt.listen),
-      current: slot.current,
-      start: () => slot.start(run.mqtt),
-      restore: () => slot.start(prev.mqtt),
-      release: (l) => l.stop(false), // its sessions run on (or are re-checked after the reload)
-    });
-    slot.current = r.listener;
-    if (r.ok) {
-      done.push(`MQTT listener ${r.listener.transport}://${r.listener.host}:${r.listener.port}`);
-      return true;
-    }
-    failed.push("MQTT listener (kept the old settings)");
-    t.log.error("reload: the new MQTT listener could not start; the old settings stay", r.error);
-    return false;
-  } catch (e) {
-    failed.push("MQTT listener (NOTHING listens for MQTT now)");
-    t.log.error("reload: neither the new nor the old MQTT listener could start", e);
-    return false;
-  }
 }
 
 async function swapHttp(t: ReloadTarget, prev: NeoConfig, run: NeoConfig, done: string[], failed: string[]) {

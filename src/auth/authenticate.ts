@@ -17,7 +17,7 @@ export interface AuthDeps {
   registry: Registry;
   now?: () => number;
   /** Auth.AnonymousScopes, read per identification (a reload may change it) */
-  anonymousScopes?: () => readonly string[];
+  anonymousScopes?: (listener?: string) => readonly string[];
   /** login access keys, sessions and PATs (auth/people.ts) */
   person?: (c: Credentials) => Identity | undefined;
   /** people's stores, for current() of PATs, access keys and sessions */

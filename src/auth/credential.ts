@@ -16,8 +16,9 @@ export type CredentialRef =
   | { readonly kind: "user"; readonly user: string; readonly key: string }
   /** a web UI session (cookie or bearer, and the console's MQTT session) of `user` */
   | { readonly kind: "session"; readonly user: string; readonly key: string }
-  /** nothing presented where that is allowed (token auth off); `id`: the MQTT client id, if any */
-  | { readonly kind: "anonymous"; readonly id: string };
+  /** nothing presented where that is allowed (token auth off); `id`: the MQTT client id, if any;
+   *  `listener`: the named listener whose AnonymousScopes apply */
+  | { readonly kind: "anonymous"; readonly id: string; readonly listener?: string };
 
 export type CredentialKind = CredentialRef["kind"];
 

@@ -18,7 +18,7 @@ export type Current = { ok: true; principal: Identified } | { ok: false; kind: R
 export interface CurrentDeps {
   registry: Pick<Registry, "get">;
   /** Auth.AnonymousScopes, read per call (a reload may change them) */
-  anonymousScopes(): readonly string[];
+  anonymousScopes(listener?: string): readonly string[];
   /** people's stores; without them a PAT, access key or session is never current */
   people?: { users: Pick<Users, "getById">; keys: Pick<UserKeys, "get">; pats: Pick<Pats, "getAny" | "scopes"> };
   now?: () => number;
@@ -91,7 +91,7 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
             principal: {
               id: ref.id,
               kind: "anonymous",
-              scopes: parsed(deps.anonymousScopes()),
+              scopes: parsed(deps.anonymousScopes(ref.listener)),
               ref,
               expiresAt: Number.POSITIVE_INFINITY,
             },

@@ -40,12 +40,15 @@ export interface Credentials {
   allowAnonymous: boolean;
   /** what `%c` means for an anonymous principal (the MQTT client id) */
   anonymousId?: string;
+  /** the named listener the credentials came in on: its rules (AnonymousScopes) apply */
+  listener?: string;
 }
 
 export interface IdentifyDeps {
   verifyToken(token: string): AuthOutcome;
   verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
-  anonymousScopes(): readonly string[];
+  /** Auth.AnonymousScopes, or a named listener's own */
+  anonymousScopes(listener?: string): readonly string[];
   /**
    * People's credentials (login access keys, sessions, PATs; auth/people.ts): an Identity
    * when the credential is one of theirs, undefined to go on with client tokens.
@@ -120,8 +123,8 @@ export function createIdentify(deps: IdentifyDeps) {
 
   function anonymous(c: Credentials): Identity {
     const id = c.anonymousId ?? "";
-    return principal(id, "anonymous", deps.anonymousScopes(), {
-      ref: { kind: "anonymous", id },
+    return principal(id, "anonymous", deps.anonymousScopes(c.listener), {
+      ref: c.listener !== undefined ? { kind: "anonymous", id, listener: c.listener } : { kind: "anonymous", id },
       expiresAt: Number.POSITIVE_INFINITY,
     });
   }

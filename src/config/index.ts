@@ -5,6 +5,7 @@ export type {
   ClientAuthMode,
   ListenConfig,
   MqttLimits,
+  MqttListenerConfig,
   NeoConfig,
   QueryConfig,
   TlsConfig,
@@ -21,3 +22,4 @@ export { parseBool, type ConfigFlags } from "./sources.ts";
 export { defaultConfigText, formatConfig } from "./format.ts";
 export { formatListen, parseHost, parseListen, parsePort } from "./listen.ts";
 export { closest } from "./suggest.ts";
+export { mqttListeners, type ResolvedMqttListener } from "./mqtt-listeners.ts";

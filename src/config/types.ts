@@ -13,6 +13,22 @@ export interface TlsConfig {
   keyFile?: string;
 }
 
+/** One MQTT `Listener "name" { ... }` block (docs/tls.md "Listeners"): its own address, transport and auth rules. */
+export interface MqttListenerConfig {
+  /** the block's label: names it in /metrics, $SYS, the console and the audit trail */
+  name: string;
+  transport: "tcp" | "tls";
+  listen: ListenConfig;
+  /** a token is required on this listener (default: Mqtt.EnableTokenAuth) */
+  enableTokenAuth?: boolean;
+  /** TLS only: client certificates "require" | "optional" | "none" (default: Mqtt.Tls.ClientAuth) */
+  clientAuth?: ClientAuthMode;
+  /** what anonymous clients of this listener may do (default: Auth.AnonymousScopes) */
+  anonymousScopes?: string[];
+  /** where the block is in the file ("neo.conf:12:3"), for errors about it */
+  at?: string;
+}
+
 export interface ListenConfig {
   host: string; // e.g. "127.0.0.1"
   port: number; // 0 = pick a free port
@@ -136,6 +152,8 @@ export interface NeoConfig {
     /** keep retained messages and persistent sessions across restarts (<data>/mqtt-state.db) */
     persistence: boolean;
     tls: TlsConfig;
+    /** `Listener "name"` blocks; absent = the one listener of Listen and Tls (mqttListeners() resolves it) */
+    listeners?: MqttListenerConfig[];
   };
   /** machbase-neo's gRPC API (docs/grpc.md); absent = no gRPC listener */
   grpc?: { listen: ListenConfig; tls: TlsConfig };

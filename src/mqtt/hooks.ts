@@ -7,6 +7,8 @@ export type { PeerCert };
 /** Who is on the other end, as far as the transport can tell. */
 export interface PeerInfo {
   transport: "tcp" | "tls" | "ws" | "wss";
+  /** the named listener the connection came in on (absent: the service's one listener) */
+  listener?: string;
   remoteAddress: string;
   /** present when the transport verified a client certificate chaining to the CA */
   cert?: PeerCert;

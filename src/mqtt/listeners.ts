@@ -19,12 +19,15 @@ export interface TlsListenOptions {
 }
 
 export interface ListenOptions {
+  /** the listener's name (a `Listener "name"` block): carried on each connection's peer */
+  name?: string;
   host: string;
   port: number;
   tls?: TlsListenOptions;
 }
 
 export interface Listening {
+  name?: string;
   host: string;
   port: number;
   transport: "tcp" | "tls";
@@ -47,6 +50,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
   const strict = tls?.requestCert === true && tls.rejectUnauthorized !== false;
   const start = (s: Socket<SockData>, cert: PeerCert | undefined) => {
     const peer: PeerInfo = { transport: tls ? "tls" : "tcp", remoteAddress: s.remoteAddress };
+    if (o.name !== undefined) peer.listener = o.name;
     if (cert) peer.cert = cert;
     const t = new SocketTransport<SockData>(s, peer);
     const conn = new Connection(core, t);
@@ -115,6 +119,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
   });
 
   const l: Listening = {
+    ...(o.name !== undefined ? { name: o.name } : {}),
     host: listener.hostname,
     port: listener.port,
     transport: tls ? "tls" : "tcp",

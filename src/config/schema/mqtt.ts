@@ -4,7 +4,14 @@ import type { MqttLimits } from "../types.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { bool, duration, int } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
-import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
+import { applyService, checkTlsPair, listen, listenLine, tls, tlsLines } from "./service.ts";
+import {
+  applyMqttListeners,
+  checkMqttListeners,
+  listenersList,
+  mqttListenerLines,
+  mqttListenerSpec,
+} from "./mqtt-listeners.ts";
 import { def, type Section } from "./spec.ts";
 
 /** The largest packet MQTT can frame: 268,435,455 bytes of remaining length plus a 5-byte header. */
@@ -41,22 +48,27 @@ export const mqttSection: Section = {
       MaxConnectionsPerClient: int(1, 100_000_000, limit("maxConnectionsPerClient")),
       MaxConnectionsPerAddress: int(1, 100_000_000, limit("maxConnectionsPerAddress")),
       Tls: tls("mqtt", ["require", "optional"]),
+      Listener: mqttListenerSpec,
+      Listeners: listenersList,
     },
     hints: {
       Bridge: 'a bridge is its own top-level block: Bridge "name" { Address = "mqtts://..." }',
-      Listeners: LISTENERS_HINT,
       EnableTls: "write Tls { Enabled = true } instead",
       ServerCertPath: 'write Tls { CertFile = "..." } instead',
       ServerKeyPath: 'write Tls { KeyFile = "..." } instead',
     },
   },
-  check: (_p, ctx) => checkTlsPair("Mqtt", ctx),
+  check: (p, ctx) => {
+    checkTlsPair("Mqtt", ctx);
+    checkMqttListeners(p, ctx);
+  },
   apply: (cfg, p) => {
     applyService(cfg, p, "mqtt");
     cfg.mqtt.maxMessageSizeLimit = def(p.mqtt.maxMessageSizeLimit, cfg.mqtt.maxMessageSizeLimit);
     cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
     cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
     if (p.mqtt.limits) Object.assign(cfg.mqtt, p.mqtt.limits);
+    applyMqttListeners(cfg, p);
   },
   format: (cfg) => [
     "Mqtt {",
@@ -79,6 +91,7 @@ export const mqttSection: Section = {
     `  MaxConnectionsPerClient = ${cfg.mqtt.maxConnectionsPerClient}`,
     `  MaxConnectionsPerAddress = ${cfg.mqtt.maxConnectionsPerAddress}`,
     ...tlsLines(cfg.mqtt.tls),
+    ...mqttListenerLines(cfg),
     "}",
   ],
   sample: () => `Mqtt {
@@ -144,5 +157,19 @@ export const mqttSection: Section = {
     # CertFile = "/etc/neo/server_cert.pem"
     # KeyFile = "/etc/neo/server_key.pem"
   }
+
+  # More than one listener, each with its own rules (Mosquitto's per_listener_settings):
+  # with any Listener block, Listen above is not used; Tls above gives the server
+  # certificate of tls:// listeners and their default ClientAuth. docs/tls.md "Listeners".
+  # Listener "local" {
+  #   Address = "tcp://127.0.0.1:1883"
+  #   EnableTokenAuth = false
+  #   AnonymousScopes = ["topics:publish:#", "topics:subscribe:#"]
+  # }
+  # Listener "lan" {
+  #   Address = "tls://0.0.0.0:8883"
+  #   ClientAuth = "require"        # "require" | "optional" | "none"
+  #   EnableTokenAuth = true
+  # }
 }`,
 };

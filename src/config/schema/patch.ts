@@ -12,6 +12,16 @@ import type {
   QueryConfig,
 } from "../types.ts";
 
+export interface MqttListenerPatch {
+  name: string;
+  at: string;
+  transport?: "tcp" | "tls";
+  listen?: ListenConfig;
+  enableTokenAuth?: boolean;
+  clientAuth?: ClientAuthMode;
+  anonymousScopes?: string[];
+}
+
 export interface TlsPatch {
   enabled?: boolean;
   clientAuth?: ClientAuthMode;
@@ -28,6 +38,8 @@ export interface ServicePatch {
   allowedHosts?: string[];
   trustedProxies?: string[];
   limits?: Partial<MqttLimits>;
+  /** Mqtt `Listener "name"` blocks (file only) */
+  listeners?: MqttListenerPatch[];
   metricsPublic?: boolean;
   maxRequestsPerAddress?: number;
   tls: TlsPatch;

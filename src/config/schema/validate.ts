@@ -93,7 +93,7 @@ function applyEntry(
       ctx.problems.push({ pos: value.pos, message: `${full}: expected a block { ... }, got ${got(value)}` });
       return;
     }
-    for (const e of value.entries) applyEntry(field, e.key, e.value, full, patch, ctx);
+    for (const e of value.entries) applyEntry(field, e.key, e.value, full, patch, ctx, e.label);
     return;
   }
   if (rest.length > 0) {

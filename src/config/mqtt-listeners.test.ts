@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { formatConfig, loadConfig, mqttListeners } from "./index.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "neo-listeners-conf-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = join(dir, "neo.conf");
+const load = (text: string) => {
+  writeFileSync(file, text);
+  return loadConfig({ file, env: {}, cwd: dir });
+};
+
+describe("Mqtt listeners", () => {
+  test("without Listener blocks, Listen and Tls are the one listener, named by its transport", () => {
+    const c = load('Mqtt {\n  Listen = "127.0.0.1:1999"\n  EnableTokenAuth = true\n}\n');
+    expect(mqttListeners(c.mqtt)).toEqual([
+      {
+        name: "tcp",
+        transport: "tcp",
+        listen: { host: "127.0.0.1", port: 1999 },
+        enableTokenAuth: true,
+        clientAuth: "none",
+        named: false,
+      },
+    ]);
+  });
+
+  test("Listener blocks carry their own rules; unset ones come from the service", () => {
+    const c = load(`Mqtt {
+  EnableTokenAuth = true
+  Tls { ClientAuth = "optional" }
+  Listener "local" {
+    Address = "tcp://127.0.0.1:1883"
+    EnableTokenAuth = false
+    AnonymousScopes = ["topics:publish:local/#"]
+  }
+  Listener "lan" { Address = "tls://0.0.0.0:8883" }
+}
+`);
+    const [local, lan] = mqttListeners(c.mqtt);
+    expect(local).toMatchObject({ name: "local", transport: "tcp", enableTokenAuth: false, clientAuth: "none" });
+    expect(local?.anonymousScopes).toEqual(["topics:publish:local/#"]);
+    expect(lan).toMatchObject({ name: "lan", transport: "tls", enableTokenAuth: true, clientAuth: "optional" });
+    expect(lan?.listen).toEqual({ host: "0.0.0.0", port: 8883 });
+    // `neo config check` prints them back, and what it prints loads to the same listeners
+    const rules = (m: typeof c.mqtt) => mqttListeners(m).map(({ at: _at, ...r }) => r);
+    expect(rules(load(formatConfig(c)).mqtt)).toEqual(rules(c.mqtt));
+  });
+
+  test("Listeners = [...] is the shorthand: one listener per address, named <transport>-<port>", () => {
+    const c = load('Mqtt {\n  Listeners = ["tcp://127.0.0.1:1883", "tls://0.0.0.0:8883"]\n}\n');
+    expect(mqttListeners(c.mqtt).map((l) => [l.name, l.transport, l.listen.port])).toEqual([
+      ["tcp-1883", "tcp", 1883],
+      ["tls-8883", "tls", 8883],
+    ]);
+  });
+
+  test("errors name the file, line and column of the listener at fault", () => {
+    expect(() =>
+      load(`Mqtt {
+  Listener "a" { Address = "tcp://127.0.0.1:1883" }
+  Listener "b" {
+    Address = "tcp://127.0.0.1:1883"
+  }
+  Listener "c" {
+    Address = "tcp://127.0.0.1:1884"
+    ClientAuth = "require"
+  }
+  Listener "d" { Address = "ws://127.0.0.1:80" }
+}
+`),
+    ).toThrow(
+      [
+        `${file}:3:12: Mqtt.Listener "b": 127.0.0.1:1883 is already Mqtt.Listener "a"'s address`,
+        `${file}:6:12: Mqtt.Listener "c": ClientAuth needs a tls:// Address`,
+        `${file}:10:12: Mqtt.Listener "d": no Address (write Address = "tcp://127.0.0.1:1883")`,
+        `${file}:10:28: Mqtt.Listener "d".Address: MQTT over WebSocket is served on the HTTP listeners' /mqtt path (Http.Listen, Http.Tls), not as a Listener`,
+      ].join("\n"),
+    );
+  });
+});
