@@ -30,6 +30,8 @@ export interface DataTopicDeps {
     msg: { topic: string; payload: string | Buffer; properties?: InboundPublish["properties"] },
   ): void;
   log: Logger;
+  /** undefined: room for one more db/query answer; else why not (Query.AnswerBudget*) */
+  answerRoom?: (client: NeoClient) => string | undefined;
   /** per-message warnings (refused payloads, failed writes, db/query errors), summed up per client and minute */
   refusals: LogAggregator;
 }
@@ -176,6 +178,13 @@ export function createDataTopics(deps: DataTopicDeps) {
         return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
       });
       const gzip = parseCompress(typeof req.compress === "string" ? req.compress : undefined) === "gzip";
+      // answers waiting for MQTT clients that do not read: past the budget, refused before it runs
+      const full = deps.answerRoom?.(client);
+      if (full) {
+        deps.refusals.warn(who(client), `db/query from ${who(client)} refused: ${full}`);
+        reply(client, msg, replyTo, refusalBody({ reason: full }, elapse(t0)));
+        return { handled: true, reasonCode: RC.quotaExceeded };
+      }
       const refused = deps.readCheck?.(client, req.q);
       if (refused) {
         deps.log.debug(`db/query from ${client.identity ?? client.id} refused: ${refused.reason}`);

@@ -65,6 +65,16 @@ export function startServices(
       return p ? shareKey(p, c.peer.remoteAddress) : `dead:${c.id}`;
     },
     batcher: s.batcher,
+    answerRoom: (c) => {
+      const q = settings.get().query;
+      const o = broker.outboundBytes(c.identity, c.id);
+      const MiB = (n: number) => `${Math.round(n / 1048576)} MiB`;
+      if (o.total >= q.answerBudget)
+        return `too many answers waiting to be read by MQTT clients (${MiB(o.total)}, Query.AnswerBudget ${MiB(q.answerBudget)}); try again`;
+      if (o.mine >= q.answerBudgetPerClient)
+        return `your earlier answers are not read yet (${MiB(o.mine)}, Query.AnswerBudgetPerClient ${MiB(q.answerBudgetPerClient)})`;
+      return undefined;
+    },
     replyTo: (id, m) => broker.publishTo(id, { topic: m.topic, payload: m.payload, qos: 1, properties: m.properties }),
     log: createLogger("mqtt"),
   });

@@ -15,6 +15,8 @@ export const DEFAULT_QUERY: QueryConfig = {
   maxRows: 1_000_000,
   maxBytes: 16 * 1024 * 1024,
   maxMemory: 256 * 1024 * 1024,
+  answerBudget: 64 * 1024 * 1024,
+  answerBudgetPerClient: 16 * 1024 * 1024,
 };
 /** Mqtt limits ("Limits on unauthenticated and retained data") */
 export const DEFAULT_MQTT_LIMITS: MqttLimits = {

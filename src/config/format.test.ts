@@ -70,6 +70,8 @@ describe("printing configs", () => {
         maxRows: fc.integer({ min: 1, max: 100_000_000 }),
         maxBytes: fc.integer({ min: 1024, max: 2 ** 32 }),
         maxMemory: fc.integer({ min: 32 * 1024 * 1024, max: 2 ** 40 }),
+        answerBudget: fc.integer({ min: 1024 * 1024, max: 2 ** 40 }),
+        answerBudgetPerClient: fc.integer({ min: 1024 * 1024, max: 2 ** 40 }),
       }),
       mqtt: fc.record({
         listen,

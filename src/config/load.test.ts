@@ -42,7 +42,15 @@ describe("defaults and precedence", () => {
         trustedProxies: [],
         maxRequestsPerAddress: 1000,
       },
-      query: { workers: 2, timeoutMs: 10_000, maxRows: 1_000_000, maxBytes: 16_777_216, maxMemory: 268_435_456 },
+      query: {
+        workers: 2,
+        timeoutMs: 10_000,
+        maxRows: 1_000_000,
+        maxBytes: 16_777_216,
+        maxMemory: 268_435_456,
+        answerBudget: 67_108_864,
+        answerBudgetPerClient: 16_777_216,
+      },
       mqtt: {
         listen: { host: "127.0.0.1", port: 5653 },
         enableTokenAuth: false,

@@ -96,6 +96,9 @@ export interface QueryConfig {
   maxBytes: number;
   /** resident memory of one query process, bytes */
   maxMemory: number;
+  /** db/query answers waiting in MQTT connections for clients that do not read: in all, and per key */
+  answerBudget: number;
+  answerBudgetPerClient: number;
 }
 
 /** limits on what MQTT clients may make the broker hold (issue 9) */

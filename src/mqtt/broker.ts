@@ -157,6 +157,21 @@ export class Broker<M = unknown> {
     return out;
   }
 
+  /**
+   * Bytes written to clients and not yet read by them, in all and of one identity's
+   * connections (`identity` undefined: only `clientId`'s), for the db/query answer budget.
+   */
+  outboundBytes(identity: string | undefined, clientId: string): { total: number; mine: number } {
+    let total = 0;
+    let mine = 0;
+    for (const c of this.core.clients.values()) {
+      const n = c.pendingBytes();
+      total += n;
+      if (identity !== undefined ? c.client?.identity === identity : c.clientId === clientId) mine += n;
+    }
+    return { total, mine };
+  }
+
   /** Every connected client with its own counters (a copy: for the console, not the hot path). */
   clientDetails(): ClientDetails<M>[] {
     return clientDetailsOf<M>(this.core);

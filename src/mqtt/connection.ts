@@ -98,6 +98,11 @@ export class Connection {
     return this.state === "connected";
   }
 
+  /** bytes written to this client and not yet taken by the kernel (what a reader that does not read holds here) */
+  pendingBytes(): number {
+    return this.out.bytes + this.transport.buffered();
+  }
+
   congested(): boolean {
     return this.out.bytes + this.transport.buffered() > this.core.opts.outboundHighWater;
   }

@@ -1,4 +1,5 @@
-// Query { Timeout, MaxRows, MaxBytes, MaxMemory, Workers }: how much one read-only query may take.
+// Query { Timeout, MaxRows, MaxBytes, MaxMemory, Workers, AnswerBudget, AnswerBudgetPerClient }: how
+// much one read-only query may take, and how much of its answers may wait for slow MQTT readers.
 import { formatDuration } from "../../lib/duration.ts";
 import { DEFAULT_QUERY } from "../defaults.ts";
 import type { QueryConfig } from "../types.ts";
@@ -23,6 +24,8 @@ export const querySection: Section = {
       MaxBytes: int(1024, 2 ** 32, query("maxBytes")),
       MaxMemory: int(32 * 1024 * 1024, 2 ** 40, query("maxMemory")),
       Workers: int(1, 64, query("workers")),
+      AnswerBudget: int(1024 * 1024, 2 ** 40, query("answerBudget")),
+      AnswerBudgetPerClient: int(1024 * 1024, 2 ** 40, query("answerBudgetPerClient")),
     },
   },
   apply: (cfg, p) => {
@@ -35,6 +38,8 @@ export const querySection: Section = {
     `  MaxBytes = ${cfg.query.maxBytes}`,
     `  MaxMemory = ${cfg.query.maxMemory}`,
     `  Workers = ${cfg.query.workers}`,
+    `  AnswerBudget = ${cfg.query.answerBudget}`,
+    `  AnswerBudgetPerClient = ${cfg.query.answerBudgetPerClient}`,
     "}",
   ],
   sample: () => `Query {
@@ -47,5 +52,12 @@ export const querySection: Section = {
   MaxBytes = ${DEFAULT_QUERY.maxBytes}
   MaxMemory = ${DEFAULT_QUERY.maxMemory}
   Workers = ${DEFAULT_QUERY.workers}
+
+  # db/query answers (and everything else) written to MQTT clients and not yet read by
+  # them: past AnswerBudget bytes in all, or AnswerBudgetPerClient for one key, a new
+  # db/query is refused before it runs (v5 PUBACK 0x97, a reply saying so). HTTP answers
+  # stream from the query process as the client reads, so they wait there instead.
+  AnswerBudget = ${DEFAULT_QUERY.answerBudget}
+  AnswerBudgetPerClient = ${DEFAULT_QUERY.answerBudgetPerClient}
 }`,
 };
