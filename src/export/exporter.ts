@@ -16,6 +16,7 @@ import {
   type ExportRow,
 } from "./entries.ts";
 import { connectPg, type PgSettings, type PgTarget } from "./postgres.ts";
+import { redactUrl } from "../lib/redact-url.ts";
 
 export interface ExportSettings {
   name: string;
@@ -63,16 +64,6 @@ const PEEK = 32;
 /** the longest wait before trying the database again */
 const MAX_RETRY_MS = 5000;
 
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(invalid URL)";
-  }
-}
-
 export function createExport(s: ExportSettings, dataDir: string, log: Logger): Export {
   const tag = `export "${s.name}"`;
   const queue: BridgeQueue = openQueue(join(dataDir, `export-${s.name}.db`), {
@@ -100,7 +91,7 @@ export function createExport(s: ExportSettings, dataDir: string, log: Logger): E
     const q = queue.stats();
     return {
       name: s.name,
-      database: redact(s.postgres),
+      database: redactUrl(s.postgres),
       tables: [...tables],
       connected,
       lastError,
@@ -148,7 +139,7 @@ export function createExport(s: ExportSettings, dataDir: string, log: Logger): E
     sentRows += rows;
     meter.add(rows);
     if (!connected) {
-      log.info(`${tag}: connected to ${redact(s.postgres)}`);
+      log.info(`${tag}: connected to ${redactUrl(s.postgres)}`);
       connected = true;
       queue.writeStatus(status());
     }

@@ -4,6 +4,7 @@ import type { ExportConfig } from "../types.ts";
 import { int, oneOf, path, size, str } from "./leaves.ts";
 import type { ConfigPatch, ExportPatch } from "./patch.ts";
 import { got, list, q, type Ctx, type LabelledSpec, type LeafSpec, type Section } from "./spec.ts";
+import { redactUrl } from "../../lib/redact-url.ts";
 
 const DEFAULTS = { batch: 1000, maxBytes: 256_000_000 } as const;
 
@@ -90,17 +91,6 @@ function resolve(e: ExportPatch): ExportConfig {
     batch: e.batch ?? DEFAULTS.batch,
     buffer: { maxBytes: e.buffer.maxBytes ?? DEFAULTS.maxBytes },
   };
-}
-
-/** the database URL without its password, for status lines and `neo config check` */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(invalid URL)";
-  }
 }
 
 function lines(e: ExportConfig, i: number): string[] {
