@@ -152,8 +152,15 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         tcpPeer !== undefined && trusted.size > 0
           ? forwardedClient(tcpPeer, req.headers.get("x-forwarded-for"), trusted)
           : tcpPeer;
+      // a malformed Host makes no URL: 400 here, never a 500 from the error handler
+      let path: string;
+      try {
+        path = new URL(req.url).pathname;
+      } catch {
+        return failure(400, "invalid request URL");
+      }
       // one address's requests in progress are capped (Http.MaxRequestsPerAddress): 503 past it
-      const res = await inflight.run(clientIp, new URL(req.url).pathname, async () =>
+      const res = await inflight.run(clientIp, path, async () =>
         handler.fetch(req, {
           server: srv,
           listener: tls ? "https" : "http",
