@@ -43,8 +43,13 @@ export function auditConnect(audit: AuditLog, req: ConnectRequest, r: MqttAuthOu
   const p = r.ok ? credentialOf(r)?.principal : undefined;
   const method: PresentedForm = p ? formOf(p.ref) : r.ok ? "none" : (r.form ?? "none");
   // refused before identify() (a banned address, a bad client id): what the username's token shape claims
-  const presented = req.username ? (tokenClientId(req.username) ?? undefined) : req.peer.cert?.cn;
-  const claimed = p ? (p.kind === "anonymous" ? undefined : p.id) : r.ok ? undefined : (r.claimed ?? presented);
+  const claimed = p
+    ? p.kind === "anonymous"
+      ? undefined
+      : p.id
+    : r.ok
+      ? undefined
+      : (r.claimed ?? (req.username ? (tokenClientId(req.username) ?? undefined) : req.peer.cert?.cn));
   // a refused token's client id is only what its unverified prefix says: marked as claimed
   const unverified = !r.ok && claimed !== undefined && req.peer.cert === undefined;
   audit.record({

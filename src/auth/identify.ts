@@ -108,10 +108,11 @@ export function createIdentify(deps: IdentifyDeps) {
     }
   }
 
-  function fromOutcome(o: AuthOutcome, form: "token" | "cert", presented: string | undefined): Identity {
+  /** `claimed`: who the credential says it is, asked only for a refusal */
+  function fromOutcome(o: AuthOutcome, form: "token" | "cert", claimed: () => string | undefined): Identity {
     if (!o.ok) {
       const f = form === "cert" ? "certificate" : "token";
-      return refusal(KIND[o.reason], f, `${f} refused: ${o.reason}`, presented);
+      return refusal(KIND[o.reason], f, `${f} refused: ${o.reason}`, claimed());
     }
     return principal(o.clientId, "client", o.scopes, {
       ref: { kind: "client", id: o.clientId, form, generation: o.fingerprint256 },
@@ -119,7 +120,7 @@ export function createIdentify(deps: IdentifyDeps) {
     });
   }
 
-  const viaToken = (token: string) => fromOutcome(deps.verifyToken(token), "token", claimedBy(token));
+  const viaToken = (token: string) => fromOutcome(deps.verifyToken(token), "token", () => claimedBy(token));
 
   function anonymous(c: Credentials): Identity {
     const id = c.anonymousId ?? "";
@@ -130,7 +131,7 @@ export function createIdentify(deps: IdentifyDeps) {
   }
 
   function withCertificate(c: Credentials, cert: NonNullable<Credentials["certificate"]>): Identity {
-    const byCert = fromOutcome(deps.verifyCert(cert), "cert", cert.cn);
+    const byCert = fromOutcome(deps.verifyCert(cert), "cert", () => cert.cn);
     if (!byCert.ok) return byCert;
     const id = byCert.principal.id;
     const username = present(c.username);
