@@ -9,10 +9,17 @@ import type { Settings } from "../lib/settings.ts";
 import { createLogger } from "../lib/log.ts";
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { QueryService } from "../query/index.ts";
-import { channelManagementRoutes, createChannelsApi } from "../web/index.ts";
 import type { Broker } from "../mqtt/index.ts";
-import { API, channelReaderRoutes, type ReadRows, type RouteSpec } from "../http/index.ts";
-import { type AuditLog, openChannels, type Registry } from "../registry/index.ts";
+import { channelReaderRoutes, channelRoutes, type ReadRows, type RouteSpec } from "../http/index.ts";
+import {
+  assertChannelId,
+  type AuditLog,
+  type Channel,
+  channelsJson,
+  defaultChannelTable,
+  openChannels,
+  type Registry,
+} from "../registry/index.ts";
 import { createChannelAdapters, createChannelMessages, createChannelMqtt } from "../channels/index.ts";
 import { ORPHAN_SWEEP_MS, RECHECK_MS } from "./session-recheck.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -56,7 +63,6 @@ export function wireChannels(d: {
     // a channel message becomes an MQTT message: no larger than the broker takes one
     maxBodyBytes: settings.get().mqtt.maxMessageSizeLimit,
     log,
-    audit: d.audit,
     // read per request: a SIGHUP reload may switch it
     tokenAuth: () => settings.get().http.enableTokenAuth,
   });
@@ -98,10 +104,19 @@ export function wireChannels(d: {
     return a;
   };
   const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
-  const manage = channelManagementRoutes(createChannelsApi(channels), d.audit).map(({ auth: _, ...r }) => ({
-    ...r,
-    who: API,
-  }));
+  const manage = channelRoutes({
+    create: (o) => channels.create(o),
+    get: (id) => channels.get(id),
+    list: () => channels.list(),
+    delete: (id) => channels.delete(id),
+    connect: (id, client, ops) => channels.connect(id, client, ops),
+    disconnect: (id, client) => channels.disconnect(id, client),
+    json: (list) => channelsJson(list as Channel[], channels.connections()),
+    defaultTable: (id) => {
+      assertChannelId(id);
+      return defaultChannelTable(id);
+    },
+  });
   const routes: RouteSpec[] = [...adapters.routes, ...manage, ...readers];
   return {
     channels,

@@ -11,7 +11,7 @@ import { RC } from "../mqtt/index.ts";
 
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
-import type { BanView, ConnectionView, ConsoleSource, ExportView, ListenerView, TableView } from "../web/index.ts";
+import type { BanView, ConnectionView, ConsoleSource, ExportView, ListenerView, TableView } from "../http/index.ts";
 import { credentialOf, type NeoBroker } from "./mqtt-auth.ts";
 import { dirBytes, readHistory } from "./self-record.ts";
 import type { ReadCheck } from "./query-authz.ts";
@@ -148,13 +148,13 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
         .map((t): TableView => ({ name: t.name, rows: t.rows, bytes: t.bytes, from: ms(t.oldest), to: ms(t.newest) }));
     },
 
-    query: (req, url, principal) =>
+    query: (req, url, principal, decide) =>
       handleQuery(
         req,
         url,
         d.queries,
         d.bodyLimit,
-        (sql) => d.readCheck(principal, sql),
+        (sql) => d.readCheck(principal, sql, decide),
         shareKey(principal, undefined),
       ),
 

@@ -11,7 +11,7 @@ import type { NeoMetrics } from "../metrics/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { AuditLog, Registry, Users } from "../registry/index.ts";
-import { type createKeysApi, createPasswordLogin } from "../web/index.ts";
+import { type createKeysService, createPasswordLogin } from "../http/index.ts";
 import { listening } from "./listen-error.ts";
 import type { ReadCheck } from "./query-authz.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
@@ -27,7 +27,7 @@ export interface GrpcWiring {
   readCheck: ReadCheck;
   queries: QueryService;
   batcher: WriteBatcher;
-  keysApi: ReturnType<typeof createKeysApi>;
+  keysApi: ReturnType<typeof createKeysService>;
   audit: AuditLog;
   guard: Guard;
   metrics: NeoMetrics;

@@ -3,11 +3,10 @@
 import type { Auth } from "../auth/index.ts";
 import type { ReadCheck } from "./query-authz.ts";
 import type { NeoConfig, ResolvedMqttListener } from "../config/index.ts";
-import { createHttpServer, type HttpDeps, type HttpIdentify, type HttpServer } from "../http/index.ts";
+import { createHttpServer, type HttpDeps, type HttpServer } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Broker, Listening } from "../mqtt/index.ts";
 import type { Pki } from "../pki/index.ts";
-import { tokenClientId } from "../registry/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { listening } from "./listen-error.ts";
@@ -27,10 +26,6 @@ export interface ListenerDeps {
   guard: HttpDeps["guard"];
   /** the audit trail: one row per authenticated request */
   audit: HttpDeps["audit"];
-  /** a web console session token: whose (people's sessions) */
-  session?: HttpIdentify["session"];
-  /** app's other HTTP handlers (the web UI) */
-  extraRoutes: (req: Request, url: URL, clientIp?: string) => Promise<Response | undefined>;
   /** GET /metrics */
   metrics?: Pick<HttpDeps, "metrics">;
   /** more routes in the HTTP server's table, and the kind of WebSocket they upgrade to (channel adapters) */
@@ -86,8 +81,6 @@ export function createListeners(d: ListenerDeps) {
         auth: {
           identify: (c) => d.auth.identify(c),
           markUsed: (id) => d.auth.markUsed(id),
-          claimedBy: tokenClientId,
-          ...(d.session ? { session: d.session } : {}),
         },
         log,
         websocket: {
@@ -101,7 +94,6 @@ export function createListeners(d: ListenerDeps) {
             }),
           handlers: d.broker.websocket,
         },
-        extraRoutes: d.extraRoutes,
         ...(d.guard ? { guard: d.guard } : {}),
         ...(d.audit ? { audit: d.audit } : {}),
         ...d.metrics,

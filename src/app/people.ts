@@ -1,15 +1,7 @@
 // The people side of the gateway, opened once and shared: users, their keys (login
 // access/refresh, web sessions, recovery) and the login-key service. identify() asks it
 // about `nac_`/`nws_` bearers; the web UI and /users/* use it for logins.
-import {
-  type Auth,
-  createPatAuth,
-  createPeople,
-  type Identity,
-  type PatAuth,
-  type People,
-  refusal,
-} from "../auth/index.ts";
+import { createPatAuth, createPeople, type PatAuth, type People } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { openPats, openUserKeys, openUsers, type Pats, type UserKeys, type Users } from "../registry/index.ts";
 
@@ -62,14 +54,4 @@ export function recoverUser(
   } finally {
     stack.close();
   }
-}
-
-/**
- * A web console session (or login access key) as an identity, for the HTTP routes that
- * take one: identify() with sessions allowed. A PAT, a client token or anything that is
- * not a person's key is no session here.
- */
-export function sessionIdentity(auth: Pick<Auth, "identify">, people: People, token: string): Identity {
-  if (!people.looksLike(token)) return refusal("not_here", "session", "not a web session");
-  return auth.identify({ token, sessions: true, allowAnonymous: false });
 }

@@ -6,7 +6,6 @@ import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { createServerGuard } from "./guard.ts";
-import { sessionIdentity } from "./people.ts";
 import { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { createMqttAuthorizer } from "./mqtt-authz.ts";
 import type { Stores } from "./phase-stores.ts";
@@ -65,8 +64,6 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
   });
   return {
     auth,
-    /** a web console session (or login access key) as an identity, for the routes that take one */
-    session: (token: string) => sessionIdentity(auth, people.people, token),
     serverGuard,
     guard: serverGuard.guard,
     authz,

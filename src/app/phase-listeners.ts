@@ -6,11 +6,20 @@ import type { NeoConfig } from "../config/index.ts";
 import type { HttpServer } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
-import { createKeysApi, keyManagementRoutes } from "../web/index.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createConsoleSource } from "./console.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
-import { API, auditRoutes } from "../http/index.ts";
+import {
+  auditRoutes,
+  consoleAssetRoutes,
+  consoleRoutes,
+  createKeysService,
+  createPasswordLogin,
+  keyRoutes,
+  patRoutes,
+  sessionRoutes,
+  userRoutes,
+} from "../http/index.ts";
 import { auditJson, parseAuditFilter } from "../registry/index.ts";
 import { createListeners, startMqttListener } from "./listeners.ts";
 import { type MqttListenerSet, startMqttListeners } from "./mqtt-listener-set.ts";
@@ -128,39 +137,47 @@ export async function startListeners(
   };
   const startedAt = Date.now();
   const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
-  const web = await createWebUi({
-    dataDir: config.data,
-    registry: s.registry,
-    pki: s.pki,
-    log: createLogger("web"),
+  const assets = await createWebUi({ dataDir: config.data, users: s.people.users, log: createLogger("web") });
+  const consoleSource = createConsoleSource({
+    config: settings.view,
+    broker: () => broker,
+    store: s.store,
+    queries: s.queries,
+    metrics: s.metrics,
+    startedAt,
+    addresses: () => ready(),
+    bodyLimit: 64 * 1024,
+    readCheck: door.readCheck,
+    bans: { list: () => door.guard.bans(), clear: (a) => door.serverGuard.clear(a) },
+    exports: () => s.exports.statuses(),
+  });
+  const keys = { registry: s.registry, pki: s.pki, log: createLogger("keys"), defaultScopes };
+  const keyApi = createKeysService({ ...keys, now: Date.now });
+  const login = createPasswordLogin({
+    users: s.people.users,
     guard: door.guard,
     audit: s.audit,
-    people: s.people,
-    defaultScopes,
-    console: createConsoleSource({
-      config: settings.view,
-      broker: () => broker,
-      store: s.store,
-      queries: s.queries,
-      metrics: s.metrics,
-      startedAt,
-      addresses: () => ready(),
-      bodyLimit: 64 * 1024,
-      readCheck: door.readCheck,
-      bans: { list: () => door.guard.bans(), clear: (a) => door.serverGuard.clear(a) },
-      exports: () => s.exports.statuses(),
+    log: createLogger("web"),
+  });
+  const { people } = s.people;
+  // every HTTP route of every surface, one table (the /db/*, /health, /metrics and /mqtt
+  // routes are the HTTP server's own)
+  const routes = [
+    ...services.ch.routes,
+    ...keyRoutes(keys),
+    ...auditRoutes({
+      query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
     }),
-    channels: services.ch.channels,
-  });
-  stops.add("stores", "web UI", () => web.close());
-  // /keys: the web UI's key handlers for token/certificate/PAT callers, decided by keys:* scopes
-  const keyApi = createKeysApi({
-    registry: s.registry,
-    pki: s.pki,
-    log: createLogger("keys"),
-    now: Date.now,
-    defaultScopes,
-  });
+    ...sessionRoutes({ people, login }),
+    ...userRoutes({ people, login, audit: s.audit, log: createLogger("web") }),
+    ...patRoutes({ pats: s.people.pats, user: (name) => s.people.users.get(name) }),
+    ...consoleRoutes({
+      source: consoleSource,
+      revokeKey: async (id, by) => void (await keyApi.revoke(performance.now(), id, `user ${by}`)),
+    }),
+    // last: /web/<file> would take any other /web/... path
+    ...consoleAssetRoutes(assets),
+  ];
   const { startHttp } = createListeners({
     pki: s.pki,
     broker,
@@ -170,17 +187,8 @@ export async function startListeners(
     auth: door.auth,
     guard: door.guard,
     audit: s.audit,
-    session: door.session,
-    extraRoutes: (req, url, ip) => web.routes(req, url, ip),
     metrics: { metrics: () => s.metrics.render() },
-    routes: [
-      ...services.ch.routes,
-      // (the key handlers still decide and audit themselves: the next step moves them into routes/)
-      ...keyManagementRoutes(keyApi, s.audit).map(({ auth: _, ...r }) => ({ ...r, who: API })),
-      ...auditRoutes({
-        query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
-      }),
-    ],
+    routes,
     sockets: services.ch.adapters.socketKind,
   });
   const startHttpWith = (h: Pick<NeoConfig["http"], "listen" | "tls">) => startHttp(withHttp(settings, h));

@@ -48,3 +48,7 @@ export {
 } from "./people.ts";
 export { createPatAuth, type PatAuth } from "./pats.ts";
 export { neoScopesOf, PAT_ENTITY_TYPES, parsePatScopes, type PatScope } from "./pat-scopes.ts";
+// the records of people and their credentials, for the HTTP routes that manage them
+// (identity knowledge comes from auth: http never imports the registry)
+export type { PatRecord, Pats, UserRecord, Users } from "../registry/index.ts";
+export { parseTtl, patJson } from "../registry/index.ts";

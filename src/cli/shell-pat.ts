@@ -6,7 +6,7 @@ import { parsePatScopes } from "../app/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { usageError } from "../lib/errors.ts";
 import { openPats, openUsers, type Pats, type UserRecord } from "../registry/index.ts";
-import { parseTtl, patJson } from "../web/index.ts";
+import { parseTtl, patJson } from "../registry/index.ts";
 import { auditChange } from "./audit-cli.ts";
 import { commonArgs, command } from "./common.ts";
 import { repeatedOption } from "./shell-key-scope.ts";

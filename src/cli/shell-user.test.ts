@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openUsers } from "../web/index.ts";
+import { openUsers } from "../registry/index.ts";
 
 // Runs the `user` command as its own process (the lead mounts it under `neo shell`).
 let dir: string;

@@ -3,10 +3,19 @@
 // authorization refusal (a `deny` event; the trail aggregates them, registry/audit-aggregate.ts). The shapes are
 // the audit trail's (registry/audit.ts), declared here so http needs no registry import.
 import { type Identified, principalName } from "../auth/index.ts";
-import type { Caller, HttpIdentify, Presented } from "./caller.ts";
+import type { Caller, Presented } from "./caller.ts";
 import type { RouteContext } from "./route.ts";
 
-export type AuditMethod = "token" | "certificate" | "password" | "pat" | "session" | "access_key" | "none";
+export type AuditMethod =
+  | "token"
+  | "certificate"
+  | "password"
+  | "pat"
+  | "session"
+  | "access_key"
+  | "refresh_key"
+  | "recovery_key"
+  | "none";
 
 export interface HttpAuditEvent {
   kind: "auth" | "change" | "deny";
@@ -46,13 +55,12 @@ function whoFields(p: Identified | undefined, person: boolean, claimed?: string)
   return person ? { user: claimed } : { client: claimed };
 }
 
-export function authRow(req: Request, c: RouteContext, r: Caller, auth: HttpIdentify, target: string): HttpAuditEvent {
+export function authRow(c: RouteContext, r: Caller, target: string): HttpAuditEvent {
   const sent = r.presented;
   const cert = c.peer?.cert;
   const p = r.ok ? r.principal : undefined;
-  const fromToken = sent?.token !== undefined ? auth.claimedBy?.(sent.token) : undefined;
-  const claimed = sent?.username ?? fromToken ?? cert?.cn;
-  void req;
+  const named = r.ok ? undefined : r.claimed;
+  const claimed = named?.startsWith("user:") ? named.slice(5) : (named ?? sent?.username ?? cert?.cn);
   return {
     kind: "auth",
     action: "request",
@@ -64,7 +72,7 @@ export function authRow(req: Request, c: RouteContext, r: Caller, auth: HttpIden
     target,
     ...(r.ok ? {} : { reason: `HTTP ${r.response.status}` }),
     // a refused credential's name is only what it claims (a token's unverified prefix, a username)
-    ...(!r.ok && claimed && (sent?.username !== undefined || fromToken) ? { detail: CLAIMED } : {}),
+    ...(!r.ok && claimed && (sent?.username !== undefined || named !== undefined) ? { detail: CLAIMED } : {}),
   };
 }
 

@@ -12,12 +12,8 @@ import type { FrontPeer } from "./tls-front.ts";
 /** The part of auth the HTTP server uses. */
 export interface HttpIdentify {
   identify(c: Credentials): Identity;
-  /** a web console session token (bearer or cookie): whose (people's sessions) */
-  session?(token: string): Identity;
   /** record LAST USED once every check of the request passed */
   markUsed?(clientId: string): void;
-  /** the client a token claims to be (for the audit row of a refusal) */
-  claimedBy?(token: string): string | null;
 }
 
 export const SESSION_COOKIE = "neo_session";
@@ -41,6 +37,8 @@ export type Caller =
       reason: string;
       /** identify()'s own reason, for the log (never the secret) */
       detail?: string;
+      /** who the credential claimed to be (a client id, `user:<name>`), when known */
+      claimed?: string;
     };
 
 const CLIENT = /^\s*(?:bearer|thing|client)\s+(\S+)\s*$/i;
@@ -123,6 +121,7 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
   const realm = who.realm ?? "Bearer";
   const challenge = { "www-authenticate": `${realm} realm="neo"` };
   let detail: string | undefined;
+  let claimed: string | undefined;
   const refuse = (status: number, reason: string, guess: boolean, p?: Presented, headers = {}): Caller => ({
     ok: false,
     response: failure(status, reason, headers),
@@ -130,17 +129,21 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
     reason,
     ...(p ? { presented: p } : {}),
     ...(detail ? { detail } : {}),
+    ...(claimed ? { claimed } : {}),
   });
   const sent = presented(req, url, who);
   if (typeof sent === "string") return refuse(401, sent, true, undefined, challenge);
   const cert = who.forms.includes("cert") ? o.peer?.cert : undefined;
+  const anonymous = sent === undefined && !cert && who.anonymous === true && !o.tokenAuth;
   let r: Identity;
-  if (sent?.form === "session" || sent?.form === "cookie") {
-    r = o.auth.session ? o.auth.session(sent.token!) : refusal("not_here", "session", "no sessions here");
+  if (sent === undefined && !cert && !anonymous) {
+    r = refusal("missing", "none", "nothing sent");
   } else {
+    // every form is identified (sessions too): a valid one the route does not take is a 403 below
     const c: Credentials = {
-      allowAnonymous: sent === undefined && !cert && who.anonymous === true && !o.tokenAuth,
-      ...(sent?.token !== undefined ? { token: sent.token } : {}),
+      allowAnonymous: anonymous,
+      sessions: true,
+      ...(sent?.form === "cookie" ? { session: sent.token! } : sent?.token !== undefined ? { token: sent.token } : {}),
       ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),
       ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
     };
@@ -153,6 +156,7 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
     return { ok: true, principal: r.principal, ...(shown ? { presented: shown } : {}) };
   }
   detail = r.reason;
+  claimed = r.claimed;
   if (r.form === "certificate" && r.kind !== "unavailable" && r.kind !== "mismatch")
     return refuse(401, "invalid client certificate", true, shown);
   switch (r.kind) {
@@ -163,11 +167,15 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
         401,
         realm === "Thing"
           ? "missing credentials: send Authorization: Thing <token> or a client certificate"
-          : "missing authorization token",
+          : who.forms.includes("token")
+            ? "missing authorization token"
+            : "missing authorization: use Authorization: Bearer <access key>",
         false,
         shown,
         challenge,
       );
+    case "not_here":
+      return refuse(403, `${LABEL[shown?.form ?? "token"]} cannot be used here`, false, shown);
     case "mismatch":
       return cert
         ? refuse(403, "token and client certificate belong to different clients", false, shown)
@@ -176,7 +184,8 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
       return refuse(403, "this key's stored scopes are invalid; fix them with neo shell key scope", false, shown);
     default: {
       const session = shown?.form === "session" || shown?.form === "cookie";
-      return refuse(401, session ? r.reason : "invalid token", true, shown, {
+      const reason = session ? r.reason : who.forms.includes("token") ? "invalid token" : "invalid or expired key";
+      return refuse(401, reason, true, shown, {
         "www-authenticate": `${realm} realm="neo", error="invalid_token"`,
       });
     }

@@ -102,8 +102,8 @@ export interface RouteContext extends Connection {
   check(op: Operation, target: string): { allow: boolean; reason: string };
   /** may the caller do `op` on `target`? (for filtering a list: nothing is audited) */
   may(op: Operation, target: string): boolean;
-  /** a change route's audit target and detail, when not the path's `:id` */
-  changed?: { target: string; detail?: unknown };
+  /** a change route's audit target and detail (when not the path's `:id`), or another action */
+  changed?: { target: string; detail?: unknown; action?: string };
 }
 
 export interface RouteSpec {

@@ -29,8 +29,6 @@ export interface RunnerDeps {
   };
   /** the audit trail: authentication outcomes and changes */
   audit?: HttpAudit;
-  /** app's other handlers (the console's legacy tables), tried when no route has the path */
-  fallback?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
 }
 
 export interface HttpHandler {
@@ -82,11 +80,11 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
     const sent: Presented | undefined = r.presented;
     const target = `${req.method} ${url.pathname}`;
     if (!r.ok) {
-      if (sent) deps.audit?.record(authRow(req, c, r, deps.auth, target));
+      if (sent) deps.audit?.record(authRow(c, r, target));
       if (r.guess) {
         deps.guard?.failed(c.address);
         // the token is a secret: log only the client it claims, and only when it has a client token's shape
-        const claimed = sent?.token !== undefined ? deps.auth.claimedBy?.(sent.token) : undefined;
+        const claimed = r.claimed;
         const why = r.detail ?? r.reason;
         const line = claimed
           ? `refused token for "${claimed}": ${why}`
@@ -98,8 +96,7 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       return r;
     }
     // console pages poll: a web session's requests are not one row each
-    if (sent && sent.form !== "session" && sent.form !== "cookie")
-      deps.audit?.record(authRow(req, c, r, deps.auth, target));
+    if (sent && sent.form !== "session" && sent.form !== "cookie") deps.audit?.record(authRow(c, r, target));
     return r;
   }
 
@@ -108,17 +105,7 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
     const listener = conn.listener ?? (conn.peer ? "https" : "http");
     // the client (behind a trusted proxy: the forwarded address), else the TLS front's peer
     const address = conn.clientIp ?? conn.peer?.remoteAddress ?? "";
-    if ("response" in found) {
-      if (found.response.status !== 404 || !deps.fallback) return found.response;
-      const g = deps.guard?.check(address);
-      if (g && !g.ok)
-        return failure(429, `too many failed authentications from this address, retry in ${g.retryAfterSec}s`, {
-          "retry-after": String(g.retryAfterSec),
-        });
-      const res = await deps.fallback(req, url, conn.clientIp);
-      if (res?.status === 401 && carriesCredential(req, url)) deps.guard?.failed(address);
-      return res ?? found.response;
-    }
+    if ("response" in found) return found.response;
     const route = found.route;
     const c: RouteContext = {
       ...conn,
@@ -193,7 +180,9 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
     if (res && res.status === 401 && (route.guard === "secret" || carriesCredential(req, url)))
       deps.guard?.failed(address);
     if (res && route.change && res.status < 300 && c.principal)
-      deps.audit?.record(changeRow(c, c.principal, route.change, c.changed ?? { target: found.params.id ?? "" }));
+      deps.audit?.record(
+        changeRow(c, c.principal, c.changed?.action ?? route.change, c.changed ?? { target: found.params.id ?? "" }),
+      );
     return res;
   }
 

@@ -246,9 +246,16 @@ describe("error paths", () => {
   test("an unexpected error is a 500 with a generic reason and the cause logged", async () => {
     const broken = startHarness({
       tokenAuth: false,
-      extraRoutes: () => {
-        throw new Error("boom: secret detail");
-      },
+      routes: [
+        {
+          method: "GET",
+          path: "/anything",
+          who: "public",
+          handler: () => {
+            throw new Error("boom: secret detail");
+          },
+        },
+      ],
     });
     try {
       const r = await fetch(broken.url + "/anything");
@@ -265,7 +272,7 @@ describe("without token auth", () => {
   test("/db/* is open and extra routes are served", async () => {
     const open = startHarness({
       tokenAuth: false,
-      extraRoutes: (_req, url) => (url.pathname === "/web/" ? new Response("ui") : undefined),
+      routes: [{ method: "GET", path: "/web/", who: "public", handler: () => new Response("ui") }],
     });
     try {
       expect((await fetch(open.url + "/db/query?q=select%201")).status).toBe(200);

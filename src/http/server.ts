@@ -33,8 +33,6 @@ export interface HttpDeps {
   websocket?: HttpWebSocket;
   /** more routes in the server's table (404/405 and the auth requirement come from it) */
   routes?: RouteSpec[];
-  /** app's other handlers (web UI), tried for paths no route has; clientIp is the real peer address */
-  extraRoutes?: (req: Request, url: URL, clientIp?: string) => Response | Promise<Response | undefined> | undefined;
   /**
    * HTTPS. clientAuth "none" (default): Bun.serve terminates TLS. "optional"/"require":
    * a TLS front on the public port checks client certificates (chain to `ca`) and pipes
@@ -112,7 +110,6 @@ export function createHttpFetch(deps: HttpDeps, log = deps.log ?? createLogger("
     log,
     ...(deps.guard ? { guard: deps.guard } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
-    ...(deps.extraRoutes ? { fallback: deps.extraRoutes } : {}),
   });
 }
 

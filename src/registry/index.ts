@@ -52,3 +52,4 @@ export {
 } from "./users.ts";
 export { openUserKeys, type UserKeyCheck, type UserKeyInfo, type UserKeyKind, type UserKeys } from "./user-keys.ts";
 export { openPats, type PatCheck, type PatRecord, type PatScope, type Pats } from "./pats.ts";
+export { asUuid, parseTtl, patJson } from "./pat-json.ts";

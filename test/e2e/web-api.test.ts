@@ -27,12 +27,12 @@ describe("the web API on a running gateway", () => {
       })
     ).json()) as { accessToken: string };
     const auth = { Authorization: `Bearer ${login.accessToken}` };
-    // the web session is not a /db token (a valid credential of a form /db does not take: 403),
-    // and a client token is not a web session
+    // the web session is not a /db token, and a client token is not a web session: each a
+    // valid credential of a form the route does not take, 403
     expect((await query("select 1", "", login.accessToken)).status).toBe(403);
     expect(
       (await fetch(`${gw.srv.httpUrl}/web/api/keys`, { headers: { Authorization: `Bearer ${gw.key.token}` } })).status,
-    ).toBe(401);
+    ).toBe(403);
     const created = (await (
       await fetch(`${gw.srv.httpUrl}/web/api/keys`, {
         method: "POST",

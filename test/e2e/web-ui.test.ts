@@ -6,11 +6,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { createGuard, createPeople } from "../../src/auth/index.ts";
+import { ALL_ACCESS_SCOPES, createAuth, createGuard, createPeople, personIdentify } from "../../src/auth/index.ts";
 import { createLogger, setLogSink } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
 import { openRegistry, openUserKeys, type Registry } from "../../src/registry/index.ts";
-import { createWebHandler, openUsers, type Users } from "../../src/web/index.ts";
+import { createWebAssets } from "../../src/web/index.ts";
+import { openUsers, type Users } from "../../src/registry/index.ts";
+import { defaultConfig } from "../../src/config/index.ts";
+import { consoleAssetRoutes, createPasswordLogin, keyRoutes, sessionRoutes } from "../../src/http/index.ts";
+import { createRunner } from "../../src/http/runner.ts";
 
 setLogSink(() => {});
 
@@ -85,14 +89,32 @@ describe("web UI in headless Chromium (in-process server)", () => {
       refreshTtlMs: () => 86_400_000,
     });
     const guard = createGuard({ maxFailures: 10, windowMs: 60_000, maxBanMs: 60_000 });
-    const audit = { record() {}, query: () => [] };
-    const web = createWebHandler({ registry, pki, users, people, guard, audit, log: createLogger("web") });
-    await web.load();
+    const log = createLogger("web");
+    const assets = createWebAssets({ log });
+    await assets.load();
+    const login = createPasswordLogin({ users, guard, audit: { record() {} }, log });
+    const config = defaultConfig(dir);
+    config.http.listen = { host: "127.0.0.1", port: 0 };
+    // the console's routes through the one runner, as the gateway serves them
+    const web = createRunner(
+      [
+        ...sessionRoutes({ people, login }),
+        ...keyRoutes({ registry, pki, log, defaultScopes: () => ALL_ACCESS_SCOPES }),
+        ...consoleAssetRoutes(assets),
+      ],
+      {
+        config,
+        log,
+        guard,
+        auth: createAuth({ registry, person: personIdentify(people) }),
+      },
+    );
     server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
       fetch: async (req, srv) =>
-        (await web(req, new URL(req.url), srv.requestIP(req)?.address)) ?? new Response("not found", { status: 404 }),
+        (await web.fetch(req, { server: srv, clientIp: srv.requestIP(req)?.address ?? "" })) ??
+        new Response("upgraded", { status: 101 }),
     });
     base = `http://127.0.0.1:${server.port}`;
     browser = await launch();

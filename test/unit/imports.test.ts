@@ -74,6 +74,24 @@ describe("import rules", () => {
     expect(problems).toEqual([]);
   });
 
+  test("ui/ and src/web/ do not import each other in a loop: ui takes only the console's wire types", () => {
+    const UI = resolve(SRC, "../ui");
+    const uiFiles = readdirSync(UI, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.parentPath.includes("dist"))
+      .map((e) => join(e.parentPath, e.name));
+    const problems: string[] = [];
+    for (const file of uiFiles)
+      for (const spec of imports(file)) {
+        const target = resolve(dirname(file), spec);
+        if (target.startsWith(SRC) && relative(SRC, target) !== "http/routes/console-views.ts")
+          problems.push(`${relative(UI, file)} imports ${relative(SRC, target)}`);
+      }
+    // the wire types import nothing that could lead back to ui/
+    for (const spec of imports(join(SRC, "http/routes/console-views.ts")))
+      if (!spec.startsWith("../../auth/")) problems.push(`console-views.ts imports ${spec}`);
+    expect(problems).toEqual([]);
+  });
+
   test("lib imports nothing else from src", () => {
     for (const file of all.filter((f) => folderOf(f) === "lib")) {
       for (const spec of imports(file)) {

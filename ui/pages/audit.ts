@@ -6,7 +6,7 @@ import { confirmDialog, Note, toast } from "../components.ts";
 import { fmtDate, fmtTime } from "../format.ts";
 import { html } from "../html.ts";
 
-type BanView = import("../../src/web/console-api.ts").BanView;
+type BanView = import("../../src/http/routes/console-views.ts").BanView;
 interface AuditRow {
   id: number;
   at: string;

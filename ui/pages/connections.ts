@@ -6,7 +6,7 @@ import { confirmDialog, Note, toast } from "../components.ts";
 import { ago, fmtDate, num } from "../format.ts";
 import { html } from "../html.ts";
 
-type ConnectionView = import("../../src/web/console-api.ts").ConnectionView;
+type ConnectionView = import("../../src/http/routes/console-views.ts").ConnectionView;
 
 const LISTENER: Record<ConnectionView["listener"], string> = { tcp: "TCP", tls: "TLS", ws: "WS", wss: "WSS" };
 

@@ -9,7 +9,7 @@ import { Chart, Note, type Series } from "../components.ts";
 import { bytes, download, fmtDate, fmtTime, num } from "../format.ts";
 import { html } from "../html.ts";
 
-type TableView = import("../../src/web/console-api.ts").TableView;
+type TableView = import("../../src/http/routes/console-views.ts").TableView;
 
 const RANGES = [
   { id: "15m", label: "Last 15 minutes", ms: 15 * 60_000 },

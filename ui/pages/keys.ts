@@ -7,7 +7,7 @@ import { ago, copyText, dateInput, download, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
 
 // the shape GET /web/api/keys returns, from the server's own definition (type only)
-type KeyRow = import("../../src/web/keys-api.ts").KeyView;
+type KeyRow = import("../../src/http/routes/console-views.ts").KeyView;
 interface Generated extends ApiReply {
   serverKey: string;
   certificate: string;

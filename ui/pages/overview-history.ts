@@ -7,7 +7,7 @@ import { api, ApiError, type ApiReply } from "../api.ts";
 import { Chart, Note } from "../components.ts";
 import { html } from "../html.ts";
 
-type History = import("../../src/web/console-api.ts").HistoryView;
+type History = import("../../src/http/routes/console-views.ts").HistoryView;
 const LISTENERS = ["tcp", "tls", "ws", "wss"];
 
 function useHistory(range: "1h" | "24h", everyMs: number): { h: History | null; error: string | null } {

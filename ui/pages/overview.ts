@@ -9,7 +9,7 @@ import { bytes, duration, fmtDate, num } from "../format.ts";
 import { html } from "../html.ts";
 import { type LivePoint, OverviewHistory } from "./overview-history.ts";
 
-type Overview = import("../../src/web/console-api.ts").OverviewView;
+type Overview = import("../../src/http/routes/console-views.ts").OverviewView;
 
 const POLL_MS = 2000;
 const KEEP = 150; // 5 minutes of readings

@@ -9,51 +9,18 @@
 //   GET    /pats/<id>/scopes  (also /scope)
 //   PATCH  /pats/<id>/revoke  (also /secret/revoke)   204
 //   PATCH  /pats/<id>/reset {"duration"}  (also /secret/reset)   a new secret; the old one is dead
-import { parsePatScopes, type PatScope } from "../auth/index.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { badRequest, notFound } from "../lib/errors.ts";
-import { jsonResponse } from "../lib/http/respond.ts";
-import type { AuditLog, PatRecord, Pats } from "../registry/index.ts";
-import { type PeopleContext, type PeopleRoute, readJsonBody } from "./people-api.ts";
+// Each route is a PERSON route (the runner identifies the owner; a PAT gets 403); each
+// change is audited by the runner with the route's `change` action.
+import { parsePatScopes, parseTtl, patJson, type Pats, type PatScope, principalName } from "../../auth/index.ts";
+import { badRequest, notFound } from "../../lib/errors.ts";
+import { jsonResponse } from "../../lib/http/respond.ts";
+import { readJsonBody } from "../json-body.ts";
+import { PERSON, type RouteContext, type RouteSpec } from "../route.ts";
+
+type PeopleContext = RouteContext;
 
 const MAX_NAME = 254;
 const MAX_DESCRIPTION = 1024;
-
-/** 32 hex digits as a UUID (SuperMQ's ids are UUIDs) */
-export const asUuid = (hex: string) =>
-  /^[0-9a-f]{32}$/.test(hex)
-    ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-    : hex;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function patJson(p: PatRecord, now: number, secret?: string): Record<string, unknown> {
-  const status = p.revoked ? "revoked" : p.expiresAt !== null && now >= p.expiresAt ? "expired" : "active";
-  return {
-    id: p.id,
-    user_id: asUuid(p.userId),
-    name: p.name,
-    description: p.description,
-    ...(secret !== undefined ? { secret } : {}),
-    issued_at: iso(p.issuedAt),
-    expires_at: iso(p.expiresAt),
-    updated_at: iso(p.updatedAt),
-    last_used_at: iso(p.lastUsedAt),
-    revoked: p.revoked,
-    revoked_at: iso(p.revokedAt),
-    status,
-  };
-}
-
-/** absent or null: never expires; anything else must be a duration ("24h", "720h", "30d") */
-export function parseTtl(v: unknown): number | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "string")
-    throw badRequest("invalid_duration", 'duration must be a string like "24h", "720h" or "30d"');
-  const d = parseDuration(v);
-  if (!d.ok) throw badRequest("invalid_duration", d.error);
-  return d.ms;
-}
 
 function text(v: unknown, field: string, max: number, required: boolean): string | undefined {
   if (v === undefined || v === null) {
@@ -77,22 +44,25 @@ function page(url: URL): { offset: number; limit: number } {
   return { offset: num("offset", 0, 1_000_000), limit: num("limit", 100, 1000) };
 }
 
-export function patRoutes(deps: { pats: Pats; audit: Pick<AuditLog, "record">; now?: () => number }): PeopleRoute[] {
-  const { pats, audit } = deps;
+export interface PatsDeps {
+  pats: Pats;
+  /** the user record of a principal's name (the owner of the PATs) */
+  user(name: string): { id: string; name: string } | null;
+  now?: () => number;
+}
+
+export function patRoutes(deps: PatsDeps): RouteSpec[] {
+  const { pats } = deps;
   const now = deps.now ?? Date.now;
-  const owner = (c: PeopleContext) => c.who!.user;
-  const changed = (c: PeopleContext, action: string, target: string, detail?: unknown) =>
-    audit.record({
-      kind: "change",
-      action,
-      result: "ok",
-      method: c.who?.key.kind === "session" ? "session" : "access_key",
-      user: owner(c).name,
-      address: c.ip,
-      listener: c.listener,
-      target,
-      ...(detail !== undefined ? { detail: JSON.stringify(detail) } : {}),
-    });
+  const owner = (c: PeopleContext) => {
+    const u = c.principal ? deps.user(principalName(c.principal)) : null;
+    if (!u) throw notFound("user_not_found", "no such user");
+    return u;
+  };
+  /** what the runner's change row names: the PAT and what was changed */
+  const changed = (c: PeopleContext, _action: string, target: string, detail?: unknown) => {
+    c.changed = { target, ...(detail !== undefined ? { detail } : {}) };
+  };
   const mine = (c: PeopleContext) => {
     const p = pats.get(owner(c).id, c.params.id!);
     if (!p) throw notFound("pat_not_found", `no PAT ${c.params.id}`);
@@ -205,23 +175,29 @@ export function patRoutes(deps: { pats: Pats; audit: Pick<AuditLog, "record">; n
     return jsonResponse({ total: 0, scopes: [] });
   };
 
-  const u = "user" as const;
+  const u = PERSON;
   return [
-    { method: "POST", path: "/pats", auth: u, handler: create },
-    { method: "GET", path: "/pats", auth: u, handler: list },
-    { method: "DELETE", path: "/pats", auth: u, handler: removeAll },
-    { method: "GET", path: "/pats/:id", auth: u, handler: (_, c) => jsonResponse(patJson(mine(c), now())) },
-    { method: "DELETE", path: "/pats/:id", auth: u, handler: remove },
-    { method: "PATCH", path: "/pats/:id/name", auth: u, handler: rename("name") },
-    { method: "PATCH", path: "/pats/:id/description", auth: u, handler: rename("description") },
-    { method: "PATCH", path: "/pats/:id/scope/add", auth: u, handler: addScopes },
-    { method: "PATCH", path: "/pats/:id/scope/remove", auth: u, handler: removeScopes },
-    { method: "DELETE", path: "/pats/:id/scope", auth: u, handler: clearScopes },
-    { method: "GET", path: "/pats/:id/scopes", auth: u, handler: (_, c) => scopesOf(c) },
-    { method: "GET", path: "/pats/:id/scope", auth: u, handler: (_, c) => scopesOf(c) },
-    { method: "PATCH", path: "/pats/:id/revoke", auth: u, handler: revoke },
-    { method: "PATCH", path: "/pats/:id/secret/revoke", auth: u, handler: revoke },
-    { method: "PATCH", path: "/pats/:id/reset", auth: u, handler: reset },
-    { method: "PATCH", path: "/pats/:id/secret/reset", auth: u, handler: reset },
+    { method: "POST", path: "/pats", who: u, change: "pat.create", handler: create },
+    { method: "GET", path: "/pats", who: u, handler: list },
+    { method: "DELETE", path: "/pats", who: u, change: "pat.delete", handler: removeAll },
+    { method: "GET", path: "/pats/:id", who: u, handler: (_, c) => jsonResponse(patJson(mine(c), now())) },
+    { method: "DELETE", path: "/pats/:id", who: u, change: "pat.delete", handler: remove },
+    { method: "PATCH", path: "/pats/:id/name", who: u, change: "pat.name", handler: rename("name") },
+    {
+      method: "PATCH",
+      path: "/pats/:id/description",
+      who: u,
+      change: "pat.description",
+      handler: rename("description"),
+    },
+    { method: "PATCH", path: "/pats/:id/scope/add", who: u, change: "pat.scope_add", handler: addScopes },
+    { method: "PATCH", path: "/pats/:id/scope/remove", who: u, change: "pat.scope_remove", handler: removeScopes },
+    { method: "DELETE", path: "/pats/:id/scope", who: u, change: "pat.scope_remove", handler: clearScopes },
+    { method: "GET", path: "/pats/:id/scopes", who: u, handler: (_, c) => scopesOf(c) },
+    { method: "GET", path: "/pats/:id/scope", who: u, handler: (_, c) => scopesOf(c) },
+    { method: "PATCH", path: "/pats/:id/revoke", who: u, change: "pat.revoke", handler: revoke },
+    { method: "PATCH", path: "/pats/:id/secret/revoke", who: u, change: "pat.revoke", handler: revoke },
+    { method: "PATCH", path: "/pats/:id/reset", who: u, change: "pat.reset", handler: reset },
+    { method: "PATCH", path: "/pats/:id/secret/reset", who: u, change: "pat.reset", handler: reset },
   ];
 }

@@ -1,11 +1,6 @@
-// The operator console's read-mostly API under /web/api/console/*: overview figures,
-// tables, queries (the same query path as /db/query), connected clients (with
-// disconnect and "disconnect and revoke") and the resolved config. What it shows comes
-// from a ConsoleSource that app builds from the broker handle, the store and the
-// config: web never sees the broker itself.
-import type { Principal } from "../auth/index.ts";
-import { badRequest, notFound } from "../lib/errors.ts";
-import { jsonResponse, ok } from "../lib/http/respond.ts";
+// What the operator console's pages get from /web/api/console/* (the wire contract): the
+// server builds them (app/console.ts), the browser code in ui/ imports these types only.
+import type { Principal } from "../../auth/index.ts";
 
 export interface ListenerView {
   /** "MQTT", "MQTT over WebSocket", "HTTP" */
@@ -106,7 +101,12 @@ export interface ConsoleSource {
   history(range: "1h" | "24h"): HistoryView;
   tables(): Promise<TableView[]>;
   /** run a read-only query exactly as POST /db/query would (same workers, limits, JSON) */
-  query(req: Request, url: URL, principal: Principal): Promise<Response>;
+  query(
+    req: Request,
+    url: URL,
+    principal: Principal,
+    decide?: (table: string) => { allow: boolean; reason?: string },
+  ): Promise<Response>;
   connections(): ConnectionView[];
   /** false when no such client is connected */
   disconnect(clientId: string): boolean;
@@ -118,50 +118,13 @@ export interface ConsoleSource {
   clearBans(address?: string): number;
 }
 
-export interface ConsoleRoutesDeps {
-  source: ConsoleSource;
-  /** revoke a key (the same path as the keys page) */
-  revokeKey(id: string, user: string): Promise<void>;
-}
-
-export function createConsoleApi(d: ConsoleRoutesDeps) {
-  const { source } = d;
-  return {
-    overview: (started: number) => ok(started, { data: source.overview() }),
-    history(started: number, range: string | null) {
-      if (range !== "1h" && range !== "24h") throw badRequest("bad_request", "range must be 1h or 24h");
-      return ok(started, { data: source.history(range) });
-    },
-    /** only the tables this user may read */
-    async tables(started: number, readable: (table: string) => boolean) {
-      return ok(started, { data: (await source.tables()).filter((t) => readable(t.name)) });
-    },
-    query: (req: Request, url: URL, principal: Principal) => source.query(req, url, principal),
-    /** the key a connected client authenticated with, if any */
-    keyOf: (clientId: string) => source.connections().find((c) => c.clientId === clientId)?.key ?? undefined,
-    connections: (started: number) => ok(started, { data: source.connections() }),
-    async disconnect(started: number, clientId: string, body: Record<string, unknown>, user: string) {
-      const revoke = body.revoke ?? false;
-      if (typeof revoke !== "boolean") throw badRequest("bad_request", '"revoke" must be true or false');
-      const conn = source.connections().find((c) => c.clientId === clientId);
-      if (!conn) throw notFound("not_connected", `client ${clientId} is not connected`);
-      if (revoke) {
-        if (!conn.key) throw badRequest("no_key", `client ${clientId} connected without a key: nothing to revoke`);
-        await d.revokeKey(conn.key, user);
-      }
-      source.disconnect(clientId);
-      return ok(started, { revoked: revoke ? conn.key : null });
-    },
-    bans: (started: number) => ok(started, { data: source.bans() }),
-    clearBans(started: number, body: Record<string, unknown>) {
-      const address = body.address;
-      if (address !== undefined && (typeof address !== "string" || address === "" || address.length > 64))
-        throw badRequest("bad_request", '"address" must be an address, or left out to lift every ban');
-      return ok(started, { lifted: source.clearBans(address) });
-    },
-    settings: () =>
-      jsonResponse({ success: true, reason: "success", data: { config: source.settings() } }, 200, {
-        "cache-control": "no-store",
-      }),
-  };
+/** a key as the Keys page lists it */
+export interface KeyView {
+  idx: number;
+  id: string;
+  notBefore: number;
+  notAfter: number;
+  status: "active" | "revoked" | "expired" | "pending";
+  lastUsed: number | null;
+  scopes: string[];
 }

@@ -3,14 +3,23 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { setLogLevel, setLogSink } from "../lib/log.ts";
-import { loadOrCreatePki, type Pki } from "../pki/index.ts";
-import { createWebApi } from "./api.ts";
-import { createGuard, createPeople, type Guard } from "../auth/index.ts";
-import { createLogger } from "../lib/log.ts";
-import { createPasswordLogin } from "./login.ts";
-import { openRegistry, type Registry } from "../registry/index.ts";
-import { openUserKeys, openUsers, type Users } from "../registry/index.ts";
+// The console's session and key routes through the one runner, on a real socket.
+import {
+  ALL_ACCESS_SCOPES,
+  createAuth,
+  createGuard,
+  createPeople,
+  type Guard,
+  personIdentify,
+} from "../../auth/index.ts";
+import { defaultConfig } from "../../config/index.ts";
+import { createLogger, setLogLevel, setLogSink } from "../../lib/log.ts";
+import { loadOrCreatePki, type Pki } from "../../pki/index.ts";
+import { openRegistry, openUserKeys, openUsers, type Registry, type Users } from "../../registry/index.ts";
+import { createPasswordLogin } from "../password-login.ts";
+import { createRunner } from "../runner.ts";
+import { keyRoutes } from "./keys.ts";
+import { sessionRoutes } from "./session.ts";
 
 setLogSink(() => {});
 
@@ -30,8 +39,20 @@ function makeApi(guard: Guard) {
     accessTtlMs: () => 3_600_000,
     refreshTtlMs: () => 86_400_000,
   });
-  const login = createPasswordLogin({ users, guard, audit: { record() {} }, log: createLogger("web") });
-  return createWebApi({ registry, pki, users, people, login });
+  const log = createLogger("web");
+  const login = createPasswordLogin({ users, guard, audit: { record() {} }, log });
+  const config = defaultConfig(dir);
+  config.http.listen = { host: "127.0.0.1", port: 0 };
+  const routes = [
+    ...sessionRoutes({ people, login }),
+    ...keyRoutes({ registry, pki, log, defaultScopes: () => ALL_ACCESS_SCOPES }),
+  ];
+  return createRunner(routes, {
+    config,
+    log,
+    guard,
+    auth: createAuth({ registry, person: personIdentify(people) }),
+  });
 }
 
 beforeAll(async () => {
@@ -45,7 +66,8 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     port: 0,
     fetch: async (req, srv) =>
-      (await api(req, new URL(req.url), srv.requestIP(req)?.address)) ?? new Response("fell through", { status: 418 }),
+      (await api.fetch(req, { server: srv, clientIp: srv.requestIP(req)?.address ?? "" })) ??
+      new Response("upgraded", { status: 101 }),
   });
   base = `http://127.0.0.1:${server.port}`;
 });
@@ -167,9 +189,8 @@ describe("web api login", () => {
     expect(lines.some((l) => l.includes("failed login for user admin"))).toBe(true);
   });
 
-  test("paths outside /web/api/ fall through to the next handler", async () => {
-    const res = await fetch(`${base}/db/query`);
-    expect(res.status).toBe(418);
+  test("a path no route has is a JSON 404", async () => {
+    expect((await fetch(`${base}/db/query`)).status).toBe(404);
     expect((await call("GET", "/web/api/nothing-here", { token: await login() })).status).toBe(404);
   });
 });
@@ -297,15 +318,14 @@ describe("web api key scopes", () => {
 });
 
 describe("login brute-force guard", () => {
-  const attempt = (api: ReturnType<typeof createWebApi>, ip: string, password: string) =>
-    api(
-      new Request("http://x/web/api/login", {
+  const attempt = async (api: ReturnType<typeof makeApi>, ip: string, password: string) =>
+    (await api.fetch(
+      new Request("http://127.0.0.1/web/api/login", {
         method: "POST",
         body: JSON.stringify({ loginName: "admin", password }),
       }),
-      new URL("http://x/web/api/login"),
-      ip,
-    );
+      { clientIp: ip },
+    ))!;
 
   test("wrong passwords from one address get it banned (429 + Retry-After) while another address logs in", async () => {
     const guard = createGuard({ maxFailures: 2, windowMs: 60_000, maxBanMs: 60_000 });

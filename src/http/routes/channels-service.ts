@@ -1,6 +1,5 @@
-// Channel management handlers, shared by the web UI (/web/api/channels, a web session) and
-// scripts (/channels, a client token, certificate or PAT: channels-http.ts); the caller
-// has already been through authorize() for the operation and channel:
+// Channel management handlers, shared by the console (/web/api/channels) and scripts
+// (/channels): routes in channels.ts; the runner has already decided the operation:
 //   list   -> {success, data: [{id,name,table,metadata,createdAt,connections}]}
 //   get    -> {success, data: channel}                     404 unknown channel
 //   create {id, name?, table?, metadata?} -> 201 {success, data: channel}
@@ -9,9 +8,31 @@
 //   disconnect {client_id (or client)}
 // The same operations as `neo shell channel`; connect/disconnect change the key's channel
 // scopes, so a running broker applies them to live sessions within a second.
-import { badRequest, notFound } from "../lib/errors.ts";
-import { ok } from "../lib/http/respond.ts";
-import { assertChannelId, channelsJson, type Channels, defaultChannelTable } from "../registry/index.ts";
+import { badRequest, notFound } from "../../lib/errors.ts";
+import { ok } from "../../lib/http/respond.ts";
+
+interface ChannelLike {
+  id: string;
+  table: string;
+}
+
+/** what channel management needs of the registry's channels (app hands it) */
+export interface ChannelStore {
+  create(o: { id: string; name?: string; table?: string; metadata?: Record<string, unknown> }): ChannelLike;
+  get(id: string): ChannelLike | null;
+  list(): ChannelLike[];
+  delete(id: string): void;
+  connect(
+    channelId: string,
+    clientId: string,
+    ops?: { publish?: boolean; subscribe?: boolean },
+  ): { clientId: string; publish: boolean; subscribe: boolean };
+  disconnect(channelId: string, clientId: string): boolean;
+  /** channels with their connections, as the API shows them */
+  json(list: ChannelLike[]): unknown[];
+  /** the table a channel id gets by default; throws for an id that is not a channel id */
+  defaultTable(id: string): string;
+}
 
 /** a name a table may have (an invalid one is refused by create with its reason) */
 const TABLE_RE = /^[A-Z][A-Z0-9_]{0,62}$/;
@@ -38,8 +59,8 @@ const clientOf = (body: Record<string, unknown>): string => {
 export const grantsPublish = (body: Record<string, unknown>): boolean =>
   body.publish === true || (body.publish === undefined && body.subscribe === undefined);
 
-export function createChannelsApi(channels: Channels) {
-  const one = (id: string) => channelsJson([channels.get(id)!], channels.connections(id))[0];
+export function createChannelsService(channels: ChannelStore) {
+  const one = (id: string) => channels.json([channels.get(id)!])[0];
   return {
     /**
      * The table a channel writes (a channel is a way to write it): of an existing channel,
@@ -50,8 +71,8 @@ export function createChannelsApi(channels: Channels) {
       if (body === undefined) return channels.get(id)?.table;
       let t: string;
       try {
-        assertChannelId(id);
-        t = typeof body.table === "string" ? body.table.toUpperCase() : defaultChannelTable(id);
+        const dflt = channels.defaultTable(id);
+        t = typeof body.table === "string" ? body.table.toUpperCase() : dflt;
       } catch {
         return undefined;
       }
@@ -60,7 +81,7 @@ export function createChannelsApi(channels: Channels) {
     /** every channel, or those `visible` lets through */
     list(started: number, visible: (id: string) => boolean = () => true): Response {
       const shown = channels.list().filter((c) => visible(c.id));
-      return ok(started, { data: channelsJson(shown, channels.connections()) });
+      return ok(started, { data: channels.json(shown) });
     },
     get(started: number, id: string): Response {
       if (!channels.get(id)) throw notFound("channel_not_found", `channel ${JSON.stringify(id)} not found`);

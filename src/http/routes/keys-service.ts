@@ -1,33 +1,60 @@
-// Key management handlers: list, generate and rotate (cert + key + token shown once, plus
-// a zip), delete and revoke. Called by api.ts (/web/api/keys, after the session check) and
-// by keys-http.ts (/keys, token-authenticated), each after authorize() said yes.
-import { badRequest, conflict, notFound } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
-import type { KeyType, Pki } from "../pki/index.ts";
-import { CLIENT_ID_RE } from "../registry/index.ts";
-import { parseScopes } from "../lib/scopes.ts";
-import { ok } from "../lib/http/respond.ts";
-import type { CreatedKey, KeyRecord, KeyRegistry } from "./types.ts";
-import { createZip } from "./zip.ts";
+// Key management: list, generate and rotate (cert + key + token shown once, plus a zip),
+// delete and revoke. The routes in keys.ts (/keys for any API credential, /web/api/keys for
+// the console) call these once the runner's authorize() said yes.
+import { badRequest, conflict, notFound } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { KeyType, Pki } from "../../pki/index.ts";
+import { parseScopes } from "../../lib/scopes.ts";
+import { ok } from "../../lib/http/respond.ts";
+import { createZip } from "../../lib/zip.ts";
+import type { KeyView } from "./console-views.ts";
+
+/** a key as the registry lists it (app hands the real registry) */
+export interface KeyRecord {
+  id: string;
+  notBefore: number;
+  notAfter: number;
+  status: "active" | "revoked";
+  lastUsedAt: number | null;
+  scopes: string[];
+}
+
+export interface CreatedKey {
+  record: KeyRecord;
+  certPem: string;
+  keyPem: string;
+  token: string;
+}
+
+type Validity = { keyType?: KeyType; notBefore?: Date; notAfter?: Date };
+
+/** what key management needs of the registry */
+export interface KeyRegistry {
+  list(): KeyRecord[];
+  create(o: {
+    id: string;
+    keyType: KeyType;
+    notBefore: Date;
+    notAfter: Date;
+    pki: Pki;
+    scopes: string[];
+  }): Promise<CreatedKey>;
+  delete(id: string): void | Promise<void>;
+  revoke(id: string): unknown;
+  rotate(id: string, pki: Pki, o?: Validity): Promise<CreatedKey>;
+}
+
+/** a key id: lowercase letters, digits, _ . @ - (the registry's rule) */
+const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 
 const MAX_TIME = Date.UTC(9999, 11, 31);
 
-export interface KeysApiDeps {
+export interface KeysServiceDeps {
   registry: KeyRegistry;
   pki: Pki;
   log: Logger;
   now: () => number;
   defaultScopes: () => readonly string[];
-}
-
-export interface KeyView {
-  idx: number;
-  id: string;
-  notBefore: number;
-  notAfter: number;
-  status: "active" | "revoked" | "expired" | "pending";
-  lastUsed: number | null;
-  scopes: string[];
 }
 
 export function keyView(r: KeyRecord, idx: number, now: number): KeyView {
@@ -73,7 +100,7 @@ function parseScopeField(v: unknown): string[] | undefined {
 
 const find = (registry: KeyRegistry, id: string) => registry.list().find((r) => r.id === id);
 
-export function createKeysApi(deps: KeysApiDeps) {
+export function createKeysService(deps: KeysServiceDeps) {
   const { registry, pki, log } = deps;
 
   /** the secrets, shown this once: PEMs, token and a zip of the files `neo shell key gen` writes */

@@ -1,17 +1,18 @@
-// The one password check behind every login (/web/api/login, /users/tokens/issue): the
+// The one password check behind every login (/web/api/login, /users/tokens/issue; routes
+// with `guard: "password"`): the
 // brute-force guard first (a banned address costs no hashing; parallel checks count),
 // the per-user slow-down, argon2id (unknown users cost the same), the audit row and an
 // aggregated log line for failures.
-import type { Guard } from "../auth/index.ts";
+import type { Guard, UserRecord, Users } from "../auth/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Logger } from "../lib/log.ts";
-import type { AuditLog, UserRecord, Users } from "../registry/index.ts";
+import type { HttpAudit } from "./audit-events.ts";
 
 export interface PasswordLoginDeps {
   users: Users;
   guard: Guard;
-  audit: Pick<AuditLog, "record">;
+  audit: HttpAudit;
   log: Logger;
 }
 

@@ -1,0 +1,96 @@
+// The Mainflux/Magistrala HTTP and WebSocket adapters:
+//   POST /http/channels/<id>/messages[/<subtopic>...]   -> 202 Accepted (stored when SenML)
+//   GET  /ws/channels/<id>/messages[/<subtopic>...]     -> a plain WebSocket on the channel
+// The runner identifies the caller from every form a thing sends (THINGS: Thing/Client/
+// Bearer, Basic id:token, a bare token, ?authorization=, a client certificate); with
+// HTTP token auth off, a caller that sends nothing is anonymous and may use a channel
+// Auth.AnonymousScopes connects (else 401, as before). Errors are JSON: 401 no or bad
+// credentials, 403 not connected (audited), 404 unknown channel, 415, 400 invalid SenML.
+import type { Identified } from "../../auth/index.ts";
+import { forbidden } from "../../lib/errors.ts";
+import { failure } from "../../lib/http/respond.ts";
+import { mediaType, readBody } from "../body.ts";
+import { type RouteContext, type RouteSpec, THINGS } from "../route.ts";
+
+export interface ChannelMessageDeps {
+  /** is there a channel with this id? */
+  exists(channelId: string): boolean;
+  /** store (when SenML), then deliver to MQTT subscribers and channel sockets */
+  accept(
+    channelId: string,
+    subtopic: string,
+    payload: Uint8Array,
+    contentType: string,
+    publisher: string,
+  ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }>;
+  /** the upgrade data of a channel socket for this caller */
+  socketData(who: Identified, channelId: string, subtopic: string): unknown;
+  /** largest message accepted (HTTP body): the broker's packet limit */
+  maxBodyBytes: number;
+}
+
+export const SENML_JSON = "application/senml+json";
+const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
+
+/** route params -> channel id and subtopic, or a reason */
+function target(c: RouteContext): { channelId: string; subtopic: string } | string {
+  const channelId = c.params.id ?? "";
+  const subtopic = c.params.subtopic ?? "";
+  if (subtopic !== "" && subtopic.split("/").some((s) => s === "" || s.includes("+") || s.includes("#")))
+    return "invalid subtopic: no empty levels and no + or #";
+  return { channelId, subtopic };
+}
+
+export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
+  /** may the caller use the channel this way? a Response (or a thrown 403) when not */
+  function gate(c: RouteContext, channelId: string, ops: ("publish" | "subscribe")[]): Identified | Response {
+    const who = c.principal!;
+    const may = ops.some((op) => c.may(`channels:${op}`, channelId));
+    // no credentials and no anonymous right: the same 401 as before, whether the channel exists or not
+    if (who.kind === "anonymous" && !may)
+      return failure(
+        401,
+        `missing credentials: send Authorization: Thing <token> or a client certificate (Auth.AnonymousScopes does not connect anonymous callers to channel ${channelId})`,
+        { "www-authenticate": 'Thing realm="neo"' },
+      );
+    if (!d.exists(channelId)) return failure(404, `channel ${JSON.stringify(channelId)} not found`);
+    if (!may) {
+      c.check(`channels:${ops[ops.length - 1]!}`, channelId); // the refusal goes to the audit trail
+      throw forbidden("forbidden", `client ${who.id} is not connected to channel ${channelId}`);
+    }
+    return who;
+  }
+
+  async function post(req: Request, c: RouteContext): Promise<Response> {
+    const p = target(c);
+    if (typeof p === "string") return failure(400, p);
+    const who = gate(c, p.channelId, ["publish"]);
+    if (who instanceof Response) return who;
+    const type = mediaType(req);
+    if (!CONTENT_TYPES.has(type))
+      return failure(415, `unsupported content type ${type || "(none)"}: use ${SENML_JSON} or application/json`);
+    const body = await readBody(req, d.maxBodyBytes);
+    const r = await d.accept(p.channelId, p.subtopic, body, type, who.kind === "anonymous" ? "" : who.id);
+    if (!r.ok) return failure(r.status, r.reason);
+    return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
+  }
+
+  function upgrade(req: Request, c: RouteContext): Response | undefined {
+    const p = target(c);
+    if (typeof p === "string") return failure(400, p);
+    const who = gate(c, p.channelId, ["publish", "subscribe"]);
+    if (who instanceof Response) return who;
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return failure(426, "this is a WebSocket endpoint: send Upgrade: websocket", { upgrade: "websocket" });
+    if (!c.server?.upgrade(req, { data: d.socketData(who, p.channelId, p.subtopic) }))
+      return failure(400, "websocket upgrade failed");
+    return undefined;
+  }
+
+  return [
+    { method: "POST", path: "/http/channels/:id/messages", who: THINGS, handler: post },
+    { method: "POST", path: "/http/channels/:id/messages/*subtopic", who: THINGS, handler: post },
+    { method: "GET", path: "/ws/channels/:id/messages", who: THINGS, handler: upgrade },
+    { method: "GET", path: "/ws/channels/:id/messages/*subtopic", who: THINGS, handler: upgrade },
+  ];
+}

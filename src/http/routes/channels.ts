@@ -1,0 +1,94 @@
+// Channel management, one set of handlers behind two doors (Mainflux's paths, neo's JSON):
+//   /channels          any API credential (client token or certificate, login access key,
+//                      PAT; anonymous with Auth.AnonymousScopes while token auth is off)
+//   /web/api/channels  the console (a web session)
+//   GET    /channels                  the channels the caller's channels:list scopes name
+//   POST   /channels {id, name?, table?, metadata?}    channels:create:<id> AND tables:write:<table>
+//   GET    /channels/<id>                              channels:list:<id>
+//   DELETE /channels/<id>            disconnects everyone                channels:delete:<id>
+//   POST   /channels/<id>/connect    {client_id, publish?, subscribe?}   channels:connect:<id>
+//                                    (and tables:write:<its table> to connect a publisher)
+//   POST   /channels/<id>/disconnect {client_id}                         channels:disconnect:<id>
+// A channel is a way to write its table: whoever points one at table T, or lets a
+// publisher in, must hold tables:write:T. Changes are audited by the runner.
+import { badRequest } from "../../lib/errors.ts";
+import { readJsonBody } from "../json-body.ts";
+import { API, CONSOLE, type RouteContext, type RouteSpec, type Who } from "../route.ts";
+import { type ChannelStore, createChannelsService, grantsPublish } from "./channels-service.ts";
+
+export function channelRoutes(store: ChannelStore): RouteSpec[] {
+  const api = createChannelsService(store);
+  const create = async (req: Request, c: RouteContext) => {
+    const body = await readJsonBody(req);
+    const id = body.id;
+    if (typeof id !== "string" || id === "") throw badRequest("bad_request", 'give the new channel\'s "id"');
+    c.need("channels:create", id);
+    const table = api.tableOf(id, body);
+    if (table !== undefined) c.need("tables:write", table);
+    c.changed = { target: id };
+    return api.create(c.started, body);
+  };
+  const connect = async (req: Request, c: RouteContext) => {
+    const body = await readJsonBody(req);
+    // connecting a publisher lets it write the channel's table: the caller must hold that right
+    const table = grantsPublish(body) ? api.tableOf(c.params.id!) : undefined;
+    if (table !== undefined) c.need("tables:write", table);
+    return api.connect(c.started, c.params.id!, body);
+  };
+  const disconnect = async (req: Request, c: RouteContext) =>
+    api.disconnect(c.started, c.params.id!, await readJsonBody(req));
+  const both = (prefix: string, who: Who): RouteSpec[] => [
+    { method: "POST", path: prefix, who, change: "channel.create", handler: create },
+    {
+      method: "DELETE",
+      path: `${prefix}/:id`,
+      who,
+      scope: { op: "channels:delete", target: ":id" },
+      change: "channel.delete",
+      handler: (_, c) => api.remove(c.started, c.params.id!),
+    },
+    {
+      method: "POST",
+      path: `${prefix}/:id/connect`,
+      who,
+      scope: { op: "channels:connect", target: ":id" },
+      change: "channel.connect",
+      handler: connect,
+    },
+    {
+      method: "POST",
+      path: `${prefix}/:id/disconnect`,
+      who,
+      scope: { op: "channels:disconnect", target: ":id" },
+      change: "channel.disconnect",
+      handler: disconnect,
+    },
+  ];
+  return [
+    {
+      method: "GET",
+      path: "/channels",
+      who: API,
+      handler: (_, c) => {
+        // the channels its channels:list scopes name; with none at all it is refused
+        if (!c.principal?.scopes.some((s) => s.operation === "channels:list" && !s.deny)) c.need("channels:list", "*");
+        return api.list(c.started, (ch) => c.may("channels:list", ch));
+      },
+    },
+    {
+      method: "GET",
+      path: "/channels/:id",
+      who: API,
+      scope: { op: "channels:list", target: ":id" },
+      handler: (_, c) => api.get(c.started, c.params.id!),
+    },
+    ...both("/channels", API),
+    {
+      method: "GET",
+      path: "/web/api/channels",
+      who: CONSOLE,
+      handler: (_, c) => api.list(c.started, (ch) => c.may("channels:list", ch)),
+    },
+    ...both("/web/api/channels", CONSOLE),
+  ];
+}
