@@ -18,7 +18,10 @@ type Delivery = SavedSession["queue"][number];
 type Msg = Delivery["msg"];
 type Stored<T> = Omit<T, "msg"> & { msg: number };
 interface StoredSession extends Omit<SavedSession, "queue" | "inflight"> {
-  queue: Stored<Delivery>[];
+  /** the queue as flat triples [message id, qos, retain 0|1] (one array, not an object per delivery) */
+  q: number[];
+  /** subscription ids of queued deliveries that have them, by position in the queue */
+  qSubs?: Record<number, number[]>;
   inflight: (Omit<SavedSession["inflight"][number], "delivery"> & { delivery: Stored<Delivery> })[];
 }
 
@@ -74,7 +77,7 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
   };
 
   /** a session row: its messages by id (new ones written first), references counted */
-  function write(s: SavedSession, mark: string): number {
+  function write(s: SavedSession, queue: readonly Delivery[], mark: string): number {
     const msgs: number[] = [];
     const idOf = (m: Msg): number => {
       let id = ids.get(m);
@@ -87,9 +90,19 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
       msgs.push(id);
       return id;
     };
+    const q = new Array<number>(queue.length * 3);
+    let qSubs: Record<number, number[]> | undefined;
+    queue.forEach((d, i) => {
+      q[i * 3] = idOf(d.msg);
+      q[i * 3 + 1] = d.qos;
+      q[i * 3 + 2] = d.retain ? 1 : 0;
+      if (d.subscriptionIds) (qSubs ??= {})[i] = d.subscriptionIds;
+    });
+    const { queue: _none, ...rest } = s;
     const stored: StoredSession = {
-      ...s,
-      queue: s.queue.map((d) => ({ ...d, msg: idOf(d.msg) })),
+      ...rest,
+      q,
+      ...(qSubs ? { qSubs } : {}),
       inflight: s.inflight.map((f) => ({ ...f, delivery: { ...f.delivery, msg: idOf(f.delivery.msg) } })),
     };
     putSession.run(s.id, serialize(stored, { binaryType: "nodebuffer" }));
@@ -125,9 +138,21 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
             msgs.push(id);
             return m;
           };
+          const queue: Delivery[] = [];
+          for (let i = 0; i < st.q.length; i += 3) {
+            const d: Delivery = {
+              msg: msgOf(st.q[i] as number),
+              qos: st.q[i + 1] as Delivery["qos"],
+              retain: st.q[i + 2] === 1,
+            };
+            const subs = st.qSubs?.[i / 3];
+            if (subs) d.subscriptionIds = subs;
+            queue.push(d);
+          }
+          const { q: _q, qSubs: _s, ...rest } = st;
           sessions.push({
-            ...st,
-            queue: st.queue.map((d) => ({ ...d, msg: msgOf(d.msg) })),
+            ...rest,
+            queue,
             inflight: st.inflight.map((f) => ({ ...f, delivery: { ...f.delivery, msg: msgOf(f.delivery.msg) } })),
           });
           loaded.set(st.id, msgs);
@@ -160,7 +185,12 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
     async save(broker, all = false) {
       const now = Date.now();
       const live = new Set<string>();
-      let pending: { id: string; mark: string; save: (now: number) => SavedSession }[] = [];
+      let pending: {
+        id: string;
+        mark: string;
+        save: (now: number) => SavedSession;
+        queue: () => readonly Delivery[];
+      }[] = [];
       let deliveries = 0;
       let sessions = 0;
       let messages = 0;
@@ -171,7 +201,7 @@ export function openSessionStore(dataDir: string, log: Logger): SessionStore {
         if (batch.length === 0) return;
         db.transaction(() => {
           for (const p of batch) {
-            messages += write(p.save(now), p.mark);
+            messages += write(p.save(now), p.queue(), p.mark);
             sessions++;
           }
         })();

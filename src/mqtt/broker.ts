@@ -19,6 +19,7 @@ import type { ConnectionLimits } from "./connection-limits.ts";
 import {
   exportSession,
   exportState,
+  queueOf,
   importState,
   type BrokerState,
   type ImportResult,
@@ -205,10 +206,21 @@ export class Broker<M = unknown> {
    * The persistent sessions now, each with a mark that changes whenever its saved form
    * would (for a saver that writes only what changed) and its saved form (messages not copied).
    */
-  *persistentSessions(): Generator<{ id: string; mark: string; save(now: number): SavedSession }> {
+  *persistentSessions(): Generator<{
+    id: string;
+    mark: string;
+    /** the saved form without its queue (queue(): the live deliveries, not copied; read them at once) */
+    save(now: number): SavedSession;
+    queue(): readonly SavedSession["queue"][number][];
+  }> {
     for (const s of this.core.sessions.values()) {
       if (s.expiryMs <= 0) continue;
-      yield { id: s.id, mark: sessionMark(s), save: (now) => exportSession(s, now) };
+      yield {
+        id: s.id,
+        mark: sessionMark(s),
+        save: (now) => exportSession(s, now, (m) => m, false),
+        queue: () => queueOf(s),
+      };
     }
   }
 

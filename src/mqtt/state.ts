@@ -59,11 +59,22 @@ export function exportState(core: BrokerCore, now = Date.now()): BrokerState {
   return { version: STATE_VERSION, savedAt: now, retained, sessions };
 }
 
+/** a session's queue without copying it (a saver walks it once) */
+export function queueOf(s: Session): readonly Delivery[] {
+  return s.queuedDeliveries();
+}
+
 /**
  * One persistent session as plain data. `copy` maps each message (a saver that keeps
- * messages apart from sessions passes the message itself and stores it once).
+ * messages apart from sessions passes the message itself and stores it once). With
+ * `withQueue` false the queue is left empty (a saver that writes it its own way).
  */
-export function exportSession(s: Session, now = Date.now(), copy: (m: Message) => Message = (m) => m): SavedSession {
+export function exportSession(
+  s: Session,
+  now = Date.now(),
+  copy: (m: Message) => Message = (m) => m,
+  withQueue = true,
+): SavedSession {
   const delivery = (d: Delivery): Delivery => ({ ...d, msg: copy(d.msg) });
   const saved: SavedSession = {
     id: s.id,
@@ -71,7 +82,7 @@ export function exportSession(s: Session, now = Date.now(), copy: (m: Message) =
     offlineSince: s.offlineSince ?? now,
     subscriptions: [...s.subscriptions.values()].map((x) => ({ ...x })),
     inflight: [...s.inflight].map(([pid, o]) => ({ pid, state: o.state, delivery: delivery(o.delivery) })),
-    queue: s.queuedDeliveries().map(delivery),
+    queue: withQueue ? s.queuedDeliveries().map(delivery) : [],
     inboundQos2: [...s.inboundQos2],
     nextPid: s.nextPacketId,
   };
