@@ -7,7 +7,9 @@ import type { Logger } from "../lib/log.ts";
 import { connectUpstream, type Incoming, type UpstreamClient } from "./client.ts";
 import { openQueue, type BridgeQueue, type OfferResult, type OutMessage, type QueuedMessage } from "./queue.ts";
 import { createDropLog } from "./drop-log.ts";
-import { nextDelay, RateLimiter, RateMeter } from "./pacing.ts";
+import { RateLimiter, RateMeter } from "./pacing.ts";
+import { createRedial } from "./redial.ts";
+import { UplinkError } from "./transport.ts";
 import { connectOptions, localDelivery } from "./upstream-in.ts";
 import type { BridgeSettings, BridgeStatus, LocalDelivery } from "./types.ts";
 
@@ -44,8 +46,6 @@ export function createBridge(deps: BridgeDeps): Bridge {
   let client: UpstreamClient | null = null;
   let connecting = false;
   let stopped = true;
-  let attempt = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let pumpTimer: ReturnType<typeof setTimeout> | undefined;
   let lastError = "";
   let connectedSince: number | null = null;
@@ -176,18 +176,15 @@ export function createBridge(deps: BridgeDeps): Bridge {
     if (stopped) return;
     deps.onStateChange?.();
     log.warn(`${tag}: disconnected from ${s.address}: ${reason}`);
-    scheduleConnect();
+    redial.failed(true);
   }
 
-  function scheduleConnect(): void {
-    if (stopped || retryTimer) return;
-    const ms = nextDelay(attempt++);
-    log.info(`${tag}: reconnecting in ${(ms / 1000).toFixed(1)} s`);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void connect();
-    }, ms);
-  }
+  const redial = createRedial({
+    address: s.address,
+    dial: () => void connect(),
+    onWait: (ms) =>
+      log.info(`${tag}: reconnecting in ${(ms / 1000).toFixed(1)} s (sooner if a TCP probe gets through)`),
+  });
 
   async function connect(): Promise<void> {
     if (stopped || client || connecting) return;
@@ -199,7 +196,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
         return;
       }
       client = c;
-      attempt = 0;
+      redial.connected();
       connectedSince = Date.now();
       lastError = "";
       window = Math.max(1, Math.min(MAX_WINDOW, c.info.receiveMaximum));
@@ -220,7 +217,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     } catch (e) {
       lastError = e instanceof Error ? e.message : String(e);
       log.warn(`${tag}: cannot connect to ${s.address}: ${lastError}`);
-      scheduleConnect();
+      redial.failed(e instanceof UplinkError && e.reached);
     } finally {
       connecting = false;
     }
@@ -285,7 +282,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       stopped = true;
       clearInterval(statusTimer);
       clearInterval(dropLogTimer);
-      if (retryTimer) clearTimeout(retryTimer);
+      redial.stop();
       if (pumpTimer) clearTimeout(pumpTimer);
       client?.close();
       client = null;

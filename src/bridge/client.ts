@@ -7,7 +7,8 @@ import { encodePublish } from "../lib/mqtt-publish.ts";
 import { FrameReader } from "./frames.ts";
 import type { ClientEvents, ClientOptions, ConnectInfo, Incoming, UpstreamClient } from "./client-types.ts";
 import { CONNACK_REASONS } from "./connack-reasons.ts";
-import { openPipe, type Pipe } from "./transport.ts";
+import { reachable } from "./probe.ts";
+import { openPipe, type Pipe, UplinkError } from "./transport.ts";
 
 export type { ClientOptions, ConnectInfo, Incoming, UpstreamClient } from "./client-types.ts";
 
@@ -16,6 +17,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
   const parser = mqtt.parser({ protocolVersion: v });
   const gen = (p: Packet) => mqtt.generate(p, { protocolVersion: v });
   let pipe: Pipe | undefined;
+  let pipeOpen = false;
   let done = false;
   let up = false;
   let lastIn = Date.now();
@@ -152,6 +154,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       },
       o.connectTimeoutMs,
     );
+    pipeOpen = true;
     const connect: Packet = {
       cmd: "connect",
       protocolId: "MQTT",
@@ -174,15 +177,23 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
     if (done) throw new Error("connection closed right after CONNACK");
     up = true;
     if (o.keepAlive > 0) {
+      // Keep-alive both ways: a PINGREQ when we sent nothing for half the keep-alive (the
+      // upstream's rule) and when we HEARD nothing for half of it; no byte from the upstream
+      // for a whole keep-alive = the uplink is dead, even half-open (no FIN, no RST: packets
+      // silently dropped). Checked at least every second: detected within 1.25x the keep-alive.
       const ka = o.keepAlive * 1000;
+      let pingAt = 0;
       keepTimer = setInterval(
         () => {
           const now = Date.now();
-          if (now - lastIn > ka * 1.5)
-            return finish(`no answer from upstream for ${Math.round((now - lastIn) / 1000)} s`);
-          if (now - lastOut >= ka / 2) send({ cmd: "pingreq" });
+          if (now - lastIn > ka) return finish(`no answer from upstream for ${((now - lastIn) / 1000).toFixed(1)} s`);
+          const quietIn = now - lastIn >= ka / 2 && pingAt <= lastIn;
+          if (now - lastOut >= ka / 2 || quietIn) {
+            pingAt = now;
+            send({ cmd: "pingreq" });
+          }
         },
-        Math.max(250, ka / 4),
+        Math.max(100, Math.min(1000, ka / 4)),
       );
     }
     const api: UpstreamClient = {
@@ -229,11 +240,13 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       },
     };
     return api;
-  })().catch((e: unknown) => {
+  })().catch(async (e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     done = true;
     if (keepTimer) clearInterval(keepTimer);
     pipe?.close();
-    throw new Error(msg);
+    // did a TCP connection open? (the bridge probes cheaply only while it did not)
+    const reached = pipeOpen || (e instanceof UplinkError ? e.reached : await reachable(o.url, 1000));
+    throw new UplinkError(msg, reached);
   });
 }

@@ -23,6 +23,16 @@ export interface PipeEvents {
   closed(err?: Error): void;
 }
 
+/** An error on the way to the upstream; `reached` when a TCP connection had opened (TLS, MQTT or a refusal failed). */
+export class UplinkError extends Error {
+  constructor(
+    message: string,
+    readonly reached: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export function defaultPort(u: URL): number {
   if (u.port) return Number(u.port);
   return { "mqtt:": 1883, "mqtts:": 8883, "ws:": 80, "wss:": 443 }[u.protocol] ?? 1883;
@@ -53,6 +63,7 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
   let out: Buffer[] = [];
   let outBytes = 0;
   let ended = false;
+  let tcpUp = false;
   const end = (err?: Error) => {
     if (ended) return;
     ended = true;
@@ -85,6 +96,7 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
     ...(secure ? { tls: await tlsOptions(tls, host) } : {}),
     socket: {
       open(s) {
+        tcpUp = true;
         s.setNoDelay(true); // small PUBLISH/PUBACK packets must not wait for Nagle
         if (!secure) opened(s);
       },
@@ -118,13 +130,13 @@ async function openTcp(u: URL, tls: TlsFiles, ev: PipeEvents, timeoutMs: number)
   }).catch((e: unknown) => {
     clearTimeout(timer);
     const err = e as { code?: string; message?: string };
-    throw new Error(err.code ? `${err.code} (${err.message ?? "connect failed"})` : String(e));
+    throw new UplinkError(err.code ? `${err.code} (${err.message ?? "connect failed"})` : String(e), false);
   });
   try {
     await ready;
   } catch (e) {
     socket.terminate();
-    throw e;
+    throw new UplinkError(e instanceof Error ? e.message : String(e), tcpUp);
   } finally {
     clearTimeout(timer);
   }
