@@ -1,6 +1,8 @@
 // /db/query throughput of two neo builds side by side, as a same-run ratio:
 // `bun bench/micro/query-ab.ts [--a "<argv prefix>"] [--b "<argv prefix>"] [--lanes 4] [--principals 1]
-//   [--slices 8] [--slice-ms 1000] [--sql "select 1"]`
+//   [--slices 8] [--slice-ms 1000] [--sql "select 1"] [--b-auth off]`
+// (--b-auth off: b runs with HTTP token auth off and is asked without a token: the
+// token-auth on vs off ratio of one build, issue 24's ">= 0.95x")
 // (default a = this checkout from source, b = the same; e.g. --b "bun /tmp/neo-30f90e3/src/main.ts").
 //
 // Both `neo serve` processes run at once (HTTP token auth on, `--principals` keys each);
@@ -26,6 +28,7 @@ const sliceMs = Number(arg("slice-ms", "1000"));
 const lanes = Number(arg("lanes", "4"));
 const principals = Number(arg("principals", "1"));
 const sql = arg("sql", "select 1");
+const bOpen = arg("b-auth", "on") === "off";
 
 async function start(label: "a" | "b") {
   const dir = mkdtempSync(join(tmpdir(), `neo-bench-query-${label}-`));
@@ -40,7 +43,12 @@ async function start(label: "a" | "b") {
   const proc = Bun.spawn([...neo, "serve", ...data, "--host", "127.0.0.1"], {
     stdout: "pipe",
     stderr: "ignore",
-    env: { ...process.env, NEO_HTTP_PORT: "0", NEO_MQTT_PORT: "0", NEO_HTTP_ENABLE_TOKEN_AUTH: "true" },
+    env: {
+      ...process.env,
+      NEO_HTTP_PORT: "0",
+      NEO_MQTT_PORT: "0",
+      NEO_HTTP_ENABLE_TOKEN_AUTH: label === "b" && bOpen ? "false" : "true",
+    },
   });
   const line = await waitForLine(proc, (l) => l.includes('"ready"'), 20_000);
   const http = `http://${(JSON.parse(line) as { http: string }).http}`;
@@ -66,7 +74,8 @@ async function slice(b: Build, record: boolean): Promise<void> {
   let n = 0;
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
-      const headers = { authorization: `Bearer ${b.tokens[lane % b.tokens.length]}` };
+      const headers: Record<string, string> =
+        b.label === "b" && bOpen ? {} : { authorization: `Bearer ${b.tokens[lane % b.tokens.length]}` };
       while (performance.now() < until) {
         const r = await fetch(url(b), { headers });
         await r.arrayBuffer();

@@ -90,14 +90,17 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "invalid token" });
   });
 
-  test("a revoked key's token fails as revoked", async () => {
+  test("a revoked key's token fails as revoked, at once although it was verified (and cached) before", async () => {
     const c = await create("rev");
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    expect(auth.verifyToken(c.token).ok).toBe(true);
     reg.revoke("rev");
     expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "key revoked" });
   });
 
   test("after rotation the old token fails and the new one works", async () => {
     const old = await create("rot");
+    expect(auth.verifyToken(old.token).ok).toBe(true);
     const fresh = await reg.rotate("rot", pki, { notBefore: new Date(clock) });
     expect(auth.verifyToken(old.token)).toEqual({ ok: false, reason: "invalid token" });
     expect(auth.verifyToken(fresh.token)).toMatchObject({ ok: true, clientId: "rot" });
@@ -120,6 +123,25 @@ describe("verifyToken", () => {
     expect(reg.get("used")?.lastUsedAt ?? null).toBeNull();
     auth.markUsed("used");
     expect(reg.get("used")?.lastUsedAt).toBeNumber();
+  });
+
+  test("a cached token sees a scope change and a revocation by another registry connection at once", async () => {
+    const c = await create("cached");
+    const cli = openRegistry(data);
+    regs.push(cli);
+    expect(auth.verifyToken(c.token)).toMatchObject({ ok: true, scopes: c.record.scopes });
+    cli.updateScopes("cached", () => ["topics:subscribe:a/#"]);
+    expect(auth.verifyToken(c.token)).toMatchObject({ ok: true, scopes: ["topics:subscribe:a/#"] });
+    expect(auth.verifyToken(c.token)).toMatchObject({ ok: true, scopes: ["topics:subscribe:a/#"] });
+    cli.revoke("cached");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "key revoked" });
+  });
+
+  test("a cached token still expires on time", async () => {
+    const c = await create("ttl", 1);
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    clock = c.record.notAfter;
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "token expired" });
   });
 
   test("a key deleted by another registry connection is refused at once", async () => {

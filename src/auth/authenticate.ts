@@ -1,11 +1,14 @@
-// Token and client-certificate authentication against the registry. Every call reads the
-// registry (one primary-key lookup), so a key deleted by another process fails at once.
+// Token and client-certificate authentication against the registry. A certificate check
+// reads the registry (one primary-key lookup); a token that verified is kept until the
+// registry changes (token-cache.ts: data_version), so a key revoked or deleted by any
+// process fails at once.
 import { createLogger } from "../lib/log.ts";
 import { warnIfDiskFull } from "../lib/disk-full.ts";
 import { tokenClientId, type ClientRecord, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import type { Identity } from "./credential.ts";
 import { type CurrentDeps, createCurrent } from "./current.ts";
+import { createTokenCache } from "./token-cache.ts";
 import { createIdentify, type Credentials } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome } from "./types.ts";
 import { sameBytes } from "../lib/secret-bytes.ts";
@@ -51,27 +54,34 @@ export function createAuth({
     }
   }
 
+  const tokens = createTokenCache(() => registry.dataVersion());
+
   const auth: Auth = {
     identify: (c) => identify(c),
     current: (ref) => current(ref),
     verifyToken(token) {
       if (typeof token !== "string" || token.trim() === "") return fail("missing token");
       return guarded("token", () => {
+        const t = now();
+        const hit = tokens.get(token, t);
+        if (hit) return hit;
         const id = tokenClientId(token);
         const presented = registry.hashToken(token);
         const cred = id === null ? null : registry.credentials(id);
         // compare even when the id is unknown, so timing says nothing about which ids exist
         const match = sameBytes(presented, cred?.tokenHash ?? DUMMY_HASH) && cred !== null;
         if (!match || !cred) return fail("invalid token");
-        const why = unusable(cred.record, now(), "token");
+        const why = unusable(cred.record, t, "token");
         if (why) return fail(why);
-        return {
-          ok: true,
+        const ok = {
+          ok: true as const,
           clientId: cred.record.id,
           expiresAt: cred.record.notAfter,
           fingerprint256: cred.record.certFingerprint,
           scopes: cred.record.scopes,
         };
+        tokens.set(token, ok, cred.record.notBefore);
+        return ok;
       });
     },
 

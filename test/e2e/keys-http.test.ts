@@ -2,7 +2,7 @@
 // DELETE /keys/<id>, POST /keys/<id>/revoke|rotate, each decided by the caller's
 // keys:<op>:<id> scopes; secrets are returned once on create and rotate.
 import { describe, expect, test } from "bun:test";
-import { genKey, run } from "./harness.ts";
+import { genKey, neo, run } from "./harness.ts";
 import { TOKEN_AUTH, useGateway } from "./fixture.ts";
 
 const gw = useGateway({ args: TOKEN_AUTH, keys: ["plain"] });
@@ -89,6 +89,15 @@ describe("key management over HTTP with keys:* scopes", () => {
     const rot = await curl("POST", "/keys/dev-7/rotate", dev.token);
     expect(rot.status).toBe(200);
     expect((await gw.http("/db/tables", {}, String(rot.body.token))).status).toBe(200);
+  });
+
+  test("a token verified (and cached) a moment ago is refused at once after another process revokes its key", async () => {
+    const k = await scoped("cached-1", ["tables:read:*"]);
+    const q = `/db/query?q=${encodeURIComponent("select 1")}`;
+    for (let i = 0; i < 3; i++) expect((await gw.http(q, {}, k.token)).status).toBe(200);
+    const r = await neo(["shell", "key", "revoke", "cached-1", "--data", gw.srv.data]);
+    expect(r.code).toBe(0);
+    expect((await gw.http(q, {}, k.token)).status).toBe(401);
   });
 
   test("without a token the key API answers 401", async () => {
