@@ -7,7 +7,7 @@
 import type { AuthOutcome } from "./types.ts";
 
 /** entries at most; past it the cache starts again empty */
-export const TOKEN_CACHE_MAX = 4096;
+const TOKEN_CACHE_MAX = 4096;
 
 type Verified = Extract<AuthOutcome, { ok: true }>;
 

@@ -7,7 +7,7 @@
 import { nextDelay } from "./pacing.ts";
 import { reachable } from "./probe.ts";
 
-export const PROBE_EVERY_MS = 1000;
+const PROBE_EVERY_MS = 1000;
 
 export interface RedialDeps {
   address: string;
