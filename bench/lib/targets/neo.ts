@@ -1,5 +1,5 @@
 // neo itself: dist/neo when built, else `bun src/main.ts`. Pluggable: `--neo-cmd` overrides.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { run, waitForLine, withNofile } from "../proc.ts";
@@ -119,6 +119,18 @@ export function createNeoTarget(opts: {
     }
   }
   const token = (id: string) => readFileSync(join(dir, `${id}_token`), "utf8").trim();
+  // the bench holds up to 10,000 connections of one key from one address: past neo's
+  // per-key and per-address connection caps (issue 25), so they are lifted here, for a
+  // build that knows them (an older one given to --neo-cmd does not: no config then)
+  let conf: string[] | undefined;
+  const benchConfig = (): string[] => {
+    if (conf) return conf;
+    const file = join(dir, "bench.conf");
+    writeFileSync(file, "Mqtt {\n  MaxConnectionsPerClient = 100000000\n  MaxConnectionsPerAddress = 100000000\n}\n");
+    const check = Bun.spawnSync([...opts.argv, "config", "check", "--config", file], { cwd: dir });
+    conf = check.exitCode === 0 ? ["--config", file] : [];
+    return conf;
+  };
 
   return {
     name: opts.name ?? "neo",
@@ -153,6 +165,7 @@ export function createNeoTarget(opts: {
       }
       const args = [
         "serve",
+        ...benchConfig(),
         "--data",
         data,
         "--host",
