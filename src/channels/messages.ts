@@ -9,6 +9,7 @@
 //     `<TABLE>_SENML` side table (every field) in one commit, BEFORE it is delivered;
 //     invalid SenML is refused whole and not delivered; anything else (plain JSON, text,
 //     binary) is delivered unchanged and not stored.
+import { createLogAggregator } from "../lib/log-aggregate.ts";
 import { authorize, type CredentialRef, type Principal } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import { genericReason } from "../lib/http/respond.ts";
@@ -85,6 +86,7 @@ function toRows(records: SenmlRecord[], channel: string, origin?: MessageOrigin)
 
 export function createChannelMessages(deps: ChannelMessagesDeps) {
   const { channels, log } = deps;
+  const failedWrites = createLogAggregator(log, "failed channel message writes");
   const nowNs = deps.now ?? (() => BigInt(Date.now()) * 1_000_000n);
   // credential -> its principal now and its decisions per channel; all dropped when the
   // registry changes (the hot path is two map lookups)
@@ -183,9 +185,14 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
       return { ok: true, stored: n, senml: true };
     } catch (e) {
       if (isNeoError(e) && e.status < 500) return { ok: false, reason: e.message, status: 400 };
-      log.error(`storing a message of channel ${channel.id} in ${channel.table} failed`, e);
-      // a 5xx never carries the internal message (it is in the log above); a full disk says so
+      // a 5xx never carries the internal message (it goes to the log); a full disk says so
       const full = isNeoError(e) && e.code === "storage_full";
+      // per message: a few per channel in full, then a count a minute (a full disk: the store's own WARN)
+      if (!full)
+        failedWrites.warn(
+          channel.id,
+          `storing a message of channel ${channel.id} in ${channel.table} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       return full
         ? { ok: false, reason: e.message, status: 507 }
         : { ok: false, reason: genericReason(500), status: 500 };
