@@ -16,6 +16,8 @@ export type MqttListener = Listening;
 
 export interface ListenerDeps {
   pki: Pki;
+  /** client-certificate CAs trusted besides the gateway's own (Tls.TrustedCA), PEM */
+  trusted?: readonly string[];
   broker: Broker;
   store: SeriesStore;
   queries: QueryService;
@@ -35,7 +37,7 @@ export interface ListenerDeps {
 
 /** One MQTT listener from its rules; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
 export async function startMqttListener(
-  d: Pick<ListenerDeps, "pki" | "broker">,
+  d: Pick<ListenerDeps, "pki" | "broker" | "trusted">,
   m: NeoConfig["mqtt"],
   l: ResolvedMqttListener,
   announce?: () => void,
@@ -44,7 +46,7 @@ export async function startMqttListener(
   const tls =
     l.transport === "tls"
       ? {
-          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt")),
+          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt", d.trusted)),
           requestCert: l.clientAuth !== "none",
           rejectUnauthorized: l.clientAuth === "require",
         }
@@ -70,7 +72,7 @@ export function createListeners(d: ListenerDeps) {
   const startHttp = async (cfg: NeoConfig, log: Logger = createLogger("http")): Promise<HttpServer> => {
     const httpTls = cfg.http.tls.enabled;
     const tls = httpTls
-      ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http")), clientAuth: cfg.http.tls.clientAuth }
+      ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http", d.trusted)), clientAuth: cfg.http.tls.clientAuth }
       : undefined;
     return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () =>
       createHttpServer({

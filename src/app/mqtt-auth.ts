@@ -117,7 +117,9 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     const who = auth.identify({
       ...(req.username !== undefined ? { username: req.username } : {}),
       ...(req.password !== undefined ? { password: req.password.toString("utf8") } : {}),
-      ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+      ...(cert
+        ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256, ...(cert.der ? { der: cert.der } : {}) } }
+        : {}),
       // the console's Live page signs in with its web session, over WebSocket only
       sessions: ws && cert === undefined,
       allowAnonymous: !tokenRequired(req.peer),

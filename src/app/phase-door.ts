@@ -27,6 +27,7 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     anonymousScopes,
     person: personIdentify(people.people, people.patAuth),
     people: { users: people.users, keys: people.keys, pats: people.pats },
+    trust: () => s.trust,
   });
   const serverGuard = createServerGuard({
     dataDir: settings.get().data,

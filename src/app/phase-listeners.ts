@@ -95,7 +95,7 @@ export async function startListeners(
     running: new Map(),
     start: (m, l) =>
       startMqttListener(
-        { pki: s.pki, broker },
+        { pki: s.pki, broker, ...(s.trust ? { trusted: s.trust.pem } : {}) },
         m,
         l,
         () => {
@@ -180,6 +180,7 @@ export async function startListeners(
   ];
   const { startHttp } = createListeners({
     pki: s.pki,
+    ...(s.trust ? { trusted: s.trust.pem } : {}),
     broker,
     store: s.store,
     queries: s.queries,

@@ -2,10 +2,10 @@
 // people, series store, audit trail), the write path into the store and the query
 // processes. Nothing here listens or knows the broker.
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
-import type { NeoConfig } from "../config/index.ts";
+import { mqttListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
-import { loadOrCreatePki } from "../pki/index.ts";
+import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
 import { openRegistry } from "../registry/index.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
@@ -38,8 +38,16 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     );
   else keepReserve(config.data);
   const pki = await loadOrCreatePki(config.data, {
-    hosts: [...new Set([config.http.listen.host, config.mqtt.listen.host])],
+    hosts: [
+      ...new Set([
+        config.http.listen.host,
+        config.mqtt.listen.host,
+        ...mqttListeners(config.mqtt).map((l) => l.listen.host),
+      ]),
+    ],
   });
+  // client-certificate CAs the operator trusts besides ours (Tls.TrustedCA): read before anything listens
+  const trust = config.tls?.trustedCas.length ? await loadTrustedCas(config.tls.trustedCas) : undefined;
   const registry = openRegistry(config.data);
   stops.add("stores", "registry", () => registry.close());
   const people = openPeople(config.data, () => settings.get().login);
@@ -89,5 +97,5 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
   });
   stops.add("writes", "own figures", () => recorder.stop());
-  return { pki, registry, people, metrics, store, batcher, queries, finder, audit, exports };
+  return { pki, trust, registry, people, metrics, store, batcher, queries, finder, audit, exports };
 }

@@ -51,6 +51,7 @@ function runnable(prev: NeoConfig, next: NeoConfig, log: Logger): NeoConfig {
   if (!same(next.audit, prev.audit)) later("Audit.*");
   if (!same(next.grpc, prev.grpc)) later("Grpc.*");
   if (!same(next.coap, prev.coap)) later("Coap.*");
+  if (!same(next.tls, prev.tls)) later("Tls.TrustedCA (the CAs; a CrlFile is read again whenever it changes)");
   const mqtt = { ...next.mqtt };
   for (const k of MQTT_AT_START) {
     if (next.mqtt[k] === prev.mqtt[k]) continue;
@@ -66,6 +67,8 @@ function runnable(prev: NeoConfig, next: NeoConfig, log: Logger): NeoConfig {
     coap: prev.coap,
     mqtt,
   };
+  if (prev.tls) kept.tls = prev.tls;
+  else delete kept.tls;
   if (prev.grpc) kept.grpc = prev.grpc;
   else delete kept.grpc;
   return kept;

@@ -27,8 +27,11 @@ export async function loadTlsMaterial(
   pki: Pki,
   tls: Pick<NeoConfig["mqtt"]["tls"], "certFile" | "keyFile">,
   section: "Mqtt" | "Http" | "Grpc" | "Coap",
+  /** client-certificate CAs trusted besides the gateway's own (Tls.TrustedCA), PEM */
+  trusted: readonly string[] = [],
 ): Promise<TlsMaterial> {
-  if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem };
+  const ca = [pki.caCertPem, ...trusted].join("\n");
+  if (!tls.certFile && !tls.keyFile) return { cert: pki.serverCertPem, key: pki.serverKeyPem, ca };
   const certSetting = `${section}.Tls.CertFile`;
   const keySetting = `${section}.Tls.KeyFile`;
   if (!tls.certFile || !tls.keyFile) throw bad(`${certSetting} and ${keySetting} go together: set both or neither`);
@@ -50,6 +53,6 @@ export async function loadTlsMaterial(
   if (!x509.checkPrivateKey(privateKey))
     throw bad(`${keySetting} ${tls.keyFile} does not match ${certSetting} ${tls.certFile}`);
   if (Date.parse(x509.validTo) <= Date.now()) throw bad(`${certSetting}: ${tls.certFile} expired on ${x509.validTo}`);
-  // client certificates are still issued and verified by the gateway CA
-  return { cert, key, ca: pki.caCertPem };
+  // client certificates are verified against the gateway CA and the trusted ones
+  return { cert, key, ca };
 }

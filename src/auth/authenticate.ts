@@ -12,6 +12,8 @@ import { createTokenCache } from "./token-cache.ts";
 import { createIdentify, type Credentials } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome } from "./types.ts";
 import { sameBytes } from "../lib/secret-bytes.ts";
+import type { TrustedCas } from "../pki/index.ts";
+import { trustedClient } from "./trusted-cert.ts";
 
 const log = createLogger("auth");
 const DUMMY_HASH = new Uint8Array(32);
@@ -25,6 +27,8 @@ export interface AuthDeps {
   person?: (c: Credentials) => Identity | undefined;
   /** people's stores, for current() of PATs, access keys and sessions */
   people?: CurrentDeps["people"];
+  /** the CAs trusted besides the gateway's own (Tls.TrustedCA), read per certificate */
+  trust?: () => TrustedCas | undefined;
 }
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
@@ -36,6 +40,7 @@ export function createAuth({
   anonymousScopes = () => ALL_ACCESS_SCOPES,
   person,
   people,
+  trust,
 }: AuthDeps): Auth {
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
@@ -88,6 +93,23 @@ export function createAuth({
     verifyCert(cert) {
       return guarded("certificate", () => {
         const fp = normalizeFp(cert.fingerprint256);
+        // signed by a CA the operator trusts: its CRL and its naming rule and policy decide
+        const t = trust?.();
+        const info = cert.der && t && t.cas.length > 0 ? t.inspect(cert.der) : undefined;
+        if (info) {
+          const c = trustedClient(registry, info, fp);
+          if (typeof c === "string") return fail(c);
+          const why = unusable(c.record, now(), "certificate");
+          if (why) return fail(why);
+          const r = c.record;
+          return {
+            ok: true,
+            clientId: r.id,
+            expiresAt: r.notAfter,
+            fingerprint256: r.certFingerprint,
+            scopes: r.scopes,
+          };
+        }
         const r = registry.get(cert.cn);
         // a fingerprint that is not the CN's current one: another client's, rotated away, or deleted and re-created
         if (!r || r.certFingerprint !== fp) return fail("unknown certificate");

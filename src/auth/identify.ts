@@ -19,7 +19,7 @@ import { parseScopes, type Scope } from "../lib/scopes.ts";
 import { tokenClientId } from "../registry/index.ts";
 import type { Principal } from "./authorize.ts";
 import { type Identified, type Identity, refusal } from "./credential.ts";
-import type { AuthFailureReason, AuthOutcome } from "./types.ts";
+import type { AuthFailureReason, AuthOutcome, PresentedCert } from "./types.ts";
 
 const log = createLogger("auth");
 
@@ -31,7 +31,7 @@ export interface Credentials {
   /** MQTT CONNECT password (UTF-8) */
   password?: string;
   /** a client certificate whose chain TLS verified */
-  certificate?: { cn: string; fingerprint256: string };
+  certificate?: PresentedCert;
   /** the web UI's session cookie (its value) */
   session?: string;
   /** does this door take web sessions (the web API, the console's MQTT session over WebSocket)? */
@@ -46,7 +46,7 @@ export interface Credentials {
 
 export interface IdentifyDeps {
   verifyToken(token: string): AuthOutcome;
-  verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
+  verifyCert(cert: PresentedCert): AuthOutcome;
   /** Auth.AnonymousScopes, or a named listener's own */
   anonymousScopes(listener?: string): readonly string[];
   /**
@@ -88,6 +88,8 @@ const KIND: Record<AuthFailureReason, Parameters<typeof refusal>[0]> = {
   "certificate expired": "expired",
   "certificate not yet valid": "not_yet_valid",
   "registry unavailable": "unavailable",
+  "certificate revoked by its CA": "revoked",
+  "the key in the certificate is not the client's": "guess",
 };
 
 /** the client id a token names, if it has a token's shape (for the audit trail; no lookup) */

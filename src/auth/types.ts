@@ -25,11 +25,13 @@ export type AuthFailureReason =
   | "unknown certificate"
   | "certificate expired"
   | "certificate not yet valid"
-  | "registry unavailable";
+  | "registry unavailable"
+  | "certificate revoked by its CA"
+  | "the key in the certificate is not the client's";
 
 export interface Auth {
   verifyToken(token: string | null | undefined): AuthOutcome;
-  verifyCert(cert: { fingerprint256: string; cn: string }): AuthOutcome;
+  verifyCert(cert: PresentedCert): AuthOutcome;
   /**
    * Record that a client was let in (LAST USED). Callers do this only once EVERY check
    * of a request or CONNECT passed: a refused attempt changes nothing in the registry.
@@ -39,4 +41,11 @@ export interface Auth {
   current(ref: CredentialRef): Current;
   /** the one identity step (see identify.ts) */
   identify(c: Credentials): Identity;
+}
+
+/** A client certificate TLS verified: its CN, SHA-256 fingerprint and (when the transport gives it) the DER */
+export interface PresentedCert {
+  cn: string;
+  fingerprint256: string;
+  der?: Uint8Array;
 }

@@ -9,6 +9,7 @@ export type {
   NeoConfig,
   QueryConfig,
   TlsConfig,
+  TrustedCaConfig,
 } from "./types.ts";
 export {
   defaultConfig,

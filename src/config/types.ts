@@ -29,6 +29,20 @@ export interface MqttListenerConfig {
   at?: string;
 }
 
+/** One trusted client-certificate CA (Tls.TrustedCA "name" / Tls.TrustedClientCAs). */
+export interface TrustedCaConfig {
+  name: string;
+  /** PEM: the CA certificate and any intermediates */
+  file: string;
+  /** how a certificate names a neo client: its CN, a SAN, or (Mainflux) the CN holds the client's key */
+  identity: "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
+  uriPrefix?: string;
+  /** pinned: the certificate must be registered (key import); ca: any certificate naming a known client */
+  policy: "pinned" | "ca";
+  /** the CA's CRL (PEM or DER), read again when it changes */
+  crlFile?: string;
+}
+
 export interface ListenConfig {
   host: string; // e.g. "127.0.0.1"
   port: number; // 0 = pick a free port
@@ -174,6 +188,8 @@ export interface NeoConfig {
   /** `Export "name" { ... }` blocks (file only); none when absent */
   exports?: ExportConfig[];
   storage: StorageConfig;
+  /** client-certificate CAs trusted besides the gateway's own; absent = none */
+  tls?: { trustedCas: TrustedCaConfig[] };
   /** CoAP listeners (docs/coap.md); each off while its Listen is undefined */
   coap: CoapConfig;
 }

@@ -145,7 +145,9 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
       sessions: true,
       ...(sent?.form === "cookie" ? { session: sent.token! } : sent?.token !== undefined ? { token: sent.token } : {}),
       ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),
-      ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+      ...(cert
+        ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256, ...(cert.der ? { der: cert.der } : {}) } }
+        : {}),
     };
     r = o.auth.identify(c);
   }

@@ -11,6 +11,8 @@ export interface PeerCert {
   /** lowercase hex */
   serialNumber: string;
   validTo: Date;
+  /** the certificate itself (DER): which trusted CA signed it, its SANs (pki/trust.ts) */
+  der?: Uint8Array;
 }
 
 /** What node-style `getPeerCertificate()` returns (Bun's TLS sockets), the fields we read. */
@@ -19,6 +21,7 @@ export interface RawPeerCertificate {
   fingerprint256?: string;
   serialNumber?: string;
   valid_to?: string;
+  raw?: Uint8Array;
 }
 
 /** PeerCert from `getPeerCertificate()` output; undefined when no certificate was sent. */
@@ -30,5 +33,6 @@ export function peerCertOf(c: RawPeerCertificate | null | undefined): PeerCert |
     fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
     serialNumber: (c.serialNumber ?? "").replaceAll(":", "").toLowerCase(),
     validTo: new Date(c.valid_to ?? 0),
+    ...(c.raw ? { der: new Uint8Array(c.raw) } : {}),
   };
 }

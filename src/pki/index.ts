@@ -26,3 +26,14 @@ export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }
   };
 }
 export { makeIdentity, type Identity, type IdentityOptions } from "./identity.ts";
+export {
+  commonName,
+  idByRule,
+  loadTrustedCas,
+  type IdentityRule,
+  type TrustedCa,
+  type TrustedCaSpec,
+  type TrustedCas,
+  type TrustedCertInfo,
+  type TrustPolicy,
+} from "./trust.ts";

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { createLogger } from "../lib/log.ts";
+import { certStatements } from "./client-cert.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
@@ -118,6 +119,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
 
+  const certs = certStatements(db);
   let localWrites = 0;
   const touchedAt = new Map<string, number>();
 
@@ -241,6 +243,18 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
       return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
     },
 
+    idByFingerprint: (fp) => certs.idByFingerprint(fp),
+    importCert(id, cert) {
+      const cur = mustGet(id);
+      if (cur.status !== "active") throw conflict("client_revoked", `client ${JSON.stringify(id)} is revoked`);
+      db.transaction(() => {
+        if (!certs.setCert(id, cur.certSerial, cert.fingerprint256, cert.serial))
+          throw conflict("client_changed", `client ${JSON.stringify(id)} changed meanwhile; try again`);
+        retire(cur.certSerial, id, "rotated", Date.now());
+      }).immediate();
+      localWrites++;
+      return mustGet(id);
+    },
     updateScopes(id, change) {
       let next: string[] = [];
       db.transaction(() => {

@@ -12,7 +12,7 @@ export type {
   AuditMethod,
   StoredAuditEvent,
 } from "./audit-types.ts";
-export { CLIENT_ID_RE, assertClientId, tokenClientId } from "./token.ts";
+export { CLIENT_ID_RE, assertClientId, tokenClientId, tokenOf, tokenSecret } from "./token.ts";
 export type {
   CertIssuer,
   ClientCredentials,

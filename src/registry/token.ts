@@ -20,8 +20,14 @@ export function assertClientId(id: string): void {
 }
 
 export function newToken(clientId: string): string {
-  return `${clientId}:b:${randomHex(32)}`;
+  return tokenOf(clientId, randomHex(32));
 }
+
+/** the token of `clientId` whose secret part is `secret` (Mainflux's rule: a certificate's CN holds the secret) */
+export const tokenOf = (clientId: string, secret: string): string => `${clientId}:b:${secret}`;
+
+/** the secret part of a token (64 hex digits), or null */
+export const tokenSecret = (token: string): string | null => /:b:([0-9a-f]{64})$/.exec(token)?.[1] ?? null;
 
 /** The client id a well-formed token names, or null. */
 export function tokenClientId(token: string): string | null {

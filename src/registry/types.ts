@@ -82,6 +82,10 @@ export interface Registry {
   delete(id: string): void;
   revoke(id: string): ClientRecord;
   rotate(id: string, pki: CertIssuer, o?: RotateOptions): Promise<IssuedClient>;
+  /** the client holding the certificate with this fingerprint (lowercase hex), or null */
+  idByFingerprint(fp: string): string | null;
+  /** register a certificate made elsewhere as the client's (key import / sign); the old one is retired */
+  importCert(id: string, cert: { fingerprint256: string; serial: string }): ClientRecord;
   /**
    * Change a client's scopes in one transaction: `change` gets the current list and
    * returns the new one (already validated). Returns the stored list. Live sessions see

@@ -10,7 +10,18 @@ import type {
   ListenConfig,
   MqttLimits,
   QueryConfig,
+  TrustedCaConfig,
 } from "../types.ts";
+
+export interface TrustedCaPatch {
+  name: string;
+  at: Pos;
+  file?: string;
+  identity?: TrustedCaConfig["identity"];
+  uriPrefix?: string;
+  policy?: TrustedCaConfig["policy"];
+  crlFile?: string;
+}
 
 export interface MqttListenerPatch {
   name: string;
@@ -95,6 +106,8 @@ export interface ConfigPatch {
   mqtt: ServicePatch;
   query?: Partial<QueryConfig>;
   storage: StoragePatch;
+  /** Tls.TrustedCA blocks and Tls.TrustedClientCAs files */
+  trustedCas?: TrustedCaPatch[];
 }
 
 export const emptyPatch = (): ConfigPatch => ({

@@ -75,7 +75,7 @@ describe("schema: problems carry file:line:col", () => {
       'neo.conf:1:8: unknown key "MaxMessageSizeLimit" in Http; it belongs in "Mqtt.MaxMessageSizeLimit"',
     ]);
     expect(problemsOf("Tls { Enabled = true }")).toEqual([
-      'neo.conf:1:1: unknown key "Tls"; it belongs in "Http.Tls" or "Mqtt.Tls" or "Grpc.Tls" or "Coap.Tls"',
+      'neo.conf:1:7: unknown key "Enabled" in Tls; the top-level Tls block holds trusted client CAs; Enabled belongs in "Http.Tls" or "Mqtt.Tls" or "Grpc.Tls" or "Coap.Tls"',
     ]);
   });
 

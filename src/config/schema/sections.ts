@@ -16,6 +16,7 @@ import { mqttSection } from "./mqtt.ts";
 import { querySection } from "./query.ts";
 import type { Section } from "./spec.ts";
 import { storageSection } from "./storage.ts";
+import { tlsSection } from "./tls.ts";
 
 export const SECTIONS: readonly Section[] = [
   dataSection,
@@ -25,6 +26,7 @@ export const SECTIONS: readonly Section[] = [
   mqttSection,
   grpcSection,
   coapSection,
+  tlsSection,
   storageSection,
   guardSection,
   auditSection,

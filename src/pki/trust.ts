@@ -1,0 +1,183 @@
+// Client certificates from CAs the operator trusts besides the gateway's own (a company
+// CA, Vault, step-ca, AD CS): which trusted CA signed a certificate, which neo client id
+// the certificate names by that CA's rule, and whether the CA's CRL lists it. The CRL
+// file is read again when it changes on disk (checked at most once a second).
+import type { X509Certificate } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { NeoError } from "../lib/errors.ts";
+import { createLogger } from "../lib/log.ts";
+import { x509 } from "./x509.ts";
+
+/** How a certificate of this CA names a neo client. */
+export type IdentityRule = "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
+/** pinned: the certificate itself must be registered (key import); ca: any certificate naming a known client */
+export type TrustPolicy = "pinned" | "ca";
+
+export interface TrustedCaSpec {
+  name: string;
+  /** PEM file: the CA certificate (and the intermediates it signs through) */
+  file: string;
+  identity: IdentityRule;
+  /** san-uri: the id is what follows this prefix, e.g. "urn:acme:client:" */
+  uriPrefix?: string;
+  policy: TrustPolicy;
+  crlFile?: string;
+}
+
+export interface TrustedCa extends TrustedCaSpec {
+  certs: X509Certificate[];
+}
+
+/** What identify() needs to know about a certificate from a trusted CA. */
+export interface TrustedCertInfo {
+  ca: TrustedCa;
+  /** the neo client id by the CA's rule; undefined for mainflux-key (the registration names it) */
+  id?: string;
+  cn: string;
+  /** lowercase hex */
+  serial: string;
+  revoked: boolean;
+}
+
+export interface TrustedCas {
+  readonly cas: readonly TrustedCa[];
+  /** every trusted CA certificate, PEM, for the TLS listeners' `ca` */
+  readonly pem: string[];
+  /** the trusted CA that signed this DER certificate, or undefined (neo's own, or nobody we trust) */
+  inspect(der: Uint8Array): TrustedCertInfo | undefined;
+}
+
+const bad = (msg: string) => new NeoError("config_invalid", msg, 400);
+const log = createLogger("pki");
+
+type X509Class = typeof X509Certificate;
+
+function readCerts(X509: X509Class, spec: TrustedCaSpec): X509Certificate[] {
+  let text: string;
+  try {
+    text = readFileSync(spec.file, "utf8");
+  } catch (e) {
+    throw bad(`Tls.TrustedCA "${spec.name}": cannot read ${spec.file} (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const certs: X509Certificate[] = [];
+  for (const b of blocks) {
+    try {
+      certs.push(new X509(b));
+    } catch {
+      throw bad(`Tls.TrustedCA "${spec.name}": ${spec.file} holds a certificate that does not parse`);
+    }
+  }
+  if (certs.length === 0) throw bad(`Tls.TrustedCA "${spec.name}": ${spec.file} holds no PEM certificate`);
+  if (!certs.some((c) => c.ca))
+    throw bad(`Tls.TrustedCA "${spec.name}": ${spec.file} is not a CA certificate (basicConstraints CA:FALSE)`);
+  return certs;
+}
+
+/** "CN=a\nO=b" -> "a" (node prints one attribute per line) */
+export function commonName(subject: string): string {
+  for (const line of subject.split("\n")) if (line.startsWith("CN=")) return line.slice(3);
+  return "";
+}
+
+/** "DNS:a, URI:urn:x, email:e@x" -> entries of one kind */
+function sans(cert: X509Certificate, kind: "DNS" | "URI" | "email"): string[] {
+  const all = cert.subjectAltName ?? "";
+  return all
+    .split(/,\s*/)
+    .filter((s) => s.startsWith(`${kind}:`))
+    .map((s) => s.slice(kind.length + 1));
+}
+
+/** the neo client id a certificate names under `ca`'s rule (one candidate, or undefined) */
+export function idByRule(ca: TrustedCaSpec, cert: X509Certificate): string | undefined {
+  switch (ca.identity) {
+    case "cn":
+      return commonName(cert.subject) || undefined;
+    case "san-dns":
+      return sans(cert, "DNS")[0];
+    case "san-email":
+      return sans(cert, "email")[0];
+    case "san-uri": {
+      const prefix = ca.uriPrefix ?? "";
+      const hit = sans(cert, "URI").find((u) => u.startsWith(prefix) && u.length > prefix.length);
+      return hit?.slice(prefix.length);
+    }
+    case "mainflux-key":
+      return undefined;
+  }
+}
+
+interface Crl {
+  mtimeMs: number;
+  serials: Set<string>;
+}
+
+export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<TrustedCas> {
+  // node:crypto only when there are trusted CAs (the default start never loads it)
+  const { X509Certificate: X509 } = await import("node:crypto");
+  const cas: TrustedCa[] = specs.map((s) => ({ ...s, certs: readCerts(X509, s) }));
+  const crls = new Map<string, Crl>();
+  const checkedAt = new Map<string, number>();
+
+  async function readCrl(ca: TrustedCa): Promise<Crl> {
+    const file = ca.crlFile as string;
+    const mtimeMs = statSync(file).mtimeMs;
+    const crl = new x509.X509Crl(await Bun.file(file).bytes());
+    const signer = ca.certs.map((c) => new x509.X509Certificate(c.raw));
+    let ok = false;
+    for (const c of signer) if (await crl.verify({ publicKey: c.publicKey }).catch(() => false)) ok = true;
+    if (!ok) throw bad(`Tls.TrustedCA "${ca.name}": CrlFile ${file} is not signed by ${ca.file}`);
+    return { mtimeMs, serials: new Set(crl.entries.map((e) => e.serialNumber.toLowerCase().replace(/^0+/, ""))) };
+  }
+  for (const ca of cas) if (ca.crlFile) crls.set(ca.name, await readCrl(ca));
+
+  /** a changed CRL file is read again in the background; the old list holds until then */
+  function freshen(ca: TrustedCa): void {
+    if (!ca.crlFile) return;
+    const now = Date.now();
+    if (now - (checkedAt.get(ca.name) ?? 0) < 1000) return;
+    checkedAt.set(ca.name, now);
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(ca.crlFile).mtimeMs;
+    } catch {
+      return log.warn(`Tls.TrustedCA "${ca.name}": CrlFile ${ca.crlFile} is gone; the last list read stays`);
+    }
+    if (mtimeMs === crls.get(ca.name)?.mtimeMs) return;
+    readCrl(ca).then(
+      (c) => {
+        crls.set(ca.name, c);
+        log.info(`Tls.TrustedCA "${ca.name}": read ${ca.crlFile} again (${c.serials.size} revoked)`);
+      },
+      (e) => log.warn(`Tls.TrustedCA "${ca.name}": ${ca.crlFile} not read, the last list stays: ${e}`),
+    );
+  }
+
+  return {
+    cas,
+    pem: cas.flatMap((ca) => ca.certs.map((c) => c.toString())),
+    inspect(der) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509(der);
+      } catch {
+        return undefined;
+      }
+      for (const ca of cas) {
+        if (!ca.certs.some((c) => cert.checkIssued(c) && cert.verify(c.publicKey))) continue;
+        freshen(ca);
+        const serial = cert.serialNumber.toLowerCase().replace(/^0+/, "");
+        const id = idByRule(ca, cert);
+        return {
+          ca,
+          ...(id !== undefined ? { id } : {}),
+          cn: commonName(cert.subject),
+          serial,
+          revoked: crls.get(ca.name)?.serials.has(serial) ?? false,
+        };
+      }
+      return undefined;
+    },
+  };
+}

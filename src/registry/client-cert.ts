@@ -1,0 +1,22 @@
+// A client's certificate from elsewhere: `neo shell key import <id> --cert device.pem`
+// registers a certificate the gateway did not issue (a company CA's, a CSR signed with
+// `key sign`), and a lookup by fingerprint finds whose it is.
+import type { Database } from "bun:sqlite";
+
+export interface CertStatements {
+  /** the client id holding this certificate (lowercase hex SHA-256), or null */
+  idByFingerprint(fp: string): string | null;
+  /** replace the client's certificate (fingerprint, serial); false when the client changed meanwhile */
+  setCert(id: string, expectSerial: string, fp: string, serial: string): boolean;
+}
+
+export function certStatements(db: Database): CertStatements {
+  const byFp = db.prepare<{ id: string }, [string]>("SELECT id FROM clients WHERE cert_fingerprint = ?");
+  const set = db.prepare(
+    "UPDATE clients SET cert_fingerprint = ?, cert_serial = ? WHERE id = ? AND cert_serial = ? AND status = 'active'",
+  );
+  return {
+    idByFingerprint: (fp) => byFp.get(fp)?.id ?? null,
+    setCert: (id, expectSerial, fp, serial) => set.run(fp, serial, id, expectSerial).changes === 1,
+  };
+}
