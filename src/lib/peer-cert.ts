@@ -33,6 +33,6 @@ export function peerCertOf(c: RawPeerCertificate | null | undefined): PeerCert |
     fingerprint256: c.fingerprint256.replaceAll(":", "").toLowerCase(),
     serialNumber: (c.serialNumber ?? "").replaceAll(":", "").toLowerCase(),
     validTo: new Date(c.valid_to ?? 0),
-    ...(c.raw ? { der: new Uint8Array(c.raw) } : {}),
+    ...(c.raw ? { der: c.raw } : {}),
   };
 }
