@@ -12,6 +12,7 @@ import { startGrpcListener } from "./grpc-wiring.ts";
 import {
   auditRoutes,
   consoleAssetRoutes,
+  domainRoutes,
   consoleRoutes,
   createKeysService,
   createPasswordLogin,
@@ -165,6 +166,7 @@ export async function startListeners(
   const routes = [
     ...services.ch.routes,
     ...keyRoutes(keys),
+    ...domainRoutes(s.domains),
     ...auditRoutes({
       query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
     }),

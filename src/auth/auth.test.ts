@@ -53,6 +53,7 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(c.token)).toEqual({
       ok: true,
       clientId: "myapp01",
+      domainId: "00000000-0000-4000-8000-000000000000",
       expiresAt: c.record.notAfter,
       fingerprint256: c.record.certFingerprint,
       scopes: c.record.scopes,

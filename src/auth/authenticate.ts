@@ -45,6 +45,7 @@ export function createAuth({
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
     if (r.status !== "active") return "key revoked";
+    if (r.domainStatus !== "enabled") return "domain disabled";
     if (t < r.notBefore) return kind === "token" ? "token not yet valid" : "certificate not yet valid";
     if (t >= r.notAfter) return kind === "token" ? "token expired" : "certificate expired";
     return null;
@@ -84,6 +85,7 @@ export function createAuth({
           expiresAt: cred.record.notAfter,
           fingerprint256: cred.record.certFingerprint,
           scopes: cred.record.scopes,
+          domainId: cred.record.domainId,
         };
         tokens.set(token, ok, cred.record.notBefore);
         return ok;
@@ -115,7 +117,8 @@ export function createAuth({
         if (!r || r.certFingerprint !== fp) return fail("unknown certificate");
         const why = unusable(r, now(), "certificate");
         if (why) return fail(why);
-        return { ok: true, clientId: r.id, expiresAt: r.notAfter, fingerprint256: r.certFingerprint, scopes: r.scopes };
+        const { id: clientId, notAfter: expiresAt, certFingerprint: fingerprint256, scopes, domainId } = r;
+        return { ok: true, clientId, expiresAt, fingerprint256, scopes, domainId };
       });
     },
 

@@ -1,6 +1,7 @@
 // The ONE place that decides what a principal may do. Every listener and endpoint asks
 // `authorize(principal, operation, resource)`; nothing else matches scopes.
 import { covers, intersect, overlaps } from "./filters.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { parseScopes, type Operation, type Scope } from "../lib/scopes.ts";
 
 /** Who is asking: a client key, a user, or an anonymous MQTT client. */
@@ -14,6 +15,11 @@ export interface Principal {
    * allowed for that one too, so a PAT never exceeds its owner's rights.
    */
   readonly within?: Principal;
+  /**
+   * The SuperMQ domain a client key lives in (absent: the default domain for clients and
+   * anonymous callers; users are bound by their scopes only). It acts in that domain alone.
+   */
+  readonly domain?: string;
 }
 
 export type Decision =
@@ -37,7 +43,8 @@ interface Rule {
   /** clients: the glob compiled */
   glob: RegExp | null;
 }
-type Compiled = Map<Operation, { allow: Rule[]; deny: Rule[] }>;
+/** scoped: some rule holds a domain (PAT scopes with optional_domain_id) */
+type Compiled = Map<Operation, { allow: Rule[]; deny: Rule[]; scoped?: boolean }>;
 
 /**
  * Compiled rules by scope list (identify() hands out the same parsed list for the same
@@ -85,6 +92,7 @@ function compile(p: Principal): Compiled {
     let e = c.get(s.operation);
     if (!e) c.set(s.operation, (e = { allow: [], deny: [] }));
     (s.deny ? e.deny : e.allow).push(compileRule(s, p.id));
+    if (s.domain !== undefined) e.scoped = true;
   }
   if (!byId) compiled.set(p.scopes, (byId = new Map()));
   else if (byId.size >= MAX_IDS_PER_LIST) byId.clear();
@@ -161,7 +169,11 @@ function describe(op: Operation, resource: string): string {
 const ALLOW_ALL: Decision = { allow: true, partial: false };
 const ALLOW_PART: Decision = { allow: true, partial: true };
 
-function decideTopics(rules: { allow: Rule[]; deny: Rule[] } | undefined, op: Operation, resource: string): Decision {
+function decideTopics(
+  rules: { allow: Rule[]; deny: Rule[]; scoped?: boolean } | undefined,
+  op: Operation,
+  resource: string,
+): Decision {
   const levels = resource.split("/");
   if (op === "topics:publish" && (levels[0] === "$SYS" || resource === "$SYS"))
     return { allow: false, reason: `${describe(op, resource)}: $SYS belongs to the broker` };
@@ -197,10 +209,19 @@ function decideTopics(rules: { allow: Rule[]; deny: Rule[] } | undefined, op: Op
  * only partly allowed is allowed with `partial: true`, and each message must then be
  * checked by its topic name), a client id (keys, clients:connect), a channel id, `*`.
  */
-export function authorize(principal: Principal, operation: Operation, resource: string): Decision {
-  const d = decide(principal, operation, resource);
+export function authorize(
+  principal: Principal,
+  operation: Operation,
+  resource: string,
+  domain: string = DEFAULT_DOMAIN_ID,
+): Decision {
+  // a key or anonymous caller lives in one domain: nothing of another, whatever its scopes say
+  const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);
+  if (home !== undefined && home !== domain)
+    return { allow: false, reason: `${describe(operation, resource)}: it belongs to another domain` };
+  const d = decide(principal, operation, resource, domain);
   if (!d.allow || !principal.within) return d;
-  const owner = authorize(principal.within, operation, resource);
+  const owner = authorize(principal.within, operation, resource, domain);
   if (!owner.allow) return owner;
   return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
 }
@@ -208,19 +229,26 @@ export function authorize(principal: Principal, operation: Operation, resource: 
 /** `T_SENML`, a SenML channel's side table, holds T's data: the T it belongs to, else null */
 const SENML_SIDE = /^([A-Z][A-Z0-9_]*)_SENML$/;
 
-function decide(principal: Principal, operation: Operation, resource: string): Decision {
+function decide(principal: Principal, operation: Operation, resource: string, domain: string): Decision {
   const base = operation === "tables:read" ? SENML_SIDE.exec(resource.toUpperCase())?.[1] : undefined;
-  if (!base) return decideOne(principal, operation, resource);
+  if (!base) return decideOne(principal, operation, resource, domain);
   // readable under its own name or its table's; a deny of either wins
-  const own = decideOne(principal, operation, resource);
+  const own = decideOne(principal, operation, resource, domain);
   if (!own.allow && own.scope) return own;
-  const of = decideOne(principal, operation, base);
+  const of = decideOne(principal, operation, base, domain);
   if (!of.allow && of.scope) return { ...of, reason: `${describe(operation, resource)} (the SenML table of ${base})` };
   return own.allow || of.allow ? ALLOW_ALL : own;
 }
 
-function decideOne(principal: Principal, operation: Operation, resource: string): Decision {
-  const rules = compile(principal).get(operation);
+/** only the rules whose scope counts in `domain` (a PAT scope's optional_domain_id) */
+function inDomain(rules: { allow: Rule[]; deny: Rule[]; scoped?: boolean } | undefined, domain: string) {
+  if (!rules?.scoped) return rules;
+  const here = (r: Rule) => r.scope.domain === undefined || r.scope.domain === domain;
+  return { allow: rules.allow.filter(here), deny: rules.deny.filter(here), scoped: true };
+}
+
+function decideOne(principal: Principal, operation: Operation, resource: string, domain: string): Decision {
+  const rules = inDomain(compile(principal).get(operation), domain);
   if (operation.startsWith("topics:")) return decideTopics(rules, operation, resource);
   const id = principal.id;
   const hit = (r: Rule) => (r.glob ? r.glob.test(resource) : targetMatches(r, resource, id));

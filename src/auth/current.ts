@@ -8,7 +8,7 @@ import { createLogger } from "../lib/log.ts";
 import type { Pats, Registry, UserKeys, Users } from "../registry/index.ts";
 import { type CredentialRef, type Identified, type RefusalKind, userPrincipalId } from "./credential.ts";
 import { parsed } from "./identify.ts";
-import { neoScopesOf } from "./pat-scopes.ts";
+import { patScopes } from "./pat-scopes.ts";
 import { userPrincipal } from "./people.ts";
 
 const log = createLogger("auth");
@@ -33,10 +33,12 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     const r = deps.registry.get(ref.id);
     if (!r) return gone("revoked", "key deleted");
     if (r.status !== "active") return gone("revoked", "key revoked");
+    if (r.domainStatus !== "enabled") return gone("revoked", `its domain is ${r.domainStatus}`);
     if (r.certFingerprint !== ref.generation) return gone("revoked", "key rotated");
     if (t < r.notBefore) return gone("not_yet_valid", "key not yet valid");
     if (t >= r.notAfter) return gone("expired", "key expired");
-    return { ok: true, principal: { id: r.id, kind: "client", scopes: parsed(r.scopes), ref, expiresAt: r.notAfter } };
+    const principal = { id: r.id, kind: "client" as const, scopes: parsed(r.scopes), ref, expiresAt: r.notAfter };
+    return { ok: true, principal: { ...principal, domain: r.domainId } };
   }
 
   function pat(ref: Extract<CredentialRef, { kind: "pat" }>, t: number): Current {
@@ -49,13 +51,13 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     if (p.updatedAt !== ref.generation) return gone("revoked", "PAT reset or changed");
     const owner = people.users.getById(p.userId);
     if (!owner) return gone("revoked", "the PAT's owner was deleted");
-    const scopes = people.pats.scopes(p.id).flatMap((s) => neoScopesOf(s));
+    const scopes = patScopes(people.pats.scopes(p.id));
     return {
       ok: true,
       principal: {
         id: userPrincipalId(owner.name),
         kind: "user",
-        scopes: parsed(scopes),
+        scopes,
         within: userPrincipal(owner),
         ref,
         expiresAt: p.expiresAt ?? Number.POSITIVE_INFINITY,

@@ -84,6 +84,7 @@ const KIND: Record<AuthFailureReason, Parameters<typeof refusal>[0]> = {
   "token expired": "expired",
   "token not yet valid": "not_yet_valid",
   "key revoked": "revoked",
+  "domain disabled": "revoked",
   "unknown certificate": "unknown_certificate",
   "certificate expired": "expired",
   "certificate not yet valid": "not_yet_valid",
@@ -119,6 +120,7 @@ export function createIdentify(deps: IdentifyDeps) {
     return principal(o.clientId, "client", o.scopes, {
       ref: { kind: "client", id: o.clientId, form, generation: o.fingerprint256 },
       expiresAt: o.expiresAt,
+      ...(o.domainId ? { domain: o.domainId } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { makePrincipal, authorize } from "./authorize.ts";
-import { neoScopesOf, parsePatScopes } from "./pat-scopes.ts";
+import { neoScopesOf, parsePatScopes, patScopes } from "./pat-scopes.ts";
 
 describe("SuperMQ PAT scopes on neo's scope model", () => {
   test("SuperMQ's entity types map onto neo's scopes; * is every entity", () => {
@@ -76,5 +76,39 @@ describe("SuperMQ PAT scopes on neo's scope model", () => {
     expect(authorize(pat, "tables:read", "B").allow).toBe(false);
     const narrow = { ...makePrincipal("bob", "user", ["tables:read:B"]), within: owner };
     expect(authorize(narrow, "tables:read", "A").allow).toBe(false);
+  });
+});
+
+describe("domains in authorize()", () => {
+  const A = "c16c980a-9d4c-4793-8fb2-c81304cf1d9f";
+  test("a PAT scope with optional_domain_id counts only in that domain", () => {
+    const owner = makePrincipal("user:bob", "user", ["keys:create:*", "tables:read:*"]);
+    const pat = {
+      ...makePrincipal(
+        "user:bob",
+        "user",
+        patScopes([
+          { entity_type: "clients", operation: "create", entity_id: "*", optional_domain_id: A },
+          { entity_type: "tables", operation: "read", entity_id: "*" },
+        ]),
+      ),
+      within: owner,
+    };
+    expect(authorize(pat, "keys:create", "*", A).allow).toBe(true);
+    expect(authorize(pat, "keys:create", "*").allow).toBe(false); // the default domain
+    expect(authorize(pat, "keys:create", "*", "another").allow).toBe(false);
+    expect(authorize(pat, "tables:read", "T", A).allow).toBe(true); // no domain: every domain
+    expect(authorize(pat, "tables:read", "T").allow).toBe(true);
+  });
+
+  test("a key acts in its own domain only, whatever its scopes say", () => {
+    const k = { ...makePrincipal("dev", "client", ["tables:read:*", "channels:publish:*"]), domain: A };
+    expect(authorize(k, "channels:publish", "c1", A).allow).toBe(true);
+    const other = authorize(k, "channels:publish", "c1");
+    expect(other.allow).toBe(false);
+    expect(!other.allow && other.reason).toContain("another domain");
+    const plain = makePrincipal("dev2", "client", ["tables:read:*"]);
+    expect(authorize(plain, "tables:read", "T").allow).toBe(true); // default domain, as before
+    expect(authorize(plain, "tables:read", "T", A).allow).toBe(false);
   });
 });

@@ -18,7 +18,7 @@
 // entity_id "*" is every entity (for topics: "#"); entity_type "*" with operation "*" is
 // everything. Anything else is a 400 that names it.
 import { badRequest } from "../lib/errors.ts";
-import { parseScope } from "../lib/scopes.ts";
+import { parseScope, type Scope } from "../lib/scopes.ts";
 
 const MAP: Record<string, Record<string, readonly string[]>> = {
   channels: {
@@ -144,4 +144,22 @@ export function parsePatScopes(v: unknown): PatScope[] {
     neoScopesOf(s); // throws naming the problem
     return s;
   });
+}
+
+/**
+ * A PAT's scopes as neo scopes for its principal: one with an optional_domain_id counts
+ * only in that domain (authorize's `domain`), one without in every domain.
+ */
+export function patScopes(list: readonly PatScope[]): Scope[] {
+  const seen = new Set<string>();
+  const out: Scope[] = [];
+  for (const s of list)
+    for (const text of neoScopesOf(s)) {
+      const key = `${s.optional_domain_id ?? ""} ${text}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const scope = parseScope(text);
+      out.push(s.optional_domain_id ? { ...scope, domain: s.optional_domain_id.toLowerCase() } : scope);
+    }
+  return out;
 }

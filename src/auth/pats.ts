@@ -3,7 +3,7 @@
 // SuperMQ's shape) acting within its owner's rights (authorize checks both).
 import { makePrincipal } from "./authorize.ts";
 import { type Identity, refusal, userPrincipalId } from "./credential.ts";
-import { neoScopesOf } from "./pat-scopes.ts";
+import { patScopes } from "./pat-scopes.ts";
 import { userPrincipal } from "./people.ts";
 import type { Pats, Users } from "../registry/index.ts";
 
@@ -24,7 +24,7 @@ export function createPatAuth(deps: { users: Users; pats: Pats }) {
       if (username !== undefined && username !== owner.name)
         return refusal("mismatch", "pat", `username "${username}" is not the owner of this PAT`, claimed);
       pats.touch(c.pat.id);
-      const scopes = pats.scopes(c.pat.id).flatMap((s) => neoScopesOf(s));
+      const scopes = patScopes(pats.scopes(c.pat.id));
       return {
         ok: true,
         principal: {

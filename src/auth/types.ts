@@ -13,6 +13,8 @@ export type AuthOutcome =
       fingerprint256: string;
       /** the key's scopes as stored beside it */
       scopes: readonly string[];
+      /** the SuperMQ domain the key lives in (absent: the default domain) */
+      domainId?: string;
     }
   | { ok: false; reason: AuthFailureReason };
 
@@ -22,6 +24,7 @@ export type AuthFailureReason =
   | "token expired"
   | "token not yet valid"
   | "key revoked"
+  | "domain disabled"
   | "unknown certificate"
   | "certificate expired"
   | "certificate not yet valid"

@@ -13,6 +13,8 @@ const rec = (o: Partial<ClientRecord>): ClientRecord => ({
   notAfter: T1,
   createdAt: T0,
   status: "active",
+  domainId: "00000000-0000-4000-8000-000000000000",
+  domainStatus: "enabled",
   scopes: ["tables:read:*"],
   revokedAt: null,
   lastUsedAt: null,

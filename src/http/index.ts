@@ -23,6 +23,7 @@ export { auditRoutes } from "./routes/audit.ts";
 export { channelMessageRoutes, type ChannelMessageDeps } from "./routes/channel-messages.ts";
 export { channelRoutes } from "./routes/channels.ts";
 export type { ChannelStore } from "./routes/channels-service.ts";
+export { domainRoutes } from "./routes/domains.ts";
 export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes, type KeysDeps } from "./routes/keys.ts";
 export { createKeysService, type KeyRegistry } from "./routes/keys-service.ts";

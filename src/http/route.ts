@@ -96,12 +96,15 @@ export interface RouteContext extends Connection {
   credential?: { form: Form; secret?: string };
   /** a client's id, when a client key or certificate identified the caller */
   clientId?: string;
-  /** may the caller do `op` on `target`? No: the refusal is audited and a 403 thrown */
-  need(op: Operation, target: string): void;
+  /**
+   * may the caller do `op` on `target` (of SuperMQ domain `domain`, default: the default
+   * domain)? No: the refusal is audited and a 403 thrown
+   */
+  need(op: Operation, target: string, domain?: string): void;
   /** the same decision as `need`, answered (a refusal is audited) instead of thrown */
-  check(op: Operation, target: string): { allow: boolean; reason: string };
+  check(op: Operation, target: string, domain?: string): { allow: boolean; reason: string };
   /** may the caller do `op` on `target`? (for filtering a list: nothing is audited) */
-  may(op: Operation, target: string): boolean;
+  may(op: Operation, target: string, domain?: string): boolean;
   /** a change route's audit target and detail (when not the path's `:id`), or another action */
   changed?: { target: string; detail?: unknown; action?: string };
 }

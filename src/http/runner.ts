@@ -42,10 +42,11 @@ const carriesCredential = (req: Request, url: URL) =>
   req.headers.get("authorization") !== null || url.searchParams.has("authorization");
 
 /** refusals that name the scope to ask for (as /keys and /channels always did) */
-const NAMES_SCOPE = /^(keys|channels|metrics):/;
+const NAMES_SCOPE = /^(keys|channels|metrics|domains):/;
 
 /** the SuperMQ-shaped routes answer errors with `message` beside `reason` */
-const supermq = (path: string) => path === "/audit" || path.startsWith("/users/") || path.startsWith("/pats");
+const supermq = (path: string) =>
+  path === "/audit" || path.startsWith("/users/") || path.startsWith("/pats") || path.startsWith("/domains");
 
 function withMessage(res: Response, path: string): Response | Promise<Response> {
   if (res.status < 400 || !supermq(path) || !res.headers.get("content-type")?.startsWith("application/json"))
@@ -66,8 +67,8 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
   // refused tokens and certificates: a few per address in full, then a count per minute
   const refusedLog = createLogAggregator(log, "refused HTTP authentications");
 
-  function decide(p: Identified, op: Operation, target: string): { allow: boolean; reason: string } {
-    const d = authorize(p, op, target);
+  function decide(p: Identified, op: Operation, target: string, domain?: string): { allow: boolean; reason: string } {
+    const d = authorize(p, op, target, domain);
     return d.allow ? { allow: true, reason: "" } : { allow: false, reason: d.reason };
   }
 
@@ -114,19 +115,19 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       started,
       listener,
       address,
-      check(op, target) {
+      check(op, target, domain) {
         const p = c.principal;
         if (!p) return { allow: true, reason: "" };
-        const d = decide(p, op, target);
+        const d = decide(p, op, target, domain);
         if (!d.allow) deps.audit?.record(denyRow(c, p, op, target, d.reason));
         return d;
       },
-      need(op, target) {
-        const d = c.check(op, target);
+      need(op, target, domain) {
+        const d = c.check(op, target, domain);
         if (d.allow) return;
         throw forbidden("forbidden", NAMES_SCOPE.test(op) ? `${d.reason} (needs the scope ${op}:${target})` : d.reason);
       },
-      may: (op, target) => !c.principal || decide(c.principal, op, target).allow,
+      may: (op, target, domain) => !c.principal || decide(c.principal, op, target, domain).allow,
     };
 
     // the brute-force guard: /health and the MQTT WebSocket (the broker answers 0x9F) pass

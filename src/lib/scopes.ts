@@ -38,6 +38,11 @@ export interface Scope {
   readonly type: ScopeType;
   readonly operation: Operation;
   readonly target: string;
+  /**
+   * A SuperMQ PAT scope's optional_domain_id: the scope counts only for resources of that
+   * domain (authorize's `domain`). Absent: every domain the principal may act in.
+   */
+  readonly domain?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { createLogger } from "../lib/log.ts";
 import { certStatements } from "./client-cert.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
@@ -12,6 +13,7 @@ import type {
   ClientCredentials,
   ClientRecord,
   ClientStatus,
+  DomainStatus,
   KeyType,
   Registry,
   RevocationCause,
@@ -37,6 +39,8 @@ interface ClientRow {
   revoked_at: Int;
   last_used_at: Int;
   scopes: string | null;
+  domain_id: string;
+  domain_status: string | null;
 }
 interface RevokedRow {
   serial: string;
@@ -86,8 +90,15 @@ function toRecord(r: ClientRow): ClientRecord {
     revokedAt: num(r.revoked_at),
     lastUsedAt: num(r.last_used_at),
     scopes: scopesOf(r.scopes),
+    domainId: r.domain_id,
+    domainStatus: domainStatusOf(r.domain_status),
   };
 }
+
+const domainStatusOf = (s: string | null): DomainStatus =>
+  s === "enabled" || s === "frozen" ? s : s === null ? "deleted" : "disabled";
+/** a client with its domain's status (one primary-key join): a disabled domain stops its keys */
+const SELECT = `SELECT c.*, d.status AS domain_status FROM clients c LEFT JOIN domains d ON d.id = c.domain_id`;
 
 const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
 const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
@@ -98,11 +109,11 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
   const db: Database = openRegistryDb(dataDir, opts);
 
   const q = {
-    get: db.prepare<ClientRow, [string]>("SELECT * FROM clients WHERE id = ?"),
-    list: db.prepare<ClientRow, []>("SELECT * FROM clients ORDER BY created_at, id"),
+    get: db.prepare<ClientRow, [string]>(`${SELECT} WHERE c.id = ?`),
+    list: db.prepare<ClientRow, []>(`${SELECT} ORDER BY c.created_at, c.id`),
     insert: db.prepare(
-      `INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial, key_type, not_before, not_after, created_at, status, scopes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
+      `INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial, key_type, not_before, not_after, created_at, status, scopes, domain_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
     ),
     del: db.prepare("DELETE FROM clients WHERE id = ?"),
     revoke: db.prepare("UPDATE clients SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"),
@@ -150,7 +161,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
   }
 
   return {
-    async create({ id, keyType, notBefore, notAfter, pki, scopes }) {
+    async create({ id, keyType, notBefore, notAfter, pki, scopes, domainId }) {
       assertClientId(id);
       if (get(id)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
       const { cert, token, tokenHash, ...v } = await issue(pki, id, keyType, notBefore, notAfter);
@@ -165,6 +176,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
           v.notAfter,
           Date.now(),
           JSON.stringify(scopes ?? ALL_ACCESS_SCOPES),
+          domainId ?? DEFAULT_DOMAIN_ID,
         );
       } catch (e) {
         if (isUniqueViolation(e)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);

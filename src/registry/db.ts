@@ -4,6 +4,7 @@ import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isDiskFull } from "../lib/disk-full.ts";
+import { DEFAULT_DOMAIN_ID, DEFAULT_DOMAIN_ROUTE } from "../lib/domain-id.ts";
 import { explainOpenError, openDatabase, openSnapshot, runMigrations, type Migration } from "../storage/index.ts";
 
 const MIGRATIONS: Migration[] = [
@@ -38,6 +39,26 @@ const MIGRATIONS: Migration[] = [
     sql: `
       ALTER TABLE clients ADD COLUMN scopes TEXT;
       UPDATE clients SET scopes = '["tables:read:*","tables:write:*","topics:publish:#","topics:subscribe:#","topics:subscribe:$SYS/#","clients:connect:*"]' WHERE scopes IS NULL;`,
+  },
+  {
+    // SuperMQ domains (registry/domains.ts); every key made before lives in the default one
+    id: 3,
+    sql: `
+      CREATE TABLE IF NOT EXISTS domains (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        route      TEXT NOT NULL UNIQUE,
+        tags       TEXT NOT NULL DEFAULT '[]',  -- JSON array
+        metadata   TEXT NOT NULL DEFAULT '{}',  -- JSON object
+        status     TEXT NOT NULL DEFAULT 'enabled', -- enabled | disabled | frozen
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT '',
+        updated_at INTEGER NOT NULL
+      );
+      INSERT OR IGNORE INTO domains (id, name, route, created_at, updated_at)
+        VALUES ('${DEFAULT_DOMAIN_ID}', 'default', '${DEFAULT_DOMAIN_ROUTE}', 0, 0);
+      ALTER TABLE clients ADD COLUMN domain_id TEXT NOT NULL DEFAULT '${DEFAULT_DOMAIN_ID}';`,
   },
 ];
 

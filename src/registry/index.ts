@@ -19,6 +19,7 @@ export type {
   ClientRecord,
   ClientStatus,
   CreateClientOptions,
+  DomainStatus,
   IssuedClient,
   KeyType,
   Registry,
@@ -53,3 +54,12 @@ export {
 export { openUserKeys, type UserKeyCheck, type UserKeyInfo, type UserKeyKind, type UserKeys } from "./user-keys.ts";
 export { openPats, type PatCheck, type PatRecord, type PatScope, type Pats } from "./pats.ts";
 export { asUuid, parseTtl, patJson } from "./pat-json.ts";
+export {
+  domainJson,
+  openDomains,
+  UUID_RE,
+  type Domain,
+  type DomainInput,
+  type Domains,
+  type DomainState,
+} from "./domains.ts";

@@ -2,6 +2,8 @@
 export type KeyType = "ec" | "rsa";
 export type ClientStatus = "active" | "revoked";
 export type RevocationCause = "revoked" | "deleted" | "rotated";
+/** a SuperMQ domain's status; "deleted": the client's domain row is gone */
+export type DomainStatus = "enabled" | "disabled" | "frozen" | "deleted";
 
 export interface ClientRecord {
   id: string;
@@ -19,6 +21,10 @@ export interface ClientRecord {
   lastUsedAt: number | null;
   /** scope texts, validated by whoever stored them (see lib/scopes.ts) */
   scopes: string[];
+  /** the SuperMQ domain the key lives in (DEFAULT_DOMAIN_ID for everything made without one) */
+  domainId: string;
+  /** its domain's status now: anything but "enabled" makes the key unusable */
+  domainStatus: DomainStatus;
 }
 
 /** The record plus the keyed token hash, for constant-time checks in auth. */
@@ -45,6 +51,8 @@ export interface CreateClientOptions {
   pki: CertIssuer;
   /** validated scope texts; default the all-access set (callers pass Auth.DefaultScopes) */
   scopes?: readonly string[];
+  /** the SuperMQ domain (default: the default domain) */
+  domainId?: string;
 }
 
 export interface RotateOptions {

@@ -73,7 +73,7 @@ describe("personal access tokens", () => {
       json: {
         scopes: [
           {
-            optional_domain_id: "c16c980a-9d4c-4793-8fb2-c81304cf1d9f",
+            optional_domain_id: "00000000-0000-4000-8000-000000000000", // the default domain
             entity_type: "tables",
             operation: "read",
             entity_id: "*",
