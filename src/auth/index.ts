@@ -52,3 +52,5 @@ export { neoScopesOf, PAT_ENTITY_TYPES, parsePatScopes, type PatScope } from "./
 // (identity knowledge comes from auth: http never imports the registry)
 export type { PatRecord, Pats, UserRecord, Users } from "../registry/index.ts";
 export { parseTtl, patJson } from "../registry/index.ts";
+export type { DomainInput, Domains, DomainState } from "../registry/index.ts";
+export { domainJson } from "../registry/index.ts";

@@ -49,7 +49,7 @@ export interface Domains {
 
 /** SuperMQ's route rule (api/http/common.go ValidateRoute), or a UUID */
 const ROUTE_RE = /^[a-zA-Z][a-zA-Z0-9_-]{0,35}$/;
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Row {
   id: string;

@@ -57,7 +57,6 @@ export { asUuid, parseTtl, patJson } from "./pat-json.ts";
 export {
   domainJson,
   openDomains,
-  UUID_RE,
   type Domain,
   type DomainInput,
   type Domains,

@@ -4,11 +4,10 @@
 // `domains:<op>:<id>` scope decides, with the domain itself as authorize()'s domain, so a
 // PAT whose scopes name an optional_domain_id reaches that domain only. Errors are
 // {"message"} (with neo's {"success":false,"reason"}): 400 bad input, 403, 404, 409.
-import { principalName } from "../../auth/index.ts";
 import { badRequest, NeoError, notFound } from "../../lib/errors.ts";
 import { readBody } from "../../lib/http/body.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
-import { domainJson, type DomainInput, type Domains, type DomainState } from "../../registry/index.ts";
+import { domainJson, principalName, type DomainInput, type Domains, type DomainState } from "../../auth/index.ts";
 import { API, type RouteContext, type RouteSpec } from "../route.ts";
 
 export async function readJson(req: Request): Promise<Record<string, unknown>> {
