@@ -33,6 +33,7 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
       maxQueuedBytesPerOwner: mqtt.maxQueuedBytesPerClient,
       persistentExpiryMs: mqtt.persistentSessionExpiryMs,
     },
+    stallTimeoutMs: mqtt.stallTimeoutMs,
     connections: {
       maxConnections: brokerDescriptors(),
       maxPerAddress: mqtt.maxConnectionsPerAddress,

@@ -40,6 +40,7 @@ const MQTT_AT_START = [
   "persistentSessionExpiryMs",
   "maxConnectionsPerClient",
   "maxConnectionsPerAddress",
+  "stallTimeoutMs",
 ] as const;
 
 /** `next` with what only a restart changes kept as it runs, each such change warned about */

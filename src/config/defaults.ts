@@ -33,6 +33,7 @@ export const DEFAULT_MQTT_LIMITS: MqttLimits = {
   persistentSessionExpiryMs: 7 * 86_400_000,
   maxConnectionsPerClient: 1000,
   maxConnectionsPerAddress: 5000,
+  stallTimeoutMs: 60_000,
 };
 
 /** The built-in defaults, with `data` resolved against cwd. A new section adds its defaults here. */

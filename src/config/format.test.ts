@@ -92,6 +92,7 @@ describe("printing configs", () => {
         persistentSessionExpiryMs: fc.constantFrom(1000, 3_600_000, 604_800_000),
         maxConnectionsPerClient: fc.integer({ min: 1, max: 100_000_000 }),
         maxConnectionsPerAddress: fc.integer({ min: 1, max: 100_000_000 }),
+        stallTimeoutMs: fc.constantFrom(1000, 60_000, 3_600_000),
         tls: tls(["optional", "require"]),
       }),
       coap: fc

@@ -70,6 +70,7 @@ describe("defaults and precedence", () => {
         persistentSessionExpiryMs: 604_800_000,
         maxConnectionsPerClient: 1000,
         maxConnectionsPerAddress: 5000,
+        stallTimeoutMs: 60_000,
         tls: { enabled: false, clientAuth: "require" },
       },
       coap: { tls: { clientAuth: "require" } },

@@ -137,6 +137,8 @@ export interface MqttLimits {
   /** connections per key and per remote address; past either a CONNECT is refused (0x97 / 0x9F) */
   maxConnectionsPerClient: number;
   maxConnectionsPerAddress: number;
+  /** a client that takes none of the bytes waiting for it for this long is closed, ms */
+  stallTimeoutMs: number;
 }
 
 export interface NeoConfig {

@@ -51,6 +51,8 @@ export interface BrokerOptions<M = unknown> {
   sessions?: SessionLimits;
   /** caps on connections in all (the broker's share of descriptors), per address, per key; default none */
   connections?: ConnectionLimits;
+  /** close a client that takes none of its waiting bytes for this long, ms; default 0 (never) */
+  stallTimeoutMs?: number;
 }
 
 /** Before the app's hooks are in place nobody gets in: no door, no entry. */
@@ -88,6 +90,7 @@ export class Broker<M = unknown> {
       outboundHighWater: HIGH_WATER / 4,
       ...(opts.sessions ? { sessionLimits: opts.sessions } : {}),
       ...(opts.connections ? { connectionLimits: opts.connections } : {}),
+      ...(opts.stallTimeoutMs ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
     });
     this.websocket = createWsHandler(this.core);
     this.sweepTimer = setInterval(() => this.core.sweep(), 250);

@@ -103,6 +103,23 @@ export class Connection {
     return this.out.bytes + this.transport.buffered();
   }
 
+  private stallSince = 0;
+  private stallLow = 0;
+  /** ms the bytes waiting for this client have not gone down (0: nothing waits, or it reads) */
+  stalled(now: number): number {
+    const n = this.pendingBytes();
+    if (n === 0) {
+      this.stallSince = 0;
+      return 0;
+    }
+    if (this.stallSince === 0 || n < this.stallLow) {
+      this.stallSince = now;
+      this.stallLow = n;
+      return 0;
+    }
+    return now - this.stallSince;
+  }
+
   congested(): boolean {
     return this.out.bytes + this.transport.buffered() > this.core.opts.outboundHighWater;
   }

@@ -22,6 +22,8 @@ export interface CoreOptions {
   sessionLimits?: SessionLimits;
   /** caps on connections in all (the broker's share of descriptors), per address, per key */
   connectionLimits?: ConnectionLimits;
+  /** a client that takes none of the bytes waiting for it for this long is closed, ms (0: never) */
+  stallTimeoutMs?: number;
 }
 
 export interface CoreCounters extends SessionCounters {

@@ -37,6 +37,8 @@ export class BrokerCore {
   unauthenticatedBytes = 0;
   /** connections refused because the unauthenticated budget was spent */
   refusedUnauthenticated = 0;
+  /** clients closed because they read nothing for Mqtt.StallTimeout */
+  stalledClosed = 0;
   private readonly subs = new TopicTrie<Subscription>();
   private readonly shared = new TopicTrie<Subscription>();
   private readonly rr = new Map<string, number>();
@@ -278,8 +280,14 @@ export class BrokerCore {
 
   /** Close clients silent for 1.5x their keepalive [MQTT-3.1.2-24]. */
   sweep(now = Date.now()): void {
+    const stall = this.opts.stallTimeoutMs ?? 0;
     for (const c of this.clients.values()) {
       if (c.keepaliveMs > 0 && now - c.lastSeen > c.keepaliveMs * 1.5) c.disconnect(RC.keepAliveTimeout);
+      else if (stall > 0 && c.stalled(now) > stall) {
+        // it reads nothing of what waits for it (Mqtt.StallTimeout): its bytes are not kept for ever
+        this.stalledClosed++;
+        c.close();
+      }
     }
   }
 

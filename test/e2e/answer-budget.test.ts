@@ -19,6 +19,8 @@ function stalledAsker(port: number, token: string) {
   const parser = mqttPacket.parser({ protocolVersion: 5 });
   const send = (p: object) => s.write(mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 5 }));
   let gotBytes = 0;
+  let closed = false;
+  s.on("close", () => (closed = true));
   let asked = false;
   s.on("error", () => {});
   parser.on("packet", (p) => {
@@ -50,7 +52,7 @@ function stalledAsker(port: number, token: string) {
       username: token,
     }),
   );
-  return { asked: () => asked, destroy: () => s.destroy(), gotBytes: () => gotBytes };
+  return { asked: () => asked, closed: () => closed, destroy: () => s.destroy(), gotBytes: () => gotBytes };
 }
 
 test("unread db/query answers past Query.AnswerBudgetPerClient refuse that key's next db/query with 0x97; other keys go on", async () => {
@@ -83,4 +85,14 @@ test("unread db/query answers past Query.AnswerBudgetPerClient refuse that key's
       await o.endAsync();
     },
   );
+}, 60_000);
+
+test("a client that reads nothing of what waits for it is closed after Mqtt.StallTimeout, even without a keep alive", async () => {
+  await withGateway({ args: TOKEN_AUTH, keys: ["hog"], config: 'Mqtt {\n  StallTimeout = "2s"\n}\n' }, async (gw) => {
+    const a = stalledAsker(gw.srv.mqttPort, gw.keys.hog!.token);
+    await eventually(() => a.asked(), 20_000);
+    // its 12 MB answer sits unread; keep alive 0 would keep it for ever: the stall timeout ends it
+    await eventually(() => a.closed(), 20_000);
+    expect(a.gotBytes()).toBeLessThan(12_000_000);
+  });
 }, 60_000);

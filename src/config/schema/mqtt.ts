@@ -47,6 +47,7 @@ export const mqttSection: Section = {
       PersistentSessionExpiry: duration(1000, 3650 * 86_400_000, limit("persistentSessionExpiryMs")),
       MaxConnectionsPerClient: int(1, 100_000_000, limit("maxConnectionsPerClient")),
       MaxConnectionsPerAddress: int(1, 100_000_000, limit("maxConnectionsPerAddress")),
+      StallTimeout: duration(1000, 86_400_000, limit("stallTimeoutMs")),
       Tls: tls("mqtt", ["require", "optional"]),
       Listener: mqttListenerSpec,
       Listeners: listenersList,
@@ -90,6 +91,7 @@ export const mqttSection: Section = {
     `  PersistentSessionExpiry = "${formatDuration(cfg.mqtt.persistentSessionExpiryMs)}"`,
     `  MaxConnectionsPerClient = ${cfg.mqtt.maxConnectionsPerClient}`,
     `  MaxConnectionsPerAddress = ${cfg.mqtt.maxConnectionsPerAddress}`,
+    `  StallTimeout = "${formatDuration(cfg.mqtt.stallTimeoutMs)}"`,
     ...tlsLines(cfg.mqtt.tls),
     ...mqttListenerLines(cfg),
     "}",
@@ -148,6 +150,10 @@ export const mqttSection: Section = {
   # /health, the query processes and the operator.
   MaxConnectionsPerClient = ${DEFAULT_MQTT_LIMITS.maxConnectionsPerClient}
   MaxConnectionsPerAddress = ${DEFAULT_MQTT_LIMITS.maxConnectionsPerAddress}
+
+  # A client that takes none of the bytes waiting for it (messages, db/query answers) for
+  # this long is closed, whatever its keep alive: a reader that does not read is cut off.
+  StallTimeout = "60s"
 
   Tls {
     # MQTT over TLS. Env NEO_MQTT_ENABLE_TLS, flag --mqtt-enable-tls.
