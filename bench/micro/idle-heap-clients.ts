@@ -1,0 +1,50 @@
+// Child of idle-heap.ts: `port token n` — n MQTT 3.1.1 connections (token as username,
+// keepalive 0), 64 connecting at a time; prints "<n> connected" once all have CONNACK 0,
+// then stays idle until killed.
+import mqtt from "mqtt-packet";
+
+const [port, token, n] = [Number(process.argv[2]), process.argv[3] ?? "", Number(process.argv[4])];
+let ok = 0;
+let next = 0;
+const sockets: unknown[] = [];
+async function one(i: number): Promise<void> {
+  await new Promise<void>((res, rej) => {
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(s) {
+          sockets.push(s);
+          s.write(
+            mqtt.generate({
+              cmd: "connect",
+              protocolId: "MQTT",
+              protocolVersion: 4,
+              clientId: `idle-${i}`,
+              clean: true,
+              keepalive: 0,
+              username: token,
+            }),
+          );
+        },
+        data(_s, d) {
+          if (d[0] === 0x20 && d[3] === 0) {
+            ok++;
+            res();
+          } else rej(new Error(`CONNACK ${d[3]}`));
+        },
+        close() {},
+        error(_s, e) {
+          rej(e);
+        },
+      },
+    }).catch(rej);
+  });
+}
+await Promise.all(
+  Array.from({ length: 64 }, async () => {
+    while (next < n) await one(next++);
+  }),
+);
+console.log(`${ok} connected`);
+setInterval(() => {}, 1 << 30);
