@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setLogLevel } from "../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../pki/index.ts";
-import { openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
+import { openDomains, openRegistry, type IssuedClient, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, authorize, createAuth, makePrincipal, type Auth, type CredentialRef } from "./index.ts";
 
 setLogLevel("error");
@@ -136,6 +136,23 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(c.token)).toMatchObject({ ok: true, scopes: ["topics:subscribe:a/#"] });
     cli.revoke("cached");
     expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "key revoked" });
+  });
+
+  test("a cached token is refused at once when its domain is disabled (the domains' own connection writes)", async () => {
+    const domains = openDomains(data);
+    const d = domains.create({ name: "site", route: "site" }, "test");
+    const c = await reg.create({
+      id: "in-domain",
+      keyType: "ec",
+      pki,
+      domainId: d.id,
+      notBefore: new Date(clock),
+      notAfter: new Date(clock + DAY),
+    });
+    expect(auth.verifyToken(c.token)).toMatchObject({ ok: true, domainId: d.id });
+    expect(auth.verifyToken(c.token).ok).toBe(true);
+    domains.setStatus(d.id, "disabled", "test");
+    expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "domain disabled" });
   });
 
   test("a cached token still expires on time", async () => {
