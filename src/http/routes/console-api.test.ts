@@ -1,15 +1,24 @@
 // The console's session routes through the one runner, on a real socket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createGuard } from "../../auth/index.ts";
-import { openUsers } from "../../registry/index.ts";
 import { setLogLevel, setLogSink } from "../../lib/log.ts";
+import { createAuth, createPeople, personIdentify } from "../../auth/index.ts";
+import { openRegistry, openUserKeys, openUsers } from "../../registry/index.ts";
 import { type Body, type ConsoleFixture, openConsoleFixture } from "./console-test-support.ts";
 
 setLogSink(() => {});
 
+/** the stores over the fixture's data dir, and identify() over them as the gateway builds it */
+const stores = (dir: string) => {
+  const registry = openRegistry(dir);
+  const users = openUsers(dir);
+  const keys = openUserKeys(dir);
+  const people = createPeople({ users, keys, accessTtlMs: () => 3_600_000, refreshTtlMs: () => 86_400_000 });
+  return { registry, users, people, auth: createAuth({ registry, person: personIdentify(people) }) };
+};
 let f: ConsoleFixture;
 beforeAll(async () => {
-  f = await openConsoleFixture();
+  f = await openConsoleFixture(stores);
 });
 afterAll(() => f.close());
 const call = (...a: Parameters<ConsoleFixture["call"]>) => f.call(...a);

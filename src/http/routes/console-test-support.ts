@@ -4,22 +4,28 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ALL_ACCESS_SCOPES,
-  createAuth,
-  createGuard,
-  createPeople,
-  type Guard,
-  personIdentify,
-} from "../../auth/index.ts";
+import { ALL_ACCESS_SCOPES, createGuard, type Guard, type Users } from "../../auth/index.ts";
 import { defaultConfig } from "../../config/index.ts";
 import { createLogger } from "../../lib/log.ts";
 import { loadOrCreatePki, type Pki } from "../../pki/index.ts";
-import { openRegistry, openUserKeys, openUsers, type Registry, type Users } from "../../registry/index.ts";
+import type { HttpIdentify } from "../caller.ts";
 import { createPasswordLogin } from "../password-login.ts";
 import { createRunner } from "../runner.ts";
 import { keyRoutes } from "./keys.ts";
 import { sessionRoutes } from "./session.ts";
+
+type Registry = Parameters<typeof keyRoutes>[0]["registry"] & {
+  get(id: string): { scopes: string[] } | null;
+  close(): void;
+};
+
+/** what the test file opens over the data dir (http imports no registry): the stores and identify() */
+export interface Stores {
+  registry: Registry;
+  users: Users;
+  people: Parameters<typeof sessionRoutes>[0]["people"];
+  auth: HttpIdentify;
+}
 
 export type Body = Record<string, unknown> & { success: boolean; reason: string };
 
@@ -42,20 +48,13 @@ export interface ConsoleFixture {
   close(): Promise<void>;
 }
 
-export async function openConsoleFixture(): Promise<ConsoleFixture> {
+export async function openConsoleFixture(open: (dir: string) => Stores): Promise<ConsoleFixture> {
   const dir = mkdtempSync(join(tmpdir(), "neo-web-api-"));
-  const registry = openRegistry(dir);
-  const users = openUsers(dir);
+  const { registry, users, people, auth } = open(dir);
   const adminPassword = (await users.ensureAdmin())!;
   const pki = await loadOrCreatePki(dir, { hosts: [] });
   /** the web API as the server builds it: sessions from the user-key store, logins behind `guard` */
   const makeApi = (guard: Guard) => {
-    const people = createPeople({
-      users,
-      keys: openUserKeys(dir),
-      accessTtlMs: () => 3_600_000,
-      refreshTtlMs: () => 86_400_000,
-    });
     const log = createLogger("web");
     const login = createPasswordLogin({ users, guard, audit: { record() {} }, log });
     const config = defaultConfig(dir);
@@ -64,7 +63,7 @@ export async function openConsoleFixture(): Promise<ConsoleFixture> {
       ...sessionRoutes({ people, login }),
       ...keyRoutes({ registry, pki, log, defaultScopes: () => ALL_ACCESS_SCOPES }),
     ];
-    return createRunner(routes, { config, log, guard, auth: createAuth({ registry, person: personIdentify(people) }) });
+    return createRunner(routes, { config, log, guard, auth });
   };
   const api = makeApi(createGuard({ maxFailures: 1000, windowMs: 60_000, maxBanMs: 60_000 }));
   const server = Bun.serve({
