@@ -5,6 +5,7 @@ import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import type { HttpServer } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
+import { certsOnly } from "../pki/index.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createConsoleSource } from "./console.ts";
@@ -16,6 +17,7 @@ import {
   consoleRoutes,
   createKeysService,
   createPasswordLogin,
+  estRoutes,
   keyRoutes,
   patRoutes,
   sessionRoutes,
@@ -171,6 +173,8 @@ export async function startListeners(
       query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
     }),
     ...sessionRoutes({ people, login }),
+    // EST (RFC 7030): the CA for devices that enroll; simpleenroll is not served yet
+    ...estRoutes({ cacerts: () => certsOnly([s.pki.caCertPem]) }),
     ...userRoutes({ people, login, audit: s.audit, log: createLogger("web") }),
     ...patRoutes({ pats: s.people.pats, user: (name) => s.people.users.get(name) }),
     ...consoleRoutes({

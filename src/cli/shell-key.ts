@@ -7,6 +7,7 @@ import { assertClientId, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
 import { commonArgs, command } from "./common.ts";
 import keyImport from "./shell-key-import.ts";
+import keySign from "./shell-key-sign.ts";
 import scope, { repeatedOption } from "./shell-key-scope.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
@@ -176,5 +177,16 @@ const crl = command({
 
 export default command({
   meta: { name: "key", description: "Manage client keys, certificates and tokens" },
-  subCommands: { gen, list, del, revoke, rotate, scope, import: keyImport, "server-cert": serverCert, crl },
+  subCommands: {
+    gen,
+    list,
+    del,
+    revoke,
+    rotate,
+    scope,
+    import: keyImport,
+    sign: keySign,
+    "server-cert": serverCert,
+    crl,
+  },
 });

@@ -43,3 +43,4 @@ export { userRoutes } from "./routes/users.ts";
 export { patRoutes } from "./routes/pats.ts";
 export { createPasswordLogin, type PasswordLogin } from "./password-login.ts";
 export { consoleAssetRoutes, type ConsoleAssets } from "./routes/console-assets.ts";
+export { estRoutes } from "./routes/est.ts";

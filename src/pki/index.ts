@@ -1,5 +1,6 @@
 // pki: the gateway's own CA, its server certificate, client certificates and CRLs.
 import { loadCaAndServer } from "./ca.ts";
+import { signCsr } from "./csr.ts";
 import { createCrl, createVerifier, issueClientCert } from "./issue.ts";
 import type { Pki } from "./types.ts";
 
@@ -21,6 +22,7 @@ export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }
     serverCertPem: server.certPem,
     serverKeyPem: server.keyPem,
     issueClientCert: async (o) => issueClientCert(await ca.material(), o),
+    signCsr: async (csr, o) => signCsr(await ca.material(), csr, o),
     createCrl: async (revoked) => createCrl(await ca.material(), revoked),
     verifyIssued: verify,
   };
@@ -37,3 +39,4 @@ export {
   type TrustedCertInfo,
   type TrustPolicy,
 } from "./trust.ts";
+export { certsOnly, keyTypeOfCert } from "./csr.ts";

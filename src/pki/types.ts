@@ -35,6 +35,8 @@ export interface Pki {
   readonly serverCertPem: string;
   readonly serverKeyPem: string;
   issueClientCert(o: IssueClientCertOptions): Promise<IssuedCert>;
+  /** sign a PKCS#10 request (PEM, base64 or DER; its signature checked) for a client: keyPem is "" */
+  signCsr(csr: string | Uint8Array, o: { clientId: string; notBefore: Date; notAfter: Date }): Promise<IssuedCert>;
   /** PEM CRL signed by the CA */
   createCrl(revoked: readonly RevokedCert[]): Promise<string>;
   /** true when the certificate's signature verifies with our CA key and names our CA as issuer */
