@@ -180,7 +180,8 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
       // Keep-alive both ways: a PINGREQ when we sent nothing for half the keep-alive (the
       // upstream's rule) and when we HEARD nothing for half of it; no byte from the upstream
       // for a whole keep-alive = the uplink is dead, even half-open (no FIN, no RST: packets
-      // silently dropped). Checked at least every second: detected within 1.25x the keep-alive.
+      // silently dropped). Checked every min(ka/8, 1 s): detected within the keep-alive plus
+      // that, at most 1.125x.
       const ka = o.keepAlive * 1000;
       let pingAt = 0;
       keepTimer = setInterval(
@@ -193,7 +194,7 @@ export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<Ups
             send({ cmd: "pingreq" });
           }
         },
-        Math.max(100, Math.min(1000, ka / 4)),
+        Math.max(100, Math.min(1000, ka / 8)),
       );
     }
     const api: UpstreamClient = {
