@@ -24,7 +24,7 @@ export interface SessionRecheck {
 export function startSessionRecheck(o: {
   broker: NeoBroker;
   authz: MqttAuthorizer;
-  registry: Pick<Registry, "dataVersion">;
+  registry: Pick<Registry, "dataVersion"> & Partial<Pick<Registry, "onChange">>;
   log: Logger;
   everyMs?: number;
   /** other periodic work that shares the timer (the brute-force guard's sync, channels) */
@@ -56,11 +56,11 @@ export function startSessionRecheck(o: {
 
   let sinceSweep = 0;
   let seenVersion = Number.NaN;
-  const tick = () => {
+  const pass = (timed: boolean) => {
     try {
-      o.onTick?.();
+      if (timed) o.onTick?.();
       // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
-      sinceSweep += everyMs;
+      if (timed) sinceSweep += everyMs;
       let version: number;
       try {
         version = registry.dataVersion();
@@ -84,6 +84,15 @@ export function startSessionRecheck(o: {
       log.error("session re-check failed", e);
     }
   };
+  // another process's change is seen by the poll of data_version; this process's at once
+  const tick = () => pass(true);
+  const off = registry.onChange?.(() => pass(false));
   const timer = setInterval(tick, everyMs);
-  return { tick, stop: () => clearInterval(timer) };
+  return {
+    tick,
+    stop: () => {
+      clearInterval(timer);
+      off?.();
+    },
+  };
 }

@@ -132,6 +132,18 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
 
   const certs = certStatements(db);
   let localWrites = 0;
+  const listeners = new Set<() => void>();
+  let announced = false;
+  /** a write by this process: the version moves, and listeners hear of it once per turn */
+  const wrote = () => {
+    localWrites++;
+    if (announced || listeners.size === 0) return;
+    announced = true;
+    queueMicrotask(() => {
+      announced = false;
+      for (const fn of listeners) fn();
+    });
+  };
   const touchedAt = new Map<string, number>();
 
   const get = (id: string): ClientRecord | null => {
@@ -182,7 +194,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         if (isUniqueViolation(e)) throw conflict("client_exists", `client ${JSON.stringify(id)} already exists`);
         throw e;
       }
-      localWrites++;
+      wrote();
       log.info(`registered client ${id} (${keyType}, serial ${cert.serial})`);
       return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
     },
@@ -202,7 +214,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         q.del.run(id);
         retire(r.certSerial, id, "deleted", now);
       }).immediate();
-      localWrites++;
+      wrote();
       touchedAt.delete(id);
       log.info(`deleted client ${id}`);
     },
@@ -215,7 +227,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         q.revoke.run(now, id);
         retire(r.certSerial, id, "revoked", now);
       }).immediate();
-      localWrites++;
+      wrote();
       log.info(`revoked client ${id}`);
       return mustGet(id);
     },
@@ -250,7 +262,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
           throw conflict("client_changed", `client ${JSON.stringify(id)} changed while rotating; try again`);
         retire(cur.certSerial, id, "rotated", now);
       }).immediate();
-      localWrites++;
+      wrote();
       log.info(`rotated client ${id} (serial ${cur.certSerial} -> ${cert.serial})`);
       return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
     },
@@ -273,7 +285,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         next = change([...mustGet(id).scopes]);
         q.setScopes.run(JSON.stringify(next), id);
       }).immediate();
-      localWrites++; // a live session's rights change: the session watch must look
+      wrote(); // a live session's rights change: the live re-check must look
       log.info(`scopes of client ${id}: ${next.join(" ") || "(none)"}`);
       return next;
     },
@@ -297,6 +309,11 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         cause: (r.cause === "deleted" || r.cause === "rotated" ? r.cause : "revoked") satisfies RevocationCause,
         revokedAt: new Date(num(r.revoked_at) ?? 0),
       }));
+    },
+
+    onChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
     },
 
     dataVersion() {

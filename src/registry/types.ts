@@ -106,5 +106,10 @@ export interface Registry {
   revokedSerials(): RevokedSerial[];
   /** changes whenever any connection (this one or another process) committed a change to clients */
   dataVersion(): number;
+  /**
+   * Hear of this process's own writes at once (after the turn that made them); another
+   * process's are seen through dataVersion(). Returns the unsubscribe.
+   */
+  onChange(fn: () => void): () => void;
   close(): void;
 }
