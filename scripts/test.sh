@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from a clean checkout: install what is needed, then typecheck
 # (server and web UI), lint, format check, generated docs up to date (scripts/gen-docs.ts),
-# unused files and dependencies (knip, knip.json
+# unused files, dependencies and exports (knip, knip.json
 # names the entry points), and run the unit and end-to-end halves. Ends with one line:
 # `N passed, N failed` (a failed check counts as one failure each).
 # Arguments are passed to both `bun test` runs (e.g. a name filter: -t "scope").
@@ -34,7 +34,7 @@ suite() { # name, bun test args...: adds the runner's own pass/fail counts
 
 step typecheck bun run --silent typecheck
 step lint bunx biome lint --error-on-warnings .
-step unused-files-and-deps bun run --silent unused
+step unused-files-deps-exports bun run --silent unused
 step format bunx biome format .
 step docs-generated bun scripts/gen-docs.ts --check
 suite unit ./src ./test/unit "$@"

@@ -1,6 +1,6 @@
 // Formatting and small browser helpers for the console.
 
-export const pad = (n: number) => String(n).padStart(2, "0");
+const pad = (n: number) => String(n).padStart(2, "0");
 
 export function fmtDate(ms: number): string {
   const d = new Date(ms);

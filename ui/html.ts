@@ -4,4 +4,3 @@ import { h } from "preact";
 import htm from "htm";
 
 export const html = htm.bind(h);
-export type View = ReturnType<typeof html>;

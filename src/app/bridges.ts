@@ -21,13 +21,13 @@ export interface BridgeSet {
 }
 
 /** The scopes a bridge's messages from upstream get: its Scopes, or publish on what it subscribes to. */
-export function bridgeScopes(b: BridgeConfig): string[] {
+function bridgeScopes(b: BridgeConfig): string[] {
   if (b.scopes.length > 0) return b.scopes;
   return b.subscribe.map((f) => `topics:publish:${b.prefix && f.startsWith(b.prefix) ? f.slice(b.prefix.length) : f}`);
 }
 
 /** Check every bridge's scopes; the problems as config lines (empty when all are fine). */
-export function checkBridgeScopes(bridges: BridgeConfig[]): string[] {
+function checkBridgeScopes(bridges: BridgeConfig[]): string[] {
   const out: string[] = [];
   for (const b of bridges) {
     try {
@@ -39,11 +39,7 @@ export function checkBridgeScopes(bridges: BridgeConfig[]): string[] {
   return out;
 }
 
-export function startBridges(opts: {
-  bridges: BridgeConfig[];
-  dataDir: string;
-  publish(m: AppPublish): void;
-}): BridgeSet {
+function startBridges(opts: { bridges: BridgeConfig[]; dataDir: string; publish(m: AppPublish): void }): BridgeSet {
   const publishSys = () => {
     for (const [topic, payload] of set.sys()) opts.publish({ topic, payload, retain: true });
   };
@@ -157,7 +153,6 @@ export function createBridges(opts: { dataDir: string; publish(m: AppPublish): v
     stop: () => running?.stop(),
   };
 }
-export type Bridges = ReturnType<typeof createBridges>;
 
 /** Combine two onPublish results: handled if either handled it, the worse reason code wins. */
 export function combineOutcomes(

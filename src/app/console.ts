@@ -198,7 +198,7 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
 }
 
 /** how the Connections page names a session's credential */
-export function credentialLabel(ref: CredentialRef): string {
+function credentialLabel(ref: CredentialRef): string {
   switch (ref.kind) {
     case "client":
       return ref.form === "cert" ? "client certificate" : "token";

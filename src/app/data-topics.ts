@@ -43,7 +43,7 @@ const who = (c: NeoClient) => c.identity ?? c.id;
  * never retried. Anything else that kept a message from being stored (a NeoError of a
  * 5xx status, an SQLite error, a bug) must never be acknowledged.
  */
-export function isPayloadFault(err: unknown): boolean {
+function isPayloadFault(err: unknown): boolean {
   return isNeoError(err) && err.status < 500;
 }
 

@@ -5,10 +5,10 @@
 // gateway stays manageable at the limit instead of every accept failing with EMFILE.
 import { readdirSync, readFileSync } from "node:fs";
 
-export const RESERVE_MIN = 64;
+const RESERVE_MIN = 64;
 
 /** the soft limit on open files, or Infinity when it cannot be read */
-export function descriptorLimit(): number {
+function descriptorLimit(): number {
   try {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "latin1"));
     return m?.[1] && m[1] !== "unlimited" ? Number(m[1]) : Infinity;

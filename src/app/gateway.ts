@@ -5,7 +5,6 @@
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger, setLogLevel } from "../lib/log.ts";
 import { createSettings } from "../lib/settings.ts";
-import type { ClientRef } from "../mqtt/index.ts";
 import { startBroker } from "./phase-broker.ts";
 import { openDoor } from "./phase-door.ts";
 import { type ReadyInfo, startListeners } from "./phase-listeners.ts";
@@ -56,5 +55,3 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     throw e;
   }
 }
-
-export type { ClientRef };

@@ -107,7 +107,7 @@ export function countedAudit(audit: AuditLog, metrics: NeoMetrics): AuditLog {
 }
 
 /** the $SYS topics neo adds beside the broker's own $SYS/broker/..., from the same snapshot */
-export function neoSysMessages(s: MetricsSnapshot): [topic: string, value: string][] {
+function neoSysMessages(s: MetricsSnapshot): [topic: string, value: string][] {
   const out: [string, string][] = [
     ["$SYS/neo/db/rows/written", String(s.rowsWritten)],
     ["$SYS/neo/auth/attempts", String(s.authAttempts)],

@@ -7,7 +7,7 @@ import type { Logger } from "../lib/log.ts";
 import type { MqttListener } from "./listeners.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 
-export interface RunningMqtt {
+interface RunningMqtt {
   rules: ResolvedMqttListener;
   listener: MqttListener;
 }

@@ -9,7 +9,7 @@ import { authorize, type Principal } from "../auth/index.ts";
 import type { QueryRefusal, TableFinder } from "../query/index.ts";
 
 /** the decision for one table (HTTP passes its runner's, which audits a refusal) */
-export type TableDecision = (table: string) => { allow: boolean; reason?: string };
+type TableDecision = (table: string) => { allow: boolean; reason?: string };
 
 export type ReadCheck = (principal: Principal, sql: string, decide?: TableDecision) => QueryRefusal | undefined;
 

@@ -10,7 +10,7 @@ import type { MetricsSnapshot } from "../metrics/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 
 export const SYSTEM_TABLE = "NEO_SYSTEM";
-export const RECORD_EVERY_MS = 10_000;
+const RECORD_EVERY_MS = 10_000;
 const LISTENERS = ["tcp", "tls", "ws", "wss"];
 /** counters (running totals, reset by a restart): shown as rates */
 const COUNTERS = ["messages_in", "messages_out", "rows_written", "auth_failures"] as const;

@@ -4,7 +4,7 @@
 // A start that fails half-way runs the same list: whatever was opened is closed again.
 import type { Logger } from "../lib/log.ts";
 
-export const STAGES = [
+const STAGES = [
   /** stop accepting: new connections are refused, live ones run on */
   "accept",
   /** timers and periodic work (re-check, $SYS, state saves), query processes */
@@ -18,7 +18,7 @@ export const STAGES = [
   /** files close */
   "stores",
 ] as const;
-export type Stage = (typeof STAGES)[number];
+type Stage = (typeof STAGES)[number];
 
 export interface StopList {
   add(stage: Stage, name: string, step: () => unknown): void;

@@ -7,9 +7,9 @@ import { parseRetention } from "../lib/duration.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SeriesStore, StorageOptions } from "../storage/index.ts";
 
-export const RETENTION_EVERY_MS = 60_000;
+const RETENTION_EVERY_MS = 60_000;
 /** how often the server looks for a rollup fill to finish */
-export const FILL_CHECK_MS = 5_000;
+const FILL_CHECK_MS = 5_000;
 
 /** Storage.* config -> the store's options */
 export function storageOptions(config: NeoConfig): StorageOptions {

@@ -4,13 +4,12 @@ import {
   openSeriesStore,
   type SeriesStore,
   type TableInfo,
-  type TableInfoJson,
   type TableOptions,
   tableInfoJson,
 } from "../storage/index.ts";
 import { storageOptions } from "./storage-lifecycle.ts";
 
-export type { TableInfo, TableInfoJson, TableOptions };
+export type { TableInfo, TableOptions };
 export { tableInfoJson };
 
 function withStore<T>(config: NeoConfig, fn: (s: SeriesStore) => T): T {

@@ -25,7 +25,7 @@ interface Pending {
 /** SQLite result codes (and NeoError statuses) that say the store, not the message, failed */
 const STORE_FAULT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|NOMEM|PROTOCOL)/;
 
-export function isStoreFault(err: unknown): boolean {
+function isStoreFault(err: unknown): boolean {
   const e = err as { code?: unknown; status?: unknown } | null;
   if (typeof e?.status === "number" && e.status >= 500) return true;
   return STORE_FAULT.test(String(e?.code ?? ""));

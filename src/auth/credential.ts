@@ -20,8 +20,6 @@ export type CredentialRef =
    *  `listener`: the named listener whose AnonymousScopes apply */
   | { readonly kind: "anonymous"; readonly id: string; readonly listener?: string };
 
-export type CredentialKind = CredentialRef["kind"];
-
 /** A principal as identify() and current() hand it out. */
 export interface Identified extends Principal {
   readonly ref: CredentialRef;

@@ -50,7 +50,7 @@ export interface GuardOptions {
   onBan?: (ban: Ban) => void;
 }
 
-export type GuardCheck = { ok: true } | { ok: false; retryAfterSec: number; until: number };
+type GuardCheck = { ok: true } | { ok: false; retryAfterSec: number; until: number };
 
 export interface Guard {
   /** May this address try a credential now? A map lookup; call before any hashing. */

@@ -69,7 +69,7 @@ const MAP: Record<string, Record<string, readonly string[]>> = {
   },
 };
 
-export const PAT_ENTITY_TYPES = Object.keys(MAP);
+const PAT_ENTITY_TYPES = Object.keys(MAP);
 
 export interface PatScope {
   entity_type: string;

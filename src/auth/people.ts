@@ -17,7 +17,7 @@ export const ADMIN_SCOPES: readonly string[] = Object.entries(SCOPE_TYPES).flatM
   ),
 );
 
-export const RECOVERY_TTL_MS = 15 * 60_000;
+const RECOVERY_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 60 * 60_000;
 
 export interface PeopleDeps {

@@ -10,7 +10,7 @@ import { CONNACK_REASONS } from "./connack-reasons.ts";
 import { reachable } from "./probe.ts";
 import { openPipe, type Pipe, UplinkError } from "./transport.ts";
 
-export type { ClientOptions, ConnectInfo, Incoming, UpstreamClient } from "./client-types.ts";
+export type { ClientOptions, Incoming, UpstreamClient } from "./client-types.ts";
 
 export function connectUpstream(o: ClientOptions, ev: ClientEvents): Promise<UpstreamClient> {
   const v = o.protocol;

@@ -1,6 +1,6 @@
 // The queue's contract: what goes in, what comes out, what it reports.
 
-export type BufferPolicy = "drop-oldest" | "refuse-new";
+type BufferPolicy = "drop-oldest" | "refuse-new";
 
 export interface QueueLimits {
   maxMessages: number;
@@ -33,7 +33,7 @@ export interface QueuedMessage extends OutMessage {
 /** "queued": committed; "refused": the buffer is full and the policy is refuse-new */
 export type OfferResult = "queued" | "refused";
 
-export interface QueueStats {
+interface QueueStats {
   messages: number;
   bytes: number;
   /** ms since the epoch of the oldest queued message, or null when empty */

@@ -12,13 +12,10 @@ import type { BridgeQueue, OfferResult, OutMessage, OutProperties, QueuedMessage
 
 export type {
   BridgeQueue,
-  BufferPolicy,
   OfferResult,
   OutMessage,
-  OutProperties,
   QueuedMessage,
   QueueLimits,
-  QueueStats,
 } from "./queue-types.ts";
 
 const MIGRATIONS = [

@@ -81,5 +81,3 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
 
   return { routes, socketKind, sockets, accept };
 }
-
-export type ChannelAdapters = ReturnType<typeof createChannelAdapters>;

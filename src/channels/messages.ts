@@ -21,7 +21,7 @@ import { type ChannelTopic, parseChannelTopic } from "./topics.ts";
 
 export { channelTopic, type ChannelTopic, parseChannelTopic } from "./topics.ts";
 
-export const SENML_JSON = "application/senml+json";
+const SENML_JSON = "application/senml+json";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** one cache key per credential (anonymous callers share Auth.AnonymousScopes) */
 function refKey(ref: CredentialRef): string {

@@ -6,7 +6,7 @@ import { userInfo } from "node:os";
 import { loadConfig } from "../config/index.ts";
 import { openAuditLog } from "../registry/index.ts";
 
-export function cliActor(): { user: string; address: string } {
+function cliActor(): { user: string; address: string } {
   let user = process.env.SUDO_USER || process.env.USER || "";
   if (user === "") {
     try {

@@ -10,7 +10,7 @@ export const commonArgs = {
 } as const satisfies ArgsDef;
 
 /** A full disk in words an operator acts on, or null when `err` is something else. */
-export function diskFullMessage(err: unknown): string | null {
+function diskFullMessage(err: unknown): string | null {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === "string" ? e.code : "";
   const msg = typeof e?.message === "string" ? e.message : String(err);

@@ -8,8 +8,8 @@ import unitTemplate from "../../systemd/neo.service" with { type: "text" };
 import { NeoError, usageError } from "../lib/errors.ts";
 import { copyFileAtomic, writeFileAtomic } from "../lib/files.ts";
 
-export const UNIT_PATH = "/etc/systemd/system/neo.service";
-export const STATE_DIR = "/var/lib/neo";
+const UNIT_PATH = "/etc/systemd/system/neo.service";
+const STATE_DIR = "/var/lib/neo";
 export const ENABLE_HINT = "systemctl daemon-reload && systemctl enable --now neo";
 
 export interface ServiceOptions {
@@ -29,7 +29,7 @@ export interface ServiceOptions {
 }
 
 /** The systemd unit for these options: the shipped unit with user, binary and config substituted. */
-export interface RunResult {
+interface RunResult {
   code: number;
   stdout: string;
   stderr: string;

@@ -40,7 +40,7 @@ async function withChannels<T>(
 const rights = (c: ChannelConnection) =>
   [c.publish ? "publish" : "", c.subscribe ? "subscribe" : ""].filter(Boolean).join(",");
 
-export function channelsBox(channels: readonly Channel[], connections: readonly ChannelConnection[]): string {
+function channelsBox(channels: readonly Channel[], connections: readonly ChannelConnection[]): string {
   const rows = channels.map((c, i) => [
     String(i + 1),
     c.id,

@@ -68,7 +68,7 @@ export function parseKeyType(s: string | undefined): KeyType {
 }
 
 const DAY = 86_400_000;
-export const DEFAULT_DAYS = 1095;
+const DEFAULT_DAYS = 1095;
 
 /** Validity from --days or --not-after (default 3 years); a not-after in the past gives a key that is already expired. */
 export function parseValidity(

@@ -28,7 +28,7 @@ const fillPercent = (f: { done: number; total: number }) =>
   `${f.total === 0 ? 0 : Math.min(99, Math.floor((100 * f.done) / f.total))}%`;
 const when = (ns: bigint | null) => (ns === null ? "-" : formatTime(Number(ns / 1_000_000n)));
 
-export function tablesBox(tables: readonly TableInfo[]): string {
+function tablesBox(tables: readonly TableInfo[]): string {
   const rows = tables.map((t, i) => [
     String(i + 1),
     t.name,

@@ -2,7 +2,7 @@
 import { command } from "./common.ts";
 import { buildInfo, type BuildInfo } from "../lib/build-info.ts";
 
-export function formatVersion(info: BuildInfo): string {
+function formatVersion(info: BuildInfo): string {
   return (
     [
       `version    ${info.version}`,

@@ -69,7 +69,7 @@ const CONTENT_TYPES = new Map<number, string>([
   [FORMAT.OCTETS, "application/octet-stream"],
 ]);
 
-export const topicOf = (channelId: string, subtopic: string) =>
+const topicOf = (channelId: string, subtopic: string) =>
   subtopic === "" ? `channels/${channelId}/messages` : `channels/${channelId}/messages/${subtopic}`;
 
 /** Uri-Path -> channel and subtopic; undefined for any other path */

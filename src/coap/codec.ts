@@ -4,7 +4,7 @@
 // message id, token), so the endpoint can answer a confirmable one with a Reset.
 
 export const TYPE = { CON: 0, NON: 1, ACK: 2, RST: 3 } as const;
-export type MessageType = (typeof TYPE)[keyof typeof TYPE];
+type MessageType = (typeof TYPE)[keyof typeof TYPE];
 
 export interface CoapOption {
   number: number;

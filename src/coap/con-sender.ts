@@ -5,7 +5,7 @@
 // notifications wait in a bounded queue behind it (the oldest dropped past the bound).
 
 export const ACK_TIMEOUT_MS = 2000;
-export const ACK_RANDOM_FACTOR = 1.5;
+const ACK_RANDOM_FACTOR = 1.5;
 export const MAX_RETRANSMIT = 4;
 
 export interface ConSenderDeps {

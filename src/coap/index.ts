@@ -13,9 +13,6 @@ import { type CoapStats, createCoapStats } from "./stats.ts";
 import { listenTcp, type TcpEndpoint } from "./tcp.ts";
 import { listenUdp, type UdpEndpoint } from "./udp.ts";
 
-export type { CoapStats } from "./stats.ts";
-export type { ObserverCredential } from "./observe.ts";
-
 export interface CoapDeps {
   identify(c: Credentials): Identity;
   guard: Pick<Guard, "check" | "failed">;

@@ -45,7 +45,7 @@ export function unknownCritical(options: readonly CoapOption[]): number | undefi
 }
 
 /** c.dd as a code byte */
-export const code = (cls: number, detail: number) => (cls << 5) | detail;
+const code = (cls: number, detail: number) => (cls << 5) | detail;
 export const CODE = {
   EMPTY: 0,
   GET: 1,
@@ -77,9 +77,7 @@ export const CODE = {
   ABORT: code(7, 5),
 } as const;
 
-export const codeText = (c: number) => `${c >> 5}.${String(c & 31).padStart(2, "0")}`;
 export const isRequest = (c: number) => c >= 1 && c <= 31;
-export const isResponse = (c: number) => c >= 64 && c < 192;
 
 /** Content-Format numbers (IANA CoAP registry) for the media types channels know */
 export const FORMAT = { TEXT: 0, OCTETS: 42, JSON: 50, CBOR: 60, SENML_JSON: 110, SENML_CBOR: 112 } as const;
@@ -91,8 +89,6 @@ export const uintOption = (m: Pick<CoapMessage, "options">, n: number): number |
   return o && o.value.length <= 4 ? readUint(o.value) : undefined;
 };
 export const uint = (number: number, n: number): CoapOption => ({ number, value: uintValue(n) });
-const enc = new TextEncoder();
-export const text = (number: number, s: string): CoapOption => ({ number, value: enc.encode(s) });
 
 /** Block1/Block2 (RFC 7959 §2.2): block number, more flag, size exponent (size = 2^(szx+4)) */
 export interface Block {

@@ -13,7 +13,7 @@ export interface Problem {
   message: string;
 }
 
-export type TokenKind =
+type TokenKind =
   | "ident" // Http, EnableTokenAuth, true, false, Tls.Enabled (dotted)
   | "string" // value is the decoded text
   | "number"

@@ -36,7 +36,7 @@ export interface ParseResult {
 
 const NUMBER_RE = /^[+-]?\d+(_\d+)*(\.\d+(_\d+)*)?([eE][+-]?\d+)?$/;
 
-export function describeToken(t: Token): string {
+function describeToken(t: Token): string {
   switch (t.kind) {
     case "ident":
       return `"${t.text}"`;

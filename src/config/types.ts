@@ -196,7 +196,7 @@ export interface NeoConfig {
   coap: CoapConfig;
 }
 
-export interface CoapConfig {
+interface CoapConfig {
   /** CoAP over UDP (coap://) */
   listen?: ListenConfig;
   /** CoAP over TLS (RFC 8323, coaps+tcp://) */
@@ -216,7 +216,7 @@ export interface GuardConfig {
   allowList: string[];
 }
 
-export interface StorageConfig {
+interface StorageConfig {
   /**
    * "full": a write is acknowledged only after the WAL is fsynced (survives a power cut);
    * "normal": acknowledged after the commit reaches the OS (survives a crash, not a power cut).

@@ -18,7 +18,7 @@ export interface PgSettings {
 }
 
 /** the PostgreSQL table of neo table `t` (neo's names are [A-Za-z_][A-Za-z0-9_]*: safe to quote) */
-export const pgTable = (t: string) => `"${t.toLowerCase()}"`;
+const pgTable = (t: string) => `"${t.toLowerCase()}"`;
 
 const CREATE = (t: string) => `CREATE TABLE IF NOT EXISTS ${pgTable(t)} (
   gateway text NOT NULL,

@@ -132,7 +132,7 @@ function rowSize(row: unknown[]): number {
 const sizeOf = (cells: QueryCells) => cells.rows.reduce((n: number, r) => n + rowSize(r), 0);
 
 /** SQLite's EXPLAIN QUERY PLAN rows (id, parent, notused, detail) as an indented tree; EXPLAIN as a listing */
-export function planText(cells: QueryCells, full: boolean): string {
+function planText(cells: QueryCells, full: boolean): string {
   if (full) return cells.rows.map((r) => r.map((v) => (v === null ? "" : String(v))).join("\t")).join("\n");
   const depth = new Map<number, number>();
   const lines: string[] = [];

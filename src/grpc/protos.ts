@@ -8,7 +8,7 @@ import machrpcText from "./proto/machrpc.proto" with { type: "text" };
 import mgmtText from "./proto/mgmt.proto" with { type: "text" };
 
 /** how messages look to handlers: field names as in the .proto, int64 as decimal text */
-export const LOADER_OPTIONS: Options = {
+const LOADER_OPTIONS: Options = {
   keepCase: true,
   longs: String,
   enums: String,
@@ -52,6 +52,3 @@ export function loadServices(): Services {
   if (append) machbase.Append = { ...append, requestDeserialize: (b: Buffer) => AppendData.decode(b) };
   return { machbase, management: pkg.mgmt.Management.service };
 }
-
-/** the .proto texts, for `neo` to hand out (clients generate their stubs from them) */
-export const PROTO_FILES: Readonly<Record<string, string>> = { "machrpc.proto": machrpcText, "mgmt.proto": mgmtText };

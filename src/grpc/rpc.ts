@@ -33,7 +33,7 @@ export class Refusal extends Error {}
 const SCHEME = /^\s*(?:bearer|thing|client)\s+(\S+)\s*$/i;
 
 /** the token of `authorization: Bearer <token>` metadata (machbase-neo's token form over gRPC) */
-export function metadataToken(md: Metadata): string | undefined {
+function metadataToken(md: Metadata): string | undefined {
   const v = md.get("authorization")[0];
   if (typeof v !== "string") return undefined;
   return SCHEME.exec(v)?.[1] ?? (v.trim() !== "" && !/\s/.test(v.trim()) ? v.trim() : undefined);
@@ -43,10 +43,7 @@ export function metadataToken(md: Metadata): string | undefined {
  * what the transport tells about a call's peer: the certificate its connection was admitted
  * with (`known`, by "address:port"), else what grpc-js's auth context says
  */
-export function peerOf(
-  call: CallLike,
-  known?: (peer: string) => PeerCert | undefined,
-): { address: string; cert?: PeerCert } {
+function peerOf(call: CallLike, known?: (peer: string) => PeerCert | undefined): { address: string; cert?: PeerCert } {
   const peer = call.getPeer();
   const address = peer.replace(/^\[?(.*?)\]?:\d+$/, "$1");
   const cert = known?.(peer) ?? peerCertOf(call.getAuthContext().sslPeerCertificate as RawPeerCertificate | undefined);

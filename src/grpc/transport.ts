@@ -35,7 +35,7 @@ export interface GrpcTransport {
 }
 
 /** connections (in the handshake or admitted) the listener holds at most; more are cut at once */
-export const MAX_CONNECTIONS = 1024;
+const MAX_CONNECTIONS = 1024;
 
 export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
   const injector = o.server.createConnectionInjector(ServerCredentials.createInsecure());

@@ -20,7 +20,7 @@ export interface KeyOps {
   serverCert(): string;
 }
 
-export interface ServerFacts {
+interface ServerFacts {
   version: { major: number; minor: number; patch: number; gitSHA: string; buildTimestamp: string };
   startedAt: number;
   /** every listener: service name -> "proto://host:port" */

@@ -94,7 +94,7 @@ export function anyToParam(a: AnyValue | null | undefined): QueryParam {
 }
 
 /** an int64 as protobufjs hands it over: a Long ({low, high}), a number or decimal text */
-export function int64Of(v: unknown): bigint {
+function int64Of(v: unknown): bigint {
   if (typeof v === "object" && v !== null && "low" in v && "high" in v) {
     const { low, high, unsigned } = v as { low: number; high: number; unsigned?: boolean };
     const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);

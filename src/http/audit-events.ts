@@ -6,7 +6,7 @@ import { type Identified, principalName } from "../auth/index.ts";
 import type { Caller, Presented } from "./caller.ts";
 import type { RouteContext } from "./route.ts";
 
-export type AuditMethod =
+type AuditMethod =
   | "token"
   | "certificate"
   | "password"

@@ -22,7 +22,7 @@ export type PasswordLogin = (
   where: { ip: string; listener: string },
 ) => Promise<{ ok: true; user: UserRecord } | { ok: false; response: Response }>;
 
-export function tooMany(retryAfterSec: number): Response {
+function tooMany(retryAfterSec: number): Response {
   return failure(429, `too many failed logins, retry in ${retryAfterSec}s`, { "retry-after": String(retryAfterSec) });
 }
 

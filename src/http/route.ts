@@ -61,7 +61,7 @@ export const PERSON: Who = { forms: ["session", "access_key"] };
 export const ANY: Who = { forms: ["token", "cert", "access_key", "pat", "session"] };
 
 /** the scope a route needs; `target` ":name" is that path parameter, anything else is literal */
-export interface ScopeNeed {
+interface ScopeNeed {
   op: Operation;
   target: string;
   /** an anonymous caller (token auth off) passes without the scope (/metrics, as before) */

@@ -9,7 +9,7 @@ interface Record_ {
 }
 
 /** Split CSV text into records; quoted fields may hold commas, quotes ("") and newlines. */
-export function splitCsv(text: string): Record_[] {
+function splitCsv(text: string): Record_[] {
   if (!text.includes('"')) {
     // Fast path: no quoting, so records are lines and fields are comma-separated.
     const out: Record_[] = [];

@@ -32,13 +32,13 @@ export class RawNumber {
 export const badPayload = (reason: string) => new NeoError("bad_payload", reason, 400);
 
 /** A cell that may be a JSON value, RawNumber or CSV text -> NAME. */
-export function toName(v: unknown, where: string): string {
+function toName(v: unknown, where: string): string {
   if (typeof v === "string" && v.length > 0) return v;
   throw badPayload(`${where}: NAME must be a non-empty string`);
 }
 
 /** -> TIME in ns. Numbers keep their literal digits via RawNumber. */
-export function toTime(v: unknown, where: string, o: ParseOptions): bigint {
+function toTime(v: unknown, where: string, o: ParseOptions): bigint {
   const tf = o.timeformat || "ns";
   let input: string | number | bigint;
   if (v instanceof RawNumber) input = v.raw;
@@ -52,7 +52,7 @@ export function toTime(v: unknown, where: string, o: ParseOptions): bigint {
 }
 
 /** -> VALUE: a finite number, null, or (CSV, JSON string) numeric text; empty/NULL text is null. */
-export function toValue(v: unknown, where: string): number | null {
+function toValue(v: unknown, where: string): number | null {
   if (v === null || v === undefined) return null;
   if (v instanceof RawNumber) v = Number(v.raw);
   if (typeof v === "number") {

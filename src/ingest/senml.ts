@@ -28,7 +28,7 @@ export interface SenmlRecord {
 }
 
 /** the version this parser implements; a pack asking for a later one is refused [RFC 8428 4.4] */
-export const SENML_VERSION = 10;
+const SENML_VERSION = 10;
 /** resolved times below 2^28 s are relative to the time of arrival [RFC 8428 4.5.3] */
 const RELATIVE_LIMIT_NS = 2n ** 28n * 1_000_000_000n;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9\-:./_]*$/;

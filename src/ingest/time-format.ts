@@ -9,7 +9,7 @@ const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
 /** True for ns/us/ms/s (any case). */
-export function isUnitFormat(timeformat: string): boolean {
+function isUnitFormat(timeformat: string): boolean {
   return timeformat.toLowerCase() in UNIT_SCALE;
 }
 

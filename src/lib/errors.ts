@@ -13,7 +13,6 @@ export class NeoError extends Error {
 }
 
 export const badRequest = (code: string, message: string, cause?: unknown) => new NeoError(code, message, 400, cause);
-export const unauthorized = (code: string, message: string) => new NeoError(code, message, 401);
 export const forbidden = (code: string, message: string) => new NeoError(code, message, 403);
 export const notFound = (code: string, message: string) => new NeoError(code, message, 404);
 export const conflict = (code: string, message: string) => new NeoError(code, message, 409);

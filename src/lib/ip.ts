@@ -5,7 +5,7 @@
 import { BlockList, isIP } from "node:net";
 
 /** `::ffff:1.2.3.4` -> `1.2.3.4`; anything else unchanged (zone ids dropped) */
-export function plainAddress(address: string): string {
+function plainAddress(address: string): string {
   const a = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address;
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
   if (m) return m[1] as string;

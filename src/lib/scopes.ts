@@ -27,7 +27,7 @@ export const SCOPE_TYPES = {
   groups: ["list", "read", "create", "update", "delete", "share", "unshare"],
 } as const;
 
-export type ScopeType = keyof typeof SCOPE_TYPES;
+type ScopeType = keyof typeof SCOPE_TYPES;
 /** `tables:read`, `topics:subscribe`, ...: what `authorize` is asked about */
 export type Operation = { [T in ScopeType]: `${T}:${(typeof SCOPE_TYPES)[T][number]}` }[ScopeType];
 

@@ -7,7 +7,7 @@ import { processFigures } from "./process.ts";
 import type { BridgeFigures, BrokerFigures, CoapFigures, MetricsSnapshot, MetricsSources } from "./figures.ts";
 
 export const LISTENERS = ["tcp", "tls", "ws", "wss"] as const;
-export type AuthResult = "success" | "failure";
+type AuthResult = "success" | "failure";
 
 export interface NeoMetrics {
   /** one committed write: rows per table and how long the commit took */

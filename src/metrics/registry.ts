@@ -5,7 +5,7 @@
 // exposition format 0.0.4.
 export type Labels = Record<string, string>;
 
-export interface Counter {
+interface Counter {
   inc(labels?: Labels, by?: number): void;
   /** the current value for these labels (0 when never counted) */
   get(labels?: Labels): number;
@@ -13,7 +13,7 @@ export interface Counter {
   total(): number;
 }
 
-export interface Histogram {
+interface Histogram {
   observe(value: number): void;
   readonly count: number;
   readonly sum: number;
@@ -58,7 +58,7 @@ function labelTextOf(labels: Labels): string {
 }
 
 /** Go's strconv.FormatFloat 'g'-ish: integers plain, +Inf/-Inf/NaN spelled the Prometheus way */
-export function formatValue(v: number): string {
+function formatValue(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "+Inf";
   if (v === Number.NEGATIVE_INFINITY) return "-Inf";

@@ -38,7 +38,7 @@ export const RC = {
 } as const;
 
 /** v3.1.1 CONNACK return codes [MQTT-3.2.2.3]. */
-export const V3_CONNACK = {
+const V3_CONNACK = {
   accepted: 0,
   unacceptableProtocolVersion: 1,
   identifierRejected: 2,

@@ -12,7 +12,7 @@ export interface ConnectionLimits {
   maxPerClient: number;
 }
 
-export const NO_CONNECTION_LIMITS: ConnectionLimits = {
+const NO_CONNECTION_LIMITS: ConnectionLimits = {
   maxConnections: Infinity,
   maxPerAddress: Infinity,
   maxPerClient: Infinity,

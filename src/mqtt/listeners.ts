@@ -8,7 +8,7 @@ import type { BrokerCore } from "./core.ts";
 import { Connection } from "./connection.ts";
 import { SocketTransport } from "./transport.ts";
 
-export interface TlsListenOptions {
+interface TlsListenOptions {
   /** PEM text, or a path to a PEM file */
   cert: string;
   key: string;

@@ -17,7 +17,7 @@ export interface SessionLimits {
   persistentExpiryMs: number;
 }
 
-export const NO_SESSION_LIMITS: SessionLimits = {
+const NO_SESSION_LIMITS: SessionLimits = {
   maxPersistent: Infinity,
   maxPersistentPerOwner: Infinity,
   maxQueuedBytes: Infinity,

@@ -25,7 +25,7 @@ const SERVER_DAYS = 825;
 /** reissue the server certificate when less than this is left */
 const SERVER_RENEW_BEFORE = 30 * DAY;
 
-export const PKI_FILES = {
+const PKI_FILES = {
   caKey: "ca_key.pem",
   caCert: "ca_cert.pem",
   serverKey: "server_key.pem",
@@ -46,7 +46,7 @@ export interface CaFiles {
   material(): Promise<CaMaterial>;
 }
 
-export function caFiles(caCertPem: string, caKeyPem: string): CaFiles {
+function caFiles(caCertPem: string, caKeyPem: string): CaFiles {
   let loaded: Promise<CaMaterial> | undefined;
   return {
     caCertPem,
@@ -84,10 +84,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
 }
 
-export async function createServerCert(
-  ca: CaMaterial,
-  sans: SanSet,
-): Promise<ServerMaterial & { facts: ServerCertFacts }> {
+async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial & { facts: ServerCertFacts }> {
   const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
@@ -161,7 +158,7 @@ async function bootstrap(dataDir: string, pkiDir: string, sans: SanSet): Promise
   }
 }
 
-export async function caMaterial(caCertPem: string, caKeyPem: string): Promise<CaMaterial> {
+async function caMaterial(caCertPem: string, caKeyPem: string): Promise<CaMaterial> {
   const { importEcSigningKey, x509 } = await loadX509();
   return {
     caCertPem,

@@ -4,10 +4,8 @@ import { signCsr } from "./csr.ts";
 import { createCrl, createVerifier, issueClientCert } from "./issue.ts";
 import type { Pki } from "./types.ts";
 
-export type { IssueClientCertOptions, IssuedCert, KeyType, Pki, RevocationCause, RevokedCert } from "./types.ts";
-export { fingerprint256, normalizeFingerprint, normalizeSerial } from "./fingerprint.ts";
-export { serverSans } from "./hosts.ts";
-export { PKI_FILES } from "./ca.ts";
+export type { IssuedCert, KeyType, Pki } from "./types.ts";
+export { fingerprint256, normalizeFingerprint } from "./fingerprint.ts";
 
 /**
  * Load <data>/pki (creating the CA and server certificate on first use) and make sure
@@ -27,16 +25,10 @@ export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }
     verifyIssued: verify,
   };
 }
-export { makeIdentity, type Identity, type IdentityOptions } from "./identity.ts";
+export { makeIdentity } from "./identity.ts";
 export {
-  commonName,
-  idByRule,
   loadTrustedCas,
-  type IdentityRule,
-  type TrustedCa,
-  type TrustedCaSpec,
   type TrustedCas,
   type TrustedCertInfo,
-  type TrustPolicy,
 } from "./trust.ts";
 export { certsOnly, keyTypeOfCert } from "./csr.ts";

@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../lib/files.ts";
 import { sha256Hex } from "./fingerprint.ts";
 import type { SanSet } from "./hosts.ts";
 
-export const SERVER_CHECK_FILE = "server_cert.check.json";
+const SERVER_CHECK_FILE = "server_cert.check.json";
 const VERSION = 1;
 const log = createLogger("pki");
 

@@ -9,9 +9,9 @@ import { createLogger } from "../lib/log.ts";
 import { x509 } from "./x509.ts";
 
 /** How a certificate of this CA names a neo client. */
-export type IdentityRule = "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
+type IdentityRule = "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
 /** pinned: the certificate itself must be registered (key import); ca: any certificate naming a known client */
-export type TrustPolicy = "pinned" | "ca";
+type TrustPolicy = "pinned" | "ca";
 
 export interface TrustedCaSpec {
   name: string;
@@ -24,7 +24,7 @@ export interface TrustedCaSpec {
   crlFile?: string;
 }
 
-export interface TrustedCa extends TrustedCaSpec {
+interface TrustedCa extends TrustedCaSpec {
   certs: X509Certificate[];
 }
 
@@ -75,7 +75,7 @@ function readCerts(X509: X509Class, spec: TrustedCaSpec): X509Certificate[] {
 }
 
 /** "CN=a\nO=b" -> "a" (node prints one attribute per line) */
-export function commonName(subject: string): string {
+function commonName(subject: string): string {
   for (const line of subject.split("\n")) if (line.startsWith("CN=")) return line.slice(3);
   return "";
 }
@@ -90,7 +90,7 @@ function sans(cert: X509Certificate, kind: "DNS" | "URI" | "email"): string[] {
 }
 
 /** the neo client id a certificate names under `ca`'s rule (one candidate, or undefined) */
-export function idByRule(ca: TrustedCaSpec, cert: X509Certificate): string | undefined {
+function idByRule(ca: TrustedCaSpec, cert: X509Certificate): string | undefined {
   switch (ca.identity) {
     case "cn":
       return commonName(cert.subject) || undefined;

@@ -12,7 +12,7 @@ export interface FairQueueOptions {
   maxWaiting: number;
 }
 
-export type Admission = "ok" | "own" | "pool";
+type Admission = "ok" | "own" | "pool";
 
 export interface FairQueue<J> {
   /** queue `job` for `who` (or say why not) */

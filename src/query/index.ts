@@ -8,19 +8,14 @@ import type { QueryAnswer, QueryRequest } from "./execute.ts";
 import { type ChunkSink, createQueryPool } from "./pool.ts";
 
 export type { QueryAnswer, QueryCells, QueryParam, QueryRefusal, QueryRequest } from "./execute.ts";
-export { CHUNK_BYTES, executeQuery } from "./execute.ts";
 export {
   contentTypeOf,
   DEFAULT_OUTPUT,
-  FORMATS,
   OUTPUT_FIELDS,
-  type OutputFormat,
-  type OutputOptions,
   parseCompress,
   parseOutputOptions,
 } from "./format/index.ts";
-export type { ChunkSink } from "./pool.ts";
-export { openTableFinder, type TableFinder, type TablesRead } from "./read-tables.ts";
+export { openTableFinder, type TableFinder } from "./read-tables.ts";
 
 export type QueryLimits = QueryConfig;
 

@@ -10,7 +10,7 @@
 export const MEMORY_SIGNAL = "SIGUSR2";
 
 /** how often the guard looks, ms (a page-cache read of /proc/self/statm, ~5 us) */
-export const GUARD_EVERY_MS = 2;
+const GUARD_EVERY_MS = 2;
 
 // the Worker's source: no imports of ours, so it runs from a blob in the compiled binary too
 const source = (maxBytes: number, everyMs: number) => `

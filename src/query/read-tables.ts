@@ -9,7 +9,7 @@ import type { Database } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
 import { checkReadOnlySql, openDatabase } from "../storage/index.ts";
 
-export type TablesRead = { ok: true; tables: string[] } | { ok: false; status: number; reason: string };
+type TablesRead = { ok: true; tables: string[] } | { ok: false; status: number; reason: string };
 
 export interface TableFinder {
   /** the tables `sql` reads (user-facing names), or why it cannot be answered */

@@ -18,7 +18,7 @@ const ORDERS: Record<string, string> = {
   protocol: "PROTOCOL",
   value: "VALUE",
 };
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 
 export interface ReaderQuery {
   offset: number;

@@ -5,7 +5,7 @@ import type { AggregateRule } from "./audit-aggregate.ts";
  * deny: an authorization refusal (a 403, a PUBACK/SUBACK 0x87), aggregated per principal, operation
  * and minute (audit-aggregate.ts authorizationRefusals) */
 export type AuditKind = "auth" | "change" | "ban" | "deny";
-export type AuditMethod =
+type AuditMethod =
   | "token"
   | "certificate"
   | "password"

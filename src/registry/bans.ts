@@ -6,7 +6,7 @@ import type { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 
-export interface BanRow {
+interface BanRow {
   address: string;
   until: number;
   level: number;

@@ -31,7 +31,7 @@ export interface ChannelConnection {
 
 export type ChannelOperation = "publish" | "subscribe";
 
-export interface CreateChannelOptions {
+interface CreateChannelOptions {
   id: string;
   name?: string;
   metadata?: Record<string, unknown>;
@@ -58,7 +58,7 @@ export interface Channels {
 const MAX_NAME = 256;
 
 /** the scope that lets a client do `op` on a channel */
-export const channelScope = (channelId: string, op: ChannelOperation) => `channels:${op}:${channelId}`;
+const channelScope = (channelId: string, op: ChannelOperation) => `channels:${op}:${channelId}`;
 const CHANNEL_SCOPE = /^channels:(publish|subscribe):(.+)$/;
 const MAX_METADATA = 16 * 1024;
 

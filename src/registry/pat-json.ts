@@ -5,7 +5,7 @@ import { badRequest } from "../lib/errors.ts";
 import type { PatRecord } from "./pats.ts";
 
 /** 32 hex digits as a UUID (SuperMQ's ids are UUIDs) */
-export const asUuid = (hex: string) =>
+const asUuid = (hex: string) =>
   /^[0-9a-f]{32}$/.test(hex)
     ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
     : hex;

@@ -10,7 +10,7 @@ import { openDatabase, runMigrations } from "../storage/index.ts";
 import { createTokenHasher, loadTokenKey } from "./token.ts";
 import { randomBytes, sameBytes } from "../lib/secret-bytes.ts";
 
-export interface PatScope {
+interface PatScope {
   id: string;
   entity_type: string;
   operation: string;
@@ -35,9 +35,9 @@ export interface PatRecord {
 }
 
 /** who acts on a PAT: its owner (the web API, /pats) or an operator (`neo shell pat`) */
-export type PatActor = "owner" | "operator";
+type PatActor = "owner" | "operator";
 
-export type PatCheck =
+type PatCheck =
   | { ok: true; pat: PatRecord }
   | { ok: false; reason: "invalid" | "revoked" | "expired"; pat?: PatRecord };
 

@@ -5,7 +5,7 @@ import { NeoError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/files.ts";
 import { randomBytes, randomHex } from "../lib/secret-bytes.ts";
 
-export const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
+const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 const TOKEN_RE = /^([a-z0-9][a-z0-9_.@-]{0,63}):b:([0-9a-f]{64})$/;
 const KEY_FILE = "token.key";
 
@@ -25,9 +25,6 @@ export function newToken(clientId: string): string {
 
 /** the token of `clientId` whose secret part is `secret` (Mainflux's rule: a certificate's CN holds the secret) */
 export const tokenOf = (clientId: string, secret: string): string => `${clientId}:b:${secret}`;
-
-/** the secret part of a token (64 hex digits), or null */
-export const tokenSecret = (token: string): string | null => /:b:([0-9a-f]{64})$/.exec(token)?.[1] ?? null;
 
 /** The client id a well-formed token names, or null. */
 export function tokenClientId(token: string): string | null {

@@ -43,7 +43,7 @@ export interface CertIssuer {
   }>;
 }
 
-export interface CreateClientOptions {
+interface CreateClientOptions {
   id: string;
   keyType: KeyType;
   notBefore: Date;

@@ -9,7 +9,7 @@ import { openDatabase, runMigrations } from "../storage/index.ts";
 import { createTokenHasher, loadTokenKey } from "./token.ts";
 import { randomBytes, randomHex, sameBytes } from "../lib/secret-bytes.ts";
 
-export type UserKeyKind = "access" | "refresh" | "session" | "recovery";
+type UserKeyKind = "access" | "refresh" | "session" | "recovery";
 
 const PREFIX: Record<UserKeyKind, string> = { access: "nac", refresh: "nrf", session: "nws", recovery: "nrc" };
 const KEY_RE = /^(nac|nrf|nws|nrc)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -28,7 +28,7 @@ export interface UserKeyInfo {
   revokedAt: number | null;
 }
 
-export type UserKeyCheck =
+type UserKeyCheck =
   | { ok: true; key: UserKeyInfo }
   | { ok: false; reason: "invalid" | "expired" | "revoked" | "used"; key?: UserKeyInfo };
 

@@ -14,7 +14,7 @@ import { randomBytes, randomHex } from "../lib/secret-bytes.ts";
 export const ADMIN_USER = "admin";
 /** where the server writes the first start's random admin password (0600), never the log */
 export const ADMIN_PASSWORD_FILE = "web-admin-password";
-export const USER_NAME_RE = /^[a-z][a-z0-9_.-]{0,31}$/;
+const USER_NAME_RE = /^[a-z][a-z0-9_.-]{0,31}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 

@@ -27,7 +27,7 @@ export interface StorageState {
   whenFull: WhenFull;
 }
 
-export const FREE_SHARE = 0.1;
+const FREE_SHARE = 0.1;
 /** re-measured when this long has passed or this many bytes may have been written since (~34 us each) */
 const REMEASURE_MS = 100;
 const REMEASURE_BYTES = 64 * 1024;
@@ -115,5 +115,3 @@ export function createCapacity(db: Database, file: string, opts: CapacityOptions
     },
   };
 }
-
-export type Capacity = ReturnType<typeof createCapacity>;

@@ -12,7 +12,7 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 const busy = (o: OpenOptions) => Math.max(0, Math.floor(o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
 

@@ -16,7 +16,7 @@ export const namesTable = (t: string) => `_${t}_names`;
 /** the rows of user table `t` */
 export const dataTable = (t: string) => `_${t}_data`;
 
-export const VALUE_SCALE = 100;
+const VALUE_SCALE = 100;
 
 /** SQL giving the stored value `col` back as the double that was written */
 export const decodeValueSql = (col: string) => `iif(typeof(${col}) = 'integer', ${col} / 100.0, ${col})`;

@@ -242,5 +242,3 @@ export function createLifecycle(db: Database, file: string, opts: LifecycleOptio
     },
   };
 }
-
-export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -8,8 +8,8 @@
 import { closeSync, existsSync, openSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
-export const RESERVE_FILE = ".neo-reserve";
-export const RESERVE_BYTES = 1024 * 1024;
+const RESERVE_FILE = ".neo-reserve";
+const RESERVE_BYTES = 1024 * 1024;
 
 const freeBytes = (dir: string) => {
   try {

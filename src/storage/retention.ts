@@ -25,7 +25,7 @@ export function rollupTarget(t: string, every: bigint, cutoff: bigint): DeleteTa
 /** names visited per step at most, so a table with very many names is also done in short steps */
 const NAMES_PER_STEP = 2000;
 
-export interface StepResult {
+interface StepResult {
   deleted: number;
   /** the name id to continue after, or null when every name was visited */
   next: bigint | null;
@@ -35,7 +35,7 @@ export interface StepResult {
  * One short transaction: delete up to ~limit rows of `target` older than its cutoff, for
  * the names with id > after (at most NAMES_PER_STEP of them).
  */
-export function deleteStep(db: Database, target: DeleteTarget, limit: number, after = 0n): StepResult {
+function deleteStep(db: Database, target: DeleteTarget, limit: number, after = 0n): StepResult {
   const { table, column, names, cutoff } = target;
   return db.transaction((): StepResult => {
     let deleted = 0;

@@ -17,9 +17,9 @@ import { dataTable, decodeValueSql, namesTable } from "./layout.ts";
 import { bucketOf, rollupStore } from "./rollup.ts";
 
 /** rows of the data table one step reads (a few ms); NEO_FILL_STEP_ROWS sets it (tests slow a fill down) */
-export const FILL_STEP_ROWS = Math.max(1, Number(process.env.NEO_FILL_STEP_ROWS) || 20_000);
+const FILL_STEP_ROWS = Math.max(1, Number(process.env.NEO_FILL_STEP_ROWS) || 20_000);
 
-export function ensureFillTable(db: Database): void {
+function ensureFillTable(db: Database): void {
   db.exec(
     "CREATE TABLE IF NOT EXISTS _neo_rollup_fill (tbl TEXT NOT NULL, every TEXT NOT NULL, nid INTEGER NOT NULL, " +
       "from_time INTEGER, last_nid INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL, " +

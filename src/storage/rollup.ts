@@ -5,7 +5,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { NeoError } from "../lib/errors.ts";
 import { durationNs, formatNs, NS_PER_SECOND, parseRetention } from "../lib/duration.ts";
-import { dataTable, decodeValueSql, namesTable } from "./layout.ts";
+import { namesTable } from "./layout.ts";
 
 export interface RollupSpec {
   /** interval, ns */
@@ -77,19 +77,10 @@ export interface RollupUpdater {
 }
 
 /** merge one (name, interval) aggregate into a rollup: ?1 nid, ?2 bucket, ?3 min, ?4 max, ?5 sum, ?6 count */
-export const upsertRollupSql = (t: string, every: bigint) =>
+const upsertRollupSql = (t: string, every: bigint) =>
   `INSERT INTO "${rollupStore(t, every)}" (nid, bucket, min, max, sum, cnt) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ` +
   "ON CONFLICT (nid, bucket) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), " +
   "sum = sum + excluded.sum, cnt = cnt + excluded.cnt";
-
-/** per interval of one name: the aggregates of the rows stored (?1 = nid) */
-export function aggregateRollupSql(t: string, every: bigint): string {
-  const v = decodeValueSql("v");
-  return (
-    `SELECT time - (((time % ${every}) + ${every}) % ${every}) AS b, min(${v}) AS mn, max(${v}) AS mx, ` +
-    `sum(${v}) AS sm, count(v) AS n FROM "${dataTable(t)}" WHERE nid = ?1 AND v IS NOT NULL GROUP BY b`
-  );
-}
 
 export function createRollupUpdater(db: Database, t: string, specs: readonly RollupSpec[]): RollupUpdater {
   const parts = specs.map((s) => ({

@@ -32,7 +32,7 @@ export interface SenmlRow {
 /** where a message came from: added to tables made before these columns existed */
 const ORIGIN_COLUMNS = ["CHANNEL", "PUBLISHER", "SUBTOPIC", "PROTOCOL"];
 
-export const SENML_SUFFIX = "_SENML";
+const SENML_SUFFIX = "_SENML";
 
 /** the side table of a (normalized) tag table */
 export const senmlTableOf = (table: string): string => `${table}${SENML_SUFFIX}`;

@@ -7,14 +7,14 @@ import type { SenmlRow } from "./senml-table.ts";
 import type { TableOptions, TableSettings } from "./table-settings.ts";
 import type { Row } from "./table-writer.ts";
 
-export interface WriteBatch {
+interface WriteBatch {
   table: string;
   rows: Row[];
   /** a SenML message's records in full, for the table's `<TABLE>_SENML` side table (same commit) */
   senml?: SenmlRow[];
 }
 
-export interface QueryResult {
+interface QueryResult {
   /** column names, upper-cased like machbase-neo */
   columns: string[];
   /** per column: "string" | "datetime" | "double" | "int64" | "binary" */

@@ -21,7 +21,7 @@ import type { SeriesOptions, SeriesStore, SyncMode } from "./series-types.ts";
 export type { Row };
 
 /** the tag table every new store has (machbase-neo's examples use it) */
-export const EXAMPLE_TABLE = "EXAMPLE";
+const EXAMPLE_TABLE = "EXAMPLE";
 
 export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
   const file = join(dataDir, "series.db");

@@ -22,7 +22,7 @@ type FileName = "index.html" | "app.js" | "style.css";
 const NAMES: readonly FileName[] = ["index.html", "app.js", "style.css"];
 /** `app.<12 hex>.js`, `style.<12 hex>.css` (ui/build.ts hashedName) */
 const HASHED = /^(app|style)\.([0-9a-f]{12})\.(js|css)$/;
-export type WebSource = "embedded" | "build" | "dist";
+type WebSource = "embedded" | "build" | "dist";
 
 const MIME: Record<FileName, string> = {
   "index.html": "text/html; charset=utf-8",

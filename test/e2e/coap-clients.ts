@@ -5,7 +5,7 @@ import { type CoapMessage, decode, encode } from "../../src/coap/codec.ts";
 import { run } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
 
-export const COAP_CLIENT = "coap-client-openssl";
+const COAP_CLIENT = "coap-client-openssl";
 
 /** under CI=true a missing client fails the tests; elsewhere they are skipped */
 export const coapClient = requiresTool(COAP_CLIENT, "scripts/setup.sh --test installs Debian's libcoap3-bin");

@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { Server } from "./harness.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-export const ARTIFACTS = resolve(import.meta.dir, "../artifacts");
+const ARTIFACTS = resolve(import.meta.dir, "../artifacts");
 
 export interface Browser {
   context: BrowserContext;
@@ -70,7 +70,7 @@ export async function signIn(page: Page, srv: Server, hash = "#/overview"): Prom
 }
 
 /** the widths every console page is looked at: a phone, a laptop, a desktop */
-export const WIDTHS = [390, 1440, 1920] as const;
+const WIDTHS = [390, 1440, 1920] as const;
 
 /**
  * Elements wider than their container: the page itself scrolling sideways, or any element
@@ -78,7 +78,7 @@ export const WIDTHS = [390, 1440, 1920] as const;
  * (or the viewport), or a scroll container whose content is wider than it. Returns a line
  * per offender (at most 10), empty when everything fits.
  */
-export async function overflowAt(page: Page): Promise<string[]> {
+async function overflowAt(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`(() => {
     const out = [];
     const doc = document.documentElement;

@@ -27,7 +27,7 @@ export interface GatewayOptions {
   ca?: boolean;
 }
 
-export interface QueryReply {
+interface QueryReply {
   status: number;
   body: { success: boolean; reason: string; data: { columns: string[]; types: string[]; rows: unknown[][] } };
 }

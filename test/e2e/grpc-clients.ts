@@ -10,7 +10,7 @@ import { ROOT, run } from "./harness.ts";
 import { requires, requiresTool } from "./requires.ts";
 
 /** Debian's python3 (a pyenv python3 earlier on PATH does not see Debian's grpc packages) */
-export const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const PROTO_DIR = join(ROOT, "src/grpc/proto");
 
 /** Debian's python3 with grpcio and grpc_tools (scripts/setup.sh --test installs them) */

@@ -9,7 +9,7 @@ import type { ReadyInfo } from "../../src/app/index.ts";
 export const ROOT = resolve(import.meta.dir, "../..");
 export const NEO = process.env.NEO_BIN ? [process.env.NEO_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
 
-export type Ready = ReadyInfo;
+type Ready = ReadyInfo;
 
 export function tempDir(prefix = "neo-e2e-"): string {
   return mkdtempSync(join(tmpdir(), prefix));

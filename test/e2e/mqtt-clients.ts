@@ -5,7 +5,7 @@ import net from "node:net";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 
-export interface Msg {
+interface Msg {
   topic: string;
   payload: string;
   qos: number;

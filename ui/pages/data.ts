@@ -27,7 +27,7 @@ function tableQuery(t: string, rangeMs: number): string {
 }
 
 /** one series per NAME, VALUE over TIME; null when the result has no such columns */
-export function seriesOf(r: QueryReply["data"]): { x: number[]; series: Series[] } | null {
+function seriesOf(r: QueryReply["data"]): { x: number[]; series: Series[] } | null {
   const cols = r.columns.map((c) => c.toUpperCase());
   const ni = cols.indexOf("NAME");
   const ti = cols.indexOf("TIME");

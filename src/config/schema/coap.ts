@@ -5,8 +5,8 @@ import { formatListen } from "../listen.ts";
 import { listenAt, oneOf, path } from "./leaves.ts";
 import { q, type Section } from "./spec.ts";
 
-export const DEFAULT_COAP_PORT = 5683;
-export const DEFAULT_COAPS_TCP_PORT = 5684;
+const DEFAULT_COAP_PORT = 5683;
+const DEFAULT_COAPS_TCP_PORT = 5684;
 
 export const coapSection: Section = {
   key: "Coap",

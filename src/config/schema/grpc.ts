@@ -18,7 +18,7 @@ const listen = listenAt((p, at) => {
 });
 
 /** the listener's settings once the block is there: machbase-neo's port, mutual TLS */
-export function grpcDefaults(): NonNullable<NeoConfig["grpc"]> {
+function grpcDefaults(): NonNullable<NeoConfig["grpc"]> {
   return { listen: { host: "127.0.0.1", port: DEFAULT_GRPC_PORT }, tls: { enabled: true, clientAuth: "require" } };
 }
 

@@ -3,4 +3,4 @@ export { SECTIONS } from "./sections.ts";
 export { emptyPatch, type ConfigPatch } from "./patch.ts";
 export { LOG_LEVELS } from "./log.ts";
 export { validate } from "./validate.ts";
-export type { BlockSpec, LabelledSpec, LeafSpec, Section, Spec } from "./spec.ts";
+export type { Spec } from "./spec.ts";

@@ -33,13 +33,13 @@ export interface MqttListenerPatch {
   anonymousScopes?: string[];
 }
 
-export interface TlsPatch {
+interface TlsPatch {
   enabled?: boolean;
   clientAuth?: ClientAuthMode;
   certFile?: string;
   keyFile?: string;
 }
-export interface ServicePatch {
+interface ServicePatch {
   host?: string;
   port?: number;
   enableTokenAuth?: boolean;
@@ -75,7 +75,7 @@ export type ExportPatch = Partial<Omit<ExportConfig, "tls" | "buffer">> & {
   tls: ExportConfig["tls"];
   buffer: Partial<ExportConfig["buffer"]>;
 };
-export interface StoragePatch {
+interface StoragePatch {
   sync?: "full" | "normal";
   retention?: string;
   maxSize?: number;

@@ -13,9 +13,9 @@ export interface Ctx {
   seen: Map<string, Pos>;
 }
 
-export type Setter = (p: ConfigPatch) => void;
+type Setter = (p: ConfigPatch) => void;
 /** Reads a value; returns how to apply it, or a problem message (without the key path). */
-export type Reader = (v: Value, ctx: Ctx) => Setter | string;
+type Reader = (v: Value, ctx: Ctx) => Setter | string;
 
 export interface LeafSpec {
   kind: "leaf";

@@ -29,7 +29,7 @@ export interface ChannelMessageDeps {
   maxBodyBytes: number;
 }
 
-export const SENML_JSON = "application/senml+json";
+const SENML_JSON = "application/senml+json";
 const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
 
 /** route params -> channel id and subtopic, or a reason */

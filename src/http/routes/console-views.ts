@@ -26,6 +26,7 @@ export interface ExportView {
   sentPerSecond: number;
 }
 
+/** @public the console reads it: ui/pages/overview.ts (through import(), which knip does not follow) */
 export interface OverviewView {
   /** the Export blocks; none without exports */
   exports: ExportView[];
@@ -89,6 +90,7 @@ export interface BanView {
 }
 
 /** the Overview's charts: x in seconds since the epoch, each figure aligned on x */
+/** @public the console reads it: ui/pages/overview-history.ts (through import(), which knip does not follow) */
 export interface HistoryView {
   range: "1h" | "24h";
   x: number[];

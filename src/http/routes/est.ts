@@ -5,7 +5,7 @@
 // subject itself).
 import type { RouteSpec } from "../route.ts";
 
-export const PKCS7_CERTS = "application/pkcs7-mime; smime-type=certs-only";
+const PKCS7_CERTS = "application/pkcs7-mime; smime-type=certs-only";
 
 export function estRoutes(d: { cacerts: () => Promise<string> }): RouteSpec[] {
   let cached: Promise<string> | undefined;

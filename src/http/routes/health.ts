@@ -5,7 +5,7 @@ import { jsonResponse } from "../../lib/http/respond.ts";
 import type { SeriesStore, StorageState } from "../../storage/index.ts";
 import type { RouteSpec } from "../route.ts";
 
-export function handleHealth(startedAt: number, storage?: StorageState): Response {
+function handleHealth(startedAt: number, storage?: StorageState): Response {
   const uptime = Math.round((Date.now() - startedAt) / 1000);
   return jsonResponse({
     success: true,

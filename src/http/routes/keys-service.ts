@@ -10,7 +10,7 @@ import { createZip } from "../../lib/zip.ts";
 import type { KeyView } from "./console-views.ts";
 
 /** a key as the registry lists it (app hands the real registry) */
-export interface KeyRecord {
+interface KeyRecord {
   id: string;
   notBefore: number;
   notAfter: number;
@@ -57,7 +57,7 @@ export interface KeysServiceDeps {
   defaultScopes: () => readonly string[];
 }
 
-export function keyView(r: KeyRecord, idx: number, now: number): KeyView {
+function keyView(r: KeyRecord, idx: number, now: number): KeyView {
   let status: KeyView["status"] = r.status;
   if (status === "active" && r.notAfter <= now) status = "expired";
   else if (status === "active" && r.notBefore > now) status = "pending";
@@ -73,7 +73,7 @@ export function keyView(r: KeyRecord, idx: number, now: number): KeyView {
 }
 
 /** A date: ISO 8601 string, epoch milliseconds, or (below 1e11) epoch seconds. */
-export function parseTime(v: unknown, field: string): Date | undefined {
+function parseTime(v: unknown, field: string): Date | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   let d: Date | undefined;
   if (typeof v === "number" && Number.isFinite(v)) d = new Date(Math.abs(v) < 1e11 ? v * 1000 : v);

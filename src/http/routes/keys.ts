@@ -98,5 +98,3 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
     { method: "GET", path: "/web/api/server-cert", who: CONSOLE, handler: () => keys.serverCert() },
   ];
 }
-
-export type KeysService = ReturnType<typeof createKeysService>;

@@ -3,9 +3,9 @@
 // (an anonymous caller while token auth is off passes, as before).
 import { API, type RouteSpec } from "../route.ts";
 
-export const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-export function handleMetrics(render: () => string): Response {
+function handleMetrics(render: () => string): Response {
   return new Response(render(), { headers: { "content-type": PROMETHEUS_TEXT, "cache-control": "no-store" } });
 }
 

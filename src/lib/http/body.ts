@@ -5,7 +5,7 @@ import { NeoError } from "../errors.ts";
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
-export const tooLarge = (limit: number) => new NeoError("body_too_large", `request body exceeds ${limit} bytes`, 413);
+const tooLarge = (limit: number) => new NeoError("body_too_large", `request body exceeds ${limit} bytes`, 413);
 
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");

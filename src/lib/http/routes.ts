@@ -23,13 +23,7 @@ export interface RouteKey {
   path: string;
 }
 
-/** a route with an auth value and a handler (the console's own tables, until they move) */
-export interface Route<C, A> extends RouteKey {
-  auth: A;
-  handler: (req: Request, ctx: C) => Response | undefined | Promise<Response | undefined>;
-}
-
-export type Lookup<R> = { route: R; params: Params } | { response: Response };
+type Lookup<R> = { route: R; params: Params } | { response: Response };
 
 export interface RouteTable<R extends RouteKey> {
   readonly routes: readonly R[];

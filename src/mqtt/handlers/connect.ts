@@ -36,7 +36,7 @@ export interface ConnectState {
 /** false (or a promise of false): the CONNECT was refused or the socket went away; stop. */
 export type ConnectStep = (s: ConnectState) => boolean | Promise<boolean>;
 
-export function refuse(c: Connection, v5Code: number): false {
+function refuse(c: Connection, v5Code: number): false {
   if (c.version === 5) c.sendPacket({ cmd: "connack", reasonCode: v5Code, sessionPresent: false });
   else c.sendPacket({ cmd: "connack", returnCode: connackCodeV3(v5Code), sessionPresent: false }); // [MQTT-3.2.2-4]
   c.close(true);
@@ -182,7 +182,7 @@ export const attach: ConnectStep = (s) => {
 };
 
 /** The CONNACK this broker sends on success. */
-export function connackFor(s: ConnectState, maxPacketSize: number): IConnackPacket {
+function connackFor(s: ConnectState, maxPacketSize: number): IConnackPacket {
   const ack: IConnackPacket = { cmd: "connack", sessionPresent: s.sessionPresent }; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
   if (s.version !== 5) {
     ack.returnCode = 0;

@@ -5,12 +5,10 @@ import { createJsonEncoder } from "./json.ts";
 import { createCsvEncoder, createNdjsonEncoder } from "./lines.ts";
 import type { OutputOptions } from "./options.ts";
 
-export type { Encoder, EndInfo } from "./encoder.ts";
+export type { Encoder } from "./encoder.ts";
 export {
   DEFAULT_OUTPUT,
-  FORMATS,
   OUTPUT_FIELDS,
-  type OutputFormat,
   type OutputOptions,
   parseCompress,
   parseOutputOptions,

@@ -4,9 +4,9 @@
 // (timeformat, tz) stay on the request itself: every format renders them the same way.
 import { badRequest } from "../../lib/errors.ts";
 
-export const FORMATS = ["json", "csv", "box", "ndjson"] as const;
-export type OutputFormat = (typeof FORMATS)[number];
-export const BOX_STYLES = ["default", "light", "round", "double", "bold"] as const;
+const FORMATS = ["json", "csv", "box", "ndjson"] as const;
+type OutputFormat = (typeof FORMATS)[number];
+const BOX_STYLES = ["default", "light", "round", "double", "bold"] as const;
 export type BoxStyle = (typeof BOX_STYLES)[number];
 
 export interface OutputOptions {
