@@ -6,6 +6,7 @@ import { type AuthResult, type Broker, type ClientRef, type ConnectRequest, RC }
 import {
   authorize,
   type Auth,
+  type Credentials,
   formOf,
   type Identified,
   type PresentedForm,
@@ -114,18 +115,21 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   function check(req: ConnectRequest): MqttAuthOutcome {
     const cert = req.peer.cert;
     const ws = req.peer.transport === "ws" || req.peer.transport === "wss";
-    const who = auth.identify({
-      ...(req.username !== undefined ? { username: req.username } : {}),
-      ...(req.password !== undefined ? { password: req.password.toString("utf8") } : {}),
-      ...(cert
-        ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256, ...(cert.der ? { der: cert.der } : {}) } }
-        : {}),
+    // built field by field: this runs for every CONNECT (no object spreads on the hot path)
+    const c: Credentials = {
       // the console's Live page signs in with its web session, over WebSocket only
       sessions: ws && cert === undefined,
       allowAnonymous: !tokenRequired(req.peer),
       anonymousId: req.clientId,
-      ...(req.peer.listener !== undefined ? { listener: req.peer.listener } : {}),
-    });
+    };
+    if (req.username !== undefined) c.username = req.username;
+    if (req.password !== undefined) c.password = req.password.toString("utf8");
+    if (cert) {
+      c.certificate = { cn: cert.cn, fingerprint256: cert.fingerprint256 };
+      if (cert.der) c.certificate.der = cert.der;
+    }
+    if (req.peer.listener !== undefined) c.listener = req.peer.listener;
+    const who = auth.identify(c);
     if (!who.ok) {
       if (who.kind === "unavailable") return refuse(who.kind, RC.serverUnavailable, who.reason, who);
       return refuse(who.kind, RC.notAuthorized, who.kind === "missing" ? "missing token in username" : who.reason, who);
