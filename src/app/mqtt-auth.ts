@@ -100,7 +100,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     // client or a user never takes a key's id (nor its retained messages and session)
     if ((p.kind !== "client" || req.clientId !== p.id) && deps.isRegistered(req.clientId))
       return refuse("client_id", RC.notAuthorized, `client id "${req.clientId}" belongs to a registered key`);
-    const d = authorize(p, "clients:connect", req.clientId);
+    const d = authorize(p, "clients:connect", req.clientId, p.domain); // a client id is one of its own domain
     if (!d.allow) return refuse("client_id", RC.notAuthorized, d.scope ? `${d.reason} (${d.scope})` : d.reason);
     return undefined;
   }

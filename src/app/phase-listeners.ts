@@ -8,11 +8,13 @@ import { createLogger } from "../lib/log.ts";
 import { certsOnly } from "../pki/index.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
+import { createDomainClientStore } from "./domain-clients.ts";
 import { createConsoleSource } from "./console.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
 import {
   auditRoutes,
   consoleAssetRoutes,
+  domainClientRoutes,
   domainRoutes,
   consoleRoutes,
   createKeysService,
@@ -181,8 +183,10 @@ export async function startListeners(
       source: consoleSource,
       revokeKey: async (id, by) => void (await keyApi.revoke(performance.now(), id, `user ${by}`)),
     }),
-    // last: /web/<file> would take any other /web/... path
+    // /web/<file> would take any other /web/... path
     ...consoleAssetRoutes(assets),
+    // SuperMQ's /<domain>/clients: after every fixed path
+    ...domainClientRoutes(createDomainClientStore(s)),
   ];
   const { startHttp } = createListeners({
     pki: s.pki,

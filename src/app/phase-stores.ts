@@ -7,7 +7,7 @@ import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
-import { openDomains, openRegistry } from "../registry/index.ts";
+import { openClientProfiles, openDomains, openRegistry } from "../registry/index.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
 import { createExports } from "./exports.ts";
@@ -52,6 +52,8 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   stops.add("stores", "registry", () => registry.close());
   const domains = openDomains(config.data);
   stops.add("stores", "domains", () => domains.close());
+  const profiles = openClientProfiles(config.data);
+  stops.add("stores", "client profiles", () => profiles.close());
   const people = openPeople(config.data, () => settings.get().login);
   stops.add("stores", "users", () => people.close());
 
@@ -99,5 +101,5 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
   });
   stops.add("writes", "own figures", () => recorder.stop());
-  return { pki, trust, registry, domains, people, metrics, store, batcher, queries, finder, audit, exports };
+  return { pki, trust, registry, domains, profiles, people, metrics, store, batcher, queries, finder, audit, exports };
 }

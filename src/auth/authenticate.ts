@@ -46,6 +46,7 @@ export function createAuth({
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
     if (r.status !== "active") return "key revoked";
     if (r.domainStatus !== "enabled") return "domain disabled";
+    if (r.disabled) return "key disabled";
     if (t < r.notBefore) return kind === "token" ? "token not yet valid" : "certificate not yet valid";
     if (t >= r.notAfter) return kind === "token" ? "token expired" : "certificate expired";
     return null;

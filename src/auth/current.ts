@@ -34,6 +34,7 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     if (!r) return gone("revoked", "key deleted");
     if (r.status !== "active") return gone("revoked", "key revoked");
     if (r.domainStatus !== "enabled") return gone("revoked", `its domain is ${r.domainStatus}`);
+    if (r.disabled) return gone("revoked", "key disabled");
     if (r.certFingerprint !== ref.generation) return gone("revoked", "key rotated");
     if (t < r.notBefore) return gone("not_yet_valid", "key not yet valid");
     if (t >= r.notAfter) return gone("expired", "key expired");

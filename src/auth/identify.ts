@@ -85,6 +85,7 @@ const KIND: Record<AuthFailureReason, Parameters<typeof refusal>[0]> = {
   "token not yet valid": "not_yet_valid",
   "key revoked": "revoked",
   "domain disabled": "revoked",
+  "key disabled": "revoked",
   "unknown certificate": "unknown_certificate",
   "certificate expired": "expired",
   "certificate not yet valid": "not_yet_valid",

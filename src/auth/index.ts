@@ -39,5 +39,5 @@ export { parsePatScopes, type PatScope } from "./pat-scopes.ts";
 // (identity knowledge comes from auth: http never imports the registry)
 export type { Pats, UserRecord, Users } from "../registry/index.ts";
 export { parseTtl, patJson } from "../registry/index.ts";
-export type { DomainInput, Domains, DomainState } from "../registry/index.ts";
+export type { ClientProfile, DomainInput, Domains, DomainState } from "../registry/index.ts";
 export { domainJson } from "../registry/index.ts";

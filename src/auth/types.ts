@@ -25,6 +25,7 @@ export type AuthFailureReason =
   | "token not yet valid"
   | "key revoked"
   | "domain disabled"
+  | "key disabled"
   | "unknown certificate"
   | "certificate expired"
   | "certificate not yet valid"

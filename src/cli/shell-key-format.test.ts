@@ -15,6 +15,7 @@ const rec = (o: Partial<ClientRecord>): ClientRecord => ({
   status: "active",
   domainId: "00000000-0000-4000-8000-000000000000",
   domainStatus: "enabled",
+  disabled: false,
   scopes: ["tables:read:*"],
   revokedAt: null,
   lastUsedAt: null,

@@ -46,7 +46,11 @@ const NAMES_SCOPE = /^(keys|channels|metrics|domains):/;
 
 /** the SuperMQ-shaped routes answer errors with `message` beside `reason` */
 const supermq = (path: string) =>
-  path === "/audit" || path.startsWith("/users/") || path.startsWith("/pats") || path.startsWith("/domains");
+  path === "/audit" ||
+  path.startsWith("/users/") ||
+  path.startsWith("/pats") ||
+  path.startsWith("/domains") ||
+  /^\/[^/]+\/clients(\/|$)/.test(path);
 
 function withMessage(res: Response, path: string): Response | Promise<Response> {
   if (res.status < 400 || !supermq(path) || !res.headers.get("content-type")?.startsWith("application/json"))

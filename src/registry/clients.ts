@@ -7,6 +7,7 @@ import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { createLogger } from "../lib/log.ts";
 import { certStatements } from "./client-cert.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
+import { scopesOf } from "./stored-scopes.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
   CertIssuer,
@@ -41,38 +42,13 @@ interface ClientRow {
   scopes: string | null;
   domain_id: string;
   domain_status: string | null;
+  disabled: number | bigint;
 }
 interface RevokedRow {
   serial: string;
   client_id: string;
   cause: string;
   revoked_at: Int;
-}
-
-/** a JSON array of strings; anything else (hand-edited row) is no scopes at all */
-function parseStoredScopes(text: string | null): string[] {
-  if (text === null) return [];
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) && v.every((s) => typeof s === "string") ? v : [];
-  } catch {
-    return [];
-  }
-}
-
-/**
- * The same few scope lists are read on every CONNECT: one frozen array per stored text
- * (bounded), so identify() finds its parsed scopes by the array and builds nothing.
- */
-const storedScopes = new Map<string, string[]>();
-function scopesOf(text: string | null): string[] {
-  if (text === null) return [];
-  let v = storedScopes.get(text);
-  if (!v) {
-    if (storedScopes.size >= 1024) storedScopes.clear();
-    storedScopes.set(text, (v = Object.freeze(parseStoredScopes(text)) as string[]));
-  }
-  return v;
 }
 
 const num = (v: Int): number | null => (v === null ? null : Number(v));
@@ -92,6 +68,7 @@ function toRecord(r: ClientRow): ClientRecord {
     scopes: scopesOf(r.scopes),
     domainId: r.domain_id,
     domainStatus: domainStatusOf(r.domain_status),
+    disabled: Number(r.disabled) !== 0,
   };
 }
 

@@ -60,6 +60,16 @@ const MIGRATIONS: Migration[] = [
         VALUES ('${DEFAULT_DOMAIN_ID}', 'default', '${DEFAULT_DOMAIN_ROUTE}', 0, 0);
       ALTER TABLE clients ADD COLUMN domain_id TEXT NOT NULL DEFAULT '${DEFAULT_DOMAIN_ID}';`,
   },
+  {
+    // SuperMQ's client fields (registry/client-profiles.ts); disabled = SuperMQ's reversible disable
+    id: 4,
+    sql: `
+      ALTER TABLE clients ADD COLUMN name TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clients ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE clients ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE clients ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE clients ADD COLUMN updated_at INTEGER;`,
+  },
 ];
 
 // Channels (src/registry/channels.ts), in their own migration scope so they never collide

@@ -46,3 +46,4 @@ export {
   type Domains,
   type DomainState,
 } from "./domains.ts";
+export { openClientProfiles, type ClientProfile, type ClientProfiles } from "./client-profiles.ts";

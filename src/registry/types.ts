@@ -25,6 +25,8 @@ export interface ClientRecord {
   domainId: string;
   /** its domain's status now: anything but "enabled" makes the key unusable */
   domainStatus: DomainStatus;
+  /** SuperMQ's reversible disable (POST /<domain>/clients/<id>/disable): unusable until enabled */
+  disabled: boolean;
 }
 
 /** The record plus the keyed token hash, for constant-time checks in auth. */

@@ -178,4 +178,106 @@ describe.skipIf(need.skip)("SuperMQ domains", () => {
       expect((await pub()).code).toBe(0);
     }
   });
+
+  test("the seed's client-create example works verbatim with a PAT scoped to the domain, 403 in another; list, view, update, disable, enable, delete", async () => {
+    const dom = (await curl("POST", "/domains", { bearer: access, json: { name: "Seed", route: "seed" } })).body;
+    const other = (await curl("POST", "/domains", { bearer: access, json: { name: "Other", route: "other" } })).body;
+    const pat = (await curl("POST", "/pats", { bearer: access, json: { name: "ci", duration: "24h" } })).body;
+    const scope = { optional_domain_id: dom.id, entity_type: "clients", operation: "create", entity_id: "*" };
+    await curl("PATCH", `/pats/${pat.id}/scope/add`, { bearer: access, json: { scopes: [scope] } });
+    const seed = (domain: unknown) =>
+      run([
+        "curl",
+        "-s",
+        "-w",
+        "\n%{http_code}",
+        "--location",
+        `${srv.httpUrl}/${domain}/clients`,
+        "--header",
+        "accept: application/json",
+        "--header",
+        "Content-Type: application/json",
+        "--header",
+        `Authorization: Bearer ${pat.secret}`,
+        "--data",
+        '{\n  "name": "test client",\n  "tags": [\n    "tag1",\n    "tag2"\n  ],\n  "metadata":{"units":"km"},\n  "status": "enabled"\n}',
+      ]);
+    const made = await seed(dom.id);
+    const [text, code] = [
+      made.stdout.slice(0, made.stdout.lastIndexOf("\n")),
+      made.stdout.slice(made.stdout.lastIndexOf("\n") + 1),
+    ];
+    expect(code).toBe("201");
+    const client = JSON.parse(text) as { id: string; credentials: { secret: string } } & Record<string, unknown>;
+    expect(client).toMatchObject({
+      name: "test client",
+      tags: ["tag1", "tag2"],
+      metadata: { units: "km" },
+      status: "enabled",
+      domain_id: dom.id,
+    });
+    expect(client.credentials.secret as string).toStartWith(`${client.id}:b:`);
+    const elsewhere = await seed(other.id);
+    expect(elsewhere.stdout.slice(elsewhere.stdout.lastIndexOf("\n") + 1)).toBe("403");
+    expect((await seed(DEFAULT)).stdout.endsWith("403")).toBe(true);
+    // the PAT may create, not read: list is 403 for it; the admin sees the client
+    expect((await curl("GET", `/${dom.id}/clients`, { bearer: pat.secret as string })).status).toBe(403);
+    const list = await curl("GET", `/${dom.id}/clients`, { bearer: access });
+    expect(list.body).toMatchObject({ total: 1, offset: 0, limit: 10 });
+    expect((await curl("GET", `/seed/clients/${client.id}`, { bearer: access })).body.name).toBe("test client"); // route works too
+    expect((await curl("GET", `/${other.id}/clients/${client.id}`, { bearer: access })).status).toBe(404);
+    const upd = await curl("PATCH", `/${dom.id}/clients/${client.id}`, {
+      bearer: access,
+      json: { name: "renamed", metadata: { units: "m" } },
+    });
+    expect(upd.body).toMatchObject({ name: "renamed", metadata: { units: "m" }, tags: ["tag1", "tag2"] });
+    expect(
+      (await curl("PATCH", `/${dom.id}/clients/${client.id}/tags`, { bearer: access, json: { tags: ["t"] } })).body
+        .tags,
+    ).toEqual(["t"]);
+    // the client is a neo key of that domain: usable (MQTT username = id, password = secret), nothing of the default domain
+    const pub = () =>
+      run([
+        "mosquitto_pub",
+        "-h",
+        srv.mqttHost,
+        "-p",
+        String(srv.mqttPort),
+        "-u",
+        client.id,
+        "-P",
+        client.credentials.secret,
+        "-i",
+        client.id,
+        "-t",
+        "t/1",
+        "-m",
+        "1",
+      ]);
+    expect((await pub()).code).toBe(0);
+    const q = await run([
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-H",
+      `Authorization: Bearer ${client.credentials.secret}`,
+      `${srv.httpUrl}/db/query?q=select+count(*)+from+EXAMPLE`,
+    ]);
+    expect(q.stdout).toBe("403");
+    expect((await neo(["shell", "key", "list", "--data", srv.data])).stdout).toContain(client.id);
+    expect((await curl("POST", `/${dom.id}/clients/${client.id}/disable`, { bearer: access })).body.status).toBe(
+      "disabled",
+    );
+    expect((await pub()).code).not.toBe(0);
+    expect((await curl("POST", `/${dom.id}/clients/${client.id}/enable`, { bearer: access })).body.status).toBe(
+      "enabled",
+    );
+    expect((await pub()).code).toBe(0);
+    expect((await curl("DELETE", `/${dom.id}/clients/${client.id}`, { bearer: access })).status).toBe(204);
+    expect((await curl("GET", `/${dom.id}/clients/${client.id}`, { bearer: access })).status).toBe(404);
+    expect((await pub()).code).not.toBe(0);
+  });
 });
