@@ -35,7 +35,7 @@ export interface DomainClientStore {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-export const clientJson = (p: ClientProfile, secret?: string) => ({
+const clientJson = (p: ClientProfile, secret?: string) => ({
   id: p.id,
   name: p.name,
   tags: p.tags,

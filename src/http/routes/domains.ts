@@ -10,7 +10,7 @@ import { jsonResponse } from "../../lib/http/respond.ts";
 import { domainJson, principalName, type DomainInput, type Domains, type DomainState } from "../../auth/index.ts";
 import { API, type RouteContext, type RouteSpec } from "../route.ts";
 
-async function readJson(req: Request): Promise<Record<string, unknown>> {
+export async function readJson(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json"))
     throw new NeoError("unsupported_media_type", "Content-Type must be application/json", 415);
