@@ -1,0 +1,65 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openPats, openUserKeys, openUsers } from "../registry/index.ts";
+import type { CredentialRef } from "./credential.ts";
+import { createCurrent } from "./current.ts";
+import { createPeople, SESSION_TTL_MS } from "./people.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test("current() of a web session follows the user's role and scopes now, never extends the session, and ends with it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "neo-current-"));
+  dirs.push(dir);
+  let clock = Date.now();
+  const users = openUsers(dir);
+  const keys = openUserKeys(dir, { now: () => clock });
+  const pats = openPats(dir, { now: () => clock });
+  try {
+    const people = createPeople({
+      users,
+      keys,
+      accessTtlMs: () => 60_000,
+      refreshTtlMs: () => 60_000,
+      now: () => clock,
+    });
+    await users.add("root", "root-password-1", { role: "admin" }); // ops is not the last admin
+    const ops = await users.add("ops", "ops-password-1", { role: "admin" });
+    const token = people.startSession(ops);
+    const id = people.check(token);
+    if (!id.ok) throw new Error(id.text);
+    const ref: CredentialRef = { kind: "session", user: "ops", key: id.key.id };
+    const current = createCurrent({
+      registry: { get: () => null },
+      anonymousScopes: () => [],
+      people: { users, keys, pats },
+      now: () => clock,
+    });
+    const first = current(ref);
+    expect(first.ok && first.principal.id).toBe("user:ops");
+    expect(first.ok && first.principal.scopes.some((s) => s.text === "audit:read:*")).toBe(true);
+    // demoted: the same session, the user's rights now
+    users.setRole("ops", "user");
+    users.setScopes("ops", ["topics:subscribe:public/#"]);
+    const after = current(ref);
+    expect(after.ok && after.principal.scopes.map((s) => s.text)).toEqual(["topics:subscribe:public/#"]);
+    // asked again and again over most of its life: the expiry stays where it was
+    const expiry = keys.get(id.key.id)?.expiresAt;
+    for (let i = 0; i < 50; i++) {
+      clock += (SESSION_TTL_MS - 60_000) / 50;
+      expect(current(ref).ok).toBe(true);
+    }
+    expect(keys.get(id.key.id)?.expiresAt).toBe(expiry);
+    clock += 60_000;
+    const gone = current(ref);
+    expect(gone.ok ? "ok" : gone.kind).toBe("expired");
+  } finally {
+    pats.close();
+    keys.close();
+    users.close();
+  }
+});
