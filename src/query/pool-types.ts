@@ -23,8 +23,11 @@ export interface PoolOptions extends QueryCaps {
 /** where a streamed answer's pieces go; `ack` asks the query process for more */
 export interface ChunkSink {
   chunk(text: string, ack: () => void): void;
-  /** aborted: the reader went away; the query is stopped */
-  signal?: AbortSignal;
+  /**
+   * aborted: the reader went away; the query is stopped. Read once the first piece went
+   * to chunk() (a small answer comes whole and never needs a reader's signal)
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Job {

@@ -78,9 +78,13 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
           const ack = () => {
             if (slot.job === job) slot.proc.send({ id: m.id, ack: true } satisfies ToChild);
           };
+          const first = !job.streamed;
           job.streamed = true;
-          if (job.sink) job.sink.chunk(m.chunk, ack);
-          else {
+          if (job.sink) {
+            job.sink.chunk(m.chunk, ack);
+            // the reader exists from the first piece on: stop the query when it goes away
+            if (first) watchReader(slot, job);
+          } else {
             job.parts.push(m.chunk);
             ack();
           }
@@ -180,6 +184,9 @@ export function createQueryPool(opts: PoolOptions): QueryPool {
     slot.timer = setTimeout(() => kill(slot, timedOut()), Math.max(0, left));
     const msg: ChildRequest = { ...job.req, id: slot.id, maxRows: opts.maxRows, maxBytes: opts.maxBytes };
     slot.proc.send(msg);
+  }
+
+  function watchReader(slot: Slot, job: Job): void {
     const signal = job.sink?.signal;
     const gone = () => {
       if (slot.job === job) kill(slot, { ok: false, status: 499, reason: "the reader went away" });

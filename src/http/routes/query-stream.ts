@@ -2,10 +2,12 @@
 // exact status and X-Neo-Truncated; a large one as a stream, piece by piece as the query
 // process writes it, read on demand (the process waits while the reader is slow). A
 // stream that fails after it started (Query.Timeout) is cut off, never closed as if whole.
+// The stream (and the reader's abort signal) is made only when the first piece comes:
+// the usual small answer costs one promise and one Response, as before formats existed.
 import { formatElapse } from "../../lib/http/elapse.ts";
-import { streamedResponses } from "../inflight.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import {
+  type ChunkSink,
   contentTypeOf,
   DEFAULT_OUTPUT,
   type QueryAnswer,
@@ -13,33 +15,39 @@ import {
   type QueryService,
   refusalBody,
 } from "../../query/index.ts";
+import { streamedResponses } from "../inflight.ts";
 
 export interface StreamOptions {
   /** always: compress=gzip; large: the client accepts gzip (answers over 1 KiB); never */
   gzip: "always" | "large" | "never";
 }
 
-const BASE_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
 const utf8 = new TextEncoder();
 
-function encodingHeaders(gzip: boolean, opts: StreamOptions): Record<string, string> {
-  const h: Record<string, string> = opts.gzip === "large" ? { vary: "accept-encoding" } : {};
-  if (gzip) h["content-encoding"] = "gzip";
+/** the reply headers of one (content type, gzip option, gzipped) case, made once */
+const headerCache = new Map<string, Readonly<Record<string, string>>>();
+function headersOf(contentType: string, gzip: boolean, opts: StreamOptions): Readonly<Record<string, string>> {
+  const key = `${contentType}\u0000${opts.gzip}\u0000${gzip}`;
+  let h = headerCache.get(key);
+  if (!h) {
+    const made: Record<string, string> = {
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      "content-type": contentType,
+    };
+    if (opts.gzip === "large") made.vary = "accept-encoding";
+    if (gzip) made["content-encoding"] = "gzip";
+    h = made;
+    if (headerCache.size < 64) headerCache.set(key, h);
+  }
   return h;
 }
 
-export async function streamQuery(
-  queries: QueryService,
-  req: QueryRequest,
-  t0: number,
-  opts: StreamOptions,
-  who?: string,
-): Promise<Response> {
+/** a large answer's pieces, from the first one on: a ReadableStream read on demand */
+function openStream() {
   const ac = new AbortController();
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let waitingAck: (() => void) | null = null;
-  let streaming: (() => void) | undefined;
-  const started = new Promise<"stream">((r) => (streaming = () => r("stream")));
   const stream = new ReadableStream<Uint8Array>(
     {
       start: (c) => {
@@ -54,22 +62,54 @@ export async function streamQuery(
     },
     { highWaterMark: 2 },
   );
-  const answer = queries.run(
-    req,
-    {
-      signal: ac.signal,
-      chunk(text, ack) {
-        controller?.enqueue(utf8.encode(text));
-        if ((controller?.desiredSize ?? 0) > 0) ack();
-        else waitingAck = ack;
-        streaming?.();
-      },
+  return {
+    stream,
+    signal: ac.signal,
+    push(text: string, ack: () => void): void {
+      controller?.enqueue(utf8.encode(text));
+      if ((controller?.desiredSize ?? 0) > 0) ack();
+      else waitingAck = ack;
     },
-    who,
-  );
-  const first: QueryAnswer | "stream" = await Promise.race([answer, started]);
+    end(a: QueryAnswer): void {
+      if (!controller) return;
+      try {
+        if (a.ok) {
+          if (a.body) controller.enqueue(utf8.encode(a.body));
+          controller.close();
+        } else controller.error(new Error(a.reason));
+      } catch {
+        // the reader cancelled: nothing to finish
+      }
+    },
+  };
+}
+
+export async function streamQuery(
+  queries: QueryService,
+  req: QueryRequest,
+  t0: number,
+  opts: StreamOptions,
+  who?: string,
+): Promise<Response> {
+  let open: ReturnType<typeof openStream> | undefined;
+  let answer!: Promise<QueryAnswer>;
+  const first = await new Promise<QueryAnswer | "stream">((resolve) => {
+    const sink: ChunkSink = {
+      get signal() {
+        return open?.signal;
+      },
+      chunk(text, ack) {
+        if (!open) {
+          open = openStream();
+          resolve("stream");
+        }
+        open.push(text, ack);
+      },
+    };
+    answer = queries.run(req, sink, who);
+    answer.then(resolve);
+  });
   if (first !== "stream") {
-    ac.abort(); // nothing runs any more; the stream object is dropped
     if (!first.ok) {
       const res = jsonResponse(refusalBody(first, formatElapse(performance.now() - t0)), first.status);
       // 429: the caller's own share of the query pool is full; it has room again then
@@ -77,36 +117,20 @@ export async function streamQuery(
       return res;
     }
     const gzip = opts.gzip === "always" || (opts.gzip === "large" && first.body.length >= 1024);
-    const headers: Record<string, string> = {
-      ...BASE_HEADERS,
-      "content-type": first.contentType,
-      ...encodingHeaders(gzip, opts),
-    };
-    if (first.cut) headers["x-neo-truncated"] = first.cut;
+    let headers = headersOf(first.contentType, gzip, opts);
+    if (first.cut) headers = { ...headers, "x-neo-truncated": first.cut };
     return new Response(gzip ? Bun.gzipSync(utf8.encode(first.body)) : first.body, { status: 200, headers });
   }
   // streaming: the first piece is out; the rest follows, then the end (or a failure)
-  void answer.then((a) => {
-    if (!controller) return;
-    try {
-      if (a.ok) {
-        if (a.body) controller.enqueue(utf8.encode(a.body));
-        controller.close();
-      } else controller.error(new Error(a.reason));
-    } catch {
-      // the reader cancelled: nothing to finish
-    }
-  });
+  const s = open as ReturnType<typeof openStream>;
+  void answer.then((a) => s.end(a));
   const gzip = opts.gzip !== "never";
   const contentType = contentTypeOf(req.output ?? DEFAULT_OUTPUT);
   const res = new Response(
     gzip
-      ? stream.pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
-      : stream,
-    {
-      status: 200,
-      headers: { ...BASE_HEADERS, "content-type": contentType, ...encodingHeaders(gzip, opts) },
-    },
+      ? s.stream.pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
+      : s.stream,
+    { status: 200, headers: headersOf(contentType, gzip, opts) },
   );
   // its request stays in progress until the client has read it (Http.MaxRequestsPerAddress)
   streamedResponses.add(res);

@@ -4,19 +4,25 @@
 import { NeoError } from "../../lib/errors.ts";
 import { formatElapse } from "../../lib/http/elapse.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
-import { OUTPUT_FIELDS, parseCompress, parseOutputOptions, type QueryService, refusalBody } from "../../query/index.ts";
+import {
+  OUTPUT_FIELDS,
+  parseCompress,
+  parseOutputOptions,
+  type QueryRequest,
+  type QueryService,
+  refusalBody,
+} from "../../query/index.ts";
 import { mediaType, readBody } from "../body.ts";
 import { streamQuery } from "./query-stream.ts";
 
 type Raw = string | number | boolean;
 const TEXT_FIELDS = ["q", "timeformat", "tz", "compress"] as const;
 const FIELDS: readonly string[] = [...TEXT_FIELDS, ...OUTPUT_FIELDS];
+const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
 
+/** the fields present (usually just q), the first value of each, as URLSearchParams.get gives it */
 function fromParams(p: URLSearchParams, into: Map<string, Raw>): void {
-  for (const f of FIELDS) {
-    const v = p.get(f);
-    if (v !== null) into.set(f, v);
-  }
+  for (const [k, v] of p) if (FIELD_SET.has(k) && p.get(k) === v) into.set(k, v);
 }
 
 async function readRequest(req: Request, url: URL, limit: number): Promise<Map<string, Raw>> {
@@ -72,19 +78,23 @@ export async function handleQuery(
   const f = await readRequest(req, url, limit);
   const q = f.get("q");
   if (typeof q !== "string" || q.trim() === "") throw new NeoError("empty_query", "missing query (q)", 400);
-  const output = parseOutputOptions((k) => f.get(k));
+  // no output option given (the usual query): the child uses DEFAULT_OUTPUT, nothing is parsed or sent
+  const output = OUTPUT_FIELDS.some((k) => f.has(k)) ? parseOutputOptions((k) => f.get(k)) : undefined;
   const compress = parseCompress(f.get("compress"));
   // scopes: every table the statement reads must be readable (403 naming the first that is not)
   const refused = readCheck?.(q);
   if (refused) return jsonResponse(refusalBody(refused, formatElapse(performance.now() - t0)), refused.status);
-  const str = (k: string) => {
-    const v = f.get(k);
-    return typeof v === "string" && v !== "" ? v : undefined;
-  };
+  // only the fields given go to the query process (each one is copied over IPC)
+  const request: QueryRequest = { sql: q };
+  const timeformat = f.get("timeformat");
+  if (typeof timeformat === "string" && timeformat !== "") request.timeformat = timeformat;
+  const tz = f.get("tz");
+  if (typeof tz === "string" && tz !== "") request.tz = tz;
+  if (output) request.output = output;
   // off the event loop, under Query.Timeout / MaxRows / MaxBytes / MaxMemory
   return streamQuery(
     queries,
-    { sql: q, timeformat: str("timeformat"), tz: str("tz"), output },
+    request,
     t0,
     {
       gzip: compress === "gzip" ? "always" : acceptsGzip(req) ? "large" : "never",
