@@ -15,6 +15,7 @@ export {
   parseCompress,
   parseOutputOptions,
 } from "./format/index.ts";
+export type { ChunkSink } from "./pool.ts";
 export { openTableFinder, type TableFinder } from "./read-tables.ts";
 
 export type QueryLimits = QueryConfig;
