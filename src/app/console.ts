@@ -21,7 +21,7 @@ const MAX_TABLES = 200;
 
 export interface ConsoleDeps {
   config: NeoConfig;
-  broker: () => NeoBroker;
+  broker: NeoBroker;
   store: SeriesStore;
   queries: QueryService;
   metrics: NeoMetrics;
@@ -159,29 +159,26 @@ export function createConsoleSource(d: ConsoleDeps): ConsoleSource {
       ),
 
     connections() {
-      return d
-        .broker()
-        .clientDetails()
-        .map((c): ConnectionView => {
-          const p = credentialOf(c)?.principal;
-          return {
-            clientId: c.clientId,
-            key: p?.kind === "client" ? p.id : null,
-            listener: c.transport,
-            authMethod: p ? credentialLabel(p.ref) : "anonymous",
-            ...(p && p.kind === "user" ? { user: principalName(p) } : {}),
-            remoteAddress: c.remoteAddress,
-            since: c.connectedAt,
-            messagesIn: c.messagesIn,
-            messagesOut: c.messagesOut,
-            subscriptions: c.subscriptions,
-          };
-        });
+      return d.broker.clientDetails().map((c): ConnectionView => {
+        const p = credentialOf(c)?.principal;
+        return {
+          clientId: c.clientId,
+          key: p?.kind === "client" ? p.id : null,
+          listener: c.transport,
+          authMethod: p ? credentialLabel(p.ref) : "anonymous",
+          ...(p && p.kind === "user" ? { user: principalName(p) } : {}),
+          remoteAddress: c.remoteAddress,
+          since: c.connectedAt,
+          messagesIn: c.messagesIn,
+          messagesOut: c.messagesOut,
+          subscriptions: c.subscriptions,
+        };
+      });
     },
 
     disconnect(clientId) {
       // v5 clients are told why: administrative action
-      return d.broker().disconnect(clientId, RC.administrativeAction);
+      return d.broker.disconnect(clientId, RC.administrativeAction);
     },
 
     settings: () => formatConfig(d.config),

@@ -145,7 +145,7 @@ export async function startListeners(
   const assets = await createWebUi({ dataDir: config.data, users: s.people.users, log: createLogger("web") });
   const consoleSource = createConsoleSource({
     config: settings.view,
-    broker: () => broker,
+    broker,
     store: s.store,
     queries: s.queries,
     metrics: s.metrics,

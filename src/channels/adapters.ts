@@ -6,7 +6,7 @@ import type { Auth } from "../auth/index.ts";
 import { channelMessageRoutes, type HttpSockets } from "../http/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { channelTopic, type ChannelMessages, type MessageOrigin } from "./messages.ts";
-import { createChannelSockets, isChannelSocket, type ChannelSocketData, type ChannelSockets } from "./sockets.ts";
+import { createChannelSockets, isChannelSocket, type ChannelSocketData } from "./sockets.ts";
 
 export interface ChannelAdapterDeps {
   messages: ChannelMessages;
@@ -24,8 +24,6 @@ export interface ChannelAdapterDeps {
 
 export function createChannelAdapters(deps: ChannelAdapterDeps) {
   const { messages, auth, log } = deps;
-  let sockets!: ChannelSockets;
-
   /** store (when SenML), then deliver to MQTT subscribers and channel sockets */
   async function accept(
     channelId: string,
@@ -46,7 +44,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     return { ok: true, stored: r.stored };
   }
 
-  sockets = createChannelSockets({
+  const sockets = createChannelSockets({
     messages,
     log,
     // an anonymous socket ("" client id) lasts while token auth stays off; its rights are re-checked too

@@ -124,5 +124,3 @@ export function createChannelSockets(deps: ChannelSocketDeps) {
     },
   };
 }
-
-export type ChannelSockets = ReturnType<typeof createChannelSockets>;
