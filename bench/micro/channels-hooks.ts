@@ -11,7 +11,14 @@ import type { WriteBatcher } from "../../src/app/write-batcher.ts";
 
 setLogLevel("warn");
 const n = Number(process.argv[2] ?? 5_000_000);
-const channel: Channel = { id: "ch-1", name: null, metadata: {}, table: "CH_1", createdAt: 0 };
+const channel: Channel = {
+  id: "ch-1",
+  name: null,
+  metadata: {},
+  table: "CH_1",
+  createdAt: 0,
+  domainId: "00000000-0000-4000-8000-000000000000",
+};
 const messages = createChannelMessages({
   channels: { get: () => channel, dataVersion: () => 1 } as unknown as Channels,
   batcher: {} as WriteBatcher,

@@ -18,6 +18,7 @@ import {
   channelsJson,
   defaultChannelTable,
   openChannels,
+  type Domains,
   type Registry,
 } from "../registry/index.ts";
 import { createChannelAdapters, createChannelMessages, createChannelMqtt } from "../channels/index.ts";
@@ -27,6 +28,8 @@ import type { WriteBatcher } from "./write-batcher.ts";
 export function wireChannels(d: {
   settings: Settings<NeoConfig>;
   registry: Registry;
+  /** SuperMQ domains: the m/<domain>/c/<channel> topics name one by route or id */
+  domains: Pick<Domains, "resolve">;
   batcher: WriteBatcher;
   auth: Auth;
   audit: AuditLog;
@@ -41,6 +44,7 @@ export function wireChannels(d: {
   const channels = openChannels(settings.get().data, registry);
   const messages = createChannelMessages({
     channels,
+    domainOf: (s) => d.domains.resolve(s)?.id,
     batcher: d.batcher,
     // a channel's rights are the credential's scopes now (current(): status, expiry, owner,
     // role), or Auth.AnonymousScopes

@@ -43,6 +43,7 @@ export function startServices(
   const ch = wireChannels({
     settings,
     registry,
+    domains: s.domains,
     batcher: s.batcher,
     auth: door.auth,
     audit,

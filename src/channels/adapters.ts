@@ -32,12 +32,13 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     contentType: string | undefined,
     origin: MessageOrigin,
     from?: unknown,
+    domain?: string,
   ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }> {
-    const channel = messages.channelOf(channelTopic(channelId, subtopic))?.channel;
+    const topic = channelTopic(channelId, subtopic, domain);
+    const channel = messages.channelOf(topic)?.channel;
     if (!channel) return { ok: false, status: 404, reason: `channel ${JSON.stringify(channelId)} not found` };
     const r = await messages.ingest(channel, payload, contentType, origin);
     if (!r.ok) return r;
-    const topic = channelTopic(channelId, subtopic);
     deps.publish(topic, payload);
     sockets.fanout(topic, payload, from);
     deps.delivered?.(topic, payload);
@@ -62,9 +63,9 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   // the routes (src/http/routes/channel-messages.ts) are run by the HTTP runner: it
   // identifies the caller; these are what they call
   const routes = channelMessageRoutes({
-    exists: (id) => messages.channelOf(channelTopic(id, "")) !== undefined,
-    accept: (channelId, subtopic, payload, type, publisher) =>
-      accept(channelId, subtopic, payload, type, { publisher, protocol: "http", subtopic }),
+    channel: (id, domain) => messages.channelOf(channelTopic(id, "", domain))?.channel,
+    accept: (channelId, subtopic, payload, type, publisher, domain) =>
+      accept(channelId, subtopic, payload, type, { publisher, protocol: "http", subtopic }, undefined, domain),
     socketData: (who, channelId, subtopic): ChannelSocketData => ({
       kind: "channel-socket",
       clientId: who.id,

@@ -6,7 +6,14 @@ import { channelTopic, createChannelMessages, parseChannelTopic } from "./messag
 import type { ChannelWriter } from "./messages.ts";
 
 setLogLevel("error");
-const CH: Channel = { id: "ch-1", name: null, metadata: {}, table: "CH_1", createdAt: 0 };
+const CH: Channel = {
+  id: "ch-1",
+  name: null,
+  metadata: {},
+  table: "CH_1",
+  createdAt: 0,
+  domainId: "00000000-0000-4000-8000-000000000000",
+};
 const enc = (s: string) => new TextEncoder().encode(s);
 const key = (id: string): CredentialRef => ({ kind: "client", id, form: "token", generation: "g" });
 const ANON: CredentialRef = { kind: "anonymous", id: "" };

@@ -55,6 +55,8 @@ export interface ChannelMessagesDeps {
   batcher: ChannelWriter;
   log: Logger;
   now?: () => bigint;
+  /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
+  domainOf?(routeOrId: string): string | undefined;
 }
 
 /** where a channel message came from, kept beside its records for Mainflux's readers */
@@ -130,13 +132,27 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     return r;
   }
 
-  /** may the holder of this credential do `op` on the channel (as its rights are now)? */
+  function channelById(id: string): Channel | null {
+    let channel = known.get(id);
+    if (channel === undefined) {
+      channel = channels.get(id);
+      if (known.size > 10_000) known = new Map();
+      known.set(id, channel);
+    }
+    return channel;
+  }
+
+  /**
+   * may the holder of this credential do `op` on the channel (as its rights are now)? Asked
+   * in the channel's domain: a key of another domain never may, whatever its scopes say
+   */
   function allowed(ref: CredentialRef, channelId: string, op: ChannelOperation): boolean {
     const r = rightsOf(ref);
     const decided = r[op];
     let yes = decided.get(channelId);
     if (yes === undefined) {
-      yes = r.principal !== null && authorize(r.principal, `channels:${op}`, channelId).allow;
+      const domain = channelById(channelId)?.domainId;
+      yes = r.principal !== null && authorize(r.principal, `channels:${op}`, channelId, domain).allow;
       if (decided.size > 10_000) decided.clear();
       decided.set(channelId, yes);
     }
@@ -203,17 +219,17 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     refresh,
     allowed,
     ingest,
-    /** the channel behind a topic, or undefined (not a channel topic, or no such channel) */
+    /**
+     * the channel behind a topic, or undefined (not a channel topic, no such channel, or
+     * SuperMQ's form naming a domain the channel does not live in)
+     */
     channelOf(topic: string): { channel: Channel; topic: ChannelTopic } | undefined {
       const t = parseChannelTopic(topic);
       if (!t) return undefined;
-      let channel = known.get(t.channelId);
-      if (channel === undefined) {
-        channel = channels.get(t.channelId);
-        if (known.size > 10_000) known = new Map();
-        known.set(t.channelId, channel);
-      }
-      return channel ? { channel, topic: t } : undefined;
+      const channel = channelById(t.channelId);
+      if (!channel) return undefined;
+      if (t.domain !== undefined && deps.domainOf?.(t.domain) !== channel.domainId) return undefined;
+      return { channel, topic: t };
     },
   };
 }

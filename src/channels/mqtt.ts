@@ -31,6 +31,8 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
   function mayPublish(identity: ChannelAsker, topic: string): boolean | undefined {
     const t = parseChannelTopic(topic);
     if (!t) return undefined;
+    // SuperMQ's m/<domain>/c/<channel>: the channel must live in the domain the topic names
+    if (t.domain !== undefined && !messages.channelOf(topic)) return false;
     return may(identity, t.channelId, "publish");
   }
 
@@ -40,6 +42,12 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
    */
   function maySubscribe(identity: ChannelAsker, filter: string): boolean | undefined {
     const levels = filter.split("/");
+    if (levels[0] === "m" && levels[2] === "c" && levels.length >= 4) {
+      const [, domain = "", , id = ""] = levels;
+      if (["+", "#"].includes(domain) || ["+", "#"].includes(id)) return undefined; // each delivery decides
+      if (!messages.channelOf(`m/${domain}/c/${id}`)) return false;
+      return may(identity, id, "subscribe");
+    }
     if (levels[0] !== "channels" || levels.length < 3) return undefined;
     const id = levels[1]!;
     if (id === "+" || id === "#") return undefined;
@@ -51,6 +59,7 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
   /** undefined: not a channel topic (the general rules decide); `owner` is asked only for one */
   function mayDeliver(owner: () => ChannelAsker, topic: string): boolean | undefined {
     const t = parseChannelTopic(topic);
+    if (t?.domain !== undefined && !messages.channelOf(topic)) return false;
     return t && may(owner(), t.channelId, "subscribe");
   }
 

@@ -1,21 +1,25 @@
-// Channel topics (Mainflux/Magistrala): `channels/<id>/messages[/<subtopic>...]`, parsed
-// ONCE per message: the broker asks about one topic several times in a row (publish check,
-// onPublish, then every subscriber's delivery check), so the last topic's parse is kept
-// and handed out again while the same topic string comes back.
+// Channel topics: Mainflux/Magistrala's `channels/<id>/messages[/<subtopic>...]` and
+// SuperMQ's `m/<domain route or id>/c/<id>[/<subtopic>...]`, parsed ONCE per message: the
+// broker asks about one topic several times in a row (publish check, onPublish, then every
+// subscriber's delivery check), so the last topic's parse is kept and handed out again
+// while the same topic string comes back.
 const PREFIX = "channels/";
+const SUPERMQ = "m/";
 
 export interface ChannelTopic {
   channelId: string;
   /** "" or "room1/temp" */
   subtopic: string;
+  /** SuperMQ's form: the domain as the topic names it (route or id); the channel must live there */
+  domain?: string;
 }
 
-/** `channels/<id>/messages[/sub...]` -> its parts; undefined for any other topic */
+/** a channel topic -> its parts; undefined for any other topic */
 export function parseChannelTopic(topic: string): ChannelTopic | undefined {
-  if (!topic.startsWith(PREFIX)) return undefined;
+  if (!topic.startsWith(PREFIX) && !topic.startsWith(SUPERMQ)) return undefined;
   if (topic === lastTopic) return lastParsed;
   lastTopic = topic;
-  lastParsed = parse(topic);
+  lastParsed = topic.startsWith(SUPERMQ) ? parseSupermq(topic) : parse(topic);
   return lastParsed;
 }
 
@@ -32,5 +36,16 @@ function parse(topic: string): ChannelTopic | undefined {
   return { channelId, subtopic: rest.slice("messages/".length) };
 }
 
-export const channelTopic = (channelId: string, subtopic: string) =>
-  subtopic === "" ? `${PREFIX}${channelId}/messages` : `${PREFIX}${channelId}/messages/${subtopic}`;
+/** `m/<domain>/c/<channel>[/sub...]` */
+function parseSupermq(topic: string): ChannelTopic | undefined {
+  const [, domain = "", c, channelId = "", ...sub] = topic.split("/");
+  if (domain === "" || c !== "c" || channelId === "") return undefined;
+  return { channelId, subtopic: sub.join("/"), domain };
+}
+
+export const channelTopic = (channelId: string, subtopic: string, domain?: string) =>
+  domain !== undefined
+    ? `${SUPERMQ}${domain}/c/${channelId}${subtopic === "" ? "" : `/${subtopic}`}`
+    : subtopic === ""
+      ? `${PREFIX}${channelId}/messages`
+      : `${PREFIX}${channelId}/messages/${subtopic}`;

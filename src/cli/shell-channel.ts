@@ -7,6 +7,7 @@ import { usageError } from "../lib/errors.ts";
 import {
   channelsJson,
   openChannels,
+  openDomains,
   openRegistry,
   type Channel,
   type ChannelConnection,
@@ -34,6 +35,17 @@ async function withChannels<T>(
   } finally {
     channels.close();
     registry.close();
+  }
+}
+
+function domainIdOf(args: { data?: string; config?: string }, routeOrId: string): string {
+  const domains = openDomains(resolveDataDir(args));
+  try {
+    const d = domains.resolve(routeOrId);
+    if (!d) throw usageError(`no domain ${JSON.stringify(routeOrId)} (see neo shell domain list)`);
+    return d.id;
+  } finally {
+    domains.close();
   }
 }
 
@@ -87,11 +99,22 @@ const create = command({
     name: { type: "string", description: "a display name" },
     table: { type: "string", description: "table for its SenML records (default: id upper-cased, - . @ as _)" },
     metadata: { type: "string", description: "metadata as a JSON object" },
+    domain: {
+      type: "string",
+      description: "the SuperMQ domain (id or route) it lives in (default: the default domain)",
+    },
   },
   async run({ args }) {
     const metadata = parseMetadata(args.metadata);
+    const domainId = args.domain === undefined ? undefined : domainIdOf(args, args.domain);
     const c = await withChannels(args, (ch) =>
-      ch.create({ id: args.id, name: args.name, table: args.table, ...(metadata ? { metadata } : {}) }),
+      ch.create({
+        id: args.id,
+        name: args.name,
+        table: args.table,
+        ...(metadata ? { metadata } : {}),
+        ...(domainId ? { domainId } : {}),
+      }),
     );
     auditChange(args, "channel.create", c.id, { table: c.table });
     out(`created channel ${c.id} (table ${c.table})\n`);

@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { normalizeTableName, senmlTableOf } from "../storage/index.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
 import { assertClientId } from "./token.ts";
 import type { Registry } from "./types.ts";
@@ -20,6 +21,8 @@ export interface Channel {
   /** the table its SenML records are stored in (upper case) */
   table: string;
   createdAt: number;
+  /** the SuperMQ domain it lives in (the default domain unless made in another) */
+  domainId: string;
 }
 
 export interface ChannelConnection {
@@ -36,6 +39,7 @@ interface CreateChannelOptions {
   name?: string;
   metadata?: Record<string, unknown>;
   table?: string;
+  domainId?: string;
 }
 
 export interface Channels {
@@ -87,6 +91,7 @@ interface ChannelRow {
   metadata: string | null;
   table_name: string;
   created_at: Int;
+  domain_id: string;
 }
 
 function toChannel(r: ChannelRow): Channel {
@@ -96,7 +101,14 @@ function toChannel(r: ChannelRow): Channel {
   } catch {
     metadata = {};
   }
-  return { id: r.id, name: r.name, metadata, table: r.table_name, createdAt: Number(r.created_at) };
+  return {
+    id: r.id,
+    name: r.name,
+    metadata,
+    table: r.table_name,
+    createdAt: Number(r.created_at),
+    domainId: r.domain_id,
+  };
 }
 
 function checkMetadata(m: unknown): string {
@@ -114,7 +126,9 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
   const q = {
     get: db.prepare<ChannelRow, [string]>("SELECT * FROM channels WHERE id = ?"),
     list: db.prepare<ChannelRow, []>("SELECT * FROM channels ORDER BY created_at, rowid"),
-    insert: db.prepare("INSERT INTO channels (id, name, metadata, table_name, created_at) VALUES (?, ?, ?, ?, ?)"),
+    insert: db.prepare(
+      "INSERT INTO channels (id, name, metadata, table_name, created_at, domain_id) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
     del: db.prepare("DELETE FROM channels WHERE id = ?"),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
@@ -157,7 +171,7 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
       }
       if (get(o.id)) throw conflict("channel_exists", `channel ${JSON.stringify(o.id)} already exists`);
       try {
-        q.insert.run(o.id, o.name ?? null, metadata, table, Date.now());
+        q.insert.run(o.id, o.name ?? null, metadata, table, Date.now(), o.domainId ?? DEFAULT_DOMAIN_ID);
       } catch (e) {
         if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message))
           throw conflict("channel_exists", `channel ${JSON.stringify(o.id)} already exists`);

@@ -109,6 +109,11 @@ const CHANNEL_MIGRATIONS: Migration[] = [
       WHERE id IN (SELECT client_id FROM channel_connections);
       DROP TABLE channel_connections;`,
   },
+  {
+    // SuperMQ domains: every channel made before lives in the default domain
+    id: 3,
+    sql: `ALTER TABLE channels ADD COLUMN domain_id TEXT NOT NULL DEFAULT '${DEFAULT_DOMAIN_ID}';`,
+  },
 ];
 
 function migrate(db: Database): void {

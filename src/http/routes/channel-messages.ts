@@ -13,8 +13,8 @@ import { mediaType, readBody } from "../body.ts";
 import { type RouteContext, type RouteSpec, THINGS } from "../route.ts";
 
 export interface ChannelMessageDeps {
-  /** is there a channel with this id? */
-  exists(channelId: string): boolean;
+  /** the channel with this id (in this SuperMQ domain, route or id, when given), or undefined */
+  channel(channelId: string, domain?: string): { domainId: string } | undefined;
   /** store (when SenML), then deliver to MQTT subscribers and channel sockets */
   accept(
     channelId: string,
@@ -22,6 +22,8 @@ export interface ChannelMessageDeps {
     payload: Uint8Array,
     contentType: string,
     publisher: string,
+    /** SuperMQ's form: published on m/<domain>/c/<channel>[/sub] */
+    domain?: string,
   ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }>;
   /** the upgrade data of a channel socket for this caller */
   socketData(who: Identified, channelId: string, subtopic: string): unknown;
@@ -33,19 +35,27 @@ const SENML_JSON = "application/senml+json";
 const CONTENT_TYPES = new Set([SENML_JSON, "application/json"]);
 
 /** route params -> channel id and subtopic, or a reason */
-function target(c: RouteContext): { channelId: string; subtopic: string } | string {
+function target(c: RouteContext): { channelId: string; subtopic: string; domain?: string } | string {
   const channelId = c.params.id ?? "";
+  const domain = c.params.domain;
   const subtopic = c.params.subtopic ?? "";
   if (subtopic !== "" && subtopic.split("/").some((s) => s === "" || s.includes("+") || s.includes("#")))
     return "invalid subtopic: no empty levels and no + or #";
-  return { channelId, subtopic };
+  return domain === undefined ? { channelId, subtopic } : { channelId, subtopic, domain };
 }
 
 export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
   /** may the caller use the channel this way? a Response (or a thrown 403) when not */
-  function gate(c: RouteContext, channelId: string, ops: ("publish" | "subscribe")[]): Identified | Response {
+  function gate(
+    c: RouteContext,
+    channelId: string,
+    ops: ("publish" | "subscribe")[],
+    domain?: string,
+  ): Identified | Response {
     const who = c.principal!;
-    const may = ops.some((op) => c.may(`channels:${op}`, channelId));
+    const channel = d.channel(channelId, domain);
+    // asked in the channel's domain: a key of another domain never may
+    const may = ops.some((op) => c.may(`channels:${op}`, channelId, channel?.domainId));
     // no credentials and no anonymous right: the same 401 as before, whether the channel exists or not
     if (who.kind === "anonymous" && !may)
       return failure(
@@ -53,9 +63,9 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
         `missing credentials: send Authorization: Thing <token> or a client certificate (Auth.AnonymousScopes does not connect anonymous callers to channel ${channelId})`,
         { "www-authenticate": 'Thing realm="neo"' },
       );
-    if (!d.exists(channelId)) return failure(404, `channel ${JSON.stringify(channelId)} not found`);
+    if (!channel) return failure(404, `channel ${JSON.stringify(channelId)} not found`);
     if (!may) {
-      c.check(`channels:${ops[ops.length - 1]!}`, channelId); // the refusal goes to the audit trail
+      c.check(`channels:${ops[ops.length - 1]!}`, channelId, channel.domainId); // the refusal goes to the audit trail
       throw forbidden("forbidden", `client ${who.id} is not connected to channel ${channelId}`);
     }
     return who;
@@ -64,13 +74,13 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
   async function post(req: Request, c: RouteContext): Promise<Response> {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
-    const who = gate(c, p.channelId, ["publish"]);
+    const who = gate(c, p.channelId, ["publish"], p.domain);
     if (who instanceof Response) return who;
     const type = mediaType(req);
     if (!CONTENT_TYPES.has(type))
       return failure(415, `unsupported content type ${type || "(none)"}: use ${SENML_JSON} or application/json`);
     const body = await readBody(req, d.maxBodyBytes);
-    const r = await d.accept(p.channelId, p.subtopic, body, type, who.kind === "anonymous" ? "" : who.id);
+    const r = await d.accept(p.channelId, p.subtopic, body, type, who.kind === "anonymous" ? "" : who.id, p.domain);
     if (!r.ok) return failure(r.status, r.reason);
     return Response.json({ success: true, reason: `accepted, ${r.stored} record(s) stored` }, { status: 202 });
   }
@@ -89,6 +99,9 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
 
   return [
     { method: "POST", path: "/http/channels/:id/messages", who: THINGS, handler: post },
+    // SuperMQ's HTTP adapter: POST /m/<domain>/c/<channel>[/subtopic] -> 202
+    { method: "POST", path: "/m/:domain/c/:id", who: THINGS, handler: post },
+    { method: "POST", path: "/m/:domain/c/:id/*subtopic", who: THINGS, handler: post },
     { method: "POST", path: "/http/channels/:id/messages/*subtopic", who: THINGS, handler: post },
     { method: "GET", path: "/ws/channels/:id/messages", who: THINGS, handler: upgrade },
     { method: "GET", path: "/ws/channels/:id/messages/*subtopic", who: THINGS, handler: upgrade },
