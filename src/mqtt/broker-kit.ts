@@ -3,7 +3,7 @@
 import { afterEach } from "bun:test";
 import mqtt, { type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
-import type { BrokerOptions } from "./broker.ts";
+import type { BrokerOptions } from "./broker-types.ts";
 import { RawClient, startBroker, type TestBroker } from "./test-support.ts";
 
 export function brokerKit() {

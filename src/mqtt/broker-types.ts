@@ -1,6 +1,11 @@
 // What the broker tells the app (stats, the console's client details) and what the app may publish.
 import type { ClientRef, InboundPublish } from "./hooks.ts";
 import type { QoS } from "./types.ts";
+import type { Logger } from "../lib/log.ts";
+import type { ConnectionLimits } from "./connection-limits.ts";
+import type { BrokerHooks } from "./hooks.ts";
+import type { RetainedLimits } from "./retained.ts";
+import type { SessionLimits } from "./session-limits.ts";
 
 export interface BrokerStats {
   connected: number;
@@ -52,4 +57,33 @@ export interface AppPublish {
   qos?: QoS;
   retain?: boolean;
   properties?: InboundPublish["properties"];
+}
+
+/** how the broker is made: its limits (Mqtt.*), its log, the app's hooks */
+export interface BrokerOptions<M = unknown> {
+  /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
+  hooks?: BrokerHooks<M>;
+  /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
+  maxPacketSize?: number;
+  /** largest CONNECT (any packet before the CONNECT is accepted); default 64 KiB */
+  maxConnectSize?: number;
+  /** bytes all connections not yet accepted may hold together; default 16 MiB */
+  maxUnauthenticatedBytes?: number;
+  /** limits on retained messages from clients; default none */
+  retained?: RetainedLimits;
+  /** seconds; default 65535 (no limit): see CoreOptions.maxKeepAlive */
+  maxKeepAlive?: number;
+  /** close sockets that send no CONNECT in time; default 10000 */
+  connectTimeoutMs?: number;
+  log?: Logger;
+  /** $SYS publish interval; default 10000, 0 disables */
+  sysIntervalMs?: number;
+  /** per-session queue bound; default 1000 */
+  maxQueuedMessages?: number;
+  /** caps on persistent sessions and queued bytes, the expiry of "never" sessions; default none */
+  sessions?: SessionLimits;
+  /** caps on connections in all (the broker's share of descriptors), per address, per key; default none */
+  connections?: ConnectionLimits;
+  /** close a client that takes none of its waiting bytes for this long, ms; default 0 (never) */
+  stallTimeoutMs?: number;
 }

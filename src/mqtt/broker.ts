@@ -1,11 +1,11 @@
 // The public broker: listeners, the WebSocket handler, app-side publish, admin
 // disconnect, stats and shutdown. State and routing live in BrokerCore.
 import type { WebSocketHandler } from "bun";
-import type { AppPublish, BrokerStats, ClientDetails } from "./broker-types.ts";
+import type { AppPublish, BrokerOptions, BrokerStats, ClientDetails } from "./broker-types.ts";
 import { clientDetailsOf, statsOf, sysSnapshot } from "./broker-views.ts";
 import type { BrokerHooks, ClientRef, PeerCert } from "./hooks.ts";
 import type { Message } from "./types.ts";
-import { createLogger, type Logger } from "../lib/log.ts";
+import { createLogger } from "../lib/log.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import { BrokerCore } from "./core.ts";
 import { listenSocket, type ListenOptions, type Listening } from "./listeners.ts";
@@ -13,9 +13,6 @@ import { createWsHandler, type WsData } from "./websocket.ts";
 import { sysMessages } from "./sys.ts";
 import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
-import type { RetainedLimits } from "./retained.ts";
-import type { SessionLimits } from "./session-limits.ts";
-import type { ConnectionLimits } from "./connection-limits.ts";
 import {
   exportSession,
   exportState,
@@ -26,34 +23,6 @@ import {
   type SavedSession,
   sessionMark,
 } from "./state.ts";
-
-export interface BrokerOptions<M = unknown> {
-  /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
-  hooks?: BrokerHooks<M>;
-  /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
-  maxPacketSize?: number;
-  /** largest CONNECT (any packet before the CONNECT is accepted); default 64 KiB */
-  maxConnectSize?: number;
-  /** bytes all connections not yet accepted may hold together; default 16 MiB */
-  maxUnauthenticatedBytes?: number;
-  /** limits on retained messages from clients; default none */
-  retained?: RetainedLimits;
-  /** seconds; default 65535 (no limit): see CoreOptions.maxKeepAlive */
-  maxKeepAlive?: number;
-  /** close sockets that send no CONNECT in time; default 10000 */
-  connectTimeoutMs?: number;
-  log?: Logger;
-  /** $SYS publish interval; default 10000, 0 disables */
-  sysIntervalMs?: number;
-  /** per-session queue bound; default 1000 */
-  maxQueuedMessages?: number;
-  /** caps on persistent sessions and queued bytes, the expiry of "never" sessions; default none */
-  sessions?: SessionLimits;
-  /** caps on connections in all (the broker's share of descriptors), per address, per key; default none */
-  connections?: ConnectionLimits;
-  /** close a client that takes none of its waiting bytes for this long, ms; default 0 (never) */
-  stallTimeoutMs?: number;
-}
 
 /** Before the app's hooks are in place nobody gets in: no door, no entry. */
 const NO_DOOR: BrokerHooks = {

@@ -14,6 +14,7 @@ import { Outbound } from "./outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import type { PendingPublish } from "./handlers/publish.ts";
 import { InboundOrder } from "./inbound-order.ts";
+import { Reassembly } from "./reassembly.ts";
 
 // mqtt-packet would otherwise build 65,536 two-byte Buffers (megabytes of RSS) on its first
 // generate() to write packet ids from a cache; acks, the hot case, go through encodeAck.
@@ -57,10 +58,7 @@ export class Connection {
   /** the Remaining Length of the packet being framed (filled in place) */
   private readonly remaining: VarInt = { value: 0, end: 0 };
   /** pieces of an incomplete packet, joined once it is complete (linear in bytes) */
-  private rest: Buffer[] | null = null;
-  private restBytes = 0;
-  /** total length of the incomplete packet in `rest`, 0 while its header is incomplete */
-  private restNeed = 0;
+  private readonly pieces = new Reassembly();
   /** what it holds of the broker's unauthenticated budget, until the CONNECT is accepted */
   private readonly budget: UnauthCharge;
   /** encoded packets corked until the end of the turn, then written at once */
@@ -100,28 +98,16 @@ export class Connection {
 
   /** bytes written to this client and not yet taken by the kernel (what a reader that does not read holds here) */
   pendingBytes(): number {
-    return this.out.bytes + this.transport.buffered();
+    return this.out.pending();
   }
 
-  private stallSince = 0;
-  private stallLow = 0;
   /** ms the bytes waiting for this client have not gone down (0: nothing waits, or it reads) */
   stalled(now: number): number {
-    const n = this.pendingBytes();
-    if (n === 0) {
-      this.stallSince = 0;
-      return 0;
-    }
-    if (this.stallSince === 0 || n < this.stallLow) {
-      this.stallSince = now;
-      this.stallLow = n;
-      return 0;
-    }
-    return now - this.stallSince;
+    return this.out.stalled(now);
   }
 
   congested(): boolean {
-    return this.out.bytes + this.transport.buffered() > this.core.opts.outboundHighWater;
+    return this.out.pending() > this.core.opts.outboundHighWater;
   }
 
   // ---- inbound ----
@@ -131,18 +117,8 @@ export class Connection {
     this.core.stats.bytesIn += chunk.byteLength;
     const accepted = this.state === "connected";
     if (!accepted && !this.budget.received(chunk.byteLength, this.transport.peer.remoteAddress)) return this.close();
-    let buf: Buffer;
-    if (this.rest) {
-      // the socket may reuse `chunk`'s memory: keep a copy; join only once complete
-      this.rest.push(Buffer.from(chunk));
-      this.restBytes += chunk.byteLength;
-      if (this.restNeed > 0 && this.restBytes < this.restNeed) return;
-      buf = this.rest.length === 1 ? (this.rest[0] as Buffer) : Buffer.concat(this.rest, this.restBytes);
-      this.rest = null;
-      this.restBytes = 0;
-    } else {
-      buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
+    const buf = this.pieces.take(chunk);
+    if (!buf) return;
     let off = 0;
     let runStart = 0; // start of packets not yet handed to mqtt-packet
     // before the CONNECT is accepted only a small packet may come (Mqtt.MaxConnectSize)
@@ -181,11 +157,7 @@ export class Connection {
       }
       off += total;
     }
-    if (off < buf.length) {
-      this.rest = [Buffer.from(buf.subarray(off))];
-      this.restBytes = buf.length - off;
-      this.restNeed = need;
-    }
+    if (off < buf.length) this.pieces.keep(buf, off, need);
     this.parseRun(buf, runStart, off);
   }
 
@@ -302,10 +274,9 @@ export class Connection {
     if (this.state === "closed") return;
     const wasConnected = this.state === "connected";
     this.state = "closed";
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    this.clearConnectTimer();
     this.order.clear();
-    this.rest = null;
+    this.pieces.clear();
     this.releaseCharge();
     if (this.core.connections.delete(this)) this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
     if (this.countedIdentity !== undefined) this.core.conns.addClient(this.countedIdentity, -1);

@@ -3,7 +3,7 @@
 import type { BrokerHooks, ClientRef } from "./hooks.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Connection } from "./connection.ts";
-import type { Delivery, Message, QoS, Subscription, WillMessage } from "./types.ts";
+import type { Delivery, Message, QoS, Subscription } from "./types.ts";
 import { RC } from "./codes.ts";
 import { RetainedStore } from "./retained.ts";
 import { Session } from "./session.ts";
@@ -153,10 +153,10 @@ export class BrokerCore {
           s.willTimer = null;
           const w = s.pendingWill;
           s.pendingWill = null;
-          if (w) this.publishWill(client, w);
+          if (w) publishWill(this, client, w);
         });
       } else {
-        this.publishWill(client, will); // [MQTT-3.1.2-8]
+        publishWill(this, client, will); // [MQTT-3.1.2-8]
       }
     }
     if (s.expiryMs === 0) this.endSession(s);
@@ -191,7 +191,8 @@ export class BrokerCore {
     this.setPersistent(s, null);
     if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
     if (w && !this.shuttingDown)
-      this.publishWill(
+      publishWill(
+        this,
         {
           id: s.id,
           protocolVersion: 5,
@@ -200,10 +201,6 @@ export class BrokerCore {
         },
         w,
       );
-  }
-
-  private publishWill(client: ClientRef, will: WillMessage): void {
-    publishWill(this, client, will);
   }
 
   addSubscription(s: Session, sub: Subscription): boolean {

@@ -14,9 +14,32 @@ export class Outbound {
 
   constructor(private readonly c: Connection) {}
 
+  private stallSince = 0;
+  private stallLow = 0;
+
   /** bytes corked and not yet written */
   get bytes(): number {
     return this.corkBytes;
+  }
+
+  /** corked here plus written and not yet taken by the kernel */
+  pending(): number {
+    return this.corkBytes + this.c.transport.buffered();
+  }
+
+  /** ms the bytes waiting for the client have not gone down (0: nothing waits, or it reads) */
+  stalled(now: number): number {
+    const n = this.pending();
+    if (n === 0) {
+      this.stallSince = 0;
+      return 0;
+    }
+    if (this.stallSince === 0 || n < this.stallLow) {
+      this.stallSince = now;
+      this.stallLow = n;
+      return 0;
+    }
+    return now - this.stallSince;
   }
 
   sendPacket(p: Packet): boolean {

@@ -2,7 +2,8 @@
 // over Bun.connect that exposes every packet the broker sends.
 import mqttPacket, { type Packet } from "mqtt-packet";
 import type { Socket } from "bun";
-import { Broker, type BrokerOptions } from "./broker.ts";
+import { Broker } from "./broker.ts";
+import type { BrokerOptions } from "./broker-types.ts";
 import type { BrokerHooks } from "./hooks.ts";
 import { createLogger } from "../lib/log.ts";
 

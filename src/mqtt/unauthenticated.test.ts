@@ -4,7 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { IConnackPacket } from "mqtt-packet";
 import mqttPacket from "mqtt-packet";
-import type { BrokerOptions } from "./broker.ts";
+import type { BrokerOptions } from "./broker-types.ts";
 import { UNAUTHENTICATED_OVERHEAD } from "./unauth-budget.ts";
 import { RawClient, startBroker, type TestBroker, until } from "./test-support.ts";
 

@@ -6,15 +6,13 @@ import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { createLogger } from "../lib/log.ts";
 import { certStatements } from "./client-cert.ts";
+import { type ClientRow, type Int, num, type RevokedRow, SELECT, toRecord } from "./client-rows.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
-import { scopesOf } from "./stored-scopes.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
   CertIssuer,
   ClientCredentials,
   ClientRecord,
-  ClientStatus,
-  DomainStatus,
   KeyType,
   Registry,
   RevocationCause,
@@ -25,57 +23,6 @@ import type {
 const log = createLogger("registry");
 /** last_used_at is written at most this often per client */
 const TOUCH_INTERVAL_MS = 30_000;
-
-type Int = number | bigint | null;
-interface ClientRow {
-  id: string;
-  token_hash: Uint8Array;
-  cert_fingerprint: string;
-  cert_serial: string;
-  key_type: string | null;
-  not_before: Int;
-  not_after: Int;
-  created_at: Int;
-  status: string | null;
-  revoked_at: Int;
-  last_used_at: Int;
-  scopes: string | null;
-  domain_id: string;
-  domain_status: string | null;
-  disabled: number | bigint;
-}
-interface RevokedRow {
-  serial: string;
-  client_id: string;
-  cause: string;
-  revoked_at: Int;
-}
-
-const num = (v: Int): number | null => (v === null ? null : Number(v));
-
-function toRecord(r: ClientRow): ClientRecord {
-  return {
-    id: r.id,
-    certFingerprint: r.cert_fingerprint,
-    certSerial: r.cert_serial,
-    keyType: r.key_type === "rsa" ? "rsa" : "ec",
-    notBefore: num(r.not_before) ?? 0,
-    notAfter: num(r.not_after) ?? 0,
-    createdAt: num(r.created_at) ?? 0,
-    status: (r.status === "revoked" ? "revoked" : "active") satisfies ClientStatus,
-    revokedAt: num(r.revoked_at),
-    lastUsedAt: num(r.last_used_at),
-    scopes: scopesOf(r.scopes),
-    domainId: r.domain_id,
-    domainStatus: domainStatusOf(r.domain_status),
-    disabled: Number(r.disabled) !== 0,
-  };
-}
-
-const domainStatusOf = (s: string | null): DomainStatus =>
-  s === "enabled" || s === "frozen" ? s : s === null ? "deleted" : "disabled";
-/** a client with its domain's status (one primary-key join): a disabled domain stops its keys */
-const SELECT = `SELECT c.*, d.status AS domain_status FROM clients c LEFT JOIN domains d ON d.id = c.domain_id`;
 
 const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
 const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
