@@ -207,5 +207,7 @@ function credentialLabel(ref: CredentialRef): string {
       return `console session (${ref.user})`;
     case "anonymous":
       return "anonymous";
+    case "enrollment":
+      return "enrollment secret";
   }
 }

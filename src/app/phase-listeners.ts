@@ -5,11 +5,11 @@ import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import type { HttpServer } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
-import { certsOnly } from "../pki/index.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createDomainClientStore } from "./domain-clients.ts";
 import { createConsoleSource } from "./console.ts";
+import { createEst } from "./est.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
 import {
   auditRoutes,
@@ -175,8 +175,10 @@ export async function startListeners(
       query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
     }),
     ...sessionRoutes({ people, login }),
-    // EST (RFC 7030): the CA for devices that enroll; simpleenroll is not served yet
-    ...estRoutes({ cacerts: () => certsOnly([s.pki.caCertPem]) }),
+    // EST (RFC 7030): devices enroll and renew their own certificates
+    ...estRoutes(
+      createEst({ pki: s.pki, registry: s.registry, config: () => settings.get(), log: createLogger("est") }),
+    ),
     ...userRoutes({ people, login, audit: s.audit, log: createLogger("web") }),
     ...patRoutes({ pats: s.people.pats, user: (name) => s.people.users.get(name) }),
     ...consoleRoutes({

@@ -114,12 +114,16 @@ export function createAuth({
           };
         }
         const r = registry.get(cert.cn);
-        // a fingerprint that is not the CN's current one: another client's, rotated away, or deleted and re-created
-        if (!r || r.certFingerprint !== fp) return fail("unknown certificate");
+        // a fingerprint that is not the CN's current one: another client's, rotated away, or deleted and
+        // re-created; or the one an EST renewal replaced, still in its grace period (its own generation)
+        const grace = r && r.certFingerprint !== fp ? registry.enrollments.grace(fp) : null;
+        const inGrace = grace !== null && grace.clientId === r?.id && now() < grace.until;
+        if (!r || (r.certFingerprint !== fp && !inGrace)) return fail("unknown certificate");
         const why = unusable(r, now(), "certificate");
         if (why) return fail(why);
-        const { id: clientId, notAfter: expiresAt, certFingerprint: fingerprint256, scopes, domainId } = r;
-        return { ok: true, clientId, expiresAt, fingerprint256, scopes, domainId };
+        const { id: clientId, certFingerprint, scopes, domainId } = r;
+        const expiresAt = inGrace ? Math.min(grace.until, r.notAfter) : r.notAfter;
+        return { ok: true, clientId, expiresAt, fingerprint256: inGrace ? fp : certFingerprint, scopes, domainId };
       });
     },
 
@@ -136,6 +140,15 @@ export function createAuth({
   const identify = createIdentify({
     verifyToken: (t) => auth.verifyToken(t),
     verifyCert: (c) => auth.verifyCert(c),
+    verifyEnrollment: (s) => {
+      try {
+        const e = registry.enrollments.check(s, now());
+        return typeof e === "string" ? { ok: false, expired: e === "expired" } : { ok: true, ...e };
+      } catch (err) {
+        log.error("enrollment: registry lookup failed", err);
+        return { ok: false, expired: false };
+      }
+    },
     anonymousScopes,
     ...(person ? { person } : {}),
   });

@@ -18,7 +18,9 @@ export type CredentialRef =
   | { readonly kind: "session"; readonly user: string; readonly key: string }
   /** nothing presented where that is allowed (token auth off); `id`: the MQTT client id, if any;
    *  `listener`: the named listener whose AnonymousScopes apply */
-  | { readonly kind: "anonymous"; readonly id: string; readonly listener?: string };
+  | { readonly kind: "anonymous"; readonly id: string; readonly listener?: string }
+  /** a one-time EST enrollment secret of client `id` (neo shell key enroll): it may enroll, nothing else */
+  | { readonly kind: "enrollment"; readonly id: string };
 
 /** A principal as identify() and current() hand it out. */
 export interface Identified extends Principal {
@@ -51,7 +53,7 @@ export type RefusalKind =
   | "unavailable";
 
 /** which form the refused credential had (audit: `method`) */
-export type PresentedForm = "token" | "certificate" | "pat" | "access_key" | "session" | "none";
+export type PresentedForm = "token" | "certificate" | "pat" | "access_key" | "session" | "enrollment" | "none";
 
 export interface Refusal {
   readonly ok: false;
@@ -98,5 +100,7 @@ export function formOf(ref: CredentialRef): PresentedForm {
       return "session";
     case "anonymous":
       return "none";
+    case "enrollment":
+      return "enrollment";
   }
 }

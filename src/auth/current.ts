@@ -16,7 +16,7 @@ const log = createLogger("auth");
 export type Current = { ok: true; principal: Identified } | { ok: false; kind: RefusalKind; reason: string };
 
 export interface CurrentDeps {
-  registry: Pick<Registry, "get">;
+  registry: Pick<Registry, "get" | "enrollments">;
   /** Auth.AnonymousScopes, read per call (a reload may change them) */
   anonymousScopes(listener?: string): readonly string[];
   /** people's stores; without them a PAT, access key or session is never current */
@@ -35,10 +35,14 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     if (r.status !== "active") return gone("revoked", "key revoked");
     if (r.domainStatus !== "enabled") return gone("revoked", `its domain is ${r.domainStatus}`);
     if (r.disabled) return gone("revoked", "key disabled");
-    if (r.certFingerprint !== ref.generation) return gone("revoked", "key rotated");
+    // a certificate an EST renewal replaced works on until its grace period ends
+    const grace = r.certFingerprint === ref.generation ? null : deps.registry.enrollments.grace(ref.generation);
+    if (r.certFingerprint !== ref.generation && (grace?.clientId !== r.id || t >= (grace?.until ?? 0)))
+      return gone("revoked", "key rotated");
     if (t < r.notBefore) return gone("not_yet_valid", "key not yet valid");
     if (t >= r.notAfter) return gone("expired", "key expired");
-    const principal = { id: r.id, kind: "client" as const, scopes: parsed(r.scopes), ref, expiresAt: r.notAfter };
+    const expiresAt = grace ? Math.min(grace.until, r.notAfter) : r.notAfter;
+    const principal = { id: r.id, kind: "client" as const, scopes: parsed(r.scopes), ref, expiresAt };
     return { ok: true, principal: { ...principal, domain: r.domainId } };
   }
 
@@ -99,6 +103,14 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
               expiresAt: Number.POSITIVE_INFINITY,
             },
           };
+        case "enrollment": {
+          const e = deps.registry.enrollments.open(ref.id, t);
+          if (!e) return gone("revoked", "enrollment used or expired");
+          return {
+            ok: true,
+            principal: { id: ref.id, kind: "client", scopes: parsed([]), ref, expiresAt: e.expiresAt },
+          };
+        }
       }
     } catch (e) {
       // a registry that cannot be read, or stored scopes that do not parse: nothing is allowed

@@ -16,7 +16,7 @@
 // (and counted by the brute-force guard), never quietly turned into anonymous.
 import { createLogger } from "../lib/log.ts";
 import { parseScopes, type Scope } from "../lib/scopes.ts";
-import { tokenClientId } from "../registry/index.ts";
+import { isEnrollmentSecret, tokenClientId } from "../registry/index.ts";
 import type { Principal } from "./authorize.ts";
 import { type Identified, type Identity, refusal } from "./credential.ts";
 import type { AuthFailureReason, AuthOutcome, PresentedCert } from "./types.ts";
@@ -40,6 +40,8 @@ export interface Credentials {
   allowAnonymous: boolean;
   /** what `%c` means for an anonymous principal (the MQTT client id) */
   anonymousId?: string;
+  /** does this door take EST enrollment secrets (the EST routes only)? */
+  enrollments?: boolean;
   /** the named listener the credentials came in on: its rules (AnonymousScopes) apply */
   listener?: string;
 }
@@ -47,6 +49,10 @@ export interface Credentials {
 export interface IdentifyDeps {
   verifyToken(token: string): AuthOutcome;
   verifyCert(cert: PresentedCert): AuthOutcome;
+  /** an EST enrollment secret: whose, until when (registry/enrollments.ts) */
+  verifyEnrollment?(
+    secret: string,
+  ): { ok: true; clientId: string; expiresAt: number } | { ok: false; expired: boolean };
   /** Auth.AnonymousScopes, or a named listener's own */
   anonymousScopes(listener?: string): readonly string[];
   /**
@@ -163,8 +169,21 @@ export function createIdentify(deps: IdentifyDeps) {
    * does not have a credential's shape is no credential (machbase-neo clients often send
    * one) and the client connects anonymously; anything with a credential's shape is checked.
    */
+  /** an enrollment secret opens nothing but its own enrollment: a principal without scopes */
+  function viaEnrollment(secret: string, username: string | undefined): Identity {
+    const e = deps.verifyEnrollment?.(secret);
+    const claimed = secret.split(":e:")[0];
+    if (!e?.ok) return refusal(e?.expired ? "expired" : "guess", "token", "enrollment secret refused", claimed);
+    if (username !== undefined && username !== e.clientId)
+      return refusal("mismatch", "token", `username "${username}" is not the client of this enrollment`, username);
+    return principal(e.clientId, "client", [], { ref: { kind: "enrollment", id: e.clientId }, expiresAt: e.expiresAt });
+  }
+
   function identify(c: Credentials): Identity {
     if (c.certificate) return withCertificate(c, c.certificate);
+    const secret = present(c.password) ?? present(c.token);
+    if (c.enrollments && secret !== undefined && isEnrollmentSecret(secret))
+      return viaEnrollment(secret, present(c.username));
     const person = deps.person?.(c);
     if (person) return person;
     const token = present(c.token);

@@ -34,7 +34,9 @@ function refKey(ref: CredentialRef): string {
     case "session":
       return `u\u0000${ref.key}`;
     case "anonymous":
-      return "a";
+      return `a\u0000${ref.listener ?? ""}`; // a named listener's AnonymousScopes are its own
+    case "enrollment":
+      return `e\u0000${ref.id}`;
   }
 }
 

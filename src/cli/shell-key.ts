@@ -8,6 +8,7 @@ import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
 import { commonArgs, command } from "./common.ts";
 import keyImport from "./shell-key-import.ts";
 import keySign from "./shell-key-sign.ts";
+import keyEnroll from "./shell-key-enroll.ts";
 import scope, { repeatedOption } from "./shell-key-scope.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
@@ -186,6 +187,7 @@ export default command({
     scope,
     import: keyImport,
     sign: keySign,
+    enroll: keyEnroll,
     "server-cert": serverCert,
     crl,
   },

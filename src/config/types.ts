@@ -191,7 +191,11 @@ export interface NeoConfig {
   exports?: ExportConfig[];
   storage: StorageConfig;
   /** client-certificate CAs trusted besides the gateway's own; absent = none */
-  tls?: { trustedCas: TrustedCaConfig[] };
+  tls?: {
+    trustedCas: TrustedCaConfig[];
+    /** EST renewal: the replaced certificate works this long after (ms; default 24 h) */
+    renewalGraceMs?: number;
+  };
   /** CoAP listeners (docs/coap.md); each off while its Listen is undefined */
   coap: CoapConfig;
 }

@@ -143,6 +143,7 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
     const c: Credentials = {
       allowAnonymous: anonymous,
       sessions: true,
+      ...(who.enrollments ? { enrollments: true } : {}),
       ...(sent?.form === "cookie" ? { session: sent.token! } : sent?.token !== undefined ? { token: sent.token } : {}),
       ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),
       ...(cert

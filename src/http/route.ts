@@ -39,6 +39,8 @@ export interface Who {
    * CONNECT authenticates); a credential that IS sent must be valid all the same
    */
   optional?: boolean;
+  /** an EST enrollment secret (Basic <id>:<secret>) identifies too: the EST routes only */
+  enrollments?: boolean;
   /** the realm of the 401 challenge ("Bearer" by default; the Mainflux adapters say "Thing") */
   realm?: "Bearer" | "Thing";
 }

@@ -14,6 +14,7 @@ type AuditMethod =
   | "access_key"
   | "refresh_key"
   | "recovery_key"
+  | "enrollment"
   | "none";
 
 export interface AuditEvent {

@@ -7,7 +7,7 @@ export interface CertStatements {
   /** the client id holding this certificate (lowercase hex SHA-256), or null */
   idByFingerprint(fp: string): string | null;
   /** replace the client's certificate (fingerprint, serial); false when the client changed meanwhile */
-  setCert(id: string, expectSerial: string, fp: string, serial: string): boolean;
+  setCert(id: string, expectSerial: string, fp: string, serial: string, validity?: [number, number]): boolean;
 }
 
 export function certStatements(db: Database): CertStatements {
@@ -15,8 +15,17 @@ export function certStatements(db: Database): CertStatements {
   const set = db.prepare(
     "UPDATE clients SET cert_fingerprint = ?, cert_serial = ? WHERE id = ? AND cert_serial = ? AND status = 'active'",
   );
+  // a renewal moves the client's validity with its new certificate
+  const setWithValidity = db.prepare(
+    `UPDATE clients SET cert_fingerprint = ?, cert_serial = ?, not_before = ?, not_after = ?
+     WHERE id = ? AND cert_serial = ? AND status = 'active'`,
+  );
   return {
     idByFingerprint: (fp) => byFp.get(fp)?.id ?? null,
-    setCert: (id, expectSerial, fp, serial) => set.run(fp, serial, id, expectSerial).changes === 1,
+    setCert: (id, expectSerial, fp, serial, validity) =>
+      (validity
+        ? setWithValidity.run(fp, serial, validity[0], validity[1], id, expectSerial)
+        : set.run(fp, serial, id, expectSerial)
+      ).changes === 1,
   };
 }

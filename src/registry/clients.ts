@@ -7,6 +7,7 @@ import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { createLogger } from "../lib/log.ts";
 import { certStatements } from "./client-cert.ts";
 import { type ClientRow, type Int, num, type RevokedRow, SELECT, toRecord } from "./client-rows.ts";
+import { openEnrollments } from "./enrollments.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
@@ -68,6 +69,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
       for (const fn of listeners) fn();
     });
   };
+  const enrollments = openEnrollments(db, hashToken, () => wrote());
   const touchedAt = new Map<string, number>();
 
   const get = (id: string): ClientRecord | null => {
@@ -191,12 +193,13 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
       return { record: mustGet(id), certPem: cert.certPem, keyPem: cert.keyPem, token };
     },
 
+    enrollments,
     idByFingerprint: (fp) => certs.idByFingerprint(fp),
-    importCert(id, cert) {
+    importCert(id, cert, validity) {
       const cur = mustGet(id);
       if (cur.status !== "active") throw conflict("client_revoked", `client ${JSON.stringify(id)} is revoked`);
       db.transaction(() => {
-        if (!certs.setCert(id, cur.certSerial, cert.fingerprint256, cert.serial))
+        if (!certs.setCert(id, cur.certSerial, cert.fingerprint256, cert.serial, validity))
           throw conflict("client_changed", `client ${JSON.stringify(id)} changed meanwhile; try again`);
         retire(cur.certSerial, id, "rotated", Date.now());
       }).immediate();

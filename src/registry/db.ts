@@ -116,9 +116,31 @@ const CHANNEL_MIGRATIONS: Migration[] = [
   },
 ];
 
+// EST enrollment (registry/enrollments.ts): one-time enrollment secrets, and certificates
+// a renewal replaced that still work until their grace period ends
+const ENROLLMENT_MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE IF NOT EXISTS enrollments (
+        client_id   TEXT PRIMARY KEY,
+        secret_hash BLOB NOT NULL,
+        scopes      TEXT NOT NULL,    -- JSON array
+        expires_at  INTEGER NOT NULL, -- ms
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS cert_grace (
+        cert_fingerprint TEXT PRIMARY KEY,
+        client_id        TEXT NOT NULL,
+        until            INTEGER NOT NULL -- ms
+      );`,
+  },
+];
+
 function migrate(db: Database): void {
   runMigrations(db, "registry", MIGRATIONS);
   runMigrations(db, "channels", CHANNEL_MIGRATIONS);
+  runMigrations(db, "enrollment", ENROLLMENT_MIGRATIONS);
 }
 
 export interface RegistryOpenOptions {

@@ -1,4 +1,5 @@
 // What the registry stores about a client and what it hands back when it issues one.
+import type { Enrollments } from "./enrollments.ts";
 export type KeyType = "ec" | "rsa";
 export type ClientStatus = "active" | "revoked";
 export type RevocationCause = "revoked" | "deleted" | "rotated";
@@ -92,10 +93,12 @@ export interface Registry {
   delete(id: string): void;
   revoke(id: string): ClientRecord;
   rotate(id: string, pki: CertIssuer, o?: RotateOptions): Promise<IssuedClient>;
+  /** EST: one-time enrollment secrets and renewed certificates' grace periods */
+  readonly enrollments: Enrollments;
   /** the client holding the certificate with this fingerprint (lowercase hex), or null */
   idByFingerprint(fp: string): string | null;
   /** register a certificate made elsewhere as the client's (key import / sign); the old one is retired */
-  importCert(id: string, cert: { fingerprint256: string; serial: string }): ClientRecord;
+  importCert(id: string, cert: { fingerprint256: string; serial: string }, validity?: [number, number]): ClientRecord;
   /**
    * Change a client's scopes in one transaction: `change` gets the current list and
    * returns the new one (already validated). Returns the stored list. Live sessions see

@@ -108,6 +108,7 @@ export interface ConfigPatch {
   storage: StoragePatch;
   /** Tls.TrustedCA blocks and Tls.TrustedClientCAs files */
   trustedCas?: TrustedCaPatch[];
+  renewalGraceMs?: number;
 }
 
 export const emptyPatch = (): ConfigPatch => ({

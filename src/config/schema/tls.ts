@@ -2,8 +2,9 @@
 // client certificates from CAs the operator trusts besides the gateway's own (docs/tls.md
 // "Bring your own CA"), on every TLS listener.
 import { basename } from "node:path";
+import { formatDuration } from "../../lib/duration.ts";
 import type { TrustedCaConfig } from "../types.ts";
-import { oneOf, path, str } from "./leaves.ts";
+import { duration, oneOf, path, str } from "./leaves.ts";
 import type { ConfigPatch, TrustedCaPatch } from "./patch.ts";
 import { got, q, type Ctx, type LabelledSpec, type LeafSpec, type Section } from "./spec.ts";
 
@@ -61,7 +62,11 @@ export const tlsSection: Section = {
   key: "Tls",
   spec: {
     kind: "block",
-    fields: { TrustedClientCAs: fileList, TrustedCA: trustedCa },
+    fields: {
+      TrustedClientCAs: fileList,
+      TrustedCA: trustedCa,
+      RenewalGrace: duration(0, 365 * 86_400_000, (p, ms) => (p.renewalGraceMs = ms)),
+    },
     hints: Object.fromEntries(
       ["Enabled", "ClientAuth", "CertFile", "KeyFile"].map((k) => [
         k,
@@ -71,8 +76,10 @@ export const tlsSection: Section = {
   },
   check,
   apply: (cfg, p) => {
+    if (p.renewalGraceMs !== undefined) cfg.tls = { trustedCas: [], ...cfg.tls, renewalGraceMs: p.renewalGraceMs };
     if (!p.trustedCas?.length) return;
     cfg.tls = {
+      ...cfg.tls,
       trustedCas: p.trustedCas.flatMap((c): TrustedCaConfig[] =>
         c.file
           ? [
@@ -90,9 +97,12 @@ export const tlsSection: Section = {
     };
   },
   format: (cfg) =>
-    cfg.tls?.trustedCas.length
+    cfg.tls
       ? [
           "Tls {",
+          ...(cfg.tls.renewalGraceMs !== undefined
+            ? [`  RenewalGrace = ${q(formatDuration(cfg.tls.renewalGraceMs))}`]
+            : []),
           ...cfg.tls.trustedCas.flatMap((c) => [
             `  TrustedCA ${q(c.name)} {`,
             `    File = ${q(c.file)}`,
@@ -108,6 +118,7 @@ export const tlsSection: Section = {
   sample: () => `# Client certificates from your own CA (a company CA, Vault, step-ca), on every TLS
 # listener, besides the gateway's own CA. docs/tls.md "Bring your own CA". For example:
 # Tls {
+#   RenewalGrace = "24h"                 # EST renewal: the replaced certificate works this long
 #   TrustedCA "company" {
 #     File = "/etc/neo/company-ca.pem"   # the CA (and intermediates)
 #     Identity = "cn"                    # cn | san-dns | san-uri | san-email | mainflux-key
