@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { randomHex, sameBytes } from "../lib/secret-bytes.ts";
 
-export interface Enrollment {
+interface Enrollment {
   clientId: string;
   scopes: string[];
   expiresAt: number;

@@ -47,4 +47,4 @@ export {
   type DomainState,
 } from "./domains.ts";
 export { openClientProfiles, type ClientProfile, type ClientProfiles } from "./client-profiles.ts";
-export { isEnrollmentSecret, type Enrollment, type Enrollments } from "./enrollments.ts";
+export { isEnrollmentSecret } from "./enrollments.ts";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { cleanup, eventually, neo, run, startServer, tempDir, type Server } from "./harness.ts";
+import { cleanup, neo, run, startServer, tempDir, type Server } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
