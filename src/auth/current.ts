@@ -16,7 +16,7 @@ const log = createLogger("auth");
 export type Current = { ok: true; principal: Identified } | { ok: false; kind: RefusalKind; reason: string };
 
 export interface CurrentDeps {
-  registry: Pick<Registry, "get" | "enrollments">;
+  registry: Pick<Registry, "get"> & Partial<Pick<Registry, "enrollments">>;
   /** Auth.AnonymousScopes, read per call (a reload may change them) */
   anonymousScopes(listener?: string): readonly string[];
   /** people's stores; without them a PAT, access key or session is never current */
@@ -36,7 +36,8 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     if (r.domainStatus !== "enabled") return gone("revoked", `its domain is ${r.domainStatus}`);
     if (r.disabled) return gone("revoked", "key disabled");
     // a certificate an EST renewal replaced works on until its grace period ends
-    const grace = r.certFingerprint === ref.generation ? null : deps.registry.enrollments.grace(ref.generation);
+    const grace =
+      r.certFingerprint === ref.generation ? null : (deps.registry.enrollments?.grace(ref.generation) ?? null);
     if (r.certFingerprint !== ref.generation && (grace?.clientId !== r.id || t >= (grace?.until ?? 0)))
       return gone("revoked", "key rotated");
     if (t < r.notBefore) return gone("not_yet_valid", "key not yet valid");
@@ -104,7 +105,7 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
             },
           };
         case "enrollment": {
-          const e = deps.registry.enrollments.open(ref.id, t);
+          const e = deps.registry.enrollments?.open(ref.id, t);
           if (!e) return gone("revoked", "enrollment used or expired");
           return {
             ok: true,

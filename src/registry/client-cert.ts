@@ -2,6 +2,8 @@
 // registers a certificate the gateway did not issue (a company CA's, a CSR signed with
 // `key sign`), and a lookup by fingerprint finds whose it is.
 import type { Database } from "bun:sqlite";
+import { conflict } from "../lib/errors.ts";
+import type { ClientRecord, Registry, RevocationCause } from "./types.ts";
 
 export interface CertStatements {
   /** the client id holding this certificate (lowercase hex SHA-256), or null */
@@ -27,5 +29,28 @@ export function certStatements(db: Database): CertStatements {
         ? setWithValidity.run(fp, serial, validity[0], validity[1], id, expectSerial)
         : set.run(fp, serial, id, expectSerial)
       ).changes === 1,
+  };
+}
+
+/** Registry.importCert: the new certificate becomes the client's; the old one is retired (CRL) */
+export function importCertInto(d: {
+  db: Database;
+  certs: CertStatements;
+  mustGet(id: string): ClientRecord;
+  retire(serial: string, id: string, cause: RevocationCause, at: number): unknown;
+  wrote(): void;
+}): Registry["importCert"] {
+  return (id, cert, validity) => {
+    const cur = d.mustGet(id);
+    if (cur.status !== "active") throw conflict("client_revoked", `client ${JSON.stringify(id)} is revoked`);
+    d.db
+      .transaction(() => {
+        if (!d.certs.setCert(id, cur.certSerial, cert.fingerprint256, cert.serial, validity))
+          throw conflict("client_changed", `client ${JSON.stringify(id)} changed meanwhile; try again`);
+        d.retire(cur.certSerial, id, "rotated", Date.now());
+      })
+      .immediate();
+    d.wrote();
+    return d.mustGet(id);
   };
 }

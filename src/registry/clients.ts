@@ -5,7 +5,7 @@ import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { ALL_ACCESS_SCOPES } from "../lib/scopes.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { createLogger } from "../lib/log.ts";
-import { certStatements } from "./client-cert.ts";
+import { certStatements, importCertInto } from "./client-cert.ts";
 import { type ClientRow, type Int, num, type RevokedRow, SELECT, toRecord } from "./client-rows.ts";
 import { openEnrollments } from "./enrollments.ts";
 import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
@@ -195,17 +195,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
 
     enrollments,
     idByFingerprint: (fp) => certs.idByFingerprint(fp),
-    importCert(id, cert, validity) {
-      const cur = mustGet(id);
-      if (cur.status !== "active") throw conflict("client_revoked", `client ${JSON.stringify(id)} is revoked`);
-      db.transaction(() => {
-        if (!certs.setCert(id, cur.certSerial, cert.fingerprint256, cert.serial, validity))
-          throw conflict("client_changed", `client ${JSON.stringify(id)} changed meanwhile; try again`);
-        retire(cur.certSerial, id, "rotated", Date.now());
-      }).immediate();
-      localWrites++;
-      return mustGet(id);
-    },
+    importCert: importCertInto({ db, certs, mustGet, retire, wrote }),
     updateScopes(id, change) {
       let next: string[] = [];
       db.transaction(() => {
