@@ -1,8 +1,8 @@
-// The store behind SuperMQ's /<domain>/clients routes: a client is a neo key (registry,
+// The stores behind SuperMQ's /<domain>/clients and /<domain>/channels routes: a client is a neo key (registry,
 // certificate from pki) in that domain, with SuperMQ's fields beside it (client-profiles).
-import type { DomainClientStore } from "../http/index.ts";
+import type { DomainChannelStore, DomainClientStore } from "../http/index.ts";
 import type { Pki } from "../pki/index.ts";
-import type { ClientProfiles, Domains, Registry } from "../registry/index.ts";
+import type { Channels, ClientProfiles, Domains, Registry } from "../registry/index.ts";
 
 const VALIDITY_MS = 3 * 365 * 86_400_000; // as keys made on /keys without notAfter
 
@@ -35,5 +35,31 @@ export function createDomainClientStore(d: {
     update: (id, p) => profiles.set(id, p),
     setDisabled: (id, b) => profiles.setDisabled(id, b),
     delete: (id) => registry.delete(id),
+  };
+}
+
+/** channels of a domain: the registry's channels; connections are channel scopes on the keys */
+export function createDomainChannelStore(d: {
+  registry: Registry;
+  domains: Domains;
+  channels: Channels;
+}): DomainChannelStore {
+  const { registry, channels } = d;
+  const scopes = (id: string, o: { publish: boolean; subscribe: boolean }) => [
+    ...(o.publish ? [`channels:publish:${id}`] : []),
+    ...(o.subscribe ? [`channels:subscribe:${id}`] : []),
+  ];
+  return {
+    domain: (s) => d.domains.resolve(s),
+    create: (o) => channels.create(o),
+    list: (domainId) => channels.list().filter((c) => c.domainId === domainId),
+    get: (id) => channels.get(id),
+    delete: (id) => channels.delete(id),
+    clientDomain: (id) => registry.get(id)?.domainId ?? null,
+    connect: (channelId, clientId, o) => void channels.connect(channelId, clientId, o),
+    disconnect(channelId, clientId, o) {
+      const gone = new Set(scopes(channelId, o));
+      registry.updateScopes(clientId, (cur) => cur.filter((s) => !gone.has(s)));
+    },
   };
 }

@@ -7,13 +7,14 @@ import type { HttpServer } from "../http/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
-import { createDomainClientStore } from "./domain-clients.ts";
+import { createDomainChannelStore, createDomainClientStore } from "./domain-clients.ts";
 import { createConsoleSource } from "./console.ts";
 import { createEst } from "./est.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
 import {
   auditRoutes,
   consoleAssetRoutes,
+  domainChannelRoutes,
   domainClientRoutes,
   domainRoutes,
   consoleRoutes,
@@ -189,6 +190,7 @@ export async function startListeners(
     ...consoleAssetRoutes(assets),
     // SuperMQ's /<domain>/clients: after every fixed path
     ...domainClientRoutes(createDomainClientStore(s)),
+    ...domainChannelRoutes(createDomainChannelStore({ ...s, channels: services.ch.channels })),
   ];
   const { startHttp } = createListeners({
     pki: s.pki,

@@ -132,4 +132,47 @@ describe.skipIf(need.skip)("messaging in a SuperMQ domain", () => {
     expect((await pub("m/plant/c/line1", senml(1), k.token, "")).stdout).toContain("RC:135");
     expect((await count()).data?.rows[0]?.[0]).toBe(3);
   });
+
+  test("SuperMQ's /<domain>/channels: create, list, view, connect (201), a connected client publishes, disconnect (204), delete; clients of another domain are not connected", async () => {
+    const dom = (await curl("POST", "/domains", { bearer: access, json: { name: "Yard", route: "yard" } })).body;
+    const other = (await curl("POST", "/domains", { bearer: access, json: { name: "Far", route: "far" } })).body;
+    const mk = async (d: unknown) =>
+      (await curl("POST", `/${d}/clients`, { bearer: access, json: { name: "dev" } })).body as {
+        id: string;
+        credentials: { secret: string };
+      };
+    const client = await mk(dom.id);
+    const stranger = await mk(other.id);
+    const made = await curl("POST", `/${dom.id}/channels`, {
+      bearer: access,
+      json: { name: "gate", metadata: { k: 1 } },
+    });
+    expect(made.status).toBe(201);
+    const ch = made.body as { id: string; table: string };
+    expect(made.body).toMatchObject({ name: "gate", domain_id: dom.id, metadata: { k: 1 }, status: "enabled" });
+    expect((await curl("GET", `/${dom.id}/channels`, { bearer: access })).body).toMatchObject({ total: 1 });
+    expect((await curl("GET", `/${dom.id}/channels/${ch.id}`, { bearer: access })).body.name).toBe("gate");
+    expect((await curl("GET", `/${other.id}/channels/${ch.id}`, { bearer: access })).status).toBe(404);
+    const link = { channel_ids: [ch.id], client_ids: [client.id], types: ["publish"] };
+    expect((await curl("POST", `/${dom.id}/channels/connect`, { bearer: access, json: link })).status).toBe(201);
+    const foreign = { ...link, client_ids: [stranger.id] };
+    expect((await curl("POST", `/${dom.id}/channels/connect`, { bearer: access, json: foreign })).status).toBe(404);
+    const post = (secret: string) =>
+      curl("POST", `/m/yard/c/${ch.id}`, {
+        auth: `Client ${secret}`,
+        raw: '[{"n":"t","v":1}]',
+        type: "application/senml+json",
+      });
+    expect((await post(client.credentials.secret)).status).toBe(202);
+    expect((await post(stranger.credentials.secret)).status).toBe(403);
+    const rows = await curl("GET", `/db/query?q=select+count(*)+from+${ch.table}`, { bearer: access });
+    expect((rows.body as { data: { rows: number[][] } }).data.rows[0]?.[0]).toBe(1);
+    const unlink = { client_ids: [client.id], types: ["publish"] };
+    expect(
+      (await curl("POST", `/${dom.id}/channels/${ch.id}/disconnect`, { bearer: access, json: unlink })).status,
+    ).toBe(204);
+    expect((await post(client.credentials.secret)).status).toBe(403);
+    expect((await curl("DELETE", `/${dom.id}/channels/${ch.id}`, { bearer: access })).status).toBe(204);
+    expect((await curl("GET", `/${dom.id}/channels/${ch.id}`, { bearer: access })).status).toBe(404);
+  });
 });
