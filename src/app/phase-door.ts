@@ -69,6 +69,6 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     guard: serverGuard.guard,
     authz,
     mqttAuth,
-    readCheck: createReadCheck(s.finder),
+    readCheck: createReadCheck(s.finder, (t) => s.domains.ofTable(t)),
   };
 }

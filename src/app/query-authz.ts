@@ -8,25 +8,30 @@
 import { authorize, type Principal } from "../auth/index.ts";
 import type { QueryRefusal, TableFinder } from "../query/index.ts";
 
-/** the decision for one table (HTTP passes its runner's, which audits a refusal) */
-type TableDecision = (table: string) => { allow: boolean; reason?: string };
+/** the decision for one table of a domain (HTTP passes its runner's, which audits a refusal) */
+type TableDecision = (table: string, domain?: string) => { allow: boolean; reason?: string };
 
 export type ReadCheck = (principal: Principal, sql: string, decide?: TableDecision) => QueryRefusal | undefined;
 
 const MISSING = /^no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)$/;
 
-export function createReadCheck(finder: TableFinder): ReadCheck {
+/**
+ * `tableDomain`: the SuperMQ domain a table belongs to (a channel's table: its channel's
+ * domain; undefined: the default domain), asked as authorize()'s domain, so a key of one
+ * domain reads no table of another whatever its scopes say.
+ */
+export function createReadCheck(finder: TableFinder, tableDomain?: (table: string) => string | undefined): ReadCheck {
   return (principal, sql, decide) => {
     if (!readsSomething(principal))
       return { ok: false, status: 403, reason: "not allowed to run queries (needs a tables:read scope)" };
     const may: TableDecision =
       decide ??
-      ((t) => {
-        const d = authorize(principal, "tables:read", t);
+      ((t, domain) => {
+        const d = authorize(principal, "tables:read", t, domain);
         return d.allow ? d : { allow: false, reason: d.reason };
       });
     const refused = (t: string) => {
-      const d = may(t);
+      const d = may(t, tableDomain?.(t));
       return d.allow
         ? undefined
         : { ok: false as const, status: 403, reason: d.reason ?? `not allowed to read table ${t}` };

@@ -36,8 +36,8 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     if (sql.trim() === "") throw new Refusal("empty sql");
     // each table's decision is authorize()'s; a refused one is a deny event in the audit trail
     let denied = false;
-    const refused = deps.readCheck(caller.principal, sql, (t) => {
-      const d = authorize(caller.principal, "tables:read", t);
+    const refused = deps.readCheck(caller.principal, sql, (t, domain) => {
+      const d = authorize(caller.principal, "tables:read", t, domain);
       if (d.allow) return d;
       denied = true;
       f.denied(caller, "tables:read", t, d.reason);

@@ -38,7 +38,7 @@ export interface GrpcDeps {
   readCheck(
     p: Principal,
     sql: string,
-    decide: (table: string) => { allow: boolean; reason?: string },
+    decide: (table: string, domain?: string) => { allow: boolean; reason?: string },
   ): QueryRefusal | undefined;
   /** the query process pool of /db/query (limits, timeouts, each principal's fair share) */
   runQuery(req: QueryRequest, who: { principal: Principal; address: string }): Promise<QueryAnswer>;

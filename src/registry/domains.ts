@@ -42,6 +42,8 @@ export interface Domains {
   resolve(idOrRoute: string): Domain | null;
   update(id: string, patch: DomainInput, by: string): Domain;
   setStatus(id: string, status: DomainState, by: string): Domain;
+  /** the domain whose channel stores its SenML in `table` (or `<table>_SENML`); undefined: the default domain's */
+  ofTable(table: string): string | undefined;
   /** refused while keys live in it; the default domain is never deleted */
   delete(id: string): void;
   close(): void;
@@ -123,6 +125,9 @@ export function openDomains(dataDir: string): Domains {
     get: db.prepare<Row, [string]>("SELECT * FROM domains WHERE id = ?"),
     byRoute: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ?"),
     keys: db.prepare<{ n: number }, [string]>("SELECT count(*) AS n FROM clients WHERE domain_id = ?"),
+    ofTable: db.prepare<{ domain_id: string }, [string, string]>(
+      "SELECT domain_id FROM channels WHERE table_name IN (?, ?) LIMIT 1",
+    ),
   };
   const get = (id: string) => {
     const r = q.get.get(id);
@@ -193,6 +198,11 @@ export function openDomains(dataDir: string): Domains {
         cur.id,
       );
       return mustGet(cur.id);
+    },
+    ofTable(table) {
+      const t = table.toUpperCase();
+      const d = q.ofTable.get(t, t.endsWith("_SENML") ? t.slice(0, -6) : t)?.domain_id;
+      return d === DEFAULT_DOMAIN_ID ? undefined : d;
     },
     delete(id) {
       const cur = mustGet(id);

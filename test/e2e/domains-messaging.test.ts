@@ -131,6 +131,14 @@ describe.skipIf(need.skip)("messaging in a SuperMQ domain", () => {
     ).toBe(403);
     expect((await pub("m/plant/c/line1", senml(1), k.token, "")).stdout).toContain("RC:135");
     expect((await count()).data?.rows[0]?.[0]).toBe(3);
+    // reading: a default-domain key with tables:read:* reads no table of another domain's channel
+    const reader = await genKey(srv.data, "reader"); // the default scopes: tables:read:* and more
+    for (const t of ["LINE1", "LINE1_SENML"]) {
+      const r = await curl("GET", `/db/query?q=select+count(*)+from+${t}`, { bearer: reader.token });
+      expect(r.status).toBe(403);
+      expect(r.body.reason as string).toContain("another domain");
+    }
+    expect((await curl("GET", "/db/query?q=select+count(*)+from+EXAMPLE", { bearer: reader.token })).status).toBe(200);
   });
 
   test("SuperMQ's /<domain>/channels: create, list, view, connect (201), a connected client publishes, disconnect (204), delete; clients of another domain are not connected", async () => {

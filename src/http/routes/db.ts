@@ -20,7 +20,7 @@ export interface DbDeps {
   readCheck?: (
     principal: Principal,
     sql: string,
-    decide?: (table: string) => { allow: boolean; reason?: string },
+    decide?: (table: string, domain?: string) => { allow: boolean; reason?: string },
   ) => QueryRefusal | undefined;
   /** largest request body accepted */
   limit: number;
@@ -35,7 +35,7 @@ export function dbRoutes(d: DbDeps): RouteSpec[] {
       c.url,
       d.queries,
       d.limit,
-      (sql) => (c.principal ? d.readCheck?.(c.principal, sql, (t) => c.check("tables:read", t)) : undefined),
+      (sql) => (c.principal ? d.readCheck?.(c.principal, sql, (t, dom) => c.check("tables:read", t, dom)) : undefined),
       // the principal's own line in the query pool (fair share)
       shareKey(c.principal, c.address),
     );
