@@ -1,6 +1,7 @@
 // Start phase 4, services: what answers the broker (channels, db/ topics, bridges), the
 // live re-check of sessions, and the broker's hooks, installed last (Broker.setHooks).
 // Everything here gets the broker itself; nothing refers to a part not made yet.
+import { watchExpiry } from "./expiry-watch.ts";
 import type { NeoBroker } from "./mqtt-auth.ts";
 import { shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
@@ -33,6 +34,14 @@ export function startServices(
   const { authz, serverGuard } = door;
   const settle = createMemorySettler({ log });
   stops.add("services", "memory settler", () => settle.stop());
+  // keys expiring within Tls.ExpiryWarning: a log warning and an audit row, once each
+  const expiry = watchExpiry({
+    registry: s.registry,
+    audit: s.audit,
+    config: () => settings.get(),
+    log: createLogger("keys"),
+  });
+  stops.add("services", "expiry watch", () => expiry.stop());
   // refused payloads, failed writes, db/query errors: a few per client in full, then a count a minute
   const messageRefusals = createLogAggregator(createLogger("mqtt"), "refused or failed MQTT messages");
   stops.add("services", "message refusal counts", () => messageRefusals.stop()); // the last minute's counts

@@ -62,7 +62,15 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   const storageLog = createLogger("storage");
   // replication to PostgreSQL: every commit of an exported table also enters its queue
   const exports = createExports(config.exports, config.data);
-  metrics.provide({ exports: () => exports.statuses() });
+  metrics.provide({
+    exports: () => exports.statuses(),
+    // every active key's expiry, for neo_cert_expiry_seconds (read at scrape time)
+    certExpiry: () =>
+      registry
+        .list()
+        .filter((r) => r.status === "active")
+        .map((r) => ({ client: r.id, notAfter: r.notAfter })),
+  });
   stops.add("stores", "exports", () => exports.stop());
   settings.onChange((next) => void exports.replace(next.exports));
   const seriesStore = openSeriesStore(config.data, {

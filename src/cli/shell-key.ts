@@ -2,6 +2,7 @@
 // Every subcommand opens the data dir directly, so it works with or without a running
 // server; a server sees the change on its next lookup.
 import { auditChange } from "./audit-cli.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { usageError } from "../lib/errors.ts";
 import { assertClientId, type Registry } from "../registry/index.ts";
 import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
@@ -76,16 +77,21 @@ const list = command({
   args: {
     ...commonArgs,
     format: { type: "string", description: "box (default) or json" },
+    expiring: { type: "string", description: "only active keys expiring within this long, e.g. 30d" },
   },
   async run({ args }) {
     const format = args.format ?? "box";
     if (format !== "box" && format !== "json")
       throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
+    const within = args.expiring === undefined ? undefined : parseDuration(args.expiring);
+    if (within && !within.ok) throw usageError(`--expiring must be a duration like 30d: ${within.error}`);
     await withRegistry(
       args,
       (registry) => {
-        const records = registry.list();
         const now = Date.now();
+        const records = registry
+          .list()
+          .filter((r) => !within?.ok || (r.status === "active" && r.notAfter - now <= within.ms));
         out(format === "json" ? JSON.stringify(clientsJson(records, now), null, 2) + "\n" : boxTable(records, now));
       },
       { readOnly: true }, // works on a full disk

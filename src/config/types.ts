@@ -195,6 +195,8 @@ export interface NeoConfig {
     trustedCas: TrustedCaConfig[];
     /** EST renewal: the replaced certificate works this long after (ms; default 24 h) */
     renewalGraceMs?: number;
+    /** a key expiring within this long gets a log warning and an audit row (ms; default 30 days) */
+    expiryWarningMs?: number;
   };
   /** CoAP listeners (docs/coap.md); each off while its Listen is undefined */
   coap: CoapConfig;

@@ -63,6 +63,8 @@ export interface MetricsSources {
   bans?(): number;
   /** gRPC connections open now; undefined while there is no gRPC listener */
   grpcConnections?(): number | undefined;
+  /** each active client's credential expiry (ms epoch), for neo_cert_expiry_seconds */
+  certExpiry?(): { client: string; notAfter: number }[];
 }
 
 /** what the console's Overview polls: running totals, the page makes rates from them */

@@ -108,6 +108,15 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
   );
   reg.gauge("neo_bans", "peers banned now by the brute-force guard", bans);
   reg.gauge("neo_grpc_connections", "gRPC connections open now", () => src.grpcConnections?.() ?? 0);
+  reg.gauge("neo_cert_expiry_seconds", "seconds until each active client's certificate and token expire", () => {
+    const now = Date.now();
+    return (src.certExpiry?.() ?? []).map(
+      (c): Sample => ({
+        labels: { client: c.client },
+        value: Math.round((c.notAfter - now) / 1000),
+      }),
+    );
+  });
   const grpcCalls = reg.counter("neo_grpc_calls_total", "gRPC calls answered, per method and status code");
   const coap = (f: (c: CoapFigures) => number | Sample[]) => (): Sample[] => {
     const c = src.coap?.();

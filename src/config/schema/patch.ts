@@ -109,6 +109,7 @@ export interface ConfigPatch {
   /** Tls.TrustedCA blocks and Tls.TrustedClientCAs files */
   trustedCas?: TrustedCaPatch[];
   renewalGraceMs?: number;
+  expiryWarningMs?: number;
 }
 
 export const emptyPatch = (): ConfigPatch => ({

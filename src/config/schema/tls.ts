@@ -66,6 +66,7 @@ export const tlsSection: Section = {
       TrustedClientCAs: fileList,
       TrustedCA: trustedCa,
       RenewalGrace: duration(0, 365 * 86_400_000, (p, ms) => (p.renewalGraceMs = ms)),
+      ExpiryWarning: duration(0, 3650 * 86_400_000, (p, ms) => (p.expiryWarningMs = ms)),
     },
     hints: Object.fromEntries(
       ["Enabled", "ClientAuth", "CertFile", "KeyFile"].map((k) => [
@@ -77,6 +78,7 @@ export const tlsSection: Section = {
   check,
   apply: (cfg, p) => {
     if (p.renewalGraceMs !== undefined) cfg.tls = { trustedCas: [], ...cfg.tls, renewalGraceMs: p.renewalGraceMs };
+    if (p.expiryWarningMs !== undefined) cfg.tls = { trustedCas: [], ...cfg.tls, expiryWarningMs: p.expiryWarningMs };
     if (!p.trustedCas?.length) return;
     cfg.tls = {
       ...cfg.tls,
@@ -103,6 +105,9 @@ export const tlsSection: Section = {
           ...(cfg.tls.renewalGraceMs !== undefined
             ? [`  RenewalGrace = ${q(formatDuration(cfg.tls.renewalGraceMs))}`]
             : []),
+          ...(cfg.tls.expiryWarningMs !== undefined
+            ? [`  ExpiryWarning = ${q(formatDuration(cfg.tls.expiryWarningMs))}`]
+            : []),
           ...cfg.tls.trustedCas.flatMap((c) => [
             `  TrustedCA ${q(c.name)} {`,
             `    File = ${q(c.file)}`,
@@ -119,6 +124,7 @@ export const tlsSection: Section = {
 # listener, besides the gateway's own CA. docs/tls.md "Bring your own CA". For example:
 # Tls {
 #   RenewalGrace = "24h"                 # EST renewal: the replaced certificate works this long
+#   ExpiryWarning = "30d"                # log warning + audit row (key.expiring) this long before a key expires
 #   TrustedCA "company" {
 #     File = "/etc/neo/company-ca.pem"   # the CA (and intermediates)
 #     Identity = "cn"                    # cn | san-dns | san-uri | san-email | mainflux-key
