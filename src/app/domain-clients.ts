@@ -35,6 +35,7 @@ export function createDomainClientStore(d: {
     update: (id, p) => profiles.set(id, p),
     setDisabled: (id, b) => profiles.setDisabled(id, b),
     delete: (id) => registry.delete(id),
+    rotate: async (id) => ({ token: (await registry.rotate(id, d.pki)).token }),
   };
 }
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, genKey, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
+import mqtt from "mqtt";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 let srv: Server;
@@ -131,6 +132,31 @@ describe.skipIf(need.skip)("messaging in a SuperMQ domain", () => {
     ).toBe(403);
     expect((await pub("m/plant/c/line1", senml(1), k.token, "")).stdout).toContain("RC:135");
     expect((await count()).data?.rows[0]?.[0]).toBe(3);
+    // subscribing: the connected client may (subscribe right), the outsider may not, on either spelling
+    expect(
+      (await neo(["shell", "channel", "connect", "line1", client.id, "--subscribe", "--data", srv.data])).code,
+    ).toBe(0);
+    const sub = async (user: string, pass: string, filter: string) => {
+      const c = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+        username: user,
+        password: pass,
+        protocolVersion: 5,
+        reconnectPeriod: 0,
+      });
+      try {
+        const granted = await c.subscribeAsync(filter, { qos: 1 });
+        return granted[0]?.qos;
+      } catch (e) {
+        // MQTT.js rejects a refused subscription: the SUBACK's reason code is in the packet
+        const codes = (e as { packet?: { granted?: number[] } }).packet?.granted;
+        return codes?.[0] ?? -1;
+      } finally {
+        await c.endAsync();
+      }
+    };
+    await eventually(async () => (await sub(client.id, client.credentials.secret, "m/plant/c/line1/#")) === 1);
+    expect(await sub(client.id, client.credentials.secret, "m/default/c/line1")).toBe(0x87);
+    expect(await sub(k.token, "", "m/plant/c/line1")).toBe(0x87);
     // reading: a default-domain key with tables:read:* reads no table of another domain's channel
     const reader = await genKey(srv.data, "reader"); // the default scopes: tables:read:* and more
     for (const t of ["LINE1", "LINE1_SENML"]) {

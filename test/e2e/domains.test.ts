@@ -276,6 +276,14 @@ describe.skipIf(need.skip)("SuperMQ domains", () => {
       "enabled",
     );
     expect((await pub()).code).toBe(0);
+    // a new secret: the old one is dead at once, the new one works
+    const rot = await curl("PATCH", `/${dom.id}/clients/${client.id}/secret`, { bearer: access, json: {} });
+    expect(rot.status).toBe(200);
+    const fresh = (rot.body.credentials as { secret: string }).secret;
+    expect(fresh).not.toBe(client.credentials.secret);
+    expect((await pub()).code).not.toBe(0);
+    client.credentials.secret = fresh;
+    expect((await pub()).code).toBe(0);
     expect((await curl("DELETE", `/${dom.id}/clients/${client.id}`, { bearer: access })).status).toBe(204);
     expect((await curl("GET", `/${dom.id}/clients/${client.id}`, { bearer: access })).status).toBe(404);
     expect((await pub()).code).not.toBe(0);

@@ -4,6 +4,7 @@
 //   GET    /<domain>/clients                                       {total,offset,limit,clients}
 //   GET    /<domain>/clients/<id>                                  200
 //   PATCH  /<domain>/clients/<id> {"name","metadata"}, .../tags {"tags"}   200
+//   PATCH  /<domain>/clients/<id>/secret                          200 + client with a new secret
 //   POST   /<domain>/clients/<id>/enable|disable                   200 + client
 //   DELETE /<domain>/clients/<id>                                  204
 // <domain> is the domain's id (or route). The decision is authorize() with the domain as
@@ -31,6 +32,8 @@ export interface DomainClientStore {
   get(id: string): ClientProfile | null;
   update(id: string, p: { name?: string; tags?: string[]; metadata?: Record<string, unknown> }): ClientProfile;
   setDisabled(id: string, disabled: boolean): ClientProfile;
+  /** a new secret (and certificate): the old one is dead at once */
+  rotate(id: string): Promise<{ token: string }>;
   delete(id: string): void;
 }
 
@@ -168,6 +171,22 @@ export function domainClientRoutes(store: DomainClientStore): RouteSpec[] {
         },
       }),
     ),
+    {
+      method: "PATCH",
+      path: at("/:id/secret"),
+      who: API,
+      change: "client.rotate",
+      handler: async (req, c) => {
+        const d = domainOf(c, true);
+        c.need("keys:rotate", c.params.id ?? "", d);
+        const p = clientOf(c, d);
+        const b = req.headers.get("content-length") === "0" || !req.body ? {} : await readJson(req);
+        if (b.secret !== undefined)
+          throw badRequest("invalid_client", "neo makes the secret itself (256 random bits): send no secret");
+        const { token } = await store.rotate(p.id);
+        return jsonResponse(clientJson(store.get(p.id)!, token));
+      },
+    },
     status("enable"),
     status("disable"),
     {
