@@ -5,7 +5,7 @@
 import type { Auth } from "../auth/index.ts";
 import { channelMessageRoutes, type HttpSockets } from "../http/index.ts";
 import type { Logger } from "../lib/log.ts";
-import { channelTopic, type ChannelMessages, type MessageOrigin } from "./messages.ts";
+import { channelTopic, type ChannelMessages, type MessageOrigin, parseChannelTopic } from "./messages.ts";
 import { createChannelSockets, isChannelSocket, type ChannelSocketData } from "./sockets.ts";
 
 export interface ChannelAdapterDeps {
@@ -53,9 +53,10 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     publish: async (d: ChannelSocketData, payload, from) => {
       if (payload.byteLength > deps.maxBodyBytes)
         return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };
-      const sub = d.topic.split("/").slice(3).join("/");
+      const t = parseChannelTopic(d.topic); // channels/<id>/messages/... or m/<domain>/c/<id>/...
+      const sub = t?.subtopic ?? "";
       const origin: MessageOrigin = { publisher: d.clientId, protocol: "websocket", subtopic: sub };
-      const r = await accept(d.channelId, sub, payload, undefined, origin, from);
+      const r = await accept(d.channelId, sub, payload, undefined, origin, from, t?.domain);
       return r.ok ? { ok: true } : { ok: false, reason: r.reason };
     },
   });
@@ -66,12 +67,12 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     channel: (id, domain) => messages.channelOf(channelTopic(id, "", domain))?.channel,
     accept: (channelId, subtopic, payload, type, publisher, domain) =>
       accept(channelId, subtopic, payload, type, { publisher, protocol: "http", subtopic }, undefined, domain),
-    socketData: (who, channelId, subtopic): ChannelSocketData => ({
+    socketData: (who, channelId, subtopic, domain): ChannelSocketData => ({
       kind: "channel-socket",
       clientId: who.id,
       ref: who.ref,
       channelId,
-      topic: channelTopic(channelId, subtopic),
+      topic: channelTopic(channelId, subtopic, domain),
       expiresAt: who.expiresAt,
     }),
     maxBodyBytes: deps.maxBodyBytes,

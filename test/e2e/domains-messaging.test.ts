@@ -209,4 +209,50 @@ describe.skipIf(need.skip)("messaging in a SuperMQ domain", () => {
     expect((await curl("DELETE", `/${dom.id}/channels/${ch.id}`, { bearer: access })).status).toBe(204);
     expect((await curl("GET", `/${dom.id}/channels/${ch.id}`, { bearer: access })).status).toBe(404);
   });
+
+  test("the WebSocket adapter on /m/<domain>/c/<channel>: frames reach MQTT subscribers of that topic and are stored; another domain's key is refused", async () => {
+    const dom = (await curl("POST", "/domains", { bearer: access, json: { name: "Dock", route: "dock" } })).body;
+    const client = (await curl("POST", `/${dom.id}/clients`, { bearer: access, json: { name: "ws" } })).body as {
+      id: string;
+      credentials: { secret: string };
+    };
+    const ch = (await curl("POST", `/${dom.id}/channels`, { bearer: access, json: { id: "bay", table: "BAY" } })).body;
+    expect(ch.table).toBe("BAY");
+    const link = { channel_ids: ["bay"], client_ids: [client.id] };
+    expect((await curl("POST", `/${dom.id}/channels/connect`, { bearer: access, json: link })).status).toBe(201);
+    const wsUrl = (path: string) => `${srv.httpUrl.replace(/^http/, "ws")}${path}`;
+    const open = (ws: WebSocket) =>
+      new Promise<boolean>((resolve) => {
+        ws.onopen = () => resolve(true);
+        ws.onerror = () => resolve(false);
+      });
+    const sub = await mqtt.connectAsync(`mqtt://${srv.mqttHost}:${srv.mqttPort}`, {
+      username: client.id,
+      password: client.credentials.secret,
+      reconnectPeriod: 0,
+    });
+    const ws = new WebSocket(wsUrl(`/m/dock/c/bay?authorization=${encodeURIComponent(client.credentials.secret)}`));
+    try {
+      expect(await open(ws)).toBe(true);
+      await sub.subscribeAsync("m/dock/c/bay", { qos: 1 });
+      const got: string[] = [];
+      sub.on("message", (t, p) => got.push(`${t} ${p}`));
+      ws.send('[{"n":"ws:t","v":3}]');
+      await eventually(() => got.length === 1);
+      expect(got).toEqual(['m/dock/c/bay [{"n":"ws:t","v":3}]']);
+    } finally {
+      await sub.endAsync();
+      ws.close();
+    }
+    const rows = await curl("GET", "/db/query?q=select+count(*)+from+BAY", { bearer: access });
+    expect((rows.body as { data: { rows: number[][] } }).data.rows[0]?.[0]).toBe(1);
+    const k = await genKey(srv.data, "ws-outsider", [
+      "--scope",
+      "channels:publish:*",
+      "--scope",
+      "channels:subscribe:*",
+    ]);
+    const refused = new WebSocket(wsUrl(`/m/dock/c/bay?authorization=${encodeURIComponent(k.token)}`));
+    expect(await open(refused)).toBe(false);
+  });
 });

@@ -26,7 +26,7 @@ export interface ChannelMessageDeps {
     domain?: string,
   ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }>;
   /** the upgrade data of a channel socket for this caller */
-  socketData(who: Identified, channelId: string, subtopic: string): unknown;
+  socketData(who: Identified, channelId: string, subtopic: string, domain?: string): unknown;
   /** largest message accepted (HTTP body): the broker's packet limit */
   maxBodyBytes: number;
 }
@@ -88,11 +88,11 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
   function upgrade(req: Request, c: RouteContext): Response | undefined {
     const p = target(c);
     if (typeof p === "string") return failure(400, p);
-    const who = gate(c, p.channelId, ["publish", "subscribe"]);
+    const who = gate(c, p.channelId, ["publish", "subscribe"], p.domain);
     if (who instanceof Response) return who;
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return failure(426, "this is a WebSocket endpoint: send Upgrade: websocket", { upgrade: "websocket" });
-    if (!c.server?.upgrade(req, { data: d.socketData(who, p.channelId, p.subtopic) }))
+    if (!c.server?.upgrade(req, { data: d.socketData(who, p.channelId, p.subtopic, p.domain) }))
       return failure(400, "websocket upgrade failed");
     return undefined;
   }
@@ -102,6 +102,8 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
     // SuperMQ's HTTP adapter: POST /m/<domain>/c/<channel>[/subtopic] -> 202
     { method: "POST", path: "/m/:domain/c/:id", who: THINGS, handler: post },
     { method: "POST", path: "/m/:domain/c/:id/*subtopic", who: THINGS, handler: post },
+    { method: "GET", path: "/m/:domain/c/:id", who: THINGS, handler: upgrade },
+    { method: "GET", path: "/m/:domain/c/:id/*subtopic", who: THINGS, handler: upgrade },
     { method: "POST", path: "/http/channels/:id/messages/*subtopic", who: THINGS, handler: post },
     { method: "GET", path: "/ws/channels/:id/messages", who: THINGS, handler: upgrade },
     { method: "GET", path: "/ws/channels/:id/messages/*subtopic", who: THINGS, handler: upgrade },
