@@ -98,7 +98,7 @@ export function createAuth({
         const fp = normalizeFp(cert.fingerprint256);
         // signed by a CA the operator trusts: its CRL and its naming rule and policy decide
         const t = trust?.();
-        const info = cert.der && t && t.cas.length > 0 ? t.inspect(cert.der) : undefined;
+        const info = cert.der && t && t.cas.length > 0 ? t.inspect(cert.der, fp) : undefined;
         if (info) {
           const c = trustedClient(registry, info, fp);
           if (typeof c === "string") return fail(c);

@@ -44,7 +44,7 @@ export interface TrustedCas {
   /** every trusted CA certificate, PEM, for the TLS listeners' `ca` */
   readonly pem: string[];
   /** the trusted CA that signed this DER certificate, or undefined (neo's own, or nobody we trust) */
-  inspect(der: Uint8Array): TrustedCertInfo | undefined;
+  inspect(der: Uint8Array, fingerprint?: string): TrustedCertInfo | undefined;
 }
 
 const bad = (msg: string) => new NeoError("config_invalid", msg, 400);
@@ -118,6 +118,7 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   const { X509Certificate: X509 } = await import("node:crypto");
   const cas: TrustedCa[] = specs.map((s) => ({ ...s, certs: readCerts(X509, s) }));
   const crls = new Map<string, Crl>();
+  const seen = new Map<string, { ca: TrustedCa | undefined; info: TrustedCertInfo }>();
   const checkedAt = new Map<string, number>();
 
   async function readCrl(ca: TrustedCa): Promise<Crl> {
@@ -157,27 +158,44 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   return {
     cas,
     pem: cas.flatMap((ca) => ca.certs.map((c) => c.toString())),
-    inspect(der) {
-      let cert: X509Certificate;
-      try {
-        cert = new X509(der);
-      } catch {
-        return undefined;
+    inspect(der, fingerprint) {
+      // the chain check is the same for the same certificate: kept per fingerprint (the CRL is asked every time)
+      const known = fingerprint === undefined ? undefined : seen.get(fingerprint);
+      if (known) {
+        if (known.ca) freshen(known.ca);
+        return known.ca
+          ? { ...known.info, revoked: crls.get(known.ca.name)?.serials.has(known.info.serial) ?? false }
+          : undefined;
       }
-      for (const ca of cas) {
-        if (!ca.certs.some((c) => cert.checkIssued(c) && cert.verify(c.publicKey))) continue;
-        freshen(ca);
-        const serial = cert.serialNumber.toLowerCase().replace(/^0+/, "");
-        const id = idByRule(ca, cert);
-        return {
-          ca,
-          ...(id !== undefined ? { id } : {}),
-          cn: commonName(cert.subject),
-          serial,
-          revoked: crls.get(ca.name)?.serials.has(serial) ?? false,
-        };
+      const info = examine(der);
+      if (fingerprint !== undefined) {
+        if (seen.size >= 4096) seen.clear();
+        seen.set(fingerprint, { ca: info?.ca, info: info as TrustedCertInfo });
       }
-      return undefined;
+      return info;
     },
   };
+
+  function examine(der: Uint8Array): TrustedCertInfo | undefined {
+    let cert: X509Certificate;
+    try {
+      cert = new X509(der);
+    } catch {
+      return undefined;
+    }
+    for (const ca of cas) {
+      if (!ca.certs.some((c) => cert.checkIssued(c) && cert.verify(c.publicKey))) continue;
+      freshen(ca);
+      const serial = cert.serialNumber.toLowerCase().replace(/^0+/, "");
+      const id = idByRule(ca, cert);
+      return {
+        ca,
+        ...(id !== undefined ? { id } : {}),
+        cn: commonName(cert.subject),
+        serial,
+        revoked: crls.get(ca.name)?.serials.has(serial) ?? false,
+      };
+    }
+    return undefined;
+  }
 }
