@@ -39,6 +39,8 @@ export async function reconcileMqttListeners(
   prev: NeoConfig["mqtt"],
   next: NeoConfig["mqtt"],
   log: Logger,
+  /** the server certificate files were replaced: every tls:// listener loads them again */
+  renewTls = false,
 ): Promise<{ done: string[]; failed: string[] }> {
   const done: string[] = [];
   const failed: string[] = [];
@@ -52,7 +54,7 @@ export async function reconcileMqttListeners(
       old.get(l.name) ??
       (l.named ? undefined : [...old.values()].find((r) => !r.rules.named)) ??
       [...old.values()].find((r) => sameAddress(r.rules.listen, l.listen));
-    if (mine && same(socketOf(prev, mine.rules), socketOf(next, l))) {
+    if (mine && same(socketOf(prev, mine.rules), socketOf(next, l)) && !(renewTls && l.transport === "tls")) {
       old.delete(mine.rules.name);
       fresh.set(l.name, { rules: l, listener: mine.listener });
       continue;

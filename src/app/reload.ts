@@ -11,6 +11,7 @@ import { RC } from "../mqtt/index.ts";
 import type { createMqttAuthenticator, NeoBroker } from "./mqtt-auth.ts";
 import type { ListenerSlots } from "./phase-listeners.ts";
 import { reconcileMqttListeners, runningMqttSettings } from "./mqtt-listener-set.ts";
+import { tlsFilesChanged } from "./tls-material.ts";
 import { sameAddress, swapListener } from "./swap-listener.ts";
 
 export interface ReloadTarget {
@@ -109,15 +110,20 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
   let run = runnable(prev, next, log);
   const done = describe(prev, run);
   const failed: string[] = [];
+  // the same CertFile/KeyFile paths with new files in them (a renewed server certificate);
+  // both asked before either service loads them again
+  const mqttFiles = tlsFilesChanged(run.mqtt.tls);
+  const httpFiles = run.http.tls.enabled && tlsFilesChanged(run.http.tls);
   if (
+    mqttFiles ||
     !same([prev.mqtt.listen, prev.mqtt.tls, prev.mqtt.listeners], [run.mqtt.listen, run.mqtt.tls, run.mqtt.listeners])
   ) {
-    const r = await reconcileMqttListeners(t.listeners.mqtt, prev.mqtt, run.mqtt, log);
+    const r = await reconcileMqttListeners(t.listeners.mqtt, prev.mqtt, run.mqtt, log, mqttFiles);
     done.push(...r.done);
     failed.push(...r.failed);
     if (r.failed.length) run = { ...run, mqtt: runningMqttSettings(t.listeners.mqtt, prev.mqtt, run.mqtt) };
   }
-  if (!same([prev.http.listen, prev.http.tls], [run.http.listen, run.http.tls])) {
+  if (httpFiles || !same([prev.http.listen, prev.http.tls], [run.http.listen, run.http.tls])) {
     const ok = await swapHttp(t, prev, run, done, failed);
     if (!ok) run = { ...run, http: { ...run.http, listen: prev.http.listen, tls: prev.http.tls } };
   }
