@@ -9,6 +9,7 @@ describe("certificates expiring soon", () => {
   let srv: Server;
   let dir: string;
   let data: string;
+  let admin: { token: string };
 
   beforeAll(async () => {
     dir = tempDir("neo-expiry-");
@@ -16,6 +17,7 @@ describe("certificates expiring soon", () => {
     // keys made before the gateway starts: the first check at start sees them
     await genKey(data, "soon", ["--days", "10"]);
     await genKey(data, "later", ["--days", "400"]);
+    admin = await genKey(data, "admin", ["--scope", "keys:list:*"]);
     await Bun.write(join(dir, "neo.conf"), 'Http { MetricsPublic = true }\nTls { ExpiryWarning = "30d" }\n');
     srv = await startServer(["--config", join(dir, "neo.conf")], { data });
   }, 30_000);
@@ -44,6 +46,14 @@ describe("certificates expiring soon", () => {
       return hits.length > 0 ? hits : undefined;
     });
     expect(rows.map((e) => e.client)).toEqual(["soon"]);
+  });
+
+  test("the Keys page's data marks the key expiring within 30 days (its badge and filter)", async () => {
+    const r = await fetch(`${srv.httpUrl}/keys`, { headers: { Authorization: `Bearer ${admin.token}` } });
+    expect(r.status).toBe(200);
+    const j = (await r.json()) as { data: { id: string; expiring?: boolean }[] };
+    const marked = Object.fromEntries(j.data.map((k) => [k.id, k.expiring === true]));
+    expect(marked).toEqual({ soon: true, later: false, admin: false });
   });
 
   test("neo shell key list --expiring 30d lists only the key that expires within 30 days", async () => {

@@ -170,6 +170,7 @@ function ResultDialog(p: { shown: { id: string; r: Generated } | null; onDone: (
 
 export function KeysPage() {
   const [rows, setRows] = useState<KeyRow[] | null>(null);
+  const [onlyExpiring, setOnlyExpiring] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [newOpen, setNewOpen] = useState(false);
   const [shown, setShown] = useState<{ id: string; r: Generated } | null>(null);
@@ -220,6 +221,8 @@ export function KeysPage() {
         <p class="muted" id="key-count">${count}</p>
       </div>
       <div class="toolbar-actions">
+        <label class="check"><input id="only-expiring" type="checkbox" checked=${onlyExpiring}
+          onChange=${(e: Event) => setOnlyExpiring((e.currentTarget as HTMLInputElement).checked)} /> Expiring only</label>
         <button id="server-cert" class="btn" type="button" title="CA certificate for clients' --cafile"
           onClick=${saveServerCert}>Server cert</button>
         <button id="new-key" class="btn primary" type="button" onClick=${() => setNewOpen(true)}>
@@ -235,13 +238,19 @@ export function KeysPage() {
           <tr>${LABELS.map((l) => html`<th scope="col">${l || html`<span class="sr-only">Actions</span>`}</th>`)}</tr>
         </thead>
         <tbody id="keys-body">
-          ${(rows ?? []).map(
-            (k) => html`<tr key=${k.id} data-id=${k.id}>
+          ${(rows ?? [])
+            .filter((k) => !onlyExpiring || k.expiring)
+            .map(
+              (k) => html`<tr key=${k.id} data-id=${k.id}>
               <td class="num" data-label=${LABELS[0]}>${k.idx}</td>
               <td class="id" data-label=${LABELS[1]}>${k.id}</td>
               <td class="date" data-label=${LABELS[2]}>${fmtDate(k.notBefore)}</td>
               <td class="date" data-label=${LABELS[3]}>${fmtDate(k.notAfter)}</td>
-              <td data-label=${LABELS[4]}><span class=${`badge ${k.status}`}>${STATUS_TEXT[k.status] ?? k.status}</span></td>
+              <td data-label=${LABELS[4]}><span class=${`badge ${k.status}`}>${STATUS_TEXT[k.status] ?? k.status}</span>${
+                k.expiring
+                  ? html` <span class="badge expiring" title="expires within 30 days: renew it">Expiring</span>`
+                  : null
+              }</td>
               <td class="date" data-label=${LABELS[5]}>${ago(k.lastUsed)}</td>
               <td class="actions" data-label="">
                 ${
@@ -258,7 +267,7 @@ export function KeysPage() {
                   onClick=${() => act("Delete", k.id)}>Delete</button>
               </td>
             </tr>`,
-          )}
+            )}
         </tbody>
       </table>
       ${

@@ -127,6 +127,8 @@ export interface KeyView {
   notBefore: number;
   notAfter: number;
   status: "active" | "revoked" | "expired" | "pending";
+  /** active and expiring within 30 days (the Keys page's "expiring" badge and filter) */
+  expiring?: boolean;
   lastUsed: number | null;
   scopes: string[];
 }

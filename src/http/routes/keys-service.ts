@@ -48,6 +48,8 @@ export interface KeyRegistry {
 const CLIENT_ID_RE = /^[a-z0-9][a-z0-9_.@-]{0,63}$/;
 
 const MAX_TIME = Date.UTC(9999, 11, 31);
+/** within this long of its expiry an active key is "expiring" (neo shell key list --expiring 30d) */
+const EXPIRING_MS = 30 * 86_400_000;
 
 export interface KeysServiceDeps {
   registry: KeyRegistry;
@@ -67,6 +69,7 @@ function keyView(r: KeyRecord, idx: number, now: number): KeyView {
     notBefore: r.notBefore,
     notAfter: r.notAfter,
     status,
+    ...(status === "active" && r.notAfter - now <= EXPIRING_MS ? { expiring: true } : {}),
     lastUsed: r.lastUsedAt ?? null,
     scopes: r.scopes,
   };
