@@ -1,12 +1,14 @@
 // Output shapes of `neo shell key list`: machbase-neo's box table and a JSON array.
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import type { ClientRecord } from "../registry/index.ts";
 import { summarizeScopes } from "../lib/scopes.ts";
 import { safeText } from "../lib/safe-text.ts";
 
-export type DisplayStatus = "active" | "revoked" | "expired" | "not yet valid";
+export type DisplayStatus = "active" | "revoked" | "disabled" | "expired" | "not yet valid";
 
 export function displayStatus(r: ClientRecord, now: number): DisplayStatus {
   if (r.status === "revoked") return "revoked";
+  if (r.disabled || r.domainStatus !== "enabled") return "disabled"; // the key, or its SuperMQ domain
   if (now >= r.notAfter) return "expired";
   if (now < r.notBefore) return "not yet valid";
   return "active";
@@ -91,6 +93,8 @@ export interface ClientJson {
   fingerprint: string;
   lastUsed: string | null;
   scopes: string[];
+  /** the SuperMQ domain, for a key outside the default one */
+  domain?: string;
 }
 
 export function clientsJson(records: readonly ClientRecord[], now: number): ClientJson[] {
@@ -103,6 +107,7 @@ export function clientsJson(records: readonly ClientRecord[], now: number): Clie
     fingerprint: r.certFingerprint,
     lastUsed: r.lastUsedAt === null ? null : rfc3339(r.lastUsedAt),
     scopes: r.scopes,
+    ...(r.domainId !== DEFAULT_DOMAIN_ID ? { domain: r.domainId } : {}),
   }));
 }
 

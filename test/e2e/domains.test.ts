@@ -268,6 +268,11 @@ describe.skipIf(need.skip)("SuperMQ domains", () => {
     ]);
     expect(q.stdout).toBe("403");
     expect((await neo(["shell", "key", "list", "--data", srv.data])).stdout).toContain(client.id);
+    const listed = JSON.parse((await neo(["shell", "key", "list", "--format", "json", "--data", srv.data])).stdout) as {
+      id: string;
+      domain?: string;
+    }[];
+    expect(listed.find((k) => k.id === client.id)?.domain).toBe(dom.id as string);
     expect((await curl("POST", `/${dom.id}/clients/${client.id}/disable`, { bearer: access })).body.status).toBe(
       "disabled",
     );
