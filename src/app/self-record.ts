@@ -112,7 +112,9 @@ export function readHistory(store: SeriesStore, range: "1h" | "24h", now = Date.
   }
   const at = new Map<number, Map<string, number>>();
   for (const [name, time, value] of rows) {
-    const t = Math.round(Number(time) / 1e9);
+    // one reading's rows share one exact time: group by it (not by the rounded second, which
+    // merges the last reading before a quick restart with the first one after it)
+    const t = Number(time) / 1e9;
     let m = at.get(t);
     if (!m) at.set(t, (m = new Map()));
     if (typeof value === "number") m.set(String(name), value);
