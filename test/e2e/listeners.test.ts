@@ -123,6 +123,23 @@ describe.skipIf(need.skip)("two MQTT listeners with their own rules, from one co
     expect(metrics).toContain('neo_mqtt_connections{listener="local"} 1');
   });
 
+  test("$SYS/neo/clients/connected/<listener name> counts the named listener's clients", async () => {
+    // the subscriber itself is on "local": the next $SYS round (every 10 s; -R skips the retained one) counts it
+    const r = await run(
+      [
+        ...["mosquitto_sub", "-h", "127.0.0.1", "-p", at("local"), "-i", "sys-watch", "-v"],
+        ...["-t", "$SYS/neo/clients/connected/local", "-R", "-C", "1", "-W", "15"],
+      ],
+      { timeoutMs: 30_000 },
+    );
+    const values = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => Number(l.split(" ")[1]));
+    expect(r.code).toBe(0);
+    expect(Math.max(...values)).toBeGreaterThanOrEqual(1);
+  }, 40_000);
+
   test("SIGHUP removes one listener and adds another; the remaining listener's connection stays", async () => {
     const lanPort = at("lan");
     const stay = await mqtt.connectAsync(`mqtt://127.0.0.1:${at("local")}`, { reconnectPeriod: 0, clientId: "stay" });
