@@ -11,7 +11,12 @@ import { credentialOf, type MqttAuthOutcome } from "./mqtt-auth.ts";
 
 const FLUSH_MS = 200;
 
-export function createServerAudit(dataDir: string, config: NeoConfig["audit"], log: Logger): AuditLog {
+export function createServerAudit(
+  dataDir: string,
+  config: NeoConfig["audit"],
+  log: Logger,
+  ipv6Prefix?: number,
+): AuditLog {
   if (!config.enabled) {
     return { record() {}, flush() {}, query: () => [], dropped: () => 0, close() {} };
   }
@@ -20,6 +25,7 @@ export function createServerAudit(dataDir: string, config: NeoConfig["audit"], l
     maxEvents: config.maxEvents,
     keepChangesMs: config.keepChangesMs,
     inFull: config.refusalsInFull,
+    ...(ipv6Prefix !== undefined ? { ipv6Prefix } : {}),
     flushMs: FLUSH_MS,
     onError: (e) => {
       if (warnIfDiskFull(log, "audit: writing events", e)) return;

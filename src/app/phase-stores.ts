@@ -99,7 +99,10 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   stops.add("services", "table finder", () => finder.close());
 
   // every authentication the trail records is also counted for /metrics and the Overview
-  const audit = countedAudit(createServerAudit(config.data, config.audit, createLogger("audit")), metrics);
+  const audit = countedAudit(
+    createServerAudit(config.data, config.audit, createLogger("audit"), config.guard.ipv6Prefix),
+    metrics,
+  );
   stops.add("stores", "audit trail", () => audit.close());
   // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as users' rows
   const recorder = startSelfRecord({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { authorizationRefusals, createAuditAggregator } from "./audit-aggregate.ts";
+import { authorizationRefusals, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
 import type { AuditEvent } from "./audit-types.ts";
 
 const deny = (client: string, action = "topics:publish", target = "secret/x"): AuditEvent => ({
@@ -26,5 +26,17 @@ describe("authorization refusals in the audit trail", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: "deny", action: "topics:publish", result: "fail", client: "lim" });
     expect(JSON.parse(rows[0]!.detail!).count).toBe(997);
+  });
+});
+
+describe("refused authentications in the audit trail", () => {
+  const refused = (address: string): AuditEvent => ({ kind: "auth", action: "connect", result: "fail", address });
+  test("IPv6 addresses count per Guard.IPv6Prefix, like the guard: /64 by default, /48 when configured", () => {
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    const hosts = ["2001:db8:1:1::1", "2001:db8:1:1::2", "2001:db8:1:2::1", "2001:db8:1:3::1"];
+    const by64 = createAuditAggregator([refusedAuthentications()], 1);
+    expect(hosts.map((h) => by64.admit(refused(h), t))).toEqual([true, false, true, true]);
+    const by48 = createAuditAggregator([refusedAuthentications(48)], 1);
+    expect(hosts.map((h) => by48.admit(refused(h), t))).toEqual([true, false, false, false]);
   });
 });

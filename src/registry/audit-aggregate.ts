@@ -27,9 +27,10 @@ const MINUTE = 60_000;
 const MAX_GROUPS = 10_000;
 const OTHERS = "(other groups)";
 
-/** refused authentications (kind auth, result fail), grouped by address (IPv6: its /64) */
-export const refusedAuthentications: AggregateRule = {
-  group: (e) => (e.kind === "auth" && e.result === "fail" ? addressGroup(e.address ?? "", 64) : undefined),
+/** refused authentications (kind auth, result fail), grouped by address (IPv6: by its first
+ * `ipv6Prefix` bits, the guard's Guard.IPv6Prefix, so the trail and the guard see one host alike) */
+export const refusedAuthentications = (ipv6Prefix = 64): AggregateRule => ({
+  group: (e) => (e.kind === "auth" && e.result === "fail" ? addressGroup(e.address ?? "", ipv6Prefix) : undefined),
   summary: (sample, count, minute, group) => ({
     at: minute + MINUTE - 1,
     kind: "auth",
@@ -44,7 +45,7 @@ export const refusedAuthentications: AggregateRule = {
       to: new Date(minute + MINUTE).toISOString(),
     }),
   }),
-};
+});
 
 /**
  * authorization refusals (kind deny: an HTTP 403, a PUBACK/SUBACK 0x87), grouped by

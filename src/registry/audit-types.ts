@@ -75,6 +75,8 @@ export interface AuditOptions {
   keepChangesMs?: number;
   /** refused authentications recorded in full per address and minute (default 10; the rest are counted) */
   inFull?: number;
+  /** IPv6 addresses are grouped by this many leading bits when refusals are aggregated (default 64) */
+  ipv6Prefix?: number;
   /** the aggregation rules (default: refused authentications per address) */
   aggregate?: readonly AggregateRule[];
   /** flush interval; 0 = only on flush()/close() and when a batch is full (CLI) */

@@ -87,7 +87,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   let noisyRows = Number(countNoisy.get()?.n ?? 0);
   const slack = Math.floor(opts.maxEvents / 100);
   const aggregator = createAuditAggregator(
-    opts.aggregate ?? [refusedAuthentications, authorizationRefusals],
+    opts.aggregate ?? [refusedAuthentications(opts.ipv6Prefix), authorizationRefusals],
     opts.inFull ?? 10,
   );
   let lastChangeTrim = 0;
