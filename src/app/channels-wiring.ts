@@ -107,7 +107,11 @@ export function wireChannels(d: {
     if (a.status === 400 && a.reason.startsWith("no such table")) return { ok: true, rows: [] };
     return a;
   };
-  const readers = channelReaderRoutes({ tableOf: (id) => channels.get(id)?.table, read });
+  const readers = channelReaderRoutes({
+    channel: (id) => channels.get(id) ?? undefined,
+    domain: (s) => d.domains.resolve(s),
+    read,
+  });
   const manage = channelRoutes({
     create: (o) => channels.create(o),
     get: (id) => channels.get(id),

@@ -4,21 +4,26 @@
 // messages: [{channel, subtopic, publisher, protocol, name, unit, time, value, ...}]}.
 // The runner identifies the caller (THINGS: client token as `Thing`/`Client`/`Bearer`,
 // Basic, ?authorization=, certificate, PAT, access key; anonymous by Auth.AnonymousScopes
-// while token auth is off) and decides the channel's subscribe right
-// (`channels:subscribe:<id>`) before the handler runs. The SQL runs in the query processes
-// (Query.Timeout).
-// SuperMQ's `/<domain>/channels/<id>/messages` form waits for domains.
+// while token auth is off); the handler asks the channel's subscribe right
+// (`channels:subscribe:<id>`) before it reads. The SQL runs in the query processes
+// (Query.Timeout). SuperMQ's form `/<domain>/channels/<id>/messages` (the domain by id or
+// route) answers the same for a channel of that domain: unknown domain or a channel not in
+// it 404. Both forms ask authorize() in the channel's own domain (as the MQTT and HTTP
+// adapters do), so a key of another domain is refused (403) whatever its scopes say.
 import { shareKey } from "../../auth/index.ts";
 import { notFound } from "../../lib/errors.ts";
+import { methodNotAllowed } from "../../lib/http/respond.ts";
 import { toJson } from "../../lib/json-text.ts";
 import { parseReaderQuery, type ReaderQuery, readerSql } from "../../query/index.ts";
-import { THINGS, type RouteSpec } from "../route.ts";
+import { type RouteContext, THINGS, type RouteSpec } from "../route.ts";
 
 export type ReadRows = { ok: true; rows: unknown[][] } | { ok: false; status: number; reason: string };
 
 export interface ReaderDeps {
-  /** the table channel `id` stores its records in; undefined: no such channel */
-  tableOf(id: string): string | undefined;
+  /** channel `id`: the table it stores its records in and its domain; undefined: no such channel */
+  channel(id: string): { table: string; domainId: string } | undefined;
+  /** a SuperMQ domain by id or route, or null */
+  domain(idOrRoute: string): { id: string } | null;
   /** run one read-only statement in a query process (in `who`'s share of the pool); a missing table reads as no rows */
   read(sql: string, who: string): Promise<ReadRows>;
 }
@@ -65,28 +70,53 @@ function page(q: ReaderQuery, p: URLSearchParams, total: number, messages: unkno
 }
 
 export function channelReaderRoutes(d: ReaderDeps): RouteSpec[] {
+  const channelNotFound = (id: string) => notFound("not_found", `channel ${JSON.stringify(id)} not found`);
+  /** the channel's SenML page, once the caller may subscribe to it in its own domain */
+  async function answer(req: Request, c: RouteContext, id: string, ch: { table: string; domainId: string }) {
+    c.need("channels:subscribe", id, ch.domainId);
+    const params = new URL(req.url).searchParams;
+    const q = parseReaderQuery(params);
+    const sql = readerSql(`${ch.table}_SENML`, id, q);
+    const who = shareKey(c.principal, c.address);
+    const [rows, count] = await Promise.all([d.read(sql.page, who), d.read(sql.total, who)]);
+    for (const r of [rows, count])
+      if (!r.ok) return Response.json({ success: false, reason: r.reason }, { status: r.status });
+    const total = rows.ok && count.ok ? Number(count.rows[0]?.[0] ?? 0) : 0;
+    const list = rows.ok ? rows.rows.map((r) => message(r, id, q.aggregation !== undefined)) : [];
+    return new Response(page(q, params, total, list), {
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+    });
+  }
   return [
     {
       method: "GET",
       path: "/channels/:id/messages",
       who: THINGS,
-      scope: { op: "channels:subscribe", target: ":id" },
-      handler: async (req, c) => {
+      // decided in the channel's domain (answer()); an unknown channel in the default one
+      handler: (req, c) => {
         const id = c.params.id!;
-        const table = d.tableOf(id);
-        if (table === undefined) throw notFound("not_found", `channel ${JSON.stringify(id)} not found`);
-        const params = new URL(req.url).searchParams;
-        const q = parseReaderQuery(params);
-        const sql = readerSql(`${table}_SENML`, id, q);
-        const who = shareKey(c.principal, c.address);
-        const [rows, count] = await Promise.all([d.read(sql.page, who), d.read(sql.total, who)]);
-        for (const r of [rows, count])
-          if (!r.ok) return Response.json({ success: false, reason: r.reason }, { status: r.status });
-        const total = rows.ok && count.ok ? Number(count.rows[0]?.[0] ?? 0) : 0;
-        const list = rows.ok ? rows.rows.map((r) => message(r, id, q.aggregation !== undefined)) : [];
-        return new Response(page(q, params, total, list), {
-          headers: { "content-type": "application/json", "cache-control": "no-store" },
-        });
+        const ch = d.channel(id);
+        if (ch !== undefined) return answer(req, c, id, ch);
+        c.need("channels:subscribe", id);
+        throw channelNotFound(id);
+      },
+    },
+    {
+      // SuperMQ's form, resolved and decided as the other /<domain>/... routes are
+      method: "GET",
+      path: "/:domain/channels/:id/messages",
+      who: THINGS,
+      handler: (req, c) => {
+        // Mainflux's paths win: /http/channels/<id>/messages is the HTTP adapter's (POST only),
+        // as /ws/channels/<id>/messages is its WebSocket; a domain routed "http" or "ws" is read by id
+        if (c.params.domain === "http") return methodNotAllowed("POST");
+        const dom = d.domain(c.params.domain!);
+        if (!dom) throw notFound("domain_not_found", `domain ${JSON.stringify(c.params.domain)} not found`);
+        const id = c.params.id!;
+        c.need("channels:subscribe", id, dom.id);
+        const ch = d.channel(id);
+        if (ch === undefined || ch.domainId !== dom.id) throw channelNotFound(id);
+        return answer(req, c, id, ch);
       },
     },
   ];
