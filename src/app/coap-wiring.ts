@@ -32,9 +32,10 @@ export function createCoapService(d: {
     guard: d.guard,
     audit: d.audit,
     markUsed: (id) => auth.markUsed(id),
-    channelExists: (id) => ch.messages.channelOf(channelTopic(id, "")) !== undefined,
-    accept: (id, sub, payload, type, publisher) =>
-      ch.adapters.accept(id, sub, payload, type, { publisher, protocol: "coap", subtopic: sub }),
+    // the same resolution as the HTTP and MQTT forms (m/<domain>/c/<id>: the channel must live in that domain)
+    channel: (id, domain) => ch.messages.channelOf(channelTopic(id, "", domain))?.channel,
+    accept: (id, sub, payload, type, publisher, domain) =>
+      ch.adapters.accept(id, sub, payload, type, { publisher, protocol: "coap", subtopic: sub }, undefined, domain),
     // the one live re-check (as channel sockets and MQTT sessions): the credential's rights now
     current: (o) => {
       const now = auth.current(o.ref);

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { makePrincipal } from "../auth/index.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { type AcceptResult, channelPath, type CoapPeer, type CoapRequest, createAdapter } from "./adapter.ts";
 import { createBlock1 } from "./block1.ts";
 import { encode, encodeOptions } from "./codec.ts";
@@ -30,7 +31,17 @@ function setup(accept: (...a: unknown[]) => Promise<AcceptResult> = async () => 
     }),
     observers: createObservers({ current: () => device }),
     block1: createBlock1({ maxBodyBytes: 100 }),
-    channelExists: (id) => id === "c1",
+    // c1 and c2 in the default domain, p1 in domain "plant" (route) = "dom-p"
+    channel: (id: string, domain?: string) => {
+      const home = id === "p1" ? "dom-p" : id === "c1" || id === "c2" ? DEFAULT_DOMAIN_ID : undefined;
+      if (!home) return undefined;
+      if (
+        domain !== undefined &&
+        ({ plant: "dom-p", "dom-p": "dom-p", default: DEFAULT_DOMAIN_ID }[domain] ?? domain) !== home
+      )
+        return undefined;
+      return { domainId: home };
+    },
     accept: async (...a) => {
       accepted.push(a);
       return accept(...a);
@@ -66,12 +77,19 @@ function req(
   return { code: m.code, token, options, payload: m.payload, bytes: encode(m).length, confirmable: true };
 }
 
-test("Mainflux paths: /channels/<id>/messages[/sub...]; nothing else, no wildcards or empty levels", () => {
+test("Mainflux paths /channels/<id>/messages[/sub...] and SuperMQ's /m/<domain>/c/<id>[/sub...]; no wildcards or empty levels", () => {
   expect(channelPath(["channels", "c1", "messages"])).toEqual({ channelId: "c1", subtopic: "" });
   expect(channelPath(["channels", "c1", "messages", "a", "b"])).toEqual({ channelId: "c1", subtopic: "a/b" });
+  expect(channelPath(["m", "d", "c", "c1"])).toEqual({ channelId: "c1", subtopic: "", domain: "d" });
+  expect(channelPath(["m", "d", "c", "c1", "a", "b"])).toEqual({ channelId: "c1", subtopic: "a/b", domain: "d" });
   for (const bad of [
     ["channels", "c1"],
-    ["m", "d", "c", "c1"],
+    ["m", "d", "c"],
+    ["m", "d", "x", "c1"],
+    ["m", "+", "c", "c1"],
+    ["m", "", "c", "c1"],
+    ["m", "d", "c", "#"],
+    ["m", "d", "c", "c1", ""],
     ["channels", "+", "messages"],
     ["channels", "c1", "messages", ""],
     ["channels", "c1", "messages", "#"],
@@ -91,10 +109,11 @@ test("a POST goes to the channel path with its content type and publisher: 2.04"
   expect(accepted[0]?.[4]).toBe("dev");
 });
 
-test("codes: 4.01 bad key, 4.03 no right, 4.04 unknown channel (only after the right), 4.05, 4.15, 4.13, 5.03 with Max-Age", async () => {
+test("codes: 4.01 bad key, 4.04 unknown channel (once identified, as HTTP), 4.03 no right, 4.05, 4.15, 4.13, 5.03 with Max-Age", async () => {
   const { adapter, audit } = setup(async () => ({ ok: false, status: 500, reason: "no space" }));
   const code = async (r: CoapRequest) => (await adapter.handle(r, peer)).code;
   expect(await code(req({ auth: "bad" }))).toBe(CODE.UNAUTHORIZED);
+  expect(await code(req({ auth: "good", path: ["channels", "nope", "messages"] }))).toBe(CODE.NOT_FOUND);
   expect(await code(req({ auth: "good", path: ["channels", "c2", "messages"] }))).toBe(CODE.FORBIDDEN);
   expect(await code(req({ code: CODE.PUT, auth: "good" }))).toBe(CODE.METHOD_NOT_ALLOWED);
   expect(await code(req({ auth: "good", format: 112 }))).toBe(CODE.UNSUPPORTED_CONTENT_FORMAT);
@@ -107,6 +126,20 @@ test("codes: 4.01 bad key, 4.03 no right, 4.04 unknown channel (only after the r
     ["deny", "fail"],
     ["auth", "ok"],
   ]);
+});
+
+test("/m/<domain>/c/<id>: the channel must live in the named domain (4.04), a key of another domain is refused (4.03)", async () => {
+  const { adapter, accepted } = setup();
+  const code = async (path: string[]) => (await adapter.handle(req({ auth: "good", path }, "x"), peer)).code;
+  // the device lives in the default domain: its channel by the default route or id
+  expect(await code(["m", "default", "c", "c1", "room"])).toBe(CODE.CHANGED);
+  expect(accepted[0]).toEqual(["c1", "room", new TextEncoder().encode("x"), undefined, "dev", "default"]);
+  expect(await code(["m", DEFAULT_DOMAIN_ID, "c", "c1"])).toBe(CODE.CHANGED);
+  // the wrong domain in the path, or none such: no such channel there
+  expect(await code(["m", "plant", "c", "c1"])).toBe(CODE.NOT_FOUND);
+  expect(await code(["m", "nowhere", "c", "c1"])).toBe(CODE.NOT_FOUND);
+  // a channel of another domain: refused whatever the path says
+  expect(await code(["m", "plant", "c", "p1"])).toBe(CODE.FORBIDDEN);
 });
 
 test("a refusal to a UDP source is never larger than the request that caused it", async () => {

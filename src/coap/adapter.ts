@@ -2,6 +2,7 @@
 //   POST /channels/<id>/messages[/<subtopic>...]?auth=<key>   -> 2.04 Changed (stored when SenML)
 //   GET  /channels/<id>/messages[/...]?auth=<key>, Observe: 0 -> 2.05, then a notification per message
 //   GET  ... Observe: 1                                        -> the observation ends
+// and SuperMQ's `m/<domain route or id>/c/<channel>[/<subtopic>...]` for the same POST and GET.
 // The adapter translates; it decides nothing itself (door.ts asks identify/authorize, the
 // channel message path stores and delivers). Responses to requests that were not admitted
 // carry a diagnostic payload only where it keeps the response no larger than the request
@@ -45,8 +46,8 @@ export interface AdapterDeps {
   door: Door;
   observers: Observers;
   block1: Block1;
-  /** does the channel exist */
-  channelExists(channelId: string): boolean;
+  /** the channel with this id (in this SuperMQ domain, route or id, when given), or undefined */
+  channel(channelId: string, domain?: string): { domainId: string } | undefined;
   /** store (SenML) and deliver to MQTT subscribers, channel sockets and observers */
   accept(
     channelId: string,
@@ -55,6 +56,8 @@ export interface AdapterDeps {
     contentType: string | undefined,
     /** the key that published (recorded with SenML rows) */
     publisher: string,
+    /** SuperMQ's form: posted on m/<domain>/c/<channel>[/sub] */
+    domain?: string,
   ): Promise<AcceptResult>;
   /** largest message body (a channel message becomes an MQTT message) */
   maxBodyBytes: number;
@@ -69,17 +72,35 @@ const CONTENT_TYPES = new Map<number, string>([
   [FORMAT.OCTETS, "application/octet-stream"],
 ]);
 
-const topicOf = (channelId: string, subtopic: string) =>
-  subtopic === "" ? `channels/${channelId}/messages` : `channels/${channelId}/messages/${subtopic}`;
+/** the topic a channel message goes out on (the MQTT topic of the same form) */
+const topicOf = (t: ChannelPath) =>
+  t.domain === undefined
+    ? t.subtopic === ""
+      ? `channels/${t.channelId}/messages`
+      : `channels/${t.channelId}/messages/${t.subtopic}`
+    : `m/${t.domain}/c/${t.channelId}${t.subtopic === "" ? "" : `/${t.subtopic}`}`;
 
-/** Uri-Path -> channel and subtopic; undefined for any other path */
-export function channelPath(segments: string[]): { channelId: string; subtopic: string } | undefined {
-  if (segments.length < 3 || segments[0] !== "channels" || segments[2] !== "messages") return undefined;
-  const channelId = segments[1]!;
-  const sub = segments.slice(3);
-  if (channelId === "" || /[+#/]/.test(channelId)) return undefined;
-  if (sub.some((s) => s === "" || /[+#/]/.test(s))) return undefined;
-  return { channelId, subtopic: sub.join("/") };
+export interface ChannelPath {
+  channelId: string;
+  subtopic: string;
+  /** SuperMQ's form: the domain as the path names it (route or id) */
+  domain?: string;
+}
+
+const level = (s: string) => s !== "" && !/[+#/]/.test(s);
+
+/** Uri-Path -> channel, subtopic (and SuperMQ domain); undefined for any other path */
+export function channelPath(segments: string[]): ChannelPath | undefined {
+  let t: ChannelPath;
+  if (segments.length >= 3 && segments[0] === "channels" && segments[2] === "messages")
+    t = { channelId: segments[1]!, subtopic: segments.slice(3).join("/") };
+  else if (segments.length >= 4 && segments[0] === "m" && segments[2] === "c") {
+    if (!level(segments[1]!)) return undefined;
+    t = { channelId: segments[3]!, subtopic: segments.slice(4).join("/"), domain: segments[1]! };
+  } else return undefined;
+  if (!level(t.channelId)) return undefined;
+  if (segments.slice(t.domain === undefined ? 3 : 4).some((s) => !level(s))) return undefined;
+  return t;
 }
 
 function status(s: number): number {
@@ -107,7 +128,13 @@ export function createAdapter(deps: AdapterDeps) {
     const path = options(req, OPT.URI_PATH).map((o) => decoder.decode(o.value));
     const target = channelPath(path);
     const where = `/${path.join("/")}`;
-    if (!target) return refusal(req, peer, CODE.NOT_FOUND, `no resource ${where}: use /channels/<id>/messages`);
+    if (!target)
+      return refusal(
+        req,
+        peer,
+        CODE.NOT_FOUND,
+        `no resource ${where}: use /channels/<id>/messages or /m/<domain>/c/<id>`,
+      );
     if (req.code !== CODE.GET && req.code !== CODE.POST)
       return refusal(req, peer, CODE.METHOD_NOT_ALLOWED, "use POST to publish, GET with Observe to subscribe");
     if (option(req, OPT.PROXY_URI) || option(req, OPT.PROXY_SCHEME))
@@ -119,11 +146,12 @@ export function createAdapter(deps: AdapterDeps) {
     }
     const op = req.code === CODE.POST ? "publish" : "subscribe";
     const method = req.code === CODE.POST ? "POST" : "GET";
-    const who = door.admit(peer, key, op, target.channelId, `${method} ${where}`);
+    // resolved only once the caller is identified: the same lookup as the HTTP adapter's
+    const who = door.admit(peer, key, op, target.channelId, `${method} ${where}`, () =>
+      deps.channel(target.channelId, target.domain),
+    );
     if (!who.ok) return refusal(req, peer, who.code, who.reason, who.maxAge ? [uint(OPT.MAX_AGE, who.maxAge)] : []);
-    if (!deps.channelExists(target.channelId))
-      return refusal(req, peer, CODE.NOT_FOUND, `channel ${JSON.stringify(target.channelId)} not found`);
-    const topic = topicOf(target.channelId, target.subtopic);
+    const topic = topicOf(target);
     if (req.code === CODE.POST) return post(req, peer, target, where, who.principal.id);
     const observe = uintOption(req, OPT.OBSERVE);
     const b2 = readBlock(req, OPT.BLOCK2);
@@ -141,6 +169,7 @@ export function createAdapter(deps: AdapterDeps) {
         token: req.token,
         topic,
         channelId: target.channelId,
+        domainId: who.domainId,
         principal: p,
         clientId: p.id,
         ref: p.ref,
@@ -177,7 +206,7 @@ export function createAdapter(deps: AdapterDeps) {
   async function post(
     req: CoapRequest,
     peer: CoapPeer,
-    target: { channelId: string; subtopic: string },
+    target: ChannelPath,
     where: string,
     publisher: string,
   ): Promise<CoapReply> {
@@ -205,7 +234,7 @@ export function createAdapter(deps: AdapterDeps) {
         return refusal(req, peer, CODE.SERVICE_UNAVAILABLE, "too many uploads in progress", [uint(OPT.MAX_AGE, 5)]);
       body = r.body;
     } else if (body.length > deps.maxBodyBytes || (size1 ?? 0) > deps.maxBodyBytes) return tooLarge();
-    const r = await deps.accept(target.channelId, target.subtopic, body, type, publisher);
+    const r = await deps.accept(target.channelId, target.subtopic, body, type, publisher, target.domain);
     if (!r.ok) return refusal(req, peer, status(r.status), r.reason, r.status >= 500 ? [uint(OPT.MAX_AGE, 5)] : []);
     const opts = b1 ? [blockOption(OPT.BLOCK1, { num: b1.num, more: false, szx: b1.szx })] : [];
     return { code: CODE.CHANGED, options: opts, payload: new Uint8Array(0) };

@@ -1,6 +1,7 @@
 // Who is asking, and may they: a CoAP request's credential (`?auth=<key>` as Mainflux
 // devices send it, and over coaps+tcp the client certificate the handshake verified)
-// goes to auth's identify(), its action to authorize() (`channels:publish|subscribe:<id>`).
+// goes to auth's identify(), its action to authorize() (`channels:publish|subscribe:<id>`,
+// asked in the channel's SuperMQ domain: a key of another domain never may).
 // The brute-force guard is asked first (a banned address costs a map lookup) and told of
 // every guessed key; every refusal is audited (a refused credential as `auth`/fail, a
 // refused action as `deny`, both aggregated by the trail past a few a minute), and a
@@ -46,8 +47,11 @@ export interface Caller {
   cert?: PeerCert;
 }
 
+/** the channel a request names, as the channel message path resolves it (undefined: none there) */
+export type ResolveChannel = () => { domainId: string } | undefined;
+
 export type Admitted =
-  | { ok: true; principal: Identified }
+  | { ok: true; principal: Identified; domainId: string }
   | { ok: false; code: number; reason: string; maxAge?: number };
 
 const SUCCESS_EVERY_MS = 60_000;
@@ -75,8 +79,19 @@ export function createDoor(deps: DoorDeps) {
     return { ok: false, code, reason };
   }
 
-  /** identify + authorize one request; `target` is e.g. "POST /channels/c1/messages" */
-  function admit(c: Caller, token: string | undefined, op: "publish" | "subscribe", channelId: string, target: string) {
+  /**
+   * identify + resolve + authorize one request; `target` is e.g. "POST /channels/c1/messages".
+   * As the HTTP adapter: an identified caller naming no channel (or one of another domain
+   * than the path names) gets 4.04, else the right is asked in the channel's domain.
+   */
+  function admit(
+    c: Caller,
+    token: string | undefined,
+    op: "publish" | "subscribe",
+    channelId: string,
+    target: string,
+    resolve: ResolveChannel,
+  ): Admitted {
     const g = deps.guard.check(c.address);
     if (!g.ok)
       return {
@@ -84,7 +99,7 @@ export function createDoor(deps: DoorDeps) {
         code: CODE.TOO_MANY_REQUESTS,
         reason: `too many failed authentications from this address, retry in ${g.retryAfterSec}s`,
         maxAge: g.retryAfterSec,
-      } satisfies Admitted;
+      };
     if (token === undefined && !c.cert)
       return refuse(c, target, CODE.UNAUTHORIZED, "missing credentials: add ?auth=<key> to the URI");
     const who = deps.identify({
@@ -105,7 +120,9 @@ export function createDoor(deps: DoorDeps) {
       return refuse(c, target, code, reason);
     }
     const p = who.principal;
-    const d = authorize(p, `channels:${op}`, channelId);
+    const channel = resolve();
+    if (!channel) return { ok: false, code: CODE.NOT_FOUND, reason: `channel ${JSON.stringify(channelId)} not found` };
+    const d = authorize(p, `channels:${op}`, channelId, channel.domainId);
     if (!d.allow) {
       // an authorization refusal is a `deny` event (the trail aggregates them per principal, operation, minute)
       const reason = `not allowed to ${op} on channel ${channelId}`;
@@ -120,7 +137,7 @@ export function createDoor(deps: DoorDeps) {
         method: c.cert ? "certificate" : "token",
         reason,
       });
-      return { ok: false, code: CODE.FORBIDDEN, reason } satisfies Admitted;
+      return { ok: false, code: CODE.FORBIDDEN, reason };
     }
     const key = `${c.listener}|${c.address}|${p.id}`;
     const now = Date.now();
@@ -131,7 +148,7 @@ export function createDoor(deps: DoorDeps) {
       audit(c, target, true, p.id);
       if (p.kind !== "anonymous") deps.markUsed(p.id);
     }
-    return { ok: true, principal: p } satisfies Admitted;
+    return { ok: true, principal: p, domainId: channel.domainId };
   }
 
   return { admit };

@@ -18,7 +18,7 @@ export interface CoapDeps {
   guard: Pick<Guard, "check" | "failed">;
   audit?: Pick<AuditLog, "record">;
   markUsed(clientId: string): void;
-  channelExists(channelId: string): boolean;
+  channel: AdapterDeps["channel"];
   accept: AdapterDeps["accept"];
   /** the live re-check: the key's principal now, or null when its credential is no longer usable */
   current(o: ObserverCredential): Principal | null;
@@ -47,7 +47,7 @@ export function createCoap(deps: CoapDeps) {
     door: createDoor(deps),
     observers,
     block1,
-    channelExists: deps.channelExists,
+    channel: deps.channel,
     accept: deps.accept,
     maxBodyBytes: deps.maxBodyBytes,
   });

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { makePrincipal } from "../auth/index.ts";
 import { readUint } from "./codec.ts";
 import { createObservers, type Notification } from "./observe.ts";
@@ -21,6 +22,7 @@ function setup(allowed = { v: true }, valid = { v: true }) {
       topic,
       principal: allowed.v ? connected : disconnected,
       channelId: "c",
+      domainId: DEFAULT_DOMAIN_ID,
       clientId: "dev",
       ref: { kind: "client", id: "dev", form: "token", generation: "f" },
       expiresAt: Number.POSITIVE_INFINITY,
@@ -89,6 +91,7 @@ test("until the client acknowledged one, each block of a large notification is s
     topic: "channels/c/messages",
     principal: connected,
     channelId: "c",
+    domainId: DEFAULT_DOMAIN_ID,
     clientId: "dev",
     ref: { kind: "client", id: "dev", form: "token", generation: "f" },
     expiresAt: Number.POSITIVE_INFINITY,

@@ -49,6 +49,8 @@ export interface Observer extends ObserverCredential {
   readonly token: Uint8Array;
   readonly topic: string;
   readonly channelId: string;
+  /** the channel's SuperMQ domain: its right is asked there */
+  readonly domainId: string;
   readonly szx: number;
   seq: number;
   sink: ObserverSink;
@@ -79,7 +81,7 @@ export function createObservers(deps: ObserveDeps) {
   const byTopic = new Map<string, Set<Observer>>();
   const byPeer = new Map<string, Set<Observer>>();
   let etags = 0;
-  const may = (o: Observer) => authorize(o.principal, "channels:subscribe", o.channelId).allow;
+  const may = (o: Observer) => authorize(o.principal, "channels:subscribe", o.channelId, o.domainId).allow;
   let sent = 0;
 
   const add = <K>(m: Map<K, Set<Observer>>, k: K, o: Observer) => {
