@@ -65,6 +65,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
   // identifies the caller; these are what they call
   const routes = channelMessageRoutes({
     channel: (id, domain) => messages.channelOf(channelTopic(id, "", domain))?.channel,
+    domainOf: (routeOrId) => messages.domainOf(routeOrId),
     accept: (channelId, subtopic, payload, type, publisher, domain) =>
       accept(channelId, subtopic, payload, type, { publisher, protocol: "http", subtopic }, undefined, domain),
     socketData: (who, channelId, subtopic, domain): ChannelSocketData => ({

@@ -221,6 +221,8 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     refresh,
     allowed,
     ingest,
+    /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
+    domainOf: (routeOrId: string): string | undefined => deps.domainOf?.(routeOrId),
     /**
      * the channel behind a topic, or undefined (not a channel topic, no such channel, or
      * SuperMQ's form naming a domain the channel does not live in)

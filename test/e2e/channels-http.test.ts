@@ -95,7 +95,7 @@ describe("HTTP adapter", () => {
     expect((await query("select count(*) from PLANT_A"))[0]).toEqual([3]);
   });
 
-  test("refusals are JSON with a reason: 401, 403, 404, 415, 400 (and nothing is stored)", async () => {
+  test("refusals are JSON with a reason: 401, 403, 415, 400 (and nothing is stored)", async () => {
     const cases: [string, string, Record<string, string>, number, RegExp][] = [
       ["/http/channels/plant-a/messages", SENML, senml, 401, /missing credentials/],
       ["/http/channels/plant-a/messages", SENML, { ...senml, authorization: "Thing nope:b:00" }, 401, /invalid token/],
@@ -113,7 +113,8 @@ describe("HTTP adapter", () => {
         403,
         /not connected/,
       ],
-      ["/http/channels/nope/messages", SENML, { ...senml, authorization: `Thing ${thing.token}` }, 404, /not found/],
+      // no right to channel nope: 403, as for an existing channel (test/e2e/channels-no-leak.test.ts)
+      ["/http/channels/nope/messages", SENML, { ...senml, authorization: `Thing ${thing.token}` }, 403, /nope/],
       [
         "/http/channels/plant-a/messages",
         SENML,
@@ -226,7 +227,7 @@ describe("WebSocket adapter", () => {
       ).status;
     expect(await status("/ws/channels/plant-a/messages")).toBe(401);
     expect(await status("/ws/channels/plant-a/messages?authorization=bad")).toBe(401);
-    expect(await status(`/ws/channels/nope/messages?authorization=${thing.token}`)).toBe(404);
+    expect(await status(`/ws/channels/nope/messages?authorization=${thing.token}`)).toBe(403);
     expect(await status(`/ws/channels/plant-a/messages?authorization=${stranger.token}`)).toBe(403);
   });
 

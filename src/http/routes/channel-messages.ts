@@ -5,7 +5,8 @@
 // Bearer, Basic id:token, a bare token, ?authorization=, a client certificate); with
 // HTTP token auth off, a caller that sends nothing is anonymous and may use a channel
 // Auth.AnonymousScopes connects (else 401, as before). Errors are JSON: 401 no or bad
-// credentials, 403 not connected (audited), 404 unknown channel, 415, 400 invalid SenML.
+// credentials, 403 no right to the channel (audited; the same for a channel that does not exist),
+// 404 unknown channel (only to a caller with the right to it), 415, 400 invalid SenML.
 import type { Identified } from "../../auth/index.ts";
 import { forbidden } from "../../lib/errors.ts";
 import { failure } from "../../lib/http/respond.ts";
@@ -15,6 +16,8 @@ import { type RouteContext, type RouteSpec, THINGS } from "../route.ts";
 export interface ChannelMessageDeps {
   /** the channel with this id (in this SuperMQ domain, route or id, when given), or undefined */
   channel(channelId: string, domain?: string): { domainId: string } | undefined;
+  /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
+  domainOf(routeOrId: string): string | undefined;
   /** store (when SenML), then deliver to MQTT subscribers and channel sockets */
   accept(
     channelId: string,
@@ -54,8 +57,11 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
   ): Identified | Response {
     const who = c.principal!;
     const channel = d.channel(channelId, domain);
-    // asked in the channel's domain: a key of another domain never may
-    const may = ops.some((op) => c.may(`channels:${op}`, channelId, channel?.domainId));
+    // the right is decided BEFORE the channel's existence is told: asked in the channel's
+    // domain (a key of another domain never may), or, for a channel that does not exist,
+    // in the domain the path names (the default domain on /http and /ws)
+    const inDomain = channel?.domainId ?? (domain === undefined ? undefined : (d.domainOf(domain) ?? domain));
+    const may = ops.some((op) => c.may(`channels:${op}`, channelId, inDomain));
     // no credentials and no anonymous right: the same 401 as before, whether the channel exists or not
     if (who.kind === "anonymous" && !may)
       return failure(
@@ -63,11 +69,12 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
         `missing credentials: send Authorization: Thing <token> or a client certificate (Auth.AnonymousScopes does not connect anonymous callers to channel ${channelId})`,
         { "www-authenticate": 'Thing realm="neo"' },
       );
-    if (!channel) return failure(404, `channel ${JSON.stringify(channelId)} not found`);
+    // no right: the same 403 whether the channel exists or not (nothing learnt about which exist)
     if (!may) {
-      c.check(`channels:${ops[ops.length - 1]!}`, channelId, channel.domainId); // the refusal goes to the audit trail
+      c.check(`channels:${ops[ops.length - 1]!}`, channelId, inDomain); // the refusal goes to the audit trail
       throw forbidden("forbidden", `client ${who.id} is not connected to channel ${channelId}`);
     }
+    if (!channel) return failure(404, `channel ${JSON.stringify(channelId)} not found`);
     return who;
   }
 
