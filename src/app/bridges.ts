@@ -1,12 +1,13 @@
 // Wires the `Bridge "name"` blocks to the broker: local publishes that match a bridge's
 // Forward filters enter its queue before the publisher's PUBACK; messages from the
-// upstream are published locally if the bridge principal's scopes allow the topic.
+// upstream are published locally if the bridge principal's scopes allow the topic: the
+// principal is current({kind:"bridge", name}), its Scopes as the settings hold them now.
 // Messages the app publishes (these included) never pass onPublish, so what came
 // from an upstream is not forwarded back up.
 import type { BridgeConfig } from "../config/index.ts";
 import type { AppPublish, ClientRef, InboundPublish, PublishOutcome } from "../mqtt/index.ts";
 import { RC, topicMatches } from "../mqtt/index.ts";
-import { authorize, makePrincipal, type Principal } from "../auth/index.ts";
+import { authorize, makePrincipal, type Auth } from "../auth/index.ts";
 import { createBridge, type Bridge, type BridgeStatus, type OfferResult } from "../bridge/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { NeoError } from "../lib/errors.ts";
@@ -21,7 +22,7 @@ export interface BridgeSet {
 }
 
 /** The scopes a bridge's messages from upstream get: its Scopes, or publish on what it subscribes to. */
-function bridgeScopes(b: BridgeConfig): string[] {
+export function bridgeScopes(b: BridgeConfig): string[] {
   if (b.scopes.length > 0) return b.scopes;
   return b.subscribe.map((f) => `topics:publish:${b.prefix && f.startsWith(b.prefix) ? f.slice(b.prefix.length) : f}`);
 }
@@ -39,27 +40,36 @@ function checkBridgeScopes(bridges: BridgeConfig[]): string[] {
   return out;
 }
 
-function startBridges(opts: { bridges: BridgeConfig[]; dataDir: string; publish(m: AppPublish): void }): BridgeSet {
+interface BridgeSetOptions {
+  dataDir: string;
+  publish(m: AppPublish): void;
+  /** the one live re-check: a bridge's rights now ({kind:"bridge", name}) */
+  current: Auth["current"];
+}
+
+function startBridges(opts: BridgeSetOptions & { bridges: BridgeConfig[] }): BridgeSet {
   const publishSys = () => {
     for (const [topic, payload] of set.sys()) opts.publish({ topic, payload, retain: true });
   };
   const problems = checkBridgeScopes(opts.bridges);
   if (problems.length > 0) throw new NeoError("config_invalid", problems.join("\n"), 400);
-  const list: { cfg: BridgeConfig; bridge: Bridge; principal: Principal }[] = opts.bridges.map((cfg) => {
-    const principal = makePrincipal(`bridge:${cfg.name}`, "client", bridgeScopes(cfg));
+  const list: { cfg: BridgeConfig; bridge: Bridge }[] = opts.bridges.map((cfg) => {
+    const ref = { kind: "bridge", name: cfg.name } as const;
     const bridge = createBridge({
       settings: cfg,
       dataDir: opts.dataDir,
       log: createLogger("bridge"),
       onStateChange: () => queueMicrotask(publishSys),
       deliver: (m) => {
-        const d = authorize(principal, "topics:publish", m.topic);
+        const now = opts.current(ref); // a removed bridge or changed Scopes is seen here
+        if (!now.ok) return { ok: false, reason: now.reason };
+        const d = authorize(now.principal, "topics:publish", m.topic);
         if (!d.allow) return { ok: false, reason: d.reason };
         opts.publish(m);
         return { ok: true };
       },
     });
-    return { cfg, bridge, principal };
+    return { cfg, bridge };
   });
   const sysTimer = setInterval(publishSys, 10_000);
   sysTimer.unref();
@@ -135,9 +145,11 @@ function startBridges(opts: { bridges: BridgeConfig[]; dataDir: string; publish(
  * The running bridges as one handle that outlives reloads: a changed Bridge list stops
  * the old set and starts the new one (the queues are files: nothing is lost).
  */
-export function createBridges(opts: { dataDir: string; publish(m: AppPublish): void; bridges?: BridgeConfig[] }) {
+export function createBridges(opts: BridgeSetOptions & { bridges?: BridgeConfig[] }) {
   const start = (list: BridgeConfig[] | undefined) =>
-    list?.length ? startBridges({ dataDir: opts.dataDir, publish: opts.publish, bridges: list }) : undefined;
+    list?.length
+      ? startBridges({ dataDir: opts.dataDir, publish: opts.publish, current: opts.current, bridges: list })
+      : undefined;
   let running = start(opts.bridges);
   return {
     onPublish: (c: ClientRef, msg: InboundPublish) => running?.onPublish(c, msg),

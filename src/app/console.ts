@@ -209,5 +209,7 @@ function credentialLabel(ref: CredentialRef): string {
       return "anonymous";
     case "enrollment":
       return "enrollment secret";
+    case "bridge":
+      return `bridge ${ref.name}`;
   }
 }

@@ -5,6 +5,7 @@ import { ALL_ACCESS_SCOPES, createAuth, personIdentify } from "../auth/index.ts"
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
+import { bridgeScopes } from "./bridges.ts";
 import { createServerGuard } from "./guard.ts";
 import { createMqttAuthenticator } from "./mqtt-auth.ts";
 import { createMqttAuthorizer } from "./mqtt-authz.ts";
@@ -28,6 +29,11 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     person: personIdentify(people.people, people.patAuth),
     people: { users: people.users, keys: people.keys, pats: people.pats },
     trust: () => s.trust,
+    // a bridge's rights as the settings hold them now (a reload replaces the settings)
+    bridgeScopes: (name) => {
+      const b = settings.get().bridges?.find((x) => x.name === name);
+      return b ? bridgeScopes(b) : undefined;
+    },
   });
   const serverGuard = createServerGuard({
     dataDir: settings.get().data,

@@ -91,6 +91,7 @@ export function startServices(
   const bridges = createBridges({
     dataDir: settings.get().data,
     publish: (m) => broker.publish(m),
+    current: door.auth.current,
     ...(settings.get().bridges ? { bridges: settings.get().bridges } : {}),
   });
   stops.add("links", "bridges", () => bridges.stop()); // after the broker: nothing is offered to a closed queue

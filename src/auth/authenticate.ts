@@ -29,6 +29,8 @@ export interface AuthDeps {
   people?: CurrentDeps["people"];
   /** the CAs trusted besides the gateway's own (Tls.TrustedCA), read per certificate */
   trust?: () => TrustedCas | undefined;
+  /** a Bridge block's scopes in the current settings, for current({kind:"bridge"}) */
+  bridgeScopes?: CurrentDeps["bridgeScopes"];
 }
 
 const fail = (reason: AuthFailureReason): AuthOutcome => ({ ok: false, reason });
@@ -41,6 +43,7 @@ export function createAuth({
   person,
   people,
   trust,
+  bridgeScopes,
 }: AuthDeps): Auth {
   /** validity shared by token and cert checks; null when usable */
   function unusable(r: ClientRecord, t: number, kind: "token" | "certificate"): AuthFailureReason | null {
@@ -152,6 +155,12 @@ export function createAuth({
     anonymousScopes,
     ...(person ? { person } : {}),
   });
-  const current = createCurrent({ registry, anonymousScopes, now, ...(people ? { people } : {}) });
+  const current = createCurrent({
+    registry,
+    anonymousScopes,
+    now,
+    ...(people ? { people } : {}),
+    ...(bridgeScopes ? { bridgeScopes } : {}),
+  });
   return auth;
 }

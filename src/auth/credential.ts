@@ -20,7 +20,9 @@ export type CredentialRef =
    *  `listener`: the named listener whose AnonymousScopes apply */
   | { readonly kind: "anonymous"; readonly id: string; readonly listener?: string }
   /** a one-time EST enrollment secret of client `id` (neo shell key enroll): it may enroll, nothing else */
-  | { readonly kind: "enrollment"; readonly id: string };
+  | { readonly kind: "enrollment"; readonly id: string }
+  /** a `Bridge "name"` block: messages from its upstream are published with its Scopes as configured NOW */
+  | { readonly kind: "bridge"; readonly name: string };
 
 /** A principal as identify() and current() hand it out. */
 export interface Identified extends Principal {
@@ -102,5 +104,7 @@ export function formOf(ref: CredentialRef): PresentedForm {
       return "none";
     case "enrollment":
       return "enrollment";
+    case "bridge":
+      return "none"; // a bridge presents nothing: its rights are the config's
   }
 }

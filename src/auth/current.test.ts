@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPats, openUserKeys, openUsers } from "../registry/index.ts";
 import type { CredentialRef } from "./credential.ts";
+import { authorize } from "./authorize.ts";
 import { createCurrent } from "./current.ts";
 import { createPeople, SESSION_TTL_MS } from "./people.ts";
 
@@ -62,4 +63,30 @@ test("current() of a web session follows the user's role and scopes now, never e
     keys.close();
     users.close();
   }
+});
+
+test("current() of a bridge reads its Scopes from the settings now: changed Scopes and a removed bridge are seen", () => {
+  const blocks = new Map<string, readonly string[]>([["up", ["topics:publish:cmd/#"]]]);
+  const current = createCurrent({
+    registry: { get: () => null },
+    anonymousScopes: () => [],
+    bridgeScopes: (name) => blocks.get(name),
+  });
+  const ref: CredentialRef = { kind: "bridge", name: "up" };
+  const allowed = (topic: string) => {
+    const now = current(ref);
+    return now.ok && authorize(now.principal, "topics:publish", topic).allow;
+  };
+  const first = current(ref);
+  expect(first.ok && first.principal.id).toBe("bridge:up");
+  expect(allowed("cmd/a")).toBe(true);
+  expect(allowed("secret/a")).toBe(false);
+  blocks.set("up", ["topics:publish:secret/#"]); // a reload changed Scopes
+  expect(allowed("cmd/a")).toBe(false);
+  expect(allowed("secret/a")).toBe(true);
+  blocks.delete("up"); // a reload removed the bridge
+  const gone = current(ref);
+  expect(gone.ok ? "ok" : `${gone.kind}: ${gone.reason}`).toBe("revoked: bridge up removed");
+  // without the settings' reader no bridge is current
+  expect(createCurrent({ registry: { get: () => null }, anonymousScopes: () => [] })(ref).ok).toBe(false);
 });

@@ -2,7 +2,8 @@
 // usable, and with which rights now?" with one rule for every kind: status, validity
 // window, rotation (generation), owner alive, role and scopes as stored now. Every live
 // thing asks it: MQTT sessions of every kind (token, certificate, PAT, the console's
-// web session), channel rights and sockets, bridge principals. It only reads: it never
+// web session), channel rights and sockets, bridge principals ({kind:"bridge"}: the
+// block's Scopes in the current settings). It only reads: it never
 // extends a web session (only a request the user makes does that).
 import { createLogger } from "../lib/log.ts";
 import type { Pats, Registry, UserKeys, Users } from "../registry/index.ts";
@@ -21,6 +22,8 @@ export interface CurrentDeps {
   anonymousScopes(listener?: string): readonly string[];
   /** people's stores; without them a PAT, access key or session is never current */
   people?: { users: Pick<Users, "getById">; keys: Pick<UserKeys, "get">; pats: Pick<Pats, "getAny" | "scopes"> };
+  /** a `Bridge "name"` block's scopes in the current settings (undefined: no such bridge now) */
+  bridgeScopes?(name: string): readonly string[] | undefined;
   now?: () => number;
 }
 
@@ -104,6 +107,21 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
               expiresAt: Number.POSITIVE_INFINITY,
             },
           };
+        case "bridge": {
+          // read from the current settings: a removed bridge or changed Scopes is seen at once
+          const scopes = deps.bridgeScopes?.(ref.name);
+          if (scopes === undefined) return gone("revoked", `bridge ${ref.name} removed`);
+          return {
+            ok: true,
+            principal: {
+              id: `bridge:${ref.name}`,
+              kind: "client",
+              scopes: parsed(scopes),
+              ref,
+              expiresAt: Number.POSITIVE_INFINITY,
+            },
+          };
+        }
         case "enrollment": {
           const e = deps.registry.enrollments?.open(ref.id, t);
           if (!e) return gone("revoked", "enrollment used or expired");

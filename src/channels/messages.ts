@@ -37,6 +37,8 @@ function refKey(ref: CredentialRef): string {
       return `a\u0000${ref.listener ?? ""}`; // a named listener's AnonymousScopes are its own
     case "enrollment":
       return `e\u0000${ref.id}`;
+    case "bridge":
+      return `b\u0000${ref.name}`;
   }
 }
 
