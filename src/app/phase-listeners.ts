@@ -180,7 +180,7 @@ export async function startListeners(
     ...estRoutes(
       createEst({ pki: s.pki, registry: s.registry, config: () => settings.get(), log: createLogger("est") }),
     ),
-    ...userRoutes({ people, login, audit: s.audit, log: createLogger("web") }),
+    ...userRoutes({ people, login, log: createLogger("web") }),
     ...patRoutes({ pats: s.people.pats, user: (name) => s.people.users.get(name) }),
     ...consoleRoutes({
       source: consoleSource,

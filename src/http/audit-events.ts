@@ -4,7 +4,7 @@
 // the audit trail's (registry/audit.ts), declared here so http needs no registry import.
 import { type Identified, principalName } from "../auth/index.ts";
 import type { Caller, Presented } from "./caller.ts";
-import type { RouteContext } from "./route.ts";
+import type { RouteContext, SecretOutcome } from "./route.ts";
 
 type AuditMethod =
   | "token"
@@ -110,5 +110,20 @@ export function denyRow(c: RouteContext, p: Identified, op: string, target: stri
     ...(c.address ? { address: c.address } : {}),
     ...(c.credential ? { method: METHOD[c.credential.form] } : {}),
     reason,
+  };
+}
+
+/** the outcome of a public route's own secret check (a refresh key, a recovery key) */
+export function secretRow(c: RouteContext, o: SecretOutcome): HttpAuditEvent {
+  return {
+    kind: o.kind,
+    action: o.action,
+    result: o.reason === undefined ? "ok" : "fail",
+    method: o.method,
+    listener: c.listener,
+    address: c.address || "unknown",
+    ...(o.user !== undefined ? { user: o.user } : {}),
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    ...(o.reason !== undefined ? { reason: o.reason } : {}),
   };
 }

@@ -109,6 +109,23 @@ export interface RouteContext extends Connection {
   may(op: Operation, target: string, domain?: string): boolean;
   /** a change route's audit target and detail (when not the path's `:id`), or another action */
   changed?: { target: string; detail?: unknown; action?: string };
+  /**
+   * a public route that checks a secret of its own (guard "secret": a refresh key, a
+   * recovery key) reports the outcome here; the runner audits it (a `reason`: refused)
+   */
+  checked?: SecretOutcome;
+}
+
+/** what a guard "secret" route's own credential check came to (audited by the runner) */
+export interface SecretOutcome {
+  kind: "auth" | "change";
+  action: string;
+  method: "refresh_key" | "recovery_key";
+  /** the user the secret belonged to (when it was accepted) */
+  user?: string;
+  target?: string;
+  /** why it was refused; absent: accepted */
+  reason?: string;
 }
 
 export interface RouteSpec {

@@ -16,7 +16,7 @@ import type { Logger } from "../lib/log.ts";
 import { type Caller, type HttpIdentify, identifyCaller, type Presented, presented } from "./caller.ts";
 import type { Connection, RouteContext, RouteSpec, Who } from "./route.ts";
 import { checkSite } from "./site-guard.ts";
-import { authRow, changeRow, denyRow, type HttpAudit } from "./audit-events.ts";
+import { authRow, changeRow, denyRow, type HttpAudit, secretRow } from "./audit-events.ts";
 
 export interface RunnerDeps {
   config: NeoConfig;
@@ -180,6 +180,8 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
     }
 
     const res = await route.handler(req, c);
+    // a public route's own secret check (refresh key, recovery key): its outcome, audited here
+    if (c.checked) deps.audit?.record(secretRow(c, c.checked));
     // a 401 from the handler (its own bearer check, a channel adapter's credential, a
     // WebSocket upgrade's ?authorization=) counts when a credential was sent
     if (res && res.status === 401 && (route.guard === "secret" || carriesCredential(req, url)))

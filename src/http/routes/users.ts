@@ -6,14 +6,13 @@
 //   POST|PUT /users/password/reset {"token","password"}  a recovery key from `neo shell user recover`
 // Each is a credential check of its own (a password, a refresh key, a recovery key), so
 // the routes are public: the password check counts its failures (guard "password"), a
-// wrong refresh or recovery key counts like a wrong token (guard "secret"); the outcome of
-// each is an authentication row of the audit trail.
+// wrong refresh or recovery key counts like a wrong token (guard "secret"); each reports
+// its outcome to the runner (c.checked), which writes the audit row.
 import type { People } from "../../auth/index.ts";
 import { badRequest } from "../../lib/errors.ts";
 import { bearerToken } from "../../lib/http/bearer.ts";
 import { failure, jsonResponse, ok } from "../../lib/http/respond.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { HttpAudit } from "../audit-events.ts";
 import { readJsonBody } from "../json-body.ts";
 import type { PasswordLogin } from "../password-login.ts";
 import type { RouteContext, RouteSpec } from "../route.ts";
@@ -21,13 +20,11 @@ import type { RouteContext, RouteSpec } from "../route.ts";
 export interface UsersDeps {
   people: Pick<People, "login" | "refresh" | "resetPassword">;
   login: PasswordLogin;
-  audit: HttpAudit;
   log: Logger;
 }
 
 export function userRoutes(d: UsersDeps): RouteSpec[] {
-  const { people, audit } = d;
-  const where = (c: RouteContext) => ({ listener: c.listener, address: c.address || "unknown" });
+  const { people } = d;
 
   async function issue(req: Request, c: RouteContext): Promise<Response> {
     const body = await readJsonBody(req);
@@ -44,14 +41,12 @@ export function userRoutes(d: UsersDeps): RouteSpec[] {
     const token = bearerToken(req);
     if (!token) return failure(401, "missing refresh key: use Authorization: Bearer <refresh key>");
     const r = people.refresh(token);
-    audit.record({
+    c.checked = {
       kind: "auth",
       action: "refresh",
-      result: r.ok ? "ok" : "fail",
       method: "refresh_key",
-      ...where(c),
       ...(r.ok ? { user: r.user.name } : { reason: r.reason }),
-    });
+    };
     if (!r.ok) return failure(401, r.reason, { "www-authenticate": 'Bearer realm="neo", error="invalid_token"' });
     return jsonResponse(r.keys, 201);
   }
@@ -67,14 +62,12 @@ export function userRoutes(d: UsersDeps): RouteSpec[] {
     if (confirm !== undefined && confirm !== password)
       throw badRequest("password_mismatch", "password and confirm_password differ");
     const r = await people.resetPassword(token, password);
-    audit.record({
+    c.checked = {
       kind: "change",
       action: "user.password_reset",
-      result: r.ok ? "ok" : "fail",
       method: "recovery_key",
-      ...where(c),
       ...(r.ok ? { user: r.user.name, target: r.user.name } : { reason: r.reason }),
-    });
+    };
     if (!r.ok) return failure(401, r.reason);
     d.log.info(`user ${r.user.name} set a new password with a recovery key from ${c.address}`);
     return ok(c.started);
