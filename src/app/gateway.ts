@@ -36,6 +36,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     const broker = startBroker(settings, stores, stops);
     const services = startServices(settings, stores, door, broker, stops);
     const listeners = await startListeners(settings, stores, door, broker, services, stops);
+    // old-layout tables move to the compact layout now, while the gateway serves
+    stores.lifecycle.startMigration();
     const stop = async () => {
       await stops.run();
       log.info("stopped");

@@ -77,6 +77,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     sync: config.storage.sync,
     busyTimeoutMs: config.storage.busyTimeoutMs,
     log: storageLog,
+    migrateInBackground: true,
     ...storageOptions(config),
   });
   const store = exports.wrap(meteredStore(seriesStore, metrics));
@@ -112,5 +113,20 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
   });
   stops.add("writes", "own figures", () => recorder.stop());
-  return { pki, trust, registry, domains, profiles, people, metrics, store, batcher, queries, finder, audit, exports };
+  return {
+    pki,
+    trust,
+    registry,
+    domains,
+    profiles,
+    people,
+    metrics,
+    store,
+    batcher,
+    queries,
+    finder,
+    audit,
+    exports,
+    lifecycle,
+  };
 }

@@ -1,7 +1,8 @@
 // The series store's housekeeping while the gateway runs: a retention pass at start-up and
 // every minute (each pass deletes in small transactions between which ingest goes on),
 // and pending rollup fills (`neo shell table set --rollup` cut off by SIGHUP, kill, a
-// crash; or still running in the CLI) finished step by step, looked for every 5 s.
+// crash; or still running in the CLI) finished step by step, looked for every 5 s; and the
+// layout migration of old tables, step by step once the listeners are up.
 import type { NeoConfig } from "../config/index.ts";
 import { parseRetention } from "../lib/duration.ts";
 import type { Logger } from "../lib/log.ts";
@@ -10,6 +11,8 @@ import type { SeriesStore, StorageOptions } from "../storage/index.ts";
 const RETENTION_EVERY_MS = 60_000;
 /** how often the server looks for a rollup fill to finish */
 const FILL_CHECK_MS = 5_000;
+/** how soon a paused layout migration (full disk) is tried again */
+const MIGRATE_RETRY_MS = 10_000;
 
 /** Storage.* config -> the store's options */
 export function storageOptions(config: NeoConfig): StorageOptions {
@@ -61,14 +64,46 @@ export function startStorageLifecycle(store: SeriesStore, log: Logger, keepReser
   fill();
   const fillTimer = setInterval(fill, FILL_CHECK_MS);
   fillTimer.unref?.();
+  // the layout migration (old tables -> compact), after the listeners are up: one chunk per
+  // step, the event loop free between steps; a full disk pauses it (logged once, retried)
+  let migrating: Promise<void> | null = null;
+  let paused = false;
+  const migrate = () => {
+    if (migrating || stopped) return;
+    migrating = (async () => {
+      try {
+        while (!stopped && store.migrateStep()) {
+          if (paused) log.info("layout migration resumed");
+          paused = false;
+          await new Promise((r) => setImmediate(r));
+        }
+      } catch (e) {
+        if (!paused)
+          log.warn(
+            `layout migration paused (tried again every ${MIGRATE_RETRY_MS / 1000}s; the gateway serves meanwhile): ${e instanceof Error ? e.message : String(e)}`,
+          );
+        paused = true;
+      }
+    })().finally(() => {
+      migrating = null;
+    });
+  };
+  const migrateTimer = setInterval(() => {
+    if (paused) migrate();
+  }, MIGRATE_RETRY_MS);
+  migrateTimer.unref?.();
   return {
+    /** start moving old-layout rows (call once the listeners are up) */
+    startMigration: () => setImmediate(migrate),
     /** stop the timers and wait for a pass or fill step in progress */
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);
       clearInterval(fillTimer);
+      clearInterval(migrateTimer);
       await running;
       await filling;
+      await migrating;
     },
   };
 }

@@ -59,6 +59,14 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
   const refuse = (status: number, reason: string): TablesRead => ({ ok: false, status, reason });
 
   function tablesRead(sql: string): TablesRead {
+    // read first: a statement that reads notices a schema another connection changed (a
+    // table dropped, a view replaced) and reloads it; EXPLAIN alone would show the old one
+    const schema = new Map<number, string>();
+    for (const r of rows<{ tbl_name: string; rootpage: number | bigint }>(
+      "SELECT tbl_name, rootpage FROM sqlite_schema WHERE rootpage > 0",
+    ))
+      schema.set(Number(r.rootpage), r.tbl_name);
+    schema.set(1, "sqlite_schema");
     let body: string;
     let ops: Op[];
     try {
@@ -92,12 +100,6 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
       }
     }
     if (roots.size === 0) return { ok: true, tables: [] };
-    const schema = new Map<number, string>();
-    for (const r of rows<{ tbl_name: string; rootpage: number | bigint }>(
-      "SELECT tbl_name, rootpage FROM sqlite_schema WHERE rootpage > 0",
-    ))
-      schema.set(Number(r.rootpage), r.tbl_name);
-    schema.set(1, "sqlite_schema");
     const tables = new Set<string>();
     for (const root of roots) {
       const name = schema.get(root);

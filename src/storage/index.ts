@@ -12,6 +12,7 @@ export { checkReadOnlySql } from "./sql-guard.ts";
 export { senmlTableOf, type SenmlRow } from "./senml-table.ts";
 export { userTableOf } from "./layout.ts";
 export type { StorageState } from "./capacity.ts";
+export type { MigrationProgress } from "./migrate-layout.ts";
 export type { TableInfo } from "./lifecycle.ts";
 export type { TableOptions } from "./table-settings.ts";
 export { tableInfoJson } from "./table-info-json.ts";

@@ -76,12 +76,12 @@ export function refreshViews(db: Database): string[] {
   return stale;
 }
 
-const INTERNAL = /^_([A-Za-z][A-Za-z0-9_]{0,62})_(?:data|names|r\d+[smhd]|ROLLUP_\d+[SMHD])$/i;
+const INTERNAL = /^_([A-Za-z][A-Za-z0-9_]{0,62})_(?:data|names|legacy|r\d+[smhd]|ROLLUP_\d+[SMHD])$/i;
 const USER = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 /**
  * The user table an object of series.db belongs to, for deciding who may read it: a user
- * table or view is itself, `_T_data`, `_T_names`, `_T_r1m` and `_T_ROLLUP_1M` belong to T,
+ * table or view is itself, `_T_data`, `_T_names`, `_T_legacy` (an old table being migrated), `_T_r1m` and `_T_ROLLUP_1M` belong to T,
  * and anything else (`_neo_*` bookkeeping, `sqlite_*`) is null: no user may read it.
  */
 export function userTableOf(name: string): string | null {

@@ -3,6 +3,7 @@ import type { NeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { StorageState, WhenFull } from "./capacity.ts";
 import type { TableInfo } from "./lifecycle.ts";
+import type { MigrationProgress } from "./migrate-layout.ts";
 import type { SenmlRow } from "./senml-table.ts";
 import type { TableOptions, TableSettings } from "./table-settings.ts";
 import type { Row } from "./table-writer.ts";
@@ -56,6 +57,13 @@ export interface SeriesStore {
   /** apply new Storage settings (SIGHUP) */
   configureStorage(opts: StorageOptions): void;
   /**
+   * One step of the layout migration (migrate-layout.ts): moves a chunk of an old-layout
+   * table's rows or finishes a table; false when none is left. Throws store_full on a full disk.
+   */
+  migrateStep(): boolean;
+  /** the layout migration's progress, undefined when nothing is left to migrate */
+  migration(): MigrationProgress | undefined;
+  /**
    * One step of a pending rollup fill (rollup-fill.ts), whoever started it; false when
    * none is left. The server calls it until false, yielding between steps.
    */
@@ -84,6 +92,10 @@ export interface SeriesOptions extends StorageOptions {
   now?: () => bigint;
   /** where the start-up migration of old-layout tables reports progress */
   log?: Logger;
+  /** leave old-layout rows to migrateStep (the gateway); otherwise they are migrated at open */
+  migrateInBackground?: boolean;
+  /** rows per migrateStep (default 5,000) */
+  migrateChunk?: number;
   /** Storage.BusyTimeout: how long a write waits for another process's lock, ms (default 5 s) */
   busyTimeoutMs?: number;
 }

@@ -9,7 +9,7 @@ import { NeoError } from "../lib/errors.ts";
 import { openDatabase } from "./db.ts";
 import { createLifecycle } from "./lifecycle.ts";
 import { refreshViews } from "./layout.ts";
-import { migrateLegacyTables } from "./migrate-layout.ts";
+import { createLayoutMigration, migrateLegacyTables, prepareLegacyTables } from "./migrate-layout.ts";
 import { createRollupUpdater, type RollupUpdater } from "./rollup.ts";
 import { fillStep } from "./rollup-fill.ts";
 import { checkReadOnlySql } from "./sql-guard.ts";
@@ -32,7 +32,16 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
   db.exec("CREATE TABLE IF NOT EXISTS _neo_series_meta (k TEXT PRIMARY KEY, v TEXT)");
   const ro: Database = openDatabase(file, { readonly: true });
 
-  migrateLegacyTables(db, { log: opts.log });
+  // old-layout tables: renamed behind a union view now; their rows move step by step
+  // (migrateStep, in the background) or here and now
+  if (opts.migrateInBackground) {
+    try {
+      prepareLegacyTables(db, opts.log);
+    } catch (e) {
+      // e.g. a full disk: the old tables stay readable as they are; tried again by migrateStep
+      opts.log?.warn(`could not start the layout migration: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else migrateLegacyTables(db, { log: opts.log });
   try {
     const refreshed = refreshViews(db);
     if (refreshed.length > 0) opts.log?.info(`table views updated for faster per-name plans: ${refreshed.join(", ")}`);
@@ -118,6 +127,16 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       db.prepare("INSERT INTO _neo_series_meta (k, v) VALUES ('created', ?)").run(new Date().toISOString());
     })();
   }
+
+  const migration = createLayoutMigration(db, writerFor, { log: opts.log, chunk: opts.migrateChunk ?? 5_000 });
+  let unprepared = true;
+  const migrateTx = db.transaction(() => {
+    if (unprepared) {
+      prepareLegacyTables(db, opts.log);
+      unprepared = false;
+    }
+    return migration.step();
+  });
 
   const writeTx = db.transaction((table: string, rows: Row[]) => {
     refreshSettings();
@@ -214,6 +233,11 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
       return s;
     },
     configureStorage: (o) => life.configure(o),
+    migrateStep() {
+      ensureOpen();
+      return inTx(() => migrateTx.immediate());
+    },
+    migration: () => (closed ? undefined : migration.progress()),
     fillRollups() {
       ensureOpen();
       life.checkRoom();

@@ -2,7 +2,8 @@
 // is at 100 % when it starts still starts (the reserve file gives SQLite room for its -shm
 // files): MQTT routing and every read path work, writes are refused with 507 / PUBACK
 // 0x97 as when the disk fills while running, /health says "full", and once space
-// returns writes resume without a restart.
+// returns writes resume without a restart. An old-layout table waits with its migration
+// (logged once) and is migrated once space returns.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { eventually, run, startServer } from "./harness.ts";
 import { pubCode } from "./mqtt-clients.ts";
+import { sensorRows, writeLegacySeries } from "../../src/storage/legacy-fixture.ts";
 import { requires } from "./requires.ts";
 
 const mnt = mkdtempSync(join(tmpdir(), "neo-fullstart-"));
@@ -107,4 +109,36 @@ test.skipIf(tmpfs.skip)(
     }
   },
   60_000,
+);
+
+test.skipIf(tmpfs.skip)(
+  "a full disk pauses the layout migration of an old table: the gateway starts, reads it, and migrates once space returns",
+  async () => {
+    const data = join(mnt, "old");
+    // a data directory made while there was room, then an old-layout table in it
+    const first = await startServer([], { data });
+    expect(await first.stop()).toBe(0);
+    writeLegacySeries(data, { OLDT: sensorRows(20_000, 10) });
+    const filler = join(mnt, "filler-old");
+    fillUp(filler);
+
+    const srv = await startServer([], { data });
+    try {
+      expect(srv.logs()).toMatch(/file system is full: starting degraded/);
+      await srv.waitForLog(/layout migration paused/, 15_000);
+      const count = async () => {
+        const q = await fetch(`${srv.httpUrl}/db/query?q=${encodeURIComponent("select count(*) from OLDT")}`);
+        expect(q.status).toBe(200);
+        return ((await q.json()) as { data: { rows: unknown[][] } }).data.rows;
+      };
+      expect(await count()).toEqual([[20000]]);
+      rmSync(filler);
+      await srv.waitForLog(/migrated table OLDT: 20000 rows, verified/, 40_000);
+      expect(srv.logs().match(/layout migration paused/g)?.length).toBe(1);
+      expect(await count()).toEqual([[20000]]);
+    } finally {
+      expect(await srv.stop()).toBe(0);
+    }
+  },
+  90_000,
 );
