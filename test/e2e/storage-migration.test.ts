@@ -76,7 +76,7 @@ describe.skipIf(need.skip)("series store migration at start-up", () => {
     const srv = await startServer([], { data });
     try {
       // ready (listening) while most rows still wait in the old table
-      expect(srv.logs()).toMatch(/migrating table EXAMPLE to the compact layout: 300000 rows \(in the background/);
+      await srv.waitForLog(/migrating table EXAMPLE to the compact layout: 300000 rows \(in the background/);
       expect(srv.logs()).not.toMatch(/migrated table EXAMPLE/);
       const health = (await (await fetch(`${srv.httpUrl}/health`)).json()) as {
         migration?: { table: string; moved: number; total: number };
