@@ -34,6 +34,7 @@ export function createCoapService(d: {
     markUsed: (id) => auth.markUsed(id),
     // the same resolution as the HTTP and MQTT forms (m/<domain>/c/<id>: the channel must live in that domain)
     channel: (id, domain) => ch.messages.channelOf(channelTopic(id, "", domain))?.channel,
+    domainOf: (routeOrId) => ch.messages.domainOf(routeOrId),
     accept: (id, sub, payload, type, publisher, domain) =>
       ch.adapters.accept(id, sub, payload, type, { publisher, protocol: "coap", subtopic: sub }, undefined, domain),
     // the one live re-check (as channel sockets and MQTT sessions): the credential's rights now

@@ -11,7 +11,7 @@ import { CODE, OPT } from "./options.ts";
 
 const enc = new TextEncoder();
 const device = {
-  ...makePrincipal("dev", "client", ["channels:publish:c1", "channels:subscribe:c1"]),
+  ...makePrincipal("dev", "client", ["channels:publish:c1", "channels:subscribe:c1", "channels:publish:gone"]),
   ref: { kind: "client", id: "dev", form: "token", generation: "f" } as const,
   expiresAt: Number.POSITIVE_INFINITY,
 };
@@ -42,6 +42,7 @@ function setup(accept: (...a: unknown[]) => Promise<AcceptResult> = async () => 
         return undefined;
       return { domainId: home };
     },
+    domainOf: (d: string) => ({ plant: "dom-p", "dom-p": "dom-p", default: DEFAULT_DOMAIN_ID })[d],
     accept: async (...a) => {
       accepted.push(a);
       return accept(...a);
@@ -109,12 +110,13 @@ test("a POST goes to the channel path with its content type and publisher: 2.04"
   expect(accepted[0]?.[4]).toBe("dev");
 });
 
-test("codes: 4.01 bad key, 4.04 unknown channel (once identified, as HTTP), 4.03 no right, 4.05, 4.15, 4.13, 5.03 with Max-Age", async () => {
+test("codes: 4.01 bad key, 4.03 no right (whether the channel exists or not, as HTTP), 4.04 unknown channel only with the right, 4.05, 4.15, 4.13, 5.03 with Max-Age", async () => {
   const { adapter, audit } = setup(async () => ({ ok: false, status: 500, reason: "no space" }));
   const code = async (r: CoapRequest) => (await adapter.handle(r, peer)).code;
   expect(await code(req({ auth: "bad" }))).toBe(CODE.UNAUTHORIZED);
-  expect(await code(req({ auth: "good", path: ["channels", "nope", "messages"] }))).toBe(CODE.NOT_FOUND);
+  expect(await code(req({ auth: "good", path: ["channels", "nope", "messages"] }))).toBe(CODE.FORBIDDEN);
   expect(await code(req({ auth: "good", path: ["channels", "c2", "messages"] }))).toBe(CODE.FORBIDDEN);
+  expect(await code(req({ auth: "good", path: ["channels", "gone", "messages"] }))).toBe(CODE.NOT_FOUND);
   expect(await code(req({ code: CODE.PUT, auth: "good" }))).toBe(CODE.METHOD_NOT_ALLOWED);
   expect(await code(req({ auth: "good", format: 112 }))).toBe(CODE.UNSUPPORTED_CONTENT_FORMAT);
   expect(await code(req({ auth: "good" }, "x".repeat(101)))).toBe(CODE.REQUEST_ENTITY_TOO_LARGE);
@@ -124,20 +126,23 @@ test("codes: 4.01 bad key, 4.04 unknown channel (once identified, as HTTP), 4.03
   expect(audit.map((e) => [e.kind, e.result])).toEqual([
     ["auth", "fail"],
     ["deny", "fail"],
+    ["deny", "fail"],
     ["auth", "ok"],
   ]);
 });
 
-test("/m/<domain>/c/<id>: the channel must live in the named domain (4.04), a key of another domain is refused (4.03)", async () => {
+test("/m/<domain>/c/<id>: the right is asked in the channel's domain, or the named one for a missing channel (4.03 without it, 4.04 with it)", async () => {
   const { adapter, accepted } = setup();
   const code = async (path: string[]) => (await adapter.handle(req({ auth: "good", path }, "x"), peer)).code;
   // the device lives in the default domain: its channel by the default route or id
   expect(await code(["m", "default", "c", "c1", "room"])).toBe(CODE.CHANGED);
   expect(accepted[0]).toEqual(["c1", "room", new TextEncoder().encode("x"), undefined, "dev", "default"]);
   expect(await code(["m", DEFAULT_DOMAIN_ID, "c", "c1"])).toBe(CODE.CHANGED);
-  // the wrong domain in the path, or none such: no such channel there
-  expect(await code(["m", "plant", "c", "c1"])).toBe(CODE.NOT_FOUND);
-  expect(await code(["m", "nowhere", "c", "c1"])).toBe(CODE.NOT_FOUND);
+  // the wrong domain in the path, or none such: no right there (the same 4.03 as for an existing channel)
+  expect(await code(["m", "plant", "c", "c1"])).toBe(CODE.FORBIDDEN);
+  expect(await code(["m", "nowhere", "c", "c1"])).toBe(CODE.FORBIDDEN);
+  // a missing channel the key has the right to, in its own domain: 4.04
+  expect(await code(["m", "default", "c", "gone"])).toBe(CODE.NOT_FOUND);
   // a channel of another domain: refused whatever the path says
   expect(await code(["m", "plant", "c", "p1"])).toBe(CODE.FORBIDDEN);
 });

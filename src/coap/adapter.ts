@@ -8,6 +8,7 @@
 // carry a diagnostic payload only where it keeps the response no larger than the request
 // (UDP: no amplification).
 import type { CoapOption } from "./codec.ts";
+import { channelRightDomain } from "../lib/domain-id.ts";
 import { encodeOptions } from "./codec.ts";
 import type { Block1 } from "./block1.ts";
 import type { Caller, Door } from "./door.ts";
@@ -48,6 +49,8 @@ export interface AdapterDeps {
   block1: Block1;
   /** the channel with this id (in this SuperMQ domain, route or id, when given), or undefined */
   channel(channelId: string, domain?: string): { domainId: string } | undefined;
+  /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
+  domainOf(routeOrId: string): string | undefined;
   /** store (SenML) and deliver to MQTT subscribers, channel sockets and observers */
   accept(
     channelId: string,
@@ -147,9 +150,10 @@ export function createAdapter(deps: AdapterDeps) {
     const op = req.code === CODE.POST ? "publish" : "subscribe";
     const method = req.code === CODE.POST ? "POST" : "GET";
     // resolved only once the caller is identified: the same lookup as the HTTP adapter's
-    const who = door.admit(peer, key, op, target.channelId, `${method} ${where}`, () =>
-      deps.channel(target.channelId, target.domain),
-    );
+    const who = door.admit(peer, key, op, target.channelId, `${method} ${where}`, () => {
+      const channel = deps.channel(target.channelId, target.domain);
+      return { channel, rightDomain: channelRightDomain(channel, target.domain, deps.domainOf) };
+    });
     if (!who.ok) return refusal(req, peer, who.code, who.reason, who.maxAge ? [uint(OPT.MAX_AGE, who.maxAge)] : []);
     const topic = topicOf(target);
     if (req.code === CODE.POST) return post(req, peer, target, where, who.principal.id);

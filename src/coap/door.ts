@@ -47,8 +47,11 @@ export interface Caller {
   cert?: PeerCert;
 }
 
-/** the channel a request names, as the channel message path resolves it (undefined: none there) */
-export type ResolveChannel = () => { domainId: string } | undefined;
+/**
+ * the channel a request names, as the channel message path resolves it (undefined: none
+ * there), and the domain its right is asked in (lib/domain-id.ts channelRightDomain)
+ */
+export type ResolveChannel = () => { channel: { domainId: string } | undefined; rightDomain: string | undefined };
 
 export type Admitted =
   | { ok: true; principal: Identified; domainId: string }
@@ -81,8 +84,8 @@ export function createDoor(deps: DoorDeps) {
 
   /**
    * identify + resolve + authorize one request; `target` is e.g. "POST /channels/c1/messages".
-   * As the HTTP adapter: an identified caller naming no channel (or one of another domain
-   * than the path names) gets 4.04, else the right is asked in the channel's domain.
+   * As the HTTP adapter: the right is decided BEFORE the channel's existence is told (4.03
+   * for a caller without it, whether the channel exists or not); 4.04 only to a caller with it.
    */
   function admit(
     c: Caller,
@@ -120,9 +123,8 @@ export function createDoor(deps: DoorDeps) {
       return refuse(c, target, code, reason);
     }
     const p = who.principal;
-    const channel = resolve();
-    if (!channel) return { ok: false, code: CODE.NOT_FOUND, reason: `channel ${JSON.stringify(channelId)} not found` };
-    const d = authorize(p, `channels:${op}`, channelId, channel.domainId);
+    const { channel, rightDomain } = resolve();
+    const d = authorize(p, `channels:${op}`, channelId, rightDomain);
     if (!d.allow) {
       // an authorization refusal is a `deny` event (the trail aggregates them per principal, operation, minute)
       const reason = `not allowed to ${op} on channel ${channelId}`;
@@ -139,6 +141,7 @@ export function createDoor(deps: DoorDeps) {
       });
       return { ok: false, code: CODE.FORBIDDEN, reason };
     }
+    if (!channel) return { ok: false, code: CODE.NOT_FOUND, reason: `channel ${JSON.stringify(channelId)} not found` };
     const key = `${c.listener}|${c.address}|${p.id}`;
     const now = Date.now();
     const last = recorded.get(key);

@@ -19,6 +19,7 @@ export interface CoapDeps {
   audit?: Pick<AuditLog, "record">;
   markUsed(clientId: string): void;
   channel: AdapterDeps["channel"];
+  domainOf: AdapterDeps["domainOf"];
   accept: AdapterDeps["accept"];
   /** the live re-check: the key's principal now, or null when its credential is no longer usable */
   current(o: ObserverCredential): Principal | null;
@@ -48,6 +49,7 @@ export function createCoap(deps: CoapDeps) {
     observers,
     block1,
     channel: deps.channel,
+    domainOf: deps.domainOf,
     accept: deps.accept,
     maxBodyBytes: deps.maxBodyBytes,
   });

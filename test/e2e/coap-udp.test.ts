@@ -57,11 +57,17 @@ describe.skipIf(coapClient.skip)("coap-client against neo's CoAP listener", () =
     ]);
   });
 
-  test("refusals carry the Mainflux codes: 4.01 bad key, 4.03 not connected, 4.04 no channel or path, 4.05, 4.15, 4.00", async () => {
+  test("refusals carry the Mainflux codes: 4.01 bad key, 4.03 not connected, 4.04 no channel (with the right) or path, 4.05, 4.15, 4.00", async () => {
     const out = async (args: string[]) => (await coap(["-v", "6", ...args])).stdout;
     expect(await out(["-m", "post", "-e", "x", url("ch1", "nope:b:00")])).toContain("c:4.01");
     expect(await out(["-m", "post", "-e", "x", `${base}/channels/ch1/messages`])).toContain("c:4.01");
     expect(await out(["-m", "post", "-e", "x", url("ch1", gw.keys.stranger!.token)])).toContain("c:4.03");
+    // an unconnected key learns nothing about which channels exist: 4.03 for an existing and a
+    // missing channel alike, POST and Observe; 4.04 only to a key with the right to the id
+    for (const ch of ["ch1", "ch2", "gone", "never-made"]) {
+      expect(await out(["-m", "post", "-e", "x", url(ch, gw.keys.stranger!.token)])).toContain("c:4.03");
+      expect(await out(["-s", "1", url(ch, gw.keys.stranger!.token)])).toContain("c:4.03");
+    }
     expect(await out(["-m", "post", "-e", "x", url("gone", gw.keys.dev1!.token)])).toContain("c:4.04");
     expect(await out(["-m", "post", "-e", "x", `${base}/things/x?auth=${gw.keys.dev1!.token}`])).toContain("c:4.04");
     expect(await out(["-m", "put", "-e", "x", url("ch1", gw.keys.dev1!.token)])).toContain("c:4.05");

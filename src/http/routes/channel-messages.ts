@@ -8,6 +8,7 @@
 // credentials, 403 no right to the channel (audited; the same for a channel that does not exist),
 // 404 unknown channel (only to a caller with the right to it), 415, 400 invalid SenML.
 import type { Identified } from "../../auth/index.ts";
+import { channelRightDomain } from "../../lib/domain-id.ts";
 import { forbidden } from "../../lib/errors.ts";
 import { failure } from "../../lib/http/respond.ts";
 import { mediaType, readBody } from "../body.ts";
@@ -60,7 +61,7 @@ export function channelMessageRoutes(d: ChannelMessageDeps): RouteSpec[] {
     // the right is decided BEFORE the channel's existence is told: asked in the channel's
     // domain (a key of another domain never may), or, for a channel that does not exist,
     // in the domain the path names (the default domain on /http and /ws)
-    const inDomain = channel?.domainId ?? (domain === undefined ? undefined : (d.domainOf(domain) ?? domain));
+    const inDomain = channelRightDomain(channel, domain, d.domainOf);
     const may = ops.some((op) => c.may(`channels:${op}`, channelId, inDomain));
     // no credentials and no anonymous right: the same 401 as before, whether the channel exists or not
     if (who.kind === "anonymous" && !may)
