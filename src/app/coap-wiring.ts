@@ -51,9 +51,15 @@ export function createCoapService(d: {
 }
 
 /** start the configured CoAP listeners (a bad certificate or a busy port stops the start) */
-export async function listenCoap(coap: Coap, c: NeoConfig["coap"], pki: Pki): Promise<void> {
+export async function listenCoap(
+  coap: Coap,
+  c: NeoConfig["coap"],
+  pki: Pki,
+  /** client-certificate CAs trusted besides the gateway's own (Tls.TrustedCA), PEM */
+  trusted?: readonly string[],
+): Promise<void> {
   const tls = c.tls.listen
-    ? { ...c.tls.listen, ...(await loadTlsMaterial(pki, c.tls, "Coap")), clientAuth: c.tls.clientAuth }
+    ? { ...c.tls.listen, ...(await loadTlsMaterial(pki, c.tls, "Coap", trusted)), clientAuth: c.tls.clientAuth }
     : undefined;
   const udp = c.listen;
   if (udp) {

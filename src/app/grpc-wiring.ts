@@ -20,6 +20,8 @@ import type { WriteBatcher } from "./write-batcher.ts";
 export interface GrpcWiring {
   config: NeoConfig;
   pki: Pki;
+  /** client-certificate CAs trusted besides the gateway's own (Tls.TrustedCA), PEM */
+  trusted?: readonly string[];
   auth: Auth;
   patAuth: PatAuth;
   users: Users;
@@ -143,7 +145,7 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
     log: w.log,
   };
   const tls = g.tls.enabled
-    ? { ...(await loadTlsMaterial(w.pki, g.tls, "Grpc")), clientAuth: g.tls.clientAuth }
+    ? { ...(await loadTlsMaterial(w.pki, g.tls, "Grpc", w.trusted)), clientAuth: g.tls.clientAuth }
     : undefined;
   const l = await listening("gRPC", g.listen.host, g.listen.port, () =>
     startGrpc(deps, { host: g.listen.host, port: g.listen.port, ...(tls ? { tls } : {}) }),

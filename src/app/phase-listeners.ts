@@ -216,7 +216,7 @@ export async function startListeners(
   bound.http = hs;
   // machbase-neo's gRPC API (docs/grpc.md), when a Grpc block asks for it
   const grpc = await startGrpcListener({
-    ...{ config, pki: s.pki, auth: door.auth, registry: s.registry, readCheck: door.readCheck, queries: s.queries },
+    ...{ config, pki: s.pki, ...(s.trust ? { trusted: s.trust.pem } : {}), auth: door.auth, registry: s.registry, readCheck: door.readCheck, queries: s.queries },
     ...{ batcher: s.batcher, keysApi: keyApi, audit: s.audit, guard: door.guard, metrics: s.metrics },
     ...{ patAuth: s.people.patAuth, users: s.people.users, startedAt, addresses: ready, log: createLogger("grpc") },
   });
@@ -226,7 +226,7 @@ export async function startListeners(
     stops.add("accept", "gRPC listener", () => grpc.stop()); // open Append streams end; committed rows stay
   }
   if (services.coap) {
-    await listenCoap(services.coap, config.coap, s.pki);
+    await listenCoap(services.coap, config.coap, s.pki, s.trust?.pem);
     coapAt = services.coap.addresses();
   }
   return { mqtt: mq, http: hs, ready };

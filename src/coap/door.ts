@@ -16,7 +16,7 @@ import {
   principalName,
   type RefusalKind,
 } from "../auth/index.ts";
-import type { PeerCert } from "../lib/peer-cert.ts";
+import { type PeerCert, presentedOf } from "../lib/peer-cert.ts";
 import type { AuditLog } from "../registry/index.ts";
 import { CODE } from "./options.ts";
 
@@ -107,7 +107,7 @@ export function createDoor(deps: DoorDeps) {
       return refuse(c, target, CODE.UNAUTHORIZED, "missing credentials: add ?auth=<key> to the URI");
     const who = deps.identify({
       ...(token !== undefined ? { token } : {}),
-      ...(c.cert ? { certificate: { cn: c.cert.cn, fingerprint256: c.cert.fingerprint256 } } : {}),
+      ...(c.cert ? { certificate: presentedOf(c.cert) } : {}),
       allowAnonymous: false,
     });
     if (!who.ok) {

@@ -6,7 +6,7 @@ import { type Metadata, status } from "@grpc/grpc-js";
 import { type Credentials, formOf, type Identified, principalName } from "../auth/index.ts";
 import { isNeoError } from "../lib/errors.ts";
 import { formatElapse } from "../lib/http/elapse.ts";
-import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
+import { type PeerCert, peerCertOf, presentedOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
 import type { Caller, GrpcDeps } from "./types.ts";
 import { ValueError } from "./values.ts";
 
@@ -86,7 +86,7 @@ export function createFraming(
     const token = metadataToken(call.metadata);
     const c: Credentials = {
       allowAnonymous: false,
-      ...(cert ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256 } } : {}),
+      ...(cert ? { certificate: presentedOf(cert) } : {}),
       ...(token ? { token } : {}),
       ...(bound?.user ? { username: bound.user } : {}),
       ...(bound?.password ? { password: bound.password } : {}),

@@ -3,7 +3,7 @@
 // deleted, revoked, rotated or expired credential still holds: open Append streams get
 // UNAUTHENTICATED, its connections, result sets and appenders are dropped.
 import { Server } from "@grpc/grpc-js";
-import type { PeerCert } from "../lib/peer-cert.ts";
+import { type PeerCert, presentedOf } from "../lib/peer-cert.ts";
 import { createHandles, type Handles } from "./handles.ts";
 import { connHandlers } from "./machbase-conn.ts";
 import { prepareHandlers } from "./machbase-prepare.ts";
@@ -66,7 +66,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     if (!deps.guard.check(peer.address).ok) return false;
     if (!peer.cert) return true; // no certificate (ClientAuth "none"/"optional"): each call needs a token
     const r = deps.identify({
-      certificate: { cn: peer.cert.cn, fingerprint256: peer.cert.fingerprint256 },
+      certificate: presentedOf(peer.cert),
       allowAnonymous: false,
     });
     if (r.ok) return true;

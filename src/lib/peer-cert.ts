@@ -36,3 +36,11 @@ export function peerCertOf(c: RawPeerCertificate | null | undefined): PeerCert |
     ...(c.raw ? { der: c.raw } : {}),
   };
 }
+
+/**
+ * What identify() is handed for a verified certificate: CN, fingerprint and the DER, so a
+ * certificate of a trusted company CA is named by that CA's rule (pki/trust.ts) on every transport.
+ */
+export function presentedOf(c: PeerCert): { cn: string; fingerprint256: string; der?: Uint8Array } {
+  return { cn: c.cn, fingerprint256: c.fingerprint256, ...(c.der ? { der: c.der } : {}) };
+}
