@@ -50,19 +50,29 @@ export async function startMqttListener(
           requestCert: l.clientAuth !== "none",
           rejectUnauthorized: l.clientAuth === "require",
         }
-      : undefined;
+      : l.transport === "wss"
+        ? await loadTlsMaterial(d.pki, m.tls, "Mqtt")
+        : undefined;
+  const websocket = l.transport === "ws" || l.transport === "wss";
   const what = l.named ? (`MQTT listener "${l.name}"` as const) : "MQTT";
   const at = await listening(
     what,
     l.listen.host,
     l.listen.port,
-    () => d.broker.listen({ ...(l.named ? { name: l.name } : {}), host: l.listen.host, port: l.listen.port, tls }),
+    () =>
+      d.broker.listen({
+        ...(l.named ? { name: l.name } : {}),
+        host: l.listen.host,
+        port: l.listen.port,
+        ...(tls ? { tls } : {}),
+        ...(websocket ? { websocket } : {}),
+      }),
     l.named ? `${file ?? "config"}:${l.at ?? "?"} Mqtt.Listener "${l.name}"` : undefined,
   );
   announce?.();
-  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${tls ? `, client certificate ${l.clientAuth}` : ""}`;
+  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${l.transport === "tls" ? `, client certificate ${l.clientAuth}` : ""}`;
   createLogger("mqtt-tcp").info(
-    `MQTT Listen ${l.transport}://${at.host}:${at.port}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
+    `MQTT Listen ${l.transport}://${at.host}:${at.port}${websocket ? "/mqtt" : ""}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
   );
   return at;
 }

@@ -23,7 +23,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const socketOf = (m: NeoConfig["mqtt"], l: ResolvedMqttListener) => [
   l.transport,
   l.listen,
-  l.transport === "tls" ? [l.clientAuth, m.tls.certFile, m.tls.keyFile] : null,
+  l.transport === "tls" || l.transport === "wss" ? [l.clientAuth, m.tls.certFile, m.tls.keyFile] : null,
 ];
 
 export async function startMqttListeners(set: MqttListenerSet, m: NeoConfig["mqtt"]): Promise<void> {
@@ -39,7 +39,7 @@ export async function reconcileMqttListeners(
   prev: NeoConfig["mqtt"],
   next: NeoConfig["mqtt"],
   log: Logger,
-  /** the server certificate files were replaced: every tls:// listener loads them again */
+  /** the server certificate files were replaced: every tls:// and wss:// listener loads them again */
   renewTls = false,
 ): Promise<{ done: string[]; failed: string[] }> {
   const done: string[] = [];
@@ -54,7 +54,11 @@ export async function reconcileMqttListeners(
       old.get(l.name) ??
       (l.named ? undefined : [...old.values()].find((r) => !r.rules.named)) ??
       [...old.values()].find((r) => sameAddress(r.rules.listen, l.listen));
-    if (mine && same(socketOf(prev, mine.rules), socketOf(next, l)) && !(renewTls && l.transport === "tls")) {
+    if (
+      mine &&
+      same(socketOf(prev, mine.rules), socketOf(next, l)) &&
+      !(renewTls && (l.transport === "tls" || l.transport === "wss"))
+    ) {
       old.delete(mine.rules.name);
       fresh.set(l.name, { rules: l, listener: mine.listener });
       continue;

@@ -44,7 +44,7 @@ export interface ReadyInfo {
   mqtt: string;
   mqttTls: boolean;
   /** every MQTT listener by name (Listener blocks; the one listener is "tcp" or "tls") */
-  mqttListeners: { name: string; transport: "tcp" | "tls"; address: string }[];
+  mqttListeners: { name: string; transport: "tcp" | "tls" | "ws" | "wss"; address: string }[];
   httpTls: boolean;
   /** the gRPC listener ("host:port"), when a Grpc block configures one */
   grpc?: string;

@@ -17,7 +17,8 @@ export interface TlsConfig {
 export interface MqttListenerConfig {
   /** the block's label: names it in /metrics, $SYS, the console and the audit trail */
   name: string;
-  transport: "tcp" | "tls";
+  /** ws/wss: MQTT over WebSocket on the path /mqtt */
+  transport: "tcp" | "tls" | "ws" | "wss";
   listen: ListenConfig;
   /** a token is required on this listener (default: Mqtt.EnableTokenAuth) */
   enableTokenAuth?: boolean;

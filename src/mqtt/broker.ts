@@ -10,6 +10,7 @@ import { buildInfo } from "../lib/build-info.ts";
 import { BrokerCore } from "./core.ts";
 import { listenSocket, type ListenOptions, type Listening } from "./listeners.ts";
 import { createWsHandler, type WsData } from "./websocket.ts";
+import { listenWebSocket } from "./ws-listener.ts";
 import { sysMessages } from "./sys.ts";
 import { RC } from "./codes.ts";
 import { HIGH_WATER } from "./transport.ts";
@@ -83,7 +84,8 @@ export class Broker<M = unknown> {
   }
 
   async listen(o: ListenOptions): Promise<Listening> {
-    const l = listenSocket(this.core, o, (x) => this.listeners.delete(x));
+    const stopped = (x: Listening) => this.listeners.delete(x);
+    const l = o.websocket ? listenWebSocket(this.core, o, stopped) : listenSocket(this.core, o, stopped);
     this.listeners.add(l);
     return l;
   }

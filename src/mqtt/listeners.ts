@@ -24,13 +24,15 @@ export interface ListenOptions {
   host: string;
   port: number;
   tls?: TlsListenOptions;
+  /** MQTT over WebSocket on /mqtt (ws://, or wss:// with `tls`) instead of a raw byte stream */
+  websocket?: boolean;
 }
 
 export interface Listening {
   name?: string;
   host: string;
   port: number;
-  transport: "tcp" | "tls";
+  transport: "tcp" | "tls" | "ws" | "wss";
   /** stop accepting; by default also close this listener's connections (false keeps them, for a reload) */
   stop(closeConnections?: boolean): void;
 }

@@ -8,26 +8,24 @@ import { bool, oneOf, scopeList } from "./leaves.ts";
 import type { ConfigPatch, MqttListenerPatch } from "./patch.ts";
 import { got, list, q, type Ctx, type LabelledSpec, type LeafSpec } from "./spec.ts";
 
-const TRANSPORTS = ["tcp", "tls"] as const;
+const TRANSPORTS = ["tcp", "tls", "ws", "wss"] as const;
 const current = (p: ConfigPatch): MqttListenerPatch => p.mqtt.listeners?.at(-1) as MqttListenerPatch;
 
-type Address = { transport: "tcp" | "tls"; listen: ListenConfig };
+type Address = { transport: MqttListenerConfig["transport"]; listen: ListenConfig };
 function readAddress(v: Value): Address | string {
   if (v.kind !== "string") return `expected "tcp://host:port" or "tls://host:port", got ${got(v)}`;
   const m = /^([A-Za-z]+):\/\/(.*)$/.exec(v.value.trim());
   const scheme = m?.[1]?.toLowerCase();
   if (!m || !scheme) return `give the transport: "tcp://${v.value}" or "tls://${v.value}"`;
-  if (scheme === "ws" || scheme === "wss")
-    return "MQTT over WebSocket is served on the HTTP listeners' /mqtt path (Http.Listen, Http.Tls), not as a Listener";
   const transport = TRANSPORTS.find((t) => t === scheme);
-  if (!transport) return `unsupported transport "${scheme}://" (use tcp:// or tls://)`;
+  if (!transport) return `unsupported transport "${scheme}://" (use tcp://, tls://, ws:// or wss://)`;
   const at = parseListen(m[2] ?? "");
   return at.ok ? { transport, listen: at.value } : at.error;
 }
 
 const address: LeafSpec = {
   kind: "leaf",
-  type: '"tcp://host:port" or "tls://host:port" (port 0 picks a free port)',
+  type: '"tcp://host:port", "tls://...", "ws://..." or "wss://..." (MQTT over WebSocket on /mqtt; port 0 picks a free port)',
   read: (v) => {
     const a = readAddress(v);
     if (typeof a === "string") return a;
@@ -67,7 +65,7 @@ export const mqttListenerSpec: LabelledSpec = {
   },
 };
 
-/** every listener has an Address; ClientAuth only on tls; no two on one address */
+/** every listener has an Address; ClientAuth only on tls (wss:// asks for no client certificate); no two on one address */
 export function checkMqttListeners(p: ConfigPatch, ctx: Ctx): void {
   const seen = new Map<string, string>();
   const names = new Set<string>();
@@ -80,7 +78,10 @@ export function checkMqttListeners(p: ConfigPatch, ctx: Ctx): void {
       continue;
     }
     if (l.clientAuth !== undefined && l.transport !== "tls")
-      ctx.problems.push({ pos, message: `${named}: ClientAuth needs a tls:// Address` });
+      ctx.problems.push({
+        pos,
+        message: `${named}: ClientAuth needs a tls:// Address${l.transport === "wss" ? " (a wss:// listener asks for no client certificate; use tls:// for certificate clients)" : ""}`,
+      });
     const key = `${l.listen.host}:${l.listen.port}`;
     const other = seen.get(key);
     if (names.has(l.name)) ctx.problems.push({ pos, message: `${named}: two listeners have this name` });

@@ -26,7 +26,7 @@ export interface TrustedCaPatch {
 export interface MqttListenerPatch {
   name: string;
   at: string;
-  transport?: "tcp" | "tls";
+  transport?: "tcp" | "tls" | "ws" | "wss";
   listen?: ListenConfig;
   enableTokenAuth?: boolean;
   clientAuth?: ClientAuthMode;

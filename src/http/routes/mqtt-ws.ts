@@ -6,6 +6,7 @@
 // counts toward a ban). Nothing is let through on the strength of it alone.
 import type { Server, WebSocketHandler } from "bun";
 import { failure } from "../../lib/http/respond.ts";
+import { wsUpgradeCheck } from "../../lib/mqtt-ws-upgrade.ts";
 import { type RouteSpec, UPGRADE } from "../route.ts";
 import type { FrontPeer } from "../tls-front.ts";
 
@@ -21,8 +22,6 @@ export interface HttpWebSocket {
   handlers: WebSocketHandler<unknown>;
 }
 
-const WS_PROTOCOLS = ["mqtt", "mqttv3.1"];
-
 export function mqttWsRoutes(ws: HttpWebSocket): RouteSpec[] {
   return [
     {
@@ -31,11 +30,9 @@ export function mqttWsRoutes(ws: HttpWebSocket): RouteSpec[] {
       who: UPGRADE,
       upgrade: "mqtt",
       handler(req, c) {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
-          return failure(426, "MQTT over WebSocket: send a WebSocket upgrade", { upgrade: "websocket" });
-        const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
-        const proto = WS_PROTOCOLS.find((p) => offered.includes(p));
-        if (!proto) return failure(400, "MQTT over WebSocket needs subprotocol mqtt or mqttv3.1");
+        const check = wsUpgradeCheck(req);
+        if (!check.ok) return failure(check.status, check.reason, check.headers);
+        const proto = check.protocol;
         if (!c.server) return failure(400, "websocket upgrade needs a listening server");
         // the client's address (behind a trusted proxy: the forwarded one) is the session's
         const peer = c.clientIp ? { ...c.peer, remoteAddress: c.clientIp } : c.peer;
