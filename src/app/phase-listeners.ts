@@ -216,7 +216,15 @@ export async function startListeners(
   bound.http = hs;
   // machbase-neo's gRPC API (docs/grpc.md), when a Grpc block asks for it
   const grpc = await startGrpcListener({
-    ...{ config, pki: s.pki, ...(s.trust ? { trusted: s.trust.pem } : {}), auth: door.auth, registry: s.registry, readCheck: door.readCheck, queries: s.queries },
+    ...{
+      config,
+      pki: s.pki,
+      ...(s.trust ? { trusted: s.trust.pem } : {}),
+      auth: door.auth,
+      registry: s.registry,
+      readCheck: door.readCheck,
+      queries: s.queries,
+    },
     ...{ batcher: s.batcher, keysApi: keyApi, audit: s.audit, guard: door.guard, metrics: s.metrics },
     ...{ patAuth: s.people.patAuth, users: s.people.users, startedAt, addresses: ready, log: createLogger("grpc") },
   });

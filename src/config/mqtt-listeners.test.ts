@@ -57,6 +57,19 @@ describe("Mqtt listeners", () => {
     ]);
   });
 
+  test("ws:// and wss:// listeners serve MQTT over WebSocket with their own rules", () => {
+    const c = load(
+      'Mqtt {\n  Listener "web" { Address = "ws://127.0.0.1:9001" }\n  Listener "webs" {\n    Address = "wss://[::1]:9443"\n    EnableTokenAuth = true\n  }\n}\n',
+    );
+    expect(mqttListeners(c.mqtt).map((l) => [l.name, l.transport, l.listen.host, l.listen.port, l.clientAuth])).toEqual(
+      [
+        ["web", "ws", "127.0.0.1", 9001, "none"],
+        ["webs", "wss", "::1", 9443, "none"],
+      ],
+    );
+    expect(formatConfig(c)).toContain('Address = "wss://[::1]:9443"');
+  });
+
   test("errors name the file, line and column of the listener at fault", () => {
     expect(() =>
       load(`Mqtt {
@@ -68,7 +81,11 @@ describe("Mqtt listeners", () => {
     Address = "tcp://127.0.0.1:1884"
     ClientAuth = "require"
   }
-  Listener "d" { Address = "ws://127.0.0.1:80" }
+  Listener "d" { Address = "quic://127.0.0.1:80" }
+  Listener "e" {
+    Address = "wss://127.0.0.1:9443"
+    ClientAuth = "optional"
+  }
 }
 `),
     ).toThrow(
@@ -76,7 +93,8 @@ describe("Mqtt listeners", () => {
         `${file}:3:12: Mqtt.Listener "b": 127.0.0.1:1883 is already Mqtt.Listener "a"'s address`,
         `${file}:6:12: Mqtt.Listener "c": ClientAuth needs a tls:// Address`,
         `${file}:10:12: Mqtt.Listener "d": no Address (write Address = "tcp://127.0.0.1:1883")`,
-        `${file}:10:28: Mqtt.Listener "d".Address: MQTT over WebSocket is served on the HTTP listeners' /mqtt path (Http.Listen, Http.Tls), not as a Listener`,
+        `${file}:10:28: Mqtt.Listener "d".Address: unsupported transport "quic://" (use tcp://, tls://, ws:// or wss://)`,
+        `${file}:11:12: Mqtt.Listener "e": ClientAuth needs a tls:// Address (a wss:// listener asks for no client certificate; use tls:// for certificate clients)`,
       ].join("\n"),
     );
   });

@@ -81,7 +81,7 @@ describe("schema: problems carry file:line:col", () => {
 
   test("machbase-neo keys neo does not take say what to write instead", () => {
     expect(problemsOf('Mqtt {\n  Listeners = ["tcp://127.0.0.1:1883", "quic://x:1"]\n  EnableTls = true\n}')).toEqual([
-      'neo.conf:2:15: Mqtt.Listeners: unsupported transport "quic://" (use tcp:// or tls://)',
+      'neo.conf:2:15: Mqtt.Listeners: unsupported transport "quic://" (use tcp://, tls://, ws:// or wss://)',
       'neo.conf:3:3: unknown key "EnableTls" in Mqtt; write Tls { Enabled = true } instead',
     ]);
   });
