@@ -11,7 +11,7 @@ import type { NeoMetrics } from "../metrics/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { AuditLog, Registry, Users } from "../registry/index.ts";
-import { type createKeysService, createPasswordLogin } from "../http/index.ts";
+import { type createKeysService, createPasswordLogin, outcomeRow } from "../http/index.ts";
 import { listening } from "./listen-error.ts";
 import type { ReadCheck } from "./query-authz.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
@@ -94,7 +94,7 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
   // grpc-js, protobufjs, node:tls and node:net load only when a Grpc block asks for them
   const { startGrpc } = await import("../grpc/index.ts");
   let seen = Number.NaN;
-  const login = createPasswordLogin({ users: w.users, guard: w.guard, audit: w.audit, log: w.log });
+  const login = createPasswordLogin({ users: w.users, guard: w.guard, log: w.log });
   const v = buildInfo();
   const [major = 0, minor = 0, patch = 0] = v.version.split(/[.-]/).map((n) => Number(n) || 0);
   const deps: GrpcDeps = {
@@ -120,7 +120,10 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
     write: (table, rows) => w.batcher.write(table, rows),
     keys: keyOps(w),
     async userAuth(name, password, address) {
-      const r = await login(name, password, { ip: address, listener: g.tls.enabled ? "grpcs" : "grpc" });
+      const listener = g.tls.enabled ? "grpcs" : "grpc";
+      const r = await login(name, password, { ip: address, listener });
+      // gRPC's door writes the login's row (the HTTP runner does it for /web/api/login, /users/tokens/issue)
+      if (r.checked) w.audit.record(outcomeRow(r.checked, listener, address));
       return r.ok;
     },
     audit: w.audit,

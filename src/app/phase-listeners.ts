@@ -159,12 +159,7 @@ export async function startListeners(
   });
   const keys = { registry: s.registry, pki: s.pki, log: createLogger("keys"), defaultScopes };
   const keyApi = createKeysService({ ...keys, now: Date.now });
-  const login = createPasswordLogin({
-    users: s.people.users,
-    guard: door.guard,
-    audit: s.audit,
-    log: createLogger("web"),
-  });
+  const login = createPasswordLogin({ users: s.people.users, guard: door.guard, log: createLogger("web") });
   const { people } = s.people;
   // every HTTP route of every surface, one table (the /db/*, /health, /metrics and /mqtt
   // routes are the HTTP server's own)

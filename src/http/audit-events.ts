@@ -113,15 +113,20 @@ export function denyRow(c: RouteContext, p: Identified, op: string, target: stri
   };
 }
 
-/** the outcome of a public route's own secret check (a refresh key, a recovery key) */
+/** the outcome of a public route's own secret check (a refresh key, a recovery key, a password) */
 export function secretRow(c: RouteContext, o: SecretOutcome): HttpAuditEvent {
+  return outcomeRow(o, c.listener, c.address || "unknown");
+}
+
+/** a credential check's outcome as an audit row (the runner's, and gRPC's password login) */
+export function outcomeRow(o: SecretOutcome, listener: string, address: string): HttpAuditEvent {
   return {
     kind: o.kind,
     action: o.action,
     result: o.reason === undefined ? "ok" : "fail",
     method: o.method,
-    listener: c.listener,
-    address: c.address || "unknown",
+    listener,
+    address,
     ...(o.user !== undefined ? { user: o.user } : {}),
     ...(o.target !== undefined ? { target: o.target } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),

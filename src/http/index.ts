@@ -24,6 +24,7 @@ export type {
 export { sessionRoutes } from "./routes/session.ts";
 export { userRoutes } from "./routes/users.ts";
 export { patRoutes } from "./routes/pats.ts";
+export { outcomeRow } from "./audit-events.ts";
 export { createPasswordLogin } from "./password-login.ts";
 export { consoleAssetRoutes } from "./routes/console-assets.ts";
 export { estRoutes } from "./routes/est.ts";

@@ -1,18 +1,18 @@
 // The one password check behind every login (/web/api/login, /users/tokens/issue; routes
-// with `guard: "password"`): the
+// with `guard: "password"`; gRPC's UserAuth): the
 // brute-force guard first (a banned address costs no hashing; parallel checks count),
-// the per-user slow-down, argon2id (unknown users cost the same), the audit row and an
-// aggregated log line for failures.
+// the per-user slow-down, argon2id (unknown users cost the same) and an aggregated log
+// line for failures. It audits nothing itself: the checked password's outcome is handed
+// back (`checked`) and the caller's door writes the row (the HTTP runner from c.checked).
 import type { Guard, UserRecord, Users } from "../auth/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Logger } from "../lib/log.ts";
-import type { HttpAudit } from "./audit-events.ts";
+import type { SecretOutcome } from "./route.ts";
 
 export interface PasswordLoginDeps {
   users: Users;
   guard: Guard;
-  audit: HttpAudit;
   log: Logger;
 }
 
@@ -20,27 +20,27 @@ export type PasswordLogin = (
   name: string,
   password: string,
   where: { ip: string; listener: string },
-) => Promise<{ ok: true; user: UserRecord } | { ok: false; response: Response }>;
+) => Promise<
+  | { ok: true; user: UserRecord; checked: SecretOutcome }
+  /** `checked` when a password was checked (absent: refused before, e.g. a banned address) */
+  | { ok: false; response: Response; checked?: SecretOutcome }
+>;
 
 function tooMany(retryAfterSec: number): Response {
   return failure(429, `too many failed logins, retry in ${retryAfterSec}s`, { "retry-after": String(retryAfterSec) });
 }
 
 export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
-  const { users, guard, audit, log } = deps;
+  const { users, guard, log } = deps;
   // an attacker guessing passwords must not also flood the journal
   const failedLogins = createLogAggregator(log, "web: failed logins");
-  const event = (where: { ip: string; listener: string }, result: "ok" | "fail", user?: string, reason?: string) =>
-    audit.record({
-      kind: "auth",
-      action: "login",
-      result,
-      method: "password",
-      listener: where.listener,
-      address: where.ip,
-      ...(user ? { user } : {}),
-      ...(reason ? { reason } : {}),
-    });
+  const outcome = (user?: string, reason?: string): SecretOutcome => ({
+    kind: "auth",
+    action: "login",
+    method: "password",
+    ...(user ? { user } : {}),
+    ...(reason ? { reason } : {}),
+  });
 
   return async (name, password, where) => {
     const { ip } = where;
@@ -60,8 +60,11 @@ export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
         const who = known ? `user ${name}` : "an unknown user";
         failedLogins.warn(ip, `web: failed login for ${who} from ${ip}`);
         guard.failed(ip, name);
-        event(where, "fail", known ? name : undefined, known ? "wrong password" : "unknown user");
-        return { ok: false, response: failure(401, "invalid username or password") };
+        return {
+          ok: false,
+          response: failure(401, "invalid username or password"),
+          checked: outcome(known ? name : undefined, known ? "wrong password" : "unknown user"),
+        };
       }
     } finally {
       release();
@@ -69,7 +72,6 @@ export function createPasswordLogin(deps: PasswordLoginDeps): PasswordLogin {
     const user = users.get(name);
     if (!user) return { ok: false, response: failure(401, "invalid username or password") };
     log.info(`web: user ${name} logged in from ${ip}`);
-    event(where, "ok", name);
-    return { ok: true, user };
+    return { ok: true, user, checked: outcome(name) };
   };
 }

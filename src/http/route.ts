@@ -111,16 +111,17 @@ export interface RouteContext extends Connection {
   changed?: { target: string; detail?: unknown; action?: string };
   /**
    * a public route that checks a secret of its own (guard "secret": a refresh key, a
-   * recovery key) reports the outcome here; the runner audits it (a `reason`: refused)
+   * recovery key; guard "password": a login) reports the outcome here; the runner audits it
+   * (a `reason`: refused)
    */
   checked?: SecretOutcome;
 }
 
-/** what a guard "secret" route's own credential check came to (audited by the runner) */
+/** what a guard "secret" or "password" route's own credential check came to (audited by the runner) */
 export interface SecretOutcome {
   kind: "auth" | "change";
   action: string;
-  method: "refresh_key" | "recovery_key";
+  method: "refresh_key" | "recovery_key" | "password";
   /** the user the secret belonged to (when it was accepted) */
   user?: string;
   target?: string;

@@ -92,7 +92,7 @@ describe("web UI in headless Chromium (in-process server)", () => {
     const log = createLogger("web");
     const assets = createWebAssets({ log });
     await assets.load();
-    const login = createPasswordLogin({ users, guard, audit: { record() {} }, log });
+    const login = createPasswordLogin({ users, guard, log });
     const config = defaultConfig(dir);
     config.http.listen = { host: "127.0.0.1", port: 0 };
     // the console's routes through the one runner, as the gateway serves them

@@ -56,7 +56,7 @@ export async function openConsoleFixture(open: (dir: string) => Stores): Promise
   /** the web API as the server builds it: sessions from the user-key store, logins behind `guard` */
   const makeApi = (guard: Guard) => {
     const log = createLogger("web");
-    const login = createPasswordLogin({ users, guard, audit: { record() {} }, log });
+    const login = createPasswordLogin({ users, guard, log });
     const config = defaultConfig(dir);
     config.http.listen = { host: "127.0.0.1", port: 0 };
     const routes = [

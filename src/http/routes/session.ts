@@ -27,6 +27,7 @@ export function sessionRoutes(d: SessionDeps): RouteSpec[] {
         if (typeof loginName !== "string" || typeof password !== "string")
           throw badRequest("invalid_login", "loginName and password are required");
         const r = await d.login(loginName, password, { ip: c.address || "unknown", listener: c.listener });
+        if (r.checked) c.checked = r.checked; // the runner audits the login
         if (!r.ok) return r.response;
         const token = d.people.startSession(r.user);
         const res = ok(c.started, { accessToken: token });

@@ -33,6 +33,7 @@ export function userRoutes(d: UsersDeps): RouteSpec[] {
     if (typeof name !== "string" || typeof password !== "string" || name === "" || password === "")
       throw badRequest("invalid_login", "username and password are required");
     const r = await d.login(name, password, { ip: c.address || "unknown", listener: c.listener });
+    if (r.checked) c.checked = r.checked; // the runner audits the login
     if (!r.ok) return r.response;
     return jsonResponse(people.login(r.user), 201);
   }
