@@ -5,7 +5,7 @@
 // (the old certificate is retired and listed in the CRL). The private key never leaves the device.
 import { usageError } from "../lib/errors.ts";
 import { ALL_ACCESS_SCOPES, parseScopes } from "../lib/scopes.ts";
-import { keyTypeOfCert } from "../pki/index.ts";
+import { signForClient } from "../pki/index.ts";
 import { assertClientId } from "../registry/index.ts";
 import { auditChange } from "./audit-cli.ts";
 import { commonArgs, command } from "./common.ts";
@@ -40,21 +40,9 @@ export default command({
     const given = repeatedOption(rawArgs, "scope");
     const defaults = resolveConfig(args).auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
     const scopes = parseScopes(given.length ? given : defaults).map((s) => s.text);
-    const { certPem, token } = await withKeys(args, async ({ pki, registry }) => {
-      const signed = await pki.signCsr(input, { clientId: args.id, ...validity });
-      if (registry.get(args.id)) {
-        registry.importCert(args.id, signed);
-        return { certPem: signed.certPem, token: undefined };
-      }
-      const issued = await registry.create({
-        id: args.id,
-        keyType: await keyTypeOfCert(signed.certPem),
-        scopes,
-        ...validity,
-        pki: { issueClientCert: async () => signed },
-      });
-      return { certPem: issued.certPem, token: issued.token };
-    });
+    const { certPem, token } = await withKeys(args, ({ pki, registry }) =>
+      signForClient(pki, registry, { id: args.id, csr: input, ...validity, scopes }),
+    );
     auditChange(args, "key.sign", args.id, { notAfter: validity.notAfter.toISOString() });
     if (args.output !== undefined) {
       writeNew(args.output, certPem, 0o644);

@@ -32,3 +32,4 @@ export {
   type TrustedCertInfo,
 } from "./trust.ts";
 export { certsOnly, keyTypeOfCert } from "./csr.ts";
+export { signForClient } from "./sign-for-client.ts";

@@ -82,6 +82,7 @@ describe("web UI in headless Chromium (in-process server)", () => {
     users = openUsers(dir);
     password = (await users.ensureAdmin())!;
     const pki = await loadOrCreatePki(dir, { hosts: [] });
+    await Bun.write(join(dir, "ca.crt"), pki.caCertPem);
     const people = createPeople({
       users,
       keys: openUserKeys(dir),
@@ -217,6 +218,55 @@ describe("web UI in headless Chromium (in-process server)", () => {
       await page.click("#new-submit");
       await page.locator("#new-error").waitFor();
       expect(await page.locator("#new-error").textContent()).toBe("client id plc.line-2 already exists");
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  test("Sign CSR: a request made with openssl req is uploaded and signed; the certificate chains to the gateway CA", async () => {
+    const key = join(dir, "dev.key");
+    const csr = join(dir, "dev.csr");
+    const made = Bun.spawnSync(
+      ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"].concat([
+        "-keyout",
+        key,
+        "-out",
+        csr,
+        "-subj",
+        "/CN=csr-dev",
+      ]),
+    );
+    expect(made.exitCode).toBe(0);
+    const page = await browser.newPage();
+    try {
+      await signIn(page, base, password);
+      await page.click("#sign-csr-open");
+      await page.getByRole("dialog", { name: "Sign a certificate request" }).waitFor();
+      await page.fill("#sign-id", "csr-dev");
+      await page.setInputFiles("#sign-csr", csr);
+      await page.click("#sign-submit");
+      await page.locator("#sign-cert").waitFor();
+      const pem = await page.locator("#sign-cert").inputValue();
+      expect(pem).toStartWith("-----BEGIN CERTIFICATE-----");
+      expect(await page.locator("#sign-token").inputValue()).toContain("csr-dev");
+      await page.screenshot({ path: join(SHOTS, "08-signed-csr.png") });
+      // the certificate is the device key's, issued by the gateway CA, and the client is registered
+      const certFile = join(dir, "signed.pem");
+      await Bun.write(certFile, pem);
+      const verify = Bun.spawnSync(["openssl", "verify", "-CAfile", join(dir, "ca.crt"), certFile]);
+      expect(verify.stdout.toString()).toContain(": OK");
+      const pub = (args: string[]) => Bun.spawnSync(["openssl", ...args, "-pubkey", "-noout"]).stdout.toString();
+      expect(pub(["x509", "-in", certFile])).toBe(pub(["req", "-in", csr]));
+      expect(registry.get("csr-dev")?.status).toBe("active");
+      await page.click("#sign-close");
+      await page.locator('tr[data-id="csr-dev"]').waitFor();
+      // a file that is no request: the server's reason in the dialog
+      await page.click("#sign-csr-open");
+      await page.fill("#sign-id", "csr-dev");
+      await page.setInputFiles("#sign-csr", key);
+      await page.click("#sign-submit");
+      await page.locator("#sign-error").waitFor();
+      expect(await page.locator("#sign-error").textContent()).toContain("certificate request");
     } finally {
       await page.close();
     }

@@ -5,6 +5,7 @@ import { api, ApiError, apiFile, type ApiReply } from "../api.ts";
 import { confirmDialog, Dialog, Note, toast } from "../components.ts";
 import { ago, copyText, dateInput, download, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
+import { SignCsrDialog } from "./keys-sign.ts";
 
 // the shape GET /web/api/keys returns, from the server's own definition (type only)
 type KeyRow = import("../../src/http/routes/console-views.ts").KeyView;
@@ -173,6 +174,7 @@ export function KeysPage() {
   const [onlyExpiring, setOnlyExpiring] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [newOpen, setNewOpen] = useState(false);
+  const [signOpen, setSignOpen] = useState(false);
   const [shown, setShown] = useState<{ id: string; r: Generated } | null>(null);
 
   async function refresh() {
@@ -225,6 +227,8 @@ export function KeysPage() {
           onChange=${(e: Event) => setOnlyExpiring((e.currentTarget as HTMLInputElement).checked)} /> Expiring only</label>
         <button id="server-cert" class="btn" type="button" title="CA certificate for clients' --cafile"
           onClick=${saveServerCert}>Server cert</button>
+        <button id="sign-csr-open" class="btn" type="button" title="Sign a device's CSR (its key stays on the device)"
+          onClick=${() => setSignOpen(true)}>Sign CSR</button>
         <button id="new-key" class="btn primary" type="button" onClick=${() => setNewOpen(true)}>
           <span aria-hidden="true">+</span> New key</button>
       </div>
@@ -285,5 +289,6 @@ export function KeysPage() {
       void refresh();
     }} />
     <${ResultDialog} shown=${shown} onDone=${() => setShown(null)} />
+    <${SignCsrDialog} open=${signOpen} onClose=${() => setSignOpen(false)} onSigned=${() => void refresh()} />
   </section>`;
 }

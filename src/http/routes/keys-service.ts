@@ -3,7 +3,7 @@
 // the console) call these once the runner's authorize() said yes.
 import { badRequest, conflict, notFound } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { KeyType, Pki } from "../../pki/index.ts";
+import { type KeyType, type Pki, signForClient } from "../../pki/index.ts";
 import { parseScopes } from "../../lib/scopes.ts";
 import { ok } from "../../lib/http/respond.ts";
 import { createZip } from "../../lib/zip.ts";
@@ -31,14 +31,17 @@ type Validity = { keyType?: KeyType; notBefore?: Date; notAfter?: Date };
 /** what key management needs of the registry */
 export interface KeyRegistry {
   list(): KeyRecord[];
+  get(id: string): KeyRecord | null;
   create(o: {
     id: string;
     keyType: KeyType;
     notBefore: Date;
     notAfter: Date;
-    pki: Pki;
+    pki: Pick<Pki, "issueClientCert">;
     scopes: string[];
   }): Promise<CreatedKey>;
+  /** a certificate signed from a device's request becomes the client's current one */
+  importCert(id: string, cert: { fingerprint256: string; serial: string }): unknown;
   delete(id: string): void | Promise<void>;
   revoke(id: string): unknown;
   rotate(id: string, pki: Pki, o?: Validity): Promise<CreatedKey>;
@@ -193,6 +196,32 @@ export function createKeysService(deps: KeysServiceDeps) {
       });
       log.info(`web: ${user} rotated key ${id}`);
       return issued(started, rotated, 200);
+    },
+
+    /**
+     * Sign a device's PKCS#10 request (PEM, or base64 DER) for `id`, as `neo shell key sign`
+     * does: an existing key keeps its token and scopes, a new one gets `scopes` (default
+     * Auth.DefaultScopes) and a token shown once. Body {csr, days?, notAfter?, scopes?}.
+     */
+    async sign(started: number, id: string, body: Record<string, unknown>, user: string): Promise<Response> {
+      if (!CLIENT_ID_RE.test(id)) throw badRequest("invalid_client_id", `client id ${id} is not valid`);
+      if (typeof body.csr !== "string" || body.csr.trim() === "")
+        throw badRequest("invalid_csr", 'give the certificate request (PEM) in "csr"');
+      const notBefore = new Date(deps.now());
+      const days = body.days ?? 1095;
+      if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 36_500)
+        throw badRequest("invalid_validity", "days must be a whole number from 1 to 36500");
+      const notAfter = parseTime(body.notAfter, "notAfter") ?? new Date(notBefore.getTime() + days * 86_400_000);
+      if (notAfter.getTime() <= notBefore.getTime())
+        throw badRequest("invalid_validity", "notAfter must be later than now");
+      const scopes = parseScopeField(body.scopes) ?? parseScopes(deps.defaultScopes()).map((s) => s.text);
+      const s = await signForClient(pki, registry, { id, csr: body.csr.trim(), notBefore, notAfter, scopes });
+      log.info(`web: ${user} signed a certificate request for ${id} (serial ${s.serial})`);
+      return ok(
+        started,
+        { id, certPem: s.certPem, ...(s.token ? { token: s.token } : {}), notAfter: notAfter.getTime() },
+        s.token ? 201 : 200,
+      );
     },
 
     async remove(started: number, id: string, user: string): Promise<Response> {

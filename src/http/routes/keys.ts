@@ -2,6 +2,7 @@
 //   /keys          any API credential (client token or certificate, login access key, PAT)
 //   /web/api/keys  the console (a web session)
 //   GET  list (the keys the caller's keys:list scopes name)   POST create {id|name, scopes?, type?, notBefore?, notAfter?}
+//   POST /<id>/sign {csr, days?, notAfter?, scopes?} (a device's PKCS#10 request, as `neo shell key sign`)
 //   DELETE /<id>   POST /<id>/revoke   POST /<id>/rotate (scripts only)
 // Each action needs `keys:<op>:<id>` (the route's scope, or `c.need` for an id in the
 // body); each change is audited by the runner (`key.create`, ...).
@@ -52,6 +53,14 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
       scope: { op: "keys:delete", target: ":id" },
       change: "key.delete",
       handler: (_, c) => keys.remove(c.started, c.params.id!, actor(c)),
+    },
+    {
+      method: "POST",
+      path: `${prefix}/:id/sign`,
+      who,
+      scope: { op: "keys:create", target: ":id" },
+      change: "key.sign",
+      handler: async (req, c) => keys.sign(c.started, c.params.id!, await readJsonBody(req), actor(c)),
     },
     {
       method: "POST",
