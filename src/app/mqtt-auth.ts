@@ -128,7 +128,11 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
       c.certificate = { cn: cert.cn, fingerprint256: cert.fingerprint256 };
       if (cert.der) c.certificate.der = cert.der;
     }
-    if (req.peer.listener !== undefined) c.listener = req.peer.listener;
+    if (req.peer.listener !== undefined) {
+      c.listener = req.peer.listener;
+      const accept = rulesOf(req.peer)?.credentials;
+      if (accept) c.accept = accept;
+    }
     const who = auth.identify(c);
     if (!who.ok) {
       if (who.kind === "unavailable") return refuse(who.kind, RC.serverUnavailable, who.reason, who);
@@ -145,7 +149,8 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
 
   /**
    * After a config reload: may this live session stay? Anonymous sessions go when a
-   * token became mandatory; identified ones when the client id must now match the key.
+   * token became mandatory; identified ones when the client id must now match the key, or
+   * when their listener no longer accepts their credential's form.
    * (Deleted, revoked and expired credentials are the re-check's job: current().)
    */
   function stillAllowed(c: NeoClient): boolean {
@@ -155,7 +160,10 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (c.peer.listener === undefined && config.tls.enabled && c.peer.transport === "tcp") return false;
     if (!cred || cred.principal.kind === "anonymous") return !tokenRequired(c.peer);
     if (config.requireClientIdMatch && cred.principal.kind === "client" && c.id !== cred.principal.id) return false;
-    return true;
+    // the listener no longer accepts this credential's form (its Credentials changed)
+    const accept = rulesOf(c.peer)?.credentials;
+    const form = formOf(cred.principal.ref);
+    return !accept || accept.some((f) => f === form);
   }
 
   return { authenticate, stillAllowed };

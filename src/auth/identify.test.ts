@@ -158,3 +158,24 @@ describe("identify: every credential form names the same principal", () => {
     expect(n.ok && n.principal.scopes.map((s) => s.text)).toEqual(["topics:publish:#"]);
   });
 });
+
+describe("identify: a listener's Credentials (the forms it accepts) are input", () => {
+  test("a valid credential of a form the listener does not accept is refused as not_here", () => {
+    const tokensOnly = { ...closed, listener: "lan", accept: ["token"] as const };
+    expect(who(auth.identify({ ...tokensOnly, username: a.token }))).toBe("token:sensor-a");
+    const r = auth.identify({ ...tokensOnly, certificate: cert(a) });
+    expect(who(r)).toBe("refused:not_here");
+    expect(r.ok ? "" : `${r.form} ${r.reason}`).toBe(
+      'certificate certificate refused: listener "lan" does not accept it',
+    );
+    const certsOnly = { ...closed, accept: ["certificate"] as const };
+    expect(who(auth.identify({ ...certsOnly, certificate: cert(a) }))).toBe("cert:sensor-a");
+    expect(who(auth.identify({ ...certsOnly, username: a.token }))).toBe("refused:not_here");
+  });
+
+  test("a wrong credential stays a guess, and nothing presented stays anonymous where allowed", () => {
+    const tokensOnly = { accept: ["certificate"] as const };
+    expect(who(auth.identify({ ...closed, ...tokensOnly, username: `${a.token}x` }))).toBe("refused:guess");
+    expect(who(auth.identify({ ...open, ...tokensOnly }))).toBe("anonymous:mqtt-cid");
+  });
+});

@@ -18,7 +18,7 @@ import { createLogger } from "../lib/log.ts";
 import { parseScopes, type Scope } from "../lib/scopes.ts";
 import { isEnrollmentSecret, tokenClientId } from "../registry/index.ts";
 import type { Principal } from "./authorize.ts";
-import { type Identified, type Identity, refusal } from "./credential.ts";
+import { formOf, type Identified, type Identity, type PresentedForm, refusal } from "./credential.ts";
 import type { AuthFailureReason, AuthOutcome, PresentedCert } from "./types.ts";
 
 const log = createLogger("auth");
@@ -44,6 +44,11 @@ export interface Credentials {
   enrollments?: boolean;
   /** the named listener the credentials came in on: its rules (AnonymousScopes) apply */
   listener?: string;
+  /**
+   * the credential forms this door accepts (a listener's `Credentials`; absent = all): a
+   * valid credential of another form is refused ("not_here"), like any wrong credential
+   */
+  accept?: readonly PresentedForm[];
 }
 
 export interface IdentifyDeps {
@@ -180,6 +185,15 @@ export function createIdentify(deps: IdentifyDeps) {
   }
 
   function identify(c: Credentials): Identity {
+    const who = identifyAny(c);
+    if (!c.accept || !who.ok || who.principal.ref.kind === "anonymous") return who;
+    const form = formOf(who.principal.ref);
+    if (c.accept.includes(form)) return who;
+    const where = c.listener !== undefined ? `listener "${c.listener}"` : "this door";
+    return refusal("not_here", form, `${form} refused: ${where} does not accept it`, who.principal.id);
+  }
+
+  function identifyAny(c: Credentials): Identity {
     if (c.certificate) return withCertificate(c, c.certificate);
     const secret = present(c.password) ?? present(c.token);
     if (c.enrollments && secret !== undefined && isEnrollmentSecret(secret))

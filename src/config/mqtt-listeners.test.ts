@@ -70,6 +70,21 @@ describe("Mqtt listeners", () => {
     expect(formatConfig(c)).toContain('Address = "wss://[::1]:9443"');
   });
 
+  test("Credentials names the forms a listener accepts; an unknown form is refused at its place", () => {
+    const c = load(
+      'Mqtt {\n  Listener "lan" {\n    Address = "tls://127.0.0.1:8883"\n    Credentials = ["certificate", "token", "certificate"]\n  }\n}\n',
+    );
+    expect(mqttListeners(c.mqtt)[0]?.credentials).toEqual(["certificate", "token"]);
+    expect(formatConfig(c)).toContain('Credentials = ["certificate", "token"]');
+    expect(() =>
+      load(
+        'Mqtt {\n  Listener "lan" {\n    Address = "tcp://127.0.0.1:1883"\n    Credentials = ["password"]\n  }\n}\n',
+      ),
+    ).toThrow(
+      `${file}:4:19: Mqtt.Listener "lan".Credentials: expected a list of "token", "certificate", "pat", "access_key", "session", got "password"`,
+    );
+  });
+
   test("errors name the file, line and column of the listener at fault", () => {
     expect(() =>
       load(`Mqtt {

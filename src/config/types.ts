@@ -13,6 +13,10 @@ export interface TlsConfig {
   keyFile?: string;
 }
 
+/** The credential forms a listener may accept (`Credentials = [...]`; identify()'s PresentedForm names). */
+export const CREDENTIAL_FORMS = ["token", "certificate", "pat", "access_key", "session"] as const;
+export type CredentialForm = (typeof CREDENTIAL_FORMS)[number];
+
 /** One MQTT `Listener "name" { ... }` block (docs/tls.md "Listeners"): its own address, transport and auth rules. */
 export interface MqttListenerConfig {
   /** the block's label: names it in /metrics, $SYS, the console and the audit trail */
@@ -26,6 +30,8 @@ export interface MqttListenerConfig {
   clientAuth?: ClientAuthMode;
   /** what anonymous clients of this listener may do (default: Auth.AnonymousScopes) */
   anonymousScopes?: string[];
+  /** the credential forms this listener accepts (default: all); another form is refused like a wrong one */
+  credentials?: CredentialForm[];
   /** where the block is in the file ("neo.conf:12:3"), for errors about it */
   at?: string;
 }

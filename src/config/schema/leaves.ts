@@ -54,6 +54,24 @@ export const oneOf = <T extends string>(values: readonly T[], set: (p: ConfigPat
   },
 });
 
+/** A non-empty list of distinct values, each one of `values`. */
+export const someOf = <T extends string>(values: readonly T[], set: (p: ConfigPatch, xs: T[]) => void): LeafSpec => ({
+  kind: "leaf",
+  type: `list of ${values.map((x) => JSON.stringify(x)).join(", ")}`,
+  read: (v) => {
+    const expected = `expected a list of ${values.map((x) => JSON.stringify(x)).join(", ")}`;
+    if (v.kind !== "list" || v.items.length === 0) return `${expected}, got ${got(v)}`;
+    const out: T[] = [];
+    for (const item of v.items) {
+      const hit = item.kind === "string" ? values.find((x) => x === item.value) : undefined;
+      if (hit === undefined)
+        return `${expected}, got ${item.kind === "string" ? JSON.stringify(item.value) : got(item)}`;
+      if (!out.includes(hit)) out.push(hit);
+    }
+    return (p) => set(p, out);
+  },
+});
+
 /** A file path; relative paths are relative to the config file's directory. */
 export const path = (set: (p: ConfigPatch, abs: string) => void): LeafSpec => ({
   kind: "leaf",

@@ -1,10 +1,10 @@
-// Mqtt { Listener "name" { Address = "tls://0.0.0.0:8883", EnableTokenAuth, ClientAuth, AnonymousScopes } }:
+// Mqtt { Listener "name" { Address = "tls://0.0.0.0:8883", EnableTokenAuth, ClientAuth, AnonymousScopes, Credentials } }:
 // any number of MQTT listeners, each with its own address, transport and auth rules
 // (Mosquitto's per_listener_settings). Without any, Listen + Tls are the one listener.
 import { parseListen } from "../listen.ts";
 import type { Value } from "../parser.ts";
-import type { ListenConfig, MqttListenerConfig, NeoConfig } from "../types.ts";
-import { bool, oneOf, scopeList } from "./leaves.ts";
+import { CREDENTIAL_FORMS, type ListenConfig, type MqttListenerConfig, type NeoConfig } from "../types.ts";
+import { bool, oneOf, scopeList, someOf } from "./leaves.ts";
 import type { ConfigPatch, MqttListenerPatch } from "./patch.ts";
 import { got, list, q, type Ctx, type LabelledSpec, type LeafSpec } from "./spec.ts";
 
@@ -62,6 +62,7 @@ export const mqttListenerSpec: LabelledSpec = {
     EnableTokenAuth: bool((p, b) => (current(p).enableTokenAuth = b)),
     ClientAuth: oneOf(["require", "optional", "none"] as const, (p, m) => (current(p).clientAuth = m)),
     AnonymousScopes: scopeList((p, l) => (current(p).anonymousScopes = l)),
+    Credentials: someOf(CREDENTIAL_FORMS, (p, l) => (current(p).credentials = l)),
   },
 };
 
@@ -105,6 +106,7 @@ export function applyMqttListeners(cfg: NeoConfig, p: ConfigPatch): void {
             ...(l.enableTokenAuth !== undefined ? { enableTokenAuth: l.enableTokenAuth } : {}),
             ...(l.clientAuth !== undefined ? { clientAuth: l.clientAuth } : {}),
             ...(l.anonymousScopes ? { anonymousScopes: [...l.anonymousScopes] } : {}),
+            ...(l.credentials ? { credentials: [...l.credentials] } : {}),
           },
         ]
       : [],
@@ -118,6 +120,7 @@ export function mqttListenerLines(cfg: NeoConfig): string[] {
     ...(l.enableTokenAuth !== undefined ? [`    EnableTokenAuth = ${l.enableTokenAuth}`] : []),
     ...(l.clientAuth !== undefined ? [`    ClientAuth = ${q(l.clientAuth)}`] : []),
     ...(l.anonymousScopes ? [`    AnonymousScopes = ${list(l.anonymousScopes)}`] : []),
+    ...(l.credentials ? [`    Credentials = ${list(l.credentials)}`] : []),
     "  }",
   ]);
 }

@@ -5,6 +5,7 @@ import type { Pos } from "../parser.ts";
 import type {
   BridgeConfig,
   ClientAuthMode,
+  CredentialForm,
   ExportConfig,
   GuardConfig,
   ListenConfig,
@@ -31,6 +32,7 @@ export interface MqttListenerPatch {
   enableTokenAuth?: boolean;
   clientAuth?: ClientAuthMode;
   anonymousScopes?: string[];
+  credentials?: CredentialForm[];
 }
 
 interface TlsPatch {
