@@ -6,11 +6,12 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, genKey, neo, startServer, tempDir, type Server } from "./harness.ts";
 
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = l.port;
-  l.stop(true);
-  return p;
+/** `n` distinct free ports: every listener stays open until all are picked, so the OS cannot hand out one twice */
+function freePorts(n: number): number[] {
+  const held = Array.from({ length: n }, () => Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }));
+  const ports = held.map((l) => l.port);
+  for (const l of held) l.stop(true);
+  return ports;
 }
 
 const conf = (mqttPort: number, httpPort: number, tokenAuth: boolean) =>
@@ -45,8 +46,7 @@ const closed = (c: mqtt.MqttClient) =>
 
 describe("SIGHUP reload", () => {
   test("switching MQTT token auth on drops anonymous sessions, keeps token sessions, and refuses new anonymous clients", async () => {
-    const mqttPort = freePort();
-    const httpPort = freePort();
+    const [mqttPort, httpPort] = freePorts(2) as [number, number];
     const { srv, file } = await startWithConfig(conf(mqttPort, httpPort, false));
     const key = await genKey(srv.data, "stays");
     const url = `mqtt://127.0.0.1:${mqttPort}`;
@@ -65,7 +65,7 @@ describe("SIGHUP reload", () => {
   });
 
   test("moving the MQTT port keeps the live session and listens on the new port", async () => {
-    const [p1, p2, h] = [freePort(), freePort(), freePort()];
+    const [p1, p2, h] = freePorts(3) as [number, number, number];
     const { srv, file } = await startWithConfig(conf(p1, h, false));
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${p1}`, { reconnectPeriod: 0 });
     await Bun.write(file, conf(p2, h, false));
@@ -86,7 +86,7 @@ describe("SIGHUP reload", () => {
   });
 
   test("a broken config on reload is refused and the server keeps running as it was", async () => {
-    const [p, h] = [freePort(), freePort()];
+    const [p, h] = freePorts(2) as [number, number];
     const { srv, file } = await startWithConfig(conf(p, h, false));
     await Bun.write(file, "Mqtt {\n  EnableTokenAuht = true\n}\n");
     srv.proc.kill("SIGHUP");

@@ -15,11 +15,12 @@ export async function mustRun(cmd: string[], opts: { cwd?: string } = {}) {
   return r;
 }
 
-export async function freePort(): Promise<number> {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = l.port;
-  l.stop(true);
-  return p;
+/** `n` distinct free ports: all are held until every one is picked, so no port comes twice */
+export async function freePorts(n: number): Promise<number[]> {
+  const held = Array.from({ length: n }, () => Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }));
+  const ports = held.map((l) => l.port);
+  for (const l of held) l.stop(true);
+  return ports;
 }
 
 /** a foreign openssl CA with a client cert for `cn`, and a self-signed cert for `cn` */

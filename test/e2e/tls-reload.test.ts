@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
-import { freePort, type Key } from "./tls-fixture.ts";
+import { freePorts, type Key } from "./tls-fixture.ts";
 
 describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", () => {
   let srv: Server;
@@ -24,7 +24,7 @@ describe("SIGHUP switches MQTT TLS on and off (listener moved to a new port)", (
   beforeAll(async () => {
     dir = tempDir("neo-tlss-hup-");
     conf = join(dir, "neo.conf");
-    [httpPort, plainPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
+    [httpPort, plainPort, tlsPort] = (await freePorts(3)) as [number, number, number];
     await write(plainPort, false);
     srv = await startServer(["--config", conf], { noPortFlags: true });
     ca = join(dir, "neo.crt");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, run, startServer, tempDir, type Server } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
-import { freePort } from "./tls-fixture.ts";
+import { freePorts } from "./tls-fixture.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 
@@ -57,7 +57,7 @@ describe.skipIf(need.skip)("server certificate files replaced, then SIGHUP", () 
     dir = tempDir("neo-srvcert-");
     await serverFrom("ca1");
     const tls = `  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n    CertFile = "${f("server.crt")}"\n    KeyFile = "${f("server.key")}"\n  }\n`;
-    const [mp, hp] = [await freePort(), await freePort()];
+    const [mp, hp] = (await freePorts(2)) as [number, number];
     await Bun.write(
       f("neo.conf"),
       `Mqtt {\n  Listen = "127.0.0.1:${mp}"\n${tls}}\nHttp {\n  Listen = "127.0.0.1:${hp}"\n${tls.replace('"optional"', '"none"')}}\n`,
