@@ -47,7 +47,7 @@ const owners = Array.from(
   (_, i): CredentialRef => ({ kind: "client", id: `dev-${i}`, form: "token", generation: "" }),
 );
 rate("publish check, not a channel topic (sensors/room1/temp)", () =>
-  hooks.mayPublish(owners[1]!, "sensors/room1/temp"),
+  hooks.mayPublish(() => owners[1]!, "sensors/room1/temp"),
 );
 rate("delivery check, not a channel topic", (i) => hooks.mayDeliver(() => owners[i & 63]!, "sensors/room1/temp"));
 rate("delivery check, channel topic (cached decision)", (i) =>

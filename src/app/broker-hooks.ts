@@ -53,7 +53,7 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks<SessionCredential> {
   return {
     authenticate: (req) => authenticate(d, req),
     authorizePublish: (c, topic) =>
-      (!isConsole(credentialOf(c)) && (channelMqtt.mayPublish(ref(c), topic) ?? authz.publish(c, topic))) ||
+      (!isConsole(credentialOf(c)) && (channelMqtt.mayPublish(() => ref(c), topic) ?? authz.publish(c, topic))) ||
       refused(c, "topics:publish", topic),
     authorizeSubscribe: (c, filter) =>
       (isConsole(credentialOf(c))

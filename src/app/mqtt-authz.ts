@@ -19,8 +19,8 @@ interface Entry {
   ref: CredentialRef;
   /** the principal now; null when its credential is no longer usable (nothing allowed) */
   principal: Identified | null;
-  /** why not, when principal is null */
-  dead?: Extract<Current, { ok: false }>;
+  /** why not, when principal is null (always present: one object shape on the hot path) */
+  dead: Extract<Current, { ok: false }> | undefined;
   /** when to ask current() again even if nothing changed (the credential's expiry) */
   expiresAt: number;
   publish: Map<string, boolean>;
@@ -34,6 +34,26 @@ function writtenTable(topic: string): string | null {
   return typeof w === "object" ? w.table : null;
 }
 
+/**
+ * Date.now() read once per synchronous run (one socket read's batch of messages, each routed
+ * to every subscriber): every check of that run sees the time the batch arrived, so an
+ * expired credential is refused from the first read after its expiry, and a fan-out of N
+ * deliveries costs one clock read instead of N.
+ */
+function batchClock(): () => number {
+  let t = -1;
+  const reset = () => {
+    t = -1;
+  };
+  return () => {
+    if (t < 0) {
+      t = Date.now();
+      queueMicrotask(reset);
+    }
+    return t;
+  };
+}
+
 export interface MqttAuthzDeps {
   /** the one live re-check (auth.current) */
   current(ref: CredentialRef): Current;
@@ -44,7 +64,7 @@ export interface MqttAuthzDeps {
 }
 
 export function createMqttAuthorizer(deps: MqttAuthzDeps) {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? batchClock();
   let epoch = 0;
   /** every session, connected or offline: by its credential record (one per connection, kept by the broker's session) */
   const byCredential = new WeakMap<SessionCredential, Entry>();
@@ -58,14 +78,16 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
       ref,
       principal: c.ok ? c.principal : null,
       expiresAt: c.ok ? c.principal.expiresAt : Number.POSITIVE_INFINITY,
+      dead: c.ok ? undefined : c,
       publish: new Map(),
       deliver: new Map(),
     };
-    if (!c.ok) e.dead = c;
     return e;
   }
 
-  const stale = (e: Entry) => e.epoch !== epoch || (e.principal !== null && now() >= e.expiresAt);
+  // the clock is read only for a credential that expires (most keys never do)
+  const stale = (e: Entry) =>
+    e.epoch !== epoch || (e.expiresAt !== Number.POSITIVE_INFINITY && e.principal !== null && now() >= e.expiresAt);
 
   function connected(cred: SessionCredential): Entry {
     let e = byCredential.get(cred);
@@ -77,6 +99,7 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
         ref: p.ref,
         principal: p,
         expiresAt: p.expiresAt,
+        dead: undefined,
         publish: new Map(),
         deliver: new Map(),
       };
@@ -197,6 +220,7 @@ const DENY_ALL: Entry = {
   ref: { kind: "anonymous", id: "" },
   principal: null,
   expiresAt: Number.POSITIVE_INFINITY,
+  dead: undefined,
   publish: new Map(),
   deliver: new Map(),
 };

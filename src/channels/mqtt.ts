@@ -27,13 +27,13 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
   const may = (who: ChannelAsker, channelId: string, op: "publish" | "subscribe") =>
     messages.allowed(who, channelId, op);
 
-  /** undefined: not a channel topic (the general rules decide) */
-  function mayPublish(identity: ChannelAsker, topic: string): boolean | undefined {
+  /** undefined: not a channel topic (the general rules decide); `identity` is asked only for one */
+  function mayPublish(identity: () => ChannelAsker, topic: string): boolean | undefined {
     const t = parseChannelTopic(topic);
     if (!t) return undefined;
     // SuperMQ's m/<domain>/c/<channel>: the channel must live in the domain the topic names
     if (t.domain !== undefined && !messages.channelOf(topic)) return false;
-    return may(identity, t.channelId, "publish");
+    return may(identity(), t.channelId, "publish");
   }
 
   /**
