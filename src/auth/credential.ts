@@ -89,6 +89,14 @@ export function principalName(p: Pick<Principal, "id" | "kind">): string {
   return p.kind === "user" && p.id.startsWith("user:") ? p.id.slice(5) : p.id;
 }
 
+/** which kind of secret a bearer value is, by its prefix (the prefixes auth and the registry issue) */
+export function bearerKind(token: string): "pat" | "session" | "access_key" | "token" {
+  if (token.startsWith("pat_")) return "pat";
+  if (token.startsWith("nws_")) return "session";
+  if (token.startsWith("nac_")) return "access_key";
+  return "token";
+}
+
 /** how the audit trail names a credential form */
 export function formOf(ref: CredentialRef): PresentedForm {
   switch (ref.kind) {

@@ -17,6 +17,7 @@ export {
   formOf,
   principalName,
   refusal,
+  bearerKind,
   type CredentialRef,
   type Identified,
   type Identity,

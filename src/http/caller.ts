@@ -4,7 +4,7 @@
 // checked: a valid one gets 403 (it may not be used here), a wrong one 401. Only a
 // request that sends nothing is anonymous, and only where the route allows it while
 // Http.EnableTokenAuth is off. This file maps the outcome to HTTP; the runner audits it.
-import { type Credentials, type Identified, type Identity, refusal } from "../auth/index.ts";
+import { bearerKind, type Credentials, type Identified, type Identity, refusal } from "../auth/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import type { Form, Who } from "./route.ts";
 import type { FrontPeer } from "./tls-front.ts";
@@ -45,13 +45,8 @@ const CLIENT = /^\s*(?:bearer|thing|client)\s+(\S+)\s*$/i;
 const BASIC = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
 const SCHEME = /^\s*(?:bearer|thing|client)\s+/i;
 
-/** a bearer value's form by its prefix */
-function formOf(token: string): Form {
-  if (token.startsWith("pat_")) return "pat";
-  if (token.startsWith("nws_")) return "session";
-  if (token.startsWith("nac_")) return "access_key";
-  return "token";
-}
+/** a bearer value's form by its prefix (auth knows the prefixes) */
+const formOf = (token: string): Form => bearerKind(token);
 
 function sessionCookie(req: Request): string | undefined {
   const h = req.headers.get("cookie");
