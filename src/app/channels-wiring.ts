@@ -22,12 +22,15 @@ import {
   type Registry,
 } from "../registry/index.ts";
 import { createChannelAdapters, createChannelMessages, createChannelMqtt } from "../channels/index.ts";
+import type { CredentialSignal } from "./credential-signal.ts";
 import { ORPHAN_SWEEP_MS, RECHECK_MS } from "./session-recheck.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
 export function wireChannels(d: {
   settings: Settings<NeoConfig>;
   registry: Registry;
+  /** the live re-check's change signal (credential-signal.ts) */
+  changes?: Pick<CredentialSignal, "onChange">;
   /** SuperMQ domains: the m/<domain>/c/<channel> topics name one by route or id */
   domains: Pick<Domains, "resolve">;
   batcher: WriteBatcher;
@@ -85,6 +88,10 @@ export function wireChannels(d: {
   // decided again, and anonymous sockets re-checked, at the next tick
   let reloaded = false;
   settings.onChange(() => {
+    reloaded = true;
+  });
+  // a company CA's CRL read again: channel rights and sockets are judged again too
+  d.changes?.onChange(() => {
     reloaded = true;
   });
   const tick = () => {

@@ -14,6 +14,7 @@ import type { AuditLog, Registry, Users } from "../registry/index.ts";
 import { type createKeysService, createPasswordLogin, outcomeRow } from "../http/index.ts";
 import { listening } from "./listen-error.ts";
 import type { ReadCheck } from "./query-authz.ts";
+import type { CredentialSignal } from "./credential-signal.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
@@ -26,6 +27,8 @@ export interface GrpcWiring {
   patAuth: PatAuth;
   users: Users;
   registry: Registry;
+  /** the live re-check's change signal (registry, company CRLs) */
+  changes: Pick<CredentialSignal, "dataVersion">;
   readCheck: ReadCheck;
   queries: QueryService;
   batcher: WriteBatcher;
@@ -101,12 +104,12 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
     identify: (c) => w.auth.identify(c),
     current: (p) => w.auth.current(p.ref),
     // the one live re-check the broker's sessions use: current(ref) of every live handle when
-    // the registry changed (data_version, any process) or its credential's expiry passed
+    // the registry or a company CRL changed (credential-signal.ts) or its credential's expiry passed
     revoked(live) {
       const now = Date.now();
       let version = Number.NaN;
       try {
-        version = w.registry.dataVersion();
+        version = w.changes.dataVersion();
       } catch (e) {
         w.log.error("gRPC: registry version check failed", e);
       }

@@ -217,6 +217,7 @@ export async function startListeners(
       ...(s.trust ? { trusted: s.trust.pem } : {}),
       auth: door.auth,
       registry: s.registry,
+      changes: s.changes,
       readCheck: door.readCheck,
       queries: s.queries,
     },

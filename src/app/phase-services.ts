@@ -52,6 +52,7 @@ export function startServices(
   const ch = wireChannels({
     settings,
     registry,
+    changes: s.changes,
     domains: s.domains,
     batcher: s.batcher,
     auth: door.auth,
@@ -124,7 +125,7 @@ export function startServices(
   const recheck = startSessionRecheck({
     broker,
     authz,
-    registry,
+    registry: s.changes,
     log,
     onTick: () => {
       serverGuard.sync();

@@ -10,6 +10,7 @@ import { createQueryService, openTableFinder } from "../query/index.ts";
 import { openClientProfiles, openDomains, openRegistry } from "../registry/index.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
+import { createCredentialSignal } from "./credential-signal.ts";
 import { createExports } from "./exports.ts";
 import { startSelfRecord } from "./self-record.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
@@ -50,6 +51,9 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   const trust = config.tls?.trustedCas.length ? await loadTrustedCas(config.tls.trustedCas) : undefined;
   const registry = openRegistry(config.data);
   stops.add("stores", "registry", () => registry.close());
+  // the live re-check's change signal: the registry, and the trusted CAs' CRL files
+  const changes = createCredentialSignal(registry, trust);
+  stops.add("services", "CRL watch", () => changes.stop());
   const domains = openDomains(config.data);
   stops.add("stores", "domains", () => domains.close());
   const profiles = openClientProfiles(config.data);
@@ -117,6 +121,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     pki,
     trust,
     registry,
+    changes,
     domains,
     profiles,
     people,

@@ -114,6 +114,7 @@ export function createAuth({
             expiresAt: r.notAfter,
             fingerprint256: r.certFingerprint,
             scopes: r.scopes,
+            trusted: { ca: info.ca.name, serial: info.serial },
           };
         }
         const r = registry.get(cert.cn);
@@ -159,6 +160,7 @@ export function createAuth({
     registry,
     anonymousScopes,
     now,
+    ...(trust ? { trust } : {}),
     ...(people ? { people } : {}),
     ...(bridgeScopes ? { bridgeScopes } : {}),
   });

@@ -9,7 +9,14 @@ import type { Principal } from "./authorize.ts";
  */
 export type CredentialRef =
   /** a client key: its token, its certificate, or both (`generation`: the certificate fingerprint; a rotation changes it) */
-  | { readonly kind: "client"; readonly id: string; readonly form: "token" | "cert"; readonly generation: string }
+  | {
+      readonly kind: "client";
+      readonly id: string;
+      readonly form: "token" | "cert";
+      readonly generation: string;
+      /** a certificate of a trusted company CA (Tls.TrustedCA): current() asks that CA's CRL too */
+      readonly trusted?: { readonly ca: string; readonly serial: string };
+    }
   /** a personal access token of `user` (`generation`: its updated_at; revoke, reset and scope changes move it) */
   | { readonly kind: "pat"; readonly id: string; readonly user: string; readonly generation: number }
   /** a login access key of `user` (`key`: its id in user_keys) */

@@ -90,3 +90,43 @@ test("current() of a bridge reads its Scopes from the settings now: changed Scop
   // without the settings' reader no bridge is current
   expect(createCurrent({ registry: { get: () => null }, anonymousScopes: () => [] })(ref).ok).toBe(false);
 });
+
+test("current() of a company CA's certificate ends when that CA's CRL lists its serial, and only that certificate", () => {
+  const record = {
+    id: "dev",
+    certFingerprint: "f1",
+    certSerial: "01",
+    keyType: "ec" as const,
+    notBefore: 0,
+    notAfter: Number.MAX_SAFE_INTEGER,
+    createdAt: 0,
+    status: "active" as const,
+    revokedAt: null,
+    lastUsedAt: null,
+    scopes: [],
+    domainId: "default",
+    domainStatus: "enabled" as const,
+    disabled: false,
+  };
+  const listed = new Set<string>();
+  const current = createCurrent({
+    registry: { get: (id) => (id === "dev" ? record : null) },
+    anonymousScopes: () => [],
+    trust: () => ({ revoked: (ca, serial) => ca === "acme" && listed.has(serial) }),
+  });
+  const viaCa: CredentialRef = {
+    kind: "client",
+    id: "dev",
+    form: "cert",
+    generation: "f1",
+    trusted: { ca: "acme", serial: "abc" },
+  };
+  const other: CredentialRef = { ...viaCa, trusted: { ca: "acme", serial: "def" } };
+  expect(current(viaCa).ok).toBe(true);
+  listed.add("abc");
+  const gone = current(viaCa);
+  expect(gone.ok ? "ok" : gone.kind).toBe("revoked");
+  expect(gone.ok ? "" : gone.reason).toContain("revoked by its CA");
+  expect(current(other).ok).toBe(true);
+  expect(current({ kind: "client", id: "dev", form: "token", generation: "f1" }).ok).toBe(true);
+});

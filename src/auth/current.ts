@@ -6,6 +6,7 @@
 // block's Scopes in the current settings). It only reads: it never
 // extends a web session (only a request the user makes does that).
 import { createLogger } from "../lib/log.ts";
+import type { TrustedCas } from "../pki/index.ts";
 import type { Pats, Registry, UserKeys, Users } from "../registry/index.ts";
 import { type CredentialRef, type Identified, type RefusalKind, userPrincipalId } from "./credential.ts";
 import { parsed } from "./identify.ts";
@@ -24,6 +25,8 @@ export interface CurrentDeps {
   people?: { users: Pick<Users, "getById">; keys: Pick<UserKeys, "get">; pats: Pick<Pats, "getAny" | "scopes"> };
   /** a `Bridge "name"` block's scopes in the current settings (undefined: no such bridge now) */
   bridgeScopes?(name: string): readonly string[] | undefined;
+  /** the trusted company CAs: a certificate of one is dead once its CRL lists it */
+  trust?: () => Pick<TrustedCas, "revoked"> | undefined;
   now?: () => number;
 }
 
@@ -38,6 +41,9 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     if (r.status !== "active") return gone("revoked", "key revoked");
     if (r.domainStatus !== "enabled") return gone("revoked", `its domain is ${r.domainStatus}`);
     if (r.disabled) return gone("revoked", "key disabled");
+    // a company CA's certificate: its CRL as last read (a reloaded CrlFile is a change signal)
+    if (ref.trusted && deps.trust?.()?.revoked(ref.trusted.ca, ref.trusted.serial))
+      return gone("revoked", `certificate revoked by its CA (Tls.TrustedCA "${ref.trusted.ca}")`);
     // a certificate an EST renewal replaced works on until its grace period ends
     const grace =
       r.certFingerprint === ref.generation ? null : (deps.registry.enrollments?.grace(ref.generation) ?? null);

@@ -130,7 +130,13 @@ export function createIdentify(deps: IdentifyDeps) {
       return refusal(KIND[o.reason], f, `${f} refused: ${o.reason}`, claimed());
     }
     return principal(o.clientId, "client", o.scopes, {
-      ref: { kind: "client", id: o.clientId, form, generation: o.fingerprint256 },
+      ref: {
+        kind: "client",
+        id: o.clientId,
+        form,
+        generation: o.fingerprint256,
+        ...(o.trusted ? { trusted: o.trusted } : {}),
+      },
       expiresAt: o.expiresAt,
       ...(o.domainId ? { domain: o.domainId } : {}),
     });

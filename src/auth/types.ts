@@ -15,6 +15,8 @@ export type AuthOutcome =
       scopes: readonly string[];
       /** the SuperMQ domain the key lives in (absent: the default domain) */
       domainId?: string;
+      /** a certificate of a trusted company CA: which CA and serial, for current()'s CRL question */
+      trusted?: { ca: string; serial: string };
     }
   | { ok: false; reason: AuthFailureReason };
 

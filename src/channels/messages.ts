@@ -27,7 +27,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 function refKey(ref: CredentialRef): string {
   switch (ref.kind) {
     case "client":
-      return `c\u0000${ref.id}\u0000${ref.generation}`;
+      // a company CA's certificate is its own credential (its CRL may end it alone)
+      return `c\u0000${ref.id}\u0000${ref.generation}\u0000${ref.trusted ? `${ref.trusted.ca}\u0000${ref.trusted.serial}` : ""}`;
     case "pat":
       return `p\u0000${ref.id}\u0000${ref.generation}`;
     case "user":

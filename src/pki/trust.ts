@@ -45,6 +45,13 @@ export interface TrustedCas {
   readonly pem: string[];
   /** the trusted CA that signed this DER certificate, or undefined (neo's own, or nobody we trust) */
   inspect(der: Uint8Array, fingerprint?: string): TrustedCertInfo | undefined;
+  /** does CA `ca`'s CRL, as last read, list `serial` (lowercase hex)? (current()'s question) */
+  revoked(ca: string, serial: string): boolean;
+  /**
+   * Look at every CrlFile every `everyMs` and call `fn` after a changed one was read again
+   * (the live re-check's change signal). Returns the stop.
+   */
+  watch(fn: () => void, everyMs?: number): () => void;
 }
 
 const bad = (msg: string) => new NeoError("config_invalid", msg, 400);
@@ -120,6 +127,7 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   const crls = new Map<string, Crl>();
   const seen = new Map<string, { ca: TrustedCa | undefined; info: TrustedCertInfo }>();
   const checkedAt = new Map<string, number>();
+  const watchers = new Set<() => void>();
 
   async function readCrl(ca: TrustedCa): Promise<Crl> {
     const file = ca.crlFile as string;
@@ -134,10 +142,10 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   for (const ca of cas) if (ca.crlFile) crls.set(ca.name, await readCrl(ca));
 
   /** a changed CRL file is read again in the background; the old list holds until then */
-  function freshen(ca: TrustedCa): void {
+  function freshen(ca: TrustedCa, minGapMs = 1000): void {
     if (!ca.crlFile) return;
     const now = Date.now();
-    if (now - (checkedAt.get(ca.name) ?? 0) < 1000) return;
+    if (now - (checkedAt.get(ca.name) ?? 0) < minGapMs) return;
     checkedAt.set(ca.name, now);
     let mtimeMs: number;
     try {
@@ -150,22 +158,35 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
       (c) => {
         crls.set(ca.name, c);
         log.info(`Tls.TrustedCA "${ca.name}": read ${ca.crlFile} again (${c.serials.size} revoked)`);
+        for (const fn of watchers) fn();
       },
       (e) => log.warn(`Tls.TrustedCA "${ca.name}": ${ca.crlFile} not read, the last list stays: ${e}`),
     );
   }
 
+  const isRevoked = (ca: string, serial: string) => crls.get(ca)?.serials.has(serial) ?? false;
+
   return {
     cas,
+    revoked: isRevoked,
+    watch(fn, everyMs = 250) {
+      watchers.add(fn);
+      const timer = setInterval(() => {
+        for (const ca of cas) freshen(ca, everyMs - 10);
+      }, everyMs);
+      timer.unref?.();
+      return () => {
+        clearInterval(timer);
+        watchers.delete(fn);
+      };
+    },
     pem: cas.flatMap((ca) => ca.certs.map((c) => c.toString())),
     inspect(der, fingerprint) {
       // the chain check is the same for the same certificate: kept per fingerprint (the CRL is asked every time)
       const known = fingerprint === undefined ? undefined : seen.get(fingerprint);
       if (known) {
         if (known.ca) freshen(known.ca);
-        return known.ca
-          ? { ...known.info, revoked: crls.get(known.ca.name)?.serials.has(known.info.serial) ?? false }
-          : undefined;
+        return known.ca ? { ...known.info, revoked: isRevoked(known.ca.name, known.info.serial) } : undefined;
       }
       const info = examine(der);
       if (fingerprint !== undefined) {
@@ -193,7 +214,7 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
         ...(id !== undefined ? { id } : {}),
         cn: commonName(cert.subject),
         serial,
-        revoked: crls.get(ca.name)?.serials.has(serial) ?? false,
+        revoked: isRevoked(ca.name, serial),
       };
     }
     return undefined;

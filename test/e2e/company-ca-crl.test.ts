@@ -3,6 +3,7 @@
 // `openssl ca -revoke` + `-gencrl`, is read again when it changes and cuts a revoked one off.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
 
@@ -73,6 +74,7 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
     await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
     await device("dev-9", "urn:acme:client:dev-9");
     await device("nobody", "urn:acme:client:not-registered");
+    await device("dev-live", "urn:acme:client:dev-live");
     const conf = f("neo.conf");
     await Bun.write(
       conf,
@@ -82,6 +84,7 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
     neoCa = f("neo.crt");
     expect((await neo(["shell", "key", "server-cert", "--output", neoCa, "--data", srv.data])).code).toBe(0);
     await genKey(srv.data, "dev-9");
+    await genKey(srv.data, "dev-live");
   }, 60_000);
   afterAll(async () => {
     await srv?.stop();
@@ -105,5 +108,35 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
     await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
     await eventually(async () => (await pub("dev-9", "dev-9")).code !== 0, 10_000);
     expect(srv.logs()).toMatch(/read .*ca\.crl again \(1 revoked\)/);
+  });
+
+  test("a connected mosquitto_sub whose certificate the reloaded CRL lists is disconnected within a second", async () => {
+    const sub: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(
+      [
+        ...["stdbuf", "-oL", "mosquitto_sub", "-d", "-V", "5", "-h", "127.0.0.1", "-p", String(srv.mqttPort)],
+        ...["--cafile", neoCa, "--cert", f("dev-live.crt"), "--key", f("dev-live.key"), "-i", "dev-live", "-t", "t/#"],
+      ],
+      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    let out = "";
+    void (async () => {
+      const dec = new TextDecoder();
+      for await (const chunk of sub.stdout) out += dec.decode(chunk);
+    })();
+    try {
+      await eventually(() => out.includes("SUBACK"), 10_000);
+      await sh(["openssl", "ca", "-config", f("ca.cnf"), "-revoke", f("dev-live.crt")]);
+      await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+      const t0 = Date.now();
+      // DISCONNECT 0x98 (administrative action), mosquitto prints it in decimal
+      await eventually(() => /Received DISCONNECT \(152\)/i.test(out), 5_000);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(srv.logs()).toMatch(/disconnecting "dev-live": .*revoked by its CA/);
+      // and it does not get back in
+      expect((await pub("dev-live", "dev-live")).code).not.toBe(0);
+    } finally {
+      sub.kill();
+      await sub.exited;
+    }
   });
 });
