@@ -1,12 +1,11 @@
 // The Mainflux/Magistrala documentation's own commands against neo, unchanged except for
 // host, port and file names: mosquitto_pub/mosquitto_sub with `-u <id> -P <token>` and
-// the client certificate over MQTTS, curl over HTTPS with the certificate, and the `ws`
-// (Node) WSS script with `?authorization=<token>` and the certificate, both directions.
-// Wrong passwords and clients not connected to the channel are refused on every path.
+// the client certificate over MQTTS, and curl over HTTPS with the certificate (the `ws`
+// WSS script is in channels-mainflux-ws.test.ts). Wrong passwords and clients not connected to the channel are refused on every path.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { cleanup, eventually, genKey, neo, ROOT, run, startServer, tempDir, type Server } from "./harness.ts";
+import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
 import { writeConf, type Key } from "./tls-fixture.ts";
 
 const SENML =
@@ -227,90 +226,6 @@ describe("Mainflux clients over MQTTS, HTTPS and WSS with the client certificate
       SENML,
     ]);
     expect(mixed.stdout).toBe("403");
-  });
-
-  test("Mainflux's documented ws (Node) script with ?authorization= and the certificate works both ways", async () => {
-    const script = join(dir, "ws-client.js");
-    // the documentation's script, with real values filled in; it prints what it receives
-    await Bun.write(
-      script,
-      `const WebSocket = require('ws');
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'
-const ws = new WebSocket('wss://127.0.0.1:${new URL(srv.httpUrl).port}/ws/channels/ch-1/messages?authorization=${thing.token}',
-{
-    cert: ${JSON.stringify(await Bun.file(thing.cert).text())},
-    key: ${JSON.stringify(await Bun.file(thing.key).text())}
-})
-ws.on('open', () => {
-    ws.send('something')
-})
-ws.on('message', (data) => {
-    console.log(String(data))
-})
-ws.on('error', (e) => {
-    console.log(e)
-})
-`,
-    );
-    const sub = await mqtt.connectAsync(`mqtts://127.0.0.1:${srv.mqttPort}`, {
-      username: "thing-1",
-      password: thing.token,
-      clientId: "thing-1",
-      ca: await Bun.file(ca).text(),
-      cert: await Bun.file(thing.cert).text(),
-      key: await Bun.file(thing.key).text(),
-      reconnectPeriod: 0,
-    });
-    await sub.subscribeAsync("channels/ch-1/messages", { qos: 1 });
-    const fromWs = new Promise<string>((resolve) => sub.on("message", (_t, p) => resolve(p.toString())));
-    const node = Bun.spawn(["node", script], {
-      env: { ...process.env, NODE_PATH: join(ROOT, "node_modules") },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    try {
-      expect(await fromWs).toBe("something");
-      let out = "";
-      const reader = (async () => {
-        for await (const chunk of node.stdout) out += new TextDecoder().decode(chunk);
-      })();
-      await eventually(async () => {
-        await sub.publishAsync("channels/ch-1/messages", "from mqtt", { qos: 1 });
-        return out.includes("from mqtt");
-      }, 8000);
-      void reader;
-    } finally {
-      node.kill();
-      await node.exited;
-      await sub.endAsync();
-    }
-  });
-
-  test("WSS with the certificate alone is let in; with another client's token beside it, 403", async () => {
-    const tls = {
-      ca: await Bun.file(ca).text(),
-      cert: await Bun.file(thing.cert).text(),
-      key: await Bun.file(thing.key).text(),
-    };
-    const ws = new WebSocket(`wss://127.0.0.1:${new URL(srv.httpUrl).port}/ws/channels/ch-1/messages`, {
-      tls,
-    } as unknown as string[]);
-    const opened = await new Promise<boolean>((resolve) => {
-      ws.onopen = () => resolve(true);
-      ws.onerror = () => resolve(false);
-    });
-    ws.close();
-    expect(opened).toBe(true);
-    const mixed = await fetch(`${srv.httpUrl}/ws/channels/ch-1/messages?authorization=${stranger.token}`, {
-      headers: {
-        connection: "Upgrade",
-        upgrade: "websocket",
-        "sec-websocket-version": "13",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-      },
-      tls,
-    } as RequestInit);
-    expect(mixed.status).toBe(403);
   });
 
   test("a client not connected to the channel is refused on MQTTS, HTTPS and WSS", async () => {
