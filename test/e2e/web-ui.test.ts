@@ -1,11 +1,11 @@
 // The web UI in headless Chromium (Debian `chromium`, driven by playwright-core):
 // sign in, generate a key, download its zip, see it listed, revoke it, delete it.
-// The first part serves the UI in-process; the second spawns the real `neo serve`.
+// The UI is served in-process (the real `neo serve` is in web-ui-serve.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
 import { ALL_ACCESS_SCOPES, createAuth, createGuard, createPeople, personIdentify } from "../../src/auth/index.ts";
 import { createLogger, setLogSink } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
@@ -15,57 +15,13 @@ import { openUsers, type Users } from "../../src/registry/index.ts";
 import { defaultConfig } from "../../src/config/index.ts";
 import { consoleAssetRoutes, createPasswordLogin, keyRoutes, sessionRoutes } from "../../src/http/index.ts";
 import { createRunner } from "../../src/http/runner.ts";
+import { confirm, generateKey, launch, signIn } from "./web-ui-kit.ts";
 
 setLogSink(() => {});
 
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = resolve(import.meta.dir, "../..");
 // Screenshots land here (set NEO_WEB_SHOTS to keep them somewhere you can look at).
 const SHOTS = process.env.NEO_WEB_SHOTS ?? mkdtempSync(join(tmpdir(), "neo-web-shots-"));
 mkdirSync(SHOTS, { recursive: true });
-
-async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
-async function signIn(page: Page, base: string, password: string): Promise<void> {
-  await page.goto(`${base}/`);
-  expect(page.url()).toBe(`${base}/web/`);
-  await page.locator("#login-view").waitFor();
-  await page.fill("#login-password", password);
-  await page.click("#login-submit");
-  await page.locator("#main-view").waitFor();
-}
-
-/** Generate a key through the dialog; returns the token shown once. */
-async function generateKey(page: Page, id: string): Promise<string> {
-  await page.click("#new-key");
-  await page.fill("#new-id", id);
-  await page.click("#new-submit");
-  await page.locator("#result-dialog").waitFor();
-  const token = await page.locator('#result-files textarea[aria-label="Token"]').inputValue();
-  expect(token).toMatch(new RegExp(`^${id}:b:[0-9a-f]{64}$`));
-  return token;
-}
-
-async function confirm(page: Page, action: string): Promise<void> {
-  await page.locator("#confirm-dialog").waitFor();
-  await page.click(`#confirm-yes:text("${action}")`);
-  await page.locator("#confirm-dialog").waitFor({ state: "hidden" });
-}
 
 describe("web UI in headless Chromium (in-process server)", () => {
   let dir: string;
@@ -271,54 +227,4 @@ describe("web UI in headless Chromium (in-process server)", () => {
       await page.close();
     }
   }, 30_000);
-});
-
-describe("web UI on the real `neo serve`", () => {
-  test("neo serve prints a ready line, leaves the one-time admin password in a 0600 file and serves the UI", async () => {
-    const data = mkdtempSync(join(tmpdir(), "neo-web-serve-"));
-    const proc = Bun.spawn(
-      [process.execPath, join(ROOT, "src/main.ts"), "serve", "--data", data, "--http-port", "0", "--mqtt-port", "0"],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-    );
-    let stderr = "";
-    const errDone = (async () => {
-      const dec = new TextDecoder();
-      for await (const chunk of proc.stderr) stderr += dec.decode(chunk);
-    })();
-    let browser: Browser | undefined;
-    try {
-      const reader = proc.stdout.getReader();
-      let out = "";
-      let ready: { event: string; http: string } | undefined;
-      while (!ready) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`neo serve exited before its ready line; stderr:\n${stderr}`);
-        out += new TextDecoder().decode(value);
-        for (const line of out.split("\n")) {
-          if (line.startsWith("{") && line.includes('"ready"')) ready = JSON.parse(line);
-        }
-      }
-      const base = `http://${ready.http}`;
-      // The one-time admin password: the app writes it to <data>/web-admin-password (0600)
-      // before the ready line, so it never appears in a log.
-      const pwFile = join(data, "web-admin-password");
-      expect(existsSync(pwFile)).toBe(true);
-      expect(statSync(pwFile).mode & 0o777).toBe(0o600);
-      const pw = readFileSync(pwFile, "utf8").trim();
-      expect(stderr).not.toContain(pw);
-      browser = await launch();
-      const page = await browser.newPage();
-      await signIn(page, base, pw);
-      await generateKey(page, "served-01");
-      await page.click("#result-close");
-      await confirm(page, "I saved them");
-      await page.locator('tr[data-id="served-01"]').waitFor();
-    } finally {
-      await browser?.close();
-      proc.kill("SIGTERM");
-      await proc.exited;
-      await errDone;
-      rmSync(data, { recursive: true, force: true });
-    }
-  }, 60_000);
 });
