@@ -14,12 +14,13 @@
 //              kill -9'ed and restarted, link back: how many reach the upstream
 //   rss        link cut, `queued` messages published: the local broker's VmRSS
 // Loopback only; every process is started and stopped by PID.
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { createLink } from "./bridge/link.ts";
-import { freePort, procCpuSeconds, procRssKb, waitForPort } from "./lib/proc.ts";
+import { mosquittoStarter, neoStarter, type Starter } from "./bridge/brokers.ts";
+import { freePort, fsyncLatency, procCpuSeconds, procRssKb, waitForPort } from "./lib/proc.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const MOSQUITTO = "/usr/sbin/mosquitto";
@@ -144,94 +145,6 @@ async function generate(
 }
 
 // ---- the local brokers ----
-interface Local {
-  port: number;
-  proc: Subprocess;
-}
-type Starter = () => Promise<Local>;
-
-function neoStarter(dir: string): Starter {
-  const conf = join(dir, "neo.conf");
-  writeFileSync(
-    conf,
-    `Log { Level = "warn" }
-Bridge "cloud" {
-  Address = "mqtt://127.0.0.1:${linkPort}"
-  ClientId = "neo-bench"
-  Protocol = 4
-  Forward = ["bench/#"]
-  Prefix = "sites/neo/"
-  Buffer { MaxMessages = 2000000, MaxBytes = "1GB" }
-}
-`,
-  );
-  return async () => {
-    const proc = spawn(
-      [
-        "bun",
-        "src/main.ts",
-        "serve",
-        "--config",
-        conf,
-        "--data",
-        join(dir, "data"),
-        "--host",
-        "127.0.0.1",
-        "--mqtt-port",
-        "0",
-        "--http-port",
-        "0",
-      ],
-      "pipe",
-    );
-    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("neo exited before its ready line");
-      text += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    const ready = JSON.parse(text.split("\n")[0] ?? "{}") as { mqtt: string };
-    return { port: Number(ready.mqtt.split(":").at(-1)), proc };
-  };
-}
-
-function mosquittoStarter(dir: string): Starter {
-  let port = 0;
-  return async () => {
-    port ||= await freePort();
-    const conf = join(dir, "local.conf");
-    writeFileSync(
-      conf,
-      [
-        `listener ${port} 127.0.0.1`,
-        "allow_anonymous true",
-        "persistence true",
-        `persistence_location ${dir}/`,
-        "set_tcp_nodelay true",
-        "log_dest none",
-        // Mosquitto's default (1000) would drop everything past 1000 queued messages
-        "max_queued_messages 2000000",
-        // the bridge's window: neo keeps up to 1000 in flight, Mosquitto's default is 20
-        "max_inflight_messages 1000",
-        ...asRoot,
-        "connection cloud",
-        `address 127.0.0.1:${linkPort}`,
-        'topic bench/# out 1 "" sites/mosquitto/',
-        "cleansession false",
-        "clientid mosquitto-bench",
-        "bridge_protocol_version mqttv311",
-        "restart_timeout 1 60",
-        "",
-      ].join("\n"),
-    );
-    const proc = spawn([MOSQUITTO, "-c", conf]);
-    await waitForPort(port, 5000);
-    return { port, proc };
-  };
-}
-
 interface Row {
   target: string;
   sustained: number;
@@ -330,26 +243,8 @@ async function runTarget(target: string, start: Starter): Promise<Row> {
   }
 }
 
-/** what one durable commit costs on this disk now: 4 KB appended + fdatasync, 40 times */
-function fsyncLatency(): { median: number; p90: number } {
-  const fd = openSync(join(work, "fsync-probe"), "a");
-  const ms: number[] = [];
-  try {
-    for (let i = 0; i < 40; i++) {
-      const t = performance.now();
-      writeSync(fd, Buffer.alloc(4096, i));
-      fdatasyncSync(fd);
-      ms.push(performance.now() - t);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: ms[20] ?? 0, p90: ms[36] ?? 0 };
-}
-
 const load0 = loadavg();
-const fsync0 = fsyncLatency();
+const fsync0 = fsyncLatency(work);
 const rows: Row[] = [];
 try {
   await startUpstream();
@@ -359,7 +254,10 @@ try {
     const dir = join(work, t);
     await Bun.$`mkdir -p ${dir}`;
     const started = Date.now();
-    const row = await runTarget(t, t === "neo" ? neoStarter(dir) : mosquittoStarter(dir));
+    const row = await runTarget(
+      t,
+      t === "neo" ? neoStarter(dir, linkPort, spawn) : mosquittoStarter(dir, linkPort, spawn),
+    );
     rows.push(row);
     console.error(`${t} done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(row)}`);
   }

@@ -1,5 +1,6 @@
 // Process helpers for the bench: spawn brokers, wait for readiness, read CPU and RSS from /proc.
-import { readFileSync } from "node:fs";
+import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import type { Subprocess } from "bun";
 
@@ -155,4 +156,22 @@ export function withNofile(cmd: string[], nofile: number): string[] {
 export async function effectiveNofile(nofile: number): Promise<number> {
   const out = await run(withNofile(["sh", "-c", "ulimit -n"], nofile));
   return Number(out.trim());
+}
+
+/** what one durable commit costs on this disk now: 4 KB appended + fdatasync, 40 times */
+export function fsyncLatency(dir: string): { median: number; p90: number } {
+  const fd = openSync(join(dir, "fsync-probe"), "a");
+  const ms: number[] = [];
+  try {
+    for (let i = 0; i < 40; i++) {
+      const t = performance.now();
+      writeSync(fd, Buffer.alloc(4096, i));
+      fdatasyncSync(fd);
+      ms.push(performance.now() - t);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[20] ?? 0, p90: ms[36] ?? 0 };
 }
