@@ -14,6 +14,7 @@ import { startGrpcListener } from "./grpc-wiring.ts";
 import {
   auditRoutes,
   consoleAssetRoutes,
+  dashboardRoutes,
   domainChannelRoutes,
   domainClientRoutes,
   domainRoutes,
@@ -186,6 +187,13 @@ export async function startListeners(
     // SuperMQ's /<domain>/clients: after every fixed path
     ...domainClientRoutes(createDomainClientStore(s)),
     ...domainChannelRoutes(createDomainChannelStore({ ...s, channels: services.ch.channels })),
+    // dashboards per domain (/dashboards, /<domain>/dashboards): panels read with the viewer's rights
+    ...dashboardRoutes({
+      dashboards: s.dashboards,
+      domain: (d) => s.domains.resolve(d),
+      userExists: (name) => s.people.users.get(name) !== null,
+      query: consoleSource.query,
+    }),
   ];
   const { startHttp } = createListeners({
     pki: s.pki,

@@ -7,7 +7,7 @@ import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
-import { openClientProfiles, openDomains, openRegistry } from "../registry/index.ts";
+import { openClientProfiles, openDashboards, openDomains, openRegistry } from "../registry/index.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
 import { createCredentialSignal } from "./credential-signal.ts";
@@ -56,6 +56,8 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   stops.add("services", "CRL watch", () => changes.stop());
   const domains = openDomains(config.data);
   stops.add("stores", "domains", () => domains.close());
+  const dashboards = openDashboards(config.data);
+  stops.add("stores", "dashboards", () => dashboards.close());
   const profiles = openClientProfiles(config.data);
   stops.add("stores", "client profiles", () => profiles.close());
   const people = openPeople(config.data, () => settings.get().login);
@@ -123,6 +125,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     registry,
     changes,
     domains,
+    dashboards,
     profiles,
     people,
     metrics,

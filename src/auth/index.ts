@@ -42,3 +42,5 @@ export type { Pats, UserRecord, Users } from "../registry/index.ts";
 export { parseTtl, patJson } from "../registry/index.ts";
 export type { ClientProfile, DomainInput, Domains, DomainState } from "../registry/index.ts";
 export { domainJson } from "../registry/index.ts";
+export type { Dashboard, Dashboards } from "../registry/index.ts";
+export { shownTo } from "../registry/index.ts";

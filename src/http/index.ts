@@ -9,6 +9,7 @@ export { channelRoutes } from "./routes/channels.ts";
 export { domainRoutes } from "./routes/domains.ts";
 export { domainClientRoutes, type DomainClientStore } from "./routes/domain-clients.ts";
 export { domainChannelRoutes, type DomainChannelStore } from "./routes/domain-channels.ts";
+export { dashboardRoutes } from "./routes/dashboards.ts";
 export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes } from "./routes/keys.ts";
 export { createKeysService } from "./routes/keys-service.ts";

@@ -137,10 +137,37 @@ const ENROLLMENT_MIGRATIONS: Migration[] = [
   },
 ];
 
+// Dashboards (registry/dashboards.ts): saved views per domain, shown to the owner and to whom
+// they are shared with (every member of the domain, or named users)
+const DASHBOARD_MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE IF NOT EXISTS dashboards (
+        id            TEXT PRIMARY KEY,
+        domain_id     TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        description   TEXT NOT NULL DEFAULT '',
+        owner         TEXT NOT NULL,
+        panels        TEXT NOT NULL DEFAULT '[]',  -- JSON array (http/routes/dashboard-spec.ts)
+        time_range    TEXT NOT NULL DEFAULT '{"last":"1h"}',
+        refresh       TEXT NOT NULL DEFAULT 'off',
+        share_members INTEGER NOT NULL DEFAULT 0,
+        share_users   TEXT NOT NULL DEFAULT '[]',  -- JSON array of user names
+        created_by    TEXT NOT NULL DEFAULT '',
+        created_at    INTEGER NOT NULL,
+        updated_by    TEXT NOT NULL DEFAULT '',
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS dashboards_domain ON dashboards (domain_id, created_at);`,
+  },
+];
+
 function migrate(db: Database): void {
   runMigrations(db, "registry", MIGRATIONS);
   runMigrations(db, "channels", CHANNEL_MIGRATIONS);
   runMigrations(db, "enrollment", ENROLLMENT_MIGRATIONS);
+  runMigrations(db, "dashboards", DASHBOARD_MIGRATIONS);
 }
 
 export interface RegistryOpenOptions {

@@ -48,3 +48,9 @@ export {
 } from "./domains.ts";
 export { openClientProfiles, type ClientProfile, type ClientProfiles } from "./client-profiles.ts";
 export { isEnrollmentSecret } from "./enrollments.ts";
+export {
+  openDashboards,
+  shownTo,
+  type Dashboard,
+  type Dashboards,
+} from "./dashboards.ts";

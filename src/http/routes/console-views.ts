@@ -132,3 +132,55 @@ export interface KeyView {
   lastUsed: number | null;
   scopes: string[];
 }
+
+/** a dashboard's time range: the last `15m`, `1h`, `6h`, `24h`, `7d` (any `<n>s|m|h|d`), or absolute (ms since the epoch) */
+export type TimeRangeView = { last: string } | { from: number; to: number };
+
+export type ChartKind = "line" | "area" | "bar" | "step" | "points";
+export type Aggregate = "none" | "avg" | "min" | "max" | "sum" | "count";
+
+/**
+ * What a panel shows: SQL (VALUE over TIME, one series per NAME; or TIME then one series per
+ * numeric column; `$from` and `$to` stand for the range in ns), or a table's tags, each a
+ * series, aggregated per interval (`auto`: ~300 points over the range).
+ */
+export type PanelQueryView =
+  | { sql: string }
+  | { table: string; tags: string[]; aggregate: Aggregate; interval: string };
+
+export interface PanelView {
+  title: string;
+  chart: ChartKind;
+  query: PanelQueryView;
+  /** the panel's own range; absent: the dashboard's */
+  time_range?: TimeRangeView;
+}
+
+export interface DashboardView {
+  id: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  owner: string;
+  panels: PanelView[];
+  time_range: TimeRangeView;
+  /** "off", "5s", "10s", "30s", "1m", "5m" */
+  refresh: string;
+  shared: { members: boolean; users: string[] };
+  created_by: string;
+  created_at: string;
+  updated_by?: string;
+  updated_at?: string;
+  /** what the caller may do with it now (the console hides the others; the API decides anyway) */
+  can: { update: boolean; delete: boolean; share: boolean };
+}
+
+/** @public the console reads it: ui/pages/dashboards.ts */
+export interface DashboardListView {
+  total: number;
+  offset: number;
+  limit: number;
+  dashboards: DashboardView[];
+  /** may the caller create dashboards in this domain? */
+  can_create: boolean;
+}

@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDashboards, shownTo } from "./dashboards.ts";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const open = () => {
+  const dir = mkdtempSync(join(tmpdir(), "neo-dashboards-"));
+  dirs.push(dir);
+  return { dir, db: openDashboards(dir) };
+};
+
+describe("dashboards store", () => {
+  test("create, get, update keep panels and range as given; the owner is who made it", () => {
+    const { db } = open();
+    const d = db.create({ domainId: "dom", name: "A", panels: [{ title: "p" }], refresh: "5s" }, "alice");
+    expect(d).toMatchObject({
+      domainId: "dom",
+      owner: "alice",
+      createdBy: "alice",
+      refresh: "5s",
+      timeRange: { last: "1h" },
+    });
+    expect(d.updatedAt).toBe(d.createdAt);
+    const u = db.update(d.id, { name: "B", timeRange: { from: 1, to: 2 } }, "bob");
+    expect(u).toMatchObject({ name: "B", panels: [{ title: "p" }], timeRange: { from: 1, to: 2 }, updatedBy: "bob" });
+    expect(u.updatedAt).toBeGreaterThan(u.createdAt);
+    db.delete(d.id);
+    expect(db.get(d.id)).toBeNull();
+    expect(() => db.delete(d.id)).toThrow("not found");
+    db.close();
+  });
+
+  test("a dashboard is listed for its owner and whom it is shared with, per domain", () => {
+    const { db } = open();
+    const a = db.create({ domainId: "dom", name: "A" }, "alice");
+    db.create({ domainId: "other", name: "O" }, "alice");
+    expect(db.list("dom", "alice").total).toBe(1);
+    expect(db.list("dom", "bob").total).toBe(0);
+    const s = db.share(a.id, { users: ["bob"] }, true, "alice");
+    expect(s.share).toEqual({ members: false, users: ["bob"] });
+    expect(shownTo(s, "bob")).toBe(true);
+    expect(db.list("dom", "bob").dashboards.map((d) => d.name)).toEqual(["A"]);
+    expect(shownTo(db.share(a.id, { users: ["bob"] }, false, "alice"), "bob")).toBe(false);
+    const m = db.share(a.id, { members: true }, true, "alice");
+    expect(shownTo(m, "carol")).toBe(true);
+    expect(db.list("dom", "carol").total).toBe(1);
+    expect(db.share(a.id, { members: true }, false, "alice").share.members).toBe(false);
+    db.close();
+  });
+
+  test("the table survives a reopen (registry.db migration)", () => {
+    const { dir, db } = open();
+    const a = db.create({ domainId: "dom", name: "kept" }, "alice");
+    db.close();
+    const again = openDashboards(dir);
+    expect(again.get(a.id)?.name).toBe("kept");
+    again.close();
+  });
+});

@@ -1,0 +1,197 @@
+// Dashboards (SuperMQ's dashboards entity) in registry.db: saved views of series data, per
+// domain. A dashboard has an owner (the user or key that made it) and is shown to the owner
+// and to whom it is shared with: every member of its domain, or named users. What each may
+// DO with a dashboard it is shown is decided by authorize() (dashboards:<op>:<id> scopes in
+// the dashboard's domain), never here. Panels and the time range are the HTTP layer's JSON
+// (validated there, http/routes/dashboard-spec.ts): this store keeps them as given.
+import type { Database } from "bun:sqlite";
+import { conflict, notFound } from "../lib/errors.ts";
+import { openRegistryDb } from "./db.ts";
+
+interface DashboardShare {
+  /** shown to every member of the dashboard's domain */
+  members: boolean;
+  /** shown to these users (names) */
+  users: string[];
+}
+
+export interface Dashboard {
+  id: string;
+  domainId: string;
+  name: string;
+  description: string;
+  /** who made it: a user's name, or a key's id */
+  owner: string;
+  panels: unknown[];
+  timeRange: unknown;
+  refresh: string;
+  share: DashboardShare;
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+}
+
+interface DashboardFields {
+  name?: string;
+  description?: string;
+  panels?: unknown[];
+  timeRange?: unknown;
+  refresh?: string;
+}
+
+export interface Dashboards {
+  create(d: DashboardFields & { id?: string; domainId: string; name: string }, by: string): Dashboard;
+  /** the domain's dashboards shown to `viewer` (owned or shared), oldest first */
+  list(
+    domainId: string,
+    viewer: string,
+    o?: { offset?: number; limit?: number; name?: string },
+  ): {
+    total: number;
+    dashboards: Dashboard[];
+  };
+  get(id: string): Dashboard | null;
+  update(id: string, patch: DashboardFields, by: string): Dashboard;
+  /** add to (share) or take from (unshare) whom it is shown */
+  share(id: string, change: Partial<DashboardShare>, on: boolean, by: string): Dashboard;
+  delete(id: string): void;
+  close(): void;
+}
+
+/** is `viewer` (a user's name or a key's id) shown this dashboard? */
+export function shownTo(d: Dashboard, viewer: string): boolean {
+  return d.owner === viewer || d.share.members || d.share.users.includes(viewer);
+}
+
+interface Row {
+  id: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  owner: string;
+  panels: string;
+  time_range: string;
+  refresh: string;
+  share_members: number | bigint;
+  share_users: string;
+  created_by: string;
+  created_at: number | bigint;
+  updated_by: string;
+  updated_at: number | bigint;
+}
+
+const toDashboard = (r: Row): Dashboard => ({
+  id: r.id,
+  domainId: r.domain_id,
+  name: r.name,
+  description: r.description,
+  owner: r.owner,
+  panels: JSON.parse(r.panels) as unknown[],
+  timeRange: JSON.parse(r.time_range) as unknown,
+  refresh: r.refresh,
+  share: { members: Number(r.share_members) === 1, users: JSON.parse(r.share_users) as string[] },
+  createdBy: r.created_by,
+  createdAt: Number(r.created_at),
+  updatedBy: r.updated_by,
+  updatedAt: Number(r.updated_at),
+});
+
+const SHOWN = "(owner = ? OR share_members = 1 OR EXISTS (SELECT 1 FROM json_each(share_users) WHERE value = ?))";
+const isUnique = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
+
+export function openDashboards(dataDir: string): Dashboards {
+  const db: Database = openRegistryDb(dataDir);
+  const q = {
+    get: db.prepare<Row, [string]>("SELECT * FROM dashboards WHERE id = ?"),
+    insert: db.prepare(
+      `INSERT INTO dashboards (id, domain_id, name, description, owner, panels, time_range, refresh,
+         share_members, share_users, created_by, created_at, updated_by, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, '[]', ?, ?, '', ?)`,
+    ),
+    update: db.prepare(
+      `UPDATE dashboards SET name = ?, description = ?, panels = ?, time_range = ?, refresh = ?,
+         updated_by = ?, updated_at = ? WHERE id = ?`,
+    ),
+    share: db.prepare(
+      "UPDATE dashboards SET share_members = ?, share_users = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+    ),
+    delete: db.prepare("DELETE FROM dashboards WHERE id = ?"),
+  };
+  const get = (id: string) => {
+    const r = q.get.get(id);
+    return r ? toDashboard(r) : null;
+  };
+  const mustGet = (id: string) => {
+    const d = get(id);
+    if (!d) throw notFound("dashboard_not_found", `dashboard ${JSON.stringify(id)} not found`);
+    return d;
+  };
+  /** a new updated_at that is never the created_at (so "was it updated" is a comparison) */
+  const later = (d: Dashboard) => Math.max(Date.now(), d.createdAt + 1);
+  return {
+    create(d, by) {
+      const id = (d.id ?? crypto.randomUUID()).toLowerCase();
+      const now = Date.now();
+      try {
+        q.insert.run(
+          id,
+          d.domainId,
+          d.name,
+          d.description ?? "",
+          by,
+          JSON.stringify(d.panels ?? []),
+          JSON.stringify(d.timeRange ?? { last: "1h" }),
+          d.refresh ?? "off",
+          by,
+          now,
+          now,
+        );
+      } catch (e) {
+        if (isUnique(e)) throw conflict("dashboard_exists", `a dashboard with id ${id} already exists`);
+        throw e;
+      }
+      return mustGet(id);
+    },
+    list(domainId, viewer, o = {}) {
+      const where = ["domain_id = ?", SHOWN];
+      const args: (string | number)[] = [domainId, viewer, viewer];
+      if (o.name) where.push("name LIKE ?") && args.push(`%${o.name}%`);
+      const w = ` WHERE ${where.join(" AND ")}`;
+      const n = db.prepare<{ n: number | bigint }, (string | number)[]>(`SELECT count(*) AS n FROM dashboards${w}`);
+      const total = Number(n.get(...args)?.n ?? 0);
+      const rows = db
+        .prepare<Row, (string | number)[]>(`SELECT * FROM dashboards${w} ORDER BY created_at, id LIMIT ? OFFSET ?`)
+        .all(...args, o.limit ?? 10, o.offset ?? 0);
+      return { total, dashboards: rows.map(toDashboard) };
+    },
+    get,
+    update(id, patch, by) {
+      const cur = mustGet(id);
+      q.update.run(
+        patch.name ?? cur.name,
+        patch.description ?? cur.description,
+        JSON.stringify(patch.panels ?? cur.panels),
+        JSON.stringify(patch.timeRange ?? cur.timeRange),
+        patch.refresh ?? cur.refresh,
+        by,
+        later(cur),
+        cur.id,
+      );
+      return mustGet(cur.id);
+    },
+    share(id, change, on, by) {
+      const cur = mustGet(id);
+      // {members: true} shares with (or unshares from) every member; absent or false: unchanged
+      const members = change.members ? on : cur.share.members;
+      const users = new Set(cur.share.users);
+      for (const u of change.users ?? []) on ? users.add(u) : users.delete(u);
+      q.share.run(members ? 1 : 0, JSON.stringify([...users].sort()), by, later(cur), cur.id);
+      return mustGet(cur.id);
+    },
+    delete(id) {
+      q.delete.run(mustGet(id).id);
+    },
+    close: () => db.close(),
+  };
+}
