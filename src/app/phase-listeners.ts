@@ -8,6 +8,7 @@ import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createDomainChannelStore, createDomainClientStore } from "./domain-clients.ts";
+import { createMainfluxStores } from "./mainflux-provision.ts";
 import { createConsoleSource } from "./console.ts";
 import { createEst } from "./est.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
@@ -23,6 +24,8 @@ import {
   createPasswordLogin,
   estRoutes,
   keyRoutes,
+  mainfluxConnectRoutes,
+  mainfluxThingRoutes,
   patRoutes,
   sessionRoutes,
   userRoutes,
@@ -164,8 +167,13 @@ export async function startListeners(
   const { people } = s.people;
   // every HTTP route of every surface, one table (the /db/*, /health, /metrics and /mqtt
   // routes are the HTTP server's own)
+  const clients = createDomainClientStore(s);
+  const mainflux = createMainfluxStores({ clients, channels: services.ch.channels, profiles: s.profiles });
   const routes = [
     ...services.ch.routes,
+    // Mainflux's provisioning calls: /things, /connect, /channels/<id>/things (default domain)
+    ...mainfluxThingRoutes(mainflux.things),
+    ...mainfluxConnectRoutes(mainflux.connect),
     ...keyRoutes(keys),
     ...domainRoutes(s.domains),
     ...auditRoutes({
@@ -185,7 +193,7 @@ export async function startListeners(
     // /web/<file> would take any other /web/... path
     ...consoleAssetRoutes(assets),
     // SuperMQ's /<domain>/clients: after every fixed path
-    ...domainClientRoutes(createDomainClientStore(s)),
+    ...domainClientRoutes(clients),
     ...domainChannelRoutes(createDomainChannelStore({ ...s, channels: services.ch.channels })),
     // dashboards per domain (/dashboards, /<domain>/dashboards): panels read with the viewer's rights
     ...dashboardRoutes({

@@ -72,7 +72,7 @@ export function presented(req: Request, url: URL, who: Who): Presented | undefin
       if (i > 0) return { form: "mainflux", username: text.slice(0, i), password: text.slice(i + 1) };
     }
     const bare = h.trim();
-    if (things && bare !== "" && !/\s/.test(bare)) return { form: formOf(bare), token: bare };
+    if ((things || who.bare === true) && bare !== "" && !/\s/.test(bare)) return { form: formOf(bare), token: bare };
     return things
       ? "malformed authorization header: use Authorization: Thing <token> (or Client, Bearer)"
       : "malformed authorization header: use Authorization: Bearer <token>";

@@ -10,6 +10,8 @@ export { domainRoutes } from "./routes/domains.ts";
 export { domainClientRoutes, type DomainClientStore } from "./routes/domain-clients.ts";
 export { domainChannelRoutes, type DomainChannelStore } from "./routes/domain-channels.ts";
 export { dashboardRoutes } from "./routes/dashboards.ts";
+export { mainfluxThingRoutes, type ThingStore } from "./routes/mainflux-things.ts";
+export { mainfluxConnectRoutes, type ConnectStore } from "./routes/mainflux-connect.ts";
 export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes } from "./routes/keys.ts";
 export { createKeysService } from "./routes/keys-service.ts";

@@ -43,10 +43,17 @@ export interface Who {
   enrollments?: boolean;
   /** the realm of the 401 challenge ("Bearer" by default; the Mainflux adapters say "Thing") */
   realm?: "Bearer" | "Thing";
+  /**
+   * an Authorization header with no scheme is the credential itself (Mainflux's provisioning
+   * API: `Authorization: <user token>`); never Basic nor ?authorization= (that is "mainflux")
+   */
+  bare?: boolean;
 }
 
 /** Everything that names a key, a table or a channel: scripts, devices, people and their PATs. */
 export const API: Who = { forms: ["token", "cert", "access_key", "pat"], anonymous: true };
+/** Mainflux's provisioning API (/things, /channels, /connect): the API forms, the bare header too */
+export const PROVISION: Who = { ...API, bare: true };
 /** The Mainflux/SuperMQ adapters: the API forms plus Basic, bare and ?authorization= */
 export const THINGS: Who = {
   forms: ["token", "mainflux", "cert", "access_key", "pat"],

@@ -14,6 +14,10 @@ import { ok } from "../../lib/http/respond.ts";
 interface ChannelLike {
   id: string;
   table: string;
+  name?: string | null;
+  metadata?: Record<string, unknown>;
+  /** the SuperMQ domain it lives in (absent: the default domain) */
+  domainId?: string;
 }
 
 /** what channel management needs of the registry's channels (app hands it) */

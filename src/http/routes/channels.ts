@@ -11,15 +11,24 @@
 //   POST   /channels/<id>/disconnect {client_id}                         channels:disconnect:<id>
 // A channel is a way to write its table: whoever points one at table T, or lets a
 // publisher in, must hold tables:write:T. Changes are audited by the runner.
+// Mainflux's provisioning calls use the same routes (`POST /channels {"name"}`, its bare
+// `Authorization: <token>`, its paging): each handler answers them Mainflux's way
+// (mainflux-channels.ts), so neither kind of client notices the other.
 import { badRequest } from "../../lib/errors.ts";
 import { readJsonBody } from "../json-body.ts";
-import { API, CONSOLE, type RouteContext, type RouteSpec, type Who } from "../route.ts";
+import { CONSOLE, PROVISION, type RouteContext, type RouteSpec, type Who } from "../route.ts";
 import { type ChannelStore, createChannelsService, grantsPublish } from "./channels-service.ts";
+import { asksMainflux } from "./mainflux-shapes.ts";
+import { createMainfluxChannels, createsMainflux, listsMainflux } from "./mainflux-channels.ts";
 
 export function channelRoutes(store: ChannelStore): RouteSpec[] {
   const api = createChannelsService(store);
+  const mf = createMainfluxChannels(store, api.tableOf);
+  /** is this a Mainflux caller on the script door (/channels)? the console never is */
+  const mainflux = (req: Request, c: RouteContext) => !c.url.pathname.startsWith("/web/") && asksMainflux(req);
   const create = async (req: Request, c: RouteContext) => {
     const body = await readJsonBody(req);
+    if (!c.url.pathname.startsWith("/web/") && createsMainflux(req, body)) return mf.create(c, body);
     const id = body.id;
     if (typeof id !== "string" || id === "") throw badRequest("bad_request", 'give the new channel\'s "id"');
     c.need("channels:create", id);
@@ -45,7 +54,7 @@ export function channelRoutes(store: ChannelStore): RouteSpec[] {
       who,
       scope: { op: "channels:delete", target: ":id" },
       change: "channel.delete",
-      handler: (_, c) => api.remove(c.started, c.params.id!),
+      handler: (req, c) => (mainflux(req, c) ? mf.remove(c) : api.remove(c.started, c.params.id!)),
     },
     {
       method: "POST",
@@ -68,8 +77,9 @@ export function channelRoutes(store: ChannelStore): RouteSpec[] {
     {
       method: "GET",
       path: "/channels",
-      who: API,
-      handler: (_, c) => {
+      who: PROVISION,
+      handler: (req, c) => {
+        if (listsMainflux(req, c.url)) return mf.list(c);
         // the channels its channels:list scopes name; with none at all it is refused
         if (!c.principal?.scopes.some((s) => s.operation === "channels:list" && !s.deny)) c.need("channels:list", "*");
         return api.list(c.started, (ch) => c.may("channels:list", ch));
@@ -78,11 +88,12 @@ export function channelRoutes(store: ChannelStore): RouteSpec[] {
     {
       method: "GET",
       path: "/channels/:id",
-      who: API,
+      who: PROVISION,
       scope: { op: "channels:list", target: ":id" },
-      handler: (_, c) => api.get(c.started, c.params.id!),
+      handler: (req, c) => (mainflux(req, c) ? mf.get(c) : api.get(c.started, c.params.id!)),
     },
-    ...both("/channels", API),
+    mf.bulk,
+    ...both("/channels", PROVISION),
     {
       method: "GET",
       path: "/web/api/channels",

@@ -4,6 +4,10 @@
 //   POST /users/tokens/refresh  Bearer <refresh key>     -> 201 a new pair (the old one is used up;
 //                                                           presented again, the whole family is revoked)
 //   POST|PUT /users/password/reset {"token","password"}  a recovery key from `neo shell user recover`
+//   POST /tokens {"email","password"} -> 201 {"token"}   Mainflux's login: the access key its scripts
+//                                                           send as `Authorization: <token>`; the user
+//                                                           is the email's part before "@" (neo names
+//                                                           have no "@"), or the whole value
 // Each is a credential check of its own (a password, a refresh key, a recovery key), so
 // the routes are public: the password check counts its failures (guard "password"), a
 // wrong refresh or recovery key counts like a wrong token (guard "secret"); each reports
@@ -36,6 +40,22 @@ export function userRoutes(d: UsersDeps): RouteSpec[] {
     if (r.checked) c.checked = r.checked; // the runner audits the login
     if (!r.ok) return r.response;
     return jsonResponse(people.login(r.user), 201);
+  }
+
+  /** Mainflux's login: the same password check and keys, its shape */
+  async function mainfluxToken(req: Request, c: RouteContext): Promise<Response> {
+    const body = await readJsonBody(req);
+    const { email, password } = body;
+    if (typeof email !== "string" || typeof password !== "string" || email === "" || password === "")
+      throw badRequest("invalid_login", "email and password are required");
+    const at = email.indexOf("@");
+    const r = await d.login(at > 0 ? email.slice(0, at) : email, password, {
+      ip: c.address || "unknown",
+      listener: c.listener,
+    });
+    if (r.checked) c.checked = r.checked;
+    if (!r.ok) return r.response;
+    return jsonResponse({ token: people.login(r.user).access_token }, 201);
   }
 
   function refresh(req: Request, c: RouteContext): Response {
@@ -76,6 +96,7 @@ export function userRoutes(d: UsersDeps): RouteSpec[] {
 
   return [
     { method: "POST", path: "/users/tokens/issue", who: "public", guard: "password", handler: issue },
+    { method: "POST", path: "/tokens", who: "public", guard: "password", handler: mainfluxToken },
     { method: "POST", path: "/users/tokens/refresh", who: "public", guard: "secret", handler: refresh },
     { method: "POST", path: "/users/password/reset", who: "public", guard: "secret", handler: reset },
     { method: "PUT", path: "/users/password/reset", who: "public", guard: "secret", handler: reset },
