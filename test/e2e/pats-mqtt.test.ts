@@ -1,46 +1,18 @@
 // SuperMQ PATs over MQTT: username = the user's name and the PAT as password, cut within a
 // second when revoked; channel scopes on a channel's topics; a PAT's persistent session.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { eventually, neo, run, type Server } from "./harness.ts";
+import { usePatGateway } from "./pats-kit.ts";
 import { connack } from "./mqtt-connack.ts";
 import mqtt from "mqtt";
 
+const gw = usePatGateway();
+const { curl } = gw;
 let srv: Server;
 let access: string;
-const password = "alice-password-1";
-
-beforeAll(async () => {
-  srv = await startServer(["--http-enable-token-auth", "true", "--mqtt-enable-token-auth", "true"]);
-  const add = await neo(["shell", "user", "add", "alice", "--role", "admin", "--password-stdin", "--data", srv.data], {
-    stdin: `${password}\n`,
-  });
-  if (add.code !== 0) throw new Error(add.stderr);
-  const ch = await neo(["shell", "channel", "create", "plant", "--data", srv.data]);
-  if (ch.code !== 0) throw new Error(ch.stderr);
-  access = (await curl("POST", "/users/tokens/issue", { json: { username: "alice", password } })).body
-    .access_token as string;
+beforeAll(() => {
+  ({ srv, access } = gw.st);
 });
-afterAll(async () => {
-  await srv.stop();
-  cleanup(srv.data);
-});
-
-async function curl(method: string, path: string, opts: { bearer?: string; json?: unknown; raw?: string } = {}) {
-  const args = ["curl", "-s", "-X", method, "-w", "\n%{http_code}", `${srv.httpUrl}${path}`];
-  if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
-  if (opts.json !== undefined || opts.raw !== undefined)
-    args.push("-H", "Content-Type: application/json", "--data", opts.raw ?? JSON.stringify(opts.json));
-  const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { text };
-  }
-  return { status: Number(r.stdout.slice(nl + 1)), body };
-}
 describe("a PAT as an MQTT password", () => {
   test("MQTT: username = the user's name, password = the PAT; a revoke cuts the live session within a second", async () => {
     const p = (

@@ -1,45 +1,17 @@
 // SuperMQ's PAT lifecycle with curl (SuperMQ's API and spellings): create with a
 // duration, add scopes, use it on /db/query and on a channel, list scopes, refused
 // outside its scopes (403), revoke, reset (old secret dead), expiry after its duration.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { usePatGateway } from "./pats-kit.ts";
+import { eventually, neo, run, type Server } from "./harness.ts";
 
+const gw = usePatGateway();
+const { curl } = gw;
 let srv: Server;
 let access: string;
-const password = "alice-password-1";
-
-beforeAll(async () => {
-  srv = await startServer(["--http-enable-token-auth", "true", "--mqtt-enable-token-auth", "true"]);
-  const add = await neo(["shell", "user", "add", "alice", "--role", "admin", "--password-stdin", "--data", srv.data], {
-    stdin: `${password}\n`,
-  });
-  if (add.code !== 0) throw new Error(add.stderr);
-  const ch = await neo(["shell", "channel", "create", "plant", "--data", srv.data]);
-  if (ch.code !== 0) throw new Error(ch.stderr);
-  access = (await curl("POST", "/users/tokens/issue", { json: { username: "alice", password } })).body
-    .access_token as string;
+beforeAll(() => {
+  ({ srv, access } = gw.st);
 });
-afterAll(async () => {
-  await srv.stop();
-  cleanup(srv.data);
-});
-
-async function curl(method: string, path: string, opts: { bearer?: string; json?: unknown; raw?: string } = {}) {
-  const args = ["curl", "-s", "-X", method, "-w", "\n%{http_code}", `${srv.httpUrl}${path}`];
-  if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
-  if (opts.json !== undefined || opts.raw !== undefined)
-    args.push("-H", "Content-Type: application/json", "--data", opts.raw ?? JSON.stringify(opts.json));
-  const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { text };
-  }
-  return { status: Number(r.stdout.slice(nl + 1)), body };
-}
 
 describe("personal access tokens", () => {
   test("SuperMQ's documented lifecycle: create, add scopes, use, list scopes, out-of-scope 403, revoke, reset", async () => {
