@@ -1,36 +1,14 @@
 // The rows the runner writes to the audit trail: an authentication outcome per request
 // that presented a credential, a change once a change route answered 2xx, and an
-// authorization refusal (a `deny` event; the trail aggregates them, registry/audit-aggregate.ts). The shapes are
-// the audit trail's (registry/audit.ts), declared here so http needs no registry import.
+// authorization refusal (a `deny` event; the trail aggregates them, registry/audit-aggregate.ts). The shape is
+// lib/audit-event.ts, the trail's own, so http needs no registry import.
 import { type Identified, principalName } from "../auth/index.ts";
+import type { AuditEvent, AuditMethod } from "../lib/audit-event.ts";
 import type { Caller, Presented } from "./caller.ts";
 import type { RouteContext, SecretOutcome } from "./route.ts";
 
-type AuditMethod =
-  | "token"
-  | "certificate"
-  | "password"
-  | "pat"
-  | "session"
-  | "access_key"
-  | "refresh_key"
-  | "recovery_key"
-  | "enrollment"
-  | "none";
-
-export interface HttpAuditEvent {
-  kind: "auth" | "change" | "deny";
-  action: string;
-  result: "ok" | "fail";
-  method?: AuditMethod;
-  listener?: string;
-  address?: string;
-  client?: string;
-  user?: string;
-  target?: string;
-  reason?: string;
-  detail?: string;
-}
+/** a row the runner writes: an audit event without its time (the trail sets it) */
+export type HttpAuditEvent = Omit<AuditEvent, "at" | "kind"> & { kind: "auth" | "change" | "deny" };
 
 export interface HttpAudit {
   record(e: HttpAuditEvent): void;

@@ -1,44 +1,8 @@
 // The audit trail's contract: what an event is, how the trail is asked, how it is opened.
+import type { AuditEvent, AuditKind } from "../lib/audit-event.ts";
 import type { AggregateRule } from "./audit-aggregate.ts";
 
-/** auth: an authentication outcome; change: a change made; ban: the guard banned an address;
- * deny: an authorization refusal (a 403, a PUBACK/SUBACK 0x87), aggregated per principal, operation
- * and minute (audit-aggregate.ts authorizationRefusals) */
-export type AuditKind = "auth" | "change" | "ban" | "deny";
-type AuditMethod =
-  | "token"
-  | "certificate"
-  | "password"
-  | "pat"
-  | "session"
-  | "access_key"
-  | "refresh_key"
-  | "recovery_key"
-  | "enrollment"
-  | "none";
-
-export interface AuditEvent {
-  /** ms epoch; set on record() when absent */
-  at?: number;
-  kind: AuditKind;
-  /** auth: "connect" / "login" / "request"; change: e.g. "key.create", "pat.revoke", "user.passwd";
-   *  deny: the operation refused, e.g. "topics:publish", "tables:read" */
-  action: string;
-  result: "ok" | "fail";
-  method?: AuditMethod;
-  /** mqtt, mqtts, ws, wss, http, https, cli */
-  listener?: string;
-  address?: string;
-  /** the client key involved (who connected, or the key changed) */
-  client?: string;
-  /** the user involved (who logged in, or who made the change) */
-  user?: string;
-  /** what was changed (a key id, a PAT id, a user name, a channel) */
-  target?: string;
-  reason?: string;
-  /** extra facts as JSON text (e.g. the scopes added) */
-  detail?: string;
-}
+export type { AuditEvent, AuditKind } from "../lib/audit-event.ts";
 
 export interface StoredAuditEvent extends AuditEvent {
   id: number;
