@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import mqtt from "mqtt";
+import { mosquittoStarter, neoStarter } from "./bridge/brokers.ts";
 import { createLink } from "./bridge/link.ts";
 import { freePort, waitForPort } from "./lib/proc.ts";
 
@@ -80,63 +81,17 @@ const linkPort = await freePort();
 const link = createLink(linkPort, upPort);
 link.up();
 
-async function startLocal(target: string, dir: string): Promise<{ port: number; proc: Subprocess }> {
-  if (target === "neo") {
-    const conf = join(dir, "neo.conf");
-    writeFileSync(
-      conf,
-      `Log { Level = "warn" }\nBridge "cloud" {\n  Address = "mqtt://127.0.0.1:${linkPort}"\n  ClientId = "neo-recover"\n  Protocol = 4\n  Forward = ["bench/#"]\n  Prefix = "sites/neo/"\n  KeepAlive = ${KEEPALIVE_S}\n}\n`,
-    );
-    const proc = spawn([
-      ...NEO_CMD,
-      "serve",
-      "--config",
-      conf,
-      "--data",
-      join(dir, "data"),
-      "--host",
-      "127.0.0.1",
-      "--mqtt-port",
-      "0",
-      "--http-port",
-      "0",
-    ]);
-    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("neo exited before its ready line");
-      text += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    const ready = JSON.parse(text.split("\n")[0] ?? "{}") as { mqtt: string };
-    return { port: Number(ready.mqtt.split(":").at(-1)), proc };
-  }
-  const port = await freePort();
-  const conf = join(dir, "local.conf");
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      "allow_anonymous true",
-      "log_dest none",
-      "max_queued_messages 100000",
-      ...asRoot,
-      "connection cloud",
-      `address 127.0.0.1:${linkPort}`,
-      'topic bench/# out 1 "" sites/mosquitto/',
-      "cleansession false",
-      "clientid mosquitto-recover",
-      "bridge_protocol_version mqttv311",
-      `keepalive_interval ${KEEPALIVE_S}`,
-      "restart_timeout 1 60",
-      "",
-    ].join("\n"),
-  );
-  const proc = spawn([MOSQUITTO, "-c", conf]);
-  await waitForPort(port, 5000);
-  return { port, proc };
-}
+const bridge = {
+  linkPort,
+  neo: [`KeepAlive = ${KEEPALIVE_S}`],
+  neoCmd: NEO_CMD,
+  mosquitto: ["max_queued_messages 100000"],
+  mosquittoBridge: [`keepalive_interval ${KEEPALIVE_S}`],
+};
+const startLocal = (target: string, dir: string) =>
+  target === "neo"
+    ? neoStarter(dir, spawn, { ...bridge, clientId: "neo-recover" })()
+    : mosquittoStarter(dir, spawn, { ...bridge, clientId: "mosquitto-recover" })();
 
 async function publish(port: number, payloads: string[]): Promise<void> {
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `gen-${payloads[0]}`, reconnectPeriod: 0 });

@@ -145,6 +145,22 @@ async function generate(
 }
 
 // ---- the local brokers ----
+/** the bridge as this bench runs it: big buffers, persistence, Mosquitto's queue and window raised */
+const bridgeOf = (t: string) => ({
+  linkPort,
+  clientId: `${t}-bench`,
+  neo: ['Buffer { MaxMessages = 2000000, MaxBytes = "1GB" }'],
+  mosquitto: [
+    "persistence true",
+    `persistence_location ${join(work, t)}/`,
+    "set_tcp_nodelay true",
+    // Mosquitto's default (1000) would drop everything past 1000 queued messages
+    "max_queued_messages 2000000",
+    // the bridge's window: neo keeps up to 1000 in flight, Mosquitto's default is 20
+    "max_inflight_messages 1000",
+  ],
+});
+
 interface Row {
   target: string;
   sustained: number;
@@ -256,7 +272,7 @@ try {
     const started = Date.now();
     const row = await runTarget(
       t,
-      t === "neo" ? neoStarter(dir, linkPort, spawn) : mosquittoStarter(dir, linkPort, spawn),
+      t === "neo" ? neoStarter(dir, spawn, bridgeOf("neo")) : mosquittoStarter(dir, spawn, bridgeOf("mosquitto")),
     );
     rows.push(row);
     console.error(`${t} done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(row)}`);

@@ -1,5 +1,6 @@
-// The two local brokers bench/bridge.ts compares, each with a bridge to the upstream
-// through the bench's relay: neo's Bridge block and Mosquitto's own `connection` block.
+// The local brokers the bridge benches compare, each bridging to the upstream through the
+// bench's relay: neo's Bridge block and Mosquitto's own `connection` block. One way to
+// write each config and start each broker, for bench/bridge.ts and bench/bridge-recover.ts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -14,40 +15,36 @@ export interface Local {
 }
 export type Starter = () => Promise<Local>;
 
-export function neoStarter(dir: string, linkPort: number, spawn: Spawn): Starter {
-  const conf = join(dir, "neo.conf");
-  writeFileSync(
-    conf,
-    `Log { Level = "warn" }
-Bridge "cloud" {
-  Address = "mqtt://127.0.0.1:${linkPort}"
-  ClientId = "neo-bench"
-  Protocol = 4
-  Forward = ["bench/#"]
-  Prefix = "sites/neo/"
-  Buffer { MaxMessages = 2000000, MaxBytes = "1GB" }
+export interface BridgeSpec {
+  /** the relay's port the bridge dials */
+  linkPort: number;
+  clientId: string;
+  /** extra lines inside neo's Bridge block, e.g. `KeepAlive = 5` */
+  neo?: string[];
+  /** extra Mosquitto lines before the `connection` block */
+  mosquitto?: string[];
+  /** extra Mosquitto lines inside the `connection` block */
+  mosquittoBridge?: string[];
+  /** how to run neo (default `bun src/main.ts`) */
+  neoCmd?: string[];
 }
-`,
-  );
+
+/** neo with a Bridge "cloud" forwarding bench/# as sites/neo/...; each call starts it again */
+export function neoStarter(dir: string, spawn: Spawn, b: BridgeSpec): Starter {
+  const conf = join(dir, "neo.conf");
+  const lines = [
+    `Address = "mqtt://127.0.0.1:${b.linkPort}"`,
+    `ClientId = "${b.clientId}"`,
+    "Protocol = 4",
+    'Forward = ["bench/#"]',
+    'Prefix = "sites/neo/"',
+    ...(b.neo ?? []),
+  ];
+  writeFileSync(conf, `Log { Level = "warn" }\nBridge "cloud" {\n${lines.map((l) => `  ${l}`).join("\n")}\n}\n`);
+  const cmd = b.neoCmd ?? ["bun", "src/main.ts"];
+  const args = ["serve", "--config", conf, "--data", join(dir, "data"), "--host", "127.0.0.1"];
   return async () => {
-    const proc = spawn(
-      [
-        "bun",
-        "src/main.ts",
-        "serve",
-        "--config",
-        conf,
-        "--data",
-        join(dir, "data"),
-        "--host",
-        "127.0.0.1",
-        "--mqtt-port",
-        "0",
-        "--http-port",
-        "0",
-      ],
-      "pipe",
-    );
+    const proc = spawn([...cmd, ...args, "--mqtt-port", "0", "--http-port", "0"], "pipe");
     const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
     let text = "";
     while (!text.includes("\n")) {
@@ -61,7 +58,8 @@ Bridge "cloud" {
   };
 }
 
-export function mosquittoStarter(dir: string, linkPort: number, spawn: Spawn): Starter {
+/** Mosquitto with a `connection cloud` forwarding bench/# as sites/mosquitto/...; same port on restart */
+export function mosquittoStarter(dir: string, spawn: Spawn, b: BridgeSpec): Starter {
   let port = 0;
   return async () => {
     port ||= await freePort();
@@ -71,22 +69,17 @@ export function mosquittoStarter(dir: string, linkPort: number, spawn: Spawn): S
       [
         `listener ${port} 127.0.0.1`,
         "allow_anonymous true",
-        "persistence true",
-        `persistence_location ${dir}/`,
-        "set_tcp_nodelay true",
         "log_dest none",
-        // Mosquitto's default (1000) would drop everything past 1000 queued messages
-        "max_queued_messages 2000000",
-        // the bridge's window: neo keeps up to 1000 in flight, Mosquitto's default is 20
-        "max_inflight_messages 1000",
+        ...(b.mosquitto ?? []),
         ...(process.getuid?.() === 0 ? ["user root"] : []),
         "connection cloud",
-        `address 127.0.0.1:${linkPort}`,
+        `address 127.0.0.1:${b.linkPort}`,
         'topic bench/# out 1 "" sites/mosquitto/',
         "cleansession false",
-        "clientid mosquitto-bench",
+        `clientid ${b.clientId}`,
         "bridge_protocol_version mqttv311",
         "restart_timeout 1 60",
+        ...(b.mosquittoBridge ?? []),
         "",
       ].join("\n"),
     );
