@@ -14,6 +14,9 @@ const n = Number(process.argv[2] ?? 5_000_000);
 const channel: Channel = {
   id: "ch-1",
   name: null,
+  tags: [],
+  status: "enabled",
+  updatedAt: null,
   metadata: {},
   table: "CH_1",
   createdAt: 0,

@@ -1,10 +1,19 @@
 // The stores behind SuperMQ's /<domain>/clients and /<domain>/channels routes: a client is a neo key (registry,
 // certificate from pki) in that domain, with SuperMQ's fields beside it (client-profiles).
+import { dropEntityFacts } from "../auth/index.ts";
 import type { DomainChannelStore, DomainClientStore } from "../http/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { Channels, ClientProfiles, Domains, Registry } from "../registry/index.ts";
 
 const VALIDITY_MS = 3 * 365 * 86_400_000; // as keys made on /keys without notAfter
+
+/** what the routes answer of an issued certificate */
+const certOf = (i: { certPem: string; keyPem: string; record: { certSerial: string; notAfter: number } }) => ({
+  certPem: i.certPem,
+  keyPem: i.keyPem,
+  serial: i.record.certSerial,
+  notAfter: i.record.notAfter,
+});
 
 export function createDomainClientStore(d: {
   registry: Registry;
@@ -28,14 +37,31 @@ export function createDomainClientStore(d: {
       });
       profiles.set(o.id, { name: o.name, tags: o.tags, metadata: o.metadata });
       if (o.disabled) profiles.setDisabled(o.id, true);
-      return { token: issued.token };
+      return { token: issued.token, cert: certOf(issued) };
     },
     list: (domainId) => profiles.list(domainId),
     get: (id) => profiles.get(id),
+    certificate(id) {
+      const r = registry.get(id);
+      return r ? { serial: r.certSerial, notAfter: r.notAfter } : null;
+    },
     update: (id, p) => profiles.set(id, p),
     setDisabled: (id, b) => profiles.setDisabled(id, b),
     delete: (id) => registry.delete(id),
-    rotate: async (id) => ({ token: (await registry.rotate(id, d.pki)).token }),
+    rotate: async (id) => {
+      const issued = await registry.rotate(id, d.pki);
+      return { token: issued.token, cert: certOf(issued) };
+    },
+    // the same issuance as `neo shell key gen`: pki makes it, the registry retires the old one
+    async issueCertificate(id) {
+      const r = registry.get(id);
+      if (!r) throw new Error(`client ${id} vanished`);
+      const notBefore = new Date();
+      const notAfter = new Date(notBefore.getTime() + Math.max(r.notAfter - r.notBefore, 86_400_000));
+      const c = await d.pki.issueClientCert({ clientId: id, keyType: r.keyType, notBefore, notAfter });
+      const now = registry.importCert(id, c, [notBefore.getTime(), notAfter.getTime()]);
+      return { certPem: c.certPem, keyPem: c.keyPem, serial: now.certSerial, notAfter: now.notAfter };
+    },
   };
 }
 
@@ -56,6 +82,12 @@ export function createDomainChannelStore(d: {
     list: (domainId) => channels.list().filter((c) => c.domainId === domainId),
     get: (id) => channels.get(id),
     delete: (id) => channels.delete(id),
+    update: (id, p) => channels.update(id, p),
+    setStatus(id, status) {
+      const ch = channels.setStatus(id, status);
+      dropEntityFacts(); // authorize() reads the status: at once for this process
+      return ch;
+    },
     clientDomain: (id) => registry.get(id)?.domainId ?? null,
     connect: (channelId, clientId, o) => void channels.connect(channelId, clientId, o),
     disconnect(channelId, clientId, o) {

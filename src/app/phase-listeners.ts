@@ -9,6 +9,7 @@ import { live, type Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createDomainChannelStore, createDomainClientStore } from "./domain-clients.ts";
 import { createMainfluxStores } from "./mainflux-provision.ts";
+import { createDomainGroupStore } from "./domain-groups.ts";
 import { createConsoleSource } from "./console.ts";
 import { createEst } from "./est.ts";
 import { startGrpcListener } from "./grpc-wiring.ts";
@@ -18,6 +19,7 @@ import {
   dashboardRoutes,
   domainChannelRoutes,
   domainClientRoutes,
+  domainGroupRoutes,
   domainRoutes,
   consoleRoutes,
   createKeysService,
@@ -202,6 +204,7 @@ export async function startListeners(
       userExists: (name) => s.people.users.get(name) !== null,
       query: consoleSource.query,
     }),
+    ...domainGroupRoutes(createDomainGroupStore({ ...s, channels: services.ch.channels })),
   ];
   const { startHttp } = createListeners({
     pki: s.pki,

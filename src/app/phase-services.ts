@@ -3,7 +3,7 @@
 // Everything here gets the broker itself; nothing refers to a part not made yet.
 import { watchExpiry } from "./expiry-watch.ts";
 import type { NeoBroker } from "./mqtt-auth.ts";
-import { shareKey } from "../auth/index.ts";
+import { dropEntityFacts, shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
@@ -127,6 +127,8 @@ export function startServices(
     authz,
     registry: s.changes,
     log,
+    // groups, members or a channel's status may have changed (any process): authorize() asks again
+    onRegistryChange: dropEntityFacts,
     onTick: () => {
       serverGuard.sync();
       // channel rights re-checked: CoAP observations too (the same rule as channel sockets)

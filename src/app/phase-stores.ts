@@ -7,7 +7,8 @@ import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
-import { openClientProfiles, openDashboards, openDomains, openRegistry } from "../registry/index.ts";
+import { openClientProfiles, openDashboards, openDomains, openGroups, openRegistry } from "../registry/index.ts";
+import { useGroupFacts } from "./domain-groups.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
 import { createCredentialSignal } from "./credential-signal.ts";
@@ -60,6 +61,13 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   stops.add("stores", "dashboards", () => dashboards.close());
   const profiles = openClientProfiles(config.data);
   stops.add("stores", "client profiles", () => profiles.close());
+  // SuperMQ groups: authorize() asks which groups hold a channel or client (entity facts)
+  const groups = openGroups(config.data);
+  const unfacts = useGroupFacts(groups);
+  stops.add("stores", "groups", () => {
+    unfacts();
+    groups.close();
+  });
   const people = openPeople(config.data, () => settings.get().login);
   stops.add("stores", "users", () => people.close());
 
@@ -127,6 +135,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     domains,
     dashboards,
     profiles,
+    groups,
     people,
     metrics,
     store,

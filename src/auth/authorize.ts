@@ -1,5 +1,6 @@
 // The ONE place that decides what a principal may do. Every listener and endpoint asks
 // `authorize(principal, operation, resource)`; nothing else matches scopes.
+import { entityFacts, type EntityKind } from "./entity-facts.ts";
 import { covers, intersect, overlaps } from "./filters.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { parseScopes, type Operation, type Scope } from "../lib/scopes.ts";
@@ -130,6 +131,7 @@ function describe(op: Operation, resource: string): string {
     case "channels:list":
     case "channels:create":
     case "channels:delete":
+    case "channels:update":
       return `not allowed to ${op.split(":")[1]} ${resource === "*" ? "channels" : `channel ${resource}`}`;
     case "channels:connect":
       return `not allowed to connect clients to channel ${resource}`;
@@ -219,6 +221,12 @@ export function authorize(
   const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);
   if (home !== undefined && home !== domain)
     return { allow: false, reason: `${describe(operation, resource)}: it belongs to another domain` };
+  // a disabled channel takes no message and gives none, whatever the scopes say
+  if (operation === "channels:publish" || operation === "channels:subscribe") {
+    const f = entityFacts("channel", resource);
+    if (f === null) return { allow: false, reason: `${describe(operation, resource)}: its state cannot be read now` };
+    if (f.disabled) return { allow: false, reason: `${describe(operation, resource)}: the channel is disabled` };
+  }
   const d = decide(principal, operation, resource, domain);
   if (!d.allow || !principal.within) return d;
   const owner = authorize(principal.within, operation, resource, domain);
@@ -247,6 +255,17 @@ function inDomain(rules: { allow: Rule[]; deny: Rule[]; scoped?: boolean } | und
   return { allow: rules.allow.filter(here), deny: rules.deny.filter(here), scoped: true };
 }
 
+/** the entity a scope operation's resource names, for the groups above it */
+function kindOf(op: Operation): EntityKind | undefined {
+  if (op.startsWith("channels:")) return "channel";
+  if (op.startsWith("keys:")) return "client";
+  if (op.startsWith("groups:")) return "group";
+  return undefined;
+}
+
+/** a rule that may name a group: one exact id (not *, %c or a glob) */
+const namesOne = (r: Rule) => !r.glob && r.scope.target !== "*" && r.scope.target !== "%c";
+
 function decideOne(principal: Principal, operation: Operation, resource: string, domain: string): Decision {
   const rules = inDomain(compile(principal).get(operation), domain);
   if (operation.startsWith("topics:")) return decideTopics(rules, operation, resource);
@@ -254,7 +273,20 @@ function decideOne(principal: Principal, operation: Operation, resource: string,
   const hit = (r: Rule) => (r.glob ? r.glob.test(resource) : targetMatches(r, resource, id));
   const deny = rules?.deny.find(hit);
   if (deny) return { allow: false, reason: describe(operation, resource), scope: deny.scope.text };
+  // a scope whose target is a group covers the group's members (and its subgroups)
+  const kind = kindOf(operation);
+  let above: readonly string[] | null | undefined;
+  const inGroup = (r: Rule) => {
+    if (!namesOne(r)) return false;
+    if (above === undefined) above = kind && resource !== "*" ? (entityFacts(kind, resource)?.groups ?? null) : [];
+    return above?.includes(r.scope.target) === true;
+  };
+  const groupDeny = rules?.deny.find(inGroup);
+  if (groupDeny) return { allow: false, reason: describe(operation, resource), scope: groupDeny.scope.text };
+  if (above === null)
+    return { allow: false, reason: `${describe(operation, resource)}: its groups cannot be read now` };
   if (rules?.allow.some(hit)) return ALLOW_ALL;
+  if (rules?.allow.some(inGroup)) return ALLOW_ALL;
   // a key that says nothing about client ids may use any (only denies narrow it)
   if (operation === "clients:connect" && !rules?.allow.length) return ALLOW_ALL;
   return { allow: false, reason: describe(operation, resource) };

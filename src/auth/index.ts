@@ -12,6 +12,7 @@ export {
   ALL_ACCESS_SCOPES,
   type Operation,
 } from "../lib/scopes.ts";
+export { dropEntityFacts, installEntityFacts } from "./entity-facts.ts";
 export { createIdentify, type Credentials } from "./identify.ts";
 export {
   formOf,
@@ -41,6 +42,7 @@ export { parsePatScopes, type PatScope } from "./pat-scopes.ts";
 export type { Pats, UserRecord, Users } from "../registry/index.ts";
 export { parseTtl, patJson } from "../registry/index.ts";
 export type { ClientProfile, DomainInput, Domains, DomainState } from "../registry/index.ts";
-export { domainJson } from "../registry/index.ts";
+export { domainJson, groupJson } from "../registry/index.ts";
 export type { Dashboard, Dashboards } from "../registry/index.ts";
 export { shownTo } from "../registry/index.ts";
+export type { Group, GroupInput, GroupStatus } from "../registry/index.ts";

@@ -12,6 +12,7 @@ describe("SuperMQ PAT scopes on neo's scope model", () => {
       "channels:create:plant",
     ]);
     expect(neoScopesOf({ entity_type: "channels", operation: "update", entity_id: "*" })).toEqual([
+      "channels:update:*",
       "channels:connect:*",
       "channels:disconnect:*",
     ]);

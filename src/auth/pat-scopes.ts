@@ -2,7 +2,7 @@
 // onto neo's scope model (lib/scopes.ts). SuperMQ's entity types that neo has:
 //   channels publish|subscribe      -> channels:publish|subscribe:<id>
 //   channels create|read|list|delete|update -> channels:create, channels:list, channels:list,
-//                                      channels:delete, channels:connect + channels:disconnect
+//                                      channels:delete, channels:update + connect + disconnect
 //                                      (and neo's own connect|disconnect)
 //   clients create|read|list|update|delete|connect -> keys:create, keys:list, keys:list,
 //                                      keys:rotate + keys:revoke, keys:delete, clients:connect
@@ -10,8 +10,8 @@
 //   users create|read|list|update|delete -> users:create, users:list, users:list, users:update, users:delete
 //   domains create|read|list|update|enable|disable|freeze|delete -> domains:<op>:<domain id>
 //   dashboards, groups list|read|create|update|delete|share|unshare -> dashboards:<op>:<id>,
-//                                      groups:<op>:<id> (neo has no dashboards or groups yet:
-//                                      kept and shown, asked by no route, so they grant nothing)
+//                                      groups:<op>:<id> (an entity_id naming a group, in any
+//                                      type, covers the group's members: auth/authorize.ts)
 // and neo's own: tables read|write, topics publish|subscribe, metrics read, keys <op>.
 // SuperMQ's stored spellings (create_clients, list_channels, dashboard_share,
 // message_publish, ...) are read as the plain operation.
@@ -27,7 +27,7 @@ const MAP: Record<string, Record<string, readonly string[]>> = {
     create: ["channels:create"],
     read: ["channels:list"],
     list: ["channels:list"],
-    update: ["channels:connect", "channels:disconnect"],
+    update: ["channels:update", "channels:connect", "channels:disconnect"],
     delete: ["channels:delete"],
     connect: ["channels:connect"],
     disconnect: ["channels:disconnect"],

@@ -9,6 +9,9 @@ setLogLevel("error");
 const CH: Channel = {
   id: "ch-1",
   name: null,
+  tags: [],
+  status: "enabled",
+  updatedAt: null,
   metadata: {},
   table: "CH_1",
   createdAt: 0,

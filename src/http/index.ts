@@ -12,6 +12,7 @@ export { domainChannelRoutes, type DomainChannelStore } from "./routes/domain-ch
 export { dashboardRoutes } from "./routes/dashboards.ts";
 export { mainfluxThingRoutes, type ThingStore } from "./routes/mainflux-things.ts";
 export { mainfluxConnectRoutes, type ConnectStore } from "./routes/mainflux-connect.ts";
+export { domainGroupRoutes, type DomainGroupStore } from "./routes/domain-groups.ts";
 export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes } from "./routes/keys.ts";
 export { createKeysService } from "./routes/keys-service.ts";

@@ -57,7 +57,7 @@ describe("scope grammar", () => {
     expect(scopeProblem("channels:publish:a/b")).toContain("invalid channel id");
     expect(scopeProblem("channels:connect:%c")).toContain("invalid channel id");
     expect(scopeProblem("channels:manage:x")).toContain(
-      'unknown operation "manage" for channels (known: publish, subscribe, list, create, delete, connect, disconnect)',
+      'unknown operation "manage" for channels (known: publish, subscribe, list, create, update, delete, connect, disconnect)',
     );
   });
 

@@ -12,7 +12,7 @@ export const SCOPE_TYPES = {
   metrics: ["read"],
   clients: ["connect"],
   /** publish/subscribe: a channel's messages; the rest: managing channels (issue 11) */
-  channels: ["publish", "subscribe", "list", "create", "delete", "connect", "disconnect"],
+  channels: ["publish", "subscribe", "list", "create", "update", "delete", "connect", "disconnect"],
   /** the operator's actions (the ADMIN role holds them all; target `*` only) */
   audit: ["read"],
   bans: ["list", "clear"],
@@ -22,8 +22,9 @@ export const SCOPE_TYPES = {
   pats: ["list", "revoke", "reset"],
   /** SuperMQ domains (tenants): managing them; target a domain id or * */
   domains: ["list", "read", "create", "update", "enable", "disable", "freeze", "delete"],
-  /** SuperMQ's entities neo does not have yet: accepted and kept, asked by nothing yet */
+  /** SuperMQ's dashboards (accepted and kept; asked where dashboards exist) */
   dashboards: ["list", "read", "create", "update", "delete", "share", "unshare"],
+  /** SuperMQ's groups (target a group id or *); a scope naming a group also covers its members */
   groups: ["list", "read", "create", "update", "delete", "share", "unshare"],
 } as const;
 

@@ -23,6 +23,10 @@ export interface Channel {
   createdAt: number;
   /** the SuperMQ domain it lives in (the default domain unless made in another) */
   domainId: string;
+  tags: string[];
+  /** disabled: every publish and subscribe is refused (authorize() asks it) */
+  status: "enabled" | "disabled";
+  updatedAt: number | null;
 }
 
 export interface ChannelConnection {
@@ -48,6 +52,9 @@ export interface Channels {
   list(): Channel[];
   /** delete the channel and every connection to it (its stored rows stay in its table) */
   delete(id: string): void;
+  /** SuperMQ's update: name, metadata, tags */
+  update(id: string, p: { name?: string; metadata?: Record<string, unknown>; tags?: string[] }): Channel;
+  setStatus(id: string, status: Channel["status"]): Channel;
   /** add the channel scopes to the client's key (both when neither is asked for); rights already held stay */
   connect(channelId: string, clientId: string, ops?: { publish?: boolean; subscribe?: boolean }): ChannelConnection;
   /** remove the client's channel scopes; false when it had none */
@@ -92,6 +99,9 @@ interface ChannelRow {
   table_name: string;
   created_at: Int;
   domain_id: string;
+  tags: string;
+  status: string;
+  updated_at: Int | null;
 }
 
 function toChannel(r: ChannelRow): Channel {
@@ -108,6 +118,9 @@ function toChannel(r: ChannelRow): Channel {
     table: r.table_name,
     createdAt: Number(r.created_at),
     domainId: r.domain_id,
+    tags: JSON.parse(r.tags) as string[],
+    status: r.status === "disabled" ? "disabled" : "enabled",
+    updatedAt: r.updated_at === null ? null : Number(r.updated_at),
   };
 }
 
@@ -130,6 +143,9 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
       "INSERT INTO channels (id, name, metadata, table_name, created_at, domain_id) VALUES (?, ?, ?, ?, ?, ?)",
     ),
     del: db.prepare("DELETE FROM channels WHERE id = ?"),
+    ungroup: db.prepare("DELETE FROM group_members WHERE kind = 'channel' AND entity_id = ?"),
+    update: db.prepare("UPDATE channels SET name = ?, metadata = ?, tags = ?, updated_at = ? WHERE id = ?"),
+    status: db.prepare("UPDATE channels SET status = ?, updated_at = ? WHERE id = ?"),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
   let localWrites = 0;
@@ -191,8 +207,27 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
         if (c.scopes.some((x) => mine.includes(x)))
           registry.updateScopes(c.id, (cur) => cur.filter((x) => !mine.includes(x)));
       q.del.run(id);
+      q.ungroup.run(id); // a channel made again later with this id joins no group
       localWrites++;
       log.info(`deleted channel ${id}`);
+    },
+    update(id, p) {
+      const cur = mustGet(id);
+      if (p.name !== undefined && (typeof p.name !== "string" || p.name.length > MAX_NAME))
+        throw new NeoError("invalid_name", `channel name must be text of at most ${MAX_NAME} characters`, 400);
+      if (p.tags !== undefined && (!Array.isArray(p.tags) || p.tags.some((t) => typeof t !== "string")))
+        throw new NeoError("invalid_tags", "tags must be an array of strings", 400);
+      const metadata = checkMetadata(p.metadata ?? cur.metadata);
+      q.update.run(p.name ?? cur.name, metadata, JSON.stringify(p.tags ?? cur.tags), Date.now(), id);
+      localWrites++;
+      return mustGet(id);
+    },
+    setStatus(id, status) {
+      mustGet(id);
+      q.status.run(status, Date.now(), id);
+      localWrites++;
+      log.info(`${status === "disabled" ? "disabled" : "enabled"} channel ${id}`);
+      return mustGet(id);
     },
     connect(channelId, clientId, ops = {}) {
       mustGet(channelId);

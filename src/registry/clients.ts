@@ -41,6 +41,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
     ),
     del: db.prepare("DELETE FROM clients WHERE id = ?"),
+    ungroup: db.prepare("DELETE FROM group_members WHERE kind = 'client' AND entity_id = ?"),
     revoke: db.prepare("UPDATE clients SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"),
     rotate: db.prepare(
       `UPDATE clients SET token_hash = ?, cert_fingerprint = ?, cert_serial = ?, key_type = ?, not_before = ?, not_after = ?
@@ -138,6 +139,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
       db.transaction(() => {
         const r = mustGet(id);
         q.del.run(id);
+        q.ungroup.run(id); // a key made again later with this id joins no group
         retire(r.certSerial, id, "deleted", now);
       }).immediate();
       wrote();

@@ -114,6 +114,46 @@ const CHANNEL_MIGRATIONS: Migration[] = [
     id: 3,
     sql: `ALTER TABLE channels ADD COLUMN domain_id TEXT NOT NULL DEFAULT '${DEFAULT_DOMAIN_ID}';`,
   },
+  {
+    // SuperMQ's channel fields: tags, a reversible disable (refuses publish and subscribe), updated_at
+    id: 4,
+    sql: `
+      ALTER TABLE channels ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE channels ADD COLUMN status TEXT NOT NULL DEFAULT 'enabled';
+      ALTER TABLE channels ADD COLUMN updated_at INTEGER;`,
+  },
+];
+
+// SuperMQ groups (registry/groups.ts): per domain, nested by parent_id; a channel or a
+// client is a member of at most one group (SuperMQ's parent_group_id)
+const GROUP_MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE IF NOT EXISTS groups (
+        id          TEXT PRIMARY KEY,
+        domain_id   TEXT NOT NULL,
+        parent_id   TEXT,                      -- a group of the same domain, or NULL
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        tags        TEXT NOT NULL DEFAULT '[]',  -- JSON array
+        metadata    TEXT NOT NULL DEFAULT '{}',  -- JSON object
+        status      TEXT NOT NULL DEFAULT 'enabled', -- enabled | disabled
+        created_by  TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        updated_by  TEXT NOT NULL DEFAULT '',
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS groups_domain ON groups (domain_id);
+      CREATE INDEX IF NOT EXISTS groups_parent ON groups (parent_id);
+      CREATE TABLE IF NOT EXISTS group_members (
+        kind      TEXT NOT NULL,  -- channel | client
+        entity_id TEXT NOT NULL,
+        group_id  TEXT NOT NULL,
+        PRIMARY KEY (kind, entity_id)
+      );
+      CREATE INDEX IF NOT EXISTS group_members_group ON group_members (group_id);`,
+  },
 ];
 
 // EST enrollment (registry/enrollments.ts): one-time enrollment secrets, and certificates
@@ -168,6 +208,7 @@ function migrate(db: Database): void {
   runMigrations(db, "channels", CHANNEL_MIGRATIONS);
   runMigrations(db, "enrollment", ENROLLMENT_MIGRATIONS);
   runMigrations(db, "dashboards", DASHBOARD_MIGRATIONS);
+  runMigrations(db, "groups", GROUP_MIGRATIONS);
 }
 
 export interface RegistryOpenOptions {

@@ -54,3 +54,11 @@ export {
   type Dashboard,
   type Dashboards,
 } from "./dashboards.ts";
+export {
+  groupJson,
+  openGroups,
+  type Group,
+  type GroupInput,
+  type Groups,
+  type GroupStatus,
+} from "./groups.ts";

@@ -1,39 +1,42 @@
 // SuperMQ's channels under a domain (channels/api/http/transport.go), on neo's channels:
-//   POST   /<domain>/channels {"name","metadata","table"?}     201 + channel
+//   POST   /<domain>/channels {"name","metadata","tags","table"?}   201 + channel
 //   GET    /<domain>/channels                                  {total,offset,limit,channels}
 //   GET    /<domain>/channels/<id>                             200; DELETE 204
+//   PATCH|PUT /<domain>/channels/<id> {"name","metadata","tags"}, PATCH .../tags {"tags"}   200
+//   POST   /<domain>/channels/<id>/enable|disable              200 + channel
 //   POST   /<domain>/channels/connect {"channel_ids","client_ids","types"}      201, empty
 //   POST   /<domain>/channels/disconnect (the same body)                        204, empty
 //   POST   /<domain>/channels/<id>/connect|disconnect {"client_ids","types"}  201 / 204
 // Decided by authorize() in that domain: channels:create:*, channels:list:<id>,
-// channels:delete:<id>, channels:connect|disconnect:<id>. A client of another domain is
-// never connected (404 here). The channel's SenML goes to table `table` (default C_<id>).
-import { badRequest, forbidden, notFound } from "../../lib/errors.ts";
+// channels:update:<id> (update, tags, enable, disable), channels:delete:<id>,
+// channels:connect|disconnect:<id>. A disabled channel refuses every publish and subscribe
+// (authorize() reads its status). A client of another domain is never connected (404 here).
+import { badRequest } from "../../lib/errors.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
-import { API, type RouteContext, type RouteSpec } from "../route.ts";
+import type { RouteContext, RouteSpec } from "../route.ts";
+import { apiRoute, type DomainLookup, domainOf, fieldsOf, ids, inDomain, page, strings } from "./domain-common.ts";
 import { readJson } from "./domains.ts";
 
 interface DomainChannel {
   id: string;
   name: string | null;
   metadata: Record<string, unknown>;
+  tags: string[];
+  status: "enabled" | "disabled";
   table: string;
   createdAt: number;
+  updatedAt: number | null;
   domainId: string;
 }
 type Ops = { publish: boolean; subscribe: boolean };
+type Fields = { name?: string; metadata?: Record<string, unknown>; tags?: string[] };
 
-export interface DomainChannelStore {
-  domain(idOrRoute: string): { id: string; status: string } | null;
-  create(o: {
-    id: string;
-    name?: string;
-    metadata?: Record<string, unknown>;
-    table: string;
-    domainId: string;
-  }): DomainChannel;
+export interface DomainChannelStore extends DomainLookup {
+  create(o: Fields & { id: string; table: string; domainId: string }): DomainChannel;
   list(domainId: string): DomainChannel[];
   get(id: string): DomainChannel | null;
+  update(id: string, p: Fields): DomainChannel;
+  setStatus(id: string, status: DomainChannel["status"]): DomainChannel;
   delete(id: string): void;
   /** the domain a client (key) lives in, or null */
   clientDomain(id: string): string | null;
@@ -41,21 +44,20 @@ export interface DomainChannelStore {
   disconnect(channelId: string, clientId: string, ops: Ops): void;
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
 const channelJson = (c: DomainChannel) => ({
   id: c.id,
   name: c.name ?? "",
   domain_id: c.domainId,
+  tags: c.tags,
   metadata: c.metadata,
   table: c.table,
-  status: "enabled",
-  created_at: new Date(c.createdAt).toISOString(),
+  status: c.status,
+  created_at: iso(c.createdAt),
+  ...(c.updatedAt !== null ? { updated_at: iso(c.updatedAt) } : {}),
 });
 
-const ids = (v: unknown, what: string): string[] => {
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== "string") || v.length > 1000)
-    throw badRequest("invalid_request", `${what} must be a non-empty array of ids`);
-  return v as string[];
-};
+const CODE = "invalid_request";
 const opsOf = (v: unknown): Ops => {
   if (v === undefined) return { publish: true, subscribe: true };
   const t = ids(v, "types");
@@ -65,17 +67,7 @@ const opsOf = (v: unknown): Ops => {
 };
 
 export function domainChannelRoutes(store: DomainChannelStore): RouteSpec[] {
-  const domainOf = (c: RouteContext, change: boolean) => {
-    const d = store.domain(c.params.domain ?? "");
-    if (!d) throw notFound("domain_not_found", `domain ${JSON.stringify(c.params.domain)} not found`);
-    if (change && d.status !== "enabled") throw forbidden("domain_disabled", `domain ${d.id} is ${d.status}`);
-    return d.id;
-  };
-  const channelOf = (id: string, domain: string) => {
-    const ch = store.get(id);
-    if (!ch || ch.domainId !== domain) throw notFound("channel_not_found", `channel ${JSON.stringify(id)} not found`);
-    return ch;
-  };
+  const channelOf = (id: string, domain: string) => inDomain(store.get(id), domain, "channel", id);
   /** connect or disconnect every pair, all checked before any change */
   function link(c: RouteContext, domain: string, channels: string[], b: Record<string, unknown>, on: boolean) {
     const clients = ids(b.client_ids, "client_ids");
@@ -84,116 +76,80 @@ export function domainChannelRoutes(store: DomainChannelStore): RouteSpec[] {
       c.need(on ? "channels:connect" : "channels:disconnect", ch, domain);
       channelOf(ch, domain);
     }
-    for (const cl of clients)
-      if (store.clientDomain(cl) !== domain)
-        throw notFound("client_not_found", `client ${JSON.stringify(cl)} not found`);
+    for (const cl of clients) if (store.clientDomain(cl) !== domain) inDomain(null, domain, "client", cl);
     for (const ch of channels) for (const cl of clients) (on ? store.connect : store.disconnect)(ch, cl, ops);
     c.changed = { target: channels.join(","), detail: { clients, ...ops } };
     return new Response(null, { status: on ? 201 : 204 });
   }
+  /** the path's channel after the caller's channels:update on it */
+  const updatable = (c: RouteContext) => {
+    const d = domainOf(store, c, true);
+    c.need("channels:update", c.params.id ?? "", d);
+    return channelOf(c.params.id ?? "", d);
+  };
   const at = (p: string) => `/:domain/channels${p}`;
+  const route = (method: RouteSpec["method"], path: string, change: string | undefined, h: RouteSpec["handler"]) =>
+    apiRoute(method, at(path), change, h);
+  const update = async (req: Request, c: RouteContext) => {
+    const ch = updatable(c);
+    return jsonResponse(channelJson(store.update(ch.id, fieldsOf(await readJson(req), CODE))));
+  };
+  const status = (op: "enable" | "disable") =>
+    route("POST", `/:id/${op}`, `channel.${op}`, (_, c) =>
+      jsonResponse(channelJson(store.setStatus(updatable(c).id, op === "enable" ? "enabled" : "disabled"))),
+    );
   return [
-    {
-      method: "POST",
-      path: at(""),
-      who: API,
-      change: "channel.create",
-      handler: async (req, c) => {
-        const d = domainOf(c, true);
-        c.need("channels:create", "*", d);
-        const b = await readJson(req);
-        const id = typeof b.id === "string" ? b.id : crypto.randomUUID();
-        if (b.name !== undefined && typeof b.name !== "string")
-          throw badRequest("invalid_request", "name must be a string");
-        if (
-          b.metadata !== undefined &&
-          (typeof b.metadata !== "object" || b.metadata === null || Array.isArray(b.metadata))
-        )
-          throw badRequest("invalid_request", "metadata must be an object");
-        const table = typeof b.table === "string" ? b.table : `C_${id.replaceAll("-", "_").replaceAll(".", "_")}`;
-        const ch = store.create({
-          id,
-          ...(typeof b.name === "string" ? { name: b.name } : {}),
-          ...(b.metadata ? { metadata: b.metadata as Record<string, unknown> } : {}),
-          table,
-          domainId: d,
-        });
-        c.changed = { target: ch.id, detail: { domain: d, table: ch.table } };
-        return jsonResponse(channelJson(ch), 201);
-      },
-    },
-    {
-      method: "GET",
-      path: at(""),
-      who: API,
-      handler: (_, c) => {
-        const d = domainOf(c, false);
-        const q = c.url.searchParams;
-        const offset = Math.max(0, Number(q.get("offset") ?? 0) || 0);
-        const limit = Math.min(100, Math.max(1, Number(q.get("limit") ?? 10) || 10));
-        const mine = store.list(d).filter((ch) => c.may("channels:list", ch.id, d));
-        if (mine.length === 0) c.need("channels:list", "*", d);
-        return jsonResponse({
-          total: mine.length,
-          offset,
-          limit,
-          channels: mine.slice(offset, offset + limit).map(channelJson),
-        });
-      },
-    },
-    {
-      method: "POST",
-      path: at("/connect"),
-      who: API,
-      change: "channel.connect",
-      handler: async (req, c) => {
-        const d = domainOf(c, true);
-        const b = await readJson(req);
-        return link(c, d, ids(b.channel_ids, "channel_ids"), b, true);
-      },
-    },
-    {
-      method: "POST",
-      path: at("/disconnect"),
-      who: API,
-      change: "channel.disconnect",
-      handler: async (req, c) => {
-        const d = domainOf(c, true);
-        const b = await readJson(req);
-        return link(c, d, ids(b.channel_ids, "channel_ids"), b, false);
-      },
-    },
-    {
-      method: "GET",
-      path: at("/:id"),
-      who: API,
-      handler: (_, c) => {
-        const d = domainOf(c, false);
-        c.need("channels:list", c.params.id ?? "", d);
-        return jsonResponse(channelJson(channelOf(c.params.id ?? "", d)));
-      },
-    },
-    {
-      method: "DELETE",
-      path: at("/:id"),
-      who: API,
-      change: "channel.delete",
-      handler: (_, c) => {
-        const d = domainOf(c, true);
-        c.need("channels:delete", c.params.id ?? "", d);
-        store.delete(channelOf(c.params.id ?? "", d).id);
-        return new Response(null, { status: 204 });
-      },
-    },
-    ...(["connect", "disconnect"] as const).map(
-      (op): RouteSpec => ({
-        method: "POST",
-        path: at(`/:id/${op}`),
-        who: API,
-        change: `channel.${op}`,
-        handler: async (req, c) =>
-          link(c, domainOf(c, true), [c.params.id ?? ""], await readJson(req), op === "connect"),
-      }),
+    route("POST", "", "channel.create", async (req, c) => {
+      const d = domainOf(store, c, true);
+      c.need("channels:create", "*", d);
+      const b = await readJson(req);
+      const id = typeof b.id === "string" ? b.id : crypto.randomUUID();
+      const table = typeof b.table === "string" ? b.table : `C_${id.replaceAll("-", "_").replaceAll(".", "_")}`;
+      const ch = store.create({ id, ...fieldsOf(b, CODE), table, domainId: d });
+      if (b.status === "disabled") store.setStatus(ch.id, "disabled");
+      c.changed = { target: ch.id, detail: { domain: d, table: ch.table } };
+      return jsonResponse(channelJson(store.get(ch.id) ?? ch), 201);
+    }),
+    route("GET", "", undefined, (_, c) => {
+      const d = domainOf(store, c, false);
+      const mine = store.list(d).filter((ch) => c.may("channels:list", ch.id, d));
+      if (mine.length === 0) c.need("channels:list", "*", d);
+      return jsonResponse(page(c, "channels", mine, channelJson));
+    }),
+    route("POST", "/connect", "channel.connect", async (req, c) => {
+      const d = domainOf(store, c, true);
+      const b = await readJson(req);
+      return link(c, d, ids(b.channel_ids, "channel_ids"), b, true);
+    }),
+    route("POST", "/disconnect", "channel.disconnect", async (req, c) => {
+      const d = domainOf(store, c, true);
+      const b = await readJson(req);
+      return link(c, d, ids(b.channel_ids, "channel_ids"), b, false);
+    }),
+    route("GET", "/:id", undefined, (_, c) => {
+      const d = domainOf(store, c, false);
+      c.need("channels:list", c.params.id ?? "", d);
+      return jsonResponse(channelJson(channelOf(c.params.id ?? "", d)));
+    }),
+    route("PATCH", "/:id", "channel.update", update),
+    route("PUT", "/:id", "channel.update", update),
+    route("PATCH", "/:id/tags", "channel.update", async (req, c) => {
+      const ch = updatable(c);
+      const tags = strings((await readJson(req)).tags, "tags", CODE);
+      return jsonResponse(channelJson(store.update(ch.id, { tags })));
+    }),
+    status("enable"),
+    status("disable"),
+    route("DELETE", "/:id", "channel.delete", (_, c) => {
+      const d = domainOf(store, c, true);
+      c.need("channels:delete", c.params.id ?? "", d);
+      store.delete(channelOf(c.params.id ?? "", d).id);
+      return new Response(null, { status: 204 });
+    }),
+    ...(["connect", "disconnect"] as const).map((op) =>
+      route("POST", `/:id/${op}`, `channel.${op}`, async (req, c) =>
+        link(c, domainOf(store, c, true), [c.params.id ?? ""], await readJson(req), op === "connect"),
+      ),
     ),
   ];
 }
