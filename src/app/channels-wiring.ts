@@ -71,7 +71,13 @@ export function wireChannels(d: {
     maxBodyBytes: settings.get().mqtt.maxMessageSizeLimit,
     log,
     // read per request: a SIGHUP reload may switch it
-    tokenAuth: () => settings.get().http.enableTokenAuth,
+    tokenAuth: (listener) => {
+      const h = settings.get().http;
+      return (
+        (listener !== undefined ? h.listeners?.find((l) => l.name === listener)?.enableTokenAuth : undefined) ??
+        h.enableTokenAuth
+      );
+    },
   });
   const mqtt = createChannelMqtt({
     messages,

@@ -2,7 +2,13 @@
 // a few calls, never handed to web), the query workers, the store, the config and the
 // metrics. web/console-api.ts turns it into /web/api/console/*.
 import { type CredentialRef, principalName, shareKey } from "../auth/index.ts";
-import { mqttListeners, type ResolvedMqttListener, type NeoConfig } from "../config/index.ts";
+import {
+  httpListeners,
+  mqttListeners,
+  type NeoConfig,
+  type ResolvedHttpListener,
+  type ResolvedMqttListener,
+} from "../config/index.ts";
 import { formatConfig } from "../config/index.ts";
 import { handleQuery } from "../http/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
@@ -31,6 +37,7 @@ export interface ConsoleDeps {
     http: string;
     mqtt: string;
     mqttListeners?: { name: string; address: string }[];
+    httpListeners?: { name: string; address: string }[];
     grpc?: string;
     coap?: string;
     coapsTcp?: string;
@@ -51,8 +58,12 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
     : m.enableTokenAuth
       ? "token"
       : "none (anonymous allowed)";
-  const httpAuth = cfg.http.enableTokenAuth ? "token on /db/*" : "none on /db/* (anonymous allowed)";
-  const httpTls = cfg.http.tls.enabled;
+  const httpAll = httpListeners(cfg.http);
+  const httpAuthOf = (l: ResolvedHttpListener) =>
+    `${l.enableTokenAuth ? "token on /db/*" : "none on /db/* (anonymous allowed)"}${l.clientAuth !== "none" ? `; client certificate (${l.clientAuth})` : ""}${l.credentials ? `; accepts ${l.credentials.join(", ")}` : ""}`;
+  const httpAt = (l: ResolvedHttpListener) =>
+    addr.httpListeners?.find((x) => x.name === l.name)?.address ?? (l.named ? "not listening" : addr.http);
+  const httpTls = httpAll[0]?.transport === "https";
   // Listener blocks: each by its name with its own rules
   const named = mqttListeners(m).filter((l) => l.named);
   const rulesOf = (l: ResolvedMqttListener) =>
@@ -73,16 +84,16 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
     ...mqttViews,
     {
       name: "MQTT over WebSocket (/mqtt)",
-      address: addr.http,
+      address: httpAll.length > 1 ? "every HTTP listener" : addr.http,
       tls: httpTls,
       auth: m.enableTokenAuth ? "token or console session" : "none (anonymous allowed)",
     },
-    {
-      name: "HTTP API and console",
-      address: addr.http,
-      tls: httpTls,
-      auth: `${httpAuth}${httpTls && cfg.http.tls.clientAuth !== "none" ? `; client certificate (${cfg.http.tls.clientAuth})` : ""}`,
-    },
+    ...httpAll.map((l) => ({
+      name: l.named ? `HTTP "${l.name}"` : "HTTP API and console",
+      address: httpAt(l),
+      tls: l.transport === "https",
+      auth: httpAuthOf(l),
+    })),
     ...(cfg.grpc && addr.grpc
       ? [
           {

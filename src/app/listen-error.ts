@@ -3,7 +3,7 @@
 import { NeoError } from "../lib/errors.ts";
 
 export async function listening<T>(
-  what: "MQTT" | "HTTP" | "gRPC" | "CoAP" | "CoAP over TLS" | `MQTT listener "${string}"`,
+  what: "MQTT" | "HTTP" | "gRPC" | "CoAP" | "CoAP over TLS" | `${"MQTT" | "HTTP"} listener "${string}"`,
   host: string,
   port: number,
   start: () => T | Promise<T>,

@@ -2,7 +2,7 @@
 // reload that replaces one of them.
 import type { Auth } from "../auth/index.ts";
 import type { ReadCheck } from "./query-authz.ts";
-import type { NeoConfig, ResolvedMqttListener } from "../config/index.ts";
+import type { NeoConfig, ResolvedHttpListener, ResolvedMqttListener } from "../config/index.ts";
 import { createHttpServer, type HttpDeps, type HttpServer } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Broker, Listening } from "../mqtt/index.ts";
@@ -33,6 +33,8 @@ export interface ListenerDeps {
   /** more routes in the HTTP server's table, and the kind of WebSocket they upgrade to (channel adapters) */
   routes?: HttpDeps["routes"];
   sockets?: HttpDeps["sockets"];
+  /** one request arrived on the named HTTP listener */
+  counted?: HttpDeps["counted"];
 }
 
 /** One MQTT listener from its rules; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
@@ -78,41 +80,59 @@ export async function startMqttListener(
 }
 
 export function createListeners(d: ListenerDeps) {
-  /** `cfg` is read per request (a live view of the settings): the server reads its auth switch then */
-  const startHttp = async (cfg: NeoConfig, log: Logger = createLogger("http")): Promise<HttpServer> => {
-    const httpTls = cfg.http.tls.enabled;
+  /**
+   * One HTTP listener from its rules. `cfg` is read per request (a live view of the
+   * settings with this listener's address, TLS and token rule): the server reads its auth
+   * switch then.
+   */
+  const startHttp = async (
+    cfg: NeoConfig,
+    l: ResolvedHttpListener,
+    file?: string,
+    log: Logger = createLogger("http"),
+  ): Promise<HttpServer> => {
+    const httpTls = l.transport === "https";
     const tls = httpTls
-      ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http", d.trusted)), clientAuth: cfg.http.tls.clientAuth }
+      ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http", d.trusted)), clientAuth: l.clientAuth }
       : undefined;
-    return listening("HTTP", cfg.http.listen.host, cfg.http.listen.port, () =>
-      createHttpServer({
-        config: cfg,
-        store: d.store,
-        queries: d.queries,
-        ...(d.readCheck ? { readCheck: d.readCheck } : {}),
-        auth: {
-          identify: (c) => d.auth.identify(c),
-          markUsed: (id) => d.auth.markUsed(id),
-        },
-        log,
-        websocket: {
-          path: "/mqtt",
-          // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
-          upgradeData: (req, server, peer) =>
-            d.broker.wsData({
-              transport: httpTls ? "wss" : "ws",
-              remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
-              ...(peer?.cert ? { cert: peer.cert } : {}),
-            }),
-          handlers: d.broker.websocket,
-        },
-        ...(d.guard ? { guard: d.guard } : {}),
-        ...(d.audit ? { audit: d.audit } : {}),
-        ...d.metrics,
-        ...(d.routes ? { routes: d.routes } : {}),
-        ...(d.sockets ? { sockets: d.sockets } : {}),
-        tls,
-      }),
+    const what = l.named ? (`HTTP listener "${l.name}"` as const) : "HTTP";
+    const chosenBy = l.named ? `${file ?? "config"}:${l.at ?? "?"} Http.Listener "${l.name}"` : undefined;
+    return listening(
+      what,
+      l.listen.host,
+      l.listen.port,
+      () =>
+        createHttpServer({
+          config: cfg,
+          listener: l.name,
+          ...(d.counted ? { counted: d.counted } : {}),
+          store: d.store,
+          queries: d.queries,
+          ...(d.readCheck ? { readCheck: d.readCheck } : {}),
+          auth: {
+            identify: (c) => d.auth.identify(c),
+            markUsed: (id) => d.auth.markUsed(id),
+          },
+          log,
+          websocket: {
+            path: "/mqtt",
+            // behind the HTTPS client-certificate front, `peer` carries the real address and the verified certificate
+            upgradeData: (req, server, peer) =>
+              d.broker.wsData({
+                transport: httpTls ? "wss" : "ws",
+                remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
+                ...(peer?.cert ? { cert: peer.cert } : {}),
+              }),
+            handlers: d.broker.websocket,
+          },
+          ...(d.guard ? { guard: d.guard } : {}),
+          ...(d.audit ? { audit: d.audit } : {}),
+          ...d.metrics,
+          ...(d.routes ? { routes: d.routes } : {}),
+          ...(d.sockets ? { sockets: d.sockets } : {}),
+          tls,
+        }),
+      chosenBy,
     );
   };
 

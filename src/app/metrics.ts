@@ -116,6 +116,9 @@ function neoSysMessages(s: MetricsSnapshot): [topic: string, value: string][] {
   ];
   for (const listener of new Set([...LISTENERS, ...Object.keys(s.connectionsByListener)]))
     out.push([`$SYS/neo/clients/connected/${listener}`, String(s.connectionsByListener[listener] ?? 0)]);
+  // each HTTP listener by name: requests so far
+  for (const [listener, n] of Object.entries(s.httpRequestsByListener ?? {}))
+    out.push([`$SYS/neo/http/requests/${listener}`, String(n)]);
   return out;
 }
 

@@ -17,10 +17,14 @@ export type Door = ReturnType<typeof openDoor>;
 
 export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopList) {
   const { registry, people, audit } = s;
-  // a named MQTT listener's AnonymousScopes, else Auth.AnonymousScopes
+  // a named MQTT or HTTP listener's AnonymousScopes, else Auth.AnonymousScopes (names are unique across services)
   const anonymousScopes = (listener?: string) => {
     const now = settings.get();
-    const own = listener === undefined ? undefined : now.mqtt.listeners?.find((l) => l.name === listener);
+    const own =
+      listener === undefined
+        ? undefined
+        : (now.mqtt.listeners?.find((l) => l.name === listener) ??
+          now.http.listeners?.find((l) => l.name === listener));
     return own?.anonymousScopes ?? now.auth?.anonymousScopes ?? ALL_ACCESS_SCOPES;
   };
   const auth = createAuth({

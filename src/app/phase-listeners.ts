@@ -2,10 +2,9 @@
 // must not delay it), then the web UI and the HTTP server with every route. The slots
 // hold the running listeners; a reload swaps what is in them.
 import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
-import type { NeoConfig } from "../config/index.ts";
-import type { HttpServer } from "../http/index.ts";
+import { httpListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
-import { live, type Settings } from "../lib/settings.ts";
+import type { Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
 import { createDomainChannelStore, createDomainClientStore } from "./domain-clients.ts";
 import { createMainfluxStores } from "./mainflux-provision.ts";
@@ -34,7 +33,14 @@ import {
 } from "../http/index.ts";
 import { auditJson, parseAuditFilter } from "../registry/index.ts";
 import { createListeners, startMqttListener } from "./listeners.ts";
-import { type MqttListenerSet, startMqttListeners } from "./mqtt-listener-set.ts";
+import {
+  createHttpListenerSet,
+  createMqttListenerSet,
+  type HttpListenerSet,
+  listenerView,
+  type MqttListenerSet,
+} from "./listener-kinds.ts";
+import { type ReadyInfo, readyInfo } from "./ready.ts";
 import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
 import type { Stores } from "./phase-stores.ts";
@@ -43,49 +49,13 @@ import type { NeoBroker } from "./mqtt-auth.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
 import { createWebUi } from "./web-ui.ts";
 
-export interface ReadyInfo {
-  event: "ready";
-  http: string;
-  /** the first MQTT listener */
-  mqtt: string;
-  mqttTls: boolean;
-  /** every MQTT listener by name (Listener blocks; the one listener is "tcp" or "tls") */
-  mqttListeners: { name: string; transport: "tcp" | "tls" | "ws" | "wss"; address: string }[];
-  httpTls: boolean;
-  /** the gRPC listener ("host:port"), when a Grpc block configures one */
-  grpc?: string;
-  grpcTls?: boolean;
-  /** CoAP over UDP, when Coap.Listen is set */
-  coap?: string;
-  /** CoAP over TLS (coaps+tcp), when Coap.Tls.Listen is set */
-  coapsTcp?: string;
-  data: string;
-  pid: number;
-}
+export type { ReadyInfo };
 
-/** The running listeners; a reload puts new ones in (an HTTP server it retired keeps its connections). */
+/** The running listeners; a reload reconciles them (an HTTP server it retired keeps its connections). */
 export interface ListenerSlots {
   mqtt: MqttListenerSet;
-  http: {
-    current: HttpServer;
-    start(h: Pick<NeoConfig["http"], "listen" | "tls">): Promise<HttpServer>;
-    retired: HttpServer[];
-  };
+  http: HttpListenerSet;
   ready(): ReadyInfo;
-}
-
-/** the settings as they are now, with this HTTP server's own address and TLS (read per request) */
-function withHttp(settings: Settings<NeoConfig>, h: Pick<NeoConfig["http"], "listen" | "tls">): NeoConfig {
-  let base: NeoConfig | undefined;
-  let view: NeoConfig | undefined;
-  return live(() => {
-    const now = settings.get();
-    if (now !== base || !view) {
-      base = now;
-      view = { ...now, http: { ...now.http, listen: h.listen, tls: h.tls } };
-    }
-    return view;
-  });
 }
 
 export async function startListeners(
@@ -100,53 +70,35 @@ export async function startListeners(
   const config = settings.get();
   // a bad operator certificate stops the start before anything listens
   if (config.mqtt.tls.enabled) await loadTlsMaterial(s.pki, config.mqtt.tls, "Mqtt");
-  if (config.http.tls.enabled) await loadTlsMaterial(s.pki, config.http.tls, "Http");
+  if (httpListeners(config.http).some((l) => l.transport === "https"))
+    await loadTlsMaterial(s.pki, config.http.tls, "Http");
 
   let announced = false;
-  const mq: ListenerSlots["mqtt"] = {
-    running: new Map(),
-    start: (m, l) =>
-      startMqttListener(
-        { pki: s.pki, broker, ...(s.trust ? { trusted: s.trust.pem } : {}) },
-        m,
-        l,
-        () => {
-          if (!announced && config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
-          announced = true;
-        },
-        settings.get().file,
-      ),
-  };
-  await startMqttListeners(mq, config.mqtt);
+  const mq = createMqttListenerSet((m, l) =>
+    startMqttListener(
+      { pki: s.pki, broker, ...(s.trust ? { trusted: s.trust.pem } : {}) },
+      m,
+      l,
+      () => {
+        if (!announced && config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
+        announced = true;
+      },
+      settings.get().file,
+    ),
+  );
+  await mq.startAll(config.mqtt);
   // broker.close() tells each client
   stops.add("accept", "MQTT listeners", () => {
     for (const r of mq.running.values()) r.listener.stop(false);
   });
-  // what listens now (the console's Overview shows it): the HTTP server joins below
-  const bound: { http?: ListenerSlots["http"]; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
+  // what listens now (the console's Overview shows it): the HTTP servers join below
+  const bound: { http?: HttpListenerSet; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
   let coapAt: { udp?: string; tls?: string } = {};
-  const ready = (): ReadyInfo => {
-    const now = settings.get();
-    const httpAddr = new URL(bound.http?.current.url ?? "http://-:0");
-    const mqttAll = [...mq.running.values()].map((r) => ({
-      name: r.rules.name,
-      transport: r.listener.transport,
-      address: `${r.listener.host}:${r.listener.port}`,
-    }));
-    return {
-      event: "ready",
-      http: `${httpAddr.hostname.replace(/^\[|\]$/g, "")}:${httpAddr.port}`,
-      mqtt: mqttAll[0]?.address ?? "",
-      mqttTls: mqttAll[0]?.transport === "tls",
-      mqttListeners: mqttAll,
-      httpTls: now.http.tls.enabled,
-      ...(bound.grpc ? { grpc: `${bound.grpc.host}:${bound.grpc.port}`, grpcTls: bound.grpc.tls } : {}),
-      ...(coapAt.udp ? { coap: coapAt.udp } : {}),
-      ...(coapAt.tls ? { coapsTcp: coapAt.tls } : {}),
-      data: now.data,
-      pid: process.pid,
-    };
-  };
+  const ready = (): ReadyInfo =>
+    readyInfo(settings.get(), mq, bound.http, {
+      ...(bound.grpc ? { grpc: bound.grpc } : {}),
+      coap: coapAt,
+    });
   const startedAt = Date.now();
   const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
   const assets = await createWebUi({ dataDir: config.data, users: s.people.users, log: createLogger("web") });
@@ -219,15 +171,18 @@ export async function startListeners(
     metrics: { metrics: () => s.metrics.render() },
     routes,
     sockets: services.ch.adapters.socketKind,
+    counted: (name) => s.metrics.httpRequest(name),
   });
-  const startHttpWith = (h: Pick<NeoConfig["http"], "listen" | "tls">) => startHttp(withHttp(settings, h));
-  const hs: ListenerSlots["http"] = {
-    current: await startHttpWith(config.http),
-    start: startHttpWith,
-    retired: [],
-  };
-  stops.add("links", "HTTP servers", () => Promise.all([hs.current, ...hs.retired].map((h) => h.stop())));
+  const hs = createHttpListenerSet((h, l) => startHttp(listenerView(settings, h, l), l, settings.get().file));
+  await hs.startAll(config.http);
+  stops.add("links", "HTTP servers", () =>
+    Promise.all([...[...hs.running.values()].map((r) => r.listener), ...hs.retired].map((h) => h.stop())),
+  );
   bound.http = hs;
+  s.metrics.provide({
+    httpListeners: () =>
+      [...hs.running.values()].map((r) => ({ name: r.rules.name, websockets: r.listener.server.pendingWebSockets })),
+  });
   // machbase-neo's gRPC API (docs/grpc.md), when a Grpc block asks for it
   const grpc = await startGrpcListener({
     ...{

@@ -2,7 +2,7 @@
 // people, series store, audit trail), the write path into the store and the query
 // processes. Nothing here listens or knows the broker.
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
-import { mqttListeners, type NeoConfig } from "../config/index.ts";
+import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
@@ -45,6 +45,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
         config.http.listen.host,
         config.mqtt.listen.host,
         ...mqttListeners(config.mqtt).map((l) => l.listen.host),
+        ...httpListeners(config.http).map((l) => l.listen.host),
       ]),
     ],
   });

@@ -10,9 +10,7 @@ import type { SettingsOwner } from "../lib/settings.ts";
 import { RC } from "../mqtt/index.ts";
 import type { createMqttAuthenticator, NeoBroker } from "./mqtt-auth.ts";
 import type { ListenerSlots } from "./phase-listeners.ts";
-import { reconcileMqttListeners, runningMqttSettings } from "./mqtt-listener-set.ts";
 import { tlsFilesChanged } from "./tls-material.ts";
-import { sameAddress, swapListener } from "./swap-listener.ts";
 
 export interface ReloadTarget {
   settings: SettingsOwner<NeoConfig>;
@@ -113,19 +111,21 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
   // the same CertFile/KeyFile paths with new files in them (a renewed server certificate);
   // both asked before either service loads them again
   const mqttFiles = tlsFilesChanged(run.mqtt.tls);
-  const httpFiles = run.http.tls.enabled && tlsFilesChanged(run.http.tls);
-  if (
-    mqttFiles ||
-    !same([prev.mqtt.listen, prev.mqtt.tls, prev.mqtt.listeners], [run.mqtt.listen, run.mqtt.tls, run.mqtt.listeners])
-  ) {
-    const r = await reconcileMqttListeners(t.listeners.mqtt, prev.mqtt, run.mqtt, log, mqttFiles);
+  const httpFiles = tlsFilesChanged(run.http.tls);
+  const sockets = (s: NeoConfig["mqtt"] | NeoConfig["http"]) => [s.listen, s.tls, s.listeners];
+  if (mqttFiles || !same(sockets(prev.mqtt), sockets(run.mqtt))) {
+    const set = t.listeners.mqtt;
+    const r = await set.reconcile(prev.mqtt, run.mqtt, log, mqttFiles);
     done.push(...r.done);
     failed.push(...r.failed);
-    if (r.failed.length) run = { ...run, mqtt: runningMqttSettings(t.listeners.mqtt, prev.mqtt, run.mqtt) };
+    if (r.failed.length) run = { ...run, mqtt: set.runningSettings(prev.mqtt, run.mqtt) };
   }
-  if (httpFiles || !same([prev.http.listen, prev.http.tls], [run.http.listen, run.http.tls])) {
-    const ok = await swapHttp(t, prev, run, done, failed);
-    if (!ok) run = { ...run, http: { ...run.http, listen: prev.http.listen, tls: prev.http.tls } };
+  if (httpFiles || !same(sockets(prev.http), sockets(run.http))) {
+    const set = t.listeners.http;
+    const r = await set.reconcile(prev.http, run.http, log, httpFiles);
+    done.push(...r.done);
+    failed.push(...r.failed);
+    if (r.failed.length) run = { ...run, http: set.runningSettings(prev.http, run.http) };
   }
   if (!same(run.bridges ?? [], prev.bridges ?? [])) {
     const refused = await t.bridges.replace(run.bridges);
@@ -151,37 +151,4 @@ export async function reloadConfig(t: ReloadTarget, next: NeoConfig): Promise<st
         : "config reloaded: nothing changed",
   );
   return done;
-}
-
-async function swapHttp(t: ReloadTarget, prev: NeoConfig, run: NeoConfig, done: string[], failed: string[]) {
-  const slot = t.listeners.http;
-  const tlsFlip = prev.http.tls.enabled !== run.http.tls.enabled;
-  try {
-    const r = await swapListener({
-      samePort: sameAddress(prev.http.listen, run.http.listen),
-      current: slot.current,
-      start: () => slot.start(run.http),
-      restore: () => slot.start(prev.http),
-      // switching TLS on or off: the old server's connections must not go on the old way
-      release: (h) => {
-        if (tlsFlip) void h.stop();
-        else {
-          h.stopAccepting();
-          slot.retired.push(h);
-        }
-      },
-    });
-    slot.current = r.listener;
-    if (r.ok) {
-      done.push(`HTTP listener ${r.listener.url}`);
-      return true;
-    }
-    failed.push("HTTP listener (kept the old settings)");
-    t.log.error("reload: the new HTTP listener could not start; the old settings stay", r.error);
-    return false;
-  } catch (e) {
-    failed.push("HTTP listener (NOTHING listens for HTTP now)");
-    t.log.error("reload: neither the new nor the old HTTP listener could start", e);
-    return false;
-  }
 }

@@ -16,8 +16,8 @@ export interface ChannelAdapterDeps {
   /** largest message accepted (HTTP body or WebSocket frame): the broker's packet limit */
   maxBodyBytes: number;
   log: Logger;
-  /** read per request (a reload may change it): is HTTP token auth on? */
-  tokenAuth(): boolean;
+  /** read per check (a reload may change it): is token auth on for this HTTP listener (by name; absent: the service's rule)? */
+  tokenAuth(listener?: string): boolean;
   /** a message went out on a channel topic: other adapters' subscribers (CoAP observers) */
   delivered?(topic: string, payload: Uint8Array): void;
 }
@@ -49,7 +49,7 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     messages,
     log,
     // an anonymous socket ("" client id) lasts while token auth stays off; its rights are re-checked too
-    stillValid: (d) => (d.ref.kind === "anonymous" ? !deps.tokenAuth() : auth.current(d.ref).ok),
+    stillValid: (d) => (d.ref.kind === "anonymous" ? !deps.tokenAuth(d.ref.listener) : auth.current(d.ref).ok),
     publish: async (d: ChannelSocketData, payload, from) => {
       if (payload.byteLength > deps.maxBodyBytes)
         return { ok: false, reason: `message exceeds ${deps.maxBodyBytes} bytes` };

@@ -3,6 +3,8 @@ export type {
   BridgeConfig,
   ExportConfig,
   ClientAuthMode,
+  CredentialForm,
+  HttpListenerConfig,
   ListenConfig,
   MqttLimits,
   MqttListenerConfig,
@@ -23,4 +25,10 @@ export { parseBool, type ConfigFlags } from "./sources.ts";
 export { defaultConfigText, formatConfig } from "./format.ts";
 export { formatListen, parseHost, parseListen, parsePort } from "./listen.ts";
 export { closest } from "./suggest.ts";
-export { mqttListeners, type ResolvedMqttListener } from "./mqtt-listeners.ts";
+export {
+  httpListeners,
+  mqttListeners,
+  type ResolvedHttpListener,
+  type ResolvedListener,
+  type ResolvedMqttListener,
+} from "./listeners.ts";

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { defaultConfig } from "./defaults.ts";
 import { formatListen } from "./listen.ts";
+import { httpListeners, mqttListeners, type ResolvedListener } from "./listeners.ts";
 import { parse } from "./parser.ts";
 import { SECTIONS, validate, type ConfigPatch } from "./schema/index.ts";
 import { readEnv, readFlags, type ConfigFlags } from "./sources.ts";
@@ -82,10 +83,20 @@ export function loadConfig(opts: LoadOptions = {}): NeoConfig {
   apply(cfg, readEnv(env, cwd, problems));
   apply(cfg, readFlags(opts.flags ?? {}, cwd, problems));
 
-  const h = cfg.http.listen;
-  const m = cfg.mqtt.listen;
-  if (h.port !== 0 && h.port === m.port && h.host === m.host) {
-    problems.push(`config: HTTP and MQTT both listen on ${formatListen(h)}; give them different ports`);
+  // an address taken by both services (each service checks its own listeners)
+  const mqttAt = mqttListeners(cfg.mqtt);
+  for (const h of httpListeners(cfg.http)) {
+    const m = mqttAt.find(
+      (x) => x.listen.port !== 0 && x.listen.port === h.listen.port && x.listen.host === h.listen.host,
+    );
+    if (!m) continue;
+    const where = (l: ResolvedListener<string>, svc: string) =>
+      l.named ? `${svc}.Listener ${JSON.stringify(l.name)}` : svc.toUpperCase();
+    problems.push(
+      h.named || m.named
+        ? `${cfg.file ?? "config"}:${(h.named ? h.at : m.at) ?? "?"}: ${where(h, "Http")} and ${where(m, "Mqtt")} both listen on ${formatListen(h.listen)}; give them different ports`
+        : `config: HTTP and MQTT both listen on ${formatListen(h.listen)}; give them different ports`,
+    );
   }
   if (problems.length > 0) throw new NeoError("config_invalid", problems.join("\n"), 400);
   return cfg;

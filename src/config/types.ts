@@ -17,16 +17,16 @@ export interface TlsConfig {
 export const CREDENTIAL_FORMS = ["token", "certificate", "pat", "access_key", "session"] as const;
 export type CredentialForm = (typeof CREDENTIAL_FORMS)[number];
 
-/** One MQTT `Listener "name" { ... }` block (docs/tls.md "Listeners"): its own address, transport and auth rules. */
-export interface MqttListenerConfig {
-  /** the block's label: names it in /metrics, $SYS, the console and the audit trail */
+/** One `Listener "name" { ... }` block (docs/tls.md "Listeners"): its own address, transport and auth rules. */
+export interface ListenerConfig<T extends string> {
+  /** the block's label: names it in /metrics, $SYS, the console and the audit trail (unique across services) */
   name: string;
-  /** ws/wss: MQTT over WebSocket on the path /mqtt */
-  transport: "tcp" | "tls" | "ws" | "wss";
+  /** MQTT: tcp, tls, ws, wss (MQTT over WebSocket on /mqtt); HTTP: http, https */
+  transport: T;
   listen: ListenConfig;
-  /** a token is required on this listener (default: Mqtt.EnableTokenAuth) */
+  /** a credential is required on this listener (default: the service's EnableTokenAuth) */
   enableTokenAuth?: boolean;
-  /** TLS only: client certificates "require" | "optional" | "none" (default: Mqtt.Tls.ClientAuth) */
+  /** TLS transports only: client certificates "require" | "optional" | "none" (default: the service's Tls.ClientAuth on tls/https) */
   clientAuth?: ClientAuthMode;
   /** what anonymous clients of this listener may do (default: Auth.AnonymousScopes) */
   anonymousScopes?: string[];
@@ -35,6 +35,10 @@ export interface MqttListenerConfig {
   /** where the block is in the file ("neo.conf:12:3"), for errors about it */
   at?: string;
 }
+export const MQTT_TRANSPORTS = ["tcp", "tls", "ws", "wss"] as const;
+export const HTTP_TRANSPORTS = ["http", "https"] as const;
+export type MqttListenerConfig = ListenerConfig<(typeof MQTT_TRANSPORTS)[number]>;
+export type HttpListenerConfig = ListenerConfig<(typeof HTTP_TRANSPORTS)[number]>;
 
 /** One trusted client-certificate CA (Tls.TrustedCA "name" / Tls.TrustedClientCAs). */
 export interface TrustedCaConfig {
@@ -166,6 +170,8 @@ export interface NeoConfig {
     trustedProxies: string[];
     /** requests one address may have in progress (an answer being read counts); past it 503 + Retry-After; default 1000 */
     maxRequestsPerAddress?: number;
+    /** `Listener "name"` blocks; absent = the one listener of Listen and Tls (httpListeners() resolves it) */
+    listeners?: HttpListenerConfig[];
   };
   query: QueryConfig;
   mqtt: MqttLimits & {

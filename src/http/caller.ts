@@ -5,6 +5,7 @@
 // request that sends nothing is anonymous, and only where the route allows it while
 // Http.EnableTokenAuth is off. This file maps the outcome to HTTP; the runner audits it.
 import { bearerKind, type Credentials, type Identified, type Identity, refusal } from "../auth/index.ts";
+import type { CredentialForm } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import type { Form, Who } from "./route.ts";
 import type { FrontPeer } from "./tls-front.ts";
@@ -110,6 +111,10 @@ export interface IdentifyOptions {
   /** Http.EnableTokenAuth, read per request */
   tokenAuth: boolean;
   peer?: FrontPeer;
+  /** the named listener the request came in on (its AnonymousScopes apply) */
+  listener?: string;
+  /** the credential forms that listener accepts (Http.Listener Credentials; absent = all) */
+  accept?: readonly CredentialForm[];
 }
 
 export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOptions): Caller {
@@ -138,6 +143,8 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
     const c: Credentials = {
       allowAnonymous: anonymous,
       sessions: true,
+      ...(o.listener !== undefined ? { listener: o.listener } : {}),
+      ...(o.accept ? { accept: o.accept } : {}),
       ...(who.enrollments ? { enrollments: true } : {}),
       ...(sent?.form === "cookie" ? { session: sent.token! } : sent?.token !== undefined ? { token: sent.token } : {}),
       ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),

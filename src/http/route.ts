@@ -85,8 +85,10 @@ export interface Connection {
   clientIp?: string;
   /** the Bun server, for WebSocket upgrades */
   server?: Server<unknown>;
-  /** the listener: "https" when the server terminates TLS (itself or behind the front) */
-  listener?: "http" | "https";
+  /** the listener's name (an Http.Listener block; the one listener is "http" or "https") */
+  listener?: string;
+  /** the connection is TLS (the server terminates it, itself or behind the front) */
+  tls?: boolean;
 }
 
 /** What a handler gets besides the request. */
@@ -96,7 +98,8 @@ export interface RouteContext extends Connection {
   params: Params;
   /** performance.now() when the request arrived (for `elapse`) */
   started: number;
-  listener: "http" | "https";
+  listener: string;
+  tls: boolean;
   /** the peer address ("" when unknown) */
   address: string;
   /** who is asking; undefined on public routes */
@@ -147,6 +150,8 @@ export interface RouteSpec {
   guard?: "password" | "secret";
   /** a WebSocket route: a real upgrade of it skips the brute-force guard (the protocol answers) */
   upgrade?: "mqtt";
+  /** served on TLS listeners only (EST, RFC 7030 3.3): elsewhere 403 before any credential is looked at */
+  tlsOnly?: true;
   /** undefined: the handler took the connection over (a WebSocket upgrade) */
   handler: (req: Request, ctx: RouteContext) => Response | undefined | Promise<Response | undefined>;
 }

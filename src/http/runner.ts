@@ -77,10 +77,13 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
   }
 
   function identify(req: Request, url: URL, who: Who, c: RouteContext): Caller {
+    // a named listener's own rules: whose AnonymousScopes, which credential forms it takes
+    const own = deps.config.http.listeners?.find((l) => l.name === c.listener);
     const r = identifyCaller(req, url, who, {
       auth: deps.auth,
       tokenAuth: deps.config.http.enableTokenAuth === true,
       ...(c.peer ? { peer: c.peer } : {}),
+      ...(own ? { listener: own.name, ...(own.credentials ? { accept: own.credentials } : {}) } : {}),
     });
     const sent: Presented | undefined = r.presented;
     const target = `${req.method} ${url.pathname}`;
@@ -107,17 +110,20 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
 
   async function run(req: Request, url: URL, conn: Connection, started: number): Promise<Response | undefined> {
     const found = table.match(req.method, url.pathname);
-    const listener = conn.listener ?? (conn.peer ? "https" : "http");
+    const tls = conn.tls ?? conn.peer !== undefined;
+    const listener = conn.listener ?? (tls ? "https" : "http");
     // the client (behind a trusted proxy: the forwarded address), else the TLS front's peer
     const address = conn.clientIp ?? conn.peer?.remoteAddress ?? "";
     if ("response" in found) return found.response;
     const route = found.route;
+    if (route.tlsOnly && !tls) return failure(403, `${url.pathname} is served on https:// listeners only`);
     const c: RouteContext = {
       ...conn,
       url,
       params: found.params,
       started,
       listener,
+      tls,
       address,
       check(op, target, domain) {
         const p = c.principal;

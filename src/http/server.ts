@@ -54,6 +54,10 @@ export interface HttpDeps {
   metrics?: () => string;
   /** other kinds of WebSocket (the channel adapter's), told apart by their upgrade data */
   sockets?: HttpSockets;
+  /** this listener's name (an Http.Listener block; default "http" or "https"): audit rows, metrics */
+  listener?: string;
+  /** one request arrived on this listener (neo_http_requests_total) */
+  counted?(listener: string): void;
 }
 
 /** A kind of WebSocket a route upgrades: `owns` recognises its sockets' data. */
@@ -125,6 +129,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const host = deps.config.http.listen.host;
   const tls = deps.tls;
   const fronted = tls !== undefined && (tls.clientAuth ?? "none") !== "none";
+  const name = deps.listener ?? (tls ? "https" : "http");
   let front: TlsFront | undefined;
   const server = Bun.serve<unknown>({
     // behind the front, the real server listens on loopback only, on a free port
@@ -143,6 +148,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         // a local process that connected to the internal port directly
         if (!peer) return failure(403, "connect through the HTTPS port");
       }
+      deps.counted?.(name);
       const tcpPeer = peer?.remoteAddress ?? srv.requestIP(req)?.address;
       // behind a listed reverse proxy, the client is who X-Forwarded-For says (Http.TrustedProxies)
       const clientIp =
@@ -160,7 +166,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       const res = await inflight.run(clientIp, path, async () =>
         handler.fetch(req, {
           server: srv,
-          listener: tls ? "https" : "http",
+          listener: name,
+          tls: tls !== undefined,
           ...(peer ? { peer } : {}),
           ...(clientIp ? { clientIp } : {}),
         }),
@@ -199,7 +206,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const port = front ? front.port : server.port;
   const url = `${scheme}://${shownHost}:${port}`;
-  log.info(`HTTP Listen ${tls ? "tls" : "tcp"}://${shownHost}:${port}`);
+  log.info(`HTTP Listen ${tls ? "tls" : "tcp"}://${shownHost}:${port}${deps.listener ? ` (listener "${name}")` : ""}`);
   if (front)
     log.info(
       `HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`,

@@ -63,6 +63,8 @@ export interface MetricsSources {
   bans?(): number;
   /** gRPC connections open now; undefined while there is no gRPC listener */
   grpcConnections?(): number | undefined;
+  /** the HTTP listeners by name: WebSockets open on each now (MQTT, channels, the console) */
+  httpListeners?(): { name: string; websockets: number }[];
   /** each active client's credential expiry (ms epoch), for neo_cert_expiry_seconds */
   certExpiry?(): { client: string; notAfter: number }[];
 }
@@ -79,6 +81,8 @@ export interface MetricsSnapshot {
   rowsWritten: number;
   authFailures: number;
   authAttempts: number;
+  /** HTTP requests so far per HTTP listener (by name) */
+  httpRequestsByListener?: Record<string, number>;
   bans: number;
   /** CoAP requests handled and observations now; undefined while CoAP is off */
   coap?: { requests: number; observers: number };

@@ -16,6 +16,8 @@ export interface NeoMetrics {
   authAttempt(listener: string, method: string, result: AuthResult): void;
   /** a part that counts itself registers here once it runs (the broker, the guard, the bridges) */
   provide(sources: Partial<MetricsSources>): void;
+  /** one HTTP request arrived on the named HTTP listener */
+  httpRequest(listener: string): void;
   /** one gRPC call answered: its method (e.g. "Append") and status code name (e.g. "OK") */
   grpcCall(method: string, code: string): void;
   render(): string;
@@ -117,6 +119,11 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
       }),
     );
   });
+  const httpRequests = reg.counter("neo_http_requests_total", "HTTP requests received, per HTTP listener");
+  const httpByName: Record<string, number> = {};
+  reg.gauge("neo_http_websockets", "WebSockets open now, per HTTP listener", () =>
+    (src.httpListeners?.() ?? []).map((l): Sample => ({ labels: { listener: l.name }, value: l.websockets })),
+  );
   const grpcCalls = reg.counter("neo_grpc_calls_total", "gRPC calls answered, per method and status code");
   const coap = (f: (c: CoapFigures) => number | Sample[]) => (): Sample[] => {
     const c = src.coap?.();
@@ -224,6 +231,12 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     () => processFigures().startTimeSeconds,
   );
 
+  /** requests so far per HTTP listener: every running one (0 before its first request), and those seen before */
+  const httpRequestsNow = () => {
+    const out: Record<string, number> = {};
+    for (const l of src.httpListeners?.() ?? []) out[l.name] = 0;
+    return Object.assign(out, httpByName);
+  };
   let failures = 0;
   const authLabels = new Map<string, Labels>();
   return {
@@ -244,6 +257,15 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
     },
     provide(more) {
       Object.assign(src, more);
+    },
+    httpRequest(listener) {
+      let labels = authLabels.get(`http\n${listener}`);
+      if (!labels) {
+        if (authLabels.size >= 256) authLabels.clear();
+        authLabels.set(`http\n${listener}`, (labels = Object.freeze({ listener })));
+      }
+      httpRequests.inc(labels);
+      httpByName[listener] = (httpByName[listener] ?? 0) + 1;
     },
     grpcCall(method, code) {
       const key = `grpc\n${method}\n${code}`;
@@ -274,6 +296,7 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
         rowsWritten: rows.total(),
         authFailures: failures,
         authAttempts: auth.total(),
+        httpRequestsByListener: httpRequestsNow(),
         bans: bans(),
         ...coapSnapshot(src.coap?.()),
         residentMemoryBytes: p.residentMemoryBytes,

@@ -1,8 +1,19 @@
 // Http { Listen, EnableTokenAuth, AllowedHosts, TrustedProxies, MetricsPublic, Tls { ... } }
 import { DEFAULT_HTTP_PORT } from "../defaults.ts";
+import { HTTP_TRANSPORTS } from "../types.ts";
 import { addressList, bool, hostList, int } from "./leaves.ts";
-import { applyService, checkTlsPair, LISTENERS_HINT, listen, listenLine, tls, tlsLines } from "./service.ts";
+import { listenerBlocks } from "./listener-blocks.ts";
+import { applyService, checkTlsPair, listen, listenLine, tls, tlsLines } from "./service.ts";
 import { q, type Section } from "./spec.ts";
+
+/** Http { Listener "name" { ... } } and Listeners = [...] */
+const blocks = listenerBlocks({
+  svc: "http",
+  key: "Http",
+  transports: HTTP_TRANSPORTS,
+  certTransports: ["https"],
+  examples: ["http://127.0.0.1:5654", "https://0.0.0.0:5443"],
+});
 
 export const httpSection: Section = {
   key: "Http",
@@ -16,12 +27,18 @@ export const httpSection: Section = {
       MetricsPublic: bool((p, b) => (p.http.metricsPublic = b)),
       MaxRequestsPerAddress: int(1, 1_000_000, (p, n) => (p.http.maxRequestsPerAddress = n)),
       Tls: tls("http", ["none", "optional", "require"]),
+      Listener: blocks.listenerSpec,
+      Listeners: blocks.listenersList,
     },
-    hints: { Listeners: LISTENERS_HINT },
   },
-  check: (_p, ctx) => checkTlsPair("Http", ctx),
+  check: (p, ctx) => {
+    checkTlsPair("Http", ctx);
+    blocks.check(p, ctx, p.mqtt.listeners);
+  },
   apply: (cfg, p) => {
     applyService(cfg, p, "http");
+    const ls = blocks.resolved(p);
+    if (ls) cfg.http.listeners = ls;
     if (p.http.metricsPublic !== undefined) cfg.http.metricsPublic = p.http.metricsPublic;
     if (p.http.allowedHosts !== undefined) cfg.http.allowedHosts = p.http.allowedHosts;
     if (p.http.trustedProxies !== undefined) cfg.http.trustedProxies = p.http.trustedProxies;
@@ -38,6 +55,7 @@ export const httpSection: Section = {
       ? []
       : [`  MaxRequestsPerAddress = ${cfg.http.maxRequestsPerAddress}`]),
     ...tlsLines(cfg.http.tls),
+    ...blocks.lines(cfg.http.listeners),
     "}",
   ],
   sample: () => `Http {
@@ -78,5 +96,18 @@ export const httpSection: Section = {
     # CertFile = "/etc/neo/server_cert.pem"
     # KeyFile = "/etc/neo/server_key.pem"
   }
+
+  # More than one listener, each with its own rules: with any Listener block, Listen above
+  # is not used; Tls above gives the server certificate of https:// listeners and their
+  # default ClientAuth. docs/tls.md "Several HTTP listeners".
+  # Listener "local" {
+  #   Address = "http://127.0.0.1:5654"
+  #   EnableTokenAuth = false
+  # }
+  # Listener "lan" {
+  #   Address = "https://0.0.0.0:5443"
+  #   ClientAuth = "require"        # "require" | "optional" | "none"
+  #   EnableTokenAuth = true
+  # }
 }`,
 };

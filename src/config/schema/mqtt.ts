@@ -1,17 +1,11 @@
 // Mqtt { Listen, EnableTokenAuth, sizes and limits, Persistence, Tls { ... } }
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MQTT_LIMITS, DEFAULT_MQTT_PORT } from "../defaults.ts";
-import type { MqttLimits } from "../types.ts";
+import { MQTT_TRANSPORTS, type MqttLimits } from "../types.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { bool, duration, int } from "./leaves.ts";
 import type { ConfigPatch } from "./patch.ts";
 import { applyService, checkTlsPair, listen, listenLine, tls, tlsLines } from "./service.ts";
-import {
-  applyMqttListeners,
-  checkMqttListeners,
-  listenersList,
-  mqttListenerLines,
-  mqttListenerSpec,
-} from "./mqtt-listeners.ts";
+import { listenerBlocks } from "./listener-blocks.ts";
 import { def, type Section } from "./spec.ts";
 
 /** The largest packet MQTT can frame: 268,435,455 bytes of remaining length plus a 5-byte header. */
@@ -23,6 +17,17 @@ const limit =
     p.mqtt.limits ??= {};
     p.mqtt.limits[k] = n as MqttLimits[K];
   };
+
+/** Mqtt { Listener "name" { ... } } and Listeners = [...] */
+const mqttListenerBlocks = listenerBlocks({
+  svc: "mqtt",
+  key: "Mqtt",
+  transports: MQTT_TRANSPORTS,
+  certTransports: ["tls"],
+  examples: ["tcp://127.0.0.1:1883", "tls://0.0.0.0:8883"],
+  clientAuthHint: (t) =>
+    t === "wss" ? " (a wss:// listener asks for no client certificate; use tls:// for certificate clients)" : "",
+});
 
 export const mqttSection: Section = {
   key: "Mqtt",
@@ -49,8 +54,8 @@ export const mqttSection: Section = {
       MaxConnectionsPerAddress: int(1, 100_000_000, limit("maxConnectionsPerAddress")),
       StallTimeout: duration(1000, 86_400_000, limit("stallTimeoutMs")),
       Tls: tls("mqtt", ["require", "optional"]),
-      Listener: mqttListenerSpec,
-      Listeners: listenersList,
+      Listener: mqttListenerBlocks.listenerSpec,
+      Listeners: mqttListenerBlocks.listenersList,
     },
     hints: {
       Bridge: 'a bridge is its own top-level block: Bridge "name" { Address = "mqtts://..." }',
@@ -61,7 +66,7 @@ export const mqttSection: Section = {
   },
   check: (p, ctx) => {
     checkTlsPair("Mqtt", ctx);
-    checkMqttListeners(p, ctx);
+    mqttListenerBlocks.check(p, ctx);
   },
   apply: (cfg, p) => {
     applyService(cfg, p, "mqtt");
@@ -69,7 +74,8 @@ export const mqttSection: Section = {
     cfg.mqtt.requireClientIdMatch = def(p.mqtt.requireClientIdMatch, cfg.mqtt.requireClientIdMatch);
     cfg.mqtt.persistence = def(p.mqtt.persistence, cfg.mqtt.persistence);
     if (p.mqtt.limits) Object.assign(cfg.mqtt, p.mqtt.limits);
-    applyMqttListeners(cfg, p);
+    const ls = mqttListenerBlocks.resolved(p);
+    if (ls) cfg.mqtt.listeners = ls;
   },
   format: (cfg) => [
     "Mqtt {",
@@ -93,7 +99,7 @@ export const mqttSection: Section = {
     `  MaxConnectionsPerAddress = ${cfg.mqtt.maxConnectionsPerAddress}`,
     `  StallTimeout = "${formatDuration(cfg.mqtt.stallTimeoutMs)}"`,
     ...tlsLines(cfg.mqtt.tls),
-    ...mqttListenerLines(cfg),
+    ...mqttListenerBlocks.lines(cfg.mqtt.listeners),
     "}",
   ],
   sample: () => `Mqtt {

@@ -8,8 +8,10 @@ import type {
   CredentialForm,
   ExportConfig,
   GuardConfig,
+  HttpListenerConfig,
   ListenConfig,
   MqttLimits,
+  MqttListenerConfig,
   QueryConfig,
   TrustedCaConfig,
 } from "../types.ts";
@@ -24,10 +26,11 @@ export interface TrustedCaPatch {
   crlFile?: string;
 }
 
-export interface MqttListenerPatch {
+/** a `Listener "name"` block of Mqtt or Http as written */
+export interface ListenerPatch {
   name: string;
   at: string;
-  transport?: "tcp" | "tls" | "ws" | "wss";
+  transport?: MqttListenerConfig["transport"] | HttpListenerConfig["transport"];
   listen?: ListenConfig;
   enableTokenAuth?: boolean;
   clientAuth?: ClientAuthMode;
@@ -51,8 +54,8 @@ interface ServicePatch {
   allowedHosts?: string[];
   trustedProxies?: string[];
   limits?: Partial<MqttLimits>;
-  /** Mqtt `Listener "name"` blocks (file only) */
-  listeners?: MqttListenerPatch[];
+  /** `Listener "name"` blocks (file only) */
+  listeners?: ListenerPatch[];
   metricsPublic?: boolean;
   maxRequestsPerAddress?: number;
   tls: TlsPatch;

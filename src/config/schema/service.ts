@@ -57,5 +57,3 @@ export function tlsLines(t: TlsConfig): string[] {
   if (t.keyFile !== undefined) lines.push(`    KeyFile = ${q(t.keyFile)}`);
   return ["  Tls {", ...lines, "  }"];
 }
-
-export const LISTENERS_HINT = 'neo takes one address per service: Listen = "tcp://host:port"';

@@ -1,4 +1,4 @@
-// EST (RFC 7030) under /.well-known/est/ on the HTTPS listener:
+// EST (RFC 7030) under /.well-known/est/ on https:// listeners only (tlsOnly; elsewhere 403):
 //   cacerts (4.1)        the gateway CA as PKCS#7 certs-only, base64 (anyone)
 //   csrattrs (4.5)       204: the gateway asks for no CSR attributes (it sets the subject)
 //   simpleenroll (4.2)   a PKCS#10 request (base64 DER) in, the certificate out (PKCS#7
@@ -57,6 +57,7 @@ export function estRoutes(d: EstDeps): RouteSpec[] {
   return [
     {
       method: "GET",
+      tlsOnly: true,
       path: "/.well-known/est/cacerts",
       who: "public",
       handler: async () => {
@@ -66,12 +67,14 @@ export function estRoutes(d: EstDeps): RouteSpec[] {
     },
     {
       method: "GET",
+      tlsOnly: true,
       path: "/.well-known/est/csrattrs",
       who: "public",
       handler: () => new Response(null, { status: 204 }),
     },
     {
       method: "POST",
+      tlsOnly: true,
       path: "/.well-known/est/simpleenroll",
       who: ENROLL,
       change: "key.enroll",
@@ -82,6 +85,7 @@ export function estRoutes(d: EstDeps): RouteSpec[] {
     },
     {
       method: "POST",
+      tlsOnly: true,
       path: "/.well-known/est/simplereenroll",
       who: RENEW,
       change: "key.renew",

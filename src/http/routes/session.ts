@@ -33,7 +33,7 @@ export function sessionRoutes(d: SessionDeps): RouteSpec[] {
         const res = ok(c.started, { accessToken: token });
         // the same session as an HttpOnly cookie: script on the page cannot read it, and
         // SameSite=Strict keeps other sites from sending it (the cross-site check is there too)
-        const secure = c.listener === "https" ? "; Secure" : "";
+        const secure = c.tls ? "; Secure" : "";
         res.headers.set(
           "set-cookie",
           `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/web/api; Max-Age=${SESSION_TTL_MS / 1000}${secure}`,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatConfig, loadConfig, mqttListeners } from "./index.ts";
+import { formatConfig, httpListeners, loadConfig, mqttListeners } from "./index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "neo-listeners-conf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,6 +110,67 @@ describe("Mqtt listeners", () => {
         `${file}:10:12: Mqtt.Listener "d": no Address (write Address = "tcp://127.0.0.1:1883")`,
         `${file}:10:28: Mqtt.Listener "d".Address: unsupported transport "quic://" (use tcp://, tls://, ws:// or wss://)`,
         `${file}:11:12: Mqtt.Listener "e": ClientAuth needs a tls:// Address (a wss:// listener asks for no client certificate; use tls:// for certificate clients)`,
+      ].join("\n"),
+    );
+  });
+});
+
+describe("Http listeners", () => {
+  test("without Listener blocks, Listen and Tls are the one listener, named http or https", () => {
+    const c = load('Http {\n  Listen = "127.0.0.1:1998"\n  Tls { Enabled = true }\n}\n');
+    expect(httpListeners(c.http).map((l) => [l.name, l.transport, l.listen.port, l.clientAuth, l.named])).toEqual([
+      ["https", "https", 1998, "none", false],
+    ]);
+  });
+
+  test("Listener blocks carry their own rules; Listeners = [...] names each <transport>-<port>", () => {
+    const c = load(`Http {
+  EnableTokenAuth = true
+  Listener "local" {
+    Address = "http://127.0.0.1:5654"
+    EnableTokenAuth = false
+    AnonymousScopes = ["tables:read:*"]
+  }
+  Listener "lan" {
+    Address = "https://[::1]:5443"
+    ClientAuth = "require"
+    Credentials = ["certificate", "pat"]
+  }
+}
+`);
+    expect(
+      httpListeners(c.http).map((l) => [l.name, l.transport, l.listen.host, l.enableTokenAuth, l.clientAuth]),
+    ).toEqual([
+      ["local", "http", "127.0.0.1", false, "none"],
+      ["lan", "https", "::1", true, "require"],
+    ]);
+    expect(formatConfig(c)).toContain('Address = "https://[::1]:5443"');
+    const short = load('Http {\n  Listeners = ["http://127.0.0.1:5654", "https://0.0.0.0:5443"]\n}\n');
+    expect(httpListeners(short.http).map((l) => l.name)).toEqual(["http-5654", "https-5443"]);
+  });
+
+  test("errors name the file, line and column of the HTTP listener at fault", () => {
+    expect(() =>
+      load(`Http {
+  Listener "a" { Address = "http://127.0.0.1:5654" }
+  Listener "b" {
+    Address = "http://127.0.0.1:5655"
+    ClientAuth = "optional"
+  }
+  Listener "c" { Address = "tcp://127.0.0.1:80" }
+  Listener "d" { Address = "https://127.0.0.1:1883" }
+}
+Mqtt {
+  Listener "d" { Address = "tcp://127.0.0.1:1883" }
+}
+`),
+    ).toThrow(
+      [
+        `${file}:3:12: Http.Listener "b": ClientAuth needs a https:// Address`,
+        `${file}:7:12: Http.Listener "c": no Address (write Address = "http://127.0.0.1:5654")`,
+        `${file}:7:28: Http.Listener "c".Address: unsupported transport "tcp://" (use http:// or https://)`,
+        `${file}:8:12: Http.Listener "d": a Mqtt.Listener has this name (the audit trail and metrics name listeners alone: use e.g. "d-http")`,
+        `${file}:8:12: Http.Listener "d" and Mqtt.Listener "d" both listen on 127.0.0.1:1883; give them different ports`,
       ].join("\n"),
     );
   });
