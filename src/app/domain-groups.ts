@@ -4,17 +4,12 @@
 // is seen by the session re-check's data_version poll, which drops it too (phase-services).
 import { dropEntityFacts, installEntityFacts } from "../auth/index.ts";
 import type { DomainGroupStore } from "../http/index.ts";
-import type { Channels, Domains, Groups, Registry } from "../registry/index.ts";
+import type { Domains, Groups } from "../registry/index.ts";
 
 /** authorize() asks `groups.facts` from now on; returns the uninstall */
 export const useGroupFacts = (groups: Groups) => installEntityFacts((kind, id) => groups.facts(kind, id));
 
-export function createDomainGroupStore(d: {
-  groups: Groups;
-  domains: Domains;
-  registry: Registry;
-  channels: Channels;
-}): DomainGroupStore {
+export function createDomainGroupStore(d: { groups: Groups; domains: Domains }): DomainGroupStore {
   const { groups } = d;
   /** a write, then the facts' cache dropped */
   const wrote = <T>(v: T): T => {
@@ -30,8 +25,7 @@ export function createDomainGroupStore(d: {
     setStatus: (id, s, by) => wrote(groups.setStatus(id, s, by)),
     delete: (id) => wrote(groups.delete(id)),
     setParent: (id, p, by) => wrote(groups.setParent(id, p, by)),
-    entityDomain: (kind, id) =>
-      (kind === "channel" ? d.channels.get(id)?.domainId : d.registry.get(id)?.domainId) ?? null,
+    entityDomain: (kind, id) => groups.domainOf(kind, id),
     assign: (kind, id, g) => wrote(groups.assign(kind, id, g)),
     unassign: (kind, id) => wrote(groups.unassign(kind, id)),
     members: (id) => groups.members(id),

@@ -156,7 +156,7 @@ export async function startListeners(
       userExists: (name) => s.people.users.get(name) !== null,
       query: consoleSource.query,
     }),
-    ...domainGroupRoutes(createDomainGroupStore({ ...s, channels: services.ch.channels })),
+    ...domainGroupRoutes(createDomainGroupStore(s)),
   ];
   const { startHttp } = createListeners({
     pki: s.pki,

@@ -11,6 +11,7 @@ export default command({
     user: () => import("./shell-user.ts").then((m) => m.default),
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     domain: () => import("./shell-domain.ts").then((m) => m.default),
+    group: () => import("./shell-group.ts").then((m) => m.default),
     ban: () => import("./shell-ban.ts").then((m) => m.default),
     audit: () => import("./shell-audit.ts").then((m) => m.default),
     pat: () => import("./shell-pat.ts").then((m) => m.default),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
+import { openRegistryDb } from "./db.ts";
 import { openGroups } from "./groups.ts";
 
 const dirs: string[] = [];
@@ -12,6 +13,12 @@ afterAll(() => {
 const open = () => {
   const dir = mkdtempSync(join(tmpdir(), "neo-groups-"));
   dirs.push(dir);
+  // a channel ch1 and a client dev1 of the default domain, a channel far1 of another
+  const db = openRegistryDb(dir);
+  db.exec(`INSERT INTO channels (id, table_name, created_at) VALUES ('ch1', 'CH1', 0);
+    INSERT INTO channels (id, table_name, created_at, domain_id) VALUES ('far1', 'FAR1', 0, 'elsewhere');
+    INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial) VALUES ('dev1', x'00', 'fp', '01');`);
+  db.close();
   return openGroups(dir);
 };
 const D = DEFAULT_DOMAIN_ID;
@@ -44,6 +51,8 @@ describe("groups", () => {
     expect(g.facts("group", line.id).groups).toEqual([top.id]);
     expect(g.facts("channel", "nowhere")).toEqual({ groups: [], disabled: false });
     expect(() => g.assign("channel", "ch1", top.id)).toThrow("already in group");
+    expect(() => g.assign("channel", "far1", top.id)).toThrow("not found in the group's domain");
+    expect(() => g.assign("channel", "nowhere", top.id)).toThrow("not found");
     g.assign("channel", "ch1", line.id); // the same group again: nothing to do
     g.setStatus(line.id, "disabled", "x");
     expect(g.facts("channel", "ch1").groups).toEqual([top.id]);

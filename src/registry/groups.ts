@@ -50,8 +50,10 @@ export interface Groups {
   delete(id: string): void;
   /** null: top-level; refused when it would make a cycle or cross domains */
   setParent(id: string, parentId: string | null, by: string): Group;
-  /** the entity joins the group (it must be of the group's domain: the caller checks) */
+  /** the entity joins the group; one of another domain (or none) is 404, one in another group 409 */
   assign(kind: MemberKind, entityId: string, groupId: string): void;
+  /** the domain a channel or client lives in, or null when there is none */
+  domainOf(kind: MemberKind, entityId: string): string | null;
   unassign(kind: MemberKind, entityId: string): boolean;
   groupOf(kind: MemberKind, entityId: string): string | null;
   members(groupId: string): { kind: MemberKind; id: string }[];
@@ -138,6 +140,8 @@ export function openGroups(dataDir: string): Groups {
       "SELECT kind, entity_id FROM group_members WHERE group_id = ? ORDER BY kind, entity_id",
     ),
     channelStatus: db.prepare<{ status: string }, [string]>("SELECT status FROM channels WHERE id = ?"),
+    channelDomain: db.prepare<{ domain_id: string }, [string]>("SELECT domain_id FROM channels WHERE id = ?"),
+    clientDomain: db.prepare<{ domain_id: string }, [string]>("SELECT domain_id FROM clients WHERE id = ?"),
   };
   const get = (id: string) => {
     const r = q.get.get(id);
@@ -169,6 +173,8 @@ export function openGroups(dataDir: string): Groups {
       throw conflict("group_cycle", `group ${parentId} is ${id} or one of its subgroups: no group may contain itself`);
     if (up.length >= MAX_DEPTH) throw badRequest("group_too_deep", `groups nest at most ${MAX_DEPTH} levels`);
   };
+  const domainOf = (kind: MemberKind, id: string) =>
+    (kind === "channel" ? q.channelDomain.get(id) : q.clientDomain.get(id))?.domain_id ?? null;
   return {
     create(g, by) {
       if (!g.name) throw badRequest("missing_name", "missing name");
@@ -238,8 +244,10 @@ export function openGroups(dataDir: string): Groups {
       touch(cur.id, by);
       return mustGet(cur.id);
     },
+    domainOf,
     assign(kind, entityId, groupId) {
-      mustGet(groupId);
+      if (domainOf(kind, entityId) !== mustGet(groupId).domainId)
+        throw notFound(`${kind}_not_found`, `${kind} ${JSON.stringify(entityId)} not found in the group's domain`);
       const now = q.groupOf.get(kind, entityId)?.group_id;
       if (now === groupId) return;
       if (now !== undefined)

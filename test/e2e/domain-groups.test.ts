@@ -112,6 +112,26 @@ describe.skipIf(need.skip)("SuperMQ groups: a scope on a group covers its member
     await eventually(async () => (await post("/m/plant/c/x1")).status === 403);
   });
 
+  test("neo shell group (another process) adds and removes a member; the running server's rights follow within a second", async () => {
+    const A = (await curl("POST", "/domains", { bearer: access, json: { name: "Shop", route: "shop" } })).body;
+    expect((await curl("POST", `/${A.id}/channels`, { bearer: access, json: { id: "w1" } })).status).toBe(201);
+    const made = await neo(["shell", "group", "create", "shop", "welders", "--tags", "w", "--data", srv.data]);
+    expect(made.code).toBe(0);
+    const G = made.stdout.trim().split(" ").pop() as string;
+    const pat = (await curl("POST", "/pats", { bearer: access, json: { name: "shop", duration: "24h" } })).body;
+    const scope = { optional_domain_id: A.id, entity_type: "channels", operation: "publish", entity_id: G };
+    await curl("PATCH", `/pats/${pat.id}/scope/add`, { bearer: access, json: { scopes: [scope] } });
+    const post = () => curl("POST", "/m/shop/c/w1", { bearer: pat.secret as string, senml: '[{"n":"t","v":1}]' });
+    expect((await post()).status).toBe(403);
+    expect((await neo(["shell", "group", "add", G, "--channel", "w1", "--data", srv.data])).code).toBe(0);
+    await eventually(async () => (await post()).status === 202);
+    const bad = await neo(["shell", "group", "add", G, "--channel", "nowhere", "--data", srv.data]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('no channel "nowhere"');
+    expect((await neo(["shell", "group", "remove", G, "--channel", "w1", "--data", srv.data])).code).toBe(0);
+    await eventually(async () => (await post()).status === 403);
+  });
+
   test("the group API: list, view, update, parent and children, delete; the PAT's group scopes decide", async () => {
     const A = (await curl("POST", "/domains", { bearer: access, json: { name: "Yard", route: "yard" } })).body;
     const mk = async (name: string, extra: Body = {}) =>
