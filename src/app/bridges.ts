@@ -174,7 +174,12 @@ export function combineOutcomes(
   if (!b) return a;
   const merge = (x: PublishOutcome, y: PublishOutcome): PublishOutcome => {
     const rc = Math.max(x.reasonCode ?? 0, y.reasonCode ?? 0);
-    return rc > 0 ? { handled: x.handled || y.handled, reasonCode: rc } : { handled: x.handled || y.handled };
+    const also = x.also ?? y.also; // a channel's other topic spellings stay
+    return {
+      handled: x.handled || y.handled,
+      ...(rc > 0 ? { reasonCode: rc } : {}),
+      ...(also ? { also } : {}),
+    };
   };
   return Promise.all([a, b]).then(([x, y]) => merge(x, y));
 }

@@ -48,6 +48,7 @@ export function wireChannels(d: {
   const messages = createChannelMessages({
     channels,
     domainOf: (s) => d.domains.resolve(s)?.id,
+    routeOf: (id) => d.domains.resolve(id)?.route,
     batcher: d.batcher,
     // a channel's rights are the credential's scopes now (current(): status, expiry, owner,
     // role), or Auth.AnonymousScopes
@@ -66,7 +67,8 @@ export function wireChannels(d: {
     delivered,
     messages,
     auth: d.auth,
-    publish: (topic, payload) => d.broker.publish({ topic, payload: Buffer.from(payload), qos: 1 }),
+    publish: (topic, payload, also) =>
+      d.broker.publish({ topic, payload: Buffer.from(payload), qos: 1, ...(also.length > 0 ? { also } : {}) }),
     // a channel message becomes an MQTT message: no larger than the broker takes one
     maxBodyBytes: settings.get().mqtt.maxMessageSizeLimit,
     log,

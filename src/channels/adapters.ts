@@ -11,8 +11,11 @@ import { createChannelSockets, isChannelSocket, type ChannelSocketData } from ".
 export interface ChannelAdapterDeps {
   messages: ChannelMessages;
   auth: Auth;
-  /** publish to the broker's MQTT subscribers (no authorization: the adapter checked it) */
-  publish(topic: string, payload: Uint8Array): void;
+  /**
+   * publish to the broker's MQTT subscribers (no authorization: the adapter checked it);
+   * `also`: the topic's other spellings (m/<route>/... and m/<id>/...), their subscribers too
+   */
+  publish(topic: string, payload: Uint8Array, also: readonly string[]): void;
   /** largest message accepted (HTTP body or WebSocket frame): the broker's packet limit */
   maxBodyBytes: number;
   log: Logger;
@@ -35,13 +38,16 @@ export function createChannelAdapters(deps: ChannelAdapterDeps) {
     domain?: string,
   ): Promise<{ ok: true; stored: number } | { ok: false; status: number; reason: string }> {
     const topic = channelTopic(channelId, subtopic, domain);
-    const channel = messages.channelOf(topic)?.channel;
-    if (!channel) return { ok: false, status: 404, reason: `channel ${JSON.stringify(channelId)} not found` };
-    const r = await messages.ingest(channel, payload, contentType, origin);
+    const found = messages.channelOf(topic);
+    if (!found) return { ok: false, status: 404, reason: `channel ${JSON.stringify(channelId)} not found` };
+    const r = await messages.ingest(found.channel, payload, contentType, origin);
     if (!r.ok) return r;
-    deps.publish(topic, payload);
-    sockets.fanout(topic, payload, from);
-    deps.delivered?.(topic, payload);
+    const also = messages.spellings(found, topic);
+    deps.publish(topic, payload, also);
+    for (const t of [topic, ...also]) {
+      sockets.fanout(t, payload, from);
+      deps.delivered?.(t, payload);
+    }
     return { ok: true, stored: r.stored };
   }
 

@@ -17,7 +17,7 @@ import type { Logger } from "../lib/log.ts";
 import { looksLikeSenml, parseJsonExact, resolveSenml, type SenmlRecord } from "../ingest/index.ts";
 import type { Channel, ChannelOperation, Channels } from "../registry/index.ts";
 import type { Row, SenmlRow } from "../storage/index.ts";
-import { type ChannelTopic, parseChannelTopic } from "./topics.ts";
+import { type ChannelTopic, channelTopic, parseChannelTopic } from "./topics.ts";
 
 export { channelTopic, type ChannelTopic, parseChannelTopic } from "./topics.ts";
 
@@ -62,6 +62,8 @@ export interface ChannelMessagesDeps {
   now?: () => bigint;
   /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
   domainOf?(routeOrId: string): string | undefined;
+  /** a SuperMQ domain's route from its id (undefined: no such domain) */
+  routeOf?(domainId: string): string | undefined;
 }
 
 /** where a channel message came from, kept beside its records for Mainflux's readers */
@@ -106,6 +108,8 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
   let version = channels.dataVersion();
   // channel id -> channel (null: none); cleared with the rights
   let known = new Map<string, Channel | null>();
+  // SuperMQ topic -> its other spellings (m/<route>/... <-> m/<id>/...); cleared with the rights
+  let spelled = new Map<string, string[]>();
 
   /**
    * Call often (the gateway's 250 ms re-check): drops the cache when anything changed in
@@ -117,6 +121,7 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     version = v;
     principals = new Map();
     known = new Map();
+    spelled = new Map();
     return true;
   }
 
@@ -237,6 +242,24 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
       if (!channel) return undefined;
       if (t.domain !== undefined && deps.domainOf?.(t.domain) !== channel.domainId) return undefined;
       return { channel, topic: t };
+    },
+    /**
+     * The other spellings of a channel message's topic: `m/<domain route>/c/<id>` and
+     * `m/<domain id>/c/<id>` are one topic, so the broker, the sockets and the observers
+     * deliver it under each (once per message, a map lookup; [] for Mainflux's form).
+     */
+    spellings(found: { channel: Channel; topic: ChannelTopic }, topic: string): string[] {
+      const t = found.topic;
+      if (t.domain === undefined) return [];
+      let out = spelled.get(topic);
+      if (out) return out;
+      const id = found.channel.domainId;
+      out = [...new Set([id, deps.routeOf?.(id)])]
+        .filter((d): d is string => d !== undefined && d !== t.domain)
+        .map((d) => channelTopic(t.channelId, t.subtopic, d));
+      if (spelled.size > 10_000) spelled = new Map();
+      spelled.set(topic, out);
+      return out;
     },
   };
 }

@@ -92,8 +92,13 @@ export function createChannelMqtt(deps: ChannelMqttDeps) {
         : { handled: true, reasonCode: RC.unspecifiedError, disconnect: true };
     }
     reply({ success: true, reason: r.senml ? `success, ${r.stored} record(s) stored` : "delivered, not stored" });
+    // m/<route>/c/<id> and m/<domain id>/c/<id> are one topic: subscribers of either get it
+    const also = messages.spellings(found, msg.topic);
     deps.delivered(msg.topic, msg.payload);
-    return { handled: false, reasonCode: RC.success };
+    for (const t of also) deps.delivered(t, msg.payload);
+    return also.length > 0
+      ? { handled: false, reasonCode: RC.success, also }
+      : { handled: false, reasonCode: RC.success };
   }
 
   return {

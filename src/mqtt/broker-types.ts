@@ -57,6 +57,8 @@ export interface AppPublish {
   qos?: QoS;
   retain?: boolean;
   properties?: InboundPublish["properties"];
+  /** other spellings of the same topic: their subscribers get it too, each once (spellings.ts) */
+  also?: readonly string[];
 }
 
 /** how the broker is made: its limits (Mqtt.*), its log, the app's hooks */

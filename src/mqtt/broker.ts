@@ -1,6 +1,7 @@
 // The public broker: listeners, the WebSocket handler, app-side publish, admin
 // disconnect, stats and shutdown. State and routing live in BrokerCore.
 import type { WebSocketHandler } from "bun";
+import { ingestSpellings } from "./spellings.ts";
 import type { AppPublish, BrokerOptions, BrokerStats, ClientDetails } from "./broker-types.ts";
 import { clientDetailsOf, statsOf, sysSnapshot } from "./broker-views.ts";
 import type { BrokerHooks, ClientRef, PeerCert } from "./hooks.ts";
@@ -96,7 +97,8 @@ export class Broker<M = unknown> {
 
   /** Publish from the application (replies, $SYS): no authorization, no onPublish. */
   publish(m: AppPublish): void {
-    this.core.ingest(this.appMessage(m));
+    if (m.also) ingestSpellings(this.core, this.appMessage(m), undefined, m.also);
+    else this.core.ingest(this.appMessage(m));
   }
 
   /**

@@ -39,9 +39,9 @@ export class BrokerCore {
   refusedUnauthenticated = 0;
   /** clients closed because they read nothing for Mqtt.StallTimeout */
   stalledClosed = 0;
-  private readonly subs = new TopicTrie<Subscription>();
-  private readonly shared = new TopicTrie<Subscription>();
-  private readonly rr = new Map<string, number>();
+  readonly subs = new TopicTrie<Subscription>();
+  readonly shared = new TopicTrie<Subscription>();
+  readonly rr = new Map<string, number>();
   /** persistent sessions and queued bytes per owner and in all (session-limits.ts) */
   readonly budget: SessionBudget;
   /** connections per address, per key and in all (connection-limits.ts) */

@@ -76,6 +76,8 @@ export interface PublishOutcome {
    * message after reconnecting (v3.1.1 has no reason code to refuse a PUBLISH with)
    */
   disconnect?: boolean;
+  /** other spellings of the same topic: their subscribers get it too, each once (spellings.ts) */
+  also?: readonly string[];
 }
 
 export interface BrokerHooks<M = unknown> {

@@ -7,6 +7,7 @@ import type { InboundPublish, PublishOutcome } from "../hooks.ts";
 import type { Message, PublishProperties } from "../types.ts";
 import { RC } from "../codes.ts";
 import { isValidTopicName } from "../topics.ts";
+import { ingestSpellings } from "../spellings.ts";
 import { SERVER_RECEIVE_MAXIMUM, SERVER_TOPIC_ALIAS_MAXIMUM } from "./connect.ts";
 
 export interface PendingPublish {
@@ -123,8 +124,10 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
         // otherwise the message is delivered but not kept
         c.core.stats.retainedRefused++;
         if (c.version === 5 && e.qos > 0) reason = RC.quotaExceeded;
+        else if (o?.also) ingestSpellings(c.core, { ...m, retain: false }, owner, o.also);
         else c.core.route(m);
-      } else c.core.ingest(m, owner);
+      } else if (o?.also) ingestSpellings(c.core, m, owner, o.also);
+      else c.core.ingest(m, owner);
     }
     if (o?.disconnect && e.qos > 0) {
       // no ack: the id is free again, so the client's resend is stored, not taken for a duplicate
