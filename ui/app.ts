@@ -1,6 +1,6 @@
 // neo operator console: one embedded app (Preact + htm, uPlot), same login as before.
 // Pages by URL hash: #/keys (default: machbase-neo's key flow), #/overview, #/data, #/live,
-// #/connections, #/channels, #/tokens, #/audit, #/settings. Talks to /web/api/* with the session token.
+// #/dashboards, #/connections, #/channels, #/tokens, #/audit, #/settings. Talks to /web/api/* with the session token.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
@@ -14,11 +14,13 @@ import {
   setSession,
 } from "./api.ts";
 import { ConfirmHost, ToastHost } from "./components.ts";
+import { DomainSwitcher } from "./domain.ts";
 import { html } from "./html.ts";
 import { AuditPage } from "./pages/audit.ts";
 import { ChannelsPage } from "./pages/channels.ts";
 import { TokensPage } from "./pages/tokens.ts";
 import { ConnectionsPage } from "./pages/connections.ts";
+import { DashboardsPage } from "./pages/dashboards.ts";
 import { DataPage } from "./pages/data.ts";
 import { KeysPage } from "./pages/keys.ts";
 import { LivePage } from "./pages/live.ts";
@@ -28,6 +30,7 @@ import { SettingsPage } from "./pages/settings.ts";
 const PAGES = [
   { path: "overview", label: "Overview", view: OverviewPage },
   { path: "data", label: "Data", view: DataPage },
+  { path: "dashboards", label: "Dashboards", view: DashboardsPage },
   { path: "live", label: "Live", view: LivePage },
   { path: "connections", label: "Connections", view: ConnectionsPage },
   { path: "channels", label: "Channels", view: ChannelsPage },
@@ -116,6 +119,7 @@ function Shell(p: { user: string; onOut: () => void }) {
         )}
       </nav>
       <div class="top-actions">
+        <${DomainSwitcher} />
         <span id="who" class="muted who">${p.user}</span>
         <button id="logout" class="btn ghost" type="button" onClick=${p.onOut}>Sign out</button>
       </div>

@@ -109,8 +109,30 @@ function timeLabel(t: number, mode: "hm" | "day" | undefined): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+export type ChartKind = "line" | "area" | "bar" | "step" | "points";
+
+/** uPlot series options that draw one series as `kind` (bars share each x slot between the series) */
+function drawing(kind: ChartKind, color: string, count: number): Partial<uPlot.Series> {
+  switch (kind) {
+    case "area":
+      return { fill: `${color}33` };
+    case "bar": {
+      const bars = uPlot.paths.bars?.({ size: [Math.min(0.9, 0.6 + 0.1 * count) / count, 64] });
+      return bars ? { paths: bars, fill: `${color}99`, points: { show: false } } : {};
+    }
+    case "step": {
+      const stepped = uPlot.paths.stepped?.({ align: 1 });
+      return stepped ? { paths: stepped } : {};
+    }
+    case "points":
+      return { paths: () => null, points: { show: true, size: 5, fill: color } };
+    default:
+      return {};
+  }
+}
+
 /**
- * A uPlot line chart. `x` are seconds since the epoch; one line per series. Redrawn in
+ * A uPlot chart (lines unless `kind` says otherwise). `x` are seconds since the epoch; one line per series. Redrawn in
  * place when the data changes; re-created only when the series change.
  */
 export function Chart(p: {
@@ -123,10 +145,13 @@ export function Chart(p: {
   windowSeconds?: number;
   /** time labels: "hm" (14:05) or "day" (14:05, and the date where a day starts); uPlot's own otherwise */
   timeLabels?: "hm" | "day";
+  /** how each series is drawn (a dashboard panel's chart); a line by default */
+  kind?: ChartKind;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = p.series.map((s) => s.label).join("\u0000");
+  const kind = p.kind ?? "line";
+  const shape = `${kind}\u0000${p.series.map((s) => s.label).join("\u0000")}`;
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -159,6 +184,7 @@ export function Chart(p: {
             stroke: COLORS[i % COLORS.length],
             width: 1.5,
             spanGaps: true,
+            ...drawing(kind, COLORS[i % COLORS.length]!, p.series.length),
           })),
         ],
       },
@@ -179,8 +205,8 @@ export function Chart(p: {
   useEffect(() => {
     plot.current?.setData([p.x, ...p.series.map((s) => s.values)] as uPlot.AlignedData);
   }, [p.x, p.series]);
-  return html`<figure class="chart" id=${p.id} data-series=${p.series.length}>
+  return html`<figure class="chart" id=${p.id} data-series=${p.series.length} data-kind=${kind}>
     <figcaption>${p.label}</figcaption>
-    <div ref=${box} class="chart-box" role="img" aria-label=${`${p.label}: line chart`}></div>
+    <div ref=${box} class="chart-box" role="img" aria-label=${`${p.label}: ${kind === "points" ? "scatter" : kind} chart`}></div>
   </figure>`;
 }

@@ -87,7 +87,8 @@ export function domainRoutes(domains: Domains): RouteSpec[] {
     {
       method: "GET",
       path: "/domains",
-      who: API,
+      // the console's domain switcher asks with its web session too
+      who: { ...API, forms: [...API.forms, "session"] },
       handler: (_, c) => {
         const q = c.url.searchParams;
         const offset = pageInt(q.get("offset"), 0, 1_000_000, "offset");

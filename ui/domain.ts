@@ -1,0 +1,67 @@
+// The domain the console works in: the header's switcher lists GET /domains (the domains
+// the signed-in user may see) and the choice, kept for this tab, scopes the pages that have
+// a per-domain API (Dashboards). The gateway decides every request in that domain anyway.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, gatewayCall } from "./api.ts";
+import { html } from "./html.ts";
+
+const DEFAULT_DOMAIN = "00000000-0000-4000-8000-000000000000";
+const KEY = "neo.domain";
+
+interface DomainItem {
+  id: string;
+  name: string;
+  route: string;
+  status: string;
+}
+
+let current = sessionStorage.getItem(KEY) ?? DEFAULT_DOMAIN;
+const watchers = new Set<(id: string) => void>();
+
+function choose(id: string): void {
+  current = id;
+  sessionStorage.setItem(KEY, id);
+  for (const w of watchers) w(id);
+}
+
+/** the chosen domain's id; the component re-renders when the switcher changes it */
+export function useDomain(): string {
+  const [id, setId] = useState(current);
+  useEffect(() => {
+    watchers.add(setId);
+    return () => void watchers.delete(setId);
+  }, []);
+  return id;
+}
+
+/** where a domain's entities live: `/<id>/<what>`, or `/<what>` for the default domain */
+export const domainPath = (domain: string, what: string) =>
+  domain === DEFAULT_DOMAIN ? `/${what}` : `/${encodeURIComponent(domain)}/${what}`;
+
+export function DomainSwitcher() {
+  const [domains, setDomains] = useState<DomainItem[] | null>(null);
+  const chosen = useDomain();
+  useEffect(() => {
+    gatewayCall<{ domains: DomainItem[] }>("GET", "/domains?limit=100")
+      .then((r) => {
+        const list = r?.domains ?? [];
+        setDomains(list);
+        // a domain no longer listed (removed, or this user is not in it): back to the first one
+        if (list.length > 0 && !list.some((d) => d.id === current)) choose(list[0]!.id);
+      })
+      .catch((e) => {
+        // no domain to list for this user: the console works in the default domain
+        if (!(e instanceof ApiError && e.status === 401)) setDomains([]);
+      });
+  }, []);
+  if (!domains || domains.length < 2) return null;
+  return html`<label class="domain-switch">
+    <span class="sr-only">Domain</span>
+    <select id="domain-switch" value=${chosen} title="The domain the console works in"
+      onChange=${(e: Event) => choose((e.currentTarget as HTMLSelectElement).value)}>
+      ${domains.map(
+        (d) => html`<option value=${d.id}>${d.name}${d.status === "enabled" ? "" : ` (${d.status})`}</option>`,
+      )}
+    </select>
+  </label>`;
+}
