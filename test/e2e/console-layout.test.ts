@@ -3,15 +3,29 @@
 // audit rows. Each width gets a screenshot (test/artifacts/layout-<page>-<width>.png) and
 // an overflow measure: no element wider than its container, no page scrolling sideways.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Browser, layoutAtWidths, openBrowser, signIn } from "./console-browser.ts";
 import { cleanup, eventually, genKey, neo, type Server, startServer } from "./harness.ts";
 
-const PAGES = ["overview", "data", "live", "connections", "channels", "keys", "tokens", "audit", "settings"];
+const PAGES = [
+  "overview",
+  "data",
+  "dashboards",
+  "live",
+  "connections",
+  "channels",
+  "keys",
+  "tokens",
+  "audit",
+  "settings",
+];
 const UUID = "6f1c2a9e-3b7d-4e8f-9a10-2c3d4e5f6a7b";
 const CHANNEL_TABLE = `CH_${UUID.toUpperCase().replaceAll("-", "_")}`;
 
 let srv: Server;
 let b: Browser;
+let dashboard: string;
 const subs: ReturnType<typeof Bun.spawn>[] = [];
 
 beforeAll(async () => {
@@ -32,6 +46,25 @@ beforeAll(async () => {
     );
     subs.push(sub);
   }
+  // a dashboard with a long name and two panels (one of the UUID channel's table)
+  const password = readFileSync(join(srv.data, "web-admin-password"), "utf8").trim();
+  const issued = await fetch(`${srv.httpUrl}/users/tokens/issue`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password }),
+  });
+  const access = ((await issued.json()) as { access_token: string }).access_token;
+  const panel = (table: string) => ({ title: `${table} readings`, query: { table, tags: ["temp.a"] } });
+  const made = await fetch(`${srv.httpUrl}/dashboards`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${access}` },
+    body: JSON.stringify({
+      name: "Line 7 temperatures of the north building, every sensor",
+      time_range: { from: 1_699_999_000_000, to: 1_700_001_000_000 },
+      panels: [panel("PLANT"), panel(CHANNEL_TABLE)],
+    }),
+  });
+  dashboard = ((await made.json()) as { id: string }).id;
   b = await openBrowser();
   await signIn(b.page, srv, "#/overview");
 }, 60_000);
@@ -62,4 +95,11 @@ describe("every console page at 390, 1,440 and 1,920 px", () => {
       const found = await layoutAtWidths(b, `layout-${name}`);
       expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
     }, 60_000);
+
+  test("an open dashboard: nothing wider than its container", async () => {
+    await b.page.goto(`${srv.httpUrl}/web/#/dashboards?id=${dashboard}`);
+    await b.page.locator("#panel-1-chart").waitFor();
+    const found = await layoutAtWidths(b, "layout-dashboard");
+    expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
+  }, 60_000);
 });
