@@ -1,6 +1,7 @@
 // The catalogue of measurements: what each runs, with which knobs, and how it is shown.
 import type { ScenarioName } from "./spec.ts";
 import type { Mode } from "./targets/types.ts";
+import { latencyDefs } from "./latency-defs.ts";
 
 export interface Row {
   label: string;
@@ -68,18 +69,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       params: { concurrency: 16, durationMs: d, maxTotal: 40_000 },
       rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s"),
     },
-    {
-      key: "latency",
-      scenario: "latency",
-      mode: "tcp",
-      needIds: 2,
-      cpu: false,
-      params: { rate: 2000, durationMs: quick ? 1000 : 5000, warmupMs: w },
-      rows: [
-        { label: "latency p50 at 2,000 msg/s (QoS 0)", metric: "p50", unit: "ms", higherIsBetter: false, digits: 3 },
-        { label: "latency p99 at 2,000 msg/s (QoS 0)", metric: "p99", unit: "ms", higherIsBetter: false, digits: 3 },
-      ],
-    },
+    ...latencyDefs(quick, w),
     {
       key: "idle-rss",
       scenario: "idle-rss",

@@ -63,6 +63,9 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks<SessionCredential> {
     authorizeDeliver: (t, topic) =>
       (isConsole(credentialOf(t.client)) ? undefined : channelMqtt.mayDeliver(() => authz.refOf(t), topic)) ??
       authz.deliver(t, topic),
+    // the broker keeps these answers per session until a change (authz.onChange, channel
+    // rights: phase-services) or the credential's expiry
+    decisionsUntil: (t) => authz.until(t),
     onPublish: (c, msg) => {
       // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
       const channel = channelMqtt.onPublish(c, msg);

@@ -6,6 +6,7 @@
 // a dead credential reaches live sessions within one re-check, and the hot path costs a
 // map lookup. A dead credential is allowed nothing, its will included.
 import { authorize, type Current, type CredentialRef, type Decision, type Identified } from "../auth/index.ts";
+import { batchClock } from "../lib/batch-clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { DeliveryTarget } from "../mqtt/index.ts";
 import { parseWriteTopic } from "./data-topics.ts";
@@ -34,26 +35,6 @@ function writtenTable(topic: string): string | null {
   return typeof w === "object" ? w.table : null;
 }
 
-/**
- * Date.now() read once per synchronous run (one socket read's batch of messages, each routed
- * to every subscriber): every check of that run sees the time the batch arrived, so an
- * expired credential is refused from the first read after its expiry, and a fan-out of N
- * deliveries costs one clock read instead of N.
- */
-function batchClock(): () => number {
-  let t = -1;
-  const reset = () => {
-    t = -1;
-  };
-  return () => {
-    if (t < 0) {
-      t = Date.now();
-      queueMicrotask(reset);
-    }
-    return t;
-  };
-}
-
 export interface MqttAuthzDeps {
   /** the one live re-check (auth.current) */
   current(ref: CredentialRef): Current;
@@ -66,6 +47,8 @@ export interface MqttAuthzDeps {
 export function createMqttAuthorizer(deps: MqttAuthzDeps) {
   const now = deps.now ?? batchClock();
   let epoch = 0;
+  /** told of every change (the broker drops the answers it keeps per session) */
+  const listeners: (() => void)[] = [];
   /** every session, connected or offline: by its credential record (one per connection, kept by the broker's session) */
   const byCredential = new WeakMap<SessionCredential, Entry>();
   /** sessions restored from mqtt-state.bin whose client has not come back (no record): by owner */
@@ -150,6 +133,18 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     /** the registry or the config changed: every cached principal and decision goes */
     changed(): void {
       epoch++;
+      for (const fn of listeners) fn();
+    },
+
+    /** call `fn` on every change (after the epoch moved) */
+    onChange(fn: () => void): void {
+      listeners.push(fn);
+    },
+
+    /** until when the answers about this session stay true if nothing changes: its credential's expiry */
+    until(t: DeliveryTarget<SessionCredential>): number {
+      const e = entryFor(t);
+      return e.principal ? e.expiresAt : Number.POSITIVE_INFINITY;
     },
 
     /** the epoch now: a session identified now is current until the next change */

@@ -131,12 +131,17 @@ export function startServices(
     onRegistryChange: dropEntityFacts,
     onTick: () => {
       serverGuard.sync();
-      // channel rights re-checked: CoAP observations too (the same rule as channel sockets)
-      if (ch.tick()) coap?.revalidate();
+      // channel rights re-checked: CoAP observations too (the same rule as channel sockets),
+      // and the broker's kept answers dropped
+      if (ch.tick()) {
+        broker.decisionsChanged();
+        coap?.revalidate();
+      }
     },
   });
   stops.add("services", "session re-check", () => recheck.stop());
 
+  authz.onChange(() => broker.decisionsChanged());
   broker.setHooks(
     createBrokerHooks({
       authz,

@@ -82,6 +82,16 @@ export class Broker<M = unknown> {
     if (this.hooked) throw new Error("the broker's hooks are already set");
     this.hooked = true;
     this.core.hooks = hooks; // the core carries the meta along without looking at it
+    this.core.decisions.changed();
+  }
+
+  /**
+   * The app's answers may have changed (rights, credentials, settings): every publish and
+   * deliver answer the broker kept (BrokerHooks.decisionsUntil) is dropped; the next message
+   * asks the hooks again.
+   */
+  decisionsChanged(): void {
+    this.core.decisions.changed();
   }
 
   async listen(o: ListenOptions): Promise<Listening> {

@@ -11,7 +11,8 @@ import { SessionBudget } from "./session-limits.ts";
 import { ConnectionBudget } from "./connection-limits.ts";
 import { TopicTrie } from "./topics.ts";
 import { routeShared } from "./shared-route.ts";
-import { matchTargets, type Target } from "./route-targets.ts";
+import { RouteCache, type Target } from "./route-targets.ts";
+import { DecisionCache } from "./decisions.ts";
 import type { CoreCounters, CoreOptions } from "./core-types.ts";
 import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
@@ -42,6 +43,10 @@ export class BrokerCore {
   readonly subs = new TopicTrie<Subscription>();
   readonly shared = new TopicTrie<Subscription>();
   readonly rr = new Map<string, number>();
+  /** each topic's targets, kept until the subscriptions change (never change `subs` but through the methods below) */
+  private readonly routes = new RouteCache();
+  /** the app's publish and deliver answers, kept per session (decisions.ts) */
+  readonly decisions: DecisionCache;
   /** persistent sessions and queued bytes per owner and in all (session-limits.ts) */
   readonly budget: SessionBudget;
   /** connections per address, per key and in all (connection-limits.ts) */
@@ -56,6 +61,7 @@ export class BrokerCore {
     if (opts.retained) this.retained.limits = opts.retained;
     this.budget = new SessionBudget(opts.sessionLimits);
     this.conns = new ConnectionBudget(opts.connectionLimits);
+    this.decisions = new DecisionCache(log);
   }
 
   /** a new, empty session counted against the session budget */
@@ -186,6 +192,7 @@ export class BrokerCore {
     s.pendingWill = null;
     for (const sub of s.subscriptions.values()) this.untrack(sub);
     s.subscriptions.clear();
+    s.decisions = null;
     s.clearQueue();
     s.inflight.clear();
     this.setPersistent(s, null);
@@ -205,6 +212,7 @@ export class BrokerCore {
 
   addSubscription(s: Session, sub: Subscription): boolean {
     s.changes++;
+    this.routes.clear();
     const old = s.subscriptions.get(sub.raw);
     if (old) this.untrack(old);
     s.subscriptions.set(sub.raw, sub);
@@ -223,25 +231,14 @@ export class BrokerCore {
   }
 
   private untrack(sub: Subscription): void {
+    this.routes.clear();
     if (sub.group !== undefined) this.shared.delete(sub.filter, `${sub.group}\u0000${sub.clientId}`);
     else this.subs.delete(sub.filter, sub.clientId);
   }
 
-  /** the app's per-message check; true when it has none */
+  /** the app's per-message check (kept per session and topic); true when it has none */
   mayDeliver(s: Session, topic: string): boolean {
-    const check = this.hooks.authorizeDeliver;
-    if (!check) return true;
-    // one target object per session and connection, not one per delivery
-    const client = s.conn?.client ?? null;
-    let t = s.deliveryTarget;
-    if (t === null || t.client !== client || t.owner !== s.owner || t.meta !== s.meta)
-      t = s.deliveryTarget = { clientId: s.id, owner: s.owner, client, meta: s.meta };
-    try {
-      return check(t, topic);
-    } catch (e) {
-      this.log.error("authorizeDeliver hook failed", e);
-      return false;
-    }
+    return this.decisions.mayDeliver(s, topic, this.hooks);
   }
 
   sendRetained(s: Session, sub: Subscription): void {
@@ -259,10 +256,14 @@ export class BrokerCore {
     this.route(msg);
   }
 
+  /** every (non-shared) target of a message, one per client */
+  targets(msg: Message): readonly Target[] {
+    return this.routes.targets(this.subs, msg);
+  }
+
   route(msg: Message): void {
-    const targets = matchTargets(this.subs, msg);
-    if (targets instanceof Map) for (const t of targets.values()) this.deliverTo(t, msg);
-    else if (targets) this.deliverTo(targets, msg);
+    const targets = this.routes.targets(this.subs, msg);
+    for (let i = 0; i < targets.length; i++) this.deliverTo(targets[i] as Target, msg);
     if (this.shared.size > 0)
       routeShared(this.shared, this.rr, this.sessions, (ss, topic) => this.mayDeliver(ss, topic), msg);
   }

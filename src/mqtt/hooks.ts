@@ -91,6 +91,13 @@ export interface BrokerHooks<M = unknown> {
    * offline): false drops it for that session. Runs on the hot path: keep it a lookup.
    */
   authorizeDeliver?(target: DeliveryTarget<M>, topic: string): boolean;
+  /**
+   * Present: the broker keeps this session's answers of authorizePublish (allows) and
+   * authorizeDeliver per topic until the returned time (ms epoch; Infinity: no time limit)
+   * or until the app calls Broker.decisionsChanged(), whichever comes first; asked again
+   * when the session changes hands. Absent: every message asks the hooks.
+   */
+  decisionsUntil?(target: DeliveryTarget<M>): number;
   /** called for every authorized PUBLISH; the PUBACK/PUBREC waits for the promise */
   onPublish?(client: ClientRef<M>, msg: InboundPublish): Promise<PublishOutcome> | PublishOutcome;
   onConnect?(client: ClientRef<M>): void;

@@ -5,7 +5,21 @@ import mqtt, { type Packet } from "mqtt-packet";
 import { encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import type { Connection } from "./connection.ts";
 import { publishPacket } from "./outbound-publish.ts";
-import type { Delivery } from "./types.ts";
+import type { Delivery, Message } from "./types.ts";
+
+/** the last QoS 0 PUBLISH encoded: a fan-out encodes a message once, not once per subscriber */
+const wire: { msg: Message | null; key: number; buf: Buffer } = { msg: null, key: 0, buf: Buffer.alloc(0) };
+
+/** a property-less QoS 0 PUBLISH of `m` (never written into: shared by every connection it goes to) */
+function encodedQos0(m: Message, retain: boolean, version: number): Buffer {
+  const key = (version === 5 ? 2 : 0) | (retain ? 1 : 0);
+  if (wire.msg !== m || wire.key !== key) {
+    wire.buf = encodePublish(m.topic, m.payload, 0, 0, retain, false, version);
+    wire.msg = m;
+    wire.key = key;
+  }
+  return wire.buf;
+}
 
 export class Outbound {
   private readonly cork: Uint8Array[] = [];
@@ -65,7 +79,10 @@ export class Outbound {
       (this.c.version !== 5 || (!m.properties && !d.subscriptionIds && this.c.clientTopicAliasMaximum === 0))
     ) {
       // no properties to write: encode directly
-      const buf = encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.c.version);
+      const buf =
+        d.qos === 0 && pid === 0 && !dup
+          ? encodedQos0(m, d.retain, this.c.version)
+          : encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.c.version);
       if (buf.length > this.c.clientMaximumPacketSize) {
         this.c.core.stats.droppedTooLarge++;
         return false;

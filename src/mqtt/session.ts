@@ -4,6 +4,7 @@
 import type { Connection } from "./connection.ts";
 import type { DeliveryTarget } from "./hooks.ts";
 import type { Delivery, Subscription, WillMessage } from "./types.ts";
+import type { SessionDecisions } from "./decisions.ts";
 import { deliveryCost, type SessionBudget } from "./session-limits.ts";
 
 export interface Outbound {
@@ -26,6 +27,8 @@ export class Session {
   meta: unknown = undefined;
   /** what the deliver hook is asked about, rebuilt only when the owner or the connection changed */
   deliveryTarget: DeliveryTarget | null = null;
+  /** the app's answers kept for this session (decisions.ts); null until the first is asked */
+  decisions: SessionDecisions | null = null;
   readonly subscriptions = new Map<string, Subscription>();
   readonly inflight = new Map<number, Outbound>();
   /** inbound QoS 2 packet ids received but not yet released by PUBREL */

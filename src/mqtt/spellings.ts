@@ -6,7 +6,7 @@
 // (core.route) is untouched.
 import type { BrokerCore } from "./core.ts";
 import { routeShared } from "./shared-route.ts";
-import { matchTargets, type Target } from "./route-targets.ts";
+import type { Target } from "./route-targets.ts";
 import type { Delivery, Message, QoS } from "./types.ts";
 
 export function ingestSpellings(core: BrokerCore, msg: Message, owner: string | undefined, also: readonly string[]) {
@@ -24,9 +24,7 @@ export function ingestSpellings(core: BrokerCore, msg: Message, owner: string | 
     s.deliver(d);
   };
   for (const m of all) {
-    const targets = matchTargets(core.subs, m);
-    if (targets instanceof Map) for (const t of targets.values()) deliver(t, m);
-    else if (targets) deliver(targets, m);
+    for (const t of core.targets(m)) deliver(t, m);
     if (core.shared.size > 0)
       routeShared(core.shared, core.rr, core.sessions, (ss, topic) => core.mayDeliver(ss, topic), m);
   }

@@ -57,7 +57,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     if (p.qos === 2) session.inboundQos2.add(pid);
   }
 
-  if (!core.hooks.authorizePublish(client, topic)) {
+  if (!core.decisions.mayPublish(session, client, topic, core.hooks)) {
     entry.kind = "denied";
     return queueOrFinish(c, entry);
   }
