@@ -7,13 +7,13 @@ import { usageError } from "../lib/errors.ts";
 import {
   channelsJson,
   openChannels,
-  openDomains,
   openRegistry,
   type Channel,
   type ChannelConnection,
   type Channels,
 } from "../registry/index.ts";
 import { commonArgs, command } from "./common.ts";
+import { domainIdArg, jsonObjectArg } from "./shell-args.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
@@ -35,17 +35,6 @@ async function withChannels<T>(
   } finally {
     channels.close();
     registry.close();
-  }
-}
-
-function domainIdOf(args: { data?: string; config?: string }, routeOrId: string): string {
-  const domains = openDomains(resolveDataDir(args));
-  try {
-    const d = domains.resolve(routeOrId);
-    if (!d) throw usageError(`no domain ${JSON.stringify(routeOrId)} (see neo shell domain list)`);
-    return d.id;
-  } finally {
-    domains.close();
   }
 }
 
@@ -77,17 +66,6 @@ function channelsBox(channels: readonly Channel[], connections: readonly Channel
   );
 }
 
-function parseMetadata(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw usageError(`--metadata must be a JSON object, e.g. '{"site":"north"}'`);
-}
-
 const create = command({
   meta: {
     name: "create",
@@ -105,8 +83,8 @@ const create = command({
     },
   },
   async run({ args }) {
-    const metadata = parseMetadata(args.metadata);
-    const domainId = args.domain === undefined ? undefined : domainIdOf(args, args.domain);
+    const metadata = jsonObjectArg(args.metadata, "--metadata");
+    const domainId = args.domain === undefined ? undefined : domainIdArg(args, args.domain);
     const c = await withChannels(args, (ch) =>
       ch.create({
         id: args.id,

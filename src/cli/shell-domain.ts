@@ -6,6 +6,7 @@ import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
 import { domainJson, openDomains, type Domain, type Domains, type DomainState } from "../registry/index.ts";
 import { commonArgs, command } from "./common.ts";
+import { jsonObjectArg, listArg } from "./shell-args.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
@@ -28,18 +29,6 @@ const mustResolve = (d: Domains, idOrRoute: string) => {
   if (!found) throw usageError(`no domain ${JSON.stringify(idOrRoute)} (see neo shell domain list)`);
   return found;
 };
-
-function parseJsonObject(text: string | undefined, what: string): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw usageError(`${what} must be a JSON object, e.g. '{"site":"north"}'`);
-}
-const tagsOf = (t: string | undefined) => (t === undefined ? undefined : t.split(",").filter((x) => x !== ""));
 
 const box = (list: readonly Domain[]) =>
   renderBox(
@@ -64,8 +53,8 @@ const create = command({
   meta: { name: "create", description: "Create a domain with a unique route (used in m/<route>/c/<channel> topics)" },
   args: { ...commonArgs, route: { type: "positional", required: true, description: "unique route" }, ...fields },
   run({ args }) {
-    const metadata = parseJsonObject(args.metadata, "--metadata");
-    const tags = tagsOf(args.tags);
+    const metadata = jsonObjectArg(args.metadata, "--metadata");
+    const tags = listArg(args.tags);
     const d = withDomains(args, (ds) =>
       ds.create(
         {
@@ -106,8 +95,8 @@ const update = command({
   meta: { name: "update", description: "Change a domain's name, tags or metadata (the route stays)" },
   args: { ...commonArgs, id: idArg, ...fields },
   run({ args }) {
-    const metadata = parseJsonObject(args.metadata, "--metadata");
-    const tags = tagsOf(args.tags);
+    const metadata = jsonObjectArg(args.metadata, "--metadata");
+    const tags = listArg(args.tags);
     const d = withDomains(args, (ds) =>
       ds.update(
         mustResolve(ds, args.id).id,

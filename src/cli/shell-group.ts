@@ -4,8 +4,9 @@
 import { auditChange } from "./audit-cli.ts";
 import { setLogLevel } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
-import { groupJson, openDomains, openGroups, type Group, type Groups } from "../registry/index.ts";
+import { groupJson, openGroups, type Group, type Groups } from "../registry/index.ts";
 import { commonArgs, command } from "./common.ts";
+import { domainIdArg, jsonObjectArg, listArg } from "./shell-args.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
@@ -23,35 +24,11 @@ function withGroups<T>(args: { data?: string; config?: string }, fn: (g: Groups)
   }
 }
 
-/** a domain's id from its id or route */
-function domainId(args: { data?: string; config?: string }, idOrRoute: string): string {
-  const domains = openDomains(resolveDataDir(args));
-  try {
-    const d = domains.resolve(idOrRoute);
-    if (!d) throw usageError(`no domain ${JSON.stringify(idOrRoute)} (see neo shell domain list)`);
-    return d.id;
-  } finally {
-    domains.close();
-  }
-}
-
 const mustGet = (g: Groups, id: string) => {
   const found = g.get(id);
   if (!found) throw usageError(`no group ${JSON.stringify(id)} (see neo shell group list <domain>)`);
   return found;
 };
-
-function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw usageError(`--metadata must be a JSON object, e.g. '{"floor":2}'`);
-}
-const listOf = (t: string | undefined) => (t === undefined ? undefined : t.split(",").filter((x) => x !== ""));
 
 const box = (list: readonly Group[]) =>
   renderBox(
@@ -72,8 +49,8 @@ const fields = {
   metadata: { type: "string", description: "metadata as a JSON object" },
 } as const;
 const fieldsOf = (args: { description?: string; tags?: string; metadata?: string }) => {
-  const metadata = jsonObject(args.metadata);
-  const tags = listOf(args.tags);
+  const metadata = jsonObjectArg(args.metadata, "--metadata");
+  const tags = listArg(args.tags);
   return {
     ...(args.description !== undefined ? { description: args.description } : {}),
     ...(tags ? { tags } : {}),
@@ -91,7 +68,7 @@ const create = command({
     ...fields,
   },
   run({ args }) {
-    const d = domainId(args, args.domain);
+    const d = domainIdArg(args, args.domain);
     const g = withGroups(args, (gs) =>
       gs.create(
         { name: args.name, domainId: d, ...fieldsOf(args), ...(args.parent ? { parentId: args.parent } : {}) },
@@ -114,7 +91,7 @@ const list = command({
     const format = args.format ?? "box";
     if (format !== "box" && format !== "json")
       throw usageError(`--format must be box or json, got ${JSON.stringify(format)}`);
-    const d = domainId(args, args.domain);
+    const d = domainIdArg(args, args.domain);
     const all = withGroups(args, (gs) => gs.list(d));
     out(format === "json" ? `${JSON.stringify(all.map(groupJson), null, 2)}\n` : box(all));
   },
@@ -192,8 +169,8 @@ const membership = (name: "add" | "remove", what: string) =>
     args: { ...commonArgs, id: idArg, ...members },
     run({ args }) {
       const items = [
-        ...(listOf(args.channel) ?? []).map((id) => ({ kind: "channel" as const, id })),
-        ...(listOf(args.client) ?? []).map((id) => ({ kind: "client" as const, id })),
+        ...(listArg(args.channel) ?? []).map((id) => ({ kind: "channel" as const, id })),
+        ...(listArg(args.client) ?? []).map((id) => ({ kind: "client" as const, id })),
       ];
       if (items.length === 0) throw usageError("name at least one --channel or --client");
       withGroups(args, (gs) => {

@@ -8,6 +8,7 @@ import type { Database } from "bun:sqlite";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { openRegistryDb } from "./db.ts";
+import { checkEntityFields } from "./entity-fields.ts";
 
 export type DomainState = "enabled" | "disabled" | "frozen";
 
@@ -80,8 +81,7 @@ const toDomain = (r: Row): Domain => ({
 });
 
 function checkInput(d: DomainInput): void {
-  if (d.name !== undefined && (typeof d.name !== "string" || d.name.trim() === "" || d.name.length > 1024))
-    throw badRequest("invalid_domain", "name must be a non-empty string (at most 1024 characters)");
+  checkEntityFields(d, "invalid_domain");
   if (d.route !== undefined) {
     const r = d.route;
     if (typeof r !== "string" || !(UUID_RE.test(r) || (ROUTE_RE.test(r) && !r.includes("__") && !r.includes("--"))))
@@ -90,13 +90,6 @@ function checkInput(d: DomainInput): void {
         "route must start with a letter, then letters, digits, _ or - (at most 36), or be a UUID",
       );
   }
-  if (
-    d.tags !== undefined &&
-    (!Array.isArray(d.tags) || d.tags.some((t) => typeof t !== "string") || d.tags.length > 256)
-  )
-    throw badRequest("invalid_domain", "tags must be an array of strings");
-  if (d.metadata !== undefined && (typeof d.metadata !== "object" || d.metadata === null || Array.isArray(d.metadata)))
-    throw badRequest("invalid_domain", "metadata must be an object");
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -6,6 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { openRegistryDb } from "./db.ts";
+import { checkEntityFields } from "./entity-fields.ts";
 
 export type GroupStatus = "enabled" | "disabled";
 type MemberKind = "channel" | "client";
@@ -62,7 +63,6 @@ export interface Groups {
 }
 
 const MAX_DEPTH = 16;
-const MAX_NAME = 1024;
 
 interface Row {
   id: string;
@@ -95,17 +95,9 @@ const toGroup = (r: Row): Group => ({
 });
 
 function checkInput(g: GroupInput): void {
-  if (g.name !== undefined && (typeof g.name !== "string" || g.name.trim() === "" || g.name.length > MAX_NAME))
-    throw badRequest("invalid_group", `name must be a non-empty string (at most ${MAX_NAME} characters)`);
+  checkEntityFields(g, "invalid_group");
   if (g.description !== undefined && (typeof g.description !== "string" || g.description.length > 4096))
     throw badRequest("invalid_group", "description must be a string (at most 4096 characters)");
-  if (
-    g.tags !== undefined &&
-    (!Array.isArray(g.tags) || g.tags.some((t) => typeof t !== "string") || g.tags.length > 256)
-  )
-    throw badRequest("invalid_group", "tags must be an array of strings");
-  if (g.metadata !== undefined && (typeof g.metadata !== "object" || g.metadata === null || Array.isArray(g.metadata)))
-    throw badRequest("invalid_group", "metadata must be an object");
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
