@@ -21,7 +21,11 @@ export interface MemorySettleOptions {
   log?: Logger;
   /** the collection; default a synchronous full GC, then the runtime's idle shrink */
   collect?: () => void;
-  /** connects between young-generation collections; default 64, 0 = never */
+  /**
+   * connects between young-generation collections; default 256, 0 = never (every 64 cost
+   * ~20-35% of the broker's CPU under a connect load for ~0.2 KB per idle connection less
+   * than every 256: bench/RESULTS.md "Connect CPU back to 30f90e3")
+   */
   youngEvery?: number;
   /** the young-generation collection; default JSC's synchronous eden collection */
   collectYoung?: () => void;
@@ -46,7 +50,7 @@ export function createMemorySettler(o: MemorySettleOptions = {}): MemorySettler 
   const quietMs = o.quietMs ?? 200;
   const minIntervalMs = o.minIntervalMs ?? 10_000;
   const collect = o.collect ?? fullCollect;
-  const youngEvery = o.youngEvery ?? 64;
+  const youngEvery = o.youngEvery ?? 256;
   const collectYoung = o.collectYoung ?? (() => void edenGC());
   let connects = 0;
   let since = 0; // connects since the last collection

@@ -5,6 +5,7 @@ import { ALL_ACCESS_SCOPES, createAuth, personIdentify } from "../auth/index.ts"
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
+import { versionMemo } from "../lib/version-memo.ts";
 import { bridgeScopes } from "./bridges.ts";
 import { createServerGuard } from "./guard.ts";
 import { createMqttAuthenticator } from "./mqtt-auth.ts";
@@ -70,7 +71,11 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
   const mqttAuth = createMqttAuthenticator({
     config: live(() => settings.get().mqtt),
     auth,
-    isRegistered: (id) => registry.get(id) != null,
+    // is this client id a registered key's? Remembered until the registry changes (any process)
+    isRegistered: versionMemo(
+      () => registry.dataVersion(),
+      (id) => registry.get(id) != null,
+    ),
     epoch: () => authz.epoch(),
   });
   return {

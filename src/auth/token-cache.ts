@@ -1,9 +1,11 @@
 // Verified tokens, kept until the registry changes: a hit skips the token's HMAC and the
-// registry lookup. Every use asks the registry's dataVersion() first (PRAGMA data_version,
-// which moves on any commit by another process, plus this process's own writes): on any
+// registry lookup. Every use asks the registry's dataVersion() first: PRAGMA data_version
+// (any commit by another connection or process), read at most once per event-loop turn,
+// plus this process's own writes on any registry connection, counted at once. On any
 // change the whole cache is dropped, so a revoked, deleted, re-keyed or re-scoped key is
-// refused (or re-read) on its very next use. Validity times are checked on every hit; only
-// successful checks are kept (a guess always takes the full, constant-time path).
+// refused (or re-read) on its next use: at once for a change by this process, from the
+// next turn for one by another process (the CLI). Validity times are checked on every hit;
+// only successful checks are kept (a guess always takes the full, constant-time path).
 import type { AuthOutcome } from "./types.ts";
 
 /** entries at most; past it the cache starts again empty */

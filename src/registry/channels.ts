@@ -8,7 +8,14 @@ import { NeoError, conflict, notFound } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
 import { normalizeTableName, senmlTableOf } from "../storage/index.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
-import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
+import {
+  localWriteCount,
+  noteLocalWrite,
+  OTHERS_SEEN_WITHIN_MS,
+  openRegistryDb,
+  type RegistryOpenOptions,
+} from "./db.ts";
+import { recentReading } from "../lib/recent-reading.ts";
 import { assertClientId } from "./token.ts";
 import type { Registry } from "./types.ts";
 
@@ -148,7 +155,8 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
     status: db.prepare("UPDATE channels SET status = ?, updated_at = ? WHERE id = ?"),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
-  let localWrites = 0;
+  /** commits by other connections, other processes included: one SQLite read per millisecond at most */
+  const otherCommits = recentReading(() => Number(q.dataVersion.get()?.data_version ?? 0), OTHERS_SEEN_WITHIN_MS);
 
   const get = (id: string): Channel | null => {
     const r = q.get.get(id);
@@ -193,7 +201,7 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
           throw conflict("channel_exists", `channel ${JSON.stringify(o.id)} already exists`);
         throw e;
       }
-      localWrites++;
+      noteLocalWrite();
       log.info(`created channel ${o.id} (table ${table})`);
       return mustGet(o.id);
     },
@@ -208,7 +216,7 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
           registry.updateScopes(c.id, (cur) => cur.filter((x) => !mine.includes(x)));
       q.del.run(id);
       q.ungroup.run(id); // a channel made again later with this id joins no group
-      localWrites++;
+      noteLocalWrite();
       log.info(`deleted channel ${id}`);
     },
     update(id, p) {
@@ -219,13 +227,13 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
         throw new NeoError("invalid_tags", "tags must be an array of strings", 400);
       const metadata = checkMetadata(p.metadata ?? cur.metadata);
       q.update.run(p.name ?? cur.name, metadata, JSON.stringify(p.tags ?? cur.tags), Date.now(), id);
-      localWrites++;
+      noteLocalWrite();
       return mustGet(id);
     },
     setStatus(id, status) {
       mustGet(id);
       q.status.run(status, Date.now(), id);
-      localWrites++;
+      noteLocalWrite();
       log.info(`${status === "disabled" ? "disabled" : "enabled"} channel ${id}`);
       return mustGet(id);
     },
@@ -273,7 +281,7 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
       return out;
     },
     dataVersion() {
-      return Number(q.dataVersion.get()?.data_version ?? 0) + localWrites;
+      return otherCommits() + localWriteCount();
     },
     close() {
       db.close();

@@ -4,7 +4,7 @@
 // data_version, so a disable reaches live sessions through current() within a second).
 import type { Database } from "bun:sqlite";
 import { notFound } from "../lib/errors.ts";
-import { openRegistryDb } from "./db.ts";
+import { noteLocalWrite, openRegistryDb } from "./db.ts";
 
 export interface ClientProfile {
   id: string;
@@ -75,11 +75,13 @@ export function openClientProfiles(dataDir: string): ClientProfiles {
         Date.now(),
         id,
       );
+      noteLocalWrite();
       return mustGet(id);
     },
     setDisabled(id, disabled) {
       mustGet(id);
       db.prepare("UPDATE clients SET disabled = ?, updated_at = ? WHERE id = ?").run(disabled ? 1 : 0, Date.now(), id);
+      noteLocalWrite(); // a disabled key is refused at once, even a cached token
       return mustGet(id);
     },
     close: () => db.close(),

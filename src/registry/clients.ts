@@ -8,7 +8,14 @@ import { createLogger } from "../lib/log.ts";
 import { certStatements, importCertInto } from "./client-cert.ts";
 import { type ClientRow, type Int, num, type RevokedRow, SELECT, toRecord } from "./client-rows.ts";
 import { openEnrollments } from "./enrollments.ts";
-import { openRegistryDb, type RegistryOpenOptions } from "./db.ts";
+import {
+  localWriteCount,
+  noteLocalWrite,
+  OTHERS_SEEN_WITHIN_MS,
+  openRegistryDb,
+  type RegistryOpenOptions,
+} from "./db.ts";
+import { recentReading } from "../lib/recent-reading.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
   CertIssuer,
@@ -55,14 +62,15 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
     revoked: db.prepare<RevokedRow, []>("SELECT * FROM revoked_certs ORDER BY revoked_at, serial"),
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
+  /** commits by other connections, other processes included: one SQLite read per millisecond at most */
+  const otherCommits = recentReading(() => Number(q.dataVersion.get()?.data_version ?? 0), OTHERS_SEEN_WITHIN_MS);
 
   const certs = certStatements(db);
-  let localWrites = 0;
   const listeners = new Set<() => void>();
   let announced = false;
   /** a write by this process: the version moves, and listeners hear of it once per turn */
   const wrote = () => {
-    localWrites++;
+    noteLocalWrite();
     if (announced || listeners.size === 0) return;
     announced = true;
     queueMicrotask(() => {
@@ -236,8 +244,9 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
     },
 
     dataVersion() {
-      // PRAGMA data_version moves only for commits by OTHER connections; add our own.
-      return Number(q.dataVersion.get()?.data_version ?? 0) + localWrites;
+      // PRAGMA data_version moves only for commits by OTHER connections (read once per ms at most);
+      // add this process's own writes, on any registry connection, at once
+      return otherCommits() + localWriteCount();
     },
 
     close() {

@@ -211,6 +211,24 @@ function migrate(db: Database): void {
   runMigrations(db, "groups", GROUP_MIGRATIONS);
 }
 
+/**
+ * How old a reading of PRAGMA data_version may be when reused (clients.ts, channels.ts
+ * dataVersion): a commit by another process is seen by every check made this long after it.
+ */
+export const OTHERS_SEEN_WITHIN_MS = 1;
+
+/**
+ * Writes by this process on the registry.db connections whose rows a token or client-id
+ * check reads (clients, domains, client profiles, channels). PRAGMA data_version shows only
+ * other connections' commits and its reading is reused for OTHERS_SEEN_WITHIN_MS; adding this
+ * count makes this process's own writes on those connections move the version at once.
+ */
+let localWrites = 0;
+export const noteLocalWrite = (): void => {
+  localWrites++;
+};
+export const localWriteCount = (): number => localWrites;
+
 export interface RegistryOpenOptions {
   /** reads only: on a full disk fall back to an in-memory copy (see openSnapshot) */
   readOnly?: boolean;

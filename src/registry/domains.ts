@@ -7,7 +7,7 @@
 import type { Database } from "bun:sqlite";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
-import { openRegistryDb } from "./db.ts";
+import { noteLocalWrite, openRegistryDb } from "./db.ts";
 import { checkEntityFields } from "./entity-fields.ts";
 
 export type DomainState = "enabled" | "disabled" | "frozen";
@@ -147,6 +147,7 @@ export function openDomains(dataDir: string): Domains {
         if (isUnique(e)) throw conflict("domain_exists", `a domain with id ${id} or route "${d.route}" already exists`);
         throw e;
       }
+      noteLocalWrite();
       return mustGet(id);
     },
     list(o = {}) {
@@ -180,6 +181,7 @@ export function openDomains(dataDir: string): Domains {
         Date.now(),
         cur.id,
       );
+      noteLocalWrite();
       return mustGet(cur.id);
     },
     setStatus(id, status, by) {
@@ -190,6 +192,7 @@ export function openDomains(dataDir: string): Domains {
         Date.now(),
         cur.id,
       );
+      noteLocalWrite(); // a disabled domain's keys are refused at once, even a cached token
       return mustGet(cur.id);
     },
     ofTable(table) {
@@ -203,6 +206,7 @@ export function openDomains(dataDir: string): Domains {
       const n = q.keys.get(cur.id)?.n ?? 0;
       if (n > 0) throw conflict("domain_not_empty", `domain ${cur.id} still holds ${n} client(s): delete them first`);
       db.prepare("DELETE FROM domains WHERE id = ?").run(cur.id);
+      noteLocalWrite();
     },
     close: () => db.close(),
   };
