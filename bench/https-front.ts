@@ -1,5 +1,5 @@
 // `bun bench/https-front.ts [seconds=3] [concurrency=32]`: what the HTTPS client-
-// certificate front (src/http/tls-front.ts) costs. neo's real HTTP server answers
+// certificate front (src/lib/tls-front.ts) costs. neo's real HTTP server answers
 // GET /health in a child process in four modes; this process drives it with keep-alive
 // requests (C concurrent loops for S seconds each, client certificate sent in all TLS
 // modes), then with a new TLS connection per request (full handshakes).

@@ -67,7 +67,7 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
   // Listener blocks: each by its name with its own rules
   const named = mqttListeners(m).filter((l) => l.named);
   const rulesOf = (l: ResolvedMqttListener) =>
-    l.transport === "tls" && l.clientAuth !== "none"
+    (l.transport === "tls" || l.transport === "wss") && l.clientAuth !== "none"
       ? `client certificate (${l.clientAuth})${l.enableTokenAuth ? " and token" : ""}`
       : l.enableTokenAuth
         ? "token"
@@ -76,7 +76,7 @@ function listeners(cfg: NeoConfig, addr: ReturnType<ConsoleDeps["addresses"]>): 
     ? named.map((l) => ({
         name: `MQTT "${l.name}"`,
         address: addr.mqttListeners?.find((x) => x.name === l.name)?.address ?? "not listening",
-        tls: l.transport === "tls",
+        tls: l.transport === "tls" || l.transport === "wss",
         auth: rulesOf(l),
       }))
     : [{ name: "MQTT", address: addr.mqtt, tls: m.tls.enabled, auth: mqttAuth }];

@@ -45,16 +45,15 @@ export async function startMqttListener(
   announce?: () => void,
   file?: string,
 ): Promise<MqttListener> {
+  // tls:// and wss:// alike: client certificates as the listener's ClientAuth says (wss:// behind the TLS front)
   const tls =
-    l.transport === "tls"
+    l.transport === "tls" || l.transport === "wss"
       ? {
           ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt", d.trusted)),
           requestCert: l.clientAuth !== "none",
           rejectUnauthorized: l.clientAuth === "require",
         }
-      : l.transport === "wss"
-        ? await loadTlsMaterial(d.pki, m.tls, "Mqtt")
-        : undefined;
+      : undefined;
   const websocket = l.transport === "ws" || l.transport === "wss";
   const what = l.named ? (`MQTT listener "${l.name}"` as const) : "MQTT";
   const at = await listening(
@@ -72,7 +71,7 @@ export async function startMqttListener(
     l.named ? `${file ?? "config"}:${l.at ?? "?"} Mqtt.Listener "${l.name}"` : undefined,
   );
   announce?.();
-  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${l.transport === "tls" ? `, client certificate ${l.clientAuth}` : ""}`;
+  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${l.transport === "tls" || l.transport === "wss" ? `, client certificate ${l.clientAuth}` : ""}`;
   createLogger("mqtt-tcp").info(
     `MQTT Listen ${l.transport}://${at.host}:${at.port}${websocket ? "/mqtt" : ""}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
   );

@@ -192,7 +192,9 @@ export function createIdentify(deps: IdentifyDeps) {
 
   function identify(c: Credentials): Identity {
     const who = identifyAny(c);
-    if (!c.accept || !who.ok || who.principal.ref.kind === "anonymous") return who;
+    // an enrollment secret is taken by the EST routes alone (`enrollments`): Credentials does not name it
+    const kind = who.ok ? who.principal.ref.kind : undefined;
+    if (!c.accept || !who.ok || kind === "anonymous" || kind === "enrollment") return who;
     const form = formOf(who.principal.ref);
     if (c.accept.includes(form)) return who;
     const where = c.listener !== undefined ? `listener "${c.listener}"` : "this door";

@@ -101,15 +101,19 @@ describe("Mqtt listeners", () => {
     Address = "wss://127.0.0.1:9443"
     ClientAuth = "optional"
   }
+  Listener "f" {
+    Address = "ws://127.0.0.1:9001"
+    ClientAuth = "optional"
+  }
 }
 `),
     ).toThrow(
       [
         `${file}:3:12: Mqtt.Listener "b": 127.0.0.1:1883 is already Mqtt.Listener "a"'s address`,
-        `${file}:6:12: Mqtt.Listener "c": ClientAuth needs a tls:// Address`,
+        `${file}:6:12: Mqtt.Listener "c": ClientAuth needs a tls:// or wss:// Address`,
         `${file}:10:12: Mqtt.Listener "d": no Address (write Address = "tcp://127.0.0.1:1883")`,
         `${file}:10:28: Mqtt.Listener "d".Address: unsupported transport "quic://" (use tcp://, tls://, ws:// or wss://)`,
-        `${file}:11:12: Mqtt.Listener "e": ClientAuth needs a tls:// Address (a wss:// listener asks for no client certificate; use tls:// for certificate clients)`,
+        `${file}:15:12: Mqtt.Listener "f": ClientAuth needs a tls:// or wss:// Address`,
       ].join("\n"),
     );
   });

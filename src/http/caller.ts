@@ -8,7 +8,7 @@ import { bearerKind, type Credentials, type Identified, type Identity, refusal }
 import type { CredentialForm } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
 import type { Form, Who } from "./route.ts";
-import type { FrontPeer } from "./tls-front.ts";
+import type { FrontPeer } from "../lib/tls-front.ts";
 
 /** The part of auth the HTTP server uses. */
 export interface HttpIdentify {

@@ -16,7 +16,7 @@ import type { Server } from "bun";
 import type { Identified, Operation } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import type { Method, Params } from "../lib/http/routes.ts";
-import type { FrontPeer } from "./tls-front.ts";
+import type { FrontPeer } from "../lib/tls-front.ts";
 
 /**
  * A credential form a route accepts:

@@ -18,7 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { type HttpWebSocket, mqttWsRoutes } from "./routes/mqtt-ws.ts";
 import { createRunner, type HttpHandler, type RunnerDeps } from "./runner.ts";
-import { createTlsFront, type FrontPeer, type TlsFront } from "./tls-front.ts";
+import { createTlsFront, type FrontPeer, type TlsFront } from "../lib/tls-front.ts";
 import { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS } from "./inflight.ts";
 
 export interface HttpDeps {

@@ -1,6 +1,6 @@
 // The client certificate a TLS handshake verified (chain to the gateway CA), in one shape
 // for every transport: MQTT over TLS/WSS (mqtt/listeners.ts) and the HTTPS front
-// (http/tls-front.ts). Hex values are lower case without colons, so they compare equal
+// (lib/tls-front.ts). Hex values are lower case without colons, so they compare equal
 // to what pki/fingerprint.ts computes and the registry stores.
 
 export interface PeerCert {

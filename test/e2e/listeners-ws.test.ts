@@ -149,14 +149,14 @@ describe("MQTT over WebSocket listeners (ws:// and wss://)", () => {
     gone.end(true);
   });
 
-  test("ClientAuth on a wss:// listener is refused with the file, line and column of its block", async () => {
+  test("ClientAuth on a ws:// listener is refused with the file, line and column of its block", async () => {
     const bad = join(dir, "bad.conf");
     await Bun.write(
       bad,
-      'Mqtt {\n  Listener "x" {\n    Address = "wss://127.0.0.1:0"\n    ClientAuth = "require"\n  }\n}\n',
+      'Mqtt {\n  Listener "x" {\n    Address = "ws://127.0.0.1:0"\n    ClientAuth = "require"\n  }\n}\n',
     );
     const r = await neo(["config", "check", bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${bad}:2:12: Mqtt.Listener "x": ClientAuth needs a tls:// Address`);
+    expect(r.stderr).toContain(`${bad}:2:12: Mqtt.Listener "x": ClientAuth needs a tls:// or wss:// Address`);
   });
 });

@@ -20,8 +20,6 @@ export interface ListenerKind<T extends AnyTransport> {
   certTransports: readonly T[];
   /** an address of each kind, for messages: ["tcp://127.0.0.1:1883", "tls://0.0.0.0:8883"] */
   examples: readonly [plain: string, secure: string];
-  /** more words for a ClientAuth on a transport that takes none */
-  clientAuthHint?(transport: T): string;
 }
 
 /** The schema pieces of one service's listeners. */
@@ -106,7 +104,7 @@ export function listenerBlocks<T extends AnyTransport>(k: ListenerKind<T>) {
       if (l.clientAuth !== undefined && !k.certTransports.includes(l.transport))
         ctx.problems.push({
           pos,
-          message: `${named}: ClientAuth needs a ${certs} Address${k.clientAuthHint?.(l.transport) ?? ""}`,
+          message: `${named}: ClientAuth needs a ${certs} Address`,
         });
       const key = `${l.listen.host}:${l.listen.port}`;
       const other = seen.get(key);

@@ -23,10 +23,8 @@ const mqttListenerBlocks = listenerBlocks({
   svc: "mqtt",
   key: "Mqtt",
   transports: MQTT_TRANSPORTS,
-  certTransports: ["tls"],
+  certTransports: ["tls", "wss"],
   examples: ["tcp://127.0.0.1:1883", "tls://0.0.0.0:8883"],
-  clientAuthHint: (t) =>
-    t === "wss" ? " (a wss:// listener asks for no client certificate; use tls:// for certificate clients)" : "",
 });
 
 export const mqttSection: Section = {

@@ -8,7 +8,7 @@ import type { Server, WebSocketHandler } from "bun";
 import { failure } from "../../lib/http/respond.ts";
 import { wsUpgradeCheck } from "../../lib/mqtt-ws-upgrade.ts";
 import { type RouteSpec, UPGRADE } from "../route.ts";
-import type { FrontPeer } from "../tls-front.ts";
+import type { FrontPeer } from "../../lib/tls-front.ts";
 
 export interface HttpWebSocket {
   /** e.g. "/mqtt" */

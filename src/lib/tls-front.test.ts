@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import type { Server } from "bun";
-import { createLogger } from "../lib/log.ts";
+import { createLogger } from "./log.ts";
 import { loadOrCreatePki, type IssuedCert, type Pki } from "../pki/index.ts";
 import { createTlsFront, type TlsFront } from "./tls-front.ts";
 

@@ -5,8 +5,8 @@
 // peer it carries; the handler finds its client with server.requestIP(req). A connection
 // to the internal server that is not registered did not come through the front.
 import type { Socket, TCPSocketListener } from "bun";
-import type { Logger } from "../lib/log.ts";
-import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
+import type { Logger } from "./log.ts";
+import { type PeerCert, peerCertOf, type RawPeerCertificate } from "./peer-cert.ts";
 
 /** who is on the public side of one piped connection */
 export interface FrontPeer {
