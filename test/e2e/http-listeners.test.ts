@@ -4,6 +4,7 @@
 // /metrics and $SYS; EST only on the https:// one; a SIGHUP removes one while the other's
 // connection (an MQTT-over-WebSocket session) runs on. Driven with curl and MQTT.js.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
@@ -18,6 +19,8 @@ const TWO = `Http {
   Listener "local" {
     Address = "http://127.0.0.1:0"
     EnableTokenAuth = false
+    AnonymousScopes = ["tables:read:*", "tables:write:HTTPL"]
+    Credentials = ["pat", "access_key", "session"]
   }
   Listener "lan" {
     Address = "https://127.0.0.2:0"
@@ -122,6 +125,47 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     expect(wrong.status).toBe("401");
   });
 
+  test("on the loopback listener anonymous callers have its AnonymousScopes, and a client token is not taken", async () => {
+    const other = await curl([
+      "-X",
+      "POST",
+      "-H",
+      "content-type: application/json",
+      "-d",
+      ROW("x", 3),
+      `${url("local")}/db/write/HTTPX`,
+    ]);
+    expect(other.status).toBe("403");
+    const token = await curl([
+      "-H",
+      `Authorization: Bearer ${dev.token}`,
+      `${url("local")}/db/query?q=${encodeURIComponent(SQL)}`,
+    ]);
+    expect(token.status).toBe("403");
+    expect(JSON.parse(token.body).reason).toBe("a client token cannot be used here");
+  });
+
+  test("the console's Overview lists each HTTP listener with its address and rules", async () => {
+    const password = readFileSync(join(srv.data, "web-admin-password"), "utf8").trim();
+    const login = await fetch(`${url("local")}/web/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ loginName: "admin", password }),
+    });
+    const session = ((await login.json()) as { accessToken: string }).accessToken;
+    const r = await fetch(`${url("local")}/web/api/console/overview`, {
+      headers: { Authorization: `Bearer ${session}` },
+    });
+    const ov = (
+      (await r.json()) as { data: { listeners: { name: string; address: string; tls: boolean; auth: string }[] } }
+    ).data;
+    const byName = new Map(ov.listeners.map((l) => [l.name, l]));
+    expect(byName.get('HTTP "local"')?.address).toBe(url("local").replace("http://", ""));
+    expect(byName.get('HTTP "local"')?.auth).toContain("anonymous allowed");
+    expect(byName.get('HTTP "lan"')).toMatchObject({ address: url("lan").replace("https://", ""), tls: true });
+    expect(byName.get('HTTP "lan"')?.auth).toContain("client certificate (require)");
+  });
+
   test("EST is served on the https:// listener only", async () => {
     const plain = await curl([`${url("local")}/.well-known/est/cacerts`]);
     expect(plain.status).toBe("403");
@@ -155,7 +199,7 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     await sub.endAsync();
   }, 40_000);
 
-  test("SIGHUP removes the https listener; the loopback one's WebSocket session and new requests go on", async () => {
+  test("SIGHUP removes the https listener and adds another; the loopback one's WebSocket session and new requests go on", async () => {
     const lan = url("lan");
     const ws = await mqtt.connectAsync(`${url("local").replace("http", "ws")}/mqtt`, {
       reconnectPeriod: 0,
@@ -165,9 +209,13 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     ws.on("close", () => {
       closed = true;
     });
-    await Bun.write(conf, TWO.replace(/ {2}Listener "lan" \{[^}]*\}\n/, ""));
+    await Bun.write(conf, TWO.replace('Listener "lan"', 'Listener "lan2"'));
     srv.proc.kill("SIGHUP");
-    await srv.waitForLog(/config reloaded: .*HTTP listener "lan" removed/);
+    const line = await srv.waitForLog(/config reloaded: .*HTTP listener "lan" removed.*/);
+    const lan2 = /HTTP listener "lan2" (https:\/\/127\.0\.0\.2:\d+)/.exec(line)?.[1];
+    expect(lan2).toBeDefined();
+    const added = await curl([...withCert(), `${lan2}/health`]);
+    expect(added.status).toBe("200");
     const gone = await eventually(async () => {
       const r = await curl([...withCert(), `${lan}/health`]);
       return r.status === "000" ? r : undefined;
