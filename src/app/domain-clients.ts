@@ -3,7 +3,7 @@
 import { dropEntityFacts } from "../auth/index.ts";
 import type { DomainChannelStore, DomainClientStore } from "../http/index.ts";
 import type { Pki } from "../pki/index.ts";
-import type { Channels, ClientProfiles, Domains, Registry } from "../registry/index.ts";
+import type { Channels, ClientProfiles, Domains, Groups, Registry } from "../registry/index.ts";
 
 const VALIDITY_MS = 3 * 365 * 86_400_000; // as keys made on /keys without notAfter
 
@@ -18,6 +18,7 @@ const certOf = (i: { certPem: string; keyPem: string; record: { certSerial: stri
 export function createDomainClientStore(d: {
   registry: Registry;
   domains: Domains;
+  groups: Groups;
   profiles: ClientProfiles;
   pki: Pki;
 }): DomainClientStore {
@@ -41,6 +42,7 @@ export function createDomainClientStore(d: {
     },
     list: (domainId) => profiles.list(domainId),
     get: (id) => profiles.get(id),
+    groupOf: (id) => d.groups.groupOf("client", id),
     certificate(id) {
       const r = registry.get(id);
       return r ? { serial: r.certSerial, notAfter: r.notAfter } : null;
@@ -69,6 +71,7 @@ export function createDomainClientStore(d: {
 export function createDomainChannelStore(d: {
   registry: Registry;
   domains: Domains;
+  groups: Groups;
   channels: Channels;
 }): DomainChannelStore {
   const { registry, channels } = d;
@@ -89,6 +92,7 @@ export function createDomainChannelStore(d: {
       return ch;
     },
     clientDomain: (id) => registry.get(id)?.domainId ?? null,
+    groupOf: (id) => d.groups.groupOf("channel", id),
     connect: (channelId, clientId, o) => void channels.connect(channelId, clientId, o),
     disconnect(channelId, clientId, o) {
       const gone = new Set(scopes(channelId, o));

@@ -40,6 +40,8 @@ describe("neo shell channel", () => {
         name: "Room 1",
         table: "ROOM_1",
         metadata: { floor: 2 },
+        tags: [],
+        status: "enabled",
         createdAt: expect.any(String),
         connections: [{ clientId: "thing-1", publish: true, subscribe: false }],
       },

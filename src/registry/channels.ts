@@ -296,6 +296,8 @@ export function channelsJson(channels: readonly Channel[], connections: readonly
     name: c.name,
     table: c.table,
     metadata: c.metadata,
+    tags: c.tags,
+    status: c.status,
     createdAt: new Date(c.createdAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
     connections: connections
       .filter((x) => x.channelId === c.id)

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { eventually, neo, run } from "./harness.ts";
 import { usePatGateway } from "./pats-kit.ts";
+import mqtt from "mqtt";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
@@ -40,6 +41,8 @@ describe.skipIf(need.skip)("SuperMQ groups: a scope on a group covers its member
       curl("POST", `/${d}/channels/${ch}/parent`, { bearer: st.access, json: { parent_group_id: G } });
     expect((await join(A.id, "x1")).status).toBe(204);
     expect((await join(B.id, "z1")).status).toBe(404); // groups never cross domains
+    expect((await curl("GET", `/${A.id}/channels/x1`, { bearer: st.access })).body.parent_group_id).toBe(G);
+    expect((await curl("GET", `/${A.id}/channels/y1`, { bearer: st.access })).body.parent_group_id).toBeUndefined();
     expect((await curl("GET", `/${A.id}/groups/${G}/members`, { bearer: st.access })).body).toMatchObject({
       channels: ["x1"],
       clients: [],
@@ -74,6 +77,32 @@ describe.skipIf(need.skip)("SuperMQ groups: a scope on a group covers its member
     await eventually(async () => (await pub("m/plant/c/x1", "alice", secret)).stdout.includes("RC:135"));
     expect((await curl("POST", `/${A.id}/channels/x1/enable`, { bearer: st.access })).body.status).toBe("enabled");
     await eventually(async () => (await post("/m/plant/c/x1")).status === 202);
+
+    // a live session (MQTT.js, QoS 1): the disable reaches it within a second (PUBACK 0x87)
+    const live = await mqtt.connectAsync(`mqtt://${st.srv.mqttHost}:${st.srv.mqttPort}`, {
+      username: "alice",
+      password: secret,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+    const livePub = () =>
+      live.publishAsync("m/plant/c/x1", senml, { qos: 1 }).then(
+        () => 0,
+        (e: { code?: number }) => e.code ?? -1,
+      );
+    try {
+      await eventually(async () => (await livePub()) === 0); // the enable above: live rights follow within a second
+      await curl("POST", `/${A.id}/channels/x1/disable`, { bearer: st.access });
+      await eventually(async () => (await livePub()) === 0x87);
+      await curl("POST", `/${A.id}/channels/x1/enable`, { bearer: st.access });
+      await eventually(async () => (await livePub()) === 0);
+      await curl("DELETE", `/${A.id}/channels/x1/parent`, { bearer: st.access });
+      await eventually(async () => (await livePub()) === 0x87);
+      await curl("POST", `/${A.id}/channels/x1/parent`, { bearer: st.access, json: { parent_group_id: G } });
+      await eventually(async () => (await livePub()) === 0);
+    } finally {
+      await live.endAsync();
+    }
 
     // leaving the group (or the group disabled) ends the PAT's right on x1
     expect((await curl("POST", `/${A.id}/groups/${G}/disable`, { bearer: st.access })).body.status).toBe("disabled");

@@ -40,22 +40,13 @@ export interface DomainChannelStore extends DomainLookup {
   delete(id: string): void;
   /** the domain a client (key) lives in, or null */
   clientDomain(id: string): string | null;
+  /** the group the channel is a member of (SuperMQ's parent_group_id), or null */
+  groupOf(id: string): string | null;
   connect(channelId: string, clientId: string, ops: Ops): void;
   disconnect(channelId: string, clientId: string, ops: Ops): void;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const channelJson = (c: DomainChannel) => ({
-  id: c.id,
-  name: c.name ?? "",
-  domain_id: c.domainId,
-  tags: c.tags,
-  metadata: c.metadata,
-  table: c.table,
-  status: c.status,
-  created_at: iso(c.createdAt),
-  ...(c.updatedAt !== null ? { updated_at: iso(c.updatedAt) } : {}),
-});
 
 const CODE = "invalid_request";
 const opsOf = (v: unknown): Ops => {
@@ -67,6 +58,18 @@ const opsOf = (v: unknown): Ops => {
 };
 
 export function domainChannelRoutes(store: DomainChannelStore): RouteSpec[] {
+  const channelJson = (c: DomainChannel, group = store.groupOf(c.id)) => ({
+    id: c.id,
+    name: c.name ?? "",
+    domain_id: c.domainId,
+    tags: c.tags,
+    metadata: c.metadata,
+    table: c.table,
+    status: c.status,
+    created_at: iso(c.createdAt),
+    ...(group ? { parent_group_id: group } : {}),
+    ...(c.updatedAt !== null ? { updated_at: iso(c.updatedAt) } : {}),
+  });
   const channelOf = (id: string, domain: string) => inDomain(store.get(id), domain, "channel", id);
   /** connect or disconnect every pair, all checked before any change */
   function link(c: RouteContext, domain: string, channels: string[], b: Record<string, unknown>, on: boolean) {
@@ -114,7 +117,7 @@ export function domainChannelRoutes(store: DomainChannelStore): RouteSpec[] {
       const d = domainOf(store, c, false);
       const mine = store.list(d).filter((ch) => c.may("channels:list", ch.id, d));
       if (mine.length === 0) c.need("channels:list", "*", d);
-      return jsonResponse(page(c, "channels", mine, channelJson));
+      return jsonResponse(page(c, "channels", mine, (ch) => channelJson(ch)));
     }),
     route("POST", "/connect", "channel.connect", async (req, c) => {
       const d = domainOf(store, c, true);

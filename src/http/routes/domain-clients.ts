@@ -40,6 +40,8 @@ export interface DomainClientStore extends DomainLookup {
   }): Promise<{ token: string; cert: IssuedCertificate }>;
   list(domainId: string): ClientProfile[];
   get(id: string): ClientProfile | null;
+  /** the group the client is a member of (SuperMQ's parent_group_id), or null */
+  groupOf(id: string): string | null;
   /** the current certificate's serial and expiry (ms) */
   certificate(id: string): { serial: string; notAfter: number } | null;
   update(id: string, p: { name?: string; tags?: string[]; metadata?: Record<string, unknown> }): ClientProfile;
@@ -67,6 +69,7 @@ const CODE = "invalid_client";
 export function domainClientRoutes(store: DomainClientStore): RouteSpec[] {
   const clientJson = (p: ClientProfile, secret?: string, cert?: IssuedCertificate) => {
     const now = store.certificate(p.id);
+    const group = store.groupOf(p.id);
     return {
       id: p.id,
       name: p.name,
@@ -74,6 +77,7 @@ export function domainClientRoutes(store: DomainClientStore): RouteSpec[] {
       domain_id: p.domainId,
       credentials: { identity: p.id, ...(secret ? { secret } : {}) },
       metadata: p.metadata,
+      ...(group ? { parent_group_id: group } : {}),
       status: p.disabled ? "disabled" : "enabled",
       created_at: iso(p.createdAt),
       ...(p.updatedAt !== null ? { updated_at: iso(p.updatedAt) } : {}),
