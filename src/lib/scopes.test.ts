@@ -81,7 +81,7 @@ describe("scope grammar", () => {
   });
 
   test("every channel operation takes any valid channel id or *, and refuses the rest naming the id", () => {
-    const ops = ["publish", "subscribe", "list", "create", "delete", "connect", "disconnect"];
+    const ops = ["publish", "subscribe", "list", "create", "update", "delete", "connect", "disconnect"];
     const id = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/);
     fc.assert(
       fc.property(fc.constantFrom(...ops), fc.oneof(id, fc.constant("*")), fc.boolean(), (op, target, deny) => {

@@ -155,7 +155,7 @@ describe("channel management over HTTP with channels:* scopes", () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { reason: string }).reason).toContain(
-      'unknown operation "manage" for channels (known: publish, subscribe, list, create, delete, connect, disconnect)',
+      'unknown operation "manage" for channels (known: publish, subscribe, list, create, update, delete, connect, disconnect)',
     );
   });
 
