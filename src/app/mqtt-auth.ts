@@ -125,7 +125,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (req.username !== undefined) c.username = req.username;
     if (req.password !== undefined) c.password = req.password.toString("utf8");
     if (cert) {
-      c.certificate = { cn: cert.cn, fingerprint256: cert.fingerprint256 };
+      c.certificate = { cn: cert.cn, fingerprint256: cert.fingerprint256, address: req.peer.remoteAddress };
       if (cert.der) c.certificate.der = cert.der;
     }
     if (req.peer.listener !== undefined) {

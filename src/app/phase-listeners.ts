@@ -28,10 +28,11 @@ import {
   mainfluxConnectRoutes,
   mainfluxThingRoutes,
   patRoutes,
+  pendingKeyRoutes,
   sessionRoutes,
   userRoutes,
 } from "../http/index.ts";
-import { auditJson, parseAuditFilter } from "../registry/index.ts";
+import { auditJson, parseAuditFilter, pendingJson } from "../registry/index.ts";
 import { createListeners, startMqttListener } from "./listeners.ts";
 import {
   createHttpListenerSet,
@@ -129,6 +130,13 @@ export async function startListeners(
     ...mainfluxThingRoutes(mainflux.things),
     ...mainfluxConnectRoutes(mainflux.connect),
     ...keyRoutes(keys),
+    // approval at first use (pinned company CAs): the registry's pending certificates
+    ...pendingKeyRoutes({
+      list: () => s.registry.pending.list().map(pendingJson),
+      find: (k) => pendingJson(s.registry.pending.find(k)),
+      approve: (k) => pendingJson(s.registry.pending.approve(k).pending),
+      reject: (k) => pendingJson(s.registry.pending.reject(k)),
+    }),
     ...domainRoutes(s.domains),
     ...auditRoutes({
       query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),

@@ -13,7 +13,7 @@ import { createIdentify, type Credentials } from "./identify.ts";
 import type { Auth, AuthFailureReason, AuthOutcome } from "./types.ts";
 import { sameBytes } from "../lib/secret-bytes.ts";
 import type { TrustedCas } from "../pki/index.ts";
-import { trustedClient } from "./trusted-cert.ts";
+import { keepPending, trustedClient } from "./trusted-cert.ts";
 
 const log = createLogger("auth");
 const DUMMY_HASH = new Uint8Array(32);
@@ -104,6 +104,7 @@ export function createAuth({
         const info = cert.der && t && t.cas.length > 0 ? t.inspect(cert.der, fp) : undefined;
         if (info) {
           const c = trustedClient(registry, info, fp);
+          if (c === "unknown certificate") keepPending(registry, info, fp, cert.address);
           if (typeof c === "string") return fail(c);
           const why = unusable(c.record, now(), "certificate");
           if (why) return fail(why);

@@ -2,11 +2,16 @@
 // CA's CRL, then the client it names by the CA's policy: `pinned` (the certificate itself
 // is registered: key import / key sign) or `ca` (any certificate of the CA naming a known
 // client by the CA's identity rule). Mainflux's rule: the CN holds the client's key (the
-// secret of its token), checked in constant time against the stored hash.
+// secret of its token), checked in constant time against the stored hash. Approval at first
+// use: a `pinned` CA's certificate naming a registered client, not registered itself, is
+// refused and kept for an operator (registry/pending-certs.ts).
+import { createLogger } from "../lib/log.ts";
 import { sameBytes } from "../lib/secret-bytes.ts";
 import type { TrustedCertInfo } from "../pki/index.ts";
 import { type ClientCredentials, type Registry, tokenOf } from "../registry/index.ts";
 import type { AuthFailureReason } from "./types.ts";
+
+const log = createLogger("auth");
 
 export function trustedClient(
   registry: Pick<Registry, "idByFingerprint" | "credentials" | "hashToken">,
@@ -29,4 +34,38 @@ export function trustedClient(
     if (!sameBytes(presented, cred.tokenHash)) return "the key in the certificate is not the client's";
   }
   return cred;
+}
+
+/**
+ * After trustedClient() said "unknown certificate": a pinned CA's certificate that names a
+ * registered client by the CA's rule and is nobody's yet waits for approval. Best effort: a
+ * registry that cannot be written changes nothing about the refusal.
+ */
+export function keepPending(
+  registry: Pick<Registry, "get" | "idByFingerprint" | "pending">,
+  info: TrustedCertInfo,
+  fp: string,
+  address: string | undefined,
+): void {
+  if (info.ca.policy !== "pinned" || info.id === undefined || info.revoked) return;
+  try {
+    if (!registry.get(info.id) || registry.idByFingerprint(fp) !== null) return;
+    const kept = registry.pending.record({
+      fingerprint: fp,
+      clientId: info.id,
+      ca: info.ca.name,
+      subject: info.subject,
+      serial: info.serial,
+      notBefore: info.notBefore,
+      notAfter: info.notAfter,
+      address: address ?? "",
+    });
+    if (kept === "kept")
+      log.info(
+        `certificate ${fp} of Tls.TrustedCA "${info.ca.name}" for client "${info.id}" awaits approval: neo shell key approve ${fp}`,
+      );
+    else if (kept === "full") log.warn(`pending certificates are at their bound: ${fp} for "${info.id}" not kept`);
+  } catch (e) {
+    log.warn(`could not keep the pending certificate ${fp}: ${(e as Error).message}`);
+  }
 }

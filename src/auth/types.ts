@@ -54,4 +54,6 @@ export interface PresentedCert {
   cn: string;
   fingerprint256: string;
   der?: Uint8Array;
+  /** where it was presented from (a pending approval records it) */
+  address?: string;
 }

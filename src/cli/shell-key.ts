@@ -10,6 +10,7 @@ import { commonArgs, command } from "./common.ts";
 import keyImport from "./shell-key-import.ts";
 import keySign from "./shell-key-sign.ts";
 import keyEnroll from "./shell-key-enroll.ts";
+import { approve, pending, reject } from "./shell-key-pending.ts";
 import scope, { repeatedOption } from "./shell-key-scope.ts";
 import { boxTable, clientsJson } from "./shell-key-format.ts";
 import {
@@ -194,6 +195,9 @@ export default command({
     import: keyImport,
     sign: keySign,
     enroll: keyEnroll,
+    pending,
+    approve,
+    reject,
     "server-cert": serverCert,
     crl,
   },

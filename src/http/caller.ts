@@ -149,7 +149,14 @@ export function identifyCaller(req: Request, url: URL, who: Who, o: IdentifyOpti
       ...(sent?.form === "cookie" ? { session: sent.token! } : sent?.token !== undefined ? { token: sent.token } : {}),
       ...(sent?.username !== undefined ? { username: sent.username, password: sent.password ?? "" } : {}),
       ...(cert
-        ? { certificate: { cn: cert.cn, fingerprint256: cert.fingerprint256, ...(cert.der ? { der: cert.der } : {}) } }
+        ? {
+            certificate: {
+              cn: cert.cn,
+              fingerprint256: cert.fingerprint256,
+              ...(cert.der ? { der: cert.der } : {}),
+              ...(o.peer ? { address: o.peer.remoteAddress } : {}),
+            },
+          }
         : {}),
     };
     r = o.auth.identify(c);

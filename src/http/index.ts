@@ -15,6 +15,7 @@ export { mainfluxConnectRoutes, type ConnectStore } from "./routes/mainflux-conn
 export { domainGroupRoutes, type DomainGroupStore } from "./routes/domain-groups.ts";
 export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes } from "./routes/keys.ts";
+export { pendingKeyRoutes } from "./routes/keys-pending.ts";
 export { createKeysService } from "./routes/keys-service.ts";
 export { consoleRoutes } from "./routes/console.ts";
 export type {

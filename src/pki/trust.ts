@@ -34,8 +34,13 @@ export interface TrustedCertInfo {
   /** the neo client id by the CA's rule; undefined for mainflux-key (the registration names it) */
   id?: string;
   cn: string;
+  /** the whole subject, one line ("CN=dev-1, O=Acme") */
+  subject: string;
   /** lowercase hex */
   serial: string;
+  /** validity, ms */
+  notBefore: number;
+  notAfter: number;
   revoked: boolean;
 }
 
@@ -213,7 +218,10 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
         ca,
         ...(id !== undefined ? { id } : {}),
         cn: commonName(cert.subject),
+        subject: cert.subject.split("\n").join(", "),
         serial,
+        notBefore: Date.parse(cert.validFrom),
+        notAfter: Date.parse(cert.validTo),
         revoked: isRevoked(ca.name, serial),
       };
     }

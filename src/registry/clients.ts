@@ -16,6 +16,7 @@ import {
   type RegistryOpenOptions,
 } from "./db.ts";
 import { recentReading } from "../lib/recent-reading.ts";
+import { openPendingCerts } from "./pending-certs.ts";
 import { assertClientId, createTokenHasher, loadTokenKey, newToken } from "./token.ts";
 import type {
   CertIssuer,
@@ -92,6 +93,8 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
   };
   const retire = (serial: string, clientId: string, cause: RevocationCause, at: number) =>
     q.addRevoked.run(serial, clientId, cause, at);
+
+  const importCert = importCertInto({ db, certs, mustGet, retire, wrote });
 
   async function issue(pki: CertIssuer, id: string, keyType: KeyType, from: Date, until: Date) {
     // X.509 times have whole seconds: truncate first so the record and the certificate agree
@@ -205,7 +208,8 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
 
     enrollments,
     idByFingerprint: (fp) => certs.idByFingerprint(fp),
-    importCert: importCertInto({ db, certs, mustGet, retire, wrote }),
+    importCert,
+    pending: openPendingCerts(db, { get, idByFingerprint: (fp) => certs.idByFingerprint(fp), importCert }),
     updateScopes(id, change) {
       let next: string[] = [];
       db.transaction(() => {

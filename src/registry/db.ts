@@ -203,12 +203,34 @@ const DASHBOARD_MIGRATIONS: Migration[] = [
   },
 ];
 
+// approval at first use (registry/pending-certs.ts): refused certificates of pinned trusted CAs
+const PENDING_MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `
+      CREATE TABLE IF NOT EXISTS pending_certs (
+        fingerprint TEXT PRIMARY KEY,
+        client_id   TEXT NOT NULL,
+        ca          TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        serial      TEXT NOT NULL,
+        not_before  INTEGER NOT NULL, -- ms
+        not_after   INTEGER NOT NULL, -- ms
+        first_seen  INTEGER NOT NULL, -- ms
+        last_seen   INTEGER NOT NULL, -- ms
+        address     TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS pending_certs_client ON pending_certs (client_id, last_seen);`,
+  },
+];
+
 function migrate(db: Database): void {
   runMigrations(db, "registry", MIGRATIONS);
   runMigrations(db, "channels", CHANNEL_MIGRATIONS);
   runMigrations(db, "enrollment", ENROLLMENT_MIGRATIONS);
   runMigrations(db, "dashboards", DASHBOARD_MIGRATIONS);
   runMigrations(db, "groups", GROUP_MIGRATIONS);
+  runMigrations(db, "pending", PENDING_MIGRATIONS);
 }
 
 /**

@@ -62,3 +62,4 @@ export {
   type Groups,
   type GroupStatus,
 } from "./groups.ts";
+export { pendingJson } from "./pending-certs.ts";

@@ -1,5 +1,6 @@
 // What the registry stores about a client and what it hands back when it issues one.
 import type { Enrollments } from "./enrollments.ts";
+import type { PendingCerts } from "./pending-certs.ts";
 export type KeyType = "ec" | "rsa";
 export type ClientStatus = "active" | "revoked";
 export type RevocationCause = "revoked" | "deleted" | "rotated";
@@ -95,6 +96,8 @@ export interface Registry {
   rotate(id: string, pki: CertIssuer, o?: RotateOptions): Promise<IssuedClient>;
   /** EST: one-time enrollment secrets and renewed certificates' grace periods */
   readonly enrollments: Enrollments;
+  /** approval at first use: refused certificates of pinned trusted CAs, kept for an operator */
+  readonly pending: PendingCerts;
   /** the client holding the certificate with this fingerprint (lowercase hex), or null */
   idByFingerprint(fp: string): string | null;
   /** register a certificate made elsewhere as the client's (key import / sign); the old one is retired */

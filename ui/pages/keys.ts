@@ -5,6 +5,7 @@ import { api, ApiError, apiFile, type ApiReply } from "../api.ts";
 import { confirmDialog, Dialog, Note, toast } from "../components.ts";
 import { ago, copyText, dateInput, download, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
+import { PendingCerts } from "./keys-pending.ts";
 import { SignCsrDialog } from "./keys-sign.ts";
 
 // the shape GET /web/api/keys returns, from the server's own definition (type only)
@@ -233,6 +234,7 @@ export function KeysPage() {
           <span aria-hidden="true">+</span> New key</button>
       </div>
     </div>
+    <${PendingCerts} onChange=${() => void refresh()} />
     <div class="card table-card">
       ${error ? html`<${Note} kind="error">${error}<//>` : null}
       ${rows === null && !error ? html`<${Note} kind="loading">Loading the client keys…<//>` : null}
