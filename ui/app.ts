@@ -21,6 +21,7 @@ import { ChannelsPage } from "./pages/channels.ts";
 import { TokensPage } from "./pages/tokens.ts";
 import { ConnectionsPage } from "./pages/connections.ts";
 import { DashboardsPage } from "./pages/dashboards.ts";
+import { domainAware } from "./pages/domain-entities.ts";
 import { DataPage } from "./pages/data.ts";
 import { KeysPage } from "./pages/keys.ts";
 import { LivePage } from "./pages/live.ts";
@@ -33,8 +34,8 @@ const PAGES = [
   { path: "dashboards", label: "Dashboards", view: DashboardsPage },
   { path: "live", label: "Live", view: LivePage },
   { path: "connections", label: "Connections", view: ConnectionsPage },
-  { path: "channels", label: "Channels", view: ChannelsPage },
-  { path: "keys", label: "Keys", view: KeysPage },
+  { path: "channels", label: "Channels", view: domainAware(ChannelsPage, "channels") },
+  { path: "keys", label: "Keys", view: domainAware(KeysPage, "clients") },
   { path: "tokens", label: "Tokens", view: TokensPage },
   { path: "audit", label: "Audit", view: AuditPage },
   { path: "settings", label: "Settings", view: SettingsPage },

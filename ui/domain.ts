@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, gatewayCall } from "./api.ts";
 import { html } from "./html.ts";
 
-const DEFAULT_DOMAIN = "00000000-0000-4000-8000-000000000000";
+export const DEFAULT_DOMAIN = "00000000-0000-4000-8000-000000000000";
 const KEY = "neo.domain";
 
 interface DomainItem {

@@ -54,6 +54,11 @@ export interface Who {
 export const API: Who = { forms: ["token", "cert", "access_key", "pat"], anonymous: true };
 /** Mainflux's provisioning API (/things, /channels, /connect): the API forms, the bare header too */
 export const PROVISION: Who = { ...API, bare: true };
+/**
+ * SuperMQ's entity APIs (domains and what lives in them): the API forms, and the console's
+ * web session as a bearer (the console's domain pages call them; never the cookie)
+ */
+export const API_SESSION: Who = { ...API, forms: [...API.forms, "session"] };
 /** The Mainflux/SuperMQ adapters: the API forms plus Basic, bare and ?authorization= */
 export const THINGS: Who = {
   forms: ["token", "mainflux", "cert", "access_key", "pat"],

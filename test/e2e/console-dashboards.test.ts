@@ -129,4 +129,28 @@ describe("Dashboards page", () => {
     expect(await page.locator('#dashboards tr:has-text("Plant temperatures")').count()).toBe(0);
     expect(b.errors).toEqual([]);
   }, 60_000);
+
+  test("in another domain the Keys and Channels pages list that domain's clients and channels", async () => {
+    const { page } = b;
+    // the switcher still says North (kept for the tab)
+    await page.click("#nav-keys");
+    await page.locator("#domain-clients-name").waitFor();
+    await b.shot("dashboards-domain-keys");
+    await page.locator("#domain-clients-empty").waitFor();
+    await page.fill("#domain-clients-name", "north sensor");
+    await page.click("#domain-clients-new button[type=submit]");
+    await page.locator("#domain-client-secret").waitFor();
+    expect(await page.locator("#domain-client-secret .payload").textContent()).toMatch(/:b:[0-9a-f]{64}$/);
+    await page.locator('#domain-clients tr:has-text("north sensor")').waitFor();
+    await page.click("#nav-channels");
+    await page.fill("#domain-channels-name", "north line");
+    await page.click("#domain-channels-new button[type=submit]");
+    await page.locator('#domain-channels tr:has-text("north line")').waitFor();
+    // the default domain: machbase-neo's key page again, without north's client
+    await page.selectOption("#domain-switch", "00000000-0000-4000-8000-000000000000");
+    await page.click("#nav-keys");
+    await page.locator("#keys-h").waitFor();
+    expect(await page.locator("text=north sensor").count()).toBe(0);
+    expect(b.errors).toEqual([]);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 // domain's id is 404 here), paging, and the checks of SuperMQ's body fields.
 import { principalName } from "../../auth/index.ts";
 import { badRequest, forbidden, notFound } from "../../lib/errors.ts";
-import { API, type RouteContext, type RouteSpec } from "../route.ts";
+import { API_SESSION, type RouteContext, type RouteSpec } from "../route.ts";
 
 export interface DomainLookup {
   /** a domain by id or route */
@@ -92,4 +92,4 @@ export const apiRoute = (
   path: string,
   change: string | undefined,
   handler: RouteSpec["handler"],
-): RouteSpec => ({ method, path, who: API, ...(change ? { change } : {}), handler });
+): RouteSpec => ({ method, path, who: API_SESSION, ...(change ? { change } : {}), handler });

@@ -8,7 +8,7 @@ import { badRequest, NeoError, notFound } from "../../lib/errors.ts";
 import { readBody } from "../../lib/http/body.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import { domainJson, principalName, type DomainInput, type Domains, type DomainState } from "../../auth/index.ts";
-import { API, type RouteContext, type RouteSpec } from "../route.ts";
+import { API, API_SESSION, type RouteContext, type RouteSpec } from "../route.ts";
 
 export async function readJson(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
@@ -88,7 +88,7 @@ export function domainRoutes(domains: Domains): RouteSpec[] {
       method: "GET",
       path: "/domains",
       // the console's domain switcher asks with its web session too
-      who: { ...API, forms: [...API.forms, "session"] },
+      who: API_SESSION,
       handler: (_, c) => {
         const q = c.url.searchParams;
         const offset = pageInt(q.get("offset"), 0, 1_000_000, "offset");
