@@ -5,7 +5,7 @@
 // ancestors) and whether a channel is disabled (auth/entity-facts.ts caches the answer).
 import type { Database } from "bun:sqlite";
 import { badRequest, conflict, notFound } from "../lib/errors.ts";
-import { openRegistryDb } from "./db.ts";
+import { noteLocalWrite, openRegistryDb } from "./db.ts";
 import { checkEntityFields } from "./entity-fields.ts";
 
 export type GroupStatus = "enabled" | "disabled";
@@ -63,6 +63,14 @@ export interface Groups {
 }
 
 const MAX_DEPTH = 16;
+
+/** the groups from the one `seed` selects up to the top, nearest first */
+const ABOVE = (seed: string) => `
+  WITH RECURSIVE up(id, depth) AS (
+    ${seed.replace("SELECT group_id", "SELECT group_id, 0").replace("SELECT parent_id", "SELECT parent_id, 0")}
+    UNION ALL SELECT g.parent_id, up.depth + 1 FROM groups g JOIN up ON g.id = up.id
+      WHERE g.parent_id IS NOT NULL AND up.depth < ${MAX_DEPTH})
+  SELECT g.id, g.status FROM up JOIN groups g ON g.id = up.id ORDER BY up.depth`;
 
 interface Row {
   id: string;
@@ -124,7 +132,7 @@ export function openGroups(dataDir: string): Groups {
   const db: Database = openRegistryDb(dataDir);
   const q = {
     get: db.prepare<Row, [string]>("SELECT * FROM groups WHERE id = ?"),
-    list: db.prepare<Row, [string]>("SELECT * FROM groups WHERE domain_id = ? ORDER BY created_at, id"),
+    list: db.prepare<Row, [string]>("SELECT * FROM groups WHERE domain_id = ? ORDER BY created_at, rowid"),
     groupOf: db.prepare<{ group_id: string }, [string, string]>(
       "SELECT group_id FROM group_members WHERE kind = ? AND entity_id = ?",
     ),
@@ -132,6 +140,13 @@ export function openGroups(dataDir: string): Groups {
       "SELECT kind, entity_id FROM group_members WHERE group_id = ? ORDER BY kind, entity_id",
     ),
     channelStatus: db.prepare<{ status: string }, [string]>("SELECT status FROM channels WHERE id = ?"),
+    // the groups above an entity, nearest first, in one statement (bounded: a damaged chain cannot loop)
+    aboveMember: db.prepare<{ id: string; status: string }, [string, string]>(
+      `${ABOVE("SELECT group_id FROM group_members WHERE kind = ? AND entity_id = ?")}`,
+    ),
+    aboveGroup: db.prepare<{ id: string; status: string }, [string]>(
+      `${ABOVE("SELECT parent_id FROM groups WHERE id = ? AND parent_id IS NOT NULL")}`,
+    ),
     channelDomain: db.prepare<{ domain_id: string }, [string]>("SELECT domain_id FROM channels WHERE id = ?"),
     clientDomain: db.prepare<{ domain_id: string }, [string]>("SELECT domain_id FROM clients WHERE id = ?"),
   };
@@ -216,6 +231,7 @@ export function openGroups(dataDir: string): Groups {
       const cur = mustGet(id);
       db.prepare("UPDATE groups SET status = ? WHERE id = ?").run(status, cur.id);
       touch(cur.id, by);
+      noteLocalWrite(); // rights move: the registry's version moves at once
       return mustGet(cur.id);
     },
     delete(id) {
@@ -225,6 +241,7 @@ export function openGroups(dataDir: string): Groups {
         db.prepare("UPDATE groups SET parent_id = NULL WHERE parent_id = ?").run(cur.id);
         db.prepare("DELETE FROM groups WHERE id = ?").run(cur.id);
       }).immediate();
+      noteLocalWrite();
     },
     setParent(id, parentId, by) {
       const cur = mustGet(id);
@@ -234,6 +251,7 @@ export function openGroups(dataDir: string): Groups {
       }
       db.prepare("UPDATE groups SET parent_id = ? WHERE id = ?").run(parentId, cur.id);
       touch(cur.id, by);
+      noteLocalWrite();
       return mustGet(cur.id);
     },
     domainOf,
@@ -245,17 +263,19 @@ export function openGroups(dataDir: string): Groups {
       if (now !== undefined)
         throw conflict("group_member", `${kind} ${entityId} is already in group ${now}: remove it from there first`);
       db.prepare("INSERT INTO group_members (kind, entity_id, group_id) VALUES (?, ?, ?)").run(kind, entityId, groupId);
+      noteLocalWrite();
     },
     unassign(kind, entityId) {
-      return db.prepare("DELETE FROM group_members WHERE kind = ? AND entity_id = ?").run(kind, entityId).changes > 0;
+      const gone =
+        db.prepare("DELETE FROM group_members WHERE kind = ? AND entity_id = ?").run(kind, entityId).changes > 0;
+      if (gone) noteLocalWrite();
+      return gone;
     },
     groupOf: (kind, entityId) => q.groupOf.get(kind, entityId)?.group_id ?? null,
     members: (groupId) => q.members.all(groupId).map((r) => ({ kind: r.kind as MemberKind, id: r.entity_id })),
     facts(kind, id) {
-      const start = kind === "group" ? (get(id)?.parentId ?? null) : (q.groupOf.get(kind, id)?.group_id ?? null);
-      const groups = chain(start)
-        .filter((g) => g.status === "enabled")
-        .map((g) => g.id);
+      const rows = kind === "group" ? q.aboveGroup.all(id) : q.aboveMember.all(kind, id);
+      const groups = rows.filter((r) => r.status === "enabled").map((r) => r.id);
       const disabled = kind === "channel" && q.channelStatus.get(id)?.status === "disabled";
       return { groups, disabled };
     },
