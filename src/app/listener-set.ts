@@ -87,6 +87,8 @@ export function createListenerSet<
         if (mine && same(socketOf(prev, mine.rules), socketOf(next, l)) && !(renewTls && kind.secure(l))) {
           old.delete(mine.rules.name);
           fresh.set(l.name, { rules: l, listener: mine.listener });
+          // token rule, AnonymousScopes, Credentials: read per CONNECT / request, the socket stays
+          if (!same(mine.rules, l)) done.push(`${label(l)} rules`);
           continue;
         }
         if (mine) old.delete(mine.rules.name);
