@@ -164,6 +164,47 @@ describe.skipIf(need.skip)("SuperMQ groups: a scope on a group covers its member
     expect((await curl("GET", `/${A.id}/groups/${child}`, { bearer: st.access })).body.parent_id).toBeUndefined();
   });
 
+  test("a clients scope naming a group reads its member clients only; bad input is 400, unknown 404, a second group 409", async () => {
+    const A = (await curl("POST", "/domains", { bearer: st.access, json: { name: "Farm", route: "farm" } })).body;
+    const B = (await curl("POST", "/domains", { bearer: st.access, json: { name: "Barn", route: "barn" } })).body;
+    const group = async (d: unknown, name: string) =>
+      (await curl("POST", `/${d}/groups`, { bearer: st.access, json: { name } })).body.id as string;
+    const G = await group(A.id, "sensors");
+    const H = await group(A.id, "others");
+    const far = await group(B.id, "far");
+    const client = async (d: unknown) =>
+      (await curl("POST", `/${d}/clients`, { bearer: st.access, json: { name: "dev" } })).body.id as string;
+    const [inG, outside, ofB] = [await client(A.id), await client(A.id), await client(B.id)];
+    const join = (d: unknown, id: string, g: string) =>
+      curl("POST", `/${d}/clients/${id}/parent`, { bearer: st.access, json: { parent_group_id: g } });
+    expect((await join(A.id, inG, G)).status).toBe(204);
+    expect((await join(A.id, inG, H)).status).toBe(409); // one group at a time (SuperMQ's parent_group_id)
+    expect((await join(A.id, outside, far)).status).toBe(404); // B's group is not found in A
+    expect((await join(B.id, inG, far)).status).toBe(404); // nor A's client in B
+    expect((await curl("GET", `/${A.id}/clients/${inG}`, { bearer: st.access })).body.parent_group_id).toBe(G);
+
+    const pat = (await curl("POST", "/pats", { bearer: st.access, json: { name: "farm", duration: "24h" } })).body;
+    const scope = { optional_domain_id: A.id, entity_type: "clients", operation: "read", entity_id: G };
+    await curl("PATCH", `/pats/${pat.id}/scope/add`, { bearer: st.access, json: { scopes: [scope] } });
+    const read = (d: unknown, id: string) => curl("GET", `/${d}/clients/${id}`, { bearer: pat.secret as string });
+    expect((await read(A.id, inG)).status).toBe(200);
+    expect((await read(A.id, outside)).status).toBe(403);
+    expect((await read(B.id, ofB)).status).toBe(403);
+    const listed = await curl("GET", `/${A.id}/clients`, { bearer: pat.secret as string });
+    expect((listed.body.clients as { id: string }[]).map((c) => c.id)).toEqual([inG]);
+
+    const post = (json: unknown) => curl("POST", `/${A.id}/groups`, { bearer: st.access, json });
+    expect((await post({})).status).toBe(400);
+    expect((await post({ name: "x", status: "paused" })).status).toBe(400);
+    expect((await post({ name: "x", tags: "a" })).status).toBe(400);
+    expect((await post({ name: "x", parent_id: far })).status).toBe(404);
+    expect((await curl("POST", `/${A.id}/groups`, { bearer: st.access, raw: "name=x" })).status).toBe(400);
+    expect((await curl("GET", `/${A.id}/groups/${far}`, { bearer: st.access })).status).toBe(404);
+    expect((await curl("GET", `/nowhere/groups`, { bearer: st.access })).status).toBe(404);
+    const kids = { children_ids: [H] };
+    expect((await curl("DELETE", `/${A.id}/groups/${G}/children`, { bearer: st.access, json: kids })).status).toBe(400);
+  });
+
   test("a client made in a domain answers its certificate (PEM and key, once); a new one on request", async () => {
     const A = (await curl("POST", "/domains", { bearer: st.access, json: { name: "Dock", route: "dock" } })).body;
     const made = await curl("POST", `/${A.id}/clients`, { bearer: st.access, json: { name: "dev" } });
