@@ -153,4 +153,51 @@ describe("Dashboards page", () => {
     expect(await page.locator("text=north sensor").count()).toBe(0);
     expect(b.errors).toEqual([]);
   }, 60_000);
+
+  test("bob, shown the dashboard without tables:read on PLANT, sees each panel's refusal and no Edit/Share/Delete", async () => {
+    const { page } = b;
+    const add = await neo(
+      [
+        "shell",
+        "user",
+        "add",
+        "bob",
+        "--scope",
+        "dashboards:read:*",
+        "--scope",
+        "tables:read:OTHER",
+        "--password-stdin",
+        "--data",
+        srv.data,
+      ],
+      { stdin: "bob-password-1\n" },
+    );
+    expect(add.code).toBe(0);
+    const session = await page.evaluate<string>("sessionStorage.getItem('neo.session')");
+    const auth = { authorization: `Bearer ${session}`, "content-type": "application/json" };
+    const list = (await (await fetch(`${srv.httpUrl}/dashboards`, { headers: auth })).json()) as {
+      dashboards: { id: string; name: string }[];
+    };
+    const d = list.dashboards.find((x) => x.name === "Plant temperatures")!;
+    const share = await fetch(`${srv.httpUrl}/dashboards/${d.id}/share`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ users: ["bob"] }),
+    });
+    expect(share.status).toBe(200);
+    await page.click("#logout");
+    await page.locator("#login-password").waitFor();
+    await page.fill("#login-name", "bob");
+    await page.fill("#login-password", "bob-password-1");
+    await page.click("#login-submit");
+    await page.locator("#main-view").waitFor();
+    await page.goto(`${srv.httpUrl}/web/#/dashboards?id=${d.id}`);
+    await page.locator("#panel-0-error").waitFor();
+    expect(await page.locator("#panel-0-error").textContent()).toContain("not allowed to read table PLANT");
+    await page.locator("#panel-1-error").waitFor();
+    expect(await page.locator("#dashboard canvas").count()).toBe(0);
+    for (const button of ["#dashboard-edit", "#dashboard-share", "#dashboard-delete"])
+      expect(await page.locator(button).count()).toBe(0);
+    await b.shot("dashboards-viewer-refused");
+  }, 60_000);
 });

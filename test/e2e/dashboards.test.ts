@@ -3,7 +3,7 @@
 // bound to another domain gets 403) and a shared dashboard reads tables with the VIEWER's
 // rights (bob without tables:read on T sees the panel's refusal, never T's rows).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cleanup, neo, run, type Server, startServer } from "./harness.ts";
+import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/curl", "apt-get install curl");
@@ -192,5 +192,14 @@ describe.skipIf(need.skip)("dashboards per domain (REST)", () => {
     const nobody = await curl("POST", `/dashboards/${d.id}/share`, { bearer: alice, json: { users: ["nobody"] } });
     expect(nobody.status).toBe(400);
     expect((await curl("POST", `/dashboards/${d.id}/share`, { bearer: alice, json: {} })).status).toBe(400);
+    // every change is in the audit trail, with who and which dashboard
+    const rows = await eventually(async () => {
+      const r = (await curl("GET", "/audit?kind=change&user=alice&limit=100", { bearer: alice })).body;
+      const ours = (r.data as { action: string; target: string }[]).filter((x) => x.target === d.id);
+      return ours.length >= 4 ? ours : undefined;
+    });
+    expect(new Set(rows.map((x) => x.action))).toEqual(
+      new Set(["dashboard.create", "dashboard.share", "dashboard.unshare"]),
+    );
   });
 });
