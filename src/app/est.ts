@@ -51,5 +51,5 @@ export function createEst(d: { pki: Pki; registry: Registry; config: () => NeoCo
     return certsOnly([signed.certPem]);
   }
 
-  return { enroll, renew, cacerts: () => certsOnly([pki.caCertPem]) };
+  return { enroll, renew, cacerts: () => certsOnly(pki.caChain) };
 }

@@ -8,6 +8,7 @@ export default command({
   },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
+    ca: () => import("./shell-ca.ts").then((m) => m.default),
     user: () => import("./shell-user.ts").then((m) => m.default),
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     domain: () => import("./shell-domain.ts").then((m) => m.default),

@@ -3,13 +3,13 @@ import { existsSync, readFileSync, renameSync, rmSync, mkdtempSync } from "node:
 import { join } from "node:path";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
-import { randomSerial } from "./fingerprint.ts";
+import { pemBlocks, randomSerial } from "./fingerprint.ts";
 import { randomHex } from "../lib/secret-bytes.ts";
 import { normalizeIp, serverSans, sansCover, type SanSet } from "./hosts.ts";
 import { writeFileAtomic, writeFileExclusive } from "../lib/files.ts";
 import { ensurePrivateDir } from "./files.ts";
 import { readServerCheck, writeServerCheck, type ServerCertFacts } from "./server-check.ts";
-import type { x509 } from "./x509.ts";
+import type { SigningAlgorithm, x509 } from "./x509.ts";
 import type { X509Certificate } from "node:crypto";
 
 // @peculiar/x509 (with reflect-metadata and tsyringe) costs tens of ms and many MB to load (bench/RESULTS.md, "Module costs"),
@@ -25,11 +25,15 @@ const SERVER_DAYS = 825;
 /** reissue the server certificate when less than this is left */
 const SERVER_RENEW_BEFORE = 30 * DAY;
 
-const PKI_FILES = {
+export const PKI_FILES = {
   caKey: "ca_key.pem",
   caCert: "ca_cert.pem",
   serverKey: "server_key.pem",
   serverCert: "server_cert.pem",
+  /** neo's CA as an intermediate (ca import-intermediate): its issuers up to the company root */
+  caChain: "ca_chain.pem",
+  /** CA certificates neo used before an import: still trusted, so their certificates work on */
+  caRetired: "ca_retired.pem",
 } as const;
 
 export interface CaMaterial {
@@ -37,22 +41,37 @@ export interface CaMaterial {
   caKeyPem: string;
   caCert: x509.X509Certificate;
   caKey: CryptoKey;
+  /** what the CA key signs with (its type decides: EC P-256/384/521, RSA) */
+  signingAlgorithm: SigningAlgorithm;
+  /** appended to every certificate it issues: neo's CA and the intermediates above it, not the root ("" for a root CA) */
+  issuedChainPem: string;
 }
 
 /** The CA's PEM files; the parsed signing material is loaded on first use. */
 export interface CaFiles {
   caCertPem: string;
   caKeyPem: string;
+  /** ca_chain.pem: the issuers of an imported intermediate, up to the root ("" for neo's own root CA) */
+  chainPem: string;
+  /** ca_retired.pem: CAs replaced by an import, still trusted ("" when none) */
+  retiredPem: string;
   material(): Promise<CaMaterial>;
 }
 
-function caFiles(caCertPem: string, caKeyPem: string): CaFiles {
+/** neo's CA and the intermediates above it, without the (self-signed) root the chain ends with */
+export function issuedChain(caCertPem: string, chainPem: string): string {
+  return chainPem ? [caCertPem, ...pemBlocks(chainPem).slice(0, -1)].join("") : "";
+}
+
+function caFiles(caCertPem: string, caKeyPem: string, chainPem = "", retiredPem = ""): CaFiles {
   let loaded: Promise<CaMaterial> | undefined;
   return {
     caCertPem,
     caKeyPem,
+    chainPem,
+    retiredPem,
     material: () => {
-      loaded ??= caMaterial(caCertPem, caKeyPem);
+      loaded ??= caMaterial(caCertPem, caKeyPem, chainPem);
       loaded.catch(() => (loaded = undefined)); // a failure is retried next time
       return loaded;
     },
@@ -85,7 +104,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
 }
 
 async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMaterial & { facts: ServerCertFacts }> {
-  const { EC_KEY_ALG, EC_SIGN_ALG, privateKeyPem, x509 } = await loadX509();
+  const { EC_KEY_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = await crypto.subtle.generateKey(EC_KEY_ALG, true, ["sign", "verify"]);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
@@ -96,7 +115,7 @@ async function createServerCert(ca: CaMaterial, sans: SanSet): Promise<ServerMat
     notAfter: new Date(Math.min(now + SERVER_DAYS * DAY, ca.caCert.notAfter.getTime())),
     publicKey: keys.publicKey,
     signingKey: ca.caKey,
-    signingAlgorithm: EC_SIGN_ALG,
+    signingAlgorithm: ca.signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -158,13 +177,16 @@ async function bootstrap(dataDir: string, pkiDir: string, sans: SanSet): Promise
   }
 }
 
-async function caMaterial(caCertPem: string, caKeyPem: string): Promise<CaMaterial> {
-  const { importEcSigningKey, x509 } = await loadX509();
+async function caMaterial(caCertPem: string, caKeyPem: string, chainPem = ""): Promise<CaMaterial> {
+  const { importSigningKey, x509 } = await loadX509();
+  const { key, algorithm } = await importSigningKey(caKeyPem);
   return {
     caCertPem,
     caKeyPem,
     caCert: new x509.X509Certificate(caCertPem),
-    caKey: await importEcSigningKey(caKeyPem),
+    caKey: key,
+    signingAlgorithm: algorithm,
+    issuedChainPem: issuedChain(caCertPem, chainPem),
   };
 }
 
@@ -186,7 +208,13 @@ export async function loadCaAndServer(
   const want = serverSans(hosts);
   if (!existsSync(join(dir, PKI_FILES.caKey))) await bootstrap(dataDir, dir, want);
 
-  const ca = caFiles(read(join(dir, PKI_FILES.caCert)), read(join(dir, PKI_FILES.caKey)));
+  const optional = (f: string) => (existsSync(join(dir, f)) ? read(join(dir, f)) : "");
+  const ca = caFiles(
+    read(join(dir, PKI_FILES.caCert)),
+    read(join(dir, PKI_FILES.caKey)),
+    optional(PKI_FILES.caChain),
+    optional(PKI_FILES.caRetired),
+  );
   let server: ServerMaterial = {
     certPem: existsSync(join(dir, PKI_FILES.serverCert)) ? read(join(dir, PKI_FILES.serverCert)) : "",
     keyPem: existsSync(join(dir, PKI_FILES.serverKey)) ? read(join(dir, PKI_FILES.serverKey)) : "",

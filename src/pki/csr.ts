@@ -4,7 +4,7 @@
 // @peculiar/x509: the CSR's own signature is checked, the subject is the client id.
 import { badRequest } from "../lib/errors.ts";
 import { loadX509, type CaMaterial } from "./ca.ts";
-import { fingerprint256, randomSerial } from "./fingerprint.ts";
+import { fingerprint256, pemBlocks, randomSerial } from "./fingerprint.ts";
 import type { IssuedCert } from "./types.ts";
 
 export interface SignCsrOptions {
@@ -19,7 +19,7 @@ export type CsrInput = string | Uint8Array;
 export async function signCsr(ca: CaMaterial, csrIn: CsrInput, o: SignCsrOptions): Promise<IssuedCert> {
   if (!(o.notAfter.getTime() > o.notBefore.getTime()))
     throw badRequest("invalid_validity", "certificate not-after must be later than not-before");
-  const { EC_SIGN_ALG, x509 } = await loadX509();
+  const { x509 } = await loadX509();
   let csr: InstanceType<typeof x509.Pkcs10CertificateRequest>;
   try {
     if (typeof csrIn !== "string") csr = new x509.Pkcs10CertificateRequest(new Uint8Array(csrIn).buffer);
@@ -48,7 +48,7 @@ export async function signCsr(ca: CaMaterial, csrIn: CsrInput, o: SignCsrOptions
     notAfter: o.notAfter,
     publicKey,
     signingKey: ca.caKey,
-    signingAlgorithm: EC_SIGN_ALG,
+    signingAlgorithm: ca.signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
@@ -60,18 +60,23 @@ export async function signCsr(ca: CaMaterial, csrIn: CsrInput, o: SignCsrOptions
       await x509.AuthorityKeyIdentifierExtension.create(ca.caCert),
     ],
   });
-  const certPem = cert.toString("pem");
-  return { certPem, keyPem: "", fingerprint256: fingerprint256(certPem), serial };
+  const leaf = cert.toString("pem");
+  // under a company root the device gets the intermediates too (see issue.ts)
+  const certPem = ca.issuedChainPem ? `${leaf}\n${ca.issuedChainPem}` : leaf;
+  return { certPem, keyPem: "", fingerprint256: fingerprint256(leaf), serial };
 }
 
 /** the key type of a CSR's public key, for the registry's record */
 export const keyTypeOfCert = (certPem: string): Promise<"ec" | "rsa"> =>
   loadX509().then(({ x509 }) =>
-    new x509.X509Certificate(certPem).publicKey.algorithm.name.startsWith("RSA") ? "rsa" : "ec",
+    new x509.X509Certificate(pemBlocks(certPem)[0] ?? certPem).publicKey.algorithm.name.startsWith("RSA")
+      ? "rsa"
+      : "ec",
   );
 
-/** PKCS#7 (CMS SignedData, certs-only), base64 as RFC 7030 sends it */
+/** PKCS#7 (CMS SignedData, certs-only), base64 as RFC 7030 sends it; each PEM may hold a chain */
 export async function certsOnly(pems: readonly string[]): Promise<string> {
   const { x509 } = await loadX509();
-  return new x509.X509Certificates(pems.map((p) => new x509.X509Certificate(p))).export("base64");
+  const certs = pems.flatMap((p) => pemBlocks(p)).map((p) => new x509.X509Certificate(p));
+  return new x509.X509Certificates(certs).export("base64");
 }

@@ -3,6 +3,11 @@ import { randomBytes } from "../lib/secret-bytes.ts";
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/;
 
+/** every certificate of a PEM text, each as its own PEM block (a chain file, a bundle) */
+export function pemBlocks(text: string): string[] {
+  return (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => `${b}\n`);
+}
+
 /** DER bytes of a certificate given as PEM text or DER bytes. */
 export function certDer(cert: string | Uint8Array): Uint8Array {
   if (typeof cert !== "string") return cert;

@@ -1,5 +1,6 @@
 // pki: the gateway's own CA, its server certificate, client certificates and CRLs.
-import { loadCaAndServer } from "./ca.ts";
+import { issuedChain, loadCaAndServer } from "./ca.ts";
+import { pemBlocks } from "./fingerprint.ts";
 import { signCsr } from "./csr.ts";
 import { createCrl, createVerifier, issueClientCert } from "./issue.ts";
 import type { Pki } from "./types.ts";
@@ -14,10 +15,14 @@ export { fingerprint256, normalizeFingerprint } from "./fingerprint.ts";
 export async function loadOrCreatePki(dataDir: string, opts: { hosts: string[] }): Promise<Pki> {
   const { dir, ca, server } = await loadCaAndServer(dataDir, opts.hosts);
   const verify = createVerifier(ca.caCertPem);
+  const chain = issuedChain(ca.caCertPem, ca.chainPem);
   return {
     dir,
-    caCertPem: ca.caCertPem,
-    serverCertPem: server.certPem,
+    // what clients trust: neo's CA, its issuers up to the company root, and CAs an import replaced
+    caCertPem: [ca.caCertPem, ...pemBlocks(ca.chainPem), ...pemBlocks(ca.retiredPem)].join(""),
+    caChain: [ca.caCertPem, ...pemBlocks(ca.chainPem)],
+    // under a company root the server sends the intermediates with its certificate
+    serverCertPem: chain ? `${server.certPem.trimEnd()}\n${chain}` : server.certPem,
     serverKeyPem: server.keyPem,
     issueClientCert: async (o) => issueClientCert(await ca.material(), o),
     signCsr: async (csr, o) => signCsr(await ca.material(), csr, o),
@@ -33,3 +38,7 @@ export {
 } from "./trust.ts";
 export { certsOnly, keyTypeOfCert } from "./csr.ts";
 export { signForClient } from "./sign-for-client.ts";
+
+/** `neo shell ca import-intermediate` (pki/import-ca.ts; loaded only by that command) */
+export const importIntermediate = (...a: Parameters<typeof import("./import-ca.ts").importIntermediate>) =>
+  import("./import-ca.ts").then((m) => m.importIntermediate(...a));

@@ -11,7 +11,7 @@ export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions)
   if (!(o.notAfter.getTime() > o.notBefore.getTime())) {
     throw badRequest("invalid_validity", "certificate not-after must be later than not-before");
   }
-  const { EC_KEY_ALG, EC_SIGN_ALG, RSA_KEY_ALG, privateKeyPem, x509 } = await loadX509();
+  const { EC_KEY_ALG, RSA_KEY_ALG, privateKeyPem, x509 } = await loadX509();
   const keys = (await crypto.subtle.generateKey(o.keyType === "rsa" ? RSA_KEY_ALG : EC_KEY_ALG, true, [
     "sign",
     "verify",
@@ -27,7 +27,7 @@ export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions)
     notAfter: o.notAfter,
     publicKey: keys.publicKey,
     signingKey: ca.caKey,
-    signingAlgorithm: EC_SIGN_ALG,
+    signingAlgorithm: ca.signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(usage, true),
@@ -39,12 +39,14 @@ export async function issueClientCert(ca: CaMaterial, o: IssueClientCertOptions)
       await x509.AuthorityKeyIdentifierExtension.create(ca.caCert),
     ],
   });
-  const certPem = cert.toString("pem");
-  return { certPem, keyPem: await privateKeyPem(keys.privateKey), fingerprint256: fingerprint256(certPem), serial };
+  const leaf = cert.toString("pem");
+  // under a company root the device gets the intermediates too: a verifier trusting only the root follows them
+  const certPem = ca.issuedChainPem ? `${leaf}\n${ca.issuedChainPem}` : leaf;
+  return { certPem, keyPem: await privateKeyPem(keys.privateKey), fingerprint256: fingerprint256(leaf), serial };
 }
 
 export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[], now = new Date()): Promise<string> {
-  const { EC_SIGN_ALG, x509 } = await loadX509();
+  const { x509 } = await loadX509();
   const reason = {
     revoked: x509.X509CrlReason.privilegeWithdrawn,
     deleted: x509.X509CrlReason.cessationOfOperation,
@@ -61,7 +63,7 @@ export async function createCrl(ca: CaMaterial, revoked: readonly RevokedCert[],
       reason: reason[r.cause ?? "revoked"],
     })),
     signingKey: ca.caKey,
-    signingAlgorithm: EC_SIGN_ALG,
+    signingAlgorithm: ca.signingAlgorithm,
     extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.caCert)],
   });
   // RFC 7468 label, which openssl and other verifiers expect (the library writes "CRL")

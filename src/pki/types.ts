@@ -31,7 +31,16 @@ export interface RevokedCert {
 export interface Pki {
   /** the directory holding the PEM files */
   readonly dir: string;
+  /**
+   * What clients pass as --cafile and what TLS verifies client certificates against: the
+   * gateway CA, then (when it is an intermediate under a company root, `neo shell ca
+   * import-intermediate`) its issuers up to the root, then CAs an import replaced (their
+   * certificates work until they expire).
+   */
   readonly caCertPem: string;
+  /** the gateway CA and its issuers up to the root (EST /cacerts), one PEM each */
+  readonly caChain: readonly string[];
+  /** the server certificate, followed by the intermediates (neo's CA under a company root) */
   readonly serverCertPem: string;
   readonly serverKeyPem: string;
   issueClientCert(o: IssueClientCertOptions): Promise<IssuedCert>;
