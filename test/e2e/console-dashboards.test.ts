@@ -154,6 +154,24 @@ describe("Dashboards page", () => {
     expect(b.errors).toEqual([]);
   }, 60_000);
 
+  test("the Data page's view is saved as a panel of a new dashboard", async () => {
+    const { page } = b;
+    await page.selectOption("#domain-switch", "00000000-0000-4000-8000-000000000000");
+    await page.click("#nav-data");
+    await page.click('#tables tr[data-table="PLANT"] button');
+    await page.locator("#query-chart").waitFor();
+    await page.click("#save-panel");
+    await page.locator("#save-target").waitFor();
+    await page.selectOption("#save-target", "");
+    await page.fill("#save-name", "From the Data page");
+    await page.click("#save-dashboard");
+    await page.locator("#dashboard-h:has-text('From the Data page')").waitFor();
+    // every tag of PLANT over the dashboard's last hour: temp.a and temp.b
+    await page.locator('#panel-0-chart[data-series="2"]').waitFor();
+    expect(await page.locator("#panel-0 h2").textContent()).toBe("PLANT");
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
   test("bob, shown the dashboard without tables:read on PLANT, sees each panel's refusal and no Edit/Share/Delete", async () => {
     const { page } = b;
     const add = await neo(

@@ -8,6 +8,7 @@ import { api, ApiError, type ApiReply, type QueryReply, queryFile, runQuery } fr
 import { Chart, Note, type Series } from "../components.ts";
 import { bytes, download, fmtDate, fmtTime, num } from "../format.ts";
 import { html } from "../html.ts";
+import { SaveToDashboard } from "./data-save.ts";
 
 type TableView = import("../../src/http/routes/console-views.ts").TableView;
 
@@ -74,6 +75,9 @@ export function DataPage() {
   /** the statement behind the result shown: what a download runs again, whole */
   const [ran, setRan] = useState("");
   const [saving, setSaving] = useState(false);
+  /** the table picked (and its range): saved as a table panel while its query is the one shown */
+  const [picked, setPicked] = useState<{ table: string; range: string; sql: string } | null>(null);
+  const [saveOpen, setSaveOpen] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -107,6 +111,7 @@ export function DataPage() {
 
   function pick(t: string) {
     const q = tableQuery(t, RANGES.find((r) => r.id === range)?.ms ?? 0);
+    setPicked({ table: t, range, sql: q });
     setSql(q);
     void run(q);
     box.current?.focus();
@@ -126,6 +131,14 @@ export function DataPage() {
     }
   }
 
+  const asTable = picked && picked.sql === ran ? picked : null;
+  const panel = asTable
+    ? {
+        title: asTable.table,
+        chart: "line" as const,
+        query: { table: asTable.table, tags: [], aggregate: "none" as const, interval: "auto" },
+      }
+    : { title: "Query", chart: "line" as const, query: { sql: ran } };
   const chart = result ? seriesOf(result.data) : null;
   const timeCol = result ? result.data.columns.findIndex((c) => c.toUpperCase() === "TIME") : -1;
   const rows = result?.data.rows ?? [];
@@ -175,7 +188,10 @@ export function DataPage() {
           onClick=${() => save("csv")}>Download CSV</button>
         <button id="ndjson" class="btn" type="button" disabled=${!result || rows.length === 0 || saving}
           onClick=${() => save("ndjson")}>Download NDJSON</button>
+        <button id="save-panel" class="btn" type="button" disabled=${!ran} onClick=${() => setSaveOpen(true)}>Save as dashboard panel</button>
       </div>
+      <${SaveToDashboard} open=${saveOpen} panel=${panel} onClose=${() => setSaveOpen(false)}
+        range=${asTable && asTable.range !== "all" ? { last: asTable.range } : undefined} />
     </div>
     <div aria-live="polite">
       ${error ? html`<${Note} kind="error" id="query-error">${error}<//>` : null}
