@@ -170,7 +170,8 @@ export const mqttSection: Section = {
 
   # More than one listener, each with its own rules (Mosquitto's per_listener_settings):
   # with any Listener block, Listen above is not used; Tls above gives the server
-  # certificate of tls:// listeners and their default ClientAuth. docs/tls.md "Listeners".
+  # certificate of tls:// and wss:// listeners and the default ClientAuth of tls:// ones (wss://
+  # asks for client certificates only with its own ClientAuth). docs/tls.md "Listeners".
   # Listener "local" {
   #   Address = "tcp://127.0.0.1:1883"
   #   EnableTokenAuth = false
