@@ -1,9 +1,9 @@
-// The stores behind SuperMQ's /<domain>/clients and /<domain>/channels routes: a client is a neo key (registry,
+// The stores behind SuperMQ's /<domain>/clients, /<domain>/channels and membership routes: a client is a neo key (registry,
 // certificate from pki) in that domain, with SuperMQ's fields beside it (client-profiles).
 import { dropEntityFacts } from "../auth/index.ts";
-import type { DomainChannelStore, DomainClientStore } from "../http/index.ts";
+import type { DomainChannelStore, DomainClientStore, MembershipStore } from "../http/index.ts";
 import type { Pki } from "../pki/index.ts";
-import type { Channels, ClientProfiles, Domains, Groups, Registry } from "../registry/index.ts";
+import type { Channels, ClientProfiles, Domains, Groups, Membership, Registry } from "../registry/index.ts";
 
 const VALIDITY_MS = 3 * 365 * 86_400_000; // as keys made on /keys without notAfter
 
@@ -98,5 +98,21 @@ export function createDomainChannelStore(d: {
       const gone = new Set(scopes(channelId, o));
       registry.updateScopes(clientId, (cur) => cur.filter((s) => !gone.has(s)));
     },
+  };
+}
+
+/** SuperMQ's domain members, roles and invitations: the registry's membership store */
+export function createMembershipStore(d: {
+  domains: Domains;
+  membership: Membership;
+  invitationTtlMs: () => number;
+}): MembershipStore {
+  const { members, invitations } = d.membership;
+  return {
+    domain: (s) => d.domains.resolve(s),
+    user: (s) => members.user(s),
+    members,
+    invitations,
+    invitationTtlMs: d.invitationTtlMs,
   };
 }

@@ -3,7 +3,16 @@
 // about `nac_`/`nws_` bearers; the web UI and /users/* use it for logins.
 import { createPatAuth, createPeople, type PatAuth, type People } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-import { openPats, openUserKeys, openUsers, type Pats, type UserKeys, type Users } from "../registry/index.ts";
+import {
+  type Membership,
+  openMembership,
+  openPats,
+  openUserKeys,
+  openUsers,
+  type Pats,
+  type UserKeys,
+  type Users,
+} from "../registry/index.ts";
 
 export interface PeopleStack {
   users: Users;
@@ -11,6 +20,8 @@ export interface PeopleStack {
   people: People;
   pats: Pats;
   patAuth: PatAuth;
+  /** domain members and invitations: a user's roles go into its principal */
+  membership: Membership;
   close(): void;
 }
 
@@ -19,7 +30,10 @@ export function openPeople(dataDir: string, login: () => NeoConfig["login"]): Pe
   const users = openUsers(dataDir);
   const keys = openUserKeys(dataDir);
   const pats = openPats(dataDir);
+  const membership = openMembership(dataDir);
+  const rolesOf = (userId: string) => membership.members.rolesOf(userId);
   const people = createPeople({
+    rolesOf,
     users,
     keys,
     accessTtlMs: () => login().accessTokenDurationMs,
@@ -30,8 +44,10 @@ export function openPeople(dataDir: string, login: () => NeoConfig["login"]): Pe
     keys,
     people,
     pats,
-    patAuth: createPatAuth({ users, pats }),
+    patAuth: createPatAuth({ users, pats, rolesOf }),
+    membership,
     close() {
+      membership.close();
       pats.close();
       keys.close();
       users.close();

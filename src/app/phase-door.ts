@@ -32,7 +32,12 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     registry,
     anonymousScopes,
     person: personIdentify(people.people, people.patAuth),
-    people: { users: people.users, keys: people.keys, pats: people.pats },
+    people: {
+      users: people.users,
+      keys: people.keys,
+      pats: people.pats,
+      rolesOf: (id) => people.membership.members.rolesOf(id),
+    },
     trust: () => s.trust,
     // a bridge's rights as the settings hold them now (a reload replaces the settings)
     bridgeScopes: (name) => {

@@ -6,7 +6,7 @@ import { httpListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
-import { createDomainChannelStore, createDomainClientStore } from "./domain-clients.ts";
+import { createDomainChannelStore, createDomainClientStore, createMembershipStore } from "./domain-clients.ts";
 import { createMainfluxStores } from "./mainflux-provision.ts";
 import { createDomainGroupStore } from "./domain-groups.ts";
 import { createConsoleSource } from "./console.ts";
@@ -20,6 +20,8 @@ import {
   domainClientRoutes,
   domainGroupRoutes,
   domainRoutes,
+  domainMemberRoutes,
+  invitationRoutes,
   consoleRoutes,
   createKeysService,
   createPasswordLogin,
@@ -120,6 +122,11 @@ export async function startListeners(
   const keyApi = createKeysService({ ...keys, now: Date.now });
   const login = createPasswordLogin({ users: s.people.users, guard: door.guard, log: createLogger("web") });
   const { people } = s.people;
+  const membership = createMembershipStore({
+    domains: s.domains,
+    membership: s.people.membership,
+    invitationTtlMs: () => settings.get().login.invitationDurationMs,
+  });
   // every HTTP route of every surface, one table (the /db/*, /health, /metrics and /mqtt
   // routes are the HTTP server's own)
   const clients = createDomainClientStore(s);
@@ -138,6 +145,8 @@ export async function startListeners(
       reject: (k) => pendingJson(s.registry.pending.reject(k)),
     }),
     ...domainRoutes(s.domains),
+    ...domainMemberRoutes(membership),
+    ...invitationRoutes(membership),
     ...auditRoutes({
       query: (q) => s.audit.query(parseAuditFilter({ limit: "1000", ...q }, Date.now())).map(auditJson),
     }),

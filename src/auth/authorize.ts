@@ -2,7 +2,9 @@
 // `authorize(principal, operation, resource)`; nothing else matches scopes.
 import { entityFacts, type EntityKind } from "./entity-facts.ts";
 import { covers, intersect, overlaps } from "./filters.ts";
+import { describe } from "./refusal-text.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
+import { DOMAIN_ROLE_SCOPES, type DomainRole } from "../lib/domain-roles.ts";
 import { parseScopes, type Operation, type Scope } from "../lib/scopes.ts";
 
 /** Who is asking: a client key, a user, or an anonymous MQTT client. */
@@ -21,6 +23,13 @@ export interface Principal {
    * anonymous callers; users are bound by their scopes only). It acts in that domain alone.
    */
   readonly domain?: string;
+  /**
+   * A user's role in each SuperMQ domain it is a member of (lib/domain-roles.ts), as the
+   * registry held it when identify() or current() made this principal. Present on users
+   * from the user store: outside the default domain such a user acts by its role there,
+   * or by its own scopes only when they let it read that domain (a global operator).
+   */
+  readonly roles?: ReadonlyMap<string, DomainRole>;
 }
 
 export type Decision =
@@ -110,64 +119,6 @@ function targetMatches(r: Rule, resource: string, id: string): boolean {
   return t === resource;
 }
 
-function describe(op: Operation, resource: string): string {
-  switch (op) {
-    case "tables:read":
-      return `not allowed to read table ${resource}`;
-    case "tables:write":
-      return `not allowed to write table ${resource}`;
-    case "topics:publish":
-      return `not allowed to publish to ${resource}`;
-    case "topics:subscribe":
-      return `not allowed to subscribe to ${resource}`;
-    case "clients:connect":
-      return `not allowed to connect with client id "${resource}"`;
-    case "metrics:read":
-      return "not allowed to read metrics";
-    case "channels:publish":
-      return `not allowed to publish to channel ${resource}`;
-    case "channels:subscribe":
-      return `not allowed to subscribe to channel ${resource}`;
-    case "channels:list":
-    case "channels:create":
-    case "channels:delete":
-    case "channels:update":
-      return `not allowed to ${op.split(":")[1]} ${resource === "*" ? "channels" : `channel ${resource}`}`;
-    case "channels:connect":
-      return `not allowed to connect clients to channel ${resource}`;
-    case "channels:disconnect":
-      return `not allowed to disconnect clients from channel ${resource}`;
-    case "audit:read":
-      return "not allowed to read the audit trail";
-    case "settings:read":
-      return "not allowed to read the settings";
-    case "bans:list":
-    case "bans:clear":
-      return `not allowed to ${op.split(":")[1]} bans`;
-    case "users:list":
-    case "users:create":
-    case "users:update":
-    case "users:delete":
-      return `not allowed to ${op.split(":")[1]} users`;
-    case "pats:list":
-    case "pats:revoke":
-    case "pats:reset":
-      return `not allowed to ${op.split(":")[1]} other users' personal access tokens`;
-    case "domains:list":
-    case "domains:read":
-    case "domains:create":
-    case "domains:update":
-    case "domains:enable":
-    case "domains:disable":
-    case "domains:freeze":
-    case "domains:delete":
-      return `not allowed to ${op.split(":")[1]} ${resource === "*" ? "domains" : `domain ${resource}`}`;
-    default:
-      if (op.startsWith("keys:")) return `not allowed to ${op.split(":")[1]} key ${resource}`;
-      return `not allowed to ${op.split(":")[1]} ${op.split(":")[0]} ${resource}`;
-  }
-}
-
 const ALLOW_ALL: Decision = { allow: true, partial: false };
 const ALLOW_PART: Decision = { allow: true, partial: true };
 
@@ -227,11 +178,45 @@ export function authorize(
     if (f === null) return { allow: false, reason: `${describe(operation, resource)}: its state cannot be read now` };
     if (f.disabled) return { allow: false, reason: `${describe(operation, resource)}: the channel is disabled` };
   }
-  const d = decide(principal, operation, resource, domain);
+  const d = principal.roles
+    ? decideMember(principal, principal.roles, operation, resource, domain)
+    : decide(principal, operation, resource, domain);
   if (!d.allow || !principal.within) return d;
   const owner = authorize(principal.within, operation, resource, domain);
   if (!owner.allow) return owner;
   return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
+}
+
+/** each domain role's rules, parsed once (compile() caches per scope list) */
+const ROLE_SCOPES = new Map(
+  Object.entries(DOMAIN_ROLE_SCOPES).map(([role, texts]) => [role, parseScopes(texts)] as const),
+);
+
+/**
+ * A user in `domain`: its own scopes, where they count (the default domain, or a domain
+ * its own scopes let it read: a global operator), or else its role there. An own deny
+ * scope always wins; someone neither global there nor a member is refused everything.
+ */
+function decideMember(
+  p: Principal,
+  roles: ReadonlyMap<string, DomainRole>,
+  operation: Operation,
+  resource: string,
+  domain: string,
+): Decision {
+  const own = decide(p, operation, resource, domain);
+  if (!own.allow && own.scope) return own;
+  const global = domain === DEFAULT_DOMAIN_ID || decide(p, "domains:read", domain, domain).allow;
+  if (own.allow && global) return own;
+  const role = roles.get(domain);
+  if (!role) {
+    if (global) return own;
+    return { allow: false, reason: `${describe(operation, resource)}: not a member of domain ${domain}` };
+  }
+  const scopes = ROLE_SCOPES.get(role) ?? [];
+  const byRole = decide({ id: p.id, kind: p.kind, scopes }, operation, resource, domain);
+  if (byRole.allow) return byRole;
+  return { allow: false, reason: `${describe(operation, resource)}: role ${role} in domain ${domain}` };
 }
 
 /** `T_SENML`, a SenML channel's side table, holds T's data: the T it belongs to, else null */

@@ -11,7 +11,7 @@ import type { Pats, Registry, UserKeys, Users } from "../registry/index.ts";
 import { type CredentialRef, type Identified, type RefusalKind, userPrincipalId } from "./credential.ts";
 import { parsed } from "./identify.ts";
 import { patScopes } from "./pat-scopes.ts";
-import { userPrincipal } from "./people.ts";
+import { type RolesOf, userPrincipal } from "./people.ts";
 
 const log = createLogger("auth");
 
@@ -22,7 +22,13 @@ export interface CurrentDeps {
   /** Auth.AnonymousScopes, read per call (a reload may change them) */
   anonymousScopes(listener?: string): readonly string[];
   /** people's stores; without them a PAT, access key or session is never current */
-  people?: { users: Pick<Users, "getById">; keys: Pick<UserKeys, "get">; pats: Pick<Pats, "getAny" | "scopes"> };
+  people?: {
+    users: Pick<Users, "getById">;
+    keys: Pick<UserKeys, "get">;
+    pats: Pick<Pats, "getAny" | "scopes">;
+    /** users' domain roles now (a removed member loses its rights in that domain) */
+    rolesOf?: RolesOf;
+  };
   /** a `Bridge "name"` block's scopes in the current settings (undefined: no such bridge now) */
   bridgeScopes?(name: string): readonly string[] | undefined;
   /** the trusted company CAs: a certificate of one is dead once its CRL lists it */
@@ -73,7 +79,7 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
         id: userPrincipalId(owner.name),
         kind: "user",
         scopes,
-        within: userPrincipal(owner),
+        within: userPrincipal(owner, people.rolesOf),
         ref,
         expiresAt: p.expiresAt ?? Number.POSITIVE_INFINITY,
       },
@@ -88,7 +94,7 @@ export function createCurrent(deps: CurrentDeps): (ref: CredentialRef) => Curren
     const u = people.users.getById(k.userId);
     // a deleted user, or a password change since the key was issued
     if (!u || u.updatedAt !== k.stamp) return gone("revoked", "the user's keys were ended");
-    return { ok: true, principal: { ...userPrincipal(u), ref, expiresAt: k.expiresAt } };
+    return { ok: true, principal: { ...userPrincipal(u, people.rolesOf), ref, expiresAt: k.expiresAt } };
   }
 
   return (ref) => {

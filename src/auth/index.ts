@@ -46,3 +46,12 @@ export { domainJson, groupJson } from "../registry/index.ts";
 export type { Dashboard, Dashboards } from "../registry/index.ts";
 export { shownTo } from "../registry/index.ts";
 export type { Group, GroupInput, GroupStatus } from "../registry/index.ts";
+export type {
+  DomainMember,
+  DomainMembers,
+  Invitation,
+  InvitationFilter,
+  InvitationState,
+  Invitations,
+} from "../registry/index.ts";
+export { INVITATION_STATES } from "../registry/index.ts";

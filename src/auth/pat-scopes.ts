@@ -8,7 +8,7 @@
 //                                      keys:rotate + keys:revoke, keys:delete, clients:connect
 //   messages read|publish|subscribe -> tables:read:<table>, channels:publish|subscribe:<id>
 //   users create|read|list|update|delete -> users:create, users:list, users:list, users:update, users:delete
-//   domains create|read|list|update|enable|disable|freeze|delete -> domains:<op>:<domain id>
+//   domains create|read|list|update|enable|disable|freeze|delete|members -> domains:<op>:<domain id>
 //   dashboards, groups list|read|create|update|delete|share|unshare -> dashboards:<op>:<id>,
 //                                      groups:<op>:<id> (an entity_id naming a group, in any
 //                                      type, covers the group's members: auth/authorize.ts)
@@ -48,7 +48,10 @@ const MAP: Record<string, Record<string, readonly string[]>> = {
     delete: ["users:delete"],
   },
   domains: Object.fromEntries(
-    ["list", "read", "create", "update", "enable", "disable", "freeze", "delete"].map((op) => [op, [`domains:${op}`]]),
+    ["list", "read", "create", "update", "enable", "disable", "freeze", "delete", "members"].map((op) => [
+      op,
+      [`domains:${op}`],
+    ]),
   ),
   dashboards: Object.fromEntries(
     ["list", "read", "create", "update", "delete", "share", "unshare"].map((op) => [op, [`dashboards:${op}`]]),

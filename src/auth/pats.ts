@@ -4,10 +4,10 @@
 import { makePrincipal } from "./authorize.ts";
 import { type Identity, refusal, userPrincipalId } from "./credential.ts";
 import { patScopes } from "./pat-scopes.ts";
-import { userPrincipal } from "./people.ts";
+import { type RolesOf, userPrincipal } from "./people.ts";
 import type { Pats, Users } from "../registry/index.ts";
 
-export function createPatAuth(deps: { users: Users; pats: Pats }) {
+export function createPatAuth(deps: { users: Users; pats: Pats; rolesOf?: RolesOf }) {
   const { users, pats } = deps;
   return {
     looksLike: (s: string) => s.startsWith("pat_"),
@@ -29,7 +29,7 @@ export function createPatAuth(deps: { users: Users; pats: Pats }) {
         ok: true,
         principal: {
           ...makePrincipal(userPrincipalId(owner.name), "user", scopes),
-          within: userPrincipal(owner),
+          within: userPrincipal(owner, deps.rolesOf),
           // the PAT and its version: revoke, reset, delete or any change ends live sessions
           ref: { kind: "pat", id: c.pat.id, user: owner.name, generation: c.pat.updatedAt },
           expiresAt: c.pat.expiresAt ?? Number.POSITIVE_INFINITY,

@@ -1,6 +1,7 @@
 // People: login keys (access + refresh, SuperMQ's shape), web UI sessions and recovery
 // keys, all from one store (registry user_keys), and the principal a user acts as.
 // The password check itself (argon2id, behind the brute-force guard) is the caller's.
+import type { DomainRole } from "../lib/domain-roles.ts";
 import { SCOPE_TYPES } from "../lib/scopes.ts";
 import { type UserKeyInfo, type UserKeys, type UserRecord, type Users, validatePassword } from "../registry/index.ts";
 import { makePrincipal, type Principal } from "./authorize.ts";
@@ -28,6 +29,7 @@ export interface PeopleDeps {
   refreshTtlMs: () => number;
   sessionTtlMs?: number;
   now?: () => number;
+  rolesOf?: RolesOf;
 }
 
 export interface UserIdentity {
@@ -45,9 +47,17 @@ export interface LoginKeys {
   refresh_expires_at: string;
 }
 
-/** a user as a principal (`user:<name>`, never a key's id): the ADMIN role holds every scope */
-export function userPrincipal(u: UserRecord): Principal {
-  return makePrincipal(userPrincipalId(u.name), "user", u.role === "admin" ? ADMIN_SCOPES : u.scopes);
+/** a user's role in each domain it is a member of (registry DomainMembers.rolesOf), read now */
+export type RolesOf = (userId: string) => ReadonlyMap<string, DomainRole>;
+
+/**
+ * a user as a principal (`user:<name>`, never a key's id): the ADMIN role holds every scope;
+ * with `rolesOf`, its domain roles as they are now (authorize() decides by them outside the
+ * default domain)
+ */
+export function userPrincipal(u: UserRecord, rolesOf?: RolesOf): Principal {
+  const p = makePrincipal(userPrincipalId(u.name), "user", u.role === "admin" ? ADMIN_SCOPES : u.scopes);
+  return rolesOf ? { ...p, roles: rolesOf(u.id) } : p;
 }
 
 export function createPeople(deps: PeopleDeps) {
@@ -124,7 +134,7 @@ export function createPeople(deps: PeopleDeps) {
       const u = owner(c.key);
       if (!u) return { ok: false, reason: "revoked", text: "invalid or expired key" };
       if (c.key.kind === "session") keys.extend(c.key, now() + sessionTtl);
-      return { ok: true, user: u, principal: userPrincipal(u), key: c.key };
+      return { ok: true, user: u, principal: userPrincipal(u, deps.rolesOf), key: c.key };
     },
 
     /** an access key or a web session as a bearer: who it is */
@@ -135,7 +145,7 @@ export function createPeople(deps: PeopleDeps) {
       const u = owner(c.key);
       if (!u) return fail("invalid or expired key");
       if (c.key.kind === "session") keys.extend(c.key, now() + sessionTtl);
-      return { ok: true, user: u, principal: userPrincipal(u), key: c.key };
+      return { ok: true, user: u, principal: userPrincipal(u, deps.rolesOf), key: c.key };
     },
 
     looksLike: (token: string) => keys.looksLike(token),

@@ -7,6 +7,7 @@ import { usageError } from "../lib/errors.ts";
 import { domainJson, openDomains, type Domain, type Domains, type DomainState } from "../registry/index.ts";
 import { commonArgs, command } from "./common.ts";
 import { jsonObjectArg, listArg } from "./shell-args.ts";
+import { accept, invitations, invite, member, reject } from "./shell-domain-members.ts";
 import { formatTime, renderBox } from "./shell-key-format.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
 
@@ -145,5 +146,10 @@ export default command({
     disable: setStatus("disable", "disabled", "Disable a domain: its keys stop (live sessions within a second)"),
     freeze: setStatus("freeze", "frozen", "Freeze a domain: like disable, kept for an operator's review"),
     del,
+    member,
+    invite,
+    invitations,
+    accept,
+    reject,
   },
 });

@@ -64,6 +64,10 @@ export function defaultConfig(cwd: string = process.cwd()): NeoConfig {
     storage: { sync: "full", retention: "off", whenFull: "refuse", busyTimeoutMs: 5000 },
     guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 15 * 60_000, maxRefusals: 60, ipv6Prefix: 64, allowList: [] },
     audit: { enabled: true, maxEvents: 100_000, keepChangesMs: 0, refusalsInFull: 10 },
-    login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 24 * 3_600_000 },
+    login: {
+      accessTokenDurationMs: 3_600_000,
+      refreshTokenDurationMs: 24 * 3_600_000,
+      invitationDurationMs: 168 * 3_600_000,
+    },
   };
 }

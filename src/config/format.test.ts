@@ -143,6 +143,7 @@ describe("printing configs", () => {
       login: fc.record({
         accessTokenDurationMs: fc.integer({ min: 1, max: 10_080 }).map((m) => m * 60_000),
         refreshTokenDurationMs: fc.integer({ min: 1, max: 525_600 }).map((m) => m * 60_000),
+        invitationDurationMs: fc.integer({ min: 1, max: 525_600 }).map((m) => m * 60_000),
       }),
     })
     .filter(

@@ -77,7 +77,11 @@ describe("defaults and precedence", () => {
       storage: { sync: "full", retention: "off", whenFull: "refuse", busyTimeoutMs: 5000 },
       guard: { maxFailures: 10, windowMs: 60_000, maxBanMs: 900_000, maxRefusals: 60, ipv6Prefix: 64, allowList: [] },
       audit: { enabled: true, maxEvents: 100_000, keepChangesMs: 0, refusalsInFull: 10 },
-      login: { accessTokenDurationMs: 3_600_000, refreshTokenDurationMs: 86_400_000 },
+      login: {
+        accessTokenDurationMs: 3_600_000,
+        refreshTokenDurationMs: 86_400_000,
+        invitationDurationMs: 604_800_000,
+      },
     });
   });
 

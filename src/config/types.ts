@@ -197,7 +197,7 @@ export interface NeoConfig {
   /** audit trail in <data>/audit.db: authentication events capped at maxEvents, changes kept keepChangesMs */
   audit: { enabled: boolean; maxEvents: number; keepChangesMs: number; refusalsInFull: number };
   /** lifetimes of login keys (POST /users/tokens/issue) */
-  login: { accessTokenDurationMs: number; refreshTokenDurationMs: number };
+  login: { accessTokenDurationMs: number; refreshTokenDurationMs: number; invitationDurationMs: number };
   /** `Bridge "name" { ... }` blocks (file only); none when absent */
   bridges?: BridgeConfig[];
   /** `Export "name" { ... }` blocks (file only); none when absent */

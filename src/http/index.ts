@@ -7,6 +7,8 @@ export { auditRoutes } from "./routes/audit.ts";
 export { channelMessageRoutes } from "./routes/channel-messages.ts";
 export { channelRoutes } from "./routes/channels.ts";
 export { domainRoutes } from "./routes/domains.ts";
+export { domainMemberRoutes, type MembershipStore } from "./routes/domain-members.ts";
+export { invitationRoutes } from "./routes/invitations.ts";
 export { domainClientRoutes, type DomainClientStore } from "./routes/domain-clients.ts";
 export { domainChannelRoutes, type DomainChannelStore } from "./routes/domain-channels.ts";
 export { dashboardRoutes } from "./routes/dashboards.ts";

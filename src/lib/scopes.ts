@@ -20,8 +20,9 @@ export const SCOPE_TYPES = {
   users: ["list", "create", "update", "delete"],
   /** other users' PATs: an operator's revoke, and reviving a PAT an operator revoked */
   pats: ["list", "revoke", "reset"],
-  /** SuperMQ domains (tenants): managing them; target a domain id or * */
-  domains: ["list", "read", "create", "update", "enable", "disable", "freeze", "delete"],
+  /** SuperMQ domains (tenants): managing them; target a domain id or *. `members`: its
+   *  members, their roles and invitations (docs/supermq.md#members-roles-and-invitations) */
+  domains: ["list", "read", "create", "update", "enable", "disable", "freeze", "delete", "members"],
   /** SuperMQ's dashboards (accepted and kept; asked where dashboards exist) */
   dashboards: ["list", "read", "create", "update", "delete", "share", "unshare"],
   /** SuperMQ's groups (target a group id or *); a scope naming a group also covers its members */

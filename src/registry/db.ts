@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isDiskFull } from "../lib/disk-full.ts";
 import { DEFAULT_DOMAIN_ID, DEFAULT_DOMAIN_ROUTE } from "../lib/domain-id.ts";
+import { MEMBER_MIGRATIONS } from "./member-migrations.ts";
 import { explainOpenError, openDatabase, openSnapshot, runMigrations, type Migration } from "../storage/index.ts";
 
 const MIGRATIONS: Migration[] = [
@@ -231,6 +232,7 @@ function migrate(db: Database): void {
   runMigrations(db, "dashboards", DASHBOARD_MIGRATIONS);
   runMigrations(db, "groups", GROUP_MIGRATIONS);
   runMigrations(db, "pending", PENDING_MIGRATIONS);
+  runMigrations(db, "members", MEMBER_MIGRATIONS);
 }
 
 /**

@@ -205,7 +205,12 @@ export function openDomains(dataDir: string): Domains {
       if (cur.id === DEFAULT_DOMAIN_ID) throw conflict("domain_default", "the default domain cannot be deleted");
       const n = q.keys.get(cur.id)?.n ?? 0;
       if (n > 0) throw conflict("domain_not_empty", `domain ${cur.id} still holds ${n} client(s): delete them first`);
-      db.prepare("DELETE FROM domains WHERE id = ?").run(cur.id);
+      db.transaction(() => {
+        db.prepare("DELETE FROM domains WHERE id = ?").run(cur.id);
+        // its members and invitations go with it (registry/domain-members.ts)
+        db.prepare("DELETE FROM domain_members WHERE domain_id = ?").run(cur.id);
+        db.prepare("DELETE FROM domain_invitations WHERE domain_id = ?").run(cur.id);
+      })();
       noteLocalWrite();
     },
     close: () => db.close(),

@@ -46,6 +46,19 @@ export {
   type Domains,
   type DomainState,
 } from "./domains.ts";
+export {
+  openMembership,
+  type DomainMember,
+  type DomainMembers,
+  type Membership,
+} from "./domain-members.ts";
+export {
+  INVITATION_STATES,
+  type Invitation,
+  type InvitationFilter,
+  type InvitationState,
+  type Invitations,
+} from "./invitations.ts";
 export { openClientProfiles, type ClientProfile, type ClientProfiles } from "./client-profiles.ts";
 export { isEnrollmentSecret } from "./enrollments.ts";
 export {

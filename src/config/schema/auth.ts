@@ -1,4 +1,4 @@
-// Auth { DefaultScopes, AnonymousScopes, AccessTokenDuration, RefreshTokenDuration }
+// Auth { DefaultScopes, AnonymousScopes, AccessTokenDuration, RefreshTokenDuration, InvitationDuration }
 import { formatDuration } from "../../lib/duration.ts";
 import { ALL_ACCESS_SCOPES } from "../../lib/scopes.ts";
 import { duration, scopeList } from "./leaves.ts";
@@ -13,6 +13,7 @@ export const authSection: Section = {
       AnonymousScopes: scopeList((p, l) => ((p.auth ??= {}).anonymousScopes = l)),
       AccessTokenDuration: duration(60_000, 7 * 86_400_000, (p, ms) => (p.login.accessTokenDurationMs = ms)),
       RefreshTokenDuration: duration(60_000, 365 * 86_400_000, (p, ms) => (p.login.refreshTokenDurationMs = ms)),
+      InvitationDuration: duration(1_000, 365 * 86_400_000, (p, ms) => (p.login.invitationDurationMs = ms)),
     },
   },
   apply: (cfg, p) => {
@@ -30,6 +31,7 @@ export const authSection: Section = {
       : []),
     `  AccessTokenDuration = ${q(formatDuration(cfg.login.accessTokenDurationMs))}`,
     `  RefreshTokenDuration = ${q(formatDuration(cfg.login.refreshTokenDurationMs))}`,
+    `  InvitationDuration = ${q(formatDuration(cfg.login.invitationDurationMs))}`,
     "}",
   ],
   sample: () => `Auth {
@@ -57,5 +59,7 @@ export const authSection: Section = {
   # Lifetimes of the keys POST /users/tokens/issue hands out (durations: "90s", "15m", "24h", "30d").
   AccessTokenDuration = "1h"
   RefreshTokenDuration = "24h"
+  # How long an invitation to a SuperMQ domain can be accepted (SuperMQ's 168h).
+  InvitationDuration = "168h"
 }`,
 };

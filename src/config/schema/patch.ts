@@ -107,7 +107,7 @@ export interface ConfigPatch {
   grpc?: GrpcPatch;
   http: ServicePatch;
   logLevel?: LogLevel;
-  login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number };
+  login: { accessTokenDurationMs?: number; refreshTokenDurationMs?: number; invitationDurationMs?: number };
   mqtt: ServicePatch;
   query?: Partial<QueryConfig>;
   storage: StoragePatch;
