@@ -150,6 +150,10 @@ describe.skipIf(need.skip)("SuperMQ groups: a scope on a group covers its member
     expect((await curl("DELETE", `/${A.id}/groups/${child}/parent`, { bearer: st.access })).status).toBe(204);
     const kids = { children_ids: [child] };
     expect((await curl("POST", `/${A.id}/groups/${top}/children`, { bearer: st.access, json: kids })).status).toBe(204);
+    const listed = (q: string) => curl("GET", `/${A.id}/groups${q}`, { bearer: st.access });
+    expect(((await listed(`/${top}/children`)).body.groups as Body[]).map((g) => g.id)).toEqual([child]);
+    expect((await listed("?name=HALL")).body).toMatchObject({ total: 1, groups: [{ id: child }] });
+    expect((await listed("?status=disabled")).body.total).toBe(0);
     // a PAT that may read the top group reads its subgroup too, and nothing else
     const pat = (await curl("POST", "/pats", { bearer: st.access, json: { name: "reader", duration: "24h" } })).body;
     const scope = { optional_domain_id: A.id, entity_type: "groups", operation: "read", entity_id: top };

@@ -1,7 +1,7 @@
 // SuperMQ's groups under a domain (groups/api/http/transport.go), and the parent group of a
 // channel or client (channels|clients/api/http: POST|DELETE /{id}/parent):
 //   POST   /<domain>/groups {"name","description","tags","metadata","status","parent_id"?}  201
-//   GET    /<domain>/groups                             {total,offset,limit,groups}
+//   GET    /<domain>/groups[?name&status&tag]           {total,offset,limit,groups}; .../<id>/children too
 //   GET    /<domain>/groups/<id>                        200; PUT|PATCH {"name","description","metadata"} 200
 //   PATCH  /<domain>/groups/<id>/tags {"tags"}          200; POST .../enable|disable 200; DELETE 204
 //   POST|DELETE /<domain>/groups/<id>/parent {"parent_id"}         204
@@ -57,6 +57,22 @@ export function domainGroupRoutes(store: DomainGroupStore): RouteSpec[] {
     const d = domainOf(store, c, change);
     c.need(op, c.params.id ?? "", d);
     return groupOf(c.params.id ?? "", d);
+  };
+  /** the groups the caller may see */
+  const visible = (c: RouteContext, d: string, list: Group[]) =>
+    list.filter((g) => c.may("groups:list", g.id, d) || c.may("groups:read", g.id, d));
+  /** narrowed by SuperMQ's ?name (a part of it), ?status (enabled, disabled, all) and ?tag */
+  const narrow = (c: RouteContext, list: Group[]) => {
+    const q = c.url.searchParams;
+    const name = q.get("name")?.toLowerCase();
+    const status = q.get("status") ?? "all";
+    const tag = q.get("tag");
+    return list.filter(
+      (g) =>
+        (name === undefined || g.name.toLowerCase().includes(name)) &&
+        (status === "all" || g.status === status) &&
+        (tag === null || g.tags.includes(tag)),
+    );
   };
   const at = (p: string) => `/:domain/groups${p}`;
   const route = apiRoute;
@@ -135,9 +151,9 @@ export function domainGroupRoutes(store: DomainGroupStore): RouteSpec[] {
     }),
     route("GET", at(""), undefined, (_, c) => {
       const d = domainOf(store, c, false);
-      const all = store.list(d).filter((g) => c.may("groups:list", g.id, d) || c.may("groups:read", g.id, d));
+      const all = visible(c, d, store.list(d));
       if (all.length === 0) c.need("groups:list", "*", d); // nothing visible: say why (403) unless allowed
-      return jsonResponse(page(c, "groups", all, groupJson));
+      return jsonResponse(page(c, "groups", narrow(c, all), groupJson));
     }),
     route("GET", at("/:id"), undefined, (_, c) => jsonResponse(groupJson(mine(c, "groups:read", false)))),
     route("PUT", at("/:id"), "group.update", update),
@@ -164,6 +180,11 @@ export function domainGroupRoutes(store: DomainGroupStore): RouteSpec[] {
     route("DELETE", at("/:id/parent"), "group.parent", (_, c) => {
       store.setParent(mine(c, "groups:update", true).id, null, byOf(c));
       return NO_CONTENT();
+    }),
+    route("GET", at("/:id/children"), undefined, (_, c) => {
+      const g = mine(c, "groups:read", false);
+      const kids = store.list(g.domainId).filter((x) => x.parentId === g.id);
+      return jsonResponse(page(c, "groups", narrow(c, visible(c, g.domainId, kids)), groupJson));
     }),
     route("POST", at("/:id/children"), "group.children", (req, c) => children(req, c, true)),
     route("DELETE", at("/:id/children"), "group.children", (req, c) => children(req, c, false)),
