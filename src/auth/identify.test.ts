@@ -173,6 +173,14 @@ describe("identify: a listener's Credentials (the forms it accepts) are input", 
     expect(who(auth.identify({ ...certsOnly, username: a.token }))).toBe("refused:not_here");
   });
 
+  test("an EST enrollment secret is not a form a listener names: the EST routes alone take it", () => {
+    const secret = reg.enrollments.create("enrollee-1", [], Date.now() + DAY);
+    const certsOnly = { ...closed, enrollments: true, listener: "lan", accept: ["certificate"] as const };
+    expect(who(auth.identify({ ...certsOnly, username: "enrollee-1", password: secret }))).toBe(
+      "enrollment:enrollee-1",
+    );
+  });
+
   test("a wrong credential stays a guess, and nothing presented stays anonymous where allowed", () => {
     const tokensOnly = { accept: ["certificate"] as const };
     expect(who(auth.identify({ ...closed, ...tokensOnly, username: `${a.token}x` }))).toBe("refused:guess");
