@@ -13,19 +13,18 @@
 // told whether the dashboard exists; one not shown to the caller (not theirs, not shared
 // with them) is "not found". A panel's data is read with the caller's own tables:read
 // rights through the /db/query path: a dashboard never lets anyone read a table they cannot.
-import { type Dashboard, type Dashboards, type Principal, principalName, shownTo } from "../../auth/index.ts";
+import { type Dashboard, type Dashboards, type Principal, shownTo } from "../../auth/index.ts";
 import { DEFAULT_DOMAIN_ID } from "../../lib/domain-id.ts";
-import { badRequest, forbidden, notFound } from "../../lib/errors.ts";
+import { badRequest, notFound } from "../../lib/errors.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import { ANY, type RouteContext, type RouteSpec } from "../route.ts";
 import type { DashboardView, PanelView, TimeRangeView } from "./console-views.ts";
 import { panelSql, parseDashboardBody, parseTimeRange, resolveRange } from "./dashboard-spec.ts";
+import { byOf, domainOf as pathDomain, type DomainLookup } from "./domain-common.ts";
 import { readJson } from "./domains.ts";
 
-export interface DashboardRoutesDeps {
+export interface DashboardRoutesDeps extends DomainLookup {
   dashboards: Dashboards;
-  /** a domain by id or route */
-  domain(idOrRoute: string): { id: string; status: string } | null;
   /** is there a user of this name (sharing names users) */
   userExists(name: string): boolean;
   /** run a read-only statement exactly as /db/query does, each table decided by `decide` */
@@ -80,15 +79,10 @@ function rangeParam(q: URLSearchParams): TimeRangeView | undefined {
 
 export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
   const { dashboards } = deps;
-  const who = (c: RouteContext) => (c.principal ? principalName(c.principal) : "");
+  const who = byOf;
   /** the path's domain (the default one under /dashboards); changes need it enabled */
-  const domainOf = (c: RouteContext, change: boolean) => {
-    if (c.params.domain === undefined) return DEFAULT_DOMAIN_ID;
-    const d = deps.domain(c.params.domain);
-    if (!d) throw notFound("domain_not_found", `domain ${JSON.stringify(c.params.domain)} not found`);
-    if (change && d.status !== "enabled") throw forbidden("domain_disabled", `domain ${d.id} is ${d.status}`);
-    return d.id;
-  };
+  const domainOf = (c: RouteContext, change: boolean) =>
+    c.params.domain === undefined ? DEFAULT_DOMAIN_ID : pathDomain(deps, c, change);
   /** decide the right first, then the dashboard: in this domain and shown to the caller */
   const dashboardOf = (c: RouteContext, op: "read" | "update" | "delete" | "share", change = false) => {
     const domain = domainOf(c, change);
