@@ -51,6 +51,20 @@ describe("neo shell channel", () => {
     expect(JSON.parse((await neo("channel", "list", "--format", "json")).stdout)).toEqual([]);
   });
 
+  test("disable and enable a channel; the list shows its status", async () => {
+    expect((await neo("channel", "create", "gate-1")).code).toBe(0);
+    expect((await neo("channel", "disable", "gate-1")).stdout).toBe("channel gate-1 is disabled\n");
+    const status = async () =>
+      (JSON.parse((await neo("channel", "list", "--format", "json")).stdout) as { id: string; status: string }[]).find(
+        (c) => c.id === "gate-1",
+      )?.status;
+    expect(await status()).toBe("disabled");
+    expect((await neo("channel", "enable", "gate-1")).stdout).toBe("channel gate-1 is enabled\n");
+    expect(await status()).toBe("enabled");
+    expect((await neo("channel", "disable", "nope")).stderr).toBe('neo: channel "nope" not found\n');
+    expect((await neo("channel", "del", "gate-1")).code).toBe(0);
+  });
+
   test("mistakes get a one-line reason and a non-zero exit", async () => {
     const bad = await neo("channel", "create", "Bad Id");
     expect(bad.code).toBe(1);

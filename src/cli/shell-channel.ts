@@ -128,6 +128,17 @@ const del = command({
   },
 });
 
+const setStatus = (name: "enable" | "disable", what: string) =>
+  command({
+    meta: { name, description: what },
+    args: { ...commonArgs, id: channelArg },
+    async run({ args }) {
+      const ch = await withChannels(args, (c) => c.setStatus(args.id, name === "enable" ? "enabled" : "disabled"));
+      auditChange(args, `channel.${name}`, ch.id);
+      out(`channel ${ch.id} is ${ch.status}\n`);
+    },
+  });
+
 const connect = command({
   meta: {
     name: "connect",
@@ -161,5 +172,13 @@ const disconnect = command({
 
 export default command({
   meta: { name: "channel", description: "Manage Mainflux-style channels and which clients are connected to them" },
-  subCommands: { create, list, del, connect, disconnect },
+  subCommands: {
+    create,
+    list,
+    del,
+    connect,
+    disconnect,
+    enable: setStatus("enable", "Enable a channel: its connected clients publish and subscribe again"),
+    disable: setStatus("disable", "Disable a channel: every publish and subscribe refused (live ones within a second)"),
+  },
 });
