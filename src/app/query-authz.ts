@@ -6,6 +6,7 @@
 // A table that does not exist is answered like one the caller may not read (403 naming it),
 // so a scoped key cannot learn which tables exist; a caller that may read it hears "no such table".
 import { authorize, type Principal } from "../auth/index.ts";
+import { DOMAIN_ROLE_SCOPES } from "../lib/domain-roles.ts";
 import type { QueryRefusal, TableFinder } from "../query/index.ts";
 
 /** the decision for one table of a domain (HTTP passes its runner's, which audits a refusal) */
@@ -51,8 +52,14 @@ export function createReadCheck(finder: TableFinder, tableDomain?: (table: strin
   };
 }
 
-/** does the principal (and whoever it acts within) hold at least one tables:read allow scope? */
+/**
+ * does the principal (and whoever it acts within) hold at least one tables:read allow scope,
+ * its own or by its role in a domain (a member reads its domain's tables)?
+ */
 function readsSomething(p: Principal): boolean {
-  const own = p.scopes.some((s) => !s.deny && s.operation === "tables:read");
+  const byRole = [...(p.roles?.values() ?? [])].some((r) =>
+    DOMAIN_ROLE_SCOPES[r].some((s) => s.startsWith("tables:read:")),
+  );
+  const own = byRole || p.scopes.some((s) => !s.deny && s.operation === "tables:read");
   return own && (p.within === undefined || readsSomething(p.within));
 }

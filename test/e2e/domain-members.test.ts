@@ -12,6 +12,7 @@ let srv: Server;
 const keys: Record<string, string> = {};
 let D = "";
 let E = "";
+let table = "";
 
 async function curl(method: string, path: string, opts: { bearer?: string; json?: unknown } = {}) {
   const args = ["curl", "-s", "-X", method, "-w", "\n%{http_code}", `${srv.httpUrl}${path}`];
@@ -45,7 +46,9 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
       .id as string;
     E = (await curl("POST", "/domains", { bearer: keys.alice!, json: { name: "Other", route: "other" } })).body
       .id as string;
-    expect((await curl("POST", "/plant/channels", { bearer: keys.alice!, json: { id: "line1" } })).status).toBe(201);
+    const ch = await curl("POST", "/plant/channels", { bearer: keys.alice!, json: { id: "line1" } });
+    expect(ch.status).toBe(201);
+    table = ch.body.table as string;
   });
   afterAll(async () => {
     await srv?.stop();
@@ -220,5 +223,28 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect((await sh(["invite", "plant", "carol"])).code).toBe(0);
     expect((await sh(["reject", "plant", "--user", "carol"])).code).toBe(0);
     expect((await sh(["reject", "plant", "--user", "carol"])).code).not.toBe(0);
+  });
+
+  test("the older invitations API (user_id, domain_id, relation; GET|DELETE /invitations/<user>/<domain>), and /db/query of the domain's table follows membership", async () => {
+    const sent = await curl("POST", "/invitations", {
+      bearer: keys.alice!,
+      json: { user_id: "bob", domain_id: "plant", relation: "administrator" },
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ role_id: "admin", domain_id: D, state: "pending" });
+    expect(await status("POST", "/invitations", "alice", { user_id: "carol", domain_id: D, relation: "editor" })).toBe(
+      400,
+    );
+    expect((await curl("GET", "/invitations/bob/plant", { bearer: keys.bob! })).body.state).toBe("pending");
+    expect(await status("GET", "/invitations/bob/plant", "carol")).toBe(403);
+    expect(await status("DELETE", "/invitations/bob/plant", "alice")).toBe(204);
+    expect(await status("GET", "/invitations/bob/plant", "alice")).toBe(404);
+
+    // the channel's table belongs to the domain: read by its members only
+    const q = `/db/query?q=${encodeURIComponent(`select count(*) from ${table}`)}`;
+    expect(await status("GET", q, "bob")).toBe(403);
+    expect(await status("POST", `/domains/${D}/roles/member/members`, "alice", { members: ["bob"] })).toBe(200);
+    expect(await status("GET", q, "bob")).toBe(200);
+    expect(await status("GET", q, "carol")).toBe(403);
   });
 });

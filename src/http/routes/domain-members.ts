@@ -46,8 +46,12 @@ export const pageOf = (c: RouteContext) => {
 };
 
 /** the path's domain, with the question asked in it before anyone learns whether it exists */
-export function domainFor(store: MembershipStore, c: RouteContext, op: "domains:read" | "domains:members") {
-  const given = c.params.id ?? "";
+export function domainFor(
+  store: MembershipStore,
+  c: RouteContext,
+  op: "domains:read" | "domains:members",
+  given = c.params.id ?? "",
+) {
   const d = store.domain(given);
   c.need(op, d?.id ?? given, d?.id ?? given.toLowerCase());
   if (!d) throw notFound("domain_not_found", `domain ${JSON.stringify(given)} not found`);

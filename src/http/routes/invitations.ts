@@ -3,6 +3,8 @@
 //   POST   /domains/<d>/invitations {"invitee_user_id","role_id"|"role_name","resend"?}  201 + invitation
 //   GET    /domains/<d>/invitations[?offset&limit&invitee_user_id&invited_by&role_id&state]
 //   DELETE /domains/<d>/invitations {"user_id"}                                   204
+//   and the older invitations service's POST /invitations {"user_id","domain_id","relation"},
+//   GET|DELETE /invitations/<user>/<domain>
 //   GET    /invitations[?domain_id&state&...]    the caller's own               {total,offset,limit,invitations}
 //   POST   /invitations/accept {"domain_id"}, /invitations/reject {"domain_id"}  204
 // The domain's routes need `domains:members` there (the invitee deletes its own without);
@@ -73,6 +75,40 @@ export function invitationRoutes(store: MembershipStore): RouteSpec[] {
     if (!u) throw forbidden("not_a_user", "only a user has invitations");
     return u;
   };
+  /** a domain admin invites a user with a role (SuperMQ's `relation` "administrator" is admin) */
+  const send = (c: RouteContext, d: { id: string }, b: Record<string, unknown>) => {
+    const invitee = str(b, "invitee_user_id") ?? str(b, "user_id");
+    const given = str(b, "role_id") ?? str(b, "role_name") ?? str(b, "relation");
+    if (!invitee || !given) throw badRequest("missing_id", "invitee_user_id and role_id are required");
+    if (b.resend !== undefined && typeof b.resend !== "boolean")
+      throw badRequest("invalid_invitation", "resend must be true or false");
+    const u = store.user(invitee);
+    if (!u) throw notFound("user_not_found", `no user ${JSON.stringify(invitee)}`);
+    const inv = store.invitations.send({
+      domainId: d.id,
+      userId: u.id,
+      role: given === "administrator" ? "admin" : given,
+      by: c.principal ? principalName(c.principal) : "",
+      ttlMs: store.invitationTtlMs(),
+      resend: b.resend === true,
+    });
+    c.changed = { target: d.id, detail: { user: u.name, role: inv.role } };
+    return jsonResponse(json(inv), 201);
+  };
+  /** the invitee itself may see and delete its invitation; anyone else needs domains:members there */
+  const invitationOf = (c: RouteContext, domain: string, invitee: string | undefined) => {
+    if (!invitee) throw badRequest("missing_id", "missing user_id");
+    const u = store.user(invitee);
+    const self = u !== null && c.principal?.kind === "user" && principalName(c.principal) === u.name;
+    return { u, d: self ? store.domain(domain) : domainFor(store, c, "domains:members", domain) };
+  };
+  const remove = (c: RouteContext, domain: string, invitee: string | undefined) => {
+    const { d, u } = invitationOf(c, domain, invitee);
+    if (!d || !u || !store.invitations.delete(d.id, u.id))
+      throw notFound("invitation_not_found", `no invitation of ${JSON.stringify(invitee)} to this domain`);
+    c.changed = { target: d.id, detail: { user: u.name } };
+    return new Response(null, { status: 204 });
+  };
   /** the body's domain_id (an id or route) of one of the caller's invitations */
   const answer = (to: "accept" | "reject"): RouteSpec => ({
     method: "POST",
@@ -96,26 +132,19 @@ export function invitationRoutes(store: MembershipStore): RouteSpec[] {
       path: "/domains/:id/invitations",
       who: API_SESSION,
       change: "invitation.send",
+      handler: async (req, c) => send(c, domainFor(store, c, "domains:members"), await readJson(req)),
+    },
+    {
+      // the invitations service before SuperMQ merged it into domains: {"user_id","domain_id","relation"}
+      method: "POST",
+      path: "/invitations",
+      who: API_SESSION,
+      change: "invitation.send",
       handler: async (req, c) => {
-        const d = domainFor(store, c, "domains:members");
         const b = await readJson(req);
-        const invitee = str(b, "invitee_user_id") ?? str(b, "user_id");
-        const role = str(b, "role_id") ?? str(b, "role_name") ?? str(b, "relation");
-        if (!invitee || !role) throw badRequest("missing_id", "invitee_user_id and role_id are required");
-        if (b.resend !== undefined && typeof b.resend !== "boolean")
-          throw badRequest("invalid_invitation", "resend must be true or false");
-        const u = store.user(invitee);
-        if (!u) throw notFound("user_not_found", `no user ${JSON.stringify(invitee)}`);
-        const inv = store.invitations.send({
-          domainId: d.id,
-          userId: u.id,
-          role,
-          by: c.principal ? principalName(c.principal) : "",
-          ttlMs: store.invitationTtlMs(),
-          resend: b.resend === true,
-        });
-        c.changed = { target: d.id, detail: { user: u.name, role: inv.role } };
-        return jsonResponse(json(inv), 201);
+        const given = str(b, "domain_id");
+        if (!given) throw badRequest("missing_domain_id", "missing domain_id");
+        return send(c, domainFor(store, c, "domains:members", given), b);
       },
     },
     {
@@ -132,18 +161,24 @@ export function invitationRoutes(store: MembershipStore): RouteSpec[] {
       path: "/domains/:id/invitations",
       who: API_SESSION,
       change: "invitation.delete",
-      handler: async (req, c) => {
-        const given = c.params.id ?? "";
-        const invitee = str(await readJson(req), "user_id");
-        if (!invitee) throw badRequest("missing_id", "missing user_id");
-        const u = store.user(invitee);
-        const self = u !== null && c.principal?.kind === "user" && principalName(c.principal) === u.name;
-        // the invitee may delete its own; anyone else needs domains:members there
-        const d = self ? store.domain(given) : domainFor(store, c, "domains:members");
-        if (!d || !u || !store.invitations.delete(d.id, u.id))
-          throw notFound("invitation_not_found", `no invitation of ${JSON.stringify(invitee)} to this domain`);
-        c.changed = { target: d.id, detail: { user: u.name } };
-        return new Response(null, { status: 204 });
+      handler: async (req, c) => remove(c, c.params.id ?? "", str(await readJson(req), "user_id")),
+    },
+    {
+      method: "DELETE",
+      path: "/invitations/:user/:domain",
+      who: API_SESSION,
+      change: "invitation.delete",
+      handler: (_, c) => remove(c, c.params.domain ?? "", c.params.user),
+    },
+    {
+      method: "GET",
+      path: "/invitations/:user/:domain",
+      who: API_SESSION,
+      handler: (_, c) => {
+        const { d, u } = invitationOf(c, c.params.domain ?? "", c.params.user);
+        const inv = d && u ? store.invitations.get(d.id, u.id) : null;
+        if (!inv) throw notFound("invitation_not_found", "no such invitation");
+        return jsonResponse(json(inv));
       },
     },
     {
