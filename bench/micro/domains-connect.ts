@@ -6,54 +6,19 @@
 // the domain clients; username = token for the default keys) + CONNACK + DISCONNECT, each
 // lane cycling through its population's credentials. Reports the median connects/s and
 // the broker's CPU µs per connect of each population. The server is killed by its PID.
-import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import mqttPacket from "mqtt-packet";
-import { killProc, procCpuSeconds, waitForLine } from "../lib/proc.ts";
+import { procCpuSeconds } from "../lib/proc.ts";
+import { arg, type Cred, connectPacket, loadAverage, median, startGateway } from "./domains-kit.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : dflt;
-};
 const slices = Number(arg("slices", "10"));
 const sliceMs = Number(arg("slice-ms", "1000"));
 const CLIENTS = Number(arg("clients", "1000"));
 const DOMAINS = 10;
 const LANES = 16;
-const neo = [process.execPath, join(ROOT, "src/main.ts")];
-const dir = mkdtempSync(join(tmpdir(), "neo-bench-domains-"));
-const data = ["--data", join(dir, "d")];
-const password = "bench-password-1";
-Bun.spawnSync([...neo, "shell", "user", "add", "bench", "--role", "admin", "--password-stdin", ...data], {
-  stdin: new TextEncoder().encode(`${password}\n`),
-});
-const proc = Bun.spawn([...neo, "serve", ...data, "--host", "127.0.0.1"], {
-  stdout: "pipe",
-  stderr: "ignore",
-  env: {
-    ...process.env,
-    NEO_HTTP_PORT: "0",
-    NEO_MQTT_PORT: "0",
-    NEO_MQTT_ENABLE_TOKEN_AUTH: "true",
-    NEO_HTTP_ENABLE_TOKEN_AUTH: "true",
-  },
-});
-
-type Cred = { username: string; password?: string };
-const connect = (c: Cred, i: number) =>
-  mqttPacket.generate({
-    cmd: "connect",
-    protocolId: "MQTT",
-    protocolVersion: 4,
-    clean: true,
-    keepalive: 0,
-    clientId: c.password ? c.username : `b${i}`,
-    username: c.username,
-    ...(c.password ? { password: Buffer.from(c.password) } : {}),
-  });
+const g = await startGateway();
+const { proc, port, http, access } = g;
+const connect = (c: Cred, i: number) => connectPacket(c, c.password ? c.username : `b${i}`);
 const disconnect = mqttPacket.generate({ cmd: "disconnect" });
 
 function once(port: number, packet: Buffer): Promise<boolean> {
@@ -78,35 +43,9 @@ function once(port: number, packet: Buffer): Promise<boolean> {
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 try {
-  const line = await waitForLine(proc, (l) => l.includes('"ready"'), 20_000);
-  const ready = JSON.parse(line) as { mqtt: string; http: string };
-  const port = Number(ready.mqtt.split(":").pop());
-  const http = `http://${ready.http}`;
-  const post = async (path: string, body: unknown, bearer?: string) => {
-    const r = await fetch(`${http}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as Record<string, unknown>;
-  };
-  const access = (await post("/users/tokens/issue", { username: "bench", password })).access_token as string;
   const domains: Cred[] = [];
-  for (let d = 0; d < DOMAINS; d++) {
-    const dom = await post("/domains", { name: `d${d}`, route: `d${d}` }, access);
-    for (let i = 0; i < CLIENTS / DOMAINS; i++) {
-      const c = await post(`/${dom.id}/clients`, { name: `c${i}` }, access);
-      domains.push({ username: c.id as string, password: (c.credentials as { secret: string }).secret });
-    }
-  }
+  for (let d = 0; d < DOMAINS; d++) domains.push(...(await g.domainClients(`d${d}`, CLIENTS / DOMAINS)));
   const flat: Cred[] = [];
   for (let i = 0; i < CLIENTS; i++) {
     const k = (await (
@@ -149,7 +88,7 @@ try {
   };
   for (const p of pops) await slice(p, false);
   for (let i = 0; i < slices; i++) for (const p of i % 2 === 0 ? pops : [...pops].reverse()) await slice(p, true);
-  const load = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
+  const load = await loadAverage();
   for (const p of pops)
     console.log(
       `${p.name}: ${Math.round(median(p.rates)).toLocaleString("en")} connects/s, ${median(p.cpuUs).toFixed(0)} µs broker CPU per connect`,
@@ -159,6 +98,5 @@ try {
     `ratio domains/one: ${(median(a.rates) / median(b.rates)).toFixed(3)} connects/s, ${(median(b.cpuUs) / median(a.cpuUs)).toFixed(3)} connects per CPU second (medians of ${slices} x ${sliceMs} ms, load ${load})`,
   );
 } finally {
-  await killProc(proc);
-  rmSync(dir, { recursive: true, force: true });
+  await g.stop();
 }
