@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { usageError } from "../lib/errors.ts";
 import { setLogLevel } from "../lib/log.ts";
-import { importIntermediate, loadOrCreatePki } from "../pki/index.ts";
+import { describeCa, importIntermediate, loadOrCreatePki } from "../pki/index.ts";
 import { auditChange } from "./audit-cli.ts";
 import { commonArgs, command } from "./common.ts";
 import { resolveDataDir } from "./shell-key-io.ts";
@@ -54,7 +54,26 @@ const importCmd = command({
   },
 });
 
+const show = command({
+  meta: { name: "show", description: "Show neo's CA: subject, key, expiry, its chain up to the root, CAs it replaced" },
+  args: { ...commonArgs, format: { type: "string", description: "text (default) or json" } },
+  async run({ args }) {
+    const format = args.format ?? "text";
+    if (format !== "text" && format !== "json")
+      throw usageError(`--format must be text or json, got ${JSON.stringify(format)}`);
+    const data = resolveDataDir(args);
+    setLogLevel("warn");
+    await loadOrCreatePki(data, { hosts: ["127.0.0.1", "localhost"] });
+    const d = await describeCa(join(data, "pki"));
+    if (format === "json") return void out(`${JSON.stringify(d, null, 2)}\n`);
+    out(`CA        ${d.subject} (${d.keyKind}), valid until ${d.notAfter}\n`);
+    if (d.chain.length === 0) out("issued by itself (neo's own root)\n");
+    for (const s of d.chain) out(`issued by ${s}\n`);
+    for (const s of d.retired) out(`replaced  ${s} (still trusted: its certificates work until they expire)\n`);
+  },
+});
+
 export default command({
   meta: { name: "ca", description: "The gateway's certificate authority" },
-  subCommands: { "import-intermediate": importCmd },
+  subCommands: { show, "import-intermediate": importCmd },
 });

@@ -108,3 +108,30 @@ export async function importIntermediate(
     previous,
   };
 }
+
+export interface CaDescription {
+  subject: string;
+  keyKind: string;
+  notAfter: string;
+  /** issuers up to the root (empty: neo's CA is its own root) */
+  chain: string[];
+  /** CAs an import replaced, still trusted */
+  retired: string[];
+}
+
+/** what `neo shell ca show` prints: neo's CA, its chain and the CAs it replaced */
+export async function describeCa(pkiDir: string): Promise<CaDescription> {
+  const { X509Certificate: X509 } = await import("node:crypto");
+  const { caKeyKind } = await loadX509();
+  const text = (f: string) => (existsSync(join(pkiDir, f)) ? readFileSync(join(pkiDir, f), "utf8") : "");
+  const ca = new X509(text(PKI_FILES.caCert));
+  const kind = caKeyKind(text(PKI_FILES.caKey));
+  const subjects = (pem: string) => pemBlocks(pem).map((p) => oneLine(new X509(p).subject));
+  return {
+    subject: oneLine(ca.subject),
+    keyKind: kind.ok ? kind.kind : kind.reason,
+    notAfter: new Date(ca.validTo).toISOString(),
+    chain: subjects(text(PKI_FILES.caChain)),
+    retired: subjects(text(PKI_FILES.caRetired)),
+  };
+}

@@ -42,3 +42,5 @@ export { signForClient } from "./sign-for-client.ts";
 /** `neo shell ca import-intermediate` (pki/import-ca.ts; loaded only by that command) */
 export const importIntermediate = (...a: Parameters<typeof import("./import-ca.ts").importIntermediate>) =>
   import("./import-ca.ts").then((m) => m.importIntermediate(...a));
+/** `neo shell ca show`: neo's CA, its chain up to a company root, the CAs it replaced */
+export const describeCa = (pkiDir: string) => import("./import-ca.ts").then((m) => m.describeCa(pkiDir));

@@ -81,6 +81,13 @@ for (const kind of ["rsa", "ec"] as const) {
         `neo's CA is now "CN=Acme neo gateway CA, O=Acme" (${kind === "rsa" ? "RSA 2048" : "EC P-384"})`,
       );
 
+      const show = await neo(["shell", "ca", "show", "--format", "json", "--data", data]);
+      expect(JSON.parse(show.stdout)).toMatchObject({
+        subject: "CN=Acme neo gateway CA, O=Acme",
+        chain: ["CN=Acme Root CA, O=Acme"],
+        retired: [expect.stringMatching(/^CN=neo gateway CA /)],
+      });
+
       const srv = await startServer(["--config", await conf(f)], { data });
       servers.push(srv);
       const dev = await genKey(data, "dev1");
