@@ -8,6 +8,10 @@ const MODULES: Record<string, string> = {
   "@peculiar/x509 (+ reflect-metadata)": 'await import("reflect-metadata"); await import("@peculiar/x509")',
   "bun:sqlite": 'await import("bun:sqlite").then((m) => new m.Database(":memory:").close())',
   "mqtt-packet parser": 'await import("mqtt-packet").then((m) => m.parser({ protocolVersion: 4 }))',
+  "@grpc/grpc-js + proto-loader (gRPC)": 'await import("@grpc/grpc-js"); await import("@grpc/proto-loader")',
+  "src/grpc (the gRPC adapter, protos loaded)": 'await import("./src/grpc/index.ts")',
+  "src/coap (the CoAP adapter)": 'await import("./src/coap/index.ts")',
+  "src/export (PostgreSQL export)": 'await import("./src/export/index.ts")',
 };
 
 const runs = Number(process.argv[2] ?? 5);

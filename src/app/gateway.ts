@@ -24,6 +24,14 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** how long after the listeners are up the start's garbage is collected */
+const START_SETTLE_MS = 1500;
+
+function settleAfterStart(): void {
+  Bun.gc(true);
+  if (typeof Bun.shrink === "function") Bun.shrink();
+}
+
 export async function startGateway(config: NeoConfig): Promise<Gateway> {
   const settings = createSettings(config);
   settings.onChange((next, prev) => {
@@ -38,6 +46,11 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     const listeners = await startListeners(settings, stores, door, broker, services, stops);
     // old-layout tables move to the compact layout now, while the gateway serves
     stores.lifecycle.startMigration();
+    // what the start left behind (module set-up, config, SQLite opens) is garbage once it
+    // serves: one full collection a moment later gives those pages back (docs/performance.md)
+    const settle = setTimeout(settleAfterStart, START_SETTLE_MS);
+    settle.unref();
+    stops.add("services", "start settle", () => clearTimeout(settle));
     const stop = async () => {
       await stops.run();
       log.info("stopped");

@@ -15,7 +15,7 @@ import {
   type ExportRecord,
   type ExportRow,
 } from "./entries.ts";
-import { connectPg, type PgSettings, type PgTarget } from "./postgres.ts";
+import type { PgSettings, PgTarget } from "./postgres.ts";
 import { redactUrl } from "../lib/redact-url.ts";
 
 export interface ExportSettings {
@@ -128,7 +128,11 @@ export function createExport(s: ExportSettings, dataDir: string, log: Logger): E
       }
     }
     if (seqs.length === 0) return false;
-    pg ??= connectPg({ url: s.postgres, tls: s.tls });
+    if (!pg) {
+      // the PostgreSQL client only once there is something to send (a start loads none of it)
+      const { connectPg } = await import("./postgres.ts");
+      pg ??= connectPg({ url: s.postgres, tls: s.tls });
+    }
     if (!prepared) {
       timescale = (await pg.prepare([...tables])).timescale;
       prepared = true;

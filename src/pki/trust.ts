@@ -6,7 +6,6 @@ import type { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
-import { x509 } from "./x509.ts";
 
 /** How a certificate of this CA names a neo client. */
 type IdentityRule = "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
@@ -137,6 +136,8 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   async function readCrl(ca: TrustedCa): Promise<Crl> {
     const file = ca.crlFile as string;
     const mtimeMs = statSync(file).mtimeMs;
+    // @peculiar/x509 only when a CRL is read (its load costs start time and memory: docs/performance.md)
+    const { x509 } = await import("./x509.ts");
     const crl = new x509.X509Crl(await Bun.file(file).bytes());
     const signer = ca.certs.map((c) => new x509.X509Certificate(c.raw));
     let ok = false;

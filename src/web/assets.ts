@@ -37,7 +37,8 @@ const CSP =
 
 interface Asset {
   body: Uint8Array<ArrayBuffer>;
-  gzip: Uint8Array<ArrayBuffer>;
+  /** made at the first request that accepts gzip (a start that serves no browser compresses nothing) */
+  gzip: Uint8Array<ArrayBuffer> | null;
   etag: string;
   hash: string;
 }
@@ -87,7 +88,7 @@ export function createWebAssets(opts: { log?: Logger } = {}): WebAssets {
         const raw = files[n];
         const body = typeof raw === "string" ? new TextEncoder().encode(raw) : new Uint8Array(raw);
         const hash = sha(body);
-        assets.set(n, { body, gzip: Bun.gzipSync(body), hash: hash.slice(0, 12), etag: `"${hash.slice(0, 32)}"` });
+        assets.set(n, { body, gzip: null, hash: hash.slice(0, 12), etag: `"${hash.slice(0, 32)}"` });
       }
       log.debug(`web UI loaded (${source})`);
       return { source, assets };
@@ -136,7 +137,7 @@ export function createWebAssets(opts: { log?: Logger } = {}): WebAssets {
     if (req.headers.get("if-none-match") === a.etag) return new Response(null, { status: 304, headers });
     const gz = /\bgzip\b/.test(req.headers.get("accept-encoding") ?? "");
     if (gz) headers["content-encoding"] = "gzip";
-    const body = gz ? a.gzip : a.body;
+    const body = gz ? (a.gzip ??= Bun.gzipSync(a.body)) : a.body;
     headers["content-length"] = String(body.length);
     return new Response(req.method === "HEAD" ? null : body, { headers });
   }
