@@ -77,6 +77,17 @@ describe("listener set reconcile", () => {
     expect(set.running.get("one")?.rules.transport).toBe("b");
   });
 
+  test("a listener renamed on the same address is started anew under its new name (its connections carry the name)", async () => {
+    const { set, all } = fakes();
+    await set.startAll(svc(one));
+    const r = await set.reconcile(svc(one), svc({ ...one, name: "uno" }), log);
+    expect(r.done).toEqual(['TEST listener "uno" fake#2']);
+    expect(all.map((f) => [f.name, f.stopped])).toEqual([
+      ["one", "retired"],
+      ["uno", undefined],
+    ]);
+  });
+
   test("a listener that cannot start keeps the old one, and the settings that run say so", async () => {
     const { set } = fakes((r) => r.listen.port === 1009);
     await set.startAll(svc(one));

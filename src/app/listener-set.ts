@@ -59,8 +59,9 @@ export function createListenerSet<
   R extends ResolvedListener<string>,
   L,
 >(kind: ListenerKind<S, R, L>): ListenerSet<S, R, L> {
-  /** what the socket itself depends on */
+  /** what the socket itself depends on (its name too: every connection and request carries it) */
   const socketOf = (s: S, l: R) => [
+    l.name,
     l.transport,
     l.listen,
     kind.secure(l) ? [l.clientAuth, s.tls.certFile, s.tls.keyFile] : null,
