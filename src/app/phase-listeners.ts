@@ -144,7 +144,10 @@ export async function startListeners(
       approve: (k) => pendingJson(s.registry.pending.approve(k).pending),
       reject: (k) => pendingJson(s.registry.pending.reject(k)),
     }),
-    ...domainRoutes(s.domains),
+    ...domainRoutes(s.domains, (domainId, name) => {
+      const u = s.people.membership.members.user(name);
+      if (u) s.people.membership.members.set(domainId, u.id, "admin", name);
+    }),
     ...domainMemberRoutes(membership),
     ...invitationRoutes(membership),
     ...auditRoutes({

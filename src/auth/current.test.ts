@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openPats, openUserKeys, openUsers } from "../registry/index.ts";
+import { openMembership, openPats, openUserKeys, openUsers } from "../registry/index.ts";
 import type { CredentialRef } from "./credential.ts";
 import { authorize } from "./authorize.ts";
 import { createCurrent } from "./current.ts";
@@ -129,4 +129,42 @@ test("current() of a company CA's certificate ends when that CA's CRL lists its 
   expect(gone.ok ? "" : gone.reason).toContain("revoked by its CA");
   expect(current(other).ok).toBe(true);
   expect(current({ kind: "client", id: "dev", form: "token", generation: "f1" }).ok).toBe(true);
+});
+
+test("current() of a user's key and of its PAT follows its domain membership now: a removed member loses the domain", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "neo-current-members-"));
+  dirs.push(dir);
+  const D = "11111111-1111-4111-8111-111111111111";
+  const users = openUsers(dir);
+  const keys = openUserKeys(dir);
+  const pats = openPats(dir);
+  const m = openMembership(dir);
+  try {
+    const rolesOf = (id: string) => m.members.rolesOf(id);
+    const people = createPeople({ users, keys, accessTtlMs: () => 60_000, refreshTtlMs: () => 60_000, rolesOf });
+    const bob = await users.add("bob", "bob-password-1", { scopes: [] });
+    const login = people.login(bob);
+    const id = people.identify(login.access_token);
+    if (!id.ok) throw new Error(id.reason);
+    const ref: CredentialRef = { kind: "user", user: "bob", key: id.key.id };
+    const current = createCurrent({
+      registry: { get: () => null },
+      anonymousScopes: () => [],
+      people: { users, keys, pats, rolesOf },
+    });
+    const may = () => {
+      const c = current(ref);
+      return c.ok && authorize(c.principal, "channels:list", "*", D).allow;
+    };
+    expect(may()).toBe(false);
+    m.members.set(D, bob.id, "member", "alice");
+    expect(may()).toBe(true);
+    m.members.remove(D, bob.id);
+    expect(may()).toBe(false);
+  } finally {
+    m.close();
+    pats.close();
+    keys.close();
+    users.close();
+  }
 });

@@ -100,7 +100,14 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect(await status("GET", "/plant/clients", "bob")).toBe(200);
     expect((await curl("GET", "/plant/channels", { bearer: keys.bob! })).body.total).toBe(1);
     const members = await curl("GET", `/domains/${D}/roles/members`, { bearer: keys.bob! });
-    expect(members.body).toMatchObject({ total: 1, members: [{ member_name: "bob", roles: [{ role_id: "member" }] }] });
+    // alice made the domain over HTTP: she is its admin (SuperMQ's creator role)
+    expect(members.body).toMatchObject({
+      total: 2,
+      members: [
+        { member_name: "alice", roles: [{ role_id: "admin" }] },
+        { member_name: "bob", roles: [{ role_id: "member" }] },
+      ],
+    });
     // a member manages nothing
     expect(await status("POST", "/plant/clients", "bob", { name: "x" })).toBe(403);
     expect(await status("POST", "/plant/channels", "bob", { id: "line2" })).toBe(403);
@@ -123,7 +130,7 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect(add.status).toBe(200);
     const made = await curl("POST", "/plant/clients", { bearer: keys.bob!, json: { name: "bobs" } });
     expect(made.status).toBe(201);
-    expect((await curl("GET", `/domains/${D}/roles/admin/members`, { bearer: keys.bob! })).body.total).toBe(1);
+    expect((await curl("GET", `/domains/${D}/roles/admin/members`, { bearer: keys.bob! })).body.total).toBe(2);
     expect(await status("POST", `/domains/${D}/roles/member/members`, "bob", { members: ["bob"] })).toBe(200);
     expect(await status("DELETE", `/plant/clients/${made.body.id}`, "bob")).toBe(403);
     expect(await status("DELETE", `/plant/clients/${made.body.id}`, "alice")).toBe(204);
@@ -246,5 +253,15 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect(await status("POST", `/domains/${D}/roles/member/members`, "alice", { members: ["bob"] })).toBe(200);
     expect(await status("GET", q, "bob")).toBe(200);
     expect(await status("GET", q, "carol")).toBe(403);
+  });
+
+  test("a user who may only create domains becomes the admin of the one it creates, and of no other", async () => {
+    await addUser("dave", ["--scope", "domains:create:*"]);
+    const made = await curl("POST", "/domains", { bearer: keys.dave!, json: { name: "Dave's", route: "daves" } });
+    expect(made.status).toBe(201);
+    const list = await curl("GET", "/domains", { bearer: keys.dave! });
+    expect((list.body.domains as { id: string }[]).map((d) => d.id)).toEqual([made.body.id as string]);
+    expect(await status("POST", "/daves/clients", "dave", { name: "d1" })).toBe(201);
+    expect(await status("GET", "/plant/clients", "dave")).toBe(403);
   });
 });

@@ -52,7 +52,11 @@ const pageInt = (v: string | null, dflt: number, max: number, what: string) => {
   return n;
 };
 
-export function domainRoutes(domains: Domains): RouteSpec[] {
+/**
+ * `creatorJoins`: a user who creates a domain becomes its admin (SuperMQ gives the creator the
+ * built-in admin role), so it sees and manages what it made without global scopes.
+ */
+export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string, user: string) => void): RouteSpec[] {
   const by = (c: RouteContext) => (c.principal ? principalName(c.principal) : "");
   const mustGet = (id: string) => {
     const d = domains.get(id.toLowerCase());
@@ -80,6 +84,7 @@ export function domainRoutes(domains: Domains): RouteSpec[] {
       change: "domain.create",
       handler: async (req, c) => {
         const d = domains.create(input(await readJson(req)), by(c));
+        if (c.principal?.kind === "user") creatorJoins?.(d.id, principalName(c.principal));
         c.changed = { target: d.id, detail: { route: d.route } };
         return jsonResponse(domainJson(d), 201);
       },
