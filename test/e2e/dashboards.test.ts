@@ -202,4 +202,24 @@ describe.skipIf(need.skip)("dashboards per domain (REST)", () => {
       new Set(["dashboard.create", "dashboard.share", "dashboard.unshare"]),
     );
   });
+
+  test("in another domain 'shared with members' means its members: bob sees it once he is one, and only what is shared", async () => {
+    const shared = (await curl("POST", "/north/dashboards", { bearer: alice, json: { name: "NM" } })).body;
+    const mine = (await curl("POST", "/north/dashboards", { bearer: alice, json: { name: "NP" } })).body;
+    expect(
+      (await curl("POST", `/north/dashboards/${shared.id}/share`, { bearer: alice, json: { members: true } })).status,
+    ).toBe(200);
+    // not a member of north: refused there whatever his own dashboards:read:* says
+    expect((await curl("GET", `/north/dashboards/${shared.id}`, { bearer: bob })).status).toBe(403);
+    const add = await neo(["shell", "domain", "member", "add", "north", "bob", "--role", "member", "--data", srv.data]);
+    expect(add.code).toBe(0);
+    expect((await curl("GET", `/north/dashboards/${shared.id}`, { bearer: bob })).status).toBe(200);
+    expect((await curl("GET", `/north/dashboards/${mine.id}`, { bearer: bob })).status).toBe(404);
+    const list = await curl("GET", "/north/dashboards", { bearer: bob });
+    expect(list.body.dashboards.map((d: { name: string }) => d.name)).toEqual(["NM"]);
+    expect(list.body.can_create).toBe(false);
+    expect((await curl("PATCH", `/north/dashboards/${shared.id}`, { bearer: bob, json: { name: "x" } })).status).toBe(
+      403,
+    );
+  });
 });
