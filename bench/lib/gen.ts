@@ -7,6 +7,8 @@ import { runIdleRss } from "./scenarios/idle-rss.ts";
 import { runLatency } from "./scenarios/latency.ts";
 import { runQos0 } from "./scenarios/qos0.ts";
 import { runQos1 } from "./scenarios/qos1.ts";
+import { runStorm } from "./scenarios/storm.ts";
+import { runIdleMany } from "./scenarios/idle-many.ts";
 
 const scenarios: Record<GenSpec["scenario"], (s: GenSpec) => Promise<GenResult>> = {
   qos0: runQos0,
@@ -15,6 +17,8 @@ const scenarios: Record<GenSpec["scenario"], (s: GenSpec) => Promise<GenResult>>
   latency: runLatency,
   "idle-rss": runIdleRss,
   "db-append": runDbAppend,
+  storm: runStorm,
+  "idle-many": runIdleMany,
 };
 
 const spec = JSON.parse(await new Response(Bun.stdin.stream()).text()) as GenSpec;

@@ -2,7 +2,7 @@
 // one result out (last stdout line, JSON).
 import type { Identity } from "./targets/types.ts";
 
-export type ScenarioName = "qos0" | "qos1" | "connect" | "latency" | "idle-rss" | "db-append";
+export type ScenarioName = "qos0" | "qos1" | "connect" | "latency" | "idle-rss" | "db-append" | "storm" | "idle-many";
 
 export interface GenSpec {
   scenario: ScenarioName;

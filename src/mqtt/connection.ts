@@ -8,6 +8,7 @@ import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.
 import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
 import { RC } from "./codes.ts";
 import { UnauthCharge } from "./unauth-budget.ts";
+import { wakeAdmission } from "./admission.ts";
 import { decodePublish } from "./codec.ts";
 import { encodable, parsePackets } from "./parser.ts";
 import { Outbound } from "./outbound.ts";
@@ -89,7 +90,7 @@ export class Connection {
 
   /** The CONNECT was accepted (or the connection is gone): give its charge back. */
   releaseCharge(): void {
-    this.budget.release();
+    if (this.budget.release()) wakeAdmission(this.core); // sockets waiting for room may start
   }
 
   isConnected(): boolean {

@@ -7,6 +7,7 @@ import type { PeerInfo } from "./hooks.ts";
 import type { BrokerCore } from "./core.ts";
 import { Connection } from "./connection.ts";
 import { SocketTransport } from "./transport.ts";
+import { admissionLine, type Waiters } from "./admission.ts";
 
 interface TlsListenOptions {
   /** PEM text, or a path to a PEM file */
@@ -43,14 +44,38 @@ interface SockData {
   early: Uint8Array[] | null;
   earlyBytes: number;
   timer: ReturnType<typeof setTimeout> | null;
+  /** the socket closed (while it waited in the admission line) */
+  closed: boolean;
+  /** how it starts, while it waits in the admission line */
+  start?: (() => void) | undefined;
 }
+
+/** the admission line's sockets (admission.ts): every listener of a broker shares one line */
+const waiters: Waiters<Socket<SockData>> = {
+  start: (s) => {
+    const go = s.data.start;
+    s.data.start = undefined;
+    go?.(); // the Connection first: resume() may hand over what waited at once
+    s.resume();
+  },
+  refuse: (s) => s.terminate(),
+  gone: (s) => s.data.closed,
+};
 
 const pem = (v: string) => (v.includes("-----BEGIN") ? v : Bun.file(v));
 
 export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Listening) => void): Listening {
   const tls = o.tls;
   const strict = tls?.requestCert === true && tls.rejectUnauthorized !== false;
+  // no room for one more connection being checked (or others wait already): wait in line, unread
+  const line = admissionLine<Socket<SockData>>(core, waiters);
   const start = (s: Socket<SockData>, cert: PeerCert | undefined) => {
+    if (line.open()) return begin(s, cert);
+    s.data.start = () => begin(s, cert);
+    if (line.wait(s)) s.pause();
+    else begin(s, cert); // not even room to wait: refused (and counted) as before
+  };
+  const begin = (s: Socket<SockData>, cert: PeerCert | undefined) => {
     const peer: PeerInfo = { transport: tls ? "tls" : "tcp", remoteAddress: s.remoteAddress };
     if (o.name !== undefined) peer.listener = o.name;
     if (cert) peer.cert = cert;
@@ -79,7 +104,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
       : {}),
     socket: {
       open(s) {
-        s.data = { conn: null, transport: null, early: null, earlyBytes: 0, timer: null };
+        s.data = { conn: null, transport: null, early: null, earlyBytes: 0, timer: null, closed: false };
         if (core.shuttingDown) return s.terminate();
         if (!tls) return start(s, undefined);
         s.data.early = [];
@@ -111,6 +136,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
         if (s.data.transport?.drain()) s.data.conn?.onDrain();
       },
       close(s) {
+        s.data.closed = true;
         if (s.data.timer) clearTimeout(s.data.timer);
         s.data.conn?.onTransportClosed();
       },

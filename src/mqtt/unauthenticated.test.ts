@@ -1,10 +1,11 @@
 // Before its CONNECT is accepted a connection may hold only a small packet, all such
-// connections together a bounded budget, and reassembling a CONNECT costs time linear in
+// connections (and the sockets waiting in line for room) together a bounded budget, and reassembling a CONNECT costs time linear in
 // its bytes however it is split.
 import { afterEach, expect, test } from "bun:test";
 import type { IConnackPacket } from "mqtt-packet";
 import mqttPacket from "mqtt-packet";
 import type { BrokerOptions } from "./broker-types.ts";
+import { WAITING_OVERHEAD } from "./admission.ts";
 import { UNAUTHENTICATED_OVERHEAD } from "./unauth-budget.ts";
 import { RawClient, startBroker, type TestBroker, until } from "./test-support.ts";
 
@@ -51,23 +52,31 @@ test("a CONNECT declaring more than Mqtt.MaxConnectSize is closed at its header,
   expect(((await ok.connectMqtt("ok")) as IConnackPacket).returnCode).toBe(0);
 });
 
-test("past Mqtt.MaxUnauthenticatedBytes new connections are refused, and accepted again once the holders leave", async () => {
+test("past Mqtt.MaxUnauthenticatedBytes a socket waits unread, past the line's own bound one is refused, and the waiting start once the holders leave", async () => {
   const budget = 16 * UNAUTHENTICATED_OVERHEAD + 8 * 4096;
   await start({ maxConnectSize: 8192, maxUnauthenticatedBytes: budget });
+  // holders: each an unfinished 8 KB CONNECT, 1 KB in (within its 4 KB overhead): 24 fill the budget
   const holders: RawClient[] = [];
-  // each holds an unfinished 8 KB CONNECT: 4 KB in, 4 KB of overhead
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < budget / UNAUTHENTICATED_OVERHEAD; i++) {
     const r = await raw();
-    r.write(connectBytes(`h${i}`, 7000).subarray(0, 4096));
+    r.write(connectBytes(`h${i}`, 7000).subarray(0, 1024));
     holders.push(r);
   }
-  await until(() => holders.some((h) => h.closed), 3000, "a holder refused");
-  await until(() => core().unauthenticatedBytes > budget - UNAUTHENTICATED_OVERHEAD, 3000, "budget spent");
+  await until(() => core().unauthenticatedBytes === budget, 3000, "budget spent");
+  // a whole CONNECT now waits in line, unread: no CONNACK while the holders hold
+  const waiting = await raw();
+  waiting.write(connectBytes("w1"));
+  await expect(waiting.next("connack", 300)).rejects.toThrow("timed out");
+  expect(waiting.closed).toBe(false);
+  // the line holds as many bytes again (WAITING_OVERHEAD a socket): past that, refused at once
+  const more: RawClient[] = [];
+  for (let i = 0; i < Math.ceil(budget / WAITING_OVERHEAD) + 1; i++) more.push(await raw());
+  await until(() => more.some((m) => m.closed), 3000, "a socket refused");
   expect(core().unauthenticatedBytes).toBeLessThanOrEqual(budget);
-  expect(holders.filter((h) => !h.closed).length).toBeLessThanOrEqual(12);
-  const late = await raw();
-  await late.closedPromise; // refused at once, nothing buffered
+  for (const m of more) m.end();
   for (const h of holders) h.end();
+  // room again: the waiting socket starts, its CONNECT is read and accepted
+  expect(((await waiting.next("connack")) as IConnackPacket).returnCode).toBe(0);
   await until(() => core().unauthenticatedBytes === 0, 3000, "budget released");
   const ok = await raw();
   expect(((await ok.connectMqtt("after")) as IConnackPacket).returnCode).toBe(0);

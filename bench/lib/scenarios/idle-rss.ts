@@ -16,7 +16,7 @@ import { procRssKb } from "../proc.ts";
 import type { GenResult, GenSpec } from "../spec.ts";
 
 /** VmRSS once ten readings over one second agree within 1 % (gives up after 15 s). */
-async function idleRss(pid: number): Promise<number> {
+export async function idleRss(pid: number): Promise<number> {
   const window: number[] = [];
   const end = performance.now() + 15_000;
   for (;;) {

@@ -120,8 +120,9 @@ export const mqttSection: Section = {
   Persistence = true
 
   # Before its CONNECT is accepted a connection may send at most MaxConnectSize bytes,
-  # and all such connections together hold at most MaxUnauthenticatedBytes; past
-  # that, new connections are refused until some finish.
+  # and all such connections together hold at most MaxUnauthenticatedBytes. Past it new
+  # connections wait, unread, for room (counted at 1 KB each, up to as much again: a
+  # reconnect storm is served, not refused); past that they are refused.
   MaxConnectSize = ${DEFAULT_MQTT_LIMITS.maxConnectSize}
   MaxUnauthenticatedBytes = ${DEFAULT_MQTT_LIMITS.maxUnauthenticatedBytes}
 

@@ -1,0 +1,77 @@
+// RSS per idle authenticated connection at tens of thousands (issue 24: 5,000 and 50,000).
+// Past ~28,000 connections one loopback source address runs out of ephemeral ports, so the
+// connections come from 127.0.0.1, 127.0.0.2, ... (`perSource` each; node:net's localAddress:
+// all of 127/8 is loopback on Linux). A step larger than the open-files limit allows is
+// skipped and said so (both this process and the broker hold one descriptor per connection).
+// Baseline: 1,000 connections opened and closed first, then the broker's idle RSS (warm,
+// as idle-rss); each step reports (RSS - baseline) / connections.
+import net from "node:net";
+import { identityFor, pool } from "../gen-common.ts";
+import { connectPacket } from "../packets.ts";
+import type { GenResult, GenSpec } from "../spec.ts";
+import { idleRss } from "./idle-rss.ts";
+
+function openIdle(spec: GenSpec, i: number, localAddress: string): Promise<net.Socket> {
+  const id = identityFor(spec, "m", i);
+  const packet = connectPacket(id.clientId, id, 0);
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: spec.host, port: spec.port, localAddress, noDelay: true });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`CONNECT ${id.clientId}: no CONNACK in 30 s`));
+    }, 30_000);
+    s.once("connect", () => s.write(packet));
+    s.once("data", (d: Buffer) => {
+      clearTimeout(timer);
+      if (d[0] === 0x20 && d[3] === 0) resolve(s);
+      else {
+        s.destroy();
+        reject(new Error(`CONNECT ${id.clientId}: refused, return code ${d[3]}`));
+      }
+    });
+    s.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+export async function runIdleMany(spec: GenSpec): Promise<GenResult> {
+  const steps = (spec.params.steps as number[] | undefined) ?? [5000, 50_000];
+  const maxConns = Number(spec.params.maxConns ?? 10_000);
+  const perSource = Number(spec.params.perSource ?? 20_000);
+  const concurrency = Number(spec.params.concurrency ?? 64);
+  const metrics: Record<string, number> = {};
+  const notes: string[] = [];
+  const socks: net.Socket[] = [];
+  let next = 0; // client ids are never reused (a reused one would take the session over)
+  const open = (n: number) =>
+    pool(n, concurrency, async () => {
+      const i = next++;
+      socks.push(await openIdle(spec, i, `127.0.0.${1 + Math.floor(i / perSource)}`));
+    });
+  try {
+    const warm = await open(1000);
+    if (warm.failed > 0) notes.push(`${warm.failed} of 1,000 warm-up connects failed (first: ${warm.firstError})`);
+    for (const s of socks.splice(0)) s.destroy();
+    const base = await idleRss(spec.brokerPid);
+    metrics.warmBaseKb = base;
+    for (const want of steps) {
+      if (want > maxConns) {
+        notes.push(`skipped ${want.toLocaleString("en")} connections: the open-files limit allows ${maxConns}`);
+        continue;
+      }
+      const r = await open(want - socks.length);
+      if (r.failed > 0) {
+        notes.push(`${r.failed} of ${want} connects failed at step ${want} (first: ${r.firstError})`);
+        break;
+      }
+      const rss = await idleRss(spec.brokerPid);
+      metrics[`rss${want}Kb`] = rss;
+      metrics[`kbPerConn${want}`] = (rss - base) / want;
+    }
+  } finally {
+    for (const s of socks) s.destroy();
+  }
+  return { scenario: "idle-many", metrics, notes };
+}
