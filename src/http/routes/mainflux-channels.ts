@@ -31,9 +31,12 @@ const PAGING = ["offset", "limit", "name", "metadata"];
 export const listsMainflux = (req: Request, url: URL) =>
   asksMainflux(req) || PAGING.some((p) => url.searchParams.has(p));
 
-/** a create body in Mainflux's shape: no neo "id"/"table", or sent with Mainflux's bare header */
+/**
+ * a create body in Mainflux's shape: never with neo's "table"; without neo's "id", or sent
+ * with Mainflux's bare header (Mainflux's bulk bodies may name an id)
+ */
 export const createsMainflux = (req: Request, body: Record<string, unknown>) =>
-  asksMainflux(req) || (body.id === undefined && body.table === undefined);
+  body.table === undefined && (asksMainflux(req) || body.id === undefined);
 
 export function createMainfluxChannels(
   store: ChannelStore,
