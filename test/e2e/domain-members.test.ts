@@ -263,5 +263,12 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect((list.body.domains as { id: string }[]).map((d) => d.id)).toEqual([made.body.id as string]);
     expect(await status("POST", "/daves/clients", "dave", { name: "d1" })).toBe(201);
     expect(await status("GET", "/plant/clients", "dave")).toBe(403);
+    // its admin may disable and enable it; a frozen domain is the operator's to release
+    expect(await status("POST", `/domains/${made.body.id}/disable`, "dave")).toBe(200);
+    expect(await status("POST", `/domains/${made.body.id}/enable`, "dave")).toBe(200);
+    expect(await status("POST", `/domains/${made.body.id}/freeze`, "dave")).toBe(403);
+    expect(await status("POST", `/domains/${made.body.id}/freeze`, "alice")).toBe(200);
+    expect(await status("POST", `/domains/${made.body.id}/enable`, "dave")).toBe(403);
+    expect(await status("POST", `/domains/${made.body.id}/enable`, "alice")).toBe(200);
   });
 });

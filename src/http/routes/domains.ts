@@ -71,7 +71,10 @@ export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string,
     handler: (_, c) => {
       const id = c.params.id ?? "";
       c.need(`domains:${op}`, id, id.toLowerCase());
-      domains.setStatus(mustGet(id).id, to, by(c));
+      const d = mustGet(id);
+      // a frozen domain is the operator's to release: its own admins (domain role) cannot
+      if (d.status === "frozen") c.need("domains:freeze", id, d.id);
+      domains.setStatus(d.id, to, by(c));
       return new Response(null, { status: 200 });
     },
   });
