@@ -107,7 +107,7 @@ export function createDoor(deps: DoorDeps) {
       return refuse(c, target, CODE.UNAUTHORIZED, "missing credentials: add ?auth=<key> to the URI");
     const who = deps.identify({
       ...(token !== undefined ? { token } : {}),
-      ...(c.cert ? { certificate: presentedOf(c.cert) } : {}),
+      ...(c.cert ? { certificate: presentedOf(c.cert, c.address) } : {}),
       allowAnonymous: false,
     });
     if (!who.ok) {

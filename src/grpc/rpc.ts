@@ -86,7 +86,7 @@ export function createFraming(
     const token = metadataToken(call.metadata);
     const c: Credentials = {
       allowAnonymous: false,
-      ...(cert ? { certificate: presentedOf(cert) } : {}),
+      ...(cert ? { certificate: presentedOf(cert, address) } : {}),
       ...(token ? { token } : {}),
       ...(bound?.user ? { username: bound.user } : {}),
       ...(bound?.password ? { password: bound.password } : {}),

@@ -66,7 +66,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     if (!deps.guard.check(peer.address).ok) return false;
     if (!peer.cert) return true; // no certificate (ClientAuth "none"/"optional"): each call needs a token
     const r = deps.identify({
-      certificate: presentedOf(peer.cert),
+      certificate: presentedOf(peer.cert, peer.address),
       allowAnonymous: false,
     });
     if (r.ok) return true;

@@ -41,6 +41,15 @@ export function peerCertOf(c: RawPeerCertificate | null | undefined): PeerCert |
  * What identify() is handed for a verified certificate: CN, fingerprint and the DER, so a
  * certificate of a trusted company CA is named by that CA's rule (pki/trust.ts) on every transport.
  */
-export function presentedOf(c: PeerCert): { cn: string; fingerprint256: string; der?: Uint8Array } {
-  return { cn: c.cn, fingerprint256: c.fingerprint256, ...(c.der ? { der: c.der } : {}) };
+export function presentedOf(
+  c: PeerCert,
+  /** where it came from (a certificate kept for approval records it) */
+  address?: string,
+): { cn: string; fingerprint256: string; der?: Uint8Array; address?: string } {
+  return {
+    cn: c.cn,
+    fingerprint256: c.fingerprint256,
+    ...(c.der ? { der: c.der } : {}),
+    ...(address ? { address } : {}),
+  };
 }

@@ -13,6 +13,8 @@ import type { ClientRecord, Registry } from "./types.ts";
 export const MAX_PENDING = 256;
 export const MAX_PER_CLIENT = 4;
 const SEEN_WRITE_MS = 10_000;
+/** registered meanwhile (`key import` of the same certificate): no longer waiting */
+const WAITING = "NOT EXISTS (SELECT 1 FROM clients c WHERE c.cert_fingerprint = p.fingerprint)";
 
 export interface PendingCert {
   /** SHA-256 of the DER, lowercase hex */
@@ -94,8 +96,10 @@ export function openPendingCerts(
 ): PendingCerts {
   const q = {
     get: db.prepare<Row, [string]>("SELECT * FROM pending_certs WHERE fingerprint = ?"),
-    ofClient: db.prepare<Row, [string]>("SELECT * FROM pending_certs WHERE client_id = ? ORDER BY last_seen"),
-    all: db.prepare<Row, []>("SELECT * FROM pending_certs ORDER BY last_seen DESC"),
+    ofClient: db.prepare<Row, [string]>(
+      `SELECT * FROM pending_certs p WHERE client_id = ? AND ${WAITING} ORDER BY last_seen`,
+    ),
+    all: db.prepare<Row, []>(`SELECT * FROM pending_certs p WHERE ${WAITING} ORDER BY last_seen DESC`),
     count: db.prepare<{ n: number }, []>("SELECT count(*) AS n FROM pending_certs"),
     insert: db.prepare(
       `INSERT INTO pending_certs (fingerprint, client_id, ca, subject, serial, not_before, not_after, first_seen, last_seen, address)
@@ -104,6 +108,7 @@ export function openPendingCerts(
     seen: db.prepare("UPDATE pending_certs SET last_seen = ?, address = ? WHERE fingerprint = ?"),
     del: db.prepare("DELETE FROM pending_certs WHERE fingerprint = ?"),
     expired: db.prepare("DELETE FROM pending_certs WHERE not_after < ?"),
+    stale: db.prepare(`DELETE FROM pending_certs AS p WHERE NOT ${WAITING}`),
   };
   /** fingerprint -> when its row was last written by this process (bounded) */
   const written = new Map<string, number>();
@@ -133,6 +138,7 @@ export function openPendingCerts(
         .transaction((): "kept" | "seen" | "full" => {
           if (q.seen.run(now, p.address, p.fingerprint).changes === 1) return "seen";
           q.expired.run(now);
+          q.stale.run();
           const mine = q.ofClient.all(p.clientId);
           // the client's oldest gives way; the table as a whole does not grow past its bound
           for (const old of mine.slice(0, Math.max(0, mine.length - MAX_PER_CLIENT + 1))) q.del.run(old.fingerprint);

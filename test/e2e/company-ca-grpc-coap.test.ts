@@ -75,9 +75,14 @@ describe.skipIf(coapClient.skip || needNode.skip)("a company-CA certificate over
   test("coaps+tcp: refused before key import (4.01), 2.04 and stored after it", async () => {
     const before = await post(1);
     expect(before.stdout).toContain("c:4.01");
+    // refused at first use, and kept for approval with the address it came from
+    const pending = async () =>
+      JSON.parse((await shell("key", "pending", "--format", "json")).stdout) as { clientId: string; address: string }[];
+    expect(await pending()).toMatchObject([{ clientId: "dev-c", address: "127.0.0.1" }]);
     const imp = await shell("key", "import", "dev-c", "--cert", device.cert);
     expect(imp.stderr).toBe("");
     expect(imp.code).toBe(0);
+    expect(await pending()).toEqual([]); // registered by key import: no longer waiting
     const r = await post(2);
     expect(r.stdout).toContain("c:2.04");
   });
