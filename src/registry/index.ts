@@ -15,16 +15,14 @@ export type {
   KeyType,
   Registry,
 } from "./types.ts";
+export { openChannels, type ChannelOperation, type Channels } from "./channels.ts";
 export {
   assertChannelId,
   channelsJson,
   defaultChannelTable,
-  openChannels,
   type Channel,
   type ChannelConnection,
-  type ChannelOperation,
-  type Channels,
-} from "./channels.ts";
+} from "./channel-rows.ts";
 export {
   ADMIN_PASSWORD_FILE,
   ADMIN_USER,
