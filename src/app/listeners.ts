@@ -3,7 +3,13 @@
 import type { Auth } from "../auth/index.ts";
 import type { ReadCheck } from "./query-authz.ts";
 import type { NeoConfig, ResolvedHttpListener, ResolvedMqttListener } from "../config/index.ts";
-import { createHttpServer, type HttpDeps, type HttpServer } from "../http/index.ts";
+import {
+  createHttpServer,
+  createInflightLimit,
+  DEFAULT_MAX_REQUESTS_PER_ADDRESS,
+  type HttpDeps,
+  type HttpServer,
+} from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { Broker, Listening } from "../mqtt/index.ts";
 import type { Pki } from "../pki/index.ts";
@@ -79,6 +85,11 @@ export async function startMqttListener(
 }
 
 export function createListeners(d: ListenerDeps) {
+  // Http.MaxRequestsPerAddress counts an address's requests on every HTTP listener together
+  let settingsNow: NeoConfig | undefined;
+  const inflight = createInflightLimit(
+    () => settingsNow?.http.maxRequestsPerAddress ?? DEFAULT_MAX_REQUESTS_PER_ADDRESS,
+  );
   /**
    * One HTTP listener from its rules. `cfg` is read per request (a live view of the
    * settings with this listener's address, TLS and token rule): the server reads its auth
@@ -90,6 +101,7 @@ export function createListeners(d: ListenerDeps) {
     file?: string,
     log: Logger = createLogger("http"),
   ): Promise<HttpServer> => {
+    settingsNow = cfg; // a live view: every listener's reads the same settings
     const httpTls = l.transport === "https";
     const tls = httpTls
       ? { ...(await loadTlsMaterial(d.pki, cfg.http.tls, "Http", d.trusted)), clientAuth: l.clientAuth }
@@ -104,6 +116,7 @@ export function createListeners(d: ListenerDeps) {
         createHttpServer({
           config: cfg,
           listener: l.name,
+          inflight,
           ...(d.counted ? { counted: d.counted } : {}),
           store: d.store,
           queries: d.queries,

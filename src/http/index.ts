@@ -1,6 +1,7 @@
 // http: Bun.serve around ONE route table and ONE runner (site guard -> brute-force guard ->
 // identify -> authorize -> handler -> audit); routes/<resource>.ts declare the routes.
 export { createHttpServer, type HttpDeps, type HttpServer, type HttpSockets } from "./server.ts";
+export { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS } from "./inflight.ts";
 export type { RouteSpec } from "./route.ts";
 export { handleQuery } from "./routes/query.ts";
 export { auditRoutes } from "./routes/audit.ts";

@@ -19,7 +19,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { type HttpWebSocket, mqttWsRoutes } from "./routes/mqtt-ws.ts";
 import { createRunner, type HttpHandler, type RunnerDeps } from "./runner.ts";
 import { createTlsFront, type FrontPeer, type TlsFront } from "../lib/tls-front.ts";
-import { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS } from "./inflight.ts";
+import { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS, type InflightLimit } from "./inflight.ts";
 
 export interface HttpDeps {
   config: NeoConfig;
@@ -58,6 +58,8 @@ export interface HttpDeps {
   listener?: string;
   /** one request arrived on this listener (neo_http_requests_total) */
   counted?(listener: string): void;
+  /** requests in progress per address, shared by every HTTP listener (default: this server's own) */
+  inflight?: InflightLimit;
 }
 
 /** A kind of WebSocket a route upgrades: `owns` recognises its sockets' data. */
@@ -122,9 +124,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   const limit = deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const handler = createHttpFetch(deps, log);
   const trusted = addressSet(deps.config.http.trustedProxies ?? []);
-  const inflight = createInflightLimit(
-    () => deps.config.http.maxRequestsPerAddress ?? DEFAULT_MAX_REQUESTS_PER_ADDRESS,
-  );
+  const inflight =
+    deps.inflight ??
+    createInflightLimit(() => deps.config.http.maxRequestsPerAddress ?? DEFAULT_MAX_REQUESTS_PER_ADDRESS);
 
   const host = deps.config.http.listen.host;
   const tls = deps.tls;
