@@ -253,6 +253,15 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     expect(await status("POST", `/domains/${D}/roles/member/members`, "alice", { members: ["bob"] })).toBe(200);
     expect(await status("GET", q, "bob")).toBe(200);
     expect(await status("GET", q, "carol")).toBe(403);
+
+    // every change is in the audit trail
+    const audit = await curl("GET", "/audit?kind=change&limit=1000", { bearer: keys.alice! });
+    const rows = audit.body.data as { action: string }[];
+    const actions = new Set(rows.map((r) => r.action));
+    for (const a of ["invitation.send", "invitation.accept", "invitation.reject", "invitation.delete"])
+      expect(actions.has(a)).toBe(true);
+    expect(actions.has("domain.member.add")).toBe(true);
+    expect(actions.has("domain.member.remove")).toBe(true);
   });
 
   test("a user who may only create domains becomes the admin of the one it creates, and of no other", async () => {
