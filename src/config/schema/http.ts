@@ -64,8 +64,9 @@ export const httpSection: Section = {
   # Env NEO_HOST / NEO_HTTP_PORT, flags --host / --http-port.
   Listen = "127.0.0.1:${DEFAULT_HTTP_PORT}"
 
-  # Requests one client address may have in progress (an answer still being read counts);
-  # past it 503 with Retry-After, at once. /health is never counted or refused.
+  # Requests one client address may have in progress on all HTTP listeners together (an
+  # answer still being read counts); past it 503 with Retry-After, at once. /health is
+  # never counted or refused.
   MaxRequestsPerAddress = 1000
 
   # Require "Authorization: Bearer <token>" on /db/* (tokens from \`neo shell key gen\`).
