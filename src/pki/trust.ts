@@ -119,8 +119,14 @@ function idByRule(ca: TrustedCaSpec, cert: X509Certificate): string | undefined 
   }
 }
 
+const stampOf = (file: string) => {
+  const s = statSync(file);
+  return `${s.mtimeMs}:${s.size}`;
+};
+
 interface Crl {
-  mtimeMs: number;
+  /** the file's mtime and size when it was read */
+  stamp: string;
   serials: Set<string>;
 }
 
@@ -132,10 +138,12 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
   const seen = new Map<string, { ca: TrustedCa | undefined; info: TrustedCertInfo }>();
   const checkedAt = new Map<string, number>();
   const watchers = new Set<() => void>();
+  /** the file state last tried per CA (read, or found missing or bad) */
+  const tried = new Map<string, string>();
 
   async function readCrl(ca: TrustedCa): Promise<Crl> {
     const file = ca.crlFile as string;
-    const mtimeMs = statSync(file).mtimeMs;
+    const stamp = stampOf(file);
     // @peculiar/x509 only when a CRL is read (its load costs start time and memory: docs/performance.md)
     const { x509 } = await import("./x509.ts");
     const crl = new x509.X509Crl(await Bun.file(file).bytes());
@@ -143,7 +151,7 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
     let ok = false;
     for (const c of signer) if (await crl.verify({ publicKey: c.publicKey }).catch(() => false)) ok = true;
     if (!ok) throw bad(`Tls.TrustedCA "${ca.name}": CrlFile ${file} is not signed by ${ca.file}`);
-    return { mtimeMs, serials: new Set(crl.entries.map((e) => e.serialNumber.toLowerCase().replace(/^0+/, ""))) };
+    return { stamp, serials: new Set(crl.entries.map((e) => e.serialNumber.toLowerCase().replace(/^0+/, ""))) };
   }
   for (const ca of cas) if (ca.crlFile) crls.set(ca.name, await readCrl(ca));
 
@@ -153,13 +161,17 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
     const now = Date.now();
     if (now - (checkedAt.get(ca.name) ?? 0) < minGapMs) return;
     checkedAt.set(ca.name, now);
-    let mtimeMs: number;
+    let stamp: string;
     try {
-      mtimeMs = statSync(ca.crlFile).mtimeMs;
+      stamp = stampOf(ca.crlFile);
     } catch {
-      return log.warn(`Tls.TrustedCA "${ca.name}": CrlFile ${ca.crlFile} is gone; the last list read stays`);
+      stamp = "gone";
     }
-    if (mtimeMs === crls.get(ca.name)?.mtimeMs) return;
+    // each state of the file is read (or reported) once: a missing or bad CRL is not re-read every tick
+    if (stamp === crls.get(ca.name)?.stamp || stamp === tried.get(ca.name)) return;
+    tried.set(ca.name, stamp);
+    if (stamp === "gone")
+      return log.warn(`Tls.TrustedCA "${ca.name}": CrlFile ${ca.crlFile} is gone; the last list read stays`);
     readCrl(ca).then(
       (c) => {
         crls.set(ca.name, c);
