@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Database } from "bun:sqlite";
 import { openDashboards, shownTo } from "./dashboards.ts";
 
 const dirs: string[] = [];
@@ -17,10 +18,13 @@ const open = () => {
 describe("dashboards store", () => {
   test("create, get, update keep panels and range as given; the owner is who made it", () => {
     const { db } = open();
-    const d = db.create({ domainId: "dom", name: "A", panels: [{ title: "p" }], refresh: "5s" }, "alice");
+    const d = db.create(
+      { domainId: "dom", name: "A", owner: "user:alice", panels: [{ title: "p" }], refresh: "5s" },
+      "alice",
+    );
     expect(d).toMatchObject({
       domainId: "dom",
-      owner: "alice",
+      owner: "user:alice",
       createdBy: "alice",
       refresh: "5s",
       timeRange: { last: "1h" },
@@ -35,30 +39,47 @@ describe("dashboards store", () => {
     db.close();
   });
 
-  test("a dashboard is listed for its owner and whom it is shared with, per domain", () => {
+  test("a dashboard is listed for its owner and whom it is shared with, per domain; a key never passes for a user", () => {
     const { db } = open();
-    const a = db.create({ domainId: "dom", name: "A" }, "alice");
-    db.create({ domainId: "other", name: "O" }, "alice");
-    expect(db.list("dom", "alice").total).toBe(1);
-    expect(db.list("dom", "bob").total).toBe(0);
+    const alice = { id: "user:alice", user: "alice" };
+    const bob = { id: "user:bob", user: "bob" };
+    const keyBob = { id: "bob" };
+    const a = db.create({ domainId: "dom", name: "A", owner: alice.id }, "alice");
+    db.create({ domainId: "other", name: "O", owner: alice.id }, "alice");
+    expect(db.list("dom", alice).total).toBe(1);
+    expect(db.list("dom", bob).total).toBe(0);
     const s = db.share(a.id, { users: ["bob"] }, true, "alice");
     expect(s.share).toEqual({ members: false, users: ["bob"] });
-    expect(shownTo(s, "bob")).toBe(true);
-    expect(db.list("dom", "bob").dashboards.map((d) => d.name)).toEqual(["A"]);
-    expect(shownTo(db.share(a.id, { users: ["bob"] }, false, "alice"), "bob")).toBe(false);
+    expect(shownTo(s, bob)).toBe(true);
+    expect(shownTo(s, keyBob)).toBe(false);
+    expect(db.list("dom", bob).dashboards.map((d) => d.name)).toEqual(["A"]);
+    expect(db.list("dom", keyBob).total).toBe(0);
+    expect(shownTo(db.share(a.id, { users: ["bob"] }, false, "alice"), bob)).toBe(false);
     const m = db.share(a.id, { members: true }, true, "alice");
-    expect(shownTo(m, "carol")).toBe(true);
-    expect(db.list("dom", "carol").total).toBe(1);
+    expect(shownTo(m, { id: "user:carol", user: "carol" })).toBe(true);
+    expect(db.list("dom", keyBob).total).toBe(1);
     expect(db.share(a.id, { members: true }, false, "alice").share.members).toBe(false);
     db.close();
   });
 
   test("the table survives a reopen (registry.db migration)", () => {
     const { dir, db } = open();
-    const a = db.create({ domainId: "dom", name: "kept" }, "alice");
+    const a = db.create({ domainId: "dom", name: "kept", owner: "user:alice" }, "alice");
     db.close();
     const again = openDashboards(dir);
     expect(again.get(a.id)?.name).toBe("kept");
+    again.close();
+  });
+
+  test("migration 2: owners stored by name before become user principal ids (a key's id stays)", () => {
+    const { dir, db } = open();
+    const a = db.create({ domainId: "dom", name: "old", owner: "alice" }, "alice");
+    db.close();
+    const raw = new Database(join(dir, "registry.db"));
+    raw.run("DELETE FROM _neo_migrations WHERE scope = 'dashboards' AND id = 2");
+    raw.close();
+    const again = openDashboards(dir);
+    expect(again.get(a.id)?.owner).toBe("user:alice");
     again.close();
   });
 });

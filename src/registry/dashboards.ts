@@ -20,7 +20,7 @@ export interface Dashboard {
   domainId: string;
   name: string;
   description: string;
-  /** who made it: a user's name, or a key's id */
+  /** who made it: a principal id (`user:<name>` for a user and its PATs, a key's id) */
   owner: string;
   panels: unknown[];
   timeRange: unknown;
@@ -41,11 +41,11 @@ interface DashboardFields {
 }
 
 export interface Dashboards {
-  create(d: DashboardFields & { id?: string; domainId: string; name: string }, by: string): Dashboard;
+  create(d: DashboardFields & { id?: string; domainId: string; name: string; owner: string }, by: string): Dashboard;
   /** the domain's dashboards shown to `viewer` (owned or shared), oldest first */
   list(
     domainId: string,
-    viewer: string,
+    viewer: Viewer,
     o?: { offset?: number; limit?: number; name?: string },
   ): {
     total: number;
@@ -59,9 +59,18 @@ export interface Dashboards {
   close(): void;
 }
 
-/** is `viewer` (a user's name or a key's id) shown this dashboard? */
-export function shownTo(d: Dashboard, viewer: string): boolean {
-  return d.owner === viewer || d.share.members || d.share.users.includes(viewer);
+/**
+ * Who looks: its principal id, and for a user (or its PAT) the user's name, which is what
+ * sharing names. A key never matches a user's share, even one spelled like the user's name.
+ */
+export interface Viewer {
+  id: string;
+  user?: string;
+}
+
+/** is `viewer` shown this dashboard (theirs, or shared with every member or with them)? */
+export function shownTo(d: Dashboard, viewer: Viewer): boolean {
+  return d.owner === viewer.id || d.share.members || (viewer.user !== undefined && d.share.users.includes(viewer.user));
 }
 
 interface Row {
@@ -97,7 +106,8 @@ const toDashboard = (r: Row): Dashboard => ({
   updatedAt: Number(r.updated_at),
 });
 
-const SHOWN = "(owner = ? OR share_members = 1 OR EXISTS (SELECT 1 FROM json_each(share_users) WHERE value = ?))";
+const SHOWN =
+  "(owner = ? OR share_members = 1 OR (? IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(share_users) WHERE value = ?)))";
 const isUnique = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/i.test(e.message);
 
 export function openDashboards(dataDir: string): Dashboards {
@@ -139,7 +149,7 @@ export function openDashboards(dataDir: string): Dashboards {
           d.domainId,
           d.name,
           d.description ?? "",
-          by,
+          d.owner,
           JSON.stringify(d.panels ?? []),
           JSON.stringify(d.timeRange ?? { last: "1h" }),
           d.refresh ?? "off",
@@ -155,13 +165,17 @@ export function openDashboards(dataDir: string): Dashboards {
     },
     list(domainId, viewer, o = {}) {
       const where = ["domain_id = ?", SHOWN];
-      const args: (string | number)[] = [domainId, viewer, viewer];
+      const args: (string | number | null)[] = [domainId, viewer.id, viewer.user ?? null, viewer.user ?? null];
       if (o.name) where.push("name LIKE ?") && args.push(`%${o.name}%`);
       const w = ` WHERE ${where.join(" AND ")}`;
-      const n = db.prepare<{ n: number | bigint }, (string | number)[]>(`SELECT count(*) AS n FROM dashboards${w}`);
+      const n = db.prepare<{ n: number | bigint }, (string | number | null)[]>(
+        `SELECT count(*) AS n FROM dashboards${w}`,
+      );
       const total = Number(n.get(...args)?.n ?? 0);
       const rows = db
-        .prepare<Row, (string | number)[]>(`SELECT * FROM dashboards${w} ORDER BY created_at, id LIMIT ? OFFSET ?`)
+        .prepare<Row, (string | number | null)[]>(
+          `SELECT * FROM dashboards${w} ORDER BY created_at, id LIMIT ? OFFSET ?`,
+        )
         .all(...args, o.limit ?? 10, o.offset ?? 0);
       return { total, dashboards: rows.map(toDashboard) };
     },

@@ -202,6 +202,12 @@ const DASHBOARD_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS dashboards_domain ON dashboards (domain_id, created_at);`,
   },
+  {
+    // the owner is a principal id (user:<name>), so a key spelled like a user is never its owner
+    id: 2,
+    sql: `UPDATE dashboards SET owner = 'user:' || owner
+      WHERE owner NOT LIKE 'user:%' AND owner NOT IN (SELECT id FROM clients);`,
+  },
 ];
 
 // approval at first use (registry/pending-certs.ts): refused certificates of pinned trusted CAs

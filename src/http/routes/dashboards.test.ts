@@ -46,6 +46,7 @@ beforeAll(async () => {
   const every = ["read", "create", "update", "delete", "share"].map((op) => `dashboards:${op}:*`);
   await key("editor", [...every, "tables:read:*"]);
   await key("viewer", ["dashboards:read:*", "tables:read:OTHER"]);
+  await key("bob", ["dashboards:read:*"]); // a key spelled like the user bob
   await key("northkey", [...every, "tables:read:*"], north);
   const config = defaultConfig(dir);
   handler = createRunner(
@@ -101,6 +102,9 @@ describe("dashboard routes", () => {
     expect(audit.some((e) => e.kind === "change" && e.action === "dashboard.create" && e.target === id)).toBe(true);
     expect((await call("GET", `/dashboards/${id}`, "viewer")).status).toBe(404);
     expect((await call("POST", `/dashboards/${id}/share`, "editor", { users: ["nobody"] })).status).toBe(400);
+    // shared with the USER bob: the key bob is not him
+    expect((await call("POST", `/dashboards/${id}/share`, "editor", { users: ["bob"] })).status).toBe(200);
+    expect((await call("GET", `/dashboards/${id}`, "bob")).status).toBe(404);
     expect((await call("POST", `/dashboards/${id}/share`, "editor", { members: true })).status).toBe(200);
     expect((await call("GET", `/dashboards/${id}`, "viewer")).json.can).toEqual({
       update: false,

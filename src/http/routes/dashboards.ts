@@ -13,7 +13,7 @@
 // told whether the dashboard exists; one not shown to the caller (not theirs, not shared
 // with them) is "not found". A panel's data is read with the caller's own tables:read
 // rights through the /db/query path: a dashboard never lets anyone read a table they cannot.
-import { type Dashboard, type Dashboards, type Principal, shownTo } from "../../auth/index.ts";
+import { type Dashboard, type Dashboards, type Principal, principalName, shownTo } from "../../auth/index.ts";
 import { DEFAULT_DOMAIN_ID } from "../../lib/domain-id.ts";
 import { badRequest, notFound } from "../../lib/errors.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
@@ -44,7 +44,7 @@ function view(d: Dashboard, c: RouteContext): DashboardView {
     domain_id: d.domainId,
     name: d.name,
     description: d.description,
-    owner: d.owner,
+    owner: d.owner.startsWith("user:") ? d.owner.slice(5) : d.owner,
     panels: d.panels as PanelView[],
     time_range: d.timeRange as TimeRangeView,
     refresh: d.refresh,
@@ -80,6 +80,11 @@ function rangeParam(q: URLSearchParams): TimeRangeView | undefined {
 export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
   const { dashboards } = deps;
   const who = byOf;
+  /** the caller as sharing sees it: its principal id, and a user's (or its PAT's) name */
+  const viewer = (c: RouteContext) => {
+    const p = c.principal;
+    return p ? { id: p.id, ...(p.kind === "user" ? { user: principalName(p) } : {}) } : { id: "" };
+  };
   /** the path's domain (the default one under /dashboards); changes need it enabled */
   const domainOf = (c: RouteContext, change: boolean) =>
     c.params.domain === undefined ? DEFAULT_DOMAIN_ID : pathDomain(deps, c, change);
@@ -89,7 +94,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
     const id = (c.params.id ?? "").toLowerCase();
     c.need(`dashboards:${op}`, id, domain);
     const d = dashboards.get(id);
-    if (!d || d.domainId !== domain || !shownTo(d, who(c)))
+    if (!d || d.domainId !== domain || !shownTo(d, viewer(c)))
       throw notFound("dashboard_not_found", `dashboard ${JSON.stringify(c.params.id)} not found`);
     return d;
   };
@@ -98,7 +103,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
     const id = (c.params.id ?? "").toLowerCase();
     if (on || !c.may("dashboards:unshare", id, domain)) c.need("dashboards:share", id, domain);
     const d = dashboards.get(id);
-    if (!d || d.domainId !== domain || !shownTo(d, who(c)))
+    if (!d || d.domainId !== domain || !shownTo(d, viewer(c)))
       throw notFound("dashboard_not_found", `dashboard ${JSON.stringify(c.params.id)} not found`);
     const b = await readJson(req);
     const members = b.members ?? false;
@@ -129,7 +134,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
         const b = await readJson(req);
         if (b.id !== undefined) throw badRequest("invalid_dashboard", "neo makes the id itself: leave id out");
         const f = parseDashboardBody(b, true);
-        const d = dashboards.create({ ...f, name: f.name ?? "", domainId: domain }, who(c));
+        const d = dashboards.create({ ...f, name: f.name ?? "", domainId: domain, owner: viewer(c).id }, who(c));
         c.changed = { target: d.id, detail: { domain, name: d.name } };
         return jsonResponse(view(d, c), 201);
       },
@@ -144,7 +149,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
         const offset = pageInt(q.get("offset"), 0, 1_000_000, "offset");
         const limit = pageInt(q.get("limit"), 10, 100, "limit");
         const name = q.get("name");
-        const all = dashboards.list(domain, who(c), { limit: 1_000_000, ...(name ? { name } : {}) });
+        const all = dashboards.list(domain, viewer(c), { limit: 1_000_000, ...(name ? { name } : {}) });
         const mine = all.dashboards.filter((d) => c.may("dashboards:read", d.id, domain));
         // a caller who may read no dashboard here is refused (another domain's PAT or key: 403)
         if (mine.length === 0 && !c.may("dashboards:read", "*", domain)) c.need("dashboards:read", "*", domain);
