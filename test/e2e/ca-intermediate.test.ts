@@ -160,6 +160,51 @@ for (const kind of ["rsa", "ec"] as const) {
       const printed = await sh(["openssl", "pkcs7", "-inform", "DER", "-in", f("cacerts.der"), "-print_certs"]);
       expect(printed.stdout).toMatch(/subject=CN ?= ?Acme neo gateway CA, O ?= ?Acme\nissuer=CN ?= ?Acme Root CA/);
       expect(printed.stdout).toMatch(/subject=CN ?= ?Acme Root CA, O ?= ?Acme\nissuer=CN ?= ?Acme Root CA/);
+
+      // EST enrollment: the device's own key, the answer carries neo's CA; it connects with the root only
+      const made = await neo(["shell", "key", "enroll", "dev-est", "--expires", "1h", "--data", data]);
+      const secret = /^ENROLLMENT (dev-est:e:[0-9a-f]{64})$/m.exec(made.stdout)?.[1] ?? "";
+      expect(secret).not.toBe("");
+      await sh(
+        [
+          "openssl",
+          "req",
+          "-new",
+          ...KEYS.ec.inter,
+          "-nodes",
+          "-keyout",
+          f("est_key.pem"),
+          "-out",
+          f("est.der"),
+        ].concat(["-outform", "DER", "-subj", "/CN=dev-est"]),
+      );
+      await sh(["openssl", "base64", "-in", f("est.der"), "-out", f("est.b64")]);
+      const enrolled = await run([
+        ...["curl", "-s", "-S", "-o", f("est.p7.b64"), "-w", "%{http_code}", "--cacert", f("root.pem")],
+        ...[
+          "--user",
+          `dev-est:${secret}`,
+          "-H",
+          "Content-Type: application/pkcs10",
+          "--data-binary",
+          `@${f("est.b64")}`,
+        ],
+        `${https}/.well-known/est/simpleenroll`,
+      ]);
+      expect(enrolled.stdout).toBe("200");
+      await sh(["openssl", "base64", "-d", "-in", f("est.p7.b64"), "-out", f("est.p7")]);
+      await sh(["openssl", "pkcs7", "-inform", "DER", "-in", f("est.p7"), "-print_certs", "-out", f("est_cert.pem")]);
+      const ver = await run([
+        "openssl",
+        "verify",
+        "-CAfile",
+        f("root.pem"),
+        "-untrusted",
+        f("est_cert.pem"),
+        f("est_cert.pem"),
+      ]);
+      expect(ver.stdout).toContain(": OK");
+      expect((await pub(f("root.pem"), { prefix: f("est") }, "dev-est")).code).toBe(0);
     }, 120_000);
   });
 }
