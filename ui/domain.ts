@@ -54,7 +54,8 @@ export function DomainSwitcher() {
         if (!(e instanceof ApiError && e.status === 401)) setDomains([]);
       });
   }, []);
-  if (!domains || domains.length < 2) return null;
+  // one domain, the default one: nothing to choose
+  if (!domains || domains.length === 0 || (domains.length === 1 && domains[0]!.id === DEFAULT_DOMAIN)) return null;
   return html`<label class="domain-switch">
     <span class="sr-only">Domain</span>
     <select id="domain-switch" value=${chosen} title="The domain the console works in"

@@ -102,4 +102,14 @@ describe("every console page at 390, 1,440 and 1,920 px", () => {
     const found = await layoutAtWidths(b, "layout-dashboard");
     expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
   }, 60_000);
+
+  test("a dashboard being made (two panels, one SQL): nothing wider than its container", async () => {
+    await b.page.goto(`${srv.httpUrl}/web/#/dashboards?new`);
+    await b.page.locator("#panel-0-table").waitFor();
+    await b.page.click("#panel-add");
+    await b.page.selectOption("#panel-1-mode", "sql");
+    await b.page.locator("#panel-1-sql").waitFor();
+    const found = await layoutAtWidths(b, "layout-dashboard-edit");
+    expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
+  }, 60_000);
 });
