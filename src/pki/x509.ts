@@ -59,6 +59,12 @@ export function caKeyKind(pem: string): { ok: true; kind: string } | { ok: false
 
 /** Import a CA's private key (PKCS#8, SEC1 or PKCS#1 PEM) for signing, with the algorithm its type asks for. */
 export async function importSigningKey(pem: string): Promise<{ key: CryptoKey; algorithm: SigningAlgorithm }> {
+  // neo's own CA (PKCS#8 P-256) imports without node:crypto (bench/RESULTS.md, "Module costs")
+  if (pem.includes("-----BEGIN PRIVATE KEY-----")) {
+    const der = x509.PemConverter.decodeFirst(pem);
+    const own = await crypto.subtle.importKey("pkcs8", der, EC_KEY_ALG, false, ["sign"]).catch(() => undefined);
+    if (own) return { key: own, algorithm: EC_SIGN_ALG };
+  }
   const { createPrivateKey } = process.getBuiltinModule("node:crypto");
   const k = createPrivateKey(pem);
   const der = k.export({ format: "der", type: "pkcs8" });
