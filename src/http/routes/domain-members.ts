@@ -60,8 +60,8 @@ export function domainFor(
 
 /** a body's list of user ids or names, each an existing user */
 function usersOf(store: MembershipStore, v: unknown): { id: string; name: string }[] {
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== "string"))
-    throw badRequest("invalid_members", "members must be a non-empty array of user ids");
+  if (!Array.isArray(v) || v.length === 0 || v.length > 1000 || v.some((x) => typeof x !== "string"))
+    throw badRequest("invalid_members", "members must be an array of 1 to 1000 user ids");
   return (v as string[]).map((s) => {
     const u = store.user(s);
     if (!u) throw notFound("user_not_found", `no user ${JSON.stringify(s)}`);
