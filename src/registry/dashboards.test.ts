@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { openDashboards, shownTo } from "./dashboards.ts";
+import { openDomains } from "./domains.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -81,5 +82,16 @@ describe("dashboards store", () => {
     const again = openDashboards(dir);
     expect(again.get(a.id)?.owner).toBe("user:alice");
     again.close();
+  });
+
+  test("a deleted domain's dashboards go with it", () => {
+    const { dir, db } = open();
+    const domains = openDomains(dir);
+    const north = domains.create({ name: "N", route: "north" }, "test");
+    const a = db.create({ domainId: north.id, name: "N", owner: "user:alice" }, "alice");
+    domains.delete(north.id);
+    expect(db.get(a.id)).toBeNull();
+    domains.close();
+    db.close();
   });
 });

@@ -210,6 +210,8 @@ export function openDomains(dataDir: string): Domains {
         // its members and invitations go with it (registry/domain-members.ts)
         db.prepare("DELETE FROM domain_members WHERE domain_id = ?").run(cur.id);
         db.prepare("DELETE FROM domain_invitations WHERE domain_id = ?").run(cur.id);
+        // and its dashboards (views of data, not data: registry/dashboards.ts)
+        db.prepare("DELETE FROM dashboards WHERE domain_id = ?").run(cur.id);
       })();
       noteLocalWrite();
     },
