@@ -134,6 +134,8 @@ export function createListeners(d: ListenerDeps) {
                 transport: httpTls ? "wss" : "ws",
                 remoteAddress: peer?.remoteAddress ?? server.requestIP(req)?.address ?? "",
                 ...(peer?.cert ? { cert: peer.cert } : {}),
+                // a named HTTP listener's name: its rules, metrics and audit rows for the session
+                ...(l.named ? { listener: l.name } : {}),
               }),
             handlers: d.broker.websocket,
           },

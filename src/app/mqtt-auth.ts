@@ -48,6 +48,11 @@ export interface MqttAuthDeps {
   isRegistered(id: string): boolean;
   /** the live re-check's epoch now (mqtt-authz.ts) */
   epoch(): number;
+  /**
+   * a named HTTP listener's rules, for MQTT over WebSocket on its /mqtt (its door: token
+   * rule, accepted forms); undefined when no HTTP Listener block has that name
+   */
+  httpListener?(name: string): { enableTokenAuth: boolean; credentials?: readonly PresentedForm[] } | undefined;
 }
 
 const refuse = (
@@ -71,15 +76,22 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
   // token even if token auth was not switched on.
   // read on every call: a SIGHUP reload may switch token auth on or off
   const serviceRule = () => config.enableTokenAuth || (config.tls.enabled && config.tls.clientAuth === "require");
-  /** the named listener's own rules (a Listener block), undefined for the service's one listener and WebSocket */
-  const rulesOf = (peer: ConnectRequest["peer"]) =>
-    peer.listener === undefined ? undefined : config.listeners?.find((l) => l.name === peer.listener);
+  /** the named MQTT listener's own rules (a Listener block), undefined for the service's one listener and WebSocket */
+  const mqttRules = (name: string) => config.listeners?.find((l) => l.name === name);
+  /** the credential forms the connection's listener accepts (an MQTT Listener block, or the named HTTP listener it came through) */
+  const acceptOf = (peer: ConnectRequest["peer"]) =>
+    peer.listener === undefined
+      ? undefined
+      : (mqttRules(peer.listener)?.credentials ?? deps.httpListener?.(peer.listener)?.credentials);
   /** must this connection present a credential? A named listener says so itself (Mqtt.EnableTokenAuth by default) */
   const tokenRequired = (peer: ConnectRequest["peer"]) => {
     if (peer.listener === undefined) return serviceRule();
-    const own = rulesOf(peer);
+    const own = mqttRules(peer.listener);
+    if (own) return own.enableTokenAuth ?? config.enableTokenAuth;
+    // MQTT over WebSocket on a named HTTP listener: that listener's rule (Http.EnableTokenAuth by default)
+    const http = deps.httpListener?.(peer.listener);
     // a listener a reload removed: its connections are closed; nothing new is let in anonymously
-    return own ? (own.enableTokenAuth ?? config.enableTokenAuth) : true;
+    return http ? http.enableTokenAuth : true;
   };
 
   /** which MQTT client ids this principal may use (sessions held by others are the broker's rule) */
@@ -130,7 +142,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     }
     if (req.peer.listener !== undefined) {
       c.listener = req.peer.listener;
-      const accept = rulesOf(req.peer)?.credentials;
+      const accept = acceptOf(req.peer);
       if (accept) c.accept = accept;
     }
     const who = auth.identify(c);
@@ -161,7 +173,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     if (!cred || cred.principal.kind === "anonymous") return !tokenRequired(c.peer);
     if (config.requireClientIdMatch && cred.principal.kind === "client" && c.id !== cred.principal.id) return false;
     // the listener no longer accepts this credential's form (its Credentials changed)
-    const accept = rulesOf(c.peer)?.credentials;
+    const accept = acceptOf(c.peer);
     const form = formOf(cred.principal.ref);
     return !accept || accept.some((f) => f === form);
   }

@@ -2,7 +2,7 @@
 // and authorizer, the read check of queries. Each reads the settings when it decides, and
 // cached decisions are dropped when the settings change.
 import { ALL_ACCESS_SCOPES, createAuth, personIdentify } from "../auth/index.ts";
-import type { NeoConfig } from "../config/index.ts";
+import { httpListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { versionMemo } from "../lib/version-memo.ts";
@@ -76,6 +76,8 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
   const mqttAuth = createMqttAuthenticator({
     config: live(() => settings.get().mqtt),
     auth,
+    // MQTT over WebSocket on a named HTTP listener's /mqtt: that listener's rules
+    httpListener: (name) => httpListeners(settings.get().http).find((l) => l.named && l.name === name),
     // is this client id a registered key's? Remembered until the registry changes (any process)
     isRegistered: versionMemo(
       () => registry.dataVersion(),

@@ -101,7 +101,7 @@ export class Broker<M = unknown> {
     return l;
   }
 
-  wsData(peer: { transport: "ws" | "wss"; remoteAddress: string; cert?: PeerCert }): WsData {
+  wsData(peer: { transport: "ws" | "wss"; remoteAddress: string; cert?: PeerCert; listener?: string }): WsData {
     return { peer: { ...peer }, conn: null, transport: null };
   }
 

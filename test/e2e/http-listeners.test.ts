@@ -143,6 +143,20 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     ]);
     expect(token.status).toBe("403");
     expect(JSON.parse(token.body).reason).toBe("a client token cannot be used here");
+    // MQTT over WebSocket on this listener's /mqtt follows its rules too: anonymous is fine, a client token is not
+    const wsUrl = `${url("local").replace("http", "ws")}/mqtt`;
+    const anon = await mqtt.connectAsync(wsUrl, { reconnectPeriod: 0, clientId: "local-anon" });
+    await anon.endAsync();
+    const refused = await mqtt
+      .connectAsync(wsUrl, { reconnectPeriod: 0, clientId: "http-dev1", username: dev.token })
+      .then(
+        (c) => {
+          c.end(true);
+          return 0;
+        },
+        (e: { code?: number }) => e.code ?? -1,
+      );
+    expect(refused).toBe(5);
   });
 
   test("the console's Overview lists each HTTP listener with its address and rules", async () => {
@@ -199,6 +213,33 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     await sub.endAsync();
   }, 40_000);
 
+  test("on the https listener MQTT over WSS and a channel WebSocket are identified by the client certificate", async () => {
+    for (const args of [
+      ["channel", "create", "plant-l"],
+      ["channel", "connect", "plant-l", "http-dev1"],
+    ]) {
+      const r = await neo(["shell", ...args, "--data", srv.data]);
+      expect(r.code).toBe(0);
+    }
+    const lan = url("lan").replace("https://", "wss://");
+    const tls = { ca: readFileSync(ca), cert: readFileSync(dev.cert), key: readFileSync(dev.key) };
+    const sub = await mqtt.connectAsync(`${lan}/mqtt`, { ...tls, clientId: "http-dev1", reconnectPeriod: 0 });
+    try {
+      await sub.subscribeAsync("channels/plant-l/messages", { qos: 1 });
+      const got = new Promise<string>((resolve) => sub.on("message", (_t, p) => resolve(p.toString())));
+      const ws = new WebSocket(`${lan}/ws/channels/plant-l/messages`, { tls } as unknown as string[]);
+      await new Promise<void>((resolve, reject) => {
+        ws.onopen = () => resolve();
+        ws.onerror = () => reject(new Error("websocket refused"));
+      });
+      ws.send("over the lan");
+      expect(await got).toBe("over the lan");
+      ws.close();
+    } finally {
+      await sub.endAsync();
+    }
+  });
+
   test("SIGHUP removes the https listener and adds another; the loopback one's WebSocket session and new requests go on", async () => {
     const lan = url("lan");
     const ws = await mqtt.connectAsync(`${url("local").replace("http", "ws")}/mqtt`, {
@@ -209,6 +250,9 @@ describe.skipIf(need.skip)("two HTTP listeners with their own rules, from one co
     ws.on("close", () => {
       closed = true;
     });
+    // a WebSocket session on a named HTTP listener counts under that listener's name
+    const m = await curl([`${url("local")}/metrics`]);
+    expect(m.body).toContain('neo_mqtt_connections{listener="local"} 1');
     await Bun.write(conf, TWO.replace('Listener "lan"', 'Listener "lan2"'));
     srv.proc.kill("SIGHUP");
     const line = await srv.waitForLog(/config reloaded: .*HTTP listener "lan" removed.*/);
