@@ -212,6 +212,11 @@ export function openDomains(dataDir: string): Domains {
         db.prepare("DELETE FROM domain_invitations WHERE domain_id = ?").run(cur.id);
         // and its dashboards (views of data, not data: registry/dashboards.ts)
         db.prepare("DELETE FROM dashboards WHERE domain_id = ?").run(cur.id);
+        // and its groups with their memberships (registry/groups.ts)
+        db.prepare("DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE domain_id = ?)").run(
+          cur.id,
+        );
+        db.prepare("DELETE FROM groups WHERE domain_id = ?").run(cur.id);
       })();
       noteLocalWrite();
     },

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { openRegistryDb } from "./db.ts";
+import { openDomains } from "./domains.ts";
 import { openGroups } from "./groups.ts";
 
 const dirs: string[] = [];
@@ -19,8 +20,10 @@ const open = () => {
     INSERT INTO channels (id, table_name, created_at, domain_id) VALUES ('far1', 'FAR1', 0, 'elsewhere');
     INSERT INTO clients (id, token_hash, cert_fingerprint, cert_serial) VALUES ('dev1', x'00', 'fp', '01');`);
   db.close();
+  last = dir;
   return openGroups(dir);
 };
+let last = "";
 const D = DEFAULT_DOMAIN_ID;
 
 describe("groups", () => {
@@ -62,6 +65,20 @@ describe("groups", () => {
     expect(g.groupOf("client", "dev1")).toBeNull();
     expect(g.unassign("channel", "ch1")).toBe(true);
     expect(g.unassign("channel", "ch1")).toBe(false);
+    g.close();
+  });
+
+  test("deleting a domain deletes its groups and their memberships", () => {
+    const g = open();
+    const domains = openDomains(last);
+    const d = domains.create({ name: "gone", route: "gone" }, "x");
+    const doomed = g.create({ name: "doomed", domainId: d.id }, "x");
+    const kept = g.create({ name: "kept", domainId: D }, "x");
+    g.assign("client", "dev1", kept.id);
+    domains.delete(d.id);
+    expect(g.get(doomed.id)).toBeNull();
+    expect(g.groupOf("client", "dev1")).toBe(kept.id);
+    domains.close();
     g.close();
   });
 });
