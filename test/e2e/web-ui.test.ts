@@ -9,11 +9,17 @@ import type { Browser } from "playwright-core";
 import { ALL_ACCESS_SCOPES, createAuth, createGuard, createPeople, personIdentify } from "../../src/auth/index.ts";
 import { createLogger, setLogSink } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
-import { openRegistry, openUserKeys, type Registry } from "../../src/registry/index.ts";
+import { openDomains, openRegistry, openUserKeys, type Registry } from "../../src/registry/index.ts";
 import { createWebAssets } from "../../src/web/index.ts";
 import { openUsers, type Users } from "../../src/registry/index.ts";
 import { defaultConfig } from "../../src/config/index.ts";
-import { consoleAssetRoutes, createPasswordLogin, keyRoutes, sessionRoutes } from "../../src/http/index.ts";
+import {
+  consoleAssetRoutes,
+  createPasswordLogin,
+  domainRoutes,
+  keyRoutes,
+  sessionRoutes,
+} from "../../src/http/index.ts";
 import { createRunner } from "../../src/http/runner.ts";
 import { confirm, generateKey, launch, signIn } from "./web-ui-kit.ts";
 
@@ -57,6 +63,8 @@ describe("web UI in headless Chromium (in-process server)", () => {
       [
         ...sessionRoutes({ people, login }),
         ...keyRoutes({ registry, pki, log, defaultScopes: () => ALL_ACCESS_SCOPES }),
+        // the header's domain switcher lists them
+        ...domainRoutes(openDomains(dir)),
         ...consoleAssetRoutes(assets),
       ],
       {
