@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openMembership, type Membership } from "./domain-members.ts";
+import { openRegistryDb } from "./db.ts";
 import { openUsers } from "./users.ts";
 
 const D = "11111111-1111-4111-8111-111111111111";
@@ -11,6 +12,14 @@ let dir: string;
 let clock: number;
 let m: Membership;
 let bob: string;
+const db = (table: string) => {
+  const d = openRegistryDb(dir);
+  try {
+    return d.query<{ n: number | bigint }, []>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? 0;
+  } finally {
+    d.close();
+  }
+};
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "neo-invitations-"));
@@ -101,5 +110,22 @@ describe("domain members", () => {
     expect(m.members.removeAll(D)).toBe(1);
     expect(m.members.rolesOf(bob).size).toBe(0);
     expect(() => m.members.set(D, "nobody", "member", "alice")).toThrow("no user");
+  });
+
+  test("a deleted user's memberships and invitations go with it", async () => {
+    m.members.set(D, bob, "member", "alice");
+    m.invitations.send({
+      domainId: "22222222-2222-4222-8222-222222222222",
+      userId: bob,
+      role: "admin",
+      by: "a",
+      ttlMs: HOUR,
+    });
+    const users = openUsers(dir);
+    users.remove("bob");
+    users.close();
+    const count = (t: string) => Number(db(t));
+    expect(count("domain_members")).toBe(0);
+    expect(count("domain_invitations")).toBe(0);
   });
 });

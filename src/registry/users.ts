@@ -206,7 +206,13 @@ export function openUsers(dataDir: string): Users {
     remove(name) {
       const u = must(name);
       if (lastAdmin(u)) throw conflict("last_admin", `${name} is the last admin and cannot be deleted`);
-      db.query("DELETE FROM web_users WHERE name = ?").run(name);
+      db.transaction(() => {
+        db.query("DELETE FROM web_users WHERE name = ?").run(name);
+        // its domain memberships and invitations go with it (tables of registry/db.ts, when made)
+        for (const t of ["domain_members", "domain_invitations"])
+          if (db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(t))
+            db.query(`DELETE FROM ${t} WHERE user_id = ?`).run(u.id);
+      })();
     },
     setRole(name, role) {
       const u = must(name);
