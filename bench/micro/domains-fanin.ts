@@ -7,7 +7,9 @@
 // secret). A slice: each client of one population writes `per-client` QoS 0 PUBLISHes to
 // m/<domain route>/c/<channel> (plain text: delivered, not stored) at once; ONE subscriber
 // (the admin's PAT, filter m/#) counts what arrives. Reports received msgs/s (first write
-// to last arrival) and the broker's CPU µs per message, medians per population. The
+// to last arrival) and the broker's CPU µs per message, medians per population. A third
+// row sends the one-domain population's messages on Mainflux's `channels/<channel>/messages`
+// (one spelling): what routing `m/...` under its two spellings (route and id) costs. The
 // server is killed by its PID.
 import type net from "node:net";
 import mqttPacket from "mqtt-packet";
@@ -51,12 +53,25 @@ try {
     ),
     await population(`1 domain x ${CLIENTS} clients`, ["one"], CLIENTS),
   ];
+  const mf = mqttPacket.generate({
+    cmd: "publish",
+    topic: "channels/ch-one/messages",
+    payload: Buffer.from("21.5"),
+    qos: 0,
+    dup: false,
+    retain: false,
+  });
+  const one = pops[1] as Pop;
+  const mfBurst = Buffer.concat(Array.from({ length: PER }, () => mf));
+  const spelled: Pop = { ...one, name: "  the same on channels/<ch>/messages", bursts: one.bursts.map(() => mfBurst) };
+  const rows = [...pops, { ...spelled, rates: [], cpuUs: [], lost: 0 }];
 
   // the subscriber: the admin user's PAT, m/# (every channel of every domain it may read)
   const pat = (await g.post("/pats", {
     name: "fanin",
     scopes: [
       { entity_type: "topics", operation: "subscribe", entity_id: "m/#" },
+      { entity_type: "topics", operation: "subscribe", entity_id: "channels/#" },
       { entity_type: "channels", operation: "subscribe", entity_id: "*" },
     ],
   })) as { secret: string };
@@ -69,7 +84,16 @@ try {
       lastAt = performance.now();
     } else if (p.cmd === "suback") subacked = true;
   });
-  sub.write(mqttPacket.generate({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "m/#", qos: 0 }] }));
+  sub.write(
+    mqttPacket.generate({
+      cmd: "subscribe",
+      messageId: 1,
+      subscriptions: [
+        { topic: "m/#", qos: 0 },
+        { topic: "channels/#", qos: 0 },
+      ],
+    }),
+  );
   while (!subacked) await Bun.sleep(10);
 
   const slice = async (p: Pop, record: boolean) => {
@@ -87,16 +111,19 @@ try {
     p.cpuUs.push((cpu * 1e6) / got);
     p.lost += want - got;
   };
-  for (const p of pops) await slice(p, false);
-  for (let i = 0; i < slices; i++) for (const p of i % 2 === 0 ? pops : [...pops].reverse()) await slice(p, true);
+  for (const p of rows) await slice(p, false);
+  for (let i = 0; i < slices; i++) for (const p of i % 2 === 0 ? rows : [...rows].reverse()) await slice(p, true);
   const load = await loadAverage();
-  for (const p of pops)
+  for (const p of rows)
     console.log(
       `${p.name}: ${Math.round(median(p.rates)).toLocaleString("en")} msgs/s received, ${median(p.cpuUs).toFixed(1)} µs broker CPU per message, ${p.lost} not received`,
     );
-  const [a, b] = pops as [Pop, Pop];
+  const [a, b, c] = rows as [Pop, Pop, Pop];
   console.log(
     `ratio domains/one: ${(median(a.rates) / median(b.rates)).toFixed(3)} msgs/s, ${(median(b.cpuUs) / median(a.cpuUs)).toFixed(3)} msgs per CPU second (medians of ${slices} slices x ${CLIENTS * PER} msgs, load ${load})`,
+  );
+  console.log(
+    `ratio m/ (two spellings) / channels/ (one): ${(median(b.rates) / median(c.rates)).toFixed(3)} msgs/s, ${(median(c.cpuUs) / median(b.cpuUs)).toFixed(3)} msgs per CPU second`,
   );
   for (const s of [...pops.flatMap((p) => p.socks), sub]) s.destroy();
 } finally {

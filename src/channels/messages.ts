@@ -110,6 +110,18 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
   let known = new Map<string, Channel | null>();
   // SuperMQ topic -> its other spellings (m/<route>/... <-> m/<id>/...); cleared with the rights
   let spelled = new Map<string, string[]>();
+  // a topic's domain (route or id) -> the domain's id (null: none), asked per message and
+  // delivery: one registry read per domain until the registry changes
+  let domains = new Map<string, string | null>();
+  const domainOf = (routeOrId: string): string | undefined => {
+    let id = domains.get(routeOrId);
+    if (id === undefined) {
+      id = deps.domainOf?.(routeOrId) ?? null;
+      if (domains.size > 10_000) domains = new Map();
+      domains.set(routeOrId, id);
+    }
+    return id ?? undefined;
+  };
 
   /**
    * Call often (the gateway's 250 ms re-check): drops the cache when anything changed in
@@ -122,6 +134,7 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     principals = new Map();
     known = new Map();
     spelled = new Map();
+    domains = new Map();
     return true;
   }
 
@@ -230,7 +243,7 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
     allowed,
     ingest,
     /** a SuperMQ domain's id from its route or id (undefined: no such domain) */
-    domainOf: (routeOrId: string): string | undefined => deps.domainOf?.(routeOrId),
+    domainOf,
     /**
      * the channel behind a topic, or undefined (not a channel topic, no such channel, or
      * SuperMQ's form naming a domain the channel does not live in)
@@ -240,7 +253,7 @@ export function createChannelMessages(deps: ChannelMessagesDeps) {
       if (!t) return undefined;
       const channel = channelById(t.channelId);
       if (!channel) return undefined;
-      if (t.domain !== undefined && deps.domainOf?.(t.domain) !== channel.domainId) return undefined;
+      if (t.domain !== undefined && domainOf(t.domain) !== channel.domainId) return undefined;
       return { channel, topic: t };
     },
     /**
