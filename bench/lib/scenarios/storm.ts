@@ -1,15 +1,14 @@
 // Reconnect storm (issue 24): `clients` authenticated clients connect at once (at most
 // `concurrency` CONNECTs in flight; default all of them), keep alive 60 s, and stay
-// connected, the morning after a power cut. Meanwhile a client connected before the storm
+// connected, the morning after a power cut. Meanwhile a client connected before the storm,
+// in a process of its own (bench/lib/ping-probe.ts: this one is busy opening 10,000 sockets),
 // sends a PINGREQ every `pingMs` (at a fixed rate, whatever the answers do) and times each
 // PINGRESP: is the broker still responsive? Counted apart: CONNACKs that refuse (a broker
 // refusing for load) and connects that failed otherwise (timeouts, resets).
 import { MqttConn } from "../client.ts";
-import { PT } from "../frames.ts";
-import { cpuWindow, endpointFor, identityFor, openLane, percentile, pool } from "../gen-common.ts";
+import { join } from "node:path";
+import { cpuWindow, endpointFor, identityFor, percentile, pool } from "../gen-common.ts";
 import type { GenResult, GenSpec } from "../spec.ts";
-
-const PINGREQ = Buffer.from([0xc0, 0x00]);
 
 export async function runStorm(spec: GenSpec): Promise<GenResult> {
   const n = Number(spec.params.clients ?? 10_000);
@@ -18,19 +17,31 @@ export async function runStorm(spec: GenSpec): Promise<GenResult> {
   const timeoutMs = Number(spec.params.timeoutMs ?? 30_000);
   const notes: string[] = [];
 
-  const probe = await openLane(spec, "probe", 0, 60);
-  const sentAt: number[] = []; // PINGREQs not yet answered, oldest first
-  const rtts: number[] = [];
-  probe.onFrame((type) => {
-    if (type !== PT.PINGRESP) return;
-    const t = sentAt.shift();
-    if (t !== undefined) rtts.push(performance.now() - t);
+  const pid = identityFor(spec, "probe", 0);
+  const probe = Bun.spawn([process.execPath, join(import.meta.dir, "../ping-probe.ts")], {
+    stdin: "pipe",
+    stdout: "pipe",
   });
-  const ping = () => {
-    sentAt.push(performance.now());
-    probe.write(PINGREQ);
+  const out = (probe.stdout as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  const nextLine = async () => {
+    for (;;) {
+      const i = text.indexOf("\n");
+      if (i >= 0) {
+        const l = text.slice(0, i);
+        text = text.slice(i + 1);
+        return l;
+      }
+      const { value, done } = await out.read();
+      if (done) throw new Error("ping probe ended");
+      text += new TextDecoder().decode(value);
+    }
   };
-  const ticker = setInterval(ping, pingMs);
+  probe.stdin.write(
+    `${JSON.stringify({ endpoint: endpointFor(spec, pid), open: { clientId: pid.clientId, keepalive: 60, ...(pid.username !== undefined ? { username: pid.username } : {}), ...(pid.password !== undefined ? { password: pid.password } : {}) }, pingMs })}\n`,
+  );
+  probe.stdin.flush();
+  if ((await nextLine()) !== "ready") throw new Error("ping probe did not connect");
 
   const conns: MqttConn[] = [];
   let refused = 0;
@@ -59,12 +70,10 @@ export async function runStorm(spec: GenSpec): Promise<GenResult> {
   });
   const secs = (performance.now() - t0) / 1000;
   const win = cpu.end();
-  clearInterval(ticker);
-  // the pings still out when the storm ended: wait for them (bounded), an unanswered one counts as its wait
-  const until = performance.now() + 2000;
-  while (sentAt.length > 0 && performance.now() < until) await Bun.sleep(5);
-  const unanswered = sentAt.length;
-  for (const t of sentAt) rtts.push(performance.now() - t);
+  probe.stdin.write("stop\n");
+  probe.stdin.flush();
+  const { rtts, unanswered } = JSON.parse(await nextLine()) as { rtts: number[]; unanswered: number };
+  await probe.exited;
   const sorted = Float64Array.from(rtts).sort();
   if (refused > 0) notes.push(`${refused} CONNECTs refused by the broker (first: ${firstError})`);
   if (failed > 0) notes.push(`${failed} connects failed (first: ${firstError})`);
@@ -81,6 +90,6 @@ export async function runStorm(spec: GenSpec): Promise<GenResult> {
     pingMax: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
   };
   for (const c of conns) c.destroy();
-  probe.destroy();
+  if (probe.exitCode === null) probe.kill();
   return { scenario: "storm", metrics, cpu: win, notes };
 }
