@@ -23,6 +23,9 @@ mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
 
+/** the Remaining Length of the packet being framed (filled in place) */
+const FRAMING: VarInt = { value: 0, end: 0 };
+
 /** after a DISCONNECT with a reason: how long, and how many more bytes, the client may still send */
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1 << 20;
@@ -56,12 +59,10 @@ export class Connection {
   countedIdentity: string | undefined = undefined;
   /** packets handled in order: publishes pipelined, the rest behind them */
   private readonly order: InboundOrder;
-  /** the Remaining Length of the packet being framed (filled in place) */
-  private readonly remaining: VarInt = { value: 0, end: 0 };
-  /** pieces of an incomplete packet, joined once it is complete (linear in bytes) */
-  private readonly pieces = new Reassembly();
-  /** what it holds of the broker's unauthenticated budget, until the CONNECT is accepted */
-  private readonly budget: UnauthCharge;
+  /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is */
+  private pieces: Reassembly | null = null;
+  /** what it holds of the broker's unauthenticated budget, until the CONNECT is accepted (then null) */
+  private budget: UnauthCharge | null;
   /** encoded packets corked until the end of the turn, then written at once */
   private readonly out: Outbound;
   private connectTimer: ReturnType<typeof setTimeout> | null;
@@ -90,7 +91,10 @@ export class Connection {
 
   /** The CONNECT was accepted (or the connection is gone): give its charge back. */
   releaseCharge(): void {
-    if (this.budget.release()) wakeAdmission(this.core); // sockets waiting for room may start
+    const b = this.budget;
+    if (!b) return;
+    this.budget = null; // an idle connection keeps nothing of it
+    if (b.release()) wakeAdmission(this.core); // sockets waiting for room may start
   }
 
   isConnected(): boolean {
@@ -117,8 +121,10 @@ export class Connection {
     this.lastSeen = Date.now();
     this.core.stats.bytesIn += chunk.byteLength;
     const accepted = this.state === "connected";
-    if (!accepted && !this.budget.received(chunk.byteLength, this.transport.peer.remoteAddress)) return this.close();
-    const buf = this.pieces.take(chunk);
+    const budget = this.budget; // null once the CONNECT was accepted
+    if (!accepted && budget && !budget.received(chunk.byteLength, this.transport.peer.remoteAddress))
+      return this.close();
+    const buf = this.pieces ? this.pieces.take(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!buf) return;
     let off = 0;
     let runStart = 0; // start of packets not yet handed to mqtt-packet
@@ -127,7 +133,7 @@ export class Connection {
       ? this.core.opts.maxPacketSize
       : Math.min(this.core.opts.maxPacketSize, this.core.opts.maxConnectSize);
     let need = 0;
-    const rl = this.remaining;
+    const rl = FRAMING; // filled and read at once, never across a turn: one for every connection
     while (buf.length - off >= 2) {
       const read = readVarInt(buf, off + 1, rl);
       if (read === "malformed") return this.protocolClose(RC.malformedPacket); // remaining length over 4 bytes
@@ -158,7 +164,7 @@ export class Connection {
       }
       off += total;
     }
-    if (off < buf.length) this.pieces.keep(buf, off, need);
+    if (off < buf.length) (this.pieces ??= new Reassembly()).keep(buf, off, need);
     this.parseRun(buf, runStart, off);
   }
 
@@ -277,7 +283,7 @@ export class Connection {
     this.state = "closed";
     this.clearConnectTimer();
     this.order.clear();
-    this.pieces.clear();
+    this.pieces = null;
     this.releaseCharge();
     if (this.core.connections.delete(this)) this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
     if (this.countedIdentity !== undefined) this.core.conns.addClient(this.countedIdentity, -1);

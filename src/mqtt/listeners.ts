@@ -38,9 +38,8 @@ export interface Listening {
   stop(closeConnections?: boolean): void;
 }
 
-interface SockData {
-  conn: Connection | null;
-  transport: SocketTransport<SockData> | null;
+/** a socket before its Connection exists: TLS handshake, admission line */
+interface Pending {
   early: Uint8Array[] | null;
   earlyBytes: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -50,16 +49,21 @@ interface SockData {
   start?: (() => void) | undefined;
 }
 
+/** a socket's data: the Connection itself once there is one (nothing else kept per idle client) */
+type SockData = Pending | Connection;
+const pendingOf = (s: Socket<SockData>): Pending | null => (s.data instanceof Connection ? null : s.data);
+
 /** the admission line's sockets (admission.ts): every listener of a broker shares one line */
 const waiters: Waiters<Socket<SockData>> = {
   start: (s) => {
-    const go = s.data.start;
-    s.data.start = undefined;
+    const p = pendingOf(s);
+    const go = p?.start;
+    if (p) p.start = undefined;
     go?.(); // the Connection first: resume() may hand over what waited at once
     s.resume();
   },
   refuse: (s) => s.terminate(),
-  gone: (s) => s.data.closed,
+  gone: (s) => pendingOf(s)?.closed !== false,
 };
 
 const pem = (v: string) => (v.includes("-----BEGIN") ? v : Bun.file(v));
@@ -71,7 +75,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
   const line = admissionLine<Socket<SockData>>(core, waiters);
   const start = (s: Socket<SockData>, cert: PeerCert | undefined) => {
     if (line.open()) return begin(s, cert);
-    s.data.start = () => begin(s, cert);
+    (s.data as Pending).start = () => begin(s, cert);
     if (line.wait(s)) s.pause();
     else begin(s, cert); // not even room to wait: refused (and counted) as before
   };
@@ -80,11 +84,9 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
     if (o.name !== undefined) peer.listener = o.name;
     if (cert) peer.cert = cert;
     const t = new SocketTransport<SockData>(s, peer);
+    const early = pendingOf(s)?.early;
     const conn = new Connection(core, t);
-    s.data.transport = t;
-    s.data.conn = conn;
-    const early = s.data.early;
-    s.data.early = null;
+    s.data = conn;
     if (early) for (const chunk of early) conn.onData(chunk);
   };
 
@@ -104,16 +106,18 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
       : {}),
     socket: {
       open(s) {
-        s.data = { conn: null, transport: null, early: null, earlyBytes: 0, timer: null, closed: false };
+        const p: Pending = { early: null, earlyBytes: 0, timer: null, closed: false };
+        s.data = p;
         if (core.shuttingDown) return s.terminate();
         if (!tls) return start(s, undefined);
-        s.data.early = [];
+        p.early = [];
         // the connect timeout also bounds a handshake that never finishes
-        s.data.timer = setTimeout(() => s.terminate(), core.opts.connectTimeoutMs);
+        p.timer = setTimeout(() => s.terminate(), core.opts.connectTimeoutMs);
       },
       handshake(s, success, authorizationError) {
-        if (s.data.timer) clearTimeout(s.data.timer);
-        s.data.timer = null;
+        const p = pendingOf(s);
+        if (p?.timer) clearTimeout(p.timer);
+        if (p) p.timer = null;
         if (!success) return s.terminate();
         let cert: PeerCert | undefined;
         if (tls?.requestCert) {
@@ -126,19 +130,22 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
         start(s, cert);
       },
       data(s, d) {
-        if (s.data.conn) return s.data.conn.onData(d);
-        if (!s.data.early) return;
-        s.data.earlyBytes += d.byteLength;
-        if (s.data.earlyBytes > core.opts.maxPacketSize) return s.terminate();
-        s.data.early.push(Buffer.from(d));
+        const c = s.data;
+        if (c instanceof Connection) return c.onData(d);
+        if (!c.early) return;
+        c.earlyBytes += d.byteLength;
+        if (c.earlyBytes > core.opts.maxPacketSize) return s.terminate();
+        c.early.push(Buffer.from(d));
       },
       drain(s) {
-        if (s.data.transport?.drain()) s.data.conn?.onDrain();
+        const c = s.data;
+        if (c instanceof Connection && (c.transport as SocketTransport<SockData>).drain()) c.onDrain();
       },
       close(s) {
-        s.data.closed = true;
-        if (s.data.timer) clearTimeout(s.data.timer);
-        s.data.conn?.onTransportClosed();
+        const c = s.data;
+        if (c instanceof Connection) return c.onTransportClosed();
+        c.closed = true;
+        if (c.timer) clearTimeout(c.timer);
       },
       error(s, e) {
         core.log.debug(`socket error from ${s.remoteAddress}: ${e.message}`);

@@ -19,6 +19,8 @@ export interface SessionCounters {
   expired: number;
 }
 
+const NO_QUEUE: Delivery[] = [];
+
 export class Session {
   conn: Connection | null = null;
   /** the identity (from the authenticate hook) of the client that last held it; undefined = anonymous */
@@ -50,7 +52,8 @@ export class Session {
   queuedBytes = 0;
   /** moves whenever its queue, messages in flight or subscriptions change (what a saver compares) */
   changes = 0;
-  private queue: Delivery[] = [];
+  /** NO_QUEUE (shared, never written) until the first message is queued: idle sessions keep no array */
+  private queue: Delivery[] = NO_QUEUE;
   private qHead = 0;
   private nextPid = 1;
 
@@ -99,7 +102,12 @@ export class Session {
     if (this.budget && !this.budget.take(this.quotaKey, cost)) return; // past Mqtt.MaxQueuedBytes*: dropped, counted there
     this.queuedBytes += cost;
     this.changes++;
-    this.queue.push(d);
+    this.writableQueue().push(d);
+  }
+
+  private writableQueue(): Delivery[] {
+    if (this.queue === NO_QUEUE) this.queue = [];
+    return this.queue;
   }
 
   /** count its queued bytes against another owner's quota (the session changed hands) */
@@ -211,7 +219,7 @@ export class Session {
       const cost = deliveryCost(d);
       if (this.budget && !this.budget.take(this.quotaKey, cost)) continue;
       this.queuedBytes += cost;
-      this.queue.push(d);
+      this.writableQueue().push(d);
     }
     if (Number.isInteger(nextPid) && nextPid >= 1 && nextPid <= 65535) this.nextPid = nextPid;
   }
@@ -224,7 +232,7 @@ export class Session {
     this.changes++;
     this.budget?.give(this.quotaKey, this.queuedBytes);
     this.queuedBytes = 0;
-    this.queue = [];
+    this.queue = NO_QUEUE;
     this.qHead = 0;
   }
 }
