@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { ALL_ACCESS_SCOPES, createAuth, createGuard, createPeople, personIdentify } from "../../src/auth/index.ts";
 import { createLogger, setLogSink } from "../../src/lib/log.ts";
 import { loadOrCreatePki } from "../../src/pki/index.ts";
-import { openDomains, openRegistry, openUserKeys, type Registry } from "../../src/registry/index.ts";
+import { openDomains, openRegistry, openUserKeys, pendingJson, type Registry } from "../../src/registry/index.ts";
 import { createWebAssets } from "../../src/web/index.ts";
 import { openUsers, type Users } from "../../src/registry/index.ts";
 import { defaultConfig } from "../../src/config/index.ts";
@@ -18,6 +18,7 @@ import {
   createPasswordLogin,
   domainRoutes,
   keyRoutes,
+  pendingKeyRoutes,
   sessionRoutes,
 } from "../../src/http/index.ts";
 import { createRunner } from "../../src/http/runner.ts";
@@ -63,6 +64,13 @@ describe("web UI in headless Chromium (in-process server)", () => {
       [
         ...sessionRoutes({ people, login }),
         ...keyRoutes({ registry, pki, log, defaultScopes: () => ALL_ACCESS_SCOPES }),
+        // the Keys page lists certificates waiting for approval
+        ...pendingKeyRoutes({
+          list: () => registry.pending.list().map(pendingJson),
+          find: (k) => pendingJson(registry.pending.find(k)),
+          approve: (k) => pendingJson(registry.pending.approve(k).pending),
+          reject: (k) => pendingJson(registry.pending.reject(k)),
+        }),
         // the header's domain switcher lists them
         ...domainRoutes(openDomains(dir)),
         ...consoleAssetRoutes(assets),
