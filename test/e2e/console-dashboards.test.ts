@@ -84,6 +84,10 @@ describe("Dashboards page", () => {
     const { page } = b;
     await page.click('#dashboards a:has-text("Plant temperatures")');
     await page.click("#dashboard-edit");
+    // the editor survives a reload (it reads the dashboard again)
+    await page.reload();
+    await page.locator("#panel-0-title").waitFor();
+    expect(await page.locator("#panel-0-title").inputValue()).toBe("Temperatures");
     await page.click("#panel-add");
     await page.fill("#panel-1-title", "All tags");
     await page.fill("#panel-1-table", "PLANT");

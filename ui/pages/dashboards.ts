@@ -87,11 +87,19 @@ export function DashboardsPage() {
     }
   }, [domain]);
   const open = (d: DashboardView) => go(`id=${encodeURIComponent(d.id)}`);
+  // a reload on ?id=<id>&edit: the dashboard is read again before its editor opens
+  useEffect(() => {
+    if (where.at !== "edit" || editing?.id === where.id) return;
+    gatewayCall<DashboardView>("GET", `${base}/${encodeURIComponent(where.id)}`)
+      .then((d) => d && (d.can.update ? setEditing(d) : open(d)))
+      .catch(() => go(`id=${encodeURIComponent(where.id)}`));
+  }, [where, base]);
   if (where.at === "new")
     return html`<${DashboardEditor} key="new" base=${base} initial=${null} onSaved=${open} onCancel=${() => go()} />`;
   if (where.at === "edit" && editing?.id === where.id)
     return html`<${DashboardEditor} key=${`edit-${where.id}`} base=${base} initial=${editing} onSaved=${open} onCancel=${() => open(editing)} />`;
-  if (where.at === "view" || where.at === "edit")
+  if (where.at === "edit") return html`<${Note} kind="loading">Opening the dashboard…<//>`;
+  if (where.at === "view")
     return html`<${DashboardBoard} key=${`${domain}/${where.id}`} base=${base} id=${where.id} onBack=${() => go()}
       onEdit=${(d: DashboardView) => {
         setEditing(d);
