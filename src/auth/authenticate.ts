@@ -115,6 +115,8 @@ export function createAuth({
             expiresAt: r.notAfter,
             fingerprint256: r.certFingerprint,
             scopes: r.scopes,
+            // the client's SuperMQ domain, as for a certificate of neo's own CA
+            domainId: r.domainId,
             trusted: { ca: info.ca.name, serial: info.serial },
           };
         }
