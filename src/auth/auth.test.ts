@@ -155,43 +155,6 @@ describe("verifyToken", () => {
     expect(auth.verifyToken(c.token)).toEqual({ ok: false, reason: "domain disabled" });
   });
 
-  test("a company CA's certificate names its client in the client's own domain, with the CA and serial for current()", async () => {
-    const domains = openDomains(data);
-    const d = domains.create({ name: "plant", route: "plant" }, "test");
-    await reg.create({
-      id: "via-ca",
-      keyType: "ec",
-      pki,
-      domainId: d.id,
-      notBefore: new Date(clock),
-      notAfter: new Date(clock + DAY),
-    });
-    const ca = { name: "acme", file: "ca.pem", identity: "cn" as const, policy: "ca" as const, certs: [] };
-    const info = {
-      ca,
-      id: "via-ca",
-      cn: "via-ca",
-      subject: "CN=via-ca",
-      serial: "ab",
-      notBefore: 0,
-      notAfter: 1,
-      revoked: false,
-    };
-    const trusted = createAuth({
-      registry: reg,
-      now: () => clock,
-      trust: () => ({ cas: [ca], pem: [], inspect: () => info, revoked: () => false, watch: () => () => {} }),
-    });
-    expect(
-      trusted.verifyCert({ cn: "via-ca", fingerprint256: "ff".repeat(32), der: new Uint8Array([1]) }),
-    ).toMatchObject({
-      ok: true,
-      clientId: "via-ca",
-      domainId: d.id,
-      trusted: { ca: "acme", serial: "ab" },
-    });
-  });
-
   test("a cached token still expires on time", async () => {
     const c = await create("ttl", 1);
     expect(auth.verifyToken(c.token).ok).toBe(true);
