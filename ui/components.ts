@@ -143,6 +143,8 @@ export function Chart(p: {
   height?: number;
   /** show this many seconds up to the newest point (live charts), instead of fitting the data */
   windowSeconds?: number;
+  /** the x axis spans exactly this [from, to] (seconds), however sparse the data (a dashboard's time range) */
+  xRange?: [number, number];
   /** time labels: "hm" (14:05) or "day" (14:05, and the date where a day starts); uPlot's own otherwise */
   timeLabels?: "hm" | "day";
   /** how each series is drawn (a dashboard panel's chart); a line by default */
@@ -163,9 +165,11 @@ export function Chart(p: {
         legend: { show: p.series.length > 1 },
         cursor: { drag: { x: true, y: false } },
         scales: {
-          x: p.windowSeconds
-            ? { time: true, range: (_u: uPlot, _min: number, max: number) => [max - (p.windowSeconds ?? 0), max] }
-            : { time: true },
+          x: p.xRange
+            ? { time: true, auto: false, min: p.xRange[0], max: p.xRange[1] }
+            : p.windowSeconds
+              ? { time: true, range: (_u: uPlot, _min: number, max: number) => [max - (p.windowSeconds ?? 0), max] }
+              : { time: true },
         },
         axes: [
           p.timeLabels
@@ -204,7 +208,9 @@ export function Chart(p: {
   }, [shape]);
   useEffect(() => {
     plot.current?.setData([p.x, ...p.series.map((s) => s.values)] as uPlot.AlignedData);
-  }, [p.x, p.series]);
+    // a fixed span moves with each reading (a relative range's "now"); drag-zoom lasts until then
+    if (p.xRange) plot.current?.setScale("x", { min: p.xRange[0], max: p.xRange[1] });
+  }, [p.x, p.series, p.xRange?.[0], p.xRange?.[1]]);
   return html`<figure class="chart" id=${p.id} data-series=${p.series.length} data-kind=${kind}>
     <figcaption>${p.label}</figcaption>
     <div ref=${box} class="chart-box" role="img" aria-label=${`${p.label}: ${kind === "points" ? "scatter" : kind} chart`}></div>

@@ -50,6 +50,15 @@ function seriesOf(d: Reply["data"]): { x: number[]; series: Series[] } | null {
   };
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** the range as [from, to] in seconds, "now" for the relative form */
+function spanOf(r: TimeRangeView, now: number): [number, number] {
+  if (!("last" in r)) return [r.from / 1000, r.to / 1000];
+  const m = /^(\d+)([smhd])$/.exec(r.last);
+  const ms = m ? Number(m[1]) * (UNIT_MS[m[2]!] ?? 0) : 3_600_000;
+  return [(now - ms) / 1000, now / 1000];
+}
+
 /** ?last=1h or ?from=&to= (ms) */
 const rangeQuery = (r: TimeRangeView) =>
   "last" in r ? `last=${encodeURIComponent(r.last)}` : `from=${r.from}&to=${r.to}`;
@@ -61,10 +70,13 @@ export function PanelCard(p: {
   panel: PanelView;
   /** the picker's range; the panel's own (or the dashboard's) when null */
   range: TimeRangeView | null;
+  /** the dashboard's range (what the gateway uses when neither the picker nor the panel says) */
+  fallback: TimeRangeView;
   /** bumped by the refresh timer and the refresh button */
   tick: number;
 }) {
   const [data, setData] = useState<Reply["data"] | null>(null);
+  const [span, setSpan] = useState<[number, number] | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const range = p.range ?? p.panel.time_range ?? null;
@@ -73,9 +85,11 @@ export function PanelCard(p: {
     let gone = false;
     setLoading(true);
     const url = `${p.base}/${encodeURIComponent(p.dashboard)}/panels/${p.index}/data${key ? `?${key}` : ""}`;
+    const asked = Date.now();
     gatewayCall<Reply>("GET", url)
       .then((r) => {
         if (gone) return;
+        setSpan(spanOf(range ?? p.fallback, asked));
         setData(r?.data ?? null);
         setError(null);
       })
@@ -97,6 +111,6 @@ export function PanelCard(p: {
     ${error ? html`<${Note} kind="error" id=${`${id}-error`}>This panel cannot be shown: ${error}<//>` : null}
     ${!error && loading && !data ? html`<${Note} kind="loading">Reading the data…<//>` : null}
     ${!error && data && !chart ? html`<${Note} kind="empty" id=${`${id}-empty`}>No data in this time range.<//>` : null}
-    ${chart ? html`<${Chart} id=${`${id}-chart`} label=${title} x=${chart.x} series=${chart.series} kind=${p.panel.chart} height=${220} />` : null}
+    ${chart ? html`<${Chart} id=${`${id}-chart`} label=${title} x=${chart.x} series=${chart.series} kind=${p.panel.chart} height=${220} xRange=${span} />` : null}
   </section>`;
 }

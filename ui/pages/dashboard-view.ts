@@ -182,7 +182,7 @@ export function DashboardBoard(p: {
     <div class="panels">
       ${d.panels.map(
         (panel, i) =>
-          html`<${PanelCard} key=${i} base=${p.base} dashboard=${d.id} index=${i} panel=${panel} range=${range} tick=${tick} />`,
+          html`<${PanelCard} key=${i} base=${p.base} dashboard=${d.id} index=${i} panel=${panel} range=${range} fallback=${d.time_range} tick=${tick} />`,
       )}
     </div>
     <${ShareDialog} open=${sharing} base=${p.base} d=${d} onClose=${() => setSharing(false)}
