@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import mqttPacket, { type IPublishPacket } from "mqtt-packet";
-import { decodePublish, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
+import { decodePublish, decodeTiny, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 
 const pubArb = fc.record({
   topic: fc
@@ -99,4 +99,13 @@ test("the fast v3.1/v3.1.1 CONNACK encoder produces exactly what mqtt-packet gen
   expect(encodeConnack({ cmd: "connack", returnCode: 0, sessionPresent: false }, 5)).toBeNull();
   expect(encodeConnack({ cmd: "connack", sessionPresent: false }, 4)).toBeNull();
   expect(encodeConnack({ cmd: "puback", returnCode: 0 }, 4)).toBeNull();
+});
+
+test("PINGREQ and a bare DISCONNECT are decoded without the full parser; other 2-byte packets are not", () => {
+  expect(decodeTiny(0xc0, 2)).toEqual({ cmd: "pingreq" });
+  expect(decodeTiny(0xe0, 2)).toEqual({ cmd: "disconnect" });
+  expect(decodeTiny(0xe1, 2)).toBeNull(); // reserved flags set: malformed, the parser says so
+  expect(decodeTiny(0xd0, 2)).toBeNull(); // PINGRESP from a client
+  expect(decodeTiny(0xf0, 2)).toBeNull(); // AUTH
+  expect(decodeTiny(0xe0, 3)).toBeNull(); // a v5 DISCONNECT with a reason code
 });

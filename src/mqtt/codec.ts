@@ -1,6 +1,6 @@
 // Fast paths for the hot packet: PUBLISH without properties. Everything else goes
 // through mqtt-packet. Both directions produce/consume exactly the mqtt-packet shapes.
-import type { IPublishPacket } from "mqtt-packet";
+import type { IPublishPacket, Packet } from "mqtt-packet";
 import type { QoS } from "./types.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -91,4 +91,16 @@ export function encodeConnack(
   if (p.cmd !== "connack" || version === 5 || typeof rc !== "number" || !Number.isInteger(rc) || rc < 0 || rc > 255)
     return null;
   return Buffer.from([0x20, 2, p.sessionPresent ? 1 : 0, rc]);
+}
+
+/**
+ * PINGREQ and a DISCONNECT with nothing after its fixed header (2 bytes, flags 0: v3.1.1's
+ * only form, v5's "normal disconnection"): decoded without mqtt-packet, which a keep-alive
+ * and every connect cycle pay for otherwise. Anything else: null (the full parser decides).
+ */
+export function decodeTiny(first: number, total: number): Packet | null {
+  if (total !== 2) return null;
+  if (first === 0xc0) return { cmd: "pingreq" };
+  if (first === 0xe0) return { cmd: "disconnect" };
+  return null;
 }

@@ -9,7 +9,7 @@ import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
 import { RC } from "./codes.ts";
 import { UnauthCharge } from "./unauth-budget.ts";
 import { wakeAdmission } from "./admission.ts";
-import { decodePublish } from "./codec.ts";
+import { decodePublish, decodeTiny } from "./codec.ts";
 import { encodable, parsePackets } from "./parser.ts";
 import { Outbound } from "./outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
@@ -22,7 +22,6 @@ import { Reassembly } from "./reassembly.ts";
 mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
-
 /** the Remaining Length of the packet being framed (filled in place) */
 const FRAMING: VarInt = { value: 0, end: 0 };
 
@@ -146,9 +145,11 @@ export class Connection {
         need = total;
         break;
       }
-      if ((buf[off] as number) >> 4 === 3 && this.state === "connected") {
-        // hot path: PUBLISH without properties skips mqtt-packet
-        const fast = decodePublish(buf, off, i, off + total, this.version);
+      const first = buf[off] as number;
+      if (this.state === "connected" && (first >> 4 === 3 || total === 2)) {
+        // hot paths: PUBLISH without properties, PINGREQ and a bare DISCONNECT skip mqtt-packet
+        const fast =
+          first >> 4 === 3 ? decodePublish(buf, off, i, off + total, this.version) : decodeTiny(first, total);
         if (fast === "malformed") {
           this.parseRun(buf, runStart, off);
           return this.protocolClose(RC.malformedPacket);
