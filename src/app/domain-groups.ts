@@ -6,8 +6,11 @@ import { dropEntityFacts, installEntityFacts } from "../auth/index.ts";
 import type { DomainGroupStore } from "../http/index.ts";
 import type { Domains, Groups } from "../registry/index.ts";
 
-/** authorize() asks `groups.facts` from now on; returns the uninstall */
-export const useGroupFacts = (groups: Groups) => installEntityFacts((kind, id) => groups.facts(kind, id));
+/** authorize() asks `groups.facts` (a table: its domain) from now on; returns the uninstall */
+export const useGroupFacts = (groups: Groups, domains: Pick<Domains, "ofTable">) =>
+  installEntityFacts((kind, id) =>
+    kind === "table" ? { groups: [], disabled: false, domain: domains.ofTable(id) } : groups.facts(kind, id),
+  );
 
 export function createDomainGroupStore(d: { groups: Groups; domains: Domains }): DomainGroupStore {
   const { groups } = d;

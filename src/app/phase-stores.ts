@@ -64,7 +64,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   stops.add("stores", "client profiles", () => profiles.close());
   // SuperMQ groups: authorize() asks which groups hold a channel or client (entity facts)
   const groups = openGroups(config.data);
-  const unfacts = useGroupFacts(groups);
+  const unfacts = useGroupFacts(groups, domains);
   stops.add("stores", "groups", () => {
     unfacts();
     groups.close();

@@ -168,6 +168,13 @@ export function authorize(
   resource: string,
   domain: string = DEFAULT_DOMAIN_ID,
 ): Decision {
+  // a table lives in its channel's domain, whatever domain the caller asked in (/db/write,
+  // db/write topics, gRPC, a channel made on it): a fact of the table, not of the surface
+  if (operation === "tables:read" || operation === "tables:write") {
+    const f = entityFacts("table", resource.toUpperCase());
+    if (f === null) return { allow: false, reason: `${describe(operation, resource)}: its domain cannot be read now` };
+    if (f.domain !== undefined) domain = f.domain;
+  }
   // a key or anonymous caller lives in one domain: nothing of another, whatever its scopes say
   const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);
   if (home !== undefined && home !== domain)

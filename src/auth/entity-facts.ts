@@ -6,13 +6,15 @@
 // 250 ms data_version poll). Nothing installed (unit tests, the CLI): no groups, nothing
 // disabled. A lookup that fails answers `null`: authorize() then refuses what depends on it.
 
-/** what a scope operation's resource is, for the group lookup */
-export type EntityKind = "channel" | "client" | "group";
+/** what a scope operation's resource is, for the group lookup (a table: for its domain) */
+export type EntityKind = "channel" | "client" | "group" | "table";
 
 export interface Facts {
   /** the groups above the entity (its group and that group's ancestors), nearest first */
   readonly groups: readonly string[];
   readonly disabled: boolean;
+  /** a table's SuperMQ domain (a channel's table, its side table: the channel's; absent: the default) */
+  readonly domain?: string;
 }
 
 export type FactsLookup = (kind: EntityKind, id: string) => Facts;

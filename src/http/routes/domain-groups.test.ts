@@ -31,7 +31,9 @@ let G = "";
 let H = "";
 
 beforeAll(async () => {
-  uninstall = installEntityFacts((kind, id) => groups.facts(kind, id));
+  uninstall = installEntityFacts((kind, id) =>
+    kind === "table" ? { groups: [], disabled: false } : groups.facts(kind, id),
+  );
   const pki = await loadOrCreatePki(dir, { hosts: [] });
   G = groups.create({ name: "line", domainId: DEFAULT_DOMAIN_ID }, "test").id;
   H = groups.create({ name: "other", domainId: DEFAULT_DOMAIN_ID }, "test").id;

@@ -1,0 +1,44 @@
+// Attacks on SuperMQ domains as a new user would try them, with curl and mosquitto_pub
+// against a real `neo serve`: a default-domain key whose scopes say `tables:write:*` must
+// not write another domain's channel table by /db/write or the db/write|append topics.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type AttackGateway, openAttackGateway } from "./attack-kit.ts";
+import { genKey } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
+
+const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
+let gw: AttackGateway;
+
+describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
+  beforeAll(async () => {
+    need.check();
+    gw = await openAttackGateway();
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  test("a default-domain key with tables:write:* writes no table of another domain's channel", async () => {
+    const b = await gw.domain("tb");
+    const dev = await gw.client(b);
+    await gw.channel(b, "bline", [dev]);
+    expect(await gw.pub(dev.id, dev.secret, "m/tb/c/bline", '[{"n":"t","v":1}]')).toBe(0);
+    const dk = await genKey(gw.srv.data, "dk"); // Auth.DefaultScopes: tables:write:*, topics:publish:#
+    const rows = { data: { columns: ["NAME", "TIME", "VALUE"], rows: [["forged", 1, 1]] } };
+    for (const t of ["C_BLINE", "c_bline", "C_BLINE_SENML"]) {
+      const w = await gw.curl("POST", `/db/write/${t}`, `Bearer ${dk.token}`, rows);
+      expect(w.status).toBe(403);
+      expect(w.body.reason).toContain("belongs to another domain");
+    }
+    for (const topic of ["db/write/C_BLINE", "db/append/C_BLINE"])
+      expect(await gw.pub(dk.token, undefined, topic, '[["forged",2,1]]')).toBe(135);
+    // the key's own default-domain tables are as before
+    expect((await gw.curl("POST", "/db/write/OWN", `Bearer ${dk.token}`, rows)).status).toBe(200);
+    const q = await gw.curl(
+      "GET",
+      `/db/query?q=${encodeURIComponent("select count(*) from C_BLINE where NAME='forged'")}`,
+      gw.root,
+    );
+    expect(q.body.data).toMatchObject({ rows: [[0]] });
+  });
+});
