@@ -8,6 +8,7 @@ import { createSettings } from "../lib/settings.ts";
 import { startBroker } from "./phase-broker.ts";
 import { openDoor } from "./phase-door.ts";
 import { type ReadyInfo, startListeners } from "./phase-listeners.ts";
+import { createStartTimes } from "./start-times.ts";
 import { startServices } from "./phase-services.ts";
 import { openStores } from "./phase-stores.ts";
 import { reloadConfig } from "./reload.ts";
@@ -38,12 +39,18 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     if (next.log.level !== prev.log.level) setLogLevel(next.log.level);
   });
   const stops = createStopList(log);
+  // what each step costs the start (log level debug)
+  const times = createStartTimes();
   try {
-    const stores = await openStores(settings, stops);
+    const stores = await openStores(settings, stops, times);
     const door = openDoor(settings, stores, stops);
+    times.lap("door");
     const broker = startBroker(settings, stores, stops);
+    times.lap("broker");
     const services = startServices(settings, stores, door, broker, stops);
-    const listeners = await startListeners(settings, stores, door, broker, services, stops);
+    times.lap("services");
+    const listeners = await startListeners(settings, stores, door, broker, services, stops, times);
+    log.debug(`start: ${times.line()}`);
     // old-layout tables move to the compact layout now, while the gateway serves
     stores.lifecycle.startMigration();
     // what the start left behind (module set-up, config, SQLite opens) is garbage once it

@@ -47,6 +47,7 @@ import { type ReadyInfo, readyInfo } from "./ready.ts";
 import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
 import type { Stores } from "./phase-stores.ts";
+import type { StartTimes } from "./start-times.ts";
 import type { StopList } from "./stop-list.ts";
 import type { NeoBroker } from "./mqtt-auth.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
@@ -68,6 +69,7 @@ export async function startListeners(
   broker: NeoBroker,
   services: Services,
   stops: StopList,
+  times?: StartTimes,
 ): Promise<ListenerSlots> {
   const log = createLogger("neosvr");
   const config = settings.get();
@@ -90,6 +92,7 @@ export async function startListeners(
     ),
   );
   await mq.startAll(config.mqtt);
+  times?.lap("MQTT listeners (accepting)");
   // broker.close() tells each client
   stops.add("accept", "MQTT listeners", () => {
     for (const r of mq.running.values()) r.listener.stop(false);
@@ -105,6 +108,7 @@ export async function startListeners(
   const startedAt = Date.now();
   const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
   const assets = await createWebUi({ dataDir: config.data, users: s.people.users, log: createLogger("web") });
+  times?.lap("console assets");
   const consoleSource = createConsoleSource({
     config: settings.view,
     broker,
@@ -195,6 +199,7 @@ export async function startListeners(
   });
   const hs = createHttpListenerSet((h, l) => startHttp(listenerView(settings, h, l), l, settings.get().file));
   await hs.startAll(config.http);
+  times?.lap("HTTP routes and listeners");
   stops.add("links", "HTTP servers", () =>
     Promise.all([...[...hs.running.values()].map((r) => r.listener), ...hs.retired].map((h) => h.stop())),
   );
@@ -219,6 +224,7 @@ export async function startListeners(
     ...{ patAuth: s.people.patAuth, users: s.people.users, startedAt, addresses: ready, log: createLogger("grpc") },
   });
   if (grpc) {
+    times?.lap("gRPC");
     bound.grpc = grpc;
     s.metrics.provide({ grpcConnections: () => grpc.connections() });
     stops.add("accept", "gRPC listener", () => grpc.stop()); // open Append streams end; committed rows stay
@@ -226,6 +232,7 @@ export async function startListeners(
   if (services.coap) {
     await listenCoap(services.coap, config.coap, s.pki, s.trust?.pem);
     coapAt = services.coap.addresses();
+    times?.lap("CoAP");
   }
   return { mqtt: mq, http: hs, ready };
 }

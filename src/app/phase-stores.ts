@@ -16,6 +16,7 @@ import { createExports } from "./exports.ts";
 import { startSelfRecord } from "./self-record.ts";
 import { countedAudit, createGatewayMetrics, meteredStore } from "./metrics.ts";
 import { openPeople } from "./people.ts";
+import type { StartTimes } from "./start-times.ts";
 import type { StopList } from "./stop-list.ts";
 import { startStorageLifecycle, storageOptions } from "./storage-lifecycle.ts";
 import { createWriteBatcher } from "./write-batcher.ts";
@@ -29,7 +30,7 @@ function ensureDataDir(dir: string): void {
 
 export type Stores = Awaited<ReturnType<typeof openStores>>;
 
-export async function openStores(settings: Settings<NeoConfig>, stops: StopList) {
+export async function openStores(settings: Settings<NeoConfig>, stops: StopList, times?: StartTimes) {
   const config = settings.get();
   ensureDataDir(config.data);
   // a full disk: the reserve file gives SQLite room for its -shm files, so the gateway
@@ -49,9 +50,11 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
       ]),
     ],
   });
+  times?.lap("pki");
   // client-certificate CAs the operator trusts besides ours (Tls.TrustedCA): read before anything listens
   const trust = config.tls?.trustedCas.length ? await loadTrustedCas(config.tls.trustedCas) : undefined;
   const registry = openRegistry(config.data);
+  times?.lap("registry.db");
   stops.add("stores", "registry", () => registry.close());
   // the live re-check's change signal: the registry, and the trusted CAs' CRL files
   const changes = createCredentialSignal(registry, trust);
@@ -71,6 +74,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   });
   const people = openPeople(config.data, () => settings.get().login);
   stops.add("stores", "users", () => people.close());
+  times?.lap("domains, dashboards, profiles, groups, users");
 
   // counters now; the broker, the guard and the bridges register their figures as they start
   const metrics = createGatewayMetrics();
@@ -95,6 +99,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     migrateInBackground: true,
     ...storageOptions(config),
   });
+  times?.lap("exports, series store");
   const store = exports.wrap(meteredStore(seriesStore, metrics));
   stops.add("stores", "series store", () => store.close());
   settings.onChange((next, prev) => {
@@ -108,6 +113,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
   const batcher = createWriteBatcher(store);
   stops.add("writes", "write batcher", () => batcher.flush());
 
+  times?.lap("storage jobs");
   const queries = createQueryService(store.file, config.query, createLogger("query"));
   stops.add("services", "query processes", () => queries.close()); // a running query is killed, not waited for
   // storage's user tables are views over internal tables: map what SQLite reads back to them
@@ -120,6 +126,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     metrics,
   );
   stops.add("stores", "audit trail", () => audit.close());
+  times?.lap("query processes, table finder, audit trail");
   // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as users' rows
   const recorder = startSelfRecord({
     store: seriesStore,
@@ -128,6 +135,7 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList)
     warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
   });
   stops.add("writes", "own figures", () => recorder.stop());
+  times?.lap("own figures");
   return {
     pki,
     trust,
