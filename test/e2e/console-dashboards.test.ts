@@ -84,6 +84,7 @@ describe("Dashboards page", () => {
     const { page } = b;
     await page.click('#dashboards a:has-text("Plant temperatures")');
     await page.click("#dashboard-edit");
+    await page.waitForURL(/&edit$/);
     // the editor survives a reload (it reads the dashboard again)
     await page.reload();
     await page.locator("#panel-0-title").waitFor();
