@@ -64,7 +64,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
     dataVersion: db.prepare<{ data_version: Int }, []>("PRAGMA data_version"),
   };
   /** commits by other connections, other processes included: one SQLite read per millisecond at most */
-  const otherCommits = recentReading(() => Number(q.dataVersion.get()?.data_version ?? 0), OTHERS_SEEN_WITHIN_MS);
+  const otherCommits = recentReading(() => Number(q.dataVersion.values()[0]?.[0] ?? 0), OTHERS_SEEN_WITHIN_MS);
 
   const certs = certStatements(db);
   const listeners = new Set<() => void>();
