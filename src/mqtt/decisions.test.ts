@@ -78,7 +78,7 @@ describe("answers kept per session", () => {
   });
 
   test("past the time the app named (a credential's expiry) nothing kept is used", () => {
-    const { asked, hooks, cache, s, c } = setup(() => Date.now() - 1);
+    const { asked, hooks, cache, s, c } = setup(() => 1);
     for (let i = 0; i < 3; i++) {
       cache.mayDeliver(s, "a/b", hooks);
       cache.mayPublish(s, c, "a/b", hooks);
@@ -88,6 +88,18 @@ describe("answers kept per session", () => {
     const later = setup(() => Date.now() + 60_000);
     for (let i = 0; i < 3; i++) later.cache.mayDeliver(later.s, "a/b", later.hooks);
     expect(later.asked.deliver).toBe(1);
+  });
+
+  test("answers past their time are dropped; a later time from the app (a renewed credential) keeps them again", () => {
+    let until = 1; // long past
+    const { asked, hooks, cache, s } = setup(() => until);
+    cache.mayDeliver(s, "a/b", hooks);
+    cache.mayDeliver(s, "a/b", hooks);
+    expect(asked.deliver).toBe(2);
+    until = Date.now() + 60_000;
+    cache.mayDeliver(s, "a/b", hooks);
+    cache.mayDeliver(s, "a/b", hooks);
+    expect(asked.deliver).toBe(3);
   });
 
   test("a session that changes hands (another connection or owner) is asked again", () => {

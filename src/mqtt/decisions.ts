@@ -49,19 +49,21 @@ export class DecisionCache {
     const untilOf = hooks.decisionsUntil;
     if (!untilOf) return null;
     const t = this.target(s);
-    let d = s.decisions;
-    if (d === null || d.epoch !== this.epoch || d.target !== t) {
-      let until: number;
-      try {
-        until = untilOf(t);
-      } catch (e) {
-        this.log.error("decisionsUntil hook failed", e);
-        return null;
-      }
-      d = s.decisions = { epoch: this.epoch, target: t, until, deliver: new Map(), publish: new Set() };
+    const d = s.decisions;
+    if (d !== null && d.epoch === this.epoch && d.target === t) {
+      if (d.until === Number.POSITIVE_INFINITY || this.now() < d.until) return d;
     }
-    if (d.until !== Number.POSITIVE_INFINITY && this.now() >= d.until) return null;
-    return d;
+    // none yet, a change since, another holder, or past their time: asked afresh (a renewed
+    // credential gets a new time; an expired one gets nothing kept)
+    let until: number;
+    try {
+      until = untilOf(t);
+    } catch (e) {
+      this.log.error("decisionsUntil hook failed", e);
+      return null;
+    }
+    s.decisions = { epoch: this.epoch, target: t, until, deliver: new Map(), publish: new Set() };
+    return until === Number.POSITIVE_INFINITY || this.now() < until ? s.decisions : null;
   }
 
   /** may this message go to the session? (the app's authorizeDeliver, kept per topic) */
