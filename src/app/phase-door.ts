@@ -91,6 +91,6 @@ export function openDoor(settings: Settings<NeoConfig>, s: Stores, stops: StopLi
     guard: serverGuard.guard,
     authz,
     mqttAuth,
-    readCheck: createReadCheck(s.finder, (t) => s.domains.ofTable(t)),
+    readCheck: createReadCheck(s.finder),
   };
 }

@@ -17,11 +17,11 @@ export type ReadCheck = (principal: Principal, sql: string, decide?: TableDecisi
 const MISSING = /^no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)$/;
 
 /**
- * `tableDomain`: the SuperMQ domain a table belongs to (a channel's table: its channel's
- * domain; undefined: the default domain), asked as authorize()'s domain, so a key of one
- * domain reads no table of another whatever its scopes say.
+ * The SuperMQ domain a table belongs to (a channel's table: its channel's domain) is
+ * authorize()'s own fact (auth/entity-facts.ts), so a key of one domain reads no table of
+ * another whatever its scopes say, and the refusal does not tell that other domain.
  */
-export function createReadCheck(finder: TableFinder, tableDomain?: (table: string) => string | undefined): ReadCheck {
+export function createReadCheck(finder: TableFinder): ReadCheck {
   return (principal, sql, decide) => {
     if (!readsSomething(principal))
       return { ok: false, status: 403, reason: "not allowed to run queries (needs a tables:read scope)" };
@@ -32,7 +32,7 @@ export function createReadCheck(finder: TableFinder, tableDomain?: (table: strin
         return d.allow ? d : { allow: false, reason: d.reason };
       });
     const refused = (t: string) => {
-      const d = may(t, tableDomain?.(t));
+      const d = may(t);
       return d.allow
         ? undefined
         : { ok: false as const, status: 403, reason: d.reason ?? `not allowed to read table ${t}` };

@@ -169,11 +169,16 @@ export function authorize(
   domain: string = DEFAULT_DOMAIN_ID,
 ): Decision {
   // a table lives in its channel's domain, whatever domain the caller asked in (/db/write,
-  // db/write topics, gRPC, a channel made on it): a fact of the table, not of the surface
+  // db/write topics, /db/query, gRPC, a channel made on it): a fact of the table, not of the
+  // surface; refused there, the answer is the one a table that does not exist gets (it names
+  // no other domain: a caller learns nothing of domains it is not in)
   if (operation === "tables:read" || operation === "tables:write") {
     const f = entityFacts("table", resource.toUpperCase());
     if (f === null) return { allow: false, reason: `${describe(operation, resource)}: its domain cannot be read now` };
-    if (f.domain !== undefined) domain = f.domain;
+    if (f.domain !== undefined && f.domain !== domain) {
+      const d = authorize(principal, operation, resource, f.domain);
+      return d.allow ? d : { allow: false, reason: describe(operation, resource) };
+    }
   }
   // a key or anonymous caller lives in one domain: nothing of another, whatever its scopes say
   const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);

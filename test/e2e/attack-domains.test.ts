@@ -8,6 +8,7 @@ import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 let gw: AttackGateway;
+let bId = "";
 
 describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
   beforeAll(async () => {
@@ -20,6 +21,7 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
 
   test("a default-domain key with tables:write:* writes no table of another domain's channel", async () => {
     const b = await gw.domain("tb");
+    bId = b;
     const dev = await gw.client(b);
     await gw.channel(b, "bline", [dev]);
     expect(await gw.pub(dev.id, dev.secret, "m/tb/c/bline", '[{"n":"t","v":1}]')).toBe(0);
@@ -28,7 +30,7 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     for (const t of ["C_BLINE", "c_bline", "C_BLINE_SENML"]) {
       const w = await gw.curl("POST", `/db/write/${t}`, `Bearer ${dk.token}`, rows);
       expect(w.status).toBe(403);
-      expect(w.body.reason).toContain("belongs to another domain");
+      expect(w.body.reason).toBe(`not allowed to write table ${t}`);
     }
     for (const topic of ["db/write/C_BLINE", "db/append/C_BLINE"])
       expect(await gw.pub(dk.token, undefined, topic, '[["forged",2,1]]')).toBe(135);
@@ -40,5 +42,21 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
       gw.root,
     );
     expect(q.body.data).toMatchObject({ rows: [[0]] });
+  });
+
+  test("/db/query of another domain's table answers as for a table that does not exist (no domain named)", async () => {
+    const a = await gw.domain("ta");
+    const alice = await gw.user("alice");
+    await gw.member(a, "alice", "admin");
+    const q = (sql: string) => gw.curl("GET", `/db/query?q=${encodeURIComponent(sql)}`, alice);
+    const theirs = await q("select * from C_BLINE");
+    const none = await q("select * from C_NOSUCH");
+    expect(theirs.status).toBe(403);
+    expect(theirs.body.reason).toBe("not allowed to read table C_BLINE");
+    expect(none.body.reason).toBe("not allowed to read table C_NOSUCH");
+    expect(JSON.stringify(theirs.body)).not.toContain(bId);
+    // her own domain's channel table she may read by her role there (so she hears it is not made yet)
+    await gw.channel(a, "aline", [], alice);
+    expect((await q("select count(*) from C_ALINE")).body.reason).toBe("no such table: C_ALINE");
   });
 });
