@@ -56,7 +56,7 @@ describe("Dashboards page", () => {
     await page.fill("#panel-0-table", "PLANT");
     await page.fill("#panel-0-tags", "temp.a, temp.b");
     await page.locator("#panel-0-tags").dispatchEvent("change");
-    await page.selectOption("#panel-0-chart", "line");
+    await page.selectOption("#panel-0-type", "line");
     await page.selectOption("#edit-refresh", "10s");
     await page.click("#dashboard-save");
     await page.locator("#dashboard #panel-0-chart").waitFor();
@@ -92,10 +92,10 @@ describe("Dashboards page", () => {
     await page.click("#panel-add");
     await page.fill("#panel-1-title", "All tags");
     await page.fill("#panel-1-table", "PLANT");
-    await page.selectOption("#panel-1-chart", "bar");
+    await page.selectOption("#panel-1-type", "bar");
     await page.selectOption("#panel-1-aggregate", "avg");
     await page.click("#dashboard-save");
-    await page.locator("#panel-1-chart").waitFor();
+    await page.locator("#dashboard #panel-1-chart").waitFor();
     expect(await page.locator("#panel-1-chart").getAttribute("data-kind")).toBe("bar");
     expect(await page.locator("#panel-1-chart").getAttribute("data-series")).toBe("2"); // the last hour: no temp.old
     await page.selectOption("#range", "6h");

@@ -47,7 +47,7 @@ function PanelEditor(p: {
     <legend>Panel ${i + 1}</legend>
     <div class="row2">
       <label>Title <input id=${id("title")} value=${panel.title} maxlength="256" onInput=${(e: Event) => set({ title: value(e) })} /></label>
-      <label>Chart <select id=${id("chart")} value=${panel.chart} onChange=${(e: Event) => set({ chart: value(e) as ChartKind })}>
+      <label>Chart <select id=${id("type")} value=${panel.chart} onChange=${(e: Event) => set({ chart: value(e) as ChartKind })}>
         ${CHARTS.map((c) => html`<option value=${c.id}>${c.label}</option>`)}</select></label>
     </div>
     <label>Query <select id=${id("mode")} value=${"sql" in q ? "sql" : "table"}
