@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseBenchArgs, USAGE } from "./lib/args.ts";
 import { mosquittoFootprint, neoFootprint, type Footprint } from "./lib/footprint.ts";
+import { startScenario } from "./lib/start-scenario.ts";
 import { effectiveNofile } from "./lib/proc.ts";
 import { buildTable, toMarkdown, toText, type Cell, type ExtraRow } from "./lib/report.ts";
 import { runScenario, type Outcome } from "./lib/runner.ts";
@@ -172,6 +173,18 @@ try {
               : ""),
         );
       }
+    }
+  }
+  // issue 24: spawn -> CONNACK and RSS 10 s after start, every feature on, beside Mosquitto
+  if (selected("start", args.only) && names.includes("neo") && !neoProblem) {
+    log("start: every feature on, neo and mosquitto started alternately");
+    const mosquitto = names.includes("mosquitto") && !mosqMissing ? "/usr/sbin/mosquitto" : null;
+    try {
+      const r = await startScenario({ neoArgv: neoCmd.argv, mosquitto, runs: args.quick ? 3 : 7, settleSec: 10 });
+      extra.push(...r.rows);
+      extraNotes.push(...r.notes);
+    } catch (e) {
+      extraNotes.push(`start: failed: ${(e as Error).message}`);
     }
   }
   // issue 4: ECDSA P-256 key + client certificate issuance, via neo's own pki micro-benchmark
