@@ -2,7 +2,8 @@
 // SuperMQ's `m/<domain route or id>/c/<id>[/<subtopic>...]`, parsed ONCE per message: the
 // broker asks about one topic several times in a row (publish check, onPublish, then every
 // subscriber's delivery check), so the last topic's parse is kept and handed out again
-// while the same topic string comes back.
+// while the same topic string comes back, and recent topics' parses in a bounded map (many
+// channels or domains interleave, and a message goes out under two spellings).
 const PREFIX = "channels/";
 const SUPERMQ = "m/";
 
@@ -18,13 +19,20 @@ export interface ChannelTopic {
 export function parseChannelTopic(topic: string): ChannelTopic | undefined {
   if (!topic.startsWith(PREFIX) && !topic.startsWith(SUPERMQ)) return undefined;
   if (topic === lastTopic) return lastParsed;
+  let p = recent.get(topic);
+  if (p === undefined) {
+    p = (topic.startsWith(SUPERMQ) ? parseSupermq(topic) : parse(topic)) ?? null;
+    if (recent.size >= 4096) recent = new Map();
+    recent.set(topic, p);
+  }
   lastTopic = topic;
-  lastParsed = topic.startsWith(SUPERMQ) ? parseSupermq(topic) : parse(topic);
+  lastParsed = p ?? undefined;
   return lastParsed;
 }
 
 let lastTopic = "";
 let lastParsed: ChannelTopic | undefined;
+let recent = new Map<string, ChannelTopic | null>();
 
 function parse(topic: string): ChannelTopic | undefined {
   const slash = topic.indexOf("/", PREFIX.length);
