@@ -17,6 +17,12 @@ interface DomainItem {
 
 let current = sessionStorage.getItem(KEY) ?? DEFAULT_DOMAIN;
 const watchers = new Set<(id: string) => void>();
+const reloaders = new Set<() => void>();
+
+/** the signed-in user's domains changed (an invitation accepted, a domain made): the switcher asks again */
+export function domainsChanged(): void {
+  for (const r of reloaders) r();
+}
 
 function choose(id: string): void {
   current = id;
@@ -41,19 +47,26 @@ export const domainPath = (domain: string, what: string) =>
 export function DomainSwitcher() {
   const [domains, setDomains] = useState<DomainItem[] | null>(null);
   const chosen = useDomain();
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    const again = () => setAsked((n) => n + 1);
+    reloaders.add(again);
+    return () => void reloaders.delete(again);
+  }, []);
   useEffect(() => {
     gatewayCall<{ domains: DomainItem[] }>("GET", "/domains?limit=100")
       .then((r) => {
         const list = r?.domains ?? [];
         setDomains(list);
         // a domain no longer listed (removed, or this user is not in it): back to the first one
-        if (list.length > 0 && !list.some((d) => d.id === current)) choose(list[0]!.id);
+        if (!list.some((d) => d.id === current)) choose(list[0]?.id ?? DEFAULT_DOMAIN);
       })
       .catch((e) => {
         // no domain to list for this user: the console works in the default domain
         if (!(e instanceof ApiError && e.status === 401)) setDomains([]);
+        if (current !== DEFAULT_DOMAIN) choose(DEFAULT_DOMAIN);
       });
-  }, []);
+  }, [asked]);
   // one domain, the default one: nothing to choose
   if (!domains || domains.length === 0 || (domains.length === 1 && domains[0]!.id === DEFAULT_DOMAIN)) return null;
   return html`<label class="domain-switch">

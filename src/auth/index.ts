@@ -41,7 +41,7 @@ export { parsePatScopes, type PatScope } from "./pat-scopes.ts";
 // (identity knowledge comes from auth: http never imports the registry)
 export type { Pats, UserRecord, Users } from "../registry/index.ts";
 export { parseTtl, patJson } from "../registry/index.ts";
-export type { ClientProfile, DomainInput, Domains, DomainState } from "../registry/index.ts";
+export type { ClientProfile, Domain, DomainInput, Domains, DomainState } from "../registry/index.ts";
 export { domainJson, groupJson } from "../registry/index.ts";
 export type { Dashboard, Dashboards } from "../registry/index.ts";
 export { shownTo } from "../registry/index.ts";

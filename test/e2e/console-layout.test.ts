@@ -17,6 +17,7 @@ const PAGES = [
   "channels",
   "keys",
   "tokens",
+  "domains",
   "audit",
   "settings",
 ];
@@ -65,6 +66,30 @@ beforeAll(async () => {
     }),
   });
   dashboard = ((await made.json()) as { id: string }).id;
+  // a domain with a long name, a member and a pending invitation (the Domains page's tables)
+  const domain = [
+    "shell",
+    "domain",
+    "create",
+    "north-building-line-7",
+    "--name",
+    "North building, line 7, every sensor",
+  ];
+  expect((await neo([...domain, "--data", srv.data])).code).toBe(0);
+  for (const u of ["maintenance-contractor-long", "operator-of-the-night-shift"]) {
+    const add = await neo(["shell", "user", "add", u, "--password-stdin", "--data", srv.data], {
+      stdin: "long-name-password-1\n",
+    });
+    expect(add.code).toBe(0);
+  }
+  const member = ["shell", "domain", "member", "add", "north-building-line-7", "operator-of-the-night-shift"];
+  expect((await neo([...member, "--role", "member", "--data", srv.data])).code).toBe(0);
+  const invited = await fetch(`${srv.httpUrl}/domains/north-building-line-7/invitations`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${access}` },
+    body: JSON.stringify({ invitee_user_id: "maintenance-contractor-long", role_id: "admin" }),
+  });
+  expect(invited.status).toBe(201);
   b = await openBrowser();
   await signIn(b.page, srv, "#/overview");
 }, 60_000);
@@ -100,6 +125,15 @@ describe("every console page at 390, 1,440 and 1,920 px", () => {
     await b.page.goto(`${srv.httpUrl}/web/#/dashboards?id=${dashboard}`);
     await b.page.locator("#panel-1-chart").waitFor();
     const found = await layoutAtWidths(b, "layout-dashboard");
+    expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
+  }, 60_000);
+
+  test("the Domains page with a domain's members and invitations open: nothing wider than its container", async () => {
+    await b.page.goto(`${srv.httpUrl}/web/#/domains`);
+    await b.page.locator('#domains tr[data-route="north-building-line-7"] [data-action="members"]').click();
+    await b.page.locator("#domain-invitations").waitFor();
+    await b.page.locator("#domain-members").waitFor();
+    const found = await layoutAtWidths(b, "layout-domains-members");
     expect(found).toEqual({ 390: [], 1440: [], 1920: [] });
   }, 60_000);
 

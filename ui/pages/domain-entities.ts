@@ -1,7 +1,8 @@
 // The Keys and Channels pages in a domain other than the default one (the header's switcher):
 // that domain's clients or channels over SuperMQ's API (/<domain>/clients, /<domain>/channels):
-// list, create by name (a client's secret shown once), delete. The default domain keeps the
-// full pages (machbase-neo's key flow, channel connections).
+// list, create by name (a client's secret shown once), delete. Create and Delete show only
+// where GET /domains' `actions` for the domain allow them (a member only looks); the gateway
+// decides anyway. The default domain keeps the full pages (machbase-neo's key flow, channel connections).
 import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, gatewayCall } from "../api.ts";
@@ -11,6 +12,7 @@ import { copyText, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
 
 type What = "clients" | "channels";
+type DomainListView = import("../../src/http/routes/console-views.ts").DomainListView;
 
 interface Entity {
   id: string;
@@ -23,6 +25,8 @@ interface Entity {
 
 const TITLE: Record<What, string> = { clients: "Keys", channels: "Channels" };
 const ONE: Record<What, string> = { clients: "client", channels: "channel" };
+/** the scope type of the domain's actions (GET /domains) that speaks of these entities */
+const TYPE: Record<What, string> = { clients: "keys", channels: "channels" };
 
 function DomainEntities(p: { what: What; domain: string }) {
   const base = domainPath(p.domain, p.what);
@@ -30,6 +34,9 @@ function DomainEntities(p: { what: What; domain: string }) {
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
+  // what the user may do here (none until known: nothing is offered that would be refused)
+  const [actions, setActions] = useState<string[] | null>(null);
+  const may = (op: "create" | "delete") => !!actions?.includes(`${TYPE[p.what]}:${op}`);
   const fail = (e: unknown) => !(e instanceof ApiError && e.status === 401) && toast((e as Error).message, true);
   async function refresh() {
     try {
@@ -43,6 +50,9 @@ function DomainEntities(p: { what: What; domain: string }) {
   }
   useEffect(() => {
     void refresh();
+    gatewayCall<DomainListView>("GET", "/domains?status=all&limit=100")
+      .then((r) => setActions(r?.domains.find((d) => d.id === p.domain)?.actions ?? []))
+      .catch(() => setActions([]));
   }, [base]);
   async function create(ev: SubmitEvent) {
     ev.preventDefault();
@@ -69,12 +79,17 @@ function DomainEntities(p: { what: What; domain: string }) {
   const h = `domain-${p.what}-h`;
   return html`<section aria-labelledby=${h}>
     <div class="toolbar"><div><h1 id=${h}>${TITLE[p.what]}</h1>
-      <p class="muted">The ${p.what} of the domain chosen above (SuperMQ's <code>/${"<domain>"}/${p.what}</code>).</p></div></div>
-    <form class="card pad row-actions" id=${`domain-${p.what}-new`} onSubmit=${create}>
+      <p class="muted">The ${p.what} of the domain chosen above (SuperMQ's <code>/${"<domain>"}/${p.what}</code>).</p>
+      ${actions && !may("create") && !may("delete") ? html`<p class="muted" id="domain-read-only">Your role here lets you look, not change.</p>` : null}</div></div>
+    ${
+      may("create")
+        ? html`<form class="card pad row-actions" id=${`domain-${p.what}-new`} onSubmit=${create}>
       <label class="inline grow">New ${ONE[p.what]}'s name <input id=${`domain-${p.what}-name`} value=${name} required maxlength="254"
         autocomplete="off" onInput=${(e: Event) => setName((e.currentTarget as HTMLInputElement).value)} /></label>
       <button class="btn primary" type="submit">Create</button>
-    </form>
+    </form>`
+        : null
+    }
     ${
       secret
         ? html`<div class="card pad" id="domain-client-secret" role="status"><p>The secret of <code>${secret.id}</code>, shown once:</p>
@@ -94,7 +109,7 @@ function DomainEntities(p: { what: What; domain: string }) {
               <td data-label="ID"><code>${x.id}</code></td><td data-label="Status">${x.status}</td>
               ${p.what === "channels" ? html`<td data-label="Table"><code>${x.table}</code></td>` : null}
               <td data-label="Created">${fmtDate(Date.parse(x.created_at))}</td>
-              <td><button class="btn small link-danger" type="button" aria-label=${`Delete ${x.name || x.id}`} onClick=${() => remove(x)}>Delete</button></td></tr>`,
+              <td>${may("delete") ? html`<button class="btn small link-danger" type="button" aria-label=${`Delete ${x.name || x.id}`} onClick=${() => remove(x)}>Delete</button>` : null}</td></tr>`,
           )}</tbody></table></div>`
         : null
     }

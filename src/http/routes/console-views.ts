@@ -184,3 +184,52 @@ export interface DashboardListView {
   /** may the caller create dashboards in this domain? */
   can_create: boolean;
 }
+
+/** @public a domain as GET /domains lists it to the caller (ui/pages/domains.ts, ui/pages/domain-entities.ts) */
+export interface DomainView {
+  id: string;
+  name: string;
+  route: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  status: "enabled" | "disabled" | "frozen";
+  created_by: string;
+  created_at: string;
+  updated_by: string;
+  updated_at?: string;
+  /** the caller's role in the domain (admin | member); absent when it acts there by its own scopes */
+  role_id?: string;
+  role_name?: string;
+  /** what the console may offer there (domains:update|enable|disable|freeze|members, keys:create|delete, channels:create|delete) */
+  actions: string[];
+}
+
+/** @public GET /domains (SuperMQ's page) with `can_create`: may the caller create a domain */
+export interface DomainListView {
+  total: number;
+  offset: number;
+  limit: number;
+  domains: DomainView[];
+  can_create: boolean;
+}
+
+/** @public GET /domains/<d>/roles/members: a member with its one role */
+export interface MemberView {
+  member_id: string;
+  member_name: string;
+  roles: { role_id: string; role_name: string; actions: string[]; access_type: string }[];
+}
+
+/** @public GET /invitations, GET /domains/<d>/invitations */
+export interface InvitationView {
+  invited_by: string;
+  invitee_user_id: string;
+  invitee_name: string;
+  domain_id: string;
+  domain_name: string;
+  role_id: string;
+  role_name: string;
+  created_at?: string;
+  expires_at?: string;
+  state: "pending" | "accepted" | "rejected" | "expired";
+}

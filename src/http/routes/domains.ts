@@ -1,14 +1,24 @@
 // SuperMQ's domains API (domains/api/http/transport.go): POST /domains (201), GET /domains
 // ({total,offset,limit,domains}), GET|PATCH /domains/<id> (200), POST /domains/<id>/
-// enable|disable|freeze (200, empty body). Any credential of the API forms; the
+// enable|disable|freeze (200, empty body). Any credential of the API forms or the console's
+// web session (its Domains page); the
 // `domains:<op>:<id>` scope decides, with the domain itself as authorize()'s domain, so a
 // PAT whose scopes name an optional_domain_id reaches that domain only. Errors are
 // {"message"} (with neo's {"success":false,"reason"}): 400 bad input, 403, 404, 409.
 import { badRequest, NeoError, notFound } from "../../lib/errors.ts";
 import { readBody } from "../../lib/http/body.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
-import { domainJson, principalName, type DomainInput, type Domains, type DomainState } from "../../auth/index.ts";
-import { API, API_SESSION, type RouteContext, type RouteSpec } from "../route.ts";
+import {
+  type Domain,
+  domainJson,
+  principalName,
+  type DomainInput,
+  type Domains,
+  type DomainState,
+} from "../../auth/index.ts";
+import type { Operation } from "../../lib/scopes.ts";
+import type { DomainListView, DomainView } from "./console-views.ts";
+import { API_SESSION, type RouteContext, type RouteSpec } from "../route.ts";
 
 export async function readJson(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
@@ -52,6 +62,34 @@ const pageInt = (v: string | null, dflt: number, max: number, what: string) => {
   return n;
 };
 
+/** what a listed domain's `actions` may name: what the console offers there (the API still decides) */
+const ACTIONS: readonly Operation[] = [
+  "domains:update",
+  "domains:enable",
+  "domains:disable",
+  "domains:freeze",
+  "domains:members",
+  "keys:create",
+  "keys:delete",
+  "channels:create",
+  "channels:delete",
+];
+
+/**
+ * A domain as GET /domains lists it to the caller: SuperMQ's domain with the caller's role
+ * there (`role_id`/`role_name`, as SuperMQ lists a user's domains) and `actions`, the
+ * operations of ACTIONS the caller may do in it (its role or its own scopes).
+ */
+function listed(d: Domain, c: RouteContext): DomainView {
+  const p = c.principal;
+  const role = (p?.within ?? p)?.roles?.get(d.id);
+  return {
+    ...domainJson(d),
+    ...(role ? { role_id: role, role_name: role } : {}),
+    actions: ACTIONS.filter((op) => c.may(op, op.startsWith("domains:") ? d.id : "*", d.id)),
+  };
+}
+
 /**
  * `creatorJoins`: a user who creates a domain becomes its admin (SuperMQ gives the creator the
  * built-in admin role), so it sees and manages what it made without global scopes.
@@ -66,7 +104,7 @@ export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string,
   const status = (to: DomainState, op: "enable" | "disable" | "freeze"): RouteSpec => ({
     method: "POST",
     path: `/domains/:id/${op}`,
-    who: API,
+    who: API_SESSION,
     change: `domain.${op}`,
     handler: (_, c) => {
       const id = c.params.id ?? "";
@@ -82,7 +120,7 @@ export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string,
     {
       method: "POST",
       path: "/domains",
-      who: API,
+      who: API_SESSION,
       scope: { op: "domains:create", target: "*" },
       change: "domain.create",
       handler: async (req, c) => {
@@ -114,18 +152,20 @@ export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string,
         const mine = all.domains.filter((d) => c.may("domains:read", d.id, d.id) || c.may("domains:list", d.id, d.id));
         // a user in no domain sees an empty list (SuperMQ's); a key that may see none is told why
         if (mine.length === 0 && all.total > 0 && c.principal?.kind !== "user") c.need("domains:list", "*");
-        return jsonResponse({
+        const answer: DomainListView = {
           total: mine.length,
           offset,
           limit,
-          domains: mine.slice(offset, offset + limit).map(domainJson),
-        });
+          domains: mine.slice(offset, offset + limit).map((d) => listed(d, c)),
+          can_create: c.may("domains:create", "*"),
+        };
+        return jsonResponse(answer);
       },
     },
     {
       method: "GET",
       path: "/domains/:id",
-      who: API,
+      who: API_SESSION,
       handler: (_, c) => {
         const id = c.params.id ?? "";
         c.need("domains:read", id, id.toLowerCase());
@@ -135,7 +175,7 @@ export function domainRoutes(domains: Domains, creatorJoins?: (domainId: string,
     {
       method: "PATCH",
       path: "/domains/:id",
-      who: API,
+      who: API_SESSION,
       change: "domain.update",
       handler: async (req, c) => {
         const id = c.params.id ?? "";

@@ -1,0 +1,184 @@
+// The console's Domains page and domain switcher in Chromium against a real `neo serve`:
+// the operator creates and disables a domain; alice, admin of plant-a (no global rights),
+// invites bob as a member; bob accepts in his console, switches to plant-a and sees its
+// clients and channels read-only with no admin buttons, never plant-b (its API refuses his
+// session too); alice removes bob and bob's next load has no plant-a left.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { type Browser, openBrowser, signIn } from "./console-browser.ts";
+import { cleanup, neo, type Server, startServer } from "./harness.ts";
+
+let srv: Server;
+let b: Browser;
+let alice: Page;
+let bob: Page;
+const ids: Record<string, string> = {};
+
+async function signInAs(page: Page, user: string, hash: string) {
+  await page.goto(`${srv.httpUrl}/web/${hash}`);
+  await page.locator("#login-password").waitFor();
+  await page.fill("#login-name", user);
+  await page.fill("#login-password", `${user}-password-1`);
+  await page.click("#login-submit");
+  await page.locator("#main-view").waitFor();
+}
+
+async function shell(...args: string[]) {
+  const r = await neo(
+    ["shell", ...args, "--data", srv.data],
+    args[0] === "user" ? { stdin: `${args[2]}-password-1\n` } : {},
+  );
+  if (r.code !== 0) throw new Error(`neo shell ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** a session of `user` for the gateway's API (what the console holds) */
+async function session(user: string): Promise<string> {
+  const r = await fetch(`${srv.httpUrl}/web/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ loginName: user, password: `${user}-password-1` }),
+  });
+  return ((await r.json()) as { accessToken: string }).accessToken;
+}
+
+beforeAll(async () => {
+  srv = await startServer();
+  await shell("user", "add", "alice", "--password-stdin");
+  await shell("user", "add", "bob", "--password-stdin");
+  await shell("user", "add", "carol", "--password-stdin");
+  await shell("domain", "create", "plant-a", "--name", "Plant A");
+  await shell("domain", "create", "plant-b", "--name", "Plant B");
+  await shell("domain", "member", "add", "plant-a", "alice", "--role", "admin");
+  await shell("domain", "member", "add", "plant-b", "carol", "--role", "admin");
+  // each domain gets a client and a channel, made by its admin over SuperMQ's API
+  for (const [user, d] of [
+    ["alice", "plant-a"],
+    ["carol", "plant-b"],
+  ] as const) {
+    const auth = { authorization: `Bearer ${await session(user)}`, "content-type": "application/json" };
+    for (const what of ["clients", "channels"]) {
+      const r = await fetch(`${srv.httpUrl}/${d}/${what}`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ name: `${d}-${what}-one` }),
+      });
+      expect(r.status).toBe(201);
+      ids[`${d}-${what}`] = ((await r.json()) as { id: string }).id;
+    }
+  }
+  b = await openBrowser({ width: 1280 });
+  alice = await b.context.newPage();
+  bob = await b.context.newPage();
+}, 60_000);
+afterAll(async () => {
+  await b?.close();
+  await srv?.stop();
+  if (srv) cleanup(srv.data);
+});
+
+const row = (page: Page, table: string, text: string) => page.locator(`${table} tr:has-text(${JSON.stringify(text)})`);
+
+describe("Domains page", () => {
+  test("the operator creates a domain and disables it; freeze is offered", async () => {
+    const { page } = b;
+    await signIn(page, srv, "#/domains");
+    await row(page, "#domains", "Plant A").waitFor();
+    await page.fill("#domain-new-name", "Plant C");
+    await page.fill("#domain-new-route", "plant-c");
+    await page.click('#domain-new button[type="submit"]');
+    const c = row(page, "#domains", "Plant C");
+    await c.waitFor();
+    expect(await c.locator('[data-action="freeze"]').count()).toBe(1);
+    await c.locator('[data-action="disable"]').click();
+    await page.click("#confirm-yes");
+    await page.locator('#domains tr[data-route="plant-c"] td:has-text("disabled")').waitFor();
+    await c.locator('[data-action="enable"]').waitFor();
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  test("alice, admin of plant-a, invites bob as a member; she sees no other domain and no operator buttons", async () => {
+    await signInAs(alice, "alice", "#/domains");
+    const a = row(alice, "#domains", "Plant A");
+    await a.waitFor();
+    expect(await a.locator("[data-role]").getAttribute("data-role")).toBe("admin");
+    expect(await alice.locator('#domains tr[data-route="plant-b"]').count()).toBe(0);
+    expect(await alice.locator("#domain-new").count()).toBe(0);
+    expect(await a.locator('[data-action="freeze"]').count()).toBe(0);
+    await a.locator('[data-action="members"]').click();
+    await row(alice, "#domain-members", "alice").waitFor();
+    await alice.fill("#domain-invite-user", "bob");
+    await alice.selectOption("#domain-invite-role", "member");
+    await alice.click('#domain-invite button[type="submit"]');
+    await row(alice, "#domain-invitations", "bob").waitFor();
+    expect(await row(alice, "#domain-invitations", "bob").textContent()).toContain("member");
+  }, 60_000);
+
+  test("bob accepts, switches to plant-a and sees its clients and channels read-only, never plant-b", async () => {
+    await signInAs(bob, "bob", "#/domains");
+    const inv = row(bob, "#my-invitations", "Plant A");
+    await inv.waitFor();
+    await inv.locator('[data-action="accept"]').click();
+    await bob.locator("#my-invitations-empty").waitFor();
+    const a = bob.locator('#domains tr[data-route="plant-a"]');
+    await a.locator('[data-role="member"]').waitFor();
+    for (const op of ["enable", "disable", "freeze"]) expect(await a.locator(`[data-action="${op}"]`).count()).toBe(0);
+    await a.locator('[data-action="members"]').click();
+    await row(bob, "#domain-members", "alice").waitFor();
+    expect(await bob.locator('#domain-members [data-action="remove"], #domain-members select').count()).toBe(0);
+    expect(await bob.locator("#domain-invite").count()).toBe(0);
+
+    // the header's switcher: plant-a is there, plant-b is not
+    await bob.locator('#domain-switch option:has-text("Plant A")').waitFor({ state: "attached" });
+    expect(await bob.locator('#domain-switch option:has-text("Plant B")').count()).toBe(0);
+    await bob.selectOption("#domain-switch", await domainId(bob, "plant-a"));
+    await bob.click("#nav-keys");
+    await row(bob, "#domain-clients", "plant-a-clients-one").waitFor();
+    await bob.locator("#domain-read-only").waitFor();
+    expect(await bob.locator("#domain-clients-new").count()).toBe(0);
+    expect(await bob.locator('#domain-clients button:has-text("Delete")').count()).toBe(0);
+    expect(await bob.locator("#domain-clients").textContent()).not.toContain("plant-b");
+    await bob.click("#nav-channels");
+    await row(bob, "#domain-channels", "plant-a-channels-one").waitFor();
+    expect(await bob.locator("#domain-channels-new").count()).toBe(0);
+    expect(await bob.locator('#domain-channels button:has-text("Delete")').count()).toBe(0);
+
+    // what the console holds does not reach plant-b either, nor change plant-a
+    const token = await bob.evaluate<string>("sessionStorage.getItem('neo.session')");
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    for (const path of ["/plant-b/clients", "/plant-b/channels", `/plant-b/clients/${ids["plant-b-clients"]}`])
+      expect((await fetch(`${srv.httpUrl}${path}`, { headers: auth })).status).toBe(403);
+    const made = await fetch(`${srv.httpUrl}/plant-a/clients`, { method: "POST", headers: auth, body: '{"name":"x"}' });
+    expect(made.status).toBe(403);
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
+  test("alice removes bob; bob's next load shows no plant-a", async () => {
+    await alice.reload();
+    await alice.locator('#domains tr[data-route="plant-a"] [data-action="members"]').click();
+    const r = row(alice, "#domain-members", "bob");
+    await r.waitFor();
+    expect(await r.locator("select").inputValue()).toBe("member");
+    await r.locator('[data-action="remove"]').click();
+    await alice.click("#confirm-yes");
+    await r.waitFor({ state: "detached" });
+
+    await bob.reload();
+    await bob.click("#nav-domains");
+    await bob.locator("#domains-empty, #domains").first().waitFor();
+    await bob.locator("#my-invitations-empty").waitFor();
+    expect(await bob.locator('#domains tr[data-route="plant-a"]').count()).toBe(0);
+    expect(await bob.locator('#domain-switch option:has-text("Plant A")').count()).toBe(0);
+    await bob.click("#nav-keys");
+    await bob.locator("#main-view h1").first().waitFor();
+    expect(await bob.locator("#domain-clients").count()).toBe(0);
+    expect(await bob.evaluate<string | null>("sessionStorage.getItem('neo.domain')")).not.toBe(ids["plant-a-id"]);
+    await b.shot("domains-bob-removed");
+  }, 60_000);
+});
+
+async function domainId(page: Page, route: string): Promise<string> {
+  const id = await page.locator(`#domains tr[data-route="${route}"]`).getAttribute("data-id");
+  ids[`${route}-id`] = id ?? "";
+  return id ?? "";
+}
