@@ -59,4 +59,21 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     await gw.channel(a, "aline", [], alice);
     expect((await q("select count(*) from C_ALINE")).body.reason).toBe("no such table: C_ALINE");
   });
+
+  test("Mainflux's reader /channels/<id>/messages tells nothing of another domain's channel", async () => {
+    const wide = await genKey(gw.srv.data, "wide", ["--scope", "channels:subscribe:*"]);
+    const dave = await gw.user("dave");
+    for (const auth of [`Bearer ${wide.token}`, dave]) {
+      const theirs = await gw.curl("GET", "/channels/bline/messages", auth);
+      const none = await gw.curl("GET", "/channels/nosuch/messages", auth);
+      expect(theirs.status).toBe(403);
+      expect(none.status).toBe(auth === dave ? 403 : 404); // the wide key may read a default channel of that id
+      expect(theirs.body.reason).toBe(
+        "not allowed to subscribe to channel bline (needs the scope channels:subscribe:bline)",
+      );
+      if (auth === dave) expect(none.body.reason).toBe(String(theirs.body.reason).replaceAll("bline", "nosuch"));
+    }
+    const audit = await gw.curl("GET", "/audit?client=wide&result=fail", gw.root);
+    expect(JSON.stringify(audit.body)).toContain("channels:subscribe");
+  });
 });
