@@ -17,7 +17,7 @@ import { refuseUnauthenticated, UNAUTHENTICATED_OVERHEAD } from "./unauth-budget
 /** what a paused, unread socket holds: Bun's socket and its wrapper (~0.9 KB), the line's entry */
 export const WAITING_OVERHEAD = 1024;
 /** connections started per turn of the event loop, at most (~50 µs of CONNECT checks each) */
-const PER_TURN = 256;
+const PER_TURN = 128;
 
 /** what the listener does with a socket of the line */
 export interface Waiters<T> {
