@@ -111,6 +111,17 @@ describe.skipIf(need.skip)("one topic, two spellings", () => {
     })) as { secret: string };
     const wild = await subscribe("alice", pat.secret, "sub-wild", "m/+/c/line1/#");
 
+    // the WebSocket adapter on the id spelling (a socket gets exactly its topic, under either spelling)
+    const ws = new WebSocket(
+      `${srv.httpUrl.replace(/^http/, "ws")}/m/${id}/c/line1?authorization=${encodeURIComponent(secret)}`,
+    );
+    const frames: string[] = [];
+    ws.onmessage = (e) => frames.push(String(e.data));
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+
     const pub = (topic: string, m: string) =>
       run([
         ...["mosquitto_pub", "-h", srv.mqttHost, "-p", String(srv.mqttPort), "-q", "1"],
@@ -142,6 +153,9 @@ describe.skipIf(need.skip)("one topic, two spellings", () => {
       `m/${id}/c/line1 [{"n":"t","v":3}]`,
       `m/${id}/c/line1 p4`,
     ]);
+    await eventually(() => frames.includes("p4"));
+    expect(frames).toEqual(["p1", '[{"n":"t","v":3}]', "p4"]);
+    ws.close();
     // the wildcard matches both spellings: one copy each, under the spelling it was published on
     expect(wild.map((l) => l.slice(l.lastIndexOf(" ") + 1))).toEqual(["p1", "p2", '[{"n":"t","v":3}]', "p4"]);
   });
