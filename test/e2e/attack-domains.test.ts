@@ -76,4 +76,22 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     const audit = await gw.curl("GET", "/audit?client=wide&result=fail", gw.root);
     expect(JSON.stringify(audit.body)).toContain("channels:subscribe");
   });
+
+  test("neo's /channels routes are the default domain's: channels:*:* there lists, disconnects, deletes no other domain's channel", async () => {
+    const b = await gw.domain("tc");
+    const dev = await gw.client(b);
+    await gw.channel(b, "cline", [dev]);
+    const ops = await gw.user("ops", ["channels:list:*", "channels:connect:*", "channels:disconnect:*"]);
+    const list = await gw.curl("GET", "/channels", ops);
+    expect(JSON.stringify(list.body)).not.toContain("cline");
+    expect((await gw.curl("GET", "/channels/cline", ops)).status).toBe(404);
+    expect((await gw.curl("POST", "/channels/cline/disconnect", ops, { client: dev.id })).status).toBe(404);
+    expect((await gw.curl("POST", "/channels/cline/connect", ops, { client: "dk" })).status).toBe(404);
+    const bulk = await gw.user("ops2", ["channels:delete:*", "channels:list:*"]);
+    expect((await gw.curl("DELETE", "/channels/cline", bulk)).status).toBe(404);
+    expect((await gw.curl("DELETE", "/web/api/channels/cline", bulk)).status).toBeGreaterThanOrEqual(400);
+    // the channel and its connection are still there: its client still publishes
+    expect(await gw.pub(dev.id, dev.secret, "m/tc/c/cline", '[{"n":"t","v":2}]')).toBe(0);
+    expect((await gw.curl("GET", `/${b}/channels/cline`, gw.root)).status).toBe(200);
+  });
 });

@@ -11,8 +11,8 @@ export interface AttackGateway {
   /** `Bearer <access key>` of the operator */
   readonly root: string;
   curl(method: string, path: string, auth?: string, json?: unknown, headers?: string[]): Promise<Reply>;
-  /** a user (role user, no scopes), its `Bearer <access key>` */
-  user(name: string): Promise<string>;
+  /** a user (role user, the scopes given), its `Bearer <access key>` */
+  user(name: string, scopes?: string[]): Promise<string>;
   /** a domain made by the operator: its id */
   domain(route: string): Promise<string>;
   /** `neo shell domain member add` */
@@ -44,9 +44,10 @@ export async function openAttackGateway(args: string[] = []): Promise<AttackGate
     }
     return { status: Number(r.stdout.slice(nl + 1)), body };
   };
-  const addUser = async (name: string, role: "admin" | "user") => {
+  const addUser = async (name: string, role: "admin" | "user", scopes: string[] = []) => {
     const password = `${name}-password-1`;
-    const r = await neo(["shell", "user", "add", name, "--role", role, "--password-stdin", "--data", srv.data], {
+    const a = ["shell", "user", "add", name, "--role", role, "--password-stdin", "--data", srv.data];
+    const r = await neo([...a, ...scopes.flatMap((s) => ["--scope", s])], {
       stdin: `${password}\n`,
     });
     if (r.code !== 0) throw new Error(r.stderr);
@@ -62,7 +63,7 @@ export async function openAttackGateway(args: string[] = []): Promise<AttackGate
     srv,
     root,
     curl,
-    user: (name) => addUser(name, "user"),
+    user: (name, scopes) => addUser(name, "user", scopes),
     async domain(route) {
       return must(await curl("POST", "/domains", root, { name: route, route }), "domain").body.id as string;
     },

@@ -8,6 +8,7 @@
 //   disconnect {client_id (or client)}
 // The same operations as `neo shell channel`; connect/disconnect change the key's channel
 // scopes, so a running broker applies them to live sessions within a second.
+import { DEFAULT_DOMAIN_ID } from "../../lib/domain-id.ts";
 import { badRequest, notFound } from "../../lib/errors.ts";
 import { ok } from "../../lib/http/respond.ts";
 
@@ -62,6 +63,36 @@ const clientOf = (body: Record<string, unknown>): string => {
 /** does a connect body ask for the publish right? (both rights when neither is named) */
 export const grantsPublish = (body: Record<string, unknown>): boolean =>
   body.publish === true || (body.publish === undefined && body.subscribe === undefined);
+
+/**
+ * neo's own channel routes (/channels, the console's /web/api/channels) are the default
+ * domain's: another domain's channel is not found there, as on Mainflux's shapes and under
+ * /<domain>/channels (its own routes), whatever channels:* scopes the caller holds there.
+ */
+export function defaultDomainChannels(store: ChannelStore): ChannelStore {
+  const here = <T extends ChannelLike | null>(c: T) =>
+    c !== null && (c.domainId ?? DEFAULT_DOMAIN_ID) === DEFAULT_DOMAIN_ID ? c : null;
+  const must = (id: string) => {
+    if (!here(store.get(id))) throw notFound("channel_not_found", `channel ${JSON.stringify(id)} not found`);
+  };
+  return {
+    ...store,
+    get: (id) => here(store.get(id)),
+    list: () => store.list().filter((c) => here(c) !== null),
+    delete: (id) => {
+      must(id);
+      store.delete(id);
+    },
+    connect: (id, client, ops) => {
+      must(id);
+      return store.connect(id, client, ops);
+    },
+    disconnect: (id, client) => {
+      must(id);
+      return store.disconnect(id, client);
+    },
+  };
+}
 
 export function createChannelsService(channels: ChannelStore) {
   const one = (id: string) => channels.json([channels.get(id)!])[0];

@@ -9,6 +9,7 @@
 //   POST   /channels/<id>/connect    {client_id, publish?, subscribe?}   channels:connect:<id>
 //                                    (and tables:write:<its table> to connect a publisher)
 //   POST   /channels/<id>/disconnect {client_id}                         channels:disconnect:<id>
+// Both doors are the default domain's (defaultDomainChannels): another domain's channel is 404 here.
 // A channel is a way to write its table: whoever points one at table T, or lets a
 // publisher in, must hold tables:write:T. Changes are audited by the runner.
 // Mainflux's provisioning calls use the same routes (`POST /channels {"name"}`, its bare
@@ -17,11 +18,12 @@
 import { badRequest } from "../../lib/errors.ts";
 import { readJsonBody } from "../json-body.ts";
 import { CONSOLE, PROVISION, type RouteContext, type RouteSpec, type Who } from "../route.ts";
-import { type ChannelStore, createChannelsService, grantsPublish } from "./channels-service.ts";
+import { type ChannelStore, createChannelsService, defaultDomainChannels, grantsPublish } from "./channels-service.ts";
 import { asksMainflux } from "./mainflux-shapes.ts";
 import { createMainfluxChannels, createsMainflux, listsMainflux } from "./mainflux-channels.ts";
 
-export function channelRoutes(store: ChannelStore): RouteSpec[] {
+export function channelRoutes(all: ChannelStore): RouteSpec[] {
+  const store = defaultDomainChannels(all);
   const api = createChannelsService(store);
   const mf = createMainfluxChannels(store, api.tableOf);
   /** is this a Mainflux caller on the script door (/channels)? the console never is */
