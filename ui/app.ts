@@ -1,6 +1,6 @@
 // neo operator console: one embedded app (Preact + htm, uPlot), same login as before.
 // Pages by URL hash: #/keys (default: machbase-neo's key flow), #/overview, #/data, #/live,
-// #/dashboards, #/connections, #/channels, #/tokens, #/domains, #/audit, #/settings. Talks to /web/api/* with the session token.
+// #/dashboards, #/connections, #/channels, #/keys, #/groups, #/tokens, #/domains, #/audit, #/settings. Talks to /web/api/* with the session token.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import {
@@ -21,7 +21,7 @@ import { ChannelsPage } from "./pages/channels.ts";
 import { TokensPage } from "./pages/tokens.ts";
 import { ConnectionsPage } from "./pages/connections.ts";
 import { DashboardsPage } from "./pages/dashboards.ts";
-import { domainAware } from "./pages/domain-entities.ts";
+import { domainAware, GroupsPage } from "./pages/domain-entities.ts";
 import { DataPage } from "./pages/data.ts";
 import { DomainsPage } from "./pages/domains.ts";
 import { KeysPage } from "./pages/keys.ts";
@@ -37,6 +37,7 @@ const PAGES = [
   { path: "connections", label: "Connections", view: ConnectionsPage },
   { path: "channels", label: "Channels", view: domainAware(ChannelsPage, "channels") },
   { path: "keys", label: "Keys", view: domainAware(KeysPage, "clients") },
+  { path: "groups", label: "Groups", view: GroupsPage },
   { path: "tokens", label: "Tokens", view: TokensPage },
   { path: "domains", label: "Domains", view: DomainsPage },
   { path: "audit", label: "Audit", view: AuditPage },

@@ -1,7 +1,7 @@
 // The console's Domains page and domain switcher in Chromium against a real `neo serve`:
 // the operator creates and disables a domain; alice, admin of plant-a (no global rights),
 // invites bob as a member; bob accepts in his console, switches to plant-a and sees its
-// clients and channels read-only with no admin buttons, never plant-b (its API refuses his
+// clients, channels and groups read-only with no admin buttons, never plant-b (its API refuses his
 // session too); alice removes bob and bob's next load has no plant-a left.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
@@ -57,7 +57,7 @@ beforeAll(async () => {
     ["carol", "plant-b"],
   ] as const) {
     const auth = { authorization: `Bearer ${await session(user)}`, "content-type": "application/json" };
-    for (const what of ["clients", "channels"]) {
+    for (const what of ["clients", "channels", "groups"]) {
       const r = await fetch(`${srv.httpUrl}/${d}/${what}`, {
         method: "POST",
         headers: auth,
@@ -142,11 +142,20 @@ describe("Domains page", () => {
     await row(bob, "#domain-channels", "plant-a-channels-one").waitFor();
     expect(await bob.locator("#domain-channels-new").count()).toBe(0);
     expect(await bob.locator('#domain-channels button:has-text("Delete")').count()).toBe(0);
+    await bob.click("#nav-groups");
+    await row(bob, "#domain-groups", "plant-a-groups-one").waitFor();
+    expect(await bob.locator("#domain-groups-new").count()).toBe(0);
+    expect(await bob.locator("#domain-groups").textContent()).not.toContain("plant-b");
 
     // what the console holds does not reach plant-b either, nor change plant-a
     const token = await bob.evaluate<string>("sessionStorage.getItem('neo.session')");
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    for (const path of ["/plant-b/clients", "/plant-b/channels", `/plant-b/clients/${ids["plant-b-clients"]}`])
+    for (const path of [
+      "/plant-b/clients",
+      "/plant-b/channels",
+      "/plant-b/groups",
+      `/plant-b/clients/${ids["plant-b-clients"]}`,
+    ])
       expect((await fetch(`${srv.httpUrl}${path}`, { headers: auth })).status).toBe(403);
     const made = await fetch(`${srv.httpUrl}/plant-a/clients`, { method: "POST", headers: auth, body: '{"name":"x"}' });
     expect(made.status).toBe(403);

@@ -16,6 +16,7 @@ const PAGES = [
   "connections",
   "channels",
   "keys",
+  "groups",
   "tokens",
   "domains",
   "audit",

@@ -1,6 +1,7 @@
-// The Keys and Channels pages in a domain other than the default one (the header's switcher):
-// that domain's clients or channels over SuperMQ's API (/<domain>/clients, /<domain>/channels):
-// list, create by name (a client's secret shown once), delete. Create and Delete show only
+// The Keys and Channels pages in a domain other than the default one (the header's switcher),
+// and the Groups page in every domain: that domain's clients, channels or groups over
+// SuperMQ's API (/<domain>/clients, /<domain>/channels, /<domain>/groups): list, create by
+// name (a client's secret shown once), delete. Create and Delete show only
 // where GET /domains' `actions` for the domain allow them (a member only looks); the gateway
 // decides anyway. The default domain keeps the full pages (machbase-neo's key flow, channel connections).
 import type { FunctionComponent } from "preact";
@@ -11,7 +12,7 @@ import { DEFAULT_DOMAIN, domainPath, useDomain } from "../domain.ts";
 import { copyText, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
 
-type What = "clients" | "channels";
+type What = "clients" | "channels" | "groups";
 type DomainListView = import("../../src/http/routes/console-views.ts").DomainListView;
 
 interface Entity {
@@ -23,13 +24,14 @@ interface Entity {
   credentials?: { secret?: string };
 }
 
-const TITLE: Record<What, string> = { clients: "Keys", channels: "Channels" };
-const ONE: Record<What, string> = { clients: "client", channels: "channel" };
+const TITLE: Record<What, string> = { clients: "Keys", channels: "Channels", groups: "Groups" };
+const ONE: Record<What, string> = { clients: "client", channels: "channel", groups: "group" };
 /** the scope type of the domain's actions (GET /domains) that speaks of these entities */
-const TYPE: Record<What, string> = { clients: "keys", channels: "channels" };
+const TYPE: Record<What, string> = { clients: "keys", channels: "channels", groups: "groups" };
 
 function DomainEntities(p: { what: What; domain: string }) {
-  const base = domainPath(p.domain, p.what);
+  // groups live under a domain only (the default one's id included)
+  const base = p.what === "groups" ? `/${encodeURIComponent(p.domain)}/groups` : domainPath(p.domain, p.what);
   const [rows, setRows] = useState<Entity[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
@@ -114,6 +116,12 @@ function DomainEntities(p: { what: What; domain: string }) {
         : null
     }
   </section>`;
+}
+
+/** the chosen domain's groups (SuperMQ's; a scope naming a group covers its clients and channels) */
+export function GroupsPage() {
+  const domain = useDomain();
+  return html`<${DomainEntities} key=${domain} what="groups" domain=${domain} />`;
 }
 
 /** the page as it is in the default domain, this domain's list in another */

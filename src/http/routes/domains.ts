@@ -73,6 +73,8 @@ const ACTIONS: readonly Operation[] = [
   "keys:delete",
   "channels:create",
   "channels:delete",
+  "groups:create",
+  "groups:delete",
 ];
 
 /**
