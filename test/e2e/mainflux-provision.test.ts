@@ -74,6 +74,8 @@ describe.skipIf(need.skip)("Mainflux provisioning calls", () => {
     expect(things.status).toBe(200);
     expect(things.body).toMatchObject({ total: 2, offset: 0, limit: 5 });
     expect(things.body.things).toContainEqual({ id: id1, name: "weio", metadata: { serial: "1" } });
+    const bySerial = await curl("GET", `/things?metadata=${encodeURIComponent('{"serial":"1"}')}`, token);
+    expect(bySerial.body).toMatchObject({ total: 1, things: [{ id: id1 }] });
     expect((await curl("GET", `/things/${bob!.id}`, token)).body).toEqual({ id: bob!.id, name: "bob" });
     expect((await curl("PUT", `/things/${bob!.id}`, token, { name: "bobby" })).status).toBe(200);
     expect((await curl("GET", `/things/${bob!.id}`, token)).body.name).toBe("bobby");

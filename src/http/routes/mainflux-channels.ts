@@ -18,6 +18,7 @@ import {
   asksMainflux,
   empty,
   entityFields,
+  listFilter,
   mfChannelJson,
   objectBody,
   page,
@@ -70,7 +71,8 @@ export function createMainfluxChannels(
       return jsonResponse(made, 201, { location: `/channels/${encodeURIComponent(t.id)}` });
     },
     list(c: RouteContext): Response {
-      const mine = store.list().filter((ch) => inDefault(ch) && c.may("channels:list", ch.id));
+      const wanted = listFilter(c.url);
+      const mine = store.list().filter((ch) => inDefault(ch) && c.may("channels:list", ch.id) && wanted(ch));
       if (mine.length === 0 && !c.may("channels:list", "*")) c.need("channels:list", "*");
       return page(c.url, "channels", mine.map(mfChannelJson));
     },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { asksMainflux, entityFields, idList, page, thingJson } from "./mainflux-shapes.ts";
+import { asksMainflux, entityFields, idList, listFilter, page, thingJson } from "./mainflux-shapes.ts";
 
 const req = (auth?: string) => new Request("http://x/", auth === undefined ? {} : { headers: { authorization: auth } });
 
@@ -41,5 +41,16 @@ describe("Mainflux's shapes", () => {
     expect(entityFields({ name: "x" }, "thing")).toEqual({ name: "x" });
     expect(idList(["a", "a", "b"], "thing_ids")).toEqual(["a", "b"]);
     expect(() => idList([], "thing_ids")).toThrow("thing_ids");
+  });
+});
+
+describe("Mainflux's list filters", () => {
+  test("name is a part of the name, metadata the fields that must be equal; a bad metadata is a 400", () => {
+    const f = listFilter(new URL('http://x/things?name=we&metadata={"serial":"1"}'));
+    expect(f({ name: "weio", metadata: { serial: "1", other: 2 } })).toBe(true);
+    expect(f({ name: "weio", metadata: { serial: "2" } })).toBe(false);
+    expect(f({ name: "bob", metadata: { serial: "1" } })).toBe(false);
+    expect(listFilter(new URL("http://x/things"))({ name: "any" })).toBe(true);
+    expect(() => listFilter(new URL("http://x/things?metadata=[1]"))).toThrow("metadata");
   });
 });

@@ -65,6 +65,27 @@ function pageOf(url: URL): { offset: number; limit: number } {
   return { offset: num("offset", 0, Number.MAX_SAFE_INTEGER), limit: limit === 0 ? 10 : limit };
 }
 
+/**
+ * Mainflux's list filters: `name` (a part of the name) and `metadata` (a JSON object whose
+ * top-level fields the entity's metadata must have, equal); a metadata that is no JSON object is a 400
+ */
+export function listFilter(url: URL): (e: { name?: string | null; metadata?: Record<string, unknown> }) => boolean {
+  const name = url.searchParams.get("name");
+  const raw = url.searchParams.get("metadata");
+  let want: Record<string, unknown> = {};
+  if (raw !== null && raw !== "") {
+    try {
+      want = objectBody(JSON.parse(raw));
+    } catch {
+      throw badRequest("bad_request", "metadata must be a JSON object");
+    }
+  }
+  const keys = Object.keys(want);
+  return (e) =>
+    (!name || (e.name ?? "").includes(name)) &&
+    keys.every((k) => JSON.stringify(e.metadata?.[k]) === JSON.stringify(want[k]));
+}
+
 /** one page of `items` in Mainflux's envelope */
 export function page<T>(url: URL, key: "things" | "channels", items: T[]): Response {
   const { offset, limit } = pageOf(url);

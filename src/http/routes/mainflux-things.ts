@@ -4,7 +4,7 @@
 // device uses (MQTT -u <id> -P <key>, `Authorization: Thing <key>`).
 //   POST   /things {"name","metadata"}    201, Location: /things/<id>, body {id,name,key,metadata}
 //   POST   /things/bulk [{...},...]       201 {"things":[{id,name,key,metadata}]} (all or none)
-//   GET    /things[?offset&limit&name]    {total,offset,limit,things:[{id,name,metadata}]}
+//   GET    /things[?offset&limit&name&metadata]   {total,offset,limit,things:[{id,name,metadata}]}
 //   GET    /things/<id>                   {id,name,metadata}; PUT {"name","metadata"} 200; DELETE 204
 //   GET    /things/<id>/channels[?connected=false]   {total,offset,limit,channels}
 // The key is shown once, at creation (neo stores only its HMAC): GET never shows it.
@@ -20,6 +20,7 @@ import {
   type ChannelLike,
   empty,
   entityFields,
+  listFilter,
   mfChannelJson,
   objectBody,
   page,
@@ -109,8 +110,8 @@ export function mainfluxThingRoutes(store: ThingStore): RouteSpec[] {
       path: "/things",
       who: PROVISION,
       handler: (_, c) => {
-        const name = c.url.searchParams.get("name");
-        const mine = clients.list(D).filter((p) => c.may("keys:list", p.id, D) && (!name || p.name.includes(name)));
+        const wanted = listFilter(c.url);
+        const mine = clients.list(D).filter((p) => c.may("keys:list", p.id, D) && wanted(p));
         if (mine.length === 0 && !c.may("keys:list", "*", D)) c.need("keys:list", "*", D); // nothing visible: say why
         return page(
           c.url,
