@@ -61,7 +61,10 @@ export const add = command({
 });
 
 export const del = command({
-  meta: { name: "del", description: "Delete a user; its sessions, login keys and PATs stop working at once" },
+  meta: {
+    name: "del",
+    description: "Delete a user: its sessions, keys and PATs stop at once; its dashboards and shares go with it",
+  },
   args: { ...commonArgs, name: nameArg },
   async run({ args }) {
     await withUsers(args, (users) => users.remove(args.name));

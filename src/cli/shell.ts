@@ -4,7 +4,8 @@ import { command } from "./common.ts";
 export default command({
   meta: {
     name: "shell",
-    description: "Operator commands (client keys and certificates, users, channels, bans, audit, tag tables)",
+    description:
+      "Operator commands (client keys and certificates, users, channels, dashboards, bans, audit, tag tables)",
   },
   subCommands: {
     key: () => import("./shell-key.ts").then((m) => m.default),
@@ -13,6 +14,7 @@ export default command({
     channel: () => import("./shell-channel.ts").then((m) => m.default),
     domain: () => import("./shell-domain.ts").then((m) => m.default),
     group: () => import("./shell-group.ts").then((m) => m.default),
+    dashboard: () => import("./shell-dashboard.ts").then((m) => m.default),
     ban: () => import("./shell-ban.ts").then((m) => m.default),
     audit: () => import("./shell-audit.ts").then((m) => m.default),
     pat: () => import("./shell-pat.ts").then((m) => m.default),

@@ -42,10 +42,10 @@ interface DashboardFields {
 
 export interface Dashboards {
   create(d: DashboardFields & { id?: string; domainId: string; name: string; owner: string }, by: string): Dashboard;
-  /** the domain's dashboards shown to `viewer` (owned or shared), oldest first */
+  /** the domain's dashboards shown to `viewer` (owned or shared), oldest first; null: every one (the operator's CLI) */
   list(
     domainId: string,
-    viewer: Viewer,
+    viewer: Viewer | null,
     o?: { offset?: number; limit?: number; name?: string },
   ): {
     total: number;
@@ -164,8 +164,10 @@ export function openDashboards(dataDir: string): Dashboards {
       return mustGet(id);
     },
     list(domainId, viewer, o = {}) {
-      const where = ["domain_id = ?", SHOWN];
-      const args: (string | number | null)[] = [domainId, viewer.id, viewer.user ?? null, viewer.user ?? null];
+      const where = viewer ? ["domain_id = ?", SHOWN] : ["domain_id = ?"];
+      const args: (string | number | null)[] = viewer
+        ? [domainId, viewer.id, viewer.user ?? null, viewer.user ?? null]
+        : [domainId];
       if (o.name) where.push("name LIKE ?") && args.push(`%${o.name}%`);
       const w = ` WHERE ${where.join(" AND ")}`;
       const n = db.prepare<{ n: number | bigint }, (string | number | null)[]>(

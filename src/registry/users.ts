@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { parseScopes } from "../lib/scopes.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 import { randomBytes, randomHex } from "../lib/secret-bytes.ts";
+import { dropUserLeftovers } from "./user-leftovers.ts";
 
 export const ADMIN_USER = "admin";
 /** where the server writes the first start's random admin password (0600), never the log */
@@ -41,7 +42,7 @@ export interface Users {
   setPassword(name: string, password: string): Promise<void>;
   /** A new user; its password is validated and hashed, its scopes checked. */
   add(name: string, password: string, opts?: { role?: Role; scopes?: readonly string[] }): Promise<UserRecord>;
-  /** Remove a user (never the last admin). */
+  /** Remove a user (never the last admin) and all that names it (registry/user-leftovers.ts). */
   remove(name: string): void;
   setRole(name: string, role: Role): void;
   setScopes(name: string, scopes: readonly string[]): void;
@@ -204,15 +205,13 @@ export function openUsers(dataDir: string): Users {
       return must(name);
     },
     remove(name) {
-      const u = must(name);
-      if (lastAdmin(u)) throw conflict("last_admin", `${name} is the last admin and cannot be deleted`);
       db.transaction(() => {
+        const u = must(name);
+        if (lastAdmin(u)) throw conflict("last_admin", `${name} is the last admin and cannot be deleted`);
         db.query("DELETE FROM web_users WHERE name = ?").run(name);
-        // its domain memberships and invitations go with it (tables of registry/db.ts, when made)
-        for (const t of ["domain_members", "domain_invitations"])
-          if (db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(t))
-            db.query(`DELETE FROM ${t} WHERE user_id = ?`).run(u.id);
-      })();
+        // its memberships, invitations, PATs, keys, dashboards and shares go with it
+        dropUserLeftovers(db, u);
+      }).immediate();
     },
     setRole(name, role) {
       const u = must(name);

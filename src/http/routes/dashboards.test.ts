@@ -47,6 +47,8 @@ beforeAll(async () => {
   await key("editor", [...every, "tables:read:*"]);
   await key("viewer", ["dashboards:read:*", "tables:read:OTHER"]);
   await key("bob", ["dashboards:read:*"]); // a key spelled like the user bob
+  await key("lister", ["dashboards:list:*"]);
+  await key("tablesonly", ["tables:read:*"]);
   await key("northkey", [...every, "tables:read:*"], north);
   const config = defaultConfig(dir);
   handler = createRunner(
@@ -116,6 +118,21 @@ describe("dashboard routes", () => {
     expect((await call("GET", `/dashboards/${id}/panels/0/data`, "editor")).status).toBe(200);
     expect(ran.at(-1)).toContain("FROM T WHERE TIME >= ");
     expect((await call("GET", `/dashboards/${id}/panels/0/data?from=5&to=1`, "editor")).status).toBe(400);
+  });
+
+  test("dashboards:list lists what the caller is shown (SuperMQ's list), without reading one; no right: 403", async () => {
+    const hidden = (await call("POST", "/dashboards", "editor", { name: "private" })).json.id as string;
+    const open = (await call("POST", "/dashboards", "editor", { name: "for members" })).json.id as string;
+    expect((await call("POST", `/dashboards/${open}/share`, "editor", { members: true })).status).toBe(200);
+    const listed = await call("GET", "/dashboards?limit=100", "lister");
+    expect(listed.status).toBe(200);
+    const ids = (listed.json.dashboards as { id: string }[]).map((d) => d.id);
+    expect(ids).toContain(open);
+    expect(ids).not.toContain(hidden);
+    expect(listed.json.can_create).toBe(false);
+    expect((await call("GET", `/dashboards/${open}`, "lister")).status).toBe(403);
+    expect((await call("GET", "/dashboards", "tablesonly")).status).toBe(403);
+    expect(audit.some((e) => e.kind === "deny" && e.action === "dashboards:list")).toBe(true);
   });
 
   test("a key of another domain is refused the default domain's dashboards, and the other way round", async () => {

@@ -1,6 +1,7 @@
 // Dashboards per SuperMQ domain (issue 20): saved views of series data with several panels.
 //   POST   /<domain>/dashboards {"name","description","panels","time_range","refresh"}  201
 //   GET    /<domain>/dashboards                         {total,offset,limit,dashboards,can_create}
+//          (the dashboards shown to the caller that it may list: dashboards:list or :read)
 //   GET    /<domain>/dashboards/<id>                    200
 //   PATCH  /<domain>/dashboards/<id> {fields to change} 200
 //   DELETE /<domain>/dashboards/<id>                    204
@@ -16,6 +17,7 @@
 import { type Dashboard, type Dashboards, type Principal, principalName, shownTo } from "../../auth/index.ts";
 import { DEFAULT_DOMAIN_ID } from "../../lib/domain-id.ts";
 import { badRequest, notFound } from "../../lib/errors.ts";
+import { checkShare } from "../../registry/dashboard-share.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import { ANY, type RouteContext, type RouteSpec } from "../route.ts";
 import type { DashboardView, PanelView, TimeRangeView } from "./console-views.ts";
@@ -105,21 +107,9 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
     const d = dashboards.get(id);
     if (!d || d.domainId !== domain || !shownTo(d, viewer(c)))
       throw notFound("dashboard_not_found", `dashboard ${JSON.stringify(c.params.id)} not found`);
-    const b = await readJson(req);
-    const members = b.members ?? false;
-    if (typeof members !== "boolean") throw badRequest("invalid_share", "members must be true or false");
-    const users = b.users ?? [];
-    if (!Array.isArray(users) || users.length > 256 || users.some((u) => typeof u !== "string" || u === ""))
-      throw badRequest("invalid_share", "users must be an array of user names");
-    if (!members && users.length === 0)
-      throw badRequest(
-        "invalid_share",
-        'name whom: {"members":true} (every member of the domain) and/or {"users":[...]}',
-      );
-    for (const u of users as string[])
-      if (!deps.userExists(u)) throw badRequest("unknown_user", `there is no user ${JSON.stringify(u)}`);
+    const { members, users } = checkShare(await readJson(req), deps.userExists);
     c.changed = { target: d.id, detail: { members, users } };
-    return jsonResponse(view(dashboards.share(d.id, { members, users: users as string[] }, on, who(c)), c));
+    return jsonResponse(view(dashboards.share(d.id, { members, users }, on, who(c)), c));
   };
 
   const routes = (at: string): RouteSpec[] => [
@@ -150,9 +140,11 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): RouteSpec[] {
         const limit = pageInt(q.get("limit"), 10, 100, "limit");
         const name = q.get("name");
         const all = dashboards.list(domain, viewer(c), { limit: 1_000_000, ...(name ? { name } : {}) });
-        const mine = all.dashboards.filter((d) => c.may("dashboards:read", d.id, domain));
-        // a caller who may read no dashboard here is refused (another domain's PAT or key: 403)
-        if (mine.length === 0 && !c.may("dashboards:read", "*", domain)) c.need("dashboards:read", "*", domain);
+        // SuperMQ's list: the dashboards the caller is shown that it may list (or read)
+        const listed = (id: string) => c.may("dashboards:list", id, domain) || c.may("dashboards:read", id, domain);
+        const mine = all.dashboards.filter((d) => listed(d.id));
+        // a caller who may list no dashboard here is refused (another domain's PAT or key: 403)
+        if (mine.length === 0 && !listed("*")) c.need("dashboards:list", "*", domain);
         return jsonResponse({
           total: mine.length,
           offset,
