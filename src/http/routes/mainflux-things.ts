@@ -138,8 +138,8 @@ export function mainfluxThingRoutes(store: ThingStore): RouteSpec[] {
         c.need("keys:rotate", c.params.id!, D);
         const p = thingOf(c.params.id!);
         const b = objectBody(await readJsonValue(req));
-        if (b.key !== undefined) throw badRequest("bad_request", "a thing's key cannot be set: rotate it instead");
-        const f = entityFields({ ...b, id: undefined }, "thing");
+        // Mainflux updates name and metadata only: an id or key sent along (its SDK's Thing) is ignored
+        const f = entityFields({ ...b, id: undefined, key: undefined }, "thing");
         clients.update(p.id, { name: f.name, ...(f.metadata ? { metadata: f.metadata } : {}) });
         return empty(200);
       },
