@@ -63,7 +63,7 @@ export interface AppPublish {
 
 /** how the broker is made: its limits (Mqtt.*), its log, the app's hooks */
 export interface BrokerOptions<M = unknown> {
-  /** the app's answers; may come later through setHooks (until then every CONNECT is refused) */
+  /** the app's answers; may come later through setHooks (until then a CONNECT waits for them) */
   hooks?: BrokerHooks<M>;
   /** largest packet accepted (and advertised in v5 CONNACK); default 1 MiB */
   maxPacketSize?: number;

@@ -26,13 +26,19 @@ import {
   sessionMark,
 } from "./state.ts";
 
-/** Before the app's hooks are in place nobody gets in: no door, no entry. */
+/** After a close before the app's hooks came: nobody gets in. */
 const NO_DOOR: BrokerHooks = {
-  authenticate: () => ({ ok: false, reasonCode: RC.serverUnavailable, reason: "the gateway is starting" }),
+  authenticate: () => ({ ok: false, reasonCode: RC.serverUnavailable, reason: "the gateway is stopping" }),
   authorizePublish: () => false,
   authorizeSubscribe: () => false,
   authorizeDeliver: () => false,
 };
+
+/** Until the app's hooks come a CONNECT waits for them (nothing else is asked before one succeeds). */
+const waitFor = (opened: Promise<void>, hooks: () => BrokerHooks): BrokerHooks => ({
+  ...NO_DOOR,
+  authenticate: (req) => opened.then(() => hooks().authenticate(req)),
+});
 
 /**
  * `M` is what the app keeps on each session (AuthResult.meta): the hooks and the client
@@ -48,9 +54,13 @@ export class Broker<M = unknown> {
   private closed: Promise<void> | null = null;
   private hooked: boolean;
 
+  /** resolved by setHooks: a CONNECT that came before (the listener may be up first) waits for it */
+  private readonly doorOpen = Promise.withResolvers<void>();
+
   constructor(opts: BrokerOptions<M>) {
     this.hooked = opts.hooks !== undefined;
-    this.core = new BrokerCore(opts.hooks ?? NO_DOOR, opts.log ?? createLogger("mqtt"), {
+    const waiting = waitFor(this.doorOpen.promise, () => this.core.hooks);
+    this.core = new BrokerCore(opts.hooks ?? waiting, opts.log ?? createLogger("mqtt"), {
       maxPacketSize: opts.maxPacketSize ?? 1024 * 1024,
       maxConnectSize: opts.maxConnectSize ?? 64 * 1024,
       maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes ?? 16 * 1024 * 1024,
@@ -83,13 +93,10 @@ export class Broker<M = unknown> {
     this.hooked = true;
     this.core.hooks = hooks; // the core carries the meta along without looking at it
     this.core.decisions.changed();
+    this.doorOpen.resolve();
   }
 
-  /**
-   * The app's answers may have changed (rights, credentials, settings): every publish and
-   * deliver answer the broker kept (BrokerHooks.decisionsUntil) is dropped; the next message
-   * asks the hooks again.
-   */
+  /** The app's answers may have changed: every answer kept (BrokerHooks.decisionsUntil) is dropped. */
   decisionsChanged(): void {
     this.core.decisions.changed();
   }
@@ -263,6 +270,11 @@ export class Broker<M = unknown> {
   private async shutdown(reasonCode: number): Promise<void> {
     const core = this.core;
     core.shuttingDown = true;
+    if (!this.hooked) {
+      // closed before the app's hooks came (a start that failed): a waiting CONNECT is refused
+      core.hooks = NO_DOOR;
+      this.doorOpen.resolve();
+    }
     clearInterval(this.sweepTimer);
     if (this.sysTimer) clearInterval(this.sysTimer);
     for (const c of [...core.connections]) {
