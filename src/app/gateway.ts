@@ -1,16 +1,19 @@
 // The composition root: the gateway starts in phases, each returning the handles the next
-// ones take (stores -> door -> broker -> services -> listeners), and each adds its steps
+// ones take (keys -> the broker and its MQTT listeners, accepting at once -> stores -> door
+// -> broker state -> services, whose hooks let the waiting CONNECTs in -> the other
+// listeners), and each adds its steps
 // to one ordered stop list (stop-list.ts). Reloadable settings are one value that a reload
 // replaces and announces (lib/settings.ts); nothing changes the config in place.
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger, setLogLevel } from "../lib/log.ts";
 import { createSettings } from "../lib/settings.ts";
-import { startBroker } from "./phase-broker.ts";
+import { createBroker, startBroker } from "./phase-broker.ts";
+import { listenMqtt } from "./phase-mqtt.ts";
 import { openDoor } from "./phase-door.ts";
 import { type ReadyInfo, startListeners } from "./phase-listeners.ts";
 import { createStartTimes } from "./start-times.ts";
 import { startServices } from "./phase-services.ts";
-import { openStores } from "./phase-stores.ts";
+import { openKeys, openStores } from "./phase-stores.ts";
 import { reloadConfig } from "./reload.ts";
 import { createStopList } from "./stop-list.ts";
 
@@ -42,14 +45,18 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
   // what each step costs the start (log level debug)
   const times = createStartTimes();
   try {
-    const stores = await openStores(settings, stops, times);
+    const keys = await openKeys(settings, times);
+    // MQTT accepts from here; a CONNECT waits for the door (installed with the services)
+    const broker = createBroker(settings, stops);
+    const mqtt = await listenMqtt(settings, keys, broker, stops, times);
+    const stores = openStores(settings, stops, keys, times);
     const door = openDoor(settings, stores, stops);
     times.lap("door");
-    const broker = startBroker(settings, stores, stops);
-    times.lap("broker");
+    startBroker(settings, stores, broker, stops);
+    times.lap("broker state");
     const services = startServices(settings, stores, door, broker, stops);
-    times.lap("services");
-    const listeners = await startListeners(settings, stores, door, broker, services, stops, times);
+    times.lap("services (CONNECTs let in)");
+    const listeners = await startListeners(settings, stores, door, broker, services, stops, mqtt, times);
     log.debug(`start: ${times.line()}`);
     // old-layout tables move to the compact layout now, while the gateway serves
     stores.lifecycle.startMigration();

@@ -1,6 +1,7 @@
-// Start phase 3, the broker: made with its limits, last run's retained messages and
-// persistent sessions restored before anyone connects, its figures registered with the
-// metrics. It refuses every CONNECT until phase 4 installs the hooks (Broker.setHooks).
+// The broker: made with its limits first of all (its MQTT listeners accept while the stores
+// open; a CONNECT waits until phase 4 installs the hooks, Broker.setHooks), then, in phase
+// 3, last run's retained messages and persistent sessions restored before anyone is let in,
+// its figures registered with the metrics.
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
@@ -13,9 +14,9 @@ import type { Stores } from "./phase-stores.ts";
 import type { StopList } from "./stop-list.ts";
 import type { NeoBroker, SessionCredential } from "./mqtt-auth.ts";
 
-export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: StopList): NeoBroker {
-  const { mqtt, data } = settings.get();
-  const log = createLogger("mqtt");
+/** the broker with its limits, no hooks yet: its listeners may accept at once */
+export function createBroker(settings: Settings<NeoConfig>, stops: StopList): NeoBroker {
+  const { mqtt } = settings.get();
   const broker: NeoBroker = new Broker<SessionCredential>({
     maxPacketSize: mqtt.maxMessageSizeLimit,
     maxConnectSize: mqtt.maxConnectSize,
@@ -39,9 +40,16 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
       maxPerAddress: mqtt.maxConnectionsPerAddress,
       maxPerClient: mqtt.maxConnectionsPerClient,
     },
-    log,
+    log: createLogger("mqtt"),
   });
   stops.add("broker", "broker", () => broker.close({ reasonCode: RC.serverShuttingDown }));
+  return broker;
+}
+
+/** phase 3: last run's state restored (before the hooks let anyone in), figures, $SYS/neo */
+export function startBroker(settings: Settings<NeoConfig>, s: Stores, broker: NeoBroker, stops: StopList): void {
+  const { mqtt, data } = settings.get();
+  const log = createLogger("mqtt");
   const bounds = logSessionBounds(broker, log);
   stops.add("services", "session bounds log", () => bounds.stop());
   s.metrics.provide({ broker: () => brokerFigures(broker) });
@@ -56,5 +64,4 @@ export function startBroker(settings: Settings<NeoConfig>, s: Stores, stops: Sto
   // $SYS/neo/...: rows written, auth attempts and failures, bans, connections per listener
   const neoSys = startNeoSys(s.metrics, (topic, value) => broker.publish({ topic, payload: value, retain: true }));
   stops.add("services", "$SYS/neo", () => neoSys.stop());
-  return broker;
 }

@@ -35,14 +35,8 @@ import {
   userRoutes,
 } from "../http/index.ts";
 import { auditJson, parseAuditFilter, pendingJson } from "../registry/index.ts";
-import { createListeners, startMqttListener } from "./listeners.ts";
-import {
-  createHttpListenerSet,
-  createMqttListenerSet,
-  type HttpListenerSet,
-  listenerView,
-  type MqttListenerSet,
-} from "./listener-kinds.ts";
+import { createListeners } from "./listeners.ts";
+import { createHttpListenerSet, type HttpListenerSet, listenerView, type MqttListenerSet } from "./listener-kinds.ts";
 import { type ReadyInfo, readyInfo } from "./ready.ts";
 import type { Door } from "./phase-door.ts";
 import type { Services } from "./phase-services.ts";
@@ -69,34 +63,13 @@ export async function startListeners(
   broker: NeoBroker,
   services: Services,
   stops: StopList,
+  mq: MqttListenerSet,
   times?: StartTimes,
 ): Promise<ListenerSlots> {
-  const log = createLogger("neosvr");
   const config = settings.get();
-  // a bad operator certificate stops the start before anything listens
-  if (config.mqtt.tls.enabled) await loadTlsMaterial(s.pki, config.mqtt.tls, "Mqtt");
+  // a bad operator certificate stops the start before anything more listens (MQTT already does: phase-mqtt.ts)
   if (httpListeners(config.http).some((l) => l.transport === "https"))
     await loadTlsMaterial(s.pki, config.http.tls, "Http");
-
-  let announced = false;
-  const mq = createMqttListenerSet((m, l) =>
-    startMqttListener(
-      { pki: s.pki, broker, ...(s.trust ? { trusted: s.trust.pem } : {}) },
-      m,
-      l,
-      () => {
-        if (!announced && config.mqtt.enableTokenAuth) log.info("MQTT token authentication enabled");
-        announced = true;
-      },
-      settings.get().file,
-    ),
-  );
-  await mq.startAll(config.mqtt);
-  times?.lap("MQTT listeners (accepting)");
-  // broker.close() tells each client
-  stops.add("accept", "MQTT listeners", () => {
-    for (const r of mq.running.values()) r.listener.stop(false);
-  });
   // what listens now (the console's Overview shows it): the HTTP servers join below
   const bound: { http?: HttpListenerSet; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
   let coapAt: { udp?: string; tls?: string } = {};

@@ -28,9 +28,13 @@ function ensureDataDir(dir: string): void {
   }
 }
 
-export type Stores = Awaited<ReturnType<typeof openStores>>;
+export type Stores = ReturnType<typeof openStores>;
 
-export async function openStores(settings: Settings<NeoConfig>, stops: StopList, times?: StartTimes) {
+/**
+ * The start's first step: the data dir, the CA and server certificate, the trusted CAs:
+ * what the MQTT listeners need, so they listen before the rest of the stores open.
+ */
+export async function openKeys(settings: Settings<NeoConfig>, times?: StartTimes) {
   const config = settings.get();
   ensureDataDir(config.data);
   // a full disk: the reserve file gives SQLite room for its -shm files, so the gateway
@@ -53,6 +57,14 @@ export async function openStores(settings: Settings<NeoConfig>, stops: StopList,
   times?.lap("pki");
   // client-certificate CAs the operator trusts besides ours (Tls.TrustedCA): read before anything listens
   const trust = config.tls?.trustedCas.length ? await loadTrustedCas(config.tls.trustedCas) : undefined;
+  return { pki, trust };
+}
+
+export type Keys = Awaited<ReturnType<typeof openKeys>>;
+
+export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys: Keys, times?: StartTimes) {
+  const config = settings.get();
+  const { pki, trust } = keys;
   const registry = openRegistry(config.data);
   times?.lap("registry.db");
   stops.add("stores", "registry", () => registry.close());
