@@ -89,7 +89,7 @@ describe.skipIf(need.skip)("dashboards per domain (REST)", () => {
       refresh: "10s",
       created_by: "alice",
     });
-    expect(d.can).toEqual({ update: true, delete: true, share: true });
+    expect(d.can).toEqual({ read: true, update: true, delete: true, share: true });
     expect(d.panels[0].query).toEqual({ table: "T", tags: ["a", "b"], aggregate: "none", interval: "auto" });
 
     const list = await curl("GET", "/dashboards", { bearer: alice });
@@ -131,7 +131,7 @@ describe.skipIf(need.skip)("dashboards per domain (REST)", () => {
     const reader = await pat(alice, [{ entity_type: "dashboards", operation: "read", entity_id: "*" }]);
     const got = await curl("GET", `/dashboards/${d.id}`, { bearer: reader });
     expect(got.status).toBe(200);
-    expect(got.body.can).toEqual({ update: false, delete: false, share: false });
+    expect(got.body.can).toEqual({ read: true, update: false, delete: false, share: false });
     expect((await curl("PATCH", `/dashboards/${d.id}`, { bearer: reader, json: { name: "x" } })).status).toBe(403);
     expect((await curl("DELETE", `/dashboards/${d.id}`, { bearer: reader })).status).toBe(403);
     expect((await curl("POST", `/dashboards/${d.id}/share`, { bearer: reader, json: { members: true } })).status).toBe(
@@ -173,7 +173,7 @@ describe.skipIf(need.skip)("dashboards per domain (REST)", () => {
     expect(shared.body.shared).toEqual({ members: true, users: [] });
     const seen = await curl("GET", `/dashboards/${d.id}`, { bearer: bob });
     expect(seen.status).toBe(200);
-    expect(seen.body.can).toEqual({ update: false, delete: false, share: false });
+    expect(seen.body.can).toEqual({ read: true, update: false, delete: false, share: false });
     expect((await curl("GET", "/dashboards", { bearer: bob })).body.total).toBe(1);
     // the viewer's rights, not the owner's: no rows of T for bob
     const data = await curl("GET", `/dashboards/${d.id}/panels/0/data`, { bearer: bob });

@@ -56,7 +56,10 @@ function DashboardList(p: { base: string }) {
           <thead><tr><th scope="col">Name</th><th scope="col">Panels</th><th scope="col">Owner</th><th scope="col">Shared</th><th scope="col">Changed</th></tr></thead>
           <tbody>${list.dashboards.map(
             (d: DashboardView) => html`<tr key=${d.id} data-dashboard=${d.id}>
-              <td data-label="Name"><a href=${`#/dashboards?id=${encodeURIComponent(d.id)}`}>${d.name}</a>
+              <td data-label="Name">${
+                // listed only (dashboards:list without read): named, not opened
+                d.can.read ? html`<a href=${`#/dashboards?id=${encodeURIComponent(d.id)}`}>${d.name}</a>` : d.name
+              }
                 ${d.description ? html`<br /><small class="muted">${d.description}</small>` : null}</td>
               <td data-label="Panels" class="count">${d.panels.length}</td>
               <td data-label="Owner">${d.owner}</td>

@@ -171,8 +171,9 @@ export interface DashboardView {
   created_at: string;
   updated_by?: string;
   updated_at?: string;
-  /** what the caller may do with it now (the console hides the others; the API decides anyway) */
-  can: { update: boolean; delete: boolean; share: boolean };
+  /** what the caller may do with it now (the console hides the others; the API decides anyway);
+   * read is false for one only listed (dashboards:list without dashboards:read) */
+  can: { read: boolean; update: boolean; delete: boolean; share: boolean };
 }
 
 /** @public the console reads it: ui/pages/dashboards.ts */

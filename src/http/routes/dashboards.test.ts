@@ -109,6 +109,7 @@ describe("dashboard routes", () => {
     expect((await call("GET", `/dashboards/${id}`, "bob")).status).toBe(404);
     expect((await call("POST", `/dashboards/${id}/share`, "editor", { members: true })).status).toBe(200);
     expect((await call("GET", `/dashboards/${id}`, "viewer")).json.can).toEqual({
+      read: true,
       update: false,
       delete: false,
       share: false,
@@ -130,6 +131,12 @@ describe("dashboard routes", () => {
     expect(ids).toContain(open);
     expect(ids).not.toContain(hidden);
     expect(listed.json.can_create).toBe(false);
+    expect((listed.json.dashboards as { can: unknown }[])[0]?.can).toEqual({
+      read: false,
+      update: false,
+      delete: false,
+      share: false,
+    });
     expect((await call("GET", `/dashboards/${open}`, "lister")).status).toBe(403);
     expect((await call("GET", "/dashboards", "tablesonly")).status).toBe(403);
     expect(audit.some((e) => e.kind === "deny" && e.action === "dashboards:list")).toBe(true);

@@ -55,6 +55,7 @@ function view(d: Dashboard, c: RouteContext): DashboardView {
     created_at: iso(d.createdAt),
     ...(d.updatedAt !== d.createdAt ? { updated_by: d.updatedBy, updated_at: iso(d.updatedAt) } : {}),
     can: {
+      read: c.may("dashboards:read", d.id, d.domainId),
       update: c.may("dashboards:update", d.id, d.domainId),
       delete: c.may("dashboards:delete", d.id, d.domainId),
       share: c.may("dashboards:share", d.id, d.domainId) || c.may("dashboards:unshare", d.id, d.domainId),
