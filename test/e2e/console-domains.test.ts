@@ -2,7 +2,8 @@
 // the operator creates and disables a domain; alice, admin of plant-a (no global rights),
 // invites bob as a member; bob accepts in his console, switches to plant-a and sees its
 // clients, channels and groups read-only with no admin buttons, never plant-b (its API refuses his
-// session too); alice removes bob and bob's next load has no plant-a left.
+// session too; his Data page lists plant-a's channel table, not plant-b's); alice removes bob
+// and bob's next load has no plant-a left (nor its table).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Browser, openBrowser, signIn } from "./console-browser.ts";
@@ -64,8 +65,19 @@ beforeAll(async () => {
         body: JSON.stringify({ name: `${d}-${what}-one` }),
       });
       expect(r.status).toBe(201);
-      ids[`${d}-${what}`] = ((await r.json()) as { id: string }).id;
+      const made = (await r.json()) as { id: string; table?: string; credentials?: { secret: string } };
+      ids[`${d}-${what}`] = made.id;
+      if (made.table) ids[`${d}-table`] = made.table;
+      if (made.credentials) ids[`${d}-secret`] = made.credentials.secret;
     }
+    // a reading through SuperMQ's HTTP adapter, so each domain's channel table has a row
+    await shell("channel", "connect", ids[`${d}-channels`]!, ids[`${d}-clients`]!);
+    const sent = await fetch(`${srv.httpUrl}/m/${d}/c/${ids[`${d}-channels`]}`, {
+      method: "POST",
+      headers: { authorization: `Client ${ids[`${d}-secret`]}`, "content-type": "application/senml+json" },
+      body: JSON.stringify([{ bn: "m1:", n: "temp", v: 21.5 }]),
+    });
+    expect(sent.status).toBe(202);
   }
   b = await openBrowser({ width: 1280 });
   alice = await b.context.newPage();
@@ -147,6 +159,11 @@ describe("Domains page", () => {
     expect(await bob.locator("#domain-groups-new").count()).toBe(0);
     expect(await bob.locator("#domain-groups").textContent()).not.toContain("plant-b");
 
+    // the Data page: plant-a's channel table, not plant-b's; a query of plant-b's is refused
+    await bob.click("#nav-data");
+    await bob.locator(`main :text("${ids["plant-a-table"]}")`).first().waitFor();
+    expect(await bob.locator("main").textContent()).not.toContain(ids["plant-b-table"]!);
+
     // what the console holds does not reach plant-b either, nor change plant-a
     const token = await bob.evaluate<string>("sessionStorage.getItem('neo.session')");
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -157,6 +174,14 @@ describe("Domains page", () => {
       `/plant-b/clients/${ids["plant-b-clients"]}`,
     ])
       expect((await fetch(`${srv.httpUrl}${path}`, { headers: auth })).status).toBe(403);
+    for (const t of [ids["plant-b-table"], ids["plant-a-table"]]) {
+      const q = await fetch(`${srv.httpUrl}/web/api/console/query`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ q: `select count(*) from ${t}` }),
+      });
+      expect(q.status).toBe(t === ids["plant-a-table"] ? 200 : 403);
+    }
     const made = await fetch(`${srv.httpUrl}/plant-a/clients`, { method: "POST", headers: auth, body: '{"name":"x"}' });
     expect(made.status).toBe(403);
     expect(b.errors).toEqual([]);
@@ -177,11 +202,25 @@ describe("Domains page", () => {
     await bob.locator("#domains-empty, #domains").first().waitFor();
     await bob.locator("#my-invitations-empty").waitFor();
     expect(await bob.locator('#domains tr[data-route="plant-a"]').count()).toBe(0);
+    // the switcher, having listed bob's domains, has left plant-a
+    await bob.waitForFunction(`sessionStorage.getItem("neo.domain") !== ${JSON.stringify(ids["plant-a-id"])}`);
     expect(await bob.locator('#domain-switch option:has-text("Plant A")').count()).toBe(0);
     await bob.click("#nav-keys");
     await bob.locator("#main-view h1").first().waitFor();
     expect(await bob.locator("#domain-clients").count()).toBe(0);
-    expect(await bob.evaluate<string | null>("sessionStorage.getItem('neo.domain')")).not.toBe(ids["plant-a-id"]);
+    await bob.click("#nav-data");
+    await bob.locator("#main-view h1").first().waitFor();
+    const token = await bob.evaluate<string>("sessionStorage.getItem('neo.session')");
+    const q = await fetch(`${srv.httpUrl}/web/api/console/query`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ q: `select count(*) from ${ids["plant-a-table"]}` }),
+    });
+    expect(q.status).toBe(403);
+    const tables = await fetch(`${srv.httpUrl}/web/api/console/tables`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await tables.text()).not.toContain(ids["plant-a-table"]!);
     await b.shot("domains-bob-removed");
   }, 60_000);
 });
