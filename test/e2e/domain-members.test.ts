@@ -96,6 +96,8 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
 
     const list = await curl("GET", "/domains", { bearer: keys.bob! });
     expect((list.body.domains as { id: string }[]).map((d) => d.id)).toEqual([D]);
+    // with bob's role there and what he may do (nothing to change), and no domain to create
+    expect(list.body).toMatchObject({ can_create: false, domains: [{ role_id: "member", actions: [] }] });
     expect(await status("GET", `/domains/${D}`, "bob")).toBe(200);
     expect(await status("GET", "/plant/clients", "bob")).toBe(200);
     expect((await curl("GET", "/plant/channels", { bearer: keys.bob! })).body.total).toBe(1);
@@ -131,6 +133,10 @@ describe.skipIf(need.skip)("SuperMQ domain members and invitations", () => {
     const made = await curl("POST", "/plant/clients", { bearer: keys.bob!, json: { name: "bobs" } });
     expect(made.status).toBe(201);
     expect((await curl("GET", `/domains/${D}/roles/admin/members`, { bearer: keys.bob! })).body.total).toBe(2);
+    const mine = ((await curl("GET", "/domains", { bearer: keys.bob! })).body.domains as { actions: string[] }[])[0]!;
+    expect(mine).toMatchObject({ role_id: "admin", role_name: "admin" });
+    expect(mine.actions).toEqual(expect.arrayContaining(["domains:members", "domains:disable", "keys:create"]));
+    expect(mine.actions).not.toContain("domains:freeze");
     expect(await status("POST", `/domains/${D}/roles/member/members`, "bob", { members: ["bob"] })).toBe(200);
     expect(await status("DELETE", `/plant/clients/${made.body.id}`, "bob")).toBe(403);
     expect(await status("DELETE", `/plant/clients/${made.body.id}`, "alice")).toBe(204);
