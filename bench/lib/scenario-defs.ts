@@ -66,7 +66,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       mode: "tcp",
       needIds: 16,
       cpu: true,
-      params: { concurrency: 16, durationMs: d, maxTotal: 40_000 },
+      params: { concurrency: 16, durationMs: d, warmupMs: w, maxTotal: 40_000 },
       rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 16 concurrent", "conn/s"),
     },
     {
@@ -75,7 +75,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       mode: "tcp",
       needIds: 200,
       cpu: true,
-      params: { concurrency: 200, durationMs: d, maxTotal: 40_000 },
+      params: { concurrency: 200, durationMs: d, warmupMs: w, maxTotal: 40_000 },
       rows: rate("auth connects (CONNECT+CONNACK+DISCONNECT), 200 concurrent", "conn/s"),
     },
     {
@@ -182,7 +182,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       needIds: 1,
       cpu: false,
       bestBy: "kbPerConn5000",
-      params: { steps: quick ? [5000] : [5000, 50_000], maxConns, perSource: 10_000, concurrency: 64 },
+      params: { steps: quick ? [5000] : [5000, 50_000], maxConns, perSource: 5000, concurrency: 64 },
       rows: [
         ...[5000, 50_000].map(
           (n): Row => ({

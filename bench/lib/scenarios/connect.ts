@@ -6,12 +6,24 @@ import type { GenResult, GenSpec } from "../spec.ts";
 export async function runConnect(spec: GenSpec): Promise<GenResult> {
   const C = Number(spec.params.concurrency ?? 16);
   const durationMs = Number(spec.params.durationMs ?? 3000);
+  const warmupMs = Number(spec.params.warmupMs ?? 0);
   const maxTotal = Number(spec.params.maxTotal ?? 20_000);
+  // warm-up first, not counted: a JIT runtime compiles its connect path in the first second
+  if (warmupMs > 0) await runLanes(spec, C, warmupMs, maxTotal);
+  const cpu = cpuWindow(spec.brokerPid);
+  const { done, failed, firstError } = await runLanes(spec, C, durationMs, maxTotal);
+  const win = cpu.end();
+  const notes: string[] = [];
+  if (failed > 0) notes.push(`${failed} failed connects (first: ${firstError})`);
+  if (done + failed >= maxTotal) notes.push(`stopped at the ${maxTotal}-connect cap`);
+  return { scenario: "connect", metrics: { rate: done / win.wallSec, done, failed, concurrency: C }, cpu: win, notes };
+}
+
+async function runLanes(spec: GenSpec, C: number, durationMs: number, maxTotal: number) {
   let done = 0,
     failed = 0;
   let firstError: string | undefined;
   let running = true;
-  const cpu = cpuWindow(spec.brokerPid);
   const lane = async (i: number) => {
     while (running && done + failed < maxTotal) {
       try {
@@ -36,9 +48,5 @@ export async function runConnect(spec: GenSpec): Promise<GenResult> {
   }, durationMs);
   await Promise.all(lanes);
   clearTimeout(timer);
-  const win = cpu.end();
-  const notes: string[] = [];
-  if (failed > 0) notes.push(`${failed} failed connects (first: ${firstError})`);
-  if (done + failed >= maxTotal) notes.push(`stopped at the ${maxTotal}-connect cap`);
-  return { scenario: "connect", metrics: { rate: done / win.wallSec, done, failed, concurrency: C }, cpu: win, notes };
+  return { done, failed, firstError };
 }
