@@ -82,6 +82,16 @@ test("past Mqtt.MaxUnauthenticatedBytes a socket waits unread, past the line's o
   expect(((await ok.connectMqtt("after")) as IConnackPacket).returnCode).toBe(0);
 });
 
+test("a burst of 600 connections at once, past what one turn starts and past the budget's room, is served: none refused", async () => {
+  // room for 128 connections being checked, and 512 sockets waiting in line (512 KiB at 1 KiB each)
+  await start({ maxUnauthenticatedBytes: 128 * UNAUTHENTICATED_OVERHEAD });
+  const n = 600;
+  const clients = await Promise.all(Array.from({ length: n }, () => raw()));
+  const acks = await Promise.all(clients.map((c, i) => c.connectMqtt(`burst-${i}`)));
+  expect(acks.filter((a) => (a as IConnackPacket | null)?.returnCode === 0).length).toBe(n);
+  expect(core().unauthenticatedBytes).toBe(0);
+});
+
 test("a 60 KB CONNECT in 256-byte pieces is accepted and reassembled with linear copying", async () => {
   await start({});
   const bytes = connectBytes("drip", 60_000);
