@@ -5,20 +5,25 @@ import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { openDashboards, shownTo } from "./dashboards.ts";
 import { openDomains } from "./domains.ts";
+import { openUsers } from "./users.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-const open = () => {
+/** a registry.db with the users alice and bob (owners and shares name users that exist) */
+const open = async () => {
   const dir = mkdtempSync(join(tmpdir(), "neo-dashboards-"));
   dirs.push(dir);
+  const users = openUsers(dir);
+  for (const n of ["alice", "bob"]) await users.add(n, `${n}-password-1`);
+  users.close();
   return { dir, db: openDashboards(dir) };
 };
 
 describe("dashboards store", () => {
-  test("create, get, update keep panels and range as given; the owner is who made it", () => {
-    const { db } = open();
+  test("create, get, update keep panels and range as given; the owner is who made it", async () => {
+    const { db } = await open();
     const d = db.create(
       { domainId: "dom", name: "A", owner: "user:alice", panels: [{ title: "p" }], refresh: "5s" },
       "alice",
@@ -40,8 +45,8 @@ describe("dashboards store", () => {
     db.close();
   });
 
-  test("a dashboard is listed for its owner and whom it is shared with, per domain; a key never passes for a user", () => {
-    const { db } = open();
+  test("a dashboard is listed for its owner and whom it is shared with, per domain; a key never passes for a user", async () => {
+    const { db } = await open();
     const alice = { id: "user:alice", user: "alice" };
     const bob = { id: "user:bob", user: "bob" };
     const keyBob = { id: "bob" };
@@ -60,11 +65,15 @@ describe("dashboards store", () => {
     expect(shownTo(m, { id: "user:carol", user: "carol" })).toBe(true);
     expect(db.list("dom", keyBob).total).toBe(1);
     expect(db.share(a.id, { members: true }, false, "alice").share.members).toBe(false);
+    // only users that exist when the share is written; taking a name back always works
+    expect(() => db.share(a.id, { users: ["carol"] }, true, "alice")).toThrow("there is no user");
+    expect(() => db.create({ domainId: "dom", name: "C", owner: "user:carol" }, "carol")).toThrow("there is no user");
+    expect(db.share(a.id, { users: ["carol"] }, false, "alice").share.users).toEqual([]);
     db.close();
   });
 
-  test("the table survives a reopen (registry.db migration)", () => {
-    const { dir, db } = open();
+  test("the table survives a reopen (registry.db migration)", async () => {
+    const { dir, db } = await open();
     const a = db.create({ domainId: "dom", name: "kept", owner: "user:alice" }, "alice");
     db.close();
     const again = openDashboards(dir);
@@ -72,8 +81,8 @@ describe("dashboards store", () => {
     again.close();
   });
 
-  test("migration 2: owners stored by name before become user principal ids (a key's id stays)", () => {
-    const { dir, db } = open();
+  test("migration 2: owners stored by name before become user principal ids (a key's id stays)", async () => {
+    const { dir, db } = await open();
     const a = db.create({ domainId: "dom", name: "old", owner: "alice" }, "alice");
     db.close();
     const raw = new Database(join(dir, "registry.db"));
@@ -84,8 +93,8 @@ describe("dashboards store", () => {
     again.close();
   });
 
-  test("a deleted domain's dashboards go with it", () => {
-    const { dir, db } = open();
+  test("a deleted domain's dashboards go with it", async () => {
+    const { dir, db } = await open();
     const domains = openDomains(dir);
     const north = domains.create({ name: "N", route: "north" }, "test");
     const a = db.create({ domainId: north.id, name: "N", owner: "user:alice" }, "alice");

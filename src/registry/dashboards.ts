@@ -5,7 +5,7 @@
 // the dashboard's domain), never here. Panels and the time range are the HTTP layer's JSON
 // (validated there, http/routes/dashboard-spec.ts): this store keeps them as given.
 import type { Database } from "bun:sqlite";
-import { conflict, notFound } from "../lib/errors.ts";
+import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { openRegistryDb } from "./db.ts";
 
 interface DashboardShare {
@@ -53,7 +53,7 @@ export interface Dashboards {
   };
   get(id: string): Dashboard | null;
   update(id: string, patch: DashboardFields, by: string): Dashboard;
-  /** add to (share) or take from (unshare) whom it is shown */
+  /** add to (share) or take from (unshare) whom it is shown; a shared user must exist (400 unknown_user) */
   share(id: string, change: Partial<DashboardShare>, on: boolean, by: string): Dashboard;
   delete(id: string): void;
   close(): void;
@@ -128,6 +128,18 @@ export function openDashboards(dataDir: string): Dashboards {
     ),
     delete: db.prepare("DELETE FROM dashboards WHERE id = ?"),
   };
+  /**
+   * Every named user exists NOW, checked in the writing transaction: a user deleted meanwhile
+   * (`neo shell user del`, another process: registry/user-leftovers.ts) can never be left as
+   * an owner or in a share for a later user of the same name to inherit.
+   */
+  const mustExist = (names: readonly string[]) => {
+    const hasUsers = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'web_users'").get();
+    for (const n of names)
+      if (!hasUsers || !db.query("SELECT 1 FROM web_users WHERE name = ?").get(n))
+        throw badRequest("unknown_user", `there is no user ${JSON.stringify(n)}`);
+  };
+  const userOf = (owner: string) => (owner.startsWith("user:") ? [owner.slice(5)] : []);
   const get = (id: string) => {
     const r = q.get.get(id);
     return r ? toDashboard(r) : null;
@@ -144,19 +156,22 @@ export function openDashboards(dataDir: string): Dashboards {
       const id = (d.id ?? crypto.randomUUID()).toLowerCase();
       const now = Date.now();
       try {
-        q.insert.run(
-          id,
-          d.domainId,
-          d.name,
-          d.description ?? "",
-          d.owner,
-          JSON.stringify(d.panels ?? []),
-          JSON.stringify(d.timeRange ?? { last: "1h" }),
-          d.refresh ?? "off",
-          by,
-          now,
-          now,
-        );
+        db.transaction(() => {
+          mustExist(userOf(d.owner));
+          q.insert.run(
+            id,
+            d.domainId,
+            d.name,
+            d.description ?? "",
+            d.owner,
+            JSON.stringify(d.panels ?? []),
+            JSON.stringify(d.timeRange ?? { last: "1h" }),
+            d.refresh ?? "off",
+            by,
+            now,
+            now,
+          );
+        }).immediate();
       } catch (e) {
         if (isUnique(e)) throw conflict("dashboard_exists", `a dashboard with id ${id} already exists`);
         throw e;
@@ -197,13 +212,20 @@ export function openDashboards(dataDir: string): Dashboards {
       return mustGet(cur.id);
     },
     share(id, change, on, by) {
-      const cur = mustGet(id);
-      // {members: true} shares with (or unshares from) every member; absent or false: unchanged
-      const members = change.members ? on : cur.share.members;
-      const users = new Set(cur.share.users);
-      for (const u of change.users ?? []) on ? users.add(u) : users.delete(u);
-      q.share.run(members ? 1 : 0, JSON.stringify([...users].sort()), by, later(cur), cur.id);
-      return mustGet(cur.id);
+      // read, check and write in one transaction: no share lost to a concurrent one, no name
+      // of a user deleted meanwhile
+      return db
+        .transaction(() => {
+          const cur = mustGet(id);
+          if (on) mustExist(change.users ?? []);
+          // {members: true} shares with (or unshares from) every member; absent or false: unchanged
+          const members = change.members ? on : cur.share.members;
+          const users = new Set(cur.share.users);
+          for (const u of change.users ?? []) on ? users.add(u) : users.delete(u);
+          q.share.run(members ? 1 : 0, JSON.stringify([...users].sort()), by, later(cur), cur.id);
+          return mustGet(cur.id);
+        })
+        .immediate();
     },
     delete(id) {
       q.delete.run(mustGet(id).id);

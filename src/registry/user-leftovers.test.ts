@@ -38,6 +38,7 @@ describe("deleting a user", () => {
     await users.ensureAdmin();
     const bob = await users.add("bob", "bob-password-1");
     await users.add("carol", "carol-password-1");
+    await users.add("dave", "dave-password-1");
     const dash = openDashboards(dir);
     const mine = dash.create({ domainId: "d", name: "bob's", owner: "user:bob" }, "bob");
     const shared = dash.create({ domainId: "d", name: "bob's, shared", owner: "user:bob" }, "bob");
@@ -91,6 +92,9 @@ describe("deleting a user", () => {
     setLogLevel("error");
     const dir = tempDir();
     const reg = openRegistry(dir);
+    const users = openUsers(dir);
+    await users.add("sensor-1", "sensor-password-1");
+    users.close();
     const dash = openDashboards(dir);
     const d = dash.create({ domainId: "d", name: "k", owner: "sensor-1" }, "sensor-1");
     const other = dash.create({ domainId: "d", name: "u", owner: "user:sensor-1" }, "x");

@@ -10,7 +10,7 @@ import { createAuth } from "../../auth/index.ts";
 import { defaultConfig } from "../../config/index.ts";
 import { createLogger, setLogSink } from "../../lib/log.ts";
 import { loadOrCreatePki } from "../../pki/index.ts";
-import { openDashboards, openDomains, openRegistry } from "../../registry/index.ts";
+import { openDashboards, openDomains, openRegistry, openUsers } from "../../registry/index.ts";
 import type { HttpAuditEvent } from "../audit-events.ts";
 import { createRunner, type HttpHandler } from "../runner.ts";
 import { dashboardRoutes } from "./dashboards.ts";
@@ -30,6 +30,9 @@ let north: string;
 beforeAll(async () => {
   const pki = await loadOrCreatePki(dir, { hosts: [] });
   north = domains.create({ name: "North", route: "north" }, "test").id;
+  const users = openUsers(dir); // the user bob, whom shares name
+  await users.add("bob", "bob-password-1");
+  users.close();
   const key = async (id: string, scopes: string[], domainId?: string) => {
     const now = Date.now();
     const k = await registry.create({
