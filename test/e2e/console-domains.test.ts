@@ -1,9 +1,10 @@
 // The console's Domains page and domain switcher in Chromium against a real `neo serve`:
 // the operator creates and disables a domain; alice, admin of plant-a (no global rights),
-// invites bob as a member; bob accepts in his console, switches to plant-a and sees its
-// clients, channels and groups read-only with no admin buttons, never plant-b (its API refuses his
-// session too; his Data page lists plant-a's channel table, not plant-b's); alice removes bob
-// and bob's next load has no plant-a left (nor its table).
+// invites bob as a member (and revokes a mistaken invitation); bob rejects plant-b's
+// invitation, accepts plant-a's, switches to plant-a and sees its clients, channels and
+// groups read-only with no admin buttons, never plant-b (its API refuses his session too; his
+// Data page lists plant-a's channel table, not plant-b's); alice makes bob admin, then
+// removes him, and bob's next load has no plant-a left (nor its table).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { type Browser, openBrowser, signIn } from "./console-browser.ts";
@@ -124,12 +125,28 @@ describe("Domains page", () => {
     await alice.click('#domain-invite button[type="submit"]');
     await row(alice, "#domain-invitations", "bob").waitFor();
     expect(await row(alice, "#domain-invitations", "bob").textContent()).toContain("member");
+    // an invitation sent by mistake is revoked
+    await alice.fill("#domain-invite-user", "carol");
+    await alice.selectOption("#domain-invite-role", "admin");
+    await alice.click('#domain-invite button[type="submit"]');
+    const carol = row(alice, "#domain-invitations", "carol");
+    await carol.locator('[data-action="revoke"]').click();
+    await carol.waitFor({ state: "detached" });
+    await row(alice, "#domain-invitations", "bob").waitFor();
   }, 60_000);
 
-  test("bob accepts, switches to plant-a and sees its clients and channels read-only, never plant-b", async () => {
+  test("bob rejects plant-b, accepts plant-a, switches to it and sees its clients, channels and groups read-only, never plant-b", async () => {
+    // carol invites him to plant-b too: he rejects that one
+    const fromCarol = await fetch(`${srv.httpUrl}/domains/plant-b/invitations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await session("carol")}`, "content-type": "application/json" },
+      body: JSON.stringify({ invitee_user_id: "bob", role_id: "member" }),
+    });
+    expect(fromCarol.status).toBe(201);
     await signInAs(bob, "bob", "#/domains");
+    await row(bob, "#my-invitations", "Plant B").locator('[data-action="reject"]').click();
+    await row(bob, "#my-invitations", "Plant B").waitFor({ state: "detached" });
     const inv = row(bob, "#my-invitations", "Plant A");
-    await inv.waitFor();
     await inv.locator('[data-action="accept"]').click();
     await bob.locator("#my-invitations-empty").waitFor();
     const a = bob.locator('#domains tr[data-route="plant-a"]');
@@ -187,12 +204,19 @@ describe("Domains page", () => {
     expect(b.errors).toEqual([]);
   }, 60_000);
 
-  test("alice removes bob; bob's next load shows no plant-a", async () => {
+  test("alice makes bob admin, then removes him; bob's next load shows no plant-a", async () => {
     await alice.reload();
     await alice.locator('#domains tr[data-route="plant-a"] [data-action="members"]').click();
     const r = row(alice, "#domain-members", "bob");
     await r.waitFor();
     expect(await r.locator("select").inputValue()).toBe("member");
+    // made admin, as the gateway then lists him; then removed
+    await r.locator("select").selectOption("admin");
+    await alice.locator('#toast:has-text("bob is now admin")').waitFor();
+    await alice.reload();
+    await alice.locator('#domains tr[data-route="plant-a"] [data-action="members"]').click();
+    await r.locator('select[data-action="role"]').waitFor();
+    expect(await r.locator("select").inputValue()).toBe("admin");
     await r.locator('[data-action="remove"]').click();
     await alice.click("#confirm-yes");
     await r.waitFor({ state: "detached" });
