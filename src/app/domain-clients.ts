@@ -1,6 +1,7 @@
 // The stores behind SuperMQ's /<domain>/clients, /<domain>/channels and membership routes: a client is a neo key (registry,
 // certificate from pki) in that domain, with SuperMQ's fields beside it (client-profiles).
 import { dropEntityFacts } from "../auth/index.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import type { DomainChannelStore, DomainClientStore, MembershipStore } from "../http/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { Channels, ClientProfiles, Domains, Groups, Membership, Registry } from "../registry/index.ts";
@@ -73,6 +74,8 @@ export function createDomainChannelStore(d: {
   domains: Domains;
   groups: Groups;
   channels: Channels;
+  /** the series store's tables (upper case) */
+  store: { tables(): string[] };
 }): DomainChannelStore {
   const { registry, channels } = d;
   const scopes = (id: string, o: { publish: boolean; subscribe: boolean }) => [
@@ -92,6 +95,13 @@ export function createDomainChannelStore(d: {
       return ch;
     },
     clientDomain: (id) => registry.get(id)?.domainId ?? null,
+    tableDomain(table) {
+      const t = table.toUpperCase();
+      const held = d.domains.ofTable(t);
+      if (held !== undefined) return held;
+      const exists = channels.list().some((c) => c.table === t) || d.store.tables().includes(t);
+      return exists ? DEFAULT_DOMAIN_ID : undefined;
+    },
     groupOf: (id) => d.groups.groupOf("channel", id),
     connect: (channelId, clientId, o) => void channels.connect(channelId, clientId, o),
     disconnect(channelId, clientId, o) {

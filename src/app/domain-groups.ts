@@ -4,13 +4,18 @@
 // is seen by the session re-check's data_version poll, which drops it too (phase-services).
 import { dropEntityFacts, installEntityFacts } from "../auth/index.ts";
 import type { DomainGroupStore } from "../http/index.ts";
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import type { Domains, Groups } from "../registry/index.ts";
 
-/** authorize() asks `groups.facts` (a table: its domain) from now on; returns the uninstall */
+/** authorize() asks `groups.facts` (a table's and a client's domain too) from now on; returns the uninstall */
 export const useGroupFacts = (groups: Groups, domains: Pick<Domains, "ofTable">) =>
-  installEntityFacts((kind, id) =>
-    kind === "table" ? { groups: [], disabled: false, domain: domains.ofTable(id) } : groups.facts(kind, id),
-  );
+  installEntityFacts((kind, id) => {
+    if (kind === "table") return { groups: [], disabled: false, domain: domains.ofTable(id) };
+    const f = groups.facts(kind, id);
+    if (kind !== "client") return f;
+    const domain = groups.domainOf("client", id);
+    return domain === null || domain === DEFAULT_DOMAIN_ID ? f : { ...f, domain };
+  });
 
 export function createDomainGroupStore(d: { groups: Groups; domains: Domains }): DomainGroupStore {
   const { groups } = d;

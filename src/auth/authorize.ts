@@ -169,16 +169,15 @@ export function authorize(
   domain: string = DEFAULT_DOMAIN_ID,
 ): Decision {
   // a table lives in its channel's domain, whatever domain the caller asked in (/db/write,
-  // db/write topics, /db/query, gRPC, a channel made on it): a fact of the table, not of the
-  // surface; refused there, the answer is the one a table that does not exist gets (it names
-  // no other domain: a caller learns nothing of domains it is not in)
-  if (operation === "tables:read" || operation === "tables:write") {
-    const f = entityFacts("table", resource.toUpperCase());
-    if (f === null) return { allow: false, reason: `${describe(operation, resource)}: its domain cannot be read now` };
-    if (f.domain !== undefined && f.domain !== domain) {
-      const d = authorize(principal, operation, resource, f.domain);
-      return d.allow ? d : { allow: false, reason: describe(operation, resource) };
-    }
+  // db/write topics, /db/query, gRPC, a channel made on it), and a key in its own domain when
+  // a surface that names no domain asks (/keys, gRPC mgmt): a fact of the entity, not of the
+  // surface; refused there, the answer is the one an entity that does not exist gets (it
+  // names no other domain: a caller learns nothing of domains it is not in)
+  const own = ownDomain(operation, resource, domain);
+  if (own === null) return { allow: false, reason: `${describe(operation, resource)}: its domain cannot be read now` };
+  if (own !== undefined && own !== domain) {
+    const d = authorize(principal, operation, resource, own);
+    return d.allow ? d : { allow: false, reason: describe(operation, resource) };
   }
   // a key or anonymous caller lives in one domain: nothing of another, whatever its scopes say
   const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);
@@ -197,6 +196,15 @@ export function authorize(
   const owner = authorize(principal.within, operation, resource, domain);
   if (!owner.allow) return owner;
   return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
+}
+
+/** the entity's own domain where it decides instead of the one asked (a table: always; a key: when
+ * asked in the default domain, as routes naming a domain 404 another's); undefined: the one asked */
+function ownDomain(operation: Operation, resource: string, asked: string): string | undefined | null {
+  const table = operation === "tables:read" || operation === "tables:write";
+  if (!table && !(operation.startsWith("keys:") && asked === DEFAULT_DOMAIN_ID)) return undefined;
+  const f = entityFacts(table ? "table" : "client", table ? resource.toUpperCase() : resource);
+  return f === null ? null : f.domain;
 }
 
 /** each domain role's rules, parsed once (compile() caches per scope list) */

@@ -94,4 +94,45 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     expect(await gw.pub(dev.id, dev.secret, "m/tc/c/cline", '[{"n":"t","v":2}]')).toBe(0);
     expect((await gw.curl("GET", `/${b}/channels/cline`, gw.root)).status).toBe(200);
   });
+
+  test("a default-domain key with keys:*:* lists, rotates, revokes, deletes no client of another domain", async () => {
+    const d = await gw.domain("td");
+    const dev = await gw.client(d);
+    const kadm = await genKey(gw.srv.data, "kadm", ["--scope", "keys:list:*", "--scope", "keys:rotate:*"]);
+    const list = await gw.curl("GET", "/keys", `Bearer ${kadm.token}`);
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(dev.id);
+    expect(JSON.stringify(list.body)).toContain("kadm");
+    const rot = await gw.curl("POST", `/keys/${dev.id}/rotate`, `Bearer ${kadm.token}`);
+    expect(rot.status).toBe(403);
+    expect(rot.body.reason).toBe(`not allowed to rotate key ${dev.id} (needs the scope keys:rotate:${dev.id})`);
+    expect(JSON.stringify(rot.body)).not.toContain("PRIVATE KEY");
+    const kdel = (await genKey(gw.srv.data, "kdel2", ["--scope", "keys:revoke:*", "--scope", "keys:delete:*"])).token;
+    expect((await gw.curl("POST", `/keys/${dev.id}/revoke`, `Bearer ${kdel}`)).status).toBe(403);
+    expect((await gw.curl("DELETE", `/keys/${dev.id}`, `Bearer ${kdel}`)).status).toBe(403);
+    // the client is untouched: its secret still publishes (to its own domain's channel)
+    await gw.channel(d, "dline", [dev]);
+    expect(await gw.pub(dev.id, dev.secret, "m/td/c/dline", '[{"n":"t","v":3}]')).toBe(0);
+    // the domain's own operator still manages it from /keys
+    expect((await gw.curl("GET", "/keys", gw.root)).body.data).toContainEqual(expect.objectContaining({ id: dev.id }));
+  });
+
+  test("a domain admin makes no channel on another domain's table nor on a default-domain table", async () => {
+    const e = await gw.domain("te");
+    const erin = await gw.user("erin");
+    await gw.member(e, "erin", "admin");
+    let n = 0;
+    const mk = (table: string) => gw.curl("POST", `/${e}/channels`, erin, { id: `erin${++n}`, name: "e", table });
+    for (const table of ["C_BLINE", "c_bline_senml", "OWN"]) {
+      const r = await mk(table);
+      expect(r.status).toBe(403);
+      expect(r.body.reason).toBe(
+        `not allowed to write table ${table.toUpperCase()} (needs the scope tables:write:${table.toUpperCase()})`,
+      );
+    }
+    const fresh = await mk("ERIN_NEW");
+    expect(fresh.status, JSON.stringify(fresh.body)).toBe(201); // a new table becomes this domain's
+    // the operator may write anywhere, but a table still never joins a second domain
+    expect((await gw.curl("POST", `/${e}/channels`, gw.root, { id: "op1", table: "C_BLINE" })).status).toBe(409);
+  });
 });

@@ -11,7 +11,7 @@
 // channels:update:<id> (update, tags, enable, disable), channels:delete:<id>,
 // channels:connect|disconnect:<id>. A disabled channel refuses every publish and subscribe
 // (authorize() reads its status). A client of another domain is never connected (404 here).
-import { badRequest } from "../../lib/errors.ts";
+import { badRequest, conflict, forbidden } from "../../lib/errors.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import type { RouteContext, RouteSpec } from "../route.ts";
 import { apiRoute, type DomainLookup, domainOf, fieldsOf, ids, inDomain, page, strings } from "./domain-common.ts";
@@ -40,6 +40,11 @@ export interface DomainChannelStore extends DomainLookup {
   delete(id: string): void;
   /** the domain a client (key) lives in, or null */
   clientDomain(id: string): string | null;
+  /**
+   * the domain a table belongs to: its channel's; a table that exists with no channel: the
+   * default domain's; undefined: no such table yet (a new channel's own)
+   */
+  tableDomain(table: string): string | undefined;
   /** the group the channel is a member of (SuperMQ's parent_group_id), or null */
   groupOf(id: string): string | null;
   connect(channelId: string, clientId: string, ops: Ops): void;
@@ -108,6 +113,17 @@ export function domainChannelRoutes(store: DomainChannelStore): RouteSpec[] {
       const b = await readJson(req);
       const id = typeof b.id === "string" ? b.id : crypto.randomUUID();
       const table = typeof b.table === "string" ? b.table : `C_${id.replaceAll("-", "_").replaceAll(".", "_")}`;
+      // a channel is a way to write its table: the caller must hold that right where the table
+      // lives, and a table of another domain (or the default domain's) never joins this one
+      const t = table.toUpperCase();
+      const owner = store.tableDomain(t);
+      if (owner !== undefined && owner !== d) {
+        // refused there (audited) as any table the caller may not write, naming no domain
+        if (!c.check("tables:write", t, owner).allow)
+          throw forbidden("forbidden", `not allowed to write table ${t} (needs the scope tables:write:${t})`);
+        throw conflict("table_taken", `table ${t} belongs to another domain`);
+      }
+      c.need("tables:write", t, d);
       const ch = store.create({ id, ...fieldsOf(b, CODE), table, domainId: d });
       if (b.status === "disabled") store.setStatus(ch.id, "disabled");
       c.changed = { target: ch.id, detail: { domain: d, table: ch.table } };

@@ -76,6 +76,7 @@ beforeAll(async () => {
         ...lookup,
         create: (o) => channels.create(o),
         list: (d) => channels.list().filter((c) => c.domainId === d),
+        tableDomain: () => undefined,
         get: (id) => channels.get(id),
         update: (id, p) => channels.update(id, p),
         setStatus: (id, s) => channels.setStatus(id, s),
