@@ -50,7 +50,6 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
     ),
     del: db.prepare("DELETE FROM clients WHERE id = ?"),
     ungroup: db.prepare("DELETE FROM group_members WHERE kind = 'client' AND entity_id = ?"),
-    undash: db.prepare("DELETE FROM dashboards WHERE owner = ?"),
     revoke: db.prepare("UPDATE clients SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'"),
     rotate: db.prepare(
       `UPDATE clients SET token_hash = ?, cert_fingerprint = ?, cert_serial = ?, key_type = ?, not_before = ?, not_after = ?
@@ -152,7 +151,7 @@ export function openRegistry(dataDir: string, opts: RegistryOpenOptions = {}): R
         const r = mustGet(id);
         q.del.run(id);
         q.ungroup.run(id); // a key made again later with this id joins no group
-        q.undash.run(id); // nor owns the dashboards this key made
+        db.query("DELETE FROM dashboards WHERE owner = ?").run(id); // nor owns the dashboards this key made
         retire(r.certSerial, id, "deleted", now);
       }).immediate();
       wrote();
