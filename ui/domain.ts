@@ -24,7 +24,8 @@ export function domainsChanged(): void {
   for (const r of reloaders) r();
 }
 
-function choose(id: string): void {
+/** work in this domain (the switcher's choice, kept for the tab) */
+export function choose(id: string): void {
   current = id;
   sessionStorage.setItem(KEY, id);
   for (const w of watchers) w(id);

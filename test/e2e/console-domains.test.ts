@@ -93,7 +93,7 @@ afterAll(async () => {
 const row = (page: Page, table: string, text: string) => page.locator(`${table} tr:has-text(${JSON.stringify(text)})`);
 
 describe("Domains page", () => {
-  test("the operator creates a domain and disables it; freeze is offered", async () => {
+  test("the operator creates a domain and disables it; freeze is offered; Work in sets the switcher", async () => {
     const { page } = b;
     await signIn(page, srv, "#/domains");
     await row(page, "#domains", "Plant A").waitFor();
@@ -107,6 +107,11 @@ describe("Domains page", () => {
     await page.click("#confirm-yes");
     await page.locator('#domains tr[data-route="plant-c"] td:has-text("disabled")').waitFor();
     await c.locator('[data-action="enable"]').waitFor();
+    // "Work in" sets the header's switcher
+    const a = page.locator('#domains tr[data-route="plant-a"]');
+    await a.locator('[data-action="use"]').click();
+    await a.locator("#domain-current").waitFor();
+    expect(await page.locator("#domain-switch").inputValue()).toBe((await a.getAttribute("data-id"))!);
     expect(b.errors).toEqual([]);
   }, 60_000);
 

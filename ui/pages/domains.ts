@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, gatewayCall } from "../api.ts";
 import { confirmDialog, Note, toast } from "../components.ts";
-import { DEFAULT_DOMAIN, domainsChanged } from "../domain.ts";
+import { choose, DEFAULT_DOMAIN, domainsChanged, useDomain } from "../domain.ts";
 import { fmtDate } from "../format.ts";
 import { html } from "../html.ts";
 import { DomainMembers } from "./domains-members.ts";
@@ -137,6 +137,7 @@ export function DomainsPage() {
   const [list, setList] = useState<DomainListView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  const current = useDomain();
   async function refresh() {
     try {
       const r = await gatewayCall<DomainListView>("GET", "/domains?status=all&limit=100");
@@ -170,11 +171,16 @@ export function DomainsPage() {
           <tbody>${rows.map(
             (
               d,
-            ) => html`<tr key=${d.id} data-id=${d.id} data-route=${d.route}><td data-label="Name">${d.name || "—"}</td>
+            ) => html`<tr key=${d.id} data-id=${d.id} data-route=${d.route}><td data-label="Name">${d.name || "—"}${d.id === current ? html` <span class="badge active" id="domain-current">current</span>` : null}</td>
               <td data-label="Route"><code>${d.route}</code></td><td data-label="Status">${d.status}</td>
               <td data-label="Your role" data-role=${d.role_name ?? ""}>${d.role_name ?? "operator (your scopes)"}</td>
               <td data-label="Created">${when(d.created_at)}</td>
-              <td class="row-actions"><button class="btn small" type="button" data-action="members" aria-expanded=${open === d.id}
+              <td class="row-actions">${
+                d.id === current
+                  ? null
+                  : html`<button class="btn small" type="button" data-action="use" aria-label=${`Work in ${d.name}`}
+                      onClick=${() => choose(d.id)}>Work in</button>`
+              }<button class="btn small" type="button" data-action="members" aria-expanded=${open === d.id}
                 aria-label=${`Members of ${d.name}`} onClick=${() => setOpen(open === d.id ? null : d.id)}>Members</button>
                 <${StatusButtons} d=${d} onDone=${changed} /></td></tr>`,
           )}</tbody></table></div>`
