@@ -164,6 +164,27 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       }
     }
 
+    // a password login hands out a web session (console) or an access key: not on a listener
+    // whose Credentials take neither (a certificate-only LAN listener stays certificate-only)
+    const own = deps.config.http.listeners?.find((l) => l.name === listener);
+    if (route.guard === "password" && own?.credentials) {
+      const gives = url.pathname.startsWith("/web/") ? "session" : "access_key";
+      if (!own.credentials.includes(gives)) {
+        const reason = `a password login cannot be used here (listener "${listener}" takes ${own.credentials.join(", ")})`;
+        deps.audit?.record({
+          kind: "auth",
+          action: "login",
+          result: "fail",
+          method: "password",
+          listener,
+          address,
+          target: `${req.method} ${url.pathname}`,
+          reason,
+        });
+        return failure(403, reason);
+      }
+    }
+
     const open =
       route.who === "public" ||
       route.openWhen?.(deps.config) === true ||
