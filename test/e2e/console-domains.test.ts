@@ -140,6 +140,40 @@ describe("Domains page", () => {
     await row(alice, "#domain-invitations", "bob").waitFor();
   }, 60_000);
 
+  test("alice, in plant-a, makes a client and connects it to a channel: it publishes there until disconnected", async () => {
+    const id = (await alice.locator('#domains tr[data-route="plant-a"]').getAttribute("data-id"))!;
+    await alice.locator("#domain-switch").waitFor();
+    await alice.selectOption("#domain-switch", id);
+    await alice.click("#nav-keys");
+    await alice.fill("#domain-clients-name", "dev-2");
+    await alice.click('#domain-clients-new button[type="submit"]');
+    const secret = ((await alice.locator("#domain-client-secret .payload").textContent()) ?? "").trim();
+    expect(secret.length).toBeGreaterThan(10);
+    await row(alice, "#domain-clients", "dev-2").waitFor();
+    const publish = async () =>
+      (
+        await fetch(`${srv.httpUrl}/m/plant-a/c/${ids["plant-a-channels"]}`, {
+          method: "POST",
+          headers: { authorization: `Client ${secret}`, "content-type": "application/senml+json" },
+          body: JSON.stringify([{ bn: "dev2:", n: "temp", v: 20 }]),
+        })
+      ).status;
+    expect(await publish()).toBe(403);
+    await alice.click("#nav-channels");
+    const ch = row(alice, "#domain-channels", "plant-a-channels-one");
+    for (const to of ["connect", "disconnect"] as const) {
+      await ch.locator('[data-action="connect"]').click();
+      await alice.locator('#domain-connect-client option:has-text("dev-2")').waitFor({ state: "attached" });
+      const value = await alice.locator('#domain-connect-client option:has-text("dev-2")').getAttribute("value");
+      await alice.selectOption("#domain-connect-client", value!);
+      await alice.selectOption("#domain-connect-types", "publish");
+      await alice.click(to === "connect" ? "#domain-connect" : "#domain-disconnect");
+      await alice.locator("#domain-connect-dialog").waitFor({ state: "hidden" });
+      expect(await publish()).toBe(to === "connect" ? 202 : 403);
+    }
+    expect(b.errors).toEqual([]);
+  }, 60_000);
+
   test("bob rejects plant-b, accepts plant-a, switches to it and sees its clients, channels and groups read-only, never plant-b", async () => {
     // carol invites him to plant-b too: he rejects that one
     const fromCarol = await fetch(`${srv.httpUrl}/domains/plant-b/invitations`, {
@@ -176,6 +210,7 @@ describe("Domains page", () => {
     await row(bob, "#domain-channels", "plant-a-channels-one").waitFor();
     expect(await bob.locator("#domain-channels-new").count()).toBe(0);
     expect(await bob.locator('#domain-channels button:has-text("Delete")').count()).toBe(0);
+    expect(await bob.locator('#domain-channels [data-action="connect"]').count()).toBe(0);
     await bob.click("#nav-groups");
     await row(bob, "#domain-groups", "plant-a-groups-one").waitFor();
     expect(await bob.locator("#domain-groups-new").count()).toBe(0);
@@ -210,7 +245,7 @@ describe("Domains page", () => {
   }, 60_000);
 
   test("alice makes bob admin, then removes him; bob's next load shows no plant-a", async () => {
-    await alice.reload();
+    await alice.click("#nav-domains");
     await alice.locator('#domains tr[data-route="plant-a"] [data-action="members"]').click();
     const r = row(alice, "#domain-members", "bob");
     await r.waitFor();

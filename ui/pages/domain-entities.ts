@@ -1,9 +1,10 @@
 // The Keys and Channels pages in a domain other than the default one (the header's switcher),
 // and the Groups page in every domain: that domain's clients, channels or groups over
 // SuperMQ's API (/<domain>/clients, /<domain>/channels, /<domain>/groups): list, create by
-// name (a client's secret shown once), delete. Create and Delete show only
-// where GET /domains' `actions` for the domain allow them (a member only looks); the gateway
-// decides anyway. The default domain keeps the full pages (machbase-neo's key flow, channel connections).
+// name (a client's secret shown once), delete, and connect a client to a channel
+// (domain-connect.ts). These show only where GET /domains' `actions` for the domain allow
+// them (a member only looks); the gateway decides anyway. The default domain keeps the full
+// Keys and Channels pages (machbase-neo's key flow, channel connections).
 import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, gatewayCall } from "../api.ts";
@@ -11,6 +12,7 @@ import { confirmDialog, Note, toast } from "../components.ts";
 import { DEFAULT_DOMAIN, domainPath, useDomain } from "../domain.ts";
 import { copyText, fmtDate } from "../format.ts";
 import { html } from "../html.ts";
+import { ConnectDialog } from "./domain-connect.ts";
 
 type What = "clients" | "channels" | "groups";
 type DomainListView = import("../../src/http/routes/console-views.ts").DomainListView;
@@ -38,7 +40,8 @@ function DomainEntities(p: { what: What; domain: string }) {
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
   // what the user may do here (none until known: nothing is offered that would be refused)
   const [actions, setActions] = useState<string[] | null>(null);
-  const may = (op: "create" | "delete") => !!actions?.includes(`${TYPE[p.what]}:${op}`);
+  const may = (op: "create" | "delete" | "connect") => !!actions?.includes(`${TYPE[p.what]}:${op}`);
+  const [connecting, setConnecting] = useState<Entity | null>(null);
   const fail = (e: unknown) => !(e instanceof ApiError && e.status === 401) && toast((e as Error).message, true);
   async function refresh() {
     try {
@@ -111,10 +114,16 @@ function DomainEntities(p: { what: What; domain: string }) {
               <td data-label="ID"><code>${x.id}</code></td><td data-label="Status">${x.status}</td>
               ${p.what === "channels" ? html`<td data-label="Table"><code>${x.table}</code></td>` : null}
               <td data-label="Created">${fmtDate(Date.parse(x.created_at))}</td>
-              <td>${may("delete") ? html`<button class="btn small link-danger" type="button" aria-label=${`Delete ${x.name || x.id}`} onClick=${() => remove(x)}>Delete</button>` : null}</td></tr>`,
+              <td class="row-actions">${
+                p.what === "channels" && may("connect")
+                  ? html`<button class="btn small" type="button" data-action="connect" aria-label=${`Connect a client to ${x.name || x.id}`}
+                      onClick=${() => setConnecting(x)}>Connect…</button>`
+                  : null
+              }${may("delete") ? html`<button class="btn small link-danger" type="button" aria-label=${`Delete ${x.name || x.id}`} onClick=${() => remove(x)}>Delete</button>` : null}</td></tr>`,
           )}</tbody></table></div>`
         : null
     }
+    ${p.what === "channels" ? html`<${ConnectDialog} domain=${p.domain} channel=${connecting} onClose=${() => setConnecting(null)} />` : null}
   </section>`;
 }
 

@@ -201,7 +201,7 @@ export interface DomainView {
   /** the caller's role in the domain (admin | member); absent when it acts there by its own scopes */
   role_id?: string;
   role_name?: string;
-  /** what the console may offer there (domains:update|enable|disable|freeze|members, keys:create|delete, channels:create|delete, groups:create|delete) */
+  /** what the console may offer there (domains:update|enable|disable|freeze|members, keys:create|delete, channels:create|delete|connect, groups:create|delete) */
   actions: string[];
 }
 

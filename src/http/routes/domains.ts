@@ -73,6 +73,7 @@ const ACTIONS: readonly Operation[] = [
   "keys:delete",
   "channels:create",
   "channels:delete",
+  "channels:connect",
   "groups:create",
   "groups:delete",
 ];
