@@ -102,10 +102,22 @@ test("the fast v3.1/v3.1.1 CONNACK encoder produces exactly what mqtt-packet gen
 });
 
 test("PINGREQ and a bare DISCONNECT are decoded without the full parser; other 2-byte packets are not", () => {
-  expect(decodeTiny(0xc0, 2)).toEqual({ cmd: "pingreq" });
-  expect(decodeTiny(0xe0, 2)).toEqual({ cmd: "disconnect" });
-  expect(decodeTiny(0xe1, 2)).toBeNull(); // reserved flags set: malformed, the parser says so
-  expect(decodeTiny(0xd0, 2)).toBeNull(); // PINGRESP from a client
-  expect(decodeTiny(0xf0, 2)).toBeNull(); // AUTH
-  expect(decodeTiny(0xe0, 3)).toBeNull(); // a v5 DISCONNECT with a reason code
+  expect(decodeTiny(Buffer.from([0xc0, 0]), 0, 2)).toEqual({ cmd: "pingreq" });
+  expect(decodeTiny(Buffer.from([0xe0, 0]), 0, 2)).toEqual({ cmd: "disconnect" });
+  expect(decodeTiny(Buffer.from([0xe1, 0]), 0, 2)).toBeNull(); // reserved flags set: malformed, the parser says so
+  expect(decodeTiny(Buffer.from([0xd0, 0]), 0, 2)).toBeNull(); // PINGRESP from a client
+  expect(decodeTiny(Buffer.from([0xf0, 0]), 0, 2)).toBeNull(); // AUTH
+  expect(decodeTiny(Buffer.from([0xe0, 0]), 0, 3)).toBeNull(); // a v5 DISCONNECT with a reason code
+});
+
+test("PUBACK, PUBREC, PUBREL and PUBCOMP of a packet id alone are decoded without the full parser; other forms are not", () => {
+  expect(decodeTiny(Buffer.from([0x40, 2, 0x12, 0x34]), 0, 4)).toEqual({ cmd: "puback", messageId: 0x1234 });
+  expect(decodeTiny(Buffer.from([0x50, 2, 0, 7]), 0, 4)).toEqual({ cmd: "pubrec", messageId: 7 });
+  expect(decodeTiny(Buffer.from([9, 0x62, 2, 0, 8]), 1, 4)).toEqual({ cmd: "pubrel", messageId: 8 });
+  expect(decodeTiny(Buffer.from([0x70, 2, 1, 0]), 0, 4)).toEqual({ cmd: "pubcomp", messageId: 256 });
+  expect(decodeTiny(Buffer.from([0x60, 2, 0, 1]), 0, 4)).toBeNull(); // PUBREL without its 0010 flags [MQTT-3.6.1-1]
+  expect(decodeTiny(Buffer.from([0x41, 2, 0, 1]), 0, 4)).toBeNull(); // reserved flags set
+  expect(decodeTiny(Buffer.from([0x40, 2, 0, 0]), 0, 4)).toBeNull(); // packet id 0: the parser decides
+  expect(decodeTiny(Buffer.from([0x40, 3, 0, 1, 0x10]), 0, 5)).toBeNull(); // v5 with a reason code
+  expect(decodeTiny(Buffer.from([0xb0, 2, 0, 1]), 0, 4)).toBeNull(); // UNSUBACK from a client
 });

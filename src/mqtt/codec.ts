@@ -93,14 +93,29 @@ export function encodeConnack(
   return Buffer.from([0x20, 2, p.sessionPresent ? 1 : 0, rc]);
 }
 
+const ACKS: Partial<Record<number, "puback" | "pubrec" | "pubrel" | "pubcomp">> = {
+  0x40: "puback",
+  0x50: "pubrec",
+  0x62: "pubrel", // [MQTT-3.6.1-1] flags 0010
+  0x70: "pubcomp",
+};
+
 /**
  * PINGREQ and a DISCONNECT with nothing after its fixed header (2 bytes, flags 0: v3.1.1's
- * only form, v5's "normal disconnection"): decoded without mqtt-packet, which a keep-alive
- * and every connect cycle pay for otherwise. Anything else: null (the full parser decides).
+ * only form, v5's "normal disconnection"), and PUBACK/PUBREC/PUBREL/PUBCOMP of a packet id
+ * alone (4 bytes: v3.1.1's only form, v5's reason 0 without properties): decoded without
+ * mqtt-packet, which a keep-alive, every connect cycle and every QoS 1/2 message pay for
+ * otherwise. Anything else (other flags, packet id 0, a reason code): null (the full parser decides).
  */
-export function decodeTiny(first: number, total: number): Packet | null {
-  if (total !== 2) return null;
-  if (first === 0xc0) return { cmd: "pingreq" };
-  if (first === 0xe0) return { cmd: "disconnect" };
-  return null;
+export function decodeTiny(buf: Uint8Array, off: number, total: number): Packet | null {
+  const first = buf[off] as number;
+  if (total === 2) {
+    if (first === 0xc0) return { cmd: "pingreq" };
+    if (first === 0xe0) return { cmd: "disconnect" };
+    return null;
+  }
+  const cmd = total === 4 && buf[off + 1] === 2 ? ACKS[first] : undefined;
+  if (!cmd) return null;
+  const messageId = ((buf[off + 2] as number) << 8) | (buf[off + 3] as number);
+  return messageId === 0 ? null : { cmd, messageId };
 }

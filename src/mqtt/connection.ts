@@ -146,10 +146,10 @@ export class Connection {
         break;
       }
       const first = buf[off] as number;
-      if (this.state === "connected" && (first >> 4 === 3 || total === 2)) {
-        // hot paths: PUBLISH without properties, PINGREQ and a bare DISCONNECT skip mqtt-packet
+      if (this.state === "connected" && (first >> 4 === 3 || total <= 4)) {
+        // hot paths: PUBLISH without properties, PINGREQ, a bare DISCONNECT and acks skip mqtt-packet
         const fast =
-          first >> 4 === 3 ? decodePublish(buf, off, i, off + total, this.version) : decodeTiny(first, total);
+          first >> 4 === 3 ? decodePublish(buf, off, i, off + total, this.version) : decodeTiny(buf, off, total);
         if (fast === "malformed") {
           this.parseRun(buf, runStart, off);
           return this.protocolClose(RC.malformedPacket);
