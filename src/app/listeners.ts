@@ -11,6 +11,7 @@ import {
   type HttpServer,
 } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import { isLoopbackHost } from "../lib/ip.ts";
 import type { Broker, Listening } from "../mqtt/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { QueryService } from "../query/index.ts";
@@ -78,9 +79,14 @@ export async function startMqttListener(
   );
   announce?.();
   const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${l.transport === "tls" || l.transport === "wss" ? `, client certificate ${l.clientAuth}` : ""}`;
-  createLogger("mqtt-tcp").info(
+  const mlog = createLogger("mqtt-tcp");
+  mlog.info(
     `MQTT Listen ${l.transport}://${at.host}:${at.port}${websocket ? "/mqtt" : ""}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
   );
+  if (!l.enableTokenAuth && !isLoopbackHost(at.host))
+    mlog.warn(
+      `MQTT listener ${l.transport}://${at.host}:${at.port} takes clients without a token from beyond this machine (EnableTokenAuth = false): Auth.AnonymousScopes apply to anyone who reaches it`,
+    );
   return at;
 }
 

@@ -5,7 +5,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { NeoConfig } from "../config/index.ts";
 import { failure } from "../lib/http/respond.ts";
-import { addressSet, forwardedClient } from "../lib/ip.ts";
+import { addressSet, forwardedClient, isLoopbackHost } from "../lib/ip.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
@@ -214,6 +214,10 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       `HTTPS client certificates ${tls?.clientAuth === "require" ? "required" : "accepted"} (TLS front -> 127.0.0.1:${server.port})`,
     );
   if (deps.config.http.enableTokenAuth) log.info("HTTP token authentication enabled");
+  else if (!isLoopbackHost(host))
+    log.warn(
+      `HTTP listener ${url} takes requests without a token from beyond this machine (EnableTokenAuth = false): Auth.AnonymousScopes apply to anyone who reaches it`,
+    );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { addressGroup, addressSet, forwardedClient, rangeProblem } from "./ip.ts";
+import { addressGroup, addressSet, forwardedClient, isLoopbackHost, rangeProblem } from "./ip.ts";
 
 describe("address groups", () => {
   test("IPv4 stays itself, IPv4-mapped IPv6 is its IPv4, IPv6 is cut to its prefix", () => {
@@ -35,5 +35,14 @@ describe("address groups", () => {
     expect(forwardedClient("192.0.2.1", "203.0.113.5", proxies)).toBe("192.0.2.1");
     expect(forwardedClient("127.0.0.1", null, proxies)).toBe("127.0.0.1");
     expect(forwardedClient("127.0.0.1", "garbage", proxies)).toBe("127.0.0.1");
+  });
+});
+
+describe("isLoopbackHost", () => {
+  test("127.0.0.0/8, ::1 and localhost only this machine reaches; anything else is beyond it", () => {
+    for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ["0.0.0.0", "::", "192.168.1.2", "127.0.0.1.evil", "10.0.0.1", ""])
+      expect(isLoopbackHost(h)).toBe(false);
   });
 });

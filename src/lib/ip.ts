@@ -128,3 +128,9 @@ export function forwardedClient(peer: string, forwardedFor: string | null, trust
   }
   return hops[0] ?? peer;
 }
+
+/** a listen host only this machine reaches (127.0.0.0/8, ::1, localhost) */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -69,4 +69,16 @@ describe.skipIf(need.skip)("password logins on HTTP listeners with their own Cre
     const audit = await neo(["shell", "audit", "--result", "fail", "--format", "json", "--data", srv.data]);
     expect(audit.stdout).toContain("a password login cannot be used here");
   });
+
+  test("a listener without token auth beyond loopback is warned about at start (MQTT and HTTP); loopback is not", async () => {
+    expect(srv.logs()).not.toContain("without a token from beyond this machine");
+    const open = await startServer(["--host", "0.0.0.0"]);
+    try {
+      await open.waitForLog(/WARN .*HTTP listener http:\/\/0\.0\.0\.0:\d+ takes requests without a token/);
+      await open.waitForLog(/WARN .*MQTT listener tcp:\/\/0\.0\.0\.0:\d+ takes clients without a token/);
+    } finally {
+      await open.stop();
+      cleanup(open.data);
+    }
+  });
 });
