@@ -23,6 +23,19 @@ describe("domains", () => {
     d.close();
   });
 
+  test("ids and routes are one namespace: no route is another domain's id, no id another's route (any case)", () => {
+    const d = open();
+    const a = d.create({ name: "A", route: "plant-a" }, "x");
+    for (const route of [a.id, a.id.toUpperCase()])
+      expect(() => d.create({ name: "E", route }, "x")).toThrow("already exists");
+    const u = "11111111-2222-4333-8444-555555555555";
+    const b = d.create({ name: "B", route: u.toUpperCase() }, "x");
+    expect(b.route).toBe(u); // a UUID route is kept lower case
+    expect(() => d.create({ name: "E", route: "e", id: u }, "x")).toThrow("already exists");
+    expect(d.resolve(u)?.id).toBe(b.id);
+    d.close();
+  });
+
   test("create, resolve by id or route, update, status; routes are unique and follow SuperMQ's rule", () => {
     const d = open();
     const a = d.create({ name: "A", route: "plant-a", tags: ["x"] }, "user:alice");

@@ -117,6 +117,7 @@ export function openDomains(dataDir: string): Domains {
   const q = {
     get: db.prepare<Row, [string]>("SELECT * FROM domains WHERE id = ?"),
     byRoute: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ?"),
+    routeNoCase: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ? COLLATE NOCASE"),
     keys: db.prepare<{ n: number }, [string]>("SELECT count(*) AS n FROM clients WHERE domain_id = ?"),
     ofTable: db.prepare<{ domain_id: string }, [string, string]>(
       "SELECT domain_id FROM channels WHERE table_name IN (?, ?) LIMIT 1",
@@ -138,11 +139,16 @@ export function openDomains(dataDir: string): Domains {
       if (!d.route) throw badRequest("missing_route", "missing route");
       checkInput(d);
       const id = (d.id ?? crypto.randomUUID()).toLowerCase();
+      // resolve() reads an id or a route: a UUID route is kept lower case, and neither may be
+      // another domain's id or route (else one domain's paths and topics would reach another's)
+      const route = UUID_RE.test(d.route) ? d.route.toLowerCase() : d.route;
+      if (q.get.get(route.toLowerCase()) ?? q.routeNoCase.get(id))
+        throw conflict("domain_exists", `a domain with id or route ${JSON.stringify(route)} or ${id} already exists`);
       const now = Date.now();
       try {
         db.prepare(
           "INSERT INTO domains (id, name, route, tags, metadata, status, created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, 'enabled', ?, ?, '', ?)",
-        ).run(id, d.name, d.route, JSON.stringify(d.tags ?? []), JSON.stringify(d.metadata ?? {}), by, now, now);
+        ).run(id, d.name, route, JSON.stringify(d.tags ?? []), JSON.stringify(d.metadata ?? {}), by, now, now);
       } catch (e) {
         if (isUnique(e)) throw conflict("domain_exists", `a domain with id ${id} or route "${d.route}" already exists`);
         throw e;

@@ -135,4 +135,14 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     // the operator may write anywhere, but a table still never joins a second domain
     expect((await gw.curl("POST", `/${e}/channels`, gw.root, { id: "op1", table: "C_BLINE" })).status).toBe(409);
   });
+
+  test("a domain cannot take another domain's id as its route, nor its UUID route as its id (409)", async () => {
+    const mk = (b: Record<string, string>) => gw.curl("POST", "/domains", gw.root, { name: "evil", ...b });
+    for (const route of [bId, bId.toUpperCase()]) expect((await mk({ route })).status).toBe(409);
+    const u = "11111111-2222-4333-8444-555555555555";
+    expect((await mk({ route: u })).status).toBe(201);
+    expect((await mk({ route: "evil2", id: u })).status).toBe(409);
+    // B's id still names B on every path
+    expect((await gw.curl("GET", `/${bId}/channels/bline`, gw.root)).status).toBe(200);
+  });
 });
