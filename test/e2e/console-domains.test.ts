@@ -200,21 +200,22 @@ describe("Domains page", () => {
     await bob.locator('#domain-switch option:has-text("Plant A")').waitFor({ state: "attached" });
     expect(await bob.locator('#domain-switch option:has-text("Plant B")').count()).toBe(0);
     await bob.selectOption("#domain-switch", await domainId(bob, "plant-a"));
-    await bob.click("#nav-keys");
-    await row(bob, "#domain-clients", "plant-a-clients-one").waitFor();
-    await bob.locator("#domain-read-only").waitFor();
-    expect(await bob.locator("#domain-clients-new").count()).toBe(0);
-    expect(await bob.locator('#domain-clients button:has-text("Delete")').count()).toBe(0);
-    expect(await bob.locator("#domain-clients").textContent()).not.toContain("plant-b");
-    await bob.click("#nav-channels");
-    await row(bob, "#domain-channels", "plant-a-channels-one").waitFor();
-    expect(await bob.locator("#domain-channels-new").count()).toBe(0);
-    expect(await bob.locator('#domain-channels button:has-text("Delete")').count()).toBe(0);
-    expect(await bob.locator('#domain-channels [data-action="connect"]').count()).toBe(0);
-    await bob.click("#nav-groups");
-    await row(bob, "#domain-groups", "plant-a-groups-one").waitFor();
-    expect(await bob.locator("#domain-groups-new").count()).toBe(0);
-    expect(await bob.locator("#domain-groups").textContent()).not.toContain("plant-b");
+    // Keys, Channels and Groups: plant-a's, read-only; Dashboards: nothing to make
+    for (const [nav, what] of [
+      ["keys", "clients"],
+      ["channels", "channels"],
+      ["groups", "groups"],
+    ]) {
+      await bob.click(`#nav-${nav}`);
+      await row(bob, `#domain-${what}`, `plant-a-${what}-one`).waitFor();
+      await bob.locator("#domain-read-only").waitFor();
+      expect(await bob.locator(`#domain-${what}-new`).count()).toBe(0);
+      expect(await bob.locator(`#domain-${what} button`).count()).toBe(0); // no Delete, no Connect
+      expect(await bob.locator(`#domain-${what}`).textContent()).not.toContain("plant-b");
+    }
+    await bob.click("#nav-dashboards");
+    await bob.locator("#dashboards-empty").waitFor();
+    expect(await bob.locator("#dashboard-new").count()).toBe(0);
 
     // the Data page: plant-a's channel table, not plant-b's; a query of plant-b's is refused
     await bob.click("#nav-data");
