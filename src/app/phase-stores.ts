@@ -139,15 +139,17 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   );
   stops.add("stores", "audit trail", () => audit.close());
   times?.lap("query processes, table finder, audit trail");
-  // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as users' rows
-  const recorder = startSelfRecord({
-    store: seriesStore,
-    snapshot: () => metrics.snapshot(),
-    dataDir: config.data,
-    warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
-  });
-  stops.add("writes", "own figures", () => recorder.stop());
-  times?.lap("own figures");
+  // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as
+  // users' rows. The first reading (a commit) is taken once the waiting CONNECTs are answered.
+  const recordOwnFigures = () => {
+    const recorder = startSelfRecord({
+      store: seriesStore,
+      snapshot: () => metrics.snapshot(),
+      dataDir: config.data,
+      warn: (m, e) => storageLog.warn(`${m}: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    stops.add("writes", "own figures", () => recorder.stop());
+  };
   return {
     pki,
     trust,
@@ -166,5 +168,6 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
     audit,
     exports,
     lifecycle,
+    recordOwnFigures,
   };
 }
