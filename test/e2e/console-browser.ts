@@ -69,6 +69,16 @@ export async function signIn(page: Page, srv: Server, hash = "#/overview"): Prom
   await page.locator("#main-view").waitFor();
 }
 
+/** sign in as `user` with `password` and wait for the console */
+export async function signInAs(page: Page, srv: Server, user: string, password: string, hash: string): Promise<void> {
+  await page.goto(`${srv.httpUrl}/web/${hash}`);
+  await page.locator("#login-password").waitFor();
+  await page.fill("#login-name", user);
+  await page.fill("#login-password", password);
+  await page.click("#login-submit");
+  await page.locator("#main-view").waitFor();
+}
+
 /** the widths every console page is looked at: a phone, a laptop, a desktop */
 const WIDTHS = [390, 1440, 1920] as const;
 

@@ -7,7 +7,7 @@
 // removes him, and bob's next load has no plant-a left (nor its table).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { type Browser, openBrowser, signIn } from "./console-browser.ts";
+import { type Browser, openBrowser, signIn, signInAs as signInWith } from "./console-browser.ts";
 import { cleanup, neo, type Server, startServer } from "./harness.ts";
 
 let srv: Server;
@@ -16,14 +16,7 @@ let alice: Page;
 let bob: Page;
 const ids: Record<string, string> = {};
 
-async function signInAs(page: Page, user: string, hash: string) {
-  await page.goto(`${srv.httpUrl}/web/${hash}`);
-  await page.locator("#login-password").waitFor();
-  await page.fill("#login-name", user);
-  await page.fill("#login-password", `${user}-password-1`);
-  await page.click("#login-submit");
-  await page.locator("#main-view").waitFor();
-}
+const signInAs = (page: Page, user: string, hash: string) => signInWith(page, srv, user, `${user}-password-1`, hash);
 
 async function shell(...args: string[]) {
   const r = await neo(
@@ -93,7 +86,7 @@ afterAll(async () => {
 const row = (page: Page, table: string, text: string) => page.locator(`${table} tr:has-text(${JSON.stringify(text)})`);
 
 describe("Domains page", () => {
-  test("the operator creates a domain and disables it; freeze is offered; Work in sets the switcher", async () => {
+  test("the operator creates a domain, renames and disables it; freeze is offered; Work in sets the switcher", async () => {
     const { page } = b;
     await signIn(page, srv, "#/domains");
     await row(page, "#domains", "Plant A").waitFor();
@@ -107,6 +100,10 @@ describe("Domains page", () => {
     await page.click("#confirm-yes");
     await page.locator('#domains tr[data-route="plant-c"] td:has-text("disabled")').waitFor();
     await c.locator('[data-action="enable"]').waitFor();
+    await c.locator('[data-action="rename"]').click();
+    await page.fill("#domain-rename-name", "Plant C, renamed");
+    await page.click("#domain-rename-save");
+    await row(page, "#domains", "Plant C, renamed").waitFor();
     // "Work in" sets the header's switcher
     const a = page.locator('#domains tr[data-route="plant-a"]');
     await a.locator('[data-action="use"]').click();
@@ -123,6 +120,7 @@ describe("Domains page", () => {
     expect(await alice.locator('#domains tr[data-route="plant-b"]').count()).toBe(0);
     expect(await alice.locator("#domain-new").count()).toBe(0);
     expect(await a.locator('[data-action="freeze"]').count()).toBe(0);
+    expect(await a.locator('[data-action="rename"]').count()).toBe(1);
     await a.locator('[data-action="members"]').click();
     await row(alice, "#domain-members", "alice").waitFor();
     await alice.fill("#domain-invite-user", "bob");
@@ -190,7 +188,8 @@ describe("Domains page", () => {
     await bob.locator("#my-invitations-empty").waitFor();
     const a = bob.locator('#domains tr[data-route="plant-a"]');
     await a.locator('[data-role="member"]').waitFor();
-    for (const op of ["enable", "disable", "freeze"]) expect(await a.locator(`[data-action="${op}"]`).count()).toBe(0);
+    for (const op of ["enable", "disable", "freeze", "rename"])
+      expect(await a.locator(`[data-action="${op}"]`).count()).toBe(0);
     await a.locator('[data-action="members"]').click();
     await row(bob, "#domain-members", "alice").waitFor();
     expect(await bob.locator('#domain-members [data-action="remove"], #domain-members select').count()).toBe(0);

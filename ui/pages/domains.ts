@@ -5,7 +5,7 @@
 // (`actions`, `can_create`); the gateway decides every request and a refusal shows its reason.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, gatewayCall } from "../api.ts";
-import { confirmDialog, Note, toast } from "../components.ts";
+import { confirmDialog, Dialog, Note, toast } from "../components.ts";
 import { choose, DEFAULT_DOMAIN, domainsChanged, useDomain } from "../domain.ts";
 import { fmtDate } from "../format.ts";
 import { html } from "../html.ts";
@@ -133,10 +133,41 @@ function StatusButtons(p: { d: DomainView; onDone: () => void }) {
     ${!frozen && can("freeze") ? btn("freeze", "Freeze") : null}`;
 }
 
+/** a new name for a domain (PATCH /domains/<id>: its admins and operators) */
+function RenameDialog(p: { d: DomainView | null; onClose: () => void; onDone: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setError(null), [p.d?.id]);
+  async function save(ev: SubmitEvent) {
+    ev.preventDefault();
+    const name = ((ev.currentTarget as HTMLFormElement).elements.namedItem("name") as HTMLInputElement).value.trim();
+    try {
+      await gatewayCall("PATCH", `/domains/${encodeURIComponent(p.d?.id ?? "")}`, { name });
+      toast(`Renamed to ${name}`);
+      p.onClose();
+      p.onDone();
+    } catch (e) {
+      if (!quiet(e)) setError((e as Error).message);
+    }
+  }
+  return html`<${Dialog} id="domain-rename-dialog" open=${p.d !== null} title=${`Rename ${p.d?.name ?? ""}`} onClose=${p.onClose}>
+    <form method="dialog" onSubmit=${save}>
+      <label>Name <input id="domain-rename-name" name="name" required maxlength="254" autocomplete="off"
+        value=${p.d?.name ?? ""} /></label>
+      <p class="muted">The route <code>${p.d?.route}</code> stays: devices' topics do not change.</p>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <div class="dialog-actions">
+        <button class="btn ghost" type="button" onClick=${p.onClose}>Cancel</button>
+        <button id="domain-rename-save" class="btn primary" type="submit">Save</button>
+      </div>
+    </form>
+  <//>`;
+}
+
 export function DomainsPage() {
   const [list, setList] = useState<DomainListView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<DomainView | null>(null);
   const current = useDomain();
   async function refresh() {
     try {
@@ -182,10 +213,16 @@ export function DomainsPage() {
                       onClick=${() => choose(d.id)}>Work in</button>`
               }<button class="btn small" type="button" data-action="members" aria-expanded=${open === d.id}
                 aria-label=${`Members of ${d.name}`} onClick=${() => setOpen(open === d.id ? null : d.id)}>Members</button>
-                <${StatusButtons} d=${d} onDone=${changed} /></td></tr>`,
+                ${
+                  d.actions.includes("domains:update")
+                    ? html`<button class="btn small" type="button" data-action="rename" aria-label=${`Rename ${d.name}`}
+                        onClick=${() => setRenaming(d)}>Rename</button>`
+                    : null
+                }<${StatusButtons} d=${d} onDone=${changed} /></td></tr>`,
           )}</tbody></table></div>`
         : null
     }
+    <${RenameDialog} d=${renaming} onClose=${() => setRenaming(null)} onDone=${changed} />
     ${shown ? html`<${DomainMembers} key=${shown.id} domain=${shown} onChanged=${changed} />` : null}
   </section>`;
 }
