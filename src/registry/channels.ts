@@ -164,8 +164,10 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
       return mustGet(id);
     },
     connect(channelId, clientId, ops = {}) {
-      mustGet(channelId);
-      mustGetClient(clientId);
+      const ch = mustGet(channelId);
+      // a channel connects clients of its own domain only (another domain's is not found here)
+      if ((mustGetClient(clientId).domainId ?? DEFAULT_DOMAIN_ID) !== ch.domainId)
+        throw notFound("client_not_found", `client ${JSON.stringify(clientId)} not found`);
       const all = !ops.publish && !ops.subscribe;
       const add: string[] = [];
       if (all || ops.publish) add.push(channelScope(channelId, "publish"));

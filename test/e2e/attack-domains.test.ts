@@ -87,6 +87,14 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     expect((await gw.curl("GET", "/channels/cline", ops)).status).toBe(404);
     expect((await gw.curl("POST", "/channels/cline/disconnect", ops, { client: dev.id })).status).toBe(404);
     expect((await gw.curl("POST", "/channels/cline/connect", ops, { client: "dk" })).status).toBe(404);
+    // nor is another domain's client connected to a default-domain channel (its scopes stay its domain's)
+    expect((await gw.curl("POST", "/channels", gw.root, { id: "dflt" })).status).toBe(201);
+    const join = await gw.curl("POST", "/channels/dflt/connect", ops, {
+      client: dev.id,
+      subscribe: true,
+      publish: false,
+    });
+    expect(join.status).toBe(404);
     const bulk = await gw.user("ops2", ["channels:delete:*", "channels:list:*"]);
     expect((await gw.curl("DELETE", "/channels/cline", bulk)).status).toBe(404);
     expect((await gw.curl("DELETE", "/web/api/channels/cline", bulk)).status).toBeGreaterThanOrEqual(400);
