@@ -28,14 +28,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** how long after the listeners are up the start's garbage is collected */
-const START_SETTLE_MS = 1500;
-
-function settleAfterStart(): void {
-  Bun.gc(true);
-  if (typeof Bun.shrink === "function") Bun.shrink();
-}
-
 const pollSockets = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
 
 export async function startGateway(config: NeoConfig): Promise<Gateway> {
@@ -71,11 +63,8 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     log.debug(`start: ${times.line()}`);
     // old-layout tables move to the compact layout now, while the gateway serves
     stores.lifecycle.startMigration();
-    // what the start left behind (module set-up, config, SQLite opens) is garbage once it
-    // serves: one full collection a moment later gives those pages back (docs/performance.md)
-    const settle = setTimeout(settleAfterStart, START_SETTLE_MS);
-    settle.unref();
-    stops.add("services", "start settle", () => clearTimeout(settle));
+    // no full collection after the start: a synchronous one stalls every client for 10-75 ms
+    // while traffic runs (the latency tail it made: bench/RESULTS.md, "settle collection")
     const stop = async () => {
       await stops.run();
       log.info("stopped");
