@@ -94,10 +94,10 @@ export function encodeConnack(
 }
 
 const ACKS: Partial<Record<number, "puback" | "pubrec" | "pubrel" | "pubcomp">> = {
-  0x40: "puback",
-  0x50: "pubrec",
-  0x62: "pubrel", // [MQTT-3.6.1-1] flags 0010
-  0x70: "pubcomp",
+  [0x40]: "puback",
+  [0x50]: "pubrec",
+  [0x62]: "pubrel", // [MQTT-3.6.1-1] flags 0010
+  [0x70]: "pubcomp",
 };
 
 /**
