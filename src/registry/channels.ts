@@ -121,7 +121,13 @@ export function openChannels(dataDir: string, registry: Registry, opts: Registry
       }
       if (get(o.id)) throw conflict("channel_exists", `channel ${JSON.stringify(o.id)} already exists`);
       try {
-        q.insert.run(o.id, o.name ?? null, metadata, table, Date.now(), o.domainId ?? DEFAULT_DOMAIN_ID);
+        const domain = o.domainId ?? DEFAULT_DOMAIN_ID;
+        db.transaction(() => {
+          q.insert.run(o.id, o.name ?? null, metadata, table, Date.now(), domain);
+          // the table is this domain's for good (its rows outlive the channel): registry/db.ts
+          if (domain !== DEFAULT_DOMAIN_ID)
+            db.prepare("INSERT OR IGNORE INTO domain_tables (table_name, domain_id) VALUES (?, ?)").run(table, domain);
+        })();
       } catch (e) {
         if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message))
           throw conflict("channel_exists", `channel ${JSON.stringify(o.id)} already exists`);

@@ -123,6 +123,15 @@ const CHANNEL_MIGRATIONS: Migration[] = [
       ALTER TABLE channels ADD COLUMN status TEXT NOT NULL DEFAULT 'enabled';
       ALTER TABLE channels ADD COLUMN updated_at INTEGER;`,
   },
+  {
+    // a table stays its domain's after its channel (or domain) is deleted: its rows never
+    // become the default domain's (domains.ofTable reads channels, then this)
+    id: 5,
+    sql: `
+      CREATE TABLE IF NOT EXISTS domain_tables (table_name TEXT PRIMARY KEY, domain_id TEXT NOT NULL);
+      INSERT OR IGNORE INTO domain_tables SELECT table_name, domain_id FROM channels
+        WHERE domain_id != '${DEFAULT_DOMAIN_ID}';`,
+  },
 ];
 
 // SuperMQ groups (registry/groups.ts): per domain, nested by parent_id; a channel or a

@@ -119,8 +119,8 @@ export function openDomains(dataDir: string): Domains {
     byRoute: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ?"),
     routeNoCase: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ? COLLATE NOCASE"),
     keys: db.prepare<{ n: number }, [string]>("SELECT count(*) AS n FROM clients WHERE domain_id = ?"),
-    ofTable: db.prepare<{ domain_id: string }, [string, string]>(
-      "SELECT domain_id FROM channels WHERE table_name IN (?, ?) LIMIT 1",
+    ofTable: db.prepare<{ domain_id: string }, [string, string, string, string]>(
+      "SELECT domain_id FROM (SELECT domain_id, 0 AS o FROM channels WHERE table_name IN (?, ?) UNION ALL SELECT domain_id, 1 FROM domain_tables WHERE table_name IN (?, ?)) ORDER BY o LIMIT 1",
     ),
   };
   const get = (id: string) => {
@@ -203,7 +203,8 @@ export function openDomains(dataDir: string): Domains {
     },
     ofTable(table) {
       const t = table.toUpperCase();
-      const d = q.ofTable.get(t, t.endsWith("_SENML") ? t.slice(0, -6) : t)?.domain_id;
+      const base = t.endsWith("_SENML") ? t.slice(0, -6) : t;
+      const d = q.ofTable.get(t, base, t, base)?.domain_id;
       return d === DEFAULT_DOMAIN_ID ? undefined : d;
     },
     delete(id) {

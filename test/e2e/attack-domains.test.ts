@@ -153,4 +153,24 @@ describe.skipIf(need.skip)("attacks across SuperMQ domains", () => {
     // B's id still names B on every path
     expect((await gw.curl("GET", `/${bId}/channels/bline`, gw.root)).status).toBe(200);
   });
+
+  test("a deleted channel's stored rows stay its domain's: no default-domain key reads them afterwards", async () => {
+    const f = await gw.domain("tf");
+    const dev = await gw.client(f);
+    await gw.channel(f, "gone", [dev]);
+    expect(await gw.pub(dev.id, dev.secret, "m/tf/c/gone", '[{"n":"secret","v":9}]')).toBe(0);
+    expect((await gw.curl("DELETE", `/${f}/channels/gone`, gw.root)).status).toBe(204);
+    const reader = await genKey(gw.srv.data, "reader"); // tables:read:*
+    for (const t of ["C_GONE", "C_GONE_SENML"]) {
+      const q = await gw.curl(
+        "GET",
+        `/db/query?q=${encodeURIComponent(`select * from ${t}`)}`,
+        `Bearer ${reader.token}`,
+      );
+      expect(q.status).toBe(403);
+    }
+    // the operator still reads them
+    const op = await gw.curl("GET", `/db/query?q=${encodeURIComponent("select count(*) from C_GONE")}`, gw.root);
+    expect(op.body.data).toMatchObject({ rows: [[1]] });
+  });
 });
