@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
+import { openRegistryDb } from "./db.ts";
 import { openDomains } from "./domains.ts";
 
 const dirs: string[] = [];
@@ -33,6 +34,11 @@ describe("domains", () => {
     expect(b.route).toBe(u); // a UUID route is kept lower case
     expect(() => d.create({ name: "E", route: "e", id: u }, "x")).toThrow("already exists");
     expect(d.resolve(u)?.id).toBe(b.id);
+    // a deleted domain that kept tables: its id is not given again (its tables would be the new one's)
+    const gone = d.create({ name: "G", route: "gone" }, "x");
+    openRegistryDb(dirs.at(-1)!).prepare("INSERT INTO domain_tables VALUES ('C_G1', ?)").run(gone.id);
+    d.delete(gone.id);
+    expect(() => d.create({ name: "G2", route: "g2", id: gone.id }, "x")).toThrow("already exists");
     d.close();
   });
 

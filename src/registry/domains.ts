@@ -118,6 +118,7 @@ export function openDomains(dataDir: string): Domains {
     get: db.prepare<Row, [string]>("SELECT * FROM domains WHERE id = ?"),
     byRoute: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ?"),
     routeNoCase: db.prepare<Row, [string]>("SELECT * FROM domains WHERE route = ? COLLATE NOCASE"),
+    tablesOf: db.prepare<{ n: number }, [string]>("SELECT 1 AS n FROM domain_tables WHERE domain_id = ? LIMIT 1"),
     keys: db.prepare<{ n: number }, [string]>("SELECT count(*) AS n FROM clients WHERE domain_id = ?"),
     ofTable: db.prepare<{ domain_id: string }, [string, string, string, string]>(
       "SELECT domain_id FROM (SELECT domain_id, 0 AS o FROM channels WHERE table_name IN (?, ?) UNION ALL SELECT domain_id, 1 FROM domain_tables WHERE table_name IN (?, ?)) ORDER BY o LIMIT 1",
@@ -142,7 +143,8 @@ export function openDomains(dataDir: string): Domains {
       // resolve() reads an id or a route: a UUID route is kept lower case, and neither may be
       // another domain's id or route (else one domain's paths and topics would reach another's)
       const route = UUID_RE.test(d.route) ? d.route.toLowerCase() : d.route;
-      if (q.get.get(route.toLowerCase()) ?? q.routeNoCase.get(id))
+      // ... nor the id of a deleted domain whose tables are still kept (they would become its)
+      if (q.get.get(route.toLowerCase()) ?? q.routeNoCase.get(id) ?? q.tablesOf.get(id))
         throw conflict("domain_exists", `a domain with id or route ${JSON.stringify(route)} or ${id} already exists`);
       const now = Date.now();
       try {
