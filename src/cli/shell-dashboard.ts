@@ -1,12 +1,12 @@
 // `neo shell dashboard list|show|del|share|unshare`: a domain's dashboards on the data dir
 // directly, server running or not, through the store the HTTP API uses (registry/
-// dashboards.ts) and the same share check (registry/dashboard-share.ts). The operator sees
+// dashboards.ts) and the same share check (lib/dashboard-share.ts). The operator sees
 // every dashboard of the domain (`--domain <id|route>`, else the default domain); a
 // dashboard of another domain is "not found" there, as over HTTP.
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
 import { usageError } from "../lib/errors.ts";
 import { setLogLevel } from "../lib/log.ts";
-import { checkShare } from "../registry/dashboard-share.ts";
+import { checkShare } from "../lib/dashboard-share.ts";
 import { type Dashboard, type Dashboards, openDashboards, openUsers } from "../registry/index.ts";
 import { auditChange } from "./audit-cli.ts";
 import { commonArgs, command } from "./common.ts";

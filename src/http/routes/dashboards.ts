@@ -17,7 +17,7 @@
 import { type Dashboard, type Dashboards, type Principal, principalName, shownTo } from "../../auth/index.ts";
 import { DEFAULT_DOMAIN_ID } from "../../lib/domain-id.ts";
 import { badRequest, notFound } from "../../lib/errors.ts";
-import { checkShare } from "../../registry/dashboard-share.ts";
+import { checkShare } from "../../lib/dashboard-share.ts";
 import { jsonResponse } from "../../lib/http/respond.ts";
 import { ANY, type RouteContext, type RouteSpec } from "../route.ts";
 import type { DashboardView, PanelView, TimeRangeView } from "./console-views.ts";

@@ -2,7 +2,7 @@
 // and `neo shell dashboard share|unshare`: every member of the domain and/or named users,
 // each an existing user (sharing names users by name; registry/user-leftovers.ts takes a
 // deleted user's name out of every share).
-import { badRequest } from "../lib/errors.ts";
+import { badRequest } from "./errors.ts";
 
 export interface ShareChange {
   members: boolean;
