@@ -5,7 +5,8 @@
 const TLS = '  Tls {\n    Enabled = true\n    ClientAuth = "optional"\n  }\n';
 
 export const START_BLOCKS: Record<string, string> = {
-  "MQTT over TLS (Mqtt.Tls)": `Mqtt {\n${TLS}}\n`,
+  // a tls:// listener beside the tcp:// one the probe connects to (%PORT%)
+  "MQTT over TLS (Mqtt.Tls)": `Mqtt {\n${TLS}  Listener "tcp" {\n    Address = "tcp://127.0.0.1:%PORT%"\n  }\n  Listener "tls" {\n    Address = "tls://127.0.0.1:0"\n  }\n}\n`,
   "HTTPS (Http.Tls, EST)": `Http {\n${TLS}}\n`,
   "gRPC (Grpc)": `Grpc {\n  Listen = "127.0.0.1:0"\n${TLS}}\n`,
   "CoAP (Coap)": 'Coap {\n  Listen = "127.0.0.1:0"\n}\n',
