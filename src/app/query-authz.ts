@@ -4,13 +4,14 @@
 // that reads no table: `with recursive ...` costs a query process all the same).
 // HTTP /db/query, the MQTT db/query topic, the console and gRPC all ask here.
 // A table that does not exist is answered like one the caller may not read (403 naming it),
-// so a scoped key cannot learn which tables exist; a caller that may read it hears "no such table".
+// so a scoped key cannot learn which tables exist; a caller that may read it hears "no such table",
+// and so does such a caller of another domain's table (authorize()'s `absent`: none in its domain).
 import { authorize, type Principal } from "../auth/index.ts";
 import { DOMAIN_ROLE_SCOPES } from "../lib/domain-roles.ts";
 import type { QueryRefusal, TableFinder } from "../query/index.ts";
 
 /** the decision for one table of a domain (HTTP passes its runner's, which audits a refusal) */
-type TableDecision = (table: string, domain?: string) => { allow: boolean; reason?: string };
+type TableDecision = (table: string, domain?: string) => { allow: boolean; reason?: string; absent?: true };
 
 export type ReadCheck = (principal: Principal, sql: string, decide?: TableDecision) => QueryRefusal | undefined;
 
@@ -29,13 +30,14 @@ export function createReadCheck(finder: TableFinder): ReadCheck {
       decide ??
       ((t, domain) => {
         const d = authorize(principal, "tables:read", t, domain);
-        return d.allow ? d : { allow: false, reason: d.reason };
+        return d.allow ? d : { allow: false, reason: d.reason, ...(d.absent ? { absent: d.absent } : {}) };
       });
     const refused = (t: string) => {
       const d = may(t);
-      return d.allow
-        ? undefined
-        : { ok: false as const, status: 403, reason: d.reason ?? `not allowed to read table ${t}` };
+      if (d.allow) return undefined;
+      // another domain's table, where a table of that name would be the caller's: none here
+      if (d.absent) return { ok: false as const, status: 400, reason: `no such table: ${t}` };
+      return { ok: false as const, status: 403, reason: d.reason ?? `not allowed to read table ${t}` };
     };
     const found = finder.tablesRead(sql);
     if (!found.ok) {

@@ -1,6 +1,6 @@
 // The ONE place that decides what a principal may do. Every listener and endpoint asks
 // `authorize(principal, operation, resource)`; nothing else matches scopes.
-import { entityFacts, type EntityKind } from "./entity-facts.ts";
+import { entityFacts, type EntityKind, ownDomain } from "./entity-facts.ts";
 import { covers, intersect, overlaps } from "./filters.ts";
 import { describe } from "./refusal-text.ts";
 import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
@@ -44,6 +44,9 @@ export type Decision =
       reason: string;
       /** the deny scope that decided it, when one did */
       scope?: string;
+      /** the entity lives in another domain, and one of that name the caller may use where it
+       * asked: from there it does not exist, so the surface answers as for a missing one */
+      absent?: true;
     };
 
 interface Rule {
@@ -175,10 +178,15 @@ export function authorize(
   // names no other domain: a caller learns nothing of domains it is not in)
   const own = ownDomain(operation, resource, domain);
   if (own === null) return { allow: false, reason: `${describe(operation, resource)}: its domain cannot be read now` };
-  if (own !== undefined && own !== domain) {
-    const d = authorize(principal, operation, resource, own);
-    return d.allow ? d : { allow: false, reason: describe(operation, resource) };
-  }
+  if (own === undefined || own === domain) return decideIn(principal, operation, resource, domain);
+  const d = decideIn(principal, operation, resource, own);
+  if (d.allow) return d;
+  const absent = decideIn(principal, operation, resource, domain).allow;
+  return { allow: false, reason: describe(operation, resource), ...(absent ? { absent: true as const } : {}) };
+}
+
+/** authorize() in the domain the entity lives in */
+function decideIn(principal: Principal, operation: Operation, resource: string, domain: string): Decision {
   // a key or anonymous caller lives in one domain: nothing of another, whatever its scopes say
   const home = principal.domain ?? (principal.kind === "user" ? undefined : DEFAULT_DOMAIN_ID);
   if (home !== undefined && home !== domain)
@@ -193,18 +201,9 @@ export function authorize(
     ? decideMember(principal, principal.roles, operation, resource, domain)
     : decide(principal, operation, resource, domain);
   if (!d.allow || !principal.within) return d;
-  const owner = authorize(principal.within, operation, resource, domain);
+  const owner = decideIn(principal.within, operation, resource, domain);
   if (!owner.allow) return owner;
   return d.partial || owner.partial ? ALLOW_PART : ALLOW_ALL;
-}
-
-/** the entity's own domain where it decides instead of the one asked (a table: always; a key: when
- * asked in the default domain, as routes naming a domain 404 another's); undefined: the one asked */
-function ownDomain(operation: Operation, resource: string, asked: string): string | undefined | null {
-  const table = operation === "tables:read" || operation === "tables:write";
-  if (!table && !(operation.startsWith("keys:") && asked === DEFAULT_DOMAIN_ID)) return undefined;
-  const f = entityFacts(table ? "table" : "client", table ? resource.toUpperCase() : resource);
-  return f === null ? null : f.domain;
 }
 
 /** each domain role's rules, parsed once (compile() caches per scope list) */

@@ -6,6 +6,9 @@
 // 250 ms data_version poll). Nothing installed (unit tests, the CLI): no groups, nothing
 // disabled. A lookup that fails answers `null`: authorize() then refuses what depends on it.
 
+import { DEFAULT_DOMAIN_ID } from "../lib/domain-id.ts";
+import type { Operation } from "../lib/scopes.ts";
+
 /** what a scope operation's resource is, for the group lookup (a table: for its domain) */
 export type EntityKind = "channel" | "client" | "group" | "table";
 
@@ -55,4 +58,13 @@ export function entityFacts(kind: EntityKind, id: string): Facts | null {
   if (cache.size >= MAX_CACHED) cache = new Map();
   cache.set(key, f);
   return f;
+}
+
+/** the entity's own domain where it decides instead of the one asked (a table: always; a key: when
+ * asked in the default domain, as routes naming a domain 404 another's); undefined: the one asked */
+export function ownDomain(operation: Operation, resource: string, asked: string): string | undefined | null {
+  const table = operation === "tables:read" || operation === "tables:write";
+  if (!table && !(operation.startsWith("keys:") && asked === DEFAULT_DOMAIN_ID)) return undefined;
+  const f = entityFacts(table ? "table" : "client", table ? resource.toUpperCase() : resource);
+  return f === null ? null : f.domain;
 }

@@ -13,6 +13,7 @@ export {
   type Operation,
 } from "../lib/scopes.ts";
 export { dropEntityFacts, installEntityFacts } from "./entity-facts.ts";
+export { knowsAll, seesDomain } from "./domain-view.ts";
 export { createIdentify, type Credentials } from "./identify.ts";
 export {
   formOf,

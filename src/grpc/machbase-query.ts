@@ -41,7 +41,7 @@ export function queryHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
       if (d.allow) return d;
       denied = true;
       f.denied(caller, "tables:read", t, d.reason);
-      return { allow: false, reason: d.reason };
+      return { allow: false, reason: d.reason, ...(d.absent ? { absent: d.absent } : {}) };
     });
     if (refused) {
       if (refused.status === 403 && !denied) f.denied(caller, "tables:read", "*", refused.reason);

@@ -80,6 +80,9 @@ interface ScopeNeed {
   target: string;
   /** an anonymous caller (token auth off) passes without the scope (/metrics, as before) */
   anonymousPasses?: boolean;
+  /** the route's answer for a target that does not exist, given (audited) to one of another
+   * domain that the caller would be answered so for here (Checked.absent) */
+  absent?: (target: string) => Error;
 }
 
 /** How the request reached us; all optional, so a test can call fetch(req) alone. */
@@ -97,6 +100,10 @@ export interface Connection {
 }
 
 /** What a handler gets besides the request. */
+/** a decision as a route sees it; `absent`: refused as an entity of another domain the caller
+ * would be answered "not found" for here (auth/authorize.ts Decision) */
+export type Checked = { allow: boolean; reason: string; absent?: true };
+
 export interface RouteContext extends Connection {
   url: URL;
   /** `:name` path segments, percent-decoded */
@@ -117,9 +124,9 @@ export interface RouteContext extends Connection {
    * may the caller do `op` on `target` (of SuperMQ domain `domain`, default: the default
    * domain)? No: the refusal is audited and a 403 thrown
    */
-  need(op: Operation, target: string, domain?: string): void;
+  need(op: Operation, target: string, domain?: string, absent?: (target: string) => Error): void;
   /** the same decision as `need`, answered (a refusal is audited) instead of thrown */
-  check(op: Operation, target: string, domain?: string): { allow: boolean; reason: string };
+  check(op: Operation, target: string, domain?: string): Checked;
   /** may the caller do `op` on `target`? (for filtering a list: nothing is audited) */
   may(op: Operation, target: string, domain?: string): boolean;
   /** a change route's audit target and detail (when not the path's `:id`), or another action */

@@ -14,7 +14,7 @@ import { routeTable } from "../lib/http/routes.ts";
 import { createLogAggregator } from "../lib/log-aggregate.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Caller, type HttpIdentify, identifyCaller, type Presented, presented } from "./caller.ts";
-import type { Connection, RouteContext, RouteSpec, Who } from "./route.ts";
+import type { Checked, Connection, RouteContext, RouteSpec, Who } from "./route.ts";
 import { checkSite } from "./site-guard.ts";
 import { authRow, changeRow, denyRow, type HttpAudit, secretRow } from "./audit-events.ts";
 
@@ -71,9 +71,10 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
   // refused tokens and certificates: a few per address in full, then a count per minute
   const refusedLog = createLogAggregator(log, "refused HTTP authentications");
 
-  function decide(p: Identified, op: Operation, target: string, domain?: string): { allow: boolean; reason: string } {
+  function decide(p: Identified, op: Operation, target: string, domain?: string): Checked {
     const d = authorize(p, op, target, domain);
-    return d.allow ? { allow: true, reason: "" } : { allow: false, reason: d.reason };
+    if (d.allow) return { allow: true, reason: "" };
+    return { allow: false, reason: d.reason, ...(d.absent ? { absent: d.absent } : {}) };
   }
 
   function identify(req: Request, url: URL, who: Who, c: RouteContext): Caller {
@@ -132,9 +133,10 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
         if (!d.allow) deps.audit?.record(denyRow(c, p, op, target, d.reason));
         return d;
       },
-      need(op, target, domain) {
+      need(op, target, domain, absent) {
         const d = c.check(op, target, domain);
         if (d.allow) return;
+        if (d.absent && absent) throw absent(target); // as a missing one: nothing of another domain
         throw forbidden("forbidden", NAMES_SCOPE.test(op) ? `${d.reason} (needs the scope ${op}:${target})` : d.reason);
       },
       may: (op, target, domain) => !c.principal || decide(c.principal, op, target, domain).allow,
@@ -202,7 +204,7 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       const s = route.scope;
       if (s && !(s.anonymousPasses && r.principal.kind === "anonymous")) {
         const target = s.target.startsWith(":") ? (found.params[s.target.slice(1)] ?? "") : s.target;
-        c.need(s.op, target);
+        c.need(s.op, target, undefined, s.absent);
       }
     }
 

@@ -20,7 +20,7 @@ export interface DbDeps {
   readCheck?: (
     principal: Principal,
     sql: string,
-    decide?: (table: string, domain?: string) => { allow: boolean; reason?: string },
+    decide?: (table: string, domain?: string) => { allow: boolean; reason?: string; absent?: true },
   ) => QueryRefusal | undefined;
   /** largest request body accepted */
   limit: number;

@@ -1,7 +1,7 @@
 // What SuperMQ's entity routes under a domain share (/<domain>/clients, /channels, /groups):
 // the path's domain (changes need it enabled), an entity that must live in it (another
 // domain's id is 404 here), paging, and the checks of SuperMQ's body fields.
-import { principalName } from "../../auth/index.ts";
+import { knowsAll, principalName, seesDomain } from "../../auth/index.ts";
 import { badRequest, forbidden, notFound } from "../../lib/errors.ts";
 import { API_SESSION, type RouteContext, type RouteSpec } from "../route.ts";
 
@@ -10,10 +10,21 @@ export interface DomainLookup {
   domain(idOrRoute: string): { id: string; status: string } | null;
 }
 
-/** the path's domain id; a change needs it enabled (403 while disabled or frozen) */
+/**
+ * the path's domain id; a change needs it enabled (403 while disabled or frozen). A domain the
+ * caller may not see (auth/domain-view.ts) answers as one that does not exist: the same 403,
+ * audited, naming only what the path said; only a global operator hears "not found" (404).
+ */
 export function domainOf(store: DomainLookup, c: RouteContext, change: boolean): string {
-  const d = store.domain(c.params.domain ?? "");
-  if (!d) throw notFound("domain_not_found", `domain ${JSON.stringify(c.params.domain)} not found`);
+  const asked = c.params.domain ?? "";
+  const d = store.domain(asked);
+  const p = c.principal;
+  if (!d || (p && !seesDomain(p, d.id))) {
+    if (!d && (!p || knowsAll(p, asked)))
+      throw notFound("domain_not_found", `domain ${JSON.stringify(asked)} not found`);
+    c.check("domains:read", d?.id ?? asked, d?.id ?? asked); // audited: a deny row
+    throw forbidden("domain_forbidden", `domain ${JSON.stringify(asked)}: not found or not allowed`);
+  }
   if (change && d.status !== "enabled") throw forbidden("domain_disabled", `domain ${d.id} is ${d.status}`);
   return d.id;
 }

@@ -8,7 +8,7 @@
 // body); each change is audited by the runner (`key.create`, ...).
 import { principalName } from "../../auth/index.ts";
 import type { Pki } from "../../pki/index.ts";
-import { badRequest } from "../../lib/errors.ts";
+import { badRequest, notFound } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { readJsonBody } from "../json-body.ts";
 import { API, CONSOLE, type RouteContext, type RouteSpec } from "../route.ts";
@@ -22,6 +22,9 @@ export interface KeysDeps {
   /** scopes of a key made without a `scopes` field (Auth.DefaultScopes, read per request) */
   defaultScopes: () => readonly string[];
 }
+
+/** a key that does not exist (keys-service's answer); another domain's is answered so too */
+const absent = (id: string) => notFound("client_not_found", `client id ${id} not found`);
 
 /** who made a change, for the log */
 const actor = (c: RouteContext) =>
@@ -50,7 +53,7 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
       method: "DELETE",
       path: `${prefix}/:id`,
       who,
-      scope: { op: "keys:delete", target: ":id" },
+      scope: { op: "keys:delete", target: ":id", absent },
       change: "key.delete",
       handler: (_, c) => keys.remove(c.started, c.params.id!, actor(c)),
     },
@@ -66,7 +69,7 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
       method: "POST",
       path: `${prefix}/:id/revoke`,
       who,
-      scope: { op: "keys:revoke", target: ":id" },
+      scope: { op: "keys:revoke", target: ":id", absent },
       change: "key.revoke",
       handler: (_, c) => keys.revoke(c.started, c.params.id!, actor(c)),
     },
@@ -87,7 +90,7 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
       method: "POST",
       path: "/keys/:id/rotate",
       who: API,
-      scope: { op: "keys:rotate", target: ":id" },
+      scope: { op: "keys:rotate", target: ":id", absent },
       change: "key.rotate",
       handler: async (req, c) => {
         const id = c.params.id!;

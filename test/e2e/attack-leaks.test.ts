@@ -1,0 +1,85 @@
+// Existence leaks across SuperMQ domains, driven with curl against a real `neo serve`: what a
+// caller may not see answers exactly as what does not exist (a domain, a table, a key).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type AttackGateway, openAttackGateway } from "./attack-kit.ts";
+import { genKey } from "./harness.ts";
+import { requiresTool } from "./requires.ts";
+
+const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
+let gw: AttackGateway;
+let bId = "";
+
+describe.skipIf(need.skip)("existence leaks across SuperMQ domains", () => {
+  beforeAll(async () => {
+    need.check();
+    gw = await openAttackGateway();
+    bId = await gw.domain("lb");
+    const dev = await gw.client(bId);
+    await gw.channel(bId, "lbline", [dev]);
+    expect(await gw.pub(dev.id, dev.secret, "m/lb/c/lbline", '[{"n":"t","v":1}]')).toBe(0);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  test("/<domain>/...: a domain the caller is not in answers as an unknown one, naming only the path", async () => {
+    const eve = await gw.user("eve");
+    for (const what of ["clients", "channels", "groups"]) {
+      for (const d of [bId, "lb"]) {
+        const theirs = await gw.curl("GET", `/${d}/${what}`, eve);
+        const none = await gw.curl("GET", `/${d.replace(/b/g, "x")}/${what}`, eve);
+        expect(theirs.status).toBe(none.status);
+        expect(JSON.stringify(theirs.body)).toBe(JSON.stringify(none.body).replaceAll(d.replace(/b/g, "x"), d));
+        if (d === "lb") expect(JSON.stringify(theirs.body)).not.toContain(bId);
+      }
+    }
+    // the operator (domains:read on every domain) still hears that a domain does not exist
+    expect((await gw.curl("GET", "/nosuch/clients", gw.root)).status).toBe(404);
+    expect((await gw.curl("GET", "/lb/clients", gw.root)).status).toBe(200);
+  });
+
+  test("/db/query, /db/write with a wildcard key in domain A: another domain's table answers as a missing one", async () => {
+    const a = await gw.domain("la");
+    const wide = await gw.user("wide", ["tables:read:*", "tables:write:*"]);
+    await gw.member(a, "wide", "member");
+    const q = (sql: string) => gw.curl("GET", `/db/query?q=${encodeURIComponent(sql)}`, wide);
+    const theirs = await q("select * from C_LBLINE");
+    const none = await q("select * from C_NOSUCH");
+    expect(theirs.status).toBe(none.status);
+    expect(theirs.body.reason).toBe("no such table: C_LBLINE");
+    expect(none.body.reason).toBe("no such table: C_NOSUCH");
+    const rows = { data: { columns: ["NAME", "TIME", "VALUE"], rows: [["forged", 1, 1]] } };
+    // a write cannot answer so: a missing table is made (table names are global, docs/supermq.md)
+    const w = await gw.curl("POST", "/db/write/C_LBLINE", wide, rows);
+    expect(w.status).toBe(403);
+    expect(w.body.reason).toBe("not allowed to write table C_LBLINE");
+    // the refusals are audited
+    const audit = JSON.stringify((await gw.curl("GET", "/audit?result=fail&limit=100", gw.root)).body);
+    expect(audit).toContain("not allowed to read table C_LBLINE");
+    expect(audit).toContain("not allowed to write table C_LBLINE");
+  });
+
+  test("/keys/<id>/rotate|revoke|DELETE: another domain's key answers as an unknown one (404)", async () => {
+    const dev = await gw.client(bId);
+    const ops = ["keys:rotate:*", "keys:revoke:*", "keys:delete:*"].flatMap((s) => ["--scope", s]);
+    const k = await genKey(gw.srv.data, "keyops", ops);
+    const auth = `Bearer ${k.token}`;
+    for (const [method, tail] of [
+      ["POST", "/rotate"],
+      ["POST", "/revoke"],
+      ["DELETE", ""],
+    ] as const) {
+      const theirs = await gw.curl(method, `/keys/${dev.id}${tail}`, auth, method === "POST" ? {} : undefined);
+      const none = await gw.curl(method, `/keys/nosuchkey${tail}`, auth, method === "POST" ? {} : undefined);
+      expect(theirs.status).toBe(404);
+      expect(none.status).toBe(404);
+      expect(theirs.body.reason).toBe(`client id ${dev.id} not found`);
+      expect(none.body.reason).toBe("client id nosuchkey not found");
+    }
+    // the key is still there, enabled, and each refusal is a deny row
+    const still = await gw.curl("GET", `/${bId}/clients/${dev.id}`, gw.root);
+    expect(still.body).toMatchObject({ id: dev.id, status: "enabled" });
+    const audit = JSON.stringify((await gw.curl("GET", "/audit?result=fail&limit=100", gw.root)).body);
+    for (const op of ["keys:rotate", "keys:revoke", "keys:delete"]) expect(audit).toContain(op);
+  });
+});
