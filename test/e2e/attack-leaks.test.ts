@@ -2,7 +2,8 @@
 // caller may not see answers exactly as what does not exist (a domain, a table, a key).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type AttackGateway, openAttackGateway } from "./attack-kit.ts";
-import { genKey } from "./harness.ts";
+import { eventually, genKey } from "./harness.ts";
+import { connectCollect, pubCode } from "./mqtt-clients.ts";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
@@ -81,5 +82,25 @@ describe.skipIf(need.skip)("existence leaks across SuperMQ domains", () => {
     expect(still.body).toMatchObject({ id: dev.id, status: "enabled" });
     const audit = JSON.stringify((await gw.curl("GET", "/audit?result=fail&limit=100", gw.root)).body);
     for (const op of ["keys:rotate", "keys:revoke", "keys:delete"]) expect(audit).toContain(op);
+  });
+
+  test("MQTT db/query of a tables:read:* key: another domain's table is answered as a missing one", async () => {
+    const k = await genKey(gw.srv.data, "mqreader"); // Auth.DefaultScopes: tables:read:*
+    const { c, got, ready } = connectCollect(`mqtt://${gw.srv.mqttHost}:${gw.srv.mqttPort}`, {
+      protocolVersion: 5,
+      username: k.token,
+    });
+    await ready;
+    await c.subscribeAsync("leak/#", { qos: 1 });
+    const codes: number[] = [];
+    for (const t of ["C_LBLINE", "C_LBLINE_SENML", "C_NOSUCH"])
+      codes.push(await pubCode(c, "db/query", JSON.stringify({ q: `select * from ${t}`, reply: `leak/${t}` })));
+    expect(codes).toEqual([0x99, 0x99, 0x99]); // the same PUBACK as a missing table's
+    await eventually(() => got.length === 3);
+    for (const m of got) {
+      const t = m.topic.slice("leak/".length);
+      expect(JSON.parse(m.payload)).toMatchObject({ success: false, reason: `no such table: ${t}` });
+    }
+    await c.endAsync();
   });
 });
