@@ -34,6 +34,12 @@ describe.skipIf(need.skip)("existence leaks across SuperMQ domains", () => {
         if (d === "lb") expect(JSON.stringify(theirs.body)).not.toContain(bId);
       }
     }
+    const told = await gw.curl("GET", "/lb/clients", eve);
+    expect(told.body.reason).toBe('domain "lb": not found or not allowed');
+    const audit = JSON.stringify((await gw.curl("GET", "/audit?result=fail&limit=100", gw.root)).body);
+    expect(audit).toContain(
+      `"action":"domains:read","result":"fail","method":"access_key","listener":"http","address":"127.0.0.1","user":"eve","target":"${bId}"`,
+    ); // a deny row
     // the operator (domains:read on every domain) still hears that a domain does not exist
     expect((await gw.curl("GET", "/nosuch/clients", gw.root)).status).toBe(404);
     expect((await gw.curl("GET", "/lb/clients", gw.root)).status).toBe(200);
