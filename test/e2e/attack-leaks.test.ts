@@ -83,6 +83,15 @@ describe.skipIf(need.skip)("existence leaks across SuperMQ domains", () => {
       expect(theirs.body.reason).toBe(`client id ${dev.id} not found`);
       expect(none.body.reason).toBe("client id nosuchkey not found");
     }
+    // ids are global (MQTT client ids): making or signing for another domain's is 409, as a taken one
+    const mk = (await genKey(gw.srv.data, "keymaker", ["--scope", "keys:create:*"])).token;
+    const made = await gw.curl("POST", "/keys", `Bearer ${mk}`, { id: dev.id });
+    expect(made.status).toBe(409);
+    expect(made.body.reason).toBe(`client id ${dev.id} already exists`);
+    const own = await gw.curl("POST", "/keys", `Bearer ${mk}`, { id: "keyops" });
+    expect(own.body.reason).toBe("client id keyops already exists");
+    const signed = await gw.curl("POST", `/keys/${dev.id}/sign`, `Bearer ${mk}`, { csr: "x" });
+    expect(signed.status).toBe(409);
     // the key is still there, enabled, and each refusal is a deny row
     const still = await gw.curl("GET", `/${bId}/clients/${dev.id}`, gw.root);
     expect(still.body).toMatchObject({ id: dev.id, status: "enabled" });

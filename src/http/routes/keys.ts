@@ -8,7 +8,7 @@
 // body); each change is audited by the runner (`key.create`, ...).
 import { principalName } from "../../auth/index.ts";
 import type { Pki } from "../../pki/index.ts";
-import { badRequest, notFound } from "../../lib/errors.ts";
+import { badRequest, conflict, notFound } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { readJsonBody } from "../json-body.ts";
 import { API, CONSOLE, type RouteContext, type RouteSpec } from "../route.ts";
@@ -25,6 +25,8 @@ export interface KeysDeps {
 
 /** a key that does not exist (keys-service's answer); another domain's is answered so too */
 const absent = (id: string) => notFound("client_not_found", `client id ${id} not found`);
+/** ids are global (MQTT client ids): another domain's is taken, as a default-domain one (keys-service) */
+const taken = (id: string) => conflict("client_exists", `client id ${id} already exists`);
 
 /** who made a change, for the log */
 const actor = (c: RouteContext) =>
@@ -37,7 +39,7 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
     const body = await readJsonBody(req);
     const id = body.name ?? body.id;
     if (typeof id !== "string" || id === "") throw badRequest("invalid_client_id", 'give the new key\'s "id"');
-    c.need("keys:create", id);
+    c.need("keys:create", id, undefined, taken);
     c.changed = { target: id };
     return body;
   };
@@ -61,7 +63,7 @@ export function keyRoutes(d: KeysDeps): RouteSpec[] {
       method: "POST",
       path: `${prefix}/:id/sign`,
       who,
-      scope: { op: "keys:create", target: ":id" },
+      scope: { op: "keys:create", target: ":id", absent: taken },
       change: "key.sign",
       handler: async (req, c) => keys.sign(c.started, c.params.id!, await readJsonBody(req), actor(c)),
     },
