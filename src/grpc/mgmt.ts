@@ -16,10 +16,12 @@ const secondsToDate = (s: string | undefined) => {
 };
 
 export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
-  const allowed = (c: Caller, op: Operation, id: string) => {
+  /** refused: audited; another domain's key gets `absent`, the answer a key of that id gets here */
+  const allowed = (c: Caller, op: Operation, id: string, absent?: string) => {
     const d = authorize(c.principal, op, id);
     if (!d.allow) {
       f.denied(c, op, id, d.reason);
+      if (d.absent && absent) throw new Refusal(absent);
       throw new Refusal(`${d.reason} (needs the scope ${op}:${id})`);
     }
   };
@@ -55,7 +57,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
         const c = f.caller(call);
         const { id, type } = call.request;
         if (!id) throw new Refusal("give the new key's id");
-        allowed(c, "keys:create", id);
+        allowed(c, "keys:create", id, `client id ${id} already exists`); // ids are global
         const notBefore = secondsToDate(call.request.notBefore);
         const notAfter = secondsToDate(call.request.notAfter);
         // machbase-neo's types are "ec"/"ecdsa" and "rsa"
@@ -73,7 +75,7 @@ export function mgmtHandlers(deps: GrpcDeps, f: Framing, handles: Handles) {
     DelKey: f.unary<{ id: string }, object>("DelKey", async (call) => {
       const c = f.caller(call);
       const { id } = call.request;
-      allowed(c, "keys:delete", id);
+      allowed(c, "keys:delete", id, `client id ${id} not found`);
       const r = await deps.keys.remove(id, actor(c));
       if (!r.ok) throw new Refusal(r.reason);
       changed(c, "key.delete", id);

@@ -26,7 +26,7 @@ describe.skipIf(need.skip || needPython.skip)("gRPC Query across SuperMQ domains
     cleanup(dir);
   });
 
-  test("another domain's table and its SenML side table answer 'no such table', as a missing one", async () => {
+  test("another domain's table (and SenML side table) is 'no such table', its key unknown (DelKey) or taken (GenKey)", async () => {
     const b = await gw.domain("gb");
     const dev = await gw.client(b);
     await gw.channel(b, "gline", [dev]);
@@ -38,8 +38,19 @@ describe.skipIf(need.skip || needPython.skip)("gRPC Query across SuperMQ domains
     const q = (t: string) => py(stubs, gw.srv.ready.grpc ?? "", ca, who, "query", `select * from ${t}`);
     for (const t of ["C_GLINE", "C_GLINE_SENML", "C_NOSUCH"])
       expect(await q(t)).toMatchObject({ ok: false, reason: `no such table: ${t}` });
-    // the refusals of the domain's tables are deny rows in the audit trail
+    // mgmt: another domain's key is deleted as an unknown one, and its id is taken as a default one's
+    const ops = ["keys:delete:*", "keys:create:*"].flatMap((s) => ["--scope", s]);
+    const km = await genKey(gw.srv.data, "gkeys", ops);
+    const mgmt = (...cmd: string[]) =>
+      py(stubs, gw.srv.ready.grpc ?? "", ca, { cert: "-", key: "-", token: km.token }, ...cmd);
+    expect(await mgmt("delkey", dev.id)).toMatchObject({ ok: false, reason: `client id ${dev.id} not found` });
+    expect(await mgmt("delkey", "nosuchkey")).toMatchObject({ ok: false, reason: "client id nosuchkey not found" });
+    expect(await mgmt("genkey", dev.id)).toMatchObject({ ok: false, reason: `client id ${dev.id} already exists` });
+    expect(await mgmt("genkey", "greader")).toMatchObject({ ok: false, reason: "client id greader already exists" });
+    expect((await gw.curl("GET", `/${b}/clients/${dev.id}`, gw.root)).body).toMatchObject({ id: dev.id });
+    // the refusals of the domain's tables and keys are deny rows in the audit trail
     const audit = JSON.stringify((await gw.curl("GET", "/audit?result=fail&limit=100", gw.root)).body);
     expect(audit).toContain("not allowed to read table C_GLINE");
+    expect(audit).toContain(`not allowed to delete key ${dev.id}`);
   });
 });
