@@ -2,7 +2,7 @@
 // must not delay it), then the web UI and the HTTP server with every route. The slots
 // hold the running listeners; a reload swaps what is in them.
 import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
-import { httpListeners, type NeoConfig } from "../config/index.ts";
+import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
@@ -44,7 +44,6 @@ import type { Stores } from "./phase-stores.ts";
 import type { StartTimes } from "./start-times.ts";
 import type { StopList } from "./stop-list.ts";
 import type { NeoBroker } from "./mqtt-auth.ts";
-import { loadTlsMaterial } from "./tls-material.ts";
 import { createWebUi } from "./web-ui.ts";
 
 export type { ReadyInfo };
@@ -67,9 +66,7 @@ export async function startListeners(
   times?: StartTimes,
 ): Promise<ListenerSlots> {
   const config = settings.get();
-  // a bad operator certificate stops the start before anything more listens (MQTT already does: phase-mqtt.ts)
-  if (httpListeners(config.http).some((l) => l.transport === "https"))
-    await loadTlsMaterial(s.pki, config.http.tls, "Http");
+  // a bad operator certificate (MQTT's or HTTP's) stopped the start before MQTT listened: phase-mqtt.ts
   // what listens now (the console's Overview shows it): the HTTP servers join below
   const bound: { http?: HttpListenerSet; grpc?: Awaited<ReturnType<typeof startGrpcListener>> } = {};
   let coapAt: { udp?: string; tls?: string } = {};

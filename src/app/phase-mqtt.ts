@@ -3,7 +3,7 @@
 // waits for it, so the port answers within milliseconds of the exec and no client is
 // refused for coming early. A bad operator certificate still stops the start before
 // anything listens. A reload reconciles the set (phase-listeners.ts ListenerSlots).
-import type { NeoConfig } from "../config/index.ts";
+import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { createMqttListenerSet, type MqttListenerSet } from "./listener-kinds.ts";
@@ -23,8 +23,11 @@ export async function listenMqtt(
 ): Promise<MqttListenerSet> {
   const log = createLogger("neosvr");
   const config = settings.get();
-  // a bad operator certificate stops the start before anything listens
-  if (config.mqtt.tls.enabled) await loadTlsMaterial(keys.pki, config.mqtt.tls, "Mqtt");
+  // a bad operator certificate (MQTT's or HTTP's) stops the start before anything listens
+  if (mqttListeners(config.mqtt).some((l) => l.transport === "tls" || l.transport === "wss"))
+    await loadTlsMaterial(keys.pki, config.mqtt.tls, "Mqtt");
+  if (httpListeners(config.http).some((l) => l.transport === "https"))
+    await loadTlsMaterial(keys.pki, config.http.tls, "Http");
   let announced = false;
   const mq = createMqttListenerSet((m, l) =>
     startMqttListener(
