@@ -3,7 +3,7 @@
 // check, the audit trail, the guard, metrics) built from the gateway's own parts.
 import { type Auth, type Guard, type PatAuth, shareKey } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
-import type { GrpcDeps, GrpcListener, KeyOps } from "../grpc/index.ts";
+import type { Gone, GrpcDeps, GrpcListener, KeyOps } from "../grpc/index.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import { isNeoError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -115,7 +115,13 @@ export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | u
       }
       const changed = version !== seen;
       seen = version;
-      return live.filter((l) => (changed || now >= l.principal.expiresAt) && !w.auth.current(l.principal.ref).ok);
+      const gone: Gone<(typeof live)[number]>[] = [];
+      for (const l of live) {
+        if (!changed && now < l.principal.expiresAt) continue;
+        const cur = w.auth.current(l.principal.ref);
+        if (!cur.ok) gone.push({ entry: l, reason: cur.reason });
+      }
+      return gone;
     },
     readCheck: (p, sql, decide) => w.readCheck(p, sql, decide),
     // the same fair line per principal as /db/query

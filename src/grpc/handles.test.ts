@@ -51,11 +51,15 @@ describe("gRPC handles", () => {
     const ended: string[] = [];
     h.streams.add({ principal: who("revoked"), end: (why, r) => ended.push(`${why}: ${r}`) });
     h.streams.add({ principal: who("a"), end: (why, r) => ended.push(`a ${why}: ${r}`) });
-    const dropped = h.sweep((live) => live.filter((l) => l.principal.id === "revoked"), old.used + IDLE_MS + 1);
+    const dropped = h.sweep(
+      (live) =>
+        live.filter((l) => l.principal.id === "revoked").map((entry) => ({ entry, reason: "the key was revoked" })),
+      old.used + IDLE_MS + 1,
+    );
     expect(dropped).toBe(3);
     expect(h.appenders.map.size).toBe(0);
     expect(h.stmts.map.size).toBe(0);
-    expect(ended).toEqual(["revoked: the key was deleted, revoked, rotated or has expired"]);
+    expect(ended).toEqual(["revoked: the key was revoked"]);
     expect(h.stats().streams).toBe(1);
   });
 });

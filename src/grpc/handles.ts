@@ -5,6 +5,7 @@
 import { randomHex } from "../lib/secret-bytes.ts";
 import type { Identified } from "../auth/index.ts";
 import type { QueryCells } from "../query/index.ts";
+import type { Gone } from "./types.ts";
 
 interface Owned {
   id: string;
@@ -105,9 +106,9 @@ export function createHandles() {
     },
     /**
      * Drop what idled too long, and everything of principals `revoked` names (their
-     * streams end with `reason`). `revoked` returns the entries whose credential went.
+     * streams end with current()'s reason). `revoked` returns the entries whose credential went.
      */
-    sweep(revoked: <T extends { principal: Identified }>(live: readonly T[]) => T[], now = Date.now()): number {
+    sweep(revoked: <T extends { principal: Identified }>(live: readonly T[]) => Gone<T>[], now = Date.now()): number {
       let dropped = 0;
       for (const t of [conns.map, rows.map, appenders.map, stmts.map] as Map<string, Owned>[])
         for (const [id, h] of t)
@@ -116,10 +117,10 @@ export function createHandles() {
             dropped++;
           }
       const gone = revoked([...all(), ...streams]);
-      for (const g of gone) {
+      for (const { entry: g, reason } of gone) {
         if ("end" in g) {
           streams.delete(g);
-          g.end("revoked", "the key was deleted, revoked, rotated or has expired");
+          g.end("revoked", reason);
         } else {
           conns.delete((g as Owned).id);
           rows.delete((g as Owned).id);

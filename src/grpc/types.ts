@@ -27,13 +27,20 @@ interface ServerFacts {
   ports(): { service: string; address: string }[];
 }
 
+/** a live handle whose credential went, and why (current()'s reason) */
+export interface Gone<T> {
+  entry: T;
+  reason: string;
+}
+
 export interface GrpcDeps {
   /** the one identity step */
   identify(c: Credentials): Identity;
   /** the one live re-check of a principal's credential: usable now, and with which rights */
   current(p: Identified): { ok: true; principal: Identified } | { ok: false; reason: string };
-  /** of these principals, the ones whose credential is no longer usable (deleted, revoked, rotated, expired) */
-  revoked<T extends { principal: Identified }>(live: readonly T[]): T[];
+  /** of these principals, the ones whose credential is no longer usable (deleted, revoked, rotated,
+   * expired), each with current()'s reason */
+  revoked<T extends { principal: Identified }>(live: readonly T[]): Gone<T>[];
   /** the table finder of /db/query; `decide` answers for each table it reads (authorize(tables:read)) */
   readCheck(
     p: Principal,
