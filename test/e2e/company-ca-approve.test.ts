@@ -6,15 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openBrowser, signIn } from "./console-browser.ts";
 import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
+import { EC, makeCompanyCa, sh } from "./company-ca-kit.ts";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
-
-async function sh(cmd: string[]) {
-  const r = await run(cmd, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
-  return r;
-}
 
 interface PendingJson {
   clientId: string;
@@ -30,7 +25,6 @@ describe.skipIf(need.skip)("approve at first use for a pinned company CA", () =>
   let neoCa: string;
   let admin: string;
   const f = (n: string) => join(dir, n);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   const pub = (name: string) =>
     run(
       [
@@ -43,7 +37,7 @@ describe.skipIf(need.skip)("approve at first use for a pinned company CA", () =>
     await sh([
       "openssl",
       "req",
-      ...ec,
+      ...EC,
       "-keyout",
       f(`${name}.key`),
       "-out",
@@ -67,20 +61,7 @@ describe.skipIf(need.skip)("approve at first use for a pinned company CA", () =>
   beforeAll(async () => {
     need.check();
     dir = tempDir("neo-company-approve-");
-    await sh([
-      "openssl",
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.crt"),
-      "-days",
-      "30",
-      "-subj",
-      "/CN=Acme Devices CA",
-    ]);
+    await makeCompanyCa(dir);
     for (const d of ["dev-a", "dev-b", "dev-c", "dev-d", "dev-e", "ghost"]) await device(d);
     const conf = f("neo.conf");
     await Bun.write(

@@ -6,26 +6,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { coapBackground, coapClient } from "./coap-clients.ts";
 import { needNode, nodeClient } from "./grpc-clients.ts";
-import { cleanup, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
-
-async function sh(cmd: string[]) {
-  const r = await run(cmd, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
-  return r;
-}
+import { cleanup, genKey, neo, startServer, tempDir, type Server } from "./harness.ts";
+import { EC, genCrl, makeCompanyCa, sh, startCrl } from "./company-ca-kit.ts";
 
 describe.skipIf(coapClient.skip || needNode.skip)("a company CRL ends CoAP observations and gRPC streams", () => {
   let srv: Server;
   let dir: string;
   let neoCa: string;
   const f = (n: string) => join(dir, n);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   const shell = (...a: string[]) => neo(["shell", ...a, "--data", srv.data, "--config", f("neo.conf")]);
   const device = async (name: string) => {
     await sh([
       "openssl",
       "req",
-      ...ec,
+      ...EC,
       "-keyout",
       f(`${name}.key`),
       "-out",
@@ -42,34 +36,15 @@ describe.skipIf(coapClient.skip || needNode.skip)("a company CRL ends CoAP obser
   };
   const revoke = async (name: string) => {
     await sh(["openssl", "ca", "-config", f("ca.cnf"), "-revoke", f(`${name}.crt`)]);
-    await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+    await genCrl(dir);
   };
 
   beforeAll(async () => {
     coapClient.check();
     needNode.check();
     dir = tempDir("neo-company-crl-live-");
-    await sh([
-      "openssl",
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.crt"),
-      "-days",
-      "30",
-      "-subj",
-      "/CN=Acme CA",
-    ]);
-    await Bun.write(
-      f("ca.cnf"),
-      `[ca]\ndefault_ca = acme\n[acme]\ndatabase = ${f("index.txt")}\ncertificate = ${f("ca.crt")}\nprivate_key = ${f("ca.key")}\ncrlnumber = ${f("crlnumber")}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
-    );
-    await Bun.write(f("index.txt"), "");
-    await Bun.write(f("crlnumber"), "01\n");
-    await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+    await makeCompanyCa(dir, "Acme CA");
+    await startCrl(dir);
     await Bun.write(
       f("neo.conf"),
       [

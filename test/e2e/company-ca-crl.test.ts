@@ -5,22 +5,16 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { cleanup, eventually, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
+import { EC, genCrl, makeCompanyCa, sh, startCrl } from "./company-ca-kit.ts";
 import { requiresTool } from "./requires.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
-
-async function sh(cmd: string[]) {
-  const r = await run(cmd, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
-  return r;
-}
 
 describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CRL", () => {
   let srv: Server;
   let dir: string;
   let neoCa: string;
   const f = (n: string) => join(dir, n);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   const pub = (name: string, id: string) =>
     run(
       [
@@ -33,7 +27,7 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
     await sh([
       "openssl",
       "req",
-      ...ec,
+      ...EC,
       "-keyout",
       f(`${name}.key`),
       "-out",
@@ -51,27 +45,8 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
   beforeAll(async () => {
     need.check();
     dir = tempDir("neo-company-crl-");
-    await sh([
-      "openssl",
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      f("ca.key"),
-      "-out",
-      f("ca.crt"),
-      "-days",
-      "30",
-      "-subj",
-      "/CN=Acme Devices CA",
-    ]);
-    await Bun.write(
-      f("ca.cnf"),
-      `[ca]\ndefault_ca = acme\n[acme]\ndatabase = ${f("index.txt")}\ncertificate = ${f("ca.crt")}\nprivate_key = ${f("ca.key")}\ncrlnumber = ${f("crlnumber")}\ndefault_md = sha256\ndefault_crl_days = 30\n`,
-    );
-    await Bun.write(f("index.txt"), "");
-    await Bun.write(f("crlnumber"), "01\n");
-    await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+    await makeCompanyCa(dir);
+    await startCrl(dir);
     await device("dev-9", "urn:acme:client:dev-9");
     await device("nobody", "urn:acme:client:not-registered");
     await device("dev-live", "urn:acme:client:dev-live");
@@ -105,7 +80,7 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
 
   test("openssl ca -revoke and -gencrl: the changed CRL file is read again and the certificate is refused", async () => {
     await sh(["openssl", "ca", "-config", f("ca.cnf"), "-revoke", f("dev-9.crt")]);
-    await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+    await genCrl(dir);
     await eventually(async () => (await pub("dev-9", "dev-9")).code !== 0, 10_000);
     expect(srv.logs()).toMatch(/read .*ca\.crl again \(1 revoked\)/);
   });
@@ -126,7 +101,7 @@ describe.skipIf(need.skip)("a company CA with Policy ca, a URI SAN rule and a CR
     try {
       await eventually(() => out.includes("SUBACK"), 10_000);
       await sh(["openssl", "ca", "-config", f("ca.cnf"), "-revoke", f("dev-live.crt")]);
-      await sh(["openssl", "ca", "-config", f("ca.cnf"), "-gencrl", "-out", f("ca.crl")]);
+      await genCrl(dir);
       const t0 = Date.now();
       // DISCONNECT 0x98 (administrative action), mosquitto prints it in decimal
       await eventually(() => /Received DISCONNECT \(152\)/i.test(out), 5_000);

@@ -7,20 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { coap, coapClient } from "./coap-clients.ts";
 import { needNode, nodeClient } from "./grpc-clients.ts";
-import { cleanup, genKey, neo, run, startServer, tempDir, type Server } from "./harness.ts";
-
-async function sh(cmd: string[]) {
-  const r = await run(cmd, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
-  return r;
-}
+import { cleanup, genKey, neo, startServer, tempDir, type Server } from "./harness.ts";
+import { EC, makeCompanyCa, sh } from "./company-ca-kit.ts";
 
 describe.skipIf(coapClient.skip || needNode.skip)("a company-CA certificate over gRPC and coaps+tcp", () => {
   let srv: Server;
   let dir: string;
   let neoCa: string;
   const f = (n: string) => join(dir, n);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   const device = { cert: "", key: "" };
   const shell = (...a: string[]) => neo(["shell", ...a, "--data", srv.data, "--config", f("neo.conf")]);
   const post = (v: number) =>
@@ -33,13 +27,8 @@ describe.skipIf(coapClient.skip || needNode.skip)("a company-CA certificate over
     coapClient.check();
     needNode.check();
     dir = tempDir("neo-company-grpc-coap-");
-    await sh(
-      ["openssl", "req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "30"].concat([
-        "-subj",
-        "/CN=Acme Devices CA",
-      ]),
-    );
-    await sh(["openssl", "req", ...ec, "-keyout", f("dev.key"), "-out", f("dev.csr"), "-subj", "/CN=dev-c/O=Acme"]);
+    await makeCompanyCa(dir);
+    await sh(["openssl", "req", ...EC, "-keyout", f("dev.key"), "-out", f("dev.csr"), "-subj", "/CN=dev-c/O=Acme"]);
     await Bun.write(f("dev.ext"), "extendedKeyUsage=clientAuth\n");
     await sh([
       ...["openssl", "x509", "-req", "-days", "30", "-in", f("dev.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key")],
