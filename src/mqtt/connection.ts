@@ -9,6 +9,7 @@ import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
 import { RC } from "./codes.ts";
 import { UnauthCharge } from "./unauth-budget.ts";
 import { wakeAdmission } from "./admission.ts";
+import { connectGate } from "./connect-gate.ts";
 import { decodePublish, decodeTiny } from "./codec.ts";
 import { encodable, parsePackets } from "./parser.ts";
 import { Outbound } from "./outbound.ts";
@@ -123,6 +124,15 @@ export class Connection {
     const budget = this.budget; // null once the CONNECT was accepted
     if (!accepted && budget && !budget.received(chunk.byteLength, this.transport.peer.remoteAddress))
       return this.close();
+    // a CONNECT not yet checked: at most so many a turn (connect-gate.ts), the rest wait their turn
+    if (this.state === "new" && connectGate(this.core).defer(this, chunk)) return;
+    this.frame(chunk);
+  }
+
+  /** Frame and handle bytes already counted (from onData, or handed back by the connect gate). */
+  frame(chunk: Uint8Array): void {
+    if (this.state === "closed") return;
+    const accepted = this.state === "connected";
     const buf = this.pieces ? this.pieces.take(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!buf) return;
     let off = 0;
