@@ -1,5 +1,5 @@
 // Process helpers for the bench: spawn brokers, wait for readiness, read CPU and RSS from /proc.
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import type { Subprocess } from "bun";
@@ -14,6 +14,22 @@ export function procCpuSeconds(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return (utime + stime) / CLK_TCK;
+}
+
+/** CPU seconds of the live processes whose parent is `pid` (e.g. a gateway's query processes). */
+export function childrenCpuSeconds(pid: number): number {
+  let sum = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid) sum += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return sum;
 }
 
 /** Resident set size in KiB from /proc/<pid>/status (VmRSS). */

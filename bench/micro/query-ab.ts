@@ -9,12 +9,12 @@
 // this process drives `--lanes` loops of `GET /db/query?q=<sql>` (lanes spread over the
 // keys) at one of them per slice, alternating, so both see the same machine load. Per
 // build: the median answers/s over the slices (200s only; other statuses are counted and
-// shown) and the gateway's CPU microseconds per answer (/proc/<pid>/stat, the query
-// processes not included). Both servers are killed by PID at the end.
+// shown) and the gateway's CPU microseconds per answer (/proc/<pid>/stat), and beside it
+// its query processes' (the gateway's live children). Both servers are killed by PID at the end.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { killProc, procCpuSeconds, waitForLine } from "../lib/proc.ts";
+import { childrenCpuSeconds, killProc, procCpuSeconds, waitForLine } from "../lib/proc.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const arg = (name: string, dflt: string) => {
@@ -60,6 +60,7 @@ async function start(label: "a" | "b") {
     tokens,
     rates: [] as number[],
     cpuUs: [] as number[],
+    kidsUs: [] as number[],
     other: new Map<number, number>(),
   };
 }
@@ -69,6 +70,7 @@ const url = (b: Build) => `${b.http}/db/query?q=${encodeURIComponent(sql)}`;
 
 async function slice(b: Build, record: boolean): Promise<void> {
   const cpu0 = procCpuSeconds(b.proc.pid);
+  const kids0 = childrenCpuSeconds(b.proc.pid);
   const t0 = performance.now();
   const until = t0 + sliceMs;
   let n = 0;
@@ -86,9 +88,11 @@ async function slice(b: Build, record: boolean): Promise<void> {
   );
   const secs = (performance.now() - t0) / 1000;
   const cpu = procCpuSeconds(b.proc.pid) - cpu0;
+  const kids = childrenCpuSeconds(b.proc.pid) - kids0;
   if (!record || n === 0) return;
   b.rates.push(n / secs);
   b.cpuUs.push((cpu * 1e6) / n);
+  b.kidsUs.push((kids * 1e6) / n);
 }
 
 const median = (xs: number[]) => {
@@ -109,7 +113,7 @@ try {
   for (const x of [a, b]) {
     const other = [...x.other].map(([s, c]) => `${c} x ${s}`).join(", ") || "none";
     console.log(
-      `${x.label}: ${Math.round(median(x.rates)).toLocaleString("en")} answers/s, ${median(x.cpuUs).toFixed(0)} µs gateway CPU per answer, other statuses: ${other} (${cmds[x.label]})`,
+      `${x.label}: ${Math.round(median(x.rates)).toLocaleString("en")} answers/s, ${median(x.cpuUs).toFixed(0)} µs gateway CPU per answer (+ ${median(x.kidsUs).toFixed(0)} µs in query processes), other statuses: ${other} (${cmds[x.label]})`,
     );
   }
   console.log(

@@ -89,6 +89,31 @@ describe("the table finder asks SQLite which tables a statement reads", () => {
     expect(tables("SELECT * FROM LATE")).toEqual(["LATE"]);
   });
 
+  test("a root page freed by a drop and taken by another table names the new table, not the old", () => {
+    const db = openDatabase(join(dir, "series.db"));
+    db.exec('CREATE TABLE "GONE" (NAME TEXT, TIME INTEGER, VALUE REAL)');
+    expect(tables("SELECT * FROM GONE")).toEqual(["GONE"]);
+    const root = (name: string) =>
+      Number(db.query<{ r: number }, [string]>("SELECT rootpage AS r FROM sqlite_schema WHERE name = ?").get(name)?.r);
+    const was = root("GONE");
+    db.exec('DROP TABLE "GONE"; CREATE TABLE "TAKER" (NAME TEXT, TIME INTEGER, VALUE REAL)');
+    const now = root("TAKER");
+    db.close();
+    expect(tables("SELECT * FROM TAKER")).toEqual(["TAKER"]);
+    expect(tables("SELECT * FROM GONE")).toBe("refused 400");
+    expect(now).toBe(was); // the case that matters: the same b-tree, another table
+  });
+
+  test("the same text asked again after a view was replaced names the view's new table", () => {
+    const db = openDatabase(join(dir, "series.db"));
+    db.exec('CREATE VIEW "SHIFTY" AS SELECT * FROM "TAG"');
+    expect(tables("SELECT * FROM SHIFTY")).toEqual(["TAG"]);
+    expect(tables("SELECT * FROM SHIFTY")).toEqual(["TAG"]); // kept
+    db.exec('DROP VIEW "SHIFTY"; CREATE VIEW "SHIFTY" AS SELECT * FROM "SECRET"');
+    db.close();
+    expect(tables("SELECT * FROM SHIFTY")).toEqual(["SECRET"]);
+  });
+
   test("a mapping from internal to user tables applies, and null refuses naming the table", () => {
     const mapped = openTableFinder(join(dir, "series.db"), (t) => (t === "SECRET" ? null : t === "OTHER" ? "TAG" : t));
     expect(mapped.tablesRead("SELECT * FROM OTHER")).toEqual({ ok: true, tables: ["TAG"] });

@@ -17,6 +17,10 @@ export interface TableFinder {
   close(): void;
 }
 
+/** statements (up to this length) whose answer is kept until the schema changes */
+const ANSWERS_KEPT = 256;
+const ANSWER_MAX_CHARS = 2048;
+
 /** virtual tables that read only their own argument */
 const HARMLESS_VTABS = ["json_each('[]')", "json_tree('{}')"];
 
@@ -58,22 +62,53 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
 
   const refuse = (status: number, reason: string): TablesRead => ({ ok: false, status, reason });
 
-  function tablesRead(sql: string): TablesRead {
-    // read first: a statement that reads notices a schema another connection changed (a
-    // table dropped, a view replaced) and reloads it; EXPLAIN alone would show the old one
-    const schema = new Map<number, string>();
+  // The schema by root page, read again only when the schema cookie moved. Reading
+  // sqlite_schema also makes this connection reload a schema another connection changed (a
+  // table dropped, a view replaced), which EXPLAIN alone would not: it shows the old one.
+  // The cookie (PRAGMA schema_version, ~0.4 µs on a kept statement that runs to its end and so
+  // holds no snapshot) moves with every schema change, VACUUM included.
+  const cookie = db.prepare<[number], []>("PRAGMA schema_version");
+  let schema = new Map<number, string>();
+  let schemaAt = Number.NaN;
+  // the answers for statements seen under this schema (a dashboard or a poll asks the same
+  // text again and again): a statement's tables depend only on its text and the schema
+  const answered = new Map<string, TablesRead>();
+  function currentSchema(): Map<number, string> {
+    const at = Number(cookie.values()[0]?.[0]);
+    if (at === schemaAt) return schema;
+    answered.clear();
+    const next = new Map<number, string>();
     for (const r of rows<{ tbl_name: string; rootpage: number | bigint }>(
       "SELECT tbl_name, rootpage FROM sqlite_schema WHERE rootpage > 0",
     ))
-      schema.set(Number(r.rootpage), r.tbl_name);
-    schema.set(1, "sqlite_schema");
+      next.set(Number(r.rootpage), r.tbl_name);
+    next.set(1, "sqlite_schema");
+    schema = next;
+    schemaAt = at; // a change between the two reads moves the cookie again: read again next time
+    return schema;
+  }
+
+  function tablesRead(sql: string): TablesRead {
+    const schema = currentSchema();
+    const known = answered.get(sql);
+    if (known) return known;
+    const found = find(sql, schema);
+    if (found.ok && sql.length <= ANSWER_MAX_CHARS) {
+      if (answered.size >= ANSWERS_KEPT) answered.delete(answered.keys().next().value as string);
+      Object.freeze(found.tables);
+      answered.set(sql, found);
+    }
+    return found;
+  }
+
+  function find(sql: string, schema: Map<number, string>): TablesRead {
     let body: string;
     let ops: Op[];
     try {
       body = checkReadOnlySql(sql);
       // EXPLAIN [QUERY PLAN] <stmt> shows how <stmt> reads: it needs what <stmt> needs
       const explained = /^\s*explain\s+(?:query\s+plan\s+)?/i.exec(body);
-      if (explained) return tablesRead(body.slice(explained[0].length));
+      if (explained) return find(body.slice(explained[0].length), schema);
       const st = db.prepare(body);
       const readonly = st.readonly;
       st.finalize();
@@ -114,6 +149,9 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
 
   return {
     tablesRead,
-    close: () => db.close(),
+    close: () => {
+      cookie.finalize();
+      db.close();
+    },
   };
 }
