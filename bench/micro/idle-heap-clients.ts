@@ -1,11 +1,16 @@
-// Child of idle-heap.ts: `port token n` — n MQTT 3.1.1 connections (token as username,
-// keepalive 0), 64 connecting at a time; prints "<n> connected" once all have CONNACK 0,
-// then stays idle until killed.
+// Child of the idle-memory programs (idle-kit.ts): `port token n [from]` — n MQTT 3.1.1
+// connections (token as username, keepalive 0, client ids idle-<from>...), 64 connecting at
+// a time; prints "<n> connected" once all have CONNACK 0, then stays idle until killed.
 import mqtt from "mqtt-packet";
 
-const [port, token, n] = [Number(process.argv[2]), process.argv[3] ?? "", Number(process.argv[4])];
+const [port, token, n, from] = [
+  Number(process.argv[2]),
+  process.argv[3] ?? "",
+  Number(process.argv[4]),
+  Number(process.argv[5] ?? 0),
+];
 let ok = 0;
-let next = 0;
+let next = from;
 const sockets: unknown[] = [];
 async function one(i: number): Promise<void> {
   await new Promise<void>((res, rej) => {
@@ -43,7 +48,7 @@ async function one(i: number): Promise<void> {
 }
 await Promise.all(
   Array.from({ length: 64 }, async () => {
-    while (next < n) await one(next++);
+    while (next < from + n) await one(next++);
   }),
 );
 console.log(`${ok} connected`);

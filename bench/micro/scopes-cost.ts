@@ -32,7 +32,7 @@ async function run(scopes: readonly string[], subscribers: number): Promise<{ cp
     sysIntervalMs: 0,
     hooks: {
       authenticate: () => {
-        const meta: SessionCredential = { principal, epoch: 0 };
+        const meta: SessionCredential = { principal, epoch: 0, rights: null };
         return { ok: true, identity: "bench01", meta };
       },
       authorizePublish: (c, t) => authz.publish(c, t),

@@ -21,6 +21,11 @@ export interface SessionCredential {
   readonly principal: Identified;
   /** the re-check's epoch when it was identified: any change seen after it makes current() ask again */
   readonly epoch: number;
+  /**
+   * mqtt-authz.ts's answers about this session, kept on the record itself (no table beside
+   * it); null while none were needed: an idle session identified since the last change has none
+   */
+  rights: object | null;
 }
 
 /** the broker as the app runs it: each session's meta is its SessionCredential */
@@ -153,7 +158,7 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     const p = who.principal;
     const clash = checkClientId(req, p);
     if (clash) return { ...clash, form: formOf(p.ref), ...(p.kind !== "anonymous" ? { claimed: p.id } : {}) };
-    const meta: SessionCredential = { principal: p, epoch: deps.epoch() };
+    const meta: SessionCredential = { principal: p, epoch: deps.epoch(), rights: null };
     // anonymous clients and the console hold no identity: their sessions are nobody's
     if (p.kind === "anonymous" || p.ref.kind === "session") return { ok: true, meta };
     return { ok: true, identity: p.id, expiresAt: p.expiresAt, meta };

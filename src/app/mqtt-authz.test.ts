@@ -24,7 +24,7 @@ function setup(scopes: Record<string, string[]>, anonymous: string[] = ["topics:
     const principal = key
       ? { ...makePrincipal(key, "client", scopes[key]!), ref, expiresAt: Infinity }
       : { ...makePrincipal(id, "anonymous", anonymous), ref, expiresAt: Infinity };
-    const meta: SessionCredential = { principal, epoch: 0 };
+    const meta: SessionCredential = { principal, epoch: 0, rights: null };
     return {
       id,
       protocolVersion: 5,

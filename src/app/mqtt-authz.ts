@@ -24,9 +24,13 @@ interface Entry {
   dead: Extract<Current, { ok: false }> | undefined;
   /** when to ask current() again even if nothing changed (the credential's expiry) */
   expiresAt: number;
-  publish: Map<string, boolean>;
-  deliver: Map<string, boolean>;
+  /** answers per topic, made on the first one (an idle session asks none) */
+  publish: Map<string, boolean> | null;
+  deliver: Map<string, boolean> | null;
 }
+
+/** what a usable credential's re-check says about it: nothing to act on */
+const USABLE = null;
 
 /** `db/write/<t>[:csv...]`, `db/append/<t>`: the table a data topic writes */
 function writtenTable(topic: string): string | null {
@@ -49,8 +53,9 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
   let epoch = 0;
   /** told of every change (the broker drops the answers it keeps per session) */
   const listeners: (() => void)[] = [];
-  /** every session, connected or offline: by its credential record (one per connection, kept by the broker's session) */
-  const byCredential = new WeakMap<SessionCredential, Entry>();
+  // every session, connected or offline, keeps its Entry on its credential record (`rights`:
+  // one per connection, kept by the broker's session), made only once something needs it
+  const entryOf = (cred: SessionCredential) => cred.rights as Entry | null;
   /** sessions restored from mqtt-state.bin whose client has not come back (no record): by owner */
   const restored = new Map<string, Entry>();
 
@@ -62,8 +67,8 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
       principal: c.ok ? c.principal : null,
       expiresAt: c.ok ? c.principal.expiresAt : Number.POSITIVE_INFINITY,
       dead: c.ok ? undefined : c,
-      publish: new Map(),
-      deliver: new Map(),
+      publish: null,
+      deliver: null,
     };
     return e;
   }
@@ -72,8 +77,14 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
   const stale = (e: Entry) =>
     e.epoch !== epoch || (e.expiresAt !== Number.POSITIVE_INFINITY && e.principal !== null && now() >= e.expiresAt);
 
+  /** a record with no Entry yet, identified since the last change and not expired: usable as identified */
+  const fresh = (cred: SessionCredential) =>
+    cred.rights === null &&
+    cred.epoch === epoch &&
+    (cred.principal.expiresAt === Number.POSITIVE_INFINITY || now() < cred.principal.expiresAt);
+
   function connected(cred: SessionCredential): Entry {
-    let e = byCredential.get(cred);
+    let e = entryOf(cred);
     if (!e) {
       // as identified at CONNECT (no second lookup), unless a change was seen since then
       const p = cred.principal;
@@ -83,12 +94,12 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
         principal: p,
         expiresAt: p.expiresAt,
         dead: undefined,
-        publish: new Map(),
-        deliver: new Map(),
+        publish: null,
+        deliver: null,
       };
-      byCredential.set(cred, e);
+      cred.rights = e;
     }
-    if (stale(e)) byCredential.set(cred, (e = derive(e.ref)));
+    if (stale(e)) cred.rights = e = derive(e.ref);
     return e;
   }
 
@@ -118,7 +129,8 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
 
   const of = (c: NeoClient) => entryFor({ client: c, owner: c.identity, clientId: c.id });
 
-  const remember = (m: Map<string, boolean>, topic: string, ok: boolean) => {
+  const remember = (e: Entry, kind: "publish" | "deliver", topic: string, ok: boolean) => {
+    const m = (e[kind] ??= new Map());
     if (m.size >= MAX_CACHED) m.clear();
     m.set(topic, ok);
     return ok;
@@ -150,6 +162,14 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
     /** the epoch now: a session identified now is current until the next change */
     epoch: () => epoch,
 
+    /** why a connected session's credential is no longer usable now; null while it is (no allocation: every session, every re-check) */
+    deadOf(client: NeoClient): Extract<Current, { ok: false }> | null {
+      const cred = credentialOf(client);
+      if (cred && fresh(cred)) return USABLE;
+      const e = of(client);
+      return e.principal ? USABLE : (e.dead ?? { ok: false, kind: "revoked", reason: "" });
+    },
+
     /** the credential of a session now: usable (with its principal) or why not */
     live(client: NeoClient): Current {
       const e = of(client);
@@ -178,14 +198,14 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
 
     publish(client: NeoClient, topic: string): boolean {
       const e = of(client);
-      const hit = e.publish.get(topic);
+      const hit = e.publish?.get(topic);
       if (hit !== undefined) return hit;
       // the console's Live page only watches; a dead credential does nothing (not even its will)
-      if (!e.principal || isConsole(credentialOf(client))) return remember(e.publish, topic, false);
+      if (!e.principal || isConsole(credentialOf(client))) return remember(e, "publish", topic, false);
       let ok = decided(authorize(e.principal, "topics:publish", topic), client.id, `PUBLISH to ${topic}`);
       const table = ok ? writtenTable(topic) : null;
       if (table !== null) ok = decided(authorize(e.principal, "tables:write", table), client.id, `PUBLISH to ${topic}`);
-      return remember(e.publish, topic, ok);
+      return remember(e, "publish", topic, ok);
     },
 
     subscribe(client: NeoClient, filter: string): boolean {
@@ -198,10 +218,11 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
 
     deliver(t: DeliveryTarget<SessionCredential>, topic: string): boolean {
       const e = entryFor(t);
-      const hit = e.deliver.get(topic);
+      const hit = e.deliver?.get(topic);
       if (hit !== undefined) return hit;
       return remember(
-        e.deliver,
+        e,
+        "deliver",
         topic,
         e.principal !== null && authorize(e.principal, "topics:subscribe", topic).allow,
       );
@@ -216,8 +237,8 @@ const DENY_ALL: Entry = {
   principal: null,
   expiresAt: Number.POSITIVE_INFINITY,
   dead: undefined,
-  publish: new Map(),
-  deliver: new Map(),
+  publish: null,
+  deliver: null,
 };
 
 export type MqttAuthorizer = ReturnType<typeof createMqttAuthorizer>;

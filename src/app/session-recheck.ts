@@ -38,9 +38,9 @@ export function startSessionRecheck(o: {
   // each connected session's credential, as current() says now (cached until a change or its expiry)
   const revalidate = () => {
     for (const c of broker.clients()) {
-      const now = authz.live(c);
-      if (now.ok || now.kind === "unavailable") continue; // a registry that cannot be read ends no session
-      log.info(`disconnecting "${c.id}": its credential is no longer usable (${now.reason})`);
+      const dead = authz.deadOf(c); // null: usable (nothing made for a session that is)
+      if (dead === null || dead.kind === "unavailable") continue; // a registry that cannot be read ends no session
+      log.info(`disconnecting "${c.id}": its credential is no longer usable (${dead.reason})`);
       broker.disconnect(c.id, RC.administrativeAction);
     }
   };

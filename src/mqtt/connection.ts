@@ -15,7 +15,7 @@ import { encodable, parsePackets } from "./parser.ts";
 import { Outbound } from "./outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import type { PendingPublish } from "./handlers/publish.ts";
-import { InboundOrder } from "./inbound-order.ts";
+import { type InboundOrder, publishSettled, takeInOrder } from "./inbound-order.ts";
 import { Reassembly } from "./reassembly.ts";
 
 // mqtt-packet would otherwise build 65,536 two-byte Buffers (megabytes of RSS) on its first
@@ -29,6 +29,8 @@ const FRAMING: VarInt = { value: 0, end: 0 };
 /** after a DISCONNECT with a reason: how long, and how many more bytes, the client may still send */
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1 << 20;
+/** shared and empty, never written (frozen): no publish awaits the app (every idle connection) */
+const NO_PENDING: PendingPublish[] = Object.freeze([]) as unknown as PendingPublish[];
 
 export class Connection {
   state: State = "new";
@@ -54,11 +56,12 @@ export class Connection {
   messagesIn = 0;
   messagesOut = 0;
   connectedAt = 0;
-  readonly pendingPubs: PendingPublish[] = [];
+  /** publishes awaiting the app's onPublish, in arrival order (NO_PENDING while none: awaitPublish) */
+  pendingPubs: PendingPublish[] = NO_PENDING;
   /** the key this connection counts against in the per-key connection cap, once connected */
   countedIdentity: string | undefined = undefined;
-  /** packets handled in order: publishes pipelined, the rest behind them */
-  private readonly order: InboundOrder;
+  /** packets waiting their turn (inbound-order.ts): made while some must, null again once none do */
+  order: InboundOrder | null = null;
   /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is */
   private pieces: Reassembly | null = null;
   /** what it holds of the broker's unauthenticated budget, until the CONNECT is accepted (then null) */
@@ -73,7 +76,6 @@ export class Connection {
     readonly transport: Transport,
   ) {
     this.budget = new UnauthCharge(core);
-    this.order = new InboundOrder(this);
     this.out = new Outbound(this);
     this.connectTimer = setTimeout(() => {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
@@ -211,20 +213,26 @@ export class Connection {
     }
     if (p.cmd === "publish" && p.qos > 0 && this.version === 5 && this.state === "connected") {
       // QoS 1/2 publishes not yet acknowledged, waiting here included [MQTT-3.3.4-9]
-      if (this.inboundPending + this.order.queuedQos >= SERVER_RECEIVE_MAXIMUM)
+      if (this.inboundPending + (this.order?.queuedQos ?? 0) >= SERVER_RECEIVE_MAXIMUM)
         return this.protocolClose(RC.receiveMaximumExceeded);
     }
-    this.order.take(p);
+    takeInOrder(this, p);
+  }
+
+  /** A publish now awaits the app's onPublish (finished in arrival order). */
+  awaitPublish(p: PendingPublish): void {
+    if (this.pendingPubs === NO_PENDING) this.pendingPubs = [];
+    this.pendingPubs.push(p);
+  }
+
+  /** none awaits any more: the list goes (an idle connection keeps none) */
+  pendingPubsDone(): void {
+    this.pendingPubs = NO_PENDING;
   }
 
   /** A pipelined publish finished its hook: finish everything ready at the head, in order. */
   publishSettled(): void {
-    this.order.publishSettled();
-  }
-
-  /** Hold further packets until the given async step is done (CONNECT authentication). */
-  hold(): void {
-    this.order.hold();
+    publishSettled(this);
   }
 
   // ---- outbound ----
@@ -293,7 +301,8 @@ export class Connection {
     const wasConnected = this.state === "connected";
     this.state = "closed";
     this.clearConnectTimer();
-    this.order.clear();
+    this.order?.clear();
+    this.order = null;
     this.pieces = null;
     this.releaseCharge();
     if (this.core.connections.delete(this)) this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);

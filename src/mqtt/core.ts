@@ -191,10 +191,9 @@ export class BrokerCore {
     const w = s.pendingWill;
     s.pendingWill = null;
     for (const sub of s.subscriptions.values()) this.untrack(sub);
-    s.subscriptions.clear();
+    s.clearState(); // subscriptions, in flight, QoS 2 ids
     s.decisions = null;
     s.clearQueue();
-    s.inflight.clear();
     this.setPersistent(s, null);
     if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
     if (w && !this.shuttingDown)
@@ -213,9 +212,8 @@ export class BrokerCore {
   addSubscription(s: Session, sub: Subscription): boolean {
     s.changes++;
     this.routes.clear();
-    const old = s.subscriptions.get(sub.raw);
+    const old = s.setSubscription(sub.raw, sub);
     if (old) this.untrack(old);
-    s.subscriptions.set(sub.raw, sub);
     if (sub.group !== undefined) this.shared.set(sub.filter, `${sub.group}\u0000${sub.clientId}`, sub);
     else this.subs.set(sub.filter, sub.clientId, sub);
     return old === undefined;
@@ -223,9 +221,8 @@ export class BrokerCore {
 
   removeSubscription(s: Session, raw: string): boolean {
     s.changes++;
-    const sub = s.subscriptions.get(raw);
+    const sub = s.deleteSubscription(raw);
     if (!sub) return false;
-    s.subscriptions.delete(raw);
     this.untrack(sub);
     return true;
   }

@@ -2,6 +2,9 @@
 // PIPELINE_LIMIT wait for the app's onPublish at once, finished in arrival order), any
 // other packet waits until the publishes before it are done, and an async step (CONNECT's
 // authentication) holds everything behind it. Too long a backlog pauses reading.
+// A packet that need not wait is handled at once (takeInOrder); an InboundOrder, the
+// backlog, is made only while one must, and let go once it is empty again: an idle
+// connection keeps none.
 import type { Packet } from "mqtt-packet";
 import { RC } from "./codes.ts";
 import type { Connection } from "./connection.ts";
@@ -12,59 +15,79 @@ import { finishPublish, type PendingPublish, startPublish } from "./handlers/pub
 const PIPELINE_LIMIT = 1024;
 const BACKLOG_PAUSE = 4096;
 
+/** a packet that passed the connection's checks: handled now, or behind what waits */
+export function takeInOrder(c: Connection, p: Packet): void {
+  const o = c.order;
+  if (o !== null && (o.waiting || o.backlog.length > 0)) return o.take(p);
+  handle(c, p);
+}
+
+/** A pipelined publish finished its hook: finish everything ready at the head, in order. */
+export function publishSettled(c: Connection): void {
+  const pending = c.pendingPubs;
+  while (pending.length > 0 && (pending[0] as PendingPublish).settled) {
+    finishPublish(c, pending.shift() as PendingPublish);
+  }
+  if (pending.length === 0) c.pendingPubsDone();
+  const o = c.order;
+  if (o !== null && (pending.length === 0 || o.backlog.length > 0)) o.resume();
+}
+
+function orderOf(c: Connection): InboundOrder {
+  let o = c.order;
+  if (o === null) c.order = o = new InboundOrder(c);
+  return o;
+}
+
+function handle(c: Connection, p: Packet): void {
+  if (p.cmd === "publish") {
+    if (c.pendingPubs.length >= PIPELINE_LIMIT) return orderOf(c).enqueue(p);
+    return startPublish(c, p);
+  }
+  if (c.pendingPubs.length > 0) return orderOf(c).enqueue(p); // keep order behind publishes awaiting the app
+  try {
+    const r = dispatchPacket(c, p);
+    if (r) {
+      const o = orderOf(c);
+      o.waiting = true;
+      r.then(
+        () => o.resume(),
+        (e: unknown) => {
+          c.core.log.error("handler failed", e);
+          c.protocolClose(RC.unspecifiedError);
+        },
+      );
+    }
+  } catch (e) {
+    c.core.log.error(`handler for ${p.cmd} failed`, e);
+    c.protocolClose(RC.unspecifiedError);
+  }
+}
+
 export class InboundOrder {
-  private readonly backlog: Packet[] = [];
+  readonly backlog: Packet[] = [];
   /** QoS 1/2 publishes waiting in the backlog (they count against Receive Maximum) */
   queuedQos = 0;
-  private waiting = false;
+  /** an async step (CONNECT's authentication) holds everything behind it */
+  waiting = false;
   private readingPaused = false;
 
   constructor(private readonly c: Connection) {}
 
-  /** a packet that passed the connection's checks */
   take(p: Packet): void {
-    if (this.waiting || this.backlog.length > 0) {
-      this.enqueue(p);
-      if (this.backlog.length > BACKLOG_PAUSE && !this.readingPaused) {
-        this.readingPaused = true;
-        this.c.transport.pauseReading();
-      }
-      return;
+    this.enqueue(p);
+    if (this.backlog.length > BACKLOG_PAUSE && !this.readingPaused) {
+      this.readingPaused = true;
+      this.c.transport.pauseReading();
     }
-    this.handle(p);
   }
 
-  private enqueue(p: Packet): void {
+  enqueue(p: Packet): void {
     this.backlog.push(p);
     if (p.cmd === "publish" && p.qos > 0) this.queuedQos++;
   }
 
-  private handle(p: Packet): void {
-    const c = this.c;
-    if (p.cmd === "publish") {
-      if (c.pendingPubs.length >= PIPELINE_LIMIT) return this.enqueue(p);
-      return startPublish(c, p);
-    }
-    if (c.pendingPubs.length > 0) return this.enqueue(p); // keep order behind publishes awaiting the app
-    try {
-      const r = dispatchPacket(c, p);
-      if (r) {
-        this.waiting = true;
-        r.then(
-          () => this.resume(),
-          (e: unknown) => {
-            c.core.log.error("handler failed", e);
-            c.protocolClose(RC.unspecifiedError);
-          },
-        );
-      }
-    } catch (e) {
-      c.core.log.error(`handler for ${p.cmd} failed`, e);
-      c.protocolClose(RC.unspecifiedError);
-    }
-  }
-
-  private resume(): void {
+  resume(): void {
     const c = this.c;
     this.waiting = false;
     while (this.backlog.length > 0 && !this.waiting && c.state !== "closed") {
@@ -73,28 +96,17 @@ export class InboundOrder {
       if (p.cmd === "publish" && c.pendingPubs.length >= PIPELINE_LIMIT) break;
       this.backlog.shift();
       if (p.cmd === "publish" && p.qos > 0) this.queuedQos--;
-      this.handle(p);
+      handle(c, p);
     }
     if (this.readingPaused && this.backlog.length < BACKLOG_PAUSE / 2) {
       this.readingPaused = false;
       c.transport.resumeReading();
     }
+    // nothing waits any more: the connection lets its order go (made again when needed)
+    if (this.backlog.length === 0 && !this.waiting && !this.readingPaused && c.order === this) c.order = null;
   }
 
-  /** A pipelined publish finished its hook: finish everything ready at the head, in order. */
-  publishSettled(): void {
-    const pending = this.c.pendingPubs;
-    while (pending.length > 0 && (pending[0] as PendingPublish).settled) {
-      finishPublish(this.c, pending.shift() as PendingPublish);
-    }
-    if (pending.length === 0 || this.backlog.length > 0) this.resume();
-  }
-
-  /** Hold further packets until the given async step is done (CONNECT authentication). */
-  hold(): void {
-    this.waiting = true;
-  }
-
+  /** the connection closed: nothing waiting is handled any more */
   clear(): void {
     this.backlog.length = 0;
     this.queuedQos = 0;

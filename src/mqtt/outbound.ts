@@ -22,7 +22,10 @@ function encodedQos0(m: Message, retain: boolean, version: number): Buffer {
 }
 
 export class Outbound {
-  private readonly cork: Uint8Array[] = [];
+  /** the one packet corked this turn (most turns cork one: a CONNACK, an ack, a publish) */
+  private one: Uint8Array | null = null;
+  /** every packet corked this turn once there are two; made then, kept (this client is written to) */
+  private more: Uint8Array[] | null = null;
   private corkBytes = 0;
   private flushScheduled = false;
 
@@ -107,7 +110,13 @@ export class Outbound {
   }
 
   private push(buf: Buffer): void {
-    this.cork.push(buf);
+    const more = this.more;
+    if (more !== null && more.length > 0) more.push(buf);
+    else if (this.one === null) this.one = buf;
+    else {
+      (this.more = more ?? []).push(this.one, buf);
+      this.one = null;
+    }
     this.corkBytes += buf.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -117,10 +126,14 @@ export class Outbound {
 
   flush(): void {
     this.flushScheduled = false;
-    if (this.cork.length === 0) return;
-    const out = this.cork.length === 1 ? (this.cork[0] as Uint8Array) : Buffer.concat(this.cork, this.corkBytes);
+    let out = this.one;
+    const more = this.more;
+    if (out !== null) this.one = null;
+    else if (more !== null && more.length > 0) {
+      out = Buffer.concat(more, this.corkBytes);
+      more.length = 0; // reused: `out` is a copy of them all
+    } else return;
     this.c.core.stats.bytesOut += this.corkBytes;
-    this.cork.length = 0; // reused: `out` is the single chunk or a copy of them all
     this.corkBytes = 0;
     this.c.transport.write(out);
   }

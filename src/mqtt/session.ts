@@ -20,6 +20,11 @@ export interface SessionCounters {
 }
 
 const NO_QUEUE: Delivery[] = [];
+// shared and empty, never written: what a session that never subscribed, never had a QoS 1/2
+// message in flight, or never got a QoS 2 publish shows (most idle devices: no Map of their own)
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
+const NO_INFLIGHT: ReadonlyMap<number, Outbound> = new Map();
+const NO_IDS: ReadonlySet<number> = new Set();
 
 export class Session {
   conn: Connection | null = null;
@@ -31,10 +36,10 @@ export class Session {
   deliveryTarget: DeliveryTarget | null = null;
   /** the app's answers kept for this session (decisions.ts); null until the first is asked */
   decisions: SessionDecisions | null = null;
-  readonly subscriptions = new Map<string, Subscription>();
-  readonly inflight = new Map<number, Outbound>();
-  /** inbound QoS 2 packet ids received but not yet released by PUBREL */
-  readonly inboundQos2 = new Set<number>();
+  /** made on the first subscription / message in flight / QoS 2 id (null: none ever, the shared empty one shows) */
+  private subs: Map<string, Subscription> | null = null;
+  private flying: Map<number, Outbound> | null = null;
+  private qos2: Set<number> | null = null;
   /** session expiry in ms; 0 ends with the connection, Infinity never */
   expiryMs = 0;
   /** when the client went away (ms epoch); null while connected */
@@ -63,6 +68,57 @@ export class Session {
     private readonly counters: SessionCounters,
   ) {}
 
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.subs ?? NO_SUBSCRIPTIONS;
+  }
+
+  /** outbound QoS 1/2 messages sent and not yet acknowledged, by packet id */
+  get inflight(): ReadonlyMap<number, Outbound> {
+    return this.flying ?? NO_INFLIGHT;
+  }
+
+  /** inbound QoS 2 packet ids received but not yet released by PUBREL */
+  get inboundQos2(): ReadonlySet<number> {
+    return this.qos2 ?? NO_IDS;
+  }
+
+  /** keep a subscription (replacing one of the same filter); the one replaced */
+  setSubscription(raw: string, sub: Subscription): Subscription | undefined {
+    const m = (this.subs ??= new Map());
+    const old = m.get(raw);
+    m.set(raw, sub);
+    return old;
+  }
+
+  /** drop a subscription; the one dropped */
+  deleteSubscription(raw: string): Subscription | undefined {
+    const old = this.subs?.get(raw);
+    if (old) this.subs?.delete(raw);
+    return old;
+  }
+
+  /** drop every subscription, in-flight message and QoS 2 id (the session ends) */
+  clearState(): void {
+    this.subs = null;
+    this.flying = null;
+    this.qos2 = null;
+  }
+
+  /** put an in-flight message back (restored state) */
+  restoreInflight(pid: number, o: Outbound): void {
+    (this.flying ??= new Map()).set(pid, o);
+  }
+
+  /** an inbound QoS 2 packet id was received (held until its PUBREL) */
+  addInboundQos2(pid: number): void {
+    (this.qos2 ??= new Set()).add(pid);
+  }
+
+  /** its PUBREL came (or the exchange ended): false when it was not held */
+  releaseInboundQos2(pid: number): boolean {
+    return this.qos2?.delete(pid) ?? false;
+  }
+
   get queued(): number {
     return this.queue.length - this.qHead;
   }
@@ -83,7 +139,7 @@ export class Session {
       c.sendPublish(d, 0, false);
       return;
     }
-    if (this.inflight.size >= c.clientReceiveMaximum) return this.enqueue(d);
+    if (this.flying !== null && this.flying.size >= c.clientReceiveMaximum) return this.enqueue(d);
     this.sendInflight(c, d);
   }
 
@@ -121,7 +177,7 @@ export class Session {
     const pid = this.allocPid();
     if (pid === 0) return this.enqueue(d);
     if (!c.sendPublish(d, pid, false)) return; // expired or too large for this client: dropped
-    this.inflight.set(pid, { delivery: d, state: "publish" });
+    (this.flying ??= new Map()).set(pid, { delivery: d, state: "publish" });
     this.changes++;
   }
 
@@ -129,7 +185,7 @@ export class Session {
     for (let i = 0; i < 65535; i++) {
       const pid = this.nextPid;
       this.nextPid = pid === 65535 ? 1 : pid + 1;
-      if (!this.inflight.has(pid)) return pid;
+      if (this.flying === null || !this.flying.has(pid)) return pid;
     }
     return 0;
   }
@@ -150,7 +206,7 @@ export class Session {
         c.sendPublish(d, 0, false);
         continue;
       }
-      if (this.inflight.size >= c.clientReceiveMaximum) break;
+      if (this.flying !== null && this.flying.size >= c.clientReceiveMaximum) break;
       this.shift();
       this.sendInflight(c, d);
     }
@@ -175,19 +231,21 @@ export class Session {
   resume(): void {
     const c = this.conn;
     if (!c) return;
-    for (const [pid, o] of this.inflight) {
-      if (o.state === "pubrel") c.sendPacket({ cmd: "pubrel", messageId: pid });
-      else if (!c.sendPublish(o.delivery, pid, true)) {
-        this.inflight.delete(pid);
-        this.changes++;
+    const flying = this.flying;
+    if (flying)
+      for (const [pid, o] of flying) {
+        if (o.state === "pubrel") c.sendPacket({ cmd: "pubrel", messageId: pid });
+        else if (!c.sendPublish(o.delivery, pid, true)) {
+          flying.delete(pid);
+          this.changes++;
+        }
       }
-    }
     this.pump();
   }
 
   /** PUBACK or PUBCOMP: the slot is free. */
   complete(pid: number): boolean {
-    const had = this.inflight.delete(pid);
+    const had = this.flying?.delete(pid) ?? false;
     if (had) this.changes++;
     if (had) this.pump();
     return had;
@@ -195,7 +253,7 @@ export class Session {
 
   /** PUBREC: move to the release phase. */
   received(pid: number, failed: boolean): boolean {
-    const o = this.inflight.get(pid);
+    const o = this.flying?.get(pid);
     if (!o) return false;
     if (failed) {
       // a PUBREC with a failure reason ends the flow [MQTT-4.3.3-8 (v5)]

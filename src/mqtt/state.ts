@@ -157,8 +157,8 @@ export function importState(core: BrokerCore, st: BrokerState, now = Date.now())
         core.addSubscription(s, { ...sub });
       }
       for (const f of saved.inflight)
-        s.inflight.set(f.pid, { state: f.state, delivery: { ...f.delivery, msg: message(f.delivery.msg, seen) } });
-      for (const pid of saved.inboundQos2) s.inboundQos2.add(pid);
+        s.restoreInflight(f.pid, { state: f.state, delivery: { ...f.delivery, msg: message(f.delivery.msg, seen) } });
+      for (const pid of saved.inboundQos2) s.addInboundQos2(pid);
       s.restore(
         saved.queue.filter((d) => live(d.msg)).map((d) => ({ ...d, msg: message(d.msg, seen) })),
         saved.nextPid,

@@ -22,7 +22,7 @@ export function handlePubrec(c: Connection, p: IPubrecPacket): void {
 /** QoS 2 inbound, step 3: release the packet id and answer PUBCOMP [MQTT-4.3.3-11]. */
 export function handlePubrel(c: Connection, p: IPubrelPacket): void {
   const pid = p.messageId ?? 0;
-  const known = c.session?.inboundQos2.delete(pid) ?? false;
+  const known = c.session?.releaseInboundQos2(pid) ?? false;
   if (known) c.inboundPending = Math.max(0, c.inboundPending - 1);
   if (!known && c.version === 5)
     c.sendPacket({ cmd: "pubcomp", messageId: pid, reasonCode: RC.packetIdentifierNotFound });

@@ -54,7 +54,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     if (c.inboundPending >= SERVER_RECEIVE_MAXIMUM && c.version === 5)
       return c.protocolClose(RC.receiveMaximumExceeded); // [MQTT-3.3.4-9]
     c.inboundPending++;
-    if (p.qos === 2) session.inboundQos2.add(pid);
+    if (p.qos === 2) session.addInboundQos2(pid);
   }
 
   if (!core.decisions.mayPublish(session, client, topic, core.hooks)) {
@@ -87,7 +87,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     return queueOrFinish(c, entry);
   }
   entry.settled = false;
-  c.pendingPubs.push(entry);
+  c.awaitPublish(entry);
   r.then(
     (o) => {
       entry.outcome = o;
@@ -103,7 +103,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
 }
 
 function queueOrFinish(c: Connection, entry: PendingPublish): void {
-  if (c.pendingPubs.length > 0) c.pendingPubs.push(entry);
+  if (c.pendingPubs.length > 0) c.awaitPublish(entry);
   else finishPublish(c, entry);
 }
 
@@ -131,7 +131,7 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
     }
     if (o?.disconnect && e.qos > 0) {
       // no ack: the id is free again, so the client's resend is stored, not taken for a duplicate
-      if (e.qos === 2) c.session?.inboundQos2.delete(e.pid);
+      if (e.qos === 2) c.session?.releaseInboundQos2(e.pid);
       c.inboundPending = Math.max(0, c.inboundPending - 1);
       if (c.state !== "closed") c.close();
       return;
@@ -148,7 +148,7 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
   } else if (e.qos === 2) {
     if (reason >= 0x80) {
       // a failed PUBREC ends the exchange: release the id now
-      c.session?.inboundQos2.delete(e.pid);
+      c.session?.releaseInboundQos2(e.pid);
       if (e.kind !== "dup") c.inboundPending = Math.max(0, c.inboundPending - 1);
     }
     c.sendPacket(
