@@ -10,11 +10,10 @@
 // ones: RSS per connection (KB) and JS heap per connection (B, after a full GC).
 // Rounds alternate the servers (bare, object, neo, bare, ...). The open-files limit caps
 // the count (both processes hold one descriptor per connection).
-import { openIdleClients, settle, startIdleGateway, stillRssKb } from "./idle-kit.ts";
+import { openIdleClients, settle, startIdleGateway, stillRssKb, warmUp } from "./idle-kit.ts";
 
 const KINDS = ["bare", "object", "neo"] as const;
 type Kind = (typeof KINDS)[number];
-const WARM = 1000;
 const CONNACK = new Uint8Array([0x20, 2, 0, 0]);
 
 interface Figures {
@@ -31,7 +30,7 @@ async function child(kind: Kind, n: number): Promise<void> {
   let token = "";
   let stop: () => Promise<void> | void;
   if (kind === "neo") {
-    const gw = await startIdleGateway(n + WARM);
+    const gw = await startIdleGateway(n + 1000);
     port = gw.port;
     token = gw.token;
     stop = gw.stop;
@@ -52,9 +51,7 @@ async function child(kind: Kind, n: number): Promise<void> {
     port = l.port;
     stop = () => l.stop(true);
   }
-  const warm = await openIdleClients(port, token, WARM, 1_000_000);
-  await warm.stop();
-  await Bun.sleep(500);
+  await warmUp(port, token);
   const h0 = settle();
   const rss0 = await stillRssKb();
   const clients = await openIdleClients(port, token, n);

@@ -1,16 +1,17 @@
 // Where the bytes of an idle authenticated MQTT connection go:
-// `bun bench/micro/idle-heap.ts [connections=5000]`.
+// `bun bench/micro/idle-heap.ts [connections=5000] [--cold]`.
 // Starts the gateway in this process (token auth on, a temp data dir), opens `connections`
-// idle MQTT 3.1.1 connections with one key's token from a child process (keepalive 0), and
+// idle MQTT 3.1.1 connections with one key's token from a child process (keepalive 0), after
+// 1,000 were opened and closed (warm; --cold: the first ones, as before 2026-12-07 21:30), and
 // prints the JS heap (bun:jsc heapStats after a full GC) before and after: size, and the
 // object types whose counts grew, per connection. RSS per connection is printed too (the
 // JS heap is only part of it: sockets, TLS-less uSockets buffers, mimalloc pages).
 // Per class and per object shape: idle-snapshot.ts; beside a bare Bun.listen: idle-floor.ts.
-import { openIdleClients, rssKb, settle, startIdleGateway } from "./idle-kit.ts";
+import { openIdleClients, rssKb, settle, startIdleGateway, warmUp } from "./idle-kit.ts";
 
 const N = Number(process.argv[2] ?? 5000);
-const gw = await startIdleGateway(N);
-await Bun.sleep(500);
+const gw = await startIdleGateway(N + 1000);
+if (!process.argv.includes("--cold")) await warmUp(gw.port, gw.token);
 const before = settle();
 const rss0 = await rssKb();
 const clients = await openIdleClients(gw.port, gw.token, N);

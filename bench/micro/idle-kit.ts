@@ -87,6 +87,17 @@ export async function openIdleClients(port: number, token: string, n: number, fr
   };
 }
 
+/**
+ * 1,000 connections opened and closed first (as bench/run.ts's idle figures are "warm"):
+ * what a server pays once, on its first clients (code compiled, tables grown), is then not
+ * counted per connection. Their client ids (idle-1000000...) are never used again.
+ */
+export async function warmUp(port: number, token: string): Promise<void> {
+  const warm = await openIdleClients(port, token, 1000, 1_000_000);
+  await warm.stop();
+  await Bun.sleep(500);
+}
+
 /** a full collection twice, then the heap's figures */
 export function settle() {
   Bun.gc(true);
