@@ -99,8 +99,4 @@ async function parent(counts: number[], rounds: number): Promise<void> {
 }
 
 if (process.argv[2] === "--child") await child(process.argv[3] as Kind, Number(process.argv[4]));
-else
-  await parent(
-    (process.argv[2] ?? "5000,18000").split(",").map(Number),
-    Number(process.argv[3] ?? 1),
-  );
+else await parent((process.argv[2] ?? "5000,18000").split(",").map(Number), Number(process.argv[3] ?? 1));

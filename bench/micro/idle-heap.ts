@@ -23,6 +23,9 @@ const per = (x: number) => (x / N).toFixed(1);
 console.log(
   `${N} idle authenticated connections: JS heap ${per(after.heapSize - before.heapSize)} B/conn (objects ${per(after.objectCount - before.objectCount)}/conn), RSS ${((rss1 - rss0) / N).toFixed(2)} KB/conn`,
 );
+console.log(
+  `  of it: extra memory (outside JS cells, reported by natives) ${per(after.extraMemorySize - before.extraMemorySize)} B/conn; heap capacity ${per(after.heapCapacity - before.heapCapacity)} B/conn`,
+);
 const grew = Object.entries(after.objectTypeCounts)
   .map(([k, v]) => [k, v - (before.objectTypeCounts[k] ?? 0)] as const)
   .filter(([, d]) => d >= N / 2)

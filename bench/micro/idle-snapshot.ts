@@ -41,7 +41,8 @@ function groups(): { heap: ReturnType<typeof settle>; cells: Map<string, Group> 
     const type = edges[i + 2] as number;
     const data = edges[i + 3] as number;
     const kind = edgeTypes[type];
-    const name = kind === "Property" || kind === "Variable" ? (edgeNames[data] as string) : kind === "Index" ? "[]" : "";
+    const name =
+      kind === "Property" || kind === "Variable" ? (edgeNames[data] as string) : kind === "Index" ? "[]" : "";
     const fromAt = index.get(from);
     const fromCls = fromAt === undefined ? "?" : (cls[nodes[fromAt + 2] as number] as string);
     if (kind === "Property" && fromCls === "Object") {
