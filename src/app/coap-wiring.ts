@@ -2,9 +2,10 @@
 // auth (identify, authorize, the guard, the audit trail), messages through the channel
 // message path (stored as SenML like MQTT and HTTP, published to the broker), and every
 // channel message delivered to CoAP observers. Off unless Coap.Listen or Coap.Tls.Listen is set.
-// Made with the services (the re-check and the metrics need it), listening with the listeners.
+// Made with the services (the re-check and the metrics need it), listening with the listeners;
+// the adapter's code loads only when a Coap block asks for it.
 import type { Auth, Guard } from "../auth/index.ts";
-import { type Coap, createCoap } from "../coap/index.ts";
+import type { Coap } from "../coap/index.ts";
 import type { NeoConfig } from "../config/index.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Pki } from "../pki/index.ts";
@@ -17,16 +18,17 @@ import { loadTlsMaterial } from "./tls-material.ts";
 type Channels = ReturnType<typeof wireChannels>;
 const log = createLogger("coap");
 
-export function createCoapService(d: {
+export async function createCoapService(d: {
   config: NeoConfig;
   auth: Auth;
   guard: Guard;
   audit: Pick<AuditLog, "record">;
   ch: Channels;
   registry: Pick<Registry, "get">;
-}): Coap | undefined {
+}): Promise<Coap | undefined> {
   const { config, auth, ch } = d;
   if (!config.coap.listen && !config.coap.tls.listen) return undefined;
+  const { createCoap } = await import("../coap/index.ts");
   const coap = createCoap({
     identify: (cred) => auth.identify(cred),
     guard: d.guard,

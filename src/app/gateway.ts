@@ -10,7 +10,7 @@ import { createSettings } from "../lib/settings.ts";
 import { createBroker, startBroker } from "./phase-broker.ts";
 import { listenMqtt } from "./phase-mqtt.ts";
 import { openDoor } from "./phase-door.ts";
-import { type ReadyInfo, startListeners } from "./phase-listeners.ts";
+import type { ReadyInfo } from "./phase-listeners.ts";
 import { createStartTimes } from "./start-times.ts";
 import { startServices } from "./phase-services.ts";
 import { openKeys, openStores } from "./phase-stores.ts";
@@ -48,7 +48,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     times.lap("door");
     startBroker(settings, stores, broker, stops);
     times.lap("broker state");
-    const services = startServices(settings, stores, door, broker, stops);
+    const services = await startServices(settings, stores, door, broker, stops);
     times.lap("services (CONNECTs let in)");
     // the CONNECTs that came while the stores opened are answered now, before the rest of
     // the start (console, HTTP, gRPC, CoAP: synchronous stretches, gRPC's 50-200 ms): two
@@ -59,6 +59,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     times.lap("waiting CONNECTs answered");
     stores.recordOwnFigures();
     times.lap("own figures");
+    // the HTTP routes, the console, EST, gRPC and CoAP's listeners are code the first CONNACKs
+    // do not need: their modules load now, after them (bench/RESULTS.md "Start: the first CONNACK")
+    const { startListeners } = await import("./phase-listeners.ts");
+    times.lap("listener code loaded");
     const listeners = await startListeners(settings, stores, door, broker, services, stops, mqtt, times);
     // what the start left behind (module set-up, config, SQLite opens) is garbage now: one
     // full collection before the ready line, while no traffic runs yet (on a timer later it

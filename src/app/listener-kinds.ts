@@ -13,7 +13,7 @@ import {
 import type { HttpServer } from "../http/index.ts";
 import { live, type Settings } from "../lib/settings.ts";
 import { createListenerSet, type ListenerSet } from "./listener-set.ts";
-import type { MqttListener } from "./listeners.ts";
+import type { MqttListener } from "./mqtt-listener.ts";
 
 export type MqttListenerSet = ListenerSet<NeoConfig["mqtt"], ResolvedMqttListener, MqttListener>;
 export type HttpListenerSet = ListenerSet<NeoConfig["http"], ResolvedHttpListener, HttpServer> & {

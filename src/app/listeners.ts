@@ -1,8 +1,8 @@
-// Starting the MQTT and HTTP listeners from config, shared by the first start and by a
-// reload that replaces one of them.
+// Starting the HTTP listeners from config, shared by the first start and by a reload that
+// replaces one of them (MQTT's: mqtt-listener.ts).
 import type { Auth } from "../auth/index.ts";
 import type { ReadCheck } from "./query-authz.ts";
-import type { NeoConfig, ResolvedHttpListener, ResolvedMqttListener } from "../config/index.ts";
+import type { NeoConfig, ResolvedHttpListener } from "../config/index.ts";
 import {
   createHttpServer,
   createInflightLimit,
@@ -11,15 +11,12 @@ import {
   type HttpServer,
 } from "../http/index.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { isLoopbackHost } from "../lib/ip.ts";
-import type { Broker, Listening } from "../mqtt/index.ts";
+import type { Broker } from "../mqtt/index.ts";
 import type { Pki } from "../pki/index.ts";
 import type { QueryService } from "../query/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
 import { listening } from "./listen-error.ts";
 import { loadTlsMaterial } from "./tls-material.ts";
-
-export type MqttListener = Listening;
 
 export interface ListenerDeps {
   pki: Pki;
@@ -42,52 +39,6 @@ export interface ListenerDeps {
   sockets?: HttpDeps["sockets"];
   /** one request arrived on the named HTTP listener */
   counted?: HttpDeps["counted"];
-}
-
-/** One MQTT listener from its rules; `announce` runs once the socket listens (the first local-time log stamp loads the zone). */
-export async function startMqttListener(
-  d: Pick<ListenerDeps, "pki" | "broker" | "trusted">,
-  m: NeoConfig["mqtt"],
-  l: ResolvedMqttListener,
-  announce?: () => void,
-  file?: string,
-): Promise<MqttListener> {
-  // tls:// and wss:// alike: client certificates as the listener's ClientAuth says (wss:// behind the TLS front)
-  const tls =
-    l.transport === "tls" || l.transport === "wss"
-      ? {
-          ...(await loadTlsMaterial(d.pki, m.tls, "Mqtt", d.trusted)),
-          requestCert: l.clientAuth !== "none",
-          rejectUnauthorized: l.clientAuth === "require",
-        }
-      : undefined;
-  const websocket = l.transport === "ws" || l.transport === "wss";
-  const what = l.named ? (`MQTT listener "${l.name}"` as const) : "MQTT";
-  const at = await listening(
-    what,
-    l.listen.host,
-    l.listen.port,
-    () =>
-      d.broker.listen({
-        ...(l.named ? { name: l.name } : {}),
-        host: l.listen.host,
-        port: l.listen.port,
-        ...(tls ? { tls } : {}),
-        ...(websocket ? { websocket } : {}),
-      }),
-    l.named ? `${file ?? "config"}:${l.at ?? "?"} Mqtt.Listener "${l.name}"` : undefined,
-  );
-  announce?.();
-  const rules = `${l.enableTokenAuth ? "token required" : "token optional"}${l.transport === "tls" || l.transport === "wss" ? `, client certificate ${l.clientAuth}` : ""}`;
-  const mlog = createLogger("mqtt-tcp");
-  mlog.info(
-    `MQTT Listen ${l.transport}://${at.host}:${at.port}${websocket ? "/mqtt" : ""}${l.named ? ` (listener "${l.name}": ${rules})` : ""}`,
-  );
-  if (!l.enableTokenAuth && !isLoopbackHost(at.host))
-    mlog.warn(
-      `MQTT listener ${l.transport}://${at.host}:${at.port} takes clients without a token from beyond this machine (EnableTokenAuth = false): Auth.AnonymousScopes apply to anyone who reaches it`,
-    );
-  return at;
 }
 
 export function createListeners(d: ListenerDeps) {

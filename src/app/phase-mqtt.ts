@@ -7,7 +7,7 @@ import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { createMqttListenerSet, type MqttListenerSet } from "./listener-kinds.ts";
-import { startMqttListener } from "./listeners.ts";
+import { startMqttListener } from "./mqtt-listener.ts";
 import type { NeoBroker } from "./mqtt-auth.ts";
 import type { Keys } from "./phase-stores.ts";
 import type { StartTimes } from "./start-times.ts";

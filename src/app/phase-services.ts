@@ -20,9 +20,9 @@ import type { Stores } from "./phase-stores.ts";
 import { startSessionRecheck } from "./session-recheck.ts";
 import type { StopList } from "./stop-list.ts";
 
-export type Services = ReturnType<typeof startServices>;
+export type Services = Awaited<ReturnType<typeof startServices>>;
 
-export function startServices(
+export async function startServices(
   settings: Settings<NeoConfig>,
   s: Stores,
   door: Door,
@@ -107,7 +107,7 @@ export function startServices(
   stops.add("services", "export $SYS", () => clearInterval(exportSys));
 
   // CoAP (made here: the re-check and the metrics need it; it listens with the listeners)
-  const coap = createCoapService({
+  const coap = await createCoapService({
     config: settings.get(),
     auth: door.auth,
     guard: door.guard,

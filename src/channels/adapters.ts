@@ -3,7 +3,10 @@
 // stored (when SenML), then delivered to MQTT subscribers, channel sockets and other
 // adapters' observers; channel sockets are re-checked while they live.
 import type { Auth } from "../auth/index.ts";
-import { channelMessageRoutes, type HttpSockets } from "../http/index.ts";
+// the route modules themselves, not the HTTP barrel: the broker's first CONNACKs do not wait
+// for the HTTP server's code to load (bench/RESULTS.md "Start: the first CONNACK")
+import { channelMessageRoutes } from "../http/routes/channel-messages.ts";
+import type { HttpSockets } from "../http/server.ts";
 import type { Logger } from "../lib/log.ts";
 import { channelTopic, type ChannelMessages, type MessageOrigin, parseChannelTopic } from "./messages.ts";
 import { createChannelSockets, isChannelSocket, type ChannelSocketData } from "./sockets.ts";

@@ -1,12 +1,9 @@
 // http: Bun.serve around ONE route table and ONE runner (site guard -> brute-force guard ->
 // identify -> authorize -> handler -> audit); routes/<resource>.ts declare the routes.
-export { createHttpServer, type HttpDeps, type HttpServer, type HttpSockets } from "./server.ts";
+export { createHttpServer, type HttpDeps, type HttpServer } from "./server.ts";
 export { createInflightLimit, DEFAULT_MAX_REQUESTS_PER_ADDRESS } from "./inflight.ts";
-export type { RouteSpec } from "./route.ts";
 export { handleQuery } from "./routes/query.ts";
 export { auditRoutes } from "./routes/audit.ts";
-export { channelMessageRoutes } from "./routes/channel-messages.ts";
-export { channelRoutes } from "./routes/channels.ts";
 export { domainRoutes } from "./routes/domains.ts";
 export { domainMemberRoutes, type MembershipStore } from "./routes/domain-members.ts";
 export { invitationRoutes } from "./routes/invitations.ts";
@@ -16,7 +13,6 @@ export { dashboardRoutes } from "./routes/dashboards.ts";
 export { mainfluxThingRoutes, type ThingStore } from "./routes/mainflux-things.ts";
 export { mainfluxConnectRoutes, type ConnectStore } from "./routes/mainflux-connect.ts";
 export { domainGroupRoutes, type DomainGroupStore } from "./routes/domain-groups.ts";
-export { channelReaderRoutes, type ReadRows } from "./routes/readers.ts";
 export { keyRoutes } from "./routes/keys.ts";
 export { pendingKeyRoutes } from "./routes/keys-pending.ts";
 export { createKeysService } from "./routes/keys-service.ts";

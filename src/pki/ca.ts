@@ -10,13 +10,14 @@ import { writeFileAtomic, writeFileExclusive } from "../lib/files.ts";
 import { ensurePrivateDir } from "./files.ts";
 import { readServerCheck, writeServerCheck, type ServerCertFacts } from "./server-check.ts";
 import type { SigningAlgorithm, x509 } from "./x509.ts";
+import { loadX509 } from "./x509-load.ts";
 import type { X509Certificate } from "node:crypto";
 
 // @peculiar/x509 (with reflect-metadata and tsyringe) costs tens of ms and many MB to load (bench/RESULTS.md, "Module costs"),
 // and only issuing a certificate or a CRL needs it: starting with an existing CA reads
 // everything through node:crypto and loads the library on first use. An unchanged server
 // certificate is not even parsed: see server-check.ts.
-export const loadX509 = () => import("./x509.ts");
+export { loadX509 };
 
 const log = createLogger("pki");
 const DAY = 86_400_000;

@@ -6,6 +6,7 @@ import type { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { NeoError } from "../lib/errors.ts";
 import { createLogger } from "../lib/log.ts";
+import { loadX509 } from "./x509-load.ts";
 
 /** How a certificate of this CA names a neo client. */
 type IdentityRule = "cn" | "san-dns" | "san-uri" | "san-email" | "mainflux-key";
@@ -145,7 +146,7 @@ export async function loadTrustedCas(specs: readonly TrustedCaSpec[]): Promise<T
     const file = ca.crlFile as string;
     const stamp = stampOf(file);
     // @peculiar/x509 only when a CRL is read (its load costs start time and memory: docs/performance.md)
-    const { x509 } = await import("./x509.ts");
+    const { x509 } = await loadX509();
     const crl = new x509.X509Crl(await Bun.file(file).bytes());
     const signer = ca.certs.map((c) => new x509.X509Certificate(c.raw));
     let ok = false;
