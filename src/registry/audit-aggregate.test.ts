@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { authorizationRefusals, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
+import {
+  authorizationRefusals,
+  createAuditAggregator,
+  refusedAuthentications,
+  successfulAuthentications,
+} from "./audit-aggregate.ts";
 import type { AuditEvent } from "./audit-types.ts";
 
 const deny = (client: string, action = "topics:publish", target = "secret/x"): AuditEvent => ({
@@ -38,5 +43,42 @@ describe("refused authentications in the audit trail", () => {
     expect(hosts.map((h) => by64.admit(refused(h), t))).toEqual([true, false, true, true]);
     const by48 = createAuditAggregator([refusedAuthentications(48)], 1);
     expect(hosts.map((h) => by48.admit(refused(h), t))).toEqual([true, false, false, false]);
+  });
+});
+
+describe("successful authentications in the audit trail", () => {
+  const ok = (client: string, address = "10.0.0.5", target = "GET /db/query"): AuditEvent => ({
+    kind: "auth",
+    action: "request",
+    result: "ok",
+    method: "token",
+    listener: "http",
+    address,
+    client,
+    target,
+  });
+  test("a key polling an API: ten rows a minute per address and target, then one count row keeping them", () => {
+    // its own ten, whatever the aggregator's number for refusals (Audit.RefusalsInFull = 0 here)
+    const a = createAuditAggregator([refusedAuthentications(), successfulAuthentications], 0);
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    expect([...Array(600)].map(() => a.admit(ok("poller"), t)).filter(Boolean)).toHaveLength(10);
+    // the same key from a new address, another path, another key: recorded
+    expect(a.admit(ok("poller", "203.0.113.9"), t)).toBe(true);
+    expect(a.admit(ok("poller", "10.0.0.5", "GET /db/tables"), t)).toBe(true);
+    expect(a.admit(ok("other"), t)).toBe(true);
+    // a refusal is still its own rule
+    expect(a.admit({ kind: "auth", action: "request", result: "fail", address: "10.0.0.5" }, t)).toBe(false);
+    const rows = a.drain(t + 60_000).filter((r) => r.result === "ok");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      kind: "auth",
+      result: "ok",
+      client: "poller",
+      address: "10.0.0.5",
+      listener: "http",
+      method: "token",
+      target: "GET /db/query",
+    });
+    expect(JSON.parse(rows[0]!.detail!).count).toBe(590);
   });
 });

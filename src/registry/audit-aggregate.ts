@@ -2,9 +2,9 @@
 // the trail's history out: per group (e.g. refused authentications per address) and
 // clock minute, the first `inFull` events are recorded as they are, the rest only
 // counted, and one count row per group says how many more there were when the minute
-// ends. The rules are a list: refused authentications per address are the first (an
-// IPv6 address by its /64); authorization refusals per principal, operation and minute
-// can be another with its own key and summary.
+// ends. The rules are a list: refused authentications per address (an IPv6 address by
+// its /64); authorization refusals per principal and operation; successful
+// authentications per credential, method, listener, address and target.
 import { addressGroup } from "../lib/ip.ts";
 import type { AuditEvent } from "./audit-types.ts";
 
@@ -13,6 +13,8 @@ export interface AggregateRule {
   group(e: AuditEvent): string | undefined;
   /** the count row for `count` events of `group` beyond the first ones in `minute` (ms epoch), like `sample` */
   summary(sample: AuditEvent, count: number, minute: number, group: string): AuditEvent;
+  /** events of a group recorded in full per minute, when not the aggregator's own number */
+  inFull?: number;
 }
 
 export interface AuditAggregator {
@@ -72,6 +74,30 @@ export const authorizationRefusals: AggregateRule = {
   }),
 };
 
+/**
+ * successful authentications (kind auth, result ok: an HTTP request with a credential, an MQTT
+ * CONNECT, a login), grouped by credential, method, listener, address and target, so a key
+ * that polls an API does not write a row per request (nor push refusals out of the capped
+ * trail); the count row keeps every field of the group.
+ */
+export const successfulAuthentications: AggregateRule = {
+  inFull: 10,
+  group: (e) =>
+    e.kind === "auth" && e.result === "ok"
+      ? [e.client, e.user, e.action, e.method, e.listener, e.address, e.target].map((v) => v ?? "").join("\u0000")
+      : undefined,
+  summary: (sample, count, minute) => ({
+    ...sample,
+    at: minute + MINUTE - 1,
+    reason: `${count} more in this minute (not recorded one by one)`,
+    detail: JSON.stringify({
+      count,
+      from: new Date(minute).toISOString(),
+      to: new Date(minute + MINUTE).toISOString(),
+    }),
+  }),
+};
+
 interface Tally {
   rule: AggregateRule;
   group: string;
@@ -99,7 +125,7 @@ export function createAuditAggregator(rules: readonly AggregateRule[], inFull: n
           const group = key.slice(key.indexOf("\u0000") + 1);
           groups.set(key, (t = { rule, group, sample: group === OTHERS ? sample : e, full: 0, counted: 0 }));
         }
-        if (t.full < inFull) {
+        if (t.full < (rule.inFull ?? inFull)) {
           t.full++;
           return true;
         }

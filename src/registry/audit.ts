@@ -8,7 +8,12 @@
 // never deleted to make room for them, only once older than `keepChangesMs`.
 import type { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { authorizationRefusals, createAuditAggregator, refusedAuthentications } from "./audit-aggregate.ts";
+import {
+  authorizationRefusals,
+  createAuditAggregator,
+  refusedAuthentications,
+  successfulAuthentications,
+} from "./audit-aggregate.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
 
 import type { AuditEvent, AuditKind, AuditLog, AuditOptions, StoredAuditEvent } from "./audit-types.ts";
@@ -87,7 +92,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   let noisyRows = Number(countNoisy.get()?.n ?? 0);
   const slack = Math.floor(opts.maxEvents / 100);
   const aggregator = createAuditAggregator(
-    opts.aggregate ?? [refusedAuthentications(opts.ipv6Prefix), authorizationRefusals],
+    opts.aggregate ?? [refusedAuthentications(opts.ipv6Prefix), authorizationRefusals, successfulAuthentications],
     opts.inFull ?? 10,
   );
   let lastChangeTrim = 0;
