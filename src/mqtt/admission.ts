@@ -86,7 +86,7 @@ export class AdmissionLine<T> {
   wait(s: T): boolean {
     const c = this.core;
     if (this.waitingBytes + WAITING_OVERHEAD > c.opts.maxUnauthenticatedBytes) return false;
-    if (!c.conns.opened(c.connections.size + this.waiting + 1)) return false;
+    if (!c.conns.opened(c.openConnections + this.waiting + 1)) return false;
     this.line.push({ s, at: performance.now() });
     if (!this.timer) this.arm(c.opts.connectTimeoutMs);
     return true;

@@ -277,13 +277,13 @@ export class Broker<M = unknown> {
     }
     clearInterval(this.sweepTimer);
     if (this.sysTimer) clearInterval(this.sysTimer);
-    for (const c of [...core.connections]) {
+    for (const c of [...core.unconnected, ...core.clients.values()]) {
       if (c.isConnected()) c.disconnect(reasonCode);
       else c.close();
     }
     for (const l of [...this.listeners]) l.stop();
     for (const s of [...core.sessions.values()]) {
-      s.pendingWill = null;
+      if (s.away) s.away.pendingWill = null;
       core.endSession(s);
     }
     await Promise.resolve();

@@ -14,9 +14,10 @@ import { decodePublish, decodeTiny } from "./codec.ts";
 import { encodable, parsePackets } from "./parser.ts";
 import { Outbound } from "./outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
-import type { PendingPublish } from "./handlers/publish.ts";
+import { NO_PENDING, type PendingPublish } from "./handlers/publish.ts";
 import { type InboundOrder, publishSettled, takeInOrder } from "./inbound-order.ts";
 import { Reassembly } from "./reassembly.ts";
+import { type ClientLimits, DEFAULT_LIMITS } from "./client-limits.ts";
 
 // mqtt-packet would otherwise build 65,536 two-byte Buffers (megabytes of RSS) on its first
 // generate() to write packet ids from a cache; acks, the hot case, go through encodeAck.
@@ -29,47 +30,32 @@ const FRAMING: VarInt = { value: 0, end: 0 };
 /** after a DISCONNECT with a reason: how long, and how many more bytes, the client may still send */
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1 << 20;
-/** shared and empty, never written (frozen): no publish awaits the app (every idle connection) */
-const NO_PENDING: PendingPublish[] = Object.freeze([]) as unknown as PendingPublish[];
 
 export class Connection {
   state: State = "new";
   version: ProtocolVersion = 4;
-  clientId = "";
   client: ClientRef | null = null;
   session: Session | null = null;
   will: WillMessage | null = null;
   keepaliveMs = 0;
   lastSeen = Date.now();
-  clientReceiveMaximum = 65535;
-  clientMaximumPacketSize = Infinity;
-  problemInfo = true;
-  /** v5 topic aliases from this client, created on first use */
-  aliases: Map<number, string> | null = null;
-  /** v5: how many topic aliases the client accepts from us (its Topic Alias Maximum) */
-  clientTopicAliasMaximum = 0;
-  /** v5 topic aliases we gave this client, topic -> alias, up to clientTopicAliasMaximum */
-  outAliases: Map<string, number> | null = null;
+  /** what a v5 client takes (Receive Maximum, Maximum Packet Size, ...) and its topic aliases; shared defaults until it says */
+  limits: ClientLimits = DEFAULT_LIMITS;
   /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
   inboundPending = 0;
-  /** this connection's own PUBLISH counts and when its CONNECT was accepted (the console's Connections) */
+  /** this connection's own PUBLISH count (messagesOut: Outbound's) and when its CONNECT was accepted (the console's Connections) */
   messagesIn = 0;
-  messagesOut = 0;
   connectedAt = 0;
-  /** publishes awaiting the app's onPublish, in arrival order (NO_PENDING while none: awaitPublish) */
+  /** publishes awaiting the app's onPublish, in arrival order (a shared empty one while none: handlers/publish.ts) */
   pendingPubs: PendingPublish[] = NO_PENDING;
-  /** the key this connection counts against in the per-key connection cap, once connected */
-  countedIdentity: string | undefined = undefined;
   /** packets waiting their turn (inbound-order.ts): made while some must, null again once none do */
   order: InboundOrder | null = null;
   /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is */
   private pieces: Reassembly | null = null;
-  /** what it holds of the broker's unauthenticated budget, until the CONNECT is accepted (then null) */
+  /** what it holds until the CONNECT is accepted (then null): its share of the unauthenticated budget, the connect deadline */
   private budget: UnauthCharge | null;
   /** encoded packets corked until the end of the turn, then written at once */
   private readonly out: Outbound;
-  private connectTimer: ReturnType<typeof setTimeout> | null;
-  private closeReason: "normal" | "abnormal" = "abnormal";
 
   constructor(
     readonly core: BrokerCore,
@@ -77,13 +63,14 @@ export class Connection {
   ) {
     this.budget = new UnauthCharge(core);
     this.out = new Outbound(this);
-    this.connectTimer = setTimeout(() => {
+    this.budget.deadline = setTimeout(() => {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
-    core.connections.add(this);
+    core.unconnected.add(this); // until the CONNECT is accepted (then core.clients holds it)
+    core.openConnections++;
     core.conns.addAddress(transport.peer.remoteAddress, 1);
     // the broker's share of file descriptors is used up: close at once, read nothing
-    if (!core.conns.opened(core.connections.size)) {
+    if (!core.conns.opened(core.openConnections)) {
       this.close();
       return;
     }
@@ -95,8 +82,19 @@ export class Connection {
   releaseCharge(): void {
     const b = this.budget;
     if (!b) return;
+    this.clearConnectTimer();
     this.budget = null; // an idle connection keeps nothing of it
     if (b.release()) wakeAdmission(this.core); // sockets waiting for room may start
+  }
+
+  /** the client id, once its CONNECT got that far ("" before) */
+  get clientId(): string {
+    return this.client?.id ?? "";
+  }
+
+  /** PUBLISH packets sent to it */
+  get messagesOut(): number {
+    return this.out.sent;
   }
 
   isConnected(): boolean {
@@ -219,17 +217,6 @@ export class Connection {
     takeInOrder(this, p);
   }
 
-  /** A publish now awaits the app's onPublish (finished in arrival order). */
-  awaitPublish(p: PendingPublish): void {
-    if (this.pendingPubs === NO_PENDING) this.pendingPubs = [];
-    this.pendingPubs.push(p);
-  }
-
-  /** none awaits any more: the list goes (an idle connection keeps none) */
-  pendingPubsDone(): void {
-    this.pendingPubs = NO_PENDING;
-  }
-
   /** A pipelined publish finished its hook: finish everything ready at the head, in order. */
   publishSettled(): void {
     publishSettled(this);
@@ -277,8 +264,7 @@ export class Connection {
 
   /** Client sent DISCONNECT. */
   clientDisconnected(sendWill: boolean): void {
-    this.closeReason = sendWill ? "abnormal" : "normal";
-    if (!sendWill) this.will = null;
+    if (!sendWill) this.will = null; // a normal disconnect: the will goes [MQTT-3.14.4-3]
     this.close(true);
   }
 
@@ -305,14 +291,19 @@ export class Connection {
     this.order = null;
     this.pieces = null;
     this.releaseCharge();
-    if (this.core.connections.delete(this)) this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
-    if (this.countedIdentity !== undefined) this.core.conns.addClient(this.countedIdentity, -1);
-    this.countedIdentity = undefined;
-    if (wasConnected) this.core.detach(this, this.closeReason === "abnormal");
+    // once per connection (the state guard above), as the constructor counted it
+    this.core.unconnected.delete(this);
+    this.core.openConnections--;
+    this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
+    // a connected client with an identity counted against its key's cap (core.connected)
+    const identity = this.client?.identity;
+    if (wasConnected && identity !== undefined) this.core.conns.addClient(identity, -1);
+    if (wasConnected) this.core.detach(this, this.will !== null); // a will left is one to publish
   }
 
   clearConnectTimer(): void {
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    const b = this.budget;
+    if (b?.deadline) clearTimeout(b.deadline);
+    if (b) b.deadline = null;
   }
 }

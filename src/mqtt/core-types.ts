@@ -1,7 +1,7 @@
 // The broker core's settings and its counters.
 import type { ConnectionLimits } from "./connection-limits.ts";
 import type { RetainedLimits } from "./retained.ts";
-import type { SessionCounters } from "./session.ts";
+import type { SessionCounters } from "./session-limits.ts";
 import type { SessionLimits } from "./session-limits.ts";
 
 export interface CoreOptions {

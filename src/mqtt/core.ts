@@ -7,7 +7,7 @@ import type { Delivery, Message, QoS, Subscription } from "./types.ts";
 import { RC } from "./codes.ts";
 import { RetainedStore } from "./retained.ts";
 import { Session } from "./session.ts";
-import { SessionBudget } from "./session-limits.ts";
+import { SessionBudget, type SessionEnv } from "./session-limits.ts";
 import { ConnectionBudget } from "./connection-limits.ts";
 import { TopicTrie } from "./topics.ts";
 import { routeShared } from "./shared-route.ts";
@@ -16,11 +16,15 @@ import { DecisionCache } from "./decisions.ts";
 import type { CoreCounters, CoreOptions } from "./core-types.ts";
 import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
+import { awayState, cancelAway } from "./session-away.ts";
 
 export class BrokerCore {
   readonly sessions = new Map<string, Session>();
   readonly clients = new Map<string, Connection>();
-  readonly connections = new Set<Connection>();
+  /** connections whose CONNECT was not accepted yet (the accepted ones are in `clients`: one table entry each, not two) */
+  readonly unconnected = new Set<Connection>();
+  /** connections open now, accepted or not (the broker's share of file descriptors) */
+  openConnections = 0;
   readonly retained = new RetainedStore();
   readonly stats: CoreCounters = {
     messagesIn: 0,
@@ -51,6 +55,8 @@ export class BrokerCore {
   readonly budget: SessionBudget;
   /** connections per address, per key and in all (connection-limits.ts) */
   readonly conns: ConnectionBudget;
+  /** what every session shares (made with the first) */
+  private sessionEnv: SessionEnv | undefined;
 
   constructor(
     /** the app's answers; replaced once by Broker.setHooks before anyone connects */
@@ -66,9 +72,8 @@ export class BrokerCore {
 
   /** a new, empty session counted against the session budget */
   newSession(id: string): Session {
-    const s = new Session(id, this.opts.maxQueuedMessages, this.stats);
-    s.budget = this.budget;
-    return s;
+    this.sessionEnv ??= { maxQueued: this.opts.maxQueuedMessages, counters: this.stats, budget: this.budget };
+    return new Session(id, this.sessionEnv);
   }
 
   /** count `s` as a persistent session of `key`, or (null) as none */
@@ -109,13 +114,8 @@ export class BrokerCore {
       s = undefined;
     }
     const present = s !== undefined; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
-    if (s) {
-      if (s.expiryTimer) clearTimeout(s.expiryTimer);
-      s.expiryTimer = null;
-      if (s.willTimer) clearTimeout(s.willTimer); // back before the will delay ran out
-      s.willTimer = null;
-      s.pendingWill = null;
-    } else {
+    if (s) cancelAway(s); // back before it expired or its will's delay ran out: neither happens
+    else {
       s = this.newSession(clientId);
       this.sessions.set(clientId, s);
     }
@@ -131,12 +131,11 @@ export class BrokerCore {
   }
 
   connected(c: Connection): void {
-    if (c.client?.identity !== undefined) {
-      this.conns.addClient(c.client.identity, 1);
-      c.countedIdentity = c.client.identity;
-    }
+    // counted against its key's cap until it goes (Connection.teardown)
+    if (c.client?.identity !== undefined) this.conns.addClient(c.client.identity, 1);
     c.releaseCharge();
     c.connectedAt = Date.now();
+    this.unconnected.delete(c);
     this.clients.set(c.clientId, c);
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
   }
@@ -154,11 +153,12 @@ export class BrokerCore {
     if (will && abnormal && client && !this.shuttingDown) {
       if (will.delayMs > 0 && s.expiryMs > 0) {
         // v5 Will Delay Interval: wait, unless the session comes back or ends first
-        s.pendingWill = will;
-        s.willTimer = longTimeout(Math.min(will.delayMs, s.expiryMs), () => {
-          s.willTimer = null;
-          const w = s.pendingWill;
-          s.pendingWill = null;
+        const away = awayState(s);
+        away.pendingWill = will;
+        away.willTimer = longTimeout(Math.min(will.delayMs, s.expiryMs), () => {
+          away.willTimer = null;
+          const w = away.pendingWill;
+          away.pendingWill = null;
           if (w) publishWill(this, client, w);
         });
       } else {
@@ -178,18 +178,14 @@ export class BrokerCore {
       if (s.persistentKey === null) this.setPersistent(s, s.quotaKey);
     }
     if (Number.isFinite(leftMs))
-      s.expiryTimer = longTimeout(Math.max(0, leftMs), () => {
+      awayState(s).expiryTimer = longTimeout(Math.max(0, leftMs), () => {
         this.budget.counts.expiredSessions++;
         this.endSession(s);
       });
   }
 
   endSession(s: Session): void {
-    if (s.expiryTimer) clearTimeout(s.expiryTimer);
-    if (s.willTimer) clearTimeout(s.willTimer);
-    s.expiryTimer = s.willTimer = null;
-    const w = s.pendingWill;
-    s.pendingWill = null;
+    const w = cancelAway(s);
     for (const sub of s.subscriptions.values()) this.untrack(sub);
     s.clearState(); // subscriptions, in flight, QoS 2 ids
     s.decisions = null;

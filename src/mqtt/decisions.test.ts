@@ -33,7 +33,7 @@ function setup(until?: () => number) {
       : {}),
   };
   const cache = new DecisionCache(createLogger("test"));
-  const s = new Session("dev", 10, counters);
+  const s = new Session("dev", { maxQueued: 10, counters, budget: null });
   const c = clientRef("dev");
   s.conn = { client: c } as unknown as Connection;
   s.owner = "dev";

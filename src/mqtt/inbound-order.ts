@@ -9,7 +9,7 @@ import type { Packet } from "mqtt-packet";
 import { RC } from "./codes.ts";
 import type { Connection } from "./connection.ts";
 import { dispatchPacket } from "./handlers/index.ts";
-import { finishPublish, type PendingPublish, startPublish } from "./handlers/publish.ts";
+import { finishPublish, NO_PENDING, type PendingPublish, startPublish } from "./handlers/publish.ts";
 
 /** publishes awaiting onPublish at once before we stop taking new ones */
 const PIPELINE_LIMIT = 1024;
@@ -28,7 +28,7 @@ export function publishSettled(c: Connection): void {
   while (pending.length > 0 && (pending[0] as PendingPublish).settled) {
     finishPublish(c, pending.shift() as PendingPublish);
   }
-  if (pending.length === 0) c.pendingPubsDone();
+  if (pending.length === 0) c.pendingPubs = NO_PENDING; // none awaits: an idle connection keeps no list
   const o = c.order;
   if (o !== null && (pending.length === 0 || o.backlog.length > 0)) o.resume();
 }

@@ -3,14 +3,12 @@
 // (the first message on a topic names it and its alias, later ones only the alias).
 import type { IPublishPacket } from "mqtt-packet";
 import type { Delivery, ProtocolVersion } from "./types.ts";
+import type { ClientLimits } from "./client-limits.ts";
 
-/** what of the connection the packet depends on */
+/** what of the connection the packet depends on: its version, what it takes and the aliases we gave it (filled here) */
 interface Receiver {
   version: ProtocolVersion;
-  /** how many topic aliases the client accepts from us */
-  clientTopicAliasMaximum: number;
-  /** aliases we gave it, topic -> alias (filled here) */
-  outAliases: Map<string, number> | null;
+  limits: ClientLimits;
 }
 
 /** null when the message expired before it could go out */
@@ -34,15 +32,16 @@ export function publishPacket(c: Receiver, d: Delivery, pid: number, dup: boolea
     }
     if (d.subscriptionIds && d.subscriptionIds.length > 0) props.subscriptionIdentifier = d.subscriptionIds;
     delete props.topicAlias; // an alias from the publisher means nothing on this connection
-    if (c.clientTopicAliasMaximum > 0) {
+    const limits = c.limits; // its own object: a client that takes aliases said so in its CONNECT
+    if (limits.topicAliasMaximum > 0) {
       // outbound topic aliases: the first message on a topic names it and its alias,
       // later ones send the alias and an empty topic [MQTT-3.3.2-8]
-      const aliases = (c.outAliases ??= new Map());
+      const aliases = (limits.outAliases ??= new Map());
       const known = aliases.get(m.topic);
       if (known !== undefined) {
         props.topicAlias = known;
         pkt.topic = "";
-      } else if (aliases.size < c.clientTopicAliasMaximum) {
+      } else if (aliases.size < limits.topicAliasMaximum) {
         props.topicAlias = aliases.size + 1;
         aliases.set(m.topic, props.topicAlias);
       }

@@ -27,6 +27,8 @@ export class Outbound {
   /** every packet corked this turn once there are two; made then, kept (this client is written to) */
   private more: Uint8Array[] | null = null;
   private corkBytes = 0;
+  /** PUBLISH packets sent (the connection's messagesOut) */
+  sent = 0;
   private flushScheduled = false;
 
   constructor(private readonly c: Connection) {}
@@ -68,7 +70,7 @@ export class Outbound {
       this.c.core.log.error(`cannot encode ${p.cmd}`, e);
       return false;
     }
-    if (buf.length > this.c.clientMaximumPacketSize) return false; // [MQTT-3.1.2-24]
+    if (buf.length > this.c.limits.maximumPacketSize) return false; // [MQTT-3.1.2-24]
     this.push(buf);
     return true;
   }
@@ -79,20 +81,20 @@ export class Outbound {
     if (this.c.state === "closed") return false;
     if (
       m.expiresAt === undefined &&
-      (this.c.version !== 5 || (!m.properties && !d.subscriptionIds && this.c.clientTopicAliasMaximum === 0))
+      (this.c.version !== 5 || (!m.properties && !d.subscriptionIds && this.c.limits.topicAliasMaximum === 0))
     ) {
       // no properties to write: encode directly
       const buf =
         d.qos === 0 && pid === 0 && !dup
           ? encodedQos0(m, d.retain, this.c.version)
           : encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.c.version);
-      if (buf.length > this.c.clientMaximumPacketSize) {
+      if (buf.length > this.c.limits.maximumPacketSize) {
         this.c.core.stats.droppedTooLarge++;
         return false;
       }
       this.push(buf);
       this.c.core.stats.messagesOut++;
-      this.c.messagesOut++;
+      this.sent++;
       return true;
     }
     const pkt = publishPacket(this.c, d, pid, dup);
@@ -105,7 +107,7 @@ export class Outbound {
       return false;
     }
     this.c.core.stats.messagesOut++;
-    this.c.messagesOut++;
+    this.sent++;
     return true;
   }
 

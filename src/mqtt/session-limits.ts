@@ -99,3 +99,17 @@ export class SessionBudget {
     return { persistentSessions: this.persistentTotal, queuedBytes: this.bytesTotal, ...this.counts };
   }
 }
+
+export interface SessionCounters {
+  droppedQos0: number;
+  droppedQueued: number;
+  expired: number;
+}
+
+/** what every session of a broker shares (one object, not three fields per session) */
+export interface SessionEnv {
+  readonly maxQueued: number;
+  readonly counters: SessionCounters;
+  /** the gateway-wide tallies of persistent sessions and queued bytes; null = unbounded */
+  readonly budget: SessionBudget | null;
+}

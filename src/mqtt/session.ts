@@ -3,9 +3,10 @@
 // Kept in memory; state.ts copies persistent sessions out and back in across restarts.
 import type { Connection } from "./connection.ts";
 import type { DeliveryTarget } from "./hooks.ts";
-import type { Delivery, Subscription, WillMessage } from "./types.ts";
+import type { Delivery, Subscription } from "./types.ts";
+import type { SessionAway } from "./session-away.ts";
 import type { SessionDecisions } from "./decisions.ts";
-import { deliveryCost, type SessionBudget } from "./session-limits.ts";
+import { deliveryCost, type SessionEnv } from "./session-limits.ts";
 
 export interface Outbound {
   delivery: Delivery;
@@ -13,13 +14,14 @@ export interface Outbound {
   state: "publish" | "pubrel";
 }
 
-export interface SessionCounters {
-  droppedQos0: number;
-  droppedQueued: number;
-  expired: number;
+/** the messages waiting for a slot: items[head...], and the bytes they count for (deliveryCost) */
+interface Queue {
+  items: Delivery[];
+  head: number;
+  bytes: number;
 }
-
-const NO_QUEUE: Delivery[] = [];
+/** shared and empty, never written (frozen): no message waits (most sessions, always) */
+const NO_QUEUE: Queue = Object.freeze({ items: Object.freeze([]) as unknown as Delivery[], head: 0, bytes: 0 });
 // shared and empty, never written: what a session that never subscribed, never had a QoS 1/2
 // message in flight, or never got a QoS 2 publish shows (most idle devices: no Map of their own)
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
@@ -44,28 +46,21 @@ export class Session {
   expiryMs = 0;
   /** when the client went away (ms epoch); null while connected */
   offlineSince: number | null = null;
-  expiryTimer: ReturnType<typeof setTimeout> | null = null;
-  pendingWill: WillMessage | null = null;
-  willTimer: ReturnType<typeof setTimeout> | null = null;
-  /** the gateway-wide tallies of persistent sessions and queued bytes (session-limits.ts); null = unbounded */
-  budget: SessionBudget | null = null;
+  /** its expiry timer and delayed will (session-away.ts); null while there are none (a connected session) */
+  away: SessionAway | null = null;
   /** whose quota its queued bytes count against: the owner, or for anonymous clients their address */
   quotaKey = "";
   /** the quota key it counts against as a persistent session; null while it is not one */
   persistentKey: string | null = null;
-  /** bytes its queued messages count for (deliveryCost) */
-  queuedBytes = 0;
   /** moves whenever its queue, messages in flight or subscriptions change (what a saver compares) */
   changes = 0;
   /** NO_QUEUE (shared, never written) until the first message is queued: idle sessions keep no array */
-  private queue: Delivery[] = NO_QUEUE;
-  private qHead = 0;
+  private q: Queue = NO_QUEUE;
   private nextPid = 1;
 
   constructor(
     readonly id: string,
-    private readonly maxQueued: number,
-    private readonly counters: SessionCounters,
+    private readonly env: SessionEnv,
   ) {}
 
   get subscriptions(): ReadonlyMap<string, Subscription> {
@@ -120,7 +115,12 @@ export class Session {
   }
 
   get queued(): number {
-    return this.queue.length - this.qHead;
+    return this.q.items.length - this.q.head;
+  }
+
+  /** bytes its queued messages count for (deliveryCost) */
+  get queuedBytes(): number {
+    return this.q.bytes;
   }
 
   /** Hand one message to this session: send now, queue, or drop by policy. */
@@ -128,7 +128,7 @@ export class Session {
     const c = this.conn;
     if (!c?.isConnected()) {
       if (d.qos === 0) {
-        this.counters.droppedQos0++; // QoS 0 is not kept for offline sessions
+        this.env.counters.droppedQos0++; // QoS 0 is not kept for offline sessions
         return;
       }
       return this.enqueue(d);
@@ -139,37 +139,37 @@ export class Session {
       c.sendPublish(d, 0, false);
       return;
     }
-    if (this.flying !== null && this.flying.size >= c.clientReceiveMaximum) return this.enqueue(d);
+    if (this.flying !== null && this.flying.size >= c.limits.receiveMaximum) return this.enqueue(d);
     this.sendInflight(c, d);
   }
 
   private enqueue(d: Delivery): void {
-    if (this.queued >= this.maxQueued) {
+    if (this.queued >= this.env.maxQueued) {
       if (d.qos === 0) {
-        this.counters.droppedQos0++;
+        this.env.counters.droppedQos0++;
         return;
       }
-      const old = this.queue[this.qHead] as Delivery; // drop the oldest
+      const old = this.q.items[this.q.head] as Delivery; // drop the oldest
       this.shift();
-      if (old.qos === 0) this.counters.droppedQos0++;
-      else this.counters.droppedQueued++;
+      if (old.qos === 0) this.env.counters.droppedQos0++;
+      else this.env.counters.droppedQueued++;
     }
     const cost = deliveryCost(d);
-    if (this.budget && !this.budget.take(this.quotaKey, cost)) return; // past Mqtt.MaxQueuedBytes*: dropped, counted there
-    this.queuedBytes += cost;
+    if (this.env.budget && !this.env.budget.take(this.quotaKey, cost)) return; // past Mqtt.MaxQueuedBytes*: dropped, counted there
     this.changes++;
-    this.writableQueue().push(d);
+    this.push(d, cost);
   }
 
-  private writableQueue(): Delivery[] {
-    if (this.queue === NO_QUEUE) this.queue = [];
-    return this.queue;
+  private push(d: Delivery, cost: number): void {
+    if (this.q === NO_QUEUE) this.q = { items: [], head: 0, bytes: 0 };
+    this.q.items.push(d);
+    this.q.bytes += cost;
   }
 
   /** count its queued bytes against another owner's quota (the session changed hands) */
   setQuotaKey(key: string): void {
     if (key === this.quotaKey) return;
-    if (this.budget && this.queuedBytes > 0) this.budget.move(this.quotaKey, key, this.queuedBytes);
+    if (this.env.budget && this.q.bytes > 0) this.env.budget.move(this.quotaKey, key, this.q.bytes);
     this.quotaKey = key;
   }
 
@@ -194,9 +194,9 @@ export class Session {
   pump(): void {
     const c = this.conn;
     while (c?.isConnected() && this.queued > 0) {
-      const d = this.queue[this.qHead] as Delivery;
+      const d = this.q.items[this.q.head] as Delivery;
       if (d.msg.expiresAt !== undefined && d.msg.expiresAt <= Date.now()) {
-        this.counters.expired++;
+        this.env.counters.expired++;
         this.shift();
         continue;
       }
@@ -206,24 +206,26 @@ export class Session {
         c.sendPublish(d, 0, false);
         continue;
       }
-      if (this.flying !== null && this.flying.size >= c.clientReceiveMaximum) break;
+      if (this.flying !== null && this.flying.size >= c.limits.receiveMaximum) break;
       this.shift();
       this.sendInflight(c, d);
     }
   }
 
+  /** drop the oldest waiting message (only called while one waits: never on NO_QUEUE) */
   private shift(): void {
     this.changes++;
-    const head = this.queue[this.qHead];
+    const q = this.q;
+    const head = q.items[q.head];
     if (head) {
       const cost = deliveryCost(head);
-      this.queuedBytes -= cost;
-      this.budget?.give(this.quotaKey, cost);
+      q.bytes -= cost;
+      this.env.budget?.give(this.quotaKey, cost);
     }
-    this.qHead++;
-    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.qHead);
-      this.qHead = 0;
+    q.head++;
+    if (q.head > 1024 && q.head * 2 > q.items.length) {
+      q.items = q.items.slice(q.head);
+      q.head = 0;
     }
   }
 
@@ -267,17 +269,16 @@ export class Session {
 
   /** The messages waiting for a slot, oldest first (a copy of the list). */
   queuedDeliveries(): Delivery[] {
-    return this.queue.slice(this.qHead);
+    return this.q.items.slice(this.q.head);
   }
 
   /** Put saved state back: queue in order and the next packet id to use. */
   restore(queue: Delivery[], nextPid: number): void {
     this.clearQueue();
-    for (const d of queue.slice(0, this.maxQueued)) {
+    for (const d of queue.slice(0, this.env.maxQueued)) {
       const cost = deliveryCost(d);
-      if (this.budget && !this.budget.take(this.quotaKey, cost)) continue;
-      this.queuedBytes += cost;
-      this.writableQueue().push(d);
+      if (this.env.budget && !this.env.budget.take(this.quotaKey, cost)) continue;
+      this.push(d, cost);
     }
     if (Number.isInteger(nextPid) && nextPid >= 1 && nextPid <= 65535) this.nextPid = nextPid;
   }
@@ -288,9 +289,7 @@ export class Session {
 
   clearQueue(): void {
     this.changes++;
-    this.budget?.give(this.quotaKey, this.queuedBytes);
-    this.queuedBytes = 0;
-    this.queue = NO_QUEUE;
-    this.qHead = 0;
+    this.env.budget?.give(this.quotaKey, this.q.bytes);
+    this.q = NO_QUEUE;
   }
 }

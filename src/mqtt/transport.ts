@@ -9,16 +9,24 @@ import type { Transport } from "./types.ts";
 /** Above this many unsent bytes we stop reading from the peer. */
 export const HIGH_WATER = 4 * 1024 * 1024;
 
+/** SocketTransport's flags (one number, not a field each: an idle connection is a few fields) */
+const ENDING = 1;
+const CLOSED = 2;
+const PAUSED = 4;
+
+/** a transport lingering after a DISCONNECT with a reason (made then: most never do) */
+interface Linger {
+  /** bytes the client may still send */
+  left: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 export class SocketTransport<T> implements Transport {
   /** bytes the socket did not take yet; null while there are none (most connections, always) */
   private pending: Uint8Array[] | null = null;
   private pendingBytes = 0;
-  private ending = false;
-  private closed = false;
-  private paused = false;
-  /** bytes the client may still send while we linger; -1 when not lingering */
-  private lingerLeft = -1;
-  private lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  private flags = 0;
+  private lingering: Linger | null = null;
 
   constructor(
     private readonly socket: Socket<T>,
@@ -26,7 +34,7 @@ export class SocketTransport<T> implements Transport {
   ) {}
 
   write(chunk: Uint8Array): void {
-    if (this.closed) return;
+    if (this.flags & CLOSED) return;
     if (this.pending) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.byteLength;
@@ -39,8 +47,8 @@ export class SocketTransport<T> implements Transport {
         this.pendingBytes += rest.byteLength;
       }
     }
-    if (this.pendingBytes > HIGH_WATER && !this.paused) {
-      this.paused = true;
+    if (this.pendingBytes > HIGH_WATER && !(this.flags & PAUSED)) {
+      this.flags |= PAUSED;
       this.socket.pause();
     }
   }
@@ -55,7 +63,7 @@ export class SocketTransport<T> implements Transport {
    */
   drain(): boolean {
     const pending = this.pending;
-    while (pending && pending.length > 0 && !this.closed) {
+    while (pending && pending.length > 0 && !(this.flags & CLOSED)) {
       const head = pending[0] as Uint8Array;
       const n = this.socket.write(head);
       if (n < 0) return false;
@@ -67,51 +75,51 @@ export class SocketTransport<T> implements Transport {
       pending.shift();
     }
     if (pending && pending.length === 0) this.pending = null;
-    if (this.ending) {
+    if (this.flags & ENDING) {
       this.finish();
       return false;
     }
-    if (this.paused && this.pendingBytes < HIGH_WATER / 2) {
-      this.paused = false;
+    if (this.flags & PAUSED && this.pendingBytes < HIGH_WATER / 2) {
+      this.flags &= ~PAUSED;
       this.socket.resume();
     }
     return true;
   }
 
   end(): void {
-    if (this.closed) return;
-    this.ending = true;
+    if (this.flags & CLOSED) return;
+    this.flags |= ENDING;
     if (!this.pending) this.finish();
   }
 
   private finish(): void {
-    this.closed = true;
-    if (this.lingerLeft < 0) return void this.socket.end();
+    this.flags |= CLOSED;
+    if (!this.lingering) return void this.socket.end();
     // the reason is out: FIN our side, go on reading (and discarding) until the client closes
     this.socket.shutdown();
     this.socket.resume();
   }
 
   linger(ms: number, maxBytes: number): void {
-    if (this.closed) return;
-    this.lingerLeft = maxBytes;
-    this.lingerTimer = setTimeout(() => this.close(), ms);
-    this.lingerTimer.unref?.();
+    if (this.flags & CLOSED) return;
+    const timer = setTimeout(() => this.close(), ms);
+    timer.unref?.();
+    this.lingering = { left: maxBytes, timer };
     this.end();
   }
 
   discarded(bytes: number): void {
-    if (this.lingerLeft < 0) return;
-    this.lingerLeft -= bytes;
-    if (this.lingerLeft < 0) this.close();
+    const l = this.lingering;
+    if (!l || l.left < 0) return;
+    l.left -= bytes;
+    if (l.left < 0) this.close();
   }
 
   close(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
-    if (this.closed && !this.ending) return;
-    this.closed = true;
-    this.ending = false;
+    const l = this.lingering;
+    if (l) clearTimeout(l.timer);
+    if (this.flags & CLOSED && !(this.flags & ENDING)) return;
+    this.flags = (this.flags | CLOSED) & ~ENDING;
     this.pending = null;
     this.pendingBytes = 0;
     this.socket.terminate();
@@ -122,7 +130,7 @@ export class SocketTransport<T> implements Transport {
   }
 
   resumeReading(): void {
-    if (!this.paused) this.socket.resume();
+    if (!(this.flags & PAUSED)) this.socket.resume();
   }
 }
 

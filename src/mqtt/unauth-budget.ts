@@ -32,6 +32,8 @@ export class UnauthCharge {
   private charged = 0;
   /** bytes received so far (before the CONNECT was accepted) */
   private bytes = 0;
+  /** the connection's connect timeout (Connection keeps it here: one field less on every idle connection) */
+  deadline: ReturnType<typeof setTimeout> | null = null;
   constructor(private readonly core: BrokerCore) {}
 
   /** A new connection's overhead; false (refused, warned about now and then) when the budget is spent. */

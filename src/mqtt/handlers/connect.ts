@@ -9,6 +9,7 @@ import type { Message, ProtocolVersion, QoS } from "../types.ts";
 import type { Session } from "../session.ts";
 import { RC, connackCodeV3 } from "../codes.ts";
 import { isValidTopicName } from "../topics.ts";
+import { limitsOf } from "../client-limits.ts";
 
 export const SERVER_RECEIVE_MAXIMUM = 1024;
 export const SERVER_TOPIC_ALIAS_MAXIMUM = 64;
@@ -114,7 +115,7 @@ export const authenticate: ConnectStep = async (s) => {
     return refuse(c, RC.notAuthorized);
   }
   // too many connected clients of this key (Mqtt.MaxConnectionsPerClient); taking over one's own client id is not one more
-  if (res.identity !== undefined && core.clients.get(s.clientId)?.countedIdentity !== res.identity) {
+  if (res.identity !== undefined && core.clients.get(s.clientId)?.client?.identity !== res.identity) {
     if (!core.conns.mayConnect(res.identity)) {
       core.log.debug(`CONNECT refused for "${s.clientId}": ${res.identity} has its maximum of connections`);
       return refuse(c, RC.quotaExceeded);
@@ -134,7 +135,6 @@ export function sessionExpiryMs(version: ProtocolVersion, cleanStart: boolean, e
 /** The connection takes its identity and the client's limits (keep-alive, v5 receive/packet maximum). */
 export const limits: ConnectStep = (s) => {
   const { c, props } = s;
-  c.clientId = s.clientId;
   c.client = { id: s.clientId, protocolVersion: s.version, peer: c.transport.peer };
   if (s.auth?.identity !== undefined) c.client.identity = s.auth.identity;
   if (s.auth?.meta !== undefined) c.client.meta = s.auth.meta;
@@ -148,12 +148,7 @@ export const limits: ConnectStep = (s) => {
     return refuse(c, RC.clientIdentifierNotValid);
   }
   c.keepaliveMs = keepalive * 1000;
-  if (s.version === 5) {
-    if (props.receiveMaximum) c.clientReceiveMaximum = props.receiveMaximum;
-    if (props.topicAliasMaximum) c.clientTopicAliasMaximum = props.topicAliasMaximum;
-    if (props.maximumPacketSize) c.clientMaximumPacketSize = props.maximumPacketSize;
-    if (props.requestProblemInformation === false) c.problemInfo = false;
-  }
+  if (s.version === 5) c.limits = limitsOf(props); // the shared defaults unless it said otherwise
   if (s.will) c.will = s.will;
   return true;
 };

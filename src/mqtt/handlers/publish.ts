@@ -8,6 +8,7 @@ import type { Message, PublishProperties } from "../types.ts";
 import { RC } from "../codes.ts";
 import { isValidTopicName } from "../topics.ts";
 import { ingestSpellings } from "../spellings.ts";
+import { ownLimits } from "../client-limits.ts";
 import { SERVER_RECEIVE_MAXIMUM, SERVER_TOPIC_ALIAS_MAXIMUM } from "./connect.ts";
 
 export interface PendingPublish {
@@ -18,6 +19,15 @@ export interface PendingPublish {
   kind: "route" | "denied" | "dup";
   outcome: PublishOutcome | null;
   settled: boolean;
+}
+
+/** shared and empty, never written (frozen): no publish awaits the app (every idle connection) */
+export const NO_PENDING: PendingPublish[] = Object.freeze([]) as unknown as PendingPublish[];
+
+/** a publish now awaits the app's onPublish (finished in arrival order, inbound-order.ts) */
+function awaitPublish(c: Connection, p: PendingPublish): void {
+  if (c.pendingPubs === NO_PENDING) c.pendingPubs = [];
+  c.pendingPubs.push(p);
 }
 
 export function startPublish(c: Connection, p: IPublishPacket): void {
@@ -35,11 +45,11 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     if (alias !== undefined) {
       if (alias === 0 || alias > SERVER_TOPIC_ALIAS_MAXIMUM) return c.protocolClose(RC.topicAliasInvalid); // [MQTT-3.3.2-9]
       if (topic === "") {
-        const known = c.aliases?.get(alias);
+        const known = c.limits.aliases?.get(alias);
         if (known === undefined) return c.protocolClose(RC.protocolError); // unknown alias: Protocol Error (v5 §3.3.2.3.4)
         topic = known;
       } else {
-        (c.aliases ??= new Map()).set(alias, topic);
+        (ownLimits(c).aliases ??= new Map()).set(alias, topic);
       }
     }
   }
@@ -87,7 +97,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     return queueOrFinish(c, entry);
   }
   entry.settled = false;
-  c.awaitPublish(entry);
+  awaitPublish(c, entry);
   r.then(
     (o) => {
       entry.outcome = o;
@@ -103,7 +113,7 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
 }
 
 function queueOrFinish(c: Connection, entry: PendingPublish): void {
-  if (c.pendingPubs.length > 0) c.awaitPublish(entry);
+  if (c.pendingPubs.length > 0) awaitPublish(c, entry);
   else finishPublish(c, entry);
 }
 
