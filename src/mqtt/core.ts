@@ -114,7 +114,8 @@ export class BrokerCore {
       s = undefined;
     }
     const present = s !== undefined; // [MQTT-3.2.2-2, MQTT-3.2.2-3]
-    if (s) cancelAway(s); // back before it expired or its will's delay ran out: neither happens
+    // back before it expired or its will's delay ran out: neither happens
+    if (s) cancelAway(s);
     else {
       s = this.newSession(clientId);
       this.sessions.set(clientId, s);

@@ -163,12 +163,12 @@ describe("CONNECT steps", () => {
     expect(limits(s)).toBe(true);
     const conn = c as unknown as Connection;
     expect(conn.client).toMatchObject({ id: "dev1", identity: "dev1", meta: { k: 1 }, protocolVersion: 5 });
-    expect([conn.keepaliveMs, conn.limits.receiveMaximum, conn.limits.maximumPacketSize, conn.limits.problemInfo]).toEqual([
-      30_000,
-      10,
-      2048,
-      false,
-    ]);
+    expect([
+      conn.keepaliveMs,
+      conn.limits.receiveMaximum,
+      conn.limits.maximumPacketSize,
+      conn.limits.problemInfo,
+    ]).toEqual([30_000, 10, 2048, false]);
   });
 
   test("session expiry: v5 interval (0xFFFFFFFF = never), v3 clean = 0, v3 persistent = forever", () => {
