@@ -8,6 +8,7 @@ import { mosquittoFootprint, neoFootprint, type Footprint } from "./lib/footprin
 import { startScenario } from "./lib/start-scenario.ts";
 import { effectiveNofile } from "./lib/proc.ts";
 import { buildTable, toMarkdown, toText, type Cell, type ExtraRow } from "./lib/report.ts";
+import { runToolScenarios } from "./lib/tool-scenarios.ts";
 import { runScenario, type Outcome } from "./lib/runner.ts";
 import { scenarioDefs, selected, type ScenarioDef } from "./lib/scenario-defs.ts";
 import { createAedesTarget } from "./lib/targets/aedes.ts";
@@ -187,44 +188,17 @@ try {
       extraNotes.push(`start: failed: ${(e as Error).message}`);
     }
   }
-  // issue 4: ECDSA P-256 key + client certificate issuance, via neo's own pki micro-benchmark
-  const issueBench = join(ROOT, "bench/micro/pki-issue.ts");
-  if (selected("pki", args.only) && names.includes("neo")) {
-    if (!existsSync(issueBench)) extraNotes.push("pki: skipped, bench/micro/pki-issue.ts not present");
-    else {
-      const n = args.quick ? 10 : 20;
-      log(`pki: key + certificate issuance, n=${n}`);
-      const p = Bun.spawn([process.execPath, issueBench, String(n)], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-      const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
-      clearTimeout(timer);
-      const med = (k: string) => {
-        const m = new RegExp(`^${k}: median ([\\d.]+) ms`, "m").exec(out);
-        return m?.[1] ? Number(m[1]) : undefined;
-      };
-      if (code !== 0 || med("ec") === undefined) extraNotes.push(`pki: issue-bench failed (exit ${code})`);
-      else {
-        extra.push({
-          label: `ECDSA P-256 key + client cert issuance, median of ${n} [pki]`,
-          unit: "ms",
-          higherIsBetter: false,
-          digits: 2,
-          values: { neo: med("ec") },
-        });
-        if (med("rsa") !== undefined)
-          extra.push({
-            label: `RSA-2048 key + client cert issuance, median of ${n} [pki]`,
-            unit: "ms",
-            higherIsBetter: false,
-            digits: 1,
-            values: { neo: med("rsa") },
-          });
-        extraNotes.push(
-          `pki: \`bun bench/micro/pki-issue.ts ${n}\` (in-process, no CLI start): ${out.trim().split("\n").join("; ")}`,
-        );
-      }
-    }
-  }
+  // pki (issue 4), query-auth and uplink (issue 24): tools of their own, read back (tool-scenarios.ts)
+  const tools = await runToolScenarios({
+    only: args.only,
+    quick: args.quick,
+    names,
+    neoArgv: neoProblem ? null : neoCmd.argv,
+    mosquitto: names.includes("mosquitto") && !mosqMissing,
+    log,
+  });
+  extra.push(...tools.extra);
+  extraNotes.push(...tools.notes);
 } finally {
   for (const t of all) await t.cleanup();
 }

@@ -84,7 +84,7 @@ export const successfulAuthentications: AggregateRule = {
   inFull: 10,
   group: (e) =>
     e.kind === "auth" && e.result === "ok"
-      ? [e.client, e.user, e.action, e.method, e.listener, e.address, e.target].map((v) => v ?? "").join("\u0000")
+      ? `${e.client ?? ""}\u0000${e.user ?? ""}\u0000${e.action}\u0000${e.method ?? ""}\u0000${e.listener ?? ""}\u0000${e.address ?? ""}\u0000${e.target ?? ""}`
       : undefined,
   summary: (sample, count, minute) => ({
     ...sample,
@@ -111,7 +111,8 @@ export function createAuditAggregator(rules: readonly AggregateRule[], inFull: n
   const minutes = new Map<number, Map<string, Tally>>();
   return {
     admit(e, at) {
-      for (const [i, rule] of rules.entries()) {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i] as AggregateRule;
         const g = rule.group(e);
         if (g === undefined) continue;
         const minute = at - (at % MINUTE);
