@@ -12,6 +12,7 @@ import { runToolScenarios } from "./lib/tool-scenarios.ts";
 import { runScenario, type Outcome } from "./lib/runner.ts";
 import { scenarioDefs, selected, type ScenarioDef } from "./lib/scenario-defs.ts";
 import { createAedesTarget } from "./lib/targets/aedes.ts";
+import { createBunBareTarget } from "./lib/targets/bun-bare.ts";
 import { createMosquittoTarget, ensureMosquitto } from "./lib/targets/mosquitto.ts";
 import { BENCH_SCOPES, createNeoTarget, pickNeo } from "./lib/targets/neo.ts";
 import type { Target } from "./lib/targets/types.ts";
@@ -65,6 +66,7 @@ if (args.brokers.includes("neo-scoped"))
   all.push(createNeoTarget({ ...neoCmd, nofile, unavailable: neoProblem, name: "neo-scoped", scopes: BENCH_SCOPES }));
 if (args.brokers.includes("mosquitto")) all.push(createMosquittoTarget({ nofile }));
 if (args.brokers.includes("aedes")) all.push(createAedesTarget({ nofile }));
+if (args.brokers.includes("bun-bare")) all.push(createBunBareTarget({ nofile }));
 const names = all.map((t) => t.name);
 
 const defs = scenarioDefs(args.quick, maxConns).filter((d) => selected(d.key, args.only));

@@ -19,6 +19,7 @@ scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-co
   (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
 --brokers also takes neo-scraped: neo with GET /metrics every second during the run, and
            neo-base: neo run by --neo-base-cmd "<argv prefix>" (e.g. another checkout, for before/after)
+--brokers  also "bun-bare": a bare Bun.listen answering CONNACK/PINGRESP/SUBACK only (the storm's floor)
 --brokers  also "neo-scoped": neo with 20 scopes per key (%c, denies), for the cost of scopes
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine

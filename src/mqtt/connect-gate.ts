@@ -29,14 +29,14 @@ export class ConnectGate {
   defer(c: GatedConnection, chunk: Uint8Array): boolean {
     const q = this.waiting.get(c);
     if (q) {
-      q.push(Uint8Array.from(chunk));
+      q.push(chunk.slice());
       return true;
     }
     if (this.waiting.size === 0 && this.checked < PER_TURN) {
       this.count();
       return false;
     }
-    this.waiting.set(c, [Uint8Array.from(chunk)]);
+    this.waiting.set(c, [chunk.slice()]);
     this.schedule();
     return true;
   }
