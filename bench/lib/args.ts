@@ -16,7 +16,7 @@ export interface BenchArgs {
 export const USAGE = `usage: bun bench/run.ts [--quick] [--only qos0,connect,...] [--brokers neo,mosquitto,aedes]
                       [--repeat N] [--neo-cmd "<argv prefix>"] [--out FILE | --no-write]
 scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-connect tls-qos0 tls-qos1 footprint start pki
-  (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs)
+  (--only takes keys or prefixes: "qos0" = both qos0 runs, "tls" = all TLS runs; "=latency" = that key alone)
 --brokers also takes neo-scraped: neo with GET /metrics every second during the run, and
            neo-base: neo run by --neo-base-cmd "<argv prefix>" (e.g. another checkout, for before/after)
 --brokers  also "bun-bare": a bare Bun.listen answering CONNACK/PINGRESP/SUBACK only (the storm's floor)

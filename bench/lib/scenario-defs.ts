@@ -253,5 +253,8 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
 
 export function selected(key: string, only: string[] | null): boolean {
   if (!only) return true;
-  return only.some((o) => key === o || key.startsWith(`${o}-`) || (o === "tls" && key.startsWith("tls-")));
+  // "=key" selects that scenario alone (e.g. "=latency", not the seven latency-* beside it)
+  return only.some(
+    (o) => key === o || o === `=${key}` || key.startsWith(`${o}-`) || (o === "tls" && key.startsWith("tls-")),
+  );
 }
