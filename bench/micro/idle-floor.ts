@@ -1,5 +1,5 @@
 // What an idle MQTT connection costs Bun 1.4 itself, and what neo adds:
-// `bun bench/micro/idle-floor.ts [connections=5000,18000] [rounds=1]`.
+// `bun bench/micro/idle-floor.ts [connections=5000,18000] [rounds=1] [--settled]`.
 // Three servers, each in a fresh process, driven by the same client as idle-heap.ts
 // (idle-heap-clients.ts: MQTT 3.1.1 CONNECT, keepalive 0, from a child process):
 //   bare    Bun.listen that answers a CONNECT with a fixed CONNACK and keeps nothing
@@ -9,11 +9,14 @@
 // idle-50k), then its RSS once it held still is the baseline; then `connections` idle
 // ones: RSS per connection (KB) and JS heap per connection (B, after a full GC).
 // Rounds alternate the servers (bare, object, neo, bare, ...). The open-files limit caps
-// the count (both processes hold one descriptor per connection).
-import { openIdleClients, settle, startIdleGateway, stillRssKb, warmUp } from "./idle-kit.ts";
+// the count (both processes hold one descriptor per connection). With --settled, neo is
+// measured again once the audit trail's minute of those CONNECTs has ended (idle-kit.ts
+// pastAuditMinute: what an idle connection keeps for good): the "neo settled" line.
+import { openIdleClients, pastAuditMinute, settle, startIdleGateway, stillRssKb, warmUp } from "./idle-kit.ts";
 
 const KINDS = ["bare", "object", "neo"] as const;
-type Kind = (typeof KINDS)[number];
+type Kind = (typeof KINDS)[number] | "neo settled";
+const SETTLED = process.argv.includes("--settled");
 const CONNACK = new Uint8Array([0x20, 2, 0, 0]);
 
 interface Figures {
@@ -58,14 +61,19 @@ async function child(kind: Kind, n: number): Promise<void> {
   await Bun.sleep(500);
   const h1 = settle();
   const rss1 = await stillRssKb();
-  const f: Figures = {
-    kind,
+  const figures = (k: Kind, h: typeof h1, rss: number): Figures => ({
+    kind: k,
     n,
-    rssKbPerConn: (rss1 - rss0) / n,
-    heapBPerConn: (h1.heapSize - h0.heapSize) / n,
-    objectsPerConn: (h1.objectCount - h0.objectCount) / n,
-  };
-  console.log(JSON.stringify(f));
+    rssKbPerConn: (rss - rss0) / n,
+    heapBPerConn: (h.heapSize - h0.heapSize) / n,
+    objectsPerConn: (h.objectCount - h0.objectCount) / n,
+  });
+  console.log(JSON.stringify(figures(kind, h1, rss1)));
+  if (kind === "neo" && SETTLED) {
+    await pastAuditMinute();
+    const h2 = settle();
+    console.log(JSON.stringify(figures("neo settled", h2, await stillRssKb())));
+  }
   await clients.stop();
   await stop();
 }
@@ -75,22 +83,28 @@ async function parent(counts: number[], rounds: number): Promise<void> {
   for (const n of counts)
     for (let r = 0; r < rounds; r++)
       for (const kind of KINDS) {
-        const p = Bun.spawn(["bun", import.meta.path, "--child", kind, String(n)], {
+        const p = Bun.spawn(["bun", import.meta.path, "--child", kind, String(n), ...(SETTLED ? ["--settled"] : [])], {
           stdout: "pipe",
           stderr: "inherit",
         });
         const out = await new Response(p.stdout).text();
         if ((await p.exited) !== 0) throw new Error(`${kind} at ${n}: exited ${p.exitCode}`);
-        const f = JSON.parse(out.trim().split("\n").at(-1) as string) as Figures;
-        rows.push(f);
-        console.log(
-          `${kind.padEnd(7)} ${String(n).padStart(6)} conns: RSS ${f.rssKbPerConn.toFixed(2)} KB/conn, JS heap ${f.heapBPerConn.toFixed(0)} B/conn (${f.objectsPerConn.toFixed(1)} objects)`,
-        );
+        for (const line of out
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))) {
+          const f = JSON.parse(line) as Figures;
+          rows.push(f);
+          console.log(
+            `${f.kind.padEnd(11)} ${String(n).padStart(6)} conns: RSS ${f.rssKbPerConn.toFixed(2)} KB/conn, JS heap ${f.heapBPerConn.toFixed(0)} B/conn (${f.objectsPerConn.toFixed(1)} objects)`,
+          );
+        }
       }
   console.log("\nmedian per count (RSS KB/conn | JS heap B/conn):");
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   for (const n of counts) {
-    const line = KINDS.map((k) => {
+    const kinds: Kind[] = SETTLED ? [...KINDS, "neo settled"] : [...KINDS];
+    const line = kinds.map((k) => {
       const mine = rows.filter((r) => r.kind === k && r.n === n);
       return `${k} ${med(mine.map((r) => r.rssKbPerConn)).toFixed(2)} KB | ${med(mine.map((r) => r.heapBPerConn)).toFixed(0)} B`;
     });
@@ -99,4 +113,7 @@ async function parent(counts: number[], rounds: number): Promise<void> {
 }
 
 if (process.argv[2] === "--child") await child(process.argv[3] as Kind, Number(process.argv[4]));
-else await parent((process.argv[2] ?? "5000,18000").split(",").map(Number), Number(process.argv[3] ?? 1));
+else {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  await parent((args[0] ?? "5000,18000").split(",").map(Number), Number(args[1] ?? 1));
+}

@@ -98,6 +98,16 @@ export async function warmUp(port: number, token: string): Promise<void> {
   await Bun.sleep(500);
 }
 
+/**
+ * Wait until the clock minute after now has begun, and 3 s more: the audit trail keeps each
+ * successful CONNECT's group (registry/audit-aggregate.ts) until its minute ends and it
+ * flushes; after this, what is left is what an idle connection keeps for good.
+ */
+export async function pastAuditMinute(): Promise<void> {
+  const now = Date.now();
+  await Bun.sleep(60_000 - (now % 60_000) + 3_000);
+}
+
 /** a full collection twice, then the heap's figures */
 export function settle() {
   Bun.gc(true);

@@ -16,11 +16,13 @@ import { DecisionCache } from "./decisions.ts";
 import type { CoreCounters, CoreOptions } from "./core-types.ts";
 import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
+import { ConnectedClients } from "./connected-clients.ts";
 import { awayState, cancelAway } from "./session-away.ts";
 
 export class BrokerCore {
   readonly sessions = new Map<string, Session>();
-  readonly clients = new Map<string, Connection>();
+  /** the connected ones by client id, read from `sessions` (connected-clients.ts) */
+  readonly clients = new ConnectedClients(this.sessions);
   /** connections whose CONNECT was not accepted yet (the accepted ones are in `clients`: one table entry each, not two) */
   readonly unconnected = new Set<Connection>();
   /** connections open now, accepted or not (the broker's share of file descriptors) */
@@ -137,16 +139,16 @@ export class BrokerCore {
     c.releaseCharge();
     c.connectedAt = Date.now();
     this.unconnected.delete(c);
-    this.clients.set(c.clientId, c);
+    this.clients.connected();
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
   }
 
-  /** The connection is gone: will, session expiry, hooks. */
+  /** The connection (connected until now) is gone: will, session expiry, hooks. */
   detach(c: Connection, abnormal: boolean): void {
+    this.clients.gone();
     const s = c.session;
     if (!s || s.conn !== c) return;
     s.conn = null;
-    if (this.clients.get(c.clientId) === c) this.clients.delete(c.clientId);
     const client = c.client;
     if (client) this.callHook("onDisconnect", () => this.hooks.onDisconnect?.(client));
     const will = c.will;
