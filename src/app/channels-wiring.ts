@@ -11,9 +11,7 @@ import type { LogAggregator } from "../lib/log-aggregate.ts";
 import type { QueryService } from "../query/index.ts";
 import type { Broker } from "../mqtt/index.ts";
 // the route modules, not the HTTP barrel (the start loads the HTTP server after the first CONNACKs)
-import type { RouteSpec } from "../http/route.ts";
-import { channelRoutes } from "../http/routes/channels.ts";
-import { channelReaderRoutes, type ReadRows } from "../http/routes/readers.ts";
+import { type RouteSpec, channelRoutes, channelReaderRoutes, type ReadRows } from "../http/channel-routes.ts";
 import {
   assertChannelId,
   type AuditLog,

@@ -5,8 +5,7 @@
 import type { Auth } from "../auth/index.ts";
 // the route modules themselves, not the HTTP barrel: the broker's first CONNACKs do not wait
 // for the HTTP server's code to load (bench/RESULTS.md "Start: the first CONNACK")
-import { channelMessageRoutes } from "../http/routes/channel-messages.ts";
-import type { HttpSockets } from "../http/server.ts";
+import { channelMessageRoutes, type HttpSockets } from "../http/channel-routes.ts";
 import type { Logger } from "../lib/log.ts";
 import { channelTopic, type ChannelMessages, type MessageOrigin, parseChannelTopic } from "./messages.ts";
 import { createChannelSockets, isChannelSocket, type ChannelSocketData } from "./sockets.ts";

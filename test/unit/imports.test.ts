@@ -22,6 +22,11 @@ function allowedFromDoc(doc: string): Record<string, string[]> {
   return out;
 }
 const ALLOWED = allowedFromDoc(DOC);
+/**
+ * a folder's entries besides index.ts: http/channel-routes.ts keeps the channel adapters'
+ * routes out of the whole HTTP barrel, which the broker's start graph must not load
+ */
+const ENTRIES: Record<string, string[]> = { http: ["index.ts", "channel-routes.ts"] };
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -67,7 +72,7 @@ describe("import rules", () => {
         if (to === from || to === "lib") continue;
         const rel = relative(SRC, file);
         if (!ALLOWED[from]?.includes(to)) problems.push(`${rel}: ${from} may not import ${to} (${spec})`);
-        else if (relative(join(SRC, to), target) !== "index.ts")
+        else if (!(ENTRIES[to] ?? ["index.ts"]).includes(relative(join(SRC, to), target)))
           problems.push(`${rel}: import ${to} through its index.ts, not ${spec}`);
       }
     }
