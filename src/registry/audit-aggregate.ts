@@ -98,50 +98,55 @@ export const successfulAuthentications: AggregateRule = {
   }),
 };
 
+/** a group's minute: only its counts, and an event to summarize from once it counts */
 interface Tally {
-  rule: AggregateRule;
-  group: string;
-  sample: AuditEvent;
   full: number;
   counted: number;
+  sample?: AuditEvent;
 }
 
 export function createAuditAggregator(rules: readonly AggregateRule[], inFull: number): AuditAggregator {
-  // minute -> group key -> tally
-  const minutes = new Map<number, Map<string, Tally>>();
+  // minute -> per rule: group -> tally (a group's key is the rule's own string, kept once)
+  const minutes = new Map<number, Map<string, Tally>[]>();
   return {
     admit(e, at) {
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i] as AggregateRule;
-        const g = rule.group(e);
+        let g = rule.group(e);
         if (g === undefined) continue;
         const minute = at - (at % MINUTE);
-        let groups = minutes.get(minute);
-        if (!groups) minutes.set(minute, (groups = new Map()));
-        let key = `${i}\u0000${g}`;
-        if (!groups.has(key) && groups.size >= MAX_GROUPS) key = `${i}\u0000${OTHERS}`;
-        let t = groups.get(key);
-        if (!t) {
-          const { address: _mixed, ...sample } = e;
-          const group = key.slice(key.indexOf("\u0000") + 1);
-          groups.set(key, (t = { rule, group, sample: group === OTHERS ? sample : e, full: 0, counted: 0 }));
+        let byRule = minutes.get(minute);
+        if (!byRule) minutes.set(minute, (byRule = rules.map(() => new Map())));
+        const groups = byRule[i] as Map<string, Tally>;
+        let t = groups.get(g);
+        if (!t && groups.size >= MAX_GROUPS) {
+          g = OTHERS;
+          t = groups.get(g);
         }
+        if (!t) groups.set(g, (t = { full: 0, counted: 0 }));
         if (t.full < (rule.inFull ?? inFull)) {
           t.full++;
           return true;
         }
-        t.counted++;
+        if (t.counted++ === 0) {
+          // any event of a group has the group's fields; "other groups" mix addresses: none kept
+          const { address: _mixed, ...rest } = e;
+          t.sample = g === OTHERS ? rest : e;
+        }
         return false;
       }
       return true;
     },
     drain(now) {
       const out: AuditEvent[] = [];
-      for (const [minute, groups] of minutes) {
+      for (const [minute, byRule] of minutes) {
         if (now !== undefined && minute + MINUTE > now) continue;
         minutes.delete(minute);
-        for (const t of groups.values())
-          if (t.counted > 0) out.push(t.rule.summary(t.sample, t.counted, minute, t.group));
+        byRule.forEach((groups, i) => {
+          for (const [group, t] of groups)
+            if (t.counted > 0 && t.sample)
+              out.push((rules[i] as AggregateRule).summary(t.sample, t.counted, minute, group));
+        });
       }
       return out;
     },
