@@ -2,7 +2,8 @@
 // busy turns do not count): `bun bench/lib/ping-probe.ts` reads {endpoint, open, pingMs} as
 // JSON on stdin's first line, connects, prints "ready", sends a PINGREQ every pingMs at a
 // fixed rate and times each PINGRESP; on "stop" (stdin's next line) it waits up to 2 s for
-// the answers still out and prints {rtts, unanswered} as JSON. Used by the storm scenario.
+// the answers still out and prints {rtts, at, unanswered} as JSON (`at`: each PINGREQ's send
+// time, ms since the epoch, performance.timeOrigin-based). Used by the storm scenario.
 import { MqttConn, type Endpoint, type OpenOptions } from "./client.ts";
 import { PT } from "./frames.ts";
 
@@ -27,10 +28,13 @@ const spec = JSON.parse(await line()) as { endpoint: Endpoint; open: OpenOptions
 const probe = await MqttConn.open(spec.endpoint, spec.open);
 const sentAt: number[] = [];
 const rtts: number[] = [];
+const at: number[] = [];
 probe.onFrame((type) => {
   if (type !== PT.PINGRESP) return;
   const t = sentAt.shift();
-  if (t !== undefined) rtts.push(performance.now() - t);
+  if (t === undefined) return;
+  rtts.push(performance.now() - t);
+  at.push(performance.timeOrigin + t);
 });
 const ticker = setInterval(() => {
   sentAt.push(performance.now());
@@ -42,7 +46,10 @@ clearInterval(ticker);
 const until = performance.now() + 2000;
 while (sentAt.length > 0 && performance.now() < until) await Bun.sleep(5);
 const unanswered = sentAt.length;
-for (const t of sentAt) rtts.push(performance.now() - t); // an unanswered one counts as its wait
-console.log(JSON.stringify({ rtts, unanswered }));
+for (const t of sentAt) {
+  rtts.push(performance.now() - t); // an unanswered one counts as its wait
+  at.push(performance.timeOrigin + t);
+}
+console.log(JSON.stringify({ rtts, at, unanswered }));
 probe.destroy();
 process.exit(0);

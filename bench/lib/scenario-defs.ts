@@ -128,6 +128,13 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
           digits: 2,
         },
         { label: "reconnect storm: PINGREQ max", metric: "pingMax", unit: "ms", higherIsBetter: false, digits: 1 },
+        {
+          label: "reconnect storm: PINGREQ max in the second after",
+          metric: "pingAfterMax",
+          unit: "ms",
+          higherIsBetter: false,
+          digits: 1,
+        },
       ],
     },
     ...latencyDefs(quick, w),

@@ -40,9 +40,12 @@ export interface MemorySettler {
 }
 
 function fullCollect(): void {
-  Bun.gc(true);
-  // also drops compiled code nobody runs any more and returns free heap pages (it runs when JSC is next idle)
+  // a full collection that also drops compiled code nobody runs any more and returns free heap
+  // pages, when JSC is next idle. No Bun.gc(true) before it: that was a second synchronous full
+  // collection in the same turn (~27 ms with 10,000 connections, a stall every connected client
+  // saw right after a reconnect storm) for the same RSS (bench/RESULTS.md "The reconnect storm's stall")
   if (typeof Bun.shrink === "function") Bun.shrink();
+  else Bun.gc(true);
 }
 
 export function createMemorySettler(o: MemorySettleOptions = {}): MemorySettler {
