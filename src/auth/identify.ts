@@ -142,7 +142,19 @@ export function createIdentify(deps: IdentifyDeps) {
     });
   }
 
-  const viaToken = (token: string) => fromOutcome(deps.verifyToken(token), "token", () => claimedBy(token));
+  /**
+   * the identity made from a verified token's outcome: the token cache hands out the same
+   * outcome object until the registry moves (then a new one), so the same identity serves
+   * every request of that token meanwhile (principals are never changed after they are made)
+   */
+  const byOutcome = new WeakMap<AuthOutcome, Identity>();
+  function viaToken(token: string): Identity {
+    const o = deps.verifyToken(token);
+    if (!o.ok) return fromOutcome(o, "token", () => claimedBy(token));
+    let who = byOutcome.get(o);
+    if (!who) byOutcome.set(o, (who = fromOutcome(o, "token", () => undefined)));
+    return who;
+  }
 
   function anonymous(c: Credentials): Identity {
     const id = c.anonymousId ?? "";
