@@ -4,14 +4,16 @@
 // spawn -> first CONNACK 0, -> the ready line, RSS 10 s after the spawn.
 //   bun bench/micro/start-floor.ts [--neo-cmd dist/neo] [--runs 7] [--settle 10]
 // Rows: a compiled Bun program that only listens; the floor with MQTT + the SQLite
-// connections neo keeps ("mqtt"); the floor with every listener too ("every"); neo's
+// connections neo keeps ("mqtt"); the floor with every listener too ("every"), and with
+// grpc-js serving machbase-neo's services in place of the bare http2 server ("grpc"); neo's
 // defaults; neo with every feature on. The differences are what neo's own code adds.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVERY_FEATURE } from "../lib/start-configs.ts";
 import { preparePlan, type StartFigures, type StartPlan, startOnce, timeStart } from "../lib/start-probe.ts";
 import { run } from "../lib/proc.ts";
+import { protoJson } from "../../src/grpc/proto-json.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,8 +56,13 @@ try {
   };
   const cert = join(plans.every?.data ?? "", "pki", "server_cert.pem");
   const key = join(plans.every?.data ?? "", "pki", "server_key.pem");
-  const floor = (set: string) => (port: number) =>
-    Promise.resolve([exe.floor, String(port), join(dir, `floor-${set}-data`), cert, key, set]);
+  // machbase-neo's protos as protobufjs JSON, as neo's binary carries them (src/grpc/proto-json.ts)
+  mkdirSync(join(dir, "floor-grpc-data"), { recursive: true });
+  writeFileSync(join(dir, "floor-grpc-data", "protos.json"), JSON.stringify(protoJson()));
+  const floor =
+    (set: string, connections = "neo") =>
+    (port: number) =>
+      Promise.resolve([exe.floor, String(port), join(dir, `floor-${set}-data`), cert, key, set, connections]);
   const creds = { username: "probe" };
   const rows: [string, (settle: number) => Promise<StartFigures>][] = [
     [
@@ -73,8 +80,16 @@ try {
       (s) => timeStart(floor("mqtt"), { cwd: dir, creds, readyLine: true, settleMs: s }),
     ],
     [
+      "floor: MQTT tcp + one SQLite connection per file (4), then CONNACK",
+      (s) => timeStart(floor("mqtt", "one"), { cwd: dir, creds, readyLine: true, settleMs: s }),
+    ],
+    [
       "floor: every listener (MQTT tcp+tls+ws, HTTP+HTTPS, http2 TLS, UDP, TLS) + the 17 connections",
       (s) => timeStart(floor("every"), { cwd: dir, creds, readyLine: true, settleMs: s }),
+    ],
+    [
+      "floor: the same with grpc-js serving machbase-neo's services instead of bare http2",
+      (s) => timeStart(floor("grpc"), { cwd: dir, creds, readyLine: true, settleMs: s }),
     ],
     ["neo defaults (MQTT + HTTP, token auth)", (s) => startOnce(plans.defaults as StartPlan, s)],
     ["neo, every feature on", (s) => startOnce(plans.every as StartPlan, s)],
