@@ -28,7 +28,7 @@ export function runQueryChild(): void {
   dieWithParent(Number(process.env.NEO_QUERY_PARENT ?? process.ppid));
   // Query.MaxMemory, held from inside: a statement blocks this thread, not the guard's
   const max = Number(process.env.NEO_QUERY_MAX_MEMORY ?? 0);
-  if (max > 0) startMemoryGuard(max);
+  const guard = max > 0 ? startMemoryGuard(max) : undefined;
   const file = process.env.NEO_QUERY_DB ?? "";
   let db: Database | null = null;
   let unacked = 0;
@@ -37,6 +37,7 @@ export function runQueryChild(): void {
   async function answer(m: ChildRequest): Promise<void> {
     let result: QueryAnswer;
     unacked = 0;
+    guard?.busy();
     try {
       db ??= openDatabase(file, { readonly: true });
       const gen = queryChunks(db, m, m);
@@ -54,6 +55,7 @@ export function runQueryChild(): void {
       result = { ok: false, status: 500, reason: e instanceof Error ? e.message : String(e) };
     }
     process.send?.({ ...result, id: m.id } satisfies FromChild);
+    guard?.idle();
   }
 
   process.on("message", (m: ToChild) => {
