@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { coldCache } from "./cold-cache.ts";
 import { run } from "./proc.ts";
 import type { ExtraRow } from "./report.ts";
 import { EVERY_FEATURE } from "./start-configs.ts";
@@ -20,6 +21,8 @@ export async function startScenario(o: {
 }): Promise<{ rows: ExtraRow[]; notes: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "neo-bench-start-"));
   try {
+    // neo's binary read from disk at its first start, as after boot (a fresh build counts ~5 MB more)
+    await coldCache(o.neoArgv[0] ?? "");
     const plan = await preparePlan(o.neoArgv, join(dir, "neo"), EVERY_FEATURE);
     const passwd = join(dir, "passwd");
     writeFileSync(passwd, "");

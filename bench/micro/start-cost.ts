@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVERY_FEATURE, START_BLOCKS } from "../lib/start-configs.ts";
+import { coldCache } from "../lib/cold-cache.ts";
 import { preparePlan, type StartFigures, startOnce } from "../lib/start-probe.ts";
 
 const arg = (name: string, dflt: string) => {
@@ -37,6 +38,9 @@ const range = (xs: number[]) =>
 const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 const load = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
 
+// each build read from disk at its first start, as after boot: a binary written moments ago
+// counts ~5 MB more RSS (bench/lib/cold-cache.ts)
+for (const b of builds) await coldCache(b[0] ?? "");
 console.log(`builds: ${builds.map((b, i) => `${"ab"[i]} = ${b.join(" ")}`).join("; ")}; ${runs} starts each`);
 console.log(`load average: ${await load()}\n`);
 const head = `| start | build | spawn -> CONNACK, median (range) | spawn -> ready line | RSS at CONNACK | RSS ${settleSec} s after spawn (median) |`;

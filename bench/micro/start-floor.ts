@@ -1,7 +1,8 @@
 // The floor under neo's start on this Bun: start-floor-app.ts (what neo's start touches,
 // no neo code) compiled like neo (`--compile --bytecode --minify`) and started alternately
 // with `neo serve` in the same run, each timed by the same probe (bench/lib/start-probe.ts):
-// spawn -> first CONNACK 0, -> the ready line, RSS 10 s after the spawn.
+// spawn -> first CONNACK 0, -> the ready line, RSS 10 s after the spawn. Each binary's page
+// cache is dropped first (bench/lib/cold-cache.ts): a freshly written binary counts ~5 MB more.
 //   bun bench/micro/start-floor.ts [--neo-cmd dist/neo] [--runs 7] [--settle 10]
 // Rows: a compiled Bun program that only listens; the floor with MQTT + the SQLite
 // connections neo keeps ("mqtt"); the floor with every listener too ("every"), and with
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVERY_FEATURE } from "../lib/start-configs.ts";
 import { preparePlan, type StartFigures, type StartPlan, startOnce, timeStart } from "../lib/start-probe.ts";
+import { coldCache } from "../lib/cold-cache.ts";
 import { run } from "../lib/proc.ts";
 import { protoJson } from "../../src/grpc/proto-json.ts";
 
@@ -50,6 +52,8 @@ try {
       out,
     ]);
 
+  // every binary read from disk at its first start, as after boot (bench/lib/cold-cache.ts)
+  for (const file of [exe.listen, exe.floor, neoCmd[0] ?? ""]) await coldCache(file);
   const plans: Record<string, StartPlan> = {
     defaults: await preparePlan(neoCmd, join(dir, "neo-defaults"), ""),
     every: await preparePlan(neoCmd, join(dir, "neo-every"), EVERY_FEATURE),
