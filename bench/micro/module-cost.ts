@@ -8,7 +8,9 @@ const MODULES: Record<string, string> = {
   "@peculiar/x509 (+ reflect-metadata)": 'await import("reflect-metadata"); await import("@peculiar/x509")',
   "bun:sqlite": 'await import("bun:sqlite").then((m) => new m.Database(":memory:").close())',
   "mqtt-packet parser": 'await import("mqtt-packet").then((m) => m.parser({ protocolVersion: 4 }))',
-  "@grpc/grpc-js + proto-loader (gRPC)": 'await import("@grpc/grpc-js"); await import("@grpc/proto-loader")',
+  // what gRPC's start loads since the protos are parsed at build time (src/grpc/protos.ts)
+  "@grpc/grpc-js + protobufjs/light (gRPC)": 'await import("@grpc/grpc-js"); await import("protobufjs/light")',
+  "@grpc/proto-loader + protobufjs (before: the protos parsed at start)": 'await import("@grpc/proto-loader")',
   "src/grpc (the gRPC adapter, protos loaded)": 'await import("./src/grpc/index.ts")',
   "src/coap (the CoAP adapter)": 'await import("./src/coap/index.ts")',
   "src/export (PostgreSQL export)": 'await import("./src/export/index.ts")',
