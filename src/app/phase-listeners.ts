@@ -34,7 +34,7 @@ import {
   sessionRoutes,
   userRoutes,
 } from "../http/index.ts";
-import { auditJson, parseAuditFilter, pendingJson } from "../registry/index.ts";
+import { auditJson, openClientProfiles, openDashboards, parseAuditFilter, pendingJson } from "../registry/index.ts";
 import { createListeners } from "./listeners.ts";
 import { createHttpListenerSet, type HttpListenerSet, listenerView, type MqttListenerSet } from "./listener-kinds.ts";
 import { type ReadyInfo, readyInfo } from "./ready.ts";
@@ -75,6 +75,13 @@ export async function startListeners(
       ...(bound.grpc ? { grpc: bound.grpc } : {}),
       coap: coapAt,
     });
+  // dashboards and client profiles serve only HTTP routes: their registry.db connections open
+  // after the first CONNACKs (bench/RESULTS.md "Start, continued")
+  const dashboards = openDashboards(config.data);
+  stops.add("stores", "dashboards", () => dashboards.close());
+  const profiles = openClientProfiles(config.data);
+  stops.add("stores", "client profiles", () => profiles.close());
+  times?.lap("dashboards, client profiles");
   const startedAt = Date.now();
   const defaultScopes = () => settings.get().auth?.defaultScopes ?? ALL_ACCESS_SCOPES;
   const assets = await createWebUi({ dataDir: config.data, users: s.people.users, log: createLogger("web") });
@@ -103,8 +110,8 @@ export async function startListeners(
   });
   // every HTTP route of every surface, one table (the /db/*, /health, /metrics and /mqtt
   // routes are the HTTP server's own)
-  const clients = createDomainClientStore(s);
-  const mainflux = createMainfluxStores({ clients, channels: services.ch.channels, profiles: s.profiles });
+  const clients = createDomainClientStore({ ...s, profiles });
+  const mainflux = createMainfluxStores({ clients, channels: services.ch.channels, profiles });
   const routes = [
     ...services.ch.routes,
     // Mainflux's provisioning calls: /things, /connect, /channels/<id>/things (default domain)
@@ -145,7 +152,7 @@ export async function startListeners(
     ...domainChannelRoutes(createDomainChannelStore({ ...s, channels: services.ch.channels })),
     // dashboards per domain (/dashboards, /<domain>/dashboards): panels read with the viewer's rights
     ...dashboardRoutes({
-      dashboards: s.dashboards,
+      dashboards,
       domain: (d) => s.domains.resolve(d),
       userExists: (name) => s.people.users.get(name) !== null,
       query: consoleSource.query,

@@ -7,7 +7,7 @@ import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
-import { openClientProfiles, openDashboards, openDomains, openGroups, openRegistry } from "../registry/index.ts";
+import { openDomains, openGroups, openRegistry } from "../registry/index.ts";
 import { useGroupFacts } from "./domain-groups.ts";
 import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
 import { createServerAudit } from "./audit.ts";
@@ -73,10 +73,6 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   stops.add("services", "CRL watch", () => changes.stop());
   const domains = openDomains(config.data);
   stops.add("stores", "domains", () => domains.close());
-  const dashboards = openDashboards(config.data);
-  stops.add("stores", "dashboards", () => dashboards.close());
-  const profiles = openClientProfiles(config.data);
-  stops.add("stores", "client profiles", () => profiles.close());
   // SuperMQ groups: authorize() asks which groups hold a channel or client (entity facts)
   const groups = openGroups(config.data);
   const unfacts = useGroupFacts(groups, domains);
@@ -86,7 +82,7 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   });
   const people = openPeople(config.data, () => settings.get().login);
   stops.add("stores", "users", () => people.close());
-  times?.lap("domains, dashboards, profiles, groups, users");
+  times?.lap("domains, groups, users");
 
   // counters now; the broker, the guard and the bridges register their figures as they start
   const metrics = createGatewayMetrics();
@@ -156,8 +152,6 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
     registry,
     changes,
     domains,
-    dashboards,
-    profiles,
     groups,
     people,
     metrics,
