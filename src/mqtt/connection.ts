@@ -5,18 +5,17 @@ import type { ClientRef } from "./hooks.ts";
 import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
-import { readVarInt, type VarInt } from "../lib/mqtt-length.ts";
 import { RC } from "./codes.ts";
 import { UnauthCharge } from "./unauth-budget.ts";
 import { wakeAdmission } from "./admission.ts";
 import { connectGate } from "./connect-gate.ts";
-import { decodePublish, decodeTiny } from "./codec.ts";
-import { encodable, parsePackets } from "./parser.ts";
+import { encodable } from "./parser.ts";
+import { frameBytes } from "./framing.ts";
 import { Outbound } from "./outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import { NO_PENDING, type PendingPublish } from "./handlers/publish.ts";
 import { type InboundOrder, publishSettled, takeInOrder } from "./inbound-order.ts";
-import { Reassembly } from "./reassembly.ts";
+import type { Reassembly } from "./reassembly.ts";
 import { type ClientLimits, DEFAULT_LIMITS } from "./client-limits.ts";
 
 // mqtt-packet would otherwise build 65,536 two-byte Buffers (megabytes of RSS) on its first
@@ -24,8 +23,6 @@ import { type ClientLimits, DEFAULT_LIMITS } from "./client-limits.ts";
 mqtt.writeToStream.cacheNumbers = false;
 
 type State = "new" | "connecting" | "connected" | "closed";
-/** the Remaining Length of the packet being framed (filled in place) */
-const FRAMING: VarInt = { value: 0, end: 0 };
 
 /** after a DISCONNECT with a reason: how long, and how many more bytes, the client may still send */
 const LINGER_MS = 2000;
@@ -50,8 +47,8 @@ export class Connection {
   pendingPubs: PendingPublish[] = NO_PENDING;
   /** packets waiting their turn (inbound-order.ts): made while some must, null again once none do */
   order: InboundOrder | null = null;
-  /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is */
-  private pieces: Reassembly | null = null;
+  /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is (framing.ts) */
+  pieces: Reassembly | null = null;
   /** what it holds until the CONNECT is accepted (then null): its share of the unauthenticated budget, the connect deadline */
   private budget: UnauthCharge | null;
   /** encoded packets corked until the end of the turn, then written at once */
@@ -131,63 +128,7 @@ export class Connection {
 
   /** Frame and handle bytes already counted (from onData, or handed back by the connect gate). */
   frame(chunk: Uint8Array): void {
-    if (this.state === "closed") return;
-    const accepted = this.state === "connected";
-    const buf = this.pieces ? this.pieces.take(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (!buf) return;
-    let off = 0;
-    let runStart = 0; // start of packets not yet handed to mqtt-packet
-    // before the CONNECT is accepted only a small packet may come (Mqtt.MaxConnectSize)
-    const max = accepted
-      ? this.core.opts.maxPacketSize
-      : Math.min(this.core.opts.maxPacketSize, this.core.opts.maxConnectSize);
-    let need = 0;
-    const rl = FRAMING; // filled and read at once, never across a turn: one for every connection
-    while (buf.length - off >= 2) {
-      const read = readVarInt(buf, off + 1, rl);
-      if (read === "malformed") return this.protocolClose(RC.malformedPacket); // remaining length over 4 bytes
-      if (read === "incomplete") break;
-      const i = rl.end;
-      const total = i - off + rl.value;
-      if (total > max) return this.protocolClose(RC.packetTooLarge);
-      if (this.state === "new" && off === 0 && (buf[0] as number) >> 4 !== 1) return this.close(); // [MQTT-3.1.0-1]
-      if (buf.length - off < total) {
-        need = total;
-        break;
-      }
-      const first = buf[off] as number;
-      if (this.state === "connected" && (first >> 4 === 3 || total <= 4)) {
-        // hot paths: PUBLISH without properties, PINGREQ, a bare DISCONNECT and acks skip mqtt-packet
-        const fast =
-          first >> 4 === 3 ? decodePublish(buf, off, i, off + total, this.version) : decodeTiny(buf, off, total);
-        if (fast === "malformed") {
-          this.parseRun(buf, runStart, off);
-          return this.protocolClose(RC.malformedPacket);
-        }
-        if (fast) {
-          this.parseRun(buf, runStart, off);
-          if ((this.state as State) === "closed") return;
-          off += total;
-          runStart = off;
-          this.onPacket(fast);
-          continue;
-        }
-      }
-      off += total;
-    }
-    if (off < buf.length) (this.pieces ??= new Reassembly()).keep(buf, off, need);
-    this.parseRun(buf, runStart, off);
-  }
-
-  /** Hand complete packets in [from, to) to mqtt-packet. */
-  private parseRun(buf: Buffer, from: number, to: number): void {
-    if (to <= from || this.state === "closed") return;
-    try {
-      parsePackets(from === 0 && to === buf.length ? buf : buf.subarray(from, to), this.version, this);
-    } catch (e) {
-      this.core.log.debug(`parser threw: ${String(e)}`);
-      this.protocolClose(RC.malformedPacket);
-    }
+    frameBytes(this, chunk);
   }
 
   onParseError(e: Error): void {
