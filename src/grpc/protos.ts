@@ -24,7 +24,9 @@ interface Services {
 const serializer = (type: protobuf.Type) => (arg: object) => {
   if (Array.isArray(arg))
     throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
-  return Buffer.from(type.encode(type.fromObject(arg)).finish());
+  // protobufjs writes into a Buffer where Buffer exists (as for proto-loader); a view, never a copy
+  const out = type.encode(type.fromObject(arg)).finish();
+  return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 };
 const deserializer = (type: protobuf.Type) => (b: Buffer) => type.toObject(type.decode(b), TO_OBJECT);
 
