@@ -65,7 +65,7 @@ export function openTableFinder(file: string, mapTable?: (name: string) => strin
   // The schema by root page, read again only when the schema cookie moved. Reading
   // sqlite_schema also makes this connection reload a schema another connection changed (a
   // table dropped, a view replaced), which EXPLAIN alone would not: it shows the old one.
-  // The cookie (PRAGMA schema_version, ~0.4 µs on a kept statement that runs to its end and so
+  // The cookie (PRAGMA schema_version, ~1 µs on a kept statement that runs to its end and so
   // holds no snapshot) moves with every schema change, VACUUM included.
   const cookie = db.prepare<[number], []>("PRAGMA schema_version");
   let schema = new Map<number, string>();

@@ -2,6 +2,7 @@
 // `root` (role admin), users made with passwords and their access keys, domains, clients and
 // channels made over curl as a SuperMQ user would, and mosquitto_pub with its PUBACK reason.
 import { cleanup, neo, run, type Server, startServer } from "./harness.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 type Reply = { status: number; body: Record<string, unknown> };
 type Client = { id: string; secret: string };
@@ -34,15 +35,7 @@ export async function openAttackGateway(args: string[] = []): Promise<AttackGate
     for (const h of headers) a.push("-H", h);
     if (json !== undefined) a.push("-H", "Content-Type: application/json", "--data", JSON.stringify(json));
     const r = await run(a);
-    const nl = r.stdout.lastIndexOf("\n");
-    const text = r.stdout.slice(0, nl);
-    let body: Record<string, unknown> = {};
-    try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      body = { text };
-    }
-    return { status: Number(r.stdout.slice(nl + 1)), body };
+    return curlAnswer(r.stdout);
   };
   const addUser = async (name: string, role: "admin" | "user", scopes: string[] = []) => {
     const password = `${name}-password-1`;

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/curl", "apt-get install curl");
 let srv: Server;
@@ -18,9 +19,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
   if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
   if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), text, body: (text ? JSON.parse(text) : {}) as Json };
+  return curlAnswer<Json>(r.stdout);
 }
 
 const shell = (...args: string[]) => neo(["shell", ...args, "--data", srv.data]);

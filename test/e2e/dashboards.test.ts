@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/curl", "apt-get install curl");
 const DEFAULT = "00000000-0000-4000-8000-000000000000";
@@ -21,9 +22,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
   if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
   if (opts.csv !== undefined) args.push("-H", "Content-Type: text/csv", "--data-binary", opts.csv);
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), text, body: (text ? JSON.parse(text) : {}) as Json };
+  return curlAnswer<Json>(r.stdout);
 }
 
 async function user(name: string, role: string, scopes: string[]): Promise<string> {

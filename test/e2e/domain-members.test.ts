@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
 import { connectCollect } from "./mqtt-clients.ts";
 import { requiresTool } from "./requires.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/curl", "apt-get install curl");
 let srv: Server;
@@ -19,9 +20,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
   if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
   if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  return curlAnswer(r.stdout);
 }
 const status = async (method: string, path: string, who: string, json?: unknown) =>
   (await curl(method, path, { bearer: keys[who]!, ...(json !== undefined ? { json } : {}) })).status;

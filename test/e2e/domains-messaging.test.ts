@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, genKey, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
 import mqtt from "mqtt";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 let srv: Server;
@@ -28,15 +29,7 @@ async function curl(
       opts.raw ?? JSON.stringify(opts.json),
     );
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { text };
-  }
-  return { status: Number(r.stdout.slice(nl + 1)), body };
+  return curlAnswer(r.stdout);
 }
 
 describe.skipIf(need.skip)("messaging in a SuperMQ domain", () => {

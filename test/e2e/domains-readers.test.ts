@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, genKey, neo, run, type Server, startServer } from "./harness.ts";
 import { requiresTool } from "./requires.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 let srv: Server;
@@ -19,12 +20,7 @@ async function curl(method: string, path: string, auth?: string, json?: unknown)
   if (auth) args.push("-H", `Authorization: ${auth}`);
   if (json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return {
-    status: Number(r.stdout.slice(nl + 1)),
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown> & { messages?: Record<string, unknown>[] },
-  };
+  return curlAnswer<Record<string, unknown> & { messages?: Record<string, unknown>[] }>(r.stdout);
 }
 
 describe.skipIf(need.skip)("the readers API in a SuperMQ domain: GET /<domain>/channels/<id>/messages", () => {

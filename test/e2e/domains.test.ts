@@ -6,6 +6,7 @@ import mqtt from "mqtt";
 import { cleanup, genKey, neo, run, type Server, startServer } from "./harness.ts";
 import { closedWith } from "./mqtt-clients.ts";
 import { requiresTool } from "./requires.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const need = requiresTool("/usr/bin/mosquitto_pub", "apt-get install mosquitto-clients");
 const DEFAULT = "00000000-0000-4000-8000-000000000000";
@@ -18,13 +19,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
   if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
   if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return {
-    status: Number(r.stdout.slice(nl + 1)),
-    text,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-  };
+  return curlAnswer(r.stdout);
 }
 const shell = (args: string[]) => neo(["shell", "domain", ...args, "--data", srv.data]);
 

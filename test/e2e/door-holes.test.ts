@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { eventually, genKey, neo, run } from "./harness.ts";
 import { TOKEN_AUTH, useGateway, withGateway } from "./fixture.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const gw = useGateway({ args: TOKEN_AUTH, keys: ["admin"] });
 const ROW = '{"data":{"columns":["NAME","TIME","VALUE"],"rows":[["a",1700000000000000000,1]]}}';
@@ -15,9 +16,7 @@ async function curl(method: string, url: string, token: string | null, body?: st
   if (token) args.push("-H", `Authorization: Bearer ${token}`);
   if (body !== undefined) args.push("-H", `Content-Type: ${type}`, "--data-binary", body);
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), body: (text ? JSON.parse(text) : {}) as { reason?: string } };
+  return curlAnswer<{ reason?: string }>(r.stdout);
 }
 const scoped = (id: string, scopes: string[]) =>
   genKey(

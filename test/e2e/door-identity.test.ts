@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
 import { cleanup, genKey, neo, run, type Server, startServer } from "./harness.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 let srv: Server;
 let device: string;
@@ -17,9 +18,7 @@ async function curl(method: string, path: string, bearer?: string, json?: unknow
   if (bearer) args.push("-H", `Authorization: Bearer ${bearer}`);
   if (json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  return curlAnswer(r.stdout);
 }
 
 async function shell(...args: string[]) {

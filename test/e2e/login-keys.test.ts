@@ -3,6 +3,7 @@
 // both, a refresh key used twice revoking its whole family, and recovery without mail.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, eventually, neo, run, type Server, startServer } from "./harness.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 let srv: Server;
 const opsPassword = "ops-password-1";
@@ -28,9 +29,7 @@ async function curl(method: string, path: string, opts: { bearer?: string; json?
   if (opts.bearer) args.push("-H", `Authorization: Bearer ${opts.bearer}`);
   if (opts.json !== undefined) args.push("-H", "Content-Type: application/json", "--data", JSON.stringify(opts.json));
   const r = await run(args);
-  const nl = r.stdout.lastIndexOf("\n");
-  const text = r.stdout.slice(0, nl);
-  return { status: Number(r.stdout.slice(nl + 1)), body: (text ? JSON.parse(text) : {}) as Record<string, string> };
+  return curlAnswer<Record<string, string>>(r.stdout);
 }
 
 const issue = (username: string, password: string) =>

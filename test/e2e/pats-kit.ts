@@ -2,6 +2,7 @@
 // `plant`, alice's access token, and curl with SuperMQ's JSON bodies.
 import { afterAll, beforeAll } from "bun:test";
 import { cleanup, neo, run, type Server, startServer } from "./harness.ts";
+import { curlAnswer } from "./curl-answer.ts";
 
 const password = "alice-password-1";
 
@@ -16,15 +17,7 @@ export function usePatGateway() {
     if (opts.json !== undefined || opts.raw !== undefined)
       args.push("-H", "Content-Type: application/json", "--data", opts.raw ?? JSON.stringify(opts.json));
     const r = await run(args);
-    const nl = r.stdout.lastIndexOf("\n");
-    const text = r.stdout.slice(0, nl);
-    let body: Record<string, unknown> = {};
-    try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      body = { text };
-    }
-    return { status: Number(r.stdout.slice(nl + 1)), body };
+    return curlAnswer(r.stdout);
   };
   beforeAll(async () => {
     st.srv = await startServer(["--http-enable-token-auth", "true", "--mqtt-enable-token-auth", "true"]);
