@@ -4,6 +4,8 @@
 //     Appender + Append client streams; every AppendData is encoded before the clock starts
 //     (as the MQTT generator pre-builds its payloads), rows/s = rows AppendDone acknowledged
 //     per second until the last AppendDone.
+//   first <addr> <ca> <cert> <key>
+//     one Ping on a fresh connection, then a second: what a client's first call costs.
 //   query <addr> <ca> <cert> <key> <sql> <repeat>
 //     Query + Columns + RowsFetch until hasNoRows + RowsClose, `repeat` times: ms per query.
 import { readFileSync } from "node:fs";
@@ -116,6 +118,16 @@ async function query(sql: string, repeat: number) {
   return { rows, medianMs: times[Math.floor(times.length / 2)], minMs: times[0], repeat };
 }
 
+/** a fresh client's first Ping (TCP, TLS, HTTP/2, the call) and its second one, in ms */
+async function first() {
+  const t = performance.now();
+  await call("Ping", { token: "1" });
+  const firstMs = performance.now() - t;
+  const t2 = performance.now();
+  await call("Ping", { token: "2" });
+  return { firstMs, secondMs: performance.now() - t2 };
+}
+
 /** `n` Ping calls one after the other: the cost of one call without work */
 async function ping(n: number) {
   const t = performance.now();
@@ -130,7 +142,9 @@ try {
       ? await append(rest[0] ?? "G", Number(rest[1] ?? 2), Number(rest[2] ?? 5000), Number(rest[3] ?? 500))
       : cmd === "ping"
         ? await ping(Number(rest[0] ?? 1000))
-        : await query(rest[0] ?? "select 1", Number(rest[1] ?? 3));
+        : cmd === "first"
+          ? await first()
+          : await query(rest[0] ?? "select 1", Number(rest[1] ?? 3));
   console.log(JSON.stringify({ ok: true, ...r }));
   process.exit(0);
 } catch (e) {

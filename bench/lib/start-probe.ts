@@ -29,7 +29,11 @@ export interface StartPlan {
 }
 
 /** `Mqtt { Listener ... }` blocks name the MQTT port themselves: %PORT% in the config is replaced. */
-export async function startOnce(plan: StartPlan, settleMs: number): Promise<StartFigures> {
+export async function startOnce(
+  plan: StartPlan,
+  settleMs: number,
+  settled?: (pid: number) => void | Promise<void>,
+): Promise<StartFigures> {
   const text = await Bun.file(plan.conf).text();
   const conf = text.includes("%PORT%") ? `${plan.conf}.run` : plan.conf;
   return await timeStart(
@@ -48,14 +52,21 @@ export async function startOnce(plan: StartPlan, settleMs: number): Promise<Star
         "0",
       ].concat(["--mqtt-port", String(port), "--mqtt-enable-token-auth", "true", "--log-level", "debug"]);
     },
-    { cwd: plan.cwd, creds: { username: plan.token }, readyLine: true, settleMs },
+    { cwd: plan.cwd, creds: { username: plan.token }, readyLine: true, settleMs, ...(settled ? { settled } : {}) },
   );
 }
 
 /** Any broker: `argv(port)` is spawned, CONNECT with `creds` retried until CONNACK 0. */
 export async function timeStart(
   argv: (port: number) => Promise<string[]>,
-  o: { cwd: string; creds: Credentials; readyLine: boolean; settleMs: number },
+  o: {
+    cwd: string;
+    creds: Credentials;
+    readyLine: boolean;
+    settleMs: number;
+    /** called with the pid `settleMs` after the spawn, before the process is stopped */
+    settled?: (pid: number) => void | Promise<void>;
+  },
 ): Promise<StartFigures> {
   const port = await freePort();
   const cmd = await argv(port);
@@ -87,6 +98,7 @@ export async function timeStart(
     if (o.settleMs > 0) {
       await Bun.sleep(Math.max(0, o.settleMs - (performance.now() - t0)));
       settledKb = procRssKb(proc.pid);
+      await o.settled?.(proc.pid);
     }
     await killProc(proc);
     const steps = (await logs).match(/start: (.*)/)?.[1] ?? "";

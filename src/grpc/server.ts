@@ -2,22 +2,13 @@
 // transport that admits peers at the handshake. A re-check every RECHECK_MS ends what a
 // deleted, revoked, rotated or expired credential still holds: open Append streams get
 // UNAUTHENTICATED, its connections, result sets and appenders are dropped.
-import { Server } from "@grpc/grpc-js";
 import { type PeerCert, presentedOf } from "../lib/peer-cert.ts";
 import { createHandles, type Handles } from "./handles.ts";
-import { connHandlers } from "./machbase-conn.ts";
-import { prepareHandlers } from "./machbase-prepare.ts";
-import { queryHandlers } from "./machbase-query.ts";
-import { writeHandlers } from "./machbase-write.ts";
-import { mgmtHandlers } from "./mgmt.ts";
-import { loadServices } from "./protos.ts";
-import { createFraming } from "./rpc.ts";
+import type { GrpcService } from "./service.ts";
 import { type GrpcTransport, listenGrpc } from "./transport.ts";
 import type { GrpcDeps } from "./types.ts";
 
 const RECHECK_MS = 250;
-/** the largest message a client may send (machbase-neo's default too) */
-const MAX_MESSAGE = 4 * 1024 * 1024;
 
 export interface GrpcListenOptions {
   host: string;
@@ -40,26 +31,18 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
   const listener = o.tls ? "grpcs" : "grpc";
   const handles = createHandles();
   let transport: GrpcTransport | undefined;
-  const f = createFraming(deps, listener, (peer) => transport?.peerCert(peer));
-  const server = new Server({
-    "grpc.max_receive_message_length": MAX_MESSAGE,
-    "grpc.max_send_message_length": MAX_MESSAGE,
-    // channelz keeps per-call statistics nobody reads here
-    "grpc.enable_channelz": 0,
-    // one connection cannot open streams without bound, and an idle one is closed
-    "grpc.max_concurrent_streams": 100,
-    "grpc.max_connection_idle_ms": 5 * 60_000,
-  });
-  const services = loadServices();
-  const { openRows, ...query } = queryHandlers(deps, f, handles);
-  const { insert, ...write } = writeHandlers(deps, f, handles);
-  server.addService(services.machbase, {
-    ...connHandlers(deps, f, handles),
-    ...query,
-    ...write,
-    ...prepareHandlers(f, handles, { openRows, insert }),
-  });
-  server.addService(services.management, mgmtHandlers(deps, f, handles));
+  // grpc-js, the protos and the handlers: loaded by the transport at the first admitted
+  // connection (service.ts), so a gateway no gRPC client talks to never holds them
+  let service: GrpcService | undefined;
+  const load = async () => {
+    const started = performance.now();
+    const { createGrpcService } = await import("./service.ts");
+    service = createGrpcService(deps, listener, handles, (peer) => transport?.peerCert(peer));
+    deps.log.debug(
+      `gRPC: grpc-js and the services loaded at the first connection in ${(performance.now() - started).toFixed(1)} ms`,
+    );
+    return service;
+  };
 
   /** the handshake's question: a banned address or an unregistered certificate goes no further */
   const admit = (peer: { address: string; cert?: PeerCert }): boolean => {
@@ -91,7 +74,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     ...(o.tls ? { tls: o.tls } : {}),
     admit,
     rejected: (a) => deps.guard.refused(a),
-    server,
+    load,
     log: deps.log,
   });
   const timer = setInterval(() => {
@@ -112,7 +95,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
     async stop() {
       clearInterval(timer);
       handles.clear();
-      server.forceShutdown();
+      service?.shutdown();
       await transport?.stop();
     },
   };

@@ -4,9 +4,11 @@
 // (deleted, revoked, expired: `admit` asks identify()) is cut there. Admitted sockets are
 // handed to @grpc/grpc-js through its connection injector, so handlers still see the peer
 // certificate (call.getAuthContext()). Without Tls the same is done over plain TCP.
+// grpc-js itself (`load`) is loaded at the first admitted connection, not at start: until a
+// gRPC client comes, the listener is these sockets and nothing more (bench/RESULTS.md
+// "Session 7: start"); sockets admitted while it loads wait, unread, and are handed over then.
 import net from "node:net";
 import tls from "node:tls";
-import { type Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../lib/log.ts";
 import { type PeerCert, peerCertOf } from "../lib/peer-cert.ts";
 
@@ -18,10 +20,17 @@ export interface TransportOptions {
   admit(peer: { address: string; cert?: PeerCert }): boolean;
   /** a handshake failed (no certificate, or one the gateway CA did not sign) */
   rejected?(address: string): void;
-  server: Server;
+  /** grpc-js's connection injector, loaded once at the first admitted connection */
+  load(): Promise<Injector>;
   log: Logger;
   /** a handshake that takes longer is dropped (default 10 s) */
   handshakeTimeoutMs?: number;
+}
+
+/** what the transport needs of grpc-js (Server.createConnectionInjector's answer) */
+export interface Injector {
+  injectConnection(s: net.Socket): void;
+  destroy(): void;
 }
 
 export interface GrpcTransport {
@@ -38,7 +47,11 @@ export interface GrpcTransport {
 const MAX_CONNECTIONS = 1024;
 
 export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
-  const injector = o.server.createConnectionInjector(ServerCredentials.createInsecure());
+  let injector: Injector | undefined;
+  let loading = false;
+  /** admitted while grpc-js loads */
+  const waiting: net.Socket[] = [];
+  let stopped = false;
   const open = new Set<net.Socket>();
   // getPeerCertificate() builds the whole certificate object: once per connection, not per call
   const certs = new Map<string, PeerCert>();
@@ -50,7 +63,25 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
       open.delete(s);
       certs.delete(key);
     });
-    injector.injectConnection(s);
+    if (injector) injector.injectConnection(s);
+    else {
+      // what it sends meanwhile (the HTTP/2 preface) waits in its buffer until grpc-js takes it
+      waiting.push(s);
+      if (loading) return;
+      loading = true;
+      o.load().then(
+        (i) => {
+          injector = i;
+          if (stopped) i.destroy();
+          for (const w of waiting.splice(0)) if (!w.destroyed) i.injectConnection(w);
+        },
+        (e) => {
+          o.log.error("gRPC: loading grpc-js failed", e);
+          for (const w of waiting.splice(0)) w.destroy();
+          loading = false;
+        },
+      );
+    }
   };
   const address = (s: net.Socket) => s.remoteAddress ?? "";
 
@@ -123,9 +154,10 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
     connections: () => open.size,
     peerCert: (peer) => certs.get(peer),
     async stop() {
+      stopped = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        injector.destroy();
+        injector?.destroy();
         for (const s of open) s.destroy();
       });
     },

@@ -1,0 +1,73 @@
+// The transport loads grpc-js (`load`) at the first admitted connection only, once, and
+// hands it every socket admitted meanwhile with what the client already sent.
+import { afterEach, expect, test } from "bun:test";
+import net from "node:net";
+import { createLogger } from "../lib/log.ts";
+import { type GrpcTransport, type Injector, listenGrpc } from "./transport.ts";
+
+let transport: GrpcTransport | undefined;
+afterEach(async () => {
+  await transport?.stop();
+  transport = undefined;
+});
+
+function connect(port: number, send: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, "127.0.0.1", () => {
+      c.write(send);
+      resolve(c);
+    });
+    c.once("error", reject);
+  });
+}
+
+const closed = (s: net.Socket) => new Promise<void>((resolve) => s.once("close", () => resolve()));
+
+test("grpc-js loads at the first admitted connection, once; refused peers never load it", async () => {
+  let loads = 0;
+  let release = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const got: string[] = [];
+  const read = Promise.withResolvers<void>();
+  const injector: Injector = {
+    injectConnection(s) {
+      s.on("data", (d: Buffer) => {
+        got.push(d.toString());
+        if (got.join("").length >= "firstsecond".length) read.resolve();
+      });
+    },
+    destroy() {},
+  };
+  let admit = false;
+  transport = await listenGrpc({
+    host: "127.0.0.1",
+    port: 0,
+    admit: () => admit,
+    async load() {
+      loads++;
+      await gate;
+      return injector;
+    },
+    log: createLogger("test"),
+  });
+  // a refused peer is cut at once and loads nothing
+  const refused = await connect(transport.port, "x");
+  await closed(refused);
+  expect(loads).toBe(0);
+  // two admitted while it loads: one load; what they sent reaches grpc-js once it is there
+  admit = true;
+  const a = await connect(transport.port, "first");
+  const b = await connect(transport.port, "second");
+  while (transport.connections() < 2) await Bun.sleep(1);
+  expect(loads).toBe(1);
+  release();
+  await read.promise;
+  expect(got.sort()).toEqual(["first", "second"]);
+  // a later connection goes straight to the loaded injector
+  const c = await connect(transport.port, "third");
+  while (transport.connections() < 3) await Bun.sleep(1);
+  expect(loads).toBe(1);
+  for (const s of [a, b, c]) s.destroy();
+});
