@@ -1,5 +1,5 @@
 // A heap snapshot diff of idle authenticated MQTT connections:
-// `bun bench/micro/idle-snapshot.ts [connections=5000]`.
+// `bun bench/micro/idle-snapshot.ts [connections=5000] [--settled] [--all]`.
 // The gateway runs in this process (idle-kit.ts: token auth on, one key; warm: 1,000
 // connections opened and closed first, so code compiled on the first CONNECT is not counted); a JSC heap
 // snapshot (Bun.generateHeapSnapshot) is taken after a full GC before and after the
@@ -9,9 +9,15 @@
 // and bytes as the snapshot sizes them (JSC's estimatedSize: the cell and what it says it
 // owns; a Map's hash table and an object's out-of-line storage are not always in it, so the
 // sum is below heapStats' total, which is printed too).
-import { openIdleClients, settle, startIdleGateway, warmUp } from "./idle-kit.ts";
+// With --settled, a third snapshot once the audit minute of those CONNECTs has ended shows what
+// an idle connection keeps only for that minute.
+import { openIdleClients, pastAuditMinute, settle, startIdleGateway, warmUp } from "./idle-kit.ts";
 
-const N = Number(process.argv[2] ?? 5000);
+const N = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 5000);
+/** --settled: a third snapshot once the audit minute of those CONNECTs ended, and what went away by then */
+const SETTLED = process.argv.includes("--settled");
+/** --all: every group that grew by 0.002 cells per connection (one-off costs too: compiled code), not only half a cell */
+const MIN_CELLS = process.argv.includes("--all") ? 0.002 : 0.5;
 
 interface Snapshot {
   nodes: number[];
@@ -73,23 +79,37 @@ const clients = await openIdleClients(gw.port, gw.token, N);
 await Bun.sleep(1500);
 const { heap: heap1, cells: after } = groups();
 
-const rows = [...after]
-  .map(([k, g]) => {
-    const b = before.get(k) ?? { cells: 0, bytes: 0 };
-    return { k, cells: (g.cells - b.cells) / N, bytes: (g.bytes - b.bytes) / N };
-  })
-  .filter((r) => r.cells >= 0.5)
-  .sort((a, b) => b.bytes - a.bytes);
-let cells = 0;
-let bytes = 0;
-console.log(`${N} idle authenticated connections, per connection (cells, snapshot bytes):`);
-for (const r of rows) {
-  cells += r.cells;
-  bytes += r.bytes;
-  console.log(`  ${r.cells.toFixed(2).padStart(5)} ${r.bytes.toFixed(0).padStart(5)} B  ${r.k}`);
+/** the groups that changed by at least half a cell per connection from `a` to `b`, largest first */
+function print(title: string, a: Map<string, Group>, b: Map<string, Group>, sign: 1 | -1): void {
+  const rows = [...new Set([...a.keys(), ...b.keys()])]
+    .map((k) => {
+      const x = a.get(k) ?? { cells: 0, bytes: 0 };
+      const y = b.get(k) ?? { cells: 0, bytes: 0 };
+      return { k, cells: (sign * (y.cells - x.cells)) / N, bytes: (sign * (y.bytes - x.bytes)) / N };
+    })
+    .filter((r) => r.cells >= MIN_CELLS)
+    .sort((p, q) => q.bytes - p.bytes);
+  let cells = 0;
+  let bytes = 0;
+  console.log(title);
+  for (const r of rows) {
+    cells += r.cells;
+    bytes += r.bytes;
+    console.log(`  ${r.cells.toFixed(2).padStart(5)} ${r.bytes.toFixed(0).padStart(5)} B  ${r.k}`);
+  }
+  console.log(`  groups above: ${cells.toFixed(1)} cells, ${bytes.toFixed(0)} B`);
 }
-console.log(
-  `  groups above: ${cells.toFixed(1)} cells, ${bytes.toFixed(0)} B; heapStats: ${((heap1.heapSize - heap0.heapSize) / N).toFixed(0)} B, ${((heap1.objectCount - heap0.objectCount) / N).toFixed(1)} objects per connection`,
-);
+
+const perConn = (x: ReturnType<typeof settle>, y: ReturnType<typeof settle>) =>
+  `heapStats: ${((y.heapSize - x.heapSize) / N).toFixed(0)} B, ${((y.objectCount - x.objectCount) / N).toFixed(1)} objects per connection`;
+print(`${N} idle authenticated connections, per connection (cells, snapshot bytes):`, before, after, 1);
+console.log(`  ${perConn(heap0, heap1)}`);
+if (SETTLED) {
+  await pastAuditMinute();
+  const { heap: heap2, cells: settled } = groups();
+  print("gone once the audit minute of those CONNECTs ended, per connection:", settled, after, 1);
+  print("made since, per connection:", after, settled, 1);
+  console.log(`  settled ${perConn(heap0, heap2)}`);
+}
 await clients.stop();
 await gw.stop();

@@ -82,3 +82,30 @@ describe("successful authentications in the audit trail", () => {
     expect(JSON.parse(rows[0]!.detail!).count).toBe(590);
   });
 });
+
+describe("groups beyond the minute's cap", () => {
+  test("past 10,000 groups, new ones share one group ('other groups'), known ones keep their own", () => {
+    const a = createAuditAggregator([successfulAuthentications], 10);
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    const ok = (target: string): AuditEvent => ({ kind: "auth", action: "connect", result: "ok", client: "k", target });
+    for (let i = 0; i < 10_000; i++) expect(a.admit(ok(`c${i}`), t)).toBe(true);
+    // ten in full for the shared group, then counted
+    const rest = [...Array(30)].map((_, i) => a.admit(ok(`n${i}`), t));
+    expect(rest.filter(Boolean)).toHaveLength(10);
+    expect(a.admit(ok("c5"), t)).toBe(true); // a known group: its second event, in full
+    const rows = a.drain(t + 60_000);
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.detail!).count).toBe(20);
+  });
+  test("a rule recording none in full counts from the first event, within the cap", () => {
+    const a = createAuditAggregator([refusedAuthentications()], 0);
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    for (let i = 0; i < 12_000; i++)
+      expect(
+        a.admit({ kind: "auth", action: "connect", result: "fail", address: `10.0.${i >> 8}.${i & 255}` }, t),
+      ).toBe(false);
+    const rows = a.drain(t + 60_000);
+    expect(rows).toHaveLength(10_001); // 10,000 groups and "other groups" for the rest
+    expect(rows.reduce((n, r) => n + JSON.parse(r.detail!).count, 0)).toBe(12_000);
+  });
+});

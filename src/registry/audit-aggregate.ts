@@ -6,6 +6,7 @@
 // its /64); authorization refusals per principal and operation; successful
 // authentications per credential, method, listener, address and target.
 import { addressGroup } from "../lib/ip.ts";
+import { AuditGroups } from "./audit-groups.ts";
 import type { AuditEvent } from "./audit-types.ts";
 
 export interface AggregateRule {
@@ -98,16 +99,24 @@ export const successfulAuthentications: AggregateRule = {
   }),
 };
 
-/** a group's minute: only its counts, and an event to summarize from once it counts */
-interface Tally {
-  full: number;
-  counted: number;
-  sample?: AuditEvent;
+/**
+ * A group's key as a number: a keyed 53-bit hash of the rule's string (two 32-bit hashes with
+ * seeds drawn at start, so no one outside can make two groups meet). A minute of a connect
+ * burst has one group per CONNECT (the target is the client id): a number in a typed array
+ * (audit-groups.ts) instead of a key string, a Map entry and a tally each. Two groups
+ * meet with a chance of ~n^2 / 2^54 (5e-9 for a minute of 10,000 groups); then they share a
+ * count, and the count row names the first group that counted.
+ */
+function hashOf(seeds: Uint32Array): (g: string) => number {
+  const a = seeds[0] as number;
+  const b = seeds[1] as number;
+  return (g) => Bun.hash.murmur32v3(g, a) * 2 ** 21 + (Bun.hash.xxHash32(g, b) >>> 11);
 }
 
 export function createAuditAggregator(rules: readonly AggregateRule[], inFull: number): AuditAggregator {
-  // minute -> per rule: group -> tally (a group's key is the rule's own string, kept once)
-  const minutes = new Map<number, Map<string, Tally>[]>();
+  const hash = hashOf(crypto.getRandomValues(new Uint32Array(2)));
+  // minute -> per rule: its groups
+  const minutes = new Map<number, AuditGroups<AuditEvent>[]>();
   return {
     admit(e, at) {
       for (let i = 0; i < rules.length; i++) {
@@ -116,23 +125,27 @@ export function createAuditAggregator(rules: readonly AggregateRule[], inFull: n
         if (g === undefined) continue;
         const minute = at - (at % MINUTE);
         let byRule = minutes.get(minute);
-        if (!byRule) minutes.set(minute, (byRule = rules.map(() => new Map())));
-        const groups = byRule[i] as Map<string, Tally>;
-        let t = groups.get(g);
-        if (!t && groups.size >= MAX_GROUPS) {
+        if (!byRule) minutes.set(minute, (byRule = rules.map(() => new AuditGroups<AuditEvent>())));
+        const groups = byRule[i] as AuditGroups<AuditEvent>;
+        let key = hash(g);
+        if (groups.size >= MAX_GROUPS && !groups.has(key)) {
           g = OTHERS;
-          t = groups.get(g);
+          key = -1; // never a hash (they are >= 0)
         }
-        if (!t) groups.set(g, (t = { full: 0, counted: 0 }));
-        if (t.full < (rule.inFull ?? inFull)) {
-          t.full++;
+        const t = groups.counting.get(key);
+        if (t) {
+          t.counted++;
+          return false;
+        }
+        const full = groups.fullOf(key);
+        if (full < (rule.inFull ?? inFull)) {
+          groups.addFull(key);
           return true;
         }
-        if (t.counted++ === 0) {
-          // any event of a group has the group's fields; "other groups" mix addresses: none kept
-          const { address: _mixed, ...rest } = e;
-          t.sample = g === OTHERS ? rest : e;
-        }
+        // any event of a group has the group's fields; "other groups" mix addresses: none kept
+        const { address: _mixed, ...rest } = e;
+        if (full === 0) groups.addFull(key, 0); // a rule that records none in full: still one group of MAX_GROUPS
+        groups.counting.set(key, { group: g, full, counted: 1, sample: g === OTHERS ? rest : e });
         return false;
       }
       return true;
@@ -143,9 +156,8 @@ export function createAuditAggregator(rules: readonly AggregateRule[], inFull: n
         if (now !== undefined && minute + MINUTE > now) continue;
         minutes.delete(minute);
         byRule.forEach((groups, i) => {
-          for (const [group, t] of groups)
-            if (t.counted > 0 && t.sample)
-              out.push((rules[i] as AggregateRule).summary(t.sample, t.counted, minute, group));
+          for (const t of groups.counting.values())
+            out.push((rules[i] as AggregateRule).summary(t.sample, t.counted, minute, t.group));
         });
       }
       return out;

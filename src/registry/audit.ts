@@ -22,6 +22,8 @@ const BATCH = 2000;
 /** events per INSERT statement (12 parameters each; SQLite allows 32,766) */
 const ROWS = 50;
 const MAX_QUEUE = 100_000;
+/** audit.db's page cache, KiB as SQLite counts a negative cache_size */
+const CACHE_KIB = -256;
 /** the kinds capped by maxEvents (per-request noise: authentications, authorization refusals); changes and bans are history */
 const NOISY_KINDS = ["auth", "deny"];
 const COLUMNS = [
@@ -43,6 +45,9 @@ type Row = { [K in (typeof COLUMNS)[number]]: string | number | bigint | null } 
 
 export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   const db: Database = openDatabase(join(dataDir, "audit.db"));
+  // written in appends, read now and then: a small page cache (SQLite's default 2 MB filled with
+  // the newest rows, ~0.2 KB of RSS per connection after a burst of 5,000 CONNECTs)
+  db.exec(`PRAGMA cache_size=${CACHE_KIB}`);
   const migrate = () =>
     runMigrations(db, "audit", [
       {
