@@ -2,7 +2,7 @@
 // for scripts and tests; logs go to stderr.
 import { commonArgs, command } from "./common.ts";
 import { loadConfig, parseBool, type ConfigFlags } from "../config/index.ts";
-import { setLogLevel, createLogger, type LogLevel } from "../lib/log.ts";
+import { setLogLevel, createLogger, type LogLevel, writeLine } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
 
 function boolFlag(name: string, v: string | undefined): boolean | undefined {
@@ -84,8 +84,9 @@ export default command({
       }
       gateway.reload(next).catch((e) => log.error("reload failed", e));
     });
-    // signal handlers are in place before anyone is told we are ready
-    process.stdout.write(JSON.stringify(gateway.ready) + "\n");
+    // signal handlers are in place before anyone is told we are ready (a direct write: the
+    // stdout stream would stay resident, bench/RESULTS.md "Session 7: start")
+    writeLine(1, JSON.stringify(gateway.ready));
     // keep running until a signal arrives
     await new Promise(() => {});
   },

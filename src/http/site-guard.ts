@@ -7,7 +7,7 @@
 // curl, mosquitto-style scripts and other non-browser clients send no Origin and no
 // Sec-Fetch-Site, so these checks never stand in their way.
 import { hostname } from "node:os";
-import { isIP } from "node:net";
+import { isIP } from "../lib/ip.ts";
 import { failure } from "../lib/http/respond.ts";
 
 export interface SiteRules {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { BlockList } from "node:net";
 import { addressGroup, addressSet, forwardedClient, isLoopbackHost, rangeProblem } from "./ip.ts";
 
 describe("address groups", () => {
@@ -26,6 +27,33 @@ describe("address groups", () => {
     expect(s.has("192.0.2.1")).toBe(true);
     expect(s.has("192.0.2.2")).toBe(false);
     expect(addressSet([]).has("10.0.0.1")).toBe(false);
+  });
+
+  test("matches as node's BlockList does (which neo no longer loads), prefixes of every length", () => {
+    const rules = ["10.0.0.0/8", "172.16.0.0/12", "192.0.2.128/25", "198.51.100.7", "0.0.0.0/0"];
+    const rules6 = ["2001:db8::/32", "2001:db8:1:2::/63", "fe80::/10", "::1", "2001:db8:abcd::/47"];
+    const addrs = [
+      ...["10.1.2.3", "11.0.0.1", "172.31.255.255", "172.32.0.0", "192.0.2.127", "192.0.2.128", "192.0.2.255"],
+      ...["198.51.100.7", "198.51.100.8", "::ffff:10.1.2.3", "::ffff:172.32.0.1"],
+      ...["2001:db8::1", "2001:db9::1", "2001:db8:1:3::9", "2001:db8:1:4::9", "fe80::1", "fec0::1", "::1", "::2"],
+      ...["2001:db8:abcc::1", "2001:db8:abcd:1::1", "2001:db8:abce::1", "not an address", ""],
+    ];
+    for (const set of [rules.slice(0, 4), rules, rules6, [...rules.slice(0, 4), ...rules6]]) {
+      const node = new BlockList();
+      for (const r of set) {
+        const [a = "", bits] = r.split("/");
+        const type = a.includes(":") ? "ipv6" : "ipv4";
+        if (bits === undefined) node.addAddress(a, type);
+        else node.addSubnet(a, Number(bits), type);
+      }
+      const ours = addressSet(set);
+      for (const a of addrs) {
+        const plain = a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
+        const want =
+          plain === "" || plain === "not an address" ? false : node.check(plain, plain.includes(":") ? "ipv6" : "ipv4");
+        expect([set.join(" "), a, ours.has(a)]).toEqual([set.join(" "), a, want]);
+      }
+    }
   });
 
   test("X-Forwarded-For is believed only from a trusted proxy, right-most untrusted hop first", () => {

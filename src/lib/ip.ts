@@ -1,8 +1,40 @@
 // IP address helpers for the brute-force guard and the trusted-proxy rule: the group an
 // address counts in (IPv4 exact, IPv6 by prefix: one host owns a whole /64), and lists of
-// addresses or CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`, `::1`) matched with node's
-// BlockList. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is its IPv4 address everywhere.
-import { BlockList, isIP } from "node:net";
+// addresses or CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`, `::1`) matched as node's BlockList
+// matches them. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is its IPv4 address everywhere.
+// No node:net: importing it (for isIP and BlockList) put ~2.8 MB into every start's RSS
+// (bench/RESULTS.md "Session 7: start").
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** 4, 6 or 0, like node:net's isIP (a zone suffix "%eth0" is allowed on IPv6, as there). */
+export function isIP(h: string): 0 | 4 | 6 {
+  if (IPV4.test(h)) return 4;
+  const pct = h.indexOf("%");
+  if (pct !== -1 && !/^[0-9A-Za-z.:-]+$/.test(h.slice(pct + 1))) return 0;
+  return isIPv6Address(pct === -1 ? h : h.slice(0, pct)) ? 6 : 0;
+}
+
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+
+/** Eight 16-bit groups, the last two may be written as IPv4; one "::" stands for one or more zero groups. */
+function isIPv6Address(a: string): boolean {
+  const halves = a.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const list = groups[i]!;
+    for (let j = 0; j < list.length; j++) {
+      const g = list[j]!;
+      const lastOfAll = i === groups.length - 1 && j === list.length - 1;
+      if (HEX_GROUP.test(g)) count += 1;
+      else if (lastOfAll && IPV4.test(g)) count += 2;
+      else return false;
+    }
+  }
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 /** `::ffff:1.2.3.4` -> `1.2.3.4`; anything else unchanged (zone ids dropped) */
 function plainAddress(address: string): string {
@@ -90,23 +122,41 @@ export interface AddressSet {
   readonly size: number;
 }
 
+/** an address's 8 16-bit groups, IPv4 as ::ffff:a.b.c.d (so both spellings match alike), or null */
+function groupsOf(address: string): number[] | null {
+  const a = plainAddress(address);
+  if (IPV4.test(a)) {
+    const [b1, b2, b3, b4] = a.split(".").map(Number) as [number, number, number, number];
+    return [0, 0, 0, 0, 0, 0xffff, (b1 << 8) | b2, (b3 << 8) | b4];
+  }
+  return isIP(a) === 6 ? groups6(a) : null;
+}
+
+/** do the first `bits` bits of two addresses' groups agree? */
+function samePrefix(a: readonly number[], b: readonly number[], bits: number): boolean {
+  for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) {
+    const mask = bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff;
+    if (((a[i] as number) & mask) !== ((b[i] as number) & mask)) return false;
+  }
+  return true;
+}
+
 /** addresses and CIDR ranges (checked with rangeProblem first); an empty list matches nothing */
 export function addressSet(list: readonly string[]): AddressSet {
-  const block = new BlockList();
+  const rules: { groups: number[]; bits: number }[] = [];
   for (const text of list) {
     const [addr = "", bits] = text.split("/");
-    const type = isIP(addr) === 6 ? "ipv6" : "ipv4";
-    if (bits === undefined) block.addAddress(addr, type);
-    else block.addSubnet(addr, Number(bits), type);
+    const groups = groupsOf(addr);
+    if (!groups) continue;
+    const v4 = IPV4.test(plainAddress(addr));
+    rules.push({ groups, bits: bits === undefined ? 128 : Number(bits) + (v4 ? 96 : 0) });
   }
   return {
     size: list.length,
     has(address) {
-      if (list.length === 0) return false;
-      const a = plainAddress(address);
-      const family = isIP(a);
-      if (family === 0) return false;
-      return block.check(a, family === 6 ? "ipv6" : "ipv4");
+      if (rules.length === 0) return false;
+      const g = groupsOf(address);
+      return g !== null && rules.some((r) => samePrefix(g, r.groups, r.bits));
     },
   };
 }

@@ -14,17 +14,22 @@ let threshold: number = order.info;
 let sink: (line: string) => void = writeStderr;
 
 /**
- * A direct write(2) on fd 2: the first process.stderr.write() builds Node's stream
- * machinery (milliseconds at startup). Falls back to the stream when the fd would block.
+ * A direct write(2) on fd 1 or 2: the first process.stdout / process.stderr write builds
+ * Node's stream machinery (milliseconds at startup, ~2-3 MB resident for good: bench/RESULTS.md
+ * "Session 7: start"). Falls back to the stream when the fd would block.
  */
-function writeStderr(line: string): void {
+export function writeLine(fd: 1 | 2, line: string): void {
   const buf = Buffer.from(line + "\n");
   let off = 0;
   try {
-    while (off < buf.length) off += writeSync(2, buf, off);
+    while (off < buf.length) off += writeSync(fd, buf, off);
   } catch {
-    process.stderr.write(buf.subarray(off));
+    (fd === 1 ? process.stdout : process.stderr).write(buf.subarray(off));
   }
+}
+
+function writeStderr(line: string): void {
+  writeLine(2, line);
 }
 
 export function setLogLevel(level: LogLevel): void {

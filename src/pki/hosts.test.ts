@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { isIP as nodeIsIP } from "node:net";
-import { isIP, serverSans } from "./hosts.ts";
+import { isIP } from "../lib/ip.ts";
+import { serverSans } from "./hosts.ts";
 
 describe("isIP", () => {
   test("agrees with node:net isIP on generated IPv4 and IPv6 addresses and on arbitrary text", () => {
