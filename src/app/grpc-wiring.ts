@@ -94,7 +94,7 @@ function keyOps(w: GrpcWiring): KeyOps {
 export async function startGrpcListener(w: GrpcWiring): Promise<GrpcListener | undefined> {
   const g = w.config.grpc;
   if (!g) return undefined;
-  // grpc-js, protobufjs, node:tls and node:net load only when a Grpc block asks for them
+  // the listener's code loads only when a Grpc block asks for it; grpc-js and protobufjs at its first client
   const { startGrpc } = await import("../grpc/index.ts");
   let seen = Number.NaN;
   const login = createPasswordLogin({ users: w.users, guard: w.guard, log: w.log });

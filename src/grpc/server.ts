@@ -37,7 +37,7 @@ export async function startGrpc(deps: GrpcDeps, o: GrpcListenOptions): Promise<G
   const load = async () => {
     const started = performance.now();
     const { createGrpcService } = await import("./service.ts");
-    service = createGrpcService(deps, listener, handles, (peer) => transport?.peerCert(peer));
+    service = createGrpcService(deps, listener, o.tls !== undefined, handles, (peer) => transport?.peerCert(peer));
     deps.log.debug(
       `gRPC: grpc-js and the services loaded at the first connection in ${(performance.now() - started).toFixed(1)} ms`,
     );

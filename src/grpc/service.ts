@@ -12,6 +12,7 @@ import { writeHandlers } from "./machbase-write.ts";
 import { mgmtHandlers } from "./mgmt.ts";
 import { loadServices } from "./protos.ts";
 import { createFraming } from "./rpc.ts";
+import { SocketDuplex } from "./socket-duplex.ts";
 import type { Injector } from "./transport.ts";
 import type { GrpcDeps } from "./types.ts";
 
@@ -26,6 +27,7 @@ export interface GrpcService extends Injector {
 export function createGrpcService(
   deps: GrpcDeps,
   listener: string,
+  tls: boolean,
   handles: Handles,
   peerCert: (peer: string) => PeerCert | undefined,
 ): GrpcService {
@@ -52,7 +54,11 @@ export function createGrpcService(
   // the transport did the TLS handshake: grpc-js speaks HTTP/2 over the admitted socket
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   return {
-    injectConnection: (s) => injector.injectConnection(s),
+    attach(s, cert) {
+      const d = new SocketDuplex(s, cert, tls);
+      injector.injectConnection(d);
+      return d.attached();
+    },
     destroy: () => injector.destroy(),
     shutdown: () => server.forceShutdown(),
   };

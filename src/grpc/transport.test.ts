@@ -1,5 +1,5 @@
 // The transport loads grpc-js (`load`) at the first admitted connection only, once, and
-// hands it every socket admitted meanwhile with what the client already sent.
+// hands it every socket admitted meanwhile with what the client already sent (kept until then).
 import { afterEach, expect, test } from "bun:test";
 import net from "node:net";
 import { createLogger } from "../lib/log.ts";
@@ -32,12 +32,14 @@ test("grpc-js loads at the first admitted connection, once; refused peers never 
   const got: string[] = [];
   const read = Promise.withResolvers<void>();
   const injector: Injector = {
-    injectConnection(s) {
-      s.on("data", (d: Buffer) => {
-        got.push(d.toString());
+    attach: () => ({
+      data(d) {
+        got.push(Buffer.from(d).toString());
         if (got.join("").length >= "firstsecond".length) read.resolve();
-      });
-    },
+      },
+      drain() {},
+      closed() {},
+    }),
     destroy() {},
   };
   let admit = false;
