@@ -3,6 +3,9 @@ import type { ScenarioName } from "./spec.ts";
 import type { Mode } from "./targets/types.ts";
 import { latencyDefs } from "./latency-defs.ts";
 
+/** the warm idle figures read RSS once no client came for this long (bench/lib/scenarios/idle-rss.ts idleRss) */
+const IDLE_QUIET_MS = 11_000;
+
 export interface Row {
   label: string;
   metric: string; // key in GenResult.metrics
@@ -145,7 +148,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       needIds: 1,
       cpu: false,
       bestBy: "kbPerConn1000",
-      params: { steps, maxConns, concurrency: 64 },
+      params: { steps, maxConns, concurrency: 64, quietMs: IDLE_QUIET_MS },
       rows: [
         { label: "broker RSS, fresh", metric: "baseKb", unit: "MB", higherIsBetter: false, scale: 1024, digits: 1 },
         {
@@ -189,7 +192,13 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
       needIds: 1,
       cpu: false,
       bestBy: "kbPerConn5000",
-      params: { steps: quick ? [5000] : [5000, 50_000], maxConns, perSource: 5000, concurrency: 64 },
+      params: {
+        steps: quick ? [5000] : [5000, 50_000],
+        maxConns,
+        perSource: 5000,
+        concurrency: 64,
+        quietMs: IDLE_QUIET_MS,
+      },
       rows: [
         ...[5000, 50_000].map(
           (n): Row => ({

@@ -4,7 +4,8 @@
 // all of 127/8 is loopback on Linux). A step larger than the open-files limit allows is
 // skipped and said so (both this process and the broker hold one descriptor per connection).
 // Baseline: 1,000 connections opened and closed first, then the broker's idle RSS (warm,
-// as idle-rss); each step reports (RSS - baseline) / connections.
+// as idle-rss); each step reports (RSS - baseline) / connections. Every reading waits
+// `quietMs` first (idle-rss.ts idleRss).
 import net from "node:net";
 import { identityFor, pool } from "../gen-common.ts";
 import { connectPacket } from "../packets.ts";
@@ -41,6 +42,7 @@ export async function runIdleMany(spec: GenSpec): Promise<GenResult> {
   const maxConns = Number(spec.params.maxConns ?? 10_000);
   const perSource = Number(spec.params.perSource ?? 5000);
   const concurrency = Number(spec.params.concurrency ?? 64);
+  const quietMs = Number(spec.params.quietMs ?? 0);
   const metrics: Record<string, number> = {};
   const notes: string[] = [];
   const socks: net.Socket[] = [];
@@ -55,7 +57,7 @@ export async function runIdleMany(spec: GenSpec): Promise<GenResult> {
     const warm = await open(1000);
     if (warm.failed > 0) notes.push(`${warm.failed} of 1,000 warm-up connects failed (first: ${warm.firstError})`);
     for (const s of socks.splice(0)) s.destroy();
-    const base = await idleRss(spec.brokerPid);
+    const base = await idleRss(spec.brokerPid, quietMs);
     metrics.warmBaseKb = base;
     // a step past the open-files limit is measured at the most the limit allows instead (and said so)
     const most = Math.floor((maxConns - 1000) / 1000) * 1000;
@@ -70,7 +72,7 @@ export async function runIdleMany(spec: GenSpec): Promise<GenResult> {
         notes.push(`${r.failed} of ${want} connects failed at step ${want} (first: ${r.firstError})`);
         break;
       }
-      const rss = await idleRss(spec.brokerPid);
+      const rss = await idleRss(spec.brokerPid, quietMs);
       const key = steps.includes(want) ? String(want) : "Most";
       metrics[`rss${key}Kb`] = rss;
       metrics[`kbPerConn${key}`] = (rss - base) / want;

@@ -8,15 +8,22 @@
 //   10,000 (steps configurable, capped by the open-files limit). This is what each more
 //   idle client costs on a broker that has served clients before: the figure to size a
 //   gateway by, and the one the target is judged on.
-// "Idle" means the broker's RSS has held still for a second: a broker that collects its
-// garbage once connects stop is measured after it did, like one that never makes any.
+// "Idle" means the broker's RSS has held still for a second (the warm figures: and no client
+// came for 11 s, `quietMs`): a broker that collects its garbage once connects stop is measured
+// after it did, like one that never makes any.
 import { pool, openLane } from "../gen-common.ts";
 import type { MqttConn } from "../client.ts";
 import { procRssKb } from "../proc.ts";
 import type { GenResult, GenSpec } from "../spec.ts";
 
-/** VmRSS once ten readings over one second agree within 1 % (gives up after 15 s). */
-export async function idleRss(pid: number): Promise<number> {
+/**
+ * VmRSS once ten readings over one second agree within 1 % (gives up after 15 s), not before
+ * `quietMs` without clients coming (the warm figures: 11 s, so a broker's housekeeping after a
+ * burst of connects, such as neo's one full collection at most every 10 s, has run first; read
+ * before it, the same build gave 1.5-3.5 KB per connection at 5,000 from run to run).
+ */
+export async function idleRss(pid: number, quietMs = 0): Promise<number> {
+  if (quietMs > 0) await Bun.sleep(quietMs);
   const window: number[] = [];
   const end = performance.now() + 15_000;
   for (;;) {
@@ -33,6 +40,7 @@ export async function runIdleRss(spec: GenSpec): Promise<GenResult> {
   const steps = (spec.params.steps as number[] | undefined) ?? [1000, 10_000];
   const maxConns = Number(spec.params.maxConns ?? 10_000);
   const concurrency = Number(spec.params.concurrency ?? 64);
+  const quietMs = Number(spec.params.quietMs ?? 0);
   const coldConns = Math.min(1000, maxConns);
   const metrics: Record<string, number> = {};
   const notes: string[] = [];
@@ -62,7 +70,7 @@ export async function runIdleRss(spec: GenSpec): Promise<GenResult> {
 
   // warm: a new baseline once those are gone and the broker is idle again
   const conns: MqttConn[] = [];
-  const base = await idleRss(spec.brokerPid);
+  const base = await idleRss(spec.brokerPid, quietMs);
   metrics.warmBaseKb = base;
   try {
     for (const want of steps) {
@@ -75,7 +83,7 @@ export async function runIdleRss(spec: GenSpec): Promise<GenResult> {
         notes.push(`${r.failed} of ${want} connects failed at step ${want} (first: ${r.firstError})`);
         break;
       }
-      const rss = await idleRss(spec.brokerPid);
+      const rss = await idleRss(spec.brokerPid, quietMs);
       metrics[`rss${want}Kb`] = rss;
       metrics[`kbPerConn${want}`] = (rss - base) / want;
     }
