@@ -11,7 +11,8 @@ import { wakeAdmission } from "./admission.ts";
 import { connectGate } from "./connect-gate.ts";
 import { encodable } from "./parser.ts";
 import { frameBytes } from "./framing.ts";
-import { Outbound } from "./outbound.ts";
+import { flushOut, pendingOut, sendPacket, sendPublish, stalledFor } from "./outbound.ts";
+import { ConnectionRare } from "./connection-rare.ts";
 import { SERVER_RECEIVE_MAXIMUM } from "./handlers/connect.ts";
 import { NO_PENDING, type PendingPublish } from "./handlers/publish.ts";
 import { type InboundOrder, publishSettled, takeInOrder } from "./inbound-order.ts";
@@ -33,33 +34,32 @@ export class Connection {
   version: ProtocolVersion = 4;
   client: ClientRef | null = null;
   session: Session | null = null;
-  will: WillMessage | null = null;
   keepaliveMs = 0;
   lastSeen = Date.now();
   /** what a v5 client takes (Receive Maximum, Maximum Packet Size, ...) and its topic aliases; shared defaults until it says */
   limits: ClientLimits = DEFAULT_LIMITS;
   /** QoS 1/2 publishes received but not yet acknowledged (Receive Maximum accounting) */
   inboundPending = 0;
-  /** this connection's own PUBLISH count (messagesOut: Outbound's) and when its CONNECT was accepted (the console's Connections) */
+  /** this connection's own PUBLISH counts and when its CONNECT was accepted (the console's Connections) */
   messagesIn = 0;
+  sent = 0;
   connectedAt = 0;
   /** publishes awaiting the app's onPublish, in arrival order (a shared empty one while none: handlers/publish.ts) */
   pendingPubs: PendingPublish[] = NO_PENDING;
   /** packets waiting their turn (inbound-order.ts): made while some must, null again once none do */
   order: InboundOrder | null = null;
-  /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is (framing.ts) */
-  pieces: Reassembly | null = null;
   /** what it holds until the CONNECT is accepted (then null): its share of the unauthenticated budget, the connect deadline */
   private budget: UnauthCharge | null;
-  /** encoded packets corked until the end of the turn, then written at once */
-  private readonly out: Outbound;
+  /** the one packet corked this turn, written at its end (outbound.ts; most turns cork one: a CONNACK, an ack, a publish) */
+  one: Uint8Array | null = null;
+  /** a will, a partial packet, a turn's second packet, bytes stalled: made when one is (connection-rare.ts) */
+  rare: ConnectionRare | null = null;
 
   constructor(
     readonly core: BrokerCore,
     readonly transport: Transport,
   ) {
     this.budget = new UnauthCharge(core);
-    this.out = new Outbound(this);
     this.budget.deadline = setTimeout(() => {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
@@ -91,7 +91,30 @@ export class Connection {
 
   /** PUBLISH packets sent to it */
   get messagesOut(): number {
-    return this.out.sent;
+    return this.sent;
+  }
+
+  /** the will of its CONNECT, until published or dropped */
+  get will(): WillMessage | null {
+    return this.rare?.will ?? null;
+  }
+
+  set will(w: WillMessage | null) {
+    if (w !== null || this.rare) this.rareState().will = w;
+  }
+
+  /** pieces of an incomplete packet, joined once it is complete (linear in bytes); made when one is (framing.ts) */
+  get pieces(): Reassembly | null {
+    return this.rare?.pieces ?? null;
+  }
+
+  set pieces(p: Reassembly | null) {
+    if (p !== null || this.rare) this.rareState().pieces = p;
+  }
+
+  /** its rarely needed state, made now if it was not */
+  rareState(): ConnectionRare {
+    return (this.rare ??= new ConnectionRare());
   }
 
   isConnected(): boolean {
@@ -100,16 +123,16 @@ export class Connection {
 
   /** bytes written to this client and not yet taken by the kernel (what a reader that does not read holds here) */
   pendingBytes(): number {
-    return this.out.pending();
+    return pendingOut(this);
   }
 
   /** ms the bytes waiting for this client have not gone down (0: nothing waits, or it reads) */
   stalled(now: number): number {
-    return this.out.stalled(now);
+    return stalledFor(this, now);
   }
 
   congested(): boolean {
-    return this.out.pending() > this.core.opts.outboundHighWater;
+    return pendingOut(this) > this.core.opts.outboundHighWater;
   }
 
   // ---- inbound ----
@@ -165,16 +188,16 @@ export class Connection {
 
   // ---- outbound ----
   sendPacket(p: Packet): boolean {
-    return this.out.sendPacket(p);
+    return sendPacket(this, p);
   }
 
   /** Send one application message; false when it was dropped (expired or too large). */
   sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
-    return this.out.sendPublish(d, pid, dup);
+    return sendPublish(this, d, pid, dup);
   }
 
   flush(): void {
-    this.out.flush();
+    flushOut(this);
   }
 
   onDrain(): void {

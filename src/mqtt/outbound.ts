@@ -1,6 +1,8 @@
 // A connection's way out: packets encoded (acks, CONNACK and property-less PUBLISHes by
 // hand, the rest by mqtt-packet), refused when larger than the client takes, corked until
-// the end of the event-loop turn and written in one piece.
+// the end of the event-loop turn and written in one piece. The state is the Connection's
+// own (`one`, `sent`, and in `rare` what a turn with two packets or a stall needs): no
+// object of its own per connection.
 import mqtt, { type Packet } from "mqtt-packet";
 import { encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import type { Connection } from "./connection.ts";
@@ -21,122 +23,119 @@ function encodedQos0(m: Message, retain: boolean, version: number): Buffer {
   return wire.buf;
 }
 
-export class Outbound {
-  /** the one packet corked this turn (most turns cork one: a CONNACK, an ack, a publish) */
-  private one: Uint8Array | null = null;
-  /** every packet corked this turn once there are two; made then, kept (this client is written to) */
-  private more: Uint8Array[] | null = null;
-  private corkBytes = 0;
-  /** PUBLISH packets sent (the connection's messagesOut) */
-  sent = 0;
-  private flushScheduled = false;
+/** bytes corked this turn and not yet written */
+function corkedBytes(c: Connection): number {
+  return c.one !== null ? c.one.byteLength : (c.rare?.moreBytes ?? 0);
+}
 
-  constructor(private readonly c: Connection) {}
+/** corked here plus written and not yet taken by the kernel */
+export function pendingOut(c: Connection): number {
+  return corkedBytes(c) + c.transport.buffered();
+}
 
-  private stallSince = 0;
-  private stallLow = 0;
-
-  /** bytes corked and not yet written */
-  get bytes(): number {
-    return this.corkBytes;
+/** ms the bytes waiting for the client have not gone down (0: nothing waits, or it reads) */
+export function stalledFor(c: Connection, now: number): number {
+  const n = pendingOut(c);
+  if (n === 0) {
+    if (c.rare) c.rare.stallSince = 0;
+    return 0;
   }
-
-  /** corked here plus written and not yet taken by the kernel */
-  pending(): number {
-    return this.corkBytes + this.c.transport.buffered();
+  const r = c.rareState();
+  if (r.stallSince === 0 || n < r.stallLow) {
+    r.stallSince = now;
+    r.stallLow = n;
+    return 0;
   }
+  return now - r.stallSince;
+}
 
-  /** ms the bytes waiting for the client have not gone down (0: nothing waits, or it reads) */
-  stalled(now: number): number {
-    const n = this.pending();
-    if (n === 0) {
-      this.stallSince = 0;
-      return 0;
-    }
-    if (this.stallSince === 0 || n < this.stallLow) {
-      this.stallSince = now;
-      this.stallLow = n;
-      return 0;
-    }
-    return now - this.stallSince;
+export function sendPacket(c: Connection, p: Packet): boolean {
+  if (c.state === "closed") return false;
+  let buf: Buffer | null = encodeAck(p, c.version) ?? encodeConnack(p, c.version);
+  try {
+    buf ??= mqtt.generate(p, { protocolVersion: c.version });
+  } catch (e) {
+    c.core.log.error(`cannot encode ${p.cmd}`, e);
+    return false;
   }
+  if (buf.length > c.limits.maximumPacketSize) return false; // [MQTT-3.1.2-24]
+  push(c, buf);
+  return true;
+}
 
-  sendPacket(p: Packet): boolean {
-    if (this.c.state === "closed") return false;
-    let buf: Buffer | null = encodeAck(p, this.c.version) ?? encodeConnack(p, this.c.version);
-    try {
-      buf ??= mqtt.generate(p, { protocolVersion: this.c.version });
-    } catch (e) {
-      this.c.core.log.error(`cannot encode ${p.cmd}`, e);
+/** Send one application message; false when it was dropped (expired or too large). */
+export function sendPublish(c: Connection, d: Delivery, pid: number, dup: boolean): boolean {
+  const m = d.msg;
+  if (c.state === "closed") return false;
+  if (
+    m.expiresAt === undefined &&
+    (c.version !== 5 || (!m.properties && !d.subscriptionIds && c.limits.topicAliasMaximum === 0))
+  ) {
+    // no properties to write: encode directly
+    const buf =
+      d.qos === 0 && pid === 0 && !dup
+        ? encodedQos0(m, d.retain, c.version)
+        : encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, c.version);
+    if (buf.length > c.limits.maximumPacketSize) {
+      c.core.stats.droppedTooLarge++;
       return false;
     }
-    if (buf.length > this.c.limits.maximumPacketSize) return false; // [MQTT-3.1.2-24]
-    this.push(buf);
+    push(c, buf);
+    c.core.stats.messagesOut++;
+    c.sent++;
     return true;
   }
-
-  /** Send one application message; false when it was dropped (expired or too large). */
-  sendPublish(d: Delivery, pid: number, dup: boolean): boolean {
-    const m = d.msg;
-    if (this.c.state === "closed") return false;
-    if (
-      m.expiresAt === undefined &&
-      (this.c.version !== 5 || (!m.properties && !d.subscriptionIds && this.c.limits.topicAliasMaximum === 0))
-    ) {
-      // no properties to write: encode directly
-      const buf =
-        d.qos === 0 && pid === 0 && !dup
-          ? encodedQos0(m, d.retain, this.c.version)
-          : encodePublish(m.topic, m.payload, d.qos, pid, d.retain, dup, this.c.version);
-      if (buf.length > this.c.limits.maximumPacketSize) {
-        this.c.core.stats.droppedTooLarge++;
-        return false;
-      }
-      this.push(buf);
-      this.c.core.stats.messagesOut++;
-      this.sent++;
-      return true;
-    }
-    const pkt = publishPacket(this.c, d, pid, dup);
-    if (!pkt) {
-      this.c.core.stats.expired++;
-      return false;
-    }
-    if (!this.sendPacket(pkt)) {
-      this.c.core.stats.droppedTooLarge++;
-      return false;
-    }
-    this.c.core.stats.messagesOut++;
-    this.sent++;
-    return true;
+  const pkt = publishPacket(c, d, pid, dup);
+  if (!pkt) {
+    c.core.stats.expired++;
+    return false;
   }
-
-  private push(buf: Buffer): void {
-    const more = this.more;
-    if (more !== null && more.length > 0) more.push(buf);
-    else if (this.one === null) this.one = buf;
-    else {
-      (this.more = more ?? []).push(this.one, buf);
-      this.one = null;
-    }
-    this.corkBytes += buf.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
-    }
+  if (!sendPacket(c, pkt)) {
+    c.core.stats.droppedTooLarge++;
+    return false;
   }
+  c.core.stats.messagesOut++;
+  c.sent++;
+  return true;
+}
 
-  flush(): void {
-    this.flushScheduled = false;
-    let out = this.one;
-    const more = this.more;
-    if (out !== null) this.one = null;
-    else if (more !== null && more.length > 0) {
-      out = Buffer.concat(more, this.corkBytes);
-      more.length = 0; // reused: `out` is a copy of them all
-    } else return;
-    this.c.core.stats.bytesOut += this.corkBytes;
-    this.corkBytes = 0;
-    this.c.transport.write(out);
+/** cork `buf` until the end of the turn (the first packet of a turn schedules the flush) */
+function push(c: Connection, buf: Buffer): void {
+  const r = c.rare;
+  const more = r?.more;
+  if (r && more && more.length > 0) {
+    more.push(buf);
+    r.moreBytes += buf.length;
+    return; // a flush is scheduled already
   }
+  const one = c.one;
+  if (one === null) {
+    c.one = buf;
+    queueMicrotask(() => flushOut(c));
+    return;
+  }
+  const rr = c.rareState();
+  (rr.more ??= []).push(one, buf);
+  rr.moreBytes = one.byteLength + buf.length;
+  c.one = null;
+}
+
+/** write what is corked, in one piece */
+export function flushOut(c: Connection): void {
+  let out = c.one;
+  let bytes: number;
+  if (out !== null) {
+    c.one = null;
+    bytes = out.byteLength;
+  } else {
+    const r = c.rare;
+    const more = r?.more;
+    if (!r || !more || more.length === 0) return;
+    bytes = r.moreBytes;
+    out = Buffer.concat(more, bytes);
+    more.length = 0; // reused: `out` is a copy of them all
+    r.moreBytes = 0;
+  }
+  c.core.stats.bytesOut += bytes;
+  c.transport.write(out);
 }
