@@ -103,9 +103,10 @@ export function wireChannels(d: {
   d.changes?.onChange(() => {
     reloaded = true;
   });
-  const tick = () => {
+  /** `registryMoved` false: registry.db (channels included) is known not to have changed since the last tick */
+  const tick = (registryMoved = true) => {
     sinceSockets += RECHECK_MS;
-    const changed = messages.refresh(reloaded);
+    const changed = registryMoved || reloaded ? messages.refresh(reloaded) : false;
     reloaded = false;
     if (changed || sinceSockets >= ORPHAN_SWEEP_MS) {
       sinceSockets = 0;

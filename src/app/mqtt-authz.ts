@@ -170,6 +170,17 @@ export function createMqttAuthorizer(deps: MqttAuthzDeps) {
       return e.principal ? USABLE : (e.dead ?? { ok: false, kind: "revoked", reason: "" });
     },
 
+    /**
+     * when a connected session's credential must be judged again if nothing changes (its
+     * expiry; Infinity: never); 0 when it is no longer usable now (no allocation for a fresh one)
+     */
+    dueAt(client: NeoClient): number {
+      const cred = credentialOf(client);
+      if (cred && fresh(cred)) return cred.principal.expiresAt;
+      const e = of(client);
+      return e.principal ? e.expiresAt : 0;
+    },
+
     /** the credential of a session now: usable (with its principal) or why not */
     live(client: NeoClient): Current {
       const e = of(client);

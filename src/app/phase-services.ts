@@ -129,11 +129,13 @@ export async function startServices(
     log,
     // groups, members or a channel's status may have changed (any process): authorize() asks again
     onRegistryChange: dropEntityFacts,
-    onTick: () => {
-      serverGuard.sync();
+    onTick: (changed) => {
+      // bans, channels and keys share registry.db: another process's ban or channel change
+      // moves the registry's version too (nothing to read again while it stands still)
+      if (changed) serverGuard.sync();
       // channel rights re-checked: CoAP observations too (the same rule as channel sockets),
       // and the broker's kept answers dropped
-      if (ch.tick()) {
+      if (ch.tick(changed)) {
         broker.decisionsChanged();
         coap?.revalidate();
       }
@@ -153,7 +155,10 @@ export async function startServices(
       dataTopics,
       bridges,
       sessionExists: (id) => broker.session(id) !== undefined,
-      onConnect: () => settle.noteConnect(),
+      onConnect: (c) => {
+        settle.noteConnect();
+        recheck.connected(c);
+      },
     }),
   );
   return { ch, bridges, coap };

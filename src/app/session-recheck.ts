@@ -4,9 +4,13 @@
 // credential is dead is thrown out (v5: DISCONNECT 0x98) and publishes no will, because
 // its rights are dropped BEFORE the disconnect. Offline persistent sessions of dead
 // credentials are ended. Every kind alike: token, certificate, PAT, access key, the console.
+// The sessions are walked only when something can have changed: the registry's version or
+// the authorizer's epoch moved, or the earliest credential expiry among them is due (a
+// session that connects brings its own expiry in: `connected`); a pass where nothing moved
+// reads one version and returns (the latency tail felt every walk: bench/RESULTS.md, session 7).
 import type { Logger } from "../lib/log.ts";
 import { RC } from "../mqtt/index.ts";
-import type { NeoBroker } from "./mqtt-auth.ts";
+import type { NeoBroker, NeoClient } from "./mqtt-auth.ts";
 import type { Registry } from "../registry/index.ts";
 import type { MqttAuthorizer } from "./mqtt-authz.ts";
 import { sweepOrphanSessions } from "./orphan-sessions.ts";
@@ -18,6 +22,8 @@ export const ORPHAN_SWEEP_MS = 5_000;
 export interface SessionRecheck {
   /** one pass now (the timer calls this every RECHECK_MS) */
   tick(): void;
+  /** a session was accepted: its credential's expiry is one the passes watch for */
+  connected(client: NeoClient): void;
   stop(): void;
 }
 
@@ -27,22 +33,34 @@ export function startSessionRecheck(o: {
   registry: Pick<Registry, "dataVersion"> & Partial<Pick<Registry, "onChange">>;
   log: Logger;
   everyMs?: number;
-  /** other periodic work that shares the timer (the brute-force guard's sync, channels) */
-  onTick?: () => void;
+  /** other periodic work that shares the timer (the brute-force guard's sync, channels); `changed`: the registry's version moved */
+  onTick?: (changed: boolean) => void;
   /** the registry changed (any process): rights may have, too (before any session is judged) */
   onRegistryChange?: () => void;
 }): SessionRecheck {
   const { broker, authz, registry, log } = o;
   const everyMs = o.everyMs ?? RECHECK_MS;
 
+  /** the earliest expiry among the connected sessions' credentials (a walk is due then) */
+  let due = 0;
+  /** the authorizer's epoch at the last walk (a config reload moves it, too) */
+  let walkedEpoch = Number.NaN;
+
   // each connected session's credential, as current() says now (cached until a change or its expiry)
   const revalidate = () => {
+    let next = Number.POSITIVE_INFINITY;
     for (const c of broker.clients()) {
       const dead = authz.deadOf(c); // null: usable (nothing made for a session that is)
-      if (dead === null || dead.kind === "unavailable") continue; // a registry that cannot be read ends no session
+      if (dead === null) {
+        const at = authz.dueAt(c);
+        if (at < next) next = at;
+        continue;
+      }
+      if (dead.kind === "unavailable") continue; // a registry that cannot be read ends no session (asked again at the next change)
       log.info(`disconnecting "${c.id}": its credential is no longer usable (${dead.reason})`);
       broker.disconnect(c.id, RC.administrativeAction);
     }
+    due = next;
   };
 
   const sweep = () => {
@@ -58,7 +76,6 @@ export function startSessionRecheck(o: {
   let seenVersion = Number.NaN;
   const pass = (timed: boolean) => {
     try {
-      if (timed) o.onTick?.();
       // at once when the registry changed (a key deleted or revoked), else now and then (expiry)
       if (timed) sinceSweep += everyMs;
       let version: number;
@@ -75,7 +92,12 @@ export function startSessionRecheck(o: {
         authz.changed();
         o.onRegistryChange?.();
       }
-      revalidate();
+      if (timed) o.onTick?.(changed);
+      const epoch = authz.epoch();
+      if (epoch !== walkedEpoch || Date.now() >= due) {
+        walkedEpoch = epoch;
+        revalidate();
+      }
       if (changed || sinceSweep >= ORPHAN_SWEEP_MS) {
         sinceSweep = 0;
         sweep();
@@ -90,6 +112,10 @@ export function startSessionRecheck(o: {
   const timer = setInterval(tick, everyMs);
   return {
     tick,
+    connected: (client) => {
+      const at = authz.dueAt(client);
+      if (at < due) due = at;
+    },
     stop: () => {
       clearInterval(timer);
       off?.();

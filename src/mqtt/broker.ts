@@ -49,7 +49,6 @@ export class Broker<M = unknown> {
   private readonly core: BrokerCore;
   private readonly listeners = new Set<Listening>();
   private readonly startedAt = Date.now();
-  private readonly sweepTimer: ReturnType<typeof setInterval>;
   private readonly sysTimer: ReturnType<typeof setInterval> | null = null;
   private closed: Promise<void> | null = null;
   private hooked: boolean;
@@ -74,8 +73,6 @@ export class Broker<M = unknown> {
       ...(opts.stallTimeoutMs ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
     });
     this.websocket = createWsHandler(this.core);
-    this.sweepTimer = setInterval(() => this.core.sweep(), 250);
-    this.sweepTimer.unref();
     const sysMs = opts.sysIntervalMs ?? 10_000;
     if (sysMs > 0) {
       this.sysTimer = setInterval(() => this.publishSys(), sysMs);
@@ -275,7 +272,7 @@ export class Broker<M = unknown> {
       core.hooks = NO_DOOR;
       this.doorOpen.resolve();
     }
-    clearInterval(this.sweepTimer);
+    core.sweep.stop();
     if (this.sysTimer) clearInterval(this.sysTimer);
     for (const c of [...core.unconnected, ...core.clients.values()]) {
       if (c.isConnected()) c.disconnect(reasonCode);

@@ -18,6 +18,7 @@ import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
 import { ConnectedClients } from "./connected-clients.ts";
 import { awayState, cancelAway } from "./session-away.ts";
+import { KeepaliveSweep } from "./keepalive-sweep.ts";
 
 export class BrokerCore {
   readonly sessions = new Map<string, Session>();
@@ -57,6 +58,8 @@ export class BrokerCore {
   readonly budget: SessionBudget;
   /** connections per address, per key and in all (connection-limits.ts) */
   readonly conns: ConnectionBudget;
+  /** Keep Alive and the stall timeout, by deadline (keepalive-sweep.ts) */
+  readonly sweep = new KeepaliveSweep(this);
   /** what every session shares (made with the first) */
   private sessionEnv: SessionEnv | undefined;
 
@@ -140,6 +143,7 @@ export class BrokerCore {
     c.connectedAt = Date.now();
     this.unconnected.delete(c);
     this.clients.connected();
+    this.sweep.watch(c);
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
   }
 
@@ -270,19 +274,6 @@ export class BrokerCore {
     const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;
     s.deliver(d);
-  }
-
-  /** Close clients silent for 1.5x their keepalive [MQTT-3.1.2-24]. */
-  sweep(now = Date.now()): void {
-    const stall = this.opts.stallTimeoutMs ?? 0;
-    for (const c of this.clients.values()) {
-      if (c.keepaliveMs > 0 && now - c.lastSeen > c.keepaliveMs * 1.5) c.disconnect(RC.keepAliveTimeout);
-      else if (stall > 0 && c.stalled(now) > stall) {
-        // it reads nothing of what waits for it (Mqtt.StallTimeout): its bytes are not kept for ever
-        this.stalledClosed++;
-        c.close();
-      }
-    }
   }
 
   private callHook(name: string, fn: () => void): void {
