@@ -7,6 +7,7 @@ import type { Delivery, Subscription } from "./types.ts";
 import type { SessionAway } from "./session-away.ts";
 import type { SessionDecisions } from "./decisions.ts";
 import { deliveryCost, type SessionEnv } from "./session-limits.ts";
+import { type InflightView, InflightTable } from "./inflight.ts";
 
 export interface Outbound {
   delivery: Delivery;
@@ -25,7 +26,7 @@ const NO_QUEUE: Queue = Object.freeze({ items: Object.freeze([]) as unknown as D
 // shared and empty, never written: what a session that never subscribed, never had a QoS 1/2
 // message in flight, or never got a QoS 2 publish shows (most idle devices: no Map of their own)
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
-const NO_INFLIGHT: ReadonlyMap<number, Outbound> = new Map();
+const NO_INFLIGHT: InflightView<Outbound> = new InflightTable();
 const NO_IDS: ReadonlySet<number> = new Set();
 
 export class Session {
@@ -40,7 +41,7 @@ export class Session {
   decisions: SessionDecisions | null = null;
   /** made on the first subscription / message in flight / QoS 2 id (null: none ever, the shared empty one shows) */
   private subs: Map<string, Subscription> | null = null;
-  private flying: Map<number, Outbound> | null = null;
+  private flying: InflightTable<Outbound> | null = null;
   private qos2: Set<number> | null = null;
   /** session expiry in ms; 0 ends with the connection, Infinity never */
   expiryMs = 0;
@@ -68,7 +69,7 @@ export class Session {
   }
 
   /** outbound QoS 1/2 messages sent and not yet acknowledged, by packet id */
-  get inflight(): ReadonlyMap<number, Outbound> {
+  get inflight(): InflightView<Outbound> {
     return this.flying ?? NO_INFLIGHT;
   }
 
@@ -101,7 +102,7 @@ export class Session {
 
   /** put an in-flight message back (restored state) */
   restoreInflight(pid: number, o: Outbound): void {
-    (this.flying ??= new Map()).set(pid, o);
+    (this.flying ??= new InflightTable()).set(pid, o);
   }
 
   /** an inbound QoS 2 packet id was received (held until its PUBREL) */
@@ -177,7 +178,7 @@ export class Session {
     const pid = this.allocPid();
     if (pid === 0) return this.enqueue(d);
     if (!c.sendPublish(d, pid, false)) return; // expired or too large for this client: dropped
-    (this.flying ??= new Map()).set(pid, { delivery: d, state: "publish" });
+    (this.flying ??= new InflightTable()).set(pid, { delivery: d, state: "publish" });
     this.changes++;
   }
 
