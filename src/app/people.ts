@@ -3,6 +3,7 @@
 // about `nac_`/`nws_` bearers; the web UI and /users/* use it for logins.
 import { createPatAuth, createPeople, type PatAuth, type People } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
+import { lazyStore } from "../lib/lazy-store.ts";
 import {
   type Membership,
   openMembership,
@@ -27,10 +28,12 @@ export interface PeopleStack {
 
 /** `login` is read per login, so a reload's new key lifetimes apply to the next one */
 export function openPeople(dataDir: string, login: () => NeoConfig["login"]): PeopleStack {
-  const users = openUsers(dataDir);
-  const keys = openUserKeys(dataDir);
-  const pats = openPats(dataDir);
-  const membership = openMembership(dataDir);
+  // each opens its registry.db connection at its first use: a key's CONNECT needs none of them,
+  // so they are not on the first CONNACK's path (bench/RESULTS.md "Session 7: start")
+  const users = lazyStore(() => openUsers(dataDir));
+  const keys = lazyStore(() => openUserKeys(dataDir));
+  const pats = lazyStore(() => openPats(dataDir));
+  const membership = lazyStore(() => openMembership(dataDir));
   const rolesOf = (userId: string) => membership.members.rolesOf(userId);
   const people = createPeople({
     rolesOf,
