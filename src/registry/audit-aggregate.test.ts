@@ -109,3 +109,18 @@ describe("groups beyond the minute's cap", () => {
     expect(rows.reduce((n, r) => n + JSON.parse(r.detail!).count, 0)).toBe(12_000);
   });
 });
+
+describe("two groups on one number", () => {
+  test("an event is never counted in another group's row: it is recorded in full", () => {
+    const a = createAuditAggregator([authorizationRefusals], 2, () => 7); // every group meets
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    const first = [...Array(5)].map(() => a.admit(deny("one"), t));
+    expect(first).toEqual([true, true, false, false, false]); // two in full, then counted
+    // "two" shares the number: its events are not hidden in "one"'s count
+    expect([...Array(3)].map(() => a.admit(deny("two"), t))).toEqual([true, true, true]);
+    const rows = a.drain(t + 60_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ client: "one" });
+    expect(JSON.parse(rows[0]!.detail!).count).toBe(3);
+  });
+});

@@ -104,8 +104,9 @@ export const successfulAuthentications: AggregateRule = {
  * seeds drawn at start, so no one outside can make two groups meet). A minute of a connect
  * burst has one group per CONNECT (the target is the client id): a number in a typed array
  * (audit-groups.ts) instead of a key string, a Map entry and a tally each. Two groups
- * meet with a chance of ~n^2 / 2^54 (5e-9 for a minute of 10,000 groups); then they share a
- * count, and the count row names the first group that counted.
+ * meet with a chance of ~n^2 / 2^54 (5e-9 for a minute of 10,000 groups); then they share
+ * the in-full allowance, but never a count row: an event whose group's number already counts
+ * for another group is recorded in full (the count row names only its own group's events).
  */
 function hashOf(seeds: Uint32Array): (g: string) => number {
   const a = seeds[0] as number;
@@ -113,8 +114,12 @@ function hashOf(seeds: Uint32Array): (g: string) => number {
   return (g) => Bun.hash.murmur32v3(g, a) * 2 ** 21 + (Bun.hash.xxHash32(g, b) >>> 11);
 }
 
-export function createAuditAggregator(rules: readonly AggregateRule[], inFull: number): AuditAggregator {
-  const hash = hashOf(crypto.getRandomValues(new Uint32Array(2)));
+export function createAuditAggregator(
+  rules: readonly AggregateRule[],
+  inFull: number,
+  /** a group's number (tests give one that makes groups meet) */
+  hash: (g: string) => number = hashOf(crypto.getRandomValues(new Uint32Array(2))),
+): AuditAggregator {
   // minute -> per rule: its groups
   const minutes = new Map<number, AuditGroups<AuditEvent>[]>();
   return {
@@ -134,6 +139,7 @@ export function createAuditAggregator(rules: readonly AggregateRule[], inFull: n
         }
         const t = groups.counting.get(key);
         if (t) {
+          if (t.group !== g) return true; // another group on the same number: in full, never in its count
           t.counted++;
           return false;
         }
