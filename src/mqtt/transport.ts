@@ -21,40 +21,52 @@ interface Linger {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** what a socket that did not take every byte, or lingers, keeps (made then: most never do) */
+interface Backlog {
+  /** bytes the socket did not take yet (empty: none) */
+  chunks: Uint8Array[];
+  bytes: number;
+  lingering: Linger | null;
+}
+
 export class SocketTransport<T> implements Transport {
-  /** bytes the socket did not take yet; null while there are none (most connections, always) */
-  private pending: Uint8Array[] | null = null;
-  private pendingBytes = 0;
+  /** four fields (JSC's 48-byte class): what waits or lingers is in `backlog`, null for most connections, always */
+  private backlog: Backlog | null = null;
   private flags = 0;
-  private lingering: Linger | null = null;
 
   constructor(
     private readonly socket: Socket<T>,
     readonly peer: PeerInfo,
   ) {}
 
+  private backlogOf(): Backlog {
+    return (this.backlog ??= { chunks: [], bytes: 0, lingering: null });
+  }
+
   write(chunk: Uint8Array): void {
     if (this.flags & CLOSED) return;
-    if (this.pending) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.byteLength;
+    const b = this.backlog;
+    if (b && b.chunks.length > 0) {
+      b.chunks.push(chunk);
+      b.bytes += chunk.byteLength;
     } else {
       const n = this.socket.write(chunk);
       if (n < 0) return; // socket already closed
       if (n < chunk.byteLength) {
         const rest = chunk.subarray(n);
-        this.pending = [rest];
-        this.pendingBytes += rest.byteLength;
+        const bb = this.backlogOf();
+        bb.chunks.push(rest);
+        bb.bytes += rest.byteLength;
       }
     }
-    if (this.pendingBytes > HIGH_WATER && !(this.flags & PAUSED)) {
+    if (this.buffered() > HIGH_WATER && !(this.flags & PAUSED)) {
       this.flags |= PAUSED;
       this.socket.pause();
     }
   }
 
   buffered(): number {
-    return this.pendingBytes;
+    return this.backlog?.bytes ?? 0;
   }
 
   /**
@@ -62,24 +74,25 @@ export class SocketTransport<T> implements Transport {
    * the connection may write more (the caller then tells the connection).
    */
   drain(): boolean {
-    const pending = this.pending;
-    while (pending && pending.length > 0 && !(this.flags & CLOSED)) {
+    const b = this.backlog;
+    const pending = b?.chunks;
+    while (b && pending && pending.length > 0 && !(this.flags & CLOSED)) {
       const head = pending[0] as Uint8Array;
       const n = this.socket.write(head);
       if (n < 0) return false;
-      this.pendingBytes -= Math.max(n, 0);
+      b.bytes -= Math.max(n, 0);
       if (n < head.byteLength) {
         pending[0] = head.subarray(n);
         return false;
       }
       pending.shift();
     }
-    if (pending && pending.length === 0) this.pending = null;
+    if (b && b.chunks.length === 0 && b.lingering === null) this.backlog = null;
     if (this.flags & ENDING) {
       this.finish();
       return false;
     }
-    if (this.flags & PAUSED && this.pendingBytes < HIGH_WATER / 2) {
+    if (this.flags & PAUSED && this.buffered() < HIGH_WATER / 2) {
       this.flags &= ~PAUSED;
       this.socket.resume();
     }
@@ -89,12 +102,12 @@ export class SocketTransport<T> implements Transport {
   end(): void {
     if (this.flags & CLOSED) return;
     this.flags |= ENDING;
-    if (!this.pending) this.finish();
+    if (!this.backlog || this.backlog.chunks.length === 0) this.finish();
   }
 
   private finish(): void {
     this.flags |= CLOSED;
-    if (!this.lingering) return void this.socket.end();
+    if (!this.backlog?.lingering) return void this.socket.end();
     // the reason is out: FIN our side, go on reading (and discarding) until the client closes
     this.socket.shutdown();
     this.socket.resume();
@@ -104,24 +117,26 @@ export class SocketTransport<T> implements Transport {
     if (this.flags & CLOSED) return;
     const timer = setTimeout(() => this.close(), ms);
     timer.unref?.();
-    this.lingering = { left: maxBytes, timer };
+    this.backlogOf().lingering = { left: maxBytes, timer };
     this.end();
   }
 
   discarded(bytes: number): void {
-    const l = this.lingering;
+    const l = this.backlog?.lingering;
     if (!l || l.left < 0) return;
     l.left -= bytes;
     if (l.left < 0) this.close();
   }
 
   close(): void {
-    const l = this.lingering;
-    if (l) clearTimeout(l.timer);
+    const b = this.backlog;
+    if (b?.lingering) clearTimeout(b.lingering.timer);
     if (this.flags & CLOSED && !(this.flags & ENDING)) return;
     this.flags = (this.flags | CLOSED) & ~ENDING;
-    this.pending = null;
-    this.pendingBytes = 0;
+    if (b) {
+      b.chunks.length = 0;
+      b.bytes = 0;
+    }
     this.socket.terminate();
   }
 
