@@ -11,6 +11,7 @@ import { authorize, makePrincipal, type Auth } from "../auth/index.ts";
 import { createBridge, type Bridge, type BridgeStatus, type OfferResult } from "../bridge/index.ts";
 import { createLogger } from "../lib/log.ts";
 import { NeoError } from "../lib/errors.ts";
+import { staggeredInterval } from "../lib/staggered.ts";
 
 export interface BridgeSet {
   /** queue the message in every bridge that forwards its topic; undefined when none does */
@@ -71,8 +72,7 @@ function startBridges(opts: BridgeSetOptions & { bridges: BridgeConfig[] }): Bri
     });
     return { cfg, bridge };
   });
-  const sysTimer = setInterval(publishSys, 10_000);
-  sysTimer.unref();
+  const sysTimer = staggeredInterval(publishSys, 10_000);
 
   const outcome = (results: OfferResult[]): PublishOutcome =>
     results.includes("refused") ? { handled: false, reasonCode: RC.quotaExceeded } : { handled: false };
@@ -133,7 +133,7 @@ function startBridges(opts: BridgeSetOptions & { bridges: BridgeConfig[] }): Bri
       return out;
     },
     async stop() {
-      clearInterval(sysTimer);
+      sysTimer.stop();
       await Promise.all(list.map((b) => b.bridge.stop()));
     },
   };

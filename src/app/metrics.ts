@@ -13,6 +13,7 @@ import {
 import type { Broker } from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
+import { staggeredInterval } from "../lib/staggered.ts";
 
 export function brokerFigures(broker: Broker): BrokerFigures {
   const connections: Record<string, number> = {};
@@ -135,7 +136,5 @@ export function startNeoSys(
     for (const [topic, value] of neoSysMessages(metrics.snapshot())) publish(topic, value);
   };
   tick();
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return staggeredInterval(tick, everyMs);
 }

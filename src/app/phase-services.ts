@@ -18,6 +18,7 @@ import { createMemorySettler } from "./memory-settle.ts";
 import type { Door } from "./phase-door.ts";
 import type { Stores } from "./phase-stores.ts";
 import { startSessionRecheck } from "./session-recheck.ts";
+import { staggeredInterval } from "../lib/staggered.ts";
 import type { StopList } from "./stop-list.ts";
 
 export type Services = Awaited<ReturnType<typeof startServices>>;
@@ -102,9 +103,8 @@ export async function startServices(
     for (const [topic, payload] of s.exports.sys()) broker.publish({ topic, payload, retain: true });
   };
   publishExportSys();
-  const exportSys = setInterval(publishExportSys, 10_000);
-  exportSys.unref();
-  stops.add("services", "export $SYS", () => clearInterval(exportSys));
+  const exportSys = staggeredInterval(publishExportSys, 10_000);
+  stops.add("services", "export $SYS", () => exportSys.stop());
 
   // CoAP (made here: the re-check and the metrics need it; it listens with the listeners)
   const coap = await createCoapService({

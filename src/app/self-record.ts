@@ -8,6 +8,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { MetricsSnapshot } from "../metrics/index.ts";
 import type { SeriesStore } from "../storage/index.ts";
+import { staggeredInterval } from "../lib/staggered.ts";
 
 export const SYSTEM_TABLE = "NEO_SYSTEM";
 const RECORD_EVERY_MS = 10_000;
@@ -82,9 +83,7 @@ export function startSelfRecord(d: {
     }
   };
   tick();
-  const timer = setInterval(tick, d.everyMs ?? RECORD_EVERY_MS);
-  timer.unref?.();
-  return { stop: () => clearInterval(timer) };
+  return staggeredInterval(tick, d.everyMs ?? RECORD_EVERY_MS);
 }
 
 /** the Overview's history: x in seconds, each figure aligned on x (null: no reading / restart) */

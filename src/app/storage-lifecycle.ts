@@ -6,6 +6,7 @@
 import type { NeoConfig } from "../config/index.ts";
 import { parseRetention } from "../lib/duration.ts";
 import type { Logger } from "../lib/log.ts";
+import { staggeredInterval } from "../lib/staggered.ts";
 import type { SeriesStore, StorageOptions } from "../storage/index.ts";
 
 const RETENTION_EVERY_MS = 60_000;
@@ -62,8 +63,7 @@ export function startStorageLifecycle(store: SeriesStore, log: Logger, keepReser
     });
   };
   fill();
-  const fillTimer = setInterval(fill, FILL_CHECK_MS);
-  fillTimer.unref?.();
+  const fillTimer = staggeredInterval(fill, FILL_CHECK_MS);
   // the layout migration (old tables -> compact), after the listeners are up: one chunk per
   // step, the event loop free between steps; a full disk pauses it (logged once, retried)
   let migrating: Promise<void> | null = null;
@@ -99,7 +99,7 @@ export function startStorageLifecycle(store: SeriesStore, log: Logger, keepReser
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(timer);
-      clearInterval(fillTimer);
+      fillTimer.stop();
       clearInterval(migrateTimer);
       await running;
       await filling;

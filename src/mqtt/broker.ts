@@ -8,6 +8,7 @@ import type { BrokerHooks, ClientRef, PeerCert } from "./hooks.ts";
 import type { Message } from "./types.ts";
 import { createLogger } from "../lib/log.ts";
 import { buildInfo } from "../lib/build-info.ts";
+import { type Periodic, staggeredInterval } from "../lib/staggered.ts";
 import { BrokerCore } from "./core.ts";
 import { listenSocket, type ListenOptions, type Listening } from "./listeners.ts";
 import { createWsHandler, type WsData } from "./websocket.ts";
@@ -49,7 +50,7 @@ export class Broker<M = unknown> {
   private readonly core: BrokerCore;
   private readonly listeners = new Set<Listening>();
   private readonly startedAt = Date.now();
-  private readonly sysTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly sysTimer: Periodic | null = null;
   private closed: Promise<void> | null = null;
   private hooked: boolean;
 
@@ -75,8 +76,7 @@ export class Broker<M = unknown> {
     this.websocket = createWsHandler(this.core);
     const sysMs = opts.sysIntervalMs ?? 10_000;
     if (sysMs > 0) {
-      this.sysTimer = setInterval(() => this.publishSys(), sysMs);
-      this.sysTimer.unref();
+      this.sysTimer = staggeredInterval(() => this.publishSys(), sysMs);
       this.publishSys();
     }
   }
@@ -273,7 +273,7 @@ export class Broker<M = unknown> {
       this.doorOpen.resolve();
     }
     core.sweep.stop();
-    if (this.sysTimer) clearInterval(this.sysTimer);
+    this.sysTimer?.stop();
     for (const c of [...core.unconnected, ...core.clients.values()]) {
       if (c.isConnected()) c.disconnect(reasonCode);
       else c.close();
