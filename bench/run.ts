@@ -69,7 +69,7 @@ if (args.brokers.includes("aedes")) all.push(createAedesTarget({ nofile }));
 if (args.brokers.includes("bun-bare")) all.push(createBunBareTarget({ nofile }));
 const names = all.map((t) => t.name);
 
-const defs = scenarioDefs(args.quick, maxConns).filter((d) => selected(d.key, args.only));
+const defs = scenarioDefs(args.quick, maxConns, args.latencyWarmupMs).filter((d) => selected(d.key, args.only));
 const cells: Cell[] = [];
 const extra: ExtraRow[] = [];
 const extraNotes: string[] = [];

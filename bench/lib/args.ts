@@ -9,6 +9,7 @@ export interface BenchArgs {
   repeat: number; // runs per (scenario, broker); the best is reported
   neoCmd?: string; // e.g. "dist/neo" or "bun src/main.ts"
   neoBaseCmd?: string; // argv prefix of the neo-base broker
+  latencyWarmupMs?: number; // traffic before the latency scenarios start measuring (default 500 ms)
   out: string | null; // results markdown path, null = don't write
   help: boolean;
 }
@@ -23,6 +24,8 @@ scenarios: qos0-fanin qos0-fanout qos1 connect latency idle-rss db-append tls-co
 --brokers  also "neo-scoped": neo with 20 scopes per key (%c, denies), for the cost of scopes
 --repeat N run each (scenario, broker) N times, brokers interleaved, and report the best run
            (highest rate / lowest latency): filters out other load on a shared machine
+--latency-warmup MS  traffic at the scenario's rate before the latency-* runs measure (default 500):
+           a fresh broker's first seconds (its JIT compiling the hot path) left out of the figure
 --quick    short runs (< 60 s in all), 1,000 idle connections only; writes bench/out/RESULTS-quick.md
 default    full run (~3-5 min); writes bench/RESULTS.md`;
 
@@ -36,6 +39,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       repeat: { type: "string" },
       "neo-cmd": { type: "string" },
       "neo-base-cmd": { type: "string" },
+      "latency-warmup": { type: "string" },
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -58,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     repeat: Math.max(1, Math.min(9, Number(values.repeat ?? 1) || 1)),
     ...(values["neo-cmd"] ? { neoCmd: values["neo-cmd"] } : {}),
     ...(values["neo-base-cmd"] ? { neoBaseCmd: values["neo-base-cmd"] } : {}),
+    ...(values["latency-warmup"] ? { latencyWarmupMs: Math.max(0, Number(values["latency-warmup"]) || 0) } : {}),
     out,
     help: values.help ?? false,
   };

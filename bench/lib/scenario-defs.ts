@@ -30,7 +30,7 @@ export interface ScenarioDef {
   bestBy?: string;
 }
 
-export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
+export function scenarioDefs(quick: boolean, maxConns: number, latencyWarmupMs?: number): ScenarioDef[] {
   const d = quick ? 800 : 3000; // measured window, ms
   const w = quick ? 200 : 500; // warm-up, ms
   const rate = (label: string, unit = "msgs/s"): Row[] => [{ label, metric: "rate", unit, higherIsBetter: true }];
@@ -140,7 +140,7 @@ export function scenarioDefs(quick: boolean, maxConns: number): ScenarioDef[] {
         },
       ],
     },
-    ...latencyDefs(quick, w),
+    ...latencyDefs(quick, latencyWarmupMs ?? w),
     {
       key: "idle-rss",
       scenario: "idle-rss",
