@@ -1,10 +1,11 @@
 // What an idle MQTT connection costs Bun 1.4 itself, and what neo adds:
-// `bun bench/micro/idle-floor.ts [connections=5000,18000] [rounds=1] [--settled]`.
+// `bun bench/micro/idle-floor.ts [connections=5000,18000] [rounds=1] [--settled] [--node-net]`.
 // Three servers, each in a fresh process, driven by the same client as idle-heap.ts
 // (idle-heap-clients.ts: MQTT 3.1.1 CONNECT, keepalive 0, from a child process):
 //   bare    Bun.listen that answers a CONNECT with a fixed CONNACK and keeps nothing
 //   object  the same, with one small object per socket as its data ({ n, at })
 //   neo     the gateway (idle-kit.ts: token auth on, one key; every CONNECT identified)
+//   node-net  (--node-net) the bare server on node:net's createServer instead of Bun.listen
 // Each server first serves 1,000 connections that then close (warm, as bench/run.ts's
 // idle-50k), then its RSS once it held still is the baseline; then `connections` idle
 // ones: RSS per connection (KB) and JS heap per connection (B, after a full GC).
@@ -12,11 +13,14 @@
 // the count (both processes hold one descriptor per connection). With --settled, neo is
 // measured again once the audit trail's minute of those CONNECTs has ended (idle-kit.ts
 // pastAuditMinute: what an idle connection keeps for good): the "neo settled" line.
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { openIdleClients, pastAuditMinute, settle, startIdleGateway, stillRssKb, warmUp } from "./idle-kit.ts";
 
 const KINDS = ["bare", "object", "neo"] as const;
-type Kind = (typeof KINDS)[number] | "neo settled";
+/** `node-net`: the bare server on node:net instead of Bun.listen (only when asked: --node-net) */
+type Kind = (typeof KINDS)[number] | "node-net" | "neo settled";
 const SETTLED = process.argv.includes("--settled");
+const NODE_NET = process.argv.includes("--node-net");
 const CONNACK = new Uint8Array([0x20, 2, 0, 0]);
 
 interface Figures {
@@ -37,6 +41,22 @@ async function child(kind: Kind, n: number): Promise<void> {
     port = gw.port;
     token = gw.token;
     stop = gw.stop;
+  } else if (kind === "node-net") {
+    const sockets = new Set<Socket>();
+    const srv = createServer((s) => {
+      sockets.add(s);
+      s.on("data", (d) => {
+        if (d[0] === 0x10) s.write(CONNACK);
+      });
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    port = (srv.address() as AddressInfo).port;
+    stop = () => {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    };
   } else {
     const keep = kind === "object";
     const l = Bun.listen<{ n: number; at: number } | undefined>({
@@ -82,7 +102,7 @@ async function parent(counts: number[], rounds: number): Promise<void> {
   const rows: Figures[] = [];
   for (const n of counts)
     for (let r = 0; r < rounds; r++)
-      for (const kind of KINDS) {
+      for (const kind of NODE_NET ? [...KINDS, "node-net" as const] : KINDS) {
         const p = Bun.spawn(["bun", import.meta.path, "--child", kind, String(n), ...(SETTLED ? ["--settled"] : [])], {
           stdout: "pipe",
           stderr: "inherit",
@@ -103,7 +123,11 @@ async function parent(counts: number[], rounds: number): Promise<void> {
   console.log("\nmedian per count (RSS KB/conn | JS heap B/conn):");
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   for (const n of counts) {
-    const kinds: Kind[] = SETTLED ? [...KINDS, "neo settled"] : [...KINDS];
+    const kinds: Kind[] = [
+      ...KINDS,
+      ...(NODE_NET ? ["node-net" as const] : []),
+      ...(SETTLED ? ["neo settled" as const] : []),
+    ];
     const line = kinds.map((k) => {
       const mine = rows.filter((r) => r.kind === k && r.n === n);
       return `${k} ${med(mine.map((r) => r.rssKbPerConn)).toFixed(2)} KB | ${med(mine.map((r) => r.heapBPerConn)).toFixed(0)} B`;
