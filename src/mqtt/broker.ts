@@ -10,6 +10,7 @@ import { createLogger } from "../lib/log.ts";
 import { buildInfo } from "../lib/build-info.ts";
 import { type Periodic, staggeredInterval } from "../lib/staggered.ts";
 import { BrokerCore } from "./core.ts";
+import { peerInfo } from "./peer.ts";
 import { listenSocket, type ListenOptions, type Listening } from "./listeners.ts";
 import { createWsHandler, type WsData } from "./websocket.ts";
 import { listenWebSocket } from "./ws-listener.ts";
@@ -106,7 +107,11 @@ export class Broker<M = unknown> {
   }
 
   wsData(peer: { transport: "ws" | "wss"; remoteAddress: string; cert?: PeerCert; listener?: string }): WsData {
-    return { peer: { ...peer }, conn: null, transport: null };
+    return {
+      peer: peerInfo(peer.transport, peer.remoteAddress, peer.listener, peer.cert),
+      conn: null,
+      transport: null,
+    };
   }
 
   /** Publish from the application (replies, $SYS): no authorization, no onPublish. */

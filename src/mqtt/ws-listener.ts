@@ -16,6 +16,7 @@ import { createTlsFront, type FrontPeer, type TlsFront } from "../lib/tls-front.
 import type { BrokerCore } from "./core.ts";
 import type { Listening, ListenOptions } from "./listeners.ts";
 import { createWsHandler, type WsData } from "./websocket.ts";
+import { peerInfo } from "./peer.ts";
 import { wsUpgradeCheck } from "../lib/mqtt-ws-upgrade.ts";
 
 const MQTT_WS_PATH = "/mqtt";
@@ -48,12 +49,7 @@ export function listenWebSocket(core: BrokerCore, o: ListenOptions, onStop: (l: 
       if (!check.ok) return refuse(check.status, check.reason, check.headers);
       if (core.shuttingDown) return refuse(503, "shutting down");
       const data: WsData = {
-        peer: {
-          transport: tls ? "wss" : "ws",
-          remoteAddress: peer.remoteAddress,
-          ...(o.name !== undefined ? { listener: o.name } : {}),
-          ...(peer.cert ? { cert: peer.cert } : {}),
-        },
+        peer: peerInfo(tls ? "wss" : "ws", peer.remoteAddress, o.name, peer.cert),
         conn: null,
         transport: null,
       };
