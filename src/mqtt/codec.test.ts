@@ -121,3 +121,21 @@ test("PUBACK, PUBREC, PUBREL and PUBCOMP of a packet id alone are decoded withou
   expect(decodeTiny(Buffer.from([0x40, 3, 0, 1, 0x10]), 0, 5)).toBeNull(); // v5 with a reason code
   expect(decodeTiny(Buffer.from([0xb0, 2, 0, 1]), 0, 4)).toBeNull(); // UNSUBACK from a client
 });
+
+test("the last topic's string is reused only for the same bytes: same length but other bytes, or ill-formed, are decoded", () => {
+  const pub = (topic: Buffer) => Buffer.concat([Buffer.from([0x30, 2 + topic.length, 0, topic.length]), topic]);
+  const topicOf = (b: Buffer) => {
+    const d = decodePublish(b, 0, 2, b.length, 4);
+    return typeof d === "object" && d !== null ? d.topic : d;
+  };
+  expect(topicOf(pub(Buffer.from("a/bc")))).toBe("a/bc");
+  expect(topicOf(pub(Buffer.from("a/bc")))).toBe("a/bc");
+  expect(topicOf(pub(Buffer.from("a/bd")))).toBe("a/bd");
+  expect(topicOf(pub(Buffer.from([0x61, 0x2f, 0xc3, 0x28])))).toBe("malformed"); // same length, ill-formed
+  expect(topicOf(pub(Buffer.from("a/bd")))).toBe("a/bd");
+  const long = encodePublish("x".repeat(300), Buffer.alloc(0), 0, 0, false, false, 4); // remaining length in 2 bytes
+  const longTopic = (b: Buffer) => decodePublish(b, 0, 3, b.length, 4);
+  expect(longTopic(long)).toMatchObject({ topic: "x".repeat(300) }); // past the cache: decoded each time
+  expect(longTopic(long)).toMatchObject({ topic: "x".repeat(300) });
+  expect(topicOf(pub(Buffer.from("a/bd")))).toBe("a/bd");
+});

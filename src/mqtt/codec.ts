@@ -6,6 +6,31 @@ import type { QoS } from "./types.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
+ * The last topic decoded, by its bytes (a device publishes to the same topic again and
+ * again): a PUBLISH whose topic bytes are the same gets the same string, without a view of
+ * the bytes and a new string each time. Topics longer than LAST_MAX are decoded each time.
+ */
+const LAST_MAX = 256;
+const lastBytes = new Uint8Array(LAST_MAX);
+let lastLen = -1;
+let lastTopic = "";
+
+function topicAt(buf: Buffer, from: number, len: number): string {
+  if (len === lastLen) {
+    let i = 0;
+    while (i < len && buf[from + i] === lastBytes[i]) i++;
+    if (i === len) return lastTopic;
+  }
+  const topic = utf8.decode(buf.subarray(from, from + len)); // throws on ill-formed UTF-8
+  if (len <= LAST_MAX) {
+    for (let i = 0; i < len; i++) lastBytes[i] = buf[from + i] as number;
+    lastLen = len;
+    lastTopic = topic;
+  }
+  return topic;
+}
+
+/**
  * Decode a complete PUBLISH (fixed header at `off`, body at [start, end)). Returns null
  * when the packet needs the full parser (v5 with properties) and "malformed" when it is
  * broken.
@@ -26,7 +51,7 @@ export function decodePublish(
   if (p > end) return "malformed";
   let topic: string;
   try {
-    topic = utf8.decode(buf.subarray(start + 2, p));
+    topic = topicAt(buf, start + 2, tlen);
   } catch {
     return "malformed"; // [MQTT-1.5.4-1] ill-formed UTF-8
   }
@@ -71,11 +96,21 @@ export function encodeAck(
   if (head === undefined || typeof id !== "number" || p.properties !== undefined) return null;
   if (version !== 5) {
     if (p.reasonCode !== undefined) return null;
-    return Buffer.from([head, 2, id >> 8, id & 0xff]);
+    return ackBytes(head, id);
   }
   const rc = p.reasonCode;
-  if (rc === 0) return Buffer.from([head, 2, id >> 8, id & 0xff]); // [MQTT-3.4.2-1] reason 0, no properties: omitted
+  if (rc === 0) return ackBytes(head, id); // [MQTT-3.4.2-1] reason 0, no properties: omitted
   return Buffer.from([head, 4, id >> 8, id & 0xff, rc ?? 0, 0]);
+}
+
+/** an ack of a packet id alone (4 bytes; no array made for them) */
+export function ackBytes(head: number, id: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b[0] = head;
+  b[1] = 2;
+  b[2] = id >> 8;
+  b[3] = id & 0xff;
+  return b;
 }
 
 /**

@@ -38,6 +38,20 @@ export function frameBytes(c: Connection, chunk: Uint8Array): void {
       break;
     }
     const first = buf[off] as number;
+    if (c.state === "connected" && first === 0x40 && total === 4 && buf[off + 1] === 2) {
+      // PUBACK of a packet id alone, the other half of every QoS 1 delivery: no packet object
+      const pid = ((buf[off + 2] as number) << 8) | (buf[off + 3] as number);
+      if (pid !== 0) {
+        parseRun(c, buf, runStart, off);
+        if ((c.state as string) === "closed") return;
+        off += total;
+        runStart = off;
+        // nothing waits before it: what handlePuback does; else in its turn behind what waits
+        if (c.order === null && c.pendingPubs.length === 0) c.session?.complete(pid);
+        else c.onPacket({ cmd: "puback", messageId: pid });
+        continue;
+      }
+    }
     if (c.state === "connected" && (first >> 4 === 3 || total <= 4)) {
       // hot paths: PUBLISH without properties, PINGREQ, a bare DISCONNECT and acks skip mqtt-packet
       const fast = first >> 4 === 3 ? decodePublish(buf, off, i, off + total, c.version) : decodeTiny(buf, off, total);

@@ -4,7 +4,7 @@
 // own (`one`, `sent`, and in `rare` what a turn with two packets or a stall needs): no
 // object of its own per connection.
 import mqtt, { type Packet } from "mqtt-packet";
-import { encodeAck, encodeConnack, encodePublish } from "./codec.ts";
+import { ackBytes, encodeAck, encodeConnack, encodePublish } from "./codec.ts";
 import type { Connection } from "./connection.ts";
 import { publishPacket } from "./outbound-publish.ts";
 import type { Delivery, Message } from "./types.ts";
@@ -61,6 +61,12 @@ export function sendPacket(c: Connection, p: Packet): boolean {
   if (buf.length > c.limits.maximumPacketSize) return false; // [MQTT-3.1.2-24]
   push(c, buf);
   return true;
+}
+
+/** an ack of a packet id alone (PUBACK 0x40, PUBREC 0x50, ...: v3.1.1's only form, v5's reason 0): no packet object */
+export function sendAck(c: Connection, head: number, pid: number): void {
+  if (c.state === "closed" || c.limits.maximumPacketSize < 4) return;
+  push(c, ackBytes(head, pid));
 }
 
 /** Send one application message; false when it was dropped (expired or too large). */

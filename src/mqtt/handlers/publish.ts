@@ -9,6 +9,7 @@ import { RC } from "../codes.ts";
 import { isValidTopicName } from "../topics.ts";
 import { ingestSpellings } from "../spellings.ts";
 import { ownLimits } from "../client-limits.ts";
+import { sendAck } from "../outbound.ts";
 import { SERVER_RECEIVE_MAXIMUM, SERVER_TOPIC_ALIAS_MAXIMUM } from "./connect.ts";
 
 export interface PendingPublish {
@@ -150,11 +151,8 @@ export function finishPublish(c: Connection, e: PendingPublish): void {
   if (c.state === "closed") return;
   if (e.qos === 1) {
     c.inboundPending = Math.max(0, c.inboundPending - 1);
-    c.sendPacket(
-      c.version === 5 && reason !== 0
-        ? { cmd: "puback", messageId: e.pid, reasonCode: reason }
-        : { cmd: "puback", messageId: e.pid },
-    );
+    if (c.version === 5 && reason !== 0) c.sendPacket({ cmd: "puback", messageId: e.pid, reasonCode: reason });
+    else sendAck(c, 0x40, e.pid);
   } else if (e.qos === 2) {
     if (reason >= 0x80) {
       // a failed PUBREC ends the exchange: release the id now
