@@ -42,11 +42,13 @@ export function routeTable<R extends RouteKey>(routes: R[]): RouteTable<R> {
     if (!route.path.startsWith("/")) throw new Error(`route path must start with /: ${route.path}`);
     return { route, parts: route.path.split("/").slice(1) };
   });
-  for (const [i, a] of compiled.entries()) {
-    const twin = compiled.findIndex(
-      (b, j) => j < i && b.route.method === a.route.method && b.route.path === a.route.path,
-    );
-    if (twin >= 0) throw new Error(`route ${a.route.method} ${a.route.path} is declared twice`);
+  // one pass with a set (a pairwise search over ~200 routes ran ~20,000 comparisons at every
+  // start, enough for JSC to compile it with its optimizing tiers: bench/RESULTS.md "Session 7: start")
+  const seen = new Set<string>();
+  for (const { route } of compiled) {
+    const key = `${route.method} ${route.path}`;
+    if (seen.has(key)) throw new Error(`route ${route.method} ${route.path} is declared twice`);
+    seen.add(key);
   }
 
   return {
