@@ -30,7 +30,7 @@ test("HTTP/2 over the duplex: 8 MiB answered whole, the request body read, the p
     port: 0,
     socket: {
       open(s) {
-        s.data = { early: [], earlyBytes: 0, timer: null, key: null, to: null, gone: false };
+        s.data = { early: [], earlyBytes: 0, timer: null, key: null, to: null, gone: false, counted: false };
         const d = new SocketDuplex(s, undefined, false);
         h2.emit("connection", d);
         s.data.to = d.attached();

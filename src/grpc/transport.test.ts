@@ -73,3 +73,31 @@ test("grpc-js loads at the first admitted connection, once; refused peers never 
   expect(loads).toBe(1);
   for (const s of [a, b, c]) s.destroy();
 });
+
+test("at most maxConnections sockets at once; one cut for being too many does not free a place", async () => {
+  const rejected: string[] = [];
+  transport = await listenGrpc({
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: 2,
+    admit: () => true,
+    rejected: (a) => rejected.push(a),
+    load: () => new Promise<Injector>(() => {}), // grpc-js never arrives: sockets wait
+    log: createLogger("test"),
+  });
+  const port = transport.port;
+  const a = await connect(port, "a");
+  const b = await connect(port, "b");
+  while (transport.connections() < 2) await Bun.sleep(1);
+  const c = await connect(port, "c");
+  await closed(c);
+  const d = await connect(port, "d");
+  await closed(d);
+  expect(rejected).toEqual(["127.0.0.1", "127.0.0.1"]);
+  a.destroy();
+  while (transport.connections() > 1) await Bun.sleep(1);
+  const e = await connect(port, "e");
+  while (transport.connections() < 2) await Bun.sleep(1);
+  expect(rejected.length).toBe(2);
+  for (const s of [b, e]) s.destroy();
+});

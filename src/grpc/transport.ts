@@ -25,6 +25,8 @@ export interface TransportOptions {
   log: Logger;
   /** a handshake that takes longer is dropped (default 10 s) */
   handshakeTimeoutMs?: number;
+  /** connections (in the handshake or admitted) held at most (default MAX_CONNECTIONS) */
+  maxConnections?: number;
 }
 
 /** one admitted socket as grpc-js has it: bytes in, the socket drained, closed */
@@ -59,6 +61,8 @@ export interface Conn {
   raw?: RawPeerCertificate | undefined;
   to: Attached | null;
   gone: boolean;
+  /** counted toward MAX_CONNECTIONS (a socket cut at once for being one too many is not) */
+  counted: boolean;
 }
 
 /** connections (in the handshake or admitted) the listener holds at most; more are cut at once */
@@ -129,13 +133,14 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
       : {}),
     socket: {
       open(s) {
-        s.data = { early: [], earlyBytes: 0, timer: null, key: null, to: null, gone: false };
+        s.data = { early: [], earlyBytes: 0, timer: null, key: null, to: null, gone: false, counted: false };
         // every TCP connection, before its handshake: a flood of them is bounded
-        if (raw >= MAX_CONNECTIONS || stopped) {
+        if (raw >= (o.maxConnections ?? MAX_CONNECTIONS) || stopped) {
           o.rejected?.(s.remoteAddress);
           return s.terminate();
         }
         raw++;
+        s.data.counted = true;
         if (!t) {
           if (!o.admit({ address: s.remoteAddress })) return s.terminate();
           return inject(s);
@@ -182,7 +187,7 @@ export async function listenGrpc(o: TransportOptions): Promise<GrpcTransport> {
         const c = s.data;
         if (c.gone) return;
         c.gone = true;
-        raw--;
+        if (c.counted) raw--;
         if (c.timer) clearTimeout(c.timer);
         open.delete(s);
         if (c.key) certs.delete(c.key);
