@@ -70,7 +70,7 @@ export function startSelfRecord(d: {
   let failing = false; // one warning per failing spell (a full disk), not one every 10 s
   const tick = () => {
     try {
-      d.store.write(SYSTEM_TABLE, readingRows(d.snapshot(), dirBytes(d.dataDir)));
+      d.store.writeOwn(SYSTEM_TABLE, readingRows(d.snapshot(), dirBytes(d.dataDir)));
       failing = false;
       if (!configured) {
         configured = true;

@@ -29,6 +29,12 @@ export interface SeriesStore {
   /** Insert rows into `table` (created on first use) in one transaction; returns rows written. */
   write(table: string, rows: Row[]): number;
   /**
+   * write() for rows the gateway makes about itself (NEO_SYSTEM): committed without waiting
+   * for the disk whatever Storage.Sync says (the next synced commit or checkpoint carries
+   * them), so a 10 s reading never holds the event loop for an fsync. Not for users' rows.
+   */
+  writeOwn(table: string, rows: Row[]): number;
+  /**
    * Many batches, one commit. Each batch is validated first; a refused batch gets -1 in
    * the result (and `onReject` is told why) while the others are written. With a single
    * batch and no `onReject`, a refused batch throws its NeoError (same as write()).

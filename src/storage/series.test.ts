@@ -237,3 +237,20 @@ describe("migrations", () => {
     rw.close();
   });
 });
+
+describe("writeOwn (the gateway's own rows, not waiting for the disk)", () => {
+  test("writes and refuses as write() does, in either Storage.Sync mode, and write() goes on as before", () => {
+    expect(store.writeOwn("neo_system", [{ name: "cpu", time: 1n, value: 1 }])).toBe(1);
+    expect(errorOf(() => store.writeOwn("neo_system", [{ name: "", time: 2n, value: 2 }])).code).toBe(
+      errorOf(() => store.write("neo_system", [{ name: "", time: 2n, value: 2 }])).code,
+    );
+    store.setSync("normal");
+    expect(store.writeOwn("neo_system", [{ name: "cpu", time: 3n, value: 3 }])).toBe(1);
+    store.setSync("full");
+    expect(store.write("neo_system", [{ name: "cpu", time: 4n, value: 4 }])).toBe(1);
+    expect(store.query("select VALUE from neo_system order by TIME").rows).toEqual([[1], [3], [4]]);
+    store.close();
+    expect(() => store.writeOwn("neo_system", [{ name: "cpu", time: 5n, value: 5 }])).toThrow();
+    store = openSeriesStore(dir); // afterEach closes it
+  });
+});

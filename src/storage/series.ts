@@ -26,7 +26,11 @@ const EXAMPLE_TABLE = "EXAMPLE";
 export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
   const file = join(dataDir, "series.db");
   const db: Database = openDatabase(file, { busyTimeoutMs: opts.busyTimeoutMs });
-  const setSync = (mode: SyncMode) => db.exec(`PRAGMA synchronous=${mode === "normal" ? "NORMAL" : "FULL"}`);
+  let syncMode: SyncMode = "full";
+  const setSync = (mode: SyncMode) => {
+    syncMode = mode;
+    db.exec(`PRAGMA synchronous=${mode === "normal" ? "NORMAL" : "FULL"}`);
+  };
   setSync(opts.sync ?? "full");
   // Make sure the WAL files exist before the read-only connection attaches to them.
   db.exec("CREATE TABLE IF NOT EXISTS _neo_series_meta (k TEXT PRIMARY KEY, v TEXT)");
@@ -149,14 +153,26 @@ export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): Seri
     },
   );
 
+  const write = (table: string, rows: Row[]): number => {
+    ensureOpen();
+    const t = normalizeTableName(table);
+    rows.forEach(checkRow);
+    if (rows.length === 0) return 0;
+    return inTx(() => writeTx.immediate(t, rows) as number);
+  };
+
   return {
     file,
-    write(table, rows) {
+    write,
+    writeOwn(table, rows) {
       ensureOpen();
-      const t = normalizeTableName(table);
-      rows.forEach(checkRow);
-      if (rows.length === 0) return 0;
-      return inTx(() => writeTx.immediate(t, rows) as number);
+      if (syncMode === "normal") return write(table, rows);
+      db.exec("PRAGMA synchronous=NORMAL");
+      try {
+        return write(table, rows);
+      } finally {
+        db.exec("PRAGMA synchronous=FULL");
+      }
     },
     writeMany(batches, onReject) {
       ensureOpen();
