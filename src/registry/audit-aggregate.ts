@@ -23,6 +23,8 @@ export interface AuditAggregator {
   admit(e: AuditEvent, at: number): boolean;
   /** the count rows of minutes that ended before `now` (all of them when `now` is undefined) */
   drain(now?: number): AuditEvent[];
+  /** when the earliest minute still counting ends (Infinity: none is) */
+  nextDrain(): number;
 }
 
 const MINUTE = 60_000;
@@ -155,6 +157,11 @@ export function createAuditAggregator(
         return false;
       }
       return true;
+    },
+    nextDrain() {
+      let first = Number.POSITIVE_INFINITY;
+      for (const minute of minutes.keys()) if (minute + MINUTE < first) first = minute + MINUTE;
+      return first;
     },
     drain(now) {
       const out: AuditEvent[] = [];

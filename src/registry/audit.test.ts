@@ -146,3 +146,36 @@ test("authorization refusals (deny) are capped with authentication events; chang
   expect(all.some((e) => e.action === "key.create")).toBe(true);
   log.close();
 });
+
+describe("the flush timer", () => {
+  test("runs while something waits: a recorded event and a counted minute's row reach the file without flush()", async () => {
+    const { Database } = await import("bun:sqlite");
+    const dir = fresh();
+    let clock = 60_000 * 1000 + 59_900; // 100 ms before a minute ends
+    const log = openAuditLog(dir, { maxEvents: 1000, flushMs: 20, now: () => clock, inFull: 1 });
+    const reader = new Database(join(dir, "audit.db"), { readonly: true });
+    const rows = () =>
+      (reader.query("SELECT action, detail FROM audit ORDER BY id").all() as { action: string }[]).length;
+    const refused = () =>
+      log.record({
+        kind: "auth",
+        action: "connect",
+        result: "fail",
+        method: "token",
+        address: "10.0.0.1",
+        reason: "x",
+      });
+    refused(); // in full
+    refused(); // counted in its minute
+    const until = async (n: number) => {
+      for (let i = 0; i < 500 && rows() < n; i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    await until(1);
+    expect(rows()).toBe(1);
+    clock += 60_000; // the minute ended: its count row is written by the timer
+    await until(2);
+    expect(rows()).toBe(2);
+    reader.close();
+    log.close();
+  });
+});

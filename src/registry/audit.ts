@@ -159,8 +159,22 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   }
 
   let soon: ReturnType<typeof setTimeout> | undefined;
-  const timer = opts.flushMs ? setInterval(() => flush(), opts.flushMs) : undefined;
-  timer?.unref?.();
+  // the flush timer runs only while something waits (rows queued, or a minute still counting
+  // until it ends): an idle gateway is not woken every flushMs (bench/RESULTS.md, session 7 tails)
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    if (timer !== undefined || !opts.flushMs || closed) return;
+    if (queue.length === 0 && aggregator.nextDrain() === Number.POSITIVE_INFINITY) return; // nothing waits
+    // a minute still counting: flushed once it ended (a minute at most, whatever the clock says)
+    const wait =
+      queue.length > 0 ? opts.flushMs : Math.max(opts.flushMs, Math.min(60_000, aggregator.nextDrain() - now()));
+    timer = setTimeout(() => {
+      timer = undefined;
+      flush();
+      arm();
+    }, wait);
+    timer.unref?.();
+  };
 
   return {
     record(e) {
@@ -170,8 +184,10 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
         return;
       }
       const at = e.at ?? now();
-      if (!aggregator.admit(e, at)) return;
-      push(e, at);
+      const admitted = aggregator.admit(e, at);
+      if (admitted) push(e, at);
+      arm();
+      if (!admitted) return;
       if (queue.length >= BATCH * WIDTH && soon === undefined) {
         soon = setTimeout(() => {
           soon = undefined;
@@ -228,7 +244,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     close() {
       if (closed) return;
       if (soon) clearTimeout(soon);
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       flush(true);
       closed = true;
       db.close();
