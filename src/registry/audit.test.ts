@@ -179,3 +179,25 @@ describe("the flush timer", () => {
     log.close();
   });
 });
+
+test("rows recorded while the timer waits for a minute's end are flushed within flushMs", async () => {
+  const { Database } = await import("bun:sqlite");
+  const dir = fresh();
+  const clock = 60_000 * 2000; // a minute just began: its count row is ~60 s away
+  const log = openAuditLog(dir, { maxEvents: 1000, flushMs: 20, now: () => clock, inFull: 1 });
+  const reader = new Database(join(dir, "audit.db"), { readonly: true });
+  const rows = () => (reader.query("SELECT id FROM audit").all() as unknown[]).length;
+  const until = async (n: number) => {
+    for (let i = 0; i < 500 && rows() < n; i++) await new Promise((r) => setTimeout(r, 5));
+  };
+  const refused = (address: string) =>
+    log.record({ kind: "auth", action: "connect", result: "fail", method: "token", address, reason: "x" });
+  refused("10.0.0.1"); // in full
+  refused("10.0.0.1"); // counted: the timer then waits for the minute's end
+  await until(1);
+  refused("10.0.0.2"); // another address: in full, and not left waiting a minute
+  await until(2);
+  expect(rows()).toBe(2);
+  reader.close();
+  log.close();
+});

@@ -162,14 +162,26 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   // the flush timer runs only while something waits (rows queued, or a minute still counting
   // until it ends): an idle gateway is not woken every flushMs (bench/RESULTS.md, session 7 tails)
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** when the armed timer fires (performance.now()) */
+  let timerAt = Number.POSITIVE_INFINITY;
   const arm = (): void => {
-    if (timer !== undefined || !opts.flushMs || closed) return;
-    if (queue.length === 0 && aggregator.nextDrain() === Number.POSITIVE_INFINITY) return; // nothing waits
-    // a minute still counting: flushed once it ended (a minute at most, whatever the clock says)
-    const wait =
-      queue.length > 0 ? opts.flushMs : Math.max(opts.flushMs, Math.min(60_000, aggregator.nextDrain() - now()));
+    if (!opts.flushMs || closed) return;
+    let wait = opts.flushMs;
+    if (queue.length === 0) {
+      // only a minute still counting: flushed once it ended (a minute at most, whatever the clock says)
+      const next = aggregator.nextDrain();
+      if (next === Number.POSITIVE_INFINITY) return; // nothing waits
+      wait = Math.max(opts.flushMs, Math.min(60_000, next - now()));
+    }
+    const at = performance.now() + wait;
+    if (timer !== undefined) {
+      if (timerAt <= at) return; // armed soon enough
+      clearTimeout(timer); // armed for a minute's end, and now rows wait
+    }
+    timerAt = at;
     timer = setTimeout(() => {
       timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
       flush();
       arm();
     }, wait);
