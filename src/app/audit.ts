@@ -4,7 +4,7 @@ import type { NeoConfig } from "../config/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { warnIfDiskFull } from "../lib/disk-full.ts";
 import type { ConnectRequest } from "../mqtt/index.ts";
-import { type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
+import { type AuditEvent, type AuditLog, openAuditLog, tokenClientId } from "../registry/index.ts";
 import type { ClientRef } from "../mqtt/index.ts";
 import { formOf, type PresentedForm } from "../auth/index.ts";
 import { credentialOf, type MqttAuthOutcome } from "./mqtt-auth.ts";
@@ -94,4 +94,41 @@ export function auditMqttRefusal(
     address: c.peer.remoteAddress,
     reason: `not allowed to ${operation === "topics:publish" ? "publish to" : "subscribe to"} ${target}`,
   });
+}
+
+/** events kept while audit.db is not open yet (the start's first CONNECTs: a handful) */
+const MAX_WAITING = 10_000;
+
+/**
+ * The audit trail whose audit.db opens later (bench/RESULTS.md "Session 7: start, the gate"):
+ * record() keeps each event, stamped with its time, in memory until open(); open() opens the
+ * trail and records them in order. flush(), query() and close() open it first (close() only
+ * when something waits), so no event is lost. open() throws what the open throws.
+ */
+export function auditOpenedLater(openTrail: () => AuditLog): AuditLog & { open(): void } {
+  let trail: AuditLog | undefined;
+  let waiting: AuditEvent[] = [];
+  let droppedEarly = 0;
+  const open = (): AuditLog => {
+    if (trail) return trail;
+    const t = openTrail();
+    trail = t;
+    for (const e of waiting) t.record(e);
+    waiting = [];
+    return t;
+  };
+  return {
+    record(e) {
+      if (trail) trail.record(e);
+      else if (waiting.length < MAX_WAITING) waiting.push(e.at === undefined ? { ...e, at: Date.now() } : e);
+      else droppedEarly++;
+    },
+    flush: () => open().flush(),
+    query: (f) => open().query(f),
+    dropped: () => droppedEarly + (trail?.dropped() ?? 0),
+    close() {
+      if (trail || waiting.length > 0) open().close();
+    },
+    open: () => void open(),
+  };
 }

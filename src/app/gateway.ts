@@ -1,7 +1,7 @@
 // The composition root: the gateway starts in phases, each returning the handles the next
 // ones take (keys -> the broker and its MQTT listeners, accepting at once -> stores -> door
-// -> broker state -> services, whose hooks let the waiting CONNECTs in -> the other
-// listeners), and each adds its steps
+// -> broker state -> services, whose hooks let the waiting CONNECTs in -> the gate: the
+// stores a CONNECT does not need -> the other listeners), and each adds its steps
 // to one ordered stop list (stop-list.ts). Reloadable settings are one value that a reload
 // replaces and announces (lib/settings.ts); nothing changes the config in place.
 import type { NeoConfig } from "../config/index.ts";
@@ -57,6 +57,9 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     await pollSockets();
     await pollSockets();
     times.lap("waiting CONNECTs answered");
+    // the gate: the stores a CONNECT does not need open now (a failed open fails the start)
+    stores.openLate();
+    times.lap("series store, table finder, audit.db");
     stores.recordOwnFigures();
     times.lap("own figures");
     // the HTTP routes, the console, EST, gRPC and CoAP's listeners are code the first CONNACKs
@@ -72,7 +75,7 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     times.lap("collection");
     log.debug(`start: ${times.line()}`);
     // old-layout tables move to the compact layout now, while the gateway serves
-    stores.lifecycle.startMigration();
+    stores.startMigration();
     // no full collection after the start: a synchronous one stalls every client for 10-75 ms
     // while traffic runs (the latency tail it made: bench/RESULTS.md, "settle collection")
     const stop = async () => {

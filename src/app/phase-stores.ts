@@ -1,16 +1,20 @@
 // Start phase 1, stores: the data dir and every file the gateway keeps open (CA, registry,
 // people, series store, audit trail), the write path into the store and the query
-// processes. Nothing here listens or knows the broker.
+// processes. Nothing here listens or knows the broker. What a CONNECT reads (registry,
+// domains, groups) opens here; series.db, the table finder and audit.db open at openLate(),
+// the gate after the first CONNACKs (the audit's events wait in memory until then).
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts";
+import { join } from "node:path";
+import { lazyStore } from "../lib/lazy-store.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
 import { createQueryService, openTableFinder } from "../query/index.ts";
 import { openDomains, openGroups, openRegistry } from "../registry/index.ts";
 import { useGroupFacts } from "./domain-groups.ts";
-import { keepReserve, openSeriesStore, releaseReserve, userTableOf } from "../storage/index.ts";
-import { createServerAudit } from "./audit.ts";
+import { keepReserve, openSeriesStore, releaseReserve, SERIES_FILE, userTableOf } from "../storage/index.ts";
+import { auditOpenedLater, createServerAudit } from "./audit.ts";
 import { createCredentialSignal } from "./credential-signal.ts";
 import { createExports } from "./exports.ts";
 import { startSelfRecord } from "./self-record.ts";
@@ -100,14 +104,20 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   });
   stops.add("stores", "exports", () => exports.stop());
   settings.onChange((next) => void exports.replace(next.exports));
-  const seriesStore = openSeriesStore(config.data, {
-    sync: config.storage.sync,
-    busyTimeoutMs: config.storage.busyTimeoutMs,
-    log: storageLog,
-    migrateInBackground: true,
-    ...storageOptions(config),
-  });
-  times?.lap("exports, series store");
+  // series.db, its read-only connection and the table finder's open after the first CONNACKs
+  // (openLate below, the gate); whatever needs them before opens them then, at its first use
+  // (a PUBLISH into a stored topic in the same turns: its write waits for the open, then commits)
+  const seriesStore = lazyStore(() =>
+    openSeriesStore(config.data, {
+      sync: config.storage.sync,
+      busyTimeoutMs: config.storage.busyTimeoutMs,
+      log: storageLog,
+      migrateInBackground: true,
+      ...storageOptions(config),
+    }),
+  );
+  const seriesFile = join(config.data, SERIES_FILE);
+  times?.lap("exports");
   const store = exports.wrap(meteredStore(seriesStore, metrics));
   stops.add("stores", "series store", () => store.close());
   settings.onChange((next, prev) => {
@@ -116,25 +126,37 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
     if (a.retention !== b.retention || a.maxSize !== b.maxSize || a.whenFull !== b.whenFull)
       store.configureStorage(storageOptions(next));
   });
-  const lifecycle = startStorageLifecycle(store, storageLog, () => keepReserve(config.data));
-  stops.add("writes", "retention", () => lifecycle.stop());
   const batcher = createWriteBatcher(store);
   stops.add("writes", "write batcher", () => batcher.flush());
 
-  times?.lap("storage jobs");
-  const queries = createQueryService(store.file, config.query, createLogger("query"));
+  const queries = createQueryService(seriesFile, config.query, createLogger("query"));
   stops.add("services", "query processes", () => queries.close()); // a running query is killed, not waited for
   // storage's user tables are views over internal tables: map what SQLite reads back to them
-  const finder = openTableFinder(store.file, userTableOf);
+  const finder = lazyStore(() => openTableFinder(seriesFile, userTableOf));
   stops.add("services", "table finder", () => finder.close());
 
   // every authentication the trail records is also counted for /metrics and the Overview
-  const audit = countedAudit(
+  // audit.db opens with the gate too: until then the events wait in memory
+  const trail = auditOpenedLater(() =>
     createServerAudit(config.data, config.audit, createLogger("audit"), config.guard.ipv6Prefix),
-    metrics,
   );
+  const audit = countedAudit(trail, metrics);
   stops.add("stores", "audit trail", () => audit.close());
-  times?.lap("query processes, table finder, audit trail");
+  times?.lap("query processes, audit queue");
+  let lifecycle: ReturnType<typeof startStorageLifecycle> | undefined;
+  /**
+   * The gate, once the waiting CONNECTs are answered: the series store, the table finder and
+   * audit.db open now (a failed open throws: the start fails as it did when they opened first),
+   * then the retention and rollup jobs start.
+   */
+  const openLate = () => {
+    void seriesStore.file;
+    void finder.tablesRead;
+    trail.open();
+    lifecycle = startStorageLifecycle(store, storageLog, () => keepReserve(config.data));
+    const started = lifecycle;
+    stops.add("writes", "retention", () => started.stop());
+  };
   // the gateway's own figures every 10 s into NEO_SYSTEM (the console's history); not counted as
   // users' rows. The first reading (a commit) is taken once the waiting CONNECTs are answered.
   const recordOwnFigures = () => {
@@ -161,7 +183,9 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
     finder,
     audit,
     exports,
-    lifecycle,
+    openLate,
+    /** old-layout tables move to the compact layout (after openLate) */
+    startMigration: () => lifecycle?.startMigration(),
     recordOwnFigures,
   };
 }

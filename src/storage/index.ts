@@ -1,7 +1,7 @@
 // storage: bun:sqlite files, migrations and the time-series tag tables.
 export { explainOpenError, openDatabase, openSnapshot } from "./db.ts";
 export { runMigrations, type Migration } from "./migrations.ts";
-export { openSeriesStore, type Row } from "./series.ts";
+export { openSeriesStore, type Row, SERIES_FILE } from "./series.ts";
 export { normalizeTableName } from "./row-checks.ts";
 export type {
   SeriesStore,

@@ -23,8 +23,11 @@ export type { Row };
 /** the tag table every new store has (machbase-neo's examples use it) */
 const EXAMPLE_TABLE = "EXAMPLE";
 
+/** the store's file in the data dir */
+export const SERIES_FILE = "series.db";
+
 export function openSeriesStore(dataDir: string, opts: SeriesOptions = {}): SeriesStore {
-  const file = join(dataDir, "series.db");
+  const file = join(dataDir, SERIES_FILE);
   const db: Database = openDatabase(file, { busyTimeoutMs: opts.busyTimeoutMs });
   let syncMode: SyncMode = "full";
   const setSync = (mode: SyncMode) => {
