@@ -56,34 +56,32 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
   }
   if (!isValidTopicName(topic)) return c.protocolClose(RC.topicNameInvalid); // [MQTT-3.3.2-2]
 
-  const entry: PendingPublish = { pid, qos: p.qos, msg: null, kind: "route", outcome: null, settled: true };
-  if (p.qos > 0) {
-    if (p.qos === 2 && session.inboundQos2.has(pid)) {
-      entry.kind = "dup"; // [MQTT-4.3.3-10] already received: do not deliver twice
-      return queueOrFinish(c, entry);
+  // no PendingPublish is made for a publish finished at once (most): only one that must wait
+  const qos = p.qos;
+  if (qos > 0) {
+    if (qos === 2 && session.inboundQos2.has(pid)) {
+      return queueOrFinish(c, pid, qos, "dup", null, null); // [MQTT-4.3.3-10] already received: do not deliver twice
     }
     if (c.inboundPending >= SERVER_RECEIVE_MAXIMUM && c.version === 5)
       return c.protocolClose(RC.receiveMaximumExceeded); // [MQTT-3.3.4-9]
     c.inboundPending++;
-    if (p.qos === 2) session.addInboundQos2(pid);
+    if (qos === 2) session.addInboundQos2(pid);
   }
 
   if (!core.decisions.mayPublish(session, client, topic, core.hooks)) {
-    entry.kind = "denied";
-    return queueOrFinish(c, entry);
+    return queueOrFinish(c, pid, qos, "denied", null, null);
   }
 
   const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
-  const msg: Message = { topic, payload, qos: p.qos, retain: p.retain, origin: c.clientId };
+  const msg: Message = { topic, payload, qos, retain: p.retain, origin: c.clientId };
   if (c.version === 5 && p.properties) {
     const { topicAlias: _a, subscriptionIdentifier: _s, ...rest } = p.properties;
     if (Object.keys(rest).length > 0) msg.properties = rest as PublishProperties;
     if (rest.messageExpiryInterval !== undefined) msg.expiresAt = Date.now() + rest.messageExpiryInterval * 1000;
   }
-  entry.msg = msg;
 
   const onPublish = core.hooks.onPublish;
-  if (!onPublish) return queueOrFinish(c, entry);
+  if (!onPublish) return queueOrFinish(c, pid, qos, "route", msg, null);
   // the message itself is what the hook sees (no copy per publish); hooks only read it
   const inbound: InboundPublish = msg;
   let r: Promise<PublishOutcome> | PublishOutcome;
@@ -93,11 +91,8 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     core.log.error(`onPublish failed for ${topic}`, e);
     r = { handled: true, reasonCode: RC.unspecifiedError };
   }
-  if (!(r instanceof Promise)) {
-    entry.outcome = r;
-    return queueOrFinish(c, entry);
-  }
-  entry.settled = false;
+  if (!(r instanceof Promise)) return queueOrFinish(c, pid, qos, "route", msg, r);
+  const entry: PendingPublish = { pid, qos, msg, kind: "route", outcome: null, settled: false };
   awaitPublish(c, entry);
   r.then(
     (o) => {
@@ -113,56 +108,72 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
   });
 }
 
-function queueOrFinish(c: Connection, entry: PendingPublish): void {
-  if (c.pendingPubs.length > 0) awaitPublish(c, entry);
-  else finishPublish(c, entry);
+function queueOrFinish(
+  c: Connection,
+  pid: number,
+  qos: 0 | 1 | 2,
+  kind: PendingPublish["kind"],
+  msg: Message | null,
+  outcome: PublishOutcome | null,
+): void {
+  if (c.pendingPubs.length > 0) awaitPublish(c, { pid, qos, msg, kind, outcome, settled: true });
+  else finish(c, pid, qos, kind, msg, outcome);
 }
 
 /** Route (unless the app handled it or it was denied) and acknowledge. */
 export function finishPublish(c: Connection, e: PendingPublish): void {
+  finish(c, e.pid, e.qos, e.kind, e.msg, e.outcome);
+}
+
+function finish(
+  c: Connection,
+  pid: number,
+  qos: 0 | 1 | 2,
+  kind: PendingPublish["kind"],
+  m: Message | null,
+  o: PublishOutcome | null,
+): void {
   let reason: number = RC.success;
-  if (e.kind === "denied") {
+  if (kind === "denied") {
     // v5 tells the publisher; v3.1.1 acks as usual and drops the message
     if (c.version === 5) reason = RC.notAuthorized;
-  } else if (e.kind === "route" && e.msg) {
-    const o = e.outcome;
+  } else if (kind === "route" && m) {
     if (o?.reasonCode !== undefined) reason = o.reasonCode;
     if (!o?.handled) {
-      const m = e.msg;
       const owner = c.client?.identity ?? c.clientId;
       if (m.retain && !c.core.retained.admits(m, owner)) {
         // over Mqtt.MaxRetained*: v5 with an ack is told (0x97) and nothing is delivered;
         // otherwise the message is delivered but not kept
         c.core.stats.retainedRefused++;
-        if (c.version === 5 && e.qos > 0) reason = RC.quotaExceeded;
+        if (c.version === 5 && qos > 0) reason = RC.quotaExceeded;
         else if (o?.also) ingestSpellings(c.core, { ...m, retain: false }, owner, o.also);
         else c.core.route(m);
       } else if (o?.also) ingestSpellings(c.core, m, owner, o.also);
       else c.core.ingest(m, owner);
     }
-    if (o?.disconnect && e.qos > 0) {
+    if (o?.disconnect && qos > 0) {
       // no ack: the id is free again, so the client's resend is stored, not taken for a duplicate
-      if (e.qos === 2) c.session?.releaseInboundQos2(e.pid);
+      if (qos === 2) c.session?.releaseInboundQos2(pid);
       c.inboundPending = Math.max(0, c.inboundPending - 1);
       if (c.state !== "closed") c.close();
       return;
     }
   }
   if (c.state === "closed") return;
-  if (e.qos === 1) {
+  if (qos === 1) {
     c.inboundPending = Math.max(0, c.inboundPending - 1);
-    if (c.version === 5 && reason !== 0) c.sendPacket({ cmd: "puback", messageId: e.pid, reasonCode: reason });
-    else sendAck(c, 0x40, e.pid);
-  } else if (e.qos === 2) {
+    if (c.version === 5 && reason !== 0) c.sendPacket({ cmd: "puback", messageId: pid, reasonCode: reason });
+    else sendAck(c, 0x40, pid);
+  } else if (qos === 2) {
     if (reason >= 0x80) {
       // a failed PUBREC ends the exchange: release the id now
-      c.session?.releaseInboundQos2(e.pid);
-      if (e.kind !== "dup") c.inboundPending = Math.max(0, c.inboundPending - 1);
+      c.session?.releaseInboundQos2(pid);
+      if (kind !== "dup") c.inboundPending = Math.max(0, c.inboundPending - 1);
     }
     c.sendPacket(
       c.version === 5 && reason !== 0
-        ? { cmd: "pubrec", messageId: e.pid, reasonCode: reason }
-        : { cmd: "pubrec", messageId: e.pid },
+        ? { cmd: "pubrec", messageId: pid, reasonCode: reason }
+        : { cmd: "pubrec", messageId: pid },
     );
   }
 }
