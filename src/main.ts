@@ -6,7 +6,14 @@ if (process.env.NEO_QUERY_DB) {
   runQueryChild();
 } else {
   await import("./cli/plain-output.ts");
-  const { runCli } = await import("./cli/index.ts");
-  await runCli(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // `neo serve` straight to its command, not through the whole command tree (src/cli/serve-direct.ts)
+  if (argv[0] === "serve" && !argv.includes("--help") && !argv.includes("-h")) {
+    const { serveDirect } = await import("./cli/serve-direct.ts");
+    await serveDirect(argv.slice(1));
+  } else {
+    const { runCli } = await import("./cli/index.ts");
+    await runCli(argv);
+  }
 }
 export {};

@@ -13,11 +13,11 @@ async function resolve<T>(v: Resolvable<T> | undefined): Promise<T | undefined> 
 
 const ALWAYS = new Set(["help", "h", "version", "v"]);
 
-/** Throws a usage error naming the first unknown flag, with a did-you-mean. */
-export async function checkFlags(root: CommandDef<ArgsDef>, argv: string[]): Promise<void> {
-  let cmd = root;
+/** Throws a usage error naming the first unknown flag, with a did-you-mean (`name`: how the message calls `root`). */
+export async function checkFlags<T extends ArgsDef>(root: CommandDef<T>, argv: string[], name?: string): Promise<void> {
+  let cmd = root as unknown as CommandDef<ArgsDef>;
   let rest = argv;
-  let path = root.meta ? ((await resolve(root.meta))?.name ?? "neo") : "neo";
+  let path = name ?? (root.meta ? ((await resolve(root.meta))?.name ?? "neo") : "neo");
   for (;;) {
     const subs = await resolve(
       cmd.subCommands as Resolvable<Record<string, Resolvable<CommandDef<ArgsDef>>>> | undefined,

@@ -170,5 +170,16 @@ describe("configuration", () => {
     const r = await neo(["serve", "--data", tempDir(), "--htp-enable-token-auth", "true"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("did you mean --http-enable-token-auth?");
+    // `neo serve` takes a direct path (src/cli/serve-direct.ts): the same message as through the tree
+    expect(r.stderr.trim()).toBe(
+      "neo: unknown option --htp-enable-token-auth for `neo serve`; did you mean --http-enable-token-auth? (see `neo serve --help`)",
+    );
+  });
+
+  test("neo serve --help shows serve's usage and starts nothing", async () => {
+    const r = await neo(["serve", "--data", tempDir(), "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--mqtt-enable-token-auth");
+    expect(r.stdout).toContain("neo serve");
   });
 });
