@@ -76,6 +76,16 @@ const refuse = (
 
 export function createMqttAuthenticator(deps: MqttAuthDeps) {
   const { config, auth } = deps;
+  // one record per principal and epoch, shared by its sessions: identify() gives the same
+  // principal to every CONNECT of a cached credential, and the answers kept on the record
+  // (`rights`) depend only on the principal and the epoch (48 B an idle session less)
+  const records = new WeakMap<Identified, SessionCredential>();
+  const recordOf = (p: Identified): SessionCredential => {
+    const epoch = deps.epoch();
+    let r = records.get(p);
+    if (r === undefined || r.epoch !== epoch) records.set(p, (r = { principal: p, epoch, rights: null }));
+    return r;
+  };
   // TLS never turns authentication off: when the TLS listener demands client
   // certificates, clients arriving without one (WebSocket on the HTTP port) need a
   // token even if token auth was not switched on.
@@ -158,10 +168,11 @@ export function createMqttAuthenticator(deps: MqttAuthDeps) {
     const p = who.principal;
     const clash = checkClientId(req, p);
     if (clash) return { ...clash, form: formOf(p.ref), ...(p.kind !== "anonymous" ? { claimed: p.id } : {}) };
-    const meta: SessionCredential = { principal: p, epoch: deps.epoch(), rights: null };
-    // anonymous clients and the console hold no identity: their sessions are nobody's
-    if (p.kind === "anonymous" || p.ref.kind === "session") return { ok: true, meta };
-    return { ok: true, identity: p.id, expiresAt: p.expiresAt, meta };
+    // anonymous clients and the console hold no identity: their sessions are nobody's (and
+    // their principals are one per CONNECT: a record of their own)
+    if (p.kind === "anonymous" || p.ref.kind === "session")
+      return { ok: true, meta: { principal: p, epoch: deps.epoch(), rights: null } };
+    return { ok: true, identity: p.id, expiresAt: p.expiresAt, meta: recordOf(p) };
   }
 
   /**
