@@ -16,6 +16,11 @@ export interface ExportSet {
   sys(): [string, string][];
   /** apply a changed list: only added, removed or changed exports stop or start */
   replace(next: ExportConfig[] | undefined): Promise<void>;
+  /**
+   * start the exports made with the set (their queue files, their pumps): the start's gate
+   * calls it after the first CONNACKs; the first write, or a replace(), starts them earlier
+   */
+  open(): void;
   stop(): Promise<void>;
 }
 
@@ -32,7 +37,13 @@ export function createExports(initial: ExportConfig[] | undefined, dataDir: stri
     log.info(`export "${c.name}": ${c.tables.join(", ")} to ${e.status().database}`);
     return e;
   };
-  for (const c of initial ?? []) running.set(c.name, start(c));
+  let waiting = initial;
+  const open = () => {
+    if (!waiting) return;
+    // a queue file that does not open throws here, and again at the gate (the start fails)
+    for (const c of waiting) if (!running.has(c.name)) running.set(c.name, start(c));
+    waiting = undefined;
+  };
 
   /** offer a committed write to every export that copies its table */
   function offer(table: string, rows: Parameters<Export["offer"]>[1], senml: boolean): void {
@@ -51,11 +62,13 @@ export function createExports(initial: ExportConfig[] | undefined, dataDir: stri
     wrap(store) {
       const wrapped: SeriesStore = Object.create(store);
       wrapped.write = (table, rows) => {
+        open(); // before the commit: a write never lands in the store without its export
         const n = store.write(table, rows);
         if (running.size > 0) offer(table, rows, false);
         return n;
       };
       wrapped.writeMany = (batches, onReject) => {
+        open();
         const counts = store.writeMany(batches, onReject);
         if (running.size > 0)
           batches.forEach((b, i) => {
@@ -86,7 +99,9 @@ export function createExports(initial: ExportConfig[] | undefined, dataDir: stri
       }
       return out;
     },
+    open,
     async replace(next) {
+      open();
       const wanted = new Map((next ?? []).map((c) => [c.name, c]));
       const kept = new Map<string, Export>();
       for (const [name, e] of running) {
@@ -101,6 +116,7 @@ export function createExports(initial: ExportConfig[] | undefined, dataDir: stri
       running = kept;
     },
     async stop() {
+      waiting = undefined;
       const all = [...running.values()];
       running = new Map();
       await Promise.all([...pending].map((p) => p.catch(() => undefined)));

@@ -57,8 +57,10 @@ export async function startGateway(config: NeoConfig): Promise<Gateway> {
     await pollSockets();
     await pollSockets();
     times.lap("waiting CONNECTs answered");
-    // the gate: the stores a CONNECT does not need open now (a failed open fails the start)
+    // the gate: the stores a CONNECT does not need open now (a failed open fails the start),
+    // then the exports' first $SYS readings
     stores.openLate();
+    services.publishExportSys();
     times.lap("series store, table finder, audit.db");
     stores.recordOwnFigures();
     times.lap("own figures");

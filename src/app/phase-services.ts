@@ -98,11 +98,11 @@ export async function startServices(
   });
   stops.add("links", "bridges", () => bridges.stop()); // after the broker: nothing is offered to a closed queue
   s.metrics.provide({ bridges: () => bridges.statuses() });
-  // the exports' state as retained $SYS/neo/export/<name>/... topics, every 10 s
+  // the exports' state as retained $SYS/neo/export/<name>/... topics, every 10 s (the first
+  // once the gate started them: gateway.ts)
   const publishExportSys = () => {
     for (const [topic, payload] of s.exports.sys()) broker.publish({ topic, payload, retain: true });
   };
-  publishExportSys();
   const exportSys = staggeredInterval(publishExportSys, 10_000);
   stops.add("services", "export $SYS", () => exportSys.stop());
 
@@ -161,5 +161,5 @@ export async function startServices(
       },
     }),
   );
-  return { ch, bridges, coap };
+  return { ch, bridges, coap, publishExportSys };
 }

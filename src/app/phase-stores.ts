@@ -91,7 +91,8 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   // counters now; the broker, the guard and the bridges register their figures as they start
   const metrics = createGatewayMetrics();
   const storageLog = createLogger("storage");
-  // replication to PostgreSQL: every commit of an exported table also enters its queue
+  // replication to PostgreSQL: every commit of an exported table also enters its queue (the
+  // exports start at the gate, or at the first write before it)
   const exports = createExports(config.exports, config.data);
   metrics.provide({
     exports: () => exports.statuses(),
@@ -145,14 +146,15 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   times?.lap("query processes, audit queue");
   let lifecycle: ReturnType<typeof startStorageLifecycle> | undefined;
   /**
-   * The gate, once the waiting CONNECTs are answered: the series store, the table finder and
-   * audit.db open now (a failed open throws: the start fails as it did when they opened first),
+   * The gate, once the waiting CONNECTs are answered: the series store, the table finder,
+   * audit.db and the exports' queues open now (a failed open throws: the start fails as it did when they opened first),
    * then the retention and rollup jobs start.
    */
   const openLate = () => {
     void seriesStore.file;
     void finder.tablesRead;
     trail.open();
+    exports.open();
     lifecycle = startStorageLifecycle(store, storageLog, () => keepReserve(config.data));
     const started = lifecycle;
     stops.add("writes", "retention", () => started.stop());
