@@ -1,7 +1,7 @@
 // Start phase 1, stores: the data dir and every file the gateway keeps open (CA, registry,
 // people, series store, audit trail), the write path into the store and the query
-// processes. Nothing here listens or knows the broker. What a CONNECT reads (registry,
-// domains, groups) opens here; series.db, the table finder and audit.db open at openLate(),
+// processes. Nothing here listens or knows the broker. What a CONNECT reads (the registry)
+// opens here; domains, groups, series.db, the table finder and audit.db at openLate(),
 // the gate after the first CONNACKs (the audit's events wait in memory until then).
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts";
@@ -75,10 +75,12 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   // the live re-check's change signal: the registry, and the trusted CAs' CRL files
   const changes = createCredentialSignal(registry, trust);
   stops.add("services", "CRL watch", () => changes.stop());
-  const domains = openDomains(config.data);
+  // domains and groups: what authorize() asks about tables, channels and groups (a PUBLISH, not
+  // a key's CONNECT); opened at their first use or at the gate
+  const domains = lazyStore(() => openDomains(config.data));
   stops.add("stores", "domains", () => domains.close());
   // SuperMQ groups: authorize() asks which groups hold a channel or client (entity facts)
-  const groups = openGroups(config.data);
+  const groups = lazyStore(() => openGroups(config.data));
   const unfacts = useGroupFacts(groups, domains);
   stops.add("stores", "groups", () => {
     unfacts();
@@ -146,11 +148,13 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   times?.lap("query processes, audit queue");
   let lifecycle: ReturnType<typeof startStorageLifecycle> | undefined;
   /**
-   * The gate, once the waiting CONNECTs are answered: the series store, the table finder,
+   * The gate, once the waiting CONNECTs are answered: domains, groups, the series store, the table finder,
    * audit.db and the exports' queues open now (a failed open throws: the start fails as it did when they opened first),
    * then the retention and rollup jobs start.
    */
   const openLate = () => {
+    void domains.resolve;
+    void groups.facts;
     void seriesStore.file;
     void finder.tablesRead;
     trail.open();
