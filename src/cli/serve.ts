@@ -4,6 +4,7 @@ import { commonArgs, command } from "./common.ts";
 import { loadConfig, parseBool, type ConfigFlags } from "../config/index.ts";
 import { setLogLevel, createLogger, type LogLevel, writeLine } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
+import { lowerBackgroundThreadsSoon } from "../lib/background-threads.ts";
 
 function boolFlag(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
@@ -87,6 +88,8 @@ export default command({
     // signal handlers are in place before anyone is told we are ready (a direct write: the
     // stdout stream would stay resident, bench/RESULTS.md "Session 7: start")
     writeLine(1, JSON.stringify(gateway.ready));
+    // the JIT's and the allocator's threads below the event loop (lib/background-threads.ts)
+    lowerBackgroundThreadsSoon();
     // keep running until a signal arrives
     await new Promise(() => {});
   },
