@@ -132,10 +132,22 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   const batcher = createWriteBatcher(store);
   stops.add("writes", "write batcher", () => batcher.flush());
 
-  const queries = createQueryService(seriesFile, config.query, createLogger("query"));
+  // the read-only connections (query processes, table finder) open series.db after the store
+  // made it: a query before the gate opens the store first
+  const pool = createQueryService(seriesFile, config.query, createLogger("query"));
+  const queries: typeof pool = {
+    ...pool,
+    run(req, sink, who) {
+      void seriesStore.file;
+      return pool.run(req, sink, who);
+    },
+  };
   stops.add("services", "query processes", () => queries.close()); // a running query is killed, not waited for
   // storage's user tables are views over internal tables: map what SQLite reads back to them
-  const finder = lazyStore(() => openTableFinder(seriesFile, userTableOf));
+  const finder = lazyStore(() => {
+    void seriesStore.file;
+    return openTableFinder(seriesFile, userTableOf);
+  });
   stops.add("services", "table finder", () => finder.close());
 
   // every authentication the trail records is also counted for /metrics and the Overview

@@ -2,7 +2,8 @@
 // finder and audit.db open after the waiting CONNECTs are answered. A client that connects the
 // moment the MQTT listener accepts and sends a QoS 1 PUBLISH into a stored topic with its
 // CONNECT gets its PUBACK only once the row is in series.db (read there at the PUBACK), and
-// the row is then readable through the HTTP API; its CONNECT is in the audit trail.
+// the row is then readable through the HTTP API; its CONNECT is in the audit trail. A db/query
+// sent the same way into a fresh data dir is answered (its read opens the store first).
 import { expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import net from "node:net";
@@ -95,5 +96,42 @@ test("a QoS 1 PUBLISH sent with the first CONNECT at start is PUBACKed only once
     }
   } finally {
     await (srv ?? (await starting.catch(() => undefined)))?.stop();
+  }
+}, 30_000);
+
+test("a db/query sent with the first CONNECT into a fresh data dir is answered", async () => {
+  const port = freePort();
+  const starting = startServer(["--host", "127.0.0.1", "--http-port", "0", "--mqtt-port", String(port)], {
+    data: tempDir(),
+    noPortFlags: true,
+  });
+  try {
+    const gen = (p: object) => mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 5 });
+    const bytes = Buffer.concat([
+      gen({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "asker", clean: true, keepalive: 30 }),
+      gen({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "db/reply", qos: 0 }] }),
+      gen({
+        cmd: "publish",
+        topic: "db/query",
+        qos: 1,
+        messageId: 2,
+        payload: JSON.stringify({ q: "select 42 as ANSWER" }),
+        retain: false,
+        dup: false,
+      }),
+    ]);
+    const s = await connectEarly(port, bytes, starting);
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const reply = new Promise<string>((resolve, reject) => {
+      parser.on("packet", (p) => {
+        if (p.cmd === "publish" && p.topic === "db/reply") resolve(String(p.payload));
+      });
+      s.on("data", (d) => parser.parse(Buffer.from(d)));
+      s.on("close", () => reject(new Error("closed before the reply")));
+    });
+    expect(JSON.parse(await reply).data.rows).toEqual([[42]]);
+    s.destroy();
+  } finally {
+    await (await starting.catch(() => undefined))?.stop();
   }
 }, 30_000);
