@@ -47,8 +47,10 @@ describe("the gateway's own figures", () => {
     expect(h.series.disk_bytes).toEqual([1234, 1234, 1234, 1234]);
   });
   test("nothing recorded yet: an empty history, no error", () => {
-    const empty = openSeriesStore(mkdtempSync(join(tmpdir(), "neo-self-empty-")));
+    const emptyDir = mkdtempSync(join(tmpdir(), "neo-self-empty-"));
+    const empty = openSeriesStore(emptyDir);
     expect(readHistory(empty, "24h")).toEqual({ range: "24h", x: [], series: {} });
     empty.close();
+    rmSync(emptyDir, { recursive: true, force: true });
   });
 });

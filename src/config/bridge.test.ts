@@ -1,10 +1,21 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, parseConfigText } from "./load.ts";
 import { formatConfig } from "./format.ts";
 import { parseSize } from "./schema/leaves.ts";
+
+/** a temp dir for one test, removed when the file ends */
+const made: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "neo-bridge-conf-"));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const problemsOf = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo").problems;
 
@@ -31,7 +42,7 @@ Bridge "backup" {
 
 describe("Bridge blocks", () => {
   test("the issue's example loads, with relative TLS paths resolved and defaults filled in", () => {
-    const dir = mkdtempSync(join(tmpdir(), "neo-bridge-conf-"));
+    const dir = tempDir();
     writeFileSync(join(dir, "neo.conf"), CLOUD);
     const cfg = loadConfig({ file: join(dir, "neo.conf"), env: {} });
     expect(cfg.bridges?.map((b) => b.name)).toEqual(["cloud", "backup"]);
@@ -56,7 +67,7 @@ describe("Bridge blocks", () => {
   });
 
   test("the resolved config prints bridges back in file syntax without the password", () => {
-    const dir = mkdtempSync(join(tmpdir(), "neo-bridge-conf-"));
+    const dir = tempDir();
     writeFileSync(join(dir, "neo.conf"), CLOUD);
     const cfg = loadConfig({ file: join(dir, "neo.conf"), env: {} });
     const text = formatConfig(cfg);

@@ -1,10 +1,11 @@
-import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatConfig, loadConfig } from "./index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "neo-coap-conf-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (text: string, name = "neo.conf") => {
   const f = join(dir, name);
   writeFileSync(f, text);

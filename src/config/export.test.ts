@@ -1,9 +1,20 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatConfig } from "./format.ts";
 import { loadConfig, parseConfigText } from "./load.ts";
+
+/** a temp dir for one test, removed when the file ends */
+const made: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "neo-export-conf-"));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const problemsOf = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo").problems;
 
@@ -20,7 +31,7 @@ Export "central" {
 
 describe("Export blocks", () => {
   test("read with defaults filled in; table names upper case; the password never printed", () => {
-    const dir = mkdtempSync(join(tmpdir(), "neo-export-conf-"));
+    const dir = tempDir();
     const file = join(dir, "neo.conf");
     writeFileSync(
       file,

@@ -5,14 +5,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ReadyInfo } from "../../src/app/index.ts";
+import { tempDir as madeTempDir } from "../support/temp-dirs.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const NEO = process.env.NEO_BIN ? [process.env.NEO_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
 
 type Ready = ReadyInfo;
 
+/** a temp dir, removed after the whole test run (test/support/temp-dirs.ts) */
 export function tempDir(prefix = "neo-e2e-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return madeTempDir(prefix);
 }
 
 /** run a neo CLI command to completion */

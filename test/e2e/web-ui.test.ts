@@ -22,12 +22,14 @@ import {
   sessionRoutes,
 } from "../../src/http/index.ts";
 import { createRunner } from "../../src/http/runner.ts";
+import { tempDir } from "./harness.ts";
 import { confirm, generateKey, launch, signIn } from "./web-ui-kit.ts";
 
 setLogSink(() => {});
 
-// Screenshots land here (set NEO_WEB_SHOTS to keep them somewhere you can look at).
-const SHOTS = process.env.NEO_WEB_SHOTS ?? mkdtempSync(join(tmpdir(), "neo-web-shots-"));
+// Screenshots land here (set NEO_WEB_SHOTS to keep them somewhere you can look at; else a
+// temp dir removed when the tests end).
+const SHOTS = process.env.NEO_WEB_SHOTS ?? tempDir("neo-web-shots-");
 mkdirSync(SHOTS, { recursive: true });
 
 describe("web UI in headless Chromium (in-process server)", () => {
