@@ -11,14 +11,9 @@ import { coldCache } from "../lib/cold-cache.ts";
 import { freePort, procRssKb } from "../lib/proc.ts";
 import { EVERY_FEATURE } from "../lib/start-configs.ts";
 import { preparePlan, startOnce } from "../lib/start-probe.ts";
+import { startArgs } from "../lib/start-args.ts";
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const runs = Number(arg("runs", "3"));
-const settleMs = Number(arg("settle", "10")) * 1000;
-const builds = [arg("neo-cmd", "dist/neo"), arg("vs", "")].filter(Boolean).map((c) => c.split(" "));
+const { runs, settleMs, builds } = startArgs();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const load = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
 const GEN = join(import.meta.dir, "../grpc-gen.ts");

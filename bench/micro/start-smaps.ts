@@ -12,14 +12,9 @@ import { join } from "node:path";
 import { coldCache } from "../lib/cold-cache.ts";
 import { EVERY_FEATURE } from "../lib/start-configs.ts";
 import { preparePlan, startOnce } from "../lib/start-probe.ts";
+import { arg, startArgs } from "../lib/start-args.ts";
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const runs = Number(arg("runs", "3"));
-const settleMs = Number(arg("settle", "10")) * 1000;
-const builds = [arg("neo-cmd", "dist/neo"), arg("vs", "")].filter(Boolean).map((c) => c.split(" "));
+const { runs, settleMs, builds } = startArgs();
 const only = arg("only", "");
 const variants: [string, string][] = [
   ["defaults (MQTT + HTTP, token auth)", ""],

@@ -1,21 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, parseConfigText } from "./load.ts";
 import { formatConfig } from "./format.ts";
 import { parseSize } from "./schema/leaves.ts";
+import { tempDir as madeTempDir } from "../../test/support/temp-dirs.ts";
 
-/** a temp dir for one test, removed when the file ends */
-const made: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "neo-bridge-conf-"));
-  made.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => madeTempDir("neo-bridge-conf-");
 
 const problemsOf = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo").problems;
 

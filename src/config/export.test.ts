@@ -1,20 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfig } from "./format.ts";
 import { loadConfig, parseConfigText } from "./load.ts";
+import { tempDir as madeTempDir } from "../../test/support/temp-dirs.ts";
 
-/** a temp dir for one test, removed when the file ends */
-const made: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "neo-export-conf-"));
-  made.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => madeTempDir("neo-export-conf-");
 
 const problemsOf = (text: string) => parseConfigText(text, "neo.conf", "/etc/neo").problems;
 
