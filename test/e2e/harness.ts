@@ -1,7 +1,6 @@
 // Spawn the real `neo serve` (from source, or $NEO_BIN) on free ports in a temp data dir,
 // wait for its JSON ready line, and stop it by PID.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { ReadyInfo } from "../../src/app/index.ts";
