@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { httpListeners, mqttListeners, type NeoConfig } from "../config/index.ts";
 import { join } from "node:path";
-import { lazyStore } from "../lib/lazy-store.ts";
+import { lazyStore, openNow } from "../lib/lazy-store.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { loadOrCreatePki, loadTrustedCas } from "../pki/index.ts";
@@ -138,14 +138,14 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
   const queries: typeof pool = {
     ...pool,
     run(req, sink, who) {
-      void seriesStore.file;
+      openNow(seriesStore);
       return pool.run(req, sink, who);
     },
   };
   stops.add("services", "query processes", () => queries.close()); // a running query is killed, not waited for
   // storage's user tables are views over internal tables: map what SQLite reads back to them
   const finder = lazyStore(() => {
-    void seriesStore.file;
+    openNow(seriesStore);
     return openTableFinder(seriesFile, userTableOf);
   });
   stops.add("services", "table finder", () => finder.close());
@@ -165,10 +165,7 @@ export function openStores(settings: Settings<NeoConfig>, stops: StopList, keys:
    * then the retention and rollup jobs start.
    */
   const openLate = () => {
-    void domains.resolve;
-    void groups.facts;
-    void seriesStore.file;
-    void finder.tablesRead;
+    for (const s of [domains, groups, seriesStore, finder]) openNow(s);
     trail.open();
     exports.open();
     lifecycle = startStorageLifecycle(store, storageLog, () => keepReserve(config.data));

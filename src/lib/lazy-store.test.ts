@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { lazyStore } from "./lazy-store.ts";
+import { lazyStore, openNow } from "./lazy-store.ts";
 
 test("opened at the first use, once; close() closes only what was opened; no use after close", () => {
   let opens = 0;
@@ -22,4 +22,15 @@ test("opened at the first use, once; close() closes only what was opened; no use
   never.close();
   expect(opens).toBe(1);
   expect(closes).toBe(1);
+});
+
+test("openNow opens a store that was not used yet, once", () => {
+  let opens = 0;
+  const s = lazyStore(() => {
+    opens++;
+    return { close: () => {} };
+  });
+  openNow(s);
+  openNow(s);
+  expect(opens).toBe(1);
 });

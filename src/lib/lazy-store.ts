@@ -2,6 +2,13 @@
 // property read opens it once and reads the store's own), close() closes it only if it was
 // opened. For stores the start wires in but the first CONNACKs do not need (bench/RESULTS.md
 // "Session 7: start": the people stores, 4 registry.db connections, ~2 ms of the start).
+const OPEN = Symbol("open now");
+
+/** open a lazyStore's store now if it is not open yet (a failed open throws here) */
+export function openNow(store: object): void {
+  Reflect.get(store, OPEN);
+}
+
 export function lazyStore<T extends { close(): void }>(open: () => T): T {
   let it: T | undefined;
   let closed = false;
@@ -14,7 +21,7 @@ export function lazyStore<T extends { close(): void }>(open: () => T): T {
       if (key === "close") return close;
       if (closed) throw new Error("store closed");
       it ??= open();
-      return Reflect.get(it, key);
+      return key === OPEN ? undefined : Reflect.get(it, key);
     },
     has(_, key) {
       it ??= open();
