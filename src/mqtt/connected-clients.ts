@@ -3,12 +3,12 @@
 // is kept beside core.sessions (one table entry less per idle connection, ~57 B). Only the
 // count is kept; connected()/gone() keep it as core.connected and Connection.teardown say.
 import type { Connection } from "./connection.ts";
-import type { Session } from "./session.ts";
+import type { SessionTable } from "./session-table.ts";
 
 export class ConnectedClients {
   private count = 0;
 
-  constructor(private readonly sessions: ReadonlyMap<string, Session>) {}
+  constructor(private readonly sessions: SessionTable) {}
 
   /** the connected client with this id */
   get(clientId: string): Connection | undefined {

@@ -17,11 +17,13 @@ import type { CoreCounters, CoreOptions } from "./core-types.ts";
 import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
 import { ConnectedClients } from "./connected-clients.ts";
+import { SessionTable } from "./session-table.ts";
 import { awayState, cancelAway } from "./session-away.ts";
 import { KeepaliveSweep } from "./keepalive-sweep.ts";
 
 export class BrokerCore {
-  readonly sessions = new Map<string, Session>();
+  /** by client id (session-table.ts: consulted at CONNECT, takeover and the end of a session; a delivery goes through its subscription) */
+  readonly sessions = new SessionTable();
   /** the connected ones by client id, read from `sessions` (connected-clients.ts) */
   readonly clients = new ConnectedClients(this.sessions);
   /** connections whose CONNECT was not accepted yet (the accepted ones are in `clients`: one table entry each, not two) */
@@ -123,7 +125,7 @@ export class BrokerCore {
     if (s) cancelAway(s);
     else {
       s = this.newSession(clientId);
-      this.sessions.set(clientId, s);
+      this.sessions.set(s);
     }
     s.expiryMs = expiryMs;
     s.setQuotaKey(key);
@@ -181,7 +183,7 @@ export class BrokerCore {
     s.offlineSince = since;
     if (!this.sessions.has(s.id)) {
       // a restored one joins here: it counts, though it was let in before the caps
-      this.sessions.set(s.id, s);
+      this.sessions.set(s);
       if (s.persistentKey === null) this.setPersistent(s, s.quotaKey);
     }
     if (Number.isFinite(leftMs))
@@ -198,7 +200,7 @@ export class BrokerCore {
     s.decisions = null;
     s.clearQueue();
     this.setPersistent(s, null);
-    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    this.sessions.delete(s); // only this one (not a newer session under the same id)
     if (w && !this.shuttingDown)
       publishWill(
         this,
@@ -215,6 +217,7 @@ export class BrokerCore {
   addSubscription(s: Session, sub: Subscription): boolean {
     s.changes++;
     this.routes.clear();
+    sub.session = s;
     const old = s.setSubscription(sub.raw, sub);
     if (old) this.untrack(old);
     if (sub.group !== undefined) this.shared.set(sub.filter, `${sub.group}\u0000${sub.clientId}`, sub);
@@ -264,12 +267,11 @@ export class BrokerCore {
   route(msg: Message): void {
     const targets = this.routes.targets(this.subs, msg);
     for (let i = 0; i < targets.length; i++) this.deliverTo(targets[i] as Target, msg);
-    if (this.shared.size > 0)
-      routeShared(this.shared, this.rr, this.sessions, (ss, topic) => this.mayDeliver(ss, topic), msg);
+    if (this.shared.size > 0) routeShared(this.shared, this.rr, (ss, topic) => this.mayDeliver(ss, topic), msg);
   }
 
   private deliverTo(t: Target, msg: Message): void {
-    const s = this.sessions.get(t.sub.clientId);
+    const s = t.sub.session; // its own session (set by addSubscription; a session that ends takes its subscriptions out)
     if (!s || !this.mayDeliver(s, msg.topic)) return;
     const d: Delivery = { msg, qos: Math.min(msg.qos, t.qos) as QoS, retain: t.rap ? msg.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;

@@ -11,7 +11,6 @@ type MayDeliver = (s: Session, topic: string) => boolean;
 export function routeShared(
   shared: TopicTrie<Subscription>,
   rr: Map<string, number>,
-  sessions: Map<string, Session>,
   mayDeliver: MayDeliver,
   msg: Message,
 ): void {
@@ -25,10 +24,10 @@ export function routeShared(
   for (const [key, members] of groups) {
     const i = rr.get(key) ?? 0;
     rr.set(key, (i + 1) % 1_000_000_000);
-    const online = members.filter((m) => sessions.get(m.clientId)?.conn?.isConnected());
+    const online = members.filter((m) => m.session?.conn?.isConnected());
     const pick =
-      pickMember(online, i, msg.topic, sessions, mayDeliver) ??
-      (online.length < members.length ? pickMember(members, i, msg.topic, sessions, mayDeliver) : undefined);
+      pickMember(online, i, msg.topic, mayDeliver) ??
+      (online.length < members.length ? pickMember(members, i, msg.topic, mayDeliver) : undefined);
     if (!pick) continue;
     const { sub, session } = pick;
     // [MQTT-3.3.1-12] retain as published
@@ -47,12 +46,11 @@ function pickMember(
   pool: Subscription[],
   start: number,
   topic: string,
-  sessions: Map<string, Session>,
   mayDeliver: MayDeliver,
 ): { sub: Subscription; session: Session } | undefined {
   for (let k = 0; k < pool.length; k++) {
     const sub = pool[(start + k) % pool.length] as Subscription;
-    const session = sessions.get(sub.clientId);
+    const session = sub.session;
     if (session && mayDeliver(session, topic)) return { sub, session };
   }
   return undefined;

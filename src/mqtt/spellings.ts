@@ -17,7 +17,7 @@ export function ingestSpellings(core: BrokerCore, msg: Message, owner: string | 
     const id = t.sub.clientId;
     if (reached.has(id)) return;
     reached.add(id);
-    const s = core.sessions.get(id);
+    const s = t.sub.session;
     if (!s || !core.mayDeliver(s, m.topic)) return;
     const d: Delivery = { msg: m, qos: Math.min(m.qos, t.qos) as QoS, retain: t.rap ? m.retain : false }; // [MQTT-3.3.1-12]
     if (t.ids) d.subscriptionIds = t.ids;
@@ -25,7 +25,6 @@ export function ingestSpellings(core: BrokerCore, msg: Message, owner: string | 
   };
   for (const m of all) {
     for (const t of core.targets(m)) deliver(t, m);
-    if (core.shared.size > 0)
-      routeShared(core.shared, core.rr, core.sessions, (ss, topic) => core.mayDeliver(ss, topic), m);
+    if (core.shared.size > 0) routeShared(core.shared, core.rr, (ss, topic) => core.mayDeliver(ss, topic), m);
   }
 }

@@ -59,6 +59,12 @@ export function exportState(core: BrokerCore, now = Date.now()): BrokerState {
   return { version: STATE_VERSION, savedAt: now, retained, sessions };
 }
 
+/** a subscription as saved: a copy without its session */
+function savedSubscription(x: Subscription): Subscription {
+  const { session: _held, ...saved } = x;
+  return saved;
+}
+
 /** a session's queue without copying it (a saver walks it once) */
 export function queueOf(s: Session): readonly Delivery[] {
   return s.queuedDeliveries();
@@ -80,7 +86,7 @@ export function exportSession(
     id: s.id,
     expiryMs: s.expiryMs,
     offlineSince: s.offlineSince ?? now,
-    subscriptions: [...s.subscriptions.values()].map((x) => ({ ...x })),
+    subscriptions: [...s.subscriptions.values()].map(savedSubscription),
     inflight: [...s.inflight].map(([pid, o]) => ({ pid, state: o.state, delivery: delivery(o.delivery) })),
     queue: withQueue ? s.queuedDeliveries().map(delivery) : [],
     inboundQos2: [...s.inboundQos2],

@@ -1,5 +1,6 @@
 // Internal shapes shared by the broker's parts (not exported from index.ts).
 import type { InboundPublish, PeerInfo } from "./hooks.ts";
+import type { Session } from "./session.ts";
 
 export type QoS = 0 | 1 | 2;
 export type ProtocolVersion = 3 | 4 | 5;
@@ -31,6 +32,8 @@ export interface Subscription {
   retainAsPublished: boolean;
   retainHandling: 0 | 1 | 2;
   subscriptionId?: number;
+  /** the session holding it (core.addSubscription sets it): a delivery goes there without a look-up by client id; never saved */
+  session?: Session;
 }
 
 /** One message on its way to one session. */

@@ -39,6 +39,7 @@ export function handleSubscribe(c: Connection, p: ISubscribePacket): void {
       noLocal: v5 ? s.nl === true : false,
       retainAsPublished: v5 ? s.rap === true : false,
       retainHandling: (v5 ? (s.rh ?? 0) : 0) as 0 | 1 | 2,
+      session, // core.addSubscription sets it too: here so the object is made with it
     };
     if (parsed.group !== undefined) sub.group = parsed.group;
     if (subId !== undefined) sub.subscriptionId = subId;
