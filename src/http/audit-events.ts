@@ -34,6 +34,32 @@ function whoFields(p: Identified | undefined, person: boolean, claimed?: string)
   return person ? { user: claimed } : { client: claimed };
 }
 
+/**
+ * The row of an accepted request, kept per principal: a key that polls one route from one
+ * address makes the same row every time, so the last one is handed in again (frozen: the
+ * trail keeps its rule and group for it, and nothing may change it). Identify hands out one
+ * principal object per verified token until the registry changes.
+ */
+export function acceptedRows(): (c: RouteContext, p: Identified, sent: Presented, target: string) => HttpAuditEvent {
+  const last = new WeakMap<Identified, HttpAuditEvent>();
+  return (c, p, sent, target) => {
+    const method = METHOD[sent.form];
+    const address = c.address || undefined;
+    const kept = last.get(p);
+    if (
+      kept !== undefined &&
+      kept.target === target &&
+      kept.address === address &&
+      kept.listener === c.listener &&
+      kept.method === method
+    )
+      return kept;
+    const row = authRow(c, { ok: true, principal: p, presented: sent }, target);
+    last.set(p, Object.freeze(row));
+    return row;
+  };
+}
+
 export function authRow(c: RouteContext, r: Caller, target: string): HttpAuditEvent {
   const sent = r.presented;
   if (r.ok) {

@@ -16,7 +16,7 @@ import type { Logger } from "../lib/log.ts";
 import { type Caller, type HttpIdentify, identifyCaller, type Presented, presented } from "./caller.ts";
 import type { Checked, Connection, RouteContext, RouteSpec, Who } from "./route.ts";
 import { checkSite } from "./site-guard.ts";
-import { authRow, changeRow, denyRow, type HttpAudit, secretRow } from "./audit-events.ts";
+import { acceptedRows, authRow, changeRow, denyRow, type HttpAudit, secretRow } from "./audit-events.ts";
 
 export interface RunnerDeps {
   config: NeoConfig;
@@ -70,6 +70,7 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
   const table = routeTable(routes);
   // refused tokens and certificates: a few per address in full, then a count per minute
   const refusedLog = createLogAggregator(log, "refused HTTP authentications");
+  const accepted = acceptedRows();
 
   function decide(p: Identified, op: Operation, target: string, domain?: string): Checked {
     const d = authorize(p, op, target, domain);
@@ -105,7 +106,8 @@ export function createRunner(routes: RouteSpec[], deps: RunnerDeps): HttpHandler
       return r;
     }
     // console pages poll: a web session's requests are not one row each
-    if (sent && sent.form !== "session" && sent.form !== "cookie") deps.audit?.record(authRow(c, r, target));
+    if (sent && sent.form !== "session" && sent.form !== "cookie")
+      deps.audit?.record(accepted(c, r.principal, sent, target));
     return r;
   }
 

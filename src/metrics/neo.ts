@@ -187,18 +187,26 @@ export function createNeoMetrics(sources: Partial<MetricsSources> = {}): NeoMetr
   };
   let failures = 0;
   const authLabels = new Map<string, Labels>();
+  /** neo_auth_attempts_total's label sets: listener -> method (+ "\n" + result unless success) */
+  const authSets = new Map<string, Map<string, Labels>>();
   return {
     dbWrite(byTable, seconds) {
       for (const t of byTable) if (t.rows > 0) rows.inc({ table: t.table }, t.rows);
       batch.observe(seconds);
     },
     authAttempt(listener, method, result) {
-      // one frozen label set per combination: counted on every CONNECT, its text is built once
-      const key = `${listener}\n${method}\n${result}`;
-      let labels = authLabels.get(key);
+      // one frozen label set per combination: counted on every CONNECT and API request, found
+      // by its three strings (no key text built per call)
+      let byMethod = authSets.get(listener);
+      if (!byMethod) {
+        if (authSets.size >= 64) authSets.clear();
+        authSets.set(listener, (byMethod = new Map()));
+      }
+      const key = result === "success" ? method : `${method}\n${result}`;
+      let labels = byMethod.get(key);
       if (!labels) {
-        if (authLabels.size >= 256) authLabels.clear();
-        authLabels.set(key, (labels = Object.freeze({ listener, method, result })));
+        if (byMethod.size >= 64) byMethod.clear();
+        byMethod.set(key, (labels = Object.freeze({ listener, method, result })));
       }
       auth.inc(labels);
       if (result === "failure") failures++;
