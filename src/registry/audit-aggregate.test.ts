@@ -124,3 +124,30 @@ describe("two groups on one number", () => {
     expect(JSON.parse(rows[0]!.detail!).count).toBe(3);
   });
 });
+
+describe("a row handed in again (frozen: the HTTP runner's row of a key polling one route)", () => {
+  const row = Object.freeze<AuditEvent>({
+    kind: "auth",
+    action: "request",
+    result: "ok",
+    method: "token",
+    listener: "http",
+    address: "10.0.0.5",
+    client: "poller",
+    target: "GET /db/query",
+  });
+  test("counts as equal rows made each time: ten in full a minute, the rest in the minute's count row", () => {
+    const a = createAuditAggregator([refusedAuthentications(), successfulAuthentications], 3);
+    const t = Date.UTC(2026, 11, 7, 15, 0, 5);
+    // the same object, and an equal one made afresh: one group
+    const kept = [...Array(300)].map((_, i) => a.admit(i % 3 === 0 ? { ...row } : row, t));
+    expect(kept.filter(Boolean)).toHaveLength(10);
+    // the next minute: its own ten in full, and the first minute's count row
+    expect([...Array(20)].map(() => a.admit(row, t + 60_000)).filter(Boolean)).toHaveLength(10);
+    const rows = a.drain(t + 60_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ client: "poller", target: "GET /db/query", address: "10.0.0.5" });
+    expect(JSON.parse(rows[0]!.detail!).count).toBe(290);
+    expect(JSON.parse(a.drain(t + 120_000)[0]!.detail!).count).toBe(10);
+  });
+});

@@ -162,8 +162,9 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
   // the flush timer runs only while something waits (rows queued, or a minute still counting
   // until it ends): an idle gateway is not woken every flushMs (bench/RESULTS.md, session 7 tails)
   let timer: ReturnType<typeof setTimeout> | undefined;
-  /** when the armed timer fires (performance.now()) */
+  /** when the armed timer fires (performance.now()), and that time by now() */
   let timerAt = Number.POSITIVE_INFINITY;
+  let timerWall = Number.POSITIVE_INFINITY;
   const arm = (): void => {
     if (!opts.flushMs || closed) return;
     let wait = opts.flushMs;
@@ -179,9 +180,11 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
       clearTimeout(timer); // armed for a minute's end, and now rows wait
     }
     timerAt = at;
+    timerWall = now() + wait;
     timer = setTimeout(() => {
       timer = undefined;
       timerAt = Number.POSITIVE_INFINITY;
+      timerWall = Number.POSITIVE_INFINITY;
       flush();
       arm();
     }, wait);
@@ -196,10 +199,13 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
         return;
       }
       const at = e.at ?? now();
-      const admitted = aggregator.admit(e, at);
-      if (admitted) push(e, at);
+      if (!aggregator.admit(e, at)) {
+        // counted in its minute: nothing to arm when the armed timer fires before that minute ends
+        if (timerWall > at - (at % 60_000) + 60_000) arm();
+        return;
+      }
+      push(e, at);
       arm();
-      if (!admitted) return;
       if (queue.length >= BATCH * WIDTH && soon === undefined) {
         soon = setTimeout(() => {
           soon = undefined;
