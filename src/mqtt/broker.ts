@@ -279,7 +279,7 @@ export class Broker<M = unknown> {
     }
     core.sweep.stop();
     this.sysTimer?.stop();
-    for (const c of [...core.unconnected, ...core.clients.values()]) {
+    for (const c of [...core.unconnected.keys(), ...core.clients.values()]) {
       if (c.isConnected()) c.disconnect(reasonCode);
       else c.close();
     }

@@ -1,7 +1,7 @@
 // One network connection: framing, parsing, ordered dispatch, corked writes, close.
 // Shared by TCP, TLS and WebSocket through the Transport interface.
 import mqtt, { type Packet } from "mqtt-packet";
-import type { ClientRef } from "./hooks.ts";
+import type { ClientRef, PeerInfo } from "./hooks.ts";
 import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
@@ -29,10 +29,17 @@ type State = "new" | "connecting" | "connected" | "closed";
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1 << 20;
 
-export class Connection {
+/**
+ * One connection, and (once its CONNECT got as far as its identity) the client hooks see: a
+ * Connection is its own ClientRef (`client`), so an idle connection keeps no object for it.
+ */
+export class Connection implements ClientRef {
   state: State = "new";
   version: ProtocolVersion = 4;
-  client: ClientRef | null = null;
+  /** the identity it authenticated as (undefined: anonymous); null until its CONNECT got that far (no client yet) */
+  private who: string | undefined | null = null;
+  /** the app's record of its credential (AuthResult.meta) */
+  meta: unknown = undefined;
   session: Session | null = null;
   keepaliveMs = 0;
   lastSeen = Date.now();
@@ -48,8 +55,6 @@ export class Connection {
   pendingPubs: PendingPublish[] = NO_PENDING;
   /** packets waiting their turn (inbound-order.ts): made while some must, null again once none do */
   order: InboundOrder | null = null;
-  /** what it holds until the CONNECT is accepted (then null): its share of the unauthenticated budget, the connect deadline */
-  private budget: UnauthCharge | null;
   /** the one packet corked this turn, written at its end (outbound.ts; most turns cork one: a CONNACK, an ack, a publish) */
   one: Uint8Array | null = null;
   /** a will, a partial packet, a turn's second packet, bytes stalled: made when one is (connection-rare.ts) */
@@ -59,11 +64,13 @@ export class Connection {
     readonly core: BrokerCore,
     readonly transport: Transport,
   ) {
-    this.budget = new UnauthCharge(core);
-    this.budget.deadline = setTimeout(() => {
+    // its share of the unauthenticated budget and its connect deadline, held in core.unconnected
+    // until the CONNECT is accepted (then core.clients holds it): an idle connection keeps no field for them
+    const budget = new UnauthCharge(core);
+    budget.deadline = setTimeout(() => {
       if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
     }, core.opts.connectTimeoutMs);
-    core.unconnected.add(this); // until the CONNECT is accepted (then core.clients holds it)
+    core.unconnected.set(this, budget);
     core.openConnections++;
     core.conns.addAddress(transport.peer.remoteAddress, 1);
     // the broker's share of file descriptors is used up: close at once, read nothing
@@ -72,21 +79,52 @@ export class Connection {
       return;
     }
     // the unauthenticated budget is spent: refuse, do not buffer
-    if (!this.budget.open()) this.close();
+    if (!budget.open()) this.close();
   }
 
   /** The CONNECT was accepted (or the connection is gone): give its charge back. */
   releaseCharge(): void {
-    const b = this.budget;
+    const b = this.core.unconnected.get(this);
     if (!b) return;
     this.clearConnectTimer();
-    this.budget = null; // an idle connection keeps nothing of it
+    this.core.unconnected.delete(this); // an idle connection keeps nothing of it
     if (b.release()) wakeAdmission(this.core); // sockets waiting for room may start
+  }
+
+  /** Its CONNECT was authenticated: from now on it is a client (`client` is this connection). */
+  identify(identity: string | undefined, meta: unknown): void {
+    this.who = identity;
+    this.meta = meta;
+  }
+
+  /** the client hooks see (this connection), once its CONNECT got as far as its identity; null before */
+  get client(): ClientRef | null {
+    return this.who === null ? null : this;
+  }
+
+  /** ClientRef: the client id (its session's; "" until it has one) */
+  get id(): string {
+    return this.session?.id ?? "";
+  }
+
+  /** ClientRef: the identity it authenticated as (undefined: anonymous, or no client yet) */
+  get identity(): string | undefined {
+    return this.who ?? undefined;
+  }
+
+  /** ClientRef: the protocol level of its CONNECT */
+  get protocolVersion(): ProtocolVersion {
+    return this.version;
+  }
+
+  /** ClientRef: who is on the other end, as far as the transport can tell */
+  get peer(): PeerInfo {
+    return this.transport.peer;
   }
 
   /** the client id, once its CONNECT got that far ("" before) */
   get clientId(): string {
-    return this.client?.id ?? "";
+    return this.session?.id ?? "";
   }
 
   /** PUBLISH packets sent to it */
@@ -140,10 +178,10 @@ export class Connection {
     if (this.state === "closed") return this.transport.discarded?.(chunk.byteLength);
     this.lastSeen = Date.now();
     this.core.stats.bytesIn += chunk.byteLength;
-    const accepted = this.state === "connected";
-    const budget = this.budget; // null once the CONNECT was accepted
-    if (!accepted && budget && !budget.received(chunk.byteLength, this.transport.peer.remoteAddress))
-      return this.close();
+    if (this.state !== "connected") {
+      const budget = this.core.unconnected.get(this); // none once the CONNECT was accepted
+      if (budget && !budget.received(chunk.byteLength, this.transport.peer.remoteAddress)) return this.close();
+    }
     // a CONNECT not yet checked: at most so many a turn (connect-gate.ts), the rest wait their turn
     if (this.state === "new" && connectGate(this.core).defer(this, chunk)) return;
     this.frame(chunk);
@@ -260,13 +298,13 @@ export class Connection {
     this.core.openConnections--;
     this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
     // a connected client with an identity counted against its key's cap (core.connected)
-    const identity = this.client?.identity;
+    const identity = this.who ?? undefined;
     if (wasConnected && identity !== undefined) this.core.conns.addClient(identity, -1);
     if (wasConnected) this.core.detach(this, this.will !== null); // a will left is one to publish
   }
 
   clearConnectTimer(): void {
-    const b = this.budget;
+    const b = this.core.unconnected.get(this);
     if (b?.deadline) clearTimeout(b.deadline);
     if (b) b.deadline = null;
   }

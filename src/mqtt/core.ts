@@ -17,6 +17,7 @@ import type { CoreCounters, CoreOptions } from "./core-types.ts";
 import { longTimeout } from "../lib/long-timeout.ts";
 import { publishWill } from "./will.ts";
 import { ConnectedClients } from "./connected-clients.ts";
+import type { UnauthCharge } from "./unauth-budget.ts";
 import { SessionTable } from "./session-table.ts";
 import { awayState, cancelAway } from "./session-away.ts";
 import { KeepaliveSweep } from "./keepalive-sweep.ts";
@@ -27,7 +28,7 @@ export class BrokerCore {
   /** the connected ones by client id, read from `sessions` (connected-clients.ts) */
   readonly clients = new ConnectedClients(this.sessions);
   /** connections whose CONNECT was not accepted yet (the accepted ones are in `clients`: one table entry each, not two) */
-  readonly unconnected = new Set<Connection>();
+  readonly unconnected = new Map<Connection, UnauthCharge>();
   /** connections open now, accepted or not (the broker's share of file descriptors) */
   openConnections = 0;
   readonly retained = new RetainedStore();

@@ -34,6 +34,10 @@ function fakeConnection(auth: AuthResult | Error = { ok: true, identity: "dev1" 
     get resumed() {
       return resumed;
     },
+    identified: null as { identity: string | undefined; meta: unknown } | null,
+    identify(identity: string | undefined, meta: unknown) {
+      c.identified = { identity, meta };
+    },
     sendPacket: (p: Packet) => void sent.push(p),
     close: () => void (closed = true),
     clearConnectTimer: () => {},
@@ -162,7 +166,7 @@ describe("CONNECT steps", () => {
     s.auth = { ok: true, identity: "dev1", meta: { k: 1 } };
     expect(limits(s)).toBe(true);
     const conn = c as unknown as Connection;
-    expect(conn.client).toMatchObject({ id: "dev1", identity: "dev1", meta: { k: 1 }, protocolVersion: 5 });
+    expect(c.identified).toEqual({ identity: "dev1", meta: { k: 1 } }); // the connection is now the client (Connection.client)
     expect([
       conn.keepaliveMs,
       conn.limits.receiveMaximum,

@@ -135,9 +135,7 @@ export function sessionExpiryMs(version: ProtocolVersion, cleanStart: boolean, e
 /** The connection takes its identity and the client's limits (keep-alive, v5 receive/packet maximum). */
 export const limits: ConnectStep = (s) => {
   const { c, props } = s;
-  c.client = { id: s.clientId, protocolVersion: s.version, peer: c.transport.peer };
-  if (s.auth?.identity !== undefined) c.client.identity = s.auth.identity;
-  if (s.auth?.meta !== undefined) c.client.meta = s.auth.meta;
+  c.identify(s.auth?.identity, s.auth?.meta); // the connection is now the client hooks see (c.client)
   let keepalive = s.p.keepalive ?? 0;
   const max = c.core.opts.maxKeepAlive ?? 65_535;
   if (s.version === 5 && (keepalive > max || (keepalive === 0 && max < 65_535))) {
