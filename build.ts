@@ -3,19 +3,37 @@
 // Steps: web UI first (ui/build.ts, when present), then Bun.build --compile per target
 // with the build facts baked in through `define` (read back by src/lib/build-info.ts).
 //
-// Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+// Profile-guided bytecode layout (Bun's `--bytecode-order`): before the targets are built, a
+// build for this machine is compiled and run the way users start it (scripts/bytecode-order.ts:
+// `neo serve` with every feature on, one MQTT CONNECT, a clean exit; and `neo shell key gen`),
+// and every target is then built with the functions those runs loaded laid out at the front of
+// its bytecode: a start reads fewer of the binary's pages (bench/RESULTS.md "Session 8: start
+// (startpgo)"). Recorded at each build rather than committed: a profile is ~17,000 hashes
+// (~350 KB) that would go stale with every change, and recording costs ~3 s. One profile serves
+// every target; a machine that cannot run a linux-x64/arm64 build, or a recording that fails,
+// builds without one (a working binary that reads more of itself at start) and says so.
+// The binary also starts with JavaScriptCore's tier-up thresholds x JIT_POLICY
+// (`compile.jitPolicy`): run-once start code stays in the interpreter, and src/lib/jit-policy.ts
+// sets the normal policy once the process is busy.
+//
+// Flags: --target x64|arm64 (repeatable; default both), --no-bytecode, --quiet,
+//   --bytecode-order <file>[,<file>] (build with these profiles instead of recording),
+//   --no-bytecode-order (neither), --jit-policy <n> (default JIT_POLICY; 1 = the normal policy).
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { BunPlugin } from "bun";
 import pkg from "./package.json" with { type: "json" };
 import { gitCommit } from "./src/lib/build-info.ts";
+import { recordBytecodeOrder } from "./scripts/bytecode-order.ts";
 
 type Arch = "x64" | "arm64";
 const ROOT = import.meta.dir;
 const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src/main.ts");
 const WORKERS = { parse: join(ROOT, "src/ingest/parse-worker.ts") };
+/** tier-up thresholds x this until src/lib/jit-policy.ts sets the normal policy (a busy process) */
+const JIT_POLICY = 32;
 
 /**
  * Folders embedded as assets (Bun `--asset`), reachable in the binary under
@@ -89,6 +107,9 @@ const { values } = parseArgs({
     target: { type: "string", multiple: true },
     "no-bytecode": { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
+    "bytecode-order": { type: "string" },
+    "no-bytecode-order": { type: "boolean", default: false },
+    "jit-policy": { type: "string" },
   },
 });
 
@@ -103,12 +124,15 @@ const targets: Arch[] = (values.target ?? ["x64", "arm64"]).map((t) => {
   return t;
 });
 const bytecode = !values["no-bytecode"];
+const jitPolicy = Number(values["jit-policy"] ?? JIT_POLICY);
+if (!(jitPolicy >= 1)) throw new Error(`--jit-policy expects a number >= 1, got ${values["jit-policy"]}`);
 
 await buildWeb();
 mkdirSync(DIST, { recursive: true });
 
 const facts = { version: pkg.version, commit: gitCommit(ROOT), date: new Date().toISOString() };
-for (const arch of targets) await compile(arch);
+const order = await bytecodeOrder();
+for (const arch of targets) await compile(arch, order, join(DIST, `neo-linux-${arch}`));
 
 if (hostArch && targets.includes(hostArch)) {
   // copy then rename: dist/neo may be running right now (a copy in place gives ETXTBSY)
@@ -131,11 +155,43 @@ async function buildWeb(): Promise<void> {
   say(`web UI built in ${Math.round(performance.now() - t0)} ms`);
 }
 
-async function compile(arch: Arch): Promise<void> {
+/** the profiles to lay the bytecode out by: given, recorded now, or none (said why) */
+async function bytecodeOrder(): Promise<string[] | undefined> {
+  if (!bytecode) return undefined;
+  if (values["no-bytecode-order"]) {
+    say("bytecode order: none (--no-bytecode-order)");
+    return undefined;
+  }
+  if (values["bytecode-order"]) return values["bytecode-order"].split(",");
+  const warn = (why: string) =>
+    process.stderr.write(
+      `build.ts: WARNING: no bytecode-order profile (${why}); building without one: the binary works, but a start reads more of it (more RSS, slower)\n`,
+    );
+  if (!hostArch) {
+    warn(`this machine (${process.platform}-${process.arch}) cannot run a linux-x64/arm64 build to record one`);
+    return undefined;
+  }
+  const t0 = performance.now();
+  const probe = join(DIST, `.neo-record-${process.pid}`);
+  const dir = join(DIST, "bytecode-order");
+  mkdirSync(dir, { recursive: true });
+  try {
+    await compile(hostArch, undefined, probe);
+    const files = await recordBytecodeOrder(probe, dir);
+    say(`bytecode order: recorded in ${Math.round(performance.now() - t0)} ms (${files.join(", ")})`);
+    return files;
+  } catch (e) {
+    warn(`recording failed: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+async function compile(arch: Arch, order: string[] | undefined, final: string): Promise<void> {
   const target = `bun-linux-${arch}` as const;
-  const final = join(DIST, `neo-linux-${arch}`);
   // compile next to it, then rename over it, so a running copy is never overwritten in place
-  const outfile = join(DIST, `.neo-linux-${arch}.tmp-${process.pid}`);
+  const outfile = `${final}.tmp-${process.pid}`;
   for (const dir of ASSET_DIRS) {
     if (!existsSync(join(ROOT, dir)))
       throw new Error(`asset folder ${dir} (from src/web/assets-dir.txt) does not exist`);
@@ -170,6 +226,10 @@ async function compile(arch: Arch): Promise<void> {
       autoloadBunfig: false,
       autoloadTsconfig: false,
       autoloadPackageJson: false,
+      // the functions a recorded start loaded, at the front of the bytecode (bytecodeOrder())
+      bytecodeOrder: order ?? null,
+      // run-once start code stays in the interpreter (src/lib/jit-policy.ts)
+      jitPolicy,
       ...(ASSET_DIRS.length > 0 ? { assets: ASSET_DIRS.map((d) => join(ROOT, d)) } : {}),
     },
   });
@@ -179,5 +239,8 @@ async function compile(arch: Arch): Promise<void> {
   }
   renameSync(outfile, final);
   const mb = (statSync(final).size / 1e6).toFixed(1);
-  say(`dist/neo-linux-${arch}: ${mb} MB, ${Math.round(performance.now() - t0)} ms${bytecode ? ", bytecode" : ""}`);
+  const how = [bytecode && "bytecode", order && "bytecode order", jitPolicy !== 1 && `JIT policy ${jitPolicy}`];
+  say(
+    `${relative(ROOT, final)}: ${mb} MB, ${Math.round(performance.now() - t0)} ms, ${how.filter(Boolean).join(", ") || "no bytecode"}`,
+  );
 }

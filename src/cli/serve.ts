@@ -5,6 +5,7 @@ import { loadConfig, parseBool, type ConfigFlags } from "../config/index.ts";
 import { setLogLevel, createLogger, type LogLevel, writeLine } from "../lib/log.ts";
 import { usageError } from "../lib/errors.ts";
 import { lowerBackgroundThreadsSoon } from "../lib/background-threads.ts";
+import { jitWhenBusy } from "../lib/jit-policy.ts";
 
 function boolFlag(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
@@ -90,6 +91,8 @@ export default command({
     writeLine(1, JSON.stringify(gateway.ready));
     // the JIT's and the allocator's threads below the event loop (lib/background-threads.ts)
     lowerBackgroundThreadsSoon();
+    // the binary starts with the JIT's thresholds raised (build.ts): normal once it is busy
+    jitWhenBusy();
     // keep running until a signal arrives
     await new Promise(() => {});
   },

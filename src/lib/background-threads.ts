@@ -3,41 +3,20 @@
 // of CPU every 2.5 s for the first 12 s under 2,000 msg/s), and mimalloc's purge thread wakes
 // ~14 times a second; on a small machine each one takes the core a delivery's wake-up wanted
 // (bench/RESULTS.md "Session 7: tails"). Linux applies setpriority(PRIO_PROCESS, tid) to one
-// thread; raising one's own nice value needs no privilege. Elsewhere, or without libc: nothing.
+// thread, and node:os's setPriority(pid, prio) is that call; raising one's own nice value needs
+// no privilege. Elsewhere: nothing. (It was bun:ffi's dlopen of libc until session 8: that
+// compiled a trampoline with TinyCC at every start, bench/RESULTS.md "Session 8: start".)
 import { readdirSync, readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 
 /** threads that never hold up a reply (the GC's helpers do: they are left as they are) */
 const BACKGROUND = new Set(["JITWorker", "mi-scavenger", "JSCWarmUp"]);
 const NICE = 10;
-const PRIO_PROCESS = 0;
-
-type SetPriority = (which: number, who: number, prio: number) => number;
-let setpriority: SetPriority | null | undefined;
 const lowered = new Set<string>();
-
-async function libc(): Promise<SetPriority | null> {
-  if (setpriority !== undefined) return setpriority;
-  setpriority = null;
-  const { dlopen, FFIType } = await import("bun:ffi");
-  for (const name of ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
-    try {
-      const lib = dlopen(name, {
-        setpriority: { args: [FFIType.i32, FFIType.u32, FFIType.i32], returns: FFIType.i32 },
-      });
-      setpriority = (which, who, prio) => lib.symbols.setpriority(which, who, prio);
-      break;
-    } catch {
-      // try the next name
-    }
-  }
-  return setpriority;
-}
 
 /** lower the background threads that exist now (new ones appear as the JIT needs them); how many */
 export async function lowerBackgroundThreads(): Promise<number> {
   if (process.platform !== "linux") return 0;
-  const set = await libc();
-  if (!set) return 0;
   let n = 0;
   let tids: string[];
   try {
@@ -55,7 +34,12 @@ export async function lowerBackgroundThreads(): Promise<number> {
     }
     if (!BACKGROUND.has(name)) continue;
     lowered.add(tid);
-    if (set(PRIO_PROCESS, Number(tid), NICE) === 0) n++;
+    try {
+      setPriority(Number(tid), NICE);
+      n++;
+    } catch {
+      // gone meanwhile, or not allowed
+    }
   }
   return n;
 }
