@@ -172,14 +172,16 @@ export function combineOutcomes(
   b: Promise<PublishOutcome> | undefined,
 ): Promise<PublishOutcome> | PublishOutcome {
   if (!b) return a;
-  const merge = (x: PublishOutcome, y: PublishOutcome): PublishOutcome => {
-    const rc = Math.max(x.reasonCode ?? 0, y.reasonCode ?? 0);
-    const also = x.also ?? y.also; // a channel's other topic spellings stay
-    return {
-      handled: x.handled || y.handled,
-      ...(rc > 0 ? { reasonCode: rc } : {}),
-      ...(also ? { also } : {}),
-    };
+  return Promise.all([a, b]).then(([x, y]) => mergeOutcomes(x, y));
+}
+
+/** (module level: a closure in combineOutcomes made every publish allocate its scope, bridged or not) */
+function mergeOutcomes(x: PublishOutcome, y: PublishOutcome): PublishOutcome {
+  const rc = Math.max(x.reasonCode ?? 0, y.reasonCode ?? 0);
+  const also = x.also ?? y.also; // a channel's other topic spellings stay
+  return {
+    handled: x.handled || y.handled,
+    ...(rc > 0 ? { reasonCode: rc } : {}),
+    ...(also ? { also } : {}),
   };
-  return Promise.all([a, b]).then(([x, y]) => merge(x, y));
 }

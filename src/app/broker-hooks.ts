@@ -7,7 +7,14 @@
 //   onPublish:    channel SenML, db/write topics and bridged topics, all before the PUBACK.
 import type { LogAggregator } from "../lib/log-aggregate.ts";
 import { hasControl } from "../lib/safe-text.ts";
-import { type BrokerHooks, type ConnectRequest, RC } from "../mqtt/index.ts";
+import {
+  type BrokerHooks,
+  type ClientRef,
+  type ConnectRequest,
+  type InboundPublish,
+  type PublishOutcome,
+  RC,
+} from "../mqtt/index.ts";
 import type { AuditLog } from "../registry/index.ts";
 import { type Guard, principalName } from "../auth/index.ts";
 import { auditConnect, auditMqttRefusal } from "./audit.ts";
@@ -69,11 +76,24 @@ export function createBrokerHooks(d: HookDeps): BrokerHooks<SessionCredential> {
     onPublish: (c, msg) => {
       // a channel message is offered to a bridge only once it was accepted (not invalid SenML)
       const channel = channelMqtt.onPublish(c, msg);
-      if (channel) return channel.then((o) => (o.handled ? o : combineOutcomes(o, d.bridges.onPublish(c, msg))));
+      if (channel) return afterChannel(channel, d.bridges, c, msg);
       return combineOutcomes(d.dataTopics.onPublish(c, msg), d.bridges.onPublish(c, msg));
     },
     onConnect: d.onConnect,
   };
+}
+
+/**
+ * A channel message is offered to a bridge only once the channel accepted it (not invalid
+ * SenML). Apart from onPublish (every publish): a closure there would make each call allocate its scope.
+ */
+function afterChannel(
+  channel: Promise<PublishOutcome>,
+  bridges: HookDeps["bridges"],
+  c: ClientRef<SessionCredential>,
+  msg: InboundPublish,
+): Promise<PublishOutcome> {
+  return channel.then((o) => (o.handled ? o : combineOutcomes(o, bridges.onPublish(c, msg))));
 }
 
 function authenticate(d: HookDeps, req: ConnectRequest) {

@@ -268,8 +268,11 @@ export class BrokerCore {
   route(msg: Message): void {
     const targets = this.routes.targets(this.subs, msg);
     for (let i = 0; i < targets.length; i++) this.deliverTo(targets[i] as Target, msg);
-    if (this.shared.size > 0) routeShared(this.shared, this.rr, (ss, topic) => this.mayDeliver(ss, topic), msg);
+    if (this.shared.size > 0) routeShared(this.shared, this.rr, this.mayDeliverTo, msg);
   }
+
+  /** mayDeliver for shared routing, made once: an arrow in route() would make every call allocate its scope */
+  private readonly mayDeliverTo = (s: Session, topic: string): boolean => this.mayDeliver(s, topic);
 
   private deliverTo(t: Target, msg: Message): void {
     const s = t.sub.session; // its own session (set by addSubscription; a session that ends takes its subscriptions out)

@@ -17,7 +17,12 @@ const FRAMING: VarInt = { value: 0, end: 0 };
 export function frameBytes(c: Connection, chunk: Uint8Array): void {
   if (c.state === "closed") return;
   const accepted = c.state === "connected";
-  const buf = c.pieces ? c.pieces.take(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  // Bun.listen hands a Buffer (binaryType "buffer"): framed as it is, no view of it per read
+  const buf = c.pieces
+    ? c.pieces.take(chunk)
+    : chunk instanceof Buffer
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (!buf) return;
   let off = 0;
   let runStart = 0; // start of packets not yet handed to mqtt-packet

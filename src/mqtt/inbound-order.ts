@@ -47,21 +47,27 @@ function handle(c: Connection, p: Packet): void {
   if (c.pendingPubs.length > 0) return orderOf(c).enqueue(p); // keep order behind publishes awaiting the app
   try {
     const r = dispatchPacket(c, p);
-    if (r) {
-      const o = orderOf(c);
-      o.waiting = true;
-      r.then(
-        () => o.resume(),
-        (e: unknown) => {
-          c.core.log.error("handler failed", e);
-          c.protocolClose(RC.unspecifiedError);
-        },
-      );
-    }
+    if (r) holdUntil(c, r);
   } catch (e) {
     c.core.log.error(`handler for ${p.cmd} failed`, e);
     c.protocolClose(RC.unspecifiedError);
   }
+}
+
+/**
+ * An async step (CONNECT's authentication) holds what comes after it. Apart from `handle`,
+ * which runs for every packet: a closure there would make each call allocate its scope.
+ */
+function holdUntil(c: Connection, r: Promise<void>): void {
+  const o = orderOf(c);
+  o.waiting = true;
+  r.then(
+    () => o.resume(),
+    (e: unknown) => {
+      c.core.log.error("handler failed", e);
+      c.protocolClose(RC.unspecifiedError);
+    },
+  );
 }
 
 export class InboundOrder {

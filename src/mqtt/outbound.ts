@@ -117,13 +117,34 @@ function push(c: Connection, buf: Buffer): void {
   const one = c.one;
   if (one === null) {
     c.one = buf;
-    queueMicrotask(() => flushOut(c));
+    if (corked.length === 0) queueMicrotask(flushTurn);
+    corked.push(c);
     return;
   }
   const rr = c.rareState();
   (rr.more ??= []).push(one, buf);
   rr.moreBytes = one.byteLength + buf.length;
   c.one = null;
+}
+
+/**
+ * The connections that corked a packet this turn, written by one microtask at its end
+ * (flushTurn): no closure and no microtask of its own per connection and write.
+ */
+const corked: Connection[] = [];
+
+/** write every connection corked this turn (one added meanwhile, by a write that closed another, too) */
+function flushTurn(): void {
+  let i = 0;
+  try {
+    for (; i < corked.length; i++) flushOut(corked[i] as Connection);
+  } finally {
+    // a write threw: the rest goes in a microtask of its own, the list stays usable
+    if (i < corked.length) {
+      corked.splice(0, i + 1);
+      queueMicrotask(flushTurn);
+    } else corked.length = 0;
+  }
 }
 
 /** write what is corked, in one piece */

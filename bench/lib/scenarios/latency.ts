@@ -61,6 +61,12 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
   const nSubs = Math.max(1, Number(spec.params.subscribers ?? 1));
   const topic = "bench/latency";
   const hist = new Histogram();
+  // params.trace (a file path, bench/micro/latency-trace.ts): every measured sample's send time
+  // (ms after the measured window opened) and latency, as Float64 pairs
+  const tracePath = typeof spec.params.trace === "string" ? spec.params.trace : null;
+  let trace = tracePath ? new Float64Array(2 * Math.ceil(rate * (durationMs / 1000) * nSubs + 1024)) : null;
+  let traced = 0;
+  let measureFrom = 0;
   let received = 0;
   let measuring = false;
   const subs: MqttConn[] = [];
@@ -73,7 +79,18 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
       const now = performance.now();
       received++;
       const stamp = buf.readDoubleLE(publishPayloadOffset(buf, body, flags));
-      if (measuring) hist.add(now - stamp);
+      if (measuring) {
+        hist.add(now - stamp);
+        if (trace) {
+          if (traced + 2 > trace.length) {
+            const more = new Float64Array(trace.length * 2);
+            more.set(trace);
+            trace = more;
+          }
+          trace[traced++] = stamp - measureFrom;
+          trace[traced++] = now - stamp;
+        }
+      }
       if (ack && ((flags >> 1) & 3) === 1) ack(publishPacketId(buf, body));
     });
     await sub.subscribe(topic, qos);
@@ -122,6 +139,7 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
     tick();
     setTimeout(() => {
       measuring = true;
+      measureFrom = performance.now();
       cpu = cpuWindow(spec.brokerPid);
     }, warmupMs);
     setTimeout(() => {
@@ -134,6 +152,7 @@ export async function runLatency(spec: GenSpec): Promise<GenResult> {
   while (received < expected && performance.now() < deadline) await Bun.sleep(5);
   await Promise.all([pub.disconnect(500), ...subs.map((s) => s.disconnect(500))]);
   const lost = expected - received;
+  if (tracePath && trace) await Bun.write(tracePath, trace.subarray(0, traced));
   const notes: string[] = [];
   if (lost > 0) notes.push(`${lost} of ${expected} deliveries not received`);
   if (heldBack > 0) notes.push(`${heldBack} publishes held back (60,000 QoS 1 unacknowledged)`);

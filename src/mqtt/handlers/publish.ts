@@ -92,6 +92,16 @@ export function startPublish(c: Connection, p: IPublishPacket): void {
     r = { handled: true, reasonCode: RC.unspecifiedError };
   }
   if (!(r instanceof Promise)) return queueOrFinish(c, pid, qos, "route", msg, r);
+  awaitHook(c, pid, qos, msg, r);
+}
+
+/**
+ * The app's onPublish answered with a promise: the publish waits for it, in arrival order.
+ * Apart from startPublish (every publish): a closure there would make each call allocate its scope.
+ */
+function awaitHook(c: Connection, pid: number, qos: 0 | 1 | 2, msg: Message, r: Promise<PublishOutcome>): void {
+  const core = c.core;
+  const topic = msg.topic;
   const entry: PendingPublish = { pid, qos, msg, kind: "route", outcome: null, settled: false };
   awaitPublish(c, entry);
   r.then(
