@@ -11,7 +11,7 @@
 //
 //   bun bench/micro/latency-trace.ts --neo-cmd /abs/neo [--neo-base-cmd /abs/neo-main]
 //     [--brokers neo,neo-base,mosquitto,bun-bare] [--rate 2000] [--qos 0] [--seconds 5]
-//     [--warmup 500] [--rounds 2] [--over p99|<ms>] [--gap 3] [--keep DIR]
+//     [--warmup 500] [--rounds 2] [--over p99|<ms>] [--gap 3] [--keep DIR] [--neo name=/abs/neo ...]
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,8 @@ const { values: a } = parseArgs({
     over: { type: "string", default: "p99" },
     gap: { type: "string", default: "3" },
     keep: { type: "string" },
+    // more builds: --neo name=/abs/neo (repeatable), then name in --brokers
+    neo: { type: "string", multiple: true },
   },
 });
 const rate = Number(a.rate);
@@ -49,8 +51,11 @@ const nofile = await effectiveNofile(4096);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 const targets: Target[] = [];
+const more = new Map((a.neo ?? []).map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]));
 for (const name of (a.brokers ?? "").split(",").filter(Boolean)) {
-  if (name === "neo" || name === "neo-base") {
+  const cmd = more.get(name);
+  if (cmd) targets.push(createNeoTarget({ argv: cmd.split(" "), label: cmd, nofile, unavailable: null, name }));
+  else if (name === "neo" || name === "neo-base") {
     const cmd = name === "neo" ? a["neo-cmd"] : a["neo-base-cmd"];
     if (!cmd) throw new Error(`--brokers ${name} needs --${name}-cmd`);
     targets.push(createNeoTarget({ argv: cmd.split(" "), label: cmd, nofile, unavailable: null, name }));
