@@ -28,7 +28,7 @@ describe("hooks", () => {
         identity,
         meta,
         protocolVersion,
-        peer: { ...peer },
+        peer: { transport: peer.transport, remoteAddress: peer.remoteAddress, listener: peer.listener },
       })),
     ).toEqual([
       {
@@ -36,7 +36,7 @@ describe("hooks", () => {
         identity: "dev-7",
         meta: { k: 1 },
         protocolVersion: 5,
-        peer: { transport: "tcp", remoteAddress: "127.0.0.1" },
+        peer: { transport: "tcp", remoteAddress: "127.0.0.1", listener: undefined },
       },
     ]);
   });

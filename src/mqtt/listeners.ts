@@ -3,7 +3,6 @@
 // (end() would still hand its first packets to `data`).
 import type { Socket, TCPSocketListener } from "bun";
 import { type PeerCert, peerCertOf, type RawPeerCertificate } from "../lib/peer-cert.ts";
-import { peerInfo } from "./peer.ts";
 import type { BrokerCore } from "./core.ts";
 import { Connection } from "./connection.ts";
 import { SocketTransport } from "./transport.ts";
@@ -80,8 +79,7 @@ export function listenSocket(core: BrokerCore, o: ListenOptions, onStop: (l: Lis
     else begin(s, cert); // not even room to wait: refused (and counted) as before
   };
   const begin = (s: Socket<SockData>, cert: PeerCert | undefined) => {
-    const peer = peerInfo(tls ? "tls" : "tcp", s.remoteAddress, o.name, cert);
-    const t = new SocketTransport<SockData>(s, peer);
+    const t = new SocketTransport<SockData>(s, tls ? "tls" : "tcp", s.remoteAddress, o.name, cert); // its own PeerInfo
     const early = pendingOf(s)?.early;
     const conn = new Connection(core, t);
     s.data = conn;

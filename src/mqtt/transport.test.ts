@@ -23,13 +23,12 @@ function fakeSocket(room: number) {
   return s;
 }
 
-const peer = { transport: "tcp" as const, remoteAddress: "127.0.0.1" };
 const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
 
 describe("SocketTransport: bytes the socket did not take", () => {
   test("kept in order, written on drain, nothing kept once all went out", () => {
     const s = fakeSocket(3);
-    const t = new SocketTransport(s as unknown as Socket<undefined>, peer);
+    const t = new SocketTransport(s as unknown as Socket<undefined>, "tcp", "127.0.0.1");
     t.write(bytes(5, 1));
     t.write(bytes(2, 2)); // behind what waits, not written before it
     expect(t.buffered()).toBe(4);
@@ -46,7 +45,7 @@ describe("SocketTransport: bytes the socket did not take", () => {
 
   test("end waits for what is kept, then ends the socket", () => {
     const s = fakeSocket(1);
-    const t = new SocketTransport(s as unknown as Socket<undefined>, peer);
+    const t = new SocketTransport(s as unknown as Socket<undefined>, "tcp", "127.0.0.1");
     t.write(bytes(3, 1));
     t.end();
     expect(s.calls).not.toContain("end");
@@ -59,7 +58,7 @@ describe("SocketTransport: bytes the socket did not take", () => {
 
   test("past the high-water mark reading pauses, and resumes once below half", () => {
     const s = fakeSocket(0);
-    const t = new SocketTransport(s as unknown as Socket<undefined>, peer);
+    const t = new SocketTransport(s as unknown as Socket<undefined>, "tcp", "127.0.0.1");
     t.write(bytes(HIGH_WATER + 1, 1));
     expect(s.calls).toEqual(["pause"]);
     t.resumeReading(); // not while paused for back-pressure
@@ -74,7 +73,7 @@ describe("SocketTransport: bytes the socket did not take", () => {
 
   test("a lingering transport shuts its side down, discards up to its bytes, then closes", () => {
     const s = fakeSocket(100);
-    const t = new SocketTransport(s as unknown as Socket<undefined>, peer);
+    const t = new SocketTransport(s as unknown as Socket<undefined>, "tcp", "127.0.0.1");
     t.linger(60_000, 10);
     expect(s.calls).toEqual(["shutdown", "resume"]);
     t.discarded(6);

@@ -3,7 +3,7 @@
 // until `drain`. Reading pauses while too much is waiting, so a client that does not
 // read cannot make us buffer without bound.
 import type { Socket, ServerWebSocket } from "bun";
-import type { PeerInfo } from "./hooks.ts";
+import type { PeerCert, PeerInfo } from "./hooks.ts";
 import type { Transport } from "./types.ts";
 
 /** Above this many unsent bytes we stop reading from the peer. */
@@ -29,15 +29,37 @@ interface Backlog {
   lingering: Linger | null;
 }
 
-export class SocketTransport<T> implements Transport {
-  /** four fields (JSC's 48-byte class): what waits or lingers is in `backlog`, null for most connections, always */
+/**
+ * A TCP/TLS socket under a Connection, and its own PeerInfo (`peer` is this transport: no object
+ * of its own per connection). Six fields, JSC's 64-byte class: what waits or lingers is in
+ * `backlog` (null for most connections, always); a verified client certificate is added as a
+ * property when there is one.
+ */
+export class SocketTransport<T> implements Transport, PeerInfo {
   private backlog: Backlog | null = null;
   private flags = 0;
+  /** PeerInfo: the named listener it came in on (undefined: the service's one listener) */
+  readonly listener: string | undefined;
+  /** PeerInfo: present when the TLS handshake verified a client certificate chaining to the CA */
+  declare readonly cert?: PeerCert;
 
   constructor(
     private readonly socket: Socket<T>,
-    readonly peer: PeerInfo,
-  ) {}
+    /** PeerInfo: "tcp" or "tls" */
+    readonly transport: "tcp" | "tls",
+    /** PeerInfo: the client's address */
+    readonly remoteAddress: string,
+    listener?: string,
+    cert?: PeerCert,
+  ) {
+    this.listener = listener;
+    if (cert) (this as { cert?: PeerCert }).cert = cert;
+  }
+
+  /** who is on the other end: this transport */
+  get peer(): PeerInfo {
+    return this;
+  }
 
   private backlogOf(): Backlog {
     return (this.backlog ??= { chunks: [], bytes: 0, lingering: null });
