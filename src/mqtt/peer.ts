@@ -1,6 +1,6 @@
-// A connection's PeerInfo (hooks.ts) as an instance of a two-field class: 32 bytes in JSC
-// where the object literal took 48, once per connection. A named listener or a verified
-// client certificate are added to it when there is one.
+// A WebSocket connection's PeerInfo (hooks.ts) as an instance of a two-field class: 32 bytes in
+// JSC where the object literal took 48. A named listener or a verified client certificate are
+// added to it when there is one. (A TCP/TLS connection's SocketTransport is its own PeerInfo.)
 import type { PeerCert, PeerInfo } from "./hooks.ts";
 
 class Peer {
