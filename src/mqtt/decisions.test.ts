@@ -66,6 +66,19 @@ describe("answers kept per session", () => {
     expect(asked).toEqual({ deliver: 3, publish: 2, until: 2 });
   });
 
+  test("a client publishing to one topic keeps no Set (and a client that only publishes no deliver Map); more topics are kept too", () => {
+    const { asked, hooks, cache, s, c } = setup(() => Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 3; i++) expect(cache.mayPublish(s, c, `a/${"b"}`, hooks)).toBe(true); // a new string each time
+    expect(asked.publish).toBe(1);
+    expect([s.decisions?.published, s.decisions?.publish, s.decisions?.deliver]).toEqual(["a/b", null, null]);
+    for (let i = 0; i < 3; i++) for (const t of ["a/b", "a/c", "a/d"]) cache.mayPublish(s, c, t, hooks);
+    expect(asked.publish).toBe(3);
+    expect([...(s.decisions?.publish ?? [])]).toEqual(["a/c", "a/d"]);
+    cache.mayDeliver(s, "x", hooks);
+    cache.mayDeliver(s, "x", hooks);
+    expect([asked.deliver, s.decisions?.deliver?.get("x")]).toEqual([1, true]);
+  });
+
   test("a refused publish is asked every time (the app audits each refusal); a refused delivery is kept", () => {
     const { asked, hooks, cache, s, c, deny } = setup(() => Number.POSITIVE_INFINITY);
     deny();

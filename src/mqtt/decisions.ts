@@ -20,8 +20,12 @@ export interface SessionDecisions {
   target: DeliveryTarget;
   /** ms epoch from which they may not be used (Infinity: only a change drops them) */
   until: number;
-  deliver: Map<string, boolean>;
-  publish: Set<string>;
+  /** deliver answers by topic; made with the first kept (a client that only publishes has none) */
+  deliver: Map<string, boolean> | null;
+  /** the first topic it was allowed to publish to (most devices publish to one: no Set for it) */
+  published: string | null;
+  /** every other topic it was allowed to publish to; made with the second */
+  publish: Set<string> | null;
 }
 
 export class DecisionCache {
@@ -62,7 +66,7 @@ export class DecisionCache {
       this.log.error("decisionsUntil hook failed", e);
       return null;
     }
-    s.decisions = { epoch: this.epoch, target: t, until, deliver: new Map(), publish: new Set() };
+    s.decisions = { epoch: this.epoch, target: t, until, deliver: null, published: null, publish: null };
     return until === Number.POSITIVE_INFINITY || this.now() < until ? s.decisions : null;
   }
 
@@ -72,7 +76,7 @@ export class DecisionCache {
     if (!check) return true;
     const d = this.of(s, hooks);
     if (d !== null) {
-      const hit = d.deliver.get(topic);
+      const hit = d.deliver?.get(topic);
       if (hit !== undefined) return hit;
     }
     let ok: boolean;
@@ -83,8 +87,9 @@ export class DecisionCache {
       return false;
     }
     if (d !== null) {
-      if (d.deliver.size >= MAX_TOPICS) d.deliver.clear();
-      d.deliver.set(topic, ok);
+      const m = (d.deliver ??= new Map());
+      if (m.size >= MAX_TOPICS) m.clear();
+      m.set(topic, ok);
     }
     return ok;
   }
@@ -92,11 +97,15 @@ export class DecisionCache {
   /** may the session's connected client publish here? (the app's authorizePublish; allows kept per topic) */
   mayPublish(s: Session, client: ClientRef, topic: string, hooks: BrokerHooks): boolean {
     const d = s.conn?.client === client ? this.of(s, hooks) : null;
-    if (d?.publish.has(topic)) return true;
+    if (d !== null && (d.published === topic || d.publish?.has(topic))) return true;
     const ok = hooks.authorizePublish(client, topic);
     if (ok && d !== null) {
-      if (d.publish.size >= MAX_TOPICS) d.publish.clear();
-      d.publish.add(topic);
+      if (d.published === null) d.published = topic;
+      else {
+        const set = (d.publish ??= new Set());
+        if (set.size >= MAX_TOPICS) set.clear();
+        set.add(topic);
+      }
     }
     return ok;
   }
