@@ -3,6 +3,7 @@
 // hold the running listeners; a reload swaps what is in them.
 import { ALL_ACCESS_SCOPES } from "../auth/index.ts";
 import type { NeoConfig } from "../config/index.ts";
+import { lazyStore } from "../lib/lazy-store.ts";
 import { createLogger } from "../lib/log.ts";
 import type { Settings } from "../lib/settings.ts";
 import { listenCoap } from "./coap-wiring.ts";
@@ -76,10 +77,11 @@ export async function startListeners(
       coap: coapAt,
     });
   // dashboards and client profiles serve only HTTP routes: their registry.db connections open
-  // after the first CONNACKs (bench/RESULTS.md "Start, continued")
-  const dashboards = openDashboards(config.data);
+  // at their first use (~185 KB each at idle: schema, statements, SQLite's buffers;
+  // bench/RESULTS.md "Session 8: start (startpgo)")
+  const dashboards = lazyStore(() => openDashboards(config.data));
   stops.add("stores", "dashboards", () => dashboards.close());
-  const profiles = openClientProfiles(config.data);
+  const profiles = lazyStore(() => openClientProfiles(config.data));
   stops.add("stores", "client profiles", () => profiles.close());
   times?.lap("dashboards, client profiles");
   const startedAt = Date.now();
