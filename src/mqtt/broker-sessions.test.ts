@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { IConnackPacket, IPublishPacket, IDisconnectPacket } from "mqtt-packet";
 import { brokerKit } from "./broker-kit.ts";
-import { until } from "./test-support.ts";
+import type { BrokerCore } from "./core.ts";
+import type { Session } from "./session.ts";
+import { allowAll, until } from "./test-support.ts";
 
 const kit = brokerKit();
 const { client, raw, nextMessage } = kit;
@@ -24,6 +26,25 @@ describe("sessions and QoS flows", () => {
       r.send({ cmd: "puback", messageId: p.messageId! });
     }
     expect(got).toEqual(["a", "b", "c"]);
+  });
+
+  test("an offline session keeps no Connection: the answers kept about it go when it leaves", async () => {
+    const tb = await kit.start({
+      hooks: { ...allowAll, authorizeDeliver: () => true, decisionsUntil: () => Number.POSITIVE_INFINITY },
+    });
+    const s = await client({ clientId: "away", clean: false });
+    await s.subscribeAsync("t/away", { qos: 1 });
+    tb.broker.publish({ topic: "t/away", payload: "1", qos: 1 });
+    await nextMessage(s);
+    const core = (tb.broker as unknown as { core: BrokerCore }).core;
+    const session = core.sessions.get("away") as Session;
+    expect(session.deliveryTarget?.client).toBe(session.conn?.client ?? null); // kept while connected
+    await s.endAsync();
+    await until(() => session.conn === null);
+    expect([session.deliveryTarget, session.decisions]).toEqual([null, null]);
+    tb.broker.publish({ topic: "t/away", payload: "2", qos: 1 }); // decided for the offline session, queued
+    expect(session.deliveryTarget?.client).toBeNull();
+    expect(session.queued).toBe(1);
   });
 
   test("unacknowledged QoS 1 and QoS 2 messages are resent with DUP after reconnect", async () => {

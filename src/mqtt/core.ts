@@ -156,6 +156,10 @@ export class BrokerCore {
     const s = c.session;
     if (!s || s.conn !== c) return;
     s.conn = null;
+    // the answers kept were about this connection (their target holds it: the Connection is the
+    // client): the next are about the session without it, so an offline session keeps no Connection
+    s.deliveryTarget = null;
+    s.decisions = null;
     const client = c.client;
     if (client) this.callHook("onDisconnect", () => this.hooks.onDisconnect?.(client));
     const will = c.will;
