@@ -15,6 +15,7 @@ import {
   successfulAuthentications,
 } from "./audit-aggregate.ts";
 import { openDatabase, runMigrations } from "../storage/index.ts";
+import { keepAuditWal } from "./audit-wal.ts";
 
 import type { AuditEvent, AuditKind, AuditLog, AuditOptions, StoredAuditEvent } from "./audit-types.ts";
 
@@ -78,6 +79,8 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     migrate(); // another process migrated at the same moment
   }
   const now = opts.now ?? Date.now;
+  // the server's trail (it flushes on a timer): its WAL synced at quiet moments only (audit-wal.ts)
+  const wal = opts.flushMs ? keepAuditWal(db, opts.onError ? { onError: opts.onError } : {}) : undefined;
   // one statement per ROWS events: the per-call cost between JS and SQLite, not the
   // row itself, is most of an insert's price
   const insertSql = (rows: number) =>
@@ -135,6 +138,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
     queuedNoisy = 0;
     try {
       writeAll(batch);
+      wal?.wrote(batch.length / WIDTH);
     } catch (e) {
       opts.onError?.(e);
     }
@@ -263,6 +267,7 @@ export function openAuditLog(dataDir: string, opts: AuditOptions): AuditLog {
       if (closed) return;
       if (soon) clearTimeout(soon);
       if (timer) clearTimeout(timer);
+      wal?.stop();
       flush(true);
       closed = true;
       db.close();

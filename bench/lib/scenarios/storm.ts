@@ -86,6 +86,15 @@ export async function runStorm(spec: GenSpec): Promise<GenResult> {
   if (refused > 0) notes.push(`${refused} CONNECTs refused by the broker (first: ${firstError})`);
   if (failed > 0) notes.push(`${failed} connects failed (first: ${firstError})`);
   if (unanswered > 0) notes.push(`${unanswered} PINGREQs unanswered 2 s after the probe stopped`);
+  // the slowest answers and when they were asked (to line up with a broker-side log: GC, stalls)
+  const slowest = answers.rtts
+    .map((rtt, i) => ({ rtt, at: answers.at[i] as number }))
+    .sort((x, y) => y.rtt - x.rtt)
+    .slice(0, 3)
+    .map(
+      (p) => `${p.rtt.toFixed(1)} ms at +${(p.at - (performance.timeOrigin + t0)).toFixed(0)} ms (${p.at.toFixed(0)})`,
+    );
+  notes.push(`slowest PINGREQs (from the storm's start; epoch ms): ${slowest.join(", ")}; storm ${secs.toFixed(2)} s`);
   const metrics = {
     connected: conns.length,
     refused,
