@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../lib/files.ts";
 import type { Logger } from "../lib/log.ts";
 import { ADMIN_PASSWORD_FILE, type Users } from "../registry/index.ts";
-import { createWebAssets } from "../web/index.ts";
+import { createWebAssets, webFilesEmbedded } from "../web/index.ts";
 
 export async function createWebUi(deps: { dataDir: string; users: Users; log: Logger }) {
   const password = await deps.users.ensureAdmin();
@@ -18,6 +18,9 @@ export async function createWebUi(deps: { dataDir: string; users: Users; log: Lo
     );
   }
   const assets = createWebAssets({ log: deps.log });
-  await assets.load();
+  // a source checkout builds or finds them now (a start fails early without them); a binary's
+  // embedded files are read and hashed at the first /web request: ~0.4 MB less at idle
+  // (bench/RESULTS.md "Session 8: start (startpgo)")
+  if (!webFilesEmbedded()) await assets.load();
   return assets;
 }

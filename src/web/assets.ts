@@ -51,6 +51,8 @@ export interface WebAssets {
 
 const WEB_DIR = join(import.meta.dir, "..", "..", "ui");
 const isCompiled = () => import.meta.dir.includes("$bunfs") || import.meta.dir.includes("~BUN");
+/** the files are embedded in this binary (they cannot be missing: nothing to check at start) */
+export const webFilesEmbedded = isCompiled;
 
 async function readFiles(): Promise<{ source: WebSource; files: Record<FileName, string | Uint8Array> }> {
   if (isCompiled()) {

@@ -2,4 +2,4 @@
 // embedded in the binary or built from ui/ in a source checkout. Its API is HTTP routes
 // (src/http/routes/: session, keys, channels, console, audit); the routes that serve these
 // files are src/http/routes/console-assets.ts.
-export { createWebAssets } from "./assets.ts";
+export { createWebAssets, webFilesEmbedded } from "./assets.ts";
