@@ -124,7 +124,13 @@ describe("connection caps", () => {
 
 test("an address past Http.MaxRequestsPerAddress gets 503 with Retry-After until its answers are read; /health still answers", async () => {
   const dir = tempDir();
-  await Bun.write(join(dir, "neo.conf"), "Http { MaxRequestsPerAddress = 3 }\n");
+  // three query processes and a long timeout: the held answers run side by side and none is
+  // stopped while the test waits (with the default two workers the third waited for the first
+  // to time out at 10 s, which freed its slot first on a loaded machine)
+  await Bun.write(
+    join(dir, "neo.conf"),
+    'Http { MaxRequestsPerAddress = 3 }\nQuery {\n  Workers = 3\n  Timeout = "120s"\n}\n',
+  );
   const srv = await startServer(["--config", join(dir, "neo.conf")], { data: join(dir, "data") });
   try {
     const port = Number(srv.ready.http.split(":").pop());
