@@ -19,7 +19,7 @@ import { lowerBackgroundThreadsSoon } from "./background-threads.ts";
 const SAMPLE_MS = 100;
 const WINDOW = 5;
 const BUSY_MS = 12;
-/** samples in the first SETTLE_MS after the call are not counted as traffic (the start's tail) */
+/** in the first SETTLE_MS after the call (the start's tail) only one sample of BUSY_MS counts */
 const SETTLE_MS = 1000;
 
 let normal = false;
@@ -48,9 +48,10 @@ export function jitWhenBusy(onNormal: () => void = lowerBackgroundThreadsSoon): 
     used.push(now - last);
     last = now;
     if (used.length > WINDOW) used.shift();
-    // the start's own tail (its collection's sweeping, the first retries) is not traffic
-    if (performance.now() - since < SETTLE_MS) return;
-    if (used.reduce((a, b) => a + b, 0) < BUSY_MS * 1000) return;
+    // in the start's own tail (its collection's sweeping, the first retries: up to ~5 ms a
+    // sample) only a sample busy on its own counts (a burst of connects right after the start)
+    const counted = performance.now() - since < SETTLE_MS ? (used.at(-1) ?? 0) : used.reduce((a, b) => a + b, 0);
+    if (counted < BUSY_MS * 1000) return;
     jitNow();
     // the compilers' worker threads start as the JIT needs them: lower them too
     onNormal();
