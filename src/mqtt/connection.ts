@@ -6,8 +6,7 @@ import type { BrokerCore } from "./core.ts";
 import type { Session } from "./session.ts";
 import type { Delivery, ProtocolVersion, Transport, WillMessage } from "./types.ts";
 import { RC } from "./codes.ts";
-import { UnauthCharge } from "./unauth-budget.ts";
-import { wakeAdmission } from "./admission.ts";
+import { chargeNew, clearConnectDeadline, releaseCharge } from "./connect-charge.ts";
 import { connectGate } from "./connect-gate.ts";
 import { encodable } from "./parser.ts";
 import { frameBytes } from "./framing.ts";
@@ -64,31 +63,18 @@ export class Connection implements ClientRef {
     readonly core: BrokerCore,
     readonly transport: Transport,
   ) {
-    // its share of the unauthenticated budget and its connect deadline, held in core.unconnected
-    // until the CONNECT is accepted (then core.clients holds it): an idle connection keeps no field for them
-    const budget = new UnauthCharge(core);
-    budget.deadline = setTimeout(() => {
-      if (this.state === "new" || this.state === "connecting") this.close(); // connect timeout
-    }, core.opts.connectTimeoutMs);
-    core.unconnected.set(this, budget);
+    const charge = chargeNew(this); // its share of the unauthenticated budget, its connect deadline
     core.openConnections++;
     core.conns.addAddress(transport.peer.remoteAddress, 1);
     // the broker's share of file descriptors is used up: close at once, read nothing
-    if (!core.conns.opened(core.openConnections)) {
-      this.close();
-      return;
-    }
+    if (!core.conns.opened(core.openConnections)) this.close();
     // the unauthenticated budget is spent: refuse, do not buffer
-    if (!budget.open()) this.close();
+    else if (!charge.open()) this.close();
   }
 
   /** The CONNECT was accepted (or the connection is gone): give its charge back. */
   releaseCharge(): void {
-    const b = this.core.unconnected.get(this);
-    if (!b) return;
-    this.clearConnectTimer();
-    this.core.unconnected.delete(this); // an idle connection keeps nothing of it
-    if (b.release()) wakeAdmission(this.core); // sockets waiting for room may start
+    releaseCharge(this);
   }
 
   /** Its CONNECT was authenticated: from now on it is a client (`client` is this connection). */
@@ -288,13 +274,11 @@ export class Connection implements ClientRef {
     if (this.state === "closed") return;
     const wasConnected = this.state === "connected";
     this.state = "closed";
-    this.clearConnectTimer();
     this.order?.clear();
     this.order = null;
     this.pieces = null;
-    this.releaseCharge();
+    releaseCharge(this); // its deadline too
     // once per connection (the state guard above), as the constructor counted it
-    this.core.unconnected.delete(this);
     this.core.openConnections--;
     this.core.conns.addAddress(this.transport.peer.remoteAddress, -1);
     // a connected client with an identity counted against its key's cap (core.connected)
@@ -304,8 +288,6 @@ export class Connection implements ClientRef {
   }
 
   clearConnectTimer(): void {
-    const b = this.core.unconnected.get(this);
-    if (b?.deadline) clearTimeout(b.deadline);
-    if (b) b.deadline = null;
+    clearConnectDeadline(this);
   }
 }

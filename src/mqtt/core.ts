@@ -144,7 +144,6 @@ export class BrokerCore {
     if (c.client?.identity !== undefined) this.conns.addClient(c.client.identity, 1);
     c.releaseCharge();
     c.connectedAt = Date.now();
-    this.unconnected.delete(c);
     this.clients.connected();
     this.sweep.watch(c);
     if (c.client) this.callHook("onConnect", () => this.hooks.onConnect?.(c.client as ClientRef));
