@@ -19,7 +19,7 @@ test.if(process.platform === "linux")(
       ["JITWorker", "mi-scavenger", "JSCWarmUp"].includes(name);
     let all = threads();
     for (let pass = 0; pass < 5; pass++) {
-      await lowerBackgroundThreads();
+      lowerBackgroundThreads();
       all = threads();
       if (all.filter(isBackground).every(([, nice]) => nice === 10)) break;
     }

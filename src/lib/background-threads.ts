@@ -15,7 +15,7 @@ const NICE = 10;
 const lowered = new Set<string>();
 
 /** lower the background threads that exist now (new ones appear as the JIT needs them); how many */
-export async function lowerBackgroundThreads(): Promise<number> {
+export function lowerBackgroundThreads(): number {
   if (process.platform !== "linux") return 0;
   let n = 0;
   let tids: string[];
@@ -46,6 +46,5 @@ export async function lowerBackgroundThreads(): Promise<number> {
 
 /** now, and again as the JIT starts more workers (after 1, 5 and 30 s); never keeps the process alive */
 export function lowerBackgroundThreadsSoon(): void {
-  for (const ms of [0, 1_000, 5_000, 30_000])
-    setTimeout(() => void lowerBackgroundThreads().catch(() => 0), ms).unref();
+  for (const ms of [0, 1_000, 5_000, 30_000]) setTimeout(lowerBackgroundThreads, ms).unref();
 }
